@@ -1,0 +1,28 @@
+package io.soma.streams.devstack;
+
+/**
+ * Addresses of the machine's own Redis and PostgreSQL (trust auth on 127.0.0.1), overridable by
+ * environment for machines where they live elsewhere.
+ */
+public final class LocalServices {
+    private LocalServices() {
+    }
+
+    public static String redisUrl() {
+        return env("SOMA_REDIS_URL", "redis://127.0.0.1:6379");
+    }
+
+    /** Tests use the {@code test} database the machine provides, never the application's own. */
+    public static String testJdbcUrl() {
+        return env("SOMA_TEST_JDBC_URL", "jdbc:postgresql://127.0.0.1:5432/test");
+    }
+
+    public static String postgresUser() {
+        return env("SOMA_POSTGRES_USER", "postgres");
+    }
+
+    private static String env(String name, String fallback) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? fallback : value;
+    }
+}

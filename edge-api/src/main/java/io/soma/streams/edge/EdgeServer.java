@@ -1,0 +1,40 @@
+package io.soma.streams.edge;
+
+import io.javalin.Javalin;
+import io.soma.streams.edge.http.ErrorResponses;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The Javalin edge: REST + SSE on one port; every route is declared in {@link EdgeRoutes}. */
+public final class EdgeServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EdgeServer.class);
+    /** Larger bodies are refused with 413 before a handler sees them. */
+    static final long MAX_REQUEST_BYTES = 1024 * 1024;
+
+    private final Javalin app;
+
+    private EdgeServer(Javalin app) {
+        this.app = app;
+    }
+
+    public static EdgeServer start(String host, int port, EdgeRoutes routes) {
+        Javalin app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.http.maxRequestSize = MAX_REQUEST_BYTES;
+            config.router.apiBuilder(routes::declare);
+        });
+        ErrorResponses.install(app);
+        app.start(host, port);
+        log.info("edge listening on http://{}:{}", host, app.port());
+        return new EdgeServer(app);
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

@@ -1,0 +1,93 @@
+package io.soma.streams.edge.config;
+
+import java.nio.file.Path;
+
+/** The process's typed configuration; {@link Settings} holds the raw layers. */
+public record SomaConfig(
+        boolean embeddedStack,
+        Path dataDir,
+        int embeddedKafkaPort,
+        int embeddedRegistryPort,
+        String bootstrapServers,
+        int topicPartitions,
+        short topicReplicationFactor,
+        String schemaRegistryUrl,
+        String processingGuarantee,
+        int standbyReplicas,
+        int commitIntervalMs,
+        int streamThreads,
+        Path stateDir,
+        String redisUrl,
+        String jdbcUrl,
+        String postgresUser,
+        String postgresPassword,
+        int postgresPoolSize,
+        String edgeHost,
+        int edgePort,
+        String advertisedAddress,
+        boolean replayEnabled,
+        Path datasetsDir,
+        double replaySpeed,
+        Settings settings) {
+
+    public static SomaConfig from(Settings s) {
+        Path dataDir = Path.of(s.string("stack.data.dir"));
+        String stateDir = s.stringOrNull("streams.state.dir");
+        String edgeHost = s.string("edge.host");
+        int edgePort = s.integer("edge.port");
+        String advertised = s.stringOrNull("edge.advertised.address");
+        int replication = s.integer("topics.replication.factor");
+        if (replication < 1 || replication > Short.MAX_VALUE) {
+            throw new Settings.ConfigException("topics.replication.factor must be at least 1, got " + replication);
+        }
+        double speed = s.decimal("replay.speed");
+        if (!(speed > 0)) {
+            throw new Settings.ConfigException("replay.speed must be positive, got " + speed);
+        }
+        return new SomaConfig(
+                s.bool("stack.embedded"),
+                dataDir,
+                s.integer("stack.kafka.port"),
+                s.integer("stack.registry.port"),
+                s.string("kafka.bootstrap.servers"),
+                s.integer("topics.partitions"),
+                (short) replication,
+                s.string("schema.registry.url"),
+                s.string("streams.processing.guarantee"),
+                s.integer("streams.num.standby.replicas"),
+                s.integer("streams.commit.interval.ms"),
+                s.integer("streams.num.stream.threads"),
+                stateDir == null ? dataDir.resolve("streams") : Path.of(stateDir),
+                s.string("redis.url"),
+                s.string("postgres.jdbc.url"),
+                s.string("postgres.user"),
+                s.string("postgres.password"),
+                s.integer("postgres.pool.size"),
+                edgeHost,
+                edgePort,
+                advertised == null ? edgeHost + ":" + edgePort : advertised,
+                s.bool("replay.enabled"),
+                Path.of(s.string("datasets.dir")),
+                speed,
+                s);
+    }
+
+    /** The same configuration pointed at a running stack (the embedded one once it is up). */
+    public SomaConfig withStack(String bootstrap, String registryUrl) {
+        return new SomaConfig(embeddedStack, dataDir, embeddedKafkaPort, embeddedRegistryPort, bootstrap,
+                topicPartitions, topicReplicationFactor, registryUrl, processingGuarantee, standbyReplicas,
+                commitIntervalMs, streamThreads, stateDir, redisUrl, jdbcUrl, postgresUser, postgresPassword,
+                postgresPoolSize, edgeHost, edgePort, advertisedAddress, replayEnabled, datasetsDir, replaySpeed,
+                settings);
+    }
+
+    /** Never prints the password: configuration is logged at start. */
+    @Override
+    public String toString() {
+        return "SomaConfig[embeddedStack=" + embeddedStack + ", dataDir=" + dataDir + ", bootstrapServers="
+                + bootstrapServers + ", schemaRegistryUrl=" + schemaRegistryUrl + ", processingGuarantee="
+                + processingGuarantee + ", stateDir=" + stateDir + ", redisUrl=" + redisUrl + ", jdbcUrl=" + jdbcUrl
+                + ", postgresUser=" + postgresUser + ", edge=" + edgeHost + ":" + edgePort + ", advertisedAddress="
+                + advertisedAddress + ", replay=" + replayEnabled + " x" + replaySpeed + " from " + datasetsDir + "]";
+    }
+}
