@@ -1,0 +1,73 @@
+package io.soma.streams.edge;
+
+import io.soma.streams.edge.config.Settings;
+import io.soma.streams.edge.config.SomaConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The process entry point.
+ * <ul>
+ *   <li>{@code demo}: the embedded stack (in-process broker, registry child process), every app, the edge and
+ *   the replayer of the real datasets;</li>
+ *   <li>{@code run}: the same apps and edge against the configured external Kafka, registry, Redis and
+ *   PostgreSQL.</li>
+ * </ul>
+ * Options: {@code --config FILE} (or env {@code SOMA_CONFIG}).
+ */
+public final class SomaMain {
+    private static final Logger log = LoggerFactory.getLogger(SomaMain.class);
+
+    private SomaMain() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        if (args.length == 0 || !(args[0].equals("demo") || args[0].equals("run"))) {
+            System.err.println("usage: soma-streams.jar demo|run [--config FILE]");
+            System.exit(2);
+        }
+        String configFile = System.getenv("SOMA_CONFIG");
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                configFile = args[++i];
+            } else {
+                System.err.println("unknown option " + args[i]);
+                System.exit(2);
+            }
+        }
+        Map<String, String> environment = new HashMap<>(System.getenv());
+        if (args[0].equals("run")) {
+            environment.putIfAbsent(Settings.envName("stack.embedded"), "false");
+            environment.putIfAbsent(Settings.envName("replay.enabled"), "false");
+        }
+        SomaConfig config;
+        try {
+            config = SomaConfig.from(Settings.load(configFile == null ? null : Path.of(configFile), environment));
+        } catch (Settings.ConfigException e) {
+            System.err.println("configuration error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        log.info("starting with {}", config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        SomaProcess process;
+        try {
+            process = SomaProcess.start(config);
+        } catch (RuntimeException e) {
+            log.error("start failed: {}", e.getMessage(), e);
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("stopping");
+            process.close();
+            stopped.countDown();
+        }, "soma-shutdown"));
+        stopped.await();
+    }
+}

@@ -1,0 +1,44 @@
+package io.soma.streams.stores.redis;
+
+import redis.clients.jedis.JedisPooled;
+
+import java.net.URI;
+
+/**
+ * The one Redis connection pool of a process. Redis is a cache and a mirror here: every caller must
+ * survive it being down, and the apps re-warm it.
+ */
+public final class RedisConnection implements AutoCloseable {
+    private final JedisPooled jedis;
+    private final String url;
+
+    public RedisConnection(String url) {
+        this.url = url;
+        this.jedis = new JedisPooled(URI.create(url));
+    }
+
+    public JedisPooled jedis() {
+        return jedis;
+    }
+
+    /** @return null when Redis answers PING, else why not */
+    public String problem() {
+        try {
+            String pong = jedis.ping();
+            return "PONG".equals(pong) ? null : "unexpected PING answer " + pong;
+        } catch (RuntimeException e) {
+            return "Redis at " + redacted() + " does not answer: " + e.getMessage();
+        }
+    }
+
+    /** The URL without a password, for logs. */
+    public String redacted() {
+        URI uri = URI.create(url);
+        return uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort();
+    }
+
+    @Override
+    public void close() {
+        jedis.close();
+    }
+}
