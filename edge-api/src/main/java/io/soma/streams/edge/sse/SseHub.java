@@ -1,0 +1,280 @@
+package io.soma.streams.edge.sse;
+
+import io.javalin.http.sse.SseClient;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Fans one Kafka read out to many SSE clients. A single consumer reads the source's topics live; each
+ * client has a bounded queue drained by its own sender thread, so a slow client never blocks the reader
+ * or other clients. A client whose queue overflows gets a {@code gap} event and is closed; it reconnects
+ * with {@code Last-Event-ID} and catches up from Kafka.
+ */
+public final class SseHub implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SseHub.class);
+
+    private final String name;
+    private final SseSource source;
+    private final Properties consumerConfig;
+    private final int queueCapacity;
+    private final Duration keepAlive;
+    private final KafkaConsumer<byte[], byte[]> live;
+    private final Thread reader;
+    private final Map<String, Set<Subscriber>> byChannel = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Subscriber> pendingJoins = new ConcurrentLinkedQueue<>();
+    /** Last offset the live reader handed out, per partition: a joining client starts right after it. */
+    private final Map<TopicPartition, Long> livePosition = new HashMap<>();
+    private final AtomicLong gaps = new AtomicLong();
+    private volatile boolean running = true;
+
+    public SseHub(String name, String bootstrapServers, SseSource source, int queueCapacity, Duration keepAlive) {
+        this.name = name;
+        this.source = source;
+        this.queueCapacity = queueCapacity;
+        this.keepAlive = keepAlive;
+        this.consumerConfig = new Properties();
+        consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        // only committed results are shown: decisions come from exactly-once apps
+        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        this.live = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = partitionsOf(live, source.topics());
+        live.assign(partitions);
+        live.seekToEnd(partitions);
+        for (TopicPartition tp : partitions) {
+            livePosition.put(tp, live.position(tp) - 1);
+        }
+        this.reader = new Thread(this::readLive, "sse-" + name + "-reader");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /**
+     * Serves one client on {@code channel} until it goes away. Call from a Javalin SSE handler.
+     */
+    public void serve(SseClient client, String channel) {
+        String lastEventId = client.ctx().header("Last-Event-ID");
+        StreamPosition resumeFrom = lastEventId == null || lastEventId.isBlank() ? null : StreamPosition.decode(lastEventId);
+        Subscriber subscriber = new Subscriber(client, channel, resumeFrom, new ArrayBlockingQueue<>(queueCapacity));
+        client.keepAlive();
+        client.onClose(() -> remove(subscriber));
+        pendingJoins.add(subscriber);
+        live.wakeup();
+    }
+
+    public int clientCount() {
+        return byChannel.values().stream().mapToInt(Set::size).sum() + pendingJoins.size();
+    }
+
+    public long gapCount() {
+        return gaps.get();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        live.wakeup();
+        try {
+            reader.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        byChannel.values().forEach(set -> set.forEach(Subscriber::stop));
+        byChannel.clear();
+    }
+
+    private void readLive() {
+        try {
+            while (running) {
+                admitJoiners();
+                try {
+                    for (ConsumerRecord<byte[], byte[]> record : live.poll(Duration.ofMillis(500))) {
+                        dispatch(record);
+                        livePosition.put(new TopicPartition(record.topic(), record.partition()), record.offset());
+                    }
+                } catch (WakeupException e) {
+                    // a client joined or we are closing: loop around
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("SSE stream {} stopped reading Kafka", name, e);
+        } finally {
+            live.close();
+        }
+    }
+
+    /** Joins happen on the reader thread, between polls, so each client starts exactly after {@link #livePosition}. */
+    private void admitJoiners() {
+        Subscriber s;
+        while ((s = pendingJoins.poll()) != null) {
+            if (s.client.terminated()) {
+                continue;
+            }
+            StreamPosition start = new StreamPosition(livePosition);
+            byChannel.computeIfAbsent(s.channel, c -> ConcurrentHashMap.newKeySet()).add(s);
+            s.start(start);
+        }
+    }
+
+    private void dispatch(ConsumerRecord<byte[], byte[]> record) {
+        String channel = source.channelOf(record);
+        Set<Subscriber> subscribers = channel == null ? null : byChannel.get(channel);
+        if (subscribers == null || subscribers.isEmpty()) {
+            return;
+        }
+        SseSource.SseMessage message = source.render(record);
+        if (message == null) {
+            return;
+        }
+        for (Subscriber s : subscribers) {
+            if (!s.queue.offer(new Delivery(record.topic(), record.partition(), record.offset(), message))) {
+                s.overflowed = true;
+            }
+        }
+    }
+
+    private void remove(Subscriber s) {
+        Set<Subscriber> set = byChannel.get(s.channel);
+        if (set != null) {
+            set.remove(s);
+            byChannel.computeIfPresent(s.channel, (c, current) -> current.isEmpty() ? null : current);
+        }
+        pendingJoins.remove(s);
+        s.stop();
+    }
+
+    private static List<TopicPartition> partitionsOf(KafkaConsumer<?, ?> consumer, List<String> topics) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : topics) {
+            consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                    .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+        }
+        return partitions;
+    }
+
+    private record Delivery(String topic, int partition, long offset, SseSource.SseMessage message) {
+    }
+
+    /** One connected client: its queue and the thread that writes to it. */
+    private final class Subscriber {
+        final SseClient client;
+        final String channel;
+        final StreamPosition resumeFrom;
+        final BlockingQueue<Delivery> queue;
+        volatile boolean overflowed;
+        private Thread sender;
+
+        Subscriber(SseClient client, String channel, StreamPosition resumeFrom, BlockingQueue<Delivery> queue) {
+            this.client = client;
+            this.channel = channel;
+            this.resumeFrom = resumeFrom;
+            this.queue = queue;
+        }
+
+        void start(StreamPosition liveStart) {
+            sender = new Thread(() -> send(liveStart), "sse-" + name + "-client");
+            sender.setDaemon(true);
+            sender.start();
+        }
+
+        void stop() {
+            if (sender != null) {
+                sender.interrupt();
+            }
+        }
+
+        private void send(StreamPosition liveStart) {
+            try {
+                StreamPosition position;
+                if (resumeFrom == null) {
+                    position = liveStart;
+                    client.sendEvent("ready", Map.of("stream", name, "channel", channel), position.encode());
+                } else {
+                    position = catchUp(resumeFrom, liveStart);
+                }
+                while (!client.terminated() && !Thread.currentThread().isInterrupted()) {
+                    if (overflowed) {
+                        gaps.incrementAndGet();
+                        client.sendEvent("gap", Map.of("reason", "client too slow: events were dropped; "
+                                + "reconnect with Last-Event-ID to resume from Kafka"), position.encode());
+                        client.close();
+                        return;
+                    }
+                    Delivery d = queue.poll(keepAlive.toMillis(), TimeUnit.MILLISECONDS);
+                    if (d == null) {
+                        client.sendComment("keep-alive");
+                    } else {
+                        position.advance(new TopicPartition(d.topic, d.partition), d.offset);
+                        client.sendEvent(d.message.event(), d.message.data(), position.encode());
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                log.debug("SSE client on {} went away: {}", channel, e.toString());
+            } finally {
+                remove(this);
+            }
+        }
+
+        /** Replays (resumeFrom, liveStart] from Kafka; live deliveries queue up meanwhile. */
+        private StreamPosition catchUp(StreamPosition resumeFrom, StreamPosition liveStart) {
+            Map<TopicPartition, Long> end = liveStart.asMap();
+            StreamPosition position = new StreamPosition(end);
+            try (KafkaConsumer<byte[], byte[]> replay =
+                         new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                List<TopicPartition> behind = new ArrayList<>();
+                for (var e : end.entrySet()) {
+                    long from = resumeFrom.lastDelivered(e.getKey());
+                    if (from >= 0 && from < e.getValue()) {
+                        behind.add(e.getKey());
+                        position.advance(e.getKey(), from);
+                    }
+                }
+                replay.assign(behind);
+                behind.forEach(tp -> replay.seek(tp, resumeFrom.lastDelivered(tp) + 1));
+                while (!behind.isEmpty() && !client.terminated()) {
+                    for (ConsumerRecord<byte[], byte[]> r : replay.poll(Duration.ofMillis(200))) {
+                        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                        if (r.offset() > end.get(tp)) {
+                            continue;
+                        }
+                        position.advance(tp, r.offset());
+                        if (channel.equals(source.channelOf(r))) {
+                            SseSource.SseMessage m = source.render(r);
+                            if (m != null) {
+                                client.sendEvent(m.event(), m.data(), position.encode());
+                            }
+                        }
+                    }
+                    // transaction markers and skipped records count too: done when the reader passed the end
+                    behind.removeIf(tp -> replay.position(tp) > end.get(tp));
+                    behind.forEach(tp -> position.advance(tp, Math.min(replay.position(tp) - 1, end.get(tp))));
+                    replay.assign(behind);
+                }
+            }
+            end.keySet().forEach(tp -> position.advance(tp, end.get(tp)));
+            return position;
+        }
+    }
+}

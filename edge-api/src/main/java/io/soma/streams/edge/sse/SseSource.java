@@ -1,0 +1,19 @@
+package io.soma.streams.edge.sse;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import java.util.List;
+
+/** What one SSE stream shows: which topics it reads, which channel a record belongs to, and how it looks. */
+public interface SseSource {
+    List<String> topics();
+
+    /** The channel a record goes to (e.g. its session id), or null when no client wants it. */
+    String channelOf(ConsumerRecord<byte[], byte[]> record);
+
+    /** The SSE event for a record; null skips it (e.g. a record this stream cannot decode). */
+    SseMessage render(ConsumerRecord<byte[], byte[]> record);
+
+    record SseMessage(String event, Object data) {
+    }
+}

@@ -1,0 +1,105 @@
+package io.soma.streams.topologies.training;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * The training-mode state machine of one tenant: a pure function of (current lock, command, now).
+ * Every command yields exactly one outcome, accepted or rejected, so every command gets exactly one audit.
+ */
+public final class TrainingRules {
+    public static final String ADMIN_CAPABILITY = "training.admin";
+
+    private final Duration defaultTtl;
+    private final Duration maxTtl;
+
+    public TrainingRules(Duration defaultTtl, Duration maxTtl) {
+        if (defaultTtl.isNegative() || defaultTtl.isZero() || maxTtl.compareTo(defaultTtl) < 0) {
+            throw new IllegalArgumentException("need 0 < default TTL <= max TTL, got " + defaultTtl + " / " + maxTtl);
+        }
+        this.defaultTtl = defaultTtl;
+        this.maxTtl = maxTtl;
+    }
+
+    /** What a command did: the lock after it (null = disabled), and the audit action with its details. */
+    public record Outcome(TrainingLock lockAfter, String auditAction, TrainingLock previousLock, String rejection,
+                          Status status) {
+        public enum Status { OK, NOT_FOUND, CONFLICT, FORBIDDEN, INVALID }
+
+        public boolean accepted() {
+            return rejection == null;
+        }
+    }
+
+    public Outcome apply(TrainingLock current, TrainingCommandRequest command, Instant now) {
+        // a lock past its expiry is gone even if the punctuator has not run yet
+        TrainingLock live = current != null && current.expiredAt(now) ? null : current;
+        return switch (command.action()) {
+            case ENABLE -> enable(live, command, now);
+            case DISABLE -> disable(live, command);
+            case EXTEND -> extend(live, command, now);
+        };
+    }
+
+    /** The expiry of a lock the punctuator found past its time. */
+    public Outcome expire(TrainingLock current) {
+        return new Outcome(null, "training.expired", current, null, Outcome.Status.OK);
+    }
+
+    private Outcome enable(TrainingLock live, TrainingCommandRequest c, Instant now) {
+        if (!c.actorIsAdmin()) {
+            return reject(live, c, Outcome.Status.FORBIDDEN, "enabling training mode needs " + ADMIN_CAPABILITY);
+        }
+        if (live != null) {
+            return reject(live, c, Outcome.Status.CONFLICT, "already enabled by " + live.lockedBy());
+        }
+        Duration ttl = ttl(c);
+        if (ttl == null) {
+            return reject(null, c, Outcome.Status.INVALID, ttlProblem(c));
+        }
+        TrainingLock lock = new TrainingLock(c.actor(), now, c.reason(), now.plus(ttl));
+        return new Outcome(lock, "training.enabled", null, null, Outcome.Status.OK);
+    }
+
+    private Outcome disable(TrainingLock live, TrainingCommandRequest c) {
+        if (live == null) {
+            return reject(null, c, Outcome.Status.NOT_FOUND, "not enabled");
+        }
+        if (!Objects.equals(live.lockedBy(), c.actor()) && !c.actorIsAdmin()) {
+            return reject(live, c, Outcome.Status.FORBIDDEN,
+                    "only the holder (" + live.lockedBy() + ") or " + ADMIN_CAPABILITY + " may disable");
+        }
+        return new Outcome(null, "training.disabled", live, null, Outcome.Status.OK);
+    }
+
+    private Outcome extend(TrainingLock live, TrainingCommandRequest c, Instant now) {
+        if (live == null) {
+            return reject(null, c, Outcome.Status.NOT_FOUND, "not enabled");
+        }
+        if (!Objects.equals(live.lockedBy(), c.actor()) && !c.actorIsAdmin()) {
+            return reject(live, c, Outcome.Status.FORBIDDEN,
+                    "only the holder (" + live.lockedBy() + ") or " + ADMIN_CAPABILITY + " may extend");
+        }
+        Duration ttl = ttl(c);
+        if (ttl == null) {
+            return reject(live, c, Outcome.Status.INVALID, ttlProblem(c));
+        }
+        TrainingLock extended = new TrainingLock(live.lockedBy(), live.lockedAt(), live.reason(), now.plus(ttl));
+        return new Outcome(extended, "training.enabled", live, null, Outcome.Status.OK);
+    }
+
+    private Outcome reject(TrainingLock unchanged, TrainingCommandRequest c, Outcome.Status status, String why) {
+        return new Outcome(unchanged, "training.rejected", unchanged, why, status);
+    }
+
+    /** The lifetime a command asks for, or null when it is out of bounds. */
+    private Duration ttl(TrainingCommandRequest c) {
+        Duration ttl = c.ttl() == null ? defaultTtl : c.ttl();
+        return ttl.isNegative() || ttl.isZero() || ttl.compareTo(maxTtl) > 0 ? null : ttl;
+    }
+
+    private String ttlProblem(TrainingCommandRequest c) {
+        return "ttl must be positive and at most " + maxTtl + ", got " + c.ttl();
+    }
+}

@@ -1,0 +1,87 @@
+package io.soma.streams.topologies.training;
+
+import io.soma.streams.topologies.training.TrainingCommandRequest.Action;
+import io.soma.streams.topologies.training.TrainingRules.Outcome;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TrainingRulesTest {
+    private static final Instant NOW = Instant.parse("2026-11-23T08:00:00Z");
+    private final TrainingRules rules = new TrainingRules(Duration.ofHours(24), Duration.ofDays(7));
+
+    private static TrainingCommandRequest command(Action action, String actor, boolean admin, Duration ttl) {
+        return new TrainingCommandRequest("c-" + action + actor, "acme", action, actor,
+                admin ? Set.of(TrainingRules.ADMIN_CAPABILITY) : Set.of(), "fine-tune run", ttl);
+    }
+
+    @Test
+    void shouldEnableWithTheDefaultTtl() {
+        Outcome o = rules.apply(null, command(Action.ENABLE, "alice", true, null), NOW);
+        assertThat(o.accepted()).isTrue();
+        assertThat(o.auditAction()).isEqualTo("training.enabled");
+        assertThat(o.lockAfter()).isEqualTo(new TrainingLock("alice", NOW, "fine-tune run", NOW.plus(Duration.ofHours(24))));
+    }
+
+    @Test
+    void shouldRejectEnablingAnEnabledTenantNamingTheHolder() {
+        TrainingLock held = rules.apply(null, command(Action.ENABLE, "alice", true, null), NOW).lockAfter();
+        Outcome o = rules.apply(held, command(Action.ENABLE, "bob", true, null), NOW);
+        assertThat(o.status()).isEqualTo(Outcome.Status.CONFLICT);
+        assertThat(o.rejection()).isEqualTo("already enabled by alice");
+        assertThat(o.auditAction()).isEqualTo("training.rejected");
+        assertThat(o.lockAfter()).isEqualTo(held);
+    }
+
+    @Test
+    void shouldLetOnlyTheHolderOrAnAdminDisable() {
+        TrainingLock held = rules.apply(null, command(Action.ENABLE, "alice", true, null), NOW).lockAfter();
+        assertThat(rules.apply(held, command(Action.DISABLE, "mallory", false, null), NOW).status())
+                .isEqualTo(Outcome.Status.FORBIDDEN);
+        Outcome byHolder = rules.apply(held, command(Action.DISABLE, "alice", false, null), NOW);
+        assertThat(byHolder.auditAction()).isEqualTo("training.disabled");
+        assertThat(byHolder.previousLock()).isEqualTo(held);
+        assertThat(byHolder.lockAfter()).isNull();
+        assertThat(rules.apply(held, command(Action.DISABLE, "root", true, null), NOW).accepted()).isTrue();
+    }
+
+    @Test
+    void shouldRejectDisablingADisabledTenant() {
+        Outcome o = rules.apply(null, command(Action.DISABLE, "alice", true, null), NOW);
+        assertThat(o.status()).isEqualTo(Outcome.Status.NOT_FOUND);
+        assertThat(o.rejection()).isEqualTo("not enabled");
+    }
+
+    @Test
+    void shouldTreatAnExpiredLockAsGone() {
+        TrainingLock held = rules.apply(null, command(Action.ENABLE, "alice", true, Duration.ofMinutes(1)), NOW).lockAfter();
+        Instant later = NOW.plus(Duration.ofMinutes(2));
+        assertThat(rules.apply(held, command(Action.ENABLE, "bob", true, null), later).accepted()).isTrue();
+    }
+
+    @Test
+    void shouldBoundTheTtl() {
+        Outcome o = rules.apply(null, command(Action.ENABLE, "alice", true, Duration.ofDays(30)), NOW);
+        assertThat(o.status()).isEqualTo(Outcome.Status.INVALID);
+        assertThat(o.lockAfter()).isNull();
+    }
+
+    @Test
+    void shouldExtendKeepingTheHolder() {
+        TrainingLock held = rules.apply(null, command(Action.ENABLE, "alice", true, null), NOW).lockAfter();
+        Instant later = NOW.plus(Duration.ofHours(1));
+        Outcome o = rules.apply(held, command(Action.EXTEND, "alice", false, Duration.ofHours(48)), later);
+        assertThat(o.lockAfter().expiresAt()).isEqualTo(later.plus(Duration.ofHours(48)));
+        assertThat(o.lockAfter().lockedBy()).isEqualTo("alice");
+    }
+
+    @Test
+    void shouldRequireAdminToEnable() {
+        assertThat(rules.apply(null, command(Action.ENABLE, "alice", false, null), NOW).status())
+                .isEqualTo(Outcome.Status.FORBIDDEN);
+    }
+}
