@@ -1,0 +1,43 @@
+package io.soma.streams.edge.metrics;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+/**
+ * Request counters and latency histograms of the edge. Routes are labelled by their template
+ * ({@code /v1/policies/{tenant}}), never by the raw path, so label cardinality stays bounded.
+ */
+public final class EdgeMetrics {
+    private static final String STARTED = "soma.request.started";
+    private final Counter requests;
+    private final Histogram latency;
+
+    public EdgeMetrics(PrometheusRegistry registry) {
+        requests = Counter.builder().name("orchestrator_requests_total")
+                .help("Edge requests by route and the policy decision they carried ('none' without one)")
+                .labelNames("route", "decision").register(registry);
+        latency = Histogram.builder().name("edge_request_duration_seconds")
+                .help("Edge request latency in seconds")
+                .labelNames("route", "method", "status").register(registry);
+    }
+
+    public void install(Javalin app) {
+        app.before(ctx -> ctx.attribute(STARTED, System.nanoTime()));
+        app.after(this::record);
+    }
+
+    private void record(Context ctx) {
+        Long started = ctx.attribute(STARTED);
+        String route = ctx.endpointHandlerPath();
+        if (started == null || route.equals("*")) {
+            return;
+        }
+        String decision = ctx.res().getHeader("X-Policy-Decision");
+        requests.labelValues(route, decision == null ? "none" : decision).inc();
+        latency.labelValues(route, ctx.method().name(), Integer.toString(ctx.statusCode()))
+                .observe((System.nanoTime() - started) / 1e9);
+    }
+}
