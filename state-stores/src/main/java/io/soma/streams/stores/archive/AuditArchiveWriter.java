@@ -1,0 +1,157 @@
+package io.soma.streams.stores.archive;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Writes archive rows idempotently: {@code INSERT … ON CONFLICT (primary key) DO NOTHING}, one JDBC batch per
+ * table, all tables of one call in one transaction — so a batch is either archived whole or not at all.
+ */
+public final class AuditArchiveWriter {
+    /** How many rows were new, and how many were already archived (a replay or a retry). */
+    public record WriteResult(int inserted, int alreadyPresent) {
+    }
+
+    private record Column<R>(String name, String cast, Function<R, Object> value) {
+    }
+
+    private record Table<R extends ArchiveRow>(String name, String primaryKey, List<Column<R>> columns) {
+        String insertSql(String schema) {
+            String names = columns.stream().map(Column::name).collect(Collectors.joining(", "));
+            String values = columns.stream().map(c -> "?" + c.cast()).collect(Collectors.joining(", "));
+            return "INSERT INTO " + schema + "." + name + " (" + names + ") VALUES (" + values + ") ON CONFLICT ("
+                    + primaryKey + ") DO NOTHING";
+        }
+    }
+
+    private static final Table<PolicyDecisionRow> POLICY_DECISIONS = new Table<>("policy_decisions", "decision_id",
+            withSource(List.of(
+                    column("decision_id", PolicyDecisionRow::decisionId),
+                    column("event_id", PolicyDecisionRow::eventId),
+                    column("session_id", PolicyDecisionRow::sessionId),
+                    column("tenant", PolicyDecisionRow::tenant),
+                    column("\"user\"", PolicyDecisionRow::user),
+                    column("decision", PolicyDecisionRow::decision),
+                    column("allowed", PolicyDecisionRow::allowed),
+                    column("score", PolicyDecisionRow::score),
+                    column("severity", PolicyDecisionRow::severity),
+                    json("violations", PolicyDecisionRow::violationsJson),
+                    column("constitution_hash", PolicyDecisionRow::constitutionHash),
+                    column("constitution_version", PolicyDecisionRow::constitutionVersion),
+                    column("rulepack_version", PolicyDecisionRow::rulepackVersion),
+                    column("evaluated_at", r -> timestamp(r.evaluatedAt())))));
+
+    private static final Table<TrainingAuditRow> TRAINING_AUDIT = new Table<>("training_audit", "event_id",
+            withSource(List.of(
+                    column("event_id", TrainingAuditRow::eventId),
+                    column("command_id", TrainingAuditRow::commandId),
+                    column("tenant", TrainingAuditRow::tenant),
+                    column("action", TrainingAuditRow::action),
+                    column("\"user\"", TrainingAuditRow::user),
+                    column("\"timestamp\"", r -> timestamp(r.timestamp())),
+                    json("details", TrainingAuditRow::detailsJson))));
+
+    private static final Table<IdentityAuditRow> IDENTITY_AUDIT = new Table<>("identity_audit", "event_id",
+            withSource(List.of(
+                    column("event_id", IdentityAuditRow::eventId),
+                    column("action", IdentityAuditRow::action),
+                    column("tenant", IdentityAuditRow::tenant),
+                    column("subject", IdentityAuditRow::subject),
+                    column("actor", IdentityAuditRow::actor),
+                    column("jti", IdentityAuditRow::jti),
+                    column("\"timestamp\"", r -> timestamp(r.timestamp())),
+                    json("details", IdentityAuditRow::detailsJson))));
+
+    private final DataSource dataSource;
+    private final String schema;
+
+    public AuditArchiveWriter(DataSource dataSource, String schema) {
+        this.dataSource = dataSource;
+        this.schema = SchemaMigrator.checkedSchemaName(schema);
+    }
+
+    /**
+     * Archives the rows in one transaction.
+     *
+     * @throws SQLException when PostgreSQL refuses or cannot be reached; nothing of the batch is then written
+     */
+    public WriteResult write(List<? extends ArchiveRow> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return new WriteResult(0, 0);
+        }
+        List<PolicyDecisionRow> decisions = new ArrayList<>();
+        List<TrainingAuditRow> training = new ArrayList<>();
+        List<IdentityAuditRow> identity = new ArrayList<>();
+        for (ArchiveRow row : rows) {
+            if (row instanceof PolicyDecisionRow r) {
+                decisions.add(r);
+            } else if (row instanceof TrainingAuditRow r) {
+                training.add(r);
+            } else {
+                identity.add((IdentityAuditRow) row);
+            }
+        }
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                int inserted = insert(connection, POLICY_DECISIONS, decisions)
+                        + insert(connection, TRAINING_AUDIT, training)
+                        + insert(connection, IDENTITY_AUDIT, identity);
+                connection.commit();
+                return new WriteResult(inserted, rows.size() - inserted);
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private <R extends ArchiveRow> int insert(Connection connection, Table<R> table, List<R> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return 0;
+        }
+        try (PreparedStatement statement = connection.prepareStatement(table.insertSql(schema))) {
+            for (R row : rows) {
+                int index = 1;
+                for (Column<R> column : table.columns()) {
+                    statement.setObject(index++, column.value().apply(row));
+                }
+                statement.addBatch();
+            }
+            int inserted = 0;
+            for (int count : statement.executeBatch()) {
+                inserted += Math.max(count, 0); // 1 = new row, 0 = the primary key was already archived
+            }
+            return inserted;
+        }
+    }
+
+    private static <R> Column<R> column(String name, Function<R, Object> value) {
+        return new Column<>(name, "", value);
+    }
+
+    private static <R> Column<R> json(String name, Function<R, Object> value) {
+        return new Column<>(name, "::jsonb", value);
+    }
+
+    private static <R extends ArchiveRow> List<Column<R>> withSource(List<Column<R>> columns) {
+        List<Column<R>> all = new ArrayList<>(columns);
+        all.add(column("kafka_topic", r -> r.source().topic()));
+        all.add(column("kafka_partition", r -> r.source().partition()));
+        all.add(column("kafka_offset", r -> r.source().offset()));
+        return List.copyOf(all);
+    }
+
+    private static OffsetDateTime timestamp(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+}

@@ -1,0 +1,319 @@
+package io.soma.streams.stores.archive;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+
+/**
+ * Copies the audit topics into PostgreSQL. Each poll is mapped, written in one transaction, and only then are
+ * its offsets committed — so every record is archived at least once, and the primary keys make "at least once"
+ * exactly one row. While PostgreSQL is down the archiver keeps the same records, pauses its partitions (still
+ * polling, so it stays in the group) and retries with exponential backoff; it never skips ahead. Records that
+ * cannot be read or mapped go to the dead-letter handler with a reason, never silently away.
+ */
+public final class AuditArchiver implements AutoCloseable {
+    public static final String DEFAULT_GROUP_ID = "soma-audit-archive";
+    public static final Duration POLL_TIMEOUT = Duration.ofMillis(500);
+    private static final Logger log = LoggerFactory.getLogger(AuditArchiver.class);
+
+    private final Map<String, Object> consumerConfig;
+    private final Map<String, AuditTopic<?>> topics = new LinkedHashMap<>();
+    private final AuditArchiveWriter writer;
+    private final BiConsumer<ConsumerRecord<byte[], byte[]>, String> deadLetters;
+    private final RetryBackoff backoff;
+
+    private final AtomicLong archivedRows = new AtomicLong();
+    private final AtomicLong duplicateRows = new AtomicLong();
+    private final AtomicLong deadLettered = new AtomicLong();
+    private final AtomicLong failedAttempts = new AtomicLong();
+    private volatile int consecutiveFailures;
+    private volatile long lag;
+    private volatile String lastFailure;
+    private volatile String fatalFailure;
+    private volatile boolean running;
+
+    private KafkaConsumer<byte[], byte[]> consumer;
+    private Thread thread;
+    /** The batch being archived; only the archiver thread touches it (the rebalance listener runs inside poll). */
+    private Batch pending;
+
+    /**
+     * @param consumerConfig {@code bootstrap.servers} and any client settings (security, {@code group.id} — by
+     *                       default {@value #DEFAULT_GROUP_ID}); isolation, commits and byte deserializers are
+     *                       set here
+     * @param topics         the archived topics with their deserializer and mapper (deserializers are neither
+     *                       configured nor closed here: the caller owns them)
+     * @param deadLetters    receives each record that cannot be archived and why (wire it to {@code soma.dlq});
+     *                       if it throws, the batch is retried like a failed write
+     */
+    public AuditArchiver(Map<String, Object> consumerConfig, List<AuditTopic<?>> topics, AuditArchiveWriter writer,
+                         BiConsumer<ConsumerRecord<byte[], byte[]>, String> deadLetters, RetryBackoff backoff) {
+        if (topics.isEmpty()) {
+            throw new IllegalArgumentException("no topics to archive");
+        }
+        Map<String, Object> config = new HashMap<>(consumerConfig);
+        config.putIfAbsent(ConsumerConfig.GROUP_ID_CONFIG, DEFAULT_GROUP_ID);
+        config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, config.get(ConsumerConfig.GROUP_ID_CONFIG) + "-archiver");
+        // aborted transactions are not decisions that happened
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        this.consumerConfig = Map.copyOf(config);
+        for (AuditTopic<?> topic : topics) {
+            if (this.topics.put(topic.topic(), topic) != null) {
+                throw new IllegalArgumentException("topic " + topic.topic() + " given twice");
+            }
+        }
+        this.writer = writer;
+        this.deadLetters = deadLetters;
+        this.backoff = backoff;
+    }
+
+    public synchronized void start() {
+        if (thread != null) {
+            throw new IllegalStateException("already started");
+        }
+        consumer = new KafkaConsumer<>(consumerConfig);
+        running = true;
+        thread = new Thread(this::run, "soma-audit-archiver");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Stops after the current attempt; records not yet committed are archived by the next run. */
+    @Override
+    public synchronized void close() {
+        if (thread == null) {
+            return;
+        }
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(Duration.ofSeconds(30).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        thread = null;
+    }
+
+    /** Rows newly written to PostgreSQL. */
+    public long archivedRows() {
+        return archivedRows.get();
+    }
+
+    /** Rows that were already archived (a replay, or a retry after a commit that did not happen). */
+    public long duplicateRows() {
+        return duplicateRows.get();
+    }
+
+    public long deadLettered() {
+        return deadLettered.get();
+    }
+
+    /** Failed attempts to archive a batch (PostgreSQL, dead-letter handler or offset commit), in total. */
+    public long failedAttempts() {
+        return failedAttempts.get();
+    }
+
+    /** Failed attempts since the last success: above 0 means the archive is behind and retrying. */
+    public int consecutiveFailures() {
+        return consecutiveFailures;
+    }
+
+    /** Records not yet archived that this consumer knows of: the held batch plus what is left to fetch. */
+    public long lag() {
+        return lag;
+    }
+
+    /** Why the last attempt failed, or null; no credentials are in it. */
+    public String lastFailure() {
+        return lastFailure;
+    }
+
+    /** True while the thread runs; false after close or after a failure it cannot retry ({@link #fatalFailure()}). */
+    public boolean isRunning() {
+        return running && thread != null && thread.isAlive();
+    }
+
+    public String fatalFailure() {
+        return fatalFailure;
+    }
+
+    private void run() {
+        try {
+            consumer.subscribe(topics.keySet(), new KeepBatchOnRebalance());
+            while (running) {
+                if (pending == null) {
+                    ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
+                    if (!records.isEmpty()) {
+                        pending = toBatch(records);
+                    }
+                }
+                if (pending != null && !tryArchive(pending)) {
+                    waitBeforeRetry();
+                }
+                updateLag();
+            }
+        } catch (WakeupException | InterruptException e) {
+            if (running) {
+                fail(e);
+            }
+        } catch (RuntimeException e) {
+            fail(e);
+        } finally {
+            running = false;
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void fail(RuntimeException e) {
+        fatalFailure = e.getClass().getSimpleName() + ": " + e.getMessage();
+        log.error("audit archive stopped: {}", fatalFailure, e);
+    }
+
+    private Batch toBatch(ConsumerRecords<byte[], byte[]> records) {
+        Batch batch = new Batch();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            batch.include(record);
+            try {
+                batch.rows.add(topics.get(record.topic()).toRow(record));
+            } catch (RuntimeException e) {
+                batch.deadLetters.add(new DeadLetter(record, "cannot archive " + record.topic() + "/"
+                        + record.partition() + "@" + record.offset() + ": " + e.getClass().getSimpleName() + ": "
+                        + e.getMessage()));
+            }
+        }
+        return batch;
+    }
+
+    /** One attempt at the remaining steps of a batch: write rows, hand over dead letters, commit offsets. */
+    private boolean tryArchive(Batch batch) {
+        String step = "writing " + batch.rows.size() + " rows to PostgreSQL";
+        try {
+            if (!batch.rowsWritten) {
+                AuditArchiveWriter.WriteResult result = writer.write(batch.rows);
+                batch.rowsWritten = true;
+                archivedRows.addAndGet(result.inserted());
+                duplicateRows.addAndGet(result.alreadyPresent());
+            }
+            step = "handing " + batch.deadLetters.size() + " records to the dead-letter path";
+            while (!batch.deadLetters.isEmpty()) {
+                DeadLetter letter = batch.deadLetters.get(0);
+                deadLetters.accept(letter.record(), letter.reason());
+                batch.deadLetters.remove(0);
+                deadLettered.incrementAndGet();
+            }
+            step = "committing offsets";
+            consumer.commitSync(batch.offsets);
+        } catch (WakeupException | InterruptException e) {
+            throw e;
+        } catch (Exception e) {
+            int attempt = ++consecutiveFailures;
+            failedAttempts.incrementAndGet();
+            lastFailure = step + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage();
+            log.warn("audit archive: {} (attempt {}); keeping {} records and retrying in {} ms", lastFailure, attempt,
+                    batch.size(), backoff.delay(attempt).toMillis());
+            return false;
+        }
+        if (consecutiveFailures > 0) {
+            log.info("audit archive caught up after {} failed attempts", consecutiveFailures);
+        }
+        consecutiveFailures = 0;
+        lastFailure = null;
+        pending = null;
+        consumer.resume(consumer.paused());
+        return true;
+    }
+
+    /** Sleeps in poll with every partition paused: no new records, but the consumer stays in its group. */
+    private void waitBeforeRetry() {
+        consumer.pause(consumer.assignment());
+        ConsumerRecords<byte[], byte[]> unexpected = consumer.poll(backoff.delay(consecutiveFailures));
+        // a partition assigned while waiting is paused by the listener; should records slip through, re-read them later
+        Map<TopicPartition, Long> firstOffsets = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : unexpected) {
+            firstOffsets.merge(new TopicPartition(record.topic(), record.partition()), record.offset(), Math::min);
+        }
+        firstOffsets.forEach(consumer::seek);
+    }
+
+    private void updateLag() {
+        long behind = pending == null ? 0 : pending.size();
+        for (TopicPartition partition : consumer.assignment()) {
+            behind += consumer.currentLag(partition).orElse(0);
+        }
+        lag = behind;
+    }
+
+    private final class KeepBatchOnRebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (pending == null) {
+                return;
+            }
+            // the new owner re-reads what was not committed; partitions kept here are rewound to the same records
+            for (Map.Entry<TopicPartition, Long> first : pending.firstOffsets.entrySet()) {
+                if (!partitions.contains(first.getKey())) {
+                    consumer.seek(first.getKey(), first.getValue());
+                }
+            }
+            log.info("audit archive: partitions revoked while {} records were pending; they will be read again",
+                    pending.size());
+            pending = null;
+            consumer.resume(consumer.paused());
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (pending != null) {
+                consumer.pause(partitions);
+            }
+        }
+    }
+
+    private record DeadLetter(ConsumerRecord<byte[], byte[]> record, String reason) {
+    }
+
+    /** A poll's records on their way to the archive; steps already done are not repeated on retry. */
+    private static final class Batch {
+        final List<ArchiveRow> rows = new ArrayList<>();
+        final List<DeadLetter> deadLetters = new ArrayList<>();
+        final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        final Map<TopicPartition, Long> firstOffsets = new HashMap<>();
+        boolean rowsWritten;
+        int size;
+
+        void include(ConsumerRecord<byte[], byte[]> record) {
+            TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+            offsets.merge(partition, new OffsetAndMetadata(record.offset() + 1, record.leaderEpoch(), ""),
+                    (a, b) -> a.offset() >= b.offset() ? a : b);
+            firstOffsets.merge(partition, record.offset(), Math::min);
+            size++;
+        }
+
+        int size() {
+            return size;
+        }
+    }
+}

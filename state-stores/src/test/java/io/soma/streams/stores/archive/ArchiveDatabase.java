@@ -1,0 +1,54 @@
+package io.soma.streams.stores.archive;
+
+import io.soma.streams.devstack.LocalServices;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+
+/** A schema of its own in the machine's real {@code test} database, dropped when the test class is done. */
+final class ArchiveDatabase implements AutoCloseable {
+    final PostgresPool pool;
+    final String schema;
+
+    private ArchiveDatabase(String purpose) {
+        this.pool = new PostgresPool(LocalServices.testJdbcUrl(), LocalServices.postgresUser(), "", 4);
+        this.schema = "archive_" + purpose + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    }
+
+    static ArchiveDatabase create(String purpose) {
+        return new ArchiveDatabase(purpose);
+    }
+
+    static ArchiveDatabase migrated(String purpose) {
+        ArchiveDatabase database = create(purpose);
+        new SchemaMigrator(database.pool.dataSource(), database.schema).migrate();
+        return database;
+    }
+
+    long count(String sql) throws SQLException {
+        try (Connection c = pool.dataSource().getConnection();
+             Statement s = c.createStatement();
+             ResultSet r = s.executeQuery(sql.replace("${schema}", schema))) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    void execute(String sql) throws SQLException {
+        try (Connection c = pool.dataSource().getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql.replace("${schema}", schema));
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        try {
+            execute("DROP SCHEMA IF EXISTS ${schema} CASCADE");
+        } finally {
+            pool.close();
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.soma.streams.stores.archive;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DecisionArchiveQueryTest {
+    private static ArchiveDatabase database;
+    private static DecisionArchiveQuery query;
+    private static final List<PolicyDecisionRow> conv = new ArrayList<>();
+
+    @BeforeAll
+    static void archiveTraceDecisions() throws SQLException {
+        database = ArchiveDatabase.migrated("query");
+        query = new DecisionArchiveQuery(database.pool.dataSource(), database.schema);
+        List<ArchiveRow> rows = new ArrayList<>();
+        long offset = 0;
+        for (TraceAuditRecords.Request request : TraceAuditRecords.requests("conv", 400)) {
+            PolicyDecisionRow row = TraceAuditRecords.decision(request, new KafkaSource("policy.decisions", 0, offset++));
+            conv.add(row);
+            rows.add(row);
+        }
+        for (TraceAuditRecords.Request request : TraceAuditRecords.requests("code", 150)) {
+            rows.add(TraceAuditRecords.decision(request, new KafkaSource("policy.decisions", 1, offset++)));
+        }
+        new AuditArchiveWriter(database.pool.dataSource(), database.schema).write(rows);
+    }
+
+    @AfterAll
+    static void drop() throws SQLException {
+        database.close();
+    }
+
+    @Test
+    void shouldReturnEveryRowOfTheRangeExactlyOnceAcrossPages() throws Exception {
+        Instant from = conv.get(50).evaluatedAt();
+        Instant to = conv.get(350).evaluatedAt();
+        List<String> expected = conv.stream()
+                .filter(r -> !r.evaluatedAt().isBefore(from) && r.evaluatedAt().isBefore(to))
+                .sorted(Comparator.comparing(PolicyDecisionRow::evaluatedAt).thenComparing(PolicyDecisionRow::decisionId))
+                .map(PolicyDecisionRow::decisionId)
+                .toList();
+
+        List<String> read = new ArrayList<>();
+        int pages = 0;
+        String cursor = null;
+        do {
+            DecisionArchiveQuery.Page page = query.page("conv", from, to, 37, cursor);
+            assertThat(page.decisions()).hasSizeLessThanOrEqualTo(37);
+            page.decisions().forEach(r -> read.add(r.decisionId()));
+            cursor = page.nextCursor();
+            pages++;
+        } while (cursor != null);
+
+        assertThat(expected).hasSize(300);
+        assertThat(read).containsExactlyElementsOf(expected);
+        assertThat(pages).isEqualTo(9); // 300 rows = 8 full pages of 37 + 4
+    }
+
+    @Test
+    void shouldReturnOnlyTheTenantsOwnDecisions() throws Exception {
+        DecisionArchiveQuery.Page page = query.page("code", Instant.EPOCH, Instant.now(), 1000, null);
+
+        assertThat(page.decisions()).hasSize(150).allSatisfy(r -> assertThat(r.tenant()).isEqualTo("code"));
+        assertThat(page.nextCursor()).isNull();
+    }
+
+    @Test
+    void shouldRejectAMalformedCursorAndABadLimit() {
+        Instant to = Instant.now();
+        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 10, "not a cursor!"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cursor");
+        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 0, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("limit");
+        assertThatThrownBy(() -> query.page("conv", to, Instant.EPOCH, 10, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("from");
+    }
+}

@@ -1,0 +1,84 @@
+package io.soma.streams.stores.ratelimit;
+
+import io.soma.streams.devstack.LocalServices;
+import io.soma.streams.stores.redis.RedisConnection;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RedisRateLimiterTest {
+    private static final String PREFIX = "test:ratelimit:" + UUID.randomUUID();
+    private static RedisConnection redis;
+
+    @BeforeAll
+    static void connect() {
+        redis = new RedisConnection(LocalServices.redisUrl());
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        String cursor = ScanParams.SCAN_POINTER_START;
+        do {
+            ScanResult<String> page = redis.jedis().scan(cursor, new ScanParams().match(PREFIX + ":*").count(100));
+            page.getResult().forEach(redis.jedis()::del);
+            cursor = page.getCursor();
+        } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+        redis.close();
+    }
+
+    @Test
+    void shouldAllowTheBurstThenRefuseWithRetryAfter() {
+        // 6 a minute: one token every 10 s, so the test finishes long before a token drips back
+        RedisRateLimiter limiter = new RedisRateLimiter(redis.jedis(), PREFIX, tenant -> RateLimit.perMinute(6));
+
+        for (int i = 0; i < 6; i++) {
+            RateLimitDecision decision = limiter.acquire("conv");
+            assertThat(decision.allowed()).isTrue();
+            assertThat(decision.remaining()).isEqualTo(5 - i);
+        }
+        RateLimitDecision refused = limiter.acquire("conv");
+
+        assertThat(refused.allowed()).isFalse();
+        assertThat(refused.remaining()).isZero();
+        assertThat(refused.retryAfterSeconds()).isBetween(1L, 10L);
+        assertThat(redis.jedis().pttl(limiter.bucketKey("conv"))).isPositive();
+    }
+
+    @Test
+    void shouldLimitEachTenantOnItsOwn() {
+        Map<String, RateLimit> limits = Map.of("code", RateLimit.perMinute(2), "m-large-0", RateLimit.perMinute(60).withBurst(3));
+        RedisRateLimiter limiter = new RedisRateLimiter(redis.jedis(), PREFIX + ":tenants", limits::get);
+
+        List<Boolean> code = List.of(limiter.acquire("code").allowed(), limiter.acquire("code").allowed(),
+                limiter.acquire("code").allowed());
+        List<Boolean> other = List.of(limiter.acquire("m-large-0").allowed(), limiter.acquire("m-large-0").allowed(),
+                limiter.acquire("m-large-0").allowed(), limiter.acquire("m-large-0").allowed());
+
+        assertThat(code).containsExactly(true, true, false);
+        assertThat(other).containsExactly(true, true, true, false);
+        assertThat(limiter.acquire("m-large-0").retryAfterSeconds()).isEqualTo(1); // one token a second
+    }
+
+    @Test
+    void shouldLetRequestsThroughAndCountThemWhenRedisDoesNotAnswer() {
+        // nothing listens on port 1: a real refused connection
+        try (RedisConnection unreachable = new RedisConnection("redis://127.0.0.1:1")) {
+            RedisRateLimiter limiter = new RedisRateLimiter(unreachable.jedis(), PREFIX, tenant -> RateLimit.perSecond(1));
+
+            RateLimitDecision first = limiter.acquire("conv");
+            RateLimitDecision second = limiter.acquire("conv");
+
+            assertThat(first).isEqualTo(new RateLimitDecision(true, -1, 0));
+            assertThat(second.allowed()).isTrue();
+            assertThat(limiter.failedOpen()).isEqualTo(2);
+        }
+    }
+}
