@@ -1,0 +1,56 @@
+package io.soma.streams.schemas.serde;
+
+/**
+ * A schema-registry call that failed: the HTTP status (or {@link #NO_RESPONSE} when the registry was not
+ * reached) and the Confluent {@code error_code} and {@code message} of the body. Decide on the status, not the
+ * error code: registries differ there (Apicurio answers an incompatible schema with 409 and error_code 0).
+ */
+public class SchemaRegistryException extends RuntimeException {
+    public static final int NO_RESPONSE = -1;
+
+    private final int status;
+    private final int errorCode;
+    private final String registryMessage;
+
+    public SchemaRegistryException(String request, int status, int errorCode, String registryMessage, Throwable cause) {
+        super(describe(request, status, errorCode, registryMessage), cause);
+        this.status = status;
+        this.errorCode = errorCode;
+        this.registryMessage = registryMessage;
+    }
+
+    private static String describe(String request, int status, int errorCode, String registryMessage) {
+        return status == NO_RESPONSE
+                ? "schema registry unreachable for " + request + ": " + registryMessage
+                : "schema registry answered " + status + " (error_code " + errorCode + ") to " + request + ": " + registryMessage;
+    }
+
+    /** The HTTP status, or {@link #NO_RESPONSE}. */
+    public int status() {
+        return status;
+    }
+
+    /** The Confluent error_code of the body, 0 when there was none. */
+    public int errorCode() {
+        return errorCode;
+    }
+
+    public String registryMessage() {
+        return registryMessage;
+    }
+
+    /** Unknown subject, version or schema id. */
+    public boolean isNotFound() {
+        return status == 404;
+    }
+
+    /** The schema breaks the subject's compatibility rule. */
+    public boolean isIncompatible() {
+        return status == 409;
+    }
+
+    /** Worth retrying later: the registry was unreachable, overloaded or failing, not refusing the request. */
+    public boolean isTransient() {
+        return status == NO_RESPONSE || status == 408 || status == 429 || status >= 500;
+    }
+}

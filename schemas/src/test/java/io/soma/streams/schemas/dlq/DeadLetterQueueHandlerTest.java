@@ -1,0 +1,91 @@
+package io.soma.streams.schemas.dlq;
+
+import io.soma.streams.schemas.serde.BadMagicByteException;
+import io.soma.streams.schemas.serde.SchemaRegistryException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DeadLetterQueueHandlerTest {
+    private final DeadLetterQueueHandler handler = new DeadLetterQueueHandler();
+    private ConsumerRecord<byte[], byte[]> poison;
+
+    @BeforeEach
+    void setUp() {
+        handler.configure(Map.of("application.id", "soma-policy"));
+        Headers headers = new RecordHeaders().add("traceparent", bytes("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+        poison = new ConsumerRecord<>("conversation.events", 2, 41L, 0L, TimestampType.CREATE_TIME, 3, 7,
+                bytes("s-1"), bytes("garbage"), headers, Optional.empty());
+    }
+
+    @Test
+    void shouldSendTheRawRecordToTheDeadLetterTopicWithItsProvenanceAndContinue() {
+        BadMagicByteException failure = new BadMagicByteException("conversation.events", (byte) 'g');
+
+        DeserializationExceptionHandler.Response response = handler.handleError(null, poison, failure);
+
+        assertThat(response.result()).isEqualTo(DeserializationExceptionHandler.Result.RESUME);
+        assertThat(response.deadLetterQueueRecords()).hasSize(1);
+        ProducerRecord<byte[], byte[]> deadLetter = response.deadLetterQueueRecords().get(0);
+        assertThat(deadLetter.topic()).isEqualTo("soma.dlq");
+        assertThat(deadLetter.key()).isEqualTo(bytes("s-1"));
+        assertThat(deadLetter.value()).isEqualTo(bytes("garbage"));
+        assertThat(header(deadLetter, DlqHeaders.REASON)).isEqualTo(failure.getMessage());
+        assertThat(header(deadLetter, DlqHeaders.EXCEPTION)).isEqualTo(BadMagicByteException.class.getName());
+        assertThat(header(deadLetter, DlqHeaders.SOURCE_TOPIC)).isEqualTo("conversation.events");
+        assertThat(header(deadLetter, DlqHeaders.SOURCE_PARTITION)).isEqualTo("2");
+        assertThat(header(deadLetter, DlqHeaders.SOURCE_OFFSET)).isEqualTo("41");
+        assertThat(header(deadLetter, DlqHeaders.APP)).isEqualTo("soma-policy");
+        assertThat(header(deadLetter, "traceparent")).startsWith("00-4bf92f35");
+    }
+
+    @Test
+    void shouldUseTheConfiguredDeadLetterTopic() {
+        handler.configure(Map.of("errors.dead.letter.queue.topic.name", "soma.dlq.policy"));
+
+        var response = handler.handleError(null, poison, new BadMagicByteException("conversation.events", (byte) 1));
+
+        assertThat(response.deadLetterQueueRecords().get(0).topic()).isEqualTo("soma.dlq.policy");
+    }
+
+    @Test
+    void shouldFailRatherThanDeadLetterWhenTheRegistryIsUnreachable() {
+        var unreachable = new SchemaRegistryException("GET http://127.0.0.1:1/schemas/ids/1",
+                SchemaRegistryException.NO_RESPONSE, 0, "java.net.ConnectException", null);
+
+        var response = handler.handleError(null, poison, unreachable);
+
+        assertThat(response.result()).isEqualTo(DeserializationExceptionHandler.Result.FAIL);
+        assertThat(response.deadLetterQueueRecords()).isEmpty();
+    }
+
+    @Test
+    void shouldReplaceEarlierDeadLetterHeadersWhenARecordIsDeadLetteredAgain() {
+        Headers headers = DlqHeaders.of(null, "first", null, "a", 0, 1L, "app-1");
+
+        DlqHeaders.addTo(headers, "second", null, "b", 3, 4L, "app-2");
+
+        assertThat(headers.headers(DlqHeaders.REASON)).hasSize(1);
+        assertThat(new String(headers.lastHeader(DlqHeaders.SOURCE_TOPIC).value(), StandardCharsets.UTF_8)).isEqualTo("b");
+        assertThat(headers.lastHeader(DlqHeaders.EXCEPTION)).isNull();
+    }
+
+    private static String header(ProducerRecord<byte[], byte[]> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}

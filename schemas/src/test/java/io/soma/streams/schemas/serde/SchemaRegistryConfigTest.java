@@ -1,0 +1,39 @@
+package io.soma.streams.schemas.serde;
+
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SchemaRegistryConfigTest {
+
+    @Test
+    void shouldReadTheConfluentKeysFromAKafkaConfigMap() {
+        SchemaRegistryConfig config = SchemaRegistryConfig.from(Map.of(
+                "schema.registry.url", "http://127.0.0.1:8081/apis/ccompat/v7",
+                "basic.auth.user.info", "soma:secret",
+                "schema.registry.max.retries", "5",
+                "schema.registry.request.timeout.ms", 2500,
+                "bootstrap.servers", "127.0.0.1:9092"));
+
+        assertThat(config).isEqualTo(new SchemaRegistryConfig("http://127.0.0.1:8081/apis/ccompat/v7", "soma:secret",
+                5, Duration.ofMillis(2500)));
+    }
+
+    @Test
+    void shouldAutoRegisterUnlessTurnedOff() {
+        assertThat(SchemaRegistryConfig.autoRegister(Map.of())).isTrue();
+        assertThat(SchemaRegistryConfig.autoRegister(Map.of("auto.register.schemas", "false"))).isFalse();
+    }
+
+    @Test
+    void shouldRequireTheRegistryUrl() {
+        assertThatThrownBy(() -> SchemaRegistryConfig.from(Map.of("bootstrap.servers", "x")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("schema.registry.url");
+    }
+}
