@@ -109,7 +109,7 @@ public final class AuditArchiveWriter {
                 connection.commit();
                 return new WriteResult(inserted, rows.size() - inserted);
             } catch (SQLException | RuntimeException e) {
-                connection.rollback();
+                Rollback.after(connection, e);
                 throw e;
             }
         }

@@ -13,6 +13,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -183,7 +184,22 @@ public final class AuditArchiver implements AutoCloseable {
             fail(e);
         } finally {
             running = false;
+            commitWrittenBatchOnClose();
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** A close that interrupted the commit of a written batch finishes it, so the next start does not re-read it. */
+    private void commitWrittenBatchOnClose() {
+        if (pending == null || !pending.rowsWritten || !pending.deadLetters.isEmpty()) {
+            return;
+        }
+        try {
+            consumer.commitSync(pending.offsets, Duration.ofSeconds(5));
+            pending = null;
+        } catch (RuntimeException e) {
+            log.info("audit archive: offsets of {} archived records not committed on close ({}); they will be read "
+                    + "again and found archived", pending.size(), e.getMessage());
         }
     }
 
@@ -231,7 +247,7 @@ public final class AuditArchiver implements AutoCloseable {
         } catch (Exception e) {
             int attempt = ++consecutiveFailures;
             failedAttempts.incrementAndGet();
-            lastFailure = step + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage();
+            lastFailure = step + " failed: " + describe(e);
             log.warn("audit archive: {} (attempt {}); keeping {} records and retrying in {} ms", lastFailure, attempt,
                     batch.size(), backoff.delay(attempt).toMillis());
             return false;
@@ -244,6 +260,21 @@ public final class AuditArchiver implements AutoCloseable {
         pending = null;
         consumer.resume(consumer.paused());
         return true;
+    }
+
+    /**
+     * A short cause for logs and {@link #lastFailure()}: a failed batch's message quotes the whole statement with
+     * its values, so for SQL errors the driver's underlying reason and SQLState are given instead.
+     */
+    static String describe(Exception e) {
+        String text;
+        if (e instanceof SQLException sql) {
+            SQLException reason = sql.getNextException() != null ? sql.getNextException() : sql;
+            text = "SQLState " + sql.getSQLState() + ": " + reason.getMessage();
+        } else {
+            text = e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+        return text.length() <= 300 ? text : text.substring(0, 300) + "…";
     }
 
     /** Sleeps in poll with every partition paused: no new records, but the consumer stays in its group. */

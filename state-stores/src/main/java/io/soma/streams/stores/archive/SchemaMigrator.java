@@ -120,7 +120,7 @@ public final class SchemaMigrator {
             connection.commit();
             log.info("schema {}: applied migration V{} {}", schema, migration.version(), migration.description());
         } catch (SQLException | RuntimeException e) {
-            connection.rollback();
+            Rollback.after(connection, e);
             throw e;
         }
     }

@@ -1,0 +1,58 @@
+package io.soma.streams.stores.archive;
+
+import io.soma.streams.avro.IdentityAudit;
+import io.soma.streams.avro.PolicyDecision;
+import io.soma.streams.avro.TrainingAudit;
+import org.apache.kafka.common.serialization.Deserializer;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The three audit topics with their Avro records mapped to archive rows. */
+public final class AvroAuditTopics {
+    public static final String POLICY_DECISIONS = "policy.decisions";
+    public static final String TRAINING_AUDIT = "training.audit";
+    public static final String IDENTITY_AUDIT = "identity.audit";
+
+    private AvroAuditTopics() {
+    }
+
+    /** @param decisions, training, identity the registry-aware Avro deserializers, already configured */
+    public static List<AuditTopic<?>> of(Deserializer<PolicyDecision> decisions, Deserializer<TrainingAudit> training,
+                                         Deserializer<IdentityAudit> identity) {
+        return List.of(
+                new AuditTopic<>(POLICY_DECISIONS, decisions, AvroAuditTopics::decisionRow),
+                new AuditTopic<>(TRAINING_AUDIT, training, AvroAuditTopics::trainingRow),
+                new AuditTopic<>(IDENTITY_AUDIT, identity, AvroAuditTopics::identityRow));
+    }
+
+    static PolicyDecisionRow decisionRow(PolicyDecision d, KafkaSource source) {
+        return new PolicyDecisionRow(d.getDecisionId(), d.getEventId(), d.getSessionId(), d.getTenant(), d.getUser(),
+                d.getDecision(), d.getAllowed(), d.getScore(), d.getSeverity(), AvroJson.toJson(d.getViolations()),
+                d.getConstitutionHash(), d.getConstitutionVersion(),
+                d.getRulepackVersion() == null ? null : d.getRulepackVersion().toString(), d.getEvaluatedAt(), source);
+    }
+
+    /** details = the record's details plus the lock held afterwards, so the row tells the whole outcome. */
+    static TrainingAuditRow trainingRow(TrainingAudit t, KafkaSource source) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("reason", t.getDetails().getReason());
+        details.put("previous_lock", t.getDetails().getPreviousLock());
+        details.put("rejection", t.getDetails().getRejection());
+        details.put("current_lock", t.getCurrentLock());
+        return new TrainingAuditRow(t.getEventId(), t.getCommandId(), t.getTenant(), t.getAction(), t.getUser(),
+                t.getTimestamp(), AvroJson.toJson(details), source);
+    }
+
+    /** details = the token's key, capabilities and expiry, with the record's free attributes under "attributes". */
+    static IdentityAuditRow identityRow(IdentityAudit i, KafkaSource source) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("key_id", i.getKeyId());
+        details.put("capabilities", i.getCapabilities());
+        details.put("expires_at", i.getExpiresAt());
+        details.put("attributes", i.getDetails());
+        return new IdentityAuditRow(i.getEventId(), i.getAction(), i.getTenant(), i.getSubject(), i.getActor(),
+                i.getJti(), i.getTimestamp(), AvroJson.toJson(details), source);
+    }
+}

@@ -1,0 +1,64 @@
+package io.soma.streams.stores.archive;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.soma.streams.avro.IdentityAudit;
+import io.soma.streams.avro.TrainingAudit;
+import io.soma.streams.avro.TrainingAuditDetails;
+import io.soma.streams.avro.TrainingLock;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class AvroAuditTopicsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final KafkaSource SOURCE = new KafkaSource("training.audit", 0, 7);
+
+    @Test
+    void shouldKeepTheWholeTrainingOutcomeInDetails() throws Exception {
+        // the code trace's first two requests: the lock taken at the first, refused again at the second
+        List<TraceAuditRecords.Request> requests = TraceAuditRecords.requests("code", 2);
+        Instant lockedAt = requests.get(0).arrivedAt().truncatedTo(ChronoUnit.MILLIS);
+        TrainingLock lock = TrainingLock.newBuilder().setLockedBy("code").setLockedAt(lockedAt)
+                .setExpiresAt(lockedAt.plus(24, ChronoUnit.HOURS)).build();
+        TrainingAudit rejected = TrainingAudit.newBuilder().setEventId(requests.get(1).id("training"))
+                .setCommandId(requests.get(1).id("command")).setTenant("code").setAction("training.rejected")
+                .setUser("code").setTimestamp(requests.get(1).arrivedAt().truncatedTo(ChronoUnit.MILLIS))
+                .setDetails(TrainingAuditDetails.newBuilder().setPreviousLock(lock)
+                        .setRejection("already enabled by code").build())
+                .setCurrentLock(lock).build();
+
+        TrainingAuditRow row = AvroAuditTopics.trainingRow(rejected, SOURCE);
+        JsonNode details = JSON.readTree(row.detailsJson());
+
+        assertThat(row.action()).isEqualTo("training.rejected");
+        assertThat(details.get("rejection").asText()).isEqualTo("already enabled by code");
+        assertThat(details.get("reason").isNull()).isTrue();
+        assertThat(details.at("/previous_lock/locked_at").asText()).isEqualTo(lockedAt.toString());
+        assertThat(details.at("/current_lock/locked_by").asText()).isEqualTo("code");
+    }
+
+    @Test
+    void shouldKeepTokenAttributesInDetails() throws Exception {
+        TraceAuditRecords.Request request = TraceAuditRecords.requests("conv", 1).get(0);
+        Instant issuedAt = request.arrivedAt().truncatedTo(ChronoUnit.MILLIS);
+        IdentityAudit issued = IdentityAudit.newBuilder().setEventId(request.id("identity")).setAction("token.issued")
+                .setTenant("conv").setSubject("conv").setJti(request.id("jti")).setKeyId("k1")
+                .setCapabilities(List.of("training.admin")).setExpiresAt(issuedAt.plus(1, ChronoUnit.HOURS))
+                .setTimestamp(issuedAt).setDetails(Map.of("constitution_hash", "none")).build();
+
+        IdentityAuditRow row = AvroAuditTopics.identityRow(issued, SOURCE);
+        JsonNode details = JSON.readTree(row.detailsJson());
+
+        assertThat(row.jti()).isEqualTo(request.id("jti"));
+        assertThat(details.get("key_id").asText()).isEqualTo("k1");
+        assertThat(details.get("capabilities").get(0).asText()).isEqualTo("training.admin");
+        assertThat(details.get("expires_at").asText()).isEqualTo(issuedAt.plus(1, ChronoUnit.HOURS).toString());
+        assertThat(details.at("/attributes/constitution_hash").asText()).isEqualTo("none");
+    }
+}
