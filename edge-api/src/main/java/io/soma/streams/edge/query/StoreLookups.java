@@ -1,0 +1,45 @@
+package io.soma.streams.edge.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.http.Context;
+import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.stores.query.StoreQueryService;
+import io.soma.streams.stores.query.StoreQueryService.QueryResult;
+
+/**
+ * Turns store lookups into HTTP answers: the peer route that other instances forward to, and the helper
+ * public handlers use (found → the value, missing → 404, nobody can answer yet → 503).
+ */
+public final class StoreLookups {
+    private final StoreQueryService queries;
+
+    public StoreLookups(StoreQueryService queries) {
+        this.queries = queries;
+    }
+
+    /** {@code GET /internal/stores/{store}/keys/{key}}: answered from this instance's own stores only. */
+    public void peerLookup(Context ctx) {
+        QueryResult result;
+        try {
+            result = queries.localLookup(ctx.pathParam("store"), ctx.pathParam("key"));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.notFound(e.getMessage());
+        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+            throw ApiException.notReady("this instance does not hold that key now: " + e.getMessage());
+        }
+        ctx.json(valueOf(result, "no value for key " + ctx.pathParam("key")));
+    }
+
+    /** The value of {@code key} wherever it lives, or the matching API error. */
+    public JsonNode require(Context ctx, String store, String key, String missing) {
+        return valueOf(queries.lookup(store, key, ctx.header("Authorization")), missing);
+    }
+
+    private static JsonNode valueOf(QueryResult result, String missing) {
+        return switch (result.status()) {
+            case FOUND -> result.value();
+            case NOT_FOUND -> throw ApiException.notFound(missing);
+            case UNAVAILABLE -> throw ApiException.notReady(result.problem());
+        };
+    }
+}

@@ -1,0 +1,106 @@
+package io.soma.streams.schemas;
+
+import io.soma.streams.avro.ConstitutionBundle;
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.avro.IdentityAudit;
+import io.soma.streams.avro.PolicyDecision;
+import io.soma.streams.avro.RulePack;
+import io.soma.streams.avro.SlmAlert;
+import io.soma.streams.avro.SlmMetricsWindow;
+import io.soma.streams.avro.TokenForecast;
+import io.soma.streams.avro.TokenUsageWindow;
+import io.soma.streams.avro.TrainingAudit;
+import io.soma.streams.avro.TrainingCommand;
+import io.soma.streams.avro.TrainingModeState;
+import io.soma.streams.schemas.serde.AvroSerde;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every topic of SPEC §1 in one place: its name, whether it is compacted, and its value type. Keys are
+ * strings (session id, tenant, or {@code model@provider}); values are Avro in the registry under
+ * {@code <topic>-value}.
+ */
+public final class Topics {
+    public static final Topic<ConversationEvent> CONVERSATION_EVENTS = delete("conversation.events", ConversationEvent.class);
+    public static final Topic<ConstitutionBundle> CONSTITUTION_UPDATED = compact("constitution.updated", ConstitutionBundle.class);
+    public static final Topic<RulePack> POLICY_RULEPACKS = compact("policy.rulepacks", RulePack.class);
+    public static final Topic<PolicyDecision> POLICY_DECISIONS = delete("policy.decisions", PolicyDecision.class);
+    public static final Topic<TrainingCommand> TRAINING_COMMANDS = delete("training.commands", TrainingCommand.class);
+    public static final Topic<TrainingAudit> TRAINING_AUDIT = delete("training.audit", TrainingAudit.class);
+    public static final Topic<TrainingModeState> TRAINING_STATE = compact("training.state", TrainingModeState.class);
+    /** Policy-allowed events of tenants in training mode, kept for fine-tuning export. */
+    public static final Topic<ConversationEvent> TRAINING_CAPTURE = delete("training.capture", ConversationEvent.class);
+    public static final Topic<IdentityAudit> IDENTITY_AUDIT = delete("identity.audit", IdentityAudit.class);
+    public static final Topic<TokenUsageWindow> TOKEN_USAGE = delete("token.usage", TokenUsageWindow.class);
+    public static final Topic<TokenForecast> TOKEN_FORECASTS = delete("token.forecasts", TokenForecast.class);
+    public static final Topic<SlmMetricsWindow> SLM_METRICS = delete("slm.metrics", SlmMetricsWindow.class);
+    public static final Topic<SlmAlert> SLM_ALERTS = delete("slm.alerts", SlmAlert.class);
+    /** Poison records: the original key and value bytes, with headers naming the reason and the source. */
+    public static final String DEAD_LETTER = "soma.dlq";
+
+    private Topics() {
+    }
+
+    public static List<Topic<?>> all() {
+        return List.of(CONVERSATION_EVENTS, CONSTITUTION_UPDATED, POLICY_RULEPACKS, POLICY_DECISIONS, TRAINING_COMMANDS,
+                TRAINING_AUDIT, TRAINING_STATE, TRAINING_CAPTURE, IDENTITY_AUDIT, TOKEN_USAGE, TOKEN_FORECASTS,
+                SLM_METRICS, SLM_ALERTS);
+    }
+
+    /** What the provisioner creates: every typed topic plus the dead-letter topic. */
+    public static List<TopicProvisioner.TopicSpec> provisioned() {
+        List<TopicProvisioner.TopicSpec> specs = new java.util.ArrayList<>(all());
+        specs.add(new TopicProvisioner.TopicSpec() {
+            @Override
+            public String name() {
+                return DEAD_LETTER;
+            }
+
+            @Override
+            public boolean compacted() {
+                return false;
+            }
+        });
+        return specs;
+    }
+
+    /** Topic → value schema, for registration at start. */
+    public static Map<String, Schema> valueSchemas() {
+        Map<String, Schema> schemas = new LinkedHashMap<>();
+        all().forEach(t -> schemas.put(t.name(), t.valueSchema()));
+        return schemas;
+    }
+
+    private static <V extends SpecificRecord> Topic<V> delete(String name, Class<V> type) {
+        return new Topic<>(name, type, false);
+    }
+
+    private static <V extends SpecificRecord> Topic<V> compact(String name, Class<V> type) {
+        return new Topic<>(name, type, true);
+    }
+
+    /** A topic with its value type; serdes are made against a given registry. */
+    public record Topic<V extends SpecificRecord>(String name, Class<V> valueType, boolean compacted)
+            implements TopicProvisioner.TopicSpec {
+
+        public Schema valueSchema() {
+            return org.apache.avro.specific.SpecificData.get().getSchema(valueType);
+        }
+
+        public Serde<String> keySerde() {
+            return Serdes.String();
+        }
+
+        public AvroSerde<V> valueSerde(SchemaRegistryClient registry) {
+            return new AvroSerde<>(valueType, registry, false);
+        }
+    }
+}
