@@ -1,0 +1,42 @@
+package io.soma.streams.edge.auth;
+
+import io.javalin.security.RouteRole;
+
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What a token allows. A route declares the capabilities that admit a caller as Javalin route roles
+ * ({@code post("/v1/training/enable", handler, Capability.TRAINING_ADMIN)}); holding any one of them is enough.
+ */
+public enum Capability implements RouteRole {
+    TRAINING_ADMIN("training.admin"),
+    POLICY_ADMIN("policy.admin"),
+    CONSTITUTION_PUBLISH("constitution.publish"),
+    IDENTITY_ADMIN("identity.admin"),
+    AUDIT_READ("audit.read"),
+    CONVERSATION("conversation"),
+    FORECAST_READ("forecast.read"),
+    SLM_READ("slm.read");
+
+    private final String claim;
+
+    Capability(String claim) {
+        this.claim = claim;
+    }
+
+    /** The name carried in the token's {@code capabilities} claim and stored in PostgreSQL. */
+    public String claim() {
+        return claim;
+    }
+
+    public static Optional<Capability> fromClaim(String claim) {
+        return Arrays.stream(values()).filter(c -> c.claim.equals(claim)).findFirst();
+    }
+
+    public static Set<Capability> all() {
+        return EnumSet.allOf(Capability.class);
+    }
+}

@@ -1,0 +1,19 @@
+package io.soma.streams.edge.auth;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One identity change for the {@code identity.audit} topic (keyed by tenant).
+ *
+ * @param actor who caused it: the subject of the admin token, or {@code apikey:<subject>} for a key exchange
+ */
+public record IdentityEvent(String eventId, String action, String tenant, String subject, String actor, String jti,
+                            String kid, List<String> capabilities, Instant timestamp) {
+    public static final String TOKEN_ISSUED = "token.issued";
+    public static final String TOKEN_REVOKED = "token.revoked";
+
+    public IdentityEvent {
+        capabilities = List.copyOf(capabilities);
+    }
+}

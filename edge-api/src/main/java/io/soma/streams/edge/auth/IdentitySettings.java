@@ -1,0 +1,52 @@
+package io.soma.streams.edge.auth;
+
+import io.soma.streams.edge.config.Settings;
+
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Optional;
+
+/**
+ * The {@code identity.*} settings.
+ *
+ * @param keyRotationPeriod how old the current signing key may get before {@link SigningKeys#rotateIfOlderThan}
+ *                          replaces it
+ * @param postgresSchema    where tenants, users and API keys live
+ */
+public record IdentitySettings(TokenLifetime lifetime, Duration keyRotationPeriod, KeySeal keySeal,
+                               String postgresSchema, Optional<BootstrapAdmin> bootstrapAdmin) {
+
+    /** The admin created at start, with every capability; its API key is only ever stored hashed. */
+    public record BootstrapAdmin(String tenant, String subject, String apiKey) {
+        @Override
+        public String toString() {
+            return "BootstrapAdmin[tenant=" + tenant + ", subject=" + subject + ", apiKey=<redacted>]";
+        }
+    }
+
+    public static IdentitySettings from(Settings s) {
+        String wrapSecret = s.stringOrNull("identity.keys.wrap.secret");
+        KeySeal seal;
+        try {
+            seal = wrapSecret == null ? KeySeal.plain() : KeySeal.withSecret(Base64.getDecoder().decode(wrapSecret));
+        } catch (IllegalArgumentException e) {
+            // the message never quotes the secret
+            throw new Settings.ConfigException("identity.keys.wrap.secret must be 32 bytes in base64 (openssl rand "
+                    + "-base64 32)");
+        }
+        String apiKey = s.stringOrNull("identity.bootstrap.api.key");
+        if (apiKey != null && apiKey.length() < IdentityStore.MIN_API_KEY_LENGTH) {
+            throw new Settings.ConfigException("identity.bootstrap.api.key must be at least "
+                    + IdentityStore.MIN_API_KEY_LENGTH + " characters of random text (openssl rand -base64 32)");
+        }
+        Optional<BootstrapAdmin> admin = apiKey == null ? Optional.empty() : Optional.of(new BootstrapAdmin(
+                s.string("identity.bootstrap.tenant"), s.string("identity.bootstrap.subject"), apiKey));
+        try {
+            return new IdentitySettings(
+                    new TokenLifetime(s.duration("identity.token.ttl"), s.duration("identity.clock.skew")),
+                    s.duration("identity.keys.rotation.period"), seal, s.string("identity.postgres.schema"), admin);
+        } catch (IllegalArgumentException e) {
+            throw new Settings.ConfigException(e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package io.soma.streams.edge.auth;
+
+import javax.sql.DataSource;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Tenants, users, their capabilities and their API keys, in PostgreSQL.
+ * <p>
+ * An API key is stored only as its SHA-256. A generated key carries 256 random bits, so neither a salt nor a
+ * slow hash would add anything: there is no dictionary to precompute and nothing to brute-force. A key given
+ * in configuration (the bootstrap admin's) must therefore be at least {@value #MIN_API_KEY_LENGTH} characters
+ * of random text. Lookups go by the hash, so the key itself never reaches the database.
+ */
+public final class IdentityStore {
+    public static final int MIN_API_KEY_LENGTH = 32;
+    static final String BOOTSTRAP_LABEL = "bootstrap";
+    private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    private static final SecureRandom random = new SecureRandom();
+
+    private final DataSource dataSource;
+    private final String schema;
+
+    /** @param schema a plain lower-case identifier ({@code soma} in production; tests use their own) */
+    public IdentityStore(DataSource dataSource, String schema) {
+        if (!SCHEMA_NAME.matcher(schema).matches()) {
+            throw new IllegalArgumentException("schema name must match " + SCHEMA_NAME + ": " + schema);
+        }
+        this.dataSource = dataSource;
+        this.schema = schema;
+    }
+
+    /** Creates the schema and tables when missing; safe to run on every start of every instance. */
+    public void migrate() {
+        String s = schema;
+        inTransaction(c -> {
+            try (Statement statement = c.createStatement()) {
+                // instances starting together would race on CREATE ... IF NOT EXISTS
+                statement.execute("SELECT pg_advisory_xact_lock(hashtext('soma.identity:" + s + "'))");
+                statement.execute("CREATE SCHEMA IF NOT EXISTS " + s);
+                statement.execute("CREATE TABLE IF NOT EXISTS " + s + ".tenants ("
+                        + "tenant_id TEXT PRIMARY KEY, created_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+                statement.execute("CREATE TABLE IF NOT EXISTS " + s + ".users ("
+                        + "tenant_id TEXT NOT NULL REFERENCES " + s + ".tenants ON DELETE CASCADE, "
+                        + "user_id TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
+                        + "PRIMARY KEY (tenant_id, user_id))");
+                statement.execute("CREATE TABLE IF NOT EXISTS " + s + ".user_capabilities ("
+                        + "tenant_id TEXT NOT NULL, user_id TEXT NOT NULL, capability TEXT NOT NULL, "
+                        + "PRIMARY KEY (tenant_id, user_id, capability), "
+                        + "FOREIGN KEY (tenant_id, user_id) REFERENCES " + s + ".users ON DELETE CASCADE)");
+                statement.execute("CREATE TABLE IF NOT EXISTS " + s + ".api_keys ("
+                        + "key_sha256 BYTEA PRIMARY KEY, tenant_id TEXT NOT NULL, user_id TEXT NOT NULL, "
+                        + "label TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now(), revoked_at TIMESTAMPTZ, "
+                        + "FOREIGN KEY (tenant_id, user_id) REFERENCES " + s + ".users ON DELETE CASCADE)");
+            }
+            return null;
+        });
+    }
+
+    /** Creates the tenant and user when missing and sets the user's capabilities to exactly these. */
+    public void saveUser(Identity identity) {
+        inTransaction(c -> {
+            saveUser(c, identity);
+            return null;
+        });
+    }
+
+    /**
+     * The configured admin: tenant, user with every capability, and the configured API key. A key that
+     * replaced an earlier configured one stops working; keys created otherwise are kept.
+     */
+    public void bootstrapAdmin(String tenant, String subject, String apiKey) {
+        requireStrong(apiKey);
+        byte[] hash = sha256(apiKey);
+        inTransaction(c -> {
+            saveUser(c, new Identity(tenant, subject, Capability.all()));
+            update(c, "DELETE FROM " + schema + ".api_keys WHERE tenant_id = ? AND user_id = ? AND label = ? "
+                    + "AND key_sha256 <> ?", tenant, subject, BOOTSTRAP_LABEL, hash);
+            insertKey(c, hash, tenant, subject, BOOTSTRAP_LABEL);
+            return null;
+        });
+    }
+
+    /**
+     * A new random API key for an existing user.
+     *
+     * @return the key; shown to its owner once, it cannot be read back
+     */
+    public String createApiKey(String tenant, String subject, String label) {
+        byte[] secret = new byte[32];
+        random.nextBytes(secret);
+        String apiKey = "soma_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        inTransaction(c -> {
+            insertKey(c, sha256(apiKey), tenant, subject, label);
+            return null;
+        });
+        return apiKey;
+    }
+
+    /** The user an API key belongs to; empty for an unknown or revoked key. */
+    public Optional<Identity> findByApiKey(String apiKey) {
+        return inTransaction(c -> {
+            try (PreparedStatement select = c.prepareStatement("SELECT k.tenant_id, k.user_id, uc.capability FROM "
+                    + schema + ".api_keys k LEFT JOIN " + schema + ".user_capabilities uc "
+                    + "ON uc.tenant_id = k.tenant_id AND uc.user_id = k.user_id "
+                    + "WHERE k.key_sha256 = ? AND k.revoked_at IS NULL")) {
+                select.setBytes(1, sha256(apiKey));
+                try (ResultSet rows = select.executeQuery()) {
+                    String tenant = null;
+                    String subject = null;
+                    Set<Capability> capabilities = EnumSet.noneOf(Capability.class);
+                    while (rows.next()) {
+                        tenant = rows.getString(1);
+                        subject = rows.getString(2);
+                        Optional.ofNullable(rows.getString(3)).flatMap(Capability::fromClaim).ifPresent(capabilities::add);
+                    }
+                    return tenant == null ? Optional.empty() : Optional.of(new Identity(tenant, subject, capabilities));
+                }
+            }
+        });
+    }
+
+    public boolean tenantExists(String tenant) {
+        return inTransaction(c -> {
+            try (PreparedStatement select = c.prepareStatement("SELECT 1 FROM " + schema + ".tenants WHERE tenant_id = ?")) {
+                select.setString(1, tenant);
+                try (ResultSet rows = select.executeQuery()) {
+                    return rows.next();
+                }
+            }
+        });
+    }
+
+    static byte[] sha256(String apiKey) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(apiKey.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    private static void requireStrong(String apiKey) {
+        if (apiKey == null || apiKey.length() < MIN_API_KEY_LENGTH) {
+            throw new IllegalArgumentException("a configured API key must be at least " + MIN_API_KEY_LENGTH
+                    + " characters of random text (it is stored as a plain SHA-256)");
+        }
+    }
+
+    private void saveUser(Connection c, Identity identity) throws SQLException {
+        update(c, "INSERT INTO " + schema + ".tenants (tenant_id) VALUES (?) ON CONFLICT DO NOTHING", identity.tenant());
+        update(c, "INSERT INTO " + schema + ".users (tenant_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                identity.tenant(), identity.subject());
+        update(c, "DELETE FROM " + schema + ".user_capabilities WHERE tenant_id = ? AND user_id = ?",
+                identity.tenant(), identity.subject());
+        for (Capability capability : identity.capabilities()) {
+            update(c, "INSERT INTO " + schema + ".user_capabilities (tenant_id, user_id, capability) VALUES (?, ?, ?)",
+                    identity.tenant(), identity.subject(), capability.claim());
+        }
+    }
+
+    private void insertKey(Connection c, byte[] hash, String tenant, String subject, String label) throws SQLException {
+        update(c, "INSERT INTO " + schema + ".api_keys (key_sha256, tenant_id, user_id, label) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (key_sha256) DO NOTHING", hash, tenant, subject, label);
+    }
+
+    private static void update(Connection c, String sql, Object... parameters) throws SQLException {
+        try (PreparedStatement statement = c.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                statement.setObject(i + 1, parameters[i]);
+            }
+            statement.executeUpdate();
+        }
+    }
+
+    private <T> T inTransaction(SqlWork<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IdentityStoreException("identity store (PostgreSQL schema " + schema + "): " + e.getMessage(), e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /** PostgreSQL failed or is unreachable; the edge answers 503. */
+    public static final class IdentityStoreException extends RuntimeException {
+        IdentityStoreException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

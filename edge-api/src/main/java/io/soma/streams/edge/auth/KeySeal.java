@@ -1,0 +1,74 @@
+package io.soma.streams.edge.auth;
+
+import com.nimbusds.jose.EncryptionMethod;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWEAlgorithm;
+import com.nimbusds.jose.JWEHeader;
+import com.nimbusds.jose.JWEObject;
+import com.nimbusds.jose.Payload;
+import com.nimbusds.jose.crypto.DirectDecrypter;
+import com.nimbusds.jose.crypto.DirectEncrypter;
+import com.nimbusds.jose.jwk.ECKey;
+
+import javax.crypto.spec.SecretKeySpec;
+import java.text.ParseException;
+
+/**
+ * How private signing keys are written to Redis. With a wrap secret (32 bytes, from configuration, never
+ * from Redis) each JWK is stored as a JWE ({@code dir}, A256GCM), so read access to Redis alone cannot mint
+ * tokens. Without one the JWK is stored as plain JSON: acceptable only where Redis is private to the edge.
+ * Either way an {@link ECKey} is never logged: its {@code toString()} prints the private part.
+ */
+public final class KeySeal {
+    private static final int SECRET_BYTES = 32;
+    private final SecretKeySpec wrapKey;
+
+    private KeySeal(SecretKeySpec wrapKey) {
+        this.wrapKey = wrapKey;
+    }
+
+    public static KeySeal plain() {
+        return new KeySeal(null);
+    }
+
+    public static KeySeal withSecret(byte[] secret) {
+        if (secret.length != SECRET_BYTES) {
+            throw new IllegalArgumentException("the key wrap secret must be " + SECRET_BYTES + " bytes, got "
+                    + secret.length);
+        }
+        return new KeySeal(new SecretKeySpec(secret, "AES"));
+    }
+
+    public boolean seals() {
+        return wrapKey != null;
+    }
+
+    String seal(ECKey key) {
+        if (wrapKey == null) {
+            return key.toJSONString();
+        }
+        try {
+            JWEObject jwe = new JWEObject(new JWEHeader(JWEAlgorithm.DIR, EncryptionMethod.A256GCM),
+                    new Payload(key.toJSONString()));
+            jwe.encrypt(new DirectEncrypter(wrapKey));
+            return jwe.serialize();
+        } catch (JOSEException e) {
+            throw new IllegalStateException("cannot seal signing key " + key.getKeyID(), e);
+        }
+    }
+
+    ECKey open(String kid, String stored) {
+        try {
+            if (wrapKey == null) {
+                return ECKey.parse(stored);
+            }
+            JWEObject jwe = JWEObject.parse(stored);
+            jwe.decrypt(new DirectDecrypter(wrapKey));
+            return ECKey.parse(jwe.getPayload().toString());
+        } catch (ParseException | JOSEException e) {
+            // no cause attached: a parse error may quote the key material
+            throw new IllegalStateException("cannot open signing key " + kid + " from Redis: is "
+                    + "identity.keys.wrap.secret the one it was sealed with? (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+}

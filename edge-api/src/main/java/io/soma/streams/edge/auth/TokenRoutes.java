@@ -1,0 +1,244 @@
+package io.soma.streams.edge.auth;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.javalin.http.Context;
+import io.soma.streams.edge.auth.TokenVerification.Invalid;
+import io.soma.streams.edge.auth.TokenVerification.Valid;
+import io.soma.streams.edge.http.ApiException;
+import redis.clients.jedis.exceptions.JedisException;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * {@code POST /v1/tokens/issue|verify|revoke}.
+ * <ul>
+ *   <li>issue (public route): an API key ({@code X-Api-Key} header or {@code api_key} in the body) is exchanged
+ *   for a token of its own user, optionally narrowed ({@code capabilities}) and shortened ({@code ttl_seconds});
+ *   without an API key, a bearer token with {@code identity.admin} issues for any {@code subject} of an existing
+ *   {@code tenant}, with {@code capabilities} it holds itself (no escalation);</li>
+ *   <li>verify (any valid token): {@code {token}} answers {@code {valid, claims}} or {@code {valid:false, reason,
+ *   message}};</li>
+ *   <li>revoke (any valid token): {@code {jti}} of a live token; allowed to {@code identity.admin} (any tenant)
+ *   and to the token's own subject in its own tenant; repeating it answers {@code already_revoked:true}.</li>
+ * </ul>
+ */
+public final class TokenRoutes {
+    private static final ObjectMapper json = new ObjectMapper();
+
+    private final TokenService tokens;
+    private final IdentityStore identities;
+    private final AuthHandler auth;
+
+    public TokenRoutes(TokenService tokens, IdentityStore identities, AuthHandler auth) {
+        this.tokens = tokens;
+        this.identities = identities;
+        this.auth = auth;
+    }
+
+    public void issue(Context ctx) {
+        withStores(ctx, c -> {
+            JsonNode body = body(c);
+            String apiKey = firstNonBlank(c.header("X-Api-Key"), text(body, "api_key"));
+            Set<Capability> requested = capabilities(body);
+            Duration ttl = ttl(body);
+            IssuedToken issued;
+            if (apiKey != null) {
+                issued = issueForApiKey(apiKey, body, requested, ttl);
+            } else if (c.header("Authorization") != null) {
+                issued = issueAsAdmin(auth.authenticate(c), body, requested, ttl);
+            } else {
+                c.header("WWW-Authenticate", "Bearer realm=\"soma\"");
+                throw new ApiException(401, "unauthorized", "send an API key (X-Api-Key header or api_key in the "
+                        + "body), or a bearer token with identity.admin", Map.of("reason", "missing_credentials"));
+            }
+            c.status(201).json(issuedBody(issued));
+        });
+    }
+
+    public void verify(Context ctx) {
+        withStores(ctx, c -> {
+            String token = required(body(c), "token");
+            TokenVerification verification = tokens.verify(token);
+            Map<String, Object> answer = new LinkedHashMap<>();
+            if (verification instanceof Valid valid) {
+                answer.put("valid", true);
+                answer.put("claims", claims(valid.principal(), valid.constitutionHash()));
+            } else {
+                Invalid invalid = (Invalid) verification;
+                answer.put("valid", false);
+                answer.put("reason", invalid.reason().code());
+                answer.put("message", invalid.message());
+            }
+            c.json(answer);
+        });
+    }
+
+    public void revoke(Context ctx) {
+        withStores(ctx, c -> {
+            Principal caller = AuthHandler.principal(c);
+            String jti = required(body(c), "jti");
+            Principal token = tokens.live(jti).orElseThrow(() -> ApiException.notFound(
+                    "no live token has jti " + jti + " (never issued, or already expired)"));
+            boolean own = token.subject().equals(caller.subject()) && token.tenant().equals(caller.tenant());
+            if (!own && !caller.has(Capability.IDENTITY_ADMIN)) {
+                throw new ApiException(403, "forbidden", "only the token's own subject or identity.admin may revoke it",
+                        Map.of("required_capabilities", List.of(Capability.IDENTITY_ADMIN.claim())));
+            }
+            boolean revokedNow = tokens.revoke(token, caller.subject());
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("jti", jti);
+            answer.put("revoked", true);
+            answer.put("already_revoked", !revokedNow);
+            c.json(answer);
+        });
+    }
+
+    private IssuedToken issueForApiKey(String apiKey, JsonNode body, Set<Capability> requested, Duration ttl) {
+        Identity owner = identities.findByApiKey(apiKey).orElseThrow(() -> new ApiException(401, "unauthorized",
+                "unknown or revoked API key", Map.of("reason", "unknown_api_key")));
+        if (body.hasNonNull("subject") || body.hasNonNull("tenant")) {
+            throw ApiException.badRequest("an API key issues for its own user; subject and tenant are for identity.admin");
+        }
+        Set<Capability> granted = requested == null ? owner.capabilities() : requested;
+        requireHeld(granted, owner.capabilities(), owner.subject());
+        return tokens.issue(new TokenRequest(owner.subject(), owner.tenant(), granted, ttl), "apikey:" + owner.subject());
+    }
+
+    private IssuedToken issueAsAdmin(Principal admin, JsonNode body, Set<Capability> requested, Duration ttl) {
+        if (!admin.has(Capability.IDENTITY_ADMIN)) {
+            throw new ApiException(403, "forbidden", "issuing a token for another subject needs identity.admin",
+                    Map.of("required_capabilities", List.of(Capability.IDENTITY_ADMIN.claim())));
+        }
+        String subject = required(body, "subject");
+        String tenant = required(body, "tenant");
+        if (requested == null) {
+            throw ApiException.badRequest("capabilities is required when issuing for another subject");
+        }
+        requireHeld(requested, admin.capabilities(), admin.subject());
+        if (!identities.tenantExists(tenant)) {
+            throw ApiException.notFound("no tenant " + tenant);
+        }
+        return tokens.issue(new TokenRequest(subject, tenant, requested, ttl), admin.subject());
+    }
+
+    private static void requireHeld(Set<Capability> wanted, Set<Capability> held, String holder) {
+        Set<Capability> missing = EnumSet.noneOf(Capability.class);
+        missing.addAll(wanted);
+        missing.removeAll(held);
+        if (!missing.isEmpty()) {
+            throw new ApiException(403, "forbidden", holder + " cannot grant capabilities it does not hold",
+                    Map.of("not_held", TokenService.claimNames(missing)));
+        }
+    }
+
+    private Duration ttl(JsonNode body) {
+        JsonNode seconds = body.get("ttl_seconds");
+        if (seconds == null || seconds.isNull()) {
+            return null;
+        }
+        Duration max = tokens.lifetime().maxTtl();
+        if (!seconds.canConvertToLong() || seconds.asLong() <= 0 || seconds.asLong() > max.toSeconds()) {
+            throw ApiException.unprocessable("ttl_seconds must be a whole number in 1.." + max.toSeconds(),
+                    Map.of("field", "ttl_seconds"));
+        }
+        return Duration.ofSeconds(seconds.asLong());
+    }
+
+    /** null when the body names none; unknown names are refused, not silently dropped. */
+    private static Set<Capability> capabilities(JsonNode body) {
+        JsonNode names = body.get("capabilities");
+        if (names == null || names.isNull()) {
+            return null;
+        }
+        if (!names.isArray()) {
+            throw ApiException.badRequest("capabilities must be an array of names");
+        }
+        Set<Capability> out = EnumSet.noneOf(Capability.class);
+        for (JsonNode name : names) {
+            out.add(Capability.fromClaim(name.asText()).orElseThrow(() -> ApiException.unprocessable(
+                    "unknown capability " + name.asText(), Map.of("known", TokenService.claimNames(Capability.all())))));
+        }
+        return out;
+    }
+
+    private static Map<String, Object> issuedBody(IssuedToken issued) {
+        Principal claims = issued.claims();
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("token", issued.token());
+        answer.put("token_type", "Bearer");
+        answer.put("expires_in", Duration.between(claims.issuedAt(), claims.expiresAt()).toSeconds());
+        answer.put("jti", claims.jti());
+        answer.put("kid", claims.kid());
+        answer.put("sub", claims.subject());
+        answer.put("tenant_id", claims.tenant());
+        answer.put("capabilities", TokenService.claimNames(claims.capabilities()));
+        answer.put("exp", claims.expiresAt().getEpochSecond());
+        return answer;
+    }
+
+    private static Map<String, Object> claims(Principal claims, String constitutionHash) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("sub", claims.subject());
+        out.put("tenant_id", claims.tenant());
+        out.put("capabilities", TokenService.claimNames(claims.capabilities()));
+        out.put("iat", claims.issuedAt().getEpochSecond());
+        out.put("exp", claims.expiresAt().getEpochSecond());
+        out.put("jti", claims.jti());
+        out.put("kid", claims.kid());
+        out.put("constitution_hash", constitutionHash);
+        return out;
+    }
+
+    private static JsonNode body(Context ctx) {
+        String raw = ctx.body();
+        if (raw.isBlank()) {
+            return JsonNodeFactory.instance.objectNode();
+        }
+        try {
+            JsonNode body = json.readTree(raw);
+            if (!body.isObject()) {
+                throw ApiException.badRequest("the body must be a JSON object");
+            }
+            return body;
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("the body is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        return value == null || !value.isTextual() || value.asText().isBlank() ? null : value.asText();
+    }
+
+    private static String required(JsonNode body, String field) {
+        String value = text(body, field);
+        if (value == null) {
+            throw ApiException.badRequest(field + " is required (a non-empty string)");
+        }
+        return value;
+    }
+
+    private static String firstNonBlank(String first, String second) {
+        return first != null && !first.isBlank() ? first : second;
+    }
+
+    /** Redis and PostgreSQL being down is the edge not being ready, not a server bug. */
+    private static void withStores(Context ctx, Consumer<Context> handler) {
+        try {
+            handler.accept(ctx);
+        } catch (JedisException e) {
+            throw ApiException.notReady("the token store (Redis) is unavailable");
+        } catch (IdentityStore.IdentityStoreException e) {
+            throw ApiException.notReady("the identity store (PostgreSQL) is unavailable");
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package io.soma.streams.edge.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.soma.streams.edge.auth.TokenVerification.Invalid;
+import io.soma.streams.edge.auth.TokenVerification.Reason;
+import io.soma.streams.edge.auth.TokenVerification.Valid;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.params.SetParams;
+
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.Date;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * Issues, verifies and revokes the edge's JWTs. Every issued token is recorded in Redis
+ * ({@code identity:issued:<jti>}) until it expires, so it can be revoked by its id; a revoked id is kept
+ * ({@code identity:revoked:<jti>}) exactly as long as the token would otherwise be accepted.
+ */
+public final class TokenService {
+    static final String TENANT_CLAIM = "tenant_id";
+    static final String CAPABILITIES_CLAIM = "capabilities";
+    static final String CONSTITUTION_CLAIM = "constitution_hash";
+
+    private final SigningKeys keys;
+    private final JedisPooled redis;
+    private final String issuedPrefix;
+    private final String revokedPrefix;
+    private final IdentityAuditSink audit;
+    private final Supplier<String> constitutionHash;
+    private final TokenLifetime lifetime;
+    private final Clock clock;
+
+    /**
+     * @param namespace        prefix of every Redis key ("" in production)
+     * @param constitutionHash the active constitution's hash, stamped into each token; may answer null
+     */
+    public TokenService(SigningKeys keys, JedisPooled redis, String namespace, IdentityAuditSink audit,
+                        Supplier<String> constitutionHash, TokenLifetime lifetime, Clock clock) {
+        this.keys = keys;
+        this.redis = redis;
+        this.issuedPrefix = namespace + "identity:issued:";
+        this.revokedPrefix = namespace + "identity:revoked:";
+        this.audit = audit;
+        this.constitutionHash = constitutionHash;
+        this.lifetime = lifetime;
+        this.clock = clock;
+    }
+
+    public TokenLifetime lifetime() {
+        return lifetime;
+    }
+
+    /** Signs a token, records it, and audits it; the token is returned only once the audit is written. */
+    public IssuedToken issue(TokenRequest request, String actor) {
+        Duration ttl = request.ttl() == null ? lifetime.maxTtl() : request.ttl();
+        if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(lifetime.maxTtl()) > 0) {
+            throw new IllegalArgumentException("token lifetime must be in (0, " + lifetime.maxTtl() + "], got " + ttl);
+        }
+        ECKey key = keys.current();
+        Instant issuedAt = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        Principal claims = new Principal(UUID.randomUUID().toString(), key.getKeyID(), request.subject(),
+                request.tenant(), request.capabilities(), issuedAt, issuedAt.plus(ttl));
+        String token = sign(key, claims);
+        String issuedKey = issuedPrefix + claims.jti();
+        redis.hset(issuedKey, Map.of(
+                "sub", claims.subject(),
+                TENANT_CLAIM, claims.tenant(),
+                "kid", claims.kid(),
+                CAPABILITIES_CLAIM, String.join(",", claimNames(claims.capabilities())),
+                "iat", Long.toString(issuedAt.getEpochSecond()),
+                "exp", Long.toString(claims.expiresAt().getEpochSecond())));
+        redis.pexpireAt(issuedKey, acceptedUntil(claims).toEpochMilli());
+        audit.record(event(IdentityEvent.TOKEN_ISSUED, claims, actor));
+        return new IssuedToken(token, claims);
+    }
+
+    public TokenVerification verify(String token) {
+        SignedJWT jwt;
+        try {
+            jwt = SignedJWT.parse(token);
+        } catch (ParseException e) {
+            return new Invalid(Reason.MALFORMED, "the token is not a signed JWT");
+        }
+        if (!JWSAlgorithm.ES256.equals(jwt.getHeader().getAlgorithm())) {
+            return new Invalid(Reason.UNSUPPORTED_ALGORITHM,
+                    "tokens are signed with ES256; this one says " + jwt.getHeader().getAlgorithm());
+        }
+        String kid = jwt.getHeader().getKeyID();
+        Optional<ECKey> key = kid == null ? Optional.empty() : keys.find(kid);
+        if (key.isEmpty()) {
+            return new Invalid(Reason.UNKNOWN_KEY, "the token's signing key " + kid
+                    + " is unknown: it was never ours, or it retired and every token it signed has expired");
+        }
+        if (!signatureMatches(jwt, key.get())) {
+            return new Invalid(Reason.BAD_SIGNATURE, "the token's signature does not match its content");
+        }
+        Principal claims;
+        String hash;
+        try {
+            JWTClaimsSet set = jwt.getJWTClaimsSet();
+            claims = claims(set, kid);
+            hash = set.getStringClaim(CONSTITUTION_CLAIM);
+        } catch (ParseException | RuntimeException e) {
+            return new Invalid(Reason.MISSING_CLAIMS,
+                    "the token lacks sub, tenant_id, capabilities, iat, exp or jti, or one has the wrong type");
+        }
+        Instant now = clock.instant();
+        if (now.isAfter(acceptedUntil(claims))) {
+            return new Invalid(Reason.EXPIRED, "the token expired at " + claims.expiresAt());
+        }
+        if (claims.issuedAt().isAfter(now.plus(lifetime.clockSkew()))) {
+            return new Invalid(Reason.NOT_YET_VALID, "the token is issued in the future, at " + claims.issuedAt());
+        }
+        if (redis.exists(revokedPrefix + claims.jti())) {
+            return new Invalid(Reason.REVOKED, "the token " + claims.jti() + " was revoked");
+        }
+        return new Valid(claims, hash);
+    }
+
+    /** The token with this id, while it is still accepted (revoked or not); empty once expired or unknown. */
+    public Optional<Principal> live(String jti) {
+        Map<String, String> stored = redis.hgetAll(issuedPrefix + jti);
+        if (stored.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Principal(jti, stored.get("kid"), stored.get("sub"), stored.get(TENANT_CLAIM),
+                capabilities(stored.get(CAPABILITIES_CLAIM).isEmpty() ? List.of()
+                        : Arrays.asList(stored.get(CAPABILITIES_CLAIM).split(","))),
+                Instant.ofEpochSecond(Long.parseLong(stored.get("iat"))),
+                Instant.ofEpochSecond(Long.parseLong(stored.get("exp")))));
+    }
+
+    /**
+     * Revokes a token for the rest of its life. Idempotent: only the first revocation is audited.
+     *
+     * @return true when this call revoked it, false when it already was
+     */
+    public boolean revoke(Principal token, String actor) {
+        String revoked = redis.set(revokedPrefix + token.jti(), actor,
+                SetParams.setParams().nx().pxAt(acceptedUntil(token).toEpochMilli()));
+        if (revoked == null) {
+            return false;
+        }
+        audit.record(event(IdentityEvent.TOKEN_REVOKED, token, actor));
+        return true;
+    }
+
+    private Instant acceptedUntil(Principal token) {
+        return token.expiresAt().plus(lifetime.clockSkew());
+    }
+
+    private String sign(ECKey key, Principal claims) {
+        JWTClaimsSet.Builder set = new JWTClaimsSet.Builder()
+                .subject(claims.subject())
+                .claim(TENANT_CLAIM, claims.tenant())
+                .claim(CAPABILITIES_CLAIM, claimNames(claims.capabilities()))
+                .issueTime(Date.from(claims.issuedAt()))
+                .expirationTime(Date.from(claims.expiresAt()))
+                .jwtID(claims.jti());
+        String hash = constitutionHash.get();
+        if (hash != null) {
+            set.claim(CONSTITUTION_CLAIM, hash);
+        }
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID())
+                .type(JOSEObjectType.JWT).build(), set.build());
+        try {
+            jwt.sign(new ECDSASigner(key));
+        } catch (JOSEException e) {
+            throw new IllegalStateException("cannot sign with key " + key.getKeyID(), e);
+        }
+        return jwt.serialize();
+    }
+
+    private static boolean signatureMatches(SignedJWT jwt, ECKey key) {
+        try {
+            return jwt.verify(new ECDSAVerifier(key.toECPublicKey()));
+        } catch (JOSEException e) {
+            return false;
+        }
+    }
+
+    private static Principal claims(JWTClaimsSet set, String kid) throws ParseException {
+        List<String> capabilities = set.getStringListClaim(CAPABILITIES_CLAIM);
+        Principal claims = new Principal(set.getJWTID(), kid, set.getSubject(), set.getStringClaim(TENANT_CLAIM),
+                capabilities(capabilities == null ? List.of() : capabilities),
+                set.getIssueTime().toInstant(), set.getExpirationTime().toInstant());
+        if (claims.jti() == null || claims.subject() == null || claims.tenant() == null) {
+            throw new ParseException("missing claim", 0);
+        }
+        return claims;
+    }
+
+    /** Names this version does not know are dropped: they grant nothing here. */
+    private static Set<Capability> capabilities(List<String> names) {
+        Set<Capability> out = EnumSet.noneOf(Capability.class);
+        names.forEach(name -> Capability.fromClaim(name).ifPresent(out::add));
+        return out;
+    }
+
+    static List<String> claimNames(Set<Capability> capabilities) {
+        return capabilities.stream().sorted().map(Capability::claim).collect(Collectors.toList());
+    }
+
+    private IdentityEvent event(String action, Principal token, String actor) {
+        return new IdentityEvent(UUID.randomUUID().toString(), action, token.tenant(), token.subject(), actor,
+                token.jti(), token.kid(), claimNames(token.capabilities()), clock.instant());
+    }
+}

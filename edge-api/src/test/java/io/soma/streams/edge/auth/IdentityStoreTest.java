@@ -1,0 +1,104 @@
+package io.soma.streams.edge.auth;
+
+import io.soma.streams.stores.archive.PostgresPool;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Tenants, users and API keys in the real PostgreSQL, in a schema of this class's own. */
+class IdentityStoreTest {
+    private static final String SCHEMA = AuthTestSupport.newSchema();
+    private static final List<String> TENANTS = AuthTestSupport.realTenants(2);
+    private static PostgresPool postgres;
+    private static IdentityStore store;
+
+    @BeforeAll
+    static void migrate() {
+        postgres = new PostgresPool(AuthTestSupport.jdbcUrl(), AuthTestSupport.postgresUser(), "", 2);
+        store = new IdentityStore(postgres.dataSource(), SCHEMA);
+        store.migrate();
+    }
+
+    @AfterAll
+    static void dropSchema() throws SQLException {
+        AuthTestSupport.dropSchema(postgres.dataSource(), SCHEMA);
+        postgres.close();
+    }
+
+    @Test
+    void shouldStoreAnApiKeyOnlyAsItsHash() throws SQLException {
+        store.saveUser(new Identity(TENANTS.get(0), "gateway", EnumSet.of(Capability.CONVERSATION)));
+
+        String apiKey = store.createApiKey(TENANTS.get(0), "gateway", "test");
+
+        List<String> rows = rowsAsText("SELECT k::text, encode(k.key_sha256, 'hex') FROM " + SCHEMA + ".api_keys k");
+        assertThat(rows).isNotEmpty().noneMatch(row -> row.contains(apiKey));
+        assertThat(rows).anyMatch(row -> row.contains(HexFormat.of().formatHex(IdentityStore.sha256(apiKey))));
+        assertThat(store.findByApiKey(apiKey))
+                .contains(new Identity(TENANTS.get(0), "gateway", EnumSet.of(Capability.CONVERSATION)));
+    }
+
+    @Test
+    void shouldNotKnowAKeyItNeverStored() {
+        assertThat(store.findByApiKey(AuthTestSupport.randomKey())).isEmpty();
+    }
+
+    @Test
+    void shouldBootstrapTheAdminWithEveryCapabilityAndReplaceItsConfiguredKey() throws SQLException {
+        String firstKey = AuthTestSupport.randomKey();
+        store.bootstrapAdmin(TENANTS.get(1), "admin", firstKey);
+        store.bootstrapAdmin(TENANTS.get(1), "admin", firstKey);
+        assertThat(store.findByApiKey(firstKey)).contains(new Identity(TENANTS.get(1), "admin", Capability.all()));
+        assertThat(rowsAsText("SELECT user_id FROM " + SCHEMA + ".api_keys WHERE tenant_id = '" + TENANTS.get(1) + "'"))
+                .containsExactly("admin");
+
+        String secondKey = AuthTestSupport.randomKey();
+        store.bootstrapAdmin(TENANTS.get(1), "admin", secondKey);
+
+        assertThat(store.findByApiKey(firstKey)).isEmpty();
+        assertThat(store.findByApiKey(secondKey)).isPresent();
+        assertThat(store.tenantExists(TENANTS.get(1))).isTrue();
+    }
+
+    @Test
+    void shouldRefuseAShortConfiguredKey() {
+        assertThatThrownBy(() -> store.bootstrapAdmin(TENANTS.get(1), "admin", "short-password"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageNotContaining("short-password");
+    }
+
+    @Test
+    void shouldMigrateAgainWithoutHarm() {
+        store.migrate();
+
+        assertThat(store.tenantExists("no-such-tenant")).isFalse();
+    }
+
+    private static List<String> rowsAsText(String sql) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = postgres.dataSource().getConnection(); Statement s = c.createStatement();
+             ResultSet result = s.executeQuery(sql)) {
+            while (result.next()) {
+                StringBuilder row = new StringBuilder();
+                for (int i = 1; i <= result.getMetaData().getColumnCount(); i++) {
+                    row.append(result.getString(i)).append(' ');
+                }
+                rows.add(row.toString().trim());
+            }
+        }
+        return rows;
+    }
+
+}

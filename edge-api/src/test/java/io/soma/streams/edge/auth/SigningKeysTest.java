@@ -1,0 +1,110 @@
+package io.soma.streams.edge.auth;
+
+import com.nimbusds.jose.jwk.ECKey;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.JedisPooled;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Signing keys in the real Redis. */
+class SigningKeysTest {
+    private static final TokenLifetime LIFETIME = new TokenLifetime(Duration.ofMinutes(15), Duration.ofSeconds(30));
+    private static JedisPooled redis;
+    private final String namespace = AuthTestSupport.newRedisNamespace();
+
+    @BeforeAll
+    static void connect() {
+        redis = new JedisPooled(URI.create(AuthTestSupport.redisUrl()));
+    }
+
+    @AfterAll
+    static void disconnect() {
+        redis.close();
+    }
+
+    @AfterEach
+    void cleanUp() {
+        AuthTestSupport.deleteRedisNamespace(redis, namespace);
+    }
+
+    private SigningKeys keys(KeySeal seal, Clock clock) {
+        return new SigningKeys(redis, namespace, seal, LIFETIME, clock);
+    }
+
+    @Test
+    void shouldKeepTheCurrentKeyAcrossARestart() {
+        ECKey first = keys(KeySeal.plain(), Clock.systemUTC()).current();
+
+        ECKey afterRestart = keys(KeySeal.plain(), Clock.systemUTC()).current();
+
+        assertSameKey(afterRestart, first);
+    }
+
+    @Test
+    void shouldKeepThePreviousKeyOnlyUntilItsTokensHaveExpired() {
+        SigningKeys keys = keys(KeySeal.plain(), Clock.systemUTC());
+        ECKey previous = keys.current();
+
+        ECKey rotated = keys.rotate();
+
+        assertThat(rotated.getKeyID()).isNotEqualTo(previous.getKeyID());
+        assertThat(keys.current().getKeyID()).isEqualTo(rotated.getKeyID());
+        assertSameKey(keys.find(previous.getKeyID()).orElseThrow(), previous);
+        long previousTtl = redis.pttl(namespace + "identity:keys:jwk:" + previous.getKeyID());
+        assertThat(previousTtl).isPositive().isLessThanOrEqualTo(LIFETIME.retiredKeyLifetime().toMillis());
+        assertThat(redis.pttl(namespace + "identity:keys:jwk:" + rotated.getKeyID())).isEqualTo(-1);
+    }
+
+    @Test
+    void shouldCreateANewKeyWhenRedisHasLostThem() {
+        ECKey lost = keys(KeySeal.plain(), Clock.systemUTC()).current();
+        AuthTestSupport.deleteRedisNamespace(redis, namespace);
+
+        ECKey fresh = keys(KeySeal.plain(), Clock.systemUTC()).current();
+
+        assertThat(fresh.getKeyID()).isNotEqualTo(lost.getKeyID());
+        assertThat(keys(KeySeal.plain(), Clock.systemUTC()).find(lost.getKeyID())).isEmpty();
+    }
+
+    @Test
+    void shouldStoreThePrivateKeyEncryptedWhenAWrapSecretIsConfigured() {
+        KeySeal seal = KeySeal.withSecret(AuthTestSupport.randomBytes());
+        ECKey key = keys(seal, Clock.systemUTC()).current();
+
+        String stored = redis.get(namespace + "identity:keys:jwk:" + key.getKeyID());
+
+        assertThat(stored).doesNotContain(key.getD().toString()).doesNotContain("\"d\"");
+        assertSameKey(keys(seal, Clock.systemUTC()).find(key.getKeyID()).orElseThrow(), key);
+        SigningKeys otherSecret = keys(KeySeal.withSecret(AuthTestSupport.randomBytes()), Clock.systemUTC());
+        assertThatThrownBy(() -> otherSecret.find(key.getKeyID()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("identity.keys.wrap.secret")
+                .hasNoCause();
+    }
+
+    @Test
+    void shouldRotateOnlyAKeyOlderThanTheRotationPeriod() {
+        ECKey key = keys(KeySeal.plain(), Clock.systemUTC()).current();
+
+        boolean rotatedEarly = keys(KeySeal.plain(), Clock.systemUTC()).rotateIfOlderThan(Duration.ofDays(7));
+        Clock eightDaysLater = Clock.offset(Clock.systemUTC(), Duration.ofDays(8));
+        boolean rotatedLate = keys(KeySeal.plain(), eightDaysLater).rotateIfOlderThan(Duration.ofDays(7));
+
+        assertThat(rotatedEarly).isFalse();
+        assertThat(rotatedLate).isTrue();
+        assertThat(keys(KeySeal.plain(), Clock.systemUTC()).current().getKeyID()).isNotEqualTo(key.getKeyID());
+    }
+
+    /** Private and public parts alike (ECKey.equals also compares the parsed issue time's milliseconds). */
+    private static void assertSameKey(ECKey actual, ECKey expected) {
+        assertThat(actual.toJSONObject()).isEqualTo(expected.toJSONObject());
+    }
+}

@@ -1,0 +1,360 @@
+package io.soma.streams.edge.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.javalin.Javalin;
+import io.soma.streams.edge.http.ErrorResponses;
+import io.soma.streams.stores.archive.PostgresPool;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.JedisPooled;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.javalin.apibuilder.ApiBuilder.get;
+import static io.javalin.apibuilder.ApiBuilder.path;
+import static io.javalin.apibuilder.ApiBuilder.post;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The token endpoints and the access check on a real Javalin edge, with the real Redis and PostgreSQL. */
+class TokenRoutesTest {
+    private static final TokenLifetime LIFETIME = new TokenLifetime(Duration.ofHours(1), Duration.ofSeconds(30));
+    private static final String NAMESPACE = AuthTestSupport.newRedisNamespace();
+    private static final String SCHEMA = AuthTestSupport.newSchema();
+    private static final ObjectMapper json = new ObjectMapper();
+    private static final HttpClient http = HttpClient.newHttpClient();
+
+    private static JedisPooled redis;
+    private static PostgresPool postgres;
+    private static RecordingAuditSink audit;
+    private static SigningKeys keys;
+    private static String constitutionHash;
+    private static Javalin app;
+    private static String tenantA;
+    private static String tenantB;
+    private static String adminKey;
+    private static String analystKey;
+    private static String operatorKey;
+
+    @BeforeAll
+    static void startEdge() throws Exception {
+        List<String> tenants = AuthTestSupport.realTenants(2);
+        tenantA = tenants.get(0);
+        tenantB = tenants.get(1);
+        redis = new JedisPooled(URI.create(AuthTestSupport.redisUrl()));
+        postgres = new PostgresPool(AuthTestSupport.jdbcUrl(), AuthTestSupport.postgresUser(), "", 2);
+        IdentityStore identities = new IdentityStore(postgres.dataSource(), SCHEMA);
+        identities.migrate();
+        adminKey = AuthTestSupport.randomKey();
+        identities.bootstrapAdmin(tenantA, "admin", adminKey);
+        identities.saveUser(new Identity(tenantA, "analyst", EnumSet.of(Capability.CONVERSATION, Capability.FORECAST_READ)));
+        analystKey = identities.createApiKey(tenantA, "analyst", "test");
+        identities.saveUser(new Identity(tenantB, "operator", EnumSet.of(Capability.CONVERSATION)));
+        operatorKey = identities.createApiKey(tenantB, "operator", "test");
+
+        // stands in for the active constitution's hash: the SHA-256 of a real policy dataset
+        Path prompts = Path.of(System.getProperty("soma.data.dir", "../shared/data"), "xstest/xstest_prompts.csv");
+        constitutionHash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(prompts)));
+        audit = new RecordingAuditSink();
+        keys = new SigningKeys(redis, NAMESPACE, KeySeal.plain(), LIFETIME, Clock.systemUTC());
+        TokenService tokens = tokenService(Clock.systemUTC());
+        AuthHandler auth = new AuthHandler(tokens);
+        TokenRoutes routes = new TokenRoutes(tokens, identities, auth);
+
+        app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.router.apiBuilder(() -> {
+                get("/health/live", ctx -> ctx.result("ok"), Access.PUBLIC);
+                path("/v1/tokens", () -> {
+                    post("/issue", routes::issue, Access.PUBLIC);
+                    post("/verify", routes::verify);
+                    post("/revoke", routes::revoke);
+                });
+                get("/v1/audit/decisions", ctx -> ctx.json(Map.of("caller", AuthHandler.principal(ctx).subject())),
+                        Capability.AUDIT_READ);
+                get("/v1/training/status/{tenant}", ctx -> {
+                    AuthHandler.principal(ctx).requireTenant(ctx.pathParam("tenant"), Capability.TRAINING_ADMIN);
+                    ctx.json(Map.of("tenant", ctx.pathParam("tenant")));
+                }, Capability.CONVERSATION, Capability.TRAINING_ADMIN);
+            });
+        });
+        app.beforeMatched(auth);
+        ErrorResponses.install(app);
+        app.start("127.0.0.1", 0);
+    }
+
+    @AfterAll
+    static void stopEdge() throws Exception {
+        app.stop();
+        AuthTestSupport.deleteRedisNamespace(redis, NAMESPACE);
+        AuthTestSupport.dropSchema(postgres.dataSource(), SCHEMA);
+        redis.close();
+        postgres.close();
+    }
+
+    private static TokenService tokenService(Clock clock) {
+        return new TokenService(keys, redis, NAMESPACE, audit, () -> constitutionHash, LIFETIME, clock);
+    }
+
+    @Test
+    void shouldLetHealthThroughWithoutAToken() throws Exception {
+        assertThat(send("GET", "/health/live", null, null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldChallengeARequestWithoutAToken() throws Exception {
+        HttpResponse<String> response = send("GET", "/v1/audit/decisions", null, null);
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+        assertThat(reason(response)).isEqualTo("missing_token");
+    }
+
+    @Test
+    void shouldIssueTheBootstrapAdminATokenWithEveryCapability() throws Exception {
+        JsonNode issued = issue(Map.of("X-Api-Key", adminKey), "");
+
+        JsonNode verified = body(send("POST", "/v1/tokens/verify", issued.get("token").asText(),
+                "{\"token\":\"" + issued.get("token").asText() + "\"}"));
+
+        assertThat(verified.get("valid").asBoolean()).isTrue();
+        JsonNode claims = verified.get("claims");
+        assertThat(claims.get("sub").asText()).isEqualTo("admin");
+        assertThat(claims.get("tenant_id").asText()).isEqualTo(tenantA);
+        assertThat(claims.get("constitution_hash").asText()).isEqualTo(constitutionHash);
+        assertThat(names(claims.get("capabilities")))
+                .containsExactlyInAnyOrderElementsOf(TokenService.claimNames(Capability.all()));
+        assertThat(claims.get("exp").asLong() - claims.get("iat").asLong()).isEqualTo(LIFETIME.maxTtl().toSeconds());
+        assertThat(send("GET", "/v1/audit/decisions", issued.get("token").asText(), null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldAcceptTheApiKeyInTheBodyAndNarrowTheCapabilities() throws Exception {
+        JsonNode issued = issue(Map.of(), "{\"api_key\":\"" + analystKey + "\",\"capabilities\":[\"forecast.read\"],"
+                + "\"ttl_seconds\":600}");
+
+        assertThat(issued.get("sub").asText()).isEqualTo("analyst");
+        assertThat(names(issued.get("capabilities"))).containsExactly("forecast.read");
+        assertThat(issued.get("expires_in").asLong()).isEqualTo(600);
+    }
+
+    @Test
+    void shouldRefuseAnUnknownApiKeyOrAnEscalation() throws Exception {
+        String unknownKey = AuthTestSupport.randomKey();
+        assertThat(send("POST", "/v1/tokens/issue", null, "{\"api_key\":\"" + unknownKey + "\"}").statusCode())
+                .isEqualTo(401);
+        assertThat(send("POST", "/v1/tokens/issue", null, "{\"api_key\":\"" + analystKey + "\","
+                + "\"capabilities\":[\"audit.read\"]}").statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void shouldRefuseAnExpiredToken() throws Exception {
+        String expired = tokenService(Clock.offset(Clock.systemUTC(), Duration.ofHours(-2)))
+                .issue(new TokenRequest("admin", tenantA, Capability.all(), null), "test").token();
+
+        HttpResponse<String> response = send("GET", "/v1/audit/decisions", expired, null);
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(reason(response)).isEqualTo("expired");
+        assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v ->
+                assertThat(v).contains("error=\"invalid_token\""));
+    }
+
+    @Test
+    void shouldRefuseATokenWhosePayloadWasChanged() throws Exception {
+        String token = issue(Map.of("X-Api-Key", analystKey), "").get("token").asText();
+        String[] parts = token.split("\\.");
+        ObjectNode payload = (ObjectNode) json.readTree(Base64.getUrlDecoder().decode(parts[1]));
+        ((ArrayNode) payload.get("capabilities")).add("audit.read");
+        String tampered = parts[0] + "." + Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(json.writeValueAsBytes(payload)) + "." + parts[2];
+
+        HttpResponse<String> response = send("GET", "/v1/audit/decisions", tampered, null);
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(reason(response)).isEqualTo("bad_signature");
+    }
+
+    @Test
+    void shouldRefuseATokenSignedByAnUnknownKey() throws Exception {
+        ECKey stranger = new ECKeyGenerator(Curve.P_256).keyID("k-stranger").generate();
+        Instant now = Instant.now();
+        SignedJWT forged = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(stranger.getKeyID()).build(),
+                new JWTClaimsSet.Builder().subject("admin").claim("tenant_id", tenantA)
+                        .claim("capabilities", List.of("audit.read")).issueTime(Date.from(now))
+                        .expirationTime(Date.from(now.plusSeconds(600))).jwtID(UUID.randomUUID().toString()).build());
+        forged.sign(new ECDSASigner(stranger));
+
+        HttpResponse<String> response = send("GET", "/v1/audit/decisions", forged.serialize(), null);
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(reason(response)).isEqualTo("unknown_key");
+    }
+
+    @Test
+    void shouldRefuseARevokedTokenAndAuditTheRevocationOnce() throws Exception {
+        JsonNode issued = issue(Map.of("X-Api-Key", analystKey), "");
+        String token = issued.get("token").asText();
+        String jti = issued.get("jti").asText();
+        String revokeBody = "{\"jti\":\"" + jti + "\"}";
+
+        JsonNode first = body(send("POST", "/v1/tokens/revoke", token, revokeBody));
+        HttpResponse<String> afterRevocation = send("GET", "/v1/training/status/" + tenantA, token, null);
+        String adminToken = issue(Map.of("X-Api-Key", adminKey), "").get("token").asText();
+        JsonNode second = body(send("POST", "/v1/tokens/revoke", adminToken, revokeBody));
+
+        assertThat(first.get("already_revoked").asBoolean()).isFalse();
+        assertThat(afterRevocation.statusCode()).isEqualTo(401);
+        assertThat(reason(afterRevocation)).isEqualTo("revoked");
+        assertThat(second.get("already_revoked").asBoolean()).isTrue();
+        assertThat(audit.events(IdentityEvent.TOKEN_ISSUED, jti)).hasSize(1);
+        assertThat(audit.events(IdentityEvent.TOKEN_REVOKED, jti)).singleElement().satisfies(event -> {
+            assertThat(event.tenant()).isEqualTo(tenantA);
+            assertThat(event.subject()).isEqualTo("analyst");
+            assertThat(event.actor()).isEqualTo("analyst");
+            assertThat(event.kid()).isEqualTo(issued.get("kid").asText());
+        });
+        long ttl = redis.pttl(NAMESPACE + "identity:revoked:" + jti);
+        assertThat(ttl).isPositive().isLessThanOrEqualTo(LIFETIME.maxTtl().plus(LIFETIME.clockSkew()).toMillis());
+    }
+
+    @Test
+    void shouldLetOnlyTheOwnerOrAnIdentityAdminRevoke() throws Exception {
+        String jti = issue(Map.of("X-Api-Key", analystKey), "").get("jti").asText();
+        String operatorToken = issue(Map.of("X-Api-Key", operatorKey), "").get("token").asText();
+
+        HttpResponse<String> response = send("POST", "/v1/tokens/revoke", operatorToken, "{\"jti\":\"" + jti + "\"}");
+
+        assertThat(response.statusCode()).isEqualTo(403);
+        assertThat(audit.events(IdentityEvent.TOKEN_REVOKED, jti)).isEmpty();
+    }
+
+    @Test
+    void shouldForbidARouteWhoseCapabilityTheTokenLacks() throws Exception {
+        String token = issue(Map.of("X-Api-Key", analystKey), "").get("token").asText();
+
+        HttpResponse<String> response = send("GET", "/v1/audit/decisions", token, null);
+
+        assertThat(response.statusCode()).isEqualTo(403);
+        assertThat(body(response).get("details").get("required_capabilities").get(0).asText()).isEqualTo("audit.read");
+    }
+
+    @Test
+    void shouldKeepACallerToItsOwnTenantUnlessItIsAnAdmin() throws Exception {
+        String analyst = issue(Map.of("X-Api-Key", analystKey), "").get("token").asText();
+        String admin = issue(Map.of("X-Api-Key", adminKey), "").get("token").asText();
+
+        assertThat(send("GET", "/v1/training/status/" + tenantA, analyst, null).statusCode()).isEqualTo(200);
+        assertThat(send("GET", "/v1/training/status/" + tenantB, analyst, null).statusCode()).isEqualTo(403);
+        assertThat(send("GET", "/v1/training/status/" + tenantB, admin, null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldStillAcceptATokenSignedBeforeARotationUntilItExpires() throws Exception {
+        JsonNode before = issue(Map.of("X-Api-Key", adminKey), "");
+        String token = before.get("token").asText();
+
+        keys.rotate();
+        JsonNode after = issue(Map.of("X-Api-Key", adminKey), "");
+
+        assertThat(after.get("kid").asText()).isNotEqualTo(before.get("kid").asText());
+        assertThat(send("GET", "/v1/audit/decisions", token, null).statusCode()).isEqualTo(200);
+        Clock pastExpiry = Clock.offset(Clock.systemUTC(), LIFETIME.maxTtl().plus(LIFETIME.clockSkew()).plusSeconds(1));
+        assertThat(tokenService(pastExpiry).verify(token)).isInstanceOfSatisfying(TokenVerification.Invalid.class,
+                invalid -> assertThat(invalid.reason()).isEqualTo(TokenVerification.Reason.EXPIRED));
+    }
+
+    @Test
+    void shouldLetAnIdentityAdminIssueForAnotherSubjectWithinItsOwnCapabilities() throws Exception {
+        String admin = issue(Map.of("X-Api-Key", adminKey), "").get("token").asText();
+        String analyst = issue(Map.of("X-Api-Key", analystKey), "").get("token").asText();
+        String request = "{\"subject\":\"gateway-1\",\"tenant\":\"" + tenantB + "\",\"capabilities\":[\"conversation\"]}";
+
+        HttpResponse<String> delegated = send("POST", "/v1/tokens/issue", admin, request);
+        HttpResponse<String> refused = send("POST", "/v1/tokens/issue", analyst, request);
+
+        assertThat(delegated.statusCode()).isEqualTo(201);
+        JsonNode issued = body(delegated);
+        assertThat(issued.get("sub").asText()).isEqualTo("gateway-1");
+        assertThat(issued.get("tenant_id").asText()).isEqualTo(tenantB);
+        assertThat(audit.events(IdentityEvent.TOKEN_ISSUED, issued.get("jti").asText()))
+                .singleElement().satisfies(event -> assertThat(event.actor()).isEqualTo("admin"));
+        assertThat(refused.statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void shouldAnswerVerifyWithTheReasonOfAnInvalidToken() throws Exception {
+        String caller = issue(Map.of("X-Api-Key", analystKey), "").get("token").asText();
+
+        JsonNode answer = body(send("POST", "/v1/tokens/verify", caller, "{\"token\":\"not.a.jwt\"}"));
+
+        assertThat(answer.get("valid").asBoolean()).isFalse();
+        assertThat(answer.get("reason").asText()).isEqualTo("malformed");
+    }
+
+    private static JsonNode issue(Map<String, String> headers, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri("/v1/tokens/issue"))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        return body(response);
+    }
+
+    private static HttpResponse<String> send(String method, String path, String bearer, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).method(method,
+                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + app.port() + path);
+    }
+
+    private static JsonNode body(HttpResponse<String> response) throws Exception {
+        return json.readTree(response.body());
+    }
+
+    private static String reason(HttpResponse<String> response) throws Exception {
+        return body(response).get("details").get("reason").asText();
+    }
+
+    private static List<String> names(JsonNode array) {
+        List<String> names = new ArrayList<>();
+        array.forEach(name -> names.add(name.asText()));
+        return names;
+    }
+
+}
