@@ -53,7 +53,7 @@ public final class AuditArchiver implements AutoCloseable {
     private volatile boolean running;
 
     private KafkaConsumer<byte[], byte[]> consumer;
-    private Thread thread;
+    private volatile Thread thread;
     /** The batch being archived; only the archiver thread touches it (the rebalance listener runs inside poll). */
     private Batch pending;
 

@@ -71,7 +71,7 @@ public final class RedisRateLimiter {
 
     /**
      * @param prefix key prefix, {@value #DEFAULT_PREFIX} in production
-     * @param limits the limit of each tenant (e.g. a default with per-tenant overrides from config)
+     * @param limits the limit of each tenant, never null (e.g. a default with per-tenant overrides from config)
      */
     public RedisRateLimiter(JedisPooled jedis, String prefix, Function<String, RateLimit> limits) {
         this.jedis = Objects.requireNonNull(jedis, "jedis");
@@ -81,7 +81,8 @@ public final class RedisRateLimiter {
 
     /** Takes one request from the tenant's bucket. */
     public RateLimitDecision acquire(String tenant) {
-        RateLimit limit = limits.apply(Objects.requireNonNull(tenant, "tenant"));
+        RateLimit limit = Objects.requireNonNull(limits.apply(Objects.requireNonNull(tenant, "tenant")),
+                () -> "no rate limit for tenant " + tenant);
         List<String> keys = List.of(bucketKey(tenant));
         List<String> args = List.of(Long.toString(limit.burst()), Double.toString(limit.refillPerMilli()),
                 Long.toString(limit.millisToFill() + 1_000));
