@@ -14,13 +14,13 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /** Conversation events from the real Azure LLM inference trace (conv), which carries token counts and no text. */
-final class AzureTraceSample {
+public final class AzureTraceSample {
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSS");
 
     private AzureTraceSample() {
     }
 
-    static List<ConversationEvent> firstEvents(int count) {
+    public static List<ConversationEvent> firstEvents(int count) {
         Path trace = dataDir().resolve("azure-llm-inference-2023/AzureLLMInferenceTrace_conv.csv");
         try (Stream<String> lines = Files.lines(trace)) {
             return lines.skip(1).limit(count).map(AzureTraceSample::event).toList();
