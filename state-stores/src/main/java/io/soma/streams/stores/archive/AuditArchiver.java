@@ -168,7 +168,7 @@ public final class AuditArchiver implements AutoCloseable {
                 if (pending == null) {
                     ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
                     if (!records.isEmpty()) {
-                        pending = toBatch(records);
+                        pending = new Batch(records);
                     }
                 }
                 if (pending != null && !tryArchive(pending)) {
@@ -208,25 +208,37 @@ public final class AuditArchiver implements AutoCloseable {
         log.error("audit archive stopped: {}", fatalFailure, e);
     }
 
-    private Batch toBatch(ConsumerRecords<byte[], byte[]> records) {
-        Batch batch = new Batch();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            batch.include(record);
+    /**
+     * Deserializes and maps the batch's records; one that cannot be archived becomes a dead letter, unless its
+     * topic calls the failure transient (e.g. the schema registry is unreachable): then the whole step is retried.
+     */
+    private void read(Batch batch) {
+        List<ArchiveRow> rows = new ArrayList<>(batch.records.size());
+        List<DeadLetter> letters = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : batch.records) {
+            AuditTopic<?> topic = topics.get(record.topic());
             try {
-                batch.rows.add(topics.get(record.topic()).toRow(record));
+                rows.add(topic.toRow(record));
             } catch (RuntimeException e) {
-                batch.deadLetters.add(new DeadLetter(record, "cannot archive " + record.topic() + "/"
-                        + record.partition() + "@" + record.offset() + ": " + e.getClass().getSimpleName() + ": "
-                        + e.getMessage()));
+                if (topic.isTransient(e)) {
+                    throw e;
+                }
+                letters.add(new DeadLetter(record, "cannot archive " + record.topic() + "/" + record.partition() + "@"
+                        + record.offset() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage()));
             }
         }
-        return batch;
+        batch.rows = rows;
+        batch.deadLetters = letters;
     }
 
-    /** One attempt at the remaining steps of a batch: write rows, hand over dead letters, commit offsets. */
+    /** One attempt at the remaining steps of a batch: read, write rows, hand over dead letters, commit offsets. */
     private boolean tryArchive(Batch batch) {
-        String step = "writing " + batch.rows.size() + " rows to PostgreSQL";
+        String step = "reading " + batch.size() + " records";
         try {
+            if (batch.rows == null) {
+                read(batch);
+            }
+            step = "writing " + batch.rows.size() + " rows to PostgreSQL";
             if (!batch.rowsWritten) {
                 AuditArchiveWriter.WriteResult result = writer.write(batch.rows);
                 batch.rowsWritten = true;
@@ -328,23 +340,26 @@ public final class AuditArchiver implements AutoCloseable {
 
     /** A poll's records on their way to the archive; steps already done are not repeated on retry. */
     private static final class Batch {
-        final List<ArchiveRow> rows = new ArrayList<>();
-        final List<DeadLetter> deadLetters = new ArrayList<>();
+        final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         final Map<TopicPartition, Long> firstOffsets = new HashMap<>();
+        /** null until read */
+        List<ArchiveRow> rows;
+        List<DeadLetter> deadLetters;
         boolean rowsWritten;
-        int size;
 
-        void include(ConsumerRecord<byte[], byte[]> record) {
-            TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-            offsets.merge(partition, new OffsetAndMetadata(record.offset() + 1, record.leaderEpoch(), ""),
-                    (a, b) -> a.offset() >= b.offset() ? a : b);
-            firstOffsets.merge(partition, record.offset(), Math::min);
-            size++;
+        Batch(ConsumerRecords<byte[], byte[]> polled) {
+            for (ConsumerRecord<byte[], byte[]> record : polled) {
+                TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+                offsets.merge(partition, new OffsetAndMetadata(record.offset() + 1, record.leaderEpoch(), ""),
+                        (a, b) -> a.offset() >= b.offset() ? a : b);
+                firstOffsets.merge(partition, record.offset(), Math::min);
+                records.add(record);
+            }
         }
 
         int size() {
-            return size;
+            return records.size();
         }
     }
 }

@@ -4,14 +4,18 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 
 import java.util.Objects;
+import java.util.function.Predicate;
 
 /**
  * One archived topic: how its values are read and turned into a row. The archiver consumes raw bytes and
  * deserializes here, so a record that cannot be read reaches the dead-letter path with its original bytes.
  *
- * @param <V> the deserialized value type (the Avro record class in production)
+ * @param transientFailure which read failures are not the record's fault (a registry that does not answer): the
+ *                         archiver retries those with backoff instead of dead-lettering the record
+ * @param <V>              the deserialized value type (the Avro record class in production)
  */
-public record AuditTopic<V>(String topic, Deserializer<V> deserializer, RowMapper<V> mapper) {
+public record AuditTopic<V>(String topic, Deserializer<V> deserializer, RowMapper<V> mapper,
+                            Predicate<RuntimeException> transientFailure) {
 
     /** Maps a deserialized value to its row; throws (any RuntimeException) when the value cannot be archived. */
     @FunctionalInterface
@@ -23,6 +27,12 @@ public record AuditTopic<V>(String topic, Deserializer<V> deserializer, RowMappe
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(deserializer, "deserializer");
         Objects.requireNonNull(mapper, "mapper");
+        Objects.requireNonNull(transientFailure, "transientFailure");
+    }
+
+    /** A topic whose every read failure is the record's own. */
+    public AuditTopic(String topic, Deserializer<V> deserializer, RowMapper<V> mapper) {
+        this(topic, deserializer, mapper, failure -> false);
     }
 
     /** @throws RuntimeException with the reason when the record cannot become a row */
@@ -35,5 +45,9 @@ public record AuditTopic<V>(String topic, Deserializer<V> deserializer, RowMappe
             throw new IllegalArgumentException("value deserialized to null");
         }
         return Objects.requireNonNull(mapper.map(value, KafkaSource.of(record)), "mapper returned no row");
+    }
+
+    boolean isTransient(RuntimeException failure) {
+        return transientFailure.test(failure);
     }
 }

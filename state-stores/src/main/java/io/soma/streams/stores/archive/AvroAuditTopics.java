@@ -3,6 +3,7 @@ package io.soma.streams.stores.archive;
 import io.soma.streams.avro.IdentityAudit;
 import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.avro.TrainingAudit;
+import io.soma.streams.schemas.serde.SchemaRegistryException;
 import org.apache.kafka.common.serialization.Deserializer;
 
 import java.util.LinkedHashMap;
@@ -18,13 +19,26 @@ public final class AvroAuditTopics {
     private AvroAuditTopics() {
     }
 
-    /** @param decisions, training, identity the registry-aware Avro deserializers, already configured */
+    /**
+     * @param decisions, training, identity the registry-aware Avro deserializers, already configured (e.g.
+     *                   {@code new AvroDeserializer<>(PolicyDecision.class, registryClient)})
+     */
     public static List<AuditTopic<?>> of(Deserializer<PolicyDecision> decisions, Deserializer<TrainingAudit> training,
                                          Deserializer<IdentityAudit> identity) {
         return List.of(
-                new AuditTopic<>(POLICY_DECISIONS, decisions, AvroAuditTopics::decisionRow),
-                new AuditTopic<>(TRAINING_AUDIT, training, AvroAuditTopics::trainingRow),
-                new AuditTopic<>(IDENTITY_AUDIT, identity, AvroAuditTopics::identityRow));
+                new AuditTopic<>(POLICY_DECISIONS, decisions, AvroAuditTopics::decisionRow, AvroAuditTopics::registryDown),
+                new AuditTopic<>(TRAINING_AUDIT, training, AvroAuditTopics::trainingRow, AvroAuditTopics::registryDown),
+                new AuditTopic<>(IDENTITY_AUDIT, identity, AvroAuditTopics::identityRow, AvroAuditTopics::registryDown));
+    }
+
+    /** A registry that does not answer is no reason to dead-letter a record: the archiver waits for it. */
+    static boolean registryDown(RuntimeException failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SchemaRegistryException registry && registry.isTransient()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static PolicyDecisionRow decisionRow(PolicyDecision d, KafkaSource source) {

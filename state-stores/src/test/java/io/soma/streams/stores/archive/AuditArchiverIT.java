@@ -6,6 +6,10 @@ import io.soma.streams.avro.TrainingAudit;
 import io.soma.streams.avro.TrainingAuditDetails;
 import io.soma.streams.devstack.EmbeddedKafkaBroker;
 import io.soma.streams.devstack.LocalServices;
+import io.soma.streams.schemas.serde.AvroCodec;
+import io.soma.streams.schemas.serde.AvroDeserializer;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.schemas.serde.SchemaRegistryConfig;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.kafka.clients.admin.Admin;
@@ -52,6 +56,7 @@ class AuditArchiverIT {
     private static final Duration PATIENCE = Duration.ofSeconds(90);
     /** The outage test's own topic, so the two tests' records never meet. */
     private static final String OUTAGE_DECISIONS = "outage.policy.decisions";
+    private static final String REGISTRY_DECISIONS = "registry.policy.decisions";
     private static EmbeddedKafkaBroker broker;
     private static ArchiveDatabase database;
     private static KafkaProducer<byte[], byte[]> producer;
@@ -66,7 +71,8 @@ class AuditArchiverIT {
             admin.createTopics(List.of(new NewTopic(AvroAuditTopics.POLICY_DECISIONS, 3, (short) 1),
                     new NewTopic(AvroAuditTopics.TRAINING_AUDIT, 1, (short) 1),
                     new NewTopic(AvroAuditTopics.IDENTITY_AUDIT, 1, (short) 1),
-                    new NewTopic(OUTAGE_DECISIONS, 2, (short) 1))).all().get();
+                    new NewTopic(OUTAGE_DECISIONS, 2, (short) 1),
+                    new NewTopic(REGISTRY_DECISIONS, 1, (short) 1))).all().get();
         }
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
@@ -161,6 +167,32 @@ class AuditArchiverIT {
         assertThat(database.count("SELECT count(*) FROM ${schema}.policy_decisions WHERE tenant = 'conv'")).isEqualTo(300);
         assertThat(database.count("SELECT count(DISTINCT decision_id) FROM ${schema}.policy_decisions WHERE tenant = 'conv'"))
                 .isEqualTo(300);
+    }
+
+    @Test
+    void shouldWaitForTheRegistryInsteadOfDeadLetteringRecords() throws Exception {
+        TraceAuditRecords.Request request = TraceAuditRecords.requests("code", 1).get(0);
+        send(REGISTRY_DECISIONS, request.tenant(), AvroCodec.encode(1, decision(request)));
+        producer.flush();
+        String group = "archive-registry-down-" + UUID.randomUUID();
+        // nothing listens on port 1: the registry does not answer
+        SchemaRegistryClient unreachable = new SchemaRegistryClient(
+                new SchemaRegistryConfig("http://127.0.0.1:1", null, 0, Duration.ofSeconds(1)));
+        List<String> deadLetters = new CopyOnWriteArrayList<>();
+        try (AuditArchiver archiver = new AuditArchiver(consumerConfig(group),
+                List.of(new AuditTopic<>(REGISTRY_DECISIONS, new AvroDeserializer<>(PolicyDecision.class, unreachable),
+                        AvroAuditTopics::decisionRow, AvroAuditTopics::registryDown)),
+                new AuditArchiveWriter(database.pool.dataSource(), database.schema),
+                (record, reason) -> deadLetters.add(reason), FAST_RETRY)) {
+            archiver.start();
+            await("failed reads while the registry is away", () -> archiver.consecutiveFailures() >= 2);
+
+            assertThat(archiver.lastFailure()).startsWith("reading 1 records failed").contains("registry");
+            assertThat(archiver.archivedRows()).isZero();
+            assertThat(archiver.lag()).isEqualTo(1);
+        }
+        assertThat(deadLetters).isEmpty();
+        assertThat(committedOffsets(group)).isZero();
     }
 
     /** Runs an archiver until it has seen {@code records} records and nothing is left, then stops it. */
