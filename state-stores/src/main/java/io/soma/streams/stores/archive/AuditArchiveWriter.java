@@ -15,6 +15,8 @@ import java.util.stream.Collectors;
 /**
  * Writes archive rows idempotently: {@code INSERT … ON CONFLICT (primary key) DO NOTHING}, one JDBC batch per
  * table, all tables of one call in one transaction — so a batch is either archived whole or not at all.
+ * The first write migrates the schema, so a process that started while PostgreSQL was down gets its tables
+ * as soon as PostgreSQL is back (the archiver retries the write until then).
  */
 public final class AuditArchiveWriter {
     /** How many rows were new, and how many were already archived (a replay or a retry). */
@@ -73,21 +75,26 @@ public final class AuditArchiveWriter {
 
     private final DataSource dataSource;
     private final String schema;
+    private final SchemaMigrator migrator;
+    private volatile boolean migrated;
 
     public AuditArchiveWriter(DataSource dataSource, String schema) {
         this.dataSource = dataSource;
         this.schema = SchemaMigrator.checkedSchemaName(schema);
+        this.migrator = new SchemaMigrator(dataSource, schema);
     }
 
     /**
      * Archives the rows in one transaction.
      *
      * @throws SQLException when PostgreSQL refuses or cannot be reached; nothing of the batch is then written
+     * @throws IllegalStateException when the schema could not be migrated (PostgreSQL unreachable at first write)
      */
     public WriteResult write(List<? extends ArchiveRow> rows) throws SQLException {
         if (rows.isEmpty()) {
             return new WriteResult(0, 0);
         }
+        ensureMigrated();
         List<PolicyDecisionRow> decisions = new ArrayList<>();
         List<TrainingAuditRow> training = new ArrayList<>();
         List<IdentityAuditRow> identity = new ArrayList<>();
@@ -111,6 +118,17 @@ public final class AuditArchiveWriter {
             } catch (SQLException | RuntimeException e) {
                 Rollback.after(connection, e);
                 throw e;
+            }
+        }
+    }
+
+    private void ensureMigrated() {
+        if (!migrated) {
+            synchronized (this) {
+                if (!migrated) {
+                    migrator.migrate();
+                    migrated = true;
+                }
             }
         }
     }

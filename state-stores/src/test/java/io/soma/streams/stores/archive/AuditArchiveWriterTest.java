@@ -65,6 +65,19 @@ class AuditArchiveWriterTest {
     }
 
     @Test
+    void shouldMigrateASchemaThatIsNotYetMigratedBeforeTheFirstWrite() throws Exception {
+        try (ArchiveDatabase fresh = ArchiveDatabase.create("writer_fresh")) {
+            TraceAuditRecords.Request request = TraceAuditRecords.requests("code", 1).get(0);
+
+            new AuditArchiveWriter(fresh.pool.dataSource(), fresh.schema)
+                    .write(List.of(TraceAuditRecords.decision(request, new KafkaSource("policy.decisions", 0, 0))));
+
+            assertThat(fresh.count("SELECT count(*) FROM ${schema}.schema_migrations")).isEqualTo(1);
+            assertThat(fresh.count("SELECT count(*) FROM ${schema}.policy_decisions")).isEqualTo(1);
+        }
+    }
+
+    @Test
     void shouldKeepEveryColumnAsWritten() throws Exception {
         TraceAuditRecords.Request request = TraceAuditRecords.requests("conv", 1).get(0);
         PolicyDecisionRow row = TraceAuditRecords.decision(request, new KafkaSource("policy.decisions", 2, 41));
