@@ -22,6 +22,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -147,8 +148,10 @@ public final class SseHub implements AutoCloseable {
             return;
         }
         for (Subscriber s : subscribers) {
-            if (!s.queue.offer(new Delivery(record.topic(), record.partition(), record.offset(), message))) {
-                s.overflowed = true;
+            if (!s.queue.offer(new Delivery(record.topic(), record.partition(), record.offset(), message))
+                    && s.overflowed.compareAndSet(false, true)) {
+                // counted now: the client's sender may be stuck in a write until the connection times out
+                gaps.incrementAndGet();
             }
         }
     }
@@ -181,7 +184,7 @@ public final class SseHub implements AutoCloseable {
         final String channel;
         final StreamPosition resumeFrom;
         final BlockingQueue<Delivery> queue;
-        volatile boolean overflowed;
+        final AtomicBoolean overflowed = new AtomicBoolean();
         private Thread sender;
 
         Subscriber(SseClient client, String channel, StreamPosition resumeFrom, BlockingQueue<Delivery> queue) {
@@ -213,8 +216,7 @@ public final class SseHub implements AutoCloseable {
                     position = catchUp(resumeFrom, liveStart);
                 }
                 while (!client.terminated() && !Thread.currentThread().isInterrupted()) {
-                    if (overflowed) {
-                        gaps.incrementAndGet();
+                    if (overflowed.get()) {
                         client.sendEvent("gap", Map.of("reason", "client too slow: events were dropped; "
                                 + "reconnect with Last-Event-ID to resume from Kafka"), position.encode());
                         client.close();

@@ -1,5 +1,7 @@
 package io.soma.streams.topologies.runtime;
 
+import io.soma.streams.schemas.dlq.DeadLetterQueueHandler;
+import io.soma.streams.schemas.dlq.DlqHeaders;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
@@ -47,6 +49,9 @@ public record StreamsSettings(
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
         p.put("schema.registry.url", schemaRegistryUrl);
+        // poison records go to soma.dlq with the reason; the app keeps going
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterQueueHandler.class);
+        p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, DlqHeaders.TOPIC);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         if (applicationServer != null) {

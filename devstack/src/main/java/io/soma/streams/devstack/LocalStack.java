@@ -1,0 +1,92 @@
+package io.soma.streams.devstack;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The real local infrastructure: an in-process Kafka broker and a schema-registry child process.
+ * Redis and PostgreSQL are not started here; they run as machine services at their standard ports
+ * ({@link LocalServices}).
+ */
+public final class LocalStack implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LocalStack.class);
+    private static LocalStack shared;
+
+    private final EmbeddedKafkaBroker broker;
+    private final SchemaRegistryProcess registry;
+
+    private LocalStack(EmbeddedKafkaBroker broker, SchemaRegistryProcess registry) {
+        this.broker = broker;
+        this.registry = registry;
+    }
+
+    /**
+     * Starts broker and registry side by side under {@code dataDir} (kept between runs).
+     *
+     * @param kafkaPort    client port of the broker, 0 for a free one
+     * @param registryPort HTTP port of the registry, 0 for a free one
+     */
+    public static LocalStack start(Path dataDir, int kafkaPort, int registryPort, Map<String, String> brokerOverrides) {
+        Path jar = SchemaRegistryProcess.locateJar();
+        createDirectories(dataDir);
+        // the registry is a separate JVM: let it boot while the broker starts here
+        SchemaRegistryProcess registry = SchemaRegistryProcess.start(jar, registryPort, dataDir.resolve("schema-registry.log"));
+        try {
+            EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), kafkaPort, brokerOverrides);
+            return new LocalStack(broker, registry);
+        } catch (RuntimeException e) {
+            registry.close();
+            throw e;
+        }
+    }
+
+    /**
+     * One stack per test JVM, under {@code soma.test.work.dir} (set by surefire to the module's build dir),
+     * started on first use and stopped when the JVM exits.
+     */
+    public static synchronized LocalStack shared() {
+        if (shared == null) {
+            Path dir = Path.of(System.getProperty("soma.test.work.dir", "target/test-work"))
+                    .resolve("stack-" + ProcessHandle.current().pid());
+            long started = System.nanoTime();
+            shared = start(dir, 0, 0, Map.of());
+            log.info("shared test stack ready in {} ms: kafka {} registry {}",
+                    (System.nanoTime() - started) / 1_000_000, shared.bootstrapServers(), shared.schemaRegistryUrl());
+            LocalStack stack = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "local-stack-shutdown"));
+        }
+        return shared;
+    }
+
+    public String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    /** The Confluent-compatible API base URL of the registry. */
+    public String schemaRegistryUrl() {
+        return registry.url();
+    }
+
+    @Override
+    public void close() {
+        try {
+            broker.close();
+        } finally {
+            registry.close();
+        }
+    }
+
+    private static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+    }
+}

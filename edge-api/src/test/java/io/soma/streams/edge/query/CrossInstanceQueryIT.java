@@ -1,0 +1,144 @@
+package io.soma.streams.edge.query;
+
+import io.javalin.Javalin;
+import io.soma.streams.devstack.LocalStack;
+import io.soma.streams.edge.http.ErrorResponses;
+import io.soma.streams.stores.query.StoreQueryService;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static io.javalin.apibuilder.ApiBuilder.get;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Two real instances of one Streams app: a key held by B is answered through A. */
+class CrossInstanceQueryIT {
+    private static final String TOPIC = "iq-it-input";
+    private static final String STORE = "iq-it-store";
+
+    @Test
+    void shouldAnswerAKeyHeldByAnotherInstance(@TempDir Path stateDir) throws Exception {
+        LocalStack stack = LocalStack.shared();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1))).all().get();
+        }
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", stack.bootstrapServers()),
+                new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < 20; i++) {
+                producer.send(new ProducerRecord<>(TOPIC, "key-" + i, "value-" + i));
+            }
+        }
+        List<Instance> instances = new ArrayList<>();
+        try {
+            for (String name : List.of("a", "b")) {
+                instances.add(Instance.start(stack.bootstrapServers(), stateDir.resolve(name)));
+            }
+            awaitRunning(instances);
+            Instance a = instances.get(0);
+            Instance b = instances.get(1);
+
+            List<String> heldByB = new ArrayList<>();
+            HttpClient http = HttpClient.newHttpClient();
+            for (int i = 0; i < 20; i++) {
+                String key = "key-" + i;
+                var owner = a.streams.queryMetadataForKey(STORE, key, Serdes.String().serializer()).activeHost();
+                if (owner.port() == b.http.port()) {
+                    heldByB.add(key);
+                }
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + a.http.port() + "/kv/" + key)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(response.statusCode()).as(key).isEqualTo(200);
+                assertThat(response.body()).isEqualTo("\"value-" + i + "\"");
+            }
+            assertThat(heldByB).as("keys whose partition instance B owns").isNotEmpty();
+
+            HttpResponse<String> missing = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + a.http.port() + "/kv/no-such-key")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(missing.statusCode()).isEqualTo(404);
+            assertThat(missing.body()).contains("\"error\":\"not_found\"");
+        } finally {
+            instances.forEach(Instance::close);
+        }
+    }
+
+    private static void awaitRunning(List<Instance> instances) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (System.currentTimeMillis() < deadline
+                && !instances.stream().allMatch(i -> i.streams.state() == KafkaStreams.State.RUNNING
+                && !i.streams.metadataForAllStreamsClients().isEmpty())) {
+            Thread.sleep(100);
+        }
+        // the table is read from the start: wait until all twenty rows are in the two stores together
+        while (System.currentTimeMillis() < deadline && instances.stream().mapToLong(Instance::localCount).sum() < 20) {
+            Thread.sleep(100);
+        }
+        assertThat(instances.stream().mapToLong(Instance::localCount).sum()).isEqualTo(20);
+    }
+
+    private record Instance(KafkaStreams streams, Javalin http) implements AutoCloseable {
+        static Instance start(String bootstrap, Path stateDir) {
+            Javalin http = Javalin.create(c -> c.showJavalinBanner = false).start("127.0.0.1", 0);
+            StoreQueryService queries = new StoreQueryService(new HostInfo("127.0.0.1", http.port()), Duration.ofSeconds(10));
+            StoreLookups lookups = new StoreLookups(queries);
+            ErrorResponses.install(http);
+            http.get(StoreQueryService.INTERNAL_PATH + "/{store}/keys/{key}", lookups::peerLookup);
+            http.get("/kv/{key}", ctx -> ctx.json(lookups.require(ctx, STORE, ctx.pathParam("key"), "no such key")));
+
+            StreamsBuilder builder = new StreamsBuilder();
+            builder.table(TOPIC, Consumed.with(Serdes.String(), Serdes.String()),
+                    Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as(STORE)
+                            .withKeySerde(Serdes.String()).withValueSerde(Serdes.String()));
+            Properties props = new Properties();
+            props.put(StreamsConfig.APPLICATION_ID_CONFIG, "iq-it");
+            props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+            props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, "127.0.0.1:" + http.port());
+            props.put("consumer.auto.offset.reset", "earliest");
+            KafkaStreams streams = new KafkaStreams(builder.build(), props);
+            queries.registerKeyValueStore(STORE, streams, (String v) -> v);
+            streams.start();
+            return new Instance(streams, http);
+        }
+
+        long localCount() {
+            try {
+                return streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(STORE,
+                        org.apache.kafka.streams.state.QueryableStoreTypes.<String, String>keyValueStore())).approximateNumEntries();
+            } catch (RuntimeException e) {
+                return 0;
+            }
+        }
+
+        @Override
+        public void close() {
+            streams.close(Duration.ofSeconds(10));
+            http.stop();
+        }
+    }
+}
