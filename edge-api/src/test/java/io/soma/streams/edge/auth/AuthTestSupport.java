@@ -19,23 +19,11 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * The machine's real Redis and PostgreSQL (same environment variables as devstack's LocalServices), a private
- * Redis key namespace and PostgreSQL schema per test class, and real tenant ids from the ServeGen trace.
+ * A private Redis key namespace and PostgreSQL schema per test class (on devstack's {@code LocalServices}),
+ * and real tenant ids from the ServeGen trace.
  */
 final class AuthTestSupport {
     private AuthTestSupport() {
-    }
-
-    static String redisUrl() {
-        return env("SOMA_REDIS_URL", "redis://127.0.0.1:6379");
-    }
-
-    static String jdbcUrl() {
-        return env("SOMA_TEST_JDBC_URL", "jdbc:postgresql://127.0.0.1:5432/test");
-    }
-
-    static String postgresUser() {
-        return env("SOMA_POSTGRES_USER", "postgres");
     }
 
     static String newRedisNamespace() {
@@ -87,10 +75,5 @@ final class AuthTestSupport {
     private static Path dataDir() {
         String configured = System.getProperty("soma.data.dir");
         return Path.of(configured != null ? configured : "../shared/data");
-    }
-
-    private static String env(String name, String fallback) {
-        String value = System.getenv(name);
-        return value == null || value.isBlank() ? fallback : value;
     }
 }

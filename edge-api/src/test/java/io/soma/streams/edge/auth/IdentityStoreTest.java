@@ -1,5 +1,6 @@
 package io.soma.streams.edge.auth;
 
+import io.soma.streams.devstack.LocalServices;
 import io.soma.streams.stores.archive.PostgresPool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,7 +27,7 @@ class IdentityStoreTest {
 
     @BeforeAll
     static void migrate() {
-        postgres = new PostgresPool(AuthTestSupport.jdbcUrl(), AuthTestSupport.postgresUser(), "", 2);
+        postgres = new PostgresPool(LocalServices.testJdbcUrl(), LocalServices.postgresUser(), "", 2);
         store = new IdentityStore(postgres.dataSource(), SCHEMA);
         store.migrate();
     }

@@ -1,6 +1,7 @@
 package io.soma.streams.edge.auth;
 
 import com.nimbusds.jose.jwk.ECKey;
+import io.soma.streams.devstack.LocalServices;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +23,7 @@ class SigningKeysTest {
 
     @BeforeAll
     static void connect() {
-        redis = new JedisPooled(URI.create(AuthTestSupport.redisUrl()));
+        redis = new JedisPooled(URI.create(LocalServices.redisUrl()));
     }
 
     @AfterAll

@@ -13,6 +13,7 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.javalin.Javalin;
+import io.soma.streams.devstack.LocalServices;
 import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.stores.archive.PostgresPool;
 import org.junit.jupiter.api.AfterAll;
@@ -70,8 +71,8 @@ class TokenRoutesTest {
         List<String> tenants = AuthTestSupport.realTenants(2);
         tenantA = tenants.get(0);
         tenantB = tenants.get(1);
-        redis = new JedisPooled(URI.create(AuthTestSupport.redisUrl()));
-        postgres = new PostgresPool(AuthTestSupport.jdbcUrl(), AuthTestSupport.postgresUser(), "", 2);
+        redis = new JedisPooled(URI.create(LocalServices.redisUrl()));
+        postgres = new PostgresPool(LocalServices.testJdbcUrl(), LocalServices.postgresUser(), "", 2);
         IdentityStore identities = new IdentityStore(postgres.dataSource(), SCHEMA);
         identities.migrate();
         adminKey = AuthTestSupport.randomKey();
