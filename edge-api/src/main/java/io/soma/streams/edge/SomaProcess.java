@@ -1,0 +1,151 @@
+package io.soma.streams.edge;
+
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.devstack.LocalStack;
+import io.soma.streams.edge.config.SomaConfig;
+import io.soma.streams.edge.health.HealthHandler;
+import io.soma.streams.edge.health.ReadinessCheck;
+import io.soma.streams.edge.metrics.MetricsHandler;
+import io.soma.streams.schemas.TopicProvisioner;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.SchemaRegistrar;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.stores.archive.PostgresPool;
+import io.soma.streams.stores.redis.RedisConnection;
+import io.soma.streams.topologies.replay.ReplayPlan;
+import io.soma.streams.topologies.replay.Replayer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one instance runs, started in dependency order and stopped in reverse: the embedded stack
+ * (demo), schema registration, topics, Redis and PostgreSQL, the Streams apps, the edge, the replayer.
+ */
+public final class SomaProcess implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SomaProcess.class);
+
+    private final Deque<AutoCloseable> started;
+    private final EdgeServer edge;
+    private final SomaConfig config;
+
+    private SomaProcess(Deque<AutoCloseable> started, EdgeServer edge, SomaConfig config) {
+        this.started = started;
+        this.edge = edge;
+        this.config = config;
+    }
+
+    public static SomaProcess start(SomaConfig initial) {
+        long begin = System.nanoTime();
+        Deque<AutoCloseable> started = new ArrayDeque<>();
+        try {
+            SomaConfig config = initial;
+            if (config.embeddedStack()) {
+                LocalStack stack = LocalStack.start(config.dataDir().resolve("stack"),
+                        config.embeddedKafkaPort(), config.embeddedRegistryPort(), Map.of());
+                started.push(stack);
+                config = config.withStack(stack.bootstrapServers(), stack.schemaRegistryUrl());
+            }
+            SchemaRegistryClient registry = new SchemaRegistryClient(config.schemaRegistryUrl());
+            // the registry may have lost its schemas (the local one keeps them in memory): register at every start
+            new SchemaRegistrar(registry).registerAll(Topics.valueSchemas());
+            TopicProvisioner.ensure(config.bootstrapServers(), Topics.provisioned(),
+                    config.topicPartitions(), config.topicReplicationFactor());
+
+            RedisConnection redis = new RedisConnection(config.redisUrl());
+            started.push(redis);
+            PostgresPool postgres = new PostgresPool(config.jdbcUrl(), config.postgresUser(),
+                    config.postgresPassword(), config.postgresPoolSize());
+            started.push(postgres);
+
+            PrometheusRegistry metrics = new PrometheusRegistry();
+            JvmMetrics.builder().register(metrics);
+
+            List<ReadinessCheck> checks = new ArrayList<>();
+            checks.add(check("redis", redis::problem));
+            checks.add(check("postgres", postgres::problem));
+
+            EdgeRoutes routes = new EdgeRoutes(new HealthHandler(checks), new MetricsHandler(metrics));
+            EdgeServer edge = EdgeServer.start(config.edgeHost(), config.edgePort(), routes);
+            started.push(edge);
+
+            if (config.replayEnabled()) {
+                started.push(startReplay(config, registry));
+            }
+            log.info("started in {} ms; edge on http://{}:{}", (System.nanoTime() - begin) / 1_000_000,
+                    config.edgeHost(), edge.port());
+            return new SomaProcess(started, edge, config);
+        } catch (RuntimeException e) {
+            closeAll(started);
+            throw e;
+        }
+    }
+
+    public int edgePort() {
+        return edge.port();
+    }
+
+    public SomaConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        closeAll(started);
+    }
+
+    private static AutoCloseable startReplay(SomaConfig config, SchemaRegistryClient registry) {
+        List<ReplayPlan.Scheduled> plan = ReplayPlan.build(config.datasetsDir(), Instant.now());
+        KafkaProducer<String, ConversationEvent> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+                Topics.CONVERSATION_EVENTS.keySerde().serializer(),
+                Topics.CONVERSATION_EVENTS.valueSerde(registry).serializer());
+        Replayer replayer = new Replayer(producer, Topics.CONVERSATION_EVENTS.name(), plan, config.replaySpeed());
+        return new ReplayHandle(replayer.start(), producer);
+    }
+
+    private record ReplayHandle(Replayer replayer, KafkaProducer<?, ?> producer) implements AutoCloseable {
+        @Override
+        public void close() {
+            replayer.close();
+            producer.close();
+        }
+    }
+
+    private static ReadinessCheck check(String name, java.util.function.Supplier<String> problem) {
+        return new ReadinessCheck() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String problem() {
+                return problem.get();
+            }
+        };
+    }
+
+    private static void closeAll(Deque<AutoCloseable> started) {
+        while (!started.isEmpty()) {
+            AutoCloseable c = started.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("stopping {} failed: {}", c.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+}
