@@ -1,5 +1,7 @@
 package io.soma.streams.topologies.slm;
 
+import java.util.Locale;
+
 /**
  * A change of one alert's state, to be emitted once on {@code slm.alerts}.
  *
@@ -33,12 +35,12 @@ public record AlertTransition(AlertMetric metric, AlertLevel previousLevel, Aler
     /** A one-line human-readable account, for {@code SlmAlert.message}. */
     public String message(String key) {
         String measured = metric == AlertMetric.LATENCY_P95
-                ? String.format(java.util.Locale.ROOT, "p95 latency %.0f ms", value)
-                : String.format(java.util.Locale.ROOT, "error rate %.2f %%", value * 100);
+                ? String.format(Locale.ROOT, "p95 latency %.0f ms", value)
+                : String.format(Locale.ROOT, "error rate %.2f %%", value * 100);
         String limit = threshold == null ? "" : metric == AlertMetric.LATENCY_P95
-                ? String.format(java.util.Locale.ROOT, " > %.0f ms", threshold)
-                : String.format(java.util.Locale.ROOT, " > %.2f %%", threshold * 100);
-        return key + " " + metric.wireName() + " " + kind().name().toLowerCase(java.util.Locale.ROOT)
+                ? String.format(Locale.ROOT, " > %.0f ms", threshold)
+                : String.format(Locale.ROOT, " > %.2f %%", threshold * 100);
+        return key + " " + metric.wireName() + " " + kind().name().toLowerCase(Locale.ROOT)
                 + " (" + previousLevel + " → " + level + "): " + measured + limit;
     }
 }

@@ -6,6 +6,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleUnaryOperator;
@@ -126,7 +127,7 @@ class SlmWindowAggregateTest {
         byte[] bytes = new SlmWindowAggregate().toBytes();
         bytes[0] = 2;
         assertThatThrownBy(() -> SlmWindowAggregate.fromBytes(bytes)).hasMessageContaining("version 2");
-        byte[] truncated = java.util.Arrays.copyOf(SlmDatasets.window(SlmDatasets.requests(SlmDatasets.file("groq_70b.json"))).toBytes(), 20);
+        byte[] truncated = Arrays.copyOf(SlmDatasets.window(SlmDatasets.requests(SlmDatasets.file("groq_70b.json"))).toBytes(), 20);
         assertThatThrownBy(() -> SlmWindowAggregate.fromBytes(truncated)).isInstanceOf(IllegalArgumentException.class);
     }
 
