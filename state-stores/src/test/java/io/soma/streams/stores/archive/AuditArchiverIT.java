@@ -4,35 +4,30 @@ import io.soma.streams.avro.IdentityAudit;
 import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.avro.TrainingAudit;
 import io.soma.streams.avro.TrainingAuditDetails;
-import io.soma.streams.devstack.EmbeddedKafkaBroker;
 import io.soma.streams.devstack.LocalServices;
+import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.schemas.serde.AvroCodec;
 import io.soma.streams.schemas.serde.AvroDeserializer;
+import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.schemas.serde.SchemaRegistryConfig;
-import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -47,34 +42,39 @@ import java.util.function.BooleanSupplier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The archiver against a real Kafka broker and the real PostgreSQL. The records are the generated Avro classes in
- * Avro's single-object encoding, read by a test-local deserializer: the registry-aware serde is not available to
- * this module yet, and the archiver is indifferent to the wire format (it takes the deserializers it is given).
+ * The archiver against the real local stack: the in-process Kafka broker, the real schema registry with the
+ * project's wire-format Avro serde, and the machine's PostgreSQL. Topics carry a run id, so other tests sharing the
+ * stack never feed these archivers.
  */
 class AuditArchiverIT {
     private static final RetryBackoff FAST_RETRY = new RetryBackoff(Duration.ofMillis(100), Duration.ofSeconds(1));
     private static final Duration PATIENCE = Duration.ofSeconds(90);
-    /** The outage test's own topic, so the two tests' records never meet. */
-    private static final String OUTAGE_DECISIONS = "outage.policy.decisions";
-    private static final String REGISTRY_DECISIONS = "registry.policy.decisions";
-    private static EmbeddedKafkaBroker broker;
+    private static final String RUN = "archive-it-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+    private static final String DECISIONS = RUN + "policy.decisions";
+    private static final String TRAINING = RUN + "training.audit";
+    private static final String IDENTITY = RUN + "identity.audit";
+    /** The outage tests' own topics, so no test's records meet another's. */
+    private static final String OUTAGE_DECISIONS = RUN + "outage.policy.decisions";
+    private static final String REGISTRY_DECISIONS = RUN + "registry.policy.decisions";
+
+    private static LocalStack stack;
+    private static SchemaRegistryClient registry;
     private static ArchiveDatabase database;
     private static KafkaProducer<byte[], byte[]> producer;
+    private static AvroSerializer<SpecificRecord> serializer;
 
     @BeforeAll
     static void start() throws Exception {
-        Path dir = Path.of(System.getProperty("soma.test.work.dir", "target/test-work"))
-                .resolve("archiver-" + UUID.randomUUID());
-        broker = EmbeddedKafkaBroker.start(dir, 0, Map.of());
+        stack = LocalStack.shared();
+        registry = new SchemaRegistryClient(stack.schemaRegistryUrl());
+        serializer = new AvroSerializer<>(registry, false, true);
         database = ArchiveDatabase.migrated("archiver");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(AvroAuditTopics.POLICY_DECISIONS, 3, (short) 1),
-                    new NewTopic(AvroAuditTopics.TRAINING_AUDIT, 1, (short) 1),
-                    new NewTopic(AvroAuditTopics.IDENTITY_AUDIT, 1, (short) 1),
-                    new NewTopic(OUTAGE_DECISIONS, 2, (short) 1),
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(DECISIONS, 3, (short) 1), new NewTopic(TRAINING, 1, (short) 1),
+                    new NewTopic(IDENTITY, 1, (short) 1), new NewTopic(OUTAGE_DECISIONS, 2, (short) 1),
                     new NewTopic(REGISTRY_DECISIONS, 1, (short) 1))).all().get();
         }
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
     }
@@ -83,42 +83,47 @@ class AuditArchiverIT {
     static void stop() throws Exception {
         producer.close();
         database.close();
-        broker.close();
     }
 
     @Test
     void shouldHoldExactlyOneRowPerRecordAfterTheSameRecordsAreConsumedTwice() throws Exception {
         List<TraceAuditRecords.Request> requests = TraceAuditRecords.requests("code", 200);
         for (TraceAuditRecords.Request request : requests) {
-            send(AvroAuditTopics.POLICY_DECISIONS, request.tenant(), PolicyDecision.getEncoder().encode(decision(request)));
+            send(DECISIONS, request.tenant(), decision(request));
         }
         for (TraceAuditRecords.Request request : requests.subList(0, 20)) {
-            send(AvroAuditTopics.TRAINING_AUDIT, request.tenant(), TrainingAudit.getEncoder().encode(trainingEnabled(request)));
-            send(AvroAuditTopics.IDENTITY_AUDIT, request.tenant(), IdentityAudit.getEncoder().encode(tokenIssued(request)));
+            send(TRAINING, request.tenant(), trainingEnabled(request));
+            send(IDENTITY, request.tenant(), tokenIssued(request));
         }
         // a record no deserializer can read must reach the dead-letter path, not stop the archive
-        send(AvroAuditTopics.POLICY_DECISIONS, "code", "not an Avro record".getBytes(StandardCharsets.UTF_8));
+        send(DECISIONS, "code", "not an Avro record".getBytes(StandardCharsets.UTF_8));
         producer.flush();
         String group = "archive-replay-" + UUID.randomUUID();
 
-        List<String> firstRunDeadLetters = archiveEverything(group, 241, database.pool);
+        Run first = archiveEverything(group, 241);
         resetToEarliest(group);
-        List<String> secondRunDeadLetters = archiveEverything(group, 241, database.pool);
+        Run replay = archiveEverything(group, 241);
 
-        assertThat(database.count("SELECT count(*) FROM ${schema}.policy_decisions WHERE tenant = 'code'")).isEqualTo(200);
-        assertThat(database.count("SELECT count(DISTINCT decision_id) FROM ${schema}.policy_decisions WHERE tenant = 'code'"))
+        assertThat(first.archived()).isEqualTo(240);
+        assertThat(first.duplicates()).isZero();
+        assertThat(replay.archived()).isZero();
+        assertThat(replay.duplicates()).isEqualTo(240);
+        assertThat(first.deadLetters()).singleElement().asString().contains(DECISIONS);
+        assertThat(replay.deadLetters()).hasSize(1);
+
+        assertThat(database.count("SELECT count(*) FROM ${schema}.policy_decisions WHERE kafka_topic = '" + DECISIONS + "'"))
                 .isEqualTo(200);
-        assertThat(database.count("SELECT count(*) FROM ${schema}.training_audit WHERE tenant = 'code'")).isEqualTo(20);
-        assertThat(database.count("SELECT count(*) FROM ${schema}.identity_audit WHERE tenant = 'code'")).isEqualTo(20);
-        assertThat(firstRunDeadLetters).singleElement().asString().contains("policy.decisions");
-        assertThat(secondRunDeadLetters).hasSize(1);
+        assertThat(database.count("SELECT count(DISTINCT decision_id) FROM ${schema}.policy_decisions WHERE kafka_topic = '"
+                + DECISIONS + "'")).isEqualTo(200);
+        assertThat(database.count("SELECT count(*) FROM ${schema}.training_audit")).isEqualTo(20);
+        assertThat(database.count("SELECT count(*) FROM ${schema}.identity_audit")).isEqualTo(20);
 
-        PolicyDecision first = decision(requests.get(0));
+        PolicyDecision earliest = decision(requests.get(0));
         PolicyDecisionRow archived = new DecisionArchiveQuery(database.pool.dataSource(), database.schema)
-                .page("code", first.getEvaluatedAt(), first.getEvaluatedAt().plusMillis(1), 1, null)
+                .page("code", earliest.getEvaluatedAt(), earliest.getEvaluatedAt().plusMillis(1), 1, null)
                 .decisions().get(0);
-        assertThat(archived).isEqualTo(AvroAuditTopics.decisionRow(first, archived.source()));
-        assertThat(archived.source().topic()).isEqualTo(AvroAuditTopics.POLICY_DECISIONS);
+        assertThat(archived).isEqualTo(AvroAuditTopics.decisionRow(earliest, archived.source()));
+        assertThat(archived.source().topic()).isEqualTo(DECISIONS);
     }
 
     @Test
@@ -130,22 +135,21 @@ class AuditArchiverIT {
              PostgresPool viaProxy = new PostgresPool("jdbc:postgresql://127.0.0.1:" + proxy.port() + postgres.getPath(),
                      LocalServices.postgresUser(), "", 2);
              AuditArchiver archiver = new AuditArchiver(consumerConfig(group),
-                     List.of(new AuditTopic<>(OUTAGE_DECISIONS, singleObject(PolicyDecision.getDecoder()),
-                             AvroAuditTopics::decisionRow)),
+                     List.of(decisionsTopic(OUTAGE_DECISIONS, registry)),
                      new AuditArchiveWriter(viaProxy.dataSource(), database.schema),
                      (record, reason) -> {
                          throw new AssertionError("no dead letter expected: " + reason);
                      }, FAST_RETRY)) {
             archiver.start();
             for (TraceAuditRecords.Request request : requests.subList(0, 100)) {
-                send(OUTAGE_DECISIONS, request.tenant(), PolicyDecision.getEncoder().encode(decision(request)));
+                send(OUTAGE_DECISIONS, request.tenant(), decision(request));
             }
             producer.flush();
             await("the first records archived", () -> archiver.archivedRows() == 100 && archiver.lag() == 0);
 
             proxy.cut();
             for (TraceAuditRecords.Request request : requests.subList(100, 300)) {
-                send(OUTAGE_DECISIONS, request.tenant(), PolicyDecision.getEncoder().encode(decision(request)));
+                send(OUTAGE_DECISIONS, request.tenant(), decision(request));
             }
             producer.flush();
             // the first attempts fail on the pooled connections that were cut, the third on getting a new one
@@ -180,8 +184,7 @@ class AuditArchiverIT {
                 new SchemaRegistryConfig("http://127.0.0.1:1", null, 0, Duration.ofSeconds(1)));
         List<String> deadLetters = new CopyOnWriteArrayList<>();
         try (AuditArchiver archiver = new AuditArchiver(consumerConfig(group),
-                List.of(new AuditTopic<>(REGISTRY_DECISIONS, new AvroDeserializer<>(PolicyDecision.class, unreachable),
-                        AvroAuditTopics::decisionRow, AvroAuditTopics::registryDown)),
+                List.of(decisionsTopic(REGISTRY_DECISIONS, unreachable)),
                 new AuditArchiveWriter(database.pool.dataSource(), database.schema),
                 (record, reason) -> deadLetters.add(reason), FAST_RETRY)) {
             archiver.start();
@@ -195,45 +198,45 @@ class AuditArchiverIT {
         assertThat(committedOffsets(group)).isZero();
     }
 
-    /** Runs an archiver until it has seen {@code records} records and nothing is left, then stops it. */
-    private static List<String> archiveEverything(String group, int records, PostgresPool pool) {
+    private record Run(long archived, long duplicates, List<String> deadLetters) {
+    }
+
+    /** Runs an archiver over the three audit topics until it has seen {@code records} records, then stops it. */
+    private static Run archiveEverything(String group, int records) {
         List<String> deadLetters = new CopyOnWriteArrayList<>();
-        try (AuditArchiver archiver = archiver(group, pool, deadLetters)) {
+        List<AuditTopic<?>> topics = List.of(decisionsTopic(DECISIONS, registry),
+                new AuditTopic<>(TRAINING, new AvroDeserializer<>(TrainingAudit.class, registry),
+                        AvroAuditTopics::trainingRow, AvroAuditTopics::registryDown),
+                new AuditTopic<>(IDENTITY, new AvroDeserializer<>(IdentityAudit.class, registry),
+                        AvroAuditTopics::identityRow, AvroAuditTopics::registryDown));
+        try (AuditArchiver archiver = new AuditArchiver(consumerConfig(group), topics,
+                new AuditArchiveWriter(database.pool.dataSource(), database.schema),
+                (record, reason) -> deadLetters.add(reason), FAST_RETRY)) {
             archiver.start();
             await("all " + records + " records archived",
                     () -> archiver.archivedRows() + archiver.duplicateRows() + archiver.deadLettered() == records
                             && archiver.lag() == 0);
+            return new Run(archiver.archivedRows(), archiver.duplicateRows(), deadLetters);
         }
-        return deadLetters;
     }
 
-    private static AuditArchiver archiver(String group, PostgresPool pool, List<String> deadLetters) {
-        List<AuditTopic<?>> topics = AvroAuditTopics.of(singleObject(PolicyDecision.getDecoder()),
-                singleObject(TrainingAudit.getDecoder()), singleObject(IdentityAudit.getDecoder()));
-        return new AuditArchiver(consumerConfig(group), topics,
-                new AuditArchiveWriter(pool.dataSource(), database.schema),
-                (ConsumerRecord<byte[], byte[]> record, String reason) -> deadLetters.add(reason), FAST_RETRY);
+    private static AuditTopic<PolicyDecision> decisionsTopic(String topic, SchemaRegistryClient registry) {
+        return new AuditTopic<>(topic, new AvroDeserializer<>(PolicyDecision.class, registry),
+                AvroAuditTopics::decisionRow, AvroAuditTopics::registryDown);
     }
 
     private static Map<String, Object> consumerConfig(String group) {
-        return Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(), ConsumerConfig.GROUP_ID_CONFIG, group);
+        return Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(), ConsumerConfig.GROUP_ID_CONFIG, group);
     }
 
-    private static <T> Deserializer<T> singleObject(BinaryMessageDecoder<T> decoder) {
-        return (topic, bytes) -> {
-            try {
-                return decoder.decode(bytes);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        };
+    private static Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()));
     }
 
     private static void resetToEarliest(String group) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        try (Admin admin = admin()) {
             Map<TopicPartition, OffsetAndMetadata> earliest = new HashMap<>();
-            for (String topic : List.of(AvroAuditTopics.POLICY_DECISIONS, AvroAuditTopics.TRAINING_AUDIT,
-                    AvroAuditTopics.IDENTITY_AUDIT)) {
+            for (String topic : List.of(DECISIONS, TRAINING, IDENTITY)) {
                 int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
                 for (int p = 0; p < partitions; p++) {
                     earliest.put(new TopicPartition(topic, p), new OffsetAndMetadata(0));
@@ -245,16 +248,14 @@ class AuditArchiverIT {
 
     /** The group's committed offsets, summed over partitions: the records it has declared done. */
     private static long committedOffsets(String group) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        try (Admin admin = admin()) {
             return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().values().stream()
                     .mapToLong(OffsetAndMetadata::offset).sum();
         }
     }
 
-    private static void send(String topic, String key, java.nio.ByteBuffer value) {
-        byte[] bytes = new byte[value.remaining()];
-        value.get(bytes);
-        send(topic, key, bytes);
+    private static void send(String topic, String key, SpecificRecord value) {
+        send(topic, key, serializer.serialize(topic, value));
     }
 
     private static void send(String topic, String key, byte[] value) {
