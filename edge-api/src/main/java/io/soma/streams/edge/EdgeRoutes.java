@@ -1,19 +1,36 @@
 package io.soma.streams.edge;
 
+import io.soma.streams.edge.auth.Access;
+import io.soma.streams.edge.auth.AuthHandler;
+import io.soma.streams.edge.auth.TokenRoutes;
 import io.soma.streams.edge.health.HealthHandler;
 import io.soma.streams.edge.metrics.MetricsHandler;
+import io.soma.streams.edge.query.StoreLookups;
+import io.soma.streams.stores.query.StoreQueryService;
 
 import static io.javalin.apibuilder.ApiBuilder.get;
 import static io.javalin.apibuilder.ApiBuilder.path;
+import static io.javalin.apibuilder.ApiBuilder.post;
 
-/** Every route of the edge, in one place. */
-public record EdgeRoutes(HealthHandler health, MetricsHandler metrics) {
+/**
+ * Every route of the edge, in one place, with the capability each needs. A route without a role still needs
+ * a valid bearer token ({@link AuthHandler}); {@link Access#PUBLIC} routes need none.
+ */
+public record EdgeRoutes(AuthHandler auth, HealthHandler health, MetricsHandler metrics, TokenRoutes tokens,
+                         StoreLookups stores) {
 
     void declare() {
         path("/health", () -> {
-            get("/live", health::live);
-            get("/ready", health::ready);
+            get("/live", health::live, Access.PUBLIC);
+            get("/ready", health::ready, Access.PUBLIC);
         });
-        get("/metrics", metrics::scrape);
+        get("/metrics", metrics::scrape, Access.PUBLIC);
+        path("/v1/tokens", () -> {
+            post("/issue", tokens::issue, Access.PUBLIC);
+            post("/verify", tokens::verify);
+            post("/revoke", tokens::revoke);
+        });
+        // peers forward interactive queries here with the caller's own token
+        get(StoreQueryService.INTERNAL_PATH + "/{store}/keys/{key}", stores::peerLookup);
     }
 }

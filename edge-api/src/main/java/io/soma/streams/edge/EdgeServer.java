@@ -24,6 +24,7 @@ public final class EdgeServer implements AutoCloseable {
             config.router.apiBuilder(routes::declare);
         });
         ErrorResponses.install(app);
+        app.beforeMatched(routes.auth());
         app.start(host, port);
         log.info("edge listening on http://{}:{}", host, app.port());
         return new EdgeServer(app);

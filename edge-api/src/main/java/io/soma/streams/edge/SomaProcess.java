@@ -21,7 +21,26 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.soma.streams.edge.auth.AuthHandler;
+import io.soma.streams.edge.auth.IdentitySettings;
+import io.soma.streams.edge.auth.IdentityStore;
+import io.soma.streams.edge.auth.KafkaIdentityAuditSink;
+import io.soma.streams.edge.auth.SigningKeys;
+import io.soma.streams.edge.auth.TokenRoutes;
+import io.soma.streams.edge.auth.TokenService;
+import io.soma.streams.edge.query.StoreLookups;
+import io.soma.streams.schemas.serde.AvroSerializer;
+import io.soma.streams.stores.query.StoreQueryService;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.state.HostInfo;
+
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -70,12 +89,28 @@ public final class SomaProcess implements AutoCloseable {
 
             PrometheusRegistry metrics = new PrometheusRegistry();
             JvmMetrics.builder().register(metrics);
+            KafkaProducer<String, SpecificRecord> producer = edgeProducer(config, registry);
+            started.push(producer);
+
+            IdentitySettings identity = IdentitySettings.from(config.settings());
+            IdentityStore identities = new IdentityStore(postgres.dataSource(), identity.postgresSchema());
+            identities.migrate();
+            identity.bootstrapAdmin().ifPresent(a -> identities.bootstrapAdmin(a.tenant(), a.subject(), a.apiKey()));
+            SigningKeys signingKeys = new SigningKeys(redis.jedis(), "", identity.keySeal(), identity.lifetime(),
+                    Clock.systemUTC());
+            TokenService tokens = new TokenService(signingKeys, redis.jedis(), "",
+                    new KafkaIdentityAuditSink(producer), () -> null, identity.lifetime(), Clock.systemUTC());
+            AuthHandler auth = new AuthHandler(tokens);
+            started.push(scheduleKeyRotation(signingKeys, identity.keyRotationPeriod()));
 
             List<ReadinessCheck> checks = new ArrayList<>();
             checks.add(check("redis", redis::problem));
             checks.add(check("postgres", postgres::problem));
 
-            EdgeRoutes routes = new EdgeRoutes(new HealthHandler(checks), new MetricsHandler(metrics));
+            StoreQueryService queries = new StoreQueryService(
+                    HostInfo.buildFromEndpoint(config.advertisedAddress()), Duration.ofSeconds(5));
+            EdgeRoutes routes = new EdgeRoutes(auth, new HealthHandler(checks), new MetricsHandler(metrics),
+                    new TokenRoutes(tokens, identities, auth), new StoreLookups(queries));
             EdgeServer edge = EdgeServer.start(config.edgeHost(), config.edgePort(), routes);
             started.push(edge);
 
@@ -102,6 +137,33 @@ public final class SomaProcess implements AutoCloseable {
     @Override
     public void close() {
         closeAll(started);
+    }
+
+    /** One idempotent producer for what the edge itself publishes (commands, steps, identity audit). */
+    private static KafkaProducer<String, SpecificRecord> edgeProducer(SomaConfig config, SchemaRegistryClient registry) {
+        return new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 1),
+                new StringSerializer(), new AvroSerializer<>(registry, false, true));
+    }
+
+    /** Checks hourly whether the signing key is due for rotation; every instance may, they agree in Redis. */
+    private static AutoCloseable scheduleKeyRotation(SigningKeys keys, Duration period) {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "signing-key-rotation");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                keys.rotateIfOlderThan(period);
+            } catch (RuntimeException e) {
+                log.warn("signing key rotation check failed (will retry): {}", e.getMessage());
+            }
+        }, 0, 1, TimeUnit.HOURS);
+        return timer::shutdownNow;
     }
 
     private static AutoCloseable startReplay(SomaConfig config, SchemaRegistryClient registry) {
