@@ -1,0 +1,74 @@
+package io.soma.streams.topologies.forecast;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * USD prices per 1K prompt and completion tokens, by {@code provider/model}, with a per-provider fallback under
+ * {@code provider/*}. The old services' values are not known; the defaults are the public list prices of
+ * well-known models (OpenAI gpt-4o-mini and gpt-4o, Anthropic Claude 3.5 Haiku and Claude 3.5 Sonnet; a local
+ * model costs nothing) and are meant to be overridden from configuration with {@link #parse(String)}.
+ */
+public final class PriceTable {
+    private static final String ANY_MODEL = "*";
+
+    public record Price(double promptPer1k, double completionPer1k) {
+        public Price {
+            if (promptPer1k < 0 || completionPer1k < 0) {
+                throw new IllegalArgumentException("prices cannot be negative");
+            }
+        }
+
+        public double cost(double promptTokens, double completionTokens) {
+            return (promptTokens * promptPer1k + completionTokens * completionPer1k) / 1000;
+        }
+    }
+
+    private final Map<String, Price> prices;
+
+    private PriceTable(Map<String, Price> prices) {
+        this.prices = Map.copyOf(prices);
+    }
+
+    public static PriceTable of(Map<String, Price> pricesByProviderSlashModel) {
+        return new PriceTable(pricesByProviderSlashModel);
+    }
+
+    public static PriceTable defaults() {
+        Map<String, Price> p = new LinkedHashMap<>();
+        p.put("openai/gpt-4o-mini", new Price(0.00015, 0.0006));
+        p.put("openai/gpt-4o", new Price(0.0025, 0.01));
+        p.put("openai/*", new Price(0.00015, 0.0006));
+        p.put("anthropic/claude-3-5-haiku", new Price(0.0008, 0.004));
+        p.put("anthropic/claude-3-5-sonnet", new Price(0.003, 0.015));
+        p.put("anthropic/*", new Price(0.0008, 0.004));
+        p.put("local/*", new Price(0, 0));
+        return new PriceTable(p);
+    }
+
+    /**
+     * Parses {@code provider/model=prompt:completion} entries separated by commas (model may be {@code *}),
+     * e.g. {@code openai/gpt-4o=0.0025:0.01,local/*=0:0}; entries override the defaults.
+     */
+    public static PriceTable parse(String spec) {
+        Map<String, Price> p = new LinkedHashMap<>(defaults().prices);
+        for (String entry : spec.split(",")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            String[] keyAndPrices = entry.trim().split("=", 2);
+            String[] perK = keyAndPrices.length == 2 ? keyAndPrices[1].split(":", 2) : new String[0];
+            if (perK.length != 2 || !keyAndPrices[0].contains("/")) {
+                throw new IllegalArgumentException("price entry must be provider/model=prompt:completion, got " + entry);
+            }
+            p.put(keyAndPrices[0].trim(), new Price(Double.parseDouble(perK[0].trim()), Double.parseDouble(perK[1].trim())));
+        }
+        return new PriceTable(p);
+    }
+
+    public Optional<Price> priceOf(String provider, String model) {
+        Price exact = prices.get(provider + "/" + model);
+        return Optional.ofNullable(exact != null ? exact : prices.get(provider + "/" + ANY_MODEL));
+    }
+}

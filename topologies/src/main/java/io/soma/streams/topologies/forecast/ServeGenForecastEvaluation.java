@@ -1,0 +1,220 @@
+package io.soma.streams.topologies.forecast;
+
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVRecord;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Offline evaluation on the ServeGen m-large trace (Alibaba ServeGen, Apache-2.0): each tenant's windows are fed
+ * in order through a {@link TokenForecaster}; every window of the scored days gets the forecast made one day
+ * (one season) before it, and is compared with what happened — as are seasonal-naive (the same window the day
+ * before) and the old constant heuristic (100,000 tokens a day, spread evenly). Tenants with no tokens at all
+ * in the scored days have no WAPE and are left out (and counted).
+ *
+ * <p>Run: {@code java ... ServeGenForecastEvaluation [csv] [outputDir]} (defaults:
+ * {@code ../shared/data/servegen-language/servegen_m-large.csv} and {@code docs}).
+ */
+public final class ServeGenForecastEvaluation {
+    public static final int FIRST_SCORED_DAY = 12;
+    public static final int DAYS = 14;
+    public static final double OLD_CONSTANT_TOKENS_PER_DAY = 100_000;
+    /** "Regular" tenants, defined on training days only: traffic in at least half of the windows. */
+    public static final double REGULAR_ACTIVITY = 0.5;
+
+    private ServeGenForecastEvaluation() {
+    }
+
+    /** One tenant's series, one value per window from the start of the trace (missing windows are 0). */
+    public record TenantSeries(String tenant, long[] promptTokens, long[] completionTokens) {
+        public double total(int window) {
+            return promptTokens[window] + completionTokens[window];
+        }
+    }
+
+    /** One tenant's scored windows (relative to the first scored window). */
+    public record TenantScore(String tenant, double trainingActivity, double scoredTokens, double forecasterWape,
+                              double seasonalNaiveWape, double constantWape, long intervals, long covered,
+                              double[] actual, double[] forecast, double[] lower, double[] upper) {
+        public boolean regular() {
+            return trainingActivity >= REGULAR_ACTIVITY;
+        }
+    }
+
+    public record Summary(int tenants, int scoredTenants, Distribution forecaster, Distribution seasonalNaive,
+                          Distribution constant, Distribution regularForecaster, Distribution regularSeasonalNaive,
+                          Distribution regularConstant, long intervals, long covered, int tenantsBeatingSeasonalNaive,
+                          int maxStateBytes) {
+        public double medianRatio() {
+            return forecaster.median() / seasonalNaive.median();
+        }
+
+        public double coverage() {
+            return (double) covered / intervals;
+        }
+    }
+
+    public record Distribution(int count, double median, double p90, double mean) {
+        static Distribution of(List<Double> values) {
+            double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
+            double mean = values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+            return v.length == 0 ? new Distribution(0, Double.NaN, Double.NaN, Double.NaN)
+                    : new Distribution(v.length, ForecastAccuracy.quantile(v, 0.5), ForecastAccuracy.quantile(v, 0.9), mean);
+        }
+    }
+
+    public static Map<String, TenantSeries> read(Path csv, Duration window) {
+        CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get();
+        int windows = (int) (DAYS * Duration.ofDays(1).toMillis() / window.toMillis());
+        Map<String, TenantSeries> series = new LinkedHashMap<>();
+        try (Reader in = Files.newBufferedReader(csv)) {
+            for (CSVRecord r : format.parse(in)) {
+                TenantSeries s = series.computeIfAbsent(r.get("tenant"),
+                        t -> new TenantSeries(t, new long[windows], new long[windows]));
+                int w = (int) (Long.parseLong(r.get("window_start_s")) * 1000 / window.toMillis());
+                s.promptTokens()[w] += Long.parseLong(r.get("input_tokens"));
+                s.completionTokens()[w] += Long.parseLong(r.get("output_tokens"));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the ServeGen trace " + csv + " (see ../shared/data/README.md)", e);
+        }
+        return series;
+    }
+
+    /** Replays one tenant, returning its score (scoredTokens 0 if it had no traffic in the scored days). */
+    public static TenantScore score(TenantSeries series, ForecastSettings settings, int[] stateBytes) {
+        int period = settings.windowsPerDay();
+        long windowMs = settings.window().toMillis();
+        int firstScored = FIRST_SCORED_DAY * period;
+        int windows = series.promptTokens().length;
+        int scoredWindows = windows - firstScored;
+        double[] actual = new double[scoredWindows];
+        double[] forecast = new double[scoredWindows];
+        double[] lower = new double[scoredWindows];
+        double[] upper = new double[scoredWindows];
+        ForecastAccuracy model = new ForecastAccuracy();
+        ForecastAccuracy seasonalNaive = new ForecastAccuracy();
+        ForecastAccuracy constant = new ForecastAccuracy();
+        double constantPerWindow = OLD_CONSTANT_TOKENS_PER_DAY / period;
+        TokenForecaster forecaster = TokenForecaster.create(settings);
+        int activeTrainingWindows = 0;
+        for (int w = 0; w < windows; w++) {
+            forecaster.observe(w * windowMs, series.promptTokens()[w], series.completionTokens()[w]);
+            if (w < firstScored && series.total(w) > 0) {
+                activeTrainingWindows++;
+            }
+            int target = w + period;
+            if (target >= firstScored && target < windows) {
+                TokenForecaster.Interval interval = forecaster.interval(period);
+                double y = series.total(target);
+                int i = target - firstScored;
+                actual[i] = y;
+                forecast[i] = interval.forecast();
+                lower[i] = interval.lower();
+                upper[i] = interval.upper();
+                model.add(y, interval);
+                seasonalNaive.add(y, series.total(target - period));
+                constant.add(y, constantPerWindow);
+            }
+        }
+        stateBytes[0] = Math.max(stateBytes[0], forecaster.toBytes().length);
+        return new TenantScore(series.tenant(), (double) activeTrainingWindows / firstScored, model.actualTotal(),
+                model.wape(), seasonalNaive.wape(), constant.wape(), model.intervalCount(), model.coveredCount(),
+                actual, forecast, lower, upper);
+    }
+
+    public static Summary summarize(List<TenantScore> all, int maxStateBytes) {
+        List<TenantScore> scored = all.stream().filter(s -> s.scoredTokens() > 0).toList();
+        List<TenantScore> regular = scored.stream().filter(TenantScore::regular).toList();
+        long intervals = scored.stream().mapToLong(TenantScore::intervals).sum();
+        long covered = scored.stream().mapToLong(TenantScore::covered).sum();
+        int beating = (int) scored.stream().filter(s -> s.forecasterWape() < s.seasonalNaiveWape()).count();
+        return new Summary(all.size(), scored.size(),
+                Distribution.of(scored.stream().map(TenantScore::forecasterWape).toList()),
+                Distribution.of(scored.stream().map(TenantScore::seasonalNaiveWape).toList()),
+                Distribution.of(scored.stream().map(TenantScore::constantWape).toList()),
+                Distribution.of(regular.stream().map(TenantScore::forecasterWape).toList()),
+                Distribution.of(regular.stream().map(TenantScore::seasonalNaiveWape).toList()),
+                Distribution.of(regular.stream().map(TenantScore::constantWape).toList()),
+                intervals, covered, beating, maxStateBytes);
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path csv = Path.of(args.length > 0 ? args[0] : "../shared/data/servegen-language/servegen_m-large.csv");
+        Path out = Path.of(args.length > 1 ? args[1] : "docs");
+        ForecastSettings settings = ForecastSettings.defaults();
+        long started = System.nanoTime();
+        Map<String, TenantSeries> series = read(csv, settings.window());
+        int[] stateBytes = {0};
+        List<TenantScore> scores = new ArrayList<>();
+        for (TenantSeries s : series.values()) {
+            scores.add(score(s, settings, stateBytes));
+        }
+        Summary summary = summarize(scores, stateBytes[0]);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        Files.createDirectories(out);
+        writeTenantWapes(scores, out.resolve("forecasting-tenants.csv"));
+        List<TenantScore> plotted = scores.stream().filter(s -> s.scoredTokens() > 0 && s.regular())
+                .sorted(Comparator.comparingDouble(TenantScore::scoredTokens).reversed()).limit(4).toList();
+        writeSample(plotted, out.resolve("forecasting-sample.csv"));
+        ForecastPlot.write(plotted, settings.windowsPerDay(), out.resolve("forecasting-plot.png"));
+        System.out.println(report(summary, seconds));
+    }
+
+    static String report(Summary s, double seconds) {
+        return String.format(Locale.ROOT, """
+                tenants %d, scored %d (left out, no tokens in days %d-%d: %d)
+                WAPE all scored tenants   forecaster median %.3f p90 %.3f mean %.3f | seasonal-naive median %.3f p90 %.3f mean %.3f | constant median %.3f p90 %.3f mean %.3f
+                median ratio forecaster / seasonal-naive %.3f; tenants where forecaster beats seasonal-naive %d of %d
+                WAPE regular tenants (%d) forecaster median %.3f p90 %.3f | seasonal-naive median %.3f p90 %.3f | constant median %.3f p90 %.3f; ratio %.3f
+                80%% interval coverage %.3f (%d of %d windows)
+                state bytes per key %d; evaluation %.1f s""",
+                s.tenants(), s.scoredTenants(), FIRST_SCORED_DAY + 1, DAYS, s.tenants() - s.scoredTenants(),
+                s.forecaster().median(), s.forecaster().p90(), s.forecaster().mean(),
+                s.seasonalNaive().median(), s.seasonalNaive().p90(), s.seasonalNaive().mean(),
+                s.constant().median(), s.constant().p90(), s.constant().mean(),
+                s.medianRatio(), s.tenantsBeatingSeasonalNaive(), s.scoredTenants(),
+                s.regularForecaster().count(), s.regularForecaster().median(), s.regularForecaster().p90(),
+                s.regularSeasonalNaive().median(), s.regularSeasonalNaive().p90(),
+                s.regularConstant().median(), s.regularConstant().p90(),
+                s.regularForecaster().median() / s.regularSeasonalNaive().median(),
+                s.coverage(), s.covered(), s.intervals(), s.maxStateBytes(), seconds);
+    }
+
+    private static void writeTenantWapes(List<TenantScore> scores, Path file) throws IOException {
+        try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(file))) {
+            w.println("tenant,training_activity,scored_tokens,forecaster_wape,seasonal_naive_wape,constant_wape,interval_coverage");
+            for (TenantScore s : scores) {
+                if (s.scoredTokens() > 0) {
+                    w.printf(Locale.ROOT, "%s,%.3f,%.0f,%.4f,%.4f,%.4f,%.3f%n", s.tenant(), s.trainingActivity(),
+                            s.scoredTokens(), s.forecasterWape(), s.seasonalNaiveWape(), s.constantWape(),
+                            (double) s.covered() / s.intervals());
+                }
+            }
+        }
+    }
+
+    private static void writeSample(List<TenantScore> scores, Path file) throws IOException {
+        try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(file))) {
+            w.println("tenant,window,actual,forecast,lower,upper");
+            for (TenantScore s : scores) {
+                for (int i = 0; i < s.actual().length; i++) {
+                    w.printf(Locale.ROOT, "%s,%d,%.0f,%.0f,%.0f,%.0f%n", s.tenant(), i, s.actual()[i], s.forecast()[i],
+                            s.lower()[i], s.upper()[i]);
+                }
+            }
+        }
+    }
+}

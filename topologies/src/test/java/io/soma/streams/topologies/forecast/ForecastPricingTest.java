@@ -1,0 +1,61 @@
+package io.soma.streams.topologies.forecast;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class ForecastPricingTest {
+    @Test
+    void shouldPriceByModelThenByProvider() {
+        PriceTable prices = PriceTable.defaults();
+        assertThat(prices.priceOf("openai", "gpt-4o")).contains(new PriceTable.Price(0.0025, 0.01));
+        assertThat(prices.priceOf("openai", "some-new-model")).contains(new PriceTable.Price(0.00015, 0.0006));
+        assertThat(prices.priceOf("local", "llama")).contains(new PriceTable.Price(0, 0));
+        assertThat(prices.priceOf("mistral", "large")).isEmpty();
+        assertThat(new PriceTable.Price(0.001, 0.002).cost(2000, 500)).isCloseTo(0.003, within(1e-12));
+    }
+
+    @Test
+    void shouldOverrideDefaultsFromConfiguration() {
+        PriceTable prices = PriceTable.parse("openai/gpt-4o=0.005:0.015, mistral/*=0.002:0.006");
+        assertThat(prices.priceOf("openai", "gpt-4o")).contains(new PriceTable.Price(0.005, 0.015));
+        assertThat(prices.priceOf("mistral", "large")).contains(new PriceTable.Price(0.002, 0.006));
+        assertThat(prices.priceOf("anthropic", "claude-3-5-haiku")).contains(new PriceTable.Price(0.0008, 0.004));
+        assertThatThrownBy(() -> PriceTable.parse("openai=1:2")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void shouldForecastTokensCostAndConfidenceForTheNextHours() {
+        TokenForecaster f = TokenForecaster.create(ForecastSettings.defaults());
+        long windowMs = Duration.ofMinutes(10).toMillis();
+        for (int w = 0; w < 3 * 144; w++) {
+            f.observe(w * windowMs, 750, 250);
+        }
+        ForecastResult result = ForecastResult.of(f, 2, PriceTable.defaults(), "openai", "gpt-4o");
+        assertThat(result.estimatedTokens()).isCloseTo(12 * 1000, within(12.0));
+        assertThat(result.estimatedCostUsd()).isCloseTo((9000 * 0.0025 + 3000 * 0.01) / 1000, within(1e-4));
+        assertThat(result.lower()).isLessThanOrEqualTo(result.estimatedTokens());
+        assertThat(result.upper()).isGreaterThanOrEqualTo(result.estimatedTokens());
+        assertThat(result.recentWape()).hasValueCloseTo(0.0, within(1e-3));
+        assertThat(result.confidence()).isCloseTo(1, within(1e-3));
+        assertThat(result.generatedAt()).isEqualTo(Instant.ofEpochMilli(3 * 144 * windowMs));
+        assertThat(result.method()).isEqualTo("holt-winters");
+        assertThat(result.horizonHours()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldHaveNoConfidenceBeforeAnythingWasMeasured() {
+        TokenForecaster f = TokenForecaster.create(ForecastSettings.defaults());
+        f.observe(0, 100, 100);
+        ForecastResult result = ForecastResult.of(f, 24, PriceTable.defaults(), "local", "llama");
+        assertThat(result.recentWape()).isEmpty();
+        assertThat(result.confidence()).isZero();
+        assertThat(result.estimatedCostUsd()).isZero();
+        assertThat(result.method()).isEqualTo("mean");
+    }
+}

@@ -1,0 +1,51 @@
+package io.soma.streams.topologies.forecast;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class ServeGenForecastEvaluationTest {
+    @Test
+    void shouldScoreEveryTenantAgainstTheBaselinesOnTheRealTrace() {
+        ForecastSettings settings = ForecastSettings.defaults();
+        int[] stateBytes = {0};
+        List<ServeGenForecastEvaluation.TenantScore> scores = new ArrayList<>();
+        for (ServeGenForecastEvaluation.TenantSeries s
+                : ServeGenForecastEvaluation.read(TokenForecasterTest.servegen(), settings.window()).values()) {
+            scores.add(ServeGenForecastEvaluation.score(s, settings, stateBytes));
+        }
+        ServeGenForecastEvaluation.Summary summary = ServeGenForecastEvaluation.summarize(scores, stateBytes[0]);
+
+        assertThat(summary.tenants()).isEqualTo(147);
+        assertThat(summary.scoredTenants()).isEqualTo(103);
+        assertThat(summary.intervals()).isEqualTo(103L * 288);
+        // guards against regressions of the measured accuracy (docs/forecasting.md)
+        assertThat(summary.forecaster().p90()).isLessThan(summary.seasonalNaive().p90());
+        assertThat(summary.regularForecaster().median()).isLessThan(summary.regularSeasonalNaive().median());
+        assertThat(summary.coverage()).isBetween(0.7, 0.9);
+        assertThat(summary.maxStateBytes()).isEqualTo(7137);
+    }
+
+    @Test
+    void shouldComputeSeasonalNaiveAndConstantWapeAsDefined() {
+        ForecastSettings settings = ForecastSettings.defaults();
+        ServeGenForecastEvaluation.TenantSeries tenant = ServeGenForecastEvaluation
+                .read(TokenForecasterTest.servegen(), settings.window()).get("m-large-104");
+        ServeGenForecastEvaluation.TenantScore score = ServeGenForecastEvaluation.score(tenant, settings, new int[1]);
+        double errors = 0;
+        double constantErrors = 0;
+        double actual = 0;
+        for (int w = 12 * 144; w < 14 * 144; w++) {
+            errors += Math.abs(tenant.total(w) - tenant.total(w - 144));
+            constantErrors += Math.abs(tenant.total(w) - 100_000.0 / 144);
+            actual += tenant.total(w);
+        }
+        assertThat(score.seasonalNaiveWape()).isCloseTo(errors / actual, within(1e-9));
+        assertThat(score.constantWape()).isCloseTo(constantErrors / actual, within(1e-9));
+        assertThat(score.scoredTokens()).isEqualTo(actual);
+    }
+}
