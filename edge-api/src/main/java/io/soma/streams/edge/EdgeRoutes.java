@@ -2,10 +2,12 @@ package io.soma.streams.edge;
 
 import io.soma.streams.edge.auth.Access;
 import io.soma.streams.edge.auth.AuthHandler;
+import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.TokenRoutes;
 import io.soma.streams.edge.health.HealthHandler;
 import io.soma.streams.edge.metrics.MetricsHandler;
 import io.soma.streams.edge.query.StoreLookups;
+import io.soma.streams.edge.training.TrainingHandlers;
 import io.soma.streams.stores.query.StoreQueryService;
 
 import static io.javalin.apibuilder.ApiBuilder.get;
@@ -17,7 +19,7 @@ import static io.javalin.apibuilder.ApiBuilder.post;
  * a valid bearer token ({@link AuthHandler}); {@link Access#PUBLIC} routes need none.
  */
 public record EdgeRoutes(AuthHandler auth, HealthHandler health, MetricsHandler metrics, TokenRoutes tokens,
-                         StoreLookups stores) {
+                         StoreLookups stores, TrainingHandlers training) {
 
     void declare() {
         path("/health", () -> {
@@ -29,6 +31,12 @@ public record EdgeRoutes(AuthHandler auth, HealthHandler health, MetricsHandler 
             post("/issue", tokens::issue, Access.PUBLIC);
             post("/verify", tokens::verify);
             post("/revoke", tokens::revoke);
+        });
+        path("/v1/training", () -> {
+            post("/enable", training::enable, Capability.TRAINING_ADMIN);
+            // the holder may disable without training.admin: the training app checks who holds the lock
+            post("/disable", training::disable);
+            get("/status/{tenant}", training::status);
         });
         // peers forward interactive queries here with the caller's own token
         get(StoreQueryService.INTERNAL_PATH + "/{store}/keys/{key}", stores::peerLookup);

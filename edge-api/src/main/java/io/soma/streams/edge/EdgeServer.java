@@ -2,6 +2,7 @@ package io.soma.streams.edge;
 
 import io.javalin.Javalin;
 import io.soma.streams.edge.http.ErrorResponses;
+import io.soma.streams.edge.metrics.EdgeMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,7 @@ public final class EdgeServer implements AutoCloseable {
         this.app = app;
     }
 
-    public static EdgeServer start(String host, int port, EdgeRoutes routes) {
+    public static EdgeServer start(String host, int port, EdgeRoutes routes, EdgeMetrics metrics) {
         Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
@@ -25,6 +26,7 @@ public final class EdgeServer implements AutoCloseable {
         });
         ErrorResponses.install(app);
         app.beforeMatched(routes.auth());
+        metrics.install(app);
         app.start(host, port);
         log.info("edge listening on http://{}:{}", host, app.port());
         return new EdgeServer(app);

@@ -35,7 +35,25 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.state.HostInfo;
 
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.soma.streams.avro.TrainingAudit;
+import io.soma.streams.avro.TrainingModeState;
+import io.soma.streams.edge.kafka.ReplyWaiter;
+import io.soma.streams.edge.metrics.EdgeMetrics;
+import io.soma.streams.edge.metrics.KafkaStreamsCollector;
+import io.soma.streams.edge.training.TrainingHandlers;
+import io.soma.streams.stores.redis.TrainingLockMirror;
+import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.StreamsSettings;
+import io.soma.streams.topologies.training.TrainingApp;
+import org.apache.kafka.streams.KafkaStreams;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executors;
@@ -107,11 +125,44 @@ public final class SomaProcess implements AutoCloseable {
             checks.add(check("redis", redis::problem));
             checks.add(check("postgres", postgres::problem));
 
-            StoreQueryService queries = new StoreQueryService(
-                    HostInfo.buildFromEndpoint(config.advertisedAddress()), Duration.ofSeconds(5));
+            // the edge's port is this instance's application.server, so it is fixed before the apps start
+            int edgePort = config.edgePort() == 0 ? freePort() : config.edgePort();
+            String advertised = config.advertisedAddress().endsWith(":0")
+                    ? config.edgeHost() + ":" + edgePort : config.advertisedAddress();
+            StoreQueryService queries = new StoreQueryService(HostInfo.buildFromEndpoint(advertised), Duration.ofSeconds(5));
+            StoreLookups stores = new StoreLookups(queries);
+            StreamsSettings streamsSettings = new StreamsSettings(config.bootstrapServers(), config.schemaRegistryUrl(),
+                    config.stateDir(), config.processingGuarantee(), config.standbyReplicas(), config.commitIntervalMs(),
+                    config.streamThreads(), advertised);
+            AppSerdes serdes = new AppSerdes(registry);
+            Map<String, KafkaStreams> apps = new LinkedHashMap<>();
+
+            RunningApp training = RunningApp.start(TrainingApp.APPLICATION_ID,
+                    TrainingApp.build(trainingConfig(config), serdes), streamsSettings);
+            started.push(training);
+            checks.add(training);
+            apps.put(training.applicationId(), training.streams());
+            queries.registerKeyValueStore(TrainingApp.LOCK_STORE, training.streams(),
+                    (TrainingModeState s) -> TrainingHandlers.view(s.getTenant(), s.getLock()));
+            ReplyWaiter<TrainingAudit> trainingReplies = new ReplyWaiter<>(config.bootstrapServers(),
+                    Topics.TRAINING_AUDIT.name(), serdes.value(Topics.TRAINING_AUDIT).deserializer(),
+                    TrainingAudit::getCommandId);
+            started.push(trainingReplies);
+            TrainingLockMirror trainingMirror = new TrainingLockMirror(config.bootstrapServers(),
+                    Topics.TRAINING_STATE.name(), serdes.value(Topics.TRAINING_STATE).deserializer(), redis.jedis(),
+                    Duration.ofSeconds(2));
+            started.push(trainingMirror);
+            GaugeWithCallback.builder().name("training_mode_state").help("1 while the tenant is in training mode")
+                    .labelNames("tenant")
+                    .callback(cb -> trainingMirror.states().forEach((tenant, on) -> cb.call(on ? 1 : 0, tenant)))
+                    .register(metrics);
+
+            metrics.register(new KafkaStreamsCollector(apps));
+            EdgeMetrics edgeMetrics = new EdgeMetrics(metrics);
             EdgeRoutes routes = new EdgeRoutes(auth, new HealthHandler(checks), new MetricsHandler(metrics),
-                    new TokenRoutes(tokens, identities, auth), new StoreLookups(queries));
-            EdgeServer edge = EdgeServer.start(config.edgeHost(), config.edgePort(), routes);
+                    new TokenRoutes(tokens, identities, auth), stores,
+                    new TrainingHandlers(producer, trainingReplies, stores, config.settings().duration("edge.reply.timeout")));
+            EdgeServer edge = EdgeServer.start(config.edgeHost(), edgePort, routes, edgeMetrics);
             started.push(edge);
 
             if (config.replayEnabled()) {
@@ -137,6 +188,19 @@ public final class SomaProcess implements AutoCloseable {
     @Override
     public void close() {
         closeAll(started);
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port for the edge", e);
+        }
+    }
+
+    private static TrainingApp.Config trainingConfig(SomaConfig config) {
+        return new TrainingApp.Config(config.settings().duration("training.ttl.default"),
+                config.settings().duration("training.ttl.max"), config.settings().duration("training.expiry.check"));
     }
 
     /** One idempotent producer for what the edge itself publishes (commands, steps, identity audit). */

@@ -37,15 +37,29 @@ class DemoIT {
                 // the hour-long Azure trace in about two seconds
                 "replay.speed", "2000")));
         try (SomaProcess process = SomaProcess.start(config)) {
-            HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + process.edgePort() + "/health/ready")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> ready = awaitReady(process.edgePort(), Duration.ofSeconds(60));
             assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
 
             Map<String, Integer> byDataset = readBack(process.config(), 2_000);
             assertThat(byDataset).containsKeys("azure-llm-inference-2023");
             assertThat(byDataset.values().stream().mapToInt(Integer::intValue).sum()).isGreaterThanOrEqualTo(2_000);
         }
+    }
+
+    /** Polls readiness until 200 or the timeout; the last answer either way. */
+    static HttpResponse<String> awaitReady(int port, Duration timeout) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        HttpResponse<String> last;
+        do {
+            last = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (last.statusCode() == 200) {
+                return last;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        return last;
     }
 
     private static Map<String, Integer> readBack(SomaConfig config, int atLeast) {

@@ -1,13 +1,11 @@
 package io.soma.streams.edge.auth;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.javalin.http.Context;
 import io.soma.streams.edge.auth.TokenVerification.Invalid;
 import io.soma.streams.edge.auth.TokenVerification.Valid;
 import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.http.JsonBody;
 import redis.clients.jedis.exceptions.JedisException;
 
 import java.time.Duration;
@@ -32,7 +30,6 @@ import java.util.function.Consumer;
  * </ul>
  */
 public final class TokenRoutes {
-    private static final ObjectMapper json = new ObjectMapper();
 
     private final TokenService tokens;
     private final IdentityStore identities;
@@ -46,8 +43,8 @@ public final class TokenRoutes {
 
     public void issue(Context ctx) {
         withStores(ctx, c -> {
-            JsonNode body = body(c);
-            String apiKey = firstNonBlank(c.header("X-Api-Key"), text(body, "api_key"));
+            JsonNode body = JsonBody.object(c);
+            String apiKey = firstNonBlank(c.header("X-Api-Key"), JsonBody.text(body, "api_key"));
             Set<Capability> requested = capabilities(body);
             Duration ttl = ttl(body);
             IssuedToken issued;
@@ -66,7 +63,7 @@ public final class TokenRoutes {
 
     public void verify(Context ctx) {
         withStores(ctx, c -> {
-            String token = required(body(c), "token");
+            String token = JsonBody.required(JsonBody.object(c), "token");
             TokenVerification verification = tokens.verify(token);
             Map<String, Object> answer = new LinkedHashMap<>();
             if (verification instanceof Valid valid) {
@@ -85,7 +82,7 @@ public final class TokenRoutes {
     public void revoke(Context ctx) {
         withStores(ctx, c -> {
             Principal caller = AuthHandler.principal(c);
-            String jti = required(body(c), "jti");
+            String jti = JsonBody.required(JsonBody.object(c), "jti");
             Principal token = tokens.live(jti).orElseThrow(() -> ApiException.notFound(
                     "no live token has jti " + jti + " (never issued, or already expired)"));
             boolean own = token.subject().equals(caller.subject()) && token.tenant().equals(caller.tenant());
@@ -118,8 +115,8 @@ public final class TokenRoutes {
             throw new ApiException(403, "forbidden", "issuing a token for another subject needs identity.admin",
                     Map.of("required_capabilities", List.of(Capability.IDENTITY_ADMIN.claim())));
         }
-        String subject = required(body, "subject");
-        String tenant = required(body, "tenant");
+        String subject = JsonBody.required(body, "subject");
+        String tenant = JsonBody.required(body, "tenant");
         if (requested == null) {
             throw ApiException.badRequest("capabilities is required when issuing for another subject");
         }
@@ -196,35 +193,6 @@ public final class TokenRoutes {
         out.put("kid", claims.kid());
         out.put("constitution_hash", constitutionHash);
         return out;
-    }
-
-    private static JsonNode body(Context ctx) {
-        String raw = ctx.body();
-        if (raw.isBlank()) {
-            return JsonNodeFactory.instance.objectNode();
-        }
-        try {
-            JsonNode body = json.readTree(raw);
-            if (!body.isObject()) {
-                throw ApiException.badRequest("the body must be a JSON object");
-            }
-            return body;
-        } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("the body is not valid JSON: " + e.getOriginalMessage());
-        }
-    }
-
-    private static String text(JsonNode body, String field) {
-        JsonNode value = body.get(field);
-        return value == null || !value.isTextual() || value.asText().isBlank() ? null : value.asText();
-    }
-
-    private static String required(JsonNode body, String field) {
-        String value = text(body, field);
-        if (value == null) {
-            throw ApiException.badRequest(field + " is required (a non-empty string)");
-        }
-        return value;
     }
 
     private static String firstNonBlank(String first, String second) {

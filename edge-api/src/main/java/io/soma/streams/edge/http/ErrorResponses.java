@@ -45,7 +45,7 @@ public final class ErrorResponses {
         return type != null && type.startsWith("application/json");
     }
 
-    static String errorName(int status) {
+    public static String errorName(int status) {
         return switch (status) {
             case 400 -> "bad_request";
             case 401 -> "unauthorized";

@@ -106,6 +106,8 @@ public final class TrainingApp {
                             .setReason(command.getReason())
                             .setPreviousLock(TrainingLocks.toAvro(outcome.previousLock()))
                             .setRejection(outcome.rejection())
+                            .setRejectionKind(outcome.accepted() ? null
+                                    : outcome.status().name().toLowerCase(java.util.Locale.ROOT))
                             .build())
                     .setCurrentLock(TrainingLocks.toAvro(outcome.lockAfter()))
                     .build();

@@ -1,0 +1,58 @@
+package io.soma.streams.edge.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.javalin.http.Context;
+
+/** Reading request bodies: malformed JSON and missing or mistyped fields are 400s that say which. */
+public final class JsonBody {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private JsonBody() {
+    }
+
+    /** The body as a JSON object; an empty body is an empty object. */
+    public static JsonNode object(Context ctx) {
+        String raw = ctx.body();
+        if (raw.isBlank()) {
+            return JsonNodeFactory.instance.objectNode();
+        }
+        try {
+            JsonNode body = JSON.readTree(raw);
+            if (body == null || !body.isObject()) {
+                throw ApiException.badRequest("the body must be a JSON object");
+            }
+            return body;
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("the body is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    /** A non-blank string field, or null when absent or not a non-blank string. */
+    public static String text(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        return value == null || !value.isTextual() || value.asText().isBlank() ? null : value.asText();
+    }
+
+    public static String required(JsonNode body, String field) {
+        String value = text(body, field);
+        if (value == null) {
+            throw ApiException.badRequest(field + " is required (a non-empty string)");
+        }
+        return value;
+    }
+
+    /** An optional whole number; present but not a whole number is a 400. */
+    public static Long optionalLong(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.canConvertToLong() || !value.isIntegralNumber()) {
+            throw ApiException.badRequest(field + " must be a whole number");
+        }
+        return value.asLong();
+    }
+}

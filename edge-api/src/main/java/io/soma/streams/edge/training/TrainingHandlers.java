@@ -1,0 +1,163 @@
+package io.soma.streams.edge.training;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.http.Context;
+import io.soma.streams.avro.TrainingAction;
+import io.soma.streams.avro.TrainingAudit;
+import io.soma.streams.avro.TrainingCommand;
+import io.soma.streams.avro.TrainingLock;
+import io.soma.streams.edge.auth.AuthHandler;
+import io.soma.streams.edge.auth.Capability;
+import io.soma.streams.edge.auth.Principal;
+import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.http.ErrorResponses;
+import io.soma.streams.edge.http.JsonBody;
+import io.soma.streams.edge.kafka.ReplyWaiter;
+import io.soma.streams.edge.query.StoreLookups;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.topologies.training.TrainingApp;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The old training endpoints, now a request/reply over Kafka: a command is published to
+ * {@code training.commands} and the answer is the training app's audit record with the same command id.
+ * Bodies and answers keep the old shapes: {@code {tenant, user, reason}} → {@code {tenant, enabled, locked_by,
+ * locked_at, reason}}, 409 when already enabled, 404 when not enabled.
+ */
+public final class TrainingHandlers {
+    private final Producer<String, SpecificRecord> producer;
+    private final ReplyWaiter<TrainingAudit> replies;
+    private final StoreLookups stores;
+    private final Duration timeout;
+
+    public TrainingHandlers(Producer<String, SpecificRecord> producer, ReplyWaiter<TrainingAudit> replies,
+                            StoreLookups stores, Duration timeout) {
+        this.producer = producer;
+        this.replies = replies;
+        this.stores = stores;
+        this.timeout = timeout;
+    }
+
+    public void enable(Context ctx) {
+        command(ctx, TrainingAction.ENABLE);
+    }
+
+    public void disable(Context ctx) {
+        command(ctx, TrainingAction.DISABLE);
+    }
+
+    /** {@code GET /v1/training/status/{tenant}}: from the training app's store, wherever it lives. */
+    public void status(Context ctx) {
+        String tenant = ctx.pathParam("tenant");
+        AuthHandler.principal(ctx).requireTenant(tenant, Capability.TRAINING_ADMIN);
+        JsonNode state;
+        try {
+            state = stores.require(ctx, TrainingApp.LOCK_STORE, tenant, "not enabled");
+        } catch (ApiException e) {
+            if (e.status() != 404) {
+                throw e;
+            }
+            ctx.json(disabled(tenant));
+            return;
+        }
+        ctx.json(state);
+    }
+
+    private void command(Context ctx, TrainingAction action) {
+        Principal caller = AuthHandler.principal(ctx);
+        JsonNode body = JsonBody.object(ctx);
+        String tenant = JsonBody.required(body, "tenant");
+        caller.requireTenant(tenant, Capability.TRAINING_ADMIN);
+        String user = JsonBody.text(body, "user");
+        if (user != null && !user.equals(caller.subject()) && !caller.has(Capability.TRAINING_ADMIN)) {
+            throw new ApiException(403, "forbidden", "only training.admin may act as another user than "
+                    + caller.subject(), Map.of());
+        }
+        Long ttlSeconds = JsonBody.optionalLong(body, "ttl_seconds");
+        TrainingCommand command = TrainingCommand.newBuilder()
+                .setCommandId(UUID.randomUUID().toString())
+                .setTenant(tenant)
+                .setAction(action)
+                .setUser(user == null ? caller.subject() : user)
+                .setCapabilities(caller.capabilities().stream().map(Capability::claim).sorted().toList())
+                .setReason(JsonBody.text(body, "reason"))
+                .setTtlSeconds(ttlSeconds)
+                .setRequestedAt(Instant.now())
+                .build();
+        TrainingAudit audit = publishAndAwait(command);
+        answer(ctx, audit);
+    }
+
+    private TrainingAudit publishAndAwait(TrainingCommand command) {
+        var reply = replies.expect(command.getCommandId());
+        try {
+            producer.send(new ProducerRecord<>(Topics.TRAINING_COMMANDS.name(), command.getTenant(), command))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            // the command stays in Kafka and is applied exactly once; only this answer is late
+            throw new ApiException(504, "timeout", "no answer to command " + command.getCommandId() + " within "
+                    + timeout.toMillis() + " ms; it will still be applied once: check the status",
+                    Map.of("command_id", command.getCommandId()));
+        } catch (ExecutionException e) {
+            throw ApiException.notReady("Kafka did not take the command: " + e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.notReady("interrupted");
+        } finally {
+            replies.forget(command.getCommandId());
+        }
+    }
+
+    private static void answer(Context ctx, TrainingAudit audit) {
+        if (audit.getDetails().getRejection() != null) {
+            String kind = audit.getDetails().getRejectionKind();
+            int status = switch (kind == null ? "" : kind) {
+                case "conflict" -> 409;
+                case "not_found" -> 404;
+                case "forbidden" -> 403;
+                default -> 422;
+            };
+            throw new ApiException(status, ErrorResponses.errorName(status), audit.getDetails().getRejection(),
+                    Map.of("command_id", audit.getCommandId(), "tenant", audit.getTenant()));
+        }
+        ctx.json(view(audit.getTenant(), audit.getCurrentLock()));
+    }
+
+    /** The old response shape, plus {@code expires_at}. */
+    public static Map<String, Object> view(String tenant, TrainingLock lock) {
+        // a lock past its expiry is off even in the moment before the app's punctuator records it
+        if (lock == null || !Instant.now().isBefore(lock.getExpiresAt())) {
+            return disabled(tenant);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("tenant", tenant);
+        out.put("enabled", true);
+        out.put("locked_by", lock.getLockedBy());
+        out.put("locked_at", lock.getLockedAt().toString());
+        out.put("reason", lock.getReason());
+        out.put("expires_at", lock.getExpiresAt().toString());
+        return out;
+    }
+
+    private static Map<String, Object> disabled(String tenant) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("tenant", tenant);
+        out.put("enabled", false);
+        out.put("locked_by", null);
+        out.put("locked_at", null);
+        out.put("reason", null);
+        return out;
+    }
+}

@@ -1,0 +1,185 @@
+package io.soma.streams.edge.training;
+
+import io.soma.streams.avro.TrainingAudit;
+import io.soma.streams.devstack.LocalServices;
+import io.soma.streams.edge.EdgeFixture;
+import io.soma.streams.edge.auth.Capability;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.stores.redis.TrainingLockMirror;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.JedisPooled;
+
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Training mode through the edge, the real broker, the training app, Redis and PostgreSQL. */
+class TrainingIT {
+    private static EdgeFixture edge;
+    private static JedisPooled redis;
+
+    @BeforeAll
+    static void start() throws Exception {
+        edge = new EdgeFixture(Map.of("training.expiry.check", "PT0.2S")).awaitReady();
+        redis = new JedisPooled(URI.create(LocalServices.redisUrl()));
+    }
+
+    @AfterAll
+    static void stop() {
+        redis.close();
+        edge.close();
+    }
+
+    @Test
+    void shouldGrantExactlyOneOfTwentyConcurrentEnables() throws Exception {
+        String tenant = EdgeFixture.tenants("race", 1).get(0);
+        String admin = edge.adminToken();
+        ExecutorService pool = Executors.newFixedThreadPool(20);
+        List<Future<Integer>> answers = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Callable<Integer> enable = () -> edge.post("/v1/training/enable", admin,
+                    EdgeFixture.json(Map.of("tenant", tenant, "reason", "race"))).statusCode();
+            answers.add(pool.submit(enable));
+        }
+        List<Integer> statuses = new ArrayList<>();
+        for (Future<Integer> f : answers) {
+            statuses.add(f.get());
+        }
+        pool.shutdown();
+        assertThat(statuses).filteredOn(s -> s == 200).hasSize(1);
+        assertThat(statuses).filteredOn(s -> s == 409).hasSize(19);
+
+        List<TrainingAudit> audits = auditsOf(tenant, 20);
+        assertThat(audits).hasSize(20);
+        assertThat(audits).filteredOn(a -> a.getAction().equals("training.enabled")).hasSize(1);
+        assertThat(audits).filteredOn(a -> a.getAction().equals("training.rejected")).hasSize(19);
+    }
+
+    @Test
+    void shouldLetOnlyTheHolderOrAnAdminDisable() throws Exception {
+        String tenant = EdgeFixture.tenants("holder", 1).get(0);
+        String carol = edge.tokenFor(tenant, "carol", Set.of(Capability.CONVERSATION));
+        String mallory = edge.tokenFor(tenant, "mallory", Set.of(Capability.CONVERSATION));
+        // an admin turns training mode on for carol, who holds the lock without being an admin
+        HttpResponse<String> enabled = edge.post("/v1/training/enable", edge.adminToken(),
+                EdgeFixture.json(Map.of("tenant", tenant, "user", "carol", "reason", "fine-tune")));
+        assertThat(enabled.statusCode()).as(enabled.body()).isEqualTo(200);
+        assertThat(EdgeFixture.json(enabled).get("locked_by").asText()).isEqualTo("carol");
+
+        HttpResponse<String> byMallory = edge.post("/v1/training/disable", mallory,
+                EdgeFixture.json(Map.of("tenant", tenant)));
+        assertThat(byMallory.statusCode()).as(byMallory.body()).isEqualTo(403);
+
+        HttpResponse<String> byCarol = edge.post("/v1/training/disable", carol, EdgeFixture.json(Map.of("tenant", tenant)));
+        assertThat(byCarol.statusCode()).as(byCarol.body()).isEqualTo(200);
+        assertThat(EdgeFixture.json(byCarol).get("enabled").asBoolean()).isFalse();
+
+        TrainingAudit disabled = auditsOf(tenant, 3).stream()
+                .filter(a -> a.getAction().equals("training.disabled")).findFirst().orElseThrow();
+        assertThat(disabled.getDetails().getPreviousLock().getLockedBy()).isEqualTo("carol");
+
+        HttpResponse<String> again = edge.post("/v1/training/disable", carol, EdgeFixture.json(Map.of("tenant", tenant)));
+        assertThat(again.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void shouldExpireAShortLockWithAnAuditRecordAndClearRedis() throws Exception {
+        String tenant = EdgeFixture.tenants("expiry", 1).get(0);
+        HttpResponse<String> enabled = edge.post("/v1/training/enable", edge.adminToken(),
+                EdgeFixture.json(Map.of("tenant", tenant, "reason", "short", "ttl_seconds", 2)));
+        assertThat(enabled.statusCode()).as(enabled.body()).isEqualTo(200);
+        String key = TrainingLockMirror.KEY_PREFIX + tenant;
+        awaitUntil(() -> redis.exists(key), Duration.ofSeconds(20));
+        assertThat(redis.get(key)).contains("\"enabled\":true");
+
+        List<TrainingAudit> audits = auditsOf(tenant, 2);
+        assertThat(audits).extracting(TrainingAudit::getAction).containsExactly("training.enabled", "training.expired");
+        awaitUntil(() -> !redis.exists(key), Duration.ofSeconds(20));
+        assertThat(redis.exists(key)).isFalse();
+
+        HttpResponse<String> status = edge.get("/v1/training/status/" + tenant, edge.adminToken());
+        assertThat(status.statusCode()).isEqualTo(200);
+        assertThat(EdgeFixture.json(status).get("enabled").asBoolean()).isFalse();
+    }
+
+    @Test
+    void shouldRewarmTheRedisMirrorWithoutACommand() throws Exception {
+        String tenant = EdgeFixture.tenants("flush", 1).get(0);
+        assertThat(edge.post("/v1/training/enable", edge.adminToken(),
+                EdgeFixture.json(Map.of("tenant", tenant, "reason", "flush"))).statusCode()).isEqualTo(200);
+        String key = TrainingLockMirror.KEY_PREFIX + tenant;
+        awaitUntil(() -> redis.exists(key), Duration.ofSeconds(20));
+        // what a FLUSHALL or a Redis restart does to this key, without disturbing other tests' keys
+        redis.del(key);
+        awaitUntil(() -> redis.exists(key), Duration.ofSeconds(20));
+        assertThat(redis.get(key)).contains("\"locked_by\":\"admin\"");
+        assertThat(redis.pttl(key)).isPositive();
+
+        HttpResponse<String> status = edge.get("/v1/training/status/" + tenant, edge.adminToken());
+        assertThat(EdgeFixture.json(status).get("enabled").asBoolean()).isTrue();
+    }
+
+    @Test
+    void shouldRefuseEnablingWithoutTheAdminCapability() throws Exception {
+        String tenant = EdgeFixture.tenants("noadmin", 1).get(0);
+        String bob = edge.tokenFor(tenant, "bob", Set.of(Capability.CONVERSATION));
+        HttpResponse<String> r = edge.post("/v1/training/enable", bob, EdgeFixture.json(Map.of("tenant", tenant)));
+        assertThat(r.statusCode()).isEqualTo(403);
+        assertThat(EdgeFixture.json(r).get("error").asText()).isEqualTo("forbidden");
+    }
+
+    /** Waits for {@code n} committed audit records of {@code tenant}, in log order. */
+    private static List<TrainingAudit> auditsOf(String tenant, int n) {
+        List<TrainingAudit> found = new ArrayList<>();
+        try (KafkaConsumer<String, TrainingAudit> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, edge.config().bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.GROUP_ID_CONFIG, "training-it-" + tenant + "-" + System.nanoTime(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                Topics.TRAINING_AUDIT.keySerde().deserializer(),
+                Topics.TRAINING_AUDIT.valueSerde(new SchemaRegistryClient(edge.config().schemaRegistryUrl())).deserializer())) {
+            consumer.subscribe(List.of(Topics.TRAINING_AUDIT.name()));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (found.size() < n && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (tenant.equals(r.key())) {
+                        found.add(r.value());
+                    }
+                });
+            }
+            // anything beyond n would be a duplicate: give it a moment to show up
+            long settle = System.currentTimeMillis() + 1_000;
+            while (System.currentTimeMillis() < settle) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (tenant.equals(r.key())) {
+                        found.add(r.value());
+                    }
+                });
+            }
+        }
+        return found;
+    }
+
+    private static void awaitUntil(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+    }
+}
