@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,14 +17,21 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real schema registry of the local stack: Apicurio Registry 2.4.2 (built by the
- * {@code devstack-registry} module) as a child JVM bound to 127.0.0.1, speaking the Confluent API under
- * {@code /apis/ccompat/v7}. Killed with this JVM.
+ * The real schema registry of the local stack: Apicurio Registry 2.4.2 (the uber-jar the
+ * {@code devstack-registry} module builds) as a child JVM bound to 127.0.0.1, speaking the Confluent API
+ * under {@code /apis/ccompat/v7}. Its storage is in memory, so every start is empty. Killed with this JVM.
  */
 public final class SchemaRegistryProcess implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistryProcess.class);
-    static final String JAR_NAME = "soma-schema-registry-runner.jar";
-    private static final Duration STARTUP_LIMIT = Duration.ofSeconds(90);
+    static final Path DEFAULT_JAR = Path.of("devstack-registry", "target", "soma-schema-registry-runner.jar");
+    private static final String JAR_PROPERTY = "soma.registry.jar";
+    private static final String JAR_ENV = "SOMA_REGISTRY_JAR";
+    private static final String CONFLUENT_API = "/apis/ccompat/v7";
+    /** Ready in 3–7 s on two idle cores; a busy build machine can take many times that. */
+    private static final Duration STARTUP_LIMIT = Duration.ofSeconds(120);
+    private static final Duration STOP_LIMIT = Duration.ofSeconds(10);
+    private static final Duration PROBE_INTERVAL = Duration.ofMillis(100);
+    private static final int LOG_TAIL_LINES = 30;
 
     private final Process process;
     private final int port;
@@ -37,69 +45,70 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     }
 
     /**
-     * Starts the registry and waits until its Confluent API answers.
+     * Starts the registry jar and waits until its Confluent API answers.
      *
-     * @param port 0 for a free port
+     * @param port    HTTP port on 127.0.0.1, 0 for a free one
+     * @param logFile the child's stdout and stderr (replaced at every start); its directory is the child's
+     *                working directory
+     * @throws IllegalStateException if the jar is missing, or the registry dies or does not answer in time
      */
     public static SchemaRegistryProcess start(Path jar, int port, Path logFile) {
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException("the schema registry jar " + jar + " is missing; build it with "
-                    + "'mvn -pl devstack-registry install' (or './soma demo', which builds what is missing)");
+            throw new IllegalStateException("the schema registry jar " + jar.toAbsolutePath()
+                    + " is missing; build it with 'mvn -pl devstack-registry install'");
         }
         int httpPort = port == 0 ? EmbeddedKafkaBroker.freePort() : port;
         long started = System.nanoTime();
-        Process process;
-        try {
-            Files.createDirectories(logFile.toAbsolutePath().getParent());
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            process = new ProcessBuilder(List.of(java, "-XX:TieredStopAtLevel=1", "-Xmx384m",
-                    "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + httpPort, "-jar", jar.toString()))
-                    .redirectErrorStream(true)
-                    .redirectOutput(logFile.toFile())
-                    .start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the schema registry from " + jar, e);
-        }
-        SchemaRegistryProcess registry = new SchemaRegistryProcess(process, httpPort);
+        SchemaRegistryProcess registry = new SchemaRegistryProcess(launch(jar, httpPort, logFile), httpPort);
         try {
             registry.awaitReady(logFile);
         } catch (RuntimeException e) {
             registry.close();
             throw e;
         }
-        log.info("schema registry up on {} in {} ms", registry.url(), (System.nanoTime() - started) / 1_000_000);
+        log.info("schema registry up on {} in {} ms (pid {}, log {})",
+                registry.url(), (System.nanoTime() - started) / 1_000_000, registry.pid(), logFile);
         return registry;
     }
 
     /**
-     * The registry jar: system property {@code soma.registry.jar}, env {@code SOMA_REGISTRY_JAR}, else
-     * {@code devstack-registry/target/} found upward from the working directory.
+     * The registry jar: system property {@code soma.registry.jar}, else env {@code SOMA_REGISTRY_JAR}, else
+     * {@code devstack-registry/target/soma-schema-registry-runner.jar} in the working directory or the nearest
+     * parent that has it. When none has it, the path under the working directory, which {@link #start} then
+     * reports as missing.
      */
     public static Path locateJar() {
-        String configured = System.getProperty("soma.registry.jar", System.getenv("SOMA_REGISTRY_JAR"));
+        String configured = System.getProperty(JAR_PROPERTY);
+        if (configured == null || configured.isBlank()) {
+            configured = System.getenv(JAR_ENV);
+        }
         if (configured != null && !configured.isBlank()) {
             return Path.of(configured);
         }
-        Path relative = Path.of("devstack-registry", "target", JAR_NAME);
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve(relative))) {
-                return dir.resolve(relative);
+        Path workingDir = Path.of("").toAbsolutePath();
+        for (Path dir = workingDir; dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve(DEFAULT_JAR))) {
+                return dir.resolve(DEFAULT_JAR);
             }
         }
-        return relative.toAbsolutePath();
+        return workingDir.resolve(DEFAULT_JAR);
     }
 
-    /** The Confluent-compatible API base URL. */
+    /** The Confluent-compatible API base URL, e.g. {@code http://127.0.0.1:8081/apis/ccompat/v7}. */
     public String url() {
-        return "http://127.0.0.1:" + port + "/apis/ccompat/v7";
+        return "http://127.0.0.1:" + port + CONFLUENT_API;
+    }
+
+    public long pid() {
+        return process.pid();
     }
 
     @Override
     public void close() {
         process.destroy();
         try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            if (!process.waitFor(STOP_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor(STOP_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -108,46 +117,77 @@ public final class SchemaRegistryProcess implements AutoCloseable {
         try {
             Runtime.getRuntime().removeShutdownHook(killOnExit);
         } catch (IllegalStateException e) {
-            // already shutting down: the hook runs anyway
+            // the JVM is already shutting down and runs the hook anyway
+        }
+    }
+
+    private static Process launch(Path jar, int httpPort, Path logFile) {
+        Path workDir = logFile.toAbsolutePath().getParent();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = List.of(java, "-XX:TieredStopAtLevel=1", "-Xmx512m",
+                "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + httpPort,
+                // Sentry's servlet listener inside the app reads SENTRY_DSN from the environment; never report out
+                "-Dsentry.dsn=noop://localhost",
+                "-jar", jar.toAbsolutePath().toString());
+        try {
+            Files.createDirectories(workDir);
+            return new ProcessBuilder(command)
+                    .directory(workDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(logFile.toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the schema registry from " + jar, e);
         }
     }
 
     private void awaitReady(Path logFile) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        HttpRequest probe = HttpRequest.newBuilder(URI.create(url() + "/subjects")).timeout(Duration.ofSeconds(2)).build();
+        HttpRequest probe = HttpRequest.newBuilder(URI.create(url() + "/subjects"))
+                .timeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + STARTUP_LIMIT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("the schema registry exited with " + process.exitValue()
-                        + "; its log " + logFile + " ends with:\n" + tail(logFile));
+                throw new IllegalStateException("the schema registry exited with code " + process.exitValue()
+                        + " before answering; " + describeLog(logFile));
             }
-            try {
-                if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for the schema registry", e);
+            if (answers(http, probe)) {
+                return;
             }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for the schema registry", e);
-            }
+            pause();
         }
-        throw new IllegalStateException("the schema registry did not answer on " + url() + " within "
-                + STARTUP_LIMIT.toSeconds() + " s; its log " + logFile + " ends with:\n" + tail(logFile));
+        throw new IllegalStateException("the schema registry did not answer GET " + probe.uri() + " with 200 within "
+                + STARTUP_LIMIT.toSeconds() + " s; " + describeLog(logFile));
     }
 
-    private static String tail(Path logFile) {
+    private static boolean answers(HttpClient http, HttpRequest probe) {
         try {
-            List<String> lines = Files.readAllLines(logFile);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+            return http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException notListeningYet) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the schema registry", e);
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(PROBE_INTERVAL.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the schema registry", e);
+        }
+    }
+
+    private static String describeLog(Path logFile) {
+        try {
+            // lenient decoding: a half-written last line must not hide the rest
+            List<String> lines = new String(Files.readAllBytes(logFile), StandardCharsets.UTF_8).lines().toList();
+            return "its log " + logFile + " ends with:\n"
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
         } catch (IOException e) {
-            return "(log unreadable: " + e.getMessage() + ")";
+            return "its log " + logFile + " is unreadable: " + e.getMessage();
         }
     }
 }

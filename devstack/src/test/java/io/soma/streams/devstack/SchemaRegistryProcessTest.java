@@ -1,0 +1,155 @@
+package io.soma.streams.devstack;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Starts the real registry jar once and talks to its Confluent-compatible API over plain HTTP. */
+class SchemaRegistryProcessTest {
+    private static final Logger log = LoggerFactory.getLogger(SchemaRegistryProcessTest.class);
+    private static final String CONFLUENT_JSON = "application/vnd.schemaregistry.v1+json";
+    /** One request of the Azure LLM inference trace (TIMESTAMP, ContextTokens, GeneratedTokens). */
+    private static final String REQUEST_V1 = """
+            {"type":"record","name":"LlmRequest","namespace":"io.soma.streams.devstack.test","fields":[
+             {"name":"timestamp","type":"string"},
+             {"name":"contextTokens","type":"int"},
+             {"name":"generatedTokens","type":"int"}]}""";
+    /** Backward compatible: the new field has a default, so the new schema reads old records. */
+    private static final String REQUEST_V2_WITH_DEFAULT = """
+            {"type":"record","name":"LlmRequest","namespace":"io.soma.streams.devstack.test","fields":[
+             {"name":"timestamp","type":"string"},
+             {"name":"contextTokens","type":"int"},
+             {"name":"generatedTokens","type":"int"},
+             {"name":"tenant","type":"string","default":"conv"}]}""";
+    /** Not backward compatible: old records have no value for a field without default. */
+    private static final String REQUEST_V2_REQUIRED_FIELD = """
+            {"type":"record","name":"LlmRequest","namespace":"io.soma.streams.devstack.test","fields":[
+             {"name":"timestamp","type":"string"},
+             {"name":"contextTokens","type":"int"},
+             {"name":"generatedTokens","type":"int"},
+             {"name":"tenant","type":"string"}]}""";
+
+    private static final HttpClient http = HttpClient.newHttpClient();
+    private static SchemaRegistryProcess registry;
+
+    @BeforeAll
+    static void startRegistry() {
+        Path workDir = Path.of(System.getProperty("soma.test.work.dir", "target/test-work"));
+        long started = System.nanoTime();
+        registry = SchemaRegistryProcess.start(SchemaRegistryProcess.locateJar(), 0,
+                workDir.resolve("schema-registry-test.log"));
+        log.info("registry start-to-ready {} ms", (System.nanoTime() - started) / 1_000_000);
+    }
+
+    @AfterAll
+    static void stopRegistry() throws IOException {
+        if (registry != null) {
+            Path status = Path.of("/proc", String.valueOf(registry.pid()), "status");
+            if (Files.isReadable(status)) {
+                Files.readAllLines(status).stream().filter(line -> line.startsWith("VmRSS"))
+                        .forEach(line -> log.info("registry after the tests: {}", line));
+            }
+            registry.close();
+        }
+    }
+
+    @Test
+    void shouldRegisterASchemaAndServeItById() throws Exception {
+        String subject = "llm-requests-by-id-value";
+
+        HttpResponse<String> registered = post("/subjects/" + subject + "/versions", schemaBody(REQUEST_V1));
+        assertThat(registered.statusCode()).isEqualTo(200);
+        int id = intField(registered.body(), "id");
+
+        HttpResponse<String> fetched = get("/schemas/ids/" + id);
+        assertThat(fetched.statusCode()).isEqualTo(200);
+        assertThat(fetched.body()).contains("LlmRequest", "contextTokens", "generatedTokens");
+
+        // registering the same schema again is idempotent: same id
+        assertThat(intField(post("/subjects/" + subject + "/versions", schemaBody(REQUEST_V1)).body(), "id"))
+                .isEqualTo(id);
+    }
+
+    @Test
+    void shouldAcceptACompatibleChangeAndRejectAnIncompatibleOneUnderBackward() throws Exception {
+        String subject = "llm-requests-evolution-value";
+        HttpResponse<String> configured = send(HttpRequest.newBuilder(uri("/config/" + subject))
+                .header("Content-Type", CONFLUENT_JSON)
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"BACKWARD\"}")));
+        assertThat(configured.statusCode()).isEqualTo(200);
+        assertThat(configured.body()).contains("BACKWARD");
+        assertThat(post("/subjects/" + subject + "/versions", schemaBody(REQUEST_V1)).statusCode()).isEqualTo(200);
+
+        String latest = "/compatibility/subjects/" + subject + "/versions/latest";
+        assertThat(post(latest, schemaBody(REQUEST_V2_WITH_DEFAULT)).body()).contains("\"is_compatible\":true");
+        assertThat(post(latest, schemaBody(REQUEST_V2_REQUIRED_FIELD)).body()).contains("\"is_compatible\":false");
+
+        // the incompatible one first: against a v2 that has the field, it would be compatible
+        HttpResponse<String> incompatible = post("/subjects/" + subject + "/versions", schemaBody(REQUEST_V2_REQUIRED_FIELD));
+        assertThat(incompatible.statusCode()).isEqualTo(409);
+        HttpResponse<String> compatible = post("/subjects/" + subject + "/versions", schemaBody(REQUEST_V2_WITH_DEFAULT));
+        assertThat(compatible.statusCode()).isEqualTo(200);
+        assertThat(get("/subjects/" + subject + "/versions").body()).isEqualTo("[1,2]");
+    }
+
+    @Test
+    void shouldTellHowToBuildTheJarWhenItIsMissing(@TempDir Path dir) {
+        assertThatThrownBy(() -> SchemaRegistryProcess.start(dir.resolve("absent.jar"), 0, dir.resolve("r.log")))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("mvn -pl devstack-registry install");
+    }
+
+    @Test
+    void shouldReportTheLogTailWhenTheRegistryDies(@TempDir Path dir) throws IOException {
+        Path notAJar = Files.writeString(dir.resolve("broken.jar"), "not a zip archive");
+
+        assertThatThrownBy(() -> SchemaRegistryProcess.start(notAJar, 0, dir.resolve("broken.log")))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("exited with code")
+                .hasMessageContaining("Invalid or corrupt jarfile");
+    }
+
+    private static String schemaBody(String avroSchema) {
+        return "{\"schema\":\"" + avroSchema.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "") + "\"}";
+    }
+
+    private static int intField(String json, String field) {
+        Matcher matcher = Pattern.compile("\"" + field + "\"\\s*:\\s*(\\d+)").matcher(json);
+        assertThat(matcher.find()).as("field %s in %s", field, json).isTrue();
+        return Integer.parseInt(matcher.group(1));
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return send(HttpRequest.newBuilder(uri(path)).GET());
+    }
+
+    private static HttpResponse<String> post(String path, String json) throws Exception {
+        return send(HttpRequest.newBuilder(uri(path))
+                .header("Content-Type", CONFLUENT_JSON)
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static URI uri(String path) {
+        return URI.create(registry.url() + path);
+    }
+}
