@@ -2,6 +2,7 @@ package io.soma.streams.edge;
 
 import io.soma.streams.edge.health.ReadinessCheck;
 import io.soma.streams.topologies.runtime.StreamsSettings;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -39,6 +40,8 @@ record RunningApp(String applicationId, KafkaStreams streams) implements AutoClo
 
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
+        // leaving the group hands this instance's tasks to the others now, not after the session timeout
+        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
     }
 }

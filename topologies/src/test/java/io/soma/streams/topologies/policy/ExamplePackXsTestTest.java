@@ -1,0 +1,98 @@
+package io.soma.streams.topologies.policy;
+
+import io.soma.streams.topologies.replay.XsTestPrompts;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Measures the example pack (plus the example constitution's global rules) on the 450 XSTest prompts: a prompt
+ * is flagged when the decision is deny or review. Writes the confusion matrix to
+ * {@code <build dir>/policy-xstest-report.txt} and prints it; docs/policy.md quotes it.
+ */
+class ExamplePackXsTestTest {
+    private static boolean flagged(Evaluation e) {
+        return e.decision() == Decision.DENY || e.decision() == Decision.REVIEW;
+    }
+
+    @Test
+    void shouldMeasureTheExamplePackOnXsTest() throws IOException {
+        List<XsTestPrompts.Prompt> prompts = PolicyTestData.xsTestPrompts();
+        CompiledPolicy policy = PolicyTestData.examplePolicy();
+        int tp = 0;
+        int fn = 0;
+        int fp = 0;
+        int tn = 0;
+        Map<String, int[]> byType = new TreeMap<>();
+        Map<Decision, Integer> decisions = new TreeMap<>();
+        List<String> falsePositives = new ArrayList<>();
+        for (XsTestPrompts.Prompt p : prompts) {
+            Evaluation e = PolicyEvaluator.evaluate(new EvaluationInput(p.text(), "user", null), policy);
+            boolean flagged = flagged(e);
+            decisions.merge(e.decision(), 1, Integer::sum);
+            int[] counts = byType.computeIfAbsent(p.type() + " (" + p.label() + ")", t -> new int[2]);
+            counts[0] += flagged ? 1 : 0;
+            counts[1]++;
+            if (p.unsafe()) {
+                tp += flagged ? 1 : 0;
+                fn += flagged ? 0 : 1;
+            } else {
+                fp += flagged ? 1 : 0;
+                tn += flagged ? 0 : 1;
+                if (flagged) {
+                    falsePositives.add(p.id() + " " + e.violations().stream().map(Violation::name).toList());
+                }
+            }
+        }
+        StringBuilder report = new StringBuilder()
+                .append(String.format("prompts %d (unsafe %d, safe %d), rules %d%n", prompts.size(), tp + fn, fp + tn,
+                        policy.ruleCount()))
+                .append(String.format("TP %d  FN %d  FP %d  TN %d%n", tp, fn, fp, tn))
+                .append(String.format("precision(unsafe) %.3f  recall(unsafe) %.3f  false-positive rate(safe) %.3f%n",
+                        tp / (double) (tp + fp), tp / (double) (tp + fn), fp / (double) (fp + tn)))
+                .append("decisions ").append(decisions).append('\n')
+                .append("flagged by type:\n");
+        byType.forEach((type, c) -> report.append(String.format("  %-40s %3d / %3d%n", type, c[0], c[1])));
+        report.append("false positives (id, rules): ").append(falsePositives).append('\n');
+        Path out = Path.of(System.getProperty("soma.test.work.dir", "target/test-work")).getParent()
+                .resolve("policy-xstest-report.txt");
+        Files.writeString(out, report);
+        System.out.print(report);
+
+        assertThat(tp + fn + fp + tn).isEqualTo(450);
+        assertThat(tp + fn).isEqualTo(200);
+    }
+
+    @Test
+    void shouldGiveTheSameDecisionsWhateverTheRuleOrder() {
+        List<XsTestPrompts.Prompt> prompts = PolicyTestData.xsTestPrompts();
+        RulePack pack = ExamplePolicy.rulePack();
+        Constitution constitution = ExamplePolicy.constitution();
+        List<Evaluation> reference = evaluateAll(prompts, CompiledPolicy.compile(pack, constitution));
+        Random random = new Random(20240601);
+        for (int round = 0; round < 5; round++) {
+            List<Rule> shuffled = new ArrayList<>(pack.rules());
+            Collections.shuffle(shuffled, random);
+            RulePack reordered = new RulePack(pack.tenant(), pack.version(), shuffled, pack.updatedAt(), pack.updatedBy());
+
+            assertThat(evaluateAll(prompts, CompiledPolicy.compile(reordered, constitution))).isEqualTo(reference);
+        }
+        assertThat(evaluateAll(prompts, CompiledPolicy.compile(pack, constitution))).isEqualTo(reference);
+    }
+
+    private static List<Evaluation> evaluateAll(List<XsTestPrompts.Prompt> prompts, CompiledPolicy policy) {
+        return prompts.stream()
+                .map(p -> PolicyEvaluator.evaluate(new EvaluationInput(p.text(), "user", null), policy))
+                .toList();
+    }
+}
