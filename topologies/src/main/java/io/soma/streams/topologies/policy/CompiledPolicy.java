@@ -1,0 +1,166 @@
+package io.soma.streams.topologies.policy;
+
+import org.ahocorasick.trie.Trie;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A tenant's rule pack plus the constitution's global rules, compiled once: every substring and keyword of
+ * every rule sits in one Aho–Corasick automaton (a text is scanned once, whatever the number of rules), regexes
+ * are precompiled. Rules are kept in canonical order (name, then global before tenant), which makes evaluation
+ * independent of the order rules were written in. Immutable and safe to share between threads.
+ */
+public final class CompiledPolicy {
+    /** How an automaton hit becomes a rule match. */
+    enum NeedleKind { SUBSTRING, WHOLE_WORD, WORD_PREFIX }
+
+    record Needle(int rule, NeedleKind kind) {
+    }
+
+    record CompiledRule(Rule rule, RuleOrigin origin, Pattern regex) {
+    }
+
+    private final List<CompiledRule> rules;
+    private final Trie automaton;
+    private final Map<String, Needle[]> needles;
+    private final int[] regexRules;
+    private final int[] scopedRules;
+    private final String tenant;
+    private final Long rulePackVersion;
+    private final String constitutionHash;
+    private final String constitutionVersion;
+
+    private CompiledPolicy(List<CompiledRule> rules, String tenant, Long rulePackVersion,
+                           String constitutionHash, String constitutionVersion) {
+        this.rules = List.copyOf(rules);
+        this.tenant = tenant;
+        this.rulePackVersion = rulePackVersion;
+        this.constitutionHash = constitutionHash;
+        this.constitutionVersion = constitutionVersion;
+        Map<String, List<Needle>> byText = new HashMap<>();
+        List<Integer> regexes = new ArrayList<>();
+        List<Integer> scoped = new ArrayList<>();
+        for (int i = 0; i < this.rules.size(); i++) {
+            Rule rule = this.rules.get(i).rule();
+            if (rule.scoped()) {
+                scoped.add(i);
+            }
+            switch (rule.match()) {
+                case REGEX -> regexes.add(i);
+                case SUBSTRING -> addNeedle(byText, rule.pattern(), new Needle(i, NeedleKind.SUBSTRING));
+                case KEYWORDS -> {
+                    for (String keyword : Keywords.split(rule.pattern())) {
+                        NeedleKind kind = Keywords.isPrefix(keyword) ? NeedleKind.WORD_PREFIX : NeedleKind.WHOLE_WORD;
+                        addNeedle(byText, Keywords.stem(keyword), new Needle(i, kind));
+                    }
+                }
+            }
+        }
+        this.needles = new HashMap<>();
+        byText.forEach((text, list) -> needles.put(text, list.toArray(Needle[]::new)));
+        this.automaton = Trie.builder().addKeywords(needles.keySet()).build();
+        this.regexRules = regexes.stream().mapToInt(Integer::intValue).toArray();
+        this.scopedRules = scoped.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Compiles a tenant pack with the constitution's global rules.
+     *
+     * @param tenantPack   may be null (the tenant has no pack)
+     * @param constitution may be null (no constitution is active yet)
+     * @throws InvalidRulePackException when the rules fail {@link RulePackValidator}
+     */
+    public static CompiledPolicy compile(RulePack tenantPack, Constitution constitution) {
+        List<CompiledRule> compiled = new ArrayList<>();
+        if (constitution != null) {
+            constitution.rules().forEach(r -> compiled.add(compiledRule(r, RuleOrigin.GLOBAL)));
+        }
+        if (tenantPack != null) {
+            List<RulePackProblem> problems = RulePackValidator.validate(tenantPack);
+            if (!problems.isEmpty()) {
+                throw new InvalidRulePackException(problems);
+            }
+            tenantPack.rules().forEach(r -> compiled.add(compiledRule(r, RuleOrigin.TENANT)));
+        }
+        compiled.sort(Comparator.comparing((CompiledRule c) -> c.rule().name()).thenComparing(CompiledRule::origin));
+        return new CompiledPolicy(compiled,
+                tenantPack == null ? null : tenantPack.tenant(),
+                tenantPack == null ? null : tenantPack.version(),
+                constitution == null ? null : constitution.hash(),
+                constitution == null ? null : constitution.version());
+    }
+
+    private static CompiledRule compiledRule(Rule rule, RuleOrigin origin) {
+        Pattern regex = rule.match() == MatchType.REGEX ? RegexGuard.compile(rule.pattern()) : null;
+        return new CompiledRule(rule, origin, regex);
+    }
+
+    private static void addNeedle(Map<String, List<Needle>> byText, String text, Needle needle) {
+        byText.computeIfAbsent(lowerCase(text), t -> new ArrayList<>()).add(needle);
+    }
+
+    /** Char-by-char lower case: unlike {@link String#toLowerCase()} it keeps every index of the original text. */
+    static String lowerCase(String text) {
+        char[] chars = text.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            chars[i] = Character.toLowerCase(chars[i]);
+        }
+        return new String(chars);
+    }
+
+    List<CompiledRule> rules() {
+        return rules;
+    }
+
+    Trie automaton() {
+        return automaton;
+    }
+
+    Needle[] needles(String lowerCasedNeedle) {
+        return needles.get(lowerCasedNeedle);
+    }
+
+    int[] regexRules() {
+        return regexRules;
+    }
+
+    /** Rules that apply to this role and tool: the unscoped ones plus the scoped ones that match. */
+    int applicableRuleCount(String role, String tool) {
+        int count = rules.size() - scopedRules.length;
+        for (int i : scopedRules) {
+            if (rules.get(i).rule().appliesTo(role, tool)) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    public int ruleCount() {
+        return rules.size();
+    }
+
+    /** The tenant of the pack; null when compiled without one. */
+    public String tenant() {
+        return tenant;
+    }
+
+    /** Version of the tenant pack, for {@code PolicyDecision.rulepack_version}; null without a pack. */
+    public Long rulePackVersion() {
+        return rulePackVersion;
+    }
+
+    /** For {@code PolicyDecision.constitution_hash}; null before any constitution is active. */
+    public String constitutionHash() {
+        return constitutionHash;
+    }
+
+    /** For {@code PolicyDecision.constitution_version}; null before any constitution is active. */
+    public String constitutionVersion() {
+        return constitutionVersion;
+    }
+}

@@ -1,0 +1,184 @@
+package io.soma.streams.topologies.policy;
+
+import io.soma.streams.topologies.policy.CompiledPolicy.CompiledRule;
+import io.soma.streams.topologies.policy.CompiledPolicy.Needle;
+import org.ahocorasick.trie.Emit;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+
+/**
+ * The policy as a pure function of (text, role, tool, compiled policy): the streaming app and
+ * {@code POST /v1/evaluate} both call {@link #evaluate}, so they cannot disagree.
+ */
+public final class PolicyEvaluator {
+    /** Characters of context kept on each side of the first match in a violation's excerpt. */
+    public static final int EXCERPT_CONTEXT = 40;
+
+    private PolicyEvaluator() {
+    }
+
+    /** Where one rule matched: its first match, and every match when it redacts. */
+    private static final class Hits {
+        int firstStart = Integer.MAX_VALUE;
+        int firstEnd;
+        boolean budgetExceeded;
+        final List<int[]> spans = new ArrayList<>();
+
+        void add(int start, int end, boolean keepAll) {
+            if (start < firstStart || (start == firstStart && end > firstEnd)) {
+                firstStart = start;
+                firstEnd = end;
+            }
+            if (keepAll) {
+                spans.add(new int[]{start, end});
+            }
+        }
+    }
+
+    public static Evaluation evaluate(EvaluationInput input, CompiledPolicy policy) {
+        String text = input.text();
+        if (text == null || text.isEmpty()) {
+            return Evaluation.withoutText();
+        }
+        List<CompiledRule> rules = policy.rules();
+        // keyed by canonical rule index, so violations come out in canonical order
+        Map<Integer, Hits> hits = new TreeMap<>();
+        for (Emit emit : policy.automaton().parseText(CompiledPolicy.lowerCase(text))) {
+            int start = emit.getStart();
+            int end = emit.getEnd() + 1;
+            for (Needle needle : policy.needles(emit.getKeyword())) {
+                Rule rule = rules.get(needle.rule()).rule();
+                if (onWordBoundaries(text, start, end, needle.kind()) && rule.appliesTo(input.role(), input.tool())) {
+                    hits.computeIfAbsent(needle.rule(), i -> new Hits()).add(start, end, rule.action() == Action.REDACT);
+                }
+            }
+        }
+        for (int i : policy.regexRules()) {
+            CompiledRule compiled = rules.get(i);
+            if (compiled.rule().appliesTo(input.role(), input.tool())) {
+                matchRegex(compiled, text).ifPresent(h -> hits.put(i, h));
+            }
+        }
+        return decide(text, rules, hits, policy.applicableRuleCount(input.role(), input.tool()));
+    }
+
+    private static boolean onWordBoundaries(String text, int start, int end, CompiledPolicy.NeedleKind kind) {
+        return switch (kind) {
+            case SUBSTRING -> true;
+            case WORD_PREFIX -> start == 0 || !Keywords.isWordChar(text.charAt(start - 1));
+            case WHOLE_WORD -> (start == 0 || !Keywords.isWordChar(text.charAt(start - 1)))
+                    && (end == text.length() || !Keywords.isWordChar(text.charAt(end)));
+        };
+    }
+
+    private static Optional<Hits> matchRegex(CompiledRule compiled, String text) {
+        boolean keepAll = compiled.rule().action() == Action.REDACT;
+        Hits found = new Hits();
+        Matcher matcher = compiled.regex().matcher(RegexGuard.bounded(text));
+        try {
+            while (matcher.find()) {
+                if (matcher.end() > matcher.start()) {
+                    found.add(matcher.start(), matcher.end(), keepAll);
+                    if (!keepAll) {
+                        break;
+                    }
+                }
+            }
+        } catch (RegexGuard.BudgetExceeded e) {
+            // fail closed: a text the regex cannot finish on counts as matching it, the whole text as the span
+            found = new Hits();
+            found.budgetExceeded = true;
+            found.add(0, text.length(), keepAll);
+        }
+        return found.firstStart == Integer.MAX_VALUE ? Optional.empty() : Optional.of(found);
+    }
+
+    private static Evaluation decide(String text, List<CompiledRule> rules, Map<Integer, Hits> hits, int rulesEvaluated) {
+        List<Violation> violations = new ArrayList<>(hits.size());
+        List<String> budgetExceeded = new ArrayList<>();
+        List<Redaction> redactions = new ArrayList<>();
+        double totalWeight = 0;
+        Action strongest = null;
+        for (Map.Entry<Integer, Hits> entry : hits.entrySet()) {
+            CompiledRule compiled = rules.get(entry.getKey());
+            Rule rule = compiled.rule();
+            Hits h = entry.getValue();
+            String excerpt = h.budgetExceeded ? null : excerpt(text, h.firstStart, h.firstEnd);
+            violations.add(new Violation(rule.name(), rule.pattern(), rule.weight(), rule.severity(), rule.action(),
+                    rule.description(), excerpt, compiled.origin()));
+            totalWeight += rule.weight();
+            if (h.budgetExceeded) {
+                budgetExceeded.add(rule.name());
+            }
+            if (rule.action() == Action.REDACT) {
+                h.spans.forEach(s -> redactions.add(new Redaction(s[0], s[1], rule.name())));
+            }
+            if (strongest == null || rule.action().ordinal() < strongest.ordinal()) {
+                strongest = rule.action();
+            }
+        }
+        double score = round6(Math.max(0, 1 - totalWeight));
+        Decision decision = strongest == null ? Decision.ALLOW : switch (strongest) {
+            case DENY -> Decision.DENY;
+            case REDACT -> Decision.REDACT;
+            case REVIEW -> Decision.REVIEW;
+            case LOG -> Decision.ALLOW;
+        };
+        String redacted = decision == Decision.REDACT ? redact(text, redactions) : null;
+        return new Evaluation(decision, decision.allowed(), score, Severity.ofScore(score), violations, redacted,
+                rulesEvaluated, budgetExceeded);
+    }
+
+    /** Rounds half-even on the exact binary value, as the old services' Python {@code round(x, 6)} did. */
+    static double round6(double value) {
+        return new BigDecimal(value).setScale(6, RoundingMode.HALF_EVEN).doubleValue();
+    }
+
+    static String excerpt(String text, int start, int end) {
+        int from = Math.max(0, start - EXCERPT_CONTEXT);
+        int to = Math.min(text.length(), end + EXCERPT_CONTEXT);
+        if (from > 0 && Character.isLowSurrogate(text.charAt(from))) {
+            from++;
+        }
+        if (to < text.length() && Character.isLowSurrogate(text.charAt(to))) {
+            to--;
+        }
+        return text.substring(from, to);
+    }
+
+    private record Redaction(int start, int end, String rule) {
+    }
+
+    /**
+     * Replaces every redact match by {@code [REDACTED:<rule>]}. Overlapping matches merge into one replaced
+     * region, labelled with the match that starts first (the longer one on a tie, then the rule name).
+     */
+    static String redact(String text, List<Redaction> redactions) {
+        redactions.sort(Comparator.comparingInt(Redaction::start)
+                .thenComparing(Comparator.comparingInt(Redaction::end).reversed())
+                .thenComparing(Redaction::rule));
+        StringBuilder out = new StringBuilder(text.length());
+        int copied = 0;
+        int i = 0;
+        while (i < redactions.size()) {
+            Redaction first = redactions.get(i);
+            int regionEnd = first.end();
+            i++;
+            while (i < redactions.size() && redactions.get(i).start() < regionEnd) {
+                regionEnd = Math.max(regionEnd, redactions.get(i).end());
+                i++;
+            }
+            out.append(text, copied, first.start()).append("[REDACTED:").append(first.rule()).append(']');
+            copied = regionEnd;
+        }
+        return out.append(text, copied, text.length()).toString();
+    }
+}
