@@ -1,10 +1,12 @@
 package io.soma.streams.edge;
 
+import io.soma.streams.edge.audit.AuditHandlers;
 import io.soma.streams.edge.auth.Access;
 import io.soma.streams.edge.auth.AuthHandler;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.TokenRoutes;
 import io.soma.streams.edge.health.HealthHandler;
+import io.soma.streams.edge.http.RateLimitHandler;
 import io.soma.streams.edge.metrics.MetricsHandler;
 import io.soma.streams.edge.query.StoreLookups;
 import io.soma.streams.edge.training.TrainingHandlers;
@@ -18,8 +20,8 @@ import static io.javalin.apibuilder.ApiBuilder.post;
  * Every route of the edge, in one place, with the capability each needs. A route without a role still needs
  * a valid bearer token ({@link AuthHandler}); {@link Access#PUBLIC} routes need none.
  */
-public record EdgeRoutes(AuthHandler auth, HealthHandler health, MetricsHandler metrics, TokenRoutes tokens,
-                         StoreLookups stores, TrainingHandlers training) {
+public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, HealthHandler health, MetricsHandler metrics,
+                         TokenRoutes tokens, StoreLookups stores, AuditHandlers audit, TrainingHandlers training) {
 
     void declare() {
         path("/health", () -> {
@@ -38,6 +40,7 @@ public record EdgeRoutes(AuthHandler auth, HealthHandler health, MetricsHandler 
             post("/disable", training::disable);
             get("/status/{tenant}", training::status);
         });
+        get("/v1/audit/decisions", audit::decisions, Capability.AUDIT_READ);
         // peers forward interactive queries here with the caller's own token
         get(StoreQueryService.INTERNAL_PATH + "/{store}/keys/{key}", stores::peerLookup);
     }

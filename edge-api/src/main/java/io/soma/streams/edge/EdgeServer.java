@@ -26,6 +26,7 @@ public final class EdgeServer implements AutoCloseable {
         });
         ErrorResponses.install(app);
         app.beforeMatched(routes.auth());
+        app.beforeMatched(routes.rateLimit());
         metrics.install(app);
         app.start(host, port);
         log.info("edge listening on http://{}:{}", host, app.port());

@@ -48,6 +48,13 @@ import io.soma.streams.topologies.runtime.StreamsSettings;
 import io.soma.streams.topologies.training.TrainingApp;
 import org.apache.kafka.streams.KafkaStreams;
 
+import io.soma.streams.edge.audit.ArchiveRunner;
+import io.soma.streams.edge.audit.AuditHandlers;
+import io.soma.streams.edge.http.RateLimitHandler;
+import io.soma.streams.stores.archive.DecisionArchiveQuery;
+import io.soma.streams.stores.ratelimit.RateLimit;
+import io.soma.streams.stores.ratelimit.RedisRateLimiter;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -157,10 +164,21 @@ public final class SomaProcess implements AutoCloseable {
                     .callback(cb -> trainingMirror.states().forEach((tenant, on) -> cb.call(on ? 1 : 0, tenant)))
                     .register(metrics);
 
+            ArchiveRunner archive = new ArchiveRunner(config.bootstrapServers(), registry, postgres.dataSource(),
+                    config.settings().string("archive.postgres.schema"), metrics);
+            started.push(archive);
+            checks.add(check("audit-archive", archive::problem));
+            RateLimit tenantLimit = RateLimit.perSecond(config.settings().integer("ratelimit.tenant.per.second"))
+                    .withBurst(config.settings().integer("ratelimit.tenant.burst"));
+            RedisRateLimiter limiter = new RedisRateLimiter(redis.jedis(), RedisRateLimiter.DEFAULT_PREFIX,
+                    tenant -> tenantLimit);
+
             metrics.register(new KafkaStreamsCollector(apps));
             EdgeMetrics edgeMetrics = new EdgeMetrics(metrics);
-            EdgeRoutes routes = new EdgeRoutes(auth, new HealthHandler(checks), new MetricsHandler(metrics),
-                    new TokenRoutes(tokens, identities, auth), stores,
+            EdgeRoutes routes = new EdgeRoutes(auth, new RateLimitHandler(limiter), new HealthHandler(checks),
+                    new MetricsHandler(metrics), new TokenRoutes(tokens, identities, auth), stores,
+                    new AuditHandlers(new DecisionArchiveQuery(postgres.dataSource(),
+                            config.settings().string("archive.postgres.schema"))),
                     new TrainingHandlers(producer, trainingReplies, stores, config.settings().duration("edge.reply.timeout")));
             EdgeServer edge = EdgeServer.start(config.edgeHost(), edgePort, routes, edgeMetrics);
             started.push(edge);

@@ -46,6 +46,11 @@ public final class AuthHandler implements Handler {
     }
 
     /** The verified caller of a route that is not public. */
+    /** True when the request carried a verified token (false on public routes). */
+    public static boolean isAuthenticated(Context ctx) {
+        return ctx.attribute(PRINCIPAL_ATTRIBUTE) != null;
+    }
+
     public static Principal principal(Context ctx) {
         Principal caller = ctx.attribute(PRINCIPAL_ATTRIBUTE);
         if (caller == null) {
