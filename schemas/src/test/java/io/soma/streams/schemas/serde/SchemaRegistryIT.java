@@ -1,0 +1,248 @@
+package io.soma.streams.schemas.serde;
+
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.devstack.LocalStack;
+import io.soma.streams.schemas.dlq.DeadLetterQueueHandler;
+import io.soma.streams.schemas.dlq.DlqHeaders;
+import io.soma.streams.schemas.serde.v1.Probe;
+import org.apache.avro.Schema;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The serde, the registrar and the dead-letter handler against the real broker and the real schema registry. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class SchemaRegistryIT {
+    private static LocalStack stack;
+    private static SchemaRegistryClient registry;
+
+    @BeforeAll
+    static void startStack() {
+        stack = LocalStack.shared();
+        registry = new SchemaRegistryClient(stack.schemaRegistryUrl());
+    }
+
+    @Test
+    void shouldRoundTripRealTraceEventsThroughBrokerAndRegistry() {
+        String topic = uniqueTopic("it.conversation.events");
+        createTopics(topic);
+        List<ConversationEvent> events = AzureTraceSample.firstEvents(20);
+        Map<String, Integer> ids = new SchemaRegistrar(registry).registerAll(Map.of(topic, ConversationEvent.getClassSchema()));
+
+        try (var producer = new KafkaProducer<>(producerConfig(), new StringSerializer(),
+                new AvroSerde<>(ConversationEvent.class, registry, false).serializer())) {
+            events.forEach(e -> producer.send(new ProducerRecord<>(topic, e.getSessionId(), e)));
+        }
+        // the reading side configured the Kafka way, as Streams and consumer configs do
+        AvroSerde<ConversationEvent> configured = new AvroSerde<>(ConversationEvent.class);
+        configured.configure(Map.of(SchemaRegistryConfig.URL, stack.schemaRegistryUrl()), false);
+        List<ConversationEvent> read = values(consumeUntil(topic, configured.deserializer(),
+                records -> records.size() >= events.size()));
+
+        assertThat(read).containsExactlyElementsOf(events);
+        assertThat(registry.latest(Subjects.value(topic)).id()).isEqualTo(ids.get(topic));
+        assertThat(registry.latest(Subjects.value(topic)).version()).isEqualTo(1);
+        assertThat(registry.compatibility(Subjects.value(topic))).contains(CompatibilityLevel.BACKWARD);
+    }
+
+    @Test
+    void shouldAcceptACompatibleChangeAndReadRecordsOfBothVersionsWithEither() {
+        String topic = uniqueTopic("it.probe");
+        createTopics(topic);
+        SchemaRegistrar registrar = new SchemaRegistrar(registry);
+        int v1Id = registrar.registerAll(Map.of(topic, Probe.getClassSchema())).get(topic);
+        int v2Id = registrar.registerAll(Map.of(topic, io.soma.streams.schemas.serde.v2.Probe.getClassSchema())).get(topic);
+        Instant at = Instant.parse("2023-11-16T18:15:46.680Z");
+
+        try (var producer = new KafkaProducer<>(producerConfig(), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, "p-1", new AvroSerializer<Probe>(registry, false, false)
+                    .serialize(topic, new Probe("p-1", 374L, at))));
+            producer.send(new ProducerRecord<>(topic, "p-2", new AvroSerializer<io.soma.streams.schemas.serde.v2.Probe>(
+                    registry, false, false).serialize(topic, new io.soma.streams.schemas.serde.v2.Probe("p-2", 44L, at, "gpt-4"))));
+        }
+        List<Probe> asV1 = values(consumeUntil(topic, new AvroDeserializer<>(Probe.class, registry), r -> r.size() >= 2));
+        List<io.soma.streams.schemas.serde.v2.Probe> asV2 = values(consumeUntil(topic,
+                new AvroDeserializer<>(io.soma.streams.schemas.serde.v2.Probe.class, registry), r -> r.size() >= 2));
+
+        assertThat(v2Id).isNotEqualTo(v1Id);
+        // an app restart registers again: same id, no new version
+        assertThat(registrar.registerAll(Map.of(topic, io.soma.streams.schemas.serde.v2.Probe.getClassSchema())))
+                .containsEntry(topic, v2Id);
+        assertThat(registry.latest(Subjects.value(topic)).version()).isEqualTo(2);
+        assertThat(asV1).containsExactly(new Probe("p-1", 374L, at), new Probe("p-2", 44L, at));
+        assertThat(asV2).extracting(io.soma.streams.schemas.serde.v2.Probe::getModel).containsExactly(null, "gpt-4");
+    }
+
+    @Test
+    void shouldRejectAnIncompatibleChangeNamingTheTopic() {
+        String topic = uniqueTopic("it.probe.breaking");
+        SchemaRegistrar registrar = new SchemaRegistrar(registry);
+        registrar.registerAll(Map.of(topic, Probe.getClassSchema()));
+        Map<String, Schema> breaking = Map.of(topic, io.soma.streams.schemas.serde.v3.Probe.getClassSchema());
+
+        assertThatThrownBy(() -> registrar.registerAll(breaking))
+                .isInstanceOf(SchemaRegistrationException.class)
+                .hasMessageContaining("BACKWARD")
+                .hasMessageContaining("topic " + topic)
+                .hasMessageContaining("HTTP 409");
+        assertThat(registry.latest(Subjects.value(topic)).schema()).isEqualTo(Probe.getClassSchema());
+    }
+
+    @Test
+    void shouldNameAnUnknownSchemaId() {
+        byte[] payload = ByteBuffer.allocate(9).put((byte) 0).putInt(987_654_321).putInt(0).array();
+
+        assertThatThrownBy(() -> new AvroDeserializer<>(Probe.class, registry).deserialize("it.unknown", payload))
+                .isInstanceOf(UnknownSchemaIdException.class)
+                .hasMessageContaining("987654321");
+    }
+
+    @Test
+    void shouldDeadLetterPoisonRecordsAndProcessTheGoodOnes() {
+        String input = uniqueTopic("it.poison.in");
+        String output = uniqueTopic("it.poison.out");
+        String appId = "it-dlq-" + System.nanoTime();
+        createTopics(input, output, DlqHeaders.TOPIC);
+        List<ConversationEvent> good = AzureTraceSample.firstEvents(3);
+        AvroSerializer<ConversationEvent> serializer = new AvroSerializer<>(registry, false, true);
+        byte[] garbage = "not avro at all".getBytes(StandardCharsets.UTF_8);
+        byte[] unknownId = ByteBuffer.allocate(8).put((byte) 0).putInt(987_654_322).put(new byte[]{2, 4, 6}).array();
+        try (var producer = new KafkaProducer<>(producerConfig(), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(input, "s", serializer.serialize(input, good.get(0))));
+            producer.send(new ProducerRecord<>(input, "s", garbage));
+            producer.send(new ProducerRecord<>(input, "s", serializer.serialize(input, good.get(1))));
+            producer.send(new ProducerRecord<>(input, "s", unknownId));
+            producer.send(new ProducerRecord<>(input, "s", serializer.serialize(input, good.get(2))));
+        }
+
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(input, Consumed.with(Serdes.String(), new AvroSerde<>(ConversationEvent.class, registry, false)))
+                .mapValues(ConversationEvent::getEventId)
+                .to(output, Produced.with(Serdes.String(), Serdes.String()));
+        try (KafkaStreams streams = new KafkaStreams(builder.build(), streamsConfig(appId))) {
+            streams.start();
+            List<String> processed = values(consumeUntil(output, new StringDeserializer(), r -> r.size() >= 3));
+            List<ConsumerRecord<String, byte[]>> deadLetters = consumeUntil(DlqHeaders.TOPIC, new ByteArrayDeserializer(),
+                    r -> r.stream().filter(d -> appId.equals(header(d, DlqHeaders.APP))).count() >= 2)
+                    .stream().filter(d -> appId.equals(header(d, DlqHeaders.APP))).toList();
+
+            assertThat(processed).containsExactlyElementsOf(good.stream().map(ConversationEvent::getEventId).toList());
+            assertThat(deadLetters).extracting(ConsumerRecord::value).containsExactly(garbage, unknownId);
+            assertThat(deadLetters).extracting(d -> header(d, DlqHeaders.EXCEPTION))
+                    .containsExactly(BadMagicByteException.class.getName(), UnknownSchemaIdException.class.getName());
+            assertThat(deadLetters).extracting(d -> header(d, DlqHeaders.SOURCE_OFFSET)).containsExactly("1", "3");
+            assertThat(deadLetters).allSatisfy(d -> {
+                assertThat(d.key()).isEqualTo("s");
+                assertThat(header(d, DlqHeaders.SOURCE_TOPIC)).isEqualTo(input);
+                assertThat(header(d, DlqHeaders.SOURCE_PARTITION)).isEqualTo("0");
+                assertThat(header(d, DlqHeaders.REASON)).contains("record on " + input);
+            });
+        }
+    }
+
+    private static Properties streamsConfig(String appId) {
+        Properties config = new Properties();
+        config.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        config.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterQueueHandler.class);
+        config.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("soma.test.work.dir", "target/test-work") + "/streams");
+        config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return config;
+    }
+
+    private static Properties producerConfig() {
+        Properties config = new Properties();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        // the broker does not auto-create topics: a missing one should fail fast, not block a minute per send
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        return config;
+    }
+
+    /** Reads {@code topic} from the start (committed records only) until {@code done} holds, for at most 60 s. */
+    private static <V> List<ConsumerRecord<String, V>> consumeUntil(String topic, Deserializer<V> values,
+                                                                     Predicate<List<ConsumerRecord<String, V>>> done) {
+        Properties config = new Properties();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + System.nanoTime());
+        List<ConsumerRecord<String, V>> records = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(config, new StringDeserializer(), values)) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!done.test(records) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    private static <V> List<V> values(List<ConsumerRecord<String, V>> records) {
+        return records.stream().map(ConsumerRecord::value).toList();
+    }
+
+    private static String header(ConsumerRecord<?, ?> record, String name) {
+        var header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    private static void createTopics(String... names) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+            for (String name : names) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(name, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create " + name, e.getCause());
+                    }
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new IllegalStateException("cannot create " + name + " within 30 s", e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted creating " + name, e);
+                }
+            }
+        }
+    }
+
+    private static String uniqueTopic(String prefix) {
+        return prefix + "." + System.nanoTime();
+    }
+}
