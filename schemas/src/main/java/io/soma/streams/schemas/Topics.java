@@ -31,6 +31,8 @@ import java.util.Map;
 public final class Topics {
     public static final Topic<ConversationEvent> CONVERSATION_EVENTS = delete("conversation.events", ConversationEvent.class);
     public static final Topic<ConstitutionBundle> CONSTITUTION_UPDATED = compact("constitution.updated", ConstitutionBundle.class);
+    /** Verified constitutions only, by scope (tenant or {@code global}): every instance's active constitution. */
+    public static final Topic<ConstitutionBundle> CONSTITUTION_ACTIVE = compact("constitution.active", ConstitutionBundle.class);
     public static final Topic<RulePack> POLICY_RULEPACKS = compact("policy.rulepacks", RulePack.class);
     public static final Topic<PolicyDecision> POLICY_DECISIONS = delete("policy.decisions", PolicyDecision.class);
     public static final Topic<TrainingCommand> TRAINING_COMMANDS = delete("training.commands", TrainingCommand.class);
@@ -50,7 +52,7 @@ public final class Topics {
     }
 
     public static List<Topic<?>> all() {
-        return List.of(CONVERSATION_EVENTS, CONSTITUTION_UPDATED, POLICY_RULEPACKS, POLICY_DECISIONS, TRAINING_COMMANDS,
+        return List.of(CONVERSATION_EVENTS, CONSTITUTION_UPDATED, CONSTITUTION_ACTIVE, POLICY_RULEPACKS, POLICY_DECISIONS, TRAINING_COMMANDS,
                 TRAINING_AUDIT, TRAINING_STATE, TRAINING_CAPTURE, IDENTITY_AUDIT, TOKEN_USAGE, TOKEN_FORECASTS,
                 SLM_METRICS, SLM_ALERTS);
     }

@@ -1,0 +1,266 @@
+package io.soma.streams.topologies.policy;
+
+import io.soma.streams.avro.ConstitutionBundle;
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.avro.PolicyDecision;
+import io.soma.streams.avro.TrainingModeState;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.dlq.DlqHeaders;
+import io.soma.streams.topologies.runtime.AppSerdes;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.TimestampedKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
+import org.apache.kafka.streams.kstream.Named;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The governance app.
+ * <ol>
+ *   <li>{@code constitution.updated} → verified against the trusted keys and the active version of its scope;
+ *   verified bundles go to {@code constitution.active}, rejected ones to {@code soma.dlq} with the reason.</li>
+ *   <li>{@code constitution.active}, {@code policy.rulepacks} and {@code training.state} are global tables: every
+ *   instance evaluates with the same rules.</li>
+ *   <li>{@code conversation.events} → one {@link PolicyDecision} per event on {@code policy.decisions}
+ *   (exactly-once v2); policy-allowed events of tenants in training mode also go to {@code training.capture}.</li>
+ * </ol>
+ */
+public final class PolicyApp {
+    public static final String APPLICATION_ID = "soma-policy";
+    /** Global stores: the same on every instance, so the edge evaluates locally against them. */
+    public static final String ACTIVE_CONSTITUTIONS = "policy-active-constitutions";
+    public static final String RULE_PACKS = "policy-rulepacks";
+    public static final String TRAINING_STATES = "policy-training-states";
+    private static final String VERIFIED_BY_SCOPE = "policy-verified-constitutions";
+    private static final String APPLICATION = "soma-policy";
+
+    public record Config(List<TrustedKey> trustedKeys, PolicyMetrics metrics) {
+    }
+
+    private PolicyApp() {
+    }
+
+    public static Topology build(Config config, AppSerdes serdes) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(VERIFIED_BY_SCOPE),
+                Serdes.String(), serdes.storeValue(ConstitutionBundle.class)));
+        var verified = builder.stream(Topics.CONSTITUTION_UPDATED.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()))
+                .process(() -> new ConstitutionGate(config, serdes), Named.as("constitution-gate"), VERIFIED_BY_SCOPE);
+        verified.filter((scope, outcome) -> outcome.bundle() != null)
+                .mapValues(GateOutcome::bundle)
+                .to(Topics.CONSTITUTION_ACTIVE.name(), Produced.with(Serdes.String(), serdes.value(Topics.CONSTITUTION_ACTIVE)));
+        verified.filter((scope, outcome) -> outcome.bundle() == null)
+                .mapValues(GateOutcome::raw)
+                .to(DlqHeaders.TOPIC, Produced.with(Serdes.String(), Serdes.ByteArray()));
+
+        builder.globalTable(Topics.CONSTITUTION_ACTIVE.name(),
+                Consumed.with(Serdes.String(), serdes.value(Topics.CONSTITUTION_ACTIVE)),
+                Materialized.<String, ConstitutionBundle, KeyValueStore<Bytes, byte[]>>as(ACTIVE_CONSTITUTIONS));
+        builder.globalTable(Topics.POLICY_RULEPACKS.name(),
+                Consumed.with(Serdes.String(), serdes.value(Topics.POLICY_RULEPACKS)),
+                Materialized.<String, io.soma.streams.avro.RulePack, KeyValueStore<Bytes, byte[]>>as(RULE_PACKS));
+        builder.globalTable(Topics.TRAINING_STATE.name(),
+                Consumed.with(Serdes.String(), serdes.value(Topics.TRAINING_STATE)),
+                Materialized.<String, TrainingModeState, KeyValueStore<Bytes, byte[]>>as(TRAINING_STATES));
+
+        var evaluated = builder.stream(Topics.CONVERSATION_EVENTS.name(),
+                        Consumed.with(Serdes.String(), serdes.value(Topics.CONVERSATION_EVENTS)))
+                .processValues(() -> new Evaluator(config), Named.as("evaluate"));
+        evaluated.mapValues(Evaluated::decision)
+                .to(Topics.POLICY_DECISIONS.name(), Produced.with(Serdes.String(), serdes.value(Topics.POLICY_DECISIONS)));
+        evaluated.filter((session, e) -> e.capture())
+                .mapValues(Evaluated::event)
+                .to(Topics.TRAINING_CAPTURE.name(), Produced.with(Serdes.String(), serdes.value(Topics.TRAINING_CAPTURE)));
+        return builder.build();
+    }
+
+    /** A verified bundle, or the raw bytes of a refused one (with the reason in its headers). */
+    record GateOutcome(ConstitutionBundle bundle, byte[] raw) {
+    }
+
+    record Evaluated(ConversationEvent event, PolicyDecision decision, boolean capture) {
+    }
+
+    /** Verifies bundles one scope at a time (the key orders them): the active version only ever moves forward. */
+    static final class ConstitutionGate implements Processor<String, byte[], String, GateOutcome> {
+        private final ConstitutionVerifier verifier;
+        private final PolicyMetrics metrics;
+        private final org.apache.kafka.common.serialization.Deserializer<ConstitutionBundle> reader;
+        private ProcessorContext<String, GateOutcome> context;
+        private KeyValueStore<String, ConstitutionBundle> verified;
+
+        ConstitutionGate(Config config, AppSerdes serdes) {
+            this.verifier = new ConstitutionVerifier(config.trustedKeys());
+            this.metrics = config.metrics();
+            this.reader = serdes.value(Topics.CONSTITUTION_UPDATED).deserializer();
+        }
+
+        @Override
+        public void init(ProcessorContext<String, GateOutcome> context) {
+            this.context = context;
+            this.verified = context.getStateStore(VERIFIED_BY_SCOPE);
+        }
+
+        @Override
+        public void process(Record<String, byte[]> record) {
+            ConstitutionBundle bundle;
+            try {
+                bundle = reader.deserialize(Topics.CONSTITUTION_UPDATED.name(), record.headers(), record.value());
+            } catch (RuntimeException e) {
+                refuse(record, "malformed", "not a readable ConstitutionBundle: " + e.getMessage());
+                return;
+            }
+            SignedBundle claimed = PolicyAvro.bundle(bundle);
+            String scope = claimed.tenant() == null ? Constitution.GLOBAL_SCOPE : claimed.tenant();
+            ConstitutionBundle activeBundle = verified.get(scope);
+            Constitution active = activeBundle == null ? null : activeConstitution(activeBundle);
+            VerificationResult result = verifier.verify(claimed, active);
+            if (result instanceof VerificationResult.Rejection rejection) {
+                refuse(record, rejection.reason().wire(), rejection.message());
+                return;
+            }
+            Constitution accepted = ((VerificationResult.Verified) result).constitution();
+            verified.put(scope, bundle);
+            metrics.activated(scope, accepted.version(), accepted.hash(), context.currentSystemTimeMs());
+            context.forward(new Record<>(scope, new GateOutcome(bundle, null), record.timestamp()));
+        }
+
+        private Constitution activeConstitution(ConstitutionBundle bundle) {
+            VerificationResult again = verifier.verify(PolicyAvro.bundle(bundle), null);
+            // a key the operator stopped trusting: nothing is active for this scope any more
+            return again instanceof VerificationResult.Verified v ? v.constitution() : null;
+        }
+
+        private void refuse(Record<String, byte[]> record, String reason, String message) {
+            metrics.rejected(reason);
+            var meta = context.recordMetadata().orElseThrow();
+            DlqHeaders.addTo(record.headers(), reason + ": " + message, null, meta.topic(), meta.partition(),
+                    meta.offset(), APPLICATION);
+            context.forward(new Record<>(record.key(), new GateOutcome(null, record.value()), record.timestamp(),
+                    record.headers()));
+        }
+    }
+
+    /** One decision per event, against the tenant's pack and the active constitution. */
+    static final class Evaluator implements FixedKeyProcessor<String, ConversationEvent, Evaluated> {
+        private final PolicyMetrics metrics;
+        private final ActivePolicies policies;
+        private FixedKeyProcessorContext<String, Evaluated> context;
+        private TimestampedKeyValueStore<String, TrainingModeState> training;
+
+        Evaluator(Config config) {
+            this.metrics = config.metrics();
+            this.policies = new ActivePolicies(config.trustedKeys());
+        }
+
+        @Override
+        public void init(FixedKeyProcessorContext<String, Evaluated> context) {
+            this.context = context;
+            this.training = context.getStateStore(TRAINING_STATES);
+            policies.attach(context.getStateStore(ACTIVE_CONSTITUTIONS), context.getStateStore(RULE_PACKS));
+        }
+
+        @Override
+        public void process(FixedKeyRecord<String, ConversationEvent> record) {
+            ConversationEvent event = record.value();
+            long started = System.nanoTime();
+            CompiledPolicy policy = policies.forTenant(event.getTenant());
+            Evaluation evaluation = PolicyEvaluator.evaluate(
+                    new EvaluationInput(event.getContent(), event.getRole(), event.getTool()), policy);
+            long nanos = System.nanoTime() - started;
+            metrics.decided(event.getTenant(), evaluation, nanos / 1e9);
+            PolicyDecision decision = PolicyAvro.decision(event, policy, evaluation,
+                    Instant.ofEpochMilli(context.currentSystemTimeMs()), nanos / 1_000);
+            context.forward(record.withValue(new Evaluated(event, decision,
+                    evaluation.allowed() && inTrainingMode(event.getTenant()))));
+        }
+
+        private boolean inTrainingMode(String tenant) {
+            ValueAndTimestamp<TrainingModeState> state = training.get(tenant);
+            return state != null && state.value().getEnabled() && state.value().getLock() != null
+                    && Instant.ofEpochMilli(context.currentSystemTimeMs()).isBefore(state.value().getLock().getExpiresAt());
+        }
+    }
+
+    /**
+     * Compiled policies per tenant, rebuilt only when the tenant's pack version or the constitution hash changes.
+     * Shared by the stream and {@code POST /v1/evaluate}, so both answer alike.
+     */
+    public static final class ActivePolicies {
+        private static final int CACHE_SIZE = 1_000;
+        private final ConstitutionVerifier verifier;
+        private final Map<String, CompiledPolicy> cache = new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, CompiledPolicy> eldest) {
+                return size() > CACHE_SIZE;
+            }
+        };
+        private org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, ?> constitutions;
+        private org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, ?> rulePacks;
+
+        public ActivePolicies(List<TrustedKey> trustedKeys) {
+            this.verifier = new ConstitutionVerifier(trustedKeys);
+        }
+
+        /** Stores hold either plain values (interactive queries) or ValueAndTimestamp (inside the topology). */
+        public ActivePolicies attach(org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, ?> constitutions,
+                                     org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, ?> rulePacks) {
+            this.constitutions = constitutions;
+            this.rulePacks = rulePacks;
+            return this;
+        }
+
+        /** The tenant's constitution where one exists, else the global one; null when none is active. */
+        public ConstitutionBundle constitutionFor(String tenant) {
+            ConstitutionBundle own = value(constitutions.get(tenant));
+            return own != null ? own : value(constitutions.get(Constitution.GLOBAL_SCOPE));
+        }
+
+        public io.soma.streams.avro.RulePack rulePackFor(String tenant) {
+            return value(rulePacks.get(tenant));
+        }
+
+        public synchronized CompiledPolicy forTenant(String tenant) {
+            ConstitutionBundle bundle = constitutionFor(tenant);
+            io.soma.streams.avro.RulePack pack = rulePackFor(tenant);
+            String key = tenant + "|" + (pack == null ? "-" : pack.getVersion()) + "|" + (bundle == null ? "-" : bundle.getHash());
+            return cache.computeIfAbsent(key, k -> compile(pack, bundle));
+        }
+
+        private CompiledPolicy compile(io.soma.streams.avro.RulePack pack, ConstitutionBundle bundle) {
+            Constitution constitution = null;
+            if (bundle != null && verifier.verify(PolicyAvro.bundle(bundle), null) instanceof VerificationResult.Verified v) {
+                constitution = v.constitution();
+            }
+            RulePack domainPack = null;
+            if (pack != null) {
+                RulePack candidate = PolicyAvro.rulePack(pack);
+                // a pack that bypassed the edge's validation is not applied
+                domainPack = RulePackValidator.validate(candidate).isEmpty() ? candidate : null;
+            }
+            return CompiledPolicy.compile(domainPack, constitution);
+        }
+
+        @SuppressWarnings("unchecked")
+        private static <V> V value(Object stored) {
+            return stored instanceof ValueAndTimestamp<?> vt ? (V) vt.value() : (V) stored;
+        }
+    }
+}
