@@ -1,10 +1,15 @@
 package io.soma.streams.edge;
 
 import io.javalin.Javalin;
+import io.javalin.router.ParsedEndpoint;
+import io.javalin.security.RouteRole;
 import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.edge.metrics.EdgeMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Set;
 
 /** The Javalin edge: REST + SSE on one port; every route is declared in {@link EdgeRoutes}. */
 public final class EdgeServer implements AutoCloseable {
@@ -35,6 +40,19 @@ public final class EdgeServer implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    /** A route as Javalin registered it, with its declared roles: what docs/openapi.yaml is checked against. */
+    public record Route(String method, String path, Set<RouteRole> roles) {
+    }
+
+    /** Every HTTP route Javalin registered (before/after filters excluded). */
+    public List<Route> routes() {
+        return app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
+                .map(ParsedEndpoint::getEndpoint)
+                .filter(endpoint -> endpoint.getMethod().isHttpMethod())
+                .map(endpoint -> new Route(endpoint.getMethod().name(), endpoint.getPath(), endpoint.getRoles()))
+                .toList();
     }
 
     @Override

@@ -199,6 +199,11 @@ public final class SomaProcess implements AutoCloseable {
         return edge.port();
     }
 
+    /** The edge's registered routes. */
+    public List<EdgeServer.Route> routes() {
+        return edge.routes();
+    }
+
     public SomaConfig config() {
         return config;
     }

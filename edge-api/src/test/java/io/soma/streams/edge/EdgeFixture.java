@@ -63,6 +63,10 @@ public final class EdgeFixture implements AutoCloseable {
         return process.edgePort();
     }
 
+    public List<EdgeServer.Route> routes() {
+        return process.routes();
+    }
+
     /** Waits until /health/ready says 200. */
     public EdgeFixture awaitReady() throws Exception {
         HttpResponse<String> last = DemoIT.awaitReady(port(), Duration.ofSeconds(60));
