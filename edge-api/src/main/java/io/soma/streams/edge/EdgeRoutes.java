@@ -7,6 +7,8 @@ import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.TokenRoutes;
 import io.soma.streams.edge.health.HealthHandler;
 import io.soma.streams.edge.http.RateLimitHandler;
+import io.soma.streams.edge.policy.ConversationHandlers;
+import io.soma.streams.edge.policy.PolicyHandlers;
 import io.soma.streams.edge.metrics.MetricsHandler;
 import io.soma.streams.edge.query.StoreLookups;
 import io.soma.streams.edge.training.TrainingHandlers;
@@ -15,12 +17,15 @@ import io.soma.streams.stores.query.StoreQueryService;
 import static io.javalin.apibuilder.ApiBuilder.get;
 import static io.javalin.apibuilder.ApiBuilder.path;
 import static io.javalin.apibuilder.ApiBuilder.post;
+import static io.javalin.apibuilder.ApiBuilder.put;
+import static io.javalin.apibuilder.ApiBuilder.sse;
 
 /**
  * Every route of the edge, in one place, with the capability each needs. A route without a role still needs
  * a valid bearer token ({@link AuthHandler}); {@link Access#PUBLIC} routes need none.
  */
-public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, HealthHandler health, MetricsHandler metrics,
+public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, PolicyHandlers policy,
+                         ConversationHandlers conversation, HealthHandler health, MetricsHandler metrics,
                          TokenRoutes tokens, StoreLookups stores, AuditHandlers audit, TrainingHandlers training) {
 
     void declare() {
@@ -33,6 +38,20 @@ public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, HealthHan
             post("/issue", tokens::issue, Access.PUBLIC);
             post("/verify", tokens::verify);
             post("/revoke", tokens::revoke);
+        });
+        post("/v1/evaluate", policy::evaluate, Capability.CONVERSATION, Capability.POLICY_ADMIN);
+        path("/v1/policies/{tenant}", () -> {
+            get(policy::getPolicy, Capability.POLICY_ADMIN, Capability.CONVERSATION);
+            put(policy::putPolicy, Capability.POLICY_ADMIN);
+        });
+        path("/v1/constitution", () -> {
+            get(policy::getConstitution);
+            post(policy::publishConstitution, Capability.CONSTITUTION_PUBLISH);
+            get("/{tenant}/hash", policy::getConstitutionHash);
+        });
+        path("/v1/conversation", () -> {
+            post("/step", conversation::step, Capability.CONVERSATION);
+            sse("/stream", conversation::stream, Capability.CONVERSATION);
         });
         path("/v1/training", () -> {
             post("/enable", training::enable, Capability.TRAINING_ADMIN);

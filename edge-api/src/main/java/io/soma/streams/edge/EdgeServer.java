@@ -32,6 +32,7 @@ public final class EdgeServer implements AutoCloseable {
         ErrorResponses.install(app);
         app.beforeMatched(routes.auth());
         app.beforeMatched(routes.rateLimit());
+        app.beforeMatched(routes.policy()::refuseStaleConstitution);
         metrics.install(app);
         app.start(host, port);
         log.info("edge listening on http://{}:{}", host, app.port());

@@ -41,6 +41,10 @@ public final class SomaMain {
             }
         }
         Map<String, String> environment = new HashMap<>(System.getenv());
+        if (args[0].equals("demo")) {
+            environment.putIfAbsent(Settings.envName("constitution.trusted.keys"), "example");
+            environment.putIfAbsent(Settings.envName("policy.load.examples"), "true");
+        }
         if (args[0].equals("run")) {
             environment.putIfAbsent(Settings.envName("stack.embedded"), "false");
             environment.putIfAbsent(Settings.envName("replay.enabled"), "false");

@@ -55,7 +55,27 @@ import io.soma.streams.stores.archive.DecisionArchiveQuery;
 import io.soma.streams.stores.ratelimit.RateLimit;
 import io.soma.streams.stores.ratelimit.RedisRateLimiter;
 
+import io.soma.streams.avro.PolicyDecision;
+import io.soma.streams.edge.config.Settings;
+import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.policy.ConversationHandlers;
+import io.soma.streams.edge.policy.PolicyHandlers;
+import io.soma.streams.edge.sse.SseHub;
+import io.soma.streams.topologies.policy.Constitution;
+import io.soma.streams.topologies.policy.ExamplePolicy;
+import io.soma.streams.topologies.policy.PolicyApp;
+import io.soma.streams.topologies.policy.PolicyAvro;
+import io.soma.streams.topologies.policy.PolicyMetrics;
+import io.soma.streams.topologies.policy.RulePack;
+import io.soma.streams.topologies.policy.TrustedKey;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
 import java.io.IOException;
+import java.nio.file.Path;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -173,13 +193,39 @@ public final class SomaProcess implements AutoCloseable {
             RedisRateLimiter limiter = new RedisRateLimiter(redis.jedis(), RedisRateLimiter.DEFAULT_PREFIX,
                     tenant -> tenantLimit);
 
+            List<TrustedKey> trustedKeys = trustedKeys(config);
+            if (config.settings().bool("policy.load.examples")) {
+                loadExamplePolicy(producer);
+            }
+            RunningApp policy = RunningApp.start(PolicyApp.APPLICATION_ID,
+                    PolicyApp.build(new PolicyApp.Config(trustedKeys, new PolicyMetrics(metrics)), serdes), streamsSettings);
+            started.push(policy);
+            checks.add(policy);
+            apps.put(policy.applicationId(), policy.streams());
+            PolicyApp.ActivePolicies edgePolicies = new PolicyApp.ActivePolicies(trustedKeys).attach(
+                    key -> globalStore(policy.streams(), PolicyApp.ACTIVE_CONSTITUTIONS).get(key),
+                    key -> globalStore(policy.streams(), PolicyApp.RULE_PACKS).get(key));
+            ReplyWaiter<PolicyDecision> decisionReplies = new ReplyWaiter<>(config.bootstrapServers(),
+                    Topics.POLICY_DECISIONS.name(), serdes.value(Topics.POLICY_DECISIONS).deserializer(),
+                    PolicyDecision::getEventId);
+            started.push(decisionReplies);
+            SseHub sessionStreams = new SseHub("conversation", config.bootstrapServers(),
+                    ConversationHandlers.sessionSource(serdes.value(Topics.CONVERSATION_EVENTS).deserializer(),
+                            serdes.value(Topics.POLICY_DECISIONS).deserializer()),
+                    config.settings().integer("sse.client.queue"), config.settings().duration("sse.keepalive"));
+            started.push(sessionStreams);
+            Duration replyTimeout = config.settings().duration("edge.reply.timeout");
+
             metrics.register(new KafkaStreamsCollector(apps));
             EdgeMetrics edgeMetrics = new EdgeMetrics(metrics);
-            EdgeRoutes routes = new EdgeRoutes(auth, new RateLimitHandler(limiter), new HealthHandler(checks),
+            EdgeRoutes routes = new EdgeRoutes(auth, new RateLimitHandler(limiter),
+                    new PolicyHandlers(edgePolicies, trustedKeys, producer),
+                    new ConversationHandlers(producer, decisionReplies, sessionStreams, replyTimeout),
+                    new HealthHandler(checks),
                     new MetricsHandler(metrics), new TokenRoutes(tokens, identities, auth), stores,
                     new AuditHandlers(new DecisionArchiveQuery(postgres.dataSource(),
                             config.settings().string("archive.postgres.schema"))),
-                    new TrainingHandlers(producer, trainingReplies, stores, config.settings().duration("edge.reply.timeout")));
+                    new TrainingHandlers(producer, trainingReplies, stores, replyTimeout));
             EdgeServer edge = EdgeServer.start(config.edgeHost(), edgePort, routes, edgeMetrics);
             started.push(edge);
 
@@ -211,6 +257,53 @@ public final class SomaProcess implements AutoCloseable {
     @Override
     public void close() {
         closeAll(started);
+    }
+
+    /** {@code constitution.trusted.keys}: {@code keyId=public-key.pem,...}, or {@code example} for the demo key. */
+    private static List<TrustedKey> trustedKeys(SomaConfig config) {
+        String configured = config.settings().string("constitution.trusted.keys");
+        List<TrustedKey> keys = new ArrayList<>();
+        for (String entry : configured.split(",")) {
+            String item = entry.trim();
+            if (item.isEmpty()) {
+                continue;
+            }
+            if (item.equals("example")) {
+                keys.add(ExamplePolicy.trustedKey());
+                continue;
+            }
+            int eq = item.indexOf('=');
+            if (eq <= 0) {
+                throw new Settings.ConfigException("constitution.trusted.keys entries are keyId=path-to-public-key.pem, got '"
+                        + item + "'");
+            }
+            keys.add(TrustedKey.fromPemFile(item.substring(0, eq).trim(), Path.of(item.substring(eq + 1).trim())));
+        }
+        if (keys.isEmpty()) {
+            log.warn("no constitution signing key is trusted (constitution.trusted.keys): every bundle will be refused");
+        }
+        return keys;
+    }
+
+    /** The demo's signed example constitution and example rule pack (tenant xstest), documented in docs/policy.md. */
+    private static void loadExamplePolicy(KafkaProducer<String, SpecificRecord> producer) {
+        try {
+            producer.send(new ProducerRecord<>(Topics.CONSTITUTION_UPDATED.name(), Constitution.GLOBAL_SCOPE,
+                    PolicyAvro.bundle(ExamplePolicy.bundle()))).get(30, TimeUnit.SECONDS);
+            RulePack pack = ExamplePolicy.rulePack();
+            producer.send(new ProducerRecord<>(Topics.POLICY_RULEPACKS.name(), pack.tenant(), PolicyAvro.rulePack(pack)))
+                    .get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot load the example policy: " + e.getMessage(), e);
+        }
+    }
+
+    private static ReadOnlyKeyValueStore<String, Object> globalStore(KafkaStreams streams, String name) {
+        try {
+            return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore()));
+        } catch (InvalidStateStoreException e) {
+            throw ApiException.notReady("the policy stores are not ready yet: " + e.getMessage());
+        }
     }
 
     private static int freePort() {

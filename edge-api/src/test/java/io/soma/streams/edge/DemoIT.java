@@ -33,6 +33,8 @@ class DemoIT {
                 "stack.kafka.port", "0",
                 "stack.registry.port", "0",
                 "edge.port", "0",
+                "constitution.trusted.keys", "example",
+                "policy.load.examples", "true",
                 "datasets.dir", System.getProperty("soma.data.dir", "../../shared/data"),
                 // the hour-long Azure trace in about two seconds
                 "replay.speed", "2000")));

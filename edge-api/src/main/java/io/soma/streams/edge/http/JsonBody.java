@@ -30,10 +30,16 @@ public final class JsonBody {
         }
     }
 
-    /** A non-blank string field, or null when absent or not a non-blank string. */
+    /** A non-blank string field, or null when absent, JSON null or blank; any other type is a 400, not ignored. */
     public static String text(JsonNode body, String field) {
         JsonNode value = body.get(field);
-        return value == null || !value.isTextual() || value.asText().isBlank() ? null : value.asText();
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw ApiException.badRequest(field + " must be a string");
+        }
+        return value.asText().isBlank() ? null : value.asText();
     }
 
     public static String required(JsonNode body, String field) {

@@ -30,6 +30,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The governance app.
@@ -174,7 +175,9 @@ public final class PolicyApp {
         public void init(FixedKeyProcessorContext<String, Evaluated> context) {
             this.context = context;
             this.training = context.getStateStore(TRAINING_STATES);
-            policies.attach(context.getStateStore(ACTIVE_CONSTITUTIONS), context.getStateStore(RULE_PACKS));
+            TimestampedKeyValueStore<String, ConstitutionBundle> constitutions = context.getStateStore(ACTIVE_CONSTITUTIONS);
+            TimestampedKeyValueStore<String, io.soma.streams.avro.RulePack> packs = context.getStateStore(RULE_PACKS);
+            policies.attach(constitutions::get, packs::get);
         }
 
         @Override
@@ -212,16 +215,18 @@ public final class PolicyApp {
                 return size() > CACHE_SIZE;
             }
         };
-        private org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, ?> constitutions;
-        private org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, ?> rulePacks;
+        private Function<String, ?> constitutions;
+        private Function<String, ?> rulePacks;
 
         public ActivePolicies(List<TrustedKey> trustedKeys) {
             this.verifier = new ConstitutionVerifier(trustedKeys);
         }
 
-        /** Stores hold either plain values (interactive queries) or ValueAndTimestamp (inside the topology). */
-        public ActivePolicies attach(org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, ?> constitutions,
-                                     org.apache.kafka.streams.state.ReadOnlyKeyValueStore<String, ?> rulePacks) {
+        /**
+         * Where to look things up by key: the global stores, read inside the topology (values are
+         * ValueAndTimestamp) or through interactive queries (plain values).
+         */
+        public ActivePolicies attach(Function<String, ?> constitutions, Function<String, ?> rulePacks) {
             this.constitutions = constitutions;
             this.rulePacks = rulePacks;
             return this;
@@ -229,12 +234,17 @@ public final class PolicyApp {
 
         /** The tenant's constitution where one exists, else the global one; null when none is active. */
         public ConstitutionBundle constitutionFor(String tenant) {
-            ConstitutionBundle own = value(constitutions.get(tenant));
-            return own != null ? own : value(constitutions.get(Constitution.GLOBAL_SCOPE));
+            ConstitutionBundle own = value(constitutions.apply(tenant));
+            return own != null ? own : value(constitutions.apply(Constitution.GLOBAL_SCOPE));
+        }
+
+        /** The constitution of exactly this scope, without falling back to the global one. */
+        public ConstitutionBundle constitutionOf(String scope) {
+            return value(constitutions.apply(scope));
         }
 
         public io.soma.streams.avro.RulePack rulePackFor(String tenant) {
-            return value(rulePacks.get(tenant));
+            return value(rulePacks.apply(tenant));
         }
 
         public synchronized CompiledPolicy forTenant(String tenant) {

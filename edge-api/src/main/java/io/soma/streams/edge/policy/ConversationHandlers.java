@@ -1,0 +1,153 @@
+package io.soma.streams.edge.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.http.Context;
+import io.javalin.http.sse.SseClient;
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.avro.PolicyDecision;
+import io.soma.streams.edge.auth.AuthHandler;
+import io.soma.streams.edge.auth.Capability;
+import io.soma.streams.edge.auth.Principal;
+import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.http.JsonBody;
+import io.soma.streams.edge.kafka.ReplyWaiter;
+import io.soma.streams.edge.sse.SseHub;
+import io.soma.streams.edge.sse.SseSource;
+import io.soma.streams.schemas.Topics;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@code POST /v1/conversation/step}: publish an event and answer with its decision (a request/reply through
+ * the policy app), and {@code GET /v1/conversation/stream}: a session's events and decisions as they happen.
+ */
+public final class ConversationHandlers {
+    private final Producer<String, SpecificRecord> producer;
+    private final ReplyWaiter<PolicyDecision> decisions;
+    private final SseHub sessions;
+    private final Duration timeout;
+
+    public ConversationHandlers(Producer<String, SpecificRecord> producer, ReplyWaiter<PolicyDecision> decisions,
+                                SseHub sessions, Duration timeout) {
+        this.producer = producer;
+        this.decisions = decisions;
+        this.sessions = sessions;
+        this.timeout = timeout;
+    }
+
+    public void step(Context ctx) {
+        Principal caller = AuthHandler.principal(ctx);
+        JsonNode body = JsonBody.object(ctx);
+        String tenant = JsonBody.text(body, "tenant");
+        tenant = tenant == null ? caller.tenant() : tenant;
+        caller.requireTenant(tenant, Capability.POLICY_ADMIN);
+        String session = JsonBody.required(body, "session_id");
+        String content = JsonBody.text(body, "content");
+        content = content == null ? JsonBody.text(body, "prompt") : content;
+        String role = JsonBody.text(body, "role");
+        String eventType = JsonBody.text(body, "event_type");
+        ConversationEvent event = ConversationEvent.newBuilder()
+                .setEventId(UUID.randomUUID().toString())
+                .setSessionId(session)
+                .setTenant(tenant)
+                .setUser(JsonBody.text(body, "user") == null ? caller.subject() : JsonBody.text(body, "user"))
+                .setRole(role == null ? "user" : role)
+                .setEventType(eventType == null ? "conversation.step" : eventType)
+                .setTimestamp(Instant.now())
+                .setContent(content)
+                .setModel(JsonBody.text(body, "model"))
+                .setProvider(JsonBody.text(body, "provider"))
+                .setTool(JsonBody.text(body, "tool"))
+                .setMetadata(metadata(body))
+                .build();
+        var reply = decisions.expect(event.getEventId());
+        PolicyDecision decision;
+        try {
+            producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), session, event))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            decision = reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new ApiException(504, "timeout", "no decision for event " + event.getEventId() + " within "
+                    + timeout.toMillis() + " ms; the event is recorded and will be decided",
+                    Map.of("event_id", event.getEventId(), "session_id", session));
+        } catch (ExecutionException e) {
+            throw ApiException.notReady("Kafka did not take the event: " + e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.notReady("interrupted");
+        } finally {
+            decisions.forget(event.getEventId());
+        }
+        PolicyViews.headers(ctx, decision.getDecision(), decision.getScore(), decision.getConstitutionHash());
+        ctx.json(PolicyViews.decision(decision));
+    }
+
+    public void stream(SseClient client) {
+        String session = client.ctx().queryParam("session_id");
+        if (session == null || session.isBlank()) {
+            client.ctx().status(400);
+            client.close();
+            return;
+        }
+        sessions.serve(client, session);
+    }
+
+    private static Map<String, String> metadata(JsonNode body) {
+        JsonNode node = body.get("metadata");
+        Map<String, String> out = new HashMap<>();
+        if (node == null || node.isNull()) {
+            return out;
+        }
+        if (!node.isObject()) {
+            throw ApiException.badRequest("metadata must be an object of strings");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            out.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString());
+        }
+        return out;
+    }
+
+    /** A session's events and decisions: both topics are keyed by session id. */
+    public static SseSource sessionSource(Deserializer<ConversationEvent> events, Deserializer<PolicyDecision> decisions) {
+        return new SseSource() {
+            @Override
+            public java.util.List<String> topics() {
+                return java.util.List.of(Topics.CONVERSATION_EVENTS.name(), Topics.POLICY_DECISIONS.name());
+            }
+
+            @Override
+            public String channelOf(ConsumerRecord<byte[], byte[]> record) {
+                return record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public SseMessage render(ConsumerRecord<byte[], byte[]> record) {
+                try {
+                    if (record.topic().equals(Topics.POLICY_DECISIONS.name())) {
+                        return new SseMessage("decision", PolicyViews.decision(
+                                decisions.deserialize(record.topic(), record.headers(), record.value())));
+                    }
+                    return new SseMessage("event", PolicyViews.event(
+                            events.deserialize(record.topic(), record.headers(), record.value())));
+                } catch (RuntimeException e) {
+                    return null;
+                }
+            }
+        };
+    }
+}
