@@ -50,6 +50,8 @@ public final class EdgeFixture implements AutoCloseable {
                 "postgres.user", LocalServices.postgresUser(),
                 "redis.url", LocalServices.redisUrl(),
                 "identity.bootstrap.api.key", adminKey));
+        // one admin per fixture: a new bootstrap key replaces the old one of the same admin
+        settings.put("identity.bootstrap.subject", "admin-" + UUID.randomUUID());
         settings.putAll(overrides);
         config = SomaConfig.from(Settings.of(settings));
         process = SomaProcess.start(config);

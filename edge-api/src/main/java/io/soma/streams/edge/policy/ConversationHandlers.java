@@ -97,6 +97,12 @@ public final class ConversationHandlers {
     }
 
     public void stream(SseClient client) {
+        // checked here as well: the capability must hold whether or not the router carries SSE route roles
+        if (!AuthHandler.principal(client.ctx()).has(Capability.CONVERSATION)) {
+            client.ctx().status(403);
+            client.close();
+            return;
+        }
         String session = client.ctx().queryParam("session_id");
         if (session == null || session.isBlank()) {
             client.ctx().status(400);

@@ -36,7 +36,8 @@ class TrainingIT {
 
     @BeforeAll
     static void start() throws Exception {
-        edge = new EdgeFixture(Map.of("training.expiry.check", "PT0.2S")).awaitReady();
+        edge = new EdgeFixture(Map.of("training.expiry.check", "PT0.2S", "constitution.trusted.keys", "example",
+                "policy.load.examples", "true")).awaitReady();
         redis = new JedisPooled(URI.create(LocalServices.redisUrl()));
     }
 
@@ -128,11 +129,58 @@ class TrainingIT {
         // what a FLUSHALL or a Redis restart does to this key, without disturbing other tests' keys
         redis.del(key);
         awaitUntil(() -> redis.exists(key), Duration.ofSeconds(20));
-        assertThat(redis.get(key)).contains("\"locked_by\":\"admin\"");
+        assertThat(redis.get(key)).contains("\"locked_by\":\"admin-");
         assertThat(redis.pttl(key)).isPositive();
 
         HttpResponse<String> status = edge.get("/v1/training/status/" + tenant, edge.adminToken());
         assertThat(EdgeFixture.json(status).get("enabled").asBoolean()).isTrue();
+    }
+
+    @Test
+    void shouldCaptureAllowedEventsOnlyWhileInTrainingMode() throws Exception {
+        String tenant = EdgeFixture.tenants("capture", 1).get(0);
+        String session = "capture-" + System.nanoTime();
+        String before = stepEventId(tenant, session, "before training mode");
+        assertThat(edge.post("/v1/training/enable", edge.adminToken(),
+                EdgeFixture.json(Map.of("tenant", tenant, "reason", "capture"))).statusCode()).isEqualTo(200);
+        // the policy app sees training.state through a global table: wait until a step is captured
+        List<String> captured = new ArrayList<>();
+        String during = null;
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline && (during == null || !captured.contains(during))) {
+            during = stepEventId(tenant, session, "while in training mode");
+            captured.addAll(capturedEventIds(session, Duration.ofSeconds(2)));
+        }
+        assertThat(captured).contains(during).doesNotContain(before);
+    }
+
+    private static String stepEventId(String tenant, String session, String content) throws Exception {
+        HttpResponse<String> r = edge.post("/v1/conversation/step", edge.adminToken(),
+                EdgeFixture.json(Map.of("session_id", session, "tenant", tenant, "content", content)));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return EdgeFixture.json(r).get("event_id").asText();
+    }
+
+    private static List<String> capturedEventIds(String session, Duration wait) {
+        List<String> ids = new ArrayList<>();
+        try (KafkaConsumer<String, io.soma.streams.avro.ConversationEvent> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, edge.config().bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.GROUP_ID_CONFIG, "capture-it-" + System.nanoTime(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                Topics.TRAINING_CAPTURE.keySerde().deserializer(),
+                Topics.TRAINING_CAPTURE.valueSerde(new SchemaRegistryClient(edge.config().schemaRegistryUrl())).deserializer())) {
+            consumer.subscribe(List.of(Topics.TRAINING_CAPTURE.name()));
+            long deadline = System.currentTimeMillis() + wait.toMillis();
+            while (System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (session.equals(r.key())) {
+                        ids.add(r.value().getEventId());
+                    }
+                });
+            }
+        }
+        return ids;
     }
 
     @Test
