@@ -8,6 +8,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The real local infrastructure: an in-process Kafka broker and a schema-registry child process.
@@ -35,14 +37,21 @@ public final class LocalStack implements AutoCloseable {
     public static LocalStack start(Path dataDir, int kafkaPort, int registryPort, Map<String, String> brokerOverrides) {
         Path jar = SchemaRegistryProcess.locateJar();
         createDirectories(dataDir);
-        // the registry is a separate JVM: let it boot while the broker starts here
-        SchemaRegistryProcess registry = SchemaRegistryProcess.start(jar, registryPort, dataDir.resolve("schema-registry.log"));
+        // the registry is a separate JVM: it boots while the broker starts here
+        CompletableFuture<SchemaRegistryProcess> registry = CompletableFuture.supplyAsync(
+                () -> SchemaRegistryProcess.start(jar, registryPort, dataDir.resolve("schema-registry.log")));
+        EmbeddedKafkaBroker broker;
         try {
-            EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), kafkaPort, brokerOverrides);
-            return new LocalStack(broker, registry);
+            broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), kafkaPort, brokerOverrides);
         } catch (RuntimeException e) {
-            registry.close();
+            registry.thenAccept(SchemaRegistryProcess::close);
             throw e;
+        }
+        try {
+            return new LocalStack(broker, registry.join());
+        } catch (CompletionException e) {
+            broker.close();
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
     }
 
