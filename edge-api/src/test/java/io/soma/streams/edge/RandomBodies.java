@@ -56,7 +56,7 @@ public final class RandomBodies {
         };
     }
 
-    /** Bodies that are not a well-typed JSON object, by name: each must be refused with a 4xx. */
+    /** Bodies that are not a JSON object, or give a required property a wrong type, by name: each is a 4xx. */
     public Map<String, byte[]> malformed(JsonNode schemaOrRef) {
         Map<String, byte[]> bodies = new LinkedHashMap<>();
         bodies.put("empty", new byte[0]);
@@ -73,11 +73,25 @@ public final class RandomBodies {
         bodies.put("random bytes (64)", bytes(64));
         bodies.put("random bytes (4096)", bytes(4096));
         bodies.put("invalid UTF-8", new byte[]{'{', '"', (byte) 0xC3, (byte) 0x28, '"', ':', '1', '}'});
+        bodies.putAll(mistyped(schemaOrRef, true));
+        return bodies;
+    }
+
+    /** Fitting bodies but for one optional property of a wrong JSON type, by name. */
+    public Map<String, byte[]> mistypedOptional(JsonNode schemaOrRef) {
+        return mistyped(schemaOrRef, false);
+    }
+
+    private Map<String, byte[]> mistyped(JsonNode schemaOrRef, boolean requiredProperties) {
+        Map<String, byte[]> bodies = new LinkedHashMap<>();
         JsonNode schema = schemaOrRef == null ? NODES.objectNode() : doc.resolve(schemaOrRef);
+        List<String> required = requiredOf(schema);
         schema.path("properties").fields().forEachRemaining(property -> {
-            ObjectNode body = (ObjectNode) fitting(schema);
-            body.set(property.getKey(), wrongTypeFor(doc.resolve(property.getValue())));
-            bodies.put("wrong type for " + property.getKey(), utf8(body.toString()));
+            if (required.contains(property.getKey()) == requiredProperties) {
+                ObjectNode body = (ObjectNode) fitting(schema);
+                body.set(property.getKey(), wrongTypeFor(doc.resolve(property.getValue())));
+                bodies.put("wrong type for " + property.getKey(), utf8(body.toString()));
+            }
         });
         return bodies;
     }
@@ -91,8 +105,7 @@ public final class RandomBodies {
 
     private ObjectNode object(JsonNode schema) {
         ObjectNode object = NODES.objectNode();
-        List<String> required = new ArrayList<>();
-        schema.path("required").forEach(r -> required.add(r.asText()));
+        List<String> required = requiredOf(schema);
         schema.path("properties").fields().forEachRemaining(property -> {
             if (required.contains(property.getKey()) || random.nextBoolean()) {
                 object.set(property.getKey(), fitting(property.getValue()));
@@ -105,6 +118,12 @@ public final class RandomBodies {
             }
         }
         return object;
+    }
+
+    private static List<String> requiredOf(JsonNode schema) {
+        List<String> required = new ArrayList<>();
+        schema.path("required").forEach(r -> required.add(r.asText()));
+        return required;
     }
 
     private JsonNode wrongTypeFor(JsonNode schema) {

@@ -3,10 +3,13 @@ package io.soma.streams.edge.http;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.javalin.validation.ValidationError;
+import io.javalin.validation.ValidationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Every failure leaves as JSON {@code {error, message, details}} with its status; never a stack trace. */
@@ -18,6 +21,13 @@ public final class ErrorResponses {
 
     public static void install(Javalin app) {
         app.exception(ApiException.class, (e, ctx) -> write(ctx, e.status(), e.error(), e.getMessage(), e.details()));
+        // Javalin's validators (ctx.queryParamAsClass ...) would otherwise answer with their own body shape
+        app.exception(ValidationException.class, (e, ctx) -> {
+            Map<String, List<String>> fields = new LinkedHashMap<>();
+            e.getErrors().forEach((field, errors) ->
+                    fields.put(field, errors.stream().map(ValidationError::getMessage).toList()));
+            write(ctx, 400, "bad_request", "invalid " + String.join(", ", fields.keySet()), Map.of("fields", fields));
+        });
         app.exception(HttpResponseException.class, (e, ctx) ->
                 write(ctx, e.getStatus(), errorName(e.getStatus()), e.getMessage(), Map.copyOf(e.getDetails())));
         app.exception(Exception.class, (e, ctx) -> {

@@ -30,7 +30,10 @@ public final class JsonBody {
         }
     }
 
-    /** A non-blank string field, or null when absent, JSON null or blank; any other type is a 400, not ignored. */
+    /**
+     * A non-blank string field, or null when absent, JSON null or blank. Any other type is a 400, not ignored; so is
+     * a NUL character, which PostgreSQL text cannot hold: it would stall the audit archive downstream.
+     */
     public static String text(JsonNode body, String field) {
         JsonNode value = body.get(field);
         if (value == null || value.isNull()) {
@@ -38,6 +41,9 @@ public final class JsonBody {
         }
         if (!value.isTextual()) {
             throw ApiException.badRequest(field + " must be a string");
+        }
+        if (value.asText().indexOf('\u0000') >= 0) {
+            throw ApiException.badRequest(field + " must not contain NUL (U+0000) characters");
         }
         return value.asText().isBlank() ? null : value.asText();
     }

@@ -1,0 +1,317 @@
+package io.soma.streams.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.soma.streams.avro.PolicyDecision;
+import io.soma.streams.edge.OpenApiDocument.Operation;
+import io.soma.streams.edge.auth.Capability;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.topologies.policy.CompiledPolicy;
+import io.soma.streams.topologies.policy.Evaluation;
+import io.soma.streams.topologies.policy.EvaluationInput;
+import io.soma.streams.topologies.policy.PolicyEvaluator;
+import io.soma.streams.topologies.replay.AzureTrace;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The edge's HTTP contract on the real stack (broker, registry, Redis, PostgreSQL): hostile bodies on every POST
+ * route are 4xx JSON errors and never 5xx, authentication and capabilities are enforced, the per-tenant rate limit
+ * answers 429 with Retry-After, and the audit archive pages every decision exactly once.
+ */
+class EdgeContractIT {
+    private static final long SEED = 20261123L;
+    private static final int FITTING_BODIES_PER_ROUTE = 8;
+    private static final int ARCHIVED_DECISIONS = 40;
+    private static final int PAGE_SIZE = 7;
+
+    private static EdgeFixture edge;
+    private static OpenApiDocument doc;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        // a limit far above this test's request rate: 429s would hide the answers under test
+        edge = new EdgeFixture(Map.of("ratelimit.tenant.per.second", "100000", "ratelimit.tenant.burst", "100000"))
+                .awaitReady();
+        doc = OpenApiDocument.ofProject();
+    }
+
+    @AfterAll
+    static void stop() {
+        edge.close();
+    }
+
+    @Test
+    void shouldRefuseHostileBodiesOnEveryPostRouteWithJsonErrors() throws Exception {
+        String tenant = EdgeFixture.tenants("contract", 1).get(0);
+        String token = edge.tokenFor(tenant, "fuzzer", Capability.all());
+        RandomBodies bodies = new RandomBodies(new Random(SEED), doc);
+        for (EdgeServer.Route route : postRoutes()) {
+            JsonNode schema = documented(route).requestSchema();
+            for (Map.Entry<String, byte[]> body : bodies.malformed(schema).entrySet()) {
+                HttpResponse<String> response = send("POST", concrete(route, tenant), token, body.getValue());
+                assertJsonError(response, route.path() + " with " + body.getKey());
+            }
+            // a handler may ignore an optional field it does not use, but never fail on it
+            for (Map.Entry<String, byte[]> body : bodies.mistypedOptional(schema).entrySet()) {
+                HttpResponse<String> response = send("POST", concrete(route, tenant), token, body.getValue());
+                assertNoServerError(response, route.path() + " with " + body.getKey());
+            }
+            for (int i = 0; i < FITTING_BODIES_PER_ROUTE; i++) {
+                byte[] body = RandomBodies.json(bodies.fitting(schema));
+                HttpResponse<String> response = send("POST", concrete(route, tenant), token, body);
+                assertNoServerError(response, route.path() + " with " + new String(body, StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    @Test
+    void shouldAnswer413ToBodiesOverOneMebibyte() throws Exception {
+        String tenant = EdgeFixture.tenants("huge", 1).get(0);
+        String token = edge.tokenFor(tenant, "big", Capability.all());
+        byte[] huge = ("{\"tenant\":\"" + "x".repeat((int) EdgeServer.MAX_REQUEST_BYTES) + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        for (EdgeServer.Route route : postRoutes()) {
+            HttpResponse<String> response = send("POST", concrete(route, tenant), token, huge);
+            assertThat(response.statusCode()).as(route.path()).isEqualTo(413);
+            assertJsonError(response, route.path() + " with 1 MiB + 13 bytes");
+        }
+    }
+
+    @Test
+    void shouldAnswer401WithAChallengeWithoutAToken() throws Exception {
+        for (EdgeServer.Route route : postRoutes()) {
+            HttpResponse<String> response = send("POST", concrete(route, "nobody"), null,
+                    "{}".getBytes(StandardCharsets.UTF_8));
+            assertThat(response.statusCode()).as(route.path()).isEqualTo(401);
+            assertThat(response.headers().firstValue("WWW-Authenticate")).as(route.path())
+                    .hasValueSatisfying(challenge -> assertThat(challenge).startsWith("Bearer"));
+            assertJsonError(response, route.path() + " without a token");
+        }
+    }
+
+    @Test
+    void shouldAnswer403ToATokenWithoutTheRoutesCapability() throws Exception {
+        String tenant = EdgeFixture.tenants("lacking", 1).get(0);
+        List<EdgeServer.Route> guarded = edge.routes().stream()
+                .filter(r -> r.roles().stream().anyMatch(Capability.class::isInstance)).toList();
+        assertThat(guarded).isNotEmpty();
+        for (EdgeServer.Route route : guarded) {
+            Set<Capability> others = Capability.all();
+            others.removeIf(route.roles()::contains);
+            String token = edge.tokenFor(tenant, "without-" + route.path().hashCode(), others);
+            HttpResponse<String> response = send(route.method(), concrete(route, tenant), token,
+                    route.method().equals("GET") ? null : EdgeFixture.json(Map.of("tenant", tenant)).getBytes());
+            assertThat(response.statusCode()).as(route.method() + " " + route.path()).isEqualTo(403);
+            assertJsonError(response, route.path() + " without its capability");
+        }
+    }
+
+    @Test
+    void shouldRateLimitATenantWith429AndRetryAfterWithoutSlowingAnother() throws Exception {
+        List<String> tenants = EdgeFixture.tenants("limited", 2);
+        try (EdgeFixture limited = new EdgeFixture(Map.of("ratelimit.tenant.per.second", "2",
+                "ratelimit.tenant.burst", "2"))) {
+            String busy = limited.tokenFor(tenants.get(0), "busy", Set.of(Capability.CONVERSATION));
+            String quiet = limited.tokenFor(tenants.get(1), "quiet", Set.of(Capability.CONVERSATION));
+            byte[] verify = EdgeFixture.json(Map.of("token", busy)).getBytes(StandardCharsets.UTF_8);
+            List<HttpResponse<String>> burst = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                burst.add(send(limited, "POST", "/v1/tokens/verify", busy, verify));
+            }
+            HttpResponse<String> other = send(limited, "POST", "/v1/tokens/verify", quiet, verify);
+
+            assertThat(burst).extracting(HttpResponse::statusCode).contains(200, 429).containsOnly(200, 429);
+            HttpResponse<String> refused = burst.stream().filter(r -> r.statusCode() == 429).findFirst().orElseThrow();
+            assertThat(refused.headers().firstValue("Retry-After")).hasValueSatisfying(
+                    seconds -> assertThat(Long.parseLong(seconds)).isPositive());
+            assertJsonError(refused, "the refused request");
+            assertThat(EdgeFixture.json(refused).get("error").asText()).isEqualTo("rate_limited");
+            assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void shouldPageEveryArchivedDecisionExactlyOnceThoughEachWasPublishedTwice() throws Exception {
+        String tenant = EdgeFixture.tenants("archive", 1).get(0);
+        List<AzureTrace.Request> trace = AzureTrace.read(AzureTrace.file(datasetsDir(), "conv"))
+                .subList(0, ARCHIVED_DECISIONS + 1);
+        // all in one session, so one partition keeps them in order: the last one, published only in the
+        // second pass, arrives in the archive after every duplicate before it
+        String session = "azure-conv-" + tenant;
+        List<PolicyDecision> decisions = trace.stream().map(r -> decision(tenant, session, r)).toList();
+        try (KafkaProducer<String, PolicyDecision> producer = decisionProducer()) {
+            for (PolicyDecision d : decisions.subList(0, ARCHIVED_DECISIONS)) {
+                producer.send(new ProducerRecord<>(Topics.POLICY_DECISIONS.name(), session, d));
+            }
+            for (PolicyDecision d : decisions) {
+                producer.send(new ProducerRecord<>(Topics.POLICY_DECISIONS.name(), session, d));
+            }
+            producer.flush();
+        }
+        String auditor = edge.tokenFor(tenant, "auditor", Set.of(Capability.AUDIT_READ));
+        // the topic keeps milliseconds of the trace's 100 ns timestamps
+        Instant from = decisions.stream().map(PolicyDecision::getEvaluatedAt).min(Instant::compareTo).orElseThrow();
+        Instant to = decisions.stream().map(PolicyDecision::getEvaluatedAt).max(Instant::compareTo).orElseThrow()
+                .plusMillis(1);
+
+        List<String> paged = awaitAllPages(auditor, tenant, from, to, decisions.size());
+
+        assertThat(paged).hasSize(decisions.size()).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(decisions.stream().map(PolicyDecision::getDecisionId).toList());
+        HttpResponse<String> badFrom = edge.get(decisionsPath(tenant, "yesterday", to.toString(), PAGE_SIZE, null),
+                auditor);
+        assertThat(badFrom.statusCode()).isEqualTo(400);
+        assertJsonError(badFrom, "from=yesterday");
+        for (String query : List.of("&limit=0", "&limit=abc", "&limit=100000", "&cursor=%25%25not-a-cursor")) {
+            HttpResponse<String> bad = edge.get("/v1/audit/decisions?tenant=" + tenant + query, auditor);
+            assertThat(bad.statusCode()).as(query + ": " + bad.body()).isEqualTo(400);
+            assertJsonError(bad, query);
+        }
+    }
+
+    /** Pages until next_cursor is null, repeating the whole walk until the archive holds {@code expected} rows. */
+    private static List<String> awaitAllPages(String token, String tenant, Instant from, Instant to, int expected)
+            throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        List<String> ids;
+        do {
+            ids = new ArrayList<>();
+            String cursor = null;
+            do {
+                HttpResponse<String> page = edge.get(decisionsPath(tenant, from.toString(), to.toString(), PAGE_SIZE,
+                        cursor), token);
+                assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+                JsonNode body = EdgeFixture.json(page);
+                assertThat(body.get("decisions").size()).isLessThanOrEqualTo(PAGE_SIZE);
+                for (JsonNode decision : body.get("decisions")) {
+                    assertThat(decision.get("tenant").asText()).isEqualTo(tenant);
+                    ids.add(decision.get("decision_id").asText());
+                }
+                cursor = body.get("next_cursor").isNull() ? null : body.get("next_cursor").asText();
+            } while (cursor != null);
+            if (ids.size() >= expected) {
+                return ids;
+            }
+            Thread.sleep(250);
+        } while (System.nanoTime() < deadline);
+        return ids;
+    }
+
+    /** The policy verdict on a trace request: the trace has no text, so the evaluator allows it with score 1. */
+    private static PolicyDecision decision(String tenant, String session, AzureTrace.Request request) {
+        Evaluation verdict = PolicyEvaluator.evaluate(new EvaluationInput(null, "assistant", null),
+                CompiledPolicy.compile(null, null));
+        String eventId = "azure-conv-" + request.row();
+        return PolicyDecision.newBuilder()
+                .setDecisionId(tenant + ":" + eventId)
+                .setEventId(eventId)
+                .setSessionId(session)
+                .setTenant(tenant)
+                .setDecision(verdict.decision().wire())
+                .setAllowed(verdict.allowed())
+                .setScore(verdict.score())
+                .setSeverity(verdict.severity().wire())
+                .setViolations(List.of())
+                .setRulesEvaluated(verdict.rulesEvaluated())
+                .setEvaluatedAt(request.arrivedAt().truncatedTo(ChronoUnit.MILLIS))
+                .setEvaluationMicros(0)
+                .build();
+    }
+
+    private static KafkaProducer<String, PolicyDecision> decisionProducer() {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, edge.config().bootstrapServers(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+                Topics.POLICY_DECISIONS.keySerde().serializer(),
+                Topics.POLICY_DECISIONS.valueSerde(new SchemaRegistryClient(edge.config().schemaRegistryUrl()))
+                        .serializer());
+    }
+
+    private static String decisionsPath(String tenant, String from, String to, int limit, String cursor) {
+        return "/v1/audit/decisions?tenant=" + encode(tenant) + "&from=" + encode(from) + "&to=" + encode(to)
+                + "&limit=" + limit + (cursor == null ? "" : "&cursor=" + encode(cursor));
+    }
+
+    private static List<EdgeServer.Route> postRoutes() {
+        List<EdgeServer.Route> posts = edge.routes().stream().filter(r -> r.method().equals("POST")).toList();
+        assertThat(posts).isNotEmpty();
+        return posts;
+    }
+
+    /** The route's path with every path parameter set to {@code value}. */
+    private static String concrete(EdgeServer.Route route, String value) {
+        return route.path().replaceAll("\\{[^}]+}|<[^>]+>", encode(value));
+    }
+
+    private static Operation documented(EdgeServer.Route route) {
+        return doc.operation(route.method(), OpenApiRoutesTest.openApiPath(route.path()))
+                .orElseThrow(() -> new AssertionError(route + " is not in docs/openapi.yaml"));
+    }
+
+    /** Success, or a 4xx JSON error. */
+    private static void assertNoServerError(HttpResponse<String> response, String what) throws Exception {
+        assertThat(response.statusCode()).as(what + ": " + response.body()).isLessThan(500);
+        if (response.statusCode() >= 400) {
+            assertJsonError(response, what);
+        }
+    }
+
+    /** A 4xx whose body is JSON {error, message, details} and carries no stack trace. */
+    private static void assertJsonError(HttpResponse<String> response, String what) throws Exception {
+        assertThat(response.statusCode()).as(what + ": " + response.body()).isBetween(400, 499);
+        assertThat(response.headers().firstValue("Content-Type")).as(what)
+                .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+        JsonNode body = EdgeFixture.json(response);
+        assertThat(body.fieldNames()).toIterable().as(what).containsExactly("error", "message", "details");
+        assertThat(body.get("error").isTextual() && body.get("message").isTextual()).as(what).isTrue();
+        assertThat(body.get("details").isObject()).as(what).isTrue();
+        assertThat(response.body()).as(what).doesNotContain("\tat ", "Exception");
+    }
+
+    private static HttpResponse<String> send(String method, String path, String token, byte[] body) throws Exception {
+        return send(edge, method, path, token, body);
+    }
+
+    private static HttpResponse<String> send(EdgeFixture target, String method, String path, String token, byte[] body)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port() + path))
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private static Path datasetsDir() {
+        return Path.of(System.getProperty("soma.data.dir", "../../shared/data"));
+    }
+}
