@@ -5,6 +5,7 @@ import io.javalin.router.ParsedEndpoint;
 import io.javalin.security.RouteRole;
 import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.edge.metrics.EdgeMetrics;
+import io.soma.streams.edge.trace.TraceContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,8 @@ public final class EdgeServer implements AutoCloseable {
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
             config.router.apiBuilder(routes::declare);
         });
+        app.before(TraceContext::begin);
+        app.after(TraceContext::end);
         ErrorResponses.install(app);
         app.beforeMatched(routes.auth());
         app.beforeMatched(routes.rateLimit());

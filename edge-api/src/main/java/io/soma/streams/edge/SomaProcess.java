@@ -61,6 +61,7 @@ import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.policy.ConversationHandlers;
 import io.soma.streams.edge.policy.PolicyHandlers;
 import io.soma.streams.edge.sse.SseHub;
+import io.soma.streams.edge.trace.TraceparentInterceptor;
 import io.soma.streams.topologies.policy.Constitution;
 import io.soma.streams.topologies.policy.ExamplePolicy;
 import io.soma.streams.topologies.policy.PolicyApp;
@@ -325,7 +326,8 @@ public final class SomaProcess implements AutoCloseable {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 1),
+                ProducerConfig.LINGER_MS_CONFIG, 1,
+                ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, TraceparentInterceptor.class.getName()),
                 new StringSerializer(), new AvroSerializer<>(registry, false, true));
     }
 

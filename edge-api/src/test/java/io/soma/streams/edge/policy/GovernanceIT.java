@@ -151,6 +151,38 @@ class GovernanceIT {
         stream.body().close();
     }
 
+    @Test
+    void shouldCarryTheW3cTraceIntoKafka() throws Exception {
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        String session = "trace-" + System.nanoTime();
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/v1/conversation/step"))
+                .header("Authorization", "Bearer " + edge.adminToken())
+                .header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
+                .POST(HttpRequest.BodyPublishers.ofString(EdgeFixture.json(Map.of(
+                        "session_id", session, "tenant", "xstest", "content", "hello")))).build());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("traceparent")).hasValueSatisfying(v -> assertThat(v).contains(traceId));
+        String eventId = EdgeFixture.json(r).get("event_id").asText();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(Map.of(
+                "bootstrap.servers", edge.config().bootstrapServers(), "group.id", "trace-it-" + System.nanoTime(),
+                "auto.offset.reset", "earliest"),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(io.soma.streams.schemas.Topics.CONVERSATION_EVENTS.name()));
+            long deadline = System.currentTimeMillis() + 30_000;
+            String found = null;
+            while (found == null && System.currentTimeMillis() < deadline) {
+                for (var rec : consumer.poll(Duration.ofMillis(200))) {
+                    if (rec.key() != null && session.equals(new String(rec.key(), StandardCharsets.UTF_8))) {
+                        var h = rec.headers().lastHeader("traceparent");
+                        found = h == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
+                    }
+                }
+            }
+            assertThat(found).as("traceparent header of event " + eventId).contains(traceId);
+        }
+    }
+
     private static void awaitLine(BufferedReader lines, String wanted) throws Exception {
         long deadline = System.currentTimeMillis() + 30_000;
         String line;
