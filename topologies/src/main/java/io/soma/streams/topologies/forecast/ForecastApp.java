@@ -1,0 +1,242 @@
+package io.soma.streams.topologies.forecast;
+
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.avro.TokenForecast;
+import io.soma.streams.avro.TokenUsageWindow;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.topologies.runtime.AppSerdes;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.TimestampExtractor;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalDouble;
+
+/**
+ * The token forecast app (SPEC §4): {@code conversation.events} → per tenant (repartitioned) → tumbling
+ * event-time usage windows per (tenant, provider, model) with a grace period → {@code token.usage} when a window
+ * closes → the key's {@link TokenForecaster}, updated once per closed window → {@code token.forecasts}.
+ *
+ * <p>Windows are kept in a store of their own rather than the DSL's windowed aggregation so that an event that
+ * arrives after its window closed is counted ({@code token_usage_late_events_total}) instead of dropped silently.
+ * A window closes when stream time (the largest event time the task has seen) reaches its end plus the grace
+ * period, the rule of Kafka Streams' own windows. Events carrying neither prompt nor completion tokens are not
+ * usage and are skipped; an absent provider or model is {@value TenantForecasters#UNKNOWN}.
+ *
+ * <p>The forecasters of a tenant live in one store entry keyed by tenant ({@link #FORECASTER_STORE}); a closed
+ * window at or before the key's last one is ignored, so a replay after a crash never counts a window twice (and
+ * exactly-once processing keeps the store and the offsets together).
+ */
+public final class ForecastApp {
+    public static final String APPLICATION_ID = "soma-forecast";
+    /** Open usage windows, keyed by zero-padded window start then tenant, provider, model. */
+    public static final String WINDOW_STORE = "token-usage-open-windows";
+    /** Tenant → {@link TenantForecasters}. */
+    public static final String FORECASTER_STORE = "token-forecasters";
+    private static final String REPARTITION = "usage-by-tenant";
+    private static final char SEPARATOR = '\u0000';
+
+    /**
+     * @param window       usage window length (a day must hold a whole number of them)
+     * @param grace        how long after a window's end (in event time) late events still count in it
+     * @param horizonHours horizon of the forecasts published on {@code token.forecasts}
+     */
+    public record Config(Duration window, Duration grace, int horizonHours, PriceTable prices,
+                         ForecastMetrics metrics) {
+        public Config {
+            ForecastSettings.of(window);
+            if (grace.isNegative() || horizonHours < 1) {
+                throw new IllegalArgumentException("grace must not be negative and horizonHours must be >= 1");
+            }
+        }
+
+        public static Config defaults(ForecastMetrics metrics) {
+            return new Config(ForecastSettings.DEFAULT_WINDOW, Duration.ofMinutes(5), 24, PriceTable.defaults(),
+                    metrics);
+        }
+    }
+
+    private ForecastApp() {
+    }
+
+    public static Topology build(Config config, AppSerdes serdes) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOW_STORE),
+                Serdes.String(), serdes.storeValue(TokenUsageWindow.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FORECASTER_STORE),
+                Serdes.String(), TenantForecasters.serde()));
+        var events = serdes.value(Topics.CONVERSATION_EVENTS);
+        KStream<String, TokenUsageWindow> usage = builder
+                .stream(Topics.CONVERSATION_EVENTS.name(), Consumed.with(Serdes.String(), events)
+                        .withTimestampExtractor(new EventTimeExtractor()))
+                .filter((session, e) -> e.getPromptTokens() != null || e.getCompletionTokens() != null)
+                .selectKey((session, e) -> e.getTenant())
+                .repartition(Repartitioned.with(Serdes.String(), events).withName(REPARTITION))
+                .process(() -> new UsageWindowProcessor(config), WINDOW_STORE);
+        usage.to(Topics.TOKEN_USAGE.name(), Produced.with(Serdes.String(), serdes.value(Topics.TOKEN_USAGE)));
+        usage.process(() -> new ForecasterProcessor(config), FORECASTER_STORE)
+                .to(Topics.TOKEN_FORECASTS.name(), Produced.with(Serdes.String(), serdes.value(Topics.TOKEN_FORECASTS)));
+        return builder.build();
+    }
+
+    /** Event time is the event's own timestamp, not when it reached Kafka. */
+    static final class EventTimeExtractor implements TimestampExtractor {
+        @Override
+        public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
+            return record.value() instanceof ConversationEvent e ? e.getTimestamp().toEpochMilli() : record.timestamp();
+        }
+    }
+
+    /** Sums events into open windows and emits each window, oldest first, once stream time passes end + grace. */
+    static final class UsageWindowProcessor implements Processor<String, ConversationEvent, String, TokenUsageWindow> {
+        private final long windowMs;
+        private final long graceMs;
+        private final ForecastMetrics metrics;
+        private ProcessorContext<String, TokenUsageWindow> context;
+        private KeyValueStore<String, TokenUsageWindow> open;
+
+        UsageWindowProcessor(Config config) {
+            this.windowMs = config.window().toMillis();
+            this.graceMs = config.grace().toMillis();
+            this.metrics = config.metrics();
+        }
+
+        @Override
+        public void init(ProcessorContext<String, TokenUsageWindow> context) {
+            this.context = context;
+            this.open = context.getStateStore(WINDOW_STORE);
+        }
+
+        @Override
+        public void process(Record<String, ConversationEvent> record) {
+            ConversationEvent e = record.value();
+            long streamTime = Math.max(context.currentStreamTimeMs(), record.timestamp());
+            long start = Math.floorDiv(record.timestamp(), windowMs) * windowMs;
+            if (start + windowMs + graceMs <= streamTime) {
+                metrics.lateEvent(e.getTenant());
+            } else {
+                add(start, e);
+            }
+            closeWindowsUpTo(streamTime);
+        }
+
+        private void add(long start, ConversationEvent e) {
+            String provider = orUnknown(e.getProvider());
+            String model = orUnknown(e.getModel());
+            String key = windowKey(start, e.getTenant(), provider, model);
+            TokenUsageWindow w = open.get(key);
+            if (w == null) {
+                w = TokenUsageWindow.newBuilder().setTenant(e.getTenant()).setProvider(provider).setModel(model)
+                        .setWindowStart(Instant.ofEpochMilli(start)).setWindowEnd(Instant.ofEpochMilli(start + windowMs))
+                        .setPromptTokens(0).setCompletionTokens(0).setTotalTokens(0).setRequests(0).build();
+            }
+            long prompt = e.getPromptTokens() == null ? 0 : e.getPromptTokens();
+            long completion = e.getCompletionTokens() == null ? 0 : e.getCompletionTokens();
+            w.setPromptTokens(w.getPromptTokens() + prompt);
+            w.setCompletionTokens(w.getCompletionTokens() + completion);
+            w.setTotalTokens(w.getTotalTokens() + prompt + completion);
+            w.setRequests(w.getRequests() + 1);
+            open.put(key, w);
+        }
+
+        private void closeWindowsUpTo(long streamTime) {
+            long lastClosableStart = streamTime - graceMs - windowMs;
+            List<String> closed = new ArrayList<>();
+            // keys sort by window start, so this is every closable window, oldest first
+            try (KeyValueIterator<String, TokenUsageWindow> due = open.range(null, paddedStart(lastClosableStart + 1))) {
+                due.forEachRemaining(kv -> {
+                    closed.add(kv.key);
+                    TokenUsageWindow w = kv.value;
+                    context.forward(new Record<>(w.getTenant(), w, w.getWindowEnd().toEpochMilli() - 1));
+                });
+            }
+            closed.forEach(open::delete);
+        }
+
+        private static String windowKey(long start, String tenant, String provider, String model) {
+            return paddedStart(start) + SEPARATOR + tenant + SEPARATOR + provider + SEPARATOR + model;
+        }
+
+        private static String paddedStart(long start) {
+            return String.format("%019d", Math.max(0, start));
+        }
+    }
+
+    /** Feeds each closed window to its key's forecaster and publishes the key's new forecast. */
+    static final class ForecasterProcessor implements Processor<String, TokenUsageWindow, String, TokenForecast> {
+        private final Config config;
+        private ProcessorContext<String, TokenForecast> context;
+        private KeyValueStore<String, TenantForecasters> forecasters;
+
+        ForecasterProcessor(Config config) {
+            this.config = config;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, TokenForecast> context) {
+            this.context = context;
+            this.forecasters = context.getStateStore(FORECASTER_STORE);
+        }
+
+        @Override
+        public void process(Record<String, TokenUsageWindow> record) {
+            TokenUsageWindow w = record.value();
+            TenantForecasters tenant = forecasters.get(w.getTenant());
+            if (tenant == null) {
+                tenant = TenantForecasters.empty(w.getTenant());
+            }
+            var key = new TenantForecasters.ModelKey(w.getProvider(), w.getModel());
+            TokenForecaster forecaster = tenant.models()
+                    .computeIfAbsent(key, k -> TokenForecaster.create(ForecastSettings.of(config.window())));
+            if (!forecaster.observe(w.getWindowStart().toEpochMilli(), w.getPromptTokens(), w.getCompletionTokens())) {
+                return;
+            }
+            forecasters.put(w.getTenant(), tenant);
+            ForecastResult result = ForecastResult.of(forecaster, config.horizonHours(), config.prices(),
+                    key.provider(), key.model());
+            context.forward(record.withValue(toAvro(w.getTenant(), key, result)));
+            tenant.models().values().stream()
+                    .map(TokenForecaster::recentWape)
+                    .filter(OptionalDouble::isPresent)
+                    .mapToDouble(OptionalDouble::getAsDouble)
+                    .max()
+                    .ifPresent(worst -> config.metrics().recentWape(w.getTenant(), worst));
+        }
+    }
+
+    public static TokenForecast toAvro(String tenant, TenantForecasters.ModelKey key, ForecastResult r) {
+        return TokenForecast.newBuilder()
+                .setTenant(tenant)
+                .setProvider(key.provider())
+                .setModel(key.model())
+                .setGeneratedAt(r.generatedAt())
+                .setHorizonHours(r.horizonHours())
+                .setEstimatedTokens(r.estimatedTokens())
+                .setLower(r.lower())
+                .setUpper(r.upper())
+                .setEstimatedCostUsd(r.estimatedCostUsd())
+                .setConfidence(r.confidence())
+                .setMethod(r.method())
+                .setRecentWape(r.recentWape().isPresent() ? r.recentWape().getAsDouble() : null)
+                .build();
+    }
+
+    private static String orUnknown(String value) {
+        return value == null || value.isBlank() ? TenantForecasters.UNKNOWN : value;
+    }
+}

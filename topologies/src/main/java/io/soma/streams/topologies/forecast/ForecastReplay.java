@@ -1,0 +1,252 @@
+package io.soma.streams.topologies.forecast;
+
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.avro.TokenForecast;
+import io.soma.streams.avro.TokenUsageWindow;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.StreamsSettings;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Replays conversation events through the real forecast topology on a real broker and registry, as fast as it
+ * goes, and collects what it publishes. Used by the integration tests (a few tenants) and, through
+ * {@link #main(String[])}, for the whole ServeGen trace (docs/forecasting.md).
+ *
+ * <p>A replay's app starts at the current end of {@code conversation.events}, so events other replays or apps left
+ * on a shared topic neither move its stream time nor appear in its windows; a restarted app keeps its own committed
+ * position.
+ */
+public final class ForecastReplay implements AutoCloseable {
+    /** Leaving the group lets a restarted instance take over at once instead of after the session timeout. */
+    public static final CloseOptions LEAVE_GROUP = CloseOptions
+            .groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+            .withTimeout(Duration.ofSeconds(30));
+    private static final Duration PATIENCE = Duration.ofSeconds(120);
+
+    private final String bootstrapServers;
+    private final String schemaRegistryUrl;
+    private final AppSerdes serdes;
+    private final Admin admin;
+    private final KafkaProducer<String, ConversationEvent> producer;
+
+    public ForecastReplay(String bootstrapServers, String schemaRegistryUrl) {
+        this.bootstrapServers = bootstrapServers;
+        this.schemaRegistryUrl = schemaRegistryUrl;
+        this.serdes = new AppSerdes(new SchemaRegistryClient(schemaRegistryUrl));
+        this.admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers));
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"),
+                Serdes.String().serializer(), serdes.value(Topics.CONVERSATION_EVENTS).serializer());
+    }
+
+    /** Starts the app (at the topic's end unless it has committed offsets) and waits until it runs. */
+    public KafkaStreams start(String applicationId, ForecastApp.Config config, Path stateDir) {
+        positionAtEndUnlessCommitted(applicationId);
+        StreamsSettings settings = StreamsSettings.local(bootstrapServers, schemaRegistryUrl, stateDir);
+        KafkaStreams streams = new KafkaStreams(ForecastApp.build(config, serdes), settings.forApp(applicationId));
+        streams.start();
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR) {
+                streams.close(LEAVE_GROUP);
+                throw new IllegalStateException("forecast app " + applicationId + " did not start: " + streams.state());
+            }
+            pause();
+        }
+        return streams;
+    }
+
+    /** Sends the events in order (keyed by session) and waits until Kafka has them all. */
+    public void send(List<ConversationEvent> events) {
+        for (ConversationEvent e : events) {
+            producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), null,
+                    e.getTimestamp().toEpochMilli(), e.getSessionId(), e));
+        }
+        producer.flush();
+    }
+
+    /** A reader of the app's outputs for these tenants, from the current end of both topics. */
+    public Outputs outputs(Set<String> tenants) {
+        return new Outputs(tenants);
+    }
+
+    /**
+     * How many usage windows of each tenant close once all {@code events} are processed: a window closes when its
+     * partition's stream time (the largest event time on that partition of the repartition topic, which has as
+     * many partitions as {@code conversation.events}) reaches its end plus the grace period.
+     */
+    public Map<String, List<Long>> closedWindowStarts(List<ConversationEvent> events, ForecastApp.Config config) {
+        int partitions = partitionsOf(Topics.CONVERSATION_EVENTS.name());
+        Function<String, Integer> partitionOf = tenant ->
+                BuiltInPartitioner.partitionForKey(tenant.getBytes(StandardCharsets.UTF_8), partitions);
+        Map<Integer, Long> streamTime = new HashMap<>();
+        events.forEach(e -> streamTime.merge(partitionOf.apply(e.getTenant()), e.getTimestamp().toEpochMilli(), Math::max));
+        long windowMs = config.window().toMillis();
+        Map<String, List<Long>> closed = new HashMap<>();
+        for (ConversationEvent e : events) {
+            long start = Math.floorDiv(e.getTimestamp().toEpochMilli(), windowMs) * windowMs;
+            if (start + windowMs + config.grace().toMillis() <= streamTime.get(partitionOf.apply(e.getTenant()))) {
+                List<Long> starts = closed.computeIfAbsent(e.getTenant(), t -> new ArrayList<>());
+                if (starts.isEmpty() || starts.get(starts.size() - 1) != start) {
+                    starts.add(start);
+                }
+            }
+        }
+        return closed;
+    }
+
+    /** The tenant's forecasters as the app's store holds them now (this instance holds every partition). */
+    public static TenantForecasters storedForecasters(KafkaStreams streams, String tenant) {
+        ReadOnlyKeyValueStore<String, TenantForecasters> store = streams.store(StoreQueryParameters
+                .fromNameAndType(ForecastApp.FORECASTER_STORE, QueryableStoreTypes.<String, TenantForecasters>keyValueStore()));
+        return store.get(tenant);
+    }
+
+    /** Commits the current end of {@code conversation.events} as the app's position, unless it has one. */
+    public void positionAtEndUnlessCommitted(String applicationId) {
+        try {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
+                    .partitionsToOffsetAndMetadata().get();
+            if (!committed.isEmpty()) {
+                return;
+            }
+            String topic = Topics.CONVERSATION_EVENTS.name();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < partitionsOf(topic); p++) {
+                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+            Map<TopicPartition, OffsetAndMetadata> ends = admin.listOffsets(latest).all().get().entrySet().stream()
+                    .collect(Collectors.toMap(Map.Entry::getKey, e -> new OffsetAndMetadata(e.getValue().offset())));
+            admin.alterConsumerGroupOffsets(applicationId, ends).all().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot position " + applicationId + ": " + e.getCause().getMessage(), e);
+        }
+    }
+
+    private int partitionsOf(String topic) {
+        try {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot describe " + topic + ": " + e.getCause().getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+        admin.close();
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Committed {@code token.usage} and {@code token.forecasts} records of some tenants, as they arrive. */
+    public final class Outputs implements AutoCloseable {
+        private final Set<String> tenants;
+        private final KafkaConsumer<String, Object> consumer;
+        private final List<TokenUsageWindow> usage = new ArrayList<>();
+        private final List<TokenForecast> forecasts = new ArrayList<>();
+
+        private Outputs(Set<String> tenants) {
+            this.tenants = Set.copyOf(tenants);
+            var usageSerde = serdes.value(Topics.TOKEN_USAGE).deserializer();
+            var forecastSerde = serdes.value(Topics.TOKEN_FORECASTS).deserializer();
+            this.consumer = new KafkaConsumer<>(Map.of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
+                    Serdes.String().deserializer(),
+                    (topic, bytes) -> topic.equals(Topics.TOKEN_USAGE.name())
+                            ? usageSerde.deserialize(topic, bytes) : forecastSerde.deserialize(topic, bytes));
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(Topics.TOKEN_USAGE.name(), Topics.TOKEN_FORECASTS.name())) {
+                for (int p = 0; p < partitionsOf(topic); p++) {
+                    partitions.add(new TopicPartition(topic, p));
+                }
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+        }
+
+        /** Waits until at least {@code usageCount} usage windows and {@code forecastCount} forecasts have arrived. */
+        public Outputs await(int usageCount, int forecastCount) {
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while ((usage.size() < usageCount || forecasts.size() < forecastCount) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(100)).forEach(r -> {
+                    if (!tenants.contains(r.key())) {
+                        return;
+                    }
+                    if (r.value() instanceof TokenUsageWindow w) {
+                        usage.add(w);
+                    } else {
+                        forecasts.add((TokenForecast) r.value());
+                    }
+                });
+            }
+            if (usage.size() < usageCount || forecasts.size() < forecastCount) {
+                throw new IllegalStateException("waited " + PATIENCE + " for " + usageCount + " usage windows and "
+                        + forecastCount + " forecasts, got " + usage.size() + " and " + forecasts.size());
+            }
+            return this;
+        }
+
+        public List<TokenUsageWindow> usage() {
+            return List.copyOf(usage);
+        }
+
+        public List<TokenForecast> forecasts() {
+            return List.copyOf(forecasts);
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+}

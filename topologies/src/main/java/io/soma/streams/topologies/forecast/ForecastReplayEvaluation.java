@@ -1,0 +1,226 @@
+package io.soma.streams.topologies.forecast;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.avro.TokenForecast;
+import io.soma.streams.avro.TokenUsageWindow;
+import io.soma.streams.schemas.TopicProvisioner;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.SchemaRegistrar;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.topologies.forecast.ServeGenForecastEvaluation.Distribution;
+import io.soma.streams.topologies.forecast.ServeGenForecastEvaluation.TenantSeries;
+import org.apache.kafka.streams.KafkaStreams;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The streaming harness: the ServeGen trace (see {@link ServeGenEvents}) replayed through the real forecast
+ * topology in event time, as fast as it goes. It checks that the usage windows add up to the input exactly and
+ * that every stored model equals the offline model fed the same closed windows, then scores what the app
+ * published: for each tenant, every 24-hour forecast generated during day 13 (so its horizon lies in days 13–14)
+ * against the tokens of those 24 hours, beside seasonal-naive (the 24 hours before) and the old constant
+ * (100,000 tokens a day), with the coverage of its 80 % interval.
+ *
+ * <p>Run in full on any stack: {@code java ... ForecastReplayEvaluation <bootstrap> <registryUrl> [csv] [tenants]
+ * [stateDir]} (the integration test runs it on the embedded stack; docs/forecasting.md).
+ */
+public final class ForecastReplayEvaluation {
+    public static final int TENANTS = 147;
+
+    private ForecastReplayEvaluation() {
+    }
+
+    public record Report(int tenants, int events, int closedWindows, long inputTokensOfClosedWindows,
+                         long usageTokens, boolean everyWindowExact, double sendSeconds, double replaySeconds,
+                         int maxStateBytesPerKey, int maxStateBytesPerTenant, int tenantsMatchingOffline,
+                         int scoredTenants, long scoredForecasts, Distribution forecasterWape,
+                         Distribution seasonalNaiveWape, Distribution constantWape, long intervals, long covered) {
+
+        public double coverage() {
+            return (double) covered / intervals;
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, """
+                    tenants %d, events %d, closed windows %d; input tokens of closed windows %d, token.usage total %d, \
+                    every window exact %s
+                    send %.1f s; replay through the topology %.1f s (%.0f events/s)
+                    state bytes per key max %d, per tenant entry max %d; stored models equal to offline: %d of %d
+                    24 h forecasts generated in day 13: %d tenants scored, %d forecasts
+                    WAPE forecaster median %.3f p90 %.3f | seasonal-naive median %.3f p90 %.3f | old constant median %.3f p90 %.3f
+                    80%% interval coverage %.3f (%d of %d)""",
+                    tenants, events, closedWindows, inputTokensOfClosedWindows, usageTokens, everyWindowExact,
+                    sendSeconds, replaySeconds, events / replaySeconds, maxStateBytesPerKey, maxStateBytesPerTenant,
+                    tenantsMatchingOffline, tenants, scoredTenants, scoredForecasts,
+                    forecasterWape.median(), forecasterWape.p90(), seasonalNaiveWape.median(), seasonalNaiveWape.p90(),
+                    constantWape.median(), constantWape.p90(), coverage(), covered, intervals);
+        }
+    }
+
+    public static Report run(ForecastReplay replay, Path csv, int tenantCount, Path stateDir) {
+        ForecastApp.Config config = ForecastApp.Config.defaults(new ForecastMetrics(new PrometheusRegistry()));
+        ForecastSettings settings = ForecastSettings.of(config.window());
+        Map<String, TenantSeries> series = ServeGenForecastEvaluation.read(csv, config.window());
+        List<String> chosen = mostActive(series, tenantCount,
+                ServeGenForecastEvaluation.FIRST_SCORED_DAY * settings.windowsPerDay());
+        String prefix = "replay-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        List<ConversationEvent> events = ServeGenEvents.read(csv, chosen, prefix);
+        Map<String, List<Long>> closed = replay.closedWindowStarts(events, config);
+        int expected = closed.values().stream().mapToInt(List::size).sum();
+        Set<String> tenants = new HashSet<>(chosen.stream().map(t -> prefix + t).toList());
+
+        String applicationId = "soma-forecast-replay-" + UUID.randomUUID();
+        try (ForecastReplay.Outputs outputs = replay.outputs(tenants)) {
+            // the whole trace is in Kafka before the app starts, so the replay runs as fast as the app goes
+            replay.positionAtEndUnlessCommitted(applicationId);
+            long started = System.nanoTime();
+            replay.send(events);
+            double sendSeconds = (System.nanoTime() - started) / 1e9;
+            started = System.nanoTime();
+            KafkaStreams streams = replay.start(applicationId, config, stateDir);
+            try {
+                outputs.await(expected, expected);
+                double replaySeconds = (System.nanoTime() - started) / 1e9;
+                return report(settings, series, prefix, events, closed, outputs, streams, sendSeconds, replaySeconds);
+            } finally {
+                streams.close(ForecastReplay.LEAVE_GROUP);
+            }
+        }
+    }
+
+    private static Report report(ForecastSettings settings, Map<String, TenantSeries> series, String prefix,
+                                 List<ConversationEvent> events, Map<String, List<Long>> closed,
+                                 ForecastReplay.Outputs outputs, KafkaStreams streams, double sendSeconds,
+                                 double replaySeconds) {
+        Map<String, Long> inputByWindow = new HashMap<>();
+        Map<String, List<ConversationEvent>> closedEvents = new HashMap<>();
+        Map<String, Set<Long>> closedStarts = new HashMap<>();
+        closed.forEach((tenant, starts) -> closedStarts.put(tenant, new HashSet<>(starts)));
+        for (ConversationEvent e : events) {
+            long start = e.getTimestamp().toEpochMilli();
+            if (closedStarts.getOrDefault(e.getTenant(), Set.of()).contains(start)) {
+                inputByWindow.merge(e.getTenant() + "@" + start, (long) e.getPromptTokens() + e.getCompletionTokens(), Long::sum);
+                closedEvents.computeIfAbsent(e.getTenant(), t -> new ArrayList<>()).add(e);
+            }
+        }
+        Map<String, Long> usageByWindow = new HashMap<>();
+        for (TokenUsageWindow w : outputs.usage()) {
+            usageByWindow.merge(w.getTenant() + "@" + w.getWindowStart().toEpochMilli(), w.getTotalTokens(), Long::sum);
+        }
+        int maxKeyBytes = 0;
+        int maxTenantBytes = 0;
+        int matching = 0;
+        var unknown = new TenantForecasters.ModelKey(TenantForecasters.UNKNOWN, TenantForecasters.UNKNOWN);
+        for (Map.Entry<String, List<ConversationEvent>> tenant : closedEvents.entrySet()) {
+            TenantForecasters stored = ForecastReplay.storedForecasters(streams, tenant.getKey());
+            byte[] storedModel = stored.models().get(unknown).toBytes();
+            maxKeyBytes = Math.max(maxKeyBytes, storedModel.length);
+            maxTenantBytes = Math.max(maxTenantBytes, stored.toBytes().length);
+            TokenForecaster offline = TokenForecaster.create(settings);
+            tenant.getValue().forEach(e -> offline.observe(e.getTimestamp().toEpochMilli(), e.getPromptTokens(),
+                    e.getCompletionTokens()));
+            matching += Arrays.equals(storedModel, offline.toBytes()) ? 1 : 0;
+        }
+        return score(settings, series, prefix, events.size(), outputs.forecasts())
+                .withChecks(closedEvents.size(), events.size(), usageByWindow.size(),
+                        inputByWindow.values().stream().mapToLong(Long::longValue).sum(),
+                        usageByWindow.values().stream().mapToLong(Long::longValue).sum(),
+                        usageByWindow.equals(inputByWindow), sendSeconds, replaySeconds, maxKeyBytes, maxTenantBytes,
+                        matching);
+    }
+
+    /** Scores of the published 24-hour forecasts generated during day 13. */
+    private record Scores(int scoredTenants, long scoredForecasts, Distribution forecaster, Distribution naive,
+                          Distribution constant, long intervals, long covered) {
+        Report withChecks(int tenants, int events, int closedWindows, long input, long usage, boolean exact,
+                          double sendSeconds, double replaySeconds, int keyBytes, int tenantBytes, int matching) {
+            return new Report(tenants, events, closedWindows, input, usage, exact, sendSeconds, replaySeconds,
+                    keyBytes, tenantBytes, matching, scoredTenants, scoredForecasts, forecaster, naive, constant,
+                    intervals, covered);
+        }
+    }
+
+    private static Scores score(ForecastSettings settings, Map<String, TenantSeries> series, String prefix,
+                                int events, List<TokenForecast> forecasts) {
+        long windowMs = settings.window().toMillis();
+        int period = settings.windowsPerDay();
+        long firstGenerated = (long) ServeGenForecastEvaluation.FIRST_SCORED_DAY * period;
+        Map<String, ForecastAccuracy[]> byTenant = new HashMap<>();
+        long scoredForecasts = 0;
+        for (TokenForecast f : forecasts) {
+            long generated = (f.getGeneratedAt().toEpochMilli() - ServeGenEvents.EPOCH.toEpochMilli()) / windowMs;
+            if (generated < firstGenerated || generated > firstGenerated + period) {
+                continue;
+            }
+            TenantSeries s = series.get(f.getTenant().substring(prefix.length()));
+            int windows = (int) Math.ceil(f.getHorizonHours() * 3_600_000.0 / windowMs);
+            double actual = sum(s, generated, windows);
+            ForecastAccuracy[] a = byTenant.computeIfAbsent(f.getTenant(),
+                    t -> new ForecastAccuracy[]{new ForecastAccuracy(), new ForecastAccuracy(), new ForecastAccuracy()});
+            a[0].add(actual, new TokenForecaster.Interval(f.getEstimatedTokens(), f.getLower(), f.getUpper()));
+            a[1].add(actual, sum(s, generated - windows, windows));
+            a[2].add(actual, ServeGenForecastEvaluation.OLD_CONSTANT_TOKENS_PER_DAY * f.getHorizonHours() / 24);
+            scoredForecasts++;
+        }
+        List<ForecastAccuracy[]> scored = byTenant.values().stream().filter(a -> a[0].actualTotal() > 0).toList();
+        return new Scores(scored.size(), scoredForecasts,
+                Distribution.of(scored.stream().map(a -> a[0].wape()).toList()),
+                Distribution.of(scored.stream().map(a -> a[1].wape()).toList()),
+                Distribution.of(scored.stream().map(a -> a[2].wape()).toList()),
+                scored.stream().mapToLong(a -> a[0].intervalCount()).sum(),
+                scored.stream().mapToLong(a -> a[0].coveredCount()).sum());
+    }
+
+    private static double sum(TenantSeries s, long fromWindow, int windows) {
+        double total = 0;
+        for (long w = Math.max(0, fromWindow); w < Math.min(s.promptTokens().length, fromWindow + windows); w++) {
+            total += s.total((int) w);
+        }
+        return total;
+    }
+
+    /** The {@code count} tenants with the most active windows in the training days (all of them for 147). */
+    static List<String> mostActive(Map<String, TenantSeries> series, int count, int trainingWindows) {
+        return series.values().stream()
+                .sorted(Comparator.comparingLong((TenantSeries s) -> -activeWindows(s, trainingWindows))
+                        .thenComparing(TenantSeries::tenant))
+                .limit(count)
+                .map(TenantSeries::tenant)
+                .toList();
+    }
+
+    private static long activeWindows(TenantSeries s, int windows) {
+        long active = 0;
+        for (int w = 0; w < windows; w++) {
+            active += s.total(w) > 0 ? 1 : 0;
+        }
+        return active;
+    }
+
+    public static void main(String[] args) {
+        if (args.length < 2) {
+            System.err.println("usage: ForecastReplayEvaluation <bootstrap> <registryUrl> [csv] [tenants] [stateDir]");
+            System.exit(2);
+        }
+        Path csv = Path.of(args.length > 2 ? args[2] : "../shared/data/servegen-language/servegen_m-large.csv");
+        int tenants = args.length > 3 ? Integer.parseInt(args[3]) : TENANTS;
+        Path stateDir = Path.of(args.length > 4 ? args[4] : "target/forecast-replay-state");
+        new SchemaRegistrar(new SchemaRegistryClient(args[1])).registerAll(Topics.valueSchemas());
+        TopicProvisioner.ensure(args[0], Topics.provisioned(), 3, (short) 1);
+        try (ForecastReplay replay = new ForecastReplay(args[0], args[1])) {
+            System.out.println(run(replay, csv, tenants, stateDir));
+        }
+    }
+}

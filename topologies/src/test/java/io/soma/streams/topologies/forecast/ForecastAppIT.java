@@ -1,0 +1,173 @@
+package io.soma.streams.topologies.forecast;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.avro.TokenUsageWindow;
+import io.soma.streams.devstack.LocalStack;
+import io.soma.streams.schemas.TopicProvisioner;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.SchemaRegistrar;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The forecast app on the real broker and registry, fed real ServeGen windows. Each test has its own application
+ * id, state dir and tenant names, and its app starts at the end of the shared {@code conversation.events}.
+ * The harness size is {@code -Dsoma.forecast.replay.tenants} (5 here; 147 is the whole trace).
+ */
+class ForecastAppIT {
+    private static final long MINUTE = 60_000;
+    private static ForecastReplay replay;
+    private static List<ConversationEvent> busiestTenant;
+
+    @BeforeAll
+    static void setUp() {
+        LocalStack stack = LocalStack.shared();
+        new SchemaRegistrar(new SchemaRegistryClient(stack.schemaRegistryUrl())).registerAll(Topics.valueSchemas());
+        TopicProvisioner.ensure(stack.bootstrapServers(), Topics.provisioned(), 3, (short) 1);
+        replay = new ForecastReplay(stack.bootstrapServers(), stack.schemaRegistryUrl());
+        var series = ServeGenForecastEvaluation.read(TokenForecasterTest.servegen(), ForecastSettings.DEFAULT_WINDOW);
+        String tenant = ForecastReplayEvaluation.mostActive(series, 1, 12 * 144).get(0);
+        busiestTenant = ServeGenEvents.read(TokenForecasterTest.servegen(), List.of(tenant), "");
+    }
+
+    @AfterAll
+    static void tearDown() {
+        replay.close();
+    }
+
+    @Test
+    void shouldReplayServeGenThroughTheTopologyWithExactWindowsAndTheOfflineModel(@TempDir Path stateDir) {
+        int tenants = Integer.getInteger("soma.forecast.replay.tenants", 5);
+
+        ForecastReplayEvaluation.Report report = ForecastReplayEvaluation.run(replay, TokenForecasterTest.servegen(),
+                tenants, stateDir);
+
+        System.out.println("forecast replay harness:\n" + report);
+        assertThat(report.closedWindows()).isPositive();
+        assertThat(report.usageTokens()).isEqualTo(report.inputTokensOfClosedWindows());
+        assertThat(report.everyWindowExact()).isTrue();
+        assertThat(report.tenantsMatchingOffline()).isEqualTo(report.tenants()).isEqualTo(tenants);
+        assertThat(report.scoredForecasts()).isPositive();
+        assertThat(report.coverage()).isBetween(0.0, 1.0);
+    }
+
+    @Test
+    void shouldCountLateEventsInsideGraceInTheirWindowAndBeyondGraceAsLate(@TempDir Path stateDir) {
+        List<ConversationEvent> run = renamed(consecutiveWindows(8), "late-" + UUID.randomUUID());
+        String tenant = run.get(0).getTenant();
+        ForecastMetrics metrics = new ForecastMetrics(new PrometheusRegistry());
+        var config = new ForecastApp.Config(Duration.ofMinutes(10), Duration.ofMinutes(5), 24, PriceTable.defaults(), metrics);
+        // window 1 arrives after window 2 (inside the grace period); window 3 after window 5 (beyond it)
+        List<ConversationEvent> arrival = List.of(run.get(0), run.get(2), run.get(1), run.get(5), run.get(3), run.get(7));
+
+        try (var outputs = replay.outputs(Set.of(tenant))) {
+            KafkaStreams streams = replay.start("forecast-late-" + UUID.randomUUID(), config, stateDir);
+            try {
+                replay.send(arrival);
+                List<TokenUsageWindow> usage = outputs.await(4, 4).usage();
+
+                assertThat(usage).extracting(w -> w.getWindowStart().toEpochMilli()).containsExactly(
+                        start(run.get(0)), start(run.get(1)), start(run.get(2)), start(run.get(5)));
+                assertThat(usage.get(1).getPromptTokens()).isEqualTo(run.get(1).getPromptTokens().longValue());
+                assertThat(usage.get(1).getCompletionTokens()).isEqualTo(run.get(1).getCompletionTokens().longValue());
+                assertThat(metrics.lateEvents(tenant)).isEqualTo(1.0);
+            } finally {
+                streams.close(ForecastReplay.LEAVE_GROUP);
+            }
+        }
+    }
+
+    @Test
+    void shouldContinueFromTheStoredModelAfterARestartWithoutDoubleCounting(@TempDir Path stateDir) throws IOException {
+        List<ConversationEvent> events = renamed(busiestTenant.stream()
+                .filter(e -> start(e) < ServeGenEvents.EPOCH.toEpochMilli() + 4 * 24 * 60 * MINUTE).toList(),
+                "restart-" + UUID.randomUUID());
+        String tenant = events.get(0).getTenant();
+        List<ConversationEvent> firstHalf = events.subList(0, events.size() / 2);
+        List<ConversationEvent> secondHalf = events.subList(events.size() / 2, events.size());
+        var config = ForecastApp.Config.defaults(new ForecastMetrics(new PrometheusRegistry()));
+        String appId = "forecast-restart-" + UUID.randomUUID();
+        int closedAfterFirst = replay.closedWindowStarts(firstHalf, config).get(tenant).size();
+        List<Long> closedAtTheEnd = replay.closedWindowStarts(events, config).get(tenant);
+
+        try (var outputs = replay.outputs(Set.of(tenant))) {
+            KafkaStreams first = replay.start(appId, config, stateDir);
+            replay.send(firstHalf);
+            outputs.await(closedAfterFirst, closedAfterFirst);
+            first.close(ForecastReplay.LEAVE_GROUP);
+            // a wiped state dir: the open windows and the model come back from their changelogs
+            deleteRecursively(stateDir);
+
+            KafkaStreams second = replay.start(appId, config, stateDir);
+            try {
+                replay.send(secondHalf);
+                List<TokenUsageWindow> usage = outputs.await(closedAtTheEnd.size(), closedAtTheEnd.size()).usage();
+
+                assertThat(usage).extracting(w -> w.getWindowStart().toEpochMilli())
+                        .containsExactlyElementsOf(closedAtTheEnd);
+                Map<Long, Long> input = events.stream().filter(e -> closedAtTheEnd.contains(start(e))).collect(
+                        Collectors.toMap(ForecastAppIT::start, e -> (long) e.getPromptTokens() + e.getCompletionTokens()));
+                assertThat(usage).allSatisfy(w ->
+                        assertThat(w.getTotalTokens()).isEqualTo(input.get(w.getWindowStart().toEpochMilli())));
+                TokenForecaster offline = TokenForecaster.create(ForecastSettings.defaults());
+                events.stream().filter(e -> closedAtTheEnd.contains(start(e)))
+                        .forEach(e -> offline.observe(start(e), e.getPromptTokens(), e.getCompletionTokens()));
+                TokenForecaster stored = ForecastReplay.storedForecasters(second, tenant).models().values().iterator().next();
+                assertThat(stored.toBytes()).isEqualTo(offline.toBytes());
+                assertThat(outputs.forecasts()).hasSize(closedAtTheEnd.size());
+            } finally {
+                second.close(ForecastReplay.LEAVE_GROUP);
+            }
+        }
+    }
+
+    /** The first run of {@code count} back-to-back windows of the busiest tenant (real values, real gaps none). */
+    private static List<ConversationEvent> consecutiveWindows(int count) {
+        for (int i = 0; i + count <= busiestTenant.size(); i++) {
+            List<ConversationEvent> run = busiestTenant.subList(i, i + count);
+            if (start(run.get(count - 1)) - start(run.get(0)) == (count - 1) * 10 * MINUTE) {
+                return run;
+            }
+        }
+        throw new IllegalStateException("no " + count + " consecutive windows in the busiest tenant");
+    }
+
+    /** The same real windows under a tenant name of this test's own. */
+    private static List<ConversationEvent> renamed(List<ConversationEvent> events, String tenant) {
+        return events.stream().map(e -> ConversationEvent.newBuilder(e).setTenant(tenant)
+                .setEventId(tenant + ":" + start(e)).setSessionId(tenant).build()).toList();
+    }
+
+    private static long start(ConversationEvent e) {
+        return e.getTimestamp().toEpochMilli();
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                if (!p.equals(dir)) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+}
