@@ -71,7 +71,7 @@ public final class ReplayPlan {
                 .build();
     }
 
-    static ConversationEvent llmPerfEvent(LlmPerfRecords.Request r, Instant at) {
+    public static ConversationEvent llmPerfEvent(LlmPerfRecords.Request r, Instant at) {
         String id = "llmperf-" + r.provider() + "-" + r.model() + "-" + r.index();
         ConversationEvent.Builder b = base(id, id, "llmperf", "assistant", "slm.response", at)
                 .setProvider(r.provider())

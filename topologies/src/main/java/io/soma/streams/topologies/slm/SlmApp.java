@@ -1,0 +1,257 @@
+package io.soma.streams.topologies.slm;
+
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.avro.SlmAlert;
+import io.soma.streams.avro.SlmMetricsWindow;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.topologies.runtime.AppSerdes;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KGroupedStream;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Suppressed;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.processor.TimestampExtractor;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The SLM metrics app (SPEC §5): {@code conversation.events} → per {@code model@provider}, tumbling 1-minute
+ * windows and a 5-minute view hopping by 1 minute, in event time → {@code slm.metrics} once per window when it
+ * closes (window end + grace) → the alert state machine over the closed 1-minute windows → {@code slm.alerts}
+ * on changes only.
+ *
+ * <p>An event counts when it names a model and a provider and carries an outcome ({@code status} or
+ * {@code latency_ms}): a completed request, whatever its {@code event_type}. Prompts, stream starts and
+ * tool calls carry neither and are skipped. Status {@code error} or {@code timeout} is a failed request.
+ *
+ * <p>The alert levels live in {@link #ALERT_STATES}; under exactly-once the level and the alert it caused
+ * commit together, so a restart neither repeats nor loses an alert.
+ */
+public final class SlmApp {
+    public static final String APPLICATION_ID = "soma-slm";
+    /** Window store of the 1-minute windows: key {@code model@provider}, value {@link SlmWindowAggregate}. */
+    public static final String MINUTE_WINDOWS = "slm-windows-1m";
+    /** Window store of the 5-minute hopping view. */
+    public static final String HOPPING_WINDOWS = "slm-windows-5m";
+    public static final String ALERT_STATES = "slm-alert-states";
+    /** The store format of {@link SlmWindowAggregate}, for interactive queries. */
+    public static final Serde<SlmWindowAggregate> AGGREGATE_SERDE = Serdes.serdeFrom(
+            (topic, aggregate) -> aggregate == null ? null : aggregate.toBytes(),
+            (topic, bytes) -> bytes == null ? null : SlmWindowAggregate.fromBytes(bytes));
+    private static final Set<String> FAILED_STATUSES = Set.of("error", "timeout");
+
+    /**
+     * @param windowSize     the tumbling window (1 minute)
+     * @param hoppingSize    the hopping view's window (5 minutes)
+     * @param hoppingAdvance how far the hopping view moves (1 minute)
+     * @param grace          how long after its end a window still takes late events; it is emitted after that
+     * @param retention      how long closed windows stay queryable in the stores
+     */
+    public record Config(Duration windowSize, Duration hoppingSize, Duration hoppingAdvance, Duration grace,
+                         Duration retention, AlertThresholds thresholds, WindowListener listener) {
+        public Config {
+            if (retention.compareTo(hoppingSize.plus(grace)) < 0) {
+                throw new IllegalArgumentException("slm retention " + retention + " must cover the hopping window "
+                        + hoppingSize + " plus grace " + grace);
+            }
+        }
+
+        public static Config defaults() {
+            return new Config(Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(1),
+                    Duration.ofSeconds(30), Duration.ofHours(24), AlertThresholds.defaults(), WindowListener.NONE);
+        }
+
+        /**
+         * From the {@code slm.*} settings: {@code slm.window.size}, {@code slm.view.size}, {@code slm.view.advance},
+         * {@code slm.window.grace}, {@code slm.store.retention} (durations) and the {@code slm.alerts.*} thresholds.
+         *
+         * @param alertSettings the settings under {@code slm.alerts.}, with that prefix removed
+         */
+        public static Config fromSettings(Function<String, Duration> duration, Map<String, String> alertSettings,
+                                          WindowListener listener) {
+            Map<String, String> prefixed = new HashMap<>();
+            alertSettings.forEach((key, value) -> prefixed.put(AlertThresholds.PREFIX + key, value));
+            return new Config(duration.apply("slm.window.size"), duration.apply("slm.view.size"),
+                    duration.apply("slm.view.advance"), duration.apply("slm.window.grace"),
+                    duration.apply("slm.store.retention"), AlertThresholds.fromConfig(prefixed), listener);
+        }
+
+        public Config withListener(WindowListener other) {
+            return new Config(windowSize, hoppingSize, hoppingAdvance, grace, retention, thresholds, other);
+        }
+
+        public Config withThresholds(AlertThresholds other) {
+            return new Config(windowSize, hoppingSize, hoppingAdvance, grace, retention, other, listener);
+        }
+    }
+
+    /** Sees every closed 1-minute window, on the stream thread (e.g. {@link SlmGauges}). */
+    @FunctionalInterface
+    public interface WindowListener {
+        WindowListener NONE = (model, provider, windowEnd, summary) -> {
+        };
+
+        void closed(String model, String provider, Instant windowEnd, SlmWindowSummary summary);
+    }
+
+    private SlmApp() {
+    }
+
+    public static Topology build(Config config, AppSerdes serdes) {
+        StreamsBuilder builder = new StreamsBuilder();
+        Serde<ConversationEvent> events = serdes.value(Topics.CONVERSATION_EVENTS);
+        KGroupedStream<String, ConversationEvent> byModel = builder
+                .stream(Topics.CONVERSATION_EVENTS.name(), Consumed.with(Serdes.String(), events)
+                        .withTimestampExtractor(new EventTime()).withName("conversation-events"))
+                .filter((session, event) -> counts(event), Named.as("completed-requests"))
+                // only what the metrics read crosses the repartition topic
+                .mapValues(SlmApp::measurementsOnly, Named.as("measurements-only"))
+                .groupBy((session, event) -> SlmRequest.key(event.getModel(), event.getProvider()),
+                        Grouped.with("slm-by-model", Serdes.String(), events));
+
+        KStream<Windowed<String>, SlmWindowAggregate> minutes = closedWindows(byModel,
+                TimeWindows.ofSizeAndGrace(config.windowSize(), config.grace()), MINUTE_WINDOWS, config);
+        KStream<Windowed<String>, SlmWindowAggregate> hopping = closedWindows(byModel,
+                TimeWindows.ofSizeAndGrace(config.hoppingSize(), config.grace()).advanceBy(config.hoppingAdvance()),
+                HOPPING_WINDOWS, config);
+
+        Produced<String, SlmMetricsWindow> toMetrics = Produced.with(Serdes.String(), serdes.value(Topics.SLM_METRICS));
+        minutes.peek((window, aggregate) -> notify(config.listener(), window, aggregate), Named.as("slm-1m-listener"))
+                .map((window, aggregate) -> SlmWindows.record(window, aggregate), Named.as("slm-1m-metrics"))
+                .to(Topics.SLM_METRICS.name(), toMetrics.withName("slm-1m-sink"));
+        hopping.map((window, aggregate) -> SlmWindows.record(window, aggregate), Named.as("slm-5m-metrics"))
+                .to(Topics.SLM_METRICS.name(), toMetrics.withName("slm-5m-sink"));
+
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALERT_STATES),
+                Serdes.String(), Serdes.ByteArray()));
+        minutes.process(() -> new AlertProcessor(config.thresholds()), Named.as("slm-alerts"), ALERT_STATES)
+                .to(Topics.SLM_ALERTS.name(), Produced.with(Serdes.String(), serdes.value(Topics.SLM_ALERTS))
+                        .withName("slm-alerts-sink"));
+        return builder.build();
+    }
+
+    /** Each window once, after it closed: end + grace passed in stream time. */
+    private static KStream<Windowed<String>, SlmWindowAggregate> closedWindows(
+            KGroupedStream<String, ConversationEvent> byModel, TimeWindows windows, String store, Config config) {
+        return byModel.windowedBy(windows)
+                .aggregate(SlmWindowAggregate::new, (key, event, aggregate) -> aggregate.add(request(event)),
+                        Named.as(store + "-aggregate"),
+                        Materialized.<String, SlmWindowAggregate, WindowStore<Bytes, byte[]>>as(store)
+                                .withKeySerde(Serdes.String()).withValueSerde(AGGREGATE_SERDE)
+                                .withRetention(config.retention()))
+                .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()).withName(store + "-until-closed"))
+                .toStream(Named.as(store + "-closed"));
+    }
+
+    /** A completed request of a named model at a named provider (see the class comment). */
+    static boolean counts(ConversationEvent event) {
+        return event != null && !isBlank(event.getModel()) && !isBlank(event.getProvider())
+                && (event.getStatus() != null || event.getLatencyMs() != null);
+    }
+
+    static SlmRequest request(ConversationEvent event) {
+        String status = event.getStatus();
+        boolean failed = status != null && FAILED_STATUSES.contains(status.toLowerCase(Locale.ROOT));
+        return new SlmRequest(event.getModel(), event.getProvider(), failed, event.getLatencyMs(), event.getTtftMs(),
+                event.getPromptTokens(), event.getCompletionTokens());
+    }
+
+    private static ConversationEvent measurementsOnly(ConversationEvent event) {
+        return ConversationEvent.newBuilder(event).setContent(null).setCapabilities(java.util.List.of())
+                .setMetadata(Map.of()).build();
+    }
+
+    private static boolean isBlank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static void notify(WindowListener listener, Windowed<String> window, SlmWindowAggregate aggregate) {
+        SlmWindows.ModelProvider key = SlmWindows.ModelProvider.parse(window.key());
+        listener.closed(key.model(), key.provider(), window.window().endTime(), SlmWindows.summary(window, aggregate));
+    }
+
+    /** Event time: the event's own timestamp, not when it reached Kafka. */
+    static final class EventTime implements TimestampExtractor {
+        @Override
+        public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
+            return record.value() instanceof ConversationEvent event && event.getTimestamp() != null
+                    ? event.getTimestamp().toEpochMilli()
+                    : record.timestamp();
+        }
+    }
+
+    /** Runs the alert state machine over a key's closed 1-minute windows, in window order, with its state in a store. */
+    static final class AlertProcessor implements Processor<Windowed<String>, SlmWindowAggregate, String, SlmAlert> {
+        private final AlertStateMachine machine;
+        private ProcessorContext<String, SlmAlert> context;
+        private KeyValueStore<String, byte[]> states;
+
+        AlertProcessor(AlertThresholds thresholds) {
+            this.machine = new AlertStateMachine(thresholds);
+        }
+
+        @Override
+        public void init(ProcessorContext<String, SlmAlert> context) {
+            this.context = context;
+            this.states = context.getStateStore(ALERT_STATES);
+        }
+
+        @Override
+        public void process(Record<Windowed<String>, SlmWindowAggregate> record) {
+            String key = record.key().key();
+            SlmWindows.ModelProvider subject = SlmWindows.ModelProvider.parse(key);
+            byte[] stored = states.get(key);
+            AlertState before = stored == null ? null : AlertState.fromBytes(stored);
+            AlertStateMachine.Evaluation evaluation = machine.evaluate(subject.model(), subject.provider(), before,
+                    SlmWindows.summary(record.key(), record.value()));
+            if (evaluation.transitions().isEmpty()) {
+                return;
+            }
+            states.put(key, evaluation.state().toBytes());
+            Instant start = record.key().window().startTime();
+            Instant end = record.key().window().endTime();
+            Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+            for (AlertTransition t : evaluation.transitions()) {
+                SlmAlert alert = SlmAlert.newBuilder()
+                        // one change per metric per window: the id names it, so a copy would be recognisable
+                        .setAlertId(key + "/" + t.metric().wireName() + "/" + start.toEpochMilli())
+                        .setModel(subject.model())
+                        .setProvider(subject.provider())
+                        .setMetric(t.metric().wireName())
+                        .setLevel(io.soma.streams.avro.AlertLevel.valueOf(t.level().name()))
+                        .setPreviousLevel(io.soma.streams.avro.AlertLevel.valueOf(t.previousLevel().name()))
+                        .setValue(t.value())
+                        .setThreshold(t.threshold())
+                        .setWindowStart(start)
+                        .setWindowEnd(end)
+                        .setRaisedAt(now)
+                        .setMessage(t.message(key))
+                        .build();
+                context.forward(new Record<>(key, alert, record.timestamp()));
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.soma.streams.topologies.slm;
+
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.time.Instant;
+
+/**
+ * Prometheus gauges of the latest closed 1-minute window of each model@provider this instance aggregates
+ * (labels {@code model}, {@code provider}). A metric the window could not measure (no successful request, so no
+ * latency) is removed rather than left at the previous window's value.
+ */
+public final class SlmGauges implements SlmApp.WindowListener {
+    private final Gauge requests;
+    private final Gauge errorRate;
+    private final Gauge latencyP50;
+    private final Gauge latencyP95;
+    private final Gauge latencyP99;
+    private final Gauge ttftP50;
+    private final Gauge ttftP95;
+    private final Gauge outputTokensPerSecond;
+    private final Gauge score;
+    private final Gauge windowEnd;
+
+    public SlmGauges(PrometheusRegistry registry) {
+        requests = gauge(registry, "slm_window_requests", "Requests in the latest closed 1-minute window");
+        errorRate = gauge(registry, "slm_error_rate", "Errors / requests of the latest closed 1-minute window");
+        latencyP50 = gauge(registry, "slm_latency_p50_seconds", "Median end-to-end latency of the latest 1-minute window");
+        latencyP95 = gauge(registry, "slm_latency_p95_seconds", "p95 end-to-end latency of the latest 1-minute window");
+        latencyP99 = gauge(registry, "slm_latency_p99_seconds", "p99 end-to-end latency of the latest 1-minute window");
+        ttftP50 = gauge(registry, "slm_ttft_p50_seconds", "Median time to first token of the latest 1-minute window");
+        ttftP95 = gauge(registry, "slm_ttft_p95_seconds", "p95 time to first token of the latest 1-minute window");
+        outputTokensPerSecond = gauge(registry, "slm_output_tokens_per_second",
+                "Generation speed (output tokens / generation time) of the latest 1-minute window");
+        score = gauge(registry, "slm_score", "SPEC §5 score of the latest 1-minute window");
+        windowEnd = gauge(registry, "slm_window_end_timestamp_seconds", "End of the latest closed 1-minute window");
+    }
+
+    private static Gauge gauge(PrometheusRegistry registry, String name, String help) {
+        return Gauge.builder().name(name).help(help).labelNames("model", "provider").register(registry);
+    }
+
+    @Override
+    public void closed(String model, String provider, Instant end, SlmWindowSummary window) {
+        requests.labelValues(model, provider).set(window.requests());
+        errorRate.labelValues(model, provider).set(window.errorRate());
+        setOrRemove(latencyP50, model, provider, seconds(window.latencyP50Ms()));
+        setOrRemove(latencyP95, model, provider, seconds(window.latencyP95Ms()));
+        setOrRemove(latencyP99, model, provider, seconds(window.latencyP99Ms()));
+        setOrRemove(ttftP50, model, provider, seconds(window.ttftP50Ms()));
+        setOrRemove(ttftP95, model, provider, seconds(window.ttftP95Ms()));
+        setOrRemove(outputTokensPerSecond, model, provider, window.outputTokensPerSecond());
+        setOrRemove(score, model, provider, window.score());
+        windowEnd.labelValues(model, provider).set(end.toEpochMilli() / 1000.0);
+    }
+
+    private static Double seconds(Double ms) {
+        return ms == null ? null : ms / 1000;
+    }
+
+    private static void setOrRemove(Gauge gauge, String model, String provider, Double value) {
+        if (value == null) {
+            gauge.remove(model, provider);
+        } else {
+            gauge.labelValues(model, provider).set(value);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.soma.streams.topologies.slm;
+
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.avro.SlmAlert;
+import io.soma.streams.avro.SlmMetricsWindow;
+import io.soma.streams.devstack.LocalStack;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.SchemaRegistrar;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.topologies.runtime.AppSerdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The topology on a test driver, with LLMPerf requests and the real schema registry. */
+class SlmAppTest {
+    private static final Instant START = Instant.parse("2023-12-19T10:00:00Z");
+    private static final Duration GRACE = SlmApp.Config.defaults().grace();
+    private static AppSerdes serdes;
+    private final Path stateDir = SlmIntegration.workDir("slm-test");
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, ConversationEvent> events;
+    private TestOutputTopic<String, SlmMetricsWindow> metrics;
+    private TestOutputTopic<String, SlmAlert> alerts;
+
+    @BeforeAll
+    static void registry() {
+        SchemaRegistryClient registry = new SchemaRegistryClient(LocalStack.shared().schemaRegistryUrl());
+        new SchemaRegistrar(registry).registerAll(Topics.valueSchemas());
+        serdes = new AppSerdes(registry);
+    }
+
+    private void start(SlmApp.Config config) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "slm-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(SlmApp.build(config, serdes), props);
+        events = driver.createInputTopic(Topics.CONVERSATION_EVENTS.name(), new StringSerializer(),
+                serdes.value(Topics.CONVERSATION_EVENTS).serializer());
+        metrics = driver.createOutputTopic(Topics.SLM_METRICS.name(), new StringDeserializer(),
+                serdes.value(Topics.SLM_METRICS).deserializer());
+        alerts = driver.createOutputTopic(Topics.SLM_ALERTS.name(), new StringDeserializer(),
+                serdes.value(Topics.SLM_ALERTS).deserializer());
+    }
+
+    @AfterEach
+    void close() {
+        driver.close();
+    }
+
+    private void send(List<ConversationEvent> batch) {
+        // the record timestamp is when Kafka got it; the app must window by the event's own time
+        batch.forEach(e -> events.pipeInput(e.getSessionId(), e, Instant.now()));
+    }
+
+    @Test
+    void shouldEmitAMinuteOnceWhenItClosesAndCountOnlyCompletedRequests() {
+        List<SlmWindowSummary> seen = new ArrayList<>();
+        start(SlmApp.Config.defaults().withListener((model, provider, end, summary) -> seen.add(summary)));
+        List<LlmPerfRecords.Request> groq = LlmPerfRecords.read(SlmDatasets.file("groq_70b.json")).subList(0, 40);
+        List<ConversationEvent> inWindow = SlmEvents.timed(groq, START, Duration.ofSeconds(1));
+        send(inWindow);
+        // a prompt of the same model (no outcome) and an event naming no model do not count
+        ConversationEvent prompt = ConversationEvent.newBuilder(inWindow.get(0)).setEventId("prompt")
+                .setEventType("conversation.step").setRole("user").setStatus(null).setLatencyMs(null).setTtftMs(null).build();
+        ConversationEvent noModel = ConversationEvent.newBuilder(inWindow.get(1)).setEventId("no-model").setModel(null).build();
+        send(List.of(prompt, noModel));
+        assertThat(metrics.isEmpty()).as("nothing before the window closes").isTrue();
+
+        // the next request after end + grace closes the minute
+        List<LlmPerfRecords.Request> next = LlmPerfRecords.read(SlmDatasets.file("groq_70b.json")).subList(40, 41);
+        send(SlmEvents.timed(next, START.plus(Duration.ofMinutes(1)).plus(GRACE), Duration.ZERO));
+
+        List<SlmMetricsWindow> windows = metrics.readValuesToList().stream()
+                .filter(w -> Duration.between(w.getWindowStart(), w.getWindowEnd()).equals(Duration.ofMinutes(1))).toList();
+        assertThat(windows).hasSize(1);
+        SlmMetricsWindow minute = windows.get(0);
+        assertThat(minute.getWindowStart()).isEqualTo(START);
+        assertThat(minute.getWindowEnd()).isEqualTo(START.plus(Duration.ofMinutes(1)));
+        assertThat(minute.getModel()).isEqualTo("llama-2-70b-chat");
+        assertThat(minute.getProvider()).isEqualTo("groq");
+        assertThat(minute.getRequests()).isEqualTo(40);
+        SlmWindowAggregate expected = SlmDatasets.window(SlmEvents.slmRequests(groq));
+        assertThat(minute.getLatencySketch()).isEqualTo(ByteBuffer.wrap(expected.endToEndLatencySketch()));
+        assertThat(minute.getTtftSketch()).isEqualTo(ByteBuffer.wrap(expected.timeToFirstTokenSketch()));
+        assertThat(SlmEvents.maxRelativeError(minute, SlmEvents.slmRequests(groq))).isLessThanOrEqualTo(0.01);
+        assertThat(seen).containsExactly(expected.summary(Duration.ofMinutes(1)));
+    }
+
+    @Test
+    void shouldMakeTheFiveMinuteViewTheExactMergeOfItsMinutes() {
+        start(SlmApp.Config.defaults());
+        List<LlmPerfRecords.Request> together = LlmPerfRecords.read(SlmDatasets.file("together_13b.json"));
+        // 150 requests, 2 s apart: five whole minutes
+        send(SlmEvents.timed(together, START, Duration.ofSeconds(2)));
+        send(SlmEvents.timed(together.subList(0, 1), START.plus(Duration.ofMinutes(15)), Duration.ZERO));
+
+        Map<String, List<SlmMetricsWindow>> byLength = new java.util.HashMap<>();
+        metrics.readValuesToList().forEach(w -> byLength.computeIfAbsent(
+                Duration.between(w.getWindowStart(), w.getWindowEnd()).toString(), k -> new ArrayList<>()).add(w));
+        assertThat(byLength.get("PT1M")).hasSize(5);
+        SlmMetricsWindow fiveMinutes = byLength.get("PT5M").stream()
+                .filter(w -> w.getWindowStart().equals(START)).findFirst().orElseThrow();
+        SlmWindowAggregate all = SlmDatasets.window(SlmEvents.slmRequests(together));
+        assertThat(fiveMinutes.getRequests()).isEqualTo(150);
+        assertThat(fiveMinutes.getErrors()).isEqualTo(1);
+        assertThat(fiveMinutes.getLatencySketch()).isEqualTo(ByteBuffer.wrap(all.endToEndLatencySketch()));
+        assertThat(fiveMinutes.getLatencyP95Ms()).isEqualTo(all.endToEndLatencyMs(0.95));
+        assertThat(fiveMinutes.getRequests()).isEqualTo(byLength.get("PT1M").stream().mapToLong(SlmMetricsWindow::getRequests).sum());
+    }
+
+    @Test
+    void shouldRaiseAndResolveOnceAndKeepTheLevelsInTheStore() {
+        AlertThresholds thresholds = AlertThresholds.fromConfig(Map.of(
+                "slm.alerts.override.llama-2-13b-chat@together.latency-p95-warn-ms", "2000",
+                "slm.alerts.override.llama-2-13b-chat@together.latency-p95-breach-ms", "3000"));
+        start(SlmApp.Config.defaults().withThresholds(thresholds));
+        List<LlmPerfRecords.Request> together = LlmPerfRecords.read(SlmDatasets.file("together_13b.json"));
+        // 25 requests to a minute, as AlertStateMachineTest replays them
+        send(SlmEvents.timed(together, START, Duration.ofMillis(2_400)));
+        send(SlmEvents.timed(together.subList(0, 1), START.plus(Duration.ofMinutes(15)), Duration.ZERO));
+
+        assertThat(alerts.readValuesToList()).extracting(a -> a.getMetric() + " " + a.getLevel() + " @" + a.getWindowStart())
+                .containsExactly(
+                        "latency_p95 BREACH @" + START.plus(Duration.ofMinutes(2)),
+                        "error_rate BREACH @" + START.plus(Duration.ofMinutes(2)),
+                        "latency_p95 OK @" + START.plus(Duration.ofMinutes(3)),
+                        "error_rate OK @" + START.plus(Duration.ofMinutes(3)));
+        KeyValueStore<String, byte[]> states = driver.getKeyValueStore(SlmApp.ALERT_STATES);
+        assertThat(AlertState.fromBytes(states.get("llama-2-13b-chat@together"))).isEqualTo(AlertState.ALL_OK);
+    }
+}
