@@ -35,6 +35,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.state.HostInfo;
 
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.soma.streams.avro.TrainingAudit;
 import io.soma.streams.avro.TrainingModeState;
@@ -184,6 +185,9 @@ public final class SomaProcess implements AutoCloseable {
                     .labelNames("tenant")
                     .callback(cb -> trainingMirror.states().forEach((tenant, on) -> cb.call(on ? 1 : 0, tenant)))
                     .register(metrics);
+            CounterWithCallback.builder().name("training_mirror_redis_failures_total")
+                    .help("Writes of training:lock:* to Redis that failed (retried; Redis is only a mirror)")
+                    .callback(cb -> cb.call(trainingMirror.redisFailures())).register(metrics);
 
             ArchiveRunner archive = new ArchiveRunner(config.bootstrapServers(), registry, postgres.dataSource(),
                     config.settings().string("archive.postgres.schema"), metrics);

@@ -3,15 +3,9 @@ package io.soma.streams.stores.redis;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.soma.streams.avro.TrainingLock;
 import io.soma.streams.avro.TrainingModeState;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import io.soma.streams.stores.kafka.TopicFollower;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RecordDeserializationException;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.JedisPooled;
@@ -20,7 +14,6 @@ import redis.clients.jedis.params.SetParams;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,29 +30,19 @@ public final class TrainingLockMirror implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final JedisPooled redis;
-    private final KafkaConsumer<String, TrainingModeState> consumer;
     private final Duration recheckEvery;
     private final Map<String, TrainingModeState> latest = new ConcurrentHashMap<>();
     private final AtomicLong redisFailures = new AtomicLong();
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final TopicFollower<TrainingModeState> follower;
+    private long nextCheck;
 
     public TrainingLockMirror(String bootstrapServers, String topic, Deserializer<TrainingModeState> values,
                               JedisPooled redis, Duration recheckEvery) {
         this.redis = redis;
         this.recheckEvery = recheckEvery;
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new StringDeserializer(), values);
-        List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        this.thread = new Thread(this::run, "training-lock-mirror");
-        thread.setDaemon(true);
-        thread.start();
+        this.nextCheck = System.nanoTime() + recheckEvery.toNanos();
+        this.follower = new TopicFollower<>(bootstrapServers, topic, values, TopicFollower.Start.BEGINNING,
+                this::apply, this::recheckWhenDue);
     }
 
     /** Tenant → in training mode now, for the {@code training_mode_state} gauge. */
@@ -74,34 +57,17 @@ public final class TrainingLockMirror implements AutoCloseable {
         return redisFailures.get();
     }
 
-    private void run() {
-        long nextCheck = System.nanoTime() + recheckEvery.toNanos();
-        try {
-            while (running) {
-                ConsumerRecords<String, TrainingModeState> records;
-                try {
-                    records = consumer.poll(Duration.ofMillis(250));
-                } catch (RecordDeserializationException e) {
-                    log.warn("skipping unreadable training state at {}@{}: {}", e.topicPartition(), e.offset(),
-                            e.getMessage());
-                    consumer.seek(e.topicPartition(), e.offset() + 1);
-                    continue;
-                }
-                for (ConsumerRecord<String, TrainingModeState> r : records) {
-                    if (r.value() != null) {
-                        latest.put(r.key(), r.value());
-                        mirror(r.key(), r.value());
-                    }
-                }
-                if (System.nanoTime() >= nextCheck) {
-                    nextCheck = System.nanoTime() + recheckEvery.toNanos();
-                    rewarm();
-                }
-            }
-        } catch (WakeupException e) {
-            // closing
-        } finally {
-            consumer.close();
+    private void apply(ConsumerRecord<String, TrainingModeState> r) {
+        if (r.value() != null) {
+            latest.put(r.key(), r.value());
+            mirror(r.key(), r.value());
+        }
+    }
+
+    private void recheckWhenDue() {
+        if (System.nanoTime() >= nextCheck) {
+            nextCheck = System.nanoTime() + recheckEvery.toNanos();
+            rewarm();
         }
     }
 
@@ -155,12 +121,6 @@ public final class TrainingLockMirror implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        follower.close();
     }
 }

@@ -1,0 +1,101 @@
+package io.soma.streams.stores.kafka;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Follows every partition of one topic on its own thread, outside any consumer group: committed records only
+ * (the apps write exactly-once), from the beginning or from the end as it is when the follower starts. A record
+ * it cannot read is logged and skipped (the apps dead-letter theirs; a follower only observes).
+ */
+public final class TopicFollower<V> implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TopicFollower.class);
+
+    public enum Start { BEGINNING, END }
+
+    private final KafkaConsumer<String, V> consumer;
+    private final Consumer<ConsumerRecord<String, V>> onRecord;
+    private final Runnable onIdle;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    /**
+     * @param onRecord called for each record, on the follower's thread
+     * @param onIdle   called after every poll (a place for periodic work), on the follower's thread
+     */
+    public TopicFollower(String bootstrapServers, String topic, Deserializer<V> values, Start start,
+                         Consumer<ConsumerRecord<String, V>> onRecord, Runnable onIdle) {
+        this.onRecord = onRecord;
+        this.onIdle = onIdle;
+        this.consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                new StringDeserializer(), values);
+        List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(partitions);
+        if (start == Start.END) {
+            consumer.seekToEnd(partitions);
+            // resolve the end now, so nothing published after this constructor returns is skipped
+            partitions.forEach(consumer::position);
+        } else {
+            consumer.seekToBeginning(partitions);
+        }
+        this.thread = new Thread(this::run, "follow-" + topic);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                ConsumerRecords<String, V> records;
+                try {
+                    records = consumer.poll(Duration.ofMillis(250));
+                } catch (RecordDeserializationException e) {
+                    log.warn("skipping unreadable record at {}@{}: {}", e.topicPartition(), e.offset(), e.getMessage());
+                    consumer.seek(e.topicPartition(), e.offset() + 1);
+                    continue;
+                }
+                for (ConsumerRecord<String, V> r : records) {
+                    try {
+                        onRecord.accept(r);
+                    } catch (RuntimeException e) {
+                        log.warn("handling {}@{} failed: {}", r.topic(), r.offset(), e.toString());
+                    }
+                }
+                onIdle.run();
+            }
+        } catch (WakeupException e) {
+            // closing
+        } finally {
+            consumer.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
