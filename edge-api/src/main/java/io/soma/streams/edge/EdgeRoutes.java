@@ -18,7 +18,6 @@ import static io.javalin.apibuilder.ApiBuilder.get;
 import static io.javalin.apibuilder.ApiBuilder.path;
 import static io.javalin.apibuilder.ApiBuilder.post;
 import static io.javalin.apibuilder.ApiBuilder.put;
-import static io.javalin.apibuilder.ApiBuilder.sse;
 
 /**
  * Every route of the edge, in one place, with the capability each needs. A route without a role still needs
@@ -51,7 +50,7 @@ public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, PolicyHan
         });
         path("/v1/conversation", () -> {
             post("/step", conversation::step, Capability.CONVERSATION);
-            sse("/stream", conversation::stream, Capability.CONVERSATION);
+            get("/stream", conversation::openStream, Capability.CONVERSATION);
         });
         path("/v1/training", () -> {
             post("/enable", training::enable, Capability.TRAINING_ADMIN);

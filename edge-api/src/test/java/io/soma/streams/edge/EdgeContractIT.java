@@ -131,6 +131,15 @@ class EdgeContractIT {
     }
 
     @Test
+    void shouldAnswerAStreamRequestWithoutASessionWithAJsonError() throws Exception {
+        String tenant = EdgeFixture.tenants("stream", 1).get(0);
+        String token = edge.tokenFor(tenant, "watcher", Set.of(Capability.CONVERSATION));
+        HttpResponse<String> response = send("GET", "/v1/conversation/stream", token, null);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertJsonError(response, "a stream without session_id");
+    }
+
+    @Test
     void shouldRateLimitATenantWith429AndRetryAfterWithoutSlowingAnother() throws Exception {
         List<String> tenants = EdgeFixture.tenants("limited", 2);
         try (EdgeFixture limited = new EdgeFixture(Map.of("ratelimit.tenant.per.second", "2",

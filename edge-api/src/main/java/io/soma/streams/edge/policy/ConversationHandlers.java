@@ -2,7 +2,7 @@ package io.soma.streams.edge.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
-import io.javalin.http.sse.SseClient;
+import io.javalin.http.sse.SseHandler;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.edge.auth.AuthHandler;
@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -96,20 +97,21 @@ public final class ConversationHandlers {
         ctx.json(PolicyViews.decision(decision));
     }
 
-    public void stream(SseClient client) {
-        // checked here as well: the capability must hold whether or not the router carries SSE route roles
-        if (!AuthHandler.principal(client.ctx()).has(Capability.CONVERSATION)) {
-            client.ctx().status(403);
-            client.close();
-            return;
+    /**
+     * {@code GET /v1/conversation/stream?session_id=}: the request is checked before the event stream starts,
+     * because the stream's 200 and headers go out first and a later status would never reach the caller.
+     */
+    public void openStream(Context ctx) throws Exception {
+        // checked here as well: the capability must hold whether or not the route carries its role
+        if (!AuthHandler.principal(ctx).has(Capability.CONVERSATION)) {
+            throw new ApiException(403, "forbidden", "the session stream needs the capability conversation",
+                    Map.of("required_capabilities", List.of(Capability.CONVERSATION.claim())));
         }
-        String session = client.ctx().queryParam("session_id");
+        String session = ctx.queryParam("session_id");
         if (session == null || session.isBlank()) {
-            client.ctx().status(400);
-            client.close();
-            return;
+            throw ApiException.badRequest("session_id is required");
         }
-        sessions.serve(client, session);
+        new SseHandler(client -> sessions.serve(client, session)).handle(ctx);
     }
 
     private static Map<String, String> metadata(JsonNode body) {
