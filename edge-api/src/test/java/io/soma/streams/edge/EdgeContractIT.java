@@ -37,9 +37,9 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The edge's HTTP contract on the real stack (broker, registry, Redis, PostgreSQL): hostile bodies on every POST
- * route are 4xx JSON errors and never 5xx, authentication and capabilities are enforced, the per-tenant rate limit
- * answers 429 with Retry-After, and the audit archive pages every decision exactly once.
+ * The edge's HTTP contract on the real stack (broker, registry, Redis, PostgreSQL): hostile bodies on every POST and
+ * PUT route are 4xx JSON errors and never 5xx, authentication and capabilities are enforced, the per-tenant rate
+ * limit answers 429 with Retry-After, and the audit archive pages every decision exactly once.
  */
 class EdgeContractIT {
     private static final long SEED = 20261123L;
@@ -65,24 +65,24 @@ class EdgeContractIT {
     }
 
     @Test
-    void shouldRefuseHostileBodiesOnEveryPostRouteWithJsonErrors() throws Exception {
+    void shouldRefuseHostileBodiesOnEveryRouteWithABodyWithJsonErrors() throws Exception {
         String tenant = EdgeFixture.tenants("contract", 1).get(0);
         String token = edge.tokenFor(tenant, "fuzzer", Capability.all());
         RandomBodies bodies = new RandomBodies(new Random(SEED), doc);
-        for (EdgeServer.Route route : postRoutes()) {
+        for (EdgeServer.Route route : bodyRoutes()) {
             JsonNode schema = documented(route).requestSchema();
             for (Map.Entry<String, byte[]> body : bodies.malformed(schema).entrySet()) {
-                HttpResponse<String> response = send("POST", concrete(route, tenant), token, body.getValue());
+                HttpResponse<String> response = send(route.method(), concrete(route, tenant), token, body.getValue());
                 assertJsonError(response, route.path() + " with " + body.getKey());
             }
             // a handler may ignore an optional field it does not use, but never fail on it
             for (Map.Entry<String, byte[]> body : bodies.mistypedOptional(schema).entrySet()) {
-                HttpResponse<String> response = send("POST", concrete(route, tenant), token, body.getValue());
+                HttpResponse<String> response = send(route.method(), concrete(route, tenant), token, body.getValue());
                 assertNoServerError(response, route.path() + " with " + body.getKey());
             }
             for (int i = 0; i < FITTING_BODIES_PER_ROUTE; i++) {
                 byte[] body = RandomBodies.json(bodies.fitting(schema));
-                HttpResponse<String> response = send("POST", concrete(route, tenant), token, body);
+                HttpResponse<String> response = send(route.method(), concrete(route, tenant), token, body);
                 assertNoServerError(response, route.path() + " with " + new String(body, StandardCharsets.UTF_8));
             }
         }
@@ -94,8 +94,8 @@ class EdgeContractIT {
         String token = edge.tokenFor(tenant, "big", Capability.all());
         byte[] huge = ("{\"tenant\":\"" + "x".repeat((int) EdgeServer.MAX_REQUEST_BYTES) + "\"}")
                 .getBytes(StandardCharsets.UTF_8);
-        for (EdgeServer.Route route : postRoutes()) {
-            HttpResponse<String> response = send("POST", concrete(route, tenant), token, huge);
+        for (EdgeServer.Route route : bodyRoutes()) {
+            HttpResponse<String> response = send(route.method(), concrete(route, tenant), token, huge);
             assertThat(response.statusCode()).as(route.path()).isEqualTo(413);
             assertJsonError(response, route.path() + " with 1 MiB + 13 bytes");
         }
@@ -103,8 +103,8 @@ class EdgeContractIT {
 
     @Test
     void shouldAnswer401WithAChallengeWithoutAToken() throws Exception {
-        for (EdgeServer.Route route : postRoutes()) {
-            HttpResponse<String> response = send("POST", concrete(route, "nobody"), null,
+        for (EdgeServer.Route route : bodyRoutes()) {
+            HttpResponse<String> response = send(route.method(), concrete(route, "nobody"), null,
                     "{}".getBytes(StandardCharsets.UTF_8));
             assertThat(response.statusCode()).as(route.path()).isEqualTo(401);
             assertThat(response.headers().firstValue("WWW-Authenticate")).as(route.path())
@@ -264,10 +264,12 @@ class EdgeContractIT {
                 + "&limit=" + limit + (cursor == null ? "" : "&cursor=" + encode(cursor));
     }
 
-    private static List<EdgeServer.Route> postRoutes() {
-        List<EdgeServer.Route> posts = edge.routes().stream().filter(r -> r.method().equals("POST")).toList();
-        assertThat(posts).isNotEmpty();
-        return posts;
+    /** The POST and PUT routes: those that read a body. */
+    private static List<EdgeServer.Route> bodyRoutes() {
+        List<EdgeServer.Route> routes = edge.routes().stream()
+                .filter(r -> r.method().equals("POST") || r.method().equals("PUT")).toList();
+        assertThat(routes).isNotEmpty();
+        return routes;
     }
 
     /** The route's path with every path parameter set to {@code value}. */
