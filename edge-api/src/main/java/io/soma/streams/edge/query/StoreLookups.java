@@ -6,6 +6,8 @@ import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.stores.query.StoreQueryService;
 import io.soma.streams.stores.query.StoreQueryService.QueryResult;
 
+import java.time.Instant;
+
 /**
  * Turns store lookups into HTTP answers: the peer route that other instances forward to, and the helper
  * public handlers use (found → the value, missing → 404, nobody can answer yet → 503).
@@ -28,6 +30,35 @@ public final class StoreLookups {
             throw ApiException.notReady("this instance does not hold that key now: " + e.getMessage());
         }
         ctx.json(valueOf(result, "no value for key " + ctx.pathParam("key")));
+    }
+
+    /** {@code GET /internal/stores/{store}/windows/{key}?from=&to=} (epoch ms): this instance's windows of the key. */
+    public void peerWindows(Context ctx) {
+        Instant from = epochMillis(ctx, "from");
+        Instant to = epochMillis(ctx, "to");
+        QueryResult result;
+        try {
+            result = queries.localWindows(ctx.pathParam("store"), ctx.pathParam("key"), from, to);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.notFound(e.getMessage());
+        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+            throw ApiException.notReady("this instance does not hold that key now: " + e.getMessage());
+        }
+        ctx.json(valueOf(result, "no windows"));
+    }
+
+    private static Instant epochMillis(Context ctx, String name) {
+        String value = ctx.queryParam(name);
+        try {
+            return Instant.ofEpochMilli(Long.parseLong(value));
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest(name + " must be epoch milliseconds, got '" + value + "'");
+        }
+    }
+
+    /** The windows of {@code key} starting in [{@code from}, {@code to}) wherever it lives (a JSON array), or 503. */
+    public JsonNode requireWindows(Context ctx, String store, String key, Instant from, Instant to) {
+        return valueOf(queries.lookupWindows(store, key, from, to, ctx.header("Authorization")), "no windows");
     }
 
     /** The value of {@code key} wherever it lives, or the matching API error. */

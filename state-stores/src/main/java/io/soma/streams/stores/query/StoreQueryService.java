@@ -10,6 +10,8 @@ import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +23,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,10 +35,14 @@ import java.util.function.Function;
  * Interactive queries across instances: a key is answered from the local store when this instance
  * holds its partition, otherwise by the instance that does (its {@code application.server}), through
  * {@link #INTERNAL_PATH}. While the group rebalances the lookup retries; when nobody can answer in time the
- * result says why, and the edge turns that into a 503.
+ * result says why, and the edge turns that into a 503. Window stores are asked the same way for the windows of
+ * one key in a time range.
  */
 public final class StoreQueryService {
-    /** The route every instance serves for its peers: {@code /internal/stores/{store}/keys/{key}}. */
+    /**
+     * The routes every instance serves for its peers: {@code /internal/stores/{store}/keys/{key}} and
+     * {@code /internal/stores/{store}/windows/{key}?from=&to=} (epoch milliseconds).
+     */
     public static final String INTERNAL_PATH = "/internal/stores";
     private static final Logger log = LoggerFactory.getLogger(StoreQueryService.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -57,7 +66,20 @@ public final class StoreQueryService {
      * so a local and a forwarded answer are the same document.
      */
     public <V> void registerKeyValueStore(String storeName, KafkaStreams streams, Function<V, ?> view) {
-        stores.put(storeName, new RegisteredStore(streams, value -> view.apply(cast(value))));
+        stores.put(storeName, new RegisteredStore(streams, value -> view.apply(cast(value)), null));
+    }
+
+    /** One window of a window store: the key, the window's bounds ({@code end} exclusive) and the stored value. */
+    public record WindowedValue<V>(String key, Instant start, Instant end, V value) {
+    }
+
+    /**
+     * Makes a window store of fixed-size windows queryable; {@code view} turns a window into the JSON an API
+     * returns, so a local and a forwarded answer are the same document.
+     */
+    public <V> void registerWindowStore(String storeName, KafkaStreams streams, Duration windowSize,
+                                        Function<WindowedValue<V>, ?> view) {
+        stores.put(storeName, new RegisteredStore(streams, window -> view.apply(cast(window)), windowSize));
     }
 
     /**
@@ -66,10 +88,25 @@ public final class StoreQueryService {
      * @param authorization the caller's Authorization header, passed on to a peer (may be null)
      */
     public QueryResult lookup(String storeName, String key, String authorization) {
-        RegisteredStore store = stores.get(storeName);
-        if (store == null) {
-            throw new IllegalArgumentException("no queryable store " + storeName);
-        }
+        return fromOwner(storeName, key, () -> localLookup(storeName, key),
+                owner -> forward(owner, storeName, "/keys/" + encode(key), authorization));
+    }
+
+    /**
+     * The windows of {@code key} that start in [{@code from}, {@code to}), oldest first, wherever the key lives:
+     * FOUND with a JSON array (empty when there are none), or UNAVAILABLE.
+     *
+     * @param authorization the caller's Authorization header, passed on to a peer (may be null)
+     */
+    public QueryResult lookupWindows(String storeName, String key, Instant from, Instant to, String authorization) {
+        return fromOwner(storeName, key, () -> localWindows(storeName, key, from, to),
+                owner -> forward(owner, storeName, "/windows/" + encode(key) + "?from=" + from.toEpochMilli()
+                        + "&to=" + to.toEpochMilli(), authorization));
+    }
+
+    /** Asks the instance that holds {@code key} (this one or a peer), retrying while the group rebalances. */
+    private QueryResult fromOwner(String storeName, String key, LocalAnswer local, PeerAnswer peer) {
+        RegisteredStore store = registered(storeName);
         long deadline = System.nanoTime() + patience.toNanos();
         String lastProblem = "no instance holds the key yet";
         do {
@@ -83,9 +120,7 @@ public final class StoreQueryService {
             if (metadata != null && !KeyQueryMetadata.NOT_AVAILABLE.equals(metadata)) {
                 HostInfo owner = metadata.activeHost();
                 try {
-                    return owner.equals(self) || isUnset(owner)
-                            ? localLookup(storeName, key)
-                            : forward(owner, storeName, key, authorization);
+                    return owner.equals(self) || isUnset(owner) ? local.answer() : peer.answer(owner);
                 } catch (InvalidStateStoreException | IOException e) {
                     lastProblem = e.getMessage();
                 }
@@ -95,29 +130,64 @@ public final class StoreQueryService {
         return QueryResult.unavailable("store " + storeName + " cannot answer for now: " + lastProblem);
     }
 
+    private interface LocalAnswer {
+        QueryResult answer();
+    }
+
+    private interface PeerAnswer {
+        QueryResult answer(HostInfo owner) throws IOException;
+    }
+
     /** Answers from this instance only: the peer side of a forwarded lookup. */
     public QueryResult localLookup(String storeName, String key) {
-        RegisteredStore store = stores.get(storeName);
-        if (store == null) {
-            throw new IllegalArgumentException("no queryable store " + storeName);
-        }
+        RegisteredStore store = registered(storeName);
         ReadOnlyKeyValueStore<String, Object> kv = store.streams.store(
                 StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, Object>keyValueStore()));
         Object value = kv.get(key);
         return value == null ? QueryResult.notFound() : QueryResult.found(JSON.valueToTree(store.view.apply(value)));
     }
 
-    private QueryResult forward(HostInfo owner, String storeName, String key, String authorization)
+    /** The windows of {@code key} starting in [{@code from}, {@code to}) from this instance only: the peer side of a forwarded lookup. */
+    public QueryResult localWindows(String storeName, String key, Instant from, Instant to) {
+        RegisteredStore store = registered(storeName);
+        if (store.windowSize == null) {
+            throw new IllegalArgumentException(storeName + " is not a window store");
+        }
+        List<Object> windows = new ArrayList<>();
+        if (from.isBefore(to)) {
+            ReadOnlyWindowStore<String, Object> ws = store.streams.store(
+                    StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, Object>windowStore()));
+            // fetch bounds are inclusive: the last millisecond before to is the latest start asked for
+            try (WindowStoreIterator<Object> found = ws.fetch(key, from, to.minusMillis(1))) {
+                found.forEachRemaining(kv -> {
+                    Instant start = Instant.ofEpochMilli(kv.key);
+                    windows.add(store.view.apply(new WindowedValue<>(key, start, start.plus(store.windowSize), kv.value)));
+                });
+            }
+        }
+        return QueryResult.found(JSON.valueToTree(windows));
+    }
+
+    private RegisteredStore registered(String storeName) {
+        RegisteredStore store = stores.get(storeName);
+        if (store == null) {
+            throw new IllegalArgumentException("no queryable store " + storeName);
+        }
+        return store;
+    }
+
+    /** @param path what follows {@code /internal/stores/{store}}, already encoded */
+    private QueryResult forward(HostInfo owner, String storeName, String path, String authorization)
             throws IOException {
         URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + INTERNAL_PATH + "/"
-                + encode(storeName) + "/keys/" + encode(key));
+                + encode(storeName) + path);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET();
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
         try {
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            log.debug("forwarded {} {} to {}: {}", storeName, key, owner, response.statusCode());
+            log.debug("forwarded {}{} to {}: {}", storeName, path, owner, response.statusCode());
             return switch (response.statusCode()) {
                 case 200 -> QueryResult.found(JSON.readTree(response.body()));
                 case 404 -> QueryResult.notFound();
@@ -151,7 +221,8 @@ public final class StoreQueryService {
         }
     }
 
-    private record RegisteredStore(KafkaStreams streams, Function<Object, ?> view) {
+    /** @param windowSize null for a key-value store */
+    private record RegisteredStore(KafkaStreams streams, Function<Object, ?> view, Duration windowSize) {
     }
 
     /** Found (with the JSON view), not found, or nobody can answer now (with the reason). */

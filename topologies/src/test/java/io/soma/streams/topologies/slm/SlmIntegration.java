@@ -19,6 +19,7 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 
@@ -83,6 +84,9 @@ final class SlmIntegration {
     KafkaStreams start(String applicationId, SlmApp.Config config, Path stateDir) {
         KafkaStreams streams = new KafkaStreams(SlmApp.build(config, serdes),
                 StreamsSettings.local(stack.bootstrapServers(), stack.schemaRegistryUrl(), stateDir).forApp(applicationId));
+        // as the process runs its apps: a failed thread is replaced and its aborted batch redone (two instances
+        // registering the repartition subject at the same moment: the registry answers one of them 409)
+        streams.setUncaughtExceptionHandler(e -> StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD);
         streams.start();
         return streams;
     }

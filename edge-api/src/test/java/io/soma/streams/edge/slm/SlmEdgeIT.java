@@ -1,0 +1,311 @@
+package io.soma.streams.edge.slm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.devstack.LocalStack;
+import io.soma.streams.edge.http.ErrorResponses;
+import io.soma.streams.edge.query.StoreLookups;
+import io.soma.streams.schemas.TopicProvisioner;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.AvroSerializer;
+import io.soma.streams.schemas.serde.SchemaRegistrar;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.stores.query.StoreQueryService;
+import io.soma.streams.topologies.replay.ReplayPlan;
+import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.StreamsSettings;
+import io.soma.streams.topologies.slm.AlertStateMachine;
+import io.soma.streams.topologies.slm.AlertThresholds;
+import io.soma.streams.topologies.slm.LlmPerfRecords;
+import io.soma.streams.topologies.slm.LlmPerfReport;
+import io.soma.streams.topologies.slm.SlmApp;
+import io.soma.streams.topologies.slm.SlmRequest;
+import io.soma.streams.topologies.slm.SlmWindowAggregate;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The SLM endpoints of two real instances of the SLM app (same application id, each with its own edge):
+ * windows held by either instance are answered through the first, and alerts stream as SSE. The LLMPerf
+ * leaderboard is replayed through the real broker, one minute per model@provider.
+ */
+class SlmEdgeIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void shouldAnswerWindowsOfEitherInstanceAndStreamTheAlertsTheyRaise() throws Exception {
+        LocalStack stack = LocalStack.shared();
+        SchemaRegistryClient registry = new SchemaRegistryClient(stack.schemaRegistryUrl());
+        new SchemaRegistrar(registry).registerAll(Topics.valueSchemas());
+        TopicProvisioner.ensure(stack.bootstrapServers(), Topics.provisioned(), 3, (short) 1);
+        AppSerdes serdes = new AppSerdes(registry);
+        // in the past: the broker refuses record timestamps more than an hour ahead, and windows carry event time
+        Instant start = Instant.now().minus(Duration.ofHours(6)).truncatedTo(ChronoUnit.HOURS);
+        Map<String, List<LlmPerfRecords.Request>> leaderboard = new LinkedHashMap<>();
+        for (Path file : LlmPerfRecords.files(dataDir())) {
+            List<LlmPerfRecords.Request> requests = LlmPerfRecords.read(file);
+            leaderboard.put(requests.get(0).toSlmRequest().key(), requests);
+        }
+
+        String appId = "slm-edge-it-" + UUID.randomUUID();
+        List<Instance> instances = new ArrayList<>();
+        try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", stack.bootstrapServers(), "linger.ms", 5),
+                new StringSerializer(), new AvroSerializer<>(registry, false, true))) {
+            for (String name : List.of("a", "b")) {
+                instances.add(Instance.start(appId, stack, serdes, name));
+            }
+            awaitRunning(instances);
+            Instance a = instances.get(0);
+
+            List<ConversationEvent> events = new ArrayList<>();
+            leaderboard.values().forEach(requests -> {
+                for (int i = 0; i < requests.size(); i++) {
+                    events.add(ReplayPlan.llmPerfEvent(requests.get(i), start.plusMillis(300L * i)));
+                }
+            });
+            send(producer, events);
+
+            // every window through instance A, complete before anything closes it
+            int forwarded = 0;
+            for (var e : leaderboard.entrySet()) {
+                SlmRequest first = e.getValue().get(0).toSlmRequest();
+                JsonNode window = awaitWindow(a, first.model(), first.provider(), start, e.getValue().size());
+                List<LlmPerfRecords.Request> ok = e.getValue().stream().filter(r -> !r.failed()).toList();
+                assertThat(window.get("errors").asLong()).isEqualTo(e.getValue().size() - ok.size());
+                double exactP95 = lowerQuantile(ok.stream().mapToDouble(r -> r.endToEndLatencyS() * 1000).toArray(), 0.95);
+                assertThat(Math.abs(window.get("latency_p95_ms").asDouble() - exactP95) / exactP95).as(e.getKey())
+                        .isLessThanOrEqualTo(0.01);
+                HostInfo owner = a.streams.queryMetadataForKey(SlmApp.MINUTE_WINDOWS, e.getKey(),
+                        Serdes.String().serializer()).activeHost();
+                forwarded += owner.port() == a.http.port() ? 0 : 1;
+            }
+            assertThat(forwarded).as("windows answered by instance B through A").isPositive();
+
+            // alerts as SSE: what the state machine says the closed minutes raise with the default SLO
+            AlertStateMachine machine = new AlertStateMachine(AlertThresholds.defaults());
+            int expectedAlerts = 0;
+            for (List<LlmPerfRecords.Request> requests : leaderboard.values()) {
+                SlmWindowAggregate window = new SlmWindowAggregate();
+                requests.forEach(r -> window.add(r.toSlmRequest()));
+                SlmRequest first = requests.get(0).toSlmRequest();
+                expectedAlerts += machine.evaluate(first.model(), first.provider(), null,
+                        window.summary(Duration.ofMinutes(1))).transitions().size();
+            }
+            SseLines all = SseLines.open(http, uri(a, "/v1/slm/alerts/stream"));
+            SseLines together = SseLines.open(http, uri(a, "/v1/slm/alerts/stream?model=llama-2-70b-chat&provider=together"));
+            all.await("ready", 1);
+            together.await("ready", 1);
+            List<ConversationEvent> closing = new ArrayList<>();
+            leaderboard.values().forEach(requests -> closing.add(
+                    ReplayPlan.llmPerfEvent(requests.get(0), start.plus(Duration.ofMinutes(10)))));
+            send(producer, closing);
+
+            List<JsonNode> alerts = all.await(SlmHandlers.ALERT_EVENT, expectedAlerts);
+            assertThat(alerts).hasSize(expectedAlerts);
+            assertThat(alerts).extracting(j -> j.get("alert_id").asText()).doesNotHaveDuplicates();
+            assertThat(together.await(SlmHandlers.ALERT_EVENT, 1)).singleElement().satisfies(alert -> {
+                assertThat(alert.get("metric").asText()).isEqualTo("latency_p95");
+                assertThat(alert.get("level").asText()).isEqualTo("BREACH");
+            });
+            System.out.printf("SLM edge: %d windows, %d answered through a peer, %d alerts streamed%n",
+                    leaderboard.size(), forwarded, alerts.size());
+            all.close();
+            together.close();
+
+            assertThat(get(a, "/v1/slm/metrics?provider=groq").statusCode()).isEqualTo(400);
+            HttpResponse<String> backwards = get(a, "/v1/slm/metrics?model=llama-2-70b-chat&provider=groq&from="
+                    + start.plusSeconds(60) + "&to=" + start);
+            assertThat(backwards.statusCode()).isEqualTo(422);
+            assertThat(JSON.readTree(backwards.body()).get("error").asText()).isEqualTo("invalid");
+            assertThat(get(a, "/v1/slm/metrics?model=llama-2-70b-chat&provider=groq&window=7m").statusCode()).isEqualTo(422);
+            assertThat(get(a, "/v1/slm/metrics?model=llama-2-70b-chat&provider=groq&from=yesterday").statusCode()).isEqualTo(400);
+        } finally {
+            instances.forEach(Instance::close);
+        }
+    }
+
+    private static void send(KafkaProducer<String, SpecificRecord> producer, List<ConversationEvent> events) {
+        events.forEach(e -> producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), e.getSessionId(), e)));
+        producer.flush();
+    }
+
+    /** Polls the metrics endpoint until the minute at {@code start} holds {@code requests} requests. */
+    private JsonNode awaitWindow(Instance via, String model, String provider, Instant start, int requests) throws Exception {
+        String path = "/v1/slm/metrics?model=" + encode(model) + "&provider=" + encode(provider)
+                + "&from=" + start + "&to=" + start.plus(Duration.ofMinutes(1));
+        long deadline = System.currentTimeMillis() + 60_000;
+        String last = null;
+        while (System.currentTimeMillis() < deadline) {
+            HttpResponse<String> response = get(via, path);
+            last = response.statusCode() + " " + response.body();
+            if (response.statusCode() == 200) {
+                JsonNode windows = JSON.readTree(response.body()).get("windows");
+                if (windows.size() == 1 && windows.get(0).get("requests").asInt() == requests) {
+                    return windows.get(0);
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("window of " + model + "@" + provider + " incomplete: " + last);
+    }
+
+    private HttpResponse<String> get(Instance via, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri(via, path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static URI uri(Instance via, String path) {
+        return URI.create("http://127.0.0.1:" + via.http.port() + path);
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private static double lowerQuantile(double[] values, double q) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return LlmPerfReport.lowerQuantile(sorted, q);
+    }
+
+    private static Path dataDir() {
+        return Path.of(System.getProperty("soma.data.dir", "../../shared/data"));
+    }
+
+    private static void awaitRunning(List<Instance> instances) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 90_000;
+        while (System.currentTimeMillis() < deadline && !instances.stream().allMatch(i -> i.streams.state() == KafkaStreams.State.RUNNING
+                && i.streams.metadataForLocalThreads().stream().anyMatch(t -> !t.activeTasks().isEmpty()))) {
+            Thread.sleep(100);
+        }
+        assertThat(instances).allSatisfy(i -> assertThat(i.streams.state()).isEqualTo(KafkaStreams.State.RUNNING));
+    }
+
+    /** One instance: the SLM app and an edge serving the SLM routes and the peer window route. */
+    private record Instance(KafkaStreams streams, Javalin http, SlmHandlers slm) implements AutoCloseable {
+        static Instance start(String appId, LocalStack stack, AppSerdes serdes, String name) {
+            Javalin http = Javalin.create(c -> c.showJavalinBanner = false);
+            ErrorResponses.install(http);
+            http.start("127.0.0.1", 0);
+            StoreQueryService queries = new StoreQueryService(new HostInfo("127.0.0.1", http.port()), Duration.ofSeconds(10));
+            StoreLookups lookups = new StoreLookups(queries);
+            SlmHandlers slm = SlmHandlers.start(lookups, stack.bootstrapServers(),
+                    serdes.value(Topics.SLM_ALERTS).deserializer(), 256, Duration.ofSeconds(5), Duration.ofDays(1));
+            http.get("/v1/slm/metrics", slm::metrics);
+            http.sse("/v1/slm/alerts/stream", slm::alerts);
+            http.get(StoreQueryService.INTERNAL_PATH + "/{store}/windows/{key}", lookups::peerWindows);
+
+            SlmApp.Config config = SlmApp.Config.defaults();
+            Path stateDir = Path.of(System.getProperty("soma.test.work.dir", "target/test-work"))
+                    .resolve("slm-edge-" + name + "-" + UUID.randomUUID());
+            KafkaStreams streams = new KafkaStreams(SlmApp.build(config, serdes),
+                    StreamsSettings.local(stack.bootstrapServers(), stack.schemaRegistryUrl(), stateDir)
+                            .withApplicationServer("127.0.0.1:" + http.port()).forApp(appId));
+            // as the process runs its apps: a failed thread is replaced and its aborted batch redone (two instances
+            // registering the repartition subject at the same moment: the registry answers one of them 409)
+            streams.setUncaughtExceptionHandler(e -> StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD);
+            queries.registerWindowStore(SlmApp.MINUTE_WINDOWS, streams, config.windowSize(), SlmHandlers::windowView);
+            queries.registerWindowStore(SlmApp.HOPPING_WINDOWS, streams, config.hoppingSize(), SlmHandlers::windowView);
+            streams.start();
+            return new Instance(streams, http, slm);
+        }
+
+        @Override
+        public void close() {
+            streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(Duration.ofSeconds(30)));
+            slm.close();
+            http.stop();
+        }
+    }
+
+    /** The events of an SSE response as they arrive: name and parsed JSON data. */
+    private static final class SseLines implements AutoCloseable {
+        private final BlockingQueue<Map.Entry<String, JsonNode>> events;
+        private final List<Map.Entry<String, JsonNode>> seen = new ArrayList<>();
+        private final CompletableFuture<Void> reading;
+
+        private SseLines(BlockingQueue<Map.Entry<String, JsonNode>> events, CompletableFuture<Void> reading) {
+            this.events = events;
+            this.reading = reading;
+        }
+
+        static SseLines open(HttpClient http, URI uri) {
+            BlockingQueue<Map.Entry<String, JsonNode>> events = new LinkedBlockingQueue<>();
+            CompletableFuture<Void> reading = http.sendAsync(HttpRequest.newBuilder(uri)
+                            .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofLines())
+                    .thenAccept(response -> {
+                        String[] event = {null};
+                        try (Stream<String> lines = response.body()) {
+                            lines.forEach(line -> {
+                                if (line.startsWith("event: ")) {
+                                    event[0] = line.substring(7);
+                                } else if (line.startsWith("data: ")) {
+                                    events.add(Map.entry(event[0], parse(line.substring(6))));
+                                }
+                            });
+                        }
+                    });
+            return new SseLines(events, reading);
+        }
+
+        private static JsonNode parse(String json) {
+            try {
+                return JSON.readTree(json);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        List<JsonNode> await(String name, int n) throws InterruptedException {
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (seen.stream().filter(e -> name.equals(e.getKey())).count() < n && System.currentTimeMillis() < deadline) {
+                Map.Entry<String, JsonNode> next = events.poll(200, TimeUnit.MILLISECONDS);
+                if (next != null) {
+                    seen.add(next);
+                }
+            }
+            return seen.stream().filter(e -> name.equals(e.getKey())).map(Map.Entry::getValue).toList();
+        }
+
+        @Override
+        public void close() {
+            reading.cancel(true);
+        }
+    }
+}
