@@ -1,7 +1,7 @@
 package io.soma.streams.edge.slm;
 
 import io.javalin.http.Context;
-import io.javalin.http.sse.SseClient;
+import io.javalin.http.sse.SseHandler;
 import io.soma.streams.avro.SlmAlert;
 import io.soma.streams.avro.SlmMetricsWindow;
 import io.soma.streams.edge.http.ApiException;
@@ -90,17 +90,19 @@ public final class SlmHandlers implements AutoCloseable {
         ctx.json(out);
     }
 
-    public void alerts(SseClient client) {
-        String model = client.ctx().queryParam("model");
-        String provider = client.ctx().queryParam("provider");
+    /** Validates the query (400 as JSON), then turns the request into the SSE stream. */
+    public void openAlertStream(Context ctx) throws Exception {
+        String model = ctx.queryParam("model");
+        String provider = ctx.queryParam("provider");
         if (model == null && provider == null) {
-            allAlerts.serve(client, ALL);
-        } else if (model == null || provider == null || model.isBlank() || provider.isBlank()) {
-            client.ctx().status(400);
-            client.close();
-        } else {
-            alertsByModel.serve(client, SlmRequest.key(model, provider));
+            new SseHandler(client -> allAlerts.serve(client, ALL)).handle(ctx);
+            return;
         }
+        if (model == null || provider == null || model.isBlank() || provider.isBlank()) {
+            throw ApiException.badRequest("give both model and provider, or neither for every alert");
+        }
+        String key = SlmRequest.key(model, provider);
+        new SseHandler(client -> alertsByModel.serve(client, key)).handle(ctx);
     }
 
     @Override

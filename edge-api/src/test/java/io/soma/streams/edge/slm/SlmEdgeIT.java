@@ -149,6 +149,7 @@ class SlmEdgeIT {
             together.close();
 
             assertThat(get(a, "/v1/slm/metrics?provider=groq").statusCode()).isEqualTo(400);
+            assertThat(get(a, "/v1/slm/alerts/stream?model=llama-2-70b-chat").statusCode()).isEqualTo(400);
             HttpResponse<String> backwards = get(a, "/v1/slm/metrics?model=llama-2-70b-chat&provider=groq&from="
                     + start.plusSeconds(60) + "&to=" + start);
             assertThat(backwards.statusCode()).isEqualTo(422);
@@ -227,7 +228,7 @@ class SlmEdgeIT {
             SlmHandlers slm = SlmHandlers.start(lookups, stack.bootstrapServers(),
                     serdes.value(Topics.SLM_ALERTS).deserializer(), 256, Duration.ofSeconds(5), Duration.ofDays(1));
             http.get("/v1/slm/metrics", slm::metrics);
-            http.sse("/v1/slm/alerts/stream", slm::alerts);
+            http.get("/v1/slm/alerts/stream", slm::openAlertStream);
             http.get(StoreQueryService.INTERNAL_PATH + "/{store}/windows/{key}", lookups::peerWindows);
 
             SlmApp.Config config = SlmApp.Config.defaults();
