@@ -45,7 +45,7 @@ import java.util.concurrent.locks.LockSupport;
  * </ol>
  * Settings (system properties): {@code soma.data.dir} (../shared/data), {@code bench.repeats} (2),
  * {@code bench.latency.rate} (5000 events/s), {@code bench.latency.seconds} (20),
- * {@code bench.work.dir} (bench/target-bench/pipeline; every run takes a fresh broker under it).
+ * {@code bench.work.dir} (bench/target/pipeline-bench; every run takes a fresh broker under it).
  */
 public final class PolicyPipelineBenchmark {
     private static final Duration PHASE_TIMEOUT = Duration.ofMinutes(5);
@@ -78,7 +78,7 @@ public final class PolicyPipelineBenchmark {
         int repeats = Integer.getInteger("bench.repeats", 2);
         int rate = Integer.getInteger("bench.latency.rate", 5000);
         int latencySeconds = Integer.getInteger("bench.latency.seconds", 20);
-        Path workDir = Path.of(System.getProperty("bench.work.dir", "bench/target-bench/pipeline"))
+        Path workDir = Path.of(System.getProperty("bench.work.dir", "bench/target/pipeline-bench"))
                 .resolve("run-" + System.currentTimeMillis());
 
         List<ConversationEvent> replay = ReplayPlan.build(dataDir, Instant.now()).stream()
