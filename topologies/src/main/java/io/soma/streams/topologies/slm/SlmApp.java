@@ -32,6 +32,7 @@ import org.apache.kafka.streams.state.WindowStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -180,7 +181,7 @@ public final class SlmApp {
     }
 
     private static ConversationEvent measurementsOnly(ConversationEvent event) {
-        return ConversationEvent.newBuilder(event).setContent(null).setCapabilities(java.util.List.of())
+        return ConversationEvent.newBuilder(event).setContent(null).setCapabilities(List.of())
                 .setMetadata(Map.of()).build();
     }
 

@@ -64,7 +64,22 @@ class SlmAppTest {
 
     @AfterEach
     void close() {
-        driver.close();
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    @Test
+    void shouldReadItsSettingsWithPerModelThresholds() {
+        Map<String, Duration> durations = Map.of("slm.window.size", Duration.ofMinutes(1), "slm.view.size",
+                Duration.ofMinutes(5), "slm.view.advance", Duration.ofMinutes(1), "slm.window.grace", Duration.ofSeconds(30),
+                "slm.store.retention", Duration.ofHours(24));
+        SlmApp.Config config = SlmApp.Config.fromSettings(durations::get,
+                Map.of("latency-p95-warn-ms", "1000", "override.llama-2-70b-chat@replicate.latency-p95-breach-ms", "40000"),
+                SlmApp.WindowListener.NONE);
+        assertThat(config.grace()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.thresholds().limitsFor("llama-2-70b-chat", "replicate").latencyP95BreachMs()).isEqualTo(40000);
+        assertThat(config.thresholds().limitsFor("llama-2-70b-chat", "groq").latencyP95BreachMs()).isEqualTo(1200);
     }
 
     private void send(List<ConversationEvent> batch) {
