@@ -43,7 +43,7 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>(c) event-to-decision latency: events paced at a fixed rate, each timed from its scheduled send moment to
  *       the moment its decision is visible to a read_committed reader.</li>
  * </ol>
- * Settings (system properties): {@code soma.data.dir} (../shared/data), {@code bench.repeats} (2),
+ * Settings (system properties): {@code soma.data.dir} (../shared/data), {@code bench.repeats} (4),
  * {@code bench.latency.rate} (5000 events/s), {@code bench.latency.seconds} (20),
  * {@code bench.work.dir} (bench/target/pipeline-bench; every run takes a fresh broker under it).
  */
@@ -75,7 +75,7 @@ public final class PolicyPipelineBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path dataDir = Path.of(System.getProperty("soma.data.dir", "../shared/data"));
-        int repeats = Integer.getInteger("bench.repeats", 2);
+        int repeats = Integer.getInteger("bench.repeats", 4);
         int rate = Integer.getInteger("bench.latency.rate", 5000);
         int latencySeconds = Integer.getInteger("bench.latency.seconds", 20);
         Path workDir = Path.of(System.getProperty("bench.work.dir", "bench/target/pipeline-bench"))
