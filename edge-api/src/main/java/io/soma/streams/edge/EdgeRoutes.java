@@ -11,6 +11,7 @@ import io.soma.streams.edge.policy.ConversationHandlers;
 import io.soma.streams.edge.policy.PolicyHandlers;
 import io.soma.streams.edge.metrics.MetricsHandler;
 import io.soma.streams.edge.query.StoreLookups;
+import io.soma.streams.edge.slm.SlmHandlers;
 import io.soma.streams.edge.training.TrainingHandlers;
 import io.soma.streams.stores.query.StoreQueryService;
 
@@ -25,7 +26,8 @@ import static io.javalin.apibuilder.ApiBuilder.put;
  */
 public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, PolicyHandlers policy,
                          ConversationHandlers conversation, HealthHandler health, MetricsHandler metrics,
-                         TokenRoutes tokens, StoreLookups stores, AuditHandlers audit, TrainingHandlers training) {
+                         TokenRoutes tokens, StoreLookups stores, AuditHandlers audit, TrainingHandlers training,
+                         SlmHandlers slm) {
 
     void declare() {
         path("/health", () -> {
@@ -59,7 +61,12 @@ public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, PolicyHan
             get("/status/{tenant}", training::status);
         });
         get("/v1/audit/decisions", audit::decisions, Capability.AUDIT_READ);
+        path("/v1/slm", () -> {
+            get("/metrics", slm::metrics, Capability.SLM_READ);
+            get("/alerts/stream", slm::openAlertStream, Capability.SLM_READ);
+        });
         // peers forward interactive queries here with the caller's own token
         get(StoreQueryService.INTERNAL_PATH + "/{store}/keys/{key}", stores::peerLookup);
+        get(StoreQueryService.INTERNAL_PATH + "/{store}/windows/{key}", stores::peerWindows);
     }
 }

@@ -45,6 +45,8 @@ import io.soma.streams.edge.metrics.KafkaStreamsCollector;
 import io.soma.streams.edge.training.TrainingHandlers;
 import io.soma.streams.stores.redis.TrainingLockMirror;
 import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.slm.SlmApp;
+import io.soma.streams.topologies.slm.SlmGauges;
 import io.soma.streams.topologies.runtime.StreamsSettings;
 import io.soma.streams.topologies.training.TrainingApp;
 import org.apache.kafka.streams.KafkaStreams;
@@ -61,6 +63,7 @@ import io.soma.streams.edge.config.Settings;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.policy.ConversationHandlers;
 import io.soma.streams.edge.policy.PolicyHandlers;
+import io.soma.streams.edge.slm.SlmHandlers;
 import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.edge.trace.TraceparentInterceptor;
 import io.soma.streams.topologies.policy.Constitution;
@@ -221,6 +224,19 @@ public final class SomaProcess implements AutoCloseable {
             started.push(sessionStreams);
             Duration replyTimeout = config.settings().duration("edge.reply.timeout");
 
+            SlmApp.Config slmConfig = SlmApp.Config.fromSettings(config.settings()::duration,
+                    config.settings().withPrefix("slm.alerts"), new SlmGauges(metrics));
+            RunningApp slmApp = RunningApp.start(SlmApp.APPLICATION_ID, SlmApp.build(slmConfig, serdes), streamsSettings);
+            started.push(slmApp);
+            checks.add(slmApp);
+            apps.put(slmApp.applicationId(), slmApp.streams());
+            queries.registerWindowStore(SlmApp.MINUTE_WINDOWS, slmApp.streams(), slmConfig.windowSize(), SlmHandlers::windowView);
+            queries.registerWindowStore(SlmApp.HOPPING_WINDOWS, slmApp.streams(), slmConfig.hoppingSize(), SlmHandlers::windowView);
+            SlmHandlers slm = SlmHandlers.start(stores, config.bootstrapServers(),
+                    serdes.value(Topics.SLM_ALERTS).deserializer(), config.settings().integer("sse.client.queue"),
+                    config.settings().duration("sse.keepalive"), config.settings().duration("slm.query.max.range"));
+            started.push(slm);
+
             metrics.register(new KafkaStreamsCollector(apps));
             EdgeMetrics edgeMetrics = new EdgeMetrics(metrics);
             EdgeRoutes routes = new EdgeRoutes(auth, new RateLimitHandler(limiter),
@@ -230,7 +246,7 @@ public final class SomaProcess implements AutoCloseable {
                     new MetricsHandler(metrics), new TokenRoutes(tokens, identities, auth), stores,
                     new AuditHandlers(new DecisionArchiveQuery(postgres.dataSource(),
                             config.settings().string("archive.postgres.schema"))),
-                    new TrainingHandlers(producer, trainingReplies, stores, replyTimeout));
+                    new TrainingHandlers(producer, trainingReplies, stores, replyTimeout), slm);
             EdgeServer edge = EdgeServer.start(config.edgeHost(), edgePort, routes, edgeMetrics);
             started.push(edge);
 
