@@ -58,7 +58,20 @@ public class SchemaRegistryClient {
 
     /** Registers {@code schema} under {@code subject} (or finds it there) and returns its global id. */
     public int register(String subject, Schema schema) {
-        return remember(call("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema)), schema, subject);
+        try {
+            return remember(call("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema)), schema, subject);
+        } catch (SchemaRegistryException e) {
+            // two instances registering the same new subject at once: some registries answer the loser 409
+            // "already exists"; the schema is there, so its id is one lookup away
+            if (e.isIncompatible()) {
+                try {
+                    return lookup(subject, schema);
+                } catch (SchemaRegistryException notThere) {
+                    throw e;
+                }
+            }
+            throw e;
+        }
     }
 
     /** The id under which {@code schema} is already registered in {@code subject}; 404 if it is not. */
