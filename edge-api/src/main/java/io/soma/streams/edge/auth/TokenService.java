@@ -26,6 +26,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -94,6 +95,12 @@ public final class TokenService {
         return new IssuedToken(token, claims);
     }
 
+    private static final int SIGNATURE_CACHE_SIZE = 10_000;
+    private final Map<String, SignedClaims> signatureChecked = new ConcurrentHashMap<>();
+
+    private record SignedClaims(Principal claims, String constitutionHash) {
+    }
+
     public TokenVerification verify(String token) {
         SignedJWT jwt;
         try {
@@ -111,19 +118,27 @@ public final class TokenService {
             return new Invalid(Reason.UNKNOWN_KEY, "the token's signing key " + kid
                     + " is unknown: it was never ours, or it retired and every token it signed has expired");
         }
-        if (!signatureMatches(jwt, key.get())) {
-            return new Invalid(Reason.BAD_SIGNATURE, "the token's signature does not match its content");
+        // the same token bytes were checked before: skip the ES256 verification (most of a request's cost);
+        // expiry, key retirement and revocation are still checked every time
+        SignedClaims signed = signatureChecked.get(token);
+        if (signed == null) {
+            if (!signatureMatches(jwt, key.get())) {
+                return new Invalid(Reason.BAD_SIGNATURE, "the token's signature does not match its content");
+            }
+            try {
+                JWTClaimsSet set = jwt.getJWTClaimsSet();
+                signed = new SignedClaims(claims(set, kid), set.getStringClaim(CONSTITUTION_CLAIM));
+            } catch (ParseException | RuntimeException e) {
+                return new Invalid(Reason.MISSING_CLAIMS,
+                        "the token lacks sub, tenant_id, capabilities, iat, exp or jti, or one has the wrong type");
+            }
+            if (signatureChecked.size() >= SIGNATURE_CACHE_SIZE) {
+                signatureChecked.clear();
+            }
+            signatureChecked.put(token, signed);
         }
-        Principal claims;
-        String hash;
-        try {
-            JWTClaimsSet set = jwt.getJWTClaimsSet();
-            claims = claims(set, kid);
-            hash = set.getStringClaim(CONSTITUTION_CLAIM);
-        } catch (ParseException | RuntimeException e) {
-            return new Invalid(Reason.MISSING_CLAIMS,
-                    "the token lacks sub, tenant_id, capabilities, iat, exp or jti, or one has the wrong type");
-        }
+        Principal claims = signed.claims();
+        String hash = signed.constitutionHash();
         Instant now = clock.instant();
         if (now.isAfter(acceptedUntil(claims))) {
             return new Invalid(Reason.EXPIRED, "the token expired at " + claims.expiresAt());
