@@ -109,6 +109,8 @@ public final class ForecastApp {
         private final ForecastMetrics metrics;
         private ProcessorContext<String, TokenUsageWindow> context;
         private KeyValueStore<String, TokenUsageWindow> open;
+        /** Every window starting before this has closed; unknown (null) until the first close after a start. */
+        private Long firstOpenStart;
 
         UsageWindowProcessor(Config config) {
             this.windowMs = config.window().toMillis();
@@ -120,6 +122,8 @@ public final class ForecastApp {
         public void init(ProcessorContext<String, TokenUsageWindow> context) {
             this.context = context;
             this.open = context.getStateStore(WINDOW_STORE);
+            // a task revived after an aborted transaction reuses this instance with its store rolled back
+            this.firstOpenStart = null;
         }
 
         @Override
@@ -157,8 +161,10 @@ public final class ForecastApp {
         private void closeWindowsUpTo(long streamTime) {
             long lastClosableStart = streamTime - graceMs - windowMs;
             List<String> closed = new ArrayList<>();
-            // keys sort by window start, so this is every closable window, oldest first
-            try (KeyValueIterator<String, TokenUsageWindow> due = open.range(null, paddedStart(lastClosableStart + 1))) {
+            // keys sort by window start, so this is every closable window, oldest first; starting the scan where
+            // the last one ended skips the tombstones of closed windows, which RocksDB would otherwise walk again
+            String from = firstOpenStart == null ? null : paddedStart(firstOpenStart);
+            try (KeyValueIterator<String, TokenUsageWindow> due = open.range(from, paddedStart(lastClosableStart + 1))) {
                 due.forEachRemaining(kv -> {
                     closed.add(kv.key);
                     TokenUsageWindow w = kv.value;
@@ -166,6 +172,8 @@ public final class ForecastApp {
                 });
             }
             closed.forEach(open::delete);
+            // an event is only added to a window after this bound, so nothing can open before it again
+            firstOpenStart = lastClosableStart + 1;
         }
 
         private static String windowKey(long start, String tenant, String provider, String model) {

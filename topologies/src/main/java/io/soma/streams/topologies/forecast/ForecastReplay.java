@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -91,11 +93,22 @@ public final class ForecastReplay implements AutoCloseable {
 
     /** Sends the events in order (keyed by session) and waits until Kafka has them all. */
     public void send(List<ConversationEvent> events) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>(events.size());
         for (ConversationEvent e : events) {
-            producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), null,
-                    e.getTimestamp().toEpochMilli(), e.getSessionId(), e));
+            sent.add(producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), null,
+                    e.getTimestamp().toEpochMilli(), e.getSessionId(), e)));
         }
         producer.flush();
+        try {
+            for (Future<RecordMetadata> s : sent) {
+                s.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Kafka refused a replayed event: " + e.getCause().getMessage(), e);
+        }
     }
 
     /** A reader of the app's outputs for these tenants, from the current end of both topics. */
@@ -214,11 +227,18 @@ public final class ForecastReplay implements AutoCloseable {
             partitions.forEach(consumer::position);
         }
 
-        /** Waits until at least {@code usageCount} usage windows and {@code forecastCount} forecasts have arrived. */
+        /**
+         * Waits until at least {@code usageCount} usage windows and {@code forecastCount} forecasts have arrived;
+         * gives up when nothing new arrived for two minutes.
+         */
         public Outputs await(int usageCount, int forecastCount) {
             long deadline = System.nanoTime() + PATIENCE.toNanos();
             while ((usage.size() < usageCount || forecasts.size() < forecastCount) && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(100)).forEach(r -> {
+                var records = consumer.poll(Duration.ofMillis(100));
+                if (!records.isEmpty()) {
+                    deadline = System.nanoTime() + PATIENCE.toNanos();
+                }
+                records.forEach(r -> {
                     if (!tenants.contains(r.key())) {
                         return;
                     }
@@ -230,7 +250,7 @@ public final class ForecastReplay implements AutoCloseable {
                 });
             }
             if (usage.size() < usageCount || forecasts.size() < forecastCount) {
-                throw new IllegalStateException("waited " + PATIENCE + " for " + usageCount + " usage windows and "
+                throw new IllegalStateException("nothing new for " + PATIENCE + " while waiting for " + usageCount + " usage windows and "
                         + forecastCount + " forecasts, got " + usage.size() + " and " + forecasts.size());
             }
             return this;

@@ -13,8 +13,10 @@ import io.soma.streams.topologies.forecast.ServeGenForecastEvaluation.TenantSeri
 import org.apache.kafka.streams.KafkaStreams;
 
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -70,7 +72,8 @@ public final class ForecastReplayEvaluation {
     }
 
     public static Report run(ForecastReplay replay, Path csv, int tenantCount, Path stateDir) {
-        ForecastApp.Config config = ForecastApp.Config.defaults(new ForecastMetrics(new PrometheusRegistry()));
+        ForecastMetrics metrics = new ForecastMetrics(new PrometheusRegistry());
+        ForecastApp.Config config = ForecastApp.Config.defaults(metrics);
         ForecastSettings settings = ForecastSettings.of(config.window());
         Map<String, TenantSeries> series = ServeGenForecastEvaluation.read(csv, config.window());
         List<String> chosen = mostActive(series, tenantCount,
@@ -91,7 +94,20 @@ public final class ForecastReplayEvaluation {
             started = System.nanoTime();
             KafkaStreams streams = replay.start(applicationId, config, stateDir);
             try {
-                outputs.await(expected, expected);
+                try {
+                    outputs.await(expected, expected);
+                } catch (IllegalStateException e) {
+                    // say which windows never came, to tell a lost window from a late one
+                    Set<String> seen = new HashSet<>();
+                    outputs.usage().forEach(w -> seen.add(w.getTenant() + "@" + w.getWindowStart().toEpochMilli()));
+                    List<String> missing = new ArrayList<>();
+                    closed.forEach((t, starts) -> starts.stream().filter(st -> !seen.contains(t + "@" + st))
+                            .forEach(st -> missing.add(t + "@" + Instant.ofEpochMilli(st))));
+                    Collections.sort(missing);
+                    throw new IllegalStateException(e.getMessage() + "; late events counted: "
+                            + tenants.stream().mapToDouble(metrics::lateEvents).sum() + "; missing "
+                            + missing.subList(0, Math.min(30, missing.size())), e);
+                }
                 double replaySeconds = (System.nanoTime() - started) / 1e9;
                 return report(settings, series, prefix, events, closed, outputs, streams, sendSeconds, replaySeconds);
             } finally {
