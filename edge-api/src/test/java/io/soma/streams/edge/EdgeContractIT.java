@@ -131,12 +131,14 @@ class EdgeContractIT {
     }
 
     @Test
-    void shouldAnswerAStreamRequestWithoutASessionWithAJsonError() throws Exception {
+    void shouldAnswerIncompleteStreamRequestsWithJsonErrorsBeforeStreaming() throws Exception {
         String tenant = EdgeFixture.tenants("stream", 1).get(0);
-        String token = edge.tokenFor(tenant, "watcher", Set.of(Capability.CONVERSATION));
-        HttpResponse<String> response = send("GET", "/v1/conversation/stream", token, null);
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
-        assertJsonError(response, "a stream without session_id");
+        String token = edge.tokenFor(tenant, "watcher", Set.of(Capability.CONVERSATION, Capability.SLM_READ));
+        for (String incomplete : List.of("/v1/conversation/stream", "/v1/slm/alerts/stream?model=llama-2-7b-chat")) {
+            HttpResponse<String> response = send("GET", incomplete, token, null);
+            assertThat(response.statusCode()).as(incomplete + ": " + response.body()).isEqualTo(400);
+            assertJsonError(response, incomplete);
+        }
     }
 
     @Test
