@@ -5,6 +5,7 @@ import io.soma.streams.edge.auth.Access;
 import io.soma.streams.edge.auth.AuthHandler;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.TokenRoutes;
+import io.soma.streams.edge.forecast.ForecastHandlers;
 import io.soma.streams.edge.health.HealthHandler;
 import io.soma.streams.edge.http.RateLimitHandler;
 import io.soma.streams.edge.policy.ConversationHandlers;
@@ -27,7 +28,7 @@ import static io.javalin.apibuilder.ApiBuilder.put;
 public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, PolicyHandlers policy,
                          ConversationHandlers conversation, HealthHandler health, MetricsHandler metrics,
                          TokenRoutes tokens, StoreLookups stores, AuditHandlers audit, TrainingHandlers training,
-                         SlmHandlers slm) {
+                         SlmHandlers slm, ForecastHandlers forecast) {
 
     void declare() {
         path("/health", () -> {
@@ -61,6 +62,8 @@ public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, PolicyHan
             get("/status/{tenant}", training::status);
         });
         get("/v1/audit/decisions", audit::decisions, Capability.AUDIT_READ);
+        post("/v1/forecast", forecast::forecast, Capability.FORECAST_READ);
+        get("/v1/forecast/{tenant}", forecast::tenantForecast, Capability.FORECAST_READ);
         path("/v1/slm", () -> {
             get("/metrics", slm::metrics, Capability.SLM_READ);
             get("/alerts/stream", slm::openAlertStream, Capability.SLM_READ);

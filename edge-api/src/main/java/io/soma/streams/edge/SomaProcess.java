@@ -44,6 +44,9 @@ import io.soma.streams.edge.metrics.EdgeMetrics;
 import io.soma.streams.edge.metrics.KafkaStreamsCollector;
 import io.soma.streams.edge.training.TrainingHandlers;
 import io.soma.streams.stores.redis.TrainingLockMirror;
+import io.soma.streams.topologies.forecast.ForecastApp;
+import io.soma.streams.topologies.forecast.ForecastMetrics;
+import io.soma.streams.topologies.forecast.PriceTable;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.slm.SlmApp;
 import io.soma.streams.topologies.slm.SlmGauges;
@@ -63,6 +66,7 @@ import io.soma.streams.edge.config.Settings;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.policy.ConversationHandlers;
 import io.soma.streams.edge.policy.PolicyHandlers;
+import io.soma.streams.edge.forecast.ForecastHandlers;
 import io.soma.streams.edge.slm.SlmHandlers;
 import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.edge.trace.TraceparentInterceptor;
@@ -224,6 +228,16 @@ public final class SomaProcess implements AutoCloseable {
             started.push(sessionStreams);
             Duration replyTimeout = config.settings().duration("edge.reply.timeout");
 
+            ForecastApp.Config forecastConfig = new ForecastApp.Config(config.settings().duration("forecast.window"),
+                    config.settings().duration("forecast.grace"), config.settings().integer("forecast.horizon.hours"),
+                    PriceTable.parse(config.settings().string("forecast.prices")), new ForecastMetrics(metrics));
+            RunningApp forecast = RunningApp.start(ForecastApp.APPLICATION_ID, ForecastApp.build(forecastConfig, serdes),
+                    streamsSettings);
+            started.push(forecast);
+            checks.add(forecast);
+            apps.put(forecast.applicationId(), forecast.streams());
+            queries.registerKeyValueStore(ForecastApp.FORECASTER_STORE, forecast.streams(), ForecastHandlers::view);
+
             SlmApp.Config slmConfig = SlmApp.Config.fromSettings(config.settings()::duration,
                     config.settings().withPrefix("slm.alerts"), new SlmGauges(metrics));
             RunningApp slmApp = RunningApp.start(SlmApp.APPLICATION_ID, SlmApp.build(slmConfig, serdes), streamsSettings);
@@ -246,7 +260,8 @@ public final class SomaProcess implements AutoCloseable {
                     new MetricsHandler(metrics), new TokenRoutes(tokens, identities, auth), stores,
                     new AuditHandlers(new DecisionArchiveQuery(postgres.dataSource(),
                             config.settings().string("archive.postgres.schema"))),
-                    new TrainingHandlers(producer, trainingReplies, stores, replyTimeout), slm);
+                    new TrainingHandlers(producer, trainingReplies, stores, replyTimeout), slm,
+                    new ForecastHandlers(stores, forecastConfig.prices(), forecastConfig.horizonHours()));
             EdgeServer edge = EdgeServer.start(config.edgeHost(), edgePort, routes, edgeMetrics);
             started.push(edge);
 

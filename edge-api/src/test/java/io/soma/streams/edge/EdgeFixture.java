@@ -36,14 +36,27 @@ public final class EdgeFixture implements AutoCloseable {
     private String adminToken;
 
     public EdgeFixture(Map<String, String> overrides) {
-        LocalStack stack = LocalStack.shared();
+        this(overrides, false);
+    }
+
+    /**
+     * A process with a broker and registry of its own, for tests whose event time must not mix with the
+     * shared broker's (stream time is per partition, so other tests' "now" events would make old data late).
+     */
+    public static EdgeFixture onOwnStack(Map<String, String> overrides) {
+        return new EdgeFixture(overrides, true);
+    }
+
+    private EdgeFixture(Map<String, String> overrides, boolean ownStack) {
+        LocalStack stack = ownStack ? null : LocalStack.shared();
         Path dataDir = Path.of(System.getProperty("soma.test.work.dir", "target/test-work"))
                 .resolve("edge-" + UUID.randomUUID());
-        Map<String, String> settings = new HashMap<>(Map.of(
-                "stack.embedded", "false",
+        Map<String, String> settings = new HashMap<>(ownStack
+                ? Map.of("stack.embedded", "true", "stack.kafka.port", "0", "stack.registry.port", "0")
+                : Map.of("stack.embedded", "false", "kafka.bootstrap.servers", stack.bootstrapServers(),
+                        "schema.registry.url", stack.schemaRegistryUrl()));
+        settings.putAll(Map.of(
                 "stack.data.dir", dataDir.toString(),
-                "kafka.bootstrap.servers", stack.bootstrapServers(),
-                "schema.registry.url", stack.schemaRegistryUrl(),
                 "edge.port", "0",
                 "replay.enabled", "false",
                 "postgres.jdbc.url", LocalServices.testJdbcUrl(),
@@ -57,8 +70,9 @@ public final class EdgeFixture implements AutoCloseable {
         process = SomaProcess.start(config);
     }
 
+    /** The running process's configuration (with the embedded stack's real addresses when it has one). */
     public SomaConfig config() {
-        return config;
+        return process.config();
     }
 
     public int port() {
