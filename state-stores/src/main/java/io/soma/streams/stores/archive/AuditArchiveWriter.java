@@ -141,7 +141,7 @@ public final class AuditArchiveWriter {
             for (R row : rows) {
                 int index = 1;
                 for (Column<R> column : table.columns()) {
-                    statement.setObject(index++, column.value().apply(row));
+                    statement.setObject(index++, storable(column, column.value().apply(row)));
                 }
                 statement.addBatch();
             }
@@ -151,6 +151,18 @@ public final class AuditArchiveWriter {
             }
             return inserted;
         }
+    }
+
+    /**
+     * PostgreSQL text and jsonb cannot hold U+0000: one such character from any producer would stall the archive
+     * on a row it can never write. It is archived as U+FFFD (the replacement character) instead.
+     */
+    private static Object storable(Column<?> column, Object value) {
+        if (!(value instanceof String text)) {
+            return value;
+        }
+        String cleaned = text.replace('\u0000', '\uFFFD');
+        return column.cast().isEmpty() ? cleaned : cleaned.replace("\\u0000", "\\ufffd");
     }
 
     private static <R> Column<R> column(String name, Function<R, Object> value) {

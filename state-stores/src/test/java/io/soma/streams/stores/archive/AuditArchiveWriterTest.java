@@ -88,4 +88,19 @@ class AuditArchiveWriterTest {
 
         assertThat(page.decisions()).containsExactly(row);
     }
+
+    @Test
+    void shouldArchiveARecordCarryingANulCharacterInsteadOfStalling() throws Exception {
+        try (ArchiveDatabase own = ArchiveDatabase.create("writer_nul")) {
+            TraceAuditRecords.Request request = TraceAuditRecords.requests("code", 1).get(0);
+            TrainingAuditRow withNul = new TrainingAuditRow("training-nul", null, "code", "training.rejected",
+                    "mallory\u0000", request.arrivedAt(), "{\"reason\":\"a\\u0000b\"}",
+                    new KafkaSource("training.audit", 0, 7));
+
+            new AuditArchiveWriter(own.pool.dataSource(), own.schema).write(List.of(withNul));
+
+            assertThat(own.count("SELECT count(*) FROM ${schema}.training_audit WHERE event_id = 'training-nul'"
+                    + " AND \"user\" = 'mallory\uFFFD'")).isEqualTo(1);
+        }
+    }
 }
