@@ -384,7 +384,12 @@ public final class SomaProcess implements AutoCloseable {
     }
 
     private static AutoCloseable startReplay(SomaConfig config, SchemaRegistryClient registry) {
-        List<ReplayPlan.Scheduled> plan = ReplayPlan.build(config.datasetsDir(), Instant.now());
+        // the trace is placed so that it ends as the replay does: every event time is in the past when sent
+        // (the broker flags future timestamps), and it keeps the trace's own spacing
+        List<ReplayPlan.Scheduled> plan = ReplayPlan.build(config.datasetsDir(), Instant.EPOCH);
+        Duration span = plan.isEmpty() ? Duration.ZERO : plan.get(plan.size() - 1).at();
+        Instant start = Instant.now().minus(span).plusNanos((long) (span.toNanos() / config.replaySpeed()));
+        plan.forEach(s -> s.event().setTimestamp(start.plus(s.at())));
         KafkaProducer<String, ConversationEvent> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 ProducerConfig.LINGER_MS_CONFIG, 20,
