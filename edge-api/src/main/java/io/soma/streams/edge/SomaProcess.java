@@ -53,6 +53,7 @@ import io.soma.streams.topologies.slm.SlmGauges;
 import io.soma.streams.topologies.runtime.StreamsSettings;
 import io.soma.streams.topologies.training.TrainingApp;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
 
 import io.soma.streams.edge.audit.ArchiveRunner;
 import io.soma.streams.edge.audit.AuditHandlers;
@@ -61,6 +62,7 @@ import io.soma.streams.stores.archive.DecisionArchiveQuery;
 import io.soma.streams.stores.ratelimit.RateLimit;
 import io.soma.streams.stores.ratelimit.RedisRateLimiter;
 
+import io.soma.streams.avro.ConstitutionBundle;
 import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.edge.config.Settings;
 import io.soma.streams.edge.http.ApiException;
@@ -95,6 +97,7 @@ import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -152,8 +155,11 @@ public final class SomaProcess implements AutoCloseable {
             identity.bootstrapAdmin().ifPresent(a -> identities.bootstrapAdmin(a.tenant(), a.subject(), a.apiKey()));
             SigningKeys signingKeys = new SigningKeys(redis.jedis(), "", identity.keySeal(), identity.lifetime(),
                     Clock.systemUTC());
+            // tokens carry the constitution hash active when they are issued (known once the policy app runs)
+            AtomicReference<PolicyApp.ActivePolicies> activePolicies = new AtomicReference<>();
             TokenService tokens = new TokenService(signingKeys, redis.jedis(), "",
-                    new KafkaIdentityAuditSink(producer), () -> null, identity.lifetime(), Clock.systemUTC());
+                    new KafkaIdentityAuditSink(producer), () -> activeGlobalHash(activePolicies.get()),
+                    identity.lifetime(), Clock.systemUTC());
             AuthHandler auth = new AuthHandler(tokens);
             started.push(scheduleKeyRotation(signingKeys, identity.keyRotationPeriod()));
 
@@ -173,11 +179,8 @@ public final class SomaProcess implements AutoCloseable {
             AppSerdes serdes = new AppSerdes(registry);
             Map<String, KafkaStreams> apps = new LinkedHashMap<>();
 
-            RunningApp training = RunningApp.start(TrainingApp.APPLICATION_ID,
-                    TrainingApp.build(trainingConfig(config), serdes), streamsSettings);
-            started.push(training);
-            checks.add(training);
-            apps.put(training.applicationId(), training.streams());
+            RunningApp training = launch(TrainingApp.APPLICATION_ID, TrainingApp.build(trainingConfig(config), serdes),
+                    streamsSettings, started, checks, apps);
             queries.registerKeyValueStore(TrainingApp.LOCK_STORE, training.streams(),
                     (TrainingModeState s) -> TrainingHandlers.view(s.getTenant(), s.getLock()));
             ReplyWaiter<TrainingAudit> trainingReplies = new ReplyWaiter<>(config.bootstrapServers(),
@@ -209,14 +212,13 @@ public final class SomaProcess implements AutoCloseable {
             if (config.settings().bool("policy.load.examples")) {
                 loadExamplePolicy(producer);
             }
-            RunningApp policy = RunningApp.start(PolicyApp.APPLICATION_ID,
-                    PolicyApp.build(new PolicyApp.Config(trustedKeys, new PolicyMetrics(metrics)), serdes), streamsSettings);
-            started.push(policy);
-            checks.add(policy);
-            apps.put(policy.applicationId(), policy.streams());
+            RunningApp policy = launch(PolicyApp.APPLICATION_ID,
+                    PolicyApp.build(new PolicyApp.Config(trustedKeys, new PolicyMetrics(metrics)), serdes),
+                    streamsSettings, started, checks, apps);
             PolicyApp.ActivePolicies edgePolicies = new PolicyApp.ActivePolicies(trustedKeys).attach(
                     key -> globalStore(policy.streams(), PolicyApp.ACTIVE_CONSTITUTIONS).get(key),
                     key -> globalStore(policy.streams(), PolicyApp.RULE_PACKS).get(key));
+            activePolicies.set(edgePolicies);
             ReplyWaiter<PolicyDecision> decisionReplies = new ReplyWaiter<>(config.bootstrapServers(),
                     Topics.POLICY_DECISIONS.name(), serdes.value(Topics.POLICY_DECISIONS).deserializer(),
                     PolicyDecision::getEventId);
@@ -231,19 +233,14 @@ public final class SomaProcess implements AutoCloseable {
             ForecastApp.Config forecastConfig = new ForecastApp.Config(config.settings().duration("forecast.window"),
                     config.settings().duration("forecast.grace"), config.settings().integer("forecast.horizon.hours"),
                     PriceTable.parse(config.settings().string("forecast.prices")), new ForecastMetrics(metrics));
-            RunningApp forecast = RunningApp.start(ForecastApp.APPLICATION_ID, ForecastApp.build(forecastConfig, serdes),
-                    streamsSettings);
-            started.push(forecast);
-            checks.add(forecast);
-            apps.put(forecast.applicationId(), forecast.streams());
+            RunningApp forecast = launch(ForecastApp.APPLICATION_ID, ForecastApp.build(forecastConfig, serdes),
+                    streamsSettings, started, checks, apps);
             queries.registerKeyValueStore(ForecastApp.FORECASTER_STORE, forecast.streams(), ForecastHandlers::view);
 
             SlmApp.Config slmConfig = SlmApp.Config.fromSettings(config.settings()::duration,
                     config.settings().withPrefix("slm.alerts"), new SlmGauges(metrics));
-            RunningApp slmApp = RunningApp.start(SlmApp.APPLICATION_ID, SlmApp.build(slmConfig, serdes), streamsSettings);
-            started.push(slmApp);
-            checks.add(slmApp);
-            apps.put(slmApp.applicationId(), slmApp.streams());
+            RunningApp slmApp = launch(SlmApp.APPLICATION_ID, SlmApp.build(slmConfig, serdes), streamsSettings,
+                    started, checks, apps);
             queries.registerWindowStore(SlmApp.MINUTE_WINDOWS, slmApp.streams(), slmConfig.windowSize(), SlmHandlers::windowView);
             queries.registerWindowStore(SlmApp.HOPPING_WINDOWS, slmApp.streams(), slmConfig.hoppingSize(), SlmHandlers::windowView);
             SlmHandlers slm = SlmHandlers.start(stores, config.bootstrapServers(),
@@ -334,6 +331,15 @@ public final class SomaProcess implements AutoCloseable {
         }
     }
 
+    private static String activeGlobalHash(PolicyApp.ActivePolicies policies) {
+        try {
+            ConstitutionBundle active = policies == null ? null : policies.constitutionFor(Constitution.GLOBAL_SCOPE);
+            return active == null ? null : active.getHash();
+        } catch (ApiException notReadyYet) {
+            return null;
+        }
+    }
+
     private static ReadOnlyKeyValueStore<String, Object> globalStore(KafkaStreams streams, String name) {
         try {
             return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore()));
@@ -348,6 +354,17 @@ public final class SomaProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("no free port for the edge", e);
         }
+    }
+
+    /** Starts a Streams app, to be stopped with the process, ready when RUNNING, its metrics exported. */
+    private static RunningApp launch(String applicationId, Topology topology, StreamsSettings settings,
+                                     Deque<AutoCloseable> started, List<ReadinessCheck> checks,
+                                     Map<String, KafkaStreams> apps) {
+        RunningApp app = RunningApp.start(applicationId, topology, settings);
+        started.push(app);
+        checks.add(app);
+        apps.put(applicationId, app.streams());
+        return app;
     }
 
     private static TrainingApp.Config trainingConfig(SomaConfig config) {

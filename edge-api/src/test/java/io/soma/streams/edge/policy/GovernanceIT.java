@@ -54,6 +54,11 @@ class GovernanceIT {
         assertThat(EdgeFixture.json(r).get("hash").asText()).isEqualTo(hash);
         JsonNode tenantHash = EdgeFixture.json(edge.get("/v1/constitution/xstest/hash", edge.adminToken()));
         assertThat(tenantHash.get("hash").asText()).isEqualTo(hash);
+
+        // a token issued now carries the active constitution's hash
+        String token = edge.tokenFor(EdgeFixture.tenants("hash", 1).get(0), "u", Set.of(Capability.CONVERSATION));
+        JsonNode verified = EdgeFixture.json(edge.post("/v1/tokens/verify", token, EdgeFixture.json(Map.of("token", token))));
+        assertThat(verified.get("claims").get("constitution_hash").asText()).isEqualTo(hash);
     }
 
     @Test
