@@ -21,7 +21,9 @@ import java.util.Map;
  * Offline evaluation on the ServeGen m-large trace (Alibaba ServeGen, Apache-2.0): each tenant's windows are fed
  * in order through a {@link TokenForecaster}; every window of the scored days gets the forecast made one day
  * (one season) before it, and is compared with what happened — as are seasonal-naive (the same window the day
- * before) and the old constant heuristic (100,000 tokens a day, spread evenly). Tenants with no tokens at all
+ * before) and the old constant heuristic (100,000 tokens a day, spread evenly). The published 24-hour totals are
+ * scored too: after each window that closes during the first scored day, the forecast of the next 24 hours' total
+ * against the actual total, and seasonal-naive = the total of the 24 hours before. Tenants with no tokens at all
  * in the scored days have no WAPE and are left out (and counted).
  *
  * <p>Run: {@code java ... ServeGenForecastEvaluation [csv] [outputDir]} (defaults:
@@ -42,23 +44,47 @@ public final class ServeGenForecastEvaluation {
         public double total(int window) {
             return promptTokens[window] + completionTokens[window];
         }
+
+        /** Tokens of the windows from {@code first} (inclusive) to {@code end} (exclusive). */
+        public double total(int first, int end) {
+            double sum = 0;
+            for (int w = first; w < end; w++) {
+                sum += total(w);
+            }
+            return sum;
+        }
     }
 
     /** One tenant's scored windows (relative to the first scored window). */
     public record TenantScore(String tenant, double trainingActivity, double scoredTokens, double forecasterWape,
                               double seasonalNaiveWape, double constantWape, long intervals, long covered,
-                              double[] actual, double[] forecast, double[] lower, double[] upper) {
+                              double[] actual, double[] forecast, double[] lower, double[] upper,
+                              DailyTotalScore dailyTotals) {
         public boolean regular() {
             return trainingActivity >= REGULAR_ACTIVITY;
         }
     }
 
+    /** WAPEs of one tenant's 24-hour totals, forecast after each window of the first scored day. */
+    public record DailyTotalScore(double actualTotal, double forecasterWape, double seasonalNaiveWape,
+                                  long intervals, long covered) {
+    }
+
     public record Summary(int tenants, int scoredTenants, Distribution forecaster, Distribution seasonalNaive,
                           Distribution constant, Distribution regularForecaster, Distribution regularSeasonalNaive,
                           Distribution regularConstant, long intervals, long covered, int tenantsBeatingSeasonalNaive,
-                          int maxStateBytes) {
+                          int maxStateBytes, int dailyTotalTenants, Distribution dailyTotalForecaster,
+                          Distribution dailyTotalSeasonalNaive, long dailyTotalIntervals, long dailyTotalCovered) {
         public double medianRatio() {
             return forecaster.median() / seasonalNaive.median();
+        }
+
+        public double dailyTotalMedianRatio() {
+            return dailyTotalForecaster.median() / dailyTotalSeasonalNaive.median();
+        }
+
+        public double dailyTotalCoverage() {
+            return (double) dailyTotalCovered / dailyTotalIntervals;
         }
 
         public double coverage() {
@@ -108,12 +134,19 @@ public final class ServeGenForecastEvaluation {
         ForecastAccuracy seasonalNaive = new ForecastAccuracy();
         ForecastAccuracy constant = new ForecastAccuracy();
         double constantPerWindow = OLD_CONSTANT_TOKENS_PER_DAY / period;
+        ForecastAccuracy dailyTotal = new ForecastAccuracy();
+        ForecastAccuracy dailyTotalSeasonalNaive = new ForecastAccuracy();
         TokenForecaster forecaster = TokenForecaster.create(settings);
         int activeTrainingWindows = 0;
         for (int w = 0; w < windows; w++) {
             forecaster.observe(w * windowMs, series.promptTokens()[w], series.completionTokens()[w]);
             if (w < firstScored && series.total(w) > 0) {
                 activeTrainingWindows++;
+            }
+            if (w >= firstScored - 1 && w < firstScored + period - 1) {
+                double next = series.total(w + 1, w + 1 + period);
+                dailyTotal.add(next, forecaster.forecastTotal(period));
+                dailyTotalSeasonalNaive.add(next, series.total(w + 1 - period, w + 1));
             }
             int target = w + period;
             if (target >= firstScored && target < windows) {
@@ -132,7 +165,8 @@ public final class ServeGenForecastEvaluation {
         stateBytes[0] = Math.max(stateBytes[0], forecaster.toBytes().length);
         return new TenantScore(series.tenant(), (double) activeTrainingWindows / firstScored, model.actualTotal(),
                 model.wape(), seasonalNaive.wape(), constant.wape(), model.intervalCount(), model.coveredCount(),
-                actual, forecast, lower, upper);
+                actual, forecast, lower, upper, new DailyTotalScore(dailyTotal.actualTotal(), dailyTotal.wape(),
+                dailyTotalSeasonalNaive.wape(), dailyTotal.intervalCount(), dailyTotal.coveredCount()));
     }
 
     public static Summary summarize(List<TenantScore> all, int maxStateBytes) {
@@ -141,6 +175,8 @@ public final class ServeGenForecastEvaluation {
         long intervals = scored.stream().mapToLong(TenantScore::intervals).sum();
         long covered = scored.stream().mapToLong(TenantScore::covered).sum();
         int beating = (int) scored.stream().filter(s -> s.forecasterWape() < s.seasonalNaiveWape()).count();
+        List<DailyTotalScore> totals = all.stream().map(TenantScore::dailyTotals).filter(t -> t.actualTotal() > 0)
+                .toList();
         return new Summary(all.size(), scored.size(),
                 Distribution.of(scored.stream().map(TenantScore::forecasterWape).toList()),
                 Distribution.of(scored.stream().map(TenantScore::seasonalNaiveWape).toList()),
@@ -148,7 +184,11 @@ public final class ServeGenForecastEvaluation {
                 Distribution.of(regular.stream().map(TenantScore::forecasterWape).toList()),
                 Distribution.of(regular.stream().map(TenantScore::seasonalNaiveWape).toList()),
                 Distribution.of(regular.stream().map(TenantScore::constantWape).toList()),
-                intervals, covered, beating, maxStateBytes);
+                intervals, covered, beating, maxStateBytes, totals.size(),
+                Distribution.of(totals.stream().map(DailyTotalScore::forecasterWape).toList()),
+                Distribution.of(totals.stream().map(DailyTotalScore::seasonalNaiveWape).toList()),
+                totals.stream().mapToLong(DailyTotalScore::intervals).sum(),
+                totals.stream().mapToLong(DailyTotalScore::covered).sum());
     }
 
     public static void main(String[] args) throws IOException {
@@ -180,6 +220,7 @@ public final class ServeGenForecastEvaluation {
                 median ratio forecaster / seasonal-naive %.3f; tenants where forecaster beats seasonal-naive %d of %d
                 WAPE regular tenants (%d) forecaster median %.3f p90 %.3f | seasonal-naive median %.3f p90 %.3f | constant median %.3f p90 %.3f; ratio %.3f
                 80%% interval coverage %.3f (%d of %d windows)
+                24-hour totals forecast during day %d (%d tenants): forecaster median %.3f p90 %.3f | seasonal-naive median %.3f p90 %.3f; ratio %.3f; 80%% interval coverage %.3f (%d of %d)
                 state bytes per key %d; evaluation %.1f s""",
                 s.tenants(), s.scoredTenants(), FIRST_SCORED_DAY + 1, DAYS, s.tenants() - s.scoredTenants(),
                 s.forecaster().median(), s.forecaster().p90(), s.forecaster().mean(),
@@ -190,7 +231,11 @@ public final class ServeGenForecastEvaluation {
                 s.regularSeasonalNaive().median(), s.regularSeasonalNaive().p90(),
                 s.regularConstant().median(), s.regularConstant().p90(),
                 s.regularForecaster().median() / s.regularSeasonalNaive().median(),
-                s.coverage(), s.covered(), s.intervals(), s.maxStateBytes(), seconds);
+                s.coverage(), s.covered(), s.intervals(),
+                FIRST_SCORED_DAY + 1, s.dailyTotalTenants(), s.dailyTotalForecaster().median(),
+                s.dailyTotalForecaster().p90(), s.dailyTotalSeasonalNaive().median(), s.dailyTotalSeasonalNaive().p90(),
+                s.dailyTotalMedianRatio(), s.dailyTotalCoverage(), s.dailyTotalCovered(), s.dailyTotalIntervals(),
+                s.maxStateBytes(), seconds);
     }
 
     private static void writeTenantWapes(List<TenantScore> scores, Path file) throws IOException {

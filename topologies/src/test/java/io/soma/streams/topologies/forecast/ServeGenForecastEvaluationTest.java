@@ -27,7 +27,12 @@ class ServeGenForecastEvaluationTest {
         assertThat(summary.forecaster().p90()).isLessThan(summary.seasonalNaive().p90());
         assertThat(summary.regularForecaster().median()).isLessThan(summary.regularSeasonalNaive().median());
         assertThat(summary.coverage()).isBetween(0.7, 0.9);
-        assertThat(summary.maxStateBytes()).isEqualTo(7137);
+        // the published 24-hour totals (forecast after each window of day 13) against yesterday's total
+        assertThat(summary.dailyTotalTenants()).isEqualTo(103);
+        assertThat(summary.dailyTotalForecaster().median()).isLessThan(summary.dailyTotalSeasonalNaive().median());
+        assertThat(summary.dailyTotalForecaster().p90()).isLessThan(summary.dailyTotalSeasonalNaive().p90());
+        assertThat(summary.dailyTotalCoverage()).isBetween(0.7, 0.9);
+        assertThat(summary.maxStateBytes()).isEqualTo(12_897);
     }
 
     @Test

@@ -141,7 +141,7 @@ class TokenForecasterTest {
         byte[] bytes = f.toBytes();
         TokenForecaster restored = TokenForecaster.fromBytes(bytes);
         assertThat(restored.toBytes()).isEqualTo(bytes);
-        assertThat(bytes).hasSize(7137);
+        assertThat(bytes).hasSize(12_897);
         for (int w = 10 * DAY; w < 11 * DAY; w++) {
             f.observe(w * WINDOW_MS, tenant.promptTokens()[w], tenant.completionTokens()[w]);
             restored.observe(w * WINDOW_MS, tenant.promptTokens()[w], tenant.completionTokens()[w]);
@@ -163,6 +163,22 @@ class TokenForecasterTest {
         assertThat(day.forecast()).isBetween(day.lower(), day.upper());
         assertThat(f.recentWape()).isPresent();
         assertThat(f.promptShare()).isBetween(0.0, 1.0);
+    }
+
+    @Test
+    void shouldForecastTheNextDaysTotalAsTheLowerOfTheLastDayAndTheMeanOfTheLastThreeDays() {
+        TokenForecaster rising = fed(ForecastSettings.defaults(), 3 * DAY, w -> w < DAY ? 100 : w < 2 * DAY ? 200 : 600);
+        assertThat(rising.forecastTotal(DAY).forecast()).isCloseTo((100 + 200 + 600) * DAY / 3.0, within(1e-6));
+        TokenForecaster dropping = fed(ForecastSettings.defaults(), 3 * DAY, w -> w < DAY ? 100 : w < 2 * DAY ? 200 : 50);
+        assertThat(dropping.forecastTotal(DAY).forecast()).isCloseTo(50.0 * DAY, within(1e-6));
+    }
+
+    @Test
+    void shouldRejectAStateOfTheFormerVersionClearly() {
+        byte[] bytes = fed(ForecastSettings.defaults(), 20, w -> 100).toBytes();
+        bytes[4] = 1;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TokenForecaster.fromBytes(bytes))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("version 1");
     }
 
     @Test
