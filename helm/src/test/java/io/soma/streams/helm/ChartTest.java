@@ -1,0 +1,166 @@
+package io.soma.streams.helm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.Test;
+
+/** Lints the chart and checks the manifests {@code helm template} renders from it. */
+class ChartTest {
+
+  private static final Path CHART = Path.of("soma-streams");
+  private static final String RELEASE = "soma";
+  private static final String HEADLESS = "soma-soma-streams-headless";
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  @Test
+  void shouldPassLint() {
+    LintResult lint = new Helm(CHART).lint().strict().call();
+
+    assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
+  }
+
+  @Test
+  void shouldRenderAStatefulSetWhosePodsAdvertiseTheirOwnDnsNames() throws IOException {
+    JsonNode statefulSet = single(render(UnaryOperator.identity()), "StatefulSet");
+    JsonNode container = statefulSet.at("/spec/template/spec/containers/0");
+
+    assertThat(statefulSet.at("/spec/serviceName").asText()).isEqualTo(HEADLESS);
+    assertThat(statefulSet.at("/spec/replicas").asInt()).isEqualTo(3);
+    assertThat(env(container, "SOMA_EDGE_ADVERTISED_ADDRESS"))
+        .isEqualTo("$(POD_NAME)." + HEADLESS + ".$(POD_NAMESPACE).svc.cluster.local:8080");
+    assertThat(container.at("/env").findValuesAsText("fieldPath"))
+        .containsExactly("metadata.name", "metadata.namespace");
+    assertThat(env(container, "SOMA_EDGE_HOST")).isEqualTo("0.0.0.0");
+    assertThat(env(container, "SOMA_STREAMS_NUM_STANDBY_REPLICAS")).isEqualTo("2");
+  }
+
+  @Test
+  void shouldRenderAHeadlessServiceForTheStatefulSet() throws IOException {
+    JsonNode headless = named(render(UnaryOperator.identity()), "Service", HEADLESS);
+
+    assertThat(headless.at("/spec/clusterIP").asText()).isEqualTo("None");
+  }
+
+  @Test
+  void shouldProbeTheHealthEndpoints() throws IOException {
+    JsonNode container =
+        single(render(UnaryOperator.identity()), "StatefulSet").at("/spec/template/spec/containers/0");
+
+    assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/health/ready");
+    assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/health/live");
+  }
+
+  @Test
+  void shouldKeepStateOnAClaimMountedAtTheDataDir() throws IOException {
+    JsonNode statefulSet = single(render(UnaryOperator.identity()), "StatefulSet");
+    JsonNode container = statefulSet.at("/spec/template/spec/containers/0");
+    String claim = statefulSet.at("/spec/volumeClaimTemplates/0/metadata/name").asText();
+    JsonNode mount = find(container.at("/volumeMounts"), "name", claim).orElseThrow();
+
+    assertThat(mount.at("/mountPath").asText()).isEqualTo(env(container, "SOMA_STACK_DATA_DIR"));
+    assertThat(env(container, "SOMA_STREAMS_STATE_DIR")).startsWith(mount.at("/mountPath").asText() + "/");
+  }
+
+  @Test
+  void shouldLimitDisruptionToOnePod() throws IOException {
+    JsonNode budget = single(render(UnaryOperator.identity()), "PodDisruptionBudget");
+
+    assertThat(budget.at("/spec/maxUnavailable").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldRenderTheServiceMonitorOnlyWhenEnabled() throws IOException {
+    assertThat(ofKind(render(UnaryOperator.identity()), "ServiceMonitor")).isEmpty();
+
+    JsonNode monitor =
+        single(render(t -> t.set("metrics.serviceMonitor.enabled", true)), "ServiceMonitor");
+    assertThat(monitor.at("/spec/endpoints/0/path").asText()).isEqualTo("/metrics");
+  }
+
+  @Test
+  void shouldKeepSecretsOutOfTheConfigMap() throws IOException {
+    List<JsonNode> manifests = render(UnaryOperator.identity());
+    JsonNode configMap = single(manifests, "ConfigMap");
+    JsonNode secret = single(manifests, "Secret");
+
+    assertThat(configMap.at("/data").toString()).doesNotContain("s3cret-pg", "wrap-secret", "bootstrap-key");
+    assertThat(configMap.at("/data").fieldNames()).toIterable().doesNotContain("SOMA_POSTGRES_PASSWORD");
+    assertThat(secret.at("/stringData/SOMA_POSTGRES_PASSWORD").asText()).isEqualTo("s3cret-pg");
+    assertThat(configMap.at("/data/SOMA_KAFKA_BOOTSTRAP_SERVERS").asText()).isEqualTo("kafka:9092");
+  }
+
+  @Test
+  void shouldMountTrustedConstitutionKeysAsFiles() throws IOException {
+    JsonNode container =
+        single(render(t -> t.set("constitutionTrustedKeys.prod-2026", "PEM")), "StatefulSet")
+            .at("/spec/template/spec/containers/0");
+
+    assertThat(env(container, "SOMA_CONSTITUTION_TRUSTED_KEYS"))
+        .isEqualTo("prod-2026=/etc/soma/constitution-keys/prod-2026.pem");
+    assertThat(find(container.at("/volumeMounts"), "name", "constitution-keys")).isPresent();
+  }
+
+  /** Renders the chart with 3 replicas, 2 standbys and secret values, plus what {@code extra} sets. */
+  private static List<JsonNode> render(UnaryOperator<TemplateCommand> extra) throws IOException {
+    TemplateCommand template =
+        new Helm(CHART)
+            .template()
+            .withName(RELEASE)
+            .withNamespace("agents")
+            .set("replicaCount", 3)
+            .set("standbyReplicas", 2)
+            .set("secrets.postgresPassword", "s3cret-pg")
+            .set("secrets.keysWrapSecret", "wrap-secret")
+            .set("secrets.bootstrapApiKey", "bootstrap-key");
+    String rendered = extra.apply(template).call();
+    List<JsonNode> manifests = new ArrayList<>();
+    try (YAMLParser parser = (YAMLParser) YAML.getFactory().createParser(rendered)) {
+      YAML.readValues(parser, JsonNode.class).forEachRemaining(node -> {
+        if (node != null && !node.isMissingNode() && !node.isNull()) {
+          manifests.add(node);
+        }
+      });
+    }
+    return manifests;
+  }
+
+  private static List<JsonNode> ofKind(List<JsonNode> manifests, String kind) {
+    return manifests.stream().filter(m -> kind.equals(m.path("kind").asText())).toList();
+  }
+
+  private static JsonNode single(List<JsonNode> manifests, String kind) {
+    assertThat(ofKind(manifests, kind)).hasSize(1);
+    return ofKind(manifests, kind).get(0);
+  }
+
+  private static JsonNode named(List<JsonNode> manifests, String kind, String name) {
+    return ofKind(manifests, kind).stream()
+        .filter(m -> name.equals(m.at("/metadata/name").asText()))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static Optional<JsonNode> find(JsonNode array, String field, String value) {
+    return StreamSupport.stream(array.spliterator(), false)
+        .filter(item -> value.equals(item.path(field).asText()))
+        .findFirst();
+  }
+
+  private static String env(JsonNode container, String name) {
+    return find(container.at("/env"), "name", name).orElseThrow().path("value").asText();
+  }
+}
