@@ -1,13 +1,22 @@
 package io.soma.streams.edge.kafka;
 
+import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.stores.kafka.TopicFollower;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Request/reply over Kafka: a caller registers the id it expects, publishes its request, and is completed
@@ -23,6 +32,28 @@ public final class ReplyWaiter<V> implements AutoCloseable {
         this.correlationId = correlationId;
         this.follower = new TopicFollower<>(bootstrapServers, topic, values, TopicFollower.Start.END, this::complete,
                 () -> { });
+    }
+
+    /**
+     * Publishes {@code request} and waits for the reply carrying {@code id}. Late: {@code whenLate}'s error (the
+     * request stays in Kafka and is still processed once); Kafka refusing the request: 503.
+     */
+    public V request(Producer<String, SpecificRecord> producer, ProducerRecord<String, SpecificRecord> request,
+                     String id, Duration timeout, Supplier<ApiException> whenLate) {
+        CompletableFuture<V> reply = expect(id);
+        try {
+            producer.send(request).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw whenLate.get();
+        } catch (ExecutionException e) {
+            throw ApiException.notReady("Kafka did not take the request: " + e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.notReady("interrupted");
+        } finally {
+            forget(id);
+        }
     }
 
     /** Register before publishing the request; the future completes with the reply. */

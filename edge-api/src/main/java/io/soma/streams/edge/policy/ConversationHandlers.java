@@ -28,9 +28,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * {@code POST /v1/conversation/step}: publish an event and answer with its decision (a request/reply through
@@ -75,24 +72,11 @@ public final class ConversationHandlers {
                 .setTool(JsonBody.text(body, "tool"))
                 .setMetadata(metadata(body))
                 .build();
-        var reply = decisions.expect(event.getEventId());
-        PolicyDecision decision;
-        try {
-            producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), session, event))
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            decision = reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new ApiException(504, "timeout", "no decision for event " + event.getEventId() + " within "
-                    + timeout.toMillis() + " ms; the event is recorded and will be decided",
-                    Map.of("event_id", event.getEventId(), "session_id", session));
-        } catch (ExecutionException e) {
-            throw ApiException.notReady("Kafka did not take the event: " + e.getCause().getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ApiException.notReady("interrupted");
-        } finally {
-            decisions.forget(event.getEventId());
-        }
+        PolicyDecision decision = decisions.request(producer,
+                new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), session, event), event.getEventId(), timeout,
+                () -> new ApiException(504, "timeout", "no decision for event " + event.getEventId() + " within "
+                        + timeout.toMillis() + " ms; the event is recorded and will be decided",
+                        Map.of("event_id", event.getEventId(), "session_id", session)));
         PolicyViews.headers(ctx, decision.getDecision(), decision.getScore(), decision.getConstitutionHash());
         ctx.json(PolicyViews.decision(decision));
     }

@@ -25,9 +25,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The old training endpoints, now a request/reply over Kafka: a command is published to
@@ -100,24 +97,12 @@ public final class TrainingHandlers {
     }
 
     private TrainingAudit publishAndAwait(TrainingCommand command) {
-        var reply = replies.expect(command.getCommandId());
-        try {
-            producer.send(new ProducerRecord<>(Topics.TRAINING_COMMANDS.name(), command.getTenant(), command))
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            // the command stays in Kafka and is applied exactly once; only this answer is late
-            throw new ApiException(504, "timeout", "no answer to command " + command.getCommandId() + " within "
-                    + timeout.toMillis() + " ms; it will still be applied once: check the status",
-                    Map.of("command_id", command.getCommandId()));
-        } catch (ExecutionException e) {
-            throw ApiException.notReady("Kafka did not take the command: " + e.getCause().getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ApiException.notReady("interrupted");
-        } finally {
-            replies.forget(command.getCommandId());
-        }
+        // late: the command stays in Kafka and is applied exactly once; only this answer is missing
+        return replies.request(producer, new ProducerRecord<>(Topics.TRAINING_COMMANDS.name(), command.getTenant(), command),
+                command.getCommandId(), timeout, () -> new ApiException(504, "timeout", "no answer to command "
+                        + command.getCommandId() + " within " + timeout.toMillis()
+                        + " ms; it will still be applied once: check the status",
+                        Map.of("command_id", command.getCommandId())));
     }
 
     private static void answer(Context ctx, TrainingAudit audit) {
