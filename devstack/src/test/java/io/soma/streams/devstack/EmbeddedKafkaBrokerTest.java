@@ -37,14 +37,15 @@ class EmbeddedKafkaBrokerTest {
         }
         // a restart picks new ports but the same log dir, and the record is still there
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir, 0, Map.of())) {
-            assertThat(readAll(broker, "kept", 1)).containsExactly("before restart");
+            assertThat(readAll(broker.bootstrapServers(), "kept", 1)).containsExactly("before restart");
         }
     }
 
-    private static List<String> readAll(EmbeddedKafkaBroker broker, String topic, int expected) {
+    /** Reads {@code topic} from the start until {@code expected} values arrived or 30 s passed. */
+    static List<String> readAll(String bootstrapServers, String topic, int expected) {
         List<String> values = new ArrayList<>();
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.GROUP_ID_CONFIG, "reader",
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
                 new StringDeserializer(), new StringDeserializer())) {

@@ -1,0 +1,240 @@
+package io.soma.streams.devstack;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * A real multi-node Kafka 4.3.1 KRaft cluster on this machine: every node a combined broker + controller in its
+ * own JVM ({@link ClusterBrokerMain}), with fixed ports so that a killed or stopped node restarts into its
+ * cluster with its kept log dir. Internal topics are replicated to every node with a majority as min ISR.
+ * Every node is killed when this JVM exits.
+ */
+public final class LocalKafkaCluster implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LocalKafkaCluster.class);
+    private static final Duration START_LIMIT = Duration.ofSeconds(120);
+    private static final Duration STOP_LIMIT = Duration.ofSeconds(60);
+
+    private final List<Node> nodes;
+
+    private static final class Node {
+        final int id;
+        final int clientPort;
+        final Path dir;
+        final Path configFile;
+        Process process;
+
+        Node(int id, int clientPort, Path dir, Path configFile) {
+            this.id = id;
+            this.clientPort = clientPort;
+            this.dir = dir;
+            this.configFile = configFile;
+        }
+    }
+
+    private LocalKafkaCluster(List<Node> nodes) {
+        this.nodes = nodes;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> nodes.forEach(n -> {
+            if (n.process != null) {
+                n.process.destroyForcibly();
+            }
+        }), "kafka-cluster-kill"));
+    }
+
+    /**
+     * Writes every node's config under {@code dir/node-<id>} (log dirs kept between runs), starts the nodes and
+     * waits until the cluster has all of them as brokers.
+     *
+     * @param overrides broker settings that win over the defaults, for every node
+     */
+    public static LocalKafkaCluster start(Path dir, int size, Map<String, String> overrides) {
+        long begin = System.nanoTime();
+        int[] clientPorts = new int[size];
+        int[] controllerPorts = new int[size];
+        for (int i = 0; i < size; i++) {
+            clientPorts[i] = EmbeddedKafkaBroker.freePort();
+            controllerPorts[i] = EmbeddedKafkaBroker.freePort();
+        }
+        StringBuilder voters = new StringBuilder();
+        for (int i = 0; i < size; i++) {
+            voters.append(i == 0 ? "" : ",").append(i + 1).append("@127.0.0.1:").append(controllerPorts[i]);
+        }
+        List<Node> nodes = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            Path nodeDir = dir.resolve("node-" + (i + 1));
+            Properties props = KraftNode.properties(i + 1, nodeDir, clientPorts[i], controllerPorts[i],
+                    voters.toString(), size);
+            props.putAll(overrides);
+            nodes.add(new Node(i + 1, clientPorts[i], nodeDir, KraftNode.writeConfig(nodeDir, props)));
+        }
+        LocalKafkaCluster cluster = new LocalKafkaCluster(nodes);
+        try {
+            nodes.forEach(cluster::launch);
+            cluster.awaitBrokers(size, START_LIMIT);
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+        log.info("Kafka cluster of {} nodes up on {} in {} ms", size, cluster.bootstrapServers(),
+                (System.nanoTime() - begin) / 1_000_000);
+        return cluster;
+    }
+
+    public String bootstrapServers() {
+        return nodes.stream().map(n -> "127.0.0.1:" + n.clientPort).collect(Collectors.joining(","));
+    }
+
+    public int size() {
+        return nodes.size();
+    }
+
+    /** The node's JVM process id, or -1 while it is down. */
+    public long pid(int nodeId) {
+        Process p = node(nodeId).process;
+        return p != null && p.isAlive() ? p.pid() : -1;
+    }
+
+    /** {@code kill -9}: no controlled shutdown, no flush. */
+    public void kill(int nodeId) {
+        Node node = node(nodeId);
+        node.process.destroyForcibly();
+        awaitExit(node);
+        log.info("Kafka node {} killed", nodeId);
+    }
+
+    /** SIGTERM: the node's controlled shutdown moves its leaderships away before it exits. */
+    public void stop(int nodeId) {
+        Node node = node(nodeId);
+        node.process.destroy();
+        awaitExit(node);
+        log.info("Kafka node {} stopped", nodeId);
+    }
+
+    /** Starts a stopped or killed node again with its log dir and ports, and waits until it is a broker again. */
+    public void restart(int nodeId) {
+        Node node = node(nodeId);
+        if (node.process != null && node.process.isAlive()) {
+            throw new IllegalStateException("Kafka node " + nodeId + " is running");
+        }
+        long begin = System.nanoTime();
+        launch(node);
+        awaitBrokers(nodes.size(), START_LIMIT);
+        log.info("Kafka node {} back in {} ms", nodeId, (System.nanoTime() - begin) / 1_000_000);
+    }
+
+    /** Waits until the cluster reports {@code count} brokers. */
+    public void awaitBrokers(int count, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            failIfDied();
+            String reachable = nodes.stream().filter(n -> n.process != null && n.process.isAlive()
+                    && accepts(n.clientPort)).map(n -> "127.0.0.1:" + n.clientPort).collect(Collectors.joining(","));
+            if (!reachable.isEmpty()) {
+                try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, reachable,
+                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
+                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000))) {
+                    int brokers = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).size();
+                    if (brokers >= count) {
+                        return;
+                    }
+                    last = brokers + " brokers";
+                } catch (Exception e) {
+                    last = e.toString();
+                }
+            }
+            sleep(200);
+        }
+        throw new IllegalStateException("the Kafka cluster did not reach " + count + " brokers in " + limit
+                + " (last: " + last + "); node logs under " + nodes.get(0).dir.getParent());
+    }
+
+    @Override
+    public void close() {
+        nodes.forEach(n -> {
+            if (n.process != null && n.process.isAlive()) {
+                n.process.destroy();
+            }
+        });
+        nodes.forEach(n -> {
+            if (n.process != null) {
+                awaitExit(n);
+            }
+        });
+    }
+
+    private void launch(Node node) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xms128m", "-Xmx768m",
+                "-cp", System.getProperty("java.class.path"), ClusterBrokerMain.class.getName(),
+                node.configFile.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(node.dir.resolve("broker.log").toFile()));
+        try {
+            node.process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start Kafka node " + node.id, e);
+        }
+    }
+
+    private void failIfDied() {
+        for (Node n : nodes) {
+            if (n.process != null && !n.process.isAlive() && n.process.exitValue() != 0
+                    && n.process.exitValue() != 137 && n.process.exitValue() != 143) {
+                throw new IllegalStateException("Kafka node " + n.id + " exited with " + n.process.exitValue()
+                        + "; see " + n.dir.resolve("broker.log"));
+            }
+        }
+    }
+
+    private Node node(int nodeId) {
+        if (nodeId < 1 || nodeId > nodes.size()) {
+            throw new IllegalArgumentException("no Kafka node " + nodeId + " (1.." + nodes.size() + ")");
+        }
+        return nodes.get(nodeId - 1);
+    }
+
+    private static void awaitExit(Node node) {
+        try {
+            if (!node.process.waitFor(STOP_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("Kafka node {} did not stop in {}; killing it", node.id, STOP_LIMIT);
+                node.process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            node.process.destroyForcibly();
+        }
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the Kafka cluster", e);
+        }
+    }
+}

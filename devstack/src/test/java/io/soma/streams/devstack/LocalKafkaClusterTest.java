@@ -1,0 +1,43 @@
+package io.soma.streams.devstack;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static io.soma.streams.devstack.EmbeddedKafkaBrokerTest.readAll;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class LocalKafkaClusterTest {
+
+    @Test
+    void shouldKeepAcceptingWritesWithOneNodeKilledAndTakeItBack() throws Exception {
+        Path dir = Path.of(System.getProperty("soma.test.work.dir", "target/test-work"))
+                .resolve("cluster-" + ProcessHandle.current().pid());
+        try (LocalKafkaCluster cluster = LocalKafkaCluster.start(dir, 3, Map.of())) {
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic("replicated", 1, (short) 3))).all().get();
+            }
+            try (var producer = new KafkaProducer<>(Map.<String, Object>of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
+                    ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
+                producer.send(new ProducerRecord<>("replicated", "k", "three nodes")).get();
+                cluster.kill(1);
+                // min ISR 2 of 3: acks=all writes go on with one node down
+                producer.send(new ProducerRecord<>("replicated", "k", "two nodes")).get();
+                cluster.restart(1);
+                producer.send(new ProducerRecord<>("replicated", "k", "back to three")).get();
+            }
+            assertThat(cluster.pid(1)).isPositive();
+            assertThat(readAll(cluster.bootstrapServers(), "replicated", 3))
+                    .containsExactly("three nodes", "two nodes", "back to three");
+        }
+    }
+}
