@@ -43,6 +43,7 @@ import io.soma.streams.edge.kafka.ReplyWaiter;
 import io.soma.streams.edge.metrics.EdgeMetrics;
 import io.soma.streams.edge.metrics.KafkaStreamsCollector;
 import io.soma.streams.edge.training.TrainingHandlers;
+import io.soma.streams.stores.redis.ConstitutionHashMirror;
 import io.soma.streams.stores.redis.TrainingLockMirror;
 import io.soma.streams.topologies.forecast.ForecastApp;
 import io.soma.streams.topologies.forecast.ForecastMetrics;
@@ -219,6 +220,13 @@ public final class SomaProcess implements AutoCloseable {
                     key -> globalStore(policy.streams(), PolicyApp.ACTIVE_CONSTITUTIONS).get(key),
                     key -> globalStore(policy.streams(), PolicyApp.RULE_PACKS).get(key));
             activePolicies.set(edgePolicies);
+            ConstitutionHashMirror constitutionMirror = new ConstitutionHashMirror(config.bootstrapServers(),
+                    Topics.CONSTITUTION_ACTIVE.name(), serdes.value(Topics.CONSTITUTION_ACTIVE).deserializer(),
+                    redis.jedis(), Duration.ofSeconds(2));
+            started.push(constitutionMirror);
+            CounterWithCallback.builder().name("constitution_mirror_redis_failures_total")
+                    .help("Writes of constitution:* to Redis that failed (retried; Redis is only a mirror)")
+                    .callback(cb -> cb.call(constitutionMirror.redisFailures())).register(metrics);
             ReplyWaiter<PolicyDecision> decisionReplies = new ReplyWaiter<>(config.bootstrapServers(),
                     Topics.POLICY_DECISIONS.name(), serdes.value(Topics.POLICY_DECISIONS).deserializer(),
                     PolicyDecision::getEventId);

@@ -133,6 +133,15 @@ public final class EdgeFixture implements AutoCloseable {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Polls {@code condition} until it holds or {@code timeout} passes (the caller asserts afterwards). */
+    public static void awaitUntil(java.util.function.BooleanSupplier condition, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+    }
+
     public static JsonNode json(HttpResponse<String> response) throws Exception {
         return JSON.readTree(response.body());
     }

@@ -1,14 +1,18 @@
 package io.soma.streams.edge.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.soma.streams.devstack.LocalServices;
 import io.soma.streams.edge.EdgeFixture;
 import io.soma.streams.edge.auth.Capability;
+import io.soma.streams.stores.redis.ConstitutionHashMirror;
+import io.soma.streams.topologies.policy.Constitution;
 import io.soma.streams.topologies.policy.ConstitutionBundleJson;
 import io.soma.streams.topologies.policy.ExamplePolicy;
 import io.soma.streams.topologies.policy.SignedBundle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.JedisPooled;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -59,6 +63,20 @@ class GovernanceIT {
         String token = edge.tokenFor(EdgeFixture.tenants("hash", 1).get(0), "u", Set.of(Capability.CONVERSATION));
         JsonNode verified = EdgeFixture.json(edge.post("/v1/tokens/verify", token, EdgeFixture.json(Map.of("token", token))));
         assertThat(verified.get("claims").get("constitution_hash").asText()).isEqualTo(hash);
+    }
+
+    @Test
+    void shouldMirrorTheActiveConstitutionHashToRedisAndRewarmIt() throws Exception {
+        String key = ConstitutionHashMirror.KEY_PREFIX + Constitution.GLOBAL_SCOPE;
+        try (JedisPooled redis = new JedisPooled(URI.create(LocalServices.redisUrl()))) {
+            EdgeFixture.awaitUntil(() -> hash.equals(redis.get(key)), Duration.ofSeconds(30));
+            assertThat(redis.get(key)).isEqualTo(hash);
+            // what a FLUSHALL or a Redis restart does to the key
+            redis.del(key);
+            EdgeFixture.awaitUntil(() -> hash.equals(redis.get(key)), Duration.ofSeconds(30));
+            assertThat(redis.get(key)).isEqualTo(hash);
+            assertThat(redis.ttl(key)).as("no expiry").isEqualTo(-1);
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.soma.streams.edge.sse;
 
 import io.javalin.Javalin;
 import io.soma.streams.devstack.LocalStack;
+import io.soma.streams.edge.EdgeFixture;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -91,7 +92,7 @@ class SseHubIT {
             CompletableFuture.allOf(connections.toArray(CompletableFuture[]::new)).get();
         }
         // closed connections are noticed on the next keep-alive write
-        awaitUntil(() -> hub.clientCount() == 0, Duration.ofSeconds(30));
+        EdgeFixture.awaitUntil(() -> hub.clientCount() == 0, Duration.ofSeconds(30));
         assertThat(hub.clientCount()).isZero();
     }
 
@@ -118,7 +119,7 @@ class SseHubIT {
             assertThat(received.get(events - 1)).startsWith((events - 1) + ":");
             fast.close();
             // the stalled client overflowed its bounded queue instead of holding anything up
-            awaitUntil(() -> hub.gapCount() >= 1, Duration.ofSeconds(30));
+            EdgeFixture.awaitUntil(() -> hub.gapCount() >= 1, Duration.ofSeconds(30));
             assertThat(hub.gapCount()).isPositive();
         }
     }
@@ -154,13 +155,6 @@ class SseHubIT {
             b.header("Last-Event-ID", lastEventId);
         }
         return b.build();
-    }
-
-    static void awaitUntil(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
     }
 
     /** Reads an SSE response line by line on its own thread. */
@@ -202,12 +196,12 @@ class SseHubIT {
         }
 
         void awaitEvent(String name) throws InterruptedException {
-            awaitUntil(() -> count(name) > 0, Duration.ofSeconds(30));
+            EdgeFixture.awaitUntil(() -> count(name) > 0, Duration.ofSeconds(30));
             assertThat(count(name)).as("event " + name).isPositive();
         }
 
         List<String> awaitEvents(String name, int n, Duration timeout) throws InterruptedException {
-            awaitUntil(() -> count(name) >= n, timeout);
+            EdgeFixture.awaitUntil(() -> count(name) >= n, timeout);
             synchronized (events) {
                 return events.stream().filter(e -> name.equals(e[0])).map(e -> e[2]).toList();
             }

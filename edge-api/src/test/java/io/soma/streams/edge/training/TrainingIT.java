@@ -25,7 +25,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -106,12 +105,12 @@ class TrainingIT {
                 EdgeFixture.json(Map.of("tenant", tenant, "reason", "short", "ttl_seconds", 2)));
         assertThat(enabled.statusCode()).as(enabled.body()).isEqualTo(200);
         String key = TrainingLockMirror.KEY_PREFIX + tenant;
-        awaitUntil(() -> redis.exists(key), Duration.ofSeconds(20));
+        EdgeFixture.awaitUntil(() -> redis.exists(key), Duration.ofSeconds(20));
         assertThat(redis.get(key)).contains("\"enabled\":true");
 
         List<TrainingAudit> audits = auditsOf(tenant, 2);
         assertThat(audits).extracting(TrainingAudit::getAction).containsExactly("training.enabled", "training.expired");
-        awaitUntil(() -> !redis.exists(key), Duration.ofSeconds(20));
+        EdgeFixture.awaitUntil(() -> !redis.exists(key), Duration.ofSeconds(20));
         assertThat(redis.exists(key)).isFalse();
 
         HttpResponse<String> status = edge.get("/v1/training/status/" + tenant, edge.adminToken());
@@ -125,10 +124,10 @@ class TrainingIT {
         assertThat(edge.post("/v1/training/enable", edge.adminToken(),
                 EdgeFixture.json(Map.of("tenant", tenant, "reason", "flush"))).statusCode()).isEqualTo(200);
         String key = TrainingLockMirror.KEY_PREFIX + tenant;
-        awaitUntil(() -> redis.exists(key), Duration.ofSeconds(20));
+        EdgeFixture.awaitUntil(() -> redis.exists(key), Duration.ofSeconds(20));
         // what a FLUSHALL or a Redis restart does to this key, without disturbing other tests' keys
         redis.del(key);
-        awaitUntil(() -> redis.exists(key), Duration.ofSeconds(20));
+        EdgeFixture.awaitUntil(() -> redis.exists(key), Duration.ofSeconds(20));
         assertThat(redis.get(key)).contains("\"locked_by\":\"admin-");
         assertThat(redis.pttl(key)).isPositive();
 
@@ -222,12 +221,5 @@ class TrainingIT {
             }
         }
         return found;
-    }
-
-    private static void awaitUntil(BooleanSupplier condition, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
     }
 }

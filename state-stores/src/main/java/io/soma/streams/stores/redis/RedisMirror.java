@@ -1,0 +1,120 @@
+package io.soma.streams.stores.redis;
+
+import io.soma.streams.stores.kafka.TopicFollower;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.params.SetParams;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Mirrors a compacted topic into Redis {@code <prefix><record key>} for services that read Redis, not Kafka.
+ * Reads the topic from the start at every boot, so a restarted Redis is re-warmed, and checks every few seconds
+ * that each mirrored key is still in Redis, so a flushed one is too. Redis being down only delays the mirror:
+ * failed writes are counted and retried by the next check.
+ */
+public final class RedisMirror<V> implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RedisMirror.class);
+
+    /** What Redis holds for a record now: the string and how long it stays (null: no expiry). */
+    public record Mirrored(String value, Duration ttl) {
+    }
+
+    /** A record's value as Redis should hold it at {@code now}; empty: the key must not exist. */
+    @FunctionalInterface
+    public interface Projection<V> {
+        Optional<Mirrored> at(V value, Instant now);
+    }
+
+    private final String prefix;
+    private final Projection<V> projection;
+    private final JedisPooled redis;
+    private final Duration recheckEvery;
+    private final Map<String, V> latest = new ConcurrentHashMap<>();
+    private final AtomicLong redisFailures = new AtomicLong();
+    private final TopicFollower<V> follower;
+    private long nextCheck;
+
+    public RedisMirror(String bootstrapServers, String topic, Deserializer<V> values, String prefix,
+                       Projection<V> projection, JedisPooled redis, Duration recheckEvery) {
+        this.prefix = prefix;
+        this.projection = projection;
+        this.redis = redis;
+        this.recheckEvery = recheckEvery;
+        this.nextCheck = System.nanoTime() + recheckEvery.toNanos();
+        this.follower = new TopicFollower<>(bootstrapServers, topic, values, TopicFollower.Start.BEGINNING,
+                this::apply, this::recheckWhenDue);
+    }
+
+    /** The latest value of every key the topic has, as read so far. */
+    public Map<String, V> latest() {
+        return Map.copyOf(latest);
+    }
+
+    public long redisFailures() {
+        return redisFailures.get();
+    }
+
+    private void apply(ConsumerRecord<String, V> r) {
+        if (r.value() == null) {
+            latest.remove(r.key());
+        } else {
+            latest.put(r.key(), r.value());
+        }
+        write(r.key(), r.value());
+    }
+
+    private void recheckWhenDue() {
+        if (System.nanoTime() >= nextCheck) {
+            nextCheck = System.nanoTime() + recheckEvery.toNanos();
+            rewarm();
+        }
+    }
+
+    /** Puts back any key Redis has lost (flush, restart, eviction). */
+    private void rewarm() {
+        Instant now = Instant.now();
+        latest.forEach((key, value) -> {
+            if (projection.at(value, now).isPresent()) {
+                try {
+                    if (!redis.exists(prefix + key)) {
+                        log.info("re-warming {}{} in Redis", prefix, key);
+                        write(key, value);
+                    }
+                } catch (RuntimeException e) {
+                    redisFailures.incrementAndGet();
+                }
+            }
+        });
+    }
+
+    private void write(String key, V value) {
+        try {
+            Optional<Mirrored> mirrored = value == null ? Optional.empty() : projection.at(value, Instant.now());
+            if (mirrored.isEmpty()) {
+                redis.del(prefix + key);
+            } else if (mirrored.get().ttl() == null) {
+                redis.set(prefix + key, mirrored.get().value());
+            } else {
+                redis.set(prefix + key, mirrored.get().value(), SetParams.setParams().px(mirrored.get().ttl().toMillis()));
+            }
+        } catch (RuntimeException e) {
+            if (redisFailures.incrementAndGet() % 100 == 1) {
+                log.warn("cannot mirror {}{} to Redis (will retry): {}", prefix, key, e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        follower.close();
+    }
+}
