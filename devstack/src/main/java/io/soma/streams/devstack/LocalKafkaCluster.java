@@ -6,7 +6,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -66,8 +65,8 @@ public final class LocalKafkaCluster implements AutoCloseable {
         int[] clientPorts = new int[size];
         int[] controllerPorts = new int[size];
         for (int i = 0; i < size; i++) {
-            clientPorts[i] = EmbeddedKafkaBroker.freePort();
-            controllerPorts[i] = EmbeddedKafkaBroker.freePort();
+            clientPorts[i] = FreePort.onLoopback();
+            controllerPorts[i] = FreePort.onLoopback();
         }
         StringBuilder voters = new StringBuilder();
         for (int i = 0; i < size; i++) {
@@ -110,17 +109,13 @@ public final class LocalKafkaCluster implements AutoCloseable {
 
     /** {@code kill -9}: no controlled shutdown, no flush. */
     public void kill(int nodeId) {
-        Node node = node(nodeId);
-        node.process.destroyForcibly();
-        awaitExit(node);
+        JavaProcess.stop(node(nodeId).process, true, STOP_LIMIT.toMillis());
         log.info("Kafka node {} killed", nodeId);
     }
 
     /** SIGTERM: the node's controlled shutdown moves its leaderships away before it exits. */
     public void stop(int nodeId) {
-        Node node = node(nodeId);
-        node.process.destroy();
-        awaitExit(node);
+        JavaProcess.stop(node(nodeId).process, false, STOP_LIMIT.toMillis());
         log.info("Kafka node {} stopped", nodeId);
     }
 
@@ -165,30 +160,13 @@ public final class LocalKafkaCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        nodes.forEach(n -> {
-            if (n.process != null && n.process.isAlive()) {
-                n.process.destroy();
-            }
-        });
-        nodes.forEach(n -> {
-            if (n.process != null) {
-                awaitExit(n);
-            }
-        });
+        nodes.parallelStream().filter(n -> n.process != null)
+                .forEach(n -> JavaProcess.stop(n.process, false, STOP_LIMIT.toMillis()));
     }
 
     private void launch(Node node) {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xms128m", "-Xmx768m",
-                "-cp", System.getProperty("java.class.path"), ClusterBrokerMain.class.getName(),
-                node.configFile.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(node.dir.resolve("broker.log").toFile()));
-        try {
-            node.process = builder.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start Kafka node " + node.id, e);
-        }
+        node.process = JavaProcess.start(ClusterBrokerMain.class, List.of("-Xms128m", "-Xmx768m"),
+                List.of(node.configFile.toString()), node.dir.resolve("broker.log"));
     }
 
     private void failIfDied() {
@@ -206,18 +184,6 @@ public final class LocalKafkaCluster implements AutoCloseable {
             throw new IllegalArgumentException("no Kafka node " + nodeId + " (1.." + nodes.size() + ")");
         }
         return nodes.get(nodeId - 1);
-    }
-
-    private static void awaitExit(Node node) {
-        try {
-            if (!node.process.waitFor(STOP_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                log.warn("Kafka node {} did not stop in {}; killing it", node.id, STOP_LIMIT);
-                node.process.destroyForcibly().waitFor();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            node.process.destroyForcibly();
-        }
     }
 
     private static boolean accepts(int port) {

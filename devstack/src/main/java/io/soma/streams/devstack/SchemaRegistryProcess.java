@@ -57,7 +57,7 @@ public final class SchemaRegistryProcess implements AutoCloseable {
             throw new IllegalStateException("the schema registry jar " + jar.toAbsolutePath()
                     + " is missing; build it with 'mvn -pl devstack-registry install'");
         }
-        int httpPort = port == 0 ? EmbeddedKafkaBroker.freePort() : port;
+        int httpPort = port == 0 ? FreePort.onLoopback() : port;
         long started = System.nanoTime();
         SchemaRegistryProcess registry = new SchemaRegistryProcess(launch(jar, httpPort, logFile), httpPort);
         try {
