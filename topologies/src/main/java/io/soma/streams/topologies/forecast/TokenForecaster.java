@@ -22,6 +22,12 @@ import java.util.OptionalLong;
  * {@value #MEAN_ONLY_WINDOWS} windows, then level and trend (method {@code holt}) until a full day has been seen,
  * then the daily season ({@code holt-winters}), named {@code holt-winters-weekly} once every weekday has an offset.
  *
+ * <p>Per window, a second method competes from the third day on: the seasonal median, the median of the same
+ * window 1, 2 and 7 days before (robust to one day's burst or one quiet day). Both methods' forecasts one day ahead
+ * are scored when their window closes (exponentially smoothed absolute errors, rate {@link #SELECTION_RATE}); the
+ * next day's windows are forecast by the one with the lower score (method {@code seasonal-median} when it is the
+ * median), longer horizons by Holt-Winters.
+ *
  * <p>Accuracy is measured, not assumed: each update stores the forecast one day ahead and, when that window
  * closes, scores it. The last week of those errors gives the prediction intervals (empirical quantiles), the last
  * day of them gives {@link #recentWape()}. The next 24 hours' total is forecast separately, from the rolling daily
@@ -34,7 +40,12 @@ import java.util.OptionalLong;
  */
 public final class TokenForecaster {
     static final int MEAN_ONLY_WINDOWS = 12;
-    private static final int FORMAT_VERSION = 2;
+    private static final int FORMAT_VERSION = 3;
+    /**
+     * Smoothing of the two per-window methods' recent 24-hour-ahead absolute errors, which pick the published
+     * per-window forecast (chosen on ServeGen days 1–12, see docs/forecasting.md).
+     */
+    static final double SELECTION_RATE = 1.0 / 432;
     /** Past daily totals the 24-hour total is forecast from: the last 24 hours and the two days before. */
     private static final int DAILY_TOTALS = 3;
     private static final int MAGIC = 0x534F4D46; // "SOMF"
@@ -59,10 +70,18 @@ public final class TokenForecaster {
     private final double[] season;
     private final double[] dayOfWeek = new double[7];
     private final float[] activity;
-    /** The last day of actuals, by slot: seeds the season, and is the denominator of recent WAPE. */
-    private final float[] recentActuals;
-    /** Forecast made one day before the window of that slot. */
+    /**
+     * The last week of actuals, by window index modulo a week: the seasonal median's inputs; its last day seeds
+     * the season and is the denominator of recent WAPE.
+     */
+    private final float[] weekActuals;
+    /** Published forecast made one day before the window of that slot. */
     private final float[] pending;
+    /** Holt-Winters' own forecast made one day before the window of that slot (scores it against the median). */
+    private final float[] pendingHoltWinters;
+    /** Exponentially smoothed absolute 24-hour-ahead errors of Holt-Winters and of the seasonal median. */
+    private double holtWintersScore;
+    private double seasonalMedianScore;
     private final float[] errors;
     private long scored;
     /** Rolling 24-hour totals of the last two days, by window index modulo two days. */
@@ -81,8 +100,9 @@ public final class TokenForecaster {
         this.meanOnlyWindows = Math.min(MEAN_ONLY_WINDOWS, period);
         this.season = new double[period];
         this.activity = new float[period];
-        this.recentActuals = new float[period];
+        this.weekActuals = new float[week];
         this.pending = new float[period];
+        this.pendingHoltWinters = new float[period];
         this.errors = new float[settings.errorHistory()];
         this.pastDailyTotals = new float[2 * period];
         this.pendingTotals = new float[period];
@@ -134,10 +154,12 @@ public final class TokenForecaster {
             }
             smooth(index, slot, y);
         }
-        recentActuals[slot] = (float) y;
+        weekActuals[weekPosition(index)] = (float) y;
         lastIndex = index;
         observed++;
-        pending[slot(index + period)] = (float) forecast(period);
+        int next = slot(index + period);
+        pendingHoltWinters[next] = (float) holtWintersForecast(period);
+        pending[next] = (float) forecast(period);
         updateDailyTotal(index);
     }
 
@@ -145,17 +167,54 @@ public final class TokenForecaster {
         if (index >= scoringFrom) {
             int at = (int) (scored % errors.length);
             errors[at] = (float) (y - pending[slot]);
-            totalErrors[at] = (float) (lastDayTotal(slot, y) - pendingTotals[slot]);
+            totalErrors[at] = (float) (lastDayTotal(index, y) - pendingTotals[slot]);
             scored++;
+            if (seasonalMedianDefined()) {
+                // both methods' forecasts of this window as made one day before it (the week ring still holds
+                // the window a week before this one)
+                double decay = 1 - SELECTION_RATE;
+                holtWintersScore = decay * holtWintersScore + Math.abs(y - pendingHoltWinters[slot]);
+                seasonalMedianScore = decay * seasonalMedianScore + Math.abs(y - seasonalMedian(index));
+            }
         }
     }
 
-    /** Total of the 24 hours ending with the window of {@code slot}, whose actual is {@code y}. */
-    private double lastDayTotal(int slot, double y) {
+    /**
+     * Median of the same window 1, 2 and 7 days before window {@code target}, which must be at most one day after
+     * the last window. A day not seen yet counts as 0, so before a week it is the lower of the last two days.
+     */
+    private double seasonalMedian(long target) {
+        double a = weekActuals[weekPosition(target - period)];
+        double b = weekActuals[weekPosition(target - 2L * period)];
+        double c = weekActuals[weekPosition(target - week)];
+        return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+    }
+
+    private boolean seasonalMedianDefined() {
+        return observed >= 2L * period;
+    }
+
+    /** The seasonal median is published once its smoothed 24-hour-ahead errors are below Holt-Winters'. */
+    private boolean seasonalMedianSelected() {
+        return seasonalMedianDefined() && seasonalMedianScore < holtWintersScore;
+    }
+
+    private int weekPosition(long index) {
+        return (int) Math.floorMod(index, (long) week);
+    }
+
+    /** Actual of the latest observed window of {@code slot} (the last day of actuals, by slot). */
+    private float lastDayActual(int slot) {
+        return weekActuals[weekPosition(lastIndex - Math.floorMod(slot(lastIndex) - slot, period))];
+    }
+
+    /** Total of the 24 hours ending with window {@code index} (not yet stored), whose actual is {@code y}. */
+    private double lastDayTotal(long index, double y) {
+        int slot = slot(index);
         double total = y;
         for (int s = 0; s < period; s++) {
             if (s != slot) {
-                total += recentActuals[s];
+                total += weekActuals[weekPosition(index - period + Math.floorMod(s - slot, period))];
             }
         }
         return total;
@@ -169,7 +228,7 @@ public final class TokenForecaster {
      */
     private void updateDailyTotal(long index) {
         int slot = slot(index);
-        double last = lastDayTotal(slot, recentActuals[slot]);
+        double last = lastDayTotal(index, weekActuals[weekPosition(index)]);
         int days = (int) Math.min(DAILY_TOTALS, observed / period);
         double sum = last;
         for (int d = 1; d < days; d++) {
@@ -182,14 +241,14 @@ public final class TokenForecaster {
 
     private void seedSeasonFromTheFirstDay() {
         double mean = 0;
-        for (float v : recentActuals) {
-            mean += v;
+        for (int s = 0; s < period; s++) {
+            mean += lastDayActual(s);
         }
         mean /= period;
         double deviation = 0;
         for (int s = 0; s < period; s++) {
-            season[s] = recentActuals[s] - mean;
-            activity[s] = recentActuals[s] > 0 ? 1 : 0;
+            season[s] = lastDayActual(s) - mean;
+            activity[s] = lastDayActual(s) > 0 ? 1 : 0;
             deviation += Math.abs(season[s]);
         }
         level = mean;
@@ -219,8 +278,19 @@ public final class TokenForecaster {
         }
     }
 
-    /** Point forecast of the window {@code stepsAhead} windows after the last observed one (≥ 0 tokens). */
+    /**
+     * Point forecast of the window {@code stepsAhead} windows after the last observed one (≥ 0 tokens): within the
+     * next day, the seasonal median if its recent 24-hour-ahead errors are lower than Holt-Winters', otherwise
+     * (and beyond one day) Holt-Winters.
+     */
     public double forecast(int stepsAhead) {
+        if (stepsAhead <= period && seasonalMedianSelected()) {
+            return seasonalMedian(lastIndex + stepsAhead);
+        }
+        return holtWintersForecast(stepsAhead);
+    }
+
+    private double holtWintersForecast(int stepsAhead) {
         if (observed == 0) {
             return 0;
         }
@@ -337,7 +407,7 @@ public final class TokenForecaster {
         double actuals = 0;
         for (int i = 1; i <= count; i++) {
             absoluteErrors += Math.abs(errors[(int) ((scored - i) % errors.length)]);
-            actuals += recentActuals[slot(lastIndex - i + 1)];
+            actuals += weekActuals[weekPosition(lastIndex - i + 1)];
         }
         return count == 0 || actuals == 0 ? OptionalDouble.empty() : OptionalDouble.of(absoluteErrors / actuals);
     }
@@ -353,6 +423,9 @@ public final class TokenForecaster {
         }
         if (observed < period) {
             return "holt";
+        }
+        if (seasonalMedianSelected()) {
+            return "seasonal-median";
         }
         return observed < 8L * period ? "holt-winters" : "holt-winters-weekly";
     }
@@ -387,12 +460,13 @@ public final class TokenForecaster {
     }
 
     /**
-     * Binary state, big-endian, version 2: int magic "SOMF", byte version, the settings (long window ms,
+     * Binary state, big-endian, version 3: int magic "SOMF", byte version, the settings (long window ms,
      * 9 doubles alpha..intervalCoverage in record order, int errorHistory), long lastIndex, long observed,
-     * long scoringFrom, long scored, 6 doubles (level, trend, scale, promptShare, dayResidualSum, dailyTotal),
-     * 7 doubles day-of-week, then per day-slot: double season, float activity, float recentActual, float pending,
-     * float pendingTotal; then errorHistory floats of errors, errorHistory floats of total errors, and 2 × slots
-     * floats of past daily totals. Version 1 (before the daily totals) is rejected: rebuild the state.
+     * long scoringFrom, long scored, 8 doubles (level, trend, scale, promptShare, dayResidualSum, dailyTotal,
+     * holtWintersScore, seasonalMedianScore), 7 doubles day-of-week, then per day-slot: double season, float
+     * activity, float pending, float pendingHoltWinters, float pendingTotal; then errorHistory floats of errors,
+     * errorHistory floats of total errors, 2 × slots floats of past daily totals and 7 × slots floats of the last
+     * week's actuals. Versions 1 (no daily totals) and 2 (no week of actuals) are rejected: rebuild the state.
      */
     public byte[] toBytes() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(serializedSize());
@@ -410,7 +484,8 @@ public final class TokenForecaster {
             out.writeLong(observed);
             out.writeLong(scoringFrom);
             out.writeLong(scored);
-            for (double v : new double[]{level, trend, scale, promptShare, dayResidualSum, dailyTotal}) {
+            for (double v : new double[]{level, trend, scale, promptShare, dayResidualSum, dailyTotal,
+                    holtWintersScore, seasonalMedianScore}) {
                 out.writeDouble(v);
             }
             for (double v : dayOfWeek) {
@@ -419,11 +494,11 @@ public final class TokenForecaster {
             for (int s = 0; s < period; s++) {
                 out.writeDouble(season[s]);
                 out.writeFloat(activity[s]);
-                out.writeFloat(recentActuals[s]);
                 out.writeFloat(pending[s]);
+                out.writeFloat(pendingHoltWinters[s]);
                 out.writeFloat(pendingTotals[s]);
             }
-            for (float[] floats : new float[][]{errors, totalErrors, pastDailyTotals}) {
+            for (float[] floats : new float[][]{errors, totalErrors, pastDailyTotals, weekActuals}) {
                 for (float v : floats) {
                     out.writeFloat(v);
                 }
@@ -435,7 +510,8 @@ public final class TokenForecaster {
     }
 
     private int serializedSize() {
-        return 4 + 1 + 8 + 9 * 8 + 4 + 4 * 8 + 6 * 8 + 7 * 8 + period * 24 + errors.length * 8 + period * 8;
+        return 4 + 1 + 8 + 9 * 8 + 4 + 4 * 8 + 8 * 8 + 7 * 8 + period * 24 + errors.length * 8 + period * 8
+                + week * 4;
     }
 
     public static TokenForecaster fromBytes(byte[] bytes) {
@@ -446,7 +522,8 @@ public final class TokenForecaster {
             int version = in.readUnsignedByte();
             if (version != FORMAT_VERSION) {
                 throw new IllegalArgumentException("unsupported token forecaster state version " + version
-                        + " (expected " + FORMAT_VERSION + "; version 1 has no daily totals: rebuild the state)");
+                        + " (expected " + FORMAT_VERSION + "; version 1 has no daily totals, version 2 no week of"
+                        + " actuals: rebuild the state)");
             }
             Duration window = Duration.ofMillis(in.readLong());
             double[] p = new double[9];
@@ -466,17 +543,19 @@ public final class TokenForecaster {
             f.promptShare = in.readDouble();
             f.dayResidualSum = in.readDouble();
             f.dailyTotal = in.readDouble();
+            f.holtWintersScore = in.readDouble();
+            f.seasonalMedianScore = in.readDouble();
             for (int d = 0; d < 7; d++) {
                 f.dayOfWeek[d] = in.readDouble();
             }
             for (int s = 0; s < f.period; s++) {
                 f.season[s] = in.readDouble();
                 f.activity[s] = in.readFloat();
-                f.recentActuals[s] = in.readFloat();
                 f.pending[s] = in.readFloat();
+                f.pendingHoltWinters[s] = in.readFloat();
                 f.pendingTotals[s] = in.readFloat();
             }
-            for (float[] floats : new float[][]{f.errors, f.totalErrors, f.pastDailyTotals}) {
+            for (float[] floats : new float[][]{f.errors, f.totalErrors, f.pastDailyTotals, f.weekActuals}) {
                 for (int i = 0; i < floats.length; i++) {
                     floats[i] = in.readFloat();
                 }
