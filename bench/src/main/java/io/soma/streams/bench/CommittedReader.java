@@ -31,13 +31,8 @@ final class CommittedReader implements AutoCloseable {
 
     /** Starts reading {@code topic} from its beginning, or from its current end when {@code fromEnd}. */
     static CommittedReader start(String bootstrapServers, String topic, boolean fromEnd, Arrivals arrivals, Duration timeout) {
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new StringDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        KafkaConsumer<String, byte[]> consumer = consumer(bootstrapServers);
+        List<TopicPartition> partitions = partitions(consumer, topic);
         consumer.assign(partitions);
         if (fromEnd) {
             consumer.seekToEnd(partitions);
@@ -48,6 +43,39 @@ final class CommittedReader implements AutoCloseable {
         CommittedReader reader = new CommittedReader(consumer, arrivals, timeout);
         reader.thread.start();
         return reader;
+    }
+
+    /** Where a read_committed reader of {@code topic} would start if it began at the end now. */
+    static Map<TopicPartition, Long> ends(String bootstrapServers, String topic) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrapServers)) {
+            return consumer.endOffsets(partitions(consumer, topic));
+        }
+    }
+
+    /** How many records a read_committed reader sees from {@code from} (see {@link #ends}) to the end now. */
+    static long count(String bootstrapServers, Map<TopicPartition, Long> from) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrapServers)) {
+            consumer.assign(from.keySet());
+            from.forEach(consumer::seek);
+            Map<TopicPartition, Long> end = consumer.endOffsets(from.keySet());
+            long count = 0;
+            while (from.keySet().stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                count += consumer.poll(Duration.ofMillis(200)).count();
+            }
+            return count;
+        }
+    }
+
+    private static KafkaConsumer<String, byte[]> consumer(String bootstrapServers) {
+        return new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
+        return consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
     }
 
     private void read(Arrivals arrivals, Duration timeout) {

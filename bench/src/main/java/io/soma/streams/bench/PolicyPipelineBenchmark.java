@@ -1,6 +1,5 @@
 package io.soma.streams.bench;
 
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.schemas.TopicProvisioner;
@@ -8,10 +7,6 @@ import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistrar;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
-import io.soma.streams.topologies.policy.ExamplePolicy;
-import io.soma.streams.topologies.policy.PolicyApp;
-import io.soma.streams.topologies.policy.PolicyAvro;
-import io.soma.streams.topologies.policy.PolicyMetrics;
 import io.soma.streams.topologies.replay.ReplayPlan;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.runtime.StreamsSettings;
@@ -51,25 +46,6 @@ public final class PolicyPipelineBenchmark {
     private static final Duration PHASE_TIMEOUT = Duration.ofMinutes(5);
     private static final String COPY_TOPIC = "bench.copy";
 
-    /** What a throughput phase saw: started, first output visible (with how many), last output visible. */
-    record Throughput(long records, long startNanos, long firstNanos, long firstBatch, long lastNanos) {
-        double wallPerSecond() {
-            return records / seconds(lastNanos - startNanos);
-        }
-
-        /** From the first visible output to the last: startup (group join, state restore) excluded. */
-        double steadyPerSecond() {
-            return (records - firstBatch) / seconds(lastNanos - firstNanos);
-        }
-    }
-
-    private record ScratchTopic(String name) implements TopicProvisioner.TopicSpec {
-        @Override
-        public boolean compacted() {
-            return false;
-        }
-    }
-
     private PolicyPipelineBenchmark() {
     }
 
@@ -97,19 +73,23 @@ public final class PolicyPipelineBenchmark {
             long produced;
             try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                     new StringSerializer(), new AvroSerializer<>(registry, false, true))) {
-                loadExamplePolicy(producer);
-                produced = preProduce(producer, replay, repeats);
+                BenchInputs.loadExamplePolicy(producer);
+                long begin = System.nanoTime();
+                produced = BenchInputs.produce(producer, Topics.CONVERSATION_EVENTS.name(),
+                        BenchInputs.replayPasses(replay, repeats).stream()
+                                .map(e -> new BenchInputs.Keyed(e.getSessionId(), e)).toList());
+                log("pre-produced %,d events in %.1f s", produced, Throughput.seconds(System.nanoTime() - begin));
             }
 
-            Throughput copy = measure(bootstrap, COPY_TOPIC, produced,
-                    () -> TransactionalCopy.run(bootstrap, Topics.CONVERSATION_EVENTS.name(), COPY_TOPIC, produced, PHASE_TIMEOUT));
+            Throughput copy = PhaseTimer.byOutputs(bootstrap, COPY_TOPIC, produced, PHASE_TIMEOUT,
+                    () -> TransactionalCopy.run(bootstrap, "bench-copy-" + UUID.randomUUID(),
+                            Topics.CONVERSATION_EVENTS.name(), COPY_TOPIC, copied -> copied >= produced, PHASE_TIMEOUT));
             log("(a) transactional copy: %,.0f records/s steady, %,.0f wall", copy.steadyPerSecond(), copy.wallPerSecond());
 
             AppSerdes serdes = new AppSerdes(registry);
             KafkaStreams[] started = new KafkaStreams[1];
-            Throughput policy = measure(bootstrap, Topics.POLICY_DECISIONS.name(), produced, () -> {
-                started[0] = new KafkaStreams(PolicyApp.build(new PolicyApp.Config(List.of(ExamplePolicy.trustedKey()),
-                        new PolicyMetrics(new PrometheusRegistry())), serdes),
+            Throughput policy = PhaseTimer.byOutputs(bootstrap, Topics.POLICY_DECISIONS.name(), produced, PHASE_TIMEOUT, () -> {
+                started[0] = new KafkaStreams(BenchApp.POLICY.topology(serdes),
                         StreamsSettings.local(bootstrap, stack.schemaRegistryUrl(), workDir.resolve("state"))
                                 .forApp("policy-bench-" + UUID.randomUUID()));
                 started[0].start();
@@ -126,63 +106,6 @@ public final class PolicyPipelineBenchmark {
             }
         }
         System.exit(0); // client threads the stack left behind must not keep the JVM alive
-    }
-
-    /** The signed example constitution and the example rule pack, as the demo loads them. */
-    private static void loadExamplePolicy(KafkaProducer<String, SpecificRecord> producer) throws Exception {
-        producer.send(new ProducerRecord<>(Topics.CONSTITUTION_UPDATED.name(), "global",
-                PolicyAvro.bundle(ExamplePolicy.bundle()))).get();
-        producer.send(new ProducerRecord<>(Topics.POLICY_RULEPACKS.name(), "xstest",
-                PolicyAvro.rulePack(ExamplePolicy.rulePack()))).get();
-    }
-
-    private static long preProduce(KafkaProducer<String, SpecificRecord> producer, List<ConversationEvent> replay,
-                                   int repeats) {
-        long started = System.nanoTime();
-        long count = 0;
-        for (int pass = 0; pass < repeats; pass++) {
-            for (ConversationEvent event : replay) {
-                ConversationEvent copy = withId(event, event.getEventId() + "-r" + pass, event.getTimestamp());
-                producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), copy.getSessionId(), copy));
-                count++;
-            }
-        }
-        producer.flush();
-        log("pre-produced %,d events in %.1f s", count, seconds(System.nanoTime() - started));
-        return count;
-    }
-
-    /** A replayed event under a new id; replay events are their own session, so the session id follows. */
-    private static ConversationEvent withId(ConversationEvent event, String id, Instant timestamp) {
-        return ConversationEvent.newBuilder(event).setEventId(id).setSessionId(id).setTimestamp(timestamp).build();
-    }
-
-    private interface Phase {
-        void run() throws Exception;
-    }
-
-    /** Runs a phase and times it by when {@code expected} records of its output are visible to a read_committed reader. */
-    private static Throughput measure(String bootstrap, String outputTopic, long expected, Phase phase) throws Exception {
-        long[] seen = new long[1];
-        long[] first = {0, 0};
-        long[] last = new long[1];
-        CommittedReader reader = CommittedReader.start(bootstrap, outputTopic, false, (key, visible) -> {
-            if (seen[0]++ == 0) {
-                first[0] = visible;
-            }
-            if (first[0] == visible) {
-                first[1] = seen[0];
-            }
-            last[0] = visible;
-            return seen[0] >= expected;
-        }, PHASE_TIMEOUT);
-        long start = System.nanoTime();
-        phase.run();
-        reader.close();
-        if (seen[0] < expected) {
-            throw new IllegalStateException(outputTopic + ": only " + seen[0] + " of " + expected + " records within " + PHASE_TIMEOUT);
-        }
-        return new Throughput(seen[0], start, first[0], first[1], last[0]);
     }
 
     /**
@@ -223,13 +146,13 @@ public final class PolicyPipelineBenchmark {
                 } else {
                     maxBehind = Math.max(maxBehind, now - due);
                 }
-                ConversationEvent event = withId(replay.get(i % replay.size()), ids[i], Instant.now());
+                ConversationEvent event = BenchInputs.withId(replay.get(i % replay.size()), ids[i], Instant.now());
                 producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), ids[i], event));
             }
             producer.flush();
         }
         log("(c) sent %,d events at %,d/s in %.1f s (producer at most %.1f ms behind schedule)", total, rate,
-                seconds(System.nanoTime() - t0), maxBehind / 1e6);
+                Throughput.seconds(System.nanoTime() - t0), maxBehind / 1e6);
         reader.close();
         return latencies;
     }
@@ -263,10 +186,6 @@ public final class PolicyPipelineBenchmark {
     private static double millis(long[] sorted, double quantile) {
         int rank = (int) Math.ceil(quantile * sorted.length);
         return sorted[Math.max(0, rank - 1)] / 1e6;
-    }
-
-    private static double seconds(long nanos) {
-        return nanos / 1e9;
     }
 
     private static void log(String format, Object... args) {

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.LongPredicate;
 
 /**
  * The baseline of the pipeline benchmark: what exactly-once costs without any processing. Copies records byte for
@@ -29,12 +30,17 @@ final class TransactionalCopy {
     private TransactionalCopy() {
     }
 
-    /** Copies {@code count} records from {@code source} to the same partitions of {@code target}; returns how many it copied. */
-    static long run(String bootstrapServers, String source, String target, long count, Duration timeout) {
-        String id = "bench-copy-" + UUID.randomUUID();
+    /**
+     * Copies records from {@code source} to the same partitions of {@code target} as a member of consumer group
+     * {@code groupId} (several copies share the partitions like instances of an app) until {@code finished} says so
+     * for the number copied so far, or the timeout; returns how many it copied.
+     */
+    static long run(String bootstrapServers, String groupId, String source, String target, LongPredicate finished,
+                    Duration timeout) {
+        String id = groupId + "-" + UUID.randomUUID();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.GROUP_ID_CONFIG, id,
+                ConsumerConfig.GROUP_ID_CONFIG, groupId,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
@@ -53,13 +59,15 @@ final class TransactionalCopy {
             long copied = 0;
             long lastCommit = System.nanoTime();
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (copied < count && System.nanoTime() < deadline) {
+            boolean done = false;
+            while (!done && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     producer.send(new ProducerRecord<>(target, r.partition(), r.timestamp(), r.key(), r.value(), r.headers()));
                     consumed.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
                     copied++;
                 }
-                if (!consumed.isEmpty() && (copied >= count || System.nanoTime() - lastCommit >= COMMIT_INTERVAL_NANOS)) {
+                done = finished.test(copied);
+                if (!consumed.isEmpty() && (done || System.nanoTime() - lastCommit >= COMMIT_INTERVAL_NANOS)) {
                     producer.sendOffsetsToTransaction(consumed, consumer.groupMetadata());
                     producer.commitTransaction();
                     producer.beginTransaction();

@@ -1,0 +1,175 @@
+package io.soma.streams.bench;
+
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.devstack.LocalKafkaCluster;
+import io.soma.streams.devstack.SchemaRegistryProcess;
+import io.soma.streams.schemas.TopicProvisioner;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.AvroSerializer;
+import io.soma.streams.schemas.serde.SchemaRegistrar;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.topologies.forecast.ServeGenEvents;
+import io.soma.streams.topologies.replay.ReplayPlan;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Each Streams app with exactly-once v2 against a plain transactional consume→produce copy of the same input, on the
+ * same real 3-node Kafka cluster (one JVM per broker, topics with replication factor 3) and registry, in one run,
+ * with 1, 2 and 3 instances, every instance a JVM of its own ({@link BenchInstance}) sharing one application id.
+ * Per app: its real input ({@link BenchInputs}) is pre-produced to its input topic (emptied first), then for every
+ * instance count the copy ({@link TransactionalCopy}, same count of instances, same partitions) and the app each
+ * process all of it, timed by {@link PhaseTimer}.
+ * <p>
+ * Settings (system properties): {@code soma.data.dir} (../shared/data), {@code bench.apps}
+ * (policy,training,forecast,slm), {@code bench.instances} (1,2,3), {@code bench.events} (20000 input records per
+ * app), {@code bench.partitions} (6), {@code bench.work.dir} (bench/target/scaling-bench; a fresh cluster per run).
+ */
+public final class AppScalingBenchmark {
+    private static final Duration PHASE_TIMEOUT = Duration.ofMinutes(5);
+    private static final String COPY_TOPIC = "bench.copy";
+
+    /** One instance count of one app; {@code load}: the 1-minute load average before the copy, between, after the app. */
+    private record Row(BenchApp app, int instances, long records, Throughput copy, Throughput result, long outputs,
+                       String load) {
+    }
+
+    private AppScalingBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dataDir = Path.of(System.getProperty("soma.data.dir", "../shared/data"));
+        List<BenchApp> apps = Arrays.stream(System.getProperty("bench.apps", "policy,training,forecast,slm").split(","))
+                .map(BenchApp::parse).toList();
+        List<Integer> instanceCounts = Arrays.stream(System.getProperty("bench.instances", "1,2,3").split(","))
+                .map(s -> Integer.parseInt(s.trim())).toList();
+        int events = Integer.getInteger("bench.events", 20_000);
+        int partitions = Integer.getInteger("bench.partitions", 6);
+        String runId = Long.toString(System.currentTimeMillis());
+        Path workDir = Path.of(System.getProperty("bench.work.dir", "bench/target/scaling-bench")).resolve("run-" + runId)
+                .toAbsolutePath();
+
+        List<ReplayPlan.Scheduled> plan = ReplayPlan.build(dataDir, Instant.now());
+        List<ConversationEvent> serveGen = ServeGenEvents.read(
+                dataDir.resolve("servegen-language").resolve("servegen_m-large.csv"), List.of(), "");
+        log("datasets: replay plan %,d events, ServeGen %,d tenant windows; load %s", plan.size(), serveGen.size(), load());
+
+        List<Row> rows = new ArrayList<>();
+        try (LocalKafkaCluster cluster = LocalKafkaCluster.start(workDir.resolve("cluster"), 3, Map.of());
+             SchemaRegistryProcess registryProcess = SchemaRegistryProcess.start(SchemaRegistryProcess.locateJar(), 0,
+                     workDir.resolve("registry.log"))) {
+            String bootstrap = cluster.bootstrapServers();
+            String registryUrl = registryProcess.url();
+            SchemaRegistryClient registry = new SchemaRegistryClient(registryUrl);
+            new SchemaRegistrar(registry).registerAll(Topics.valueSchemas());
+            TopicProvisioner.ensure(bootstrap, Topics.provisioned(), partitions, (short) 3);
+            TopicProvisioner.ensure(bootstrap, List.of(new ScratchTopic(COPY_TOPIC)), partitions, (short) 3);
+            log("cluster up: kafka %s, registry %s; topics with %d partitions, RF 3", bootstrap, registryUrl, partitions);
+
+            try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 20),
+                    new StringSerializer(), new AvroSerializer<>(registry, false, true))) {
+                BenchInputs.loadExamplePolicy(producer);
+                for (BenchApp app : apps) {
+                    List<BenchInputs.Keyed> input = switch (app) {
+                        case POLICY -> BenchInputs.policy(plan, events);
+                        case TRAINING -> BenchInputs.training(serveGen, events, Instant.now());
+                        case FORECAST -> BenchInputs.forecast(serveGen, events);
+                        case SLM -> BenchInputs.slm(plan, events);
+                    };
+                    empty(bootstrap, app.inputTopic);
+                    long produced = BenchInputs.produce(producer, app.inputTopic, input);
+                    log("%s: %,d input records on %s", app.label(), produced, app.inputTopic);
+                    for (int n : instanceCounts) {
+                        String before = load();
+                        Throughput copy = phase(app, true, n, produced, bootstrap, registryUrl, workDir, runId);
+                        String between = load();
+                        Map<TopicPartition, Long> outputFrom = CommittedReader.ends(bootstrap, app.output);
+                        Throughput result = phase(app, false, n, produced, bootstrap, registryUrl, workDir, runId);
+                        long outputs = CommittedReader.count(bootstrap, outputFrom);
+                        Row row = new Row(app, n, produced, copy, result, outputs,
+                                before + " → " + between + " → " + load());
+                        rows.add(row);
+                        log("%s", format(row));
+                    }
+                }
+            }
+        }
+        System.out.println();
+        System.out.println("| app | instances | records | copy rec/s | app rec/s | **ratio** | copy rec/s incl. start"
+                + " | app rec/s incl. start | ratio incl. start | app outputs | load (1 min) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        rows.forEach(r -> System.out.println(format(r)));
+        System.exit(0); // client threads the cluster and registry left behind must not keep the JVM alive
+    }
+
+    /** N instances of the copy or of the app over the whole input, timed the way the app's output allows. */
+    private static Throughput phase(BenchApp app, boolean copy, int instances, long records, String bootstrap,
+                                    String registryUrl, Path workDir, String runId) throws Exception {
+        String id = "bench-" + app.label() + (copy ? "-copy" : "-app") + "-n" + instances + "-" + runId;
+        List<String> args = copy
+                ? List.of("copy", id, bootstrap, app.inputTopic, COPY_TOPIC)
+                : List.of("app", app.label(), id, bootstrap, registryUrl, workDir.resolve("state").resolve(id).toString());
+        InstanceGroup[] group = new InstanceGroup[1];
+        PhaseTimer.Phase launch = () -> group[0] = InstanceGroup.start(instances, workDir.resolve("logs").resolve(id), args);
+        try {
+            return app.oneToOne
+                    ? PhaseTimer.byOutputs(bootstrap, copy ? COPY_TOPIC : app.output, records, PHASE_TIMEOUT, launch)
+                    : PhaseTimer.byCommittedInput(bootstrap, id, app.inputTopic, PHASE_TIMEOUT, launch);
+        } finally {
+            if (group[0] != null) {
+                group[0].close();
+            }
+        }
+    }
+
+    /** Deletes every record of the topic, so the next app's input is all that is on it. */
+    private static void empty(String bootstrap, String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            Map<TopicPartition, RecordsToDelete> ends = PhaseTimer.offsets(admin,
+                    PhaseTimer.partitions(admin, topic), OffsetSpec.latest()).entrySet().stream()
+                    .collect(Collectors.toMap(Map.Entry::getKey, e -> RecordsToDelete.beforeOffset(e.getValue())));
+            admin.deleteRecords(ends).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String format(Row r) {
+        return String.format("| %s | %d | %,d | %,.0f | %,.0f | **%.2f** | %,.0f | %,.0f | %.2f | %,d %s | %s |",
+                r.app().label(), r.instances(), r.records(), r.copy().steadyPerSecond(), r.result().steadyPerSecond(),
+                r.result().steadyPerSecond() / r.copy().steadyPerSecond(), r.copy().wallPerSecond(),
+                r.result().wallPerSecond(), r.result().wallPerSecond() / r.copy().wallPerSecond(), r.outputs(),
+                r.app().output, r.load());
+    }
+
+    /** The 1-minute load average of this machine. */
+    private static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static void log(String format, Object... args) {
+        System.out.printf("%s %s%n", Instant.now(), String.format(format, args));
+    }
+}

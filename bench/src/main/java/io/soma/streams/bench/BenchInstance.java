@@ -1,0 +1,77 @@
+package io.soma.streams.bench;
+
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.StreamsSettings;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One instance of an app, or of the transactional copy, in a JVM of its own; {@link InstanceGroup} starts N of them
+ * with one application id. Runs until SIGTERM, then leaves the group cleanly.
+ * <pre>
+ *   BenchInstance app  &lt;policy|training|forecast|slm&gt; &lt;application.id&gt; &lt;bootstrap&gt; &lt;registry url&gt; &lt;state dir&gt;
+ *   BenchInstance copy &lt;group.id&gt; &lt;bootstrap&gt; &lt;source topic&gt; &lt;target topic&gt;
+ * </pre>
+ */
+public final class BenchInstance {
+    private BenchInstance() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        if (args.length == 6 && args[0].equals("app")) {
+            runApp(BenchApp.parse(args[1]), args[2], args[3], args[4], Path.of(args[5]));
+        } else if (args.length == 5 && args[0].equals("copy")) {
+            runCopy(args[1], args[2], args[3], args[4]);
+        } else {
+            System.err.println("usage: BenchInstance app <app> <application.id> <bootstrap> <registry url> <state dir>"
+                    + " | copy <group.id> <bootstrap> <source> <target>");
+            System.exit(2);
+        }
+    }
+
+    /** Settings as the process runs its apps on the local stack: exactly-once v2, commit every 100 ms, one thread. */
+    private static void runApp(BenchApp app, String applicationId, String bootstrap, String registryUrl, Path stateDir)
+            throws InterruptedException {
+        KafkaStreams streams = new KafkaStreams(app.topology(new AppSerdes(new SchemaRegistryClient(registryUrl))),
+                // instances of one app on one machine need state dirs of their own
+                StreamsSettings.local(bootstrap, registryUrl, stateDir.resolve(Long.toString(ProcessHandle.current().pid())))
+                        .forApp(applicationId));
+        streams.setUncaughtExceptionHandler(e -> {
+            e.printStackTrace();
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(Duration.ofSeconds(30)));
+            stopped.countDown();
+        }, "bench-instance-stop"));
+        streams.start();
+        stopped.await();
+    }
+
+    private static void runCopy(String groupId, String bootstrap, String source, String target) throws InterruptedException {
+        AtomicBoolean stopping = new AtomicBoolean();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true);
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "bench-instance-stop"));
+        try {
+            TransactionalCopy.run(bootstrap, groupId, source, target, copied -> stopping.get(), Duration.ofDays(1));
+        } finally {
+            stopped.countDown();
+        }
+    }
+}

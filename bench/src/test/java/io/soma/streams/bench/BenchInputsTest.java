@@ -1,0 +1,48 @@
+package io.soma.streams.bench;
+
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.avro.TrainingAction;
+import io.soma.streams.avro.TrainingCommand;
+import io.soma.streams.topologies.forecast.ServeGenEvents;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BenchInputsTest {
+    private static final Instant NOW = Instant.parse("2026-12-01T08:00:00Z");
+
+    @Test
+    void aRunOfActiveWindowsEnablesExtendsAndDisablesAfterIt() {
+        List<TrainingCommand> commands = BenchInputs.trainingCommands(List.of(
+                window("a", 0), window("a", 600), window("a", 1200), window("a", 3000)), NOW);
+
+        assertThat(commands).extracting(TrainingCommand::getAction).containsExactly(
+                TrainingAction.ENABLE, TrainingAction.EXTEND, TrainingAction.EXTEND, TrainingAction.DISABLE,
+                TrainingAction.ENABLE, TrainingAction.DISABLE);
+        assertThat(commands).extracting(TrainingCommand::getCommandId).containsExactly(
+                "servegen-a-0-enable", "servegen-a-600-extend", "servegen-a-1200-extend", "servegen-a-1800-disable",
+                "servegen-a-3000-enable", "servegen-a-3600-disable");
+        assertThat(commands).allSatisfy(c -> assertThat(c.getUser()).isEqualTo("operator@a"));
+        assertThat(commands.get(0).getTtlSeconds()).isEqualTo(1200L);
+        assertThat(commands.get(3).getTtlSeconds()).isNull();
+    }
+
+    @Test
+    void tenantsInterleaveByWindowTimeThenTenant() {
+        List<TrainingCommand> commands = BenchInputs.trainingCommands(List.of(
+                window("b", 0), window("a", 600), window("b", 600)), NOW);
+
+        assertThat(commands).extracting(c -> c.getTenant() + ":" + c.getAction()).containsExactly(
+                "b:ENABLE", "a:ENABLE", "b:EXTEND", "a:DISABLE", "b:DISABLE");
+    }
+
+    private static ConversationEvent window(String tenant, long startS) {
+        return ConversationEvent.newBuilder().setEventId("servegen:" + tenant + ":" + startS)
+                .setSessionId("servegen:replay").setTenant(tenant).setRole("assistant")
+                .setEventType(ServeGenEvents.EVENT_TYPE).setTimestamp(ServeGenEvents.EPOCH.plusSeconds(startS))
+                .setPromptTokens(1).setCompletionTokens(1).build();
+    }
+}
