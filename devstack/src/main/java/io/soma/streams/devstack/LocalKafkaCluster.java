@@ -25,10 +25,13 @@ import java.util.stream.Collectors;
  */
 public final class LocalKafkaCluster implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalKafkaCluster.class);
-    private static final Duration START_LIMIT = Duration.ofSeconds(120);
+    /** A node restarted after kill -9 recovers its logs first; on a saturated 2-core machine that took ~100 s. */
+    private static final Duration START_LIMIT = Duration.ofSeconds(300);
+    private static final List<String> DEFAULT_JVM_ARGS = List.of("-Xms128m", "-Xmx768m");
     private static final Duration STOP_LIMIT = Duration.ofSeconds(60);
 
     private final List<Node> nodes;
+    private final List<String> jvmArgs;
 
     private static final class Node {
         final int id;
@@ -45,8 +48,9 @@ public final class LocalKafkaCluster implements AutoCloseable {
         }
     }
 
-    private LocalKafkaCluster(List<Node> nodes) {
+    private LocalKafkaCluster(List<Node> nodes, List<String> jvmArgs) {
         this.nodes = nodes;
+        this.jvmArgs = jvmArgs;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> nodes.forEach(n -> {
             if (n.process != null) {
                 n.process.destroyForcibly();
@@ -61,6 +65,11 @@ public final class LocalKafkaCluster implements AutoCloseable {
      * @param overrides broker settings that win over the defaults, for every node
      */
     public static LocalKafkaCluster start(Path dir, int size, Map<String, String> overrides) {
+        return start(dir, size, overrides, DEFAULT_JVM_ARGS);
+    }
+
+    /** As {@link #start(Path, int, Map)}, each node's JVM started with {@code jvmArgs} (heap, GC, JIT). */
+    public static LocalKafkaCluster start(Path dir, int size, Map<String, String> overrides, List<String> jvmArgs) {
         long begin = System.nanoTime();
         int[] clientPorts = new int[size];
         int[] controllerPorts = new int[size];
@@ -80,7 +89,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
             props.putAll(overrides);
             nodes.add(new Node(i + 1, clientPorts[i], nodeDir, KraftNode.writeConfig(nodeDir, props)));
         }
-        LocalKafkaCluster cluster = new LocalKafkaCluster(nodes);
+        LocalKafkaCluster cluster = new LocalKafkaCluster(nodes, jvmArgs);
         try {
             nodes.forEach(cluster::launch);
             cluster.awaitBrokers(size, START_LIMIT);
@@ -165,7 +174,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
     }
 
     private void launch(Node node) {
-        node.process = JavaProcess.start(ClusterBrokerMain.class, List.of("-Xms128m", "-Xmx768m"),
+        node.process = JavaProcess.start(ClusterBrokerMain.class, jvmArgs,
                 List.of(node.configFile.toString()), node.dir.resolve("broker.log"));
     }
 

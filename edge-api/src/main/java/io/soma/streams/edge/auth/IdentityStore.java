@@ -162,6 +162,9 @@ public final class IdentityStore {
         update(c, "INSERT INTO " + schema + ".tenants (tenant_id) VALUES (?) ON CONFLICT DO NOTHING", identity.tenant());
         update(c, "INSERT INTO " + schema + ".users (tenant_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 identity.tenant(), identity.subject());
+        // instances starting together bootstrap the same admin: the row lock makes their replacements take turns
+        update(c, "SELECT 1 FROM " + schema + ".users WHERE tenant_id = ? AND user_id = ? FOR UPDATE",
+                identity.tenant(), identity.subject());
         update(c, "DELETE FROM " + schema + ".user_capabilities WHERE tenant_id = ? AND user_id = ?",
                 identity.tenant(), identity.subject());
         for (Capability capability : identity.capabilities()) {
@@ -180,7 +183,7 @@ public final class IdentityStore {
             for (int i = 0; i < parameters.length; i++) {
                 statement.setObject(i + 1, parameters[i]);
             }
-            statement.executeUpdate();
+            statement.execute();
         }
     }
 

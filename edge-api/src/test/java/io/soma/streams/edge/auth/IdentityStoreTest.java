@@ -74,6 +74,29 @@ class IdentityStoreTest {
     }
 
     @Test
+    void shouldBootstrapTheSameAdminFromInstancesStartingTogether() throws Exception {
+        String key = AuthTestSupport.randomKey();
+        // the first instance has bootstrapped already; the others start at once (a rolling restart, a scale-up)
+        store.bootstrapAdmin(TENANTS.get(0), "admin-together", key);
+        int instances = 4;
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(instances);
+        List<java.util.concurrent.CompletableFuture<Void>> starts = new ArrayList<>();
+        for (int i = 0; i < instances; i++) {
+            starts.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    together.await();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                store.bootstrapAdmin(TENANTS.get(0), "admin-together", key);
+            }));
+        }
+        // before the row lock, all but one failed on user_capabilities_pkey
+        java.util.concurrent.CompletableFuture.allOf(starts.toArray(new java.util.concurrent.CompletableFuture[0])).get();
+        assertThat(store.findByApiKey(key)).contains(new Identity(TENANTS.get(0), "admin-together", Capability.all()));
+    }
+
+    @Test
     void shouldRefuseAShortConfiguredKey() {
         assertThatThrownBy(() -> store.bootstrapAdmin(TENANTS.get(1), "admin", "short-password"))
                 .isInstanceOf(IllegalArgumentException.class)

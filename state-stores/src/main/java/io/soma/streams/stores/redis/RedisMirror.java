@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,7 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Mirrors a compacted topic into Redis {@code <prefix><record key>} for services that read Redis, not Kafka.
  * Reads the topic from the start at every boot, so a restarted Redis is re-warmed, and checks every few seconds
  * that each mirrored key is still in Redis, so a flushed one is too. Redis being down only delays the mirror:
- * failed writes are counted and retried by the next check.
+ * failed writes are counted and the key is written again at every check until a write succeeds, so a Redis that
+ * kept its data through an outage does not keep a value that changed meanwhile.
  */
 public final class RedisMirror<V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisMirror.class);
@@ -39,6 +41,8 @@ public final class RedisMirror<V> implements AutoCloseable {
     private final JedisPooled redis;
     private final Duration recheckEvery;
     private final Map<String, V> latest = new ConcurrentHashMap<>();
+    /** Keys whose last write failed: written again at the next check, whether Redis has them or not. */
+    private final Set<String> unwritten = ConcurrentHashMap.newKeySet();
     private final AtomicLong redisFailures = new AtomicLong();
     private final TopicFollower<V> follower;
     private long nextCheck;
@@ -79,8 +83,11 @@ public final class RedisMirror<V> implements AutoCloseable {
         }
     }
 
-    /** Puts back any key Redis has lost (flush, restart, eviction). */
+    /** Writes again what failed, then puts back any key Redis has lost (flush, restart, eviction). */
     private void rewarm() {
+        for (String key : Set.copyOf(unwritten)) {
+            write(key, latest.get(key));
+        }
         Instant now = Instant.now();
         latest.forEach((key, value) -> {
             if (projection.at(value, now).isPresent()) {
@@ -106,7 +113,9 @@ public final class RedisMirror<V> implements AutoCloseable {
             } else {
                 redis.set(prefix + key, mirrored.get().value(), SetParams.setParams().px(mirrored.get().ttl().toMillis()));
             }
+            unwritten.remove(key);
         } catch (RuntimeException e) {
+            unwritten.add(key);
             if (redisFailures.incrementAndGet() % 100 == 1) {
                 log.warn("cannot mirror {}{} to Redis (will retry): {}", prefix, key, e.getMessage());
             }
