@@ -1,0 +1,113 @@
+package io.soma.streams.reliability;
+
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.topologies.replay.ReplayPlan;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The drill's load: real events of the replay plan (Azure trace, XSTest, LLMPerf), taken evenly across it, given
+ * ids of this run, stamped with their send time and produced at a fixed rate by an idempotent producer (acks=all).
+ * An event counts as sent once the brokers acknowledged it.
+ */
+final class EventLoad implements AutoCloseable {
+    private final List<ConversationEvent> events;
+    private final double perSecond;
+    private final KafkaProducer<String, ConversationEvent> producer;
+    private final Set<String> acked = ConcurrentHashMap.newKeySet();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicReference<String> lastFailure = new AtomicReference<>();
+    private final Thread thread;
+
+    EventLoad(String bootstrapServers, SchemaRegistryClient registry, List<ConversationEvent> events, double perSecond) {
+        this.events = events;
+        this.perSecond = perSecond;
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 5),
+                Topics.CONVERSATION_EVENTS.keySerde().serializer(),
+                Topics.CONVERSATION_EVENTS.valueSerde(registry).serializer());
+        this.thread = new Thread(this::produce, "drill-load");
+    }
+
+    /** {@code count} events spread evenly over the whole plan, so every dataset is in the load. */
+    static List<ConversationEvent> fromReplayPlan(Path datasetsDir, String runId, int count) {
+        List<ReplayPlan.Scheduled> plan = ReplayPlan.build(datasetsDir, Instant.EPOCH);
+        int n = count <= 0 ? plan.size() : Math.min(count, plan.size());
+        List<ConversationEvent> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            ConversationEvent e = plan.get((int) ((long) i * plan.size() / n)).event();
+            out.add(ConversationEvent.newBuilder(e).setEventId(runId + "-" + e.getEventId())
+                    .setSessionId(runId + "-" + e.getSessionId()).build());
+        }
+        return out;
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Waits for the last send to be acknowledged (or to have failed). */
+    void awaitDone() throws InterruptedException {
+        thread.join();
+        producer.flush();
+    }
+
+    Set<String> acked() {
+        return Set.copyOf(acked);
+    }
+
+    int ackedCount() {
+        return acked.size();
+    }
+
+    long failed() {
+        return failed.get();
+    }
+
+    String lastFailure() {
+        return lastFailure.get();
+    }
+
+    private void produce() {
+        long begin = System.nanoTime();
+        for (int i = 0; i < events.size(); i++) {
+            long due = begin + (long) (i * 1e9 / perSecond);
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            ConversationEvent event = ConversationEvent.newBuilder(events.get(i)).setTimestamp(Instant.now()).build();
+            producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), event.getSessionId(), event),
+                    (metadata, error) -> {
+                        if (error == null) {
+                            acked.add(event.getEventId());
+                        } else {
+                            failed.incrementAndGet();
+                            lastFailure.set(error.toString());
+                        }
+                    });
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}
