@@ -208,6 +208,9 @@ public final class SomaProcess implements AutoCloseable {
                     .withBurst(config.settings().integer("ratelimit.tenant.burst"));
             RedisRateLimiter limiter = new RedisRateLimiter(redis.jedis(), RedisRateLimiter.DEFAULT_PREFIX,
                     tenant -> tenantLimit);
+            CounterWithCallback.builder().name("ratelimit_failed_open_total")
+                    .help("Requests let through unlimited because Redis did not answer the rate limiter")
+                    .callback(cb -> cb.call(limiter.failedOpen())).register(metrics);
 
             List<TrustedKey> trustedKeys = trustedKeys(config);
             if (config.settings().bool("policy.load.examples")) {
