@@ -43,13 +43,20 @@ final class ArchiveReader {
         }
     }
 
-    /** Waits until the archive holds {@code expected} decisions (or the limit passes) and returns what it holds. */
-    Rows awaitRows(int expected, java.time.Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
+    /**
+     * Waits until the archive holds {@code expected} decisions, or until it gained none for {@code stall}, and
+     * returns what it holds.
+     */
+    Rows awaitRows(int expected, java.time.Duration stall) {
         Rows rows = read();
-        while (System.nanoTime() < deadline && rows.decisionIds().size() < expected) {
+        long lastProgress = System.nanoTime();
+        while (rows.decisionIds().size() < expected && System.nanoTime() - lastProgress < stall.toNanos()) {
             Drill.pause(500);
-            rows = read();
+            Rows now = read();
+            if (now.decisionIds().size() != rows.decisionIds().size()) {
+                lastProgress = System.nanoTime();
+            }
+            rows = now;
         }
         return rows;
     }

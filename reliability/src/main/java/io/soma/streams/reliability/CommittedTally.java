@@ -52,11 +52,19 @@ final class CommittedTally<V> implements AutoCloseable {
         return ids;
     }
 
-    /** Waits until every expected input has an output; returns the ones still without. */
-    Set<String> awaitAll(Set<String> expected, Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < deadline && !outputsByInput.keySet().containsAll(expected)) {
+    /**
+     * Waits until every expected input has an output, or until no new output arrived for {@code stall} (a slow
+     * machine catching up is not a loss); returns the inputs still without.
+     */
+    Set<String> awaitAll(Set<String> expected, Duration stall) {
+        int seen = answered();
+        long lastProgress = System.nanoTime();
+        while (!outputsByInput.keySet().containsAll(expected) && System.nanoTime() - lastProgress < stall.toNanos()) {
             Drill.pause(250);
+            if (answered() != seen) {
+                seen = answered();
+                lastProgress = System.nanoTime();
+            }
         }
         Set<String> missing = new HashSet<>(expected);
         missing.removeAll(outputsByInput.keySet());

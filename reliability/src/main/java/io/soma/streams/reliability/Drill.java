@@ -57,6 +57,8 @@ public final class Drill {
     private static final long OUTAGE_MILLIS = 8_000;
     /** New decisions that show the apps process again (or still) before the next failure is injected. */
     private static final int PROGRESS = 200;
+    /** Catching up ends when nothing new arrived for this long: what is missing then counts as lost. */
+    private static final Duration STALL_LIMIT = Duration.ofMinutes(2);
 
     /**
      * @param events       how many events of the replay plan to produce (0: all of it)
@@ -218,11 +220,11 @@ public final class Drill {
             step("every instance ready", load, tally, archive);
 
             Set<String> input = load.acked();
-            Set<String> lost = tally.awaitAll(input, Duration.ofMinutes(5));
-            step("every event decided (or timed out)", load, tally, archive);
+            Set<String> lost = tally.awaitAll(input, STALL_LIMIT);
+            step("every event decided (or no progress for 2 min)", load, tally, archive);
             Set<String> decisionIds = tally.outputIds();
-            ArchiveReader.Rows archived = archive.awaitRows(decisionIds.size(), Duration.ofMinutes(3));
-            step("archive caught up (or timed out)", load, tally, archive);
+            ArchiveReader.Rows archived = archive.awaitRows(decisionIds.size(), STALL_LIMIT);
+            step("archive caught up (or no progress for 2 min)", load, tally, archive);
             Set<String> gaps = new HashSet<>(decisionIds);
             gaps.removeAll(archived.decisionIds());
 
