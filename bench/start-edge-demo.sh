@@ -1,24 +1,28 @@
-# Sourced by the edge load scripts: starts the demo jar on a fresh data dir with the replay off (only the load under
-# test runs), waits until it is ready and issues an admin token. Sets BASE, EDGE_PID, TOKEN, WORK; stops the edge on exit.
-# The per-tenant rate limit (200/s by default) is raised to 1,000,000/s so the load never meets a 429.
+# Sourced by the edge scripts: starts the demo jar on a fresh data dir, on a free edge port (PORT) and the broker and
+# registry on KAFKA_PORT (9092) and REGISTRY_PORT (8081; 0 = a free one), waits until /health/ready answers 200 (polled every 100 ms) and issues an admin token.
+# REPLAY=false (default) keeps the replay off, so only the load under test runs; REPLAY=true is the demo's own load.
+# The per-tenant rate limit (200/s by default) is raised to 1,000,000/s so HTTP load never meets a 429.
+# Sets BASE, EDGE_PID, TOKEN, WORK, READY_MS (launch to first 200); stops the edge on exit.
 JAR=${JAR:-edge-api/target/soma-streams.jar}
-PORT=${PORT:-8080}
+PORT=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 WORK=${WORK:-bench/target/edge-load}/run-$(date +%s)
 BASE=http://127.0.0.1:$PORT
 mkdir -p "$WORK"
 
 API_KEY=$(openssl rand -hex 20)
-SOMA_IDENTITY_BOOTSTRAP_API_KEY=$API_KEY SOMA_STACK_DATA_DIR="$WORK" SOMA_REPLAY_ENABLED=false \
-  SOMA_EDGE_PORT=$PORT SOMA_RATELIMIT_TENANT_PER_SECOND=1000000 SOMA_RATELIMIT_TENANT_BURST=1000000 \
+START_NS=$(date +%s%N)
+SOMA_IDENTITY_BOOTSTRAP_API_KEY=$API_KEY SOMA_STACK_DATA_DIR="$WORK" SOMA_REPLAY_ENABLED=${REPLAY:-false} \
+  SOMA_EDGE_PORT=$PORT SOMA_STACK_KAFKA_PORT=${KAFKA_PORT:-9092} SOMA_STACK_REGISTRY_PORT=${REGISTRY_PORT:-8081} \
+  SOMA_RATELIMIT_TENANT_PER_SECOND=1000000 SOMA_RATELIMIT_TENANT_BURST=1000000 \
   java -Xmx1g -Dsoma.registry.jar=devstack-registry/target/soma-schema-registry-runner.jar -jar "$JAR" demo \
   >"$WORK/edge.log" 2>&1 &
 EDGE_PID=$!
 trap 'kill $EDGE_PID 2>/dev/null; wait $EDGE_PID 2>/dev/null || true' EXIT
 
-for _ in $(seq 1 240); do
-  curl -sf "$BASE/health/ready" >/dev/null && break
+until curl -sf "$BASE/health/ready" >/dev/null; do
   kill -0 $EDGE_PID 2>/dev/null || { echo "edge exited, see $WORK/edge.log" >&2; exit 1; }
-  sleep 1
+  (( $(date +%s%N) - START_NS < 240000000000 )) || { echo "edge not ready after 240 s, see $WORK/edge.log" >&2; exit 1; }
+  sleep 0.1
 done
-curl -sf "$BASE/health/ready" >/dev/null || { echo "edge not ready after 240 s, see $WORK/edge.log" >&2; exit 1; }
+READY_MS=$(( ($(date +%s%N) - START_NS) / 1000000 ))
 TOKEN=$(curl -sf -X POST -H "X-Api-Key: $API_KEY" "$BASE/v1/tokens/issue" | sed -E 's/.*"token":"([^"]+)".*/\1/')

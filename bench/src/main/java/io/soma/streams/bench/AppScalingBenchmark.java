@@ -42,7 +42,8 @@ import java.util.stream.Collectors;
  * <p>
  * Settings (system properties): {@code soma.data.dir} (../shared/data), {@code bench.apps}
  * (policy,training,forecast,slm), {@code bench.instances} (1,2,3), {@code bench.events} (20000 input records per
- * app), {@code bench.partitions} (6), {@code bench.work.dir} (bench/target/scaling-bench; a fresh cluster per run).
+ * app), {@code bench.partitions} (6), {@code bench.brokers} (3, also the replication factor),
+ * {@code bench.work.dir} (bench/target/scaling-bench; a fresh cluster per run).
  */
 public final class AppScalingBenchmark {
     private static final Duration PHASE_TIMEOUT = Duration.ofMinutes(5);
@@ -64,6 +65,7 @@ public final class AppScalingBenchmark {
                 .map(s -> Integer.parseInt(s.trim())).toList();
         int events = Integer.getInteger("bench.events", 20_000);
         int partitions = Integer.getInteger("bench.partitions", 6);
+        int brokers = Integer.getInteger("bench.brokers", 3);
         String runId = Long.toString(System.currentTimeMillis());
         Path workDir = Path.of(System.getProperty("bench.work.dir", "bench/target/scaling-bench")).resolve("run-" + runId)
                 .toAbsolutePath();
@@ -74,16 +76,18 @@ public final class AppScalingBenchmark {
         log("datasets: replay plan %,d events, ServeGen %,d tenant windows; load %s", plan.size(), serveGen.size(), load());
 
         List<Row> rows = new ArrayList<>();
-        try (LocalKafkaCluster cluster = LocalKafkaCluster.start(workDir.resolve("cluster"), 3, Map.of());
+        try (LocalKafkaCluster cluster = LocalKafkaCluster.start(workDir.resolve("cluster"), brokers, Map.of());
              SchemaRegistryProcess registryProcess = SchemaRegistryProcess.start(SchemaRegistryProcess.locateJar(), 0,
                      workDir.resolve("registry.log"))) {
             String bootstrap = cluster.bootstrapServers();
             String registryUrl = registryProcess.url();
             SchemaRegistryClient registry = new SchemaRegistryClient(registryUrl);
             new SchemaRegistrar(registry).registerAll(Topics.valueSchemas());
-            TopicProvisioner.ensure(bootstrap, Topics.provisioned(), partitions, (short) 3);
-            TopicProvisioner.ensure(bootstrap, List.of(new ScratchTopic(COPY_TOPIC)), partitions, (short) 3);
-            log("cluster up: kafka %s, registry %s; topics with %d partitions, RF 3", bootstrap, registryUrl, partitions);
+            // every topic on every broker, as the cluster's own internal topics are
+            TopicProvisioner.ensure(bootstrap, Topics.provisioned(), partitions, (short) brokers);
+            TopicProvisioner.ensure(bootstrap, List.of(new ScratchTopic(COPY_TOPIC)), partitions, (short) brokers);
+            log("cluster up: kafka %s, registry %s; topics with %d partitions, RF %d", bootstrap, registryUrl, partitions,
+                    brokers);
 
             try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(Map.of(
                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 20),

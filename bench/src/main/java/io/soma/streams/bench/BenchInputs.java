@@ -65,11 +65,12 @@ final class BenchInputs {
     }
 
     /**
-     * SLM app: the LLMPerf measurements of the replay in passes, each pass later by the replay's span so that event
-     * time keeps moving and windows close. Keyed by {@code model@provider}, the app's own grouping key, so that a
-     * key's events stay in order on one partition and input and repartition partition coincide: a replay compressed
-     * from an hour into seconds, spread over partitions read at different speeds, would otherwise make the slower
-     * partitions' events late beyond the 30 s grace.
+     * SLM app: the LLMPerf measurements of the replay in passes, pass after pass on the event-time axis so that time
+     * keeps moving and windows close, the last pass ending before the plan starts (brokers refuse records stamped
+     * more than an hour ahead). Keyed by {@code model@provider}, the app's own grouping key, so that a key's events
+     * stay in order on one partition and input and repartition partition coincide: a replay compressed from hours
+     * into seconds, spread over partitions read at different speeds, would otherwise make the slower partitions'
+     * events late beyond the 30 s grace.
      */
     static List<Keyed> slm(List<ReplayPlan.Scheduled> plan, int count) {
         List<ReplayPlan.Scheduled> measured = plan.stream()
@@ -78,16 +79,18 @@ final class BenchInputs {
             return List.of();
         }
         Duration passLength = measured.get(measured.size() - 1).at().plusMinutes(1);
+        int passes = passesFor(measured.size(), count);
         List<Keyed> out = new ArrayList<>(count);
-        for (int pass = 0; out.size() < count; pass++) {
+        for (int pass = 0; pass < passes; pass++) {
+            Duration shift = passLength.multipliedBy(passes - pass);
             for (ReplayPlan.Scheduled s : measured) {
                 if (out.size() == count) {
                     break;
                 }
                 ConversationEvent e = s.event();
-                ConversationEvent copy = ConversationEvent.newBuilder(e).setEventId(e.getEventId() + "-r" + pass)
-                        .setSessionId(e.getEventId() + "-r" + pass)
-                        .setTimestamp(e.getTimestamp().plus(passLength.multipliedBy(pass))).build();
+                String id = e.getEventId() + "-r" + pass;
+                ConversationEvent copy = ConversationEvent.newBuilder(e).setEventId(id).setSessionId(id)
+                        .setTimestamp(e.getTimestamp().minus(shift)).build();
                 out.add(new Keyed(SlmRequest.key(e.getModel(), e.getProvider()), copy));
             }
         }

@@ -1,18 +1,18 @@
 package io.soma.streams.bench;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import io.soma.streams.devstack.JavaProcess;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
- * N {@link BenchInstance} JVMs with the same arguments (so one application or group id), started the way the local
- * Kafka cluster starts its nodes: this JVM's java and class path. Each logs to {@code <logDir>/instance-<i>.log}.
+ * N {@link BenchInstance} JVMs with the same arguments (so one application or group id), started like the local
+ * cluster's nodes ({@link JavaProcess}). Each logs to {@code <logDir>/instance-<i>.log}.
  */
 final class InstanceGroup implements AutoCloseable {
+    private static final List<String> JVM_ARGS = List.of("-Xms64m", "-Xmx512m");
+
     private final List<Process> processes;
 
     private InstanceGroup(List<Process> processes) {
@@ -23,32 +23,23 @@ final class InstanceGroup implements AutoCloseable {
     }
 
     static InstanceGroup start(int count, Path logDir, List<String> instanceArgs) {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Process> started = new ArrayList<>();
         try {
-            Files.createDirectories(logDir);
             for (int i = 1; i <= count; i++) {
-                List<String> command = new ArrayList<>(List.of(java, "-Xms64m", "-Xmx512m",
-                        "-cp", System.getProperty("java.class.path"), BenchInstance.class.getName()));
-                command.addAll(instanceArgs);
-                started.add(new ProcessBuilder(command).redirectErrorStream(true)
-                        .redirectOutput(logDir.resolve("instance-" + i + ".log").toFile()).start());
+                started.add(JavaProcess.start(BenchInstance.class, JVM_ARGS, instanceArgs,
+                        logDir.resolve("instance-" + i + ".log")));
             }
-        } catch (IOException e) {
+        } catch (RuntimeException e) {
             started.forEach(Process::destroyForcibly);
-            throw new UncheckedIOException("cannot start a bench instance", e);
+            throw e;
         }
         return new InstanceGroup(started);
     }
 
-    /** SIGTERM to every instance (they leave the group), then waits; one that hangs is killed. */
+    /** SIGTERM to every instance (they leave the group), then waits; one that hangs after 60 s is killed. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         processes.forEach(Process::destroy);
-        for (Process p : processes) {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
-            }
-        }
+        processes.forEach(p -> JavaProcess.stop(p, false, 60_000));
     }
 }

@@ -4,8 +4,10 @@ import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.TrainingAction;
 import io.soma.streams.avro.TrainingCommand;
 import io.soma.streams.topologies.forecast.ServeGenEvents;
+import io.soma.streams.topologies.replay.ReplayPlan;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -37,6 +39,29 @@ class BenchInputsTest {
 
         assertThat(commands).extracting(c -> c.getTenant() + ":" + c.getAction()).containsExactly(
                 "b:ENABLE", "a:ENABLE", "b:EXTEND", "a:DISABLE", "b:DISABLE");
+    }
+
+    @Test
+    void slmPassesFollowEachOtherAndEndBeforeThePlanStarts() {
+        Instant start = Instant.parse("2026-12-01T08:00:00Z");
+        List<ReplayPlan.Scheduled> plan = List.of(measurement("m1", start, 0), measurement("m2", start, 600),
+                new ReplayPlan.Scheduled(Duration.ofSeconds(900), window("conv", 0)));
+
+        List<BenchInputs.Keyed> input = BenchInputs.slm(plan, 5);
+
+        assertThat(input).extracting(k -> ((ConversationEvent) k.value()).getTimestamp()).containsExactly(
+                start.minusSeconds(3 * 660), start.minusSeconds(3 * 660 - 600),
+                start.minusSeconds(2 * 660), start.minusSeconds(2 * 660 - 600), start.minusSeconds(660));
+        assertThat(input).extracting(BenchInputs.Keyed::key).containsExactly(
+                "llama@p", "llama@p", "llama@p", "llama@p", "llama@p");
+        assertThat(input.get(2).value()).extracting("eventId").isEqualTo("m1-r1");
+    }
+
+    private static ReplayPlan.Scheduled measurement(String id, Instant start, long atS) {
+        return new ReplayPlan.Scheduled(Duration.ofSeconds(atS), ConversationEvent.newBuilder().setEventId(id)
+                .setSessionId(id).setTenant("llmperf").setRole("assistant").setEventType("slm.response")
+                .setTimestamp(start.plusSeconds(atS)).setModel("llama").setProvider("p").setStatus("ok")
+                .setLatencyMs(1000.0).build());
     }
 
     private static ConversationEvent window(String tenant, long startS) {
