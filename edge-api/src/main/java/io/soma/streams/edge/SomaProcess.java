@@ -6,6 +6,7 @@ import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.edge.config.SomaConfig;
 import io.soma.streams.edge.health.HealthHandler;
+import io.soma.streams.edge.health.KafkaReachability;
 import io.soma.streams.edge.health.ReadinessCheck;
 import io.soma.streams.edge.metrics.MetricsHandler;
 import io.soma.streams.schemas.TopicProvisioner;
@@ -167,6 +168,9 @@ public final class SomaProcess implements AutoCloseable {
             List<ReadinessCheck> checks = new ArrayList<>();
             checks.add(check("redis", redis::problem));
             checks.add(check("postgres", postgres::problem));
+            KafkaReachability kafka = new KafkaReachability(config.bootstrapServers());
+            started.push(kafka);
+            checks.add(kafka);
 
             // the edge's port is this instance's application.server, so it is fixed before the apps start
             int edgePort = config.edgePort() == 0 ? freePort() : config.edgePort();
