@@ -84,8 +84,6 @@ public final class TokenForecaster {
     private double seasonalMedianScore;
     private final float[] errors;
     private long scored;
-    /** Rolling 24-hour totals of the last two days, by window index modulo two days. */
-    private final float[] pastDailyTotals;
     /** Forecast of the next 24 hours' total, made at the latest window. */
     private double dailyTotal;
     /** 24-hour total forecasts made a day before, by slot of the window they were made at. */
@@ -104,7 +102,6 @@ public final class TokenForecaster {
         this.pending = new float[period];
         this.pendingHoltWinters = new float[period];
         this.errors = new float[settings.errorHistory()];
-        this.pastDailyTotals = new float[2 * period];
         this.pendingTotals = new float[period];
         this.totalErrors = new float[settings.errorHistory()];
     }
@@ -208,6 +205,11 @@ public final class TokenForecaster {
         return weekActuals[weekPosition(lastIndex - Math.floorMod(slot(lastIndex) - slot, period))];
     }
 
+    /** Total of the 24 hours ending with the stored window {@code index} (at most two days back). */
+    private double rollingDayTotal(long index) {
+        return lastDayTotal(index, weekActuals[weekPosition(index)]);
+    }
+
     /** Total of the 24 hours ending with window {@code index} (not yet stored), whose actual is {@code y}. */
     private double lastDayTotal(long index, double y) {
         int slot = slot(index);
@@ -228,13 +230,13 @@ public final class TokenForecaster {
      */
     private void updateDailyTotal(long index) {
         int slot = slot(index);
-        double last = lastDayTotal(index, weekActuals[weekPosition(index)]);
+        double last = rollingDayTotal(index);
         int days = (int) Math.min(DAILY_TOTALS, observed / period);
         double sum = last;
         for (int d = 1; d < days; d++) {
-            sum += pastDailyTotals[(int) Math.floorMod(index - (long) d * period, 2L * period)];
+            // the rolling total as it was d days ago, from the same actuals in the same order (stored as a float)
+            sum += (float) rollingDayTotal(index - (long) d * period);
         }
-        pastDailyTotals[(int) Math.floorMod(index, 2L * period)] = (float) last;
         dailyTotal = days == 0 ? sumOfForecasts(period) : Math.min(last, sum / days);
         pendingTotals[slot] = (float) dailyTotal;
     }
@@ -465,8 +467,9 @@ public final class TokenForecaster {
      * long scoringFrom, long scored, 8 doubles (level, trend, scale, promptShare, dayResidualSum, dailyTotal,
      * holtWintersScore, seasonalMedianScore), 7 doubles day-of-week, then per day-slot: double season, float
      * activity, float pending, float pendingHoltWinters, float pendingTotal; then errorHistory floats of errors,
-     * errorHistory floats of total errors, 2 × slots floats of past daily totals and 7 × slots floats of the last
-     * week's actuals. Versions 1 (no daily totals) and 2 (no week of actuals) are rejected: rebuild the state.
+     * errorHistory floats of total errors and 7 × slots floats of the last week's actuals (the past rolling daily
+     * totals are recomputed from them). Versions 1 (no daily totals) and 2 (no week of actuals) are rejected:
+     * rebuild the state.
      */
     public byte[] toBytes() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(serializedSize());
@@ -498,7 +501,7 @@ public final class TokenForecaster {
                 out.writeFloat(pendingHoltWinters[s]);
                 out.writeFloat(pendingTotals[s]);
             }
-            for (float[] floats : new float[][]{errors, totalErrors, pastDailyTotals, weekActuals}) {
+            for (float[] floats : new float[][]{errors, totalErrors, weekActuals}) {
                 for (float v : floats) {
                     out.writeFloat(v);
                 }
@@ -510,8 +513,7 @@ public final class TokenForecaster {
     }
 
     private int serializedSize() {
-        return 4 + 1 + 8 + 9 * 8 + 4 + 4 * 8 + 8 * 8 + 7 * 8 + period * 24 + errors.length * 8 + period * 8
-                + week * 4;
+        return 4 + 1 + 8 + 9 * 8 + 4 + 4 * 8 + 8 * 8 + 7 * 8 + period * 24 + errors.length * 8 + week * 4;
     }
 
     public static TokenForecaster fromBytes(byte[] bytes) {
@@ -555,7 +557,7 @@ public final class TokenForecaster {
                 f.pendingHoltWinters[s] = in.readFloat();
                 f.pendingTotals[s] = in.readFloat();
             }
-            for (float[] floats : new float[][]{f.errors, f.totalErrors, f.pastDailyTotals, f.weekActuals}) {
+            for (float[] floats : new float[][]{f.errors, f.totalErrors, f.weekActuals}) {
                 for (int i = 0; i < floats.length; i++) {
                     floats[i] = in.readFloat();
                 }

@@ -32,7 +32,7 @@ class ServeGenForecastEvaluationTest {
         assertThat(summary.dailyTotalForecaster().median()).isLessThan(summary.dailyTotalSeasonalNaive().median());
         assertThat(summary.dailyTotalForecaster().p90()).isLessThan(summary.dailyTotalSeasonalNaive().p90());
         assertThat(summary.dailyTotalCoverage()).isBetween(0.7, 0.9);
-        assertThat(summary.maxStateBytes()).isEqualTo(16_945);
+        assertThat(summary.maxStateBytes()).isEqualTo(15_793);
     }
 
     @Test

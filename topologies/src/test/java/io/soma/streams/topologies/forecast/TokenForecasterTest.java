@@ -168,7 +168,7 @@ class TokenForecasterTest {
         byte[] bytes = f.toBytes();
         TokenForecaster restored = TokenForecaster.fromBytes(bytes);
         assertThat(restored.toBytes()).isEqualTo(bytes);
-        assertThat(bytes).hasSize(16_945);
+        assertThat(bytes).hasSize(15_793);
         for (int w = 10 * DAY; w < 11 * DAY; w++) {
             f.observe(w * WINDOW_MS, tenant.promptTokens()[w], tenant.completionTokens()[w]);
             restored.observe(w * WINDOW_MS, tenant.promptTokens()[w], tenant.completionTokens()[w]);
