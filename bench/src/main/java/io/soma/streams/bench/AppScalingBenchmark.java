@@ -134,7 +134,12 @@ public final class AppScalingBenchmark {
                 ? List.of("copy", id, bootstrap, app.inputTopic, COPY_TOPIC)
                 : List.of("app", app.label(), id, bootstrap, registryUrl, workDir.resolve("state").resolve(id).toString());
         InstanceGroup[] group = new InstanceGroup[1];
-        PhaseTimer.Phase launch = () -> group[0] = InstanceGroup.start(instances, workDir.resolve("logs").resolve(id), args);
+        // JVM start and group join are not timed: the instances start work together once the group has settled
+        PhaseTimer.Phase launch = () -> {
+            group[0] = InstanceGroup.start(instances, workDir.resolve("logs").resolve(id), args);
+            group[0].startWhenSettled(bootstrap, id, PHASE_TIMEOUT);
+            return System.nanoTime();
+        };
         try {
             return app.oneToOne
                     ? PhaseTimer.byOutputs(bootstrap, copy ? COPY_TOPIC : app.output, records, PHASE_TIMEOUT, launch)

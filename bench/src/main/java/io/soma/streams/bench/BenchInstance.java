@@ -7,6 +7,11 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -14,7 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One instance of an app, or of the transactional copy, in a JVM of its own; {@link InstanceGroup} starts N of them
- * with one application id. Runs until SIGTERM, then leaves the group cleanly.
+ * with one application id. It joins the group at once but processes nothing until a line arrives on stdin, so that
+ * N instances start work together in a settled group. Runs until SIGTERM, then leaves the group cleanly.
  * <pre>
  *   BenchInstance app  &lt;policy|training|forecast|slm&gt; &lt;application.id&gt; &lt;bootstrap&gt; &lt;registry url&gt; &lt;state dir&gt;
  *   BenchInstance copy &lt;group.id&gt; &lt;bootstrap&gt; &lt;source topic&gt; &lt;target topic&gt;
@@ -53,11 +59,30 @@ public final class BenchInstance {
                     .withTimeout(Duration.ofSeconds(30)));
             stopped.countDown();
         }, "bench-instance-stop"));
+        streams.pause();
         streams.start();
+        awaitGo();
+        streams.resume();
         stopped.await();
     }
 
+    /** Blocks until the launcher writes a line (or closes stdin). */
+    private static void awaitGo() {
+        try {
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static void runCopy(String groupId, String bootstrap, String source, String target) throws InterruptedException {
+        AtomicBoolean go = new AtomicBoolean();
+        Thread gate = new Thread(() -> {
+            awaitGo();
+            go.set(true);
+        }, "bench-instance-go");
+        gate.setDaemon(true);
+        gate.start();
         AtomicBoolean stopping = new AtomicBoolean();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -69,7 +94,8 @@ public final class BenchInstance {
             }
         }, "bench-instance-stop"));
         try {
-            TransactionalCopy.run(bootstrap, groupId, source, target, copied -> stopping.get(), Duration.ofDays(1));
+            TransactionalCopy.run(bootstrap, groupId, source, target, go::get, copied -> stopping.get(),
+                    Duration.ofDays(1));
         } finally {
             stopped.countDown();
         }

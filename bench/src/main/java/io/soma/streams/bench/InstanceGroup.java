@@ -1,10 +1,19 @@
 package io.soma.streams.bench;
 
 import io.soma.streams.devstack.JavaProcess;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * N {@link BenchInstance} JVMs with the same arguments (so one application or group id), started like the local
@@ -34,6 +43,41 @@ final class InstanceGroup implements AutoCloseable {
             throw e;
         }
         return new InstanceGroup(started);
+    }
+
+    /**
+     * Waits until consumer group {@code groupId} is stable with every instance a member holding partitions (one
+     * stream thread or consumer per instance), then lets them all start processing.
+     */
+    void startWhenSettled(String bootstrap, String groupId, Duration timeout) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!settled(admin, groupId)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(groupId + ": the group did not settle with " + processes.size()
+                            + " members within " + timeout);
+                }
+                Thread.sleep(100);
+            }
+        }
+        for (Process p : processes) {
+            p.getOutputStream().write('\n');
+            p.getOutputStream().flush();
+        }
+    }
+
+    private boolean settled(Admin admin, String groupId) throws Exception {
+        ConsumerGroupDescription group;
+        try {
+            group = admin.describeConsumerGroups(List.of(groupId)).all().get(30, TimeUnit.SECONDS).get(groupId);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupIdNotFoundException) {
+                return false; // no member has joined yet
+            }
+            throw e;
+        }
+        return group.groupState() == GroupState.STABLE && group.members().size() == processes.size()
+                && group.members().stream().noneMatch(m -> m.assignment().topicPartitions().isEmpty());
     }
 
     /** SIGTERM to every instance (they leave the group), then waits; one that hangs after 60 s is killed. */

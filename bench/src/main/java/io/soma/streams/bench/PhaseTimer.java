@@ -30,8 +30,9 @@ import java.util.stream.Collectors;
 final class PhaseTimer {
     private static final long SAMPLE_MILLIS = 100;
 
+    /** Starts the phase's work (it may also run it to the end); returns the moment the work began. */
     interface Phase {
-        void run() throws Exception;
+        long start() throws Exception;
     }
 
     private PhaseTimer() {
@@ -54,8 +55,7 @@ final class PhaseTimer {
             last[0] = visible;
             return seen[0] >= expected;
         }, timeout);
-        long start = System.nanoTime();
-        phase.run();
+        long start = phase.start();
         reader.close();
         if (seen[0] < expected) {
             throw new IllegalStateException(outputTopic + ": only " + seen[0] + " of " + expected + " records within " + timeout);
@@ -76,8 +76,7 @@ final class PhaseTimer {
             Map<TopicPartition, Long> from = offsets(admin, input, OffsetSpec.earliest());
             Map<TopicPartition, Long> to = offsets(admin, input, OffsetSpec.latest());
             long records = input.stream().mapToLong(p -> to.get(p) - from.get(p)).sum();
-            long start = System.nanoTime();
-            phase.run();
+            long start = phase.start();
             long deadline = start + timeout.toNanos();
             long firstNanos = 0;
             long firstBatch = 0;

@@ -82,17 +82,24 @@ public final class PolicyPipelineBenchmark {
             }
 
             Throughput copy = PhaseTimer.byOutputs(bootstrap, COPY_TOPIC, produced, PHASE_TIMEOUT,
-                    () -> TransactionalCopy.run(bootstrap, "bench-copy-" + UUID.randomUUID(),
-                            Topics.CONVERSATION_EVENTS.name(), COPY_TOPIC, copied -> copied >= produced, PHASE_TIMEOUT));
+                    () -> {
+                        long start = System.nanoTime();
+                        TransactionalCopy.run(bootstrap, "bench-copy-" + UUID.randomUUID(),
+                                Topics.CONVERSATION_EVENTS.name(), COPY_TOPIC, () -> true, copied -> copied >= produced,
+                                PHASE_TIMEOUT);
+                        return start;
+                    });
             log("(a) transactional copy: %,.0f records/s steady, %,.0f wall", copy.steadyPerSecond(), copy.wallPerSecond());
 
             AppSerdes serdes = new AppSerdes(registry);
             KafkaStreams[] started = new KafkaStreams[1];
             Throughput policy = PhaseTimer.byOutputs(bootstrap, Topics.POLICY_DECISIONS.name(), produced, PHASE_TIMEOUT, () -> {
+                long start = System.nanoTime();
                 started[0] = new KafkaStreams(BenchApp.POLICY.topology(serdes),
                         StreamsSettings.local(bootstrap, stack.schemaRegistryUrl(), workDir.resolve("state"))
                                 .forApp("policy-bench-" + UUID.randomUUID()));
                 started[0].start();
+                return start;
             });
             app = started[0];
             log("(b) policy app: %,.0f events/s steady, %,.0f wall", policy.steadyPerSecond(), policy.wallPerSecond());

@@ -1,6 +1,7 @@
 package io.soma.streams.bench;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -12,10 +13,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongPredicate;
 
 /**
@@ -33,10 +36,11 @@ final class TransactionalCopy {
     /**
      * Copies records from {@code source} to the same partitions of {@code target} as a member of consumer group
      * {@code groupId} (several copies share the partitions like instances of an app) until {@code finished} says so
-     * for the number copied so far, or the timeout; returns how many it copied.
+     * for the number copied so far, or the timeout; returns how many it copied. Until {@code go} says so it only
+     * takes part in the group, its partitions paused.
      */
-    static long run(String bootstrapServers, String groupId, String source, String target, LongPredicate finished,
-                    Duration timeout) {
+    static long run(String bootstrapServers, String groupId, String source, String target, BooleanSupplier go,
+                    LongPredicate finished, Duration timeout) {
         String id = groupId + "-" + UUID.randomUUID();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
@@ -53,14 +57,30 @@ final class TransactionalCopy {
                      ProducerConfig.LINGER_MS_CONFIG, 100),
                      new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.initTransactions();
-            consumer.subscribe(List.of(source));
+            consumer.subscribe(List.of(source), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    if (!go.getAsBoolean()) {
+                        consumer.pause(partitions);
+                    }
+                }
+            });
             producer.beginTransaction();
             Map<TopicPartition, OffsetAndMetadata> consumed = new HashMap<>();
             long copied = 0;
             long lastCommit = System.nanoTime();
             long deadline = System.nanoTime() + timeout.toNanos();
             boolean done = false;
+            boolean started = false;
             while (!done && System.nanoTime() < deadline) {
+                if (!started && go.getAsBoolean()) {
+                    consumer.resume(consumer.paused());
+                    started = true;
+                }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     producer.send(new ProducerRecord<>(target, r.partition(), r.timestamp(), r.key(), r.value(), r.headers()));
                     consumed.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
