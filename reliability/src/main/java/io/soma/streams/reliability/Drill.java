@@ -70,8 +70,8 @@ public final class Drill {
         public static Settings fromSystemProperties() {
             return new Settings(Path.of(System.getProperty("drill.work.dir", "reliability/target/drill")),
                     Path.of(System.getProperty("soma.data.dir", "../shared/data")),
-                    Integer.getInteger("drill.events", 6000),
-                    Double.parseDouble(System.getProperty("drill.rate", "40")),
+                    Integer.getInteger("drill.events", 7200),
+                    Double.parseDouble(System.getProperty("drill.rate", "30")),
                     3, 3, Integer.getInteger("drill.partitions", 6), Integer.getInteger("drill.locked.tenants", 6),
                     System.getProperty("drill.instance.heap", "512m"));
         }
@@ -142,10 +142,10 @@ public final class Drill {
             s.put("constitution.trusted.keys", "example");
             s.put("policy.load.examples", Boolean.toString(i == 1));
             s.put("archive.postgres.schema", ARCHIVE_SCHEMA);
-            // short forecast windows so that windows close, and forecasts exist, within the drill. Not 1 minute:
-            // a tenant's forecaster entry holds all its provider/model keys, and LLMPerf's ~15 keys at 1 440 slots
-            // a day exceed Kafka's 1 MB record limit on the changelog (seen in a drill run)
-            s.put("forecast.window", "PT2M");
+            // short forecast windows so that windows close, and forecasts exist, within the drill. Not shorter:
+            // a tenant's forecaster entry holds all its provider/model models, and LLMPerf's 19 at 720 slots a day
+            // (2-minute windows) exceed Kafka's 1 MB record limit on the changelog (seen in a drill run)
+            s.put("forecast.window", "PT3M");
             s.put("forecast.grace", "PT10S");
             out.add(new AppInstance(i, dir.resolve("instance-" + i), FreePort.onLoopback(), s,
                     List.of("-Xmx" + settings.instanceHeap(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")));
