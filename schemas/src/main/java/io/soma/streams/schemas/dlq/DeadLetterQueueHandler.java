@@ -3,9 +3,13 @@ package io.soma.streams.schemas.dlq;
 import io.soma.streams.schemas.serde.SchemaRegistryException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,17 +17,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Sends a record that cannot be deserialized to the dead-letter topic, with its original key and value bytes
- * and the {@link DlqHeaders}, and lets the app go on. The record is handed back to Kafka Streams (KIP-1034), so
+ * Sends a record that cannot be deserialized, or whose processing throws, to the dead-letter topic, with its
+ * original key and value bytes and the {@link DlqHeaders}, and lets the app go on. The record is handed back to Kafka Streams (KIP-1034), so
  * it is produced by the task's own producer, inside the transaction under exactly-once.
  * <p>
  * A schema registry that cannot be reached is not the record's fault: the handler then fails the task rather
  * than bury a good record in the dead-letter topic.
  * <p>
- * Config: {@code deserialization.exception.handler} = this class; the topic is
+ * Config: {@code deserialization.exception.handler} and {@code processing.exception.handler} = this class; the topic is
  * {@code errors.dead.letter.queue.topic.name}, {@value DlqHeaders#TOPIC} when unset.
  */
-public class DeadLetterQueueHandler implements DeserializationExceptionHandler {
+public class DeadLetterQueueHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterQueueHandler.class);
 
     private String deadLetterTopic = DlqHeaders.TOPIC;
@@ -42,11 +46,13 @@ public class DeadLetterQueueHandler implements DeserializationExceptionHandler {
     }
 
     @Override
-    public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+    public DeserializationExceptionHandler.Response handleError(ErrorHandlerContext context,
+                                                                ConsumerRecord<byte[], byte[]> record,
+                                                                Exception exception) {
         if (registryUnavailable(exception)) {
             log.error("schema registry unavailable while reading {}-{}@{}; failing instead of dead-lettering a "
                     + "possibly good record", record.topic(), record.partition(), record.offset(), exception);
-            return Response.fail();
+            return DeserializationExceptionHandler.Response.fail();
         }
         String reason = exception.getMessage() == null ? exception.getClass().getSimpleName() : exception.getMessage();
         log.warn("dead-lettering {}-{}@{} to {}: {}", record.topic(), record.partition(), record.offset(),
@@ -54,7 +60,38 @@ public class DeadLetterQueueHandler implements DeserializationExceptionHandler {
         ProducerRecord<byte[], byte[]> deadLetter = new ProducerRecord<>(deadLetterTopic, null, record.key(),
                 record.value(), DlqHeaders.of(record.headers(), reason, exception.getClass().getName(),
                 record.topic(), record.partition(), record.offset(), applicationId));
-        return Response.resume(List.of(deadLetter));
+        return DeserializationExceptionHandler.Response.resume(List.of(deadLetter));
+    }
+
+    /**
+     * A processor threw on a record: a bug or a value no rule foresaw. Retrying would throw again and stall the
+     * partition, so the source record goes to the dead-letter topic with the reason. Failures that are not the
+     * record's (the registry, Kafka itself) still fail the task, which exactly-once then redoes.
+     */
+    @Override
+    public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record,
+                                                           Exception exception) {
+        if (registryUnavailable(exception) || notTheRecordsFault(exception)) {
+            log.error("processing {}-{}@{} failed for a reason outside the record; failing the task",
+                    context.topic(), context.partition(), context.offset(), exception);
+            return ProcessingExceptionHandler.Response.fail();
+        }
+        String reason = exception.getMessage() == null ? exception.getClass().getSimpleName() : exception.getMessage();
+        log.warn("dead-lettering {}-{}@{} (processor {}) to {}: {}", context.topic(), context.partition(),
+                context.offset(), context.processorNodeId(), deadLetterTopic, reason, exception);
+        ProducerRecord<byte[], byte[]> deadLetter = new ProducerRecord<>(deadLetterTopic, null, context.sourceRawKey(),
+                context.sourceRawValue(), DlqHeaders.of(context.headers(), reason, exception.getClass().getName(),
+                context.topic(), context.partition(), context.offset(), applicationId));
+        return ProcessingExceptionHandler.Response.resume(List.of(deadLetter));
+    }
+
+    private static boolean notTheRecordsFault(Throwable exception) {
+        for (Throwable t = exception; t != null; t = t.getCause()) {
+            if (t instanceof StreamsException || t instanceof KafkaException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean registryUnavailable(Throwable exception) {

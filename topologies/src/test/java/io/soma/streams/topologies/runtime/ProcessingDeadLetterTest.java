@@ -1,0 +1,64 @@
+package io.soma.streams.topologies.runtime;
+
+import io.soma.streams.schemas.dlq.DlqHeaders;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every app's settings: a record a processor throws on goes to soma.dlq with the reason, and the app goes on. */
+class ProcessingDeadLetterTest {
+
+    @Test
+    void shouldDeadLetterARecordWhoseProcessingThrowsAndProcessTheNextOne(@TempDir Path stateDir) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream("in", Consumed.with(Serdes.String(), Serdes.String()))
+                .mapValues(v -> {
+                    if (v.isBlank()) {
+                        throw new IllegalArgumentException("a blank prompt has nothing to evaluate");
+                    }
+                    return v.toUpperCase();
+                })
+                .to("out", Produced.with(Serdes.String(), Serdes.String()));
+        Properties props = StreamsSettings.local("127.0.0.1:9", "http://127.0.0.1:9", stateDir).forApp("soma-test");
+
+        try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
+            var in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+            var out = driver.createOutputTopic("out", new StringDeserializer(), new StringDeserializer());
+            var dlq = driver.createOutputTopic(DlqHeaders.TOPIC, new StringDeserializer(), new StringDeserializer());
+
+            in.pipeInput("s-1", "first");
+            in.pipeInput("s-2", " ");
+            in.pipeInput("s-3", "third");
+
+            assertThat(out.readValuesToList()).containsExactly("FIRST", "THIRD");
+            List<TestRecord<String, String>> deadLetters = dlq.readRecordsToList();
+            assertThat(deadLetters).hasSize(1);
+            TestRecord<String, String> dead = deadLetters.get(0);
+            assertThat(dead.key()).isEqualTo("s-2");
+            assertThat(dead.value()).isEqualTo(" ");
+            assertThat(header(dead, DlqHeaders.REASON)).isEqualTo("a blank prompt has nothing to evaluate");
+            assertThat(header(dead, DlqHeaders.EXCEPTION)).isEqualTo(IllegalArgumentException.class.getName());
+            assertThat(header(dead, DlqHeaders.SOURCE_TOPIC)).isEqualTo("in");
+            assertThat(header(dead, DlqHeaders.SOURCE_OFFSET)).isEqualTo("1");
+            assertThat(header(dead, DlqHeaders.APP)).isEqualTo("soma-test");
+        }
+    }
+
+    private static String header(TestRecord<String, String> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+}
