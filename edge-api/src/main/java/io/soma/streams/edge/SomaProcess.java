@@ -3,6 +3,7 @@ package io.soma.streams.edge;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.devstack.FreePort;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.edge.config.SomaConfig;
 import io.soma.streams.edge.health.HealthHandler;
@@ -87,11 +88,7 @@ import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
-import java.io.IOException;
 import java.nio.file.Path;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.time.Duration;
@@ -173,7 +170,7 @@ public final class SomaProcess implements AutoCloseable {
             checks.add(kafka);
 
             // the edge's port is this instance's application.server, so it is fixed before the apps start
-            int edgePort = config.edgePort() == 0 ? freePort() : config.edgePort();
+            int edgePort = config.edgePort() == 0 ? FreePort.onLoopback() : config.edgePort();
             String advertised = config.advertisedAddress().endsWith(":0")
                     ? config.edgeHost() + ":" + edgePort : config.advertisedAddress();
             StoreQueryService queries = new StoreQueryService(HostInfo.buildFromEndpoint(advertised), Duration.ofSeconds(5));
@@ -360,14 +357,6 @@ public final class SomaProcess implements AutoCloseable {
             return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore()));
         } catch (InvalidStateStoreException e) {
             throw ApiException.notReady("the policy stores are not ready yet: " + e.getMessage());
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port for the edge", e);
         }
     }
 
