@@ -1,6 +1,5 @@
 package io.soma.streams.reliability;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.avro.TrainingAudit;
@@ -32,6 +31,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiPredicate;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -210,8 +211,7 @@ public final class Drill {
             pause(OUTAGE_MILLIS);
             awaitProgress(tally, events.size(), "decisions without PostgreSQL");
             postgres.start();
-            long archivedWhenBack = archive.read().decisionIds().size();
-            step("start PostgreSQL", load, tally, archive);
+            long archivedWhenBack = step("start PostgreSQL", load, tally, archive).archived();
 
             load.awaitDone();
             step("load done", load, tally, archive);
@@ -231,17 +231,17 @@ public final class Drill {
             int tokenBeforeLoss = edge.get(instances.get(0).url(),
                     "/v1/training/status/" + lockedBy.keySet().iterator().next()).status();
             EdgeClient fresh = EdgeClient.login(instances.get(0).url(), apiKey);
-            int[] locks = checkLocks(fresh, instances, lockedBy);
-            int[] forecasts = checkForecasts(fresh, instances, tokenTenants);
-            int[] rewarmed = checkRedis(redis, lockedBy.keySet());
+            Answers locks = checkLocks(fresh, instances, lockedBy);
+            Answers forecasts = checkForecasts(fresh, instances, tokenTenants);
+            Answers rewarmed = checkRedis(redis, lockedBy.keySet());
             Set<String> unaudited = audits.awaitAll(lockedBy.keySet(), Duration.ofSeconds(30));
             step("checks done", load, tally, archive);
             return new DrillReport(runId, instances.size(), cluster.size(), settings.partitions(),
                     settings.ratePerSecond(), List.copyOf(timeline), events.size(), input.size(), load.failed(),
                     input.size() - lost.size(),
                     tally.duplicates(), lost.size(), decidedWhileRedisDown, archivedBeforeOutage, archivedWhenBack,
-                    archived.decisionIds().size(), archived.rows(), gaps.size(), locks[0], locks[1], forecasts[0],
-                    forecasts[1], rewarmed[0], rewarmed[1], lockedBy.size() - unaudited.size(), audits.duplicates(),
+                    archived.decisionIds().size(), archived.rows(), gaps.size(), locks.ok(), locks.asked(),
+                    forecasts.ok(), forecasts.asked(), rewarmed.ok(), rewarmed.asked(), lockedBy.size() - unaudited.size(), audits.duplicates(),
                     tokenBeforeLoss, deadLetters(cluster.bootstrapServers()),
                     Duration.ofNanos(System.nanoTime() - begin));
         }
@@ -263,45 +263,42 @@ public final class Drill {
         return lockedBy;
     }
 
-    /** Every instance asked for every lock: {answers showing the lock as set, questions}. */
-    private static int[] checkLocks(EdgeClient edge, List<AppInstance> instances, Map<String, String> lockedBy) {
-        int ok = 0;
-        int asked = 0;
-        for (AppInstance instance : instances) {
-            for (Map.Entry<String, String> lock : lockedBy.entrySet()) {
-                asked++;
-                EdgeClient.Answer a = edge.get(instance.url(), "/v1/training/status/" + lock.getKey());
-                JsonNode b = a.body();
-                if (a.status() == 200 && b.path("enabled").asBoolean() && lock.getValue().equals(b.path("locked_by").asText())) {
-                    ok++;
-                } else {
-                    log.warn("instance {} answered {} for the lock of {}", instance.index(), a, lock.getKey());
-                }
-            }
-        }
-        return new int[] {ok, asked};
+    /** How many of the questions got the expected answer. */
+    private record Answers(int ok, int asked) {
+    }
+
+    /** Every instance asked for every lock: answers showing the lock as set. */
+    private static Answers checkLocks(EdgeClient edge, List<AppInstance> instances, Map<String, String> lockedBy) {
+        return askEveryInstance(edge, instances, lockedBy.keySet(), "lock", tenant -> "/v1/training/status/" + tenant,
+                (tenant, a) -> a.status() == 200 && a.body().path("enabled").asBoolean()
+                        && lockedBy.get(tenant).equals(a.body().path("locked_by").asText()));
     }
 
     /** Every instance asked for the forecast of every tenant whose events carried tokens. */
-    private static int[] checkForecasts(EdgeClient edge, List<AppInstance> instances, Set<String> tenants) {
+    private static Answers checkForecasts(EdgeClient edge, List<AppInstance> instances, Set<String> tenants) {
+        return askEveryInstance(edge, instances, tenants, "forecast", tenant -> "/v1/forecast/" + tenant
+                + "?window_hours=1", (tenant, a) -> a.status() == 200);
+    }
+
+    private static Answers askEveryInstance(EdgeClient edge, List<AppInstance> instances, Set<String> tenants,
+                                            String what, Function<String, String> path,
+                                            BiPredicate<String, EdgeClient.Answer> expected) {
         int ok = 0;
-        int asked = 0;
         for (AppInstance instance : instances) {
             for (String tenant : tenants) {
-                asked++;
-                EdgeClient.Answer a = edge.get(instance.url(), "/v1/forecast/" + tenant + "?window_hours=1");
-                if (a.status() == 200) {
+                EdgeClient.Answer a = edge.get(instance.url(), path.apply(tenant));
+                if (expected.test(tenant, a)) {
                     ok++;
                 } else {
-                    log.warn("instance {} answered {} for the forecast of {}", instance.index(), a, tenant);
+                    log.warn("instance {} answered {} for the {} of {}", instance.index(), a, what, tenant);
                 }
             }
         }
-        return new int[] {ok, asked};
+        return new Answers(ok, instances.size() * tenants.size());
     }
 
     /** The restarted (empty) Redis holds every lock and the global constitution hash again. */
-    private static int[] checkRedis(PrivateRedis redis, Set<String> lockedTenants) {
+    private static Answers checkRedis(PrivateRedis redis, Set<String> lockedTenants) {
         List<String> keys = new ArrayList<>();
         lockedTenants.forEach(t -> keys.add(TrainingLockMirror.KEY_PREFIX + t));
         keys.add(ConstitutionHashMirror.KEY_PREFIX + Constitution.GLOBAL_SCOPE);
@@ -315,7 +312,7 @@ public final class Drill {
                 }
                 pause(250);
             }
-            return new int[] {present, keys.size()};
+            return new Answers(present, keys.size());
         }
     }
 
@@ -328,13 +325,14 @@ public final class Drill {
         }
     }
 
-    private void step(String action, EventLoad load, CommittedTally<?> tally, ArchiveReader archive) {
+    private DrillReport.Step step(String action, EventLoad load, CommittedTally<?> tally, ArchiveReader archive) {
         ArchiveReader.Rows rows = archive.read();
         DrillReport.Step s = new DrillReport.Step((System.nanoTime() - loadBegin) / 1e9, action, load.ackedCount(),
                 tally.answered(), rows.rows() < 0 ? -1 : rows.decisionIds().size());
         timeline.add(s);
         log.info("drill t={}s {}: acked {}, decided {}, archived {}", String.format("%.1f", s.atSeconds()), action,
                 s.acked(), s.decided(), s.archived());
+        return s;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.soma.streams.reliability;
 
 import io.soma.streams.devstack.FreePort;
+import io.soma.streams.devstack.JavaProcess;
 import redis.clients.jedis.JedisPooled;
 
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real redis-server of the drill's own (the machine's binary, its own port, nothing kept on disk), so that
@@ -63,13 +63,7 @@ final class PrivateRedis implements AutoCloseable {
     /** SIGTERM: redis-server exits at once (it keeps nothing). */
     synchronized void stop() {
         if (process != null && process.isAlive()) {
-            process.destroy();
-            try {
-                process.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            process.destroyForcibly();
+            JavaProcess.stop(process, false, 10_000);
         }
     }
 
