@@ -71,5 +71,6 @@ public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, PolicyHan
         // peers forward interactive queries here with the caller's own token
         get(StoreQueryService.INTERNAL_PATH + "/{store}/keys/{key}", stores::peerLookup);
         get(StoreQueryService.INTERNAL_PATH + "/{store}/windows/{key}", stores::peerWindows);
+        get(StoreQueryService.INTERNAL_PATH + "/{store}/groups/{group}", stores::peerGroup);
     }
 }

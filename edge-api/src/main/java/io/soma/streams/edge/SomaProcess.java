@@ -247,7 +247,7 @@ public final class SomaProcess implements AutoCloseable {
                     PriceTable.parse(config.settings().string("forecast.prices")), new ForecastMetrics(metrics));
             RunningApp forecast = launch(ForecastApp.APPLICATION_ID, ForecastApp.build(forecastConfig, serdes),
                     streamsSettings, started, checks, apps);
-            queries.registerKeyValueStore(ForecastApp.FORECASTER_STORE, forecast.streams(), ForecastHandlers::view);
+            queries.registerGroupedStore(ForecastApp.FORECASTER_STORE, forecast.streams(), ForecastHandlers::view);
 
             SlmApp.Config slmConfig = SlmApp.Config.fromSettings(config.settings()::duration,
                     config.settings().withPrefix("slm.alerts"), new SlmGauges(metrics));

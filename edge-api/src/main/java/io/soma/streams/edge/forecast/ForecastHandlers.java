@@ -7,10 +7,11 @@ import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.http.JsonBody;
 import io.soma.streams.edge.query.StoreLookups;
+import io.soma.streams.stores.query.StoreQueryService.GroupEntry;
 import io.soma.streams.topologies.forecast.ForecastApp;
+import io.soma.streams.topologies.forecast.ForecastKey;
 import io.soma.streams.topologies.forecast.ForecastResult;
 import io.soma.streams.topologies.forecast.PriceTable;
-import io.soma.streams.topologies.forecast.TenantForecasters;
 import io.soma.streams.topologies.forecast.TokenForecaster;
 
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ import java.util.stream.Collectors;
  * shape {@code {estimated_tokens, estimated_cost_usd, confidence}} gains the 80 % interval ({@code lower, upper}),
  * {@code method}, the measured {@code recent_wape}, {@code generated_at}, {@code horizon_hours} and the key.
  *
- * <p>A tenant is one key of {@link ForecastApp#FORECASTER_STORE} (wherever it lives), holding the model of every
+ * <p>A tenant is one group of {@link ForecastApp#FORECASTER_STORE} (wherever it lives): the model of every
  * provider/model it used, so any horizon is forecast here from the models themselves. With several keys selected
  * the answer is their total: tokens, cost and bounds are added (added bounds are at least as wide as the joint
  * interval), confidence is the lowest and {@code recent_wape} the worst; {@code by_model} has each key's own.
@@ -64,20 +65,19 @@ public final class ForecastHandlers {
         answer(ctx, ctx.pathParam("tenant"), ctx.queryParam("provider"), ctx.queryParam("model"), windowHours);
     }
 
-    /** What the store's value looks like over HTTP (also between instances): each model's state, base64. */
-    public static Map<String, Object> view(TenantForecasters forecasters) {
-        List<Map<String, String>> models = new ArrayList<>();
-        forecasters.models().forEach((key, forecaster) -> models.add(Map.of("provider", key.provider(),
-                "model", key.model(), "state", Base64.getEncoder().encodeToString(forecaster.toBytes()))));
-        return Map.of("tenant", forecasters.tenant(), "models", models);
+    /** What a store entry looks like over HTTP (also between instances): its key and the model's state, base64. */
+    public static Map<String, Object> view(GroupEntry<TokenForecaster> entry) {
+        ForecastKey key = ForecastKey.fromStoreKey(entry.key());
+        return Map.of("tenant", key.tenant(), "provider", key.provider(), "model", key.model(),
+                "state", Base64.getEncoder().encodeToString(entry.value().toBytes()));
     }
 
     private void answer(Context ctx, String tenant, String provider, String model, int windowHours) {
         AuthHandler.principal(ctx).requireTenant(tenant, Capability.IDENTITY_ADMIN);
-        JsonNode stored = stores.require(ctx, ForecastApp.FORECASTER_STORE, tenant,
+        JsonNode stored = stores.requireGroup(ctx, ForecastApp.FORECASTER_STORE, tenant,
                 "no forecast for tenant " + tenant + ": no token usage seen");
         List<Map<String, Object>> selected = new ArrayList<>();
-        for (JsonNode m : stored.get("models")) {
+        for (JsonNode m : stored) {
             String p = m.get("provider").asText();
             String name = m.get("model").asText();
             if ((provider == null || provider.equals(p)) && (model == null || model.equals(name))) {

@@ -5,8 +5,10 @@ import io.javalin.http.Context;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.stores.query.StoreQueryService;
 import io.soma.streams.stores.query.StoreQueryService.QueryResult;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 
 import java.time.Instant;
+import java.util.function.Supplier;
 
 /**
  * Turns store lookups into HTTP answers: the peer route that other instances forward to, and the helper
@@ -21,30 +23,34 @@ public final class StoreLookups {
 
     /** {@code GET /internal/stores/{store}/keys/{key}}: answered from this instance's own stores only. */
     public void peerLookup(Context ctx) {
-        QueryResult result;
-        try {
-            result = queries.localLookup(ctx.pathParam("store"), ctx.pathParam("key"));
-        } catch (IllegalArgumentException e) {
-            throw ApiException.notFound(e.getMessage());
-        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
-            throw ApiException.notReady("this instance does not hold that key now: " + e.getMessage());
-        }
-        ctx.json(valueOf(result, "no value for key " + ctx.pathParam("key")));
+        answerLocally(ctx, () -> queries.localLookup(ctx.pathParam("store"), ctx.pathParam("key")),
+                "no value for key " + ctx.pathParam("key"));
     }
 
     /** {@code GET /internal/stores/{store}/windows/{key}?from=&to=} (epoch ms): this instance's windows of the key. */
     public void peerWindows(Context ctx) {
         Instant from = epochMillis(ctx, "from");
         Instant to = epochMillis(ctx, "to");
+        answerLocally(ctx, () -> queries.localWindows(ctx.pathParam("store"), ctx.pathParam("key"), from, to),
+                "no windows");
+    }
+
+    /** {@code GET /internal/stores/{store}/groups/{group}}: this instance's entries of the group. */
+    public void peerGroup(Context ctx) {
+        answerLocally(ctx, () -> queries.localGroup(ctx.pathParam("store"), ctx.pathParam("group")),
+                "no entries in group " + ctx.pathParam("group"));
+    }
+
+    private static void answerLocally(Context ctx, Supplier<QueryResult> local, String missing) {
         QueryResult result;
         try {
-            result = queries.localWindows(ctx.pathParam("store"), ctx.pathParam("key"), from, to);
+            result = local.get();
         } catch (IllegalArgumentException e) {
             throw ApiException.notFound(e.getMessage());
-        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+        } catch (InvalidStateStoreException e) {
             throw ApiException.notReady("this instance does not hold that key now: " + e.getMessage());
         }
-        ctx.json(valueOf(result, "no windows"));
+        ctx.json(valueOf(result, missing));
     }
 
     private static Instant epochMillis(Context ctx, String name) {
@@ -59,6 +65,11 @@ public final class StoreLookups {
     /** The windows of {@code key} starting in [{@code from}, {@code to}) wherever it lives (a JSON array), or 503. */
     public JsonNode requireWindows(Context ctx, String store, String key, Instant from, Instant to) {
         return valueOf(queries.lookupWindows(store, key, from, to, ctx.header("Authorization")), "no windows");
+    }
+
+    /** Every entry of {@code group} in a grouped store wherever it lives (a JSON array), or the matching API error. */
+    public JsonNode requireGroup(Context ctx, String store, String group, String missing) {
+        return valueOf(queries.lookupGroup(store, group, ctx.header("Authorization")), missing);
     }
 
     /** The value of {@code key} wherever it lives, or the matching API error. */

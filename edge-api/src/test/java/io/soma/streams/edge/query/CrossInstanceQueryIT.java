@@ -16,8 +16,12 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,10 +39,12 @@ import java.util.Properties;
 import static io.javalin.apibuilder.ApiBuilder.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Two real instances of one Streams app: a key held by B is answered through A. */
+/** Two real instances of one Streams app: a key, or a group of keys, held by B is answered through A. */
 class CrossInstanceQueryIT {
     private static final String TOPIC = "iq-it-input";
     private static final String STORE = "iq-it-store";
+    /** Two entries per input key, grouped under it: {@code groupedKey(key, "first")} and {@code (key, "second")}. */
+    private static final String GROUPED_STORE = "iq-it-grouped";
 
     @Test
     void shouldAnswerAKeyHeldByAnotherInstance(@TempDir Path stateDir) throws Exception {
@@ -82,6 +88,19 @@ class CrossInstanceQueryIT {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(missing.statusCode()).isEqualTo(404);
             assertThat(missing.body()).contains("\"error\":\"not_found\"");
+
+            for (String key : heldByB) {
+                HttpResponse<String> group = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + a.http.port() + "/groups/" + key)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                String value = "value-" + key.substring("key-".length());
+                assertThat(group.statusCode()).as(key).isEqualTo(200);
+                assertThat(group.body()).isEqualTo("[\"first " + value + "\",\"second " + value + "\"]");
+            }
+            HttpResponse<String> noGroup = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + a.http.port() + "/groups/no-such-key")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(noGroup.statusCode()).isEqualTo(404);
         } finally {
             instances.forEach(Instance::close);
         }
@@ -94,11 +113,18 @@ class CrossInstanceQueryIT {
                 && !i.streams.metadataForAllStreamsClients().isEmpty())) {
             Thread.sleep(100);
         }
-        // the table is read from the start: wait until all twenty rows are in the two stores together
-        while (System.currentTimeMillis() < deadline && instances.stream().mapToLong(Instance::localCount).sum() < 20) {
+        // the table is read from the start: wait until all twenty rows (and their forty grouped entries) are in
+        // the two instances' stores together
+        while (System.currentTimeMillis() < deadline && (localCount(instances, STORE) < 20
+                || localCount(instances, GROUPED_STORE) < 40)) {
             Thread.sleep(100);
         }
-        assertThat(instances.stream().mapToLong(Instance::localCount).sum()).isEqualTo(20);
+        assertThat(localCount(instances, STORE)).isEqualTo(20);
+        assertThat(localCount(instances, GROUPED_STORE)).isEqualTo(40);
+    }
+
+    private static long localCount(List<Instance> instances, String store) {
+        return instances.stream().mapToLong(i -> i.localCount(store)).sum();
     }
 
     private record Instance(KafkaStreams streams, Javalin http) implements AutoCloseable {
@@ -108,12 +134,19 @@ class CrossInstanceQueryIT {
             StoreLookups lookups = new StoreLookups(queries);
             ErrorResponses.install(http);
             http.get(StoreQueryService.INTERNAL_PATH + "/{store}/keys/{key}", lookups::peerLookup);
+            http.get(StoreQueryService.INTERNAL_PATH + "/{store}/groups/{group}", lookups::peerGroup);
             http.get("/kv/{key}", ctx -> ctx.json(lookups.require(ctx, STORE, ctx.pathParam("key"), "no such key")));
+            http.get("/groups/{group}", ctx -> ctx.json(
+                    lookups.requireGroup(ctx, GROUPED_STORE, ctx.pathParam("group"), "no such group")));
 
             StreamsBuilder builder = new StreamsBuilder();
+            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUPED_STORE),
+                    Serdes.String(), Serdes.String()));
             builder.table(TOPIC, Consumed.with(Serdes.String(), Serdes.String()),
-                    Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as(STORE)
-                            .withKeySerde(Serdes.String()).withValueSerde(Serdes.String()));
+                            Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as(STORE)
+                                    .withKeySerde(Serdes.String()).withValueSerde(Serdes.String()))
+                    .toStream()
+                    .process(GroupWriter::new, GROUPED_STORE);
             Properties props = new Properties();
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, "iq-it");
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -122,13 +155,15 @@ class CrossInstanceQueryIT {
             props.put("consumer.auto.offset.reset", "earliest");
             KafkaStreams streams = new KafkaStreams(builder.build(), props);
             queries.registerKeyValueStore(STORE, streams, (String v) -> v);
+            queries.<String>registerGroupedStore(GROUPED_STORE, streams,
+                    e -> StoreQueryService.keyParts(e.key()).get(1) + " " + e.value());
             streams.start();
             return new Instance(streams, http);
         }
 
-        long localCount() {
+        long localCount(String store) {
             try {
-                return streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(STORE,
+                return streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(store,
                         org.apache.kafka.streams.state.QueryableStoreTypes.<String, String>keyValueStore())).approximateNumEntries();
             } catch (RuntimeException e) {
                 return 0;
@@ -139,6 +174,22 @@ class CrossInstanceQueryIT {
         public void close() {
             streams.close(Duration.ofSeconds(10));
             http.stop();
+        }
+    }
+
+    /** Writes each input row as two entries of the group named by its key (the key the input is partitioned by). */
+    private static final class GroupWriter implements Processor<String, String, Void, Void> {
+        private KeyValueStore<String, String> grouped;
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            grouped = context.getStateStore(GROUPED_STORE);
+        }
+
+        @Override
+        public void process(Record<String, String> record) {
+            grouped.put(StoreQueryService.groupedKey(record.key(), "first"), record.value());
+            grouped.put(StoreQueryService.groupedKey(record.key(), "second"), record.value());
         }
     }
 }

@@ -8,6 +8,7 @@ import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
@@ -36,14 +37,17 @@ import java.util.function.Function;
  * holds its partition, otherwise by the instance that does (its {@code application.server}), through
  * {@link #INTERNAL_PATH}. While the group rebalances the lookup retries; when nobody can answer in time the
  * result says why, and the edge turns that into a 503. Window stores are asked the same way for the windows of
- * one key in a time range.
+ * one key in a time range, and grouped stores for every entry of one group.
  */
 public final class StoreQueryService {
     /**
      * The routes every instance serves for its peers: {@code /internal/stores/{store}/keys/{key}} and
-     * {@code /internal/stores/{store}/windows/{key}?from=&to=} (epoch milliseconds).
+     * {@code /internal/stores/{store}/windows/{key}?from=&to=} (epoch milliseconds) and
+     * {@code /internal/stores/{store}/groups/{group}}.
      */
     public static final String INTERNAL_PATH = "/internal/stores";
+    /** Ends the group in a grouped store's keys, so group "a" never matches the keys of group "ab". */
+    private static final char GROUP_END = '\u0000';
     private static final Logger log = LoggerFactory.getLogger(StoreQueryService.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -82,6 +86,37 @@ public final class StoreQueryService {
         stores.put(storeName, new RegisteredStore(streams, window -> view.apply(cast(window)), windowSize));
     }
 
+    /** One entry of a grouped store: its whole key and the stored value. */
+    public record GroupEntry<V>(String key, V value) {
+    }
+
+    /**
+     * A key of a grouped store: {@code group}, then each part, separated by NUL. The app that writes the store
+     * must partition its input by {@code group} (as a String key, with the default partitioner), so that every
+     * entry of a group lives on the partition {@link #lookupGroup} asks.
+     */
+    public static String groupedKey(String group, String... parts) {
+        return groupPrefix(group) + String.join(String.valueOf(GROUP_END), parts);
+    }
+
+    /** What every key of {@code group} starts with (and no key of another group). */
+    public static String groupPrefix(String group) {
+        return group + GROUP_END;
+    }
+
+    /** The parts of a {@link #groupedKey}, group first. */
+    public static List<String> keyParts(String groupedKey) {
+        return List.of(groupedKey.split(String.valueOf(GROUP_END), -1));
+    }
+
+    /**
+     * Makes a key-value store written with {@link #groupedKey} queryable by group; {@code view} turns an entry into
+     * the JSON an API returns, so a local and a forwarded answer are the same document.
+     */
+    public <V> void registerGroupedStore(String storeName, KafkaStreams streams, Function<GroupEntry<V>, ?> view) {
+        stores.put(storeName, new RegisteredStore(streams, entry -> view.apply(cast(entry)), null));
+    }
+
     /**
      * The value of {@code key}, wherever it lives.
      *
@@ -102,6 +137,17 @@ public final class StoreQueryService {
         return fromOwner(storeName, key, () -> localWindows(storeName, key, from, to),
                 owner -> forward(owner, storeName, "/windows/" + encode(key) + "?from=" + from.toEpochMilli()
                         + "&to=" + to.toEpochMilli(), authorization));
+    }
+
+    /**
+     * Every entry of {@code group} in a grouped store, in key order, wherever the group lives: FOUND with a JSON
+     * array, NOT_FOUND when the group has no entry, or UNAVAILABLE.
+     *
+     * @param authorization the caller's Authorization header, passed on to a peer (may be null)
+     */
+    public QueryResult lookupGroup(String storeName, String group, String authorization) {
+        return fromOwner(storeName, group, () -> localGroup(storeName, group),
+                owner -> forward(owner, storeName, "/groups/" + encode(group), authorization));
     }
 
     /** Asks the instance that holds {@code key} (this one or a peer), retrying while the group rebalances. */
@@ -145,6 +191,18 @@ public final class StoreQueryService {
                 StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, Object>keyValueStore()));
         Object value = kv.get(key);
         return value == null ? QueryResult.notFound() : QueryResult.found(JSON.valueToTree(store.view.apply(value)));
+    }
+
+    /** Every entry of {@code group} from this instance only: the peer side of a forwarded group lookup. */
+    public QueryResult localGroup(String storeName, String group) {
+        RegisteredStore store = registered(storeName);
+        ReadOnlyKeyValueStore<String, Object> kv = store.streams.store(
+                StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, Object>keyValueStore()));
+        List<Object> entries = new ArrayList<>();
+        try (KeyValueIterator<String, Object> found = kv.prefixScan(groupPrefix(group), Serdes.String().serializer())) {
+            found.forEachRemaining(e -> entries.add(store.view.apply(new GroupEntry<>(e.key, e.value))));
+        }
+        return entries.isEmpty() ? QueryResult.notFound() : QueryResult.found(JSON.valueToTree(entries));
     }
 
     /** The windows of {@code key} starting in [{@code from}, {@code to}) from this instance only: the peer side of a forwarded lookup. */

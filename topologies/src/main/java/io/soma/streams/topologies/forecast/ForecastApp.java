@@ -6,7 +6,10 @@ import io.soma.streams.avro.TokenUsageWindow;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -24,8 +27,10 @@ import org.apache.kafka.streams.state.Stores;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
-import java.util.OptionalDouble;
+import java.util.Map;
 
 /**
  * The token forecast app (SPEC §4): {@code conversation.events} → per tenant (repartitioned) → tumbling
@@ -36,18 +41,25 @@ import java.util.OptionalDouble;
  * arrives after its window closed is counted ({@code token_usage_late_events_total}) instead of dropped silently.
  * A window closes when stream time (the largest event time the task has seen) reaches its end plus the grace
  * period, the rule of Kafka Streams' own windows. Events carrying neither prompt nor completion tokens are not
- * usage and are skipped; an absent provider or model is {@value TenantForecasters#UNKNOWN}.
+ * usage and are skipped; an absent provider or model is {@value ForecastKey#UNKNOWN}.
  *
- * <p>The forecasters of a tenant live in one store entry keyed by tenant ({@link #FORECASTER_STORE}); a closed
- * window at or before the key's last one is ignored, so a replay after a crash never counts a window twice (and
- * exactly-once processing keeps the store and the offsets together).
+ * <p>Each (tenant, provider, model) has its own forecaster, one entry of {@link #FORECASTER_STORE} under its
+ * {@link ForecastKey#storeKey()}: the events are partitioned by tenant, so a tenant's entries share a partition and
+ * the edge reads them with one prefix scan, while no entry grows with the number of models. A closed window at or
+ * before the key's last one is ignored, so a replay after a crash never counts a window twice (and exactly-once
+ * processing keeps the store and the offsets together).
  */
 public final class ForecastApp {
     public static final String APPLICATION_ID = "soma-forecast";
     /** Open usage windows, keyed by zero-padded window start then tenant, provider, model. */
     public static final String WINDOW_STORE = "token-usage-open-windows";
-    /** Tenant → {@link TenantForecasters}. */
-    public static final String FORECASTER_STORE = "token-forecasters";
+    /** {@link ForecastKey#storeKey()} → {@link TokenForecaster}. */
+    public static final String FORECASTER_STORE = "token-forecasters-by-key";
+    /**
+     * The most state one key may need: its store entry goes to the changelog as one record, and Kafka refuses
+     * records over about 1 MB (the default {@code max.message.bytes}), which would stop the app.
+     */
+    static final int MAX_STATE_BYTES_PER_KEY = 1_000_000;
     private static final String REPARTITION = "usage-by-tenant";
     private static final char SEPARATOR = '\u0000';
 
@@ -59,7 +71,12 @@ public final class ForecastApp {
     public record Config(Duration window, Duration grace, int horizonHours, PriceTable prices,
                          ForecastMetrics metrics) {
         public Config {
-            ForecastSettings.of(window);
+            int stateBytes = TokenForecaster.create(ForecastSettings.of(window)).toBytes().length;
+            if (stateBytes > MAX_STATE_BYTES_PER_KEY) {
+                throw new IllegalArgumentException("a " + window + " window needs " + stateBytes
+                        + " bytes of forecaster state per key, more than a Kafka record may hold ("
+                        + MAX_STATE_BYTES_PER_KEY + "): choose a longer window");
+            }
             if (grace.isNegative() || horizonHours < 1) {
                 throw new IllegalArgumentException("grace must not be negative and horizonHours must be >= 1");
             }
@@ -79,7 +96,7 @@ public final class ForecastApp {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOW_STORE),
                 Serdes.String(), serdes.storeValue(TokenUsageWindow.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FORECASTER_STORE),
-                Serdes.String(), TenantForecasters.serde()));
+                Serdes.String(), forecasterSerde()));
         var events = serdes.value(Topics.CONVERSATION_EVENTS);
         KStream<String, TokenUsageWindow> usage = builder
                 .stream(Topics.CONVERSATION_EVENTS.name(), Consumed.with(Serdes.String(), events)
@@ -188,11 +205,15 @@ public final class ForecastApp {
     /** Feeds each closed window to its key's forecaster and publishes the key's new forecast. */
     static final class ForecasterProcessor implements Processor<String, TokenUsageWindow, String, TokenForecast> {
         private final Config config;
+        private final ForecastSettings settings;
+        /** Recent WAPE of each key of each tenant this task updated: the gauge is the tenant's worst. */
+        private final Map<String, Map<ForecastKey, Double>> recentWapes = new HashMap<>();
         private ProcessorContext<String, TokenForecast> context;
-        private KeyValueStore<String, TenantForecasters> forecasters;
+        private KeyValueStore<String, TokenForecaster> forecasters;
 
         ForecasterProcessor(Config config) {
             this.config = config;
+            this.settings = ForecastSettings.of(config.window());
         }
 
         @Override
@@ -204,32 +225,29 @@ public final class ForecastApp {
         @Override
         public void process(Record<String, TokenUsageWindow> record) {
             TokenUsageWindow w = record.value();
-            TenantForecasters tenant = forecasters.get(w.getTenant());
-            if (tenant == null) {
-                tenant = TenantForecasters.empty(w.getTenant());
+            var key = new ForecastKey(w.getTenant(), w.getProvider(), w.getModel());
+            TokenForecaster forecaster = forecasters.get(key.storeKey());
+            if (forecaster == null) {
+                forecaster = TokenForecaster.create(settings);
             }
-            var key = new TenantForecasters.ModelKey(w.getProvider(), w.getModel());
-            TokenForecaster forecaster = tenant.models()
-                    .computeIfAbsent(key, k -> TokenForecaster.create(ForecastSettings.of(config.window())));
             if (!forecaster.observe(w.getWindowStart().toEpochMilli(), w.getPromptTokens(), w.getCompletionTokens())) {
                 return;
             }
-            forecasters.put(w.getTenant(), tenant);
+            forecasters.put(key.storeKey(), forecaster);
             ForecastResult result = ForecastResult.of(forecaster, config.horizonHours(), config.prices(),
                     key.provider(), key.model());
-            context.forward(record.withValue(toAvro(w.getTenant(), key, result)));
-            tenant.models().values().stream()
-                    .map(TokenForecaster::recentWape)
-                    .filter(OptionalDouble::isPresent)
-                    .mapToDouble(OptionalDouble::getAsDouble)
-                    .max()
-                    .ifPresent(worst -> config.metrics().recentWape(w.getTenant(), worst));
+            context.forward(record.withValue(toAvro(key, result)));
+            result.recentWape().ifPresent(wape -> {
+                Map<ForecastKey, Double> tenant = recentWapes.computeIfAbsent(key.tenant(), t -> new HashMap<>());
+                tenant.put(key, wape);
+                config.metrics().recentWape(key.tenant(), Collections.max(tenant.values()));
+            });
         }
     }
 
-    public static TokenForecast toAvro(String tenant, TenantForecasters.ModelKey key, ForecastResult r) {
+    public static TokenForecast toAvro(ForecastKey key, ForecastResult r) {
         return TokenForecast.newBuilder()
-                .setTenant(tenant)
+                .setTenant(key.tenant())
                 .setProvider(key.provider())
                 .setModel(key.model())
                 .setGeneratedAt(r.generatedAt())
@@ -244,7 +262,14 @@ public final class ForecastApp {
                 .build();
     }
 
+    /** A forecaster's own versioned binary state ({@link TokenForecaster#toBytes()}) as the store's value. */
+    static Serde<TokenForecaster> forecasterSerde() {
+        Serializer<TokenForecaster> serializer = (topic, value) -> value == null ? null : value.toBytes();
+        Deserializer<TokenForecaster> deserializer = (topic, bytes) -> bytes == null ? null : TokenForecaster.fromBytes(bytes);
+        return Serdes.serdeFrom(serializer, deserializer);
+    }
+
     private static String orUnknown(String value) {
-        return value == null || value.isBlank() ? TenantForecasters.UNKNOWN : value;
+        return value == null || value.isBlank() ? ForecastKey.UNKNOWN : value;
     }
 }

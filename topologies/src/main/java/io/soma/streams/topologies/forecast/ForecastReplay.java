@@ -5,6 +5,7 @@ import io.soma.streams.avro.TokenForecast;
 import io.soma.streams.avro.TokenUsageWindow;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.stores.query.StoreQueryService;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.runtime.StreamsSettings;
 import org.apache.kafka.clients.admin.Admin;
@@ -22,6 +23,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
@@ -29,10 +31,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.function.Function;
@@ -142,10 +146,15 @@ public final class ForecastReplay implements AutoCloseable {
     }
 
     /** The tenant's forecasters as the app's store holds them now (this instance holds every partition). */
-    public static TenantForecasters storedForecasters(KafkaStreams streams, String tenant) {
-        ReadOnlyKeyValueStore<String, TenantForecasters> store = streams.store(StoreQueryParameters
-                .fromNameAndType(ForecastApp.FORECASTER_STORE, QueryableStoreTypes.<String, TenantForecasters>keyValueStore()));
-        return store.get(tenant);
+    public static Map<ForecastKey, TokenForecaster> storedForecasters(KafkaStreams streams, String tenant) {
+        ReadOnlyKeyValueStore<String, TokenForecaster> store = streams.store(StoreQueryParameters
+                .fromNameAndType(ForecastApp.FORECASTER_STORE, QueryableStoreTypes.<String, TokenForecaster>keyValueStore()));
+        Map<ForecastKey, TokenForecaster> models = new TreeMap<>(Comparator.comparing(ForecastKey::storeKey));
+        try (KeyValueIterator<String, TokenForecaster> found = store.prefixScan(StoreQueryService.groupPrefix(tenant),
+                Serdes.String().serializer())) {
+            found.forEachRemaining(kv -> models.put(ForecastKey.fromStoreKey(kv.key), kv.value));
+        }
+        return models;
     }
 
     /** Commits the current end of {@code conversation.events} as the app's position, unless it has one. */

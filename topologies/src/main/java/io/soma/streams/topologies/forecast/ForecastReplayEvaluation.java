@@ -45,7 +45,7 @@ public final class ForecastReplayEvaluation {
 
     public record Report(int tenants, int events, int closedWindows, long inputTokensOfClosedWindows,
                          long usageTokens, boolean everyWindowExact, double sendSeconds, double replaySeconds,
-                         int maxStateBytesPerKey, int maxStateBytesPerTenant, int tenantsMatchingOffline,
+                         int maxStateBytesPerKey, int tenantsMatchingOffline,
                          int scoredTenants, long scoredForecasts, Distribution forecasterWape,
                          Distribution seasonalNaiveWape, Distribution constantWape, long intervals, long covered) {
 
@@ -59,12 +59,12 @@ public final class ForecastReplayEvaluation {
                     tenants %d, events %d, closed windows %d; input tokens of closed windows %d, token.usage total %d, \
                     every window exact %s
                     send %.1f s; replay through the topology %.1f s (%.0f events/s)
-                    state bytes per key max %d, per tenant entry max %d; stored models equal to offline: %d of %d
+                    state bytes per key max %d; stored models equal to offline: %d of %d
                     24 h forecasts generated in day 13: %d tenants scored, %d forecasts
                     WAPE forecaster median %.3f p90 %.3f | seasonal-naive median %.3f p90 %.3f | old constant median %.3f p90 %.3f
                     80%% interval coverage %.3f (%d of %d)""",
                     tenants, events, closedWindows, inputTokensOfClosedWindows, usageTokens, everyWindowExact,
-                    sendSeconds, replaySeconds, events / replaySeconds, maxStateBytesPerKey, maxStateBytesPerTenant,
+                    sendSeconds, replaySeconds, events / replaySeconds, maxStateBytesPerKey,
                     tenantsMatchingOffline, tenants, scoredTenants, scoredForecasts,
                     forecasterWape.median(), forecasterWape.p90(), seasonalNaiveWape.median(), seasonalNaiveWape.p90(),
                     constantWape.median(), constantWape.p90(), coverage(), covered, intervals);
@@ -136,14 +136,11 @@ public final class ForecastReplayEvaluation {
             usageByWindow.merge(w.getTenant() + "@" + w.getWindowStart().toEpochMilli(), w.getTotalTokens(), Long::sum);
         }
         int maxKeyBytes = 0;
-        int maxTenantBytes = 0;
         int matching = 0;
-        var unknown = new TenantForecasters.ModelKey(TenantForecasters.UNKNOWN, TenantForecasters.UNKNOWN);
         for (Map.Entry<String, List<ConversationEvent>> tenant : closedEvents.entrySet()) {
-            TenantForecasters stored = ForecastReplay.storedForecasters(streams, tenant.getKey());
-            byte[] storedModel = stored.models().get(unknown).toBytes();
+            var key = new ForecastKey(tenant.getKey(), ForecastKey.UNKNOWN, ForecastKey.UNKNOWN);
+            byte[] storedModel = ForecastReplay.storedForecasters(streams, tenant.getKey()).get(key).toBytes();
             maxKeyBytes = Math.max(maxKeyBytes, storedModel.length);
-            maxTenantBytes = Math.max(maxTenantBytes, stored.toBytes().length);
             TokenForecaster offline = TokenForecaster.create(settings);
             tenant.getValue().forEach(e -> offline.observe(e.getTimestamp().toEpochMilli(), e.getPromptTokens(),
                     e.getCompletionTokens()));
@@ -153,7 +150,7 @@ public final class ForecastReplayEvaluation {
                 .withChecks(closedEvents.size(), events.size(), usageByWindow.size(),
                         inputByWindow.values().stream().mapToLong(Long::longValue).sum(),
                         usageByWindow.values().stream().mapToLong(Long::longValue).sum(),
-                        usageByWindow.equals(inputByWindow), sendSeconds, replaySeconds, maxKeyBytes, maxTenantBytes,
+                        usageByWindow.equals(inputByWindow), sendSeconds, replaySeconds, maxKeyBytes,
                         matching);
     }
 
@@ -161,9 +158,9 @@ public final class ForecastReplayEvaluation {
     private record Scores(int scoredTenants, long scoredForecasts, Distribution forecaster, Distribution naive,
                           Distribution constant, long intervals, long covered) {
         Report withChecks(int tenants, int events, int closedWindows, long input, long usage, boolean exact,
-                          double sendSeconds, double replaySeconds, int keyBytes, int tenantBytes, int matching) {
+                          double sendSeconds, double replaySeconds, int keyBytes, int matching) {
             return new Report(tenants, events, closedWindows, input, usage, exact, sendSeconds, replaySeconds,
-                    keyBytes, tenantBytes, matching, scoredTenants, scoredForecasts, forecaster, naive, constant,
+                    keyBytes, matching, scoredTenants, scoredForecasts, forecaster, naive, constant,
                     intervals, covered);
         }
     }

@@ -23,7 +23,7 @@ import java.util.Set;
  * window's input and output token totals at the window's start: spreading them over requests would invent a
  * per-request distribution. A window with 0 requests (always 0 tokens in this file) produces no event, which the
  * forecaster reads as 0 tokens. The file has no provider or model, so they are absent (the usage key says
- * {@value TenantForecasters#UNKNOWN}); the window's real request count travels in {@code metadata}, since the
+ * {@value ForecastKey#UNKNOWN}); the window's real request count travels in {@code metadata}, since the
  * usage windows count events. Event time = {@link #EPOCH} + {@code window_start_s}.
  *
  * <p>All events of one replay share one session id (the record key), so they reach one partition in event-time

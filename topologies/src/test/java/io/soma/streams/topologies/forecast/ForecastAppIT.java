@@ -2,12 +2,15 @@ package io.soma.streams.topologies.forecast;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.avro.TokenForecast;
 import io.soma.streams.avro.TokenUsageWindow;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.schemas.TopicProvisioner;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistrar;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.topologies.replay.ReplayPlan;
+import io.soma.streams.topologies.slm.LlmPerfRecords;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +31,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * The forecast app on the real broker and registry, fed real ServeGen windows. Each test has its own application
@@ -131,13 +137,61 @@ class ForecastAppIT {
                 TokenForecaster offline = TokenForecaster.create(ForecastSettings.defaults());
                 events.stream().filter(e -> closedAtTheEnd.contains(start(e)))
                         .forEach(e -> offline.observe(start(e), e.getPromptTokens(), e.getCompletionTokens()));
-                TokenForecaster stored = ForecastReplay.storedForecasters(second, tenant).models().values().iterator().next();
+                TokenForecaster stored = ForecastReplay.storedForecasters(second, tenant).values().iterator().next();
                 assertThat(stored.toBytes()).isEqualTo(offline.toBytes());
                 assertThat(outputs.forecasts()).hasSize(closedAtTheEnd.size());
             } finally {
                 second.close(ForecastReplay.LEAVE_GROUP);
             }
         }
+    }
+
+    @Test
+    void shouldKeepEveryModelOfATenantWhoseStatesTogetherOutgrowOneKafkaRecord(@TempDir Path stateDir) {
+        // at 2-minute windows one key's state is about 78 KB, so the 19 LLMPerf provider/models of one tenant
+        // hold about 1.5 MB: more than one changelog record may carry
+        var config = new ForecastApp.Config(Duration.ofMinutes(2), Duration.ZERO, 24, PriceTable.defaults(),
+                new ForecastMetrics(new PrometheusRegistry()));
+        String tenant = "models-" + UUID.randomUUID();
+        Path data = TokenForecasterTest.servegen().getParent().getParent();
+        List<LlmPerfRecords.Request> firstOfEachModel = LlmPerfRecords.files(data).stream()
+                .map(f -> LlmPerfRecords.read(f).get(0)).toList();
+        List<ConversationEvent> events = new ArrayList<>();
+        firstOfEachModel.forEach(r -> events.add(asTenant(tenant, ReplayPlan.llmPerfEvent(r, ServeGenEvents.EPOCH))));
+        // a later request of the first model moves stream time past the end of their windows
+        var later = LlmPerfRecords.read(LlmPerfRecords.files(data).get(0)).get(1);
+        events.add(asTenant(tenant, ReplayPlan.llmPerfEvent(later, ServeGenEvents.EPOCH.plus(Duration.ofMinutes(2)))));
+        int models = firstOfEachModel.size();
+
+        try (var outputs = replay.outputs(Set.of(tenant))) {
+            KafkaStreams streams = replay.start("forecast-models-" + UUID.randomUUID(), config, stateDir);
+            try {
+                replay.send(events);
+                outputs.await(models, models);
+
+                Map<ForecastKey, TokenForecaster> stored = ForecastReplay.storedForecasters(streams, tenant);
+                assertThat(stored.keySet()).extracting(ForecastKey::provider, ForecastKey::model)
+                        .containsExactlyInAnyOrderElementsOf(firstOfEachModel.stream()
+                                .map(r -> tuple(r.provider(), r.model())).toList());
+                assertThat(stored.values().stream().mapToLong(f -> f.toBytes().length).sum())
+                        .isGreaterThan(ForecastApp.MAX_STATE_BYTES_PER_KEY);
+                assertThat(outputs.forecasts()).extracting(TokenForecast::getModel).hasSize(models);
+            } finally {
+                streams.close(ForecastReplay.LEAVE_GROUP);
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseAWindowWhoseStatePerKeyCannotBeOneKafkaRecord() {
+        assertThatThrownBy(() -> new ForecastApp.Config(Duration.ofSeconds(5), Duration.ZERO, 24,
+                PriceTable.defaults(), new ForecastMetrics(new PrometheusRegistry())))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("choose a longer window");
+    }
+
+    private static ConversationEvent asTenant(String tenant, ConversationEvent e) {
+        return ConversationEvent.newBuilder(e).setTenant(tenant).setSessionId(tenant)
+                .setEventId(tenant + ":" + e.getEventId()).build();
     }
 
     /** The first run of {@code count} back-to-back windows of the busiest tenant (real values, real gaps none). */
