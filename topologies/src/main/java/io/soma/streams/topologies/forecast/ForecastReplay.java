@@ -9,6 +9,8 @@ import io.soma.streams.stores.query.StoreQueryService;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.runtime.StreamsSettings;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -19,6 +21,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -30,7 +34,9 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -57,6 +63,9 @@ public final class ForecastReplay implements AutoCloseable {
             .groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
             .withTimeout(Duration.ofSeconds(30));
     private static final Duration PATIENCE = Duration.ofSeconds(120);
+    /** The topics where the replay's records carry the trace's event time (2025) as their Kafka timestamp. */
+    private static final List<String> TRACE_TOPICS = List.of(Topics.CONVERSATION_EVENTS.name(),
+            Topics.TOKEN_USAGE.name(), Topics.TOKEN_FORECASTS.name());
 
     private final String bootstrapServers;
     private final String schemaRegistryUrl;
@@ -76,6 +85,61 @@ public final class ForecastReplay implements AutoCloseable {
                 ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"),
                 Serdes.String().serializer(), serdes.value(Topics.CONVERSATION_EVENTS).serializer());
+    }
+
+    /**
+     * Refuses to replay onto topics whose time retention would delete the trace's records. They carry the trace's
+     * event time as their timestamp, so a topic keeping 7 days (Kafka's default) deletes them all at its next
+     * retention check (every 5 minutes by default), in the middle of a replay: the app then never sees the rest
+     * of the trace, and the replay waits for windows that never come.
+     */
+    public void requireRetentionCovering(Instant oldestEvent) {
+        long age = Duration.between(oldestEvent, Instant.now()).toMillis();
+        List<String> tooShort = new ArrayList<>();
+        retentionMs().forEach((topic, retention) -> {
+            if (retention >= 0 && retention <= age) {
+                tooShort.add(topic + " (retention.ms=" + retention + ")");
+            }
+        });
+        if (!tooShort.isEmpty()) {
+            throw new IllegalStateException("the trace's records are " + Duration.ofMillis(age).toDays()
+                    + " days old, so these topics would delete them during the replay: " + tooShort
+                    + "; set retention.ms=-1 on them (the evaluation's --keep-trace-records does) or replay on "
+                    + "a stack of its own");
+        }
+    }
+
+    /** Sets {@code retention.ms=-1} on the topics the trace's records go through (a stack kept for replays). */
+    public void keepRecordsOfAnyAge() {
+        Map<ConfigResource, Collection<AlterConfigOp>> keepAll = new HashMap<>();
+        TRACE_TOPICS.forEach(topic -> keepAll.put(new ConfigResource(ConfigResource.Type.TOPIC, topic),
+                List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, "-1"), AlterConfigOp.OpType.SET))));
+        try {
+            admin.incrementalAlterConfigs(keepAll).all().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot set retention.ms on " + TRACE_TOPICS + ": "
+                    + e.getCause().getMessage(), e);
+        }
+    }
+
+    private Map<String, Long> retentionMs() {
+        List<ConfigResource> topics = TRACE_TOPICS.stream()
+                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+        try {
+            Map<String, Long> retention = new TreeMap<>();
+            admin.describeConfigs(topics).all().get().forEach((resource, config) -> retention.put(resource.name(),
+                    Long.parseLong(config.get(TopicConfig.RETENTION_MS_CONFIG).value())));
+            return retention;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot read retention.ms of " + TRACE_TOPICS + ": "
+                    + e.getCause().getMessage(), e);
+        }
     }
 
     /** Starts the app (at the topic's end unless it has committed offsets) and waits until it runs. */

@@ -80,6 +80,7 @@ public final class ForecastReplayEvaluation {
                 ServeGenForecastEvaluation.FIRST_SCORED_DAY * settings.windowsPerDay());
         String prefix = "replay-" + UUID.randomUUID().toString().substring(0, 8) + "-";
         List<ConversationEvent> events = ServeGenEvents.read(csv, chosen, prefix);
+        replay.requireRetentionCovering(ServeGenEvents.EPOCH);
         Map<String, List<Long>> closed = replay.closedWindowStarts(events, config);
         int expected = closed.values().stream().mapToInt(List::size).sum();
         Set<String> tenants = new HashSet<>(chosen.stream().map(t -> prefix + t).toList());
@@ -222,9 +223,18 @@ public final class ForecastReplayEvaluation {
         return active;
     }
 
-    public static void main(String[] args) {
+    /**
+     * {@code <bootstrap> <registryUrl> [csv] [tenants] [stateDir] [--keep-trace-records]}: the last sets
+     * {@code retention.ms=-1} on the topics the 2025 trace goes through, which a default 7-day retention would
+     * empty mid-replay (without it, such topics are refused).
+     */
+    public static void main(String[] argv) {
+        List<String> all = List.of(argv);
+        boolean keepTraceRecords = all.contains("--keep-trace-records");
+        String[] args = all.stream().filter(a -> !a.equals("--keep-trace-records")).toArray(String[]::new);
         if (args.length < 2) {
-            System.err.println("usage: ForecastReplayEvaluation <bootstrap> <registryUrl> [csv] [tenants] [stateDir]");
+            System.err.println("usage: ForecastReplayEvaluation <bootstrap> <registryUrl> [csv] [tenants] [stateDir]"
+                    + " [--keep-trace-records]");
             System.exit(2);
         }
         Path csv = Path.of(args.length > 2 ? args[2] : "../shared/data/servegen-language/servegen_m-large.csv");
@@ -233,6 +243,9 @@ public final class ForecastReplayEvaluation {
         new SchemaRegistrar(new SchemaRegistryClient(args[1])).registerAll(Topics.valueSchemas());
         TopicProvisioner.ensure(args[0], Topics.provisioned(), 3, (short) 1);
         try (ForecastReplay replay = new ForecastReplay(args[0], args[1])) {
+            if (keepTraceRecords) {
+                replay.keepRecordsOfAnyAge();
+            }
             System.out.println(run(replay, csv, tenants, stateDir));
         }
     }

@@ -11,6 +11,11 @@ import io.soma.streams.schemas.serde.SchemaRegistrar;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.topologies.replay.ReplayPlan;
 import io.soma.streams.topologies.slm.LlmPerfRecords;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,6 +55,8 @@ class ForecastAppIT {
         new SchemaRegistrar(new SchemaRegistryClient(stack.schemaRegistryUrl())).registerAll(Topics.valueSchemas());
         TopicProvisioner.ensure(stack.bootstrapServers(), Topics.provisioned(), 3, (short) 1);
         replay = new ForecastReplay(stack.bootstrapServers(), stack.schemaRegistryUrl());
+        // the trace's 2025 timestamps are far older than a default retention keeps
+        replay.keepRecordsOfAnyAge();
         var series = ServeGenForecastEvaluation.read(TokenForecasterTest.servegen(), ForecastSettings.DEFAULT_WINDOW);
         String tenant = ForecastReplayEvaluation.mostActive(series, 1, 12 * 144).get(0);
         busiestTenant = ServeGenEvents.read(TokenForecasterTest.servegen(), List.of(tenant), "");
@@ -187,6 +194,23 @@ class ForecastAppIT {
         assertThatThrownBy(() -> new ForecastApp.Config(Duration.ofSeconds(5), Duration.ZERO, 24,
                 PriceTable.defaults(), new ForecastMetrics(new PrometheusRegistry())))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("choose a longer window");
+    }
+
+    @Test
+    void shouldRefuseToReplayOntoATopicWhoseRetentionWouldDeleteTheTrace() throws Exception {
+        var usage = new ConfigResource(ConfigResource.Type.TOPIC, Topics.TOKEN_USAGE.name());
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", LocalStack.shared().bootstrapServers()))) {
+            admin.incrementalAlterConfigs(Map.of(usage, List.of(new AlterConfigOp(
+                    new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, "604800000"), AlterConfigOp.OpType.SET)))).all().get();
+            try {
+                assertThatThrownBy(() -> replay.requireRetentionCovering(ServeGenEvents.EPOCH))
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("token.usage (retention.ms=604800000)").hasMessageContaining("retention.ms=-1");
+            } finally {
+                replay.keepRecordsOfAnyAge();
+            }
+            replay.requireRetentionCovering(ServeGenEvents.EPOCH);
+        }
     }
 
     private static ConversationEvent asTenant(String tenant, ConversationEvent e) {
