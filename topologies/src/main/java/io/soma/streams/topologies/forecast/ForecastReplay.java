@@ -114,32 +114,17 @@ public final class ForecastReplay implements AutoCloseable {
         Map<ConfigResource, Collection<AlterConfigOp>> keepAll = new HashMap<>();
         TRACE_TOPICS.forEach(topic -> keepAll.put(new ConfigResource(ConfigResource.Type.TOPIC, topic),
                 List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, "-1"), AlterConfigOp.OpType.SET))));
-        try {
-            admin.incrementalAlterConfigs(keepAll).all().get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot set retention.ms on " + TRACE_TOPICS + ": "
-                    + e.getCause().getMessage(), e);
-        }
+        completed(admin.incrementalAlterConfigs(keepAll).all(), "cannot set retention.ms on " + TRACE_TOPICS);
     }
 
     private Map<String, Long> retentionMs() {
         List<ConfigResource> topics = TRACE_TOPICS.stream()
                 .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
-        try {
-            Map<String, Long> retention = new TreeMap<>();
-            admin.describeConfigs(topics).all().get().forEach((resource, config) -> retention.put(resource.name(),
-                    Long.parseLong(config.get(TopicConfig.RETENTION_MS_CONFIG).value())));
-            return retention;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot read retention.ms of " + TRACE_TOPICS + ": "
-                    + e.getCause().getMessage(), e);
-        }
+        Map<String, Long> retention = new TreeMap<>();
+        completed(admin.describeConfigs(topics).all(), "cannot read retention.ms of " + TRACE_TOPICS)
+                .forEach((resource, config) -> retention.put(resource.name(),
+                        Long.parseLong(config.get(TopicConfig.RETENTION_MS_CONFIG).value())));
+        return retention;
     }
 
     /** Starts the app (at the topic's end unless it has committed offsets) and waits until it runs. */
@@ -167,16 +152,7 @@ public final class ForecastReplay implements AutoCloseable {
                     e.getTimestamp().toEpochMilli(), e.getSessionId(), e)));
         }
         producer.flush();
-        try {
-            for (Future<RecordMetadata> s : sent) {
-                s.get();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("Kafka refused a replayed event: " + e.getCause().getMessage(), e);
-        }
+        sent.forEach(s -> completed(s, "Kafka refused a replayed event"));
     }
 
     /** A reader of the app's outputs for these tenants, from the current end of both topics. */
@@ -223,36 +199,36 @@ public final class ForecastReplay implements AutoCloseable {
 
     /** Commits the current end of {@code conversation.events} as the app's position, unless it has one. */
     public void positionAtEndUnlessCommitted(String applicationId) {
-        try {
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
-                    .partitionsToOffsetAndMetadata().get();
-            if (!committed.isEmpty()) {
-                return;
-            }
-            String topic = Topics.CONVERSATION_EVENTS.name();
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (int p = 0; p < partitionsOf(topic); p++) {
-                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-            }
-            Map<TopicPartition, OffsetAndMetadata> ends = admin.listOffsets(latest).all().get().entrySet().stream()
-                    .collect(Collectors.toMap(Map.Entry::getKey, e -> new OffsetAndMetadata(e.getValue().offset())));
-            admin.alterConsumerGroupOffsets(applicationId, ends).all().get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot position " + applicationId + ": " + e.getCause().getMessage(), e);
+        String failure = "cannot position " + applicationId;
+        Map<TopicPartition, OffsetAndMetadata> committed = completed(admin.listConsumerGroupOffsets(applicationId)
+                .partitionsToOffsetAndMetadata(), failure);
+        if (!committed.isEmpty()) {
+            return;
         }
+        String topic = Topics.CONVERSATION_EVENTS.name();
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (int p = 0; p < partitionsOf(topic); p++) {
+            latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        Map<TopicPartition, OffsetAndMetadata> ends = completed(admin.listOffsets(latest).all(), failure).entrySet()
+                .stream().collect(Collectors.toMap(Map.Entry::getKey, e -> new OffsetAndMetadata(e.getValue().offset())));
+        completed(admin.alterConsumerGroupOffsets(applicationId, ends).all(), failure);
     }
 
     private int partitionsOf(String topic) {
+        return completed(admin.describeTopics(List.of(topic)).allTopicNames(), "cannot describe " + topic)
+                .get(topic).partitions().size();
+    }
+
+    /** The future's value, or an IllegalStateException saying {@code failure} and why. */
+    private static <T> T completed(Future<T> future, String failure) {
         try {
-            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+            return future.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            throw new IllegalStateException(failure + ": interrupted", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot describe " + topic + ": " + e.getCause().getMessage(), e);
+            throw new IllegalStateException(failure + ": " + e.getCause().getMessage(), e);
         }
     }
 

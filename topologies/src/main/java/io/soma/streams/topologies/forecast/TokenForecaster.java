@@ -1,11 +1,7 @@
 package io.soma.streams.topologies.forecast;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.OptionalDouble;
@@ -472,98 +468,98 @@ public final class TokenForecaster {
      * rebuild the state.
      */
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(serializedSize());
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(MAGIC);
-            out.writeByte(FORMAT_VERSION);
-            out.writeLong(settings.window().toMillis());
-            for (double p : new double[]{settings.alpha(), settings.beta(), settings.phi(), settings.gamma(),
-                    settings.weeklyGamma(), settings.huberK(), settings.scaleRate(), settings.activityRate(),
-                    settings.intervalCoverage()}) {
-                out.writeDouble(p);
-            }
-            out.writeInt(settings.errorHistory());
-            out.writeLong(lastIndex);
-            out.writeLong(observed);
-            out.writeLong(scoringFrom);
-            out.writeLong(scored);
-            for (double v : new double[]{level, trend, scale, promptShare, dayResidualSum, dailyTotal,
-                    holtWintersScore, seasonalMedianScore}) {
-                out.writeDouble(v);
-            }
-            for (double v : dayOfWeek) {
-                out.writeDouble(v);
-            }
-            for (int s = 0; s < period; s++) {
-                out.writeDouble(season[s]);
-                out.writeFloat(activity[s]);
-                out.writeFloat(pending[s]);
-                out.writeFloat(pendingHoltWinters[s]);
-                out.writeFloat(pendingTotals[s]);
-            }
-            for (float[] floats : new float[][]{errors, totalErrors, weekActuals}) {
-                for (float v : floats) {
-                    out.writeFloat(v);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        // a ByteBuffer writes the same big-endian layout as a DataOutputStream, without a call per byte
+        ByteBuffer out = ByteBuffer.allocate(serializedSize());
+        out.putInt(MAGIC);
+        out.put((byte) FORMAT_VERSION);
+        out.putLong(settings.window().toMillis());
+        for (double p : new double[]{settings.alpha(), settings.beta(), settings.phi(), settings.gamma(),
+                settings.weeklyGamma(), settings.huberK(), settings.scaleRate(), settings.activityRate(),
+                settings.intervalCoverage()}) {
+            out.putDouble(p);
         }
-        return bytes.toByteArray();
+        out.putInt(settings.errorHistory());
+        out.putLong(lastIndex);
+        out.putLong(observed);
+        out.putLong(scoringFrom);
+        out.putLong(scored);
+        for (double v : new double[]{level, trend, scale, promptShare, dayResidualSum, dailyTotal,
+                holtWintersScore, seasonalMedianScore}) {
+            out.putDouble(v);
+        }
+        for (double v : dayOfWeek) {
+            out.putDouble(v);
+        }
+        for (int s = 0; s < period; s++) {
+            out.putDouble(season[s]);
+            out.putFloat(activity[s]);
+            out.putFloat(pending[s]);
+            out.putFloat(pendingHoltWinters[s]);
+            out.putFloat(pendingTotals[s]);
+        }
+        for (float[] floats : new float[][]{errors, totalErrors, weekActuals}) {
+            out.asFloatBuffer().put(floats);
+            out.position(out.position() + floats.length * Float.BYTES);
+        }
+        return out.array();
     }
 
     private int serializedSize() {
-        return 4 + 1 + 8 + 9 * 8 + 4 + 4 * 8 + 8 * 8 + 7 * 8 + period * 24 + errors.length * 8 + week * 4;
+        return 4 + 1 + 8 + 9 * 8 + 4 + 4 * 8 + 8 * 8 + 7 * 8 + period * 24
+                + (errors.length + totalErrors.length + weekActuals.length) * Float.BYTES;
     }
 
     public static TokenForecaster fromBytes(byte[] bytes) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            if (in.readInt() != MAGIC) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        try {
+            if (in.getInt() != MAGIC) {
                 throw new IllegalArgumentException("not a token forecaster state");
             }
-            int version = in.readUnsignedByte();
+            int version = Byte.toUnsignedInt(in.get());
             if (version != FORMAT_VERSION) {
                 throw new IllegalArgumentException("unsupported token forecaster state version " + version
                         + " (expected " + FORMAT_VERSION + "; version 1 has no daily totals, version 2 no week of"
                         + " actuals: rebuild the state)");
             }
-            Duration window = Duration.ofMillis(in.readLong());
+            Duration window = Duration.ofMillis(in.getLong());
             double[] p = new double[9];
             for (int i = 0; i < p.length; i++) {
-                p[i] = in.readDouble();
+                p[i] = in.getDouble();
             }
-            int errorHistory = in.readInt();
+            int errorHistory = in.getInt();
             TokenForecaster f = new TokenForecaster(new ForecastSettings(window, p[0], p[1], p[2], p[3], p[4], p[5],
                     p[6], p[7], errorHistory, p[8]));
-            f.lastIndex = in.readLong();
-            f.observed = in.readLong();
-            f.scoringFrom = in.readLong();
-            f.scored = in.readLong();
-            f.level = in.readDouble();
-            f.trend = in.readDouble();
-            f.scale = in.readDouble();
-            f.promptShare = in.readDouble();
-            f.dayResidualSum = in.readDouble();
-            f.dailyTotal = in.readDouble();
-            f.holtWintersScore = in.readDouble();
-            f.seasonalMedianScore = in.readDouble();
+            f.lastIndex = in.getLong();
+            f.observed = in.getLong();
+            f.scoringFrom = in.getLong();
+            f.scored = in.getLong();
+            f.level = in.getDouble();
+            f.trend = in.getDouble();
+            f.scale = in.getDouble();
+            f.promptShare = in.getDouble();
+            f.dayResidualSum = in.getDouble();
+            f.dailyTotal = in.getDouble();
+            f.holtWintersScore = in.getDouble();
+            f.seasonalMedianScore = in.getDouble();
             for (int d = 0; d < 7; d++) {
-                f.dayOfWeek[d] = in.readDouble();
+                f.dayOfWeek[d] = in.getDouble();
             }
             for (int s = 0; s < f.period; s++) {
-                f.season[s] = in.readDouble();
-                f.activity[s] = in.readFloat();
-                f.pending[s] = in.readFloat();
-                f.pendingHoltWinters[s] = in.readFloat();
-                f.pendingTotals[s] = in.readFloat();
+                f.season[s] = in.getDouble();
+                f.activity[s] = in.getFloat();
+                f.pending[s] = in.getFloat();
+                f.pendingHoltWinters[s] = in.getFloat();
+                f.pendingTotals[s] = in.getFloat();
             }
             for (float[] floats : new float[][]{f.errors, f.totalErrors, f.weekActuals}) {
-                for (int i = 0; i < floats.length; i++) {
-                    floats[i] = in.readFloat();
-                }
+                in.asFloatBuffer().get(floats);
+                in.position(in.position() + floats.length * Float.BYTES);
+            }
+            if (in.hasRemaining()) {
+                throw new IllegalArgumentException("token forecaster state has " + in.remaining() + " bytes too many");
             }
             return f;
-        } catch (IOException e) {
+        } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated token forecaster state", e);
         }
     }
