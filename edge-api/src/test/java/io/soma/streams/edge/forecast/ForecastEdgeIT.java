@@ -7,21 +7,36 @@ import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.topologies.forecast.ServeGenEvents;
+import io.soma.streams.topologies.replay.ReplayPlan;
+import io.soma.streams.topologies.slm.LlmPerfRecords;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Forecasts through the edge, after a real ServeGen tenant's windows went through the forecast app. */
+/**
+ * Forecasts through the edge, after real ServeGen windows and LLMPerf requests went through the forecast app. The
+ * tests that send events run in event-time order ({@link Order}): they share the app's partitions, and a partition
+ * whose stream time is already past a window counts that window's events as late.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ForecastEdgeIT {
     private static EdgeFixture edge;
 
@@ -37,6 +52,7 @@ class ForecastEdgeIT {
     }
 
     @Test
+    @Order(1)
     void shouldAnswerTheOldShapeWithAnIntervalAfterRealUsage() throws Exception {
         String prefix = "fc-" + System.nanoTime() + "-";
         List<ConversationEvent> events = ServeGenEvents.read(
@@ -44,26 +60,9 @@ class ForecastEdgeIT {
                 List.of("m-large-0"), prefix);
         String tenant = prefix + "m-large-0";
         // two days of the tenant's real 10-minute windows, in time order under one key
-        List<ConversationEvent> slice = events.subList(0, Math.min(events.size(), 288));
-        try (KafkaProducer<String, ConversationEvent> producer = new KafkaProducer<>(
-                Map.of("bootstrap.servers", edge.config().bootstrapServers()), new StringSerializer(),
-                new AvroSerializer<>(new SchemaRegistryClient(edge.config().schemaRegistryUrl()), false, true))) {
-            for (ConversationEvent e : slice) {
-                producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), tenant, e));
-            }
-        }
+        send(tenant, events.subList(0, Math.min(events.size(), 288)));
         String token = edge.adminToken();
-        HttpResponse<String> answer;
-        long deadline = System.currentTimeMillis() + 60_000;
-        do {
-            answer = edge.get("/v1/forecast/" + tenant + "?window_hours=24", token);
-            if (answer.statusCode() == 200) {
-                break;
-            }
-            Thread.sleep(250);
-        } while (System.currentTimeMillis() < deadline);
-        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-        JsonNode body = EdgeFixture.json(answer);
+        JsonNode body = awaitForecast("/v1/forecast/" + tenant + "?window_hours=24", token, 1);
         assertThat(body.get("tenant").asText()).isEqualTo(tenant);
         assertThat(body.has("estimated_tokens")).isTrue();
         assertThat(body.has("estimated_cost_usd")).isTrue();
@@ -78,6 +77,47 @@ class ForecastEdgeIT {
     }
 
     @Test
+    @Order(2)
+    void shouldAnswerATenantsTotalOverItsModelsAndEachModelAlone() throws Exception {
+        String tenant = "fc-models-" + System.nanoTime();
+        Path data = Path.of(System.getProperty("soma.data.dir", "../../shared/data"));
+        // the first LLMPerf file of three providers: one real request each, the provider's own model and tokens
+        List<LlmPerfRecords.Request> requests = LlmPerfRecords.files(data).stream()
+                .collect(Collectors.toMap(LlmPerfRecords::provider, f -> LlmPerfRecords.read(f).get(0), (a, b) -> a,
+                        TreeMap::new))
+                .values().stream().limit(3).toList();
+        // after the first test's two days of event time, so no partition's stream time is past these windows
+        Instant at = ServeGenEvents.EPOCH.plus(Duration.ofDays(3));
+        List<ConversationEvent> events = new ArrayList<>();
+        requests.forEach(r -> events.add(ofTenant(tenant, ReplayPlan.llmPerfEvent(r, at))));
+        // a later request moves stream time past the windows' end plus the 5-minute grace, which closes them
+        LlmPerfRecords.Request later = LlmPerfRecords.read(LlmPerfRecords.files(data).get(0)).get(1);
+        events.add(ofTenant(tenant, ReplayPlan.llmPerfEvent(later, at.plus(Duration.ofMinutes(15)))));
+        send(tenant, events);
+        String token = edge.adminToken();
+
+        JsonNode total = awaitForecast("/v1/forecast/" + tenant + "?window_hours=24", token, 3);
+        LlmPerfRecords.Request second = requests.get(1);
+        HttpResponse<String> one = edge.get("/v1/forecast/" + tenant + "?provider=" + second.provider(), token);
+        HttpResponse<String> none = edge.get("/v1/forecast/" + tenant + "?provider=" + second.provider()
+                + "&model=no-such-model", token);
+
+        List<JsonNode> byModel = new ArrayList<>();
+        total.get("by_model").forEach(byModel::add);
+        assertThat(byModel).extracting(m -> m.get("provider").asText() + "/" + m.get("model").asText())
+                .containsExactlyElementsOf(requests.stream().map(r -> r.provider() + "/" + r.model()).toList());
+        assertThat(total.get("model").isNull()).isTrue();
+        assertThat(total.get("estimated_tokens").asLong())
+                .isEqualTo(byModel.stream().mapToLong(m -> m.get("estimated_tokens").asLong()).sum());
+        assertThat(total.get("upper").asLong())
+                .isEqualTo(byModel.stream().mapToLong(m -> m.get("upper").asLong()).sum());
+        assertThat(one.statusCode()).as(one.body()).isEqualTo(200);
+        assertThat(EdgeFixture.json(one).get("model").asText()).isEqualTo(second.model());
+        assertThat(EdgeFixture.json(one).get("by_model")).hasSize(1);
+        assertThat(none.statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void shouldRefuseUnknownTenantsAndBadWindows() throws Exception {
         String token = edge.adminToken();
         assertThat(edge.get("/v1/forecast/no-such-tenant-" + System.nanoTime(), token).statusCode()).isEqualTo(404);
@@ -86,5 +126,38 @@ class ForecastEdgeIT {
         assertThat(EdgeFixture.json(bad).get("error").asText()).isEqualTo("invalid");
         assertThat(edge.post("/v1/forecast", token, EdgeFixture.json(Map.of("tenant", "any", "window_hours", 1000)))
                 .statusCode()).isEqualTo(422);
+    }
+
+    /** Sends the events in order under the tenant's key, as the orchestrators would. */
+    private static void send(String tenant, List<ConversationEvent> events) {
+        try (KafkaProducer<String, ConversationEvent> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", edge.config().bootstrapServers()), new StringSerializer(),
+                new AvroSerializer<>(new SchemaRegistryClient(edge.config().schemaRegistryUrl()), false, true))) {
+            for (ConversationEvent e : events) {
+                producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), tenant, e));
+            }
+        }
+    }
+
+    /** The forecast at {@code path} once it covers {@code models} provider/models (a minute at most). */
+    private static JsonNode awaitForecast(String path, String token, int models) throws Exception {
+        HttpResponse<String> answer;
+        long deadline = System.currentTimeMillis() + 60_000;
+        do {
+            answer = edge.get(path, token);
+            if (answer.statusCode() == 200 && EdgeFixture.json(answer).get("by_model").size() >= models) {
+                break;
+            }
+            Thread.sleep(250);
+        } while (System.currentTimeMillis() < deadline);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        JsonNode body = EdgeFixture.json(answer);
+        assertThat(body.get("by_model")).as(answer.body()).hasSize(models);
+        return body;
+    }
+
+    private static ConversationEvent ofTenant(String tenant, ConversationEvent e) {
+        return ConversationEvent.newBuilder(e).setTenant(tenant).setSessionId(tenant)
+                .setEventId(tenant + ":" + e.getEventId()).build();
     }
 }
