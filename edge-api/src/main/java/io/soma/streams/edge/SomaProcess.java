@@ -383,6 +383,8 @@ public final class SomaProcess implements AutoCloseable {
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.LINGER_MS_CONFIG, 1,
+                // a send with no metadata for its topic blocks the HTTP request; not longer than a reply may take
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) config.settings().duration("edge.reply.timeout").toMillis(),
                 ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, TraceparentInterceptor.class.getName()),
                 new StringSerializer(), new AvroSerializer<>(registry, false, true));
     }

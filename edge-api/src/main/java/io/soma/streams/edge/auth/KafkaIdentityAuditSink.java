@@ -1,18 +1,21 @@
 package io.soma.streams.edge.auth;
 
 import io.soma.streams.avro.IdentityAudit;
+import io.soma.streams.edge.kafka.KafkaPublish;
 import io.soma.streams.schemas.Topics;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
-/** Writes each identity change to {@code identity.audit} and waits for the broker: no token leaves unaudited. */
+/**
+ * Writes each identity change to {@code identity.audit} and waits for the broker: no token leaves unaudited. When
+ * Kafka does not take the audit the caller gets 503 ({@link KafkaPublish}).
+ */
 public final class KafkaIdentityAuditSink implements IdentityAuditSink {
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private final Producer<String, SpecificRecord> producer;
 
     public KafkaIdentityAuditSink(Producer<String, SpecificRecord> producer) {
@@ -33,13 +36,7 @@ public final class KafkaIdentityAuditSink implements IdentityAuditSink {
                 .setTimestamp(e.timestamp())
                 .setDetails(Map.of())
                 .build();
-        try {
-            producer.send(new ProducerRecord<>(Topics.IDENTITY_AUDIT.name(), e.tenant(), audit)).get(10, TimeUnit.SECONDS);
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while writing the identity audit", ex);
-        } catch (ExecutionException | TimeoutException ex) {
-            throw new IllegalStateException("the identity audit could not be written to Kafka: " + ex.getMessage(), ex);
-        }
+        KafkaPublish.acknowledged(producer, new ProducerRecord<>(Topics.IDENTITY_AUDIT.name(), e.tenant(), audit),
+                TIMEOUT, "the identity audit " + e.eventId());
     }
 }

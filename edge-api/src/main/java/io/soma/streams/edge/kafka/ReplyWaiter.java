@@ -35,19 +35,20 @@ public final class ReplyWaiter<V> implements AutoCloseable {
     }
 
     /**
-     * Publishes {@code request} and waits for the reply carrying {@code id}. Late: {@code whenLate}'s error (the
-     * request stays in Kafka and is still processed once); Kafka refusing the request: 503.
+     * Publishes {@code request} and waits for the reply carrying {@code id}. Kafka not acknowledging the request in
+     * time: 503 ({@link KafkaPublish}); acknowledged but no reply in time: {@code whenLate}'s error (the request is
+     * in Kafka and is still processed once).
      */
     public V request(Producer<String, SpecificRecord> producer, ProducerRecord<String, SpecificRecord> request,
                      String id, Duration timeout, Supplier<ApiException> whenLate) {
         CompletableFuture<V> reply = expect(id);
         try {
-            producer.send(request).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            KafkaPublish.acknowledged(producer, request, timeout, "the request " + id);
             return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             throw whenLate.get();
         } catch (ExecutionException e) {
-            throw ApiException.notReady("Kafka did not take the request: " + e.getCause().getMessage());
+            throw ApiException.notReady("no reply to " + id + ": " + e.getCause().getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApiException.notReady("interrupted");

@@ -10,6 +10,7 @@ import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.Principal;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.http.JsonBody;
+import io.soma.streams.edge.kafka.KafkaPublish;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.policy.CompiledPolicy;
 import io.soma.streams.topologies.policy.Constitution;
@@ -31,11 +32,11 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Governance endpoints: evaluation against the current stores (the same compiled policies the stream uses),
@@ -43,6 +44,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PolicyHandlers {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long a rule pack or constitution waits for Kafka's acknowledgement before the caller gets 503. */
+    private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(10);
     private final PolicyApp.ActivePolicies policies;
     private final ConstitutionVerifier verifier;
     private final Producer<String, SpecificRecord> producer;
@@ -125,8 +128,8 @@ public final class PolicyHandlers {
             throw ApiException.unprocessable("the rule pack is invalid", Map.of("problems",
                     e.problems().stream().map(PolicyHandlers::problem).toList()));
         }
-        producer.send(new ProducerRecord<>(Topics.POLICY_RULEPACKS.name(), tenant, PolicyAvro.rulePack(pack)))
-                .get(10, TimeUnit.SECONDS);
+        KafkaPublish.acknowledged(producer, new ProducerRecord<>(Topics.POLICY_RULEPACKS.name(), tenant,
+                PolicyAvro.rulePack(pack)), PUBLISH_TIMEOUT, "the rule pack of " + tenant);
         ctx.contentType("application/json").result(RulePackJson.write(pack));
     }
 
@@ -176,8 +179,8 @@ public final class PolicyHandlers {
                     Map.of("reason", rejection.reason().wire()));
         }
         Constitution verified = ((VerificationResult.Verified) result).constitution();
-        producer.send(new ProducerRecord<>(Topics.CONSTITUTION_UPDATED.name(), scope, PolicyAvro.bundle(bundle)))
-                .get(10, TimeUnit.SECONDS);
+        KafkaPublish.acknowledged(producer, new ProducerRecord<>(Topics.CONSTITUTION_UPDATED.name(), scope,
+                PolicyAvro.bundle(bundle)), PUBLISH_TIMEOUT, "the constitution of " + scope);
         ctx.status(202).json(Map.of("scope", scope, "version", verified.version(), "hash", verified.hash(),
                 "status", "accepted"));
     }
