@@ -7,7 +7,6 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
-import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -15,7 +14,6 @@ import java.util.Map;
  * Kafka does not take the audit the caller gets 503 ({@link KafkaPublish}).
  */
 public final class KafkaIdentityAuditSink implements IdentityAuditSink {
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private final Producer<String, SpecificRecord> producer;
 
     public KafkaIdentityAuditSink(Producer<String, SpecificRecord> producer) {
@@ -37,6 +35,6 @@ public final class KafkaIdentityAuditSink implements IdentityAuditSink {
                 .setDetails(Map.of())
                 .build();
         KafkaPublish.acknowledged(producer, new ProducerRecord<>(Topics.IDENTITY_AUDIT.name(), e.tenant(), audit),
-                TIMEOUT, "the identity audit " + e.eventId());
+                KafkaPublish.TIMEOUT, "the identity audit " + e.eventId(), Map.of("event_id", e.eventId()));
     }
 }

@@ -5,44 +5,67 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Publishing from an HTTP request: Kafka not taking a record is the platform not being ready (503 with the reason),
- * never a server error. A record Kafka has not acknowledged in time may still be delivered, because the producer
- * keeps retrying it for its {@code delivery.timeout.ms}; the answer says so, so that a caller checks before it
- * retries.
+ * Publishing from an HTTP request. Kafka failing in a way that passes (a timeout, no leader, too few replicas) is the
+ * platform not being ready: 503 with the reason. A record Kafka has not acknowledged in time may still be delivered,
+ * because the producer keeps retrying it for its {@code delivery.timeout.ms}; the answer says so, so that a caller
+ * checks before it retries. A record too large for Kafka is 413; any other refusal is a server error (500).
  */
 public final class KafkaPublish {
+    /** How long a request waits for Kafka's acknowledgement of what it publishes. */
+    public static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final Logger log = LoggerFactory.getLogger(KafkaPublish.class);
+
     private KafkaPublish() {
     }
 
-    /** Sends {@code record} and waits up to {@code timeout} for Kafka's acknowledgement; {@code what} names it. */
+    /**
+     * Sends {@code record} and waits up to {@code timeout} for Kafka's acknowledgement.
+     *
+     * @param what    names the record in the error message
+     * @param details added to the error's details (the ids a caller needs to check what happened)
+     */
     public static <K, V> RecordMetadata acknowledged(Producer<K, V> producer, ProducerRecord<K, V> record,
-                                                     Duration timeout, String what) {
-        Future<RecordMetadata> sent;
+                                                     Duration timeout, String what, Map<String, Object> details) {
         try {
-            sent = producer.send(record);
+            return producer.send(record).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (KafkaException e) {
-            // no metadata for the topic within max.block.ms, or the record cannot be serialized or sent at all
-            throw ApiException.notReady("Kafka did not take " + what + ": " + e.getMessage());
-        }
-        try {
-            return sent.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            // thrown by send itself, e.g. the record cannot be serialized
+            throw refused(what, e, details);
         } catch (ExecutionException e) {
-            throw ApiException.notReady("Kafka did not take " + what + ": " + e.getCause().getMessage());
+            throw refused(what, e.getCause(), details);
         } catch (TimeoutException e) {
-            throw ApiException.notReady("Kafka did not acknowledge " + what + " within " + timeout.toMillis()
-                    + " ms; the producer still retries it for a while, so it may yet be applied: check before "
-                    + "you retry");
+            throw new ApiException(503, "not_ready", "Kafka did not acknowledge " + what + " within "
+                    + timeout.toMillis() + " ms; the producer still retries it for a while, so it may yet be applied:"
+                    + " check before you retry", details);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApiException.notReady("interrupted while publishing " + what);
+            throw new ApiException(503, "not_ready", "interrupted while publishing " + what, details);
         }
+    }
+
+    private static ApiException refused(String what, Throwable cause, Map<String, Object> details) {
+        String message = "Kafka did not take " + what + ": " + cause.getMessage();
+        if (cause instanceof RetriableException) {
+            return new ApiException(503, "not_ready", message, details);
+        }
+        if (cause instanceof RecordTooLargeException) {
+            return new ApiException(413, "payload_too_large", message, details);
+        }
+        log.error("Kafka refused {} for good", what, cause);
+        return new ApiException(500, "internal", message, details);
     }
 }

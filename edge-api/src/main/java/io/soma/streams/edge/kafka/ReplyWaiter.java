@@ -36,14 +36,14 @@ public final class ReplyWaiter<V> implements AutoCloseable {
 
     /**
      * Publishes {@code request} and waits for the reply carrying {@code id}. Kafka not acknowledging the request in
-     * time: 503 ({@link KafkaPublish}); acknowledged but no reply in time: {@code whenLate}'s error (the request is
-     * in Kafka and is still processed once).
+     * time: 503 ({@link KafkaPublish}, with {@code ids} in its details); acknowledged but no reply in time:
+     * {@code whenLate}'s error (the request is in Kafka and is still processed once).
      */
     public V request(Producer<String, SpecificRecord> producer, ProducerRecord<String, SpecificRecord> request,
-                     String id, Duration timeout, Supplier<ApiException> whenLate) {
+                     String id, Map<String, Object> ids, Duration timeout, Supplier<ApiException> whenLate) {
         CompletableFuture<V> reply = expect(id);
         try {
-            KafkaPublish.acknowledged(producer, request, timeout, "the request " + id);
+            KafkaPublish.acknowledged(producer, request, timeout, "the request " + id, ids);
             return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             throw whenLate.get();

@@ -72,11 +72,11 @@ public final class ConversationHandlers {
                 .setTool(JsonBody.text(body, "tool"))
                 .setMetadata(metadata(body))
                 .build();
+        Map<String, Object> ids = Map.of("event_id", event.getEventId(), "session_id", session);
         PolicyDecision decision = decisions.request(producer,
-                new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), session, event), event.getEventId(), timeout,
-                () -> new ApiException(504, "timeout", "no decision for event " + event.getEventId() + " within "
-                        + timeout.toMillis() + " ms; the event is recorded and will be decided",
-                        Map.of("event_id", event.getEventId(), "session_id", session)));
+                new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), session, event), event.getEventId(), ids,
+                timeout, () -> new ApiException(504, "timeout", "no decision for event " + event.getEventId()
+                        + " within " + timeout.toMillis() + " ms; the event is recorded and will be decided", ids));
         PolicyViews.headers(ctx, decision.getDecision(), decision.getScore(), decision.getConstitutionHash());
         ctx.json(PolicyViews.decision(decision));
     }

@@ -32,7 +32,6 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,8 +43,6 @@ import java.util.Map;
  */
 public final class PolicyHandlers {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** How long a rule pack or constitution waits for Kafka's acknowledgement before the caller gets 503. */
-    private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(10);
     private final PolicyApp.ActivePolicies policies;
     private final ConstitutionVerifier verifier;
     private final Producer<String, SpecificRecord> producer;
@@ -129,7 +126,7 @@ public final class PolicyHandlers {
                     e.problems().stream().map(PolicyHandlers::problem).toList()));
         }
         KafkaPublish.acknowledged(producer, new ProducerRecord<>(Topics.POLICY_RULEPACKS.name(), tenant,
-                PolicyAvro.rulePack(pack)), PUBLISH_TIMEOUT, "the rule pack of " + tenant);
+                PolicyAvro.rulePack(pack)), KafkaPublish.TIMEOUT, "the rule pack of " + tenant, Map.of("tenant", tenant));
         ctx.contentType("application/json").result(RulePackJson.write(pack));
     }
 
@@ -180,7 +177,7 @@ public final class PolicyHandlers {
         }
         Constitution verified = ((VerificationResult.Verified) result).constitution();
         KafkaPublish.acknowledged(producer, new ProducerRecord<>(Topics.CONSTITUTION_UPDATED.name(), scope,
-                PolicyAvro.bundle(bundle)), PUBLISH_TIMEOUT, "the constitution of " + scope);
+                PolicyAvro.bundle(bundle)), KafkaPublish.TIMEOUT, "the constitution of " + scope, Map.of("scope", scope));
         ctx.status(202).json(Map.of("scope", scope, "version", verified.version(), "hash", verified.hash(),
                 "status", "accepted"));
     }

@@ -98,11 +98,11 @@ public final class TrainingHandlers {
 
     private TrainingAudit publishAndAwait(TrainingCommand command) {
         // late: the command stays in Kafka and is applied exactly once; only this answer is missing
+        Map<String, Object> ids = Map.of("command_id", command.getCommandId());
         return replies.request(producer, new ProducerRecord<>(Topics.TRAINING_COMMANDS.name(), command.getTenant(), command),
-                command.getCommandId(), timeout, () -> new ApiException(504, "timeout", "no answer to command "
+                command.getCommandId(), ids, timeout, () -> new ApiException(504, "timeout", "no answer to command "
                         + command.getCommandId() + " within " + timeout.toMillis()
-                        + " ms; it will still be applied once: check the status",
-                        Map.of("command_id", command.getCommandId())));
+                        + " ms; it will still be applied once: check the status", ids));
     }
 
     private static void answer(Context ctx, TrainingAudit audit) {

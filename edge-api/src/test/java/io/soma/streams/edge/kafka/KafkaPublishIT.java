@@ -21,40 +21,49 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 /** What a request that publishes gets from a real broker: acknowledged, refused, not acknowledged in time, gone. */
 class KafkaPublishIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    private static final Map<String, Object> IDS = Map.of("event_id", "e-1");
 
     @Test
-    void shouldAnswerNotReadyWheneverKafkaDoesNotTakeOrAcknowledgeTheRecord() throws Exception {
+    void shouldAnswerWhyKafkaDidNotTakeOrAcknowledgeTheRecord() throws Exception {
         Path dir = Path.of(System.getProperty("soma.test.work.dir", "target/test-work"))
                 .resolve("publish-" + ProcessHandle.current().pid());
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir, 0, Map.of());
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic("publish-it", 1, (short) 1))).all().get();
-        }
+        boolean brokerUp = true;
         var producer = producer(broker, 0);
         // holds each record for a minute before sending it: an acknowledgement that does not come in time
         var slowProducer = producer(broker, 60_000);
         try {
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic("publish-it", 1, (short) 1))).all().get();
+            }
             long offset = KafkaPublish.acknowledged(producer, new ProducerRecord<>("publish-it", "k", "fits"),
-                    TIMEOUT, "the first record").offset();
-            ApiException refused = catchThrowableOfType(ApiException.class, () -> KafkaPublish.acknowledged(producer,
-                    new ProducerRecord<>("publish-it", "k", "x".repeat(1_100_000)), TIMEOUT, "the large record"));
+                    TIMEOUT, "the first record", IDS).offset();
+            ApiException tooLarge = catchThrowableOfType(ApiException.class, () -> KafkaPublish.acknowledged(producer,
+                    new ProducerRecord<>("publish-it", "k", "x".repeat(1_100_000)), TIMEOUT, "the large record", IDS));
             ApiException unacknowledged = catchThrowableOfType(ApiException.class, () -> KafkaPublish.acknowledged(
-                    slowProducer, new ProducerRecord<>("publish-it", "k", "v"), TIMEOUT, "the held record"));
+                    slowProducer, new ProducerRecord<>("publish-it", "k", "v"), TIMEOUT, "the held record", IDS));
             broker.close();
+            brokerUp = false;
             ApiException gone = catchThrowableOfType(ApiException.class, () -> KafkaPublish.acknowledged(
-                    producer, new ProducerRecord<>("publish-it-unseen", "k", "v"), TIMEOUT, "the last record"));
+                    producer, new ProducerRecord<>("publish-it-unseen", "k", "v"), TIMEOUT, "the last record", IDS));
 
             assertThat(offset).isZero();
-            assertThat(List.of(refused, unacknowledged, gone)).extracting(ApiException::status).containsOnly(503);
-            assertThat(refused.getMessage()).startsWith("Kafka did not take the large record: ");
+            assertThat(tooLarge.status()).isEqualTo(413);
+            assertThat(tooLarge.getMessage()).startsWith("Kafka did not take the large record: ");
+            assertThat(unacknowledged.status()).isEqualTo(503);
             assertThat(unacknowledged.getMessage())
                     .startsWith("Kafka did not acknowledge the held record within 2000 ms")
                     .contains("check before you retry");
+            assertThat(gone.status()).isEqualTo(503);
             assertThat(gone.getMessage()).startsWith("Kafka did not take the last record: ");
+            assertThat(List.of(tooLarge, unacknowledged, gone)).allSatisfy(e -> assertThat(e.details()).isEqualTo(IDS));
         } finally {
             // without a timeout, close would wait out delivery.timeout.ms for the records the dead broker never took
             producer.close(Duration.ZERO);
             slowProducer.close(Duration.ZERO);
+            if (brokerUp) {
+                broker.close();
+            }
         }
     }
 

@@ -101,6 +101,12 @@ class CrossInstanceQueryIT {
                     URI.create("http://127.0.0.1:" + a.http.port() + "/groups/no-such-key")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(noGroup.statusCode()).isEqualTo(404);
+            // a grouped store is not read as a key-value store: the peer route says so instead of failing
+            HttpResponse<String> wrongKind = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + a.http.port() + StoreQueryService.INTERNAL_PATH + "/" + GROUPED_STORE + "/keys/key-1")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(wrongKind.statusCode()).isEqualTo(404);
+            assertThat(wrongKind.body()).contains("is a grouped store, not a key-value store");
         } finally {
             instances.forEach(Instance::close);
         }

@@ -70,7 +70,7 @@ public final class StoreQueryService {
      * so a local and a forwarded answer are the same document.
      */
     public <V> void registerKeyValueStore(String storeName, KafkaStreams streams, Function<V, ?> view) {
-        stores.put(storeName, new RegisteredStore(streams, value -> view.apply(cast(value)), null));
+        stores.put(storeName, new RegisteredStore(streams, value -> view.apply(cast(value)), Kind.KEY_VALUE, null));
     }
 
     /** One window of a window store: the key, the window's bounds ({@code end} exclusive) and the stored value. */
@@ -83,7 +83,7 @@ public final class StoreQueryService {
      */
     public <V> void registerWindowStore(String storeName, KafkaStreams streams, Duration windowSize,
                                         Function<WindowedValue<V>, ?> view) {
-        stores.put(storeName, new RegisteredStore(streams, window -> view.apply(cast(window)), windowSize));
+        stores.put(storeName, new RegisteredStore(streams, window -> view.apply(cast(window)), Kind.WINDOW, windowSize));
     }
 
     /** One entry of a grouped store: its whole key and the stored value. */
@@ -94,14 +94,27 @@ public final class StoreQueryService {
      * A key of a grouped store: {@code group}, then each part, separated by NUL. The app that writes the store
      * must partition its input by {@code group} (as a String key, with the default partitioner), so that every
      * entry of a group lives on the partition {@link #lookupGroup} asks.
+     *
+     * @throws IllegalArgumentException when the group or a part holds NUL (it would land in another group or key)
      */
     public static String groupedKey(String group, String... parts) {
+        for (String part : parts) {
+            requireNoNul(part);
+        }
         return groupPrefix(group) + String.join(String.valueOf(GROUP_END), parts);
     }
 
     /** What every key of {@code group} starts with (and no key of another group). */
     public static String groupPrefix(String group) {
-        return group + GROUP_END;
+        return requireNoNul(group) + GROUP_END;
+    }
+
+    private static String requireNoNul(String part) {
+        if (part.indexOf(GROUP_END) >= 0) {
+            throw new IllegalArgumentException("a grouped key's parts must not contain NUL: "
+                    + part.replace(GROUP_END, '\uFFFD'));
+        }
+        return part;
     }
 
     /** The parts of a {@link #groupedKey}, group first. */
@@ -114,7 +127,7 @@ public final class StoreQueryService {
      * the JSON an API returns, so a local and a forwarded answer are the same document.
      */
     public <V> void registerGroupedStore(String storeName, KafkaStreams streams, Function<GroupEntry<V>, ?> view) {
-        stores.put(storeName, new RegisteredStore(streams, entry -> view.apply(cast(entry)), null));
+        stores.put(storeName, new RegisteredStore(streams, entry -> view.apply(cast(entry)), Kind.GROUPED, null));
     }
 
     /**
@@ -186,7 +199,7 @@ public final class StoreQueryService {
 
     /** Answers from this instance only: the peer side of a forwarded lookup. */
     public QueryResult localLookup(String storeName, String key) {
-        RegisteredStore store = registered(storeName);
+        RegisteredStore store = registered(storeName, Kind.KEY_VALUE);
         ReadOnlyKeyValueStore<String, Object> kv = store.streams.store(
                 StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, Object>keyValueStore()));
         Object value = kv.get(key);
@@ -195,7 +208,7 @@ public final class StoreQueryService {
 
     /** Every entry of {@code group} from this instance only: the peer side of a forwarded group lookup. */
     public QueryResult localGroup(String storeName, String group) {
-        RegisteredStore store = registered(storeName);
+        RegisteredStore store = registered(storeName, Kind.GROUPED);
         ReadOnlyKeyValueStore<String, Object> kv = store.streams.store(
                 StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, Object>keyValueStore()));
         List<Object> entries = new ArrayList<>();
@@ -207,10 +220,7 @@ public final class StoreQueryService {
 
     /** The windows of {@code key} starting in [{@code from}, {@code to}) from this instance only: the peer side of a forwarded lookup. */
     public QueryResult localWindows(String storeName, String key, Instant from, Instant to) {
-        RegisteredStore store = registered(storeName);
-        if (store.windowSize == null) {
-            throw new IllegalArgumentException(storeName + " is not a window store");
-        }
+        RegisteredStore store = registered(storeName, Kind.WINDOW);
         List<Object> windows = new ArrayList<>();
         if (from.isBefore(to)) {
             ReadOnlyWindowStore<String, Object> ws = store.streams.store(
@@ -230,6 +240,16 @@ public final class StoreQueryService {
         RegisteredStore store = stores.get(storeName);
         if (store == null) {
             throw new IllegalArgumentException("no queryable store " + storeName);
+        }
+        return store;
+    }
+
+    /** The store, if it is read the way this lookup reads ({@code IllegalArgumentException} otherwise). */
+    private RegisteredStore registered(String storeName, Kind kind) {
+        RegisteredStore store = registered(storeName);
+        if (store.kind != kind) {
+            throw new IllegalArgumentException(storeName + " is a " + store.kind.name().toLowerCase().replace('_', '-')
+                    + " store, not a " + kind.name().toLowerCase().replace('_', '-') + " store");
         }
         return store;
     }
@@ -279,8 +299,11 @@ public final class StoreQueryService {
         }
     }
 
-    /** @param windowSize null for a key-value store */
-    private record RegisteredStore(KafkaStreams streams, Function<Object, ?> view, Duration windowSize) {
+    /** How a store is read: each kind has its own lookup, and the others refuse it. */
+    private enum Kind { KEY_VALUE, WINDOW, GROUPED }
+
+    /** @param windowSize null unless a window store */
+    private record RegisteredStore(KafkaStreams streams, Function<Object, ?> view, Kind kind, Duration windowSize) {
     }
 
     /** Found (with the JSON view), not found, or nobody can answer now (with the reason). */

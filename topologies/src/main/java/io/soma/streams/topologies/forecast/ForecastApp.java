@@ -71,7 +71,7 @@ public final class ForecastApp {
     public record Config(Duration window, Duration grace, int horizonHours, PriceTable prices,
                          ForecastMetrics metrics) {
         public Config {
-            int stateBytes = TokenForecaster.create(ForecastSettings.of(window)).toBytes().length;
+            long stateBytes = TokenForecaster.stateBytes(ForecastSettings.of(window));
             if (stateBytes > MAX_STATE_BYTES_PER_KEY) {
                 throw new IllegalArgumentException("a " + window + " window needs " + stateBytes
                         + " bytes of forecaster state per key, more than a Kafka record may hold ("
@@ -157,12 +157,13 @@ public final class ForecastApp {
         }
 
         private void add(long start, ConversationEvent e) {
-            String provider = orUnknown(e.getProvider());
-            String model = orUnknown(e.getModel());
-            String key = windowKey(start, e.getTenant(), provider, model);
+            // refuses a NUL in tenant, provider or model before anything is stored: the event goes to the DLQ
+            var forecastKey = new ForecastKey(e.getTenant(), orUnknown(e.getProvider()), orUnknown(e.getModel()));
+            String key = windowKey(start, forecastKey);
             TokenUsageWindow w = open.get(key);
             if (w == null) {
-                w = TokenUsageWindow.newBuilder().setTenant(e.getTenant()).setProvider(provider).setModel(model)
+                w = TokenUsageWindow.newBuilder().setTenant(forecastKey.tenant()).setProvider(forecastKey.provider())
+                        .setModel(forecastKey.model())
                         .setWindowStart(Instant.ofEpochMilli(start)).setWindowEnd(Instant.ofEpochMilli(start + windowMs))
                         .setPromptTokens(0).setCompletionTokens(0).setTotalTokens(0).setRequests(0).build();
             }
@@ -193,8 +194,8 @@ public final class ForecastApp {
             firstOpenStart = lastClosableStart + 1;
         }
 
-        private static String windowKey(long start, String tenant, String provider, String model) {
-            return paddedStart(start) + SEPARATOR + tenant + SEPARATOR + provider + SEPARATOR + model;
+        private static String windowKey(long start, ForecastKey key) {
+            return paddedStart(start) + SEPARATOR + key.storeKey();
         }
 
         private static String paddedStart(long start) {
@@ -206,7 +207,10 @@ public final class ForecastApp {
     static final class ForecasterProcessor implements Processor<String, TokenUsageWindow, String, TokenForecast> {
         private final Config config;
         private final ForecastSettings settings;
-        /** Recent WAPE of each key of each tenant this task updated: the gauge is the tenant's worst. */
+        /**
+         * Recent WAPE of each key this task updated since it started: the gauge is the tenant's worst. Reading the
+         * tenant's other models from the store at every window would cost a prefix scan and their deserialization.
+         */
         private final Map<String, Map<ForecastKey, Double>> recentWapes = new HashMap<>();
         private ProcessorContext<String, TokenForecast> context;
         private KeyValueStore<String, TokenForecaster> forecasters;
@@ -220,6 +224,8 @@ public final class ForecastApp {
         public void init(ProcessorContext<String, TokenForecast> context) {
             this.context = context;
             this.forecasters = context.getStateStore(FORECASTER_STORE);
+            // a task revived after an aborted transaction reuses this instance with its store rolled back
+            recentWapes.clear();
         }
 
         @Override

@@ -14,7 +14,16 @@ public record ForecastKey(String tenant, String provider, String model) {
     /** Absent provider or model on an event is this value in keys and records. */
     public static final String UNKNOWN = "unknown";
 
+    /** @throws IllegalArgumentException when a part holds NUL, which separates the parts of the store key */
+    public ForecastKey {
+        storeKey(tenant, provider, model);
+    }
+
     public String storeKey() {
+        return storeKey(tenant, provider, model);
+    }
+
+    private static String storeKey(String tenant, String provider, String model) {
         return StoreQueryService.groupedKey(tenant, provider, model);
     }
 

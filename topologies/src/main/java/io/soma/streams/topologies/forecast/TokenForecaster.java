@@ -469,7 +469,7 @@ public final class TokenForecaster {
      */
     public byte[] toBytes() {
         // a ByteBuffer writes the same big-endian layout as a DataOutputStream, without a call per byte
-        ByteBuffer out = ByteBuffer.allocate(serializedSize());
+        ByteBuffer out = ByteBuffer.allocate(stateBytes(settings));
         out.putInt(MAGIC);
         out.put((byte) FORMAT_VERSION);
         out.putLong(settings.window().toMillis());
@@ -504,9 +504,11 @@ public final class TokenForecaster {
         return out.array();
     }
 
-    private int serializedSize() {
-        return 4 + 1 + 8 + 9 * 8 + 4 + 4 * 8 + 8 * 8 + 7 * 8 + period * 24
-                + (errors.length + totalErrors.length + weekActuals.length) * Float.BYTES;
+    /** The size of {@link #toBytes()} for these settings: constant, whatever the history (241 + 108 × windows a day). */
+    public static int stateBytes(ForecastSettings settings) {
+        int slots = settings.windowsPerDay();
+        return 4 + 1 + 8 + 9 * 8 + 4 + 4 * 8 + 8 * 8 + 7 * 8 + slots * 24
+                + (2 * settings.errorHistory() + 7 * slots) * Float.BYTES;
     }
 
     public static TokenForecaster fromBytes(byte[] bytes) {

@@ -1,5 +1,6 @@
 package io.soma.streams.topologies.forecast;
 
+import io.soma.streams.stores.query.StoreQueryService;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -23,10 +24,18 @@ class ForecastKeyTest {
                 new ForecastKey("a", "openai", "gpt-4o").storeKey(),
                 new ForecastKey("ab", ForecastKey.UNKNOWN, ForecastKey.UNKNOWN).storeKey(),
                 new ForecastKey("a", "anthropic", "claude-3-5-haiku").storeKey()));
-        String prefixOfA = new ForecastKey("a", "", "").storeKey().substring(0, 2);
+        String prefixOfA = StoreQueryService.groupPrefix("a");
 
         assertThat(keys.subSet(prefixOfA, prefixOfA + Character.MAX_VALUE)).extracting(ForecastKey::fromStoreKey)
                 .extracting(ForecastKey::model).containsExactly("claude-3-5-haiku", "gpt-4o");
+    }
+
+    @Test
+    void shouldRefuseANulInAnyPartBecauseItSeparatesThem() {
+        assertThatThrownBy(() -> new ForecastKey("a", "openai", "gpt\u00004o"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not contain NUL");
+        assertThatThrownBy(() -> new ForecastKey("a\u0000b", "openai", "gpt-4o"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not contain NUL");
     }
 
     @Test

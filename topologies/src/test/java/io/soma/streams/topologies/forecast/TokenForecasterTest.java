@@ -212,6 +212,33 @@ class TokenForecasterTest {
     }
 
     @Test
+    void shouldWriteTheVersion3FormatByteForByte() throws Exception {
+        TokenForecaster f = TokenForecaster.create(ForecastSettings.defaults());
+        ServeGenEvents.read(servegen(), java.util.List.of("m-large-0"), "").forEach(e ->
+                f.observe(e.getTimestamp().toEpochMilli(), e.getPromptTokens(), e.getCompletionTokens()));
+
+        byte[] bytes = f.toBytes();
+
+        // the SHA-256 of what the DataOutputStream writer of commit 6d938f8 wrote for this same feed: stores written
+        // before the ByteBuffer writer must read back unchanged
+        assertThat(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes)))
+                .isEqualTo("99344dc9cef714a224ad52ef85391853abbabcf807677cca3f4939f6cb1f85ca");
+        assertThat(bytes).hasSize(TokenForecaster.stateBytes(ForecastSettings.defaults()));
+    }
+
+    @Test
+    void shouldRejectATruncatedOrOverlongState() {
+        byte[] bytes = fed(ForecastSettings.defaults(), 20, w -> 100).toBytes();
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                        TokenForecaster.fromBytes(java.util.Arrays.copyOf(bytes, bytes.length - 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("truncated");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                        TokenForecaster.fromBytes(java.util.Arrays.copyOf(bytes, bytes.length + 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 bytes too many");
+    }
+
+    @Test
     void shouldRejectAStateThatIsNotOne() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> TokenForecaster.fromBytes(new byte[]{1, 2, 3}))
                 .isInstanceOf(IllegalArgumentException.class);
