@@ -6,6 +6,7 @@ import io.soma.streams.avro.TokenForecast;
 import io.soma.streams.avro.TokenUsageWindow;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.schemas.TopicProvisioner;
+import io.soma.streams.schemas.dlq.DlqHeaders;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistrar;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
@@ -14,8 +15,11 @@ import io.soma.streams.topologies.slm.LlmPerfRecords;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -187,6 +192,58 @@ class ForecastAppIT {
                 streams.close(ForecastReplay.LEAVE_GROUP);
             }
         }
+    }
+
+    @Test
+    void shouldDeadLetterAnEventWithNulInItsModelAndCountTheOthers(@TempDir Path stateDir) {
+        var config = ForecastApp.Config.defaults(new ForecastMetrics(new PrometheusRegistry()));
+        String tenant = "nul-" + UUID.randomUUID();
+        String applicationId = "forecast-nul-" + UUID.randomUUID();
+        Path data = TokenForecasterTest.servegen().getParent().getParent();
+        List<LlmPerfRecords.Request> requests = LlmPerfRecords.read(LlmPerfRecords.files(data).get(0));
+        ConversationEvent good = asTenant(tenant, ReplayPlan.llmPerfEvent(requests.get(0), ServeGenEvents.EPOCH));
+        ConversationEvent bad = ConversationEvent.newBuilder(asTenant(tenant,
+                ReplayPlan.llmPerfEvent(requests.get(1), ServeGenEvents.EPOCH))).setModel("llama\u00002").build();
+        // a later request closes the window (10 minutes + 5 minutes of grace)
+        ConversationEvent later = asTenant(tenant,
+                ReplayPlan.llmPerfEvent(requests.get(2), ServeGenEvents.EPOCH.plus(Duration.ofMinutes(15))));
+
+        try (var outputs = replay.outputs(Set.of(tenant)); var deadLetters = new KafkaConsumer<>(Map.<String, Object>of(
+                "bootstrap.servers", LocalStack.shared().bootstrapServers()),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> dlq = deadLetters.partitionsFor(DlqHeaders.TOPIC).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            deadLetters.assign(dlq);
+            deadLetters.seekToEnd(dlq);
+            dlq.forEach(deadLetters::position);
+            KafkaStreams streams = replay.start(applicationId, config, stateDir);
+            try {
+                replay.send(List.of(good, bad, later));
+                List<TokenUsageWindow> usage = outputs.await(1, 1).usage();
+
+                assertThat(usage).singleElement().satisfies(w -> {
+                    assertThat(w.getModel()).isEqualTo(good.getModel());
+                    assertThat(w.getTotalTokens()).isEqualTo((long) good.getPromptTokens() + good.getCompletionTokens());
+                });
+                assertThat(awaitDeadLetterOf(deadLetters, applicationId)).contains("must not contain NUL");
+            } finally {
+                streams.close(ForecastReplay.LEAVE_GROUP);
+            }
+        }
+    }
+
+    /** The reason of the first dead letter {@code applicationId} writes (a minute at most). */
+    private static String awaitDeadLetterOf(KafkaConsumer<byte[], byte[]> deadLetters, String applicationId) {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (var r : deadLetters.poll(Duration.ofMillis(200))) {
+                var app = r.headers().lastHeader(DlqHeaders.APP);
+                if (app != null && new String(app.value(), StandardCharsets.UTF_8).equals(applicationId)) {
+                    return new String(r.headers().lastHeader(DlqHeaders.REASON).value(), StandardCharsets.UTF_8);
+                }
+            }
+        }
+        throw new AssertionError("no dead letter from " + applicationId + " within a minute");
     }
 
     @Test
