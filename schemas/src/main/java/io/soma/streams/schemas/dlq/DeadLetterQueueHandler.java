@@ -4,6 +4,7 @@ import io.soma.streams.schemas.serde.SchemaRegistryException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
@@ -15,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Sends a record that cannot be deserialized, or whose processing throws, to the dead-letter topic, with its
@@ -54,13 +56,11 @@ public class DeadLetterQueueHandler implements DeserializationExceptionHandler, 
                     + "possibly good record", record.topic(), record.partition(), record.offset(), exception);
             return DeserializationExceptionHandler.Response.fail();
         }
-        String reason = exception.getMessage() == null ? exception.getClass().getSimpleName() : exception.getMessage();
+        String reason = reason(exception);
         log.warn("dead-lettering {}-{}@{} to {}: {}", record.topic(), record.partition(), record.offset(),
                 deadLetterTopic, reason);
-        ProducerRecord<byte[], byte[]> deadLetter = new ProducerRecord<>(deadLetterTopic, null, record.key(),
-                record.value(), DlqHeaders.of(record.headers(), reason, exception.getClass().getName(),
-                record.topic(), record.partition(), record.offset(), applicationId));
-        return DeserializationExceptionHandler.Response.resume(List.of(deadLetter));
+        return DeserializationExceptionHandler.Response.resume(List.of(deadLetter(record.key(), record.value(),
+                record.headers(), reason, exception, record.topic(), record.partition(), record.offset())));
     }
 
     /**
@@ -76,27 +76,37 @@ public class DeadLetterQueueHandler implements DeserializationExceptionHandler, 
                     context.topic(), context.partition(), context.offset(), exception);
             return ProcessingExceptionHandler.Response.fail();
         }
-        String reason = exception.getMessage() == null ? exception.getClass().getSimpleName() : exception.getMessage();
+        String reason = reason(exception);
         log.warn("dead-lettering {}-{}@{} (processor {}) to {}: {}", context.topic(), context.partition(),
                 context.offset(), context.processorNodeId(), deadLetterTopic, reason, exception);
-        ProducerRecord<byte[], byte[]> deadLetter = new ProducerRecord<>(deadLetterTopic, null, context.sourceRawKey(),
-                context.sourceRawValue(), DlqHeaders.of(context.headers(), reason, exception.getClass().getName(),
-                context.topic(), context.partition(), context.offset(), applicationId));
-        return ProcessingExceptionHandler.Response.resume(List.of(deadLetter));
+        return ProcessingExceptionHandler.Response.resume(List.of(deadLetter(context.sourceRawKey(),
+                context.sourceRawValue(), context.headers(), reason, exception, context.topic(), context.partition(),
+                context.offset())));
+    }
+
+    /** The source record's own key and value bytes, with the {@link DlqHeaders} added to its headers. */
+    private ProducerRecord<byte[], byte[]> deadLetter(byte[] key, byte[] value, Headers headers, String reason,
+                                                      Exception exception, String topic, int partition, long offset) {
+        return new ProducerRecord<>(deadLetterTopic, null, key, value, DlqHeaders.of(headers, reason,
+                exception.getClass().getName(), topic, partition, offset, applicationId));
+    }
+
+    private static String reason(Exception exception) {
+        return exception.getMessage() == null ? exception.getClass().getSimpleName() : exception.getMessage();
     }
 
     private static boolean notTheRecordsFault(Throwable exception) {
-        for (Throwable t = exception; t != null; t = t.getCause()) {
-            if (t instanceof StreamsException || t instanceof KafkaException) {
-                return true;
-            }
-        }
-        return false;
+        return anyCause(exception, t -> t instanceof StreamsException || t instanceof KafkaException);
     }
 
     private static boolean registryUnavailable(Throwable exception) {
+        return anyCause(exception, t -> t instanceof SchemaRegistryException registry && registry.isTransient());
+    }
+
+    /** Whether {@code exception} or any of its causes passes {@code test}. */
+    private static boolean anyCause(Throwable exception, Predicate<Throwable> test) {
         for (Throwable t = exception; t != null; t = t.getCause()) {
-            if (t instanceof SchemaRegistryException registry && registry.isTransient()) {
+            if (test.test(t)) {
                 return true;
             }
         }
