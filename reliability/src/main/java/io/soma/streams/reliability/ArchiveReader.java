@@ -48,16 +48,7 @@ final class ArchiveReader {
      * returns what it holds.
      */
     Rows awaitRows(int expected, java.time.Duration stall) {
-        Rows rows = read();
-        long lastProgress = System.nanoTime();
-        while (rows.decisionIds().size() < expected && System.nanoTime() - lastProgress < stall.toNanos()) {
-            Drill.pause(500);
-            Rows now = read();
-            if (now.decisionIds().size() != rows.decisionIds().size()) {
-                lastProgress = System.nanoTime();
-            }
-            rows = now;
-        }
-        return rows;
+        return Drill.awaitUnlessStalled(this::read, rows -> rows.decisionIds().size() >= expected,
+                rows -> rows.decisionIds().size(), stall, 500);
     }
 }

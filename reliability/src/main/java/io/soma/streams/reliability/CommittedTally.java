@@ -57,15 +57,8 @@ final class CommittedTally<V> implements AutoCloseable {
      * machine catching up is not a loss); returns the inputs still without.
      */
     Set<String> awaitAll(Set<String> expected, Duration stall) {
-        int seen = answered();
-        long lastProgress = System.nanoTime();
-        while (!outputsByInput.keySet().containsAll(expected) && System.nanoTime() - lastProgress < stall.toNanos()) {
-            Drill.pause(250);
-            if (answered() != seen) {
-                seen = answered();
-                lastProgress = System.nanoTime();
-            }
-        }
+        Drill.awaitUnlessStalled(this::answered, answered -> outputsByInput.keySet().containsAll(expected),
+                answered -> answered, stall, 250);
         Set<String> missing = new HashSet<>(expected);
         missing.removeAll(outputsByInput.keySet());
         return missing;

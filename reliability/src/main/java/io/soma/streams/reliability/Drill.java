@@ -33,6 +33,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -347,6 +350,25 @@ public final class Drill {
         if (tally.answered() < target) {
             log.warn("{}: only {} of {} decided after 2 minutes", what, tally.answered(), target);
         }
+    }
+
+    /**
+     * Reads every {@code pollMillis} until {@code done} holds for what was read, or until {@code progress} of it has
+     * not changed for {@code stall} (a slow machine catching up is not a loss); returns the last value read.
+     */
+    static <T> T awaitUnlessStalled(Supplier<T> read, Predicate<T> done, ToLongFunction<T> progress, Duration stall,
+                                    long pollMillis) {
+        T last = read.get();
+        long lastProgress = System.nanoTime();
+        while (!done.test(last) && System.nanoTime() - lastProgress < stall.toNanos()) {
+            pause(pollMillis);
+            T now = read.get();
+            if (progress.applyAsLong(now) != progress.applyAsLong(last)) {
+                lastProgress = System.nanoTime();
+            }
+            last = now;
+        }
+        return last;
     }
 
     static void pause(long millis) {
