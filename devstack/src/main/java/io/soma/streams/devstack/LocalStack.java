@@ -14,7 +14,7 @@ import java.util.concurrent.CompletionException;
 /**
  * The real local infrastructure: an in-process Kafka broker and a schema-registry child process.
  * Redis and PostgreSQL are not started here; they run as machine services at their standard ports
- * ({@link LocalServices}).
+ * (the test kit's {@code LocalServices}).
  */
 public final class LocalStack implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalStack.class);

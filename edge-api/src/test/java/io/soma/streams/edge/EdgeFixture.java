@@ -2,7 +2,7 @@ package io.soma.streams.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.soma.streams.devstack.LocalServices;
+import io.soma.streams.testkit.LocalServices;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.Identity;

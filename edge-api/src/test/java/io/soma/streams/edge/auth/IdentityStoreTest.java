@@ -1,6 +1,6 @@
 package io.soma.streams.edge.auth;
 
-import io.soma.streams.devstack.LocalServices;
+import io.soma.streams.testkit.LocalServices;
 import io.soma.streams.stores.archive.PostgresPool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

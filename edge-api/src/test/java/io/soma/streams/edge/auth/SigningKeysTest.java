@@ -1,7 +1,7 @@
 package io.soma.streams.edge.auth;
 
 import com.nimbusds.jose.jwk.ECKey;
-import io.soma.streams.devstack.LocalServices;
+import io.soma.streams.testkit.LocalServices;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

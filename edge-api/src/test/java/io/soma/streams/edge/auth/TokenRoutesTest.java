@@ -13,7 +13,7 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.javalin.Javalin;
-import io.soma.streams.devstack.LocalServices;
+import io.soma.streams.testkit.LocalServices;
 import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.stores.archive.PostgresPool;
 import org.junit.jupiter.api.AfterAll;

@@ -1,7 +1,7 @@
 package io.soma.streams.edge.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.soma.streams.devstack.LocalServices;
+import io.soma.streams.testkit.LocalServices;
 import io.soma.streams.edge.EdgeFixture;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.stores.redis.ConstitutionHashMirror;

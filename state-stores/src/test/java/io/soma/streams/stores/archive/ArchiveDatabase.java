@@ -1,6 +1,6 @@
 package io.soma.streams.stores.archive;
 
-import io.soma.streams.devstack.LocalServices;
+import io.soma.streams.testkit.LocalServices;
 
 import java.sql.Connection;
 import java.sql.ResultSet;

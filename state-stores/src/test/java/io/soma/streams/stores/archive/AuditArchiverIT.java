@@ -4,7 +4,7 @@ import io.soma.streams.avro.IdentityAudit;
 import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.avro.TrainingAudit;
 import io.soma.streams.avro.TrainingAuditDetails;
-import io.soma.streams.devstack.LocalServices;
+import io.soma.streams.testkit.LocalServices;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.schemas.serde.AvroCodec;
 import io.soma.streams.schemas.serde.AvroDeserializer;

@@ -1,8 +1,9 @@
-package io.soma.streams.devstack;
+package io.soma.streams.testkit;
 
 /**
  * Addresses of the machine's own Redis and PostgreSQL (trust auth on 127.0.0.1), overridable by
- * environment for machines where they live elsewhere.
+ * environment for machines where they live elsewhere. Tests use them only through a private namespace
+ * ({@link RedisNamespace}, {@link PrivateSchema}), never the application's own keys and schema.
  */
 public final class LocalServices {
     private LocalServices() {

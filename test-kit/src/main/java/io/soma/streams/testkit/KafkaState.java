@@ -1,0 +1,62 @@
+package io.soma.streams.testkit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.config.ConfigResource;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+
+/**
+ * Waits for the broker to show a state an admin call asked for. Admin calls return when the controller has
+ * accepted a change, not when every broker applies it: reading back at once races.
+ */
+public final class KafkaState {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private KafkaState() {
+    }
+
+    /** Waits until {@code topic}'s config {@code name} reads {@code value} on the broker. */
+    public static void awaitTopicConfig(Admin admin, String topic, String name, String value) {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        Await.value(topic + " " + name + "=" + value, TIMEOUT, () -> {
+            Config config = get(admin.describeConfigs(List.of(resource)).all()).get(resource);
+            ConfigEntry entry = config.get(name);
+            return entry == null ? "(unset)" : String.valueOf(entry.value());
+        }, value::equals);
+    }
+
+    /** Waits until every topic of {@code topics} is listed by the broker. */
+    public static void awaitTopics(Admin admin, Collection<String> topics) {
+        Await.value("topics " + topics, TIMEOUT, () -> get(admin.listTopics().names()),
+                (Set<String> names) -> names.containsAll(topics));
+    }
+
+    /** Waits until the consumer group {@code groupId} is in a state {@code wanted} accepts. */
+    public static void awaitGroupState(Admin admin, String groupId, Predicate<GroupState> wanted) {
+        Await.value("group " + groupId + " in the wanted state", TIMEOUT,
+                () -> get(admin.describeConsumerGroups(List.of(groupId)).all()).get(groupId),
+                (ConsumerGroupDescription d) -> wanted.test(d.groupState()));
+    }
+
+    private static <T> T get(org.apache.kafka.common.KafkaFuture<T> future) {
+        try {
+            return future.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(e.getCause() == null ? e : e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
