@@ -1,8 +1,10 @@
 package io.soma.streams.reliability;
 
+import io.soma.streams.testkit.TestPaths;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
-import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,12 +14,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class FailureDrillIT {
 
+    /** About 6 minutes on 2 cores (docs/reliability.md): longer than the suite's per-test default. */
     @Test
+    @Timeout(value = 12, unit = TimeUnit.MINUTES)
     void shouldDecideEveryEventExactlyOnceThroughInstanceBrokerRedisAndPostgresFailures() throws Exception {
         Drill.Settings defaults = Drill.Settings.fromSystemProperties();
         Drill.Settings settings = new Drill.Settings(
-                Path.of(System.getProperty("soma.test.work.dir", "target/test-work")).resolve("drill"),
-                defaults.datasetsDir(), defaults.events(), defaults.ratePerSecond(), defaults.instances(),
+                TestPaths.newWorkDir("drill"), TestPaths.dataDir(), defaults.events(), defaults.ratePerSecond(), defaults.instances(),
                 defaults.brokers(), defaults.partitions(), defaults.lockedTenants(), defaults.instanceHeap());
         DrillReport report = Drill.run(settings);
 

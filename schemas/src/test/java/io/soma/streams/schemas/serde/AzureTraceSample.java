@@ -2,6 +2,8 @@ package io.soma.streams.schemas.serde;
 
 import io.soma.streams.avro.ConversationEvent;
 
+import io.soma.streams.testkit.TestPaths;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,7 +23,7 @@ public final class AzureTraceSample {
     }
 
     public static List<ConversationEvent> firstEvents(int count) {
-        Path trace = dataDir().resolve("azure-llm-inference-2023/AzureLLMInferenceTrace_conv.csv");
+        Path trace = TestPaths.dataDir().resolve("azure-llm-inference-2023/AzureLLMInferenceTrace_conv.csv");
         try (Stream<String> lines = Files.lines(trace)) {
             return lines.skip(1).limit(count).map(AzureTraceSample::event).toList();
         } catch (IOException e) {
@@ -43,11 +45,5 @@ public final class AzureTraceSample {
                 .setCompletionTokens(Integer.parseInt(cells[2]))
                 .setMetadata(Map.of("source", "azure-llm-inference-2023"))
                 .build();
-    }
-
-    private static Path dataDir() {
-        String configured = System.getProperty("soma.data.dir");
-        // surefire runs in the module dir, two levels below shared/
-        return configured != null ? Path.of(configured) : Path.of("..", "..", "shared", "data");
     }
 }

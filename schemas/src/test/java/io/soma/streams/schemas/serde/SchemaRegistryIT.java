@@ -5,20 +5,21 @@ import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.schemas.dlq.DeadLetterQueueHandler;
 import io.soma.streams.schemas.dlq.DlqHeaders;
 import io.soma.streams.schemas.serde.v1.Probe;
+import io.soma.streams.testkit.CommittedRecords;
+import io.soma.streams.testkit.TestPaths;
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -32,15 +33,12 @@ import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -71,8 +69,7 @@ class SchemaRegistryIT {
         // the reading side configured the Kafka way, as Streams and consumer configs do
         AvroSerde<ConversationEvent> configured = new AvroSerde<>(ConversationEvent.class);
         configured.configure(Map.of(SchemaRegistryConfig.URL, stack.schemaRegistryUrl()), false);
-        List<ConversationEvent> read = values(consumeUntil(topic, configured.deserializer(),
-                records -> records.size() >= events.size()));
+        List<ConversationEvent> read = readAll(topic, configured.deserializer(), events.size());
 
         assertThat(read).containsExactlyElementsOf(events);
         assertThat(registry.latest(Subjects.value(topic)).id()).isEqualTo(ids.get(topic));
@@ -95,9 +92,9 @@ class SchemaRegistryIT {
             producer.send(new ProducerRecord<>(topic, "p-2", new AvroSerializer<io.soma.streams.schemas.serde.v2.Probe>(
                     registry, false, false).serialize(topic, new io.soma.streams.schemas.serde.v2.Probe("p-2", 44L, at, "gpt-4"))));
         }
-        List<Probe> asV1 = values(consumeUntil(topic, new AvroDeserializer<>(Probe.class, registry), r -> r.size() >= 2));
-        List<io.soma.streams.schemas.serde.v2.Probe> asV2 = values(consumeUntil(topic,
-                new AvroDeserializer<>(io.soma.streams.schemas.serde.v2.Probe.class, registry), r -> r.size() >= 2));
+        List<Probe> asV1 = readAll(topic, new AvroDeserializer<>(Probe.class, registry), 2);
+        List<io.soma.streams.schemas.serde.v2.Probe> asV2 = readAll(topic,
+                new AvroDeserializer<>(io.soma.streams.schemas.serde.v2.Probe.class, registry), 2);
 
         assertThat(v2Id).isNotEqualTo(v1Id);
         // an app restart registers again: same id, no new version
@@ -156,10 +153,11 @@ class SchemaRegistryIT {
                 .to(output, Produced.with(Serdes.String(), Serdes.String()));
         try (KafkaStreams streams = new KafkaStreams(builder.build(), streamsConfig(appId))) {
             streams.start();
-            List<String> processed = values(consumeUntil(output, new StringDeserializer(), r -> r.size() >= 3));
-            List<ConsumerRecord<String, byte[]>> deadLetters = consumeUntil(DlqHeaders.TOPIC, new ByteArrayDeserializer(),
-                    r -> r.stream().filter(d -> appId.equals(header(d, DlqHeaders.APP))).count() >= 2)
-                    .stream().filter(d -> appId.equals(header(d, DlqHeaders.APP))).toList();
+            List<String> processed = CommittedRecords.awaitValues(stack.bootstrapServers(), output,
+                    new StringDeserializer(), new StringDeserializer(), v -> true, 3);
+            List<ConsumerRecord<String, byte[]>> deadLetters = CommittedRecords.await(stack.bootstrapServers(),
+                    DlqHeaders.TOPIC, new StringDeserializer(), new ByteArrayDeserializer(),
+                    d -> appId.equals(header(d, DlqHeaders.APP)), 2, CommittedRecords.DEFAULT_TIMEOUT);
 
             assertThat(processed).containsExactlyElementsOf(good.stream().map(ConversationEvent::getEventId).toList());
             assertThat(deadLetters).extracting(ConsumerRecord::value).containsExactly(garbage, unknownId);
@@ -181,7 +179,7 @@ class SchemaRegistryIT {
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         config.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterQueueHandler.class);
-        config.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("soma.test.work.dir", "target/test-work") + "/streams");
+        config.put(StreamsConfig.STATE_DIR_CONFIG, TestPaths.newWorkDir("streams").toString());
         config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         return config;
@@ -195,27 +193,9 @@ class SchemaRegistryIT {
         return config;
     }
 
-    /** Reads {@code topic} from the start (committed records only) until {@code done} holds, for at most 60 s. */
-    private static <V> List<ConsumerRecord<String, V>> consumeUntil(String topic, Deserializer<V> values,
-                                                                     Predicate<List<ConsumerRecord<String, V>>> done) {
-        Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + System.nanoTime());
-        List<ConsumerRecord<String, V>> records = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(config, new StringDeserializer(), values)) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!done.test(records) && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-        }
-        return records;
-    }
-
-    private static <V> List<V> values(List<ConsumerRecord<String, V>> records) {
-        return records.stream().map(ConsumerRecord::value).toList();
+    /** The first {@code n} values of {@code topic} (and any that follow within the settle time). */
+    private static <V> List<V> readAll(String topic, Deserializer<V> values, int n) {
+        return CommittedRecords.awaitValues(stack.bootstrapServers(), topic, new StringDeserializer(), values, v -> true, n);
     }
 
     private static String header(ConsumerRecord<?, ?> record, String name) {

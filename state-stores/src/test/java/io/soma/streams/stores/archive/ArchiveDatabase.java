@@ -1,21 +1,22 @@
 package io.soma.streams.stores.archive;
 
-import io.soma.streams.testkit.LocalServices;
+import io.soma.streams.testkit.PrivateSchema;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.UUID;
 
-/** A schema of its own in the machine's real {@code test} database, dropped when the test class is done. */
+/** The archive in a schema of its own in the machine's real {@code test} database, dropped when the test class is done. */
 final class ArchiveDatabase implements AutoCloseable {
     final PostgresPool pool;
     final String schema;
+    private final PrivateSchema privateSchema;
 
     private ArchiveDatabase(String purpose) {
-        this.pool = new PostgresPool(LocalServices.testJdbcUrl(), LocalServices.postgresUser(), "", 4);
-        this.schema = "archive_" + purpose + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        this.privateSchema = PrivateSchema.create("archive_" + purpose);
+        this.schema = privateSchema.name();
+        this.pool = new PostgresPool(privateSchema.jdbcUrl(), privateSchema.user(), "", 4);
     }
 
     static ArchiveDatabase create(String purpose) {
@@ -44,11 +45,11 @@ final class ArchiveDatabase implements AutoCloseable {
     }
 
     @Override
-    public void close() throws SQLException {
+    public void close() {
         try {
-            execute("DROP SCHEMA IF EXISTS ${schema} CASCADE");
-        } finally {
             pool.close();
+        } finally {
+            privateSchema.close();
         }
     }
 }

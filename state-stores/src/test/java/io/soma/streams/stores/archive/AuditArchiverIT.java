@@ -4,13 +4,14 @@ import io.soma.streams.avro.IdentityAudit;
 import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.avro.TrainingAudit;
 import io.soma.streams.avro.TrainingAuditDetails;
-import io.soma.streams.testkit.LocalServices;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.schemas.serde.AvroCodec;
 import io.soma.streams.schemas.serde.AvroDeserializer;
 import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.schemas.serde.SchemaRegistryConfig;
+import io.soma.streams.testkit.Await;
+import io.soma.streams.testkit.LocalServices;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -29,7 +30,6 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -263,18 +263,7 @@ class AuditArchiverIT {
     }
 
     private static void await(String what, BooleanSupplier condition) {
-        Instant deadline = Instant.now().plus(PATIENCE);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("gave up waiting for " + what);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted while waiting for " + what);
-            }
-        }
+        Await.until(what, PATIENCE, condition);
     }
 
     /** Avro carries timestamp-millis: the record holds what the topic can hold. */

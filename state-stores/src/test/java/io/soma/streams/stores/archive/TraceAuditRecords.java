@@ -1,5 +1,7 @@
 package io.soma.streams.stores.archive;
 
+import io.soma.streams.testkit.TestPaths;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +34,7 @@ final class TraceAuditRecords {
     }
 
     static List<Request> requests(String tenant, int limit) {
-        Path csv = dataDir().resolve("azure-llm-inference-2023").resolve("AzureLLMInferenceTrace_" + tenant + ".csv");
+        Path csv = TestPaths.dataDir().resolve("azure-llm-inference-2023").resolve("AzureLLMInferenceTrace_" + tenant + ".csv");
         try (Stream<String> lines = Files.lines(csv)) {
             List<Request> requests = new ArrayList<>();
             lines.skip(1).limit(limit).forEach(line -> requests.add(new Request(tenant, requests.size() + 1L,
@@ -61,7 +63,4 @@ final class TraceAuditRecords {
                 null, request.id("jti"), request.arrivedAt(), "{}", source);
     }
 
-    static Path dataDir() {
-        return Path.of(System.getProperty("soma.data.dir", "../../shared/data"));
-    }
 }

@@ -10,7 +10,7 @@ import java.util.concurrent.CyclicBarrier;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class SchemaMigratorTest {
+class SchemaMigratorIT {
 
     @Test
     void shouldApplyEveryMigrationOnceWhenRunTwice() throws Exception {

@@ -1,43 +1,38 @@
 package io.soma.streams.stores.ratelimit;
 
-import io.soma.streams.testkit.LocalServices;
 import io.soma.streams.stores.redis.RedisConnection;
+import io.soma.streams.testkit.RedisNamespace;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.params.ScanParams;
-import redis.clients.jedis.resps.ScanResult;
 
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class RedisRateLimiterTest {
-    private static final String PREFIX = "test:ratelimit:" + UUID.randomUUID();
+class RedisRateLimiterIT {
+    private static RedisNamespace namespace;
+    private static String prefix;
     private static RedisConnection redis;
 
     @BeforeAll
     static void connect() {
-        redis = new RedisConnection(LocalServices.redisUrl());
+        namespace = RedisNamespace.create("ratelimit");
+        prefix = namespace.prefix() + "ratelimit";
+        redis = new RedisConnection(namespace.url());
     }
 
     @AfterAll
     static void cleanUp() {
-        String cursor = ScanParams.SCAN_POINTER_START;
-        do {
-            ScanResult<String> page = redis.jedis().scan(cursor, new ScanParams().match(PREFIX + ":*").count(100));
-            page.getResult().forEach(redis.jedis()::del);
-            cursor = page.getCursor();
-        } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
         redis.close();
+        namespace.close();
     }
 
     @Test
     void shouldAllowTheBurstThenRefuseWithRetryAfter() {
         // 6 a minute: one token every 10 s, so the test finishes long before a token drips back
-        RedisRateLimiter limiter = new RedisRateLimiter(redis.jedis(), PREFIX, tenant -> RateLimit.perMinute(6));
+        RedisRateLimiter limiter = new RedisRateLimiter(redis.jedis(), prefix, tenant -> RateLimit.perMinute(6));
 
         for (int i = 0; i < 6; i++) {
             RateLimitDecision decision = limiter.acquire("conv");
@@ -55,7 +50,7 @@ class RedisRateLimiterTest {
     @Test
     void shouldLimitEachTenantOnItsOwn() {
         Map<String, RateLimit> limits = Map.of("code", RateLimit.perMinute(2), "m-large-0", RateLimit.perMinute(60).withBurst(3));
-        RedisRateLimiter limiter = new RedisRateLimiter(redis.jedis(), PREFIX + ":tenants", limits::get);
+        RedisRateLimiter limiter = new RedisRateLimiter(redis.jedis(), prefix + ":tenants", limits::get);
 
         List<Boolean> code = List.of(limiter.acquire("code").allowed(), limiter.acquire("code").allowed(),
                 limiter.acquire("code").allowed());
@@ -71,7 +66,7 @@ class RedisRateLimiterTest {
     void shouldLetRequestsThroughAndCountThemWhenRedisDoesNotAnswer() {
         // nothing listens on port 1: a real refused connection
         try (RedisConnection unreachable = new RedisConnection("redis://127.0.0.1:1")) {
-            RedisRateLimiter limiter = new RedisRateLimiter(unreachable.jedis(), PREFIX, tenant -> RateLimit.perSecond(1));
+            RedisRateLimiter limiter = new RedisRateLimiter(unreachable.jedis(), prefix, tenant -> RateLimit.perSecond(1));
 
             RateLimitDecision first = limiter.acquire("conv");
             RateLimitDecision second = limiter.acquire("conv");

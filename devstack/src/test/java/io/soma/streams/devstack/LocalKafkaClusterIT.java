@@ -1,5 +1,6 @@
 package io.soma.streams.devstack;
 
+import io.soma.streams.testkit.TestPaths;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -12,15 +13,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import static io.soma.streams.devstack.EmbeddedKafkaBrokerTest.readAll;
+import static io.soma.streams.devstack.EmbeddedKafkaBrokerIT.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
-class LocalKafkaClusterTest {
+class LocalKafkaClusterIT {
 
     @Test
     void shouldKeepAcceptingWritesWithOneNodeKilledAndTakeItBack() throws Exception {
-        Path dir = Path.of(System.getProperty("soma.test.work.dir", "target/test-work"))
-                .resolve("cluster-" + ProcessHandle.current().pid());
+        Path dir = TestPaths.newWorkDir("cluster");
         try (LocalKafkaCluster cluster = LocalKafkaCluster.start(dir, 3, Map.of())) {
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()))) {
                 admin.createTopics(List.of(new NewTopic("replicated", 1, (short) 3))).all().get();

@@ -11,7 +11,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class AuditArchiveWriterTest {
+class AuditArchiveWriterIT {
     private static ArchiveDatabase database;
     private static AuditArchiveWriter writer;
 

@@ -1,9 +1,8 @@
 package io.soma.streams.devstack;
 
+import io.soma.streams.testkit.CommittedRecords;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -13,15 +12,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class EmbeddedKafkaBrokerTest {
+class EmbeddedKafkaBrokerIT {
 
     @Test
     void shouldKeepRecordsAcrossARestartOnTheSameLogDir(@TempDir Path dir) throws Exception {
@@ -41,20 +37,9 @@ class EmbeddedKafkaBrokerTest {
         }
     }
 
-    /** Reads {@code topic} from the start until {@code expected} values arrived or 30 s passed. */
+    /** Reads {@code topic} from the start until {@code expected} values arrived; fails with what came otherwise. */
     static List<String> readAll(String bootstrapServers, String topic, int expected) {
-        List<String> values = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.GROUP_ID_CONFIG, "reader",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new StringDeserializer(), new StringDeserializer())) {
-            consumer.subscribe(Set.of(topic));
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (values.size() < expected && System.currentTimeMillis() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
-            }
-        }
-        return values;
+        return CommittedRecords.awaitValues(bootstrapServers, topic, new StringDeserializer(), new StringDeserializer(),
+                v -> true, expected);
     }
 }

@@ -13,7 +13,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class DecisionArchiveQueryTest {
+class DecisionArchiveQueryIT {
     private static ArchiveDatabase database;
     private static DecisionArchiveQuery query;
     private static final List<PolicyDecisionRow> conv = new ArrayList<>();

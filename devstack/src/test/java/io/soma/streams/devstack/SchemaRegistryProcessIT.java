@@ -1,5 +1,6 @@
 package io.soma.streams.devstack;
 
+import io.soma.streams.testkit.TestPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,8 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Starts the real registry jar once and talks to its Confluent-compatible API over plain HTTP. */
-class SchemaRegistryProcessTest {
-    private static final Logger log = LoggerFactory.getLogger(SchemaRegistryProcessTest.class);
+class SchemaRegistryProcessIT {
+    private static final Logger log = LoggerFactory.getLogger(SchemaRegistryProcessIT.class);
     private static final String CONFLUENT_JSON = "application/vnd.schemaregistry.v1+json";
     /** One request of the Azure LLM inference trace (TIMESTAMP, ContextTokens, GeneratedTokens). */
     private static final String REQUEST_V1 = """
@@ -50,7 +51,7 @@ class SchemaRegistryProcessTest {
 
     @BeforeAll
     static void startRegistry() {
-        Path workDir = Path.of(System.getProperty("soma.test.work.dir", "target/test-work"));
+        Path workDir = TestPaths.newWorkDir("registry");
         long started = System.nanoTime();
         registry = SchemaRegistryProcess.start(SchemaRegistryProcess.locateJar(), 0,
                 workDir.resolve("schema-registry-test.log"));
