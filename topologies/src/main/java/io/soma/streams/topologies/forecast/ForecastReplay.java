@@ -45,6 +45,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -63,6 +65,8 @@ public final class ForecastReplay implements AutoCloseable {
             .groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
             .withTimeout(Duration.ofSeconds(30));
     private static final Duration PATIENCE = Duration.ofSeconds(120);
+    /** How long a config change the controller accepted may take to show on the broker. */
+    private static final Duration CONFIG_PROPAGATION = Duration.ofSeconds(30);
     /** The topics where the replay's records carry the trace's event time (2025) as their Kafka timestamp. */
     private static final List<String> TRACE_TOPICS = List.of(Topics.CONVERSATION_EVENTS.name(),
             Topics.TOKEN_USAGE.name(), Topics.TOKEN_FORECASTS.name());
@@ -111,12 +115,26 @@ public final class ForecastReplay implements AutoCloseable {
         }
     }
 
-    /** Sets {@code retention.ms=-1} on the topics the trace's records go through (a stack kept for replays). */
+    /**
+     * Sets {@code retention.ms=-1} on the topics the trace's records go through (a stack kept for replays), and
+     * returns once the broker shows it: the controller accepts a change before the broker applies it, and
+     * {@link #requireRetentionCovering} reading the old value back would refuse the replay.
+     */
     public void keepRecordsOfAnyAge() {
         Map<ConfigResource, Collection<AlterConfigOp>> keepAll = new HashMap<>();
         TRACE_TOPICS.forEach(topic -> keepAll.put(new ConfigResource(ConfigResource.Type.TOPIC, topic),
                 List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, "-1"), AlterConfigOp.OpType.SET))));
         completed(admin.incrementalAlterConfigs(keepAll).all(), "cannot set retention.ms on " + TRACE_TOPICS);
+        long deadline = System.nanoTime() + CONFIG_PROPAGATION.toNanos();
+        Map<String, Long> retention = retentionMs();
+        while (retention.values().stream().anyMatch(ms -> ms != -1)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the broker accepted retention.ms=-1 but still shows " + retention
+                        + " after " + CONFIG_PROPAGATION);
+            }
+            pause();
+            retention = retentionMs();
+        }
     }
 
     private Map<String, Long> retentionMs() {
@@ -222,15 +240,17 @@ public final class ForecastReplay implements AutoCloseable {
                 .get(topic).partitions().size();
     }
 
-    /** The future's value, or an IllegalStateException saying {@code failure} and why. */
+    /** The future's value, or an IllegalStateException saying {@code failure} and why; waits {@link #PATIENCE} at most. */
     private static <T> T completed(Future<T> future, String failure) {
         try {
-            return future.get();
+            return future.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(failure + ": interrupted", e);
         } catch (ExecutionException e) {
             throw new IllegalStateException(failure + ": " + e.getCause().getMessage(), e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(failure + ": no answer within " + PATIENCE, e);
         }
     }
 

@@ -5,20 +5,22 @@ import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.TokenForecast;
 import io.soma.streams.avro.TokenUsageWindow;
 import io.soma.streams.devstack.LocalStack;
-import io.soma.streams.schemas.TopicProvisioner;
 import io.soma.streams.schemas.dlq.DlqHeaders;
 import io.soma.streams.schemas.Topics;
-import io.soma.streams.schemas.serde.SchemaRegistrar;
-import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.testkit.CommittedRecords;
+import io.soma.streams.testkit.KafkaState;
+import io.soma.streams.testkit.StreamsApps;
+import io.soma.streams.testkit.TestPaths;
+import io.soma.streams.topologies.ProvisionedStack;
 import io.soma.streams.topologies.replay.ReplayPlan;
 import io.soma.streams.topologies.slm.LlmPerfRecords;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
@@ -26,19 +28,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -51,14 +50,13 @@ import static org.assertj.core.api.Assertions.tuple;
  */
 class ForecastAppIT {
     private static final long MINUTE = 60_000;
+    private static LocalStack stack;
     private static ForecastReplay replay;
     private static List<ConversationEvent> busiestTenant;
 
     @BeforeAll
     static void setUp() {
-        LocalStack stack = LocalStack.shared();
-        new SchemaRegistrar(new SchemaRegistryClient(stack.schemaRegistryUrl())).registerAll(Topics.valueSchemas());
-        TopicProvisioner.ensure(stack.bootstrapServers(), Topics.provisioned(), 3, (short) 1);
+        stack = ProvisionedStack.shared();
         replay = new ForecastReplay(stack.bootstrapServers(), stack.schemaRegistryUrl());
         // the trace's 2025 timestamps are far older than a default retention keeps
         replay.keepRecordsOfAnyAge();
@@ -69,7 +67,9 @@ class ForecastAppIT {
 
     @AfterAll
     static void tearDown() {
-        replay.close();
+        if (replay != null) {
+            replay.close();
+        }
     }
 
     @Test
@@ -109,13 +109,13 @@ class ForecastAppIT {
                 assertThat(usage.get(1).getCompletionTokens()).isEqualTo(run.get(1).getCompletionTokens().longValue());
                 assertThat(metrics.lateEvents(tenant)).isEqualTo(1.0);
             } finally {
-                streams.close(ForecastReplay.LEAVE_GROUP);
+                StreamsApps.closeLeavingGroup(streams);
             }
         }
     }
 
     @Test
-    void shouldContinueFromTheStoredModelAfterARestartWithoutDoubleCounting(@TempDir Path stateDir) throws IOException {
+    void shouldContinueFromTheStoredModelAfterARestartWithoutDoubleCounting(@TempDir Path stateDir) {
         List<ConversationEvent> events = renamed(busiestTenant.stream()
                 .filter(e -> start(e) < ServeGenEvents.EPOCH.toEpochMilli() + 4 * 24 * 60 * MINUTE).toList(),
                 "restart-" + UUID.randomUUID());
@@ -131,9 +131,10 @@ class ForecastAppIT {
             KafkaStreams first = replay.start(appId, config, stateDir);
             replay.send(firstHalf);
             outputs.await(closedAfterFirst, closedAfterFirst);
-            first.close(ForecastReplay.LEAVE_GROUP);
+            // deleting the state dir under a thread that is still closing would race with it
+            assertThat(first.close(StreamsApps.LEAVE_GROUP)).as("closed before its state dir is wiped").isTrue();
             // a wiped state dir: the open windows and the model come back from their changelogs
-            deleteRecursively(stateDir);
+            TestPaths.deleteRecursively(stateDir);
 
             KafkaStreams second = replay.start(appId, config, stateDir);
             try {
@@ -153,7 +154,7 @@ class ForecastAppIT {
                 assertThat(stored.toBytes()).isEqualTo(offline.toBytes());
                 assertThat(outputs.forecasts()).hasSize(closedAtTheEnd.size());
             } finally {
-                second.close(ForecastReplay.LEAVE_GROUP);
+                StreamsApps.closeLeavingGroup(second);
             }
         }
     }
@@ -165,7 +166,7 @@ class ForecastAppIT {
         var config = new ForecastApp.Config(Duration.ofMinutes(2), Duration.ZERO, 24, PriceTable.defaults(),
                 new ForecastMetrics(new PrometheusRegistry()));
         String tenant = "models-" + UUID.randomUUID();
-        Path data = TokenForecasterTest.servegen().getParent().getParent();
+        Path data = TestPaths.dataDir();
         List<LlmPerfRecords.Request> firstOfEachModel = LlmPerfRecords.files(data).stream()
                 .map(f -> LlmPerfRecords.read(f).get(0)).toList();
         List<ConversationEvent> events = new ArrayList<>();
@@ -189,7 +190,7 @@ class ForecastAppIT {
                         .isGreaterThan(ForecastApp.MAX_STATE_BYTES_PER_KEY);
                 assertThat(outputs.forecasts()).extracting(TokenForecast::getModel).hasSize(models);
             } finally {
-                streams.close(ForecastReplay.LEAVE_GROUP);
+                StreamsApps.closeLeavingGroup(streams);
             }
         }
     }
@@ -199,7 +200,7 @@ class ForecastAppIT {
         var config = ForecastApp.Config.defaults(new ForecastMetrics(new PrometheusRegistry()));
         String tenant = "nul-" + UUID.randomUUID();
         String applicationId = "forecast-nul-" + UUID.randomUUID();
-        Path data = TokenForecasterTest.servegen().getParent().getParent();
+        Path data = TestPaths.dataDir();
         List<LlmPerfRecords.Request> requests = LlmPerfRecords.read(LlmPerfRecords.files(data).get(0));
         ConversationEvent good = asTenant(tenant, ReplayPlan.llmPerfEvent(requests.get(0), ServeGenEvents.EPOCH));
         ConversationEvent bad = ConversationEvent.newBuilder(asTenant(tenant,
@@ -208,14 +209,7 @@ class ForecastAppIT {
         ConversationEvent later = asTenant(tenant,
                 ReplayPlan.llmPerfEvent(requests.get(2), ServeGenEvents.EPOCH.plus(Duration.ofMinutes(15))));
 
-        try (var outputs = replay.outputs(Set.of(tenant)); var deadLetters = new KafkaConsumer<>(Map.<String, Object>of(
-                "bootstrap.servers", LocalStack.shared().bootstrapServers()),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> dlq = deadLetters.partitionsFor(DlqHeaders.TOPIC).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            deadLetters.assign(dlq);
-            deadLetters.seekToEnd(dlq);
-            dlq.forEach(deadLetters::position);
+        try (var outputs = replay.outputs(Set.of(tenant))) {
             KafkaStreams streams = replay.start(applicationId, config, stateDir);
             try {
                 replay.send(List.of(good, bad, later));
@@ -225,25 +219,25 @@ class ForecastAppIT {
                     assertThat(w.getModel()).isEqualTo(good.getModel());
                     assertThat(w.getTotalTokens()).isEqualTo((long) good.getPromptTokens() + good.getCompletionTokens());
                 });
-                assertThat(awaitDeadLetterOf(deadLetters, applicationId)).contains("must not contain NUL");
+                assertThat(deadLettersOf(applicationId)).singleElement()
+                        .satisfies(reason -> assertThat(reason).contains("must not contain NUL"));
             } finally {
-                streams.close(ForecastReplay.LEAVE_GROUP);
+                StreamsApps.closeLeavingGroup(streams);
             }
         }
     }
 
-    /** The reason of the first dead letter {@code applicationId} writes (a minute at most). */
-    private static String awaitDeadLetterOf(KafkaConsumer<byte[], byte[]> deadLetters, String applicationId) {
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (System.nanoTime() < deadline) {
-            for (var r : deadLetters.poll(Duration.ofMillis(200))) {
-                var app = r.headers().lastHeader(DlqHeaders.APP);
-                if (app != null && new String(app.value(), StandardCharsets.UTF_8).equals(applicationId)) {
-                    return new String(r.headers().lastHeader(DlqHeaders.REASON).value(), StandardCharsets.UTF_8);
-                }
-            }
-        }
-        throw new AssertionError("no dead letter from " + applicationId + " within a minute");
+    /** The reasons of the committed dead letters {@code applicationId} wrote (its id is this test's own). */
+    private static List<String> deadLettersOf(String applicationId) {
+        return CommittedRecords.await(stack.bootstrapServers(), DlqHeaders.TOPIC, new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer(), r -> applicationId.equals(header(r, DlqHeaders.APP)), 1,
+                        Duration.ofMinutes(1))
+                .stream().map(r -> header(r, DlqHeaders.REASON)).toList();
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     @Test
@@ -255,14 +249,18 @@ class ForecastAppIT {
 
     @Test
     void shouldRefuseToReplayOntoATopicWhoseRetentionWouldDeleteTheTrace() throws Exception {
+        String weekMs = String.valueOf(Duration.ofDays(7).toMillis());
         var usage = new ConfigResource(ConfigResource.Type.TOPIC, Topics.TOKEN_USAGE.name());
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", LocalStack.shared().bootstrapServers()))) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
             admin.incrementalAlterConfigs(Map.of(usage, List.of(new AlterConfigOp(
-                    new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, "604800000"), AlterConfigOp.OpType.SET)))).all().get();
+                    new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, weekMs), AlterConfigOp.OpType.SET))))
+                    .all().get(30, TimeUnit.SECONDS);
             try {
+                // the broker applies an accepted change a moment later: the check must see the week, not the old -1
+                KafkaState.awaitTopicConfig(admin, Topics.TOKEN_USAGE.name(), TopicConfig.RETENTION_MS_CONFIG, weekMs);
                 assertThatThrownBy(() -> replay.requireRetentionCovering(ServeGenEvents.EPOCH))
                         .isInstanceOf(IllegalStateException.class)
-                        .hasMessageContaining("token.usage (retention.ms=604800000)").hasMessageContaining("retention.ms=-1");
+                        .hasMessageContaining("token.usage (retention.ms=" + weekMs + ")").hasMessageContaining("retention.ms=-1");
             } finally {
                 replay.keepRecordsOfAnyAge();
             }
@@ -294,15 +292,5 @@ class ForecastAppIT {
 
     private static long start(ConversationEvent e) {
         return e.getTimestamp().toEpochMilli();
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                if (!p.equals(dir)) {
-                    Files.delete(p);
-                }
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.soma.streams.topologies.forecast;
 
+import io.soma.streams.testkit.TestPaths;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -14,8 +15,7 @@ class TokenForecasterTest {
     private static final int DAY = 144;
 
     static Path servegen() {
-        return Path.of(System.getProperty("soma.data.dir", "../shared/data"))
-                .resolve("servegen-language").resolve("servegen_m-large.csv");
+        return TestPaths.dataDir().resolve("servegen-language").resolve("servegen_m-large.csv");
     }
 
     /** Feeds windows 0..count-1 with total tokens from the series (all as prompt tokens). */

@@ -5,23 +5,29 @@ import io.soma.streams.avro.ConstitutionBundle;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.devstack.LocalStack;
-import io.soma.streams.schemas.TopicProvisioner;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.dlq.DlqHeaders;
-import io.soma.streams.schemas.serde.SchemaRegistrar;
+import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.testkit.Await;
+import io.soma.streams.testkit.CommittedRecords;
+import io.soma.streams.testkit.StreamsApps;
+import io.soma.streams.testkit.TestPaths;
+import io.soma.streams.topologies.ProvisionedStack;
 import io.soma.streams.topologies.replay.XsTestPrompts;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.runtime.StreamsSettings;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,67 +37,63 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The policy app on the real broker and registry, with the example pack, the signed example constitution and XSTest prompts. */
 class PolicyAppIT {
-    private static final CloseOptions LEAVE_GROUP = CloseOptions
-            .groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(Duration.ofSeconds(30));
+    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration GLOBAL_TABLE_TIMEOUT = Duration.ofSeconds(30);
     @TempDir
     static Path stateDir;
     private static LocalStack stack;
     private static AppSerdes serdes;
-    private static KafkaProducer<String, org.apache.avro.specific.SpecificRecord> producer;
+    private static KafkaProducer<String, SpecificRecord> producer;
     private static final String APP_ID = "policy-it-" + UUID.randomUUID();
     private static KafkaStreams app;
 
     @BeforeAll
     static void start() throws Exception {
-        stack = LocalStack.shared();
+        stack = ProvisionedStack.shared();
         SchemaRegistryClient registry = new SchemaRegistryClient(stack.schemaRegistryUrl());
-        new SchemaRegistrar(registry).registerAll(Topics.valueSchemas());
-        TopicProvisioner.ensure(stack.bootstrapServers(), Topics.provisioned(), 3, (short) 1);
         serdes = new AppSerdes(registry);
         producer = new KafkaProducer<>(Map.of("bootstrap.servers", stack.bootstrapServers()), new StringSerializer(),
-                new io.soma.streams.schemas.serde.AvroSerializer<>(registry, false, true));
+                new AvroSerializer<>(registry, false, true));
         // the signed example constitution and the example pack, as the demo loads them
-        producer.send(new ProducerRecord<>(Topics.CONSTITUTION_UPDATED.name(), "global",
-                PolicyAvro.bundle(ExamplePolicy.bundle()))).get();
-        producer.send(new ProducerRecord<>(Topics.POLICY_RULEPACKS.name(), "xstest",
-                PolicyAvro.rulePack(ExamplePolicy.rulePack()))).get();
+        send(Topics.CONSTITUTION_UPDATED.name(), Constitution.GLOBAL_SCOPE, PolicyAvro.bundle(ExamplePolicy.bundle()));
+        send(Topics.POLICY_RULEPACKS.name(), "xstest", PolicyAvro.rulePack(ExamplePolicy.rulePack()));
         app = startApp();
+        // RUNNING is not enough: the constitution reaches the global table through the gate only after the start,
+        // and an event decided before that has no constitution
+        awaitGlobalValue(PolicyApp.ACTIVE_CONSTITUTIONS, Constitution.GLOBAL_SCOPE,
+                (ConstitutionBundle b) -> b.getHash().equals(ExamplePolicy.constitution().hash()));
+        awaitPackVersion("xstest", ExamplePolicy.rulePack().version());
     }
 
     @AfterAll
     static void stop() {
-        app.close(LEAVE_GROUP);
-        producer.close();
+        StreamsApps.closeLeavingGroup(app);
+        if (producer != null) {
+            producer.close();
+        }
     }
 
-    private static KafkaStreams startApp() throws InterruptedException {
-        KafkaStreams streams = new KafkaStreams(PolicyApp.build(
+    private static KafkaStreams startApp() {
+        return StreamsApps.startAndAwaitRunning(new KafkaStreams(PolicyApp.build(
                 new PolicyApp.Config(List.of(ExamplePolicy.trustedKey()), new PolicyMetrics(new PrometheusRegistry())), serdes),
-                StreamsSettings.local(stack.bootstrapServers(), stack.schemaRegistryUrl(), stateDir).forApp(APP_ID));
-        streams.start();
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (streams.state() != KafkaStreams.State.RUNNING && System.currentTimeMillis() < deadline) {
-            Thread.sleep(100);
-        }
-        assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
-        return streams;
+                StreamsSettings.local(stack.bootstrapServers(), stack.schemaRegistryUrl(), stateDir).forApp(APP_ID)));
     }
 
     @Test
     void shouldDecideEveryXsTestPromptOnceUnderTheExampleConstitution() throws Exception {
         String session = "xs-" + UUID.randomUUID();
-        List<XsTestPrompts.Prompt> prompts = XsTestPrompts.read(XsTestPrompts.file(dataDir())).subList(0, 60);
+        List<XsTestPrompts.Prompt> prompts = XsTestPrompts.read(XsTestPrompts.file(TestPaths.dataDir())).subList(0, 60);
         for (XsTestPrompts.Prompt p : prompts) {
             producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), session, event(session, p.id(), p.text())));
         }
@@ -121,13 +123,13 @@ class PolicyAppIT {
         SignedBundle tampered = new SignedBundle("999.0.0", Instant.now(), tamperedDocument,
                 CanonicalJson.sha256Hex(CanonicalJson.write(CanonicalJson.parse(tamperedDocument)).getBytes(StandardCharsets.UTF_8)),
                 genuine.signature(), null);
-        producer.send(new ProducerRecord<>(Topics.CONSTITUTION_UPDATED.name(), "global", PolicyAvro.bundle(tampered))).get();
+        RecordMetadata sent = send(Topics.CONSTITUTION_UPDATED.name(), Constitution.GLOBAL_SCOPE, PolicyAvro.bundle(tampered));
 
-        Map<String, String> headers = deadLetterHeaders(Topics.CONSTITUTION_UPDATED.name());
+        Map<String, String> headers = deadLetterHeadersOf(sent);
         assertThat(headers.get(DlqHeaders.REASON)).startsWith("bad_signature");
         // the genuine constitution still governs new events
         String session = "after-tamper-" + UUID.randomUUID();
-        producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), session, event(session, "1", "hello"))).get();
+        send(Topics.CONVERSATION_EVENTS.name(), session, event(session, "1", "hello"));
         PolicyDecision d = decisions(x -> x.getSessionId().equals(session), 1).get(0);
         assertThat(d.getConstitutionHash()).isEqualTo(ExamplePolicy.constitution().hash());
     }
@@ -136,20 +138,20 @@ class PolicyAppIT {
     void shouldApplyARulePackUpdateToLaterEventsAndSurviveARestart() throws Exception {
         String tenant = "pack-" + UUID.randomUUID();
         RulePack v1 = new RulePack(tenant, 1, List.of(Rule.withDefaults("no-secrets", "secret")), Instant.now(), "it");
-        producer.send(new ProducerRecord<>(Topics.POLICY_RULEPACKS.name(), tenant, PolicyAvro.rulePack(v1))).get();
+        send(Topics.POLICY_RULEPACKS.name(), tenant, PolicyAvro.rulePack(v1));
         awaitPackVersion(tenant, 1);
         String session = "pack-session-" + UUID.randomUUID();
         ConversationEvent first = event(session, "a", "the word is secret", tenant);
         awaitDecision(first, "deny");
 
         RulePack v2 = new RulePack(tenant, 2, List.of(), Instant.now(), "it");
-        producer.send(new ProducerRecord<>(Topics.POLICY_RULEPACKS.name(), tenant, PolicyAvro.rulePack(v2))).get();
+        send(Topics.POLICY_RULEPACKS.name(), tenant, PolicyAvro.rulePack(v2));
         awaitPackVersion(tenant, 2);
         ConversationEvent later = event(session, "b", "the word is secret", tenant);
         awaitDecision(later, "allow");
 
         // restart: state intact, nothing decided twice
-        app.close(LEAVE_GROUP);
+        StreamsApps.closeLeavingGroup(app);
         app = startApp();
         ConversationEvent afterRestart = event(session, "c", "the word is secret", tenant);
         awaitDecision(afterRestart, "allow");
@@ -161,26 +163,25 @@ class PolicyAppIT {
     }
 
     /** Packs reach every instance through a global table: wait until this one has the version. */
-    private static void awaitPackVersion(String tenant, long version) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 30_000;
-        Long seen = null;
-        while (System.currentTimeMillis() < deadline) {
-            io.soma.streams.avro.RulePack pack = app.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
-                    PolicyApp.RULE_PACKS, org.apache.kafka.streams.state.QueryableStoreTypes
-                            .<String, io.soma.streams.avro.RulePack>keyValueStore())).get(tenant);
-            seen = pack == null ? null : pack.getVersion();
-            if (seen != null && seen == version) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("rule pack of " + tenant + " stayed at version " + seen);
+    private static void awaitPackVersion(String tenant, long version) {
+        awaitGlobalValue(PolicyApp.RULE_PACKS, tenant, (io.soma.streams.avro.RulePack p) -> p.getVersion() == version);
+    }
+
+    /** Waits until this instance's global store {@code store} holds a value under {@code key} that {@code wanted} accepts. */
+    private static <V> void awaitGlobalValue(String store, String key, Predicate<V> wanted) {
+        Await.value(store + "[" + key + "]", GLOBAL_TABLE_TIMEOUT, () -> app.store(StoreQueryParameters.fromNameAndType(
+                store, QueryableStoreTypes.<String, V>keyValueStore())).get(key), wanted);
     }
 
     private static void awaitDecision(ConversationEvent event, String expected) throws Exception {
-        producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), event.getSessionId(), event)).get();
+        send(Topics.CONVERSATION_EVENTS.name(), event.getSessionId(), event);
         PolicyDecision d = decisions(x -> x.getEventId().equals(event.getEventId()), 1).get(0);
         assertThat(d.getDecision()).isEqualTo(expected);
+    }
+
+    /** Sends one record and waits until the broker has it. */
+    private static RecordMetadata send(String topic, String key, SpecificRecord value) throws Exception {
+        return producer.send(new ProducerRecord<>(topic, key, value)).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static ConversationEvent event(String session, String id, String text) {
@@ -200,53 +201,25 @@ class PolicyAppIT {
     }
 
     private static List<PolicyDecision> decisions(Predicate<PolicyDecision> wanted, int n) {
-        List<PolicyDecision> found = new ArrayList<>();
-        try (KafkaConsumer<String, PolicyDecision> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "policy-it-reader-" + UUID.randomUUID(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new StringDeserializer(), serdes.value(Topics.POLICY_DECISIONS).deserializer())) {
-            consumer.subscribe(List.of(Topics.POLICY_DECISIONS.name()));
-            long deadline = System.currentTimeMillis() + 60_000;
-            long settle = Long.MAX_VALUE;
-            while (System.currentTimeMillis() < Math.min(deadline, settle)) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    if (wanted.test(r.value())) {
-                        found.add(r.value());
-                    }
-                });
-                if (found.size() >= n && settle == Long.MAX_VALUE) {
-                    settle = System.currentTimeMillis() + 1_000; // a duplicate would show up now
-                }
-            }
-        }
-        return found;
+        return CommittedRecords.awaitValues(stack.bootstrapServers(), Topics.POLICY_DECISIONS.name(),
+                new StringDeserializer(), serdes.value(Topics.POLICY_DECISIONS).deserializer(), wanted, n);
     }
 
-    private static Map<String, String> deadLetterHeaders(String sourceTopic) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "policy-it-dlq-" + UUID.randomUUID(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(DlqHeaders.TOPIC));
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (System.currentTimeMillis() < deadline) {
-                for (var r : consumer.poll(Duration.ofMillis(200))) {
-                    Map<String, String> headers = new HashMap<>();
-                    r.headers().forEach(h -> headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8)));
-                    if (sourceTopic.equals(headers.get(DlqHeaders.SOURCE_TOPIC))) {
-                        return headers;
-                    }
-                }
-            }
-        }
-        throw new AssertionError("no dead letter from " + sourceTopic);
+    /** The headers of the dead letter of the record at {@code source}. */
+    private static Map<String, String> deadLetterHeadersOf(RecordMetadata source) {
+        ConsumerRecord<byte[], byte[]> deadLetter = CommittedRecords.await(stack.bootstrapServers(), DlqHeaders.TOPIC,
+                new ByteArrayDeserializer(), new ByteArrayDeserializer(), r -> {
+                    Map<String, String> headers = headers(r);
+                    return source.topic().equals(headers.get(DlqHeaders.SOURCE_TOPIC))
+                            && String.valueOf(source.partition()).equals(headers.get(DlqHeaders.SOURCE_PARTITION))
+                            && String.valueOf(source.offset()).equals(headers.get(DlqHeaders.SOURCE_OFFSET));
+                }, 1, Duration.ofSeconds(30)).get(0);
+        return headers(deadLetter);
     }
 
-    private static Path dataDir() {
-        return Path.of(System.getProperty("soma.data.dir", "../../shared/data"));
+    private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> record) {
+        Map<String, String> headers = new HashMap<>();
+        record.headers().forEach(h -> headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8)));
+        return headers;
     }
 }

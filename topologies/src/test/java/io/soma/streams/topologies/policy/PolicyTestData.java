@@ -1,8 +1,8 @@
 package io.soma.streams.topologies.policy;
 
+import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.replay.XsTestPrompts;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /** The real XSTest prompts (../shared/data, never copied into the repository). */
@@ -11,8 +11,7 @@ final class PolicyTestData {
     }
 
     static List<XsTestPrompts.Prompt> xsTestPrompts() {
-        Path dir = Path.of(System.getProperty("soma.data.dir", "../../shared/data"));
-        return XsTestPrompts.read(XsTestPrompts.file(dir));
+        return XsTestPrompts.read(XsTestPrompts.file(TestPaths.dataDir()));
     }
 
     /** The example tenant pack with the example constitution's global rules, as the demo runs them. */

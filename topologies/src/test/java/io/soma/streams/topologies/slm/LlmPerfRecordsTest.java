@@ -1,5 +1,6 @@
 package io.soma.streams.topologies.slm;
 
+import io.soma.streams.testkit.TestPaths;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -12,7 +13,7 @@ class LlmPerfRecordsTest {
 
     @Test
     void shouldFindEveryProviderFileOfTheLeaderboard() {
-        List<Path> files = LlmPerfRecords.files(SlmDatasets.dir());
+        List<Path> files = LlmPerfRecords.files(TestPaths.dataDir());
         assertThat(files).hasSize(19);
         assertThat(files).extracting(p -> p.getFileName().toString()).contains("groq_70b.json", "together_7b.json")
                 .doesNotContain("LICENSE");

@@ -2,6 +2,8 @@ package io.soma.streams.topologies.slm;
 
 import io.soma.streams.avro.SlmAlert;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.testkit.StreamsApps;
+import io.soma.streams.testkit.TestPaths;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +27,7 @@ class SlmAlertsIT {
     private final SlmIntegration it = SlmIntegration.shared();
 
     @Test
-    void shouldRaiseOnceAndResolveOnceWithNoDuplicateAfterARestart() throws Exception {
+    void shouldRaiseOnceAndResolveOnceWithNoDuplicateAfterARestart() {
         Instant start = SlmIntegration.reserve();
         List<LlmPerfRecords.Request> together = LlmPerfRecords.read(SlmDatasets.file("together_13b.json"));
         String key = together.get(0).toSlmRequest().key();
@@ -34,11 +36,11 @@ class SlmAlertsIT {
                 "slm.alerts.override." + key + ".latency-p95-breach-ms", "3000"));
         SlmApp.Config config = SlmApp.Config.defaults().withThresholds(thresholds);
         String appId = "slm-alerts-it-" + UUID.randomUUID();
-        Path stateDir = SlmIntegration.workDir("slm-alerts");
+        Path stateDir = TestPaths.newWorkDir("slm-alerts");
 
         KafkaStreams app = it.start(appId, config, stateDir);
         try {
-            SlmIntegration.awaitRunning(List.of(app));
+            StreamsApps.awaitRunningWithTasks(List.of(app));
             replayMinutes(together, start, 0, 4, app);
             List<SlmAlert> raised = alertsOf(key, start, 2);
             assertThat(raised).extracting(SlmAlert::getMetric, a -> a.getLevel().name())
@@ -47,9 +49,9 @@ class SlmAlertsIT {
             assertThat(raised).allSatisfy(a -> assertThat(a.getWindowStart()).isEqualTo(start.plus(Duration.ofMinutes(2))));
 
             // restart on the same state directory: the levels are kept, nothing is raised again
-            SlmIntegration.close(app);
+            StreamsApps.closeLeavingGroup(app);
             app = it.start(appId, config, stateDir);
-            SlmIntegration.awaitRunning(List.of(app));
+            StreamsApps.awaitRunningWithTasks(List.of(app));
             replayMinutes(together, start, 4, 6, app);
             it.send(SlmEvents.timed(together.subList(0, 1), start.plus(Duration.ofMinutes(15)), Duration.ZERO));
 
@@ -64,13 +66,12 @@ class SlmAlertsIT {
             assertThat(all).extracting(SlmAlert::getAlertId).doesNotHaveDuplicates();
             System.out.printf("SLM alerts: %s%n", all.stream().map(SlmAlert::getMessage).toList());
         } finally {
-            SlmIntegration.close(app);
+            StreamsApps.closeLeavingGroup(app);
         }
     }
 
     /** Minutes {@code from} (inclusive) to {@code to} (exclusive), each sent once the previous one is in the store. */
-    private void replayMinutes(List<LlmPerfRecords.Request> requests, Instant start, int from, int to, KafkaStreams app)
-            throws InterruptedException {
+    private void replayMinutes(List<LlmPerfRecords.Request> requests, Instant start, int from, int to, KafkaStreams app) {
         for (int minute = from; minute < to; minute++) {
             Instant windowStart = start.plus(Duration.ofMinutes(minute));
             List<LlmPerfRecords.Request> chunk = requests.subList(minute * PER_MINUTE, (minute + 1) * PER_MINUTE);

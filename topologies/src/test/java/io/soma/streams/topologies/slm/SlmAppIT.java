@@ -6,6 +6,8 @@ import com.datadoghq.sketch.ddsketch.store.CollapsingLowestDenseStore;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.SlmMetricsWindow;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.testkit.StreamsApps;
+import io.soma.streams.testkit.TestPaths;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +36,7 @@ class SlmAppIT {
     /** Every LLMPerf file in one minute of its own model@provider, 300 ms apart (150 requests in 45 s). */
     private static Map<String, List<LlmPerfRecords.Request>> leaderboard() {
         Map<String, List<LlmPerfRecords.Request>> byKey = new LinkedHashMap<>();
-        for (Path file : LlmPerfRecords.files(SlmDatasets.dir())) {
+        for (Path file : LlmPerfRecords.files(TestPaths.dataDir())) {
             List<LlmPerfRecords.Request> requests = LlmPerfRecords.read(file);
             byKey.put(requests.get(0).toSlmRequest().key(), requests);
         }
@@ -48,7 +50,7 @@ class SlmAppIT {
      * @return which instance holds each key
      */
     private Map<String, KafkaStreams> replay(Map<String, List<LlmPerfRecords.Request>> leaderboard, Instant start,
-                                             List<KafkaStreams> instances) throws InterruptedException {
+                                             List<KafkaStreams> instances) {
         List<ConversationEvent> events = new ArrayList<>();
         leaderboard.values().forEach(requests -> events.addAll(SlmEvents.timed(requests, start, Duration.ofMillis(300))));
         it.send(events);
@@ -70,12 +72,12 @@ class SlmAppIT {
     }
 
     @Test
-    void shouldKeepEveryQuantileWithinOnePercentAndCountErrorsExactlyWhenReplayingLlmPerf() throws Exception {
+    void shouldKeepEveryQuantileWithinOnePercentAndCountErrorsExactlyWhenReplayingLlmPerf() {
         Instant start = SlmIntegration.reserve();
         Map<String, List<LlmPerfRecords.Request>> leaderboard = leaderboard();
-        KafkaStreams app = it.start("slm-it-" + UUID.randomUUID(), SlmApp.Config.defaults(), SlmIntegration.workDir("slm-it"));
+        KafkaStreams app = it.start("slm-it-" + UUID.randomUUID(), SlmApp.Config.defaults(), TestPaths.newWorkDir("slm-it"));
         try {
-            SlmIntegration.awaitRunning(List.of(app));
+            StreamsApps.awaitRunningWithTasks(List.of(app));
             replay(leaderboard, start, List.of(app));
 
             List<SlmMetricsWindow> minutes = minutesAt(start, leaderboard.keySet());
@@ -107,7 +109,7 @@ class SlmAppIT {
                 assertThat(v.getErrors()).isEqualTo(m.getErrors());
             }
         } finally {
-            SlmIntegration.close(app);
+            StreamsApps.closeLeavingGroup(app);
         }
     }
 
@@ -116,10 +118,10 @@ class SlmAppIT {
         Instant start = SlmIntegration.reserve();
         Map<String, List<LlmPerfRecords.Request>> leaderboard = leaderboard();
         String appId = "slm-it-two-" + UUID.randomUUID();
-        KafkaStreams a = it.start(appId, SlmApp.Config.defaults(), SlmIntegration.workDir("slm-a"));
-        KafkaStreams b = it.start(appId, SlmApp.Config.defaults(), SlmIntegration.workDir("slm-b"));
+        KafkaStreams a = it.start(appId, SlmApp.Config.defaults(), TestPaths.newWorkDir("slm-a"));
+        KafkaStreams b = it.start(appId, SlmApp.Config.defaults(), TestPaths.newWorkDir("slm-b"));
         try {
-            SlmIntegration.awaitRunning(List.of(a, b));
+            StreamsApps.awaitRunningWithTasks(List.of(a, b));
             Map<String, KafkaStreams> holders = replay(leaderboard, start, List.of(a, b));
             assertThat(new HashSet<>(holders.values())).as("both instances hold windows").hasSize(2);
 
@@ -156,19 +158,19 @@ class SlmAppIT {
             }
             assertThat(modelsAcrossInstances).as("models whose providers the two instances split").isNotEmpty();
         } finally {
-            SlmIntegration.close(a);
-            SlmIntegration.close(b);
+            StreamsApps.closeLeavingGroup(a);
+            StreamsApps.closeLeavingGroup(b);
         }
     }
 
     @Test
-    void shouldCountALateEventWithinGraceInItsWindowAndDropOneAfterIt() throws Exception {
+    void shouldCountALateEventWithinGraceInItsWindowAndDropOneAfterIt() {
         Instant start = SlmIntegration.reserve();
         List<LlmPerfRecords.Request> groq = LlmPerfRecords.read(SlmDatasets.file("groq_70b.json")).subList(0, 15);
         String key = groq.get(0).toSlmRequest().key();
-        KafkaStreams app = it.start("slm-it-late-" + UUID.randomUUID(), SlmApp.Config.defaults(), SlmIntegration.workDir("slm-late"));
+        KafkaStreams app = it.start("slm-it-late-" + UUID.randomUUID(), SlmApp.Config.defaults(), TestPaths.newWorkDir("slm-late"));
         try {
-            SlmIntegration.awaitRunning(List.of(app));
+            StreamsApps.awaitRunningWithTasks(List.of(app));
             List<KafkaStreams> apps = List.of(app);
             Instant next = start.plus(MINUTE);
             it.send(SlmEvents.timed(groq.subList(0, 10), start, Duration.ofSeconds(1)));
@@ -197,7 +199,7 @@ class SlmAppIT {
             assertThat(SlmEvents.maxRelativeError(minutes.get(0), SlmEvents.slmRequests(inFirst))).isLessThanOrEqualTo(0.01);
             assertThat(minutes.get(1).getRequests()).as("the too-late request is in no window").isEqualTo(2);
         } finally {
-            SlmIntegration.close(app);
+            StreamsApps.closeLeavingGroup(app);
         }
     }
 

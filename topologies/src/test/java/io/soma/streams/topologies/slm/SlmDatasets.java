@@ -1,5 +1,7 @@
 package io.soma.streams.topologies.slm;
 
+import io.soma.streams.testkit.TestPaths;
+
 import java.nio.file.Path;
 import java.util.List;
 
@@ -8,12 +10,8 @@ final class SlmDatasets {
     private SlmDatasets() {
     }
 
-    static Path dir() {
-        return Path.of(System.getProperty("soma.data.dir", "../../shared/data"));
-    }
-
     static Path file(String name) {
-        return LlmPerfRecords.directory(dir()).resolve(name);
+        return LlmPerfRecords.directory(TestPaths.dataDir()).resolve(name);
     }
 
     static List<SlmRequest> requests(Path file) {

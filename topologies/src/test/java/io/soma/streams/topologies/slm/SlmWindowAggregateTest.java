@@ -1,5 +1,6 @@
 package io.soma.streams.topologies.slm;
 
+import io.soma.streams.testkit.TestPaths;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,7 +22,7 @@ class SlmWindowAggregateTest {
     private static final double REQUIRED_RELATIVE_ERROR = 0.01;
 
     static List<Path> files() {
-        return LlmPerfRecords.files(SlmDatasets.dir());
+        return LlmPerfRecords.files(TestPaths.dataDir());
     }
 
     @ParameterizedTest

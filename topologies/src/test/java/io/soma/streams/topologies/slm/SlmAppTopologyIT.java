@@ -3,10 +3,10 @@ package io.soma.streams.topologies.slm;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.SlmAlert;
 import io.soma.streams.avro.SlmMetricsWindow;
-import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.schemas.Topics;
-import io.soma.streams.schemas.serde.SchemaRegistrar;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.testkit.TestPaths;
+import io.soma.streams.topologies.ProvisionedStack;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -30,12 +30,15 @@ import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The topology on a test driver, with LLMPerf requests and the real schema registry. */
-class SlmAppTest {
+/**
+ * The topology on a test driver, with LLMPerf requests and the real schema registry (hence an IT: the serdes
+ * register and look up their schemas there).
+ */
+class SlmAppTopologyIT {
     private static final Instant START = Instant.parse("2023-12-19T10:00:00Z");
     private static final Duration GRACE = SlmApp.Config.defaults().grace();
     private static AppSerdes serdes;
-    private final Path stateDir = SlmIntegration.workDir("slm-test");
+    private final Path stateDir = TestPaths.newWorkDir("slm-topology");
     private TopologyTestDriver driver;
     private TestInputTopic<String, ConversationEvent> events;
     private TestOutputTopic<String, SlmMetricsWindow> metrics;
@@ -43,9 +46,7 @@ class SlmAppTest {
 
     @BeforeAll
     static void registry() {
-        SchemaRegistryClient registry = new SchemaRegistryClient(LocalStack.shared().schemaRegistryUrl());
-        new SchemaRegistrar(registry).registerAll(Topics.valueSchemas());
-        serdes = new AppSerdes(registry);
+        serdes = new AppSerdes(new SchemaRegistryClient(ProvisionedStack.shared().schemaRegistryUrl()));
     }
 
     private void start(SlmApp.Config config) {
