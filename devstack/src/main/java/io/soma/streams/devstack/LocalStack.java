@@ -60,6 +60,10 @@ public final class LocalStack implements AutoCloseable {
      * started on first use and stopped when the JVM exits.
      */
     public static synchronized LocalStack shared() {
+        if ("unit".equals(System.getProperty("soma.test.tier"))) {
+            // the build runs *Test classes with this tier: they must not need a server (docs/testing.md)
+            throw new IllegalStateException("a *Test class started the real stack: name it *IT (docs/testing.md)");
+        }
         if (shared == null) {
             Path dir = Path.of(System.getProperty("soma.test.work.dir", "target/test-work"))
                     .resolve("stack-" + ProcessHandle.current().pid());

@@ -23,6 +23,10 @@ public final class LocalServices {
     }
 
     private static String env(String name, String fallback) {
+        if ("unit".equals(System.getProperty("soma.test.tier"))) {
+            // the build runs *Test classes with this tier: they must not need a server (docs/testing.md)
+            throw new IllegalStateException("a *Test class asked for " + name + ": name it *IT (docs/testing.md)");
+        }
         String value = System.getenv(name);
         return value == null || value.isBlank() ? fallback : value;
     }
