@@ -152,11 +152,11 @@ public final class SomaProcess implements AutoCloseable {
             IdentityStore identities = new IdentityStore(postgres.dataSource(), identity.postgresSchema());
             identities.migrate();
             identity.bootstrapAdmin().ifPresent(a -> identities.bootstrapAdmin(a.tenant(), a.subject(), a.apiKey()));
-            SigningKeys signingKeys = new SigningKeys(redis.jedis(), "", identity.keySeal(), identity.lifetime(),
-                    Clock.systemUTC());
+            SigningKeys signingKeys = new SigningKeys(redis.jedis(), config.redisKeyPrefix(), identity.keySeal(),
+                    identity.lifetime(), Clock.systemUTC());
             // tokens carry the constitution hash active when they are issued (known once the policy app runs)
             AtomicReference<PolicyApp.ActivePolicies> activePolicies = new AtomicReference<>();
-            TokenService tokens = new TokenService(signingKeys, redis.jedis(), "",
+            TokenService tokens = new TokenService(signingKeys, redis.jedis(), config.redisKeyPrefix(),
                     new KafkaIdentityAuditSink(producer), () -> activeGlobalHash(activePolicies.get()),
                     identity.lifetime(), Clock.systemUTC());
             AuthHandler auth = new AuthHandler(tokens);
@@ -191,7 +191,7 @@ public final class SomaProcess implements AutoCloseable {
             started.push(trainingReplies);
             TrainingLockMirror trainingMirror = new TrainingLockMirror(config.bootstrapServers(),
                     Topics.TRAINING_STATE.name(), serdes.value(Topics.TRAINING_STATE).deserializer(), redis.jedis(),
-                    Duration.ofSeconds(2));
+                    config.redisKeyPrefix(), Duration.ofSeconds(2));
             started.push(trainingMirror);
             GaugeWithCallback.builder().name("training_mode_state").help("1 while the tenant is in training mode")
                     .labelNames("tenant")
@@ -207,8 +207,8 @@ public final class SomaProcess implements AutoCloseable {
             checks.add(check("audit-archive", archive::problem));
             RateLimit tenantLimit = RateLimit.perSecond(config.settings().integer("ratelimit.tenant.per.second"))
                     .withBurst(config.settings().integer("ratelimit.tenant.burst"));
-            RedisRateLimiter limiter = new RedisRateLimiter(redis.jedis(), RedisRateLimiter.DEFAULT_PREFIX,
-                    tenant -> tenantLimit);
+            RedisRateLimiter limiter = new RedisRateLimiter(redis.jedis(),
+                    config.redisKeyPrefix() + RedisRateLimiter.DEFAULT_PREFIX, tenant -> tenantLimit);
             CounterWithCallback.builder().name("ratelimit_failed_open_total")
                     .help("Requests let through unlimited because Redis did not answer the rate limiter")
                     .callback(cb -> cb.call(limiter.failedOpen())).register(metrics);
@@ -226,7 +226,7 @@ public final class SomaProcess implements AutoCloseable {
             activePolicies.set(edgePolicies);
             ConstitutionHashMirror constitutionMirror = new ConstitutionHashMirror(config.bootstrapServers(),
                     Topics.CONSTITUTION_ACTIVE.name(), serdes.value(Topics.CONSTITUTION_ACTIVE).deserializer(),
-                    redis.jedis(), Duration.ofSeconds(2));
+                    redis.jedis(), config.redisKeyPrefix(), Duration.ofSeconds(2));
             started.push(constitutionMirror);
             CounterWithCallback.builder().name("constitution_mirror_redis_failures_total")
                     .help("Writes of constitution:* to Redis that failed (retried; Redis is only a mirror)")

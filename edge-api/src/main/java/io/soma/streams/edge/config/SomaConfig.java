@@ -2,7 +2,13 @@ package io.soma.streams.edge.config;
 
 import java.nio.file.Path;
 
-/** The process's typed configuration; {@link Settings} holds the raw layers. */
+/**
+ * The process's typed configuration; {@link Settings} holds the raw layers.
+ *
+ * @param redisKeyPrefix {@code redis.key.prefix}: put before every Redis key the process uses, so that processes
+ *                       sharing one Redis keep apart; empty by default, which leaves the documented keys that
+ *                       gateways read
+ */
 public record SomaConfig(
         boolean embeddedStack,
         Path dataDir,
@@ -18,6 +24,7 @@ public record SomaConfig(
         int streamThreads,
         Path stateDir,
         String redisUrl,
+        String redisKeyPrefix,
         String jdbcUrl,
         String postgresUser,
         String postgresPassword,
@@ -59,6 +66,7 @@ public record SomaConfig(
                 s.integer("streams.num.stream.threads"),
                 stateDir == null ? dataDir.resolve("streams") : Path.of(stateDir),
                 s.string("redis.url"),
+                s.string("redis.key.prefix"),
                 s.string("postgres.jdbc.url"),
                 s.string("postgres.user"),
                 s.string("postgres.password"),
@@ -76,9 +84,9 @@ public record SomaConfig(
     public SomaConfig withStack(String bootstrap, String registryUrl) {
         return new SomaConfig(embeddedStack, dataDir, embeddedKafkaPort, embeddedRegistryPort, bootstrap,
                 topicPartitions, topicReplicationFactor, registryUrl, processingGuarantee, standbyReplicas,
-                commitIntervalMs, streamThreads, stateDir, redisUrl, jdbcUrl, postgresUser, postgresPassword,
-                postgresPoolSize, edgeHost, edgePort, advertisedAddress, replayEnabled, datasetsDir, replaySpeed,
-                settings);
+                commitIntervalMs, streamThreads, stateDir, redisUrl, redisKeyPrefix, jdbcUrl, postgresUser,
+                postgresPassword, postgresPoolSize, edgeHost, edgePort, advertisedAddress, replayEnabled, datasetsDir,
+                replaySpeed, settings);
     }
 
     /** Never prints the password: configuration is logged at start. */
@@ -86,8 +94,9 @@ public record SomaConfig(
     public String toString() {
         return "SomaConfig[embeddedStack=" + embeddedStack + ", dataDir=" + dataDir + ", bootstrapServers="
                 + bootstrapServers + ", schemaRegistryUrl=" + schemaRegistryUrl + ", processingGuarantee="
-                + processingGuarantee + ", stateDir=" + stateDir + ", redisUrl=" + redisUrl + ", jdbcUrl=" + jdbcUrl
-                + ", postgresUser=" + postgresUser + ", edge=" + edgeHost + ":" + edgePort + ", advertisedAddress="
-                + advertisedAddress + ", replay=" + replayEnabled + " x" + replaySpeed + " from " + datasetsDir + "]";
+                + processingGuarantee + ", stateDir=" + stateDir + ", redisUrl=" + redisUrl + ", redisKeyPrefix="
+                + redisKeyPrefix + ", jdbcUrl=" + jdbcUrl + ", postgresUser=" + postgresUser + ", edge=" + edgeHost
+                + ":" + edgePort + ", advertisedAddress=" + advertisedAddress + ", replay=" + replayEnabled + " x"
+                + replaySpeed + " from " + datasetsDir + "]";
     }
 }

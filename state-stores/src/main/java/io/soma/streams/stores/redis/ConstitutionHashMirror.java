@@ -17,9 +17,10 @@ public final class ConstitutionHashMirror implements AutoCloseable {
 
     private final RedisMirror<ConstitutionBundle> mirror;
 
+    /** @param namespace put before {@link #KEY_PREFIX} (the process's {@code redis.key.prefix}, "" by default) */
     public ConstitutionHashMirror(String bootstrapServers, String topic, Deserializer<ConstitutionBundle> values,
-                                  JedisPooled redis, Duration recheckEvery) {
-        this.mirror = new RedisMirror<>(bootstrapServers, topic, values, KEY_PREFIX,
+                                  JedisPooled redis, String namespace, Duration recheckEvery) {
+        this.mirror = new RedisMirror<>(bootstrapServers, topic, values, namespace + KEY_PREFIX,
                 (bundle, now) -> Optional.of(new RedisMirror.Mirrored(bundle.getHash(), null)), redis, recheckEvery);
     }
 

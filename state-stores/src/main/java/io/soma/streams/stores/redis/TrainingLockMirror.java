@@ -24,10 +24,11 @@ public final class TrainingLockMirror implements AutoCloseable {
 
     private final RedisMirror<TrainingModeState> mirror;
 
+    /** @param namespace put before {@link #KEY_PREFIX} (the process's {@code redis.key.prefix}, "" by default) */
     public TrainingLockMirror(String bootstrapServers, String topic, Deserializer<TrainingModeState> values,
-                              JedisPooled redis, Duration recheckEvery) {
-        this.mirror = new RedisMirror<>(bootstrapServers, topic, values, KEY_PREFIX, TrainingLockMirror::project,
-                redis, recheckEvery);
+                              JedisPooled redis, String namespace, Duration recheckEvery) {
+        this.mirror = new RedisMirror<>(bootstrapServers, topic, values, namespace + KEY_PREFIX,
+                TrainingLockMirror::project, redis, recheckEvery);
     }
 
     /** Tenant → in training mode now, for the {@code training_mode_state} gauge. */
