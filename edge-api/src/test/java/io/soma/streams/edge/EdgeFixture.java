@@ -1,8 +1,8 @@
 package io.soma.streams.edge;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.soma.streams.testkit.LocalServices;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.Identity;
@@ -10,29 +10,46 @@ import io.soma.streams.edge.auth.IdentityStore;
 import io.soma.streams.edge.config.Settings;
 import io.soma.streams.edge.config.SomaConfig;
 import io.soma.streams.stores.archive.PostgresPool;
+import io.soma.streams.testkit.Await;
+import io.soma.streams.testkit.PrivateSchema;
+import io.soma.streams.testkit.RedisNamespace;
+import io.soma.streams.testkit.TestPaths;
+import redis.clients.jedis.JedisPooled;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.stream.IntStream;
 
 /**
- * A whole Soma process on the shared real stack (broker, registry, Redis, PostgreSQL), with no replay, and a
- * real HTTP client that signs in as the bootstrap admin or as users it creates.
+ * A whole Soma process on the shared real stack (broker, registry) or on a stack of its own, with no replay, and
+ * a real HTTP client that signs in as the bootstrap admin or as users it creates. The process keeps its Redis keys
+ * under a private prefix and its tables in a private schema of the test database, both deleted on close: tests
+ * never touch a running demo's keys or rows, nor each other's.
  */
 public final class EdgeFixture implements AutoCloseable {
+    /** The longest a wait for the edge may take; it ends as soon as its condition holds. */
+    public static final Duration AWAIT_TIMEOUT = Duration.ofSeconds(60);
+    /** A stack of its own starts a broker and the registry too, on a machine shared with other builds. */
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RedisNamespace redis;
+    private final PrivateSchema schema;
     private final SomaProcess process;
     private final String adminKey = "test-admin-" + UUID.randomUUID() + UUID.randomUUID();
-    private final HttpClient http = HttpClient.newHttpClient();
-    private final SomaConfig config;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).build();
     private String adminToken;
 
     public EdgeFixture(Map<String, String> overrides) {
@@ -49,25 +66,31 @@ public final class EdgeFixture implements AutoCloseable {
 
     private EdgeFixture(Map<String, String> overrides, boolean ownStack) {
         LocalStack stack = ownStack ? null : LocalStack.shared();
-        Path dataDir = Path.of(System.getProperty("soma.test.work.dir", "target/test-work"))
-                .resolve("edge-" + UUID.randomUUID());
         Map<String, String> settings = new HashMap<>(ownStack
                 ? Map.of("stack.embedded", "true", "stack.kafka.port", "0", "stack.registry.port", "0")
                 : Map.of("stack.embedded", "false", "kafka.bootstrap.servers", stack.bootstrapServers(),
                         "schema.registry.url", stack.schemaRegistryUrl()));
-        settings.putAll(Map.of(
-                "stack.data.dir", dataDir.toString(),
-                "edge.port", "0",
-                "replay.enabled", "false",
-                "postgres.jdbc.url", LocalServices.testJdbcUrl(),
-                "postgres.user", LocalServices.postgresUser(),
-                "redis.url", LocalServices.redisUrl(),
-                "identity.bootstrap.api.key", adminKey));
-        // one admin per fixture: a new bootstrap key replaces the old one of the same admin
-        settings.put("identity.bootstrap.subject", "admin-" + UUID.randomUUID());
-        settings.putAll(overrides);
-        config = SomaConfig.from(Settings.of(settings));
-        process = SomaProcess.start(config);
+        redis = RedisNamespace.create("edge");
+        schema = PrivateSchema.create("edge");
+        try {
+            settings.putAll(Map.of(
+                    "stack.data.dir", TestPaths.newWorkDir("edge").toString(),
+                    "edge.port", "0",
+                    "replay.enabled", "false",
+                    "redis.url", redis.url(),
+                    "redis.key.prefix", redis.prefix(),
+                    "postgres.jdbc.url", schema.jdbcUrl(),
+                    "postgres.user", schema.user(),
+                    "identity.postgres.schema", schema.name(),
+                    "archive.postgres.schema", schema.name(),
+                    "identity.bootstrap.api.key", adminKey));
+            settings.putAll(overrides);
+            process = SomaProcess.start(SomaConfig.from(Settings.of(settings)));
+        } catch (RuntimeException e) {
+            // the process closed what it had started; the namespace and schema are the fixture's to drop
+            closeStores();
+            throw e;
+        }
     }
 
     /** The running process's configuration (with the embedded stack's real addresses when it has one). */
@@ -83,84 +106,149 @@ public final class EdgeFixture implements AutoCloseable {
         return process.routes();
     }
 
-    /** Waits until /health/ready says 200. */
-    public EdgeFixture awaitReady() throws Exception {
-        HttpResponse<String> last = DemoIT.awaitReady(port(), Duration.ofSeconds(60));
-        if (last.statusCode() != 200) {
-            throw new IllegalStateException("not ready: " + last.body());
+    /** Waits until /health/ready says 200. A fixture that never gets ready is closed: its caller never holds it. */
+    public EdgeFixture awaitReady() {
+        try {
+            awaitGet("the edge to be ready", "/health/ready", null, READY_TIMEOUT, body -> true);
+            return this;
+        } catch (RuntimeException | AssertionError e) {
+            close();
+            throw e;
         }
-        return this;
     }
 
-    public String adminToken() throws Exception {
+    /**
+     * Polls GET {@code path} until it answers 200 with a body {@code done} accepts, and returns that body; fails
+     * with the last answer. For reading what the edge applies asynchronously (a global table, a store, the archive).
+     */
+    public JsonNode awaitGet(String what, String path, String token, Predicate<JsonNode> done) {
+        return awaitGet(what, path, token, AWAIT_TIMEOUT, done);
+    }
+
+    private JsonNode awaitGet(String what, String path, String token, Duration timeout, Predicate<JsonNode> done) {
+        Answer answer = Await.value(what + " (GET " + path + ")", timeout, () -> Answer.of(get(path, token)),
+                a -> a.status() == 200 && done.test(parse(a.body())));
+        return parse(answer.body());
+    }
+
+    /** An answer as a failed wait reports it. */
+    private record Answer(int status, String body) {
+        static Answer of(HttpResponse<String> response) {
+            return new Answer(response.statusCode(), response.body());
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + body;
+        }
+    }
+
+    public String adminToken() {
         if (adminToken == null) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri("/v1/tokens/issue"))
-                    .header("X-Api-Key", adminKey).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            adminToken = JSON.readTree(r.body()).get("token").asText();
+            HttpResponse<String> r = send(request("/v1/tokens/issue", null).header("X-Api-Key", adminKey)
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")));
+            if (r.statusCode() != 201) {
+                throw new IllegalStateException("cannot issue the admin's token: " + r.statusCode() + " " + r.body());
+            }
+            adminToken = json(r).get("token").asText();
         }
         return adminToken;
     }
 
-    /** A token for a user of {@code tenant} (created in PostgreSQL) holding exactly {@code capabilities}. */
-    public String tokenFor(String tenant, String subject, Set<Capability> capabilities) throws Exception {
-        try (PostgresPool pool = new PostgresPool(config.jdbcUrl(), config.postgresUser(), "", 1)) {
-            new IdentityStore(pool.dataSource(), "soma").saveUser(new Identity(tenant, subject, capabilities));
+    /** A token for a user of {@code tenant} (created in the private schema) holding exactly {@code capabilities}. */
+    public String tokenFor(String tenant, String subject, Set<Capability> capabilities) {
+        try (PostgresPool pool = new PostgresPool(schema.jdbcUrl(), schema.user(), "", 1)) {
+            new IdentityStore(pool.dataSource(), schema.name()).saveUser(new Identity(tenant, subject, capabilities));
         }
         Map<String, Object> body = Map.of("subject", subject, "tenant", tenant,
                 "capabilities", capabilities.stream().map(Capability::claim).toList());
-        HttpResponse<String> r = post("/v1/tokens/issue", adminToken(), JSON.writeValueAsString(body));
+        HttpResponse<String> r = post("/v1/tokens/issue", adminToken(), json(body));
         if (r.statusCode() != 201) {
             throw new IllegalStateException("cannot issue a token: " + r.body());
         }
-        return JSON.readTree(r.body()).get("token").asText();
+        return json(r).get("token").asText();
     }
 
-    public HttpResponse<String> post(String path, String token, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
+    /** {@code key} as this process names it in Redis: under its private prefix. */
+    public String redisKey(String key) {
+        return redis.prefix() + key;
+    }
+
+    /** The machine's Redis, to look at {@link #redisKey} keys. */
+    public JedisPooled redis() {
+        return redis.redis();
+    }
+
+    /** A request to {@code path} on this edge with a timeout, bearing {@code token} when there is one. */
+    public HttpRequest.Builder request(String path, String token) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path))
+                .timeout(REQUEST_TIMEOUT);
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return b;
     }
 
-    public HttpResponse<String> get(String path, String token) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).GET();
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** Polls {@code condition} until it holds or {@code timeout} passes (the caller asserts afterwards). */
-    public static void awaitUntil(java.util.function.BooleanSupplier condition, Duration timeout)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
+    public HttpResponse<String> send(HttpRequest.Builder request) {
+        HttpRequest built = request.build();
+        try {
+            return http.send(built, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(built.method() + " " + built.uri() + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during " + built.method() + " " + built.uri(), e);
         }
     }
 
-    public static JsonNode json(HttpResponse<String> response) throws Exception {
-        return JSON.readTree(response.body());
+    public HttpResponse<String> post(String path, String token, String body) {
+        return send(request(path, token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
-    public static String json(Map<String, ?> body) throws Exception {
-        return JSON.writeValueAsString(body);
+    public HttpResponse<String> get(String path, String token) {
+        return send(request(path, token).GET());
     }
 
-    private URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port() + path);
+    public static JsonNode json(HttpResponse<String> response) {
+        return parse(response.body());
+    }
+
+    public static String json(Map<String, ?> body) {
+        try {
+            return JSON.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static JsonNode parse(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException("not JSON: " + body, e);
+        }
     }
 
     @Override
     public void close() {
-        process.close();
+        try {
+            process.close();
+        } finally {
+            closeStores();
+        }
+    }
+
+    private void closeStores() {
+        try {
+            redis.close();
+        } finally {
+            schema.close();
+        }
     }
 
     public static List<String> tenants(String prefix, int n) {
         String run = Long.toString(System.nanoTime(), 36);
-        return java.util.stream.IntStream.range(0, n).mapToObj(i -> prefix + "-" + run + "-" + i).toList();
+        return IntStream.range(0, n).mapToObj(i -> prefix + "-" + run + "-" + i).toList();
     }
 }

@@ -1,7 +1,7 @@
 package io.soma.streams.edge.auth;
 
-import io.soma.streams.testkit.LocalServices;
 import io.soma.streams.stores.archive.PostgresPool;
+import io.soma.streams.testkit.PrivateSchema;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,28 +14,34 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Tenants, users and API keys in the real PostgreSQL, in a schema of this class's own. */
-class IdentityStoreTest {
-    private static final String SCHEMA = AuthTestSupport.newSchema();
+class IdentityStoreIT {
     private static final List<String> TENANTS = AuthTestSupport.realTenants(2);
+    private static PrivateSchema schema;
     private static PostgresPool postgres;
     private static IdentityStore store;
 
     @BeforeAll
     static void migrate() {
-        postgres = new PostgresPool(LocalServices.testJdbcUrl(), LocalServices.postgresUser(), "", 2);
-        store = new IdentityStore(postgres.dataSource(), SCHEMA);
+        schema = PrivateSchema.create("identity_store");
+        postgres = new PostgresPool(schema.jdbcUrl(), schema.user(), "", 2);
+        store = new IdentityStore(postgres.dataSource(), schema.name());
         store.migrate();
     }
 
     @AfterAll
-    static void dropSchema() throws SQLException {
-        AuthTestSupport.dropSchema(postgres.dataSource(), SCHEMA);
+    static void dropSchema() {
         postgres.close();
+        schema.close();
     }
 
     @Test
@@ -44,7 +50,8 @@ class IdentityStoreTest {
 
         String apiKey = store.createApiKey(TENANTS.get(0), "gateway", "test");
 
-        List<String> rows = rowsAsText("SELECT k::text, encode(k.key_sha256, 'hex') FROM " + SCHEMA + ".api_keys k");
+        List<String> rows = rowsAsText("SELECT k::text, encode(k.key_sha256, 'hex') FROM " + schema.name()
+                + ".api_keys k");
         assertThat(rows).isNotEmpty().noneMatch(row -> row.contains(apiKey));
         assertThat(rows).anyMatch(row -> row.contains(HexFormat.of().formatHex(IdentityStore.sha256(apiKey))));
         assertThat(store.findByApiKey(apiKey))
@@ -62,7 +69,8 @@ class IdentityStoreTest {
         store.bootstrapAdmin(TENANTS.get(1), "admin", firstKey);
         store.bootstrapAdmin(TENANTS.get(1), "admin", firstKey);
         assertThat(store.findByApiKey(firstKey)).contains(new Identity(TENANTS.get(1), "admin", Capability.all()));
-        assertThat(rowsAsText("SELECT user_id FROM " + SCHEMA + ".api_keys WHERE tenant_id = '" + TENANTS.get(1) + "'"))
+        assertThat(rowsAsText("SELECT user_id FROM " + schema.name() + ".api_keys WHERE tenant_id = '"
+                + TENANTS.get(1) + "'"))
                 .containsExactly("admin");
 
         String secondKey = AuthTestSupport.randomKey();
@@ -79,20 +87,26 @@ class IdentityStoreTest {
         // the first instance has bootstrapped already; the others start at once (a rolling restart, a scale-up)
         store.bootstrapAdmin(TENANTS.get(0), "admin-together", key);
         int instances = 4;
-        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(instances);
-        List<java.util.concurrent.CompletableFuture<Void>> starts = new ArrayList<>();
-        for (int i = 0; i < instances; i++) {
-            starts.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
-                try {
-                    together.await();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-                store.bootstrapAdmin(TENANTS.get(0), "admin-together", key);
-            }));
+        CyclicBarrier together = new CyclicBarrier(instances);
+        // a thread per instance: the common pool may have fewer threads than the barrier parties, and would hang
+        ExecutorService threads = Executors.newFixedThreadPool(instances);
+        try {
+            List<CompletableFuture<Void>> starts = new ArrayList<>();
+            for (int i = 0; i < instances; i++) {
+                starts.add(CompletableFuture.runAsync(() -> {
+                    try {
+                        together.await(30, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    store.bootstrapAdmin(TENANTS.get(0), "admin-together", key);
+                }, threads));
+            }
+            // before the row lock, all but one failed on user_capabilities_pkey
+            CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        } finally {
+            threads.shutdownNow();
         }
-        // before the row lock, all but one failed on user_capabilities_pkey
-        java.util.concurrent.CompletableFuture.allOf(starts.toArray(new java.util.concurrent.CompletableFuture[0])).get();
         assertThat(store.findByApiKey(key)).contains(new Identity(TENANTS.get(0), "admin-together", Capability.all()));
     }
 

@@ -1,43 +1,31 @@
 package io.soma.streams.edge.auth;
 
 import com.nimbusds.jose.jwk.ECKey;
-import io.soma.streams.testkit.LocalServices;
-import org.junit.jupiter.api.AfterAll;
+import io.soma.streams.testkit.RedisNamespace;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.JedisPooled;
 
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Signing keys in the real Redis. */
-class SigningKeysTest {
+/** Signing keys in the real Redis, under a key prefix of each test's own. */
+class SigningKeysIT {
     private static final TokenLifetime LIFETIME = new TokenLifetime(Duration.ofMinutes(15), Duration.ofSeconds(30));
-    private static JedisPooled redis;
-    private final String namespace = AuthTestSupport.newRedisNamespace();
-
-    @BeforeAll
-    static void connect() {
-        redis = new JedisPooled(URI.create(LocalServices.redisUrl()));
-    }
-
-    @AfterAll
-    static void disconnect() {
-        redis.close();
-    }
+    private final RedisNamespace namespace = RedisNamespace.create("signing_keys");
+    private final JedisPooled redis = namespace.redis();
+    private final String prefix = namespace.prefix();
 
     @AfterEach
     void cleanUp() {
-        AuthTestSupport.deleteRedisNamespace(redis, namespace);
+        namespace.close();
     }
 
     private SigningKeys keys(KeySeal seal, Clock clock) {
-        return new SigningKeys(redis, namespace, seal, LIFETIME, clock);
+        return new SigningKeys(redis, prefix, seal, LIFETIME, clock);
     }
 
     @Test
@@ -59,15 +47,15 @@ class SigningKeysTest {
         assertThat(rotated.getKeyID()).isNotEqualTo(previous.getKeyID());
         assertThat(keys.current().getKeyID()).isEqualTo(rotated.getKeyID());
         assertSameKey(keys.find(previous.getKeyID()).orElseThrow(), previous);
-        long previousTtl = redis.pttl(namespace + "identity:keys:jwk:" + previous.getKeyID());
+        long previousTtl = redis.pttl(prefix + "identity:keys:jwk:" + previous.getKeyID());
         assertThat(previousTtl).isPositive().isLessThanOrEqualTo(LIFETIME.retiredKeyLifetime().toMillis());
-        assertThat(redis.pttl(namespace + "identity:keys:jwk:" + rotated.getKeyID())).isEqualTo(-1);
+        assertThat(redis.pttl(prefix + "identity:keys:jwk:" + rotated.getKeyID())).isEqualTo(-1);
     }
 
     @Test
     void shouldCreateANewKeyWhenRedisHasLostThem() {
         ECKey lost = keys(KeySeal.plain(), Clock.systemUTC()).current();
-        AuthTestSupport.deleteRedisNamespace(redis, namespace);
+        namespace.clear();
 
         ECKey fresh = keys(KeySeal.plain(), Clock.systemUTC()).current();
 
@@ -80,7 +68,7 @@ class SigningKeysTest {
         KeySeal seal = KeySeal.withSecret(AuthTestSupport.randomBytes());
         ECKey key = keys(seal, Clock.systemUTC()).current();
 
-        String stored = redis.get(namespace + "identity:keys:jwk:" + key.getKeyID());
+        String stored = redis.get(prefix + "identity:keys:jwk:" + key.getKeyID());
 
         assertThat(stored).doesNotContain(key.getD().toString()).doesNotContain("\"d\"");
         assertSameKey(keys(seal, Clock.systemUTC()).find(key.getKeyID()).orElseThrow(), key);

@@ -13,9 +13,11 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.javalin.Javalin;
-import io.soma.streams.testkit.LocalServices;
 import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.stores.archive.PostgresPool;
+import io.soma.streams.testkit.PrivateSchema;
+import io.soma.streams.testkit.RedisNamespace;
+import io.soma.streams.testkit.TestPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,13 +49,14 @@ import static io.javalin.apibuilder.ApiBuilder.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The token endpoints and the access check on a real Javalin edge, with the real Redis and PostgreSQL. */
-class TokenRoutesTest {
+class TokenRoutesIT {
     private static final TokenLifetime LIFETIME = new TokenLifetime(Duration.ofHours(1), Duration.ofSeconds(30));
-    private static final String NAMESPACE = AuthTestSupport.newRedisNamespace();
-    private static final String SCHEMA = AuthTestSupport.newSchema();
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     private static final ObjectMapper json = new ObjectMapper();
-    private static final HttpClient http = HttpClient.newHttpClient();
+    private static final HttpClient http = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).build();
 
+    private static RedisNamespace namespace;
+    private static PrivateSchema schema;
     private static JedisPooled redis;
     private static PostgresPool postgres;
     private static RecordingAuditSink audit;
@@ -71,9 +74,11 @@ class TokenRoutesTest {
         List<String> tenants = AuthTestSupport.realTenants(2);
         tenantA = tenants.get(0);
         tenantB = tenants.get(1);
-        redis = new JedisPooled(URI.create(LocalServices.redisUrl()));
-        postgres = new PostgresPool(LocalServices.testJdbcUrl(), LocalServices.postgresUser(), "", 2);
-        IdentityStore identities = new IdentityStore(postgres.dataSource(), SCHEMA);
+        namespace = RedisNamespace.create("token_routes");
+        redis = namespace.redis();
+        schema = PrivateSchema.create("token_routes");
+        postgres = new PostgresPool(schema.jdbcUrl(), schema.user(), "", 2);
+        IdentityStore identities = new IdentityStore(postgres.dataSource(), schema.name());
         identities.migrate();
         adminKey = AuthTestSupport.randomKey();
         identities.bootstrapAdmin(tenantA, "admin", adminKey);
@@ -83,10 +88,10 @@ class TokenRoutesTest {
         operatorKey = identities.createApiKey(tenantB, "operator", "test");
 
         // stands in for the active constitution's hash: the SHA-256 of a real policy dataset
-        Path prompts = Path.of(System.getProperty("soma.data.dir", "../shared/data"), "xstest/xstest_prompts.csv");
+        Path prompts = TestPaths.dataDir().resolve("xstest/xstest_prompts.csv");
         constitutionHash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(prompts)));
         audit = new RecordingAuditSink();
-        keys = new SigningKeys(redis, NAMESPACE, KeySeal.plain(), LIFETIME, Clock.systemUTC());
+        keys = new SigningKeys(redis, namespace.prefix(), KeySeal.plain(), LIFETIME, Clock.systemUTC());
         TokenService tokens = tokenService(Clock.systemUTC());
         AuthHandler auth = new AuthHandler(tokens);
         TokenRoutes routes = new TokenRoutes(tokens, identities, auth);
@@ -114,16 +119,15 @@ class TokenRoutesTest {
     }
 
     @AfterAll
-    static void stopEdge() throws Exception {
+    static void stopEdge() {
         app.stop();
-        AuthTestSupport.deleteRedisNamespace(redis, NAMESPACE);
-        AuthTestSupport.dropSchema(postgres.dataSource(), SCHEMA);
-        redis.close();
         postgres.close();
+        schema.close();
+        namespace.close();
     }
 
     private static TokenService tokenService(Clock clock) {
-        return new TokenService(keys, redis, NAMESPACE, audit, () -> constitutionHash, LIFETIME, clock);
+        return new TokenService(keys, redis, namespace.prefix(), audit, () -> constitutionHash, LIFETIME, clock);
     }
 
     @Test
@@ -244,7 +248,7 @@ class TokenRoutesTest {
             assertThat(event.actor()).isEqualTo("analyst");
             assertThat(event.kid()).isEqualTo(issued.get("kid").asText());
         });
-        long ttl = redis.pttl(NAMESPACE + "identity:revoked:" + jti);
+        long ttl = redis.pttl(namespace.prefix() + "identity:revoked:" + jti);
         assertThat(ttl).isPositive().isLessThanOrEqualTo(LIFETIME.maxTtl().plus(LIFETIME.clockSkew()).toMillis());
     }
 
@@ -323,7 +327,7 @@ class TokenRoutesTest {
     }
 
     private static JsonNode issue(Map<String, String> headers, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri("/v1/tokens/issue"))
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri("/v1/tokens/issue")).timeout(REQUEST_TIMEOUT)
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(request::header);
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -332,7 +336,7 @@ class TokenRoutesTest {
     }
 
     private static HttpResponse<String> send(String method, String path, String bearer, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).method(method,
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(REQUEST_TIMEOUT).method(method,
                 body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (bearer != null) {
             request.header("Authorization", "Bearer " + bearer);

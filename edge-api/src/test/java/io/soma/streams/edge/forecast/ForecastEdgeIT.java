@@ -6,6 +6,7 @@ import io.soma.streams.edge.EdgeFixture;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.forecast.ServeGenEvents;
 import io.soma.streams.topologies.replay.ReplayPlan;
 import io.soma.streams.topologies.slm.LlmPerfRecords;
@@ -48,7 +49,9 @@ class ForecastEdgeIT {
 
     @AfterAll
     static void stop() {
-        edge.close();
+        if (edge != null) {
+            edge.close();
+        }
     }
 
     @Test
@@ -56,8 +59,7 @@ class ForecastEdgeIT {
     void shouldAnswerTheOldShapeWithAnIntervalAfterRealUsage() throws Exception {
         String prefix = "fc-" + System.nanoTime() + "-";
         List<ConversationEvent> events = ServeGenEvents.read(
-                Path.of(System.getProperty("soma.data.dir", "../../shared/data"), "servegen-language", "servegen_m-large.csv"),
-                List.of("m-large-0"), prefix);
+                TestPaths.dataDir().resolve("servegen-language/servegen_m-large.csv"), List.of("m-large-0"), prefix);
         String tenant = prefix + "m-large-0";
         // two days of the tenant's real 10-minute windows, in time order under one key
         send(tenant, events.subList(0, Math.min(events.size(), 288)));
@@ -80,7 +82,7 @@ class ForecastEdgeIT {
     @Order(2)
     void shouldAnswerATenantsTotalOverItsModelsAndEachModelAlone() throws Exception {
         String tenant = "fc-models-" + System.nanoTime();
-        Path data = Path.of(System.getProperty("soma.data.dir", "../../shared/data"));
+        Path data = TestPaths.dataDir();
         // the first LLMPerf file of three providers: one real request each, the provider's own model and tokens
         List<LlmPerfRecords.Request> requests = LlmPerfRecords.files(data).stream()
                 .collect(Collectors.toMap(LlmPerfRecords::provider, f -> LlmPerfRecords.read(f).get(0), (a, b) -> a,
@@ -139,20 +141,11 @@ class ForecastEdgeIT {
         }
     }
 
-    /** The forecast at {@code path} once it covers {@code models} provider/models (a minute at most). */
-    private static JsonNode awaitForecast(String path, String token, int models) throws Exception {
-        HttpResponse<String> answer;
-        long deadline = System.currentTimeMillis() + 60_000;
-        do {
-            answer = edge.get(path, token);
-            if (answer.statusCode() == 200 && EdgeFixture.json(answer).get("by_model").size() >= models) {
-                break;
-            }
-            Thread.sleep(250);
-        } while (System.currentTimeMillis() < deadline);
-        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-        JsonNode body = EdgeFixture.json(answer);
-        assertThat(body.get("by_model")).as(answer.body()).hasSize(models);
+    /** The forecast at {@code path} once it covers {@code models} provider/models. */
+    private static JsonNode awaitForecast(String path, String token, int models) {
+        JsonNode body = edge.awaitGet("a forecast over " + models + " model(s)", path, token,
+                forecast -> forecast.get("by_model").size() >= models);
+        assertThat(body.get("by_model")).as(body.toString()).hasSize(models);
         return body;
     }
 

@@ -1,9 +1,9 @@
 package io.soma.streams.edge.health;
 
 import io.soma.streams.devstack.EmbeddedKafkaBroker;
+import io.soma.streams.testkit.TestPaths;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,9 +12,7 @@ class KafkaReachabilityIT {
 
     @Test
     void shouldBeReadyWhileTheBrokerAnswersAndNameKafkaWhenItIsGone() {
-        Path dir = Path.of(System.getProperty("soma.test.work.dir", "target/test-work"))
-                .resolve("reachability-" + ProcessHandle.current().pid());
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir, 0, Map.of());
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(TestPaths.newWorkDir("reachability"), 0, Map.of());
         try (KafkaReachability kafka = new KafkaReachability(broker.bootstrapServers())) {
             assertThat(kafka.problem()).isNull();
             broker.close();

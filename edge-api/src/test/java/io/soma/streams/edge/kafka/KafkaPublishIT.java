@@ -2,6 +2,7 @@ package io.soma.streams.edge.kafka;
 
 import io.soma.streams.devstack.EmbeddedKafkaBroker;
 import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.testkit.TestPaths;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -10,10 +11,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -25,16 +26,14 @@ class KafkaPublishIT {
 
     @Test
     void shouldAnswerWhyKafkaDidNotTakeOrAcknowledgeTheRecord() throws Exception {
-        Path dir = Path.of(System.getProperty("soma.test.work.dir", "target/test-work"))
-                .resolve("publish-" + ProcessHandle.current().pid());
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir, 0, Map.of());
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(TestPaths.newWorkDir("publish"), 0, Map.of());
         boolean brokerUp = true;
         var producer = producer(broker, 0);
         // holds each record for a minute before sending it: an acknowledgement that does not come in time
         var slowProducer = producer(broker, 60_000);
         try {
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-                admin.createTopics(List.of(new NewTopic("publish-it", 1, (short) 1))).all().get();
+                admin.createTopics(List.of(new NewTopic("publish-it", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
             }
             long offset = KafkaPublish.acknowledged(producer, new ProducerRecord<>("publish-it", "k", "fits"),
                     TIMEOUT, "the first record", IDS).offset();

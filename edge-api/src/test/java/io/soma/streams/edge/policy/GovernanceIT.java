@@ -1,27 +1,30 @@
 package io.soma.streams.edge.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.soma.streams.testkit.LocalServices;
 import io.soma.streams.edge.EdgeFixture;
 import io.soma.streams.edge.auth.Capability;
+import io.soma.streams.schemas.Topics;
 import io.soma.streams.stores.redis.ConstitutionHashMirror;
+import io.soma.streams.testkit.Await;
+import io.soma.streams.testkit.CommittedRecords;
+import io.soma.streams.testkit.SseClient;
 import io.soma.streams.topologies.policy.Constitution;
 import io.soma.streams.topologies.policy.ConstitutionBundleJson;
 import io.soma.streams.topologies.policy.ExamplePolicy;
 import io.soma.streams.topologies.policy.SignedBundle;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.JedisPooled;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -38,17 +41,18 @@ class GovernanceIT {
     static void start() throws Exception {
         edge = new EdgeFixture(Map.of("constitution.trusted.keys", "example", "policy.load.examples", "true")).awaitReady();
         hash = ExamplePolicy.constitution().hash();
-        // the example constitution reaches the global table shortly after start
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (System.currentTimeMillis() < deadline
-                && edge.get("/v1/constitution", edge.adminToken()).statusCode() != 200) {
-            Thread.sleep(100);
-        }
+        // the example constitution and rule pack reach the policy app's global tables shortly after start
+        edge.awaitGet("the example constitution active", "/v1/constitution", edge.adminToken(),
+                body -> hash.equals(body.path("hash").asText()));
+        edge.awaitGet("the example rule pack", "/v1/policies/" + ExamplePolicy.rulePack().tenant(), edge.adminToken(),
+                pack -> true);
     }
 
     @AfterAll
     static void stop() {
-        edge.close();
+        if (edge != null) {
+            edge.close();
+        }
     }
 
     @Test
@@ -66,17 +70,14 @@ class GovernanceIT {
     }
 
     @Test
-    void shouldMirrorTheActiveConstitutionHashToRedisAndRewarmIt() throws Exception {
-        String key = ConstitutionHashMirror.KEY_PREFIX + Constitution.GLOBAL_SCOPE;
-        try (JedisPooled redis = new JedisPooled(URI.create(LocalServices.redisUrl()))) {
-            EdgeFixture.awaitUntil(() -> hash.equals(redis.get(key)), Duration.ofSeconds(30));
-            assertThat(redis.get(key)).isEqualTo(hash);
-            // what a FLUSHALL or a Redis restart does to the key
-            redis.del(key);
-            EdgeFixture.awaitUntil(() -> hash.equals(redis.get(key)), Duration.ofSeconds(30));
-            assertThat(redis.get(key)).isEqualTo(hash);
-            assertThat(redis.ttl(key)).as("no expiry").isEqualTo(-1);
-        }
+    void shouldMirrorTheActiveConstitutionHashToRedisAndRewarmIt() {
+        String key = edge.redisKey(ConstitutionHashMirror.KEY_PREFIX + Constitution.GLOBAL_SCOPE);
+        JedisPooled redis = edge.redis();
+        Await.until(key + " = the active hash", EdgeFixture.AWAIT_TIMEOUT, () -> hash.equals(redis.get(key)));
+        // what a FLUSHALL or a Redis restart does to the key
+        redis.del(key);
+        Await.until(key + " written again", EdgeFixture.AWAIT_TIMEOUT, () -> hash.equals(redis.get(key)));
+        assertThat(redis.ttl(key)).as("no expiry").isEqualTo(-1);
     }
 
     @Test
@@ -107,10 +108,9 @@ class GovernanceIT {
 
     @Test
     void shouldRefuseAStaleConstitutionHash() throws Exception {
-        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/v1/evaluate"))
-                .header("Authorization", "Bearer " + edge.adminToken())
+        HttpResponse<String> r = edge.send(edge.request("/v1/evaluate", edge.adminToken())
                 .header("X-Constitution-Hash", "0".repeat(64))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"tenant\":\"xstest\",\"prompt\":\"hi\"}")).build());
+                .POST(HttpRequest.BodyPublishers.ofString("{\"tenant\":\"xstest\",\"prompt\":\"hi\"}")));
         assertThat(r.statusCode()).isEqualTo(409);
         assertThat(EdgeFixture.json(r).get("details").get("active_hash").asText()).isEqualTo(hash);
     }
@@ -128,12 +128,9 @@ class GovernanceIT {
         HttpResponse<String> ok = put("/v1/policies/" + tenant, admin, EdgeFixture.json(Map.of("rules", List.of(
                 Map.of("name", "no-secrets", "pattern", "launch code")))));
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
-        long deadline = System.currentTimeMillis() + 30_000;
-        HttpResponse<String> read;
-        do {
-            read = edge.get("/v1/policies/" + tenant, admin);
-        } while (read.statusCode() != 200 && System.currentTimeMillis() < deadline);
-        assertThat(EdgeFixture.json(read).get("rules").get(0).get("name").asText()).isEqualTo("no-secrets");
+        // the edge reads packs from the policy app's global table, which the new pack reaches shortly after
+        edge.awaitGet("the new pack", "/v1/policies/" + tenant, admin,
+                pack -> pack.path("rules").path(0).path("name").asText().equals("no-secrets"));
 
         HttpResponse<String> denied = edge.post("/v1/evaluate", admin, EdgeFixture.json(Map.of(
                 "tenant", tenant, "prompt", "tell me the launch code")));
@@ -157,74 +154,42 @@ class GovernanceIT {
     }
 
     @Test
-    void shouldStreamASessionsEventsAndDecisions() throws Exception {
+    void shouldStreamASessionsEventsAndDecisions() {
         String session = "sse-" + System.nanoTime();
-        HttpResponse<java.io.InputStream> stream = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        uri("/v1/conversation/stream?session_id=" + session))
-                .header("Authorization", "Bearer " + edge.adminToken())
-                .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
-        assertThat(stream.statusCode()).isEqualTo(200);
-        BufferedReader lines = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8));
-        awaitLine(lines, "event: ready");
-        HttpResponse<String> step = edge.post("/v1/conversation/step", edge.adminToken(), EdgeFixture.json(Map.of(
-                "session_id", session, "tenant", "xstest", "content", "hello there")));
-        assertThat(step.statusCode()).isEqualTo(200);
-        awaitLine(lines, "event: event");
-        awaitLine(lines, "event: decision");
-        stream.body().close();
+        try (SseClient stream = SseClient.open(uri("/v1/conversation/stream?session_id=" + session),
+                Map.of("Authorization", "Bearer " + edge.adminToken()))) {
+            assertThat(stream.status()).as(stream.errorBody()).isEqualTo(200);
+            stream.awaitEvent("ready", EdgeFixture.AWAIT_TIMEOUT);
+            HttpResponse<String> step = edge.post("/v1/conversation/step", edge.adminToken(), EdgeFixture.json(Map.of(
+                    "session_id", session, "tenant", "xstest", "content", "hello there")));
+            assertThat(step.statusCode()).as(step.body()).isEqualTo(200);
+            stream.awaitEvent("event", EdgeFixture.AWAIT_TIMEOUT);
+            stream.awaitEvent("decision", EdgeFixture.AWAIT_TIMEOUT);
+        }
     }
 
     @Test
     void shouldCarryTheW3cTraceIntoKafka() throws Exception {
         String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
         String session = "trace-" + System.nanoTime();
-        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/v1/conversation/step"))
-                .header("Authorization", "Bearer " + edge.adminToken())
+        HttpResponse<String> r = edge.send(edge.request("/v1/conversation/step", edge.adminToken())
                 .header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
                 .POST(HttpRequest.BodyPublishers.ofString(EdgeFixture.json(Map.of(
-                        "session_id", session, "tenant", "xstest", "content", "hello")))).build());
+                        "session_id", session, "tenant", "xstest", "content", "hello")))));
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("traceparent")).hasValueSatisfying(v -> assertThat(v).contains(traceId));
         String eventId = EdgeFixture.json(r).get("event_id").asText();
-        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(Map.of(
-                "bootstrap.servers", edge.config().bootstrapServers(), "group.id", "trace-it-" + System.nanoTime(),
-                "auto.offset.reset", "earliest"),
-                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
-                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(io.soma.streams.schemas.Topics.CONVERSATION_EVENTS.name()));
-            long deadline = System.currentTimeMillis() + 30_000;
-            String found = null;
-            while (found == null && System.currentTimeMillis() < deadline) {
-                for (var rec : consumer.poll(Duration.ofMillis(200))) {
-                    if (rec.key() != null && session.equals(new String(rec.key(), StandardCharsets.UTF_8))) {
-                        var h = rec.headers().lastHeader("traceparent");
-                        found = h == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
-                    }
-                }
-            }
-            assertThat(found).as("traceparent header of event " + eventId).contains(traceId);
-        }
+        List<ConsumerRecord<String, byte[]>> stepped = CommittedRecords.await(edge.config().bootstrapServers(),
+                Topics.CONVERSATION_EVENTS.name(), new StringDeserializer(), new ByteArrayDeserializer(),
+                rec -> session.equals(rec.key()), 1, EdgeFixture.AWAIT_TIMEOUT);
+        Header traceparent = stepped.get(0).headers().lastHeader("traceparent");
+        assertThat(traceparent).as("traceparent header of event " + eventId).isNotNull();
+        assertThat(new String(traceparent.value(), StandardCharsets.UTF_8)).contains(traceId);
     }
 
-    private static void awaitLine(BufferedReader lines, String wanted) throws Exception {
-        long deadline = System.currentTimeMillis() + 30_000;
-        String line;
-        while ((line = lines.readLine()) != null && System.currentTimeMillis() < deadline) {
-            if (line.startsWith(wanted)) {
-                return;
-            }
-        }
-        throw new AssertionError("no line " + wanted);
-    }
-
-    private static HttpResponse<String> put(String path, String token, String body) throws Exception {
-        return send(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body)).build());
-    }
-
-    private static HttpResponse<String> send(HttpRequest request) throws Exception {
-        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-                .send(request, HttpResponse.BodyHandlers.ofString());
+    private static HttpResponse<String> put(String path, String token, String body) {
+        return edge.send(edge.request(path, token).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)));
     }
 
     private static URI uri(String path) {

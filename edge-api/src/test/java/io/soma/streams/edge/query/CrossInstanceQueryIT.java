@@ -4,6 +4,8 @@ import io.javalin.Javalin;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.stores.query.StoreQueryService;
+import io.soma.streams.testkit.Await;
+import io.soma.streams.testkit.StreamsApps;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -35,6 +37,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 import static io.javalin.apibuilder.ApiBuilder.get;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,12 +48,14 @@ class CrossInstanceQueryIT {
     private static final String STORE = "iq-it-store";
     /** Two entries per input key, grouped under it: {@code groupedKey(key, "first")} and {@code (key, "second")}. */
     private static final String GROUPED_STORE = "iq-it-grouped";
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
     @Test
     void shouldAnswerAKeyHeldByAnotherInstance(@TempDir Path stateDir) throws Exception {
         LocalStack stack = LocalStack.shared();
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
         try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", stack.bootstrapServers()),
                 new StringSerializer(), new StringSerializer())) {
@@ -68,43 +73,33 @@ class CrossInstanceQueryIT {
             Instance b = instances.get(1);
 
             List<String> heldByB = new ArrayList<>();
-            HttpClient http = HttpClient.newHttpClient();
             for (int i = 0; i < 20; i++) {
                 String key = "key-" + i;
                 var owner = a.streams.queryMetadataForKey(STORE, key, Serdes.String().serializer()).activeHost();
                 if (owner.port() == b.http.port()) {
                     heldByB.add(key);
                 }
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + a.http.port() + "/kv/" + key)).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = get(a, "/kv/" + key);
                 assertThat(response.statusCode()).as(key).isEqualTo(200);
                 assertThat(response.body()).isEqualTo("\"value-" + i + "\"");
             }
             assertThat(heldByB).as("keys whose partition instance B owns").isNotEmpty();
 
-            HttpResponse<String> missing = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + a.http.port() + "/kv/no-such-key")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> missing = get(a, "/kv/no-such-key");
             assertThat(missing.statusCode()).isEqualTo(404);
             assertThat(missing.body()).contains("\"error\":\"not_found\"");
 
             for (String key : heldByB) {
-                HttpResponse<String> group = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + a.http.port() + "/groups/" + key)).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> group = get(a, "/groups/" + key);
                 String value = "value-" + key.substring("key-".length());
                 assertThat(group.statusCode()).as(key).isEqualTo(200);
                 assertThat(group.body()).isEqualTo("[\"first " + value + "\",\"second " + value + "\"]");
             }
-            HttpResponse<String> noGroup = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + a.http.port() + "/groups/no-such-key")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> noGroup = get(a, "/groups/no-such-key");
             assertThat(noGroup.statusCode()).isEqualTo(404);
             // a grouped store is not read as a key-value store: the peer route says so instead of failing
-            HttpResponse<String> wrongKind = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + a.http.port() + StoreQueryService.INTERNAL_PATH + "/" + GROUPED_STORE + "/keys/key-1")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> wrongKind = get(a,
+                    StoreQueryService.INTERNAL_PATH + "/" + GROUPED_STORE + "/keys/key-1");
             assertThat(wrongKind.statusCode()).isEqualTo(404);
             assertThat(wrongKind.body()).contains("is a grouped store, not a key-value store");
         } finally {
@@ -112,21 +107,18 @@ class CrossInstanceQueryIT {
         }
     }
 
-    private static void awaitRunning(List<Instance> instances) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (System.currentTimeMillis() < deadline
-                && !instances.stream().allMatch(i -> i.streams.state() == KafkaStreams.State.RUNNING
-                && !i.streams.metadataForAllStreamsClients().isEmpty())) {
-            Thread.sleep(100);
-        }
+    private static HttpResponse<String> get(Instance via, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + via.http.port() + path))
+                .timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Until each instance holds a partition, and the two stores together hold the whole table. */
+    private static void awaitRunning(List<Instance> instances) {
+        StreamsApps.awaitRunningWithTasks(instances.stream().map(Instance::streams).toList());
         // the table is read from the start: wait until all twenty rows (and their forty grouped entries) are in
         // the two instances' stores together
-        while (System.currentTimeMillis() < deadline && (localCount(instances, STORE) < 20
-                || localCount(instances, GROUPED_STORE) < 40)) {
-            Thread.sleep(100);
-        }
-        assertThat(localCount(instances, STORE)).isEqualTo(20);
-        assertThat(localCount(instances, GROUPED_STORE)).isEqualTo(40);
+        Await.until("20 rows and 40 grouped entries in the two instances' stores", TIMEOUT,
+                () -> localCount(instances, STORE) == 20 && localCount(instances, GROUPED_STORE) == 40);
     }
 
     private static long localCount(List<Instance> instances, String store) {
@@ -159,6 +151,8 @@ class CrossInstanceQueryIT {
             props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, "127.0.0.1:" + http.port());
             props.put("consumer.auto.offset.reset", "earliest");
+            // the stores count what was flushed from the record cache, at each commit (every 30 s by default)
+            props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
             KafkaStreams streams = new KafkaStreams(builder.build(), props);
             queries.registerKeyValueStore(STORE, streams, (String v) -> v);
             queries.<String>registerGroupedStore(GROUPED_STORE, streams,
@@ -178,7 +172,7 @@ class CrossInstanceQueryIT {
 
         @Override
         public void close() {
-            streams.close(Duration.ofSeconds(10));
+            StreamsApps.closeLeavingGroup(streams);
             http.stop();
         }
     }

@@ -13,6 +13,10 @@ import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistrar;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.stores.query.StoreQueryService;
+import io.soma.streams.testkit.Await;
+import io.soma.streams.testkit.SseClient;
+import io.soma.streams.testkit.StreamsApps;
+import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.replay.ReplayPlan;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.runtime.StreamsSettings;
@@ -28,12 +32,13 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -50,11 +55,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -65,7 +65,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SlmEdgeIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newHttpClient();
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
     @Test
     void shouldAnswerWindowsOfEitherInstanceAndStreamTheAlertsTheyRaise() throws Exception {
@@ -77,7 +78,7 @@ class SlmEdgeIT {
         // in the past: the broker refuses record timestamps more than an hour ahead, and windows carry event time
         Instant start = Instant.now().minus(Duration.ofHours(6)).truncatedTo(ChronoUnit.HOURS);
         Map<String, List<LlmPerfRecords.Request>> leaderboard = new LinkedHashMap<>();
-        for (Path file : LlmPerfRecords.files(dataDir())) {
+        for (Path file : LlmPerfRecords.files(TestPaths.dataDir())) {
             List<LlmPerfRecords.Request> requests = LlmPerfRecords.read(file);
             leaderboard.put(requests.get(0).toSlmRequest().key(), requests);
         }
@@ -90,7 +91,7 @@ class SlmEdgeIT {
             for (String name : List.of("a", "b")) {
                 instances.add(Instance.start(appId, stack, serdes, name));
             }
-            awaitRunning(instances);
+            StreamsApps.awaitRunningWithTasks(instances.stream().map(Instance::streams).toList());
             Instance a = instances.get(0);
 
             List<ConversationEvent> events = new ArrayList<>();
@@ -105,7 +106,7 @@ class SlmEdgeIT {
             int forwarded = 0;
             for (var e : leaderboard.entrySet()) {
                 SlmRequest first = e.getValue().get(0).toSlmRequest();
-                JsonNode window = awaitWindow(a, first.model(), first.provider(), start, e.getValue().size());
+                JsonNode window = awaitMinute(a, first.model(), first.provider(), start, e.getValue().size());
                 List<LlmPerfRecords.Request> ok = e.getValue().stream().filter(r -> !r.failed()).toList();
                 assertThat(window.get("errors").asLong()).isEqualTo(e.getValue().size() - ok.size());
                 double exactP95 = lowerQuantile(ok.stream().mapToDouble(r -> r.endToEndLatencyS() * 1000).toArray(), 0.95);
@@ -127,26 +128,29 @@ class SlmEdgeIT {
                 expectedAlerts += machine.evaluate(first.model(), first.provider(), null,
                         window.summary(Duration.ofMinutes(1))).transitions().size();
             }
-            SseLines all = SseLines.open(http, uri(a, "/v1/slm/alerts/stream"));
-            SseLines together = SseLines.open(http, uri(a, "/v1/slm/alerts/stream?model=llama-2-70b-chat&provider=together"));
-            all.await("ready", 1);
-            together.await("ready", 1);
-            List<ConversationEvent> closing = new ArrayList<>();
-            leaderboard.values().forEach(requests -> closing.add(
-                    ReplayPlan.llmPerfEvent(requests.get(0), start.plus(Duration.ofMinutes(10)))));
-            send(producer, closing);
+            List<JsonNode> alerts;
+            List<JsonNode> togetherAlerts;
+            try (SseClient all = SseClient.open(uri(a, "/v1/slm/alerts/stream"), Map.of());
+                 SseClient together = SseClient.open(
+                         uri(a, "/v1/slm/alerts/stream?model=llama-2-70b-chat&provider=together"), Map.of())) {
+                all.awaitEvent("ready", TIMEOUT);
+                together.awaitEvent("ready", TIMEOUT);
+                List<ConversationEvent> closing = new ArrayList<>();
+                leaderboard.values().forEach(requests -> closing.add(
+                        ReplayPlan.llmPerfEvent(requests.get(0), start.plus(Duration.ofMinutes(10)))));
+                send(producer, closing);
 
-            List<JsonNode> alerts = all.await(SlmHandlers.ALERT_EVENT, expectedAlerts);
+                alerts = data(all.awaitEvents(SlmHandlers.ALERT_EVENT, expectedAlerts, TIMEOUT));
+                togetherAlerts = data(together.awaitEvents(SlmHandlers.ALERT_EVENT, 1, TIMEOUT));
+            }
             assertThat(alerts).hasSize(expectedAlerts);
             assertThat(alerts).extracting(j -> j.get("alert_id").asText()).doesNotHaveDuplicates();
-            assertThat(together.await(SlmHandlers.ALERT_EVENT, 1)).singleElement().satisfies(alert -> {
+            assertThat(togetherAlerts).singleElement().satisfies(alert -> {
                 assertThat(alert.get("metric").asText()).isEqualTo("latency_p95");
                 assertThat(alert.get("level").asText()).isEqualTo("BREACH");
             });
             System.out.printf("SLM edge: %d windows, %d answered through a peer, %d alerts streamed%n",
                     leaderboard.size(), forwarded, alerts.size());
-            all.close();
-            together.close();
 
             assertThat(get(a, "/v1/slm/metrics?provider=groq").statusCode()).isEqualTo(400);
             assertThat(get(a, "/v1/slm/alerts/stream?model=llama-2-70b-chat").statusCode()).isEqualTo(400);
@@ -167,27 +171,44 @@ class SlmEdgeIT {
     }
 
     /** Polls the metrics endpoint until the minute at {@code start} holds {@code requests} requests. */
-    private JsonNode awaitWindow(Instance via, String model, String provider, Instant start, int requests) throws Exception {
+    private JsonNode awaitMinute(Instance via, String model, String provider, Instant start, int requests) {
         String path = "/v1/slm/metrics?model=" + encode(model) + "&provider=" + encode(provider)
                 + "&from=" + start + "&to=" + start.plus(Duration.ofMinutes(1));
-        long deadline = System.currentTimeMillis() + 60_000;
-        String last = null;
-        while (System.currentTimeMillis() < deadline) {
-            HttpResponse<String> response = get(via, path);
-            last = response.statusCode() + " " + response.body();
-            if (response.statusCode() == 200) {
-                JsonNode windows = JSON.readTree(response.body()).get("windows");
-                if (windows.size() == 1 && windows.get(0).get("requests").asInt() == requests) {
-                    return windows.get(0);
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("window of " + model + "@" + provider + " incomplete: " + last);
+        return Await.value("the minute of " + model + "@" + provider + " with " + requests + " requests", TIMEOUT,
+                () -> windows(via, path), w -> w.size() == 1 && w.get(0).get("requests").asInt() == requests).get(0);
     }
 
-    private HttpResponse<String> get(Instance via, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(via, path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    /** The {@code windows} of a 200 answer; another answer fails with its status and body. */
+    private JsonNode windows(Instance via, String path) {
+        HttpResponse<String> response = get(via, path);
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(response.statusCode() + " " + response.body());
+        }
+        return parse(response.body()).get("windows");
+    }
+
+    private HttpResponse<String> get(Instance via, String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(uri(via, path)).timeout(TIMEOUT).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<JsonNode> data(List<SseClient.Event> events) {
+        return events.stream().map(e -> parse(e.data())).toList();
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static URI uri(Instance via, String path) {
@@ -202,19 +223,6 @@ class SlmEdgeIT {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         return LlmPerfReport.lowerQuantile(sorted, q);
-    }
-
-    private static Path dataDir() {
-        return Path.of(System.getProperty("soma.data.dir", "../../shared/data"));
-    }
-
-    private static void awaitRunning(List<Instance> instances) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 90_000;
-        while (System.currentTimeMillis() < deadline && !instances.stream().allMatch(i -> i.streams.state() == KafkaStreams.State.RUNNING
-                && i.streams.metadataForLocalThreads().stream().anyMatch(t -> !t.activeTasks().isEmpty()))) {
-            Thread.sleep(100);
-        }
-        assertThat(instances).allSatisfy(i -> assertThat(i.streams.state()).isEqualTo(KafkaStreams.State.RUNNING));
     }
 
     /** One instance: the SLM app and an edge serving the SLM routes and the peer window route. */
@@ -232,10 +240,9 @@ class SlmEdgeIT {
             http.get(StoreQueryService.INTERNAL_PATH + "/{store}/windows/{key}", lookups::peerWindows);
 
             SlmApp.Config config = SlmApp.Config.defaults();
-            Path stateDir = Path.of(System.getProperty("soma.test.work.dir", "target/test-work"))
-                    .resolve("slm-edge-" + name + "-" + UUID.randomUUID());
             KafkaStreams streams = new KafkaStreams(SlmApp.build(config, serdes),
-                    StreamsSettings.local(stack.bootstrapServers(), stack.schemaRegistryUrl(), stateDir)
+                    StreamsSettings.local(stack.bootstrapServers(), stack.schemaRegistryUrl(),
+                            TestPaths.newWorkDir("slm-edge-" + name))
                             .withApplicationServer("127.0.0.1:" + http.port()).forApp(appId));
             // as the process runs its apps: a failed thread is replaced and its aborted batch redone (two instances
             // registering the repartition subject at the same moment: the registry answers one of them 409)
@@ -248,65 +255,9 @@ class SlmEdgeIT {
 
         @Override
         public void close() {
-            streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                    .withTimeout(Duration.ofSeconds(30)));
+            StreamsApps.closeLeavingGroup(streams);
             slm.close();
             http.stop();
-        }
-    }
-
-    /** The events of an SSE response as they arrive: name and parsed JSON data. */
-    private static final class SseLines implements AutoCloseable {
-        private final BlockingQueue<Map.Entry<String, JsonNode>> events;
-        private final List<Map.Entry<String, JsonNode>> seen = new ArrayList<>();
-        private final CompletableFuture<Void> reading;
-
-        private SseLines(BlockingQueue<Map.Entry<String, JsonNode>> events, CompletableFuture<Void> reading) {
-            this.events = events;
-            this.reading = reading;
-        }
-
-        static SseLines open(HttpClient http, URI uri) {
-            BlockingQueue<Map.Entry<String, JsonNode>> events = new LinkedBlockingQueue<>();
-            CompletableFuture<Void> reading = http.sendAsync(HttpRequest.newBuilder(uri)
-                            .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofLines())
-                    .thenAccept(response -> {
-                        String[] event = {null};
-                        try (Stream<String> lines = response.body()) {
-                            lines.forEach(line -> {
-                                if (line.startsWith("event: ")) {
-                                    event[0] = line.substring(7);
-                                } else if (line.startsWith("data: ")) {
-                                    events.add(Map.entry(event[0], parse(line.substring(6))));
-                                }
-                            });
-                        }
-                    });
-            return new SseLines(events, reading);
-        }
-
-        private static JsonNode parse(String json) {
-            try {
-                return JSON.readTree(json);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
-
-        List<JsonNode> await(String name, int n) throws InterruptedException {
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (seen.stream().filter(e -> name.equals(e.getKey())).count() < n && System.currentTimeMillis() < deadline) {
-                Map.Entry<String, JsonNode> next = events.poll(200, TimeUnit.MILLISECONDS);
-                if (next != null) {
-                    seen.add(next);
-                }
-            }
-            return seen.stream().filter(e -> name.equals(e.getKey())).map(Map.Entry::getValue).toList();
-        }
-
-        @Override
-        public void close() {
-            reading.cancel(true);
         }
     }
 }

@@ -1,30 +1,34 @@
 package io.soma.streams.edge.training;
 
+import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.TrainingAudit;
-import io.soma.streams.testkit.LocalServices;
 import io.soma.streams.edge.EdgeFixture;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.stores.redis.TrainingLockMirror;
+import io.soma.streams.testkit.Await;
+import io.soma.streams.testkit.CommittedRecords;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.JedisPooled;
 
-import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,16 +38,17 @@ class TrainingIT {
     private static JedisPooled redis;
 
     @BeforeAll
-    static void start() throws Exception {
+    static void start() {
         edge = new EdgeFixture(Map.of("training.expiry.check", "PT0.2S", "constitution.trusted.keys", "example",
                 "policy.load.examples", "true")).awaitReady();
-        redis = new JedisPooled(URI.create(LocalServices.redisUrl()));
+        redis = edge.redis();
     }
 
     @AfterAll
     static void stop() {
-        redis.close();
-        edge.close();
+        if (edge != null) {
+            edge.close();
+        }
     }
 
     @Test
@@ -51,17 +56,20 @@ class TrainingIT {
         String tenant = EdgeFixture.tenants("race", 1).get(0);
         String admin = edge.adminToken();
         ExecutorService pool = Executors.newFixedThreadPool(20);
-        List<Future<Integer>> answers = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            Callable<Integer> enable = () -> edge.post("/v1/training/enable", admin,
-                    EdgeFixture.json(Map.of("tenant", tenant, "reason", "race"))).statusCode();
-            answers.add(pool.submit(enable));
-        }
         List<Integer> statuses = new ArrayList<>();
-        for (Future<Integer> f : answers) {
-            statuses.add(f.get());
+        try {
+            List<Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                Callable<Integer> enable = () -> edge.post("/v1/training/enable", admin,
+                        EdgeFixture.json(Map.of("tenant", tenant, "reason", "race"))).statusCode();
+                answers.add(pool.submit(enable));
+            }
+            for (Future<Integer> f : answers) {
+                statuses.add(f.get(EdgeFixture.AWAIT_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
         }
-        pool.shutdown();
         assertThat(statuses).filteredOn(s -> s == 200).hasSize(1);
         assertThat(statuses).filteredOn(s -> s == 409).hasSize(19);
 
@@ -101,17 +109,18 @@ class TrainingIT {
     @Test
     void shouldExpireAShortLockWithAnAuditRecordAndClearRedis() throws Exception {
         String tenant = EdgeFixture.tenants("expiry", 1).get(0);
+        // long enough for the mirror to write the lock before it expires, even on a loaded machine
         HttpResponse<String> enabled = edge.post("/v1/training/enable", edge.adminToken(),
-                EdgeFixture.json(Map.of("tenant", tenant, "reason", "short", "ttl_seconds", 2)));
+                EdgeFixture.json(Map.of("tenant", tenant, "reason", "short", "ttl_seconds", 15)));
         assertThat(enabled.statusCode()).as(enabled.body()).isEqualTo(200);
-        String key = TrainingLockMirror.KEY_PREFIX + tenant;
-        EdgeFixture.awaitUntil(() -> redis.exists(key), Duration.ofSeconds(20));
-        assertThat(redis.get(key)).contains("\"enabled\":true");
+        String key = edge.redisKey(TrainingLockMirror.KEY_PREFIX + tenant);
+        // one read: the key may expire between an EXISTS and a GET
+        String mirrored = Await.value(key + " written", EdgeFixture.AWAIT_TIMEOUT, () -> redis.get(key), v -> true);
+        assertThat(mirrored).contains("\"enabled\":true");
 
         List<TrainingAudit> audits = auditsOf(tenant, 2);
         assertThat(audits).extracting(TrainingAudit::getAction).containsExactly("training.enabled", "training.expired");
-        EdgeFixture.awaitUntil(() -> !redis.exists(key), Duration.ofSeconds(20));
-        assertThat(redis.exists(key)).isFalse();
+        Await.until(key + " gone", EdgeFixture.AWAIT_TIMEOUT, () -> !redis.exists(key));
 
         HttpResponse<String> status = edge.get("/v1/training/status/" + tenant, edge.adminToken());
         assertThat(status.statusCode()).isEqualTo(200);
@@ -123,12 +132,13 @@ class TrainingIT {
         String tenant = EdgeFixture.tenants("flush", 1).get(0);
         assertThat(edge.post("/v1/training/enable", edge.adminToken(),
                 EdgeFixture.json(Map.of("tenant", tenant, "reason", "flush"))).statusCode()).isEqualTo(200);
-        String key = TrainingLockMirror.KEY_PREFIX + tenant;
-        EdgeFixture.awaitUntil(() -> redis.exists(key), Duration.ofSeconds(20));
+        String key = edge.redisKey(TrainingLockMirror.KEY_PREFIX + tenant);
+        Await.until(key + " written", EdgeFixture.AWAIT_TIMEOUT, () -> redis.exists(key));
         // what a FLUSHALL or a Redis restart does to this key, without disturbing other tests' keys
         redis.del(key);
-        EdgeFixture.awaitUntil(() -> redis.exists(key), Duration.ofSeconds(20));
-        assertThat(redis.get(key)).contains("\"locked_by\":\"admin-");
+        String rewarmed = Await.value(key + " written again", EdgeFixture.AWAIT_TIMEOUT, () -> redis.get(key),
+                v -> true);
+        assertThat(rewarmed).contains("\"locked_by\":\"admin\"");
         assertThat(redis.pttl(key)).isPositive();
 
         HttpResponse<String> status = edge.get("/v1/training/status/" + tenant, edge.adminToken());
@@ -142,42 +152,50 @@ class TrainingIT {
         String before = stepEventId(tenant, session, "before training mode");
         assertThat(edge.post("/v1/training/enable", edge.adminToken(),
                 EdgeFixture.json(Map.of("tenant", tenant, "reason", "capture"))).statusCode()).isEqualTo(200);
-        // the policy app sees training.state through a global table: wait until a step is captured
         List<String> captured = new ArrayList<>();
-        String during = null;
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (System.currentTimeMillis() < deadline && (during == null || !captured.contains(during))) {
-            during = stepEventId(tenant, session, "while in training mode");
-            captured.addAll(capturedEventIds(session, Duration.ofSeconds(2)));
+        try (KafkaConsumer<String, ConversationEvent> captures = captureReader()) {
+            // the policy app sees training.state through a global table: step until a step is captured
+            Await.until("a step in training mode captured", EdgeFixture.AWAIT_TIMEOUT, () -> {
+                String during = stepEventId(tenant, session, "while in training mode");
+                captured.addAll(readFor(captures, session, Duration.ofSeconds(2)));
+                return captured.contains(during);
+            });
         }
-        assertThat(captured).contains(during).doesNotContain(before);
+        // the session's steps share a partition: had the one before training mode been captured, it came first
+        assertThat(captured).doesNotContain(before);
     }
 
-    private static String stepEventId(String tenant, String session, String content) throws Exception {
+    private static String stepEventId(String tenant, String session, String content) {
         HttpResponse<String> r = edge.post("/v1/conversation/step", edge.adminToken(),
                 EdgeFixture.json(Map.of("session_id", session, "tenant", tenant, "content", content)));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return EdgeFixture.json(r).get("event_id").asText();
     }
 
-    private static List<String> capturedEventIds(String session, Duration wait) {
-        List<String> ids = new ArrayList<>();
-        try (KafkaConsumer<String, io.soma.streams.avro.ConversationEvent> consumer = new KafkaConsumer<>(Map.of(
+    /** A read_committed reader of training.capture from its start. */
+    private static KafkaConsumer<String, ConversationEvent> captureReader() {
+        KafkaConsumer<String, ConversationEvent> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, edge.config().bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.GROUP_ID_CONFIG, "capture-it-" + System.nanoTime(),
+                ConsumerConfig.GROUP_ID_CONFIG, "capture-it-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
                 Topics.TRAINING_CAPTURE.keySerde().deserializer(),
-                Topics.TRAINING_CAPTURE.valueSerde(new SchemaRegistryClient(edge.config().schemaRegistryUrl())).deserializer())) {
-            consumer.subscribe(List.of(Topics.TRAINING_CAPTURE.name()));
-            long deadline = System.currentTimeMillis() + wait.toMillis();
-            while (System.currentTimeMillis() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    if (session.equals(r.key())) {
-                        ids.add(r.value().getEventId());
-                    }
-                });
-            }
+                Topics.TRAINING_CAPTURE.valueSerde(registry()).deserializer());
+        consumer.subscribe(List.of(Topics.TRAINING_CAPTURE.name()));
+        return consumer;
+    }
+
+    /** The ids of {@code session}'s captured events that {@code captures} reads within {@code time}. */
+    private static List<String> readFor(KafkaConsumer<String, ConversationEvent> captures, String session,
+                                        Duration time) {
+        List<String> ids = new ArrayList<>();
+        long end = System.nanoTime() + time.toNanos();
+        while (System.nanoTime() < end) {
+            captures.poll(Duration.ofMillis(200)).forEach(r -> {
+                if (session.equals(r.key())) {
+                    ids.add(r.value().getEventId());
+                }
+            });
         }
         return ids;
     }
@@ -191,35 +209,16 @@ class TrainingIT {
         assertThat(EdgeFixture.json(r).get("error").asText()).isEqualTo("forbidden");
     }
 
-    /** Waits for {@code n} committed audit records of {@code tenant}, in log order. */
+    /** The committed audit records of {@code tenant} in log order, once there are {@code n} (more: duplicates). */
     private static List<TrainingAudit> auditsOf(String tenant, int n) {
-        List<TrainingAudit> found = new ArrayList<>();
-        try (KafkaConsumer<String, TrainingAudit> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, edge.config().bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.GROUP_ID_CONFIG, "training-it-" + tenant + "-" + System.nanoTime(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                Topics.TRAINING_AUDIT.keySerde().deserializer(),
-                Topics.TRAINING_AUDIT.valueSerde(new SchemaRegistryClient(edge.config().schemaRegistryUrl())).deserializer())) {
-            consumer.subscribe(List.of(Topics.TRAINING_AUDIT.name()));
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (found.size() < n && System.currentTimeMillis() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    if (tenant.equals(r.key())) {
-                        found.add(r.value());
-                    }
-                });
-            }
-            // anything beyond n would be a duplicate: give it a moment to show up
-            long settle = System.currentTimeMillis() + 1_000;
-            while (System.currentTimeMillis() < settle) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    if (tenant.equals(r.key())) {
-                        found.add(r.value());
-                    }
-                });
-            }
-        }
-        return found;
+        return CommittedRecords.await(edge.config().bootstrapServers(), Topics.TRAINING_AUDIT.name(),
+                        Topics.TRAINING_AUDIT.keySerde().deserializer(),
+                        Topics.TRAINING_AUDIT.valueSerde(registry()).deserializer(),
+                        r -> tenant.equals(r.key()), n, CommittedRecords.DEFAULT_TIMEOUT)
+                .stream().map(ConsumerRecord::value).toList();
+    }
+
+    private static SchemaRegistryClient registry() {
+        return new SchemaRegistryClient(edge.config().schemaRegistryUrl());
     }
 }
