@@ -51,8 +51,9 @@ final class PrivatePostgres implements AutoCloseable {
 
     /** Starts the server and waits until it accepts connections. */
     void start() {
+        // TCP only: a Unix socket path under a deep work dir can pass the 107-byte limit, and the server would not start
         pgCtl("start", "-w", "-t", "60", "-l", dataDir.resolve("server.log").toString(), "-o",
-                "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dataDir);
+                "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''");
     }
 
     /** A fast shutdown: open connections are cut, as in an outage. */
