@@ -21,9 +21,10 @@ public final class Await {
     }
 
     /**
-     * Polls {@code probe} until its value satisfies {@code done} and returns that value. A probe that throws
-     * counts as "not yet" (a store still restoring, a server still starting); the last exception is reported
-     * if the wait runs out.
+     * Polls {@code probe} until its value satisfies {@code done} and returns that value. A probe that throws a
+     * {@link RuntimeException} counts as "not yet" (a store still restoring, a server still starting); the last
+     * one is reported if the wait runs out. An {@link AssertionError} from the probe ends the wait at once: assert
+     * inside a probe only what must hold on every poll.
      */
     public static <T> T value(String what, Duration timeout, Supplier<T> probe, Predicate<? super T> done) {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -42,6 +42,8 @@ public final class HangWatchdog implements LauncherSessionListener {
                 PrintStream processErr = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
                 processErr.println(dump);
                 Await.pauseQuietly(Duration.ofSeconds(2)); // lets the test runner pass System.err on
+                // halt skips shutdown hooks: end the child JVMs they would have stopped (registry, cluster nodes)
+                ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
                 Runtime.getRuntime().halt(3);
             }
         }, delay.toMillis());

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * An SSE client that reads the endless response body on a daemon thread of its own, so the test thread only
@@ -31,13 +32,11 @@ public final class SseClient implements AutoCloseable {
     private final HttpResponse<InputStream> response;
     private final List<Event> events = new ArrayList<>();
     private final String errorBody;
-    private volatile boolean ended;
 
     private SseClient(HttpResponse<InputStream> response) {
         this.response = response;
         if (response.statusCode() != 200) {
             errorBody = readAll(response.body());
-            ended = true;
             return;
         }
         errorBody = null;
@@ -63,10 +62,6 @@ public final class SseClient implements AutoCloseable {
 
     public int status() {
         return response.statusCode();
-    }
-
-    public HttpResponse<InputStream> response() {
-        return response;
     }
 
     /** The body of a response that was not 200 (an error), else null. */
@@ -104,16 +99,6 @@ public final class SseClient implements AutoCloseable {
         return null;
     }
 
-    /** Whether the server ended the stream (or it was never a stream). */
-    public boolean ended() {
-        return ended;
-    }
-
-    /** Waits until the server ends the stream; fails after {@code timeout}. */
-    public void awaitEnd(Duration timeout) {
-        Await.until("the server to end " + response.uri(), timeout, this::ended);
-    }
-
     private List<Event> named(String name) {
         synchronized (events) {
             return events.stream().filter(e -> name.equals(e.name())).toList();
@@ -122,37 +107,46 @@ public final class SseClient implements AutoCloseable {
 
     private void read() {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-            String id = null;
-            String name = null;
-            StringBuilder data = null;
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.isEmpty()) {
-                    if (data != null) {
-                        synchronized (events) {
-                            events.add(new Event(id, name == null ? "message" : name, data.toString()));
-                        }
-                    }
-                    id = null;
-                    name = null;
-                    data = null;
-                } else if (!line.startsWith(":")) {
-                    int colon = line.indexOf(':');
-                    String field = colon < 0 ? line : line.substring(0, colon);
-                    String value = colon < 0 ? "" : line.substring(colon + 1);
-                    value = value.startsWith(" ") ? value.substring(1) : value;
-                    switch (field) {
-                        case "id" -> id = value;
-                        case "event" -> name = value;
-                        case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
-                        default -> { }
-                    }
+            parse(in, event -> {
+                synchronized (events) {
+                    events.add(event);
                 }
-            }
+            });
         } catch (IOException e) {
             // closed by the test, or the connection dropped: either way the stream has ended
-        } finally {
-            ended = true;
+        }
+    }
+
+    /**
+     * Reads SSE lines from {@code in} until it ends, handing each event to {@code sink} at the blank line that ends
+     * it, as the SSE specification says: comments (keep-alives) skipped, one leading space of a value dropped,
+     * several {@code data} lines joined with a newline, {@code message} the name of an event without one.
+     */
+    static void parse(BufferedReader in, Consumer<Event> sink) throws IOException {
+        String id = null;
+        String name = null;
+        StringBuilder data = null;
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (line.isEmpty()) {
+                if (data != null) {
+                    sink.accept(new Event(id, name == null ? "message" : name, data.toString()));
+                }
+                id = null;
+                name = null;
+                data = null;
+            } else if (!line.startsWith(":")) {
+                int colon = line.indexOf(':');
+                String field = colon < 0 ? line : line.substring(0, colon);
+                String value = colon < 0 ? "" : line.substring(colon + 1);
+                value = value.startsWith(" ") ? value.substring(1) : value;
+                switch (field) {
+                    case "id" -> id = value;
+                    case "event" -> name = value;
+                    case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+                    default -> { }
+                }
+            }
         }
     }
 

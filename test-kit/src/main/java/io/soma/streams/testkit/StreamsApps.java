@@ -30,25 +30,32 @@ public final class StreamsApps {
      */
     public static void awaitRunningWithTasks(List<KafkaStreams> instances) {
         Await.until(instances.size() + " instance(s) RUNNING with active tasks", START_TIMEOUT,
-                () -> instances.stream().allMatch(s -> s.state() == KafkaStreams.State.RUNNING
+                () -> noneStopped(instances) && instances.stream().allMatch(s -> s.state() == KafkaStreams.State.RUNNING
                         && s.metadataForLocalThreads().stream().anyMatch(t -> !t.activeTasks().isEmpty())));
     }
 
     /** Waits until every instance is RUNNING; one that is dead or erroring fails at once. */
     public static void awaitRunning(List<KafkaStreams> instances) {
-        Await.until(instances.size() + " instance(s) RUNNING", START_TIMEOUT, () -> {
-            for (KafkaStreams s : instances) {
-                if (s.state() == KafkaStreams.State.ERROR || s.state() == KafkaStreams.State.NOT_RUNNING) {
-                    throw new AssertionError("a Streams app stopped while starting: " + s.state());
-                }
-            }
-            return instances.stream().allMatch(s -> s.state() == KafkaStreams.State.RUNNING);
-        });
+        Await.until(instances.size() + " instance(s) RUNNING", START_TIMEOUT,
+                () -> noneStopped(instances) && instances.stream().allMatch(s -> s.state() == KafkaStreams.State.RUNNING));
     }
 
-    public static void closeLeavingGroup(KafkaStreams streams) {
-        if (streams != null) {
-            streams.close(LEAVE_GROUP);
+    /**
+     * Closes {@code streams} (if started) leaving its group.
+     *
+     * @return whether it closed within {@link #LEAVE_GROUP}'s timeout; delete its state dir only if it did
+     */
+    public static boolean closeLeavingGroup(KafkaStreams streams) {
+        return streams == null || streams.close(LEAVE_GROUP);
+    }
+
+    /** Fails the wait at once (an AssertionError is not retried by {@link Await}) when an app has stopped. */
+    private static boolean noneStopped(List<KafkaStreams> instances) {
+        for (KafkaStreams s : instances) {
+            if (s.state() == KafkaStreams.State.ERROR || s.state() == KafkaStreams.State.NOT_RUNNING) {
+                throw new AssertionError("a Streams app stopped while starting: " + s.state());
+            }
         }
+        return true;
     }
 }
