@@ -5,6 +5,7 @@ import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.stores.query.StoreQueryService;
 import io.soma.streams.testkit.Await;
+import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.StreamsApps;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -56,6 +57,8 @@ class CrossInstanceQueryIT {
         LocalStack stack = LocalStack.shared();
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            // a Streams app whose source topic is not listed yet fails instead of waiting
+            KafkaState.awaitTopics(admin, List.of(TOPIC));
         }
         try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", stack.bootstrapServers()),
                 new StringSerializer(), new StringSerializer())) {

@@ -3,6 +3,7 @@ package io.soma.streams.edge.sse;
 import io.javalin.Javalin;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.testkit.Await;
+import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.SseClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -49,6 +50,8 @@ class SseHubIT {
         stack = LocalStack.shared();
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1))).all().get(TIMEOUT.toSeconds(), SECONDS);
+            // the hub looks up the topic's partitions once: it must be listed by then
+            KafkaState.awaitTopics(admin, List.of(TOPIC));
         }
         producer = new KafkaProducer<>(Map.of("bootstrap.servers", stack.bootstrapServers()),
                 new StringSerializer(), new StringSerializer());

@@ -129,10 +129,13 @@ class ForecastAppIT {
 
         try (var outputs = replay.outputs(Set.of(tenant))) {
             KafkaStreams first = replay.start(appId, config, stateDir);
-            replay.send(firstHalf);
-            outputs.await(closedAfterFirst, closedAfterFirst);
-            // deleting the state dir under a thread that is still closing would race with it
-            assertThat(first.close(StreamsApps.LEAVE_GROUP)).as("closed before its state dir is wiped").isTrue();
+            try {
+                replay.send(firstHalf);
+                outputs.await(closedAfterFirst, closedAfterFirst);
+            } finally {
+                // deleting the state dir under a thread that is still closing would race with it
+                assertThat(StreamsApps.closeLeavingGroup(first)).as("closed before its state dir is wiped").isTrue();
+            }
             // a wiped state dir: the open windows and the model come back from their changelogs
             TestPaths.deleteRecursively(stateDir);
 

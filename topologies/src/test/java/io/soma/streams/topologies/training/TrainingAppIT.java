@@ -57,21 +57,28 @@ class TrainingAppIT {
 
         try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", stack.bootstrapServers()),
                 new StringSerializer(), serdes.value(Topics.TRAINING_COMMANDS).serializer())) {
+            Instant expiresAt;
             KafkaStreams first = start(appId, config, settings);
-            send(producer, tenant, TrainingAction.ENABLE, "alice", LOCK_TTL_SECONDS);
-            TrainingAudit enabled = audits(tenant, 1).get(0);
-            assertThat(enabled.getAction()).isEqualTo("training.enabled");
-            Instant expiresAt = enabled.getCurrentLock().getExpiresAt();
-            StreamsApps.closeLeavingGroup(first);
+            try {
+                send(producer, tenant, TrainingAction.ENABLE, "alice", LOCK_TTL_SECONDS);
+                TrainingAudit enabled = audits(tenant, 1).get(0);
+                assertThat(enabled.getAction()).isEqualTo("training.enabled");
+                expiresAt = enabled.getCurrentLock().getExpiresAt();
+            } finally {
+                StreamsApps.closeLeavingGroup(first);
+            }
 
             // same state dir: the lock is still held
             KafkaStreams second = start(appId, config, settings);
-            send(producer, tenant, TrainingAction.ENABLE, "bob", null);
-            TrainingAudit rejected = audits(tenant, 2).get(1);
-            assertThat(rejected.getDetails().getRejection()).isEqualTo("already enabled by alice");
-            assertThat(rejected.getDetails().getPreviousLock().getExpiresAt()).isEqualTo(expiresAt);
-            // deleting the state dir under a thread that is still closing would race with it
-            assertThat(second.close(StreamsApps.LEAVE_GROUP)).as("closed before its state dir is wiped").isTrue();
+            try {
+                send(producer, tenant, TrainingAction.ENABLE, "bob", null);
+                TrainingAudit rejected = audits(tenant, 2).get(1);
+                assertThat(rejected.getDetails().getRejection()).isEqualTo("already enabled by alice");
+                assertThat(rejected.getDetails().getPreviousLock().getExpiresAt()).isEqualTo(expiresAt);
+            } finally {
+                // deleting the state dir under a thread that is still closing would race with it
+                assertThat(StreamsApps.closeLeavingGroup(second)).as("closed before its state dir is wiped").isTrue();
+            }
 
             // wiped state dir: restored from the changelog, lock and expiry intact
             TestPaths.deleteRecursively(stateDir);
