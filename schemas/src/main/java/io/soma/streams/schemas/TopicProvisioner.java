@@ -43,6 +43,7 @@ public final class TopicProvisioner {
                     }
                 }
             }
+            awaitListed(admin, missing.stream().map(NewTopic::name).toList());
         } catch (ExecutionException e) {
             throw new IllegalStateException("creating topics failed: " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
@@ -50,6 +51,25 @@ public final class TopicProvisioner {
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("Kafka at " + bootstrapServers + " did not answer within 30 s", e);
+        }
+    }
+
+    /**
+     * Returns once the broker lists every one of {@code names}: a create is acknowledged before the broker's
+     * metadata has the topic, and a Streams app started in between fails on a missing source topic.
+     */
+    private static void awaitListed(Admin admin, List<String> names)
+            throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Set<String> listed = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        while (!listed.containsAll(names)) {
+            if (System.nanoTime() > deadline) {
+                Set<String> seen = listed;
+                throw new IllegalStateException("created topics are still not listed after 30 s: "
+                        + names.stream().filter(n -> !seen.contains(n)).toList());
+            }
+            Thread.sleep(50);
+            listed = admin.listTopics().names().get(30, TimeUnit.SECONDS);
         }
     }
 
