@@ -1,7 +1,7 @@
 package io.soma.streams.devstack;
 
 import io.soma.streams.testkit.CommittedRecords;
-import org.apache.kafka.clients.admin.Admin;
+import io.soma.streams.testkit.KafkaState;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -22,9 +22,7 @@ class EmbeddedKafkaBrokerIT {
     @Test
     void shouldKeepRecordsAcrossARestartOnTheSameLogDir(@TempDir Path dir) throws Exception {
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir, 0, Map.of())) {
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-                admin.createTopics(List.of(new NewTopic("kept", 1, (short) 1))).all().get();
-            }
+            KafkaState.createTopics(broker.bootstrapServers(), new NewTopic("kept", 1, (short) 1));
             try (var producer = new KafkaProducer<>(Map.<String, Object>of(
                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
                     new StringSerializer(), new StringSerializer())) {

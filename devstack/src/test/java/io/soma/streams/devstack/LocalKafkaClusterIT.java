@@ -1,7 +1,7 @@
 package io.soma.streams.devstack;
 
+import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.TestPaths;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -10,7 +10,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 import static io.soma.streams.devstack.EmbeddedKafkaBrokerIT.readAll;
@@ -22,9 +21,7 @@ class LocalKafkaClusterIT {
     void shouldKeepAcceptingWritesWithOneNodeKilledAndTakeItBack() throws Exception {
         Path dir = TestPaths.newWorkDir("cluster");
         try (LocalKafkaCluster cluster = LocalKafkaCluster.start(dir, 3, Map.of())) {
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()))) {
-                admin.createTopics(List.of(new NewTopic("replicated", 1, (short) 3))).all().get();
-            }
+            KafkaState.createTopics(cluster.bootstrapServers(), new NewTopic("replicated", 1, (short) 3));
             try (var producer = new KafkaProducer<>(Map.<String, Object>of(
                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
                     ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {

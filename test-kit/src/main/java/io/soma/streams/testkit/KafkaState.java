@@ -1,20 +1,25 @@
 package io.soma.streams.testkit;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TopicExistsException;
 
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * Waits for the broker to show a state an admin call asked for. Admin calls return when the controller has
@@ -36,6 +41,25 @@ public final class KafkaState {
         }, value::equals);
     }
 
+    /**
+     * Creates {@code topics} (one that exists already is fine) and returns once the broker lists them all: a
+     * Streams app or a partition lookup right after a create can find no such topic yet.
+     */
+    public static void createTopics(String bootstrapServers, NewTopic... topics) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            admin.createTopics(List.of(topics)).values().forEach((name, created) -> {
+                try {
+                    get(created, TIMEOUT);
+                } catch (IllegalStateException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create " + name, e.getCause());
+                    }
+                }
+            });
+            awaitTopics(admin, Stream.of(topics).map(NewTopic::name).toList());
+        }
+    }
+
     /** Waits until every topic of {@code topics} is listed by the broker. */
     public static void awaitTopics(Admin admin, Collection<String> topics) {
         Await.value("topics " + topics, TIMEOUT, () -> get(admin.listTopics().names()),
@@ -50,8 +74,12 @@ public final class KafkaState {
     }
 
     private static <T> T get(org.apache.kafka.common.KafkaFuture<T> future) {
+        return get(future, Duration.ofSeconds(10));
+    }
+
+    private static <T> T get(org.apache.kafka.common.KafkaFuture<T> future, Duration timeout) {
         try {
-            return future.get(10, TimeUnit.SECONDS);
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException(e.getCause() == null ? e : e.getCause());
         } catch (InterruptedException e) {

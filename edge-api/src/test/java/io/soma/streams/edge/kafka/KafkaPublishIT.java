@@ -2,8 +2,8 @@ package io.soma.streams.edge.kafka;
 
 import io.soma.streams.devstack.EmbeddedKafkaBroker;
 import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.TestPaths;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -32,9 +31,7 @@ class KafkaPublishIT {
         // holds each record for a minute before sending it: an acknowledgement that does not come in time
         var slowProducer = producer(broker, 60_000);
         try {
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-                admin.createTopics(List.of(new NewTopic("publish-it", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-            }
+            KafkaState.createTopics(broker.bootstrapServers(), new NewTopic("publish-it", 1, (short) 1));
             long offset = KafkaPublish.acknowledged(producer, new ProducerRecord<>("publish-it", "k", "fits"),
                     TIMEOUT, "the first record", IDS).offset();
             ApiException tooLarge = catchThrowableOfType(ApiException.class, () -> KafkaPublish.acknowledged(producer,

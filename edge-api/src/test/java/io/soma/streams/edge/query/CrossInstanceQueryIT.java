@@ -7,7 +7,6 @@ import io.soma.streams.stores.query.StoreQueryService;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.StreamsApps;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -38,7 +37,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 
 import static io.javalin.apibuilder.ApiBuilder.get;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -55,11 +53,8 @@ class CrossInstanceQueryIT {
     @Test
     void shouldAnswerAKeyHeldByAnotherInstance(@TempDir Path stateDir) throws Exception {
         LocalStack stack = LocalStack.shared();
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
-            // a Streams app whose source topic is not listed yet fails instead of waiting
-            KafkaState.awaitTopics(admin, List.of(TOPIC));
-        }
+        // a Streams app whose source topic is not listed yet fails instead of waiting
+        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(TOPIC, 2, (short) 1));
         try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", stack.bootstrapServers()),
                 new StringSerializer(), new StringSerializer())) {
             for (int i = 0; i < 20; i++) {

@@ -5,7 +5,6 @@ import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.SseClient;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -48,11 +47,8 @@ class SseHubIT {
     @BeforeAll
     static void startHub() throws Exception {
         stack = LocalStack.shared();
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1))).all().get(TIMEOUT.toSeconds(), SECONDS);
-            // the hub looks up the topic's partitions once: it must be listed by then
-            KafkaState.awaitTopics(admin, List.of(TOPIC));
-        }
+        // the hub looks up the topic's partitions once: it must be listed by then
+        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(TOPIC, 3, (short) 1));
         producer = new KafkaProducer<>(Map.of("bootstrap.servers", stack.bootstrapServers()),
                 new StringSerializer(), new StringSerializer());
         hub = new SseHub("test", stack.bootstrapServers(), new SseSource() {

@@ -6,16 +6,15 @@ import io.soma.streams.schemas.dlq.DeadLetterQueueHandler;
 import io.soma.streams.schemas.dlq.DlqHeaders;
 import io.soma.streams.schemas.serde.v1.Probe;
 import io.soma.streams.testkit.CommittedRecords;
+import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.TestPaths;
 import org.apache.avro.Schema;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -37,8 +36,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -203,23 +202,10 @@ class SchemaRegistryIT {
         return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
+    /** One partition each; the DLQ topic may exist already. Listed before a Streams app starts on them. */
     private static void createTopics(String... names) {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
-            for (String name : names) {
-                try {
-                    admin.createTopics(List.of(new NewTopic(name, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IllegalStateException("cannot create " + name, e.getCause());
-                    }
-                } catch (java.util.concurrent.TimeoutException e) {
-                    throw new IllegalStateException("cannot create " + name + " within 30 s", e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted creating " + name, e);
-                }
-            }
-        }
+        KafkaState.createTopics(stack.bootstrapServers(),
+                Stream.of(names).map(name -> new NewTopic(name, 1, (short) 1)).toArray(NewTopic[]::new));
     }
 
     private static String uniqueTopic(String prefix) {

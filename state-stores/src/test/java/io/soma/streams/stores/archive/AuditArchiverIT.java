@@ -11,6 +11,7 @@ import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.schemas.serde.SchemaRegistryConfig;
 import io.soma.streams.testkit.Await;
+import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.LocalServices;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
@@ -69,11 +70,9 @@ class AuditArchiverIT {
         registry = new SchemaRegistryClient(stack.schemaRegistryUrl());
         serializer = new AvroSerializer<>(registry, false, true);
         database = ArchiveDatabase.migrated("archiver");
-        try (Admin admin = admin()) {
-            admin.createTopics(List.of(new NewTopic(DECISIONS, 3, (short) 1), new NewTopic(TRAINING, 1, (short) 1),
-                    new NewTopic(IDENTITY, 1, (short) 1), new NewTopic(OUTAGE_DECISIONS, 2, (short) 1),
-                    new NewTopic(REGISTRY_DECISIONS, 1, (short) 1))).all().get();
-        }
+        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(DECISIONS, 3, (short) 1),
+                new NewTopic(TRAINING, 1, (short) 1), new NewTopic(IDENTITY, 1, (short) 1),
+                new NewTopic(OUTAGE_DECISIONS, 2, (short) 1), new NewTopic(REGISTRY_DECISIONS, 1, (short) 1));
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
