@@ -11,23 +11,27 @@ import io.soma.streams.edge.http.RateLimitHandler;
 import io.soma.streams.edge.policy.ConversationHandlers;
 import io.soma.streams.edge.policy.PolicyHandlers;
 import io.soma.streams.edge.metrics.MetricsHandler;
-import io.soma.streams.edge.query.StoreLookups;
 import io.soma.streams.edge.slm.SlmHandlers;
 import io.soma.streams.edge.training.TrainingHandlers;
-import io.soma.streams.stores.query.StoreQueryService;
 
 import static io.javalin.apibuilder.ApiBuilder.get;
 import static io.javalin.apibuilder.ApiBuilder.path;
 import static io.javalin.apibuilder.ApiBuilder.post;
 import static io.javalin.apibuilder.ApiBuilder.put;
+import static io.soma.streams.edge.tenancy.TenantScope.BODY;
+import static io.soma.streams.edge.tenancy.TenantScope.CALLER;
+import static io.soma.streams.edge.tenancy.TenantScope.PATH;
+import static io.soma.streams.edge.tenancy.TenantScope.QUERY;
+import static io.soma.streams.edge.tenancy.TenantScope.SHARED;
 
 /**
- * Every route of the edge, in one place, with the capability each needs. A route without a role still needs
- * a valid bearer token ({@link AuthHandler}); {@link Access#PUBLIC} routes need none.
+ * Every route of the edge, in one place, with the capability each needs and the tenant it acts on
+ * ({@link io.soma.streams.edge.tenancy.TenantScope}). A route without a capability still needs a valid bearer token
+ * ({@link AuthHandler}); {@link Access#PUBLIC} routes need none. A non-public route without a tenant scope is refused.
  */
 public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, PolicyHandlers policy,
                          ConversationHandlers conversation, HealthHandler health, MetricsHandler metrics,
-                         TokenRoutes tokens, StoreLookups stores, AuditHandlers audit, TrainingHandlers training,
+                         TokenRoutes tokens, AuditHandlers audit, TrainingHandlers training,
                          SlmHandlers slm, ForecastHandlers forecast) {
 
     void declare() {
@@ -37,40 +41,39 @@ public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, PolicyHan
         });
         get("/metrics", metrics::scrape, Access.PUBLIC);
         path("/v1/tokens", () -> {
+            // the token exchange checks its API key or bearer token itself, and the tenant with TenantGuard
             post("/issue", tokens::issue, Access.PUBLIC);
-            post("/verify", tokens::verify);
-            post("/revoke", tokens::revoke);
+            post("/verify", tokens::verify, CALLER);
+            post("/revoke", tokens::revoke, CALLER);
         });
-        post("/v1/evaluate", policy::evaluate, Capability.CONVERSATION, Capability.POLICY_ADMIN);
+        post("/v1/evaluate", policy::evaluate, BODY, Capability.CONVERSATION, Capability.POLICY_ADMIN);
         path("/v1/policies/{tenant}", () -> {
-            get(policy::getPolicy, Capability.POLICY_ADMIN, Capability.CONVERSATION);
-            put(policy::putPolicy, Capability.POLICY_ADMIN);
+            get(policy::getPolicy, PATH, Capability.POLICY_ADMIN, Capability.CONVERSATION);
+            put(policy::putPolicy, PATH, Capability.POLICY_ADMIN);
         });
         path("/v1/constitution", () -> {
-            get(policy::getConstitution);
-            post(policy::publishConstitution, Capability.CONSTITUTION_PUBLISH);
-            get("/{tenant}/hash", policy::getConstitutionHash);
+            get(policy::getConstitution, SHARED);
+            // the tenant is inside the signed bundle: the handler checks it with TenantGuard
+            post(policy::publishConstitution, CALLER, Capability.CONSTITUTION_PUBLISH);
+            get("/{tenant}/hash", policy::getConstitutionHash, PATH);
         });
         path("/v1/conversation", () -> {
-            post("/step", conversation::step, Capability.CONVERSATION);
-            get("/stream", conversation::openStream, Capability.CONVERSATION);
+            post("/step", conversation::step, BODY, Capability.CONVERSATION);
+            get("/stream", conversation::openStream, QUERY, Capability.CONVERSATION);
         });
         path("/v1/training", () -> {
-            post("/enable", training::enable, Capability.TRAINING_ADMIN);
+            post("/enable", training::enable, BODY, Capability.TRAINING_ADMIN);
             // the holder may disable without training.admin: the training app checks who holds the lock
-            post("/disable", training::disable);
-            get("/status/{tenant}", training::status);
+            post("/disable", training::disable, BODY);
+            get("/status/{tenant}", training::status, PATH);
         });
-        get("/v1/audit/decisions", audit::decisions, Capability.AUDIT_READ);
-        post("/v1/forecast", forecast::forecast, Capability.FORECAST_READ);
-        get("/v1/forecast/{tenant}", forecast::tenantForecast, Capability.FORECAST_READ);
+        get("/v1/audit/decisions", audit::decisions, QUERY, Capability.AUDIT_READ);
+        post("/v1/forecast", forecast::forecast, BODY, Capability.FORECAST_READ);
+        get("/v1/forecast/{tenant}", forecast::tenantForecast, PATH, Capability.FORECAST_READ);
         path("/v1/slm", () -> {
-            get("/metrics", slm::metrics, Capability.SLM_READ);
-            get("/alerts/stream", slm::openAlertStream, Capability.SLM_READ);
+            // per model and provider, over every tenant's calls: no tenant's own data
+            get("/metrics", slm::metrics, SHARED, Capability.SLM_READ);
+            get("/alerts/stream", slm::openAlertStream, SHARED, Capability.SLM_READ);
         });
-        // peers forward interactive queries here with the caller's own token
-        get(StoreQueryService.INTERNAL_PATH + "/{store}/keys/{key}", stores::peerLookup);
-        get(StoreQueryService.INTERNAL_PATH + "/{store}/windows/{key}", stores::peerWindows);
-        get(StoreQueryService.INTERNAL_PATH + "/{store}/groups/{group}", stores::peerGroup);
     }
 }

@@ -30,9 +30,11 @@ import io.soma.streams.edge.auth.KafkaIdentityAuditSink;
 import io.soma.streams.edge.auth.SigningKeys;
 import io.soma.streams.edge.auth.TokenRoutes;
 import io.soma.streams.edge.auth.TokenService;
+import io.soma.streams.edge.query.PeerServer;
 import io.soma.streams.edge.query.StoreLookups;
 import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.stores.query.StoreQueryService;
+import io.soma.streams.stores.query.StoreTenancy;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.state.HostInfo;
@@ -73,6 +75,7 @@ import io.soma.streams.edge.policy.ConversationHandlers;
 import io.soma.streams.edge.policy.PolicyHandlers;
 import io.soma.streams.edge.forecast.ForecastHandlers;
 import io.soma.streams.edge.slm.SlmHandlers;
+import io.soma.streams.edge.sse.SseAdmission;
 import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.edge.trace.TraceparentInterceptor;
 import io.soma.streams.topologies.policy.Constitution;
@@ -92,6 +95,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.time.Duration;
+import java.util.Base64;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -108,6 +113,7 @@ import java.util.Map;
  * (demo), schema registration, topics, Redis and PostgreSQL, the Streams apps, the edge, the replayer.
  */
 public final class SomaProcess implements AutoCloseable {
+    private static final int MIN_PEER_SECRET_LENGTH = 32;
     private static final Logger log = LoggerFactory.getLogger(SomaProcess.class);
 
     private final Deque<AutoCloseable> started;
@@ -169,12 +175,17 @@ public final class SomaProcess implements AutoCloseable {
             started.push(kafka);
             checks.add(kafka);
 
-            // the edge's port is this instance's application.server, so it is fixed before the apps start
+            // the peer listener's port is this instance's application.server, so it is fixed before the apps start
             int edgePort = config.edgePort() == 0 ? FreePort.onLoopback() : config.edgePort();
+            int configuredPeerPort = config.settings().integer("edge.peer.port");
+            int peerPort = configuredPeerPort == 0 ? FreePort.onLoopback() : configuredPeerPort;
             String advertised = config.advertisedAddress().endsWith(":0")
-                    ? config.edgeHost() + ":" + edgePort : config.advertisedAddress();
-            StoreQueryService queries = new StoreQueryService(HostInfo.buildFromEndpoint(advertised), Duration.ofSeconds(5));
+                    ? config.edgeHost() + ":" + peerPort : config.advertisedAddress();
+            String peerCredential = peerCredential(config);
+            StoreQueryService queries = new StoreQueryService(HostInfo.buildFromEndpoint(advertised),
+                    Duration.ofSeconds(5), peerCredential);
             StoreLookups stores = new StoreLookups(queries);
+            started.push(PeerServer.start(config.edgeHost(), peerPort, peerCredential, stores));
             StreamsSettings streamsSettings = new StreamsSettings(config.bootstrapServers(), config.schemaRegistryUrl(),
                     config.stateDir(), config.processingGuarantee(), config.standbyReplicas(), config.commitIntervalMs(),
                     config.streamThreads(), advertised);
@@ -183,7 +194,7 @@ public final class SomaProcess implements AutoCloseable {
 
             RunningApp training = launch(TrainingApp.APPLICATION_ID, TrainingApp.build(trainingConfig(config), serdes),
                     streamsSettings, started, checks, apps);
-            queries.registerKeyValueStore(TrainingApp.LOCK_STORE, training.streams(),
+            queries.registerKeyValueStore(TrainingApp.LOCK_STORE, training.streams(), StoreTenancy.keyedByTenant(),
                     (TrainingModeState s) -> TrainingHandlers.view(s.getTenant(), s.getLock()));
             ReplyWaiter<TrainingAudit> trainingReplies = new ReplyWaiter<>(config.bootstrapServers(),
                     Topics.TRAINING_AUDIT.name(), serdes.value(Topics.TRAINING_AUDIT).deserializer(),
@@ -235,10 +246,13 @@ public final class SomaProcess implements AutoCloseable {
                     Topics.POLICY_DECISIONS.name(), serdes.value(Topics.POLICY_DECISIONS).deserializer(),
                     PolicyDecision::getEventId);
             started.push(decisionReplies);
+            SseHub.Settings sse = new SseHub.Settings(config.settings().integer("sse.client.queue"),
+                    config.settings().duration("sse.keepalive"), config.settings().integer("sse.resume.max.records"),
+                    new SseAdmission(config.settings().integer("sse.max.streams.per.tenant"),
+                            config.settings().integer("sse.max.streams")));
             SseHub sessionStreams = new SseHub("conversation", config.bootstrapServers(),
                     ConversationHandlers.sessionSource(serdes.value(Topics.CONVERSATION_EVENTS).deserializer(),
-                            serdes.value(Topics.POLICY_DECISIONS).deserializer()),
-                    config.settings().integer("sse.client.queue"), config.settings().duration("sse.keepalive"));
+                            serdes.value(Topics.POLICY_DECISIONS).deserializer()), sse);
             started.push(sessionStreams);
             Duration replyTimeout = config.settings().duration("edge.reply.timeout");
 
@@ -247,17 +261,20 @@ public final class SomaProcess implements AutoCloseable {
                     PriceTable.parse(config.settings().string("forecast.prices")), new ForecastMetrics(metrics));
             RunningApp forecast = launch(ForecastApp.APPLICATION_ID, ForecastApp.build(forecastConfig, serdes),
                     streamsSettings, started, checks, apps);
-            queries.registerGroupedStore(ForecastApp.FORECASTER_STORE, forecast.streams(), ForecastHandlers::view);
+            queries.registerGroupedStore(ForecastApp.FORECASTER_STORE, forecast.streams(), StoreTenancy.keyedByTenant(),
+                    ForecastHandlers::view);
 
             SlmApp.Config slmConfig = SlmApp.Config.fromSettings(config.settings()::duration,
                     config.settings().withPrefix("slm.alerts"), new SlmGauges(metrics));
             RunningApp slmApp = launch(SlmApp.APPLICATION_ID, SlmApp.build(slmConfig, serdes), streamsSettings,
                     started, checks, apps);
-            queries.registerWindowStore(SlmApp.MINUTE_WINDOWS, slmApp.streams(), slmConfig.windowSize(), SlmHandlers::windowView);
-            queries.registerWindowStore(SlmApp.HOPPING_WINDOWS, slmApp.streams(), slmConfig.hoppingSize(), SlmHandlers::windowView);
+            // per model and provider, over every tenant's calls
+            queries.registerWindowStore(SlmApp.MINUTE_WINDOWS, slmApp.streams(), slmConfig.windowSize(),
+                    StoreTenancy.shared(), SlmHandlers::windowView);
+            queries.registerWindowStore(SlmApp.HOPPING_WINDOWS, slmApp.streams(), slmConfig.hoppingSize(),
+                    StoreTenancy.shared(), SlmHandlers::windowView);
             SlmHandlers slm = SlmHandlers.start(stores, config.bootstrapServers(),
-                    serdes.value(Topics.SLM_ALERTS).deserializer(), config.settings().integer("sse.client.queue"),
-                    config.settings().duration("sse.keepalive"), config.settings().duration("slm.query.max.range"));
+                    serdes.value(Topics.SLM_ALERTS).deserializer(), sse, config.settings().duration("slm.query.max.range"));
             started.push(slm);
 
             metrics.register(new KafkaStreamsCollector(apps));
@@ -266,7 +283,7 @@ public final class SomaProcess implements AutoCloseable {
                     new PolicyHandlers(edgePolicies, trustedKeys, producer),
                     new ConversationHandlers(producer, decisionReplies, sessionStreams, replyTimeout),
                     new HealthHandler(checks),
-                    new MetricsHandler(metrics), new TokenRoutes(tokens, identities, auth), stores,
+                    new MetricsHandler(metrics), new TokenRoutes(tokens, identities, auth),
                     new AuditHandlers(new DecisionArchiveQuery(postgres.dataSource(),
                             config.settings().string("archive.postgres.schema"))),
                     new TrainingHandlers(producer, trainingReplies, stores, replyTimeout), slm,
@@ -305,6 +322,28 @@ public final class SomaProcess implements AutoCloseable {
     }
 
     /** {@code constitution.trusted.keys}: {@code keyId=public-key.pem,...}, or {@code example} for the demo key. */
+    /**
+     * The secret instances present to each other's peer listener. A deployment sets one for all its instances; only
+     * the embedded demo, a single instance by design, may go without, and gets a random one.
+     */
+    private static String peerCredential(SomaConfig config) {
+        String secret = config.settings().stringOrNull("edge.peer.secret");
+        if (secret == null) {
+            if (!config.embeddedStack()) {
+                throw new Settings.ConfigException("edge.peer.secret (env " + Settings.envName("edge.peer.secret")
+                        + ") is required: the secret every instance presents to the others' peer listener");
+            }
+            byte[] random = new byte[32];
+            new SecureRandom().nextBytes(random);
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        }
+        if (secret.length() < MIN_PEER_SECRET_LENGTH) {
+            throw new Settings.ConfigException("edge.peer.secret must be at least " + MIN_PEER_SECRET_LENGTH
+                    + " characters of random text");
+        }
+        return secret;
+    }
+
     private static List<TrustedKey> trustedKeys(SomaConfig config) {
         String configured = config.settings().string("constitution.trusted.keys");
         List<TrustedKey> keys = new ArrayList<>();

@@ -44,6 +44,8 @@ public final class EdgeFixture implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Shared by every process of a test JVM, as by the instances of one deployment. */
+    static final String PEER_CREDENTIAL = "test-peer-" + UUID.randomUUID() + UUID.randomUUID();
 
     private final RedisNamespace redis;
     private final PrivateSchema schema;
@@ -84,6 +86,7 @@ public final class EdgeFixture implements AutoCloseable {
                     "identity.postgres.schema", schema.name(),
                     "archive.postgres.schema", schema.name(),
                     "identity.bootstrap.api.key", adminKey));
+            settings.putAll(Map.of("edge.peer.port", "0", "edge.peer.secret", PEER_CREDENTIAL));
             settings.putAll(overrides);
             process = SomaProcess.start(SomaConfig.from(Settings.of(settings)));
         } catch (RuntimeException e) {

@@ -1,5 +1,6 @@
 package io.soma.streams.reliability;
 
+import io.soma.streams.devstack.FreePort;
 import io.soma.streams.devstack.JavaProcess;
 import io.soma.streams.edge.SomaMain;
 
@@ -18,8 +19,8 @@ import java.util.Properties;
 
 /**
  * One Soma Streams instance as a separate JVM ({@code SomaMain run --config <file>}): every app and the edge, with
- * its own state dir and a fixed edge port (its {@code application.server}), so a restart comes back as the same
- * member. Killed when this JVM exits.
+ * its own state dir, a fixed edge port and a fixed peer port (its {@code application.server}), so a restart comes
+ * back as the same member. Killed when this JVM exits.
  */
 final class AppInstance implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -43,7 +44,9 @@ final class AppInstance implements AutoCloseable {
         config.put("stack.data.dir", dir.toString());
         config.put("edge.host", "127.0.0.1");
         config.put("edge.port", Integer.toString(edgePort));
-        config.put("edge.advertised.address", "127.0.0.1:" + edgePort);
+        int peerPort = FreePort.onLoopback();
+        config.put("edge.peer.port", Integer.toString(peerPort));
+        config.put("edge.advertised.address", "127.0.0.1:" + peerPort);
         try {
             Files.createDirectories(dir);
             try (var out = Files.newOutputStream(configFile())) {

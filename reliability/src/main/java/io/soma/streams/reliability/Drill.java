@@ -133,6 +133,7 @@ public final class Drill {
     private List<AppInstance> instances(Path dir, LocalKafkaCluster cluster, String registryUrl, PrivateRedis redis,
                                         PrivatePostgres postgres, String apiKey) {
         List<AppInstance> out = new ArrayList<>();
+        String peerCredential = UUID.randomUUID().toString() + UUID.randomUUID();
         for (int i = 1; i <= settings.instances(); i++) {
             Map<String, String> s = new LinkedHashMap<>();
             s.put("kafka.bootstrap.servers", cluster.bootstrapServers());
@@ -143,6 +144,7 @@ public final class Drill {
             s.put("topics.replication.factor", Integer.toString(Math.min(3, settings.brokers())));
             s.put("streams.num.standby.replicas", "1");
             s.put("identity.bootstrap.api.key", apiKey);
+            s.put("edge.peer.secret", peerCredential);
             s.put("constitution.trusted.keys", "example");
             s.put("policy.load.examples", Boolean.toString(i == 1));
             s.put("archive.postgres.schema", ARCHIVE_SCHEMA);

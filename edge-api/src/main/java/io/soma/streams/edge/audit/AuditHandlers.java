@@ -4,9 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.javalin.http.Context;
-import io.soma.streams.edge.auth.AuthHandler;
-import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.stores.archive.DecisionArchiveQuery;
 
 import java.sql.SQLException;
@@ -26,11 +25,7 @@ public final class AuditHandlers {
     }
 
     public void decisions(Context ctx) throws Exception {
-        String tenant = ctx.queryParam("tenant");
-        if (tenant == null || tenant.isBlank()) {
-            throw ApiException.badRequest("tenant is required");
-        }
-        AuthHandler.principal(ctx).requireTenant(tenant, Capability.IDENTITY_ADMIN);
+        String tenant = TenantGuard.tenant(ctx);
         Instant from = instant(ctx, "from", Instant.EPOCH);
         Instant to = instant(ctx, "to", Instant.now());
         int limit = ctx.queryParamAsClass("limit", Integer.class).getOrDefault(DEFAULT_LIMIT);

@@ -6,6 +6,7 @@ import io.javalin.security.RouteRole;
 import io.soma.streams.edge.auth.TokenVerification.Invalid;
 import io.soma.streams.edge.auth.TokenVerification.Valid;
 import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.tenancy.TenantGuard;
 import redis.clients.jedis.exceptions.JedisException;
 
 import java.util.List;
@@ -15,7 +16,8 @@ import java.util.Set;
 /**
  * The edge's access check, installed with {@code app.beforeMatched(auth)}: every matched route needs a valid
  * bearer JWT unless it declares {@link Access#PUBLIC}; a route declaring capabilities admits a caller holding
- * any one of them. The verified caller is put on the context for handlers: {@link #principal(Context)}.
+ * any one of them, and {@link TenantGuard} checks the tenant the route acts on. The verified caller is put on the
+ * context for handlers: {@link #principal(Context)}.
  */
 public final class AuthHandler implements Handler {
     static final String PRINCIPAL_ATTRIBUTE = "soma.principal";
@@ -43,14 +45,15 @@ public final class AuthHandler implements Handler {
                     + "; the token of " + caller.subject() + " does not carry it",
                     Map.of("required_capabilities", names));
         }
+        TenantGuard.check(ctx, caller, roles);
     }
 
-    /** The verified caller of a route that is not public. */
     /** True when the request carried a verified token (false on public routes). */
     public static boolean isAuthenticated(Context ctx) {
         return ctx.attribute(PRINCIPAL_ATTRIBUTE) != null;
     }
 
+    /** The verified caller of a route that is not public. */
     public static Principal principal(Context ctx) {
         Principal caller = ctx.attribute(PRINCIPAL_ATTRIBUTE);
         if (caller == null) {

@@ -10,6 +10,7 @@ import java.util.Set;
 /**
  * What a token allows. A route declares the capabilities that admit a caller as Javalin route roles
  * ({@code post("/v1/training/enable", handler, Capability.TRAINING_ADMIN)}); holding any one of them is enough.
+ * Capabilities are scoped to the token's tenant ({@link io.soma.streams.edge.tenancy.TenantScope}).
  */
 public enum Capability implements RouteRole {
     TRAINING_ADMIN("training.admin"),
@@ -19,7 +20,12 @@ public enum Capability implements RouteRole {
     AUDIT_READ("audit.read"),
     CONVERSATION("conversation"),
     FORECAST_READ("forecast.read"),
-    SLM_READ("slm.read");
+    SLM_READ("slm.read"),
+    /**
+     * Acts across tenants and manages them. Every other capability acts on the token's own tenant only; a tenant
+     * admin cannot grant this one, because a token can only be issued with capabilities its issuer holds.
+     */
+    PLATFORM_OPERATOR("platform.operator");
 
     private final String claim;
 

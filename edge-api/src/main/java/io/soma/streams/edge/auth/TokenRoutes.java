@@ -6,6 +6,7 @@ import io.soma.streams.edge.auth.TokenVerification.Invalid;
 import io.soma.streams.edge.auth.TokenVerification.Valid;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.http.JsonBody;
+import io.soma.streams.edge.tenancy.TenantGuard;
 import redis.clients.jedis.exceptions.JedisException;
 
 import java.time.Duration;
@@ -21,12 +22,13 @@ import java.util.function.Consumer;
  * <ul>
  *   <li>issue (public route): an API key ({@code X-Api-Key} header or {@code api_key} in the body) is exchanged
  *   for a token of its own user, optionally narrowed ({@code capabilities}) and shortened ({@code ttl_seconds});
- *   without an API key, a bearer token with {@code identity.admin} issues for any {@code subject} of an existing
- *   {@code tenant}, with {@code capabilities} it holds itself (no escalation);</li>
+ *   without an API key, a bearer token with {@code identity.admin} issues for a {@code subject} of its own
+ *   {@code tenant} (a platform operator: of any existing tenant), with {@code capabilities} it holds itself (no
+ *   escalation);</li>
  *   <li>verify (any valid token): {@code {token}} answers {@code {valid, claims}} or {@code {valid:false, reason,
  *   message}};</li>
- *   <li>revoke (any valid token): {@code {jti}} of a live token; allowed to {@code identity.admin} (any tenant)
- *   and to the token's own subject in its own tenant; repeating it answers {@code already_revoked:true}.</li>
+ *   <li>revoke (any valid token): {@code {jti}} of a live token; allowed to {@code identity.admin} of the token's
+ *   tenant and to the token's own subject; another tenant's token is answered 404; repeating it answers {@code already_revoked:true}.</li>
  * </ul>
  */
 public final class TokenRoutes {
@@ -83,8 +85,10 @@ public final class TokenRoutes {
         withStores(ctx, c -> {
             Principal caller = AuthHandler.principal(c);
             String jti = JsonBody.required(JsonBody.object(c), "jti");
-            Principal token = tokens.live(jti).orElseThrow(() -> ApiException.notFound(
-                    "no live token has jti " + jti + " (never issued, or already expired)"));
+            // another tenant's token is as unknown as one never issued: ids cannot be probed
+            Principal token = tokens.live(jti).filter(t -> TenantGuard.owns(caller, t.tenant()))
+                    .orElseThrow(() -> ApiException.notFound(
+                            "no live token has jti " + jti + " (never issued, or already expired)"));
             boolean own = token.subject().equals(caller.subject()) && token.tenant().equals(caller.tenant());
             if (!own && !caller.has(Capability.IDENTITY_ADMIN)) {
                 throw new ApiException(403, "forbidden", "only the token's own subject or identity.admin may revoke it",
@@ -117,6 +121,7 @@ public final class TokenRoutes {
         }
         String subject = JsonBody.required(body, "subject");
         String tenant = JsonBody.required(body, "tenant");
+        TenantGuard.requireActsOn(admin, tenant);
         if (requested == null) {
             throw ApiException.badRequest("capabilities is required when issuing for another subject");
         }

@@ -73,7 +73,7 @@ public record SomaConfig(
                 s.integer("postgres.pool.size"),
                 edgeHost,
                 edgePort,
-                advertised == null ? edgeHost + ":" + edgePort : advertised,
+                advertised == null ? edgeHost + ":" + s.integer("edge.peer.port") : advertised,
                 s.bool("replay.enabled"),
                 Path.of(s.string("datasets.dir")),
                 speed,

@@ -2,9 +2,8 @@ package io.soma.streams.edge.forecast;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
-import io.soma.streams.edge.auth.AuthHandler;
-import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.edge.http.JsonBody;
 import io.soma.streams.edge.query.StoreLookups;
 import io.soma.streams.stores.query.StoreQueryService.GroupEntry;
@@ -51,7 +50,7 @@ public final class ForecastHandlers {
     /** {@code POST /v1/forecast}. */
     public void forecast(Context ctx) {
         JsonNode body = JsonBody.object(ctx);
-        String tenant = JsonBody.required(body, "tenant");
+        String tenant = TenantGuard.tenant(ctx);
         JsonNode hours = body.get("window_hours");
         int windowHours = hours == null || hours.isNull() ? defaultWindowHours
                 : windowHours(hours.isIntegralNumber() && hours.canConvertToInt() ? hours.asInt() : null, hours.toString());
@@ -62,7 +61,7 @@ public final class ForecastHandlers {
     public void tenantForecast(Context ctx) {
         String raw = ctx.queryParam("window_hours");
         int windowHours = raw == null || raw.isBlank() ? defaultWindowHours : windowHours(parseInt(raw), raw);
-        answer(ctx, ctx.pathParam("tenant"), ctx.queryParam("provider"), ctx.queryParam("model"), windowHours);
+        answer(ctx, TenantGuard.tenant(ctx), ctx.queryParam("provider"), ctx.queryParam("model"), windowHours);
     }
 
     /** What a store entry looks like over HTTP (also between instances): its key and the model's state, base64. */
@@ -73,8 +72,7 @@ public final class ForecastHandlers {
     }
 
     private void answer(Context ctx, String tenant, String provider, String model, int windowHours) {
-        AuthHandler.principal(ctx).requireTenant(tenant, Capability.IDENTITY_ADMIN);
-        JsonNode stored = stores.requireGroup(ctx, ForecastApp.FORECASTER_STORE, tenant,
+        JsonNode stored = stores.requireGroup(ForecastApp.FORECASTER_STORE, tenant, tenant,
                 "no forecast for tenant " + tenant + ": no token usage seen");
         List<Map<String, Object>> selected = new ArrayList<>();
         for (JsonNode m : stored) {

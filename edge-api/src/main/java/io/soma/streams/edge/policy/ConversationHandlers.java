@@ -2,13 +2,13 @@ package io.soma.streams.edge.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
-import io.javalin.http.sse.SseHandler;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.edge.auth.AuthHandler;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.Principal;
 import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.edge.http.JsonBody;
 import io.soma.streams.edge.kafka.ReplyWaiter;
 import io.soma.streams.edge.sse.SseHub;
@@ -50,9 +50,7 @@ public final class ConversationHandlers {
     public void step(Context ctx) {
         Principal caller = AuthHandler.principal(ctx);
         JsonNode body = JsonBody.object(ctx);
-        String tenant = JsonBody.text(body, "tenant");
-        tenant = tenant == null ? caller.tenant() : tenant;
-        caller.requireTenant(tenant, Capability.POLICY_ADMIN);
+        String tenant = TenantGuard.tenant(ctx);
         String session = JsonBody.required(body, "session_id");
         String content = JsonBody.text(body, "content");
         content = content == null ? JsonBody.text(body, "prompt") : content;
@@ -82,8 +80,11 @@ public final class ConversationHandlers {
     }
 
     /**
-     * {@code GET /v1/conversation/stream?session_id=}: the request is checked before the event stream starts,
-     * because the stream's 200 and headers go out first and a later status would never reach the caller.
+     * {@code GET /v1/conversation/stream?session_id=&tenant=}: the request is checked before the event stream
+     * starts, because the stream's 200 and headers go out first and a later status would never reach the caller.
+     * Session ids are scoped by tenant (the caller's own unless a platform operator names another): the stream shows
+     * only that tenant's events and decisions of the session, live and resumed, so another tenant's session looks
+     * exactly like one nobody has written yet.
      */
     public void openStream(Context ctx) throws Exception {
         // checked here as well: the capability must hold whether or not the route carries its role
@@ -95,7 +96,7 @@ public final class ConversationHandlers {
         if (session == null || session.isBlank()) {
             throw ApiException.badRequest("session_id is required");
         }
-        new SseHandler(client -> sessions.serve(client, session)).handle(ctx);
+        sessions.open(ctx, session, TenantGuard.tenant(ctx), AuthHandler.principal(ctx).tenant());
     }
 
     private static Map<String, String> metadata(JsonNode body) {
@@ -131,11 +132,11 @@ public final class ConversationHandlers {
             public SseMessage render(ConsumerRecord<byte[], byte[]> record) {
                 try {
                     if (record.topic().equals(Topics.POLICY_DECISIONS.name())) {
-                        return new SseMessage("decision", PolicyViews.decision(
-                                decisions.deserialize(record.topic(), record.headers(), record.value())));
+                        PolicyDecision decision = decisions.deserialize(record.topic(), record.headers(), record.value());
+                        return new SseMessage("decision", PolicyViews.decision(decision), decision.getTenant());
                     }
-                    return new SseMessage("event", PolicyViews.event(
-                            events.deserialize(record.topic(), record.headers(), record.value())));
+                    ConversationEvent event = events.deserialize(record.topic(), record.headers(), record.value());
+                    return new SseMessage("event", PolicyViews.event(event), event.getTenant());
                 } catch (RuntimeException e) {
                     return null;
                 }

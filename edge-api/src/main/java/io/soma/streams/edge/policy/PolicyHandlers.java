@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.soma.streams.avro.ConstitutionBundle;
 import io.soma.streams.edge.auth.AuthHandler;
-import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.Principal;
 import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.edge.http.JsonBody;
 import io.soma.streams.edge.kafka.KafkaPublish;
 import io.soma.streams.schemas.Topics;
@@ -57,8 +57,7 @@ public final class PolicyHandlers {
     /** {@code POST /v1/evaluate}. */
     public void evaluate(Context ctx) {
         JsonNode body = JsonBody.object(ctx);
-        String tenant = JsonBody.required(body, "tenant");
-        AuthHandler.principal(ctx).requireTenant(tenant, Capability.POLICY_ADMIN);
+        String tenant = TenantGuard.tenant(ctx);
         JsonNode prompt = body.get("prompt");
         if (prompt != null && !prompt.isNull() && !prompt.isTextual()) {
             throw ApiException.badRequest("prompt must be a string");
@@ -94,8 +93,7 @@ public final class PolicyHandlers {
 
     /** {@code GET /v1/policies/{tenant}}. */
     public void getPolicy(Context ctx) {
-        String tenant = ctx.pathParam("tenant");
-        AuthHandler.principal(ctx).requireTenant(tenant, Capability.POLICY_ADMIN);
+        String tenant = TenantGuard.tenant(ctx);
         io.soma.streams.avro.RulePack pack = policies.rulePackFor(tenant);
         if (pack == null) {
             throw ApiException.notFound("tenant " + tenant + " has no rule pack");
@@ -105,9 +103,8 @@ public final class PolicyHandlers {
 
     /** {@code PUT /v1/policies/{tenant}}: validated here, then published; 422 names the offending rule. */
     public void putPolicy(Context ctx) throws Exception {
-        String tenant = ctx.pathParam("tenant");
+        String tenant = TenantGuard.tenant(ctx);
         Principal caller = AuthHandler.principal(ctx);
-        caller.requireTenant(tenant, Capability.POLICY_ADMIN);
         ObjectNode body = (ObjectNode) JsonBody.object(ctx);
         if (!body.has("rules") || !body.get("rules").isArray()) {
             throw ApiException.badRequest("rules is required (an array of rules)");
@@ -141,7 +138,7 @@ public final class PolicyHandlers {
 
     /** {@code GET /v1/constitution/{tenant}/hash}: the constitution governing the tenant. */
     public void getConstitutionHash(Context ctx) {
-        String tenant = ctx.pathParam("tenant");
+        String tenant = TenantGuard.tenant(ctx);
         ConstitutionBundle active = policies.constitutionFor(tenant);
         if (active == null) {
             throw ApiException.notFound("no constitution governs " + tenant);

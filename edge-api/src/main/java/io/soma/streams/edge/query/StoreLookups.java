@@ -11,8 +11,9 @@ import java.time.Instant;
 import java.util.function.Supplier;
 
 /**
- * Turns store lookups into HTTP answers: the peer route that other instances forward to, and the helper
- * public handlers use (found → the value, missing → 404, nobody can answer yet → 503).
+ * Turns store lookups into HTTP answers: the peer routes that other instances forward to ({@link PeerServer}), and
+ * the helper public handlers use (found → the value, missing → 404, nobody can answer yet → 503). Every lookup acts
+ * for one tenant (a peer: the tenant the forwarding instance sends), and the store shows that tenant's keys only.
  */
 public final class StoreLookups {
     private final StoreQueryService queries;
@@ -23,7 +24,7 @@ public final class StoreLookups {
 
     /** {@code GET /internal/stores/{store}/keys/{key}}: answered from this instance's own stores only. */
     public void peerLookup(Context ctx) {
-        answerLocally(ctx, () -> queries.localLookup(ctx.pathParam("store"), ctx.pathParam("key")),
+        answerLocally(ctx, () -> queries.localLookup(ctx.pathParam("store"), ctx.pathParam("key"), forwardedTenant(ctx)),
                 "no value for key " + ctx.pathParam("key"));
     }
 
@@ -31,14 +32,19 @@ public final class StoreLookups {
     public void peerWindows(Context ctx) {
         Instant from = epochMillis(ctx, "from");
         Instant to = epochMillis(ctx, "to");
-        answerLocally(ctx, () -> queries.localWindows(ctx.pathParam("store"), ctx.pathParam("key"), from, to),
+        answerLocally(ctx, () -> queries.localWindows(ctx.pathParam("store"), ctx.pathParam("key"), from, to,
+                        forwardedTenant(ctx)),
                 "no windows");
     }
 
     /** {@code GET /internal/stores/{store}/groups/{group}}: this instance's entries of the group. */
     public void peerGroup(Context ctx) {
-        answerLocally(ctx, () -> queries.localGroup(ctx.pathParam("store"), ctx.pathParam("group")),
+        answerLocally(ctx, () -> queries.localGroup(ctx.pathParam("store"), ctx.pathParam("group"), forwardedTenant(ctx)),
                 "no entries in group " + ctx.pathParam("group"));
+    }
+
+    private static String forwardedTenant(Context ctx) {
+        return ctx.header(StoreQueryService.TENANT_HEADER);
     }
 
     private static void answerLocally(Context ctx, Supplier<QueryResult> local, String missing) {
@@ -62,19 +68,23 @@ public final class StoreLookups {
         }
     }
 
-    /** The windows of {@code key} starting in [{@code from}, {@code to}) wherever it lives (a JSON array), or 503. */
-    public JsonNode requireWindows(Context ctx, String store, String key, Instant from, Instant to) {
-        return valueOf(queries.lookupWindows(store, key, from, to, ctx.header("Authorization")), "no windows");
+    /**
+     * The windows of {@code key} starting in [{@code from}, {@code to}) wherever it lives (a JSON array), or 503.
+     *
+     * @param tenant whom the query acts for: the tenant {@code TenantGuard} checked; null for data no tenant owns
+     */
+    public JsonNode requireWindows(String store, String key, Instant from, Instant to, String tenant) {
+        return valueOf(queries.lookupWindows(store, key, from, to, tenant), "no windows");
     }
 
     /** Every entry of {@code group} in a grouped store wherever it lives (a JSON array), or the matching API error. */
-    public JsonNode requireGroup(Context ctx, String store, String group, String missing) {
-        return valueOf(queries.lookupGroup(store, group, ctx.header("Authorization")), missing);
+    public JsonNode requireGroup(String store, String group, String tenant, String missing) {
+        return valueOf(queries.lookupGroup(store, group, tenant), missing);
     }
 
     /** The value of {@code key} wherever it lives, or the matching API error. */
-    public JsonNode require(Context ctx, String store, String key, String missing) {
-        return valueOf(queries.lookup(store, key, ctx.header("Authorization")), missing);
+    public JsonNode require(String store, String key, String tenant, String missing) {
+        return valueOf(queries.lookup(store, key, tenant), missing);
     }
 
     private static JsonNode valueOf(QueryResult result, String missing) {

@@ -1,7 +1,7 @@
 package io.soma.streams.edge.slm;
 
 import io.javalin.http.Context;
-import io.javalin.http.sse.SseHandler;
+import io.soma.streams.edge.auth.AuthHandler;
 import io.soma.streams.avro.SlmAlert;
 import io.soma.streams.avro.SlmMetricsWindow;
 import io.soma.streams.edge.http.ApiException;
@@ -56,9 +56,9 @@ public final class SlmHandlers implements AutoCloseable {
 
     /** The handlers with their two alert streams (all alerts; one model@provider's), reading {@code slm.alerts}. */
     public static SlmHandlers start(StoreLookups stores, String bootstrapServers, Deserializer<SlmAlert> alerts,
-                                    int clientQueue, Duration keepAlive, Duration maxRange) {
-        SseHub all = new SseHub("slm-alerts", bootstrapServers, alertSource(alerts, false), clientQueue, keepAlive);
-        SseHub byModel = new SseHub("slm-alerts-by-model", bootstrapServers, alertSource(alerts, true), clientQueue, keepAlive);
+                                    SseHub.Settings sse, Duration maxRange) {
+        SseHub all = new SseHub("slm-alerts", bootstrapServers, alertSource(alerts, false), sse);
+        SseHub byModel = new SseHub("slm-alerts-by-model", bootstrapServers, alertSource(alerts, true), sse);
         return new SlmHandlers(stores, all, byModel, maxRange, Clock.systemUTC());
     }
 
@@ -86,7 +86,7 @@ public final class SlmHandlers implements AutoCloseable {
         out.put("window", window);
         out.put("from", from.toString());
         out.put("to", to.toString());
-        out.put("windows", stores.requireWindows(ctx, store, SlmRequest.key(model, provider), from, to));
+        out.put("windows", stores.requireWindows(store, SlmRequest.key(model, provider), from, to, null));
         ctx.json(out);
     }
 
@@ -94,15 +94,17 @@ public final class SlmHandlers implements AutoCloseable {
     public void openAlertStream(Context ctx) throws Exception {
         String model = ctx.queryParam("model");
         String provider = ctx.queryParam("provider");
+        // alerts are about models, over every tenant's calls: shown to all, counted against the caller's tenant
+        String callerTenant = AuthHandler.principal(ctx).tenant();
         if (model == null && provider == null) {
-            new SseHandler(client -> allAlerts.serve(client, ALL)).handle(ctx);
+            allAlerts.open(ctx, ALL, null, callerTenant);
             return;
         }
         if (model == null || provider == null || model.isBlank() || provider.isBlank()) {
             throw ApiException.badRequest("give both model and provider, or neither for every alert");
         }
         String key = SlmRequest.key(model, provider);
-        new SseHandler(client -> alertsByModel.serve(client, key)).handle(ctx);
+        alertsByModel.open(ctx, key, null, callerTenant);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.soma.streams.edge.sse;
 
+import io.javalin.http.Context;
 import io.javalin.http.sse.SseClient;
+import io.javalin.http.sse.SseHandler;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -29,7 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Fans one Kafka read out to many SSE clients. A single consumer reads the source's topics live; each
  * client has a bounded queue drained by its own sender thread, so a slow client never blocks the reader
  * or other clients. A client whose queue overflows gets a {@code gap} event and is closed; it reconnects
- * with {@code Last-Event-ID} and catches up from Kafka.
+ * with {@code Last-Event-ID} and catches up from Kafka, at most {@link Settings#maxResumeRecords} records back per
+ * partition. A client sees only the records of its own tenant ({@link SseSource.SseMessage#tenant}), live and
+ * replayed, and every open stream holds a place of {@link SseAdmission}.
  */
 public final class SseHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SseHub.class);
@@ -37,8 +41,7 @@ public final class SseHub implements AutoCloseable {
     private final String name;
     private final SseSource source;
     private final Properties consumerConfig;
-    private final int queueCapacity;
-    private final Duration keepAlive;
+    private final Settings settings;
     private final KafkaConsumer<byte[], byte[]> live;
     private final Thread reader;
     private final Map<String, Set<Subscriber>> byChannel = new ConcurrentHashMap<>();
@@ -48,11 +51,20 @@ public final class SseHub implements AutoCloseable {
     private final AtomicLong gaps = new AtomicLong();
     private volatile boolean running = true;
 
-    public SseHub(String name, String bootstrapServers, SseSource source, int queueCapacity, Duration keepAlive) {
+    /**
+     * @param clientQueue      deliveries a client may fall behind before it gets a {@code gap} and is closed
+     * @param keepAlive        the longest a client goes without a byte (a comment when there is no event)
+     * @param maxResumeRecords how far back per partition a {@code Last-Event-ID} may resume; older ids resume from
+     *                         there, after a {@code gap} event
+     * @param admission        the process's limits of open streams, shared by every hub
+     */
+    public record Settings(int clientQueue, Duration keepAlive, long maxResumeRecords, SseAdmission admission) {
+    }
+
+    public SseHub(String name, String bootstrapServers, SseSource source, Settings settings) {
         this.name = name;
         this.source = source;
-        this.queueCapacity = queueCapacity;
-        this.keepAlive = keepAlive;
+        this.settings = settings;
         this.consumerConfig = new Properties();
         consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         // only committed results are shown: decisions come from exactly-once apps
@@ -71,12 +83,27 @@ public final class SseHub implements AutoCloseable {
     }
 
     /**
-     * Serves one client on {@code channel} until it goes away. Call from a Javalin SSE handler.
+     * Answers the request with the stream of {@code channel}: only {@code tenant}'s records, or every record when
+     * {@code tenant} is null (a stream of data no tenant owns). The caller's tenant must have a free place
+     * ({@link SseAdmission}), or the answer is 429 before the stream starts. Call from a route handler.
      */
-    public void serve(SseClient client, String channel) {
-        String lastEventId = client.ctx().header("Last-Event-ID");
+    public void open(Context ctx, String channel, String tenant, String callerTenant) throws Exception {
+        String lastEventId = ctx.header("Last-Event-ID");
+        // a malformed id is a 400 now: once the stream has started, no status can reach the caller
         StreamPosition resumeFrom = lastEventId == null || lastEventId.isBlank() ? null : StreamPosition.decode(lastEventId);
-        Subscriber subscriber = new Subscriber(client, channel, resumeFrom, new ArrayBlockingQueue<>(queueCapacity));
+        SseAdmission.Permit permit = settings.admission().admit(callerTenant);
+        try {
+            new SseHandler(client -> serve(client, channel, tenant, resumeFrom, permit)).handle(ctx);
+        } catch (Exception | Error e) {
+            permit.close();
+            throw e;
+        }
+    }
+
+    /** Serves one client until it goes away; the permit is freed when it does. */
+    void serve(SseClient client, String channel, String tenant, StreamPosition resumeFrom, SseAdmission.Permit permit) {
+        Subscriber subscriber = new Subscriber(client, channel, tenant, resumeFrom,
+                new ArrayBlockingQueue<>(settings.clientQueue()), permit);
         client.keepAlive();
         client.onClose(() -> remove(subscriber));
         pendingJoins.add(subscriber);
@@ -129,6 +156,7 @@ public final class SseHub implements AutoCloseable {
         Subscriber s;
         while ((s = pendingJoins.poll()) != null) {
             if (s.client.terminated()) {
+                remove(s);
                 continue;
             }
             StreamPosition start = new StreamPosition(livePosition);
@@ -148,6 +176,9 @@ public final class SseHub implements AutoCloseable {
             return;
         }
         for (Subscriber s : subscribers) {
+            if (!s.sees(message)) {
+                continue;
+            }
             if (!s.queue.offer(new Delivery(record.topic(), record.partition(), record.offset(), message))
                     && s.overflowed.compareAndSet(false, true)) {
                 // counted now: the client's sender may be stuck in a write until the connection times out
@@ -164,6 +195,7 @@ public final class SseHub implements AutoCloseable {
         }
         pendingJoins.remove(s);
         s.stop();
+        s.permit.close();
     }
 
     private static List<TopicPartition> partitionsOf(KafkaConsumer<?, ?> consumer, List<String> topics) {
@@ -182,16 +214,26 @@ public final class SseHub implements AutoCloseable {
     private final class Subscriber {
         final SseClient client;
         final String channel;
+        /** Whose records this client sees; null: every record. */
+        final String tenant;
         final StreamPosition resumeFrom;
         final BlockingQueue<Delivery> queue;
+        final SseAdmission.Permit permit;
         final AtomicBoolean overflowed = new AtomicBoolean();
         private Thread sender;
 
-        Subscriber(SseClient client, String channel, StreamPosition resumeFrom, BlockingQueue<Delivery> queue) {
+        Subscriber(SseClient client, String channel, String tenant, StreamPosition resumeFrom,
+                   BlockingQueue<Delivery> queue, SseAdmission.Permit permit) {
             this.client = client;
             this.channel = channel;
+            this.tenant = tenant;
             this.resumeFrom = resumeFrom;
             this.queue = queue;
+            this.permit = permit;
+        }
+
+        boolean sees(SseSource.SseMessage message) {
+            return tenant == null || tenant.equals(message.tenant());
         }
 
         void start(StreamPosition liveStart) {
@@ -222,7 +264,7 @@ public final class SseHub implements AutoCloseable {
                         client.close();
                         return;
                     }
-                    Delivery d = queue.poll(keepAlive.toMillis(), TimeUnit.MILLISECONDS);
+                    Delivery d = queue.poll(settings.keepAlive().toMillis(), TimeUnit.MILLISECONDS);
                     if (d == null) {
                         client.sendComment("keep-alive");
                     } else {
@@ -246,15 +288,23 @@ public final class SseHub implements AutoCloseable {
             try (KafkaConsumer<byte[], byte[]> replay =
                          new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 List<TopicPartition> behind = new ArrayList<>();
+                boolean clipped = false;
                 for (var e : end.entrySet()) {
-                    long from = resumeFrom.lastDelivered(e.getKey());
-                    if (from >= 0 && from < e.getValue()) {
+                    long asked = resumeFrom.lastDelivered(e.getKey());
+                    long from = Math.max(asked, e.getValue() - settings.maxResumeRecords());
+                    clipped |= asked >= 0 && from > asked;
+                    if (asked >= 0 && from < e.getValue()) {
                         behind.add(e.getKey());
                         position.advance(e.getKey(), from);
                     }
                 }
+                if (clipped) {
+                    client.sendEvent("gap", Map.of("reason", "resume_too_old", "message", "this stream resumes at most "
+                            + settings.maxResumeRecords() + " records back per partition; older events were skipped"),
+                            position.encode());
+                }
                 replay.assign(behind);
-                behind.forEach(tp -> replay.seek(tp, resumeFrom.lastDelivered(tp) + 1));
+                behind.forEach(tp -> replay.seek(tp, position.lastDelivered(tp) + 1));
                 while (!behind.isEmpty() && !client.terminated()) {
                     for (ConsumerRecord<byte[], byte[]> r : replay.poll(Duration.ofMillis(200))) {
                         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
@@ -264,7 +314,7 @@ public final class SseHub implements AutoCloseable {
                         position.advance(tp, r.offset());
                         if (channel.equals(source.channelOf(r))) {
                             SseSource.SseMessage m = source.render(r);
-                            if (m != null) {
+                            if (m != null && sees(m)) {
                                 client.sendEvent(m.event(), m.data(), position.encode());
                             }
                         }

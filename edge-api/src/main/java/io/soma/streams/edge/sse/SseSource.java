@@ -14,6 +14,13 @@ public interface SseSource {
     /** The SSE event for a record; null skips it (e.g. a record this stream cannot decode). */
     SseMessage render(ConsumerRecord<byte[], byte[]> record);
 
-    record SseMessage(String event, Object data) {
+    /**
+     * @param tenant whose record it is; only clients of that tenant see it. Null for data no tenant owns, which
+     *               only streams open to every tenant show.
+     */
+    record SseMessage(String event, Object data, String tenant) {
+        public SseMessage(String event, Object data) {
+            this(event, data, null);
+        }
     }
 }

@@ -10,6 +10,7 @@ import io.soma.streams.edge.auth.AuthHandler;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.Principal;
 import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.edge.http.JsonBody;
 import io.soma.streams.edge.kafka.ReplyWaiter;
@@ -56,11 +57,10 @@ public final class TrainingHandlers {
 
     /** {@code GET /v1/training/status/{tenant}}: from the training app's store, wherever it lives. */
     public void status(Context ctx) {
-        String tenant = ctx.pathParam("tenant");
-        AuthHandler.principal(ctx).requireTenant(tenant, Capability.TRAINING_ADMIN);
+        String tenant = TenantGuard.tenant(ctx);
         JsonNode state;
         try {
-            state = stores.require(ctx, TrainingApp.LOCK_STORE, tenant, "not enabled");
+            state = stores.require(TrainingApp.LOCK_STORE, tenant, tenant, "not enabled");
         } catch (ApiException e) {
             if (e.status() != 404) {
                 throw e;
@@ -74,8 +74,7 @@ public final class TrainingHandlers {
     private void command(Context ctx, TrainingAction action) {
         Principal caller = AuthHandler.principal(ctx);
         JsonNode body = JsonBody.object(ctx);
-        String tenant = JsonBody.required(body, "tenant");
-        caller.requireTenant(tenant, Capability.TRAINING_ADMIN);
+        String tenant = TenantGuard.tenant(ctx);
         String user = JsonBody.text(body, "user");
         if (user != null && !user.equals(caller.subject()) && !caller.has(Capability.TRAINING_ADMIN)) {
             throw new ApiException(403, "forbidden", "only training.admin may act as another user than "

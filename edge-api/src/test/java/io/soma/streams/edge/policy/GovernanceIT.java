@@ -156,7 +156,8 @@ class GovernanceIT {
     @Test
     void shouldStreamASessionsEventsAndDecisions() {
         String session = "sse-" + System.nanoTime();
-        try (SseClient stream = SseClient.open(uri("/v1/conversation/stream?session_id=" + session),
+        // the admin is a platform operator: it names the tenant whose session it follows
+        try (SseClient stream = SseClient.open(uri("/v1/conversation/stream?tenant=xstest&session_id=" + session),
                 Map.of("Authorization", "Bearer " + edge.adminToken()))) {
             assertThat(stream.status()).as(stream.errorBody()).isEqualTo(200);
             stream.awaitEvent("ready", EdgeFixture.AWAIT_TIMEOUT);

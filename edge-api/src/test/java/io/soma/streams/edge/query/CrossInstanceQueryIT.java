@@ -1,9 +1,11 @@
 package io.soma.streams.edge.query;
 
 import io.javalin.Javalin;
+import io.soma.streams.devstack.FreePort;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.stores.query.StoreQueryService;
+import io.soma.streams.stores.query.StoreTenancy;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.StreamsApps;
@@ -37,11 +39,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
+import java.util.stream.IntStream;
 
 import static io.javalin.apibuilder.ApiBuilder.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Two real instances of one Streams app: a key, or a group of keys, held by B is answered through A. */
+/**
+ * Two real instances of one Streams app: a key, or a group of keys, held by B is answered through A, by B's peer
+ * listener, for the key's own tenant only. Each key of the test's stores is its own tenant's.
+ */
 class CrossInstanceQueryIT {
     private static final String TOPIC = "iq-it-input";
     private static final String STORE = "iq-it-store";
@@ -49,6 +56,7 @@ class CrossInstanceQueryIT {
     private static final String GROUPED_STORE = "iq-it-grouped";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private static final String PEER_CREDENTIAL = "cross-instance-" + UUID.randomUUID() + UUID.randomUUID();
 
     @Test
     void shouldAnswerAKeyHeldByAnotherInstance(@TempDir Path stateDir) throws Exception {
@@ -74,32 +82,47 @@ class CrossInstanceQueryIT {
             for (int i = 0; i < 20; i++) {
                 String key = "key-" + i;
                 var owner = a.streams.queryMetadataForKey(STORE, key, Serdes.String().serializer()).activeHost();
-                if (owner.port() == b.http.port()) {
+                if (owner.port() == b.peer.port()) {
                     heldByB.add(key);
                 }
-                HttpResponse<String> response = get(a, "/kv/" + key);
+                HttpResponse<String> response = get(a, "/kv/" + key + "?as=" + key);
                 assertThat(response.statusCode()).as(key).isEqualTo(200);
                 assertThat(response.body()).isEqualTo("\"value-" + i + "\"");
+                // another tenant's key answers as one nobody wrote, whether A or B holds it
+                assertThat(get(a, "/kv/" + key + "?as=another-tenant").statusCode()).as(key).isEqualTo(404);
             }
             assertThat(heldByB).as("keys whose partition instance B owns").isNotEmpty();
 
-            HttpResponse<String> missing = get(a, "/kv/no-such-key");
+            HttpResponse<String> missing = get(a, "/kv/no-such-key?as=no-such-key");
             assertThat(missing.statusCode()).isEqualTo(404);
             assertThat(missing.body()).contains("\"error\":\"not_found\"");
 
             for (String key : heldByB) {
-                HttpResponse<String> group = get(a, "/groups/" + key);
+                HttpResponse<String> group = get(a, "/groups/" + key + "?as=" + key);
                 String value = "value-" + key.substring("key-".length());
                 assertThat(group.statusCode()).as(key).isEqualTo(200);
                 assertThat(group.body()).isEqualTo("[\"first " + value + "\",\"second " + value + "\"]");
+                assertThat(get(a, "/groups/" + key + "?as=another-tenant").statusCode()).as(key).isEqualTo(404);
             }
-            HttpResponse<String> noGroup = get(a, "/groups/no-such-key");
+            HttpResponse<String> noGroup = get(a, "/groups/no-such-key?as=no-such-key");
             assertThat(noGroup.statusCode()).isEqualTo(404);
             // a grouped store is not read as a key-value store: the peer route says so instead of failing
-            HttpResponse<String> wrongKind = get(a,
-                    StoreQueryService.INTERNAL_PATH + "/" + GROUPED_STORE + "/keys/key-1");
+            HttpResponse<String> wrongKind = peerGet(a,
+                    StoreQueryService.INTERNAL_PATH + "/" + GROUPED_STORE + "/keys/key-1", PEER_CREDENTIAL, "key-1");
             assertThat(wrongKind.statusCode()).isEqualTo(404);
             assertThat(wrongKind.body()).contains("is a grouped store, not a key-value store");
+
+            // A's peer listener: nothing without the shared credential, and then only the named tenant's own keys
+            String heldByA = IntStream.range(0, 20).mapToObj(i -> "key-" + i).filter(k -> !heldByB.contains(k))
+                    .findFirst().orElseThrow();
+            String peerPath = StoreQueryService.INTERNAL_PATH + "/" + STORE + "/keys/" + heldByA;
+            assertThat(peerGet(a, peerPath, PEER_CREDENTIAL, heldByA).statusCode()).isEqualTo(200);
+            assertThat(peerGet(a, peerPath, null, heldByA).statusCode()).isEqualTo(404);
+            assertThat(peerGet(a, peerPath, "x" + PEER_CREDENTIAL, heldByA).statusCode()).isEqualTo(404);
+            assertThat(peerGet(a, peerPath, PEER_CREDENTIAL, "another-tenant").statusCode()).isEqualTo(404);
+            assertThat(peerGet(a, peerPath, PEER_CREDENTIAL, null).statusCode()).isEqualTo(404);
+            // and the public listener has no peer route at all
+            assertThat(get(a, peerPath).statusCode()).isEqualTo(404);
         } finally {
             instances.forEach(Instance::close);
         }
@@ -108,6 +131,20 @@ class CrossInstanceQueryIT {
     private static HttpResponse<String> get(Instance via, String path) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + via.http.port() + path))
                 .timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A request to the instance's peer listener, with a credential and a tenant when given. */
+    private static HttpResponse<String> peerGet(Instance via, String path, String credential, String tenant)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + via.peer.port() + path))
+                .timeout(TIMEOUT);
+        if (credential != null) {
+            request.header(StoreQueryService.PEER_CREDENTIAL_HEADER, credential);
+        }
+        if (tenant != null) {
+            request.header(StoreQueryService.TENANT_HEADER, tenant);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Until each instance holds a partition, and the two stores together hold the whole table. */
@@ -123,17 +160,20 @@ class CrossInstanceQueryIT {
         return instances.stream().mapToLong(i -> i.localCount(store)).sum();
     }
 
-    private record Instance(KafkaStreams streams, Javalin http) implements AutoCloseable {
+    /** An instance: its app, a public listener whose routes act for the tenant {@code ?as=} names, and its peer listener. */
+    private record Instance(KafkaStreams streams, Javalin http, PeerServer peer) implements AutoCloseable {
         static Instance start(String bootstrap, Path stateDir) {
-            Javalin http = Javalin.create(c -> c.showJavalinBanner = false).start("127.0.0.1", 0);
-            StoreQueryService queries = new StoreQueryService(new HostInfo("127.0.0.1", http.port()), Duration.ofSeconds(10));
+            int peerPort = FreePort.onLoopback();
+            StoreQueryService queries = new StoreQueryService(new HostInfo("127.0.0.1", peerPort),
+                    Duration.ofSeconds(10), PEER_CREDENTIAL);
             StoreLookups lookups = new StoreLookups(queries);
+            PeerServer peer = PeerServer.start("127.0.0.1", peerPort, PEER_CREDENTIAL, lookups);
+            Javalin http = Javalin.create(c -> c.showJavalinBanner = false).start("127.0.0.1", 0);
             ErrorResponses.install(http);
-            http.get(StoreQueryService.INTERNAL_PATH + "/{store}/keys/{key}", lookups::peerLookup);
-            http.get(StoreQueryService.INTERNAL_PATH + "/{store}/groups/{group}", lookups::peerGroup);
-            http.get("/kv/{key}", ctx -> ctx.json(lookups.require(ctx, STORE, ctx.pathParam("key"), "no such key")));
-            http.get("/groups/{group}", ctx -> ctx.json(
-                    lookups.requireGroup(ctx, GROUPED_STORE, ctx.pathParam("group"), "no such group")));
+            http.get("/kv/{key}", ctx -> ctx.json(lookups.require(STORE, ctx.pathParam("key"), ctx.queryParam("as"),
+                    "no such key")));
+            http.get("/groups/{group}", ctx -> ctx.json(lookups.requireGroup(GROUPED_STORE, ctx.pathParam("group"),
+                    ctx.queryParam("as"), "no such group")));
 
             StreamsBuilder builder = new StreamsBuilder();
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUPED_STORE),
@@ -147,16 +187,16 @@ class CrossInstanceQueryIT {
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, "iq-it");
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-            props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, "127.0.0.1:" + http.port());
+            props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, "127.0.0.1:" + peerPort);
             props.put("consumer.auto.offset.reset", "earliest");
             // the stores count what was flushed from the record cache, at each commit (every 30 s by default)
             props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
             KafkaStreams streams = new KafkaStreams(builder.build(), props);
-            queries.registerKeyValueStore(STORE, streams, (String v) -> v);
-            queries.<String>registerGroupedStore(GROUPED_STORE, streams,
+            queries.registerKeyValueStore(STORE, streams, StoreTenancy.keyedByTenant(), (String v) -> v);
+            queries.<String>registerGroupedStore(GROUPED_STORE, streams, StoreTenancy.keyedByTenant(),
                     e -> StoreQueryService.keyParts(e.key()).get(1) + " " + e.value());
             streams.start();
-            return new Instance(streams, http);
+            return new Instance(streams, http, peer);
         }
 
         long localCount(String store) {
@@ -172,6 +212,7 @@ class CrossInstanceQueryIT {
         public void close() {
             StreamsApps.closeLeavingGroup(streams);
             http.stop();
+            peer.close();
         }
     }
 

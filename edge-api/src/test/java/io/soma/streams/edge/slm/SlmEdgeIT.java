@@ -3,17 +3,33 @@ package io.soma.streams.edge.slm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
+import io.javalin.apibuilder.ApiBuilder;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.devstack.LocalStack;
+import io.soma.streams.devstack.FreePort;
+import io.soma.streams.edge.auth.AuthHandler;
+import io.soma.streams.edge.auth.Capability;
+import io.soma.streams.edge.auth.KafkaIdentityAuditSink;
+import io.soma.streams.edge.auth.KeySeal;
+import io.soma.streams.edge.auth.SigningKeys;
+import io.soma.streams.edge.auth.TokenLifetime;
+import io.soma.streams.edge.auth.TokenRequest;
+import io.soma.streams.edge.auth.TokenService;
 import io.soma.streams.edge.http.ErrorResponses;
+import io.soma.streams.edge.query.PeerServer;
 import io.soma.streams.edge.query.StoreLookups;
+import io.soma.streams.edge.sse.SseAdmission;
+import io.soma.streams.edge.sse.SseHub;
+import io.soma.streams.edge.tenancy.TenantScope;
 import io.soma.streams.schemas.TopicProvisioner;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistrar;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.stores.query.StoreQueryService;
+import io.soma.streams.stores.query.StoreTenancy;
 import io.soma.streams.testkit.Await;
+import io.soma.streams.testkit.RedisNamespace;
 import io.soma.streams.testkit.SseClient;
 import io.soma.streams.testkit.StreamsApps;
 import io.soma.streams.testkit.TestPaths;
@@ -46,11 +62,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,14 +77,18 @@ import java.util.UUID;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The SLM endpoints of two real instances of the SLM app (same application id, each with its own edge):
- * windows held by either instance are answered through the first, and alerts stream as SSE. The LLMPerf
- * leaderboard is replayed through the real broker, one minute per model@provider.
+ * The SLM endpoints of two real instances of the SLM app (same application id, each with its own edge and peer
+ * listener): windows held by either instance are answered through the first, and alerts stream as SSE, to a caller
+ * with a real token holding slm.read. The LLMPerf leaderboard is replayed through the real broker, one minute per
+ * model@provider.
  */
 class SlmEdgeIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final String PEER_CREDENTIAL = "slm-edge-" + UUID.randomUUID() + UUID.randomUUID();
+    private static final TokenLifetime LIFETIME = new TokenLifetime(Duration.ofHours(1), Duration.ofSeconds(30));
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private String token;
 
     @Test
     void shouldAnswerWindowsOfEitherInstanceAndStreamTheAlertsTheyRaise() throws Exception {
@@ -85,11 +107,18 @@ class SlmEdgeIT {
 
         String appId = "slm-edge-it-" + UUID.randomUUID();
         List<Instance> instances = new ArrayList<>();
-        try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(
-                Map.of("bootstrap.servers", stack.bootstrapServers(), "linger.ms", 5),
-                new StringSerializer(), new AvroSerializer<>(registry, false, true))) {
+        try (RedisNamespace redis = RedisNamespace.create("slm_edge");
+             KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(
+                     Map.of("bootstrap.servers", stack.bootstrapServers(), "linger.ms", 5),
+                     new StringSerializer(), new AvroSerializer<>(registry, false, true))) {
+            TokenService tokens = new TokenService(new SigningKeys(redis.redis(), redis.prefix(), KeySeal.plain(),
+                    LIFETIME, Clock.systemUTC()), redis.redis(), redis.prefix(), new KafkaIdentityAuditSink(producer),
+                    () -> null, LIFETIME, Clock.systemUTC());
+            token = tokens.issue(new TokenRequest("slm-reader", "platform", EnumSet.of(Capability.SLM_READ), null),
+                    "SlmEdgeIT").token();
+            AuthHandler auth = new AuthHandler(tokens);
             for (String name : List.of("a", "b")) {
-                instances.add(Instance.start(appId, stack, serdes, name));
+                instances.add(Instance.start(appId, stack, serdes, name, auth));
             }
             StreamsApps.awaitRunningWithTasks(instances.stream().map(Instance::streams).toList());
             Instance a = instances.get(0);
@@ -114,7 +143,7 @@ class SlmEdgeIT {
                         .isLessThanOrEqualTo(0.01);
                 HostInfo owner = a.streams.queryMetadataForKey(SlmApp.MINUTE_WINDOWS, e.getKey(),
                         Serdes.String().serializer()).activeHost();
-                forwarded += owner.port() == a.http.port() ? 0 : 1;
+                forwarded += owner.port() == a.peer.port() ? 0 : 1;
             }
             assertThat(forwarded).as("windows answered by instance B through A").isPositive();
 
@@ -130,9 +159,10 @@ class SlmEdgeIT {
             }
             List<JsonNode> alerts;
             List<JsonNode> togetherAlerts;
-            try (SseClient all = SseClient.open(uri(a, "/v1/slm/alerts/stream"), Map.of());
+            Map<String, String> bearer = Map.of("Authorization", "Bearer " + token);
+            try (SseClient all = SseClient.open(uri(a, "/v1/slm/alerts/stream"), bearer);
                  SseClient together = SseClient.open(
-                         uri(a, "/v1/slm/alerts/stream?model=llama-2-70b-chat&provider=together"), Map.of())) {
+                         uri(a, "/v1/slm/alerts/stream?model=llama-2-70b-chat&provider=together"), bearer)) {
                 all.awaitEvent("ready", TIMEOUT);
                 together.awaitEvent("ready", TIMEOUT);
                 List<ConversationEvent> closing = new ArrayList<>();
@@ -189,7 +219,8 @@ class SlmEdgeIT {
 
     private HttpResponse<String> get(Instance via, String path) {
         try {
-            return http.send(HttpRequest.newBuilder(uri(via, path)).timeout(TIMEOUT).GET().build(),
+            return http.send(HttpRequest.newBuilder(uri(via, path)).timeout(TIMEOUT)
+                            .header("Authorization", "Bearer " + token).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -225,32 +256,42 @@ class SlmEdgeIT {
         return LlmPerfReport.lowerQuantile(sorted, q);
     }
 
-    /** One instance: the SLM app and an edge serving the SLM routes and the peer window route. */
-    private record Instance(KafkaStreams streams, Javalin http, SlmHandlers slm) implements AutoCloseable {
-        static Instance start(String appId, LocalStack stack, AppSerdes serdes, String name) {
-            Javalin http = Javalin.create(c -> c.showJavalinBanner = false);
-            ErrorResponses.install(http);
-            http.start("127.0.0.1", 0);
-            StoreQueryService queries = new StoreQueryService(new HostInfo("127.0.0.1", http.port()), Duration.ofSeconds(10));
+    /** One instance: the SLM app, an edge serving the SLM routes as the process declares them, and a peer listener. */
+    private record Instance(KafkaStreams streams, Javalin http, PeerServer peer, SlmHandlers slm) implements AutoCloseable {
+        static Instance start(String appId, LocalStack stack, AppSerdes serdes, String name, AuthHandler auth) {
+            int peerPort = FreePort.onLoopback();
+            StoreQueryService queries = new StoreQueryService(new HostInfo("127.0.0.1", peerPort),
+                    Duration.ofSeconds(10), PEER_CREDENTIAL);
             StoreLookups lookups = new StoreLookups(queries);
+            PeerServer peer = PeerServer.start("127.0.0.1", peerPort, PEER_CREDENTIAL, lookups);
             SlmHandlers slm = SlmHandlers.start(lookups, stack.bootstrapServers(),
-                    serdes.value(Topics.SLM_ALERTS).deserializer(), 256, Duration.ofSeconds(5), Duration.ofDays(1));
-            http.get("/v1/slm/metrics", slm::metrics);
-            http.get("/v1/slm/alerts/stream", slm::openAlertStream);
-            http.get(StoreQueryService.INTERNAL_PATH + "/{store}/windows/{key}", lookups::peerWindows);
+                    serdes.value(Topics.SLM_ALERTS).deserializer(),
+                    new SseHub.Settings(256, Duration.ofSeconds(5), 10_000, new SseAdmission(10, 10)), Duration.ofDays(1));
+            Javalin http = Javalin.create(c -> {
+                c.showJavalinBanner = false;
+                c.router.apiBuilder(() -> {
+                    ApiBuilder.get("/v1/slm/metrics", slm::metrics, TenantScope.SHARED, Capability.SLM_READ);
+                    ApiBuilder.get("/v1/slm/alerts/stream", slm::openAlertStream, TenantScope.SHARED, Capability.SLM_READ);
+                });
+            });
+            ErrorResponses.install(http);
+            http.beforeMatched(auth);
+            http.start("127.0.0.1", 0);
 
             SlmApp.Config config = SlmApp.Config.defaults();
             KafkaStreams streams = new KafkaStreams(SlmApp.build(config, serdes),
                     StreamsSettings.local(stack.bootstrapServers(), stack.schemaRegistryUrl(),
                             TestPaths.newWorkDir("slm-edge-" + name))
-                            .withApplicationServer("127.0.0.1:" + http.port()).forApp(appId));
+                            .withApplicationServer("127.0.0.1:" + peerPort).forApp(appId));
             // as the process runs its apps: a failed thread is replaced and its aborted batch redone (two instances
             // registering the repartition subject at the same moment: the registry answers one of them 409)
             streams.setUncaughtExceptionHandler(e -> StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD);
-            queries.registerWindowStore(SlmApp.MINUTE_WINDOWS, streams, config.windowSize(), SlmHandlers::windowView);
-            queries.registerWindowStore(SlmApp.HOPPING_WINDOWS, streams, config.hoppingSize(), SlmHandlers::windowView);
+            queries.registerWindowStore(SlmApp.MINUTE_WINDOWS, streams, config.windowSize(), StoreTenancy.shared(),
+                    SlmHandlers::windowView);
+            queries.registerWindowStore(SlmApp.HOPPING_WINDOWS, streams, config.hoppingSize(), StoreTenancy.shared(),
+                    SlmHandlers::windowView);
             streams.start();
-            return new Instance(streams, http, slm);
+            return new Instance(streams, http, peer, slm);
         }
 
         @Override
@@ -258,6 +299,7 @@ class SlmEdgeIT {
             StreamsApps.closeLeavingGroup(streams);
             slm.close();
             http.stop();
+            peer.close();
         }
     }
 }

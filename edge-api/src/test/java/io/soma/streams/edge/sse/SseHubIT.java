@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,7 +35,11 @@ import java.util.stream.Stream;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The SSE hub against the real broker: many clients, a stalled client, resume by Last-Event-ID. */
+/**
+ * The SSE hub against the real broker: many clients, a stalled client, resume by Last-Event-ID, how far back a resume
+ * may go, and clients that see only their own tenant's records. A record's value {@code tenant|text} is that tenant's;
+ * a value without {@code |} is no tenant's.
+ */
 class SseHubIT {
     private static final String TOPIC = "sse-hub-it";
     private static LocalStack stack;
@@ -42,6 +47,9 @@ class SseHubIT {
     private static SseHub hub;
     private static Javalin app;
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /** Far above what the tests open at once: limits are not what they test. */
+    private static final SseAdmission ADMISSION = new SseAdmission(10_000, 10_000);
+    private static final int MAX_RESUME_RECORDS = 50;
     private static final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
     @BeforeAll
@@ -64,11 +72,16 @@ class SseHubIT {
 
             @Override
             public SseMessage render(ConsumerRecord<byte[], byte[]> record) {
-                return new SseMessage("message", new String(record.value(), StandardCharsets.UTF_8));
+                String value = new String(record.value(), StandardCharsets.UTF_8);
+                int bar = value.indexOf('|');
+                return bar < 0 ? new SseMessage("message", value)
+                        : new SseMessage("message", value.substring(bar + 1), value.substring(0, bar));
             }
-        }, 64, Duration.ofMillis(200));
+        }, new SseHub.Settings(64, Duration.ofMillis(200), MAX_RESUME_RECORDS, ADMISSION));
+        // ?tenant= stands for the caller's tenant, which the edge takes from the token
         app = Javalin.create(c -> c.showJavalinBanner = false)
-                .sse("/stream", client -> hub.serve(client, client.ctx().queryParam("channel")))
+                .get("/stream", ctx -> hub.open(ctx, ctx.queryParam("channel"), ctx.queryParam("tenant"),
+                        ctx.queryParam("tenant") == null ? "test" : ctx.queryParam("tenant")))
                 .start("127.0.0.1", 0);
     }
 
@@ -101,6 +114,7 @@ class SseHubIT {
         }
         // closed connections are noticed on the next keep-alive write
         Await.until("no client left in the hub", TIMEOUT, () -> hub.clientCount() == 0);
+        Await.until("every admitted stream's place freed", TIMEOUT, () -> ADMISSION.openStreams() == 0);
     }
 
     private static void readUntilReadyAndHangUp(HttpResponse<Stream<String>> response) {
@@ -165,6 +179,51 @@ class SseHubIT {
             producer.send(new ProducerRecord<>(TOPIC, channel, "after")).get(TIMEOUT.toSeconds(), SECONDS);
             assertThat(data(second.awaitEvents("message", 3, TIMEOUT)))
                     .containsExactly("while-away-0", "while-away-1", "after");
+        }
+    }
+
+    @Test
+    void shouldShowEachClientOnlyItsOwnTenantsRecordsLiveAndResumed() throws Exception {
+        String channel = "one-session-id-two-tenants";
+        String readyOfB;
+        try (SseClient a = SseClient.open(uri(channel + "&tenant=a"), Map.of());
+             SseClient b = SseClient.open(uri(channel + "&tenant=b"), Map.of())) {
+            a.awaitEvent("ready", TIMEOUT);
+            readyOfB = b.awaitEvent("ready", TIMEOUT).id();
+            for (String value : List.of("a|a-0", "b|b-0", "a|a-1", "b|b-1")) {
+                producer.send(new ProducerRecord<>(TOPIC, channel, value)).get(TIMEOUT.toSeconds(), SECONDS);
+            }
+            assertThat(data(a.awaitEvents("message", 2, TIMEOUT))).containsExactly("a-0", "a-1");
+            assertThat(data(b.awaitEvents("message", 2, TIMEOUT))).containsExactly("b-0", "b-1");
+        }
+        // resumed from before all four, then live: one key, one partition, so a leaked a-2 would come before b-2
+        try (SseClient b = SseClient.open(uri(channel + "&tenant=b"), Map.of("Last-Event-ID", readyOfB))) {
+            assertThat(data(b.awaitEvents("message", 2, TIMEOUT))).containsExactly("b-0", "b-1");
+            producer.send(new ProducerRecord<>(TOPIC, channel, "a|a-2")).get(TIMEOUT.toSeconds(), SECONDS);
+            producer.send(new ProducerRecord<>(TOPIC, channel, "b|b-2")).get(TIMEOUT.toSeconds(), SECONDS);
+            assertThat(data(b.awaitEvents("message", 3, TIMEOUT))).containsExactly("b-0", "b-1", "b-2");
+        }
+    }
+
+    @Test
+    void shouldResumeNoFurtherBackThanItsBoundAndSaySo() throws Exception {
+        String channel = "bounded-resume";
+        String ready;
+        try (SseClient first = SseClient.open(uri(channel), Map.of())) {
+            ready = first.awaitEvent("ready", TIMEOUT).id();
+        }
+        int written = MAX_RESUME_RECORDS + 10;
+        for (int i = 0; i < written; i++) {
+            producer.send(new ProducerRecord<>(TOPIC, channel, "r-" + i));
+        }
+        producer.flush();
+        try (SseClient resumed = SseClient.open(uri(channel), Map.of("Last-Event-ID", ready))) {
+            SseClient.Event gap = resumed.awaitEvent("gap", TIMEOUT);
+            assertThat(gap.data()).contains("resume_too_old");
+            // nothing else was written to the partition meanwhile: its last MAX_RESUME_RECORDS records are ours
+            assertThat(data(resumed.awaitEvents("message", MAX_RESUME_RECORDS, TIMEOUT)))
+                    .containsExactlyElementsOf(IntStream.range(written - MAX_RESUME_RECORDS, written)
+                            .mapToObj(i -> "r-" + i).toList());
         }
     }
 

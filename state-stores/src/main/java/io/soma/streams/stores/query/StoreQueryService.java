@@ -38,6 +38,10 @@ import java.util.function.Function;
  * {@link #INTERNAL_PATH}. While the group rebalances the lookup retries; when nobody can answer in time the
  * result says why, and the edge turns that into a 503. Window stores are asked the same way for the windows of
  * one key in a time range, and grouped stores for every entry of one group.
+ * <p>
+ * Every query acts for one tenant, and a store says whose data each key is ({@link StoreTenancy}): the instance
+ * that answers, this one or a peer, shows a key only to its own tenant. Peers are asked on their peer listener, with
+ * the shared peer credential ({@link #PEER_CREDENTIAL_HEADER}) and the tenant ({@link #TENANT_HEADER}).
  */
 public final class StoreQueryService {
     /**
@@ -46,6 +50,10 @@ public final class StoreQueryService {
      * {@code /internal/stores/{store}/groups/{group}}.
      */
     public static final String INTERNAL_PATH = "/internal/stores";
+    /** The secret every instance of a deployment shares; a peer listener answers nothing without it. */
+    public static final String PEER_CREDENTIAL_HEADER = "X-Soma-Peer-Credential";
+    /** The tenant a forwarded query acts for; absent for stores of data no tenant owns. */
+    public static final String TENANT_HEADER = "X-Soma-Tenant";
     /** Ends the group in a grouped store's keys, so group "a" never matches the keys of group "ab". */
     private static final char GROUP_END = '\u0000';
     private static final Logger log = LoggerFactory.getLogger(StoreQueryService.class);
@@ -53,24 +61,28 @@ public final class StoreQueryService {
 
     private final HostInfo self;
     private final Duration patience;
+    private final String peerCredential;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Map<String, RegisteredStore> stores = new ConcurrentHashMap<>();
 
     /**
-     * @param self     this instance's {@code application.server}
-     * @param patience how long a lookup may wait for a rebalance to settle
+     * @param self           this instance's {@code application.server}: its peer listener
+     * @param patience       how long a lookup may wait for a rebalance to settle
+     * @param peerCredential the secret shared by every instance, sent with each forwarded query
      */
-    public StoreQueryService(HostInfo self, Duration patience) {
+    public StoreQueryService(HostInfo self, Duration patience, String peerCredential) {
         this.self = self;
         this.patience = patience;
+        this.peerCredential = peerCredential;
     }
 
     /**
      * Makes a key-value store queryable; {@code view} turns a stored value into the JSON an API returns,
      * so a local and a forwarded answer are the same document.
      */
-    public <V> void registerKeyValueStore(String storeName, KafkaStreams streams, Function<V, ?> view) {
-        stores.put(storeName, new RegisteredStore(streams, value -> view.apply(cast(value)), Kind.KEY_VALUE, null));
+    public <V> void registerKeyValueStore(String storeName, KafkaStreams streams, StoreTenancy tenancy,
+                                          Function<V, ?> view) {
+        stores.put(storeName, new RegisteredStore(streams, value -> view.apply(cast(value)), Kind.KEY_VALUE, null, tenancy));
     }
 
     /** One window of a window store: the key, the window's bounds ({@code end} exclusive) and the stored value. */
@@ -81,9 +93,10 @@ public final class StoreQueryService {
      * Makes a window store of fixed-size windows queryable; {@code view} turns a window into the JSON an API
      * returns, so a local and a forwarded answer are the same document.
      */
-    public <V> void registerWindowStore(String storeName, KafkaStreams streams, Duration windowSize,
+    public <V> void registerWindowStore(String storeName, KafkaStreams streams, Duration windowSize, StoreTenancy tenancy,
                                         Function<WindowedValue<V>, ?> view) {
-        stores.put(storeName, new RegisteredStore(streams, window -> view.apply(cast(window)), Kind.WINDOW, windowSize));
+        stores.put(storeName, new RegisteredStore(streams, window -> view.apply(cast(window)), Kind.WINDOW, windowSize,
+                tenancy));
     }
 
     /** One entry of a grouped store: its whole key and the stored value. */
@@ -126,41 +139,42 @@ public final class StoreQueryService {
      * Makes a key-value store written with {@link #groupedKey} queryable by group; {@code view} turns an entry into
      * the JSON an API returns, so a local and a forwarded answer are the same document.
      */
-    public <V> void registerGroupedStore(String storeName, KafkaStreams streams, Function<GroupEntry<V>, ?> view) {
-        stores.put(storeName, new RegisteredStore(streams, entry -> view.apply(cast(entry)), Kind.GROUPED, null));
+    public <V> void registerGroupedStore(String storeName, KafkaStreams streams, StoreTenancy tenancy,
+                                         Function<GroupEntry<V>, ?> view) {
+        stores.put(storeName, new RegisteredStore(streams, entry -> view.apply(cast(entry)), Kind.GROUPED, null, tenancy));
     }
 
     /**
      * The value of {@code key}, wherever it lives.
      *
-     * @param authorization the caller's Authorization header, passed on to a peer (may be null)
+     * @param tenant whom the query acts for (null only for stores of data no tenant owns)
      */
-    public QueryResult lookup(String storeName, String key, String authorization) {
-        return fromOwner(storeName, key, () -> localLookup(storeName, key),
-                owner -> forward(owner, storeName, "/keys/" + encode(key), authorization));
+    public QueryResult lookup(String storeName, String key, String tenant) {
+        return fromOwner(storeName, key, () -> localLookup(storeName, key, tenant),
+                owner -> forward(owner, storeName, "/keys/" + encode(key), tenant));
     }
 
     /**
      * The windows of {@code key} that start in [{@code from}, {@code to}), oldest first, wherever the key lives:
      * FOUND with a JSON array (empty when there are none), or UNAVAILABLE.
      *
-     * @param authorization the caller's Authorization header, passed on to a peer (may be null)
+     * @param tenant whom the query acts for (null only for stores of data no tenant owns)
      */
-    public QueryResult lookupWindows(String storeName, String key, Instant from, Instant to, String authorization) {
-        return fromOwner(storeName, key, () -> localWindows(storeName, key, from, to),
+    public QueryResult lookupWindows(String storeName, String key, Instant from, Instant to, String tenant) {
+        return fromOwner(storeName, key, () -> localWindows(storeName, key, from, to, tenant),
                 owner -> forward(owner, storeName, "/windows/" + encode(key) + "?from=" + from.toEpochMilli()
-                        + "&to=" + to.toEpochMilli(), authorization));
+                        + "&to=" + to.toEpochMilli(), tenant));
     }
 
     /**
      * Every entry of {@code group} in a grouped store, in key order, wherever the group lives: FOUND with a JSON
      * array, NOT_FOUND when the group has no entry, or UNAVAILABLE.
      *
-     * @param authorization the caller's Authorization header, passed on to a peer (may be null)
+     * @param tenant whom the query acts for (null only for stores of data no tenant owns)
      */
-    public QueryResult lookupGroup(String storeName, String group, String authorization) {
-        return fromOwner(storeName, group, () -> localGroup(storeName, group),
-                owner -> forward(owner, storeName, "/groups/" + encode(group), authorization));
+    public QueryResult lookupGroup(String storeName, String group, String tenant) {
+        return fromOwner(storeName, group, () -> localGroup(storeName, group, tenant),
+                owner -> forward(owner, storeName, "/groups/" + encode(group), tenant));
     }
 
     /** Asks the instance that holds {@code key} (this one or a peer), retrying while the group rebalances. */
@@ -198,8 +212,11 @@ public final class StoreQueryService {
     }
 
     /** Answers from this instance only: the peer side of a forwarded lookup. */
-    public QueryResult localLookup(String storeName, String key) {
+    public QueryResult localLookup(String storeName, String key, String tenant) {
         RegisteredStore store = registered(storeName, Kind.KEY_VALUE);
+        if (!store.tenancy.visibleTo(key, tenant)) {
+            return QueryResult.notFound();
+        }
         ReadOnlyKeyValueStore<String, Object> kv = store.streams.store(
                 StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, Object>keyValueStore()));
         Object value = kv.get(key);
@@ -207,8 +224,11 @@ public final class StoreQueryService {
     }
 
     /** Every entry of {@code group} from this instance only: the peer side of a forwarded group lookup. */
-    public QueryResult localGroup(String storeName, String group) {
+    public QueryResult localGroup(String storeName, String group, String tenant) {
         RegisteredStore store = registered(storeName, Kind.GROUPED);
+        if (!store.tenancy.visibleTo(group, tenant)) {
+            return QueryResult.notFound();
+        }
         ReadOnlyKeyValueStore<String, Object> kv = store.streams.store(
                 StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, Object>keyValueStore()));
         List<Object> entries = new ArrayList<>();
@@ -219,8 +239,11 @@ public final class StoreQueryService {
     }
 
     /** The windows of {@code key} starting in [{@code from}, {@code to}) from this instance only: the peer side of a forwarded lookup. */
-    public QueryResult localWindows(String storeName, String key, Instant from, Instant to) {
+    public QueryResult localWindows(String storeName, String key, Instant from, Instant to, String tenant) {
         RegisteredStore store = registered(storeName, Kind.WINDOW);
+        if (!store.tenancy.visibleTo(key, tenant)) {
+            return QueryResult.notFound();
+        }
         List<Object> windows = new ArrayList<>();
         if (from.isBefore(to)) {
             ReadOnlyWindowStore<String, Object> ws = store.streams.store(
@@ -255,13 +278,14 @@ public final class StoreQueryService {
     }
 
     /** @param path what follows {@code /internal/stores/{store}}, already encoded */
-    private QueryResult forward(HostInfo owner, String storeName, String path, String authorization)
+    private QueryResult forward(HostInfo owner, String storeName, String path, String tenant)
             throws IOException {
         URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + INTERNAL_PATH + "/"
                 + encode(storeName) + path);
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET();
-        if (authorization != null) {
-            request.header("Authorization", authorization);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET()
+                .header(PEER_CREDENTIAL_HEADER, peerCredential);
+        if (tenant != null) {
+            request.header(TENANT_HEADER, tenant);
         }
         try {
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -303,7 +327,8 @@ public final class StoreQueryService {
     private enum Kind { KEY_VALUE, WINDOW, GROUPED }
 
     /** @param windowSize null unless a window store */
-    private record RegisteredStore(KafkaStreams streams, Function<Object, ?> view, Kind kind, Duration windowSize) {
+    private record RegisteredStore(KafkaStreams streams, Function<Object, ?> view, Kind kind, Duration windowSize,
+                                   StoreTenancy tenancy) {
     }
 
     /** Found (with the JSON view), not found, or nobody can answer now (with the reason). */

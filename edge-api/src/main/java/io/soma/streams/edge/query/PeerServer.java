@@ -1,0 +1,63 @@
+package io.soma.streams.edge.query;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.http.ErrorResponses;
+import io.soma.streams.stores.query.StoreQueryService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * The listener instances use to ask each other for store entries they hold (interactive queries), apart from the
+ * public API: the public edge has no such route, and this one answers only a caller that presents the peer credential
+ * every instance of the deployment shares ({@link StoreQueryService#PEER_CREDENTIAL_HEADER}); anyone else gets 404,
+ * as if nothing listened. A forwarded query carries the tenant it acts for, and the stores check it again.
+ */
+public final class PeerServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PeerServer.class);
+    /** Forwarded queries have no body. */
+    private static final long MAX_REQUEST_BYTES = 4096;
+
+    private final Javalin app;
+
+    private PeerServer(Javalin app) {
+        this.app = app;
+    }
+
+    public static PeerServer start(String host, int port, String credential, StoreLookups stores) {
+        byte[] expected = credential.getBytes(StandardCharsets.UTF_8);
+        Javalin app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.http.maxRequestSize = MAX_REQUEST_BYTES;
+        });
+        ErrorResponses.install(app);
+        app.before(ctx -> requireCredential(ctx, expected));
+        app.get(StoreQueryService.INTERNAL_PATH + "/{store}/keys/{key}", stores::peerLookup);
+        app.get(StoreQueryService.INTERNAL_PATH + "/{store}/windows/{key}", stores::peerWindows);
+        app.get(StoreQueryService.INTERNAL_PATH + "/{store}/groups/{group}", stores::peerGroup);
+        app.start(host, port);
+        log.info("peer listener on http://{}:{}", host, app.port());
+        return new PeerServer(app);
+    }
+
+    private static void requireCredential(Context ctx, byte[] expected) {
+        String presented = ctx.header(StoreQueryService.PEER_CREDENTIAL_HEADER);
+        // constant time: the comparison must not tell how much of a guess was right
+        if (presented == null || !MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.UTF_8))) {
+            throw ApiException.notFound("not found");
+        }
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}
