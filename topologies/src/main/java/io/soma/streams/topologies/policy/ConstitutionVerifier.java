@@ -19,11 +19,11 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * Decides whether a bundle may replace the active constitution of its scope. Checks, in order: well-formed
- * (version format, document is a JSON object without duplicate keys), hash (recomputed over the canonical
- * document), signature present, key known (by {@code key_id}; several keys may be trusted at once for
- * rotation), signature valid for that key's algorithm, global rules valid, and last the version strictly newer
- * than the active one, so only an authentic bundle is ever reported stale.
+ * Decides whether a bundle may replace the active constitution of its scope. Checks, in order: the version format
+ * ({@link ConstitutionVersion}), well-formed (document is a JSON object without duplicate keys), hash (recomputed
+ * over the canonical document), signature present, key known (by {@code key_id}; several keys may be trusted at
+ * once for rotation), signature valid for that key's algorithm, global rules valid, and last the version strictly
+ * newer than the active one, so only an authentic bundle is ever reported stale.
  */
 public final class ConstitutionVerifier {
     private final Map<String, TrustedKey> trustedKeys;
@@ -41,7 +41,7 @@ public final class ConstitutionVerifier {
                     + ", bundle for " + (bundle.tenant() == null ? Constitution.GLOBAL_SCOPE : bundle.tenant()));
         }
         if (!ConstitutionVersion.isValid(bundle.version())) {
-            return reject(Reason.MALFORMED, "version '" + bundle.version() + "' is not dot-separated whole numbers");
+            return reject(Reason.BAD_VERSION, "version '" + bundle.version() + "' is not " + ConstitutionVersion.DESCRIPTION);
         }
         if (bundle.documentJson() == null || bundle.issuedAt() == null) {
             return reject(Reason.MALFORMED, "document and issued_at are required");

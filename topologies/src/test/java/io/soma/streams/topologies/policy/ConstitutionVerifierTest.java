@@ -95,7 +95,7 @@ class ConstitutionVerifierTest {
         assertThat(verifier.verify(
                 ConstitutionSigner.sign(DOCUMENT, "2.0.10", ISSUED, null, "r", rsa.getPrivate()), active)).isInstanceOf(Verified.class);
         assertThat(reason(verifier.verify(new SignedBundle("v2", ISSUED, DOCUMENT, good.hash(), good.signature(), null), null)))
-                .isEqualTo(Reason.MALFORMED);
+                .isEqualTo(Reason.BAD_VERSION);
         assertThat(reason(verifier.verify(ConstitutionSigner.sign(
                 DOCUMENT.replace("\"weight\":0.9", "\"weight\":9"), "3", ISSUED, null, "k", ed.getPrivate()), null)))
                 .isEqualTo(Reason.MALFORMED);
@@ -137,6 +137,19 @@ class ConstitutionVerifierTest {
         assertThat(ConstitutionVersion.compare("1.0", "1.0.0")).isZero();
         assertThat(ConstitutionVersion.compare("2", "10")).isNegative();
         assertThat(ConstitutionVersion.isValid("1.0.0-rc1")).isFalse();
+    }
+
+    @Test
+    void shouldBoundTheVersionFormatSoNoVersionOutranksEveryLaterOne() {
+        assertThat(ConstitutionVersion.isValid("999999.999999.999999")).isTrue();
+        assertThat(ConstitutionVersion.isValid("2025.6.1")).isTrue();
+        assertThat(ConstitutionVersion.isValid("0")).isTrue();
+        assertThat(ConstitutionVersion.isValid("1000000")).as("a part over 999999").isFalse();
+        assertThat(ConstitutionVersion.isValid("9".repeat(18))).isFalse();
+        assertThat(ConstitutionVersion.isValid("1.0.0.1")).as("a fourth part").isFalse();
+        assertThat(ConstitutionVersion.isValid("01.0")).as("a leading zero").isFalse();
+        assertThat(ConstitutionVersion.isValid("1.")).isFalse();
+        assertThat(ConstitutionVersion.isValid("")).isFalse();
     }
 
     private static SignedBundle withDocument(SignedBundle b, String document) {
