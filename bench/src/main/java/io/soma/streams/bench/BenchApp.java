@@ -12,7 +12,6 @@ import io.soma.streams.topologies.slm.SlmApp;
 import io.soma.streams.topologies.training.TrainingApp;
 import org.apache.kafka.streams.Topology;
 
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -41,8 +40,8 @@ enum BenchApp {
     Topology topology(AppSerdes serdes) {
         PrometheusRegistry metrics = new PrometheusRegistry();
         return switch (this) {
-            case POLICY -> PolicyApp.build(new PolicyApp.Config(List.of(ExamplePolicy.trustedKey()),
-                    new PolicyMetrics(metrics)), serdes);
+            case POLICY -> PolicyApp.build(new PolicyApp.Config(ExamplePolicy.verifier(), new PolicyMetrics(metrics)),
+                    serdes);
             case TRAINING -> TrainingApp.build(TrainingApp.Config.defaults(), serdes);
             case FORECAST -> ForecastApp.build(ForecastApp.Config.defaults(new ForecastMetrics(metrics)), serdes);
             case SLM -> SlmApp.build(SlmApp.Config.defaults(), serdes);

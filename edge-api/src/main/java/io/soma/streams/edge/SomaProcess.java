@@ -79,6 +79,7 @@ import io.soma.streams.edge.sse.SseAdmission;
 import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.edge.trace.TraceparentInterceptor;
 import io.soma.streams.topologies.policy.Constitution;
+import io.soma.streams.topologies.policy.ConstitutionVerifier;
 import io.soma.streams.topologies.policy.ExamplePolicy;
 import io.soma.streams.topologies.policy.PolicyApp;
 import io.soma.streams.topologies.policy.PolicyAvro;
@@ -224,14 +225,16 @@ public final class SomaProcess implements AutoCloseable {
                     .help("Requests let through unlimited because Redis did not answer the rate limiter")
                     .callback(cb -> cb.call(limiter.failedOpen())).register(metrics);
 
-            List<TrustedKey> trustedKeys = trustedKeys(config);
+            ConstitutionVerifier constitutionVerifier = new ConstitutionVerifier(trustedKeys(config),
+                    config.settings().bool("constitution.accept.document.only.signatures")
+                            ? ConstitutionVerifier.DocumentOnlySignatures.ACCEPT : ConstitutionVerifier.DocumentOnlySignatures.REFUSE);
             if (config.settings().bool("policy.load.examples")) {
                 loadExamplePolicy(producer);
             }
             RunningApp policy = launch(PolicyApp.APPLICATION_ID,
-                    PolicyApp.build(new PolicyApp.Config(trustedKeys, new PolicyMetrics(metrics)), serdes),
+                    PolicyApp.build(new PolicyApp.Config(constitutionVerifier, new PolicyMetrics(metrics)), serdes),
                     streamsSettings, started, checks, apps);
-            PolicyApp.ActivePolicies edgePolicies = new PolicyApp.ActivePolicies(trustedKeys).attach(
+            PolicyApp.ActivePolicies edgePolicies = new PolicyApp.ActivePolicies(constitutionVerifier).attach(
                     key -> globalStore(policy.streams(), PolicyApp.ACTIVE_CONSTITUTIONS).get(key),
                     key -> globalStore(policy.streams(), PolicyApp.RULE_PACKS).get(key));
             activePolicies.set(edgePolicies);
@@ -280,7 +283,7 @@ public final class SomaProcess implements AutoCloseable {
             metrics.register(new KafkaStreamsCollector(apps));
             EdgeMetrics edgeMetrics = new EdgeMetrics(metrics);
             EdgeRoutes routes = new EdgeRoutes(auth, new RateLimitHandler(limiter),
-                    new PolicyHandlers(edgePolicies, trustedKeys, producer),
+                    new PolicyHandlers(edgePolicies, constitutionVerifier, producer),
                     new ConversationHandlers(producer, decisionReplies, sessionStreams, replyTimeout),
                     new HealthHandler(checks),
                     new MetricsHandler(metrics), new TokenRoutes(tokens, identities, auth),

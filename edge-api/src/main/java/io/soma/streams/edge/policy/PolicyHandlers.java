@@ -26,7 +26,6 @@ import io.soma.streams.topologies.policy.RulePack;
 import io.soma.streams.topologies.policy.RulePackJson;
 import io.soma.streams.topologies.policy.RulePackProblem;
 import io.soma.streams.topologies.policy.SignedBundle;
-import io.soma.streams.topologies.policy.TrustedKey;
 import io.soma.streams.topologies.policy.VerificationResult;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;
@@ -34,7 +33,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -47,10 +45,11 @@ public final class PolicyHandlers {
     private final ConstitutionVerifier verifier;
     private final Producer<String, SpecificRecord> producer;
 
-    public PolicyHandlers(PolicyApp.ActivePolicies policies, List<TrustedKey> trustedKeys,
+    /** @param verifier the policy app's own, so the edge refuses exactly what the stream would */
+    public PolicyHandlers(PolicyApp.ActivePolicies policies, ConstitutionVerifier verifier,
                           Producer<String, SpecificRecord> producer) {
         this.policies = policies;
-        this.verifier = new ConstitutionVerifier(trustedKeys);
+        this.verifier = verifier;
         this.producer = producer;
     }
 

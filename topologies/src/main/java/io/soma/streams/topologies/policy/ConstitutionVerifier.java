@@ -22,14 +22,29 @@ import java.util.stream.Collectors;
  * Decides whether a bundle may replace the active constitution of its scope. Checks, in order: the version format
  * ({@link ConstitutionVersion}), well-formed (document is a JSON object without duplicate keys), hash (recomputed
  * over the canonical document), signature present, key known (by {@code key_id}; several keys may be trusted at
- * once for rotation), signature valid for that key's algorithm, global rules valid, and last the version strictly
- * newer than the active one, so only an authentic bundle is ever reported stale.
+ * once for rotation), signature valid for that key's algorithm over the {@link ConstitutionEnvelope} (document,
+ * version, tenant, issue time), global rules valid, and last the version strictly newer than the active one, so
+ * only an authentic bundle is ever reported stale. The policy stream and the edge use the same instance.
+ * <p>
+ * A signature over the canonical document alone (how bundles were signed before the envelope) is refused as
+ * {@code LEGACY_SIGNATURE} unless {@link DocumentOnlySignatures#ACCEPT} is chosen: such a signature binds neither
+ * version nor tenant, so anyone who may publish could replay the document under any of them.
  */
 public final class ConstitutionVerifier {
-    private final Map<String, TrustedKey> trustedKeys;
+    /** Whether a signature over the document alone still verifies; only for migrating old bundles. */
+    public enum DocumentOnlySignatures { REFUSE, ACCEPT }
 
+    private final Map<String, TrustedKey> trustedKeys;
+    private final DocumentOnlySignatures documentOnly;
+
+    /** Refuses document-only signatures. */
     public ConstitutionVerifier(Collection<TrustedKey> trustedKeys) {
+        this(trustedKeys, DocumentOnlySignatures.REFUSE);
+    }
+
+    public ConstitutionVerifier(Collection<TrustedKey> trustedKeys, DocumentOnlySignatures documentOnly) {
         this.trustedKeys = trustedKeys.stream().collect(Collectors.toUnmodifiableMap(TrustedKey::keyId, Function.identity()));
+        this.documentOnly = documentOnly;
     }
 
     /**
@@ -56,8 +71,8 @@ public final class ConstitutionVerifier {
             return reject(Reason.MALFORMED, "document must be a JSON object");
         }
         String canonical = CanonicalJson.write(document);
-        byte[] signedBytes = canonical.getBytes(StandardCharsets.UTF_8);
-        String hash = CanonicalJson.sha256Hex(signedBytes);
+        byte[] documentBytes = canonical.getBytes(StandardCharsets.UTF_8);
+        String hash = CanonicalJson.sha256Hex(documentBytes);
         if (!hash.equalsIgnoreCase(String.valueOf(bundle.hash()))) {
             return reject(Reason.BAD_HASH, "claimed hash " + bundle.hash() + ", document hashes to " + hash);
         }
@@ -69,7 +84,8 @@ public final class ConstitutionVerifier {
         if (key == null) {
             return reject(Reason.UNKNOWN_KEY, "no trusted key has id '" + signature.keyId() + "'");
         }
-        Optional<Rejection> badSignature = checkSignature(signature, key, signedBytes);
+        byte[] envelopeBytes = ConstitutionEnvelope.signedBytes(document, bundle.version(), bundle.issuedAt(), bundle.tenant());
+        Optional<Rejection> badSignature = checkSignature(signature, key, envelopeBytes, documentBytes);
         if (badSignature.isPresent()) {
             return badSignature.get();
         }
@@ -87,17 +103,25 @@ public final class ConstitutionVerifier {
                 key.algorithm()));
     }
 
-    private static Optional<Rejection> checkSignature(SignedBundle.Signature signature, TrustedKey key, byte[] signedBytes) {
+    private Optional<Rejection> checkSignature(SignedBundle.Signature signature, TrustedKey key, byte[] envelopeBytes,
+                                               byte[] documentBytes) {
         Optional<SignatureAlgorithm> algorithm = SignatureAlgorithm.fromBundleName(signature.algorithm());
         if (algorithm.isEmpty() || algorithm.get() != key.algorithm()) {
             return Optional.of(reject(Reason.BAD_SIGNATURE, "algorithm '" + signature.algorithm() + "' does not match key '"
                     + key.keyId() + "' (" + key.algorithm().bundleName() + ")"));
         }
         try {
-            if (key.algorithm().verify(key.key(), signedBytes, base64(signature.value()))) {
+            byte[] value = base64(signature.value());
+            if (key.algorithm().verify(key.key(), envelopeBytes, value)) {
                 return Optional.empty();
             }
-            return Optional.of(reject(Reason.BAD_SIGNATURE, "signature does not verify with key '" + key.keyId() + "'"));
+            if (key.algorithm().verify(key.key(), documentBytes, value)) {
+                return documentOnly == DocumentOnlySignatures.ACCEPT ? Optional.empty()
+                        : Optional.of(reject(Reason.LEGACY_SIGNATURE, "the signature covers the document only, not its"
+                        + " version, tenant and issued_at: re-sign the bundle's " + ConstitutionEnvelope.FORMAT + " envelope"));
+            }
+            return Optional.of(reject(Reason.BAD_SIGNATURE, "signature does not verify with key '" + key.keyId()
+                    + "' over the bundle's document, version, tenant and issued_at"));
         } catch (IllegalArgumentException | GeneralSecurityException e) {
             return Optional.of(reject(Reason.BAD_SIGNATURE, "signature unreadable: " + e.getMessage()));
         }

@@ -33,9 +33,14 @@ public final class ExamplePolicy {
         return TrustedKey.fromPem(ExampleConstitutionSigner.KEY_ID, resource(PUBLIC_KEY));
     }
 
+    /** A verifier that trusts the example key only, and refuses document-only signatures. */
+    public static ConstitutionVerifier verifier() {
+        return new ConstitutionVerifier(List.of(trustedKey()));
+    }
+
     /** The example bundle verified against the example key. */
     public static Constitution constitution() {
-        VerificationResult result = new ConstitutionVerifier(List.of(trustedKey())).verify(bundle(), null);
+        VerificationResult result = verifier().verify(bundle(), null);
         if (result instanceof VerificationResult.Verified verified) {
             return verified.constitution();
         }

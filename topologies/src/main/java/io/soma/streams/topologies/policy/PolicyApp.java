@@ -28,7 +28,6 @@ import org.apache.kafka.streams.kstream.Named;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -52,7 +51,8 @@ public final class PolicyApp {
     private static final String VERIFIED_BY_SCOPE = "policy-verified-constitutions";
     private static final String APPLICATION = "soma-policy";
 
-    public record Config(List<TrustedKey> trustedKeys, PolicyMetrics metrics) {
+    /** @param verifier the one the edge's {@code POST /v1/constitution} uses too, so both refuse alike */
+    public record Config(ConstitutionVerifier verifier, PolicyMetrics metrics) {
     }
 
     private PolicyApp() {
@@ -108,7 +108,7 @@ public final class PolicyApp {
         private KeyValueStore<String, ConstitutionBundle> verified;
 
         ConstitutionGate(Config config, AppSerdes serdes) {
-            this.verifier = new ConstitutionVerifier(config.trustedKeys());
+            this.verifier = config.verifier();
             this.metrics = config.metrics();
             this.reader = serdes.value(Topics.CONSTITUTION_UPDATED).deserializer();
         }
@@ -168,7 +168,7 @@ public final class PolicyApp {
 
         Evaluator(Config config) {
             this.metrics = config.metrics();
-            this.policies = new ActivePolicies(config.trustedKeys());
+            this.policies = new ActivePolicies(config.verifier());
         }
 
         @Override
@@ -218,8 +218,8 @@ public final class PolicyApp {
         private Function<String, ?> constitutions;
         private Function<String, ?> rulePacks;
 
-        public ActivePolicies(List<TrustedKey> trustedKeys) {
-            this.verifier = new ConstitutionVerifier(trustedKeys);
+        public ActivePolicies(ConstitutionVerifier verifier) {
+            this.verifier = verifier;
         }
 
         /**

@@ -11,7 +11,7 @@ public sealed interface VerificationResult {
     }
 
     enum Reason {
-        MALFORMED, BAD_VERSION, BAD_HASH, MISSING_SIGNATURE, UNKNOWN_KEY, BAD_SIGNATURE, STALE_VERSION;
+        MALFORMED, BAD_VERSION, BAD_HASH, MISSING_SIGNATURE, UNKNOWN_KEY, BAD_SIGNATURE, LEGACY_SIGNATURE, STALE_VERSION;
 
         /** Label value for {@code constitution_rejections_total{reason}} and the DLQ header. */
         public String wire() {

@@ -12,6 +12,7 @@ import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -102,6 +103,57 @@ class ConstitutionVerifierTest {
     }
 
     @Test
+    void shouldBindTheSignatureToVersionTenantAndIssuedAt() throws Exception {
+        KeyPair ed = pair("Ed25519");
+        ConstitutionVerifier verifier = new ConstitutionVerifier(List.of(TrustedKey.fromPem("k", Pem.write(ed.getPublic()))));
+        SignedBundle forAcme = ConstitutionSigner.sign(DOCUMENT, "1.0.0", ISSUED, "acme", "k", ed.getPrivate());
+        SignedBundle global = ConstitutionSigner.sign(DOCUMENT, "1.0.0", ISSUED, null, "k", ed.getPrivate());
+
+        assertThat(verifier.verify(forAcme, null)).isInstanceOf(Verified.class);
+        assertThat(reason(verifier.verify(withTenant(forAcme, "globex"), null))).isEqualTo(Reason.BAD_SIGNATURE);
+        assertThat(reason(verifier.verify(withTenant(forAcme, null), null))).isEqualTo(Reason.BAD_SIGNATURE);
+        assertThat(reason(verifier.verify(withTenant(global, "acme"), null))).isEqualTo(Reason.BAD_SIGNATURE);
+        assertThat(reason(verifier.verify(new SignedBundle("2.0.0", forAcme.issuedAt(), forAcme.documentJson(),
+                forAcme.hash(), forAcme.signature(), forAcme.tenant()), null))).isEqualTo(Reason.BAD_SIGNATURE);
+        assertThat(reason(verifier.verify(new SignedBundle(forAcme.version(), ISSUED.plusMillis(1), forAcme.documentJson(),
+                forAcme.hash(), forAcme.signature(), forAcme.tenant()), null))).isEqualTo(Reason.BAD_SIGNATURE);
+    }
+
+    @Test
+    void shouldRefuseADocumentOnlySignatureUnlessMigrationAcceptsIt() throws Exception {
+        KeyPair ed = pair("Ed25519");
+        List<TrustedKey> keys = List.of(TrustedKey.fromPem("k", Pem.write(ed.getPublic())));
+        SignedBundle legacy = PolicyTestData.documentOnlySigned(DOCUMENT, "1.0.0", ISSUED, "acme", "k", ed);
+
+        VerificationResult refused = new ConstitutionVerifier(keys).verify(legacy, null);
+        VerificationResult accepted = new ConstitutionVerifier(keys, ConstitutionVerifier.DocumentOnlySignatures.ACCEPT)
+                .verify(legacy, null);
+
+        assertThat(reason(refused)).isEqualTo(Reason.LEGACY_SIGNATURE);
+        assertThat(((Rejection) refused).message()).contains("document only");
+        assertThat(accepted).isInstanceOfSatisfying(Verified.class, v -> assertThat(v.constitution().scope()).isEqualTo("acme"));
+        SignedBundle otherKey = PolicyTestData.documentOnlySigned(DOCUMENT, "1.0.0", ISSUED, "acme", "k", pair("Ed25519"));
+        assertThat(reason(new ConstitutionVerifier(keys, ConstitutionVerifier.DocumentOnlySignatures.ACCEPT)
+                .verify(otherKey, null))).isEqualTo(Reason.BAD_SIGNATURE);
+    }
+
+    /** The bytes docs/policy.md says are signed, so an external signer can produce them. */
+    @Test
+    void shouldSignExactlyTheDocumentedEnvelopeBytes() throws Exception {
+        KeyPair ed = pair("Ed25519");
+        SignedBundle bundle = ConstitutionSigner.sign("{ \"title\": \"T\", \"rules\": [] }", "1.2.0",
+                Instant.parse("2026-01-01T00:00:00Z"), "acme", "k", ed.getPrivate());
+        String documented = "{\"document\":{\"rules\":[],\"title\":\"T\"},\"format\":\"soma.constitution/2\","
+                + "\"issued_at\":1767225600000,\"tenant\":\"acme\",\"version\":\"1.2.0\"}";
+
+        assertThat(SignatureAlgorithm.EDDSA.verify(ed.getPublic(), documented.getBytes(StandardCharsets.UTF_8),
+                Base64.getDecoder().decode(bundle.signature().value()))).isTrue();
+        assertThat(new String(ConstitutionEnvelope.signedBytes(CanonicalJson.parse("{\"title\":\"T\",\"rules\":[]}"),
+                "1.2.0", Instant.parse("2026-01-01T00:00:00Z"), null), StandardCharsets.UTF_8))
+                .contains("\"tenant\":null");
+    }
+
+    @Test
     void shouldAcceptTheSameDocumentWrittenWithOtherKeyOrderAndWhitespace() throws Exception {
         KeyPair ed = pair("Ed25519");
         ConstitutionVerifier verifier = new ConstitutionVerifier(List.of(TrustedKey.fromPem("k", Pem.write(ed.getPublic()))));
@@ -150,6 +202,10 @@ class ConstitutionVerifierTest {
         assertThat(ConstitutionVersion.isValid("01.0")).as("a leading zero").isFalse();
         assertThat(ConstitutionVersion.isValid("1.")).isFalse();
         assertThat(ConstitutionVersion.isValid("")).isFalse();
+    }
+
+    private static SignedBundle withTenant(SignedBundle b, String tenant) {
+        return new SignedBundle(b.version(), b.issuedAt(), b.documentJson(), b.hash(), b.signature(), tenant);
     }
 
     private static SignedBundle withDocument(SignedBundle b, String document) {

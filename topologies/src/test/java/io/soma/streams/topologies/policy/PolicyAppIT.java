@@ -35,6 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -57,6 +60,9 @@ class PolicyAppIT {
     private static KafkaProducer<String, SpecificRecord> producer;
     private static final String APP_ID = "policy-it-" + UUID.randomUUID();
     private static KafkaStreams app;
+    /** A publisher's key the app trusts besides the example one, so tests can sign bundles of their own. */
+    private static final KeyPair PUBLISHER = publisherKey();
+    private static final String PUBLISHER_KEY_ID = "policy-it-publisher";
 
     @BeforeAll
     static void start() throws Exception {
@@ -86,7 +92,9 @@ class PolicyAppIT {
 
     private static KafkaStreams startApp() {
         return StreamsApps.startAndAwaitRunning(new KafkaStreams(PolicyApp.build(
-                new PolicyApp.Config(List.of(ExamplePolicy.trustedKey()), new PolicyMetrics(new PrometheusRegistry())), serdes),
+                new PolicyApp.Config(new ConstitutionVerifier(List.of(ExamplePolicy.trustedKey(),
+                        new TrustedKey(PUBLISHER_KEY_ID, PUBLISHER.getPublic(), SignatureAlgorithm.EDDSA))),
+                        new PolicyMetrics(new PrometheusRegistry())), serdes),
                 StreamsSettings.local(stack.bootstrapServers(), stack.schemaRegistryUrl(), stateDir).forApp(APP_ID)));
     }
 
@@ -135,6 +143,34 @@ class PolicyAppIT {
     }
 
     @Test
+    void shouldDeadLetterForgedEnvelopesWrittenToTheTopicAndKeepApplyingGenuineOnes() throws Exception {
+        String victim = "victim-" + UUID.randomUUID();
+        String owner = "owner-" + UUID.randomUUID();
+        String document = ExamplePolicy.bundle().documentJson();
+        SignedBundle genuine = ConstitutionSigner.sign(document, "1.0.0", Instant.now(), owner, PUBLISHER_KEY_ID,
+                PUBLISHER.getPrivate());
+        Map<String, SignedBundle> forgeries = Map.of(
+                "bad_signature: republished for another tenant", copy(genuine, genuine.version(), victim),
+                "bad_signature: same signed document, another version", copy(genuine, "2.0.0", owner),
+                "bad_version: a version no later one could outrank", copy(genuine, "9".repeat(18), owner),
+                "legacy_signature: signed over the document only", PolicyTestData.documentOnlySigned(document, "1.0.0",
+                        Instant.now(), victim, PUBLISHER_KEY_ID, PUBLISHER));
+
+        for (Map.Entry<String, SignedBundle> forged : forgeries.entrySet()) {
+            RecordMetadata sent = send(Topics.CONSTITUTION_UPDATED.name(), forged.getValue().tenant(),
+                    PolicyAvro.bundle(forged.getValue()));
+            String expectedReason = forged.getKey().substring(0, forged.getKey().indexOf(':'));
+            assertThat(deadLetterHeadersOf(sent).get(DlqHeaders.REASON)).as(forged.getKey()).startsWith(expectedReason + ": ");
+        }
+        // the gate goes on: the genuine bundle becomes active, and nothing forged ever did
+        send(Topics.CONSTITUTION_UPDATED.name(), owner, PolicyAvro.bundle(genuine));
+        awaitGlobalValue(PolicyApp.ACTIVE_CONSTITUTIONS, owner,
+                (ConstitutionBundle b) -> b.getVersion().equals("1.0.0") && b.getHash().equals(genuine.hash()));
+        assertThat(app.store(StoreQueryParameters.fromNameAndType(PolicyApp.ACTIVE_CONSTITUTIONS,
+                QueryableStoreTypes.<String, ConstitutionBundle>keyValueStore())).get(victim)).isNull();
+    }
+
+    @Test
     void shouldApplyARulePackUpdateToLaterEventsAndSurviveARestart() throws Exception {
         String tenant = "pack-" + UUID.randomUUID();
         RulePack v1 = new RulePack(tenant, 1, List.of(Rule.withDefaults("no-secrets", "secret")), Instant.now(), "it");
@@ -160,6 +196,18 @@ class PolicyAppIT {
         all.forEach(d -> perEvent.merge(d.getEventId(), 1, Integer::sum));
         assertThat(perEvent).containsOnlyKeys(first.getEventId(), later.getEventId(), afterRestart.getEventId());
         assertThat(perEvent.values()).containsOnly(1);
+    }
+
+    private static SignedBundle copy(SignedBundle b, String version, String tenant) {
+        return new SignedBundle(version, b.issuedAt(), b.documentJson(), b.hash(), b.signature(), tenant);
+    }
+
+    private static KeyPair publisherKey() {
+        try {
+            return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("every JDK 17 has Ed25519", e);
+        }
     }
 
     /** Packs reach every instance through a global table: wait until this one has the version. */
