@@ -1,0 +1,116 @@
+package io.soma.streams.edge.policy;
+
+import io.soma.streams.edge.EdgeFixture;
+import io.soma.streams.topologies.policy.ConstitutionBundleJson;
+import io.soma.streams.topologies.policy.SignedBundle;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Hostile publishers of {@code POST /v1/constitution} against a whole process on the real broker: replays of a
+ * signed document under another tenant or version, a version meant to block every later update, and old-style
+ * signatures (with {@code constitution.accept.document.only.signatures} at its default).
+ */
+class ConstitutionPublishIT {
+    private static final ConstitutionPublisher PUBLISHER = new ConstitutionPublisher();
+    private static EdgeFixture edge;
+
+    @BeforeAll
+    static void start() {
+        edge = new EdgeFixture(Map.of("constitution.trusted.keys", PUBLISHER.trustedKeysSetting())).awaitReady();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (edge != null) {
+            edge.close();
+        }
+    }
+
+    @Test
+    void shouldRefuseABundleSignedForOneTenantRepublishedForAnother() throws Exception {
+        List<String> tenants = EdgeFixture.tenants("replay", 2);
+        String owner = tenants.get(0);
+        String victim = tenants.get(1);
+        SignedBundle genuine = PUBLISHER.sign(ConstitutionPublisher.uniqueDocument(), "1.0.0", owner);
+
+        HttpResponse<String> forVictim = publish(edge.adminToken(), ConstitutionPublisher.replayed(genuine, "1.0.0", victim));
+        HttpResponse<String> asGlobal = publish(edge.adminToken(), ConstitutionPublisher.replayed(genuine, "1.0.0", null));
+
+        assertRefused(forVictim, 422, "bad_signature");
+        assertRefused(asGlobal, 422, "bad_signature");
+        assertThat(edge.get("/v1/constitution/" + victim + "/hash", edge.adminToken()).body())
+                .as("nothing of the owner's governs the victim").doesNotContain(genuine.hash());
+        // the genuine bundle, for the tenant it was signed for, is accepted
+        assertThat(publish(edge.adminToken(), ConstitutionBundleJson.write(genuine)).statusCode()).isEqualTo(202);
+    }
+
+    @Test
+    void shouldRefuseTheSameSignedDocumentUnderAnotherVersion() throws Exception {
+        String tenant = EdgeFixture.tenants("version-replay", 1).get(0);
+        SignedBundle genuine = PUBLISHER.sign(ConstitutionPublisher.uniqueDocument(), "1.0.0", tenant);
+        assertThat(publish(edge.adminToken(), ConstitutionBundleJson.write(genuine)).statusCode()).isEqualTo(202);
+        awaitActiveVersion(tenant, "1.0.0");
+
+        HttpResponse<String> raised = publish(edge.adminToken(), ConstitutionPublisher.replayed(genuine, "1.0.1", tenant));
+
+        assertRefused(raised, 422, "bad_signature");
+        assertThat(activeVersion(tenant)).isEqualTo("1.0.0");
+    }
+
+    @Test
+    void shouldRefuseAnOutOfFormatHugeVersionAndKeepAcceptingLaterUpdates() throws Exception {
+        String tenant = EdgeFixture.tenants("huge-version", 1).get(0);
+        String document = ConstitutionPublisher.uniqueDocument();
+        assertThat(publish(edge.adminToken(), ConstitutionBundleJson.write(PUBLISHER.sign(document, "1.0.0", tenant)))
+                .statusCode()).isEqualTo(202);
+        awaitActiveVersion(tenant, "1.0.0");
+
+        // signed by the trusted key itself: only the format stands between this and a scope frozen for ever
+        HttpResponse<String> huge = publish(edge.adminToken(),
+                ConstitutionBundleJson.write(PUBLISHER.sign(document, "9".repeat(18), tenant)));
+        assertRefused(huge, 422, "bad_version");
+        assertThat(EdgeFixture.json(huge).get("message").asText()).contains("999999");
+
+        assertThat(publish(edge.adminToken(), ConstitutionBundleJson.write(PUBLISHER.sign(document, "1.0.1", tenant)))
+                .statusCode()).isEqualTo(202);
+        awaitActiveVersion(tenant, "1.0.1");
+    }
+
+    @Test
+    void shouldRefuseADocumentOnlySignatureByDefault() throws Exception {
+        String tenant = EdgeFixture.tenants("legacy", 1).get(0);
+        SignedBundle legacy = PUBLISHER.signDocumentOnly(ConstitutionPublisher.uniqueDocument(), "1.0.0", tenant);
+
+        HttpResponse<String> r = publish(edge.adminToken(), ConstitutionBundleJson.write(legacy));
+
+        assertRefused(r, 422, "legacy_signature");
+        assertThat(edge.get("/v1/constitution/" + tenant + "/hash", edge.adminToken()).body()).doesNotContain(legacy.hash());
+    }
+
+    private static HttpResponse<String> publish(String token, String bundleJson) {
+        return edge.post("/v1/constitution", token, bundleJson);
+    }
+
+    private static void assertRefused(HttpResponse<String> r, int status, String reason) {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(EdgeFixture.json(r).get("details").get("reason").asText()).as(r.body()).isEqualTo(reason);
+    }
+
+    /** Published bundles reach the edge through the policy app's gate and global table: wait for the version. */
+    private static void awaitActiveVersion(String tenant, String version) {
+        edge.awaitGet(tenant + "'s constitution at " + version, "/v1/constitution/" + tenant + "/hash", edge.adminToken(),
+                body -> body.path("scope").asText().equals(tenant) && body.path("version").asText().equals(version));
+    }
+
+    private static String activeVersion(String tenant) {
+        return EdgeFixture.json(edge.get("/v1/constitution/" + tenant + "/hash", edge.adminToken())).get("version").asText();
+    }
+}
