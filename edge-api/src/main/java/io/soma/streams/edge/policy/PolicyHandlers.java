@@ -148,8 +148,10 @@ public final class PolicyHandlers {
     }
 
     /**
-     * {@code POST /v1/constitution}: verified here first so the caller hears why a bundle is refused, then
-     * published; the policy app verifies it again before it becomes active.
+     * {@code POST /v1/constitution}: a caller publishes for its own tenant only, unless it is a platform operator
+     * (the global constitution governs every tenant, so only an operator publishes it). Verified here first so the
+     * caller hears why a bundle is refused, then published; the policy app verifies it again before it becomes
+     * active.
      */
     public void publishConstitution(Context ctx) throws Exception {
         SignedBundle bundle;
@@ -159,6 +161,8 @@ public final class PolicyHandlers {
             throw ApiException.badRequest(e.getMessage());
         }
         String scope = bundle.tenant() == null ? Constitution.GLOBAL_SCOPE : bundle.tenant();
+        // the tenant is inside the signed bundle, where the route's scope cannot see it
+        TenantGuard.requireActsOn(AuthHandler.principal(ctx), bundle.tenant());
         ConstitutionBundle activeBundle = bundle.tenant() == null
                 ? policies.constitutionFor(Constitution.GLOBAL_SCOPE) : policies.constitutionOf(scope);
         Constitution active = null;

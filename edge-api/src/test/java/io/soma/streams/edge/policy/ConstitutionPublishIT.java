@@ -1,6 +1,8 @@
 package io.soma.streams.edge.policy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.soma.streams.edge.EdgeFixture;
+import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.topologies.policy.ConstitutionBundleJson;
 import io.soma.streams.topologies.policy.SignedBundle;
 import org.junit.jupiter.api.AfterAll;
@@ -10,13 +12,15 @@ import org.junit.jupiter.api.Test;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Hostile publishers of {@code POST /v1/constitution} against a whole process on the real broker: replays of a
- * signed document under another tenant or version, a version meant to block every later update, and old-style
- * signatures (with {@code constitution.accept.document.only.signatures} at its default).
+ * signed document under another tenant or version, a version meant to block every later update, old-style
+ * signatures (with {@code constitution.accept.document.only.signatures} at its default), and callers publishing
+ * for a tenant not their own.
  */
 class ConstitutionPublishIT {
     private static final ConstitutionPublisher PUBLISHER = new ConstitutionPublisher();
@@ -93,6 +97,32 @@ class ConstitutionPublishIT {
 
         assertRefused(r, 422, "legacy_signature");
         assertThat(edge.get("/v1/constitution/" + tenant + "/hash", edge.adminToken()).body()).doesNotContain(legacy.hash());
+    }
+
+    @Test
+    void shouldLetACallerPublishForItsOwnTenantOnlyWithoutThePlatformCapability() throws Exception {
+        List<String> tenants = EdgeFixture.tenants("publish-scope", 2);
+        String own = tenants.get(0);
+        String other = tenants.get(1);
+        String publisher = edge.tokenFor(own, "publisher", Set.of(Capability.CONSTITUTION_PUBLISH));
+        String document = ConstitutionPublisher.uniqueDocument();
+
+        HttpResponse<String> forOther = publish(publisher, ConstitutionBundleJson.write(PUBLISHER.sign(document, "1.0.0", other)));
+        HttpResponse<String> global = publish(publisher, ConstitutionBundleJson.write(PUBLISHER.sign(document, "1.0.0", null)));
+        HttpResponse<String> forOwn = publish(publisher, ConstitutionBundleJson.write(PUBLISHER.sign(document, "1.0.0", own)));
+        HttpResponse<String> byOperator = publish(edge.tokenFor(own, "operator",
+                        Set.of(Capability.CONSTITUTION_PUBLISH, Capability.PLATFORM_OPERATOR)),
+                ConstitutionBundleJson.write(PUBLISHER.sign(document, "1.0.0", other)));
+
+        for (HttpResponse<String> refused : List.of(forOther, global)) {
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+            JsonNode body = EdgeFixture.json(refused);
+            assertThat(body.get("error").asText()).isEqualTo("forbidden");
+            assertThat(body.get("details").get("required_capabilities").get(0).asText()).isEqualTo("platform.operator");
+        }
+        assertThat(forOwn.statusCode()).as(forOwn.body()).isEqualTo(202);
+        assertThat(byOperator.statusCode()).as(byOperator.body()).isEqualTo(202);
+        awaitActiveVersion(other, "1.0.0");
     }
 
     private static HttpResponse<String> publish(String token, String bundleJson) {
