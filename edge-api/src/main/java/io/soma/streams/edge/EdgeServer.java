@@ -1,22 +1,26 @@
 package io.soma.streams.edge;
 
 import io.javalin.Javalin;
+import jakarta.servlet.DispatcherType;
 import io.javalin.router.ParsedEndpoint;
 import io.javalin.security.RouteRole;
+import io.soma.streams.edge.http.BodyLimitFilter;
 import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.edge.metrics.EdgeMetrics;
 import io.soma.streams.edge.trace.TraceContext;
+import org.eclipse.jetty.servlet.FilterHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
 /** The Javalin edge: REST + SSE on one port; every route is declared in {@link EdgeRoutes}. */
 public final class EdgeServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EdgeServer.class);
-    /** Larger bodies are refused with 413 before a handler sees them. */
-    static final long MAX_REQUEST_BYTES = 1024 * 1024;
+    /** Larger bodies are refused with 413 before any handler, authentication included, sees them. */
+    static final int MAX_REQUEST_BYTES = 1024 * 1024;
 
     private final Javalin app;
 
@@ -28,6 +32,8 @@ public final class EdgeServer implements AutoCloseable {
         Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
+            config.jetty.modifyServletContextHandler(context ->
+                    context.addFilter(bodyLimit(), "/*", EnumSet.of(DispatcherType.REQUEST)));
             config.router.apiBuilder(routes::declare);
         });
         app.before(TraceContext::begin);
@@ -40,6 +46,12 @@ public final class EdgeServer implements AutoCloseable {
         app.start(host, port);
         log.info("edge listening on http://{}:{}", host, app.port());
         return new EdgeServer(app);
+    }
+
+    private static FilterHolder bodyLimit() {
+        FilterHolder holder = new FilterHolder(new BodyLimitFilter(MAX_REQUEST_BYTES));
+        holder.setAsyncSupported(true); // the SSE routes go async behind it
+        return holder;
     }
 
     public int port() {

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import java.io.ByteArrayInputStream;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -102,6 +103,36 @@ class EdgeContractIT {
             assertThat(response.statusCode()).as(route.path()).isEqualTo(413);
             assertJsonError(response, route.path() + " with 1 MiB + 13 bytes");
         }
+    }
+
+    @Test
+    void shouldAnswer413ToOversizedBodiesOnEveryRouteBeforeAuthentication() throws Exception {
+        byte[] huge = new byte[EdgeServer.MAX_REQUEST_BYTES + 64 * 1024];
+        List<String> targets = new ArrayList<>(edge.routes().stream()
+                .map(r -> r.method() + " " + concrete(r, "nobody")).toList());
+        targets.add("POST /no/such/route");
+        for (String target : targets) {
+            String method = target.substring(0, target.indexOf(' '));
+            String path = target.substring(target.indexOf(' ') + 1);
+            HttpResponse<String> chunked = send(edge, method, path, null, chunked(huge));
+            HttpResponse<String> declared = send(edge, method, path, null, HttpRequest.BodyPublishers.ofByteArray(huge));
+            for (HttpResponse<String> response : List.of(chunked, declared)) {
+                assertThat(response.statusCode()).as(target + ": " + response.body()).isEqualTo(413);
+                assertJsonError(response, target + " without a token");
+                assertThat(EdgeFixture.json(response).get("error").asText()).isEqualTo("payload_too_large");
+            }
+        }
+    }
+
+    @Test
+    void shouldReadAChunkedBodyUnderTheLimit() throws Exception {
+        String token = edge.tokenFor(EdgeFixture.tenants("chunked", 1).get(0), "chunky", Set.of());
+        byte[] body = EdgeFixture.json(Map.of("token", token)).getBytes(StandardCharsets.UTF_8);
+
+        HttpResponse<String> response = send(edge, "POST", "/v1/tokens/verify", token, chunked(body));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(EdgeFixture.json(response).get("valid").asBoolean()).isTrue();
     }
 
     @Test
@@ -315,9 +346,18 @@ class EdgeContractIT {
 
     private static HttpResponse<String> send(EdgeFixture target, String method, String path, String token,
                                              byte[] body) {
-        return target.send(target.request(path, token).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body)));
+        return send(target, method, path, token, body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(body));
+    }
+
+    private static HttpResponse<String> send(EdgeFixture target, String method, String path, String token,
+                                             HttpRequest.BodyPublisher body) {
+        return target.send(target.request(path, token).header("Content-Type", "application/json").method(method, body));
+    }
+
+    /** A body of unknown length: the client sends it chunked, with no Content-Length. */
+    private static HttpRequest.BodyPublisher chunked(byte[] body) {
+        return HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body));
     }
 
     private static String encode(String value) {

@@ -43,11 +43,16 @@ public final class ErrorResponses {
     }
 
     public static void write(Context ctx, int status, String error, String message, Map<String, ?> details) {
+        ctx.status(status).json(body(error, message, details));
+    }
+
+    /** The error body, for writers outside a Javalin handler ({@link BodyLimitFilter}). */
+    public static Map<String, Object> body(String error, String message, Map<String, ?> details) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", error);
         body.put("message", message);
         body.put("details", details);
-        ctx.status(status).json(body);
+        return body;
     }
 
     private static boolean isJson(Context ctx) {
