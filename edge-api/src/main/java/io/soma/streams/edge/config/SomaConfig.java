@@ -1,5 +1,7 @@
 package io.soma.streams.edge.config;
 
+import io.soma.streams.schemas.RedactedUrl;
+
 import java.nio.file.Path;
 
 /**
@@ -89,13 +91,13 @@ public record SomaConfig(
                 replaySpeed, settings);
     }
 
-    /** Never prints the password: configuration is logged at start. */
+    /** Never prints a password, not even one inside a URL: configuration is logged at start. */
     @Override
     public String toString() {
         return "SomaConfig[embeddedStack=" + embeddedStack + ", dataDir=" + dataDir + ", bootstrapServers="
-                + bootstrapServers + ", schemaRegistryUrl=" + schemaRegistryUrl + ", processingGuarantee="
-                + processingGuarantee + ", stateDir=" + stateDir + ", redisUrl=" + redisUrl + ", redisKeyPrefix="
-                + redisKeyPrefix + ", jdbcUrl=" + jdbcUrl + ", postgresUser=" + postgresUser + ", edge=" + edgeHost
+                + bootstrapServers + ", schemaRegistryUrl=" + RedactedUrl.of(schemaRegistryUrl) + ", processingGuarantee="
+                + processingGuarantee + ", stateDir=" + stateDir + ", redisUrl=" + RedactedUrl.of(redisUrl) + ", redisKeyPrefix="
+                + redisKeyPrefix + ", jdbcUrl=" + RedactedUrl.of(jdbcUrl) + ", postgresUser=" + postgresUser + ", edge=" + edgeHost
                 + ":" + edgePort + ", advertisedAddress=" + advertisedAddress + ", replay=" + replayEnabled + " x"
                 + replaySpeed + " from " + datasetsDir + "]";
     }

@@ -1,5 +1,6 @@
 package io.soma.streams.schemas.serde;
 
+import io.soma.streams.schemas.RedactedUrl;
 import org.apache.avro.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +45,7 @@ public final class SchemaRegistrar {
         });
         if (!incompatible.isEmpty()) {
             throw new SchemaRegistrationException("schemas not " + REQUIRED + "-compatible with the registry at "
-                    + registry.url() + ":\n  " + String.join("\n  ", incompatible));
+                    + RedactedUrl.of(registry.url()) + ":\n  " + String.join("\n  ", incompatible));
         }
         return ids;
     }

@@ -3,6 +3,7 @@ package io.soma.streams.schemas.serde;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.soma.streams.schemas.RedactedUrl;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 import org.slf4j.Logger;
@@ -150,7 +151,7 @@ public class SchemaRegistryClient {
     }
 
     private JsonNode call(String method, String path, JsonNode body) {
-        String request = method + " " + baseUrl + path;
+        String request = method + " " + RedactedUrl.of(baseUrl) + path; // it goes into logs and exceptions
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(config.requestTimeout())
                 .header("Accept", CONTENT_TYPE)

@@ -1,5 +1,6 @@
 package io.soma.streams.stores.redis;
 
+import io.soma.streams.schemas.RedactedUrl;
 import redis.clients.jedis.JedisPooled;
 
 import java.net.URI;
@@ -27,14 +28,8 @@ public final class RedisConnection implements AutoCloseable {
             String pong = jedis.ping();
             return "PONG".equals(pong) ? null : "unexpected PING answer " + pong;
         } catch (RuntimeException e) {
-            return "Redis at " + redacted() + " does not answer: " + e.getMessage();
+            return "Redis at " + RedactedUrl.of(url) + " does not answer: " + e.getMessage();
         }
-    }
-
-    /** The URL without a password, for logs. */
-    public String redacted() {
-        URI uri = URI.create(url);
-        return uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort();
     }
 
     @Override

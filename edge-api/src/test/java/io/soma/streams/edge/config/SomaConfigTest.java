@@ -1,0 +1,25 @@
+package io.soma.streams.edge.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SomaConfigTest {
+
+    @Test
+    void shouldLogNoPasswordOfAnyUrl() {
+        SomaConfig config = SomaConfig.from(Settings.of(Map.of(
+                "redis.url", "redis://:redis-pass-1@redis.internal:6379",
+                "postgres.jdbc.url", "jdbc:postgresql://db.internal:5432/soma?password=pg-pass-2",
+                "postgres.password", "pg-pass-3",
+                "schema.registry.url", "http://reader:registry-pass-4@registry.internal:8081")));
+
+        String logged = config.toString();
+
+        assertThat(logged).doesNotContain("pass-1", "pass-2", "pass-3", "pass-4")
+                .contains("redis://:****@redis.internal:6379", "jdbc:postgresql://db.internal:5432/soma?password=****",
+                        "http://reader:****@registry.internal:8081");
+    }
+}
