@@ -1,5 +1,7 @@
 package io.soma.streams.edge;
 
+import io.soma.streams.edge.auth.IdentitySettings;
+import io.soma.streams.edge.auth.WrapSecretFile;
 import io.soma.streams.edge.config.Settings;
 import io.soma.streams.edge.config.SomaConfig;
 import org.slf4j.Logger;
@@ -14,9 +16,10 @@ import java.util.concurrent.CountDownLatch;
  * The process entry point.
  * <ul>
  *   <li>{@code demo}: the embedded stack (in-process broker, registry child process), every app, the edge and
- *   the replayer of the real datasets;</li>
+ *   the replayer of the real datasets; the key wrap secret, unless given, is {@link WrapSecretFile} in the data
+ *   dir;</li>
  *   <li>{@code run}: the same apps and edge against the configured external Kafka, registry, Redis and
- *   PostgreSQL.</li>
+ *   PostgreSQL; it refuses to start without {@code identity.keys.wrap.secret}.</li>
  * </ul>
  * Options: {@code --config FILE} (or env {@code SOMA_CONFIG}).
  */
@@ -24,6 +27,30 @@ public final class SomaMain {
     private static final Logger log = LoggerFactory.getLogger(SomaMain.class);
 
     private SomaMain() {
+    }
+
+    /**
+     * The configuration of {@code command} ({@code demo} or {@code run}), checked before anything starts: a setting
+     * that would stop the process half-way (the key wrap secret) fails here.
+     */
+    static SomaConfig configure(String command, Path configFile, Map<String, String> systemEnvironment) {
+        Map<String, String> environment = new HashMap<>(systemEnvironment);
+        if (command.equals("demo")) {
+            environment.putIfAbsent(Settings.envName("constitution.trusted.keys"), "example");
+            environment.putIfAbsent(Settings.envName("policy.load.examples"), "true");
+        }
+        if (command.equals("run")) {
+            environment.putIfAbsent(Settings.envName("stack.embedded"), "false");
+            environment.putIfAbsent(Settings.envName("replay.enabled"), "false");
+        }
+        Settings settings = Settings.load(configFile, environment);
+        if (command.equals("demo") && settings.stringOrNull("identity.keys.wrap.secret") == null) {
+            environment.put(Settings.envName("identity.keys.wrap.secret"),
+                    WrapSecretFile.loadOrCreate(Path.of(settings.string("stack.data.dir"))));
+            settings = Settings.load(configFile, environment);
+        }
+        IdentitySettings.from(settings);
+        return SomaConfig.from(settings);
     }
 
     public static void main(String[] args) throws InterruptedException {
@@ -40,18 +67,9 @@ public final class SomaMain {
                 System.exit(2);
             }
         }
-        Map<String, String> environment = new HashMap<>(System.getenv());
-        if (args[0].equals("demo")) {
-            environment.putIfAbsent(Settings.envName("constitution.trusted.keys"), "example");
-            environment.putIfAbsent(Settings.envName("policy.load.examples"), "true");
-        }
-        if (args[0].equals("run")) {
-            environment.putIfAbsent(Settings.envName("stack.embedded"), "false");
-            environment.putIfAbsent(Settings.envName("replay.enabled"), "false");
-        }
         SomaConfig config;
         try {
-            config = SomaConfig.from(Settings.load(configFile == null ? null : Path.of(configFile), environment));
+            config = configure(args[0], configFile == null ? null : Path.of(configFile), System.getenv());
         } catch (Settings.ConfigException e) {
             System.err.println("configuration error: " + e.getMessage());
             System.exit(2);

@@ -7,6 +7,7 @@ import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.Identity;
 import io.soma.streams.edge.auth.IdentityStore;
+import io.soma.streams.edge.auth.KeySeal;
 import io.soma.streams.edge.config.Settings;
 import io.soma.streams.edge.config.SomaConfig;
 import io.soma.streams.stores.archive.PostgresPool;
@@ -87,6 +88,7 @@ public final class EdgeFixture implements AutoCloseable {
                     "archive.postgres.schema", schema.name(),
                     "identity.bootstrap.api.key", adminKey));
             settings.putAll(Map.of("edge.peer.port", "0", "edge.peer.secret", PEER_CREDENTIAL));
+            settings.put("identity.keys.wrap.secret", KeySeal.newWrapSecret());
             settings.putAll(overrides);
             process = SomaProcess.start(SomaConfig.from(Settings.of(settings)));
         } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ import io.soma.streams.avro.TrainingAudit;
 import io.soma.streams.devstack.FreePort;
 import io.soma.streams.devstack.LocalKafkaCluster;
 import io.soma.streams.devstack.SchemaRegistryProcess;
+import io.soma.streams.edge.auth.KeySeal;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.stores.redis.ConstitutionHashMirror;
@@ -134,6 +135,7 @@ public final class Drill {
                                         PrivatePostgres postgres, String apiKey) {
         List<AppInstance> out = new ArrayList<>();
         String peerCredential = UUID.randomUUID().toString() + UUID.randomUUID();
+        String wrapSecret = KeySeal.newWrapSecret(); // one for all: they share the signing keys in Redis
         for (int i = 1; i <= settings.instances(); i++) {
             Map<String, String> s = new LinkedHashMap<>();
             s.put("kafka.bootstrap.servers", cluster.bootstrapServers());
@@ -145,6 +147,7 @@ public final class Drill {
             s.put("streams.num.standby.replicas", "1");
             s.put("identity.bootstrap.api.key", apiKey);
             s.put("edge.peer.secret", peerCredential);
+            s.put("identity.keys.wrap.secret", wrapSecret);
             s.put("constitution.trusted.keys", "example");
             s.put("policy.load.examples", Boolean.toString(i == 1));
             s.put("archive.postgres.schema", ARCHIVE_SCHEMA);

@@ -26,9 +26,15 @@ public record IdentitySettings(TokenLifetime lifetime, Duration keyRotationPerio
 
     public static IdentitySettings from(Settings s) {
         String wrapSecret = s.stringOrNull("identity.keys.wrap.secret");
+        if (wrapSecret == null) {
+            throw new Settings.ConfigException("identity.keys.wrap.secret (env "
+                    + Settings.envName("identity.keys.wrap.secret") + ") is required: the signing keys are stored in "
+                    + "Redis sealed with it. Give every instance the same 32 random bytes in base64 (openssl rand "
+                    + "-base64 32) from a secret store; ./soma demo makes one in its data dir");
+        }
         KeySeal seal;
         try {
-            seal = wrapSecret == null ? KeySeal.plain() : KeySeal.withSecret(Base64.getDecoder().decode(wrapSecret));
+            seal = KeySeal.withSecret(Base64.getDecoder().decode(wrapSecret));
         } catch (IllegalArgumentException e) {
             // the message never quotes the secret
             throw new Settings.ConfigException("identity.keys.wrap.secret must be 32 bytes in base64 (openssl rand "

@@ -11,24 +11,23 @@ import com.nimbusds.jose.crypto.DirectEncrypter;
 import com.nimbusds.jose.jwk.ECKey;
 
 import javax.crypto.spec.SecretKeySpec;
+import java.security.SecureRandom;
 import java.text.ParseException;
+import java.util.Base64;
 
 /**
- * How private signing keys are written to Redis. With a wrap secret (32 bytes, from configuration, never
- * from Redis) each JWK is stored as a JWE ({@code dir}, A256GCM), so read access to Redis alone cannot mint
- * tokens. Without one the JWK is stored as plain JSON: acceptable only where Redis is private to the edge.
- * Either way an {@link ECKey} is never logged: its {@code toString()} prints the private part.
+ * How private signing keys are written to Redis: sealed with the wrap secret (32 bytes, from configuration, never
+ * from Redis), each JWK is stored as a JWE ({@code dir}, A256GCM), so read access to Redis alone cannot mint
+ * tokens. There is no unsealed mode. An {@link ECKey} is never logged: its {@code toString()} prints the private
+ * part.
  */
 public final class KeySeal {
     private static final int SECRET_BYTES = 32;
+    private static final SecureRandom random = new SecureRandom();
     private final SecretKeySpec wrapKey;
 
     private KeySeal(SecretKeySpec wrapKey) {
         this.wrapKey = wrapKey;
-    }
-
-    public static KeySeal plain() {
-        return new KeySeal(null);
     }
 
     public static KeySeal withSecret(byte[] secret) {
@@ -39,14 +38,14 @@ public final class KeySeal {
         return new KeySeal(new SecretKeySpec(secret, "AES"));
     }
 
-    public boolean seals() {
-        return wrapKey != null;
+    /** A fresh random wrap secret, in base64 as {@code identity.keys.wrap.secret} takes it. */
+    public static String newWrapSecret() {
+        byte[] secret = new byte[SECRET_BYTES];
+        random.nextBytes(secret);
+        return Base64.getEncoder().encodeToString(secret);
     }
 
     String seal(ECKey key) {
-        if (wrapKey == null) {
-            return key.toJSONString();
-        }
         try {
             JWEObject jwe = new JWEObject(new JWEHeader(JWEAlgorithm.DIR, EncryptionMethod.A256GCM),
                     new Payload(key.toJSONString()));
@@ -59,9 +58,6 @@ public final class KeySeal {
 
     ECKey open(String kid, String stored) {
         try {
-            if (wrapKey == null) {
-                return ECKey.parse(stored);
-            }
             JWEObject jwe = JWEObject.parse(stored);
             jwe.decrypt(new DirectDecrypter(wrapKey));
             return ECKey.parse(jwe.getPayload().toString());

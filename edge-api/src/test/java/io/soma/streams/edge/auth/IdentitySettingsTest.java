@@ -4,7 +4,6 @@ import io.soma.streams.edge.config.Settings;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -13,11 +12,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class IdentitySettingsTest {
 
     @Test
-    void shouldStartWithoutABootstrapAdminOrAWrapSecretByDefault() {
-        IdentitySettings settings = IdentitySettings.from(Settings.of(Map.of()));
+    void shouldRefuseToGoWithoutAWrapSecret() {
+        assertThatThrownBy(() -> IdentitySettings.from(Settings.of(Map.of())))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("is required");
+    }
+
+    @Test
+    void shouldStartWithoutABootstrapAdminByDefault() {
+        IdentitySettings settings = IdentitySettings.from(Settings.of(Map.of("identity.keys.wrap.secret",
+                KeySeal.newWrapSecret())));
 
         assertThat(settings.bootstrapAdmin()).isEmpty();
-        assertThat(settings.keySeal().seals()).isFalse();
         assertThat(settings.lifetime().retiredKeyLifetime()).isEqualTo(Duration.ofHours(1).plusSeconds(30));
         assertThat(settings.postgresSchema()).isEqualTo("soma");
     }
@@ -27,19 +33,19 @@ class IdentitySettingsTest {
         String apiKey = AuthTestSupport.randomKey();
 
         IdentitySettings settings = IdentitySettings.from(Settings.of(Map.of("identity.bootstrap.api.key", apiKey,
-                "identity.keys.wrap.secret", Base64.getEncoder().encodeToString(AuthTestSupport.randomBytes()))));
+                "identity.keys.wrap.secret", KeySeal.newWrapSecret())));
 
         assertThat(settings.bootstrapAdmin()).hasValueSatisfying(admin -> {
             assertThat(admin.apiKey()).isEqualTo(apiKey);
             assertThat(admin.subject()).isEqualTo("admin");
         });
         assertThat(settings.toString()).doesNotContain(apiKey);
-        assertThat(settings.keySeal().seals()).isTrue();
     }
 
     @Test
     void shouldRefuseAWeakBootstrapKeyOrAWrongSizedSecretWithoutQuotingThem() {
-        assertThatThrownBy(() -> IdentitySettings.from(Settings.of(Map.of("identity.bootstrap.api.key", "hunter2"))))
+        assertThatThrownBy(() -> IdentitySettings.from(Settings.of(Map.of("identity.bootstrap.api.key", "hunter2",
+                "identity.keys.wrap.secret", KeySeal.newWrapSecret()))))
                 .isInstanceOf(Settings.ConfigException.class)
                 .hasMessageNotContaining("hunter2");
         assertThatThrownBy(() -> IdentitySettings.from(Settings.of(Map.of("identity.keys.wrap.secret", "c2hvcnQ="))))

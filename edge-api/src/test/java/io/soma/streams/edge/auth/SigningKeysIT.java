@@ -15,6 +15,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Signing keys in the real Redis, under a key prefix of each test's own. */
 class SigningKeysIT {
     private static final TokenLifetime LIFETIME = new TokenLifetime(Duration.ofMinutes(15), Duration.ofSeconds(30));
+    private static final KeySeal SEAL = KeySeal.withSecret(AuthTestSupport.randomBytes());
     private final RedisNamespace namespace = RedisNamespace.create("signing_keys");
     private final JedisPooled redis = namespace.redis();
     private final String prefix = namespace.prefix();
@@ -30,16 +31,16 @@ class SigningKeysIT {
 
     @Test
     void shouldKeepTheCurrentKeyAcrossARestart() {
-        ECKey first = keys(KeySeal.plain(), Clock.systemUTC()).current();
+        ECKey first = keys(SEAL, Clock.systemUTC()).current();
 
-        ECKey afterRestart = keys(KeySeal.plain(), Clock.systemUTC()).current();
+        ECKey afterRestart = keys(SEAL, Clock.systemUTC()).current();
 
         assertSameKey(afterRestart, first);
     }
 
     @Test
     void shouldKeepThePreviousKeyOnlyUntilItsTokensHaveExpired() {
-        SigningKeys keys = keys(KeySeal.plain(), Clock.systemUTC());
+        SigningKeys keys = keys(SEAL, Clock.systemUTC());
         ECKey previous = keys.current();
 
         ECKey rotated = keys.rotate();
@@ -54,24 +55,23 @@ class SigningKeysIT {
 
     @Test
     void shouldCreateANewKeyWhenRedisHasLostThem() {
-        ECKey lost = keys(KeySeal.plain(), Clock.systemUTC()).current();
+        ECKey lost = keys(SEAL, Clock.systemUTC()).current();
         namespace.clear();
 
-        ECKey fresh = keys(KeySeal.plain(), Clock.systemUTC()).current();
+        ECKey fresh = keys(SEAL, Clock.systemUTC()).current();
 
         assertThat(fresh.getKeyID()).isNotEqualTo(lost.getKeyID());
-        assertThat(keys(KeySeal.plain(), Clock.systemUTC()).find(lost.getKeyID())).isEmpty();
+        assertThat(keys(SEAL, Clock.systemUTC()).find(lost.getKeyID())).isEmpty();
     }
 
     @Test
-    void shouldStoreThePrivateKeyEncryptedWhenAWrapSecretIsConfigured() {
-        KeySeal seal = KeySeal.withSecret(AuthTestSupport.randomBytes());
-        ECKey key = keys(seal, Clock.systemUTC()).current();
+    void shouldStoreThePrivateKeyEncryptedWithTheWrapSecret() {
+        ECKey key = keys(SEAL, Clock.systemUTC()).current();
 
         String stored = redis.get(prefix + "identity:keys:jwk:" + key.getKeyID());
 
         assertThat(stored).doesNotContain(key.getD().toString()).doesNotContain("\"d\"");
-        assertSameKey(keys(seal, Clock.systemUTC()).find(key.getKeyID()).orElseThrow(), key);
+        assertSameKey(keys(SEAL, Clock.systemUTC()).find(key.getKeyID()).orElseThrow(), key);
         SigningKeys otherSecret = keys(KeySeal.withSecret(AuthTestSupport.randomBytes()), Clock.systemUTC());
         assertThatThrownBy(() -> otherSecret.find(key.getKeyID()))
                 .isInstanceOf(IllegalStateException.class)
@@ -81,15 +81,15 @@ class SigningKeysIT {
 
     @Test
     void shouldRotateOnlyAKeyOlderThanTheRotationPeriod() {
-        ECKey key = keys(KeySeal.plain(), Clock.systemUTC()).current();
+        ECKey key = keys(SEAL, Clock.systemUTC()).current();
 
-        boolean rotatedEarly = keys(KeySeal.plain(), Clock.systemUTC()).rotateIfOlderThan(Duration.ofDays(7));
+        boolean rotatedEarly = keys(SEAL, Clock.systemUTC()).rotateIfOlderThan(Duration.ofDays(7));
         Clock eightDaysLater = Clock.offset(Clock.systemUTC(), Duration.ofDays(8));
-        boolean rotatedLate = keys(KeySeal.plain(), eightDaysLater).rotateIfOlderThan(Duration.ofDays(7));
+        boolean rotatedLate = keys(SEAL, eightDaysLater).rotateIfOlderThan(Duration.ofDays(7));
 
         assertThat(rotatedEarly).isFalse();
         assertThat(rotatedLate).isTrue();
-        assertThat(keys(KeySeal.plain(), Clock.systemUTC()).current().getKeyID()).isNotEqualTo(key.getKeyID());
+        assertThat(keys(SEAL, Clock.systemUTC()).current().getKeyID()).isNotEqualTo(key.getKeyID());
     }
 
     /** Private and public parts alike (ECKey.equals also compares the parsed issue time's milliseconds). */

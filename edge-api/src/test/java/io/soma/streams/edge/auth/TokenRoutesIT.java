@@ -93,7 +93,7 @@ class TokenRoutesIT {
         Path prompts = TestPaths.dataDir().resolve("xstest/xstest_prompts.csv");
         constitutionHash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(prompts)));
         audit = new RecordingAuditSink();
-        keys = new SigningKeys(redis, namespace.prefix(), KeySeal.plain(), LIFETIME, Clock.systemUTC());
+        keys = new SigningKeys(redis, namespace.prefix(), KeySeal.withSecret(AuthTestSupport.randomBytes()), LIFETIME, Clock.systemUTC());
         TokenService tokens = tokenService(Clock.systemUTC());
         AuthHandler auth = new AuthHandler(tokens);
         TokenRoutes routes = new TokenRoutes(tokens, identities, auth);

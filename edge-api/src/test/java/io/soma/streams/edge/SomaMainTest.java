@@ -1,0 +1,59 @@
+package io.soma.streams.edge;
+
+import io.soma.streams.edge.auth.KeySeal;
+import io.soma.streams.edge.auth.WrapSecretFile;
+import io.soma.streams.edge.config.Settings;
+import io.soma.streams.edge.config.SomaConfig;
+import io.soma.streams.testkit.TestPaths;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Base64;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What {@code demo} and {@code run} make of their configuration, before anything starts. */
+class SomaMainTest {
+    private static final String WRAP_SECRET = Settings.envName("identity.keys.wrap.secret");
+
+    @Test
+    void shouldRefuseToRunWithoutAWrapSecret() {
+        assertThatThrownBy(() -> SomaMain.configure("run", null, Map.of()))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("identity.keys.wrap.secret")
+                .hasMessageContaining(WRAP_SECRET)
+                .hasMessageContaining("openssl rand -base64 32");
+    }
+
+    @Test
+    void shouldRunWithTheWrapSecretItIsGiven() {
+        String secret = KeySeal.newWrapSecret();
+
+        SomaConfig config = SomaMain.configure("run", null, Map.of(WRAP_SECRET, secret));
+
+        assertThat(config.settings().string("identity.keys.wrap.secret")).isEqualTo(secret);
+        assertThat(config.embeddedStack()).isFalse();
+    }
+
+    @Test
+    void shouldMakeTheDemosWrapSecretOnceInItsDataDirReadableByItsOwnerOnly() throws Exception {
+        Path dataDir = TestPaths.newWorkDir("demo-secret").resolve("data");
+        Map<String, String> environment = Map.of(Settings.envName("stack.data.dir"), dataDir.toString());
+
+        String first = SomaMain.configure("demo", null, environment).settings().string("identity.keys.wrap.secret");
+        String afterRestart = SomaMain.configure("demo", null, environment).settings()
+                .string("identity.keys.wrap.secret");
+
+        assertThat(Base64.getDecoder().decode(first)).hasSize(32);
+        assertThat(afterRestart).isEqualTo(first);
+        Path file = dataDir.resolve(WrapSecretFile.NAME);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        try (var files = Files.list(dataDir)) {
+            assertThat(files).as("no temporary file left behind").containsExactly(file);
+        }
+    }
+}
