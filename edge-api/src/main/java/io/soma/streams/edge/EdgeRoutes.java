@@ -14,6 +14,8 @@ import io.soma.streams.edge.metrics.MetricsHandler;
 import io.soma.streams.edge.slm.SlmHandlers;
 import io.soma.streams.edge.training.TrainingHandlers;
 
+import java.util.Optional;
+
 import static io.javalin.apibuilder.ApiBuilder.get;
 import static io.javalin.apibuilder.ApiBuilder.path;
 import static io.javalin.apibuilder.ApiBuilder.post;
@@ -30,7 +32,8 @@ import static io.soma.streams.edge.tenancy.TenantScope.SHARED;
  * ({@link AuthHandler}); {@link Access#PUBLIC} routes need none. A non-public route without a tenant scope is refused.
  */
 public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, PolicyHandlers policy,
-                         ConversationHandlers conversation, HealthHandler health, MetricsHandler metrics,
+                         ConversationHandlers conversation, HealthHandler health,
+                         Optional<MetricsHandler> publicMetrics,
                          TokenRoutes tokens, AuditHandlers audit, TrainingHandlers training,
                          SlmHandlers slm, ForecastHandlers forecast) {
 
@@ -39,7 +42,8 @@ public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, PolicyHan
             get("/live", health::live, Access.PUBLIC);
             get("/ready", health::ready, Access.PUBLIC);
         });
-        get("/metrics", metrics::scrape, Access.PUBLIC);
+        // empty when the management port serves /metrics
+        publicMetrics.ifPresent(metrics -> get("/metrics", metrics::scrape, Access.PUBLIC));
         path("/v1/tokens", () -> {
             // the token exchange checks its API key or bearer token itself, and the tenant with TenantGuard
             post("/issue", tokens::issue, Access.PUBLIC);

@@ -1,6 +1,7 @@
 package io.soma.streams.edge;
 
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import jakarta.servlet.DispatcherType;
 import io.javalin.router.ParsedEndpoint;
 import io.javalin.security.RouteRole;
@@ -9,12 +10,14 @@ import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.edge.metrics.EdgeMetrics;
 import io.soma.streams.edge.trace.TraceContext;
 import org.eclipse.jetty.servlet.FilterHolder;
+import org.eclipse.jetty.servlet.ServletContextHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /** The Javalin edge: REST + SSE on one port; every route is declared in {@link EdgeRoutes}. */
 public final class EdgeServer implements AutoCloseable {
@@ -29,16 +32,9 @@ public final class EdgeServer implements AutoCloseable {
     }
 
     public static EdgeServer start(String host, int port, EdgeRoutes routes, EdgeMetrics metrics) {
-        Javalin app = Javalin.create(config -> {
-            config.showJavalinBanner = false;
-            config.http.maxRequestSize = MAX_REQUEST_BYTES;
-            config.jetty.modifyServletContextHandler(context ->
-                    context.addFilter(bodyLimit(), "/*", EnumSet.of(DispatcherType.REQUEST)));
-            config.router.apiBuilder(routes::declare);
-        });
+        Javalin app = create(config -> config.router.apiBuilder(routes::declare));
         app.before(TraceContext::begin);
         app.after(TraceContext::end);
-        ErrorResponses.install(app);
         app.beforeMatched(routes.auth());
         app.beforeMatched(routes.rateLimit());
         app.beforeMatched(routes.policy()::refuseStaleConstitution);
@@ -48,10 +44,23 @@ public final class EdgeServer implements AutoCloseable {
         return new EdgeServer(app);
     }
 
-    private static FilterHolder bodyLimit() {
+    /** A Javalin app as every listener of the process has it: JSON errors, the body limit, no banner. */
+    static Javalin create(Consumer<JavalinConfig> routes) {
+        Javalin app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.http.maxRequestSize = MAX_REQUEST_BYTES;
+            config.jetty.modifyServletContextHandler(EdgeServer::limitBodies);
+            routes.accept(config);
+        });
+        ErrorResponses.install(app);
+        return app;
+    }
+
+    /** Puts {@link BodyLimitFilter} ahead of Javalin's servlet. */
+    private static void limitBodies(ServletContextHandler context) {
         FilterHolder holder = new FilterHolder(new BodyLimitFilter(MAX_REQUEST_BYTES));
         holder.setAsyncSupported(true); // the SSE routes go async behind it
-        return holder;
+        context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST));
     }
 
     public int port() {

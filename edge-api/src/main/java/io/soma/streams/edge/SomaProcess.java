@@ -108,6 +108,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Everything one instance runs, started in dependency order and stopped in reverse: the embedded stack
@@ -119,11 +120,14 @@ public final class SomaProcess implements AutoCloseable {
 
     private final Deque<AutoCloseable> started;
     private final EdgeServer edge;
+    private final ManagementServer management;
     private final SomaConfig config;
 
-    private SomaProcess(Deque<AutoCloseable> started, EdgeServer edge, SomaConfig config) {
+    private SomaProcess(Deque<AutoCloseable> started, EdgeServer edge, ManagementServer management,
+                        SomaConfig config) {
         this.started = started;
         this.edge = edge;
+        this.management = management;
         this.config = config;
     }
 
@@ -282,24 +286,34 @@ public final class SomaProcess implements AutoCloseable {
 
             metrics.register(new KafkaStreamsCollector(apps));
             EdgeMetrics edgeMetrics = new EdgeMetrics(metrics);
+            HealthHandler health = new HealthHandler(checks);
+            MetricsHandler scrape = new MetricsHandler(metrics);
+            // empty: no management listener, /metrics stays on the public port
+            String managementPort = config.settings().stringOrNull("edge.management.port");
             EdgeRoutes routes = new EdgeRoutes(auth, new RateLimitHandler(limiter),
                     new PolicyHandlers(edgePolicies, constitutionVerifier, producer),
                     new ConversationHandlers(producer, decisionReplies, sessionStreams, replyTimeout),
-                    new HealthHandler(checks),
-                    new MetricsHandler(metrics), new TokenRoutes(tokens, identities, auth),
+                    health, managementPort == null ? Optional.of(scrape) : Optional.empty(),
+                    new TokenRoutes(tokens, identities, auth),
                     new AuditHandlers(new DecisionArchiveQuery(postgres.dataSource(),
                             config.settings().string("archive.postgres.schema"))),
                     new TrainingHandlers(producer, trainingReplies, stores, replyTimeout), slm,
                     new ForecastHandlers(stores, forecastConfig.prices(), forecastConfig.horizonHours()));
             EdgeServer edge = EdgeServer.start(config.edgeHost(), edgePort, routes, edgeMetrics);
             started.push(edge);
+            ManagementServer management = null;
+            if (managementPort != null) {
+                management = ManagementServer.start(config.settings().string("edge.management.host"),
+                        config.settings().integer("edge.management.port"), health, scrape);
+                started.push(management);
+            }
 
             if (config.replayEnabled()) {
                 started.push(startReplay(config, registry));
             }
             log.info("started in {} ms; edge on http://{}:{}", (System.nanoTime() - begin) / 1_000_000,
                     config.edgeHost(), edge.port());
-            return new SomaProcess(started, edge, config);
+            return new SomaProcess(started, edge, management, config);
         } catch (RuntimeException e) {
             closeAll(started);
             throw e;
@@ -308,6 +322,11 @@ public final class SomaProcess implements AutoCloseable {
 
     public int edgePort() {
         return edge.port();
+    }
+
+    /** The management listener's port; empty when {@code edge.management.port} is not set. */
+    public Optional<Integer> managementPort() {
+        return Optional.ofNullable(management).map(ManagementServer::port);
     }
 
     /** The edge's registered routes. */

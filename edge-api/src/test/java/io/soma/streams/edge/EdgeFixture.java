@@ -107,6 +107,14 @@ public final class EdgeFixture implements AutoCloseable {
         return process.edgePort();
     }
 
+    /** GET {@code path} on the management listener ({@code edge.management.port} set in the overrides). */
+    public HttpResponse<String> getManagement(String path) {
+        int managementPort = process.managementPort()
+                .orElseThrow(() -> new IllegalStateException("this process has no management listener"));
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+                .timeout(REQUEST_TIMEOUT).GET());
+    }
+
     public List<EdgeServer.Route> routes() {
         return process.routes();
     }

@@ -1,24 +1,32 @@
 package io.soma.streams.edge;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jwt.SignedJWT;
+import io.soma.streams.devstack.FreePort;
 import io.soma.streams.edge.auth.Capability;
+import io.soma.streams.testkit.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What a running edge leaves to someone who can read its Redis or reach its port without a token. */
+/**
+ * What a running edge leaves to someone who can read its Redis or reach its public port without a token: sealed
+ * signing keys, no metrics, a readiness answer that names no host. Both edges here have a management listener.
+ */
 class EdgeHardeningIT {
+    private static final Map<String, String> WITH_MANAGEMENT = Map.of("edge.management.port", "0");
     private static EdgeFixture edge;
 
     @BeforeAll
     static void start() {
-        edge = new EdgeFixture(Map.of()).awaitReady();
+        edge = new EdgeFixture(WITH_MANAGEMENT).awaitReady();
     }
 
     @AfterAll
@@ -37,5 +45,36 @@ class EdgeHardeningIT {
 
         assertThat(stored).isNotNull().doesNotContain("\"d\"", "\"kty\"", "P-256");
         assertThat(JWEObject.parse(stored).getHeader().getEncryptionMethod().getName()).isEqualTo("A256GCM");
+    }
+
+    @Test
+    void shouldServeMetricsOnTheManagementPortOnly() {
+        HttpResponse<String> publicScrape = edge.get("/metrics", null);
+        HttpResponse<String> managementScrape = edge.getManagement("/metrics");
+
+        assertThat(publicScrape.statusCode()).as(publicScrape.body()).isEqualTo(404);
+        assertThat(managementScrape.statusCode()).isEqualTo(200);
+        assertThat(managementScrape.body()).contains("jvm_memory_used_bytes", "kafka_streams_");
+    }
+
+    @Test
+    void shouldNameNoHostInThePublicReadinessAnswer() {
+        int closedPort = FreePort.onLoopback();
+        Map<String, String> redisDown = Map.of("edge.management.port", "0",
+                "redis.url", "redis://:hunter2-redis@127.0.0.1:" + closedPort);
+        try (EdgeFixture unready = new EdgeFixture(redisDown)) {
+            JsonNode detailed = EdgeFixture.json(Await.value("the management port to say why Redis fails",
+                    EdgeFixture.AWAIT_TIMEOUT, () -> unready.getManagement("/health/ready"),
+                    r -> r.statusCode() == 503 && !EdgeFixture.json(r).at("/checks/redis").asText().equals("ok")));
+
+            HttpResponse<String> answer = unready.get("/health/ready", null);
+
+            assertThat(detailed.at("/checks/redis").asText()).contains("127.0.0.1:" + closedPort)
+                    .doesNotContain("hunter2-redis");
+            assertThat(answer.statusCode()).isEqualTo(503);
+            assertThat(EdgeFixture.json(answer).at("/checks/redis").asText()).isEqualTo("failing");
+            assertThat(answer.body()).doesNotContain("127.0.0.1", Integer.toString(closedPort), "redis://");
+            assertThat(EdgeFixture.json(answer).get("checks").size()).isEqualTo(detailed.get("checks").size());
+        }
     }
 }

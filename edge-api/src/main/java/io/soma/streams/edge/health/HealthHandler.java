@@ -6,8 +6,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code /health/live}: the process answers. {@code /health/ready}: every dependency is ready. */
+/**
+ * {@code /health/live}: the process answers. {@code /health/ready}: every dependency is ready. The public answer
+ * says only which checks fail: a check's reason names hosts and ports, so it is given on the management port only.
+ */
 public final class HealthHandler {
+    private static final String OK = "ok";
     private final List<ReadinessCheck> checks;
 
     public HealthHandler(List<ReadinessCheck> checks) {
@@ -18,9 +22,20 @@ public final class HealthHandler {
         ctx.json(Map.of("status", "live"));
     }
 
+    /** Each check as {@code ok} or {@code failing}. */
     public void ready(Context ctx) {
+        Map<String, String> results = results();
+        results.replaceAll((check, result) -> result.equals(OK) ? OK : "failing");
+        answer(ctx, results);
+    }
+
+    /** Each check as {@code ok} or why it fails. */
+    public void readyInDetail(Context ctx) {
+        answer(ctx, results());
+    }
+
+    private Map<String, String> results() {
         Map<String, String> results = new LinkedHashMap<>();
-        boolean ready = true;
         for (ReadinessCheck check : checks) {
             String problem;
             try {
@@ -28,9 +43,13 @@ public final class HealthHandler {
             } catch (RuntimeException e) {
                 problem = e.getClass().getSimpleName() + ": " + e.getMessage();
             }
-            results.put(check.name(), problem == null ? "ok" : problem);
-            ready &= problem == null;
+            results.put(check.name(), problem == null ? OK : problem);
         }
+        return results;
+    }
+
+    private static void answer(Context ctx, Map<String, String> results) {
+        boolean ready = results.values().stream().allMatch(OK::equals);
         ctx.status(ready ? 200 : 503).json(Map.of("status", ready ? "ready" : "not_ready", "checks", results));
     }
 }
