@@ -89,6 +89,7 @@ class ChartTest {
     JsonNode monitor =
         single(render(t -> t.set("metrics.serviceMonitor.enabled", true)), "ServiceMonitor");
     assertThat(monitor.at("/spec/endpoints/0/path").asText()).isEqualTo("/metrics");
+    assertThat(monitor.at("/spec/endpoints/0/port").asText()).isEqualTo("management");
   }
 
   @Test
@@ -112,6 +113,52 @@ class ChartTest {
     assertThat(env(container, "SOMA_CONSTITUTION_TRUSTED_KEYS"))
         .isEqualTo("prod-2026=/etc/soma/constitution-keys/prod-2026.pem");
     assertThat(find(container.at("/volumeMounts"), "name", "constitution-keys")).isPresent();
+  }
+
+  @Test
+  void shouldKeepThePeerAndManagementPortsOffThePublicService() throws IOException {
+    List<JsonNode> manifests = render(UnaryOperator.identity());
+    JsonNode container = single(manifests, "StatefulSet").at("/spec/template/spec/containers/0");
+
+    assertThat(named(manifests, "Service", "soma-soma-streams").at("/spec/ports").findValuesAsText("name"))
+        .containsExactly("http");
+    assertThat(named(manifests, "Service", HEADLESS).at("/spec/ports").findValuesAsText("name"))
+        .containsExactly("http", "peer", "management");
+    assertThat(container.at("/ports").findValuesAsText("name")).containsExactly("http", "peer", "management");
+    assertThat(env(container, "SOMA_EDGE_PEER_PORT")).isEqualTo("7071");
+    assertThat(env(container, "SOMA_EDGE_MANAGEMENT_PORT")).isEqualTo("9090");
+  }
+
+  @Test
+  void shouldAdmitOnlyTheReleasesPodsToThePeerPort() throws IOException {
+    JsonNode policy =
+        single(render(t -> t.set("networkPolicy.managementFrom[0].namespaceSelector.matchLabels.team", "obs")),
+            "NetworkPolicy");
+    JsonNode release = YAML.createObjectNode().set("podSelector", YAML.createObjectNode().set("matchLabels",
+        YAML.createObjectNode().put("app.kubernetes.io/name", "soma-streams").put("app.kubernetes.io/instance", RELEASE)));
+
+    assertThat(policy.at("/spec/podSelector")).isEqualTo(release.get("podSelector"));
+    assertThat(ingressFrom(policy, "peer")).containsExactly(release);
+    assertThat(ingressFrom(policy, "management")).hasSize(2).first().isEqualTo(release);
+    assertThat(ingressFrom(policy, "management").get(1).at("/namespaceSelector/matchLabels/team").asText())
+        .isEqualTo("obs");
+    assertThat(ingressFrom(policy, "http")).as("http from anywhere by default").isEmpty();
+  }
+
+  @Test
+  void shouldHoldTheRedisPasswordWrapSecretAndPeerCredentialInTheSecret() throws IOException {
+    List<JsonNode> manifests =
+        render(t -> t.set("secrets.redisPassword", "s3cret-redis").set("secrets.peerSecret", "s3cret-peer")
+            .set("redisAuth.enabled", true));
+    JsonNode secret = single(manifests, "Secret");
+    JsonNode container = single(manifests, "StatefulSet").at("/spec/template/spec/containers/0");
+
+    assertThat(secret.at("/stringData/SOMA_REDIS_PASSWORD").asText()).isEqualTo("s3cret-redis");
+    assertThat(secret.at("/stringData/SOMA_IDENTITY_KEYS_WRAP_SECRET").asText()).isEqualTo("wrap-secret");
+    assertThat(secret.at("/stringData/SOMA_EDGE_PEER_SECRET").asText()).isEqualTo("s3cret-peer");
+    assertThat(env(container, "SOMA_REDIS_URL")).isEqualTo("redis://:$(SOMA_REDIS_PASSWORD)@redis:6379");
+    assertThat(single(manifests, "ConfigMap").toString()).doesNotContain("s3cret-redis", "s3cret-peer");
+    assertThat(container.toString()).doesNotContain("s3cret-redis", "s3cret-peer");
   }
 
   /** Renders the chart with 3 replicas, 2 standbys and secret values, plus what {@code extra} sets. */
@@ -158,6 +205,15 @@ class ChartTest {
     return StreamSupport.stream(array.spliterator(), false)
         .filter(item -> value.equals(item.path(field).asText()))
         .findFirst();
+  }
+
+  /** The {@code from} of the ingress rule for the named port; empty: from anywhere. */
+  private static List<JsonNode> ingressFrom(JsonNode policy, String port) {
+    JsonNode rule = StreamSupport.stream(policy.at("/spec/ingress").spliterator(), false)
+        .filter(r -> r.at("/ports").findValuesAsText("port").equals(List.of(port)))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no ingress rule for port " + port + " in " + policy));
+    return StreamSupport.stream(rule.path("from").spliterator(), false).toList();
   }
 
   private static String env(JsonNode container, String name) {
