@@ -290,10 +290,11 @@ public final class SseHub implements AutoCloseable {
                 List<TopicPartition> behind = new ArrayList<>();
                 boolean clipped = false;
                 for (var e : end.entrySet()) {
+                    // -1: the client got nothing of this partition yet (it was empty then): replay it from the start
                     long asked = resumeFrom.lastDelivered(e.getKey());
                     long from = Math.max(asked, e.getValue() - settings.maxResumeRecords());
-                    clipped |= asked >= 0 && from > asked;
-                    if (asked >= 0 && from < e.getValue()) {
+                    clipped |= from > asked;
+                    if (from < e.getValue()) {
                         behind.add(e.getKey());
                         position.advance(e.getKey(), from);
                     }

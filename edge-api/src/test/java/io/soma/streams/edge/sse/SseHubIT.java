@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.IntStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -50,6 +51,8 @@ class SseHubIT {
     /** Far above what the tests open at once: limits are not what they test. */
     private static final SseAdmission ADMISSION = new SseAdmission(10_000, 10_000);
     private static final int MAX_RESUME_RECORDS = 50;
+    private static final SseHub.Settings SETTINGS = new SseHub.Settings(64, Duration.ofMillis(200), MAX_RESUME_RECORDS,
+            ADMISSION);
     private static final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
     @BeforeAll
@@ -59,30 +62,8 @@ class SseHubIT {
         KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(TOPIC, 3, (short) 1));
         producer = new KafkaProducer<>(Map.of("bootstrap.servers", stack.bootstrapServers()),
                 new StringSerializer(), new StringSerializer());
-        hub = new SseHub("test", stack.bootstrapServers(), new SseSource() {
-            @Override
-            public List<String> topics() {
-                return List.of(TOPIC);
-            }
-
-            @Override
-            public String channelOf(ConsumerRecord<byte[], byte[]> record) {
-                return new String(record.key(), StandardCharsets.UTF_8);
-            }
-
-            @Override
-            public SseMessage render(ConsumerRecord<byte[], byte[]> record) {
-                String value = new String(record.value(), StandardCharsets.UTF_8);
-                int bar = value.indexOf('|');
-                return bar < 0 ? new SseMessage("message", value)
-                        : new SseMessage("message", value.substring(bar + 1), value.substring(0, bar));
-            }
-        }, new SseHub.Settings(64, Duration.ofMillis(200), MAX_RESUME_RECORDS, ADMISSION));
-        // ?tenant= stands for the caller's tenant, which the edge takes from the token
-        app = Javalin.create(c -> c.showJavalinBanner = false)
-                .get("/stream", ctx -> hub.open(ctx, ctx.queryParam("channel"), ctx.queryParam("tenant"),
-                        ctx.queryParam("tenant") == null ? "test" : ctx.queryParam("tenant")))
-                .start("127.0.0.1", 0);
+        hub = new SseHub("test", stack.bootstrapServers(), source(TOPIC), SETTINGS);
+        app = serve(hub);
     }
 
     @AfterAll
@@ -225,6 +206,60 @@ class SseHubIT {
                     .containsExactlyElementsOf(IntStream.range(written - MAX_RESUME_RECORDS, written)
                             .mapToObj(i -> "r-" + i).toList());
         }
+    }
+
+    @Test
+    void shouldReplayAPartitionThatWasEmptyWhenTheClientLeft() throws Exception {
+        String topic = "sse-hub-it-empty-" + UUID.randomUUID();
+        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
+        SseHub fresh = new SseHub("fresh", stack.bootstrapServers(), source(topic), SETTINGS);
+        Javalin freshApp = serve(fresh);
+        try {
+            URI uri = URI.create("http://127.0.0.1:" + freshApp.port() + "/stream?channel=c");
+            String ready;
+            try (SseClient first = SseClient.open(uri, Map.of())) {
+                ready = first.awaitEvent("ready", TIMEOUT).id();
+            }
+            assertThat(ready).as("nothing delivered of the empty partition").endsWith("/0/-1");
+            producer.send(new ProducerRecord<>(topic, "c", "while-away")).get(TIMEOUT.toSeconds(), SECONDS);
+            try (SseClient resumed = SseClient.open(uri, Map.of("Last-Event-ID", ready))) {
+                assertThat(data(resumed.awaitEvents("message", 1, TIMEOUT))).containsExactly("while-away");
+            }
+        } finally {
+            freshApp.stop();
+            fresh.close();
+        }
+    }
+
+    /** Records keyed by channel; a value {@code tenant|text} is that tenant's, any other no tenant's. */
+    private static SseSource source(String topic) {
+        return new SseSource() {
+            @Override
+            public List<String> topics() {
+                return List.of(topic);
+            }
+
+            @Override
+            public String channelOf(ConsumerRecord<byte[], byte[]> record) {
+                return new String(record.key(), StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public SseMessage render(ConsumerRecord<byte[], byte[]> record) {
+                String value = new String(record.value(), StandardCharsets.UTF_8);
+                int bar = value.indexOf('|');
+                return bar < 0 ? new SseMessage("message", value)
+                        : new SseMessage("message", value.substring(bar + 1), value.substring(0, bar));
+            }
+        };
+    }
+
+    /** {@code /stream?channel=&tenant=}: the tenant stands for the caller's, which the edge takes from the token. */
+    private static Javalin serve(SseHub hub) {
+        return Javalin.create(c -> c.showJavalinBanner = false)
+                .get("/stream", ctx -> hub.open(ctx, ctx.queryParam("channel"), ctx.queryParam("tenant"),
+                        ctx.queryParam("tenant") == null ? "test" : ctx.queryParam("tenant")))
+                .start("127.0.0.1", 0);
     }
 
     private static URI uri(String channel) {
