@@ -12,6 +12,7 @@ import io.soma.streams.edge.policy.ConversationHandlers;
 import io.soma.streams.edge.policy.PolicyHandlers;
 import io.soma.streams.edge.metrics.MetricsHandler;
 import io.soma.streams.edge.slm.SlmHandlers;
+import io.soma.streams.edge.tenancy.TenantHandlers;
 import io.soma.streams.edge.training.TrainingHandlers;
 
 import java.util.Optional;
@@ -21,8 +22,10 @@ import static io.javalin.apibuilder.ApiBuilder.path;
 import static io.javalin.apibuilder.ApiBuilder.post;
 import static io.javalin.apibuilder.ApiBuilder.put;
 import static io.soma.streams.edge.tenancy.TenantScope.BODY;
+import static io.soma.streams.edge.tenancy.TenantScope.BODY_OR_CALLER;
 import static io.soma.streams.edge.tenancy.TenantScope.CALLER;
 import static io.soma.streams.edge.tenancy.TenantScope.PATH;
+import static io.soma.streams.edge.tenancy.TenantScope.PLATFORM;
 import static io.soma.streams.edge.tenancy.TenantScope.QUERY;
 import static io.soma.streams.edge.tenancy.TenantScope.SHARED;
 
@@ -35,7 +38,7 @@ public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, PolicyHan
                          ConversationHandlers conversation, HealthHandler health,
                          Optional<MetricsHandler> publicMetrics,
                          TokenRoutes tokens, AuditHandlers audit, TrainingHandlers training,
-                         SlmHandlers slm, ForecastHandlers forecast) {
+                         SlmHandlers slm, ForecastHandlers forecast, TenantHandlers tenants) {
 
     void declare() {
         path("/health", () -> {
@@ -50,6 +53,10 @@ public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, PolicyHan
             post("/verify", tokens::verify, CALLER);
             post("/revoke", tokens::revoke, CALLER);
         });
+        path("/v1/tenants", () -> {
+            get(tenants::list, PLATFORM);
+            post(tenants::create, PLATFORM);
+        });
         post("/v1/evaluate", policy::evaluate, BODY, Capability.CONVERSATION, Capability.POLICY_ADMIN);
         path("/v1/policies/{tenant}", () -> {
             get(policy::getPolicy, PATH, Capability.POLICY_ADMIN, Capability.CONVERSATION);
@@ -62,7 +69,7 @@ public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, PolicyHan
             get("/{tenant}/hash", policy::getConstitutionHash, PATH);
         });
         path("/v1/conversation", () -> {
-            post("/step", conversation::step, BODY, Capability.CONVERSATION);
+            post("/step", conversation::step, BODY_OR_CALLER, Capability.CONVERSATION);
             get("/stream", conversation::openStream, QUERY, Capability.CONVERSATION);
         });
         path("/v1/training", () -> {

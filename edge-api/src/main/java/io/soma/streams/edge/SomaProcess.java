@@ -76,6 +76,7 @@ import io.soma.streams.edge.policy.PolicyHandlers;
 import io.soma.streams.edge.forecast.ForecastHandlers;
 import io.soma.streams.edge.slm.SlmHandlers;
 import io.soma.streams.edge.sse.SseAdmission;
+import io.soma.streams.edge.tenancy.TenantHandlers;
 import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.edge.trace.TraceparentInterceptor;
 import io.soma.streams.topologies.policy.Constitution;
@@ -121,13 +122,15 @@ public final class SomaProcess implements AutoCloseable {
     private final Deque<AutoCloseable> started;
     private final EdgeServer edge;
     private final ManagementServer management;
+    private final PeerServer peer;
     private final SomaConfig config;
 
-    private SomaProcess(Deque<AutoCloseable> started, EdgeServer edge, ManagementServer management,
+    private SomaProcess(Deque<AutoCloseable> started, EdgeServer edge, ManagementServer management, PeerServer peer,
                         SomaConfig config) {
         this.started = started;
         this.edge = edge;
         this.management = management;
+        this.peer = peer;
         this.config = config;
     }
 
@@ -163,12 +166,17 @@ public final class SomaProcess implements AutoCloseable {
             IdentityStore identities = new IdentityStore(postgres.dataSource(), identity.postgresSchema());
             identities.migrate();
             identity.bootstrapAdmin().ifPresent(a -> identities.bootstrapAdmin(a.tenant(), a.subject(), a.apiKey()));
+            if (config.replayEnabled()) {
+                // the demo's data belongs to one tenant per dataset: they exist, so tokens can be issued for them
+                ReplayPlan.TENANTS.forEach(tenant -> ensureTenant(identities, tenant));
+            }
             SigningKeys signingKeys = new SigningKeys(redis.jedis(), config.redisKeyPrefix(), identity.keySeal(),
                     identity.lifetime(), Clock.systemUTC());
             // tokens carry the constitution hash active when they are issued (known once the policy app runs)
             AtomicReference<PolicyApp.ActivePolicies> activePolicies = new AtomicReference<>();
+            KafkaIdentityAuditSink identityAudit = new KafkaIdentityAuditSink(producer);
             TokenService tokens = new TokenService(signingKeys, redis.jedis(), config.redisKeyPrefix(),
-                    new KafkaIdentityAuditSink(producer), () -> activeGlobalHash(activePolicies.get()),
+                    identityAudit, () -> activeGlobalHash(activePolicies.get()),
                     identity.lifetime(), Clock.systemUTC());
             AuthHandler auth = new AuthHandler(tokens);
             started.push(scheduleKeyRotation(signingKeys, identity.keyRotationPeriod()));
@@ -190,7 +198,8 @@ public final class SomaProcess implements AutoCloseable {
             StoreQueryService queries = new StoreQueryService(HostInfo.buildFromEndpoint(advertised),
                     Duration.ofSeconds(5), peerCredential);
             StoreLookups stores = new StoreLookups(queries);
-            started.push(PeerServer.start(config.edgeHost(), peerPort, peerCredential, stores));
+            PeerServer peer = PeerServer.start(config.edgeHost(), peerPort, peerCredential, stores);
+            started.push(peer);
             StreamsSettings streamsSettings = new StreamsSettings(config.bootstrapServers(), config.schemaRegistryUrl(),
                     config.stateDir(), config.processingGuarantee(), config.standbyReplicas(), config.commitIntervalMs(),
                     config.streamThreads(), advertised);
@@ -298,7 +307,8 @@ public final class SomaProcess implements AutoCloseable {
                     new AuditHandlers(new DecisionArchiveQuery(postgres.dataSource(),
                             config.settings().string("archive.postgres.schema"))),
                     new TrainingHandlers(producer, trainingReplies, stores, replyTimeout), slm,
-                    new ForecastHandlers(stores, forecastConfig.prices(), forecastConfig.horizonHours()));
+                    new ForecastHandlers(stores, forecastConfig.prices(), forecastConfig.horizonHours()),
+                    new TenantHandlers(identities, identityAudit));
             EdgeServer edge = EdgeServer.start(config.edgeHost(), edgePort, routes, edgeMetrics);
             started.push(edge);
             ManagementServer management = null;
@@ -313,7 +323,7 @@ public final class SomaProcess implements AutoCloseable {
             }
             log.info("started in {} ms; edge on http://{}:{}", (System.nanoTime() - begin) / 1_000_000,
                     config.edgeHost(), edge.port());
-            return new SomaProcess(started, edge, management, config);
+            return new SomaProcess(started, edge, management, peer, config);
         } catch (RuntimeException e) {
             closeAll(started);
             throw e;
@@ -327,6 +337,11 @@ public final class SomaProcess implements AutoCloseable {
     /** The management listener's port; empty when {@code edge.management.port} is not set. */
     public Optional<Integer> managementPort() {
         return Optional.ofNullable(management).map(ManagementServer::port);
+    }
+
+    /** Where other instances ask this one for store entries: not the public API. */
+    public int peerPort() {
+        return peer.port();
     }
 
     /** The edge's registered routes. */
@@ -344,6 +359,14 @@ public final class SomaProcess implements AutoCloseable {
     }
 
     /** {@code constitution.trusted.keys}: {@code keyId=public-key.pem,...}, or {@code example} for the demo key. */
+    private static void ensureTenant(IdentityStore identities, String tenant) {
+        try {
+            identities.createTenant(tenant, null);
+        } catch (IdentityStore.TenantExistsException e) {
+            // created by an earlier start
+        }
+    }
+
     /**
      * The secret instances present to each other's peer listener. A deployment sets one for all its instances; only
      * the embedded demo, a single instance by design, may go without, and gets a random one.

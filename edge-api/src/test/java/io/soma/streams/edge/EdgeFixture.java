@@ -115,6 +115,10 @@ public final class EdgeFixture implements AutoCloseable {
                 .timeout(REQUEST_TIMEOUT).GET());
     }
 
+    public int peerPort() {
+        return process.peerPort();
+    }
+
     public List<EdgeServer.Route> routes() {
         return process.routes();
     }

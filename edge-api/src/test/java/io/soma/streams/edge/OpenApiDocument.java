@@ -26,11 +26,12 @@ public final class OpenApiDocument {
      *
      * @param publicRoute   {@code security: []}, or a list that admits an anonymous caller ({@code {}})
      * @param capabilities  {@code x-soma-capabilities}
+     * @param tenantScope   {@code x-soma-tenant-scope}, null when absent
      * @param responses     status code → response object with its {@code $ref} resolved
      * @param requestSchema the JSON request body's schema, refs resolved lazily through {@link #resolve}; null if none
      */
     public record Operation(String method, String path, boolean planned, boolean publicRoute, Set<String> capabilities,
-                            Map<String, JsonNode> responses, JsonNode requestSchema) {
+                            String tenantScope, Map<String, JsonNode> responses, JsonNode requestSchema) {
         public String key() {
             return method + " " + path;
         }
@@ -102,7 +103,7 @@ public final class OpenApiDocument {
         op.path("responses").fields().forEachRemaining(r -> responses.put(r.getKey(), resolve(r.getValue())));
         JsonNode schema = op.path("requestBody").path("content").path("application/json").get("schema");
         return new Operation(method, path, op.path("x-soma-planned").asBoolean(false), anonymous, capabilities,
-                responses, schema);
+                op.hasNonNull("x-soma-tenant-scope") ? op.get("x-soma-tenant-scope").asText() : null, responses, schema);
     }
 
     private static boolean hasEmptyRequirement(JsonNode security) {

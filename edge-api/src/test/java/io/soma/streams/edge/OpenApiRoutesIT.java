@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.soma.streams.edge.OpenApiDocument.Operation;
 import io.soma.streams.edge.auth.Access;
 import io.soma.streams.edge.auth.Capability;
+import io.soma.streams.edge.tenancy.TenantScope;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -84,6 +86,9 @@ class OpenApiRoutesIT {
             Set<String> capabilities = route.roles().stream().filter(Capability.class::isInstance)
                     .map(r -> ((Capability) r).claim()).collect(Collectors.toCollection(TreeSet::new));
             assertThat(op.capabilities()).as("x-soma-capabilities of %s", key).isEqualTo(capabilities);
+            String scope = route.roles().stream().filter(TenantScope.class::isInstance)
+                    .map(r -> ((TenantScope) r).name().toLowerCase(Locale.ROOT)).findFirst().orElse(null);
+            assertThat(op.tenantScope()).as("x-soma-tenant-scope of %s", key).isEqualTo(scope);
         });
     }
 

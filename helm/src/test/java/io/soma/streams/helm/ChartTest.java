@@ -41,7 +41,7 @@ class ChartTest {
     assertThat(statefulSet.at("/spec/serviceName").asText()).isEqualTo(HEADLESS);
     assertThat(statefulSet.at("/spec/replicas").asInt()).isEqualTo(3);
     assertThat(env(container, "SOMA_EDGE_ADVERTISED_ADDRESS"))
-        .isEqualTo("$(POD_NAME)." + HEADLESS + ".$(POD_NAMESPACE).svc.cluster.local:8080");
+        .isEqualTo("$(POD_NAME)." + HEADLESS + ".$(POD_NAMESPACE).svc.cluster.local:7071");
     assertThat(container.at("/env").findValuesAsText("fieldPath"))
         .containsExactly("metadata.name", "metadata.namespace");
     assertThat(env(container, "SOMA_EDGE_HOST")).isEqualTo("0.0.0.0");

@@ -45,4 +45,9 @@ public enum Capability implements RouteRole {
     public static Set<Capability> all() {
         return EnumSet.allOf(Capability.class);
     }
+
+    /** What a tenant's own admin may hold: everything but acting across tenants. */
+    public static Set<Capability> tenantAdmin() {
+        return EnumSet.complementOf(EnumSet.of(PLATFORM_OPERATOR));
+    }
 }

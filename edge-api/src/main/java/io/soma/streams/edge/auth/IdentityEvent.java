@@ -12,6 +12,8 @@ public record IdentityEvent(String eventId, String action, String tenant, String
                             String kid, List<String> capabilities, Instant timestamp) {
     public static final String TOKEN_ISSUED = "token.issued";
     public static final String TOKEN_REVOKED = "token.revoked";
+    /** A platform operator created a tenant (subject: its first admin, if any). */
+    public static final String TENANT_CREATED = "tenant.created";
 
     public IdentityEvent {
         capabilities = List.copyOf(capabilities);

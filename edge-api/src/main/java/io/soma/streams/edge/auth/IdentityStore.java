@@ -10,8 +10,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -99,9 +102,7 @@ public final class IdentityStore {
      * @return the key; shown to its owner once, it cannot be read back
      */
     public String createApiKey(String tenant, String subject, String label) {
-        byte[] secret = new byte[32];
-        random.nextBytes(secret);
-        String apiKey = "soma_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        String apiKey = newApiKey();
         inTransaction(c -> {
             insertKey(c, sha256(apiKey), tenant, subject, label);
             return null;
@@ -132,15 +133,76 @@ public final class IdentityStore {
         });
     }
 
-    public boolean tenantExists(String tenant) {
+    /** A tenant, as {@code GET /v1/tenants} lists it. */
+    public record Tenant(String id, Instant createdAt) {
+    }
+
+    /**
+     * Creates a tenant and, when {@code admin} is given, its first user with an API key, in one transaction.
+     *
+     * @return the admin's API key (shown once, it cannot be read back); null without an admin
+     * @throws TenantExistsException when the tenant exists already (nothing is changed)
+     */
+    public String createTenant(String tenant, Identity admin) {
         return inTransaction(c -> {
-            try (PreparedStatement select = c.prepareStatement("SELECT 1 FROM " + schema + ".tenants WHERE tenant_id = ?")) {
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + schema + ".tenants (tenant_id) "
+                    + "VALUES (?) ON CONFLICT DO NOTHING")) {
+                insert.setString(1, tenant);
+                if (insert.executeUpdate() == 0) {
+                    throw new TenantExistsException(tenant);
+                }
+            }
+            if (admin == null) {
+                return null;
+            }
+            saveUser(c, admin);
+            String apiKey = newApiKey();
+            insertKey(c, sha256(apiKey), tenant, admin.subject(), "tenant-admin");
+            return apiKey;
+        });
+    }
+
+    /** Every tenant, by id. */
+    public List<Tenant> tenants() {
+        return inTransaction(c -> {
+            List<Tenant> out = new ArrayList<>();
+            try (PreparedStatement select = c.prepareStatement("SELECT tenant_id, created_at FROM " + schema
+                    + ".tenants ORDER BY tenant_id"); ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    out.add(new Tenant(rows.getString(1), rows.getTimestamp(2).toInstant()));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** The user's capabilities as stored now; empty when the tenant has no such user. */
+    public Optional<Set<Capability>> capabilitiesOf(String tenant, String subject) {
+        return inTransaction(c -> {
+            try (PreparedStatement select = c.prepareStatement("SELECT uc.capability FROM " + schema + ".users u "
+                    + "LEFT JOIN " + schema + ".user_capabilities uc ON uc.tenant_id = u.tenant_id "
+                    + "AND uc.user_id = u.user_id WHERE u.tenant_id = ? AND u.user_id = ?")) {
                 select.setString(1, tenant);
+                select.setString(2, subject);
                 try (ResultSet rows = select.executeQuery()) {
-                    return rows.next();
+                    if (!rows.next()) {
+                        return Optional.empty();
+                    }
+                    Set<Capability> capabilities = EnumSet.noneOf(Capability.class);
+                    do {
+                        Optional.ofNullable(rows.getString(1)).flatMap(Capability::fromClaim).ifPresent(capabilities::add);
+                    } while (rows.next());
+                    return Optional.of(capabilities);
                 }
             }
         });
+    }
+
+
+    private static String newApiKey() {
+        byte[] secret = new byte[32];
+        random.nextBytes(secret);
+        return "soma_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     }
 
     static byte[] sha256(String apiKey) {
@@ -206,6 +268,13 @@ public final class IdentityStore {
     @FunctionalInterface
     private interface SqlWork<T> {
         T run(Connection connection) throws SQLException;
+    }
+
+    /** The tenant to create exists already. */
+    public static final class TenantExistsException extends RuntimeException {
+        TenantExistsException(String tenant) {
+            super("tenant " + tenant + " exists already");
+        }
     }
 
     /** PostgreSQL failed or is unreachable; the edge answers 503. */

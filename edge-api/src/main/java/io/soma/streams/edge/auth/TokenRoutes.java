@@ -24,9 +24,9 @@ import java.util.function.Consumer;
  *   for a token of its own user, optionally narrowed ({@code capabilities}) and shortened ({@code ttl_seconds});
  *   without an API key, a bearer token with {@code identity.admin} issues for a {@code subject} of its own
  *   {@code tenant} (a platform operator: of any existing tenant), with {@code capabilities} it holds itself (no
- *   escalation);</li>
+ *   escalation) and the subject holds now; the token expires no later than the admin's and is revoked with it;</li>
  *   <li>verify (any valid token): {@code {token}} answers {@code {valid, claims}} or {@code {valid:false, reason,
- *   message}};</li>
+ *   message}}; a valid token of another tenant answers 404;</li>
  *   <li>revoke (any valid token): {@code {jti}} of a live token; allowed to {@code identity.admin} of the token's
  *   tenant and to the token's own subject; another tenant's token is answered 404; repeating it answers {@code already_revoked:true}.</li>
  * </ul>
@@ -68,6 +68,10 @@ public final class TokenRoutes {
             String token = JsonBody.required(JsonBody.object(c), "token");
             TokenVerification verification = tokens.verify(token);
             Map<String, Object> answer = new LinkedHashMap<>();
+            if (verification instanceof Valid valid && !TenantGuard.owns(AuthHandler.principal(c), valid.principal().tenant())) {
+                // whose tokens exist, and what they allow, is no other tenant's business
+                throw ApiException.notFound("no token of tenant " + AuthHandler.principal(c).tenant() + " matches");
+            }
             if (verification instanceof Valid valid) {
                 answer.put("valid", true);
                 answer.put("claims", claims(valid.principal(), valid.constitutionHash()));
@@ -114,8 +118,15 @@ public final class TokenRoutes {
         return tokens.issue(new TokenRequest(owner.subject(), owner.tenant(), granted, ttl), "apikey:" + owner.subject());
     }
 
+    /**
+     * What the admin's token and its user hold now (a capability removed in PostgreSQL stops being grantable at
+     * once), and what the subject holds now, bound what is granted; the token is the admin token's child.
+     */
     private IssuedToken issueAsAdmin(Principal admin, JsonNode body, Set<Capability> requested, Duration ttl) {
-        if (!admin.has(Capability.IDENTITY_ADMIN)) {
+        Set<Capability> adminHolds = EnumSet.noneOf(Capability.class);
+        adminHolds.addAll(admin.capabilities());
+        adminHolds.retainAll(identities.capabilitiesOf(admin.tenant(), admin.subject()).orElse(Set.of()));
+        if (!adminHolds.contains(Capability.IDENTITY_ADMIN)) {
             throw new ApiException(403, "forbidden", "issuing a token for another subject needs identity.admin",
                     Map.of("required_capabilities", List.of(Capability.IDENTITY_ADMIN.claim())));
         }
@@ -125,11 +136,15 @@ public final class TokenRoutes {
         if (requested == null) {
             throw ApiException.badRequest("capabilities is required when issuing for another subject");
         }
-        requireHeld(requested, admin.capabilities(), admin.subject());
-        if (!identities.tenantExists(tenant)) {
-            throw ApiException.notFound("no tenant " + tenant);
+        requireHeld(requested, adminHolds, admin.subject());
+        Set<Capability> subjectHolds = identities.capabilitiesOf(tenant, subject).orElseThrow(() ->
+                ApiException.notFound("tenant " + tenant + " has no user " + subject));
+        requireHeld(requested, subjectHolds, subject);
+        try {
+            return tokens.issue(new TokenRequest(subject, tenant, requested, ttl), admin.subject(), admin);
+        } catch (TokenService.ChainTooLongException e) {
+            throw new ApiException(403, "forbidden", e.getMessage(), Map.of("max_chain", TokenService.MAX_CHAIN));
         }
-        return tokens.issue(new TokenRequest(subject, tenant, requested, ttl), admin.subject());
     }
 
     private static void requireHeld(Set<Capability> wanted, Set<Capability> held, String holder) {
@@ -137,7 +152,7 @@ public final class TokenRoutes {
         missing.addAll(wanted);
         missing.removeAll(held);
         if (!missing.isEmpty()) {
-            throw new ApiException(403, "forbidden", holder + " cannot grant capabilities it does not hold",
+            throw new ApiException(403, "forbidden", holder + " does not hold every capability asked for",
                     Map.of("not_held", TokenService.claimNames(missing)));
         }
     }

@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.EnumSet;
@@ -36,11 +37,18 @@ import java.util.stream.Collectors;
  * Issues, verifies and revokes the edge's JWTs. Every issued token is recorded in Redis
  * ({@code identity:issued:<jti>}) until it expires, so it can be revoked by its id; a revoked id is kept
  * ({@code identity:revoked:<jti>}) exactly as long as the token would otherwise be accepted.
+ * <p>
+ * A token issued with another token carries the chain of its issuers' ids ({@code chain} claim, signed), never
+ * outlives its issuer, and is refused once any token of its chain is revoked: revoking a token revokes every token
+ * it issued, and theirs, without finding them.
  */
 public final class TokenService {
     static final String TENANT_CLAIM = "tenant_id";
     static final String CAPABILITIES_CLAIM = "capabilities";
     static final String CONSTITUTION_CLAIM = "constitution_hash";
+    static final String CHAIN_CLAIM = "chain";
+    /** How many tokens deep issuing may go: a chain is checked on every request. */
+    public static final int MAX_CHAIN = 8;
 
     private final SigningKeys keys;
     private final JedisPooled redis;
@@ -71,16 +79,39 @@ public final class TokenService {
         return lifetime;
     }
 
-    /** Signs a token, records it, and audits it; the token is returned only once the audit is written. */
+    /** A token for an API key: the root of a chain. */
     public IssuedToken issue(TokenRequest request, String actor) {
+        return issue(request, actor, null);
+    }
+
+    /**
+     * Signs a token, records it, and audits it; the token is returned only once the audit is written.
+     *
+     * @param issuer the token that issues this one (null for an API key); the new one expires no later, and is
+     *               refused once the issuer, or any token that issued it, is revoked
+     */
+    public IssuedToken issue(TokenRequest request, String actor, Principal issuer) {
         Duration ttl = request.ttl() == null ? lifetime.maxTtl() : request.ttl();
         if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(lifetime.maxTtl()) > 0) {
             throw new IllegalArgumentException("token lifetime must be in (0, " + lifetime.maxTtl() + "], got " + ttl);
         }
+        List<String> chain = new ArrayList<>();
+        if (issuer != null) {
+            chain.addAll(issuer.chain());
+            chain.add(issuer.jti());
+        }
+        if (chain.size() > MAX_CHAIN) {
+            throw new ChainTooLongException("a token may be issued at most " + MAX_CHAIN
+                    + " tokens deep; this one would be " + chain.size() + " deep: issue from an API key instead");
+        }
         ECKey key = keys.current();
         Instant issuedAt = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        Instant expiresAt = issuedAt.plus(ttl);
+        if (issuer != null && expiresAt.isAfter(issuer.expiresAt())) {
+            expiresAt = issuer.expiresAt();
+        }
         Principal claims = new Principal(UUID.randomUUID().toString(), key.getKeyID(), request.subject(),
-                request.tenant(), request.capabilities(), issuedAt, issuedAt.plus(ttl));
+                request.tenant(), request.capabilities(), issuedAt, expiresAt, chain);
         String token = sign(key, claims);
         String issuedKey = issuedPrefix + claims.jti();
         redis.hset(issuedKey, Map.of(
@@ -89,7 +120,8 @@ public final class TokenService {
                 "kid", claims.kid(),
                 CAPABILITIES_CLAIM, String.join(",", claimNames(claims.capabilities())),
                 "iat", Long.toString(issuedAt.getEpochSecond()),
-                "exp", Long.toString(claims.expiresAt().getEpochSecond())));
+                "exp", Long.toString(claims.expiresAt().getEpochSecond()),
+                CHAIN_CLAIM, String.join(",", chain)));
         redis.pexpireAt(issuedKey, acceptedUntil(claims).toEpochMilli());
         audit.record(event(IdentityEvent.TOKEN_ISSUED, claims, actor));
         return new IssuedToken(token, claims);
@@ -146,8 +178,8 @@ public final class TokenService {
         if (claims.issuedAt().isAfter(now.plus(lifetime.clockSkew()))) {
             return new Invalid(Reason.NOT_YET_VALID, "the token is issued in the future, at " + claims.issuedAt());
         }
-        if (redis.exists(revokedPrefix + claims.jti())) {
-            return new Invalid(Reason.REVOKED, "the token " + claims.jti() + " was revoked");
+        if (redis.exists(revokedKeys(claims)) > 0) {
+            return new Invalid(Reason.REVOKED, "the token " + claims.jti() + ", or a token that issued it, was revoked");
         }
         return new Valid(claims, hash);
     }
@@ -162,7 +194,7 @@ public final class TokenService {
                 capabilities(stored.get(CAPABILITIES_CLAIM).isEmpty() ? List.of()
                         : Arrays.asList(stored.get(CAPABILITIES_CLAIM).split(","))),
                 Instant.ofEpochSecond(Long.parseLong(stored.get("iat"))),
-                Instant.ofEpochSecond(Long.parseLong(stored.get("exp")))));
+                Instant.ofEpochSecond(Long.parseLong(stored.get("exp"))), chainOf(stored.get(CHAIN_CLAIM))));
     }
 
     /**
@@ -180,6 +212,20 @@ public final class TokenService {
         return true;
     }
 
+    /** The revocation keys of the token and of every token that issued it. */
+    private String[] revokedKeys(Principal token) {
+        String[] keys = new String[token.chain().size() + 1];
+        for (int i = 0; i < token.chain().size(); i++) {
+            keys[i] = revokedPrefix + token.chain().get(i);
+        }
+        keys[keys.length - 1] = revokedPrefix + token.jti();
+        return keys;
+    }
+
+    private static List<String> chainOf(String joined) {
+        return joined == null || joined.isEmpty() ? List.of() : List.of(joined.split(","));
+    }
+
     private Instant acceptedUntil(Principal token) {
         return token.expiresAt().plus(lifetime.clockSkew());
     }
@@ -192,6 +238,9 @@ public final class TokenService {
                 .issueTime(Date.from(claims.issuedAt()))
                 .expirationTime(Date.from(claims.expiresAt()))
                 .jwtID(claims.jti());
+        if (!claims.chain().isEmpty()) {
+            set.claim(CHAIN_CLAIM, claims.chain());
+        }
         String hash = constitutionHash.get();
         if (hash != null) {
             set.claim(CONSTITUTION_CLAIM, hash);
@@ -216,9 +265,10 @@ public final class TokenService {
 
     private static Principal claims(JWTClaimsSet set, String kid) throws ParseException {
         List<String> capabilities = set.getStringListClaim(CAPABILITIES_CLAIM);
+        List<String> chain = set.getStringListClaim(CHAIN_CLAIM);
         Principal claims = new Principal(set.getJWTID(), kid, set.getSubject(), set.getStringClaim(TENANT_CLAIM),
                 capabilities(capabilities == null ? List.of() : capabilities),
-                set.getIssueTime().toInstant(), set.getExpirationTime().toInstant());
+                set.getIssueTime().toInstant(), set.getExpirationTime().toInstant(), chain == null ? List.of() : chain);
         if (claims.jti() == null || claims.subject() == null || claims.tenant() == null) {
             throw new ParseException("missing claim", 0);
         }
@@ -239,5 +289,12 @@ public final class TokenService {
     private IdentityEvent event(String action, Principal token, String actor) {
         return new IdentityEvent(UUID.randomUUID().toString(), action, token.tenant(), token.subject(), actor,
                 token.jti(), token.kid(), claimNames(token.capabilities()), clock.instant());
+    }
+
+    /** Issuing would make a chain longer than {@link #MAX_CHAIN}. */
+    public static final class ChainTooLongException extends RuntimeException {
+        ChainTooLongException(String message) {
+            super(message);
+        }
     }
 }

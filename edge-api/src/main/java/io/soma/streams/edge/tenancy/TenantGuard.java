@@ -29,7 +29,8 @@ public final class TenantGuard {
         String named = switch (scope) {
             case PATH -> ctx.pathParam("tenant");
             case QUERY -> orCaller(blankToNull(ctx.queryParam(BODY_FIELD)), caller);
-            case BODY -> orCaller(JsonBody.text(JsonBody.object(ctx), BODY_FIELD), caller);
+            case BODY -> JsonBody.required(JsonBody.object(ctx), BODY_FIELD);
+            case BODY_OR_CALLER -> orCaller(JsonBody.text(JsonBody.object(ctx), BODY_FIELD), caller);
             case CALLER -> caller.tenant();
             case SHARED -> null;
             case PLATFORM -> {

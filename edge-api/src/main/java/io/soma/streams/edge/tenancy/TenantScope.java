@@ -14,8 +14,10 @@ public enum TenantScope implements RouteRole {
     PATH,
     /** The {@code tenant} query parameter; the caller's own tenant when absent. */
     QUERY,
-    /** The {@code tenant} field of the JSON body; the caller's own tenant when absent. */
+    /** The {@code tenant} field of the JSON body, required. */
     BODY,
+    /** The {@code tenant} field of the JSON body; the caller's own tenant when absent. */
+    BODY_OR_CALLER,
     /**
      * The caller's own tenant. A handler that finds a resource by id (a session, a token) checks that it belongs
      * to this tenant and answers 404 when it does not, so ids of other tenants cannot be probed.

@@ -61,6 +61,7 @@ class TokenRoutesIT {
     private static PrivateSchema schema;
     private static JedisPooled redis;
     private static PostgresPool postgres;
+    private static IdentityStore identities;
     private static RecordingAuditSink audit;
     private static SigningKeys keys;
     private static String constitutionHash;
@@ -80,7 +81,7 @@ class TokenRoutesIT {
         redis = namespace.redis();
         schema = PrivateSchema.create("token_routes");
         postgres = new PostgresPool(schema.jdbcUrl(), schema.user(), "", 2);
-        IdentityStore identities = new IdentityStore(postgres.dataSource(), schema.name());
+        identities = new IdentityStore(postgres.dataSource(), schema.name());
         identities.migrate();
         adminKey = AuthTestSupport.randomKey();
         identities.bootstrapAdmin(tenantA, "admin", adminKey);
@@ -302,6 +303,7 @@ class TokenRoutesIT {
     void shouldLetAnIdentityAdminIssueForAnotherSubjectWithinItsOwnCapabilities() throws Exception {
         String admin = issue(Map.of("X-Api-Key", adminKey), "").get("token").asText();
         String analyst = issue(Map.of("X-Api-Key", analystKey), "").get("token").asText();
+        identities.saveUser(new Identity(tenantB, "gateway-1", EnumSet.of(Capability.CONVERSATION)));
         String request = "{\"subject\":\"gateway-1\",\"tenant\":\"" + tenantB + "\",\"capabilities\":[\"conversation\"]}";
 
         HttpResponse<String> delegated = send("POST", "/v1/tokens/issue", admin, request);
@@ -314,6 +316,64 @@ class TokenRoutesIT {
         assertThat(audit.events(IdentityEvent.TOKEN_ISSUED, issued.get("jti").asText()))
                 .singleElement().satisfies(event -> assertThat(event.actor()).isEqualTo("admin"));
         assertThat(refused.statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void shouldNeverLetAnIssuedTokenOutliveTheTokenThatIssuedIt() throws Exception {
+        JsonNode admin = issue(Map.of(), "{\"api_key\":\"" + adminKey + "\",\"ttl_seconds\":600}");
+        identities.saveUser(new Identity(tenantA, "long-lived", EnumSet.of(Capability.CONVERSATION)));
+
+        JsonNode child = body(send("POST", "/v1/tokens/issue", admin.get("token").asText(),
+                "{\"subject\":\"long-lived\",\"tenant\":\"" + tenantA + "\",\"capabilities\":[\"conversation\"]}"));
+
+        assertThat(child.get("exp").asLong()).isEqualTo(admin.get("exp").asLong());
+    }
+
+    @Test
+    void shouldRevokeEveryTokenIssuedWithARevokedTokenDownTheChain() throws Exception {
+        String root = issue(Map.of("X-Api-Key", adminKey), "").get("token").asText();
+        identities.saveUser(new Identity(tenantA, "deputy", EnumSet.of(Capability.IDENTITY_ADMIN, Capability.CONVERSATION)));
+        identities.saveUser(new Identity(tenantA, "gateway-2", EnumSet.of(Capability.CONVERSATION)));
+        String deputy = body(send("POST", "/v1/tokens/issue", root, "{\"subject\":\"deputy\",\"tenant\":\"" + tenantA
+                + "\",\"capabilities\":[\"identity.admin\",\"conversation\"]}")).get("token").asText();
+        String gateway = body(send("POST", "/v1/tokens/issue", deputy, "{\"subject\":\"gateway-2\",\"tenant\":\""
+                + tenantA + "\",\"capabilities\":[\"conversation\"]}")).get("token").asText();
+        String verifyGateway = "{\"token\":\"" + gateway + "\"}";
+        assertThat(body(send("POST", "/v1/tokens/verify", gateway, verifyGateway)).get("valid").asBoolean()).isTrue();
+
+        String rootJti = body(send("POST", "/v1/tokens/verify", root, "{\"token\":\"" + root + "\"}"))
+                .get("claims").get("jti").asText();
+        assertThat(send("POST", "/v1/tokens/revoke", root, "{\"jti\":\"" + rootJti + "\"}").statusCode()).isEqualTo(200);
+
+        for (String descendant : List.of(deputy, gateway)) {
+            HttpResponse<String> refused = send("POST", "/v1/tokens/verify", descendant, verifyGateway);
+            assertThat(refused.statusCode()).isEqualTo(401);
+            assertThat(reason(refused)).isEqualTo("revoked");
+        }
+    }
+
+    @Test
+    void shouldGrantOnlyWhatTheSubjectAndTheIssuerHoldNow() throws Exception {
+        identities.saveUser(new Identity(tenantA, "shrinking", EnumSet.of(Capability.CONVERSATION, Capability.FORECAST_READ)));
+        identities.saveUser(new Identity(tenantA, "issuer", EnumSet.of(Capability.IDENTITY_ADMIN, Capability.CONVERSATION,
+                Capability.FORECAST_READ)));
+        String issuerKey = identities.createApiKey(tenantA, "issuer", "test");
+        String issuer = issue(Map.of("X-Api-Key", issuerKey), "").get("token").asText();
+        String forecastForShrinking = "{\"subject\":\"shrinking\",\"tenant\":\"" + tenantA
+                + "\",\"capabilities\":[\"forecast.read\"]}";
+        assertThat(send("POST", "/v1/tokens/issue", issuer, forecastForShrinking).statusCode()).isEqualTo(201);
+
+        // the subject loses forecast.read: the next issue cannot grant it, though the issuer's token still carries it
+        identities.saveUser(new Identity(tenantA, "shrinking", EnumSet.of(Capability.CONVERSATION)));
+        assertThat(send("POST", "/v1/tokens/issue", issuer, forecastForShrinking).statusCode()).isEqualTo(403);
+        // the issuer loses identity.admin: its token, still valid, issues nothing more
+        identities.saveUser(new Identity(tenantA, "issuer", EnumSet.of(Capability.CONVERSATION)));
+        assertThat(send("POST", "/v1/tokens/issue", issuer, "{\"subject\":\"shrinking\",\"tenant\":\"" + tenantA
+                + "\",\"capabilities\":[\"conversation\"]}").statusCode()).isEqualTo(403);
+        // nor for a user that does not exist
+        identities.saveUser(new Identity(tenantA, "issuer", EnumSet.of(Capability.IDENTITY_ADMIN, Capability.CONVERSATION)));
+        assertThat(send("POST", "/v1/tokens/issue", issuer, "{\"subject\":\"nobody\",\"tenant\":\"" + tenantA
+                + "\",\"capabilities\":[\"conversation\"]}").statusCode()).isEqualTo(404);
     }
 
     @Test

@@ -22,12 +22,12 @@ import java.util.Base64;
 import java.util.UUID;
 
 /** A constitution signer of the tests' own: a fresh Ed25519 key, its public half in a PEM file the edge trusts. */
-final class ConstitutionPublisher {
+public final class ConstitutionPublisher {
     private static final String KEY_ID = "it-publisher";
     private final KeyPair pair;
     private final Path publicKeyFile;
 
-    ConstitutionPublisher() {
+    public ConstitutionPublisher() {
         try {
             pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
             publicKeyFile = TestPaths.newWorkDir("constitution-key").resolve("publisher.pub.pem").toAbsolutePath();
@@ -40,17 +40,17 @@ final class ConstitutionPublisher {
     }
 
     /** The value of {@code constitution.trusted.keys} that trusts this publisher only. */
-    String trustedKeysSetting() {
+    public String trustedKeysSetting() {
         return KEY_ID + "=" + publicKeyFile;
     }
 
     /** A document of its own (its hash names no other test's constitution), with one valid global rule. */
-    static String uniqueDocument() {
+    public static String uniqueDocument() {
         return "{\"title\":\"IT " + UUID.randomUUID() + "\",\"rules\":[{\"name\":\"g\",\"pattern\":\"nerve agent\"}]}";
     }
 
     /** Signed over the envelope of document, version, tenant and issue time. */
-    SignedBundle sign(String document, String version, String tenant) throws Exception {
+    public SignedBundle sign(String document, String version, String tenant) throws Exception {
         return ConstitutionSigner.sign(document, version, now(), tenant, KEY_ID, pair.getPrivate());
     }
 

@@ -68,6 +68,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,7 +112,8 @@ class SlmEdgeIT {
              KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(
                      Map.of("bootstrap.servers", stack.bootstrapServers(), "linger.ms", 5),
                      new StringSerializer(), new AvroSerializer<>(registry, false, true))) {
-            TokenService tokens = new TokenService(new SigningKeys(redis.redis(), redis.prefix(), KeySeal.plain(),
+            TokenService tokens = new TokenService(new SigningKeys(redis.redis(), redis.prefix(),
+                    KeySeal.withSecret(Base64.getDecoder().decode(KeySeal.newWrapSecret())),
                     LIFETIME, Clock.systemUTC()), redis.redis(), redis.prefix(), new KafkaIdentityAuditSink(producer),
                     () -> null, LIFETIME, Clock.systemUTC());
             token = tokens.issue(new TokenRequest("slm-reader", "platform", EnumSet.of(Capability.SLM_READ), null),

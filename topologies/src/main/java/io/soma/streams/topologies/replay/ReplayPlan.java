@@ -22,6 +22,13 @@ public final class ReplayPlan {
     public record Scheduled(Duration at, ConversationEvent event) {
     }
 
+    private static final List<String> AZURE_TENANTS = List.of("conv", "code");
+    private static final String XSTEST_TENANT = "xstest";
+    private static final String LLMPERF_TENANT = "llmperf";
+    /** The tenant each replayed dataset's events belong to: the two Azure traces, XSTest and LLMPerf. */
+    public static final List<String> TENANTS = List.of(AZURE_TENANTS.get(0), AZURE_TENANTS.get(1), XSTEST_TENANT,
+            LLMPERF_TENANT);
+
     private ReplayPlan() {
     }
 
@@ -29,7 +36,7 @@ public final class ReplayPlan {
     public static List<Scheduled> build(Path datasetsDir, Instant start) {
         List<Scheduled> plan = new ArrayList<>();
         Duration span = Duration.ZERO;
-        for (String tenant : List.of("conv", "code")) {
+        for (String tenant : AZURE_TENANTS) {
             List<AzureTrace.Request> trace = AzureTrace.read(AzureTrace.file(datasetsDir, tenant));
             Instant first = trace.get(0).arrivedAt();
             for (AzureTrace.Request r : trace) {
@@ -65,7 +72,7 @@ public final class ReplayPlan {
 
     static ConversationEvent xsTestEvent(XsTestPrompts.Prompt p, Instant at) {
         String id = "xstest-" + p.id();
-        return base(id, id, "xstest", "user", "conversation.step", at)
+        return base(id, id, XSTEST_TENANT, "user", "conversation.step", at)
                 .setContent(p.text())
                 .setMetadata(Map.of("dataset", "xstest", "xstest_label", p.label(), "xstest_type", p.type()))
                 .build();
@@ -73,7 +80,7 @@ public final class ReplayPlan {
 
     public static ConversationEvent llmPerfEvent(LlmPerfRecords.Request r, Instant at) {
         String id = "llmperf-" + r.provider() + "-" + r.model() + "-" + r.index();
-        ConversationEvent.Builder b = base(id, id, "llmperf", "assistant", "slm.response", at)
+        ConversationEvent.Builder b = base(id, id, LLMPERF_TENANT, "assistant", "slm.response", at)
                 .setProvider(r.provider())
                 .setModel(r.model())
                 .setPromptTokens(r.inputTokens())

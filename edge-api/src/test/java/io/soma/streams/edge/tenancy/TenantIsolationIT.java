@@ -1,0 +1,297 @@
+package io.soma.streams.edge.tenancy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.soma.streams.edge.EdgeFixture;
+import io.soma.streams.edge.EdgeServer;
+import io.soma.streams.edge.auth.Access;
+import io.soma.streams.edge.auth.Capability;
+import io.soma.streams.edge.policy.ConstitutionPublisher;
+import io.soma.streams.stores.query.StoreQueryService;
+import io.soma.streams.testkit.SseClient;
+import io.soma.streams.topologies.training.TrainingApp;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The tenant-isolation matrix, driven by the route table: for every route the process registers, tenant B's request
+ * against tenant A's resources is refused (403 when it names A, 404 when it finds A's resource by id) and the same
+ * request of A is served. A route registered without a case here fails {@link #shouldHaveAnIsolationCaseForEveryRoute};
+ * a route whose handler forgets the tenant fails {@link #shouldRefuseEveryRouteToAnotherTenant}. Both tenants hold every
+ * capability a tenant admin can hold, so capabilities never explain a refusal. Then the hostile cases: streams, the
+ * peer listener, tenant management.
+ */
+class TenantIsolationIT {
+    /** Routes open to anyone: no tenant's data, or (token issue) their own check, tested in TokenRoutesIT. */
+    private static final Set<String> PUBLIC = Set.of("GET /health/live", "GET /health/ready", "GET /metrics",
+            "POST /v1/tokens/issue");
+    /** Data no tenant owns: the global constitution, and SLM metrics and alerts per model over every tenant's calls. */
+    private static final Set<String> SHARED = Set.of("GET /v1/constitution", "GET /v1/slm/metrics",
+            "GET /v1/slm/alerts/stream");
+    private static final int STREAMS_PER_TENANT = 2;
+    private static final ConstitutionPublisher PUBLISHER = new ConstitutionPublisher();
+
+    private static EdgeFixture edge;
+    private static String tenantA;
+    private static String tenantB;
+    private static String adminA;
+    private static String adminB;
+
+    /**
+     * One request of {@code caller} against a resource of tenant A, and what A itself gets.
+     *
+     * @param request   builds the request for a caller's token
+     * @param servedToA the statuses that mean "served" for A (a 404 where A simply has no such data yet)
+     */
+    private record Case(Function<String, HttpRequest.Builder> request, Set<Integer> servedToA) {
+    }
+
+    @BeforeAll
+    static void startEdge() {
+        // closed streams free their place at the next keep-alive write: soon, here
+        edge = new EdgeFixture(Map.of("constitution.trusted.keys", PUBLISHER.trustedKeysSetting(),
+                "sse.max.streams.per.tenant", Integer.toString(STREAMS_PER_TENANT), "sse.keepalive", "PT1S")).awaitReady();
+        List<String> tenants = EdgeFixture.tenants("isolation", 2);
+        tenantA = tenants.get(0);
+        tenantB = tenants.get(1);
+        adminA = edge.tokenFor(tenantA, "admin-a", Capability.tenantAdmin());
+        adminB = edge.tokenFor(tenantB, "admin-b", Capability.tenantAdmin());
+    }
+
+    @AfterAll
+    static void stopEdge() {
+        edge.close();
+    }
+
+    /** Every registered route that acts for a tenant, keyed "METHOD /path" as Javalin registered it. */
+    private static Map<String, Case> cases() throws Exception {
+        Map<String, Case> cases = new LinkedHashMap<>();
+        String session = "isolation-" + UUID.randomUUID();
+        cases.put("POST /v1/tokens/verify", new Case(token -> post("/v1/tokens/verify", token,
+                Map.of("token", adminA)), Set.of(200)));
+        cases.put("POST /v1/tokens/revoke", new Case(token -> post("/v1/tokens/revoke", token,
+                Map.of("jti", jtiOf(edge.tokenFor(tenantA, "revocable-" + UUID.randomUUID(), Set.of(Capability.CONVERSATION))))),
+                Set.of(200)));
+        cases.put("POST /v1/evaluate", new Case(token -> post("/v1/evaluate", token,
+                Map.of("tenant", tenantA, "prompt", "How do I kill a Python process?")), Set.of(200)));
+        cases.put("GET /v1/policies/{tenant}", new Case(token -> get("/v1/policies/" + tenantA, token), Set.of(200, 404)));
+        cases.put("PUT /v1/policies/{tenant}", new Case(token -> edge.request("/v1/policies/" + tenantA, token)
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{\"rules\":[]}")),
+                Set.of(200)));
+        String bundle = io.soma.streams.topologies.policy.ConstitutionBundleJson.write(
+                PUBLISHER.sign(ConstitutionPublisher.uniqueDocument(), "1.0.0", tenantA));
+        cases.put("POST /v1/constitution", new Case(token -> edge.request("/v1/constitution", token)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(bundle)),
+                Set.of(202)));
+        cases.put("GET /v1/constitution/{tenant}/hash", new Case(token -> get("/v1/constitution/" + tenantA + "/hash",
+                token), Set.of(200, 404)));
+        cases.put("POST /v1/conversation/step", new Case(token -> post("/v1/conversation/step", token,
+                Map.of("tenant", tenantA, "session_id", session, "content", "hello")), Set.of(200)));
+        cases.put("GET /v1/conversation/stream", new Case(token -> get("/v1/conversation/stream?tenant=" + tenantA
+                + "&session_id=" + session, token), Set.of(200)));
+        cases.put("POST /v1/training/enable", new Case(token -> post("/v1/training/enable", token,
+                Map.of("tenant", tenantA, "reason", "isolation matrix")), Set.of(200)));
+        cases.put("POST /v1/training/disable", new Case(token -> post("/v1/training/disable", token,
+                Map.of("tenant", tenantA)), Set.of(200)));
+        cases.put("GET /v1/training/status/{tenant}", new Case(token -> get("/v1/training/status/" + tenantA, token),
+                Set.of(200)));
+        cases.put("GET /v1/audit/decisions", new Case(token -> get("/v1/audit/decisions?tenant=" + tenantA, token),
+                Set.of(200)));
+        cases.put("POST /v1/forecast", new Case(token -> post("/v1/forecast", token, Map.of("tenant", tenantA)),
+                Set.of(200, 404)));
+        cases.put("GET /v1/forecast/{tenant}", new Case(token -> get("/v1/forecast/" + tenantA, token), Set.of(200, 404)));
+        cases.put("GET /v1/tenants", new Case(token -> get("/v1/tenants", token), Set.of()));
+        cases.put("POST /v1/tenants", new Case(token -> post("/v1/tenants", token,
+                Map.of("tenant_id", "isolation-new-" + System.nanoTime())), Set.of()));
+        return cases;
+    }
+
+    @Test
+    void shouldHaveAnIsolationCaseForEveryRoute() throws Exception {
+        Set<String> covered = new TreeSet<>(cases().keySet());
+        covered.addAll(PUBLIC);
+        covered.addAll(SHARED);
+        Set<String> registered = routes().keySet();
+
+        assertThat(registered).as("routes without a tenant-isolation case: add one to TenantIsolationIT")
+                .isSubsetOf(covered);
+        assertThat(covered).as("cases for routes that no longer exist").isSubsetOf(registered);
+    }
+
+    @Test
+    void shouldDeclareTheScopeTheMatrixExpects() {
+        routes().forEach((key, route) -> {
+            if (PUBLIC.contains(key)) {
+                assertThat(route.roles()).as(key).contains(Access.PUBLIC);
+            } else if (SHARED.contains(key)) {
+                assertThat(route.roles()).as(key + ": data no tenant owns").contains(TenantScope.SHARED);
+            } else {
+                assertThat(route.roles().stream().filter(TenantScope.class::isInstance).toList())
+                        .as(key + " declares exactly one tenant scope, and not SHARED").hasSize(1)
+                        .doesNotContain(TenantScope.SHARED);
+            }
+        });
+    }
+
+    @Test
+    void shouldRefuseEveryRouteToAnotherTenant() throws Exception {
+        List<String> failures = new ArrayList<>();
+        for (var entry : cases().entrySet()) {
+            String key = entry.getKey();
+            Case c = entry.getValue();
+            HttpResponse<String> byB = send(c.request().apply(adminB));
+            if (byB.statusCode() != 403 && byB.statusCode() != 404) {
+                failures.add(key + ": tenant B got " + byB.statusCode() + " " + byB.body());
+            }
+            if (c.servedToA().isEmpty()) {
+                continue; // tenant management: a platform operator's, tested below
+            }
+            HttpResponse<String> byA = send(c.request().apply(adminA));
+            if (!c.servedToA().contains(byA.statusCode())) {
+                failures.add(key + ": tenant A itself got " + byA.statusCode() + " " + byA.body());
+            }
+        }
+        assertThat(failures).isEmpty();
+    }
+
+    @Test
+    void shouldLetOnlyAPlatformOperatorManageTenants() {
+        String tenant = "isolation-created-" + System.nanoTime();
+        HttpResponse<String> created = edge.post("/v1/tenants", edge.adminToken(),
+                EdgeFixture.json(Map.of("tenant_id", tenant, "admin_subject", "first-admin")));
+
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        JsonNode admin = EdgeFixture.json(created).get("admin");
+        assertThat(admin.get("capabilities").toString()).doesNotContain(Capability.PLATFORM_OPERATOR.claim());
+        assertThat(edge.post("/v1/tenants", edge.adminToken(), EdgeFixture.json(Map.of("tenant_id", tenant)))
+                .statusCode()).isEqualTo(409);
+        assertThat(EdgeFixture.json(edge.get("/v1/tenants", edge.adminToken())).get("tenants").findValuesAsText("tenant_id"))
+                .contains(tenant, tenantA, tenantB);
+        // the new tenant's admin signs in with its key and acts on its own tenant only
+        HttpResponse<String> issued = edge.send(edge.request("/v1/tokens/issue", null)
+                .header("X-Api-Key", admin.get("api_key").asText()).POST(HttpRequest.BodyPublishers.noBody()));
+        String token = EdgeFixture.json(issued).get("token").asText();
+        assertThat(get200or("/v1/training/status/" + tenant, token)).isEqualTo(200);
+        assertThat(edge.get("/v1/training/status/" + tenantA, token).statusCode()).isEqualTo(403);
+        assertThat(edge.get("/v1/tenants", token).statusCode()).isEqualTo(403);
+        // it cannot grant what it does not hold: platform.operator
+        assertThat(edge.post("/v1/tokens/issue", token, EdgeFixture.json(Map.of("subject", "escalated", "tenant", tenant,
+                "capabilities", List.of(Capability.PLATFORM_OPERATOR.claim())))).statusCode()).isEqualTo(403);
+        assertThat(edge.post("/v1/tokens/issue", token, EdgeFixture.json(Map.of("subject", "elsewhere", "tenant", tenantA,
+                "capabilities", List.of(Capability.CONVERSATION.claim())))).statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void shouldStreamASessionOnlyToTheTenantThatWroteItLiveAndResumed() {
+        String session = "shared-id-" + UUID.randomUUID();
+        String readyOfB;
+        try (SseClient b = SseClient.open(uri("/v1/conversation/stream?session_id=" + session), bearer(adminB))) {
+            readyOfB = b.awaitEvent("ready", EdgeFixture.AWAIT_TIMEOUT).id();
+            step(adminA, session, "a secret of tenant A");
+            // B writes under the same session id afterwards: one key, one partition, so A's records come first
+            step(adminB, session, "tenant B's own words");
+            List<SseClient.Event> seen = b.awaitEvents("decision", 1, EdgeFixture.AWAIT_TIMEOUT);
+            assertThat(seen).singleElement().satisfies(d -> assertThat(d.data()).contains(tenantB));
+            assertThat(b.awaitEvents("event", 1, EdgeFixture.AWAIT_TIMEOUT)).singleElement()
+                    .satisfies(e -> assertThat(e.data()).contains("tenant B's own words").doesNotContain("secret"));
+        }
+        try (SseClient resumed = SseClient.open(uri("/v1/conversation/stream?session_id=" + session),
+                Map.of("Authorization", "Bearer " + adminB, "Last-Event-ID", readyOfB))) {
+            assertThat(resumed.awaitEvents("event", 1, EdgeFixture.AWAIT_TIMEOUT)).singleElement()
+                    .satisfies(e -> assertThat(e.data()).contains("tenant B's own words").doesNotContain("secret"));
+            assertThat(resumed.awaitEvents("decision", 1, EdgeFixture.AWAIT_TIMEOUT)).singleElement()
+                    .satisfies(d -> assertThat(d.data()).contains(tenantB).doesNotContain(tenantA));
+        }
+    }
+
+    @Test
+    void shouldRefuseATenantsStreamsBeyondItsLimitWithoutStarvingAnother() {
+        // tenants of this test only: the others' streams of other tests may still hold places
+        List<String> tenants = EdgeFixture.tenants("stream-limit", 2);
+        String full = edge.tokenFor(tenants.get(0), "streamer", Set.of(Capability.SLM_READ));
+        String other = edge.tokenFor(tenants.get(1), "streamer", Set.of(Capability.SLM_READ));
+        List<SseClient> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < STREAMS_PER_TENANT; i++) {
+                SseClient stream = SseClient.open(uri("/v1/slm/alerts/stream"), bearer(full));
+                open.add(stream);
+                stream.awaitEvent("ready", EdgeFixture.AWAIT_TIMEOUT);
+            }
+            HttpResponse<String> beyond = edge.get("/v1/slm/alerts/stream", full);
+            assertThat(beyond.statusCode()).as(beyond.body()).isEqualTo(429);
+            assertThat(EdgeFixture.json(beyond).get("error").asText()).isEqualTo("too_many_streams");
+            try (SseClient ofOther = SseClient.open(uri("/v1/slm/alerts/stream"), bearer(other))) {
+                assertThat(ofOther.status()).isEqualTo(200);
+                ofOther.awaitEvent("ready", EdgeFixture.AWAIT_TIMEOUT);
+            }
+        } finally {
+            open.forEach(SseClient::close);
+        }
+    }
+
+    @Test
+    void shouldAnswerNoUserTokenOnThePeerRoutes() {
+        String path = StoreQueryService.INTERNAL_PATH + "/" + TrainingApp.LOCK_STORE + "/keys/" + tenantA;
+        HttpRequest.Builder onPeerPort = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.peerPort() + path))
+                .timeout(EdgeFixture.AWAIT_TIMEOUT).header("Authorization", "Bearer " + edge.adminToken());
+
+        assertThat(edge.send(onPeerPort.GET()).statusCode()).isEqualTo(404);
+        assertThat(edge.get(path, edge.adminToken()).statusCode()).as("no peer route on the public port").isEqualTo(404);
+    }
+
+    private static Map<String, EdgeServer.Route> routes() {
+        return edge.routes().stream().collect(Collectors.toMap(r -> r.method() + " " + r.path(), r -> r,
+                (a, b) -> a, LinkedHashMap::new));
+    }
+
+    private static int get200or(String path, String token) {
+        return edge.get(path, token).statusCode();
+    }
+
+    private static void step(String token, String session, String content) {
+        HttpResponse<String> r = edge.post("/v1/conversation/step", token,
+                EdgeFixture.json(Map.of("session_id", session, "content", content)));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+
+    private static String jtiOf(String token) {
+        return EdgeFixture.json(edge.post("/v1/tokens/verify", token, EdgeFixture.json(Map.of("token", token))))
+                .get("claims").get("jti").asText();
+    }
+
+    private static HttpRequest.Builder get(String path, String token) {
+        return edge.request(path, token).GET();
+    }
+
+    private static HttpRequest.Builder post(String path, String token, Map<String, ?> body) {
+        return edge.request(path, token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(EdgeFixture.json(body)));
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request) {
+        return edge.send(request);
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + edge.port() + path);
+    }
+
+    private static Map<String, String> bearer(String token) {
+        return Map.of("Authorization", "Bearer " + token);
+    }
+}
