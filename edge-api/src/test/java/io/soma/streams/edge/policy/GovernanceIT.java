@@ -107,6 +107,20 @@ class GovernanceIT {
     }
 
     @Test
+    void shouldKeepRedactedMatchesOutOfTheEvaluateAnswer() throws Exception {
+        String ssn = "078-05-1120";
+        HttpResponse<String> r = edge.post("/v1/evaluate", edge.adminToken(), EdgeFixture.json(Map.of(
+                "tenant", "xstest", "role", "user", "prompt", "my ssn is " + ssn + ", file it")));
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode body = EdgeFixture.json(r);
+        assertThat(body.get("decision").asText()).isEqualTo("redact");
+        assertThat(body.get("reasons").get("policy").findValuesAsText("excerpt"))
+                .containsExactly("my ssn is [REDACTED:global-pii-ssn], file it");
+        assertThat(r.body()).doesNotContain(ssn);
+    }
+
+    @Test
     void shouldRefuseAStaleConstitutionHash() throws Exception {
         HttpResponse<String> r = edge.send(edge.request("/v1/evaluate", edge.adminToken())
                 .header("X-Constitution-Hash", "0".repeat(64))

@@ -105,21 +105,24 @@ public final class PolicyEvaluator {
         List<Violation> violations = new ArrayList<>(hits.size());
         List<String> budgetExceeded = new ArrayList<>();
         List<Redaction> redactions = new ArrayList<>();
+        hits.forEach((i, h) -> {
+            Rule rule = rules.get(i).rule();
+            if (rule.action() == Action.REDACT) {
+                h.spans.forEach(s -> redactions.add(new Redaction(s[0], s[1], rule.name())));
+            }
+        });
         double totalWeight = 0;
         Action strongest = null;
         for (Map.Entry<Integer, Hits> entry : hits.entrySet()) {
             CompiledRule compiled = rules.get(entry.getKey());
             Rule rule = compiled.rule();
             Hits h = entry.getValue();
-            String excerpt = h.budgetExceeded ? null : excerpt(text, h.firstStart, h.firstEnd);
+            String excerpt = h.budgetExceeded ? null : excerpt(text, h.firstStart, h.firstEnd, redactions);
             violations.add(new Violation(rule.name(), rule.pattern(), rule.weight(), rule.severity(), rule.action(),
                     rule.description(), excerpt, compiled.origin()));
             totalWeight += rule.weight();
             if (h.budgetExceeded) {
                 budgetExceeded.add(rule.name());
-            }
-            if (rule.action() == Action.REDACT) {
-                h.spans.forEach(s -> redactions.add(new Redaction(s[0], s[1], rule.name())));
             }
             if (strongest == null || rule.action().ordinal() < strongest.ordinal()) {
                 strongest = rule.action();
@@ -142,7 +145,11 @@ public final class PolicyEvaluator {
         return new BigDecimal(value).setScale(6, RoundingMode.HALF_EVEN).doubleValue();
     }
 
-    static String excerpt(String text, int start, int end) {
+    /**
+     * The text around a match, with every redact match inside it replaced as in the redacted text: an excerpt
+     * (of any rule, whatever the decision) never carries what a redact rule matched.
+     */
+    static String excerpt(String text, int start, int end, List<Redaction> redactions) {
         int from = Math.max(0, start - EXCERPT_CONTEXT);
         int to = Math.min(text.length(), end + EXCERPT_CONTEXT);
         if (from > 0 && Character.isLowSurrogate(text.charAt(from))) {
@@ -151,7 +158,13 @@ public final class PolicyEvaluator {
         if (to < text.length() && Character.isLowSurrogate(text.charAt(to))) {
             to--;
         }
-        return text.substring(from, to);
+        List<Redaction> inWindow = new ArrayList<>();
+        for (Redaction r : redactions) {
+            if (r.end() > from && r.start() < to) {
+                inWindow.add(new Redaction(Math.max(r.start(), from) - from, Math.min(r.end(), to) - from, r.rule()));
+            }
+        }
+        return redact(text.substring(from, to), inWindow);
     }
 
     private record Redaction(int start, int end, String rule) {

@@ -210,6 +210,24 @@ class PolicyAppIT {
         }
     }
 
+    @Test
+    void shouldKeepRedactedMatchesOutOfTheDecisionRecord() throws Exception {
+        String session = "redact-" + UUID.randomUUID();
+        String ssn = "078-05-1120";
+        String email = "jane.roe@example.org";
+        ConversationEvent event = event(session, "1", "my ssn is " + ssn + " and my mail " + email);
+        send(Topics.CONVERSATION_EVENTS.name(), session, event);
+
+        PolicyDecision d = decisions(x -> x.getEventId().equals(event.getEventId()), 1).get(0);
+        assertThat(d.getDecision()).isEqualTo("redact");
+        assertThat(d.getViolations()).extracting(io.soma.streams.avro.Violation::getName)
+                .contains("global-pii-ssn", "global-pii-email");
+        // every field of the record as read from the topic: excerpts included
+        assertThat(d.toString()).doesNotContain(ssn).doesNotContain(email);
+        assertThat(d.getViolations()).allSatisfy(v -> assertThat(v.getExcerpt())
+                .contains("[REDACTED:global-pii-ssn]", "[REDACTED:global-pii-email]"));
+    }
+
     /** Packs reach every instance through a global table: wait until this one has the version. */
     private static void awaitPackVersion(String tenant, long version) {
         awaitGlobalValue(PolicyApp.RULE_PACKS, tenant, (io.soma.streams.avro.RulePack p) -> p.getVersion() == version);

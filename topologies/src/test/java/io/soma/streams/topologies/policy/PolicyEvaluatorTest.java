@@ -108,6 +108,26 @@ class PolicyEvaluatorTest {
     }
 
     @Test
+    void shouldKeepRedactedMatchesOutOfEveryExcerpt() {
+        Rule ssn = rule("ssn", "\\b\\d{3}-\\d{2}-\\d{4}\\b", MatchType.REGEX, 0.2, Action.REDACT);
+        CompiledPolicy policy = policy(ssn, rule("leak", "my ssn", MatchType.SUBSTRING, 0.2, Action.REVIEW),
+                rule("weapon", "weapon", MatchType.SUBSTRING, 0.2, Action.DENY));
+        Evaluation redact = evaluate(policy, "my ssn is 123-45-6789, keep it");
+        Evaluation deny = evaluate(policy, "a weapon for 123-45-6789");
+
+        assertThat(redact.decision()).isEqualTo(Decision.REDACT);
+        assertThat(redact.violations()).extracting(Violation::excerpt)
+                .containsExactly("my ssn is [REDACTED:ssn], keep it", "my ssn is [REDACTED:ssn], keep it");
+        assertThat(deny.decision()).isEqualTo(Decision.DENY);
+        assertThat(deny.violations()).extracting(Violation::excerpt)
+                .containsExactly("a weapon for [REDACTED:ssn]", "a weapon for [REDACTED:ssn]");
+        // a match cut by the excerpt window is still masked, not half shown
+        Evaluation cut = evaluate(policy, "123-45-6789" + " ".repeat(35) + "my ssn");
+        assertThat(cut.violations()).filteredOn(v -> v.name().equals("leak")).singleElement()
+                .satisfies(v -> assertThat(v.excerpt()).isEqualTo("[REDACTED:ssn]" + " ".repeat(35) + "my ssn"));
+    }
+
+    @Test
     void shouldMatchKeywordsAsWholeWordsOrPrefixes() {
         CompiledPolicy policy = policy(rule("words", "kill, murder", MatchType.KEYWORDS, 0.5, Action.DENY),
                 rule("prefix", "poison*", MatchType.KEYWORDS, 0.5, Action.REVIEW));
