@@ -1,10 +1,16 @@
 package io.soma.streams.bench;
 
+import io.soma.streams.topologies.policy.Action;
 import io.soma.streams.topologies.policy.CompiledPolicy;
 import io.soma.streams.topologies.policy.Evaluation;
 import io.soma.streams.topologies.policy.EvaluationInput;
+import io.soma.streams.topologies.policy.EvaluationLimits;
 import io.soma.streams.topologies.policy.ExamplePolicy;
+import io.soma.streams.topologies.policy.MatchType;
 import io.soma.streams.topologies.policy.PolicyEvaluator;
+import io.soma.streams.topologies.policy.Rule;
+import io.soma.streams.topologies.policy.RulePack;
+import io.soma.streams.topologies.policy.Severity;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -15,10 +21,12 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-/** One policy evaluation per invocation, cycling through real texts; SampleTime reports p50/p99. */
+/** One policy evaluation per invocation, cycling through real texts (or the worst case); SampleTime reports p50/p99. */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class PolicyEvaluatorBenchmark {
@@ -56,8 +64,49 @@ public class PolicyEvaluatorBenchmark {
         }
     }
 
+    /**
+     * The worst case the evaluation limits allow: the example policy plus a backtracking regex (named to run last,
+     * after every example regex) on its near miss, which spends the event's whole regex budget.
+     */
+    @State(Scope.Thread)
+    public static class WorstCase {
+        /** "near-miss" is the bare 209-character near miss; "max-text" pads it with prompts to the maximum text size. */
+        @Param({"near-miss", "max-text"})
+        public String worstText;
+
+        CompiledPolicy policy;
+        EvaluationInput input;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            RulePack example = ExamplePolicy.rulePack();
+            List<Rule> rules = new ArrayList<>(example.rules());
+            rules.add(new Rule("zz-backtracking", ExamplePolicy.BACKTRACKING_REGEX, MatchType.REGEX, 0.5, Severity.HIGH,
+                    Action.DENY, Set.of(), Set.of(), null));
+            policy = CompiledPolicy.compile(new RulePack(example.tenant(), example.version(), rules,
+                    example.updatedAt(), example.updatedBy()), ExamplePolicy.constitution());
+            String nearMiss = ExamplePolicy.BACKTRACKING_NEAR_MISS;
+            int padding = EvaluationLimits.DEFAULT.maxTextChars() - nearMiss.length();
+            String text = switch (worstText) {
+                case "near-miss" -> nearMiss;
+                case "max-text" -> PolicyBenchData.joinedTexts(PolicyBenchData.prompts(), padding).get(0) + nearMiss;
+                default -> throw new IllegalArgumentException(worstText);
+            };
+            input = new EvaluationInput(text, "user", null);
+            String reason = PolicyEvaluator.evaluate(input, policy).reason();
+            if (!Evaluation.BUDGET_EXCEEDED.equals(reason)) {
+                throw new IllegalStateException("not a worst case: the budget was not spent (" + reason + ")");
+            }
+        }
+    }
+
     @Benchmark
     public Evaluation evaluate(Inputs inputs) {
         return PolicyEvaluator.evaluate(inputs.nextInput(), inputs.policy);
+    }
+
+    @Benchmark
+    public Evaluation evaluateWorstCase(WorstCase worst) {
+        return PolicyEvaluator.evaluate(worst.input, worst.policy);
     }
 }

@@ -81,6 +81,7 @@ import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.edge.trace.TraceparentInterceptor;
 import io.soma.streams.topologies.policy.Constitution;
 import io.soma.streams.topologies.policy.ConstitutionVerifier;
+import io.soma.streams.topologies.policy.EvaluationLimits;
 import io.soma.streams.topologies.policy.ExamplePolicy;
 import io.soma.streams.topologies.policy.PolicyApp;
 import io.soma.streams.topologies.policy.PolicyAvro;
@@ -244,10 +245,13 @@ public final class SomaProcess implements AutoCloseable {
             if (config.settings().bool("policy.load.examples")) {
                 loadExamplePolicy(producer);
             }
-            RunningApp policy = launch(PolicyApp.APPLICATION_ID,
-                    PolicyApp.build(new PolicyApp.Config(constitutionVerifier, new PolicyMetrics(metrics)), serdes),
+            // one set of limits for the stream and /v1/evaluate, so both decide alike
+            EvaluationLimits evaluationLimits = new EvaluationLimits(config.settings().integer("policy.max.text.chars"),
+                    config.settings().integer("policy.evaluation.regex.reads"));
+            RunningApp policy = launch(PolicyApp.APPLICATION_ID, PolicyApp.build(
+                            new PolicyApp.Config(constitutionVerifier, new PolicyMetrics(metrics), evaluationLimits), serdes),
                     streamsSettings, started, checks, apps);
-            PolicyApp.ActivePolicies edgePolicies = new PolicyApp.ActivePolicies(constitutionVerifier).attach(
+            PolicyApp.ActivePolicies edgePolicies = new PolicyApp.ActivePolicies(constitutionVerifier, evaluationLimits).attach(
                     key -> globalStore(policy.streams(), PolicyApp.ACTIVE_CONSTITUTIONS).get(key),
                     key -> globalStore(policy.streams(), PolicyApp.RULE_PACKS).get(key));
             activePolicies.set(edgePolicies);

@@ -72,6 +72,7 @@ public final class PolicyHandlers {
         out.put("severity", e.severity().wire());
         out.put("decision", e.decision().wire());
         out.put("redacted_content", e.redactedText());
+        out.put("reason", e.reason());
         Map<String, Object> reasons = new LinkedHashMap<>();
         reasons.put("constitution_hash", policy.constitutionHash());
         reasons.put("policy", e.violations().stream().map(v -> {

@@ -45,6 +45,7 @@ final class PolicyViews {
         out.put("rulepack_version", d.getRulepackVersion());
         out.put("redacted_content", d.getRedactedContent());
         out.put("rules_evaluated", d.getRulesEvaluated());
+        out.put("reason", d.getReason());
         out.put("evaluated_at", d.getEvaluatedAt().toString());
         out.put("reasons", violations(d.getViolations(), new LinkedHashMap<>(Map.of(
                 "constitution_hash", String.valueOf(d.getConstitutionHash())))));

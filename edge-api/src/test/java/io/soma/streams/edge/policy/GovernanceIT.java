@@ -10,6 +10,8 @@ import io.soma.streams.testkit.CommittedRecords;
 import io.soma.streams.testkit.SseClient;
 import io.soma.streams.topologies.policy.Constitution;
 import io.soma.streams.topologies.policy.ConstitutionBundleJson;
+import io.soma.streams.topologies.policy.Evaluation;
+import io.soma.streams.topologies.policy.EvaluationLimits;
 import io.soma.streams.topologies.policy.ExamplePolicy;
 import io.soma.streams.topologies.policy.SignedBundle;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -118,6 +120,27 @@ class GovernanceIT {
         assertThat(body.get("reasons").get("policy").findValuesAsText("excerpt"))
                 .containsExactly("my ssn is [REDACTED:global-pii-ssn], file it");
         assertThat(r.body()).doesNotContain(ssn);
+    }
+
+    @Test
+    void shouldEvaluateABacktrackingPromptWithinTheSameBudgetAsTheStream() throws Exception {
+        String tenant = EdgeFixture.tenants("budget", 1).get(0);
+        HttpResponse<String> put = put("/v1/policies/" + tenant, edge.adminToken(), EdgeFixture.json(Map.of("rules",
+                List.of(Map.of("name", "slow", "pattern", ExamplePolicy.BACKTRACKING_REGEX, "match", "regex")))));
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        edge.awaitGet("the pack with the backtracking rule", "/v1/policies/" + tenant, edge.adminToken(),
+                pack -> pack.path("rules").path(0).path("name").asText().equals("slow"));
+
+        JsonNode pathological = EdgeFixture.json(edge.post("/v1/evaluate", edge.adminToken(), EdgeFixture.json(Map.of(
+                "tenant", tenant, "prompt", ExamplePolicy.BACKTRACKING_NEAR_MISS))));
+        JsonNode tooLarge = EdgeFixture.json(edge.post("/v1/evaluate", edge.adminToken(), EdgeFixture.json(Map.of(
+                "tenant", tenant, "prompt", "x".repeat(EvaluationLimits.DEFAULT.maxTextChars() + 1)))));
+
+        assertThat(pathological.get("decision").asText()).isEqualTo("review");
+        assertThat(pathological.get("allowed").asBoolean()).isFalse();
+        assertThat(pathological.get("reason").asText()).isEqualTo(Evaluation.BUDGET_EXCEEDED);
+        assertThat(tooLarge.get("decision").asText()).isEqualTo("review");
+        assertThat(tooLarge.get("reason").asText()).isEqualTo(Evaluation.TEXT_TOO_LARGE);
     }
 
     @Test

@@ -34,10 +34,12 @@ public final class CompiledPolicy {
     private final Long rulePackVersion;
     private final String constitutionHash;
     private final String constitutionVersion;
+    private final EvaluationLimits limits;
 
     private CompiledPolicy(List<CompiledRule> rules, String tenant, Long rulePackVersion,
-                           String constitutionHash, String constitutionVersion) {
+                           String constitutionHash, String constitutionVersion, EvaluationLimits limits) {
         this.rules = List.copyOf(rules);
+        this.limits = limits;
         this.tenant = tenant;
         this.rulePackVersion = rulePackVersion;
         this.constitutionHash = constitutionHash;
@@ -68,14 +70,20 @@ public final class CompiledPolicy {
         this.scopedRules = scoped.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    /** {@link #compile(RulePack, Constitution, EvaluationLimits)} with the default limits. */
+    public static CompiledPolicy compile(RulePack tenantPack, Constitution constitution) {
+        return compile(tenantPack, constitution, EvaluationLimits.DEFAULT);
+    }
+
     /**
      * Compiles a tenant pack with the constitution's global rules.
      *
      * @param tenantPack   may be null (the tenant has no pack)
      * @param constitution may be null (no constitution is active yet)
+     * @param limits       what evaluating one event against it may cost
      * @throws InvalidRulePackException when the rules fail {@link RulePackValidator}
      */
-    public static CompiledPolicy compile(RulePack tenantPack, Constitution constitution) {
+    public static CompiledPolicy compile(RulePack tenantPack, Constitution constitution, EvaluationLimits limits) {
         List<CompiledRule> compiled = new ArrayList<>();
         if (constitution != null) {
             constitution.rules().forEach(r -> compiled.add(compiledRule(r, RuleOrigin.GLOBAL)));
@@ -92,7 +100,7 @@ public final class CompiledPolicy {
                 tenantPack == null ? null : tenantPack.tenant(),
                 tenantPack == null ? null : tenantPack.version(),
                 constitution == null ? null : constitution.hash(),
-                constitution == null ? null : constitution.version());
+                constitution == null ? null : constitution.version(), limits);
     }
 
     private static CompiledRule compiledRule(Rule rule, RuleOrigin origin) {
@@ -127,6 +135,10 @@ public final class CompiledPolicy {
 
     int[] regexRules() {
         return regexRules;
+    }
+
+    public EvaluationLimits limits() {
+        return limits;
     }
 
     /** Rules that apply to this role and tool: the unscoped ones plus the scoped ones that match. */

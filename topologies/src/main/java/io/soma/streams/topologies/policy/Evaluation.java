@@ -5,21 +5,32 @@ import java.util.List;
 /**
  * The outcome of evaluating one text.
  *
- * @param violations            matching rules in canonical order (by name, global before tenant), whatever their
- *                              order in the pack
- * @param redactedText          the text with redact matches replaced; null unless the decision is {@link Decision#REDACT}
- * @param rulesEvaluated        rules that apply to the event's role and tool (0 for an event without text)
- * @param regexBudgetExceeded   regex rules that gave up on this text and were counted as matched (fail closed)
+ * @param violations      matching rules in canonical order (by name, global before tenant), whatever their order in
+ *                        the pack; when the evaluation stopped early, the rules that matched before it did
+ * @param redactedText    the text with redact matches replaced; null unless the decision is {@link Decision#REDACT}
+ * @param rulesEvaluated  rules that apply to the event's role and tool (0 for an event without text or not evaluated)
+ * @param reason          why not every rule was evaluated ({@link #BUDGET_EXCEEDED}, {@link #TEXT_TOO_LARGE}); null
+ *                        when every rule was
+ * @param unfinishedRules regex rules cut short or never run because the event's budget was spent
  */
 public record Evaluation(Decision decision, boolean allowed, double score, Severity severity,
                          List<Violation> violations, String redactedText, int rulesEvaluated,
-                         List<String> regexBudgetExceeded) {
+                         String reason, List<String> unfinishedRules) {
+    /** The event's {@link EvaluationLimits#regexReads} ran out: decided review (deny if a deny rule matched). */
+    public static final String BUDGET_EXCEEDED = "evaluation_budget_exceeded";
+    /** The text is longer than {@link EvaluationLimits#maxTextChars}: decided review, nothing evaluated. */
+    public static final String TEXT_TOO_LARGE = "text_too_large";
+
     public Evaluation {
         violations = List.copyOf(violations);
-        regexBudgetExceeded = List.copyOf(regexBudgetExceeded);
+        unfinishedRules = List.copyOf(unfinishedRules);
     }
 
     static Evaluation withoutText() {
-        return new Evaluation(Decision.ALLOW, true, 1.0, Severity.LOW, List.of(), null, 0, List.of());
+        return new Evaluation(Decision.ALLOW, true, 1.0, Severity.LOW, List.of(), null, 0, null, List.of());
+    }
+
+    static Evaluation textTooLarge() {
+        return new Evaluation(Decision.REVIEW, false, 1.0, Severity.LOW, List.of(), null, 0, TEXT_TOO_LARGE, List.of());
     }
 }

@@ -14,6 +14,12 @@ public final class ExamplePolicy {
     public static final String RULE_PACK = ExampleConstitutionSigner.RESOURCE_DIR + "example-rulepack.json";
     public static final String BUNDLE = ExampleConstitutionSigner.RESOURCE_DIR + ExampleConstitutionSigner.BUNDLE_FILE;
     public static final String PUBLIC_KEY = ExampleConstitutionSigner.RESOURCE_DIR + ExampleConstitutionSigner.PUBLIC_KEY_FILE;
+    /**
+     * What the evaluation budget is for: a regex {@link RegexGuard#problem} accepts (the repeat is bounded) that
+     * backtracks about n^20 ways on {@link #BACKTRACKING_NEAR_MISS} (19 of the 20 {@code a}s it needs).
+     */
+    public static final String BACKTRACKING_REGEX = "(.*a){20}";
+    public static final String BACKTRACKING_NEAR_MISS = ("a" + "x".repeat(10)).repeat(19);
 
     private ExamplePolicy() {
     }

@@ -51,8 +51,15 @@ public final class PolicyApp {
     private static final String VERIFIED_BY_SCOPE = "policy-verified-constitutions";
     private static final String APPLICATION = "soma-policy";
 
-    /** @param verifier the one the edge's {@code POST /v1/constitution} uses too, so both refuse alike */
-    public record Config(ConstitutionVerifier verifier, PolicyMetrics metrics) {
+    /**
+     * @param verifier the one the edge's {@code POST /v1/constitution} uses too, so both refuse alike
+     * @param limits   what evaluating one event may cost; the edge's {@code /v1/evaluate} must use the same
+     */
+    public record Config(ConstitutionVerifier verifier, PolicyMetrics metrics, EvaluationLimits limits) {
+        public Config(ConstitutionVerifier verifier, PolicyMetrics metrics) {
+            this(verifier, metrics, EvaluationLimits.DEFAULT);
+        }
+
     }
 
     private PolicyApp() {
@@ -168,7 +175,7 @@ public final class PolicyApp {
 
         Evaluator(Config config) {
             this.metrics = config.metrics();
-            this.policies = new ActivePolicies(config.verifier());
+            this.policies = new ActivePolicies(config.verifier(), config.limits());
         }
 
         @Override
@@ -209,6 +216,7 @@ public final class PolicyApp {
     public static final class ActivePolicies {
         private static final int CACHE_SIZE = 1_000;
         private final ConstitutionVerifier verifier;
+        private final EvaluationLimits limits;
         private final Map<String, CompiledPolicy> cache = new LinkedHashMap<>(64, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, CompiledPolicy> eldest) {
@@ -218,8 +226,9 @@ public final class PolicyApp {
         private Function<String, ?> constitutions;
         private Function<String, ?> rulePacks;
 
-        public ActivePolicies(ConstitutionVerifier verifier) {
+        public ActivePolicies(ConstitutionVerifier verifier, EvaluationLimits limits) {
             this.verifier = verifier;
+            this.limits = limits;
         }
 
         /**
@@ -265,7 +274,7 @@ public final class PolicyApp {
                 // a pack that bypassed the edge's validation is not applied
                 domainPack = RulePackValidator.validate(candidate).isEmpty() ? candidate : null;
             }
-            return CompiledPolicy.compile(domainPack, constitution);
+            return CompiledPolicy.compile(domainPack, constitution, limits);
         }
 
         @SuppressWarnings("unchecked")

@@ -109,6 +109,7 @@ public final class PolicyAvro {
                 .setRulesEvaluated(e.rulesEvaluated())
                 .setEvaluatedAt(evaluatedAt)
                 .setEvaluationMicros(micros)
+                .setReason(e.reason())
                 .build();
     }
 }

@@ -16,7 +16,8 @@ import java.util.regex.Matcher;
 
 /**
  * The policy as a pure function of (text, role, tool, compiled policy): the streaming app and
- * {@code POST /v1/evaluate} both call {@link #evaluate}, so they cannot disagree.
+ * {@code POST /v1/evaluate} both call {@link #evaluate}, so they cannot disagree, also on the
+ * {@link EvaluationLimits} the compiled policy carries.
  */
 public final class PolicyEvaluator {
     /** Characters of context kept on each side of the first match in a violation's excerpt. */
@@ -29,7 +30,6 @@ public final class PolicyEvaluator {
     private static final class Hits {
         int firstStart = Integer.MAX_VALUE;
         int firstEnd;
-        boolean budgetExceeded;
         final List<int[]> spans = new ArrayList<>();
 
         void add(int start, int end, boolean keepAll) {
@@ -48,6 +48,10 @@ public final class PolicyEvaluator {
         if (text == null || text.isEmpty()) {
             return Evaluation.withoutText();
         }
+        // never a prefix: what lies past it would go unchecked
+        if (text.length() > policy.limits().maxTextChars()) {
+            return Evaluation.textTooLarge();
+        }
         List<CompiledRule> rules = policy.rules();
         // keyed by canonical rule index, so violations come out in canonical order
         Map<Integer, Hits> hits = new TreeMap<>();
@@ -61,13 +65,24 @@ public final class PolicyEvaluator {
                 }
             }
         }
+        RegexGuard.Budget budget = new RegexGuard.Budget(policy.limits().regexReads());
+        List<String> unfinished = new ArrayList<>();
         for (int i : policy.regexRules()) {
             CompiledRule compiled = rules.get(i);
-            if (compiled.rule().appliesTo(input.role(), input.tool())) {
-                matchRegex(compiled, text).ifPresent(h -> hits.put(i, h));
+            if (!compiled.rule().appliesTo(input.role(), input.tool())) {
+                continue;
+            }
+            if (!unfinished.isEmpty()) {
+                unfinished.add(compiled.rule().name());
+                continue;
+            }
+            try {
+                matchRegex(compiled, text, budget).ifPresent(h -> hits.put(i, h));
+            } catch (RegexGuard.BudgetExceeded e) {
+                unfinished.add(compiled.rule().name());
             }
         }
-        return decide(text, rules, hits, policy.applicableRuleCount(input.role(), input.tool()));
+        return decide(text, rules, hits, policy.applicableRuleCount(input.role(), input.tool()), unfinished);
     }
 
     private static boolean onWordBoundaries(String text, int start, int end, CompiledPolicy.NeedleKind kind) {
@@ -79,31 +94,25 @@ public final class PolicyEvaluator {
         };
     }
 
-    private static Optional<Hits> matchRegex(CompiledRule compiled, String text) {
+    /** @throws RegexGuard.BudgetExceeded when the event's budget runs out during this rule */
+    private static Optional<Hits> matchRegex(CompiledRule compiled, String text, RegexGuard.Budget budget) {
         boolean keepAll = compiled.rule().action() == Action.REDACT;
         Hits found = new Hits();
-        Matcher matcher = compiled.regex().matcher(RegexGuard.bounded(text));
-        try {
-            while (matcher.find()) {
-                if (matcher.end() > matcher.start()) {
-                    found.add(matcher.start(), matcher.end(), keepAll);
-                    if (!keepAll) {
-                        break;
-                    }
+        Matcher matcher = compiled.regex().matcher(RegexGuard.bounded(text, budget));
+        while (matcher.find()) {
+            if (matcher.end() > matcher.start()) {
+                found.add(matcher.start(), matcher.end(), keepAll);
+                if (!keepAll) {
+                    break;
                 }
             }
-        } catch (RegexGuard.BudgetExceeded e) {
-            // fail closed: a text the regex cannot finish on counts as matching it, the whole text as the span
-            found = new Hits();
-            found.budgetExceeded = true;
-            found.add(0, text.length(), keepAll);
         }
         return found.firstStart == Integer.MAX_VALUE ? Optional.empty() : Optional.of(found);
     }
 
-    private static Evaluation decide(String text, List<CompiledRule> rules, Map<Integer, Hits> hits, int rulesEvaluated) {
+    private static Evaluation decide(String text, List<CompiledRule> rules, Map<Integer, Hits> hits, int rulesEvaluated,
+                                     List<String> unfinished) {
         List<Violation> violations = new ArrayList<>(hits.size());
-        List<String> budgetExceeded = new ArrayList<>();
         List<Redaction> redactions = new ArrayList<>();
         hits.forEach((i, h) -> {
             Rule rule = rules.get(i).rule();
@@ -117,13 +126,9 @@ public final class PolicyEvaluator {
             CompiledRule compiled = rules.get(entry.getKey());
             Rule rule = compiled.rule();
             Hits h = entry.getValue();
-            String excerpt = h.budgetExceeded ? null : excerpt(text, h.firstStart, h.firstEnd, redactions);
             violations.add(new Violation(rule.name(), rule.pattern(), rule.weight(), rule.severity(), rule.action(),
-                    rule.description(), excerpt, compiled.origin()));
+                    rule.description(), excerpt(text, h.firstStart, h.firstEnd, redactions), compiled.origin()));
             totalWeight += rule.weight();
-            if (h.budgetExceeded) {
-                budgetExceeded.add(rule.name());
-            }
             if (strongest == null || rule.action().ordinal() < strongest.ordinal()) {
                 strongest = rule.action();
             }
@@ -135,9 +140,15 @@ public final class PolicyEvaluator {
             case REVIEW -> Decision.REVIEW;
             case LOG -> Decision.ALLOW;
         };
+        String reason = null;
+        if (!unfinished.isEmpty()) {
+            // fail closed: an unfinished rule might have denied; a deny already found stands
+            decision = decision == Decision.DENY ? Decision.DENY : Decision.REVIEW;
+            reason = Evaluation.BUDGET_EXCEEDED;
+        }
         String redacted = decision == Decision.REDACT ? redact(text, redactions) : null;
         return new Evaluation(decision, decision.allowed(), score, Severity.ofScore(score), violations, redacted,
-                rulesEvaluated, budgetExceeded);
+                rulesEvaluated, reason, unfinished);
     }
 
     /** Rounds half-even on the exact binary value, as the old services' Python {@code round(x, 6)} did. */

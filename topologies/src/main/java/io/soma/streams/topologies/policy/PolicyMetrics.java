@@ -14,6 +14,7 @@ public final class PolicyMetrics {
     private final Counter decisions;
     private final Histogram evaluationSeconds;
     private final Counter rejections;
+    private final Counter incomplete;
     private final Info versionInfo;
     private final Map<String, String[]> activeLabels = new ConcurrentHashMap<>();
     private final Gauge syncTimestamp;
@@ -25,6 +26,9 @@ public final class PolicyMetrics {
                 .help("Time to evaluate one event against its compiled policy")
                 .classicUpperBounds(0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.005, 0.01)
                 .register(registry);
+        incomplete = Counter.builder().name("policy_evaluation_incomplete_total")
+                .help("Events decided without evaluating every rule (fail closed), by reason")
+                .labelNames("reason").register(registry);
         rejections = Counter.builder().name("constitution_rejections_total")
                 .help("Constitution bundles refused, by reason").labelNames("reason").register(registry);
         // exposed as constitution_version_info
@@ -38,6 +42,9 @@ public final class PolicyMetrics {
     void decided(String tenant, Evaluation e, double seconds) {
         decisions.labelValues(tenant, e.decision().wire(), e.severity().wire()).inc();
         evaluationSeconds.observe(seconds);
+        if (e.reason() != null) {
+            incomplete.labelValues(e.reason()).inc();
+        }
     }
 
     void rejected(String reason) {

@@ -9,16 +9,13 @@ import java.util.regex.Pattern;
  * Two guards against catastrophic backtracking. Before a pack is accepted, {@link #problem(String)} refuses
  * backreferences and nested quantifiers (an unbounded quantifier on a group that itself holds a repeating
  * quantifier, like {@code (a+)+} or {@code (\w+\s?)*}). While evaluating, {@link #bounded} makes the matcher
- * give up after a budget of character reads proportional to the text, so a pattern the static check misses
- * (overlapping alternatives such as {@code (a|aa)+}) still cannot hang a stream thread.
+ * give up once a {@link Budget} of character reads is spent; one budget serves every regex rule of an event,
+ * so a pattern the static check misses (overlapping alternatives such as {@code (a|aa)+}), or many slow ones
+ * together, still cannot hang a stream thread.
  */
 public final class RegexGuard {
     /** Longest pattern accepted; long generated alternations belong in substring or keywords rules. */
     public static final int MAX_PATTERN_LENGTH = 2_000;
-    /** Character reads allowed per regex rule and text: a fixed floor plus this many per character of text. */
-    public static final long BUDGET_FLOOR = 10_000;
-    public static final long BUDGET_PER_CHAR = 200;
-
     /** Flags every policy regex is compiled with: matching is case-insensitive throughout, as for substrings. */
     public static final int FLAGS = Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
 
@@ -32,13 +29,28 @@ public final class RegexGuard {
         }
     }
 
+    /** Character reads left to the matchers of one evaluation; not thread-safe (one evaluation, one thread). */
+    public static final class Budget {
+        private long readsLeft;
+
+        public Budget(long reads) {
+            this.readsLeft = reads;
+        }
+
+        void read() {
+            if (--readsLeft < 0) {
+                throw new BudgetExceeded();
+            }
+        }
+    }
+
     public static Pattern compile(String regex) {
         return Pattern.compile(regex, FLAGS);
     }
 
-    /** The text, counting reads; matching it throws {@link BudgetExceeded} once the budget is spent. */
-    public static CharSequence bounded(CharSequence text) {
-        return new BoundedText(text, new long[]{BUDGET_FLOOR + BUDGET_PER_CHAR * text.length()});
+    /** The text, counting reads against {@code budget}; matching throws {@link BudgetExceeded} once it is spent. */
+    public static CharSequence bounded(CharSequence text, Budget budget) {
+        return new BoundedText(text, budget);
     }
 
     /** Why the pattern is refused, or empty when it compiles and passes the static check. */
@@ -163,12 +175,10 @@ public final class RegexGuard {
         }
     }
 
-    private record BoundedText(CharSequence text, long[] budget) implements CharSequence {
+    private record BoundedText(CharSequence text, Budget budget) implements CharSequence {
         @Override
         public char charAt(int index) {
-            if (--budget[0] < 0) {
-                throw new BudgetExceeded();
-            }
+            budget.read();
             return text.charAt(index);
         }
 

@@ -228,6 +228,37 @@ class PolicyAppIT {
                 .contains("[REDACTED:global-pii-ssn]", "[REDACTED:global-pii-email]"));
     }
 
+    @Test
+    void shouldDecideABacktrackingPromptReviewAndKeepDecidingTheStream() throws Exception {
+        String tenant = "budget-" + UUID.randomUUID();
+        RulePack pack = new RulePack(tenant, 1, List.of(Rule.withDefaults("no-secrets", "secret"),
+                new Rule("slow", ExamplePolicy.BACKTRACKING_REGEX, MatchType.REGEX, 0.5, Severity.HIGH, Action.DENY,
+                        java.util.Set.of(), java.util.Set.of(), null)), Instant.now(), "it");
+        send(Topics.POLICY_RULEPACKS.name(), tenant, PolicyAvro.rulePack(pack));
+        awaitPackVersion(tenant, 1);
+        String session = "budget-session-" + UUID.randomUUID();
+        List<ConversationEvent> events = List.of(event(session, "before", "hello", tenant),
+                event(session, "pathological", ExamplePolicy.BACKTRACKING_NEAR_MISS, tenant),
+                event(session, "secret", "the word is secret", tenant),
+                event(session, "after", "hello again", tenant));
+        for (ConversationEvent e : events) {
+            producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), session, e));
+        }
+        producer.flush();
+
+        Map<String, PolicyDecision> byEvent = new HashMap<>();
+        decisions(d -> d.getSessionId().equals(session), events.size()).forEach(d -> byEvent.put(d.getEventId(), d));
+        assertThat(byEvent).hasSize(events.size());
+        PolicyDecision pathological = byEvent.get(session + "-pathological");
+        assertThat(pathological.getDecision()).isEqualTo("review");
+        assertThat(pathological.getAllowed()).isFalse();
+        assertThat(pathological.getReason()).isEqualTo(Evaluation.BUDGET_EXCEEDED);
+        assertThat(byEvent.get(session + "-before").getDecision()).isEqualTo("allow");
+        assertThat(byEvent.get(session + "-secret").getDecision()).isEqualTo("deny");
+        assertThat(byEvent.get(session + "-after").getDecision()).isEqualTo("allow");
+        assertThat(byEvent.get(session + "-after").getReason()).isNull();
+    }
+
     /** Packs reach every instance through a global table: wait until this one has the version. */
     private static void awaitPackVersion(String tenant, long version) {
         awaitGlobalValue(PolicyApp.RULE_PACKS, tenant, (io.soma.streams.avro.RulePack p) -> p.getVersion() == version);

@@ -207,17 +207,61 @@ class PolicyEvaluatorTest {
     }
 
     @Test
-    void shouldFailClosedWhenARegexRunsOutOfBudget() {
-        // a bounded repeat of a group with .* passes the static check but backtracks polynomially (n^12) on a near miss
-        String pattern = "(.*a){12}";
-        assertThat(RegexGuard.problem(pattern)).isEmpty();
-        CompiledPolicy policy = policy(rule("slow", pattern, MatchType.REGEX, 0.5, Action.REDACT));
+    void shouldFailClosedWithReviewWhenARegexSpendsTheEventsBudget() {
+        assertThat(RegexGuard.problem(ExamplePolicy.BACKTRACKING_REGEX)).isEmpty();
+        Rule slow = rule("slow", ExamplePolicy.BACKTRACKING_REGEX, MatchType.REGEX, 0.5, Action.REDACT);
+        Rule card = rule("z-card", "\\d{4}", MatchType.REGEX, 0.1, Action.REDACT);
+        String nearMiss = ExamplePolicy.BACKTRACKING_NEAR_MISS + " 4111";
 
-        Evaluation e = evaluate(policy, "a".repeat(11) + "x".repeat(20));
+        Evaluation e = evaluate(policy(slow, card), nearMiss);
 
-        assertThat(e.regexBudgetExceeded()).containsExactly("slow");
-        assertThat(e.violations()).singleElement().satisfies(v -> assertThat(v.excerpt()).isNull());
-        assertThat(e.redactedText()).isEqualTo("[REDACTED:slow]");
-        assertThat(evaluate(policy, "a".repeat(12)).regexBudgetExceeded()).isEmpty();
+        assertThat(e.decision()).isEqualTo(Decision.REVIEW);
+        assertThat(e.allowed()).isFalse();
+        assertThat(e.reason()).isEqualTo(Evaluation.BUDGET_EXCEEDED);
+        assertThat(e.unfinishedRules()).containsExactly("slow", "z-card");
+        assertThat(e.redactedText()).isNull();
+        // a deny rule that matched before the budget ran out still denies
+        Evaluation denied = evaluate(policy(slow, rule("deny", "xxx", MatchType.SUBSTRING, 0.5, Action.DENY)), nearMiss);
+        assertThat(denied.decision()).isEqualTo(Decision.DENY);
+        assertThat(denied.reason()).isEqualTo(Evaluation.BUDGET_EXCEEDED);
+        Evaluation matched = evaluate(policy(slow), "a".repeat(20));
+        assertThat(matched.reason()).isNull();
+        assertThat(matched.unfinishedRules()).isEmpty();
+    }
+
+    @Test
+    void shouldShareOneBudgetBetweenAllRegexRulesOfAnEvent() {
+        EvaluationLimits limits = new EvaluationLimits(10_000, 5_000);
+        String text = "b".repeat(1_000);
+        List<Rule> rules = "acdefghijk".chars().mapToObj(c -> rule("r-" + (char) c, String.valueOf((char) c),
+                MatchType.REGEX, 0.1, Action.DENY)).toList();
+
+        Evaluation one = PolicyEvaluator.evaluate(new EvaluationInput(text, "user", null), CompiledPolicy.compile(
+                new RulePack("t1", 1, rules.subList(0, 1), Instant.EPOCH, null), null, limits));
+        Evaluation ten = PolicyEvaluator.evaluate(new EvaluationInput(text, "user", null), CompiledPolicy.compile(
+                new RulePack("t1", 1, rules, Instant.EPOCH, null), null, limits));
+
+        // each rule reads every character at least once: one fits the budget, ten together do not
+        assertThat(one.decision()).isEqualTo(Decision.ALLOW);
+        assertThat(one.reason()).isNull();
+        assertThat(ten.decision()).isEqualTo(Decision.REVIEW);
+        assertThat(ten.reason()).isEqualTo(Evaluation.BUDGET_EXCEEDED);
+        assertThat(ten.unfinishedRules()).contains("r-k").doesNotContain("r-a");
+    }
+
+    @Test
+    void shouldDecideReviewWithoutEvaluatingATextOverTheMaximum() {
+        int max = EvaluationLimits.DEFAULT.maxTextChars();
+        CompiledPolicy policy = policy(rule("deny", "bomb", MatchType.SUBSTRING, 0.5, Action.DENY));
+
+        Evaluation tooLong = evaluate(policy, "bomb" + " ".repeat(max - 3));
+        Evaluation atMaximum = evaluate(policy, "bomb" + " ".repeat(max - 4));
+
+        assertThat(tooLong.decision()).isEqualTo(Decision.REVIEW);
+        assertThat(tooLong.allowed()).isFalse();
+        assertThat(tooLong.reason()).isEqualTo(Evaluation.TEXT_TOO_LARGE);
+        assertThat(tooLong.violations()).isEmpty();
+        assertThat(atMaximum.decision()).isEqualTo(Decision.DENY);
+        assertThat(atMaximum.reason()).isNull();
     }
 }

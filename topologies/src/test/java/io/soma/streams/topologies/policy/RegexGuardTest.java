@@ -35,7 +35,7 @@ class RegexGuardTest {
 
     @Test
     void shouldStopMatchingOnceTheBudgetIsSpent() {
-        CharSequence text = RegexGuard.bounded("a".repeat(11) + "x".repeat(20));
+        CharSequence text = RegexGuard.bounded("a".repeat(11) + "x".repeat(20), new RegexGuard.Budget(10_000));
 
         assertThatThrownBy(() -> RegexGuard.compile("(.*a){12}").matcher(text).find())
                 .isInstanceOf(RegexGuard.BudgetExceeded.class);
