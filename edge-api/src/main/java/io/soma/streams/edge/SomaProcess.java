@@ -69,6 +69,7 @@ import io.soma.streams.stores.ratelimit.RedisRateLimiter;
 
 import io.soma.streams.avro.ConstitutionBundle;
 import io.soma.streams.avro.PolicyDecision;
+import io.soma.streams.avro.RulePackReply;
 import io.soma.streams.edge.config.Settings;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.policy.ConversationHandlers;
@@ -262,6 +263,10 @@ public final class SomaProcess implements AutoCloseable {
             CounterWithCallback.builder().name("constitution_mirror_redis_failures_total")
                     .help("Writes of constitution:* to Redis that failed (retried; Redis is only a mirror)")
                     .callback(cb -> cb.call(constitutionMirror.redisFailures())).register(metrics);
+            ReplyWaiter<RulePackReply> rulePackReplies = new ReplyWaiter<>(config.bootstrapServers(),
+                    Topics.POLICY_RULEPACK_REPLIES.name(), serdes.value(Topics.POLICY_RULEPACK_REPLIES).deserializer(),
+                    RulePackReply::getRequestId);
+            started.push(rulePackReplies);
             ReplyWaiter<PolicyDecision> decisionReplies = new ReplyWaiter<>(config.bootstrapServers(),
                     Topics.POLICY_DECISIONS.name(), serdes.value(Topics.POLICY_DECISIONS).deserializer(),
                     PolicyDecision::getEventId);
@@ -304,7 +309,7 @@ public final class SomaProcess implements AutoCloseable {
             // empty: no management listener, /metrics stays on the public port
             String managementPort = config.settings().stringOrNull("edge.management.port");
             EdgeRoutes routes = new EdgeRoutes(auth, new RateLimitHandler(limiter),
-                    new PolicyHandlers(edgePolicies, constitutionVerifier, producer),
+                    new PolicyHandlers(edgePolicies, constitutionVerifier, producer, rulePackReplies, replyTimeout),
                     new ConversationHandlers(producer, decisionReplies, sessionStreams, replyTimeout),
                     health, managementPort == null ? Optional.of(scrape) : Optional.empty(),
                     new TokenRoutes(tokens, identities, auth),

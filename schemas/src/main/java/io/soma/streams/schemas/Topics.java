@@ -5,6 +5,8 @@ import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.IdentityAudit;
 import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.avro.RulePack;
+import io.soma.streams.avro.RulePackReply;
+import io.soma.streams.avro.RulePackRequest;
 import io.soma.streams.avro.SlmAlert;
 import io.soma.streams.avro.SlmMetricsWindow;
 import io.soma.streams.avro.TokenForecast;
@@ -34,6 +36,9 @@ public final class Topics {
     /** Verified constitutions only, by scope (tenant or {@code global}): every instance's active constitution. */
     public static final Topic<ConstitutionBundle> CONSTITUTION_ACTIVE = compact("constitution.active", ConstitutionBundle.class);
     public static final Topic<RulePack> POLICY_RULEPACKS = compact("policy.rulepacks", RulePack.class);
+    /** Conditional pack replacements from the edge; the policy app alone assigns versions and writes the packs. */
+    public static final Topic<RulePackRequest> POLICY_RULEPACK_REQUESTS = delete("policy.rulepack.requests", RulePackRequest.class);
+    public static final Topic<RulePackReply> POLICY_RULEPACK_REPLIES = delete("policy.rulepack.replies", RulePackReply.class);
     public static final Topic<PolicyDecision> POLICY_DECISIONS = delete("policy.decisions", PolicyDecision.class);
     public static final Topic<TrainingCommand> TRAINING_COMMANDS = delete("training.commands", TrainingCommand.class);
     public static final Topic<TrainingAudit> TRAINING_AUDIT = delete("training.audit", TrainingAudit.class);
@@ -52,7 +57,8 @@ public final class Topics {
     }
 
     public static List<Topic<?>> all() {
-        return List.of(CONVERSATION_EVENTS, CONSTITUTION_UPDATED, CONSTITUTION_ACTIVE, POLICY_RULEPACKS, POLICY_DECISIONS, TRAINING_COMMANDS,
+        return List.of(CONVERSATION_EVENTS, CONSTITUTION_UPDATED, CONSTITUTION_ACTIVE, POLICY_RULEPACKS,
+                POLICY_RULEPACK_REQUESTS, POLICY_RULEPACK_REPLIES, POLICY_DECISIONS, TRAINING_COMMANDS,
                 TRAINING_AUDIT, TRAINING_STATE, TRAINING_CAPTURE, IDENTITY_AUDIT, TOKEN_USAGE, TOKEN_FORECASTS,
                 SLM_METRICS, SLM_ALERTS);
     }

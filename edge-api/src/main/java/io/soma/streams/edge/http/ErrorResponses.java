@@ -68,8 +68,10 @@ public final class ErrorResponses {
             case 404 -> "not_found";
             case 405 -> "method_not_allowed";
             case 409 -> "conflict";
+            case 412 -> "precondition_failed";
             case 413 -> "payload_too_large";
             case 422 -> "invalid";
+            case 428 -> "precondition_required";
             case 429 -> "rate_limited";
             case 503 -> "not_ready";
             case 504 -> "timeout";

@@ -1,16 +1,19 @@
 package io.soma.streams.edge.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.soma.streams.avro.ConstitutionBundle;
+import io.soma.streams.avro.RulePackReply;
+import io.soma.streams.avro.RulePackRequest;
 import io.soma.streams.edge.auth.AuthHandler;
 import io.soma.streams.edge.auth.Principal;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.tenancy.TenantGuard;
+import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.edge.http.JsonBody;
 import io.soma.streams.edge.kafka.KafkaPublish;
+import io.soma.streams.edge.kafka.ReplyWaiter;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.policy.CompiledPolicy;
 import io.soma.streams.topologies.policy.Constitution;
@@ -31,26 +34,32 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * Governance endpoints: evaluation against the current stores (the same compiled policies the stream uses),
  * rule packs, the constitution, and the stale-constitution check.
  */
 public final class PolicyHandlers {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final PolicyApp.ActivePolicies policies;
     private final ConstitutionVerifier verifier;
     private final Producer<String, SpecificRecord> producer;
+    private final ReplyWaiter<RulePackReply> rulePackReplies;
+    private final Duration replyTimeout;
 
     /** @param verifier the policy app's own, so the edge refuses exactly what the stream would */
     public PolicyHandlers(PolicyApp.ActivePolicies policies, ConstitutionVerifier verifier,
-                          Producer<String, SpecificRecord> producer) {
+                          Producer<String, SpecificRecord> producer, ReplyWaiter<RulePackReply> rulePackReplies,
+                          Duration replyTimeout) {
         this.policies = policies;
         this.verifier = verifier;
         this.producer = producer;
+        this.rulePackReplies = rulePackReplies;
+        this.replyTimeout = replyTimeout;
     }
 
     /** {@code POST /v1/evaluate}. */
@@ -91,40 +100,97 @@ public final class PolicyHandlers {
         ctx.json(out);
     }
 
-    /** {@code GET /v1/policies/{tenant}}. */
+    /**
+     * {@code GET /v1/policies/{tenant}}: the pack in this instance's global table, the one its stream evaluates,
+     * with its version as the ETag.
+     */
     public void getPolicy(Context ctx) {
         String tenant = TenantGuard.tenant(ctx);
         io.soma.streams.avro.RulePack pack = policies.rulePackFor(tenant);
         if (pack == null) {
             throw ApiException.notFound("tenant " + tenant + " has no rule pack");
         }
+        ctx.header("ETag", etag(pack.getVersion()));
         ctx.contentType("application/json").result(RulePackJson.write(PolicyAvro.rulePack(pack)));
     }
 
-    /** {@code PUT /v1/policies/{tenant}}: validated here, then published; 422 names the offending rule. */
-    public void putPolicy(Context ctx) throws Exception {
+    /**
+     * {@code PUT /v1/policies/{tenant}}: a conditional replacement. {@code If-Match} names the version replaced
+     * ({@code If-None-Match: *} creates the first pack); without either, 428. Validated here (422 names the
+     * offending rule), then sequenced by the policy app, which alone assigns versions: a request whose version is
+     * no longer current gets 412.
+     */
+    public void putPolicy(Context ctx) {
         String tenant = TenantGuard.tenant(ctx);
         Principal caller = AuthHandler.principal(ctx);
+        // the body first: one too large is 413 whatever its headers
         ObjectNode body = (ObjectNode) JsonBody.object(ctx);
+        long expectedVersion = expectedVersion(ctx);
         if (!body.has("rules") || !body.get("rules").isArray()) {
             throw ApiException.badRequest("rules is required (an array of rules)");
         }
-        io.soma.streams.avro.RulePack current = policies.rulePackFor(tenant);
-        long next = current == null ? 1 : current.getVersion() + 1;
         body.put("tenant", tenant);
-        body.put("version", Math.max(next, body.path("version").asLong(0)));
+        // a placeholder: the policy app assigns the version
+        body.put("version", expectedVersion + 1);
         body.put("updated_at", Instant.now().toString());
         body.put("updated_by", caller.subject());
         RulePack pack;
         try {
-            pack = RulePackJson.read(JSON.writeValueAsString(body));
+            pack = RulePackJson.read(body.toString());
         } catch (InvalidRulePackException e) {
             throw ApiException.unprocessable("the rule pack is invalid", Map.of("problems",
                     e.problems().stream().map(PolicyHandlers::problem).toList()));
         }
-        KafkaPublish.acknowledged(producer, new ProducerRecord<>(Topics.POLICY_RULEPACKS.name(), tenant,
-                PolicyAvro.rulePack(pack)), KafkaPublish.TIMEOUT, "the rule pack of " + tenant, Map.of("tenant", tenant));
-        ctx.contentType("application/json").result(RulePackJson.write(pack));
+        String requestId = UUID.randomUUID().toString();
+        Map<String, Object> ids = Map.of("tenant", tenant, "request_id", requestId);
+        RulePackRequest request = RulePackRequest.newBuilder().setRequestId(requestId)
+                .setExpectedVersion(expectedVersion).setPack(PolicyAvro.rulePack(pack)).build();
+        RulePackReply reply = rulePackReplies.request(producer, new ProducerRecord<>(
+                        Topics.POLICY_RULEPACK_REQUESTS.name(), tenant, request), requestId, ids, replyTimeout,
+                () -> new ApiException(504, "timeout", "no answer to the rule pack request " + requestId + " within "
+                        + replyTimeout.toMillis() + " ms; it will still be decided once: check GET and its ETag", ids));
+        if (!PolicyApp.ACCEPTED.equals(reply.getOutcome())) {
+            Map<String, Object> details = new LinkedHashMap<>(ids);
+            details.put("current_etag", reply.getVersion() == 0 ? null : etag(reply.getVersion()));
+            throw new ApiException(412, ErrorResponses.errorName(412), "the rule pack of " + tenant
+                    + " is at version " + reply.getVersion() + ", not " + expectedVersion + ": read it again and retry",
+                    details);
+        }
+        RulePack accepted = new RulePack(pack.tenant(), reply.getVersion(), pack.rules(), pack.updatedAt(), pack.updatedBy());
+        ctx.header("ETag", etag(accepted.version()));
+        ctx.contentType("application/json").result(RulePackJson.write(accepted));
+    }
+
+    /** A pack's ETag: its server-assigned version, quoted. */
+    static String etag(long version) {
+        return "\"" + version + "\"";
+    }
+
+    /** The version a PUT replaces: from {@code If-Match: "<version>"}, or 0 for {@code If-None-Match: *}. */
+    private static long expectedVersion(Context ctx) {
+        String ifMatch = ctx.header("If-Match");
+        String ifNoneMatch = ctx.header("If-None-Match");
+        if (ifMatch == null && ifNoneMatch == null) {
+            throw new ApiException(428, ErrorResponses.errorName(428), "send If-Match with the ETag of GET to "
+                    + "replace the rule pack, or If-None-Match: * to create the first one", Map.of());
+        }
+        if (ifMatch == null) {
+            if (!ifNoneMatch.trim().equals("*")) {
+                throw ApiException.badRequest("If-None-Match must be * (create the first rule pack)");
+            }
+            return 0;
+        }
+        String tag = ifMatch.trim();
+        try {
+            long version = Long.parseLong(tag.substring(1, tag.length() - 1));
+            if (tag.length() > 2 && tag.startsWith("\"") && tag.endsWith("\"") && version > 0) {
+                return version;
+            }
+        } catch (NumberFormatException | IndexOutOfBoundsException e) {
+            // not one of ours: it cannot match
+        }
+        throw new ApiException(412, ErrorResponses.errorName(412), "If-Match " + tag
+                + " is not the ETag of any version of this rule pack", Map.of());
     }
 
     /** {@code GET /v1/constitution}: the active global constitution. */

@@ -31,11 +31,17 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Governance through the edge: the example constitution and pack, evaluation, steps, packs, constitutions. */
 class GovernanceIT {
+    /** The precondition of a tenant's first pack. */
+    private static final String[] CREATE = {"If-None-Match", "*"};
     private static EdgeFixture edge;
     private static String hash;
 
@@ -126,7 +132,7 @@ class GovernanceIT {
     void shouldEvaluateABacktrackingPromptWithinTheSameBudgetAsTheStream() throws Exception {
         String tenant = EdgeFixture.tenants("budget", 1).get(0);
         HttpResponse<String> put = put("/v1/policies/" + tenant, edge.adminToken(), EdgeFixture.json(Map.of("rules",
-                List.of(Map.of("name", "slow", "pattern", ExamplePolicy.BACKTRACKING_REGEX, "match", "regex")))));
+                List.of(Map.of("name", "slow", "pattern", ExamplePolicy.BACKTRACKING_REGEX, "match", "regex")))), CREATE);
         assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
         edge.awaitGet("the pack with the backtracking rule", "/v1/policies/" + tenant, edge.adminToken(),
                 pack -> pack.path("rules").path(0).path("name").asText().equals("slow"));
@@ -158,12 +164,12 @@ class GovernanceIT {
         String admin = edge.tokenFor(tenant, "policy-admin", Set.of(Capability.POLICY_ADMIN, Capability.CONVERSATION));
         HttpResponse<String> bad = put("/v1/policies/" + tenant, admin, EdgeFixture.json(Map.of("rules", List.of(
                 Map.of("name", "dup", "pattern", "a"), Map.of("name", "dup", "pattern", "b"),
-                Map.of("name", "catastrophic", "pattern", "(a+)+$", "match", "regex")))));
+                Map.of("name", "catastrophic", "pattern", "(a+)+$", "match", "regex")))), CREATE);
         assertThat(bad.statusCode()).as(bad.body()).isEqualTo(422);
         assertThat(bad.body()).contains("dup").contains("catastrophic");
 
         HttpResponse<String> ok = put("/v1/policies/" + tenant, admin, EdgeFixture.json(Map.of("rules", List.of(
-                Map.of("name", "no-secrets", "pattern", "launch code")))));
+                Map.of("name", "no-secrets", "pattern", "launch code")))), CREATE);
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
         // the edge reads packs from the policy app's global table, which the new pack reaches shortly after
         edge.awaitGet("the new pack", "/v1/policies/" + tenant, admin,
@@ -176,7 +182,59 @@ class GovernanceIT {
         String user = edge.tokenFor(tenant, "user", Set.of(Capability.CONVERSATION));
         assertThat(edge.get("/v1/policies/" + tenant, user).statusCode()).isEqualTo(200);
         assertThat(edge.get("/v1/policies/xstest", user).statusCode()).isEqualTo(403);
-        assertThat(put("/v1/policies/" + tenant, user, "{\"rules\":[]}").statusCode()).isEqualTo(403);
+        assertThat(put("/v1/policies/" + tenant, user, "{\"rules\":[]}", CREATE).statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void shouldAssignPackVersionsAndLetOnlyOneOfTwoConcurrentReplacementsWin() throws Exception {
+        String tenant = EdgeFixture.tenants("versions", 1).get(0);
+        String admin = edge.tokenFor(tenant, "policy-admin", Set.of(Capability.POLICY_ADMIN, Capability.CONVERSATION));
+        String path = "/v1/policies/" + tenant;
+        String first = packDenying("first", "alpha");
+
+        assertThat(put(path, admin, first).statusCode()).as("no precondition").isEqualTo(428);
+        HttpResponse<String> created = put(path, admin, first, CREATE);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        assertThat(created.headers().firstValue("ETag")).contains("\"1\"");
+        assertThat(EdgeFixture.json(created).get("version").asLong()).isEqualTo(1);
+        assertThat(put(path, admin, first, CREATE).statusCode()).as("created twice").isEqualTo(412);
+        edge.awaitGet("version 1", path, admin, pack -> pack.path("version").asLong() == 1);
+
+        // two replacements of version 1 at once: the policy app serialises them, one wins
+        ExecutorService callers = Executors.newFixedThreadPool(2);
+        List<HttpResponse<String>> answers;
+        try {
+            Future<HttpResponse<String>> beta = callers.submit(() ->
+                    put(path, admin, packDenying("beta", "beta"), replacing("\"1\"")));
+            Future<HttpResponse<String>> gamma = callers.submit(() ->
+                    put(path, admin, packDenying("gamma", "gamma"), replacing("\"1\"")));
+            answers = List.of(beta.get(2, TimeUnit.MINUTES), gamma.get(2, TimeUnit.MINUTES));
+        } finally {
+            callers.shutdownNow();
+        }
+        assertThat(answers).extracting(HttpResponse::statusCode).containsExactlyInAnyOrder(200, 412);
+        HttpResponse<String> won = answers.stream().filter(r -> r.statusCode() == 200).findFirst().orElseThrow();
+        HttpResponse<String> lost = answers.stream().filter(r -> r.statusCode() == 412).findFirst().orElseThrow();
+        assertThat(won.headers().firstValue("ETag")).contains("\"2\"");
+        assertThat(EdgeFixture.json(lost).get("details").get("current_etag").asText()).isEqualTo("\"2\"");
+        String winner = EdgeFixture.json(won).get("rules").get(0).get("name").asText();
+
+        // GET serves the pack the stream evaluates, with the version as its ETag
+        edge.awaitGet("version 2", path, admin, pack -> pack.path("version").asLong() == 2);
+        HttpResponse<String> read = edge.get(path, admin);
+        assertThat(read.headers().firstValue("ETag")).contains("\"2\"");
+        assertThat(EdgeFixture.json(read).get("rules").get(0).get("name").asText()).isEqualTo(winner);
+        HttpResponse<String> step = edge.post("/v1/conversation/step", admin, EdgeFixture.json(Map.of(
+                "session_id", "versions-" + System.nanoTime(), "tenant", tenant, "content", "say " + winner)));
+        assertThat(step.statusCode()).as(step.body()).isEqualTo(200);
+        assertThat(EdgeFixture.json(step).get("rulepack_version").asLong()).isEqualTo(2);
+        assertThat(EdgeFixture.json(step).get("decision").asText()).isEqualTo("deny");
+        // the loser's stale ETag stays refused
+        assertThat(put(path, admin, first, replacing("\"1\"")).statusCode()).isEqualTo(412);
+    }
+
+    private static String packDenying(String name, String word) {
+        return EdgeFixture.json(Map.of("rules", List.of(Map.of("name", name, "pattern", word))));
     }
 
     @Test
@@ -225,9 +283,15 @@ class GovernanceIT {
         assertThat(new String(traceparent.value(), StandardCharsets.UTF_8)).contains(traceId);
     }
 
-    private static HttpResponse<String> put(String path, String token, String body) {
-        return edge.send(edge.request(path, token).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(body)));
+    /** PUT with one precondition header, {@code {name, value}}. */
+    private static HttpResponse<String> put(String path, String token, String body, String... precondition) {
+        HttpRequest.Builder request = edge.request(path, token).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body));
+        return edge.send(precondition.length == 0 ? request : request.header(precondition[0], precondition[1]));
+    }
+
+    private static String[] replacing(String etag) {
+        return new String[]{"If-Match", etag};
     }
 
     private static URI uri(String path) {

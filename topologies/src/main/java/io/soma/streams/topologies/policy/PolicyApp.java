@@ -3,6 +3,8 @@ package io.soma.streams.topologies.policy;
 import io.soma.streams.avro.ConstitutionBundle;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.PolicyDecision;
+import io.soma.streams.avro.RulePackReply;
+import io.soma.streams.avro.RulePackRequest;
 import io.soma.streams.avro.TrainingModeState;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.dlq.DlqHeaders;
@@ -36,6 +38,9 @@ import java.util.function.Function;
  * <ol>
  *   <li>{@code constitution.updated} → verified against the trusted keys and the active version of its scope;
  *   verified bundles go to {@code constitution.active}, rejected ones to {@code soma.dlq} with the reason.</li>
+ *   <li>{@code policy.rulepack.requests} → the rule-pack sequencer, the one writer of versions: a request replacing
+ *   the tenant's current version gets the next one and its pack goes to {@code policy.rulepacks}; any other gets
+ *   {@code precondition_failed}. Every request is answered on {@code policy.rulepack.replies}.</li>
  *   <li>{@code constitution.active}, {@code policy.rulepacks} and {@code training.state} are global tables: every
  *   instance evaluates with the same rules.</li>
  *   <li>{@code conversation.events} → one {@link PolicyDecision} per event on {@code policy.decisions}
@@ -49,6 +54,9 @@ public final class PolicyApp {
     public static final String RULE_PACKS = "policy-rulepacks";
     public static final String TRAINING_STATES = "policy-training-states";
     private static final String VERIFIED_BY_SCOPE = "policy-verified-constitutions";
+    private static final String RULE_PACK_VERSIONS = "policy-rulepack-versions";
+    public static final String ACCEPTED = "accepted";
+    public static final String PRECONDITION_FAILED = "precondition_failed";
     private static final String APPLICATION = "soma-policy";
 
     /**
@@ -78,6 +86,18 @@ public final class PolicyApp {
                 .mapValues(GateOutcome::raw)
                 .to(DlqHeaders.TOPIC, Produced.with(Serdes.String(), Serdes.ByteArray()));
 
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RULE_PACK_VERSIONS),
+                Serdes.String(), Serdes.Long()));
+        var sequenced = builder.stream(Topics.POLICY_RULEPACK_REQUESTS.name(),
+                        Consumed.with(Serdes.String(), serdes.value(Topics.POLICY_RULEPACK_REQUESTS)))
+                .process(RulePackSequencer::new, Named.as("rulepack-sequencer"), RULE_PACK_VERSIONS);
+        sequenced.filter((tenant, outcome) -> outcome.pack() != null)
+                .mapValues(Sequenced::pack)
+                .to(Topics.POLICY_RULEPACKS.name(), Produced.with(Serdes.String(), serdes.value(Topics.POLICY_RULEPACKS)));
+        sequenced.mapValues(Sequenced::reply)
+                .to(Topics.POLICY_RULEPACK_REPLIES.name(),
+                        Produced.with(Serdes.String(), serdes.value(Topics.POLICY_RULEPACK_REPLIES)));
+
         builder.globalTable(Topics.CONSTITUTION_ACTIVE.name(),
                 Consumed.with(Serdes.String(), serdes.value(Topics.CONSTITUTION_ACTIVE)),
                 Materialized.<String, ConstitutionBundle, KeyValueStore<Bytes, byte[]>>as(ACTIVE_CONSTITUTIONS));
@@ -104,6 +124,53 @@ public final class PolicyApp {
     }
 
     record Evaluated(ConversationEvent event, PolicyDecision decision, boolean capture) {
+    }
+
+    /** The reply to a pack request, and the pack with its assigned version when accepted. */
+    record Sequenced(io.soma.streams.avro.RulePack pack, RulePackReply reply) {
+    }
+
+    /**
+     * The single point where pack versions are assigned: requests are keyed by tenant, so one task sees all of a
+     * tenant's requests in order, and exactly-once makes its store, the pack and the reply commit together. Two
+     * requests replacing the same version therefore cannot both win.
+     */
+    static final class RulePackSequencer implements Processor<String, RulePackRequest, String, Sequenced> {
+        private ProcessorContext<String, Sequenced> context;
+        private KeyValueStore<String, Long> versions;
+        private TimestampedKeyValueStore<String, io.soma.streams.avro.RulePack> published;
+
+        @Override
+        public void init(ProcessorContext<String, Sequenced> context) {
+            this.context = context;
+            this.versions = context.getStateStore(RULE_PACK_VERSIONS);
+            this.published = context.getStateStore(RULE_PACKS);
+        }
+
+        @Override
+        public void process(Record<String, RulePackRequest> record) {
+            RulePackRequest request = record.value();
+            String tenant = request.getPack().getTenant();
+            long current = currentVersion(tenant);
+            RulePackReply.Builder reply = RulePackReply.newBuilder().setRequestId(request.getRequestId()).setTenant(tenant);
+            io.soma.streams.avro.RulePack pack = null;
+            if (request.getExpectedVersion() == current) {
+                long next = current + 1;
+                versions.put(tenant, next);
+                pack = io.soma.streams.avro.RulePack.newBuilder(request.getPack()).setVersion(next).build();
+                reply.setOutcome(ACCEPTED).setVersion(next);
+            } else {
+                reply.setOutcome(PRECONDITION_FAILED).setVersion(current);
+            }
+            context.forward(new Record<>(tenant, new Sequenced(pack, reply.build()), record.timestamp()));
+        }
+
+        /** The higher of what this store assigned and what the topic holds (packs written there directly, by the demo). */
+        private long currentVersion(String tenant) {
+            Long assigned = versions.get(tenant);
+            ValueAndTimestamp<io.soma.streams.avro.RulePack> onTopic = published.get(tenant);
+            return Math.max(assigned == null ? 0 : assigned, onTopic == null ? 0 : onTopic.value().getVersion());
+        }
     }
 
     /** Verifies bundles one scope at a time (the key orders them): the active version only ever moves forward. */
