@@ -19,7 +19,7 @@ import java.util.concurrent.CountDownLatch;
  *   the replayer of the real datasets; the key wrap secret, unless given, is {@link WrapSecretFile} in the data
  *   dir;</li>
  *   <li>{@code run}: the same apps and edge against the configured external Kafka, registry, Redis and
- *   PostgreSQL; it refuses to start without {@code identity.keys.wrap.secret}.</li>
+ *   PostgreSQL; it refuses to start without {@code identity.keys.wrap.secret} and {@code edge.peer.secret}.</li>
  * </ul>
  * Options: {@code --config FILE} (or env {@code SOMA_CONFIG}).
  */
@@ -50,7 +50,9 @@ public final class SomaMain {
             settings = Settings.load(configFile, environment);
         }
         IdentitySettings.from(settings);
-        return SomaConfig.from(settings);
+        SomaConfig config = SomaConfig.from(settings);
+        SomaProcess.peerCredential(config);
+        return config;
     }
 
     public static void main(String[] args) throws InterruptedException {

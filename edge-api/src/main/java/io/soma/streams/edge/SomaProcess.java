@@ -380,7 +380,7 @@ public final class SomaProcess implements AutoCloseable {
      * The secret instances present to each other's peer listener. A deployment sets one for all its instances; only
      * the embedded demo, a single instance by design, may go without, and gets a random one.
      */
-    private static String peerCredential(SomaConfig config) {
+    static String peerCredential(SomaConfig config) {
         String secret = config.settings().stringOrNull("edge.peer.secret");
         if (secret == null) {
             if (!config.embeddedStack()) {

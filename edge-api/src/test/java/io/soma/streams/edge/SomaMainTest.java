@@ -19,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** What {@code demo} and {@code run} make of their configuration, before anything starts. */
 class SomaMainTest {
     private static final String WRAP_SECRET = Settings.envName("identity.keys.wrap.secret");
+    private static final String PEER_SECRET = Settings.envName("edge.peer.secret");
 
     @Test
     void shouldRefuseToRunWithoutAWrapSecret() {
@@ -30,10 +31,21 @@ class SomaMainTest {
     }
 
     @Test
-    void shouldRunWithTheWrapSecretItIsGiven() {
+    void shouldRefuseToRunWithoutAPeerSecretOrWithAShortOne() {
+        Map<String, String> wrapped = Map.of(WRAP_SECRET, KeySeal.newWrapSecret());
+        assertThatThrownBy(() -> SomaMain.configure("run", null, wrapped))
+                .isInstanceOf(Settings.ConfigException.class).hasMessageContaining(PEER_SECRET);
+        assertThatThrownBy(() -> SomaMain.configure("run", null, Map.of(WRAP_SECRET, KeySeal.newWrapSecret(),
+                PEER_SECRET, "too-short"))).isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("at least 32 characters");
+    }
+
+    @Test
+    void shouldRunWithTheSecretsItIsGiven() {
         String secret = KeySeal.newWrapSecret();
 
-        SomaConfig config = SomaMain.configure("run", null, Map.of(WRAP_SECRET, secret));
+        SomaConfig config = SomaMain.configure("run", null, Map.of(WRAP_SECRET, secret,
+                PEER_SECRET, KeySeal.newWrapSecret()));
 
         assertThat(config.settings().string("identity.keys.wrap.secret")).isEqualTo(secret);
         assertThat(config.embeddedStack()).isFalse();
