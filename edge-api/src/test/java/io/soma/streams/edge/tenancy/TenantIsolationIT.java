@@ -90,9 +90,10 @@ class TenantIsolationIT {
         cases.put("POST /v1/evaluate", new Case(token -> post("/v1/evaluate", token,
                 Map.of("tenant", tenantA, "prompt", "How do I kill a Python process?")), Set.of(200)));
         cases.put("GET /v1/policies/{tenant}", new Case(token -> get("/v1/policies/" + tenantA, token), Set.of(200, 404)));
+        // A has no pack yet: its first one is created on the condition that none exists
         cases.put("PUT /v1/policies/{tenant}", new Case(token -> edge.request("/v1/policies/" + tenantA, token)
-                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{\"rules\":[]}")),
-                Set.of(200)));
+                .header("Content-Type", "application/json").header("If-None-Match", "*")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"rules\":[]}")), Set.of(200)));
         String bundle = io.soma.streams.topologies.policy.ConstitutionBundleJson.write(
                 PUBLISHER.sign(ConstitutionPublisher.uniqueDocument(), "1.0.0", tenantA));
         cases.put("POST /v1/constitution", new Case(token -> edge.request("/v1/constitution", token)
