@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
 
 import io.soma.streams.edge.auth.AuthHandler;
 import io.soma.streams.edge.auth.IdentitySettings;
+import io.soma.streams.edge.auth.Identity;
+import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.IdentityStore;
 import io.soma.streams.edge.auth.KafkaIdentityAuditSink;
 import io.soma.streams.edge.auth.SigningKeys;
@@ -169,7 +171,8 @@ public final class SomaProcess implements AutoCloseable {
             identities.migrate();
             identity.bootstrapAdmin().ifPresent(a -> identities.bootstrapAdmin(a.tenant(), a.subject(), a.apiKey()));
             if (config.replayEnabled()) {
-                // the demo's data belongs to one tenant per dataset: they exist, so tokens can be issued for them
+                // the demo's data belongs to one tenant per dataset: each exists with an admin user, so a platform
+                // operator can issue a token that reads that tenant's data, and only that
                 ReplayPlan.TENANTS.forEach(tenant -> ensureTenant(identities, tenant));
             }
             SigningKeys signingKeys = new SigningKeys(redis.jedis(), config.redisKeyPrefix(), identity.keySeal(),
@@ -368,12 +371,16 @@ public final class SomaProcess implements AutoCloseable {
     }
 
     /** {@code constitution.trusted.keys}: {@code keyId=public-key.pem,...}, or {@code example} for the demo key. */
+    /** The user each replayed dataset's tenant gets in the demo; it has no API key. */
+    public static final String DEMO_TENANT_ADMIN = "demo-admin";
+
     private static void ensureTenant(IdentityStore identities, String tenant) {
         try {
             identities.createTenant(tenant, null);
         } catch (IdentityStore.TenantExistsException e) {
             // created by an earlier start
         }
+        identities.saveUser(new Identity(tenant, DEMO_TENANT_ADMIN, Capability.tenantAdmin()));
     }
 
     /**

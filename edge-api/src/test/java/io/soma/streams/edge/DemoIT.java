@@ -5,8 +5,10 @@ import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.testkit.CommittedRecords;
 import io.soma.streams.testkit.TestPaths;
+import io.soma.streams.topologies.replay.ReplayPlan;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -39,6 +41,18 @@ class DemoIT {
                     e -> e.getMetadata().get("dataset"), Collectors.counting()));
             assertThat(byDataset).containsKeys("azure-llm-inference-2023");
             assertThat(replayed).hasSizeGreaterThanOrEqualTo(REPLAYED);
+
+            // one tenant per dataset, each with an admin a platform operator issues tokens for
+            assertThat(EdgeFixture.json(demo.get("/v1/tenants", demo.adminToken())).get("tenants")
+                    .findValuesAsText("tenant_id")).containsAll(ReplayPlan.TENANTS);
+            String conv = ReplayPlan.TENANTS.get(0);
+            HttpResponse<String> issued = demo.post("/v1/tokens/issue", demo.adminToken(), EdgeFixture.json(Map.of(
+                    "subject", SomaProcess.DEMO_TENANT_ADMIN, "tenant", conv, "capabilities", List.of("audit.read"))));
+            assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
+            String token = EdgeFixture.json(issued).get("token").asText();
+            assertThat(demo.get("/v1/audit/decisions?tenant=" + conv, token).statusCode()).isEqualTo(200);
+            assertThat(demo.get("/v1/audit/decisions?tenant=" + ReplayPlan.TENANTS.get(2), token).statusCode())
+                    .isEqualTo(403);
         }
     }
 }
