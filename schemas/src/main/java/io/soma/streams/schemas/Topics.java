@@ -26,7 +26,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every topic of SPEC §1 in one place: its name, whether it is compacted, and its value type. Keys are
+ * Every topic in one place (the table in docs/architecture.md): its name, whether it is compacted, and its value type. Keys are
  * strings (session id, tenant, or {@code model@provider}); values are Avro in the registry under
  * {@code <topic>-value}.
  */

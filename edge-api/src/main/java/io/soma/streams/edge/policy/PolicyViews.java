@@ -78,7 +78,7 @@ final class PolicyViews {
         return out;
     }
 
-    /** The policy headers of SPEC §6 on every response that carries a decision. */
+    /** The policy headers (docs/openapi.yaml, components/headers) on every response that carries a decision. */
     static void headers(Context ctx, String decision, double score, String constitutionHash) {
         ctx.header("X-Policy-Decision", decision);
         ctx.header("X-Policy-Score", Double.toString(score));

@@ -25,7 +25,7 @@ import java.util.function.Function;
  * Retry-After is exact (the time until one token has dripped back). The key expires once a bucket would be full
  * again, so idle tenants cost nothing.
  * <p>
- * Redis is a cache here (SPEC §7): when it does not answer, requests are let through (fail open), counted in
+ * Redis is a cache here (docs/architecture.md): when it does not answer, requests are let through (fail open), counted in
  * {@link #failedOpen()} and logged once per outage — an outage of the limiter must not become an outage of the API.
  */
 public final class RedisRateLimiter {

@@ -270,7 +270,7 @@ class AuditArchiverIT {
         return PolicyDecision.newBuilder()
                 .setDecisionId(request.id("decision")).setEventId(request.id("event"))
                 .setSessionId("trace-" + request.tenant()).setTenant(request.tenant())
-                // the trace has no text: SPEC §2's decision for such events; no rule was evaluated, nothing timed
+                // the trace has no text: the policy app's decision for such events; no rule was evaluated, nothing timed
                 .setDecision("allow").setAllowed(true).setScore(1.0).setSeverity("low").setViolations(new ArrayList<>())
                 .setRulesEvaluated(0).setEvaluationMicros(0)
                 .setEvaluatedAt(request.arrivedAt().truncatedTo(ChronoUnit.MILLIS))

@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 /**
  * Audit records derived from the real Azure LLM inference trace 2023 (../shared/data, CC-BY-4.0): tenant =
  * the trace ({@code conv} / {@code code}), time = the request's arrival. The trace has no text, so each request's
- * decision is what SPEC §2 prescribes for a text-less replayed event: allow, no violations, score 1, severity low.
+ * decision is the policy app's for an event without text (docs/policy.md): allow, no violations, score 1, severity
+ * low.
  * Ids are the trace row numbers.
  */
 final class TraceAuditRecords {

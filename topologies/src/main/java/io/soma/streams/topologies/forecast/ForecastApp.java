@@ -33,7 +33,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The token forecast app (SPEC §4): {@code conversation.events} → per tenant (repartitioned) → tumbling
+ * The token forecast app (docs/forecasting.md): {@code conversation.events} → per tenant (repartitioned) → tumbling
  * event-time usage windows per (tenant, provider, model) with a grace period → {@code token.usage} when a window
  * closes → the key's {@link TokenForecaster}, updated once per closed window → {@code token.forecasts}.
  *

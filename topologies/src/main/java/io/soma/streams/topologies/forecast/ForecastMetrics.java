@@ -5,7 +5,7 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /**
- * The forecast app's Prometheus metrics (SPEC §4): events dropped because their window had closed, and the
+ * The forecast app's Prometheus metrics (docs/forecasting.md): events dropped because their window had closed, and the
  * measured recent WAPE of each tenant's forecasts. Both are this instance's view: after a rebalance a tenant's
  * gauge moves to the instance that now owns it.
  */

@@ -9,7 +9,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The policy app's Prometheus metrics (SPEC §2). */
+/** The policy app's Prometheus metrics, listed in docs/policy.md ("Metrics"). */
 public final class PolicyMetrics {
     private final Counter decisions;
     private final Histogram evaluationSeconds;

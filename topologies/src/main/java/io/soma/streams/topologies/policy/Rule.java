@@ -7,7 +7,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * One policy rule (SPEC §2). Roles and tools are lower-cased; an empty set means "all".
+ * One policy rule (docs/policy.md, "Rules and rule packs"). Roles and tools are lower-cased; an empty set means
+ * "all".
  *
  * @param description may be null
  */

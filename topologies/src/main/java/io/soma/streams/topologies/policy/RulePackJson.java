@@ -14,8 +14,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The JSON form of rule packs (SPEC §2, the edge's admin API and the example pack): snake_case fields, enum
- * values in lower case, SPEC's defaults for absent rule fields, {@code updated_at} as ISO-8601 or epoch millis.
+ * The JSON form of rule packs (docs/policy.md; the edge's admin API and the example pack): snake_case fields, enum
+ * values in lower case, the {@link Rule} defaults for absent rule fields, {@code updated_at} as ISO-8601 or epoch
+ * millis.
  */
 public final class RulePackJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -46,7 +47,7 @@ public final class RulePackJson {
     }
 
     /**
-     * Reads a {@code rules} array, applying SPEC's defaults; shape problems are added to {@code problems} and the
+     * Reads a {@code rules} array, applying the {@link Rule} defaults; shape problems are added to {@code problems} and the
      * offending rules left out. Run {@link RulePackValidator} on the result for the semantic checks.
      */
     public static List<Rule> readRules(JsonNode rulesArray, List<RulePackProblem> problems) {

@@ -39,7 +39,7 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The SLM metrics app (SPEC §5): {@code conversation.events} → per {@code model@provider}, tumbling 1-minute
+ * The SLM metrics app (docs/slm-metrics.md): {@code conversation.events} → per {@code model@provider}, tumbling 1-minute
  * windows and a 5-minute view hopping by 1 minute, in event time → {@code slm.metrics} once per window when it
  * closes (window end + grace) → the alert state machine over the closed 1-minute windows → {@code slm.alerts}
  * on changes only.

@@ -1,7 +1,7 @@
 package io.soma.streams.topologies.slm;
 
 /**
- * The old analytics service's score of a serving window (SPEC §5): the mean of three components, each
+ * The score of a serving window (docs/slm-metrics.md, "Score"): the mean of three components, each
  * capped at 2, where 1 means "on target" (p95 of 1.5 s, 50 requests/s, no errors).
  */
 public final class SlmScore {
