@@ -32,7 +32,7 @@ public final class SlmGauges implements SlmApp.WindowListener {
         ttftP95 = gauge(registry, "slm_ttft_p95_seconds", "p95 time to first token of the latest 1-minute window");
         outputTokensPerSecond = gauge(registry, "slm_output_tokens_per_second",
                 "Generation speed (output tokens / generation time) of the latest 1-minute window");
-        score = gauge(registry, "slm_score", "SPEC §5 score of the latest 1-minute window");
+        score = gauge(registry, "slm_score", "Score of the latest 1-minute window (docs/slm-metrics.md)");
         windowEnd = gauge(registry, "slm_window_end_timestamp_seconds", "End of the latest closed 1-minute window");
     }
 
