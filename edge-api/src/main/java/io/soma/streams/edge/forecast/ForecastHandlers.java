@@ -23,10 +23,11 @@ import java.util.OptionalDouble;
 import java.util.stream.Collectors;
 
 /**
- * The old forecast endpoints, now answered from the forecast app's models: {@code POST /v1/forecast}
- * ({@code {tenant, provider, model, window_hours}}) and {@code GET /v1/forecast/{tenant}?window_hours=}. The old
- * shape {@code {estimated_tokens, estimated_cost_usd, confidence}} gains the 80 % interval ({@code lower, upper}),
- * {@code method}, the measured {@code recent_wape}, {@code generated_at}, {@code horizon_hours} and the key.
+ * The forecast endpoints, answered from the forecast app's models: {@code POST /v1/forecast}
+ * ({@code {tenant, provider, model, window_hours}}) and {@code GET /v1/forecast/{tenant}?window_hours=}. The
+ * shape existing clients read, {@code {estimated_tokens, estimated_cost_usd, confidence}}, gains the 80 % interval
+ * ({@code lower, upper}), {@code method}, the measured {@code recent_wape}, {@code generated_at},
+ * {@code horizon_hours} and the key.
  *
  * <p>A tenant is one group of {@link ForecastApp#FORECASTER_STORE} (wherever it lives): the model of every
  * provider/model it used, so any horizon is forecast here from the models themselves. With several keys selected

@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The JSON shapes of decisions, events and constitutions, in the old services' field names. */
+/** The JSON shapes of decisions, events and constitutions, in the field names existing clients read. */
 final class PolicyViews {
     private PolicyViews() {
     }

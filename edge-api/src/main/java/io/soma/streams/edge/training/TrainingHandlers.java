@@ -28,10 +28,10 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The old training endpoints, now a request/reply over Kafka: a command is published to
- * {@code training.commands} and the answer is the training app's audit record with the same command id.
- * Bodies and answers keep the old shapes: {@code {tenant, user, reason}} → {@code {tenant, enabled, locked_by,
- * locked_at, reason}}, 409 when already enabled, 404 when not enabled.
+ * The training endpoints, a request/reply over Kafka: a command is published to {@code training.commands} and the
+ * answer is the training app's audit record with the same command id. Bodies and answers keep the shapes existing
+ * clients use: {@code {tenant, user, reason}} → {@code {tenant, enabled, locked_by, locked_at, reason}}, 409 when
+ * already enabled, 404 when not enabled.
  */
 public final class TrainingHandlers {
     private final Producer<String, SpecificRecord> producer;
@@ -119,7 +119,7 @@ public final class TrainingHandlers {
         ctx.json(view(audit.getTenant(), audit.getCurrentLock()));
     }
 
-    /** The old response shape, plus {@code expires_at}. */
+    /** The response shape existing clients read, plus {@code expires_at}. */
     public static Map<String, Object> view(String tenant, TrainingLock lock) {
         // a lock past its expiry is off even in the moment before the app's punctuator records it
         if (lock == null || !Instant.now().isBefore(lock.getExpiresAt())) {

@@ -54,7 +54,7 @@ public final class ConstitutionPublisher {
         return ConstitutionSigner.sign(document, version, now(), tenant, KEY_ID, pair.getPrivate());
     }
 
-    /** Signed the old way: over the canonical document alone. */
+    /** Signed over the canonical document alone, without the envelope (docs/policy.md). */
     SignedBundle signDocumentOnly(String document, String version, String tenant) throws Exception {
         byte[] canonical = CanonicalJson.canonicalize(document).getBytes(StandardCharsets.UTF_8);
         byte[] signature = SignatureAlgorithm.EDDSA.sign(pair.getPrivate(), canonical);

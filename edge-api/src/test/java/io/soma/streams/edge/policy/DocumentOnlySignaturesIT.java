@@ -11,9 +11,10 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The migration setting {@code constitution.accept.document.only.signatures=true}: a bundle signed the old way is
- * accepted by the edge and by the policy app's gate. (Refused by default: {@link ConstitutionPublishIT}.) A class
- * of its own, so no process with the default setting shares the policy app's group and gates the bundle.
+ * The migration setting {@code constitution.accept.document.only.signatures=true}: a bundle signed over the
+ * document alone is accepted by the edge and by the policy app's gate. (Refused by default:
+ * {@link ConstitutionPublishIT}.) A class of its own, so no process with the default setting shares the policy
+ * app's group and gates the bundle.
  */
 class DocumentOnlySignaturesIT {
     @Test

@@ -31,7 +31,7 @@ import java.util.UUID;
  * topology in event time, as fast as it goes. It checks that the usage windows add up to the input exactly and
  * that every stored model equals the offline model fed the same closed windows, then scores what the app
  * published: for each tenant, every 24-hour forecast generated during day 13 (so its horizon lies in days 13–14)
- * against the tokens of those 24 hours, beside seasonal-naive (the 24 hours before) and the old constant
+ * against the tokens of those 24 hours, beside seasonal-naive (the 24 hours before) and a constant
  * (100,000 tokens a day), with the coverage of its 80 % interval.
  *
  * <p>Run in full on any stack: {@code java ... ForecastReplayEvaluation <bootstrap> <registryUrl> [csv] [tenants]

@@ -6,9 +6,9 @@ import java.util.Optional;
 
 /**
  * USD prices per 1K prompt and completion tokens, by {@code provider/model}, with a per-provider fallback under
- * {@code provider/*}. The old services' values are not known; the defaults are the public list prices of
- * well-known models (OpenAI gpt-4o-mini and gpt-4o, Anthropic Claude 3.5 Haiku and Claude 3.5 Sonnet; a local
- * model costs nothing) and are meant to be overridden from configuration with {@link #parse(String)}.
+ * {@code provider/*}. The defaults are the public list prices of well-known models (OpenAI gpt-4o-mini and
+ * gpt-4o, Anthropic Claude 3.5 Haiku and Claude 3.5 Sonnet; a local model costs nothing) and are meant to be
+ * overridden from configuration with {@link #parse(String)}.
  */
 public final class PriceTable {
     private static final String ANY_MODEL = "*";

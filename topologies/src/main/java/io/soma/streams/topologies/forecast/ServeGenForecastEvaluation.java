@@ -21,7 +21,7 @@ import java.util.Map;
  * Offline evaluation on the ServeGen m-large trace (Alibaba ServeGen, Apache-2.0): each tenant's windows are fed
  * in order through a {@link TokenForecaster}; every window of the scored days gets the forecast made one day
  * (one season) before it, and is compared with what happened — as are seasonal-naive (the same window the day
- * before) and the old constant heuristic (100,000 tokens a day, spread evenly). The published 24-hour totals are
+ * before) and a constant heuristic (100,000 tokens a day, spread evenly). The published 24-hour totals are
  * scored too: after each window that closes during the first scored day, the forecast of the next 24 hours' total
  * against the actual total, and seasonal-naive = the total of the 24 hours before. Tenants with no tokens at all
  * in the scored days have no WAPE and are left out (and counted).

@@ -2,7 +2,7 @@ package io.soma.streams.topologies.policy;
 
 /** How a rule's pattern is matched against the text; every kind is case-insensitive. */
 public enum MatchType {
-    /** The pattern occurs anywhere in the text (the old services' behaviour). */
+    /** The pattern occurs anywhere in the text (the default). */
     SUBSTRING,
     /** A Java regular expression, found anywhere in the text; guarded against catastrophic backtracking. */
     REGEX,

@@ -151,7 +151,7 @@ public final class PolicyEvaluator {
                 rulesEvaluated, reason, unfinished);
     }
 
-    /** Rounds half-even on the exact binary value, as the old services' Python {@code round(x, 6)} did. */
+    /** Rounds half-even on the exact binary value, as Python's {@code round(x, 6)} does (clients rely on it). */
     static double round6(double value) {
         return new BigDecimal(value).setScale(6, RoundingMode.HALF_EVEN).doubleValue();
     }

@@ -29,7 +29,7 @@ public record Rule(String name, String pattern, MatchType match, double weight, 
         appliesToTools = normalised(appliesToTools);
     }
 
-    /** A rule with the old services' defaults: case-insensitive substring, weight 0.35, medium, deny, everywhere. */
+    /** A rule with the defaults: case-insensitive substring, weight 0.35, medium, deny, everywhere. */
     public static Rule withDefaults(String name, String pattern) {
         return new Rule(name, pattern, DEFAULT_MATCH, DEFAULT_WEIGHT, DEFAULT_SEVERITY, DEFAULT_ACTION,
                 Set.of(), Set.of(), null);

@@ -4,7 +4,7 @@ package io.soma.streams.topologies.policy;
 public enum Severity {
     LOW, MEDIUM, HIGH, CRITICAL;
 
-    /** The old services' bands: ≥0.8 low, ≥0.5 medium, ≥0.2 high, else critical. */
+    /** Bands clients already read (docs/policy.md): ≥0.8 low, ≥0.5 medium, ≥0.2 high, else critical. */
     public static Severity ofScore(double score) {
         if (score >= 0.8) {
             return LOW;

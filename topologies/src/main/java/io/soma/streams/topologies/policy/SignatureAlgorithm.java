@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /** The constitution signature algorithms, by the names bundles carry. */
 public enum SignatureAlgorithm {
-    /** RSA PKCS#1 v1.5 with SHA-256: the old services' format. */
+    /** RSA PKCS#1 v1.5 with SHA-256, kept for existing publishers (docs/policy.md). */
     RS256("RS256", "SHA256withRSA", "RSA"),
     /** Ed25519. */
     EDDSA("EdDSA", "Ed25519", "EdDSA");
