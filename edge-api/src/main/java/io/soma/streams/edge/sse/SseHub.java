@@ -3,6 +3,7 @@ package io.soma.streams.edge.sse;
 import io.javalin.http.Context;
 import io.javalin.http.sse.SseClient;
 import io.javalin.http.sse.SseHandler;
+import io.soma.streams.edge.http.ApiException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -37,6 +38,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class SseHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SseHub.class);
+    private static final String EVENT_STREAM = "text/event-stream";
 
     private final String name;
     private final SseSource source;
@@ -88,6 +90,12 @@ public final class SseHub implements AutoCloseable {
      * ({@link SseAdmission}), or the answer is 429 before the stream starts. Call from a route handler.
      */
     public void open(Context ctx, String channel, String tenant, String callerTenant) throws Exception {
+        // Javalin streams only to this exact Accept; for any other it answers an empty 200 and never serves the
+        // client, which would hold its place for good
+        if (!EVENT_STREAM.equals(ctx.header("Accept"))) {
+            throw new ApiException(406, "not_acceptable", "this is an event stream: send Accept: " + EVENT_STREAM,
+                    Map.of("accept", EVENT_STREAM));
+        }
         String lastEventId = ctx.header("Last-Event-ID");
         // a malformed id is a 400 now: once the stream has started, no status can reach the caller
         StreamPosition resumeFrom = lastEventId == null || lastEventId.isBlank() ? null : StreamPosition.decode(lastEventId);
