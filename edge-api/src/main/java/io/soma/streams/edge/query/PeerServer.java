@@ -50,6 +50,7 @@ public final class PeerServer implements AutoCloseable {
         if (presented == null || !MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.UTF_8))) {
             throw ApiException.notFound("not found");
         }
+        ctx.header(StoreQueryService.PEER_ANSWER_HEADER, "1");
     }
 
     public int port() {

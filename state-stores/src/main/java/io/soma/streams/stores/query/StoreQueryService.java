@@ -54,6 +54,11 @@ public final class StoreQueryService {
     public static final String PEER_CREDENTIAL_HEADER = "X-Soma-Peer-Credential";
     /** The tenant a forwarded query acts for; absent for stores of data no tenant owns. */
     public static final String TENANT_HEADER = "X-Soma-Tenant";
+    /**
+     * On every answer of a peer that accepted the credential: a 404 without it is a refused credential (a
+     * misconfigured instance), not a missing key, and must not read as one.
+     */
+    public static final String PEER_ANSWER_HEADER = "X-Soma-Peer";
     /** Ends the group in a grouped store's keys, so group "a" never matches the keys of group "ab". */
     private static final char GROUP_END = '\u0000';
     private static final Logger log = LoggerFactory.getLogger(StoreQueryService.class);
@@ -290,6 +295,11 @@ public final class StoreQueryService {
         try {
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             log.debug("forwarded {}{} to {}: {}", storeName, path, owner, response.statusCode());
+            if (response.headers().firstValue(PEER_ANSWER_HEADER).isEmpty()) {
+                log.warn("peer {} refused this instance's credential: is edge.peer.secret the same on every instance?",
+                        owner);
+                throw new IOException("peer " + owner + " refused the peer credential");
+            }
             return switch (response.statusCode()) {
                 case 200 -> QueryResult.found(JSON.readTree(response.body()));
                 case 404 -> QueryResult.notFound();
