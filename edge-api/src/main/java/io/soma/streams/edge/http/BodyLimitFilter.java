@@ -28,6 +28,8 @@ import java.util.Map;
  */
 public final class BodyLimitFilter implements Filter {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How much more than the limit a refused body may be read, at most, so its sender hears the 413. */
+    private static final int DRAIN_LIMIT_FACTOR = 4;
     private final int maxBytes;
 
     public BodyLimitFilter(int maxBytes) {
@@ -40,13 +42,13 @@ public final class BodyLimitFilter implements Filter {
         HttpServletRequest request = (HttpServletRequest) req;
         long declared = request.getContentLengthLong();
         if (declared > maxBytes) {
-            refuse((HttpServletResponse) res);
+            refuse(request, (HttpServletResponse) res);
             return;
         }
         if (declared < 0 && request.getHeader("Transfer-Encoding") != null) {
             byte[] body = request.getInputStream().readNBytes(maxBytes + 1);
             if (body.length > maxBytes) {
-                refuse((HttpServletResponse) res);
+                refuse(request, (HttpServletResponse) res);
                 return;
             }
             chain.doFilter(new BufferedBody(request, body), res);
@@ -55,13 +57,30 @@ public final class BodyLimitFilter implements Filter {
         chain.doFilter(req, res);
     }
 
-    private void refuse(HttpServletResponse response) throws IOException {
+    private void refuse(HttpServletRequest request, HttpServletResponse response) throws IOException {
         response.setStatus(413);
         response.setContentType("application/json");
-        // the rest of the body stays unread: this connection cannot carry another request
+        // the rest of the body is not read in full: this connection cannot carry another request
         response.setHeader("Connection", "close");
         JSON.writeValue(response.getOutputStream(), ErrorResponses.body("payload_too_large",
                 "the request body is larger than " + maxBytes + " bytes", Map.of("limit_bytes", maxBytes)));
+        response.flushBuffer();
+        // a client still sending when the connection closes on unread data gets a reset, not the 413: take (and
+        // drop) a bounded part more, so a body somewhat over the limit is answered; a far larger one is cut off
+        drain(request, DRAIN_LIMIT_FACTOR * (long) maxBytes);
+    }
+
+    private static void drain(HttpServletRequest request, long limit) {
+        byte[] sink = new byte[8192];
+        long read = 0;
+        try {
+            var in = request.getInputStream();
+            for (int n; read < limit && (n = in.read(sink, 0, (int) Math.min(sink.length, limit - read))) > 0; ) {
+                read += n;
+            }
+        } catch (IOException e) {
+            // the client went away: nothing left to drain
+        }
     }
 
     /** A request whose body has been read already, handed on as its bytes. */
