@@ -194,7 +194,6 @@ public final class SomaProcess implements AutoCloseable {
             checks.add(kafka);
 
             // the peer listener's port is this instance's application.server, so it is fixed before the apps start
-            int edgePort = config.edgePort() == 0 ? FreePort.onLoopback() : config.edgePort();
             int configuredPeerPort = config.settings().integer("edge.peer.port");
             int peerPort = configuredPeerPort == 0 ? FreePort.onLoopback() : configuredPeerPort;
             String advertised = config.advertisedAddress().endsWith(":0")
@@ -321,7 +320,7 @@ public final class SomaProcess implements AutoCloseable {
                     new TrainingHandlers(producer, trainingReplies, stores, replyTimeout), slm,
                     new ForecastHandlers(stores, forecastConfig.prices(), forecastConfig.horizonHours()),
                     new TenantHandlers(identities, identityAudit));
-            EdgeServer edge = EdgeServer.start(config.edgeHost(), edgePort, routes, edgeMetrics);
+            EdgeServer edge = EdgeServer.start(config.edgeHost(), config.edgePort(), routes, edgeMetrics);
             started.push(edge);
             ManagementServer management = null;
             if (managementPort != null) {

@@ -30,7 +30,11 @@ final class StreamPosition {
                 if (fields.length != 3) {
                     throw new NumberFormatException();
                 }
-                positions.put(new TopicPartition(fields[0], Integer.parseInt(fields[1])), Long.parseLong(fields[2]));
+                long offset = Long.parseLong(fields[2]);
+                if (offset < -1) {
+                    throw new NumberFormatException();
+                }
+                positions.put(new TopicPartition(fields[0], Integer.parseInt(fields[1])), offset);
             } catch (NumberFormatException e) {
                 throw ApiException.badRequest("Last-Event-ID '" + id + "' is not an id this stream sent");
             }

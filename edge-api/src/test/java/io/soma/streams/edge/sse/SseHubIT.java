@@ -194,10 +194,15 @@ class SseHubIT {
             ready = first.awaitEvent("ready", TIMEOUT).id();
         }
         int written = MAX_RESUME_RECORDS + 10;
-        for (int i = 0; i < written; i++) {
-            producer.send(new ProducerRecord<>(TOPIC, channel, "r-" + i));
+        // the bound counts back from what the hub has read when the client joins: wait until it has read them all
+        try (SseClient observer = SseClient.open(uri(channel), Map.of())) {
+            observer.awaitEvent("ready", TIMEOUT);
+            for (int i = 0; i < written; i++) {
+                producer.send(new ProducerRecord<>(TOPIC, channel, "r-" + i));
+            }
+            producer.flush();
+            observer.awaitEvents("message", written, TIMEOUT);
         }
-        producer.flush();
         try (SseClient resumed = SseClient.open(uri(channel), Map.of("Last-Event-ID", ready))) {
             SseClient.Event gap = resumed.awaitEvent("gap", TIMEOUT);
             assertThat(gap.data()).contains("resume_too_old");
