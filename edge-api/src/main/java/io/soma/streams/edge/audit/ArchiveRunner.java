@@ -77,7 +77,7 @@ public final class ArchiveRunner implements AutoCloseable {
     /** Durable before the archiver commits past the record: a dead letter is never lost either. */
     private void deadLetter(ConsumerRecord<byte[], byte[]> record, String reason) {
         try {
-            deadLetters.send(new ProducerRecord<>(DlqHeaders.TOPIC, null, record.key(), record.value(),
+            deadLetters.send(new ProducerRecord<>(Topics.DEAD_LETTER, null, record.key(), record.value(),
                     DlqHeaders.of(record.headers(), reason, null, record.topic(), record.partition(), record.offset(),
                             AuditArchiver.DEFAULT_GROUP_ID))).get(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

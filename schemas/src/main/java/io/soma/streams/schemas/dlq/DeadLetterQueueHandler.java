@@ -1,5 +1,6 @@
 package io.soma.streams.schemas.dlq;
 
+import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -27,12 +28,12 @@ import java.util.function.Predicate;
  * than bury a good record in the dead-letter topic.
  * <p>
  * Config: {@code deserialization.exception.handler} and {@code processing.exception.handler} = this class; the topic is
- * {@code errors.dead.letter.queue.topic.name}, {@value DlqHeaders#TOPIC} when unset.
+ * {@code errors.dead.letter.queue.topic.name}, {@value Topics#DEAD_LETTER} when unset.
  */
 public class DeadLetterQueueHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterQueueHandler.class);
 
-    private String deadLetterTopic = DlqHeaders.TOPIC;
+    private String deadLetterTopic = Topics.DEAD_LETTER;
     private String applicationId = "unknown";
 
     @Override

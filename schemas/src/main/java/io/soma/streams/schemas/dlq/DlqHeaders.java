@@ -6,13 +6,11 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The dead-letter topic and the headers every app puts on what it sends there (values are UTF-8 strings), so
- * operators can tell why a record was set aside and where it came from. The record keeps its original key and
- * value bytes.
+ * The headers every app puts on what it sends to {@link io.soma.streams.schemas.Topics#DEAD_LETTER} (values are
+ * UTF-8 strings), so operators can tell why a record was set aside and where it came from. The record keeps its
+ * original key and value bytes.
  */
 public final class DlqHeaders {
-    public static final String TOPIC = "soma.dlq";
-
     public static final String REASON = "dlq.reason";
     public static final String EXCEPTION = "dlq.exception";
     public static final String SOURCE_TOPIC = "dlq.source.topic";

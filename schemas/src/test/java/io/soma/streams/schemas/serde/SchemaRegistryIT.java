@@ -2,6 +2,7 @@ package io.soma.streams.schemas.serde;
 
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.devstack.LocalStack;
+import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.dlq.DeadLetterQueueHandler;
 import io.soma.streams.schemas.dlq.DlqHeaders;
 import io.soma.streams.schemas.serde.v1.Probe;
@@ -133,7 +134,7 @@ class SchemaRegistryIT {
         String input = uniqueTopic("it.poison.in");
         String output = uniqueTopic("it.poison.out");
         String appId = "it-dlq-" + System.nanoTime();
-        createTopics(input, output, DlqHeaders.TOPIC);
+        createTopics(input, output, Topics.DEAD_LETTER);
         List<ConversationEvent> good = AzureTraceSample.firstEvents(3);
         AvroSerializer<ConversationEvent> serializer = new AvroSerializer<>(registry, false, true);
         byte[] garbage = "not avro at all".getBytes(StandardCharsets.UTF_8);
@@ -155,7 +156,7 @@ class SchemaRegistryIT {
             List<String> processed = CommittedRecords.awaitValues(stack.bootstrapServers(), output,
                     new StringDeserializer(), new StringDeserializer(), v -> true, 3);
             List<ConsumerRecord<String, byte[]>> deadLetters = CommittedRecords.await(stack.bootstrapServers(),
-                    DlqHeaders.TOPIC, new StringDeserializer(), new ByteArrayDeserializer(),
+                    Topics.DEAD_LETTER, new StringDeserializer(), new ByteArrayDeserializer(),
                     d -> appId.equals(header(d, DlqHeaders.APP)), 2, CommittedRecords.DEFAULT_TIMEOUT);
 
             assertThat(processed).containsExactlyElementsOf(good.stream().map(ConversationEvent::getEventId).toList());

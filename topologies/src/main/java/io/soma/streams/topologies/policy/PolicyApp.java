@@ -84,7 +84,7 @@ public final class PolicyApp {
                 .to(Topics.CONSTITUTION_ACTIVE.name(), Produced.with(Serdes.String(), serdes.value(Topics.CONSTITUTION_ACTIVE)));
         verified.filter((scope, outcome) -> outcome.bundle() == null)
                 .mapValues(GateOutcome::raw)
-                .to(DlqHeaders.TOPIC, Produced.with(Serdes.String(), Serdes.ByteArray()));
+                .to(Topics.DEAD_LETTER, Produced.with(Serdes.String(), Serdes.ByteArray()));
 
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RULE_PACK_VERSIONS),
                 Serdes.String(), Serdes.Long()));

@@ -232,7 +232,7 @@ class ForecastAppIT {
 
     /** The reasons of the committed dead letters {@code applicationId} wrote (its id is this test's own). */
     private static List<String> deadLettersOf(String applicationId) {
-        return CommittedRecords.await(stack.bootstrapServers(), DlqHeaders.TOPIC, new ByteArrayDeserializer(),
+        return CommittedRecords.await(stack.bootstrapServers(), Topics.DEAD_LETTER, new ByteArrayDeserializer(),
                         new ByteArrayDeserializer(), r -> applicationId.equals(header(r, DlqHeaders.APP)), 1,
                         Duration.ofMinutes(1))
                 .stream().map(r -> header(r, DlqHeaders.REASON)).toList();

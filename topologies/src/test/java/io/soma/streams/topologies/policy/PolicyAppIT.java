@@ -304,7 +304,7 @@ class PolicyAppIT {
 
     /** The headers of the dead letter of the record at {@code source}. */
     private static Map<String, String> deadLetterHeadersOf(RecordMetadata source) {
-        ConsumerRecord<byte[], byte[]> deadLetter = CommittedRecords.await(stack.bootstrapServers(), DlqHeaders.TOPIC,
+        ConsumerRecord<byte[], byte[]> deadLetter = CommittedRecords.await(stack.bootstrapServers(), Topics.DEAD_LETTER,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer(), r -> {
                     Map<String, String> headers = headers(r);
                     return source.topic().equals(headers.get(DlqHeaders.SOURCE_TOPIC))

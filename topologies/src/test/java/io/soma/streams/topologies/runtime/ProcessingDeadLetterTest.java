@@ -1,5 +1,6 @@
 package io.soma.streams.topologies.runtime;
 
+import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.dlq.DlqHeaders;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -38,7 +39,7 @@ class ProcessingDeadLetterTest {
         try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
             var in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
             var out = driver.createOutputTopic("out", new StringDeserializer(), new StringDeserializer());
-            var dlq = driver.createOutputTopic(DlqHeaders.TOPIC, new StringDeserializer(), new StringDeserializer());
+            var dlq = driver.createOutputTopic(Topics.DEAD_LETTER, new StringDeserializer(), new StringDeserializer());
 
             in.pipeInput("s-1", "first");
             in.pipeInput("s-2", " ");
