@@ -57,7 +57,6 @@ public final class PolicyApp {
     private static final String RULE_PACK_VERSIONS = "policy-rulepack-versions";
     public static final String ACCEPTED = "accepted";
     public static final String PRECONDITION_FAILED = "precondition_failed";
-    private static final String APPLICATION = "soma-policy";
 
     /**
      * @param verifier the one the edge's {@code POST /v1/constitution} uses too, so both refuse alike
@@ -227,7 +226,7 @@ public final class PolicyApp {
             metrics.rejected(reason);
             var meta = context.recordMetadata().orElseThrow();
             DlqHeaders.addTo(record.headers(), reason + ": " + message, null, meta.topic(), meta.partition(),
-                    meta.offset(), APPLICATION);
+                    meta.offset(), APPLICATION_ID);
             context.forward(new Record<>(record.key(), new GateOutcome(null, record.value()), record.timestamp(),
                     record.headers()));
         }
