@@ -5,7 +5,7 @@ import io.soma.streams.avro.TokenForecast;
 import io.soma.streams.avro.TokenUsageWindow;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.runtime.AppSerdes;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
+import io.soma.streams.topologies.runtime.ConversationEventTime;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -16,7 +16,6 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.processor.TimestampExtractor;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -100,7 +99,7 @@ public final class ForecastApp {
         var events = serdes.value(Topics.CONVERSATION_EVENTS);
         KStream<String, TokenUsageWindow> usage = builder
                 .stream(Topics.CONVERSATION_EVENTS.name(), Consumed.with(Serdes.String(), events)
-                        .withTimestampExtractor(new EventTimeExtractor()))
+                        .withTimestampExtractor(new ConversationEventTime()))
                 .filter((session, e) -> e.getPromptTokens() != null || e.getCompletionTokens() != null)
                 .selectKey((session, e) -> e.getTenant())
                 .repartition(Repartitioned.with(Serdes.String(), events).withName(REPARTITION))
@@ -109,14 +108,6 @@ public final class ForecastApp {
         usage.process(() -> new ForecasterProcessor(config), FORECASTER_STORE)
                 .to(Topics.TOKEN_FORECASTS.name(), Produced.with(Serdes.String(), serdes.value(Topics.TOKEN_FORECASTS)));
         return builder.build();
-    }
-
-    /** Event time is the event's own timestamp, not when it reached Kafka. */
-    static final class EventTimeExtractor implements TimestampExtractor {
-        @Override
-        public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
-            return record.value() instanceof ConversationEvent e ? e.getTimestamp().toEpochMilli() : record.timestamp();
-        }
     }
 
     /** Sums events into open windows and emits each window, oldest first, once stream time passes end + grace. */

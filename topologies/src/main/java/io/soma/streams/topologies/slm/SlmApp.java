@@ -5,7 +5,7 @@ import io.soma.streams.avro.SlmAlert;
 import io.soma.streams.avro.SlmMetricsWindow;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.runtime.AppSerdes;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
+import io.soma.streams.topologies.runtime.ConversationEventTime;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -21,7 +21,6 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
-import org.apache.kafka.streams.processor.TimestampExtractor;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -126,7 +125,7 @@ public final class SlmApp {
         Serde<ConversationEvent> events = serdes.value(Topics.CONVERSATION_EVENTS);
         KGroupedStream<String, ConversationEvent> byModel = builder
                 .stream(Topics.CONVERSATION_EVENTS.name(), Consumed.with(Serdes.String(), events)
-                        .withTimestampExtractor(new EventTime()).withName("conversation-events"))
+                        .withTimestampExtractor(new ConversationEventTime()).withName("conversation-events"))
                 .filter((session, event) -> counts(event), Named.as("completed-requests"))
                 // only what the metrics read crosses the repartition topic
                 .mapValues(SlmApp::measurementsOnly, Named.as("measurements-only"))
@@ -192,16 +191,6 @@ public final class SlmApp {
     private static void notify(WindowListener listener, Windowed<String> window, SlmWindowAggregate aggregate) {
         SlmWindows.ModelProvider key = SlmWindows.ModelProvider.parse(window.key());
         listener.closed(key.model(), key.provider(), window.window().endTime(), SlmWindows.summary(window, aggregate));
-    }
-
-    /** Event time: the event's own timestamp, not when it reached Kafka. */
-    static final class EventTime implements TimestampExtractor {
-        @Override
-        public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
-            return record.value() instanceof ConversationEvent event && event.getTimestamp() != null
-                    ? event.getTimestamp().toEpochMilli()
-                    : record.timestamp();
-        }
     }
 
     /** Runs the alert state machine over a key's closed 1-minute windows, in window order, with its state in a store. */
