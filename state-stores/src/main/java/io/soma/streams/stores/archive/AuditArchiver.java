@@ -45,7 +45,6 @@ public final class AuditArchiver implements AutoCloseable {
     private final AtomicLong archivedRows = new AtomicLong();
     private final AtomicLong duplicateRows = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
-    private final AtomicLong failedAttempts = new AtomicLong();
     private volatile int consecutiveFailures;
     private volatile long lag;
     private volatile String lastFailure;
@@ -130,11 +129,6 @@ public final class AuditArchiver implements AutoCloseable {
 
     public long deadLettered() {
         return deadLettered.get();
-    }
-
-    /** Failed attempts to archive a batch (PostgreSQL, dead-letter handler or offset commit), in total. */
-    public long failedAttempts() {
-        return failedAttempts.get();
     }
 
     /** Failed attempts since the last success: above 0 means the archive is behind and retrying. */
@@ -258,7 +252,6 @@ public final class AuditArchiver implements AutoCloseable {
             throw e;
         } catch (Exception e) {
             int attempt = ++consecutiveFailures;
-            failedAttempts.incrementAndGet();
             lastFailure = step + " failed: " + describe(e);
             log.warn("audit archive: {} (attempt {}); keeping {} records and retrying in {} ms", lastFailure, attempt,
                     batch.size(), backoff.delay(attempt).toMillis());

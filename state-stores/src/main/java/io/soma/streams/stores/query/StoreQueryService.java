@@ -28,7 +28,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -355,10 +354,6 @@ public final class StoreQueryService {
 
         static QueryResult unavailable(String problem) {
             return new QueryResult(Status.UNAVAILABLE, null, problem);
-        }
-
-        public Optional<JsonNode> optionalValue() {
-            return Optional.ofNullable(value);
         }
     }
 }

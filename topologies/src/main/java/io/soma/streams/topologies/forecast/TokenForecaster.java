@@ -428,14 +428,6 @@ public final class TokenForecaster {
         return observed < 8L * period ? "holt-winters" : "holt-winters-weekly";
     }
 
-    public long observedWindows() {
-        return observed;
-    }
-
-    public long scoredWindows() {
-        return scored;
-    }
-
     /** Start (epoch ms) of the last window fed, or empty before the first. */
     public OptionalLong lastWindowStartMs() {
         return observed == 0 ? OptionalLong.empty() : OptionalLong.of(lastIndex * settings.window().toMillis());

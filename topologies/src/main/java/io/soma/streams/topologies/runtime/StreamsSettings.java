@@ -29,11 +29,6 @@ public record StreamsSettings(
                 StreamsConfig.EXACTLY_ONCE_V2, 0, 100, 1, null);
     }
 
-    public StreamsSettings withStateDir(Path dir) {
-        return new StreamsSettings(bootstrapServers, schemaRegistryUrl, dir, processingGuarantee, standbyReplicas,
-                commitIntervalMs, streamThreads, applicationServer);
-    }
-
     public StreamsSettings withApplicationServer(String hostPort) {
         return new StreamsSettings(bootstrapServers, schemaRegistryUrl, stateDir, processingGuarantee,
                 standbyReplicas, commitIntervalMs, streamThreads, hostPort);
