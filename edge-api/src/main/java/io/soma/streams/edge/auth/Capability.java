@@ -4,6 +4,7 @@ import io.javalin.security.RouteRole;
 
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -44,6 +45,11 @@ public enum Capability implements RouteRole {
 
     public static Set<Capability> all() {
         return EnumSet.allOf(Capability.class);
+    }
+
+    /** The claim names of {@code capabilities}, in declaration order: how tokens, audits and answers list them. */
+    public static List<String> claimsOf(Set<Capability> capabilities) {
+        return capabilities.stream().sorted().map(Capability::claim).toList();
     }
 
     /** What a tenant's own admin may hold: everything but acting across tenants. */

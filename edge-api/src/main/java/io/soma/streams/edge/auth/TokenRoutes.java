@@ -153,7 +153,7 @@ public final class TokenRoutes {
         missing.removeAll(held);
         if (!missing.isEmpty()) {
             throw new ApiException(403, "forbidden", holder + " does not hold every capability asked for",
-                    Map.of("not_held", TokenService.claimNames(missing)));
+                    Map.of("not_held", Capability.claimsOf(missing)));
         }
     }
 
@@ -182,7 +182,7 @@ public final class TokenRoutes {
         Set<Capability> out = EnumSet.noneOf(Capability.class);
         for (JsonNode name : names) {
             out.add(Capability.fromClaim(name.asText()).orElseThrow(() -> ApiException.unprocessable(
-                    "unknown capability " + name.asText(), Map.of("known", TokenService.claimNames(Capability.all())))));
+                    "unknown capability " + name.asText(), Map.of("known", Capability.claimsOf(Capability.all())))));
         }
         return out;
     }
@@ -197,7 +197,7 @@ public final class TokenRoutes {
         answer.put("kid", claims.kid());
         answer.put("sub", claims.subject());
         answer.put("tenant_id", claims.tenant());
-        answer.put("capabilities", TokenService.claimNames(claims.capabilities()));
+        answer.put("capabilities", Capability.claimsOf(claims.capabilities()));
         answer.put("exp", claims.expiresAt().getEpochSecond());
         return answer;
     }
@@ -206,7 +206,7 @@ public final class TokenRoutes {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("sub", claims.subject());
         out.put("tenant_id", claims.tenant());
-        out.put("capabilities", TokenService.claimNames(claims.capabilities()));
+        out.put("capabilities", Capability.claimsOf(claims.capabilities()));
         out.put("iat", claims.issuedAt().getEpochSecond());
         out.put("exp", claims.expiresAt().getEpochSecond());
         out.put("jti", claims.jti());
@@ -219,8 +219,8 @@ public final class TokenRoutes {
         return first != null && !first.isBlank() ? first : second;
     }
 
-    /** Redis and PostgreSQL being down is the edge not being ready, not a server bug. */
-    private static void withStores(Context ctx, Consumer<Context> handler) {
+    /** Redis and PostgreSQL being down is the edge not being ready, not a server bug; for every identity route. */
+    public static void withStores(Context ctx, Consumer<Context> handler) {
         try {
             handler.accept(ctx);
         } catch (JedisException e) {

@@ -31,7 +31,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 
 /**
  * Issues, verifies and revokes the edge's JWTs. Every issued token is recorded in Redis
@@ -118,7 +117,7 @@ public final class TokenService {
                 "sub", claims.subject(),
                 TENANT_CLAIM, claims.tenant(),
                 "kid", claims.kid(),
-                CAPABILITIES_CLAIM, String.join(",", claimNames(claims.capabilities())),
+                CAPABILITIES_CLAIM, String.join(",", Capability.claimsOf(claims.capabilities())),
                 "iat", Long.toString(issuedAt.getEpochSecond()),
                 "exp", Long.toString(claims.expiresAt().getEpochSecond()),
                 CHAIN_CLAIM, String.join(",", chain)));
@@ -234,7 +233,7 @@ public final class TokenService {
         JWTClaimsSet.Builder set = new JWTClaimsSet.Builder()
                 .subject(claims.subject())
                 .claim(TENANT_CLAIM, claims.tenant())
-                .claim(CAPABILITIES_CLAIM, claimNames(claims.capabilities()))
+                .claim(CAPABILITIES_CLAIM, Capability.claimsOf(claims.capabilities()))
                 .issueTime(Date.from(claims.issuedAt()))
                 .expirationTime(Date.from(claims.expiresAt()))
                 .jwtID(claims.jti());
@@ -282,13 +281,9 @@ public final class TokenService {
         return out;
     }
 
-    static List<String> claimNames(Set<Capability> capabilities) {
-        return capabilities.stream().sorted().map(Capability::claim).collect(Collectors.toList());
-    }
-
     private IdentityEvent event(String action, Principal token, String actor) {
         return new IdentityEvent(UUID.randomUUID().toString(), action, token.tenant(), token.subject(), actor,
-                token.jti(), token.kid(), claimNames(token.capabilities()), clock.instant());
+                token.jti(), token.kid(), Capability.claimsOf(token.capabilities()), clock.instant());
     }
 
     /** Issuing would make a chain longer than {@link #MAX_CHAIN}. */

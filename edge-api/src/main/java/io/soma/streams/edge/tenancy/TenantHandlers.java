@@ -9,6 +9,7 @@ import io.soma.streams.edge.auth.IdentityAuditSink;
 import io.soma.streams.edge.auth.IdentityEvent;
 import io.soma.streams.edge.auth.IdentityStore;
 import io.soma.streams.edge.auth.Principal;
+import io.soma.streams.edge.auth.TokenRoutes;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.http.JsonBody;
 
@@ -39,39 +40,34 @@ public final class TenantHandlers {
 
     /** {@code {tenant_id, admin_subject?}} → 201 {@code {tenant_id, admin?: {subject, capabilities, api_key}}}; 409 if it exists. */
     public void create(Context ctx) {
-        Principal operator = AuthHandler.principal(ctx);
-        JsonNode body = JsonBody.object(ctx);
-        String tenant = matching(body, "tenant_id", TENANT_ID, true);
-        String adminSubject = matching(body, "admin_subject", SUBJECT, false);
-        Identity admin = adminSubject == null ? null : new Identity(tenant, adminSubject, Capability.tenantAdmin());
-        String apiKey;
-        try {
-            apiKey = identities.createTenant(tenant, admin);
-        } catch (IdentityStore.TenantExistsException e) {
-            throw new ApiException(409, "conflict", e.getMessage(), Map.of("tenant_id", tenant));
-        } catch (IdentityStore.IdentityStoreException e) {
-            throw ApiException.notReady("the identity store (PostgreSQL) is unavailable");
-        }
-        List<String> capabilities = admin == null ? List.of()
-                : admin.capabilities().stream().sorted().map(Capability::claim).toList();
-        audit.record(new IdentityEvent(UUID.randomUUID().toString(), IdentityEvent.TENANT_CREATED, tenant, adminSubject,
-                operator.subject(), null, null, capabilities, Instant.now()));
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("tenant_id", tenant);
-        if (admin != null) {
-            answer.put("admin", Map.of("subject", adminSubject, "capabilities", capabilities, "api_key", apiKey));
-        }
-        ctx.status(201).json(answer);
+        TokenRoutes.withStores(ctx, c -> {
+            Principal operator = AuthHandler.principal(c);
+            JsonNode body = JsonBody.object(c);
+            String tenant = matching(body, "tenant_id", TENANT_ID, true);
+            String adminSubject = matching(body, "admin_subject", SUBJECT, false);
+            Identity admin = adminSubject == null ? null : new Identity(tenant, adminSubject, Capability.tenantAdmin());
+            String apiKey;
+            try {
+                apiKey = identities.createTenant(tenant, admin);
+            } catch (IdentityStore.TenantExistsException e) {
+                throw new ApiException(409, "conflict", e.getMessage(), Map.of("tenant_id", tenant));
+            }
+            List<String> capabilities = admin == null ? List.of() : Capability.claimsOf(admin.capabilities());
+            audit.record(new IdentityEvent(UUID.randomUUID().toString(), IdentityEvent.TENANT_CREATED, tenant,
+                    adminSubject, operator.subject(), null, null, capabilities, Instant.now()));
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("tenant_id", tenant);
+            if (admin != null) {
+                answer.put("admin", Map.of("subject", adminSubject, "capabilities", capabilities, "api_key", apiKey));
+            }
+            c.status(201).json(answer);
+        });
     }
 
     /** {@code {tenants: [{tenant_id, created_at}]}}. */
     public void list(Context ctx) {
-        try {
-            ctx.json(Map.of("tenants", identities.tenants().stream()
-                    .map(t -> Map.of("tenant_id", t.id(), "created_at", t.createdAt().toString())).toList()));
-        } catch (IdentityStore.IdentityStoreException e) {
-            throw ApiException.notReady("the identity store (PostgreSQL) is unavailable");
-        }
+        TokenRoutes.withStores(ctx, c -> c.json(Map.of("tenants", identities.tenants().stream()
+                .map(t -> Map.of("tenant_id", t.id(), "created_at", t.createdAt().toString())).toList())));
     }
 
     private static String matching(JsonNode body, String field, Pattern pattern, boolean required) {

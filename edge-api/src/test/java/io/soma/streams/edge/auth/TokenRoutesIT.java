@@ -158,7 +158,7 @@ class TokenRoutesIT {
         assertThat(claims.get("tenant_id").asText()).isEqualTo(tenantA);
         assertThat(claims.get("constitution_hash").asText()).isEqualTo(constitutionHash);
         assertThat(names(claims.get("capabilities")))
-                .containsExactlyInAnyOrderElementsOf(TokenService.claimNames(Capability.all()));
+                .containsExactlyInAnyOrderElementsOf(Capability.claimsOf(Capability.all()));
         assertThat(claims.get("exp").asLong() - claims.get("iat").asLong()).isEqualTo(LIFETIME.maxTtl().toSeconds());
         assertThat(send("GET", "/v1/audit/decisions", issued.get("token").asText(), null).statusCode()).isEqualTo(200);
     }
