@@ -145,12 +145,9 @@ public final class IdentityStore {
      */
     public String createTenant(String tenant, Identity admin) {
         return inTransaction(c -> {
-            try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + schema + ".tenants (tenant_id) "
-                    + "VALUES (?) ON CONFLICT DO NOTHING")) {
-                insert.setString(1, tenant);
-                if (insert.executeUpdate() == 0) {
-                    throw new TenantExistsException(tenant);
-                }
+            String insert = "INSERT INTO " + schema + ".tenants (tenant_id) VALUES (?) ON CONFLICT DO NOTHING";
+            if (update(c, insert, tenant) == 0) {
+                throw new TenantExistsException(tenant);
             }
             if (admin == null) {
                 return null;
@@ -240,12 +237,14 @@ public final class IdentityStore {
                 + "ON CONFLICT (key_sha256) DO NOTHING", hash, tenant, subject, label);
     }
 
-    private static void update(Connection c, String sql, Object... parameters) throws SQLException {
+    /** @return the rows it changed (-1 for a query, such as a {@code SELECT ... FOR UPDATE}) */
+    private static int update(Connection c, String sql, Object... parameters) throws SQLException {
         try (PreparedStatement statement = c.prepareStatement(sql)) {
             for (int i = 0; i < parameters.length; i++) {
                 statement.setObject(i + 1, parameters[i]);
             }
             statement.execute();
+            return statement.getUpdateCount();
         }
     }
 
