@@ -1,20 +1,23 @@
 package io.soma.streams.edge;
 
-import io.soma.streams.edge.audit.AuditHandlers;
+import io.javalin.http.Handler;
+import io.soma.streams.edge.audit.ArchiveSlice;
 import io.soma.streams.edge.auth.Access;
 import io.soma.streams.edge.auth.AuthHandler;
 import io.soma.streams.edge.auth.Capability;
-import io.soma.streams.edge.auth.TokenRoutes;
-import io.soma.streams.edge.forecast.ForecastHandlers;
+import io.soma.streams.edge.auth.IdentitySlice;
+import io.soma.streams.edge.forecast.ForecastSlice;
 import io.soma.streams.edge.health.HealthHandler;
 import io.soma.streams.edge.http.RateLimitHandler;
-import io.soma.streams.edge.policy.ConversationHandlers;
-import io.soma.streams.edge.policy.PolicyHandlers;
 import io.soma.streams.edge.metrics.MetricsHandler;
-import io.soma.streams.edge.slm.SlmHandlers;
-import io.soma.streams.edge.tenancy.TenantHandlers;
-import io.soma.streams.edge.training.TrainingHandlers;
+import io.soma.streams.edge.policy.ConversationSlice;
+import io.soma.streams.edge.policy.PolicySlice;
+import io.soma.streams.edge.slice.Slices;
+import io.soma.streams.edge.slm.SlmSlice;
+import io.soma.streams.edge.training.TrainingSlice;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 import static io.javalin.apibuilder.ApiBuilder.get;
@@ -33,12 +36,23 @@ import static io.soma.streams.edge.tenancy.TenantScope.SHARED;
  * Every route of the edge, in one place, with the capability each needs and the tenant it acts on
  * ({@link io.soma.streams.edge.tenancy.TenantScope}). A route without a capability still needs a valid bearer token
  * ({@link AuthHandler}); {@link Access#PUBLIC} routes need none. A non-public route without a tenant scope is refused.
+ * A capability's routes are declared when the process runs its slice.
  */
-public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, PolicyHandlers policy,
-                         ConversationHandlers conversation, HealthHandler health,
-                         Optional<MetricsHandler> publicMetrics,
-                         TokenRoutes tokens, AuditHandlers audit, TrainingHandlers training,
-                         SlmHandlers slm, ForecastHandlers forecast, TenantHandlers tenants) {
+public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optional<MetricsHandler> publicMetrics,
+                         Slices slices) {
+
+    /** Authentication: the identity slice's, which every process runs. */
+    public AuthHandler auth() {
+        return slices.require(IdentitySlice.class).auth();
+    }
+
+    /** What runs before every matched route, in order: authentication, then the tenant's rate limit, then ... */
+    List<Handler> beforeMatched() {
+        List<Handler> filters = new ArrayList<>(List.of(auth(), rateLimit));
+        // ... a caller acting on a stale constitution is refused
+        slices.find(PolicySlice.class).ifPresent(policy -> filters.add(policy.handlers()::refuseStaleConstitution));
+        return filters;
+    }
 
     void declare() {
         path("/health", () -> {
@@ -47,44 +61,53 @@ public record EdgeRoutes(AuthHandler auth, RateLimitHandler rateLimit, PolicyHan
         });
         // empty when the management port serves /metrics
         publicMetrics.ifPresent(metrics -> get("/metrics", metrics::scrape, Access.PUBLIC));
+        IdentitySlice identity = slices.require(IdentitySlice.class);
         path("/v1/tokens", () -> {
             // the token exchange checks its API key or bearer token itself, and the tenant with TenantGuard
-            post("/issue", tokens::issue, Access.PUBLIC);
-            post("/verify", tokens::verify, CALLER);
-            post("/revoke", tokens::revoke, CALLER);
+            post("/issue", identity.tokens()::issue, Access.PUBLIC);
+            post("/verify", identity.tokens()::verify, CALLER);
+            post("/revoke", identity.tokens()::revoke, CALLER);
         });
         path("/v1/tenants", () -> {
-            get(tenants::list, PLATFORM);
-            post(tenants::create, PLATFORM);
+            get(identity.tenants()::list, PLATFORM);
+            post(identity.tenants()::create, PLATFORM);
         });
-        post("/v1/evaluate", policy::evaluate, BODY, Capability.CONVERSATION, Capability.POLICY_ADMIN);
-        path("/v1/policies/{tenant}", () -> {
-            get(policy::getPolicy, PATH, Capability.POLICY_ADMIN, Capability.CONVERSATION);
-            put(policy::putPolicy, PATH, Capability.POLICY_ADMIN);
+        slices.find(PolicySlice.class).map(PolicySlice::handlers).ifPresent(policy -> {
+            post("/v1/evaluate", policy::evaluate, BODY, Capability.CONVERSATION, Capability.POLICY_ADMIN);
+            path("/v1/policies/{tenant}", () -> {
+                get(policy::getPolicy, PATH, Capability.POLICY_ADMIN, Capability.CONVERSATION);
+                put(policy::putPolicy, PATH, Capability.POLICY_ADMIN);
+            });
+            path("/v1/constitution", () -> {
+                get(policy::getConstitution, SHARED);
+                // the tenant is inside the signed bundle: the handler checks it with TenantGuard
+                post(policy::publishConstitution, CALLER, Capability.CONSTITUTION_PUBLISH);
+                get("/{tenant}/hash", policy::getConstitutionHash, PATH);
+            });
         });
-        path("/v1/constitution", () -> {
-            get(policy::getConstitution, SHARED);
-            // the tenant is inside the signed bundle: the handler checks it with TenantGuard
-            post(policy::publishConstitution, CALLER, Capability.CONSTITUTION_PUBLISH);
-            get("/{tenant}/hash", policy::getConstitutionHash, PATH);
+        slices.find(ConversationSlice.class).map(ConversationSlice::handlers).ifPresent(conversation ->
+                path("/v1/conversation", () -> {
+                    post("/step", conversation::step, BODY_OR_CALLER, Capability.CONVERSATION);
+                    get("/stream", conversation::openStream, QUERY, Capability.CONVERSATION);
+                }));
+        slices.find(TrainingSlice.class).map(TrainingSlice::handlers).ifPresent(training ->
+                path("/v1/training", () -> {
+                    post("/enable", training::enable, BODY, Capability.TRAINING_ADMIN);
+                    // the holder may disable without training.admin: the training app checks who holds the lock
+                    post("/disable", training::disable, BODY);
+                    get("/status/{tenant}", training::status, PATH);
+                }));
+        slices.find(ArchiveSlice.class).map(ArchiveSlice::handlers).ifPresent(audit ->
+                get("/v1/audit/decisions", audit::decisions, QUERY, Capability.AUDIT_READ));
+        slices.find(ForecastSlice.class).map(ForecastSlice::handlers).ifPresent(forecast -> {
+            post("/v1/forecast", forecast::forecast, BODY, Capability.FORECAST_READ);
+            get("/v1/forecast/{tenant}", forecast::tenantForecast, PATH, Capability.FORECAST_READ);
         });
-        path("/v1/conversation", () -> {
-            post("/step", conversation::step, BODY_OR_CALLER, Capability.CONVERSATION);
-            get("/stream", conversation::openStream, QUERY, Capability.CONVERSATION);
-        });
-        path("/v1/training", () -> {
-            post("/enable", training::enable, BODY, Capability.TRAINING_ADMIN);
-            // the holder may disable without training.admin: the training app checks who holds the lock
-            post("/disable", training::disable, BODY);
-            get("/status/{tenant}", training::status, PATH);
-        });
-        get("/v1/audit/decisions", audit::decisions, QUERY, Capability.AUDIT_READ);
-        post("/v1/forecast", forecast::forecast, BODY, Capability.FORECAST_READ);
-        get("/v1/forecast/{tenant}", forecast::tenantForecast, PATH, Capability.FORECAST_READ);
-        path("/v1/slm", () -> {
-            // per model and provider, over every tenant's calls: no tenant's own data
-            get("/metrics", slm::metrics, SHARED, Capability.SLM_READ);
-            get("/alerts/stream", slm::openAlertStream, SHARED, Capability.SLM_READ);
-        });
+        slices.find(SlmSlice.class).map(SlmSlice::handlers).ifPresent(slm ->
+                path("/v1/slm", () -> {
+                    // per model and provider, over every tenant's calls: no tenant's own data
+                    get("/metrics", slm::metrics, SHARED, Capability.SLM_READ);
+                    get("/alerts/stream", slm::openAlertStream, SHARED, Capability.SLM_READ);
+                }));
     }
 }

@@ -35,9 +35,7 @@ public final class EdgeServer implements AutoCloseable {
         Javalin app = create(config -> config.router.apiBuilder(routes::declare));
         app.before(TraceContext::begin);
         app.after(TraceContext::end);
-        app.beforeMatched(routes.auth());
-        app.beforeMatched(routes.rateLimit());
-        app.beforeMatched(routes.policy()::refuseStaleConstitution);
+        routes.beforeMatched().forEach(app::beforeMatched);
         metrics.install(app);
         app.start(host, port);
         log.info("edge listening on http://{}:{}", host, app.port());

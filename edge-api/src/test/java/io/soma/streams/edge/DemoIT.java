@@ -1,6 +1,7 @@
 package io.soma.streams.edge;
 
 import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.edge.auth.IdentitySlice;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.testkit.CommittedRecords;
@@ -47,7 +48,7 @@ class DemoIT {
                     .findValuesAsText("tenant_id")).containsAll(ReplayPlan.TENANTS);
             String conv = ReplayPlan.TENANTS.get(0);
             HttpResponse<String> issued = demo.post("/v1/tokens/issue", demo.adminToken(), EdgeFixture.json(Map.of(
-                    "subject", SomaProcess.DEMO_TENANT_ADMIN, "tenant", conv, "capabilities", List.of("audit.read"))));
+                    "subject", IdentitySlice.DEMO_TENANT_ADMIN, "tenant", conv, "capabilities", List.of("audit.read"))));
             assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
             String token = EdgeFixture.json(issued).get("token").asText();
             assertThat(demo.get("/v1/audit/decisions?tenant=" + conv, token).statusCode()).isEqualTo(200);

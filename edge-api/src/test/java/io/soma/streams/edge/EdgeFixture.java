@@ -10,6 +10,7 @@ import io.soma.streams.edge.auth.IdentityStore;
 import io.soma.streams.edge.auth.KeySeal;
 import io.soma.streams.edge.config.Settings;
 import io.soma.streams.edge.config.SomaConfig;
+import io.soma.streams.edge.slice.Slice;
 import io.soma.streams.stores.archive.PostgresPool;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.PrivateSchema;
@@ -50,13 +51,22 @@ public final class EdgeFixture implements AutoCloseable {
 
     private final RedisNamespace redis;
     private final PrivateSchema schema;
+    /** False for {@link #anotherInstance()}: the first instance drops the Redis keys and the schema they share. */
+    private final boolean ownsStores;
+    private final Map<String, String> settings;
+    private final List<Slice.Starter> composition;
     private final SomaProcess process;
-    private final String adminKey = "test-admin-" + UUID.randomUUID() + UUID.randomUUID();
+    private final String adminKey;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).build();
     private String adminToken;
 
     public EdgeFixture(Map<String, String> overrides) {
-        this(overrides, false);
+        this(sharedStack(), overrides, SomaProcess.COMPOSITION);
+    }
+
+    /** A process on the shared stack that runs only the capabilities of {@code composition} (identity included). */
+    public static EdgeFixture withSlices(List<Slice.Starter> composition, Map<String, String> overrides) {
+        return new EdgeFixture(sharedStack(), overrides, composition);
     }
 
     /**
@@ -64,20 +74,30 @@ public final class EdgeFixture implements AutoCloseable {
      * shared broker's (stream time is per partition, so other tests' "now" events would make old data late).
      */
     public static EdgeFixture onOwnStack(Map<String, String> overrides) {
-        return new EdgeFixture(overrides, true);
+        return onOwnStack(overrides, SomaProcess.COMPOSITION);
     }
 
-    private EdgeFixture(Map<String, String> overrides, boolean ownStack) {
-        LocalStack stack = ownStack ? null : LocalStack.shared();
-        Map<String, String> settings = new HashMap<>(ownStack
-                ? Map.of("stack.embedded", "true", "stack.kafka.port", "0", "stack.registry.port", "0")
-                : Map.of("stack.embedded", "false", "kafka.bootstrap.servers", stack.bootstrapServers(),
-                        "schema.registry.url", stack.schemaRegistryUrl()));
+    /** {@link #onOwnStack(Map)} running only the capabilities of {@code composition}. */
+    public static EdgeFixture onOwnStack(Map<String, String> overrides, List<Slice.Starter> composition) {
+        return new EdgeFixture(Map.of("stack.embedded", "true", "stack.kafka.port", "0", "stack.registry.port", "0"),
+                overrides, composition);
+    }
+
+    private static Map<String, String> sharedStack() {
+        LocalStack stack = LocalStack.shared();
+        return Map.of("stack.embedded", "false", "kafka.bootstrap.servers", stack.bootstrapServers(),
+                "schema.registry.url", stack.schemaRegistryUrl());
+    }
+
+    private EdgeFixture(Map<String, String> stack, Map<String, String> overrides, List<Slice.Starter> composition) {
         redis = RedisNamespace.create("edge");
         schema = PrivateSchema.create("edge");
+        ownsStores = true;
+        adminKey = "test-admin-" + UUID.randomUUID() + UUID.randomUUID();
+        this.composition = composition;
         try {
-            settings.putAll(Map.of(
-                    "stack.data.dir", TestPaths.newWorkDir("edge").toString(),
+            Map<String, String> all = new HashMap<>(stack);
+            all.putAll(Map.of(
                     "edge.port", "0",
                     "replay.enabled", "false",
                     "redis.url", redis.url(),
@@ -87,15 +107,45 @@ public final class EdgeFixture implements AutoCloseable {
                     "identity.postgres.schema", schema.name(),
                     "archive.postgres.schema", schema.name(),
                     "identity.bootstrap.api.key", adminKey));
-            settings.putAll(Map.of("edge.peer.port", "0", "edge.peer.secret", PEER_CREDENTIAL));
-            settings.put("identity.keys.wrap.secret", KeySeal.newWrapSecret());
-            settings.putAll(overrides);
-            process = SomaProcess.start(SomaConfig.from(Settings.of(settings)));
+            all.putAll(Map.of("edge.peer.port", "0", "edge.peer.secret", PEER_CREDENTIAL));
+            all.put("identity.keys.wrap.secret", KeySeal.newWrapSecret());
+            all.putAll(overrides);
+            settings = Map.copyOf(all);
+            process = startProcess(settings, composition);
         } catch (RuntimeException e) {
             // the process closed what it had started; the namespace and schema are the fixture's to drop
             closeStores();
             throw e;
         }
+    }
+
+    private EdgeFixture(EdgeFixture first) {
+        redis = first.redis;
+        schema = first.schema;
+        ownsStores = false;
+        adminKey = first.adminKey;
+        composition = first.composition;
+        Map<String, String> all = new HashMap<>(first.settings);
+        // the first instance's broker and registry, whether its own or the shared ones
+        all.putAll(Map.of("stack.embedded", "false",
+                "kafka.bootstrap.servers", first.config().bootstrapServers(),
+                "schema.registry.url", first.config().schemaRegistryUrl()));
+        settings = Map.copyOf(all);
+        process = startProcess(settings, composition);
+    }
+
+    /**
+     * Another instance of this process's deployment: the same broker, registry, Redis keys, schema, secrets and
+     * capabilities, with state of its own, so the apps' partitions are shared between the two.
+     */
+    public EdgeFixture anotherInstance() {
+        return new EdgeFixture(this);
+    }
+
+    private static SomaProcess startProcess(Map<String, String> settings, List<Slice.Starter> composition) {
+        Map<String, String> withDataDir = new HashMap<>(settings);
+        withDataDir.put("stack.data.dir", TestPaths.newWorkDir("edge").toString());
+        return SomaProcess.start(SomaConfig.from(Settings.of(withDataDir)), composition);
     }
 
     /** The running process's configuration (with the embedded stack's real addresses when it has one). */
@@ -252,7 +302,9 @@ public final class EdgeFixture implements AutoCloseable {
         try {
             process.close();
         } finally {
-            closeStores();
+            if (ownsStores) {
+                closeStores();
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-package io.soma.streams.edge;
+package io.soma.streams.edge.slice;
 
 import io.soma.streams.edge.health.ReadinessCheck;
 import io.soma.streams.topologies.runtime.StreamsSettings;
@@ -12,10 +12,10 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 
 /** One running Kafka Streams app of this process, ready when RUNNING. */
-record RunningApp(String applicationId, KafkaStreams streams) implements AutoCloseable, ReadinessCheck {
+public record RunningApp(String applicationId, KafkaStreams streams) implements AutoCloseable, ReadinessCheck {
     private static final Logger log = LoggerFactory.getLogger(RunningApp.class);
 
-    static RunningApp start(String applicationId, Topology topology, StreamsSettings settings) {
+    public static RunningApp start(String applicationId, Topology topology, StreamsSettings settings) {
         KafkaStreams streams = new KafkaStreams(topology, settings.forApp(applicationId));
         // a failing thread is replaced: with exactly-once the failed batch is aborted and redone
         streams.setUncaughtExceptionHandler(e -> {

@@ -1,0 +1,38 @@
+package io.soma.streams.edge.audit;
+
+import io.soma.streams.edge.slice.Closer;
+import io.soma.streams.edge.slice.Platform;
+import io.soma.streams.edge.slice.Slice;
+import io.soma.streams.edge.slice.Slices;
+import io.soma.streams.stores.archive.DecisionArchiveQuery;
+
+/** The audit archive: every audit topic copied into PostgreSQL, and the route that queries archived decisions. */
+public final class ArchiveSlice implements Slice {
+    private final Closer closer;
+    private final AuditHandlers handlers;
+
+    private ArchiveSlice(Closer closer, AuditHandlers handlers) {
+        this.closer = closer;
+        this.handlers = handlers;
+    }
+
+    public static ArchiveSlice start(Platform platform, Slices started) {
+        return Closer.starting(closer -> {
+            String schema = platform.config().settings().string("archive.postgres.schema");
+            ArchiveRunner archive = closer.own(new ArchiveRunner(platform.config().bootstrapServers(),
+                    platform.registry(), platform.postgres().dataSource(), schema, platform.metrics()));
+            platform.check("audit-archive", archive::problem);
+            return new ArchiveSlice(closer,
+                    new AuditHandlers(new DecisionArchiveQuery(platform.postgres().dataSource(), schema)));
+        });
+    }
+
+    public AuditHandlers handlers() {
+        return handlers;
+    }
+
+    @Override
+    public void close() {
+        closer.close();
+    }
+}

@@ -1,0 +1,111 @@
+package io.soma.streams.edge.auth;
+
+import io.soma.streams.edge.policy.PolicySlice;
+import io.soma.streams.edge.slice.Closer;
+import io.soma.streams.edge.slice.Platform;
+import io.soma.streams.edge.slice.Slice;
+import io.soma.streams.edge.slice.Slices;
+import io.soma.streams.edge.tenancy.TenantHandlers;
+import io.soma.streams.topologies.replay.ReplayPlan;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Identity: users and tenants in PostgreSQL, signing keys and revocations in Redis, tokens and their exchange, and
+ * the authentication every other route goes through. A process always runs it.
+ */
+public final class IdentitySlice implements Slice {
+    /** The user each replayed dataset's tenant gets in the demo; it has no API key. */
+    public static final String DEMO_TENANT_ADMIN = "demo-admin";
+    private static final Logger log = LoggerFactory.getLogger(IdentitySlice.class);
+
+    private final Closer closer;
+    private final AuthHandler auth;
+    private final TokenRoutes tokens;
+    private final TenantHandlers tenants;
+
+    private IdentitySlice(Closer closer, AuthHandler auth, TokenRoutes tokens, TenantHandlers tenants) {
+        this.closer = closer;
+        this.auth = auth;
+        this.tokens = tokens;
+        this.tenants = tenants;
+    }
+
+    public static IdentitySlice start(Platform platform, Slices started) {
+        return Closer.starting(closer -> {
+            var config = platform.config();
+            IdentitySettings identity = IdentitySettings.from(config.settings());
+            IdentityStore identities = new IdentityStore(platform.postgres().dataSource(), identity.postgresSchema());
+            identities.migrate();
+            identity.bootstrapAdmin()
+                    .ifPresent(a -> identities.bootstrapAdmin(a.tenant(), a.subject(), a.apiKey()));
+            if (config.replayEnabled()) {
+                // the demo's data belongs to one tenant per dataset: each exists with an admin user, so a platform
+                // operator can issue a token that reads that tenant's data, and only that
+                ReplayPlan.TENANTS.forEach(tenant -> ensureDemoTenant(identities, tenant));
+            }
+            SigningKeys signingKeys = new SigningKeys(platform.redis().jedis(), config.redisKeyPrefix(),
+                    identity.keySeal(), identity.lifetime(), Clock.systemUTC());
+            // tokens carry the constitution hash active when they are issued, when the process runs governance
+            Supplier<String> constitutionHash = started.find(PolicySlice.class)
+                    .<Supplier<String>>map(policy -> policy::activeGlobalHash).orElse(() -> null);
+            KafkaIdentityAuditSink audit = new KafkaIdentityAuditSink(platform.producer());
+            TokenService tokens = new TokenService(signingKeys, platform.redis().jedis(), config.redisKeyPrefix(),
+                    audit, constitutionHash, identity.lifetime(), Clock.systemUTC());
+            AuthHandler auth = new AuthHandler(tokens);
+            closer.own(scheduleKeyRotation(signingKeys, identity.keyRotationPeriod()));
+            return new IdentitySlice(closer, auth, new TokenRoutes(tokens, identities, auth),
+                    new TenantHandlers(identities, audit));
+        });
+    }
+
+    public AuthHandler auth() {
+        return auth;
+    }
+
+    public TokenRoutes tokens() {
+        return tokens;
+    }
+
+    public TenantHandlers tenants() {
+        return tenants;
+    }
+
+    @Override
+    public void close() {
+        closer.close();
+    }
+
+    private static void ensureDemoTenant(IdentityStore identities, String tenant) {
+        try {
+            identities.createTenant(tenant, null);
+        } catch (IdentityStore.TenantExistsException e) {
+            // created by an earlier start
+        }
+        identities.saveUser(new Identity(tenant, DEMO_TENANT_ADMIN, Capability.tenantAdmin()));
+    }
+
+    /** Checks hourly whether the signing key is due for rotation; every instance may, they agree in Redis. */
+    private static AutoCloseable scheduleKeyRotation(SigningKeys keys, Duration period) {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "signing-key-rotation");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                keys.rotateIfOlderThan(period);
+            } catch (RuntimeException e) {
+                log.warn("signing key rotation check failed (will retry): {}", e.getMessage());
+            }
+        }, 0, 1, TimeUnit.HOURS);
+        return timer::shutdownNow;
+    }
+}

@@ -1,0 +1,44 @@
+package io.soma.streams.edge.policy;
+
+import io.soma.streams.avro.PolicyDecision;
+import io.soma.streams.edge.slice.Closer;
+import io.soma.streams.edge.slice.Platform;
+import io.soma.streams.edge.slice.Slice;
+import io.soma.streams.edge.slice.Slices;
+import io.soma.streams.edge.sse.SseHub;
+import io.soma.streams.schemas.Topics;
+
+/**
+ * Conversation steps and streams: a step is published and answered with the policy app's decision; a session's
+ * events and decisions stream as SSE.
+ */
+public final class ConversationSlice implements Slice {
+    private final Closer closer;
+    private final ConversationHandlers handlers;
+
+    private ConversationSlice(Closer closer, ConversationHandlers handlers) {
+        this.closer = closer;
+        this.handlers = handlers;
+    }
+
+    public static ConversationSlice start(Platform platform, Slices started) {
+        return Closer.starting(closer -> {
+            var decisions = platform.replies(Topics.POLICY_DECISIONS, PolicyDecision::getEventId, closer);
+            SseHub sessions = closer.own(new SseHub("conversation", platform.config().bootstrapServers(),
+                    ConversationHandlers.sessionSource(
+                            platform.serdes().value(Topics.CONVERSATION_EVENTS).deserializer(),
+                            platform.serdes().value(Topics.POLICY_DECISIONS).deserializer()), platform.sse()));
+            return new ConversationSlice(closer, new ConversationHandlers(platform.producer(), decisions, sessions,
+                    platform.replyTimeout()));
+        });
+    }
+
+    public ConversationHandlers handlers() {
+        return handlers;
+    }
+
+    @Override
+    public void close() {
+        closer.close();
+    }
+}

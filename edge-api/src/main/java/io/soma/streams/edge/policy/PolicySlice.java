@@ -1,0 +1,155 @@
+package io.soma.streams.edge.policy;
+
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.soma.streams.avro.ConstitutionBundle;
+import io.soma.streams.avro.RulePackReply;
+import io.soma.streams.edge.config.Settings;
+import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.slice.Closer;
+import io.soma.streams.edge.slice.Platform;
+import io.soma.streams.edge.slice.RunningApp;
+import io.soma.streams.edge.slice.Slice;
+import io.soma.streams.edge.slice.Slices;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.stores.redis.ConstitutionHashMirror;
+import io.soma.streams.topologies.policy.Constitution;
+import io.soma.streams.topologies.policy.ConstitutionVerifier;
+import io.soma.streams.topologies.policy.EvaluationLimits;
+import io.soma.streams.topologies.policy.ExamplePolicy;
+import io.soma.streams.topologies.policy.PolicyApp;
+import io.soma.streams.topologies.policy.PolicyAvro;
+import io.soma.streams.topologies.policy.PolicyMetrics;
+import io.soma.streams.topologies.policy.RulePack;
+import io.soma.streams.topologies.policy.TrustedKey;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Governance: the policy app (signed constitutions, rule packs, a decision per conversation event), the edge's view
+ * of the active policies for {@code /v1/evaluate}, the Redis mirror of constitution hashes, and the policy routes.
+ */
+public final class PolicySlice implements Slice {
+    private static final Logger log = LoggerFactory.getLogger(PolicySlice.class);
+
+    private final Closer closer;
+    private final PolicyApp.ActivePolicies policies;
+    private final PolicyHandlers handlers;
+
+    private PolicySlice(Closer closer, PolicyApp.ActivePolicies policies, PolicyHandlers handlers) {
+        this.closer = closer;
+        this.policies = policies;
+        this.handlers = handlers;
+    }
+
+    public static PolicySlice start(Platform platform, Slices started) {
+        return Closer.starting(closer -> {
+            Settings settings = platform.config().settings();
+            ConstitutionVerifier verifier = new ConstitutionVerifier(trustedKeys(settings),
+                    settings.bool("constitution.accept.document.only.signatures")
+                            ? ConstitutionVerifier.DocumentOnlySignatures.ACCEPT
+                            : ConstitutionVerifier.DocumentOnlySignatures.REFUSE);
+            if (settings.bool("policy.load.examples")) {
+                loadExamplePolicy(platform.producer());
+            }
+            // one set of limits for the stream and /v1/evaluate, so both decide alike
+            EvaluationLimits limits = new EvaluationLimits(settings.integer("policy.max.text.chars"),
+                    settings.integer("policy.evaluation.regex.reads"));
+            RunningApp app = platform.launch(PolicyApp.APPLICATION_ID, PolicyApp.build(
+                    new PolicyApp.Config(verifier, new PolicyMetrics(platform.metrics()), limits),
+                    platform.serdes()), closer);
+            PolicyApp.ActivePolicies policies = new PolicyApp.ActivePolicies(verifier, limits).attach(
+                    key -> globalStore(app.streams(), PolicyApp.ACTIVE_CONSTITUTIONS).get(key),
+                    key -> globalStore(app.streams(), PolicyApp.RULE_PACKS).get(key));
+            ConstitutionHashMirror mirror = closer.own(new ConstitutionHashMirror(
+                    platform.config().bootstrapServers(), Topics.CONSTITUTION_ACTIVE.name(),
+                    platform.serdes().value(Topics.CONSTITUTION_ACTIVE).deserializer(), platform.redis().jedis(),
+                    platform.config().redisKeyPrefix(), Duration.ofSeconds(2)));
+            CounterWithCallback.builder().name("constitution_mirror_redis_failures_total")
+                    .help("Writes of constitution:* to Redis that failed (retried; Redis is only a mirror)")
+                    .callback(cb -> cb.call(mirror.redisFailures())).register(platform.metrics());
+            var rulePackReplies = platform.replies(Topics.POLICY_RULEPACK_REPLIES, RulePackReply::getRequestId,
+                    closer);
+            return new PolicySlice(closer, policies, new PolicyHandlers(policies, verifier, platform.producer(),
+                    rulePackReplies, platform.replyTimeout()));
+        });
+    }
+
+    public PolicyHandlers handlers() {
+        return handlers;
+    }
+
+    /** The hash of the global constitution active now, which tokens carry; null until the policy app has one. */
+    public String activeGlobalHash() {
+        try {
+            ConstitutionBundle active = policies.constitutionFor(Constitution.GLOBAL_SCOPE);
+            return active == null ? null : active.getHash();
+        } catch (ApiException notReadyYet) {
+            return null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closer.close();
+    }
+
+    /** {@code constitution.trusted.keys}: {@code keyId=public-key.pem,...}, or {@code example} for the demo key. */
+    private static List<TrustedKey> trustedKeys(Settings settings) {
+        List<TrustedKey> keys = new ArrayList<>();
+        for (String entry : settings.string("constitution.trusted.keys").split(",")) {
+            String item = entry.trim();
+            if (item.isEmpty()) {
+                continue;
+            }
+            if (item.equals("example")) {
+                keys.add(ExamplePolicy.trustedKey());
+                continue;
+            }
+            int eq = item.indexOf('=');
+            if (eq <= 0) {
+                throw new Settings.ConfigException(
+                        "constitution.trusted.keys entries are keyId=path-to-public-key.pem, got '" + item + "'");
+            }
+            keys.add(TrustedKey.fromPemFile(item.substring(0, eq).trim(), Path.of(item.substring(eq + 1).trim())));
+        }
+        if (keys.isEmpty()) {
+            log.warn("no constitution signing key is trusted (constitution.trusted.keys): every bundle will be refused");
+        }
+        return keys;
+    }
+
+    /** The demo's signed example constitution and example rule pack (tenant xstest), documented in docs/policy.md. */
+    private static void loadExamplePolicy(Producer<String, SpecificRecord> producer) {
+        try {
+            producer.send(new ProducerRecord<>(Topics.CONSTITUTION_UPDATED.name(), Constitution.GLOBAL_SCOPE,
+                    PolicyAvro.bundle(ExamplePolicy.bundle()))).get(30, TimeUnit.SECONDS);
+            RulePack pack = ExamplePolicy.rulePack();
+            producer.send(new ProducerRecord<>(Topics.POLICY_RULEPACKS.name(), pack.tenant(), PolicyAvro.rulePack(pack)))
+                    .get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot load the example policy: " + e.getMessage(), e);
+        }
+    }
+
+    private static ReadOnlyKeyValueStore<String, Object> globalStore(KafkaStreams streams, String name) {
+        try {
+            return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore()));
+        } catch (InvalidStateStoreException e) {
+            throw ApiException.notReady("the policy stores are not ready yet: " + e.getMessage());
+        }
+    }
+}

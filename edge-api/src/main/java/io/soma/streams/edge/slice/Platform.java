@@ -1,0 +1,227 @@
+package io.soma.streams.edge.slice;
+
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.soma.streams.devstack.FreePort;
+import io.soma.streams.edge.config.SomaConfig;
+import io.soma.streams.edge.health.KafkaReachability;
+import io.soma.streams.edge.health.ReadinessCheck;
+import io.soma.streams.edge.kafka.ReplyWaiter;
+import io.soma.streams.edge.query.PeerServer;
+import io.soma.streams.edge.query.StoreLookups;
+import io.soma.streams.edge.sse.SseAdmission;
+import io.soma.streams.edge.sse.SseHub;
+import io.soma.streams.edge.trace.TraceparentInterceptor;
+import io.soma.streams.schemas.TopicProvisioner;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.AvroSerializer;
+import io.soma.streams.schemas.serde.SchemaRegistrar;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.stores.archive.PostgresPool;
+import io.soma.streams.stores.query.StoreQueryService;
+import io.soma.streams.stores.redis.RedisConnection;
+import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.StreamsSettings;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.HostInfo;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * What every slice of one process shares, started before the first slice and closed after the last: schemas and
+ * topics, Redis, PostgreSQL, the metrics registry, the edge's producer, the store query service with its peer
+ * listener, and the settings of Streams apps and SSE. Slices add their readiness checks and Streams apps here, so
+ * health and metrics see every slice.
+ */
+public final class Platform implements AutoCloseable {
+    private final Closer closer = new Closer();
+    private final List<ReadinessCheck> checks = new ArrayList<>();
+    private final Map<String, KafkaStreams> apps = new LinkedHashMap<>();
+    private SomaConfig config;
+    private SchemaRegistryClient registry;
+    private AppSerdes serdes;
+    private RedisConnection redis;
+    private PostgresPool postgres;
+    private PrometheusRegistry metrics;
+    private KafkaProducer<String, SpecificRecord> producer;
+    private StoreQueryService queries;
+    private StoreLookups stores;
+    private PeerServer peer;
+    private StreamsSettings streamsSettings;
+    private SseHub.Settings sse;
+
+    private Platform() {
+    }
+
+    /**
+     * Registers the schemas, creates the topics and connects to what every slice needs. {@code peerCredential} is
+     * the secret instances present to each other's peer listener.
+     */
+    public static Platform start(SomaConfig config, String peerCredential) {
+        Platform p = new Platform();
+        try {
+            p.config = config;
+            p.registry = new SchemaRegistryClient(config.schemaRegistryUrl());
+            // the registry may have lost its schemas (the local one keeps them in memory): register at every start
+            new SchemaRegistrar(p.registry).registerAll(Topics.valueSchemas());
+            TopicProvisioner.ensure(config.bootstrapServers(), Topics.provisioned(),
+                    config.topicPartitions(), config.topicReplicationFactor());
+            p.serdes = new AppSerdes(p.registry);
+
+            p.redis = p.closer.own(new RedisConnection(config.redisUrl()));
+            p.check("redis", p.redis::problem);
+            p.postgres = p.closer.own(new PostgresPool(config.jdbcUrl(), config.postgresUser(),
+                    config.postgresPassword(), config.postgresPoolSize()));
+            p.check("postgres", p.postgres::problem);
+            p.checks.add(p.closer.own(new KafkaReachability(config.bootstrapServers())));
+
+            p.metrics = new PrometheusRegistry();
+            JvmMetrics.builder().register(p.metrics);
+            p.producer = p.closer.own(edgeProducer(config, p.registry));
+
+            // the peer listener's port is this instance's application.server, so it is fixed before the apps start
+            int configuredPeerPort = config.settings().integer("edge.peer.port");
+            int peerPort = configuredPeerPort == 0 ? FreePort.onLoopback() : configuredPeerPort;
+            String advertised = config.advertisedAddress().endsWith(":0")
+                    ? config.edgeHost() + ":" + peerPort : config.advertisedAddress();
+            p.queries = new StoreQueryService(HostInfo.buildFromEndpoint(advertised), Duration.ofSeconds(5),
+                    peerCredential);
+            p.stores = new StoreLookups(p.queries);
+            p.peer = p.closer.own(PeerServer.start(config.edgeHost(), peerPort, peerCredential, p.stores));
+            p.streamsSettings = new StreamsSettings(config.bootstrapServers(), config.schemaRegistryUrl(),
+                    config.stateDir(), config.processingGuarantee(), config.standbyReplicas(),
+                    config.commitIntervalMs(), config.streamThreads(), advertised);
+            p.sse = new SseHub.Settings(config.settings().integer("sse.client.queue"),
+                    config.settings().duration("sse.keepalive"), config.settings().integer("sse.resume.max.records"),
+                    new SseAdmission(config.settings().integer("sse.max.streams.per.tenant"),
+                            config.settings().integer("sse.max.streams")));
+            return p;
+        } catch (RuntimeException e) {
+            p.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts a Streams app, owned by {@code owner} (the slice stops it), ready when RUNNING, its metrics exported.
+     */
+    public RunningApp launch(String applicationId, Topology topology, Closer owner) {
+        RunningApp app = owner.own(RunningApp.start(applicationId, topology, streamsSettings));
+        checks.add(app);
+        apps.put(applicationId, app.streams());
+        return app;
+    }
+
+    /** Waits for replies on {@code topic}, matched to requests by {@code correlationId}; owned by {@code owner}. */
+    public <V extends SpecificRecord> ReplyWaiter<V> replies(Topics.Topic<V> topic, Function<V, String> correlationId,
+                                                             Closer owner) {
+        return owner.own(new ReplyWaiter<>(config.bootstrapServers(), topic.name(),
+                serdes.value(topic).deserializer(), correlationId));
+    }
+
+    /** Readiness also depends on {@code name}: {@code problem} answers null when it is fine, else why not. */
+    public void check(String name, Supplier<String> problem) {
+        checks.add(new ReadinessCheck() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String problem() {
+                return problem.get();
+            }
+        });
+    }
+
+    public SomaConfig config() {
+        return config;
+    }
+
+    public SchemaRegistryClient registry() {
+        return registry;
+    }
+
+    public AppSerdes serdes() {
+        return serdes;
+    }
+
+    public RedisConnection redis() {
+        return redis;
+    }
+
+    public PostgresPool postgres() {
+        return postgres;
+    }
+
+    public PrometheusRegistry metrics() {
+        return metrics;
+    }
+
+    /** One idempotent producer for what the edge itself publishes (commands, steps, audits). */
+    public KafkaProducer<String, SpecificRecord> producer() {
+        return producer;
+    }
+
+    /** Where slices register the stores the edge reads, with their tenancy. */
+    public StoreQueryService queries() {
+        return queries;
+    }
+
+    /** Reads of registered stores, local or on the instance that holds the key, for the caller's tenant. */
+    public StoreLookups stores() {
+        return stores;
+    }
+
+    public SseHub.Settings sse() {
+        return sse;
+    }
+
+    /** How long a request waits for the reply of a Streams app. */
+    public Duration replyTimeout() {
+        return config.settings().duration("edge.reply.timeout");
+    }
+
+    /** Where other instances ask this one for store entries: not the public API. */
+    public int peerPort() {
+        return peer.port();
+    }
+
+    public List<ReadinessCheck> checks() {
+        return Collections.unmodifiableList(checks);
+    }
+
+    /** Every Streams app the slices launched, by application id. */
+    public Map<String, KafkaStreams> apps() {
+        return Collections.unmodifiableMap(apps);
+    }
+
+    @Override
+    public void close() {
+        closer.close();
+    }
+
+    private static KafkaProducer<String, SpecificRecord> edgeProducer(SomaConfig config, SchemaRegistryClient registry) {
+        return new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 1,
+                // a send with no metadata for its topic blocks the HTTP request; not longer than a reply may take
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) config.settings().duration("edge.reply.timeout").toMillis(),
+                ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, TraceparentInterceptor.class.getName()),
+                new StringSerializer(), new AvroSerializer<>(registry, false, true));
+    }
+}

@@ -1,0 +1,43 @@
+package io.soma.streams.edge.slice;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The slices one process runs, in start order; closing stops them in reverse. */
+public final class Slices implements AutoCloseable {
+    private final List<Slice> started = new ArrayList<>();
+    private final Closer closer = new Closer();
+
+    /** Starts each slice of {@code composition} in order; if one fails, those already started are closed. */
+    public static Slices start(Platform platform, List<Slice.Starter> composition) {
+        Slices slices = new Slices();
+        try {
+            for (Slice.Starter starter : composition) {
+                Slice slice = starter.start(platform, slices);
+                slices.started.add(slice);
+                slices.closer.own(slice);
+            }
+            return slices;
+        } catch (RuntimeException e) {
+            slices.close();
+            throw e;
+        }
+    }
+
+    /** The running slice of that type, if the composition has one. */
+    public <S extends Slice> Optional<S> find(Class<S> type) {
+        return started.stream().filter(type::isInstance).map(type::cast).findFirst();
+    }
+
+    /** The running slice of that type; a composition without it is a programming error. */
+    public <S extends Slice> S require(Class<S> type) {
+        return find(type).orElseThrow(() -> new IllegalStateException(
+                "this process runs no " + type.getSimpleName() + ": add it to the composition list"));
+    }
+
+    @Override
+    public void close() {
+        closer.close();
+    }
+}
