@@ -6,7 +6,7 @@ import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.edge.http.JsonBody;
 import io.soma.streams.edge.query.StoreLookups;
-import io.soma.streams.stores.query.StoreQueryService.GroupEntry;
+import io.soma.streams.stores.query.LocalStores.GroupEntry;
 import io.soma.streams.topologies.forecast.ForecastApp;
 import io.soma.streams.topologies.forecast.ForecastKey;
 import io.soma.streams.topologies.forecast.ForecastResult;

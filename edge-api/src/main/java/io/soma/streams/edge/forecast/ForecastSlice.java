@@ -29,7 +29,7 @@ public final class ForecastSlice implements Slice {
                     PriceTable.parse(settings.string("forecast.prices")), new ForecastMetrics(platform.metrics()));
             RunningApp app = platform.launch(ForecastApp.APPLICATION_ID, ForecastApp.build(config, platform.serdes()),
                     closer);
-            platform.queries().registerGroupedStore(ForecastApp.FORECASTER_STORE, app.streams(),
+            platform.queries().local().registerGroupedStore(ForecastApp.FORECASTER_STORE, app.streams(),
                     StoreTenancy.keyedByTenant(), ForecastHandlers::view);
             return new ForecastSlice(closer,
                     new ForecastHandlers(platform.stores(), config.prices(), config.horizonHours()));

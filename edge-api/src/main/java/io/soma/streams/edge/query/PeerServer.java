@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.http.ErrorResponses;
+import io.soma.streams.stores.query.PeerClient;
 import io.soma.streams.stores.query.StoreQueryService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,21 +37,21 @@ public final class PeerServer implements AutoCloseable {
         });
         ErrorResponses.install(app);
         app.before(ctx -> requireCredential(ctx, expected));
-        app.get(StoreQueryService.INTERNAL_PATH + "/{store}/keys/{key}", stores::peerLookup);
-        app.get(StoreQueryService.INTERNAL_PATH + "/{store}/windows/{key}", stores::peerWindows);
-        app.get(StoreQueryService.INTERNAL_PATH + "/{store}/groups/{group}", stores::peerGroup);
+        app.get(PeerClient.INTERNAL_PATH + "/{store}/keys/{key}", stores::peerLookup);
+        app.get(PeerClient.INTERNAL_PATH + "/{store}/windows/{key}", stores::peerWindows);
+        app.get(PeerClient.INTERNAL_PATH + "/{store}/groups/{group}", stores::peerGroup);
         app.start(host, port);
         log.info("peer listener on http://{}:{}", host, app.port());
         return new PeerServer(app);
     }
 
     private static void requireCredential(Context ctx, byte[] expected) {
-        String presented = ctx.header(StoreQueryService.PEER_CREDENTIAL_HEADER);
+        String presented = ctx.header(PeerClient.PEER_CREDENTIAL_HEADER);
         // constant time: the comparison must not tell how much of a guess was right
         if (presented == null || !MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.UTF_8))) {
             throw ApiException.notFound("not found");
         }
-        ctx.header(StoreQueryService.PEER_ANSWER_HEADER, "1");
+        ctx.header(PeerClient.PEER_ANSWER_HEADER, "1");
     }
 
     public int port() {

@@ -3,8 +3,9 @@ package io.soma.streams.edge.query;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.stores.query.PeerClient;
 import io.soma.streams.stores.query.StoreQueryService;
-import io.soma.streams.stores.query.StoreQueryService.QueryResult;
+import io.soma.streams.stores.query.QueryResult;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 
 import java.time.Instant;
@@ -24,7 +25,7 @@ public final class StoreLookups {
 
     /** {@code GET /internal/stores/{store}/keys/{key}}: answered from this instance's own stores only. */
     public void peerLookup(Context ctx) {
-        answerLocally(ctx, () -> queries.localLookup(ctx.pathParam("store"), ctx.pathParam("key"), forwardedTenant(ctx)),
+        answerLocally(ctx, () -> queries.local().lookup(ctx.pathParam("store"), ctx.pathParam("key"), forwardedTenant(ctx)),
                 "no value for key " + ctx.pathParam("key"));
     }
 
@@ -32,19 +33,19 @@ public final class StoreLookups {
     public void peerWindows(Context ctx) {
         Instant from = epochMillis(ctx, "from");
         Instant to = epochMillis(ctx, "to");
-        answerLocally(ctx, () -> queries.localWindows(ctx.pathParam("store"), ctx.pathParam("key"), from, to,
+        answerLocally(ctx, () -> queries.local().windows(ctx.pathParam("store"), ctx.pathParam("key"), from, to,
                         forwardedTenant(ctx)),
                 "no windows");
     }
 
     /** {@code GET /internal/stores/{store}/groups/{group}}: this instance's entries of the group. */
     public void peerGroup(Context ctx) {
-        answerLocally(ctx, () -> queries.localGroup(ctx.pathParam("store"), ctx.pathParam("group"), forwardedTenant(ctx)),
+        answerLocally(ctx, () -> queries.local().group(ctx.pathParam("store"), ctx.pathParam("group"), forwardedTenant(ctx)),
                 "no entries in group " + ctx.pathParam("group"));
     }
 
     private static String forwardedTenant(Context ctx) {
-        return ctx.header(StoreQueryService.TENANT_HEADER);
+        return ctx.header(PeerClient.TENANT_HEADER);
     }
 
     private static void answerLocally(Context ctx, Supplier<QueryResult> local, String missing) {

@@ -9,7 +9,7 @@ import io.soma.streams.edge.query.StoreLookups;
 import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.edge.sse.SseSource;
 import io.soma.streams.schemas.Topics;
-import io.soma.streams.stores.query.StoreQueryService.WindowedValue;
+import io.soma.streams.stores.query.LocalStores.WindowedValue;
 import io.soma.streams.topologies.slm.SlmApp;
 import io.soma.streams.topologies.slm.SlmRequest;
 import io.soma.streams.topologies.slm.SlmWindowAggregate;

@@ -27,9 +27,9 @@ public final class SlmSlice implements Slice {
                     new SlmGauges(platform.metrics()));
             RunningApp app = platform.launch(SlmApp.APPLICATION_ID, SlmApp.build(config, platform.serdes()), closer);
             // per model and provider, over every tenant's calls
-            platform.queries().registerWindowStore(SlmApp.MINUTE_WINDOWS, app.streams(), config.windowSize(),
+            platform.queries().local().registerWindowStore(SlmApp.MINUTE_WINDOWS, app.streams(), config.windowSize(),
                     StoreTenancy.shared(), SlmHandlers::windowView);
-            platform.queries().registerWindowStore(SlmApp.HOPPING_WINDOWS, app.streams(), config.hoppingSize(),
+            platform.queries().local().registerWindowStore(SlmApp.HOPPING_WINDOWS, app.streams(), config.hoppingSize(),
                     StoreTenancy.shared(), SlmHandlers::windowView);
             SlmHandlers handlers = closer.own(SlmHandlers.start(platform.stores(),
                     platform.config().bootstrapServers(), platform.serdes().value(Topics.SLM_ALERTS).deserializer(),

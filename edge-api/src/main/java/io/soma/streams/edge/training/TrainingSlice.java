@@ -31,7 +31,7 @@ public final class TrainingSlice implements Slice {
         return Closer.starting(closer -> {
             RunningApp app = platform.launch(TrainingApp.APPLICATION_ID,
                     TrainingApp.build(config(platform.config().settings()), platform.serdes()), closer);
-            platform.queries().registerKeyValueStore(TrainingApp.LOCK_STORE, app.streams(),
+            platform.queries().local().registerKeyValueStore(TrainingApp.LOCK_STORE, app.streams(),
                     StoreTenancy.keyedByTenant(),
                     (TrainingModeState s) -> TrainingHandlers.view(s.getTenant(), s.getLock()));
             var replies = platform.replies(Topics.TRAINING_AUDIT, TrainingAudit::getCommandId, closer);

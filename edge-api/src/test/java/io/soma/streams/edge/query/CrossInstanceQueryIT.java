@@ -1,9 +1,11 @@
 package io.soma.streams.edge.query;
 
+import io.soma.streams.schemas.GroupedKey;
 import io.javalin.Javalin;
 import io.soma.streams.devstack.FreePort;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.edge.http.ErrorResponses;
+import io.soma.streams.stores.query.PeerClient;
 import io.soma.streams.stores.query.StoreQueryService;
 import io.soma.streams.stores.query.StoreTenancy;
 import io.soma.streams.testkit.Await;
@@ -52,7 +54,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CrossInstanceQueryIT {
     private static final String TOPIC = "iq-it-input";
     private static final String STORE = "iq-it-store";
-    /** Two entries per input key, grouped under it: {@code groupedKey(key, "first")} and {@code (key, "second")}. */
+    /** Two entries per input key, grouped under it: {@code GroupedKey.of(key, "first")} and {@code (key, "second")}. */
     private static final String GROUPED_STORE = "iq-it-grouped";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
@@ -108,14 +110,14 @@ class CrossInstanceQueryIT {
             assertThat(noGroup.statusCode()).isEqualTo(404);
             // a grouped store is not read as a key-value store: the peer route says so instead of failing
             HttpResponse<String> wrongKind = peerGet(a,
-                    StoreQueryService.INTERNAL_PATH + "/" + GROUPED_STORE + "/keys/key-1", PEER_CREDENTIAL, "key-1");
+                    PeerClient.INTERNAL_PATH + "/" + GROUPED_STORE + "/keys/key-1", PEER_CREDENTIAL, "key-1");
             assertThat(wrongKind.statusCode()).isEqualTo(404);
             assertThat(wrongKind.body()).contains("is a grouped store, not a key-value store");
 
             // A's peer listener: nothing without the shared credential, and then only the named tenant's own keys
             String heldByA = IntStream.range(0, 20).mapToObj(i -> "key-" + i).filter(k -> !heldByB.contains(k))
                     .findFirst().orElseThrow();
-            String peerPath = StoreQueryService.INTERNAL_PATH + "/" + STORE + "/keys/" + heldByA;
+            String peerPath = PeerClient.INTERNAL_PATH + "/" + STORE + "/keys/" + heldByA;
             assertThat(peerGet(a, peerPath, PEER_CREDENTIAL, heldByA).statusCode()).isEqualTo(200);
             assertThat(peerGet(a, peerPath, null, heldByA).statusCode()).isEqualTo(404);
             assertThat(peerGet(a, peerPath, "x" + PEER_CREDENTIAL, heldByA).statusCode()).isEqualTo(404);
@@ -139,10 +141,10 @@ class CrossInstanceQueryIT {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + via.peer.port() + path))
                 .timeout(TIMEOUT);
         if (credential != null) {
-            request.header(StoreQueryService.PEER_CREDENTIAL_HEADER, credential);
+            request.header(PeerClient.PEER_CREDENTIAL_HEADER, credential);
         }
         if (tenant != null) {
-            request.header(StoreQueryService.TENANT_HEADER, tenant);
+            request.header(PeerClient.TENANT_HEADER, tenant);
         }
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -192,9 +194,9 @@ class CrossInstanceQueryIT {
             // the stores count what was flushed from the record cache, at each commit (every 30 s by default)
             props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
             KafkaStreams streams = new KafkaStreams(builder.build(), props);
-            queries.registerKeyValueStore(STORE, streams, StoreTenancy.keyedByTenant(), (String v) -> v);
-            queries.<String>registerGroupedStore(GROUPED_STORE, streams, StoreTenancy.keyedByTenant(),
-                    e -> StoreQueryService.keyParts(e.key()).get(1) + " " + e.value());
+            queries.local().registerKeyValueStore(STORE, streams, StoreTenancy.keyedByTenant(), (String v) -> v);
+            queries.local().<String>registerGroupedStore(GROUPED_STORE, streams, StoreTenancy.keyedByTenant(),
+                    e -> GroupedKey.parts(e.key()).get(1) + " " + e.value());
             streams.start();
             return new Instance(streams, http, peer);
         }
@@ -227,8 +229,8 @@ class CrossInstanceQueryIT {
 
         @Override
         public void process(Record<String, String> record) {
-            grouped.put(StoreQueryService.groupedKey(record.key(), "first"), record.value());
-            grouped.put(StoreQueryService.groupedKey(record.key(), "second"), record.value());
+            grouped.put(GroupedKey.of(record.key(), "first"), record.value());
+            grouped.put(GroupedKey.of(record.key(), "second"), record.value());
         }
     }
 }

@@ -288,9 +288,9 @@ class SlmEdgeIT {
             // as the process runs its apps: a failed thread is replaced and its aborted batch redone (two instances
             // registering the repartition subject at the same moment: the registry answers one of them 409)
             streams.setUncaughtExceptionHandler(e -> StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD);
-            queries.registerWindowStore(SlmApp.MINUTE_WINDOWS, streams, config.windowSize(), StoreTenancy.shared(),
+            queries.local().registerWindowStore(SlmApp.MINUTE_WINDOWS, streams, config.windowSize(), StoreTenancy.shared(),
                     SlmHandlers::windowView);
-            queries.registerWindowStore(SlmApp.HOPPING_WINDOWS, streams, config.hoppingSize(), StoreTenancy.shared(),
+            queries.local().registerWindowStore(SlmApp.HOPPING_WINDOWS, streams, config.hoppingSize(), StoreTenancy.shared(),
                     SlmHandlers::windowView);
             streams.start();
             return new Instance(streams, http, peer, slm);

@@ -6,7 +6,7 @@ import io.soma.streams.edge.EdgeServer;
 import io.soma.streams.edge.auth.Access;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.policy.ConstitutionPublisher;
-import io.soma.streams.stores.query.StoreQueryService;
+import io.soma.streams.stores.query.PeerClient;
 import io.soma.streams.testkit.SseClient;
 import io.soma.streams.topologies.training.TrainingApp;
 import org.junit.jupiter.api.AfterAll;
@@ -271,7 +271,7 @@ class TenantIsolationIT {
 
     @Test
     void shouldAnswerNoUserTokenOnThePeerRoutes() {
-        String path = StoreQueryService.INTERNAL_PATH + "/" + TrainingApp.LOCK_STORE + "/keys/" + tenantA;
+        String path = PeerClient.INTERNAL_PATH + "/" + TrainingApp.LOCK_STORE + "/keys/" + tenantA;
         HttpRequest.Builder onPeerPort = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.peerPort() + path))
                 .timeout(EdgeFixture.AWAIT_TIMEOUT).header("Authorization", "Bearer " + edge.adminToken());
 

@@ -1,12 +1,12 @@
 package io.soma.streams.topologies.forecast;
 
-import io.soma.streams.stores.query.StoreQueryService;
+import io.soma.streams.schemas.GroupedKey;
 
 import java.util.List;
 
 /**
  * What one {@link TokenForecaster} forecasts: a tenant's usage of one provider and model. In the forecast app's
- * store it is a grouped key ({@link StoreQueryService#groupedKey}) of tenant, provider and model, so every model
+ * store it is a grouped key ({@link GroupedKey}) of tenant, provider and model, so every model
  * of a tenant is one prefix scan away while each stays a record of its own (a tenant's many models together would
  * outgrow Kafka's record limit).
  */
@@ -24,11 +24,11 @@ public record ForecastKey(String tenant, String provider, String model) {
     }
 
     private static String storeKey(String tenant, String provider, String model) {
-        return StoreQueryService.groupedKey(tenant, provider, model);
+        return GroupedKey.of(tenant, provider, model);
     }
 
     public static ForecastKey fromStoreKey(String storeKey) {
-        List<String> parts = StoreQueryService.keyParts(storeKey);
+        List<String> parts = GroupedKey.parts(storeKey);
         if (parts.size() != 3) {
             throw new IllegalArgumentException("not a forecast key (tenant, provider, model): " + parts);
         }

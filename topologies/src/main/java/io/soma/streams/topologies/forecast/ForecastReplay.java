@@ -1,11 +1,11 @@
 package io.soma.streams.topologies.forecast;
 
+import io.soma.streams.schemas.GroupedKey;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.TokenForecast;
 import io.soma.streams.avro.TokenUsageWindow;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
-import io.soma.streams.stores.query.StoreQueryService;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.runtime.StreamsSettings;
 import org.apache.kafka.clients.admin.Admin;
@@ -210,7 +210,7 @@ public final class ForecastReplay implements AutoCloseable {
         ReadOnlyKeyValueStore<String, TokenForecaster> store = streams.store(StoreQueryParameters
                 .fromNameAndType(ForecastApp.FORECASTER_STORE, QueryableStoreTypes.<String, TokenForecaster>keyValueStore()));
         Map<ForecastKey, TokenForecaster> models = new TreeMap<>(Comparator.comparing(ForecastKey::storeKey));
-        try (KeyValueIterator<String, TokenForecaster> found = store.prefixScan(StoreQueryService.groupPrefix(tenant),
+        try (KeyValueIterator<String, TokenForecaster> found = store.prefixScan(GroupedKey.prefix(tenant),
                 Serdes.String().serializer())) {
             found.forEachRemaining(kv -> models.put(ForecastKey.fromStoreKey(kv.key), kv.value));
         }

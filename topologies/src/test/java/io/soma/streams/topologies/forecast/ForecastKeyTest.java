@@ -1,6 +1,6 @@
 package io.soma.streams.topologies.forecast;
 
-import io.soma.streams.stores.query.StoreQueryService;
+import io.soma.streams.schemas.GroupedKey;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -24,7 +24,7 @@ class ForecastKeyTest {
                 new ForecastKey("a", "openai", "gpt-4o").storeKey(),
                 new ForecastKey("ab", ForecastKey.UNKNOWN, ForecastKey.UNKNOWN).storeKey(),
                 new ForecastKey("a", "anthropic", "claude-3-5-haiku").storeKey()));
-        String prefixOfA = StoreQueryService.groupPrefix("a");
+        String prefixOfA = GroupedKey.prefix("a");
 
         assertThat(keys.subSet(prefixOfA, prefixOfA + Character.MAX_VALUE)).extracting(ForecastKey::fromStoreKey)
                 .extracting(ForecastKey::model).containsExactly("claude-3-5-haiku", "gpt-4o");
