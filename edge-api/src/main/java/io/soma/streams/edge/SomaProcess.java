@@ -30,6 +30,7 @@ import io.soma.streams.topologies.replay.ReplayPlan;
 import io.soma.streams.topologies.replay.Replayer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -148,6 +149,15 @@ public final class SomaProcess implements AutoCloseable {
     /** Where other instances ask this one for store entries: not the public API. */
     public int peerPort() {
         return platform.peerPort();
+    }
+
+    /** The running Streams app of {@code applicationId}: where its stores are, for tests and tools. */
+    public KafkaStreams streams(String applicationId) {
+        KafkaStreams streams = platform.apps().get(applicationId);
+        if (streams == null) {
+            throw new IllegalArgumentException("this process runs no app " + applicationId);
+        }
+        return streams;
     }
 
     /** The edge's registered routes. */

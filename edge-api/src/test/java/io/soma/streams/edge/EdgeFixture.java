@@ -16,6 +16,7 @@ import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.PrivateSchema;
 import io.soma.streams.testkit.RedisNamespace;
 import io.soma.streams.testkit.TestPaths;
+import org.apache.kafka.streams.KafkaStreams;
 import redis.clients.jedis.JedisPooled;
 
 import java.io.IOException;
@@ -167,6 +168,11 @@ public final class EdgeFixture implements AutoCloseable {
 
     public int peerPort() {
         return process.peerPort();
+    }
+
+    /** The process's running Streams app of {@code applicationId}. */
+    public KafkaStreams streams(String applicationId) {
+        return process.streams(applicationId);
     }
 
     public List<EdgeServer.Route> routes() {

@@ -2,40 +2,18 @@ package io.soma.streams.edge.slm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.javalin.Javalin;
-import io.javalin.apibuilder.ApiBuilder;
 import io.soma.streams.avro.ConversationEvent;
-import io.soma.streams.devstack.LocalStack;
-import io.soma.streams.devstack.FreePort;
-import io.soma.streams.edge.auth.AuthHandler;
+import io.soma.streams.edge.EdgeFixture;
 import io.soma.streams.edge.auth.Capability;
-import io.soma.streams.edge.auth.KafkaIdentityAuditSink;
-import io.soma.streams.edge.auth.KeySeal;
-import io.soma.streams.edge.auth.SigningKeys;
-import io.soma.streams.edge.auth.TokenLifetime;
-import io.soma.streams.edge.auth.TokenRequest;
-import io.soma.streams.edge.auth.TokenService;
-import io.soma.streams.edge.http.ErrorResponses;
-import io.soma.streams.edge.query.PeerServer;
-import io.soma.streams.edge.query.StoreLookups;
-import io.soma.streams.edge.sse.SseAdmission;
-import io.soma.streams.edge.sse.SseHub;
-import io.soma.streams.edge.tenancy.TenantScope;
-import io.soma.streams.schemas.TopicProvisioner;
+import io.soma.streams.edge.auth.IdentitySlice;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.AvroSerializer;
-import io.soma.streams.schemas.serde.SchemaRegistrar;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
-import io.soma.streams.stores.query.StoreQueryService;
-import io.soma.streams.stores.query.StoreTenancy;
 import io.soma.streams.testkit.Await;
-import io.soma.streams.testkit.RedisNamespace;
 import io.soma.streams.testkit.SseClient;
 import io.soma.streams.testkit.StreamsApps;
 import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.replay.ReplayPlan;
-import io.soma.streams.topologies.runtime.AppSerdes;
-import io.soma.streams.topologies.runtime.StreamsSettings;
 import io.soma.streams.topologies.slm.AlertStateMachine;
 import io.soma.streams.topologies.slm.AlertThresholds;
 import io.soma.streams.topologies.slm.LlmPerfRecords;
@@ -48,8 +26,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.Test;
 
@@ -62,42 +38,33 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The SLM endpoints of two real instances of the SLM app (same application id, each with its own edge and peer
- * listener): windows held by either instance are answered through the first, and alerts stream as SSE, to a caller
+ * The SLM endpoints of two real instances of one deployment, each running only the identity and SLM slices, on a
+ * stack of their own (the windows carry event time hours in the past, which the shared broker's stream time would
+ * make late): windows held by either instance are answered through the first, and alerts stream as SSE, to a caller
  * with a real token holding slm.read. The LLMPerf leaderboard is replayed through the real broker, one minute per
  * model@provider.
  */
 class SlmEdgeIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    private static final String PEER_CREDENTIAL = "slm-edge-" + UUID.randomUUID() + UUID.randomUUID();
-    private static final TokenLifetime LIFETIME = new TokenLifetime(Duration.ofHours(1), Duration.ofSeconds(30));
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     private String token;
 
     @Test
     void shouldAnswerWindowsOfEitherInstanceAndStreamTheAlertsTheyRaise() throws Exception {
-        LocalStack stack = LocalStack.shared();
-        SchemaRegistryClient registry = new SchemaRegistryClient(stack.schemaRegistryUrl());
-        new SchemaRegistrar(registry).registerAll(Topics.valueSchemas());
-        TopicProvisioner.ensure(stack.bootstrapServers(), Topics.provisioned(), 3, (short) 1);
-        AppSerdes serdes = new AppSerdes(registry);
         // in the past: the broker refuses record timestamps more than an hour ahead, and windows carry event time
         Instant start = Instant.now().minus(Duration.ofHours(6)).truncatedTo(ChronoUnit.HOURS);
         Map<String, List<LlmPerfRecords.Request>> leaderboard = new LinkedHashMap<>();
@@ -106,24 +73,17 @@ class SlmEdgeIT {
             leaderboard.put(requests.get(0).toSlmRequest().key(), requests);
         }
 
-        String appId = "slm-edge-it-" + UUID.randomUUID();
-        List<Instance> instances = new ArrayList<>();
-        try (RedisNamespace redis = RedisNamespace.create("slm_edge");
+        try (EdgeFixture a = EdgeFixture.onOwnStack(Map.of(), List.of(IdentitySlice::start, SlmSlice::start));
+             EdgeFixture b = a.anotherInstance();
              KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(
-                     Map.of("bootstrap.servers", stack.bootstrapServers(), "linger.ms", 5),
-                     new StringSerializer(), new AvroSerializer<>(registry, false, true))) {
-            TokenService tokens = new TokenService(new SigningKeys(redis.redis(), redis.prefix(),
-                    KeySeal.withSecret(Base64.getDecoder().decode(KeySeal.newWrapSecret())),
-                    LIFETIME, Clock.systemUTC()), redis.redis(), redis.prefix(), new KafkaIdentityAuditSink(producer),
-                    () -> null, LIFETIME, Clock.systemUTC());
-            token = tokens.issue(new TokenRequest("slm-reader", "platform", EnumSet.of(Capability.SLM_READ), null),
-                    "SlmEdgeIT").token();
-            AuthHandler auth = new AuthHandler(tokens);
-            for (String name : List.of("a", "b")) {
-                instances.add(Instance.start(appId, stack, serdes, name, auth));
-            }
-            StreamsApps.awaitRunningWithTasks(instances.stream().map(Instance::streams).toList());
-            Instance a = instances.get(0);
+                     Map.of("bootstrap.servers", a.config().bootstrapServers(), "linger.ms", 5),
+                     new StringSerializer(), new AvroSerializer<>(
+                             new SchemaRegistryClient(a.config().schemaRegistryUrl()), false, true))) {
+            token = a.tokenFor("slm-edge-it", "slm-reader", EnumSet.of(Capability.SLM_READ));
+            StreamsApps.awaitRunningWithTasks(List.of(a.streams(SlmApp.APPLICATION_ID),
+                    b.streams(SlmApp.APPLICATION_ID)));
+            assertThat(a.routes()).as("only the identity and SLM slices' routes")
+                    .noneMatch(r -> r.path().startsWith("/v1/forecast") || r.path().startsWith("/v1/training"));
 
             List<ConversationEvent> events = new ArrayList<>();
             leaderboard.values().forEach(requests -> {
@@ -143,9 +103,9 @@ class SlmEdgeIT {
                 double exactP95 = lowerQuantile(ok.stream().mapToDouble(r -> r.endToEndLatencyS() * 1000).toArray(), 0.95);
                 assertThat(Math.abs(window.get("latency_p95_ms").asDouble() - exactP95) / exactP95).as(e.getKey())
                         .isLessThanOrEqualTo(0.01);
-                HostInfo owner = a.streams.queryMetadataForKey(SlmApp.MINUTE_WINDOWS, e.getKey(),
-                        Serdes.String().serializer()).activeHost();
-                forwarded += owner.port() == a.peer.port() ? 0 : 1;
+                HostInfo owner = a.streams(SlmApp.APPLICATION_ID).queryMetadataForKey(SlmApp.MINUTE_WINDOWS,
+                        e.getKey(), Serdes.String().serializer()).activeHost();
+                forwarded += owner.port() == a.peerPort() ? 0 : 1;
             }
             assertThat(forwarded).as("windows answered by instance B through A").isPositive();
 
@@ -192,8 +152,6 @@ class SlmEdgeIT {
             assertThat(JSON.readTree(backwards.body()).get("error").asText()).isEqualTo("invalid");
             assertThat(get(a, "/v1/slm/metrics?model=llama-2-70b-chat&provider=groq&window=7m").statusCode()).isEqualTo(422);
             assertThat(get(a, "/v1/slm/metrics?model=llama-2-70b-chat&provider=groq&from=yesterday").statusCode()).isEqualTo(400);
-        } finally {
-            instances.forEach(Instance::close);
         }
     }
 
@@ -203,7 +161,7 @@ class SlmEdgeIT {
     }
 
     /** Polls the metrics endpoint until the minute at {@code start} holds {@code requests} requests. */
-    private JsonNode awaitMinute(Instance via, String model, String provider, Instant start, int requests) {
+    private JsonNode awaitMinute(EdgeFixture via, String model, String provider, Instant start, int requests) {
         String path = "/v1/slm/metrics?model=" + encode(model) + "&provider=" + encode(provider)
                 + "&from=" + start + "&to=" + start.plus(Duration.ofMinutes(1));
         return Await.value("the minute of " + model + "@" + provider + " with " + requests + " requests", TIMEOUT,
@@ -211,7 +169,7 @@ class SlmEdgeIT {
     }
 
     /** The {@code windows} of a 200 answer; another answer fails with its status and body. */
-    private JsonNode windows(Instance via, String path) {
+    private JsonNode windows(EdgeFixture via, String path) {
         HttpResponse<String> response = get(via, path);
         if (response.statusCode() != 200) {
             throw new IllegalStateException(response.statusCode() + " " + response.body());
@@ -219,7 +177,7 @@ class SlmEdgeIT {
         return parse(response.body()).get("windows");
     }
 
-    private HttpResponse<String> get(Instance via, String path) {
+    private HttpResponse<String> get(EdgeFixture via, String path) {
         try {
             return http.send(HttpRequest.newBuilder(uri(via, path)).timeout(TIMEOUT)
                             .header("Authorization", "Bearer " + token).GET().build(),
@@ -244,8 +202,8 @@ class SlmEdgeIT {
         }
     }
 
-    private static URI uri(Instance via, String path) {
-        return URI.create("http://127.0.0.1:" + via.http.port() + path);
+    private static URI uri(EdgeFixture via, String path) {
+        return URI.create("http://127.0.0.1:" + via.port() + path);
     }
 
     private static String encode(String s) {
@@ -256,52 +214,5 @@ class SlmEdgeIT {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         return LlmPerfReport.lowerQuantile(sorted, q);
-    }
-
-    /** One instance: the SLM app, an edge serving the SLM routes as the process declares them, and a peer listener. */
-    private record Instance(KafkaStreams streams, Javalin http, PeerServer peer, SlmHandlers slm) implements AutoCloseable {
-        static Instance start(String appId, LocalStack stack, AppSerdes serdes, String name, AuthHandler auth) {
-            int peerPort = FreePort.onLoopback();
-            StoreQueryService queries = new StoreQueryService(new HostInfo("127.0.0.1", peerPort),
-                    Duration.ofSeconds(10), PEER_CREDENTIAL);
-            StoreLookups lookups = new StoreLookups(queries);
-            PeerServer peer = PeerServer.start("127.0.0.1", peerPort, PEER_CREDENTIAL, lookups);
-            SlmHandlers slm = SlmHandlers.start(lookups, stack.bootstrapServers(),
-                    serdes.value(Topics.SLM_ALERTS).deserializer(),
-                    new SseHub.Settings(256, Duration.ofSeconds(5), 10_000, new SseAdmission(10, 10)), Duration.ofDays(1));
-            Javalin http = Javalin.create(c -> {
-                c.showJavalinBanner = false;
-                c.router.apiBuilder(() -> {
-                    ApiBuilder.get("/v1/slm/metrics", slm::metrics, TenantScope.SHARED, Capability.SLM_READ);
-                    ApiBuilder.get("/v1/slm/alerts/stream", slm::openAlertStream, TenantScope.SHARED, Capability.SLM_READ);
-                });
-            });
-            ErrorResponses.install(http);
-            http.beforeMatched(auth);
-            http.start("127.0.0.1", 0);
-
-            SlmApp.Config config = SlmApp.Config.defaults();
-            KafkaStreams streams = new KafkaStreams(SlmApp.build(config, serdes),
-                    StreamsSettings.local(stack.bootstrapServers(), stack.schemaRegistryUrl(),
-                            TestPaths.newWorkDir("slm-edge-" + name))
-                            .withApplicationServer("127.0.0.1:" + peerPort).forApp(appId));
-            // as the process runs its apps: a failed thread is replaced and its aborted batch redone (two instances
-            // registering the repartition subject at the same moment: the registry answers one of them 409)
-            streams.setUncaughtExceptionHandler(e -> StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD);
-            queries.local().registerWindowStore(SlmApp.MINUTE_WINDOWS, streams, config.windowSize(), StoreTenancy.shared(),
-                    SlmHandlers::windowView);
-            queries.local().registerWindowStore(SlmApp.HOPPING_WINDOWS, streams, config.hoppingSize(), StoreTenancy.shared(),
-                    SlmHandlers::windowView);
-            streams.start();
-            return new Instance(streams, http, peer, slm);
-        }
-
-        @Override
-        public void close() {
-            StreamsApps.closeLeavingGroup(streams);
-            slm.close();
-            http.stop();
-            peer.close();
-        }
     }
 }
