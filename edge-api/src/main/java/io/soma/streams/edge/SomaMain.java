@@ -2,7 +2,7 @@ package io.soma.streams.edge;
 
 import io.soma.streams.edge.auth.IdentitySettings;
 import io.soma.streams.edge.auth.WrapSecretFile;
-import io.soma.streams.edge.config.Settings;
+import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.edge.config.SomaConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -6,7 +6,7 @@ import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.edge.audit.ArchiveSlice;
 import io.soma.streams.edge.auth.IdentitySlice;
-import io.soma.streams.edge.config.Settings;
+import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.edge.config.SomaConfig;
 import io.soma.streams.edge.forecast.ForecastSlice;
 import io.soma.streams.edge.health.HealthHandler;

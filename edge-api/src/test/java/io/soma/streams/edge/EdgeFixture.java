@@ -8,7 +8,7 @@ import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.Identity;
 import io.soma.streams.edge.auth.IdentityStore;
 import io.soma.streams.edge.auth.KeySeal;
-import io.soma.streams.edge.config.Settings;
+import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.edge.config.SomaConfig;
 import io.soma.streams.edge.slice.Slice;
 import io.soma.streams.stores.archive.PostgresPool;

@@ -2,7 +2,7 @@ package io.soma.streams.edge;
 
 import io.soma.streams.edge.auth.KeySeal;
 import io.soma.streams.edge.auth.WrapSecretFile;
-import io.soma.streams.edge.config.Settings;
+import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.edge.config.SomaConfig;
 import io.soma.streams.testkit.TestPaths;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package io.soma.streams.edge.auth;
 
-import io.soma.streams.edge.config.Settings;
+import io.soma.streams.topologies.runtime.Settings;
 
 import java.time.Duration;
 import java.util.Base64;

@@ -1,5 +1,6 @@
 package io.soma.streams.edge.config;
 
+import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.schemas.RedactedUrl;
 
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.soma.streams.edge.forecast;
 
-import io.soma.streams.edge.config.Settings;
+import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.edge.slice.Closer;
 import io.soma.streams.edge.slice.Platform;
 import io.soma.streams.edge.slice.RunningApp;

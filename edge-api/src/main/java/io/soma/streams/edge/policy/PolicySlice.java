@@ -3,7 +3,7 @@ package io.soma.streams.edge.policy;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.soma.streams.avro.ConstitutionBundle;
 import io.soma.streams.avro.RulePackReply;
-import io.soma.streams.edge.config.Settings;
+import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.slice.Closer;
 import io.soma.streams.edge.slice.Platform;

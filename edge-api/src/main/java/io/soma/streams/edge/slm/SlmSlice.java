@@ -22,9 +22,7 @@ public final class SlmSlice implements Slice {
 
     public static SlmSlice start(Platform platform, Slices started) {
         return Closer.starting(closer -> {
-            var settings = platform.config().settings();
-            SlmApp.Config config = SlmApp.Config.fromSettings(settings::duration, settings.withPrefix("slm.alerts"),
-                    new SlmGauges(platform.metrics()));
+            SlmApp.Config config = SlmApp.Config.from(platform.config().settings(), new SlmGauges(platform.metrics()));
             RunningApp app = platform.launch(SlmApp.APPLICATION_ID, SlmApp.build(config, platform.serdes()), closer);
             // per model and provider, over every tenant's calls
             platform.queries().local().registerWindowStore(SlmApp.MINUTE_WINDOWS, app.streams(), config.windowSize(),
@@ -33,7 +31,7 @@ public final class SlmSlice implements Slice {
                     StoreTenancy.shared(), SlmHandlers::windowView);
             SlmHandlers handlers = closer.own(SlmHandlers.start(platform.stores(),
                     platform.config().bootstrapServers(), platform.serdes().value(Topics.SLM_ALERTS).deserializer(),
-                    platform.sse(), settings.duration("slm.query.max.range")));
+                    platform.sse(), platform.config().settings().duration("slm.query.max.range")));
             return new SlmSlice(closer, handlers);
         });
     }

@@ -4,7 +4,6 @@ import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.soma.streams.avro.TrainingAudit;
 import io.soma.streams.avro.TrainingModeState;
-import io.soma.streams.edge.config.Settings;
 import io.soma.streams.edge.slice.Closer;
 import io.soma.streams.edge.slice.Platform;
 import io.soma.streams.edge.slice.RunningApp;
@@ -30,7 +29,7 @@ public final class TrainingSlice implements Slice {
     public static TrainingSlice start(Platform platform, Slices started) {
         return Closer.starting(closer -> {
             RunningApp app = platform.launch(TrainingApp.APPLICATION_ID,
-                    TrainingApp.build(config(platform.config().settings()), platform.serdes()), closer);
+                    TrainingApp.build(TrainingApp.Config.from(platform.config().settings()), platform.serdes()), closer);
             platform.queries().local().registerKeyValueStore(TrainingApp.LOCK_STORE, app.streams(),
                     StoreTenancy.keyedByTenant(),
                     (TrainingModeState s) -> TrainingHandlers.view(s.getTenant(), s.getLock()));
@@ -48,11 +47,6 @@ public final class TrainingSlice implements Slice {
             return new TrainingSlice(closer, new TrainingHandlers(platform.producer(), replies, platform.stores(),
                     platform.replyTimeout()));
         });
-    }
-
-    private static TrainingApp.Config config(Settings settings) {
-        return new TrainingApp.Config(settings.duration("training.ttl.default"), settings.duration("training.ttl.max"),
-                settings.duration("training.expiry.check"));
     }
 
     public TrainingHandlers handlers() {

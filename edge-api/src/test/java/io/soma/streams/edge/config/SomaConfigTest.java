@@ -1,5 +1,6 @@
 package io.soma.streams.edge.config;
 
+import io.soma.streams.topologies.runtime.Settings;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

@@ -5,6 +5,7 @@ import io.soma.streams.avro.SlmAlert;
 import io.soma.streams.avro.SlmMetricsWindow;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.topologies.runtime.ConversationEventTime;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -35,7 +36,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * The SLM metrics app (docs/slm-metrics.md): {@code conversation.events} → per {@code model@provider}, tumbling 1-minute
@@ -87,16 +87,13 @@ public final class SlmApp {
         /**
          * From the {@code slm.*} settings: {@code slm.window.size}, {@code slm.view.size}, {@code slm.view.advance},
          * {@code slm.window.grace}, {@code slm.store.retention} (durations) and the {@code slm.alerts.*} thresholds.
-         *
-         * @param alertSettings the settings under {@code slm.alerts.}, with that prefix removed
          */
-        public static Config fromSettings(Function<String, Duration> duration, Map<String, String> alertSettings,
-                                          WindowListener listener) {
-            Map<String, String> prefixed = new HashMap<>();
-            alertSettings.forEach((key, value) -> prefixed.put(AlertThresholds.PREFIX + key, value));
-            return new Config(duration.apply("slm.window.size"), duration.apply("slm.view.size"),
-                    duration.apply("slm.view.advance"), duration.apply("slm.window.grace"),
-                    duration.apply("slm.store.retention"), AlertThresholds.fromConfig(prefixed), listener);
+        public static Config from(Settings settings, WindowListener listener) {
+            Map<String, String> alerts = new HashMap<>();
+            settings.withPrefix("slm.alerts").forEach((key, value) -> alerts.put(AlertThresholds.PREFIX + key, value));
+            return new Config(settings.duration("slm.window.size"), settings.duration("slm.view.size"),
+                    settings.duration("slm.view.advance"), settings.duration("slm.window.grace"),
+                    settings.duration("slm.store.retention"), AlertThresholds.fromConfig(alerts), listener);
         }
 
         public Config withListener(WindowListener other) {

@@ -6,6 +6,7 @@ import io.soma.streams.avro.TrainingCommand;
 import io.soma.streams.avro.TrainingModeState;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.Settings;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -39,6 +40,12 @@ public final class TrainingApp {
     public record Config(Duration defaultTtl, Duration maxTtl, Duration expiryCheckInterval) {
         public static Config defaults() {
             return new Config(Duration.ofHours(24), Duration.ofDays(7), Duration.ofSeconds(1));
+        }
+
+        /** From {@code training.ttl.default}, {@code training.ttl.max} and {@code training.expiry.check}. */
+        public static Config from(Settings settings) {
+            return new Config(settings.duration("training.ttl.default"), settings.duration("training.ttl.max"),
+                    settings.duration("training.expiry.check"));
         }
     }
 

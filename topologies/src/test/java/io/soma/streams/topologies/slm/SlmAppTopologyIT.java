@@ -8,6 +8,7 @@ import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.ProvisionedStack;
 import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.Settings;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -72,11 +73,9 @@ class SlmAppTopologyIT {
 
     @Test
     void shouldReadItsSettingsWithPerModelThresholds() {
-        Map<String, Duration> durations = Map.of("slm.window.size", Duration.ofMinutes(1), "slm.view.size",
-                Duration.ofMinutes(5), "slm.view.advance", Duration.ofMinutes(1), "slm.window.grace", Duration.ofSeconds(30),
-                "slm.store.retention", Duration.ofHours(24));
-        SlmApp.Config config = SlmApp.Config.fromSettings(durations::get,
-                Map.of("latency-p95-warn-ms", "1000", "override.llama-2-70b-chat@replicate.latency-p95-breach-ms", "40000"),
+        SlmApp.Config config = SlmApp.Config.from(Settings.of(Map.of("slm.window.grace", "PT30S",
+                        "slm.alerts.latency-p95-warn-ms", "1000",
+                        "slm.alerts.override.llama-2-70b-chat@replicate.latency-p95-breach-ms", "40000")),
                 SlmApp.WindowListener.NONE);
         assertThat(config.grace()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.thresholds().limitsFor("llama-2-70b-chat", "replicate").latencyP95BreachMs()).isEqualTo(40000);

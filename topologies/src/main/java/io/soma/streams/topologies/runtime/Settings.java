@@ -1,4 +1,4 @@
-package io.soma.streams.edge.config;
+package io.soma.streams.topologies.runtime;
 
 import java.io.IOException;
 import java.io.InputStream;
