@@ -1,10 +1,10 @@
 package io.soma.streams.bench;
 
-import io.soma.streams.topologies.policy.Action;
-import io.soma.streams.topologies.policy.MatchType;
-import io.soma.streams.topologies.policy.Rule;
-import io.soma.streams.topologies.policy.RulePack;
-import io.soma.streams.topologies.policy.Severity;
+import io.soma.streams.topologies.policy.rules.Action;
+import io.soma.streams.topologies.policy.rules.MatchType;
+import io.soma.streams.topologies.policy.rules.Rule;
+import io.soma.streams.topologies.policy.rules.RulePack;
+import io.soma.streams.topologies.policy.rules.Severity;
 import io.soma.streams.topologies.replay.XsTestPrompts;
 
 import java.nio.file.Path;

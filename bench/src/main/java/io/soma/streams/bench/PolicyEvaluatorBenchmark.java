@@ -1,16 +1,16 @@
 package io.soma.streams.bench;
 
-import io.soma.streams.topologies.policy.Action;
 import io.soma.streams.topologies.policy.CompiledPolicy;
 import io.soma.streams.topologies.policy.Evaluation;
 import io.soma.streams.topologies.policy.EvaluationInput;
 import io.soma.streams.topologies.policy.EvaluationLimits;
 import io.soma.streams.topologies.policy.ExamplePolicy;
-import io.soma.streams.topologies.policy.MatchType;
 import io.soma.streams.topologies.policy.PolicyEvaluator;
-import io.soma.streams.topologies.policy.Rule;
-import io.soma.streams.topologies.policy.RulePack;
-import io.soma.streams.topologies.policy.Severity;
+import io.soma.streams.topologies.policy.rules.Action;
+import io.soma.streams.topologies.policy.rules.MatchType;
+import io.soma.streams.topologies.policy.rules.Rule;
+import io.soma.streams.topologies.policy.rules.RulePack;
+import io.soma.streams.topologies.policy.rules.Severity;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;

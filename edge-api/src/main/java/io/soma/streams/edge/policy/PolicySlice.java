@@ -19,7 +19,7 @@ import io.soma.streams.topologies.policy.ExamplePolicy;
 import io.soma.streams.topologies.policy.PolicyApp;
 import io.soma.streams.topologies.policy.PolicyAvro;
 import io.soma.streams.topologies.policy.PolicyMetrics;
-import io.soma.streams.topologies.policy.RulePack;
+import io.soma.streams.topologies.policy.rules.RulePack;
 import io.soma.streams.topologies.policy.TrustedKey;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;

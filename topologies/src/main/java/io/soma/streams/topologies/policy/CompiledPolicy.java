@@ -1,5 +1,13 @@
 package io.soma.streams.topologies.policy;
 
+import io.soma.streams.topologies.policy.rules.InvalidRulePackException;
+import io.soma.streams.topologies.policy.rules.Keywords;
+import io.soma.streams.topologies.policy.rules.MatchType;
+import io.soma.streams.topologies.policy.rules.RegexGuard;
+import io.soma.streams.topologies.policy.rules.Rule;
+import io.soma.streams.topologies.policy.rules.RulePack;
+import io.soma.streams.topologies.policy.rules.RulePackProblem;
+import io.soma.streams.topologies.policy.rules.RulePackValidator;
 import org.ahocorasick.trie.Trie;
 
 import java.util.ArrayList;

@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.soma.streams.topologies.policy.VerificationResult.Reason;
 import io.soma.streams.topologies.policy.VerificationResult.Rejection;
 import io.soma.streams.topologies.policy.VerificationResult.Verified;
+import io.soma.streams.topologies.policy.rules.Rule;
+import io.soma.streams.topologies.policy.rules.RulePackJson;
+import io.soma.streams.topologies.policy.rules.RulePackProblem;
+import io.soma.streams.topologies.policy.rules.RulePackValidator;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

@@ -1,5 +1,7 @@
 package io.soma.streams.topologies.policy;
 
+import io.soma.streams.topologies.policy.rules.WireNames;
+
 /** The verdict on one text: deny > redact > review > allow (log-only violations leave it at allow). */
 public enum Decision {
     ALLOW, REDACT, REVIEW, DENY;

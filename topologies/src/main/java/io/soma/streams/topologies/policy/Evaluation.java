@@ -1,5 +1,7 @@
 package io.soma.streams.topologies.policy;
 
+import io.soma.streams.topologies.policy.rules.Severity;
+
 import java.util.List;
 
 /**

@@ -1,5 +1,7 @@
 package io.soma.streams.topologies.policy;
 
+import io.soma.streams.topologies.policy.rules.Rule;
+
 /**
  * What a policy looks at in one event. Any field may be null: an event without text is allowed with no violations.
  */

@@ -1,5 +1,9 @@
 package io.soma.streams.topologies.policy;
 
+import io.soma.streams.topologies.policy.rules.RegexGuard;
+import io.soma.streams.topologies.policy.rules.RulePack;
+import io.soma.streams.topologies.policy.rules.RulePackJson;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -8,6 +8,8 @@ import io.soma.streams.avro.RulePackRequest;
 import io.soma.streams.avro.TrainingModeState;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.dlq.DlqHeaders;
+import io.soma.streams.topologies.policy.rules.RulePack;
+import io.soma.streams.topologies.policy.rules.RulePackValidator;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;

@@ -2,6 +2,11 @@ package io.soma.streams.topologies.policy;
 
 import io.soma.streams.topologies.policy.CompiledPolicy.CompiledRule;
 import io.soma.streams.topologies.policy.CompiledPolicy.Needle;
+import io.soma.streams.topologies.policy.rules.Action;
+import io.soma.streams.topologies.policy.rules.Keywords;
+import io.soma.streams.topologies.policy.rules.RegexGuard;
+import io.soma.streams.topologies.policy.rules.Rule;
+import io.soma.streams.topologies.policy.rules.Severity;
 import org.ahocorasick.trie.Emit;
 
 import java.math.BigDecimal;

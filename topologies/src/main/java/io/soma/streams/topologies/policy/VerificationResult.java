@@ -1,5 +1,7 @@
 package io.soma.streams.topologies.policy;
 
+import io.soma.streams.topologies.policy.rules.WireNames;
+
 /** What {@link ConstitutionVerifier} concluded about one bundle. */
 public sealed interface VerificationResult {
     /** The bundle is authentic and newer: it becomes the active constitution of its scope. */

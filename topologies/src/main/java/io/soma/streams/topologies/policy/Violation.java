@@ -1,5 +1,8 @@
 package io.soma.streams.topologies.policy;
 
+import io.soma.streams.topologies.policy.rules.Action;
+import io.soma.streams.topologies.policy.rules.Severity;
+
 /**
  * A rule that matched.
  *

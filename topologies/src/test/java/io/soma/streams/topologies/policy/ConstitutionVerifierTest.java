@@ -3,6 +3,7 @@ package io.soma.streams.topologies.policy;
 import io.soma.streams.topologies.policy.VerificationResult.Reason;
 import io.soma.streams.topologies.policy.VerificationResult.Rejection;
 import io.soma.streams.topologies.policy.VerificationResult.Verified;
+import io.soma.streams.topologies.policy.rules.Rule;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,7 @@
 package io.soma.streams.topologies.policy;
 
+import io.soma.streams.topologies.policy.rules.Rule;
+import io.soma.streams.topologies.policy.rules.RulePack;
 import io.soma.streams.topologies.replay.XsTestPrompts;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,11 @@
 package io.soma.streams.topologies.policy;
 
+import io.soma.streams.topologies.policy.rules.Action;
+import io.soma.streams.topologies.policy.rules.MatchType;
+import io.soma.streams.topologies.policy.rules.RegexGuard;
+import io.soma.streams.topologies.policy.rules.Rule;
+import io.soma.streams.topologies.policy.rules.RulePack;
+import io.soma.streams.topologies.policy.rules.Severity;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

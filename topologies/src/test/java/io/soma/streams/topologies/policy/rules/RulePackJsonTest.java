@@ -1,5 +1,6 @@
-package io.soma.streams.topologies.policy;
+package io.soma.streams.topologies.policy.rules;
 
+import io.soma.streams.topologies.policy.ExamplePolicy;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

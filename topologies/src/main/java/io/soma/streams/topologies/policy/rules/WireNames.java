@@ -1,19 +1,19 @@
-package io.soma.streams.topologies.policy;
+package io.soma.streams.topologies.policy.rules;
 
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
 /** The lower-case names the JSON API and the Avro records use for the policy enums. */
-final class WireNames {
+public final class WireNames {
     private WireNames() {
     }
 
-    static String of(Enum<?> value) {
+    public static String of(Enum<?> value) {
         return value.name().toLowerCase(Locale.ROOT);
     }
 
-    static <E extends Enum<E>> E parse(Class<E> type, String wire) {
+    public static <E extends Enum<E>> E parse(Class<E> type, String wire) {
         for (E value : type.getEnumConstants()) {
             if (of(value).equals(wire == null ? null : wire.trim().toLowerCase(Locale.ROOT))) {
                 return value;

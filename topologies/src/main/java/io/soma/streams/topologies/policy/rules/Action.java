@@ -1,4 +1,4 @@
-package io.soma.streams.topologies.policy;
+package io.soma.streams.topologies.policy.rules;
 
 /** What a matching rule asks for; the decision is the strongest action among the violations. */
 public enum Action {

@@ -1,4 +1,4 @@
-package io.soma.streams.topologies.policy;
+package io.soma.streams.topologies.policy.rules;
 
 /**
  * Why a rule pack (or a constitution's global rules) is refused.

@@ -1,4 +1,4 @@
-package io.soma.streams.topologies.policy;
+package io.soma.streams.topologies.policy.rules;
 
 import java.util.Collection;
 import java.util.Locale;
@@ -48,7 +48,7 @@ public record Rule(String name, String pattern, MatchType match, double weight, 
         return !appliesToRoles.isEmpty() || !appliesToTools.isEmpty();
     }
 
-    static String normalisedScope(String value) {
+    public static String normalisedScope(String value) {
         return value == null ? null : value.trim().toLowerCase(Locale.ROOT);
     }
 

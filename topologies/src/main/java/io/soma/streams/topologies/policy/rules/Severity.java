@@ -1,4 +1,4 @@
-package io.soma.streams.topologies.policy;
+package io.soma.streams.topologies.policy.rules;
 
 /** Severity of a rule, and the band a decision's score falls in. */
 public enum Severity {

@@ -1,4 +1,4 @@
-package io.soma.streams.topologies.policy;
+package io.soma.streams.topologies.policy.rules;
 
 /** How a rule's pattern is matched against the text; every kind is case-insensitive. */
 public enum MatchType {

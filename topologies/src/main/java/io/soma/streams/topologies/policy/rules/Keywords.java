@@ -1,4 +1,4 @@
-package io.soma.streams.topologies.policy;
+package io.soma.streams.topologies.policy.rules;
 
 import java.util.Arrays;
 import java.util.List;
@@ -7,19 +7,19 @@ import java.util.List;
  * The words of a {@link MatchType#KEYWORDS} pattern: separated by spaces and/or commas; a word matches only as a
  * whole word, and {@code word*} matches any word that starts with {@code word}.
  */
-final class Keywords {
+public final class Keywords {
     private Keywords() {
     }
 
-    static List<String> split(String pattern) {
+    public static List<String> split(String pattern) {
         return Arrays.stream(pattern.split("[\\s,]+")).filter(w -> !w.isEmpty()).toList();
     }
 
-    static boolean isPrefix(String keyword) {
+    public static boolean isPrefix(String keyword) {
         return keyword.endsWith("*");
     }
 
-    static String stem(String keyword) {
+    public static String stem(String keyword) {
         return isPrefix(keyword) ? keyword.substring(0, keyword.length() - 1) : keyword;
     }
 
@@ -30,7 +30,7 @@ final class Keywords {
     }
 
     /** Word characters as regex {@code \b} sees them: a keyword match may not touch one on either side. */
-    static boolean isWordChar(int c) {
+    public static boolean isWordChar(int c) {
         return Character.isLetterOrDigit(c) || c == '_';
     }
 }
