@@ -11,7 +11,7 @@ import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.stores.redis.ConstitutionHashMirror;
 import io.soma.streams.stores.redis.TrainingLockMirror;
-import io.soma.streams.topologies.policy.Constitution;
+import io.soma.streams.topologies.policy.constitution.Constitution;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;

@@ -1,12 +1,12 @@
 package io.soma.streams.edge.policy;
 
 import io.soma.streams.testkit.TestPaths;
-import io.soma.streams.topologies.policy.CanonicalJson;
-import io.soma.streams.topologies.policy.ConstitutionBundleJson;
-import io.soma.streams.topologies.policy.ConstitutionSigner;
-import io.soma.streams.topologies.policy.Pem;
-import io.soma.streams.topologies.policy.SignatureAlgorithm;
-import io.soma.streams.topologies.policy.SignedBundle;
+import io.soma.streams.topologies.policy.constitution.CanonicalJson;
+import io.soma.streams.topologies.policy.constitution.ConstitutionBundleJson;
+import io.soma.streams.topologies.policy.constitution.ConstitutionSigner;
+import io.soma.streams.topologies.policy.constitution.Pem;
+import io.soma.streams.topologies.policy.constitution.SignatureAlgorithm;
+import io.soma.streams.topologies.policy.constitution.SignedBundle;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,8 +1,8 @@
 package io.soma.streams.edge.policy;
 
 import io.soma.streams.edge.EdgeFixture;
-import io.soma.streams.topologies.policy.ConstitutionBundleJson;
-import io.soma.streams.topologies.policy.SignedBundle;
+import io.soma.streams.topologies.policy.constitution.ConstitutionBundleJson;
+import io.soma.streams.topologies.policy.constitution.SignedBundle;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;

@@ -113,7 +113,7 @@ class TenantIsolationIT {
         cases.put("PUT /v1/policies/{tenant}", Case.http(token -> edge.request("/v1/policies/" + tenantA, token)
                 .header("Content-Type", "application/json").header("If-None-Match", "*")
                 .PUT(HttpRequest.BodyPublishers.ofString("{\"rules\":[]}")), Set.of(200)));
-        String bundle = io.soma.streams.topologies.policy.ConstitutionBundleJson.write(
+        String bundle = io.soma.streams.topologies.policy.constitution.ConstitutionBundleJson.write(
                 PUBLISHER.sign(ConstitutionPublisher.uniqueDocument(), "1.0.0", tenantA));
         cases.put("POST /v1/constitution", Case.http(token -> edge.request("/v1/constitution", token)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(bundle)),

@@ -1,5 +1,6 @@
 package io.soma.streams.topologies.policy;
 
+import io.soma.streams.topologies.policy.constitution.Constitution;
 import io.soma.streams.topologies.policy.rules.InvalidRulePackException;
 import io.soma.streams.topologies.policy.rules.Keywords;
 import io.soma.streams.topologies.policy.rules.MatchType;

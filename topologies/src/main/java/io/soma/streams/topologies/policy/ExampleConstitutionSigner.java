@@ -1,6 +1,11 @@
 package io.soma.streams.topologies.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.soma.streams.topologies.policy.constitution.CanonicalJson;
+import io.soma.streams.topologies.policy.constitution.ConstitutionBundleJson;
+import io.soma.streams.topologies.policy.constitution.ConstitutionSigner;
+import io.soma.streams.topologies.policy.constitution.Pem;
+import io.soma.streams.topologies.policy.constitution.SignedBundle;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

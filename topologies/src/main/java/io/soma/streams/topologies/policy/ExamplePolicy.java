@@ -1,5 +1,11 @@
 package io.soma.streams.topologies.policy;
 
+import io.soma.streams.topologies.policy.constitution.Constitution;
+import io.soma.streams.topologies.policy.constitution.ConstitutionBundleJson;
+import io.soma.streams.topologies.policy.constitution.ConstitutionVerifier;
+import io.soma.streams.topologies.policy.constitution.SignedBundle;
+import io.soma.streams.topologies.policy.constitution.TrustedKey;
+import io.soma.streams.topologies.policy.constitution.VerificationResult;
 import io.soma.streams.topologies.policy.rules.RegexGuard;
 import io.soma.streams.topologies.policy.rules.RulePack;
 import io.soma.streams.topologies.policy.rules.RulePackJson;

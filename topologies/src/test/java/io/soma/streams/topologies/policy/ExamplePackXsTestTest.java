@@ -1,7 +1,9 @@
 package io.soma.streams.topologies.policy;
 
+import io.soma.streams.topologies.policy.constitution.Constitution;
 import io.soma.streams.topologies.policy.rules.Rule;
 import io.soma.streams.topologies.policy.rules.RulePack;
+import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.replay.XsTestPrompts;
 import org.junit.jupiter.api.Test;
 
@@ -23,14 +25,24 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code <build dir>/policy-xstest-report.txt} and prints it; docs/policy.md quotes it.
  */
 class ExamplePackXsTestTest {
+    /** The real XSTest prompts (../shared/data, never copied into the repository). */
+    private static List<XsTestPrompts.Prompt> xsTestPrompts() {
+        return XsTestPrompts.read(XsTestPrompts.file(TestPaths.dataDir()));
+    }
+
+    /** The example tenant pack with the example constitution's global rules, as the demo runs them. */
+    private static CompiledPolicy examplePolicy() {
+        return CompiledPolicy.compile(ExamplePolicy.rulePack(), ExamplePolicy.constitution());
+    }
+
     private static boolean flagged(Evaluation e) {
         return e.decision() == Decision.DENY || e.decision() == Decision.REVIEW;
     }
 
     @Test
     void shouldMeasureTheExamplePackOnXsTest() throws IOException {
-        List<XsTestPrompts.Prompt> prompts = PolicyTestData.xsTestPrompts();
-        CompiledPolicy policy = PolicyTestData.examplePolicy();
+        List<XsTestPrompts.Prompt> prompts = xsTestPrompts();
+        CompiledPolicy policy = examplePolicy();
         int tp = 0;
         int fn = 0;
         int fp = 0;
@@ -77,7 +89,7 @@ class ExamplePackXsTestTest {
 
     @Test
     void shouldGiveTheSameDecisionsWhateverTheRuleOrder() {
-        List<XsTestPrompts.Prompt> prompts = PolicyTestData.xsTestPrompts();
+        List<XsTestPrompts.Prompt> prompts = xsTestPrompts();
         RulePack pack = ExamplePolicy.rulePack();
         Constitution constitution = ExamplePolicy.constitution();
         List<Evaluation> reference = evaluateAll(prompts, CompiledPolicy.compile(pack, constitution));

@@ -1,5 +1,7 @@
 package io.soma.streams.topologies.policy;
 
+import io.soma.streams.topologies.policy.constitution.Constitution;
+import io.soma.streams.topologies.policy.constitution.SignatureAlgorithm;
 import io.soma.streams.topologies.policy.rules.Action;
 import io.soma.streams.topologies.policy.rules.MatchType;
 import io.soma.streams.topologies.policy.rules.RegexGuard;

@@ -1,4 +1,4 @@
-package io.soma.streams.topologies.policy;
+package io.soma.streams.topologies.policy.constitution;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,10 +1,10 @@
-package io.soma.streams.topologies.policy;
+package io.soma.streams.topologies.policy.constitution;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.soma.streams.topologies.policy.VerificationResult.Reason;
-import io.soma.streams.topologies.policy.VerificationResult.Rejection;
-import io.soma.streams.topologies.policy.VerificationResult.Verified;
+import io.soma.streams.topologies.policy.constitution.VerificationResult.Reason;
+import io.soma.streams.topologies.policy.constitution.VerificationResult.Rejection;
+import io.soma.streams.topologies.policy.constitution.VerificationResult.Verified;
 import io.soma.streams.topologies.policy.rules.Rule;
 import io.soma.streams.topologies.policy.rules.RulePackJson;
 import io.soma.streams.topologies.policy.rules.RulePackProblem;

@@ -1,4 +1,4 @@
-package io.soma.streams.topologies.policy;
+package io.soma.streams.topologies.policy.constitution;
 
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
