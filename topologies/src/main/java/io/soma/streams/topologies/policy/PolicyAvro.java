@@ -5,6 +5,8 @@ import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.avro.RuleScope;
 import io.soma.streams.topologies.policy.constitution.SignedBundle;
+import io.soma.streams.topologies.policy.evaluation.CompiledPolicy;
+import io.soma.streams.topologies.policy.evaluation.Evaluation;
 import io.soma.streams.topologies.policy.rules.Action;
 import io.soma.streams.topologies.policy.rules.MatchType;
 import io.soma.streams.topologies.policy.rules.Rule;

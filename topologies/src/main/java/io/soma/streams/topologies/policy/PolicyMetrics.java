@@ -5,6 +5,7 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.soma.streams.topologies.policy.evaluation.Evaluation;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,6 +1,12 @@
 package io.soma.streams.topologies.policy;
 
 import io.soma.streams.topologies.policy.constitution.Constitution;
+import io.soma.streams.topologies.policy.evaluation.CompiledPolicy;
+import io.soma.streams.topologies.policy.evaluation.Decision;
+import io.soma.streams.topologies.policy.evaluation.Evaluation;
+import io.soma.streams.topologies.policy.evaluation.EvaluationInput;
+import io.soma.streams.topologies.policy.evaluation.PolicyEvaluator;
+import io.soma.streams.topologies.policy.evaluation.Violation;
 import io.soma.streams.topologies.policy.rules.Rule;
 import io.soma.streams.topologies.policy.rules.RulePack;
 import io.soma.streams.testkit.TestPaths;

@@ -1,5 +1,6 @@
-package io.soma.streams.topologies.policy;
+package io.soma.streams.topologies.policy.evaluation;
 
+import io.soma.streams.topologies.policy.ExamplePolicy;
 import io.soma.streams.topologies.policy.constitution.Constitution;
 import io.soma.streams.topologies.policy.constitution.SignatureAlgorithm;
 import io.soma.streams.topologies.policy.rules.Action;

@@ -1,4 +1,4 @@
-package io.soma.streams.topologies.policy;
+package io.soma.streams.topologies.policy.evaluation;
 
 /**
  * What evaluating one event may cost, whatever the number of rules. Past either limit the decision is

@@ -1,7 +1,7 @@
-package io.soma.streams.topologies.policy;
+package io.soma.streams.topologies.policy.evaluation;
 
-import io.soma.streams.topologies.policy.CompiledPolicy.CompiledRule;
-import io.soma.streams.topologies.policy.CompiledPolicy.Needle;
+import io.soma.streams.topologies.policy.evaluation.CompiledPolicy.CompiledRule;
+import io.soma.streams.topologies.policy.evaluation.CompiledPolicy.Needle;
 import io.soma.streams.topologies.policy.rules.Action;
 import io.soma.streams.topologies.policy.rules.Keywords;
 import io.soma.streams.topologies.policy.rules.RegexGuard;
