@@ -1,11 +1,11 @@
 package io.soma.streams.bench;
 
-import io.soma.streams.topologies.policy.ExamplePolicy;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy;
 import io.soma.streams.topologies.policy.evaluation.Evaluation;
 import io.soma.streams.topologies.policy.evaluation.EvaluationInput;
 import io.soma.streams.topologies.policy.evaluation.EvaluationLimits;
 import io.soma.streams.topologies.policy.evaluation.PolicyEvaluator;
+import io.soma.streams.topologies.policy.example.ExamplePolicy;
 import io.soma.streams.topologies.policy.rules.Action;
 import io.soma.streams.topologies.policy.rules.MatchType;
 import io.soma.streams.topologies.policy.rules.Rule;

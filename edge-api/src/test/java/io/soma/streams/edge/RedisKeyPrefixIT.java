@@ -6,8 +6,8 @@ import io.soma.streams.stores.ratelimit.RedisRateLimiter;
 import io.soma.streams.stores.redis.ConstitutionHashMirror;
 import io.soma.streams.stores.redis.TrainingLockMirror;
 import io.soma.streams.testkit.Await;
-import io.soma.streams.topologies.policy.ExamplePolicy;
 import io.soma.streams.topologies.policy.constitution.Constitution;
+import io.soma.streams.topologies.policy.example.ExamplePolicy;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.JedisPooled;
 

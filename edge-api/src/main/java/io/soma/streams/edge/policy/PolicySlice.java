@@ -15,7 +15,7 @@ import io.soma.streams.stores.redis.ConstitutionHashMirror;
 import io.soma.streams.topologies.policy.constitution.Constitution;
 import io.soma.streams.topologies.policy.constitution.ConstitutionVerifier;
 import io.soma.streams.topologies.policy.evaluation.EvaluationLimits;
-import io.soma.streams.topologies.policy.ExamplePolicy;
+import io.soma.streams.topologies.policy.example.ExamplePolicy;
 import io.soma.streams.topologies.policy.PolicyApp;
 import io.soma.streams.topologies.policy.PolicyAvro;
 import io.soma.streams.topologies.policy.PolicyMetrics;

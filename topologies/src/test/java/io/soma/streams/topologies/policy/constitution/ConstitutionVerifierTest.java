@@ -1,9 +1,9 @@
 package io.soma.streams.topologies.policy.constitution;
 
-import io.soma.streams.topologies.policy.ExamplePolicy;
 import io.soma.streams.topologies.policy.constitution.VerificationResult.Reason;
 import io.soma.streams.topologies.policy.constitution.VerificationResult.Rejection;
 import io.soma.streams.topologies.policy.constitution.VerificationResult.Verified;
+import io.soma.streams.topologies.policy.example.ExamplePolicy;
 import io.soma.streams.topologies.policy.rules.Rule;
 import org.junit.jupiter.api.Test;
 

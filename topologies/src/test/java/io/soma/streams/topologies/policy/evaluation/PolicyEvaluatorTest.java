@@ -1,8 +1,8 @@
 package io.soma.streams.topologies.policy.evaluation;
 
-import io.soma.streams.topologies.policy.ExamplePolicy;
 import io.soma.streams.topologies.policy.constitution.Constitution;
 import io.soma.streams.topologies.policy.constitution.SignatureAlgorithm;
+import io.soma.streams.topologies.policy.example.ExamplePolicy;
 import io.soma.streams.topologies.policy.rules.Action;
 import io.soma.streams.topologies.policy.rules.MatchType;
 import io.soma.streams.topologies.policy.rules.RegexGuard;

@@ -1,6 +1,6 @@
 package io.soma.streams.topologies.policy.rules;
 
-import io.soma.streams.topologies.policy.ExamplePolicy;
+import io.soma.streams.topologies.policy.example.ExamplePolicy;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.soma.streams.topologies.policy;
+package io.soma.streams.topologies.policy.example;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.soma.streams.topologies.policy.constitution.CanonicalJson;
@@ -24,7 +24,7 @@ import java.time.temporal.ChronoUnit;
  * Reads {@code example-constitution.document.json}, takes the version from the last {@code revision_history}
  * entry, writes {@code example-constitution.json} (the signed bundle) and {@code example-constitution.pub.pem}.
  * Run from the project root:
- * {@code java -cp topologies/target/classes:$(cat cp.txt) io.soma.streams.topologies.policy.ExampleConstitutionSigner}
+ * {@code java -cp topologies/target/classes:$(cat cp.txt) io.soma.streams.topologies.policy.example.ExampleConstitutionSigner}
  */
 public final class ExampleConstitutionSigner {
     public static final String KEY_ID = "soma-example-ed25519-1";

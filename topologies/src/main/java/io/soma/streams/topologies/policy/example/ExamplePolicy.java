@@ -1,4 +1,4 @@
-package io.soma.streams.topologies.policy;
+package io.soma.streams.topologies.policy.example;
 
 import io.soma.streams.topologies.policy.constitution.Constitution;
 import io.soma.streams.topologies.policy.constitution.ConstitutionBundleJson;
