@@ -45,14 +45,14 @@ import java.util.UUID;
  * rule packs, the constitution, and the stale-constitution check.
  */
 public final class PolicyHandlers {
-    private final PolicyApp.ActivePolicies policies;
+    private final ActivePolicies policies;
     private final ConstitutionVerifier verifier;
     private final Producer<String, SpecificRecord> producer;
     private final ReplyWaiter<RulePackReply> rulePackReplies;
     private final Duration replyTimeout;
 
     /** @param verifier the policy app's own, so the edge refuses exactly what the stream would */
-    public PolicyHandlers(PolicyApp.ActivePolicies policies, ConstitutionVerifier verifier,
+    public PolicyHandlers(ActivePolicies policies, ConstitutionVerifier verifier,
                           Producer<String, SpecificRecord> producer, ReplyWaiter<RulePackReply> rulePackReplies,
                           Duration replyTimeout) {
         this.policies = policies;

@@ -24,11 +24,6 @@ import io.soma.streams.topologies.policy.constitution.TrustedKey;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,10 +41,10 @@ public final class PolicySlice implements Slice {
     private static final Logger log = LoggerFactory.getLogger(PolicySlice.class);
 
     private final Closer closer;
-    private final PolicyApp.ActivePolicies policies;
+    private final ActivePolicies policies;
     private final PolicyHandlers handlers;
 
-    private PolicySlice(Closer closer, PolicyApp.ActivePolicies policies, PolicyHandlers handlers) {
+    private PolicySlice(Closer closer, ActivePolicies policies, PolicyHandlers handlers) {
         this.closer = closer;
         this.policies = policies;
         this.handlers = handlers;
@@ -71,9 +66,7 @@ public final class PolicySlice implements Slice {
             RunningApp app = platform.launch(PolicyApp.APPLICATION_ID, PolicyApp.build(
                     new PolicyApp.Config(verifier, new PolicyMetrics(platform.metrics()), limits),
                     platform.serdes()), closer);
-            PolicyApp.ActivePolicies policies = new PolicyApp.ActivePolicies(verifier, limits).attach(
-                    key -> globalStore(app.streams(), PolicyApp.ACTIVE_CONSTITUTIONS).get(key),
-                    key -> globalStore(app.streams(), PolicyApp.RULE_PACKS).get(key));
+            ActivePolicies policies = new ActivePolicies(app.streams(), verifier, limits);
             ConstitutionHashMirror mirror = closer.own(new ConstitutionHashMirror(
                     platform.config().bootstrapServers(), Topics.CONSTITUTION_ACTIVE.name(),
                     platform.serdes().value(Topics.CONSTITUTION_ACTIVE).deserializer(), platform.redis().jedis(),
@@ -142,14 +135,6 @@ public final class PolicySlice implements Slice {
                     .get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot load the example policy: " + e.getMessage(), e);
-        }
-    }
-
-    private static ReadOnlyKeyValueStore<String, Object> globalStore(KafkaStreams streams, String name) {
-        try {
-            return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore()));
-        } catch (InvalidStateStoreException e) {
-            throw ApiException.notReady("the policy stores are not ready yet: " + e.getMessage());
         }
     }
 }

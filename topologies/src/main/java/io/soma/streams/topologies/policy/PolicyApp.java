@@ -17,8 +17,6 @@ import io.soma.streams.topologies.policy.evaluation.Evaluation;
 import io.soma.streams.topologies.policy.evaluation.EvaluationInput;
 import io.soma.streams.topologies.policy.evaluation.EvaluationLimits;
 import io.soma.streams.topologies.policy.evaluation.PolicyEvaluator;
-import io.soma.streams.topologies.policy.rules.RulePack;
-import io.soma.streams.topologies.policy.rules.RulePackValidator;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -40,9 +38,6 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.apache.kafka.streams.kstream.Named;
 
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.function.Function;
 
 /**
  * The governance app.
@@ -245,14 +240,13 @@ public final class PolicyApp {
 
     /** One decision per event, against the tenant's pack and the active constitution. */
     static final class Evaluator implements FixedKeyProcessor<String, ConversationEvent, Evaluated> {
-        private final PolicyMetrics metrics;
-        private final ActivePolicies policies;
+        private final Config config;
+        private TenantPolicies policies;
         private FixedKeyProcessorContext<String, Evaluated> context;
         private TimestampedKeyValueStore<String, TrainingModeState> training;
 
         Evaluator(Config config) {
-            this.metrics = config.metrics();
-            this.policies = new ActivePolicies(config.verifier(), config.limits());
+            this.config = config;
         }
 
         @Override
@@ -261,7 +255,9 @@ public final class PolicyApp {
             this.training = context.getStateStore(TRAINING_STATES);
             TimestampedKeyValueStore<String, ConstitutionBundle> constitutions = context.getStateStore(ACTIVE_CONSTITUTIONS);
             TimestampedKeyValueStore<String, io.soma.streams.avro.RulePack> packs = context.getStateStore(RULE_PACKS);
-            policies.attach(constitutions::get, packs::get);
+            this.policies = new TenantPolicies(config.verifier(), config.limits(),
+                    scope -> ValueAndTimestamp.getValueOrNull(constitutions.get(scope)),
+                    tenant -> ValueAndTimestamp.getValueOrNull(packs.get(tenant)));
         }
 
         @Override
@@ -272,7 +268,7 @@ public final class PolicyApp {
             Evaluation evaluation = PolicyEvaluator.evaluate(
                     new EvaluationInput(event.getContent(), event.getRole(), event.getTool()), policy);
             long nanos = System.nanoTime() - started;
-            metrics.decided(event.getTenant(), evaluation, nanos / 1e9);
+            config.metrics().decided(event.getTenant(), evaluation, nanos / 1e9);
             PolicyDecision decision = PolicyAvro.decision(event, policy, evaluation,
                     Instant.ofEpochMilli(context.currentSystemTimeMs()), nanos / 1_000);
             context.forward(record.withValue(new Evaluated(event, decision,
@@ -283,80 +279,6 @@ public final class PolicyApp {
             ValueAndTimestamp<TrainingModeState> state = training.get(tenant);
             return state != null && state.value().getEnabled() && state.value().getLock() != null
                     && Instant.ofEpochMilli(context.currentSystemTimeMs()).isBefore(state.value().getLock().getExpiresAt());
-        }
-    }
-
-    /**
-     * Compiled policies per tenant, rebuilt only when the tenant's pack version or the constitution hash changes.
-     * Shared by the stream and {@code POST /v1/evaluate}, so both answer alike.
-     */
-    public static final class ActivePolicies {
-        private static final int CACHE_SIZE = 1_000;
-        private final ConstitutionVerifier verifier;
-        private final EvaluationLimits limits;
-        private final Map<String, CompiledPolicy> cache = new LinkedHashMap<>(64, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, CompiledPolicy> eldest) {
-                return size() > CACHE_SIZE;
-            }
-        };
-        private Function<String, ?> constitutions;
-        private Function<String, ?> rulePacks;
-
-        public ActivePolicies(ConstitutionVerifier verifier, EvaluationLimits limits) {
-            this.verifier = verifier;
-            this.limits = limits;
-        }
-
-        /**
-         * Where to look things up by key: the global stores, read inside the topology (values are
-         * ValueAndTimestamp) or through interactive queries (plain values).
-         */
-        public ActivePolicies attach(Function<String, ?> constitutions, Function<String, ?> rulePacks) {
-            this.constitutions = constitutions;
-            this.rulePacks = rulePacks;
-            return this;
-        }
-
-        /** The tenant's constitution where one exists, else the global one; null when none is active. */
-        public ConstitutionBundle constitutionFor(String tenant) {
-            ConstitutionBundle own = value(constitutions.apply(tenant));
-            return own != null ? own : value(constitutions.apply(Constitution.GLOBAL_SCOPE));
-        }
-
-        /** The constitution of exactly this scope, without falling back to the global one. */
-        public ConstitutionBundle constitutionOf(String scope) {
-            return value(constitutions.apply(scope));
-        }
-
-        public io.soma.streams.avro.RulePack rulePackFor(String tenant) {
-            return value(rulePacks.apply(tenant));
-        }
-
-        public synchronized CompiledPolicy forTenant(String tenant) {
-            ConstitutionBundle bundle = constitutionFor(tenant);
-            io.soma.streams.avro.RulePack pack = rulePackFor(tenant);
-            String key = tenant + "|" + (pack == null ? "-" : pack.getVersion()) + "|" + (bundle == null ? "-" : bundle.getHash());
-            return cache.computeIfAbsent(key, k -> compile(pack, bundle));
-        }
-
-        private CompiledPolicy compile(io.soma.streams.avro.RulePack pack, ConstitutionBundle bundle) {
-            Constitution constitution = null;
-            if (bundle != null && verifier.verify(PolicyAvro.bundle(bundle), null) instanceof VerificationResult.Verified v) {
-                constitution = v.constitution();
-            }
-            RulePack domainPack = null;
-            if (pack != null) {
-                RulePack candidate = PolicyAvro.rulePack(pack);
-                // a pack that bypassed the edge's validation is not applied
-                domainPack = RulePackValidator.validate(candidate).isEmpty() ? candidate : null;
-            }
-            return CompiledPolicy.compile(domainPack, constitution, limits);
-        }
-
-        @SuppressWarnings("unchecked")
-        private static <V> V value(Object stored) {
-            return stored instanceof ValueAndTimestamp<?> vt ? (V) vt.value() : (V) stored;
         }
     }
 }

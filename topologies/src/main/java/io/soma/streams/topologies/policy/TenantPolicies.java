@@ -1,0 +1,82 @@
+package io.soma.streams.topologies.policy;
+
+import io.soma.streams.avro.ConstitutionBundle;
+import io.soma.streams.topologies.policy.constitution.Constitution;
+import io.soma.streams.topologies.policy.constitution.ConstitutionVerifier;
+import io.soma.streams.topologies.policy.constitution.VerificationResult;
+import io.soma.streams.topologies.policy.evaluation.CompiledPolicy;
+import io.soma.streams.topologies.policy.evaluation.EvaluationLimits;
+import io.soma.streams.topologies.policy.rules.RulePack;
+import io.soma.streams.topologies.policy.rules.RulePackValidator;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Compiled policies per tenant over the policy app's global stores, rebuilt only when the tenant's pack version or
+ * the constitution hash changes. The stream reads the stores inside the topology, the edge's {@code /v1/evaluate}
+ * through interactive queries; both compile here, so both answer alike.
+ */
+public final class TenantPolicies {
+    private static final int CACHE_SIZE = 1_000;
+    private final ConstitutionVerifier verifier;
+    private final EvaluationLimits limits;
+    private final Function<String, ConstitutionBundle> constitutions;
+    private final Function<String, io.soma.streams.avro.RulePack> rulePacks;
+    private final Map<String, CompiledPolicy> cache = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, CompiledPolicy> eldest) {
+            return size() > CACHE_SIZE;
+        }
+    };
+
+    /**
+     * @param constitutions the active constitution by scope (a tenant or "global"), null when none
+     * @param rulePacks     the rule pack by tenant, null when none
+     */
+    public TenantPolicies(ConstitutionVerifier verifier, EvaluationLimits limits,
+                          Function<String, ConstitutionBundle> constitutions,
+                          Function<String, io.soma.streams.avro.RulePack> rulePacks) {
+        this.verifier = verifier;
+        this.limits = limits;
+        this.constitutions = constitutions;
+        this.rulePacks = rulePacks;
+    }
+
+    /** The tenant's constitution where one exists, else the global one; null when none is active. */
+    public ConstitutionBundle constitutionFor(String tenant) {
+        ConstitutionBundle own = constitutions.apply(tenant);
+        return own != null ? own : constitutions.apply(Constitution.GLOBAL_SCOPE);
+    }
+
+    /** The constitution of exactly this scope, without falling back to the global one. */
+    public ConstitutionBundle constitutionOf(String scope) {
+        return constitutions.apply(scope);
+    }
+
+    public io.soma.streams.avro.RulePack rulePackFor(String tenant) {
+        return rulePacks.apply(tenant);
+    }
+
+    public synchronized CompiledPolicy forTenant(String tenant) {
+        ConstitutionBundle bundle = constitutionFor(tenant);
+        io.soma.streams.avro.RulePack pack = rulePackFor(tenant);
+        String key = tenant + "|" + (pack == null ? "-" : pack.getVersion()) + "|" + (bundle == null ? "-" : bundle.getHash());
+        return cache.computeIfAbsent(key, k -> compile(pack, bundle));
+    }
+
+    private CompiledPolicy compile(io.soma.streams.avro.RulePack pack, ConstitutionBundle bundle) {
+        Constitution constitution = null;
+        if (bundle != null && verifier.verify(PolicyAvro.bundle(bundle), null) instanceof VerificationResult.Verified v) {
+            constitution = v.constitution();
+        }
+        RulePack domainPack = null;
+        if (pack != null) {
+            RulePack candidate = PolicyAvro.rulePack(pack);
+            // a pack that bypassed the edge's validation is not applied
+            domainPack = RulePackValidator.validate(candidate).isEmpty() ? candidate : null;
+        }
+        return CompiledPolicy.compile(domainPack, constitution, limits);
+    }
+}
