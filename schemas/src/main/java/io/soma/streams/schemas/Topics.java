@@ -1,8 +1,12 @@
 package io.soma.streams.schemas;
 
+import io.soma.streams.avro.CapsuleCatalogEntry;
+import io.soma.streams.avro.CapsuleReviewCommand;
+import io.soma.streams.avro.CapsuleSubmission;
 import io.soma.streams.avro.ConstitutionBundle;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.IdentityAudit;
+import io.soma.streams.avro.MarketplaceAudit;
 import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.avro.RulePack;
 import io.soma.streams.avro.RulePackReply;
@@ -50,6 +54,13 @@ public final class Topics {
     public static final Topic<TokenForecast> TOKEN_FORECASTS = delete("token.forecasts", TokenForecast.class);
     public static final Topic<SlmMetricsWindow> SLM_METRICS = delete("slm.metrics", SlmMetricsWindow.class);
     public static final Topic<SlmAlert> SLM_ALERTS = delete("slm.alerts", SlmAlert.class);
+    /** Signed capsule versions from publishers, keyed by capsule id. */
+    public static final Topic<CapsuleSubmission> MARKETPLACE_SUBMISSIONS = delete("marketplace.submissions", CapsuleSubmission.class);
+    /** Reviewer commands, keyed by capsule id, so one capsule's commands apply in order. */
+    public static final Topic<CapsuleReviewCommand> MARKETPLACE_REVIEWS = delete("marketplace.reviews", CapsuleReviewCommand.class);
+    /** The catalog: the latest entry per capsule id. */
+    public static final Topic<CapsuleCatalogEntry> MARKETPLACE_CATALOG = compact("marketplace.catalog", CapsuleCatalogEntry.class);
+    public static final Topic<MarketplaceAudit> MARKETPLACE_AUDIT = delete("marketplace.audit", MarketplaceAudit.class);
     /** Poison records: the original key and value bytes, with headers naming the reason and the source. */
     public static final String DEAD_LETTER = "soma.dlq";
 
@@ -60,7 +71,8 @@ public final class Topics {
         return List.of(CONVERSATION_EVENTS, CONSTITUTION_UPDATED, CONSTITUTION_ACTIVE, POLICY_RULEPACKS,
                 POLICY_RULEPACK_REQUESTS, POLICY_RULEPACK_REPLIES, POLICY_DECISIONS, TRAINING_COMMANDS,
                 TRAINING_AUDIT, TRAINING_STATE, TRAINING_CAPTURE, IDENTITY_AUDIT, TOKEN_USAGE, TOKEN_FORECASTS,
-                SLM_METRICS, SLM_ALERTS);
+                SLM_METRICS, SLM_ALERTS, MARKETPLACE_SUBMISSIONS, MARKETPLACE_REVIEWS, MARKETPLACE_CATALOG,
+                MARKETPLACE_AUDIT);
     }
 
     /** What the provisioner creates: every typed topic plus the dead-letter topic. */
