@@ -1,0 +1,150 @@
+package io.soma.streams.topologies.marketplace;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.soma.streams.testkit.TestPaths;
+import io.soma.streams.topologies.marketplace.ComplianceChecks.Check;
+import io.soma.streams.topologies.marketplace.ComplianceChecks.Finding;
+import org.junit.jupiter.api.Test;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The checks over the 471 real MCP registry entries, against a count made straight from the JSON file. */
+class ComplianceChecksTest {
+    private static final ComplianceChecks CHECKS = new ComplianceChecks(ComplianceChecks.Config.defaults());
+
+    @Test
+    void shouldReadEveryRegistryEntryAsAManifest() {
+        List<McpRegistry.Entry> entries = McpRegistry.read(McpRegistry.file(TestPaths.dataDir()));
+
+        assertThat(entries).hasSize(471);
+        // 7 entries of the seed file have every field empty, id included; the other 464 ids are distinct
+        assertThat(entries.stream().filter(e -> e.capsuleId().isEmpty())
+                .map(e -> e.manifest().name() + e.manifest().version() + e.manifest().packages())).containsOnly("[]")
+                .hasSize(7);
+        assertThat(entries.stream().map(McpRegistry.Entry::capsuleId).filter(id -> !id.isEmpty()).distinct()).hasSize(464);
+        assertThat(entries.stream().mapToLong(e -> e.manifest().packages().size()).sum()).isEqualTo(464);
+        assertThat(entries.stream().flatMap(e -> e.manifest().packages().stream())
+                .mapToLong(p -> p.environmentVariables().size()).sum()).isEqualTo(400);
+    }
+
+    @Test
+    void shouldCountFindingsAsAnIndependentWalkOfTheJsonFileDoes() throws Exception {
+        List<McpRegistry.Entry> entries = McpRegistry.read(McpRegistry.file(TestPaths.dataDir()));
+        Map<Check, Integer> findings = new EnumMap<>(Check.class);
+        Map<Check, Integer> capsules = new EnumMap<>(Check.class);
+        Map<Integer, Integer> capsulesByFindingCount = new TreeMap<>();
+        for (McpRegistry.Entry entry : entries) {
+            List<Finding> found = CHECKS.check(entry.manifest());
+            found.forEach(f -> findings.merge(f.check(), 1, Integer::sum));
+            found.stream().map(Finding::check).distinct().forEach(c -> capsules.merge(c, 1, Integer::sum));
+            capsulesByFindingCount.merge(found.size(), 1, Integer::sum);
+        }
+
+        assertThat(findings).isEqualTo(countStraightFromTheFile());
+        System.out.printf("findings by check %s; capsules with at least one, by check %s; capsules by number of"
+                + " findings %s%n", findings, capsules, capsulesByFindingCount);
+    }
+
+    @Test
+    void shouldFindTheSameFindingsInTheSameOrderEveryTime() {
+        List<McpRegistry.Entry> entries = McpRegistry.read(McpRegistry.file(TestPaths.dataDir()));
+
+        for (McpRegistry.Entry entry : entries) {
+            assertThat(CHECKS.check(entry.manifest())).isEqualTo(CHECKS.check(entry.manifest()));
+        }
+    }
+
+    @Test
+    void shouldRunOnlyTheConfiguredChecksAtTheConfiguredSeverity() {
+        ComplianceChecks.Config defaults = ComplianceChecks.Config.defaults();
+        ComplianceChecks onlySecrets = new ComplianceChecks(new ComplianceChecks.Config(
+                Map.of(Check.SECRET_REQUESTED, ComplianceChecks.Severity.HIGH), defaults.knownRegistries(),
+                defaults.floatingVersions(), defaults.secretNameWords(), defaults.pathWords(),
+                defaults.pathValuePrefixes()));
+        CapsuleManifest manifest = new CapsuleManifest("io.github.example/tool", "a tool", "", null, "1.0.0",
+                List.of(new CapsuleManifest.CapsulePackage("unknown", "tool", "", List.of(),
+                        List.of(new CapsuleManifest.EnvironmentVariable("TOOL_API_KEY", "the key"),
+                                new CapsuleManifest.EnvironmentVariable("KEYCLOAK_URL", "not a secret")))));
+
+        assertThat(onlySecrets.check(manifest)).containsExactly(new Finding(Check.SECRET_REQUESTED,
+                ComplianceChecks.Severity.HIGH, "TOOL_API_KEY", "package tool asks for secret TOOL_API_KEY"));
+        assertThat(CHECKS.check(manifest)).extracting(Finding::check).containsExactly(Check.NO_REPOSITORY,
+                Check.UNPINNED_VERSION, Check.UNKNOWN_REGISTRY, Check.SECRET_REQUESTED);
+    }
+
+    /** The documented rules, applied to the JSON tree directly, without the manifest reader or the checks. */
+    private static Map<Check, Integer> countStraightFromTheFile() throws Exception {
+        JsonNode root = new ObjectMapper().readTree(McpRegistry.file(TestPaths.dataDir()).toFile());
+        Map<Check, Integer> counts = new EnumMap<>(Check.class);
+        for (JsonNode entry : root) {
+            JsonNode packages = entry.path("packages");
+            if (packages.size() == 0) {
+                counts.merge(Check.NO_PACKAGE, 1, Integer::sum);
+            }
+            if (entry.path("repository").path("url").asText("").isBlank()) {
+                counts.merge(Check.NO_REPOSITORY, 1, Integer::sum);
+            }
+            for (JsonNode p : packages) {
+                String version = p.path("version").asText("").trim();
+                if (version.isEmpty() || version.equalsIgnoreCase("latest")) {
+                    counts.merge(Check.UNPINNED_VERSION, 1, Integer::sum);
+                }
+                String registry = p.has("registry_name") ? p.path("registry_name").asText() : p.path("registry").asText();
+                if (!Set.of("npm", "pypi", "docker").contains(registry.toLowerCase())) {
+                    counts.merge(Check.UNKNOWN_REGISTRY, 1, Integer::sum);
+                }
+                for (JsonNode variable : p.path("environment_variables")) {
+                    if (namesASecret(variable.path("name").asText())) {
+                        counts.merge(Check.SECRET_REQUESTED, 1, Integer::sum);
+                    }
+                }
+                for (JsonNode argument : p.path("package_arguments")) {
+                    if (takesAPath(argument)) {
+                        counts.merge(Check.FILESYSTEM_ARGUMENT, 1, Integer::sum);
+                    }
+                }
+            }
+        }
+        return counts;
+    }
+
+    private static boolean namesASecret(String name) {
+        for (String word : name.toUpperCase().split("_|-")) {
+            for (String ending : List.of("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD")) {
+                if (word.endsWith(ending) && word.substring(0, word.length() - ending.length()).matches("[A-Z0-9]*")) {
+                    return true;
+                }
+            }
+            if (List.of("PASS", "PAT", "CREDENTIAL", "CREDENTIALS").contains(word)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean takesAPath(JsonNode argument) {
+        Set<String> pathWords = Set.of("path", "paths", "dir", "directory", "folder", "folders", "file");
+        for (String field : List.of("name", "value_hint", "description")) {
+            for (String word : argument.path(field).asText("").toLowerCase().split("[^a-z0-9]+")) {
+                if (pathWords.contains(word)) {
+                    return true;
+                }
+            }
+        }
+        for (String field : List.of("value_hint", "value")) {
+            String value = argument.path(field).asText("");
+            if (value.startsWith("/") || value.startsWith("~/") || value.startsWith("./") || value.startsWith("../")
+                    || value.matches("[A-Za-z]:[/\\\\].*")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
