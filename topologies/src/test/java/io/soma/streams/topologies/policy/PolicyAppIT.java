@@ -13,6 +13,7 @@ import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.CommittedRecords;
 import io.soma.streams.testkit.StreamsApps;
 import io.soma.streams.testkit.TestPaths;
+import io.soma.streams.topologies.DeadLetters;
 import io.soma.streams.topologies.ProvisionedStack;
 import io.soma.streams.topologies.policy.constitution.CanonicalJson;
 import io.soma.streams.topologies.policy.constitution.Constitution;
@@ -36,11 +37,9 @@ import io.soma.streams.topologies.replay.XsTestPrompts;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.runtime.StreamsSettings;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -151,7 +150,7 @@ class PolicyAppIT {
                 genuine.signature(), null);
         RecordMetadata sent = send(Topics.CONSTITUTION_UPDATED.name(), Constitution.GLOBAL_SCOPE, PolicyAvro.bundle(tampered));
 
-        Map<String, String> headers = deadLetterHeadersOf(sent);
+        Map<String, String> headers = DeadLetters.headersOf(stack.bootstrapServers(), sent);
         assertThat(headers.get(DlqHeaders.REASON)).startsWith("bad_signature");
         // the genuine constitution still governs new events
         String session = "after-tamper-" + UUID.randomUUID();
@@ -178,7 +177,7 @@ class PolicyAppIT {
             RecordMetadata sent = send(Topics.CONSTITUTION_UPDATED.name(), forged.getValue().tenant(),
                     PolicyAvro.bundle(forged.getValue()));
             String expectedReason = forged.getKey().substring(0, forged.getKey().indexOf(':'));
-            assertThat(deadLetterHeadersOf(sent).get(DlqHeaders.REASON)).as(forged.getKey()).startsWith(expectedReason + ": ");
+            assertThat(DeadLetters.headersOf(stack.bootstrapServers(), sent).get(DlqHeaders.REASON)).as(forged.getKey()).startsWith(expectedReason + ": ");
         }
         // the gate goes on: the genuine bundle becomes active, and nothing forged ever did
         send(Topics.CONSTITUTION_UPDATED.name(), owner, PolicyAvro.bundle(genuine));
@@ -318,23 +317,5 @@ class PolicyAppIT {
     private static List<PolicyDecision> decisions(Predicate<PolicyDecision> wanted, int n) {
         return CommittedRecords.awaitValues(stack.bootstrapServers(), Topics.POLICY_DECISIONS.name(),
                 new StringDeserializer(), serdes.value(Topics.POLICY_DECISIONS).deserializer(), wanted, n);
-    }
-
-    /** The headers of the dead letter of the record at {@code source}. */
-    private static Map<String, String> deadLetterHeadersOf(RecordMetadata source) {
-        ConsumerRecord<byte[], byte[]> deadLetter = CommittedRecords.await(stack.bootstrapServers(), Topics.DEAD_LETTER,
-                new ByteArrayDeserializer(), new ByteArrayDeserializer(), r -> {
-                    Map<String, String> headers = headers(r);
-                    return source.topic().equals(headers.get(DlqHeaders.SOURCE_TOPIC))
-                            && String.valueOf(source.partition()).equals(headers.get(DlqHeaders.SOURCE_PARTITION))
-                            && String.valueOf(source.offset()).equals(headers.get(DlqHeaders.SOURCE_OFFSET));
-                }, 1, Duration.ofSeconds(30)).get(0);
-        return headers(deadLetter);
-    }
-
-    private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> record) {
-        Map<String, String> headers = new HashMap<>();
-        record.headers().forEach(h -> headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8)));
-        return headers;
     }
 }
