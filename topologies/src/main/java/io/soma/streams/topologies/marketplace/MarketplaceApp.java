@@ -1,0 +1,247 @@
+package io.soma.streams.topologies.marketplace;
+
+import io.soma.streams.avro.CapsuleCatalogEntry;
+import io.soma.streams.avro.CapsuleReviewAction;
+import io.soma.streams.avro.CapsuleReviewCommand;
+import io.soma.streams.avro.CapsuleReviewEvent;
+import io.soma.streams.avro.CapsuleSubmission;
+import io.soma.streams.avro.MarketplaceAudit;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.dlq.DlqHeaders;
+import io.soma.streams.topologies.runtime.AppSerdes;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The marketplace app: {@code marketplace.submissions} and {@code marketplace.reviews}, both keyed by capsule id, go
+ * through one processor and one store, so a capsule's submissions and review commands apply in order, one at a time.
+ * <ul>
+ *   <li>A submission is checked ({@link AttestationVerifier}); an authentic new version gets its compliance findings
+ *   ({@link ComplianceChecks}) and re-enters review; a refused one goes to {@code soma.dlq} with the reason.</li>
+ *   <li>A review command moves the capsule through the {@link ReviewWorkflow}, or is refused with the reason.</li>
+ *   <li>Each submission and command gets exactly one {@code marketplace.audit} record (exactly-once v2); each
+ *   transition also writes the entry to {@code marketplace.catalog} and the {@value #CATALOG_STORE} store the edge
+ *   reads by capsule id.</li>
+ * </ul>
+ * The two source topics must keep the same partition count: a capsule's records must meet in one task.
+ */
+public final class MarketplaceApp {
+    public static final String APPLICATION_ID = "soma-marketplace";
+    /** Capsule id → catalog entry, for the edge's interactive queries. */
+    public static final String CATALOG_STORE = "marketplace-catalog";
+    private static final String SUBMISSIONS_SOURCE = "submissions";
+    private static final String REVIEWS_SOURCE = "reviews";
+    private static final String PROCESSOR = "catalog-workflow";
+    private static final String CATALOG_SINK = "catalog-sink";
+    private static final String AUDIT_SINK = "audit-sink";
+    private static final String DEAD_LETTER_SINK = "dead-letter-sink";
+
+    /** @param publisherKeys the keys trusted to attest capsules, each for one publisher */
+    public record Config(Collection<PublisherKey> publisherKeys, ComplianceChecks.Config compliance) {
+        public Config {
+            publisherKeys = List.copyOf(publisherKeys);
+        }
+    }
+
+    private MarketplaceApp() {
+    }
+
+    public static Topology build(Config config, AppSerdes serdes) {
+        Topology topology = new Topology();
+        // submissions are read as bytes, so a refused one reaches the dead-letter topic exactly as it was sent
+        topology.addSource(SUBMISSIONS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
+                Topics.MARKETPLACE_SUBMISSIONS.name());
+        topology.addSource(REVIEWS_SOURCE, Serdes.String().deserializer(),
+                serdes.value(Topics.MARKETPLACE_REVIEWS).deserializer(), Topics.MARKETPLACE_REVIEWS.name());
+        topology.addProcessor(PROCESSOR, () -> new CatalogProcessor(config, serdes), SUBMISSIONS_SOURCE, REVIEWS_SOURCE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CATALOG_STORE),
+                Serdes.String(), serdes.storeValue(CapsuleCatalogEntry.class)), PROCESSOR);
+        topology.addSink(CATALOG_SINK, Topics.MARKETPLACE_CATALOG.name(), Serdes.String().serializer(),
+                serdes.value(Topics.MARKETPLACE_CATALOG).serializer(), PROCESSOR);
+        topology.addSink(AUDIT_SINK, Topics.MARKETPLACE_AUDIT.name(), Serdes.String().serializer(),
+                serdes.value(Topics.MARKETPLACE_AUDIT).serializer(), PROCESSOR);
+        topology.addSink(DEAD_LETTER_SINK, Topics.DEAD_LETTER, Serdes.String().serializer(),
+                Serdes.ByteArray().serializer(), PROCESSOR);
+        return topology;
+    }
+
+    /** Applies submissions (raw bytes) and review commands to the catalog, one capsule key at a time. */
+    static final class CatalogProcessor implements Processor<String, Object, String, Object> {
+        private final AttestationVerifier verifier;
+        private final ComplianceChecks compliance;
+        private final Deserializer<CapsuleSubmission> submissionReader;
+        private ProcessorContext<String, Object> context;
+        private KeyValueStore<String, CapsuleCatalogEntry> catalog;
+
+        CatalogProcessor(Config config, AppSerdes serdes) {
+            this.verifier = new AttestationVerifier(config.publisherKeys());
+            this.compliance = new ComplianceChecks(config.compliance());
+            this.submissionReader = serdes.value(Topics.MARKETPLACE_SUBMISSIONS).deserializer();
+        }
+
+        @Override
+        public void init(ProcessorContext<String, Object> context) {
+            this.context = context;
+            this.catalog = context.getStateStore(CATALOG_STORE);
+        }
+
+        @Override
+        public void process(Record<String, Object> record) {
+            if (record.value() instanceof CapsuleReviewCommand command) {
+                review(record, command);
+            } else if (record.value() instanceof byte[] raw) {
+                submit(record, raw);
+            }
+        }
+
+        private void submit(Record<String, Object> record, byte[] raw) {
+            CapsuleSubmission submission;
+            try {
+                submission = submissionReader.deserialize(Topics.MARKETPLACE_SUBMISSIONS.name(), record.headers(), raw);
+            } catch (RuntimeException e) {
+                deadLetter(record, raw, AttestationVerifier.Reason.MALFORMED.wire(),
+                        "not a readable CapsuleSubmission: " + e.getMessage());
+                return;
+            }
+            Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+            String capsuleId = submission.getCapsuleId();
+            CapsuleManifest manifest = MarketplaceAvro.manifest(submission.getManifest());
+            CapsuleCatalogEntry current = capsuleId.equals(record.key()) ? catalog.get(capsuleId) : null;
+            AttestationVerifier.Result result = capsuleId.equals(record.key())
+                    ? verifier.verify(capsuleId, submission.getPublisher(), manifest,
+                            MarketplaceAvro.attestation(submission.getAttestation()),
+                            current == null ? Map.of() : current.getAttestedVersions())
+                    : new AttestationVerifier.Refused(AttestationVerifier.Reason.MALFORMED,
+                            "record key '" + record.key() + "' is not the capsule id '" + capsuleId + "'");
+            MarketplaceAudit.Builder audit = audit(submission.getSubmissionId(), capsuleId, now)
+                    .setActor(submission.getSubmittedBy())
+                    .setActorTenant(submission.getPublisher())
+                    .setVersion(manifest.version());
+            if (result instanceof AttestationVerifier.Refused refused) {
+                audit.setAction("submission_refused").setRejection(refused.message())
+                        .setRejectionKind(refused.reason().wire())
+                        .setFromStatus(current == null ? null : current.getStatus());
+                forwardAudit(capsuleId, audit.build(), now);
+                deadLetter(record, raw, refused.reason().wire(), refused.message());
+                return;
+            }
+            AttestationVerifier.Attested attested = (AttestationVerifier.Attested) result;
+            ReviewWorkflow.Transition transition = ReviewWorkflow.submit(
+                    current == null ? null : MarketplaceAvro.status(current.getStatus()));
+            Map<String, String> attestedVersions = new HashMap<>(current == null ? Map.of() : current.getAttestedVersions());
+            attestedVersions.put(manifest.version(), attested.digest());
+            MarketplaceAudit transitionAudit = audit.setAction(transition.auditName())
+                    .setFromStatus(MarketplaceAvro.status(transition.from()))
+                    .setToStatus(MarketplaceAvro.status(transition.to()))
+                    .build();
+            CapsuleCatalogEntry entry = CapsuleCatalogEntry.newBuilder()
+                    .setCapsuleId(capsuleId)
+                    .setPublisher(submission.getPublisher())
+                    .setSubmittedBy(submission.getSubmittedBy())
+                    .setStatus(transitionAudit.getToStatus())
+                    .setManifest(submission.getManifest())
+                    .setManifestDigest(attested.digest())
+                    .setKeyId(attested.keyId())
+                    .setAlgorithm(attested.algorithm().bundleName())
+                    .setAttestedVersions(attestedVersions)
+                    .setFindings(MarketplaceAvro.findings(compliance.check(manifest)))
+                    .setHistory(withEvent(current == null ? List.of() : current.getHistory(), transitionAudit))
+                    .setUpdatedAt(now)
+                    .setLastEventId(transitionAudit.getEventId())
+                    .build();
+            save(entry, transitionAudit, now);
+        }
+
+        private void review(Record<String, Object> record, CapsuleReviewCommand command) {
+            Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+            // the key routes the command; the entry is looked up by it, so a command naming another capsule finds nothing
+            String capsuleId = record.key();
+            CapsuleCatalogEntry current = capsuleId == null || !capsuleId.equals(command.getCapsuleId()) ? null
+                    : catalog.get(capsuleId);
+            ReviewWorkflow.Outcome outcome = ReviewWorkflow.review(
+                    current == null ? null : new ReviewWorkflow.Capsule(MarketplaceAvro.status(current.getStatus()),
+                            current.getPublisher(), current.getManifest().getVersion()),
+                    new ReviewWorkflow.Review(action(command.getAction()), command.getReviewer(),
+                            command.getReviewerTenant(), command.getNotes(), command.getExpectedVersion()));
+            MarketplaceAudit.Builder audit = audit(command.getCommandId(), command.getCapsuleId(), now)
+                    .setActor(command.getReviewer())
+                    .setActorTenant(command.getReviewerTenant())
+                    .setNotes(command.getNotes())
+                    .setVersion(current == null ? command.getExpectedVersion() : current.getManifest().getVersion())
+                    .setFromStatus(current == null ? null : current.getStatus());
+            if (outcome instanceof ReviewWorkflow.Refusal refusal) {
+                forwardAudit(command.getCapsuleId(), audit.setAction("review_refused").setRejection(refusal.message())
+                        .setRejectionKind(refusal.kind().wire()).build(), now);
+                return;
+            }
+            ReviewWorkflow.Transition transition = (ReviewWorkflow.Transition) outcome;
+            MarketplaceAudit transitionAudit = audit.setAction(transition.auditName())
+                    .setToStatus(MarketplaceAvro.status(transition.to())).build();
+            save(CapsuleCatalogEntry.newBuilder(current)
+                    .setStatus(transitionAudit.getToStatus())
+                    .setHistory(withEvent(current.getHistory(), transitionAudit))
+                    .setUpdatedAt(now)
+                    .setLastEventId(transitionAudit.getEventId())
+                    .build(), transitionAudit, now);
+        }
+
+        private static ReviewWorkflow.Action action(CapsuleReviewAction action) {
+            return action == CapsuleReviewAction.UNKNOWN ? null : ReviewWorkflow.Action.valueOf(action.name());
+        }
+
+        private static MarketplaceAudit.Builder audit(String requestId, String capsuleId, Instant now) {
+            return MarketplaceAudit.newBuilder()
+                    .setEventId(UUID.randomUUID().toString())
+                    .setRequestId(requestId)
+                    .setCapsuleId(capsuleId)
+                    .setTimestamp(now);
+        }
+
+        private static List<CapsuleReviewEvent> withEvent(List<CapsuleReviewEvent> history, MarketplaceAudit transition) {
+            List<CapsuleReviewEvent> events = new ArrayList<>(history);
+            events.add(CapsuleReviewEvent.newBuilder()
+                    .setAction(transition.getAction())
+                    .setActor(transition.getActor())
+                    .setFromStatus(transition.getFromStatus())
+                    .setToStatus(transition.getToStatus())
+                    .setVersion(transition.getVersion())
+                    .setNotes(transition.getNotes())
+                    .setAt(transition.getTimestamp())
+                    .build());
+            return events;
+        }
+
+        /** The store, the catalog topic and the one audit record of a transition, in the same transaction. */
+        private void save(CapsuleCatalogEntry entry, MarketplaceAudit transition, Instant now) {
+            catalog.put(entry.getCapsuleId(), entry);
+            context.forward(new Record<>(entry.getCapsuleId(), (Object) entry, now.toEpochMilli()), CATALOG_SINK);
+            forwardAudit(entry.getCapsuleId(), transition, now);
+        }
+
+        private void forwardAudit(String capsuleId, MarketplaceAudit audit, Instant now) {
+            context.forward(new Record<>(capsuleId, (Object) audit, now.toEpochMilli()), AUDIT_SINK);
+        }
+
+        private void deadLetter(Record<String, Object> record, byte[] raw, String reason, String message) {
+            var source = context.recordMetadata().orElseThrow();
+            DlqHeaders.addTo(record.headers(), reason + ": " + message, null, source.topic(), source.partition(),
+                    source.offset(), APPLICATION_ID);
+            context.forward(new Record<>(record.key(), (Object) raw, record.timestamp(), record.headers()),
+                    DEAD_LETTER_SINK);
+        }
+    }
+}
