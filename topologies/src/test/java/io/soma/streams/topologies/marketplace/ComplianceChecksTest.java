@@ -7,6 +7,7 @@ import io.soma.streams.topologies.marketplace.ComplianceChecks.Check;
 import io.soma.streams.topologies.marketplace.ComplianceChecks.Finding;
 import org.junit.jupiter.api.Test;
 
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -40,16 +41,20 @@ class ComplianceChecksTest {
         Map<Check, Integer> findings = new EnumMap<>(Check.class);
         Map<Check, Integer> capsules = new EnumMap<>(Check.class);
         Map<Integer, Integer> capsulesByFindingCount = new TreeMap<>();
+        Map<String, Integer> capsulesByHighestSeverity = new TreeMap<>();
         for (McpRegistry.Entry entry : entries) {
             List<Finding> found = CHECKS.check(entry.manifest());
             found.forEach(f -> findings.merge(f.check(), 1, Integer::sum));
             found.stream().map(Finding::check).distinct().forEach(c -> capsules.merge(c, 1, Integer::sum));
             capsulesByFindingCount.merge(found.size(), 1, Integer::sum);
+            capsulesByHighestSeverity.merge(found.stream().map(Finding::severity).min(Comparator.naturalOrder())
+                    .map(ComplianceChecks.Severity::wire).orElse("none"), 1, Integer::sum);
         }
 
         assertThat(findings).isEqualTo(countStraightFromTheFile());
         System.out.printf("findings by check %s; capsules with at least one, by check %s; capsules by number of"
-                + " findings %s%n", findings, capsules, capsulesByFindingCount);
+                + " findings %s; capsules by highest severity %s%n", findings, capsules, capsulesByFindingCount,
+                capsulesByHighestSeverity);
     }
 
     @Test
