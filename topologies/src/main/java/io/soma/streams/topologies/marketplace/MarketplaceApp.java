@@ -51,7 +51,8 @@ public final class MarketplaceApp {
     private static final String DEAD_LETTER_SINK = "dead-letter-sink";
 
     /** @param publisherKeys the keys trusted to attest capsules, each for one publisher */
-    public record Config(Collection<PublisherKey> publisherKeys, ComplianceChecks.Config compliance) {
+    public record Config(Collection<PublisherKey> publisherKeys, ComplianceChecks.Config compliance,
+                         MarketplaceMetrics metrics) {
         public Config {
             publisherKeys = List.copyOf(publisherKeys);
         }
@@ -84,6 +85,7 @@ public final class MarketplaceApp {
         private final AttestationVerifier verifier;
         private final ComplianceChecks compliance;
         private final Deserializer<CapsuleSubmission> submissionReader;
+        private final MarketplaceMetrics metrics;
         private ProcessorContext<String, Object> context;
         private KeyValueStore<String, CapsuleCatalogEntry> catalog;
 
@@ -91,6 +93,7 @@ public final class MarketplaceApp {
             this.verifier = new AttestationVerifier(config.publisherKeys());
             this.compliance = new ComplianceChecks(config.compliance());
             this.submissionReader = serdes.value(Topics.MARKETPLACE_SUBMISSIONS).deserializer();
+            this.metrics = config.metrics();
         }
 
         @Override
@@ -113,20 +116,25 @@ public final class MarketplaceApp {
             try {
                 submission = submissionReader.deserialize(Topics.MARKETPLACE_SUBMISSIONS.name(), record.headers(), raw);
             } catch (RuntimeException e) {
-                deadLetter(record, raw, AttestationVerifier.Reason.MALFORMED.wire(),
+                refuseSubmission(record, raw, AttestationVerifier.Reason.MALFORMED,
                         "not a readable CapsuleSubmission: " + e.getMessage());
                 return;
             }
             Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
             String capsuleId = submission.getCapsuleId();
             CapsuleManifest manifest = MarketplaceAvro.manifest(submission.getManifest());
-            CapsuleCatalogEntry current = capsuleId.equals(record.key()) ? catalog.get(capsuleId) : null;
-            AttestationVerifier.Result result = capsuleId.equals(record.key())
-                    ? verifier.verify(capsuleId, submission.getPublisher(), manifest,
-                            MarketplaceAvro.attestation(submission.getAttestation()),
-                            current == null ? Map.of() : current.getAttestedVersions())
-                    : new AttestationVerifier.Refused(AttestationVerifier.Reason.MALFORMED,
-                            "record key '" + record.key() + "' is not the capsule id '" + capsuleId + "'");
+            CapsuleCatalogEntry current = null;
+            AttestationVerifier.Result result;
+            if (capsuleId.equals(record.key())) {
+                current = catalog.get(capsuleId);
+                result = verifier.verify(capsuleId, submission.getPublisher(), manifest,
+                        MarketplaceAvro.attestation(submission.getAttestation()),
+                        current == null ? Map.of() : current.getAttestedVersions());
+            } else {
+                // another key would put the capsule's state in another task than its next submission
+                result = new AttestationVerifier.Refused(AttestationVerifier.Reason.MALFORMED,
+                        "record key '" + record.key() + "' is not the capsule id '" + capsuleId + "'");
+            }
             MarketplaceAudit.Builder audit = audit(submission.getSubmissionId(), capsuleId, now)
                     .setActor(submission.getSubmittedBy())
                     .setActorTenant(submission.getPublisher())
@@ -136,7 +144,7 @@ public final class MarketplaceApp {
                         .setRejectionKind(refused.reason().wire())
                         .setFromStatus(current == null ? null : current.getStatus());
                 forwardAudit(capsuleId, audit.build(), now);
-                deadLetter(record, raw, refused.reason().wire(), refused.message());
+                refuseSubmission(record, raw, refused.reason(), refused.message());
                 return;
             }
             AttestationVerifier.Attested attested = (AttestationVerifier.Attested) result;
@@ -168,15 +176,17 @@ public final class MarketplaceApp {
 
         private void review(Record<String, Object> record, CapsuleReviewCommand command) {
             Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
-            // the key routes the command; the entry is looked up by it, so a command naming another capsule finds nothing
-            String capsuleId = record.key();
-            CapsuleCatalogEntry current = capsuleId == null || !capsuleId.equals(command.getCapsuleId()) ? null
-                    : catalog.get(capsuleId);
-            ReviewWorkflow.Outcome outcome = ReviewWorkflow.review(
-                    current == null ? null : new ReviewWorkflow.Capsule(MarketplaceAvro.status(current.getStatus()),
-                            current.getPublisher(), current.getManifest().getVersion()),
-                    new ReviewWorkflow.Review(action(command.getAction()), command.getReviewer(),
-                            command.getReviewerTenant(), command.getNotes(), command.getExpectedVersion()));
+            boolean keyedByCapsule = command.getCapsuleId().equals(record.key());
+            CapsuleCatalogEntry current = keyedByCapsule ? catalog.get(command.getCapsuleId()) : null;
+            ReviewWorkflow.Outcome outcome = keyedByCapsule
+                    ? ReviewWorkflow.review(current == null ? null : new ReviewWorkflow.Capsule(
+                                    MarketplaceAvro.status(current.getStatus()), current.getPublisher(),
+                                    current.getManifest().getVersion()),
+                            new ReviewWorkflow.Review(action(command.getAction()), command.getReviewer(),
+                                    command.getReviewerTenant(), command.getNotes(), command.getExpectedVersion()))
+                    // another key would apply the command in another task than the capsule's, out of order
+                    : new ReviewWorkflow.Refusal(ReviewWorkflow.RefusalKind.INVALID, "record key '" + record.key()
+                            + "' is not the capsule id '" + command.getCapsuleId() + "'");
             MarketplaceAudit.Builder audit = audit(command.getCommandId(), command.getCapsuleId(), now)
                     .setActor(command.getReviewer())
                     .setActorTenant(command.getReviewerTenant())
@@ -184,6 +194,7 @@ public final class MarketplaceApp {
                     .setVersion(current == null ? command.getExpectedVersion() : current.getManifest().getVersion())
                     .setFromStatus(current == null ? null : current.getStatus());
             if (outcome instanceof ReviewWorkflow.Refusal refusal) {
+                metrics.reviewRefused(refusal.kind());
                 forwardAudit(command.getCapsuleId(), audit.setAction("review_refused").setRejection(refusal.message())
                         .setRejectionKind(refusal.kind().wire()).build(), now);
                 return;
@@ -227,6 +238,7 @@ public final class MarketplaceApp {
 
         /** The store, the catalog topic and the one audit record of a transition, in the same transaction. */
         private void save(CapsuleCatalogEntry entry, MarketplaceAudit transition, Instant now) {
+            metrics.transitioned(transition.getAction());
             catalog.put(entry.getCapsuleId(), entry);
             context.forward(new Record<>(entry.getCapsuleId(), (Object) entry, now.toEpochMilli()), CATALOG_SINK);
             forwardAudit(entry.getCapsuleId(), transition, now);
@@ -236,9 +248,11 @@ public final class MarketplaceApp {
             context.forward(new Record<>(capsuleId, (Object) audit, now.toEpochMilli()), AUDIT_SINK);
         }
 
-        private void deadLetter(Record<String, Object> record, byte[] raw, String reason, String message) {
+        private void refuseSubmission(Record<String, Object> record, byte[] raw, AttestationVerifier.Reason reason,
+                                      String message) {
+            metrics.submissionRefused(reason);
             var source = context.recordMetadata().orElseThrow();
-            DlqHeaders.addTo(record.headers(), reason + ": " + message, null, source.topic(), source.partition(),
+            DlqHeaders.addTo(record.headers(), reason.wire() + ": " + message, null, source.topic(), source.partition(),
                     source.offset(), APPLICATION_ID);
             context.forward(new Record<>(record.key(), (Object) raw, record.timestamp(), record.headers()),
                     DEAD_LETTER_SINK);

@@ -19,6 +19,9 @@ import io.soma.streams.topologies.DeadLetters;
 import io.soma.streams.topologies.ProvisionedStack;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.runtime.StreamsSettings;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -71,6 +74,9 @@ class MarketplaceAppIT {
             Path.of("example-signing/example-publisher-key.DO-NOT-USE-IN-PRODUCTION.pem"));
     private static final ComplianceChecks CHECKS = new ComplianceChecks(ComplianceChecks.Config.defaults());
     private static final List<McpRegistry.Entry> ENTRIES = McpRegistry.read(McpRegistry.file(TestPaths.dataDir()));
+    /** One registry for the app's every start: the metrics are registered once per process, as in the edge. */
+    private static final PrometheusRegistry METRICS = new PrometheusRegistry();
+    private static final MarketplaceMetrics MARKETPLACE_METRICS = new MarketplaceMetrics(METRICS);
     @TempDir
     static Path stateDir;
     private static LocalStack stack;
@@ -156,6 +162,8 @@ class MarketplaceAppIT {
         Map<String, String> headers = DeadLetters.headersOf(stack.bootstrapServers(), source);
         assertThat(headers.get(DlqHeaders.REASON)).startsWith("bad_signature: ");
         assertThat(headers.get(DlqHeaders.APP)).isEqualTo(MarketplaceApp.APPLICATION_ID);
+        // counted before the transaction that wrote the dead letter committed
+        assertThat(counted("marketplace_submissions_refused", "reason", "bad_signature")).isGreaterThanOrEqualTo(1);
         MarketplaceAudit refused = audits(a -> a.getRequestId().equals(tampered.getSubmissionId()), 1).get(0);
         assertThat(refused.getAction()).isEqualTo("submission_refused");
         assertThat(refused.getRejectionKind()).isEqualTo("bad_signature");
@@ -246,9 +254,16 @@ class MarketplaceAppIT {
 
     private static KafkaStreams startApp() {
         MarketplaceApp.Config config = new MarketplaceApp.Config(List.of(ExampleCapsulePublisher.publisherKey()),
-                ComplianceChecks.Config.defaults());
+                ComplianceChecks.Config.defaults(), MARKETPLACE_METRICS);
         return StreamsApps.startAndAwaitRunning(new KafkaStreams(MarketplaceApp.build(config, serdes),
                 StreamsSettings.local(stack.bootstrapServers(), stack.schemaRegistryUrl(), stateDir).forApp(APP_ID)));
+    }
+
+    private static double counted(String counter, String label, String value) {
+        return METRICS.scrape().stream().filter(s -> s.getMetadata().getName().equals(counter))
+                .flatMap(s -> ((CounterSnapshot) s).getDataPoints().stream())
+                .filter(p -> p.getLabels().equals(Labels.of(label, value)))
+                .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
     }
 
     private static ReadOnlyKeyValueStore<String, CapsuleCatalogEntry> catalogStore() {
