@@ -7,15 +7,7 @@ import io.soma.streams.edge.slice.Slices;
 import io.soma.streams.stores.archive.DecisionArchiveQuery;
 
 /** The audit archive: every audit topic copied into PostgreSQL, and the route that queries archived decisions. */
-public final class ArchiveSlice implements Slice {
-    private final Closer closer;
-    private final AuditHandlers handlers;
-
-    private ArchiveSlice(Closer closer, AuditHandlers handlers) {
-        this.closer = closer;
-        this.handlers = handlers;
-    }
-
+public record ArchiveSlice(Closer closer, AuditHandlers handlers) implements Slice {
     public static ArchiveSlice start(Platform platform, Slices started) {
         return Closer.starting(closer -> {
             String schema = platform.config().settings().string("archive.postgres.schema");
@@ -25,14 +17,5 @@ public final class ArchiveSlice implements Slice {
             return new ArchiveSlice(closer,
                     new AuditHandlers(new DecisionArchiveQuery(platform.postgres().dataSource(), schema)));
         });
-    }
-
-    public AuditHandlers handlers() {
-        return handlers;
-    }
-
-    @Override
-    public void close() {
-        closer.close();
     }
 }

@@ -21,22 +21,11 @@ import java.util.function.Supplier;
  * Identity: users and tenants in PostgreSQL, signing keys and revocations in Redis, tokens and their exchange, and
  * the authentication every other route goes through. A process always runs it.
  */
-public final class IdentitySlice implements Slice {
+public record IdentitySlice(Closer closer, AuthHandler auth, TokenRoutes tokens, TenantHandlers tenants)
+        implements Slice {
     /** The user each replayed dataset's tenant gets in the demo; it has no API key. */
     public static final String DEMO_TENANT_ADMIN = "demo-admin";
     private static final Logger log = LoggerFactory.getLogger(IdentitySlice.class);
-
-    private final Closer closer;
-    private final AuthHandler auth;
-    private final TokenRoutes tokens;
-    private final TenantHandlers tenants;
-
-    private IdentitySlice(Closer closer, AuthHandler auth, TokenRoutes tokens, TenantHandlers tenants) {
-        this.closer = closer;
-        this.auth = auth;
-        this.tokens = tokens;
-        this.tenants = tenants;
-    }
 
     public static IdentitySlice start(Platform platform, Slices started) {
         return Closer.starting(closer -> {
@@ -64,23 +53,6 @@ public final class IdentitySlice implements Slice {
             return new IdentitySlice(closer, auth, new TokenRoutes(tokens, identities, auth),
                     new TenantHandlers(identities, audit));
         });
-    }
-
-    public AuthHandler auth() {
-        return auth;
-    }
-
-    public TokenRoutes tokens() {
-        return tokens;
-    }
-
-    public TenantHandlers tenants() {
-        return tenants;
-    }
-
-    @Override
-    public void close() {
-        closer.close();
     }
 
     private static void ensureDemoTenant(IdentityStore identities, String tenant) {

@@ -12,15 +12,7 @@ import io.soma.streams.topologies.forecast.ForecastMetrics;
 import io.soma.streams.topologies.forecast.PriceTable;
 
 /** Token forecasts: the forecast app, its per-tenant forecaster store and the forecast routes. */
-public final class ForecastSlice implements Slice {
-    private final Closer closer;
-    private final ForecastHandlers handlers;
-
-    private ForecastSlice(Closer closer, ForecastHandlers handlers) {
-        this.closer = closer;
-        this.handlers = handlers;
-    }
-
+public record ForecastSlice(Closer closer, ForecastHandlers handlers) implements Slice {
     public static ForecastSlice start(Platform platform, Slices started) {
         return Closer.starting(closer -> {
             Settings settings = platform.config().settings();
@@ -34,14 +26,5 @@ public final class ForecastSlice implements Slice {
             return new ForecastSlice(closer,
                     new ForecastHandlers(platform.stores(), config.prices(), config.horizonHours()));
         });
-    }
-
-    public ForecastHandlers handlers() {
-        return handlers;
-    }
-
-    @Override
-    public void close() {
-        closer.close();
     }
 }

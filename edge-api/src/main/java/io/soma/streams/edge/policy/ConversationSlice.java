@@ -12,15 +12,7 @@ import io.soma.streams.schemas.Topics;
  * Conversation steps and streams: a step is published and answered with the policy app's decision; a session's
  * events and decisions stream as SSE.
  */
-public final class ConversationSlice implements Slice {
-    private final Closer closer;
-    private final ConversationHandlers handlers;
-
-    private ConversationSlice(Closer closer, ConversationHandlers handlers) {
-        this.closer = closer;
-        this.handlers = handlers;
-    }
-
+public record ConversationSlice(Closer closer, ConversationHandlers handlers) implements Slice {
     public static ConversationSlice start(Platform platform, Slices started) {
         return Closer.starting(closer -> {
             var decisions = platform.replies(Topics.POLICY_DECISIONS, PolicyDecision::getEventId, closer);
@@ -31,14 +23,5 @@ public final class ConversationSlice implements Slice {
             return new ConversationSlice(closer, new ConversationHandlers(platform.producer(), decisions, sessions,
                     platform.replyTimeout()));
         });
-    }
-
-    public ConversationHandlers handlers() {
-        return handlers;
-    }
-
-    @Override
-    public void close() {
-        closer.close();
     }
 }

@@ -37,18 +37,8 @@ import java.util.concurrent.TimeUnit;
  * Governance: the policy app (signed constitutions, rule packs, a decision per conversation event), the edge's view
  * of the active policies for {@code /v1/evaluate}, the Redis mirror of constitution hashes, and the policy routes.
  */
-public final class PolicySlice implements Slice {
+public record PolicySlice(Closer closer, ActivePolicies policies, PolicyHandlers handlers) implements Slice {
     private static final Logger log = LoggerFactory.getLogger(PolicySlice.class);
-
-    private final Closer closer;
-    private final ActivePolicies policies;
-    private final PolicyHandlers handlers;
-
-    private PolicySlice(Closer closer, ActivePolicies policies, PolicyHandlers handlers) {
-        this.closer = closer;
-        this.policies = policies;
-        this.handlers = handlers;
-    }
 
     public static PolicySlice start(Platform platform, Slices started) {
         return Closer.starting(closer -> {
@@ -81,10 +71,6 @@ public final class PolicySlice implements Slice {
         });
     }
 
-    public PolicyHandlers handlers() {
-        return handlers;
-    }
-
     /** The hash of the global constitution active now, which tokens carry; null until the policy app has one. */
     public String activeGlobalHash() {
         try {
@@ -93,11 +79,6 @@ public final class PolicySlice implements Slice {
         } catch (ApiException notReadyYet) {
             return null;
         }
-    }
-
-    @Override
-    public void close() {
-        closer.close();
     }
 
     /** {@code constitution.trusted.keys}: {@code keyId=public-key.pem,...}, or {@code example} for the demo key. */

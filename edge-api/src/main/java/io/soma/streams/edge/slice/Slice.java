@@ -7,9 +7,14 @@ package io.soma.streams.edge.slice;
  * declared in one place, {@code EdgeRoutes}, which asks {@link Slices} for the slices it serves.
  */
 public interface Slice extends AutoCloseable {
+    /** What the slice started, in order. */
+    Closer closer();
+
     /** Stops what the slice started, in reverse order. */
     @Override
-    void close();
+    default void close() {
+        closer().close();
+    }
 
     /** How a composition list names a slice: it starts on the platform and may use the slices started before it. */
     @FunctionalInterface

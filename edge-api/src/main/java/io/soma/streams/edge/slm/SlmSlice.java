@@ -11,15 +11,7 @@ import io.soma.streams.topologies.slm.SlmApp;
 import io.soma.streams.topologies.slm.SlmGauges;
 
 /** SLM metrics: the SLM app, its minute and hopping window stores, the alert streams and the metrics routes. */
-public final class SlmSlice implements Slice {
-    private final Closer closer;
-    private final SlmHandlers handlers;
-
-    private SlmSlice(Closer closer, SlmHandlers handlers) {
-        this.closer = closer;
-        this.handlers = handlers;
-    }
-
+public record SlmSlice(Closer closer, SlmHandlers handlers) implements Slice {
     public static SlmSlice start(Platform platform, Slices started) {
         return Closer.starting(closer -> {
             SlmApp.Config config = SlmApp.Config.from(platform.config().settings(), new SlmGauges(platform.metrics()));
@@ -34,14 +26,5 @@ public final class SlmSlice implements Slice {
                     platform.sse(), platform.config().settings().duration("slm.query.max.range")));
             return new SlmSlice(closer, handlers);
         });
-    }
-
-    public SlmHandlers handlers() {
-        return handlers;
-    }
-
-    @Override
-    public void close() {
-        closer.close();
     }
 }

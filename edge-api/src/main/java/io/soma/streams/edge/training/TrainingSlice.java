@@ -17,15 +17,7 @@ import io.soma.streams.topologies.training.TrainingApp;
 import java.time.Duration;
 
 /** Training mode: the training app, its lock store, the Redis mirror of the locks, and the enable/disable routes. */
-public final class TrainingSlice implements Slice {
-    private final Closer closer;
-    private final TrainingHandlers handlers;
-
-    private TrainingSlice(Closer closer, TrainingHandlers handlers) {
-        this.closer = closer;
-        this.handlers = handlers;
-    }
-
+public record TrainingSlice(Closer closer, TrainingHandlers handlers) implements Slice {
     public static TrainingSlice start(Platform platform, Slices started) {
         return Closer.starting(closer -> {
             RunningApp app = platform.launch(TrainingApp.APPLICATION_ID,
@@ -47,14 +39,5 @@ public final class TrainingSlice implements Slice {
             return new TrainingSlice(closer, new TrainingHandlers(platform.producer(), replies, platform.stores(),
                     platform.replyTimeout()));
         });
-    }
-
-    public TrainingHandlers handlers() {
-        return handlers;
-    }
-
-    @Override
-    public void close() {
-        closer.close();
     }
 }
