@@ -1,5 +1,11 @@
 package io.soma.streams.schemas;
 
+import io.soma.streams.avro.BudgetAlert;
+import io.soma.streams.avro.BudgetAudit;
+import io.soma.streams.avro.BudgetDefinition;
+import io.soma.streams.avro.BudgetReservationReply;
+import io.soma.streams.avro.BudgetReservationRequest;
+import io.soma.streams.avro.BudgetStatus;
 import io.soma.streams.avro.CapsuleCatalogEntry;
 import io.soma.streams.avro.CapsuleReviewCommand;
 import io.soma.streams.avro.CapsuleSubmission;
@@ -61,6 +67,15 @@ public final class Topics {
     /** The catalog: the latest entry per capsule id. */
     public static final Topic<CapsuleCatalogEntry> MARKETPLACE_CATALOG = compact("marketplace.catalog", CapsuleCatalogEntry.class);
     public static final Topic<MarketplaceAudit> MARKETPLACE_AUDIT = delete("marketplace.audit", MarketplaceAudit.class);
+    /** Budgets by {@code tenant/budget_id}; a tombstone deletes one. */
+    public static final Topic<BudgetDefinition> BUDGET_DEFINITIONS = compact("budget.definitions", BudgetDefinition.class);
+    /** Reservation requests by tenant; the budget app answers each on {@code budget.replies}. */
+    public static final Topic<BudgetReservationRequest> BUDGET_RESERVATIONS = delete("budget.reservations", BudgetReservationRequest.class);
+    public static final Topic<BudgetReservationReply> BUDGET_REPLIES = delete("budget.replies", BudgetReservationReply.class);
+    /** Each budget's current period by {@code tenant/budget_id}; a tombstone once the budget is deleted. */
+    public static final Topic<BudgetStatus> BUDGET_STATUS = compact("budget.status", BudgetStatus.class);
+    public static final Topic<BudgetAudit> BUDGET_AUDIT = delete("budget.audit", BudgetAudit.class);
+    public static final Topic<BudgetAlert> BUDGET_ALERTS = delete("budget.alerts", BudgetAlert.class);
     /** Poison records: the original key and value bytes, with headers naming the reason and the source. */
     public static final String DEAD_LETTER = "soma.dlq";
 
@@ -72,7 +87,8 @@ public final class Topics {
                 POLICY_RULEPACK_REQUESTS, POLICY_RULEPACK_REPLIES, POLICY_DECISIONS, TRAINING_COMMANDS,
                 TRAINING_AUDIT, TRAINING_STATE, TRAINING_CAPTURE, IDENTITY_AUDIT, TOKEN_USAGE, TOKEN_FORECASTS,
                 SLM_METRICS, SLM_ALERTS, MARKETPLACE_SUBMISSIONS, MARKETPLACE_REVIEWS, MARKETPLACE_CATALOG,
-                MARKETPLACE_AUDIT);
+                MARKETPLACE_AUDIT, BUDGET_DEFINITIONS, BUDGET_RESERVATIONS, BUDGET_REPLIES, BUDGET_STATUS,
+                BUDGET_AUDIT, BUDGET_ALERTS);
     }
 
     /** What the provisioner creates: every typed topic plus the dead-letter topic. */
