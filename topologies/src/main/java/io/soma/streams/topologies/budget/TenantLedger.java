@@ -1,0 +1,433 @@
+package io.soma.streams.topologies.budget;
+
+import io.soma.streams.avro.BudgetAlert;
+import io.soma.streams.avro.BudgetAudit;
+import io.soma.streams.avro.BudgetDefinition;
+import io.soma.streams.avro.BudgetLedger;
+import io.soma.streams.avro.BudgetPeriodKind;
+import io.soma.streams.avro.BudgetPeriodState;
+import io.soma.streams.avro.BudgetRefusal;
+import io.soma.streams.avro.BudgetReservation;
+import io.soma.streams.avro.BudgetReservationReply;
+import io.soma.streams.avro.BudgetReservationRequest;
+import io.soma.streams.avro.BudgetSpendBucket;
+import io.soma.streams.avro.BudgetStatus;
+import io.soma.streams.topologies.forecast.PriceTable;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * One tenant's budgets, their periods' spend and the open reservations; every operation takes the time it runs at.
+ * A reservation is granted only if, for every applicable hard budget, spent + reserved + estimate stays within each
+ * limit; a step whose estimated cost is 0 (a model priced at 0) is never refused by a USD limit. Each operation
+ * first rolls calendar periods that ended, so a record that arrives after a boundary never charges the old period.
+ */
+public final class TenantLedger {
+    static final String CHANGED = "budget.changed";
+    static final String DELETED = "budget.deleted";
+    static final String RESET = "budget.reset";
+    static final String REFUSED = "reservation.refused";
+    static final String EXPIRED = "reservation.expired";
+    static final String SETTLED = "reservation.settled";
+
+    private final BudgetLedger state;
+    private final LedgerSettings settings;
+
+    private TenantLedger(BudgetLedger state, LedgerSettings settings) {
+        this.state = state;
+        this.settings = settings;
+    }
+
+    /** The ledger held in {@code stored}, or an empty one for {@code tenant}. */
+    public static TenantLedger of(BudgetLedger stored, String tenant, LedgerSettings settings) {
+        return new TenantLedger(stored != null ? stored
+                : BudgetLedger.newBuilder().setTenant(tenant).setBudgets(new HashMap<>())
+                        .setReservations(new HashMap<>()).build(), settings);
+    }
+
+    public BudgetLedger state() {
+        return state;
+    }
+
+    /** Nothing left to keep: no budget and no open reservation. */
+    public boolean isEmpty() {
+        return state.getBudgets().isEmpty() && state.getReservations().isEmpty();
+    }
+
+    public String tenant() {
+        return state.getTenant();
+    }
+
+    /**
+     * Adds or replaces a budget (already validated). A replacement with the same period and scope keeps the period's
+     * spend; any other change starts a fresh period.
+     */
+    public LedgerEffects define(BudgetDefinition definition, Instant now) {
+        LedgerEffects effects = roll(now);
+        String id = definition.getBudgetId();
+        BudgetPeriodState before = state.getBudgets().get(id);
+        BudgetPeriodState after;
+        if (before != null && samePeriodAndScope(before.getDefinition(), definition)) {
+            after = before;
+            after.setDefinition(definition);
+        } else {
+            BudgetPeriods.Window window = definition.getPeriod() == BudgetPeriodKind.ROLLING
+                    ? new BudgetPeriods.Window(now, now)
+                    : BudgetPeriods.current(definition, now);
+            after = BudgetPeriodState.newBuilder().setDefinition(definition).setPeriodStart(window.start())
+                    .setPeriodEnd(window.end()).setSpentTokens(0).setSpentUsd(0).setRolling(new ArrayList<>())
+                    .setAlertedPercent(new ArrayList<>()).build();
+        }
+        state.getBudgets().put(id, after);
+        effects.audit(audit(id, CHANGED, null, now).setReason((before == null ? "defined: " : "redefined: ")
+                + describe(definition)).build());
+        effects.changed(id);
+        alertOnThresholds(id, after, now, effects);
+        return effects;
+    }
+
+    public LedgerEffects delete(String budgetId, Instant now) {
+        LedgerEffects effects = roll(now);
+        BudgetPeriodState removed = state.getBudgets().remove(budgetId);
+        if (removed != null) {
+            effects.audit(audit(budgetId, DELETED, null, now).setTokens(spentTokens(removed))
+                    .setUsd(spentUsd(removed)).setReason("deleted; spend of the current period shown").build());
+            effects.deleted(budgetId);
+        }
+        return effects;
+    }
+
+    /** The decision on one request, with the records it produced. */
+    public record Decision(BudgetReservationReply reply, LedgerEffects effects) {
+    }
+
+    public Decision reserve(BudgetReservationRequest request, Instant now) {
+        LedgerEffects effects = roll(now);
+        String requestId = request.getRequestId();
+        BudgetReservation existing = state.getReservations().get(requestId);
+        if (existing != null) {
+            // a retried request must not be counted twice
+            return new Decision(granted(request, existing, now), effects);
+        }
+        long completion = request.getMaxCompletionTokens() != null ? request.getMaxCompletionTokens()
+                : settings.defaultMaxCompletionTokens();
+        if (request.getPromptTokens() < 0 || completion < 0) {
+            BudgetRefusal refusal = BudgetRefusal.newBuilder().setKind("invalid")
+                    .setMessage("prompt_tokens and max_completion_tokens must not be negative").build();
+            effects.audit(audit(null, REFUSED, requestId, now).setReason(refusal.getMessage()).build());
+            return new Decision(refused(request, refusal, now), effects);
+        }
+        long tokens = request.getPromptTokens() + completion;
+        Optional<PriceTable.Price> price = price(request.getProvider(), request.getModel());
+        Double usd = price.map(p -> p.cost(request.getPromptTokens(), completion)).orElse(null);
+        for (Map.Entry<String, BudgetPeriodState> e : new TreeMap<>(state.getBudgets()).entrySet()) {
+            BudgetDefinition d = e.getValue().getDefinition();
+            if (!d.getHard() || !applies(d, request.getProvider(), request.getModel(), request.getCapsuleId())) {
+                continue;
+            }
+            BudgetRefusal refusal = refusal(e.getKey(), e.getValue(), tokens, usd, request, now);
+            if (refusal != null) {
+                effects.audit(audit(e.getKey(), REFUSED, requestId, now).setTokens(tokens).setUsd(usd)
+                        .setReason(refusal.getMessage()).build());
+                return new Decision(refused(request, refusal, now), effects);
+            }
+        }
+        BudgetReservation reservation = BudgetReservation.newBuilder().setProvider(request.getProvider())
+                .setModel(request.getModel()).setCapsuleId(request.getCapsuleId()).setTokens(tokens)
+                .setUsd(usd == null ? 0 : usd).setReservedAt(now).setExpiresAt(now.plus(settings.reservationTtl()))
+                .build();
+        state.getReservations().put(requestId, reservation);
+        markApplicable(reservation.getProvider(), reservation.getModel(), reservation.getCapsuleId(), effects);
+        return new Decision(granted(request, reservation, now), effects);
+    }
+
+    /** Replaces the reservation the usage settles (if any) by the actual usage, and alerts on thresholds crossed. */
+    public LedgerEffects settle(Usage usage, Instant now) {
+        LedgerEffects effects = roll(now);
+        long tokens = usage.tokens();
+        // an unpriced model adds nothing in USD: its cost is unknown, not invented
+        double usd = price(usage.provider(), usage.model())
+                .map(p -> p.cost(usage.promptTokens(), usage.completionTokens())).orElse(0.0);
+        BudgetReservation settled = state.getReservations().remove(usage.reservationId());
+        if (settled != null) {
+            markApplicable(settled.getProvider(), settled.getModel(), settled.getCapsuleId(), effects);
+            effects.audit(audit(null, SETTLED, usage.reservationId(), now).setTokens(tokens).setUsd(usd)
+                    .setReason("reserved " + settled.getTokens() + " tokens, used " + tokens).build());
+        }
+        for (Map.Entry<String, BudgetPeriodState> e : new TreeMap<>(state.getBudgets()).entrySet()) {
+            if (applies(e.getValue().getDefinition(), usage.provider(), usage.model(), usage.capsuleId())) {
+                addSpend(e.getValue(), tokens, usd, now);
+                effects.changed(e.getKey());
+                alertOnThresholds(e.getKey(), e.getValue(), now, effects);
+            }
+        }
+        return effects;
+    }
+
+    /** Drops reservations past their expiry, freeing their amount, and audits each; then rolls periods. */
+    public LedgerEffects expireAndRoll(Instant now) {
+        LedgerEffects effects = roll(now);
+        List<String> due = new ArrayList<>();
+        state.getReservations().forEach((id, r) -> {
+            if (!now.isBefore(r.getExpiresAt())) {
+                due.add(id);
+            }
+        });
+        due.sort(null);
+        for (String id : due) {
+            BudgetReservation r = state.getReservations().remove(id);
+            markApplicable(r.getProvider(), r.getModel(), r.getCapsuleId(), effects);
+            effects.audit(audit(null, EXPIRED, id, now).setTokens(r.getTokens()).setUsd(r.getUsd())
+                    .setReason("not settled by " + r.getExpiresAt() + "; amount freed").build());
+        }
+        return effects;
+    }
+
+    public BudgetStatus status(String budgetId, Instant now) {
+        BudgetPeriodState s = state.getBudgets().get(budgetId);
+        BudgetDefinition d = s.getDefinition();
+        BudgetPeriods.Window window = window(s, now);
+        long spentTokens = spentTokens(s);
+        double spentUsd = spentUsd(s);
+        long reservedTokens = 0;
+        double reservedUsd = 0;
+        for (BudgetReservation r : state.getReservations().values()) {
+            if (applies(d, r.getProvider(), r.getModel(), r.getCapsuleId())) {
+                reservedTokens += r.getTokens();
+                reservedUsd += r.getUsd();
+            }
+        }
+        return BudgetStatus.newBuilder().setTenant(state.getTenant()).setBudgetId(budgetId)
+                .setPeriodStart(window.start()).setPeriodEnd(window.end())
+                .setLimitTokens(d.getLimitTokens()).setLimitUsd(d.getLimitUsd())
+                .setSpentTokens(spentTokens).setSpentUsd(spentUsd)
+                .setReservedTokens(reservedTokens).setReservedUsd(reservedUsd)
+                .setRemainingTokens(d.getLimitTokens() == null ? null : d.getLimitTokens() - spentTokens - reservedTokens)
+                .setRemainingUsd(d.getLimitUsd() == null ? null : d.getLimitUsd() - spentUsd - reservedUsd)
+                .setHard(d.getHard()).setFailClosed(d.getFailClosed()).setUpdatedAt(now).build();
+    }
+
+    /**
+     * Moves every calendar budget whose period ended to the period holding {@code now}, with one audited reset
+     * however many periods passed (the app may have been down); thresholds re-arm. Rolling budgets drop the
+     * slices that left their window.
+     */
+    private LedgerEffects roll(Instant now) {
+        LedgerEffects effects = new LedgerEffects();
+        for (Map.Entry<String, BudgetPeriodState> e : new TreeMap<>(state.getBudgets()).entrySet()) {
+            BudgetPeriodState s = e.getValue();
+            BudgetDefinition d = s.getDefinition();
+            if (d.getPeriod() == BudgetPeriodKind.ROLLING) {
+                if (pruneRolling(s, now)) {
+                    effects.changed(e.getKey());
+                }
+            } else if (!now.isBefore(s.getPeriodEnd())) {
+                BudgetPeriods.Window next = BudgetPeriods.current(d, now);
+                effects.audit(audit(e.getKey(), RESET, null, now).setPeriodStart(s.getPeriodStart())
+                        .setPeriodEnd(s.getPeriodEnd()).setTokens(s.getSpentTokens()).setUsd(s.getSpentUsd())
+                        .setReason("period ended; new period " + next.start() + " to " + next.end()
+                                + " (" + BudgetPeriods.zone(d) + ")").build());
+                s.setPeriodStart(next.start());
+                s.setPeriodEnd(next.end());
+                s.setSpentTokens(0);
+                s.setSpentUsd(0);
+                s.setAlertedPercent(new ArrayList<>());
+                effects.changed(e.getKey());
+            }
+        }
+        return effects;
+    }
+
+    /** Drops slices that left the window; a threshold the spend fell back under re-arms. */
+    private boolean pruneRolling(BudgetPeriodState s, Instant now) {
+        Duration length = BudgetPeriods.rollingLength(s.getDefinition());
+        long slice = BudgetPeriods.sliceMillis(length);
+        long oldestKept = now.toEpochMilli() - length.toMillis();
+        boolean dropped = s.getRolling().removeIf(b -> b.getStart().toEpochMilli() + slice <= oldestKept);
+        if (dropped) {
+            double used = usedPercent(s);
+            s.getAlertedPercent().removeIf(t -> t > used);
+        }
+        return dropped;
+    }
+
+    private void addSpend(BudgetPeriodState s, long tokens, double usd, Instant now) {
+        if (s.getDefinition().getPeriod() != BudgetPeriodKind.ROLLING) {
+            s.setSpentTokens(s.getSpentTokens() + tokens);
+            s.setSpentUsd(s.getSpentUsd() + usd);
+            return;
+        }
+        long slice = BudgetPeriods.sliceMillis(BudgetPeriods.rollingLength(s.getDefinition()));
+        Instant start = Instant.ofEpochMilli(BudgetPeriods.sliceStart(now.toEpochMilli(), slice));
+        List<BudgetSpendBucket> buckets = s.getRolling();
+        BudgetSpendBucket last = buckets.isEmpty() ? null : buckets.get(buckets.size() - 1);
+        if (last != null && last.getStart().equals(start)) {
+            last.setTokens(last.getTokens() + tokens);
+            last.setUsd(last.getUsd() + usd);
+        } else {
+            buckets.add(BudgetSpendBucket.newBuilder().setStart(start).setTokens(tokens).setUsd(usd).build());
+        }
+    }
+
+    private void alertOnThresholds(String budgetId, BudgetPeriodState s, Instant now, LedgerEffects effects) {
+        double used = usedPercent(s);
+        BudgetPeriods.Window window = window(s, now);
+        for (int threshold : s.getDefinition().getThresholdsPercent()) {
+            if (used >= threshold && !s.getAlertedPercent().contains(threshold)) {
+                s.getAlertedPercent().add(threshold);
+                effects.alert(BudgetAlert.newBuilder().setAlertId(UUID.randomUUID().toString())
+                        .setTenant(state.getTenant()).setBudgetId(budgetId).setKind("threshold_crossed")
+                        .setThresholdPercent(threshold).setUsedPercent(used)
+                        .setSpentTokens(spentTokens(s)).setSpentUsd(spentUsd(s))
+                        .setPeriodStart(window.start()).setPeriodEnd(window.end()).setRaisedAt(now)
+                        .setMessage(String.format(Locale.ROOT, "budget %s at %.1f%% of its limit (threshold %d%%)",
+                                budgetId, used, threshold)).build());
+            }
+        }
+    }
+
+    /** Spend in percent of the limit: the larger of tokens and USD when both are limited. */
+    private static double usedPercent(BudgetPeriodState s) {
+        BudgetDefinition d = s.getDefinition();
+        double used = 0;
+        if (d.getLimitTokens() != null) {
+            used = Math.max(used, 100.0 * spentTokens(s) / d.getLimitTokens());
+        }
+        if (d.getLimitUsd() != null) {
+            used = Math.max(used, 100.0 * spentUsd(s) / d.getLimitUsd());
+        }
+        return used;
+    }
+
+    private BudgetRefusal refusal(String budgetId, BudgetPeriodState s, long tokens, Double usd,
+                                  BudgetReservationRequest request, Instant now) {
+        BudgetDefinition d = s.getDefinition();
+        BudgetStatus status = status(budgetId, now);
+        Instant resetAt = resetAt(s, now);
+        if (d.getLimitTokens() != null
+                && status.getSpentTokens() + status.getReservedTokens() + tokens > d.getLimitTokens()) {
+            return refusalOf(budgetId, "exceeded", "tokens", d.getLimitTokens(), status.getSpentTokens(),
+                    status.getReservedTokens(), tokens, resetAt, now);
+        }
+        if (d.getLimitUsd() == null) {
+            return null;
+        }
+        if (usd == null) {
+            return BudgetRefusal.newBuilder().setBudgetId(budgetId).setKind("unpriced").setUnit("usd")
+                    .setLimit(d.getLimitUsd()).setMessage("budget " + budgetId + " limits USD and "
+                            + request.getProvider() + "/" + request.getModel() + " has no price").build();
+        }
+        // a step that costs nothing is never held back by a cost limit, however much else was spent
+        if (usd > 0 && status.getSpentUsd() + status.getReservedUsd() + usd > d.getLimitUsd()) {
+            return refusalOf(budgetId, "exceeded", "usd", d.getLimitUsd(), status.getSpentUsd(),
+                    status.getReservedUsd(), usd, resetAt, now);
+        }
+        return null;
+    }
+
+    private static BudgetRefusal refusalOf(String budgetId, String kind, String unit, double limit, double spent,
+                                           double reserved, double requested, Instant resetAt, Instant now) {
+        long retryAfter = Math.max(1, (Duration.between(now, resetAt).toMillis() + 999) / 1000);
+        return BudgetRefusal.newBuilder().setBudgetId(budgetId).setKind(kind).setUnit(unit).setLimit(limit)
+                .setSpent(spent).setReserved(reserved).setRequested(requested).setPeriodEnd(resetAt)
+                .setRetryAfterSeconds(retryAfter)
+                .setMessage(String.format(Locale.ROOT,
+                        "budget %s: %s %s spent + %s reserved + %s requested exceeds the limit of %s until %s",
+                        budgetId, unit, number(spent), number(reserved), number(requested), number(limit), resetAt))
+                .build();
+    }
+
+    /** When a refused request may succeed: the period's end, or when the oldest rolling slice ages out. */
+    private static Instant resetAt(BudgetPeriodState s, Instant now) {
+        BudgetDefinition d = s.getDefinition();
+        if (d.getPeriod() != BudgetPeriodKind.ROLLING) {
+            return s.getPeriodEnd();
+        }
+        Duration length = BudgetPeriods.rollingLength(d);
+        return s.getRolling().isEmpty() ? now
+                : s.getRolling().get(0).getStart().plusMillis(BudgetPeriods.sliceMillis(length)).plus(length);
+    }
+
+    private static BudgetPeriods.Window window(BudgetPeriodState s, Instant now) {
+        return s.getDefinition().getPeriod() == BudgetPeriodKind.ROLLING
+                ? BudgetPeriods.rolling(BudgetPeriods.rollingLength(s.getDefinition()), now)
+                : new BudgetPeriods.Window(s.getPeriodStart(), s.getPeriodEnd());
+    }
+
+    private static long spentTokens(BudgetPeriodState s) {
+        return s.getDefinition().getPeriod() == BudgetPeriodKind.ROLLING
+                ? s.getRolling().stream().mapToLong(BudgetSpendBucket::getTokens).sum()
+                : s.getSpentTokens();
+    }
+
+    private static double spentUsd(BudgetPeriodState s) {
+        return s.getDefinition().getPeriod() == BudgetPeriodKind.ROLLING
+                ? s.getRolling().stream().mapToDouble(BudgetSpendBucket::getUsd).sum()
+                : s.getSpentUsd();
+    }
+
+    private void markApplicable(String provider, String model, String capsuleId, LedgerEffects effects) {
+        state.getBudgets().forEach((id, s) -> {
+            if (applies(s.getDefinition(), provider, model, capsuleId)) {
+                effects.changed(id);
+            }
+        });
+    }
+
+    /** A budget narrowed to a provider, model or capsule counts only what names the same one. */
+    static boolean applies(BudgetDefinition d, String provider, String model, String capsuleId) {
+        return (d.getProvider() == null || d.getProvider().equals(provider))
+                && (d.getModel() == null || d.getModel().equals(model))
+                && (d.getCapsuleId() == null || d.getCapsuleId().equals(capsuleId));
+    }
+
+    private Optional<PriceTable.Price> price(String provider, String model) {
+        return provider == null ? Optional.empty() : settings.prices().priceOf(provider, model);
+    }
+
+    private static boolean samePeriodAndScope(BudgetDefinition a, BudgetDefinition b) {
+        return a.getPeriod() == b.getPeriod() && Objects.equals(a.getTimeZone(), b.getTimeZone())
+                && Objects.equals(a.getRollingSeconds(), b.getRollingSeconds())
+                && Objects.equals(a.getProvider(), b.getProvider()) && Objects.equals(a.getModel(), b.getModel())
+                && Objects.equals(a.getCapsuleId(), b.getCapsuleId());
+    }
+
+    private BudgetReservationReply granted(BudgetReservationRequest request, BudgetReservation r, Instant now) {
+        return BudgetReservationReply.newBuilder().setRequestId(request.getRequestId()).setTenant(state.getTenant())
+                .setGranted(true).setReservedTokens(r.getTokens()).setReservedUsd(r.getUsd())
+                .setExpiresAt(r.getExpiresAt()).setDecidedAt(now).build();
+    }
+
+    private BudgetReservationReply refused(BudgetReservationRequest request, BudgetRefusal refusal, Instant now) {
+        return BudgetReservationReply.newBuilder().setRequestId(request.getRequestId()).setTenant(state.getTenant())
+                .setGranted(false).setReservedTokens(0).setReservedUsd(0).setRefusal(refusal).setDecidedAt(now)
+                .build();
+    }
+
+    private BudgetAudit.Builder audit(String budgetId, String action, String requestId, Instant now) {
+        return BudgetAudit.newBuilder().setEventId(UUID.randomUUID().toString()).setTenant(state.getTenant())
+                .setBudgetId(budgetId).setAction(action).setRequestId(requestId).setTimestamp(now);
+    }
+
+    private static String describe(BudgetDefinition d) {
+        return String.format(Locale.ROOT, "limit %s tokens / %s USD, %s%s, %s, thresholds %s%%",
+                d.getLimitTokens(), d.getLimitUsd(), d.getPeriod(),
+                d.getPeriod() == BudgetPeriodKind.ROLLING ? " " + d.getRollingSeconds() + " s"
+                        : " in " + BudgetPeriods.zone(d),
+                d.getHard() ? "hard" : "soft", d.getThresholdsPercent());
+    }
+
+    private static String number(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%.6f", v);
+    }
+}

@@ -1,0 +1,38 @@
+package io.soma.streams.topologies.budget;
+
+import io.soma.streams.avro.BudgetDefinition;
+import io.soma.streams.avro.BudgetPeriodKind;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BudgetValidationTest {
+    @Test
+    void shouldAcceptADailyBudgetWithDefaultThresholds() {
+        assertThat(BudgetValidation.problems(Budgets.daily("t", "daily", 1000).build())).isEmpty();
+    }
+
+    @Test
+    void shouldNameTheFieldOfEachProblem() {
+        assertThat(fields(Budgets.daily("t", "b", 0).build())).containsExactly("limit_tokens");
+        assertThat(fields(Budgets.daily("t", "b", 10).setLimitUsd(-1.0).build())).containsExactly("limit_usd");
+        assertThat(fields(Budgets.daily("t", "b", 10).setLimitTokens(null).build())).containsExactly("limit_tokens");
+        assertThat(fields(Budgets.daily("t", "b", 10).setPeriod(BudgetPeriodKind.UNKNOWN).build()))
+                .containsExactly("period");
+        assertThat(fields(Budgets.daily("t", "b", 10).setTimeZone("Mars/Olympus_Mons").build()))
+                .containsExactly("time_zone");
+        assertThat(fields(Budgets.daily("t", "b", 10).setThresholdsPercent(List.of(80, 50)).build()))
+                .containsExactly("thresholds_percent");
+        assertThat(fields(Budgets.daily("t", "b", 10).setThresholdsPercent(List.of(50, 120)).build()))
+                .containsExactly("thresholds_percent");
+        assertThat(fields(Budgets.daily("t", "a/b", 10).build())).containsExactly("budget_id");
+        assertThat(fields(Budgets.daily("t", "b", 10).setPeriod(BudgetPeriodKind.ROLLING).build()))
+                .containsExactly("rolling_seconds");
+    }
+
+    private static List<String> fields(BudgetDefinition d) {
+        return BudgetValidation.problems(d).stream().map(BudgetProblem::field).toList();
+    }
+}

@@ -1,0 +1,180 @@
+package io.soma.streams.topologies.budget;
+
+import io.soma.streams.avro.BudgetAlert;
+import io.soma.streams.avro.BudgetAudit;
+import io.soma.streams.avro.BudgetPeriodKind;
+import io.soma.streams.avro.BudgetRefusal;
+import io.soma.streams.avro.BudgetReservationReply;
+import io.soma.streams.avro.BudgetStatus;
+import io.soma.streams.topologies.forecast.PriceTable;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TenantLedgerTest {
+    private static final String TENANT = "acme";
+    private static final Duration TTL = Duration.ofMinutes(5);
+    /** 10:00 in New York on a winter day; the day ends at 05:00 UTC the next morning. */
+    private static final Instant MORNING = Instant.parse("2026-01-15T15:00:00Z");
+    private static final LedgerSettings SETTINGS = new LedgerSettings(PriceTable.defaults(), TTL, 100);
+
+    private final TenantLedger ledger = TenantLedger.of(null, TENANT, SETTINGS);
+
+    @Test
+    void shouldGrantUntilSpentPlusReservedWouldPassTheHardLimitAndNameTheBudgetThatTripped() {
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).setTimeZone("America/New_York").build(), MORNING);
+        for (int i = 0; i < 3; i++) {
+            assertThat(reserve("r" + i, "openai", "gpt-4o-mini", 200, 100).getGranted()).isTrue();
+        }
+        BudgetReservationReply refused = reserve("r3", "openai", "gpt-4o-mini", 200, 100);
+
+        assertThat(refused.getGranted()).isFalse();
+        BudgetRefusal why = refused.getRefusal();
+        assertThat(why.getBudgetId()).isEqualTo("daily");
+        assertThat(why.getUnit()).isEqualTo("tokens");
+        assertThat(why.getLimit()).isEqualTo(1000);
+        assertThat(why.getSpent()).isEqualTo(0);
+        assertThat(why.getReserved()).isEqualTo(900);
+        assertThat(why.getPeriodEnd()).isEqualTo(Instant.parse("2026-01-16T05:00:00Z"));
+        assertThat(why.getRetryAfterSeconds()).isEqualTo(Duration.ofHours(14).toSeconds());
+        assertThat(ledger.status("daily", MORNING).getReservedTokens()).isEqualTo(900);
+    }
+
+    @Test
+    void shouldReplaceAReservationByTheUsageThatSettlesIt() {
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
+        reserve("step-1", "openai", "gpt-4o-mini", 200, 100);
+
+        LedgerEffects effects = ledger.settle(new Usage("step-1", "openai", "gpt-4o-mini", null, 180, 42), MORNING);
+
+        BudgetStatus status = ledger.status("daily", MORNING);
+        assertThat(status.getSpentTokens()).isEqualTo(222);
+        assertThat(status.getReservedTokens()).isZero();
+        assertThat(status.getRemainingTokens()).isEqualTo(778);
+        assertThat(status.getSpentUsd()).isEqualTo(PriceTable.defaults().priceOf("openai", "gpt-4o-mini")
+                .orElseThrow().cost(180, 42));
+        assertThat(effects.audits()).extracting(BudgetAudit::getAction).containsExactly(TenantLedger.SETTLED);
+    }
+
+    @Test
+    void shouldNotBlockAZeroPricedModelWithACostBudgetButCountItsTokens() {
+        ledger.define(Budgets.daily(TENANT, "usd", 1).setLimitTokens(null).setLimitUsd(0.001).build(), MORNING);
+        ledger.define(Budgets.daily(TENANT, "tokens", 100_000).build(), MORNING);
+        // spend the whole USD budget and more on a priced model
+        ledger.settle(new Usage("paid", "openai", "gpt-4o", null, 1000, 1000), MORNING);
+        assertThat(reserve("more-paid", "openai", "gpt-4o", 10, 10).getRefusal().getBudgetId()).isEqualTo("usd");
+
+        BudgetReservationReply local = reserve("free", "local", "llama", 500, 100);
+        assertThat(local.getGranted()).isTrue();
+        assertThat(local.getReservedUsd()).isZero();
+        ledger.settle(new Usage("free", "local", "llama", null, 400, 50), MORNING);
+        assertThat(ledger.status("tokens", MORNING).getSpentTokens()).isEqualTo(2000 + 450);
+        assertThat(ledger.status("usd", MORNING).getSpentUsd()).isEqualTo(0.0125);
+    }
+
+    @Test
+    void shouldRefuseAModelWithoutAPriceAgainstACostBudget() {
+        ledger.define(Budgets.daily(TENANT, "usd", 1).setLimitTokens(null).setLimitUsd(5.0).build(), MORNING);
+        BudgetReservationReply reply = reserve("r", "azure", null, 10, 10);
+        assertThat(reply.getRefusal().getKind()).isEqualTo("unpriced");
+        assertThat(reply.getRefusal().getBudgetId()).isEqualTo("usd");
+    }
+
+    @Test
+    void shouldCountOnlyWhatABudgetsScopeNames() {
+        ledger.define(Budgets.daily(TENANT, "sonnet", 100).setProvider("anthropic").setModel("claude-3-5-sonnet")
+                .build(), MORNING);
+        assertThat(reserve("other", "openai", "gpt-4o", 1000, 1000).getGranted()).isTrue();
+        assertThat(reserve("same", "anthropic", "claude-3-5-sonnet", 100, 1).getGranted()).isFalse();
+        ledger.settle(new Usage("other", "openai", "gpt-4o", null, 900, 900), MORNING);
+        assertThat(ledger.status("sonnet", MORNING).getSpentTokens()).isZero();
+    }
+
+    @Test
+    void shouldExpireAnUnsettledReservationAndFreeItsAmount() {
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
+        reserve("lost", "openai", "gpt-4o-mini", 500, 100);
+
+        assertThat(ledger.expireAndRoll(MORNING.plus(TTL).minusMillis(1)).audits()).isEmpty();
+        LedgerEffects expired = ledger.expireAndRoll(MORNING.plus(TTL));
+
+        assertThat(expired.audits()).singleElement().satisfies(a -> {
+            assertThat(a.getAction()).isEqualTo(TenantLedger.EXPIRED);
+            assertThat(a.getRequestId()).isEqualTo("lost");
+            assertThat(a.getTokens()).isEqualTo(600);
+        });
+        assertThat(ledger.status("daily", MORNING.plus(TTL)).getReservedTokens()).isZero();
+        // a late response still counts as spend, but settles nothing
+        assertThat(ledger.settle(new Usage("lost", "openai", "gpt-4o-mini", null, 10, 10), MORNING.plus(TTL))
+                .audits()).isEmpty();
+    }
+
+    @Test
+    void shouldResetOnceAtTheLocalBoundaryAndReArmTheThresholds() {
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).setTimeZone("America/New_York").build(), MORNING);
+        ledger.settle(new Usage("a", "openai", "gpt-4o-mini", null, 400, 200), MORNING);
+        Instant midnightInNewYork = Instant.parse("2026-01-16T05:00:00Z");
+
+        assertThat(ledger.expireAndRoll(midnightInNewYork.minusMillis(1)).audits()).isEmpty();
+        List<BudgetAudit> resets = ledger.expireAndRoll(midnightInNewYork).audits();
+        assertThat(ledger.expireAndRoll(midnightInNewYork.plusSeconds(1)).audits()).isEmpty();
+
+        assertThat(resets).singleElement().satisfies(a -> {
+            assertThat(a.getAction()).isEqualTo(TenantLedger.RESET);
+            assertThat(a.getTokens()).isEqualTo(600);
+            assertThat(a.getPeriodEnd()).isEqualTo(midnightInNewYork);
+        });
+        BudgetStatus next = ledger.status("daily", midnightInNewYork);
+        assertThat(next.getSpentTokens()).isZero();
+        assertThat(next.getPeriodEnd()).isEqualTo(Instant.parse("2026-01-17T05:00:00Z"));
+        assertThat(ledger.settle(new Usage("b", "openai", "gpt-4o-mini", null, 500, 0), midnightInNewYork).alerts())
+                .extracting(BudgetAlert::getThresholdPercent).containsExactly(50);
+    }
+
+    @Test
+    void shouldAlertEachThresholdOncePerPeriod() {
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).setHard(false).build(), MORNING);
+        assertThat(thresholds(ledger.settle(new Usage("a", null, null, null, 500, 0), MORNING))).containsExactly(50);
+        assertThat(thresholds(ledger.settle(new Usage("b", null, null, null, 100, 0), MORNING))).isEmpty();
+        assertThat(thresholds(ledger.settle(new Usage("c", null, null, null, 400, 0), MORNING)))
+                .containsExactly(80, 95);
+        // a soft budget never refuses, however far over it is
+        assertThat(reserve("d", "openai", "gpt-4o-mini", 5000, 0).getGranted()).isTrue();
+        assertThat(thresholds(ledger.settle(new Usage("d", null, null, null, 5000, 0), MORNING))).isEmpty();
+    }
+
+    @Test
+    void shouldLimitTokensPerMinuteWithARollingBudget() {
+        ledger.define(Budgets.daily(TENANT, "tpm", 1000).setPeriod(BudgetPeriodKind.ROLLING).setRollingSeconds(60L)
+                .build(), MORNING);
+        ledger.settle(new Usage("a", null, null, null, 900, 0), MORNING);
+        BudgetReservationReply refused = reserve("b", "openai", "gpt-4o-mini", 150, 0);
+        assertThat(refused.getRefusal().getBudgetId()).isEqualTo("tpm");
+        assertThat(refused.getRefusal().getPeriodEnd()).isEqualTo(MORNING.plusSeconds(61));
+
+        Instant aMinuteLater = MORNING.plusSeconds(61);
+        assertThat(ledger.reserve(Budgets.request(TENANT, "c", "openai", "gpt-4o-mini", 150, 0), aMinuteLater)
+                .reply().getGranted()).isTrue();
+        assertThat(ledger.status("tpm", aMinuteLater).getSpentTokens()).isZero();
+    }
+
+    @Test
+    void shouldNotCountARetriedRequestTwice() {
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
+        reserve("same", "openai", "gpt-4o-mini", 300, 0);
+        assertThat(reserve("same", "openai", "gpt-4o-mini", 300, 0).getGranted()).isTrue();
+        assertThat(ledger.status("daily", MORNING).getReservedTokens()).isEqualTo(300);
+    }
+
+    private BudgetReservationReply reserve(String id, String provider, String model, long prompt, long completion) {
+        return ledger.reserve(Budgets.request(TENANT, id, provider, model, prompt, completion), MORNING).reply();
+    }
+
+    private static List<Integer> thresholds(LedgerEffects effects) {
+        return effects.alerts().stream().map(BudgetAlert::getThresholdPercent).toList();
+    }
+}
