@@ -60,7 +60,7 @@ public final class ReplayPlan {
         return plan;
     }
 
-    static ConversationEvent azureEvent(String tenant, AzureTrace.Request r, Instant at) {
+    public static ConversationEvent azureEvent(String tenant, AzureTrace.Request r, Instant at) {
         String id = "azure-" + tenant + "-" + r.row();
         return base(id, id, tenant, "assistant", "slm.response", at)
                 .setProvider("azure")

@@ -1,0 +1,260 @@
+package io.soma.streams.topologies.budget;
+
+import io.soma.streams.avro.BudgetDefinition;
+import io.soma.streams.avro.BudgetLedger;
+import io.soma.streams.avro.BudgetReservationRequest;
+import io.soma.streams.avro.BudgetStatus;
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.topologies.forecast.PriceTable;
+import io.soma.streams.topologies.runtime.AppSerdes;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.StreamPartitioner;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The budget app (docs/budgets.md): budget definitions, reservation requests and the tokens of
+ * {@code conversation.events} meet in one ledger per tenant, on the tenant's partition, applied in order and
+ * exactly once, which is what makes a reservation impossible to race. It answers every request on
+ * {@code budget.replies} and publishes {@code budget.status}, {@code budget.audit} and {@code budget.alerts}.
+ * <p>
+ * Time is wall-clock: a reservation is decided, expired and charged to the period of the moment the app handles
+ * it, and a punctuator on wall-clock time expires reservations and resets periods even when no record arrives
+ * (stream time would stand still on an idle tenant). A reset is a change of the stored ledger committed with its
+ * audit record, so it happens once however often the app restarts.
+ */
+public final class BudgetApp {
+    public static final String APPLICATION_ID = "soma-budget";
+    public static final String LEDGER_STORE = "budget-ledgers";
+    private static final char KEY_SEPARATOR = '/';
+
+    /**
+     * @param ledger          prices, reservation TTL and the default completion estimate
+     * @param checkInterval   how often the punctuator looks for expired reservations and ended periods
+     */
+    public record Config(LedgerSettings ledger, Duration checkInterval) {
+        public static Config defaults() {
+            return new Config(new LedgerSettings(PriceTable.defaults(), Duration.ofMinutes(5), 1024),
+                    Duration.ofSeconds(1));
+        }
+    }
+
+    /** What reaches the ledger: a definition (null when deleted) under its topic key, a request, or usage. */
+    sealed interface Input {
+        record Definition(String key, BudgetDefinition definition) implements Input {
+        }
+
+        record Request(BudgetReservationRequest request) implements Input {
+        }
+
+        record Response(ConversationEvent event) implements Input {
+        }
+    }
+
+    /** A record for one of the output topics; a null value is a tombstone. */
+    record Output(Topics.Topic<?> topic, SpecificRecord value) {
+    }
+
+    private BudgetApp() {
+    }
+
+    /** The key of a budget on {@code budget.definitions} and {@code budget.status}. */
+    public static String budgetKey(String tenant, String budgetId) {
+        return tenant + KEY_SEPARATOR + budgetId;
+    }
+
+    /** The tenant part of a budget key; budget ids hold no '/', tenants may. */
+    static String tenantOf(String budgetKey) {
+        int at = budgetKey.lastIndexOf(KEY_SEPARATOR);
+        if (at <= 0) {
+            throw new IllegalArgumentException("budget key must be tenant/budget_id, got " + budgetKey);
+        }
+        return budgetKey.substring(0, at);
+    }
+
+    public static Topology build(Config config, AppSerdes serdes) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LEDGER_STORE),
+                Serdes.String(), serdes.storeValue(BudgetLedger.class)));
+        var definitionSerde = serdes.value(Topics.BUDGET_DEFINITIONS);
+        var requestSerde = serdes.value(Topics.BUDGET_RESERVATIONS);
+        var eventSerde = serdes.value(Topics.CONVERSATION_EVENTS);
+
+        // definitions keep their tenant/budget key, so a tombstone still says which budget went, and are
+        // partitioned by the tenant part: the same partition as the tenant's requests and usage
+        KStream<String, Input> definitions = builder
+                .stream(Topics.BUDGET_DEFINITIONS.name(), Consumed.with(Serdes.String(), definitionSerde))
+                .repartition(Repartitioned.with(Serdes.String(), definitionSerde).withName("definitions-by-tenant")
+                        .withStreamPartitioner(new ByTenantOfBudgetKey()))
+                .mapValues((key, definition) -> new Input.Definition(key, definition));
+        KStream<String, BudgetReservationRequest> requests = builder
+                .stream(Topics.BUDGET_RESERVATIONS.name(), Consumed.with(Serdes.String(), requestSerde));
+        // the edge keys requests by tenant; one keyed otherwise takes a detour so its tenant's ledger stays whole
+        KStream<String, Input> requestsByTenant = requests
+                .filter((key, r) -> r != null && r.getTenant().equals(key))
+                .merge(requests.filter((key, r) -> r != null && !r.getTenant().equals(key))
+                        .selectKey((key, r) -> r.getTenant())
+                        .repartition(Repartitioned.with(Serdes.String(), requestSerde).withName("requests-by-tenant")))
+                .mapValues(Input.Request::new);
+        KStream<String, Input> usage = builder
+                .stream(Topics.CONVERSATION_EVENTS.name(), Consumed.with(Serdes.String(), eventSerde))
+                .filter((session, e) -> e != null && Usage.reportsTokens(e))
+                .selectKey((session, e) -> e.getTenant())
+                .repartition(Repartitioned.with(Serdes.String(), eventSerde).withName("usage-by-tenant"))
+                .mapValues(Input.Response::new);
+
+        KStream<String, Output> outputs = definitions.merge(requestsByTenant).merge(usage)
+                .process(() -> new LedgerProcessor(config), LEDGER_STORE);
+        sink(outputs, Topics.BUDGET_REPLIES, serdes);
+        sink(outputs, Topics.BUDGET_STATUS, serdes);
+        sink(outputs, Topics.BUDGET_AUDIT, serdes);
+        sink(outputs, Topics.BUDGET_ALERTS, serdes);
+        return builder.build();
+    }
+
+    private static <V extends SpecificRecord> void sink(KStream<String, Output> outputs, Topics.Topic<V> topic,
+                                                        AppSerdes serdes) {
+        outputs.filter((key, out) -> out.topic() == topic)
+                .mapValues(out -> topic.valueType().cast(out.value()))
+                .to(topic.name(), Produced.with(Serdes.String(), serdes.value(topic)));
+    }
+
+    /** Partitions a {@code tenant/budget_id} key as the default partitioner would partition the tenant alone. */
+    static final class ByTenantOfBudgetKey implements StreamPartitioner<String, BudgetDefinition> {
+        @Override
+        public Optional<Set<Integer>> partitions(String topic, String key, BudgetDefinition value, int partitions) {
+            byte[] tenant = tenantOf(key).getBytes(StandardCharsets.UTF_8);
+            return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(tenant)) % partitions));
+        }
+    }
+
+    /** Applies each input to its tenant's ledger and publishes what changed; expires and resets on a timer. */
+    static final class LedgerProcessor implements Processor<String, Input, String, Output> {
+        private final Config config;
+        private ProcessorContext<String, Output> context;
+        private KeyValueStore<String, BudgetLedger> ledgers;
+
+        LedgerProcessor(Config config) {
+            this.config = config;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, Output> context) {
+            this.context = context;
+            this.ledgers = context.getStateStore(LEDGER_STORE);
+            context.schedule(config.checkInterval(), PunctuationType.WALL_CLOCK_TIME, this::expireAndRoll);
+        }
+
+        @Override
+        public void process(Record<String, Input> record) {
+            Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+            Input input = record.value();
+            if (input instanceof Input.Definition d) {
+                define(d, now);
+            } else if (input instanceof Input.Request r) {
+                reserve(record.key(), r.request(), now);
+            } else if (input instanceof Input.Response e) {
+                apply(record.key(), now, ledger -> ledger.settle(Usage.of(e.event()), now));
+            }
+        }
+
+        private void define(Input.Definition d, Instant now) {
+            String tenant = tenantOf(d.key());
+            String budgetId = d.key().substring(tenant.length() + 1);
+            if (d.definition() == null) {
+                apply(tenant, now, ledger -> ledger.delete(budgetId, now));
+                return;
+            }
+            checkDefinition(d.key(), tenant, budgetId, d.definition());
+            apply(tenant, now, ledger -> ledger.define(d.definition(), now));
+        }
+
+        private void reserve(String tenant, BudgetReservationRequest request, Instant now) {
+            if (request.getRequestId() == null || request.getRequestId().isBlank()) {
+                // nobody could match a reply to it
+                throw new IllegalArgumentException("reservation request without a request_id");
+            }
+            TenantLedger ledger = load(tenant);
+            TenantLedger.Decision decision = ledger.reserve(request, now);
+            context.forward(new Record<>(tenant, new Output(Topics.BUDGET_REPLIES, decision.reply()),
+                    now.toEpochMilli()));
+            saveAndPublish(ledger, decision.effects(), now);
+        }
+
+        /** A definition the validator refuses goes to the dead-letter topic, naming the field, before any change. */
+        private static void checkDefinition(String key, String tenant, String budgetId, BudgetDefinition d) {
+            List<BudgetProblem> problems = new ArrayList<>(BudgetValidation.problems(d));
+            if (!tenant.equals(d.getTenant()) || !budgetId.equals(d.getBudgetId())) {
+                problems.add(new BudgetProblem("budget_id", "key " + key + " does not match tenant "
+                        + d.getTenant() + " and budget " + d.getBudgetId()));
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException("invalid budget definition " + key + ": " + problems);
+            }
+        }
+
+        private void expireAndRoll(long wallClockMs) {
+            Instant now = Instant.ofEpochMilli(wallClockMs);
+            List<String> tenants = new ArrayList<>();
+            try (KeyValueIterator<String, BudgetLedger> all = ledgers.all()) {
+                all.forEachRemaining(kv -> tenants.add(kv.key));
+            }
+            tenants.forEach(tenant -> apply(tenant, now, ledger -> ledger.expireAndRoll(now)));
+        }
+
+        private void apply(String tenant, Instant now, Function<TenantLedger, LedgerEffects> op) {
+            TenantLedger ledger = load(tenant);
+            LedgerEffects effects = op.apply(ledger);
+            // most events and timer ticks change nothing: no store write, no changelog record
+            if (!effects.isEmpty()) {
+                saveAndPublish(ledger, effects, now);
+            }
+        }
+
+        private TenantLedger load(String tenant) {
+            return TenantLedger.of(ledgers.get(tenant), tenant, config.ledger());
+        }
+
+        private void saveAndPublish(TenantLedger ledger, LedgerEffects effects, Instant now) {
+            String tenant = ledger.tenant();
+            if (ledger.isEmpty()) {
+                ledgers.delete(tenant);
+            } else {
+                ledgers.put(tenant, ledger.state());
+            }
+            long ts = now.toEpochMilli();
+            effects.audits().forEach(a -> context.forward(new Record<>(tenant, new Output(Topics.BUDGET_AUDIT, a), ts)));
+            effects.alerts().forEach(a -> context.forward(new Record<>(tenant, new Output(Topics.BUDGET_ALERTS, a), ts)));
+            for (String budgetId : effects.changedBudgets()) {
+                BudgetStatus status = ledger.status(budgetId, now);
+                context.forward(new Record<>(budgetKey(tenant, budgetId), new Output(Topics.BUDGET_STATUS, status), ts));
+            }
+            for (String budgetId : effects.deletedBudgets()) {
+                context.forward(new Record<>(budgetKey(tenant, budgetId), new Output(Topics.BUDGET_STATUS, null), ts));
+            }
+        }
+    }
+}
