@@ -6,6 +6,7 @@ import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.topologies.policy.PolicyApp;
 import io.soma.streams.topologies.policy.TenantPolicies;
 import io.soma.streams.topologies.policy.constitution.ConstitutionVerifier;
+import io.soma.streams.topologies.policy.evaluation.CapsuleStanding;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy;
 import io.soma.streams.topologies.policy.evaluation.EvaluationLimits;
 import org.apache.kafka.streams.KafkaStreams;
@@ -18,10 +19,10 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import java.util.function.Function;
 
 /**
- * The edge's view of the active constitutions and rule packs: the policy app's global stores (the same on every
- * instance, so read locally), for {@code /v1/evaluate}, the governance routes and the constitution hash in tokens.
- * Policies are compiled by the same {@link TenantPolicies} as the stream's, so the edge and the stream decide
- * alike. Every read answers 503 until the policy app's stores are ready.
+ * The edge's view of the active constitutions, rule packs and capsule catalog: the policy app's global stores (the
+ * same on every instance, so read locally), for {@code /v1/evaluate}, the governance routes and the constitution hash
+ * in tokens. Policies are compiled, and capsules looked up, by the same {@link TenantPolicies} as the stream's, so
+ * the edge and the stream decide alike. Every read answers 503 until the policy app's stores are ready.
  */
 public final class ActivePolicies {
     private final TenantPolicies policies;
@@ -33,7 +34,8 @@ public final class ActivePolicies {
      */
     public ActivePolicies(KafkaStreams policyApp, ConstitutionVerifier verifier, EvaluationLimits limits) {
         this.policies = new TenantPolicies(verifier, limits, globalStore(policyApp, PolicyApp.ACTIVE_CONSTITUTIONS),
-                globalStore(policyApp, PolicyApp.RULE_PACKS));
+                globalStore(policyApp, PolicyApp.RULE_PACKS),
+                globalStore(policyApp, PolicyApp.CAPSULE_CATALOG));
     }
 
     /** The tenant's constitution where one exists, else the global one; null when none is active. */
@@ -52,6 +54,11 @@ public final class ActivePolicies {
 
     public CompiledPolicy forTenant(String tenant) {
         return policies.forTenant(tenant);
+    }
+
+    /** The standing of the capsule a request names in the catalog; null when it names none. */
+    public CapsuleStanding capsule(String capsuleId) {
+        return policies.capsule(capsuleId);
     }
 
     /** Looks a key up in a global store; interactive queries hand out the plain values, not their timestamps. */

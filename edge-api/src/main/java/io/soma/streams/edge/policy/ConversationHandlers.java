@@ -68,6 +68,7 @@ public final class ConversationHandlers {
                 .setModel(JsonBody.text(body, "model"))
                 .setProvider(JsonBody.text(body, "provider"))
                 .setTool(JsonBody.text(body, "tool"))
+                .setCapsuleId(JsonBody.text(body, "capsule_id"))
                 .setMetadata(metadata(body))
                 .build();
         Map<String, Object> ids = Map.of("event_id", event.getEventId(), "session_id", session);

@@ -73,7 +73,8 @@ public final class PolicyHandlers {
         String role = JsonBody.text(body, "role");
         CompiledPolicy policy = policies.forTenant(tenant);
         Evaluation e = PolicyEvaluator.evaluate(new EvaluationInput(prompt == null || prompt.isNull() ? null
-                : prompt.asText(), role == null ? "user" : role, JsonBody.text(body, "tool")), policy);
+                : prompt.asText(), role == null ? "user" : role, JsonBody.text(body, "tool"),
+                policies.capsule(JsonBody.text(body, "capsule_id"))), policy);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("session_id", JsonBody.text(body, "session_id"));
         out.put("allowed", e.allowed());

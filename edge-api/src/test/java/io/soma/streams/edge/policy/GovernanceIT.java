@@ -1,23 +1,37 @@
 package io.soma.streams.edge.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.soma.streams.avro.CapsuleCatalogEntry;
+import io.soma.streams.avro.CapsuleStatus;
 import io.soma.streams.edge.EdgeFixture;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.AvroSerializer;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.stores.redis.ConstitutionHashMirror;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.CommittedRecords;
 import io.soma.streams.testkit.SseClient;
+import io.soma.streams.testkit.TestPaths;
+import io.soma.streams.topologies.marketplace.CapsuleEnvelope;
+import io.soma.streams.topologies.marketplace.ExampleCapsulePublisher;
+import io.soma.streams.topologies.marketplace.MarketplaceAvro;
+import io.soma.streams.topologies.marketplace.McpRegistry;
+import io.soma.streams.topologies.policy.constitution.CanonicalJson;
 import io.soma.streams.topologies.policy.constitution.Constitution;
 import io.soma.streams.topologies.policy.constitution.ConstitutionBundleJson;
+import io.soma.streams.topologies.policy.constitution.SignatureAlgorithm;
 import io.soma.streams.topologies.policy.constitution.SignedBundle;
 import io.soma.streams.topologies.policy.evaluation.Evaluation;
 import io.soma.streams.topologies.policy.evaluation.EvaluationLimits;
 import io.soma.streams.topologies.policy.example.ExamplePolicy;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,6 +45,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -281,6 +296,64 @@ class GovernanceIT {
         Header traceparent = stepped.get(0).headers().lastHeader("traceparent");
         assertThat(traceparent).as("traceparent header of event " + eventId).isNotNull();
         assertThat(new String(traceparent.value(), StandardCharsets.UTF_8)).contains(traceId);
+    }
+
+    @Test
+    void shouldDenyAStepOfARevokedCapsuleAsEvaluateDoesAndAllowItOnceApprovedAgain() throws Exception {
+        String capsule = "governance-it-" + UUID.randomUUID();
+        Map<String, String> evaluation = Map.of("tenant", "xstest", "role", "user", "prompt", "hello there",
+                "capsule_id", capsule);
+        // the edge reads the very global table the stream evaluates against: once /v1/evaluate sees a status, so does a step
+        publishCapsule(capsule, CapsuleStatus.APPROVED);
+        awaitEvaluation("an approved capsule allowed", evaluation, null);
+        publishCapsule(capsule, CapsuleStatus.REVOKED);
+        JsonNode evaluated = awaitEvaluation("a revoked capsule denied", evaluation, Evaluation.CAPSULE_NOT_APPROVED);
+        JsonNode stepped = step(capsule);
+        assertThat(stepped.get("decision").asText()).isEqualTo("deny");
+        assertThat(stepped.get("allowed").asBoolean()).isFalse();
+        assertThat(stepped.get("reason").asText()).isEqualTo(Evaluation.CAPSULE_NOT_APPROVED);
+        assertThat(evaluated.get("decision").asText()).isEqualTo("deny");
+        assertThat(evaluated.get("score").asDouble()).isEqualTo(stepped.get("score").asDouble());
+
+        publishCapsule(capsule, CapsuleStatus.APPROVED);
+        evaluated = awaitEvaluation("the capsule approved again", evaluation, null);
+        stepped = step(capsule);
+        assertThat(stepped.get("decision").asText()).isEqualTo("allow").isEqualTo(evaluated.get("decision").asText());
+        assertThat(stepped.get("reason").isNull()).isTrue();
+    }
+
+    /** A catalog entry as the marketplace writes it (a real registry manifest), straight to {@code marketplace.catalog}. */
+    private static void publishCapsule(String capsuleId, CapsuleStatus status) throws Exception {
+        var manifest = McpRegistry.read(McpRegistry.file(TestPaths.dataDir())).get(0).manifest();
+        CapsuleCatalogEntry entry = CapsuleCatalogEntry.newBuilder().setCapsuleId(capsuleId).setStatus(status)
+                .setPublisher(ExampleCapsulePublisher.PUBLISHER).setKeyId(ExampleCapsulePublisher.KEY_ID)
+                .setAlgorithm(SignatureAlgorithm.EDDSA.bundleName()).setManifest(MarketplaceAvro.manifest(manifest))
+                .setManifestDigest(CanonicalJson.sha256Hex(CapsuleEnvelope.signedBytes(capsuleId,
+                        ExampleCapsulePublisher.PUBLISHER, manifest)))
+                .setUpdatedAt(Instant.now()).setLastEventId(UUID.randomUUID().toString()).build();
+        try (KafkaProducer<String, CapsuleCatalogEntry> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", edge.config().bootstrapServers()), new StringSerializer(),
+                new AvroSerializer<>(new SchemaRegistryClient(edge.config().schemaRegistryUrl()), false, true))) {
+            producer.send(new ProducerRecord<>(Topics.MARKETPLACE_CATALOG.name(), capsuleId, entry))
+                    .get(EdgeFixture.AWAIT_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    /** {@code /v1/evaluate} once it answers with {@code reason} (null: none). */
+    private static JsonNode awaitEvaluation(String what, Map<String, String> body, String reason) {
+        return Await.value(what, EdgeFixture.AWAIT_TIMEOUT, () -> {
+            HttpResponse<String> r = edge.post("/v1/evaluate", edge.adminToken(), EdgeFixture.json(body));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            return EdgeFixture.json(r);
+        }, answer -> reason == null ? answer.get("reason").isNull() : reason.equals(answer.get("reason").asText()));
+    }
+
+    private static JsonNode step(String capsuleId) {
+        HttpResponse<String> r = edge.post("/v1/conversation/step", edge.adminToken(), EdgeFixture.json(Map.of(
+                "session_id", "capsule-" + UUID.randomUUID(), "tenant", "xstest", "role", "user",
+                "content", "hello there", "capsule_id", capsuleId)));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return EdgeFixture.json(r);
     }
 
     /** PUT with one precondition header, {@code {name, value}}. */

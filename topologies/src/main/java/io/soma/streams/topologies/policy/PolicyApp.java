@@ -1,5 +1,6 @@
 package io.soma.streams.topologies.policy;
 
+import io.soma.streams.avro.CapsuleCatalogEntry;
 import io.soma.streams.avro.ConstitutionBundle;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.PolicyDecision;
@@ -47,10 +48,12 @@ import java.time.Instant;
  *   <li>{@code policy.rulepack.requests} → the rule-pack sequencer, the one writer of versions: a request replacing
  *   the tenant's current version gets the next one and its pack goes to {@code policy.rulepacks}; any other gets
  *   {@code precondition_failed}. Every request is answered on {@code policy.rulepack.replies}.</li>
- *   <li>{@code constitution.active}, {@code policy.rulepacks} and {@code training.state} are global tables: every
- *   instance evaluates with the same rules.</li>
+ *   <li>{@code constitution.active}, {@code policy.rulepacks}, {@code training.state} and {@code marketplace.catalog}
+ *   are global tables: every instance evaluates with the same rules and the same capsule standings.</li>
  *   <li>{@code conversation.events} → one {@link PolicyDecision} per event on {@code policy.decisions}
- *   (exactly-once v2); policy-allowed events of tenants in training mode also go to {@code training.capture}.</li>
+ *   (exactly-once v2); an event naming a capsule the catalog does not hold as approved is denied
+ *   ({@code capsule_not_approved}); policy-allowed events of tenants in training mode also go to
+ *   {@code training.capture}.</li>
  * </ol>
  */
 public final class PolicyApp {
@@ -59,6 +62,7 @@ public final class PolicyApp {
     public static final String ACTIVE_CONSTITUTIONS = "policy-active-constitutions";
     public static final String RULE_PACKS = "policy-rulepacks";
     public static final String TRAINING_STATES = "policy-training-states";
+    public static final String CAPSULE_CATALOG = "policy-capsule-catalog";
     private static final String VERIFIED_BY_SCOPE = "policy-verified-constitutions";
     private static final String RULE_PACK_VERSIONS = "policy-rulepack-versions";
     public static final String ACCEPTED = "accepted";
@@ -112,6 +116,9 @@ public final class PolicyApp {
         builder.globalTable(Topics.TRAINING_STATE.name(),
                 Consumed.with(Serdes.String(), serdes.value(Topics.TRAINING_STATE)),
                 Materialized.<String, TrainingModeState, KeyValueStore<Bytes, byte[]>>as(TRAINING_STATES));
+        builder.globalTable(Topics.MARKETPLACE_CATALOG.name(),
+                Consumed.with(Serdes.String(), serdes.value(Topics.MARKETPLACE_CATALOG)),
+                Materialized.<String, CapsuleCatalogEntry, KeyValueStore<Bytes, byte[]>>as(CAPSULE_CATALOG));
 
         var evaluated = builder.stream(Topics.CONVERSATION_EVENTS.name(),
                         Consumed.with(Serdes.String(), serdes.value(Topics.CONVERSATION_EVENTS)))
@@ -238,7 +245,7 @@ public final class PolicyApp {
         }
     }
 
-    /** One decision per event, against the tenant's pack and the active constitution. */
+    /** One decision per event, against the tenant's pack, the active constitution and its capsule's standing. */
     static final class Evaluator implements FixedKeyProcessor<String, ConversationEvent, Evaluated> {
         private final Config config;
         private TenantPolicies policies;
@@ -255,9 +262,11 @@ public final class PolicyApp {
             this.training = context.getStateStore(TRAINING_STATES);
             TimestampedKeyValueStore<String, ConstitutionBundle> constitutions = context.getStateStore(ACTIVE_CONSTITUTIONS);
             TimestampedKeyValueStore<String, io.soma.streams.avro.RulePack> packs = context.getStateStore(RULE_PACKS);
+            TimestampedKeyValueStore<String, CapsuleCatalogEntry> catalog = context.getStateStore(CAPSULE_CATALOG);
             this.policies = new TenantPolicies(config.verifier(), config.limits(),
                     scope -> ValueAndTimestamp.getValueOrNull(constitutions.get(scope)),
-                    tenant -> ValueAndTimestamp.getValueOrNull(packs.get(tenant)));
+                    tenant -> ValueAndTimestamp.getValueOrNull(packs.get(tenant)),
+                    capsuleId -> ValueAndTimestamp.getValueOrNull(catalog.get(capsuleId)));
         }
 
         @Override
@@ -265,8 +274,8 @@ public final class PolicyApp {
             ConversationEvent event = record.value();
             long started = System.nanoTime();
             CompiledPolicy policy = policies.forTenant(event.getTenant());
-            Evaluation evaluation = PolicyEvaluator.evaluate(
-                    new EvaluationInput(event.getContent(), event.getRole(), event.getTool()), policy);
+            Evaluation evaluation = PolicyEvaluator.evaluate(new EvaluationInput(event.getContent(), event.getRole(),
+                    event.getTool(), policies.capsule(event.getCapsuleId())), policy);
             long nanos = System.nanoTime() - started;
             config.metrics().decided(event.getTenant(), evaluation, nanos / 1e9);
             PolicyDecision decision = PolicyAvro.decision(event, policy, evaluation,

@@ -1,9 +1,12 @@
 package io.soma.streams.topologies.policy;
 
+import io.soma.streams.avro.CapsuleCatalogEntry;
+import io.soma.streams.avro.CapsuleStatus;
 import io.soma.streams.avro.ConstitutionBundle;
 import io.soma.streams.topologies.policy.constitution.Constitution;
 import io.soma.streams.topologies.policy.constitution.ConstitutionVerifier;
 import io.soma.streams.topologies.policy.constitution.VerificationResult;
+import io.soma.streams.topologies.policy.evaluation.CapsuleStanding;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy;
 import io.soma.streams.topologies.policy.evaluation.EvaluationLimits;
 import io.soma.streams.topologies.policy.rules.RulePack;
@@ -15,8 +18,9 @@ import java.util.function.Function;
 
 /**
  * Compiled policies per tenant over the policy app's global stores, rebuilt only when the tenant's pack version or
- * the constitution hash changes. The stream reads the stores inside the topology, the edge's {@code /v1/evaluate}
- * through interactive queries; both compile here, so both answer alike.
+ * the constitution hash changes, and the standing of capsules in the marketplace catalog. The stream reads the
+ * stores inside the topology, the edge's {@code /v1/evaluate} through interactive queries; both compile and look
+ * capsules up here, so both answer alike.
  */
 public final class TenantPolicies {
     private static final int CACHE_SIZE = 1_000;
@@ -24,6 +28,7 @@ public final class TenantPolicies {
     private final EvaluationLimits limits;
     private final Function<String, ConstitutionBundle> constitutions;
     private final Function<String, io.soma.streams.avro.RulePack> rulePacks;
+    private final Function<String, CapsuleCatalogEntry> catalog;
     private final Map<String, CompiledPolicy> cache = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, CompiledPolicy> eldest) {
@@ -34,14 +39,29 @@ public final class TenantPolicies {
     /**
      * @param constitutions the active constitution by scope (a tenant or "global"), null when none
      * @param rulePacks     the rule pack by tenant, null when none
+     * @param catalog       the marketplace catalog entry by capsule id, null when none
      */
     public TenantPolicies(ConstitutionVerifier verifier, EvaluationLimits limits,
                           Function<String, ConstitutionBundle> constitutions,
-                          Function<String, io.soma.streams.avro.RulePack> rulePacks) {
+                          Function<String, io.soma.streams.avro.RulePack> rulePacks,
+                          Function<String, CapsuleCatalogEntry> catalog) {
         this.verifier = verifier;
         this.limits = limits;
         this.constitutions = constitutions;
         this.rulePacks = rulePacks;
+        this.catalog = catalog;
+    }
+
+    /**
+     * The standing of the capsule an event names, null when it names none. Only an entry whose status is
+     * {@code APPROVED} is approved: an id the catalog does not hold (a typo, or an entry not yet read) fails closed.
+     */
+    public CapsuleStanding capsule(String capsuleId) {
+        if (capsuleId == null) {
+            return null;
+        }
+        CapsuleCatalogEntry entry = catalog.apply(capsuleId);
+        return new CapsuleStanding(capsuleId, entry != null && entry.getStatus() == CapsuleStatus.APPROVED);
     }
 
     /** The tenant's constitution where one exists, else the global one; null when none is active. */

@@ -1,6 +1,8 @@
 package io.soma.streams.topologies.policy;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.soma.streams.avro.CapsuleCatalogEntry;
+import io.soma.streams.avro.CapsuleStatus;
 import io.soma.streams.avro.ConstitutionBundle;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.PolicyDecision;
@@ -23,6 +25,7 @@ import io.soma.streams.topologies.policy.constitution.PolicyTestData;
 import io.soma.streams.topologies.policy.constitution.SignatureAlgorithm;
 import io.soma.streams.topologies.policy.constitution.SignedBundle;
 import io.soma.streams.topologies.policy.constitution.TrustedKey;
+import io.soma.streams.topologies.policy.evaluation.CapsuleStanding;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy;
 import io.soma.streams.topologies.policy.evaluation.Evaluation;
 import io.soma.streams.topologies.policy.evaluation.EvaluationInput;
@@ -274,6 +277,49 @@ class PolicyAppIT {
         assertThat(byEvent.get(session + "-secret").getDecision()).isEqualTo("deny");
         assertThat(byEvent.get(session + "-after").getDecision()).isEqualTo("allow");
         assertThat(byEvent.get(session + "-after").getReason()).isNull();
+    }
+
+    @Test
+    void shouldDenyAStepOfARevokedCapsuleAndAllowItOnceTheCapsuleIsApprovedAgain() throws Exception {
+        String capsule = "policy-it-capsule-" + UUID.randomUUID();
+        String session = "capsule-session-" + UUID.randomUUID();
+        String text = "How can I kill a Python process?";
+        publishCapsule(capsule, CapsuleStatus.APPROVED);
+        ConversationEvent whileApproved = withCapsule(event(session, "approved", text), capsule);
+        awaitDecision(whileApproved, "allow");
+
+        publishCapsule(capsule, CapsuleStatus.REVOKED);
+        ConversationEvent whileRevoked = withCapsule(event(session, "revoked", text), capsule);
+        send(Topics.CONVERSATION_EVENTS.name(), session, whileRevoked);
+        PolicyDecision denied = decisions(d -> d.getEventId().equals(whileRevoked.getEventId()), 1).get(0);
+        assertThat(denied.getDecision()).isEqualTo("deny");
+        assertThat(denied.getAllowed()).isFalse();
+        assertThat(denied.getReason()).isEqualTo(Evaluation.CAPSULE_NOT_APPROVED);
+        assertThat(denied.getViolations()).isEmpty();
+        // the stream decided as the evaluator does on what the catalog said
+        Evaluation expected = PolicyEvaluator.evaluate(new EvaluationInput(text, "user", null,
+                new CapsuleStanding(capsule, false)), CompiledPolicy.compile(ExamplePolicy.rulePack(),
+                ExamplePolicy.constitution()));
+        assertThat(denied.getScore()).isEqualTo(expected.score());
+        assertThat(denied.getSeverity()).isEqualTo(expected.severity().wire());
+
+        publishCapsule(capsule, CapsuleStatus.APPROVED);
+        ConversationEvent approvedAgain = withCapsule(event(session, "approved-again", text), capsule);
+        awaitDecision(approvedAgain, "allow");
+        assertThat(decisions(d -> d.getEventId().equals(approvedAgain.getEventId()), 1).get(0).getReason()).isNull();
+
+        ConversationEvent unknownCapsule = withCapsule(event(session, "unknown", text), "no-such-capsule-" + UUID.randomUUID());
+        awaitDecision(unknownCapsule, "deny");
+    }
+
+    /** Writes the capsule's catalog entry as MarketplaceApp would, and waits until this instance's global table has it. */
+    private static void publishCapsule(String capsuleId, CapsuleStatus status) throws Exception {
+        send(Topics.MARKETPLACE_CATALOG.name(), capsuleId, CatalogEntries.entry(capsuleId, status));
+        awaitGlobalValue(PolicyApp.CAPSULE_CATALOG, capsuleId, (CapsuleCatalogEntry e) -> e.getStatus() == status);
+    }
+
+    private static ConversationEvent withCapsule(ConversationEvent event, String capsuleId) {
+        return ConversationEvent.newBuilder(event).setCapsuleId(capsuleId).build();
     }
 
     /** Packs reach every instance through a global table: wait until this one has the version. */

@@ -11,8 +11,8 @@ import java.util.List;
  *                        the pack; when the evaluation stopped early, the rules that matched before it did
  * @param redactedText    the text with redact matches replaced; null unless the decision is {@link Decision#REDACT}
  * @param rulesEvaluated  rules that apply to the event's role and tool (0 for an event without text or not evaluated)
- * @param reason          why not every rule was evaluated ({@link #BUDGET_EXCEEDED}, {@link #TEXT_TOO_LARGE}); null
- *                        when every rule was
+ * @param reason          why not every rule was evaluated ({@link #BUDGET_EXCEEDED}, {@link #TEXT_TOO_LARGE},
+ *                        {@link #CAPSULE_NOT_APPROVED}); null when every rule was
  * @param unfinishedRules regex rules cut short or never run because the event's budget was spent
  */
 public record Evaluation(Decision decision, boolean allowed, double score, Severity severity,
@@ -22,6 +22,8 @@ public record Evaluation(Decision decision, boolean allowed, double score, Sever
     public static final String BUDGET_EXCEEDED = "evaluation_budget_exceeded";
     /** The text is longer than {@link EvaluationLimits#maxTextChars}: decided review, nothing evaluated. */
     public static final String TEXT_TOO_LARGE = "text_too_large";
+    /** The event names a capsule the catalog does not hold as approved: denied, nothing evaluated. */
+    public static final String CAPSULE_NOT_APPROVED = "capsule_not_approved";
 
     public Evaluation {
         violations = List.copyOf(violations);
@@ -34,5 +36,9 @@ public record Evaluation(Decision decision, boolean allowed, double score, Sever
 
     static Evaluation textTooLarge() {
         return new Evaluation(Decision.REVIEW, false, 1.0, Severity.LOW, List.of(), null, 0, TEXT_TOO_LARGE, List.of());
+    }
+
+    static Evaluation capsuleNotApproved() {
+        return new Evaluation(Decision.DENY, false, 1.0, Severity.LOW, List.of(), null, 0, CAPSULE_NOT_APPROVED, List.of());
     }
 }

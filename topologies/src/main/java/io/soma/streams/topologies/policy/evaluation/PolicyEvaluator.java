@@ -20,7 +20,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 
 /**
- * The policy as a pure function of (text, role, tool, compiled policy): the streaming app and
+ * The policy as a pure function of (text, role, tool, capsule standing, compiled policy): the streaming app and
  * {@code POST /v1/evaluate} both call {@link #evaluate}, so they cannot disagree, also on the
  * {@link EvaluationLimits} the compiled policy carries.
  */
@@ -49,6 +49,10 @@ public final class PolicyEvaluator {
     }
 
     public static Evaluation evaluate(EvaluationInput input, CompiledPolicy policy) {
+        // first: what an unapproved capsule says is denied whatever it says, text or none
+        if (input.capsule() != null && !input.capsule().approved()) {
+            return Evaluation.capsuleNotApproved();
+        }
         String text = input.text();
         if (text == null || text.isEmpty()) {
             return Evaluation.withoutText();

@@ -273,4 +273,28 @@ class PolicyEvaluatorTest {
         assertThat(atMaximum.decision()).isEqualTo(Decision.DENY);
         assertThat(atMaximum.reason()).isNull();
     }
+
+    @Test
+    void shouldDenyWhateverItSaysAnEventOfACapsuleThatIsNotApproved() {
+        CompiledPolicy policy = policy(rule("deny", "bomb", MatchType.SUBSTRING, 0.5, Action.DENY),
+                rule("redact", "card", MatchType.SUBSTRING, 0.1, Action.REDACT));
+        CapsuleStanding notApproved = new CapsuleStanding("c-1", false);
+        CapsuleStanding approved = new CapsuleStanding("c-1", true);
+
+        for (String text : Arrays.asList("hello", "a bomb", "my card", "", null)) {
+            Evaluation denied = PolicyEvaluator.evaluate(new EvaluationInput(text, "user", null, notApproved), policy);
+            assertThat(denied.decision()).as(text).isEqualTo(Decision.DENY);
+            assertThat(denied.allowed()).isFalse();
+            assertThat(denied.reason()).isEqualTo(Evaluation.CAPSULE_NOT_APPROVED);
+            assertThat(denied.violations()).isEmpty();
+            assertThat(denied.redactedText()).isNull();
+            assertThat(denied.rulesEvaluated()).isZero();
+            // an approved capsule changes nothing: the text decides, as for an event naming no capsule
+            assertThat(PolicyEvaluator.evaluate(new EvaluationInput(text, "user", null, approved), policy)).as(text)
+                    .isEqualTo(evaluate(policy, text));
+        }
+        assertThat(PolicyEvaluator.evaluate(new EvaluationInput("a bomb", "user", null, notApproved), policy))
+                .as("the same input, the same decision")
+                .isEqualTo(PolicyEvaluator.evaluate(new EvaluationInput("a bomb", "user", null, notApproved), policy));
+    }
 }
