@@ -46,7 +46,6 @@ import static org.assertj.core.api.Assertions.tuple;
 /**
  * The forecast app on the real broker and registry, fed real ServeGen windows. Each test has its own application
  * id, state dir and tenant names, and its app starts at the end of the shared {@code conversation.events}.
- * The harness size is {@code -Dsoma.forecast.replay.tenants} (5 here; 147 is the whole trace).
  */
 class ForecastAppIT {
     private static final long MINUTE = 60_000;
@@ -60,8 +59,8 @@ class ForecastAppIT {
         replay = new ForecastReplay(stack.bootstrapServers(), stack.schemaRegistryUrl());
         // the trace's 2025 timestamps are far older than a default retention keeps
         replay.keepRecordsOfAnyAge();
-        var series = ServeGenForecastEvaluation.read(TokenForecasterTest.servegen(), ForecastSettings.DEFAULT_WINDOW);
-        String tenant = ForecastReplayEvaluation.mostActive(series, 1, 12 * 144).get(0);
+        var series = ServeGenSeries.read(TokenForecasterTest.servegen(), ForecastSettings.DEFAULT_WINDOW);
+        String tenant = ServeGenSeries.mostActive(series, 1, 12 * 144).get(0);
         busiestTenant = ServeGenEvents.read(TokenForecasterTest.servegen(), List.of(tenant), "");
     }
 
@@ -70,22 +69,6 @@ class ForecastAppIT {
         if (replay != null) {
             replay.close();
         }
-    }
-
-    @Test
-    void shouldReplayServeGenThroughTheTopologyWithExactWindowsAndTheOfflineModel(@TempDir Path stateDir) {
-        int tenants = Integer.getInteger("soma.forecast.replay.tenants", 5);
-
-        ForecastReplayEvaluation.Report report = ForecastReplayEvaluation.run(replay, TokenForecasterTest.servegen(),
-                tenants, stateDir);
-
-        System.out.println("forecast replay harness:\n" + report);
-        assertThat(report.closedWindows()).isPositive();
-        assertThat(report.usageTokens()).isEqualTo(report.inputTokensOfClosedWindows());
-        assertThat(report.everyWindowExact()).isTrue();
-        assertThat(report.tenantsMatchingOffline()).isEqualTo(report.tenants()).isEqualTo(tenants);
-        assertThat(report.scoredForecasts()).isPositive();
-        assertThat(report.coverage()).isBetween(0.0, 1.0);
     }
 
     @Test

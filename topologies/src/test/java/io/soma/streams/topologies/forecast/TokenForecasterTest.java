@@ -27,11 +27,11 @@ class TokenForecasterTest {
         return f;
     }
 
-    private static ServeGenForecastEvaluation.TenantSeries tenant(String name) {
-        return ServeGenForecastEvaluation.read(servegen(), ForecastSettings.DEFAULT_WINDOW).get(name);
+    private static ServeGenSeries tenant(String name) {
+        return ServeGenSeries.read(servegen(), ForecastSettings.DEFAULT_WINDOW).get(name);
     }
 
-    private static TokenForecaster fedWithRealTraffic(ServeGenForecastEvaluation.TenantSeries tenant, int days) {
+    private static TokenForecaster fedWithRealTraffic(ServeGenSeries tenant, int days) {
         TokenForecaster f = TokenForecaster.create(ForecastSettings.defaults());
         for (int w = 0; w < days * DAY; w++) {
             f.observe(w * WINDOW_MS, tenant.promptTokens()[w], tenant.completionTokens()[w]);
@@ -163,7 +163,7 @@ class TokenForecasterTest {
 
     @Test
     void shouldRoundTripItsStateOnRealTraffic() {
-        ServeGenForecastEvaluation.TenantSeries tenant = tenant("m-large-0");
+        ServeGenSeries tenant = tenant("m-large-0");
         TokenForecaster f = fedWithRealTraffic(tenant, 10);
         byte[] bytes = f.toBytes();
         TokenForecaster restored = TokenForecaster.fromBytes(bytes);

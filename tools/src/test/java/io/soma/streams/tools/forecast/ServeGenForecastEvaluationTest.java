@@ -1,7 +1,11 @@
-package io.soma.streams.topologies.forecast;
+package io.soma.streams.tools.forecast;
 
+import io.soma.streams.topologies.forecast.ForecastSettings;
+import io.soma.streams.topologies.forecast.ServeGenSeries;
+import io.soma.streams.testkit.TestPaths;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,13 +13,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 class ServeGenForecastEvaluationTest {
+    static Path servegen() {
+        return TestPaths.dataDir().resolve("servegen-language").resolve("servegen_m-large.csv");
+    }
+
     @Test
     void shouldScoreEveryTenantAgainstTheBaselinesOnTheRealTrace() {
         ForecastSettings settings = ForecastSettings.defaults();
         int[] stateBytes = {0};
         List<ServeGenForecastEvaluation.TenantScore> scores = new ArrayList<>();
-        for (ServeGenForecastEvaluation.TenantSeries s
-                : ServeGenForecastEvaluation.read(TokenForecasterTest.servegen(), settings.window()).values()) {
+        for (ServeGenSeries s
+                : ServeGenSeries.read(servegen(), settings.window()).values()) {
             scores.add(ServeGenForecastEvaluation.score(s, settings, stateBytes));
         }
         ServeGenForecastEvaluation.Summary summary = ServeGenForecastEvaluation.summarize(scores, stateBytes[0]);
@@ -38,8 +46,7 @@ class ServeGenForecastEvaluationTest {
     @Test
     void shouldComputeSeasonalNaiveAndConstantWapeAsDefined() {
         ForecastSettings settings = ForecastSettings.defaults();
-        ServeGenForecastEvaluation.TenantSeries tenant = ServeGenForecastEvaluation
-                .read(TokenForecasterTest.servegen(), settings.window()).get("m-large-104");
+        ServeGenSeries tenant = ServeGenSeries.read(servegen(), settings.window()).get("m-large-104");
         ServeGenForecastEvaluation.TenantScore score = ServeGenForecastEvaluation.score(tenant, settings, new int[1]);
         double errors = 0;
         double constantErrors = 0;

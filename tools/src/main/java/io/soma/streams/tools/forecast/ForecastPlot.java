@@ -1,4 +1,4 @@
-package io.soma.streams.topologies.forecast;
+package io.soma.streams.tools.forecast;
 
 import javax.imageio.ImageIO;
 import java.awt.BasicStroke;

@@ -1,5 +1,9 @@
-package io.soma.streams.topologies.forecast;
+package io.soma.streams.tools.forecast;
 
+import io.soma.streams.topologies.forecast.ForecastAccuracy;
+import io.soma.streams.topologies.forecast.ForecastSettings;
+import io.soma.streams.topologies.forecast.ServeGenSeries;
+import io.soma.streams.topologies.forecast.TokenForecaster;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
 
@@ -31,28 +35,11 @@ import java.util.Map;
  */
 public final class ServeGenForecastEvaluation {
     public static final int FIRST_SCORED_DAY = 12;
-    public static final int DAYS = 14;
     public static final double OLD_CONSTANT_TOKENS_PER_DAY = 100_000;
     /** "Regular" tenants, defined on training days only: traffic in at least half of the windows. */
     public static final double REGULAR_ACTIVITY = 0.5;
 
     private ServeGenForecastEvaluation() {
-    }
-
-    /** One tenant's series, one value per window from the start of the trace (missing windows are 0). */
-    public record TenantSeries(String tenant, long[] promptTokens, long[] completionTokens) {
-        public double total(int window) {
-            return promptTokens[window] + completionTokens[window];
-        }
-
-        /** Tokens of the windows from {@code first} (inclusive) to {@code end} (exclusive). */
-        public double total(int first, int end) {
-            double sum = 0;
-            for (int w = first; w < end; w++) {
-                sum += total(w);
-            }
-            return sum;
-        }
     }
 
     /** One tenant's scored windows (relative to the first scored window). */
@@ -101,26 +88,9 @@ public final class ServeGenForecastEvaluation {
         }
     }
 
-    public static Map<String, TenantSeries> read(Path csv, Duration window) {
-        CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get();
-        int windows = (int) (DAYS * Duration.ofDays(1).toMillis() / window.toMillis());
-        Map<String, TenantSeries> series = new LinkedHashMap<>();
-        try (Reader in = Files.newBufferedReader(csv)) {
-            for (CSVRecord r : format.parse(in)) {
-                TenantSeries s = series.computeIfAbsent(r.get("tenant"),
-                        t -> new TenantSeries(t, new long[windows], new long[windows]));
-                int w = (int) (Long.parseLong(r.get("window_start_s")) * 1000 / window.toMillis());
-                s.promptTokens()[w] += Long.parseLong(r.get("input_tokens"));
-                s.completionTokens()[w] += Long.parseLong(r.get("output_tokens"));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the ServeGen trace " + csv + " (see ../shared/data/README.md)", e);
-        }
-        return series;
-    }
 
     /** Replays one tenant, returning its score (scoredTokens 0 if it had no traffic in the scored days). */
-    public static TenantScore score(TenantSeries series, ForecastSettings settings, int[] stateBytes) {
+    public static TenantScore score(ServeGenSeries series, ForecastSettings settings, int[] stateBytes) {
         int period = settings.windowsPerDay();
         long windowMs = settings.window().toMillis();
         int firstScored = FIRST_SCORED_DAY * period;
@@ -196,10 +166,10 @@ public final class ServeGenForecastEvaluation {
         Path out = Path.of(args.length > 1 ? args[1] : "docs");
         ForecastSettings settings = ForecastSettings.defaults();
         long started = System.nanoTime();
-        Map<String, TenantSeries> series = read(csv, settings.window());
+        Map<String, ServeGenSeries> series = ServeGenSeries.read(csv, settings.window());
         int[] stateBytes = {0};
         List<TenantScore> scores = new ArrayList<>();
-        for (TenantSeries s : series.values()) {
+        for (ServeGenSeries s : series.values()) {
             scores.add(score(s, settings, stateBytes));
         }
         Summary summary = summarize(scores, stateBytes[0]);
@@ -222,7 +192,7 @@ public final class ServeGenForecastEvaluation {
                 80%% interval coverage %.3f (%d of %d windows)
                 24-hour totals forecast during day %d (%d tenants): forecaster median %.3f p90 %.3f | seasonal-naive median %.3f p90 %.3f; ratio %.3f; 80%% interval coverage %.3f (%d of %d)
                 state bytes per key %d; evaluation %.1f s""",
-                s.tenants(), s.scoredTenants(), FIRST_SCORED_DAY + 1, DAYS, s.tenants() - s.scoredTenants(),
+                s.tenants(), s.scoredTenants(), FIRST_SCORED_DAY + 1, ServeGenSeries.DAYS, s.tenants() - s.scoredTenants(),
                 s.forecaster().median(), s.forecaster().p90(), s.forecaster().mean(),
                 s.seasonalNaive().median(), s.seasonalNaive().p90(), s.seasonalNaive().mean(),
                 s.constant().median(), s.constant().p90(), s.constant().mean(),

@@ -1,5 +1,14 @@
-package io.soma.streams.topologies.forecast;
+package io.soma.streams.tools.forecast;
 
+import io.soma.streams.topologies.forecast.ForecastAccuracy;
+import io.soma.streams.topologies.forecast.ForecastApp;
+import io.soma.streams.topologies.forecast.ForecastKey;
+import io.soma.streams.topologies.forecast.ForecastMetrics;
+import io.soma.streams.topologies.forecast.ForecastReplay;
+import io.soma.streams.topologies.forecast.ForecastSettings;
+import io.soma.streams.topologies.forecast.ServeGenEvents;
+import io.soma.streams.topologies.forecast.ServeGenSeries;
+import io.soma.streams.topologies.forecast.TokenForecaster;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.TokenForecast;
@@ -8,8 +17,7 @@ import io.soma.streams.schemas.TopicProvisioner;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistrar;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
-import io.soma.streams.topologies.forecast.ServeGenForecastEvaluation.Distribution;
-import io.soma.streams.topologies.forecast.ServeGenForecastEvaluation.TenantSeries;
+import io.soma.streams.tools.forecast.ServeGenForecastEvaluation.Distribution;
 import org.apache.kafka.streams.KafkaStreams;
 
 import java.nio.file.Path;
@@ -75,8 +83,8 @@ public final class ForecastReplayEvaluation {
         ForecastMetrics metrics = new ForecastMetrics(new PrometheusRegistry());
         ForecastApp.Config config = ForecastApp.Config.defaults(metrics);
         ForecastSettings settings = ForecastSettings.of(config.window());
-        Map<String, TenantSeries> series = ServeGenForecastEvaluation.read(csv, config.window());
-        List<String> chosen = mostActive(series, tenantCount,
+        Map<String, ServeGenSeries> series = ServeGenSeries.read(csv, config.window());
+        List<String> chosen = ServeGenSeries.mostActive(series, tenantCount,
                 ServeGenForecastEvaluation.FIRST_SCORED_DAY * settings.windowsPerDay());
         String prefix = "replay-" + UUID.randomUUID().toString().substring(0, 8) + "-";
         List<ConversationEvent> events = ServeGenEvents.read(csv, chosen, prefix);
@@ -117,7 +125,7 @@ public final class ForecastReplayEvaluation {
         }
     }
 
-    private static Report report(ForecastSettings settings, Map<String, TenantSeries> series, String prefix,
+    private static Report report(ForecastSettings settings, Map<String, ServeGenSeries> series, String prefix,
                                  List<ConversationEvent> events, Map<String, List<Long>> closed,
                                  ForecastReplay.Outputs outputs, KafkaStreams streams, double sendSeconds,
                                  double replaySeconds) {
@@ -166,7 +174,7 @@ public final class ForecastReplayEvaluation {
         }
     }
 
-    private static Scores score(ForecastSettings settings, Map<String, TenantSeries> series, String prefix,
+    private static Scores score(ForecastSettings settings, Map<String, ServeGenSeries> series, String prefix,
                                 int events, List<TokenForecast> forecasts) {
         long windowMs = settings.window().toMillis();
         int period = settings.windowsPerDay();
@@ -178,7 +186,7 @@ public final class ForecastReplayEvaluation {
             if (generated < firstGenerated || generated > firstGenerated + period) {
                 continue;
             }
-            TenantSeries s = series.get(f.getTenant().substring(prefix.length()));
+            ServeGenSeries s = series.get(f.getTenant().substring(prefix.length()));
             int windows = (int) Math.ceil(f.getHorizonHours() * 3_600_000.0 / windowMs);
             double actual = sum(s, generated, windows);
             ForecastAccuracy[] a = byTenant.computeIfAbsent(f.getTenant(),
@@ -197,7 +205,7 @@ public final class ForecastReplayEvaluation {
                 scored.stream().mapToLong(a -> a[0].coveredCount()).sum());
     }
 
-    private static double sum(TenantSeries s, long fromWindow, int windows) {
+    private static double sum(ServeGenSeries s, long fromWindow, int windows) {
         double total = 0;
         for (long w = Math.max(0, fromWindow); w < Math.min(s.promptTokens().length, fromWindow + windows); w++) {
             total += s.total((int) w);
@@ -205,22 +213,10 @@ public final class ForecastReplayEvaluation {
         return total;
     }
 
-    /** The {@code count} tenants with the most active windows in the training days (all of them for 147). */
-    static List<String> mostActive(Map<String, TenantSeries> series, int count, int trainingWindows) {
-        return series.values().stream()
-                .sorted(Comparator.comparingLong((TenantSeries s) -> -activeWindows(s, trainingWindows))
-                        .thenComparing(TenantSeries::tenant))
-                .limit(count)
-                .map(TenantSeries::tenant)
-                .toList();
-    }
-
-    private static long activeWindows(TenantSeries s, int windows) {
-        long active = 0;
-        for (int w = 0; w < windows; w++) {
-            active += s.total(w) > 0 ? 1 : 0;
-        }
-        return active;
+    /** Registers every value schema and creates every topic the apps need, as a Soma process does at start. */
+    static void provision(String bootstrapServers, String schemaRegistryUrl) {
+        new SchemaRegistrar(new SchemaRegistryClient(schemaRegistryUrl)).registerAll(Topics.valueSchemas());
+        TopicProvisioner.ensure(bootstrapServers, Topics.provisioned(), 3, (short) 1);
     }
 
     /**
@@ -240,8 +236,7 @@ public final class ForecastReplayEvaluation {
         Path csv = Path.of(args.length > 2 ? args[2] : "../shared/data/servegen-language/servegen_m-large.csv");
         int tenants = args.length > 3 ? Integer.parseInt(args[3]) : TENANTS;
         Path stateDir = Path.of(args.length > 4 ? args[4] : "target/forecast-replay-state");
-        new SchemaRegistrar(new SchemaRegistryClient(args[1])).registerAll(Topics.valueSchemas());
-        TopicProvisioner.ensure(args[0], Topics.provisioned(), 3, (short) 1);
+        provision(args[0], args[1]);
         try (ForecastReplay replay = new ForecastReplay(args[0], args[1])) {
             if (keepTraceRecords) {
                 replay.keepRecordsOfAnyAge();
