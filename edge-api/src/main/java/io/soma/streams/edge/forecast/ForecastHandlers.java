@@ -10,11 +10,10 @@ import io.soma.streams.stores.query.LocalStores.GroupEntry;
 import io.soma.streams.topologies.forecast.ForecastApp;
 import io.soma.streams.topologies.forecast.ForecastKey;
 import io.soma.streams.topologies.forecast.ForecastResult;
-import io.soma.streams.topologies.forecast.PriceTable;
-import io.soma.streams.topologies.forecast.TokenForecaster;
+import io.soma.streams.topologies.forecast.ForecastTable;
 
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,22 +28,21 @@ import java.util.stream.Collectors;
  * ({@code lower, upper}), {@code method}, the measured {@code recent_wape}, {@code generated_at},
  * {@code horizon_hours} and the key.
  *
- * <p>A tenant is one group of {@link ForecastApp#FORECASTER_STORE} (wherever it lives): the model of every
- * provider/model it used, so any horizon is forecast here from the models themselves. With several keys selected
+ * <p>A tenant is one group of {@link ForecastApp#FORECAST_STORE} (wherever it lives): for every provider/model it
+ * used, the forecasts of every horizon the app computed when that key's last window closed; the edge only reads
+ * them (the models stay in the app). With several keys selected
  * the answer is their total: tokens, cost and bounds are added (added bounds are at least as wide as the joint
  * interval), confidence is the lowest and {@code recent_wape} the worst; {@code by_model} has each key's own.
  */
 public final class ForecastHandlers {
     public static final int MIN_WINDOW_HOURS = 1;
-    public static final int MAX_WINDOW_HOURS = 168;
+    public static final int MAX_WINDOW_HOURS = ForecastTable.MAX_HOURS;
 
     private final StoreLookups stores;
-    private final PriceTable prices;
     private final int defaultWindowHours;
 
-    public ForecastHandlers(StoreLookups stores, PriceTable prices, int defaultWindowHours) {
+    public ForecastHandlers(StoreLookups stores, int defaultWindowHours) {
         this.stores = stores;
-        this.prices = prices;
         this.defaultWindowHours = defaultWindowHours;
     }
 
@@ -65,23 +63,46 @@ public final class ForecastHandlers {
         answer(ctx, TenantGuard.tenant(ctx), ctx.queryParam("provider"), ctx.queryParam("model"), windowHours);
     }
 
-    /** What a store entry looks like over HTTP (also between instances): its key and the model's state, base64. */
-    public static Map<String, Object> view(GroupEntry<TokenForecaster> entry) {
+    /**
+     * What a store entry looks like over HTTP (also between instances): its key, the fields every horizon shares,
+     * and {@code by_hours}: per horizon from 1 hour, {@code [estimated_tokens, lower, upper, estimated_cost_usd]}
+     * unrounded (a double survives JSON exactly, so the answer is the one the app computed).
+     */
+    public static Map<String, Object> view(GroupEntry<ForecastTable> entry) {
         ForecastKey key = ForecastKey.fromStoreKey(entry.key());
-        return Map.of("tenant", key.tenant(), "provider", key.provider(), "model", key.model(),
-                "state", Base64.getEncoder().encodeToString(entry.value().toBytes()));
+        ForecastResult any = entry.value().forHours(1);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("tenant", key.tenant());
+        out.put("provider", key.provider());
+        out.put("model", key.model());
+        out.put("generated_at", any.generatedAt().toString());
+        out.put("confidence", any.confidence());
+        out.put("method", any.method());
+        out.put("recent_wape", any.recentWape().isPresent() ? any.recentWape().getAsDouble() : null);
+        out.put("by_hours", entry.value().byHours().stream()
+                .map(r -> List.of(r.estimatedTokens(), r.lower(), r.upper(), r.estimatedCostUsd())).toList());
+        return out;
+    }
+
+    /** The stored forecast of one key for {@code hours}, as {@link #view} sent it. */
+    private static ForecastResult stored(JsonNode entry, int hours) {
+        JsonNode h = entry.get("by_hours").get(hours - 1);
+        JsonNode wape = entry.get("recent_wape");
+        return new ForecastResult(Instant.parse(entry.get("generated_at").asText()), hours, h.get(0).asDouble(),
+                h.get(1).asDouble(), h.get(2).asDouble(), h.get(3).asDouble(), entry.get("confidence").asDouble(),
+                entry.get("method").asText(),
+                wape == null || wape.isNull() ? OptionalDouble.empty() : OptionalDouble.of(wape.asDouble()));
     }
 
     private void answer(Context ctx, String tenant, String provider, String model, int windowHours) {
-        JsonNode stored = stores.requireGroup(ForecastApp.FORECASTER_STORE, tenant, tenant,
+        JsonNode stored = stores.requireGroup(ForecastApp.FORECAST_STORE, tenant, tenant,
                 "no forecast for tenant " + tenant + ": no token usage seen");
         List<Map<String, Object>> selected = new ArrayList<>();
         for (JsonNode m : stored) {
             String p = m.get("provider").asText();
             String name = m.get("model").asText();
             if ((provider == null || provider.equals(p)) && (model == null || model.equals(name))) {
-                TokenForecaster forecaster = TokenForecaster.fromBytes(Base64.getDecoder().decode(m.get("state").asText()));
-                selected.add(body(tenant, p, name, ForecastResult.of(forecaster, windowHours, prices, p, name)));
+                selected.add(body(tenant, p, name, stored(m, windowHours)));
             }
         }
         if (selected.isEmpty()) {

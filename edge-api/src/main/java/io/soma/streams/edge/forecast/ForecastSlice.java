@@ -21,10 +21,10 @@ public record ForecastSlice(Closer closer, ForecastHandlers handlers) implements
                     PriceTable.parse(settings.string("forecast.prices")), new ForecastMetrics(platform.metrics()));
             RunningApp app = platform.launch(ForecastApp.APPLICATION_ID, ForecastApp.build(config, platform.serdes()),
                     closer);
-            platform.queries().local().registerGroupedStore(ForecastApp.FORECASTER_STORE, app.streams(),
+            platform.queries().local().registerGroupedStore(ForecastApp.FORECAST_STORE, app.streams(),
                     StoreTenancy.keyedByTenant(), ForecastHandlers::view);
             return new ForecastSlice(closer,
-                    new ForecastHandlers(platform.stores(), config.prices(), config.horizonHours()));
+                    new ForecastHandlers(platform.stores(), config.horizonHours()));
         });
     }
 }

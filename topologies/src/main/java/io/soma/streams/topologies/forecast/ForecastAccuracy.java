@@ -46,6 +46,62 @@ public final class ForecastAccuracy {
         return quantileOfSorted(sorted, q);
     }
 
+    /**
+     * {@link #quantile} without sorting: the two order statistics around the position are selected in expected
+     * linear time, reordering {@code values} in place (the forecast tables need hundreds of quantiles per update).
+     */
+    static double quantileInPlace(double[] values, double q) {
+        double position = q * (values.length - 1);
+        int below = (int) Math.floor(position);
+        double low = select(values, below);
+        if (below + 1 >= values.length) {
+            return low;
+        }
+        // after the selection everything right of {@code below} is at least its value
+        double next = Double.POSITIVE_INFINITY;
+        for (int i = below + 1; i < values.length; i++) {
+            next = Math.min(next, values[i]);
+        }
+        return low + (position - below) * (next - low);
+    }
+
+    /** The k-th smallest of {@code v} (0-based), left at {@code v[k]} with nothing larger before it. */
+    private static double select(double[] v, int k) {
+        int from = 0;
+        int to = v.length - 1;
+        while (from < to) {
+            double pivot = v[from + (to - from) / 2];
+            // three-way partition: [from, lt) < pivot, [lt, gt] == pivot, (gt, to] > pivot; runs of equal
+            // values (an idle key's zero errors) end the search at once
+            int lt = from;
+            int gt = to;
+            int i = from;
+            while (i <= gt) {
+                if (v[i] < pivot) {
+                    swap(v, lt++, i++);
+                } else if (v[i] > pivot) {
+                    swap(v, i, gt--);
+                } else {
+                    i++;
+                }
+            }
+            if (k < lt) {
+                to = lt - 1;
+            } else if (k > gt) {
+                from = gt + 1;
+            } else {
+                return v[k];
+            }
+        }
+        return v[k];
+    }
+
+    private static void swap(double[] v, int a, int b) {
+        double t = v[a];
+        v[a] = v[b];
+        v[b] = t;
+    }
+
     static double quantileOfSorted(double[] sorted, double q) {
         double position = q * (sorted.length - 1);
         int below = (int) Math.floor(position);

@@ -44,7 +44,9 @@ import java.util.Map;
  *
  * <p>Each (tenant, provider, model) has its own forecaster, one entry of {@link #FORECASTER_STORE} under its
  * {@link ForecastKey#storeKey()}: the events are partitioned by tenant, so a tenant's entries share a partition and
- * the edge reads them with one prefix scan, while no entry grows with the number of models. A closed window at or
+ * the edge reads them with one prefix scan, while no entry grows with the number of models. Beside it, the key's
+ * forecasts for every horizon the edge answers ({@link ForecastTable}, {@link #FORECAST_STORE}) are computed here,
+ * once per closed window, so the edge only reads them. A closed window at or
  * before the key's last one is ignored, so a replay after a crash never counts a window twice (and exactly-once
  * processing keeps the store and the offsets together).
  */
@@ -54,6 +56,8 @@ public final class ForecastApp {
     public static final String WINDOW_STORE = "token-usage-open-windows";
     /** {@link ForecastKey#storeKey()} → {@link TokenForecaster}. */
     public static final String FORECASTER_STORE = "token-forecasters-by-key";
+    /** {@link ForecastKey#storeKey()} → {@link ForecastTable}: the key's forecasts the edge answers with. */
+    public static final String FORECAST_STORE = "token-forecasts-by-key";
     /**
      * The most state one key may need: its store entry goes to the changelog as one record, and Kafka refuses
      * records over about 1 MB (the default {@code max.message.bytes}), which would stop the app.
@@ -76,8 +80,9 @@ public final class ForecastApp {
                         + " bytes of forecaster state per key, more than a Kafka record may hold ("
                         + MAX_STATE_BYTES_PER_KEY + "): choose a longer window");
             }
-            if (grace.isNegative() || horizonHours < 1) {
-                throw new IllegalArgumentException("grace must not be negative and horizonHours must be >= 1");
+            if (grace.isNegative() || horizonHours < 1 || horizonHours > ForecastTable.MAX_HOURS) {
+                throw new IllegalArgumentException("grace must not be negative and horizonHours must be from 1 to "
+                        + ForecastTable.MAX_HOURS);
             }
         }
 
@@ -96,6 +101,8 @@ public final class ForecastApp {
                 Serdes.String(), serdes.storeValue(TokenUsageWindow.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FORECASTER_STORE),
                 Serdes.String(), forecasterSerde()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FORECAST_STORE),
+                Serdes.String(), forecastTableSerde()));
         var events = serdes.value(Topics.CONVERSATION_EVENTS);
         KStream<String, TokenUsageWindow> usage = builder
                 .stream(Topics.CONVERSATION_EVENTS.name(), Consumed.with(Serdes.String(), events)
@@ -105,7 +112,7 @@ public final class ForecastApp {
                 .repartition(Repartitioned.with(Serdes.String(), events).withName(REPARTITION))
                 .process(() -> new UsageWindowProcessor(config), WINDOW_STORE);
         usage.to(Topics.TOKEN_USAGE.name(), Produced.with(Serdes.String(), serdes.value(Topics.TOKEN_USAGE)));
-        usage.process(() -> new ForecasterProcessor(config), FORECASTER_STORE)
+        usage.process(() -> new ForecasterProcessor(config), FORECASTER_STORE, FORECAST_STORE)
                 .to(Topics.TOKEN_FORECASTS.name(), Produced.with(Serdes.String(), serdes.value(Topics.TOKEN_FORECASTS)));
         return builder.build();
     }
@@ -194,7 +201,7 @@ public final class ForecastApp {
         }
     }
 
-    /** Feeds each closed window to its key's forecaster and publishes the key's new forecast. */
+    /** Feeds each closed window to its key's forecaster, stores the key's new forecasts and publishes one. */
     static final class ForecasterProcessor implements Processor<String, TokenUsageWindow, String, TokenForecast> {
         private final Config config;
         private final ForecastSettings settings;
@@ -205,6 +212,7 @@ public final class ForecastApp {
         private final Map<String, Map<ForecastKey, Double>> recentWapes = new HashMap<>();
         private ProcessorContext<String, TokenForecast> context;
         private KeyValueStore<String, TokenForecaster> forecasters;
+        private KeyValueStore<String, ForecastTable> forecasts;
 
         ForecasterProcessor(Config config) {
             this.config = config;
@@ -215,6 +223,7 @@ public final class ForecastApp {
         public void init(ProcessorContext<String, TokenForecast> context) {
             this.context = context;
             this.forecasters = context.getStateStore(FORECASTER_STORE);
+            this.forecasts = context.getStateStore(FORECAST_STORE);
             // a task revived after an aborted transaction reuses this instance with its store rolled back
             recentWapes.clear();
         }
@@ -231,8 +240,9 @@ public final class ForecastApp {
                 return;
             }
             forecasters.put(key.storeKey(), forecaster);
-            ForecastResult result = ForecastResult.of(forecaster, config.horizonHours(), config.prices(),
-                    key.provider(), key.model());
+            ForecastTable table = ForecastTable.of(forecaster, config.prices(), key.provider(), key.model());
+            forecasts.put(key.storeKey(), table);
+            ForecastResult result = table.forHours(config.horizonHours());
             context.forward(record.withValue(toAvro(key, result)));
             result.recentWape().ifPresent(wape -> {
                 Map<ForecastKey, Double> tenant = recentWapes.computeIfAbsent(key.tenant(), t -> new HashMap<>());
@@ -263,6 +273,12 @@ public final class ForecastApp {
     static Serde<TokenForecaster> forecasterSerde() {
         Serializer<TokenForecaster> serializer = (topic, value) -> value == null ? null : value.toBytes();
         Deserializer<TokenForecaster> deserializer = (topic, bytes) -> bytes == null ? null : TokenForecaster.fromBytes(bytes);
+        return Serdes.serdeFrom(serializer, deserializer);
+    }
+
+    static Serde<ForecastTable> forecastTableSerde() {
+        Serializer<ForecastTable> serializer = (topic, value) -> value == null ? null : value.toBytes();
+        Deserializer<ForecastTable> deserializer = (topic, bytes) -> bytes == null ? null : ForecastTable.fromBytes(bytes);
         return Serdes.serdeFrom(serializer, deserializer);
     }
 

@@ -16,9 +16,19 @@ public record ForecastResult(Instant generatedAt, int horizonHours, double estim
     /** Forecast made when the last observed window closed (generatedAt = its end). */
     public static ForecastResult of(TokenForecaster forecaster, int horizonHours, PriceTable prices,
                                     String provider, String model) {
+        return of(forecaster, horizonHours, forecaster.forecastTotal(windows(forecaster, horizonHours)), prices,
+                provider, model);
+    }
+
+    /** The windows a horizon of {@code horizonHours} covers (the last one may end after it). */
+    static int windows(TokenForecaster forecaster, int horizonHours) {
+        return (int) Math.ceil(horizonHours * 3_600_000.0 / forecaster.window().toMillis());
+    }
+
+    /** The result for {@code total}, the forecaster's {@link TokenForecaster#forecastTotal} of that horizon. */
+    static ForecastResult of(TokenForecaster forecaster, int horizonHours, TokenForecaster.Interval total,
+                             PriceTable prices, String provider, String model) {
         long windowMs = forecaster.window().toMillis();
-        int windows = (int) Math.ceil(horizonHours * 3_600_000.0 / windowMs);
-        TokenForecaster.Interval total = forecaster.forecastTotal(windows);
         double share = forecaster.promptShare();
         double cost = prices.priceOf(provider, model)
                 .map(p -> p.cost(total.forecast() * share, total.forecast() * (1 - share)))

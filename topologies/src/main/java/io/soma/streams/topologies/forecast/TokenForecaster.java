@@ -311,7 +311,7 @@ public final class TokenForecaster {
 
     /** Prediction interval of the window {@code stepsAhead} ahead, at the configured coverage. */
     public Interval interval(int stepsAhead) {
-        return sumInterval(forecast(stepsAhead), 1);
+        return sumInterval(forecast(stepsAhead), 1, cumulativeErrors());
     }
 
     /**
@@ -320,41 +320,57 @@ public final class TokenForecaster {
      * sum of the per-window forecasts.
      */
     public Interval forecastTotal(int windows) {
-        if (windows == period && observed >= period) {
-            return dailyTotalInterval();
+        return forecastTotals(new int[]{windows})[0];
+    }
+
+    /**
+     * {@link #forecastTotal(int)} of each of {@code windows}, computed together: the per-window forecasts are
+     * summed once up to the longest.
+     */
+    public Interval[] forecastTotals(int[] windows) {
+        double[] sums = cumulativeForecasts(Arrays.stream(windows).max().orElse(0));
+        double[] errorSums = cumulativeErrors();
+        Interval[] totals = new Interval[windows.length];
+        for (int i = 0; i < windows.length; i++) {
+            totals[i] = windows[i] == period && observed >= period ? dailyTotalInterval(errorSums)
+                    : sumInterval(sums[windows[i]], windows[i], errorSums);
         }
-        return sumInterval(sumOfForecasts(windows), windows);
+        return totals;
     }
 
     private double sumOfForecasts(int windows) {
-        double total = 0;
+        return cumulativeForecasts(windows)[windows];
+    }
+
+    /** {@code [n]} = the sum of the forecasts of the next n windows. */
+    private double[] cumulativeForecasts(int windows) {
+        double[] sums = new double[windows + 1];
         for (int h = 1; h <= windows; h++) {
-            total += forecast(h);
+            sums[h] = sums[h - 1] + forecast(h);
         }
-        return total;
+        return sums;
     }
 
     /**
      * The interval of a sum of n windows comes from the recent one-day-ahead errors summed over n consecutive
      * windows, which keeps their autocorrelation; with too few errors for that, from the per-window error
      * quantiles widened by √n (as if independent); with no scored error yet, from the model's error scale.
+     * {@code errorSums} is {@link #cumulativeErrors()}.
      */
-    private Interval sumInterval(double point, int windows) {
+    private Interval sumInterval(double point, int windows, double[] errorSums) {
         double tail = (1 - settings.intervalCoverage()) / 2;
-        int count = (int) Math.min(scored, errors.length);
+        int count = errorSums.length - 1;
         double low;
         double high;
         if (count >= windows + MIN_ERRORS_FOR_QUANTILES - 1) {
-            double[] sums = rollingSums(count, windows);
-            Arrays.sort(sums);
-            low = ForecastAccuracy.quantileOfSorted(sums, tail);
-            high = ForecastAccuracy.quantileOfSorted(sums, 1 - tail);
+            double[] sums = rollingSums(errorSums, windows);
+            low = ForecastAccuracy.quantileInPlace(sums, tail);
+            high = ForecastAccuracy.quantileInPlace(sums, 1 - tail);
         } else if (count >= MIN_ERRORS_FOR_QUANTILES) {
-            double[] single = rollingSums(count, 1);
-            Arrays.sort(single);
+            double[] single = rollingSums(errorSums, 1);
             double widen = Math.sqrt(windows);
-            low = ForecastAccuracy.quantileOfSorted(single, tail) * widen;
-            high = ForecastAccuracy.quantileOfSorted(single, 1 - tail) * widen;
+            low = ForecastAccuracy.quantileInPlace(single, tail) * widen;
+            high = ForecastAccuracy.quantileInPlace(single, 1 - tail) * widen;
         } else {
             double spread = StandardNormal.quantile(1 - tail) * MAE_TO_SIGMA * scale * Math.sqrt(windows);
             low = -spread;
@@ -363,10 +379,10 @@ public final class TokenForecaster {
         return new Interval(point, Math.max(0, point + low), Math.max(0, point + high));
     }
 
-    private Interval dailyTotalInterval() {
+    private Interval dailyTotalInterval(double[] errorSums) {
         int count = (int) Math.min(scored, totalErrors.length);
         if (count < MIN_ERRORS_FOR_QUANTILES) {
-            return sumInterval(dailyTotal, period);
+            return sumInterval(dailyTotal, period, errorSums);
         }
         double tail = (1 - settings.intervalCoverage()) / 2;
         double[] sorted = new double[count];
@@ -378,19 +394,23 @@ public final class TokenForecaster {
                 Math.max(0, dailyTotal + ForecastAccuracy.quantileOfSorted(sorted, 1 - tail)));
     }
 
-    /** Sums of {@code n} consecutive errors, oldest first, over the {@code count} most recent errors. */
-    private double[] rollingSums(int count, int n) {
-        double[] sums = new double[count - n + 1];
-        long oldest = scored - count;
-        double running = 0;
+    /** {@code [i]} = the sum of the {@code i} oldest of the recent scored errors (at most a ring of them), oldest first. */
+    private double[] cumulativeErrors() {
+        int count = (int) Math.min(scored, errors.length);
+        double[] sums = new double[count + 1];
+        int at = (int) ((scored - count) % errors.length);
         for (int i = 0; i < count; i++) {
-            running += errors[(int) ((oldest + i) % errors.length)];
-            if (i >= n) {
-                running -= errors[(int) ((oldest + i - n) % errors.length)];
-            }
-            if (i >= n - 1) {
-                sums[i - n + 1] = running;
-            }
+            sums[i + 1] = sums[i] + errors[at];
+            at = at + 1 == errors.length ? 0 : at + 1;
+        }
+        return sums;
+    }
+
+    /** Sums of {@code n} consecutive errors, oldest first, from {@link #cumulativeErrors()}. */
+    private static double[] rollingSums(double[] errorSums, int n) {
+        double[] sums = new double[errorSums.length - n];
+        for (int i = 0; i < sums.length; i++) {
+            sums[i] = errorSums[i + n] - errorSums[i];
         }
         return sums;
     }

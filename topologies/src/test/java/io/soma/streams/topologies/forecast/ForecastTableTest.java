@@ -1,0 +1,52 @@
+package io.soma.streams.topologies.forecast;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ForecastTableTest {
+    private static final PriceTable PRICES = PriceTable.defaults();
+
+    private static TokenForecaster fedThreeDays() {
+        ServeGenSeries tenant = ServeGenSeries.read(TokenForecasterTest.servegen(), ForecastSettings.DEFAULT_WINDOW)
+                .get("m-large-0");
+        TokenForecaster f = TokenForecaster.create(ForecastSettings.defaults());
+        for (int w = 0; w < 3 * 144; w++) {
+            f.observe(w * ForecastSettings.DEFAULT_WINDOW.toMillis(), tenant.promptTokens()[w],
+                    tenant.completionTokens()[w]);
+        }
+        return f;
+    }
+
+    @Test
+    void shouldHoldTheModelsForecastOfEveryHorizonTheEdgeAnswers() {
+        TokenForecaster f = fedThreeDays();
+
+        ForecastTable table = ForecastTable.of(f, PRICES, "openai", "gpt-4o");
+
+        assertThat(table.byHours()).hasSize(ForecastTable.MAX_HOURS);
+        for (int hours : new int[]{1, 6, 24, 25, ForecastTable.MAX_HOURS}) {
+            assertThat(table.forHours(hours)).isEqualTo(ForecastResult.of(f, hours, PRICES, "openai", "gpt-4o"));
+        }
+    }
+
+    @Test
+    void shouldRoundTripItsBytesExactly() {
+        ForecastTable table = ForecastTable.of(fedThreeDays(), PRICES, "openai", "gpt-4o");
+
+        assertThat(ForecastTable.fromBytes(table.toBytes())).isEqualTo(table);
+        assertThat(ForecastTable.fromBytes(ForecastTable.of(TokenForecaster.create(ForecastSettings.defaults()),
+                PRICES, "local", "x").toBytes()).forHours(24).recentWape()).isEmpty();
+    }
+
+    @Test
+    void shouldRejectBytesThatAreNotATable() {
+        byte[] bytes = ForecastTable.of(fedThreeDays(), PRICES, "openai", "gpt-4o").toBytes();
+
+        assertThatThrownBy(() -> ForecastTable.fromBytes(java.util.Arrays.copyOf(bytes, bytes.length - 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("truncated");
+        assertThatThrownBy(() -> ForecastTable.fromBytes(fedThreeDays().toBytes()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a forecast table");
+    }
+}
