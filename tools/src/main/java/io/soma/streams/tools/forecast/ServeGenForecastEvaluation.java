@@ -4,22 +4,19 @@ import io.soma.streams.topologies.forecast.ForecastAccuracy;
 import io.soma.streams.topologies.forecast.ForecastSettings;
 import io.soma.streams.topologies.forecast.ServeGenSeries;
 import io.soma.streams.topologies.forecast.TokenForecaster;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVRecord;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Reader;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * Offline evaluation on the ServeGen m-large trace (Alibaba ServeGen, Apache-2.0): each tenant's windows are fed
@@ -30,12 +27,18 @@ import java.util.Map;
  * against the actual total, and seasonal-naive = the total of the 24 hours before. Tenants with no tokens at all
  * in the scored days have no WAPE and are left out (and counted).
  *
- * <p>Run: {@code java ... ServeGenForecastEvaluation [csv] [outputDir]} (defaults:
- * {@code ../shared/data/servegen-language/servegen_m-large.csv} and {@code docs}).
+ * <p>Run: {@code java ... ServeGenForecastEvaluation [csv] [outputDir] [originDay]} (defaults:
+ * {@code ../shared/data/servegen-language/servegen_m-large.csv}, {@code docs} and 13): {@code originDay} (1-based,
+ * 2 to 13) is the day whose windows are the origins of the totals; the per-window scores are always days 13–14.
  */
 public final class ServeGenForecastEvaluation {
     public static final int FIRST_SCORED_DAY = 12;
     public static final double OLD_CONSTANT_TOKENS_PER_DAY = 100_000;
+    /**
+     * Horizons of the rolling-origin totals (hours): an hour, a quarter and half a day, and the published 24 hours;
+     * from day 13's origins longer ones would end after the trace.
+     */
+    public static final int[] TOTAL_HOURS = {1, 6, 12, 24};
     /** "Regular" tenants, defined on training days only: traffic in at least half of the windows. */
     public static final double REGULAR_ACTIVITY = 0.5;
 
@@ -46,7 +49,7 @@ public final class ServeGenForecastEvaluation {
     public record TenantScore(String tenant, double trainingActivity, double scoredTokens, double forecasterWape,
                               double seasonalNaiveWape, double constantWape, long intervals, long covered,
                               double[] actual, double[] forecast, double[] lower, double[] upper,
-                              DailyTotalScore dailyTotals) {
+                              DailyTotalScore dailyTotals, List<PeriodTotalScore> periodTotals) {
         public boolean regular() {
             return trainingActivity >= REGULAR_ACTIVITY;
         }
@@ -57,11 +60,50 @@ public final class ServeGenForecastEvaluation {
                                   long intervals, long covered) {
     }
 
+    /**
+     * One tenant's totals of the next {@code hours}, forecast after each window of the first scored day: summed
+     * absolute errors of the forecaster and of seasonal-naive (the same hours one day before), and interval hits.
+     */
+    public record PeriodTotalScore(int hours, double actualTotal, double absoluteErrors,
+                                   double seasonalNaiveAbsoluteErrors, long intervals, long covered) {
+    }
+
+    /**
+     * Period totals pooled over tenants: volume-weighted WAPE (Σ|error| / Σ actual over every tenant and origin, so a
+     * tenant weighs by its tokens) and interval coverage over the forecasts of tenants with tokens in those hours.
+     */
+    public record PooledTotals(int hours, double forecasterWape, double seasonalNaiveWape, long intervals,
+                               long covered, long allIntervals, long allCovered) {
+        public double ratio() {
+            return forecasterWape / seasonalNaiveWape;
+        }
+
+        public double coverage() {
+            return (double) covered / intervals;
+        }
+
+        public double allCoverage() {
+            return (double) allCovered / allIntervals;
+        }
+
+        static PooledTotals of(int hours, List<PeriodTotalScore> scores) {
+            double actual = scores.stream().mapToDouble(PeriodTotalScore::actualTotal).sum();
+            List<PeriodTotalScore> active = scores.stream().filter(p -> p.actualTotal() > 0).toList();
+            return new PooledTotals(hours, scores.stream().mapToDouble(PeriodTotalScore::absoluteErrors).sum() / actual,
+                    scores.stream().mapToDouble(PeriodTotalScore::seasonalNaiveAbsoluteErrors).sum() / actual,
+                    active.stream().mapToLong(PeriodTotalScore::intervals).sum(),
+                    active.stream().mapToLong(PeriodTotalScore::covered).sum(),
+                    scores.stream().mapToLong(PeriodTotalScore::intervals).sum(),
+                    scores.stream().mapToLong(PeriodTotalScore::covered).sum());
+        }
+    }
+
     public record Summary(int tenants, int scoredTenants, Distribution forecaster, Distribution seasonalNaive,
                           Distribution constant, Distribution regularForecaster, Distribution regularSeasonalNaive,
                           Distribution regularConstant, long intervals, long covered, int tenantsBeatingSeasonalNaive,
                           int maxStateBytes, int dailyTotalTenants, Distribution dailyTotalForecaster,
-                          Distribution dailyTotalSeasonalNaive, long dailyTotalIntervals, long dailyTotalCovered) {
+                          Distribution dailyTotalSeasonalNaive, long dailyTotalIntervals, long dailyTotalCovered,
+                          List<PooledTotals> pooledTotals) {
         public double medianRatio() {
             return forecaster.median() / seasonalNaive.median();
         }
@@ -91,9 +133,19 @@ public final class ServeGenForecastEvaluation {
 
     /** Replays one tenant, returning its score (scoredTokens 0 if it had no traffic in the scored days). */
     public static TenantScore score(ServeGenSeries series, ForecastSettings settings, int[] stateBytes) {
+        return score(series, settings, stateBytes, FIRST_SCORED_DAY);
+    }
+
+    /**
+     * As {@link #score(ServeGenSeries, ForecastSettings, int[])}, with the totals forecast after each window of
+     * {@code originDay} (0-based; at most {@link #FIRST_SCORED_DAY}, so that every horizon ends inside the trace).
+     */
+    public static TenantScore score(ServeGenSeries series, ForecastSettings settings, int[] stateBytes,
+                                    int originDay) {
         int period = settings.windowsPerDay();
         long windowMs = settings.window().toMillis();
         int firstScored = FIRST_SCORED_DAY * period;
+        int firstOrigin = originDay * period;
         int windows = series.promptTokens().length;
         int scoredWindows = windows - firstScored;
         double[] actual = new double[scoredWindows];
@@ -107,16 +159,30 @@ public final class ServeGenForecastEvaluation {
         ForecastAccuracy dailyTotal = new ForecastAccuracy();
         ForecastAccuracy dailyTotalSeasonalNaive = new ForecastAccuracy();
         TokenForecaster forecaster = TokenForecaster.create(settings);
+        int[] totalWindows = Arrays.stream(TOTAL_HOURS).map(h -> (int) Math.ceil(h * period / 24.0)).toArray();
+        ForecastAccuracy[] periodModel = new ForecastAccuracy[TOTAL_HOURS.length];
+        ForecastAccuracy[] periodSeasonalNaive = new ForecastAccuracy[TOTAL_HOURS.length];
+        for (int i = 0; i < TOTAL_HOURS.length; i++) {
+            periodModel[i] = new ForecastAccuracy();
+            periodSeasonalNaive[i] = new ForecastAccuracy();
+        }
         int activeTrainingWindows = 0;
         for (int w = 0; w < windows; w++) {
             forecaster.observe(w * windowMs, series.promptTokens()[w], series.completionTokens()[w]);
             if (w < firstScored && series.total(w) > 0) {
                 activeTrainingWindows++;
             }
-            if (w >= firstScored - 1 && w < firstScored + period - 1) {
+            if (w >= firstOrigin - 1 && w < firstOrigin + period - 1) {
                 double next = series.total(w + 1, w + 1 + period);
                 dailyTotal.add(next, forecaster.forecastTotal(period));
                 dailyTotalSeasonalNaive.add(next, series.total(w + 1 - period, w + 1));
+                TokenForecaster.Interval[] totals = forecaster.forecastTotals(totalWindows);
+                for (int i = 0; i < totalWindows.length; i++) {
+                    int n = totalWindows[i];
+                    double actualTotal = series.total(w + 1, w + 1 + n);
+                    periodModel[i].add(actualTotal, totals[i]);
+                    periodSeasonalNaive[i].add(actualTotal, series.total(w + 1 - period, w + 1 - period + n));
+                }
             }
             int target = w + period;
             if (target >= firstScored && target < windows) {
@@ -136,7 +202,11 @@ public final class ServeGenForecastEvaluation {
         return new TenantScore(series.tenant(), (double) activeTrainingWindows / firstScored, model.actualTotal(),
                 model.wape(), seasonalNaive.wape(), constant.wape(), model.intervalCount(), model.coveredCount(),
                 actual, forecast, lower, upper, new DailyTotalScore(dailyTotal.actualTotal(), dailyTotal.wape(),
-                dailyTotalSeasonalNaive.wape(), dailyTotal.intervalCount(), dailyTotal.coveredCount()));
+                dailyTotalSeasonalNaive.wape(), dailyTotal.intervalCount(), dailyTotal.coveredCount()),
+                IntStream.range(0, TOTAL_HOURS.length).mapToObj(i -> new PeriodTotalScore(TOTAL_HOURS[i],
+                        periodModel[i].actualTotal(), periodModel[i].absoluteErrors(),
+                        periodSeasonalNaive[i].absoluteErrors(), periodModel[i].intervalCount(),
+                        periodModel[i].coveredCount())).toList());
     }
 
     public static Summary summarize(List<TenantScore> all, int maxStateBytes) {
@@ -158,19 +228,25 @@ public final class ServeGenForecastEvaluation {
                 Distribution.of(totals.stream().map(DailyTotalScore::forecasterWape).toList()),
                 Distribution.of(totals.stream().map(DailyTotalScore::seasonalNaiveWape).toList()),
                 totals.stream().mapToLong(DailyTotalScore::intervals).sum(),
-                totals.stream().mapToLong(DailyTotalScore::covered).sum());
+                totals.stream().mapToLong(DailyTotalScore::covered).sum(),
+                IntStream.range(0, TOTAL_HOURS.length).mapToObj(i -> PooledTotals.of(TOTAL_HOURS[i],
+                        all.stream().map(t -> t.periodTotals().get(i)).toList())).toList());
     }
 
     public static void main(String[] args) throws IOException {
         Path csv = Path.of(args.length > 0 ? args[0] : "../shared/data/servegen-language/servegen_m-large.csv");
         Path out = Path.of(args.length > 1 ? args[1] : "docs");
+        int originDay = args.length > 2 ? Integer.parseInt(args[2]) - 1 : FIRST_SCORED_DAY;
+        if (originDay < 1 || originDay > FIRST_SCORED_DAY) {
+            throw new IllegalArgumentException("originDay must be from 2 to " + (FIRST_SCORED_DAY + 1));
+        }
         ForecastSettings settings = ForecastSettings.defaults();
         long started = System.nanoTime();
         Map<String, ServeGenSeries> series = ServeGenSeries.read(csv, settings.window());
         int[] stateBytes = {0};
         List<TenantScore> scores = new ArrayList<>();
         for (ServeGenSeries s : series.values()) {
-            scores.add(score(s, settings, stateBytes));
+            scores.add(score(s, settings, stateBytes, originDay));
         }
         Summary summary = summarize(scores, stateBytes[0]);
         double seconds = (System.nanoTime() - started) / 1e9;
@@ -180,10 +256,10 @@ public final class ServeGenForecastEvaluation {
                 .sorted(Comparator.comparingDouble(TenantScore::scoredTokens).reversed()).limit(4).toList();
         writeSample(plotted, out.resolve("forecasting-sample.csv"));
         ForecastPlot.write(plotted, settings.windowsPerDay(), out.resolve("forecasting-plot.png"));
-        System.out.println(report(summary, seconds));
+        System.out.println(report(summary, seconds, originDay));
     }
 
-    static String report(Summary s, double seconds) {
+    static String report(Summary s, double seconds, int originDay) {
         return String.format(Locale.ROOT, """
                 tenants %d, scored %d (left out, no tokens in days %d-%d: %d)
                 WAPE all scored tenants   forecaster median %.3f p90 %.3f mean %.3f | seasonal-naive median %.3f p90 %.3f mean %.3f | constant median %.3f p90 %.3f mean %.3f
@@ -202,10 +278,15 @@ public final class ServeGenForecastEvaluation {
                 s.regularConstant().median(), s.regularConstant().p90(),
                 s.regularForecaster().median() / s.regularSeasonalNaive().median(),
                 s.coverage(), s.covered(), s.intervals(),
-                FIRST_SCORED_DAY + 1, s.dailyTotalTenants(), s.dailyTotalForecaster().median(),
+                originDay + 1, s.dailyTotalTenants(), s.dailyTotalForecaster().median(),
                 s.dailyTotalForecaster().p90(), s.dailyTotalSeasonalNaive().median(), s.dailyTotalSeasonalNaive().p90(),
                 s.dailyTotalMedianRatio(), s.dailyTotalCoverage(), s.dailyTotalCovered(), s.dailyTotalIntervals(),
-                s.maxStateBytes(), seconds);
+                s.maxStateBytes(), seconds) + s.pooledTotals().stream().map(p -> String.format(Locale.ROOT,
+                "%nrolling-origin totals of the next %d h (origins: every window of day %d): volume-weighted WAPE"
+                        + " forecaster %.3f | seasonal-naive %.3f; ratio %.3f; 80%% interval coverage %.3f (%d of %d,"
+                        + " tenants with tokens), %.3f (all %d)",
+                p.hours(), originDay + 1, p.forecasterWape(), p.seasonalNaiveWape(), p.ratio(), p.coverage(),
+                p.covered(), p.intervals(), p.allCoverage(), p.allIntervals())).collect(Collectors.joining());
     }
 
     private static void writeTenantWapes(List<TenantScore> scores, Path file) throws IOException {

@@ -40,6 +40,10 @@ class ServeGenForecastEvaluationTest {
         assertThat(summary.dailyTotalForecaster().median()).isLessThan(summary.dailyTotalSeasonalNaive().median());
         assertThat(summary.dailyTotalForecaster().p90()).isLessThan(summary.dailyTotalSeasonalNaive().p90());
         assertThat(summary.dailyTotalCoverage()).isBetween(0.7, 0.9);
+        // every horizon's total beats seasonal-naive on volume-weighted WAPE, the 24-hour one included
+        assertThat(summary.pooledTotals()).extracting(ServeGenForecastEvaluation.PooledTotals::hours)
+                .containsExactly(1, 6, 12, 24);
+        assertThat(summary.pooledTotals()).allSatisfy(p -> assertThat(p.ratio()).isLessThan(1.0));
         assertThat(summary.maxStateBytes()).isEqualTo(15_793);
     }
 

@@ -22,6 +22,10 @@ public final class ForecastAccuracy {
         }
     }
 
+    public double absoluteErrors() {
+        return absoluteErrors;
+    }
+
     public double actualTotal() {
         return actuals;
     }
