@@ -57,7 +57,7 @@ public final class ForecastAccuracy {
     static double quantileInPlace(double[] values, double q) {
         double position = q * (values.length - 1);
         int below = (int) Math.floor(position);
-        double low = select(values, below);
+        double low = kthSmallest(values, below);
         if (below + 1 >= values.length) {
             return low;
         }
@@ -70,7 +70,7 @@ public final class ForecastAccuracy {
     }
 
     /** The k-th smallest of {@code v} (0-based), left at {@code v[k]} with nothing larger before it. */
-    private static double select(double[] v, int k) {
+    static double kthSmallest(double[] v, int k) {
         int from = 0;
         int to = v.length - 1;
         while (from < to) {

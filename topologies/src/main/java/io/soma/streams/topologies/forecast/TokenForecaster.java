@@ -27,7 +27,8 @@ import java.util.OptionalLong;
  * <p>Accuracy is measured, not assumed: each update stores the forecast one day ahead and, when that window
  * closes, scores it. The last week of those errors gives the prediction intervals (empirical quantiles), the last
  * day of them gives {@link #recentWape()}. The next 24 hours' total is forecast separately, from the rolling daily
- * totals (see {@link #forecastTotal(int)}): the sum of gated per-window forecasts is biased low.
+ * totals (see {@link #forecastTotal(int)}): the sum of gated per-window forecasts is biased low; its interval is
+ * conformal on its own scored totals.
  *
  * <p>Windows are numbered {@code windowStart / windowLength} from the epoch; the day-of-week is that number's day
  * modulo 7. A window the key never reported (the streaming app only sees windows that had events) counts as 0
@@ -36,7 +37,7 @@ import java.util.OptionalLong;
  */
 public final class TokenForecaster {
     static final int MEAN_ONLY_WINDOWS = 12;
-    private static final int FORMAT_VERSION = 3;
+    private static final int FORMAT_VERSION = 4;
     /**
      * Smoothing of the two per-window methods' recent 24-hour-ahead absolute errors, which pick the published
      * per-window forecast (chosen on ServeGen days 1–12, see docs/forecasting.md).
@@ -44,6 +45,13 @@ public final class TokenForecaster {
     static final double SELECTION_RATE = 1.0 / 432;
     /** Past daily totals the 24-hour total is forecast from: the last 24 hours and the two days before. */
     private static final int DAILY_TOTALS = 3;
+    /**
+     * Step of the adaptive miscoverage level of the 24-hour total's interval (adaptive conformal inference, Gibbs
+     * and Candès 2021): after each scored total the level moves by this times (target − missed). Larger than their
+     * 0.005 because a total's miss is only known a day after it was forecast, 144 forecasts later; chosen on
+     * ServeGen days 9–12 among 0.005, 0.02 and 0.05 (docs/forecasting.md).
+     */
+    static final double ADAPTATION_RATE = 0.05;
     private static final int MAGIC = 0x534F4D46; // "SOMF"
     private static final int MIN_ERRORS_FOR_QUANTILES = 30;
     /** Mean absolute error × 1.25 ≈ standard deviation for normal errors. */
@@ -84,8 +92,16 @@ public final class TokenForecaster {
     private double dailyTotal;
     /** 24-hour total forecasts made a day before, by slot of the window they were made at. */
     private final float[] pendingTotals;
-    /** Scored errors of the 24-hour total forecasts, same ring as {@link #errors}: their interval. */
-    private final float[] totalErrors;
+    /**
+     * Scored residuals of the 24-hour total forecasts, log((actual + 1) / (forecast + 1)), same ring as
+     * {@link #errors}: their absolute values are the conformal scores of the total's interval.
+     */
+    private final float[] totalResiduals;
+    /** The 24-hour total's interval as made a day before, by slot: scoring it tells a miss from a cover. */
+    private final float[] pendingTotalLower;
+    private final float[] pendingTotalUpper;
+    /** The miscoverage level the total's conformal interval uses now, adapted to this key's misses. */
+    private double totalMiscoverage;
 
     private TokenForecaster(ForecastSettings settings) {
         this.settings = settings;
@@ -99,7 +115,10 @@ public final class TokenForecaster {
         this.pendingHoltWinters = new float[period];
         this.errors = new float[settings.errorHistory()];
         this.pendingTotals = new float[period];
-        this.totalErrors = new float[settings.errorHistory()];
+        this.pendingTotalLower = new float[period];
+        this.pendingTotalUpper = new float[period];
+        this.totalResiduals = new float[settings.errorHistory()];
+        this.totalMiscoverage = 1 - settings.intervalCoverage();
     }
 
     public static TokenForecaster create(ForecastSettings settings) {
@@ -160,7 +179,15 @@ public final class TokenForecaster {
         if (index >= scoringFrom) {
             int at = (int) (scored % errors.length);
             errors[at] = (float) (y - pending[slot]);
-            totalErrors[at] = (float) (lastDayTotal(index, y) - pendingTotals[slot]);
+            double actualTotal = lastDayTotal(index, y);
+            totalResiduals[at] = (float) Math.log((actualTotal + 1) / (pendingTotals[slot] + 1));
+            boolean missed = actualTotal < pendingTotalLower[slot] || actualTotal > pendingTotalUpper[slot];
+            // capped at 1, where the interval is the point already: a steady key covered every time would
+            // otherwise pile up a level that takes days of misses to come back from. Below 0 it is not floored,
+            // as adaptive conformal inference prescribes: the interval stays at its widest (the largest recent
+            // score) until the misses are made up for, which keeps the long-run coverage
+            totalMiscoverage = Math.min(1, totalMiscoverage
+                    + ADAPTATION_RATE * ((1 - settings.intervalCoverage()) - (missed ? 1 : 0)));
             scored++;
             if (seasonalMedianDefined()) {
                 // both methods' forecasts of this window as made one day before it (the week ring still holds
@@ -219,22 +246,33 @@ public final class TokenForecaster {
     }
 
     /**
-     * The next 24 hours' total = min(last 24 hours, mean of the last {@value #DAILY_TOTALS} rolling daily totals).
-     * Daily totals jump ×2–×10 from day to day and bursts rarely repeat, so a WAPE-minded forecast of a sum leans
-     * low: the mean damps a burst of yesterday, the min keeps a drop of yesterday (chosen on ServeGen days 1–12).
-     * Before a whole day has been seen: the sum of the per-window forecasts.
+     * The next 24 hours' total = min(last 24 hours, median of the last {@value #DAILY_TOTALS} rolling daily
+     * totals). Daily totals jump ×2–×10 from day to day and bursts rarely repeat, so a WAPE-minded (L1) forecast of
+     * a sum leans low: the median ignores a burst of yesterday or of the day before (a mean is pulled up by it), the
+     * min keeps a drop of yesterday. Before a whole day has been seen: the sum of the per-window forecasts. The
+     * interval made with it is kept by slot, to be scored a day later.
      */
     private void updateDailyTotal(long index) {
         int slot = slot(index);
         double last = rollingDayTotal(index);
         int days = (int) Math.min(DAILY_TOTALS, observed / period);
-        double sum = last;
-        for (int d = 1; d < days; d++) {
-            // the rolling total as it was d days ago, from the same actuals in the same order (stored as a float)
-            sum += (float) rollingDayTotal(index - (long) d * period);
+        if (days == 0) {
+            dailyTotal = sumOfForecasts(period);
+        } else {
+            double[] totals = new double[days];
+            totals[0] = last;
+            for (int d = 1; d < days; d++) {
+                // the rolling total as it was d days ago, from the same actuals in the same order (stored as a float)
+                totals[d] = (float) rollingDayTotal(index - (long) d * period);
+            }
+            Arrays.sort(totals);
+            double median = days % 2 == 1 ? totals[days / 2] : (totals[days / 2 - 1] + totals[days / 2]) / 2;
+            dailyTotal = Math.min(last, median);
         }
-        dailyTotal = days == 0 ? sumOfForecasts(period) : Math.min(last, sum / days);
         pendingTotals[slot] = (float) dailyTotal;
+        Interval interval = forecastTotal(period);
+        pendingTotalLower[slot] = (float) interval.lower();
+        pendingTotalUpper[slot] = (float) interval.upper();
     }
 
     private void seedSeasonFromTheFirstDay() {
@@ -379,19 +417,28 @@ public final class TokenForecaster {
         return new Interval(point, Math.max(0, point + low), Math.max(0, point + high));
     }
 
+    /**
+     * The 24-hour total's interval: split conformal on this key's own recent residuals. The scores are the absolute
+     * log ratios of the last week of scored totals, so the interval is multiplicative, (total + 1) × e^±q − 1:
+     * a daily total moves by factors, and an interval in tokens learned at one level would be wrong after a jump.
+     * q is the ⌈(n + 1)(1 − α)⌉-th smallest of the n scores, the conformal quantile; α starts at the nominal
+     * miscoverage and adapts to the key's own misses ({@link #ADAPTATION_RATE}), because the week's scores
+     * overlap (about seven independent days) and drift with the key's level shifts, so a fixed level
+     * under-covers. Before {@value #MIN_ERRORS_FOR_QUANTILES} scores: the per-window errors' interval.
+     */
     private Interval dailyTotalInterval(double[] errorSums) {
-        int count = (int) Math.min(scored, totalErrors.length);
+        int count = (int) Math.min(scored, totalResiduals.length);
         if (count < MIN_ERRORS_FOR_QUANTILES) {
             return sumInterval(dailyTotal, period, errorSums);
         }
-        double tail = (1 - settings.intervalCoverage()) / 2;
-        double[] sorted = new double[count];
+        double[] scores = new double[count];
         for (int i = 0; i < count; i++) {
-            sorted[i] = totalErrors[i];
+            scores[i] = Math.abs(totalResiduals[i]);
         }
-        Arrays.sort(sorted);
-        return new Interval(dailyTotal, Math.max(0, dailyTotal + ForecastAccuracy.quantileOfSorted(sorted, tail)),
-                Math.max(0, dailyTotal + ForecastAccuracy.quantileOfSorted(sorted, 1 - tail)));
+        int rank = (int) Math.ceil((count + 1) * (1 - totalMiscoverage));
+        double q = rank < 1 ? 0 : ForecastAccuracy.kthSmallest(scores, Math.min(count, rank) - 1);
+        return new Interval(dailyTotal, Math.max(0, (dailyTotal + 1) * Math.exp(-q) - 1),
+                (dailyTotal + 1) * Math.exp(q) - 1);
     }
 
     /** {@code [i]} = the sum of the {@code i} oldest of the recent scored errors (at most a ring of them), oldest first. */
@@ -453,6 +500,11 @@ public final class TokenForecaster {
         return observed == 0 ? OptionalLong.empty() : OptionalLong.of(lastIndex * settings.window().toMillis());
     }
 
+    /** The miscoverage level the 24-hour total's interval uses now (nominal: 1 − coverage). */
+    double totalMiscoverage() {
+        return totalMiscoverage;
+    }
+
     public Duration window() {
         return settings.window();
     }
@@ -470,14 +522,15 @@ public final class TokenForecaster {
     }
 
     /**
-     * Binary state, big-endian, version 3: int magic "SOMF", byte version, the settings (long window ms,
+     * Binary state, big-endian, version 4: int magic "SOMF", byte version, the settings (long window ms,
      * 9 doubles alpha..intervalCoverage in record order, int errorHistory), long lastIndex, long observed,
-     * long scoringFrom, long scored, 8 doubles (level, trend, scale, promptShare, dayResidualSum, dailyTotal,
-     * holtWintersScore, seasonalMedianScore), 7 doubles day-of-week, then per day-slot: double season, float
-     * activity, float pending, float pendingHoltWinters, float pendingTotal; then errorHistory floats of errors,
-     * errorHistory floats of total errors and 7 × slots floats of the last week's actuals (the past rolling daily
-     * totals are recomputed from them). Versions 1 (no daily totals) and 2 (no week of actuals) are rejected:
-     * rebuild the state.
+     * long scoringFrom, long scored, 9 doubles (level, trend, scale, promptShare, dayResidualSum, dailyTotal,
+     * holtWintersScore, seasonalMedianScore, totalMiscoverage), 7 doubles day-of-week, then per day-slot: double
+     * season, float activity, float pending, float pendingHoltWinters, float pendingTotal, float pendingTotalLower,
+     * float pendingTotalUpper; then errorHistory floats of errors, errorHistory floats of total residuals (log
+     * ratios) and 7 × slots floats of the last week's actuals (the past rolling daily totals are recomputed from
+     * them). Versions 1 (no daily totals), 2 (no week of actuals) and 3 (total errors in tokens, no adaptive
+     * level) are rejected: rebuild the state.
      */
     public byte[] toBytes() {
         // a ByteBuffer writes the same big-endian layout as a DataOutputStream, without a call per byte
@@ -496,7 +549,7 @@ public final class TokenForecaster {
         out.putLong(scoringFrom);
         out.putLong(scored);
         for (double v : new double[]{level, trend, scale, promptShare, dayResidualSum, dailyTotal,
-                holtWintersScore, seasonalMedianScore}) {
+                holtWintersScore, seasonalMedianScore, totalMiscoverage}) {
             out.putDouble(v);
         }
         for (double v : dayOfWeek) {
@@ -508,18 +561,20 @@ public final class TokenForecaster {
             out.putFloat(pending[s]);
             out.putFloat(pendingHoltWinters[s]);
             out.putFloat(pendingTotals[s]);
+            out.putFloat(pendingTotalLower[s]);
+            out.putFloat(pendingTotalUpper[s]);
         }
-        for (float[] floats : new float[][]{errors, totalErrors, weekActuals}) {
+        for (float[] floats : new float[][]{errors, totalResiduals, weekActuals}) {
             out.asFloatBuffer().put(floats);
             out.position(out.position() + floats.length * Float.BYTES);
         }
         return out.array();
     }
 
-    /** The size of {@link #toBytes()} for these settings: constant, whatever the history (241 + 108 × windows a day). */
+    /** The size of {@link #toBytes()} for these settings: constant, whatever the history (249 + 116 × windows a day). */
     public static int stateBytes(ForecastSettings settings) {
         int slots = settings.windowsPerDay();
-        return 4 + 1 + 8 + 9 * 8 + 4 + 4 * 8 + 8 * 8 + 7 * 8 + slots * 24
+        return 4 + 1 + 8 + 9 * 8 + 4 + 4 * 8 + 9 * 8 + 7 * 8 + slots * 32
                 + (2 * settings.errorHistory() + 7 * slots) * Float.BYTES;
     }
 
@@ -533,7 +588,7 @@ public final class TokenForecaster {
             if (version != FORMAT_VERSION) {
                 throw new IllegalArgumentException("unsupported token forecaster state version " + version
                         + " (expected " + FORMAT_VERSION + "; version 1 has no daily totals, version 2 no week of"
-                        + " actuals: rebuild the state)");
+                        + " actuals, version 3 no conformal scores of its daily totals: rebuild the state)");
             }
             Duration window = Duration.ofMillis(in.getLong());
             double[] p = new double[9];
@@ -555,6 +610,7 @@ public final class TokenForecaster {
             f.dailyTotal = in.getDouble();
             f.holtWintersScore = in.getDouble();
             f.seasonalMedianScore = in.getDouble();
+            f.totalMiscoverage = in.getDouble();
             for (int d = 0; d < 7; d++) {
                 f.dayOfWeek[d] = in.getDouble();
             }
@@ -564,8 +620,10 @@ public final class TokenForecaster {
                 f.pending[s] = in.getFloat();
                 f.pendingHoltWinters[s] = in.getFloat();
                 f.pendingTotals[s] = in.getFloat();
+                f.pendingTotalLower[s] = in.getFloat();
+                f.pendingTotalUpper[s] = in.getFloat();
             }
-            for (float[] floats : new float[][]{f.errors, f.totalErrors, f.weekActuals}) {
+            for (float[] floats : new float[][]{f.errors, f.totalResiduals, f.weekActuals}) {
                 in.asFloatBuffer().get(floats);
                 in.position(in.position() + floats.length * Float.BYTES);
             }
