@@ -1,6 +1,5 @@
 package io.soma.streams.edge.forecast;
 
-import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.edge.slice.Closer;
 import io.soma.streams.edge.slice.Platform;
 import io.soma.streams.edge.slice.RunningApp;
@@ -9,22 +8,18 @@ import io.soma.streams.edge.slice.Slices;
 import io.soma.streams.stores.query.StoreTenancy;
 import io.soma.streams.topologies.forecast.ForecastApp;
 import io.soma.streams.topologies.forecast.ForecastMetrics;
-import io.soma.streams.topologies.forecast.PriceTable;
 
 /** Token forecasts: the forecast app, its per-tenant forecaster store and the forecast routes. */
 public record ForecastSlice(Closer closer, ForecastHandlers handlers) implements Slice {
     public static ForecastSlice start(Platform platform, Slices started) {
         return Closer.starting(closer -> {
-            Settings settings = platform.config().settings();
-            ForecastApp.Config config = new ForecastApp.Config(settings.duration("forecast.window"),
-                    settings.duration("forecast.grace"), settings.integer("forecast.horizon.hours"),
-                    PriceTable.parse(settings.string("forecast.prices")), new ForecastMetrics(platform.metrics()));
+            ForecastApp.Config config = ForecastApp.Config.from(platform.config().settings(),
+                    new ForecastMetrics(platform.metrics()));
             RunningApp app = platform.launch(ForecastApp.APPLICATION_ID, ForecastApp.build(config, platform.serdes()),
                     closer);
             platform.queries().local().registerGroupedStore(ForecastApp.FORECAST_STORE, app.streams(),
                     StoreTenancy.keyedByTenant(), ForecastHandlers::view);
-            return new ForecastSlice(closer,
-                    new ForecastHandlers(platform.stores(), config.horizonHours()));
+            return new ForecastSlice(closer, new ForecastHandlers(platform.stores(), config.horizonHours()));
         });
     }
 }

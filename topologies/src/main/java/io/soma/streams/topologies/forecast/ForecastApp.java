@@ -5,6 +5,7 @@ import io.soma.streams.avro.TokenForecast;
 import io.soma.streams.avro.TokenUsageWindow;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.topologies.runtime.ConversationEventTime;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -88,6 +89,13 @@ public final class ForecastApp {
 
         public static Config defaults(ForecastMetrics metrics) {
             return new Config(ForecastSettings.DEFAULT_WINDOW, Duration.ofMinutes(5), 24, PriceTable.defaults(),
+                    metrics);
+        }
+
+        /** From {@code forecast.window}, {@code forecast.grace}, {@code forecast.horizon.hours}, {@code forecast.prices}. */
+        public static Config from(Settings settings, ForecastMetrics metrics) {
+            return new Config(settings.duration("forecast.window"), settings.duration("forecast.grace"),
+                    settings.integer("forecast.horizon.hours"), PriceTable.parse(settings.string("forecast.prices")),
                     metrics);
         }
     }
