@@ -1,9 +1,11 @@
 package io.soma.streams.topologies.marketplace;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -69,5 +71,58 @@ public record CapsuleManifest(String name, String description, String repository
             }
         }
         return json;
+    }
+
+    /**
+     * The manifest {@link #toJson} wrote, as a publisher sends it to be attested: field for field, an absent or null
+     * field stays null. Throws {@link IllegalArgumentException} naming the field when {@code name}, {@code version}
+     * or a variable's {@code name} is missing, or when a list is not an array.
+     */
+    public static CapsuleManifest fromJson(JsonNode json) {
+        if (json == null || !json.isObject()) {
+            throw new IllegalArgumentException("manifest must be a JSON object");
+        }
+        List<CapsulePackage> packages = new ArrayList<>();
+        for (JsonNode p : array(json, "packages")) {
+            List<PackageArgument> arguments = new ArrayList<>();
+            for (JsonNode a : array(p, "arguments")) {
+                arguments.add(new PackageArgument(text(a, "type"), text(a, "name"), text(a, "value"),
+                        text(a, "default_value"), text(a, "value_hint"), text(a, "description"),
+                        a.hasNonNull("required") ? a.get("required").asBoolean() : null));
+            }
+            List<EnvironmentVariable> variables = new ArrayList<>();
+            for (JsonNode v : array(p, "environment_variables")) {
+                variables.add(new EnvironmentVariable(required(v, "environment_variables[].name", "name"),
+                        text(v, "description")));
+            }
+            packages.add(new CapsulePackage(text(p, "registry"), text(p, "name"), text(p, "version"), arguments,
+                    variables));
+        }
+        return new CapsuleManifest(required(json, "name", "name"), text(json, "description"),
+                text(json, "repository_url"), text(json, "repository_source"), required(json, "version", "version"),
+                packages);
+    }
+
+    private static JsonNode array(JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        if (value.isMissingNode() || value.isNull()) {
+            return JsonNodeFactory.instance.arrayNode();
+        }
+        if (!value.isArray()) {
+            throw new IllegalArgumentException("manifest field " + field + " must be an array");
+        }
+        return value;
+    }
+
+    private static String required(JsonNode node, String path, String field) {
+        String value = text(node, field);
+        if (value == null) {
+            throw new IllegalArgumentException("manifest field " + path + " is required");
+        }
+        return value;
+    }
+
+    private static String text(JsonNode node, String field) {
+        return node.hasNonNull(field) ? node.get(field).asText() : null;
     }
 }
