@@ -73,6 +73,22 @@ public final class AuditArchiveWriter {
                     column("\"timestamp\"", r -> timestamp(r.timestamp())),
                     json("details", IdentityAuditRow::detailsJson))));
 
+    private static final Table<MarketplaceAuditRow> MARKETPLACE_AUDIT = new Table<>("marketplace_audit", "event_id",
+            withSource(List.of(
+                    column("event_id", MarketplaceAuditRow::eventId),
+                    column("request_id", MarketplaceAuditRow::requestId),
+                    column("capsule_id", MarketplaceAuditRow::capsuleId),
+                    column("action", MarketplaceAuditRow::action),
+                    column("actor", MarketplaceAuditRow::actor),
+                    column("actor_tenant", MarketplaceAuditRow::actorTenant),
+                    column("from_status", MarketplaceAuditRow::fromStatus),
+                    column("to_status", MarketplaceAuditRow::toStatus),
+                    column("version", MarketplaceAuditRow::version),
+                    column("notes", MarketplaceAuditRow::notes),
+                    column("rejection", MarketplaceAuditRow::rejection),
+                    column("rejection_kind", MarketplaceAuditRow::rejectionKind),
+                    column("\"timestamp\"", r -> timestamp(r.timestamp())))));
+
     private final DataSource dataSource;
     private final String schema;
     private final SchemaMigrator migrator;
@@ -98,13 +114,16 @@ public final class AuditArchiveWriter {
         List<PolicyDecisionRow> decisions = new ArrayList<>();
         List<TrainingAuditRow> training = new ArrayList<>();
         List<IdentityAuditRow> identity = new ArrayList<>();
+        List<MarketplaceAuditRow> marketplace = new ArrayList<>();
         for (ArchiveRow row : rows) {
             if (row instanceof PolicyDecisionRow r) {
                 decisions.add(r);
             } else if (row instanceof TrainingAuditRow r) {
                 training.add(r);
+            } else if (row instanceof IdentityAuditRow r) {
+                identity.add(r);
             } else {
-                identity.add((IdentityAuditRow) row);
+                marketplace.add((MarketplaceAuditRow) row);
             }
         }
         try (Connection connection = dataSource.getConnection()) {
@@ -112,7 +131,8 @@ public final class AuditArchiveWriter {
             try {
                 int inserted = insert(connection, POLICY_DECISIONS, decisions)
                         + insert(connection, TRAINING_AUDIT, training)
-                        + insert(connection, IDENTITY_AUDIT, identity);
+                        + insert(connection, IDENTITY_AUDIT, identity)
+                        + insert(connection, MARKETPLACE_AUDIT, marketplace);
                 connection.commit();
                 return new WriteResult(inserted, rows.size() - inserted);
             } catch (SQLException | RuntimeException e) {

@@ -2,7 +2,9 @@ package io.soma.streams.stores.archive;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.soma.streams.avro.CapsuleStatus;
 import io.soma.streams.avro.IdentityAudit;
+import io.soma.streams.avro.MarketplaceAudit;
 import io.soma.streams.avro.TrainingAudit;
 import io.soma.streams.avro.TrainingAuditDetails;
 import io.soma.streams.avro.TrainingLock;
@@ -60,5 +62,22 @@ class AvroAuditTopicsTest {
         assertThat(details.get("capabilities").get(0).asText()).isEqualTo("training.admin");
         assertThat(details.get("expires_at").asText()).isEqualTo(issuedAt.plus(1, ChronoUnit.HOURS).toString());
         assertThat(details.at("/attributes/constitution_hash").asText()).isEqualTo("none");
+    }
+
+    @Test
+    void shouldArchiveAMarketplaceRefusalWithItsKindAndLowerCaseStatuses() {
+        Instant at = Instant.parse("2025-05-16T10:00:00Z");
+        MarketplaceAudit refused = MarketplaceAudit.newBuilder().setEventId("e1").setRequestId("c1").setCapsuleId("cap")
+                .setAction("review_refused").setActor("alice").setActorTenant("reviewers")
+                .setFromStatus(CapsuleStatus.IN_REVIEW).setVersion("1.0.0").setRejection("reject needs notes")
+                .setRejectionKind("invalid").setTimestamp(at).build();
+
+        MarketplaceAuditRow row = AvroAuditTopics.marketplaceRow(refused, new KafkaSource("marketplace.audit", 1, 9));
+
+        assertThat(row.fromStatus()).isEqualTo("in_review");
+        assertThat(row.toStatus()).isNull();
+        assertThat(row.rejectionKind()).isEqualTo("invalid");
+        assertThat(row.id()).isEqualTo("e1");
+        assertThat(row.timestamp()).isEqualTo(at);
     }
 }
