@@ -8,6 +8,7 @@ import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.IdentitySlice;
 import io.soma.streams.edge.forecast.ForecastSlice;
 import io.soma.streams.edge.health.HealthHandler;
+import io.soma.streams.edge.marketplace.MarketplaceSlice;
 import io.soma.streams.edge.http.RateLimitHandler;
 import io.soma.streams.edge.metrics.MetricsHandler;
 import io.soma.streams.edge.policy.ConversationSlice;
@@ -108,6 +109,18 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
                     // per model and provider, over every tenant's calls: no tenant's own data
                     get("/metrics", slm::metrics, SHARED, Capability.SLM_READ);
                     get("/alerts/stream", slm::openAlertStream, SHARED, Capability.SLM_READ);
+                }));
+        slices.find(MarketplaceSlice.class).map(MarketplaceSlice::handlers).ifPresent(marketplace ->
+                path("/v1/marketplace", () -> {
+                    // the catalog is every tenant's; reviewing it acts for all of them, so marketplace.review is a
+                    // platform role that tenant admins do not hold; the reviewer is the token's subject and tenant
+                    get("/capsules", marketplace::list, SHARED, Capability.MARKETPLACE_READ);
+                    // the publisher is the caller's tenant, or one a platform operator names in the body
+                    post("/capsules", marketplace::submit, CALLER, Capability.MARKETPLACE_PUBLISH);
+                    get("/capsules/{id}", marketplace::capsule, SHARED, Capability.MARKETPLACE_READ);
+                    post("/capsules/{id}/review", marketplace::review, SHARED, Capability.MARKETPLACE_REVIEW);
+                    post("/capsules/{id}/revoke", marketplace::revoke, SHARED, Capability.MARKETPLACE_REVIEW);
+                    get("/stream", marketplace::openStream, SHARED, Capability.MARKETPLACE_READ);
                 }));
     }
 }

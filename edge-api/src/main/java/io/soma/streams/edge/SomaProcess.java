@@ -13,6 +13,7 @@ import io.soma.streams.edge.health.HealthHandler;
 import io.soma.streams.edge.http.RateLimitHandler;
 import io.soma.streams.edge.metrics.EdgeMetrics;
 import io.soma.streams.edge.metrics.KafkaStreamsCollector;
+import io.soma.streams.edge.marketplace.MarketplaceSlice;
 import io.soma.streams.edge.metrics.MetricsHandler;
 import io.soma.streams.edge.policy.ConversationSlice;
 import io.soma.streams.edge.policy.PolicySlice;
@@ -60,6 +61,7 @@ public final class SomaProcess implements AutoCloseable {
             TrainingSlice::start,
             ForecastSlice::start,
             SlmSlice::start,
+            MarketplaceSlice::start,
             ArchiveSlice::start);
 
     private static final int MIN_PEER_SECRET_LENGTH = 32;

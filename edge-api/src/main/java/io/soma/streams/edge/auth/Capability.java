@@ -22,6 +22,15 @@ public enum Capability implements RouteRole {
     CONVERSATION("conversation"),
     FORECAST_READ("forecast.read"),
     SLM_READ("slm.read"),
+    /** Reads the capsule catalog, which every tenant shares. */
+    MARKETPLACE_READ("marketplace.read"),
+    /** Submits capsules as the token's tenant, the publisher. */
+    MARKETPLACE_PUBLISH("marketplace.publish"),
+    /**
+     * Reviews and revokes capsules of the shared catalog, for every tenant at once: a platform role, which a tenant
+     * admin does not hold and so cannot grant (a publisher's admin must not make reviewers of its own users).
+     */
+    MARKETPLACE_REVIEW("marketplace.review"),
     /**
      * Acts across tenants and manages them. Every other capability acts on the token's own tenant only; a tenant
      * admin cannot grant this one, because a token can only be issued with capabilities its issuer holds.
@@ -52,8 +61,8 @@ public enum Capability implements RouteRole {
         return capabilities.stream().sorted().map(Capability::claim).toList();
     }
 
-    /** What a tenant's own admin may hold: everything but acting across tenants. */
+    /** What a tenant's own admin may hold: everything but acting across tenants and reviewing the shared catalog. */
     public static Set<Capability> tenantAdmin() {
-        return EnumSet.complementOf(EnumSet.of(PLATFORM_OPERATOR));
+        return EnumSet.complementOf(EnumSet.of(PLATFORM_OPERATOR, MARKETPLACE_REVIEW));
     }
 }

@@ -40,9 +40,14 @@ class TenantIsolationIT {
     /** Routes open to anyone: no tenant's data, or (token issue) their own check, tested in TokenRoutesIT. */
     private static final Set<String> PUBLIC = Set.of("GET /health/live", "GET /health/ready", "GET /metrics",
             "POST /v1/tokens/issue");
-    /** Data no tenant owns: the global constitution, and SLM metrics and alerts per model over every tenant's calls. */
+    /**
+     * Data no tenant owns: the global constitution, SLM metrics and alerts per model over every tenant's calls, and the
+     * capsule catalog every tenant reads (reviewing it is for holders of marketplace.review, which no tenant admin has).
+     */
     private static final Set<String> SHARED = Set.of("GET /v1/constitution", "GET /v1/slm/metrics",
-            "GET /v1/slm/alerts/stream");
+            "GET /v1/slm/alerts/stream", "GET /v1/marketplace/capsules", "GET /v1/marketplace/capsules/{id}",
+            "POST /v1/marketplace/capsules/{id}/review", "POST /v1/marketplace/capsules/{id}/revoke",
+            "GET /v1/marketplace/stream");
     private static final int STREAMS_PER_TENANT = 2;
     private static final ConstitutionPublisher PUBLISHER = new ConstitutionPublisher();
 
@@ -135,6 +140,12 @@ class TenantIsolationIT {
         cases.put("POST /v1/forecast", Case.http(token -> post("/v1/forecast", token, Map.of("tenant", tenantA)),
                 Set.of(200, 404)));
         cases.put("GET /v1/forecast/{tenant}", Case.http(token -> get("/v1/forecast/" + tenantA, token), Set.of(200, 404)));
+        // A publishes as itself; its capsule reaches the attestation check, which refuses a key nobody trusts (422)
+        cases.put("POST /v1/marketplace/capsules", Case.http(token -> post("/v1/marketplace/capsules", token,
+                Map.of("capsule_id", "isolation-" + UUID.randomUUID(), "publisher", tenantA,
+                        "manifest", Map.of("name", "isolation", "version", "1.0.0"),
+                        "attestation", Map.of("key_id", "untrusted", "algorithm", "EdDSA", "signature", "AAAA"))),
+                Set.of(422)));
         cases.put("GET /v1/tenants", Case.http(token -> get("/v1/tenants", token), Set.of()));
         cases.put("POST /v1/tenants", Case.http(token -> post("/v1/tenants", token,
                 Map.of("tenant_id", "isolation-new-" + System.nanoTime())), Set.of()));

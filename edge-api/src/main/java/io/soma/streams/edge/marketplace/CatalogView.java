@@ -1,0 +1,65 @@
+package io.soma.streams.edge.marketplace;
+
+import io.soma.streams.avro.CapsuleCatalogEntry;
+import io.soma.streams.avro.CapsuleStatus;
+import io.soma.streams.stores.kafka.TopicFollower;
+import org.apache.kafka.common.serialization.Deserializer;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The whole catalog in this instance's memory: every partition of the compacted {@code marketplace.catalog}, followed
+ * from the beginning (committed records only). The app's store holds only this instance's partitions, so a list
+ * answered from it would miss the capsules other instances hold; this copy lets any instance list and filter the whole
+ * catalog. It trails the app by the follower's poll (a review answered 200 shows here a moment later); a capsule by id
+ * is read from the app's store instead, wherever it lives.
+ */
+final class CatalogView implements AutoCloseable {
+    private final Map<String, CapsuleCatalogEntry> entries = new ConcurrentHashMap<>();
+    private final TopicFollower<CapsuleCatalogEntry> follower;
+
+    /** One page of a filtered list, sorted by capsule id, and how many entries matched in all. */
+    record Page(List<CapsuleCatalogEntry> entries, int total) {
+    }
+
+    /** What a list asks for; a null field does not filter. {@code text} matches id, name or description. */
+    record Filter(CapsuleStatus status, String publisher, String text) {
+        boolean matches(CapsuleCatalogEntry e) {
+            return (status == null || status == e.getStatus())
+                    && (publisher == null || publisher.equals(e.getPublisher()))
+                    && (text == null || contains(e.getCapsuleId()) || contains(e.getManifest().getName())
+                    || contains(e.getManifest().getDescription()));
+        }
+
+        private boolean contains(String field) {
+            return field != null && field.toLowerCase(Locale.ROOT).contains(text.toLowerCase(Locale.ROOT));
+        }
+    }
+
+    CatalogView(String bootstrapServers, String topic, Deserializer<CapsuleCatalogEntry> values) {
+        this.follower = new TopicFollower<>(bootstrapServers, topic, values, TopicFollower.Start.BEGINNING, r -> {
+            if (r.value() == null) {
+                entries.remove(r.key());
+            } else {
+                entries.put(r.key(), r.value());
+            }
+        }, () -> { });
+    }
+
+    /** Page {@code page} (from 1) of {@code size} entries matching {@code filter}. */
+    Page list(Filter filter, int page, int size) {
+        List<CapsuleCatalogEntry> matching = entries.values().stream().filter(filter::matches)
+                .sorted(Comparator.comparing(CapsuleCatalogEntry::getCapsuleId)).toList();
+        int from = (int) Math.min((long) (page - 1) * size, matching.size());
+        return new Page(matching.subList(from, Math.min(from + size, matching.size())), matching.size());
+    }
+
+    @Override
+    public void close() {
+        follower.close();
+    }
+}
