@@ -37,6 +37,7 @@ public final class SomaMain {
         Map<String, String> environment = new HashMap<>(systemEnvironment);
         if (command.equals("demo")) {
             environment.putIfAbsent(Settings.envName("constitution.trusted.keys"), "example");
+            environment.putIfAbsent(Settings.envName("marketplace.trusted.keys"), "example");
             environment.putIfAbsent(Settings.envName("policy.load.examples"), "true");
         }
         if (command.equals("run")) {

@@ -6,10 +6,12 @@ import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.testkit.CommittedRecords;
 import io.soma.streams.testkit.TestPaths;
+import io.soma.streams.topologies.marketplace.ExampleCapsulePublisher;
 import io.soma.streams.topologies.replay.ReplayPlan;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -17,7 +19,8 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The demo as the README starts it: embedded broker and registry, the edge ready, real events replayed. Its Redis
+ * The demo as the README starts it: embedded broker and registry, the edge ready, real events replayed, the
+ * marketplace's catalog filled with the registry's entries and reviewed into every state. Its Redis
  * keys and tables are the fixture's private ones, so a demo running on the same machine is left alone.
  */
 class DemoIT {
@@ -27,6 +30,9 @@ class DemoIT {
     void shouldReachReadyAndReplayTheRealDatasetsIntoKafka() {
         try (EdgeFixture demo = EdgeFixture.onOwnStack(Map.of(
                 "constitution.trusted.keys", "example",
+                "marketplace.trusted.keys", "example",
+                // the example publisher's key, seen from this module
+                "marketplace.demo.key.file", Path.of("..").resolve(ExampleCapsulePublisher.PRIVATE_KEY_FILE).toString(),
                 "policy.load.examples", "true",
                 "replay.enabled", "true",
                 "datasets.dir", TestPaths.dataDir().toString(),
@@ -54,6 +60,13 @@ class DemoIT {
             assertThat(demo.get("/v1/audit/decisions?tenant=" + conv, token).statusCode()).isEqualTo(200);
             assertThat(demo.get("/v1/audit/decisions?tenant=" + ReplayPlan.TENANTS.get(2), token).statusCode())
                     .isEqualTo(403);
+
+            // the registry's 464 entries with an id in the catalog, a few reviewed into every other state
+            Map<String, Integer> byStatus = Map.of("approved", 3, "rejected", 1, "revoked", 1, "in_review", 1,
+                    "submitted", 458);
+            byStatus.forEach((status, count) -> demo.awaitGet(count + " " + status + " capsules",
+                    "/v1/marketplace/capsules?size=1&publisher=" + ExampleCapsulePublisher.PUBLISHER + "&status=" + status,
+                    demo.adminToken(), page -> page.get("total").asInt() == count));
         }
     }
 }

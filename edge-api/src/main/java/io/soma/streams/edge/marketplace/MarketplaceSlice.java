@@ -31,7 +31,8 @@ import java.util.stream.Collectors;
 
 /**
  * The marketplace: the marketplace app with its catalog store, the edge's copy of the whole catalog for lists, the
- * reply waiter on {@code marketplace.audit}, the catalog change stream and the routes.
+ * reply waiter on {@code marketplace.audit}, the catalog change stream, the routes, and in the demo the real registry
+ * entries submitted and reviewed in the background ({@link MarketplaceDemo}).
  */
 public final class MarketplaceSlice implements Slice {
     private static final Logger log = LoggerFactory.getLogger(MarketplaceSlice.class);
@@ -63,6 +64,11 @@ public final class MarketplaceSlice implements Slice {
                     MarketplaceHandlers.catalogSource(entries), platform.sse());
             MarketplaceHandlers handlers = closer.own(new MarketplaceHandlers(platform.producer(), outcomes,
                     platform.stores(), catalog, changes, platform.replyTimeout()));
+            if (platform.config().replayEnabled() && keys.stream()
+                    .anyMatch(k -> k.keyId().equals(ExampleCapsulePublisher.KEY_ID))) {
+                closer.own(MarketplaceDemo.start(platform.producer(), outcomes, platform.config().datasetsDir(),
+                        Path.of(settings.string("marketplace.demo.key.file"))));
+            }
             return new MarketplaceSlice(closer, handlers);
         });
     }
