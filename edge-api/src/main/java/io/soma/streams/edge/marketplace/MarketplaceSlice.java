@@ -34,17 +34,9 @@ import java.util.stream.Collectors;
  * reply waiter on {@code marketplace.audit}, the catalog change stream, the routes, and in the demo the real registry
  * entries submitted and reviewed in the background ({@link MarketplaceDemo}).
  */
-public final class MarketplaceSlice implements Slice {
+public record MarketplaceSlice(Closer closer, MarketplaceHandlers handlers) implements Slice {
     private static final Logger log = LoggerFactory.getLogger(MarketplaceSlice.class);
     private static final String OFF = "off";
-
-    private final Closer closer;
-    private final MarketplaceHandlers handlers;
-
-    private MarketplaceSlice(Closer closer, MarketplaceHandlers handlers) {
-        this.closer = closer;
-        this.handlers = handlers;
-    }
 
     public static MarketplaceSlice start(Platform platform, Slices started) {
         return Closer.starting(closer -> {
@@ -71,15 +63,6 @@ public final class MarketplaceSlice implements Slice {
             }
             return new MarketplaceSlice(closer, handlers);
         });
-    }
-
-    public MarketplaceHandlers handlers() {
-        return handlers;
-    }
-
-    @Override
-    public void close() {
-        closer.close();
     }
 
     /**
