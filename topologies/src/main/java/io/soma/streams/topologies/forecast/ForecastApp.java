@@ -50,6 +50,12 @@ import java.util.Map;
  * once per closed window, so the edge only reads them. A closed window at or
  * before the key's last one is ignored, so a replay after a crash never counts a window twice (and exactly-once
  * processing keeps the store and the offsets together).
+ *
+ * <p>An event carrying a {@code capsule_id} is also added to a window of its own per (tenant, provider, model,
+ * capsule) ({@link CapsuleKey}). Those windows close by the same rule, are not published on {@code token.usage}, and
+ * feed a forecaster per such key (the same {@link TokenForecaster}, {@link #CAPSULE_FORECASTER_STORE}) and the
+ * capsule's bounded 7-day usage with each model's forecast ({@link CapsuleUsage}, {@link #CAPSULE_USAGE_STORE},
+ * grouped by tenant), which the edge reads for {@code GET /v1/forecast/{tenant}/capsules/{capsule}}.
  */
 public final class ForecastApp {
     public static final String APPLICATION_ID = "soma-forecast";
@@ -59,6 +65,10 @@ public final class ForecastApp {
     public static final String FORECASTER_STORE = "token-forecasters-by-key";
     /** {@link ForecastKey#storeKey()} → {@link ForecastTable}: the key's forecasts the edge answers with. */
     public static final String FORECAST_STORE = "token-forecasts-by-key";
+    /** {@link CapsuleKey#storeKey()} → {@link TokenForecaster} of a tenant's usage of a capsule with one model. */
+    public static final String CAPSULE_FORECASTER_STORE = "capsule-token-forecasters-by-key";
+    /** {@link CapsuleKey#summaryKey()} → {@link CapsuleUsage}: what the edge answers a capsule's summary with. */
+    public static final String CAPSULE_USAGE_STORE = "capsule-token-usage-by-key";
     /**
      * The most state one key may need: its store entry goes to the changelog as one record, and Kafka refuses
      * records over about 1 MB (the default {@code max.message.bytes}), which would stop the app.
@@ -111,14 +121,22 @@ public final class ForecastApp {
                 Serdes.String(), forecasterSerde()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FORECAST_STORE),
                 Serdes.String(), forecastTableSerde()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CAPSULE_FORECASTER_STORE),
+                Serdes.String(), forecasterSerde()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CAPSULE_USAGE_STORE),
+                Serdes.String(), capsuleUsageSerde()));
         var events = serdes.value(Topics.CONVERSATION_EVENTS);
-        KStream<String, TokenUsageWindow> usage = builder
+        KStream<String, TokenUsageWindow> closed = builder
                 .stream(Topics.CONVERSATION_EVENTS.name(), Consumed.with(Serdes.String(), events)
                         .withTimestampExtractor(new ConversationEventTime()))
                 .filter((session, e) -> e.getPromptTokens() != null || e.getCompletionTokens() != null)
                 .selectKey((session, e) -> e.getTenant())
                 .repartition(Repartitioned.with(Serdes.String(), events).withName(REPARTITION))
                 .process(() -> new UsageWindowProcessor(config), WINDOW_STORE);
+        // a capsule's windows repeat usage already in its model's window: they feed the capsule's state only
+        KStream<String, TokenUsageWindow> usage = closed.filter((tenant, w) -> w.getCapsuleId() == null);
+        closed.filter((tenant, w) -> w.getCapsuleId() != null)
+                .process(() -> new CapsuleUsageProcessor(config), CAPSULE_FORECASTER_STORE, CAPSULE_USAGE_STORE);
         usage.to(Topics.TOKEN_USAGE.name(), Produced.with(Serdes.String(), serdes.value(Topics.TOKEN_USAGE)));
         usage.process(() -> new ForecasterProcessor(config), FORECASTER_STORE, FORECAST_STORE)
                 .to(Topics.TOKEN_FORECASTS.name(), Produced.with(Serdes.String(), serdes.value(Topics.TOKEN_FORECASTS)));
@@ -163,13 +181,24 @@ public final class ForecastApp {
         }
 
         private void add(long start, ConversationEvent e) {
-            // refuses a NUL in tenant, provider or model before anything is stored: the event goes to the DLQ
+            // refuses a NUL in tenant, provider, model or capsule before anything is stored: the event goes to the DLQ
             var forecastKey = new ForecastKey(e.getTenant(), orUnknown(e.getProvider()), orUnknown(e.getModel()));
-            String key = windowKey(start, forecastKey);
+            String capsule = e.getCapsuleId();
+            var capsuleKey = capsule == null || capsule.isBlank() ? null : new CapsuleKey(forecastKey, capsule);
+            add(start, forecastKey, null, e);
+            if (capsuleKey != null) {
+                add(start, forecastKey, capsuleKey, e);
+            }
+        }
+
+        /** Adds the event to its model's window, or with a capsule key to its window of that capsule and model. */
+        private void add(long start, ForecastKey forecastKey, CapsuleKey capsuleKey, ConversationEvent e) {
+            String key = paddedStart(start) + SEPARATOR
+                    + (capsuleKey == null ? forecastKey.storeKey() : capsuleKey.storeKey());
             TokenUsageWindow w = open.get(key);
             if (w == null) {
                 w = TokenUsageWindow.newBuilder().setTenant(forecastKey.tenant()).setProvider(forecastKey.provider())
-                        .setModel(forecastKey.model())
+                        .setModel(forecastKey.model()).setCapsuleId(capsuleKey == null ? null : capsuleKey.capsule())
                         .setWindowStart(Instant.ofEpochMilli(start)).setWindowEnd(Instant.ofEpochMilli(start + windowMs))
                         .setPromptTokens(0).setCompletionTokens(0).setTotalTokens(0).setRequests(0).build();
             }
@@ -198,10 +227,6 @@ public final class ForecastApp {
             closed.forEach(open::delete);
             // an event is only added to a window after this bound, so nothing can open before it again
             firstOpenStart = lastClosableStart + 1;
-        }
-
-        private static String windowKey(long start, ForecastKey key) {
-            return paddedStart(start) + SEPARATOR + key.storeKey();
         }
 
         private static String paddedStart(long start) {
@@ -240,14 +265,10 @@ public final class ForecastApp {
         public void process(Record<String, TokenUsageWindow> record) {
             TokenUsageWindow w = record.value();
             var key = new ForecastKey(w.getTenant(), w.getProvider(), w.getModel());
-            TokenForecaster forecaster = forecasters.get(key.storeKey());
+            TokenForecaster forecaster = observe(forecasters, key.storeKey(), w, settings);
             if (forecaster == null) {
-                forecaster = TokenForecaster.create(settings);
-            }
-            if (!forecaster.observe(w.getWindowStart().toEpochMilli(), w.getPromptTokens(), w.getCompletionTokens())) {
                 return;
             }
-            forecasters.put(key.storeKey(), forecaster);
             ForecastTable table = ForecastTable.of(forecaster, config.prices(), key.provider(), key.model());
             forecasts.put(key.storeKey(), table);
             ForecastResult result = table.forHours(config.horizonHours());
@@ -257,6 +278,67 @@ public final class ForecastApp {
                 tenant.put(key, wape);
                 config.metrics().recentWape(key.tenant(), Collections.max(tenant.values()));
             });
+        }
+    }
+
+    /**
+     * Feeds a closed window to the forecaster stored under {@code key} (a new one for a new key) and stores it back;
+     * null, and nothing stored, when the window is at or before the forecaster's last one (a replayed window).
+     */
+    static TokenForecaster observe(KeyValueStore<String, TokenForecaster> forecasters, String key, TokenUsageWindow w,
+                                   ForecastSettings settings) {
+        TokenForecaster forecaster = forecasters.get(key);
+        if (forecaster == null) {
+            forecaster = TokenForecaster.create(settings);
+        }
+        if (!forecaster.observe(w.getWindowStart().toEpochMilli(), w.getPromptTokens(), w.getCompletionTokens())) {
+            return null;
+        }
+        forecasters.put(key, forecaster);
+        return forecaster;
+    }
+
+    /**
+     * Adds a closed window of a capsule and model to the capsule's {@link CapsuleUsage}, priced with the app's
+     * {@link PriceTable}, and replaces that model's forecast in it with the one its forecaster now makes for the
+     * app's horizon. Its forecasters are {@link TokenForecaster}s like the models'; a replayed window changes nothing.
+     */
+    static final class CapsuleUsageProcessor implements Processor<String, TokenUsageWindow, Void, Void> {
+        private final Config config;
+        private final ForecastSettings settings;
+        private KeyValueStore<String, TokenForecaster> forecasters;
+        private KeyValueStore<String, CapsuleUsage> summaries;
+
+        CapsuleUsageProcessor(Config config) {
+            this.config = config;
+            this.settings = ForecastSettings.of(config.window());
+        }
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            this.forecasters = context.getStateStore(CAPSULE_FORECASTER_STORE);
+            this.summaries = context.getStateStore(CAPSULE_USAGE_STORE);
+        }
+
+        @Override
+        public void process(Record<String, TokenUsageWindow> record) {
+            TokenUsageWindow w = record.value();
+            var key = new CapsuleKey(new ForecastKey(w.getTenant(), w.getProvider(), w.getModel()), w.getCapsuleId());
+            TokenForecaster forecaster = observe(forecasters, key.storeKey(), w, settings);
+            if (forecaster == null) {
+                return;
+            }
+            CapsuleUsage summary = summaries.get(key.summaryKey());
+            if (summary == null) {
+                summary = CapsuleUsage.empty();
+            }
+            double cost = config.prices().priceOf(w.getProvider(), w.getModel())
+                    .map(p -> p.cost(w.getPromptTokens(), w.getCompletionTokens())).orElse(0.0);
+            summary.add(w.getWindowStart().toEpochMilli(), w.getWindowEnd().toEpochMilli(),
+                    new CapsuleUsage.Totals(w.getPromptTokens(), w.getCompletionTokens(), w.getRequests(), cost));
+            summary.forecast(w.getProvider(), w.getModel(), ForecastResult.of(forecaster, config.horizonHours(),
+                    config.prices(), w.getProvider(), w.getModel()));
+            summaries.put(key.summaryKey(), summary);
         }
     }
 
@@ -281,6 +363,12 @@ public final class ForecastApp {
     static Serde<TokenForecaster> forecasterSerde() {
         Serializer<TokenForecaster> serializer = (topic, value) -> value == null ? null : value.toBytes();
         Deserializer<TokenForecaster> deserializer = (topic, bytes) -> bytes == null ? null : TokenForecaster.fromBytes(bytes);
+        return Serdes.serdeFrom(serializer, deserializer);
+    }
+
+    static Serde<CapsuleUsage> capsuleUsageSerde() {
+        Serializer<CapsuleUsage> serializer = (topic, value) -> value == null ? null : value.toBytes();
+        Deserializer<CapsuleUsage> deserializer = (topic, bytes) -> bytes == null ? null : CapsuleUsage.fromBytes(bytes);
         return Serdes.serdeFrom(serializer, deserializer);
     }
 

@@ -43,4 +43,16 @@ class ForecastKeyTest {
         assertThatThrownBy(() -> ForecastKey.fromStoreKey("just-a-tenant"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tenant, provider, model");
     }
+
+    @Test
+    void shouldKeepACapsulesKeysApartFromItsModelsAndInItsTenantsGroup() {
+        ForecastKey model = new ForecastKey("a", "openai", "gpt-4o");
+        CapsuleKey capsule = new CapsuleKey(model, "io.github.example/weather");
+
+        assertThat(capsule.storeKey()).isNotEqualTo(model.storeKey()).startsWith(GroupedKey.prefix("a"));
+        assertThat(capsule.summaryKey()).startsWith(GroupedKey.prefix("a"));
+        assertThat(CapsuleKey.capsuleOfSummaryKey(capsule.summaryKey())).isEqualTo("io.github.example/weather");
+        assertThatThrownBy(() -> new CapsuleKey(model, "weather\u0000x"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not contain NUL");
+    }
 }
