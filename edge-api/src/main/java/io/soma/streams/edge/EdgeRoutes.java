@@ -103,6 +103,7 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
         slices.find(ForecastSlice.class).map(ForecastSlice::handlers).ifPresent(forecast -> {
             post("/v1/forecast", forecast::forecast, BODY, Capability.FORECAST_READ);
             get("/v1/forecast/{tenant}", forecast::tenantForecast, PATH, Capability.FORECAST_READ);
+            get("/v1/forecast/{tenant}/capsules/{capsule}", forecast::capsuleSummary, PATH, Capability.FORECAST_READ);
         });
         slices.find(SlmSlice.class).map(SlmSlice::handlers).ifPresent(slm ->
                 path("/v1/slm", () -> {

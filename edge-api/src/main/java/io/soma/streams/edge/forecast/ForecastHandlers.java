@@ -7,11 +7,14 @@ import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.edge.http.JsonBody;
 import io.soma.streams.edge.query.StoreLookups;
 import io.soma.streams.stores.query.LocalStores.GroupEntry;
+import io.soma.streams.topologies.forecast.CapsuleKey;
+import io.soma.streams.topologies.forecast.CapsuleUsage;
 import io.soma.streams.topologies.forecast.ForecastApp;
 import io.soma.streams.topologies.forecast.ForecastKey;
 import io.soma.streams.topologies.forecast.ForecastResult;
 import io.soma.streams.topologies.forecast.ForecastTable;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -33,6 +36,11 @@ import java.util.stream.Collectors;
  * them (the models stay in the app). With several keys selected
  * the answer is their total: tokens, cost and bounds are added (added bounds are at least as wide as the joint
  * interval), confidence is the lowest and {@code recent_wape} the worst; {@code by_model} has each key's own.
+ *
+ * <p>{@code GET /v1/forecast/{tenant}/capsules/{capsule}} answers a tenant's usage of one capsule from
+ * {@link ForecastApp#CAPSULE_USAGE_STORE} (grouped by tenant too): tokens, requests and priced cost of the last
+ * 24 hours and 7 days as of the capsule's newest closed window, and the forecast of the app's horizon added over
+ * the capsule's models the same way.
  */
 public final class ForecastHandlers {
     public static final int MIN_WINDOW_HOURS = 1;
@@ -61,6 +69,77 @@ public final class ForecastHandlers {
         String raw = ctx.queryParam("window_hours");
         int windowHours = raw == null || raw.isBlank() ? defaultWindowHours : windowHours(parseInt(raw), raw);
         answer(ctx, TenantGuard.tenant(ctx), ctx.queryParam("provider"), ctx.queryParam("model"), windowHours);
+    }
+
+    /** {@code GET /v1/forecast/{tenant}/capsules/{capsule}}. */
+    public void capsuleSummary(Context ctx) {
+        String tenant = TenantGuard.tenant(ctx);
+        String capsule = ctx.pathParam("capsule");
+        String missing = "no token usage of capsule " + capsule + " by tenant " + tenant;
+        for (JsonNode stored : stores.requireGroup(ForecastApp.CAPSULE_USAGE_STORE, tenant, tenant, missing)) {
+            if (capsule.equals(stored.get("capsule").asText())) {
+                List<Map<String, Object>> models = new ArrayList<>();
+                stored.get("forecasts").forEach(f -> models.add(body(tenant, f.get("provider").asText(),
+                        f.get("model").asText(), storedForecast(f))));
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("tenant", tenant);
+                out.put("capsule", capsule);
+                out.put("as_of", stored.get("as_of").asText());
+                out.put("last_24h", stored.get("last_24h"));
+                out.put("last_7d", stored.get("last_7d"));
+                out.put("forecast", combined(tenant, null, models));
+                ctx.json(out);
+                return;
+            }
+        }
+        throw ApiException.notFound(missing);
+    }
+
+    /**
+     * What a capsule's stored usage looks like over HTTP (also between instances): the totals of the last 24 hours
+     * and 7 days, computed where the state is, and each model's forecast unrounded.
+     */
+    public static Map<String, Object> capsuleView(GroupEntry<CapsuleUsage> entry) {
+        CapsuleUsage usage = entry.value();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("capsule", CapsuleKey.capsuleOfSummaryKey(entry.key()));
+        out.put("as_of", Instant.ofEpochMilli(usage.asOf().orElseThrow()).toString());
+        out.put("last_24h", totals(usage.last(Duration.ofHours(24))));
+        out.put("last_7d", totals(usage.last(CapsuleUsage.RETAINED)));
+        out.put("forecasts", usage.forecasts().stream().map(f -> {
+            ForecastResult r = f.forecast();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("provider", f.provider());
+            m.put("model", f.model());
+            m.put("generated_at", r.generatedAt().toString());
+            m.put("horizon_hours", r.horizonHours());
+            m.put("estimated", List.of(r.estimatedTokens(), r.lower(), r.upper(), r.estimatedCostUsd()));
+            m.put("confidence", r.confidence());
+            m.put("method", r.method());
+            m.put("recent_wape", r.recentWape().isPresent() ? r.recentWape().getAsDouble() : null);
+            return m;
+        }).toList());
+        return out;
+    }
+
+    private static Map<String, Object> totals(CapsuleUsage.Totals t) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("prompt_tokens", t.promptTokens());
+        out.put("completion_tokens", t.completionTokens());
+        out.put("total_tokens", t.totalTokens());
+        out.put("requests", t.requests());
+        out.put("cost_usd", t.costUsd());
+        return out;
+    }
+
+    /** A model's forecast as {@link #capsuleView} sent it. */
+    private static ForecastResult storedForecast(JsonNode f) {
+        JsonNode e = f.get("estimated");
+        JsonNode wape = f.get("recent_wape");
+        return new ForecastResult(Instant.parse(f.get("generated_at").asText()), f.get("horizon_hours").asInt(),
+                e.get(0).asDouble(), e.get(1).asDouble(), e.get(2).asDouble(), e.get(3).asDouble(),
+                f.get("confidence").asDouble(), f.get("method").asText(),
+                wape == null || wape.isNull() ? OptionalDouble.empty() : OptionalDouble.of(wape.asDouble()));
     }
 
     /**
@@ -109,7 +188,7 @@ public final class ForecastHandlers {
             throw ApiException.notFound("no forecast for tenant " + tenant + " with provider " + provider
                     + (model == null ? "" : " and model " + model));
         }
-        ctx.json(selected.size() == 1 ? withByModel(selected.get(0), selected) : total(tenant, provider, selected));
+        ctx.json(combined(tenant, provider, selected));
     }
 
     private static Map<String, Object> body(String tenant, String provider, String model, ForecastResult r) {
@@ -128,6 +207,11 @@ public final class ForecastHandlers {
         out.put("recent_wape", r.recentWape().isPresent() ? r.recentWape().getAsDouble() : null);
         out.put("generated_at", r.generatedAt().toString());
         return out;
+    }
+
+    /** One key's forecast, or the total of several, with each key's own under {@code by_model}. */
+    private static Map<String, Object> combined(String tenant, String provider, List<Map<String, Object>> parts) {
+        return parts.size() == 1 ? withByModel(parts.get(0), parts) : total(tenant, provider, parts);
     }
 
     private static Map<String, Object> total(String tenant, String provider, List<Map<String, Object>> parts) {

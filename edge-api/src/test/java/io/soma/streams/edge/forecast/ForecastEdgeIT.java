@@ -3,11 +3,14 @@ package io.soma.streams.edge.forecast;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.edge.EdgeFixture;
+import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.testkit.TestPaths;
+import io.soma.streams.topologies.forecast.PriceTable;
 import io.soma.streams.topologies.forecast.ServeGenEvents;
+import io.soma.streams.topologies.marketplace.McpRegistry;
 import io.soma.streams.topologies.replay.ReplayPlan;
 import io.soma.streams.topologies.slm.LlmPerfRecords;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -27,10 +30,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * Forecasts through the edge, after real ServeGen windows and LLMPerf requests went through the forecast app. The
@@ -41,10 +46,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ForecastEdgeIT {
     private static EdgeFixture edge;
 
+    /**
+     * Prices of the two providers the capsule test uses: the built-in gpt-4o-mini and gpt-4o list prices, so their
+     * costs differ and are not zero (the LLMPerf providers have no built-in price).
+     */
+    private static final String PRICES = "together/*=0.00015:0.0006,groq/*=0.0025:0.01";
+
     @BeforeAll
     static void start() throws Exception {
         // ServeGen's event time (2025) must not meet other tests' "now" in the shared broker's partitions
-        edge = EdgeFixture.onOwnStack(Map.of()).awaitReady();
+        edge = EdgeFixture.onOwnStack(Map.of("forecast.prices", PRICES)).awaitReady();
     }
 
     @AfterAll
@@ -117,6 +128,61 @@ class ForecastEdgeIT {
         assertThat(EdgeFixture.json(one).get("model").asText()).isEqualTo(second.model());
         assertThat(EdgeFixture.json(one).get("by_model")).hasSize(1);
         assertThat(none.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    @Order(3)
+    void shouldSummariseACapsulesRealTokensForItsOwnTenantOnly() throws Exception {
+        List<String> tenants = EdgeFixture.tenants("fc-capsule", 2);
+        String tenant = tenants.get(0);
+        String other = tenants.get(1);
+        Path data = TestPaths.dataDir();
+        String capsule = McpRegistry.read(McpRegistry.file(data)).get(0).capsuleId();
+        // five real requests of each of two providers, two minutes apart (two 10-minute windows), after test 2
+        List<LlmPerfRecords.Request> requests = LlmPerfRecords.files(data).stream()
+                .filter(f -> f.getFileName().toString().matches("(together|groq)_70b\\.json"))
+                .flatMap(f -> LlmPerfRecords.read(f).stream().limit(5)).toList();
+        Instant at = ServeGenEvents.EPOCH.plus(Duration.ofDays(4));
+        List<ConversationEvent> events = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            events.add(ConversationEvent.newBuilder(ofTenant(tenant, ReplayPlan.llmPerfEvent(requests.get(i),
+                    at.plus(Duration.ofMinutes(2L * i))))).setCapsuleId(capsule).build());
+        }
+        // the tenant's usage outside the capsule, then a request past the windows' end plus grace, which closes them
+        LlmPerfRecords.Request outside = LlmPerfRecords.read(LlmPerfRecords.files(data).get(0)).get(2);
+        events.add(ofTenant(tenant, ReplayPlan.llmPerfEvent(outside, at.plus(Duration.ofMinutes(19)))));
+        events.add(ofTenant(tenant, ReplayPlan.llmPerfEvent(outside, at.plus(Duration.ofMinutes(40)))));
+        send(tenant, events);
+        String token = edge.tokenFor(tenant, "capsule-reader", Set.of(Capability.FORECAST_READ));
+
+        JsonNode summary = edge.awaitGet("the capsule's two models", "/v1/forecast/" + tenant + "/capsules/" + capsule,
+                token, s -> s.get("forecast").get("by_model").size() == 2);
+
+        PriceTable prices = PriceTable.parse(PRICES);
+        long prompt = requests.stream().mapToLong(LlmPerfRecords.Request::inputTokens).sum();
+        long completion = requests.stream().mapToLong(LlmPerfRecords.Request::outputTokens).sum();
+        double cost = requests.stream().mapToDouble(r -> prices.priceOf(r.provider(), r.model()).orElseThrow()
+                .cost(r.inputTokens(), r.outputTokens())).sum();
+        for (String span : List.of("last_24h", "last_7d")) {
+            JsonNode totals = summary.get(span);
+            assertThat(totals.get("prompt_tokens").asLong()).as(span).isEqualTo(prompt);
+            assertThat(totals.get("completion_tokens").asLong()).as(span).isEqualTo(completion);
+            assertThat(totals.get("total_tokens").asLong()).as(span).isEqualTo(prompt + completion);
+            assertThat(totals.get("requests").asLong()).as(span).isEqualTo(requests.size());
+            assertThat(totals.get("cost_usd").asDouble()).as(span).isCloseTo(cost, within(1e-9 * cost));
+        }
+        assertThat(summary.get("as_of").asText()).isEqualTo(at.plus(Duration.ofMinutes(20)).toString());
+        JsonNode forecast = summary.get("forecast");
+        assertThat(forecast.get("horizon_hours").asInt()).isEqualTo(24);
+        assertThat(forecast.get("lower").asLong()).isLessThanOrEqualTo(forecast.get("upper").asLong());
+
+        String otherToken = edge.tokenFor(other, "capsule-reader", Set.of(Capability.FORECAST_READ));
+        assertThat(edge.get("/v1/forecast/" + tenant + "/capsules/" + capsule, otherToken).statusCode())
+                .isEqualTo(403);
+        assertThat(edge.get("/v1/forecast/" + other + "/capsules/" + capsule, otherToken).statusCode())
+                .isEqualTo(404);
+        assertThat(edge.get("/v1/forecast/" + tenant + "/capsules/no-such-capsule", token).statusCode())
+                .isEqualTo(404);
     }
 
     @Test

@@ -146,6 +146,8 @@ class TenantIsolationIT {
                         "manifest", Map.of("name", "isolation", "version", "1.0.0"),
                         "attestation", Map.of("key_id", "untrusted", "algorithm", "EdDSA", "signature", "AAAA"))),
                 Set.of(422)));
+        cases.put("GET /v1/forecast/{tenant}/capsules/{capsule}", Case.http(token -> get("/v1/forecast/" + tenantA
+                + "/capsules/isolation-capsule", token), Set.of(200, 404)));
         cases.put("GET /v1/tenants", Case.http(token -> get("/v1/tenants", token), Set.of()));
         cases.put("POST /v1/tenants", Case.http(token -> post("/v1/tenants", token,
                 Map.of("tenant_id", "isolation-new-" + System.nanoTime())), Set.of()));
