@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.stream.Collectors;
 
@@ -75,8 +76,25 @@ public final class ForecastHandlers {
     public void capsuleSummary(Context ctx) {
         String tenant = TenantGuard.tenant(ctx);
         String capsule = ctx.pathParam("capsule");
-        String missing = "no token usage of capsule " + capsule + " by tenant " + tenant;
-        for (JsonNode stored : stores.requireGroup(ForecastApp.CAPSULE_USAGE_STORE, tenant, tenant, missing)) {
+        ctx.json(capsuleSummary(tenant, capsule).orElseThrow(
+                () -> ApiException.notFound("no token usage of capsule " + capsule + " by tenant " + tenant)));
+    }
+
+    /**
+     * {@code tenant}'s usage of {@code capsule}: tokens, requests and cost over the last 24 hours and 7 days, and the
+     * forecast; empty when the tenant has not used it.
+     */
+    public Optional<Map<String, Object>> capsuleSummary(String tenant, String capsule) {
+        JsonNode usage;
+        try {
+            usage = stores.requireGroup(ForecastApp.CAPSULE_USAGE_STORE, tenant, tenant, "no capsule usage");
+        } catch (ApiException e) {
+            if (e.status() == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        for (JsonNode stored : usage) {
             if (capsule.equals(stored.get("capsule").asText())) {
                 List<Map<String, Object>> models = new ArrayList<>();
                 stored.get("forecasts").forEach(f -> models.add(body(tenant, f.get("provider").asText(),
@@ -88,11 +106,10 @@ public final class ForecastHandlers {
                 out.put("last_24h", stored.get("last_24h"));
                 out.put("last_7d", stored.get("last_7d"));
                 out.put("forecast", combined(tenant, null, models));
-                ctx.json(out);
-                return;
+                return Optional.of(out);
             }
         }
-        throw ApiException.notFound(missing);
+        return Optional.empty();
     }
 
     /**

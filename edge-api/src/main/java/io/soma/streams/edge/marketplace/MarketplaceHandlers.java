@@ -1,6 +1,8 @@
 package io.soma.streams.edge.marketplace;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.soma.streams.avro.CapsuleAttestation;
 import io.soma.streams.avro.CapsuleCatalogEntry;
@@ -40,6 +42,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -59,16 +62,21 @@ public final class MarketplaceHandlers implements AutoCloseable {
             "approve", CapsuleReviewAction.APPROVE,
             "reject", CapsuleReviewAction.REJECT);
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final Producer<String, SpecificRecord> producer;
     private final ReplyWaiter<MarketplaceAudit> outcomes;
     private final StoreLookups stores;
     private final CatalogView catalog;
     private final SseHub changes;
+    private final TokenSummaries tokenSummaries;
     private final Duration timeout;
 
     MarketplaceHandlers(Producer<String, SpecificRecord> producer, ReplyWaiter<MarketplaceAudit> outcomes,
-                        StoreLookups stores, CatalogView catalog, SseHub changes, Duration timeout) {
+                        StoreLookups stores, CatalogView catalog, SseHub changes, TokenSummaries tokenSummaries,
+                        Duration timeout) {
         this.producer = producer;
+        this.tokenSummaries = tokenSummaries;
         this.outcomes = outcomes;
         this.stores = stores;
         this.catalog = catalog;
@@ -167,11 +175,27 @@ public final class MarketplaceHandlers implements AutoCloseable {
         ctx.json(out);
     }
 
-    /** {@code GET /v1/marketplace/capsules/{id}}: the entry with its findings and review history, wherever it lives. */
+    /**
+     * {@code GET /v1/marketplace/capsules/{id}}: the entry with its findings and review history, wherever it lives,
+     * and the caller's tenant's token summary of it ({@code token_summary}, null when the tenant has not used it or
+     * the process runs no forecasts).
+     */
     public void capsule(Context ctx) {
         String id = ctx.pathParam("id");
         // the catalog is every tenant's: the lookup names no tenant
-        ctx.json(stores.require(MarketplaceApp.CATALOG_STORE, id, null, "no capsule " + id));
+        ObjectNode entry = (ObjectNode) stores.require(MarketplaceApp.CATALOG_STORE, id, null, "no capsule " + id)
+                .deepCopy();
+        String tenant = AuthHandler.principal(ctx).tenant();
+        entry.set("token_summary", JSON.valueToTree(tokenSummaries.of(tenant, id).orElse(null)));
+        ctx.json(entry);
+    }
+
+    /** A tenant's token usage of a capsule, as the forecast slice keeps it. */
+    @FunctionalInterface
+    public interface TokenSummaries {
+        TokenSummaries NONE = (tenant, capsule) -> Optional.empty();
+
+        Optional<Map<String, Object>> of(String tenant, String capsule);
     }
 
     /** {@code GET /v1/marketplace/stream}: every catalog change as a {@value #CAPSULE_EVENT} event. */

@@ -1,6 +1,7 @@
 package io.soma.streams.edge.marketplace;
 
 import io.soma.streams.avro.MarketplaceAudit;
+import io.soma.streams.edge.forecast.ForecastSlice;
 import io.soma.streams.edge.slice.Closer;
 import io.soma.streams.edge.slice.Platform;
 import io.soma.streams.edge.slice.RunningApp;
@@ -54,8 +55,12 @@ public record MarketplaceSlice(Closer closer, MarketplaceHandlers handlers) impl
                     Topics.MARKETPLACE_CATALOG.name(), entries));
             SseHub changes = new SseHub("marketplace-catalog", platform.config().bootstrapServers(),
                     MarketplaceHandlers.catalogSource(entries), platform.sse());
+            // a capsule's entry shows the caller's own usage of it, when the process keeps forecasts
+            MarketplaceHandlers.TokenSummaries tokens = started.find(ForecastSlice.class)
+                    .<MarketplaceHandlers.TokenSummaries>map(forecast -> forecast.handlers()::capsuleSummary)
+                    .orElse(MarketplaceHandlers.TokenSummaries.NONE);
             MarketplaceHandlers handlers = closer.own(new MarketplaceHandlers(platform.producer(), outcomes,
-                    platform.stores(), catalog, changes, platform.replyTimeout()));
+                    platform.stores(), catalog, changes, tokens, platform.replyTimeout()));
             if (platform.config().replayEnabled() && keys.stream()
                     .anyMatch(k -> k.keyId().equals(ExampleCapsulePublisher.KEY_ID))) {
                 closer.own(MarketplaceDemo.start(platform.producer(), outcomes, platform.config().datasetsDir(),

@@ -10,6 +10,8 @@ import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.forecast.PriceTable;
 import io.soma.streams.topologies.forecast.ServeGenEvents;
+import io.soma.streams.topologies.marketplace.Attestation;
+import io.soma.streams.topologies.marketplace.ExampleCapsulePublisher;
 import io.soma.streams.topologies.marketplace.McpRegistry;
 import io.soma.streams.topologies.replay.ReplayPlan;
 import io.soma.streams.topologies.slm.LlmPerfRecords;
@@ -55,7 +57,8 @@ class ForecastEdgeIT {
     @BeforeAll
     static void start() throws Exception {
         // ServeGen's event time (2025) must not meet other tests' "now" in the shared broker's partitions
-        edge = EdgeFixture.onOwnStack(Map.of("forecast.prices", PRICES)).awaitReady();
+        edge = EdgeFixture.onOwnStack(Map.of("forecast.prices", PRICES, "marketplace.trusted.keys", "example"))
+                .awaitReady();
     }
 
     @AfterAll
@@ -183,6 +186,25 @@ class ForecastEdgeIT {
                 .isEqualTo(404);
         assertThat(edge.get("/v1/forecast/" + tenant + "/capsules/no-such-capsule", token).statusCode())
                 .isEqualTo(404);
+
+        // the marketplace entry shows each tenant its own summary of the capsule: this one's, and none to another
+        McpRegistry.Entry entry = McpRegistry.read(McpRegistry.file(data)).get(0);
+        Attestation attestation = ExampleCapsulePublisher.attest(entry,
+                ExampleCapsulePublisher.privateKey(Path.of("..").resolve(ExampleCapsulePublisher.PRIVATE_KEY_FILE)));
+        String publisher = edge.tokenFor(ExampleCapsulePublisher.PUBLISHER, "publisher",
+                Set.of(Capability.MARKETPLACE_PUBLISH));
+        assertThat(edge.post("/v1/marketplace/capsules", publisher, EdgeFixture.json(Map.of("capsule_id", capsule,
+                "manifest", entry.manifest().toJson(), "attestation", Map.of("key_id", attestation.keyId(),
+                        "algorithm", attestation.algorithm(), "signature", attestation.signature()))))
+                .statusCode()).isEqualTo(202);
+        String reader = edge.tokenFor(tenant, "catalog-reader", Set.of(Capability.MARKETPLACE_READ));
+        JsonNode shown = edge.awaitGet("the capsule's entry", "/v1/marketplace/capsules/" + capsule, reader,
+                e -> e.hasNonNull("token_summary"));
+        assertThat(shown.get("token_summary").get("last_7d").get("total_tokens").asLong())
+                .isEqualTo(prompt + completion);
+        String otherReader = edge.tokenFor(other, "catalog-reader", Set.of(Capability.MARKETPLACE_READ));
+        assertThat(EdgeFixture.json(edge.get("/v1/marketplace/capsules/" + capsule, otherReader))
+                .get("token_summary").isNull()).isTrue();
     }
 
     @Test
