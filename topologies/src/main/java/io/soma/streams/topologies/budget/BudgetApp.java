@@ -8,6 +8,7 @@ import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.forecast.PriceTable;
 import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.Settings;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Utils;
@@ -59,6 +60,14 @@ public final class BudgetApp {
         public static Config defaults() {
             return new Config(new LedgerSettings(PriceTable.defaults(), Duration.ofMinutes(5), 1024),
                     Duration.ofSeconds(1));
+        }
+
+        /** Prices are the forecasts' ({@code forecast.prices}): one price table for what is projected and charged. */
+        public static Config from(Settings settings) {
+            return new Config(new LedgerSettings(PriceTable.parse(settings.string("forecast.prices")),
+                    settings.duration("budget.reservation.ttl"),
+                    settings.integer("budget.default.max.completion.tokens")),
+                    settings.duration("budget.check.interval"));
         }
     }
 
