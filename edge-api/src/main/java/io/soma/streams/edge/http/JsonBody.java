@@ -67,4 +67,28 @@ public final class JsonBody {
         }
         return value.asLong();
     }
+
+    /** An optional number; present but not a number is a 400. */
+    public static Double optionalNumber(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isNumber()) {
+            throw ApiException.badRequest(field + " must be a number");
+        }
+        return value.asDouble();
+    }
+
+    /** An optional true or false, {@code absent} when absent or JSON null; anything else is a 400. */
+    public static boolean optionalBoolean(JsonNode body, String field, boolean absent) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return absent;
+        }
+        if (!value.isBoolean()) {
+            throw ApiException.badRequest(field + " must be true or false");
+        }
+        return value.asBoolean();
+    }
 }

@@ -38,4 +38,17 @@ class JsonBodyTest {
     void shouldReadAPresentString() throws Exception {
         assertThat(JsonBody.required(JSON.readTree("{\"tenant\": \"acme\"}"), "tenant")).isEqualTo("acme");
     }
+
+    @Test
+    void shouldReadOptionalNumbersAndBooleansAndRefuseOtherTypes() throws Exception {
+        JsonNode body = JSON.readTree("{\"limit\": 1.5, \"hard\": false, \"text\": \"1\", \"none\": null}");
+        assertThat(JsonBody.optionalNumber(body, "limit")).isEqualTo(1.5);
+        assertThat(JsonBody.optionalNumber(body, "none")).isNull();
+        assertThat(JsonBody.optionalBoolean(body, "hard", true)).isFalse();
+        assertThat(JsonBody.optionalBoolean(body, "absent", true)).isTrue();
+        assertThatThrownBy(() -> JsonBody.optionalNumber(body, "text")).isInstanceOfSatisfying(ApiException.class,
+                e -> assertThat(e.status()).isEqualTo(400));
+        assertThatThrownBy(() -> JsonBody.optionalBoolean(body, "text", true)).isInstanceOfSatisfying(ApiException.class,
+                e -> assertThat(e.status()).isEqualTo(400));
+    }
 }
