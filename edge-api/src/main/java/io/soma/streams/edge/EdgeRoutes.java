@@ -6,6 +6,7 @@ import io.soma.streams.edge.auth.Access;
 import io.soma.streams.edge.auth.AuthHandler;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.IdentitySlice;
+import io.soma.streams.edge.budget.BudgetSlice;
 import io.soma.streams.edge.forecast.ForecastSlice;
 import io.soma.streams.edge.health.HealthHandler;
 import io.soma.streams.edge.marketplace.MarketplaceSlice;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import static io.javalin.apibuilder.ApiBuilder.delete;
 import static io.javalin.apibuilder.ApiBuilder.get;
 import static io.javalin.apibuilder.ApiBuilder.path;
 import static io.javalin.apibuilder.ApiBuilder.post;
@@ -97,6 +99,17 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
                     // the holder may disable without training.admin: the training app checks who holds the lock
                     post("/disable", training::disable, BODY);
                     get("/status/{tenant}", training::status, PATH);
+                }));
+        slices.find(BudgetSlice.class).map(BudgetSlice::handlers).ifPresent(budgets ->
+                path("/v1/budgets/{tenant}", () -> {
+                    get(budgets::list, PATH, Capability.BUDGET_ADMIN, Capability.BUDGET_READ);
+                    get("/alerts/stream", budgets::openAlertStream, PATH, Capability.BUDGET_ADMIN,
+                            Capability.BUDGET_READ);
+                    path("/{budget}", () -> {
+                        get(budgets::get, PATH, Capability.BUDGET_ADMIN, Capability.BUDGET_READ);
+                        put(budgets::put, PATH, Capability.BUDGET_ADMIN);
+                        delete(budgets::delete, PATH, Capability.BUDGET_ADMIN);
+                    });
                 }));
         slices.find(ArchiveSlice.class).map(ArchiveSlice::handlers).ifPresent(audit ->
                 get("/v1/audit/decisions", audit::decisions, QUERY, Capability.AUDIT_READ));

@@ -6,6 +6,7 @@ import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.edge.audit.ArchiveSlice;
 import io.soma.streams.edge.auth.IdentitySlice;
+import io.soma.streams.edge.budget.BudgetSlice;
 import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.edge.config.SomaConfig;
 import io.soma.streams.edge.forecast.ForecastSlice;
@@ -57,6 +58,8 @@ public final class SomaProcess implements AutoCloseable {
     public static final List<Slice.Starter> COMPOSITION = List.of(
             PolicySlice::start,
             IdentitySlice::start,
+            // before conversation: a step reserves its estimate through the budget slice
+            BudgetSlice::start,
             ConversationSlice::start,
             TrainingSlice::start,
             ForecastSlice::start,

@@ -31,6 +31,9 @@ public enum Capability implements RouteRole {
      * admin does not hold and so cannot grant (a publisher's admin must not make reviewers of its own users).
      */
     MARKETPLACE_REVIEW("marketplace.review"),
+    /** Defines and deletes the tenant's budgets; also reads them and their alerts. */
+    BUDGET_ADMIN("budget.admin"),
+    BUDGET_READ("budget.read"),
     /**
      * Acts across tenants and manages them. Every other capability acts on the token's own tenant only; a tenant
      * admin cannot grant this one, because a token can only be issued with capabilities its issuer holds.

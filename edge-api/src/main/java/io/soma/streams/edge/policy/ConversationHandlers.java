@@ -7,6 +7,8 @@ import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.edge.auth.AuthHandler;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.Principal;
+import io.soma.streams.edge.budget.BudgetGate;
+import io.soma.streams.edge.budget.StepEstimate;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.edge.http.JsonBody;
@@ -14,6 +16,7 @@ import io.soma.streams.edge.kafka.ReplyWaiter;
 import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.edge.sse.SseSource;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.topologies.budget.Usage;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
@@ -27,6 +30,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -37,13 +41,15 @@ public final class ConversationHandlers {
     private final Producer<String, SpecificRecord> producer;
     private final ReplyWaiter<PolicyDecision> decisions;
     private final SseHub sessions;
+    private final Optional<BudgetGate> budgets;
     private final Duration timeout;
 
     public ConversationHandlers(Producer<String, SpecificRecord> producer, ReplyWaiter<PolicyDecision> decisions,
-                                SseHub sessions, Duration timeout) {
+                                SseHub sessions, Optional<BudgetGate> budgets, Duration timeout) {
         this.producer = producer;
         this.decisions = decisions;
         this.sessions = sessions;
+        this.budgets = budgets;
         this.timeout = timeout;
     }
 
@@ -56,8 +62,18 @@ public final class ConversationHandlers {
         content = content == null ? JsonBody.text(body, "prompt") : content;
         String role = JsonBody.text(body, "role");
         String eventType = JsonBody.text(body, "event_type");
+        String eventId = UUID.randomUUID().toString();
+        String provider = JsonBody.text(body, "provider");
+        String model = JsonBody.text(body, "model");
+        String capsuleId = JsonBody.text(body, "capsule_id");
+        Map<String, String> metadata = metadata(body);
+        if (budgets.isPresent() && budgets.get().reserve(ctx, eventId,
+                new BudgetGate.Step(tenant, provider, model, capsuleId, StepEstimate.of(body, content)))) {
+            // the response event settles it: it carries this id as its budget_reservation_id
+            metadata.put(Usage.RESERVATION_ID_METADATA, eventId);
+        }
         ConversationEvent event = ConversationEvent.newBuilder()
-                .setEventId(UUID.randomUUID().toString())
+                .setEventId(eventId)
                 .setSessionId(session)
                 .setTenant(tenant)
                 .setUser(JsonBody.text(body, "user") == null ? caller.subject() : JsonBody.text(body, "user"))
@@ -65,11 +81,11 @@ public final class ConversationHandlers {
                 .setEventType(eventType == null ? "conversation.step" : eventType)
                 .setTimestamp(Instant.now())
                 .setContent(content)
-                .setModel(JsonBody.text(body, "model"))
-                .setProvider(JsonBody.text(body, "provider"))
+                .setModel(model)
+                .setProvider(provider)
+                .setCapsuleId(capsuleId)
                 .setTool(JsonBody.text(body, "tool"))
-                .setCapsuleId(JsonBody.text(body, "capsule_id"))
-                .setMetadata(metadata(body))
+                .setMetadata(metadata)
                 .build();
         Map<String, Object> ids = Map.of("event_id", event.getEventId(), "session_id", session);
         PolicyDecision decision = decisions.request(producer,

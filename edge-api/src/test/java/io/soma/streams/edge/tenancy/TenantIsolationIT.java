@@ -148,6 +148,17 @@ class TenantIsolationIT {
                 Set.of(422)));
         cases.put("GET /v1/forecast/{tenant}/capsules/{capsule}", Case.http(token -> get("/v1/forecast/" + tenantA
                 + "/capsules/isolation-capsule", token), Set.of(200, 404)));
+        // a budget big enough never to refuse A's steps in the other tests
+        cases.put("PUT /v1/budgets/{tenant}/{budget}", Case.http(token -> edge.request("/v1/budgets/" + tenantA
+                + "/isolation", token).header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers
+                .ofString(EdgeFixture.json(Map.of("limit_tokens", 1_000_000_000L, "period", "DAY")))), Set.of(200)));
+        cases.put("GET /v1/budgets/{tenant}/{budget}", Case.http(token -> get("/v1/budgets/" + tenantA + "/isolation",
+                token), Set.of(200, 404)));
+        cases.put("GET /v1/budgets/{tenant}", Case.http(token -> get("/v1/budgets/" + tenantA, token), Set.of(200)));
+        cases.put("GET /v1/budgets/{tenant}/alerts/stream", new Case(token -> stream("/v1/budgets/" + tenantA
+                + "/alerts/stream", token), Set.of(200)));
+        cases.put("DELETE /v1/budgets/{tenant}/{budget}", Case.http(token -> edge.request("/v1/budgets/" + tenantA
+                + "/isolation", token).DELETE(), Set.of(204)));
         cases.put("GET /v1/tenants", Case.http(token -> get("/v1/tenants", token), Set.of()));
         cases.put("POST /v1/tenants", Case.http(token -> post("/v1/tenants", token,
                 Map.of("tenant_id", "isolation-new-" + System.nanoTime())), Set.of()));

@@ -1,0 +1,114 @@
+package io.soma.streams.edge.budget;
+
+import io.javalin.http.Context;
+import io.soma.streams.avro.BudgetRefusal;
+import io.soma.streams.avro.BudgetReservationReply;
+import io.soma.streams.avro.BudgetReservationRequest;
+import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.kafka.ReplyWaiter;
+import io.soma.streams.schemas.Topics;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Reserves a step's estimate in the budget app before the step is published
+ * (docs/budgets.md#the-edge-routes-and-enforcement):
+ * a request on {@code budget.reservations}, keyed by tenant, answered on {@code budget.replies}. The app decides
+ * every reservation of a tenant in order on one partition, so concurrent steps on any number of instances cannot
+ * together pass a hard limit. Refused: 429 with {@code Retry-After}. No answer in time, or Kafka refusing the request:
+ * 503 if the tenant has a hard {@code fail_closed} budget ({@link BudgetDefinitions}), else the step goes through.
+ */
+public final class BudgetGate {
+    private static final Logger log = LoggerFactory.getLogger(BudgetGate.class);
+
+    private final Producer<String, SpecificRecord> producer;
+    private final ReplyWaiter<BudgetReservationReply> replies;
+    private final BudgetDefinitions definitions;
+    private final Duration timeout;
+    private final AtomicLong failedOpen = new AtomicLong();
+
+    public BudgetGate(Producer<String, SpecificRecord> producer, ReplyWaiter<BudgetReservationReply> replies,
+                      BudgetDefinitions definitions, Duration timeout) {
+        this.producer = producer;
+        this.replies = replies;
+        this.definitions = definitions;
+        this.timeout = timeout;
+    }
+
+    /** The step's scope, as the budgets narrowed to a provider, model or capsule match it. */
+    public record Step(String tenant, String provider, String model, String capsuleId, StepEstimate estimate) {
+    }
+
+    /**
+     * Reserves {@code step}'s estimate under {@code reservationId} (the step's event id), or fails the request.
+     *
+     * @return true when the app holds a reservation the step's response must settle; false when the budget state
+     * could not be reached and the tenant's budgets let the step through without one
+     */
+    public boolean reserve(Context ctx, String reservationId, Step step) {
+        BudgetReservationRequest request = BudgetReservationRequest.newBuilder().setRequestId(reservationId)
+                .setTenant(step.tenant()).setProvider(step.provider()).setModel(step.model())
+                .setCapsuleId(step.capsuleId()).setPromptTokens(step.estimate().promptTokens())
+                .setMaxCompletionTokens(step.estimate().maxCompletionTokens()).setRequestedAt(Instant.now()).build();
+        Map<String, Object> ids = Map.of("budget_reservation_id", reservationId);
+        BudgetReservationReply reply;
+        try {
+            reply = replies.request(producer, new ProducerRecord<>(Topics.BUDGET_RESERVATIONS.name(), step.tenant(),
+                    request), reservationId, ids, timeout,
+                    () -> ApiException.notReady("no answer from the budget app within " + timeout.toMillis() + " ms"));
+        } catch (ApiException unreachable) {
+            return unreachable(step.tenant(), unreachable.getMessage());
+        }
+        if (reply.getGranted()) {
+            return true;
+        }
+        throw refused(ctx, reply.getRefusal());
+    }
+
+    /** Steps let through without a reservation because the budget state could not be reached. */
+    public long failedOpen() {
+        return failedOpen.get();
+    }
+
+    private boolean unreachable(String tenant, String reason) {
+        List<String> closed = definitions.failingClosed(tenant);
+        if (!closed.isEmpty()) {
+            throw new ApiException(503, "budget_unavailable", "the budget state of tenant " + tenant
+                    + " cannot be reached and its hard budgets " + closed + " fail closed: " + reason,
+                    Map.of("budgets", closed, "reason", reason));
+        }
+        failedOpen.incrementAndGet();
+        log.warn("budget state of tenant {} unreachable ({}); no hard fail-closed budget: step let through", tenant,
+                reason);
+        return false;
+    }
+
+    private static ApiException refused(Context ctx, BudgetRefusal refusal) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("budget_id", refusal.getBudgetId());
+        details.put("kind", refusal.getKind());
+        details.put("unit", refusal.getUnit());
+        details.put("limit", refusal.getLimit());
+        details.put("spent", refusal.getSpent());
+        details.put("reserved", refusal.getReserved());
+        details.put("requested", refusal.getRequested());
+        details.put("period_end", refusal.getPeriodEnd() == null ? null : refusal.getPeriodEnd().toString());
+        details.put("retry_after_seconds", refusal.getRetryAfterSeconds());
+        if (!"exceeded".equals(refusal.getKind())) {
+            // unpriced (a USD limit and a model without a price) or invalid: waiting would not help
+            return ApiException.unprocessable(refusal.getMessage(), details);
+        }
+        ctx.header("Retry-After", Long.toString(refusal.getRetryAfterSeconds()));
+        return new ApiException(429, "budget_exceeded", refusal.getMessage(), details);
+    }
+}

@@ -1,0 +1,32 @@
+package io.soma.streams.edge.budget;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.http.JsonBody;
+
+import java.util.Map;
+
+/**
+ * What a step is expected to use, reserved before it is published: the prompt's tokens as the body declares them
+ * ({@code prompt_tokens}), else estimated from its text at {@value #CHARS_PER_TOKEN} characters a token (the usual
+ * rule of thumb for English with BPE tokenizers); and the declared {@code max_completion_tokens}, absent = the budget
+ * app's configured default. Settlement replaces the estimate by the tokens the response reports.
+ */
+public record StepEstimate(long promptTokens, Long maxCompletionTokens) {
+    static final int CHARS_PER_TOKEN = 4;
+
+    public static StepEstimate of(JsonNode body, String content) {
+        Long declared = nonNegative(body, "prompt_tokens");
+        long prompt = declared != null ? declared
+                : content == null ? 0 : (content.length() + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
+        return new StepEstimate(prompt, nonNegative(body, "max_completion_tokens"));
+    }
+
+    private static Long nonNegative(JsonNode body, String field) {
+        Long value = JsonBody.optionalLong(body, field);
+        if (value != null && value < 0) {
+            throw ApiException.unprocessable(field + " must not be negative", Map.of("field", field));
+        }
+        return value;
+    }
+}

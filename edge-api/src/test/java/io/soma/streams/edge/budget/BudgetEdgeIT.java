@@ -1,0 +1,320 @@
+package io.soma.streams.edge.budget;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.edge.EdgeFixture;
+import io.soma.streams.edge.auth.Capability;
+import io.soma.streams.edge.auth.IdentitySlice;
+import io.soma.streams.edge.policy.ConversationSlice;
+import io.soma.streams.edge.policy.PolicySlice;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.AvroSerializer;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.testkit.Await;
+import io.soma.streams.testkit.SseClient;
+import io.soma.streams.testkit.StreamsApps;
+import io.soma.streams.testkit.TestPaths;
+import io.soma.streams.topologies.budget.BudgetApp;
+import io.soma.streams.topologies.budget.Usage;
+import io.soma.streams.topologies.policy.PolicyApp;
+import io.soma.streams.topologies.replay.AzureTrace;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The budget routes and the reservation before a step, on three real instances of one deployment (policy, identity,
+ * budget and conversation slices) on the shared broker, with the token counts of the Azure code trace. The last test
+ * stops the budget app of every instance, so it runs last.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BudgetEdgeIT {
+    private static final int STEPS = 200;
+    private static final int ADMITTED = 50;
+    private static final int CONCURRENT = 40;
+    private static final long MAX_COMPLETION = 1024;
+    private static final Duration TIMEOUT = EdgeFixture.AWAIT_TIMEOUT;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static EdgeFixture first;
+    private static EdgeFixture second;
+    private static EdgeFixture third;
+    private static KafkaProducer<String, SpecificRecord> orchestrator;
+    private static List<AzureTrace.Request> trace;
+
+    /** One step sent, and its answer. */
+    private record Sent(int index, AzureTrace.Request request, HttpResponse<String> response) {
+        long estimate() {
+            return request.contextTokens() + MAX_COMPLETION;
+        }
+    }
+
+    @BeforeAll
+    static void startThreeInstances() {
+        // a reservation and a decision per step on a loaded machine: room before a reply counts as missing
+        first = EdgeFixture.withSlices(List.of(PolicySlice::start, IdentitySlice::start, BudgetSlice::start,
+                ConversationSlice::start), Map.of("edge.reply.timeout", "PT15S")).awaitReady();
+        second = first.anotherInstance().awaitReady();
+        third = first.anotherInstance().awaitReady();
+        StreamsApps.awaitRunningWithTasks(List.of(first.streams(BudgetApp.APPLICATION_ID),
+                second.streams(BudgetApp.APPLICATION_ID), third.streams(BudgetApp.APPLICATION_ID)));
+        StreamsApps.awaitRunningWithTasks(List.of(first.streams(PolicyApp.APPLICATION_ID),
+                second.streams(PolicyApp.APPLICATION_ID), third.streams(PolicyApp.APPLICATION_ID)));
+        orchestrator = new KafkaProducer<>(Map.of("bootstrap.servers", first.config().bootstrapServers(),
+                "linger.ms", 5), new StringSerializer(),
+                new AvroSerializer<>(new SchemaRegistryClient(first.config().schemaRegistryUrl()), false, true));
+        trace = AzureTrace.read(AzureTrace.file(TestPaths.dataDir(), "code")).subList(0, STEPS);
+    }
+
+    @AfterAll
+    static void stop() {
+        try {
+            if (orchestrator != null) {
+                orchestrator.close();
+            }
+        } finally {
+            closeAll(third, second, first);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void shouldNeverGrantMoreThanTheHardLimitAcrossInstancesAndSettleTheRealUsage() throws Exception {
+        String tenant = EdgeFixture.tenants("budget-race", 1).get(0);
+        String admin = first.tokenFor(tenant, "admin", Capability.tenantAdmin());
+        long limit = trace.subList(0, ADMITTED).stream().mapToLong(r -> r.contextTokens() + MAX_COMPLETION).sum();
+        HttpResponse<String> defined = put(first, admin, tenant, "daily", Map.of("limit_tokens", limit,
+                "period", "DAY", "time_zone", "Europe/Berlin"));
+        assertThat(defined.statusCode()).as(defined.body()).isEqualTo(200);
+        first.awaitGet("the budget applied", "/v1/budgets/" + tenant + "/daily", admin,
+                b -> b.path("limit_tokens").asLong() == limit);
+
+        List<Sent> sent = stepConcurrently(tenant, admin);
+        List<Sent> granted = sent.stream().filter(s -> s.response().statusCode() == 200).toList();
+        List<Sent> refused = sent.stream().filter(s -> s.response().statusCode() == 429).toList();
+        assertThat(granted.size() + refused.size()).as("every step granted or refused: "
+                + sent.stream().filter(s -> s.response().statusCode() != 200 && s.response().statusCode() != 429)
+                .map(s -> s.response().statusCode() + " " + s.response().body()).limit(3).toList()).isEqualTo(STEPS);
+        long grantedTokens = granted.stream().mapToLong(Sent::estimate).sum();
+        assertThat(grantedTokens).isLessThanOrEqualTo(limit);
+        assertThat(granted).isNotEmpty();
+        for (Sent s : refused) {
+            JsonNode body = EdgeFixture.json(s.response());
+            assertThat(body.path("error").asText()).isEqualTo("budget_exceeded");
+            assertThat(body.path("details").path("budget_id").asText()).isEqualTo("daily");
+            assertThat(body.path("details").path("limit").asDouble()).isEqualTo((double) limit);
+            assertThat(body.path("details").has("period_end")).isTrue();
+            assertThat(Long.parseLong(s.response().headers().firstValue("Retry-After").orElseThrow()))
+                    .isEqualTo(body.path("details").path("retry_after_seconds").asLong()).isPositive();
+        }
+        JsonNode reserved = second.awaitGet("the granted steps reserved", "/v1/budgets/" + tenant + "/daily", admin,
+                b -> b.path("reserved_tokens").asLong() == grantedTokens);
+        assertThat(reserved.path("spent_tokens").asLong()).isZero();
+
+        long used = granted.stream().mapToLong(s -> s.request().contextTokens() + s.request().generatedTokens()).sum();
+        List<Integer> crossed = List.of(50, 80, 95).stream().filter(t -> 100.0 * used / limit >= t).toList();
+        try (SseClient alerts = SseClient.open(URI.create("http://127.0.0.1:" + third.port() + "/v1/budgets/" + tenant
+                + "/alerts/stream"), Map.of("Authorization", "Bearer " + admin))) {
+            alerts.awaitEvent("ready", TIMEOUT);
+            for (Sent s : granted) {
+                respond(tenant, s);
+            }
+            orchestrator.flush();
+            JsonNode settled = third.awaitGet("spend settled to the real token counts", "/v1/budgets/" + tenant
+                    + "/daily", admin, b -> b.path("reserved_tokens").asLong() == 0
+                    && b.path("spent_tokens").asLong() == used);
+            assertThat(settled.path("remaining_tokens").asLong()).isEqualTo(limit - used);
+            if (!crossed.isEmpty()) {
+                assertThat(alerts.awaitEvents(BudgetHandlers.ALERT_EVENT, crossed.size(), TIMEOUT))
+                        .extracting(BudgetEdgeIT::thresholdOf)
+                        .containsExactlyElementsOf(crossed);
+            }
+        }
+        Await.until("the spent ratio exported", TIMEOUT, () -> first.get("/metrics", null).body()
+                .contains("budget_spent_ratio{budget=\"daily\",tenant=\"" + tenant + "\"}"));
+        String mirrored = Await.value("the status mirrored to Redis", TIMEOUT,
+                () -> first.redis().get(first.redisKey(BudgetSlice.REDIS_PREFIX + tenant + "/daily")),
+                v -> v != null && v.contains("\"spent_tokens\":" + used));
+        assertThat(mirrored).contains("\"reserved_tokens\":0");
+        System.out.printf("budget race: limit %d tokens, %d of %d steps granted for %d tokens reserved, %d refused;"
+                + " spent %d after settlement; alerts %s%n", limit, granted.size(), STEPS, grantedTokens,
+                refused.size(), used, crossed);
+    }
+
+    @Test
+    @Order(2)
+    void shouldRefuseBadInputNamingTheFieldAndDeleteABudget() {
+        String tenant = EdgeFixture.tenants("budget-input", 1).get(0);
+        String admin = first.tokenFor(tenant, "admin", Capability.tenantAdmin());
+        Map<String, Map<String, Object>> bad = new LinkedHashMap<>();
+        bad.put("limit_tokens", Map.of("limit_tokens", 0, "period", "DAY"));
+        bad.put("limit_usd", Map.of("limit_usd", -1.5, "period", "DAY"));
+        bad.put("period", Map.of("limit_tokens", 1000, "period", "FORTNIGHT"));
+        bad.put("time_zone", Map.of("limit_tokens", 1000, "period", "MONTH", "time_zone", "Mars/Olympus_Mons"));
+        bad.put("thresholds_percent", Map.of("limit_tokens", 1000, "period", "WEEK",
+                "thresholds_percent", List.of(80, 50)));
+        bad.forEach((field, body) -> {
+            HttpResponse<String> r = put(second, admin, tenant, "bad", body);
+            assertThat(r.statusCode()).as(field + ": " + r.body()).isEqualTo(422);
+            assertThat(EdgeFixture.json(r).path("details").path("field").asText()).isEqualTo(field);
+        });
+        HttpResponse<String> negative = first.post("/v1/conversation/step", admin, EdgeFixture.json(Map.of(
+                "session_id", "s-" + UUID.randomUUID(), "content", "hi", "prompt_tokens", -1)));
+        assertThat(negative.statusCode()).as(negative.body()).isEqualTo(422);
+        assertThat(EdgeFixture.json(negative).path("details").path("field").asText()).isEqualTo("prompt_tokens");
+
+        assertThat(put(second, admin, tenant, "weekly", Map.of("limit_tokens", 1000, "period", "WEEK")).statusCode())
+                .isEqualTo(200);
+        first.awaitGet("the budget listed", "/v1/budgets/" + tenant, admin,
+                b -> b.path("budgets").size() == 1
+                        && b.path("budgets").get(0).path("budget_id").asText().equals("weekly"));
+        HttpResponse<String> deleted = first.send(first.request("/v1/budgets/" + tenant + "/weekly", admin).DELETE());
+        assertThat(deleted.statusCode()).isEqualTo(204);
+        Await.until("the budget gone", TIMEOUT, () -> first.get("/v1/budgets/" + tenant + "/weekly", admin)
+                .statusCode() == 404);
+    }
+
+    @Test
+    @Order(3)
+    void shouldNotBlockAZeroPricedModelByACostBudget() {
+        String tenant = EdgeFixture.tenants("budget-free", 1).get(0);
+        String admin = first.tokenFor(tenant, "admin", Capability.tenantAdmin());
+        AzureTrace.Request request = trace.get(0);
+        // gpt-4o at list price: the step's estimate costs more than the whole budget
+        assertThat(put(first, admin, tenant, "cost", Map.of("limit_usd", 0.001, "period", "MONTH")).statusCode())
+                .isEqualTo(200);
+        first.awaitGet("the budget applied", "/v1/budgets/" + tenant + "/cost", admin, b -> true);
+
+        HttpResponse<String> priced = step(second, admin, "openai", "gpt-4o", request);
+        assertThat(priced.statusCode()).as(priced.body()).isEqualTo(429);
+        assertThat(EdgeFixture.json(priced).path("details").path("unit").asText()).isEqualTo("usd");
+        HttpResponse<String> local = step(second, admin, "local", "llama-3-8b", request);
+        assertThat(local.statusCode()).as(local.body()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(99)
+    void shouldFailClosedForHardBudgetsWhenTheBudgetAppCannotBeReached() {
+        List<String> tenants = EdgeFixture.tenants("budget-down", 3);
+        Map<String, Map<String, Object>> budgetOf = Map.of(
+                tenants.get(0), Map.of("limit_tokens", 1_000_000, "period", "DAY"),
+                tenants.get(1), Map.of("limit_tokens", 1_000_000, "period", "DAY", "fail_closed", false),
+                tenants.get(2), Map.of("limit_tokens", 1_000_000, "period", "DAY", "hard", false));
+        Map<String, String> admins = new HashMap<>();
+        budgetOf.forEach((tenant, body) -> {
+            admins.put(tenant, first.tokenFor(tenant, "admin", Capability.tenantAdmin()));
+            assertThat(put(first, admins.get(tenant), tenant, "daily", body).statusCode()).isEqualTo(200);
+            first.awaitGet("the budget applied", "/v1/budgets/" + tenant + "/daily", admins.get(tenant), b -> true);
+        });
+        for (EdgeFixture instance : List.of(first, second, third)) {
+            assertThat(StreamsApps.closeLeavingGroup(instance.streams(BudgetApp.APPLICATION_ID))).isTrue();
+        }
+
+        HttpResponse<String> closed = step(first, admins.get(tenants.get(0)), null, null, trace.get(0));
+        assertThat(closed.statusCode()).as(closed.body()).isEqualTo(503);
+        assertThat(EdgeFixture.json(closed).path("error").asText()).isEqualTo("budget_unavailable");
+        assertThat(EdgeFixture.json(closed).path("details").path("budgets").toString()).contains("daily");
+        HttpResponse<String> open = step(second, admins.get(tenants.get(1)), null, null, trace.get(1));
+        assertThat(open.statusCode()).as("hard but fail_closed false: " + open.body()).isEqualTo(200);
+        HttpResponse<String> soft = step(third, admins.get(tenants.get(2)), null, null, trace.get(2));
+        assertThat(soft.statusCode()).as("soft only: " + soft.body()).isEqualTo(200);
+    }
+
+    private static List<Sent> stepConcurrently(String tenant, String token) throws Exception {
+        List<EdgeFixture> instances = List.of(first, second, third);
+        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENT);
+        try {
+            List<Future<Sent>> futures = new ArrayList<>();
+            for (int i = 0; i < STEPS; i++) {
+                int index = i;
+                AzureTrace.Request request = trace.get(i);
+                EdgeFixture instance = instances.get(i % instances.size());
+                futures.add(pool.submit(() -> new Sent(index, request, instance.post("/v1/conversation/step", token,
+                        EdgeFixture.json(Map.of("tenant", tenant, "session_id", tenant + "-" + index,
+                                "content", "step " + index, "prompt_tokens", request.contextTokens(),
+                                "max_completion_tokens", MAX_COMPLETION))))));
+            }
+            List<Sent> sent = new ArrayList<>();
+            for (Future<Sent> f : futures) {
+                sent.add(f.get(2, TimeUnit.MINUTES));
+            }
+            return sent;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** What an orchestrator publishes once the model answered: the real token counts, naming the reservation. */
+    private static void respond(String tenant, Sent step) {
+        String session = tenant + "-" + step.index();
+        String reservation = EdgeFixture.json(step.response()).path("event_id").asText();
+        ConversationEvent response = ConversationEvent.newBuilder().setEventId(UUID.randomUUID().toString())
+                .setSessionId(session).setTenant(tenant).setRole("assistant").setEventType("slm.response")
+                .setTimestamp(Instant.now()).setPromptTokens(step.request().contextTokens())
+                .setCompletionTokens(step.request().generatedTokens())
+                .setMetadata(Map.of(Usage.RESERVATION_ID_METADATA, reservation)).build();
+        orchestrator.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), session, response));
+    }
+
+    private static HttpResponse<String> step(EdgeFixture instance, String token, String provider, String model,
+                                             AzureTrace.Request request) {
+        Map<String, Object> body = new HashMap<>(Map.of("session_id", "s-" + UUID.randomUUID(), "content", "hello",
+                "prompt_tokens", request.contextTokens(), "max_completion_tokens", request.generatedTokens()));
+        if (provider != null) {
+            body.put("provider", provider);
+            body.put("model", model);
+        }
+        return instance.post("/v1/conversation/step", token, EdgeFixture.json(body));
+    }
+
+    private static HttpResponse<String> put(EdgeFixture instance, String token, String tenant, String budget,
+                                            Map<String, ?> body) {
+        return instance.send(instance.request("/v1/budgets/" + tenant + "/" + budget, token)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(EdgeFixture.json(body))));
+    }
+
+    private static int thresholdOf(SseClient.Event alert) {
+        try {
+            return JSON.readTree(alert.data()).path("threshold_percent").asInt();
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void closeAll(EdgeFixture... fixtures) {
+        for (EdgeFixture f : fixtures) {
+            if (f != null) {
+                f.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.soma.streams.edge.budget;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.soma.streams.edge.http.ApiException;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class StepEstimateTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void shouldReserveTheDeclaredTokensWhenTheBodyHasThem() throws Exception {
+        StepEstimate estimate = StepEstimate.of(
+                JSON.readTree("{\"prompt_tokens\": 4808, \"max_completion_tokens\": 10}"), "text the count wins over");
+
+        assertThat(estimate).isEqualTo(new StepEstimate(4808, 10L));
+    }
+
+    @Test
+    void shouldEstimateThePromptFromItsTextAndLeaveTheCompletionToTheAppsDefault() throws Exception {
+        // 9 characters: 3 tokens at 4 characters a token, rounded up
+        assertThat(StepEstimate.of(JSON.readTree("{}"), "123456789")).isEqualTo(new StepEstimate(3, null));
+        assertThat(StepEstimate.of(JSON.readTree("{}"), null)).isEqualTo(new StepEstimate(0, null));
+    }
+
+    @Test
+    void shouldRefuseANegativeCountNamingTheField() throws Exception {
+        assertThatThrownBy(() -> StepEstimate.of(JSON.readTree("{\"max_completion_tokens\": -1}"), "hi"))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(422);
+                    assertThat(e.details()).containsEntry("field", "max_completion_tokens");
+                });
+    }
+}
