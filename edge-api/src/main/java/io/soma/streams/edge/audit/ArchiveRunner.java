@@ -29,8 +29,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Runs the PostgreSQL audit archive of this process: migrations at start (retried by the writer if PostgreSQL
- * is down now), the archiver consuming {@code policy.decisions}, {@code training.audit}, {@code identity.audit}
- * and {@code marketplace.audit}, unreadable records to the dead-letter topic, and its counters as metrics.
+ * is down now), the archiver consuming every audit topic of {@link AvroAuditTopics}, unreadable records to the
+ * dead-letter topic, and its counters as metrics.
  */
 public final class ArchiveRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ArchiveRunner.class);
@@ -49,10 +49,7 @@ public final class ArchiveRunner implements AutoCloseable {
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true), new ByteArraySerializer(), new ByteArraySerializer());
         this.archiver = new AuditArchiver(
                 Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
-                AvroAuditTopics.of(Topics.POLICY_DECISIONS.valueSerde(registry).deserializer(),
-                        Topics.TRAINING_AUDIT.valueSerde(registry).deserializer(),
-                        Topics.IDENTITY_AUDIT.valueSerde(registry).deserializer(),
-                        Topics.MARKETPLACE_AUDIT.valueSerde(registry).deserializer()),
+                AvroAuditTopics.of(registry),
                 new AuditArchiveWriter(dataSource, schema),
                 this::deadLetter,
                 new RetryBackoff(Duration.ofMillis(200), Duration.ofSeconds(30)));

@@ -5,8 +5,10 @@ import io.soma.streams.avro.IdentityAudit;
 import io.soma.streams.avro.MarketplaceAudit;
 import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.avro.TrainingAudit;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.schemas.serde.SchemaRegistryException;
-import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.avro.specific.SpecificRecord;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,26 +17,25 @@ import java.util.Map;
 
 /** The audit topics with their Avro records mapped to archive rows. */
 public final class AvroAuditTopics {
-    public static final String POLICY_DECISIONS = "policy.decisions";
-    public static final String TRAINING_AUDIT = "training.audit";
-    public static final String IDENTITY_AUDIT = "identity.audit";
-    public static final String MARKETPLACE_AUDIT = "marketplace.audit";
-
     private AvroAuditTopics() {
     }
 
     /**
-     * @param decisions, training, identity, marketplace the registry-aware Avro deserializers, already configured
-     *                   (e.g. {@code new AvroDeserializer<>(PolicyDecision.class, registryClient)})
+     * Every archived topic, its records read with the registry's schemas. Archiving another audit topic adds it here,
+     * with its row and migration, and nowhere else.
      */
-    public static List<AuditTopic<?>> of(Deserializer<PolicyDecision> decisions, Deserializer<TrainingAudit> training,
-                                         Deserializer<IdentityAudit> identity, Deserializer<MarketplaceAudit> marketplace) {
+    public static List<AuditTopic<?>> of(SchemaRegistryClient registry) {
         return List.of(
-                new AuditTopic<>(POLICY_DECISIONS, decisions, AvroAuditTopics::decisionRow, AvroAuditTopics::registryDown),
-                new AuditTopic<>(TRAINING_AUDIT, training, AvroAuditTopics::trainingRow, AvroAuditTopics::registryDown),
-                new AuditTopic<>(IDENTITY_AUDIT, identity, AvroAuditTopics::identityRow, AvroAuditTopics::registryDown),
-                new AuditTopic<>(MARKETPLACE_AUDIT, marketplace, AvroAuditTopics::marketplaceRow,
-                        AvroAuditTopics::registryDown));
+                topic(Topics.POLICY_DECISIONS, registry, AvroAuditTopics::decisionRow),
+                topic(Topics.TRAINING_AUDIT, registry, AvroAuditTopics::trainingRow),
+                topic(Topics.IDENTITY_AUDIT, registry, AvroAuditTopics::identityRow),
+                topic(Topics.MARKETPLACE_AUDIT, registry, AvroAuditTopics::marketplaceRow));
+    }
+
+    private static <V extends SpecificRecord> AuditTopic<V> topic(Topics.Topic<V> topic, SchemaRegistryClient registry,
+                                                                  AuditTopic.RowMapper<V> row) {
+        return new AuditTopic<>(topic.name(), topic.valueSerde(registry).deserializer(), row,
+                AvroAuditTopics::registryDown);
     }
 
     /** A registry that does not answer is no reason to dead-letter a record: the archiver waits for it. */
