@@ -89,6 +89,20 @@ public final class AuditArchiveWriter {
                     column("rejection_kind", MarketplaceAuditRow::rejectionKind),
                     column("\"timestamp\"", r -> timestamp(r.timestamp())))));
 
+    private static final Table<BudgetAuditRow> BUDGET_AUDIT = new Table<>("budget_audit", "event_id",
+            withSource(List.of(
+                    column("event_id", BudgetAuditRow::eventId),
+                    column("tenant", BudgetAuditRow::tenant),
+                    column("budget_id", BudgetAuditRow::budgetId),
+                    column("action", BudgetAuditRow::action),
+                    column("request_id", BudgetAuditRow::requestId),
+                    column("\"timestamp\"", r -> timestamp(r.timestamp())),
+                    column("period_start", r -> timestamp(r.periodStart())),
+                    column("period_end", r -> timestamp(r.periodEnd())),
+                    column("tokens", BudgetAuditRow::tokens),
+                    column("usd", BudgetAuditRow::usd),
+                    column("reason", BudgetAuditRow::reason))));
+
     private final DataSource dataSource;
     private final String schema;
     private final SchemaMigrator migrator;
@@ -115,6 +129,7 @@ public final class AuditArchiveWriter {
         List<TrainingAuditRow> training = new ArrayList<>();
         List<IdentityAuditRow> identity = new ArrayList<>();
         List<MarketplaceAuditRow> marketplace = new ArrayList<>();
+        List<BudgetAuditRow> budget = new ArrayList<>();
         for (ArchiveRow row : rows) {
             if (row instanceof PolicyDecisionRow r) {
                 decisions.add(r);
@@ -122,8 +137,10 @@ public final class AuditArchiveWriter {
                 training.add(r);
             } else if (row instanceof IdentityAuditRow r) {
                 identity.add(r);
+            } else if (row instanceof MarketplaceAuditRow r) {
+                marketplace.add(r);
             } else {
-                marketplace.add((MarketplaceAuditRow) row);
+                budget.add((BudgetAuditRow) row);
             }
         }
         try (Connection connection = dataSource.getConnection()) {
@@ -132,7 +149,8 @@ public final class AuditArchiveWriter {
                 int inserted = insert(connection, POLICY_DECISIONS, decisions)
                         + insert(connection, TRAINING_AUDIT, training)
                         + insert(connection, IDENTITY_AUDIT, identity)
-                        + insert(connection, MARKETPLACE_AUDIT, marketplace);
+                        + insert(connection, MARKETPLACE_AUDIT, marketplace)
+                        + insert(connection, BUDGET_AUDIT, budget);
                 connection.commit();
                 return new WriteResult(inserted, rows.size() - inserted);
             } catch (SQLException | RuntimeException e) {
@@ -201,7 +219,7 @@ public final class AuditArchiveWriter {
         return List.copyOf(all);
     }
 
-    private static OffsetDateTime timestamp(Instant instant) {
-        return instant.atOffset(ZoneOffset.UTC);
+    private static OffsetDateTime timestamp(Instant instantOrNull) {
+        return instantOrNull == null ? null : instantOrNull.atOffset(ZoneOffset.UTC);
     }
 }

@@ -1,5 +1,6 @@
 package io.soma.streams.stores.archive;
 
+import io.soma.streams.avro.BudgetAudit;
 import io.soma.streams.avro.CapsuleStatus;
 import io.soma.streams.avro.IdentityAudit;
 import io.soma.streams.avro.MarketplaceAudit;
@@ -29,7 +30,8 @@ public final class AvroAuditTopics {
                 topic(Topics.POLICY_DECISIONS, registry, AvroAuditTopics::decisionRow),
                 topic(Topics.TRAINING_AUDIT, registry, AvroAuditTopics::trainingRow),
                 topic(Topics.IDENTITY_AUDIT, registry, AvroAuditTopics::identityRow),
-                topic(Topics.MARKETPLACE_AUDIT, registry, AvroAuditTopics::marketplaceRow));
+                topic(Topics.MARKETPLACE_AUDIT, registry, AvroAuditTopics::marketplaceRow),
+                topic(Topics.BUDGET_AUDIT, registry, AvroAuditTopics::budgetRow));
     }
 
     private static <V extends SpecificRecord> AuditTopic<V> topic(Topics.Topic<V> topic, SchemaRegistryClient registry,
@@ -81,6 +83,12 @@ public final class AvroAuditTopics {
         return new MarketplaceAuditRow(m.getEventId(), m.getRequestId(), m.getCapsuleId(), m.getAction(), m.getActor(),
                 m.getActorTenant(), status(m.getFromStatus()), status(m.getToStatus()), m.getVersion(), m.getNotes(),
                 m.getRejection(), m.getRejectionKind(), m.getTimestamp(), source);
+    }
+
+    static BudgetAuditRow budgetRow(BudgetAudit b, KafkaSource source) {
+        return new BudgetAuditRow(b.getEventId(), b.getTenant(), b.getBudgetId(), b.getAction(), b.getRequestId(),
+                b.getTimestamp(), b.getPeriodStart(), b.getPeriodEnd(), b.getTokens(), b.getUsd(), b.getReason(),
+                source);
     }
 
     private static String status(CapsuleStatus status) {

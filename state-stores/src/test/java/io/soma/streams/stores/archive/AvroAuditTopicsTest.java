@@ -2,6 +2,7 @@ package io.soma.streams.stores.archive;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.soma.streams.avro.BudgetAudit;
 import io.soma.streams.avro.CapsuleStatus;
 import io.soma.streams.avro.IdentityAudit;
 import io.soma.streams.avro.MarketplaceAudit;
@@ -79,5 +80,27 @@ class AvroAuditTopicsTest {
         assertThat(row.rejectionKind()).isEqualTo("invalid");
         assertThat(row.id()).isEqualTo("e1");
         assertThat(row.timestamp()).isEqualTo(at);
+    }
+
+    @Test
+    void shouldArchiveABudgetResetWithTheEndedPeriodAndItsSpend() {
+        Instant periodStart = Instant.parse("2025-05-01T00:00:00Z");
+        Instant periodEnd = Instant.parse("2025-06-01T00:00:00Z");
+        BudgetAudit reset = BudgetAudit.newBuilder().setEventId("e2").setTenant("acme").setBudgetId("monthly")
+                .setAction("budget.reset").setTimestamp(periodEnd).setPeriodStart(periodStart).setPeriodEnd(periodEnd)
+                .setTokens(1200L).setUsd(0.75).build();
+
+        BudgetAuditRow row = AvroAuditTopics.budgetRow(reset, new KafkaSource("budget.audit", 2, 5));
+
+        assertThat(row.id()).isEqualTo("e2");
+        assertThat(row.tenant()).isEqualTo("acme");
+        assertThat(row.budgetId()).isEqualTo("monthly");
+        assertThat(row.action()).isEqualTo("budget.reset");
+        assertThat(row.requestId()).isNull();
+        assertThat(row.periodStart()).isEqualTo(periodStart);
+        assertThat(row.periodEnd()).isEqualTo(periodEnd);
+        assertThat(row.tokens()).isEqualTo(1200L);
+        assertThat(row.usd()).isEqualTo(0.75);
+        assertThat(row.source()).isEqualTo(new KafkaSource("budget.audit", 2, 5));
     }
 }
