@@ -105,6 +105,8 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
                     get(budgets::list, PATH, Capability.BUDGET_ADMIN, Capability.BUDGET_READ);
                     get("/alerts/stream", budgets::openAlertStream, PATH, Capability.BUDGET_ADMIN,
                             Capability.BUDGET_READ);
+                    // before /{budget}: a budget named "audit" is reached by PUT and DELETE only
+                    get("/audit", budgets::audit, PATH, Capability.BUDGET_ADMIN, Capability.BUDGET_READ);
                     path("/{budget}", () -> {
                         get(budgets::get, PATH, Capability.BUDGET_ADMIN, Capability.BUDGET_READ);
                         put(budgets::put, PATH, Capability.BUDGET_ADMIN);

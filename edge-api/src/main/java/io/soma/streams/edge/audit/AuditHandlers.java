@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.javalin.http.Context;
 import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.http.QueryParams;
 import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.stores.archive.DecisionArchiveQuery;
 
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 
 /** {@code GET /v1/audit/decisions?tenant=&from=&to=&limit=&cursor=}: the PostgreSQL archive, paged by time. */
 public final class AuditHandlers {
@@ -26,8 +26,8 @@ public final class AuditHandlers {
 
     public void decisions(Context ctx) throws Exception {
         String tenant = TenantGuard.tenant(ctx);
-        Instant from = instant(ctx, "from", Instant.EPOCH);
-        Instant to = instant(ctx, "to", Instant.now());
+        Instant from = QueryParams.instant(ctx, "from", Instant.EPOCH);
+        Instant to = QueryParams.instant(ctx, "to", Instant.now());
         int limit = ctx.queryParamAsClass("limit", Integer.class).getOrDefault(DEFAULT_LIMIT);
         try {
             ctx.contentType("application/json").result(
@@ -36,18 +36,6 @@ public final class AuditHandlers {
             throw ApiException.badRequest(e.getMessage());
         } catch (SQLException e) {
             throw ApiException.notReady("the audit archive (PostgreSQL) is unavailable");
-        }
-    }
-
-    private static Instant instant(Context ctx, String name, Instant fallback) {
-        String raw = ctx.queryParam(name);
-        if (raw == null || raw.isBlank()) {
-            return fallback;
-        }
-        try {
-            return Instant.parse(raw);
-        } catch (DateTimeParseException e) {
-            throw ApiException.badRequest(name + " must be an ISO-8601 instant like 2026-11-23T08:00:00Z");
         }
     }
 }

@@ -8,12 +8,14 @@ import io.soma.streams.avro.BudgetPeriodKind;
 import io.soma.streams.edge.auth.AuthHandler;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.http.JsonBody;
+import io.soma.streams.edge.http.QueryParams;
 import io.soma.streams.edge.kafka.KafkaPublish;
 import io.soma.streams.edge.query.StoreLookups;
 import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.edge.sse.SseSource;
 import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.stores.archive.BudgetAuditQuery;
 import io.soma.streams.topologies.budget.BudgetApp;
 import io.soma.streams.topologies.budget.BudgetProblem;
 import io.soma.streams.topologies.budget.BudgetValidation;
@@ -24,6 +26,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,18 +44,21 @@ import java.util.Map;
 public final class BudgetHandlers {
     /** The SSE event name of a budget alert. */
     public static final String ALERT_EVENT = "budget.alert";
+    private static final int AUDIT_LIMIT = 100;
 
     private final Producer<String, SpecificRecord> producer;
     private final StoreLookups stores;
     private final SseHub alerts;
     private final Duration timeout;
+    private final BudgetAuditQuery audit;
 
     public BudgetHandlers(Producer<String, SpecificRecord> producer, StoreLookups stores, SseHub alerts,
-                          Duration timeout) {
+                          Duration timeout, BudgetAuditQuery audit) {
         this.producer = producer;
         this.stores = stores;
         this.alerts = alerts;
         this.timeout = timeout;
+        this.audit = audit;
     }
 
     public void put(Context ctx) {
@@ -99,6 +105,29 @@ public final class BudgetHandlers {
     public void openAlertStream(Context ctx) throws Exception {
         String tenant = TenantGuard.tenant(ctx);
         alerts.open(ctx, tenant, tenant, AuthHandler.principal(ctx).tenant());
+    }
+
+    /**
+     * {@code GET /v1/budgets/{tenant}/audit?from=&to=&limit=}: the tenant's archived budget audit (PostgreSQL),
+     * oldest first; rows appear once the audit archive has copied them from {@code budget.audit}.
+     */
+    public void audit(Context ctx) {
+        String tenant = TenantGuard.tenant(ctx);
+        Instant from = QueryParams.instant(ctx, "from", Instant.EPOCH);
+        Instant to = QueryParams.instant(ctx, "to", Instant.now());
+        int limit = ctx.queryParamAsClass("limit", Integer.class).getOrDefault(AUDIT_LIMIT);
+        try {
+            BudgetAuditQuery.Page page = audit.page(tenant, from, to, limit);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("tenant", tenant);
+            out.put("audit", page.rows());
+            out.put("truncated", page.truncated());
+            ctx.json(out);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        } catch (SQLException e) {
+            throw ApiException.notReady("the audit archive (PostgreSQL) is unavailable");
+        }
     }
 
     private List<JsonNode> budgets(String tenant) {

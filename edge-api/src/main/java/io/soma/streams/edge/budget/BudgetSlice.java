@@ -12,6 +12,7 @@ import io.soma.streams.edge.slice.Slice;
 import io.soma.streams.edge.slice.Slices;
 import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.stores.archive.BudgetAuditQuery;
 import io.soma.streams.stores.kafka.TopicFollower;
 import io.soma.streams.stores.query.StoreTenancy;
 import io.soma.streams.stores.redis.RedisMirror;
@@ -78,8 +79,10 @@ public record BudgetSlice(Closer closer, BudgetHandlers handlers, BudgetGate gat
             CounterWithCallback.builder().name("budget_mirror_redis_failures_total")
                     .help("Writes of budget:* to Redis that failed (retried; Redis is only a mirror)")
                     .callback(cb -> cb.call(statuses.redisFailures())).register(platform.metrics());
+            BudgetAuditQuery audit = new BudgetAuditQuery(platform.postgres().dataSource(),
+                    platform.config().settings().string("archive.postgres.schema"));
             return new BudgetSlice(closer, new BudgetHandlers(platform.producer(), platform.stores(), alerts,
-                    platform.replyTimeout()), gate);
+                    platform.replyTimeout(), audit), gate);
         });
     }
 }

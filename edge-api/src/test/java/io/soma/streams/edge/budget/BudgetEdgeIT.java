@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.edge.EdgeFixture;
 import io.soma.streams.edge.auth.Capability;
+import io.soma.streams.edge.audit.ArchiveSlice;
 import io.soma.streams.edge.auth.IdentitySlice;
 import io.soma.streams.edge.policy.ConversationSlice;
 import io.soma.streams.edge.policy.PolicySlice;
@@ -42,6 +43,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,7 +54,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The budget routes and the reservation before a step, on three real instances of one deployment (policy, identity,
- * budget and conversation slices) on the shared broker, with the token counts of the Azure code trace. The last test
+ * budget, conversation and archive slices) on the shared broker, with the token counts of the Azure code trace. The last test
  * stops the budget app of every instance, so it runs last.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -81,7 +83,7 @@ class BudgetEdgeIT {
     static void startThreeInstances() {
         // a reservation and a decision per step on a loaded machine: room before a reply counts as missing
         first = EdgeFixture.withSlices(List.of(PolicySlice::start, IdentitySlice::start, BudgetSlice::start,
-                ConversationSlice::start), Map.of("edge.reply.timeout", "PT15S")).awaitReady();
+                ConversationSlice::start, ArchiveSlice::start), Map.of("edge.reply.timeout", "PT15S")).awaitReady();
         second = first.anotherInstance().awaitReady();
         third = first.anotherInstance().awaitReady();
         StreamsApps.awaitRunningWithTasks(List.of(first.streams(BudgetApp.APPLICATION_ID),
@@ -164,6 +166,7 @@ class BudgetEdgeIT {
                 () -> first.redis().get(first.redisKey(BudgetSlice.REDIS_PREFIX + tenant + "/daily")),
                 v -> v != null && v.contains("\"spent_tokens\":" + used));
         assertThat(mirrored).contains("\"reserved_tokens\":0");
+        assertAuditArchived(tenant, refused.size(), granted.size(), used);
         System.out.printf("budget race: limit %d tokens, %d of %d steps granted for %d tokens reserved, %d refused;"
                 + " spent %d after settlement; alerts %s%n", limit, granted.size(), STEPS, grantedTokens,
                 refused.size(), used, crossed);
@@ -246,6 +249,28 @@ class BudgetEdgeIT {
         assertThat(open.statusCode()).as("hard but fail_closed false: " + open.body()).isEqualTo(200);
         HttpResponse<String> soft = step(third, admins.get(tenants.get(2)), null, null, trace.get(2));
         assertThat(soft.statusCode()).as("soft only: " + soft.body()).isEqualTo(200);
+    }
+
+    /** The definition, every refusal and every settlement, each once, in the archive and through the audit route. */
+    private static void assertAuditArchived(String tenant, int refusals, int settlements, long used) {
+        String reader = second.tokenFor(tenant, "auditor", Set.of(Capability.BUDGET_READ));
+        int expected = 1 + refusals + settlements;
+        JsonNode page = second.awaitGet("the budget audit archived", "/v1/budgets/" + tenant + "/audit?limit=1000",
+                reader, a -> a.path("audit").size() >= expected);
+        assertThat(page.path("truncated").asBoolean()).isFalse();
+        Map<String, List<JsonNode>> byAction = new HashMap<>();
+        page.path("audit").forEach(row -> byAction.computeIfAbsent(row.path("action").asText(), a -> new ArrayList<>())
+                .add(row));
+        assertThat(byAction.keySet()).containsExactlyInAnyOrder("budget.changed", "reservation.refused",
+                "reservation.settled");
+        assertThat(byAction.get("budget.changed")).hasSize(1);
+        assertThat(byAction.get("reservation.refused")).hasSize(refusals)
+                .allSatisfy(row -> assertThat(row.path("budget_id").asText()).isEqualTo("daily"));
+        assertThat(byAction.get("reservation.settled")).hasSize(settlements);
+        assertThat(byAction.get("reservation.settled").stream().mapToLong(row -> row.path("tokens").asLong()).sum())
+                .isEqualTo(used);
+        HttpResponse<String> empty = second.get("/v1/budgets/" + tenant + "/audit?to=1970-01-02T00:00:00Z", reader);
+        assertThat(EdgeFixture.json(empty).path("audit").size()).as(empty.body()).isZero();
     }
 
     private static List<Sent> stepConcurrently(String tenant, String token) throws Exception {

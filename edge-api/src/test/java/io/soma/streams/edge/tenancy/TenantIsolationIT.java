@@ -157,6 +157,8 @@ class TenantIsolationIT {
         cases.put("GET /v1/budgets/{tenant}", Case.http(token -> get("/v1/budgets/" + tenantA, token), Set.of(200)));
         cases.put("GET /v1/budgets/{tenant}/alerts/stream", new Case(token -> stream("/v1/budgets/" + tenantA
                 + "/alerts/stream", token), Set.of(200)));
+        cases.put("GET /v1/budgets/{tenant}/audit", Case.http(token -> get("/v1/budgets/" + tenantA + "/audit", token),
+                Set.of(200)));
         cases.put("DELETE /v1/budgets/{tenant}/{budget}", Case.http(token -> edge.request("/v1/budgets/" + tenantA
                 + "/isolation", token).DELETE(), Set.of(204)));
         cases.put("GET /v1/tenants", Case.http(token -> get("/v1/tenants", token), Set.of()));
