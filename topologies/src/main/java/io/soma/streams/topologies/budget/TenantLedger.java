@@ -6,6 +6,7 @@ import io.soma.streams.avro.BudgetDefinition;
 import io.soma.streams.avro.BudgetLedger;
 import io.soma.streams.avro.BudgetPeriodKind;
 import io.soma.streams.avro.BudgetPeriodState;
+import io.soma.streams.avro.BudgetProjection;
 import io.soma.streams.avro.BudgetRefusal;
 import io.soma.streams.avro.BudgetReservation;
 import io.soma.streams.avro.BudgetReservationReply;
@@ -23,14 +24,18 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.DoubleUnaryOperator;
 
 /**
  * One tenant's budgets, their periods' spend and the open reservations; every operation takes the time it runs at.
  * A reservation is granted only if, for every applicable hard budget, spent + reserved + estimate stays within each
  * limit; a step whose estimated cost is 0 (a model priced at 0) is never refused by a USD limit. Each operation
  * first rolls calendar periods that ended, so a record that arrives after a boundary never charges the old period.
+ * A calendar budget's status projects its period's end from the spend so far ({@link SpendProjection}).
  */
 public final class TenantLedger {
     static final String CHANGED = "budget.changed";
@@ -39,6 +44,10 @@ public final class TenantLedger {
     static final String REFUSED = "reservation.refused";
     static final String EXPIRED = "reservation.expired";
     static final String SETTLED = "reservation.settled";
+    static final String THRESHOLD_CROSSED = "threshold_crossed";
+    static final String PROJECTED_TO_CROSS = "projected_to_cross";
+    /** Fewer settled events say too little about a rate to alert on it (the status still shows the projection). */
+    static final int MIN_EVENTS_FOR_PROJECTION_ALERT = 5;
 
     private final BudgetLedger state;
     private final LedgerSettings settings;
@@ -86,7 +95,8 @@ public final class TenantLedger {
                     : BudgetPeriods.current(definition, now);
             after = BudgetPeriodState.newBuilder().setDefinition(definition).setPeriodStart(window.start())
                     .setPeriodEnd(window.end()).setSpentTokens(0).setSpentUsd(0).setRolling(new ArrayList<>())
-                    .setAlertedPercent(new ArrayList<>()).build();
+                    .setAlertedPercent(new ArrayList<>()).setObservedFrom(now)
+                    .setProjectionAlertedPercent(new ArrayList<>()).build();
         }
         state.getBudgets().put(id, after);
         effects.audit(audit(id, CHANGED, null, now).setReason((before == null ? "defined: " : "redefined: ")
@@ -214,7 +224,84 @@ public final class TenantLedger {
                 .setReservedTokens(reservedTokens).setReservedUsd(reservedUsd)
                 .setRemainingTokens(d.getLimitTokens() == null ? null : d.getLimitTokens() - spentTokens - reservedTokens)
                 .setRemainingUsd(d.getLimitUsd() == null ? null : d.getLimitUsd() - spentUsd - reservedUsd)
-                .setHard(d.getHard()).setFailClosed(d.getFailClosed()).setUpdatedAt(now).build();
+                .setHard(d.getHard()).setFailClosed(d.getFailClosed()).setUpdatedAt(now)
+                .setProjection(projection(s, now)).build();
+    }
+
+    /** The period's end and the limit's exhaustion as projected at {@code now}; null when there is no rate yet. */
+    private static BudgetProjection projection(BudgetPeriodState s, Instant now) {
+        Optional<SpendProjection> tokens = projected(s, now, s.getSpentTokens(), s.getSpentTokensSquares());
+        Optional<SpendProjection> usd = projected(s, now, s.getSpentUsd(), s.getSpentUsdSquares());
+        if (tokens.isEmpty() || usd.isEmpty()) {
+            return null;
+        }
+        double horizon = Duration.between(now, s.getPeriodEnd()).toMillis();
+        Reach exhaustion = reach(s, 100, now);
+        return BudgetProjection.newBuilder().setCoverage(SpendProjection.COVERAGE).setObservedFrom(observedFrom(s))
+                .setSettledEvents(s.getSettledEvents())
+                .setTokens(tokens.get().mean(horizon)).setTokensLower(tokens.get().lower(horizon))
+                .setTokensUpper(tokens.get().upper(horizon))
+                .setUsd(usd.get().mean(horizon)).setUsdLower(usd.get().lower(horizon))
+                .setUsdUpper(usd.get().upper(horizon))
+                .setExhaustionAt(exhaustion.at()).setExhaustionEarliest(exhaustion.earliest())
+                .setExhaustionLatest(exhaustion.latest()).build();
+    }
+
+    /** One unit's projection: calendar periods only, once some usage was settled over some time. */
+    private static Optional<SpendProjection> projected(BudgetPeriodState s, Instant now, double spent, double squares) {
+        long observedMs = Duration.between(observedFrom(s), now).toMillis();
+        if (s.getDefinition().getPeriod() == BudgetPeriodKind.ROLLING || s.getSettledEvents() == 0
+                || observedMs <= 0 || !now.isBefore(s.getPeriodEnd())) {
+            return Optional.empty();
+        }
+        return Optional.of(new SpendProjection(spent, squares, observedMs));
+    }
+
+    private static Instant observedFrom(BudgetPeriodState s) {
+        return s.getObservedFrom() != null ? s.getObservedFrom() : s.getPeriodStart();
+    }
+
+    /** When the projection, and the upper and lower bounds of its interval, reach a level before the period ends. */
+    private record Reach(Instant at, Instant earliest, Instant latest) {
+    }
+
+    /** The first time any limited unit reaches {@code percent} of its limit, by the projection and by each bound. */
+    private static Reach reach(BudgetPeriodState s, int percent, Instant now) {
+        BudgetDefinition d = s.getDefinition();
+        double horizon = Duration.between(now, s.getPeriodEnd()).toMillis();
+        List<SpendProjection> units = new ArrayList<>();
+        List<Double> levels = new ArrayList<>();
+        if (d.getLimitTokens() != null) {
+            projected(s, now, s.getSpentTokens(), s.getSpentTokensSquares()).ifPresent(units::add);
+            levels.add(d.getLimitTokens() * percent / 100.0);
+        }
+        if (d.getLimitUsd() != null) {
+            projected(s, now, s.getSpentUsd(), s.getSpentUsdSquares()).ifPresent(units::add);
+            levels.add(d.getLimitUsd() * percent / 100.0);
+        }
+        if (units.size() != levels.size()) {
+            return new Reach(null, null, null);
+        }
+        Instant at = null;
+        Instant earliest = null;
+        Instant latest = null;
+        for (int i = 0; i < units.size(); i++) {
+            SpendProjection unit = units.get(i);
+            double level = levels.get(i);
+            at = earlier(at, firstReach(unit::mean, level, horizon, now));
+            earliest = earlier(earliest, firstReach(unit::upper, level, horizon, now));
+            latest = earlier(latest, firstReach(unit::lower, level, horizon, now));
+        }
+        return new Reach(at, earliest, latest);
+    }
+
+    private static Instant firstReach(DoubleUnaryOperator bound, double level, double horizon, Instant now) {
+        OptionalDouble ahead = SpendProjection.firstReach(bound, level, horizon);
+        return ahead.isPresent() ? now.plusMillis(Math.round(ahead.getAsDouble())) : null;
+    }
+
+    private static Instant earlier(Instant a, Instant b) {
+        return a == null ? b : b == null || a.isBefore(b) ? a : b;
     }
 
     /**
@@ -242,6 +329,11 @@ public final class TenantLedger {
                 s.setSpentTokens(0);
                 s.setSpentUsd(0);
                 s.setAlertedPercent(new ArrayList<>());
+                s.setObservedFrom(next.start());
+                s.setSettledEvents(0);
+                s.setSpentTokensSquares(0);
+                s.setSpentUsdSquares(0);
+                s.setProjectionAlertedPercent(new ArrayList<>());
                 effects.changed(e.getKey());
             }
         }
@@ -265,6 +357,9 @@ public final class TenantLedger {
         if (s.getDefinition().getPeriod() != BudgetPeriodKind.ROLLING) {
             s.setSpentTokens(s.getSpentTokens() + tokens);
             s.setSpentUsd(s.getSpentUsd() + usd);
+            s.setSettledEvents(s.getSettledEvents() + 1);
+            s.setSpentTokensSquares(s.getSpentTokensSquares() + (double) tokens * tokens);
+            s.setSpentUsdSquares(s.getSpentUsdSquares() + usd * usd);
             return;
         }
         long slice = BudgetPeriods.sliceMillis(BudgetPeriods.rollingLength(s.getDefinition()));
@@ -285,15 +380,50 @@ public final class TenantLedger {
         for (int threshold : s.getDefinition().getThresholdsPercent()) {
             if (used >= threshold && !s.getAlertedPercent().contains(threshold)) {
                 s.getAlertedPercent().add(threshold);
-                effects.alert(BudgetAlert.newBuilder().setAlertId(UUID.randomUUID().toString())
-                        .setTenant(state.getTenant()).setBudgetId(budgetId).setKind("threshold_crossed")
-                        .setThresholdPercent(threshold).setUsedPercent(used)
-                        .setSpentTokens(spentTokens(s)).setSpentUsd(spentUsd(s))
-                        .setPeriodStart(window.start()).setPeriodEnd(window.end()).setRaisedAt(now)
+                effects.alert(alert(budgetId, s, THRESHOLD_CROSSED, threshold, used, window, now)
                         .setMessage(String.format(Locale.ROOT, "budget %s at %.1f%% of its limit (threshold %d%%)",
                                 budgetId, used, threshold)).build());
             }
         }
+        alertOnProjection(budgetId, s, used, window, now, effects);
+    }
+
+    /**
+     * Alerts each threshold, and the limit itself, once per period when the projection reaches it before the period
+     * ends while the spend has not: a crossing already seen needs no forecast.
+     */
+    private void alertOnProjection(String budgetId, BudgetPeriodState s, double used, BudgetPeriods.Window window,
+                                   Instant now, LedgerEffects effects) {
+        if (s.getSettledEvents() < MIN_EVENTS_FOR_PROJECTION_ALERT) {
+            return;
+        }
+        TreeSet<Integer> levels = new TreeSet<>(s.getDefinition().getThresholdsPercent());
+        levels.add(100);
+        for (int level : levels) {
+            if (used >= level || s.getProjectionAlertedPercent().contains(level)) {
+                continue;
+            }
+            Reach reach = reach(s, level, now);
+            if (reach.at() == null) {
+                continue;
+            }
+            s.getProjectionAlertedPercent().add(level);
+            effects.alert(alert(budgetId, s, PROJECTED_TO_CROSS, level, used, window, now)
+                    .setProjectedAt(reach.at()).setProjectedEarliest(reach.earliest())
+                    .setProjectedLatest(reach.latest())
+                    .setMessage(String.format(Locale.ROOT,
+                            "budget %s at %.1f%% is projected to reach %d%% at %s, %.0f%% interval [%s, %s]",
+                            budgetId, used, level, reach.at(), 100 * SpendProjection.COVERAGE, reach.earliest(),
+                            reach.latest() != null ? reach.latest() : "not this period")).build());
+        }
+    }
+
+    private BudgetAlert.Builder alert(String budgetId, BudgetPeriodState s, String kind, int percent, double used,
+                                      BudgetPeriods.Window window, Instant now) {
+        return BudgetAlert.newBuilder().setAlertId(UUID.randomUUID().toString()).setTenant(state.getTenant())
+                .setBudgetId(budgetId).setKind(kind).setThresholdPercent(percent).setUsedPercent(used)
+                .setSpentTokens(spentTokens(s)).setSpentUsd(spentUsd(s))
+                .setPeriodStart(window.start()).setPeriodEnd(window.end()).setRaisedAt(now);
     }
 
     /** Spend in percent of the limit: the larger of tokens and USD when both are limited. */

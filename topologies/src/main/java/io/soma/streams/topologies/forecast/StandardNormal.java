@@ -1,12 +1,12 @@
 package io.soma.streams.topologies.forecast;
 
 /** Quantiles of the standard normal, for intervals drawn before enough errors have been measured. */
-final class StandardNormal {
+public final class StandardNormal {
     private StandardNormal() {
     }
 
     /** Inverse of {@link #cdf} by bisection; plenty fast for the rare calls made on young states. */
-    static double quantile(double p) {
+    public static double quantile(double p) {
         double low = -10;
         double high = 10;
         for (int i = 0; i < 60; i++) {

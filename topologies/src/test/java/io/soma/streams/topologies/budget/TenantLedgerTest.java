@@ -2,24 +2,31 @@ package io.soma.streams.topologies.budget;
 
 import io.soma.streams.avro.BudgetAlert;
 import io.soma.streams.avro.BudgetAudit;
+import io.soma.streams.avro.BudgetLedger;
 import io.soma.streams.avro.BudgetPeriodKind;
+import io.soma.streams.avro.BudgetProjection;
 import io.soma.streams.avro.BudgetRefusal;
 import io.soma.streams.avro.BudgetReservationReply;
 import io.soma.streams.avro.BudgetStatus;
 import io.soma.streams.topologies.forecast.PriceTable;
+import io.soma.streams.topologies.forecast.StandardNormal;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 class TenantLedgerTest {
     private static final String TENANT = "acme";
     private static final Duration TTL = Duration.ofMinutes(5);
     /** 10:00 in New York on a winter day; the day ends at 05:00 UTC the next morning. */
     private static final Instant MORNING = Instant.parse("2026-01-15T15:00:00Z");
+    private static final Instant DAY_START = Instant.parse("2026-01-15T00:00:00Z");
     private static final LedgerSettings SETTINGS = new LedgerSettings(PriceTable.defaults(), TTL, 100);
 
     private final TenantLedger ledger = TenantLedger.of(null, TENANT, SETTINGS);
@@ -168,6 +175,88 @@ class TenantLedgerTest {
         reserve("same", "openai", "gpt-4o-mini", 300, 0);
         assertThat(reserve("same", "openai", "gpt-4o-mini", 300, 0).getGranted()).isTrue();
         assertThat(ledger.status("daily", MORNING).getReservedTokens()).isEqualTo(300);
+    }
+
+    @Test
+    void shouldProjectTheEndOfThePeriodFromTheSpendRateSinceTheBudgetWasDefined() {
+        // defined at 01:00 UTC; 100 tokens an hour from 02:00 to 07:00
+        Instant defined = DAY_START.plus(Duration.ofHours(1));
+        ledger.define(Budgets.daily(TENANT, "daily", 10_000).build(), defined);
+        assertThat(ledger.status("daily", defined).getProjection()).as("no rate before any usage").isNull();
+        for (int hour = 2; hour <= 7; hour++) {
+            ledger.settle(new Usage("u" + hour, null, null, null, 100, 0), DAY_START.plus(Duration.ofHours(hour)));
+        }
+        Instant seven = DAY_START.plus(Duration.ofHours(7));
+
+        BudgetProjection p = ledger.status("daily", seven).getProjection();
+
+        // 600 tokens over 6 h observed, 17 h left: 600 + 100 × 17; variance 6 × 100² × u(1 + u), u = 17/6
+        double u = 17.0 / 6;
+        double spread = StandardNormal.quantile(0.9) * Math.sqrt(6 * 100.0 * 100 * u * (1 + u));
+        assertThat(p.getObservedFrom()).isEqualTo(defined);
+        assertThat(p.getSettledEvents()).isEqualTo(6);
+        assertThat(p.getCoverage()).isEqualTo(0.8);
+        assertThat(p.getTokens()).isCloseTo(2300, within(1e-9));
+        assertThat(p.getTokensLower()).isCloseTo(2300 - spread, within(1e-6));
+        assertThat(p.getTokensUpper()).isCloseTo(2300 + spread, within(1e-6));
+        assertThat(p.getExhaustionAt()).as("10,000 is not reached today").isNull();
+        assertThat(p.getExhaustionEarliest()).isNull();
+    }
+
+    @Test
+    void shouldAlertEachProjectedCrossingOncePerPeriodEvenAcrossARestore() {
+        ledger.define(Budgets.daily(TENANT, "daily", 2000).setHard(false).build(), DAY_START);
+        // 100 tokens an hour: 30 % spent at 03:00 and a day would spend 2,400, but four events are too few to alert on
+        for (int hour = 1; hour <= 4; hour++) {
+            assertThat(settleAt(hour).alerts()).isEmpty();
+        }
+
+        List<BudgetAlert> projected = settleAt(5).alerts();
+
+        // at 05:00, 500 spent at 100 an hour reaches 1,000 at 10:00, 1,600 at 16:00, 1,900 at 19:00, 2,000 at 20:00
+        assertThat(projected).extracting(BudgetAlert::getKind).containsOnly(TenantLedger.PROJECTED_TO_CROSS);
+        assertThat(projected).extracting(BudgetAlert::getThresholdPercent).containsExactly(50, 80, 95, 100);
+        assertThat(projected).extracting(a -> Duration.between(DAY_START, a.getProjectedAt()).toSeconds())
+                .containsExactly(10 * 3600L, 16 * 3600L, 19 * 3600L, 20 * 3600L);
+        BudgetAlert limit = projected.get(3);
+        assertThat(limit.getProjectedEarliest()).isBefore(limit.getProjectedAt());
+        // five events leave the rate uncertain: by midnight the interval's lower bound is 2,400 − 1,224 (sd 955)
+        assertThat(limit.getProjectedLatest()).isNull();
+        assertThat(projected.get(0).getProjectedLatest()).isAfter(projected.get(0).getProjectedAt());
+        assertThat(limit.getMessage()).contains("projected to reach 100% at 2026-01-15T20:00:00Z, 80% interval [")
+                .endsWith(", not this period]");
+        BudgetProjection p = ledger.status("daily", DAY_START.plus(Duration.ofHours(5))).getProjection();
+        assertThat(p.getExhaustionAt()).isEqualTo(limit.getProjectedAt());
+
+        TenantLedger restored = TenantLedger.of(roundTrip(ledger.state()), TENANT, SETTINGS);
+        LedgerEffects later = restored.settle(new Usage("u6", null, null, null, 100, 0),
+                DAY_START.plus(Duration.ofHours(6)));
+        assertThat(later.alerts()).as("each projection alerted once, remembered by the stored ledger").isEmpty();
+        // the real crossings still alert, apart from the projections
+        LedgerEffects crossing = restored.settle(new Usage("big", null, null, null, 500, 0),
+                DAY_START.plus(Duration.ofHours(7)));
+        assertThat(crossing.alerts()).extracting(BudgetAlert::getKind).containsExactly(TenantLedger.THRESHOLD_CROSSED);
+        assertThat(thresholds(crossing)).containsExactly(50);
+    }
+
+    @Test
+    void shouldNotProjectARollingBudget() {
+        ledger.define(Budgets.daily(TENANT, "tpm", 1000).setPeriod(BudgetPeriodKind.ROLLING).setRollingSeconds(60L)
+                .build(), MORNING);
+        ledger.settle(new Usage("a", null, null, null, 900, 0), MORNING.plusSeconds(1));
+        assertThat(ledger.status("tpm", MORNING.plusSeconds(2)).getProjection()).isNull();
+    }
+
+    private LedgerEffects settleAt(int hour) {
+        return ledger.settle(new Usage("u" + hour, null, null, null, 100, 0), DAY_START.plus(Duration.ofHours(hour)));
+    }
+
+    private static BudgetLedger roundTrip(BudgetLedger state) {
+        try {
+            return BudgetLedger.getDecoder().decode(BudgetLedger.getEncoder().encode(state));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private BudgetReservationReply reserve(String id, String provider, String model, long prompt, long completion) {
