@@ -252,20 +252,46 @@ class BudgetAppIT {
     }
 
     @Test
-    void shouldAlertEachThresholdOnceWithoutRepeatingAfterARestore() {
+    void shouldAlertEachThresholdAndProjectionOnceWithoutRepeatingAfterARestore() {
         String tenant = "alerts-" + UUID.randomUUID();
         LlmPerfRecords.Request step = llmPerf(1).get(0);
-        // one response is 60 % of the limit (crosses 50 %), two are 120 % (cross 80 % and 95 %)
-        long limit = Math.round((step.inputTokens() + step.outputTokens()) / 0.6);
-        define(Budgets.daily(tenant, "daily", limit).setHard(false).build());
+        long stepTokens = step.inputTokens() + step.outputTokens();
+        // one response is 60 % of the limit (crosses 50 %), two are 120 % (cross 80 % and 95 %); two responses are
+        // too few to alert a projection on
+        define(Budgets.daily(tenant, "daily", Math.round(stepTokens / 0.6)).setHard(false).build());
+        // five responses of 1 % each within seconds, with about 12 hours of the period left (a zone where it is
+        // about noon): the spend rate reaches every threshold and the limit long before the period ends
+        String projected = "projected-" + UUID.randomUUID();
+        int offset = Math.floorMod(-Instant.now().plus(Duration.ofHours(12)).getEpochSecond(), 86_400);
+        ZoneOffset noon = ZoneOffset.ofTotalSeconds(offset > 18 * 3600 ? offset - 86_400 : offset);
+        define(Budgets.daily(projected, "daily", stepTokens * 100).setTimeZone(noon.getId()).setHard(false).build());
 
         send(Topics.CONVERSATION_EVENTS.name(), "s0", response(tenant, "s0", step));
         assertThat(alerts(tenant, 1)).extracting(BudgetAlert::getThresholdPercent).containsExactly(50);
+        // applied before its usage, so the rate is measured over a time after the definition
+        awaitStatus(projected, "daily", s -> s.getSpentTokens() == 0);
+        for (int i = 0; i < TenantLedger.MIN_EVENTS_FOR_PROJECTION_ALERT; i++) {
+            send(Topics.CONVERSATION_EVENTS.name(), "p" + i, response(projected, "p" + i, step));
+        }
+        List<BudgetAlert> projections = alerts(projected, 4);
+        assertThat(projections).extracting(BudgetAlert::getKind).containsOnly(TenantLedger.PROJECTED_TO_CROSS);
+        assertThat(projections).extracting(BudgetAlert::getThresholdPercent).containsExactly(50, 80, 95, 100);
+        BudgetAlert limit = projections.get(3);
+        assertThat(limit.getProjectedAt()).isBefore(limit.getPeriodEnd());
+        assertThat(limit.getProjectedEarliest()).isBeforeOrEqualTo(limit.getProjectedAt());
+        BudgetStatus status = awaitStatus(projected, "daily",
+                s -> s.getSpentTokens() == stepTokens * TenantLedger.MIN_EVENTS_FOR_PROJECTION_ALERT);
+        assertThat(status.getProjection().getExhaustionAt()).isBefore(status.getPeriodEnd());
+        assertThat(status.getProjection().getTokensLower()).isGreaterThanOrEqualTo(status.getSpentTokens());
 
         restart(true, () -> { });
         send(Topics.CONVERSATION_EVENTS.name(), "s1", response(tenant, "s1", step));
-        // the restored ledger remembers that 50 % was alerted this period
+        send(Topics.CONVERSATION_EVENTS.name(), "p-after", response(projected, "p-after", step));
+        // the restored ledger remembers that 50 % was alerted this period, and which projections were
         assertThat(alerts(tenant, 3)).extracting(BudgetAlert::getThresholdPercent).containsExactly(50, 80, 95);
+        awaitStatus(projected, "daily",
+                s -> s.getSpentTokens() == stepTokens * (TenantLedger.MIN_EVENTS_FOR_PROJECTION_ALERT + 1));
+        assertThat(alerts(projected, 4)).hasSize(4);
     }
 
     private static KafkaStreams start() {
