@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.soma.streams.avro.BudgetAlert;
 import io.soma.streams.avro.BudgetDefinition;
 import io.soma.streams.avro.BudgetLedger;
+import io.soma.streams.avro.BudgetProjection;
 import io.soma.streams.avro.BudgetStatus;
 import io.soma.streams.topologies.budget.LedgerSettings;
 import io.soma.streams.topologies.budget.TenantLedger;
@@ -77,6 +78,24 @@ final class BudgetViews {
         out.put("hard", s.getHard());
         out.put("fail_closed", s.getFailClosed());
         out.put("status_at", s.getUpdatedAt().toString());
+        out.put("projection", s.getProjection() == null ? null : projection(s.getProjection()));
+        return out;
+    }
+
+    static Map<String, Object> projection(BudgetProjection p) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("coverage", p.getCoverage());
+        out.put("observed_from", p.getObservedFrom().toString());
+        out.put("settled_events", p.getSettledEvents());
+        out.put("tokens", p.getTokens());
+        out.put("tokens_lower", p.getTokensLower());
+        out.put("tokens_upper", p.getTokensUpper());
+        out.put("usd", p.getUsd());
+        out.put("usd_lower", p.getUsdLower());
+        out.put("usd_upper", p.getUsdUpper());
+        out.put("exhaustion_at", instant(p.getExhaustionAt()));
+        out.put("exhaustion_earliest", instant(p.getExhaustionEarliest()));
+        out.put("exhaustion_latest", instant(p.getExhaustionLatest()));
         return out;
     }
 
@@ -94,7 +113,14 @@ final class BudgetViews {
         out.put("period_end", a.getPeriodEnd().toString());
         out.put("raised_at", a.getRaisedAt().toString());
         out.put("message", a.getMessage());
+        out.put("projected_at", instant(a.getProjectedAt()));
+        out.put("projected_earliest", instant(a.getProjectedEarliest()));
+        out.put("projected_latest", instant(a.getProjectedLatest()));
         return out;
+    }
+
+    private static String instant(Instant t) {
+        return t == null ? null : t.toString();
     }
 
     /** The spend in parts of the limit: the larger of tokens and USD when both are limited. */

@@ -143,6 +143,7 @@ class BudgetEdgeIT {
 
         long used = granted.stream().mapToLong(s -> s.request().contextTokens() + s.request().generatedTokens()).sum();
         List<Integer> crossed = List.of(50, 80, 95).stream().filter(t -> 100.0 * used / limit >= t).toList();
+        JsonNode projection;
         try (SseClient alerts = SseClient.open(URI.create("http://127.0.0.1:" + third.port() + "/v1/budgets/" + tenant
                 + "/alerts/stream"), Map.of("Authorization", "Bearer " + admin))) {
             alerts.awaitEvent("ready", TIMEOUT);
@@ -154,9 +155,21 @@ class BudgetEdgeIT {
                     + "/daily", admin, b -> b.path("reserved_tokens").asLong() == 0
                     && b.path("spent_tokens").asLong() == used);
             assertThat(settled.path("remaining_tokens").asLong()).isEqualTo(limit - used);
+            // and where the spend is heading, from the responses just settled
+            projection = settled.path("projection");
+            assertThat(projection.path("settled_events").asLong()).isEqualTo(granted.size());
+            assertThat(projection.path("coverage").asDouble()).isEqualTo(0.8);
+            assertThat(projection.path("tokens_lower").asDouble()).isGreaterThanOrEqualTo(used);
+            assertThat(projection.path("tokens_upper").asDouble())
+                    .isGreaterThanOrEqualTo(projection.path("tokens").asDouble());
             if (!crossed.isEmpty()) {
-                assertThat(alerts.awaitEvents(BudgetHandlers.ALERT_EVENT, crossed.size(), TIMEOUT))
-                        .extracting(BudgetEdgeIT::thresholdOf)
+                // projected crossings arrive on the same stream; these are the ones the spend made
+                assertThat(Await.value("the crossing alerts", TIMEOUT, () -> alerts.events().stream()
+                                .filter(e -> BudgetHandlers.ALERT_EVENT.equals(e.name()))
+                                .map(BudgetEdgeIT::alertOf)
+                                .filter(a -> "threshold_crossed".equals(a.path("kind").asText()))
+                                .map(a -> a.path("threshold_percent").asInt()).toList(),
+                        list -> list.size() >= crossed.size()))
                         .containsExactlyElementsOf(crossed);
             }
         }
@@ -168,8 +181,10 @@ class BudgetEdgeIT {
         assertThat(mirrored).contains("\"reserved_tokens\":0");
         assertAuditArchived(tenant, refused.size(), granted.size(), used);
         System.out.printf("budget race: limit %d tokens, %d of %d steps granted for %d tokens reserved, %d refused;"
-                + " spent %d after settlement; alerts %s%n", limit, granted.size(), STEPS, grantedTokens,
-                refused.size(), used, crossed);
+                + " spent %d after settlement; alerts %s; projected %.0f [%.0f, %.0f], exhaustion %s%n", limit,
+                granted.size(), STEPS, grantedTokens, refused.size(), used, crossed, projection.path("tokens").asDouble(),
+                projection.path("tokens_lower").asDouble(), projection.path("tokens_upper").asDouble(),
+                projection.path("exhaustion_at").asText());
     }
 
     @Test
@@ -327,9 +342,9 @@ class BudgetEdgeIT {
                 .PUT(HttpRequest.BodyPublishers.ofString(EdgeFixture.json(body))));
     }
 
-    private static int thresholdOf(SseClient.Event alert) {
+    private static JsonNode alertOf(SseClient.Event alert) {
         try {
-            return JSON.readTree(alert.data()).path("threshold_percent").asInt();
+            return JSON.readTree(alert.data());
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
