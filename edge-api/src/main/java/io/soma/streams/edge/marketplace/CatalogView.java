@@ -2,14 +2,12 @@ package io.soma.streams.edge.marketplace;
 
 import io.soma.streams.avro.CapsuleCatalogEntry;
 import io.soma.streams.avro.CapsuleStatus;
-import io.soma.streams.stores.kafka.TopicFollower;
+import io.soma.streams.stores.kafka.CompactedTopicView;
 import org.apache.kafka.common.serialization.Deserializer;
 
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The whole catalog in this instance's memory: every partition of the compacted {@code marketplace.catalog}, followed
@@ -19,8 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * is read from the app's store instead, wherever it lives.
  */
 final class CatalogView implements AutoCloseable {
-    private final Map<String, CapsuleCatalogEntry> entries = new ConcurrentHashMap<>();
-    private final TopicFollower<CapsuleCatalogEntry> follower;
+    private final CompactedTopicView<CapsuleCatalogEntry> entries;
 
     /** One page of a filtered list, sorted by capsule id, and how many entries matched in all. */
     record Page(List<CapsuleCatalogEntry> entries, int total) {
@@ -41,13 +38,7 @@ final class CatalogView implements AutoCloseable {
     }
 
     CatalogView(String bootstrapServers, String topic, Deserializer<CapsuleCatalogEntry> values) {
-        this.follower = new TopicFollower<>(bootstrapServers, topic, values, TopicFollower.Start.BEGINNING, r -> {
-            if (r.value() == null) {
-                entries.remove(r.key());
-            } else {
-                entries.put(r.key(), r.value());
-            }
-        }, () -> { });
+        this.entries = new CompactedTopicView<>(bootstrapServers, topic, values);
     }
 
     /** Page {@code page} (from 1) of {@code size} entries matching {@code filter}. */
@@ -60,6 +51,6 @@ final class CatalogView implements AutoCloseable {
 
     @Override
     public void close() {
-        follower.close();
+        entries.close();
     }
 }
