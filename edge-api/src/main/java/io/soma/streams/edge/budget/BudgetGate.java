@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -56,23 +57,31 @@ public final class BudgetGate {
      * could not be reached and the tenant's budgets let the step through without one
      */
     public boolean reserve(Context ctx, String reservationId, Step step) {
+        Optional<BudgetReservationReply> reply = ask(reservationId, step);
+        if (reply.isEmpty() || reply.get().getGranted()) {
+            return reply.isPresent();
+        }
+        throw refused(ctx, reply.get().getRefusal());
+    }
+
+    /**
+     * The budget app's answer to reserving {@code step}'s estimate (the round trip a step waits for); empty when the
+     * budget state could not be reached and the tenant's budgets let the step through, 503 when they fail closed.
+     */
+    public Optional<BudgetReservationReply> ask(String reservationId, Step step) {
         BudgetReservationRequest request = BudgetReservationRequest.newBuilder().setRequestId(reservationId)
                 .setTenant(step.tenant()).setProvider(step.provider()).setModel(step.model())
                 .setCapsuleId(step.capsuleId()).setPromptTokens(step.estimate().promptTokens())
                 .setMaxCompletionTokens(step.estimate().maxCompletionTokens()).setRequestedAt(Instant.now()).build();
         Map<String, Object> ids = Map.of("budget_reservation_id", reservationId);
-        BudgetReservationReply reply;
         try {
-            reply = replies.request(producer, new ProducerRecord<>(Topics.BUDGET_RESERVATIONS.name(), step.tenant(),
-                    request), reservationId, ids, timeout,
-                    () -> ApiException.notReady("no answer from the budget app within " + timeout.toMillis() + " ms"));
+            return Optional.of(replies.request(producer, new ProducerRecord<>(Topics.BUDGET_RESERVATIONS.name(),
+                    step.tenant(), request), reservationId, ids, timeout,
+                    () -> ApiException.notReady("no answer from the budget app within " + timeout.toMillis() + " ms")));
         } catch (ApiException unreachable) {
-            return unreachable(step.tenant(), unreachable.getMessage());
+            unreachable(step.tenant(), unreachable.getMessage());
+            return Optional.empty();
         }
-        if (reply.getGranted()) {
-            return true;
-        }
-        throw refused(ctx, reply.getRefusal());
     }
 
     /** Steps let through without a reservation because the budget state could not be reached. */
@@ -80,7 +89,7 @@ public final class BudgetGate {
         return failedOpen.get();
     }
 
-    private boolean unreachable(String tenant, String reason) {
+    private void unreachable(String tenant, String reason) {
         List<String> closed = definitions.failingClosed(tenant);
         if (!closed.isEmpty()) {
             throw new ApiException(503, "budget_unavailable", "the budget state of tenant " + tenant
@@ -90,7 +99,6 @@ public final class BudgetGate {
         failedOpen.incrementAndGet();
         log.warn("budget state of tenant {} unreachable ({}); no hard fail-closed budget: step let through", tenant,
                 reason);
-        return false;
     }
 
     private static ApiException refused(Context ctx, BudgetRefusal refusal) {
