@@ -9,6 +9,8 @@ import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistrar;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.topologies.forecast.ServeGenEvents;
+import io.soma.streams.topologies.marketplace.ExampleCapsulePublisher;
+import io.soma.streams.topologies.marketplace.McpRegistry;
 import io.soma.streams.topologies.replay.ReplayPlan;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
@@ -41,8 +43,8 @@ import java.util.stream.Collectors;
  * process all of it, timed by {@link PhaseTimer}.
  * <p>
  * Settings (system properties): {@code soma.data.dir} (../shared/data), {@code bench.apps}
- * (policy,training,forecast,slm), {@code bench.instances} (1,2,3), {@code bench.events} (20000 input records per
- * app), {@code bench.partitions} (6), {@code bench.brokers} (3, also the replication factor),
+ * (policy,training,forecast,slm,budget,marketplace), {@code bench.instances} (1,2,3), {@code bench.events} (20000
+ * input records per app), {@code bench.partitions} (6), {@code bench.brokers} (3, also the replication factor),
  * {@code bench.work.dir} (bench/target/scaling-bench; a fresh cluster per run).
  */
 public final class AppScalingBenchmark {
@@ -59,7 +61,8 @@ public final class AppScalingBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path dataDir = Path.of(System.getProperty("soma.data.dir", "../shared/data"));
-        List<BenchApp> apps = Arrays.stream(System.getProperty("bench.apps", "policy,training,forecast,slm").split(","))
+        List<BenchApp> apps = Arrays.stream(System.getProperty("bench.apps",
+                        "policy,training,forecast,slm,budget,marketplace").split(","))
                 .map(BenchApp::parse).toList();
         List<Integer> instanceCounts = Arrays.stream(System.getProperty("bench.instances", "1,2,3").split(","))
                 .map(s -> Integer.parseInt(s.trim())).toList();
@@ -73,6 +76,7 @@ public final class AppScalingBenchmark {
         List<ReplayPlan.Scheduled> plan = ReplayPlan.build(dataDir, Instant.now());
         List<ConversationEvent> serveGen = ServeGenEvents.read(
                 dataDir.resolve("servegen-language").resolve("servegen_m-large.csv"), List.of(), "");
+        List<McpRegistry.Entry> capsules = McpRegistry.read(McpRegistry.file(dataDir));
         log("datasets: replay plan %,d events, ServeGen %,d tenant windows; load %s", plan.size(), serveGen.size(), load());
 
         List<Row> rows = new ArrayList<>();
@@ -94,15 +98,26 @@ public final class AppScalingBenchmark {
                     new StringSerializer(), new AvroSerializer<>(registry, false, true))) {
                 BenchInputs.loadExamplePolicy(producer);
                 for (BenchApp app : apps) {
+                    // a step is two input records: its reservation and its response
+                    List<BenchInputs.Step> steps = BenchInputs.steps(serveGen, events / 2);
                     List<BenchInputs.Keyed> input = switch (app) {
                         case POLICY -> BenchInputs.policy(plan, events);
                         case TRAINING -> BenchInputs.training(serveGen, events, Instant.now());
                         case FORECAST -> BenchInputs.forecast(serveGen, events);
                         case SLM -> BenchInputs.slm(plan, events);
+                        case BUDGET -> BenchInputs.budget(steps, Instant.now());
+                        case MARKETPLACE -> BenchInputs.marketplace(capsules, ExampleCapsulePublisher.privateKey(
+                                ExampleCapsulePublisher.PRIVATE_KEY_FILE), events, Instant.now());
                     };
-                    empty(bootstrap, app.inputTopic);
-                    long produced = BenchInputs.produce(producer, app.inputTopic, input);
-                    log("%s: %,d input records on %s", app.label(), produced, app.inputTopic);
+                    if (app == BenchApp.BUDGET) {
+                        // not input: each phase's app (a fresh application id) reads them from the start
+                        BenchInputs.produce(producer, BenchInputs.budgets(steps, Instant.now()));
+                    }
+                    for (String topic : app.inputTopics) {
+                        empty(bootstrap, topic);
+                    }
+                    long produced = BenchInputs.produce(producer, input);
+                    log("%s: %,d input records on %s", app.label(), produced, app.inputTopics);
                     for (int n : instanceCounts) {
                         String before = load();
                         Throughput copy = phase(app, true, n, produced, bootstrap, registryUrl, workDir, runId);
@@ -131,7 +146,7 @@ public final class AppScalingBenchmark {
                                     String registryUrl, Path workDir, String runId) throws Exception {
         String id = "bench-" + app.label() + (copy ? "-copy" : "-app") + "-n" + instances + "-" + runId;
         List<String> args = copy
-                ? List.of("copy", id, bootstrap, app.inputTopic, COPY_TOPIC)
+                ? List.of("copy", id, bootstrap, String.join(",", app.inputTopics), COPY_TOPIC)
                 : List.of("app", app.label(), id, bootstrap, registryUrl, workDir.resolve("state").resolve(id).toString());
         InstanceGroup[] group = new InstanceGroup[1];
         // JVM start and group join are not timed: the instances start work together once the group has settled
@@ -143,7 +158,7 @@ public final class AppScalingBenchmark {
         try {
             return app.oneToOne
                     ? PhaseTimer.byOutputs(bootstrap, copy ? COPY_TOPIC : app.output, records, PHASE_TIMEOUT, launch)
-                    : PhaseTimer.byCommittedInput(bootstrap, id, app.inputTopic, PHASE_TIMEOUT, launch);
+                    : PhaseTimer.byCommittedInput(bootstrap, id, app.inputTopics, PHASE_TIMEOUT, launch);
         } finally {
             if (group[0] != null) {
                 group[0].close();

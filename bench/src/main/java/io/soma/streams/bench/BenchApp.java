@@ -2,8 +2,13 @@ package io.soma.streams.bench;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.topologies.budget.BudgetApp;
 import io.soma.streams.topologies.forecast.ForecastApp;
 import io.soma.streams.topologies.forecast.ForecastMetrics;
+import io.soma.streams.topologies.marketplace.ComplianceChecks;
+import io.soma.streams.topologies.marketplace.ExampleCapsulePublisher;
+import io.soma.streams.topologies.marketplace.MarketplaceApp;
+import io.soma.streams.topologies.marketplace.MarketplaceMetrics;
 import io.soma.streams.topologies.policy.PolicyApp;
 import io.soma.streams.topologies.policy.PolicyMetrics;
 import io.soma.streams.topologies.policy.example.ExamplePolicy;
@@ -12,6 +17,7 @@ import io.soma.streams.topologies.slm.SlmApp;
 import io.soma.streams.topologies.training.TrainingApp;
 import org.apache.kafka.streams.Topology;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -19,21 +25,29 @@ import java.util.Locale;
  * process gives it (defaults; the policy app trusts the example constitution key, as the demo does).
  */
 enum BenchApp {
-    POLICY(Topics.CONVERSATION_EVENTS.name(), Topics.POLICY_DECISIONS.name(), true),
-    TRAINING(Topics.TRAINING_COMMANDS.name(), Topics.TRAINING_AUDIT.name(), true),
+    POLICY(List.of(Topics.CONVERSATION_EVENTS), Topics.POLICY_DECISIONS, true),
+    TRAINING(List.of(Topics.TRAINING_COMMANDS), Topics.TRAINING_AUDIT, true),
     /** Output per closed usage window: timed by committed offsets. */
-    FORECAST(Topics.CONVERSATION_EVENTS.name(), Topics.TOKEN_USAGE.name(), false),
+    FORECAST(List.of(Topics.CONVERSATION_EVENTS), Topics.TOKEN_USAGE, false),
     /** Output per closed metrics window: timed by committed offsets. */
-    SLM(Topics.CONVERSATION_EVENTS.name(), Topics.SLM_METRICS.name(), false);
+    SLM(List.of(Topics.CONVERSATION_EVENTS), Topics.SLM_METRICS, false),
+    /**
+     * Steps: a reservation and its response. A reply per reservation, none per response: timed by committed offsets.
+     * The budgets ({@code budget.definitions}, compacted) are loaded before, as the example policy is.
+     */
+    BUDGET(List.of(Topics.BUDGET_RESERVATIONS, Topics.CONVERSATION_EVENTS), Topics.BUDGET_REPLIES, false),
+    /** One audit per submission. */
+    MARKETPLACE(List.of(Topics.MARKETPLACE_SUBMISSIONS), Topics.MARKETPLACE_AUDIT, true);
 
-    final String inputTopic;
-    /** The app's main output: one record per input record when {@link #oneToOne}, else one per closed window. */
+    /** What the app reads; the copy reads the same topics. */
+    final List<String> inputTopics;
+    /** The app's main output: one record per input record when {@link #oneToOne}, else counted only. */
     final String output;
     final boolean oneToOne;
 
-    BenchApp(String inputTopic, String output, boolean oneToOne) {
-        this.inputTopic = inputTopic;
-        this.output = output;
+    BenchApp(List<Topics.Topic<?>> inputTopics, Topics.Topic<?> output, boolean oneToOne) {
+        this.inputTopics = inputTopics.stream().map(Topics.Topic::name).toList();
+        this.output = output.name();
         this.oneToOne = oneToOne;
     }
 
@@ -45,6 +59,10 @@ enum BenchApp {
             case TRAINING -> TrainingApp.build(TrainingApp.Config.defaults(), serdes);
             case FORECAST -> ForecastApp.build(ForecastApp.Config.defaults(new ForecastMetrics(metrics)), serdes);
             case SLM -> SlmApp.build(SlmApp.Config.defaults(), serdes);
+            case BUDGET -> BudgetApp.build(BudgetApp.Config.defaults(), serdes);
+            case MARKETPLACE -> MarketplaceApp.build(new MarketplaceApp.Config(
+                    List.of(ExampleCapsulePublisher.publisherKey()), ComplianceChecks.Config.defaults(),
+                    new MarketplaceMetrics(metrics)), serdes);
         };
     }
 

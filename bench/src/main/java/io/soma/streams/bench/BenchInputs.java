@@ -1,10 +1,20 @@
 package io.soma.streams.bench;
 
+import io.soma.streams.avro.BudgetDefinition;
+import io.soma.streams.avro.BudgetPeriodKind;
+import io.soma.streams.avro.BudgetReservationRequest;
+import io.soma.streams.avro.CapsuleSubmission;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.TrainingAction;
 import io.soma.streams.avro.TrainingCommand;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.topologies.budget.BudgetApp;
+import io.soma.streams.topologies.budget.Usage;
 import io.soma.streams.topologies.forecast.ServeGenEvents;
+import io.soma.streams.topologies.marketplace.CapsuleManifest;
+import io.soma.streams.topologies.marketplace.ExampleCapsulePublisher;
+import io.soma.streams.topologies.marketplace.MarketplaceAvro;
+import io.soma.streams.topologies.marketplace.McpRegistry;
 import io.soma.streams.topologies.policy.PolicyAvro;
 import io.soma.streams.topologies.policy.example.ExamplePolicy;
 import io.soma.streams.topologies.replay.ReplayPlan;
@@ -14,6 +24,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
+import java.security.PrivateKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,8 +45,8 @@ final class BenchInputs {
     /** The replay's tenant of the LLMPerf measurements. */
     private static final String LLMPERF_TENANT = "llmperf";
 
-    /** A record with the key it is produced under. */
-    record Keyed(String key, SpecificRecord value) {
+    /** A record with the topic and key it is produced under. */
+    record Keyed(String topic, String key, SpecificRecord value) {
     }
 
     private BenchInputs() {
@@ -61,7 +72,7 @@ final class BenchInputs {
     static List<Keyed> policy(List<ReplayPlan.Scheduled> plan, int count) {
         List<ConversationEvent> replay = plan.stream().map(ReplayPlan.Scheduled::event).toList();
         return replayPasses(replay, passesFor(replay.size(), count)).stream().limit(count)
-                .map(e -> new Keyed(e.getSessionId(), e)).toList();
+                .map(e -> new Keyed(Topics.CONVERSATION_EVENTS.name(), e.getSessionId(), e)).toList();
     }
 
     /**
@@ -91,7 +102,7 @@ final class BenchInputs {
                 String id = e.getEventId() + "-r" + pass;
                 ConversationEvent copy = ConversationEvent.newBuilder(e).setEventId(id).setSessionId(id)
                         .setTimestamp(e.getTimestamp().minus(shift)).build();
-                out.add(new Keyed(SlmRequest.key(e.getModel(), e.getProvider()), copy));
+                out.add(new Keyed(Topics.CONVERSATION_EVENTS.name(), SlmRequest.key(e.getModel(), e.getProvider()), copy));
             }
         }
         return out;
@@ -104,14 +115,15 @@ final class BenchInputs {
      */
     static List<Keyed> forecast(List<ConversationEvent> serveGen, int count) {
         return serveGen.stream().limit(count)
-                .map(e -> new Keyed(e.getTenant(), ConversationEvent.newBuilder(e).setSessionId(e.getTenant()).build()))
+                .map(e -> new Keyed(Topics.CONVERSATION_EVENTS.name(), e.getTenant(),
+                        ConversationEvent.newBuilder(e).setSessionId(e.getTenant()).build()))
                 .toList();
     }
 
     /** Training app: {@link #trainingCommands} of the ServeGen tenants, keyed by tenant as the edge sends them, the first {@code count}. */
     static List<Keyed> training(List<ConversationEvent> serveGen, int count, Instant requestedAt) {
         return trainingCommands(serveGen, requestedAt).stream().limit(count)
-                .map(c -> new Keyed(c.getTenant(), c)).toList();
+                .map(c -> new Keyed(Topics.TRAINING_COMMANDS.name(), c.getTenant(), c)).toList();
     }
 
     /**
@@ -150,6 +162,94 @@ final class BenchInputs {
                 .map(At::command).toList();
     }
 
+    /** The one budget the budget benchmarks give each tenant. */
+    static final String BENCH_BUDGET_ID = "bench-monthly";
+    /** A limit no run reaches: every reservation is decided against the budget and granted. */
+    private static final long UNREACHED_LIMIT_TOKENS = 1_000_000_000_000L;
+
+    /**
+     * A step of a real tenant: one per ServeGen window with requests, in window order, sized as the window's mean
+     * request (its token totals over its request count; ServeGen has no per-request split). The id is the
+     * reservation's; the response carries it as its {@code budget_reservation_id}.
+     */
+    record Step(String id, String tenant, long promptTokens, long completionTokens) {
+    }
+
+    static List<Step> steps(List<ConversationEvent> serveGen, int count) {
+        return serveGen.stream().limit(count).map(e -> {
+            long requests = Long.parseLong(e.getMetadata().get(ServeGenEvents.REQUESTS_METADATA));
+            return new Step(e.getEventId(), e.getTenant(), e.getPromptTokens() / requests,
+                    e.getCompletionTokens() / requests);
+        }).toList();
+    }
+
+    /** A hard monthly token budget for each tenant of {@code steps}, keyed as the edge keys definitions. */
+    static List<Keyed> budgets(List<Step> steps, Instant at) {
+        return steps.stream().map(Step::tenant).distinct().map(tenant -> new Keyed(Topics.BUDGET_DEFINITIONS.name(),
+                BudgetApp.budgetKey(tenant, BENCH_BUDGET_ID), BudgetDefinition.newBuilder().setTenant(tenant)
+                        .setBudgetId(BENCH_BUDGET_ID).setLimitTokens(UNREACHED_LIMIT_TOKENS)
+                        .setPeriod(BudgetPeriodKind.MONTH).setHard(true).setFailClosed(true).setUpdatedAt(at)
+                        .setUpdatedBy("bench").build())).toList();
+    }
+
+    /**
+     * Budget app: per step the reservation the edge sends (the mean request as prompt, its mean completion as the
+     * declared maximum), then the response that settles it (the same tokens, under the step's id), both keyed by
+     * tenant so a step's two records reach the tenant's partition in order.
+     */
+    static List<Keyed> budget(List<Step> steps, Instant at) {
+        List<Keyed> out = new ArrayList<>(steps.size() * 2);
+        for (Step step : steps) {
+            out.add(new Keyed(Topics.BUDGET_RESERVATIONS.name(), step.tenant(), BudgetReservationRequest.newBuilder()
+                    .setRequestId(step.id()).setTenant(step.tenant()).setPromptTokens(step.promptTokens())
+                    .setMaxCompletionTokens(step.completionTokens()).setRequestedAt(at).build()));
+            out.add(new Keyed(Topics.CONVERSATION_EVENTS.name(), step.tenant(), response(step, at)));
+        }
+        return out;
+    }
+
+    /** The response event that settles {@code step}'s reservation with its tokens, as a gateway reports it. */
+    static ConversationEvent response(Step step, Instant at) {
+        String id = step.id() + ":response";
+        return ConversationEvent.newBuilder().setEventId(id).setSessionId(id).setTenant(step.tenant())
+                .setRole("assistant").setEventType("conversation.step").setTimestamp(at)
+                .setPromptTokens(Math.toIntExact(step.promptTokens()))
+                .setCompletionTokens(Math.toIntExact(step.completionTokens()))
+                .setMetadata(Map.of(Usage.RESERVATION_ID_METADATA, step.id())).build();
+    }
+
+    /**
+     * Marketplace app: the MCP registry's capsules submitted by the example publisher, signed with its key, in passes:
+     * pass p > 0 submits every capsule again as a new version ({@code <version>+bench.<p>}), so each submission is an
+     * authentic new version the app verifies, checks and moves to review. Keyed by capsule id, the first {@code count}.
+     */
+    static List<Keyed> marketplace(List<McpRegistry.Entry> registry, PrivateKey key, int count, Instant at) {
+        int passes = passesFor(registry.size(), count);
+        List<Keyed> out = new ArrayList<>(count);
+        for (int pass = 0; pass < passes; pass++) {
+            for (McpRegistry.Entry entry : registry) {
+                if (out.size() == count) {
+                    break;
+                }
+                CapsuleManifest m = entry.manifest();
+                McpRegistry.Entry version = pass == 0 ? entry : new McpRegistry.Entry(entry.capsuleId(),
+                        new CapsuleManifest(m.name(), m.description(), m.repositoryUrl(), m.repositorySource(),
+                                m.version() + "+bench." + pass, m.packages()));
+                out.add(new Keyed(Topics.MARKETPLACE_SUBMISSIONS.name(), entry.capsuleId(),
+                        CapsuleSubmission.newBuilder()
+                            .setSubmissionId(entry.capsuleId() + "@" + version.manifest().version())
+                            .setCapsuleId(entry.capsuleId())
+                            .setPublisher(ExampleCapsulePublisher.PUBLISHER)
+                            .setSubmittedBy("bench-publisher")
+                            .setManifest(MarketplaceAvro.manifest(version.manifest()))
+                            .setAttestation(MarketplaceAvro.attestation(ExampleCapsulePublisher.attest(version, key)))
+                            .setSubmittedAt(at)
+                            .build()));
+            }
+        }
+        return out;
+    }
+
     private static TrainingCommand command(String tenant, TrainingAction action, Instant window, Instant requestedAt) {
         long windowS = Duration.between(ServeGenEvents.EPOCH, window).toSeconds();
         boolean locks = action != TrainingAction.DISABLE;
@@ -170,9 +270,9 @@ final class BenchInputs {
         return size == 0 ? 0 : (count + size - 1) / size;
     }
 
-    /** Sends the records to {@code topic} and waits until all are written; returns how many. */
-    static long produce(KafkaProducer<String, SpecificRecord> producer, String topic, List<Keyed> records) {
-        records.forEach(r -> producer.send(new ProducerRecord<>(topic, r.key(), r.value())));
+    /** Sends the records, in order, and waits until all are written; returns how many. */
+    static long produce(KafkaProducer<String, SpecificRecord> producer, List<Keyed> records) {
+        records.forEach(r -> producer.send(new ProducerRecord<>(r.topic(), r.key(), r.value())));
         producer.flush();
         return records.size();
     }

@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -22,8 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * with one application id. It joins the group at once but processes nothing until a line arrives on stdin, so that
  * N instances start work together in a settled group. Runs until SIGTERM, then leaves the group cleanly.
  * <pre>
- *   BenchInstance app  &lt;policy|training|forecast|slm&gt; &lt;application.id&gt; &lt;bootstrap&gt; &lt;registry url&gt; &lt;state dir&gt;
- *   BenchInstance copy &lt;group.id&gt; &lt;bootstrap&gt; &lt;source topic&gt; &lt;target topic&gt;
+ *   BenchInstance app  &lt;policy|training|forecast|slm|budget|marketplace&gt; &lt;application.id&gt; &lt;bootstrap&gt; &lt;registry url&gt; &lt;state dir&gt;
+ *   BenchInstance copy &lt;group.id&gt; &lt;bootstrap&gt; &lt;source topics, comma-separated&gt; &lt;target topic&gt;
  * </pre>
  */
 public final class BenchInstance {
@@ -37,7 +38,7 @@ public final class BenchInstance {
             runCopy(args[1], args[2], args[3], args[4]);
         } else {
             System.err.println("usage: BenchInstance app <app> <application.id> <bootstrap> <registry url> <state dir>"
-                    + " | copy <group.id> <bootstrap> <source> <target>");
+                    + " | copy <group.id> <bootstrap> <source,...> <target>");
             System.exit(2);
         }
     }
@@ -75,7 +76,7 @@ public final class BenchInstance {
         }
     }
 
-    private static void runCopy(String groupId, String bootstrap, String source, String target) throws InterruptedException {
+    private static void runCopy(String groupId, String bootstrap, String sources, String target) throws InterruptedException {
         AtomicBoolean go = new AtomicBoolean();
         Thread gate = new Thread(() -> {
             awaitGo();
@@ -94,8 +95,8 @@ public final class BenchInstance {
             }
         }, "bench-instance-stop"));
         try {
-            TransactionalCopy.run(bootstrap, groupId, source, target, go::get, copied -> stopping.get(),
-                    Duration.ofDays(1));
+            TransactionalCopy.run(bootstrap, groupId, List.of(sources.split(",")), target, go::get,
+                    copied -> stopping.get(), Duration.ofDays(1));
         } finally {
             stopped.countDown();
         }

@@ -9,6 +9,7 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +22,9 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>{@link #byOutputs}: one output per input record (the copy, policy decisions, training audits): done when a
  *       read_committed reader has seen all of them;</li>
- *   <li>{@link #byCommittedInput}: output per closed window (forecast, SLM), whose count depends on the data: done
- *       when the app's group has committed offsets at the end of its input and of its own repartition topics. Under
+ *   <li>{@link #byCommittedInput}: output per closed window (forecast, SLM), or for some input records only (budget:
+ *       a reply per reservation, none per response), a count that depends on the data: done when the app's group
+ *       has committed offsets at the end of its inputs and of its own repartition topics. Under
  *       exactly-once those offsets commit in the same transaction as the outputs they caused, so this is the moment
  *       a read_committed reader sees everything; sampled every {@value #SAMPLE_MILLIS} ms.</li>
  * </ul>
@@ -65,14 +67,17 @@ final class PhaseTimer {
 
     /**
      * Runs a phase and times it by the committed offsets of consumer group {@code groupId}: first progress = the first
-     * sample with offsets committed on {@code inputTopic}, done = every partition of the input committed to its end and
+     * sample with offsets committed on {@code inputTopics}, done = every partition of the input committed to its end and
      * every partition of the group's repartition topics ({@code <groupId>-...-repartition}) committed past its last
      * record. The input must not grow during the phase.
      */
-    static Throughput byCommittedInput(String bootstrap, String groupId, String inputTopic, Duration timeout, Phase phase)
-            throws Exception {
+    static Throughput byCommittedInput(String bootstrap, String groupId, List<String> inputTopics, Duration timeout,
+                                       Phase phase) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            List<TopicPartition> input = partitions(admin, inputTopic);
+            List<TopicPartition> input = new ArrayList<>();
+            for (String topic : inputTopics) {
+                input.addAll(partitions(admin, topic));
+            }
             Map<TopicPartition, Long> from = offsets(admin, input, OffsetSpec.earliest());
             Map<TopicPartition, Long> to = offsets(admin, input, OffsetSpec.latest());
             long records = input.stream().mapToLong(p -> to.get(p) - from.get(p)).sum();
@@ -96,7 +101,7 @@ final class PhaseTimer {
                 }
                 Thread.sleep(SAMPLE_MILLIS);
             }
-            throw new IllegalStateException(groupId + " did not commit the end of " + inputTopic + " within " + timeout);
+            throw new IllegalStateException(groupId + " did not commit the end of " + inputTopics + " within " + timeout);
         }
     }
 

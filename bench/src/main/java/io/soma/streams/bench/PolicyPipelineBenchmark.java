@@ -75,9 +75,9 @@ public final class PolicyPipelineBenchmark {
                     new StringSerializer(), new AvroSerializer<>(registry, false, true))) {
                 BenchInputs.loadExamplePolicy(producer);
                 long begin = System.nanoTime();
-                produced = BenchInputs.produce(producer, Topics.CONVERSATION_EVENTS.name(),
-                        BenchInputs.replayPasses(replay, repeats).stream()
-                                .map(e -> new BenchInputs.Keyed(e.getSessionId(), e)).toList());
+                produced = BenchInputs.produce(producer, BenchInputs.replayPasses(replay, repeats).stream()
+                        .map(e -> new BenchInputs.Keyed(Topics.CONVERSATION_EVENTS.name(), e.getSessionId(), e))
+                        .toList());
                 log("pre-produced %,d events in %.1f s", produced, Throughput.seconds(System.nanoTime() - begin));
             }
 
@@ -85,7 +85,7 @@ public final class PolicyPipelineBenchmark {
                     () -> {
                         long start = System.nanoTime();
                         TransactionalCopy.run(bootstrap, "bench-copy-" + UUID.randomUUID(),
-                                Topics.CONVERSATION_EVENTS.name(), COPY_TOPIC, () -> true, copied -> copied >= produced,
+                                List.of(Topics.CONVERSATION_EVENTS.name()), COPY_TOPIC, () -> true, copied -> copied >= produced,
                                 PHASE_TIMEOUT);
                         return start;
                     });

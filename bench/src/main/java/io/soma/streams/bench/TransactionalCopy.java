@@ -34,12 +34,12 @@ final class TransactionalCopy {
     }
 
     /**
-     * Copies records from {@code source} to the same partitions of {@code target} as a member of consumer group
+     * Copies records from {@code sources} to the same partitions of {@code target} as a member of consumer group
      * {@code groupId} (several copies share the partitions like instances of an app) until {@code finished} says so
      * for the number copied so far, or the timeout; returns how many it copied. Until {@code go} says so it only
      * takes part in the group, its partitions paused.
      */
-    static long run(String bootstrapServers, String groupId, String source, String target, BooleanSupplier go,
+    static long run(String bootstrapServers, String groupId, List<String> sources, String target, BooleanSupplier go,
                     LongPredicate finished, Duration timeout) {
         String id = groupId + "-" + UUID.randomUUID();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
@@ -57,7 +57,7 @@ final class TransactionalCopy {
                      ProducerConfig.LINGER_MS_CONFIG, 100),
                      new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.initTransactions();
-            consumer.subscribe(List.of(source), new ConsumerRebalanceListener() {
+            consumer.subscribe(sources, new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 }

@@ -1,15 +1,29 @@
 package io.soma.streams.bench;
 
+import io.soma.streams.avro.BudgetDefinition;
+import io.soma.streams.avro.CapsuleSubmission;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.TrainingAction;
 import io.soma.streams.avro.TrainingCommand;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.testkit.TestPaths;
+import io.soma.streams.topologies.budget.BudgetValidation;
+import io.soma.streams.topologies.budget.Usage;
 import io.soma.streams.topologies.forecast.ServeGenEvents;
+import io.soma.streams.topologies.marketplace.AttestationVerifier;
+import io.soma.streams.topologies.marketplace.ExampleCapsulePublisher;
+import io.soma.streams.topologies.marketplace.MarketplaceAvro;
+import io.soma.streams.topologies.marketplace.McpRegistry;
 import io.soma.streams.topologies.replay.ReplayPlan;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -55,6 +69,54 @@ class BenchInputsTest {
         assertThat(input).extracting(BenchInputs.Keyed::key).containsExactly(
                 "llama@p", "llama@p", "llama@p", "llama@p", "llama@p");
         assertThat(input.get(2).value()).extracting("eventId").isEqualTo("m1-r1");
+    }
+
+    @Test
+    void aStepIsTheWindowsMeanRequestReservedThenSettledOnItsTenantsKey() {
+        ConversationEvent window = ConversationEvent.newBuilder(window("a", 600)).setPromptTokens(3000)
+                .setCompletionTokens(901).setMetadata(Map.of(ServeGenEvents.REQUESTS_METADATA, "3")).build();
+
+        List<BenchInputs.Step> steps = BenchInputs.steps(List.of(window), 5);
+        List<BenchInputs.Keyed> input = BenchInputs.budget(steps, NOW);
+
+        assertThat(steps).containsExactly(new BenchInputs.Step("servegen:a:600", "a", 1000, 300));
+        assertThat(input).extracting(BenchInputs.Keyed::topic).containsExactly(
+                Topics.BUDGET_RESERVATIONS.name(), Topics.CONVERSATION_EVENTS.name());
+        assertThat(input).extracting(BenchInputs.Keyed::key).containsExactly("a", "a");
+        assertThat(input.get(0).value()).extracting("requestId", "tenant", "promptTokens", "maxCompletionTokens")
+                .containsExactly("servegen:a:600", "a", 1000L, 300L);
+        assertThat(Usage.of((ConversationEvent) input.get(1).value()))
+                .isEqualTo(new Usage("servegen:a:600", null, null, null, 1000, 300));
+        assertThat(BenchInputs.budgets(steps, NOW)).singleElement().satisfies(b -> {
+            assertThat(b.key()).isEqualTo("a/" + BenchInputs.BENCH_BUDGET_ID);
+            assertThat(BudgetValidation.problems((BudgetDefinition) b.value())).isEmpty();
+        });
+    }
+
+    @Test
+    void everyMarketplacePassIsAnAuthenticNewVersionOfTheRegistrysCapsules() {
+        List<McpRegistry.Entry> registry = McpRegistry.read(McpRegistry.file(TestPaths.dataDir())).stream()
+                .filter(e -> !e.capsuleId().isEmpty()).limit(2).toList();
+        // tests run in bench/, the key file's path is from the project root
+        PrivateKey key = ExampleCapsulePublisher.privateKey(
+                Path.of("..").resolve(ExampleCapsulePublisher.PRIVATE_KEY_FILE));
+        AttestationVerifier verifier = new AttestationVerifier(List.of(ExampleCapsulePublisher.publisherKey()));
+
+        List<BenchInputs.Keyed> input = BenchInputs.marketplace(registry, key, 3, NOW);
+
+        assertThat(input).extracting(BenchInputs.Keyed::key).containsExactly(registry.get(0).capsuleId(),
+                registry.get(1).capsuleId(), registry.get(0).capsuleId());
+        Map<String, String> attested = new HashMap<>();
+        for (BenchInputs.Keyed k : input.stream().filter(k -> k.key().equals(registry.get(0).capsuleId())).toList()) {
+            CapsuleSubmission s = (CapsuleSubmission) k.value();
+            AttestationVerifier.Result result = verifier.verify(s.getCapsuleId(), s.getPublisher(),
+                    MarketplaceAvro.manifest(s.getManifest()), MarketplaceAvro.attestation(s.getAttestation()),
+                    attested);
+            assertThat(result).isInstanceOf(AttestationVerifier.Attested.class);
+            attested.put(s.getManifest().getVersion(), ((AttestationVerifier.Attested) result).digest());
+        }
+        assertThat(attested).containsOnlyKeys(registry.get(0).manifest().version(),
+                registry.get(0).manifest().version() + "+bench.1");
     }
 
     private static ReplayPlan.Scheduled measurement(String id, Instant start, long atS) {

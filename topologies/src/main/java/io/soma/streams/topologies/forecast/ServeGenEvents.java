@@ -34,6 +34,8 @@ import java.util.Set;
 public final class ServeGenEvents {
     /** A Thursday a whole number of weeks after 1970-01-01, so trace day d has the forecaster's weekday d mod 7. */
     public static final Instant EPOCH = Instant.parse("2025-01-02T00:00:00Z");
+    /** Metadata of each event: how many requests the window's token totals are spread over. */
+    public static final String REQUESTS_METADATA = "servegen.requests";
     public static final String EVENT_TYPE = "servegen.window";
 
     private ServeGenEvents() {
@@ -64,7 +66,7 @@ public final class ServeGenEvents {
                         .setTimestamp(EPOCH.plusSeconds(startS))
                         .setPromptTokens(Math.toIntExact(Long.parseLong(r.get("input_tokens"))))
                         .setCompletionTokens(Math.toIntExact(Long.parseLong(r.get("output_tokens"))))
-                        .setMetadata(Map.of("servegen.requests", Long.toString(requests)))
+                        .setMetadata(Map.of(REQUESTS_METADATA, Long.toString(requests)))
                         .build());
             }
         } catch (IOException e) {
