@@ -22,8 +22,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -77,7 +75,8 @@ public final class AppScalingBenchmark {
         List<ConversationEvent> serveGen = ServeGenEvents.read(
                 dataDir.resolve("servegen-language").resolve("servegen_m-large.csv"), List.of(), "");
         List<McpRegistry.Entry> capsules = McpRegistry.read(McpRegistry.file(dataDir));
-        log("datasets: replay plan %,d events, ServeGen %,d tenant windows; load %s", plan.size(), serveGen.size(), load());
+        log("datasets: replay plan %,d events, ServeGen %,d tenant windows; load %s", plan.size(), serveGen.size(),
+                MachineLoad.oneMinute());
 
         List<Row> rows = new ArrayList<>();
         try (LocalKafkaCluster cluster = LocalKafkaCluster.start(workDir.resolve("cluster"), brokers, Map.of());
@@ -119,14 +118,14 @@ public final class AppScalingBenchmark {
                     long produced = BenchInputs.produce(producer, input);
                     log("%s: %,d input records on %s", app.label(), produced, app.inputTopics);
                     for (int n : instanceCounts) {
-                        String before = load();
+                        String before = MachineLoad.oneMinute();
                         Throughput copy = phase(app, true, n, produced, bootstrap, registryUrl, workDir, runId);
-                        String between = load();
+                        String between = MachineLoad.oneMinute();
                         Map<TopicPartition, Long> outputFrom = CommittedReader.ends(bootstrap, app.output);
                         Throughput result = phase(app, false, n, produced, bootstrap, registryUrl, workDir, runId);
                         long outputs = CommittedReader.count(bootstrap, outputFrom);
                         Row row = new Row(app, n, produced, copy, result, outputs,
-                                before + " → " + between + " → " + load());
+                                before + " → " + between + " → " + MachineLoad.oneMinute());
                         rows.add(row);
                         log("%s", format(row));
                     }
@@ -182,15 +181,6 @@ public final class AppScalingBenchmark {
                 r.result().steadyPerSecond() / r.copy().steadyPerSecond(), r.copy().wallPerSecond(),
                 r.result().wallPerSecond(), r.result().wallPerSecond() / r.copy().wallPerSecond(), r.outputs(),
                 r.app().output, r.load());
-    }
-
-    /** The 1-minute load average of this machine. */
-    private static String load() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-        } catch (IOException e) {
-            return "?";
-        }
     }
 
     private static void log(String format, Object... args) {
