@@ -5,13 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
-import com.marcnuri.helm.TemplateCommand;
 import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
@@ -21,21 +17,20 @@ import org.junit.jupiter.api.Test;
 /** Lints the chart and checks the manifests {@code helm template} renders from it. */
 class ChartTest {
 
-  private static final Path CHART = Path.of("soma-streams");
-  private static final String RELEASE = "soma";
+  private static final String RELEASE = RenderedChart.RELEASE;
   private static final String HEADLESS = "soma-soma-streams-headless";
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   @Test
   void shouldPassLint() {
-    LintResult lint = new Helm(CHART).lint().strict().call();
+    LintResult lint = new Helm(RenderedChart.CHART).lint().strict().call();
 
     assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
   }
 
   @Test
   void shouldRenderAStatefulSetWhosePodsAdvertiseTheirOwnDnsNames() throws IOException {
-    JsonNode statefulSet = single(render(UnaryOperator.identity()), "StatefulSet");
+    JsonNode statefulSet = single(RenderedChart.render(UnaryOperator.identity()), "StatefulSet");
     JsonNode container = statefulSet.at("/spec/template/spec/containers/0");
 
     assertThat(statefulSet.at("/spec/serviceName").asText()).isEqualTo(HEADLESS);
@@ -49,8 +44,22 @@ class ChartTest {
   }
 
   @Test
+  void shouldRunTheImageOfTheProjectVersionAsItsUnprivilegedUserOnAReadOnlyRoot() throws IOException {
+    JsonNode pod = single(RenderedChart.render(UnaryOperator.identity()), "StatefulSet").at("/spec/template/spec");
+    JsonNode container = pod.at("/containers/0");
+
+    assertThat(container.at("/image").asText()).isEqualTo("soma-streams:" + System.getProperty("soma.project.version"));
+    assertThat(container.has("command")).as("the image's entrypoint runs").isFalse();
+    assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
+    assertThat(pod.at("/securityContext/runAsUser").asInt()).isEqualTo(10001);
+    assertThat(container.at("/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
+    assertThat(find(container.at("/volumeMounts"), "name", "tmp").orElseThrow().at("/mountPath").asText())
+        .isEqualTo("/tmp");
+  }
+
+  @Test
   void shouldRenderAHeadlessServiceForTheStatefulSet() throws IOException {
-    JsonNode headless = named(render(UnaryOperator.identity()), "Service", HEADLESS);
+    JsonNode headless = named(RenderedChart.render(UnaryOperator.identity()), "Service", HEADLESS);
 
     assertThat(headless.at("/spec/clusterIP").asText()).isEqualTo("None");
   }
@@ -58,7 +67,7 @@ class ChartTest {
   @Test
   void shouldProbeTheHealthEndpoints() throws IOException {
     JsonNode container =
-        single(render(UnaryOperator.identity()), "StatefulSet").at("/spec/template/spec/containers/0");
+        single(RenderedChart.render(UnaryOperator.identity()), "StatefulSet").at("/spec/template/spec/containers/0");
 
     assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/health/ready");
     assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/health/live");
@@ -66,7 +75,7 @@ class ChartTest {
 
   @Test
   void shouldKeepStateOnAClaimMountedAtTheDataDir() throws IOException {
-    JsonNode statefulSet = single(render(UnaryOperator.identity()), "StatefulSet");
+    JsonNode statefulSet = single(RenderedChart.render(UnaryOperator.identity()), "StatefulSet");
     JsonNode container = statefulSet.at("/spec/template/spec/containers/0");
     String claim = statefulSet.at("/spec/volumeClaimTemplates/0/metadata/name").asText();
     JsonNode mount = find(container.at("/volumeMounts"), "name", claim).orElseThrow();
@@ -77,24 +86,24 @@ class ChartTest {
 
   @Test
   void shouldLimitDisruptionToOnePod() throws IOException {
-    JsonNode budget = single(render(UnaryOperator.identity()), "PodDisruptionBudget");
+    JsonNode budget = single(RenderedChart.render(UnaryOperator.identity()), "PodDisruptionBudget");
 
     assertThat(budget.at("/spec/maxUnavailable").asInt()).isEqualTo(1);
   }
 
   @Test
   void shouldRenderTheServiceMonitorOnlyWhenEnabled() throws IOException {
-    assertThat(ofKind(render(UnaryOperator.identity()), "ServiceMonitor")).isEmpty();
+    assertThat(ofKind(RenderedChart.render(UnaryOperator.identity()), "ServiceMonitor")).isEmpty();
 
     JsonNode monitor =
-        single(render(t -> t.set("metrics.serviceMonitor.enabled", true)), "ServiceMonitor");
+        single(RenderedChart.render(t -> t.set("metrics.serviceMonitor.enabled", true)), "ServiceMonitor");
     assertThat(monitor.at("/spec/endpoints/0/path").asText()).isEqualTo("/metrics");
     assertThat(monitor.at("/spec/endpoints/0/port").asText()).isEqualTo("management");
   }
 
   @Test
   void shouldKeepSecretsOutOfTheConfigMap() throws IOException {
-    List<JsonNode> manifests = render(UnaryOperator.identity());
+    List<JsonNode> manifests = RenderedChart.render(UnaryOperator.identity());
     JsonNode configMap = single(manifests, "ConfigMap");
     JsonNode secret = single(manifests, "Secret");
 
@@ -107,7 +116,7 @@ class ChartTest {
   @Test
   void shouldMountTrustedConstitutionKeysAsFiles() throws IOException {
     JsonNode container =
-        single(render(t -> t.set("constitutionTrustedKeys.prod-2026", "PEM")), "StatefulSet")
+        single(RenderedChart.render(t -> t.set("constitutionTrustedKeys.prod-2026", "PEM")), "StatefulSet")
             .at("/spec/template/spec/containers/0");
 
     assertThat(env(container, "SOMA_CONSTITUTION_TRUSTED_KEYS"))
@@ -117,7 +126,7 @@ class ChartTest {
 
   @Test
   void shouldKeepThePeerAndManagementPortsOffThePublicService() throws IOException {
-    List<JsonNode> manifests = render(UnaryOperator.identity());
+    List<JsonNode> manifests = RenderedChart.render(UnaryOperator.identity());
     JsonNode container = single(manifests, "StatefulSet").at("/spec/template/spec/containers/0");
 
     assertThat(named(manifests, "Service", "soma-soma-streams").at("/spec/ports").findValuesAsText("name"))
@@ -132,7 +141,7 @@ class ChartTest {
   @Test
   void shouldAdmitOnlyTheReleasesPodsToThePeerPort() throws IOException {
     JsonNode policy =
-        single(render(t -> t.set("networkPolicy.managementFrom[0].namespaceSelector.matchLabels.team", "obs")),
+        single(RenderedChart.render(t -> t.set("networkPolicy.managementFrom[0].namespaceSelector.matchLabels.team", "obs")),
             "NetworkPolicy");
     JsonNode release = YAML.createObjectNode().set("podSelector", YAML.createObjectNode().set("matchLabels",
         YAML.createObjectNode().put("app.kubernetes.io/name", "soma-streams").put("app.kubernetes.io/instance", RELEASE)));
@@ -148,7 +157,7 @@ class ChartTest {
   @Test
   void shouldHoldTheRedisPasswordWrapSecretAndPeerCredentialInTheSecret() throws IOException {
     List<JsonNode> manifests =
-        render(t -> t.set("secrets.redisPassword", "s3cret-redis").set("secrets.peerSecret", "s3cret-peer")
+        RenderedChart.render(t -> t.set("secrets.redisPassword", "s3cret-redis").set("secrets.peerSecret", "s3cret-peer")
             .set("redisAuth.enabled", true));
     JsonNode secret = single(manifests, "Secret");
     JsonNode container = single(manifests, "StatefulSet").at("/spec/template/spec/containers/0");
@@ -159,30 +168,6 @@ class ChartTest {
     assertThat(env(container, "SOMA_REDIS_URL")).isEqualTo("redis://:$(SOMA_REDIS_PASSWORD)@redis:6379");
     assertThat(single(manifests, "ConfigMap").toString()).doesNotContain("s3cret-redis", "s3cret-peer");
     assertThat(container.toString()).doesNotContain("s3cret-redis", "s3cret-peer");
-  }
-
-  /** Renders the chart with 3 replicas, 2 standbys and secret values, plus what {@code extra} sets. */
-  private static List<JsonNode> render(UnaryOperator<TemplateCommand> extra) throws IOException {
-    TemplateCommand template =
-        new Helm(CHART)
-            .template()
-            .withName(RELEASE)
-            .withNamespace("agents")
-            .set("replicaCount", 3)
-            .set("standbyReplicas", 2)
-            .set("secrets.postgresPassword", "s3cret-pg")
-            .set("secrets.keysWrapSecret", "wrap-secret")
-            .set("secrets.bootstrapApiKey", "bootstrap-key");
-    String rendered = extra.apply(template).call();
-    List<JsonNode> manifests = new ArrayList<>();
-    try (YAMLParser parser = (YAMLParser) YAML.getFactory().createParser(rendered)) {
-      YAML.readValues(parser, JsonNode.class).forEachRemaining(node -> {
-        if (node != null && !node.isMissingNode() && !node.isNull()) {
-          manifests.add(node);
-        }
-      });
-    }
-    return manifests;
   }
 
   private static List<JsonNode> ofKind(List<JsonNode> manifests, String kind) {
