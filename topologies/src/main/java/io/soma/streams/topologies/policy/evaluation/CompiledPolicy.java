@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
 /**
  * A tenant's rule pack plus the constitution's global rules, compiled once: every substring and keyword of
  * every rule sits in one Aho–Corasick automaton (a text is scanned once, whatever the number of rules), regexes
- * are precompiled. Rules are kept in canonical order (name, then global before tenant), which makes evaluation
- * independent of the order rules were written in. Immutable and safe to share between threads.
+ * are precompiled and run only where their literals occur ({@link RegexPrefilter}). Rules are kept in canonical
+ * order (name, then global before tenant), which makes evaluation independent of the order rules were written in.
+ * Immutable and safe to share between threads.
  */
 public final class CompiledPolicy {
     /** How an automaton hit becomes a rule match. */
@@ -38,6 +39,7 @@ public final class CompiledPolicy {
     private final Trie automaton;
     private final Map<String, Needle[]> needles;
     private final int[] regexRules;
+    private final RegexPrefilter regexPrefilter;
     private final int[] scopedRules;
     private final String tenant;
     private final Long rulePackVersion;
@@ -76,6 +78,7 @@ public final class CompiledPolicy {
         byText.forEach((text, list) -> needles.put(text, list.toArray(Needle[]::new)));
         this.automaton = Trie.builder().addKeywords(needles.keySet()).build();
         this.regexRules = regexes.stream().mapToInt(Integer::intValue).toArray();
+        this.regexPrefilter = new RegexPrefilter(regexes.stream().map(i -> this.rules.get(i).regex()).toList());
         this.scopedRules = scoped.stream().mapToInt(Integer::intValue).toArray();
     }
 
@@ -142,8 +145,13 @@ public final class CompiledPolicy {
         return needles.get(lowerCasedNeedle);
     }
 
+    /** Canonical indices of the regex rules, in the order of {@link #regexPrefilter()}'s regexes. */
     int[] regexRules() {
         return regexRules;
+    }
+
+    RegexPrefilter regexPrefilter() {
+        return regexPrefilter;
     }
 
     public EvaluationLimits limits() {

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
 
 /**
  * The policy as a pure function of (text, role, tool, capsule standing, compiled policy): the streaming app and
@@ -76,7 +75,10 @@ public final class PolicyEvaluator {
         }
         RegexGuard.Budget budget = new RegexGuard.Budget(policy.limits().regexReads());
         List<String> unfinished = new ArrayList<>();
-        for (int i : policy.regexRules()) {
+        int[] regexRules = policy.regexRules();
+        RegexPrefilter.Scan literals = regexRules.length == 0 ? null : policy.regexPrefilter().scan(text);
+        for (int r = 0; r < regexRules.length; r++) {
+            int i = regexRules[r];
             CompiledRule compiled = rules.get(i);
             if (!compiled.rule().appliesTo(input.role(), input.tool())) {
                 continue;
@@ -86,7 +88,8 @@ public final class PolicyEvaluator {
                 continue;
             }
             try {
-                matchRegex(compiled, text, budget).ifPresent(h -> hits.put(i, h));
+                boolean redacts = compiled.rule().action() == Action.REDACT;
+                matchRegex(literals, r, redacts, budget).ifPresent(h -> hits.put(i, h));
             } catch (RegexGuard.BudgetExceeded e) {
                 unfinished.add(compiled.rule().name());
             }
@@ -104,18 +107,10 @@ public final class PolicyEvaluator {
     }
 
     /** @throws RegexGuard.BudgetExceeded when the event's budget runs out during this rule */
-    private static Optional<Hits> matchRegex(CompiledRule compiled, String text, RegexGuard.Budget budget) {
-        boolean keepAll = compiled.rule().action() == Action.REDACT;
+    private static Optional<Hits> matchRegex(RegexPrefilter.Scan literals, int regex, boolean keepAll,
+                                             RegexGuard.Budget budget) {
         Hits found = new Hits();
-        Matcher matcher = compiled.regex().matcher(RegexGuard.bounded(text, budget));
-        while (matcher.find()) {
-            if (matcher.end() > matcher.start()) {
-                found.add(matcher.start(), matcher.end(), keepAll);
-                if (!keepAll) {
-                    break;
-                }
-            }
-        }
+        literals.find(regex, budget, keepAll, (start, end) -> found.add(start, end, keepAll));
         return found.firstStart == Integer.MAX_VALUE ? Optional.empty() : Optional.of(found);
     }
 

@@ -242,20 +242,39 @@ class PolicyEvaluatorTest {
     void shouldShareOneBudgetBetweenAllRegexRulesOfAnEvent() {
         EvaluationLimits limits = new EvaluationLimits(10_000, 5_000);
         String text = "b".repeat(1_000);
-        List<Rule> rules = "acdefghijk".chars().mapToObj(c -> rule("r-" + (char) c, String.valueOf((char) c),
+        // no literal to look for: each rule reads every character at least once
+        List<Rule> rules = "acdefghijk".chars().mapToObj(c -> rule("r-" + (char) c, "[^b" + (char) c + "]",
                 MatchType.REGEX, 0.1, Action.DENY)).toList();
 
-        Evaluation one = PolicyEvaluator.evaluate(new EvaluationInput(text, "user", null), CompiledPolicy.compile(
-                new RulePack("t1", 1, rules.subList(0, 1), Instant.EPOCH, null), null, limits));
-        Evaluation ten = PolicyEvaluator.evaluate(new EvaluationInput(text, "user", null), CompiledPolicy.compile(
-                new RulePack("t1", 1, rules, Instant.EPOCH, null), null, limits));
+        Evaluation one = evaluateWithLimits(rules.subList(0, 1), text, limits);
+        Evaluation ten = evaluateWithLimits(rules, text, limits);
 
-        // each rule reads every character at least once: one fits the budget, ten together do not
+        // one fits the budget, ten together do not
         assertThat(one.decision()).isEqualTo(Decision.ALLOW);
         assertThat(one.reason()).isNull();
         assertThat(ten.decision()).isEqualTo(Decision.REVIEW);
         assertThat(ten.reason()).isEqualTo(Evaluation.BUDGET_EXCEEDED);
         assertThat(ten.unfinishedRules()).contains("r-k").doesNotContain("r-a");
+    }
+
+    @Test
+    void shouldNotRunARegexWhoseLiteralsTheTextLacks() {
+        EvaluationLimits limits = new EvaluationLimits(10_000, 5_000);
+        List<Rule> rules = "acdefghijk".chars().mapToObj(c -> rule("r-" + (char) c, "\\b" + (char) c + "\\w*",
+                MatchType.REGEX, 0.1, Action.DENY)).toList();
+
+        Evaluation ten = evaluateWithLimits(rules, "b".repeat(1_000), limits);
+        Evaluation matched = evaluateWithLimits(rules, "b".repeat(1_000) + " kb", limits);
+
+        assertThat(ten.decision()).isEqualTo(Decision.ALLOW);
+        assertThat(ten.reason()).isNull();
+        assertThat(matched.decision()).isEqualTo(Decision.DENY);
+        assertThat(matched.violations()).extracting(Violation::name).containsExactly("r-k");
+    }
+
+    private static Evaluation evaluateWithLimits(List<Rule> rules, String text, EvaluationLimits limits) {
+        return PolicyEvaluator.evaluate(new EvaluationInput(text, "user", null), CompiledPolicy.compile(
+                new RulePack("t1", 1, rules, Instant.EPOCH, null), null, limits));
     }
 
     @Test

@@ -1,0 +1,226 @@
+package io.soma.streams.topologies.policy.evaluation;
+
+import io.soma.streams.topologies.policy.rules.RegexGuard;
+import io.soma.streams.topologies.policy.rules.RegexLiterals;
+import org.ahocorasick.trie.Emit;
+import org.ahocorasick.trie.Trie;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Finds the matches of a policy's regexes while running each one only where its {@link RegexLiterals} occur: one
+ * Aho–Corasick scan of the folded text finds the literals of every regex; a regex missing one of its required
+ * literals is not run at all; one with known prefixes is tried only where a prefix occurs; one with a bounded match
+ * length is run only in windows of that length around its rarest literal; any other runs over the whole text.
+ * <p>
+ * The matches are exactly those of {@link Matcher#find()} over the whole text: a match always contains its
+ * literals, so it lies in the place or window they give, and with transparent bounds a regex matches the same
+ * there as in the whole text (lookarounds and {@code \b} still see the chars around the region). Only the number of
+ * chars the regexes read, counted against the event's {@link RegexGuard.Budget}, goes down. Immutable.
+ */
+final class RegexPrefilter {
+    /** Reports one non-empty match. */
+    interface Matches {
+        void add(int start, int end);
+    }
+
+    private final List<Pattern> regexes;
+    private final List<RegexLiterals> literals;
+    /** Per regex, the slot of its prefixes, or -1. */
+    private final int[] prefixSlot;
+    /** Per regex, the slots of its required literal sets. */
+    private final int[][] requiredSlots;
+    private final Map<String, int[]> slotsByLiteral = new HashMap<>();
+    private final Trie automaton;
+    private final int slotCount;
+
+    RegexPrefilter(List<Pattern> regexes) {
+        this.regexes = List.copyOf(regexes);
+        this.literals = this.regexes.stream().map(p -> RegexLiterals.of(p.pattern())).toList();
+        this.prefixSlot = new int[regexes.size()];
+        this.requiredSlots = new int[regexes.size()][];
+        Map<String, List<Integer>> slots = new HashMap<>();
+        int slot = 0;
+        for (int r = 0; r < regexes.size(); r++) {
+            RegexLiterals l = literals.get(r);
+            if (l.prefixes() == null) {
+                prefixSlot[r] = -1;
+            } else {
+                prefixSlot[r] = slot;
+                addSlot(slots, l.prefixes().stream().toList(), slot++);
+            }
+            requiredSlots[r] = new int[l.required().size()];
+            for (int k = 0; k < l.required().size(); k++) {
+                requiredSlots[r][k] = slot;
+                addSlot(slots, l.required().get(k).stream().toList(), slot++);
+            }
+        }
+        slots.forEach((literal, list) -> slotsByLiteral.put(literal,
+                list.stream().mapToInt(Integer::intValue).toArray()));
+        this.slotCount = slot;
+        this.automaton = slotsByLiteral.isEmpty() ? null : Trie.builder().addKeywords(slotsByLiteral.keySet()).build();
+    }
+
+    private static void addSlot(Map<String, List<Integer>> slots, List<String> literals, int slot) {
+        literals.forEach(literal -> slots.computeIfAbsent(literal, l -> new ArrayList<>()).add(slot));
+    }
+
+    /** Where every regex's literals occur in the text. */
+    Scan scan(String text) {
+        return new Scan(text);
+    }
+
+    /** One text's literal occurrences, per slot as {@code start << 32 | end}, in order. */
+    final class Scan {
+        private final String text;
+        private final long[][] hits = new long[slotCount][];
+        private final int[] hitCounts = new int[slotCount];
+
+        private Scan(String text) {
+            this.text = text;
+            if (automaton == null) {
+                return;
+            }
+            for (Emit emit : automaton.parseText(RegexLiterals.fold(text))) {
+                long hit = (long) emit.getStart() << 32 | (emit.getEnd() + 1);
+                for (int slot : slotsByLiteral.get(emit.getKeyword())) {
+                    if (hits[slot] == null) {
+                        hits[slot] = new long[4];
+                    } else if (hitCounts[slot] == hits[slot].length) {
+                        hits[slot] = Arrays.copyOf(hits[slot], hitCounts[slot] * 2);
+                    }
+                    hits[slot][hitCounts[slot]++] = hit;
+                }
+            }
+            for (int slot = 0; slot < slotCount; slot++) {
+                if (hits[slot] != null) {
+                    Arrays.sort(hits[slot], 0, hitCounts[slot]);
+                }
+            }
+        }
+
+        /**
+         * The non-empty matches of regex {@code r}, as {@link Matcher#find()} over the whole text gives them: the
+         * first only, or all of them with {@code all}.
+         *
+         * @throws RegexGuard.BudgetExceeded when the event's budget runs out
+         */
+        void find(int r, RegexGuard.Budget budget, boolean all, Matches matches) {
+            for (int slot : requiredSlots[r]) {
+                if (hitCounts[slot] == 0) {
+                    return;
+                }
+            }
+            Matcher matcher = regexes.get(r).matcher(RegexGuard.bounded(text, budget))
+                    .useTransparentBounds(true).useAnchoringBounds(false);
+            int maxLength = literals.get(r).maxLength();
+            if (prefixSlot[r] >= 0) {
+                fromPrefixes(r, matcher, maxLength, all, matches);
+            } else if (maxLength != RegexLiterals.UNBOUNDED && requiredSlots[r].length > 0) {
+                inWindows(rarest(requiredSlots[r]), matcher, maxLength, all, matches);
+            } else {
+                while (matcher.find()) {
+                    if (matcher.end() > matcher.start()) {
+                        matches.add(matcher.start(), matcher.end());
+                        if (!all) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+
+        private void fromPrefixes(int r, Matcher matcher, int maxLength, boolean all, Matches matches) {
+            int slot = prefixSlot[r];
+            int next = 0;
+            int tried = -1;
+            for (int k = 0; k < hitCounts[slot]; k++) {
+                int start = start(hits[slot][k]);
+                if (start < next || start == tried) {
+                    continue;
+                }
+                tried = start;
+                if (maxLength != RegexLiterals.UNBOUNDED && !allRequiredIn(r, start, start + maxLength)) {
+                    continue;
+                }
+                matcher.region(start, text.length());
+                if (matcher.lookingAt() && matcher.end() > start) {
+                    matches.add(start, matcher.end());
+                    if (!all) {
+                        return;
+                    }
+                    next = matcher.end();
+                }
+            }
+        }
+
+        /** Windows of {@code maxLength} on both sides of each hit, merged where they overlap or touch. */
+        private void inWindows(int slot, Matcher matcher, int maxLength, boolean all, Matches matches) {
+            int k = 0;
+            while (k < hitCounts[slot]) {
+                int from = Math.max(0, end(hits[slot][k]) - maxLength);
+                int to = Math.min(text.length(), start(hits[slot][k]) + maxLength);
+                k++;
+                while (k < hitCounts[slot] && Math.max(0, end(hits[slot][k]) - maxLength) <= to) {
+                    from = Math.min(from, Math.max(0, end(hits[slot][k]) - maxLength));
+                    to = Math.max(to, Math.min(text.length(), start(hits[slot][k]) + maxLength));
+                    k++;
+                }
+                matcher.region(from, to);
+                while (matcher.find()) {
+                    if (matcher.end() > matcher.start()) {
+                        matches.add(matcher.start(), matcher.end());
+                        if (!all) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+
+        /** Whether each required literal set of regex {@code r} occurs inside {@code [from, to)}. */
+        private boolean allRequiredIn(int r, int from, int to) {
+            for (int slot : requiredSlots[r]) {
+                if (!occursIn(slot, from, to)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private boolean occursIn(int slot, int from, int to) {
+            long[] slotHits = hits[slot];
+            int k = Arrays.binarySearch(slotHits, 0, hitCounts[slot], (long) from << 32);
+            for (k = k < 0 ? -k - 1 : k; k < hitCounts[slot] && start(slotHits[k]) < to; k++) {
+                if (end(slotHits[k]) <= to) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private int rarest(int[] slots) {
+            int rarest = slots[0];
+            for (int slot : slots) {
+                if (hitCounts[slot] < hitCounts[rarest]) {
+                    rarest = slot;
+                }
+            }
+            return rarest;
+        }
+    }
+
+    private static int start(long hit) {
+        return (int) (hit >>> 32);
+    }
+
+    private static int end(long hit) {
+        return (int) hit;
+    }
+}
