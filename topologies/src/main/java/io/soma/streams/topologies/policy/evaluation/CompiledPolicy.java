@@ -9,7 +9,7 @@ import io.soma.streams.topologies.policy.rules.Rule;
 import io.soma.streams.topologies.policy.rules.RulePack;
 import io.soma.streams.topologies.policy.rules.RulePackProblem;
 import io.soma.streams.topologies.policy.rules.RulePackValidator;
-import org.ahocorasick.trie.Trie;
+import com.hankcs.algorithm.AhoCorasickDoubleArrayTrie;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -36,8 +36,8 @@ public final class CompiledPolicy {
     }
 
     private final List<CompiledRule> rules;
-    private final Trie automaton;
-    private final Map<String, Needle[]> needles;
+    /** Every needle text, lower-cased, with what a hit on it means; null when the policy has none. */
+    private final AhoCorasickDoubleArrayTrie<Needle[]> automaton;
     private final int[] regexRules;
     private final RegexPrefilter regexPrefilter;
     private final int[] scopedRules;
@@ -74,9 +74,12 @@ public final class CompiledPolicy {
                 }
             }
         }
-        this.needles = new HashMap<>();
+        Map<String, Needle[]> needles = new HashMap<>();
         byText.forEach((text, list) -> needles.put(text, list.toArray(Needle[]::new)));
-        this.automaton = Trie.builder().addKeywords(needles.keySet()).build();
+        this.automaton = needles.isEmpty() ? null : new AhoCorasickDoubleArrayTrie<>();
+        if (automaton != null) {
+            automaton.build(needles);
+        }
         this.regexRules = regexes.stream().mapToInt(Integer::intValue).toArray();
         this.regexPrefilter = new RegexPrefilter(regexes.stream().map(i -> this.rules.get(i).regex()).toList());
         this.scopedRules = scoped.stream().mapToInt(Integer::intValue).toArray();
@@ -121,28 +124,25 @@ public final class CompiledPolicy {
     }
 
     private static void addNeedle(Map<String, List<Needle>> byText, String text, Needle needle) {
-        byText.computeIfAbsent(lowerCase(text), t -> new ArrayList<>()).add(needle);
+        byText.computeIfAbsent(new String(lowerCase(text)), t -> new ArrayList<>()).add(needle);
     }
 
     /** Char-by-char lower case: unlike {@link String#toLowerCase()} it keeps every index of the original text. */
-    static String lowerCase(String text) {
+    static char[] lowerCase(String text) {
         char[] chars = text.toCharArray();
         for (int i = 0; i < chars.length; i++) {
             chars[i] = Character.toLowerCase(chars[i]);
         }
-        return new String(chars);
+        return chars;
     }
 
     List<CompiledRule> rules() {
         return rules;
     }
 
-    Trie automaton() {
+    /** Null when the policy has no substring or keywords rule. */
+    AhoCorasickDoubleArrayTrie<Needle[]> automaton() {
         return automaton;
-    }
-
-    Needle[] needles(String lowerCasedNeedle) {
-        return needles.get(lowerCasedNeedle);
     }
 
     /** Canonical indices of the regex rules, in the order of {@link #regexPrefilter()}'s regexes. */

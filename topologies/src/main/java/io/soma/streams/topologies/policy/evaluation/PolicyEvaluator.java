@@ -7,7 +7,6 @@ import io.soma.streams.topologies.policy.rules.Keywords;
 import io.soma.streams.topologies.policy.rules.RegexGuard;
 import io.soma.streams.topologies.policy.rules.Rule;
 import io.soma.streams.topologies.policy.rules.Severity;
-import org.ahocorasick.trie.Emit;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -63,15 +62,15 @@ public final class PolicyEvaluator {
         List<CompiledRule> rules = policy.rules();
         // keyed by canonical rule index, so violations come out in canonical order
         Map<Integer, Hits> hits = new TreeMap<>();
-        for (Emit emit : policy.automaton().parseText(CompiledPolicy.lowerCase(text))) {
-            int start = emit.getStart();
-            int end = emit.getEnd() + 1;
-            for (Needle needle : policy.needles(emit.getKeyword())) {
-                Rule rule = rules.get(needle.rule()).rule();
-                if (onWordBoundaries(text, start, end, needle.kind()) && rule.appliesTo(input.role(), input.tool())) {
-                    hits.computeIfAbsent(needle.rule(), i -> new Hits()).add(start, end, rule.action() == Action.REDACT);
+        if (policy.automaton() != null) {
+            policy.automaton().parseText(CompiledPolicy.lowerCase(text), (start, end, needles) -> {
+                for (Needle needle : needles) {
+                    Rule rule = rules.get(needle.rule()).rule();
+                    if (onWordBoundaries(text, start, end, needle.kind()) && rule.appliesTo(input.role(), input.tool())) {
+                        hits.computeIfAbsent(needle.rule(), i -> new Hits()).add(start, end, rule.action() == Action.REDACT);
+                    }
                 }
-            }
+            });
         }
         RegexGuard.Budget budget = new RegexGuard.Budget(policy.limits().regexReads());
         List<String> unfinished = new ArrayList<>();

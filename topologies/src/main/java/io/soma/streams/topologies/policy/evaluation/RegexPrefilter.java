@@ -1,9 +1,8 @@
 package io.soma.streams.topologies.policy.evaluation;
 
+import com.hankcs.algorithm.AhoCorasickDoubleArrayTrie;
 import io.soma.streams.topologies.policy.rules.RegexGuard;
 import io.soma.streams.topologies.policy.rules.RegexLiterals;
-import org.ahocorasick.trie.Emit;
-import org.ahocorasick.trie.Trie;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,8 +35,8 @@ final class RegexPrefilter {
     private final int[] prefixSlot;
     /** Per regex, the slots of its required literal sets. */
     private final int[][] requiredSlots;
-    private final Map<String, int[]> slotsByLiteral = new HashMap<>();
-    private final Trie automaton;
+    /** Every literal with the slots it belongs to; null when no regex has any. */
+    private final AhoCorasickDoubleArrayTrie<int[]> automaton;
     private final int slotCount;
 
     RegexPrefilter(List<Pattern> regexes) {
@@ -61,10 +60,14 @@ final class RegexPrefilter {
                 addSlot(slots, l.required().get(k).stream().toList(), slot++);
             }
         }
+        Map<String, int[]> slotsByLiteral = new HashMap<>();
         slots.forEach((literal, list) -> slotsByLiteral.put(literal,
                 list.stream().mapToInt(Integer::intValue).toArray()));
         this.slotCount = slot;
-        this.automaton = slotsByLiteral.isEmpty() ? null : Trie.builder().addKeywords(slotsByLiteral.keySet()).build();
+        this.automaton = slotsByLiteral.isEmpty() ? null : new AhoCorasickDoubleArrayTrie<>();
+        if (automaton != null) {
+            automaton.build(slotsByLiteral);
+        }
     }
 
     private static void addSlot(Map<String, List<Integer>> slots, List<String> literals, int slot) {
@@ -87,22 +90,25 @@ final class RegexPrefilter {
             if (automaton == null) {
                 return;
             }
-            for (Emit emit : automaton.parseText(RegexLiterals.fold(text))) {
-                long hit = (long) emit.getStart() << 32 | (emit.getEnd() + 1);
-                for (int slot : slotsByLiteral.get(emit.getKeyword())) {
-                    if (hits[slot] == null) {
-                        hits[slot] = new long[4];
-                    } else if (hitCounts[slot] == hits[slot].length) {
-                        hits[slot] = Arrays.copyOf(hits[slot], hitCounts[slot] * 2);
-                    }
-                    hits[slot][hitCounts[slot]++] = hit;
+            automaton.parseText(RegexLiterals.fold(text), (start, end, slots) -> {
+                for (int slot : slots) {
+                    add(slot, (long) start << 32 | end);
                 }
-            }
+            });
             for (int slot = 0; slot < slotCount; slot++) {
                 if (hits[slot] != null) {
                     Arrays.sort(hits[slot], 0, hitCounts[slot]);
                 }
             }
+        }
+
+        private void add(int slot, long hit) {
+            if (hits[slot] == null) {
+                hits[slot] = new long[4];
+            } else if (hitCounts[slot] == hits[slot].length) {
+                hits[slot] = Arrays.copyOf(hits[slot], hitCounts[slot] * 2);
+            }
+            hits[slot][hitCounts[slot]++] = hit;
         }
 
         /**

@@ -58,13 +58,13 @@ public record RegexLiterals(Set<String> prefixes, List<Set<String>> required, in
         return Character.toLowerCase(Character.toUpperCase(c));
     }
 
-    /** The text with every char {@link #fold folded}; indices are those of the text. */
-    public static String fold(String text) {
+    /** The text's chars, each {@link #fold folded}; indices are those of the text. */
+    public static char[] fold(String text) {
         char[] chars = text.toCharArray();
         for (int i = 0; i < chars.length; i++) {
             chars[i] = fold(chars[i]);
         }
-        return new String(chars);
+        return chars;
     }
 
     private static final class Unsupported extends RuntimeException {
