@@ -39,15 +39,26 @@ public class PolicyEvaluatorBenchmark {
         public String text;
 
         CompiledPolicy policy;
+        PolicyBaselines.RuleByRule ruleByRule;
+        PolicyBaselines.OneAlternation oneAlternation;
         List<EvaluationInput> inputs;
         int next;
 
         @Setup(Level.Trial)
         public void setUp() {
             List<String> prompts = PolicyBenchData.prompts();
-            policy = pack.equals("example")
-                    ? CompiledPolicy.compile(ExamplePolicy.rulePack(), ExamplePolicy.constitution())
-                    : CompiledPolicy.compile(PolicyBenchData.literalPack(prompts, Integer.parseInt(pack)), null);
+            List<Rule> rules = new ArrayList<>();
+            if (pack.equals("example")) {
+                policy = CompiledPolicy.compile(ExamplePolicy.rulePack(), ExamplePolicy.constitution());
+                rules.addAll(ExamplePolicy.rulePack().rules());
+                rules.addAll(ExamplePolicy.constitution().rules());
+            } else {
+                RulePack literalPack = PolicyBenchData.literalPack(prompts, Integer.parseInt(pack));
+                policy = CompiledPolicy.compile(literalPack, null);
+                rules.addAll(literalPack.rules());
+            }
+            ruleByRule = new PolicyBaselines.RuleByRule(rules);
+            oneAlternation = new PolicyBaselines.OneAlternation(rules);
             List<String> texts = switch (text) {
                 case "xstest" -> prompts;
                 case "1kb" -> PolicyBenchData.joinedTexts(prompts, 1024);
@@ -103,6 +114,18 @@ public class PolicyEvaluatorBenchmark {
     @Benchmark
     public Evaluation evaluate(Inputs inputs) {
         return PolicyEvaluator.evaluate(inputs.nextInput(), inputs.policy);
+    }
+
+    /** Baseline: {@code String.contains} / {@code Matcher.find} for every rule. */
+    @Benchmark
+    public int ruleByRule(Inputs inputs) {
+        return inputs.ruleByRule.matchingRules(inputs.nextInput().text());
+    }
+
+    /** Baseline: one {@code java.util.regex} alternation of every rule, found over the whole text. */
+    @Benchmark
+    public int oneAlternation(Inputs inputs) {
+        return inputs.oneAlternation.matches(inputs.nextInput().text());
     }
 
     @Benchmark
