@@ -5,6 +5,7 @@ import io.javalin.config.JavalinConfig;
 import jakarta.servlet.DispatcherType;
 import io.javalin.router.ParsedEndpoint;
 import io.javalin.security.RouteRole;
+import io.soma.streams.edge.console.ConsoleAssets;
 import io.soma.streams.edge.http.BodyLimitFilter;
 import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.edge.metrics.EdgeMetrics;
@@ -32,7 +33,10 @@ public final class EdgeServer implements AutoCloseable {
     }
 
     public static EdgeServer start(String host, int port, EdgeRoutes routes, EdgeMetrics metrics) {
-        Javalin app = create(config -> config.router.apiBuilder(routes::declare));
+        Javalin app = create(config -> {
+            config.router.apiBuilder(routes::declare);
+            ConsoleAssets.serve(config);
+        });
         app.before(TraceContext::begin);
         app.after(TraceContext::end);
         routes.beforeMatched().forEach(app::beforeMatched);
