@@ -12,8 +12,8 @@ export default defineConfig({
     modulePreload: { polyfill: false },
   },
   server: {
-    // `npm run dev`: the API of a running `./soma demo`
-    proxy: { '/v1': 'http://127.0.0.1:8080' },
+    // `npm run dev`: the API of a running `./soma demo` (or of SOMA_EDGE_URL)
+    proxy: { '/v1': process.env.SOMA_EDGE_URL ?? 'http://127.0.0.1:8080' },
   },
   test: {
     include: ['src/**/*.test.ts'],

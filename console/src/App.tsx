@@ -1,3 +1,97 @@
+import { useEffect, useState } from 'react';
+import { Api, holds, PLATFORM_OPERATOR, signIn, type Session } from './api/client';
+import { ErrorMessage } from './ui/parts';
+import { useLoad } from './ui/useLoad';
+import { PAGES, pageOf } from './pages';
+
+/** The page named by the URL's hash (#/budgets): a reload or a shared link opens the same page. */
+function useHashPage() {
+  const [hash, setHash] = useState(window.location.hash);
+  useEffect(() => {
+    const changed = () => setHash(window.location.hash);
+    window.addEventListener('hashchange', changed);
+    return () => window.removeEventListener('hashchange', changed);
+  }, []);
+  return pageOf(hash);
+}
+
 export function App() {
-  return <main><h1>Soma Streams console</h1></main>;
+  const [session, setSession] = useState<Session>();
+  return session ? <Console api={new Api(session)} signOut={() => setSession(undefined)} /> : <SignIn onSignedIn={setSession} />;
+}
+
+function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
+  const [apiKey, setApiKey] = useState('');
+  const [error, setError] = useState<Error>();
+  const [busy, setBusy] = useState(false);
+  return (
+    <main className="sign-in">
+      <h1>Soma Streams console</h1>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setBusy(true);
+          signIn(apiKey)
+            .then(onSignedIn)
+            .catch((err: Error) => setError(err))
+            .finally(() => setBusy(false));
+        }}
+      >
+        <label htmlFor="api-key">API key</label>
+        <input id="api-key" type="password" autoComplete="off" value={apiKey} onChange={(e) => setApiKey(e.target.value)} />
+        <button type="submit" disabled={busy || apiKey === ''}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+        {error && <ErrorMessage error={error} />}
+      </form>
+      <p className="hint">The key is exchanged for a token kept in this tab's memory only: a reload signs you out.</p>
+    </main>
+  );
+}
+
+function Console({ api, signOut }: { api: Api; signOut: () => void }) {
+  const page = useHashPage();
+  const { session } = api;
+  const operator = holds(session, PLATFORM_OPERATOR);
+  const [tenant, setTenant] = useState(session.tenant);
+  // a tenant user sees its own tenant only; a platform operator may pick any
+  const tenants = useLoad(
+    () => (operator ? api.get<{ tenants: { tenant_id: string }[] }>('/v1/tenants') : Promise.resolve({ tenants: [] })),
+    [api],
+  );
+  const choices = operator ? (tenants.data?.tenants.map((t) => t.tenant_id) ?? [session.tenant]) : [session.tenant];
+  const Page = page.component;
+  return (
+    <>
+      <header className="top">
+        <span className="brand">Soma Streams</span>
+        <nav aria-label="Pages">
+          {PAGES.map((p) => (
+            <a key={p.path} href={`#/${p.path}`} aria-current={p === page ? 'page' : undefined}>
+              {p.title}
+            </a>
+          ))}
+        </nav>
+        <label className="tenant">
+          Tenant{' '}
+          <select value={tenant} disabled={!operator} onChange={(e) => setTenant(e.target.value)}>
+            {(choices.includes(tenant) ? choices : [tenant, ...choices]).map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        </label>
+        <span className="who">
+          {session.subject}@{session.tenant}
+        </span>
+        <button type="button" onClick={signOut}>
+          Sign out
+        </button>
+      </header>
+      {tenants.error && <ErrorMessage error={tenants.error} />}
+      <main>
+        <h1>{page.title}</h1>
+        <Page api={api} tenant={tenant} tenants={choices} />
+      </main>
+    </>
+  );
 }

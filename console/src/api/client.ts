@@ -1,0 +1,78 @@
+import { errorOf } from './errors';
+
+/** Who is signed in: the token the API key was exchanged for, held in memory only (never in storage). */
+export interface Session {
+  token: string;
+  subject: string;
+  tenant: string;
+  capabilities: string[];
+  /** Epoch seconds. */
+  expiresAt: number;
+}
+
+export const PLATFORM_OPERATOR = 'platform.operator';
+
+export function holds(session: Session, capability: string): boolean {
+  return session.capabilities.includes(capability);
+}
+
+/** Exchanges an API key for a token of its user (POST /v1/tokens/issue). */
+export async function signIn(apiKey: string): Promise<Session> {
+  const response = await fetch('/v1/tokens/issue', {
+    method: 'POST',
+    headers: { 'X-Api-Key': apiKey, 'Content-Type': 'application/json' },
+    body: '{}',
+  });
+  if (!response.ok) throw await errorOf(response);
+  const issued = await response.json();
+  return {
+    token: issued.token,
+    subject: issued.sub,
+    tenant: issued.tenant_id,
+    capabilities: issued.capabilities,
+    expiresAt: issued.exp,
+  };
+}
+
+export interface Reply<T> {
+  body: T;
+  headers: Headers;
+}
+
+/** The public API as the signed-in user: every call bears the session's token; a refusal throws its ApiError. */
+export class Api {
+  constructor(readonly session: Session) {}
+
+  async get<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
+    return (await this.send<T>('GET', withQuery(path, query))).body;
+  }
+
+  async send<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+    const response = await fetch(path, {
+      method,
+      headers: {
+        Authorization: `Bearer ${this.session.token}`,
+        Accept: 'application/json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw await errorOf(response);
+    const text = await response.text();
+    return { body: (text ? JSON.parse(text) : null) as T, headers: response.headers };
+  }
+}
+
+/** {@code path} with the defined query parameters, encoded. */
+export function withQuery(path: string, query: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  Object.entries(query).forEach(([name, value]) => {
+    if (value !== undefined && value !== '') params.set(name, String(value));
+  });
+  const encoded = params.toString();
+  return encoded ? `${path}?${encoded}` : path;
+}
+
+/** A path segment (tenant, budget, capsule id) made safe for a URL. */
+export const segment = encodeURIComponent;

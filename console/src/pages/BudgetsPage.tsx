@@ -1,0 +1,130 @@
+import { useState } from 'react';
+import { segment } from '../api/client';
+import { ErrorMessage, formatNumber, formatTime, Meter, Section, Show } from '../ui/parts';
+import { useLoad } from '../ui/useLoad';
+import type { PageProps } from '.';
+
+export interface Budget {
+  tenant: string;
+  budget_id: string;
+  limit_tokens?: number;
+  limit_usd?: number;
+  period?: string;
+  hard?: boolean;
+  period_start?: string;
+  period_end?: string;
+  spent_tokens?: number;
+  spent_usd?: number;
+  reserved_tokens?: number;
+  remaining_tokens?: number | null;
+  status_at?: string;
+  projection?: {
+    coverage: number;
+    tokens: number;
+    tokens_lower: number;
+    tokens_upper: number;
+    exhaustion_at: string | null;
+  } | null;
+}
+
+const PERIODS = ['DAY', 'WEEK', 'MONTH'];
+
+export function BudgetsPage({ api, tenant }: PageProps) {
+  const budgets = useLoad(() => api.get<{ budgets: Budget[] }>(`/v1/budgets/${segment(tenant)}`), [api, tenant], 5000);
+  const canEdit = api.session.capabilities.includes('budget.admin');
+  return (
+    <>
+      <Section title={`Budgets of ${tenant}`}>
+        <Show loaded={budgets} what="budgets">
+          {({ budgets: list }) =>
+            list.length === 0 ? (
+              <p>No budget is defined for {tenant}.</p>
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th>Budget</th>
+                    <th>Period</th>
+                    <th>Spent / limit (tokens)</th>
+                    <th>Reserved</th>
+                    <th>Projected at period end (interval)</th>
+                    <th>Period ends</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {list.map((b) => (
+                    <tr key={b.budget_id}>
+                      <td>{b.budget_id}</td>
+                      <td>{b.period}</td>
+                      <td>
+                        {formatNumber(b.spent_tokens)} / {formatNumber(b.limit_tokens)}
+                        {b.limit_tokens ? (
+                          <Meter label={`${b.budget_id} spent of limit`} value={b.spent_tokens ?? 0} max={b.limit_tokens} />
+                        ) : null}
+                      </td>
+                      <td>{formatNumber(b.reserved_tokens)}</td>
+                      <td>
+                        {b.projection
+                          ? `${formatNumber(b.projection.tokens)} (${formatNumber(b.projection.tokens_lower)}–${formatNumber(
+                              b.projection.tokens_upper,
+                            )}, ${formatNumber(b.projection.coverage * 100)} %)`
+                          : '—'}
+                      </td>
+                      <td>{formatTime(b.period_end)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
+        </Show>
+      </Section>
+      {canEdit && <BudgetEditor api={api} tenant={tenant} saved={budgets.reload} />}
+    </>
+  );
+}
+
+function BudgetEditor({ api, tenant, saved }: Pick<PageProps, 'api' | 'tenant'> & { saved: () => void }) {
+  const [budgetId, setBudgetId] = useState('');
+  const [limit, setLimit] = useState('');
+  const [period, setPeriod] = useState('DAY');
+  const [error, setError] = useState<Error>();
+  const [done, setDone] = useState<string>();
+  return (
+    <Section title="Define or change a budget">
+      <form
+        className="inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setError(undefined);
+          setDone(undefined);
+          api
+            .send('PUT', `/v1/budgets/${segment(tenant)}/${segment(budgetId)}`, { limit_tokens: Number(limit), period })
+            .then(() => {
+              setDone(`Budget ${budgetId} published; the budget app applies it in a moment.`);
+              saved();
+            })
+            .catch((err: Error) => setError(err));
+        }}
+      >
+        <label>
+          Budget id <input value={budgetId} onChange={(e) => setBudgetId(e.target.value)} required />
+        </label>
+        <label>
+          Limit (tokens) <input type="number" min={1} value={limit} onChange={(e) => setLimit(e.target.value)} required />
+        </label>
+        <label>
+          Period{' '}
+          <select value={period} onChange={(e) => setPeriod(e.target.value)}>
+            {PERIODS.map((p) => (
+              <option key={p}>{p}</option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Save</button>
+      </form>
+      {done && <p role="status">{done}</p>}
+      {error && <ErrorMessage error={error} />}
+    </Section>
+  );
+}

@@ -1,0 +1,162 @@
+import { useState } from 'react';
+import { segment } from '../api/client';
+import { ErrorMessage, formatNumber, formatTime, Meter, Section, Show } from '../ui/parts';
+import { useLoad } from '../ui/useLoad';
+import { useStream } from '../ui/useStream';
+import type { PageProps } from '.';
+import type { Budget } from './BudgetsPage';
+
+interface Constitution {
+  scope: string;
+  version: string;
+  hash: string;
+  issued_at: string;
+}
+
+interface TrainingState {
+  tenant: string;
+  enabled: boolean;
+  locked_by: string | null;
+  reason: string | null;
+  expires_at?: string;
+}
+
+interface SlmAlert {
+  alert_id: string;
+  model: string;
+  provider: string;
+  metric: string;
+  level: string;
+  value: number;
+  threshold: number | null;
+  raised_at: string;
+  message: string;
+}
+
+const REFRESH_MILLIS = 5000;
+
+export function OverviewPage({ api, tenant, tenants }: PageProps) {
+  const constitution = useLoad(
+    async () => ({
+      active: await api.get<Constitution>(`/v1/constitution/${segment(tenant)}/hash`),
+      checkedAt: new Date().toISOString(),
+    }),
+    [api, tenant],
+    REFRESH_MILLIS,
+  );
+  const training = useLoad(
+    () => Promise.all(tenants.map((t) => api.get<TrainingState>(`/v1/training/status/${segment(t)}`))),
+    [api, tenants.join()],
+    REFRESH_MILLIS,
+  );
+  const budgets = useLoad(() => api.get<{ budgets: Budget[] }>(`/v1/budgets/${segment(tenant)}`), [api, tenant], REFRESH_MILLIS);
+  return (
+    <div className="grid">
+      <Section title="Constitution">
+        <Show loaded={constitution} what="the constitution">
+          {({ active, checkedAt }) => (
+            <dl>
+              <dt>Version</dt>
+              <dd>{active.version}</dd>
+              <dt>Hash</dt>
+              <dd className="mono" title={active.hash}>
+                {active.hash.slice(0, 16)}…
+              </dd>
+              <dt>Scope</dt>
+              <dd>{active.scope}</dd>
+              <dt>Issued</dt>
+              <dd>{formatTime(active.issued_at)}</dd>
+              <dt>Checked</dt>
+              <dd>{formatTime(checkedAt)}</dd>
+            </dl>
+          )}
+        </Show>
+      </Section>
+      <Section title="Training mode">
+        <Show loaded={training} what="training mode">
+          {(states) => {
+            const enabled = states.filter((s) => s.enabled);
+            return enabled.length === 0 ? (
+              <p>No tenant is in training mode ({states.length} checked).</p>
+            ) : (
+              <ul className="plain">
+                {enabled.map((s) => (
+                  <li key={s.tenant}>
+                    <strong>{s.tenant}</strong> held by {s.locked_by} until {formatTime(s.expires_at)}
+                    {s.reason && <> — {s.reason}</>}
+                  </li>
+                ))}
+              </ul>
+            );
+          }}
+        </Show>
+      </Section>
+      <SlmAlerts api={api} />
+      <Section title={`Budgets of ${tenant}`}>
+        <Show loaded={budgets} what="budgets">
+          {({ budgets: list }) =>
+            list.length === 0 ? (
+              <p>No budget is defined for {tenant}.</p>
+            ) : (
+              <ul className="plain">
+                {list.map((b) => (
+                  <li key={b.budget_id}>
+                    <span>
+                      {b.budget_id}: {formatNumber(b.spent_tokens)} of {formatNumber(b.limit_tokens)} tokens
+                    </span>
+                    {b.limit_tokens ? <Meter label={`${b.budget_id} spent`} value={b.spent_tokens ?? 0} max={b.limit_tokens} /> : null}
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </Show>
+      </Section>
+    </div>
+  );
+}
+
+/** The SLM app's alerts as they are raised (SSE), the latest per model, provider and metric. */
+function SlmAlerts({ api }: Pick<PageProps, 'api'>) {
+  const [latest, setLatest] = useState<Record<string, SlmAlert>>({});
+  const stream = useStream(api, '/v1/slm/alerts/stream', (event) => {
+    if (event.event !== 'slm.alert') return;
+    const alert = JSON.parse(event.data) as SlmAlert;
+    setLatest((all) => ({ ...all, [`${alert.model}@${alert.provider}/${alert.metric}`]: alert }));
+  });
+  const open = Object.values(latest).filter((a) => a.level !== 'OK');
+  return (
+    <Section title="Open SLM alerts">
+      <p className="status">{stream.live ? 'Live' : 'Connecting…'}</p>
+      {stream.error && <ErrorMessage error={stream.error} />}
+      {open.length === 0 ? (
+        <p>No open alert among {Object.keys(latest).length} received.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Model</th>
+              <th>Metric</th>
+              <th>Level</th>
+              <th>Value</th>
+              <th>Raised</th>
+            </tr>
+          </thead>
+          <tbody>
+            {open.map((a) => (
+              <tr key={a.alert_id}>
+                <td>
+                  {a.model}@{a.provider}
+                </td>
+                <td>{a.metric}</td>
+                <td className={`level ${a.level.toLowerCase()}`}>{a.level}</td>
+                <td>{formatNumber(a.value, 3)}</td>
+                <td>{formatTime(a.raised_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Section>
+  );
+}

@@ -1,0 +1,152 @@
+import { useEffect, useState } from 'react';
+import { ApiError } from '../api/errors';
+import { problemsByRule, ruleProblems } from '../api/rulePack';
+import { segment } from '../api/client';
+import { ErrorMessage, formatNumber, formatTime, Section, Show } from '../ui/parts';
+import { useLoad } from '../ui/useLoad';
+import type { PageProps } from '.';
+
+interface RulePack {
+  tenant: string;
+  version: number;
+  rules: { name: string; pattern: string; action?: string; severity?: string }[];
+  updated_at?: string;
+  updated_by?: string;
+}
+
+interface Verdict {
+  allowed: boolean;
+  decision: string;
+  score: number;
+  severity: string;
+  redacted_content: string | null;
+  reason: string | null;
+  reasons: { policy?: { name: string; action: string; severity: string; excerpt?: string | null }[] };
+}
+
+export function PoliciesPage({ api, tenant }: PageProps) {
+  const pack = useLoad(async () => {
+    try {
+      const reply = await api.send<RulePack>('GET', `/v1/policies/${segment(tenant)}`);
+      return { pack: reply.body, etag: reply.headers.get('ETag') };
+    } catch (error) {
+      // no pack yet: the editor creates the first one
+      if (error instanceof ApiError && error.status === 404) return { pack: { tenant, version: 0, rules: [] }, etag: null };
+      throw error;
+    }
+  }, [api, tenant]);
+  return (
+    <>
+      <Section title={`Rule pack of ${tenant}`}>
+        <Show loaded={pack} what="the rule pack">
+          {({ pack: p, etag }) => <RuleEditor key={etag} api={api} tenant={tenant} pack={p} etag={etag} saved={pack.reload} />}
+        </Show>
+      </Section>
+      <TryAPrompt api={api} tenant={tenant} />
+    </>
+  );
+}
+
+function RuleEditor({ api, tenant, pack, etag, saved }: Pick<PageProps, 'api' | 'tenant'> & { pack: RulePack; etag: string | null; saved: () => void }) {
+  const [text, setText] = useState(JSON.stringify(pack.rules, null, 2));
+  const [error, setError] = useState<Error>();
+  useEffect(() => setText(JSON.stringify(pack.rules, null, 2)), [pack]);
+  const save = () => {
+    setError(undefined);
+    let rules: unknown;
+    try {
+      rules = JSON.parse(text);
+    } catch (e) {
+      setError(new Error(`The rules are not JSON: ${(e as Error).message}`));
+      return;
+    }
+    api
+      .send('PUT', `/v1/policies/${segment(tenant)}`, { rules }, etag ? { 'If-Match': etag } : { 'If-None-Match': '*' })
+      .then(saved)
+      .catch((err: Error) => setError(err));
+  };
+  return (
+    <>
+      <p>
+        Version {pack.version}, {pack.rules.length} rules, changed {formatTime(pack.updated_at)} by {pack.updated_by ?? '—'}.
+      </p>
+      <label htmlFor="rules">Rules (JSON)</label>
+      <textarea id="rules" rows={14} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />
+      <button type="button" onClick={save}>
+        Save rules
+      </button>
+      {error && <ErrorMessage error={error} />}
+      <RuleProblems text={text} error={error} />
+    </>
+  );
+}
+
+/** The server's 422, each problem under the rule it names (the rules as they are in the editor). */
+function RuleProblems({ text, error }: { text: string; error: Error | undefined }) {
+  const problems = ruleProblems(error);
+  if (problems.length === 0) return null;
+  let names: string[] = [];
+  try {
+    names = (JSON.parse(text) as { name: string }[]).map((r) => r.name);
+  } catch {
+    // the editor's text changed into something that is not JSON: the problems go on the pack
+  }
+  return (
+    <ul className="problems">
+      {[...problemsByRule(names, problems)].map(([rule, list]) => (
+        <li key={rule}>
+          <strong>{rule === '' ? 'The pack' : `Rule “${rule}”`}</strong>
+          <ul>
+            {list.map((p, i) => (
+              <li key={i}>
+                {p.field && <code>{p.field}</code>} {p.message}
+              </li>
+            ))}
+          </ul>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function TryAPrompt({ api, tenant }: Pick<PageProps, 'api' | 'tenant'>) {
+  const [prompt, setPrompt] = useState('');
+  const [verdict, setVerdict] = useState<Verdict>();
+  const [error, setError] = useState<Error>();
+  return (
+    <Section title="Try a prompt">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setError(undefined);
+          api
+            .send<Verdict>('POST', '/v1/evaluate', { tenant, prompt })
+            .then((reply) => setVerdict(reply.body))
+            .catch((err: Error) => setError(err));
+        }}
+      >
+        <label htmlFor="prompt">Prompt</label>
+        <textarea id="prompt" rows={3} value={prompt} onChange={(e) => setPrompt(e.target.value)} />
+        <button type="submit">Evaluate</button>
+      </form>
+      {error && <ErrorMessage error={error} />}
+      {verdict && (
+        <div role="status">
+          <p>
+            <span className={`badge ${verdict.allowed ? 'approved' : 'rejected'}`}>{verdict.decision}</span> score{' '}
+            {formatNumber(verdict.score, 3)}, severity {verdict.severity}
+            {verdict.reason && <> ({verdict.reason})</>}
+          </p>
+          {verdict.redacted_content && <p className="mono">{verdict.redacted_content}</p>}
+          <ul className="plain">
+            {(verdict.reasons.policy ?? []).map((v) => (
+              <li key={v.name}>
+                <strong>{v.name}</strong> ({v.action}, {v.severity}){v.excerpt && <> : <mark>{v.excerpt}</mark></>}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </Section>
+  );
+}

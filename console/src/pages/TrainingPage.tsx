@@ -1,0 +1,86 @@
+import { useState } from 'react';
+import { segment } from '../api/client';
+import { ErrorMessage, formatTime, Section, Show } from '../ui/parts';
+import { useLoad } from '../ui/useLoad';
+import type { PageProps } from '.';
+
+interface TrainingState {
+  tenant: string;
+  enabled: boolean;
+  locked_by: string | null;
+  locked_at: string | null;
+  reason: string | null;
+  expires_at?: string | null;
+}
+
+export function TrainingPage({ api, tenant, tenants }: PageProps) {
+  const states = useLoad(
+    () => Promise.all(tenants.map((t) => api.get<TrainingState>(`/v1/training/status/${segment(t)}`))),
+    [api, tenants.join()],
+    5000,
+  );
+  const [reason, setReason] = useState('');
+  const [hours, setHours] = useState('1');
+  const [error, setError] = useState<Error>();
+  const command = (action: 'enable' | 'disable') => {
+    setError(undefined);
+    const body = action === 'enable' ? { tenant, reason, ttl_seconds: Math.round(Number(hours) * 3600) } : { tenant, reason };
+    api
+      .send('POST', `/v1/training/${action}`, body)
+      .then(states.reload)
+      .catch((err: Error) => setError(err));
+  };
+  return (
+    <>
+      <Section title="Training mode by tenant">
+        <Show loaded={states} what="training mode">
+          {(list) => (
+            <table>
+              <thead>
+                <tr>
+                  <th>Tenant</th>
+                  <th>Mode</th>
+                  <th>Held by</th>
+                  <th>Since</th>
+                  <th>Until</th>
+                  <th>Reason</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((s) => (
+                  <tr key={s.tenant}>
+                    <td>{s.tenant}</td>
+                    <td>
+                      <span className={s.enabled ? 'badge in_review' : 'badge'}>{s.enabled ? 'training' : 'off'}</span>
+                    </td>
+                    <td>{s.locked_by ?? '—'}</td>
+                    <td>{formatTime(s.locked_at)}</td>
+                    <td>{formatTime(s.expires_at)}</td>
+                    <td>{s.reason ?? '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Show>
+      </Section>
+      <Section title={`Change ${tenant}`}>
+        <form className="inline" onSubmit={(e) => e.preventDefault()}>
+          <label>
+            Reason <input value={reason} onChange={(e) => setReason(e.target.value)} />
+          </label>
+          <label>
+            For (hours) <input type="number" min={0.1} step={0.1} value={hours} onChange={(e) => setHours(e.target.value)} />
+          </label>
+          <button type="button" onClick={() => command('enable')}>
+            Enable or extend
+          </button>
+          <button type="button" onClick={() => command('disable')}>
+            Disable
+          </button>
+        </form>
+        {error && <ErrorMessage error={error} />}
+      </Section>
+    </>
+  );
+}
