@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A client of the documented Confluent Schema Registry REST API (served by Confluent, Apicurio's ccompat
@@ -33,6 +34,7 @@ public class SchemaRegistryClient {
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
+    private static final int REGISTER_ROUNDS = 3;
 
     private final ObjectMapper json = new ObjectMapper();
     private final SchemaRegistryConfig config;
@@ -57,19 +59,38 @@ public class SchemaRegistryClient {
         return baseUrl;
     }
 
-    /** Registers {@code schema} under {@code subject} (or finds it there) and returns its global id. */
+    /**
+     * Registers {@code schema} under {@code subject} (or finds it there) and returns its global id. Idempotent when
+     * instances register the same new subject at once. Apicurio then answers the losers 409 "already exists" (the
+     * status of an incompatible schema too), or 500 when its database lost the race (a duplicate content row, a
+     * lock timeout), also after the retries of a loaded machine. Either way the winner's registration is there:
+     * the id is looked up, and only if the subject does not hold the schema is it registered again.
+     */
     public int register(String subject, Schema schema) {
-        try {
-            return remember(call("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema)), schema, subject);
-        } catch (SchemaRegistryException e) {
-            // two instances registering the same new subject at once: some registries answer the loser 409
-            // "already exists"; the schema is there, so its id is one lookup away
-            if (e.isIncompatible()) {
-                try {
-                    return lookup(subject, schema);
-                } catch (SchemaRegistryException notThere) {
+        for (int round = 1; ; round++) {
+            try {
+                return remember(call("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema)), schema, subject);
+            } catch (SchemaRegistryException e) {
+                if (!e.isConflict() && !e.isServerError()) {
                     throw e;
                 }
+                Optional<Integer> existing = find(subject, schema);
+                if (existing.isPresent()) {
+                    return existing.get();
+                }
+                if (round >= REGISTER_ROUNDS) {
+                    throw e; // the subject really refuses it, or the registry keeps failing
+                }
+            }
+        }
+    }
+
+    private Optional<Integer> find(String subject, Schema schema) {
+        try {
+            return Optional.of(lookup(subject, schema));
+        } catch (SchemaRegistryException e) {
+            if (e.isNotFound()) {
+                return Optional.empty();
             }
             throw e;
         }
@@ -122,7 +143,16 @@ public class SchemaRegistryClient {
 
     public void setCompatibility(String subject, CompatibilityLevel level) {
         ObjectNode body = json.createObjectNode().put("compatibility", level.name());
-        call("PUT", "/config/" + encode(subject), body);
+        try {
+            call("PUT", "/config/" + encode(subject), body);
+        } catch (SchemaRegistryException e) {
+            if (!e.isConflict()) {
+                throw e;
+            }
+            // Apicurio keeps the level as a rule it creates on the first PUT; instances setting it at once get
+            // 409 "rule already exists". The rule is there now, so the same PUT again updates it.
+            call("PUT", "/config/" + encode(subject), body);
+        }
     }
 
     private int remember(JsonNode body, Schema schema, String subject) {
@@ -182,8 +212,11 @@ public class SchemaRegistryClient {
             if (!failure.isTransient() || attempt >= config.maxRetries()) {
                 throw failure;
             }
-            log.warn("{}; retry {} of {} in {} ms", failure.getMessage(), attempt + 1, config.maxRetries(), backoff.toMillis());
-            sleep(backoff, request);
+            // a random share of the backoff: instances that failed together (a lock timeout in the registry's
+            // database) would otherwise retry together and collide again
+            Duration pause = backoff.dividedBy(2).plusMillis(ThreadLocalRandom.current().nextLong(backoff.toMillis() / 2 + 1));
+            log.warn("{}; retry {} of {} in {} ms", failure.getMessage(), attempt + 1, config.maxRetries(), pause.toMillis());
+            sleep(pause, request);
             backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
         }
     }

@@ -49,8 +49,21 @@ public class SchemaRegistryException extends RuntimeException {
         return status == 409;
     }
 
+    /**
+     * 409: the request conflicts with what the registry holds. An incompatible schema, or with Apicurio also a
+     * subject or rule that another client created a moment before.
+     */
+    public boolean isConflict() {
+        return status == 409;
+    }
+
+    /** 5xx: the registry answered but failed. */
+    public boolean isServerError() {
+        return status >= 500;
+    }
+
     /** Worth retrying later: the registry was unreachable, overloaded or failing, not refusing the request. */
     public boolean isTransient() {
-        return status == NO_RESPONSE || status == 408 || status == 429 || status >= 500;
+        return status == NO_RESPONSE || status == 408 || status == 429 || isServerError();
     }
 }
