@@ -85,6 +85,8 @@ final class BudgetViews {
     static Map<String, Object> projection(BudgetProjection p) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("coverage", p.getCoverage());
+        out.put("tokens_calibrated", p.getTokensCalibrated());
+        out.put("usd_calibrated", p.getUsdCalibrated());
         out.put("observed_from", p.getObservedFrom().toString());
         out.put("settled_events", p.getSettledEvents());
         out.put("tokens", p.getTokens());

@@ -159,6 +159,8 @@ class BudgetEdgeIT {
             projection = settled.path("projection");
             assertThat(projection.path("settled_events").asLong()).isEqualTo(granted.size());
             assertThat(projection.path("coverage").asDouble()).isEqualTo(0.8);
+            // the budget's first period has no past period to calibrate on: the normal approximation, said so
+            assertThat(projection.path("tokens_calibrated").asBoolean(true)).isFalse();
             assertThat(projection.path("tokens_lower").asDouble()).isGreaterThanOrEqualTo(used);
             assertThat(projection.path("tokens_upper").asDouble())
                     .isGreaterThanOrEqualTo(projection.path("tokens").asDouble());

@@ -14,7 +14,7 @@ import java.util.function.DoubleUnaryOperator;
  * interval is that mean ± the standard normal quantile of the coverage times the deviation, its lower bound never
  * below what is already spent.
  */
-final class SpendProjection {
+final class SpendProjection implements SpendPath {
     static final double COVERAGE = 0.8;
     private static final double Z = StandardNormal.quantile(0.5 + COVERAGE / 2);
     /** The horizon is scanned in this many steps for the first crossing, then bisected. */
@@ -35,16 +35,25 @@ final class SpendProjection {
     }
 
     /** Projected total spend {@code aheadMs} from now. */
-    double mean(double aheadMs) {
+    @Override
+    public double mean(double aheadMs) {
         return spent * (1 + aheadMs / observedMs);
     }
 
-    double lower(double aheadMs) {
+    @Override
+    public double lower(double aheadMs) {
         return Math.max(spent, mean(aheadMs) - spread(aheadMs));
     }
 
-    double upper(double aheadMs) {
+    @Override
+    public double upper(double aheadMs) {
         return mean(aheadMs) + spread(aheadMs);
+    }
+
+    /** The normal approximation is nominal: nothing has checked its coverage for this budget. */
+    @Override
+    public boolean calibrated() {
+        return false;
     }
 
     private double spread(double aheadMs) {

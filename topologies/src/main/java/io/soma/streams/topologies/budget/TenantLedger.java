@@ -13,6 +13,7 @@ import io.soma.streams.avro.BudgetReservationReply;
 import io.soma.streams.avro.BudgetReservationRequest;
 import io.soma.streams.avro.BudgetSpendBucket;
 import io.soma.streams.avro.BudgetStatus;
+import io.soma.streams.avro.ProjectionCalibration;
 import io.soma.streams.topologies.forecast.PriceTable;
 
 import java.time.Duration;
@@ -35,7 +36,8 @@ import java.util.function.DoubleUnaryOperator;
  * A reservation is granted only if, for every applicable hard budget, spent + reserved + estimate stays within each
  * limit; a step whose estimated cost is 0 (a model priced at 0) is never refused by a USD limit. Each operation
  * first rolls calendar periods that ended, so a record that arrives after a boundary never charges the old period.
- * A calendar budget's status projects its period's end from the spend so far ({@link SpendProjection}).
+ * A calendar budget's status projects its period's end from the spend so far ({@link SpendProjection}), corrected by
+ * the budget's own past projection errors once it has them ({@link ProjectionCalibrator}).
  */
 public final class TenantLedger {
     static final String CHANGED = "budget.changed";
@@ -230,14 +232,16 @@ public final class TenantLedger {
 
     /** The period's end and the limit's exhaustion as projected at {@code now}; null when there is no rate yet. */
     private static BudgetProjection projection(BudgetPeriodState s, Instant now) {
-        Optional<SpendProjection> tokens = projected(s, now, s.getSpentTokens(), s.getSpentTokensSquares());
-        Optional<SpendProjection> usd = projected(s, now, s.getSpentUsd(), s.getSpentUsdSquares());
+        Optional<SpendPath> tokens = projectedTokens(s, now);
+        Optional<SpendPath> usd = projectedUsd(s, now);
         if (tokens.isEmpty() || usd.isEmpty()) {
             return null;
         }
         double horizon = Duration.between(now, s.getPeriodEnd()).toMillis();
         Reach exhaustion = reach(s, 100, now);
-        return BudgetProjection.newBuilder().setCoverage(SpendProjection.COVERAGE).setObservedFrom(observedFrom(s))
+        return BudgetProjection.newBuilder().setCoverage(SpendProjection.COVERAGE)
+                .setTokensCalibrated(tokens.get().calibrated())
+                .setUsdCalibrated(usd.get().calibrated()).setObservedFrom(observedFrom(s))
                 .setSettledEvents(s.getSettledEvents())
                 .setTokens(tokens.get().mean(horizon)).setTokensLower(tokens.get().lower(horizon))
                 .setTokensUpper(tokens.get().upper(horizon))
@@ -247,14 +251,57 @@ public final class TenantLedger {
                 .setExhaustionLatest(exhaustion.latest()).build();
     }
 
-    /** One unit's projection: calendar periods only, once some usage was settled over some time. */
-    private static Optional<SpendProjection> projected(BudgetPeriodState s, Instant now, double spent, double squares) {
+    private static Optional<SpendPath> projectedTokens(BudgetPeriodState s, Instant now) {
+        return projected(s, now, s.getSpentTokens(), s.getSpentTokensSquares(), s.getTokensCalibration());
+    }
+
+    private static Optional<SpendPath> projectedUsd(BudgetPeriodState s, Instant now) {
+        return projected(s, now, s.getSpentUsd(), s.getSpentUsdSquares(), s.getUsdCalibration());
+    }
+
+    /**
+     * One unit's projection: calendar periods only, once some usage was settled over some time. The constant rate,
+     * corrected by the budget's past errors once it has enough of them ({@link ProjectionCalibrator}).
+     */
+    private static Optional<SpendPath> projected(BudgetPeriodState s, Instant now, double spent, double squares,
+                                                 ProjectionCalibration calibration) {
         long observedMs = Duration.between(observedFrom(s), now).toMillis();
         if (s.getDefinition().getPeriod() == BudgetPeriodKind.ROLLING || s.getSettledEvents() == 0
                 || observedMs <= 0 || !now.isBefore(s.getPeriodEnd())) {
             return Optional.empty();
         }
-        return Optional.of(new SpendProjection(spent, squares, observedMs));
+        SpendProjection raw = new SpendProjection(spent, squares, observedMs);
+        Optional<ProjectionCalibrator.Correction> correction = calibration == null ? Optional.empty()
+                : ProjectionCalibrator.at(calibration, periodFraction(s, now));
+        double horizon = Duration.between(now, s.getPeriodEnd()).toMillis();
+        return Optional.of(correction.<SpendPath>map(c -> CalibratedSpend.of(raw, spent, horizon, c)).orElse(raw));
+    }
+
+    /** How far {@code now} is into the calendar period, from 0 at its start to 1 at its end. */
+    private static double periodFraction(BudgetPeriodState s, Instant now) {
+        double length = Duration.between(s.getPeriodStart(), s.getPeriodEnd()).toMillis();
+        return Duration.between(s.getPeriodStart(), now).toMillis() / length;
+    }
+
+    /** Records the spend at the checkpoints of the period that {@code now} has passed, for the calibration. */
+    private static void passCheckpoints(BudgetPeriodState s, Instant now) {
+        double fraction = Math.min(1, periodFraction(s, now));
+        ProjectionCalibrator.pass(calibration(s, true), fraction, s.getSpentTokens());
+        ProjectionCalibrator.pass(calibration(s, false), fraction, s.getSpentUsd());
+    }
+
+    /** A unit's calibration, made empty in a ledger written before it. */
+    private static ProjectionCalibration calibration(BudgetPeriodState s, boolean tokens) {
+        ProjectionCalibration c = tokens ? s.getTokensCalibration() : s.getUsdCalibration();
+        if (c == null) {
+            c = ProjectionCalibrator.empty();
+            if (tokens) {
+                s.setTokensCalibration(c);
+            } else {
+                s.setUsdCalibration(c);
+            }
+        }
+        return c;
     }
 
     private static Instant observedFrom(BudgetPeriodState s) {
@@ -269,14 +316,14 @@ public final class TenantLedger {
     private static Reach reach(BudgetPeriodState s, int percent, Instant now) {
         BudgetDefinition d = s.getDefinition();
         double horizon = Duration.between(now, s.getPeriodEnd()).toMillis();
-        List<SpendProjection> units = new ArrayList<>();
+        List<SpendPath> units = new ArrayList<>();
         List<Double> levels = new ArrayList<>();
         if (d.getLimitTokens() != null) {
-            projected(s, now, s.getSpentTokens(), s.getSpentTokensSquares()).ifPresent(units::add);
+            projectedTokens(s, now).ifPresent(units::add);
             levels.add(d.getLimitTokens() * percent / 100.0);
         }
         if (d.getLimitUsd() != null) {
-            projected(s, now, s.getSpentUsd(), s.getSpentUsdSquares()).ifPresent(units::add);
+            projectedUsd(s, now).ifPresent(units::add);
             levels.add(d.getLimitUsd() * percent / 100.0);
         }
         if (units.size() != levels.size()) {
@@ -286,7 +333,7 @@ public final class TenantLedger {
         Instant earliest = null;
         Instant latest = null;
         for (int i = 0; i < units.size(); i++) {
-            SpendProjection unit = units.get(i);
+            SpendPath unit = units.get(i);
             double level = levels.get(i);
             at = earlier(at, firstReach(unit::mean, level, horizon, now));
             earliest = earlier(earliest, firstReach(unit::upper, level, horizon, now));
@@ -324,6 +371,9 @@ public final class TenantLedger {
                         .setPeriodEnd(s.getPeriodEnd()).setTokens(s.getSpentTokens()).setUsd(s.getSpentUsd())
                         .setReason("period ended; new period " + next.start() + " to " + next.end()
                                 + " (" + BudgetPeriods.zone(d) + ")").build());
+                boolean wholePeriod = !observedFrom(s).isAfter(s.getPeriodStart());
+                ProjectionCalibrator.close(calibration(s, true), s.getSpentTokens(), wholePeriod);
+                ProjectionCalibrator.close(calibration(s, false), s.getSpentUsd(), wholePeriod);
                 s.setPeriodStart(next.start());
                 s.setPeriodEnd(next.end());
                 s.setSpentTokens(0);
@@ -355,6 +405,7 @@ public final class TenantLedger {
 
     private void addSpend(BudgetPeriodState s, long tokens, double usd, Instant now) {
         if (s.getDefinition().getPeriod() != BudgetPeriodKind.ROLLING) {
+            passCheckpoints(s, now);
             s.setSpentTokens(s.getSpentTokens() + tokens);
             s.setSpentUsd(s.getSpentUsd() + usd);
             s.setSettledEvents(s.getSettledEvents() + 1);

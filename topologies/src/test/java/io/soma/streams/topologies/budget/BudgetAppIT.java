@@ -283,6 +283,7 @@ class BudgetAppIT {
                 s -> s.getSpentTokens() == stepTokens * TenantLedger.MIN_EVENTS_FOR_PROJECTION_ALERT);
         assertThat(status.getProjection().getExhaustionAt()).isBefore(status.getPeriodEnd());
         assertThat(status.getProjection().getTokensLower()).isGreaterThanOrEqualTo(status.getSpentTokens());
+        assertThat(status.getProjection().getTokensCalibrated()).as("no past period to calibrate on").isFalse();
 
         restart(true, () -> { });
         send(Topics.CONVERSATION_EVENTS.name(), "s1", response(tenant, "s1", step));

@@ -240,6 +240,56 @@ class TenantLedgerTest {
     }
 
     @Test
+    void shouldCalibrateTheProjectionOnTheBudgetsOwnPastDays() {
+        ledger.define(Budgets.daily(TENANT, "daily", 10_000).setHard(false).build(), DAY_START);
+        // a daily cycle the constant rate cannot see: 100 tokens an hour until noon, 1,000 an hour after; 13,200 a day
+        settleCycle(0);
+        BudgetProjection first = ledger.status("daily", DAY_START.plus(Duration.ofHours(6))).getProjection();
+        assertThat(first.getTokensCalibrated()).as("no past day to learn from").isFalse();
+        assertThat(first.getTokens()).isCloseTo(2400, within(1e-9));
+        assertThat(first.getTokensUpper()).as("the normal interval misses the afternoon").isLessThan(13_200);
+        settleRest(0);
+        settleCycle(1);
+        settleRest(1);
+        settleCycle(2);
+        Instant six = DAY_START.plus(Duration.ofDays(2)).plus(Duration.ofHours(6));
+
+        BudgetProjection p = ledger.status("daily", six).getProjection();
+
+        // the two past days scored their 06:00 neighbourhood (04:00 to 08:00) at 13,200 / 2,400 each: the interval
+        // is that correction of the same 2,400, and the limit is reached on the straight line from 600 to 13,200
+        assertThat(p.getTokensCalibrated()).isTrue();
+        assertThat(p.getTokens()).isCloseTo(13_200, within(0.01));
+        assertThat(p.getTokensLower()).isCloseTo(13_200, within(0.01));
+        assertThat(p.getTokensUpper()).isCloseTo(13_200, within(0.01));
+        assertThat(p.getUsdCalibrated()).as("no price, so no USD spent to score").isFalse();
+        long reach = Duration.ofHours(18).toMillis() * 9_400 / 12_600;
+        assertThat(Duration.between(six, p.getExhaustionAt()).toMillis()).isCloseTo(reach, within(1000L));
+        BudgetProjection restored = TenantLedger.of(roundTrip(ledger.state()), TENANT, SETTINGS).status("daily", six)
+                .getProjection();
+        assertThat(restored).as("the calibration is in the stored ledger").isEqualTo(p);
+    }
+
+    /** Day {@code day} of the cycle until 06:00: 100 tokens at each hour from 00:00 to 05:00. */
+    private void settleCycle(int day) {
+        for (int hour = 0; hour < 6; hour++) {
+            settleCycleHour(day, hour);
+        }
+    }
+
+    /** The rest of day {@code day} of the cycle, from 06:00. */
+    private void settleRest(int day) {
+        for (int hour = 6; hour < 24; hour++) {
+            settleCycleHour(day, hour);
+        }
+    }
+
+    private void settleCycleHour(int day, int hour) {
+        ledger.settle(new Usage("d" + day + "h" + hour, null, null, null, hour < 12 ? 100 : 1000, 0),
+                DAY_START.plus(Duration.ofDays(day)).plus(Duration.ofHours(hour)));
+    }
+
+    @Test
     void shouldNotProjectARollingBudget() {
         ledger.define(Budgets.daily(TENANT, "tpm", 1000).setPeriod(BudgetPeriodKind.ROLLING).setRollingSeconds(60L)
                 .build(), MORNING);
