@@ -11,11 +11,10 @@ import io.soma.streams.topologies.policy.rules.Severity;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * The policy as a pure function of (text, role, tool, capsule standing, compiled policy): the streaming app and
@@ -46,6 +45,41 @@ public final class PolicyEvaluator {
         }
     }
 
+    /** The rules that matched, by canonical index: violations come out in canonical order. */
+    private static final class MatchedRules {
+        private final Hits[] byRule;
+        private int[] matched = new int[8];
+        private int count;
+
+        MatchedRules(int ruleCount) {
+            byRule = new Hits[ruleCount];
+        }
+
+        /** The rule's hits, new and empty on the first call. */
+        Hits of(int rule) {
+            if (byRule[rule] == null) {
+                put(rule, new Hits());
+            }
+            return byRule[rule];
+        }
+
+        void put(int rule, Hits hits) {
+            if (byRule[rule] == null) {
+                if (count == matched.length) {
+                    matched = Arrays.copyOf(matched, count * 2);
+                }
+                matched[count++] = rule;
+            }
+            byRule[rule] = hits;
+        }
+
+        int[] inCanonicalOrder() {
+            int[] ordered = Arrays.copyOf(matched, count);
+            Arrays.sort(ordered);
+            return ordered;
+        }
+    }
+
     public static Evaluation evaluate(EvaluationInput input, CompiledPolicy policy) {
         // first: what an unapproved capsule says is denied whatever it says, text or none
         if (input.capsule() != null && !input.capsule().approved()) {
@@ -60,14 +94,13 @@ public final class PolicyEvaluator {
             return Evaluation.textTooLarge();
         }
         List<CompiledRule> rules = policy.rules();
-        // keyed by canonical rule index, so violations come out in canonical order
-        Map<Integer, Hits> hits = new TreeMap<>();
+        MatchedRules hits = new MatchedRules(rules.size());
         if (policy.automaton() != null) {
             policy.automaton().parseText(CompiledPolicy.lowerCase(text), (start, end, needles) -> {
                 for (Needle needle : needles) {
                     Rule rule = rules.get(needle.rule()).rule();
                     if (onWordBoundaries(text, start, end, needle.kind()) && rule.appliesTo(input.role(), input.tool())) {
-                        hits.computeIfAbsent(needle.rule(), i -> new Hits()).add(start, end, rule.action() == Action.REDACT);
+                        hits.of(needle.rule()).add(start, end, rule.action() == Action.REDACT);
                     }
                 }
             });
@@ -113,22 +146,23 @@ public final class PolicyEvaluator {
         return found.firstStart == Integer.MAX_VALUE ? Optional.empty() : Optional.of(found);
     }
 
-    private static Evaluation decide(String text, List<CompiledRule> rules, Map<Integer, Hits> hits, int rulesEvaluated,
+    private static Evaluation decide(String text, List<CompiledRule> rules, MatchedRules hits, int rulesEvaluated,
                                      List<String> unfinished) {
-        List<Violation> violations = new ArrayList<>(hits.size());
+        int[] matched = hits.inCanonicalOrder();
+        List<Violation> violations = new ArrayList<>(matched.length);
         List<Redaction> redactions = new ArrayList<>();
-        hits.forEach((i, h) -> {
+        for (int i : matched) {
             Rule rule = rules.get(i).rule();
             if (rule.action() == Action.REDACT) {
-                h.spans.forEach(s -> redactions.add(new Redaction(s[0], s[1], rule.name())));
+                hits.of(i).spans.forEach(s -> redactions.add(new Redaction(s[0], s[1], rule.name())));
             }
-        });
+        }
         double totalWeight = 0;
         Action strongest = null;
-        for (Map.Entry<Integer, Hits> entry : hits.entrySet()) {
-            CompiledRule compiled = rules.get(entry.getKey());
+        for (int i : matched) {
+            CompiledRule compiled = rules.get(i);
             Rule rule = compiled.rule();
-            Hits h = entry.getValue();
+            Hits h = hits.of(i);
             violations.add(new Violation(rule.name(), rule.pattern(), rule.weight(), rule.severity(), rule.action(),
                     rule.description(), excerpt(text, h.firstStart, h.firstEnd, redactions), compiled.origin()));
             totalWeight += rule.weight();
