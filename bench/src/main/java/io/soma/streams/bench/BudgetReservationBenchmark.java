@@ -59,9 +59,12 @@ public final class BudgetReservationBenchmark {
     private static final int WARMUP_RATE = 100;
     private static final long HIGHEST_MICROS = TimeUnit.MINUTES.toMicros(5);
 
-    /** What one rate gave: every step's time from its due moment to its answer, and the answers. */
-    private record Result(int rate, int steps, Histogram micros, long granted, long refused, long unreachable,
-                          long failed, long maxLateNanos, String load) {
+    /**
+     * What one rate gave: every step's time from its due moment to its answer, the answers, and the rate they came
+     * at (steps over first due moment to last answer: below the offered rate when the app cannot keep up).
+     */
+    private record Result(int rate, int steps, Histogram micros, double answeredPerSecond, long granted, long refused,
+                          long unreachable, long failed, long maxLateNanos, String load) {
     }
 
     private BudgetReservationBenchmark() {
@@ -129,9 +132,9 @@ public final class BudgetReservationBenchmark {
             }
         }
         System.out.println();
-        System.out.println("| steps/s | steps | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | granted | refused"
-                + " | unreachable | failed | driver late max ms | load (1 min) |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| steps/s offered | steps | answered/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms"
+                + " | granted | refused | unreachable | failed | driver late max ms | load (1 min) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         results.forEach(r -> System.out.println(format(r)));
         System.exit(0); // client threads the stack left behind must not keep the JVM alive
     }
@@ -145,6 +148,7 @@ public final class BudgetReservationBenchmark {
         AtomicLong refused = new AtomicLong();
         AtomicLong unreachable = new AtomicLong();
         AtomicLong failed = new AtomicLong();
+        AtomicLong lastAnswer = new AtomicLong();
         CountDownLatch answered = new CountDownLatch(steps.size());
         long intervalNanos = TimeUnit.SECONDS.toNanos(1) / rate;
         long start = System.nanoTime();
@@ -175,6 +179,7 @@ public final class BudgetReservationBenchmark {
                     micros.recordValue(Math.min(HIGHEST_MICROS, (System.nanoTime() - due) / 1_000));
                     failed.incrementAndGet();
                 } finally {
+                    lastAnswer.accumulateAndGet(System.nanoTime(), Math::max);
                     answered.countDown();
                 }
             });
@@ -182,16 +187,18 @@ public final class BudgetReservationBenchmark {
         if (!answered.await(5, TimeUnit.MINUTES)) {
             throw new IllegalStateException(answered.getCount() + " steps unanswered after 5 minutes");
         }
-        return new Result(rate, steps.size(), micros, granted.get(), refused.get(), unreachable.get(), failed.get(),
-                maxLate, before + " → " + MachineLoad.oneMinute());
+        return new Result(rate, steps.size(), micros, steps.size() / Throughput.seconds(lastAnswer.get() - start),
+                granted.get(), refused.get(), unreachable.get(), failed.get(), maxLate,
+                before + " → " + MachineLoad.oneMinute());
     }
 
     private static String format(Result r) {
         Histogram h = r.micros();
-        return String.format("| %,d | %,d | %.1f | %.1f | %.1f | %.1f | %.1f | %,d | %,d | %,d | %,d | %.1f | %s |",
-                r.rate(), r.steps(), ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)),
-                ms(h.getValueAtPercentile(99)), ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), r.granted(),
-                r.refused(), r.unreachable(), r.failed(), r.maxLateNanos() / 1e6, r.load());
+        return String.format("| %,d | %,d | %,.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %,d | %,d | %,d | %,d | %.1f"
+                        + " | %s |", r.rate(), r.steps(), r.answeredPerSecond(), ms(h.getValueAtPercentile(50)),
+                ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)), ms(h.getValueAtPercentile(99.9)),
+                ms(h.getMaxValue()), r.granted(), r.refused(), r.unreachable(), r.failed(), r.maxLateNanos() / 1e6,
+                r.load());
     }
 
     private static double ms(long micros) {
