@@ -1,6 +1,7 @@
 package io.soma.streams.edge;
 
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.devstack.LocalStack;
@@ -43,6 +44,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Everything one instance runs, started in dependency order and stopped in reverse: the embedded stack (demo), the
@@ -117,6 +120,9 @@ public final class SomaProcess implements AutoCloseable {
                     .help("Requests let through unlimited because Redis did not answer the rate limiter")
                     .callback(cb -> cb.call(limiter.failedOpen())).register(metrics);
             HealthHandler health = new HealthHandler(platform.checks());
+            // so an alert can tell an instance that stays unready; /health/ready on the management port says why
+            GaugeWithCallback.builder().name("soma_ready").help("1 while every readiness check passes, else 0")
+                    .callback(cb -> cb.call(health.isReady() ? 1 : 0)).register(metrics);
             MetricsHandler scrape = new MetricsHandler(metrics);
             // empty: no management listener, /metrics stays on the public port
             String managementPort = config.settings().stringOrNull("edge.management.port");
@@ -163,6 +169,16 @@ public final class SomaProcess implements AutoCloseable {
             throw new IllegalArgumentException("this process runs no app " + applicationId);
         }
         return streams;
+    }
+
+    /**
+     * The names of the metric families the process registered, with no series yet included: {@code /metrics} shows
+     * a labelled family only from its first series on (tests).
+     */
+    public Set<String> metricFamilies() {
+        Set<String> names = new TreeSet<>();
+        platform.metrics().scrape().forEach(family -> names.add(family.getMetadata().getPrometheusName()));
+        return names;
     }
 
     /** The edge's registered routes. */

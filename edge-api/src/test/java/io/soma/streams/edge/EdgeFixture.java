@@ -150,6 +150,11 @@ public final class EdgeFixture implements AutoCloseable {
     }
 
     /** The running process's configuration (with the embedded stack's real addresses when it has one). */
+    /** {@link SomaProcess#metricFamilies()}. */
+    public Set<String> metricFamilies() {
+        return process.metricFamilies();
+    }
+
     public SomaConfig config() {
         return process.config();
     }

@@ -58,6 +58,30 @@ class ChartTest {
   }
 
   @Test
+  void shouldShipADashboardPerAreaForTheGrafanaSidecar() throws IOException {
+    JsonNode dashboards = named(RenderedChart.render(UnaryOperator.identity()), "ConfigMap", "soma-soma-streams-dashboards");
+
+    assertThat(dashboards.at("/metadata/labels/grafana_dashboard").asText()).isEqualTo("1");
+    assertThat(dashboards.at("/data").fieldNames()).toIterable().containsExactlyInAnyOrder(
+        "soma-governance.json", "soma-runtime.json", "soma-models.json", "soma-spend.json");
+    for (JsonNode json : dashboards.at("/data")) {
+      JsonNode dashboard = YAML.readTree(json.asText());
+      assertThat(dashboard.at("/title").asText()).startsWith("Soma Streams / ");
+      assertThat(dashboard.at("/panels")).isNotEmpty().allSatisfy(panel ->
+          assertThat(panel.at("/targets/0/expr").asText()).isNotBlank());
+    }
+  }
+
+  @Test
+  void shouldRenderTheAlertRulesOnlyWhenEnabled() throws IOException {
+    assertThat(ofKind(RenderedChart.render(UnaryOperator.identity()), "PrometheusRule")).isEmpty();
+
+    JsonNode rule = single(RenderedChart.render(t -> t.set("metrics.prometheusRule.enabled", true)), "PrometheusRule");
+    assertThat(rule.at("/spec/groups").findValuesAsText("alert")).contains("SomaConsumerLagGrowing",
+        "SomaDeadLettersGrowing", "SomaConstitutionStale", "SomaBudgetProjectedToRunOut", "SomaInstanceNotReady");
+  }
+
+  @Test
   void shouldRenderAHeadlessServiceForTheStatefulSet() throws IOException {
     JsonNode headless = named(RenderedChart.render(UnaryOperator.identity()), "Service", HEADLESS);
 
@@ -104,7 +128,7 @@ class ChartTest {
   @Test
   void shouldKeepSecretsOutOfTheConfigMap() throws IOException {
     List<JsonNode> manifests = RenderedChart.render(UnaryOperator.identity());
-    JsonNode configMap = single(manifests, "ConfigMap");
+    JsonNode configMap = named(manifests, "ConfigMap", "soma-soma-streams");
     JsonNode secret = single(manifests, "Secret");
 
     assertThat(configMap.at("/data").toString()).doesNotContain("s3cret-pg", "wrap-secret", "bootstrap-key");
@@ -166,7 +190,7 @@ class ChartTest {
     assertThat(secret.at("/stringData/SOMA_IDENTITY_KEYS_WRAP_SECRET").asText()).isEqualTo("wrap-secret");
     assertThat(secret.at("/stringData/SOMA_EDGE_PEER_SECRET").asText()).isEqualTo("s3cret-peer");
     assertThat(env(container, "SOMA_REDIS_URL")).isEqualTo("redis://:$(SOMA_REDIS_PASSWORD)@redis:6379");
-    assertThat(single(manifests, "ConfigMap").toString()).doesNotContain("s3cret-redis", "s3cret-peer");
+    assertThat(named(manifests, "ConfigMap", "soma-soma-streams").toString()).doesNotContain("s3cret-redis", "s3cret-peer");
     assertThat(container.toString()).doesNotContain("s3cret-redis", "s3cret-peer");
   }
 

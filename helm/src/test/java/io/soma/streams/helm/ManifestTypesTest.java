@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import java.io.IOException;
 import java.util.List;
@@ -41,7 +42,8 @@ class ManifestTypesTest {
       "Secret", Secret.class,
       "NetworkPolicy", NetworkPolicy.class,
       "PodDisruptionBudget", PodDisruptionBudget.class,
-      "ServiceMonitor", ServiceMonitor.class);
+      "ServiceMonitor", ServiceMonitor.class,
+      "PrometheusRule", PrometheusRule.class);
 
   private static final ObjectMapper STRICT = strictMapper();
 
@@ -49,6 +51,8 @@ class ManifestTypesTest {
   void shouldParseEveryRenderedManifestIntoItsApiTypeWithNoUnknownField() throws IOException {
     List<JsonNode> manifests = RenderedChart.render(t -> t
         .set("metrics.serviceMonitor.enabled", true)
+        .set("metrics.prometheusRule.enabled", true)
+        .set("metrics.dashboards.enabled", true)
         .set("constitutionTrustedKeys.prod-2026", "PEM")
         .set("redisAuth.enabled", true)
         .set("javaOpts", "-XX:MaxRAMPercentage=60")

@@ -34,6 +34,11 @@ public final class HealthHandler {
         answer(ctx, results());
     }
 
+    /** True while every check passes: the readiness answer as a metric ({@code soma_ready}). */
+    public boolean isReady() {
+        return results().values().stream().allMatch(OK::equals);
+    }
+
     private Map<String, String> results() {
         Map<String, String> results = new LinkedHashMap<>();
         for (ReadinessCheck check : checks) {
