@@ -242,7 +242,7 @@ class BudgetEdgeIT {
 
     @Test
     @Order(99)
-    void shouldFailClosedForHardBudgetsWhenTheBudgetAppCannotBeReached() {
+    void shouldFailClosedForHardBudgetsWhenTheBudgetAppCannotBeReached() throws Exception {
         List<String> tenants = EdgeFixture.tenants("budget-down", 3);
         Map<String, Map<String, Object>> budgetOf = Map.of(
                 tenants.get(0), Map.of("limit_tokens", 1_000_000, "period", "DAY"),
@@ -258,14 +258,26 @@ class BudgetEdgeIT {
             assertThat(StreamsApps.closeLeavingGroup(instance.streams(BudgetApp.APPLICATION_ID))).isTrue();
         }
 
-        HttpResponse<String> closed = step(first, admins.get(tenants.get(0)), null, null, trace.get(0));
-        assertThat(closed.statusCode()).as(closed.body()).isEqualTo(503);
-        assertThat(EdgeFixture.json(closed).path("error").asText()).isEqualTo("budget_unavailable");
-        assertThat(EdgeFixture.json(closed).path("details").path("budgets").toString()).contains("daily");
-        HttpResponse<String> open = step(second, admins.get(tenants.get(1)), null, null, trace.get(1));
-        assertThat(open.statusCode()).as("hard but fail_closed false: " + open.body()).isEqualTo(200);
-        HttpResponse<String> soft = step(third, admins.get(tenants.get(2)), null, null, trace.get(2));
-        assertThat(soft.statusCode()).as("soft only: " + soft.body()).isEqualTo(200);
+        // each step waits out the reply timeout (15 s) for a reservation that cannot come: the three wait together
+        ExecutorService callers = Executors.newFixedThreadPool(3);
+        try {
+            Future<HttpResponse<String>> closedStep = callers.submit(
+                    () -> step(first, admins.get(tenants.get(0)), null, null, trace.get(0)));
+            Future<HttpResponse<String>> openStep = callers.submit(
+                    () -> step(second, admins.get(tenants.get(1)), null, null, trace.get(1)));
+            Future<HttpResponse<String>> softStep = callers.submit(
+                    () -> step(third, admins.get(tenants.get(2)), null, null, trace.get(2)));
+            HttpResponse<String> closed = closedStep.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(closed.statusCode()).as(closed.body()).isEqualTo(503);
+            assertThat(EdgeFixture.json(closed).path("error").asText()).isEqualTo("budget_unavailable");
+            assertThat(EdgeFixture.json(closed).path("details").path("budgets").toString()).contains("daily");
+            HttpResponse<String> open = openStep.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(open.statusCode()).as("hard but fail_closed false: " + open.body()).isEqualTo(200);
+            HttpResponse<String> soft = softStep.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(soft.statusCode()).as("soft only: " + soft.body()).isEqualTo(200);
+        } finally {
+            callers.shutdownNow();
+        }
     }
 
     /** The definition, every refusal and every settlement, each once, in the archive and through the audit route. */
