@@ -69,6 +69,7 @@ class BudgetAppIT {
     /** Long enough for the concurrency test to settle what it was granted, short enough to wait for once. */
     private static final Duration RESERVATION_TTL = Duration.ofSeconds(30);
     private static final String APP_ID = "budget-it-" + UUID.randomUUID();
+    private static final String NEVER_SETTLED_TENANT = "expiry-" + UUID.randomUUID();
     private static LocalStack stack;
     private static AppSerdes serdes;
     private static Path stateDir;
@@ -83,6 +84,11 @@ class BudgetAppIT {
                 new AvroSerializer<>(new SchemaRegistryClient(stack.schemaRegistryUrl()), false, true));
         stateDir = TestPaths.newWorkDir("budget-it");
         app = start();
+        // reserved before the tests run, so its TTL runs out while they do, not in a wait of its own
+        define(Budgets.daily(NEVER_SETTLED_TENANT, "daily", 100_000).build());
+        LlmPerfRecords.Request step = llmPerf(1).get(0);
+        send(Topics.BUDGET_RESERVATIONS.name(), NEVER_SETTLED_TENANT,
+                request(NEVER_SETTLED_TENANT, "never-settled", step.provider(), step.model(), step.inputTokens()));
     }
 
     @AfterAll
@@ -203,12 +209,8 @@ class BudgetAppIT {
 
     @Test
     void shouldExpireAnUnsettledReservationWithAnAuditRecord() {
-        String tenant = "expiry-" + UUID.randomUUID();
+        String tenant = NEVER_SETTLED_TENANT;
         LlmPerfRecords.Request step = llmPerf(1).get(0);
-        define(Budgets.daily(tenant, "daily", 100_000).build());
-        send(Topics.BUDGET_RESERVATIONS.name(), tenant, request(tenant, "never-settled", step.provider(), step.model(),
-                step.inputTokens()));
-
         BudgetAudit expired = CommittedRecords.await(stack.bootstrapServers(), Topics.BUDGET_AUDIT.name(),
                         new StringDeserializer(), serdes.value(Topics.BUDGET_AUDIT).deserializer(),
                         r -> tenant.equals(r.key()) && TenantLedger.EXPIRED.equals(r.value().getAction()), 1,
