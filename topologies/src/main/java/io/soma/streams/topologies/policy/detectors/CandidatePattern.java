@@ -1,0 +1,40 @@
+package io.soma.streams.topologies.policy.detectors;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The common shape of a detector: a regex finds candidates (group {@code group}, or the whole match), and a
+ * validation keeps the real ones. The regexes here are written without nested unbounded repetition, so a scan
+ * stays linear in the text (the evaluator caps the text length before any detector runs).
+ */
+record CandidatePattern(Pattern candidates, int group, Predicate<String> valid) implements Detector {
+    static CandidatePattern of(String regex, Predicate<String> valid) {
+        return new CandidatePattern(Pattern.compile(regex), 0, valid);
+    }
+
+    static CandidatePattern of(String regex) {
+        return of(regex, candidate -> true);
+    }
+
+    /** Case-insensitive, for patterns of words rather than of formats. */
+    static CandidatePattern words(String regex) {
+        return new CandidatePattern(Pattern.compile(regex, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE), 0,
+                candidate -> true);
+    }
+
+    @Override
+    public List<Span> find(String text) {
+        List<Span> spans = new ArrayList<>();
+        Matcher m = candidates.matcher(text);
+        while (m.find()) {
+            if (m.start(group) >= 0 && valid.test(m.group(group))) {
+                spans.add(new Span(m.start(group), m.end(group)));
+            }
+        }
+        return spans;
+    }
+}

@@ -1,0 +1,198 @@
+package io.soma.streams.topologies.policy.detectors;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Attempts to override or exfiltrate an assistant's instructions, written from public descriptions of these
+ * attack families (OWASP LLM01 "prompt injection", the published DAN / "developer mode" prompts, Greshake et al.
+ * 2023 on indirect injection, Unicode TR #36/#39 on confusables and invisible characters), not tuned on any
+ * evaluation set. Each family is a distinct tell:
+ * <ul>
+ *   <li>{@code override}: the text tells the model to drop what it was told before; ordinary requests never
+ *       need to.</li>
+ *   <li>{@code roleplay_jailbreak}: a persona or "mode" that is defined by having no rules (DAN, developer mode,
+ *       "no restrictions"); the framing, not the topic, is the attack.</li>
+ *   <li>{@code system_prompt_request}: asks the model to disclose its hidden instructions.</li>
+ *   <li>{@code encoded_payload}: base64 or hex that decodes to readable text: a way to smuggle instructions past
+ *       word filters. Only text that decodes to mostly printable ASCII counts, so hashes, keys and binary data do
+ *       not.</li>
+ *   <li>{@code homoglyphs}: words that mix Latin with Cyrillic or Greek letters (Unicode TR #39 "mixed script"),
+ *       which people do not type but filter evasion does.</li>
+ *   <li>{@code invisible_characters}: zero-width and Unicode tag characters, which hide text from a human reader
+ *       while a model still reads it.</li>
+ * </ul>
+ * "How can I kill a Python process?" matches none: no family is about harmful topics.
+ */
+final class InstructionAttackDetectors {
+    /** Shortest base64 run that counts: 40 characters decode to 30 bytes, a short sentence. */
+    static final int MIN_BASE64_CHARS = 40;
+    /** Shortest hex run that counts: 40 hex digits decode to 20 bytes. */
+    static final int MIN_HEX_CHARS = 40;
+    /** Share of decoded bytes that must be printable ASCII for a blob to count as encoded text. */
+    static final double MIN_PRINTABLE_SHARE = 0.9;
+    /** Mixed-script words needed: one can be a name or a typo, two are a pattern. */
+    static final int MIN_MIXED_SCRIPT_WORDS = 2;
+    /** Invisible characters needed: one can be a stray byte-order mark or an emoji joiner. */
+    static final int MIN_INVISIBLE_CHARACTERS = 3;
+
+    private InstructionAttackDetectors() {
+    }
+
+    private static final String INSTRUCTIONS = "(?:instructions?|prompts?|rules|directions|directives|guidelines"
+            + "|guidance|programming|context|commands?|orders|messages?|constraints)";
+
+    static final List<DetectorType> TYPES = List.of(
+            new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "override", "'ignore / disregard / forget / override"
+                    + " the previous instructions' and its variants",
+                    CandidatePattern.words("\\b(?:ignore|disregard|forget|override|overrule|bypass|discard|drop"
+                            + "|abandon|skip)\\b(?:\\s+(?:all|any|of|the|your|my|these|those|every|everything)){0,4}?"
+                            + "\\s+(?:previous|prior|preceding|above|earlier|former|initial|original|old|system"
+                            + "|existing|current|given)\\b(?:\\s+[\\w-]+){0,2}?\\s+" + INSTRUCTIONS + "\\b")),
+            new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "roleplay_jailbreak", "personas and 'modes' defined by"
+                    + " having no rules: DAN / 'do anything now', developer or jailbreak mode, 'no restrictions',"
+                    + " 'no longer bound by'",
+                    CandidatePattern.words("\\b(?:do\\s+anything\\s+now|you\\s+are\\s+(?:now\\s+)?(?:DAN|STAN|DUDE"
+                            + "|AIM|an?\\s+unfiltered|an?\\s+uncensored|jailbroken)\\b"
+                            + "|(?:enable|enabled|activate|activated|enter|entering|switch\\s+to|in|simulate)"
+                            + "\\s+(?:the\\s+)?(?:developer|dev|jailbreak|god|unrestricted|unfiltered|DAN)\\s+mode\\b"
+                            + "[^.\\n]{0,40}\\b(?:you|chatgpt|ai|assistant|model|respond|answer|output)"
+                            + "|(?:chatgpt|ai|assistant|model|you)\\b[^.\\n]{0,40}\\b(?:developer|jailbreak|god"
+                            + "|unrestricted|unfiltered|DAN)\\s+mode\\s+(?:enabled|activated|on)"
+                            + "|(?:without|no|free\\s+(?:of|from))\\s+(?:any\\s+)?(?:ethical\\s+|moral\\s+|content\\s+)?"
+                            + "(?:restrictions|filters|limitations|censorship|guidelines|rules)\\b[^.\\n]{0,30}"
+                            + "\\b(?:respond|answer|reply|act|pretend|roleplay|role-play|character|persona)"
+                            + "|(?:pretend|act\\s+as\\s+if|imagine)\\b[^.\\n]{0,40}\\b(?:no|without)\\s+(?:any\\s+)?"
+                            + "(?:restrictions|filters|limitations|censorship|rules|guidelines)"
+                            + "|(?:no\\s+longer|not)\\s+bound\\s+by\\s+(?:any\\s+)?(?:the\\s+)?(?:rules|policies"
+                            + "|guidelines|restrictions|openai|anthropic|content\\s+polic(?:y|ies))"
+                            + "|stay\\s+in\\s+character\\b[^.\\n]{0,40}\\b(?:no\\s+matter|always|even\\s+if)"
+                            + "|jailbreak(?:ed|ing)?\\s+(?:prompt|mode|yourself|the\\s+(?:ai|model|assistant)))")),
+            new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "system_prompt_request", "requests to reveal, repeat or"
+                    + " print the system prompt or the hidden / initial instructions",
+                    CandidatePattern.words("\\b(?:reveal|show|print|repeat|output|display|leak|disclose|give|tell"
+                            + "|share|dump|recite|write\\s+out|what\\s+(?:is|are|was|were))\\b[^.?!\\n]{0,30}?"
+                            + "\\b(?:your|the|its)\\s+(?:(?:full|entire|exact|complete|original|initial|hidden|secret"
+                            + "|internal|system|developer|pre-?prompt)\\s+){1,3}" + INSTRUCTIONS + "\\b"
+                            + "|\\brepeat\\s+(?:the\\s+)?(?:words|text|everything)\\s+above\\b")),
+            new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "encoded_payload", "base64 runs of at least "
+                    + MIN_BASE64_CHARS + " characters or hex runs of at least " + MIN_HEX_CHARS + " digits that"
+                    + " decode to text: at least " + (int) (MIN_PRINTABLE_SHARE * 100) + " % printable ASCII, with a space",
+                    InstructionAttackDetectors::encodedText),
+            new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "homoglyphs", "at least " + MIN_MIXED_SCRIPT_WORDS
+                    + " words mixing Latin letters with Cyrillic or Greek ones", InstructionAttackDetectors::homoglyphs),
+            new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "invisible_characters", "at least "
+                    + MIN_INVISIBLE_CHARACTERS + " zero-width characters (U+200B/C/D, U+2060, U+FEFF past the start,"
+                    + " a joiner not between emoji) or any Unicode tag character (U+E0000-E007F)",
+                    InstructionAttackDetectors::invisibleCharacters));
+
+    // --- encoded payloads --------------------------------------------------------------------------------------
+
+    private static final Pattern BASE64 = Pattern.compile(
+            "(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/]{" + MIN_BASE64_CHARS + ",}={0,2}(?![A-Za-z0-9+/=_-])");
+    private static final Pattern HEX = Pattern.compile(
+            "(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){" + MIN_HEX_CHARS / 2 + ",}(?![0-9A-Fa-f])");
+
+    private static List<Detector.Span> encodedText(String text) {
+        List<Detector.Span> spans = new ArrayList<>();
+        Matcher hex = HEX.matcher(text);
+        while (hex.find()) {
+            if (printable(HexFormat.of().parseHex(hex.group()))) {
+                spans.add(new Detector.Span(hex.start(), hex.end()));
+            }
+        }
+        Matcher b64 = BASE64.matcher(text);
+        while (b64.find()) {
+            boolean insideHex = spans.stream().anyMatch(s -> s.start() <= b64.start() && b64.end() <= s.end());
+            if (!insideHex && printable(base64(b64.group()))) {
+                spans.add(new Detector.Span(b64.start(), b64.end()));
+            }
+        }
+        spans.sort((a, b) -> Integer.compare(a.start(), b.start()));
+        return spans;
+    }
+
+    private static byte[] base64(String run) {
+        String unpadded = run.replace("=", "");
+        try {
+            return Base64.getDecoder().decode(unpadded.substring(0, unpadded.length() - unpadded.length() % 4));
+        } catch (IllegalArgumentException e) {
+            return new byte[0];
+        }
+    }
+
+    /** Mostly printable ASCII (and whitespace): text, not a hash, a key or an image. */
+    static boolean printable(byte[] bytes) {
+        if (bytes.length == 0) {
+            return false;
+        }
+        int printable = 0;
+        for (byte b : bytes) {
+            if ((b >= 0x20 && b < 0x7f) || b == '\n' || b == '\r' || b == '\t') {
+                printable++;
+            }
+        }
+        return printable >= MIN_PRINTABLE_SHARE * bytes.length
+                && new String(bytes, StandardCharsets.US_ASCII).chars().anyMatch(c -> c == ' ');
+    }
+
+    // --- homoglyphs --------------------------------------------------------------------------------------------
+
+    private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{M}]{2,}");
+
+    private static List<Detector.Span> homoglyphs(String text) {
+        List<Detector.Span> mixed = new ArrayList<>();
+        Matcher word = WORD.matcher(text);
+        while (word.find()) {
+            if (mixesLatinWithLookAlikes(word.group())) {
+                mixed.add(new Detector.Span(word.start(), word.end()));
+            }
+        }
+        return mixed.size() >= MIN_MIXED_SCRIPT_WORDS ? mixed : List.of();
+    }
+
+    private static boolean mixesLatinWithLookAlikes(String word) {
+        boolean latin = false;
+        boolean lookAlike = false;
+        for (int i = 0; i < word.length(); i++) {
+            Character.UnicodeScript script = Character.UnicodeScript.of(word.charAt(i));
+            latin |= script == Character.UnicodeScript.LATIN;
+            lookAlike |= script == Character.UnicodeScript.CYRILLIC || script == Character.UnicodeScript.GREEK;
+        }
+        return latin && lookAlike;
+    }
+
+    // --- invisible characters ----------------------------------------------------------------------------------
+
+    private static List<Detector.Span> invisibleCharacters(String text) {
+        List<Detector.Span> spans = new ArrayList<>();
+        boolean tag = false;
+        for (int i = 0; i < text.length(); ) {
+            int c = text.codePointAt(i);
+            int width = Character.charCount(c);
+            boolean isTag = c >= 0xE0000 && c <= 0xE007F;
+            if (isTag || invisible(text, i, c)) {
+                spans.add(new Detector.Span(i, i + width));
+                tag |= isTag;
+            }
+            i += width;
+        }
+        return tag || spans.size() >= MIN_INVISIBLE_CHARACTERS ? spans : List.of();
+    }
+
+    private static boolean invisible(String text, int i, int c) {
+        return switch (c) {
+            case 0x200B, 0x200C, 0x2060 -> true;
+            case 0xFEFF -> i > 0; // a byte-order mark at the start is an encoding artefact
+            case 0x200D -> i > 0 && i + 1 < text.length() // a joiner between emoji builds one emoji
+                    && Character.isLetterOrDigit(text.codePointBefore(i))
+                    && Character.isLetterOrDigit(text.codePointAt(i + 1));
+            default -> false;
+        };
+    }
+}

@@ -1,0 +1,115 @@
+package io.soma.streams.topologies.policy.detectors;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.soma.streams.topologies.policy.detectors.DetectorAssertions.found;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PiiDetectorsTest {
+    private static List<String> pii(String type, String text) {
+        return found(DetectorKind.PII, type, text);
+    }
+
+    @Test
+    void shouldFindCardsThatPassLuhnWithAKnownIssuer() {
+        assertThat(pii("card", "visa 4111 1111 1111 1111, amex 378282246310005, mc 5555-5555-5555-4444."))
+                .containsExactly("4111 1111 1111 1111", "378282246310005", "5555-5555-5555-4444");
+    }
+
+    @Test
+    void shouldNotFindCardLookAlikes() {
+        assertThat(pii("card", "fails Luhn 4111 1111 1111 1112")).isEmpty();
+        assertThat(pii("card", "passes Luhn, no issuer starts with 12: 1234567890123452")).isEmpty();
+        assertThat(pii("card", "amex prefix with a Visa length: 3782822463100058")).isEmpty();
+        assertThat(pii("card", "order 4111111111")).isEmpty();
+    }
+
+    @Test
+    void shouldFindIbansWithTheirCountryLengthAndMod97() {
+        assertThat(pii("iban", "pay DE89 3704 0044 0532 0130 00 today or GB82WEST12345698765432 AND more"))
+                .containsExactly("DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432");
+    }
+
+    @Test
+    void shouldNotFindIbansThatFailMod97OrTheirCountryLength() {
+        assertThat(pii("iban", "DE89 3704 0044 0532 0130 01")).isEmpty();
+        assertThat(pii("iban", "DE89 3704 0044 0532 0130 0")).isEmpty();
+        assertThat(pii("iban", "GB82WEST1234569876543")).isEmpty();
+        assertThat(pii("iban", "XX89 3704 0044 0532 0130 00")).isEmpty();
+    }
+
+    @Test
+    void shouldFindSsnsOutsideTheNeverIssuedRanges() {
+        assertThat(pii("ssn", "ssn 123-45-6789 and 078 05 1121")).containsExactly("123-45-6789", "078 05 1121");
+    }
+
+    @Test
+    void shouldNotFindSsnsInNeverIssuedRanges() {
+        for (String invalid : List.of("000-12-3456", "666-12-3456", "900-12-3456", "999-12-3456", "123-00-4567",
+                "123-45-0000", "123-45 6789", "123-45-67890")) {
+            assertThat(pii("ssn", "number " + invalid)).as(invalid).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldFindPhoneNumbersValidInTheirPlan() {
+        assertThat(pii("phone", "call +44 20 7946 0958 or (201) 555-0123 or +1 650-253-0000"))
+                .containsExactly("+44 20 7946 0958", "(201) 555-0123", "+1 650-253-0000");
+    }
+
+    @Test
+    void shouldNotFindPhoneLookAlikes() {
+        assertThat(pii("phone", "version 1.2.3, order 12345, year 2024, 3.14159265")).isEmpty();
+        assertThat(pii("phone", "+44 20 7946")).isEmpty();
+    }
+
+    @Test
+    void shouldFindEmailAddresses() {
+        assertThat(pii("email", "write to jane.doe+news@mail.example.co.uk, or (bob@example.org)."))
+                .containsExactly("jane.doe+news@mail.example.co.uk", "bob@example.org");
+    }
+
+    @Test
+    void shouldNotFindEmailLookAlikes() {
+        assertThat(pii("email", "user@localhost, @handle, a@b, name@-bad.com")).isEmpty();
+    }
+
+    @Test
+    void shouldFindIpAddresses() {
+        assertThat(pii("ip", "hosts 192.168.1.20, 2001:db8::1 and fe80:0:0:0:202:b3ff:fe1e:8329."))
+                .containsExactly("192.168.1.20", "2001:db8::1", "fe80:0:0:0:202:b3ff:fe1e:8329");
+    }
+
+    @Test
+    void shouldNotFindIpLookAlikes() {
+        assertThat(pii("ip", "999.1.1.1, version 1.2.3, at 10:30:00, mac 00:1A:2B:3C:4D:5E, 1::2::3")).isEmpty();
+    }
+
+    @Test
+    void shouldFindRealDatesAfterABirthWord() {
+        assertThat(pii("date_of_birth", "I was born on 1984-03-07. DOB: 07/03/1984; birthday March 12, 1985;"
+                + " date of birth 12th of March 1985"))
+                .containsExactly("1984-03-07", "07/03/1984", "March 12, 1985", "12th of March 1985");
+    }
+
+    @Test
+    void shouldNotFindDatesWithoutContextOrThatDoNotExist() {
+        assertThat(pii("date_of_birth", "the meeting is on 1984-03-07")).isEmpty();
+        assertThat(pii("date_of_birth", "born on 1984-02-30")).isEmpty();
+        assertThat(pii("date_of_birth", "born on 13/13/1984")).isEmpty();
+        assertThat(pii("date_of_birth", "born in 1850-01-01")).isEmpty();
+    }
+
+    @Test
+    void shouldSelectSeveralTypesOrAll() {
+        String text = "mail bob@example.org card 4111111111111111";
+        assertThat(DetectorSelection.of(DetectorKind.PII, "email, card").find(text))
+                .extracting(Detection::type).containsExactly("pii.email", "pii.card");
+        assertThat(DetectorSelection.of(DetectorKind.PII, "*").find(text))
+                .extracting(Detection::type).containsExactly("pii.email", "pii.card");
+        assertThat(DetectorSelection.problem(DetectorKind.PII, "card passport")).hasValueSatisfying(
+                p -> assertThat(p).contains("'passport' is not a pii type"));
+    }
+}
