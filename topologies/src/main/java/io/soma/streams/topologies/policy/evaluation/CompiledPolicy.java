@@ -1,6 +1,7 @@
 package io.soma.streams.topologies.policy.evaluation;
 
 import io.soma.streams.topologies.policy.constitution.Constitution;
+import io.soma.streams.topologies.policy.detectors.DetectorSelection;
 import io.soma.streams.topologies.policy.rules.InvalidRulePackException;
 import io.soma.streams.topologies.policy.rules.Keywords;
 import io.soma.streams.topologies.policy.rules.MatchType;
@@ -21,8 +22,9 @@ import java.util.regex.Pattern;
 /**
  * A tenant's rule pack plus the constitution's global rules, compiled once: every substring and keyword of
  * every rule sits in one Aho–Corasick automaton (a text is scanned once, whatever the number of rules), regexes
- * are precompiled and run only where their literals occur ({@link RegexPrefilter}). Rules are kept in canonical
- * order (name, then global before tenant), which makes evaluation independent of the order rules were written in.
+ * are precompiled and run only where their literals occur ({@link RegexPrefilter}), detector rules ({@code pii},
+ * {@code secret}, {@code instruction_attack}) hold their selected detector types. Rules are kept in canonical order
+ * (name, then global before tenant), which makes evaluation independent of the order rules were written in.
  * Immutable and safe to share between threads.
  */
 public final class CompiledPolicy {
@@ -32,7 +34,8 @@ public final class CompiledPolicy {
     record Needle(int rule, NeedleKind kind) {
     }
 
-    record CompiledRule(Rule rule, RuleOrigin origin, Pattern regex) {
+    /** @param regex for a regex rule, else null; @param detectors for a detector rule, else null */
+    record CompiledRule(Rule rule, RuleOrigin origin, Pattern regex, DetectorSelection detectors) {
     }
 
     private final List<CompiledRule> rules;
@@ -40,6 +43,7 @@ public final class CompiledPolicy {
     private final AhoCorasickDoubleArrayTrie<Needle[]> automaton;
     private final int[] regexRules;
     private final RegexPrefilter regexPrefilter;
+    private final int[] detectorRules;
     private final int[] scopedRules;
     private final String tenant;
     private final Long rulePackVersion;
@@ -57,6 +61,7 @@ public final class CompiledPolicy {
         this.constitutionVersion = constitutionVersion;
         Map<String, List<Needle>> byText = new HashMap<>();
         List<Integer> regexes = new ArrayList<>();
+        List<Integer> detectors = new ArrayList<>();
         List<Integer> scoped = new ArrayList<>();
         for (int i = 0; i < this.rules.size(); i++) {
             Rule rule = this.rules.get(i).rule();
@@ -65,6 +70,7 @@ public final class CompiledPolicy {
             }
             switch (rule.match()) {
                 case REGEX -> regexes.add(i);
+                case PII, SECRET, INSTRUCTION_ATTACK -> detectors.add(i);
                 case SUBSTRING -> addNeedle(byText, rule.pattern(), new Needle(i, NeedleKind.SUBSTRING));
                 case KEYWORDS -> {
                     for (String keyword : Keywords.split(rule.pattern())) {
@@ -82,6 +88,7 @@ public final class CompiledPolicy {
         }
         this.regexRules = regexes.stream().mapToInt(Integer::intValue).toArray();
         this.regexPrefilter = new RegexPrefilter(regexes.stream().map(i -> this.rules.get(i).regex()).toList());
+        this.detectorRules = detectors.stream().mapToInt(Integer::intValue).toArray();
         this.scopedRules = scoped.stream().mapToInt(Integer::intValue).toArray();
     }
 
@@ -120,7 +127,9 @@ public final class CompiledPolicy {
 
     private static CompiledRule compiledRule(Rule rule, RuleOrigin origin) {
         Pattern regex = rule.match() == MatchType.REGEX ? RegexGuard.compile(rule.pattern()) : null;
-        return new CompiledRule(rule, origin, regex);
+        DetectorSelection detectors = rule.match().detectorKind() == null ? null
+                : DetectorSelection.of(rule.match().detectorKind(), rule.pattern());
+        return new CompiledRule(rule, origin, regex, detectors);
     }
 
     private static void addNeedle(Map<String, List<Needle>> byText, String text, Needle needle) {
@@ -152,6 +161,10 @@ public final class CompiledPolicy {
 
     RegexPrefilter regexPrefilter() {
         return regexPrefilter;
+    }
+
+    int[] detectorRules() {
+        return detectorRules;
     }
 
     public EvaluationLimits limits() {

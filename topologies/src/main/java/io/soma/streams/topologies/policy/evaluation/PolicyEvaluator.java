@@ -1,5 +1,6 @@
 package io.soma.streams.topologies.policy.evaluation;
 
+import io.soma.streams.topologies.policy.detectors.Detection;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy.CompiledRule;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy.Needle;
 import io.soma.streams.topologies.policy.rules.Action;
@@ -28,20 +29,27 @@ public final class PolicyEvaluator {
     private PolicyEvaluator() {
     }
 
-    /** Where one rule matched: its first match, and every match when it redacts. */
+    /** Where one rule matched: its first match, and every match when it redacts or is a detector. */
     private static final class Hits {
         int firstStart = Integer.MAX_VALUE;
         int firstEnd;
-        final List<int[]> spans = new ArrayList<>();
+        String firstLabel;
+        final List<MatchSpan> spans = new ArrayList<>();
 
-        void add(int start, int end, boolean keepAll) {
+        void add(int start, int end, String label, boolean keepAll) {
             if (start < firstStart || (start == firstStart && end > firstEnd)) {
                 firstStart = start;
                 firstEnd = end;
+                firstLabel = label;
             }
             if (keepAll) {
-                spans.add(new int[]{start, end});
+                spans.add(new MatchSpan(start, end, label));
             }
+        }
+
+        /** Every match kept, or the first one alone. */
+        List<MatchSpan> reported() {
+            return spans.isEmpty() ? List.of(new MatchSpan(firstStart, firstEnd, firstLabel)) : spans;
         }
     }
 
@@ -100,7 +108,7 @@ public final class PolicyEvaluator {
                 for (Needle needle : needles) {
                     Rule rule = rules.get(needle.rule()).rule();
                     if (onWordBoundaries(text, start, end, needle.kind()) && rule.appliesTo(input.role(), input.tool())) {
-                        hits.of(needle.rule()).add(start, end, rule.action() == Action.REDACT);
+                        hits.of(needle.rule()).add(start, end, rule.name(), rule.action() == Action.REDACT);
                     }
                 }
             });
@@ -121,9 +129,20 @@ public final class PolicyEvaluator {
             }
             try {
                 boolean redacts = compiled.rule().action() == Action.REDACT;
-                matchRegex(literals, r, redacts, budget).ifPresent(h -> hits.put(i, h));
+                matchRegex(literals, r, compiled.rule().name(), redacts, budget).ifPresent(h -> hits.put(i, h));
             } catch (RegexGuard.BudgetExceeded e) {
                 unfinished.add(compiled.rule().name());
+            }
+        }
+        // detectors are linear scans with validation, outside the regex budget, so they always run
+        for (int i : policy.detectorRules()) {
+            CompiledRule compiled = rules.get(i);
+            if (compiled.rule().appliesTo(input.role(), input.tool())) {
+                List<Detection> found = compiled.detectors().find(text);
+                if (!found.isEmpty()) {
+                    Hits h = hits.of(i);
+                    found.forEach(d -> h.add(d.start(), d.end(), d.type(), true));
+                }
             }
         }
         return decide(text, rules, hits, policy.applicableRuleCount(input.role(), input.tool()), unfinished);
@@ -139,10 +158,10 @@ public final class PolicyEvaluator {
     }
 
     /** @throws RegexGuard.BudgetExceeded when the event's budget runs out during this rule */
-    private static Optional<Hits> matchRegex(RegexPrefilter.Scan literals, int regex, boolean keepAll,
+    private static Optional<Hits> matchRegex(RegexPrefilter.Scan literals, int regex, String label, boolean keepAll,
                                              RegexGuard.Budget budget) {
         Hits found = new Hits();
-        literals.find(regex, budget, keepAll, (start, end) -> found.add(start, end, keepAll));
+        literals.find(regex, budget, keepAll, (start, end) -> found.add(start, end, label, keepAll));
         return found.firstStart == Integer.MAX_VALUE ? Optional.empty() : Optional.of(found);
     }
 
@@ -150,11 +169,10 @@ public final class PolicyEvaluator {
                                      List<String> unfinished) {
         int[] matched = hits.inCanonicalOrder();
         List<Violation> violations = new ArrayList<>(matched.length);
-        List<Redaction> redactions = new ArrayList<>();
+        List<MatchSpan> redactions = new ArrayList<>();
         for (int i : matched) {
-            Rule rule = rules.get(i).rule();
-            if (rule.action() == Action.REDACT) {
-                hits.of(i).spans.forEach(s -> redactions.add(new Redaction(s[0], s[1], rule.name())));
+            if (rules.get(i).rule().action() == Action.REDACT) {
+                redactions.addAll(hits.of(i).spans);
             }
         }
         double totalWeight = 0;
@@ -164,7 +182,8 @@ public final class PolicyEvaluator {
             Rule rule = compiled.rule();
             Hits h = hits.of(i);
             violations.add(new Violation(rule.name(), rule.pattern(), rule.weight(), rule.severity(), rule.action(),
-                    rule.description(), excerpt(text, h.firstStart, h.firstEnd, redactions), compiled.origin()));
+                    rule.description(), excerpt(text, h.firstStart, h.firstEnd, redactions), compiled.origin(),
+                    h.reported()));
             totalWeight += rule.weight();
             if (strongest == null || rule.action().ordinal() < strongest.ordinal()) {
                 strongest = rule.action();
@@ -197,7 +216,7 @@ public final class PolicyEvaluator {
      * The text around a match, with every redact match inside it replaced as in the redacted text: an excerpt
      * (of any rule, whatever the decision) never carries what a redact rule matched.
      */
-    static String excerpt(String text, int start, int end, List<Redaction> redactions) {
+    static String excerpt(String text, int start, int end, List<MatchSpan> redactions) {
         int from = Math.max(0, start - EXCERPT_CONTEXT);
         int to = Math.min(text.length(), end + EXCERPT_CONTEXT);
         if (from > 0 && Character.isLowSurrogate(text.charAt(from))) {
@@ -206,38 +225,36 @@ public final class PolicyEvaluator {
         if (to < text.length() && Character.isLowSurrogate(text.charAt(to))) {
             to--;
         }
-        List<Redaction> inWindow = new ArrayList<>();
-        for (Redaction r : redactions) {
+        List<MatchSpan> inWindow = new ArrayList<>();
+        for (MatchSpan r : redactions) {
             if (r.end() > from && r.start() < to) {
-                inWindow.add(new Redaction(Math.max(r.start(), from) - from, Math.min(r.end(), to) - from, r.rule()));
+                inWindow.add(new MatchSpan(Math.max(r.start(), from) - from, Math.min(r.end(), to) - from, r.label()));
             }
         }
         return redact(text.substring(from, to), inWindow);
     }
 
-    private record Redaction(int start, int end, String rule) {
-    }
-
     /**
-     * Replaces every redact match by {@code [REDACTED:<rule>]}. Overlapping matches merge into one replaced
-     * region, labelled with the match that starts first (the longer one on a tie, then the rule name).
+     * Replaces every redact match by {@code [REDACTED:<label>]} (the rule's name, or a detector's type).
+     * Overlapping matches merge into one replaced region, labelled with the match that starts first (the longer
+     * one on a tie, then the label).
      */
-    static String redact(String text, List<Redaction> redactions) {
-        redactions.sort(Comparator.comparingInt(Redaction::start)
-                .thenComparing(Comparator.comparingInt(Redaction::end).reversed())
-                .thenComparing(Redaction::rule));
+    static String redact(String text, List<MatchSpan> redactions) {
+        redactions.sort(Comparator.comparingInt(MatchSpan::start)
+                .thenComparing(Comparator.comparingInt(MatchSpan::end).reversed())
+                .thenComparing(MatchSpan::label));
         StringBuilder out = new StringBuilder(text.length());
         int copied = 0;
         int i = 0;
         while (i < redactions.size()) {
-            Redaction first = redactions.get(i);
+            MatchSpan first = redactions.get(i);
             int regionEnd = first.end();
             i++;
             while (i < redactions.size() && redactions.get(i).start() < regionEnd) {
                 regionEnd = Math.max(regionEnd, redactions.get(i).end());
                 i++;
             }
-            out.append(text, copied, first.start()).append("[REDACTED:").append(first.rule()).append(']');
+            out.append(text, copied, first.start()).append("[REDACTED:").append(first.label()).append(']');
             copied = regionEnd;
         }
         return out.append(text, copied, text.length()).toString();

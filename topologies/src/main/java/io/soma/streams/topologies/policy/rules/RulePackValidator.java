@@ -1,5 +1,7 @@
 package io.soma.streams.topologies.policy.rules;
 
+import io.soma.streams.topologies.policy.detectors.DetectorSelection;
+
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -67,6 +69,7 @@ public final class RulePackValidator {
                     .filter(k -> !Keywords.wellFormed(k))
                     .findFirst()
                     .map(k -> "keyword '" + k + "' must be letters, digits, _ ' or - with an optional trailing *");
+            case PII, SECRET, INSTRUCTION_ATTACK -> DetectorSelection.problem(rule.match().detectorKind(), rule.pattern());
         };
     }
 }
