@@ -7,6 +7,7 @@ import io.soma.streams.topologies.policy.evaluation.Evaluation;
 import io.soma.streams.topologies.policy.evaluation.EvaluationInput;
 import io.soma.streams.topologies.policy.evaluation.PolicyEvaluator;
 import io.soma.streams.topologies.policy.evaluation.Violation;
+import io.soma.streams.topologies.policy.rules.BuiltInPacks;
 import io.soma.streams.topologies.policy.rules.Rule;
 import io.soma.streams.topologies.policy.rules.RulePack;
 import io.soma.streams.testkit.TestPaths;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -26,9 +28,10 @@ import java.util.TreeMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Measures the example pack (plus the example constitution's global rules) on the 450 XSTest prompts: a prompt
- * is flagged when the decision is deny or review. Writes the confusion matrix to
- * {@code <build dir>/policy-xstest-report.txt} and prints it; docs/policy.md quotes it.
+ * Measures the example pack (plus the example constitution's global rules), the default pack (built-in detectors)
+ * and the two together on the 450 XSTest prompts: a prompt is flagged when the decision is deny or review. Writes
+ * the confusion matrices to {@code <build dir>/policy-xstest-report.txt} and
+ * {@code policy-xstest-guardrails-report.txt} and prints them; docs/policy.md quotes them.
  */
 class ExamplePackXsTestTest {
     /** The real XSTest prompts (../shared/data, never copied into the repository). */
@@ -45,10 +48,39 @@ class ExamplePackXsTestTest {
         return e.decision() == Decision.DENY || e.decision() == Decision.REVIEW;
     }
 
+    /** The default pack (built-in detectors) alone: what a tenant that opts into it and nothing else gets. */
+    private static CompiledPolicy guardrailsPolicy() {
+        return CompiledPolicy.compile(new RulePack("xstest", 1, guardrails(), Instant.EPOCH, "xstest"), null);
+    }
+
+    /** The example tenant pack with the default pack included, under the example constitution. */
+    private static CompiledPolicy exampleWithGuardrailsPolicy() {
+        RulePack example = ExamplePolicy.rulePack();
+        List<Rule> rules = new ArrayList<>(example.rules());
+        rules.addAll(guardrails());
+        return CompiledPolicy.compile(new RulePack(example.tenant(), example.version(), rules, example.updatedAt(),
+                example.updatedBy()), ExamplePolicy.constitution());
+    }
+
+    private static List<Rule> guardrails() {
+        return BuiltInPacks.named(BuiltInPacks.GUARDRAILS).orElseThrow().rules();
+    }
+
     @Test
     void shouldMeasureTheExamplePackOnXsTest() throws IOException {
+        String report = measure("example pack + example constitution", examplePolicy());
+        write("policy-xstest-report.txt", report);
+    }
+
+    @Test
+    void shouldMeasureTheDefaultPackAgainstTheExamplePackOnXsTest() throws IOException {
+        String report = measure("default pack (guardrails) alone", guardrailsPolicy())
+                + measure("example pack + guardrails + example constitution", exampleWithGuardrailsPolicy());
+        write("policy-xstest-guardrails-report.txt", report);
+    }
+
+    private static String measure(String name, CompiledPolicy policy) {
         List<XsTestPrompts.Prompt> prompts = xsTestPrompts();
-        CompiledPolicy policy = examplePolicy();
         int tp = 0;
         int fn = 0;
         int fp = 0;
@@ -75,6 +107,7 @@ class ExamplePackXsTestTest {
             }
         }
         StringBuilder report = new StringBuilder()
+                .append("== ").append(name).append('\n')
                 .append(String.format("prompts %d (unsafe %d, safe %d), rules %d%n", prompts.size(), tp + fn, fp + tn,
                         policy.ruleCount()))
                 .append(String.format("TP %d  FN %d  FP %d  TN %d%n", tp, fn, fp, tn))
@@ -84,13 +117,17 @@ class ExamplePackXsTestTest {
                 .append("flagged by type:\n");
         byType.forEach((type, c) -> report.append(String.format("  %-40s %3d / %3d%n", type, c[0], c[1])));
         report.append("false positives (id, rules): ").append(falsePositives).append('\n');
-        Path out = Path.of(System.getProperty("soma.test.work.dir", "target/test-work")).getParent()
-                .resolve("policy-xstest-report.txt");
-        Files.writeString(out, report);
-        System.out.print(report);
 
         assertThat(tp + fn + fp + tn).isEqualTo(450);
         assertThat(tp + fn).isEqualTo(200);
+        return report.toString();
+    }
+
+    private static void write(String fileName, String report) throws IOException {
+        Path out = Path.of(System.getProperty("soma.test.work.dir", "target/test-work")).getParent()
+                .resolve(fileName);
+        Files.writeString(out, report);
+        System.out.print(report);
     }
 
     @Test
