@@ -152,10 +152,12 @@ final class PiiDetectors {
             "(?<![\\d.])" + OCTET + "(?:\\." + OCTET + "){3}(?!\\.?\\d)");
     private static final Pattern IPV6_CANDIDATE = Pattern.compile(
             "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\\w:])");
+    private static final Detector IPV4_ADDRESSES = new CandidatePattern(IPV4, 0, candidate -> true);
+    private static final Detector IPV6_ADDRESSES = new CandidatePattern(IPV6_CANDIDATE, 0, PiiDetectors::ipv6);
 
     private static List<Detector.Span> ipAddresses(String text) {
-        List<Detector.Span> spans = new ArrayList<>(CandidatePattern.of(IPV4.pattern()).find(text));
-        spans.addAll(new CandidatePattern(IPV6_CANDIDATE, 0, PiiDetectors::ipv6).find(text));
+        List<Detector.Span> spans = new ArrayList<>(IPV4_ADDRESSES.find(text));
+        spans.addAll(IPV6_ADDRESSES.find(text));
         spans.sort((a, b) -> Integer.compare(a.start(), b.start()));
         return spans;
     }
