@@ -77,6 +77,7 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
         });
         slices.find(PolicySlice.class).map(PolicySlice::handlers).ifPresent(policy -> {
             post("/v1/evaluate", policy::evaluate, BODY, Capability.CONVERSATION, Capability.POLICY_ADMIN);
+            get("/v1/detectors", policy::detectors, SHARED);
             path("/v1/policies/{tenant}", () -> {
                 get(policy::getPolicy, PATH, Capability.POLICY_ADMIN, Capability.CONVERSATION);
                 put(policy::putPolicy, PATH, Capability.POLICY_ADMIN);

@@ -1,6 +1,7 @@
 package io.soma.streams.edge.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.soma.streams.avro.ConstitutionBundle;
@@ -22,10 +23,13 @@ import io.soma.streams.topologies.policy.constitution.ConstitutionBundleJson;
 import io.soma.streams.topologies.policy.constitution.ConstitutionVerifier;
 import io.soma.streams.topologies.policy.constitution.SignedBundle;
 import io.soma.streams.topologies.policy.constitution.VerificationResult;
+import io.soma.streams.topologies.policy.detectors.DetectorKind;
+import io.soma.streams.topologies.policy.detectors.DetectorSelection;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy;
 import io.soma.streams.topologies.policy.evaluation.Evaluation;
 import io.soma.streams.topologies.policy.evaluation.EvaluationInput;
 import io.soma.streams.topologies.policy.evaluation.PolicyEvaluator;
+import io.soma.streams.topologies.policy.rules.BuiltInPacks;
 import io.soma.streams.topologies.policy.rules.InvalidRulePackException;
 import io.soma.streams.topologies.policy.rules.RulePack;
 import io.soma.streams.topologies.policy.rules.RulePackJson;
@@ -36,6 +40,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -71,6 +76,10 @@ public final class PolicyHandlers {
             throw ApiException.badRequest("prompt must be a string");
         }
         String role = JsonBody.text(body, "role");
+        JsonNode spans = body.path("spans");
+        if (!spans.isMissingNode() && !spans.isNull() && !spans.isBoolean()) {
+            throw ApiException.badRequest("spans must be a boolean");
+        }
         CompiledPolicy policy = policies.forTenant(tenant);
         Evaluation e = PolicyEvaluator.evaluate(new EvaluationInput(prompt == null || prompt.isNull() ? null
                 : prompt.asText(), role == null ? "user" : role, JsonBody.text(body, "tool"),
@@ -94,6 +103,11 @@ public final class PolicyHandlers {
             m.put("action", v.action().wire());
             m.put("description", v.description());
             m.put("excerpt", v.excerpt());
+            if (spans.asBoolean(false)) {
+                // offsets and labels only: a caller can mark what matched without this response carrying it
+                m.put("spans", v.spans().stream().map(s -> Map.of("start", s.start(), "end", s.end(),
+                        "label", s.label())).toList());
+            }
             return m;
         }).toList());
         out.put("reasons", reasons);
@@ -127,8 +141,9 @@ public final class PolicyHandlers {
         // the body first: one too large is 413 whatever its headers
         ObjectNode body = (ObjectNode) JsonBody.object(ctx);
         long expectedVersion = expectedVersion(ctx);
+        includeBuiltInPacks(body);
         if (!body.has("rules") || !body.get("rules").isArray()) {
-            throw ApiException.badRequest("rules is required (an array of rules)");
+            throw ApiException.badRequest("rules is required (an array of rules), or include (names of built-in packs)");
         }
         body.put("tenant", tenant);
         // a placeholder: the policy app assigns the version
@@ -160,6 +175,45 @@ public final class PolicyHandlers {
         RulePack accepted = new RulePack(pack.tenant(), reply.getVersion(), pack.rules(), pack.updatedAt(), pack.updatedBy());
         ctx.header("ETag", etag(accepted.version()));
         ctx.contentType("application/json").result(RulePackJson.write(accepted));
+    }
+
+    /**
+     * {@code "include": ["guardrails"]}: appends a copy of each named built-in pack's rules to {@code rules}, so the
+     * tenant's pack holds them and is versioned as any pack; a later release of the built-in pack changes nothing
+     * until the tenant includes it again.
+     */
+    private static void includeBuiltInPacks(ObjectNode body) {
+        JsonNode include = body.remove("include");
+        if (include == null || include.isNull()) {
+            return;
+        }
+        if (!include.isArray()) {
+            throw ApiException.badRequest("include must be an array of built-in pack names");
+        }
+        ArrayNode rules = body.has("rules") && body.get("rules").isArray() ? (ArrayNode) body.get("rules")
+                : body.putArray("rules");
+        for (JsonNode name : include) {
+            BuiltInPacks.BuiltInPack pack = BuiltInPacks.named(name.asText()).orElseThrow(() ->
+                    ApiException.unprocessable("unknown built-in pack " + name, Map.of("built_in_packs",
+                            BuiltInPacks.all().stream().map(BuiltInPacks.BuiltInPack::name).toList())));
+            rules.addAll(RulePackJson.writeRules(pack.rules()));
+        }
+    }
+
+    /** {@code GET /v1/detectors}: the detector rule kinds, their types, and the built-in packs to include. */
+    public void detectors(Context ctx) {
+        ctx.json(Map.of(
+                "kinds", Arrays.stream(DetectorKind.values()).map(kind -> Map.of(
+                        "match", kind.wire(),
+                        "description", kind.description(),
+                        "pattern", "type names separated by spaces or commas, or " + DetectorSelection.ALL,
+                        "types", kind.types().stream().map(t -> Map.of("name", t.name(), "label", t.label(),
+                                "description", t.description())).toList())).toList(),
+                "built_in_packs", BuiltInPacks.all().stream().map(pack -> Map.of(
+                        "name", pack.name(),
+                        "version", pack.version(),
+                        "description", pack.description(),
+                        "rules", RulePackJson.writeRules(pack.rules()))).toList()));
     }
 
     /** A pack's ETag: its server-assigned version, quoted. */

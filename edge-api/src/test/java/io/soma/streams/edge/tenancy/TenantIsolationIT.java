@@ -44,7 +44,7 @@ class TenantIsolationIT {
      * Data no tenant owns: the global constitution, SLM metrics and alerts per model over every tenant's calls, and the
      * capsule catalog every tenant reads (reviewing it is for holders of marketplace.review, which no tenant admin has).
      */
-    private static final Set<String> SHARED = Set.of("GET /v1/constitution", "GET /v1/slm/metrics",
+    private static final Set<String> SHARED = Set.of("GET /v1/constitution", "GET /v1/detectors", "GET /v1/slm/metrics",
             "GET /v1/slm/alerts/stream", "GET /v1/marketplace/capsules", "GET /v1/marketplace/capsules/{id}",
             "POST /v1/marketplace/capsules/{id}/review", "POST /v1/marketplace/capsules/{id}/revoke",
             "GET /v1/marketplace/stream");
