@@ -85,11 +85,12 @@ final class InstructionAttackDetectors {
                     + " decode to text: at least " + (int) (MIN_PRINTABLE_SHARE * 100) + " % printable ASCII, with a space",
                     InstructionAttackDetectors::encodedText),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "homoglyphs", "at least " + MIN_MIXED_SCRIPT_WORDS
-                    + " words mixing Latin letters with Cyrillic or Greek ones", InstructionAttackDetectors::homoglyphs),
+                    + " words mixing Latin letters with Cyrillic or Greek ones",
+                    Prefilter.nonAscii().guarding(InstructionAttackDetectors::homoglyphs)),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "invisible_characters", "at least "
                     + MIN_INVISIBLE_CHARACTERS + " zero-width characters (U+200B/C/D, U+2060, U+FEFF past the start,"
                     + " a joiner not between emoji) or any Unicode tag character (U+E0000-E007F)",
-                    InstructionAttackDetectors::invisibleCharacters));
+                    Prefilter.nonAscii().guarding(InstructionAttackDetectors::invisibleCharacters)));
 
     // --- encoded payloads --------------------------------------------------------------------------------------
 
