@@ -50,10 +50,11 @@ final class InstructionAttackDetectors {
     static final List<DetectorType> TYPES = List.of(
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "override", "'ignore / disregard / forget / override"
                     + " the previous instructions' and its variants",
-                    CandidatePattern.words("\\b(?:ignore|disregard|forget|override|overrule|bypass|discard|drop"
+                    Prefilter.anyOfIgnoringCase("ignore", "disregard", "forget", "overr", "bypass", "discard", "drop",
+                            "abandon", "skip").guarding(CandidatePattern.words("\\b(?:ignore|disregard|forget|override|overrule|bypass|discard|drop"
                             + "|abandon|skip)\\b(?:\\s+(?:all|any|of|the|your|my|these|those|every|everything)){0,4}?"
                             + "\\s+(?:previous|prior|preceding|above|earlier|former|initial|original|old|system"
-                            + "|existing|current|given)\\b(?:\\s+[\\w-]+){0,2}?\\s+" + INSTRUCTIONS + "\\b")),
+                            + "|existing|current|given)\\b(?:\\s+[\\w-]+){0,2}?\\s+" + INSTRUCTIONS + "\\b"))),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "roleplay_jailbreak", "personas and 'modes' defined by"
                     + " having no rules: DAN / 'do anything now', developer or jailbreak mode, 'no restrictions',"
                     + " 'no longer bound by'",
@@ -75,18 +76,21 @@ final class InstructionAttackDetectors {
                             + "|jailbreak(?:ed|ing)?\\s+(?:prompt|mode|yourself|the\\s+(?:ai|model|assistant)))")),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "system_prompt_request", "requests to reveal, repeat or"
                     + " print the system prompt or the hidden / initial instructions",
-                    CandidatePattern.words("\\b(?:reveal|show|print|repeat|output|display|leak|disclose|give|tell"
+                    Prefilter.anyOfIgnoringCase("full", "entire", "exact", "complete", "original", "initial", "hidden",
+                            "secret", "internal", "system", "developer", "prompt", "above").guarding(
+                            CandidatePattern.words("\\b(?:reveal|show|print|repeat|output|display|leak|disclose|give|tell"
                             + "|share|dump|recite|write\\s+out|what\\s+(?:is|are|was|were))\\b[^.?!\\n]{0,30}?"
                             + "\\b(?:your|the|its)\\s+(?:(?:full|entire|exact|complete|original|initial|hidden|secret"
                             + "|internal|system|developer|pre-?prompt)\\s+){1,3}" + INSTRUCTIONS + "\\b"
-                            + "|\\brepeat\\s+(?:the\\s+)?(?:words|text|everything)\\s+above\\b")),
+                            + "|\\brepeat\\s+(?:the\\s+)?(?:words|text|everything)\\s+above\\b"))),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "encoded_payload", "base64 runs of at least "
                     + MIN_BASE64_CHARS + " characters or hex runs of at least " + MIN_HEX_CHARS + " digits that"
                     + " decode to text: at least " + (int) (MIN_PRINTABLE_SHARE * 100) + " % printable ASCII, with a space",
-                    InstructionAttackDetectors::encodedText),
+                    Prefilter.unbrokenRun(Math.min(MIN_BASE64_CHARS, MIN_HEX_CHARS))
+                            .guarding(InstructionAttackDetectors::encodedText)),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "homoglyphs", "at least " + MIN_MIXED_SCRIPT_WORDS
                     + " words mixing Latin letters with Cyrillic or Greek ones",
-                    Prefilter.nonAscii().guarding(InstructionAttackDetectors::homoglyphs)),
+                    Prefilter.cyrillicOrGreek().guarding(InstructionAttackDetectors::homoglyphs)),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "invisible_characters", "at least "
                     + MIN_INVISIBLE_CHARACTERS + " zero-width characters (U+200B/C/D, U+2060, U+FEFF past the start,"
                     + " a joiner not between emoji) or any Unicode tag character (U+E0000-E007F)",

@@ -50,7 +50,8 @@ final class PiiDetectors {
                     Prefilter.anyOf(".", ":").guarding(PiiDetectors::ipAddresses)),
             new DetectorType(DetectorKind.PII, "date_of_birth", "real calendar dates (1900-2099) within 25 characters"
                     + " after a birth word (born, date of birth, DOB, birthday)",
-                    Prefilter.digits(4).guarding(new CandidatePattern(DateOfBirth.PATTERN, 1, DateOfBirth::realDate))));
+                    Prefilter.anyOfIgnoringCase("born", "birth", "dob", "d.o.b").guarding(
+                            new CandidatePattern(DateOfBirth.PATTERN, 1, DateOfBirth::realDate))));
 
     // --- phone -------------------------------------------------------------------------------------------------
 

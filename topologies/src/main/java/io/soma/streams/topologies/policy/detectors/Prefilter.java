@@ -17,6 +17,38 @@ interface Prefilter extends Predicate<String> {
         return text -> list.stream().anyMatch(text::contains);
     }
 
+    /** One of these lower-case literals occurs in the text lower-cased (for the case-insensitive patterns). */
+    static Prefilter anyOfIgnoringCase(String... lowerCaseLiterals) {
+        List<String> list = List.of(lowerCaseLiterals);
+        return text -> {
+            char[] lower = text.toCharArray();
+            for (int i = 0; i < lower.length; i++) {
+                lower[i] = Character.toLowerCase(lower[i]);
+            }
+            String lowered = new String(lower);
+            return list.stream().anyMatch(lowered::contains);
+        };
+    }
+
+    /** A run of at least this many characters without whitespace (what any long encoded blob is). */
+    static Prefilter unbrokenRun(int atLeast) {
+        return text -> {
+            int run = 0;
+            for (int i = 0; i < text.length(); i++) {
+                run = Character.isWhitespace(text.charAt(i)) ? 0 : run + 1;
+                if (run >= atLeast) {
+                    return true;
+                }
+            }
+            return false;
+        };
+    }
+
+    /** A Cyrillic or Greek letter (the blocks U+0370-U+052F and Greek Extended U+1F00-U+1FFF). */
+    static Prefilter cyrillicOrGreek() {
+        return text -> text.chars().anyMatch(c -> (c >= 0x370 && c <= 0x52f) || (c >= 0x1f00 && c <= 0x1fff));
+    }
+
     /** At least this many ASCII digits. */
     static Prefilter digits(int atLeast) {
         return text -> {

@@ -29,9 +29,10 @@ final class SecretDetectors {
     static final List<DetectorType> TYPES = List.of(
             new DetectorType(DetectorKind.SECRET, "aws", "AWS access key ids (AKIA/ASIA…, 20 characters) and secret"
                     + " access keys (40 characters) after an aws…secret… name",
-                    CandidatePattern.of("(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])"
+                    Prefilter.anyOfIgnoringCase("akia", "asia", "abia", "acca", "aws").guarding(
+                            CandidatePattern.of("(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])"
                             + "|(?i:aws[\\w.-]{0,20}secret[\\w.-]{0,20})[\"']?\\s*[:=]\\s*[\"']?"
-                            + "[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])")),
+                            + "[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])"))),
             new DetectorType(DetectorKind.SECRET, "gcp", "Google Cloud API keys (AIza…, 39 characters) and OAuth"
                     + " access tokens (ya29.…)",
                     Prefilter.anyOf("AIza", "ya29.").guarding(CandidatePattern.of("(?<![\\w-])AIza[0-9A-Za-z_-]{35}(?![\\w-])|(?<![\\w.])ya29\\.[0-9A-Za-z_-]{20,}"))),
@@ -71,11 +72,12 @@ final class SecretDetectors {
             new DetectorType(DetectorKind.SECRET, "high_entropy", "values of at least " + ENTROPY_MIN_LENGTH
                     + " characters with Shannon entropy >= " + ENTROPY_THRESHOLD + " bits/char, assigned to a"
                     + " key-like name (api_key, secret, token, password, credentials, …)",
-                    new CandidatePattern(Pattern.compile("(?i)\\b(?:api[_-]?key|apikey|secret"
+                    Prefilter.anyOfIgnoringCase("key", "secret", "token", "passw", "pwd", "credential").guarding(
+                            new CandidatePattern(Pattern.compile("(?i)\\b(?:api[_-]?key|apikey|secret"
                             + "|token|passw(?:or)?d|pwd|access[_-]?key|auth[_-]?key|credentials?|private[_-]?key"
                             + "|client[_-]?secret)[\"']?\\s*(?:[:=]|=>|\\bis\\b)\\s*[\"']?"
                             + "([A-Za-z0-9+/_.~=-]{" + ENTROPY_MIN_LENGTH + ",512})"), 1,
-                            SecretDetectors::looksRandom)));
+                            SecretDetectors::looksRandom))));
 
     static boolean looksRandom(String value) {
         return Checksums.shannonEntropy(value) >= ENTROPY_THRESHOLD;

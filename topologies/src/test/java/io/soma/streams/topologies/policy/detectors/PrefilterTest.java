@@ -18,5 +18,10 @@ class PrefilterTest {
         assertThat(Prefilter.anyOf("ghp_").guarding(EVERYTHING).find("GHP_ upper case")).isEmpty();
         assertThat(Prefilter.nonAscii().guarding(EVERYTHING).find("plain ASCII")).isEmpty();
         assertThat(Prefilter.nonAscii().guarding(EVERYTHING).find("zero\u200bwidth")).hasSize(1);
+        assertThat(Prefilter.anyOfIgnoringCase("ignore").guarding(EVERYTHING).find("IGNORE this")).hasSize(1);
+        assertThat(Prefilter.unbrokenRun(5).guarding(EVERYTHING).find("abcd efgh")).isEmpty();
+        assertThat(Prefilter.unbrokenRun(5).guarding(EVERYTHING).find("abcde")).hasSize(1);
+        assertThat(Prefilter.cyrillicOrGreek().guarding(EVERYTHING).find("curly \u201cquotes\u201d")).isEmpty();
+        assertThat(Prefilter.cyrillicOrGreek().guarding(EVERYTHING).find("\u0430pple")).hasSize(1);
     }
 }
