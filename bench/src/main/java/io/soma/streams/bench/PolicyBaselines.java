@@ -28,6 +28,8 @@ final class PolicyBaselines {
             case KEYWORDS -> Keywords.split(rule.pattern()).stream()
                     .map(k -> Pattern.quote(Keywords.stem(k)) + (Keywords.isPrefix(k) ? "\\w*" : ""))
                     .collect(Collectors.joining("|", "\\b(?:", ")\\b"));
+            case PII, SECRET, INSTRUCTION_ATTACK -> throw new IllegalArgumentException(
+                    "a detector rule has no one-pattern equivalent: " + rule.name());
         };
     }
 

@@ -1,5 +1,6 @@
 package io.soma.streams.bench;
 
+import io.soma.streams.topologies.policy.constitution.Constitution;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy;
 import io.soma.streams.topologies.policy.evaluation.Evaluation;
 import io.soma.streams.topologies.policy.evaluation.EvaluationInput;
@@ -7,6 +8,7 @@ import io.soma.streams.topologies.policy.evaluation.EvaluationLimits;
 import io.soma.streams.topologies.policy.evaluation.PolicyEvaluator;
 import io.soma.streams.topologies.policy.example.ExamplePolicy;
 import io.soma.streams.topologies.policy.rules.Action;
+import io.soma.streams.topologies.policy.rules.BuiltInPacks;
 import io.soma.streams.topologies.policy.rules.MatchType;
 import io.soma.streams.topologies.policy.rules.Rule;
 import io.soma.streams.topologies.policy.rules.RulePack;
@@ -32,8 +34,11 @@ import java.util.concurrent.TimeUnit;
 public class PolicyEvaluatorBenchmark {
     @State(Scope.Thread)
     public static class Inputs {
-        /** "example" is the example pack with the example constitution's global rules (regexes included). */
-        @Param({"10", "100", "1000", "example"})
+        /**
+         * "example" is the example pack with the example constitution's global rules (regexes included);
+         * "guardrails" the default pack of detector rules alone; "example+guardrails" both in one pack.
+         */
+        @Param({"10", "100", "1000", "example", "guardrails", "example+guardrails"})
         public String pack;
         @Param({"xstest", "1kb", "10kb"})
         public String text;
@@ -47,16 +52,20 @@ public class PolicyEvaluatorBenchmark {
         @Setup(Level.Trial)
         public void setUp() {
             List<String> prompts = PolicyBenchData.prompts();
-            List<Rule> rules = new ArrayList<>();
-            if (pack.equals("example")) {
-                policy = CompiledPolicy.compile(ExamplePolicy.rulePack(), ExamplePolicy.constitution());
-                rules.addAll(ExamplePolicy.rulePack().rules());
-                rules.addAll(ExamplePolicy.constitution().rules());
-            } else {
-                RulePack literalPack = PolicyBenchData.literalPack(prompts, Integer.parseInt(pack));
-                policy = CompiledPolicy.compile(literalPack, null);
-                rules.addAll(literalPack.rules());
+            RulePack rulePack = switch (pack) {
+                case "example" -> ExamplePolicy.rulePack();
+                case "guardrails" -> withRules(List.of(), guardrails());
+                case "example+guardrails" -> withRules(ExamplePolicy.rulePack().rules(), guardrails());
+                default -> PolicyBenchData.literalPack(prompts, Integer.parseInt(pack));
+            };
+            Constitution constitution = pack.startsWith("example") ? ExamplePolicy.constitution() : null;
+            policy = CompiledPolicy.compile(rulePack, constitution);
+            // the baselines have no equivalent of a detector: they get the pattern rules (none for "guardrails")
+            List<Rule> rules = new ArrayList<>(rulePack.rules());
+            if (constitution != null) {
+                rules.addAll(constitution.rules());
             }
+            rules.removeIf(rule -> rule.match().detectorKind() != null);
             ruleByRule = new PolicyBaselines.RuleByRule(rules);
             oneAlternation = new PolicyBaselines.OneAlternation(rules);
             List<String> texts = switch (text) {
@@ -66,6 +75,18 @@ public class PolicyEvaluatorBenchmark {
                 default -> throw new IllegalArgumentException(text);
             };
             inputs = texts.stream().map(t -> new EvaluationInput(t, "user", null)).toList();
+        }
+
+        private static List<Rule> guardrails() {
+            return BuiltInPacks.named(BuiltInPacks.GUARDRAILS).orElseThrow().rules();
+        }
+
+        /** The example pack's tenant and version with these rules. */
+        private static RulePack withRules(List<Rule> first, List<Rule> second) {
+            RulePack example = ExamplePolicy.rulePack();
+            List<Rule> rules = new ArrayList<>(first);
+            rules.addAll(second);
+            return new RulePack(example.tenant(), example.version(), rules, example.updatedAt(), example.updatedBy());
         }
 
         EvaluationInput nextInput() {
