@@ -58,7 +58,9 @@ final class InstructionAttackDetectors {
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "roleplay_jailbreak", "personas and 'modes' defined by"
                     + " having no rules: DAN / 'do anything now', developer or jailbreak mode, 'no restrictions',"
                     + " 'no longer bound by'",
-                    CandidatePattern.words("\\b(?:do\\s+anything\\s+now|you\\s+are\\s+(?:now\\s+)?(?:DAN|STAN|DUDE"
+                    Prefilter.anyOfIgnoringCase("anything", "dan", "stan", "dude", "aim", "unfiltered", "uncensored",
+                            "jailbr", "mode", "restriction", "filter", "limitation", "censor", "guideline", "rules",
+                            "bound", "character").guarding(CandidatePattern.words("\\b(?:do\\s+anything\\s+now|you\\s+are\\s+(?:now\\s+)?(?:DAN|STAN|DUDE"
                             + "|AIM|an?\\s+unfiltered|an?\\s+uncensored|jailbroken)\\b"
                             + "|(?:enable|enabled|activate|activated|enter|entering|switch\\s+to|in|simulate)"
                             + "\\s+(?:the\\s+)?(?:developer|dev|jailbreak|god|unrestricted|unfiltered|DAN)\\s+mode\\b"
@@ -73,7 +75,7 @@ final class InstructionAttackDetectors {
                             + "|(?:no\\s+longer|not)\\s+bound\\s+by\\s+(?:any\\s+)?(?:the\\s+)?(?:rules|policies"
                             + "|guidelines|restrictions|openai|anthropic|content\\s+polic(?:y|ies))"
                             + "|stay\\s+in\\s+character\\b[^.\\n]{0,40}\\b(?:no\\s+matter|always|even\\s+if)"
-                            + "|jailbreak(?:ed|ing)?\\s+(?:prompt|mode|yourself|the\\s+(?:ai|model|assistant)))")),
+                            + "|jailbreak(?:ed|ing)?\\s+(?:prompt|mode|yourself|the\\s+(?:ai|model|assistant)))"))),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "system_prompt_request", "requests to reveal, repeat or"
                     + " print the system prompt or the hidden / initial instructions",
                     Prefilter.anyOfIgnoringCase("full", "entire", "exact", "complete", "original", "initial", "hidden",
