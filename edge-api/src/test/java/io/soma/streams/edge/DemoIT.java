@@ -5,13 +5,11 @@ import io.soma.streams.edge.auth.IdentitySlice;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.testkit.CommittedRecords;
-import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.marketplace.ExampleCapsulePublisher;
 import io.soma.streams.topologies.replay.ReplayPlan;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -28,16 +26,7 @@ class DemoIT {
 
     @Test
     void shouldReachReadyAndReplayTheRealDatasetsIntoKafka() {
-        try (EdgeFixture demo = EdgeFixture.onOwnStack(Map.of(
-                "constitution.trusted.keys", "example",
-                "marketplace.trusted.keys", "example",
-                // the example publisher's key, seen from this module
-                "marketplace.demo.key.file", Path.of("..").resolve(ExampleCapsulePublisher.PRIVATE_KEY_FILE).toString(),
-                "policy.load.examples", "true",
-                "replay.enabled", "true",
-                "datasets.dir", TestPaths.dataDir().toString(),
-                // the hour-long Azure trace in about two seconds
-                "replay.speed", "2000")).awaitReady()) {
+        try (EdgeFixture demo = EdgeFixture.onOwnStack(EdgeFixture.demoSettings()).awaitReady()) {
             // the replayer's producer is not transactional: read_committed reads all it sent
             List<ConversationEvent> replayed = CommittedRecords.awaitValues(demo.config().bootstrapServers(),
                     Topics.CONVERSATION_EVENTS.name(), Topics.CONVERSATION_EVENTS.keySerde().deserializer(),

@@ -16,6 +16,7 @@ import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.PrivateSchema;
 import io.soma.streams.testkit.RedisNamespace;
 import io.soma.streams.testkit.TestPaths;
+import io.soma.streams.topologies.marketplace.ExampleCapsulePublisher;
 import org.apache.kafka.streams.KafkaStreams;
 import redis.clients.jedis.JedisPooled;
 
@@ -25,6 +26,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -82,6 +84,21 @@ public final class EdgeFixture implements AutoCloseable {
     public static EdgeFixture onOwnStack(Map<String, String> overrides, List<Slice.Starter> composition) {
         return new EdgeFixture(Map.of("stack.embedded", "true", "stack.kafka.port", "0", "stack.registry.port", "0"),
                 overrides, composition);
+    }
+
+    /**
+     * The demo as the README starts it, seen from this module: the example constitution, rule pack and capsule
+     * publisher trusted, and the real datasets replayed, the hour-long Azure trace in about two seconds.
+     */
+    public static Map<String, String> demoSettings() {
+        return Map.of(
+                "constitution.trusted.keys", "example",
+                "marketplace.trusted.keys", "example",
+                "marketplace.demo.key.file", Path.of("..").resolve(ExampleCapsulePublisher.PRIVATE_KEY_FILE).toString(),
+                "policy.load.examples", "true",
+                "replay.enabled", "true",
+                "datasets.dir", TestPaths.dataDir().toString(),
+                "replay.speed", "2000");
     }
 
     private static Map<String, String> sharedStack() {
@@ -203,7 +220,8 @@ public final class EdgeFixture implements AutoCloseable {
         return awaitGet(what, path, token, AWAIT_TIMEOUT, done);
     }
 
-    private JsonNode awaitGet(String what, String path, String token, Duration timeout, Predicate<JsonNode> done) {
+    /** {@link #awaitGet(String, String, String, Predicate)} for what may take longer than {@link #AWAIT_TIMEOUT}. */
+    public JsonNode awaitGet(String what, String path, String token, Duration timeout, Predicate<JsonNode> done) {
         Answer answer = Await.value(what + " (GET " + path + ")", timeout, () -> Answer.of(get(path, token)),
                 a -> a.status() == 200 && done.test(parse(a.body())));
         return parse(answer.body());
@@ -219,6 +237,11 @@ public final class EdgeFixture implements AutoCloseable {
         public String toString() {
             return status + " " + body;
         }
+    }
+
+    /** The bootstrap admin's API key (a platform operator), for a client that signs in itself, as the console does. */
+    public String adminApiKey() {
+        return adminKey;
     }
 
     public String adminToken() {
