@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The types one rule of a detector kind selects, from its pattern: type names separated by spaces and/or commas,
@@ -45,8 +46,13 @@ public final class DetectorSelection {
 
     /** Every detection of every selected type, by start, then longest first, then type. */
     public List<Detection> find(String text) {
+        return find(text, type -> type.trigger().holdsIn(text));
+    }
+
+    /** As {@link #find(String)}, running only the types whose trigger the caller found to hold in the text. */
+    public List<Detection> find(String text, Predicate<DetectorType> triggered) {
         List<Detection> found = new ArrayList<>();
-        types.forEach(t -> found.addAll(t.find(text)));
+        types.stream().filter(triggered).forEach(t -> found.addAll(t.scan(text)));
         found.sort(Comparator.comparingInt(Detection::start)
                 .thenComparing(Comparator.comparingInt(Detection::end).reversed())
                 .thenComparing(Detection::type));

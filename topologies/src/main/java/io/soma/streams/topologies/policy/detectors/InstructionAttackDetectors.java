@@ -50,17 +50,17 @@ final class InstructionAttackDetectors {
     static final List<DetectorType> TYPES = List.of(
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "override", "'ignore / disregard / forget / override"
                     + " the previous instructions' and its variants",
-                    Prefilter.anyOfIgnoringCase("ignore", "disregard", "forget", "overr", "bypass", "discard", "drop",
-                            "abandon", "skip").guarding(CandidatePattern.words("\\b(?:ignore|disregard|forget|override|overrule|bypass|discard|drop"
+                    Trigger.anyOfIgnoringCase("ignore", "disregard", "forget", "overr", "bypass", "discard", "drop",
+                            "abandon", "skip"), CandidatePattern.words("\\b(?:ignore|disregard|forget|override|overrule|bypass|discard|drop"
                             + "|abandon|skip)\\b(?:\\s+(?:all|any|of|the|your|my|these|those|every|everything)){0,4}?"
                             + "\\s+(?:previous|prior|preceding|above|earlier|former|initial|original|old|system"
-                            + "|existing|current|given)\\b(?:\\s+[\\w-]+){0,2}?\\s+" + INSTRUCTIONS + "\\b"))),
+                            + "|existing|current|given)\\b(?:\\s+[\\w-]+){0,2}?\\s+" + INSTRUCTIONS + "\\b")),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "roleplay_jailbreak", "personas and 'modes' defined by"
                     + " having no rules: DAN / 'do anything now', developer or jailbreak mode, 'no restrictions',"
                     + " 'no longer bound by'",
-                    Prefilter.anyOfIgnoringCase("anything", "dan", "stan", "dude", "aim", "unfiltered", "uncensored",
+                    Trigger.anyOfIgnoringCase("anything", "dan", "stan", "dude", "aim", "unfiltered", "uncensored",
                             "jailbr", "mode", "restriction", "filter", "limitation", "censor", "guideline", "rules",
-                            "bound", "character").guarding(CandidatePattern.words("\\b(?:do\\s+anything\\s+now|you\\s+are\\s+(?:now\\s+)?(?:DAN|STAN|DUDE"
+                            "bound", "character"), CandidatePattern.words("\\b(?:do\\s+anything\\s+now|you\\s+are\\s+(?:now\\s+)?(?:DAN|STAN|DUDE"
                             + "|AIM|an?\\s+unfiltered|an?\\s+uncensored|jailbroken)\\b"
                             + "|(?:enable|enabled|activate|activated|enter|entering|switch\\s+to|in|simulate)"
                             + "\\s+(?:the\\s+)?(?:developer|dev|jailbreak|god|unrestricted|unfiltered|DAN)\\s+mode\\b"
@@ -75,28 +75,28 @@ final class InstructionAttackDetectors {
                             + "|(?:no\\s+longer|not)\\s+bound\\s+by\\s+(?:any\\s+)?(?:the\\s+)?(?:rules|policies"
                             + "|guidelines|restrictions|openai|anthropic|content\\s+polic(?:y|ies))"
                             + "|stay\\s+in\\s+character\\b[^.\\n]{0,40}\\b(?:no\\s+matter|always|even\\s+if)"
-                            + "|jailbreak(?:ed|ing)?\\s+(?:prompt|mode|yourself|the\\s+(?:ai|model|assistant)))"))),
+                            + "|jailbreak(?:ed|ing)?\\s+(?:prompt|mode|yourself|the\\s+(?:ai|model|assistant)))")),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "system_prompt_request", "requests to reveal, repeat or"
                     + " print the system prompt or the hidden / initial instructions",
-                    Prefilter.anyOfIgnoringCase("full", "entire", "exact", "complete", "original", "initial", "hidden",
-                            "secret", "internal", "system", "developer", "prompt", "above").guarding(
+                    Trigger.anyOfIgnoringCase("full", "entire", "exact", "complete", "original", "initial", "hidden",
+                            "secret", "internal", "system", "developer", "prompt", "above"),
                             CandidatePattern.words("\\b(?:reveal|show|print|repeat|output|display|leak|disclose|give|tell"
                             + "|share|dump|recite|write\\s+out|what\\s+(?:is|are|was|were))\\b[^.?!\\n]{0,30}?"
                             + "\\b(?:your|the|its)\\s+(?:(?:full|entire|exact|complete|original|initial|hidden|secret"
                             + "|internal|system|developer|pre-?prompt)\\s+){1,3}" + INSTRUCTIONS + "\\b"
-                            + "|\\brepeat\\s+(?:the\\s+)?(?:words|text|everything)\\s+above\\b"))),
+                            + "|\\brepeat\\s+(?:the\\s+)?(?:words|text|everything)\\s+above\\b")),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "encoded_payload", "base64 runs of at least "
                     + MIN_BASE64_CHARS + " characters or hex runs of at least " + MIN_HEX_CHARS + " digits that"
                     + " decode to text: at least " + (int) (MIN_PRINTABLE_SHARE * 100) + " % printable ASCII, with a space",
-                    Prefilter.unbrokenRun(Math.min(MIN_BASE64_CHARS, MIN_HEX_CHARS))
-                            .guarding(InstructionAttackDetectors::encodedText)),
+                    Trigger.unbrokenRun(Math.min(MIN_BASE64_CHARS, MIN_HEX_CHARS))
+                            , InstructionAttackDetectors::encodedText),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "homoglyphs", "at least " + MIN_MIXED_SCRIPT_WORDS
                     + " words mixing Latin letters with Cyrillic or Greek ones",
-                    Prefilter.cyrillicOrGreek().guarding(InstructionAttackDetectors::homoglyphs)),
+                    Trigger.cyrillicOrGreek(), InstructionAttackDetectors::homoglyphs),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "invisible_characters", "at least "
                     + MIN_INVISIBLE_CHARACTERS + " zero-width characters (U+200B/C/D, U+2060, U+FEFF past the start,"
                     + " a joiner not between emoji) or any Unicode tag character (U+E0000-E007F)",
-                    Prefilter.nonAscii().guarding(InstructionAttackDetectors::invisibleCharacters)));
+                    Trigger.nonAscii(), InstructionAttackDetectors::invisibleCharacters));
 
     // --- encoded payloads --------------------------------------------------------------------------------------
 

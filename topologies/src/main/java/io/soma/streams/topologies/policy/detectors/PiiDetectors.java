@@ -28,30 +28,30 @@ final class PiiDetectors {
 
     static final List<DetectorType> TYPES = List.of(
             new DetectorType(DetectorKind.PII, "email", "e-mail addresses (local@domain.tld, dot-atoms only)",
-                    Prefilter.anyOf("@").guarding(CandidatePattern.of("(?<![\\w.%+-])[A-Za-z0-9_%+-]+"
+                    Trigger.anyOf("@"), CandidatePattern.of("(?<![\\w.%+-])[A-Za-z0-9_%+-]+"
                             + "(?:\\.[A-Za-z0-9_%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+"
-                            + "[A-Za-z]{2,24}(?![\\w-])"))),
+                            + "[A-Za-z]{2,24}(?![\\w-])")),
             new DetectorType(DetectorKind.PII, "phone", "phone numbers in E.164 (+ and country code) or US national"
                     + " format, valid in their number plan (libphonenumber)",
                     // a US national number has 10 digits, a + number its country code and more: below 6, skip
-                    Prefilter.digits(6).guarding(PiiDetectors::phones)),
+                    Trigger.digits(6), PiiDetectors::phones),
             new DetectorType(DetectorKind.PII, "ssn", "US social security numbers written 123-45-6789 or 123 45 6789,"
                     + " without the never-issued ranges (area 000, 666, 900-999; group 00; serial 0000)",
-                    Prefilter.digits(9).guarding(new CandidatePattern(
+                    Trigger.digits(9), new CandidatePattern(
                             Pattern.compile("(?<![\\d-])(\\d{3})([- ])(\\d{2})\\2(\\d{4})(?![\\d-])"), 0,
-                            PiiDetectors::issuableSsn))),
+                            PiiDetectors::issuableSsn)),
             new DetectorType(DetectorKind.PII, "card", "payment card numbers (13-19 digits, spaces or dashes allowed)"
                     + " that pass Luhn and start with a known issuer range of a length that issuer uses",
-                    Prefilter.digits(13).guarding(CandidatePattern.of("(?<![\\d-])\\d(?:[ -]?\\d){12,18}(?![\\d])",
-                            PiiDetectors::paymentCard))),
+                    Trigger.digits(13), CandidatePattern.of("(?<![\\d-])\\d(?:[ -]?\\d){12,18}(?![\\d])",
+                            PiiDetectors::paymentCard)),
             new DetectorType(DetectorKind.PII, "iban", "IBANs, compact or in groups of four, with their country's"
-                    + " length and structure and a valid mod-97 check (iban4j)", PiiDetectors::ibans),
+                    + " length and structure and a valid mod-97 check (iban4j)", Trigger.ibanStart(), PiiDetectors::ibans),
             new DetectorType(DetectorKind.PII, "ip", "IPv4 (dotted quad, each part 0-255) and IPv6 addresses",
-                    Prefilter.anyOf(".", ":").guarding(PiiDetectors::ipAddresses)),
+                    Trigger.anyOf(".", ":"), PiiDetectors::ipAddresses),
             new DetectorType(DetectorKind.PII, "date_of_birth", "real calendar dates (1900-2099) within 25 characters"
                     + " after a birth word (born, date of birth, DOB, birthday)",
-                    Prefilter.anyOfIgnoringCase("born", "birth", "dob", "d.o.b").guarding(
-                            new CandidatePattern(DateOfBirth.PATTERN, 1, DateOfBirth::realDate))));
+                    Trigger.anyOfIgnoringCase("born", "birth", "dob", "d.o.b"),
+                            new CandidatePattern(DateOfBirth.PATTERN, 1, DateOfBirth::realDate)));
 
     // --- phone -------------------------------------------------------------------------------------------------
 

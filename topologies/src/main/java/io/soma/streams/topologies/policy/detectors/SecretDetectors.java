@@ -29,55 +29,55 @@ final class SecretDetectors {
     static final List<DetectorType> TYPES = List.of(
             new DetectorType(DetectorKind.SECRET, "aws", "AWS access key ids (AKIA/ASIA…, 20 characters) and secret"
                     + " access keys (40 characters) after an aws…secret… name",
-                    Prefilter.anyOfIgnoringCase("akia", "asia", "abia", "acca", "aws").guarding(
+                    Trigger.anyOfIgnoringCase("akia", "asia", "abia", "acca", "aws"),
                             CandidatePattern.of("(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])"
                             + "|(?i:aws[\\w.-]{0,20}secret[\\w.-]{0,20})[\"']?\\s*[:=]\\s*[\"']?"
-                            + "[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])"))),
+                            + "[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])")),
             new DetectorType(DetectorKind.SECRET, "gcp", "Google Cloud API keys (AIza…, 39 characters) and OAuth"
                     + " access tokens (ya29.…)",
-                    Prefilter.anyOf("AIza", "ya29.").guarding(CandidatePattern.of("(?<![\\w-])AIza[0-9A-Za-z_-]{35}(?![\\w-])|(?<![\\w.])ya29\\.[0-9A-Za-z_-]{20,}"))),
+                    Trigger.anyOf("AIza", "ya29."), CandidatePattern.of("(?<![\\w-])AIza[0-9A-Za-z_-]{35}(?![\\w-])|(?<![\\w.])ya29\\.[0-9A-Za-z_-]{20,}")),
             new DetectorType(DetectorKind.SECRET, "azure", "Azure storage account keys (AccountKey=…, 88 base64"
                     + " characters) and Entra ID client secrets (…Q~…, 40 characters)",
-                    Prefilter.anyOf("AccountKey=", "Q~").guarding(CandidatePattern.of("AccountKey=[A-Za-z0-9+/]{86}==|(?<![\\w~.-])[A-Za-z0-9_~.-]{3}\\dQ~"
-                            + "[A-Za-z0-9_~.-]{31,34}(?![\\w~.-])"))),
+                    Trigger.anyOf("AccountKey=", "Q~"), CandidatePattern.of("AccountKey=[A-Za-z0-9+/]{86}==|(?<![\\w~.-])[A-Za-z0-9_~.-]{3}\\dQ~"
+                            + "[A-Za-z0-9_~.-]{31,34}(?![\\w~.-])")),
             new DetectorType(DetectorKind.SECRET, "github", "GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_ + 36;"
                     + " github_pat_ + 82)",
-                    Prefilter.anyOf("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_").guarding(CandidatePattern.of(
-                            "(?<!\\w)(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})(?!\\w)"))),
+                    Trigger.anyOf("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), CandidatePattern.of(
+                            "(?<!\\w)(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})(?!\\w)")),
             new DetectorType(DetectorKind.SECRET, "gitlab", "GitLab personal, project and group access tokens"
-                    + " (glpat- + 20)", Prefilter.anyOf("glpat-").guarding(
-                            CandidatePattern.of("(?<![\\w-])glpat-[A-Za-z0-9_-]{20}(?![\\w-])"))),
+                    + " (glpat- + 20)", Trigger.anyOf("glpat-"),
+                            CandidatePattern.of("(?<![\\w-])glpat-[A-Za-z0-9_-]{20}(?![\\w-])")),
             new DetectorType(DetectorKind.SECRET, "slack", "Slack tokens (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-) and"
                     + " incoming-webhook URLs",
-                    Prefilter.anyOf("xox", "hooks.slack.com").guarding(CandidatePattern.of("(?<![\\w-])xox[bpars]-[0-9A-Za-z-]{10,}"
-                            + "|https://hooks\\.slack\\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}"))),
+                    Trigger.anyOf("xox", "hooks.slack.com"), CandidatePattern.of("(?<![\\w-])xox[bpars]-[0-9A-Za-z-]{10,}"
+                            + "|https://hooks\\.slack\\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}")),
             new DetectorType(DetectorKind.SECRET, "stripe", "Stripe secret and restricted keys (sk_/rk_ live or test);"
                     + " publishable pk_ keys are public and not matched",
-                    Prefilter.anyOf("sk_", "rk_").guarding(
-                            CandidatePattern.of("(?<!\\w)(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}(?!\\w)"))),
+                    Trigger.anyOf("sk_", "rk_"),
+                            CandidatePattern.of("(?<!\\w)(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}(?!\\w)")),
             new DetectorType(DetectorKind.SECRET, "jwt", "JSON Web Tokens whose header decodes to JSON naming an alg",
-                    Prefilter.anyOf("eyJ").guarding(CandidatePattern.of(
+                    Trigger.anyOf("eyJ"), CandidatePattern.of(
                             "(?<![\\w-])eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]*",
-                            SecretDetectors::jwtHeader))),
+                            SecretDetectors::jwtHeader)),
             new DetectorType(DetectorKind.SECRET, "private_key", "PEM private keys (RSA, EC, DSA, OpenSSH,"
                     + " encrypted, PKCS#8), header to footer",
-                    Prefilter.anyOf("-----BEGIN ").guarding(CandidatePattern.of("-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----"
-                            + "(?:[A-Za-z0-9+/=\\s:,-]{0,16384}?-----END [A-Z ]{0,20}PRIVATE KEY-----)?"))),
+                    Trigger.anyOf("-----BEGIN "), CandidatePattern.of("-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----"
+                            + "(?:[A-Za-z0-9+/=\\s:,-]{0,16384}?-----END [A-Z ]{0,20}PRIVATE KEY-----)?")),
             new DetectorType(DetectorKind.SECRET, "database_url", "database and broker URLs with a password"
                     + " (postgres, mysql, mongodb, redis, amqp, sqlserver, jdbc:…); placeholders are not matched",
-                    Prefilter.anyOf("://").guarding(new CandidatePattern(Pattern.compile("(?i)\\b(?:jdbc:)?(?:postgres(?:ql)?|mysql"
+                    Trigger.anyOf("://"), new CandidatePattern(Pattern.compile("(?i)\\b(?:jdbc:)?(?:postgres(?:ql)?|mysql"
                             + "|mariadb|mongodb(?:\\+srv)?|rediss?|amqps?|sqlserver|mssql|oracle):"
                             + "//[^\\s:/@]{1,128}:([^\\s@/]{1,256})@[^\\s/]{1,256}"), 0,
-                            SecretDetectors::realPassword))),
+                            SecretDetectors::realPassword)),
             new DetectorType(DetectorKind.SECRET, "high_entropy", "values of at least " + ENTROPY_MIN_LENGTH
                     + " characters with Shannon entropy >= " + ENTROPY_THRESHOLD + " bits/char, assigned to a"
                     + " key-like name (api_key, secret, token, password, credentials, …)",
-                    Prefilter.anyOfIgnoringCase("key", "secret", "token", "passw", "pwd", "credential").guarding(
+                    Trigger.anyOfIgnoringCase("key", "secret", "token", "passw", "pwd", "credential"),
                             new CandidatePattern(Pattern.compile("(?i)\\b(?:api[_-]?key|apikey|secret"
                             + "|token|passw(?:or)?d|pwd|access[_-]?key|auth[_-]?key|credentials?|private[_-]?key"
                             + "|client[_-]?secret)[\"']?\\s*(?:[:=]|=>|\\bis\\b)\\s*[\"']?"
                             + "([A-Za-z0-9+/_.~=-]{" + ENTROPY_MIN_LENGTH + ",512})"), 1,
-                            SecretDetectors::looksRandom))));
+                            SecretDetectors::looksRandom)));
 
     static boolean looksRandom(String value) {
         return Checksums.shannonEntropy(value) >= ENTROPY_THRESHOLD;

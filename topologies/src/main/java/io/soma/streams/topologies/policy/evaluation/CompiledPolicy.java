@@ -2,6 +2,9 @@ package io.soma.streams.topologies.policy.evaluation;
 
 import io.soma.streams.topologies.policy.constitution.Constitution;
 import io.soma.streams.topologies.policy.detectors.DetectorSelection;
+import io.soma.streams.topologies.policy.detectors.DetectorType;
+import io.soma.streams.topologies.policy.detectors.TextSignals;
+import io.soma.streams.topologies.policy.detectors.Trigger;
 import io.soma.streams.topologies.policy.rules.InvalidRulePackException;
 import io.soma.streams.topologies.policy.rules.Keywords;
 import io.soma.streams.topologies.policy.rules.MatchType;
@@ -23,8 +26,9 @@ import java.util.regex.Pattern;
  * A tenant's rule pack plus the constitution's global rules, compiled once: every substring and keyword of
  * every rule sits in one Aho–Corasick automaton (a text is scanned once, whatever the number of rules), regexes
  * are precompiled and run only where their literals occur ({@link RegexPrefilter}), detector rules ({@code pii},
- * {@code secret}, {@code instruction_attack}) hold their selected detector types. Rules are kept in canonical order
- * (name, then global before tenant), which makes evaluation independent of the order rules were written in.
+ * {@code secret}, {@code instruction_attack}) hold their selected detector types, whose literal triggers join the
+ * regexes' literals in the prefilter's one scan. Rules are kept in canonical order (name, then global before
+ * tenant), which makes evaluation independent of the order rules were written in.
  * Immutable and safe to share between threads.
  */
 public final class CompiledPolicy {
@@ -44,6 +48,10 @@ public final class CompiledPolicy {
     private final int[] regexRules;
     private final RegexPrefilter regexPrefilter;
     private final int[] detectorRules;
+    /** The selected detector types whose trigger is a literal, with the index of their trigger in the prefilter. */
+    private final Map<DetectorType, Integer> literalTriggers;
+    /** Whether a selected detector type has a {@link Trigger.Signal}: only then are the text's signals needed. */
+    private final boolean signalTriggers;
     private final int[] scopedRules;
     private final String tenant;
     private final Long rulePackVersion;
@@ -87,8 +95,22 @@ public final class CompiledPolicy {
             automaton.build(needles);
         }
         this.regexRules = regexes.stream().mapToInt(Integer::intValue).toArray();
-        this.regexPrefilter = new RegexPrefilter(regexes.stream().map(i -> this.rules.get(i).regex()).toList());
         this.detectorRules = detectors.stream().mapToInt(Integer::intValue).toArray();
+        List<DetectorType> selected = detectors.stream()
+                .flatMap(i -> this.rules.get(i).detectors().types().stream())
+                .distinct()
+                .toList();
+        this.literalTriggers = new HashMap<>();
+        List<Trigger.Literals> triggers = new ArrayList<>();
+        for (DetectorType type : selected) {
+            if (type.trigger() instanceof Trigger.Literals literals) {
+                literalTriggers.put(type, triggers.size());
+                triggers.add(literals);
+            }
+        }
+        this.signalTriggers = selected.stream().anyMatch(t -> t.trigger() instanceof Trigger.Signal);
+        this.regexPrefilter = new RegexPrefilter(regexes.stream().map(i -> this.rules.get(i).regex()).toList(),
+                triggers);
         this.scopedRules = scoped.stream().mapToInt(Integer::intValue).toArray();
     }
 
@@ -165,6 +187,21 @@ public final class CompiledPolicy {
 
     int[] detectorRules() {
         return detectorRules;
+    }
+
+    /** Whether the regex prefilter's scan has literals to find: of a regex rule or of a detector's trigger. */
+    boolean scansLiterals() {
+        return regexRules.length > 0 || !literalTriggers.isEmpty();
+    }
+
+    boolean signalTriggers() {
+        return signalTriggers;
+    }
+
+    /** Whether the detector type's trigger holds in the text of this scan and these signals. */
+    boolean triggered(DetectorType type, RegexPrefilter.Scan literals, TextSignals signals) {
+        return type.trigger() instanceof Trigger.Signal signal ? signal.holds().test(signals)
+                : literals.triggered(literalTriggers.get(type));
     }
 
     public EvaluationLimits limits() {

@@ -1,6 +1,7 @@
 package io.soma.streams.topologies.policy.evaluation;
 
 import io.soma.streams.topologies.policy.detectors.Detection;
+import io.soma.streams.topologies.policy.detectors.TextSignals;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy.CompiledRule;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy.Needle;
 import io.soma.streams.topologies.policy.rules.Action;
@@ -116,7 +117,7 @@ public final class PolicyEvaluator {
         RegexGuard.Budget budget = new RegexGuard.Budget(policy.limits().regexReads());
         List<String> unfinished = new ArrayList<>();
         int[] regexRules = policy.regexRules();
-        RegexPrefilter.Scan literals = regexRules.length == 0 ? null : policy.regexPrefilter().scan(text);
+        RegexPrefilter.Scan literals = policy.scansLiterals() ? policy.regexPrefilter().scan(text) : null;
         for (int r = 0; r < regexRules.length; r++) {
             int i = regexRules[r];
             CompiledRule compiled = rules.get(i);
@@ -134,11 +135,13 @@ public final class PolicyEvaluator {
                 unfinished.add(compiled.rule().name());
             }
         }
-        // detectors are linear scans with validation, outside the regex budget, so they always run
+        // detectors are linear scans with validation, outside the regex budget: each runs when its trigger holds
+        TextSignals signals = policy.signalTriggers() ? TextSignals.of(text) : null;
         for (int i : policy.detectorRules()) {
             CompiledRule compiled = rules.get(i);
             if (compiled.rule().appliesTo(input.role(), input.tool())) {
-                List<Detection> found = compiled.detectors().find(text);
+                List<Detection> found = compiled.detectors().find(text,
+                        type -> policy.triggered(type, literals, signals));
                 if (!found.isEmpty()) {
                     Hits h = hits.of(i);
                     found.forEach(d -> h.add(d.start(), d.end(), d.type(), true));

@@ -1,6 +1,7 @@
 package io.soma.streams.topologies.policy.evaluation;
 
 import com.hankcs.algorithm.AhoCorasickDoubleArrayTrie;
+import io.soma.streams.topologies.policy.detectors.Trigger;
 import io.soma.streams.topologies.policy.rules.RegexGuard;
 import io.soma.streams.topologies.policy.rules.RegexLiterals;
 
@@ -21,7 +22,10 @@ import java.util.regex.Pattern;
  * The matches are exactly those of {@link Matcher#find()} over the whole text: a match always contains its
  * literals, so it lies in the place or window they give, and with transparent bounds a regex matches the same
  * there as in the whole text (lookarounds and {@code \b} still see the chars around the region). Only the number of
- * chars the regexes read, counted against the event's {@link RegexGuard.Budget}, goes down. Immutable.
+ * chars the regexes read, counted against the event's {@link RegexGuard.Budget}, goes down.
+ * <p>
+ * The same scan finds the literals of the policy's detector {@link Trigger.Literals triggers}, so a detector type
+ * whose trigger is a literal runs only on texts that hold one, at no second pass over the text. Immutable.
  */
 final class RegexPrefilter {
     /** Reports one non-empty match. */
@@ -35,11 +39,15 @@ final class RegexPrefilter {
     private final int[] prefixSlot;
     /** Per regex, the slots of its required literal sets. */
     private final int[][] requiredSlots;
-    /** Every literal with the slots it belongs to; null when no regex has any. */
+    /** Per trigger, its slot. */
+    private final int[] triggerSlots;
+    /** Per slot, the trigger whose literals it holds, or null for a regex's slot. */
+    private final Trigger.Literals[] triggerOfSlot;
+    /** Every literal with the slots it belongs to; null when no regex or trigger has any. */
     private final AhoCorasickDoubleArrayTrie<int[]> automaton;
     private final int slotCount;
 
-    RegexPrefilter(List<Pattern> regexes) {
+    RegexPrefilter(List<Pattern> regexes, List<Trigger.Literals> triggers) {
         this.regexes = List.copyOf(regexes);
         this.literals = this.regexes.stream().map(p -> RegexLiterals.of(p.pattern())).toList();
         this.prefixSlot = new int[regexes.size()];
@@ -60,6 +68,17 @@ final class RegexPrefilter {
                 addSlot(slots, l.required().get(k).stream().toList(), slot++);
             }
         }
+        this.triggerSlots = new int[triggers.size()];
+        int firstTriggerSlot = slot;
+        for (int t = 0; t < triggers.size(); t++) {
+            triggerSlots[t] = slot;
+            addSlot(slots, triggers.get(t).literals().stream().map(l -> new String(RegexLiterals.fold(l))).toList(),
+                    slot++);
+        }
+        this.triggerOfSlot = new Trigger.Literals[slot];
+        for (int t = 0; t < triggers.size(); t++) {
+            triggerOfSlot[firstTriggerSlot + t] = triggers.get(t);
+        }
         Map<String, int[]> slotsByLiteral = new HashMap<>();
         slots.forEach((literal, list) -> slotsByLiteral.put(literal,
                 list.stream().mapToInt(Integer::intValue).toArray()));
@@ -74,7 +93,7 @@ final class RegexPrefilter {
         literals.forEach(literal -> slots.computeIfAbsent(literal, l -> new ArrayList<>()).add(slot));
     }
 
-    /** Where every regex's literals occur in the text. */
+    /** Where every regex's and trigger's literals occur in the text. */
     Scan scan(String text) {
         return new Scan(text);
     }
@@ -92,7 +111,9 @@ final class RegexPrefilter {
             }
             automaton.parseText(RegexLiterals.fold(text), (start, end, slots) -> {
                 for (int slot : slots) {
-                    add(slot, (long) start << 32 | end);
+                    if (triggerOfSlot[slot] == null || triggerOfSlot[slot].occursAt(text, start, end)) {
+                        add(slot, (long) start << 32 | end);
+                    }
                 }
             });
             for (int slot = 0; slot < slotCount; slot++) {
@@ -100,6 +121,11 @@ final class RegexPrefilter {
                     Arrays.sort(hits[slot], 0, hitCounts[slot]);
                 }
             }
+        }
+
+        /** Whether trigger {@code t} holds: one of its literals occurs. */
+        boolean triggered(int t) {
+            return hitCounts[triggerSlots[t]] > 0;
         }
 
         private void add(int slot, long hit) {

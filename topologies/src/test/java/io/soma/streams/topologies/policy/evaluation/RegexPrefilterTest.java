@@ -35,7 +35,7 @@ class RegexPrefilterTest {
             regexes.add(example.rules().get(i).regex());
         }
         EDGE_CASES.forEach(regex -> regexes.add(RegexGuard.compile(regex)));
-        RegexPrefilter prefilter = new RegexPrefilter(regexes);
+        RegexPrefilter prefilter = new RegexPrefilter(regexes, List.of());
         int matched = 0;
         for (String text : realTexts()) {
             RegexPrefilter.Scan scan = prefilter.scan(text);
