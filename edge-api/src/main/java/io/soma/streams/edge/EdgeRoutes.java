@@ -115,7 +115,12 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
                     });
                 }));
         slices.find(ArchiveSlice.class).map(ArchiveSlice::handlers).ifPresent(audit ->
-                get("/v1/audit/decisions", audit::decisions, QUERY, Capability.AUDIT_READ));
+                path("/v1/audit", () -> {
+                    get("/decisions", audit::decisions, QUERY, Capability.AUDIT_READ);
+                    get("/decisions/rate", audit::decisionRate, QUERY, Capability.AUDIT_READ);
+                    // every app's dead letters, whichever tenant's records they were: the platform's to see
+                    get("/dead-letters", audit::deadLetters, PLATFORM);
+                }));
         slices.find(ForecastSlice.class).map(ForecastSlice::handlers).ifPresent(forecast -> {
             post("/v1/forecast", forecast::forecast, BODY, Capability.FORECAST_READ);
             get("/v1/forecast/{tenant}", forecast::tenantForecast, PATH, Capability.FORECAST_READ);

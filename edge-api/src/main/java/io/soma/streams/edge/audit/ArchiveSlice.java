@@ -6,7 +6,8 @@ import io.soma.streams.edge.slice.Slice;
 import io.soma.streams.edge.slice.Slices;
 import io.soma.streams.stores.archive.DecisionArchiveQuery;
 
-/** The audit archive: every audit topic copied into PostgreSQL, and the route that queries archived decisions. */
+/** The audit archive: every audit topic copied into PostgreSQL, and the routes that read it
+ * (archived decisions, their rate by outcome) and count the dead letters. */
 public record ArchiveSlice(Closer closer, AuditHandlers handlers) implements Slice {
     public static ArchiveSlice start(Platform platform, Slices started) {
         return Closer.starting(closer -> {
@@ -14,8 +15,9 @@ public record ArchiveSlice(Closer closer, AuditHandlers handlers) implements Sli
             ArchiveRunner archive = closer.own(new ArchiveRunner(platform.config().bootstrapServers(),
                     platform.registry(), platform.postgres().dataSource(), schema, platform.metrics()));
             platform.check("audit-archive", archive::problem);
-            return new ArchiveSlice(closer,
-                    new AuditHandlers(new DecisionArchiveQuery(platform.postgres().dataSource(), schema)));
+            DeadLetterCount deadLetters = closer.own(new DeadLetterCount(platform.config().bootstrapServers()));
+            return new ArchiveSlice(closer, new AuditHandlers(
+                    new DecisionArchiveQuery(platform.postgres().dataSource(), schema), deadLetters));
         });
     }
 }

@@ -7,21 +7,34 @@ import io.javalin.http.Context;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.http.QueryParams;
 import io.soma.streams.edge.tenancy.TenantGuard;
+import io.soma.streams.schemas.Topics;
 import io.soma.streams.stores.archive.DecisionArchiveQuery;
+import org.apache.kafka.common.KafkaException;
 
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
 
-/** {@code GET /v1/audit/decisions?tenant=&from=&to=&limit=&cursor=}: the PostgreSQL archive, paged by time. */
+/**
+ * {@code GET /v1/audit/decisions?tenant=&from=&to=&limit=&cursor=}: the PostgreSQL archive, paged by time;
+ * {@code GET /v1/audit/decisions/rate?tenant=}: its decisions per second by outcome, lately; and
+ * {@code GET /v1/audit/dead-letters}: how many records the dead-letter topic holds.
+ */
 public final class AuditHandlers {
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     private static final int DEFAULT_LIMIT = 100;
+    /** Long enough that a rate does not jump with each archived batch, short enough to read as live. */
+    private static final Duration RATE_WINDOW = Duration.ofSeconds(60);
 
     private final DecisionArchiveQuery decisions;
+    private final DeadLetterCount deadLetters;
 
-    public AuditHandlers(DecisionArchiveQuery decisions) {
+    AuditHandlers(DecisionArchiveQuery decisions, DeadLetterCount deadLetters) {
         this.decisions = decisions;
+        this.deadLetters = deadLetters;
     }
 
     public void decisions(Context ctx) throws Exception {
@@ -36,6 +49,29 @@ public final class AuditHandlers {
             throw ApiException.badRequest(e.getMessage());
         } catch (SQLException e) {
             throw ApiException.notReady("the audit archive (PostgreSQL) is unavailable");
+        }
+    }
+
+    public void decisionRate(Context ctx) throws Exception {
+        String tenant = TenantGuard.tenant(ctx);
+        Instant to = Instant.now();
+        Instant from = to.minus(RATE_WINDOW);
+        Map<String, Double> perSecond = new TreeMap<>();
+        try {
+            decisions.countByDecision(tenant, from, to)
+                    .forEach((outcome, count) -> perSecond.put(outcome, count / (double) RATE_WINDOW.toSeconds()));
+        } catch (SQLException e) {
+            throw ApiException.notReady("the audit archive (PostgreSQL) is unavailable");
+        }
+        ctx.json(Map.of("tenant", tenant, "from", from.toString(), "to", to.toString(), "per_second", perSecond));
+    }
+
+    public void deadLetters(Context ctx) {
+        Instant at = Instant.now();
+        try {
+            ctx.json(Map.of("topic", Topics.DEAD_LETTER, "held", deadLetters.held(), "at", at.toString()));
+        } catch (KafkaException e) {
+            throw ApiException.notReady("the dead-letter topic's offsets are unavailable: " + e.getMessage());
         }
     }
 }

@@ -137,6 +137,9 @@ class TenantIsolationIT {
                 Set.of(200)));
         cases.put("GET /v1/audit/decisions", Case.http(token -> get("/v1/audit/decisions?tenant=" + tenantA, token),
                 Set.of(200)));
+        cases.put("GET /v1/audit/decisions/rate", Case.http(token -> get("/v1/audit/decisions/rate?tenant=" + tenantA,
+                token), Set.of(200)));
+        cases.put("GET /v1/audit/dead-letters", Case.http(token -> get("/v1/audit/dead-letters", token), Set.of()));
         cases.put("POST /v1/forecast", Case.http(token -> post("/v1/forecast", token, Map.of("tenant", tenantA)),
                 Set.of(200, 404)));
         cases.put("GET /v1/forecast/{tenant}", Case.http(token -> get("/v1/forecast/" + tenantA, token), Set.of(200, 404)));

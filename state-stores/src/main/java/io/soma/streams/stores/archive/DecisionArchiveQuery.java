@@ -15,6 +15,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Reads a tenant's archived decisions in time order, page by page, for {@code GET /v1/audit/decisions}.
@@ -53,6 +55,7 @@ public final class DecisionArchiveQuery {
 
     private final DataSource dataSource;
     private final String sql;
+    private final String countSql;
 
     public DecisionArchiveQuery(DataSource dataSource, String schema) {
         this.dataSource = dataSource;
@@ -61,6 +64,25 @@ public final class DecisionArchiveQuery {
                 + "kafka_topic, kafka_partition, kafka_offset FROM " + SchemaMigrator.checkedSchemaName(schema)
                 + ".policy_decisions WHERE tenant = ? AND evaluated_at >= ? AND evaluated_at < ? "
                 + "AND (evaluated_at, decision_id) > (?, ?) ORDER BY evaluated_at, decision_id LIMIT ?";
+        this.countSql = "SELECT decision, count(*) FROM " + SchemaMigrator.checkedSchemaName(schema)
+                + ".policy_decisions WHERE tenant = ? AND evaluated_at >= ? AND evaluated_at < ? GROUP BY decision";
+    }
+
+    /** How many of a tenant's decisions were evaluated in [from, to), by outcome */
+    public Map<String, Long> countByDecision(String tenant, Instant from, Instant to) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(countSql)) {
+            statement.setString(1, tenant);
+            statement.setObject(2, utc(from));
+            statement.setObject(3, utc(to));
+            Map<String, Long> counts = new TreeMap<>();
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    counts.put(result.getString(1), result.getLong(2));
+                }
+            }
+            return counts;
+        }
     }
 
     /**
