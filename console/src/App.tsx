@@ -90,7 +90,7 @@ function Console({ api, signOut }: { api: Api; signOut: () => void }) {
       {tenants.error && <ErrorMessage error={tenants.error} />}
       <main>
         <h1>{page.title}</h1>
-        <Page api={api} tenant={tenant} tenants={choices} />
+        <Page api={api} tenant={tenant} tenants={choices} operator={operator} />
       </main>
     </>
   );

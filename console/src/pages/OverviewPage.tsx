@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { segment } from '../api/client';
 import { ErrorMessage, formatNumber, formatTime, Meter, Section, Show } from '../ui/parts';
 import { useLoad } from '../ui/useLoad';
@@ -33,9 +33,23 @@ interface SlmAlert {
   message: string;
 }
 
+/** GET /v1/audit/decisions/rate: the archive's count of the last minute, by outcome, per second. */
+interface DecisionRate {
+  tenant: string;
+  from: string;
+  to: string;
+  per_second: Record<string, number>;
+}
+
+interface DeadLetters {
+  topic: string;
+  held: number;
+  at: string;
+}
+
 const REFRESH_MILLIS = 5000;
 
-export function OverviewPage({ api, tenant, tenants }: PageProps) {
+export function OverviewPage({ api, tenant, tenants, operator }: PageProps) {
   const constitution = useLoad(
     async () => ({
       active: await api.get<Constitution>(`/v1/constitution/${segment(tenant)}/hash`),
@@ -50,8 +64,36 @@ export function OverviewPage({ api, tenant, tenants }: PageProps) {
     REFRESH_MILLIS,
   );
   const budgets = useLoad(() => api.get<{ budgets: Budget[] }>(`/v1/budgets/${segment(tenant)}`), [api, tenant], REFRESH_MILLIS);
+  const rate = useLoad(() => api.get<DecisionRate>(`/v1/audit/decisions/rate?tenant=${segment(tenant)}`), [api, tenant], REFRESH_MILLIS);
   return (
     <div className="grid">
+      <Section title={`Decisions of ${tenant}`}>
+        <Show loaded={rate} what="the decision rate">
+          {({ per_second, from, to }) => {
+            const outcomes = Object.entries(per_second);
+            return (
+              <>
+                {outcomes.length === 0 ? (
+                  <p>No decision archived in the last minute.</p>
+                ) : (
+                  <dl>
+                    {outcomes.map(([outcome, perSecond]) => (
+                      <Fragment key={outcome}>
+                        <dt>{outcome}</dt>
+                        <dd>{formatNumber(perSecond, 2)} per second</dd>
+                      </Fragment>
+                    ))}
+                  </dl>
+                )}
+                <p className="status">
+                  From {formatTime(from)} to {formatTime(to)}
+                </p>
+              </>
+            );
+          }}
+        </Show>
+      </Section>
+      {operator && <DeadLetterCount api={api} />}
       <Section title="Constitution">
         <Show loaded={constitution} what="the constitution">
           {({ active, checkedAt }) => (
@@ -113,6 +155,22 @@ export function OverviewPage({ api, tenant, tenants }: PageProps) {
         </Show>
       </Section>
     </div>
+  );
+}
+
+/** Every app's dead letters: a platform operator's to see, as no single tenant owns them. */
+function DeadLetterCount({ api }: Pick<PageProps, 'api'>) {
+  const deadLetters = useLoad(() => api.get<DeadLetters>('/v1/audit/dead-letters'), [api], REFRESH_MILLIS);
+  return (
+    <Section title="Dead letters">
+      <Show loaded={deadLetters} what="the dead-letter count">
+        {({ topic, held, at }) => (
+          <p>
+            <strong>{formatNumber(held)}</strong> records in {topic} at {formatTime(at)}
+          </p>
+        )}
+      </Show>
+    </Section>
   );
 }
 

@@ -14,6 +14,8 @@ export interface PageProps {
   tenant: string;
   /** Every tenant the user may see (the operator's list, or the user's own). */
   tenants: string[];
+  /** Whether the user is a platform operator, who may read what no single tenant owns. */
+  operator: boolean;
 }
 
 export interface Page {
