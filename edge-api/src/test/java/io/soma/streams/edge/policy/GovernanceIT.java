@@ -3,6 +3,7 @@ package io.soma.streams.edge.policy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.soma.streams.avro.CapsuleCatalogEntry;
 import io.soma.streams.avro.CapsuleStatus;
+import io.soma.streams.edge.DashboardMetrics;
 import io.soma.streams.edge.EdgeFixture;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.schemas.Topics;
@@ -46,6 +47,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,7 +65,9 @@ class GovernanceIT {
 
     @BeforeAll
     static void start() throws Exception {
-        edge = new EdgeFixture(Map.of("constitution.trusted.keys", "example", "policy.load.examples", "true")).awaitReady();
+        // the management listener serves /metrics for the dashboards' case
+        edge = new EdgeFixture(Map.of("constitution.trusted.keys", "example", "policy.load.examples", "true",
+                "edge.management.port", "0")).awaitReady();
         hash = ExamplePolicy.constitution().hash();
         // the example constitution and rule pack reach the policy app's global tables shortly after start
         edge.awaitGet("the example constitution active", "/v1/constitution", edge.adminToken(),
@@ -77,6 +81,43 @@ class GovernanceIT {
         if (edge != null) {
             edge.close();
         }
+    }
+
+    /**
+     * Every metric the chart's Grafana dashboards and alert rules name is one this process exports: read from its
+     * live {@code /metrics} once a budget is set, a tenant is in training and a conversation step has gone through
+     * the apps (the example constitution is active), so a renamed metric fails here rather than leaving a panel empty
+     * or an alert silent.
+     */
+    @Test
+    void shouldExportEveryMetricTheDashboardsAndRulesName() throws Exception {
+        Set<String> named = DashboardMetrics.named();
+        assertThat(named).contains("policy_decision_total", "kafka_streams_consumer_fetch_manager_metrics_records_lag",
+                "soma_ready");
+
+        String tenant = EdgeFixture.tenants("monitoring", 1).get(0);
+        String admin = edge.tokenFor(tenant, "monitor", Capability.tenantAdmin());
+        assertThat(edge.send(edge.request("/v1/budgets/" + tenant + "/monitoring", admin)
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(
+                        EdgeFixture.json(Map.of("limit_tokens", 1_000_000_000L, "period", "DAY"))))).statusCode())
+                .isEqualTo(200);
+        assertThat(edge.post("/v1/training/enable", admin, EdgeFixture.json(Map.of("tenant", tenant,
+                "reason", "monitoring metrics"))).statusCode()).isEqualTo(200);
+        assertThat(edge.post("/v1/conversation/step", admin, EdgeFixture.json(Map.of("tenant", tenant,
+                "session_id", "monitoring-" + UUID.randomUUID(), "content", "hello"))).statusCode()).isEqualTo(200);
+
+        Set<String> live = new TreeSet<>(named);
+        live.removeAll(DashboardMetrics.BORN_OF_AN_EVENT);
+        // the apps' client metrics appear as their consumers fetch and producers send; on time-out the failure
+        // lists the names still missing
+        Await.value("/metrics to export every metric the dashboards and rules name", EdgeFixture.AWAIT_TIMEOUT,
+                () -> {
+                    Set<String> missing = new TreeSet<>(live);
+                    missing.removeAll(DashboardMetrics.exported(edge.getManagement("/metrics").body()));
+                    return missing;
+                }, Set::isEmpty);
+        assertThat(edge.metricFamilies()).containsAll(DashboardMetrics.BORN_OF_AN_EVENT.stream()
+                .map(name -> name.replaceFirst("_total$", "")).toList());
     }
 
     @Test

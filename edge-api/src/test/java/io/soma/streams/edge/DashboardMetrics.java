@@ -1,0 +1,83 @@
+package io.soma.streams.edge;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The metric names the chart's Grafana dashboards and alert rules read, and the names a {@code /metrics} scrape
+ * exports, so a test can check the one against the other on a live process.
+ */
+public final class DashboardMetrics {
+    private static final Path MONITORING = Path.of("../helm/soma-streams/monitoring");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Quoted strings, label matchers, ranges and the label lists of by/without/on/ignoring/group_*: no metric there. */
+    private static final Pattern NOT_A_METRIC = Pattern.compile(
+            "\"[^\"]*\"|\\{[^}]*}|\\[[^]]*]|\\b(by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)");
+    /** A name not followed by "(": a function's is. */
+    private static final Pattern IDENTIFIER = Pattern.compile("\\b[a-zA-Z_:][a-zA-Z0-9_:]*\\b(?!\\s*\\()");
+    private static final Set<String> KEYWORDS = Set.of("and", "or", "unless", "bool", "offset");
+    /** The names a family of each type exposes samples under, as suffixes of the family's name. */
+    private static final Map<String, Set<String>> SAMPLE_SUFFIXES = Map.of(
+            "counter", Set.of("", "_total"),
+            "histogram", Set.of("", "_bucket", "_sum", "_count"),
+            "summary", Set.of("", "_sum", "_count"));
+    private static final Pattern TYPE_LINE = Pattern.compile("(?m)^# TYPE (\\S+) (\\S+)$");
+    /**
+     * Labelled families that have no series until their event happens, which a short test cannot wait for: a
+     * forecast's error needs a day of closed windows, an alert a budget crossing a threshold, a rejection a bad
+     * bundle, an incomplete evaluation a rule that times out. These must be families the live process registered.
+     */
+    public static final Set<String> BORN_OF_AN_EVENT = Set.of("token_forecast_wape", "budget_alerts_total",
+            "constitution_rejections_total", "policy_evaluation_incomplete_total");
+
+    private DashboardMetrics() {
+    }
+
+    /** Every metric an expression of {@code dashboards.yaml} or {@code rules.yaml} reads. */
+    public static Set<String> named() {
+        Set<String> named = new TreeSet<>();
+        try {
+            YAML.readTree(MONITORING.resolve("dashboards.yaml").toFile()).forEach(dashboard ->
+                    dashboard.get("panels").forEach(panel -> named.addAll(metrics(panel.get("expr").asText()))));
+            YAML.readTree(MONITORING.resolve("rules.yaml").toFile()).get("groups").forEach(group ->
+                    group.get("rules").forEach(rule -> named.addAll(metrics(rule.get("expr").asText()))));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the chart's monitoring files under " + MONITORING, e);
+        }
+        return named;
+    }
+
+    /** The metric names a PromQL expression reads. */
+    static Set<String> metrics(String expr) {
+        Set<String> names = new HashSet<>();
+        Matcher identifiers = IDENTIFIER.matcher(NOT_A_METRIC.matcher(expr).replaceAll(" "));
+        while (identifiers.find()) {
+            if (!KEYWORDS.contains(identifiers.group())) {
+                names.add(identifiers.group());
+            }
+        }
+        return names;
+    }
+
+    /** Every sample name a scrape in the text format can hold, from its {@code # TYPE} lines. */
+    public static Set<String> exported(String scrape) {
+        Set<String> names = new HashSet<>();
+        Matcher types = TYPE_LINE.matcher(scrape);
+        while (types.find()) {
+            String type = types.group(2);
+            String family = type.equals("counter") ? types.group(1).replaceFirst("_total$", "") : types.group(1);
+            SAMPLE_SUFFIXES.getOrDefault(type, Set.of("")).forEach(suffix -> names.add(family + suffix));
+        }
+        return names;
+    }
+}
