@@ -38,6 +38,7 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * The failure drill of docs/reliability.md, on real processes of this machine: a 3-broker KRaft cluster (one JVM
@@ -62,6 +63,14 @@ public final class Drill {
     private static final long OUTAGE_MILLIS = 8_000;
     /** New decisions that show the apps process again (or still) before the next failure is injected. */
     private static final int PROGRESS = 200;
+    /** The drill instances' forecast windows: short, so that windows close, and forecasts exist, within the drill. */
+    private static final Duration FORECAST_WINDOW = Duration.ofMinutes(1);
+    private static final Duration FORECAST_GRACE = Duration.ofSeconds(10);
+    /**
+     * The load runs at least this long, however fast the failures went: every tenant's first window (it ends within a
+     * window of the load's start) closes, with half a window of events to spare.
+     */
+    private static final Duration MIN_LOAD = FORECAST_WINDOW.plus(FORECAST_GRACE).plus(FORECAST_WINDOW.dividedBy(2));
     /** Catching up ends when nothing new arrived for this long: what is missing then counts as lost. */
     private static final Duration STALL_LIMIT = Duration.ofMinutes(2);
 
@@ -126,7 +135,9 @@ public final class Drill {
                 instances.forEach(i -> i.awaitReady(READY_LIMIT));
                 return drive(cluster, registryProcess.url(), redis, postgres, instances, apiKey, begin);
             } finally {
+                // the drill is over: neither the instances nor the brokers are waited for in a clean shutdown
                 instances.parallelStream().forEach(AppInstance::close);
+                IntStream.rangeClosed(1, cluster.size()).forEach(cluster::kill);
             }
         }
     }
@@ -151,10 +162,8 @@ public final class Drill {
             s.put("constitution.trusted.keys", "example");
             s.put("policy.load.examples", Boolean.toString(i == 1));
             s.put("archive.postgres.schema", ARCHIVE_SCHEMA);
-            // short forecast windows so that windows close, and forecasts exist, within the drill (kept at 3 minutes,
-            // the length its recorded runs in docs/reliability.md used)
-            s.put("forecast.window", "PT3M");
-            s.put("forecast.grace", "PT10S");
+            s.put("forecast.window", FORECAST_WINDOW.toString());
+            s.put("forecast.grace", FORECAST_GRACE.toString());
             out.add(new AppInstance(i, dir.resolve("instance-" + i), FreePort.onLoopback(), s,
                     List.of("-Xmx" + settings.instanceHeap(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")));
         }
@@ -219,7 +228,14 @@ public final class Drill {
             awaitProgress(tally, events.size(), "decisions without PostgreSQL");
             postgres.start();
             long archivedWhenBack = step("start PostgreSQL", load, tally, archive).archived();
+            awaitProgress(tally, events.size(), "decisions after the PostgreSQL restart");
+            step("decisions flow again", load, tally, archive);
 
+            // the failures are over: the rest of a sized load would add time, not proof (the whole plan, events 0,
+            // runs to its end)
+            if (settings.events() > 0) {
+                load.stopAfter(MIN_LOAD);
+            }
             load.awaitDone();
             step("load done", load, tally, archive);
             victimReady.get();
@@ -244,7 +260,8 @@ public final class Drill {
             Set<String> unaudited = audits.awaitAll(lockedBy.keySet(), Duration.ofSeconds(30));
             step("checks done", load, tally, archive);
             return new DrillReport(runId, instances.size(), cluster.size(), settings.partitions(),
-                    settings.ratePerSecond(), List.copyOf(timeline), events.size(), input.size(), load.failed(),
+                    settings.ratePerSecond(), List.copyOf(timeline), events.size(), load.sent(), input.size(),
+                    load.failed(),
                     input.size() - lost.size(),
                     tally.duplicates(), lost.size(), decidedWhileRedisDown, archivedBeforeOutage, archivedWhenBack,
                     archived.decisionIds().size(), archived.rows(), gaps.size(), locks.ok(), locks.asked(),

@@ -8,7 +8,8 @@ import java.util.Locale;
  * What a failure drill did and saw: the timeline of what was killed and restarted, and the counts that say
  * whether anything was lost or duplicated.
  *
- * @param eventsPlanned     events of the replay plan the load was to produce
+ * @param eventsPlanned     events of the replay plan the load was to produce at most
+ * @param eventsSent        events the load produced before the drill stopped it (once the failures were over)
  * @param eventsAcked       events the brokers acknowledged (the input)
  * @param sendFailures      sends that failed after the producer's own retries (not in the input)
  * @param decided           input events with at least one decision on policy.decisions (read_committed)
@@ -24,7 +25,7 @@ import java.util.Locale;
  * @param auditDuplicates   locked tenants with more than one audit record (each had one command)
  */
 record DrillReport(String runId, int instances, int brokers, int partitions, double ratePerSecond,
-                   List<Step> timeline, int eventsPlanned, int eventsAcked, long sendFailures, int decided,
+                   List<Step> timeline, int eventsPlanned, int eventsSent, int eventsAcked, long sendFailures, int decided,
                    int duplicates, int lost,
                    int decidedWhileRedisDown, long archivedBeforePostgresOutage, long archivedWhenPostgresBack,
                    int archived, long archiveRows, int archiveGaps, int lockAnswers, int lockQueries,
@@ -37,7 +38,7 @@ record DrillReport(String runId, int instances, int brokers, int partitions, dou
     }
 
     boolean clean() {
-        return eventsAcked == eventsPlanned && duplicates == 0 && lost == 0 && archiveGaps == 0
+        return eventsAcked == eventsSent && duplicates == 0 && lost == 0 && archiveGaps == 0
                 && archiveRows == archived && archived == decided
                 && lockAnswers == lockQueries && forecastAnswers == forecastQueries
                 && redisKeysRewarmed == redisKeysExpected && auditDuplicates == 0;
@@ -55,6 +56,7 @@ record DrillReport(String runId, int instances, int brokers, int partitions, dou
         }
         md.append("\n| measure | value |\n|---|---|\n");
         row(md, "events planned (real records of the replay plan)", eventsPlanned);
+        row(md, "events sent (the load stops once the failures are over)", eventsSent);
         row(md, "events in (acknowledged by the brokers)", eventsAcked);
         row(md, "sends failed after the producer's retries", sendFailures);
         row(md, "events with a decision (read_committed, by event id)", decided);

@@ -9,12 +9,14 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -22,13 +24,17 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The drill's load: real events of the replay plan (Azure trace, XSTest, LLMPerf), taken evenly across it, given
  * ids of this run, stamped with their send time and produced at a fixed rate by an idempotent producer (acks=all).
- * An event counts as sent once the brokers acknowledged it.
+ * An event counts as in once the brokers acknowledged it. The load ends with the plan, or earlier when told to
+ * ({@link #stopAfter}).
  */
 final class EventLoad implements AutoCloseable {
     private final List<ConversationEvent> events;
     private final double perSecond;
     private final KafkaProducer<String, ConversationEvent> producer;
     private final Set<String> acked = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger sent = new AtomicInteger();
+    private volatile long stopAtNanos = Long.MAX_VALUE;
+    private volatile long beginNanos;
     private final AtomicLong failed = new AtomicLong();
     private final AtomicReference<String> lastFailure = new AtomicReference<>();
     private final Thread thread;
@@ -60,13 +66,24 @@ final class EventLoad implements AutoCloseable {
     }
 
     void start() {
+        beginNanos = System.nanoTime();
         thread.start();
+    }
+
+    /** Ends the load once it has run for {@code atLeast} since it started (at once if it already has). */
+    void stopAfter(Duration atLeast) {
+        stopAtNanos = beginNanos + atLeast.toNanos();
     }
 
     /** Waits for the last send to be acknowledged (or to have failed). */
     void awaitDone() throws InterruptedException {
         thread.join();
         producer.flush();
+    }
+
+    /** Events handed to the producer: the plan, or fewer if the load was stopped. */
+    int sent() {
+        return sent.get();
     }
 
     Set<String> acked() {
@@ -86,12 +103,14 @@ final class EventLoad implements AutoCloseable {
     }
 
     private void produce() {
-        long begin = System.nanoTime();
         for (int i = 0; i < events.size(); i++) {
-            long due = begin + (long) (i * 1e9 / perSecond);
+            long due = beginNanos + (long) (i * 1e9 / perSecond);
             long wait = due - System.nanoTime();
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
+            }
+            if (System.nanoTime() >= stopAtNanos) {
+                return;
             }
             ConversationEvent event = ConversationEvent.newBuilder(events.get(i)).setTimestamp(Instant.now()).build();
             producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), event.getSessionId(), event),
@@ -103,6 +122,7 @@ final class EventLoad implements AutoCloseable {
                             lastFailure.set(error.toString());
                         }
                     });
+            sent.incrementAndGet();
         }
     }
 

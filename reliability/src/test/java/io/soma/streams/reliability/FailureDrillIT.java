@@ -14,7 +14,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class FailureDrillIT {
 
-    /** About 6 minutes on 2 cores (docs/reliability.md): longer than the suite's per-test default. */
+    /**
+     * About 3 minutes on 2 cores (docs/testing.md), twice that on a busy machine: longer than the suite's per-test
+     * default.
+     */
     @Test
     @Timeout(value = 12, unit = TimeUnit.MINUTES)
     void shouldDecideEveryEventExactlyOnceThroughInstanceBrokerRedisAndPostgresFailures() throws Exception {
