@@ -1,0 +1,45 @@
+package io.soma.streams.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Compares a run's ratios with the baseline's. Every ratio is "higher is better" (how many times faster the code
+ * under test is than what it is measured against in the same run), so a ratio regressed when it fell below the
+ * baseline by more than the noise band, a fraction of the baseline value.
+ */
+final class RatioComparison {
+    /** A ratio that fell: {@code change} is current ÷ baseline − 1 (negative). */
+    record Regression(String name, double baseline, double current, double change) {
+    }
+
+    /** What a run did against the baseline; {@code missing}: baseline ratios the run did not produce. */
+    record Outcome(List<Regression> regressions, List<String> missing, List<String> unbaselined) {
+        boolean passed() {
+            return regressions.isEmpty() && missing.isEmpty();
+        }
+    }
+
+    private RatioComparison() {
+    }
+
+    static Outcome compare(Map<String, Double> baseline, Map<String, Double> current, double band) {
+        if (band < 0 || band >= 1) {
+            throw new IllegalArgumentException("the noise band is a fraction in [0, 1): " + band);
+        }
+        List<Regression> regressions = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<String, Double> entry : new TreeMap<>(baseline).entrySet()) {
+            Double now = current.get(entry.getKey());
+            if (now == null) {
+                missing.add(entry.getKey());
+            } else if (now < entry.getValue() * (1 - band)) {
+                regressions.add(new Regression(entry.getKey(), entry.getValue(), now, now / entry.getValue() - 1));
+            }
+        }
+        List<String> unbaselined = new TreeMap<>(current).keySet().stream().filter(n -> !baseline.containsKey(n)).toList();
+        return new Outcome(regressions, missing, unbaselined);
+    }
+}
