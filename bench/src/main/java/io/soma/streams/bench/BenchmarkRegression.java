@@ -26,8 +26,8 @@ import java.util.TreeMap;
  * is missing, 2 when there is no baseline to compare with.
  * <p>
  * Settings (system properties): {@code bench.baseline} (bench/baseline/ratios.json), {@code bench.out}
- * (bench/target/ratios.json), {@code bench.band} (the baseline file's {@code band} when unset),
- * {@code soma.data.dir} (../shared/data).
+ * (bench/target/ratios.json), {@code bench.band} (one band for every ratio instead of the baseline file's
+ * {@code bands}), {@code soma.data.dir} (../shared/data).
  */
 public final class BenchmarkRegression {
     private static final String[] PACKS = {"100", "1000", "example"};
@@ -54,26 +54,35 @@ public final class BenchmarkRegression {
         ratios.forEach((name, ratio) -> System.out.printf("  %-48s %10.2f%n", name, ratio));
 
         if (!Files.exists(baselineFile)) {
-            System.out.printf("no baseline at %s: review %s and commit it there (with a \"band\") to start comparing%n",
+            System.out.printf("no baseline at %s: review %s and commit it there (with \"bands\") to start comparing%n",
                     baselineFile, out);
             System.exit(2);
         }
         JsonNode baseline = JSON.readTree(baselineFile.toFile());
-        double band = System.getProperty("bench.band") != null
-                ? Double.parseDouble(System.getProperty("bench.band")) : baseline.path("band").asDouble();
-        Map<String, Double> baselineRatios = new TreeMap<>();
-        baseline.path("ratios").fields().forEachRemaining(e -> baselineRatios.put(e.getKey(), e.getValue().asDouble()));
-        RatioComparison.Outcome outcome = RatioComparison.compare(baselineRatios, ratios, band);
+        Map<String, Double> baselineRatios = numbers(baseline.path("ratios"));
+        Map<String, Double> bands = numbers(baseline.path("bands"));
+        String oneBand = System.getProperty("bench.band");
+        if (oneBand != null) {
+            baselineRatios.keySet().forEach(name -> bands.put(name, Double.parseDouble(oneBand)));
+        }
+        RatioComparison.Outcome outcome = RatioComparison.compare(baselineRatios, bands, ratios);
 
-        System.out.printf("%nagainst %s (measured %s, load %s), noise band %.0f %%:%n", baselineFile,
-                baseline.path("measured").asText(), baseline.path("load").asText(), band * 100);
-        outcome.regressions().forEach(r -> System.out.printf("  REGRESSED %-38s %8.2f → %8.2f (%+.0f %%)%n",
-                r.name(), r.baseline(), r.current(), r.change() * 100));
+        System.out.printf("%nagainst %s (measured %s, load %s):%n", baselineFile,
+                baseline.path("measured").asText(), baseline.path("load").asText());
+        outcome.regressions().forEach(r -> System.out.printf(
+                "  REGRESSED %-38s %8.2f → %8.2f (%+.0f %%, band %.0f %%)%n",
+                r.name(), r.baseline(), r.current(), r.change() * 100, bands.get(r.name()) * 100));
         outcome.missing().forEach(name -> System.out.printf("  MISSING   %s (in the baseline, not in this run)%n", name));
         outcome.unbaselined().forEach(name -> System.out.printf("  new       %s (not in the baseline yet)%n", name));
         System.out.println(outcome.passed() ? "no regression" : "regression");
         // JMH leaves no threads behind, but say the result through the exit status whatever happened
         System.exit(outcome.passed() ? 0 : 1);
+    }
+
+    private static Map<String, Double> numbers(JsonNode object) {
+        Map<String, Double> numbers = new TreeMap<>();
+        object.fields().forEachRemaining(e -> numbers.put(e.getKey(), e.getValue().asDouble()));
+        return numbers;
     }
 
     /** The evaluator and both baselines on each pack and text: about 18 × 7 s plus the forks' start. */
