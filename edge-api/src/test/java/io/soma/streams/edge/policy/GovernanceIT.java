@@ -117,7 +117,7 @@ class GovernanceIT {
                     return missing;
                 }, Set::isEmpty);
         assertThat(edge.metricFamilies()).containsAll(DashboardMetrics.BORN_OF_AN_EVENT.stream()
-                .map(name -> name.replaceFirst("_total$", "")).toList());
+                .map(name -> name.replaceFirst("_(total|info)$", "")).toList());
     }
 
     @Test
