@@ -11,8 +11,10 @@ import io.soma.streams.edge.slice.Platform;
 import io.soma.streams.edge.slice.Slices;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.AvroSerializer;
+import io.soma.streams.topologies.budget.BudgetApp;
 import io.soma.streams.topologies.forecast.ServeGenEvents;
 import io.soma.streams.topologies.runtime.Settings;
+import io.soma.streams.topologies.runtime.StreamsSettings;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import org.apache.avro.specific.SpecificRecord;
@@ -52,7 +54,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>
  * Settings (system properties): {@code soma.data.dir} (../shared/data), {@code bench.rates} (500,2000 steps/s),
  * {@code bench.seconds} (20 per rate), {@code bench.warmup.seconds} (10, at 100 steps/s, not counted),
- * {@code bench.callers} (400 blocking callers), {@code bench.commit.interval.ms} (the process default when unset),
+ * {@code bench.callers} (400 blocking callers), {@code bench.commit.interval.ms} (the budget app's commit interval;
+ * the process default when unset),
  * {@code bench.work.dir} (bench/target/reservation-bench; a fresh stack per run).
  */
 public final class BudgetReservationBenchmark {
@@ -103,7 +106,8 @@ public final class BudgetReservationBenchmark {
                     "redis.key.prefix", "bench-" + runId + ":",
                     "edge.peer.port", "0"));
             if (commitIntervalMs != null) {
-                settings.put("streams.commit.interval.ms", commitIntervalMs);
+                settings.put(StreamsSettings.COMMIT_INTERVAL_BY_APP_PREFIX + "." + BudgetApp.APPLICATION_ID,
+                        commitIntervalMs);
             }
             SomaConfig config = SomaConfig.from(Settings.of(settings));
             ExecutorService pool = Executors.newFixedThreadPool(callers);
@@ -116,7 +120,8 @@ public final class BudgetReservationBenchmark {
                 BudgetGate gate = slices.require(BudgetSlice.class).gate();
                 BenchInputs.produce(gateway, BenchInputs.budgets(steps, Instant.now()));
                 log("stack up: kafka %s, registry %s, budget app commit interval %d ms, %d callers",
-                        config.bootstrapServers(), config.schemaRegistryUrl(), config.commitIntervalMs(), callers);
+                        config.bootstrapServers(), config.schemaRegistryUrl(),
+                        platform.streamsSettings().commitIntervalMs(BudgetApp.APPLICATION_ID), callers);
 
                 int next = WARMUP_RATE * warmupSeconds;
                 Result warmup = drive(gate, gateway, pool, steps.subList(0, next), WARMUP_RATE);

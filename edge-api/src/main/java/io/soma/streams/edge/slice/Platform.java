@@ -102,7 +102,8 @@ public final class Platform implements AutoCloseable {
             p.peer = p.closer.own(PeerServer.start(config.edgeHost(), peerPort, peerCredential, p.stores));
             p.streamsSettings = new StreamsSettings(config.bootstrapServers(), config.schemaRegistryUrl(),
                     config.stateDir(), config.processingGuarantee(), config.standbyReplicas(),
-                    config.commitIntervalMs(), config.streamThreads(), advertised);
+                    config.commitIntervalMs(), config.streamThreads(), advertised,
+                    StreamsSettings.commitIntervalsByApp(config.settings()));
             p.sse = new SseHub.Settings(config.settings().integer("sse.client.queue"),
                     config.settings().duration("sse.keepalive"), config.settings().integer("sse.resume.max.records"),
                     new SseAdmission(config.settings().integer("sse.max.streams.per.tenant"),
@@ -187,6 +188,11 @@ public final class Platform implements AutoCloseable {
 
     public SseHub.Settings sse() {
         return sse;
+    }
+
+    /** What the apps this platform launches run with. */
+    public StreamsSettings streamsSettings() {
+        return streamsSettings;
     }
 
     /** How long a request waits for the reply of a Streams app. */

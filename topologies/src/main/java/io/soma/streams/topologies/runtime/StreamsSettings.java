@@ -7,11 +7,15 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 
 /**
  * What every Streams app of this process shares: where Kafka and the registry are, where state lives,
  * the processing guarantee, and this instance's edge address for interactive queries.
+ *
+ * @param commitIntervalMsByApp an app's own commit interval, by application id, in place of {@code commitIntervalMs}
  */
 public record StreamsSettings(
         String bootstrapServers,
@@ -21,17 +25,45 @@ public record StreamsSettings(
         int standbyReplicas,
         int commitIntervalMs,
         int streamThreads,
-        String applicationServer) {
+        String applicationServer,
+        Map<String, Integer> commitIntervalMsByApp) {
+
+    /** The setting whose suffix is an application id: {@code streams.commit.interval.ms.soma-budget=10}. */
+    public static final String COMMIT_INTERVAL_BY_APP_PREFIX = "streams.commit.interval.ms";
+
+    public StreamsSettings {
+        commitIntervalMsByApp = Map.copyOf(commitIntervalMsByApp);
+    }
 
     /** Settings for tests and the embedded stack: exactly-once v2, fast commits, one thread. */
     public static StreamsSettings local(String bootstrapServers, String schemaRegistryUrl, Path stateDir) {
         return new StreamsSettings(bootstrapServers, schemaRegistryUrl, stateDir,
-                StreamsConfig.EXACTLY_ONCE_V2, 0, 100, 1, null);
+                StreamsConfig.EXACTLY_ONCE_V2, 0, 100, 1, null, Map.of());
+    }
+
+    /**
+     * The per-app commit intervals set in {@code settings} ({@value #COMMIT_INTERVAL_BY_APP_PREFIX}.&lt;application
+     * id&gt;); an empty value leaves that app on the process-wide one.
+     */
+    public static Map<String, Integer> commitIntervalsByApp(Settings settings) {
+        Map<String, Integer> byApp = new TreeMap<>();
+        settings.withPrefix(COMMIT_INTERVAL_BY_APP_PREFIX).forEach((applicationId, value) -> {
+            if (value.isEmpty()) {
+                return;
+            }
+            String key = COMMIT_INTERVAL_BY_APP_PREFIX + "." + applicationId;
+            int ms = settings.integer(key);
+            if (ms < 1) {
+                throw new Settings.ConfigException(key + " must be at least 1 (ms), got " + ms);
+            }
+            byApp.put(applicationId, ms);
+        });
+        return byApp;
     }
 
     public StreamsSettings withApplicationServer(String hostPort) {
         return new StreamsSettings(bootstrapServers, schemaRegistryUrl, stateDir, processingGuarantee,
-                standbyReplicas, commitIntervalMs, streamThreads, hostPort);
+                standbyReplicas, commitIntervalMs, streamThreads, hostPort, commitIntervalMsByApp);
     }
 
     public Properties forApp(String applicationId) {
@@ -41,7 +73,7 @@ public record StreamsSettings(
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs(applicationId));
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
         p.put("schema.registry.url", schemaRegistryUrl);
         // poison records go to soma.dlq with the reason; the app keeps going
@@ -55,5 +87,10 @@ public record StreamsSettings(
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
         }
         return p;
+    }
+
+    /** The commit interval {@code applicationId} runs with: its own if set, else the process-wide one. */
+    public int commitIntervalMs(String applicationId) {
+        return commitIntervalMsByApp.getOrDefault(applicationId, commitIntervalMs);
     }
 }
