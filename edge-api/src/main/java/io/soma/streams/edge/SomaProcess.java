@@ -220,10 +220,12 @@ public final class SomaProcess implements AutoCloseable {
     private static AutoCloseable startReplay(SomaConfig config, SchemaRegistryClient registry) {
         // the trace is placed so that it ends as the replay does: every event time is in the past when sent
         // (the broker flags future timestamps), and it keeps the trace's own spacing
-        List<ReplayPlan.Scheduled> plan = ReplayPlan.build(config.datasetsDir(), Instant.EPOCH);
-        Duration span = plan.isEmpty() ? Duration.ZERO : plan.get(plan.size() - 1).at();
-        Instant start = Instant.now().minus(span).plusNanos((long) (span.toNanos() / config.replaySpeed()));
-        plan.forEach(s -> s.event().setTimestamp(start.plus(s.at())));
+        List<ReplayPlan.Scheduled> trace = ReplayPlan.build(config.datasetsDir(), Instant.EPOCH);
+        Duration span = trace.isEmpty() ? Duration.ZERO : trace.get(trace.size() - 1).at();
+        Instant now = Instant.now();
+        Instant start = now.minus(span).plusNanos((long) (span.toNanos() / config.replaySpeed()));
+        // every start of the demo replays new traffic, not duplicates of the last run's events
+        List<ReplayPlan.Scheduled> plan = ReplayPlan.asRun(trace, "demo" + Long.toString(now.toEpochMilli(), 36), start);
         KafkaProducer<String, ConversationEvent> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 ProducerConfig.LINGER_MS_CONFIG, 20,

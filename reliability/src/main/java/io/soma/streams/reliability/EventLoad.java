@@ -58,9 +58,7 @@ final class EventLoad implements AutoCloseable {
         int n = count <= 0 ? plan.size() : Math.min(count, plan.size());
         List<ConversationEvent> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            ConversationEvent e = plan.get((int) ((long) i * plan.size() / n)).event();
-            out.add(ConversationEvent.newBuilder(e).setEventId(runId + "-" + e.getEventId())
-                    .setSessionId(runId + "-" + e.getSessionId()).build());
+            out.add(ReplayPlan.ofRun(runId, plan.get((int) ((long) i * plan.size() / n)).event()));
         }
         return out;
     }

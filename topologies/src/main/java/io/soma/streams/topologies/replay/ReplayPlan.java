@@ -60,6 +60,30 @@ public final class ReplayPlan {
         return plan;
     }
 
+    /**
+     * {@code plan} as the traffic of one run: every event {@link #ofRun of the run}, at {@code start} plus its place in
+     * the trace.
+     */
+    public static List<Scheduled> asRun(List<Scheduled> plan, String runId, Instant start) {
+        List<Scheduled> run = new ArrayList<>(plan.size());
+        for (Scheduled s : plan) {
+            ConversationEvent event = ofRun(runId, s.event());
+            event.setTimestamp(start.plus(s.at()));
+            run.add(new Scheduled(s.at(), event));
+        }
+        return run;
+    }
+
+    /**
+     * {@code event} as traffic of one run: its event and session ids prefixed with {@code runId}. Consumers are
+     * idempotent by event id (the archive keeps the first decision of an event), so a second replay of the same
+     * datasets under the same ids would be taken for duplicates and show nothing.
+     */
+    public static ConversationEvent ofRun(String runId, ConversationEvent event) {
+        return ConversationEvent.newBuilder(event).setEventId(runId + "-" + event.getEventId())
+                .setSessionId(runId + "-" + event.getSessionId()).build();
+    }
+
     public static ConversationEvent azureEvent(String tenant, AzureTrace.Request r, Instant at) {
         String id = "azure-" + tenant + "-" + r.row();
         return base(id, id, tenant, "assistant", "slm.response", at)
