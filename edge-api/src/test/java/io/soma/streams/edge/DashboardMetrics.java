@@ -35,14 +35,10 @@ public final class DashboardMetrics {
     /**
      * Labelled families that have no series until their event happens, which a short test cannot wait for: a
      * forecast's error needs a day of closed windows, an alert a budget crossing a threshold, a rejection a bad
-     * bundle, an incomplete evaluation a rule that times out. The active constitution's two series are set only by
-     * the process whose policy app verified a bundle; a process that resumes the app's group after another test
-     * class's (or a restart) does not verify the same bundle again. These must be families the live process
-     * registered.
+     * bundle, an incomplete evaluation a rule that times out. These must be families the live process registered.
      */
     public static final Set<String> BORN_OF_AN_EVENT = Set.of("token_forecast_wape", "budget_alerts_total",
-            "constitution_rejections_total", "policy_evaluation_incomplete_total", "constitution_version_info",
-            "constitution_sync_timestamp_seconds");
+            "constitution_rejections_total", "policy_evaluation_incomplete_total");
 
     private DashboardMetrics() {
     }

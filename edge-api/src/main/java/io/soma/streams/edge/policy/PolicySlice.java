@@ -16,6 +16,7 @@ import io.soma.streams.topologies.policy.constitution.Constitution;
 import io.soma.streams.topologies.policy.constitution.ConstitutionVerifier;
 import io.soma.streams.topologies.policy.evaluation.EvaluationLimits;
 import io.soma.streams.topologies.policy.example.ExamplePolicy;
+import io.soma.streams.topologies.policy.ActiveConstitutionMetrics;
 import io.soma.streams.topologies.policy.PolicyApp;
 import io.soma.streams.topologies.policy.PolicyAvro;
 import io.soma.streams.topologies.policy.PolicyMetrics;
@@ -56,6 +57,7 @@ public record PolicySlice(Closer closer, ActivePolicies policies, PolicyHandlers
             RunningApp app = platform.launch(PolicyApp.APPLICATION_ID, PolicyApp.build(
                     new PolicyApp.Config(verifier, new PolicyMetrics(platform.metrics()), limits),
                     platform.serdes()), closer);
+            platform.metrics().register(new ActiveConstitutionMetrics(app.streams()));
             ActivePolicies policies = new ActivePolicies(app.streams(), verifier, limits);
             ConstitutionHashMirror mirror = closer.own(new ConstitutionHashMirror(
                     platform.config().bootstrapServers(), Topics.CONSTITUTION_ACTIVE.name(),

@@ -5,6 +5,7 @@ import io.soma.streams.avro.CapsuleCatalogEntry;
 import io.soma.streams.avro.CapsuleStatus;
 import io.soma.streams.edge.DashboardMetrics;
 import io.soma.streams.edge.EdgeFixture;
+import io.soma.streams.edge.auth.IdentitySlice;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.AvroSerializer;
@@ -86,8 +87,8 @@ class GovernanceIT {
     /**
      * Every metric the chart's Grafana dashboards and alert rules name is one this process exports: read from its
      * live {@code /metrics} once a budget is set, a tenant is in training and a conversation step has gone through
-     * the apps (the example constitution is active), so a renamed metric fails here rather than leaving a panel empty
-     * or an alert silent.
+     * the apps (the example constitution is active, so its series have samples), so a renamed metric fails here
+     * rather than leaving a panel empty or an alert silent.
      */
     @Test
     void shouldExportEveryMetricTheDashboardsAndRulesName() throws Exception {
@@ -118,6 +119,33 @@ class GovernanceIT {
                 }, Set::isEmpty);
         assertThat(edge.metricFamilies()).containsAll(DashboardMetrics.BORN_OF_AN_EVENT.stream()
                 .map(name -> name.replaceFirst("_(total|info)$", "")).toList());
+    }
+
+    /**
+     * The active constitution's series on every instance: a second process of the deployment resumes the policy
+     * app's group and verifies no bundle itself (the example one it loads again is refused as not newer), as a
+     * restarted process does, yet exports them too, which {@code SomaConstitutionStale}'s {@code absent()} relies on.
+     */
+    @Test
+    void shouldExportTheActiveConstitutionOnAnInstanceThatResumedThePolicyGroup() {
+        Map<String, String> settings = Map.of("constitution.trusted.keys", "example", "policy.load.examples", "true",
+                "edge.management.port", "0");
+        try (EdgeFixture resumed = EdgeFixture.withSlices(List.of(PolicySlice::start, IdentitySlice::start), settings)
+                .awaitReady()) {
+            Map.of("this class's process", edge, "the process that resumed the group", resumed).forEach(
+                    (which, instance) -> Await.until("the example constitution's series on /metrics of " + which,
+                            EdgeFixture.AWAIT_TIMEOUT,
+                            () -> exportsTheExampleConstitution(instance.getManagement("/metrics").body())));
+        }
+    }
+
+    /** A sample of {@code constitution_version_info} and of the sync timestamp for the example global constitution. */
+    private static boolean exportsTheExampleConstitution(String scrape) {
+        List<String> global = scrape.lines().filter(line -> line.contains("tenant=\"global\"")).toList();
+        return global.stream().anyMatch(line -> line.startsWith("constitution_version_info{")
+                && line.contains("hash=\"" + hash + "\"")
+                && line.contains("version=\"" + ExamplePolicy.constitution().version() + "\""))
+                && global.stream().anyMatch(line -> line.startsWith("constitution_sync_timestamp_seconds{"));
     }
 
     @Test

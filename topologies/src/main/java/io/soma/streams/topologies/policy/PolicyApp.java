@@ -223,10 +223,9 @@ public final class PolicyApp {
                 refuse(record, rejection.reason().wire(), rejection.message());
                 return;
             }
-            Constitution accepted = ((VerificationResult.Verified) result).constitution();
             verified.put(scope, bundle);
-            metrics.activated(scope, accepted.version(), accepted.hash(), context.currentSystemTimeMs());
-            context.forward(new Record<>(scope, new GateOutcome(bundle, null), record.timestamp()));
+            // the record's timestamp says when the bundle became active: constitution_sync_timestamp_seconds
+            context.forward(new Record<>(scope, new GateOutcome(bundle, null), context.currentSystemTimeMs()));
         }
 
         private Constitution activeConstitution(ConstitutionBundle bundle) {

@@ -1,24 +1,19 @@
 package io.soma.streams.topologies.policy;
 
 import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.soma.streams.topologies.policy.evaluation.Evaluation;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-
-/** The policy app's Prometheus metrics, listed in docs/policy.md ("Metrics"). */
+/**
+ * The policy app's Prometheus metrics counted as it works, listed in docs/policy.md ("Metrics"); the active
+ * constitutions' series are read from its global table instead ({@link ActiveConstitutionMetrics}).
+ */
 public final class PolicyMetrics {
     private final Counter decisions;
     private final Histogram evaluationSeconds;
     private final Counter rejections;
     private final Counter incomplete;
-    private final Info versionInfo;
-    private final Map<String, String[]> activeLabels = new ConcurrentHashMap<>();
-    private final Gauge syncTimestamp;
 
     public PolicyMetrics(PrometheusRegistry registry) {
         decisions = Counter.builder().name("policy_decision_total").help("Policy decisions by outcome")
@@ -32,12 +27,6 @@ public final class PolicyMetrics {
                 .labelNames("reason").register(registry);
         rejections = Counter.builder().name("constitution_rejections_total")
                 .help("Constitution bundles refused, by reason").labelNames("reason").register(registry);
-        // exposed as constitution_version_info
-        versionInfo = Info.builder().name("constitution_version")
-                .help("The active constitution of each scope").labelNames("tenant", "version", "hash")
-                .register(registry);
-        syncTimestamp = Gauge.builder().name("constitution_sync_timestamp_seconds")
-                .help("When the active constitution of a scope last changed").labelNames("tenant").register(registry);
     }
 
     void decided(String tenant, Evaluation e, double seconds) {
@@ -50,16 +39,5 @@ public final class PolicyMetrics {
 
     void rejected(String reason) {
         rejections.labelValues(reason).inc();
-    }
-
-    /** A verified constitution became active for {@code scope} ("global" or a tenant). */
-    public synchronized void activated(String scope, String version, String hash, long atEpochMillis) {
-        String[] labels = {scope, version, hash};
-        String[] previous = activeLabels.put(scope, labels);
-        if (previous != null) {
-            versionInfo.remove(previous);
-        }
-        versionInfo.addLabelValues(labels);
-        syncTimestamp.labelValues(scope).set(atEpochMillis / 1000.0);
     }
 }

@@ -1,6 +1,9 @@
 package io.soma.streams.topologies.policy;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.soma.streams.avro.CapsuleCatalogEntry;
 import io.soma.streams.avro.CapsuleStatus;
 import io.soma.streams.avro.ConstitutionBundle;
@@ -183,11 +186,32 @@ class PolicyAppIT {
             assertThat(DeadLetters.headersOf(stack.bootstrapServers(), sent).get(DlqHeaders.REASON)).as(forged.getKey()).startsWith(expectedReason + ": ");
         }
         // the gate goes on: the genuine bundle becomes active, and nothing forged ever did
+        long beforeActivation = System.currentTimeMillis();
         send(Topics.CONSTITUTION_UPDATED.name(), owner, PolicyAvro.bundle(genuine));
         awaitGlobalValue(PolicyApp.ACTIVE_CONSTITUTIONS, owner,
                 (ConstitutionBundle b) -> b.getVersion().equals("1.0.0") && b.getHash().equals(genuine.hash()));
         assertThat(app.store(StoreQueryParameters.fromNameAndType(PolicyApp.ACTIVE_CONSTITUTIONS,
                 QueryableStoreTypes.<String, ConstitutionBundle>keyValueStore())).get(victim)).isNull();
+
+        // the scrape reads the same table: the owner's constitution, activated just now, and none for the victim
+        PrometheusRegistry registry = new PrometheusRegistry();
+        registry.register(new ActiveConstitutionMetrics(app));
+        MetricSnapshots scrape = registry.scrape();
+        assertThat(dataPoints(scrape, "constitution_version", owner)).singleElement().satisfies(p ->
+                assertThat(List.of(p.getLabels().get("version"), p.getLabels().get("hash")))
+                        .containsExactly("1.0.0", genuine.hash()));
+        assertThat(dataPoints(scrape, "constitution_sync_timestamp_seconds", owner)).singleElement().satisfies(p ->
+                assertThat(((GaugeSnapshot.GaugeDataPointSnapshot) p).getValue() * 1000)
+                        .isBetween((double) beforeActivation, (double) System.currentTimeMillis()));
+        assertThat(dataPoints(scrape, "constitution_version", victim)).isEmpty();
+    }
+
+    /** The data points of the family {@code name} labelled {@code tenant}. */
+    private static List<DataPointSnapshot> dataPoints(MetricSnapshots scrape, String name, String tenant) {
+        return scrape.stream().filter(family -> family.getMetadata().getName().equals(name))
+                .flatMap(family -> family.getDataPoints().stream())
+                .filter(point -> tenant.equals(point.getLabels().get("tenant")))
+                .map(DataPointSnapshot.class::cast).toList();
     }
 
     @Test
