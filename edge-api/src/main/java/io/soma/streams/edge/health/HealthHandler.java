@@ -2,6 +2,7 @@ package io.soma.streams.edge.health;
 
 import io.javalin.http.Context;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,9 @@ import java.util.Map;
  */
 public final class HealthHandler {
     private static final String OK = "ok";
+    private static final Duration READY_METRIC_REUSE = Duration.ofSeconds(1);
     private final List<ReadinessCheck> checks;
+    private volatile Readiness lastReadiness;
 
     public HealthHandler(List<ReadinessCheck> checks) {
         this.checks = List.copyOf(checks);
@@ -34,9 +37,23 @@ public final class HealthHandler {
         answer(ctx, results());
     }
 
-    /** True while every check passes: the readiness answer as a metric ({@code soma_ready}). */
+    /**
+     * True while every check passes: the readiness answer as a metric ({@code soma_ready}). The checks ask Redis,
+     * PostgreSQL and Kafka over the network, so an answer is reused for {@link #READY_METRIC_REUSE}: several
+     * scrapers (or a scrape retried) within it cost one round of checks. The probe routes always check afresh.
+     */
     public boolean isReady() {
-        return results().values().stream().allMatch(OK::equals);
+        Readiness last = lastReadiness;
+        long now = System.nanoTime();
+        if (last != null && now - last.checkedAtNanos() < READY_METRIC_REUSE.toNanos()) {
+            return last.ready();
+        }
+        boolean ready = results().values().stream().allMatch(OK::equals);
+        lastReadiness = new Readiness(ready, now);
+        return ready;
+    }
+
+    private record Readiness(boolean ready, long checkedAtNanos) {
     }
 
     private Map<String, String> results() {
