@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -35,10 +36,13 @@ public final class DashboardMetrics {
     /**
      * Labelled families that have no series until their event happens, which a short test cannot wait for: a
      * forecast's error needs a day of closed windows, an alert a budget crossing a threshold, a rejection a bad
-     * bundle, an incomplete evaluation a rule that times out. These must be families the live process registered.
+     * bundle, an incomplete evaluation a rule that times out, a model's gauges a minute of its requests closed in
+     * event time (on the shared broker, other tests' event time decides when; {@code SlmEdgeIT} checks their samples
+     * on a stack of its own). These must be families the live process registered.
      */
     public static final Set<String> BORN_OF_AN_EVENT = Set.of("token_forecast_wape", "budget_alerts_total",
-            "constitution_rejections_total", "policy_evaluation_incomplete_total");
+            "constitution_rejections_total", "policy_evaluation_incomplete_total", "slm_latency_p95_seconds",
+            "slm_error_rate", "slm_window_end_timestamp_seconds");
 
     private DashboardMetrics() {
     }
@@ -67,6 +71,20 @@ public final class DashboardMetrics {
             }
         }
         return names;
+    }
+
+    /**
+     * The value of the first sample of {@code name} in a scrape in the text format whose labels include
+     * {@code labels}; empty when there is none.
+     */
+    public static OptionalDouble sample(String scrape, String name, Map<String, String> labels) {
+        return scrape.lines().filter(line -> line.startsWith(name + "{"))
+                .filter(line -> labels.entrySet().stream().allMatch(label -> {
+                    String pair = label.getKey() + "=\"" + label.getValue() + "\"";
+                    return line.contains("{" + pair) || line.contains("," + pair);
+                }))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst();
     }
 
     /** Every sample name a scrape in the text format can hold, from its {@code # TYPE} lines. */

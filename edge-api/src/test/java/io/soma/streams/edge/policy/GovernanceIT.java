@@ -94,7 +94,7 @@ class GovernanceIT {
     void shouldExportEveryMetricTheDashboardsAndRulesName() throws Exception {
         Set<String> named = DashboardMetrics.named();
         assertThat(named).contains("policy_decision_total", "kafka_streams_consumer_fetch_manager_metrics_records_lag",
-                "soma_ready");
+                "soma_ready", "constitution_version_info", "slm_latency_p95_seconds", "slm_error_rate");
 
         String tenant = EdgeFixture.tenants("monitoring", 1).get(0);
         String admin = edge.tokenFor(tenant, "monitor", Capability.tenantAdmin());
@@ -141,11 +141,10 @@ class GovernanceIT {
 
     /** A sample of {@code constitution_version_info} and of the sync timestamp for the example global constitution. */
     private static boolean exportsTheExampleConstitution(String scrape) {
-        List<String> global = scrape.lines().filter(line -> line.contains("tenant=\"global\"")).toList();
-        return global.stream().anyMatch(line -> line.startsWith("constitution_version_info{")
-                && line.contains("hash=\"" + hash + "\"")
-                && line.contains("version=\"" + ExamplePolicy.constitution().version() + "\""))
-                && global.stream().anyMatch(line -> line.startsWith("constitution_sync_timestamp_seconds{"));
+        return DashboardMetrics.sample(scrape, "constitution_version_info", Map.of("tenant", Constitution.GLOBAL_SCOPE,
+                        "hash", hash, "version", ExamplePolicy.constitution().version())).isPresent()
+                && DashboardMetrics.sample(scrape, "constitution_sync_timestamp_seconds",
+                        Map.of("tenant", Constitution.GLOBAL_SCOPE)).isPresent();
     }
 
     @Test

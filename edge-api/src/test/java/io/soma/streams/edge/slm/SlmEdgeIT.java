@@ -3,6 +3,7 @@ package io.soma.streams.edge.slm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.edge.DashboardMetrics;
 import io.soma.streams.edge.EdgeFixture;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.IdentitySlice;
@@ -47,6 +48,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -95,9 +97,11 @@ class SlmEdgeIT {
 
             // every window through instance A, complete before anything closes it
             int forwarded = 0;
+            Map<String, JsonNode> minutes = new LinkedHashMap<>();
             for (var e : leaderboard.entrySet()) {
                 SlmRequest first = e.getValue().get(0).toSlmRequest();
                 JsonNode window = awaitMinute(a, first.model(), first.provider(), start, e.getValue().size());
+                minutes.put(e.getKey(), window);
                 List<LlmPerfRecords.Request> ok = e.getValue().stream().filter(r -> !r.failed()).toList();
                 assertThat(window.get("errors").asLong()).isEqualTo(e.getValue().size() - ok.size());
                 double exactP95 = lowerQuantile(ok.stream().mapToDouble(r -> r.endToEndLatencyS() * 1000).toArray(), 0.95);
@@ -143,6 +147,24 @@ class SlmEdgeIT {
             });
             System.out.printf("SLM edge: %d windows, %d answered through a peer, %d alerts streamed%n",
                     leaderboard.size(), forwarded, alerts.size());
+
+            // what the Models dashboard's per-model panels read: each closed minute's p95 and error rate, exported
+            // by the instance that closed it
+            double minuteEnd = start.plus(Duration.ofMinutes(1)).getEpochSecond();
+            for (var e : minutes.entrySet()) {
+                SlmRequest first = leaderboard.get(e.getKey()).get(0).toSlmRequest();
+                Map<String, String> labels = Map.of("model", first.model(), "provider", first.provider());
+                JsonNode minute = e.getValue();
+                Await.until(e.getKey() + "'s minute on /metrics of either instance", TIMEOUT, () -> {
+                    String scrapes = get(a, "/metrics").body() + get(b, "/metrics").body();
+                    return isAbout(DashboardMetrics.sample(scrapes, "slm_latency_p95_seconds", labels),
+                            minute.get("latency_p95_ms").asDouble() / 1000)
+                            && isAbout(DashboardMetrics.sample(scrapes, "slm_error_rate", labels),
+                            minute.get("error_rate").asDouble())
+                            && isAbout(DashboardMetrics.sample(scrapes, "slm_window_end_timestamp_seconds", labels),
+                            minuteEnd);
+                });
+            }
 
             assertThat(get(a, "/v1/slm/metrics?provider=groq").statusCode()).isEqualTo(400);
             assertThat(get(a, "/v1/slm/alerts/stream?model=llama-2-70b-chat").statusCode()).isEqualTo(400);
@@ -208,6 +230,11 @@ class SlmEdgeIT {
 
     private static String encode(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** A sample equal to {@code expected} but for the last digits of its text form. */
+    private static boolean isAbout(OptionalDouble sample, double expected) {
+        return sample.isPresent() && Math.abs(sample.getAsDouble() - expected) <= 1e-9 * Math.abs(expected);
     }
 
     private static double lowerQuantile(double[] values, double q) {
