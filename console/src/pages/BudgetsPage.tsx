@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { segment } from '../api/client';
+import { segment, type Api } from '../api/client';
+import { readUntil } from '../api/readUntil';
 import { ErrorMessage, formatNumber, formatTime, Meter, Section, Show } from '../ui/parts';
 import { useLoad } from '../ui/useLoad';
 import type { PageProps } from '.';
@@ -29,8 +30,10 @@ export interface Budget {
 
 const PERIODS = ['DAY', 'WEEK', 'MONTH'];
 
+const readBudgets = (api: Api, tenant: string) => api.get<{ budgets: Budget[] }>(`/v1/budgets/${segment(tenant)}`);
+
 export function BudgetsPage({ api, tenant }: PageProps) {
-  const budgets = useLoad(() => api.get<{ budgets: Budget[] }>(`/v1/budgets/${segment(tenant)}`), [api, tenant], 5000);
+  const budgets = useLoad(() => readBudgets(api, tenant), [api, tenant], 5000);
   const canEdit = api.session.capabilities.includes('budget.admin');
   return (
     <>
@@ -97,14 +100,24 @@ function BudgetEditor({ api, tenant, saved }: Pick<PageProps, 'api' | 'tenant'> 
         onSubmit={(e) => {
           e.preventDefault();
           setError(undefined);
-          setDone(undefined);
+          const definition = { limit_tokens: Number(limit), period };
           api
-            .send('PUT', `/v1/budgets/${segment(tenant)}/${segment(budgetId)}`, { limit_tokens: Number(limit), period })
-            .then(() => {
-              setDone(`Budget ${budgetId} published; the budget app applies it in a moment.`);
+            .send('PUT', `/v1/budgets/${segment(tenant)}/${segment(budgetId)}`, definition)
+            .then(async () => {
+              // answered once Kafka has it; the list shows it when the budget app has applied it
+              setDone(`Budget ${budgetId} published; waiting for the budget app to apply it…`);
+              await readUntil(
+                () => readBudgets(api, tenant),
+                ({ budgets }) =>
+                  budgets.some(
+                    (b) => b.budget_id === budgetId && b.limit_tokens === definition.limit_tokens && b.period === definition.period,
+                  ),
+                () => `Budget ${budgetId} was published, but the budget app has not applied it yet: it shows here in a moment.`,
+              );
+              setDone(`Budget ${budgetId} applied.`);
               saved();
             })
-            .catch((err: Error) => setError(err));
+            .catch((err: Error) => (setDone(undefined), setError(err)));
         }}
       >
         <label>

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import { ApiError } from '../api/errors';
 import { problemsByRule, ruleProblems } from '../api/rulePack';
-import { segment } from '../api/client';
+import { readUntil } from '../api/readUntil';
+import { segment, type Api } from '../api/client';
 import { ErrorMessage, formatNumber, formatTime, Section, Show } from '../ui/parts';
 import { useLoad } from '../ui/useLoad';
 import type { PageProps } from '.';
@@ -24,17 +25,20 @@ interface Verdict {
   reasons: { policy?: { name: string; action: string; severity: string; excerpt?: string | null }[] };
 }
 
+/** The tenant's pack as this edge's global table holds it (the one /v1/evaluate uses), with its ETag. */
+async function readPack(api: Api, tenant: string): Promise<{ pack: RulePack; etag: string | null }> {
+  try {
+    const reply = await api.send<RulePack>('GET', `/v1/policies/${segment(tenant)}`);
+    return { pack: reply.body, etag: reply.headers.get('ETag') };
+  } catch (error) {
+    // no pack yet: the editor creates the first one
+    if (error instanceof ApiError && error.status === 404) return { pack: { tenant, version: 0, rules: [] }, etag: null };
+    throw error;
+  }
+}
+
 export function PoliciesPage({ api, tenant }: PageProps) {
-  const pack = useLoad(async () => {
-    try {
-      const reply = await api.send<RulePack>('GET', `/v1/policies/${segment(tenant)}`);
-      return { pack: reply.body, etag: reply.headers.get('ETag') };
-    } catch (error) {
-      // no pack yet: the editor creates the first one
-      if (error instanceof ApiError && error.status === 404) return { pack: { tenant, version: 0, rules: [] }, etag: null };
-      throw error;
-    }
-  }, [api, tenant]);
+  const pack = useLoad(() => readPack(api, tenant), [api, tenant]);
   return (
     <>
       <Section title={`Rule pack of ${tenant}`}>
@@ -50,6 +54,8 @@ export function PoliciesPage({ api, tenant }: PageProps) {
 function RuleEditor({ api, tenant, pack, etag, saved }: Pick<PageProps, 'api' | 'tenant'> & { pack: RulePack; etag: string | null; saved: () => void }) {
   const [text, setText] = useState(JSON.stringify(pack.rules, null, 2));
   const [error, setError] = useState<Error>();
+  // the version the policy app accepted, until this edge's table holds it
+  const [applying, setApplying] = useState<number>();
   useEffect(() => setText(JSON.stringify(pack.rules, null, 2)), [pack]);
   const save = () => {
     setError(undefined);
@@ -61,9 +67,20 @@ function RuleEditor({ api, tenant, pack, etag, saved }: Pick<PageProps, 'api' | 
       return;
     }
     api
-      .send('PUT', `/v1/policies/${segment(tenant)}`, { rules }, etag ? { 'If-Match': etag } : { 'If-None-Match': '*' })
-      .then(saved)
-      .catch((err: Error) => setError(err));
+      .send<RulePack>('PUT', `/v1/policies/${segment(tenant)}`, { rules }, etag ? { 'If-Match': etag } : { 'If-None-Match': '*' })
+      .then(async ({ body: accepted }) => {
+        // answered once the policy app sequenced it; GET and "try a prompt" read this edge's table, a moment later
+        setApplying(accepted.version);
+        await readUntil(
+          () => readPack(api, tenant),
+          (current) => current.pack.version >= accepted.version,
+          (current) =>
+            `Version ${accepted.version} was accepted, but this edge's rule table still holds version ${current.pack.version}: reload the page in a moment.`,
+        );
+        saved();
+      })
+      .catch((err: Error) => setError(err))
+      .finally(() => setApplying(undefined));
   };
   return (
     <>
@@ -72,9 +89,10 @@ function RuleEditor({ api, tenant, pack, etag, saved }: Pick<PageProps, 'api' | 
       </p>
       <label htmlFor="rules">Rules (JSON)</label>
       <textarea id="rules" rows={14} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />
-      <button type="button" onClick={save}>
+      <button type="button" onClick={save} disabled={applying !== undefined}>
         Save rules
       </button>
+      {applying !== undefined && <p role="status">Version {applying} accepted; waiting for this edge's rule table to hold it…</p>}
       {error && <ErrorMessage error={error} />}
       <RuleProblems text={text} error={error} />
     </>
