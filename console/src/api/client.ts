@@ -34,6 +34,14 @@ export async function signIn(apiKey: string): Promise<Session> {
   };
 }
 
+/**
+ * A JSON body sent as the user gave it, not parsed and written again: a signed document's hash covers its exact
+ * numbers, which a round trip through JavaScript changes (1.0 becomes 1).
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 export interface Reply<T> {
   body: T;
   headers: Headers;
@@ -56,7 +64,7 @@ export class Api {
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         ...headers,
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : body instanceof JsonText ? body.text : JSON.stringify(body),
     });
     if (!response.ok) throw await errorOf(response);
     const text = await response.text();

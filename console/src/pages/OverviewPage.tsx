@@ -1,17 +1,11 @@
 import { Fragment, useState } from 'react';
 import { segment } from '../api/client';
+import type { ConstitutionStatus } from '../api/constitution';
 import { ErrorMessage, formatNumber, formatTime, Meter, Section, Show } from '../ui/parts';
 import { useLoad } from '../ui/useLoad';
 import { useStream } from '../ui/useStream';
 import type { PageProps } from '.';
 import type { Budget } from './BudgetsPage';
-
-interface Constitution {
-  scope: string;
-  version: string;
-  hash: string;
-  issued_at: string;
-}
 
 interface TrainingState {
   tenant: string;
@@ -52,7 +46,7 @@ const REFRESH_MILLIS = 5000;
 export function OverviewPage({ api, tenant, tenants, operator }: PageProps) {
   const constitution = useLoad(
     async () => ({
-      active: await api.get<Constitution>(`/v1/constitution/${segment(tenant)}/hash`),
+      active: await api.get<ConstitutionStatus>(`/v1/constitution/${segment(tenant)}/hash`),
       checkedAt: new Date().toISOString(),
     }),
     [api, tenant],

@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react';
 import { ApiError } from '../api/errors';
 import { problemsByRule, ruleProblems } from '../api/rulePack';
 import { readUntil } from '../api/readUntil';
-import { segment, type Api } from '../api/client';
+import { holds, JsonText, segment, type Api } from '../api/client';
+import { activeRoute, parseBundle, type ConstitutionAccepted, type ConstitutionStatus } from '../api/constitution';
 import { ErrorMessage, formatNumber, formatTime, Section, Show } from '../ui/parts';
 import { useLoad } from '../ui/useLoad';
 import type { PageProps } from '.';
@@ -47,6 +48,7 @@ export function PoliciesPage({ api, tenant }: PageProps) {
         </Show>
       </Section>
       <TryAPrompt api={api} tenant={tenant} />
+      <Constitution api={api} tenant={tenant} />
     </>
   );
 }
@@ -165,6 +167,66 @@ function TryAPrompt({ api, tenant }: Pick<PageProps, 'api' | 'tenant'>) {
           </ul>
         </div>
       )}
+    </Section>
+  );
+}
+
+/** The constitution governing the tenant, and a signed bundle published (the signing happens elsewhere, with the key). */
+function Constitution({ api, tenant }: Pick<PageProps, 'api' | 'tenant'>) {
+  const active = useLoad(() => api.get<ConstitutionStatus>(`/v1/constitution/${segment(tenant)}/hash`), [api, tenant]);
+  const [text, setText] = useState('');
+  const [status, setStatus] = useState<string>();
+  const [error, setError] = useState<Error>();
+  const publish = () => {
+    setError(undefined);
+    setStatus(undefined);
+    let bundle: JsonText;
+    try {
+      bundle = parseBundle(text);
+    } catch (e) {
+      setError(e as Error);
+      return;
+    }
+    api
+      .send<ConstitutionAccepted>('POST', '/v1/constitution', bundle)
+      .then(async ({ body: accepted }) => {
+        // verified here and published; the policy app verifies it again before it becomes active
+        setStatus(`Version ${accepted.version} verified and published; waiting for the policy app to activate it…`);
+        await readUntil(
+          () => api.get<ConstitutionStatus>(activeRoute(accepted.scope)),
+          (current) => current.hash === accepted.hash,
+          (current) =>
+            `Version ${accepted.version} was published, but version ${current.version} is still active: the policy app refused it or has not read it yet.`,
+        );
+        setStatus(`Version ${accepted.version} is active (${accepted.scope}).`);
+        active.reload();
+      })
+      .catch((err: Error) => (setStatus(undefined), setError(err)));
+  };
+  return (
+    <Section title="Constitution">
+      <Show loaded={active} what="the constitution">
+        {(c) => (
+          <p>
+            Version {c.version} ({c.scope}), issued {formatTime(c.issued_at)}, signed by {c.key_id ?? '—'}, hash{' '}
+            <span className="mono" title={c.hash}>
+              {c.hash.slice(0, 16)}…
+            </span>
+          </p>
+        )}
+      </Show>
+      {holds(api.session, 'constitution.publish') && (
+        <form onSubmit={(e) => (e.preventDefault(), publish())}>
+          <label htmlFor="bundle">Signed bundle (JSON)</label>
+          <textarea id="bundle" rows={6} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />
+          <button type="submit" disabled={text === ''}>
+            Publish bundle
+          </button>
+        </form>
+      )}
+      {status && <p role="status">{status}</p>}
+      {error && <ErrorMessage error={error} />}
+      {error instanceof ApiError && typeof error.details.reason === 'string' && <p>Reason: {error.details.reason}</p>}
     </Section>
   );
 }
