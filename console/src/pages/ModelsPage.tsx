@@ -58,6 +58,36 @@ export function ModelsPage({ api, tenant }: PageProps) {
                     },
                   ]}
                 />
+                <Chart
+                  title="Forecast cost"
+                  xLabel="horizon (hours)"
+                  yLabel="USD"
+                  yDigits={2}
+                  series={[{ name: 'all models', points: byHorizon.map((f) => ({ x: f.window_hours, y: f.estimated_cost_usd })) }]}
+                />
+                <table aria-label="Forecast by horizon">
+                  <thead>
+                    <tr>
+                      <th>Next (hours)</th>
+                      <th>Tokens</th>
+                      <th>Interval</th>
+                      <th>Cost (USD)</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {byHorizon.map((f) => (
+                      <tr key={f.window_hours}>
+                        <td>{f.window_hours}</td>
+                        <td>{formatNumber(f.estimated_tokens)}</td>
+                        <td>
+                          {formatNumber(f.lower)}–{formatNumber(f.upper)}
+                        </td>
+                        <td>{formatNumber(f.estimated_cost_usd, 2)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+                <h3>By model, next 24 h</h3>
                 <table>
                   <thead>
                     <tr>

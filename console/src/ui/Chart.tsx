@@ -9,8 +9,20 @@ export interface Series {
 const WIDTH = 560;
 const HEIGHT = 180;
 
-/** Lines (and interval bands) over a shared y axis, with the API's values in a table for screen readers. */
-export function Chart({ title, series, xLabel, yLabel }: { title: string; series: Series[]; xLabel: string; yLabel: string }) {
+/** Lines (and interval bands) over a shared y axis from 0; {@code yDigits}: the axis top's decimals (2 for USD). */
+export function Chart({
+  title,
+  series,
+  xLabel,
+  yLabel,
+  yDigits = 0,
+}: {
+  title: string;
+  series: Series[];
+  xLabel: string;
+  yLabel: string;
+  yDigits?: number;
+}) {
   const yMax = top(series.flatMap((s) => s.points));
   const drawn = series.map((s) => ({ name: s.name, ...scale(s.points, WIDTH, HEIGHT, yMax) }));
   return (
@@ -24,7 +36,7 @@ export function Chart({ title, series, xLabel, yLabel }: { title: string; series
         ))}
       </svg>
       <figcaption>
-        {title}: {yLabel} (0 to {formatNumber(yMax)}) by {xLabel}.{' '}
+        {title}: {yLabel} (0 to {formatNumber(yMax, yDigits)}) by {xLabel}.{' '}
         {drawn.map((d, i) => (
           <span key={d.name} className={`legend s${i}`}>
             {d.name}
