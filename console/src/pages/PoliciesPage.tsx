@@ -194,7 +194,8 @@ function Constitution({ api, tenant }: Pick<PageProps, 'api' | 'tenant'>) {
         setStatus(`Version ${accepted.version} verified and published; waiting for the policy app to activate it…`);
         await readUntil(
           () => api.get<ConstitutionStatus>(activeRoute(accepted.scope)),
-          (current) => current.hash === accepted.hash,
+          // the version too: a bundle may re-issue the same document, whose hash is the document's
+          (current) => current.version === accepted.version && current.hash === accepted.hash,
           (current) =>
             `Version ${accepted.version} was published, but version ${current.version} is still active: the policy app refused it or has not read it yet.`,
         );
