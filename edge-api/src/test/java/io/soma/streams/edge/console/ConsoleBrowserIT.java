@@ -1,14 +1,26 @@
 package io.soma.streams.edge.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.soma.streams.edge.EdgeFixture;
+import io.soma.streams.topologies.policy.constitution.CanonicalJson;
+import io.soma.streams.topologies.policy.constitution.ConstitutionBundleJson;
+import io.soma.streams.topologies.policy.constitution.ConstitutionSigner;
+import io.soma.streams.topologies.policy.constitution.Pem;
+import io.soma.streams.topologies.policy.constitution.SignedBundle;
+import io.soma.streams.topologies.policy.example.ExampleConstitutionSigner;
+import io.soma.streams.topologies.policy.example.ExamplePolicy;
 import io.soma.streams.topologies.replay.ReplayPlan;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -19,10 +31,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The console in real headless Chromium (Debian's package, driven by playwright-core from
  * {@code console/e2e/console.e2e.mjs}) on a whole Soma process replaying the demo's datasets: sign-in, every page
- * showing the API's data, round trips on Policies ("try a prompt" denies what the example pack denies), Budgets (a
- * new budget gets its bar) and Training (enabling it shows on the Overview), a tenant user confined to its own
- * tenant, the decision rate and dead-letter count on the Overview, no browser console error and no serious or
- * critical axe-core violation. It saves a screenshot of every page to {@code docs/console/}.
+ * opened from the navigation showing the API's data (its Largest Contentful Paint logged), round trips on Policies
+ * ("try a prompt" denies what the example pack denies, and what a rule saved in the editor names; a signed
+ * constitution published there shows on the Overview), Budgets (a budget defined, then changed, changes its bar),
+ * Training (enabled with a reason and a TTL, it shows on the Overview) and Marketplace (a reviewer approving a
+ * capsule changes its badge), a tenant user confined to its own tenant, the decision rate and dead-letter count on
+ * the Overview, no browser console error and no serious or critical axe-core violation. It saves a screenshot of
+ * every page to {@code docs/console/}.
  */
 class ConsoleBrowserIT {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -37,7 +52,7 @@ class ConsoleBrowserIT {
     private static final String WITH_SERVING_METRICS = ReplayPlan.TENANTS.get(3);
 
     @Test
-    void shouldShowEveryPageWithTheApisDataInChromium() throws IOException, InterruptedException {
+    void shouldShowEveryPageWithTheApisDataInChromium() throws IOException, InterruptedException, GeneralSecurityException {
         assumeTrue(Files.isExecutable(CHROMIUM), "skipped: " + CHROMIUM + " is absent (apt-get install chromium;"
                 + " .ci/run installs it)");
         try (EdgeFixture demo = EdgeFixture.onOwnStack(EdgeFixture.demoSettings()).awaitReady()) {
@@ -63,7 +78,8 @@ class ConsoleBrowserIT {
                     "apiKey", demo.adminApiKey(),
                     "shots", SCREENSHOTS.toString(),
                     "tenants", Map.of("shown", SHOWN, "policies", WITH_RULE_PACK, "models", WITH_SERVING_METRICS),
-                    "user", Map.of("apiKey", created.get("admin").get("api_key").asText(), "tenant", userTenant)));
+                    "user", Map.of("apiKey", created.get("admin").get("api_key").asText(), "tenant", userTenant),
+                    "bundle", nextConstitution()));
             Path output = Files.createTempFile("console-e2e", ".log");
             Process browser = new ProcessBuilder(List.of("node", "e2e/console.e2e.mjs", tour))
                     .directory(CONSOLE.toFile()).redirectErrorStream(true).redirectOutput(output.toFile()).start();
@@ -80,5 +96,21 @@ class ConsoleBrowserIT {
                 Files.deleteIfExists(output);
             }
         }
+    }
+
+    /**
+     * The demo's example constitution as its next version, with a revision saying so (a new document, so a new hash),
+     * signed with the example key: a bundle the edge and the policy app accept, for the page to publish.
+     */
+    private static String nextConstitution() throws IOException, GeneralSecurityException {
+        SignedBundle active = ExamplePolicy.bundle();
+        int last = active.version().lastIndexOf('.');
+        String next = active.version().substring(0, last + 1) + (Long.parseLong(active.version().substring(last + 1)) + 1);
+        ObjectNode document = (ObjectNode) CanonicalJson.parse(active.documentJson());
+        ((ArrayNode) document.get("revision_history")).addObject().put("version", next)
+                .put("summary", "Published from the console by ConsoleBrowserIT.");
+        return ConstitutionBundleJson.write(ConstitutionSigner.sign(CanonicalJson.write(document), next,
+                Instant.now().truncatedTo(ChronoUnit.SECONDS), null, ExampleConstitutionSigner.KEY_ID,
+                Pem.readPrivateKey(Files.readString(PROJECT.resolve(ExampleConstitutionSigner.PRIVATE_KEY_FILE)))));
     }
 }

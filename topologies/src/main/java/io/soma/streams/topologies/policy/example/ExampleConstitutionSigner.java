@@ -34,7 +34,8 @@ public final class ExampleConstitutionSigner {
     public static final String PUBLIC_KEY_FILE = "example-constitution.pub.pem";
     private static final String DOCUMENT_FILE = "example-constitution.document.json";
     private static final Path DEFAULT_POLICY_DIR = Path.of("topologies/src/main/resources/policy");
-    private static final Path DEFAULT_PRIVATE_KEY =
+    /** The example private key file, from the project root. */
+    public static final Path PRIVATE_KEY_FILE =
             Path.of("topologies/example-signing/example-signing-key.DO-NOT-USE-IN-PRODUCTION.pem");
 
     private ExampleConstitutionSigner() {
@@ -43,7 +44,7 @@ public final class ExampleConstitutionSigner {
     /** Arguments (optional): the policy resource folder, then the private key file. */
     public static void main(String[] args) throws Exception {
         Path policyDir = args.length > 0 ? Path.of(args[0]) : DEFAULT_POLICY_DIR;
-        Path privateKeyFile = args.length > 1 ? Path.of(args[1]) : DEFAULT_PRIVATE_KEY;
+        Path privateKeyFile = args.length > 1 ? Path.of(args[1]) : PRIVATE_KEY_FILE;
         PrivateKey privateKey = loadOrCreateKey(privateKeyFile, policyDir.resolve(PUBLIC_KEY_FILE));
         String document = Files.readString(policyDir.resolve(DOCUMENT_FILE));
         JsonNode history = CanonicalJson.parse(document).path("revision_history");
