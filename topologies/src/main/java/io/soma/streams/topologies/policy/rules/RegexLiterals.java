@@ -4,13 +4,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What every match of a policy regex must contain, read from the pattern, so that the evaluator runs a regex only
  * where its literals occur in the text. Literals are {@link #fold folded} the way {@link RegexGuard#FLAGS} compare
- * characters, and only ASCII ones are taken (a non-ASCII character in a pattern counts as "any character"). A
- * construct this reader does not know (inline flags, octal or hex escapes, ...) makes it give up: {@link #NONE}, the
- * regex then runs on every text, as it always did.
+ * characters, and only ASCII ones are taken (a non-ASCII character in a pattern counts as "any character"), so
+ * inline case flags ({@code (?i)}, {@code (?-i:…)}) change nothing here. A construct this reader does not know
+ * (other inline flags, octal or hex escapes, ...) makes it give up: {@link #NONE}, the regex then runs on every
+ * text, as it always did.
  *
  * @param prefixes  every match starts with one of these; null when unknown
  * @param required  every match contains one of each set
@@ -24,6 +27,8 @@ public record RegexLiterals(Set<String> prefixes, List<Set<String>> required, in
     /** Chars one "any character" item may match: a supplementary code point is two. */
     private static final int ANY_CHAR = 2;
     private static final Set<String> EMPTY_STRING = Set.of("");
+    /** Inline flags that only change how letters compare: {@code (?i)}, {@code (?iu:}, {@code (?-i)}. */
+    private static final Pattern CASE_FLAGS = Pattern.compile("\\?(?:[iu]+(?:-[iu]+)?|-[iu]+)[:)]");
     private static final Set<String> DIGITS = Set.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
 
     public RegexLiterals {
@@ -269,6 +274,7 @@ public record RegexLiterals(Set<String> prefixes, List<Set<String>> required, in
             i++;
             boolean zeroWidth = false;
             if (regex.charAt(i) == '?') {
+                Matcher caseFlags = CASE_FLAGS.matcher(regex).region(i, regex.length());
                 String head = regex.substring(i, Math.min(regex.length(), i + 3));
                 if (head.startsWith("?:") || head.startsWith("?>")) {
                     i += 2;
@@ -278,6 +284,12 @@ public record RegexLiterals(Set<String> prefixes, List<Set<String>> required, in
                 } else if (head.equals("?<=") || head.equals("?<!")) {
                     i += 3;
                     zeroWidth = true;
+                } else if (caseFlags.lookingAt()) {
+                    // literals are folded whatever the case flags say: (?i) reads as nothing, (?i: as (?:
+                    i = caseFlags.end();
+                    if (regex.charAt(i - 1) == ')') {
+                        return Info.ofExact(EMPTY_STRING);
+                    }
                 } else if (head.startsWith("?<")) {
                     int close = regex.indexOf('>', i);
                     if (close < 0) {

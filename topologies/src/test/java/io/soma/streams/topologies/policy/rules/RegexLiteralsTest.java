@@ -48,9 +48,18 @@ class RegexLiteralsTest {
         assertThat(literals.filters()).isFalse();
     }
 
+    /** Literals are folded anyway, so a case flag changes nothing of what a match must contain. */
+    @Test
+    void shouldReadThroughCaseFlags() {
+        RegexLiterals literals = RegexLiterals.of("(?i)key|(?-i:AKIA)[A-Z]{16}|(?iu:aws\\w{0,20}secret)");
+
+        assertThat(literals.prefixes()).containsExactlyInAnyOrder("key", "akia", "aws");
+        assertThat(literals.maxLength()).isEqualTo(29);
+    }
+
     @Test
     void shouldGiveUpOnConstructsItDoesNotRead() {
-        for (String regex : List.of("(?i)abc", "\\x41bc", "(a)\\1", "[]a]", "a[b&&c]", "\\Rabc")) {
+        for (String regex : List.of("(?s)abc", "(?x)a b", "\\x41bc", "(a)\\1", "[]a]", "a[b&&c]", "\\Rabc")) {
             assertThat(RegexLiterals.of(regex)).as(regex).isEqualTo(RegexLiterals.NONE);
         }
     }
