@@ -3,7 +3,6 @@ package io.soma.streams.topologies.policy.detectors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -28,13 +27,22 @@ record CandidatePattern(Pattern candidates, int group, Predicate<String> valid) 
 
     @Override
     public List<Span> find(String text) {
+        return find(text, CandidateMatches.wholeText(text));
+    }
+
+    @Override
+    public List<Span> find(String text, CandidateMatches matches) {
         List<Span> spans = new ArrayList<>();
-        Matcher m = candidates.matcher(text);
-        while (m.find()) {
+        matches.forEach(candidates, m -> {
             if (m.start(group) >= 0 && valid.test(m.group(group))) {
                 spans.add(new Span(m.start(group), m.end(group)));
             }
-        }
+        });
         return spans;
+    }
+
+    @Override
+    public List<Pattern> candidateRegexes() {
+        return List.of(candidates);
     }
 }

@@ -46,13 +46,16 @@ public final class DetectorSelection {
 
     /** Every detection of every selected type, by start, then longest first, then type. */
     public List<Detection> find(String text) {
-        return find(text, type -> type.trigger().holdsIn(text));
+        return find(text, type -> type.trigger().holdsIn(text), CandidateMatches.wholeText(text));
     }
 
-    /** As {@link #find(String)}, running only the types whose trigger the caller found to hold in the text. */
-    public List<Detection> find(String text, Predicate<DetectorType> triggered) {
+    /**
+     * As {@link #find(String)}, running only the types whose trigger the caller found to hold in the text, with
+     * their candidate regexes matched through {@code candidates}.
+     */
+    public List<Detection> find(String text, Predicate<DetectorType> triggered, CandidateMatches candidates) {
         List<Detection> found = new ArrayList<>();
-        types.stream().filter(triggered).forEach(t -> found.addAll(t.scan(text)));
+        types.stream().filter(triggered).forEach(t -> found.addAll(t.scan(text, candidates)));
         found.sort(Comparator.comparingInt(Detection::start)
                 .thenComparing(Comparator.comparingInt(Detection::end).reversed())
                 .thenComparing(Detection::type));

@@ -19,6 +19,11 @@ public record DetectorType(DetectorKind kind, String name, String description, T
 
     /** Its detections, for a text the caller knows meets its trigger (a text that does not gives none). */
     public List<Detection> scan(String text) {
-        return detector.find(text).stream().map(s -> new Detection(s.start(), s.end(), label())).toList();
+        return scan(text, CandidateMatches.wholeText(text));
+    }
+
+    /** As {@link #scan(String)}, its candidate regexes matched through {@code candidates}. */
+    public List<Detection> scan(String text, CandidateMatches candidates) {
+        return detector.find(text, candidates).stream().map(s -> new Detection(s.start(), s.end(), label())).toList();
     }
 }

@@ -38,7 +38,7 @@ final class PiiDetectors {
             new DetectorType(DetectorKind.PII, "ssn", "US social security numbers written 123-45-6789 or 123 45 6789,"
                     + " without the never-issued ranges (area 000, 666, 900-999; group 00; serial 0000)",
                     Trigger.digits(9), new CandidatePattern(
-                            Pattern.compile("(?<![\\d-])(\\d{3})([- ])(\\d{2})\\2(\\d{4})(?![\\d-])"), 0,
+                            Pattern.compile("(?<![\\d-])\\d{3}(?:-\\d{2}-| \\d{2} )\\d{4}(?![\\d-])"), 0,
                             PiiDetectors::issuableSsn)),
             new DetectorType(DetectorKind.PII, "card", "payment card numbers (13-19 digits, spaces or dashes allowed)"
                     + " that pass Luhn and start with a known issuer range of a length that issuer uses",

@@ -26,8 +26,8 @@ import java.util.regex.Pattern;
  * A tenant's rule pack plus the constitution's global rules, compiled once: every substring and keyword of
  * every rule sits in one Aho–Corasick automaton (a text is scanned once, whatever the number of rules), regexes
  * are precompiled and run only where their literals occur ({@link RegexPrefilter}), detector rules ({@code pii},
- * {@code secret}, {@code instruction_attack}) hold their selected detector types, whose literal triggers join the
- * regexes' literals in the prefilter's one scan. Rules are kept in canonical order (name, then global before
+ * {@code secret}, {@code instruction_attack}) hold their selected detector types, whose literal triggers and
+ * candidate regexes join the rules' regexes in the prefilter's one scan. Rules are kept in canonical order (name, then global before
  * tenant), which makes evaluation independent of the order rules were written in.
  * Immutable and safe to share between threads.
  */
@@ -52,6 +52,8 @@ public final class CompiledPolicy {
     private final Map<DetectorType, Integer> literalTriggers;
     /** Whether a selected detector type has a {@link Trigger.Signal}: only then are the text's signals needed. */
     private final boolean signalTriggers;
+    /** Whether a selected detector type finds candidates with a regex, which the prefilter's scan then prepares. */
+    private final boolean candidateRegexes;
     private final int[] scopedRules;
     private final String tenant;
     private final Long rulePackVersion;
@@ -110,7 +112,8 @@ public final class CompiledPolicy {
         }
         this.signalTriggers = selected.stream().anyMatch(t -> t.trigger() instanceof Trigger.Signal);
         this.regexPrefilter = new RegexPrefilter(regexes.stream().map(i -> this.rules.get(i).regex()).toList(),
-                triggers);
+                selected.stream().flatMap(t -> t.detector().candidateRegexes().stream()).toList(), triggers);
+        this.candidateRegexes = selected.stream().anyMatch(t -> !t.detector().candidateRegexes().isEmpty());
         this.scopedRules = scoped.stream().mapToInt(Integer::intValue).toArray();
     }
 
@@ -189,9 +192,9 @@ public final class CompiledPolicy {
         return detectorRules;
     }
 
-    /** Whether the regex prefilter's scan has literals to find: of a regex rule or of a detector's trigger. */
+    /** Whether the regex prefilter's scan has work: a regex rule, a detector's trigger or candidate regex. */
     boolean scansLiterals() {
-        return regexRules.length > 0 || !literalTriggers.isEmpty();
+        return regexRules.length > 0 || !literalTriggers.isEmpty() || candidateRegexes;
     }
 
     boolean signalTriggers() {

@@ -135,13 +135,14 @@ public final class PolicyEvaluator {
                 unfinished.add(compiled.rule().name());
             }
         }
-        // detectors are linear scans with validation, outside the regex budget: each runs when its trigger holds
+        // detectors are linear scans with validation, outside the regex budget: each runs when its trigger holds,
+        // trying its candidate regexes only where the scan found their literals
         TextSignals signals = policy.signalTriggers() ? TextSignals.of(text) : null;
         for (int i : policy.detectorRules()) {
             CompiledRule compiled = rules.get(i);
             if (compiled.rule().appliesTo(input.role(), input.tool())) {
                 List<Detection> found = compiled.detectors().find(text,
-                        type -> policy.triggered(type, literals, signals));
+                        type -> policy.triggered(type, literals, signals), literals);
                 if (!found.isEmpty()) {
                     Hits h = hits.of(i);
                     found.forEach(d -> h.add(d.start(), d.end(), d.type(), true));
@@ -164,7 +165,7 @@ public final class PolicyEvaluator {
     private static Optional<Hits> matchRegex(RegexPrefilter.Scan literals, int regex, String label, boolean keepAll,
                                              RegexGuard.Budget budget) {
         Hits found = new Hits();
-        literals.find(regex, budget, keepAll, (start, end) -> found.add(start, end, label, keepAll));
+        literals.find(regex, budget, keepAll, m -> found.add(m.start(), m.end(), label, keepAll));
         return found.firstStart == Integer.MAX_VALUE ? Optional.empty() : Optional.of(found);
     }
 

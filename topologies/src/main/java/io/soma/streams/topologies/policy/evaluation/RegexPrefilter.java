@@ -1,6 +1,7 @@
 package io.soma.streams.topologies.policy.evaluation;
 
 import com.hankcs.algorithm.AhoCorasickDoubleArrayTrie;
+import io.soma.streams.topologies.policy.detectors.CandidateMatches;
 import io.soma.streams.topologies.policy.detectors.Trigger;
 import io.soma.streams.topologies.policy.rules.RegexGuard;
 import io.soma.streams.topologies.policy.rules.RegexLiterals;
@@ -8,8 +9,12 @@ import io.soma.streams.topologies.policy.rules.RegexLiterals;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,15 +30,20 @@ import java.util.regex.Pattern;
  * chars the regexes read, counted against the event's {@link RegexGuard.Budget}, goes down.
  * <p>
  * The same scan finds the literals of the policy's detector {@link Trigger.Literals triggers}, so a detector type
- * whose trigger is a literal runs only on texts that hold one, at no second pass over the text. Immutable.
+ * whose trigger is a literal runs only on texts that hold one, at no second pass over the text; and the literals of
+ * the detectors' candidate regexes, so that a triggered detector validates only the candidates at or around them
+ * ({@link CandidateMatches}) instead of scanning the whole text again. Immutable.
  */
 final class RegexPrefilter {
-    /** Reports one non-empty match. */
+    /** Reports one non-empty match; valid only during the call. */
     interface Matches {
-        void add(int start, int end);
+        void add(MatchResult match);
     }
 
+    /** The rules' regexes, then the detectors' candidate regexes. */
     private final List<Pattern> regexes;
+    /** Index in {@link #regexes} of each detector candidate regex. */
+    private final Map<Pattern, Integer> candidateRegexes = new IdentityHashMap<>();
     private final List<RegexLiterals> literals;
     /** Per regex, the slot of its prefixes, or -1. */
     private final int[] prefixSlot;
@@ -47,9 +57,25 @@ final class RegexPrefilter {
     private final AhoCorasickDoubleArrayTrie<int[]> automaton;
     private final int slotCount;
 
-    RegexPrefilter(List<Pattern> regexes, List<Trigger.Literals> triggers) {
-        this.regexes = List.copyOf(regexes);
-        this.literals = this.regexes.stream().map(p -> RegexLiterals.of(p.pattern())).toList();
+    /**
+     * @param ruleRegexes      the regex rules' patterns: every literal they need is looked for
+     * @param candidateRegexes detector candidate regexes: only literals that are rare in prose are looked for, as
+     *                         their scan runs on every text of the policy
+     */
+    RegexPrefilter(List<Pattern> ruleRegexes, List<Pattern> candidateRegexes, List<Trigger.Literals> triggers) {
+        List<Pattern> all = new ArrayList<>(ruleRegexes);
+        for (Pattern candidate : candidateRegexes) {
+            if (!this.candidateRegexes.containsKey(candidate)) {
+                this.candidateRegexes.put(candidate, all.size());
+                all.add(candidate);
+            }
+        }
+        this.regexes = List.copyOf(all);
+        this.literals = new ArrayList<>();
+        for (int r = 0; r < regexes.size(); r++) {
+            RegexLiterals l = RegexLiterals.of(regexes.get(r).pattern());
+            literals.add(r < ruleRegexes.size() ? l : rareInProse(l));
+        }
         this.prefixSlot = new int[regexes.size()];
         this.requiredSlots = new int[regexes.size()][];
         Map<String, List<Integer>> slots = new HashMap<>();
@@ -89,6 +115,19 @@ final class RegexPrefilter {
         }
     }
 
+    /**
+     * Only the literal sets whose every literal is longer than one char or a digit: single letters, spaces and
+     * punctuation fill every text, so looking for them would cost each text a hit per char or so.
+     */
+    private static RegexLiterals rareInProse(RegexLiterals l) {
+        Set<String> prefixes = l.prefixes() != null && rare(l.prefixes()) ? l.prefixes() : null;
+        return new RegexLiterals(prefixes, l.required().stream().filter(RegexPrefilter::rare).toList(), l.maxLength());
+    }
+
+    private static boolean rare(Set<String> literals) {
+        return literals.stream().allMatch(l -> l.length() > 1 || Character.isDigit(l.charAt(0)));
+    }
+
     private static void addSlot(Map<String, List<Integer>> slots, List<String> literals, int slot) {
         literals.forEach(literal -> slots.computeIfAbsent(literal, l -> new ArrayList<>()).add(slot));
     }
@@ -98,8 +137,11 @@ final class RegexPrefilter {
         return new Scan(text);
     }
 
-    /** One text's literal occurrences, per slot as {@code start << 32 | end}, in order. */
-    final class Scan {
+    /**
+     * One text's literal occurrences, per slot as {@code start << 32 | end}, in order; and through them the matches
+     * of the detectors' candidate regexes.
+     */
+    final class Scan implements CandidateMatches {
         private final String text;
         private final long[][] hits = new long[slotCount][];
         private final int[] hitCounts = new int[slotCount];
@@ -137,10 +179,22 @@ final class RegexPrefilter {
             hits[slot][hitCounts[slot]++] = hit;
         }
 
+        /** A detector candidate regex's matches; a regex it was not built with runs over the whole text. */
+        @Override
+        public void forEach(Pattern regex, Consumer<MatchResult> match) {
+            Integer r = candidateRegexes.get(regex);
+            if (r == null) {
+                CandidateMatches.wholeText(text).forEach(regex, match);
+            } else {
+                find(r, null, true, match::accept);
+            }
+        }
+
         /**
          * The non-empty matches of regex {@code r}, as {@link Matcher#find()} over the whole text gives them: the
          * first only, or all of them with {@code all}.
          *
+         * @param budget null for a detector's regex, which is linear and outside the event's budget
          * @throws RegexGuard.BudgetExceeded when the event's budget runs out
          */
         void find(int r, RegexGuard.Budget budget, boolean all, Matches matches) {
@@ -149,7 +203,7 @@ final class RegexPrefilter {
                     return;
                 }
             }
-            Matcher matcher = regexes.get(r).matcher(RegexGuard.bounded(text, budget))
+            Matcher matcher = regexes.get(r).matcher(budget == null ? text : RegexGuard.bounded(text, budget))
                     .useTransparentBounds(true).useAnchoringBounds(false);
             int maxLength = literals.get(r).maxLength();
             if (prefixSlot[r] >= 0) {
@@ -159,7 +213,7 @@ final class RegexPrefilter {
             } else {
                 while (matcher.find()) {
                     if (matcher.end() > matcher.start()) {
-                        matches.add(matcher.start(), matcher.end());
+                        matches.add(matcher);
                         if (!all) {
                             return;
                         }
@@ -183,7 +237,7 @@ final class RegexPrefilter {
                 }
                 matcher.region(start, text.length());
                 if (matcher.lookingAt() && matcher.end() > start) {
-                    matches.add(start, matcher.end());
+                    matches.add(matcher);
                     if (!all) {
                         return;
                     }
@@ -207,7 +261,7 @@ final class RegexPrefilter {
                 matcher.region(from, to);
                 while (matcher.find()) {
                     if (matcher.end() > matcher.start()) {
-                        matches.add(matcher.start(), matcher.end());
+                        matches.add(matcher);
                         if (!all) {
                             return;
                         }

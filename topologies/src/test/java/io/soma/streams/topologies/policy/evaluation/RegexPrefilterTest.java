@@ -35,7 +35,7 @@ class RegexPrefilterTest {
             regexes.add(example.rules().get(i).regex());
         }
         EDGE_CASES.forEach(regex -> regexes.add(RegexGuard.compile(regex)));
-        RegexPrefilter prefilter = new RegexPrefilter(regexes, List.of());
+        RegexPrefilter prefilter = new RegexPrefilter(regexes, List.of(), List.of());
         int matched = 0;
         for (String text : realTexts()) {
             RegexPrefilter.Scan scan = prefilter.scan(text);
@@ -43,8 +43,8 @@ class RegexPrefilterTest {
                 List<List<Integer>> expected = wholeTextFind(regexes.get(r), text);
                 List<List<Integer>> all = new ArrayList<>();
                 List<List<Integer>> first = new ArrayList<>();
-                scan.find(r, new RegexGuard.Budget(Long.MAX_VALUE), true, (start, end) -> all.add(List.of(start, end)));
-                scan.find(r, new RegexGuard.Budget(Long.MAX_VALUE), false, (start, end) -> first.add(List.of(start, end)));
+                scan.find(r, new RegexGuard.Budget(Long.MAX_VALUE), true, m -> all.add(List.of(m.start(), m.end())));
+                scan.find(r, new RegexGuard.Budget(Long.MAX_VALUE), false, m -> first.add(List.of(m.start(), m.end())));
 
                 assertThat(all).as("%s on %s", regexes.get(r), text).isEqualTo(expected);
                 assertThat(first).as("%s on %s", regexes.get(r), text).isEqualTo(expected.stream().limit(1).toList());
