@@ -56,14 +56,63 @@ final class PiiDetectors {
     // --- phone -------------------------------------------------------------------------------------------------
 
     private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
+    /**
+     * The ASCII letters libphonenumber's candidate pattern can hold, in either case: those of its extension labels
+     * ({@code ext}, {@code extension}, {@code anexo}, {@code int}, {@code x}). Any other ASCII letter ends every
+     * candidate, so the text between two of them can be searched on its own.
+     */
+    static final String PHONE_CANDIDATE_LETTERS = "aeinostx";
+    /** Digit-holding stretches closer than this are searched in one call, as each call has a cost of its own. */
+    private static final int PHONE_WINDOW_GAP = 64;
 
+    /**
+     * What {@code findNumbers} finds in the whole text, searched only in the stretches between letters that end a
+     * candidate ({@link #PHONE_CANDIDATE_LETTERS}) that hold a digit (every candidate does). No candidate spans
+     * such a letter and no state of the search carries past one, and each stretch is searched with the letter on
+     * either side, which is all the library reads around a candidate: so the spans are those of the whole text.
+     */
     private static List<Detector.Span> phones(String text) {
         List<Detector.Span> spans = new ArrayList<>();
-        for (PhoneNumberMatch match : PHONES.findNumbers(text, PHONE_DEFAULT_REGION,
-                PhoneNumberUtil.Leniency.VALID, Long.MAX_VALUE)) {
-            spans.add(new Detector.Span(match.start(), match.end()));
+        int stretchStart = 0;
+        boolean digit = false;
+        int windowStart = -1;
+        int windowEnd = -1;
+        for (int i = 0; i <= text.length(); i++) {
+            if (i < text.length() && !endsPhoneCandidates(text.charAt(i))) {
+                // a supplementary digit is a surrogate pair: the stretch may hold one
+                digit |= Character.isDigit(text.charAt(i)) || Character.isSurrogate(text.charAt(i));
+                continue;
+            }
+            if (digit) {
+                if (windowStart >= 0 && stretchStart - windowEnd > PHONE_WINDOW_GAP) {
+                    phones(text, windowStart, windowEnd, spans);
+                    windowStart = -1;
+                }
+                windowStart = windowStart < 0 ? stretchStart : windowStart;
+                windowEnd = i;
+            }
+            stretchStart = i + 1;
+            digit = false;
+        }
+        if (windowStart >= 0) {
+            phones(text, windowStart, windowEnd, spans);
         }
         return spans;
+    }
+
+    private static boolean endsPhoneCandidates(char c) {
+        return c < 128 && Character.isLetter(c)
+                && PHONE_CANDIDATE_LETTERS.indexOf(Character.toLowerCase(c)) < 0;
+    }
+
+    /** The numbers in {@code [from, to)}, searched with the char on either side for context. */
+    private static void phones(String text, int from, int to, List<Detector.Span> spans) {
+        int contextStart = Math.max(0, from - 1);
+        String window = text.substring(contextStart, Math.min(text.length(), to + 1));
+        for (PhoneNumberMatch match : PHONES.findNumbers(window, PHONE_DEFAULT_REGION,
+                PhoneNumberUtil.Leniency.VALID, Long.MAX_VALUE)) {
+            spans.add(new Detector.Span(contextStart + match.start(), contextStart + match.end()));
+        }
     }
 
     // --- SSN ---------------------------------------------------------------------------------------------------

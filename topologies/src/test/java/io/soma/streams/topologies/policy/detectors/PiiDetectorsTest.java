@@ -1,7 +1,9 @@
 package io.soma.streams.topologies.policy.detectors;
 
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Field;
 import java.util.List;
 
 import static io.soma.streams.topologies.policy.detectors.DetectorAssertions.found;
@@ -57,6 +59,27 @@ class PiiDetectorsTest {
     void shouldFindPhoneNumbersValidInTheirPlan() {
         assertThat(pii("phone", "call +44 20 7946 0958 or (201) 555-0123 or +1 650-253-0000"))
                 .containsExactly("+44 20 7946 0958", "(201) 555-0123", "+1 650-253-0000");
+    }
+
+    /**
+     * The phone detector searches the text in stretches between ASCII letters no candidate can hold: a newer
+     * libphonenumber whose candidate pattern spells another letter (a new extension label) must fail here.
+     */
+    @Test
+    void shouldKnowEveryAsciiLetterOfLibphonenumbersCandidatePattern() throws ReflectiveOperationException {
+        StringBuilder pattern = new StringBuilder();
+        for (String field : List.of("EXTN_PATTERNS_FOR_MATCHING", "VALID_PUNCTUATION", "PLUS_CHARS")) {
+            Field f = PhoneNumberUtil.class.getDeclaredField(field);
+            f.setAccessible(true);
+            pattern.append(f.get(null));
+        }
+        // regex escapes (\p{Nd}, \t) spell no letter of the text
+        String letters = pattern.toString().replaceAll("\\\\p\\{\\w+}|\\\\[A-Za-z]", "")
+                .chars().filter(c -> c < 128 && Character.isLetter(c))
+                .map(Character::toLowerCase).distinct().sorted()
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+
+        assertThat(PiiDetectors.PHONE_CANDIDATE_LETTERS).isEqualTo(letters);
     }
 
     @Test

@@ -1,8 +1,10 @@
 package io.soma.streams.topologies.policy.evaluation;
 
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.policy.detectors.CandidateMatches;
 import io.soma.streams.topologies.policy.detectors.Detection;
+import io.soma.streams.topologies.policy.detectors.Detector;
 import io.soma.streams.topologies.policy.detectors.DetectorKind;
 import io.soma.streams.topologies.policy.detectors.DetectorSelection;
 import io.soma.streams.topologies.policy.rules.Action;
@@ -58,6 +60,48 @@ class DetectorTriggersTest {
     /** Old (each triggered type scanning the whole text) against new, on every text the benchmark evaluates. */
     @Test
     void shouldFindWhatWholeTextScansFindOnEveryBenchmarkText() throws IOException {
+        for (String text : benchmarkTexts()) {
+            assertSameDetections(text, selection -> selection.find(text));
+        }
+    }
+
+    /** The phone detector searches only stretches of the text: libphonenumber on the whole text is its oracle. */
+    @Test
+    void shouldFindThePhoneNumbersAWholeTextSearchFinds() throws IOException {
+        Detector phone = DetectorKind.PII.types().stream().filter(t -> t.name().equals("phone")).findFirst()
+                .orElseThrow().detector();
+        List<String> texts = new ArrayList<>(benchmarkTexts());
+        String number = "+1 (415) 555-0132";
+        texts.addAll(List.of(number, "call " + number + " now", "abc4155550132 or 4155550132def", number + "x12",
+                number + " ".repeat(300) + "ext. 12", number + ",\t,anexo 7", "415-555-0132 int 9#", "(415)555 0132",
+                "on 2012-01-02 08:00:12 at 415 555 0132", "pages 211-227 (2003)", "3/10/2011", "$4155550132",
+                "４１５５５５０１３２", number + " / " + number, "tel:" + number + ";ext=55"));
+        // the real texts hold few numbers: numbers of many plans and formats put into them, also mid-word
+        List<String> numbers = List.of(number, "(201) 555-0123", "+44 20 7946 0958", "650.253.0000 ext. 12",
+                "+49 30 901820", "+33 1 42 68 53 00", "+81 3-3224-9999", "1-800-555-0199", "+91 98765 43210",
+                "+61 2 9374 4000", "020 7946 0958", "415 555 0132 #12");
+        List<String> joined = joined(XsTestPrompts.read(XsTestPrompts.file(TestPaths.dataDir())).stream()
+                .map(XsTestPrompts.Prompt::text).toList(), 1024, 1);
+        for (int i = 0; i < joined.size(); i++) {
+            String text = joined.get(i);
+            int at = i * 37 % 1024;
+            texts.add(text.substring(0, at) + numbers.get(i % numbers.size()) + text.substring(at));
+            texts.add(text.substring(0, at) + " " + numbers.get(i % numbers.size()) + " " + text.substring(at));
+        }
+        int found = 0;
+        for (String text : texts) {
+            List<Detector.Span> wholeText = new ArrayList<>();
+            PhoneNumberUtil.getInstance().findNumbers(text, "US", PhoneNumberUtil.Leniency.VALID, Long.MAX_VALUE)
+                    .forEach(m -> wholeText.add(new Detector.Span(m.start(), m.end())));
+
+            assertThat(phone.find(text)).as(text).isEqualTo(wholeText);
+            found += wholeText.size();
+        }
+        assertThat(found).as("the texts hold phone numbers").isGreaterThan(300);
+    }
+
+    /** The texts {@code PolicyEvaluatorBenchmark} evaluates, and the MCP registry file cut into 10 KB texts. */
+    private static List<String> benchmarkTexts() throws IOException {
         List<String> prompts = XsTestPrompts.read(XsTestPrompts.file(TestPaths.dataDir())).stream()
                 .map(XsTestPrompts.Prompt::text).toList();
         List<String> texts = new ArrayList<>(prompts);
@@ -67,10 +111,7 @@ class DetectorTriggersTest {
         for (int from = 0; from < registry.length(); from += 10240) {
             texts.add(registry.substring(from, Math.min(registry.length(), from + 10240)));
         }
-
-        for (String text : texts) {
-            assertSameDetections(text, selection -> selection.find(text));
-        }
+        return texts;
     }
 
     /**
