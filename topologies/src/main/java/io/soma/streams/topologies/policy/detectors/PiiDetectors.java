@@ -25,6 +25,11 @@ final class PiiDetectors {
 
     /** National phone numbers are read as US numbers; any number written with {@code +} in its own country's plan. */
     static final String PHONE_DEFAULT_REGION = "US";
+    /**
+     * Digits the shortest valid number has: country code and national number together (Austria's +43 and four
+     * digits); a US national number has 10.
+     */
+    static final int PHONE_MIN_DIGITS = 6;
 
     static final List<DetectorType> TYPES = List.of(
             new DetectorType(DetectorKind.PII, "email", "e-mail addresses (local@domain.tld, dot-atoms only)",
@@ -33,8 +38,7 @@ final class PiiDetectors {
                             + "[A-Za-z]{2,24}(?![\\w-])")),
             new DetectorType(DetectorKind.PII, "phone", "phone numbers in E.164 (+ and country code) or US national"
                     + " format, valid in their number plan (libphonenumber)",
-                    // a US national number has 10 digits, a + number its country code and more: below 6, skip
-                    Trigger.digits(6), PiiDetectors::phones),
+                    Trigger.digits(PHONE_MIN_DIGITS), PiiDetectors::phones),
             new DetectorType(DetectorKind.PII, "ssn", "US social security numbers written 123-45-6789 or 123 45 6789,"
                     + " without the never-issued ranges (area 000, 666, 900-999; group 00; serial 0000)",
                     Trigger.digits(9), new CandidatePattern(
@@ -70,32 +74,40 @@ final class PiiDetectors {
      * candidate ({@link #PHONE_CANDIDATE_LETTERS}) that hold a digit (every candidate does). No candidate spans
      * such a letter and no state of the search carries past one, and each stretch is searched with the letter on
      * either side, which is all the library reads around a candidate: so the spans are those of the whole text.
+     * Stretches close together are searched as one window; a window with fewer than {@link #PHONE_MIN_DIGITS}
+     * digits (of any script) holds no valid number and is not searched.
      */
     private static List<Detector.Span> phones(String text) {
         List<Detector.Span> spans = new ArrayList<>();
         int stretchStart = 0;
-        boolean digit = false;
+        int stretchDigits = 0;
         int windowStart = -1;
         int windowEnd = -1;
+        int windowDigits = 0;
         for (int i = 0; i <= text.length(); i++) {
             if (i < text.length() && !endsPhoneCandidates(text.charAt(i))) {
-                // a supplementary digit is a surrogate pair: the stretch may hold one
-                digit |= Character.isDigit(text.charAt(i)) || Character.isSurrogate(text.charAt(i));
+                char c = text.charAt(i);
+                // a supplementary digit is a surrogate pair: count each surrogate as a window's worth of digits
+                stretchDigits += Character.isDigit(c) ? 1 : Character.isSurrogate(c) ? PHONE_MIN_DIGITS : 0;
                 continue;
             }
-            if (digit) {
+            if (stretchDigits > 0) {
                 if (windowStart >= 0 && stretchStart - windowEnd > PHONE_WINDOW_GAP) {
-                    phones(text, windowStart, windowEnd, spans);
+                    phones(text, windowStart, windowEnd, windowDigits, spans);
                     windowStart = -1;
                 }
-                windowStart = windowStart < 0 ? stretchStart : windowStart;
+                if (windowStart < 0) {
+                    windowStart = stretchStart;
+                    windowDigits = 0;
+                }
                 windowEnd = i;
+                windowDigits += stretchDigits;
             }
             stretchStart = i + 1;
-            digit = false;
+            stretchDigits = 0;
         }
         if (windowStart >= 0) {
-            phones(text, windowStart, windowEnd, spans);
+            phones(text, windowStart, windowEnd, windowDigits, spans);
         }
         return spans;
     }
@@ -106,7 +118,10 @@ final class PiiDetectors {
     }
 
     /** The numbers in {@code [from, to)}, searched with the char on either side for context. */
-    private static void phones(String text, int from, int to, List<Detector.Span> spans) {
+    private static void phones(String text, int from, int to, int digits, List<Detector.Span> spans) {
+        if (digits < PHONE_MIN_DIGITS) {
+            return;
+        }
         int contextStart = Math.max(0, from - 1);
         String window = text.substring(contextStart, Math.min(text.length(), to + 1));
         for (PhoneNumberMatch match : PHONES.findNumbers(window, PHONE_DEFAULT_REGION,

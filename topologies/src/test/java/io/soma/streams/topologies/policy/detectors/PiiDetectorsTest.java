@@ -1,9 +1,11 @@
 package io.soma.streams.topologies.policy.detectors;
 
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.Phonemetadata.PhoneMetadata;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.util.List;
 
 import static io.soma.streams.topologies.policy.detectors.DetectorAssertions.found;
@@ -80,6 +82,32 @@ class PiiDetectorsTest {
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
 
         assertThat(PiiDetectors.PHONE_CANDIDATE_LETTERS).isEqualTo(letters);
+    }
+
+    /** The phone trigger and the phone windows skip what has fewer digits than the shortest valid number. */
+    @Test
+    void shouldNeedNoMoreDigitsThanTheShortestValidNumberHas() throws ReflectiveOperationException {
+        PhoneNumberUtil util = PhoneNumberUtil.getInstance();
+        Method metadata = PhoneNumberUtil.class.getDeclaredMethod("getMetadataForRegion", String.class);
+        metadata.setAccessible(true);
+        int shortest = Integer.MAX_VALUE;
+        for (String region : util.getSupportedRegions()) {
+            PhoneMetadata m = (PhoneMetadata) metadata.invoke(util, region);
+            int countryCode = String.valueOf(m.getCountryCode()).length();
+            for (int length : m.getGeneralDesc().getPossibleLengthList()) {
+                shortest = Math.min(shortest, countryCode + length);
+            }
+        }
+        Method global = PhoneNumberUtil.class.getDeclaredMethod("getMetadataForNonGeographicalRegion", int.class);
+        global.setAccessible(true);
+        for (int countryCode : util.getSupportedGlobalNetworkCallingCodes()) {
+            PhoneMetadata m = (PhoneMetadata) global.invoke(util, countryCode);
+            for (int length : m.getGeneralDesc().getPossibleLengthList()) {
+                shortest = Math.min(shortest, String.valueOf(countryCode).length() + length);
+            }
+        }
+
+        assertThat(PiiDetectors.PHONE_MIN_DIGITS).isLessThanOrEqualTo(shortest);
     }
 
     @Test
