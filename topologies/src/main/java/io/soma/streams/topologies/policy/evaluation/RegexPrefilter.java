@@ -153,7 +153,10 @@ final class RegexPrefilter {
             }
             automaton.parseText(RegexLiterals.fold(text), (start, end, slots) -> {
                 for (int slot : slots) {
-                    if (triggerOfSlot[slot] == null || triggerOfSlot[slot].occursAt(text, start, end)) {
+                    if (triggerOfSlot[slot] == null) {
+                        add(slot, (long) start << 32 | end);
+                    } else if (hitCounts[slot] == 0 && triggerOfSlot[slot].occursAt(text, start, end)) {
+                        // a trigger needs one occurrence: further ones ("." of ip, every sentence) are not checked
                         add(slot, (long) start << 32 | end);
                     }
                 }
