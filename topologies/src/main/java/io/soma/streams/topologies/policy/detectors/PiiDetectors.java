@@ -112,9 +112,18 @@ final class PiiDetectors {
         return spans;
     }
 
+    private static final boolean[] ENDS_PHONE_CANDIDATES = new boolean[128];
+
+    static {
+        for (char c = 'a'; c <= 'z'; c++) {
+            boolean ends = PHONE_CANDIDATE_LETTERS.indexOf(c) < 0;
+            ENDS_PHONE_CANDIDATES[c] = ends;
+            ENDS_PHONE_CANDIDATES[Character.toUpperCase(c)] = ends;
+        }
+    }
+
     private static boolean endsPhoneCandidates(char c) {
-        return c < 128 && Character.isLetter(c)
-                && PHONE_CANDIDATE_LETTERS.indexOf(Character.toLowerCase(c)) < 0;
+        return c < 128 && ENDS_PHONE_CANDIDATES[c];
     }
 
     /** The numbers in {@code [from, to)}, searched with the char on either side for context. */

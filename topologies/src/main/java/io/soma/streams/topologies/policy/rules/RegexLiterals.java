@@ -60,6 +60,10 @@ public record RegexLiterals(Set<String> prefixes, List<Set<String>> required, in
      * exactly when both fold to the same char.
      */
     public static char fold(char c) {
+        if (c < 128) {
+            // the same for ASCII, without the two case-table lookups: the evaluator folds every char of a text
+            return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+        }
         return Character.toLowerCase(Character.toUpperCase(c));
     }
 
