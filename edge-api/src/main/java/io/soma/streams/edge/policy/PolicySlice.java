@@ -1,6 +1,7 @@
 package io.soma.streams.edge.policy;
 
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.soma.streams.avro.ConstitutionBundle;
 import io.soma.streams.avro.RulePackReply;
 import io.soma.streams.topologies.runtime.Settings;
@@ -44,21 +45,16 @@ public record PolicySlice(Closer closer, ActivePolicies policies, PolicyHandlers
     public static PolicySlice start(Platform platform, Slices started) {
         return Closer.starting(closer -> {
             Settings settings = platform.config().settings();
-            ConstitutionVerifier verifier = new ConstitutionVerifier(trustedKeys(settings),
-                    settings.bool("constitution.accept.document.only.signatures")
-                            ? ConstitutionVerifier.DocumentOnlySignatures.ACCEPT
-                            : ConstitutionVerifier.DocumentOnlySignatures.REFUSE);
+            PolicyApp.Config config = appConfig(settings, platform.metrics());
+            ConstitutionVerifier verifier = config.verifier();
             if (settings.bool("policy.load.examples")) {
                 loadExamplePolicy(platform.producer());
             }
-            // one set of limits for the stream and /v1/evaluate, so both decide alike
-            EvaluationLimits limits = new EvaluationLimits(settings.integer("policy.max.text.chars"),
-                    settings.integer("policy.evaluation.regex.reads"));
-            RunningApp app = platform.launch(PolicyApp.APPLICATION_ID, PolicyApp.build(
-                    new PolicyApp.Config(verifier, new PolicyMetrics(platform.metrics()), limits),
-                    platform.serdes()), closer);
+            RunningApp app = platform.launch(PolicyApp.APPLICATION_ID, PolicyApp.build(config, platform.serdes()),
+                    closer);
             platform.metrics().register(new ActiveConstitutionMetrics(app.streams()));
-            ActivePolicies policies = new ActivePolicies(app.streams(), verifier, limits);
+            // one set of limits for the stream and /v1/evaluate, so both decide alike
+            ActivePolicies policies = new ActivePolicies(app.streams(), verifier, config.limits());
             ConstitutionHashMirror mirror = closer.own(new ConstitutionHashMirror(
                     platform.config().bootstrapServers(), Topics.CONSTITUTION_ACTIVE.name(),
                     platform.serdes().value(Topics.CONSTITUTION_ACTIVE).deserializer(), platform.redis().jedis(),
@@ -81,6 +77,17 @@ public record PolicySlice(Closer closer, ActivePolicies policies, PolicyHandlers
         } catch (ApiException notReadyYet) {
             return null;
         }
+    }
+
+    /** The policy app's configuration from the settings: the replay drill rebuilds the app with the same one. */
+    public static PolicyApp.Config appConfig(Settings settings, PrometheusRegistry metrics) {
+        ConstitutionVerifier verifier = new ConstitutionVerifier(trustedKeys(settings),
+                settings.bool("constitution.accept.document.only.signatures")
+                        ? ConstitutionVerifier.DocumentOnlySignatures.ACCEPT
+                        : ConstitutionVerifier.DocumentOnlySignatures.REFUSE);
+        EvaluationLimits limits = new EvaluationLimits(settings.integer("policy.max.text.chars"),
+                settings.integer("policy.evaluation.regex.reads"));
+        return new PolicyApp.Config(verifier, new PolicyMetrics(metrics), limits);
     }
 
     /** {@code constitution.trusted.keys}: {@code keyId=public-key.pem,...}, or {@code example} for the demo key. */
