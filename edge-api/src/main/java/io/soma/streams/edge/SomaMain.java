@@ -4,10 +4,12 @@ import io.soma.streams.edge.auth.IdentitySettings;
 import io.soma.streams.edge.auth.WrapSecretFile;
 import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.edge.config.SomaConfig;
+import io.soma.streams.edge.replay.ReplayDrill;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -57,8 +59,12 @@ public final class SomaMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && args[0].equals("replay-drill")) {
+            System.exit(ReplayDrill.command(Arrays.copyOfRange(args, 1, args.length),
+                    (command, file) -> configure(command, file, System.getenv())));
+        }
         if (args.length == 0 || !(args[0].equals("demo") || args[0].equals("run"))) {
-            System.err.println("usage: soma-streams.jar demo|run [--config FILE]");
+            System.err.println("usage: soma-streams.jar demo|run [--config FILE], or replay-drill demo|run [--config FILE]");
             System.exit(2);
         }
         String configFile = System.getenv("SOMA_CONFIG");

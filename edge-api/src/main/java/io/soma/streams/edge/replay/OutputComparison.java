@@ -23,6 +23,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 
 /**
@@ -38,8 +39,22 @@ public final class OutputComparison {
     private OutputComparison() {
     }
 
+    /**
+     * How a topic is compared: the fields cleared in both datums first, and what splits a key's records into
+     * sequences whose order is compared (null: the key alone); {@code sequencedBy} names it for the report.
+     */
+    public record Rules(List<String> masked, String sequencedBy, Function<GenericRecord, Object> sequence) {
+        public static Rules exact() {
+            return new Rules(List.of(), null, null);
+        }
+
+        public static Rules clearing(String... wallClockFields) {
+            return new Rules(List.of(wallClockFields), null, null);
+        }
+    }
+
     /** The outcome for one topic. {@code firstDifference} is null when every record matched. */
-    public record TopicResult(String topic, List<String> masked, int oldRecords, int newRecords, int identical,
+    public record TopicResult(String topic, Rules rules, int oldRecords, int newRecords, int identical,
                               int differing, String firstDifference) {
         public boolean same() {
             return differing == 0;
@@ -49,18 +64,19 @@ public final class OutputComparison {
     /**
      * @param oldSchemas the source registry's schemas by id; {@code newSchemas} the rebuild's
      */
-    public static TopicResult compare(String topic, List<String> masked,
+    public static TopicResult compare(String topic, Rules rules,
                                       List<ConsumerRecord<byte[], byte[]>> oldRecords,
                                       List<ConsumerRecord<byte[], byte[]>> newRecords,
                                       IntFunction<Schema> oldSchemas, IntFunction<Schema> newSchemas) {
-        Map<Bytes, List<ConsumerRecord<byte[], byte[]>>> oldByKey = byKey(oldRecords);
-        Map<Bytes, List<ConsumerRecord<byte[], byte[]>>> newByKey = byKey(newRecords);
-        Set<Bytes> keys = new LinkedHashSet<>(oldByKey.keySet());
+        List<String> masked = rules.masked();
+        Map<Sequence, List<ConsumerRecord<byte[], byte[]>>> oldByKey = sequences(oldRecords, rules, oldSchemas);
+        Map<Sequence, List<ConsumerRecord<byte[], byte[]>>> newByKey = sequences(newRecords, rules, newSchemas);
+        Set<Sequence> keys = new LinkedHashSet<>(oldByKey.keySet());
         keys.addAll(newByKey.keySet());
         int identical = 0;
         int differing = 0;
         String first = null;
-        for (Bytes key : keys) {
+        for (Sequence key : keys) {
             List<ConsumerRecord<byte[], byte[]>> before = oldByKey.getOrDefault(key, List.of());
             List<ConsumerRecord<byte[], byte[]>> after = newByKey.getOrDefault(key, List.of());
             for (int i = 0; i < Math.max(before.size(), after.size()); i++) {
@@ -77,12 +93,14 @@ public final class OutputComparison {
                 } else {
                     differing++;
                     if (first == null) {
-                        first = "key " + text(key.get()) + ", record " + (i + 1) + " of the key: " + difference;
+                        first = "key " + text(key.key().get())
+                                + (rules.sequence() == null ? "" : " (" + rules.sequencedBy() + " " + key.sequence() + ")")
+                                + ", record " + (i + 1) + " of the key: " + difference;
                     }
                 }
             }
         }
-        return new TopicResult(topic, masked, oldRecords.size(), newRecords.size(), identical, differing, first);
+        return new TopicResult(topic, rules, oldRecords.size(), newRecords.size(), identical, differing, first);
     }
 
     private static String difference(List<String> masked, ConsumerRecord<byte[], byte[]> before,
@@ -140,12 +158,19 @@ public final class OutputComparison {
         });
     }
 
-    private static Map<Bytes, List<ConsumerRecord<byte[], byte[]>>> byKey(List<ConsumerRecord<byte[], byte[]>> records) {
-        Map<Bytes, List<ConsumerRecord<byte[], byte[]>>> byKey = new LinkedHashMap<>();
+    /** A key's records, or those of one sequence of a key. */
+    private record Sequence(Bytes key, Object sequence) {
+    }
+
+    private static Map<Sequence, List<ConsumerRecord<byte[], byte[]>>> sequences(
+            List<ConsumerRecord<byte[], byte[]>> records, Rules rules, IntFunction<Schema> schemas) {
+        Map<Sequence, List<ConsumerRecord<byte[], byte[]>>> sequences = new LinkedHashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
-            byKey.computeIfAbsent(Bytes.wrap(r.key()), k -> new ArrayList<>()).add(r);
+            Object sequence = rules.sequence() == null || r.value() == null ? null
+                    : rules.sequence().apply(decode(schemas.apply(WireFormat.schemaId(r.topic(), r.value())), body(r.value())));
+            sequences.computeIfAbsent(new Sequence(Bytes.wrap(r.key()), sequence), k -> new ArrayList<>()).add(r);
         }
-        return byKey;
+        return sequences;
     }
 
     private static byte[] body(byte[] framed) {

@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class OutputComparisonTest {
     private static final String TOPIC = Topics.POLICY_DECISIONS.name();
-    private static final List<String> WALL_CLOCK = List.of("evaluated_at", "evaluation_micros");
+    private static final OutputComparison.Rules WALL_CLOCK = OutputComparison.Rules.clearing("evaluated_at", "evaluation_micros");
     private static final List<ConversationEvent> EVENTS = ReplayPlan.build(TestPaths.dataDir(), Instant.parse("2026-01-05T00:00:00Z"))
             .stream().map(ReplayPlan.Scheduled::event).filter(e -> e.getTenant().equals("xstest")).limit(200).toList();
     private static final CompiledPolicy POLICY = CompiledPolicy.compile(ExamplePolicy.rulePack(), ExamplePolicy.constitution());
@@ -82,7 +82,7 @@ class OutputComparisonTest {
 
     @Test
     void shouldNotHideADifferenceInAFieldThatIsNotMasked() {
-        var result = OutputComparison.compare(TOPIC, List.of(), records(7, Instant.EPOCH, UnaryOperator.identity()),
+        var result = OutputComparison.compare(TOPIC, OutputComparison.Rules.exact(), records(7, Instant.EPOCH, UnaryOperator.identity()),
                 records(42, Instant.EPOCH.plusMillis(1), UnaryOperator.identity()),
                 id -> PolicyDecision.getClassSchema(), id -> PolicyDecision.getClassSchema());
 
