@@ -90,6 +90,28 @@ class OutputComparisonTest {
         assertThat(result.firstDifference()).contains("field evaluated_at: ");
     }
 
+    @Test
+    void shouldCompareTheOrderWithinEachSequenceOfAKeyOnly() {
+        // per session, a sequence per decision: the order between the sequences of a key is left free
+        var bySequence = new OutputComparison.Rules(WALL_CLOCK.masked(), "decision", d -> d.get("decision").toString());
+        List<ConsumerRecord<byte[], byte[]>> old = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> rebuilt = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> allowed = records(7, Instant.now(), d -> withSession(d, "one", "allow"));
+        List<ConsumerRecord<byte[], byte[]>> denied = records(7, Instant.now(), d -> withSession(d, "one", "deny"));
+        old.addAll(allowed.subList(0, 3));
+        old.addAll(denied.subList(0, 3));
+        rebuilt.addAll(denied.subList(0, 3));
+        rebuilt.addAll(allowed.subList(0, 3));
+
+        assertThat(OutputComparison.compare(TOPIC, bySequence, old, rebuilt, id -> PolicyDecision.getClassSchema(),
+                id -> PolicyDecision.getClassSchema()).same()).isTrue();
+        assertThat(compare(old, rebuilt).differing()).isPositive();
+    }
+
+    private static PolicyDecision withSession(PolicyDecision d, String session, String decision) {
+        return PolicyDecision.newBuilder(d).setSessionId(session).setDecision(decision).build();
+    }
+
     private static OutputComparison.TopicResult compare(List<ConsumerRecord<byte[], byte[]>> old,
                                                         List<ConsumerRecord<byte[], byte[]>> rebuilt) {
         return OutputComparison.compare(TOPIC, WALL_CLOCK, old, rebuilt,
@@ -105,7 +127,7 @@ class OutputComparisonTest {
             PolicyDecision decision = change.apply(PolicyAvro.decision(event, POLICY,
                     PolicyEvaluator.evaluate(new EvaluationInput(event.getContent(), event.getRole(), event.getTool(),
                             null), POLICY), wallClock.plusMillis(i), 100 + i % 7));
-            out.add(record(event.getSessionId().getBytes(StandardCharsets.UTF_8), framed(schemaId, decision),
+            out.add(record(decision.getSessionId().getBytes(StandardCharsets.UTF_8), framed(schemaId, decision),
                     event.getTimestamp().toEpochMilli()));
         }
         return out;
