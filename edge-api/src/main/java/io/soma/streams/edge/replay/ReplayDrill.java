@@ -118,10 +118,14 @@ public final class ReplayDrill {
         long started = System.nanoTime();
         String runId = "replay-" + UUID.randomUUID().toString().substring(0, 8);
         List<ReplayScope.RebuiltApp> liveApps = ReplayScope.apps(settings, new AppSerdes(registry));
+        List<String> copiedTopics = Stream.concat(ReplayScope.STATE_INPUTS.stream(), ReplayScope.EVENT_INPUTS.stream())
+                .toList();
+        long inputsBefore;
         try (Admin live = admin(bootstrapServers)) {
             for (ReplayScope.RebuiltApp app : liveApps) {
                 awaitCaughtUp(live, app.applicationId(), inputs(live, app.applicationId(), app));
             }
+            inputsBefore = TopicLog.stableEnd(live, copiedTopics);
         }
         Files.createDirectories(workDir);
         try (LocalStack rebuild = LocalStack.start(workDir.resolve("stack"), 0, 0,
@@ -159,8 +163,12 @@ public final class ReplayDrill {
                             TopicLog.readAll(rebuild.bootstrapServers(), output.getKey(), timeout),
                             registry::schemaById, rebuildRegistry::schemaById));
                 }
-                return new ReplayReport(bootstrapServers, runId, copied, results, ReplayScope.NOT_COMPARED,
-                        Duration.ofNanos(System.nanoTime() - started));
+                long arrivedDuring;
+                try (Admin live = admin(bootstrapServers)) {
+                    arrivedDuring = TopicLog.stableEnd(live, copiedTopics) - inputsBefore;
+                }
+                return new ReplayReport(bootstrapServers, runId, copied, arrivedDuring, results,
+                        ReplayScope.NOT_COMPARED, Duration.ofNanos(System.nanoTime() - started));
             } finally {
                 rebuilt.forEach(RunningApp::close);
             }

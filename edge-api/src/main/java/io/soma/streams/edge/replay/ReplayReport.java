@@ -4,8 +4,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** What a replay drill copied and found, per topic; {@link #identical()} is its verdict. */
-public record ReplayReport(String source, String runId, Map<String, Long> copied,
+/**
+ * What a replay drill copied and found, per topic; {@link #identical()} is its verdict. {@code inputsArrivedDuring}
+ * counts the records written to the copied topics while the drill ran: their live outputs have no rebuilt twin.
+ */
+public record ReplayReport(String source, String runId, Map<String, Long> copied, long inputsArrivedDuring,
                            List<OutputComparison.TopicResult> results, Map<String, String> notCompared,
                            Duration took) {
 
@@ -26,6 +29,10 @@ public record ReplayReport(String source, String runId, Map<String, Long> copied
                 .append(" rebuilt under fresh application ids (").append(runId).append("-<app>) in ")
                 .append(took.toMillis() / 1000.0).append(" s\n\ncopied:");
         copied.forEach((topic, n) -> out.append(' ').append(topic).append(' ').append(n));
+        if (inputsArrivedDuring > 0) {
+            out.append("\n\nwarning: ").append(inputsArrivedDuring).append(" input record(s) arrived while the drill ran;"
+                    + " their live outputs show as \"only in the old output\": run it on quiet inputs");
+        }
         out.append("\n\n| topic | old | rebuilt | identical | differing | fields cleared (wall clock) | order compared per |\n")
                 .append("|---|---|---|---|---|---|---|\n");
         for (OutputComparison.TopicResult r : results) {

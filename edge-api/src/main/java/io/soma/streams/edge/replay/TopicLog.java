@@ -107,21 +107,34 @@ final class TopicLog {
      */
     static long lag(Admin admin, String groupId, Collection<String> topics)
             throws ExecutionException, InterruptedException, TimeoutException {
+        Map<TopicPartition, Long> ends = stableEnds(admin, topics);
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
+                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        long lag = 0;
+        for (var end : ends.entrySet()) {
+            OffsetAndMetadata done = committed.get(end.getKey());
+            lag += Math.max(0, end.getValue() - (done == null ? 0 : done.offset()));
+        }
+        return lag;
+    }
+
+    /** The sum of the last stable offsets of {@code topics}: it grows with every record written to them. */
+    static long stableEnd(Admin admin, Collection<String> topics)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        return stableEnds(admin, topics).values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private static Map<TopicPartition, Long> stableEnds(Admin admin, Collection<String> topics)
+            throws ExecutionException, InterruptedException, TimeoutException {
         Set<TopicPartition> partitions = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS)
                 .values().stream()
                 .flatMap(d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())))
                 .collect(Collectors.toSet());
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
-        var ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
-                .get(30, TimeUnit.SECONDS);
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
-                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-        long lag = 0;
-        for (TopicPartition tp : partitions) {
-            OffsetAndMetadata done = committed.get(tp);
-            lag += Math.max(0, ends.get(tp).offset() - (done == null ? 0 : done.offset()));
-        }
-        return lag;
+        Map<TopicPartition, Long> ends = new HashMap<>();
+        admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+                .get(30, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
+        return ends;
     }
 }

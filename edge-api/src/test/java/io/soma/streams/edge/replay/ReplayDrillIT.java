@@ -76,6 +76,7 @@ class ReplayDrillIT {
             log.info("replay drill report:\n{}", report);
 
             assertThat(report.copied()).containsEntry(Topics.CONVERSATION_EVENTS.name(), (long) EVENTS);
+            assertThat(report.inputsArrivedDuring()).isZero();
             for (OutputComparison.TopicResult result : report.results()) {
                 assertThat(result.same()).as(result.topic() + ": " + result.firstDifference()).isTrue();
                 assertThat(result.oldRecords()).as(result.topic() + " has records").isPositive();
