@@ -109,7 +109,8 @@ public final class ReplayDrill {
             System.out.println(report);
             return report.identical() ? 0 : 1;
         } catch (Exception e) {
-            System.err.println("replay drill failed: " + e.getMessage());
+            // a timeout of an admin call has no message: the exception names what failed
+            System.err.println("replay drill failed: " + e);
             return 2;
         }
     }
@@ -216,7 +217,7 @@ public final class ReplayDrill {
                 lag[0] = TopicLog.lag(admin, groupId, topics);
                 return lag[0] == 0;
             } catch (Exception e) {
-                throw new IllegalStateException("cannot read the lag of " + groupId + ": " + e.getMessage(), e);
+                throw new IllegalStateException("cannot read the lag of " + groupId + ": " + e, e);
             }
         });
     }
