@@ -30,7 +30,6 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -116,6 +115,14 @@ public final class ReplayDrill {
     }
 
     public ReplayReport run() throws Exception {
+        try {
+            return rebuildAndCompare();
+        } finally {
+            deleteRecursively(workDir);
+        }
+    }
+
+    private ReplayReport rebuildAndCompare() throws Exception {
         long started = System.nanoTime();
         String runId = "replay-" + UUID.randomUUID().toString().substring(0, 8);
         List<ReplayScope.RebuiltApp> liveApps = ReplayScope.apps(settings, new AppSerdes(registry));
@@ -147,7 +154,8 @@ public final class ReplayDrill {
                     rebuilt.add(RunningApp.start(runId + "-" + app.applicationId(), app.topology(), streams));
                 }
                 poll("the rebuilt apps to run", timeout, () -> rebuilt.stream().allMatch(this::running));
-                RunningApp policy = rebuilt.get(0);
+                RunningApp policy = rebuilt.stream()
+                        .filter(a -> a.applicationId().endsWith("-" + PolicyApp.APPLICATION_ID)).findFirst().orElseThrow();
                 awaitCaughtUp(admin, policy.applicationId(), List.of(Topics.CONSTITUTION_UPDATED.name()));
                 awaitConstitutionsServed(policy.streams(), rebuild.bootstrapServers(),
                         serdes.value(Topics.CONSTITUTION_ACTIVE).deserializer(), timeout);
@@ -173,8 +181,6 @@ public final class ReplayDrill {
             } finally {
                 rebuilt.forEach(RunningApp::close);
             }
-        } finally {
-            deleteRecursively(workDir);
         }
     }
 
