@@ -1,0 +1,122 @@
+package io.soma.streams.stores.archive;
+
+import javax.sql.DataSource;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Reads one tenant's rows of an archive table in time order, page by page, for the {@code GET /v1/audit/…} routes.
+ * Keyset pagination on (time, id): a page costs the same however deep it is, and rows archived meanwhile never shift
+ * or repeat the pages already read. The cursor is opaque to callers.
+ *
+ * @param <R> the row type
+ */
+final class KeysetPager<R> {
+    public static final int MAX_LIMIT = 1000;
+
+    /** Reads one row from the current position of a result set of the pager's query. */
+    @FunctionalInterface
+    interface RowReader<R> {
+        R read(ResultSet result) throws SQLException;
+    }
+
+    /** One page; {@code nextCursor} is null on the last page. */
+    record Page<R>(List<R> rows, String nextCursor) {
+    }
+
+    /** The position after a row: its time (microseconds, PostgreSQL's precision) and id. */
+    record Cursor(long timeMicros, String id) {
+        String encode() {
+            String text = timeMicros + ":" + id;
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        static Cursor decode(String cursor) {
+            try {
+                String text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+                int colon = text.indexOf(':');
+                return new Cursor(Long.parseLong(text.substring(0, colon)), text.substring(colon + 1));
+            } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+                throw new IllegalArgumentException("malformed cursor", e);
+            }
+        }
+
+        static Cursor after(Instant time, String id) {
+            return new Cursor(ChronoUnit.MICROS.between(Instant.EPOCH, time), id);
+        }
+
+        Instant time() {
+            return Instant.EPOCH.plus(timeMicros, ChronoUnit.MICROS);
+        }
+    }
+
+    private final DataSource dataSource;
+    private final String sql;
+    private final RowReader<R> reader;
+    private final Function<R, Cursor> position;
+
+    /**
+     * @param columns    the selected columns, as {@code reader} reads them
+     * @param table      the table, qualified by its checked schema
+     * @param timeColumn the row's time, a TIMESTAMPTZ
+     * @param idColumn   the row's unique id, to order rows of the same time
+     * @param position   the cursor just after a row (its time and id)
+     */
+    KeysetPager(DataSource dataSource, String columns, String table, String timeColumn, String idColumn,
+                RowReader<R> reader, Function<R, Cursor> position) {
+        this.dataSource = dataSource;
+        this.sql = "SELECT " + columns + " FROM " + table + " WHERE tenant = ? AND " + timeColumn + " >= ? AND "
+                + timeColumn + " < ? AND (" + timeColumn + ", " + idColumn + ") > (?, ?) ORDER BY " + timeColumn + ", "
+                + idColumn + " LIMIT ?";
+        this.reader = reader;
+        this.position = position;
+    }
+
+    /**
+     * @param from   inclusive
+     * @param to     exclusive
+     * @param limit  1..{@value #MAX_LIMIT}
+     * @param cursor null for the first page, else the {@code nextCursor} of the previous page (same tenant, from, to)
+     * @throws IllegalArgumentException for a bad limit, an empty range or a malformed cursor (a 400 at the edge)
+     */
+    Page<R> page(String tenant, Instant from, Instant to, int limit, String cursor) throws SQLException {
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT + ", was " + limit);
+        }
+        if (!from.isBefore(to)) {
+            throw new IllegalArgumentException("from must be before to");
+        }
+        // no cursor: start just before "from", under every id
+        Cursor after = cursor == null ? null : Cursor.decode(cursor);
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, tenant);
+            statement.setObject(2, from.atOffset(ZoneOffset.UTC));
+            statement.setObject(3, to.atOffset(ZoneOffset.UTC));
+            statement.setObject(4, (after == null ? from : after.time()).atOffset(ZoneOffset.UTC));
+            statement.setString(5, after == null ? "" : after.id());
+            statement.setInt(6, limit + 1);
+            List<R> rows = new ArrayList<>(limit + 1);
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    rows.add(reader.read(result));
+                }
+            }
+            if (rows.size() <= limit) {
+                return new Page<>(rows, null);
+            }
+            List<R> page = List.copyOf(rows.subList(0, limit));
+            return new Page<>(page, position.apply(page.get(limit - 1)).encode());
+        }
+    }
+}
