@@ -118,6 +118,7 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
                 path("/v1/audit", () -> {
                     get("/decisions", audit::decisions, QUERY, Capability.AUDIT_READ);
                     get("/decisions/rate", audit::decisionRate, QUERY, Capability.AUDIT_READ);
+                    get("/training", audit::training, QUERY, Capability.AUDIT_READ);
                     // every app's dead letters, whichever tenant's records they were: the platform's to see
                     get("/dead-letters", audit::deadLetters, PLATFORM);
                 }));

@@ -5,9 +5,10 @@ import io.soma.streams.edge.slice.Platform;
 import io.soma.streams.edge.slice.Slice;
 import io.soma.streams.edge.slice.Slices;
 import io.soma.streams.stores.archive.DecisionArchiveQuery;
+import io.soma.streams.stores.archive.TrainingAuditQuery;
 
 /** The audit archive: every audit topic copied into PostgreSQL, and the routes that read it
- * (archived decisions, their rate by outcome) and count the dead letters. */
+ * (archived decisions, their rate by outcome, the training audit) and count the dead letters. */
 public record ArchiveSlice(Closer closer, AuditHandlers handlers) implements Slice {
     public static ArchiveSlice start(Platform platform, Slices started) {
         return Closer.starting(closer -> {
@@ -17,7 +18,8 @@ public record ArchiveSlice(Closer closer, AuditHandlers handlers) implements Sli
             platform.check("audit-archive", archive::problem);
             DeadLetterCount deadLetters = closer.own(new DeadLetterCount(platform.config().bootstrapServers()));
             return new ArchiveSlice(closer, new AuditHandlers(
-                    new DecisionArchiveQuery(platform.postgres().dataSource(), schema), deadLetters));
+                    new DecisionArchiveQuery(platform.postgres().dataSource(), schema),
+                    new TrainingAuditQuery(platform.postgres().dataSource(), schema), deadLetters));
         });
     }
 }

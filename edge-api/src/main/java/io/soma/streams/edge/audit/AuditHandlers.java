@@ -9,6 +9,7 @@ import io.soma.streams.edge.http.QueryParams;
 import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.stores.archive.DecisionArchiveQuery;
+import io.soma.streams.stores.archive.TrainingAuditQuery;
 import org.apache.kafka.common.KafkaException;
 
 import java.sql.SQLException;
@@ -19,7 +20,8 @@ import java.util.TreeMap;
 
 /**
  * {@code GET /v1/audit/decisions?tenant=&from=&to=&limit=&cursor=}: the PostgreSQL archive, paged by time;
- * {@code GET /v1/audit/decisions/rate?tenant=}: its decisions per second by outcome, lately; and
+ * {@code GET /v1/audit/decisions/rate?tenant=}: its decisions per second by outcome, lately;
+ * {@code GET /v1/audit/training?tenant=&from=&to=&limit=&cursor=}: the archived training audit, paged the same way; and
  * {@code GET /v1/audit/dead-letters}: how many records the dead-letter topic holds.
  */
 public final class AuditHandlers {
@@ -29,22 +31,38 @@ public final class AuditHandlers {
     /** Long enough that a rate does not jump with each archived batch, short enough to read as live. */
     private static final Duration RATE_WINDOW = Duration.ofSeconds(60);
 
+    /** A page of one of the archive's tables, as the paged archive routes ask for it. */
+    @FunctionalInterface
+    private interface ArchivePage {
+        Object read(String tenant, Instant from, Instant to, int limit, String cursor) throws SQLException;
+    }
+
     private final DecisionArchiveQuery decisions;
+    private final TrainingAuditQuery training;
     private final DeadLetterCount deadLetters;
 
-    AuditHandlers(DecisionArchiveQuery decisions, DeadLetterCount deadLetters) {
+    AuditHandlers(DecisionArchiveQuery decisions, TrainingAuditQuery training, DeadLetterCount deadLetters) {
         this.decisions = decisions;
+        this.training = training;
         this.deadLetters = deadLetters;
     }
 
     public void decisions(Context ctx) throws Exception {
+        page(ctx, decisions::page);
+    }
+
+    public void training(Context ctx) throws Exception {
+        page(ctx, training::page);
+    }
+
+    private static void page(Context ctx, ArchivePage archive) throws Exception {
         String tenant = TenantGuard.tenant(ctx);
         Instant from = QueryParams.instant(ctx, "from", Instant.EPOCH);
         Instant to = QueryParams.instant(ctx, "to", Instant.now());
         int limit = ctx.queryParamAsClass("limit", Integer.class).getOrDefault(DEFAULT_LIMIT);
         try {
             ctx.contentType("application/json").result(
-                    JSON.writeValueAsString(decisions.page(tenant, from, to, limit, ctx.queryParam("cursor"))));
+                    JSON.writeValueAsString(archive.read(tenant, from, to, limit, ctx.queryParam("cursor"))));
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         } catch (SQLException e) {

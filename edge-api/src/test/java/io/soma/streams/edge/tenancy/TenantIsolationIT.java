@@ -137,6 +137,8 @@ class TenantIsolationIT {
                 Set.of(200)));
         cases.put("GET /v1/audit/decisions", Case.http(token -> get("/v1/audit/decisions?tenant=" + tenantA, token),
                 Set.of(200)));
+        cases.put("GET /v1/audit/training", Case.http(token -> get("/v1/audit/training?tenant=" + tenantA, token),
+                Set.of(200)));
         cases.put("GET /v1/audit/decisions/rate", Case.http(token -> get("/v1/audit/decisions/rate?tenant=" + tenantA,
                 token), Set.of(200)));
         cases.put("GET /v1/audit/dead-letters", Case.http(token -> get("/v1/audit/dead-letters", token), Set.of()));

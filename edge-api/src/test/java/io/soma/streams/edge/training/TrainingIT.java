@@ -1,5 +1,6 @@
 package io.soma.streams.edge.training;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.TrainingAudit;
 import io.soma.streams.edge.EdgeFixture;
@@ -19,6 +20,7 @@ import redis.clients.jedis.JedisPooled;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -163,6 +165,44 @@ class TrainingIT {
         }
         // the session's steps share a partition: had the one before training mode been captured, it came first
         assertThat(captured).doesNotContain(before);
+    }
+
+    @Test
+    void shouldReadTheArchivedTrailOfEnableAndDisablePageByPage() throws Exception {
+        List<String> tenants = EdgeFixture.tenants("trail", 2);
+        String tenant = tenants.get(0);
+        String admin = edge.tokenFor(tenant, "dana", Capability.tenantAdmin());
+        assertThat(edge.post("/v1/training/enable", admin,
+                EdgeFixture.json(Map.of("tenant", tenant, "reason", "trail check"))).statusCode()).isEqualTo(200);
+        assertThat(edge.post("/v1/training/disable", admin,
+                EdgeFixture.json(Map.of("tenant", tenant))).statusCode()).isEqualTo(200);
+        String trail = "/v1/audit/training?limit=1&tenant=" + tenant;
+
+        // one row a page: the second page is reached by the first one's cursor
+        JsonNode first = edge.awaitGet("the archived trail of " + tenant, trail, admin,
+                page -> !page.get("next_cursor").isNull());
+        JsonNode enabled = first.get("audit").get(0);
+        JsonNode second = EdgeFixture.json(edge.get(trail + "&cursor=" + first.get("next_cursor").asText(), admin));
+        assertThat(second.get("next_cursor").isNull()).isTrue();
+        JsonNode disabled = second.get("audit").get(0);
+
+        assertThat(enabled.get("action").asText()).isEqualTo("training.enabled");
+        assertThat(enabled.get("user").asText()).isEqualTo("dana");
+        assertThat(enabled.get("tenant").asText()).isEqualTo(tenant);
+        assertThat(enabled.get("details").get("reason").asText()).isEqualTo("trail check");
+        assertThat(enabled.get("details").get("current_lock").get("locked_by").asText()).isEqualTo("dana");
+        assertThat(enabled.get("source").get("topic").asText()).isEqualTo(Topics.TRAINING_AUDIT.name());
+        assertThat(disabled.get("action").asText()).isEqualTo("training.disabled");
+        assertThat(disabled.get("details").get("previous_lock").get("reason").asText()).isEqualTo("trail check");
+        assertThat(disabled.get("details").get("current_lock").isNull()).isTrue();
+        assertThat(Instant.parse(disabled.get("timestamp").asText()))
+                .isAfterOrEqualTo(Instant.parse(enabled.get("timestamp").asText()));
+
+        String otherTenant = edge.tokenFor(tenants.get(1), "eve", Capability.tenantAdmin());
+        assertThat(edge.get(trail, otherTenant).statusCode()).isEqualTo(403);
+        HttpResponse<String> badCursor = edge.get(trail + "&cursor=not-a-cursor", admin);
+        assertThat(badCursor.statusCode()).as(badCursor.body()).isEqualTo(400);
+        assertThat(EdgeFixture.json(badCursor).get("error").isTextual()).isTrue();
     }
 
     private static String stepEventId(String tenant, String session, String content) {
