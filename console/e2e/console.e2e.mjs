@@ -271,7 +271,7 @@ async function budgetRoundTrip(page) {
   log('round trip', { page: 'budgets', budget });
 }
 
-/** Enabling training, with a reason and a TTL, changes the Overview's tenants in training mode. */
+/** Enabling training, with a reason and a TTL, changes the Overview's tenants in training mode and the audit trail. */
 async function trainingRoundTrip(page) {
   const training = PAGES.find((p) => p.path === 'training');
   await open(page, training);
@@ -285,6 +285,10 @@ async function trainingRoundTrip(page) {
   const [since, until] = await page.$$eval(`${row} td`, (cells) => [cells[3].textContent, cells[4].textContent]);
   const ttlHours = (Date.parse(until) - Date.parse(since)) / 3600000;
   if (Math.abs(ttlHours - 2) > 0.01) fail(`training was enabled from ${since} until ${until}, not for 2 hours`);
+  // the archived trail: the enable's row, with its reason, once the archive has it (the page refreshes it)
+  const trailRow = `section[aria-label="Training audit of ${tenant}"] tr:has(td:text-is("${reason}"))`;
+  await page.waitForSelector(`${trailRow} td:text-is("training.enabled")`, { timeout: WAIT_MS });
+  await page.screenshot({ path: join(shots, 'training-audit.png'), fullPage: true });
   await open(page, PAGES.find((p) => p.path === 'overview'));
   await page.waitForSelector(`section[aria-label="Training mode"] li:has-text("${reason}")`, { timeout: WAIT_MS });
   await page.screenshot({ path: join(shots, 'overview-training.png'), fullPage: true });

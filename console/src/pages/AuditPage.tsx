@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { toCsv } from '../api/csv';
+import { Pager, useCursorPages } from '../ui/pager';
 import { formatNumber, formatTime, Section, Show } from '../ui/parts';
 import { useLoad } from '../ui/useLoad';
 import type { PageProps } from '.';
@@ -21,12 +22,10 @@ const COLUMNS = ['evaluated_at', 'decision_id', 'session_id', 'decision', 'score
 
 export function AuditPage({ api, tenant }: PageProps) {
   const [decision, setDecision] = useState('');
-  // the cursors of the pages before this one: the archive pages by cursor, forwards only
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
+  const pages = useCursorPages(tenant);
   const page = useLoad(
-    () => api.get<{ decisions: Decision[]; next_cursor: string | null }>('/v1/audit/decisions', { tenant, limit: PAGE_SIZE, cursor }),
-    [api, tenant, cursor],
+    () => api.get<{ decisions: Decision[]; next_cursor: string | null }>('/v1/audit/decisions', { tenant, limit: PAGE_SIZE, cursor: pages.cursor }),
+    [api, tenant, pages.cursor],
   );
   const rows = (page.data?.decisions ?? []).filter((d) => decision === '' || d.decision === decision);
   const exportCsv = () => {
@@ -36,7 +35,7 @@ export function AuditPage({ api, tenant }: PageProps) {
     );
     const link = document.createElement('a');
     link.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
-    link.download = `decisions-${tenant}-page-${cursors.length}.csv`;
+    link.download = `decisions-${tenant}-page-${pages.number}.csv`;
     link.click();
     URL.revokeObjectURL(link.href);
   };
@@ -85,17 +84,7 @@ export function AuditPage({ api, tenant }: PageProps) {
                 ))}
               </tbody>
             </table>
-            <nav className="pager" aria-label="Pages of decisions">
-              <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-                Previous
-              </button>
-              <span>
-                Page {cursors.length}, {result.decisions.length} decisions
-              </span>
-              <button type="button" disabled={!result.next_cursor} onClick={() => setCursors([...cursors, result.next_cursor!])}>
-                Next
-              </button>
-            </nav>
+            <Pager pages={pages} nextCursor={result.next_cursor} count={result.decisions.length} noun="decisions" />
           </>
         )}
       </Show>

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { segment } from '../api/client';
+import { Pager, useCursorPages } from '../ui/pager';
 import { ErrorMessage, formatTime, Section, Show } from '../ui/parts';
 import { useLoad } from '../ui/useLoad';
 import type { PageProps } from '.';
@@ -13,10 +14,33 @@ interface TrainingState {
   expires_at?: string | null;
 }
 
+interface TrainingLock {
+  locked_by: string;
+  expires_at: string;
+}
+
+/** A row of GET /v1/audit/training: one outcome of a training command or expiry. */
+interface TrainingAudit {
+  event_id: string;
+  action: string;
+  user: string | null;
+  timestamp: string;
+  details: { reason: string | null; rejection: string | null; previous_lock: TrainingLock | null; current_lock: TrainingLock | null };
+}
+
+const TRAIL_PAGE_SIZE = 50;
+
 export function TrainingPage({ api, tenant, tenants }: PageProps) {
   const states = useLoad(
     () => Promise.all(tenants.map((t) => api.get<TrainingState>(`/v1/training/status/${segment(t)}`))),
     [api, tenants.join()],
+    5000,
+  );
+  const pages = useCursorPages(tenant);
+  // refreshed: the archive receives a command's audit record shortly after the command is answered
+  const trail = useLoad(
+    () => api.get<{ audit: TrainingAudit[]; next_cursor: string | null }>('/v1/audit/training', { tenant, limit: TRAIL_PAGE_SIZE, cursor: pages.cursor }),
+    [api, tenant, pages.cursor],
     5000,
   );
   const [reason, setReason] = useState('');
@@ -27,7 +51,10 @@ export function TrainingPage({ api, tenant, tenants }: PageProps) {
     const body = action === 'enable' ? { tenant, reason, ttl_seconds: Math.round(Number(hours) * 3600) } : { tenant, reason };
     api
       .send('POST', `/v1/training/${action}`, body)
-      .then(states.reload)
+      .then(() => {
+        states.reload();
+        trail.reload();
+      })
       .catch((err: Error) => setError(err));
   };
   return (
@@ -80,6 +107,39 @@ export function TrainingPage({ api, tenant, tenants }: PageProps) {
           </button>
         </form>
         {error && <ErrorMessage error={error} />}
+      </Section>
+      <Section title={`Training audit of ${tenant}`}>
+        <Show loaded={trail} what="the training audit">
+          {(result) => (
+            <>
+              <table>
+                <thead>
+                  <tr>
+                    <th>When</th>
+                    <th>Action</th>
+                    <th>By</th>
+                    <th>Reason</th>
+                    <th>Lock until</th>
+                    <th>Rejection</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {result.audit.map((a) => (
+                    <tr key={a.event_id}>
+                      <td>{formatTime(a.timestamp)}</td>
+                      <td>{a.action}</td>
+                      <td>{a.user ?? '—'}</td>
+                      <td>{a.details.reason ?? '—'}</td>
+                      <td>{formatTime(a.details.current_lock?.expires_at)}</td>
+                      <td>{a.details.rejection ?? '—'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <Pager pages={pages} nextCursor={result.next_cursor} count={result.audit.length} noun="audit records" />
+            </>
+          )}
+        </Show>
       </Section>
     </>
   );
