@@ -22,7 +22,8 @@ import java.util.List;
  * read from the policy app's global table of active constitutions at each scrape. Every instance holds that whole
  * table, so every instance exports the same series: one that restarted and resumed the app's group verifies no bundle
  * again, so counting activations as they happen would leave it without any. The timestamp is the one of the record
- * on {@code constitution.active}, which the gate sets to when it activated the bundle.
+ * on {@code constitution.active}, which the gate keeps from the bundle's record on {@code constitution.updated}: when
+ * the active constitution was published (it is activated within a commit interval of that).
  */
 public final class ActiveConstitutionMetrics implements MultiCollector {
     /** Exposed as {@code constitution_version_info}: an info metric's name carries no suffix. */
@@ -39,7 +40,7 @@ public final class ActiveConstitutionMetrics implements MultiCollector {
         InfoSnapshot.Builder versions = InfoSnapshot.builder().name(VERSION)
                 .help("The active constitution of each scope");
         GaugeSnapshot.Builder synced = GaugeSnapshot.builder().name(SYNC_TIMESTAMP)
-                .help("When the active constitution of a scope last changed");
+                .help("When the active constitution of a scope was published");
         for (KeyValue<String, ValueAndTimestamp<ConstitutionBundle>> active : activeConstitutions()) {
             ConstitutionBundle bundle = active.value.value();
             versions.dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder().labels(Labels.of(

@@ -224,8 +224,9 @@ public final class PolicyApp {
                 return;
             }
             verified.put(scope, bundle);
-            // the record's timestamp says when the bundle became active: constitution_sync_timestamp_seconds
-            context.forward(new Record<>(scope, new GateOutcome(bundle, null), context.currentSystemTimeMs()));
+            // the published record's own timestamp, not the wall clock: a rebuild from the topics (the replay drill)
+            // must give the same output; constitution_sync_timestamp_seconds reads it
+            context.forward(new Record<>(scope, new GateOutcome(bundle, null), record.timestamp()));
         }
 
         private Constitution activeConstitution(ConstitutionBundle bundle) {
