@@ -5,10 +5,8 @@ import io.soma.streams.avro.RulePack;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.topologies.policy.PolicyApp;
 import io.soma.streams.topologies.policy.TenantPolicies;
-import io.soma.streams.topologies.policy.constitution.ConstitutionVerifier;
 import io.soma.streams.topologies.policy.evaluation.CapsuleStanding;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy;
-import io.soma.streams.topologies.policy.evaluation.EvaluationLimits;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -29,13 +27,14 @@ public final class ActivePolicies {
 
     /**
      * @param policyApp the running policy app, whose global stores are read
-     * @param verifier  the policy app's own, so a bundle it would refuse is not applied here either
-     * @param limits    the policy app's own, so {@code /v1/evaluate} evaluates as the stream does
+     * @param config    the policy app's own: its verifier (a bundle it would refuse is not applied here either), its
+     *                  limits ({@code /v1/evaluate} evaluates as the stream does) and its store writes (a policy kept
+     *                  here is dropped when the stores change)
      */
-    public ActivePolicies(KafkaStreams policyApp, ConstitutionVerifier verifier, EvaluationLimits limits) {
-        this.policies = new TenantPolicies(verifier, limits, globalStore(policyApp, PolicyApp.ACTIVE_CONSTITUTIONS),
-                globalStore(policyApp, PolicyApp.RULE_PACKS),
-                globalStore(policyApp, PolicyApp.CAPSULE_CATALOG));
+    public ActivePolicies(KafkaStreams policyApp, PolicyApp.Config config) {
+        this.policies = new TenantPolicies(config.verifier(), config.limits(),
+                globalStore(policyApp, PolicyApp.ACTIVE_CONSTITUTIONS), globalStore(policyApp, PolicyApp.RULE_PACKS),
+                globalStore(policyApp, PolicyApp.CAPSULE_CATALOG), config.storeWrites());
     }
 
     /** The tenant's constitution where one exists, else the global one; null when none is active. */

@@ -54,7 +54,7 @@ public record PolicySlice(Closer closer, ActivePolicies policies, PolicyHandlers
                     closer);
             platform.metrics().register(new ActiveConstitutionMetrics(app.streams()));
             // one set of limits for the stream and /v1/evaluate, so both decide alike
-            ActivePolicies policies = new ActivePolicies(app.streams(), verifier, config.limits());
+            ActivePolicies policies = new ActivePolicies(app.streams(), config);
             ConstitutionHashMirror mirror = closer.own(new ConstitutionHashMirror(
                     platform.config().bootstrapServers(), Topics.CONSTITUTION_ACTIVE.name(),
                     platform.serdes().value(Topics.CONSTITUTION_ACTIVE).deserializer(), platform.redis().jedis(),

@@ -19,6 +19,7 @@ import io.soma.streams.topologies.policy.evaluation.EvaluationInput;
 import io.soma.streams.topologies.policy.evaluation.EvaluationLimits;
 import io.soma.streams.topologies.policy.evaluation.PolicyEvaluator;
 import io.soma.streams.topologies.runtime.AppSerdes;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -49,7 +50,9 @@ import java.time.Instant;
  *   the tenant's current version gets the next one and its pack goes to {@code policy.rulepacks}; any other gets
  *   {@code precondition_failed}. Every request is answered on {@code policy.rulepack.replies}.</li>
  *   <li>{@code constitution.active}, {@code policy.rulepacks}, {@code training.state} and {@code marketplace.catalog}
- *   are global tables: every instance evaluates with the same rules and the same capsule standings.</li>
+ *   are global stores: every instance evaluates with the same rules and the same capsule standings. The
+ *   constitution and rule-pack stores are written through {@link PolicyStoreWrites}, so the policies compiled from
+ *   them are kept until they change instead of being read and decoded for every event.</li>
  *   <li>{@code conversation.events} → one {@link PolicyDecision} per event on {@code policy.decisions}
  *   (exactly-once v2); an event naming a capsule the catalog does not hold as approved is denied
  *   ({@code capsule_not_approved}); policy-allowed events of tenants in training mode also go to
@@ -69,14 +72,20 @@ public final class PolicyApp {
     public static final String PRECONDITION_FAILED = "precondition_failed";
 
     /**
-     * @param verifier the one the edge's {@code POST /v1/constitution} uses too, so both refuse alike
-     * @param limits   what evaluating one event may cost; the edge's {@code /v1/evaluate} must use the same
+     * @param verifier    the one the edge's {@code POST /v1/constitution} uses too, so both refuse alike
+     * @param limits      what evaluating one event may cost; the edge's {@code /v1/evaluate} must use the same
+     * @param storeWrites the app's writes to its constitution and rule-pack stores go through it; the edge's
+     *                    {@link TenantPolicies} over the same app must be given it too
      */
-    public record Config(ConstitutionVerifier verifier, PolicyMetrics metrics, EvaluationLimits limits) {
+    public record Config(ConstitutionVerifier verifier, PolicyMetrics metrics, EvaluationLimits limits,
+                         PolicyStoreWrites storeWrites) {
+        public Config(ConstitutionVerifier verifier, PolicyMetrics metrics, EvaluationLimits limits) {
+            this(verifier, metrics, limits, new PolicyStoreWrites());
+        }
+
         public Config(ConstitutionVerifier verifier, PolicyMetrics metrics) {
             this(verifier, metrics, EvaluationLimits.DEFAULT);
         }
-
     }
 
     private PolicyApp() {
@@ -107,12 +116,8 @@ public final class PolicyApp {
                 .to(Topics.POLICY_RULEPACK_REPLIES.name(),
                         Produced.with(Serdes.String(), serdes.value(Topics.POLICY_RULEPACK_REPLIES)));
 
-        builder.globalTable(Topics.CONSTITUTION_ACTIVE.name(),
-                Consumed.with(Serdes.String(), serdes.value(Topics.CONSTITUTION_ACTIVE)),
-                Materialized.<String, ConstitutionBundle, KeyValueStore<Bytes, byte[]>>as(ACTIVE_CONSTITUTIONS));
-        builder.globalTable(Topics.POLICY_RULEPACKS.name(),
-                Consumed.with(Serdes.String(), serdes.value(Topics.POLICY_RULEPACKS)),
-                Materialized.<String, io.soma.streams.avro.RulePack, KeyValueStore<Bytes, byte[]>>as(RULE_PACKS));
+        addWatchedGlobalStore(builder, Topics.CONSTITUTION_ACTIVE, ACTIVE_CONSTITUTIONS, serdes, config.storeWrites());
+        addWatchedGlobalStore(builder, Topics.POLICY_RULEPACKS, RULE_PACKS, serdes, config.storeWrites());
         builder.globalTable(Topics.TRAINING_STATE.name(),
                 Consumed.with(Serdes.String(), serdes.value(Topics.TRAINING_STATE)),
                 Materialized.<String, TrainingModeState, KeyValueStore<Bytes, byte[]>>as(TRAINING_STATES));
@@ -129,6 +134,49 @@ public final class PolicyApp {
                 .mapValues(Evaluated::event)
                 .to(Topics.TRAINING_CAPTURE.name(), Produced.with(Serdes.String(), serdes.value(Topics.TRAINING_CAPTURE)));
         return builder.build();
+    }
+
+    /**
+     * A global store of the topic as {@code globalTable} keeps one (timestamped, a tombstone deletes), whose every
+     * write goes through {@code writes}, so the compiled policies kept over it are dropped when it changes.
+     */
+    private static <V extends SpecificRecord> void addWatchedGlobalStore(StreamsBuilder builder, Topics.Topic<V> topic,
+                                                                         String storeName, AppSerdes serdes,
+                                                                         PolicyStoreWrites writes) {
+        builder.addGlobalStore(Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(storeName),
+                                Serdes.String(), serdes.value(topic)).withLoggingDisabled(),
+                topic.name(), Consumed.with(Serdes.String(), serdes.value(topic)),
+                () -> new WatchedStoreWriter<V>(storeName, writes));
+    }
+
+    static final class WatchedStoreWriter<V> implements Processor<String, V, Void, Void> {
+        private final String storeName;
+        private final PolicyStoreWrites writes;
+        private TimestampedKeyValueStore<String, V> store;
+
+        WatchedStoreWriter(String storeName, PolicyStoreWrites writes) {
+            this.storeName = storeName;
+            this.writes = writes;
+        }
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            this.store = context.getStateStore(storeName);
+        }
+
+        @Override
+        public void process(Record<String, V> record) {
+            if (record.key() == null) {
+                return; // as a global table: a record without a key cannot be stored
+            }
+            writes.write(() -> {
+                if (record.value() == null) {
+                    store.delete(record.key());
+                } else {
+                    store.put(record.key(), ValueAndTimestamp.make(record.value(), record.timestamp()));
+                }
+            });
+        }
     }
 
     /** A verified bundle, or the raw bytes of a refused one (with the reason in its headers). */
@@ -266,7 +314,7 @@ public final class PolicyApp {
             this.policies = new TenantPolicies(config.verifier(), config.limits(),
                     scope -> ValueAndTimestamp.getValueOrNull(constitutions.get(scope)),
                     tenant -> ValueAndTimestamp.getValueOrNull(packs.get(tenant)),
-                    capsuleId -> ValueAndTimestamp.getValueOrNull(catalog.get(capsuleId)));
+                    capsuleId -> ValueAndTimestamp.getValueOrNull(catalog.get(capsuleId)), config.storeWrites());
         }
 
         @Override

@@ -17,10 +17,14 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Compiled policies per tenant over the policy app's global stores, rebuilt only when the tenant's pack version or
- * the constitution hash changes, and the standing of capsules in the marketplace catalog. The stream reads the
- * stores inside the topology, the edge's {@code /v1/evaluate} through interactive queries; both compile and look
- * capsules up here, so both answer alike.
+ * Compiled policies per tenant over the policy app's global stores, and the standing of capsules in the marketplace
+ * catalog. The stream reads the stores inside the topology, the edge's {@code /v1/evaluate} through interactive
+ * queries; both compile and look capsules up here, so both answer alike.
+ * <p>
+ * A tenant's compiled policy is kept until the next write to the constitution or rule-pack store
+ * ({@link PolicyStoreWrites}): until then an event costs no store read and no Avro decode. After a write the stores
+ * are read again, and the policy is compiled again only when the tenant's pack version or the constitution hash
+ * changed (tenants without a pack share one compiled policy per constitution).
  */
 public final class TenantPolicies {
     private static final int CACHE_SIZE = 1_000;
@@ -29,27 +33,31 @@ public final class TenantPolicies {
     private final Function<String, ConstitutionBundle> constitutions;
     private final Function<String, io.soma.streams.avro.RulePack> rulePacks;
     private final Function<String, CapsuleCatalogEntry> catalog;
-    private final Map<String, CompiledPolicy> cache = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, CompiledPolicy> eldest) {
-            return size() > CACHE_SIZE;
-        }
-    };
+    private final PolicyStoreWrites writes;
+    /** By pack version and constitution hash. */
+    private final Map<String, CompiledPolicy> compiled = leastRecentlyUsed();
+    /** By tenant: the policy compiled from what the stores held when the stamp was taken. */
+    private final Map<String, Stamped> byTenant = leastRecentlyUsed();
+
+    private record Stamped(long stamp, CompiledPolicy policy) {
+    }
 
     /**
      * @param constitutions the active constitution by scope (a tenant or "global"), null when none
      * @param rulePacks     the rule pack by tenant, null when none
      * @param catalog       the marketplace catalog entry by capsule id, null when none
+     * @param writes        every write to the stores behind {@code constitutions} and {@code rulePacks} goes through it
      */
     public TenantPolicies(ConstitutionVerifier verifier, EvaluationLimits limits,
                           Function<String, ConstitutionBundle> constitutions,
                           Function<String, io.soma.streams.avro.RulePack> rulePacks,
-                          Function<String, CapsuleCatalogEntry> catalog) {
+                          Function<String, CapsuleCatalogEntry> catalog, PolicyStoreWrites writes) {
         this.verifier = verifier;
         this.limits = limits;
         this.constitutions = constitutions;
         this.rulePacks = rulePacks;
         this.catalog = catalog;
+        this.writes = writes;
     }
 
     /**
@@ -80,10 +88,31 @@ public final class TenantPolicies {
     }
 
     public synchronized CompiledPolicy forTenant(String tenant) {
+        Stamped kept = byTenant.get(tenant);
+        if (kept != null && writes.unchangedSince(kept.stamp())) {
+            return kept.policy();
+        }
+        long stamp = writes.beforeRead();
         ConstitutionBundle bundle = constitutionFor(tenant);
         io.soma.streams.avro.RulePack pack = rulePackFor(tenant);
-        String key = tenant + "|" + (pack == null ? "-" : pack.getVersion()) + "|" + (bundle == null ? "-" : bundle.getHash());
-        return cache.computeIfAbsent(key, k -> compile(pack, bundle));
+        // the pack carries its tenant, so only a policy with a pack is the tenant's own
+        String key = (pack == null ? "-" : tenant + "|" + pack.getVersion()) + "|" + (bundle == null ? "-" : bundle.getHash());
+        CompiledPolicy policy = compiled.computeIfAbsent(key, k -> compile(pack, bundle));
+        if (writes.unchangedSince(stamp)) {
+            byTenant.put(tenant, new Stamped(stamp, policy));
+        } else {
+            byTenant.remove(tenant);
+        }
+        return policy;
+    }
+
+    private static <V> Map<String, V> leastRecentlyUsed() {
+        return new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > CACHE_SIZE;
+            }
+        };
     }
 
     private CompiledPolicy compile(io.soma.streams.avro.RulePack pack, ConstitutionBundle bundle) {

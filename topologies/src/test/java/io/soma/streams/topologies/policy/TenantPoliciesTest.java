@@ -2,17 +2,53 @@ package io.soma.streams.topologies.policy;
 
 import io.soma.streams.avro.CapsuleCatalogEntry;
 import io.soma.streams.avro.CapsuleStatus;
+import io.soma.streams.avro.ConstitutionBundle;
+import io.soma.streams.topologies.policy.constitution.Constitution;
+import io.soma.streams.topologies.policy.constitution.ConstitutionSigner;
+import io.soma.streams.topologies.policy.constitution.ConstitutionVerifier;
+import io.soma.streams.topologies.policy.constitution.SignatureAlgorithm;
+import io.soma.streams.topologies.policy.constitution.TrustedKey;
 import io.soma.streams.topologies.policy.evaluation.CapsuleStanding;
+import io.soma.streams.topologies.policy.evaluation.CompiledPolicy;
 import io.soma.streams.topologies.policy.evaluation.EvaluationLimits;
 import io.soma.streams.topologies.policy.example.ExamplePolicy;
+import io.soma.streams.topologies.policy.rules.Rule;
+import io.soma.streams.topologies.policy.rules.RulePack;
 import org.junit.jupiter.api.Test;
 
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class TenantPoliciesTest {
+    private static final String TENANT = "acme";
+    private static final String KEY_ID = "tenant-policies-test";
+    private static final KeyPair KEY = ed25519();
+    private static final ConstitutionVerifier VERIFIER = new ConstitutionVerifier(
+            List.of(new TrustedKey(KEY_ID, KEY.getPublic(), SignatureAlgorithm.EDDSA)));
+
+    /** The constitution and rule-pack stores as maps, written as the app's global stores are: through the writes. */
+    private final Map<String, ConstitutionBundle> constitutions = new HashMap<>();
+    private final Map<String, io.soma.streams.avro.RulePack> packs = new HashMap<>();
+    private final AtomicInteger storeReads = new AtomicInteger();
+    private final PolicyStoreWrites writes = new PolicyStoreWrites();
+    private final TenantPolicies policies = new TenantPolicies(VERIFIER, EvaluationLimits.DEFAULT,
+            scope -> {
+                storeReads.incrementAndGet();
+                return constitutions.get(scope);
+            },
+            tenant -> {
+                storeReads.incrementAndGet();
+                return packs.get(tenant);
+            },
+            capsule -> null, writes);
+
     @Test
     void shouldHoldOnlyACapsuleTheCatalogHasApprovedAsApproved() {
         Map<String, CapsuleCatalogEntry> catalog = new HashMap<>();
@@ -20,7 +56,7 @@ class TenantPoliciesTest {
             catalog.put("capsule-" + status, CatalogEntries.entry("capsule-" + status, status));
         }
         TenantPolicies policies = new TenantPolicies(ExamplePolicy.verifier(), EvaluationLimits.DEFAULT,
-                scope -> null, tenant -> null, catalog::get);
+                scope -> null, tenant -> null, catalog::get, new PolicyStoreWrites());
 
         for (CapsuleStatus status : CapsuleStatus.values()) {
             assertThat(policies.capsule("capsule-" + status)).as(status.name())
@@ -28,5 +64,98 @@ class TenantPoliciesTest {
         }
         assertThat(policies.capsule("not-in-the-catalog")).isEqualTo(new CapsuleStanding("not-in-the-catalog", false));
         assertThat(policies.capsule(null)).as("an event naming no capsule").isNull();
+    }
+
+    @Test
+    void shouldReadTheStoresOnceUntilAWriteAndCompileOnlyWhatChanged() {
+        write(() -> constitutions.put(Constitution.GLOBAL_SCOPE, bundle("1.0.0", null)));
+        write(() -> packs.put(TENANT, pack(1)));
+        CompiledPolicy first = policies.forTenant(TENANT);
+        int readsForFirst = storeReads.get();
+        assertThat(policies.forTenant(TENANT)).isSameAs(first);
+        assertThat(policies.forTenant(TENANT)).isSameAs(first);
+        assertThat(storeReads.get()).as("no store read while nothing was written").isEqualTo(readsForFirst);
+
+        write(() -> packs.put("another-tenant", pack(7)));
+        assertThat(policies.forTenant(TENANT)).as("same pack version and constitution: not compiled again")
+                .isSameAs(first);
+        assertThat(storeReads.get()).as("a write: the stores are read again").isGreaterThan(readsForFirst);
+        assertThat(policies.forTenant("no-pack-1")).as("tenants without a pack share the global policy")
+                .isSameAs(policies.forTenant("no-pack-2"));
+    }
+
+    @Test
+    void shouldGiveTheNextPolicyEveryChangeOfPackOrConstitutionIncludingDeletes() {
+        ConstitutionBundle global = bundle("1.0.0", null);
+        write(() -> constitutions.put(Constitution.GLOBAL_SCOPE, global));
+        assertPolicy(TENANT, global, null);
+
+        write(() -> packs.put(TENANT, pack(1)));
+        assertPolicy(TENANT, global, 1L);
+        write(() -> packs.put(TENANT, pack(2)));
+        assertPolicy(TENANT, global, 2L);
+        write(() -> packs.remove(TENANT)); // a tombstone
+        assertPolicy(TENANT, global, null);
+
+        ConstitutionBundle own = bundle("1.0.0", TENANT);
+        write(() -> constitutions.put(TENANT, own)); // from the global constitution to its own
+        assertPolicy(TENANT, own, null);
+        ConstitutionBundle globalV2 = bundle("2.0.0", null);
+        write(() -> constitutions.put(Constitution.GLOBAL_SCOPE, globalV2));
+        assertPolicy(TENANT, own, null);
+        assertPolicy("other", globalV2, null);
+        write(() -> constitutions.remove(TENANT)); // its own deleted: the global one again
+        assertPolicy(TENANT, globalV2, null);
+        write(() -> constitutions.remove(Constitution.GLOBAL_SCOPE));
+        assertPolicy(TENANT, null, null);
+    }
+
+    @Test
+    void shouldNotKeepAPolicyReadWhileAWriteIsInProgress() {
+        write(() -> packs.put(TENANT, pack(1)));
+        assertPolicy(TENANT, null, 1L);
+        writes.write(() -> {
+            // read before the new value is in: right for now, but not to be kept
+            assertPolicy(TENANT, null, 1L);
+            packs.put(TENANT, pack(2));
+            // a reader seeing the new value in the store, before the write has ended, gets the new policy
+            assertPolicy(TENANT, null, 2L);
+        });
+        assertPolicy(TENANT, null, 2L);
+    }
+
+    private void assertPolicy(String tenant, ConstitutionBundle constitution, Long packVersion) {
+        CompiledPolicy policy = policies.forTenant(tenant);
+        assertThat(policy.constitutionHash()).as("constitution of " + tenant)
+                .isEqualTo(constitution == null ? null : constitution.getHash());
+        assertThat(policy.rulePackVersion()).as("pack of " + tenant).isEqualTo(packVersion);
+    }
+
+    private void write(Runnable write) {
+        writes.write(write);
+    }
+
+    /** The example document, so every version has the example's global rules; the hash differs by version. */
+    private static ConstitutionBundle bundle(String version, String tenant) {
+        String document = ExamplePolicy.bundle().documentJson().replaceFirst("\"title\":\"", "\"title\":\"v" + version + " ");
+        try {
+            return PolicyAvro.bundle(ConstitutionSigner.sign(document, version, Instant.now(), tenant, KEY_ID,
+                    KEY.getPrivate()));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static io.soma.streams.avro.RulePack pack(long version) {
+        return PolicyAvro.rulePack(new RulePack(TENANT, version, List.of(Rule.withDefaults("no-secrets", "secret")),
+                Instant.now(), "test"));
+    }
+
+    private static KeyPair ed25519() {
+        try {
+            return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        } catch (Exception e) {
+            throw new IllegalStateException("every JDK 17 has Ed25519", e);
+        }
     }
 }
