@@ -242,6 +242,51 @@ class PolicyAppIT {
         assertThat(perEvent.values()).containsOnly(1);
     }
 
+    /**
+     * Each change reaches the next event of a tenant whose policy the app has already compiled and kept: a new pack
+     * version, the tenant's own constitution replacing the global one, and tombstones of both.
+     */
+    @Test
+    void shouldApplyEveryPackAndConstitutionChangeToTheNextEventOfTheTenant() throws Exception {
+        String tenant = "switch-" + UUID.randomUUID();
+        String session = "switch-session-" + UUID.randomUUID();
+        String globalHash = ExamplePolicy.constitution().hash();
+        send(Topics.POLICY_RULEPACKS.name(), tenant, PolicyAvro.rulePack(
+                new RulePack(tenant, 1, List.of(Rule.withDefaults("no-secrets", "secret")), Instant.now(), "it")));
+        awaitPackVersion(tenant, 1);
+        assertNextDecision(session, "pack-1", tenant, globalHash, 1L);
+        assertNextDecision(session, "pack-1-again", tenant, globalHash, 1L);
+
+        send(Topics.POLICY_RULEPACKS.name(), tenant, PolicyAvro.rulePack(
+                new RulePack(tenant, 2, List.of(), Instant.now(), "it")));
+        awaitPackVersion(tenant, 2);
+        assertNextDecision(session, "pack-2", tenant, globalHash, 2L);
+
+        SignedBundle own = ConstitutionSigner.sign(ExamplePolicy.bundle().documentJson().replaceFirst("\"title\":\"",
+                "\"title\":\"" + tenant + " "), "1.0.0", Instant.now(), tenant, PUBLISHER_KEY_ID, PUBLISHER.getPrivate());
+        send(Topics.CONSTITUTION_UPDATED.name(), tenant, PolicyAvro.bundle(own));
+        awaitGlobalValue(PolicyApp.ACTIVE_CONSTITUTIONS, tenant, (ConstitutionBundle b) -> b.getHash().equals(own.hash()));
+        assertNextDecision(session, "own-constitution", tenant, own.hash(), 2L);
+
+        send(Topics.POLICY_RULEPACKS.name(), tenant, null);
+        awaitGlobalAbsent(PolicyApp.RULE_PACKS, tenant);
+        assertNextDecision(session, "pack-deleted", tenant, own.hash(), null);
+
+        send(Topics.CONSTITUTION_ACTIVE.name(), tenant, null);
+        awaitGlobalAbsent(PolicyApp.ACTIVE_CONSTITUTIONS, tenant);
+        assertNextDecision(session, "own-constitution-deleted", tenant, globalHash, null);
+    }
+
+    private static void assertNextDecision(String session, String id, String tenant, String constitutionHash,
+                                           Long rulePackVersion) throws Exception {
+        ConversationEvent event = event(session, id, "the word is secret", tenant);
+        send(Topics.CONVERSATION_EVENTS.name(), session, event);
+        PolicyDecision d = decisions(x -> x.getEventId().equals(event.getEventId()), 1).get(0);
+        assertThat(d.getConstitutionHash()).as(id + ": constitution").isEqualTo(constitutionHash);
+        assertThat(d.getRulepackVersion()).as(id + ": pack").isEqualTo(rulePackVersion);
+        assertThat(d.getDecision()).as(id).isEqualTo(rulePackVersion != null && rulePackVersion == 1 ? "deny" : "allow");
+    }
+
     private static SignedBundle copy(SignedBundle b, String version, String tenant) {
         return new SignedBundle(version, b.issuedAt(), b.documentJson(), b.hash(), b.signature(), tenant);
     }
@@ -355,6 +400,12 @@ class PolicyAppIT {
     private static <V> void awaitGlobalValue(String store, String key, Predicate<V> wanted) {
         Await.value(store + "[" + key + "]", GLOBAL_TABLE_TIMEOUT, () -> app.store(StoreQueryParameters.fromNameAndType(
                 store, QueryableStoreTypes.<String, V>keyValueStore())).get(key), wanted);
+    }
+
+    /** Waits until this instance's global store {@code store} holds nothing under {@code key} (a tombstone was read). */
+    private static void awaitGlobalAbsent(String store, String key) {
+        Await.until(store + "[" + key + "] deleted", GLOBAL_TABLE_TIMEOUT, () -> app.store(StoreQueryParameters.fromNameAndType(
+                store, QueryableStoreTypes.<String, Object>keyValueStore())).get(key) == null);
     }
 
     private static void awaitDecision(ConversationEvent event, String expected) throws Exception {
