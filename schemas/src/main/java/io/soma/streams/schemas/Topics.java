@@ -9,6 +9,7 @@ import io.soma.streams.avro.BudgetStatus;
 import io.soma.streams.avro.CapsuleCatalogEntry;
 import io.soma.streams.avro.CapsuleReviewCommand;
 import io.soma.streams.avro.CapsuleSubmission;
+import io.soma.streams.avro.ConstitutionAudit;
 import io.soma.streams.avro.ConstitutionBundle;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.IdentityAudit;
@@ -45,6 +46,8 @@ public final class Topics {
     public static final Topic<ConstitutionBundle> CONSTITUTION_UPDATED = compact("constitution.updated", ConstitutionBundle.class);
     /** Verified constitutions only, by scope (tenant or {@code global}): every instance's active constitution. */
     public static final Topic<ConstitutionBundle> CONSTITUTION_ACTIVE = compact("constitution.active", ConstitutionBundle.class);
+    /** Every bundle the gate activated or refused, by scope: the history that the compacted topics drop. */
+    public static final Topic<ConstitutionAudit> CONSTITUTION_AUDIT = delete("constitution.audit", ConstitutionAudit.class);
     public static final Topic<RulePack> POLICY_RULEPACKS = compact("policy.rulepacks", RulePack.class);
     /** Conditional pack replacements from the edge; the policy app alone assigns versions and writes the packs. */
     public static final Topic<RulePackRequest> POLICY_RULEPACK_REQUESTS = delete("policy.rulepack.requests", RulePackRequest.class);
@@ -83,8 +86,8 @@ public final class Topics {
     }
 
     public static List<Topic<?>> all() {
-        return List.of(CONVERSATION_EVENTS, CONSTITUTION_UPDATED, CONSTITUTION_ACTIVE, POLICY_RULEPACKS,
-                POLICY_RULEPACK_REQUESTS, POLICY_RULEPACK_REPLIES, POLICY_DECISIONS, TRAINING_COMMANDS,
+        return List.of(CONVERSATION_EVENTS, CONSTITUTION_UPDATED, CONSTITUTION_ACTIVE, CONSTITUTION_AUDIT,
+                POLICY_RULEPACKS, POLICY_RULEPACK_REQUESTS, POLICY_RULEPACK_REPLIES, POLICY_DECISIONS, TRAINING_COMMANDS,
                 TRAINING_AUDIT, TRAINING_STATE, TRAINING_CAPTURE, IDENTITY_AUDIT, TOKEN_USAGE, TOKEN_FORECASTS,
                 SLM_METRICS, SLM_ALERTS, MARKETPLACE_SUBMISSIONS, MARKETPLACE_REVIEWS, MARKETPLACE_CATALOG,
                 MARKETPLACE_AUDIT, BUDGET_DEFINITIONS, BUDGET_RESERVATIONS, BUDGET_REPLIES, BUDGET_STATUS,

@@ -1,6 +1,7 @@
 package io.soma.streams.topologies.policy;
 
 import io.soma.streams.avro.CapsuleCatalogEntry;
+import io.soma.streams.avro.ConstitutionAudit;
 import io.soma.streams.avro.ConstitutionBundle;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.PolicyDecision;
@@ -22,6 +23,7 @@ import io.soma.streams.topologies.runtime.AppSerdes;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -45,7 +47,9 @@ import java.time.Instant;
  * The governance app.
  * <ol>
  *   <li>{@code constitution.updated} → verified against the trusted keys and the active version of its scope;
- *   verified bundles go to {@code constitution.active}, rejected ones to {@code soma.dlq} with the reason.</li>
+ *   verified bundles go to {@code constitution.active}, rejected ones to {@code soma.dlq} with the reason, and
+ *   every verdict to {@code constitution.audit} (the history that the compacted topics drop), in the same
+ *   transaction.</li>
  *   <li>{@code policy.rulepack.requests} → the rule-pack sequencer, the one writer of versions: a request replacing
  *   the tenant's current version gets the next one and its pack goes to {@code policy.rulepacks}; any other gets
  *   {@code precondition_failed}. Every request is answered on {@code policy.rulepack.replies}.</li>
@@ -70,6 +74,9 @@ public final class PolicyApp {
     private static final String RULE_PACK_VERSIONS = "policy-rulepack-versions";
     public static final String ACCEPTED = "accepted";
     public static final String PRECONDITION_FAILED = "precondition_failed";
+    /** The outcomes of {@code constitution.audit}. */
+    public static final String ACTIVATED = "activated";
+    public static final String REFUSED = "refused";
 
     /**
      * @param verifier    the one the edge's {@code POST /v1/constitution} uses too, so both refuse alike
@@ -103,6 +110,8 @@ public final class PolicyApp {
         verified.filter((scope, outcome) -> outcome.bundle() == null)
                 .mapValues(GateOutcome::raw)
                 .to(Topics.DEAD_LETTER, Produced.with(Serdes.String(), Serdes.ByteArray()));
+        verified.map((key, outcome) -> KeyValue.pair(outcome.audit().getScope(), outcome.audit()))
+                .to(Topics.CONSTITUTION_AUDIT.name(), Produced.with(Serdes.String(), serdes.value(Topics.CONSTITUTION_AUDIT)));
 
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RULE_PACK_VERSIONS),
                 Serdes.String(), Serdes.Long()));
@@ -179,8 +188,8 @@ public final class PolicyApp {
         }
     }
 
-    /** A verified bundle, or the raw bytes of a refused one (with the reason in its headers). */
-    record GateOutcome(ConstitutionBundle bundle, byte[] raw) {
+    /** A verified bundle, or the raw bytes of a refused one (with the reason in its headers); either way its audit. */
+    record GateOutcome(ConstitutionBundle bundle, byte[] raw, ConstitutionAudit audit) {
     }
 
     record Evaluated(ConversationEvent event, PolicyDecision decision, boolean capture) {
@@ -259,7 +268,9 @@ public final class PolicyApp {
             try {
                 bundle = reader.deserialize(Topics.CONSTITUTION_UPDATED.name(), record.headers(), record.value());
             } catch (RuntimeException e) {
-                refuse(record, "malformed", "not a readable ConstitutionBundle: " + e.getMessage());
+                // filed under the scope the edge publishes it under, its key
+                refuse(record, record.key() == null ? Constitution.GLOBAL_SCOPE : record.key(), null, "malformed",
+                        "not a readable ConstitutionBundle: " + e.getMessage());
                 return;
             }
             SignedBundle claimed = PolicyAvro.bundle(bundle);
@@ -268,13 +279,30 @@ public final class PolicyApp {
             Constitution active = activeBundle == null ? null : activeConstitution(activeBundle);
             VerificationResult result = verifier.verify(claimed, active);
             if (result instanceof VerificationResult.Rejection rejection) {
-                refuse(record, rejection.reason().wire(), rejection.message());
+                refuse(record, scope, bundle, rejection.reason().wire(), rejection.message());
                 return;
             }
             verified.put(scope, bundle);
             // the published record's own timestamp, not the wall clock: a rebuild from the topics (the replay drill)
-            // must give the same output; constitution_sync_timestamp_seconds reads it
-            context.forward(new Record<>(scope, new GateOutcome(bundle, null), record.timestamp()));
+            // must give the same constitution.active; constitution_sync_timestamp_seconds reads it. The audit says
+            // when the gate decided.
+            context.forward(new Record<>(scope, new GateOutcome(bundle, null,
+                    audit(scope, bundle, context.currentSystemTimeMs()).setOutcome(ACTIVATED).build()),
+                    record.timestamp()));
+        }
+
+        /** The audit of the bundle being processed; its id is the bundle's offset, so a replay repeats it. */
+        private ConstitutionAudit.Builder audit(String scope, ConstitutionBundle bundleOrNull, long now) {
+            var meta = context.recordMetadata().orElseThrow();
+            ConstitutionAudit.Builder audit = ConstitutionAudit.newBuilder()
+                    .setEventId(meta.topic() + "/" + meta.partition() + "/" + meta.offset())
+                    .setScope(scope).setTimestamp(Instant.ofEpochMilli(now));
+            if (bundleOrNull != null) {
+                audit.setVersion(bundleOrNull.getVersion()).setHash(bundleOrNull.getHash())
+                        .setIssuedAt(bundleOrNull.getIssuedAt())
+                        .setKeyId(bundleOrNull.getSignature() == null ? null : bundleOrNull.getSignature().getKeyId());
+            }
+            return audit;
         }
 
         private Constitution activeConstitution(ConstitutionBundle bundle) {
@@ -283,13 +311,17 @@ public final class PolicyApp {
             return again instanceof VerificationResult.Verified v ? v.constitution() : null;
         }
 
-        private void refuse(Record<String, byte[]> record, String reason, String message) {
+        /** @param bundleOrNull null when unreadable */
+        private void refuse(Record<String, byte[]> record, String scope, ConstitutionBundle bundleOrNull,
+                            String reason, String message) {
             metrics.rejected(reason);
             var meta = context.recordMetadata().orElseThrow();
             DlqHeaders.addTo(record.headers(), reason + ": " + message, null, meta.topic(), meta.partition(),
                     meta.offset(), APPLICATION_ID);
-            context.forward(new Record<>(record.key(), new GateOutcome(null, record.value()), record.timestamp(),
-                    record.headers()));
+            ConstitutionAudit audit = audit(scope, bundleOrNull, context.currentSystemTimeMs()).setOutcome(REFUSED)
+                    .setReason(reason).setMessage(message).build();
+            context.forward(new Record<>(record.key(), new GateOutcome(null, record.value(), audit),
+                    record.timestamp(), record.headers()));
         }
     }
 

@@ -6,6 +6,7 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.soma.streams.avro.CapsuleCatalogEntry;
 import io.soma.streams.avro.CapsuleStatus;
+import io.soma.streams.avro.ConstitutionAudit;
 import io.soma.streams.avro.ConstitutionBundle;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.PolicyDecision;
@@ -204,6 +205,23 @@ class PolicyAppIT {
                 assertThat(((GaugeSnapshot.GaugeDataPointSnapshot) p).getValue() * 1000)
                         .isBetween((double) beforeActivation, (double) System.currentTimeMillis()));
         assertThat(dataPoints(scrape, "constitution_version", victim)).isEmpty();
+
+        // the history: one committed verdict per bundle, each refusal with its reason, the activation last
+        List<ConstitutionAudit> audits = CommittedRecords.awaitValues(stack.bootstrapServers(),
+                Topics.CONSTITUTION_AUDIT.name(), new StringDeserializer(),
+                serdes.value(Topics.CONSTITUTION_AUDIT).deserializer(),
+                a -> a.getScope().equals(owner) || a.getScope().equals(victim), forgeries.size() + 1);
+        assertThat(audits).hasSize(forgeries.size() + 1);
+        assertThat(audits).extracting(ConstitutionAudit::getEventId).doesNotHaveDuplicates();
+        assertThat(audits.stream().filter(a -> a.getOutcome().equals(PolicyApp.REFUSED)).map(a -> a.getReason() + ": ")
+                .toList()).containsExactlyInAnyOrderElementsOf(forgeries.keySet().stream()
+                .map(k -> k.substring(0, k.indexOf(':') + 2)).toList());
+        assertThat(audits).filteredOn(a -> a.getOutcome().equals(PolicyApp.ACTIVATED)).singleElement()
+                .satisfies(a -> {
+                    assertThat(List.of(a.getScope(), a.getVersion(), a.getHash(), a.getKeyId()))
+                            .containsExactly(owner, "1.0.0", genuine.hash(), PUBLISHER_KEY_ID);
+                    assertThat(a.getTimestamp().toEpochMilli()).isBetween(beforeActivation, System.currentTimeMillis());
+                });
     }
 
     /** The data points of the family {@code name} labelled {@code tenant}. */
