@@ -26,7 +26,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 
 import java.nio.charset.StandardCharsets;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,7 +43,6 @@ import java.util.Map;
 public final class BudgetHandlers {
     /** The SSE event name of a budget alert. */
     public static final String ALERT_EVENT = "budget.alert";
-    private static final int AUDIT_LIMIT = 100;
 
     private final Producer<String, SpecificRecord> producer;
     private final StoreLookups stores;
@@ -113,21 +111,8 @@ public final class BudgetHandlers {
      */
     public void audit(Context ctx) {
         String tenant = TenantGuard.tenant(ctx);
-        Instant from = QueryParams.instant(ctx, "from", Instant.EPOCH);
-        Instant to = QueryParams.instant(ctx, "to", Instant.now());
-        int limit = ctx.queryParamAsClass("limit", Integer.class).getOrDefault(AUDIT_LIMIT);
-        try {
-            BudgetAuditQuery.Page page = audit.page(tenant, from, to, limit);
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("tenant", tenant);
-            out.put("audit", page.rows());
-            out.put("truncated", page.truncated());
-            ctx.json(out);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
-        } catch (SQLException e) {
-            throw ApiException.notReady("the audit archive (PostgreSQL) is unavailable");
-        }
+        QueryParams.answerArchivePage(ctx, "tenant", tenant, "audit",
+                (from, to, limit) -> audit.page(tenant, from, to, limit));
     }
 
     private List<JsonNode> budgets(String tenant) {

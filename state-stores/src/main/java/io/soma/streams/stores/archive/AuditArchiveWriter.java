@@ -103,6 +103,19 @@ public final class AuditArchiveWriter {
                     column("usd", BudgetAuditRow::usd),
                     column("reason", BudgetAuditRow::reason))));
 
+    private static final Table<ConstitutionAuditRow> CONSTITUTION_AUDIT = new Table<>("constitution_audit", "event_id",
+            withSource(List.of(
+                    column("event_id", ConstitutionAuditRow::eventId),
+                    column("scope", ConstitutionAuditRow::scope),
+                    column("outcome", ConstitutionAuditRow::outcome),
+                    column("version", ConstitutionAuditRow::version),
+                    column("hash", ConstitutionAuditRow::hash),
+                    column("key_id", ConstitutionAuditRow::keyId),
+                    column("issued_at", r -> timestamp(r.issuedAt())),
+                    column("\"timestamp\"", r -> timestamp(r.timestamp())),
+                    column("reason", ConstitutionAuditRow::reason),
+                    column("message", ConstitutionAuditRow::message))));
+
     private final DataSource dataSource;
     private final String schema;
     private final SchemaMigrator migrator;
@@ -130,6 +143,7 @@ public final class AuditArchiveWriter {
         List<IdentityAuditRow> identity = new ArrayList<>();
         List<MarketplaceAuditRow> marketplace = new ArrayList<>();
         List<BudgetAuditRow> budget = new ArrayList<>();
+        List<ConstitutionAuditRow> constitution = new ArrayList<>();
         for (ArchiveRow row : rows) {
             if (row instanceof PolicyDecisionRow r) {
                 decisions.add(r);
@@ -139,8 +153,10 @@ public final class AuditArchiveWriter {
                 identity.add(r);
             } else if (row instanceof MarketplaceAuditRow r) {
                 marketplace.add(r);
+            } else if (row instanceof BudgetAuditRow r) {
+                budget.add(r);
             } else {
-                budget.add((BudgetAuditRow) row);
+                constitution.add((ConstitutionAuditRow) row);
             }
         }
         try (Connection connection = dataSource.getConnection()) {
@@ -150,7 +166,8 @@ public final class AuditArchiveWriter {
                         + insert(connection, TRAINING_AUDIT, training)
                         + insert(connection, IDENTITY_AUDIT, identity)
                         + insert(connection, MARKETPLACE_AUDIT, marketplace)
-                        + insert(connection, BUDGET_AUDIT, budget);
+                        + insert(connection, BUDGET_AUDIT, budget)
+                        + insert(connection, CONSTITUTION_AUDIT, constitution);
                 connection.commit();
                 return new WriteResult(inserted, rows.size() - inserted);
             } catch (SQLException | RuntimeException e) {

@@ -2,6 +2,7 @@ package io.soma.streams.stores.archive;
 
 import io.soma.streams.avro.BudgetAudit;
 import io.soma.streams.avro.CapsuleStatus;
+import io.soma.streams.avro.ConstitutionAudit;
 import io.soma.streams.avro.IdentityAudit;
 import io.soma.streams.avro.MarketplaceAudit;
 import io.soma.streams.avro.PolicyDecision;
@@ -31,7 +32,8 @@ public final class AvroAuditTopics {
                 topic(Topics.TRAINING_AUDIT, registry, AvroAuditTopics::trainingRow),
                 topic(Topics.IDENTITY_AUDIT, registry, AvroAuditTopics::identityRow),
                 topic(Topics.MARKETPLACE_AUDIT, registry, AvroAuditTopics::marketplaceRow),
-                topic(Topics.BUDGET_AUDIT, registry, AvroAuditTopics::budgetRow));
+                topic(Topics.BUDGET_AUDIT, registry, AvroAuditTopics::budgetRow),
+                topic(Topics.CONSTITUTION_AUDIT, registry, AvroAuditTopics::constitutionRow));
     }
 
     private static <V extends SpecificRecord> AuditTopic<V> topic(Topics.Topic<V> topic, SchemaRegistryClient registry,
@@ -89,6 +91,11 @@ public final class AvroAuditTopics {
         return new BudgetAuditRow(b.getEventId(), b.getTenant(), b.getBudgetId(), b.getAction(), b.getRequestId(),
                 b.getTimestamp(), b.getPeriodStart(), b.getPeriodEnd(), b.getTokens(), b.getUsd(), b.getReason(),
                 source);
+    }
+
+    static ConstitutionAuditRow constitutionRow(ConstitutionAudit c, KafkaSource source) {
+        return new ConstitutionAuditRow(c.getEventId(), c.getScope(), c.getOutcome(), c.getVersion(), c.getHash(),
+                c.getKeyId(), c.getIssuedAt(), c.getTimestamp(), c.getReason(), c.getMessage(), source);
     }
 
     private static String status(CapsuleStatus status) {

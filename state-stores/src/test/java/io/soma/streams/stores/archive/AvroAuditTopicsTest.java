@@ -3,6 +3,7 @@ package io.soma.streams.stores.archive;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.soma.streams.avro.BudgetAudit;
+import io.soma.streams.avro.ConstitutionAudit;
 import io.soma.streams.avro.CapsuleStatus;
 import io.soma.streams.avro.IdentityAudit;
 import io.soma.streams.avro.MarketplaceAudit;
@@ -102,5 +103,23 @@ class AvroAuditTopicsTest {
         assertThat(row.tokens()).isEqualTo(1200L);
         assertThat(row.usd()).isEqualTo(0.75);
         assertThat(row.source()).isEqualTo(new KafkaSource("budget.audit", 2, 5));
+    }
+
+    @Test
+    void shouldArchiveARefusedConstitutionWithItsReasonAndClaims() {
+        Instant issued = Instant.parse("2025-05-01T00:00:00Z");
+        Instant refused = Instant.parse("2025-05-01T00:00:01Z");
+        ConstitutionAudit audit = ConstitutionAudit.newBuilder().setEventId("constitution.updated/0/7")
+                .setScope("acme").setOutcome("refused").setVersion("2.0.0").setHash("ab12").setKeyId("k1")
+                .setIssuedAt(issued).setTimestamp(refused).setReason("bad_signature").setMessage("no match").build();
+
+        ConstitutionAuditRow row = AvroAuditTopics.constitutionRow(audit, new KafkaSource("constitution.audit", 1, 3));
+
+        assertThat(row.id()).isEqualTo("constitution.updated/0/7");
+        assertThat(List.of(row.scope(), row.outcome(), row.version(), row.hash(), row.keyId(), row.reason(),
+                row.message())).containsExactly("acme", "refused", "2.0.0", "ab12", "k1", "bad_signature", "no match");
+        assertThat(row.issuedAt()).isEqualTo(issued);
+        assertThat(row.timestamp()).isEqualTo(refused);
+        assertThat(row.source()).isEqualTo(new KafkaSource("constitution.audit", 1, 3));
     }
 }
