@@ -87,6 +87,8 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
                 // the tenant is inside the signed bundle: the handler checks it with TenantGuard
                 post(policy::publishConstitution, CALLER, Capability.CONSTITUTION_PUBLISH);
                 get("/{tenant}/hash", policy::getConstitutionHash, PATH);
+                get("/history", policy::getGlobalConstitutionHistory, SHARED);
+                get("/{tenant}/history", policy::getConstitutionHistory, PATH);
             });
         });
         slices.find(ConversationSlice.class).map(ConversationSlice::handlers).ifPresent(conversation ->

@@ -13,9 +13,11 @@ import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.edge.http.JsonBody;
+import io.soma.streams.edge.http.QueryParams;
 import io.soma.streams.edge.kafka.KafkaPublish;
 import io.soma.streams.edge.kafka.ReplyWaiter;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.stores.archive.ConstitutionHistoryQuery;
 import io.soma.streams.topologies.policy.PolicyApp;
 import io.soma.streams.topologies.policy.PolicyAvro;
 import io.soma.streams.topologies.policy.constitution.Constitution;
@@ -55,11 +57,16 @@ public final class PolicyHandlers {
     private final Producer<String, SpecificRecord> producer;
     private final ReplyWaiter<RulePackReply> rulePackReplies;
     private final Duration replyTimeout;
+    private final ConstitutionHistoryQuery history;
 
-    /** @param verifier the policy app's own, so the edge refuses exactly what the stream would */
+    /**
+     * @param verifier the policy app's own, so the edge refuses exactly what the stream would
+     * @param history  the archived verdicts of the policy app's constitution gate
+     */
     public PolicyHandlers(ActivePolicies policies, ConstitutionVerifier verifier,
                           Producer<String, SpecificRecord> producer, ReplyWaiter<RulePackReply> rulePackReplies,
-                          Duration replyTimeout) {
+                          Duration replyTimeout, ConstitutionHistoryQuery history) {
+        this.history = history;
         this.policies = policies;
         this.verifier = verifier;
         this.producer = producer;
@@ -267,6 +274,25 @@ public final class PolicyHandlers {
         Map<String, Object> out = PolicyViews.constitution(active);
         out.put("tenant", tenant);
         ctx.json(out);
+    }
+
+    /** {@code GET /v1/constitution/history}: the global constitution's history. */
+    public void getGlobalConstitutionHistory(Context ctx) {
+        constitutionHistory(ctx, Constitution.GLOBAL_SCOPE);
+    }
+
+    /** {@code GET /v1/constitution/{tenant}/history}: the history of the tenant's own constitution. */
+    public void getConstitutionHistory(Context ctx) {
+        constitutionHistory(ctx, TenantGuard.tenant(ctx));
+    }
+
+    /**
+     * Every bundle the policy app activated or refused for the scope, newest first, from the audit archive (the
+     * compacted topics keep only the latest).
+     */
+    private void constitutionHistory(Context ctx, String scope) {
+        QueryParams.answerArchivePage(ctx, "scope", scope, "history",
+                (from, to, limit) -> history.page(scope, from, to, limit));
     }
 
     /**

@@ -12,6 +12,7 @@ import io.soma.streams.edge.slice.RunningApp;
 import io.soma.streams.edge.slice.Slice;
 import io.soma.streams.edge.slice.Slices;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.stores.archive.ConstitutionHistoryQuery;
 import io.soma.streams.stores.redis.ConstitutionHashMirror;
 import io.soma.streams.topologies.policy.constitution.Constitution;
 import io.soma.streams.topologies.policy.constitution.ConstitutionVerifier;
@@ -64,8 +65,11 @@ public record PolicySlice(Closer closer, ActivePolicies policies, PolicyHandlers
                     .callback(cb -> cb.call(mirror.redisFailures())).register(platform.metrics());
             var rulePackReplies = platform.replies(Topics.POLICY_RULEPACK_REPLIES, RulePackReply::getRequestId,
                     closer);
+            // written by the archive slice, wherever it runs
+            ConstitutionHistoryQuery history = new ConstitutionHistoryQuery(platform.postgres().dataSource(),
+                    settings.string("archive.postgres.schema"));
             return new PolicySlice(closer, policies, new PolicyHandlers(policies, verifier, platform.producer(),
-                    rulePackReplies, platform.replyTimeout()));
+                    rulePackReplies, platform.replyTimeout(), history));
         });
     }
 

@@ -125,6 +125,42 @@ class ConstitutionPublishIT {
         awaitActiveVersion(other, "1.0.0");
     }
 
+    @Test
+    void shouldListEveryActivatedVersionNewestFirstToItsTenantOnly() throws Exception {
+        List<String> tenants = EdgeFixture.tenants("history", 2);
+        String tenant = tenants.get(0);
+        String document = ConstitutionPublisher.uniqueDocument();
+        SignedBundle first = PUBLISHER.sign(document, "1.0.0", tenant);
+        SignedBundle second = PUBLISHER.sign(document, "1.1.0", tenant);
+        assertThat(publish(edge.adminToken(), ConstitutionBundleJson.write(first)).statusCode()).isEqualTo(202);
+        awaitActiveVersion(tenant, "1.0.0");
+        assertThat(publish(edge.adminToken(), ConstitutionBundleJson.write(second)).statusCode()).isEqualTo(202);
+        String reader = edge.tokenFor(tenant, "reader", Set.of());
+
+        // the archive copies the gate's verdicts a moment after they are committed
+        JsonNode history = edge.awaitGet(tenant + "'s two versions in the history", "/v1/constitution/" + tenant
+                + "/history", reader, body -> body.path("history").size() == 2);
+
+        assertThat(history.get("scope").asText()).isEqualTo(tenant);
+        assertThat(history.get("truncated").asBoolean()).isFalse();
+        for (int i = 0; i < 2; i++) {
+            SignedBundle expected = i == 0 ? second : first;
+            JsonNode row = history.get("history").get(i);
+            assertThat(List.of(row.get("outcome").asText(), row.get("version").asText(), row.get("hash").asText(),
+                    row.get("key_id").asText(), row.get("issued_at").asText())).as(row.toString()).containsExactly(
+                    "activated", expected.version(), expected.hash(), expected.signature().keyId(),
+                    expected.issuedAt().toString());
+        }
+        assertThat(EdgeFixture.json(edge.get("/v1/constitution/" + tenant + "/history?limit=1", reader))
+                .get("truncated").asBoolean()).isTrue();
+        HttpResponse<String> otherTenant = edge.get("/v1/constitution/" + tenant + "/history",
+                edge.tokenFor(tenants.get(1), "reader", Set.of()));
+        assertThat(otherTenant.statusCode()).as(otherTenant.body()).isEqualTo(403);
+        HttpResponse<String> global = edge.get("/v1/constitution/history", reader);
+        assertThat(global.statusCode()).as(global.body()).isEqualTo(200);
+        assertThat(EdgeFixture.json(global).get("scope").asText()).isEqualTo("global");
+    }
+
     private static HttpResponse<String> publish(String token, String bundleJson) {
         return edge.post("/v1/constitution", token, bundleJson);
     }

@@ -44,7 +44,8 @@ class TenantIsolationIT {
      * Data no tenant owns: the global constitution, SLM metrics and alerts per model over every tenant's calls, and the
      * capsule catalog every tenant reads (reviewing it is for holders of marketplace.review, which no tenant admin has).
      */
-    private static final Set<String> SHARED = Set.of("GET /v1/constitution", "GET /v1/detectors", "GET /v1/slm/metrics",
+    private static final Set<String> SHARED = Set.of("GET /v1/constitution", "GET /v1/constitution/history",
+            "GET /v1/detectors", "GET /v1/slm/metrics",
             "GET /v1/slm/alerts/stream", "GET /v1/marketplace/capsules", "GET /v1/marketplace/capsules/{id}",
             "POST /v1/marketplace/capsules/{id}/review", "POST /v1/marketplace/capsules/{id}/revoke",
             "GET /v1/marketplace/stream");
@@ -125,6 +126,8 @@ class TenantIsolationIT {
                 Set.of(202)));
         cases.put("GET /v1/constitution/{tenant}/hash", Case.http(token -> get("/v1/constitution/" + tenantA + "/hash",
                 token), Set.of(200, 404)));
+        cases.put("GET /v1/constitution/{tenant}/history", Case.http(token -> get("/v1/constitution/" + tenantA
+                + "/history", token), Set.of(200)));
         cases.put("POST /v1/conversation/step", Case.http(token -> post("/v1/conversation/step", token,
                 Map.of("tenant", tenantA, "session_id", session, "content", "hello")), Set.of(200)));
         cases.put("GET /v1/conversation/stream", new Case(token -> stream("/v1/conversation/stream?tenant=" + tenantA
