@@ -241,7 +241,7 @@ async function newRuleRoundTrip(page) {
 
 /**
  * A signed bundle pasted on the Policies page and published becomes the constitution in force: the page reads the
- * active constitution until it is the bundle's, and the Overview then shows its version.
+ * active constitution until it is the bundle's, its history then starts with it, and the Overview shows its version.
  */
 async function constitutionRoundTrip(page) {
   const { version } = JSON.parse(bundle);
@@ -250,6 +250,10 @@ async function constitutionRoundTrip(page) {
   await page.click(`${section} button:text-is("Publish bundle")`);
   await page.waitForSelector(`${section} [role=status]:text-is("Version ${version} is active (global).")`, { timeout: WAIT_MS });
   await page.waitForSelector(`${section} p:not([role]):has-text("Version ${version} (global)")`, { timeout: WAIT_MS });
+  // newest first: the published version heads the global history once the audit archive holds it
+  await page.waitForSelector(`table[aria-label="Constitution history of global"] tbody tr:first-child td:first-child:text-is("${version}")`, {
+    timeout: WAIT_MS,
+  });
   await page.screenshot({ path: join(shots, 'policies-constitution.png'), fullPage: true });
   await open(page, PAGES.find((p) => p.path === 'overview'));
   await page.waitForSelector(`${section} dd:text-is("${version}")`, { timeout: WAIT_MS });

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { activeRoute, parseBundle } from './constitution';
+import { activeRoute, historyRoute, parseBundle } from './constitution';
 
 describe('publishing a constitution', () => {
   it('should read the active global constitution, or a tenant bundle from its tenant hash', () => {
     expect(activeRoute('global')).toBe('/v1/constitution');
     expect(activeRoute('team a/b')).toBe('/v1/constitution/team%20a%2Fb/hash');
+  });
+
+  it("should read the history of the global constitution, or of a tenant's own", () => {
+    expect(historyRoute('global')).toBe('/v1/constitution/history');
+    expect(historyRoute('team a/b')).toBe('/v1/constitution/team%20a%2Fb/history');
   });
 
   it('should send a bundle as pasted, its numbers as signed', () => {

@@ -23,6 +23,31 @@ export function activeRoute(scope: string): string {
   return scope === 'global' ? '/v1/constitution' : `/v1/constitution/${segment(scope)}/hash`;
 }
 
+/** One verdict of the policy app on a bundle (GET /v1/constitution/history, /v1/constitution/{tenant}/history). */
+export interface ConstitutionVerdict {
+  event_id: string;
+  scope: string;
+  outcome: 'activated' | 'refused';
+  version: string | null;
+  hash: string | null;
+  key_id: string | null;
+  issued_at: string | null;
+  timestamp: string;
+  reason: string | null;
+}
+
+/** A scope's verdicts, newest first, as archived. */
+export interface ConstitutionHistory {
+  scope: string;
+  history: ConstitutionVerdict[];
+  truncated: boolean;
+}
+
+/** The route of a scope's history: the global constitution's, or a tenant's own. */
+export function historyRoute(scope: string): string {
+  return scope === 'global' ? '/v1/constitution/history' : `/v1/constitution/${segment(scope)}/history`;
+}
+
 /**
  * A signed bundle as pasted, checked only for being one JSON object and sent as pasted: the edge verifies everything
  * else (version, hash, signature) and says why it refuses.

@@ -3,7 +3,14 @@ import { ApiError } from '../api/errors';
 import { problemsByRule, ruleProblems } from '../api/rulePack';
 import { readUntil } from '../api/readUntil';
 import { holds, JsonText, segment, type Api } from '../api/client';
-import { activeRoute, parseBundle, type ConstitutionAccepted, type ConstitutionStatus } from '../api/constitution';
+import {
+  activeRoute,
+  historyRoute,
+  parseBundle,
+  type ConstitutionAccepted,
+  type ConstitutionHistory,
+  type ConstitutionStatus,
+} from '../api/constitution';
 import { ErrorMessage, formatNumber, formatTime, Section, Show } from '../ui/parts';
 import { useLoad } from '../ui/useLoad';
 import type { PageProps } from '.';
@@ -174,6 +181,8 @@ function TryAPrompt({ api, tenant }: Pick<PageProps, 'api' | 'tenant'>) {
 /** The constitution governing the tenant, and a signed bundle published (the signing happens elsewhere, with the key). */
 function Constitution({ api, tenant }: Pick<PageProps, 'api' | 'tenant'>) {
   const active = useLoad(() => api.get<ConstitutionStatus>(`/v1/constitution/${segment(tenant)}/hash`), [api, tenant]);
+  const history = useLoad(() => api.get<ConstitutionHistory>(historyRoute(tenant)), [api, tenant]);
+  const globalHistory = useLoad(() => api.get<ConstitutionHistory>(historyRoute('global')), [api]);
   const [text, setText] = useState('');
   const [status, setStatus] = useState<string>();
   const [error, setError] = useState<Error>();
@@ -201,6 +210,14 @@ function Constitution({ api, tenant }: Pick<PageProps, 'api' | 'tenant'>) {
         );
         setStatus(`Version ${accepted.version} is active (${accepted.scope}).`);
         active.reload();
+        // the audit archive copies the policy app's verdict a moment after it is active
+        await readUntil(
+          () => api.get<ConstitutionHistory>(historyRoute(accepted.scope)),
+          (h) => h.history.some((v) => v.outcome === 'activated' && v.version === accepted.version && v.hash === accepted.hash),
+          () => `Version ${accepted.version} is active, but the audit archive has not recorded it yet: reload the page in a moment.`,
+        );
+        history.reload();
+        globalHistory.reload();
       })
       .catch((err: Error) => (setStatus(undefined), setError(err)));
   };
@@ -228,6 +245,53 @@ function Constitution({ api, tenant }: Pick<PageProps, 'api' | 'tenant'>) {
       {status && <p role="status">{status}</p>}
       {error && <ErrorMessage error={error} />}
       {error instanceof ApiError && typeof error.details.reason === 'string' && <p>Reason: {error.details.reason}</p>}
+      <h3>History of {tenant}</h3>
+      <Show loaded={history} what={`the constitution history of ${tenant}`}>
+        {(h) => <HistoryTable history={h} />}
+      </Show>
+      <h3>History of the global constitution</h3>
+      <Show loaded={globalHistory} what="the global constitution history">
+        {(h) => <HistoryTable history={h} />}
+      </Show>
     </Section>
+  );
+}
+
+/** Every bundle the policy app activated or refused for one scope, newest first, as the audit archive holds them. */
+function HistoryTable({ history }: { history: ConstitutionHistory }) {
+  if (history.history.length === 0) return <p>No bundle archived for {history.scope}.</p>;
+  return (
+    <>
+      <table aria-label={`Constitution history of ${history.scope}`}>
+        <thead>
+          <tr>
+            <th>Version</th>
+            <th>Outcome</th>
+            <th>Activated or refused</th>
+            <th>Issued</th>
+            <th>Signed by</th>
+            <th>Hash</th>
+          </tr>
+        </thead>
+        <tbody>
+          {history.history.map((v) => (
+            <tr key={v.event_id}>
+              <td>{v.version ?? '—'}</td>
+              <td>
+                <span className={`badge ${v.outcome === 'activated' ? 'approved' : 'rejected'}`}>{v.outcome}</span>
+                {v.reason && <> {v.reason}</>}
+              </td>
+              <td>{formatTime(v.timestamp)}</td>
+              <td>{formatTime(v.issued_at)}</td>
+              <td>{v.key_id ?? '—'}</td>
+              <td className="mono" title={v.hash ?? undefined}>
+                {v.hash ? `${v.hash.slice(0, 16)}…` : '—'}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {history.truncated && <p>Only the latest {history.history.length} are shown.</p>}
+    </>
   );
 }
