@@ -47,6 +47,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -64,6 +65,8 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -186,6 +189,12 @@ class PolicyAppIT {
             String expectedReason = forged.getKey().substring(0, forged.getKey().indexOf(':'));
             assertThat(DeadLetters.headersOf(stack.bootstrapServers(), sent).get(DlqHeaders.REASON)).as(forged.getKey()).startsWith(expectedReason + ": ");
         }
+        // not a bundle at all: refused too, and filed under its key
+        try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers",
+                stack.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+            raw.send(new ProducerRecord<>(Topics.CONSTITUTION_UPDATED.name(), owner, new byte[] {1, 2, 3}))
+                    .get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
         // the gate goes on: the genuine bundle becomes active, and nothing forged ever did
         long beforeActivation = System.currentTimeMillis();
         send(Topics.CONSTITUTION_UPDATED.name(), owner, PolicyAvro.bundle(genuine));
@@ -206,16 +215,21 @@ class PolicyAppIT {
                         .isBetween((double) beforeActivation, (double) System.currentTimeMillis()));
         assertThat(dataPoints(scrape, "constitution_version", victim)).isEmpty();
 
-        // the history: one committed verdict per bundle, each refusal with its reason, the activation last
+        // the history: one committed verdict per record, each refusal with its reason
         List<ConstitutionAudit> audits = CommittedRecords.awaitValues(stack.bootstrapServers(),
                 Topics.CONSTITUTION_AUDIT.name(), new StringDeserializer(),
                 serdes.value(Topics.CONSTITUTION_AUDIT).deserializer(),
-                a -> a.getScope().equals(owner) || a.getScope().equals(victim), forgeries.size() + 1);
-        assertThat(audits).hasSize(forgeries.size() + 1);
+                a -> a.getScope().equals(owner) || a.getScope().equals(victim), forgeries.size() + 2);
+        assertThat(audits).hasSize(forgeries.size() + 2);
         assertThat(audits).extracting(ConstitutionAudit::getEventId).doesNotHaveDuplicates();
-        assertThat(audits.stream().filter(a -> a.getOutcome().equals(PolicyApp.REFUSED)).map(a -> a.getReason() + ": ")
-                .toList()).containsExactlyInAnyOrderElementsOf(forgeries.keySet().stream()
-                .map(k -> k.substring(0, k.indexOf(':') + 2)).toList());
+        List<String> refusals = new ArrayList<>(forgeries.keySet().stream().map(k -> k.substring(0, k.indexOf(':')))
+                .toList());
+        refusals.add("malformed");
+        assertThat(audits).filteredOn(a -> a.getOutcome().equals(PolicyApp.REFUSED))
+                .extracting(ConstitutionAudit::getReason).containsExactlyInAnyOrderElementsOf(refusals);
+        assertThat(audits).filteredOn(a -> "malformed".equals(a.getReason())).singleElement().satisfies(a ->
+                assertThat(Arrays.asList(a.getScope(), a.getVersion(), a.getHash()))
+                        .containsExactly(owner, null, null));
         assertThat(audits).filteredOn(a -> a.getOutcome().equals(PolicyApp.ACTIVATED)).singleElement()
                 .satisfies(a -> {
                     assertThat(List.of(a.getScope(), a.getVersion(), a.getHash(), a.getKeyId()))
