@@ -58,6 +58,8 @@ final class ReplayScope {
                     + " state instead)",
             Topics.DEAD_LETTER, "written by every app and the archive; its headers name source offsets, which differ"
                     + " in a copy",
+            Topics.CONSTITUTION_AUDIT.name(), "each verdict is stamped with the wall clock of the gate's decision, and"
+                    + " its id names the bundle's offset on constitution.updated, which differs in a copy",
             Topics.TRAINING_STATE.name() + ", " + Topics.TRAINING_AUDIT.name(), TRAINING,
             Topics.BUDGET_REPLIES.name() + ", " + Topics.BUDGET_STATUS.name() + ", " + Topics.BUDGET_AUDIT.name() + ", "
                     + Topics.BUDGET_ALERTS.name(), BUDGET,
