@@ -48,6 +48,7 @@ const PAGES = [
       'section[aria-label^="Token forecast"] figure',
       'table[aria-label="Forecast by horizon"] tbody tr',
       'section[aria-label="Serving metrics"] figure',
+      'section[aria-label^="Alerts of"] p.status',
     ],
     tenant: tenants.models,
   },

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { segment, type Api } from '../api/client';
 import { Chart } from '../ui/Chart';
 import { formatNumber, formatTime, Section, Show } from '../ui/parts';
+import { SlmAlerts } from '../ui/SlmAlerts';
 import { useLoad } from '../ui/useLoad';
 import type { PageProps } from '.';
 
@@ -126,7 +127,7 @@ export function ModelsPage({ api, tenant }: PageProps) {
   );
 }
 
-/** Latency, TTFT, error rate and score of one model@provider over the last hour of 1-minute windows. */
+/** Latency, TTFT, error rate and score of one model@provider over the last hour of 1-minute windows, and its alerts. */
 function SlmMetrics({ api, models }: { api: Api; models: { provider: string; model: string }[] }) {
   const [chosen, setChosen] = useState(0);
   const target = models[chosen];
@@ -181,6 +182,14 @@ function SlmMetrics({ api, models }: { api: Api; models: { provider: string; mod
           )
         }
       </Show>
+      {target && (
+        <SlmAlerts
+          key={`${target.model}@${target.provider}`}
+          api={api}
+          title={`Alerts of ${target.model}@${target.provider}`}
+          only={target}
+        />
+      )}
     </section>
   );
 }

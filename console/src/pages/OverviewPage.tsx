@@ -1,9 +1,9 @@
-import { Fragment, useState } from 'react';
+import { Fragment } from 'react';
 import { segment } from '../api/client';
 import type { ConstitutionStatus } from '../api/constitution';
-import { ErrorMessage, formatNumber, formatTime, Meter, Section, Show } from '../ui/parts';
+import { formatNumber, formatTime, Meter, Section, Show } from '../ui/parts';
+import { SlmAlerts } from '../ui/SlmAlerts';
 import { useLoad } from '../ui/useLoad';
-import { useStream } from '../ui/useStream';
 import type { PageProps } from '.';
 import type { Budget } from './BudgetsPage';
 
@@ -13,18 +13,6 @@ interface TrainingState {
   locked_by: string | null;
   reason: string | null;
   expires_at?: string;
-}
-
-interface SlmAlert {
-  alert_id: string;
-  model: string;
-  provider: string;
-  metric: string;
-  level: string;
-  value: number;
-  threshold: number | null;
-  raised_at: string;
-  message: string;
 }
 
 /** GET /v1/audit/decisions/rate: the archive's count of the last minute, by outcome, per second. */
@@ -127,7 +115,7 @@ export function OverviewPage({ api, tenant, tenants, operator }: PageProps) {
           }}
         </Show>
       </Section>
-      <SlmAlerts api={api} />
+      <SlmAlerts api={api} title="Open SLM alerts" />
       <Section title={`Budgets of ${tenant}`}>
         <Show loaded={budgets} what="budgets">
           {({ budgets: list }) =>
@@ -164,51 +152,6 @@ function DeadLetterCount({ api }: Pick<PageProps, 'api'>) {
           </p>
         )}
       </Show>
-    </Section>
-  );
-}
-
-/** The SLM app's alerts as they are raised (SSE), the latest per model, provider and metric. */
-function SlmAlerts({ api }: Pick<PageProps, 'api'>) {
-  const [latest, setLatest] = useState<Record<string, SlmAlert>>({});
-  const stream = useStream(api, '/v1/slm/alerts/stream', (event) => {
-    if (event.event !== 'slm.alert') return;
-    const alert = JSON.parse(event.data) as SlmAlert;
-    setLatest((all) => ({ ...all, [`${alert.model}@${alert.provider}/${alert.metric}`]: alert }));
-  });
-  const open = Object.values(latest).filter((a) => a.level !== 'OK');
-  return (
-    <Section title="Open SLM alerts">
-      <p className="status">{stream.live ? 'Live' : 'Connecting…'}</p>
-      {stream.error && <ErrorMessage error={stream.error} />}
-      {open.length === 0 ? (
-        <p>No open alert among {Object.keys(latest).length} received.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Model</th>
-              <th>Metric</th>
-              <th>Level</th>
-              <th>Value</th>
-              <th>Raised</th>
-            </tr>
-          </thead>
-          <tbody>
-            {open.map((a) => (
-              <tr key={a.alert_id}>
-                <td>
-                  {a.model}@{a.provider}
-                </td>
-                <td>{a.metric}</td>
-                <td className={`level ${a.level.toLowerCase()}`}>{a.level}</td>
-                <td>{formatNumber(a.value, 3)}</td>
-                <td>{formatTime(a.raised_at)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
     </Section>
   );
 }
