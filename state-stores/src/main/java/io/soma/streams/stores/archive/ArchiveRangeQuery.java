@@ -38,27 +38,42 @@ final class ArchiveRangeQuery<R> {
      * @throws IllegalArgumentException for a bad limit or an empty range (a 400 at the edge)
      */
     ArchivePage<R> page(String key, Instant from, Instant to, int limit) throws SQLException {
+        checkPage(limit, from, to);
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(sql)) {
+            bindRange(statement, key, from, to);
+            statement.setInt(4, limit + 1);
+            List<R> rows = readAll(statement, reader);
+            return rows.size() <= limit ? new ArchivePage<>(rows, false)
+                    : new ArchivePage<>(List.copyOf(rows.subList(0, limit)), true);
+        }
+    }
+
+    /** The checks of every archive page, this one's and {@link KeysetPager}'s: a failure is a 400 at the edge. */
+    static void checkPage(int limit, Instant from, Instant to) {
         if (limit < 1 || limit > MAX_LIMIT) {
             throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT + ", was " + limit);
         }
         if (!from.isBefore(to)) {
             throw new IllegalArgumentException("from must be before to");
         }
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setString(1, key);
-            statement.setObject(2, from.atOffset(ZoneOffset.UTC));
-            statement.setObject(3, to.atOffset(ZoneOffset.UTC));
-            statement.setInt(4, limit + 1);
-            List<R> rows = new ArrayList<>(limit + 1);
-            try (ResultSet result = statement.executeQuery()) {
-                while (result.next()) {
-                    rows.add(reader.read(result));
-                }
+    }
+
+    /** Binds the key, {@code from} and {@code to} as parameters 1 to 3. */
+    static void bindRange(PreparedStatement statement, String key, Instant from, Instant to) throws SQLException {
+        statement.setString(1, key);
+        statement.setObject(2, from.atOffset(ZoneOffset.UTC));
+        statement.setObject(3, to.atOffset(ZoneOffset.UTC));
+    }
+
+    static <R> List<R> readAll(PreparedStatement statement, RowReader<R> reader) throws SQLException {
+        List<R> rows = new ArrayList<>();
+        try (ResultSet result = statement.executeQuery()) {
+            while (result.next()) {
+                rows.add(reader.read(result));
             }
-            return rows.size() <= limit ? new ArchivePage<>(rows, false)
-                    : new ArchivePage<>(List.copyOf(rows.subList(0, limit)), true);
         }
+        return rows;
     }
 
     static Instant instant(ResultSet r, int column) throws SQLException {

@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * (keyset paging on (evaluated_at, decision_id), see {@link KeysetPager}), and counts them by outcome.
  */
 public final class DecisionArchiveQuery {
-    public static final int MAX_LIMIT = KeysetPager.MAX_LIMIT;
+    public static final int MAX_LIMIT = ArchiveRangeQuery.MAX_LIMIT;
 
     /** One page; {@code nextCursor} is null on the last page. */
     public record Page(@JsonProperty("decisions") List<PolicyDecisionRow> decisions,

@@ -4,12 +4,10 @@ import javax.sql.DataSource;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.function.Function;
@@ -22,14 +20,6 @@ import java.util.function.Function;
  * @param <R> the row type
  */
 final class KeysetPager<R> {
-    public static final int MAX_LIMIT = 1000;
-
-    /** Reads one row from the current position of a result set of the pager's query. */
-    @FunctionalInterface
-    interface RowReader<R> {
-        R read(ResultSet result) throws SQLException;
-    }
-
     /** One page; {@code nextCursor} is null on the last page. */
     record Page<R>(List<R> rows, String nextCursor) {
     }
@@ -62,7 +52,7 @@ final class KeysetPager<R> {
 
     private final DataSource dataSource;
     private final String sql;
-    private final RowReader<R> reader;
+    private final ArchiveRangeQuery.RowReader<R> reader;
     private final Function<R, Cursor> position;
 
     /**
@@ -73,7 +63,7 @@ final class KeysetPager<R> {
      * @param position   the cursor just after a row (its time and id)
      */
     KeysetPager(DataSource dataSource, String columns, String table, String timeColumn, String idColumn,
-                RowReader<R> reader, Function<R, Cursor> position) {
+                ArchiveRangeQuery.RowReader<R> reader, Function<R, Cursor> position) {
         this.dataSource = dataSource;
         this.sql = "SELECT " + columns + " FROM " + table + " WHERE tenant = ? AND " + timeColumn + " >= ? AND "
                 + timeColumn + " < ? AND (" + timeColumn + ", " + idColumn + ") > (?, ?) ORDER BY " + timeColumn + ", "
@@ -85,33 +75,21 @@ final class KeysetPager<R> {
     /**
      * @param from   inclusive
      * @param to     exclusive
-     * @param limit  1..{@value #MAX_LIMIT}
+     * @param limit  1..{@value ArchiveRangeQuery#MAX_LIMIT}
      * @param cursor null for the first page, else the {@code nextCursor} of the previous page (same tenant, from, to)
      * @throws IllegalArgumentException for a bad limit, an empty range or a malformed cursor (a 400 at the edge)
      */
     Page<R> page(String tenant, Instant from, Instant to, int limit, String cursor) throws SQLException {
-        if (limit < 1 || limit > MAX_LIMIT) {
-            throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT + ", was " + limit);
-        }
-        if (!from.isBefore(to)) {
-            throw new IllegalArgumentException("from must be before to");
-        }
+        ArchiveRangeQuery.checkPage(limit, from, to);
         // no cursor: start just before "from", under every id
         Cursor after = cursor == null ? null : Cursor.decode(cursor);
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setString(1, tenant);
-            statement.setObject(2, from.atOffset(ZoneOffset.UTC));
-            statement.setObject(3, to.atOffset(ZoneOffset.UTC));
+            ArchiveRangeQuery.bindRange(statement, tenant, from, to);
             statement.setObject(4, (after == null ? from : after.time()).atOffset(ZoneOffset.UTC));
             statement.setString(5, after == null ? "" : after.id());
             statement.setInt(6, limit + 1);
-            List<R> rows = new ArrayList<>(limit + 1);
-            try (ResultSet result = statement.executeQuery()) {
-                while (result.next()) {
-                    rows.add(reader.read(result));
-                }
-            }
+            List<R> rows = ArchiveRangeQuery.readAll(statement, reader);
             if (rows.size() <= limit) {
                 return new Page<>(rows, null);
             }
