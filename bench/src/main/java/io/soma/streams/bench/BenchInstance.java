@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -28,6 +29,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </pre>
  */
 public final class BenchInstance {
+    private static final String STREAMS_OVERRIDE_PREFIX = "bench.streams.";
+
     private BenchInstance() {
     }
 
@@ -46,10 +49,14 @@ public final class BenchInstance {
     /** Settings as the process runs its apps on the local stack: exactly-once v2, commit every 100 ms, one thread. */
     private static void runApp(BenchApp app, String applicationId, String bootstrap, String registryUrl, Path stateDir)
             throws InterruptedException {
+        // instances of one app on one machine need state dirs of their own
+        Properties props = StreamsSettings.local(bootstrap, registryUrl,
+                stateDir.resolve(Long.toString(ProcessHandle.current().pid()))).forApp(applicationId);
+        // a setting to try against the process's defaults: -Dbench.streams.<streams setting>=<value>
+        System.getProperties().stringPropertyNames().stream().filter(n -> n.startsWith(STREAMS_OVERRIDE_PREFIX))
+                .forEach(n -> props.put(n.substring(STREAMS_OVERRIDE_PREFIX.length()), System.getProperty(n)));
         KafkaStreams streams = new KafkaStreams(app.topology(new AppSerdes(new SchemaRegistryClient(registryUrl))),
-                // instances of one app on one machine need state dirs of their own
-                StreamsSettings.local(bootstrap, registryUrl, stateDir.resolve(Long.toString(ProcessHandle.current().pid())))
-                        .forApp(applicationId));
+                props);
         streams.setUncaughtExceptionHandler(e -> {
             e.printStackTrace();
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class InstanceGroup implements AutoCloseable {
     private static final List<String> JVM_ARGS = List.of("-Xms64m", "-Xmx512m");
+    /** Extra JVM options for every instance, space-separated, e.g. a JFR recording: {@code bench.instance.jvm}. */
+    private static final String EXTRA_JVM_ARGS = "bench.instance.jvm";
 
     private final List<Process> processes;
 
@@ -35,14 +37,27 @@ final class InstanceGroup implements AutoCloseable {
         List<Process> started = new ArrayList<>();
         try {
             for (int i = 1; i <= count; i++) {
-                started.add(JavaProcess.start(BenchInstance.class, JVM_ARGS, instanceArgs,
-                        logDir.resolve("instance-" + i + ".log")));
+                started.add(JavaProcess.start(BenchInstance.class, jvmArgs(logDir.resolve("instance-" + i)),
+                        instanceArgs, logDir.resolve("instance-" + i + ".log")));
             }
         } catch (RuntimeException e) {
             started.forEach(Process::destroyForcibly);
             throw e;
         }
         return new InstanceGroup(started);
+    }
+
+    /** {@code {dir}} in an extra option becomes the instance's own path, so each JFR recording has its file. */
+    private static List<String> jvmArgs(Path instancePath) {
+        String extra = System.getProperty(EXTRA_JVM_ARGS, "").trim();
+        if (extra.isEmpty()) {
+            return JVM_ARGS;
+        }
+        List<String> args = new ArrayList<>(JVM_ARGS);
+        for (String option : extra.split("\\s+")) {
+            args.add(option.replace("{dir}", instancePath.toString()));
+        }
+        return args;
     }
 
     /**
