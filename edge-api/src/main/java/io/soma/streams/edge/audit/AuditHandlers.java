@@ -27,7 +27,6 @@ import java.util.TreeMap;
 public final class AuditHandlers {
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
-    private static final int DEFAULT_LIMIT = 100;
     /** Long enough that a rate does not jump with each archived batch, short enough to read as live. */
     private static final Duration RATE_WINDOW = Duration.ofSeconds(60);
 
@@ -57,17 +56,10 @@ public final class AuditHandlers {
 
     private static void page(Context ctx, ArchivePage archive) throws Exception {
         String tenant = TenantGuard.tenant(ctx);
-        Instant from = QueryParams.instant(ctx, "from", Instant.EPOCH);
-        Instant to = QueryParams.instant(ctx, "to", Instant.now());
-        int limit = ctx.queryParamAsClass("limit", Integer.class).getOrDefault(DEFAULT_LIMIT);
-        try {
-            ctx.contentType("application/json").result(
-                    JSON.writeValueAsString(archive.read(tenant, from, to, limit, ctx.queryParam("cursor"))));
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
-        } catch (SQLException e) {
-            throw ApiException.notReady("the audit archive (PostgreSQL) is unavailable");
-        }
+        String cursor = ctx.queryParam("cursor");
+        Object page = QueryParams.readArchive(ctx,
+                range -> archive.read(tenant, range.from(), range.to(), range.limit(), cursor));
+        ctx.contentType("application/json").result(JSON.writeValueAsString(page));
     }
 
     public void decisionRate(Context ctx) throws Exception {
@@ -79,7 +71,7 @@ public final class AuditHandlers {
             decisions.countByDecision(tenant, from, to)
                     .forEach((outcome, count) -> perSecond.put(outcome, count / (double) RATE_WINDOW.toSeconds()));
         } catch (SQLException e) {
-            throw ApiException.notReady("the audit archive (PostgreSQL) is unavailable");
+            throw QueryParams.archiveUnavailable();
         }
         ctx.json(Map.of("tenant", tenant, "from", from.toString(), "to", to.toString(), "per_second", perSecond));
     }

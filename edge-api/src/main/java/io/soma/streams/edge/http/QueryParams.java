@@ -9,10 +9,20 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Query parameters the archive routes share. */
+/** Query parameters the archive routes share, and how their archive reads fail. */
 public final class QueryParams {
     /** Rows of an archive page when the caller names no {@code limit}. */
     private static final int DEFAULT_LIMIT = 100;
+
+    /** The range an archive route is asked for: {@code from}, {@code to} and {@code limit}. */
+    public record ArchiveRange(Instant from, Instant to, int limit) {
+    }
+
+    /** Reads what an archive route answers for a range. */
+    @FunctionalInterface
+    public interface ArchiveRead<T> {
+        T read(ArchiveRange range) throws SQLException;
+    }
 
     /** Reads one page of an archive range. */
     public interface RangeReader<R> {
@@ -23,28 +33,38 @@ public final class QueryParams {
     }
 
     /**
-     * Answers {@code {<keyName>: key, <rowsName>: [...], truncated}}: the page of {@code from} (default: the epoch),
-     * {@code to} (default: now) and {@code limit} (default {@value #DEFAULT_LIMIT}). A range or limit the reader
-     * refuses is a 400, an unreachable archive a 503.
+     * Answers {@code {<keyName>: key, <rowsName>: [...], truncated}}: the page {@link #readArchive} reads.
      */
     public static <R> void answerArchivePage(Context ctx, String keyName, String key, String rowsName,
                                              RangeReader<R> reader) {
-        Instant from = instant(ctx, "from", Instant.EPOCH);
-        Instant to = instant(ctx, "to", Instant.now());
-        int limit = ctx.queryParamAsClass("limit", Integer.class).getOrDefault(DEFAULT_LIMIT);
-        ArchivePage<R> page;
-        try {
-            page = reader.read(from, to, limit);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
-        } catch (SQLException e) {
-            throw ApiException.notReady("the audit archive (PostgreSQL) is unavailable");
-        }
+        ArchivePage<R> page = readArchive(ctx, range -> reader.read(range.from(), range.to(), range.limit()));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put(keyName, key);
         out.put(rowsName, page.rows());
         out.put("truncated", page.truncated());
         ctx.json(out);
+    }
+
+    /**
+     * Reads the range of {@code from} (default: the epoch), {@code to} (default: now) and {@code limit} (default
+     * {@value #DEFAULT_LIMIT}). A range, limit or cursor the reader refuses is a 400, an unreachable archive a 503.
+     */
+    public static <T> T readArchive(Context ctx, ArchiveRead<T> reader) {
+        Instant from = instant(ctx, "from", Instant.EPOCH);
+        Instant to = instant(ctx, "to", Instant.now());
+        int limit = ctx.queryParamAsClass("limit", Integer.class).getOrDefault(DEFAULT_LIMIT);
+        try {
+            return reader.read(new ArchiveRange(from, to, limit));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        } catch (SQLException e) {
+            throw archiveUnavailable();
+        }
+    }
+
+    /** The 503 of an archive route whose PostgreSQL cannot be reached. */
+    public static ApiException archiveUnavailable() {
+        return ApiException.notReady("the audit archive (PostgreSQL) is unavailable");
     }
 
     /** The ISO-8601 instant {@code name}, {@code absent} when not given; anything else is a 400. */
