@@ -4,6 +4,7 @@ import io.soma.streams.avro.BudgetDefinition;
 import io.soma.streams.avro.BudgetPeriodKind;
 import io.soma.streams.avro.BudgetProjection;
 import io.soma.streams.topologies.budget.LedgerSettings;
+import io.soma.streams.topologies.budget.OpenReservations;
 import io.soma.streams.topologies.budget.TenantLedger;
 import io.soma.streams.topologies.budget.Usage;
 import io.soma.streams.topologies.forecast.PriceTable;
@@ -54,7 +55,7 @@ public final class ServeGenBudgetProjectionEvaluation {
     /** Scores one tenant: its day budget's projections at every origin with settled usage, oldest first. */
     public static List<Scored> score(ServeGenSeries series) {
         LedgerSettings settings = new LedgerSettings(PriceTable.defaults(), Duration.ofMinutes(5), 1024);
-        TenantLedger ledger = TenantLedger.of(null, series.tenant(), settings);
+        TenantLedger ledger = TenantLedger.of(null, series.tenant(), OpenReservations.inMemory(), settings);
         ledger.define(BudgetDefinition.newBuilder().setTenant(series.tenant()).setBudgetId(BUDGET)
                 .setLimitTokens(Long.MAX_VALUE / 4).setPeriod(BudgetPeriodKind.DAY).setHard(false)
                 .setUpdatedAt(TRACE_START).build(), TRACE_START);

@@ -2,6 +2,7 @@ package io.soma.streams.topologies.budget;
 
 import io.soma.streams.avro.BudgetDefinition;
 import io.soma.streams.avro.BudgetLedger;
+import io.soma.streams.avro.BudgetReservation;
 import io.soma.streams.avro.BudgetReservationRequest;
 import io.soma.streams.avro.BudgetStatus;
 import io.soma.streams.avro.ConversationEvent;
@@ -50,6 +51,8 @@ import java.util.function.Function;
 public final class BudgetApp {
     public static final String APPLICATION_ID = "soma-budget";
     public static final String LEDGER_STORE = "budget-ledgers";
+    /** The open reservations, one entry each ({@link StoredReservations}). */
+    public static final String RESERVATION_STORE = "budget-reservations";
     private static final char KEY_SEPARATOR = '/';
 
     /**
@@ -108,6 +111,8 @@ public final class BudgetApp {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LEDGER_STORE),
                 Serdes.String(), serdes.storeValue(BudgetLedger.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RESERVATION_STORE),
+                Serdes.String(), serdes.storeValue(BudgetReservation.class)));
         var definitionSerde = serdes.value(Topics.BUDGET_DEFINITIONS);
         var requestSerde = serdes.value(Topics.BUDGET_RESERVATIONS);
         var eventSerde = serdes.value(Topics.CONVERSATION_EVENTS);
@@ -136,7 +141,7 @@ public final class BudgetApp {
                 .mapValues(Input.Response::new);
 
         KStream<String, Output> outputs = definitions.merge(requestsByTenant).merge(usage)
-                .process(() -> new LedgerProcessor(config), LEDGER_STORE);
+                .process(() -> new LedgerProcessor(config), LEDGER_STORE, RESERVATION_STORE);
         sink(outputs, Topics.BUDGET_REPLIES, serdes);
         sink(outputs, Topics.BUDGET_STATUS, serdes);
         sink(outputs, Topics.BUDGET_AUDIT, serdes);
@@ -165,6 +170,7 @@ public final class BudgetApp {
         private final Config config;
         private ProcessorContext<String, Output> context;
         private KeyValueStore<String, BudgetLedger> ledgers;
+        private KeyValueStore<String, BudgetReservation> reservations;
 
         LedgerProcessor(Config config) {
             this.config = config;
@@ -174,6 +180,7 @@ public final class BudgetApp {
         public void init(ProcessorContext<String, Output> context) {
             this.context = context;
             this.ledgers = context.getStateStore(LEDGER_STORE);
+            this.reservations = context.getStateStore(RESERVATION_STORE);
             context.schedule(config.checkInterval(), PunctuationType.WALL_CLOCK_TIME, this::expireAndRoll);
         }
 
@@ -238,13 +245,14 @@ public final class BudgetApp {
             TenantLedger ledger = load(tenant);
             LedgerEffects effects = op.apply(ledger);
             // most events and timer ticks change nothing: no store write, no changelog record
-            if (!effects.isEmpty()) {
+            if (!effects.isEmpty() || ledger.changedQuietly()) {
                 saveAndPublish(ledger, effects, now);
             }
         }
 
         private TenantLedger load(String tenant) {
-            return TenantLedger.of(ledgers.get(tenant), tenant, config.ledger());
+            return TenantLedger.of(ledgers.get(tenant), tenant, new StoredReservations(reservations, tenant),
+                    config.ledger());
         }
 
         private void saveAndPublish(TenantLedger ledger, LedgerEffects effects, Instant now) {

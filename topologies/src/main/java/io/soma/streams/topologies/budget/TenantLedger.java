@@ -19,13 +19,16 @@ import io.soma.streams.topologies.forecast.PriceTable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -36,6 +39,8 @@ import java.util.function.DoubleUnaryOperator;
  * A reservation is granted only if, for every applicable hard budget, spent + reserved + estimate stays within each
  * limit; a step whose estimated cost is 0 (a model priced at 0) is never refused by a USD limit. Each operation
  * first rolls calendar periods that ended, so a record that arrives after a boundary never charges the old period.
+ * The open reservations are kept apart ({@link OpenReservations}); the ledger holds what each budget has reserved
+ * and when the first of them may expire, so an operation touches only the reservation it concerns.
  * A calendar budget's status projects its period's end from the spend so far ({@link SpendProjection}), corrected by
  * the budget's own past projection errors once it has them ({@link ProjectionCalibrator}).
  */
@@ -52,18 +57,30 @@ public final class TenantLedger {
     static final int MIN_EVENTS_FOR_PROJECTION_ALERT = 5;
 
     private final BudgetLedger state;
+    private final OpenReservations reservations;
     private final LedgerSettings settings;
+    /** The state changed in a way no effect shows (reservations moved out, the next expiry moved): store it. */
+    private boolean changedQuietly;
 
-    private TenantLedger(BudgetLedger state, LedgerSettings settings) {
+    private TenantLedger(BudgetLedger state, OpenReservations reservations, LedgerSettings settings) {
         this.state = state;
+        this.reservations = reservations;
         this.settings = settings;
     }
 
-    /** The ledger held in {@code stored}, or an empty one for {@code tenant}. */
-    public static TenantLedger of(BudgetLedger stored, String tenant, LedgerSettings settings) {
-        return new TenantLedger(stored != null ? stored
+    /**
+     * The ledger held in {@code stored}, or an empty one for {@code tenant}, with the tenant's open reservations. A
+     * ledger written before reservations were kept apart has its reservations moved to {@code reservations}.
+     */
+    public static TenantLedger of(BudgetLedger stored, String tenant, OpenReservations reservations,
+                                  LedgerSettings settings) {
+        TenantLedger ledger = new TenantLedger(stored != null ? stored
                 : BudgetLedger.newBuilder().setTenant(tenant).setBudgets(new HashMap<>())
-                        .setReservations(new HashMap<>()).build(), settings);
+                        .setReservations(new HashMap<>()).build(), reservations, settings);
+        if (!ledger.state.getReservations().isEmpty()) {
+            ledger.moveReservationsOut();
+        }
+        return ledger;
     }
 
     public BudgetLedger state() {
@@ -72,7 +89,12 @@ public final class TenantLedger {
 
     /** Nothing left to keep: no budget and no open reservation. */
     public boolean isEmpty() {
-        return state.getBudgets().isEmpty() && state.getReservations().isEmpty();
+        return state.getBudgets().isEmpty() && state.getOpenReservations() == 0;
+    }
+
+    /** Whether the state changed although the last operation had no effects, so it must be stored all the same. */
+    public boolean changedQuietly() {
+        return changedQuietly;
     }
 
     public String tenant() {
@@ -101,6 +123,10 @@ public final class TenantLedger {
                     .setProjectionAlertedPercent(new ArrayList<>()).build();
         }
         state.getBudgets().put(id, after);
+        if (after != before && state.getOpenReservations() > 0) {
+            // a new budget, or a new scope: what it holds back is the open reservations it now applies to
+            recount(reservations.all().values());
+        }
         effects.audit(audit(id, CHANGED, null, now).setReason((before == null ? "defined: " : "redefined: ")
                 + describe(definition)).build());
         effects.changed(id);
@@ -126,7 +152,7 @@ public final class TenantLedger {
     public Decision reserve(BudgetReservationRequest request, Instant now) {
         LedgerEffects effects = roll(now);
         String requestId = request.getRequestId();
-        BudgetReservation existing = state.getReservations().get(requestId);
+        BudgetReservation existing = state.getOpenReservations() == 0 ? null : reservations.get(requestId);
         if (existing != null) {
             // a retried request must not be counted twice
             return new Decision(granted(request, existing, now), effects);
@@ -158,8 +184,9 @@ public final class TenantLedger {
                 .setModel(request.getModel()).setCapsuleId(request.getCapsuleId()).setTokens(tokens)
                 .setUsd(usd == null ? 0 : usd).setReservedAt(now).setExpiresAt(now.plus(settings.reservationTtl()))
                 .build();
-        state.getReservations().put(requestId, reservation);
-        markApplicable(reservation.getProvider(), reservation.getModel(), reservation.getCapsuleId(), effects);
+        reservations.put(requestId, reservation);
+        hold(reservation, 1, effects);
+        state.setNextExpiry(earlier(state.getNextExpiry(), reservation.getExpiresAt()));
         return new Decision(granted(request, reservation, now), effects);
     }
 
@@ -170,9 +197,10 @@ public final class TenantLedger {
         // an unpriced model adds nothing in USD: its cost is unknown, not invented
         double usd = price(usage.provider(), usage.model())
                 .map(p -> p.cost(usage.promptTokens(), usage.completionTokens())).orElse(0.0);
-        BudgetReservation settled = state.getReservations().remove(usage.reservationId());
+        BudgetReservation settled = state.getOpenReservations() == 0 ? null : reservations.get(usage.reservationId());
         if (settled != null) {
-            markApplicable(settled.getProvider(), settled.getModel(), settled.getCapsuleId(), effects);
+            reservations.delete(usage.reservationId());
+            hold(settled, -1, effects);
             effects.audit(audit(null, SETTLED, usage.reservationId(), now).setTokens(tokens).setUsd(usd)
                     .setReason("reserved " + settled.getTokens() + " tokens, used " + tokens).build());
         }
@@ -186,22 +214,30 @@ public final class TenantLedger {
         return effects;
     }
 
-    /** Drops reservations past their expiry, freeing their amount, and audits each; then rolls periods. */
+    /**
+     * Rolls periods, then drops reservations past their expiry, freeing their amount, and audits each. The open
+     * reservations are read only once the ledger's next expiry has come.
+     */
     public LedgerEffects expireAndRoll(Instant now) {
         LedgerEffects effects = roll(now);
-        List<String> due = new ArrayList<>();
-        state.getReservations().forEach((id, r) -> {
-            if (!now.isBefore(r.getExpiresAt())) {
-                due.add(id);
-            }
-        });
-        due.sort(null);
-        for (String id : due) {
-            BudgetReservation r = state.getReservations().remove(id);
-            markApplicable(r.getProvider(), r.getModel(), r.getCapsuleId(), effects);
-            effects.audit(audit(null, EXPIRED, id, now).setTokens(r.getTokens()).setUsd(r.getUsd())
-                    .setReason("not settled by " + r.getExpiresAt() + "; amount freed").build());
+        if (state.getNextExpiry() == null || now.isBefore(state.getNextExpiry())) {
+            return effects;
         }
+        SortedMap<String, BudgetReservation> open = reservations.all();
+        for (Iterator<Map.Entry<String, BudgetReservation>> it = open.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, BudgetReservation> e = it.next();
+            BudgetReservation r = e.getValue();
+            if (!now.isBefore(r.getExpiresAt())) {
+                it.remove();
+                reservations.delete(e.getKey());
+                hold(r, -1, effects);
+                effects.audit(audit(null, EXPIRED, e.getKey(), now).setTokens(r.getTokens()).setUsd(r.getUsd())
+                        .setReason("not settled by " + r.getExpiresAt() + "; amount freed").build());
+            }
+        }
+        // the exact next expiry, and the totals summed afresh from what is left
+        recount(open.values());
+        changedQuietly = true;
         return effects;
     }
 
@@ -211,14 +247,8 @@ public final class TenantLedger {
         BudgetPeriods.Window window = window(s, now);
         long spentTokens = spentTokens(s);
         double spentUsd = spentUsd(s);
-        long reservedTokens = 0;
-        double reservedUsd = 0;
-        for (BudgetReservation r : state.getReservations().values()) {
-            if (applies(d, r.getProvider(), r.getModel(), r.getCapsuleId())) {
-                reservedTokens += r.getTokens();
-                reservedUsd += r.getUsd();
-            }
-        }
+        long reservedTokens = s.getReservedTokens();
+        double reservedUsd = s.getReservedUsd();
         return BudgetStatus.newBuilder().setTenant(state.getTenant()).setBudgetId(budgetId)
                 .setPeriodStart(window.start()).setPeriodEnd(window.end())
                 .setLimitTokens(d.getLimitTokens()).setLimitUsd(d.getLimitUsd())
@@ -557,12 +587,49 @@ public final class TenantLedger {
                 : s.getSpentUsd();
     }
 
-    private void markApplicable(String provider, String model, String capsuleId, LedgerEffects effects) {
+    /**
+     * Counts a reservation that opens ({@code sign} 1) or closes (-1) in the tenant's total and in every budget it
+     * applies to, whose status so changes.
+     */
+    private void hold(BudgetReservation r, int sign, LedgerEffects effects) {
+        state.setOpenReservations(state.getOpenReservations() + sign);
+        if (state.getOpenReservations() == 0) {
+            state.setNextExpiry(null);
+        }
         state.getBudgets().forEach((id, s) -> {
-            if (applies(s.getDefinition(), provider, model, capsuleId)) {
+            if (applies(s.getDefinition(), r.getProvider(), r.getModel(), r.getCapsuleId())) {
+                s.setOpenReservations(s.getOpenReservations() + sign);
+                s.setReservedTokens(s.getReservedTokens() + sign * r.getTokens());
+                // a running sum of doubles drifts: with nothing open, nothing is reserved, exactly
+                s.setReservedUsd(s.getOpenReservations() == 0 ? 0 : s.getReservedUsd() + sign * r.getUsd());
                 effects.changed(id);
             }
         });
+    }
+
+    /** Sets the counts, the totals and the next expiry to those of {@code open}, all the tenant's open reservations. */
+    private void recount(Collection<BudgetReservation> open) {
+        state.setOpenReservations(0);
+        state.setNextExpiry(null);
+        state.getBudgets().values().forEach(s -> {
+            s.setOpenReservations(0);
+            s.setReservedTokens(0);
+            s.setReservedUsd(0);
+        });
+        // the amounts are the same as before, only summed again: no status changes
+        LedgerEffects unchanged = new LedgerEffects();
+        for (BudgetReservation r : open) {
+            hold(r, 1, unchanged);
+            state.setNextExpiry(earlier(state.getNextExpiry(), r.getExpiresAt()));
+        }
+    }
+
+    /** Moves the reservations of a ledger written before they were kept apart to where they are kept now. */
+    private void moveReservationsOut() {
+        state.getReservations().forEach(reservations::put);
+        state.setReservations(new HashMap<>());
+        recount(reservations.all().values());
+        changedQuietly = true;
     }
 
     /** A budget narrowed to a provider, model or capsule counts only what names the same one. */

@@ -2,8 +2,18 @@ package io.soma.streams.topologies.budget;
 
 import io.soma.streams.avro.BudgetDefinition;
 import io.soma.streams.avro.BudgetPeriodKind;
+import io.soma.streams.avro.BudgetReservation;
 import io.soma.streams.avro.BudgetReservationRequest;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 
 /** Budget definitions and requests for the budget tests; each test sets what it is about. */
@@ -22,5 +32,32 @@ final class Budgets {
         return BudgetReservationRequest.newBuilder().setRequestId(requestId).setTenant(tenant)
                 .setProvider(provider).setModel(model).setPromptTokens(promptTokens)
                 .setMaxCompletionTokens(maxCompletionTokens).setRequestedAt(Instant.EPOCH).build();
+    }
+
+    /**
+     * A Kafka Streams key-value store of reservations as the app declares it, in memory and without a changelog (no
+     * broker here); values in Avro's single-object encoding, as no registry is at hand either.
+     */
+    static KeyValueStore<String, BudgetReservation> reservationStore() {
+        Serde<BudgetReservation> avro = Serdes.serdeFrom((topic, r) -> {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try {
+                BudgetReservation.getEncoder().encode(r, out);
+                return out.toByteArray();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, (topic, bytes) -> {
+            try {
+                return BudgetReservation.fromByteBuffer(ByteBuffer.wrap(bytes));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        KeyValueStore<String, BudgetReservation> store = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(BudgetApp.RESERVATION_STORE), Serdes.String(), avro)
+                .withLoggingDisabled().build();
+        store.init(new MockProcessorContext<>().getStateStoreContext(), store);
+        return store;
     }
 }

@@ -6,10 +6,12 @@ import io.soma.streams.avro.BudgetLedger;
 import io.soma.streams.avro.BudgetPeriodKind;
 import io.soma.streams.avro.BudgetProjection;
 import io.soma.streams.avro.BudgetRefusal;
+import io.soma.streams.avro.BudgetReservation;
 import io.soma.streams.avro.BudgetReservationReply;
 import io.soma.streams.avro.BudgetStatus;
 import io.soma.streams.topologies.forecast.PriceTable;
 import io.soma.streams.topologies.forecast.StandardNormal;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -29,7 +31,9 @@ class TenantLedgerTest {
     private static final Instant DAY_START = Instant.parse("2026-01-15T00:00:00Z");
     private static final LedgerSettings SETTINGS = new LedgerSettings(PriceTable.defaults(), TTL, 100);
 
-    private final TenantLedger ledger = TenantLedger.of(null, TENANT, SETTINGS);
+    private final KeyValueStore<String, BudgetReservation> store = Budgets.reservationStore();
+    private final OpenReservations reservations = new StoredReservations(store, TENANT);
+    private final TenantLedger ledger = TenantLedger.of(null, TENANT, reservations, SETTINGS);
 
     @Test
     void shouldGrantUntilSpentPlusReservedWouldPassTheHardLimitAndNameTheBudgetThatTripped() {
@@ -170,6 +174,72 @@ class TenantLedgerTest {
     }
 
     @Test
+    void shouldExpireAReservationAfterAnEarlierOneWasSettled() {
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
+        reserve("settled", "openai", "gpt-4o-mini", 100, 0);
+        Instant minuteLater = MORNING.plusSeconds(60);
+        ledger.reserve(Budgets.request(TENANT, "lost", "openai", "gpt-4o-mini", 200, 0), minuteLater);
+        ledger.settle(new Usage("settled", "openai", "gpt-4o-mini", null, 90, 0), minuteLater);
+
+        // the settled one's expiry comes first: nothing is due then, and nothing is lost
+        assertThat(ledger.expireAndRoll(MORNING.plus(TTL)).audits()).isEmpty();
+        assertThat(ledger.status("daily", MORNING.plus(TTL)).getReservedTokens()).isEqualTo(200);
+        List<BudgetAudit> expired = TenantLedger.of(roundTrip(ledger.state()), TENANT, reservations, SETTINGS)
+                .expireAndRoll(minuteLater.plus(TTL)).audits();
+
+        assertThat(expired).extracting(BudgetAudit::getRequestId).containsExactly("lost");
+    }
+
+    @Test
+    void shouldHoldBackReservationsOpenBeforeABudgetWasDefinedOrRescoped() {
+        reserve("before", "openai", "gpt-4o-mini", 600, 0);
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).setProvider("anthropic").build(), MORNING);
+        assertThat(ledger.status("daily", MORNING).getReservedTokens()).isZero();
+
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).setProvider("openai").build(), MORNING);
+
+        assertThat(ledger.status("daily", MORNING).getReservedTokens()).isEqualTo(600);
+        BudgetReservationReply refused = reserve("after", "openai", "gpt-4o-mini", 500, 0);
+        assertThat(refused.getRefusal().getReserved()).isEqualTo(600);
+    }
+
+    @Test
+    void shouldKeepOpenReservationsOutOfTheStoredLedger() {
+        ledger.define(Budgets.daily(TENANT, "daily", 1_000_000).build(), MORNING);
+        reserve("first", "openai", "gpt-4o-mini", 100, 100);
+        int withOne = encodedSize(ledger.state());
+        for (int i = 0; i < 200; i++) {
+            reserve("r" + i, "openai", "gpt-4o-mini", 100, 100);
+        }
+
+        // counts and totals take a byte or two more; 200 reservations in the ledger would take kilobytes
+        assertThat(encodedSize(ledger.state())).isLessThan(withOne + 8);
+        assertThat(reservations.all()).hasSize(201);
+        assertThat(ledger.status("daily", MORNING).getReservedTokens()).isEqualTo(201 * 200);
+    }
+
+    @Test
+    void shouldMoveTheReservationsOfALedgerWrittenWhenTheLedgerHeldThem() {
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
+        BudgetLedger written = roundTrip(ledger.state());
+        written.getReservations().put("old-settled", reservation(300, MORNING));
+        written.getReservations().put("old-lost", reservation(200, MORNING));
+
+        TenantLedger read = TenantLedger.of(written, TENANT, reservations, SETTINGS);
+
+        assertThat(read.changedQuietly()).as("the moved ledger must be stored").isTrue();
+        assertThat(read.state().getReservations()).isEmpty();
+        assertThat(reservations.all()).containsOnlyKeys("old-settled", "old-lost");
+        assertThat(read.status("daily", MORNING).getReservedTokens()).isEqualTo(500);
+        assertThat(read.settle(new Usage("old-settled", "openai", "gpt-4o-mini", null, 250, 0), MORNING).audits())
+                .extracting(BudgetAudit::getAction).containsExactly(TenantLedger.SETTLED);
+        assertThat(read.expireAndRoll(MORNING.plus(TTL)).audits()).extracting(BudgetAudit::getRequestId)
+                .containsExactly("old-lost");
+        assertThat(read.status("daily", MORNING.plus(TTL)).getReservedTokens()).isZero();
+        assertThat(reservations.all()).isEmpty();
+    }
+
+    @Test
     void shouldNotCountARetriedRequestTwice() {
         ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
         reserve("same", "openai", "gpt-4o-mini", 300, 0);
@@ -228,7 +298,7 @@ class TenantLedgerTest {
         BudgetProjection p = ledger.status("daily", DAY_START.plus(Duration.ofHours(5))).getProjection();
         assertThat(p.getExhaustionAt()).isEqualTo(limit.getProjectedAt());
 
-        TenantLedger restored = TenantLedger.of(roundTrip(ledger.state()), TENANT, SETTINGS);
+        TenantLedger restored = TenantLedger.of(roundTrip(ledger.state()), TENANT, reservations, SETTINGS);
         LedgerEffects later = restored.settle(new Usage("u6", null, null, null, 100, 0),
                 DAY_START.plus(Duration.ofHours(6)));
         assertThat(later.alerts()).as("each projection alerted once, remembered by the stored ledger").isEmpty();
@@ -265,7 +335,7 @@ class TenantLedgerTest {
         assertThat(p.getUsdCalibrated()).as("no price, so no USD spent to score").isFalse();
         long reach = Duration.ofHours(18).toMillis() * 9_400 / 12_600;
         assertThat(Duration.between(six, p.getExhaustionAt()).toMillis()).isCloseTo(reach, within(1000L));
-        BudgetProjection restored = TenantLedger.of(roundTrip(ledger.state()), TENANT, SETTINGS).status("daily", six)
+        BudgetProjection restored = TenantLedger.of(roundTrip(ledger.state()), TENANT, reservations, SETTINGS).status("daily", six)
                 .getProjection();
         assertThat(restored).as("the calibration is in the stored ledger").isEqualTo(p);
     }
@@ -307,6 +377,21 @@ class TenantLedgerTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static int encodedSize(BudgetLedger state) {
+        try {
+            return BudgetLedger.getEncoder().encode(state).remaining();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A granted reservation of openai/gpt-4o-mini, as an earlier version kept it in the ledger. */
+    private static BudgetReservation reservation(long tokens, Instant at) {
+        return BudgetReservation.newBuilder().setProvider("openai").setModel("gpt-4o-mini").setTokens(tokens)
+                .setUsd(PriceTable.defaults().priceOf("openai", "gpt-4o-mini").orElseThrow().cost(tokens, 0))
+                .setReservedAt(at).setExpiresAt(at.plus(TTL)).build();
     }
 
     private BudgetReservationReply reserve(String id, String provider, String model, long prompt, long completion) {
