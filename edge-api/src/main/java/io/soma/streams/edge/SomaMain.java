@@ -89,6 +89,11 @@ public final class SomaMain {
         SomaProcess process;
         try {
             process = SomaProcess.start(config);
+        } catch (Settings.ConfigException e) {
+            // found once connected (signing keys sealed with another wrap secret): as actionable as the others
+            System.err.println("configuration error: " + e.getMessage());
+            System.exit(2);
+            return;
         } catch (RuntimeException e) {
             log.error("start failed: {}", e.getMessage(), e);
             System.exit(1);

@@ -137,7 +137,7 @@ public final class EdgeFixture implements AutoCloseable {
         }
     }
 
-    private EdgeFixture(EdgeFixture first) {
+    private EdgeFixture(EdgeFixture first, Map<String, String> overrides) {
         redis = first.redis;
         schema = first.schema;
         ownsStores = false;
@@ -148,6 +148,7 @@ public final class EdgeFixture implements AutoCloseable {
         all.putAll(Map.of("stack.embedded", "false",
                 "kafka.bootstrap.servers", first.config().bootstrapServers(),
                 "schema.registry.url", first.config().schemaRegistryUrl()));
+        all.putAll(overrides);
         settings = Map.copyOf(all);
         process = startProcess(settings, composition);
     }
@@ -157,7 +158,12 @@ public final class EdgeFixture implements AutoCloseable {
      * capabilities, with state of its own, so the apps' partitions are shared between the two.
      */
     public EdgeFixture anotherInstance() {
-        return new EdgeFixture(this);
+        return anotherInstance(Map.of());
+    }
+
+    /** {@link #anotherInstance()} with settings of its own, e.g. another deployment sharing this one's Redis keys. */
+    public EdgeFixture anotherInstance(Map<String, String> overrides) {
+        return new EdgeFixture(this, overrides);
     }
 
     private static SomaProcess startProcess(Map<String, String> settings, List<Slice.Starter> composition) {

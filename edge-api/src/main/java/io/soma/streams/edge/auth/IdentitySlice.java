@@ -7,8 +7,10 @@ import io.soma.streams.edge.slice.Slice;
 import io.soma.streams.edge.slice.Slices;
 import io.soma.streams.edge.tenancy.TenantHandlers;
 import io.soma.streams.topologies.replay.ReplayPlan;
+import io.soma.streams.topologies.runtime.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.exceptions.JedisException;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +44,8 @@ public record IdentitySlice(Closer closer, AuthHandler auth, TokenRoutes tokens,
             }
             SigningKeys signingKeys = new SigningKeys(platform.redis().jedis(), config.redisKeyPrefix(),
                     identity.keySeal(), identity.lifetime(), Clock.systemUTC());
+            requireOpenableKeys(signingKeys);
+            platform.check("signing-keys", () -> keysProblem(signingKeys));
             // tokens carry the constitution hash active when they are issued, when the process runs governance
             Supplier<String> constitutionHash = started.find(PolicySlice.class)
                     .<Supplier<String>>map(policy -> policy::activeGlobalHash).orElse(() -> null);
@@ -62,6 +66,27 @@ public record IdentitySlice(Closer closer, AuthHandler auth, TokenRoutes tokens,
             // created by an earlier start
         }
         identities.saveUser(new Identity(tenant, DEMO_TENANT_ADMIN, Capability.tenantAdmin()));
+    }
+
+    /**
+     * Fails the start when the keys in Redis were sealed with another wrap secret: an instance that can neither issue
+     * nor check tokens must not join, and replacing the keys would log out a deployment that may still use them.
+     * With Redis down the start goes on, as it does for every other use of Redis; readiness checks the keys later.
+     */
+    private static void requireOpenableKeys(SigningKeys keys) {
+        String problem = keysProblem(keys);
+        if (problem != null) {
+            throw new Settings.ConfigException(problem);
+        }
+    }
+
+    /** Null when this wrap secret opens the keys, or when Redis cannot tell now (its own check reports that). */
+    private static String keysProblem(SigningKeys keys) {
+        try {
+            return keys.problem();
+        } catch (JedisException e) {
+            return null;
+        }
     }
 
     /** Checks hourly whether the signing key is due for rotation; every instance may, they agree in Redis. */

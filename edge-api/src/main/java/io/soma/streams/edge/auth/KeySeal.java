@@ -14,6 +14,7 @@ import javax.crypto.spec.SecretKeySpec;
 import java.security.SecureRandom;
 import java.text.ParseException;
 import java.util.Base64;
+import java.util.Optional;
 
 /**
  * How private signing keys are written to Redis: sealed with the wrap secret (32 bytes, from configuration, never
@@ -56,15 +57,15 @@ public final class KeySeal {
         }
     }
 
-    ECKey open(String kid, String stored) {
+    /** The key sealed in {@code stored}; empty when this wrap secret cannot open it (sealed with another one). */
+    Optional<ECKey> open(String stored) {
         try {
             JWEObject jwe = JWEObject.parse(stored);
             jwe.decrypt(new DirectDecrypter(wrapKey));
-            return ECKey.parse(jwe.getPayload().toString());
+            return Optional.of(ECKey.parse(jwe.getPayload().toString()));
         } catch (ParseException | JOSEException e) {
-            // no cause attached: a parse error may quote the key material
-            throw new IllegalStateException("cannot open signing key " + kid + " from Redis: is "
-                    + "identity.keys.wrap.secret the one it was sealed with? (" + e.getClass().getSimpleName() + ")");
+            // nothing of the exception is kept: a parse error may quote the key material
+            return Optional.empty();
         }
     }
 }

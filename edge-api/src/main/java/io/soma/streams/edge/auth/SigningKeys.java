@@ -24,6 +24,8 @@ import java.util.Optional;
  * (sealed by {@link KeySeal}). Rotation makes a new key current and gives the old one a TTL of
  * {@link TokenLifetime#retiredKeyLifetime()}, so it verifies until the last token it signed has expired.
  * When Redis has lost the keys, a new one is created and every token signed before is refused (unknown kid).
+ * Keys sealed with another wrap secret are never replaced: another deployment sharing this Redis may be using them
+ * ({@link SigningKeysUnreadable}).
  */
 public final class SigningKeys {
     private static final Logger log = LoggerFactory.getLogger(SigningKeys.class);
@@ -45,6 +47,7 @@ public final class SigningKeys {
     private final JedisPooled redis;
     private final String currentKidKey;
     private final String jwkKeyPrefix;
+    private final String keysPattern;
     private final KeySeal seal;
     private final Duration retiredKeyLifetime;
     private final Clock clock;
@@ -54,6 +57,7 @@ public final class SigningKeys {
         this.redis = redis;
         this.currentKidKey = namespace + "identity:keys:current";
         this.jwkKeyPrefix = namespace + "identity:keys:jwk:";
+        this.keysPattern = namespace + "identity:keys:*";
         this.seal = seal;
         this.retiredKeyLifetime = lifetime.retiredKeyLifetime();
         this.clock = clock;
@@ -77,10 +81,30 @@ public final class SigningKeys {
         }
     }
 
-    /** The key with this id, current or retired; empty when unknown or expired. */
+    /**
+     * The key with this id, current or retired; empty when unknown or expired.
+     *
+     * @throws SigningKeysUnreadable when it was sealed with another wrap secret
+     */
     public Optional<ECKey> find(String kid) {
         String stored = redis.get(jwkKeyPrefix + kid);
-        return stored == null ? Optional.empty() : Optional.of(seal.open(kid, stored));
+        if (stored == null) {
+            return Optional.empty();
+        }
+        return Optional.of(seal.open(stored).orElseThrow(() -> new SigningKeysUnreadable(kid, keysPattern)));
+    }
+
+    /**
+     * For readiness and start-up: null while this wrap secret opens the current key (or there is none yet, the first
+     * signature makes it), else why not and how to fix it.
+     */
+    public String problem() {
+        String kid = redis.get(currentKidKey);
+        String stored = kid == null ? null : redis.get(jwkKeyPrefix + kid);
+        if (stored == null || seal.open(stored).isPresent()) {
+            return null;
+        }
+        return SigningKeysUnreadable.explain(kid, keysPattern);
     }
 
     /** Makes a new key current; the previous one keeps verifying until its tokens have expired. */

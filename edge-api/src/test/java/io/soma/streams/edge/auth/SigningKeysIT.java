@@ -4,10 +4,13 @@ import com.nimbusds.jose.jwk.ECKey;
 import io.soma.streams.testkit.RedisNamespace;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import redis.clients.jedis.JedisPooled;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -74,9 +77,43 @@ class SigningKeysIT {
         assertSameKey(keys(SEAL, Clock.systemUTC()).find(key.getKeyID()).orElseThrow(), key);
         SigningKeys otherSecret = keys(KeySeal.withSecret(AuthTestSupport.randomBytes()), Clock.systemUTC());
         assertThatThrownBy(() -> otherSecret.find(key.getKeyID()))
-                .isInstanceOf(IllegalStateException.class)
+                .isInstanceOf(SigningKeysUnreadable.class)
                 .hasMessageContaining("identity.keys.wrap.secret")
                 .hasNoCause();
+    }
+
+    @Test
+    void shouldNeitherOpenNorReplaceKeysThatAnotherSecretSealed() {
+        ECKey key = keys(SEAL, Clock.systemUTC()).current();
+        String sealedKey = redis.get(prefix + "identity:keys:jwk:" + key.getKeyID());
+        byte[] otherSecret = AuthTestSupport.randomBytes();
+        SigningKeys otherDeployment = keys(KeySeal.withSecret(otherSecret), Clock.systemUTC());
+
+        assertThat(List.<ThrowingCallable>of(otherDeployment::current, otherDeployment::rotate,
+                () -> otherDeployment.rotateIfOlderThan(Duration.ZERO))).allSatisfy(use ->
+                assertThatThrownBy(use).isInstanceOfSatisfying(SigningKeysUnreadable.class, e -> {
+                    assertThat(e.status()).isEqualTo(503);
+                    assertThat(e.getMessage()).contains("identity.keys.wrap.secret", key.getKeyID(),
+                                    prefix + "identity:keys:*")
+                            .doesNotContain(Base64.getEncoder().encodeToString(otherSecret))
+                            .doesNotContain(key.getD().toString());
+                }));
+
+        assertThat(redis.get(prefix + "identity:keys:current")).isEqualTo(key.getKeyID());
+        assertThat(redis.get(prefix + "identity:keys:jwk:" + key.getKeyID())).isEqualTo(sealedKey);
+        assertThat(redis.keys(prefix + "identity:keys:jwk:*")).hasSize(1);
+        assertSameKey(keys(SEAL, Clock.systemUTC()).current(), key);
+    }
+
+    @Test
+    void shouldReportAProblemOnlyWhenTheCurrentKeyWasSealedWithAnotherSecret() {
+        SigningKeys otherDeployment = keys(KeySeal.withSecret(AuthTestSupport.randomBytes()), Clock.systemUTC());
+        String beforeAnyKey = otherDeployment.problem();
+        keys(SEAL, Clock.systemUTC()).current();
+
+        assertThat(beforeAnyKey).as("a first start makes its key").isNull();
+        assertThat(keys(SEAL, Clock.systemUTC()).problem()).isNull();
+        assertThat(otherDeployment.problem()).contains("identity.keys.wrap.secret", prefix + "identity:keys:*");
     }
 
     @Test

@@ -95,11 +95,16 @@ class TokenRoutesIT {
         constitutionHash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(prompts)));
         audit = new RecordingAuditSink();
         keys = new SigningKeys(redis, namespace.prefix(), KeySeal.withSecret(AuthTestSupport.randomBytes()), LIFETIME, Clock.systemUTC());
-        TokenService tokens = tokenService(Clock.systemUTC());
+        app = edgeWith(keys);
+    }
+
+    /** The token routes and the access check, signing with {@code signingKeys}. */
+    private static Javalin edgeWith(SigningKeys signingKeys) {
+        TokenService tokens = tokenService(signingKeys, Clock.systemUTC());
         AuthHandler auth = new AuthHandler(tokens);
         TokenRoutes routes = new TokenRoutes(tokens, identities, auth);
 
-        app = Javalin.create(config -> {
+        Javalin edge = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.router.apiBuilder(() -> {
                 get("/health/live", ctx -> ctx.result("ok"), Access.PUBLIC);
@@ -114,9 +119,9 @@ class TokenRoutesIT {
                         TenantScope.PATH, Capability.CONVERSATION, Capability.TRAINING_ADMIN);
             });
         });
-        app.beforeMatched(auth);
-        ErrorResponses.install(app);
-        app.start("127.0.0.1", 0);
+        edge.beforeMatched(auth);
+        ErrorResponses.install(edge);
+        return edge.start("127.0.0.1", 0);
     }
 
     @AfterAll
@@ -128,7 +133,11 @@ class TokenRoutesIT {
     }
 
     private static TokenService tokenService(Clock clock) {
-        return new TokenService(keys, redis, namespace.prefix(), audit, () -> constitutionHash, LIFETIME, clock);
+        return tokenService(keys, clock);
+    }
+
+    private static TokenService tokenService(SigningKeys signingKeys, Clock clock) {
+        return new TokenService(signingKeys, redis, namespace.prefix(), audit, () -> constitutionHash, LIFETIME, clock);
     }
 
     @Test
@@ -386,6 +395,33 @@ class TokenRoutesIT {
         assertThat(answer.get("reason").asText()).isEqualTo("malformed");
     }
 
+    @Test
+    void shouldAnswer503NamingTheWrapSecretAndKeepTheKeysWhenAnotherSecretSealedThem() throws Exception {
+        String token = issue(Map.of("X-Api-Key", adminKey), "").get("token").asText();
+        String kid = keys.current().getKeyID();
+        byte[] otherSecret = AuthTestSupport.randomBytes();
+        Javalin otherDeployment = edgeWith(new SigningKeys(redis, namespace.prefix(), KeySeal.withSecret(otherSecret),
+                LIFETIME, Clock.systemUTC()));
+        try {
+            HttpResponse<String> issued = send(otherDeployment, "POST", "/v1/tokens/issue", null,
+                    "{\"api_key\":\"" + adminKey + "\"}");
+            HttpResponse<String> checked = send(otherDeployment, "GET", "/v1/audit/decisions", token, null);
+
+            assertThat(List.of(issued, checked)).allSatisfy(response -> {
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+                JsonNode error = body(response);
+                assertThat(error.get("error").asText()).isEqualTo(SigningKeysUnreadable.ERROR);
+                assertThat(error.get("message").asText()).contains("identity.keys.wrap.secret")
+                        .contains(namespace.prefix() + "identity:keys:*")
+                        .doesNotContain(Base64.getEncoder().encodeToString(otherSecret));
+            });
+        } finally {
+            otherDeployment.stop();
+        }
+        assertThat(keys.current().getKeyID()).as("the first deployment's key is kept").isEqualTo(kid);
+        assertThat(send("GET", "/v1/audit/decisions", token, null).statusCode()).isEqualTo(200);
+    }
+
     private static JsonNode issue(Map<String, String> headers, String body) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri("/v1/tokens/issue")).timeout(REQUEST_TIMEOUT)
                 .POST(HttpRequest.BodyPublishers.ofString(body));
@@ -396,7 +432,12 @@ class TokenRoutesIT {
     }
 
     private static HttpResponse<String> send(String method, String path, String bearer, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(REQUEST_TIMEOUT).method(method,
+        return send(app, method, path, bearer, body);
+    }
+
+    private static HttpResponse<String> send(Javalin edge, String method, String path, String bearer, String body)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(edge, path)).timeout(REQUEST_TIMEOUT).method(method,
                 body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (bearer != null) {
             request.header("Authorization", "Bearer " + bearer);
@@ -405,7 +446,11 @@ class TokenRoutesIT {
     }
 
     private static URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + app.port() + path);
+        return uri(app, path);
+    }
+
+    private static URI uri(Javalin edge, String path) {
+        return URI.create("http://127.0.0.1:" + edge.port() + path);
     }
 
     private static JsonNode body(HttpResponse<String> response) throws Exception {
