@@ -10,14 +10,19 @@ BASE=http://127.0.0.1:$PORT
 mkdir -p "$WORK"
 
 API_KEY=$(openssl rand -hex 20)
+# a fresh data dir is a fresh key wrap secret: the run's Redis keys get a prefix of their own, removed on exit, so
+# a run never meets the sealed signing keys of an earlier one (the edge would refuse to start on them)
+REDIS_PREFIX=soma-bench-$(basename "$WORK"):
 START_NS=$(date +%s%N)
+SOMA_REDIS_KEY_PREFIX=$REDIS_PREFIX \
 SOMA_IDENTITY_BOOTSTRAP_API_KEY=$API_KEY SOMA_STACK_DATA_DIR="$WORK" SOMA_REPLAY_ENABLED=${REPLAY:-false} \
   SOMA_EDGE_PORT=$PORT SOMA_STACK_KAFKA_PORT=${KAFKA_PORT:-9092} SOMA_STACK_REGISTRY_PORT=${REGISTRY_PORT:-8081} \
   SOMA_RATELIMIT_TENANT_PER_SECOND=1000000 SOMA_RATELIMIT_TENANT_BURST=1000000 \
   java -Xmx1g -Dsoma.registry.jar=devstack-registry/target/soma-schema-registry-runner.jar -jar "$JAR" demo \
   >"$WORK/edge.log" 2>&1 &
 EDGE_PID=$!
-trap 'kill $EDGE_PID 2>/dev/null; wait $EDGE_PID 2>/dev/null || true' EXIT
+trap 'kill $EDGE_PID 2>/dev/null; wait $EDGE_PID 2>/dev/null || true
+  redis-cli -h 127.0.0.1 --scan --pattern "$REDIS_PREFIX*" | xargs -r redis-cli -h 127.0.0.1 del >/dev/null' EXIT
 
 until curl -sf "$BASE/health/ready" >/dev/null; do
   kill -0 $EDGE_PID 2>/dev/null || { echo "edge exited, see $WORK/edge.log" >&2; exit 1; }
