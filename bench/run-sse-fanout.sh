@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH_JAR=${BENCH_JAR:-bench/target/benchmarks.jar}
 WORK=${WORK:-bench/target/sse-fanout}
+# every stream is one tenant's: the edge's admission limits (20 a tenant, 500 in all by default) would refuse most
+export SOMA_SSE_MAX_STREAMS_PER_TENANT=${CLIENTS:-1000} SOMA_SSE_MAX_STREAMS=${CLIENTS:-1000}
 source bench/start-edge-demo.sh
 ulimit -n 65536 2>/dev/null || true
 java -Xmx512m -Dsoma.data.dir="${SOMA_DATA_DIR:-../shared/data}" -Dbench.edge="$BASE" -Dbench.token="$TOKEN" \

@@ -45,6 +45,11 @@ import java.util.regex.Pattern;
  */
 public final class SseFanOutBenchmark {
     private static final Pattern EVENT_ID = Pattern.compile("\"event_id\":\"([^\"]+)\"");
+    /**
+     * The tenant of every event, named on every stream: a stream shows one tenant's events only, so the prompts' own
+     * tenants would reach none of them (the bench's token is the platform operator's, who may name a tenant).
+     */
+    private static final String TENANT = "bench-sse";
 
     private SseFanOutBenchmark() {
     }
@@ -81,7 +86,8 @@ public final class SseFanOutBenchmark {
         long connectStart = System.nanoTime();
         for (int c = 0; c < clients; c++) {
             String session = run + "-s" + c;
-            HttpRequest request = HttpRequest.newBuilder(URI.create(edge + "/v1/conversation/stream?session_id=" + session))
+            HttpRequest request = HttpRequest.newBuilder(URI.create(
+                            edge + "/v1/conversation/stream?session_id=" + session + "&tenant=" + TENANT))
                     .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream").build();
             http.sendAsync(request, info -> {
                 if (info.statusCode() != 200) {
@@ -123,7 +129,7 @@ public final class SseFanOutBenchmark {
                 }
                 String session = run + "-s" + (i % clients);
                 ConversationEvent event = ConversationEvent.newBuilder(prompts.get(i % prompts.size()))
-                        .setEventId(run + "-e" + i).setSessionId(session).setTimestamp(Instant.now()).build();
+                        .setEventId(run + "-e" + i).setSessionId(session).setTenant(TENANT).setTimestamp(Instant.now()).build();
                 sentAt.set(i, System.nanoTime());
                 producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), session, event));
             }
