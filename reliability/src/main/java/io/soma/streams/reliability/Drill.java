@@ -212,6 +212,10 @@ public final class Drill {
             awaitProgress(tally, events.size(), "decisions after the broker restart");
             step("decisions flow again", load, tally, archive);
 
+            // the restarted instance must be up before Redis and PostgreSQL go down: an instance that starts during
+            // a PostgreSQL outage stops with a start error (the identity store migrates at start), a compound failure
+            // these steps are not about; on a loaded machine its start outlasted the broker step
+            victimReady.get();
             redis.stop();
             int decidedAtRedisStop = tally.answered();
             step("stop Redis", load, tally, archive);
@@ -238,7 +242,6 @@ public final class Drill {
             }
             load.awaitDone();
             step("load done", load, tally, archive);
-            victimReady.get();
             instances.forEach(i -> i.awaitReady(READY_LIMIT));
             step("every instance ready", load, tally, archive);
 
