@@ -22,6 +22,7 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 import java.time.Duration;
@@ -115,16 +116,11 @@ public final class ForecastApp {
 
     public static Topology build(Config config, AppSerdes serdes) {
         StreamsBuilder builder = new StreamsBuilder();
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOW_STORE),
-                Serdes.String(), serdes.storeValue(TokenUsageWindow.class)));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FORECASTER_STORE),
-                Serdes.String(), forecasterSerde()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FORECAST_STORE),
-                Serdes.String(), forecastTableSerde()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CAPSULE_FORECASTER_STORE),
-                Serdes.String(), forecasterSerde()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CAPSULE_USAGE_STORE),
-                Serdes.String(), capsuleUsageSerde()));
+        builder.addStateStore(cached(WINDOW_STORE, serdes.storeValue(TokenUsageWindow.class)));
+        builder.addStateStore(cached(FORECASTER_STORE, forecasterSerde()));
+        builder.addStateStore(cached(FORECAST_STORE, forecastTableSerde()));
+        builder.addStateStore(cached(CAPSULE_FORECASTER_STORE, forecasterSerde()));
+        builder.addStateStore(cached(CAPSULE_USAGE_STORE, capsuleUsageSerde()));
         var events = serdes.value(Topics.CONVERSATION_EVENTS);
         KStream<String, TokenUsageWindow> closed = builder
                 .stream(Topics.CONVERSATION_EVENTS.name(), Consumed.with(Serdes.String(), events)
@@ -141,6 +137,17 @@ public final class ForecastApp {
         usage.process(() -> new ForecasterProcessor(config), FORECASTER_STORE, FORECAST_STORE)
                 .to(Topics.TOKEN_FORECASTS.name(), Produced.with(Serdes.String(), serdes.value(Topics.TOKEN_FORECASTS)));
         return builder.build();
+    }
+
+    /**
+     * A persistent store behind the record cache: a key updated many times within one commit interval (each closed
+     * window rewrites its key's whole forecaster and table; a catch-up or replay closes many per key) reaches RocksDB
+     * and the changelog once, at the commit. Exactly-once flushes the cache before every commit, and the edge's
+     * interactive queries read through it.
+     */
+    private static <V> StoreBuilder<KeyValueStore<String, V>> cached(String name, Serde<V> valueSerde) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), valueSerde)
+                .withCachingEnabled();
     }
 
     /** Sums events into open windows and emits each window, oldest first, once stream time passes end + grace. */
