@@ -33,9 +33,10 @@ public record ForecastTable(List<ForecastResult> byHours) {
             windows[hours - 1] = ForecastResult.windows(forecaster, hours);
         }
         TokenForecaster.Interval[] totals = forecaster.forecastTotals(windows);
+        ForecastResult.Common common = ForecastResult.Common.of(forecaster, prices, provider, model);
         List<ForecastResult> byHours = new ArrayList<>(MAX_HOURS);
         for (int hours = 1; hours <= MAX_HOURS; hours++) {
-            byHours.add(ForecastResult.of(forecaster, hours, totals[hours - 1], prices, provider, model));
+            byHours.add(common.result(hours, totals[hours - 1]));
         }
         return new ForecastTable(byHours);
     }

@@ -349,7 +349,7 @@ public final class TokenForecaster {
 
     /** Prediction interval of the window {@code stepsAhead} ahead, at the configured coverage. */
     public Interval interval(int stepsAhead) {
-        return sumInterval(forecast(stepsAhead), 1, cumulativeErrors());
+        return sumInterval(forecast(stepsAhead), 1, scoredErrors());
     }
 
     /**
@@ -367,11 +367,11 @@ public final class TokenForecaster {
      */
     public Interval[] forecastTotals(int[] windows) {
         double[] sums = cumulativeForecasts(Arrays.stream(windows).max().orElse(0));
-        double[] errorSums = cumulativeErrors();
+        ScoredErrors errors = scoredErrors();
         Interval[] totals = new Interval[windows.length];
         for (int i = 0; i < windows.length; i++) {
-            totals[i] = windows[i] == period && observed >= period ? dailyTotalInterval(errorSums)
-                    : sumInterval(sums[windows[i]], windows[i], errorSums);
+            totals[i] = windows[i] == period && observed >= period ? dailyTotalInterval(errors)
+                    : sumInterval(sums[windows[i]], windows[i], errors);
         }
         return totals;
     }
@@ -393,10 +393,10 @@ public final class TokenForecaster {
      * The interval of a sum of n windows comes from the recent one-day-ahead errors summed over n consecutive
      * windows, which keeps their autocorrelation; with too few errors for that, from the per-window error
      * quantiles widened by √n (as if independent); with no scored error yet, from the model's error scale.
-     * {@code errorSums} is {@link #cumulativeErrors()}.
      */
-    private Interval sumInterval(double point, int windows, double[] errorSums) {
-        double tail = (1 - settings.intervalCoverage()) / 2;
+    private Interval sumInterval(double point, int windows, ScoredErrors errors) {
+        double tail = errors.tail;
+        double[] errorSums = errors.sums;
         int count = errorSums.length - 1;
         double low;
         double high;
@@ -405,10 +405,9 @@ public final class TokenForecaster {
             low = ForecastAccuracy.quantileInPlace(sums, tail);
             high = ForecastAccuracy.quantileInPlace(sums, 1 - tail);
         } else if (count >= MIN_ERRORS_FOR_QUANTILES) {
-            double[] single = rollingSums(errorSums, 1);
             double widen = Math.sqrt(windows);
-            low = ForecastAccuracy.quantileInPlace(single, tail) * widen;
-            high = ForecastAccuracy.quantileInPlace(single, 1 - tail) * widen;
+            low = errors.singleTails()[0] * widen;
+            high = errors.singleTails()[1] * widen;
         } else {
             double spread = StandardNormal.quantile(1 - tail) * MAE_TO_SIGMA * scale * Math.sqrt(windows);
             low = -spread;
@@ -426,10 +425,10 @@ public final class TokenForecaster {
      * overlap (about seven independent days) and drift with the key's level shifts, so a fixed level
      * under-covers. Before {@value #MIN_ERRORS_FOR_QUANTILES} scores: the per-window errors' interval.
      */
-    private Interval dailyTotalInterval(double[] errorSums) {
+    private Interval dailyTotalInterval(ScoredErrors errors) {
         int count = (int) Math.min(scored, totalResiduals.length);
         if (count < MIN_ERRORS_FOR_QUANTILES) {
-            return sumInterval(dailyTotal, period, errorSums);
+            return sumInterval(dailyTotal, period, errors);
         }
         double[] scores = new double[count];
         for (int i = 0; i < count; i++) {
@@ -439,6 +438,10 @@ public final class TokenForecaster {
         double q = rank < 1 ? 0 : ForecastAccuracy.kthSmallest(scores, Math.min(count, rank) - 1);
         return new Interval(dailyTotal, Math.max(0, (dailyTotal + 1) * Math.exp(-q) - 1),
                 (dailyTotal + 1) * Math.exp(q) - 1);
+    }
+
+    private ScoredErrors scoredErrors() {
+        return new ScoredErrors(cumulativeErrors(), (1 - settings.intervalCoverage()) / 2);
     }
 
     /** {@code [i]} = the sum of the {@code i} oldest of the recent scored errors (at most a ring of them), oldest first. */
@@ -451,6 +454,32 @@ public final class TokenForecaster {
             at = at + 1 == errors.length ? 0 : at + 1;
         }
         return sums;
+    }
+
+    /**
+     * The recent scored errors as {@link #cumulativeErrors()}, and the quantiles of single errors, which every
+     * horizon longer than the rolling sums reach shares: selected once for a whole table of horizons.
+     */
+    private static final class ScoredErrors {
+        final double[] sums;
+        /** The share of errors below the interval, and above it: half the miscoverage. */
+        final double tail;
+        private double[] singleTails;
+
+        ScoredErrors(double[] sums, double tail) {
+            this.sums = sums;
+            this.tail = tail;
+        }
+
+        /** The lower and upper tail quantiles of the single errors. */
+        double[] singleTails() {
+            if (singleTails == null) {
+                double[] single = rollingSums(sums, 1);
+                singleTails = new double[]{ForecastAccuracy.quantileInPlace(single, tail),
+                        ForecastAccuracy.quantileInPlace(single, 1 - tail)};
+            }
+            return singleTails;
+        }
     }
 
     /** Sums of {@code n} consecutive errors, oldest first, from {@link #cumulativeErrors()}. */

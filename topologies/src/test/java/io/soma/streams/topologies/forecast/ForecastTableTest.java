@@ -26,7 +26,7 @@ class ForecastTableTest {
         ForecastTable table = ForecastTable.of(f, PRICES, "openai", "gpt-4o");
 
         assertThat(table.byHours()).hasSize(ForecastTable.MAX_HOURS);
-        for (int hours : new int[]{1, 6, 24, 25, ForecastTable.MAX_HOURS}) {
+        for (int hours = 1; hours <= ForecastTable.MAX_HOURS; hours++) {
             assertThat(table.forHours(hours)).isEqualTo(ForecastResult.of(f, hours, PRICES, "openai", "gpt-4o"));
         }
     }
