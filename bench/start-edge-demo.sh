@@ -2,6 +2,7 @@
 # registry on KAFKA_PORT (9092) and REGISTRY_PORT (8081; 0 = a free one), waits until /health/ready answers 200 (polled every 100 ms) and issues an admin token.
 # REPLAY=false (default) keeps the replay off, so only the load under test runs; REPLAY=true is the demo's own load.
 # The per-tenant rate limit (200/s by default) is raised to 1,000,000/s so HTTP load never meets a 429.
+# EDGE_JAVA_OPTS adds JVM options to the edge (e.g. -XX:StartFlightRecording=filename=edge.jfr to profile it).
 # Sets BASE, EDGE_PID, TOKEN, WORK, READY_MS (launch to first 200); stops the edge on exit.
 JAR=${JAR:-edge-api/target/soma-streams.jar}
 PORT=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
@@ -18,7 +19,7 @@ SOMA_REDIS_KEY_PREFIX=$REDIS_PREFIX \
 SOMA_IDENTITY_BOOTSTRAP_API_KEY=$API_KEY SOMA_STACK_DATA_DIR="$WORK" SOMA_REPLAY_ENABLED=${REPLAY:-false} \
   SOMA_EDGE_PORT=$PORT SOMA_STACK_KAFKA_PORT=${KAFKA_PORT:-9092} SOMA_STACK_REGISTRY_PORT=${REGISTRY_PORT:-8081} \
   SOMA_RATELIMIT_TENANT_PER_SECOND=1000000 SOMA_RATELIMIT_TENANT_BURST=1000000 \
-  java -Xmx1g -Dsoma.registry.jar=devstack-registry/target/soma-schema-registry-runner.jar -jar "$JAR" demo \
+  java -Xmx1g ${EDGE_JAVA_OPTS:-} -Dsoma.registry.jar=devstack-registry/target/soma-schema-registry-runner.jar -jar "$JAR" demo \
   >"$WORK/edge.log" 2>&1 &
 EDGE_PID=$!
 trap 'kill $EDGE_PID 2>/dev/null; wait $EDGE_PID 2>/dev/null || true
