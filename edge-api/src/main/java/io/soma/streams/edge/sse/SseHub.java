@@ -3,6 +3,7 @@ package io.soma.streams.edge.sse;
 import io.javalin.http.Context;
 import io.javalin.http.sse.SseClient;
 import io.javalin.http.sse.SseHandler;
+import io.javalin.json.JavalinJackson;
 import io.soma.streams.edge.http.ApiException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -13,6 +14,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,11 +38,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * or other clients. A client whose queue overflows gets a {@code gap} event and is closed; it reconnects
  * with {@code Last-Event-ID} and catches up from Kafka, at most {@link Settings#maxResumeRecords} records back per
  * partition. A client sees only the records of its own tenant ({@link SseSource.SseMessage#tenant}), live and
- * replayed, and every open stream holds a place of {@link SseAdmission}.
+ * replayed, and every open stream holds a place of {@link SseAdmission}. An event is rendered once, on the reader, for
+ * every client that gets it; a sender writes whatever its queue holds and flushes once.
  */
 public final class SseHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SseHub.class);
     private static final String EVENT_STREAM = "text/event-stream";
+    /** What Javalin's own {@code SseClient.sendEvent} would write for the same data. */
+    private static final JavalinJackson JSON = new JavalinJackson();
+    /** The most deliveries a sender writes before it flushes. */
+    private static final int MAX_BATCH = 64;
 
     private final String name;
     private final SseSource source;
@@ -183,12 +192,16 @@ public final class SseHub implements AutoCloseable {
         if (message == null) {
             return;
         }
+        Delivery delivery = null;
         for (Subscriber s : subscribers) {
             if (!s.sees(message)) {
                 continue;
             }
-            if (!s.queue.offer(new Delivery(record.topic(), record.partition(), record.offset(), message))
-                    && s.overflowed.compareAndSet(false, true)) {
+            if (delivery == null) {
+                delivery = new Delivery(new TopicPartition(record.topic(), record.partition()), record.offset(),
+                        frame(message));
+            }
+            if (!s.queue.offer(delivery) && s.overflowed.compareAndSet(false, true)) {
                 // counted now: the client's sender may be stuck in a write until the connection times out
                 gaps.incrementAndGet();
             }
@@ -215,7 +228,26 @@ public final class SseHub implements AutoCloseable {
         return partitions;
     }
 
-    private record Delivery(String topic, int partition, long offset, SseSource.SseMessage message) {
+    /**
+     * An event as it goes out after its {@code id:} line (the id is each client's own position): the event name, the
+     * data (JSON unless it is a string) one {@code data:} line per line, and the blank line that ends it.
+     */
+    static byte[] frame(SseSource.SseMessage message) {
+        String data = message.data() instanceof String text ? text : JSON.toJsonString(message.data(), Object.class);
+        StringBuilder out = new StringBuilder(data.length() + message.event().length() + 16)
+                .append("event: ").append(message.event()).append('\n');
+        data.lines().forEach(line -> out.append("data: ").append(line).append('\n'));
+        return out.append('\n').toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Writes a frame after the {@code id:} line of the client's position; the caller flushes. */
+    private static void write(OutputStream out, StreamPosition position, byte[] frame) throws IOException {
+        out.write(("id: " + position.encode() + "\n").getBytes(StandardCharsets.UTF_8));
+        out.write(frame);
+    }
+
+    /** One record for the clients that see it, rendered once for all of them. */
+    private record Delivery(TopicPartition partition, long offset, byte[] frame) {
     }
 
     /** One connected client: its queue and the thread that writes to it. */
@@ -265,6 +297,7 @@ public final class SseHub implements AutoCloseable {
                 } else {
                     position = catchUp(resumeFrom, liveStart);
                 }
+                List<Delivery> batch = new ArrayList<>(MAX_BATCH);
                 while (!client.terminated() && !Thread.currentThread().isInterrupted()) {
                     if (overflowed.get()) {
                         client.sendEvent("gap", Map.of("reason", "client too slow: events were dropped; "
@@ -272,25 +305,33 @@ public final class SseHub implements AutoCloseable {
                         client.close();
                         return;
                     }
-                    Delivery d = queue.poll(settings.keepAlive().toMillis(), TimeUnit.MILLISECONDS);
-                    if (d == null) {
+                    Delivery first = queue.poll(settings.keepAlive().toMillis(), TimeUnit.MILLISECONDS);
+                    if (first == null) {
                         client.sendComment("keep-alive");
-                    } else {
-                        position.advance(new TopicPartition(d.topic, d.partition), d.offset);
-                        client.sendEvent(d.message.event(), d.message.data(), position.encode());
+                        continue;
                     }
+                    batch.add(first);
+                    queue.drainTo(batch, MAX_BATCH - 1);
+                    OutputStream out = client.ctx().res().getOutputStream();
+                    for (Delivery d : batch) {
+                        position.advance(d.partition, d.offset);
+                        write(out, position, d.frame);
+                    }
+                    out.flush();
+                    batch.clear();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 log.debug("SSE client on {} went away: {}", channel, e.toString());
+                client.close();
             } finally {
                 remove(this);
             }
         }
 
         /** Replays (resumeFrom, liveStart] from Kafka; live deliveries queue up meanwhile. */
-        private StreamPosition catchUp(StreamPosition resumeFrom, StreamPosition liveStart) {
+        private StreamPosition catchUp(StreamPosition resumeFrom, StreamPosition liveStart) throws IOException {
             Map<TopicPartition, Long> end = liveStart.asMap();
             StreamPosition position = new StreamPosition(end);
             try (KafkaConsumer<byte[], byte[]> replay =
@@ -314,6 +355,7 @@ public final class SseHub implements AutoCloseable {
                 }
                 replay.assign(behind);
                 behind.forEach(tp -> replay.seek(tp, position.lastDelivered(tp) + 1));
+                OutputStream out = client.ctx().res().getOutputStream();
                 while (!behind.isEmpty() && !client.terminated()) {
                     for (ConsumerRecord<byte[], byte[]> r : replay.poll(Duration.ofMillis(200))) {
                         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
@@ -324,10 +366,11 @@ public final class SseHub implements AutoCloseable {
                         if (channel.equals(source.channelOf(r))) {
                             SseSource.SseMessage m = source.render(r);
                             if (m != null && sees(m)) {
-                                client.sendEvent(m.event(), m.data(), position.encode());
+                                write(out, position, frame(m));
                             }
                         }
                     }
+                    out.flush();
                     // transaction markers and skipped records count too: done when the reader passed the end
                     behind.removeIf(tp -> replay.position(tp) > end.get(tp));
                     behind.forEach(tp -> position.advance(tp, Math.min(replay.position(tp) - 1, end.get(tp))));
