@@ -14,6 +14,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -23,6 +27,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -137,6 +142,47 @@ class SseHubIT {
             // the stalled client overflowed its bounded queue instead of holding anything up
             Await.until("a gap for the stalled client", TIMEOUT, () -> hub.gapCount() >= 1);
         }
+    }
+
+    @Test
+    void shouldEndAStalledClientsStreamWithTheGapOnceItReadsAgain() throws Exception {
+        String channel = "stall-then-read";
+        try (Socket stalled = new Socket("127.0.0.1", app.port())) {
+            stalled.getOutputStream().write(("GET /stream?channel=" + channel + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            stalled.setSoTimeout((int) TIMEOUT.toMillis());
+            InputStream in = new BufferedInputStream(stalled.getInputStream());
+            assertThat(readUntil(in, "event: ready\n")).endsWith("event: ready\n");
+            long gapsBefore = hub.gapCount();
+            String payload = "y".repeat(64 * 1024);
+            // queue and socket buffers full, and more: the hub drops this client instead of waiting for it
+            for (int i = 0; i < 600 && hub.gapCount() == gapsBefore; i++) {
+                producer.send(new ProducerRecord<>(TOPIC, channel, i + ":" + payload)).get();
+            }
+            assertThat(hub.gapCount()).as("the stalled client overflowed").isGreaterThan(gapsBefore);
+
+            // reading again, it gets what was already on its way, then the reason it is closed, then the end (the
+            // last chunk, or the connection closed)
+            String rest = readUntil(in, "\r\n0\r\n\r\n");
+            assertThat(rest).contains("event: gap\n").contains("client too slow");
+        }
+    }
+
+    /** What the connection sends up to and including {@code end}, or until it is closed. */
+    private static String readUntil(InputStream in, String end) throws IOException {
+        ByteArrayOutputStream read = new ByteArrayOutputStream();
+        byte[] endBytes = end.getBytes(StandardCharsets.US_ASCII);
+        byte[] last = new byte[endBytes.length];
+        int b;
+        while ((b = in.read()) >= 0) {
+            read.write(b);
+            System.arraycopy(last, 1, last, 0, last.length - 1);
+            last[last.length - 1] = (byte) b;
+            if (Arrays.equals(last, endBytes)) {
+                break;
+            }
+        }
+        return read.toString(StandardCharsets.UTF_8);
     }
 
     @Test
