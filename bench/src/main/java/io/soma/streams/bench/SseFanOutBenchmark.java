@@ -6,8 +6,12 @@ import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.topologies.replay.ReplayPlan;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.io.IOException;
@@ -26,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
@@ -37,7 +42,9 @@ import java.util.regex.Pattern;
  * ({@code GET /v1/conversation/stream?session_id=}), then sends real replay events (XSTest prompts) round-robin over
  * the sessions straight to {@code conversation.events} at {@code bench.rate} events/s for {@code bench.seconds}, and
  * times each event from its send to its arrival as an {@code event} message on its session's stream (same JVM
- * clock). The edge's RSS is read from /proc before connecting, with every client connected, and at the end.
+ * clock). The edge's RSS is read from /proc before connecting, with every client connected, and at the end. A plain
+ * read_committed consumer in the driver reads the same events from Kafka, so the table shows how much of the delay
+ * is there before the edge's hub can see an event.
  * Settings: {@code bench.edge} (http://127.0.0.1:8080), {@code bench.token} (a bearer token with the conversation
  * capability), {@code bench.edge.pid}, {@code bench.kafka} (127.0.0.1:9092), {@code bench.registry}
  * (http://127.0.0.1:8081/apis/ccompat/v7), {@code soma.data.dir}, {@code bench.clients} (1000), {@code bench.rate}
@@ -116,8 +123,14 @@ public final class SseFanOutBenchmark {
         }
         Thread.sleep(2_000); // let the hub register every subscription before the first event
 
+        String kafka = System.getProperty("bench.kafka", "127.0.0.1:9092");
+        // (partition << 40 | offset) -> event index, from the send callbacks; -> arrival, from the plain consumer
+        Map<Long, Integer> sentAs = new ConcurrentHashMap<>();
+        Map<Long, Long> readAt = new ConcurrentHashMap<>();
+        AtomicBoolean reading = new AtomicBoolean(true);
+        Thread kafkaReader = kafkaReader(kafka, readAt, reading);
         try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(
-                Map.of("bootstrap.servers", System.getProperty("bench.kafka", "127.0.0.1:9092"), "linger.ms", 0),
+                Map.of("bootstrap.servers", kafka, "linger.ms", 0),
                 new StringSerializer(), new AvroSerializer<>(new SchemaRegistryClient(
                 System.getProperty("bench.registry", "http://127.0.0.1:8081/apis/ccompat/v7")), false, true))) {
             long t0 = System.nanoTime();
@@ -131,7 +144,12 @@ public final class SseFanOutBenchmark {
                 ConversationEvent event = ConversationEvent.newBuilder(prompts.get(i % prompts.size()))
                         .setEventId(run + "-e" + i).setSessionId(session).setTenant(TENANT).setTimestamp(Instant.now()).build();
                 sentAt.set(i, System.nanoTime());
-                producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), session, event));
+                int sent = i;
+                producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), session, event), (meta, error) -> {
+                    if (error == null) {
+                        sentAs.put(at(meta.partition(), meta.offset()), sent);
+                    }
+                });
             }
             producer.flush();
         }
@@ -139,6 +157,10 @@ public final class SseFanOutBenchmark {
         while (delivered(latency) < total && System.nanoTime() < drainDeadline) {
             Thread.sleep(200);
         }
+        reading.set(false);
+        kafkaReader.join(5_000);
+        long[] inKafka = sentAs.entrySet().stream().filter(e -> readAt.containsKey(e.getKey()))
+                .mapToLong(e -> readAt.get(e.getKey()) - sentAt.get(e.getValue())).sorted().toArray();
         long[] arrived = new long[total];
         int n = 0;
         for (int i = 0; i < total; i++) {
@@ -156,7 +178,36 @@ public final class SseFanOutBenchmark {
         System.out.printf("| %,d of %,d | %s | %s | %s | %s | %,d | %d | %s |%n", n, total, quantile(arrived, 0.50),
                 quantile(arrived, 0.99), quantile(arrived, 0.999), quantile(arrived, 1.0), decisions.get(), foreign.get(),
                 rss(edgePid));
+        System.out.printf("%nThe same events read by a plain read_committed consumer in the driver (Kafka alone): "
+                + "%,d read, p50 %s ms, p99 %s ms, max %s ms%n", inKafka.length, quantile(inKafka, 0.50),
+                quantile(inKafka, 0.99), quantile(inKafka, 1.0));
         System.exit(0); // the open streams never end by themselves
+    }
+
+    private static long at(int partition, long offset) {
+        return (long) partition << 40 | offset;
+    }
+
+    /** Reads conversation.events from its end until {@code reading} is cleared, noting when each record came. */
+    private static Thread kafkaReader(String kafka, Map<Long, Long> readAt, AtomicBoolean reading) {
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka,
+                "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = consumer.partitionsFor(Topics.CONVERSATION_EVENTS.name()).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        partitions.forEach(consumer::position); // the end is fixed now, before the first send
+        Thread thread = new Thread(() -> {
+            try (consumer) {
+                while (reading.get()) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                        readAt.put(at(r.partition(), r.offset()), System.nanoTime());
+                    }
+                }
+            }
+        }, "kafka-alone-reader");
+        thread.start();
+        return thread;
     }
 
     private static int delivered(AtomicLongArray latency) {
