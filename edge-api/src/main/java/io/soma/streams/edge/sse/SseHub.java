@@ -38,8 +38,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * or other clients. A client whose queue overflows gets a {@code gap} event and is closed; it reconnects
  * with {@code Last-Event-ID} and catches up from Kafka, at most {@link Settings#maxResumeRecords} records back per
  * partition. A client sees only the records of its own tenant ({@link SseSource.SseMessage#tenant}), live and
- * replayed, and every open stream holds a place of {@link SseAdmission}. An event is rendered once, on the reader, for
- * every client that gets it; a sender writes whatever its queue holds and flushes once.
+ * replayed, and every open stream holds a place of {@link SseAdmission}. An event is rendered once for every client
+ * that gets it, by the first sender that needs it (not by the reader, the one thread every event goes through); a
+ * sender writes whatever its queue holds and flushes once.
  */
 public final class SseHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SseHub.class);
@@ -199,7 +200,7 @@ public final class SseHub implements AutoCloseable {
             }
             if (delivery == null) {
                 delivery = new Delivery(new TopicPartition(record.topic(), record.partition()), record.offset(),
-                        frame(message));
+                        message);
             }
             if (!s.queue.offer(delivery) && s.overflowed.compareAndSet(false, true)) {
                 // counted now: the client's sender may be stuck in a write until the connection times out
@@ -246,8 +247,28 @@ public final class SseHub implements AutoCloseable {
         out.write(frame);
     }
 
-    /** One record for the clients that see it, rendered once for all of them. */
-    private record Delivery(TopicPartition partition, long offset, byte[] frame) {
+    /** One record for the clients that see it, rendered once for all of them by the first that writes it. */
+    private static final class Delivery {
+        final TopicPartition partition;
+        final long offset;
+        private final SseSource.SseMessage message;
+        /** Two senders may both render it first: the same bytes, so either is kept. */
+        private volatile byte[] frame;
+
+        Delivery(TopicPartition partition, long offset, SseSource.SseMessage message) {
+            this.partition = partition;
+            this.offset = offset;
+            this.message = message;
+        }
+
+        byte[] frame() {
+            byte[] rendered = frame;
+            if (rendered == null) {
+                rendered = SseHub.frame(message);
+                frame = rendered;
+            }
+            return rendered;
+        }
     }
 
     /** One connected client: its queue and the thread that writes to it. */
@@ -315,7 +336,7 @@ public final class SseHub implements AutoCloseable {
                     OutputStream out = client.ctx().res().getOutputStream();
                     for (Delivery d : batch) {
                         position.advance(d.partition, d.offset);
-                        write(out, position, d.frame);
+                        write(out, position, d.frame());
                     }
                     out.flush();
                     batch.clear();
