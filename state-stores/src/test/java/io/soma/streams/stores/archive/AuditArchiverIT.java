@@ -13,6 +13,7 @@ import io.soma.streams.schemas.serde.SchemaRegistryConfig;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.LocalServices;
+import io.soma.streams.testkit.TcpProxy;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;

@@ -1,4 +1,4 @@
-package io.soma.streams.stores.archive;
+package io.soma.streams.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,16 +12,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A loopback TCP forwarder to a real server that can be cut: while cut, it drops every open connection and
  * hangs up on new ones at once — to clients, the server is down. Lets a test take PostgreSQL away from one
- * client without stopping the machine's PostgreSQL.
+ * client without stopping the machine's PostgreSQL, which other tests go on using.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
     private final String targetHost;
     private final int targetPort;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private volatile boolean cut;
 
-    TcpProxy(String targetHost, int targetPort) throws IOException {
+    public TcpProxy(String targetHost, int targetPort) throws IOException {
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.targetHost = targetHost;
         this.targetPort = targetPort;
@@ -30,17 +30,17 @@ final class TcpProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
-    void cut() {
+    public void cut() {
         cut = true;
         open.forEach(TcpProxy::closeQuietly);
         open.clear();
     }
 
-    void restore() {
+    public void restore() {
         cut = false;
     }
 
