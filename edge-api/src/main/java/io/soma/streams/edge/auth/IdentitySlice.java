@@ -14,6 +14,8 @@ import redis.clients.jedis.exceptions.JedisException;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -34,14 +36,20 @@ public record IdentitySlice(Closer closer, AuthHandler auth, TokenRoutes tokens,
             var config = platform.config();
             IdentitySettings identity = IdentitySettings.from(config.settings());
             IdentityStore identities = new IdentityStore(platform.postgres().dataSource(), identity.postgresSchema());
-            identities.migrate();
-            identity.bootstrapAdmin()
-                    .ifPresent(a -> identities.bootstrapAdmin(a.tenant(), a.subject(), a.apiKey()));
+            List<IdentityStorePreparation.Step> preparation = new ArrayList<>();
+            preparation.add(new IdentityStorePreparation.Step("schema migration", identities::migrate));
+            identity.bootstrapAdmin().ifPresent(a -> preparation.add(new IdentityStorePreparation.Step(
+                    "bootstrap admin " + a.tenant() + "/" + a.subject(),
+                    () -> identities.bootstrapAdmin(a.tenant(), a.subject(), a.apiKey()))));
             if (config.replayEnabled()) {
                 // the demo's data belongs to one tenant per dataset: each exists with an admin user, so a platform
                 // operator can issue a token that reads that tenant's data, and only that
-                ReplayPlan.TENANTS.forEach(tenant -> ensureDemoTenant(identities, tenant));
+                preparation.add(new IdentityStorePreparation.Step("demo tenants",
+                        () -> ReplayPlan.TENANTS.forEach(tenant -> ensureDemoTenant(identities, tenant))));
             }
+            // PostgreSQL down at start delays these, not the start: identity routes answer 503 meanwhile
+            IdentityStorePreparation prepared = closer.own(IdentityStorePreparation.start(preparation));
+            platform.check("identity-store", prepared::problem);
             SigningKeys signingKeys = new SigningKeys(platform.redis().jedis(), config.redisKeyPrefix(),
                     identity.keySeal(), identity.lifetime(), Clock.systemUTC());
             requireOpenableKeys(signingKeys);

@@ -1,0 +1,53 @@
+package io.soma.streams.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.soma.streams.testkit.LocalServices;
+import io.soma.streams.testkit.TcpProxy;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A process that starts while PostgreSQL does not answer: it starts, not ready, its identity routes answering 503,
+ * and prepares its identity store (tables, bootstrap admin) once PostgreSQL answers, without a restart. PostgreSQL
+ * is the machine's own, reached through a proxy the test cuts and restores: other tests keep using it meanwhile.
+ */
+class PostgresDownAtStartIT {
+    /** From PostgreSQL's return: the next retry (at most 30 s away), then every Streams app of the process running. */
+    private static final Duration READY_AFTER_RETURN = Duration.ofSeconds(150);
+
+    @Test
+    void shouldStartWhilePostgresIsDownAndPrepareTheIdentityStoreOnceItAnswers() throws Exception {
+        URI postgres = URI.create(LocalServices.testJdbcUrl().substring("jdbc:".length()));
+        try (TcpProxy proxy = new TcpProxy(postgres.getHost(), postgres.getPort())) {
+            proxy.cut();
+            try (EdgeFixture edge = new EdgeFixture(Map.of("edge.management.port", "0",
+                    "postgres.jdbc.url", "jdbc:postgresql://127.0.0.1:" + proxy.port() + postgres.getPath()))) {
+                HttpResponse<String> notReady = edge.get("/health/ready", null);
+                assertThat(notReady.statusCode()).as(notReady.body()).isEqualTo(503);
+                assertThat(EdgeFixture.json(notReady).at("/checks/identity-store").asText()).isEqualTo("failing");
+                String pending = EdgeFixture.json(edge.getManagement("/health/ready"))
+                        .at("/checks/identity-store").asText();
+                assertThat(pending).contains("schema migration", "bootstrap admin")
+                        .doesNotContain(edge.adminApiKey());
+
+                HttpResponse<String> exchange = edge.send(edge.request("/v1/tokens/issue", null)
+                        .header("X-Api-Key", edge.adminApiKey()).POST(HttpRequest.BodyPublishers.ofString("{}")));
+                assertThat(exchange.statusCode()).as(exchange.body()).isEqualTo(503);
+                assertThat(EdgeFixture.json(exchange).path("error").asText()).isEqualTo("not_ready");
+
+                proxy.restore();
+                JsonNode ready = edge.awaitGet("the identity store prepared", "/health/ready", null,
+                        READY_AFTER_RETURN, body -> true);
+                assertThat(ready.at("/checks/identity-store").asText()).isEqualTo("ok");
+                assertThat(edge.adminToken()).as("the bootstrap admin's key exchanged for a token").isNotBlank();
+            }
+        }
+    }
+}
