@@ -212,9 +212,9 @@ public final class Drill {
             awaitProgress(tally, events.size(), "decisions after the broker restart");
             step("decisions flow again", load, tally, archive);
 
-            // the restarted instance must be up before Redis and PostgreSQL go down: an instance that starts during
-            // a PostgreSQL outage stops with a start error (the identity store migrates at start), a compound failure
-            // these steps are not about; on a loaded machine its start outlasted the broker step
+            // the restarted instance must be up before Redis and PostgreSQL go down: one that starts during a
+            // PostgreSQL outage is not ready until PostgreSQL is back (its identity store waits for it), a compound
+            // failure these steps are not about; on a loaded machine its start outlasted the broker step
             victimReady.get();
             redis.stop();
             int decidedAtRedisStop = tally.answered();
