@@ -42,11 +42,6 @@ public final class JavaProcess {
         } else {
             process.destroy();
         }
-        awaitExit(process, waitMillis);
-    }
-
-    /** Waits for the exit of a process already signalled; one still running after {@code waitMillis} is killed. */
-    public static void awaitExit(Process process, long waitMillis) {
         try {
             if (!process.waitFor(waitMillis, TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly().waitFor();

@@ -172,9 +172,8 @@ public final class LocalKafkaCluster implements AutoCloseable {
     public void close() {
         // killed, not stopped: a closed cluster is thrown away, and a clean shutdown cannot finish for the nodes that
         // are last to stop, once a majority of the controllers has gone; they waited out STOP_LIMIT (60 s) every time
-        List<Process> running = nodes.stream().map(n -> n.process).filter(Objects::nonNull).toList();
-        running.forEach(Process::destroyForcibly);
-        running.forEach(p -> JavaProcess.awaitExit(p, STOP_LIMIT.toMillis()));
+        nodes.stream().map(n -> n.process).filter(Objects::nonNull)
+                .forEach(p -> JavaProcess.stop(p, true, STOP_LIMIT.toMillis()));
     }
 
     private void launch(Node node) {
