@@ -35,7 +35,14 @@ public final class CompiledPolicy {
     /** How an automaton hit becomes a rule match. */
     enum NeedleKind { SUBSTRING, WHOLE_WORD, WORD_PREFIX }
 
-    record Needle(int rule, NeedleKind kind) {
+    /**
+     * @param rule       the rule's canonical index
+     * @param definition the rule itself, and whether it is {@linkplain Rule#scoped() scoped}: read at every hit
+     */
+    record Needle(int rule, NeedleKind kind, Rule definition, boolean scoped) {
+        Needle(int rule, NeedleKind kind, Rule definition) {
+            this(rule, kind, definition, definition.scoped());
+        }
     }
 
     /** @param regex for a regex rule, else null; @param detectors for a detector rule, else null */
@@ -81,11 +88,11 @@ public final class CompiledPolicy {
             switch (rule.match()) {
                 case REGEX -> regexes.add(i);
                 case PII, SECRET, INSTRUCTION_ATTACK -> detectors.add(i);
-                case SUBSTRING -> addNeedle(byText, rule.pattern(), new Needle(i, NeedleKind.SUBSTRING));
+                case SUBSTRING -> addNeedle(byText, rule.pattern(), new Needle(i, NeedleKind.SUBSTRING, rule));
                 case KEYWORDS -> {
                     for (String keyword : Keywords.split(rule.pattern())) {
                         NeedleKind kind = Keywords.isPrefix(keyword) ? NeedleKind.WORD_PREFIX : NeedleKind.WHOLE_WORD;
-                        addNeedle(byText, Keywords.stem(keyword), new Needle(i, kind));
+                        addNeedle(byText, Keywords.stem(keyword), new Needle(i, kind, rule));
                     }
                 }
             }
@@ -165,7 +172,9 @@ public final class CompiledPolicy {
     static char[] lowerCase(String text) {
         char[] chars = text.toCharArray();
         for (int i = 0; i < chars.length; i++) {
-            chars[i] = Character.toLowerCase(chars[i]);
+            char c = chars[i];
+            // ASCII, most of any text, without the Unicode tables' lookup
+            chars[i] = c < 0x80 ? (c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c) : Character.toLowerCase(c);
         }
         return chars;
     }

@@ -35,7 +35,8 @@ public final class PolicyEvaluator {
         int firstStart = Integer.MAX_VALUE;
         int firstEnd;
         String firstLabel;
-        final List<MatchSpan> spans = new ArrayList<>();
+        /** Every match, for a rule that keeps them all; null until the first. */
+        List<MatchSpan> spans;
 
         void add(int start, int end, String label, boolean keepAll) {
             if (start < firstStart || (start == firstStart && end > firstEnd)) {
@@ -44,48 +45,102 @@ public final class PolicyEvaluator {
                 firstLabel = label;
             }
             if (keepAll) {
+                if (spans == null) {
+                    spans = new ArrayList<>();
+                }
                 spans.add(new MatchSpan(start, end, label));
             }
         }
 
         /** Every match kept, or the first one alone. */
         List<MatchSpan> reported() {
-            return spans.isEmpty() ? List.of(new MatchSpan(firstStart, firstEnd, firstLabel)) : spans;
+            return spans == null ? List.of(new MatchSpan(firstStart, firstEnd, firstLabel)) : spans;
         }
     }
 
-    /** The rules that matched, by canonical index: violations come out in canonical order. */
+    /**
+     * The rules that matched with their hits, in the order they first matched until {@link #sortCanonically()}.
+     * A text matches few rules of a pack, so a rule's position is found in a small open-addressing table that grows
+     * with them, not in an array as long as the pack, which every evaluation would allocate and clear.
+     */
     private static final class MatchedRules {
-        private final Hits[] byRule;
-        private int[] matched = new int[8];
+        /** Canonical index + 1 of the rule in each slot, 0 for an empty one; {@link #positions} beside it. */
+        private int[] keys = new int[16];
+        private int[] positions = new int[16];
+        private int[] rules = new int[8];
+        private Hits[] hits = new Hits[8];
         private int count;
-
-        MatchedRules(int ruleCount) {
-            byRule = new Hits[ruleCount];
-        }
 
         /** The rule's hits, new and empty on the first call. */
         Hits of(int rule) {
-            if (byRule[rule] == null) {
-                put(rule, new Hits());
-            }
-            return byRule[rule];
+            int slot = slot(rule);
+            return keys[slot] == 0 ? insert(slot, rule, new Hits()) : hits[positions[slot]];
         }
 
-        void put(int rule, Hits hits) {
-            if (byRule[rule] == null) {
-                if (count == matched.length) {
-                    matched = Arrays.copyOf(matched, count * 2);
+        /** Records the hits of a rule that has none yet. */
+        void put(int rule, Hits found) {
+            insert(slot(rule), rule, found);
+        }
+
+        private int slot(int rule) {
+            int mask = keys.length - 1;
+            int slot = (rule * 0x9E3779B9 >>> 16) & mask;
+            while (keys[slot] != 0 && keys[slot] != rule + 1) {
+                slot = (slot + 1) & mask;
+            }
+            return slot;
+        }
+
+        private Hits insert(int slot, int rule, Hits found) {
+            if (count == rules.length) {
+                rules = Arrays.copyOf(rules, count * 2);
+                hits = Arrays.copyOf(hits, count * 2);
+            }
+            keys[slot] = rule + 1;
+            positions[slot] = count;
+            rules[count] = rule;
+            hits[count++] = found;
+            if (count * 2 > keys.length) {
+                keys = new int[keys.length * 2];
+                positions = new int[keys.length];
+                for (int p = 0; p < count; p++) {
+                    int to = slot(rules[p]);
+                    keys[to] = rules[p] + 1;
+                    positions[to] = p;
                 }
-                matched[count++] = rule;
             }
-            byRule[rule] = hits;
+            return found;
         }
 
-        int[] inCanonicalOrder() {
-            int[] ordered = Arrays.copyOf(matched, count);
-            Arrays.sort(ordered);
-            return ordered;
+        /** Orders the matched rules by canonical index, as violations are reported; no lookup works after it. */
+        void sortCanonically() {
+            long[] packed = new long[count];
+            for (int p = 0; p < count; p++) {
+                packed[p] = (long) rules[p] << 32 | p;
+            }
+            Arrays.sort(packed);
+            int[] sortedRules = new int[count];
+            Hits[] sortedHits = new Hits[count];
+            for (int p = 0; p < count; p++) {
+                int from = (int) packed[p];
+                sortedRules[p] = rules[from];
+                sortedHits[p] = hits[from];
+            }
+            rules = sortedRules;
+            hits = sortedHits;
+            keys = null;
+        }
+
+        int count() {
+            return count;
+        }
+
+        int rule(int position) {
+            return rules[position];
+        }
+
+        Hits hits(int position) {
+            return hits[position];
         }
     }
 
@@ -103,12 +158,13 @@ public final class PolicyEvaluator {
             return Evaluation.textTooLarge();
         }
         List<CompiledRule> rules = policy.rules();
-        MatchedRules hits = new MatchedRules(rules.size());
+        MatchedRules hits = new MatchedRules();
         if (policy.automaton() != null) {
             policy.automaton().parseText(CompiledPolicy.lowerCase(text), (start, end, needles) -> {
                 for (Needle needle : needles) {
-                    Rule rule = rules.get(needle.rule()).rule();
-                    if (onWordBoundaries(text, start, end, needle.kind()) && rule.appliesTo(input.role(), input.tool())) {
+                    Rule rule = needle.definition();
+                    if (onWordBoundaries(text, start, end, needle.kind())
+                            && (!needle.scoped() || rule.appliesTo(input.role(), input.tool()))) {
                         hits.of(needle.rule()).add(start, end, rule.name(), rule.action() == Action.REDACT);
                     }
                 }
@@ -171,23 +227,26 @@ public final class PolicyEvaluator {
 
     private static Evaluation decide(String text, List<CompiledRule> rules, MatchedRules hits, int rulesEvaluated,
                                      List<String> unfinished) {
-        int[] matched = hits.inCanonicalOrder();
-        List<Violation> violations = new ArrayList<>(matched.length);
+        hits.sortCanonically();
+        int count = hits.count();
+        CompiledRule[] matched = new CompiledRule[count];
         List<MatchSpan> redactions = new ArrayList<>();
-        for (int i : matched) {
-            if (rules.get(i).rule().action() == Action.REDACT) {
-                redactions.addAll(hits.of(i).spans);
+        for (int p = 0; p < count; p++) {
+            matched[p] = rules.get(hits.rule(p));
+            List<MatchSpan> spans = hits.hits(p).spans;
+            if (matched[p].rule().action() == Action.REDACT && spans != null) {
+                redactions.addAll(spans);
             }
         }
+        Violation[] violations = new Violation[count];
         double totalWeight = 0;
         Action strongest = null;
-        for (int i : matched) {
-            CompiledRule compiled = rules.get(i);
-            Rule rule = compiled.rule();
-            Hits h = hits.of(i);
-            violations.add(new Violation(rule.name(), rule.pattern(), rule.weight(), rule.severity(), rule.action(),
-                    rule.description(), excerpt(text, h.firstStart, h.firstEnd, redactions), compiled.origin(),
-                    h.reported()));
+        for (int p = 0; p < count; p++) {
+            Rule rule = matched[p].rule();
+            Hits h = hits.hits(p);
+            violations[p] = new Violation(rule.name(), rule.pattern(), rule.weight(), rule.severity(), rule.action(),
+                    rule.description(), excerpt(text, h.firstStart, h.firstEnd, redactions), matched[p].origin(),
+                    h.reported());
             totalWeight += rule.weight();
             if (strongest == null || rule.action().ordinal() < strongest.ordinal()) {
                 strongest = rule.action();
@@ -207,12 +266,21 @@ public final class PolicyEvaluator {
             reason = Evaluation.BUDGET_EXCEEDED;
         }
         String redacted = decision == Decision.REDACT ? redact(text, redactions) : null;
-        return new Evaluation(decision, decision.allowed(), score, Severity.ofScore(score), violations, redacted,
-                rulesEvaluated, reason, unfinished);
+        return new Evaluation(decision, decision.allowed(), score, Severity.ofScore(score), List.of(violations),
+                redacted, rulesEvaluated, reason, unfinished);
     }
 
     /** Rounds half-even on the exact binary value, as Python's {@code round(x, 6)} does (clients rely on it). */
     static double round6(double value) {
+        double scaled = value * 1e6;
+        double nearest = Math.rint(scaled);
+        // value × 10^6 in doubles is off by at most half an ulp of it; unless that leaves the result within 2^-20
+        // of a tie, its nearest integer is that of the exact value, and n / 10^6 (both exact doubles, n < 2^53) is
+        // the double nearest to the decimal, as BigDecimal.doubleValue gives. Below 2^30 half an ulp is at most
+        // 2^-23 (scores lie in [0, 1]). Near a tie, or for large values, the exact decimal arithmetic decides.
+        if (Math.abs(scaled) < 0x1p30 && Math.abs(Math.abs(scaled - nearest) - 0.5) > 0x1p-20) {
+            return nearest / 1e6;
+        }
         return new BigDecimal(value).setScale(6, RoundingMode.HALF_EVEN).doubleValue();
     }
 
@@ -228,6 +296,9 @@ public final class PolicyEvaluator {
         }
         if (to < text.length() && Character.isLowSurrogate(text.charAt(to))) {
             to--;
+        }
+        if (redactions.isEmpty()) {
+            return text.substring(from, to);
         }
         List<MatchSpan> inWindow = new ArrayList<>();
         for (MatchSpan r : redactions) {

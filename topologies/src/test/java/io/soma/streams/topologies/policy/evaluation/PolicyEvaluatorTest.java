@@ -316,4 +316,55 @@ class PolicyEvaluatorTest {
                 .as("the same input, the same decision")
                 .isEqualTo(PolicyEvaluator.evaluate(new EvaluationInput("a bomb", "user", null, notApproved), policy));
     }
+
+    @Test
+    void shouldRoundScoresAsTheExactDecimalDoesHalfEven() {
+        // the fast path must give what BigDecimal gives on the exact binary value: on every score a pack's weights
+        // (steps of 0.01) can make, on spread-out doubles, and on the doubles next to every tie of the sixth decimal
+        List<Double> values = new java.util.ArrayList<>();
+        for (int hundredths = 0; hundredths <= 100; hundredths++) {
+            for (int rules = 1; rules <= 20; rules++) {
+                double total = 0;
+                for (int r = 0; r < rules; r++) {
+                    total += hundredths / 100.0;
+                }
+                values.add(Math.max(0, 1 - total));
+            }
+        }
+        java.util.Random spread = new java.util.Random(19);
+        for (int i = 0; i < 200_000; i++) {
+            values.add(spread.nextDouble());
+        }
+        for (int micro = 0; micro < 1_000_000; micro += 7) {
+            double tie = (micro + 0.5) / 1e6;
+            values.addAll(List.of(tie, Math.nextUp(tie), Math.nextDown(tie), micro / 1e6));
+        }
+        for (double value : values) {
+            assertThat(PolicyEvaluator.round6(value)).as("%s", value).isEqualTo(
+                    new java.math.BigDecimal(value).setScale(6, java.math.RoundingMode.HALF_EVEN).doubleValue());
+        }
+    }
+
+    @Test
+    void shouldReportEveryRuleInCanonicalOrderWhenManyMatch() {
+        // more matched rules than the table first holds: it grows with them
+        Rule[] rules = new Rule[40];
+        for (int i = 0; i < rules.length; i++) {
+            rules[i] = rule(String.format("r%02d", rules.length - 1 - i), "w" + (i % 25), MatchType.KEYWORDS, 0.01,
+                    i % 3 == 0 ? Action.REDACT : Action.LOG);
+        }
+        StringBuilder text = new StringBuilder();
+        for (int w = 24; w >= 0; w--) {
+            text.append("w").append(w).append(' ');
+        }
+
+        Evaluation e = evaluate(policy(rules), text.toString().trim());
+
+        assertThat(e.violations()).extracting(Violation::name)
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 40)
+                        .mapToObj(i -> String.format("r%02d", i)).toList());
+        assertThat(e.score()).isEqualTo(0.6);
+        assertThat(e.decision()).isEqualTo(Decision.REDACT);
+        assertThat(e.redactedText()).doesNotContain("w24", "w21", "w0").startsWith("[REDACTED:r");
+    }
 }
