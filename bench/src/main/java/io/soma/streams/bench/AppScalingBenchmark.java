@@ -43,7 +43,9 @@ import java.util.stream.Collectors;
  * Settings (system properties): {@code soma.data.dir} (../shared/data), {@code bench.apps}
  * (policy,training,forecast,slm,budget,marketplace), {@code bench.instances} (1,2,3), {@code bench.events} (20000
  * input records per app), {@code bench.partitions} (6), {@code bench.brokers} (3, also the replication factor),
- * {@code bench.work.dir} (bench/target/scaling-bench; a fresh cluster per run).
+ * {@code bench.work.dir} (bench/target/scaling-bench; a fresh cluster per run). Each app commits at the interval the
+ * process gives it ({@link BenchApp#commitIntervalMs()}), the copy every 100 ms; {@code bench.streams.<setting>} and
+ * {@code bench.copy.commit.interval.ms} try others, in every instance.
  */
 public final class AppScalingBenchmark {
     private static final Duration PHASE_TIMEOUT = Duration.ofMinutes(5);
@@ -133,9 +135,9 @@ public final class AppScalingBenchmark {
             }
         }
         System.out.println();
-        System.out.println("| app | instances | records | copy rec/s | app rec/s | **ratio** | copy rec/s incl. start"
-                + " | app rec/s incl. start | ratio incl. start | app outputs | load (1 min) |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| app | instances | records | commit ms app / copy | copy rec/s | app rec/s | **ratio**"
+                + " | copy rec/s incl. start | app rec/s incl. start | ratio incl. start | app outputs | load (1 min) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
         rows.forEach(r -> System.out.println(format(r)));
         System.exit(0); // client threads the cluster and registry left behind must not keep the JVM alive
     }
@@ -176,8 +178,9 @@ public final class AppScalingBenchmark {
     }
 
     private static String format(Row r) {
-        return String.format("| %s | %d | %,d | %,.0f | %,.0f | **%.2f** | %,.0f | %,.0f | %.2f | %,d %s | %s |",
-                r.app().label(), r.instances(), r.records(), r.copy().steadyPerSecond(), r.result().steadyPerSecond(),
+        return String.format("| %s | %d | %,d | %d / %d | %,.0f | %,.0f | **%.2f** | %,.0f | %,.0f | %.2f | %,d %s | %s |",
+                r.app().label(), r.instances(), r.records(), r.app().commitIntervalMs(),
+                TransactionalCopy.commitIntervalMs(), r.copy().steadyPerSecond(), r.result().steadyPerSecond(),
                 r.result().steadyPerSecond() / r.copy().steadyPerSecond(), r.copy().wallPerSecond(),
                 r.result().wallPerSecond(), r.result().wallPerSecond() / r.copy().wallPerSecond(), r.outputs(),
                 r.app().output, r.load());

@@ -13,31 +13,43 @@ import io.soma.streams.topologies.policy.PolicyApp;
 import io.soma.streams.topologies.policy.PolicyMetrics;
 import io.soma.streams.topologies.policy.example.ExamplePolicy;
 import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.Settings;
+import io.soma.streams.topologies.runtime.StreamsSettings;
 import io.soma.streams.topologies.slm.SlmApp;
 import io.soma.streams.topologies.training.TrainingApp;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The Streams apps the scaling benchmark runs, each built by its own {@code build(...)} with the configuration the
  * process gives it (defaults; the policy app trusts the example constitution key, as the demo does).
  */
 enum BenchApp {
-    POLICY(List.of(Topics.CONVERSATION_EVENTS), Topics.POLICY_DECISIONS, true),
-    TRAINING(List.of(Topics.TRAINING_COMMANDS), Topics.TRAINING_AUDIT, true),
+    POLICY(PolicyApp.APPLICATION_ID, List.of(Topics.CONVERSATION_EVENTS), Topics.POLICY_DECISIONS, true),
+    TRAINING(TrainingApp.APPLICATION_ID, List.of(Topics.TRAINING_COMMANDS), Topics.TRAINING_AUDIT, true),
     /** Output per closed usage window: timed by committed offsets. */
-    FORECAST(List.of(Topics.CONVERSATION_EVENTS), Topics.TOKEN_USAGE, false),
+    FORECAST(ForecastApp.APPLICATION_ID, List.of(Topics.CONVERSATION_EVENTS), Topics.TOKEN_USAGE, false),
     /** Output per closed metrics window: timed by committed offsets. */
-    SLM(List.of(Topics.CONVERSATION_EVENTS), Topics.SLM_METRICS, false),
+    SLM(SlmApp.APPLICATION_ID, List.of(Topics.CONVERSATION_EVENTS), Topics.SLM_METRICS, false),
     /**
      * Steps: a reservation and its response. A reply per reservation, none per response: timed by committed offsets.
      * The budgets ({@code budget.definitions}, compacted) are loaded before, as the example policy is.
      */
-    BUDGET(List.of(Topics.BUDGET_RESERVATIONS, Topics.CONVERSATION_EVENTS), Topics.BUDGET_REPLIES, false),
+    BUDGET(BudgetApp.APPLICATION_ID, List.of(Topics.BUDGET_RESERVATIONS, Topics.CONVERSATION_EVENTS),
+            Topics.BUDGET_REPLIES, false),
     /** One audit per submission. */
-    MARKETPLACE(List.of(Topics.MARKETPLACE_SUBMISSIONS), Topics.MARKETPLACE_AUDIT, true);
+    MARKETPLACE(MarketplaceApp.APPLICATION_ID, List.of(Topics.MARKETPLACE_SUBMISSIONS), Topics.MARKETPLACE_AUDIT,
+            true);
+
+    /** A Streams setting to try against the process's defaults, in every app instance: {@code -Dbench.streams.<setting>}. */
+    static final String STREAMS_OVERRIDE_PREFIX = "bench.streams.";
+
+    /** The app's application id in the process, which its own settings (the commit interval) are keyed by. */
+    final String applicationId;
 
     /** What the app reads; the copy reads the same topics. */
     final List<String> inputTopics;
@@ -45,7 +57,8 @@ enum BenchApp {
     final String output;
     final boolean oneToOne;
 
-    BenchApp(List<Topics.Topic<?>> inputTopics, Topics.Topic<?> output, boolean oneToOne) {
+    BenchApp(String applicationId, List<Topics.Topic<?>> inputTopics, Topics.Topic<?> output, boolean oneToOne) {
+        this.applicationId = applicationId;
         this.inputTopics = inputTopics.stream().map(Topics.Topic::name).toList();
         this.output = output.name();
         this.oneToOne = oneToOne;
@@ -64,6 +77,20 @@ enum BenchApp {
                     List.of(ExampleCapsulePublisher.publisherKey()), ComplianceChecks.Config.defaults(),
                     new MarketplaceMetrics(metrics)), serdes);
         };
+    }
+
+    /**
+     * The commit interval the process runs this app with (its own, {@code streams.commit.interval.ms.<application
+     * id>}, else the process-wide one), unless {@code -Dbench.streams.commit.interval.ms} sets one to try.
+     */
+    int commitIntervalMs() {
+        String tried = System.getProperty(STREAMS_OVERRIDE_PREFIX + StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
+        if (tried != null) {
+            return Integer.parseInt(tried.trim());
+        }
+        Settings defaults = Settings.of(Map.of());
+        return StreamsSettings.commitIntervalsByApp(defaults).getOrDefault(applicationId,
+                defaults.integer("streams.commit.interval.ms"));
     }
 
     String label() {

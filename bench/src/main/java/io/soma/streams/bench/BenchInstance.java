@@ -5,6 +5,7 @@ import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.runtime.StreamsSettings;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 
 import java.io.BufferedReader;
@@ -29,7 +30,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </pre>
  */
 public final class BenchInstance {
-    private static final String STREAMS_OVERRIDE_PREFIX = "bench.streams.";
 
     private BenchInstance() {
     }
@@ -46,15 +46,18 @@ public final class BenchInstance {
         }
     }
 
-    /** Settings as the process runs its apps on the local stack: exactly-once v2, commit every 100 ms, one thread. */
+    /**
+     * Settings as the process runs its apps on the local stack: exactly-once v2, the app's own commit interval, one
+     * thread.
+     */
     private static void runApp(BenchApp app, String applicationId, String bootstrap, String registryUrl, Path stateDir)
             throws InterruptedException {
         // instances of one app on one machine need state dirs of their own
         Properties props = StreamsSettings.local(bootstrap, registryUrl,
                 stateDir.resolve(Long.toString(ProcessHandle.current().pid()))).forApp(applicationId);
-        // a setting to try against the process's defaults: -Dbench.streams.<streams setting>=<value>
-        System.getProperties().stringPropertyNames().stream().filter(n -> n.startsWith(STREAMS_OVERRIDE_PREFIX))
-                .forEach(n -> props.put(n.substring(STREAMS_OVERRIDE_PREFIX.length()), System.getProperty(n)));
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, app.commitIntervalMs());
+        System.getProperties().stringPropertyNames().stream().filter(n -> n.startsWith(BenchApp.STREAMS_OVERRIDE_PREFIX))
+                .forEach(n -> props.put(n.substring(BenchApp.STREAMS_OVERRIDE_PREFIX.length()), System.getProperty(n)));
         KafkaStreams streams = new KafkaStreams(app.topology(new AppSerdes(new SchemaRegistryClient(registryUrl))),
                 props);
         streams.setUncaughtExceptionHandler(e -> {

@@ -47,15 +47,21 @@ final class InstanceGroup implements AutoCloseable {
         return new InstanceGroup(started);
     }
 
-    /** {@code {dir}} in an extra option becomes the instance's own path, so each JFR recording has its file. */
+    /**
+     * {@code {dir}} in an extra option becomes the instance's own path, so each JFR recording has its file. The
+     * launcher's settings to try ({@code bench.streams.*}, {@code bench.copy.*}) reach every instance.
+     */
     private static List<String> jvmArgs(Path instancePath) {
-        String extra = System.getProperty(EXTRA_JVM_ARGS, "").trim();
-        if (extra.isEmpty()) {
-            return JVM_ARGS;
-        }
         List<String> args = new ArrayList<>(JVM_ARGS);
-        for (String option : extra.split("\\s+")) {
-            args.add(option.replace("{dir}", instancePath.toString()));
+        System.getProperties().stringPropertyNames().stream()
+                .filter(n -> n.startsWith(BenchApp.STREAMS_OVERRIDE_PREFIX) || n.startsWith(TransactionalCopy.SETTINGS_PREFIX))
+                .sorted()
+                .forEach(n -> args.add("-D" + n + "=" + System.getProperty(n)));
+        String extra = System.getProperty(EXTRA_JVM_ARGS, "").trim();
+        if (!extra.isEmpty()) {
+            for (String option : extra.split("\\s+")) {
+                args.add(option.replace("{dir}", instancePath.toString()));
+            }
         }
         return args;
     }

@@ -24,13 +24,21 @@ import java.util.function.LongPredicate;
 /**
  * The baseline of the pipeline benchmark: what exactly-once costs without any processing. Copies records byte for
  * byte from one topic to another in Kafka transactions the way Kafka Streams' exactly-once v2 does: read_committed
- * input, one transactional producer, consumed offsets committed inside the transaction, a commit every 100 ms, and
- * Streams' own client defaults (1,000 records per poll, lz4 as {@code StreamsSettings} sets).
+ * input, one transactional producer, consumed offsets committed inside the transaction, a commit every 100 ms (as
+ * Streams' default with exactly-once; {@code -Dbench.copy.commit.interval.ms} sets another, to compare an app with
+ * its own interval against a copy at the same), and Streams' own client defaults (1,000 records per poll, lz4 as
+ * {@code StreamsSettings} sets).
  */
 final class TransactionalCopy {
-    private static final long COMMIT_INTERVAL_NANOS = Duration.ofMillis(100).toNanos();
+    /** The copy's settings: {@code bench.copy.commit.interval.ms}. */
+    static final String SETTINGS_PREFIX = "bench.copy.";
 
     private TransactionalCopy() {
+    }
+
+    /** The copy's commit interval, 100 ms unless {@code -Dbench.copy.commit.interval.ms} sets another. */
+    static long commitIntervalMs() {
+        return Long.getLong(SETTINGS_PREFIX + "commit.interval.ms", 100);
     }
 
     /**
@@ -74,6 +82,7 @@ final class TransactionalCopy {
             long copied = 0;
             long lastCommit = System.nanoTime();
             long deadline = System.nanoTime() + timeout.toNanos();
+            long commitIntervalNanos = Duration.ofMillis(commitIntervalMs()).toNanos();
             boolean done = false;
             boolean started = false;
             while (!done && System.nanoTime() < deadline) {
@@ -87,7 +96,7 @@ final class TransactionalCopy {
                     copied++;
                 }
                 done = finished.test(copied);
-                if (!consumed.isEmpty() && (done || System.nanoTime() - lastCommit >= COMMIT_INTERVAL_NANOS)) {
+                if (!consumed.isEmpty() && (done || System.nanoTime() - lastCommit >= commitIntervalNanos)) {
                     producer.sendOffsetsToTransaction(consumed, consumer.groupMetadata());
                     producer.commitTransaction();
                     producer.beginTransaction();
