@@ -15,8 +15,6 @@ import io.soma.streams.topologies.budget.BudgetApp;
 import io.soma.streams.topologies.forecast.ServeGenEvents;
 import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.topologies.runtime.StreamsSettings;
-import org.HdrHistogram.ConcurrentHistogram;
-import org.HdrHistogram.Histogram;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -33,12 +31,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The reservation round trip a step waits for before it is published (issue 16): {@link BudgetGate#ask}, the edge's
@@ -48,9 +44,9 @@ import java.util.concurrent.locks.LockSupport;
  * monthly token budget no step reaches, so each reservation is decided against it and granted. Once granted, the
  * step's response is published as a gateway would, so the reservation is settled and the ledger stays its real size.
  * <p>
- * Open loop: steps are due at a fixed rate, each handed to a pool of blocking callers (as the edge's HTTP threads
- * block in the gate) at its due moment, and timed from that moment, not from when a thread took it: a caller or the
- * driver falling behind is counted, not hidden (no coordinated omission). Latencies go to an HdrHistogram.
+ * Open loop ({@link OpenLoop}): steps are due at a fixed rate, each handed to a pool of blocking callers (as the
+ * edge's HTTP threads block in the gate) at its due moment, and timed from that moment, not from when a thread took
+ * it: a caller or the driver falling behind is counted, not hidden (no coordinated omission).
  * <p>
  * Settings (system properties): {@code soma.data.dir} (../shared/data), {@code bench.rates} (500,2000 steps/s),
  * {@code bench.seconds} (20 per rate), {@code bench.warmup.seconds} (10, at 100 steps/s, not counted),
@@ -60,14 +56,9 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class BudgetReservationBenchmark {
     private static final int WARMUP_RATE = 100;
-    private static final long HIGHEST_MICROS = TimeUnit.MINUTES.toMicros(5);
 
-    /**
-     * What one rate gave: every step's time from its due moment to its answer, the answers, and the rate they came
-     * at (steps over first due moment to last answer: below the offered rate when the app cannot keep up).
-     */
-    private record Result(int rate, int steps, Histogram micros, double answeredPerSecond, long granted, long refused,
-                          long unreachable, long failed, long maxLateNanos, String load) {
+    /** What one rate gave: the round trips, timed from each step's due moment, and what the gate answered. */
+    private record Result(OpenLoop.Result answers, long granted, long refused, long unreachable) {
     }
 
     private BudgetReservationBenchmark() {
@@ -147,67 +138,31 @@ public final class BudgetReservationBenchmark {
     /** Offers {@code steps} at {@code rate} per second, each due at its slot, and waits for every answer. */
     private static Result drive(BudgetGate gate, KafkaProducer<String, SpecificRecord> gateway, ExecutorService pool,
                                 List<BenchInputs.Step> steps, int rate) throws InterruptedException {
-        String before = MachineLoad.oneMinute();
-        Histogram micros = new ConcurrentHistogram(HIGHEST_MICROS, 3);
         AtomicLong granted = new AtomicLong();
         AtomicLong refused = new AtomicLong();
         AtomicLong unreachable = new AtomicLong();
-        AtomicLong failed = new AtomicLong();
-        AtomicLong lastAnswer = new AtomicLong();
-        CountDownLatch answered = new CountDownLatch(steps.size());
-        long intervalNanos = TimeUnit.SECONDS.toNanos(1) / rate;
-        long start = System.nanoTime();
-        long maxLate = 0;
-        for (int i = 0; i < steps.size(); i++) {
+        OpenLoop.Result answers = OpenLoop.drive(rate, steps.size(), i -> CompletableFuture.runAsync(() -> {
             BenchInputs.Step step = steps.get(i);
-            long due = start + i * intervalNanos;
-            for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
-                LockSupport.parkNanos(wait);
+            Optional<BudgetReservationReply> reply = gate.ask(step.id(), new BudgetGate.Step(step.tenant(),
+                    null, null, null, new StepEstimate(step.promptTokens(), step.completionTokens())));
+            if (reply.isEmpty()) {
+                unreachable.incrementAndGet();
+            } else if (reply.get().getGranted()) {
+                granted.incrementAndGet();
+                ConversationEvent response = BenchInputs.response(step, Instant.now());
+                gateway.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), response.getSessionId(),
+                        response));
+            } else {
+                refused.incrementAndGet();
             }
-            maxLate = Math.max(maxLate, System.nanoTime() - due);
-            pool.execute(() -> {
-                try {
-                    Optional<BudgetReservationReply> reply = gate.ask(step.id(), new BudgetGate.Step(step.tenant(),
-                            null, null, null, new StepEstimate(step.promptTokens(), step.completionTokens())));
-                    micros.recordValue(Math.min(HIGHEST_MICROS, (System.nanoTime() - due) / 1_000));
-                    if (reply.isEmpty()) {
-                        unreachable.incrementAndGet();
-                    } else if (reply.get().getGranted()) {
-                        granted.incrementAndGet();
-                        ConversationEvent response = BenchInputs.response(step, Instant.now());
-                        gateway.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), response.getSessionId(),
-                                response));
-                    } else {
-                        refused.incrementAndGet();
-                    }
-                } catch (RuntimeException e) {
-                    micros.recordValue(Math.min(HIGHEST_MICROS, (System.nanoTime() - due) / 1_000));
-                    failed.incrementAndGet();
-                } finally {
-                    lastAnswer.accumulateAndGet(System.nanoTime(), Math::max);
-                    answered.countDown();
-                }
-            });
-        }
-        if (!answered.await(5, TimeUnit.MINUTES)) {
-            throw new IllegalStateException(answered.getCount() + " steps unanswered after 5 minutes");
-        }
-        return new Result(rate, steps.size(), micros, steps.size() / Throughput.seconds(lastAnswer.get() - start),
-                granted.get(), refused.get(), unreachable.get(), failed.get(), maxLate,
-                before + " → " + MachineLoad.oneMinute());
+        }, pool));
+        return new Result(answers, granted.get(), refused.get(), unreachable.get());
     }
 
     private static String format(Result r) {
-        Histogram h = r.micros();
-        return String.format("| %,d | %,d | %,.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %,d | %,d | %,d | %,d | %.1f"
-                        + " | %s |", r.rate(), r.steps(), r.answeredPerSecond(), ms(h.getValueAtPercentile(50)),
-                ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)), ms(h.getValueAtPercentile(99.9)),
-                ms(h.getMaxValue()), r.granted(), r.refused(), r.unreachable(), r.failed(), r.maxLateNanos() / 1e6,
-                r.load());
-    }
-
-    private static double ms(long micros) {
-        return micros / 1_000.0;
+        OpenLoop.Result a = r.answers();
+        return String.format("| %s | %,d | %,d | %,d | %,d | %.1f | %s |", a.latencies(), r.granted(), r.refused(),
+                r.unreachable(), a.failed(), a.maxLateMs(), a.load());
     }
 
     /** The instances' peer secret: this run has one instance, but the platform requires one. */
