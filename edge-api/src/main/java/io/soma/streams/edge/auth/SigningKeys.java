@@ -82,6 +82,14 @@ public final class SigningKeys {
     }
 
     /**
+     * Whether the key with this id is still held (current or retired, not expired), without opening it: what a token
+     * whose signature was already checked with it needs to know.
+     */
+    public boolean holds(String kid) {
+        return redis.exists(jwkKeyPrefix + kid);
+    }
+
+    /**
      * The key with this id, current or retired; empty when unknown or expired.
      *
      * @throws SigningKeysUnreadable when it was sealed with another wrap secret

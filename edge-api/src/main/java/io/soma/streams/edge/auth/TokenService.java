@@ -129,44 +129,32 @@ public final class TokenService {
     private static final int SIGNATURE_CACHE_SIZE = 10_000;
     private final Map<String, SignedClaims> signatureChecked = new ConcurrentHashMap<>();
 
-    private record SignedClaims(Principal claims, String constitutionHash) {
+    /** What checking a token's signature gave: its claims, or why it is refused. */
+    private sealed interface SignatureCheck {
+    }
+
+    private record SignedClaims(Principal claims, String constitutionHash) implements SignatureCheck {
+    }
+
+    private record Rejected(Invalid invalid) implements SignatureCheck {
     }
 
     public TokenVerification verify(String token) {
-        SignedJWT jwt;
-        try {
-            jwt = SignedJWT.parse(token);
-        } catch (ParseException e) {
-            return new Invalid(Reason.MALFORMED, "the token is not a signed JWT");
-        }
-        if (!JWSAlgorithm.ES256.equals(jwt.getHeader().getAlgorithm())) {
-            return new Invalid(Reason.UNSUPPORTED_ALGORITHM,
-                    "tokens are signed with ES256; this one says " + jwt.getHeader().getAlgorithm());
-        }
-        String kid = jwt.getHeader().getKeyID();
-        Optional<ECKey> key = kid == null ? Optional.empty() : keys.find(kid);
-        if (key.isEmpty()) {
-            return new Invalid(Reason.UNKNOWN_KEY, "the token's signing key " + kid
-                    + " is unknown: it was never ours, or it retired and every token it signed has expired");
-        }
-        // the same token bytes were checked before: skip the ES256 verification (most of a request's cost);
-        // expiry, key retirement and revocation are still checked every time
+        // the same token bytes were checked before: skip parsing, opening the sealed key and the ES256 verification
+        // (most of a request's cost); the key's retirement, expiry and revocation are still checked every time
         SignedClaims signed = signatureChecked.get(token);
         if (signed == null) {
-            if (!signatureMatches(jwt, key.get())) {
-                return new Invalid(Reason.BAD_SIGNATURE, "the token's signature does not match its content");
+            SignatureCheck checked = checkSignature(token);
+            if (checked instanceof Rejected rejected) {
+                return rejected.invalid();
             }
-            try {
-                JWTClaimsSet set = jwt.getJWTClaimsSet();
-                signed = new SignedClaims(claims(set, kid), set.getStringClaim(CONSTITUTION_CLAIM));
-            } catch (ParseException | RuntimeException e) {
-                return new Invalid(Reason.MISSING_CLAIMS,
-                        "the token lacks sub, tenant_id, capabilities, iat, exp or jti, or one has the wrong type");
-            }
+            signed = (SignedClaims) checked;
             if (signatureChecked.size() >= SIGNATURE_CACHE_SIZE) {
                 signatureChecked.clear();
             }
             signatureChecked.put(token, signed);
+        } else if (!keys.holds(signed.claims().kid())) {
+            return unknownKey(signed.claims().kid());
         }
         Principal claims = signed.claims();
         String hash = signed.constitutionHash();
@@ -181,6 +169,41 @@ public final class TokenService {
             return new Invalid(Reason.REVOKED, "the token " + claims.jti() + ", or a token that issued it, was revoked");
         }
         return new Valid(claims, hash);
+    }
+
+    /** Parses the token, finds its key and checks its signature and claims. */
+    private SignatureCheck checkSignature(String token) {
+        SignedJWT jwt;
+        try {
+            jwt = SignedJWT.parse(token);
+        } catch (ParseException e) {
+            return new Rejected(new Invalid(Reason.MALFORMED, "the token is not a signed JWT"));
+        }
+        if (!JWSAlgorithm.ES256.equals(jwt.getHeader().getAlgorithm())) {
+            return new Rejected(new Invalid(Reason.UNSUPPORTED_ALGORITHM,
+                    "tokens are signed with ES256; this one says " + jwt.getHeader().getAlgorithm()));
+        }
+        String kid = jwt.getHeader().getKeyID();
+        Optional<ECKey> key = kid == null ? Optional.empty() : keys.find(kid);
+        if (key.isEmpty()) {
+            return new Rejected(unknownKey(kid));
+        }
+        if (!signatureMatches(jwt, key.get())) {
+            return new Rejected(new Invalid(Reason.BAD_SIGNATURE,
+                    "the token's signature does not match its content"));
+        }
+        try {
+            JWTClaimsSet set = jwt.getJWTClaimsSet();
+            return new SignedClaims(claims(set, kid), set.getStringClaim(CONSTITUTION_CLAIM));
+        } catch (ParseException | RuntimeException e) {
+            return new Rejected(new Invalid(Reason.MISSING_CLAIMS,
+                    "the token lacks sub, tenant_id, capabilities, iat, exp or jti, or one has the wrong type"));
+        }
+    }
+
+    private static Invalid unknownKey(String kid) {
+        return new Invalid(Reason.UNKNOWN_KEY, "the token's signing key " + kid
+                + " is unknown: it was never ours, or it retired and every token it signed has expired");
     }
 
     /** The token with this id, while it is still accepted (revoked or not); empty once expired or unknown. */

@@ -236,6 +236,23 @@ class TokenRoutesIT {
     }
 
     @Test
+    void shouldRefuseAnAcceptedTokenOnceItsKeyIsGone() throws Exception {
+        JsonNode issued = issue(Map.of("X-Api-Key", analystKey), "");
+        String token = issued.get("token").asText();
+        HttpResponse<String> accepted = send("GET", "/v1/training/status/" + tenantA, token, null);
+        // the key retires and, its lifetime over, leaves Redis: the token's signature was checked (and remembered)
+        // while the key was there, but from now on nothing may vouch for it
+        keys.rotate();
+        redis.del(namespace.prefix() + "identity:keys:jwk:" + issued.get("kid").asText());
+
+        HttpResponse<String> afterKeyGone = send("GET", "/v1/training/status/" + tenantA, token, null);
+
+        assertThat(accepted.statusCode()).isNotEqualTo(401);
+        assertThat(afterKeyGone.statusCode()).isEqualTo(401);
+        assertThat(reason(afterKeyGone)).isEqualTo("unknown_key");
+    }
+
+    @Test
     void shouldRefuseARevokedTokenAndAuditTheRevocationOnce() throws Exception {
         JsonNode issued = issue(Map.of("X-Api-Key", analystKey), "");
         String token = issued.get("token").asText();
