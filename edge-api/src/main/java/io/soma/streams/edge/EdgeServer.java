@@ -25,6 +25,13 @@ public final class EdgeServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EdgeServer.class);
     /** Larger bodies are refused with 413 before any handler, authentication included, sees them. */
     static final int MAX_REQUEST_BYTES = 1024 * 1024;
+    /**
+     * The buffer Javalin copies each response body through, allocated anew for every response (Jetty's own output
+     * buffer, pooled, is not changed by it). Javalin's default is Jetty's 32 KiB, which was the largest allocation
+     * on the request path under load (docs/benchmarks.md); most answers are well under 4 KiB, and a larger one is
+     * copied in more chunks into the same Jetty buffer.
+     */
+    static final int RESPONSE_COPY_BUFFER_BYTES = 4 * 1024;
 
     private final Javalin app;
 
@@ -51,6 +58,7 @@ public final class EdgeServer implements AutoCloseable {
         Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
+            config.http.responseBufferSize = RESPONSE_COPY_BUFFER_BYTES;
             config.jetty.modifyServletContextHandler(EdgeServer::limitBodies);
             routes.accept(config);
         });
