@@ -9,6 +9,7 @@ import io.soma.streams.topologies.policy.rules.InvalidRulePackException;
 import io.soma.streams.topologies.policy.rules.Keywords;
 import io.soma.streams.topologies.policy.rules.MatchType;
 import io.soma.streams.topologies.policy.rules.RegexGuard;
+import io.soma.streams.topologies.policy.rules.RegexLiterals;
 import io.soma.streams.topologies.policy.rules.Rule;
 import io.soma.streams.topologies.policy.rules.RulePack;
 import io.soma.streams.topologies.policy.rules.RulePackProblem;
@@ -37,12 +38,9 @@ public final class CompiledPolicy {
 
     /**
      * @param rule       the rule's canonical index
-     * @param definition the rule itself, and whether it is {@linkplain Rule#scoped() scoped}: read at every hit
+     * @param definition the rule itself, read at every hit
      */
-    record Needle(int rule, NeedleKind kind, Rule definition, boolean scoped) {
-        Needle(int rule, NeedleKind kind, Rule definition) {
-            this(rule, kind, definition, definition.scoped());
-        }
+    record Needle(int rule, NeedleKind kind, Rule definition) {
     }
 
     /** @param regex for a regex rule, else null; @param detectors for a detector rule, else null */
@@ -173,8 +171,8 @@ public final class CompiledPolicy {
         char[] chars = text.toCharArray();
         for (int i = 0; i < chars.length; i++) {
             char c = chars[i];
-            // ASCII, most of any text, without the Unicode tables' lookup
-            chars[i] = c < 0x80 ? (c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c) : Character.toLowerCase(c);
+            // ASCII, most of any text, without the Unicode tables' lookup (there the regex fold is the lower case)
+            chars[i] = c < 0x80 ? RegexLiterals.fold(c) : Character.toLowerCase(c);
         }
         return chars;
     }

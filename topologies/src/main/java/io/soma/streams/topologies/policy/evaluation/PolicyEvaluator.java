@@ -163,8 +163,7 @@ public final class PolicyEvaluator {
             policy.automaton().parseText(CompiledPolicy.lowerCase(text), (start, end, needles) -> {
                 for (Needle needle : needles) {
                     Rule rule = needle.definition();
-                    if (onWordBoundaries(text, start, end, needle.kind())
-                            && (!needle.scoped() || rule.appliesTo(input.role(), input.tool()))) {
+                    if (onWordBoundaries(text, start, end, needle.kind()) && rule.appliesTo(input.role(), input.tool())) {
                         hits.of(needle.rule()).add(start, end, rule.name(), rule.action() == Action.REDACT);
                     }
                 }
