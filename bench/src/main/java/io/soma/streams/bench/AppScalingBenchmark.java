@@ -32,6 +32,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import static io.soma.streams.bench.BenchOutput.log;
+
 /**
  * Each Streams app with exactly-once v2 against a plain transactional consume→produce copy of the same input, on the
  * same real 3-node Kafka cluster (one JVM per broker, topics with replication factor 3) and registry, in one run,
@@ -134,11 +136,9 @@ public final class AppScalingBenchmark {
                 }
             }
         }
-        System.out.println();
-        System.out.println("| app | instances | records | commit ms app / copy | copy rec/s | app rec/s | **ratio**"
-                + " | copy rec/s incl. start | app rec/s incl. start | ratio incl. start | app outputs | load (1 min) |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
-        rows.forEach(r -> System.out.println(format(r)));
+        BenchOutput.table("| app | instances | records | commit ms app / copy | copy rec/s | app rec/s | **ratio**"
+                + " | copy rec/s incl. start | app rec/s incl. start | ratio incl. start | app outputs | load (1 min) |",
+                rows.stream().map(AppScalingBenchmark::format).toList());
         System.exit(0); // client threads the cluster and registry left behind must not keep the JVM alive
     }
 
@@ -184,9 +184,5 @@ public final class AppScalingBenchmark {
                 r.result().steadyPerSecond() / r.copy().steadyPerSecond(), r.copy().wallPerSecond(),
                 r.result().wallPerSecond(), r.result().wallPerSecond() / r.copy().wallPerSecond(), r.outputs(),
                 r.app().output, r.load());
-    }
-
-    private static void log(String format, Object... args) {
-        System.out.printf("%s %s%n", Instant.now(), String.format(format, args));
     }
 }

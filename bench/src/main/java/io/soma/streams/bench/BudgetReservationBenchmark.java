@@ -36,6 +36,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static io.soma.streams.bench.BenchOutput.log;
+
 /**
  * The reservation round trip a step waits for before it is published (issue 16): {@link BudgetGate#ask}, the edge's
  * own gate from the edge's own {@link BudgetSlice} (its producer, its reply waiter on {@code budget.replies}, the
@@ -127,11 +129,9 @@ public final class BudgetReservationBenchmark {
                 pool.shutdownNow();
             }
         }
-        System.out.println();
-        System.out.println("| steps/s offered | steps | answered/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms"
-                + " | granted | refused | unreachable | failed | driver late max ms | load (1 min) |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-        results.forEach(r -> System.out.println(format(r)));
+        BenchOutput.table("| steps/s offered | steps | answered/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms"
+                + " | granted | refused | unreachable | failed | driver late max ms | load (1 min) |",
+                results.stream().map(BudgetReservationBenchmark::format).toList());
         System.exit(0); // client threads the stack left behind must not keep the JVM alive
     }
 
@@ -170,9 +170,5 @@ public final class BudgetReservationBenchmark {
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-    }
-
-    private static void log(String format, Object... args) {
-        System.out.printf("%s %s%n", Instant.now(), String.format(format, args));
     }
 }

@@ -4,12 +4,13 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+
+import static io.soma.streams.bench.BenchOutput.log;
 
 /**
  * A GET of the edge at fixed rates ({@link OpenLoop}): the stricter check of an interactive-query latency aim that
@@ -53,11 +54,9 @@ public final class EdgeGetOpenLoop {
                 results.add(result);
                 log("%s", format(result));
             }
-            System.out.println();
-            System.out.println("| requests/s offered | requests | answered/s | p50 ms | p90 ms | p99 ms | p99.9 ms"
-                    + " | max ms | failed | driver late max ms | load (1 min) |");
-            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
-            results.forEach(r -> System.out.println(format(r)));
+            BenchOutput.table("| requests/s offered | requests | answered/s | p50 ms | p90 ms | p99 ms | p99.9 ms"
+                    + " | max ms | failed | driver late max ms | load (1 min) |",
+                    results.stream().map(EdgeGetOpenLoop::format).toList());
         } finally {
             client.stop();
         }
@@ -83,9 +82,5 @@ public final class EdgeGetOpenLoop {
 
     private static String format(OpenLoop.Result r) {
         return String.format("| %s | %,d | %.1f | %s |", r.latencies(), r.failed(), r.maxLateMs(), r.load());
-    }
-
-    private static void log(String format, Object... args) {
-        System.out.printf("%s %s%n", Instant.now(), String.format(format, args));
     }
 }

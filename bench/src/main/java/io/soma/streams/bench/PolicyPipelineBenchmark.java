@@ -28,6 +28,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 
+import static io.soma.streams.bench.BenchOutput.log;
+
 /**
  * The policy app end to end on the real local broker and registry, in one run:
  * <ol>
@@ -193,9 +195,5 @@ public final class PolicyPipelineBenchmark {
     private static double millis(long[] sorted, double quantile) {
         int rank = (int) Math.ceil(quantile * sorted.length);
         return sorted[Math.max(0, rank - 1)] / 1e6;
-    }
-
-    private static void log(String format, Object... args) {
-        System.out.printf("%s %s%n", Instant.now(), String.format(format, args));
     }
 }

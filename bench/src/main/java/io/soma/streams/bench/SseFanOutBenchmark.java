@@ -37,6 +37,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.soma.streams.bench.BenchOutput.log;
+
 /**
  * SSE fan-out of one edge instance: opens {@code bench.clients} session streams
  * ({@code GET /v1/conversation/stream?session_id=}), then sends real replay events (XSTest prompts) round-robin over
@@ -236,10 +238,6 @@ public final class SseFanOutBenchmark {
         } catch (IOException e) {
             return "n/a";
         }
-    }
-
-    private static void log(String format, Object... args) {
-        System.out.printf("%s %s%n", Instant.now(), String.format(format, args));
     }
 
     /** What a stream delivered: its SSE type ({@code event}, {@code decision}), the event id and when it arrived. */
