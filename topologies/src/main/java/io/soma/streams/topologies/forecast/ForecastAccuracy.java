@@ -1,5 +1,7 @@
 package io.soma.streams.topologies.forecast;
 
+import org.apache.commons.numbers.arrays.Selection;
+
 import java.util.Arrays;
 
 /** Accumulates scored windows of one series: WAPE of the point forecasts and coverage of the intervals. */
@@ -51,59 +53,33 @@ public final class ForecastAccuracy {
     }
 
     /**
-     * {@link #quantile} without sorting: the two order statistics around the position are selected in expected
-     * linear time, reordering {@code values} in place (the forecast tables need hundreds of quantiles per update).
+     * {@link #quantile} of the first {@code length} of {@code values} at each of {@code qs}, without sorting: the
+     * order statistics around every position are selected in one call (exact), reordering {@code values} in place.
+     * The forecast tables need two quantiles for each of 168 horizons per update: the selection was most of the CPU
+     * of a whole-trace replay (docs/benchmarks.md, "Forecast tables").
      */
-    static double quantileInPlace(double[] values, double q) {
-        double position = q * (values.length - 1);
-        int below = (int) Math.floor(position);
-        double low = kthSmallest(values, below);
-        if (below + 1 >= values.length) {
-            return low;
+    static double[] quantilesInPlace(double[] values, int length, double... qs) {
+        int last = length - 1;
+        int[] ranks = new int[2 * qs.length];
+        for (int i = 0; i < qs.length; i++) {
+            int below = (int) Math.floor(qs[i] * last);
+            ranks[2 * i] = below;
+            ranks[2 * i + 1] = Math.min(last, below + 1);
         }
-        // after the selection everything right of {@code below} is at least its value
-        double next = Double.POSITIVE_INFINITY;
-        for (int i = below + 1; i < values.length; i++) {
-            next = Math.min(next, values[i]);
+        Selection.select(values, 0, length, ranks.clone());
+        double[] quantiles = new double[qs.length];
+        for (int i = 0; i < qs.length; i++) {
+            double position = qs[i] * last;
+            double low = values[ranks[2 * i]];
+            quantiles[i] = low + (position - ranks[2 * i]) * (values[ranks[2 * i + 1]] - low);
         }
-        return low + (position - below) * (next - low);
+        return quantiles;
     }
 
-    /** The k-th smallest of {@code v} (0-based), left at {@code v[k]} with nothing larger before it. */
+    /** The k-th smallest of {@code v} (0-based), reordering {@code v} in place. */
     static double kthSmallest(double[] v, int k) {
-        int from = 0;
-        int to = v.length - 1;
-        while (from < to) {
-            double pivot = v[from + (to - from) / 2];
-            // three-way partition: [from, lt) < pivot, [lt, gt] == pivot, (gt, to] > pivot; runs of equal
-            // values (an idle key's zero errors) end the search at once
-            int lt = from;
-            int gt = to;
-            int i = from;
-            while (i <= gt) {
-                if (v[i] < pivot) {
-                    swap(v, lt++, i++);
-                } else if (v[i] > pivot) {
-                    swap(v, i, gt--);
-                } else {
-                    i++;
-                }
-            }
-            if (k < lt) {
-                to = lt - 1;
-            } else if (k > gt) {
-                from = gt + 1;
-            } else {
-                return v[k];
-            }
-        }
+        Selection.select(v, k);
         return v[k];
-    }
-
-    private static void swap(double[] v, int a, int b) {
-        double t = v[a];
-        v[a] = v[b];
-        v[b] = t;
     }
 
     static double quantileOfSorted(double[] sorted, double q) {

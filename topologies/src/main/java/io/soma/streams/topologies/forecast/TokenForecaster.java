@@ -401,9 +401,9 @@ public final class TokenForecaster {
         double low;
         double high;
         if (count >= windows + MIN_ERRORS_FOR_QUANTILES - 1) {
-            double[] sums = rollingSums(errorSums, windows);
-            low = ForecastAccuracy.quantileInPlace(sums, tail);
-            high = ForecastAccuracy.quantileInPlace(sums, 1 - tail);
+            double[] tails = errors.rollingSumTails(windows);
+            low = tails[0];
+            high = tails[1];
         } else if (count >= MIN_ERRORS_FOR_QUANTILES) {
             double widen = Math.sqrt(windows);
             low = errors.singleTails()[0] * widen;
@@ -465,6 +465,7 @@ public final class TokenForecaster {
         /** The share of errors below the interval, and above it: half the miscoverage. */
         final double tail;
         private double[] singleTails;
+        private double[] scratch;
 
         ScoredErrors(double[] sums, double tail) {
             this.sums = sums;
@@ -474,21 +475,25 @@ public final class TokenForecaster {
         /** The lower and upper tail quantiles of the single errors. */
         double[] singleTails() {
             if (singleTails == null) {
-                double[] single = rollingSums(sums, 1);
-                singleTails = new double[]{ForecastAccuracy.quantileInPlace(single, tail),
-                        ForecastAccuracy.quantileInPlace(single, 1 - tail)};
+                singleTails = rollingSumTails(1);
             }
             return singleTails;
         }
-    }
 
-    /** Sums of {@code n} consecutive errors, oldest first, from {@link #cumulativeErrors()}. */
-    private static double[] rollingSums(double[] errorSums, int n) {
-        double[] sums = new double[errorSums.length - n];
-        for (int i = 0; i < sums.length; i++) {
-            sums[i] = errorSums[i + n] - errorSums[i];
+        /**
+         * The lower and upper tail quantiles of the sums of {@code n} consecutive errors, selected in a buffer
+         * reused across a table's horizons (one per horizon would allocate a megabyte per table).
+         */
+        double[] rollingSumTails(int n) {
+            if (scratch == null) {
+                scratch = new double[sums.length];
+            }
+            int count = sums.length - n;
+            for (int i = 0; i < count; i++) {
+                scratch[i] = sums[i + n] - sums[i];
+            }
+            return ForecastAccuracy.quantilesInPlace(scratch, count, tail, 1 - tail);
         }
-        return sums;
     }
 
     /**
