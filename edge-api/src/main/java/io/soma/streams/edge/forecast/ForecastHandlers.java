@@ -32,9 +32,9 @@ import java.util.stream.Collectors;
  * ({@code lower, upper}), {@code method}, the measured {@code recent_wape}, {@code generated_at},
  * {@code horizon_hours} and the key.
  *
- * <p>A tenant is one group of {@link ForecastApp#FORECAST_STORE} (wherever it lives): for every provider/model it
- * used, the forecasts of every horizon the app computed when that key's last window closed; the edge only reads
- * them (the models stay in the app). With several keys selected
+ * <p>A tenant is one group of {@link ForecastApp#FORECASTER_STORE} (wherever it lives): for every provider/model it
+ * used, the forecasts of every horizon its model makes after the key's last closed window, built where the model
+ * is ({@link ForecastTables}; models do not travel between instances). With several keys selected
  * the answer is their total: tokens, cost and bounds are added (added bounds are at least as wide as the joint
  * interval), confidence is the lowest and {@code recent_wape} the worst; {@code by_model} has each key's own.
  *
@@ -160,13 +160,12 @@ public final class ForecastHandlers {
     }
 
     /**
-     * What a store entry looks like over HTTP (also between instances): its key, the fields every horizon shares,
+     * What a key's table looks like over HTTP (also between instances): its key, the fields every horizon shares,
      * and {@code by_hours}: per horizon from 1 hour, {@code [estimated_tokens, lower, upper, estimated_cost_usd]}
-     * unrounded (a double survives JSON exactly, so the answer is the one the app computed).
+     * unrounded (a double survives JSON exactly, so the answer is the one the model's instance computed).
      */
-    public static Map<String, Object> view(GroupEntry<ForecastTable> entry) {
-        ForecastKey key = ForecastKey.fromStoreKey(entry.key());
-        ForecastResult any = entry.value().forHours(1);
+    static Map<String, Object> view(ForecastKey key, ForecastTable table) {
+        ForecastResult any = table.forHours(1);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("tenant", key.tenant());
         out.put("provider", key.provider());
@@ -175,7 +174,7 @@ public final class ForecastHandlers {
         out.put("confidence", any.confidence());
         out.put("method", any.method());
         out.put("recent_wape", any.recentWape().isPresent() ? any.recentWape().getAsDouble() : null);
-        out.put("by_hours", entry.value().byHours().stream()
+        out.put("by_hours", table.byHours().stream()
                 .map(r -> List.of(r.estimatedTokens(), r.lower(), r.upper(), r.estimatedCostUsd())).toList());
         return out;
     }
@@ -191,7 +190,7 @@ public final class ForecastHandlers {
     }
 
     private void answer(Context ctx, String tenant, String provider, String model, int windowHours) {
-        JsonNode stored = stores.requireGroup(ForecastApp.FORECAST_STORE, tenant, tenant,
+        JsonNode stored = stores.requireGroup(ForecastApp.FORECASTER_STORE, tenant, tenant,
                 "no forecast for tenant " + tenant + ": no token usage seen");
         List<Map<String, Object>> selected = new ArrayList<>();
         for (JsonNode m : stored) {

@@ -8,8 +8,12 @@ import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.testkit.TestPaths;
+import io.soma.streams.topologies.forecast.ForecastKey;
+import io.soma.streams.topologies.forecast.ForecastResult;
+import io.soma.streams.topologies.forecast.ForecastSettings;
 import io.soma.streams.topologies.forecast.PriceTable;
 import io.soma.streams.topologies.forecast.ServeGenEvents;
+import io.soma.streams.topologies.forecast.TokenForecaster;
 import io.soma.streams.topologies.marketplace.Attestation;
 import io.soma.streams.topologies.marketplace.ExampleCapsulePublisher;
 import io.soma.streams.topologies.marketplace.McpRegistry;
@@ -76,10 +80,22 @@ class ForecastEdgeIT {
                 TestPaths.dataDir().resolve("servegen-language/servegen_m-large.csv"), List.of("m-large-0"), prefix);
         String tenant = prefix + "m-large-0";
         // two days of the tenant's real 10-minute windows, in time order under one key
-        send(tenant, events.subList(0, Math.min(events.size(), 288)));
+        List<ConversationEvent> sent = events.subList(0, Math.min(events.size(), 288));
+        send(tenant, sent);
         String token = edge.adminToken();
         JsonNode body = awaitForecast("/v1/forecast/" + tenant + "?window_hours=24", token, 1);
         assertThat(body.get("tenant").asText()).isEqualTo(tenant);
+        // the edge builds the answer from the app's stored model: the numbers of a model fed the same closed windows
+        Instant generatedAt = Instant.parse(body.get("generated_at").asText());
+        TokenForecaster model = TokenForecaster.create(ForecastSettings.defaults());
+        sent.stream().filter(e -> e.getTimestamp().isBefore(generatedAt)).forEach(e -> model.observe(
+                e.getTimestamp().toEpochMilli(), e.getPromptTokens(), e.getCompletionTokens()));
+        ForecastResult expected = ForecastResult.of(model, 24, PriceTable.parse(PRICES), ForecastKey.UNKNOWN,
+                ForecastKey.UNKNOWN);
+        assertThat(body.get("estimated_tokens").asLong()).isEqualTo(Math.round(expected.estimatedTokens()));
+        assertThat(body.get("lower").asLong()).isEqualTo(Math.round(expected.lower()));
+        assertThat(body.get("upper").asLong()).isEqualTo(Math.round(expected.upper()));
+        assertThat(body.get("method").asText()).isEqualTo(expected.method());
         assertThat(body.has("estimated_tokens")).isTrue();
         assertThat(body.has("estimated_cost_usd")).isTrue();
         assertThat(body.has("confidence")).isTrue();

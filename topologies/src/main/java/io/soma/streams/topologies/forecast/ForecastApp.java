@@ -46,9 +46,10 @@ import java.util.Map;
  *
  * <p>Each (tenant, provider, model) has its own forecaster, one entry of {@link #FORECASTER_STORE} under its
  * {@link ForecastKey#storeKey()}: the events are partitioned by tenant, so a tenant's entries share a partition and
- * the edge reads them with one prefix scan, while no entry grows with the number of models. Beside it, the key's
- * forecasts for every horizon the edge answers ({@link ForecastTable}, {@link #FORECAST_STORE}) are computed here,
- * once per closed window, so the edge only reads them. A closed window at or
+ * the edge reads them with one prefix scan, while no entry grows with the number of models. Per closed window the
+ * app publishes the key's forecast of its horizon; the forecasts of every horizon the edge answers
+ * ({@link ForecastTable}, 168 intervals) are not built here for every key at every window, but by the edge from the
+ * stored model, once per key and window, for the keys someone asks about. A closed window at or
  * before the key's last one is ignored, so a replay after a crash never counts a window twice (and exactly-once
  * processing keeps the store and the offsets together).
  *
@@ -64,8 +65,6 @@ public final class ForecastApp {
     public static final String WINDOW_STORE = "token-usage-open-windows";
     /** {@link ForecastKey#storeKey()} → {@link TokenForecaster}. */
     public static final String FORECASTER_STORE = "token-forecasters-by-key";
-    /** {@link ForecastKey#storeKey()} → {@link ForecastTable}: the key's forecasts the edge answers with. */
-    public static final String FORECAST_STORE = "token-forecasts-by-key";
     /** {@link CapsuleKey#storeKey()} → {@link TokenForecaster} of a tenant's usage of a capsule with one model. */
     public static final String CAPSULE_FORECASTER_STORE = "capsule-token-forecasters-by-key";
     /** {@link CapsuleKey#summaryKey()} → {@link CapsuleUsage}: what the edge answers a capsule's summary with. */
@@ -118,7 +117,6 @@ public final class ForecastApp {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(cached(WINDOW_STORE, serdes.storeValue(TokenUsageWindow.class)));
         builder.addStateStore(cached(FORECASTER_STORE, forecasterSerde()));
-        builder.addStateStore(cached(FORECAST_STORE, forecastTableSerde()));
         builder.addStateStore(cached(CAPSULE_FORECASTER_STORE, forecasterSerde()));
         builder.addStateStore(cached(CAPSULE_USAGE_STORE, capsuleUsageSerde()));
         var events = serdes.value(Topics.CONVERSATION_EVENTS);
@@ -134,14 +132,14 @@ public final class ForecastApp {
         closed.filter((tenant, w) -> w.getCapsuleId() != null)
                 .process(() -> new CapsuleUsageProcessor(config), CAPSULE_FORECASTER_STORE, CAPSULE_USAGE_STORE);
         usage.to(Topics.TOKEN_USAGE.name(), Produced.with(Serdes.String(), serdes.value(Topics.TOKEN_USAGE)));
-        usage.process(() -> new ForecasterProcessor(config), FORECASTER_STORE, FORECAST_STORE)
+        usage.process(() -> new ForecasterProcessor(config), FORECASTER_STORE)
                 .to(Topics.TOKEN_FORECASTS.name(), Produced.with(Serdes.String(), serdes.value(Topics.TOKEN_FORECASTS)));
         return builder.build();
     }
 
     /**
      * A persistent store behind the record cache: a key updated many times within one commit interval (each closed
-     * window rewrites its key's whole forecaster and table; a catch-up or replay closes many per key) reaches RocksDB
+     * window rewrites its key's whole forecaster; a catch-up or replay closes many per key) reaches RocksDB
      * and the changelog once, at the commit. Exactly-once flushes the cache before every commit, and the edge's
      * interactive queries read through it.
      */
@@ -241,7 +239,7 @@ public final class ForecastApp {
         }
     }
 
-    /** Feeds each closed window to its key's forecaster, stores the key's new forecasts and publishes one. */
+    /** Feeds each closed window to its key's forecaster and publishes the key's forecast of the app's horizon. */
     static final class ForecasterProcessor implements Processor<String, TokenUsageWindow, String, TokenForecast> {
         private final Config config;
         private final ForecastSettings settings;
@@ -252,7 +250,6 @@ public final class ForecastApp {
         private final Map<String, Map<ForecastKey, Double>> recentWapes = new HashMap<>();
         private ProcessorContext<String, TokenForecast> context;
         private KeyValueStore<String, TokenForecaster> forecasters;
-        private KeyValueStore<String, ForecastTable> forecasts;
 
         ForecasterProcessor(Config config) {
             this.config = config;
@@ -263,7 +260,6 @@ public final class ForecastApp {
         public void init(ProcessorContext<String, TokenForecast> context) {
             this.context = context;
             this.forecasters = context.getStateStore(FORECASTER_STORE);
-            this.forecasts = context.getStateStore(FORECAST_STORE);
             // a task revived after an aborted transaction reuses this instance with its store rolled back
             recentWapes.clear();
         }
@@ -276,9 +272,8 @@ public final class ForecastApp {
             if (forecaster == null) {
                 return;
             }
-            ForecastTable table = ForecastTable.of(forecaster, config.prices(), key.provider(), key.model());
-            forecasts.put(key.storeKey(), table);
-            ForecastResult result = table.forHours(config.horizonHours());
+            ForecastResult result = ForecastResult.of(forecaster, config.horizonHours(), config.prices(),
+                    key.provider(), key.model());
             context.forward(record.withValue(toAvro(key, result)));
             result.recentWape().ifPresent(wape -> {
                 Map<ForecastKey, Double> tenant = recentWapes.computeIfAbsent(key.tenant(), t -> new HashMap<>());
@@ -376,12 +371,6 @@ public final class ForecastApp {
     static Serde<CapsuleUsage> capsuleUsageSerde() {
         Serializer<CapsuleUsage> serializer = (topic, value) -> value == null ? null : value.toBytes();
         Deserializer<CapsuleUsage> deserializer = (topic, bytes) -> bytes == null ? null : CapsuleUsage.fromBytes(bytes);
-        return Serdes.serdeFrom(serializer, deserializer);
-    }
-
-    static Serde<ForecastTable> forecastTableSerde() {
-        Serializer<ForecastTable> serializer = (topic, value) -> value == null ? null : value.toBytes();
-        Deserializer<ForecastTable> deserializer = (topic, bytes) -> bytes == null ? null : ForecastTable.fromBytes(bytes);
         return Serdes.serdeFrom(serializer, deserializer);
     }
 

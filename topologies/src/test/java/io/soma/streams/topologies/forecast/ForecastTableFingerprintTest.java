@@ -2,6 +2,8 @@ package io.soma.streams.topologies.forecast;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -35,12 +37,29 @@ class ForecastTableFingerprintTest {
                     continue;
                 }
                 forecaster.observe(w * window.toMillis(), series.promptTokens()[w], series.completionTokens()[w]);
-                digest.update(ForecastTable.of(forecaster, PriceTable.defaults(), "openai", "gpt-4o").toBytes());
+                digest.update(bytes(ForecastTable.of(forecaster, PriceTable.defaults(), "openai", "gpt-4o")));
                 tables++;
             }
         }
 
         assertThat(tables).isEqualTo(10078);
         assertThat(HexFormat.of().formatHex(digest.digest())).isEqualTo(RECORDED);
+    }
+
+    /**
+     * Every number of the table, big-endian, in the layout it was stored in when the fingerprint was recorded: int
+     * magic "SOFT", byte version 1, long generatedAt ms, double confidence, double recentWape (NaN when absent), the
+     * method as a short length and UTF-8, then per horizon double estimatedTokens, lower, upper, estimatedCostUsd.
+     */
+    private static byte[] bytes(ForecastTable table) {
+        ForecastResult first = table.forHours(1);
+        byte[] method = first.method().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(31 + method.length + ForecastTable.MAX_HOURS * 4 * Double.BYTES);
+        out.putInt(0x534F4654).put((byte) 1).putLong(first.generatedAt().toEpochMilli()).putDouble(first.confidence())
+                .putDouble(first.recentWape().orElse(Double.NaN)).putShort((short) method.length).put(method);
+        for (ForecastResult r : table.byHours()) {
+            out.putDouble(r.estimatedTokens()).putDouble(r.lower()).putDouble(r.upper()).putDouble(r.estimatedCostUsd());
+        }
+        return out.array();
     }
 }

@@ -3,7 +3,6 @@ package io.soma.streams.topologies.forecast;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ForecastTableTest {
     private static final PriceTable PRICES = PriceTable.defaults();
@@ -29,24 +28,5 @@ class ForecastTableTest {
         for (int hours = 1; hours <= ForecastTable.MAX_HOURS; hours++) {
             assertThat(table.forHours(hours)).isEqualTo(ForecastResult.of(f, hours, PRICES, "openai", "gpt-4o"));
         }
-    }
-
-    @Test
-    void shouldRoundTripItsBytesExactly() {
-        ForecastTable table = ForecastTable.of(fedThreeDays(), PRICES, "openai", "gpt-4o");
-
-        assertThat(ForecastTable.fromBytes(table.toBytes())).isEqualTo(table);
-        assertThat(ForecastTable.fromBytes(ForecastTable.of(TokenForecaster.create(ForecastSettings.defaults()),
-                PRICES, "local", "x").toBytes()).forHours(24).recentWape()).isEmpty();
-    }
-
-    @Test
-    void shouldRejectBytesThatAreNotATable() {
-        byte[] bytes = ForecastTable.of(fedThreeDays(), PRICES, "openai", "gpt-4o").toBytes();
-
-        assertThatThrownBy(() -> ForecastTable.fromBytes(java.util.Arrays.copyOf(bytes, bytes.length - 1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("truncated");
-        assertThatThrownBy(() -> ForecastTable.fromBytes(fedThreeDays().toBytes()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a forecast table");
     }
 }
