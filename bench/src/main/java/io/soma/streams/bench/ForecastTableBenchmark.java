@@ -22,8 +22,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The forecast app's work per closed window beyond the model update: the key's table of 168 horizons
- * ({@link ForecastTable#of}), from real forecaster states. The states are each ServeGen m-large tenant's forecaster
+ * A key's table of 168 horizons ({@link ForecastTable#of}), which the edge builds from a stored model once per key
+ * and closed window (until commit 58fd961 the forecast app built one for every key at every window), from real
+ * forecaster states. The states are each ServeGen m-large tenant's forecaster
  * after its last window with tokens of every trace day from day 8 to 14 on which it had any (628 states). Most keys
  * then hold a week of scored errors, so most horizons' intervals come from the rolling sums of those errors, the
  * table's main cost; tenants that started late hold fewer.

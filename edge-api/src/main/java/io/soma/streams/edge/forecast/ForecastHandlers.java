@@ -179,8 +179,8 @@ public final class ForecastHandlers {
         return out;
     }
 
-    /** The stored forecast of one key for {@code hours}, as {@link #view} sent it. */
-    private static ForecastResult stored(JsonNode entry, int hours) {
+    /** One key's forecast for {@code hours} from its table as {@link #view} sent it. */
+    private static ForecastResult fromView(JsonNode entry, int hours) {
         JsonNode h = entry.get("by_hours").get(hours - 1);
         JsonNode wape = entry.get("recent_wape");
         return new ForecastResult(Instant.parse(entry.get("generated_at").asText()), hours, h.get(0).asDouble(),
@@ -190,14 +190,14 @@ public final class ForecastHandlers {
     }
 
     private void answer(Context ctx, String tenant, String provider, String model, int windowHours) {
-        JsonNode stored = stores.requireGroup(ForecastApp.FORECASTER_STORE, tenant, tenant,
+        JsonNode tables = stores.requireGroup(ForecastApp.FORECASTER_STORE, tenant, tenant,
                 "no forecast for tenant " + tenant + ": no token usage seen");
         List<Map<String, Object>> selected = new ArrayList<>();
-        for (JsonNode m : stored) {
+        for (JsonNode m : tables) {
             String p = m.get("provider").asText();
             String name = m.get("model").asText();
             if ((provider == null || provider.equals(p)) && (model == null || model.equals(name))) {
-                selected.add(body(tenant, p, name, stored(m, windowHours)));
+                selected.add(body(tenant, p, name, fromView(m, windowHours)));
             }
         }
         if (selected.isEmpty()) {

@@ -8,19 +8,22 @@ import io.soma.streams.topologies.forecast.TokenForecaster;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.zip.CRC32C;
 
 /**
  * The forecast tables this instance answers with, built from the forecast app's stored models (the view of
  * {@code token-forecasters-by-key} for local and peer lookups). A table of 168 horizons costs about half a millisecond
  * (docs/benchmarks.md, "Forecast tables"): built here once per key and closed window, and only for keys someone asks
- * about, instead of by the app for every key at every window. A model changes only when a window after its last one
- * closes, so its last window's start tells a kept table from a stale one. The least recently read are dropped beyond
- * {@value #MAX_TABLES} (about 15 KB each).
+ * about (every model of a tenant asked for), instead of by the app for every key at every window. A kept table is
+ * the model's while the model's last window start and the checksum of its state are the same: a model changes when a
+ * later window closes, and an interactive query may read a model that an aborted transaction then redoes with other
+ * numbers for the same window. Per instance, the least recently read are dropped beyond {@value #MAX_TABLES} (about
+ * 15 KB each).
  */
 final class ForecastTables {
     static final int MAX_TABLES = 1_024;
 
-    private record Built(long lastWindowStartMs, ForecastTable table) {
+    private record Built(long lastWindowStartMs, long stateChecksum, ForecastTable table) {
     }
 
     private final PriceTable prices;
@@ -41,18 +44,28 @@ final class ForecastTables {
         return ForecastHandlers.view(key, table(entry.key(), key, entry.value()));
     }
 
+    /** How many tables this instance keeps. */
+    int size() {
+        synchronized (byKey) {
+            return byKey.size();
+        }
+    }
+
     private ForecastTable table(String storeKey, ForecastKey key, TokenForecaster model) {
         long lastWindowStartMs = model.lastWindowStartMs().orElse(Long.MIN_VALUE);
+        CRC32C checksum = new CRC32C();
+        checksum.update(model.toBytes());
+        long stateChecksum = checksum.getValue();
         synchronized (byKey) {
             Built kept = byKey.get(storeKey);
-            if (kept != null && kept.lastWindowStartMs() == lastWindowStartMs) {
+            if (kept != null && kept.lastWindowStartMs() == lastWindowStartMs && kept.stateChecksum() == stateChecksum) {
                 return kept.table();
             }
         }
         // built outside the lock: two readers of a new window may both build it, the same table
         ForecastTable table = ForecastTable.of(model, prices, key.provider(), key.model());
         synchronized (byKey) {
-            byKey.put(storeKey, new Built(lastWindowStartMs, table));
+            byKey.put(storeKey, new Built(lastWindowStartMs, stateChecksum, table));
         }
         return table;
     }

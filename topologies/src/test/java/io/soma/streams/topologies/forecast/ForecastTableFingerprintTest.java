@@ -12,10 +12,10 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every forecast table (168 horizons: point, interval, cost, method, confidence, recent WAPE) the forecast app would
- * store for real traffic, compared with what it gave when the fingerprint was recorded: a change made for speed must
+ * Every forecast table (168 horizons: point, interval, cost, method, confidence, recent WAPE) the edge would answer
+ * with for real traffic, compared with what it gave when the fingerprint was recorded: a change made for speed must
  * not change a single number. The traffic is the whole ServeGen trace of its five most active tenants (by active
- * windows in days 1–12), one table per window with tokens, as the app makes one per closed window; young keys take
+ * windows in days 1–12), one table per window with tokens, as each closed window changes the model; young keys take
  * the interval's fallbacks (model scale, widened single errors) and older ones the rolling error sums. A deliberate
  * change of the forecasts records a new fingerprint, and says why in its commit.
  */
@@ -54,7 +54,7 @@ class ForecastTableFingerprintTest {
     private static byte[] bytes(ForecastTable table) {
         ForecastResult first = table.forHours(1);
         byte[] method = first.method().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer out = ByteBuffer.allocate(31 + method.length + ForecastTable.MAX_HOURS * 4 * Double.BYTES);
+        ByteBuffer out = ByteBuffer.allocate(4 + 1 + 8 + 8 + 8 + 2 + method.length + ForecastTable.MAX_HOURS * 4 * Double.BYTES);
         out.putInt(0x534F4654).put((byte) 1).putLong(first.generatedAt().toEpochMilli()).putDouble(first.confidence())
                 .putDouble(first.recentWape().orElse(Double.NaN)).putShort((short) method.length).put(method);
         for (ForecastResult r : table.byHours()) {
