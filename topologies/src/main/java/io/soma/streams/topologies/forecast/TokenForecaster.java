@@ -237,9 +237,13 @@ public final class TokenForecaster {
     private double lastDayTotal(long index, double y) {
         int slot = slot(index);
         double total = y;
+        // slot s's window of that day is (s - slot) mod period windows after index - period: its place in the week
+        // ring is found by adding, not by two floorMods per window (this runs several times per update)
+        int dayStart = weekPosition(index - period);
         for (int s = 0; s < period; s++) {
             if (s != slot) {
-                total += weekActuals[weekPosition(index - period + Math.floorMod(s - slot, period))];
+                int at = dayStart + (s >= slot ? s - slot : s - slot + period);
+                total += weekActuals[at >= week ? at - week : at];
             }
         }
         return total;
@@ -366,12 +370,21 @@ public final class TokenForecaster {
      * summed once up to the longest.
      */
     public Interval[] forecastTotals(int[] windows) {
-        double[] sums = cumulativeForecasts(Arrays.stream(windows).max().orElse(0));
-        ScoredErrors errors = scoredErrors();
+        // the per-window sums and the scored errors only when a horizon needs them: the next 24 hours alone (every
+        // update's own total, the app's published forecast) usually needs neither
+        double[] sums = null;
+        ScoredErrors errors = null;
         Interval[] totals = new Interval[windows.length];
         for (int i = 0; i < windows.length; i++) {
-            totals[i] = windows[i] == period && observed >= period ? dailyTotalInterval(errors)
-                    : sumInterval(sums[windows[i]], windows[i], errors);
+            if (windows[i] == period && observed >= period) {
+                totals[i] = dailyTotalInterval();
+            } else {
+                if (sums == null) {
+                    sums = cumulativeForecasts(Arrays.stream(windows).max().orElse(0));
+                    errors = scoredErrors();
+                }
+                totals[i] = sumInterval(sums[windows[i]], windows[i], errors);
+            }
         }
         return totals;
     }
@@ -425,10 +438,10 @@ public final class TokenForecaster {
      * overlap (about seven independent days) and drift with the key's level shifts, so a fixed level
      * under-covers. Before {@value #MIN_ERRORS_FOR_QUANTILES} scores: the per-window errors' interval.
      */
-    private Interval dailyTotalInterval(ScoredErrors errors) {
+    private Interval dailyTotalInterval() {
         int count = (int) Math.min(scored, totalResiduals.length);
         if (count < MIN_ERRORS_FOR_QUANTILES) {
-            return sumInterval(dailyTotal, period, errors);
+            return sumInterval(dailyTotal, period, scoredErrors());
         }
         double[] scores = new double[count];
         for (int i = 0; i < count; i++) {
