@@ -49,7 +49,7 @@ public final class ForecastAccuracy {
     public static double quantile(double[] values, double q) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
-        return quantileOfSorted(sorted, q);
+        return interpolated(sorted, sorted.length, q);
     }
 
     /**
@@ -59,19 +59,15 @@ public final class ForecastAccuracy {
      * of a whole-trace replay (docs/benchmarks.md, "Forecast tables").
      */
     static double[] quantilesInPlace(double[] values, int length, double... qs) {
-        int last = length - 1;
         int[] ranks = new int[2 * qs.length];
         for (int i = 0; i < qs.length; i++) {
-            int below = (int) Math.floor(qs[i] * last);
-            ranks[2 * i] = below;
-            ranks[2 * i + 1] = Math.min(last, below + 1);
+            ranks[2 * i] = below(qs[i], length);
+            ranks[2 * i + 1] = above(qs[i], length);
         }
-        Selection.select(values, 0, length, ranks.clone());
+        Selection.select(values, 0, length, ranks);
         double[] quantiles = new double[qs.length];
         for (int i = 0; i < qs.length; i++) {
-            double position = qs[i] * last;
-            double low = values[ranks[2 * i]];
-            quantiles[i] = low + (position - ranks[2 * i]) * (values[ranks[2 * i + 1]] - low);
+            quantiles[i] = interpolated(values, length, qs[i]);
         }
         return quantiles;
     }
@@ -82,10 +78,22 @@ public final class ForecastAccuracy {
         return v[k];
     }
 
-    static double quantileOfSorted(double[] sorted, double q) {
-        double position = q * (sorted.length - 1);
-        int below = (int) Math.floor(position);
-        int above = Math.min(sorted.length - 1, below + 1);
-        return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
+    /**
+     * The value at {@code q}'s position among the first {@code length} of {@code ordered}, interpolated between the
+     * order statistics {@link #below} and {@link #above} it, which must be in their sorted places (a sort or a
+     * selection of those two puts them there).
+     */
+    private static double interpolated(double[] ordered, int length, double q) {
+        int below = below(q, length);
+        int above = above(q, length);
+        return ordered[below] + (q * (length - 1) - below) * (ordered[above] - ordered[below]);
+    }
+
+    private static int below(double q, int length) {
+        return (int) Math.floor(q * (length - 1));
+    }
+
+    private static int above(double q, int length) {
+        return Math.min(length - 1, below(q, length) + 1);
     }
 }
