@@ -1,6 +1,7 @@
 package io.soma.streams.topologies.policy.detectors;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -23,6 +24,11 @@ record CandidatePattern(Pattern candidates, int group, Predicate<String> valid) 
     static CandidatePattern words(String regex) {
         return new CandidatePattern(Pattern.compile(regex, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE), 0,
                 candidate -> true);
+    }
+
+    /** Several {@link #words} patterns found as one type ({@link AnyOfPatterns}). */
+    static Detector anyOfWords(String... regexes) {
+        return new AnyOfPatterns(Arrays.stream(regexes).map(CandidatePattern::words).toList());
     }
 
     @Override

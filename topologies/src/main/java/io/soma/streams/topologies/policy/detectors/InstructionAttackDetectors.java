@@ -11,14 +11,23 @@ import java.util.regex.Pattern;
 /**
  * Attempts to override or exfiltrate an assistant's instructions, written from public descriptions of these
  * attack families (OWASP LLM01 "prompt injection", the published DAN / "developer mode" prompts, Greshake et al.
- * 2023 on indirect injection, Unicode TR #36/#39 on confusables and invisible characters), not tuned on any
- * evaluation set. Each family is a distinct tell:
+ * 2023 on indirect injection, Wei et al. 2023 "Jailbroken: How Does LLM Safety Training Fail?" on competing
+ * objectives, Liu et al. 2023 "Jailbreaking ChatGPT via Prompt Engineering" on privilege escalation, Unicode
+ * TR #36/#39 on confusables and invisible characters), not tuned on any evaluation set. Each family is a distinct
+ * tell:
  * <ul>
  *   <li>{@code override}: the text tells the model to drop what it was told before; ordinary requests never
  *       need to.</li>
  *   <li>{@code roleplay_jailbreak}: a persona or "mode" that is defined by having no rules (DAN, developer mode,
  *       "no restrictions"); the framing, not the topic, is the attack.</li>
  *   <li>{@code system_prompt_request}: asks the model to disclose its hidden instructions.</li>
+ *   <li>{@code refusal_suppression}: forbids the model to refuse, apologise or add disclaimers, or demands an
+ *       answer however harmful (Wei et al.'s "refusal suppression"): a safety-trained model's refusal is what
+ *       the attack has to get past, so it is named.</li>
+ *   <li>{@code prefix_injection}: dictates that the answer open with a compliant phrase ("Sure, here is"), so
+ *       that continuing it wins over refusing (Wei et al.'s "prefix injection").</li>
+ *   <li>{@code privilege_escalation}: tells the model its filters are off or that it has been freed from its
+ *       rules (Liu et al.'s "sudo mode" / "simulate jailbreaking").</li>
  *   <li>{@code encoded_payload}: base64 or hex that decodes to readable text: a way to smuggle instructions past
  *       word filters. Only text that decodes to mostly printable ASCII counts, so hashes, keys and binary data do
  *       not.</li>
@@ -47,35 +56,78 @@ final class InstructionAttackDetectors {
     private static final String INSTRUCTIONS = "(?:instructions?|prompts?|rules|directions|directives|guidelines"
             + "|guidance|programming|context|commands?|orders|messages?|constraints)";
 
+    /** "never", "do not", "don't" and the like, before what a refusal-suppressing instruction forbids. */
+    private static final String NEGATION = "(?:never|(?:do|does|must|will|shall|should)\\s+not"
+            + "|(?:don|doesn|won|mustn|shouldn)['’]t)";
+    private static final String RULELESS = "(?:amoral|unethical|immoral|unfiltered|uncensored|unrestricted)";
+
+    // Each type's patterns are separate regexes (CandidatePattern.anyOfWords): the evaluator tries one only where
+    // its own first words occur, and words such as "do", "you" or "no" occur in every long text.
     static final List<DetectorType> TYPES = List.of(
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "override", "'ignore / disregard / forget / override"
-                    + " the previous instructions' and its variants",
+                    + " the previous instructions' and its variants, and 'ignore your programming'",
                     Trigger.anyOfIgnoringCase("ignore", "disregard", "forget", "overr", "bypass", "discard", "drop",
-                            "abandon", "skip"), CandidatePattern.words("\\b(?:ignore|disregard|forget|override|overrule|bypass|discard|drop"
-                            + "|abandon|skip)\\b(?:\\s+(?:all|any|of|the|your|my|these|those|every|everything)){0,4}?"
-                            + "\\s+(?:previous|prior|preceding|above|earlier|former|initial|original|old|system"
-                            + "|existing|current|given)\\b(?:\\s+[\\w-]+){0,2}?\\s+" + INSTRUCTIONS + "\\b")),
+                            "abandon", "skip"), CandidatePattern.anyOfWords(
+                            "\\b(?:ignore|disregard|forget|override|overrule|bypass|discard|drop|abandon|skip)\\b"
+                                    + "(?:\\s+(?:all|any|of|the|your|my|these|those|every|everything)){0,4}?"
+                                    + "\\s+(?:previous|prior|preceding|above|earlier|former|initial|original|old"
+                                    + "|system|existing|current|given)\\b(?:\\s+[\\w-]+){0,2}?\\s+" + INSTRUCTIONS
+                                    + "\\b",
+                            // "forget everything you were told": the instructions named by how they were given
+                            "\\b(?:ignore|disregard|forget)\\s+(?:all|everything|anything|what)\\s+(?:that\\s+)?you"
+                                    + "\\s*(?:were|have\\s+been|['’]ve\\s+been|had\\s+been)\\s+(?:told|taught"
+                                    + "|instructed|programmed|trained)\\b",
+                            // "ignore your programming": the model's own rules, unless the text says not to
+                            "(?<!(?:not|n['’]t|never)\\s)\\b(?:ignore|disregard|forget|override|bypass)\\s+"
+                                    + "(?:all\\s+(?:of\\s+)?)?your\\s+(?:(?:own|safety|ethical|moral|content"
+                                    + "|built-in|internal|usual|original)\\s+){0,2}(?:instructions|rules|guidelines"
+                                    + "|programming|training|directives|restrictions|filters|safeguards|guardrails"
+                                    + "|principles|content\\s+polic(?:y|ies))\\b")),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "roleplay_jailbreak", "personas and 'modes' defined by"
                     + " having no rules: DAN / 'do anything now', developer or jailbreak mode, 'no restrictions',"
-                    + " 'no longer bound by'",
+                    + " 'no longer bound by', an 'unfiltered and amoral' persona, the two-answer format's labels",
                     Trigger.anyOfIgnoringCase("anything", "dan", "stan", "dude", "aim", "unfiltered", "uncensored",
                             "jailbr", "mode", "restriction", "filter", "limitation", "censor", "guideline", "rules",
-                            "bound", "character"), CandidatePattern.words("\\b(?:do\\s+anything\\s+now|you\\s+are\\s+(?:now\\s+)?(?:DAN|STAN|DUDE"
-                            + "|AIM|an?\\s+unfiltered|an?\\s+uncensored|jailbroken)\\b"
-                            + "|(?:enable|enabled|activate|activated|enter|entering|switch\\s+to|in|simulate)"
-                            + "\\s+(?:the\\s+)?(?:developer|dev|jailbreak|god|unrestricted|unfiltered|DAN)\\s+mode\\b"
-                            + "[^.\\n]{0,40}\\b(?:you|chatgpt|ai|assistant|model|respond|answer|output)"
-                            + "|(?:chatgpt|ai|assistant|model|you)\\b[^.\\n]{0,40}\\b(?:developer|jailbreak|god"
-                            + "|unrestricted|unfiltered|DAN)\\s+mode\\s+(?:enabled|activated|on)"
-                            + "|(?:without|no|free\\s+(?:of|from))\\s+(?:any\\s+)?(?:ethical\\s+|moral\\s+|content\\s+)?"
-                            + "(?:restrictions|filters|limitations|censorship|guidelines|rules)\\b[^.\\n]{0,30}"
-                            + "\\b(?:respond|answer|reply|act|pretend|roleplay|role-play|character|persona)"
-                            + "|(?:pretend|act\\s+as\\s+if|imagine)\\b[^.\\n]{0,40}\\b(?:no|without)\\s+(?:any\\s+)?"
-                            + "(?:restrictions|filters|limitations|censorship|rules|guidelines)"
-                            + "|(?:no\\s+longer|not)\\s+bound\\s+by\\s+(?:any\\s+)?(?:the\\s+)?(?:rules|policies"
-                            + "|guidelines|restrictions|openai|anthropic|content\\s+polic(?:y|ies))"
-                            + "|stay\\s+in\\s+character\\b[^.\\n]{0,40}\\b(?:no\\s+matter|always|even\\s+if)"
-                            + "|jailbreak(?:ed|ing)?\\s+(?:prompt|mode|yourself|the\\s+(?:ai|model|assistant)))")),
+                            "bound", "character", "output", "unrestricted", "moral", "ethical"),
+                    CandidatePattern.anyOfWords(
+                            "\\bdo\\s+anything\\s+now",
+                            "\\byou\\s+are\\s+(?:now\\s+)?(?:DAN|STAN|DUDE|AIM|an?\\s+unfiltered|an?\\s+uncensored"
+                                    + "|jailbroken)\\b",
+                            "\\b(?:enable|enabled|activate|activated|enter|entering|switch\\s+to|in|simulate)"
+                                    + "\\s+(?:the\\s+)?(?:developer|dev|jailbreak|god|unrestricted|unfiltered|DAN)"
+                                    + "\\s+mode\\b[^.\\n]{0,40}\\b(?:you|chatgpt|ai|assistant|model|respond|answer"
+                                    + "|output)",
+                            "\\b(?:chatgpt|ai|assistant|model|you)\\b[^.\\n]{0,40}\\b(?:developer|jailbreak|god"
+                                    + "|unrestricted|unfiltered|DAN)\\s+mode\\s+(?:enabled|activated|on)",
+                            "\\b(?:without|no|free\\s+(?:of|from))\\s+(?:any\\s+)?(?:ethical\\s+|moral\\s+"
+                                    + "|content\\s+)?(?:restrictions|filters|limitations|censorship|guidelines|rules)"
+                                    + "\\b[^.\\n]{0,30}\\b(?:respond|answer|reply|act|pretend|roleplay|role-play"
+                                    + "|character|persona)",
+                            "\\b(?:pretend|act\\s+as\\s+if|imagine)\\b[^.\\n]{0,40}\\b(?:no|without)\\s+(?:any\\s+)?"
+                                    + "(?:restrictions|filters|limitations|censorship|rules|guidelines)",
+                            "\\b(?:no\\s+longer|not)\\s+bound\\s+by\\s+(?:any\\s+)?(?:the\\s+)?(?:rules|policies"
+                                    + "|guidelines|restrictions|openai|anthropic|content\\s+polic(?:y|ies))",
+                            "\\bstay\\s+in\\s+character\\b[^.\\n]{0,40}\\b(?:no\\s+matter|always|even\\s+if)",
+                            "\\bjailbreak(?:ed|ing)?\\s+(?:prompt|mode|yourself|the\\s+(?:ai|model|assistant))",
+                            "\\b(?:successfully|(?:you|chatgpt)\\s+(?:are|is|have\\s+been|has\\s+been)(?:\\s+now)?)"
+                                    + "\\s+jailbroken\\b",
+                            // a persona the model is to play, defined by having no ethics or filters
+                            "\\b(?:act(?:ing)?|respond(?:ing)?|behave|answer(?:ing)?|pretend(?:ing)?\\s+to\\s+be"
+                                    + "|role-?play(?:ing)?|you\\s+are|you['’]re|you\\s+will\\s+be)\\s+(?:like\\s+"
+                                    + "|as\\s+)?(?:an?\\s+)?(?:(?-i:DAN)|jailbroken|" + RULELESS + "(?:\\s*(?:,|and)\\s*"
+                                    + RULELESS + ")?\\s+(?:ai|chatbot|bot|assistant|language\\s+model|model|character"
+                                    + "|persona|version))\\b",
+                            "\\b(?:unfiltered|uncensored|unrestricted)\\s*(?:,|and)\\s*(?:amoral|immoral|unethical)\\b"
+                                    + "|\\b(?:amoral|immoral|unethical)\\s*(?:,|and)\\s*(?:unfiltered|uncensored"
+                                    + "|unrestricted)\\b",
+                            "\\b(?:does\\s+not|doesn['’]t|do\\s+not|don['’]t|will\\s+not|won['’]t|never)\\s+(?:have"
+                                    + "|has|follow|care\\s+about|abide\\s+by)\\s+any\\s+(?:ethical|moral)(?:\\s+(?:or"
+                                    + "|and)\\s+(?:ethical|moral|legal))?\\s+(?:guidelines|restrictions|boundaries"
+                                    + "|limitations|limits|filters|constraints)\\b",
+                            // the two-answer format's labels: [JAILBREAK], (Developer Mode Output), (Normal Output);
+                            // the brackets in lookarounds, so that the scan starts at the label's words
+                            "(?<=[\\[(]\\W{0,3})(?:jailbreak|(?:developer\\s+mode|normal)\\s+output)"
+                                    + "(?=\\W{0,3}[\\])])")),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "system_prompt_request", "requests to reveal, repeat or"
                     + " print the system prompt or the hidden / initial instructions",
                     Trigger.anyOfIgnoringCase("full", "entire", "exact", "complete", "original", "initial", "hidden",
@@ -85,6 +137,60 @@ final class InstructionAttackDetectors {
                             + "\\b(?:your|the|its)\\s+(?:(?:full|entire|exact|complete|original|initial|hidden|secret"
                             + "|internal|system|developer|pre-?prompt)\\s+){1,3}" + INSTRUCTIONS + "\\b"
                             + "|\\brepeat\\s+(?:the\\s+)?(?:words|text|everything)\\s+above\\b")),
+            new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "refusal_suppression", "forbidding refusals, apologies"
+                    + " or disclaimers ('never say you can't', 'do not include disclaimers'), or an answer demanded"
+                    + " 'no matter how unethical'",
+                    Trigger.anyOfIgnoringCase("never", "not", "n't", "n’t", "no matter", "comply", "obey"),
+                    CandidatePattern.anyOfWords(
+                            "\\b" + NEGATION + "\\s+(?:ever\\s+)?(?:"
+                                    // ... say "I can't" / tell me that you can't
+                                    + "(?:say|reply|respond|answer|tell\\s+me|use\\s+(?:the\\s+)?(?:words?|phrases?))"
+                                    + "\\b[^.\\n]{0,20}?(?:\\bI\\s+(?:can['’]?t|cannot|can\\s+not|am\\s+(?:not\\s+able"
+                                    + "|unable|sorry)|['’]m\\s+(?:not\\s+able|unable|sorry)|apologi[sz]e)"
+                                    + "|\\bas\\s+an\\s+ai\\b|\\b(?:that\\s+)?(?:you|it|he|she)\\s+(?:can['’]?t|cannot"
+                                    + "|can\\s+not|(?:are|is)\\s+(?:not\\s+able|unable)|won['’]t|will\\s+not)\\b)"
+                                    // ... refuse a request / to answer
+                                    + "|(?:refuse|decline)\\s+(?:(?:any|an?)\\s+(?:\\w+\\s+)?(?:requests?|questions?"
+                                    + "|prompts?|instructions?|orders?|commands?|tasks?)|to\\s+(?:answer|respond"
+                                    + "|comply|reply))\\b"
+                                    // ... include any disclaimers / moralizing
+                                    + "|(?:add|include|give|provide|write|put|append|issue)\\s+(?:any\\s+|an?\\s+)?"
+                                    + "(?:(?:kind\\s+of|sort\\s+of|notes?\\s+or)\\s+)?(?:disclaimers?"
+                                    + "|moral(?:i[sz]ing)?\\s+(?:lectures?|warnings?|notes?|policing)|moraliz\\w*"
+                                    + "|moralis\\w*|apolog(?:y|ies)|ethical\\s+(?:warnings?|disclaimers?|lectures?))"
+                                    + "\\b)",
+                            "\\b(?:answer|respond|reply|comply|provide|fulfil+|obey)\\w*\\b[^.\\n]{0,60}?"
+                                    + "\\bno\\s+matter\\s+how\\s+(?:immoral|unethical|illegal|harmful|dangerous"
+                                    + "|offensive|inappropriate|explicit)\\b",
+                            "\\b(?:always|must)\\s+(?:comply|obey)\\s+(?:with\\s+)?(?:any|every|all)\\s+(?:of\\s+)?"
+                                    + "(?:my\\s+|the\\s+user['’]?s?\\s+)?(?:requests?|questions?|prompts?"
+                                    + "|instructions?|commands?|orders?)\\b")),
+            new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "prefix_injection", "the answer told to open with a"
+                    + " compliant phrase: 'start your response with \"Sure, here is\"'",
+                    Trigger.anyOfIgnoringCase("start", "begin", "preface"),
+                    CandidatePattern.words("\\b(?:start|begin|preface)\\s+(?:(?:your|each|every|all|the)\\s+"
+                            + "(?:\\w+\\s+)?(?:response|reply|answer|output|message)s?\\s+with"
+                            + "|(?:it\\s+)?with\\s*:?\\s*[\"'“‘]|by\\s+saying)\\s*:?\\s*[\"'“‘]?\\s*(?:sure|absolutely"
+                            + "|of\\s+course|certainly|here\\s+(?:is|are)|here['’]s)\\b")),
+            new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "privilege_escalation", "the model told it has been"
+                    + " freed from its rules or that its filters are off, or asked to turn them off",
+                    Trigger.anyOfIgnoringCase("free", "liberated", "unshackled", "unchained", "confines",
+                            "disabled", "removed", "lifted", "turned off", "deactivated", "suspended", "switched off",
+                            "bypassed", "no longer", "disable", "remove", "turn off", "deactivate", "lift",
+                            "switch off", "bypass"),
+                    CandidatePattern.anyOfWords(
+                            "\\b(?:you|you['’]ve|chatgpt)\\s+(?:(?:have|has|are|is|were|was|been|now|finally)\\s+)"
+                                    + "{0,3}(?:freed|liberated|unshackled|unchained|broken\\s+free|broke\\s+free)"
+                                    + "\\s+(?:from|of)\\b",
+                            "\\bfree\\s+(?:of|from)\\s+the\\s+(?:typical\\s+|usual\\s+)?confines\\s+of\\b",
+                            "\\byour\\s+(?:(?:safety|content|ethical|moral)\\s+)?(?:filters|safeguards|guardrails"
+                                    + "|guidelines|programming)\\s+(?:are|have\\s+been|were|has\\s+been)\\s+(?:now\\s+)?"
+                                    + "(?:disabled|removed|lifted|turned\\s+off|deactivated|suspended|switched\\s+off"
+                                    + "|bypassed|no\\s+longer\\s+(?:active|apply|in\\s+effect))\\b",
+                            "\\b(?:disable|remove|turn\\s+off|deactivate|lift|switch\\s+off|bypass)\\s+(?:all\\s+"
+                                    + "(?:of\\s+)?)?your\\s+(?:(?:safety|content|ethical|moral|built-in|internal)\\s+)?"
+                                    + "(?:filters|restrictions|safeguards|guardrails|limitations|censorship"
+                                    + "|content\\s+polic(?:y|ies)|ethical\\s+(?:guidelines|constraints))\\b")),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "encoded_payload", "base64 runs of at least "
                     + MIN_BASE64_CHARS + " characters or hex runs of at least " + MIN_HEX_CHARS + " digits that"
                     + " decode to text: at least " + (int) (MIN_PRINTABLE_SHARE * 100) + " % printable ASCII, with a space",
