@@ -77,6 +77,12 @@ final class InstructionAttackDetectors {
                             "\\b(?:ignore|disregard|forget)\\s+(?:all|everything|anything|what)\\s+(?:that\\s+)?you"
                                     + "\\s*(?:were|have\\s+been|['’]ve\\s+been|had\\s+been)\\s+(?:told|taught"
                                     + "|instructed|programmed|trained)\\b",
+                            // "forget everything above": all that came before, and nothing after it that would
+                            // narrow it ("forget everything before an exam" does not match)
+                            "\\b(?:ignore|disregard|forget)\\s+(?:all|everything|anything)\\s+(?:(?:that\\s+)?(?:I|we)"
+                                    + "\\s+(?:said|wrote|told\\s+you)\\s+)?(?:above|before(?:\\s+(?:that|this|now))?"
+                                    + "|so\\s+far|until\\s+now|up\\s+to\\s+now)(?=\\s*(?:[.,;:!)\\n]|and\\b|then\\b"
+                                    + "|now\\b|\\z))",
                             // "ignore your programming": the model's own rules, unless the text says not to
                             "(?<!(?:not|n['’]t|never)\\s)\\b(?:ignore|disregard|forget|override|bypass)\\s+"
                                     + "(?:all\\s+(?:of\\s+)?)?your\\s+(?:(?:own|safety|ethical|moral|content"
