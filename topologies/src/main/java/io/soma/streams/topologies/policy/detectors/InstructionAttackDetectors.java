@@ -60,12 +60,22 @@ final class InstructionAttackDetectors {
     private static final String NEGATION = "(?:never|(?:do|does|must|will|shall|should)\\s+not"
             + "|(?:don|doesn|won|mustn|shouldn)['’]t)";
     private static final String RULELESS = "(?:amoral|unethical|immoral|unfiltered|uncensored|unrestricted)";
+    private static final String PERSONA = "(?:ai|chatbot|bot|assistant|language\\s+model|model|persona|version)";
+    /**
+     * Where a command to the reader starts: the text's or a sentence's start, a quote or bracket, or a word such as
+     * "please" or "now". "Forget everything before that" is an injection as a command, and a symptom in "my dad seems
+     * to forget everything before that".
+     */
+    private static final String COMMAND_START = "(?<=(?:^|[.!?;:\\n\"'“(]|\\b(?:now(?:\\s{1,3}on)?|please|so|and|but"
+            + "|then|just|ok|okay))\\s{0,3}(?:,\\s{0,3})?)";
 
     // Each type's patterns are separate regexes (CandidatePattern.anyOfWords): the evaluator tries one only where
-    // its own first words occur, and words such as "do", "you" or "no" occur in every long text.
+    // its own first words occur, and words such as "do", "you" or "no" occur in every long text. Whitespace runs
+    // that could be split several ways are possessive ("\\s*+"), so that no pattern backtracks over them.
     static final List<DetectorType> TYPES = List.of(
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "override", "'ignore / disregard / forget / override"
-                    + " the previous instructions' and its variants, and 'ignore your programming'",
+                    + " the previous instructions' and its variants; as a command: 'forget everything above',"
+                    + " 'forget everything you were told', 'ignore your programming'",
                     Trigger.anyOfIgnoringCase("ignore", "disregard", "forget", "overr", "bypass", "discard", "drop",
                             "abandon", "skip"), CandidatePattern.anyOfWords(
                             "\\b(?:ignore|disregard|forget|override|overrule|bypass|discard|drop|abandon|skip)\\b"
@@ -73,22 +83,21 @@ final class InstructionAttackDetectors {
                                     + "\\s+(?:previous|prior|preceding|above|earlier|former|initial|original|old"
                                     + "|system|existing|current|given)\\b(?:\\s+[\\w-]+){0,2}?\\s+" + INSTRUCTIONS
                                     + "\\b",
-                            // "forget everything you were told": the instructions named by how they were given
-                            "\\b(?:ignore|disregard|forget)\\s+(?:all|everything|anything|what)\\s+(?:that\\s+)?you"
-                                    + "\\s*(?:were|have\\s+been|['’]ve\\s+been|had\\s+been)\\s+(?:told|taught"
-                                    + "|instructed|programmed|trained)\\b",
-                            // "forget everything above": all that came before, and nothing after it that would
-                            // narrow it ("forget everything before an exam" does not match)
-                            "\\b(?:ignore|disregard|forget)\\s+(?:all|everything|anything)\\s+(?:(?:that\\s+)?(?:I|we)"
-                                    + "\\s+(?:said|wrote|told\\s+you)\\s+)?(?:above|before(?:\\s+(?:that|this|now))?"
-                                    + "|so\\s+far|until\\s+now|up\\s+to\\s+now)(?=\\s*(?:[.,;:!)\\n]|and\\b|then\\b"
-                                    + "|now\\b|\\z))",
-                            // "ignore your programming": the model's own rules, unless the text says not to
-                            "(?<!(?:not|n['’]t|never)\\s)\\b(?:ignore|disregard|forget|override|bypass)\\s+"
-                                    + "(?:all\\s+(?:of\\s+)?)?your\\s+(?:(?:own|safety|ethical|moral|content"
-                                    + "|built-in|internal|usual|original)\\s+){0,2}(?:instructions|rules|guidelines"
-                                    + "|programming|training|directives|restrictions|filters|safeguards|guardrails"
-                                    + "|principles|content\\s+polic(?:y|ies))\\b")),
+                            // the instructions named by how they were given
+                            COMMAND_START + "\\b(?:ignore|disregard|forget)\\s+(?:all|everything|anything|what)\\s+"
+                                    + "(?:that\\s+)?you\\s*(?:were|have\\s+been|['’]ve\\s+been|had\\s+been)\\s+(?:told"
+                                    + "|taught|instructed|programmed|trained)\\b",
+                            // all that came before, with nothing after it that would narrow it
+                            COMMAND_START + "\\b(?:ignore|disregard|forget)\\s+(?:all|everything|anything)\\s+"
+                                    + "(?:(?:that\\s+)?(?:I|we)\\s+(?:said|wrote|told\\s+you)\\s+)?(?:above"
+                                    + "|before(?:\\s+(?:that|this|now))?|so\\s+far|until\\s+now|up\\s+to\\s+now)"
+                                    + "(?=[ \\t]*+(?:[.,;:!)\\n]|and\\b|then\\b|now\\b|\\z))",
+                            // the model's own rules
+                            COMMAND_START + "\\b(?:ignore|disregard|forget|override|bypass)\\s+(?:all\\s+(?:of\\s+)?)?"
+                                    + "your\\s+(?:(?:own|safety|ethical|moral|content|built-in|internal|usual"
+                                    + "|original)\\s+){0,2}(?:instructions|rules|guidelines|programming|training"
+                                    + "|directives|restrictions|filters|safeguards|guardrails|principles"
+                                    + "|content\\s+polic(?:y|ies))\\b")),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "roleplay_jailbreak", "personas and 'modes' defined by"
                     + " having no rules: DAN / 'do anything now', developer or jailbreak mode, 'no restrictions',"
                     + " 'no longer bound by', an 'unfiltered and amoral' persona, the two-answer format's labels",
@@ -115,25 +124,25 @@ final class InstructionAttackDetectors {
                                     + "|guidelines|restrictions|openai|anthropic|content\\s+polic(?:y|ies))",
                             "\\bstay\\s+in\\s+character\\b[^.\\n]{0,40}\\b(?:no\\s+matter|always|even\\s+if)",
                             "\\bjailbreak(?:ed|ing)?\\s+(?:prompt|mode|yourself|the\\s+(?:ai|model|assistant))",
-                            "\\b(?:successfully|(?:you|chatgpt)\\s+(?:are|is|have\\s+been|has\\s+been)(?:\\s+now)?)"
-                                    + "\\s+jailbroken\\b",
+                            // the model told it is jailbroken, or DAN's confirmation line
+                            "\\b(?:(?:you|chatgpt)\\s+(?:are|is|have\\s+been|has\\s+been)(?:\\s+now)?"
+                                    + "|chatgpt\\s+successfully)\\s+jailbroken\\b",
                             // a persona the model is to play, defined by having no ethics or filters
                             "\\b(?:act(?:ing)?|respond(?:ing)?|behave|answer(?:ing)?|pretend(?:ing)?\\s+to\\s+be"
                                     + "|role-?play(?:ing)?|you\\s+are|you['’]re|you\\s+will\\s+be)\\s+(?:like\\s+"
                                     + "|as\\s+)?(?:an?\\s+)?(?:(?-i:DAN)|jailbroken|" + RULELESS + "(?:\\s*(?:,|and)\\s*"
-                                    + RULELESS + ")?\\s+(?:ai|chatbot|bot|assistant|language\\s+model|model|character"
-                                    + "|persona|version))\\b",
-                            "\\b(?:unfiltered|uncensored|unrestricted)\\s*(?:,|and)\\s*(?:amoral|immoral|unethical)\\b"
-                                    + "|\\b(?:amoral|immoral|unethical)\\s*(?:,|and)\\s*(?:unfiltered|uncensored"
-                                    + "|unrestricted)\\b",
+                                    + RULELESS + ")?\\s+" + PERSONA + ")\\b",
+                            "\\b(?:unfiltered|uncensored|unrestricted)\\s*(?:,|and)\\s*(?:amoral|immoral|unethical)"
+                                    + "\\s+(?:" + PERSONA + "|character)\\b|\\b(?:amoral|immoral|unethical)\\s*(?:,|and)"
+                                    + "\\s*(?:unfiltered|uncensored|unrestricted)\\s+(?:" + PERSONA + "|character)\\b",
                             "\\b(?:does\\s+not|doesn['’]t|do\\s+not|don['’]t|will\\s+not|won['’]t|never)\\s+(?:have"
-                                    + "|has|follow|care\\s+about|abide\\s+by)\\s+any\\s+(?:ethical|moral)(?:\\s+(?:or"
-                                    + "|and)\\s+(?:ethical|moral|legal))?\\s+(?:guidelines|restrictions|boundaries"
+                                    + "|has|follow|care\\s+about|abide\\s+by)\\s+any\\s+(?:ethical\\s+(?:or|and)\\s+moral"
+                                    + "|moral\\s+(?:or|and)\\s+ethical)\\s+(?:guidelines|restrictions|boundaries"
                                     + "|limitations|limits|filters|constraints)\\b",
-                            // the two-answer format's labels: [JAILBREAK], (Developer Mode Output), (Normal Output);
-                            // the brackets in lookarounds, so that the scan starts at the label's words
-                            "(?<=[\\[(]\\W{0,3})(?:jailbreak|(?:developer\\s+mode|normal)\\s+output)"
-                                    + "(?=\\W{0,3}[\\])])")),
+                            // the two-answer format's labels, [JAILBREAK] in capitals, (Developer Mode Output),
+                            // (Normal Output); the brackets in lookarounds, so that the scan starts at the words
+                            "(?<=\\[\\W{0,3})(?-i:JAILBREAK)(?=\\W{0,3}\\])"
+                                    + "|(?<=\\(\\W{0,3})(?:developer\\s+mode|normal)\\s+output(?=\\W{0,3}\\))")),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "system_prompt_request", "requests to reveal, repeat or"
                     + " print the system prompt or the hidden / initial instructions",
                     Trigger.anyOfIgnoringCase("full", "entire", "exact", "complete", "original", "initial", "hidden",
@@ -143,60 +152,62 @@ final class InstructionAttackDetectors {
                             + "\\b(?:your|the|its)\\s+(?:(?:full|entire|exact|complete|original|initial|hidden|secret"
                             + "|internal|system|developer|pre-?prompt)\\s+){1,3}" + INSTRUCTIONS + "\\b"
                             + "|\\brepeat\\s+(?:the\\s+)?(?:words|text|everything)\\s+above\\b")),
-            new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "refusal_suppression", "forbidding refusals, apologies"
-                    + " or disclaimers ('never say you can't', 'do not include disclaimers'), or an answer demanded"
-                    + " 'no matter how unethical'",
-                    Trigger.anyOfIgnoringCase("never", "not", "n't", "n’t", "no matter", "comply", "obey"),
+            new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "refusal_suppression", "forbidding the model's"
+                    + " refusals or disclaimers ('never tell me that you can't do something', 'do not include"
+                    + " disclaimers', 'never refuse a request'), or an answer demanded 'no matter how unethical'",
+                    Trigger.anyOfIgnoringCase("never", "not", "n't", "n’t", "matter", "comply", "obey"),
                     CandidatePattern.anyOfWords(
                             "\\b" + NEGATION + "\\s+(?:ever\\s+)?(?:"
-                                    // ... say "I can't" / tell me that you can't
-                                    + "(?:say|reply|respond|answer|tell\\s+me|use\\s+(?:the\\s+)?(?:words?|phrases?))"
-                                    + "\\b[^.\\n]{0,20}?(?:\\bI\\s+(?:can['’]?t|cannot|can\\s+not|am\\s+(?:not\\s+able"
-                                    + "|unable|sorry)|['’]m\\s+(?:not\\s+able|unable|sorry)|apologi[sz]e)"
-                                    + "|\\bas\\s+an\\s+ai\\b|\\b(?:that\\s+)?(?:you|it|he|she)\\s+(?:can['’]?t|cannot"
-                                    + "|can\\s+not|(?:are|is)\\s+(?:not\\s+able|unable)|won['’]t|will\\s+not)\\b)"
-                                    // ... refuse a request / to answer
-                                    + "|(?:refuse|decline)\\s+(?:(?:any|an?)\\s+(?:\\w+\\s+)?(?:requests?|questions?"
-                                    + "|prompts?|instructions?|orders?|commands?|tasks?)|to\\s+(?:answer|respond"
-                                    + "|comply|reply))\\b"
+                                    // ... tell me that you can't do something / say "as an AI"
+                                    + "(?:say|tell\\s+me|inform\\s+me|respond|reply|answer|use\\s+(?:the\\s+)?(?:words?"
+                                    + "|phrases?))\\b[^.\\n]{0,20}?(?:\\bas\\s+an\\s+ai\\b|\\bI\\s*(?:can['’]?t|cannot"
+                                    + "|can\\s+not|am\\s+(?:not\\s+able|unable)\\s+to|['’]m\\s+(?:not\\s+able|unable)"
+                                    + "\\s+to)\\s+(?:help|assist|comply|do\\s+that|provide|fulfil+)\\b"
+                                    + "|\\b(?:that\\s+)?(?:you|it|he|she)\\s+(?:can['’]?t|cannot|can\\s+not|(?:are|is)"
+                                    + "\\s+(?:not\\s+able|unable)\\s+to|won['’]t)\\s+do\\s+(?:something|anything|it"
+                                    + "|that)\\b)"
+                                    // ... refuse a request
+                                    + "|(?:refuse|decline)\\s+(?:any|a)\\s+(?:single\\s+)?(?:requests?|questions?"
+                                    + "|prompts?)\\b"
                                     // ... include any disclaimers / moralizing
-                                    + "|(?:add|include|give|provide|write|put|append|issue)\\s+(?:any\\s+|an?\\s+)?"
-                                    + "(?:(?:kind\\s+of|sort\\s+of|notes?\\s+or)\\s+)?(?:disclaimers?"
-                                    + "|moral(?:i[sz]ing)?\\s+(?:lectures?|warnings?|notes?|policing)|moraliz\\w*"
-                                    + "|moralis\\w*|apolog(?:y|ies)|ethical\\s+(?:warnings?|disclaimers?|lectures?))"
-                                    + "\\b)",
+                                    + "|(?:add|include|append|put)\\s+(?:any\\s+|an?\\s+)?(?:(?:kind\\s+of|sort\\s+of"
+                                    + "|notes?\\s+or)\\s+)?(?:disclaimers?|moral(?:i[sz]ing)?\\s+(?:lectures?|warnings?"
+                                    + "|policing)|moraliz\\w*|moralis\\w*|ethical\\s+(?:warnings?|disclaimers?"
+                                    + "|lectures?))\\b)",
                             "\\b(?:answer|respond|reply|comply|provide|fulfil+|obey)\\w*\\b[^.\\n]{0,60}?"
-                                    + "\\bno\\s+matter\\s+how\\s+(?:immoral|unethical|illegal|harmful|dangerous"
-                                    + "|offensive|inappropriate|explicit)\\b",
+                                    + "\\bno\\s+matter\\s+how\\s+(?:immoral|unethical|illegal|inappropriate|explicit)\\b",
                             "\\b(?:always|must)\\s+(?:comply|obey)\\s+(?:with\\s+)?(?:any|every|all)\\s+(?:of\\s+)?"
-                                    + "(?:my\\s+|the\\s+user['’]?s?\\s+)?(?:requests?|questions?|prompts?"
-                                    + "|instructions?|commands?|orders?)\\b")),
-            new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "prefix_injection", "the answer told to open with a"
-                    + " compliant phrase: 'start your response with \"Sure, here is\"'",
+                                    + "(?:my|the\\s+user['’]?s?)\\s+(?:requests?|questions?|prompts?|instructions?"
+                                    + "|commands?|orders?)\\b")),
+            new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "prefix_injection", "the model's answer told to open"
+                    + " with a compliant phrase: 'start your response with \"Sure, here is\"'",
                     Trigger.anyOfIgnoringCase("start", "begin", "preface"),
-                    CandidatePattern.words("\\b(?:start|begin|preface)\\s+(?:(?:your|each|every|all|the)\\s+"
-                            + "(?:\\w+\\s+)?(?:response|reply|answer|output|message)s?\\s+with"
-                            + "|(?:it\\s+)?with\\s*:?\\s*[\"'“‘]|by\\s+saying)\\s*:?\\s*[\"'“‘]?\\s*(?:sure|absolutely"
-                            + "|of\\s+course|certainly|here\\s+(?:is|are)|here['’]s)\\b")),
-            new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "privilege_escalation", "the model told it has been"
-                    + " freed from its rules or that its filters are off, or asked to turn them off",
-                    Trigger.anyOfIgnoringCase("free", "liberated", "unshackled", "unchained", "confines",
-                            "disabled", "removed", "lifted", "turned off", "deactivated", "suspended", "switched off",
-                            "bypassed", "no longer", "disable", "remove", "turn off", "deactivate", "lift",
-                            "switch off", "bypass"),
                     CandidatePattern.anyOfWords(
-                            "\\b(?:you|you['’]ve|chatgpt)\\s+(?:(?:have|has|are|is|were|was|been|now|finally)\\s+)"
-                                    + "{0,3}(?:freed|liberated|unshackled|unchained|broken\\s+free|broke\\s+free)"
-                                    + "\\s+(?:from|of)\\b",
-                            "\\bfree\\s+(?:of|from)\\s+the\\s+(?:typical\\s+|usual\\s+)?confines\\s+of\\b",
+                            "\\b(?:start|begin|preface)\\s+your\\s+(?:\\w+\\s+)?(?:responses?|replies|reply|answers?"
+                                    + "|outputs?|messages?)\\s+with\\s*+(?::\\s*+)?(?:[\"'“‘]\\s*+)?(?:sure"
+                                    + "|absolutely|of\\s+course|certainly|here\\s+(?:is|are)|here['’]s)\\b",
+                            "\\b(?:start|begin)\\s+with\\s*+(?::\\s*+)?[\"'“‘]\\s*+(?:sure|absolutely|of\\s+course"
+                                    + "|certainly)[,!.]?\\s+here\\b")),
+            new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "privilege_escalation", "the model told it has been"
+                    + " freed from the confines of AI or that its filters are off, or asked to turn its safety"
+                    + " filters off",
+                    Trigger.anyOfIgnoringCase("free", "liberated", "unshackled", "unchained", "disabled", "removed",
+                            "lifted", "off", "deactivated", "suspended", "bypassed", "longer", "disable", "remove",
+                            "deactivate", "lift", "bypass"),
+                    CandidatePattern.anyOfWords(
+                            "\\b(?:freed|liberated|unshackled|unchained|free)\\s+(?:from|of)\\s+(?:the\\s+|your\\s+"
+                                    + "|all\\s+)?(?:typical\\s+|usual\\s+)?(?:confines|restrictions|rules|limitations"
+                                    + "|constraints|shackles|chains)\\s+(?:of|imposed\\s+(?:on|upon)\\s+(?:you|it)\\s+by)"
+                                    + "\\s+(?:ai\\b|artificial\\s+intelligence|openai|anthropic|(?:your|its)\\s+"
+                                    + "(?:creators|developers|programming|training))",
                             "\\byour\\s+(?:(?:safety|content|ethical|moral)\\s+)?(?:filters|safeguards|guardrails"
-                                    + "|guidelines|programming)\\s+(?:are|have\\s+been|were|has\\s+been)\\s+(?:now\\s+)?"
+                                    + "|guidelines|programming)\\s+(?:(?:have\\s+been|has\\s+been|are\\s+now|were)\\s+"
                                     + "(?:disabled|removed|lifted|turned\\s+off|deactivated|suspended|switched\\s+off"
-                                    + "|bypassed|no\\s+longer\\s+(?:active|apply|in\\s+effect))\\b",
+                                    + "|bypassed)|(?:now\\s+)?no\\s+longer\\s+(?:apply|applies|exist|matter))\\b",
                             "\\b(?:disable|remove|turn\\s+off|deactivate|lift|switch\\s+off|bypass)\\s+(?:all\\s+"
-                                    + "(?:of\\s+)?)?your\\s+(?:(?:safety|content|ethical|moral|built-in|internal)\\s+)?"
-                                    + "(?:filters|restrictions|safeguards|guardrails|limitations|censorship"
-                                    + "|content\\s+polic(?:y|ies)|ethical\\s+(?:guidelines|constraints))\\b")),
+                                    + "(?:of\\s+)?)?your\\s+(?:safety\\s+(?:filters?|features|guidelines|settings"
+                                    + "|measures|protocols)|content\\s+(?:filters?|polic(?:y|ies))|ethical\\s+"
+                                    + "(?:guidelines|constraints)|censorship|guardrails|safeguards)\\b")),
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "encoded_payload", "base64 runs of at least "
                     + MIN_BASE64_CHARS + " characters or hex runs of at least " + MIN_HEX_CHARS + " digits that"
                     + " decode to text: at least " + (int) (MIN_PRINTABLE_SHARE * 100) + " % printable ASCII, with a space",
