@@ -12,5 +12,5 @@ export SOMA_SSE_MAX_STREAMS_PER_TENANT=${CLIENTS:-1000} SOMA_SSE_MAX_STREAMS=${C
 source bench/start-edge-demo.sh
 ulimit -n 65536 2>/dev/null || true
 java -Xmx512m -Dsoma.data.dir="${SOMA_DATA_DIR:-../shared/data}" -Dbench.edge="$BASE" -Dbench.token="$TOKEN" \
-  -Dbench.edge.pid=$EDGE_PID -Dbench.clients="${CLIENTS:-1000}" -Dbench.rate="${RATE:-1000}" \
+  -Dbench.edge.pid=$EDGE_PID -Dbench.kafka="$KAFKA_BOOTSTRAP" -Dbench.registry="$REGISTRY_URL" -Dbench.clients="${CLIENTS:-1000}" -Dbench.rate="${RATE:-1000}" \
   -Dbench.seconds="${SECONDS_TO_RUN:-20}" -cp "$BENCH_JAR" io.soma.streams.bench.SseFanOutBenchmark

@@ -3,7 +3,10 @@
 # REPLAY=false (default) keeps the replay off, so only the load under test runs; REPLAY=true is the demo's own load.
 # The per-tenant rate limit (200/s by default) is raised to 1,000,000/s so HTTP load never meets a 429.
 # EDGE_JAVA_OPTS adds JVM options to the edge (e.g. -XX:StartFlightRecording=filename=edge.jfr to profile it).
-# Sets BASE, EDGE_PID, TOKEN, WORK, READY_MS (launch to first 200); stops the edge on exit.
+# LAYOUT=split runs the broker and registry in a JVM of their own (StandaloneStack, from BENCH_JAR) and the edge with
+# the embedded stack off, as production runs it; the default (embedded) is the demo's one process.
+# Sets BASE, EDGE_PID, TOKEN, WORK, READY_MS (launch to first 200), KAFKA_BOOTSTRAP and REGISTRY_URL (the stack the
+# edge uses); stops the edge (and a split stack) on exit.
 JAR=${JAR:-edge-api/target/soma-streams.jar}
 PORT=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 WORK=${WORK:-bench/target/edge-load}/run-$(date +%s)
@@ -14,8 +17,31 @@ API_KEY=$(openssl rand -hex 20)
 # a fresh data dir is a fresh key wrap secret: the run's Redis keys get a prefix of their own, removed on exit, so
 # a run never meets the sealed signing keys of an earlier one (the edge would refuse to start on them)
 REDIS_PREFIX=soma-bench-$(basename "$WORK"):
+STACK_ENV=()
+STACK_PID=
+KAFKA_BOOTSTRAP=127.0.0.1:${KAFKA_PORT:-9092}
+REGISTRY_URL=http://127.0.0.1:${REGISTRY_PORT:-8081}/apis/ccompat/v7
+if [ "${LAYOUT:-embedded}" = split ]; then
+  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+  SPLIT_KAFKA_PORT=$(free_port); SPLIT_REGISTRY_PORT=$(free_port)
+  java -Xmx512m -Dsoma.registry.jar=devstack-registry/target/soma-schema-registry-runner.jar \
+    -cp "${BENCH_JAR:-bench/target/benchmarks.jar}" io.soma.streams.bench.StandaloneStack "$WORK/stack" \
+    "$SPLIT_KAFKA_PORT" "$SPLIT_REGISTRY_PORT" >"$WORK/stack.log" 2>&1 &
+  STACK_PID=$!
+  STACK_START=$(date +%s)
+  until grep -q '^stack ready' "$WORK/stack.log"; do
+    kill -0 $STACK_PID 2>/dev/null || { echo "stack exited, see $WORK/stack.log" >&2; exit 1; }
+    (( $(date +%s) - STACK_START < 120 )) || { kill $STACK_PID; echo "stack not ready after 120 s" >&2; exit 1; }
+    sleep 0.2
+  done
+  # off the embedded stack the edge needs the secret its peers present (one instance here: any value)
+  KAFKA_BOOTSTRAP=127.0.0.1:$SPLIT_KAFKA_PORT
+  REGISTRY_URL=http://127.0.0.1:$SPLIT_REGISTRY_PORT/apis/ccompat/v7
+  STACK_ENV=(SOMA_STACK_EMBEDDED=false SOMA_EDGE_PEER_SECRET="$(openssl rand -hex 32)"
+    SOMA_KAFKA_BOOTSTRAP_SERVERS="$KAFKA_BOOTSTRAP" SOMA_SCHEMA_REGISTRY_URL="$REGISTRY_URL")
+fi
 START_NS=$(date +%s%N)
-SOMA_REDIS_KEY_PREFIX=$REDIS_PREFIX \
+env "${STACK_ENV[@]}" SOMA_REDIS_KEY_PREFIX=$REDIS_PREFIX \
 SOMA_IDENTITY_BOOTSTRAP_API_KEY=$API_KEY SOMA_STACK_DATA_DIR="$WORK" SOMA_REPLAY_ENABLED=${REPLAY:-false} \
   SOMA_EDGE_PORT=$PORT SOMA_STACK_KAFKA_PORT=${KAFKA_PORT:-9092} SOMA_STACK_REGISTRY_PORT=${REGISTRY_PORT:-8081} \
   SOMA_RATELIMIT_TENANT_PER_SECOND=1000000 SOMA_RATELIMIT_TENANT_BURST=1000000 \
@@ -23,6 +49,7 @@ SOMA_IDENTITY_BOOTSTRAP_API_KEY=$API_KEY SOMA_STACK_DATA_DIR="$WORK" SOMA_REPLAY
   >"$WORK/edge.log" 2>&1 &
 EDGE_PID=$!
 trap 'kill $EDGE_PID 2>/dev/null; wait $EDGE_PID 2>/dev/null || true
+  [ -z "$STACK_PID" ] || { kill $STACK_PID 2>/dev/null; wait $STACK_PID 2>/dev/null || true; }
   redis-cli -h 127.0.0.1 --scan --pattern "$REDIS_PREFIX*" | xargs -r redis-cli -h 127.0.0.1 del >/dev/null' EXIT
 
 until curl -sf "$BASE/health/ready" >/dev/null; do
