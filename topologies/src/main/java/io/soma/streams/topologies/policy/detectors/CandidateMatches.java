@@ -14,7 +14,7 @@ public interface CandidateMatches {
     /** Hands each match to {@code match}; the result is valid only during the call. */
     void forEach(Pattern regex, Consumer<MatchResult> match);
 
-    static CandidateMatches wholeText(String text) {
+    static CandidateMatches wholeText(CharSequence text) {
         return (regex, match) -> {
             Matcher m = regex.matcher(text);
             while (m.find()) {

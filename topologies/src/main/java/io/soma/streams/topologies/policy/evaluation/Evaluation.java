@@ -13,7 +13,7 @@ import java.util.List;
  * @param rulesEvaluated  rules that apply to the event's role and tool (0 for an event without text or not evaluated)
  * @param reason          why not every rule was evaluated ({@link #BUDGET_EXCEEDED}, {@link #TEXT_TOO_LARGE},
  *                        {@link #CAPSULE_NOT_APPROVED}); null when every rule was
- * @param unfinishedRules regex rules cut short or never run because the event's budget was spent
+ * @param unfinishedRules regex or detector rules cut short or never run because their kind's budget was spent
  */
 public record Evaluation(Decision decision, boolean allowed, double score, Severity severity,
                          List<Violation> violations, String redactedText, int rulesEvaluated,

@@ -1,5 +1,6 @@
 package io.soma.streams.topologies.policy.evaluation;
 
+import io.soma.streams.topologies.policy.detectors.CandidateMatches;
 import io.soma.streams.topologies.policy.detectors.Detection;
 import io.soma.streams.topologies.policy.detectors.TextSignals;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy.CompiledRule;
@@ -190,18 +191,28 @@ public final class PolicyEvaluator {
                 unfinished.add(compiled.rule().name());
             }
         }
-        // detectors are linear scans with validation, outside the regex budget: each runs when its trigger holds,
-        // trying its candidate regexes only where the scan found their literals
+        // each detector runs when its trigger holds, trying its candidate regexes only where the scan found their
+        // literals; those regexes read against a budget of the same size as the regex rules', but their own, so
+        // that neither kind can starve the other (the detectors' other work is linear by construction)
         TextSignals signals = policy.signalTriggers() ? TextSignals.of(text) : null;
+        RegexGuard.Budget detectorBudget = new RegexGuard.Budget(policy.limits().regexReads());
+        CandidateMatches candidates = literals == null ? null : literals.within(detectorBudget);
         for (int i : policy.detectorRules()) {
             CompiledRule compiled = rules.get(i);
-            if (compiled.rule().appliesTo(input.role(), input.tool())) {
-                List<Detection> found = compiled.detectors().find(text,
-                        type -> policy.triggered(type, literals, signals), literals);
-                if (!found.isEmpty()) {
-                    Hits h = hits.of(i);
-                    found.forEach(d -> h.add(d.start(), d.end(), d.type(), true));
-                }
+            if (!compiled.rule().appliesTo(input.role(), input.tool())) {
+                continue;
+            }
+            List<Detection> found;
+            try {
+                found = compiled.detectors().find(text, type -> policy.triggered(type, literals, signals),
+                        candidates);
+            } catch (RegexGuard.BudgetExceeded e) {
+                unfinished.add(compiled.rule().name());
+                continue;
+            }
+            if (!found.isEmpty()) {
+                Hits h = hits.of(i);
+                found.forEach(d -> h.add(d.start(), d.end(), d.type(), true));
             }
         }
         return decide(text, rules, hits, policy.applicableRuleCount(input.role(), input.tool()), unfinished);

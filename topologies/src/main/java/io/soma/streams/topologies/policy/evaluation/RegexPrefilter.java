@@ -185,20 +185,32 @@ final class RegexPrefilter {
         /** A detector candidate regex's matches; a regex it was not built with runs over the whole text. */
         @Override
         public void forEach(Pattern regex, Consumer<MatchResult> match) {
-            Integer r = candidateRegexes.get(regex);
-            if (r == null) {
-                CandidateMatches.wholeText(text).forEach(regex, match);
-            } else {
-                find(r, null, true, match::accept);
-            }
+            within(null).forEach(regex, match);
+        }
+
+        /**
+         * The same matches, every char the regexes read counted against {@code budget} (null: not counted), so that
+         * a detector's regex cannot hold an evaluation either; {@code forEach} then throws
+         * {@link RegexGuard.BudgetExceeded} once it is spent.
+         */
+        CandidateMatches within(RegexGuard.Budget budget) {
+            return (regex, match) -> {
+                Integer r = candidateRegexes.get(regex);
+                if (r == null) {
+                    CandidateMatches.wholeText(budget == null ? text : RegexGuard.bounded(text, budget))
+                            .forEach(regex, match);
+                } else {
+                    find(r, budget, true, match::accept);
+                }
+            };
         }
 
         /**
          * The non-empty matches of regex {@code r}, as {@link Matcher#find()} over the whole text gives them: the
          * first only, or all of them with {@code all}.
          *
-         * @param budget null for a detector's regex, which is linear and outside the event's budget
-         * @throws RegexGuard.BudgetExceeded when the event's budget runs out
+         * @param budget the reads left to this regex's kind of rule; null: not counted
+         * @throws RegexGuard.BudgetExceeded when the budget runs out
          */
         void find(int r, RegexGuard.Budget budget, boolean all, Matches matches) {
             for (int slot : requiredSlots[r]) {
