@@ -55,11 +55,30 @@ public final class DetectorSelection {
      */
     public List<Detection> find(String text, Predicate<DetectorType> triggered, CandidateMatches candidates) {
         List<Detection> found = new ArrayList<>();
-        types.stream().filter(triggered).forEach(t -> found.addAll(t.scan(text, candidates)));
-        found.sort(Comparator.comparingInt(Detection::start)
+        findInto(found, text, triggered, candidates);
+        sort(found);
+        return found;
+    }
+
+    /**
+     * As {@link #find(String, Predicate, CandidateMatches)}, adding each type's detections to {@code found} as it
+     * goes, unsorted: what the earlier types found is there even when a later type's candidate matching throws
+     * (its read budget spent).
+     */
+    public void findInto(List<Detection> found, String text, Predicate<DetectorType> triggered,
+                         CandidateMatches candidates) {
+        for (DetectorType t : types) {
+            if (triggered.test(t)) {
+                found.addAll(t.scan(text, candidates));
+            }
+        }
+    }
+
+    /** In the order {@link #find(String)} gives: by start, then longest first, then type. */
+    public static void sort(List<Detection> detections) {
+        detections.sort(Comparator.comparingInt(Detection::start)
                 .thenComparing(Comparator.comparingInt(Detection::end).reversed())
                 .thenComparing(Detection::type));
-        return found;
     }
 
     public List<DetectorType> types() {

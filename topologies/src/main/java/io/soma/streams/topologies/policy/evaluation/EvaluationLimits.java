@@ -9,7 +9,9 @@ package io.soma.streams.topologies.policy.evaluation;
  * @param regexReads   character reads all regex rules of one event share (the literal rules' single automaton scan
  *                     is linear in the text and not counted); once spent, the rules not finished are named and the
  *                     decision is {@code review}, reason {@link Evaluation#BUDGET_EXCEEDED} ({@code deny} if a deny
- *                     rule already matched). Counting reads rather than time keeps a decision the same on replay
+ *                     rule already matched). The detector rules' candidate regexes read against a budget of their
+ *                     own of the same size, with the same outcome. Counting reads rather than time keeps a decision
+ *                     the same on replay
  */
 public record EvaluationLimits(int maxTextChars, long regexReads) {
     public static final EvaluationLimits DEFAULT = new EvaluationLimits(32_768, 10_000_000);

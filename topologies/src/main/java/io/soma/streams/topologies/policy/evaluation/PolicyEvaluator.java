@@ -2,6 +2,7 @@ package io.soma.streams.topologies.policy.evaluation;
 
 import io.soma.streams.topologies.policy.detectors.CandidateMatches;
 import io.soma.streams.topologies.policy.detectors.Detection;
+import io.soma.streams.topologies.policy.detectors.DetectorSelection;
 import io.soma.streams.topologies.policy.detectors.TextSignals;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy.CompiledRule;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy.Needle;
@@ -197,19 +198,26 @@ public final class PolicyEvaluator {
         TextSignals signals = policy.signalTriggers() ? TextSignals.of(text) : null;
         RegexGuard.Budget detectorBudget = new RegexGuard.Budget(policy.limits().regexReads());
         CandidateMatches candidates = literals == null ? null : literals.within(detectorBudget);
+        boolean detectorBudgetSpent = false;
         for (int i : policy.detectorRules()) {
             CompiledRule compiled = rules.get(i);
             if (!compiled.rule().appliesTo(input.role(), input.tool())) {
                 continue;
             }
-            List<Detection> found;
-            try {
-                found = compiled.detectors().find(text, type -> policy.triggered(type, literals, signals),
-                        candidates);
-            } catch (RegexGuard.BudgetExceeded e) {
+            if (detectorBudgetSpent) {
                 unfinished.add(compiled.rule().name());
                 continue;
             }
+            // what the rule's earlier types found stands when a later one spends the budget: a deny stays a deny
+            List<Detection> found = new ArrayList<>();
+            try {
+                compiled.detectors().findInto(found, text, type -> policy.triggered(type, literals, signals),
+                        candidates);
+            } catch (RegexGuard.BudgetExceeded e) {
+                detectorBudgetSpent = true;
+                unfinished.add(compiled.rule().name());
+            }
+            DetectorSelection.sort(found);
             if (!found.isEmpty()) {
                 Hits h = hits.of(i);
                 found.forEach(d -> h.add(d.start(), d.end(), d.type(), true));
