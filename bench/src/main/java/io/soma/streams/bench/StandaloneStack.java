@@ -9,7 +9,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The demo's broker and registry in a JVM of their own, for measuring the edge as production runs it (Kafka outside
  * its process): {@code java -cp benchmarks.jar io.soma.streams.bench.StandaloneStack <dir> <kafka port>
- * <registry port>}. Prints {@code stack ready: <bootstrap> <registry url>} once both answer; SIGTERM stops both.
+ * <registry port>} (0: a free one). Prints {@code stack ready: <bootstrap> <registry url>} once both answer;
+ * SIGTERM stops both.
  */
 public final class StandaloneStack {
     private StandaloneStack() {
