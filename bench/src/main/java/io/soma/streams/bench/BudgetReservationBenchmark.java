@@ -11,6 +11,7 @@ import io.soma.streams.edge.slice.Platform;
 import io.soma.streams.edge.slice.Slices;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.AvroSerializer;
+import io.soma.streams.testkit.RedisNamespace;
 import io.soma.streams.topologies.budget.BudgetApp;
 import io.soma.streams.topologies.forecast.ServeGenEvents;
 import io.soma.streams.topologies.runtime.Settings;
@@ -89,14 +90,16 @@ public final class BudgetReservationBenchmark {
                 steps.stream().map(BenchInputs.Step::tenant).distinct().count(), MachineLoad.oneMinute());
 
         List<Result> results = new ArrayList<>();
-        try (LocalStack stack = LocalStack.start(workDir.resolve("stack"), 0, 0, Map.of())) {
+        // the run's Redis keys (budget mirrors, rate limits) under a prefix of its own, deleted when it ends
+        try (RedisNamespace redis = RedisNamespace.create("bench-budget-" + runId);
+             LocalStack stack = LocalStack.start(workDir.resolve("stack"), 0, 0, Map.of())) {
             Map<String, String> settings = new HashMap<>(Map.of(
                     "stack.embedded", "false",
                     "kafka.bootstrap.servers", stack.bootstrapServers(),
                     "schema.registry.url", stack.schemaRegistryUrl(),
                     "stack.data.dir", workDir.resolve("edge").toString(),
                     // Redis and PostgreSQL: the process defaults, as the demo benchmarks use them
-                    "redis.key.prefix", "bench-" + runId + ":",
+                    "redis.key.prefix", redis.prefix(),
                     "edge.peer.port", "0"));
             if (commitIntervalMs != null) {
                 settings.put(StreamsSettings.COMMIT_INTERVAL_BY_APP_PREFIX + "." + BudgetApp.APPLICATION_ID,
