@@ -74,10 +74,11 @@ final class InstructionAttackDetectors {
     // that could be split several ways are possessive ("\\s*+"), so that no pattern backtracks over them.
     static final List<DetectorType> TYPES = List.of(
             new DetectorType(DetectorKind.INSTRUCTION_ATTACK, "override", "'ignore / disregard / forget / override"
-                    + " the previous instructions' and its variants; as a command: 'forget everything above',"
-                    + " 'forget everything you were told', 'ignore your programming'",
+                    + " the previous instructions' and its variants; 'doesn't have to abide by OpenAI's content policy';"
+                    + " as a command: 'forget everything above', 'forget everything you were told', 'ignore your"
+                    + " programming'",
                     Trigger.anyOfIgnoringCase("ignore", "disregard", "forget", "overr", "bypass", "discard", "drop",
-                            "abandon", "skip"), CandidatePattern.anyOfWords(
+                            "abandon", "skip", "openai", "anthropic"), CandidatePattern.anyOfWords(
                             "\\b(?:ignore|disregard|forget|override|overrule|bypass|discard|drop|abandon|skip)\\b"
                                     + "(?:\\s+(?:all|any|of|the|your|my|these|those|every|everything)){0,4}?"
                                     + "\\s+(?:previous|prior|preceding|above|earlier|former|initial|original|old"
@@ -92,6 +93,13 @@ final class InstructionAttackDetectors {
                                     + "(?:(?:that\\s+)?(?:I|we)\\s+(?:said|wrote|told\\s+you)\\s+)?(?:above"
                                     + "|before(?:\\s+(?:that|this|now))?|so\\s+far|until\\s+now|up\\s+to\\s+now)"
                                     + "(?=[ \\t]*+(?:[.,;:!)\\n]|and\\b|then\\b|now\\b|\\z))",
+                            // the model maker's rules, as the published DAN prompts put it ("doesn't have to abide
+                            // by OpenAI's content policy"); not "violate" or "break", which reports use too
+                            "\\b(?:ignore|bypass|disregard|circumvent|evade|(?:not|never|doesn['’]t|don['’]t|won['’]t"
+                                    + "|do\\s+not|does\\s+not)\\s+(?:have\\s+to\\s+|need\\s+to\\s+)?(?:abide\\s+by|adhere\\s+to"
+                                    + "|follow|comply\\s+with|obey|care\\s+about))\\s+(?:all\\s+(?:of\\s+)?)?(?:the\\s+|any\\s+)?"
+                                    + "(?:openai|anthropic)(?:['’]s)?\\s+(?:content\\s+|usage\\s+|safety\\s+)?(?:polic(?:y|ies)"
+                                    + "|guidelines|rules|restrictions)\\b",
                             // the model's own rules
                             COMMAND_START + "\\b(?:ignore|disregard|forget|override|bypass)\\s+(?:all\\s+(?:of\\s+)?)?"
                                     + "your\\s+(?:(?:own|safety|ethical|moral|content|built-in|internal|usual"
