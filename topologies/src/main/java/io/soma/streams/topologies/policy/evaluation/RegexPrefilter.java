@@ -13,7 +13,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,7 +31,7 @@ import java.util.regex.Pattern;
  * The same scan finds the literals of the policy's detector {@link Trigger.Literals triggers}, so a detector type
  * whose trigger is a literal runs only on texts that hold one, at no second pass over the text; and the literals of
  * the detectors' candidate regexes, so that a triggered detector validates only the candidates at or around them
- * ({@link CandidateMatches}) instead of scanning the whole text again. Immutable.
+ * ({@link Scan#within}) instead of scanning the whole text again. Immutable.
  */
 final class RegexPrefilter {
     /** Reports one non-empty match; valid only during the call. */
@@ -141,7 +140,7 @@ final class RegexPrefilter {
      * One text's literal occurrences, per slot as {@code start << 32 | end}, in order; and through them the matches
      * of the detectors' candidate regexes.
      */
-    final class Scan implements CandidateMatches {
+    final class Scan {
         private final String text;
         private final long[][] hits = new long[slotCount][];
         private final int[] hitCounts = new int[slotCount];
@@ -182,23 +181,16 @@ final class RegexPrefilter {
             hits[slot][hitCounts[slot]++] = hit;
         }
 
-        /** A detector candidate regex's matches; a regex it was not built with runs over the whole text. */
-        @Override
-        public void forEach(Pattern regex, Consumer<MatchResult> match) {
-            within(null).forEach(regex, match);
-        }
-
         /**
-         * The same matches, every char the regexes read counted against {@code budget} (null: not counted), so that
-         * a detector's regex cannot hold an evaluation either; {@code forEach} then throws
-         * {@link RegexGuard.BudgetExceeded} once it is spent.
+         * The detectors' candidate regexes' matches (a regex it was not built with runs over the whole text), every
+         * char they read counted against {@code budget}, so that a detector's regex cannot hold an evaluation either;
+         * {@code forEach} throws {@link RegexGuard.BudgetExceeded} once it is spent.
          */
         CandidateMatches within(RegexGuard.Budget budget) {
             return (regex, match) -> {
                 Integer r = candidateRegexes.get(regex);
                 if (r == null) {
-                    CandidateMatches.wholeText(budget == null ? text : RegexGuard.bounded(text, budget))
-                            .forEach(regex, match);
+                    CandidateMatches.wholeText(RegexGuard.bounded(text, budget)).forEach(regex, match);
                 } else {
                     find(r, budget, true, match::accept);
                 }
@@ -209,7 +201,7 @@ final class RegexPrefilter {
          * The non-empty matches of regex {@code r}, as {@link Matcher#find()} over the whole text gives them: the
          * first only, or all of them with {@code all}.
          *
-         * @param budget the reads left to this regex's kind of rule; null: not counted
+         * @param budget the reads left to this regex's kind of rule
          * @throws RegexGuard.BudgetExceeded when the budget runs out
          */
         void find(int r, RegexGuard.Budget budget, boolean all, Matches matches) {
@@ -218,7 +210,7 @@ final class RegexPrefilter {
                     return;
                 }
             }
-            Matcher matcher = regexes.get(r).matcher(budget == null ? text : RegexGuard.bounded(text, budget))
+            Matcher matcher = regexes.get(r).matcher(RegexGuard.bounded(text, budget))
                     .useTransparentBounds(true).useAnchoringBounds(false);
             int maxLength = literals.get(r).maxLength();
             if (prefixSlot[r] >= 0) {
