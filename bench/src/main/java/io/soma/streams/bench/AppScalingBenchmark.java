@@ -27,10 +27,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static io.soma.streams.bench.BenchOutput.log;
 
@@ -52,10 +54,15 @@ import static io.soma.streams.bench.BenchOutput.log;
 public final class AppScalingBenchmark {
     private static final Duration PHASE_TIMEOUT = Duration.ofMinutes(5);
     private static final String COPY_TOPIC = "bench.copy";
+    private static final String CPU_ROLES = "brokers / instances / registry / driver = total";
 
     /** One instance count of one app; {@code load}: the 1-minute load average before the copy, between, after the app. */
-    private record Row(BenchApp app, int instances, long records, Throughput copy, Throughput result, long outputs,
+    private record Row(BenchApp app, int instances, long records, Phase copy, Phase result, long outputs,
                        String load) {
+    }
+
+    /** A phase's timing, and the CPU each part of the run spent from go to done. */
+    private record Phase(Throughput throughput, CpuAccount.Spent cpu) {
     }
 
     private AppScalingBenchmark() {
@@ -99,6 +106,10 @@ public final class AppScalingBenchmark {
             TopicProvisioner.ensure(bootstrap, List.of(new ScratchTopic(COPY_TOPIC)), partitions, (short) brokers);
             log("cluster up: kafka %s, registry %s; topics with %d partitions, RF %d", bootstrap, registryUrl, partitions,
                     brokers);
+            Map<String, List<Long>> otherPids = new LinkedHashMap<>();
+            otherPids.put("brokers", IntStream.rangeClosed(1, brokers).mapToObj(i -> cluster.pid(i)).toList());
+            otherPids.put("registry", List.of(registryProcess.pid()));
+            otherPids.put("driver", List.of(ProcessHandle.current().pid()));
 
             try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(Map.of(
                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 20),
@@ -127,15 +138,16 @@ public final class AppScalingBenchmark {
                     log("%s: %,d input records on %s", app.label(), produced, app.inputTopics);
                     for (int n : instanceCounts) {
                         String before = MachineLoad.oneMinute();
-                        Throughput copy = phase(app, true, n, produced, bootstrap, registryUrl, workDir, runId);
+                        Phase copy = phase(app, true, n, produced, bootstrap, registryUrl, workDir, runId, otherPids);
                         String between = MachineLoad.oneMinute();
                         Map<TopicPartition, Long> outputFrom = CommittedReader.ends(bootstrap, app.output);
-                        Throughput result = phase(app, false, n, produced, bootstrap, registryUrl, workDir, runId);
+                        Phase result = phase(app, false, n, produced, bootstrap, registryUrl, workDir, runId, otherPids);
                         long outputs = CommittedReader.count(bootstrap, outputFrom);
                         Row row = new Row(app, n, produced, copy, result, outputs,
                                 before + " → " + between + " → " + MachineLoad.oneMinute());
                         rows.add(row);
                         log("%s", format(row));
+                        log("%s", formatCpu(row));
                     }
                 }
             }
@@ -143,32 +155,52 @@ public final class AppScalingBenchmark {
         BenchOutput.table("| app | instances | records | commit ms app / copy | copy rec/s | app rec/s | **ratio**"
                 + " | copy rec/s incl. start | app rec/s incl. start | ratio incl. start | app outputs | load (1 min) |",
                 rows.stream().map(AppScalingBenchmark::format).toList());
+        BenchOutput.table("| app | instances | copy: CPU s per 1,000 records, " + CPU_ROLES + " | machine busy"
+                        + " | app: CPU s per 1,000 records, " + CPU_ROLES + " | machine busy | **CPU ratio** copy ÷ app |",
+                rows.stream().map(AppScalingBenchmark::formatCpu).toList());
         System.exit(0); // client threads the cluster and registry left behind must not keep the JVM alive
     }
 
-    /** N instances of the copy or of the app over the whole input, timed the way the app's output allows. */
-    private static Throughput phase(BenchApp app, boolean copy, int instances, long records, String bootstrap,
-                                    String registryUrl, Path workDir, String runId) throws Exception {
+    /**
+     * N instances of the copy or of the app over the whole input, timed the way the app's output allows, with the CPU
+     * of the instances and of {@code otherPids} (brokers, registry, driver) from go to done.
+     */
+    private static Phase phase(BenchApp app, boolean copy, int instances, long records, String bootstrap,
+                               String registryUrl, Path workDir, String runId, Map<String, List<Long>> otherPids)
+            throws Exception {
         String id = "bench-" + app.label() + (copy ? "-copy" : "-app") + "-n" + instances + "-" + runId;
         List<String> args = copy
                 ? List.of("copy", id, bootstrap, String.join(",", app.inputTopics), COPY_TOPIC)
                 : List.of("app", app.label(), id, bootstrap, registryUrl, workDir.resolve("state").resolve(id).toString());
         InstanceGroup[] group = new InstanceGroup[1];
+        CpuAccount.Sample[] atGo = new CpuAccount.Sample[1];
         // JVM start and group join are not timed: the instances start work together once the group has settled
         PhaseTimer.Phase launch = () -> {
             group[0] = InstanceGroup.start(instances, workDir.resolve("logs").resolve(id), args);
-            group[0].startWhenSettled(bootstrap, id, PHASE_TIMEOUT);
+            group[0].startWhenSettled(bootstrap, id, PHASE_TIMEOUT, () -> atGo[0] = CpuAccount.sample(
+                    cpuRoles(otherPids, group[0])));
             return System.nanoTime();
         };
         try {
-            return app.oneToOne
+            Throughput throughput = app.oneToOne
                     ? PhaseTimer.byOutputs(bootstrap, copy ? COPY_TOPIC : app.output, records, PHASE_TIMEOUT, launch)
                     : PhaseTimer.byCommittedInput(bootstrap, id, app.inputTopics, PHASE_TIMEOUT, launch);
+            return new Phase(throughput, CpuAccount.between(atGo[0], CpuAccount.sample(cpuRoles(otherPids, group[0]))));
         } finally {
             if (group[0] != null) {
                 group[0].close();
             }
         }
+    }
+
+    /** The roles in the order {@link #CPU_ROLES} names them. */
+    private static Map<String, List<Long>> cpuRoles(Map<String, List<Long>> otherPids, InstanceGroup group) {
+        Map<String, List<Long>> roles = new LinkedHashMap<>();
+        roles.put("brokers", otherPids.get("brokers"));
+        roles.put("instances", group.pids());
+        roles.put("registry", otherPids.get("registry"));
+        roles.put("driver", otherPids.get("driver"));
+        return roles;
     }
 
     /** Deletes every record of the topic, so the next app's input is all that is on it. */
@@ -182,11 +214,22 @@ public final class AppScalingBenchmark {
     }
 
     private static String format(Row r) {
+        Throughput copy = r.copy().throughput();
+        Throughput app = r.result().throughput();
         return String.format("| %s | %d | %,d | %d / %d | %,.0f | %,.0f | **%.2f** | %,.0f | %,.0f | %.2f | %,d %s | %s |",
                 r.app().label(), r.instances(), r.records(), r.app().commitIntervalMs(),
-                TransactionalCopy.commitIntervalMs(), r.copy().steadyPerSecond(), r.result().steadyPerSecond(),
-                r.result().steadyPerSecond() / r.copy().steadyPerSecond(), r.copy().wallPerSecond(),
-                r.result().wallPerSecond(), r.result().wallPerSecond() / r.copy().wallPerSecond(), r.outputs(),
+                TransactionalCopy.commitIntervalMs(), copy.steadyPerSecond(), app.steadyPerSecond(),
+                app.steadyPerSecond() / copy.steadyPerSecond(), copy.wallPerSecond(),
+                app.wallPerSecond(), app.wallPerSecond() / copy.wallPerSecond(), r.outputs(),
                 r.app().output, r.load());
+    }
+
+    /** The CPU ratio: what the app's ratio to the copy would be if the machine's cores were the only limit. */
+    private static String formatCpu(Row r) {
+        CpuAccount.Spent copy = r.copy().cpu();
+        CpuAccount.Spent app = r.result().cpu();
+        return String.format("| %s | %d | %s | %.2f | %s | %.2f | **%.2f** |", r.app().label(), r.instances(),
+                copy.perThousand(r.records()), copy.machineBusy(), app.perThousand(r.records()), app.machineBusy(),
+                copy.total() / app.total());
     }
 }

@@ -66,11 +66,15 @@ final class InstanceGroup implements AutoCloseable {
         return args;
     }
 
+    List<Long> pids() {
+        return processes.stream().map(Process::pid).toList();
+    }
+
     /**
      * Waits until consumer group {@code groupId} is stable with every instance a member holding partitions (one
-     * stream thread or consumer per instance), then lets them all start processing.
+     * stream thread or consumer per instance), runs {@code beforeGo}, then lets them all start processing.
      */
-    void startWhenSettled(String bootstrap, String groupId, Duration timeout) throws Exception {
+    void startWhenSettled(String bootstrap, String groupId, Duration timeout, Runnable beforeGo) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!settled(admin, groupId)) {
@@ -81,6 +85,7 @@ final class InstanceGroup implements AutoCloseable {
                 Thread.sleep(100);
             }
         }
+        beforeGo.run();
         for (Process p : processes) {
             p.getOutputStream().write('\n');
             p.getOutputStream().flush();
