@@ -42,27 +42,30 @@ import static io.soma.streams.bench.BenchOutput.log;
  * with 1, 2 and 3 instances, every instance a JVM of its own ({@link BenchInstance}) sharing one application id.
  * Per app: its real input ({@link BenchInputs}) is pre-produced to its input topic (emptied first), then for every
  * instance count the copy ({@link TransactionalCopy}, same count of instances, same partitions) and the app each
- * process all of it, timed by {@link PhaseTimer}.
+ * process all of it, timed by {@link PhaseTimer}, after untimed warm-up passes in the same JVMs. Each phase also
+ * says what CPU each process spent ({@link CpuAccount}).
  * <p>
  * Settings (system properties): {@code soma.data.dir} (../shared/data), {@code bench.apps}
  * (policy,training,forecast,slm,budget,marketplace), {@code bench.instances} (1,2,3), {@code bench.events} (20000
  * input records per app), {@code bench.partitions} (6), {@code bench.brokers} (3, also the replication factor),
- * {@code bench.work.dir} (bench/target/scaling-bench; a fresh cluster per run). Each app commits at the interval the
+ * {@code bench.work.dir} (bench/target/scaling-bench; a fresh cluster per run), {@code bench.warmup.passes} (1). Each app commits at the interval the
  * process gives it ({@link BenchApp#commitIntervalMs()}), the copy every 100 ms; {@code bench.streams.<setting>} and
  * {@code bench.copy.commit.interval.ms} try others, in every instance.
  */
 public final class AppScalingBenchmark {
     private static final Duration PHASE_TIMEOUT = Duration.ofMinutes(5);
     private static final String COPY_TOPIC = "bench.copy";
+    /** Untimed passes over the input before the timed one, in the same JVMs: {@code bench.warmup.passes}. */
+    private static final int WARMUP_PASSES = Integer.getInteger("bench.warmup.passes", 1);
+    private static final Duration IDLE_SAMPLE = Duration.ofSeconds(10);
     private static final String CPU_ROLES = "brokers / instances / registry / driver = total";
 
     /** One instance count of one app; {@code load}: the 1-minute load average before the copy, between, after the app. */
-    private record Row(BenchApp app, int instances, long records, Phase copy, Phase result, long outputs,
-                       String load) {
+    private record Row(BenchApp app, int instances, long records, Phase copy, Phase result, String load) {
     }
 
-    /** A phase's timing, and the CPU each part of the run spent from go to done. */
-    private record Phase(Throughput throughput, CpuAccount.Spent cpu) {
+    /** A phase's timing, the CPU each part of the run spent from go to done, and the outputs it wrote. */
+    private record Phase(Throughput throughput, CpuAccount.Spent cpu, long outputs) {
     }
 
     private AppScalingBenchmark() {
@@ -110,6 +113,7 @@ public final class AppScalingBenchmark {
             otherPids.put("brokers", IntStream.rangeClosed(1, brokers).mapToObj(i -> cluster.pid(i)).toList());
             otherPids.put("registry", List.of(registryProcess.pid()));
             otherPids.put("driver", List.of(ProcessHandle.current().pid()));
+            logIdleCpu(otherPids);
 
             try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(Map.of(
                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 20),
@@ -138,12 +142,12 @@ public final class AppScalingBenchmark {
                     log("%s: %,d input records on %s", app.label(), produced, app.inputTopics);
                     for (int n : instanceCounts) {
                         String before = MachineLoad.oneMinute();
-                        Phase copy = phase(app, true, n, produced, bootstrap, registryUrl, workDir, runId, otherPids);
+                        Phase copy = phase(app, true, n, produced, bootstrap, registryUrl, workDir, runId, otherPids,
+                                null);
                         String between = MachineLoad.oneMinute();
-                        Map<TopicPartition, Long> outputFrom = CommittedReader.ends(bootstrap, app.output);
-                        Phase result = phase(app, false, n, produced, bootstrap, registryUrl, workDir, runId, otherPids);
-                        long outputs = CommittedReader.count(bootstrap, outputFrom);
-                        Row row = new Row(app, n, produced, copy, result, outputs,
+                        Phase result = phase(app, false, n, produced, bootstrap, registryUrl, workDir, runId, otherPids,
+                                app.output);
+                        Row row = new Row(app, n, produced, copy, result,
                                 before + " → " + between + " → " + MachineLoad.oneMinute());
                         rows.add(row);
                         log("%s", format(row));
@@ -156,41 +160,74 @@ public final class AppScalingBenchmark {
                 + " | copy rec/s incl. start | app rec/s incl. start | ratio incl. start | app outputs | load (1 min) |",
                 rows.stream().map(AppScalingBenchmark::format).toList());
         BenchOutput.table("| app | instances | copy: CPU s per 1,000 records, " + CPU_ROLES + " | machine busy"
-                        + " | app: CPU s per 1,000 records, " + CPU_ROLES + " | machine busy | **CPU ratio** copy ÷ app |",
+                        + " | app: CPU s per 1,000 records, " + CPU_ROLES + " | machine busy | **CPU ratio** copy ÷ app"
+                        + " | app instances' busiest threads, CPU s per 1,000 records"
+                        + " | brokers' busiest threads (all three), CPU s per 1,000 records |",
                 rows.stream().map(AppScalingBenchmark::formatCpu).toList());
         System.exit(0); // client threads the cluster and registry left behind must not keep the JVM alive
     }
 
     /**
      * N instances of the copy or of the app over the whole input, timed the way the app's output allows, with the CPU
-     * of the instances and of {@code otherPids} (brokers, registry, driver) from go to done.
+     * of the instances and of {@code otherPids} (brokers, registry, driver) from go to done, and the records it wrote
+     * to {@code countTopic} (none counted when null). The same JVMs first make {@link #WARMUP_PASSES} untimed passes
+     * over the input under ids of their own, so the timed one runs compiled code, as a long-running process does.
      */
     private static Phase phase(BenchApp app, boolean copy, int instances, long records, String bootstrap,
-                               String registryUrl, Path workDir, String runId, Map<String, List<Long>> otherPids)
-            throws Exception {
-        String id = "bench-" + app.label() + (copy ? "-copy" : "-app") + "-n" + instances + "-" + runId;
-        List<String> args = copy
-                ? List.of("copy", id, bootstrap, String.join(",", app.inputTopics), COPY_TOPIC)
-                : List.of("app", app.label(), id, bootstrap, registryUrl, workDir.resolve("state").resolve(id).toString());
-        InstanceGroup[] group = new InstanceGroup[1];
-        CpuAccount.Sample[] atGo = new CpuAccount.Sample[1];
-        // JVM start and group join are not timed: the instances start work together once the group has settled
-        PhaseTimer.Phase launch = () -> {
-            group[0] = InstanceGroup.start(instances, workDir.resolve("logs").resolve(id), args);
-            group[0].startWhenSettled(bootstrap, id, PHASE_TIMEOUT, () -> atGo[0] = CpuAccount.sample(
-                    cpuRoles(otherPids, group[0])));
-            return System.nanoTime();
-        };
-        try {
-            Throughput throughput = app.oneToOne
-                    ? PhaseTimer.byOutputs(bootstrap, copy ? COPY_TOPIC : app.output, records, PHASE_TIMEOUT, launch)
-                    : PhaseTimer.byCommittedInput(bootstrap, id, app.inputTopics, PHASE_TIMEOUT, launch);
-            return new Phase(throughput, CpuAccount.between(atGo[0], CpuAccount.sample(cpuRoles(otherPids, group[0]))));
-        } finally {
-            if (group[0] != null) {
-                group[0].close();
-            }
+                               String registryUrl, Path workDir, String runId, Map<String, List<Long>> otherPids,
+                               String countTopic) throws Exception {
+        String name = app.label() + (copy ? "-copy" : "-app") + "-n" + instances + "-" + runId;
+        String id = "bench-" + name;
+        List<String> ids = new ArrayList<>();
+        for (int pass = 1; pass <= WARMUP_PASSES; pass++) {
+            // not "<id>-...": the timer finds an app's repartition topics by the prefix "<id>-"
+            ids.add("bench-warmup" + pass + "-" + name);
         }
+        ids.add(id);
+        List<String> args = copy
+                ? List.of("copy", String.join(",", ids), bootstrap, String.join(",", app.inputTopics), COPY_TOPIC)
+                : List.of("app", app.label(), String.join(",", ids), bootstrap, registryUrl,
+                workDir.resolve("state").toString());
+        // JVM start and group join are not timed: the instances start work together once the group has settled
+        try (InstanceGroup group = InstanceGroup.start(instances, workDir.resolve("logs").resolve(id), args)) {
+            for (String warmup : ids.subList(0, ids.size() - 1)) {
+                timed(app, copy, warmup, records, bootstrap, () -> {
+                    group.startWhenSettled(bootstrap, warmup, PHASE_TIMEOUT, () -> { });
+                    return System.nanoTime();
+                });
+                group.next();
+            }
+            Map<TopicPartition, Long> outputFrom = countTopic == null ? Map.of() : CommittedReader.ends(bootstrap, countTopic);
+            CpuAccount.Sample[] atGo = new CpuAccount.Sample[1];
+            Throughput throughput = timed(app, copy, id, records, bootstrap, () -> {
+                group.startWhenSettled(bootstrap, id, PHASE_TIMEOUT, () -> atGo[0] = CpuAccount.sample(
+                        cpuRoles(otherPids, group)));
+                return System.nanoTime();
+            });
+            CpuAccount.Spent cpu = CpuAccount.between(atGo[0], CpuAccount.sample(cpuRoles(otherPids, group)));
+            return new Phase(throughput, cpu, countTopic == null ? 0 : CommittedReader.count(bootstrap, outputFrom));
+        }
+    }
+
+    /** One pass under {@code id}, done when its output or its committed offsets say so. */
+    private static Throughput timed(BenchApp app, boolean copy, String id, long records, String bootstrap,
+                                    PhaseTimer.Phase launch) throws Exception {
+        return app.oneToOne
+                ? PhaseTimer.byOutputs(bootstrap, copy ? COPY_TOPIC : app.output, records, PHASE_TIMEOUT, launch)
+                : PhaseTimer.byCommittedInput(bootstrap, id, app.inputTopics, PHASE_TIMEOUT, launch);
+    }
+
+    /** What the cluster spends with no client at all: the floor under every phase's CPU. */
+    private static void logIdleCpu(Map<String, List<Long>> pids) throws InterruptedException {
+        CpuAccount.Sample from = CpuAccount.sample(pids);
+        long start = System.nanoTime();
+        Thread.sleep(IDLE_SAMPLE.toMillis());
+        CpuAccount.Spent idle = CpuAccount.between(from, CpuAccount.sample(pids));
+        double seconds = Throughput.seconds(System.nanoTime() - start);
+        log("idle for %.1f s: CPU cores used, brokers %.3f, registry %.3f, driver %.3f; machine busy %.2f;"
+                        + " brokers' busiest threads (CPU s): %s", seconds, idle.seconds().get("brokers") / seconds,
+                idle.seconds().get("registry") / seconds, idle.seconds().get("driver") / seconds, idle.machineBusy(),
+                idle.topThreads("brokers", 6, 1_000));
     }
 
     /** The roles in the order {@link #CPU_ROLES} names them. */
@@ -220,7 +257,7 @@ public final class AppScalingBenchmark {
                 r.app().label(), r.instances(), r.records(), r.app().commitIntervalMs(),
                 TransactionalCopy.commitIntervalMs(), copy.steadyPerSecond(), app.steadyPerSecond(),
                 app.steadyPerSecond() / copy.steadyPerSecond(), copy.wallPerSecond(),
-                app.wallPerSecond(), app.wallPerSecond() / copy.wallPerSecond(), r.outputs(),
+                app.wallPerSecond(), app.wallPerSecond() / copy.wallPerSecond(), r.result().outputs(),
                 r.app().output, r.load());
     }
 
@@ -228,8 +265,9 @@ public final class AppScalingBenchmark {
     private static String formatCpu(Row r) {
         CpuAccount.Spent copy = r.copy().cpu();
         CpuAccount.Spent app = r.result().cpu();
-        return String.format("| %s | %d | %s | %.2f | %s | %.2f | **%.2f** |", r.app().label(), r.instances(),
-                copy.perThousand(r.records()), copy.machineBusy(), app.perThousand(r.records()), app.machineBusy(),
-                copy.total() / app.total());
+        return String.format("| %s | %d | %s | %.2f | %s | %.2f | **%.2f** | %s | %s |", r.app().label(),
+                r.instances(), copy.perThousand(r.records()), copy.machineBusy(), app.perThousand(r.records()),
+                app.machineBusy(), copy.total() / app.total(), app.topThreads("instances", 6, r.records()),
+                app.topThreads("brokers", 6, r.records()));
     }
 }

@@ -1,12 +1,16 @@
 package io.soma.streams.bench;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The CPU time each part of a run (brokers, registry, instances, this driver) spent between two moments, and how busy
@@ -15,8 +19,15 @@ import java.util.Map;
  * Process times come from {@link ProcessHandle.Info#totalCpuDuration()}, the machine's from {@code /proc/stat}.
  */
 final class CpuAccount {
-    /** Seconds of CPU per role, and the share of all the machine's cores busy over the interval (NaN if unknown). */
-    record Spent(Map<String, Double> seconds, double machineBusy) {
+    /** The unit of /proc's tick counts, fixed at 100 by the kernel's interface whatever its internal rate. */
+    private static final int USER_HZ = 100;
+    private static final Pattern TRAILING_NUMBER = Pattern.compile("[-#_ ]?\\d+$");
+
+    /**
+     * Seconds of CPU per role, the share of all the machine's cores busy over the interval (NaN if unknown), and each
+     * role's seconds by thread name, most first (a thread that ended meanwhile is left out).
+     */
+    record Spent(Map<String, Double> seconds, double machineBusy, Map<String, Map<String, Double>> threadSeconds) {
         double total() {
             return seconds.values().stream().mapToDouble(Double::doubleValue).sum();
         }
@@ -27,10 +38,18 @@ final class CpuAccount {
             seconds.values().forEach(v -> s.append(s.isEmpty() ? "" : " / ").append(String.format("%.2f", v * 1000 / records)));
             return s.append(String.format(" = %.2f", total() * 1000 / records)).toString();
         }
+
+        /** The role's {@code top} busiest thread names, seconds of CPU per 1,000 records: "name 0.12, ...". */
+        String topThreads(String role, int top, long records) {
+            return threadSeconds.getOrDefault(role, Map.of()).entrySet().stream().limit(top)
+                    .map(e -> String.format("%s %.2f", e.getKey(), e.getValue() * 1000 / records))
+                    .collect(Collectors.joining(", "));
+        }
     }
 
-    /** The processes of each role at one moment and their CPU time then. */
-    record Sample(Map<String, Duration> byRole, long machineBusyTicks, long machineTicks) {
+    /** The processes of each role at one moment: their CPU time then, and their threads' ticks by name. */
+    record Sample(Map<String, Duration> byRole, long machineBusyTicks, long machineTicks,
+                  Map<String, Map<String, Long>> threadTicks) {
     }
 
     private CpuAccount() {
@@ -39,11 +58,15 @@ final class CpuAccount {
     /** Roles in a fixed order, each with its processes' ids (a process that has ended counts nothing). */
     static Sample sample(Map<String, List<Long>> pidsByRole) {
         Map<String, Duration> byRole = new LinkedHashMap<>();
-        pidsByRole.forEach((role, pids) -> byRole.put(role, pids.stream()
-                .map(pid -> ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).orElse(Duration.ZERO))
-                .reduce(Duration.ZERO, Duration::plus)));
+        Map<String, Map<String, Long>> threads = new HashMap<>();
+        pidsByRole.forEach((role, pids) -> {
+            byRole.put(role, pids.stream()
+                    .map(pid -> ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).orElse(Duration.ZERO))
+                    .reduce(Duration.ZERO, Duration::plus));
+            threads.put(role, threadTicks(pids));
+        });
         long[] machine = machineTicks();
-        return new Sample(byRole, machine[0], machine[1]);
+        return new Sample(byRole, machine[0], machine[1], threads);
     }
 
     static Spent between(Sample from, Sample to) {
@@ -53,7 +76,40 @@ final class CpuAccount {
         long ticks = to.machineTicks() - from.machineTicks();
         double busy = ticks > 0 && from.machineTicks() > 0
                 ? (double) (to.machineBusyTicks() - from.machineBusyTicks()) / ticks : Double.NaN;
-        return new Spent(seconds, busy);
+        Map<String, Map<String, Double>> threads = new HashMap<>();
+        to.threadTicks().forEach((role, byThread) -> {
+            Map<String, Long> before = from.threadTicks().getOrDefault(role, Map.of());
+            Map<String, Double> byName = new LinkedHashMap<>();
+            byThread.entrySet().stream()
+                    .map(e -> Map.entry(e.getKey(), (e.getValue() - before.getOrDefault(e.getKey(), 0L)) / (double) USER_HZ))
+                    .filter(e -> e.getValue() > 0)
+                    .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                    .forEach(e -> byName.put(e.getKey(), e.getValue()));
+            threads.put(role, byName);
+        });
+        return new Spent(seconds, busy, threads);
+    }
+
+    /**
+     * Ticks of every live thread of the processes, by thread name without its trailing number (so a pool's threads
+     * add up), from {@code /proc/<pid>/task/<tid>/stat}. Linux keeps 15 characters of a name.
+     */
+    private static Map<String, Long> threadTicks(List<Long> pids) {
+        Map<String, Long> byName = new HashMap<>();
+        for (long pid : pids) {
+            try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+                for (Path task : tasks) {
+                    String stat = Files.readString(task.resolve("stat"));
+                    int close = stat.lastIndexOf(')');
+                    String name = TRAILING_NUMBER.matcher(stat.substring(stat.indexOf('(') + 1, close)).replaceAll("");
+                    String[] fields = stat.substring(close + 2).split(" "); // from field 3, the state
+                    byName.merge(name, Long.parseLong(fields[14 - 3]) + Long.parseLong(fields[15 - 3]), Long::sum);
+                }
+            } catch (IOException | RuntimeException e) {
+                // the process or one of its threads ended while being read: it has nothing more to count
+            }
+        }
+        return byName;
     }
 
     /** {busy, all} jiffies of every core since boot: the first line of /proc/stat; idle and iowait are not busy. */

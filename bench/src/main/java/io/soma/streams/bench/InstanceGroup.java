@@ -7,6 +7,8 @@ import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,8 +88,17 @@ final class InstanceGroup implements AutoCloseable {
             }
         }
         beforeGo.run();
+        tell("go");
+    }
+
+    /** Every instance leaves its group and joins the next id's, paused ({@link BenchInstance}). */
+    void next() throws IOException {
+        tell("next");
+    }
+
+    private void tell(String line) throws IOException {
         for (Process p : processes) {
-            p.getOutputStream().write('\n');
+            p.getOutputStream().write((line + "\n").getBytes(StandardCharsets.US_ASCII));
             p.getOutputStream().flush();
         }
     }

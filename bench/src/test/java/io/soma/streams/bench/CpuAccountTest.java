@@ -34,5 +34,11 @@ class CpuAccountTest {
         assertThat(spent.seconds().get("gone")).isZero();
         assertThat(spent.machineBusy()).isBetween(0.0, 1.0);
         assertThat(spent.perThousand(1_000)).matches("\\d+\\.\\d\\d / 0\\.00 = \\d+\\.\\d\\d");
+        // this thread's name, as Linux keeps it (15 characters), holds the busiest thread's CPU
+        String name = Thread.currentThread().getName();
+        String kept = name.substring(0, Math.min(15, name.length())).replaceAll("[-#_ ]?\\d+$", "");
+        assertThat(spent.threadSeconds().get("this")).containsKey(kept);
+        assertThat(spent.threadSeconds().get("this").values().iterator().next()).isGreaterThan(0.05);
+        assertThat(spent.threadSeconds().get("gone")).isEmpty();
     }
 }
