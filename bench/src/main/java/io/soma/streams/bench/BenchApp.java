@@ -23,6 +23,7 @@ import org.apache.kafka.streams.Topology;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The Streams apps the scaling benchmark runs, each built by its own {@code build(...)} with the configuration the
@@ -91,6 +92,11 @@ enum BenchApp {
         Settings defaults = Settings.of(Map.of());
         return StreamsSettings.commitIntervalsByApp(defaults).getOrDefault(applicationId,
                 defaults.integer("streams.commit.interval.ms"));
+    }
+
+    /** The producer {@code batch.size} the process gives this app ({@code streams.producer.batch.size.<application id>}). */
+    Optional<Integer> producerBatchBytes() {
+        return Optional.ofNullable(StreamsSettings.producerBatchSizesByApp(Settings.of(Map.of())).get(applicationId));
     }
 
     String label() {

@@ -3,6 +3,7 @@ package io.soma.streams.bench;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.runtime.StreamsSettings;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -91,6 +92,8 @@ public final class BenchInstance {
                 stateRoot.resolve(applicationId).resolve(Long.toString(ProcessHandle.current().pid())))
                 .forApp(applicationId);
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, app.commitIntervalMs());
+        app.producerBatchBytes().ifPresent(bytes -> props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG),
+                bytes));
         System.getProperties().stringPropertyNames().stream().filter(n -> n.startsWith(BenchApp.STREAMS_OVERRIDE_PREFIX))
                 .forEach(n -> props.put(n.substring(BenchApp.STREAMS_OVERRIDE_PREFIX.length()), System.getProperty(n)));
         KafkaStreams streams = new KafkaStreams(app.topology(new AppSerdes(new SchemaRegistryClient(registryUrl))),

@@ -103,7 +103,8 @@ public final class Platform implements AutoCloseable {
             p.streamsSettings = new StreamsSettings(config.bootstrapServers(), config.schemaRegistryUrl(),
                     config.stateDir(), config.processingGuarantee(), config.standbyReplicas(),
                     config.commitIntervalMs(), config.streamThreads(), advertised,
-                    StreamsSettings.commitIntervalsByApp(config.settings()));
+                    StreamsSettings.commitIntervalsByApp(config.settings()),
+                    StreamsSettings.producerBatchSizesByApp(config.settings()));
             p.sse = new SseHub.Settings(config.settings().integer("sse.client.queue"),
                     config.settings().duration("sse.keepalive"), config.settings().integer("sse.resume.max.records"),
                     new SseAdmission(config.settings().integer("sse.max.streams.per.tenant"),

@@ -16,6 +16,7 @@ import java.util.TreeMap;
  * the processing guarantee, and this instance's edge address for interactive queries.
  *
  * @param commitIntervalMsByApp an app's own commit interval, by application id, in place of {@code commitIntervalMs}
+ * @param producerBatchBytesByApp an app's own producer {@code batch.size}, by application id, in place of Kafka's
  */
 public record StreamsSettings(
         String bootstrapServers,
@@ -26,44 +27,60 @@ public record StreamsSettings(
         int commitIntervalMs,
         int streamThreads,
         String applicationServer,
-        Map<String, Integer> commitIntervalMsByApp) {
+        Map<String, Integer> commitIntervalMsByApp,
+        Map<String, Integer> producerBatchBytesByApp) {
 
     /** The setting whose suffix is an application id: {@code streams.commit.interval.ms.soma-budget=10}. */
     public static final String COMMIT_INTERVAL_BY_APP_PREFIX = "streams.commit.interval.ms";
+    /** The setting whose suffix is an application id: {@code streams.producer.batch.size.soma-forecast=524288}. */
+    public static final String PRODUCER_BATCH_SIZE_BY_APP_PREFIX = "streams.producer.batch.size";
 
     public StreamsSettings {
         commitIntervalMsByApp = Map.copyOf(commitIntervalMsByApp);
+        producerBatchBytesByApp = Map.copyOf(producerBatchBytesByApp);
     }
 
     /** Settings for tests and the embedded stack: exactly-once v2, fast commits, one thread. */
     public static StreamsSettings local(String bootstrapServers, String schemaRegistryUrl, Path stateDir) {
         return new StreamsSettings(bootstrapServers, schemaRegistryUrl, stateDir,
-                StreamsConfig.EXACTLY_ONCE_V2, 0, 100, 1, null, Map.of());
+                StreamsConfig.EXACTLY_ONCE_V2, 0, 100, 1, null, Map.of(), Map.of());
     }
 
     /**
      * The per-app commit intervals set in {@code settings} ({@value #COMMIT_INTERVAL_BY_APP_PREFIX}.&lt;application
-     * id&gt;); an empty value leaves that app on the process-wide one.
+     * id&gt;, in ms); an empty value leaves that app on the process-wide one.
      */
     public static Map<String, Integer> commitIntervalsByApp(Settings settings) {
+        return positiveIntegersByApp(settings, COMMIT_INTERVAL_BY_APP_PREFIX, "ms");
+    }
+
+    /**
+     * The per-app producer batch sizes set in {@code settings} ({@value #PRODUCER_BATCH_SIZE_BY_APP_PREFIX}.&lt;application
+     * id&gt;, in bytes); an empty value leaves that app on Kafka's default.
+     */
+    public static Map<String, Integer> producerBatchSizesByApp(Settings settings) {
+        return positiveIntegersByApp(settings, PRODUCER_BATCH_SIZE_BY_APP_PREFIX, "bytes");
+    }
+
+    private static Map<String, Integer> positiveIntegersByApp(Settings settings, String prefix, String unit) {
         Map<String, Integer> byApp = new TreeMap<>();
-        settings.withPrefix(COMMIT_INTERVAL_BY_APP_PREFIX).forEach((applicationId, value) -> {
+        settings.withPrefix(prefix).forEach((applicationId, value) -> {
             if (value.isEmpty()) {
                 return;
             }
-            String key = COMMIT_INTERVAL_BY_APP_PREFIX + "." + applicationId;
-            int ms = settings.integer(key);
-            if (ms < 1) {
-                throw new Settings.ConfigException(key + " must be at least 1 (ms), got " + ms);
+            String key = prefix + "." + applicationId;
+            int amount = settings.integer(key);
+            if (amount < 1) {
+                throw new Settings.ConfigException(key + " must be at least 1 (" + unit + "), got " + amount);
             }
-            byApp.put(applicationId, ms);
+            byApp.put(applicationId, amount);
         });
         return byApp;
     }
 
     public StreamsSettings withApplicationServer(String hostPort) {
         return new StreamsSettings(bootstrapServers, schemaRegistryUrl, stateDir, processingGuarantee,
-                standbyReplicas, commitIntervalMs, streamThreads, hostPort, commitIntervalMsByApp);
+                standbyReplicas, commitIntervalMs, streamThreads, hostPort, commitIntervalMsByApp, producerBatchBytesByApp);
     }
 
     public Properties forApp(String applicationId) {
@@ -83,6 +100,9 @@ public record StreamsSettings(
         p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.DEAD_LETTER);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        if (producerBatchBytesByApp.containsKey(applicationId)) {
+            p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), producerBatchBytesByApp.get(applicationId));
+        }
         if (applicationServer != null) {
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
         }

@@ -1,7 +1,9 @@
 package io.soma.streams.topologies.runtime;
 
 import io.soma.streams.topologies.budget.BudgetApp;
+import io.soma.streams.topologies.forecast.ForecastApp;
 import io.soma.streams.topologies.policy.PolicyApp;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
@@ -41,9 +43,27 @@ class StreamsSettingsTest {
                 .hasMessageContaining("streams.commit.interval.ms.soma-budget must be at least 1");
     }
 
+    @Test
+    void shouldBatchTheForecastAppsLargeStateRecordsByDefaultAndLeaveTheOthersOnKafkasBatchSize() {
+        StreamsSettings streams = process(Settings.load(null, Map.of()));
+        String batchSize = StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG);
+
+        assertThat(streams.forApp(ForecastApp.APPLICATION_ID).get(batchSize)).isEqualTo(524_288);
+        assertThat(streams.forApp(PolicyApp.APPLICATION_ID)).doesNotContainKey(batchSize);
+    }
+
+    @Test
+    void shouldRefuseAProducerBatchSizeBelowOneByteNamingTheSetting() {
+        Settings settings = Settings.of(Map.of("streams.producer.batch.size.soma-forecast", "0"));
+
+        assertThatThrownBy(() -> StreamsSettings.producerBatchSizesByApp(settings))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("streams.producer.batch.size.soma-forecast must be at least 1 (bytes)");
+    }
+
     private static StreamsSettings process(Settings settings) {
         return new StreamsSettings("127.0.0.1:9", "http://127.0.0.1:9", Path.of("state"),
                 StreamsConfig.EXACTLY_ONCE_V2, 0, settings.integer("streams.commit.interval.ms"), 1, null,
-                StreamsSettings.commitIntervalsByApp(settings));
+                StreamsSettings.commitIntervalsByApp(settings), StreamsSettings.producerBatchSizesByApp(settings));
     }
 }
