@@ -57,11 +57,13 @@ public final class AppScalingBenchmark {
     private static final String COPY_TOPIC = "bench.copy";
     /** Untimed passes over the input before the timed one, in the same JVMs: {@code bench.warmup.passes}. */
     private static final int WARMUP_PASSES = Integer.getInteger("bench.warmup.passes", 1);
-    private static final Duration IDLE_SAMPLE = Duration.ofSeconds(10);
+    private static final Duration IDLE_SAMPLE = Duration.ofSeconds(5);
     private static final String CPU_ROLES = "brokers / instances / registry / driver = total";
 
     /** One instance count of one app; {@code load}: the 1-minute load average before the copy, between, after the app. */
-    private record Row(BenchApp app, int instances, long records, Phase copy, Phase result, String load) {
+    /** {@code brokersIdleCores}: what the brokers spent with no client, just before the copy's phase. */
+    private record Row(BenchApp app, int instances, long records, Phase copy, Phase result, String load,
+                       double brokersIdleCores) {
     }
 
     /** A phase's timing, the CPU each part of the run spent from go to done, and the outputs it wrote. */
@@ -113,7 +115,6 @@ public final class AppScalingBenchmark {
             otherPids.put("brokers", IntStream.rangeClosed(1, brokers).mapToObj(i -> cluster.pid(i)).toList());
             otherPids.put("registry", List.of(registryProcess.pid()));
             otherPids.put("driver", List.of(ProcessHandle.current().pid()));
-            logIdleCpu(otherPids);
 
             try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(Map.of(
                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 20),
@@ -141,6 +142,8 @@ public final class AppScalingBenchmark {
                     long produced = BenchInputs.produce(producer, input);
                     log("%s: %,d input records on %s", app.label(), produced, app.inputTopics);
                     for (int n : instanceCounts) {
+                        CpuAccount.Spent idle = idleCpu(otherPids);
+                        double brokersIdle = idle.seconds().get("brokers") / idle.wallSeconds();
                         String before = MachineLoad.oneMinute();
                         Phase copy = phase(app, true, n, produced, bootstrap, registryUrl, workDir, runId, otherPids,
                                 null);
@@ -148,7 +151,7 @@ public final class AppScalingBenchmark {
                         Phase result = phase(app, false, n, produced, bootstrap, registryUrl, workDir, runId, otherPids,
                                 app.output);
                         Row row = new Row(app, n, produced, copy, result,
-                                before + " → " + between + " → " + MachineLoad.oneMinute());
+                                before + " → " + between + " → " + MachineLoad.oneMinute(), brokersIdle);
                         rows.add(row);
                         log("%s", format(row));
                         log("%s", formatCpu(row));
@@ -162,7 +165,8 @@ public final class AppScalingBenchmark {
         BenchOutput.table("| app | instances | copy: CPU s per 1,000 records, " + CPU_ROLES + " | machine busy"
                         + " | app: CPU s per 1,000 records, " + CPU_ROLES + " | machine busy | **CPU ratio** copy ÷ app"
                         + " | app instances' busiest threads, CPU s per 1,000 records"
-                        + " | brokers' busiest threads (all three), CPU s per 1,000 records |",
+                        + " | brokers' busiest threads (all three), CPU s per 1,000 records"
+                        + " | brokers idle, cores | **bound** if the app's instances cost nothing, net of the brokers' idle |",
                 rows.stream().map(AppScalingBenchmark::formatCpu).toList());
         System.exit(0); // client threads the cluster and registry left behind must not keep the JVM alive
     }
@@ -195,7 +199,7 @@ public final class AppScalingBenchmark {
                     group.startWhenSettled(bootstrap, warmup, PHASE_TIMEOUT, () -> { });
                     return System.nanoTime();
                 });
-                group.next();
+                group.next(bootstrap, warmup, PHASE_TIMEOUT);
             }
             Map<TopicPartition, Long> outputFrom = countTopic == null ? Map.of() : CommittedReader.ends(bootstrap, countTopic);
             CpuAccount.Sample[] atGo = new CpuAccount.Sample[1];
@@ -217,17 +221,19 @@ public final class AppScalingBenchmark {
                 : PhaseTimer.byCommittedInput(bootstrap, id, app.inputTopics, PHASE_TIMEOUT, launch);
     }
 
-    /** What the cluster spends with no client at all: the floor under every phase's CPU. */
-    private static void logIdleCpu(Map<String, List<Long>> pids) throws InterruptedException {
+    /**
+     * What the cluster spends with no client at all ({@link #IDLE_SAMPLE}), logged: the floor under every phase's
+     * CPU, which a fresh cluster's JIT compilers raise for minutes.
+     */
+    private static CpuAccount.Spent idleCpu(Map<String, List<Long>> pids) throws InterruptedException {
         CpuAccount.Sample from = CpuAccount.sample(pids);
-        long start = System.nanoTime();
         Thread.sleep(IDLE_SAMPLE.toMillis());
         CpuAccount.Spent idle = CpuAccount.between(from, CpuAccount.sample(pids));
-        double seconds = Throughput.seconds(System.nanoTime() - start);
         log("idle for %.1f s: CPU cores used, brokers %.3f, registry %.3f, driver %.3f; machine busy %.2f;"
-                        + " brokers' busiest threads (CPU s): %s", seconds, idle.seconds().get("brokers") / seconds,
-                idle.seconds().get("registry") / seconds, idle.seconds().get("driver") / seconds, idle.machineBusy(),
-                idle.topThreads("brokers", 6, 1_000));
+                        + " brokers' busiest threads (CPU s): %s", idle.wallSeconds(),
+                idle.seconds().get("brokers") / idle.wallSeconds(), idle.seconds().get("registry") / idle.wallSeconds(),
+                idle.seconds().get("driver") / idle.wallSeconds(), idle.machineBusy(), idle.topThreads("brokers", 6, 1_000));
+        return idle;
     }
 
     /** The roles in the order {@link #CPU_ROLES} names them. */
@@ -265,9 +271,11 @@ public final class AppScalingBenchmark {
     private static String formatCpu(Row r) {
         CpuAccount.Spent copy = r.copy().cpu();
         CpuAccount.Spent app = r.result().cpu();
-        return String.format("| %s | %d | %s | %.2f | %s | %.2f | **%.2f** | %s | %s |", r.app().label(),
-                r.instances(), copy.perThousand(r.records()), copy.machineBusy(), app.perThousand(r.records()),
-                app.machineBusy(), copy.total() / app.total(), app.topThreads("instances", 6, r.records()),
-                app.topThreads("brokers", 6, r.records()));
+        double idle = r.brokersIdleCores();
+        double bound = (copy.total() - idle * copy.wallSeconds()) / app.net("brokers", idle);
+        return String.format("| %s | %d | %s | %.2f | %s | %.2f | **%.2f** | %s | %s | %.3f | **%.2f** |",
+                r.app().label(), r.instances(), copy.perThousand(r.records()), copy.machineBusy(),
+                app.perThousand(r.records()), app.machineBusy(), copy.total() / app.total(),
+                app.topThreads("instances", 6, r.records()), app.topThreads("brokers", 6, r.records()), idle, bound);
     }
 }

@@ -167,7 +167,9 @@ public final class BenchInstance {
                 gate.start();
                 TransactionalCopy.run(bootstrap, groupIds.get(i), List.of(sources.split(",")), target, go::get,
                         copied -> stopping.get() || next.get(), Duration.ofDays(1));
-                gate.join();
+                while (gate.isAlive() && !stopping.get()) { // on SIGTERM no more lines may come
+                    gate.join(100);
+                }
             }
         } finally {
             stopped.countDown();

@@ -91,9 +91,34 @@ final class InstanceGroup implements AutoCloseable {
         tell("go");
     }
 
-    /** Every instance leaves its group and joins the next id's, paused ({@link BenchInstance}). */
-    void next() throws IOException {
+    /**
+     * Every instance leaves group {@code groupId} and joins the next id's, paused ({@link BenchInstance}); returns once
+     * the group is empty, so nothing it still commits falls into what is measured next.
+     */
+    void next(String bootstrap, String groupId, Duration timeout) throws Exception {
         tell("next");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!left(admin, groupId)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(groupId + ": the instances did not leave within " + timeout);
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private static boolean left(Admin admin, String groupId) throws Exception {
+        try {
+            GroupState state = admin.describeConsumerGroups(List.of(groupId)).all().get(30, TimeUnit.SECONDS)
+                    .get(groupId).groupState();
+            return state == GroupState.EMPTY || state == GroupState.DEAD;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupIdNotFoundException) {
+                return true;
+            }
+            throw e;
+        }
     }
 
     private void tell(String line) throws IOException {
