@@ -48,9 +48,9 @@ import static io.soma.streams.bench.BenchOutput.log;
  * Settings (system properties): {@code soma.data.dir} (../shared/data), {@code bench.apps}
  * (policy,training,forecast,slm,budget,marketplace), {@code bench.instances} (1,2,3), {@code bench.events} (20000
  * input records per app), {@code bench.partitions} (6), {@code bench.brokers} (3, also the replication factor),
- * {@code bench.work.dir} (bench/target/scaling-bench; a fresh cluster per run), {@code bench.warmup.passes} (1). Each app commits at the interval the
- * process gives it ({@link BenchApp#commitIntervalMs()}), the copy every 100 ms; {@code bench.streams.<setting>} and
- * {@code bench.copy.commit.interval.ms} try others, in every instance.
+ * {@code bench.work.dir} (bench/target/scaling-bench; a fresh cluster per run), {@code bench.warmup.passes} (1).
+ * Each app commits at the interval the process gives it ({@link BenchApp#commitIntervalMs()}), the copy every
+ * 100 ms; {@code bench.streams.<setting>} and {@code bench.copy.commit.interval.ms} try others, in every instance.
  */
 public final class AppScalingBenchmark {
     private static final Duration PHASE_TIMEOUT = Duration.ofMinutes(5);
@@ -60,8 +60,10 @@ public final class AppScalingBenchmark {
     private static final Duration IDLE_SAMPLE = Duration.ofSeconds(5);
     private static final String CPU_ROLES = "brokers / instances / registry / driver = total";
 
-    /** One instance count of one app; {@code load}: the 1-minute load average before the copy, between, after the app. */
-    /** {@code brokersIdleCores}: what the brokers spent with no client, just before the copy's phase. */
+    /**
+     * One instance count of one app; {@code load}: the 1-minute load average before the copy, between, after the app;
+     * {@code brokersIdleCores}: what the brokers spent with no client, just before the copy's phase.
+     */
     private record Row(BenchApp app, int instances, long records, Phase copy, Phase result, String load,
                        double brokersIdleCores) {
     }
@@ -143,7 +145,7 @@ public final class AppScalingBenchmark {
                     log("%s: %,d input records on %s", app.label(), produced, app.inputTopics);
                     for (int n : instanceCounts) {
                         CpuAccount.Spent idle = idleCpu(otherPids);
-                        double brokersIdle = idle.seconds().get("brokers") / idle.wallSeconds();
+                        double brokersIdle = idle.cores("brokers");
                         String before = MachineLoad.oneMinute();
                         Phase copy = phase(app, true, n, produced, bootstrap, registryUrl, workDir, runId, otherPids,
                                 null);
@@ -230,9 +232,8 @@ public final class AppScalingBenchmark {
         Thread.sleep(IDLE_SAMPLE.toMillis());
         CpuAccount.Spent idle = CpuAccount.between(from, CpuAccount.sample(pids));
         log("idle for %.1f s: CPU cores used, brokers %.3f, registry %.3f, driver %.3f; machine busy %.2f;"
-                        + " brokers' busiest threads (CPU s): %s", idle.wallSeconds(),
-                idle.seconds().get("brokers") / idle.wallSeconds(), idle.seconds().get("registry") / idle.wallSeconds(),
-                idle.seconds().get("driver") / idle.wallSeconds(), idle.machineBusy(), idle.topThreads("brokers", 6, 1_000));
+                        + " brokers' busiest threads (CPU s): %s", idle.wallSeconds(), idle.cores("brokers"),
+                idle.cores("registry"), idle.cores("driver"), idle.machineBusy(), idle.topThreads("brokers", 6, 1_000));
         return idle;
     }
 

@@ -41,6 +41,11 @@ final class CpuAccount {
             return s.append(String.format(Locale.ROOT, " = %.2f", total() * 1000 / records)).toString();
         }
 
+        /** The role's CPU over the interval in cores: seconds of CPU per second. */
+        double cores(String role) {
+            return seconds.getOrDefault(role, 0.0) / wallSeconds;
+        }
+
         /** The role's CPU over the interval less what it spends at {@code idleCores}: the work the interval gave it. */
         double net(String role, double idleCores) {
             return seconds.getOrDefault(role, 0.0) - idleCores * wallSeconds;

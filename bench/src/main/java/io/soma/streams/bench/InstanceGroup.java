@@ -14,8 +14,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * N {@link BenchInstance} JVMs with the same arguments (so one application or group id), started like the local
@@ -77,16 +79,10 @@ final class InstanceGroup implements AutoCloseable {
      * stream thread or consumer per instance), runs {@code beforeGo}, then lets them all start processing.
      */
     void startWhenSettled(String bootstrap, String groupId, Duration timeout, Runnable beforeGo) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!settled(admin, groupId)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(groupId + ": the group did not settle with " + processes.size()
-                            + " members within " + timeout);
-                }
-                Thread.sleep(100);
-            }
-        }
+        awaitGroup(bootstrap, groupId, timeout, "the group did not settle with " + processes.size() + " members",
+                group -> group.isPresent() && group.get().groupState() == GroupState.STABLE
+                        && group.get().members().size() == processes.size()
+                        && group.get().members().stream().noneMatch(m -> m.assignment().topicPartitions().isEmpty()));
         beforeGo.run();
         tell("go");
     }
@@ -97,28 +93,8 @@ final class InstanceGroup implements AutoCloseable {
      */
     void next(String bootstrap, String groupId, Duration timeout) throws Exception {
         tell("next");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!left(admin, groupId)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(groupId + ": the instances did not leave within " + timeout);
-                }
-                Thread.sleep(100);
-            }
-        }
-    }
-
-    private static boolean left(Admin admin, String groupId) throws Exception {
-        try {
-            GroupState state = admin.describeConsumerGroups(List.of(groupId)).all().get(30, TimeUnit.SECONDS)
-                    .get(groupId).groupState();
-            return state == GroupState.EMPTY || state == GroupState.DEAD;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof GroupIdNotFoundException) {
-                return true;
-            }
-            throw e;
-        }
+        awaitGroup(bootstrap, groupId, timeout, "the instances did not leave", group -> group.isEmpty()
+                || group.get().groupState() == GroupState.EMPTY || group.get().groupState() == GroupState.DEAD);
     }
 
     private void tell(String line) throws IOException {
@@ -128,18 +104,30 @@ final class InstanceGroup implements AutoCloseable {
         }
     }
 
-    private boolean settled(Admin admin, String groupId) throws Exception {
-        ConsumerGroupDescription group;
+    /** Polls the group's description (empty: no such group yet, or any more) every 100 ms until {@code reached}. */
+    private static void awaitGroup(String bootstrap, String groupId, Duration timeout, String notReached,
+                                   Predicate<Optional<ConsumerGroupDescription>> reached) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!reached.test(describe(admin, groupId))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(groupId + ": " + notReached + " within " + timeout);
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private static Optional<ConsumerGroupDescription> describe(Admin admin, String groupId) throws Exception {
         try {
-            group = admin.describeConsumerGroups(List.of(groupId)).all().get(30, TimeUnit.SECONDS).get(groupId);
+            return Optional.of(admin.describeConsumerGroups(List.of(groupId)).all().get(30, TimeUnit.SECONDS)
+                    .get(groupId));
         } catch (ExecutionException e) {
             if (e.getCause() instanceof GroupIdNotFoundException) {
-                return false; // no member has joined yet
+                return Optional.empty();
             }
             throw e;
         }
-        return group.groupState() == GroupState.STABLE && group.members().size() == processes.size()
-                && group.members().stream().noneMatch(m -> m.assignment().topicPartitions().isEmpty());
     }
 
     /** SIGTERM to every instance (they leave the group), then waits; one that hangs after 60 s is killed. */
