@@ -196,8 +196,8 @@ public final class PolicyEvaluator {
         // literals; those regexes read against a budget of the same size as the regex rules', but their own, so
         // that neither kind can starve the other (the detectors' other work is linear by construction)
         TextSignals signals = policy.signalTriggers() ? TextSignals.of(text) : null;
-        RegexGuard.Budget detectorBudget = new RegexGuard.Budget(policy.limits().regexReads());
-        CandidateMatches candidates = literals == null ? null : literals.within(detectorBudget);
+        CandidateMatches candidates = literals == null || policy.detectorRules().length == 0 ? null
+                : literals.within(new RegexGuard.Budget(policy.limits().regexReads()));
         boolean detectorBudgetSpent = false;
         for (int i : policy.detectorRules()) {
             CompiledRule compiled = rules.get(i);
