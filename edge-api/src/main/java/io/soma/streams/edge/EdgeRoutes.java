@@ -143,6 +143,7 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
                     // the publisher is the caller's tenant, or one a platform operator names in the body
                     post("/capsules", marketplace::submit, CALLER, Capability.MARKETPLACE_PUBLISH);
                     get("/capsules/{id}", marketplace::capsule, SHARED, Capability.MARKETPLACE_READ);
+                    get("/capsules/{id}/history", marketplace::history, SHARED, Capability.MARKETPLACE_READ);
                     post("/capsules/{id}/review", marketplace::review, SHARED, Capability.MARKETPLACE_REVIEW);
                     post("/capsules/{id}/revoke", marketplace::revoke, SHARED, Capability.MARKETPLACE_REVIEW);
                     get("/stream", marketplace::openStream, SHARED, Capability.MARKETPLACE_READ);

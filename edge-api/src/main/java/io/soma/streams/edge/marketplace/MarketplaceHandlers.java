@@ -18,12 +18,14 @@ import io.soma.streams.edge.auth.Principal;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.edge.http.JsonBody;
+import io.soma.streams.edge.http.QueryParams;
 import io.soma.streams.edge.kafka.ReplyWaiter;
 import io.soma.streams.edge.query.StoreLookups;
 import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.edge.sse.SseSource;
 import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.stores.archive.MarketplaceHistoryQuery;
 import io.soma.streams.topologies.marketplace.AttestationVerifier;
 import io.soma.streams.topologies.marketplace.CapsuleManifest;
 import io.soma.streams.topologies.marketplace.MarketplaceApp;
@@ -70,12 +72,14 @@ public final class MarketplaceHandlers implements AutoCloseable {
     private final CatalogView catalog;
     private final SseHub changes;
     private final TokenSummaries tokenSummaries;
+    private final MarketplaceHistoryQuery history;
     private final Duration timeout;
 
     MarketplaceHandlers(Producer<String, SpecificRecord> producer, ReplyWaiter<MarketplaceAudit> outcomes,
                         StoreLookups stores, CatalogView catalog, SseHub changes, TokenSummaries tokenSummaries,
-                        Duration timeout) {
+                        MarketplaceHistoryQuery history, Duration timeout) {
         this.producer = producer;
+        this.history = history;
         this.tokenSummaries = tokenSummaries;
         this.outcomes = outcomes;
         this.stores = stores;
@@ -145,13 +149,18 @@ public final class MarketplaceHandlers implements AutoCloseable {
     private void command(Context ctx, CapsuleReviewAction action, JsonNode body) {
         Principal caller = AuthHandler.principal(ctx);
         String capsuleId = ctx.pathParam("id");
+        String notes = JsonBody.text(body, "notes");
+        if (notes != null && notes.length() > ReviewWorkflow.MAX_NOTES_CHARS) {
+            throw ApiException.unprocessable("notes must be at most " + ReviewWorkflow.MAX_NOTES_CHARS
+                    + " characters, got " + notes.length(), Map.of("field", "notes"));
+        }
         CapsuleReviewCommand command = CapsuleReviewCommand.newBuilder()
                 .setCommandId(UUID.randomUUID().toString())
                 .setCapsuleId(capsuleId)
                 .setAction(action)
                 .setReviewer(caller.subject())
                 .setReviewerTenant(caller.tenant())
-                .setNotes(JsonBody.text(body, "notes"))
+                .setNotes(notes)
                 .setExpectedVersion(JsonBody.text(body, "expected_version"))
                 .setRequestedAt(Instant.now())
                 .build();
@@ -188,6 +197,16 @@ public final class MarketplaceHandlers implements AutoCloseable {
         String tenant = AuthHandler.principal(ctx).tenant();
         entry.set("token_summary", JSON.valueToTree(tokenSummaries.of(tenant, id).orElse(null)));
         ctx.json(entry);
+    }
+
+    /**
+     * {@code GET /v1/marketplace/capsules/{id}/history?from=&to=&limit=}: every archived outcome of the capsule, newest
+     * first, refusals included; the entry itself carries only its latest transitions.
+     */
+    public void history(Context ctx) {
+        String id = ctx.pathParam("id");
+        QueryParams.answerArchivePage(ctx, "capsule_id", id, "history",
+                (from, to, limit) -> history.page(id, from, to, limit));
     }
 
     /** A tenant's token usage of a capsule, as the forecast slice keeps it. */
@@ -233,6 +252,9 @@ public final class MarketplaceHandlers implements AutoCloseable {
                 || k.equals(AttestationVerifier.Reason.MANIFEST_CHANGED.wire())
                 || k.equals(AttestationVerifier.Reason.REPLAYED_VERSION.wire())) {
             return 409;
+        }
+        if (k.equals(AttestationVerifier.Reason.TOO_LARGE.wire())) {
+            return 413;
         }
         if (k.equals(ReviewWorkflow.RefusalKind.FORBIDDEN.wire())) {
             return 403;

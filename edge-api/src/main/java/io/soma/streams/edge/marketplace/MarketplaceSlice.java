@@ -9,6 +9,7 @@ import io.soma.streams.edge.slice.Slice;
 import io.soma.streams.edge.slice.Slices;
 import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.stores.archive.MarketplaceHistoryQuery;
 import io.soma.streams.stores.query.StoreTenancy;
 import io.soma.streams.topologies.marketplace.ComplianceChecks;
 import io.soma.streams.topologies.marketplace.ExampleCapsulePublisher;
@@ -60,7 +61,9 @@ public record MarketplaceSlice(Closer closer, MarketplaceHandlers handlers) impl
                     .<MarketplaceHandlers.TokenSummaries>map(forecast -> forecast.handlers()::capsuleSummary)
                     .orElse(MarketplaceHandlers.TokenSummaries.NONE);
             MarketplaceHandlers handlers = closer.own(new MarketplaceHandlers(platform.producer(), outcomes,
-                    platform.stores(), catalog, changes, tokens, platform.replyTimeout()));
+                    platform.stores(), catalog, changes, tokens, new MarketplaceHistoryQuery(
+                    platform.postgres().dataSource(), settings.string("archive.postgres.schema")),
+                    platform.replyTimeout()));
             if (platform.config().replayEnabled() && keys.stream()
                     .anyMatch(k -> k.keyId().equals(ExampleCapsulePublisher.KEY_ID))) {
                 closer.own(MarketplaceDemo.start(platform.producer(), outcomes, platform.config().datasetsDir(),

@@ -15,6 +15,7 @@ import io.soma.streams.topologies.marketplace.Attestation;
 import io.soma.streams.topologies.marketplace.CapsuleManifest;
 import io.soma.streams.topologies.marketplace.ComplianceChecks;
 import io.soma.streams.topologies.marketplace.McpRegistry;
+import io.soma.streams.topologies.marketplace.ReviewWorkflow;
 import io.soma.streams.topologies.policy.constitution.Pem;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,6 +31,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -144,6 +146,10 @@ class MarketplaceEdgeIT {
         assertThat(review(reviewerToken, id, "start_review", null).statusCode()).isEqualTo(200);
         assertRefused(review(selfReviewerToken, id, "approve", null), 403, "forbidden");
         assertRefused(review(reviewerToken, id, "reject", null), 400, "invalid");
+        HttpResponse<String> longNotes = review(reviewerToken, id, "reject",
+                "n".repeat(ReviewWorkflow.MAX_NOTES_CHARS + 1));
+        assertThat(longNotes.statusCode()).as(longNotes.body()).isEqualTo(422);
+        assertThat(EdgeFixture.json(longNotes).get("details").get("field").asText()).isEqualTo("notes");
         HttpResponse<String> withoutCapability = review(readerToken, id, "approve", null);
         assertThat(withoutCapability.statusCode()).as(withoutCapability.body()).isEqualTo(403);
         assertThat(withoutCapability.body()).contains(Capability.MARKETPLACE_REVIEW.claim());
@@ -169,6 +175,25 @@ class MarketplaceEdgeIT {
         assertThat(rows).containsExactly("submitted:submitted", "review_refused:conflict", "review_started:in_review",
                 "review_refused:forbidden", "review_refused:invalid", "approved:approved", "revoked:revoked",
                 "review_refused:conflict");
+
+        // the same rows over HTTP, newest first (each outcome answered before the next was sent), and paged
+        JsonNode history = EdgeFixture.json(edge.get("/v1/marketplace/capsules/" + id + "/history", readerToken));
+        assertThat(history.get("capsule_id").asText()).isEqualTo(id);
+        assertThat(history.get("truncated").asBoolean()).isFalse();
+        List<String> newestFirst = new ArrayList<>(rows);
+        Collections.reverse(newestFirst);
+        assertThat(outcomes(history.get("history"))).containsExactlyElementsOf(newestFirst);
+        JsonNode firstPage = EdgeFixture.json(edge.get("/v1/marketplace/capsules/" + id + "/history?limit=3",
+                readerToken));
+        assertThat(firstPage.get("truncated").asBoolean()).isTrue();
+        assertThat(outcomes(firstPage.get("history"))).containsExactlyElementsOf(newestFirst.subList(0, 3));
+    }
+
+    private static List<String> outcomes(JsonNode rows) {
+        List<String> out = new ArrayList<>();
+        rows.forEach(r -> out.add(r.get("action").asText() + ":"
+                + (r.hasNonNull("to_status") ? r.get("to_status").asText() : r.get("rejection_kind").asText())));
+        return out;
     }
 
     @Test

@@ -47,6 +47,7 @@ class TenantIsolationIT {
     private static final Set<String> SHARED = Set.of("GET /v1/constitution", "GET /v1/constitution/history",
             "GET /v1/detectors", "GET /v1/slm/metrics",
             "GET /v1/slm/alerts/stream", "GET /v1/marketplace/capsules", "GET /v1/marketplace/capsules/{id}",
+            "GET /v1/marketplace/capsules/{id}/history",
             "POST /v1/marketplace/capsules/{id}/review", "POST /v1/marketplace/capsules/{id}/revoke",
             "GET /v1/marketplace/stream");
     private static final int STREAMS_PER_TENANT = 2;

@@ -1,16 +1,31 @@
 package io.soma.streams.stores.archive;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import java.time.Instant;
 import java.util.Objects;
 
 /**
  * A row of {@code marketplace_audit}: one per capsule submission or review command, a transition ({@code fromStatus}
- * → {@code toStatus}) or a refusal ({@code rejection}, {@code rejectionKind}); statuses in lower case.
+ * → {@code toStatus}) or a refusal ({@code rejection}, {@code rejectionKind}); statuses in lower case. Returned by
+ * {@link MarketplaceHistoryQuery}; the property names are the API's snake_case.
  */
-public record MarketplaceAuditRow(String eventId, String requestId, String capsuleId, String action, String actor,
-                                  String actorTenant, String fromStatus, String toStatus, String version, String notes,
-                                  String rejection, String rejectionKind, Instant timestamp, KafkaSource source)
-        implements ArchiveRow {
+public record MarketplaceAuditRow(
+        @JsonProperty("event_id") String eventId,
+        @JsonProperty("request_id") String requestId,
+        @JsonProperty("capsule_id") String capsuleId,
+        @JsonProperty("action") String action,
+        @JsonProperty("actor") String actor,
+        @JsonProperty("actor_tenant") String actorTenant,
+        @JsonProperty("from_status") String fromStatus,
+        @JsonProperty("to_status") String toStatus,
+        @JsonProperty("version") String version,
+        @JsonProperty("notes") String notes,
+        @JsonProperty("rejection") String rejection,
+        @JsonProperty("rejection_kind") String rejectionKind,
+        @JsonProperty("timestamp") @JsonFormat(shape = JsonFormat.Shape.STRING) Instant timestamp,
+        @JsonProperty("source") KafkaSource source) implements ArchiveRow {
     public MarketplaceAuditRow {
         Objects.requireNonNull(eventId, "event_id");
         Objects.requireNonNull(requestId, "request_id");

@@ -21,9 +21,12 @@ import java.util.stream.Collectors;
  * reported as changed or replayed.
  */
 public final class AttestationVerifier {
-    /** Why a submission is refused; the wire name goes in the DLQ reason header and the audit record. */
+    /**
+     * Why a submission is refused; the wire name goes in the DLQ reason header and the audit record. {@code TOO_LARGE}
+     * is the app's, not the verifier's: an authentic version that would make the catalog entry too large.
+     */
     public enum Reason {
-        MALFORMED, UNKNOWN_KEY, BAD_SIGNATURE, MANIFEST_CHANGED, REPLAYED_VERSION;
+        MALFORMED, UNKNOWN_KEY, BAD_SIGNATURE, MANIFEST_CHANGED, REPLAYED_VERSION, TOO_LARGE;
 
         public String wire() {
             return name().toLowerCase(Locale.ROOT);

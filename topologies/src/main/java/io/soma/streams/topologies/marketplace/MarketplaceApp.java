@@ -11,6 +11,7 @@ import io.soma.streams.schemas.dlq.DlqHeaders;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -36,6 +37,10 @@ import java.util.UUID;
  *   <li>Each submission and command gets exactly one {@code marketplace.audit} record (exactly-once v2); each
  *   transition also writes the entry to {@code marketplace.catalog} and the {@value #CATALOG_STORE} store the edge
  *   reads by capsule id.</li>
+ *   <li>The entry stays a bounded record: it carries the last {@value #RECENT_HISTORY} transitions (the audit has them
+ *   all), and a version that would make it larger than {@value #MAX_ENTRY_BYTES} bytes is refused
+ *   ({@code too_large}). A record over the brokers' limit could never be written, and its retries would stall the
+ *   app for every capsule.</li>
  * </ul>
  * The two source topics must keep the same partition count: a capsule's records must meet in one task.
  */
@@ -43,6 +48,10 @@ public final class MarketplaceApp {
     public static final String APPLICATION_ID = "soma-marketplace";
     /** Capsule id → catalog entry, for the edge's interactive queries. */
     public static final String CATALOG_STORE = "marketplace-catalog";
+    /** How many of its latest transitions a catalog entry carries. */
+    public static final int RECENT_HISTORY = 20;
+    /** The largest encoded catalog entry a submission may leave: half the brokers' default record limit. */
+    public static final int MAX_ENTRY_BYTES = 512 * 1024;
     private static final String SUBMISSIONS_SOURCE = "submissions";
     private static final String REVIEWS_SOURCE = "reviews";
     private static final String PROCESSOR = "catalog-workflow";
@@ -85,6 +94,7 @@ public final class MarketplaceApp {
         private final AttestationVerifier verifier;
         private final ComplianceChecks compliance;
         private final Deserializer<CapsuleSubmission> submissionReader;
+        private final Serializer<CapsuleCatalogEntry> entryWriter;
         private final MarketplaceMetrics metrics;
         private ProcessorContext<String, Object> context;
         private KeyValueStore<String, CapsuleCatalogEntry> catalog;
@@ -93,6 +103,7 @@ public final class MarketplaceApp {
             this.verifier = new AttestationVerifier(config.publisherKeys());
             this.compliance = new ComplianceChecks(config.compliance());
             this.submissionReader = serdes.value(Topics.MARKETPLACE_SUBMISSIONS).deserializer();
+            this.entryWriter = serdes.storeValue(CapsuleCatalogEntry.class).serializer();
             this.metrics = config.metrics();
         }
 
@@ -116,7 +127,7 @@ public final class MarketplaceApp {
             try {
                 submission = submissionReader.deserialize(Topics.MARKETPLACE_SUBMISSIONS.name(), record.headers(), raw);
             } catch (RuntimeException e) {
-                refuseSubmission(record, raw, AttestationVerifier.Reason.MALFORMED,
+                deadLetter(record, raw, AttestationVerifier.Reason.MALFORMED,
                         "not a readable CapsuleSubmission: " + e.getMessage());
                 return;
             }
@@ -140,11 +151,7 @@ public final class MarketplaceApp {
                     .setActorTenant(submission.getPublisher())
                     .setVersion(manifest.version());
             if (result instanceof AttestationVerifier.Refused refused) {
-                audit.setAction("submission_refused").setRejection(refused.message())
-                        .setRejectionKind(refused.reason().wire())
-                        .setFromStatus(current == null ? null : current.getStatus());
-                forwardAudit(capsuleId, audit.build(), now);
-                refuseSubmission(record, raw, refused.reason(), refused.message());
+                refuseSubmission(record, raw, audit, current, refused, now);
                 return;
             }
             AttestationVerifier.Attested attested = (AttestationVerifier.Attested) result;
@@ -171,6 +178,14 @@ public final class MarketplaceApp {
                     .setUpdatedAt(now)
                     .setLastEventId(transitionAudit.getEventId())
                     .build();
+            int entryBytes = entryWriter.serialize(Topics.MARKETPLACE_CATALOG.name(), entry).length;
+            if (entryBytes > MAX_ENTRY_BYTES) {
+                refuseSubmission(record, raw, audit.setToStatus(null), current, new AttestationVerifier.Refused(
+                        AttestationVerifier.Reason.TOO_LARGE, "with version " + manifest.version() + " the capsule's "
+                        + "catalog entry would be " + entryBytes + " bytes, over the limit of " + MAX_ENTRY_BYTES
+                        + " (" + attestedVersions.size() + " attested versions, manifest and findings included)"), now);
+                return;
+            }
             save(entry, transitionAudit, now);
         }
 
@@ -190,7 +205,7 @@ public final class MarketplaceApp {
             MarketplaceAudit.Builder audit = audit(command.getCommandId(), command.getCapsuleId(), now)
                     .setActor(command.getReviewer())
                     .setActorTenant(command.getReviewerTenant())
-                    .setNotes(command.getNotes())
+                    .setNotes(ReviewWorkflow.auditedNotes(command.getNotes()))
                     .setVersion(current == null ? command.getExpectedVersion() : current.getManifest().getVersion())
                     .setFromStatus(current == null ? null : current.getStatus());
             if (outcome instanceof ReviewWorkflow.Refusal refusal) {
@@ -222,8 +237,10 @@ public final class MarketplaceApp {
                     .setTimestamp(now);
         }
 
+        /** The entry's history with this transition: its last {@value #RECENT_HISTORY} transitions. */
         private static List<CapsuleReviewEvent> withEvent(List<CapsuleReviewEvent> history, MarketplaceAudit transition) {
-            List<CapsuleReviewEvent> events = new ArrayList<>(history);
+            List<CapsuleReviewEvent> events = new ArrayList<>(
+                    history.subList(Math.max(0, history.size() - (RECENT_HISTORY - 1)), history.size()));
             events.add(CapsuleReviewEvent.newBuilder()
                     .setAction(transition.getAction())
                     .setActor(transition.getActor())
@@ -248,8 +265,19 @@ public final class MarketplaceApp {
             context.forward(new Record<>(capsuleId, (Object) audit, now.toEpochMilli()), AUDIT_SINK);
         }
 
-        private void refuseSubmission(Record<String, Object> record, byte[] raw, AttestationVerifier.Reason reason,
-                                      String message) {
+        /** The refused submission's audit record, then the submission itself to the dead-letter topic. */
+        private void refuseSubmission(Record<String, Object> record, byte[] raw, MarketplaceAudit.Builder audit,
+                                      CapsuleCatalogEntry current, AttestationVerifier.Refused refused, Instant now) {
+            audit.setAction("submission_refused").setRejection(refused.message())
+                    .setRejectionKind(refused.reason().wire())
+                    .setFromStatus(current == null ? null : current.getStatus());
+            MarketplaceAudit refusal = audit.build();
+            forwardAudit(refusal.getCapsuleId(), refusal, now);
+            deadLetter(record, raw, refused.reason(), refused.message());
+        }
+
+        private void deadLetter(Record<String, Object> record, byte[] raw, AttestationVerifier.Reason reason,
+                                String message) {
             metrics.submissionRefused(reason);
             var source = context.recordMetadata().orElseThrow();
             DlqHeaders.addTo(record.headers(), reason.wire() + ": " + message, null, source.topic(), source.partition(),

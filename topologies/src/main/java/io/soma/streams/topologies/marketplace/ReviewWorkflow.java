@@ -58,6 +58,11 @@ public final class ReviewWorkflow {
 
     /** The audit name of a submission's transition. */
     public static final String SUBMITTED = "submitted";
+    /**
+     * The longest notes a review may carry, in characters: each transition's notes ride in the capsule's catalog
+     * entry and its audit record, and a record over the brokers' size limit would stop the app.
+     */
+    public static final int MAX_NOTES_CHARS = 2000;
 
     public sealed interface Outcome permits Transition, Refusal {
     }
@@ -104,6 +109,10 @@ public final class ReviewWorkflow {
         if (action == null) {
             return new Refusal(RefusalKind.INVALID, "unknown review action");
         }
+        if (review.notes() != null && review.notes().length() > MAX_NOTES_CHARS) {
+            return new Refusal(RefusalKind.INVALID, "notes are " + review.notes().length()
+                    + " characters long; at most " + MAX_NOTES_CHARS);
+        }
         if (review.expectedVersion() != null && !review.expectedVersion().equals(capsule.version())) {
             return new Refusal(RefusalKind.CONFLICT, "the capsule is at version " + capsule.version() + ", not "
                     + review.expectedVersion());
@@ -121,6 +130,11 @@ public final class ReviewWorkflow {
             return new Refusal(RefusalKind.INVALID, "a rejection needs notes saying why");
         }
         return new Transition(action.auditName(), capsule.status(), action.to());
+    }
+
+    /** The notes an audit record keeps: all of them, or none when they are too long to be accepted. */
+    public static String auditedNotes(String notes) {
+        return notes != null && notes.length() > MAX_NOTES_CHARS ? null : notes;
     }
 
     private static String describe(Status status) {

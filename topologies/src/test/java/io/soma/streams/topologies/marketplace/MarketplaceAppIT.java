@@ -209,6 +209,50 @@ class MarketplaceAppIT {
         assertThat(entryNow.getAttestedVersions()).containsOnlyKeys(v1.version(), v2.version());
     }
 
+    @Test
+    void shouldKeepEachEntryBoundedAndGoOnPastWhatWouldOutgrowIt() throws Exception {
+        McpRegistry.Entry entry = ENTRIES.get(2);
+        String capsuleId = RUN + "bounded/" + entry.capsuleId();
+        CapsuleManifest base = entry.manifest();
+        int versions = MarketplaceApp.RECENT_HISTORY + 5;
+        List<String> sent = new ArrayList<>();
+        for (int i = 1; i <= versions; i++) {
+            CapsuleManifest manifest = AttestationVerifierTest.withVersion(base, base.version() + ".b" + i);
+            send(Topics.MARKETPLACE_SUBMISSIONS.name(), capsuleId, submission(capsuleId, manifest));
+            sent.add(manifest.version());
+        }
+        assertThat(audits(a -> a.getCapsuleId().equals(capsuleId), versions))
+                .extracting(MarketplaceAppIT::outcome).containsOnly("submitted");
+
+        // notes longer than an entry carries: refused, and left out of the audit record too
+        review(capsuleId, CapsuleReviewAction.START_REVIEW, REVIEWERS, "n".repeat(ReviewWorkflow.MAX_NOTES_CHARS + 1),
+                "review_refused/invalid");
+        assertThat(audits(a -> a.getCapsuleId().equals(capsuleId) && a.getAction().equals("review_refused"), 1)
+                .get(0).getNotes()).isNull();
+
+        // a version whose manifest alone outgrows the entry: refused with the reason, not written
+        CapsuleManifest huge = AttestationVerifierTest.withDescription(
+                AttestationVerifierTest.withVersion(base, base.version() + ".huge"), "x".repeat(MarketplaceApp.MAX_ENTRY_BYTES));
+        CapsuleSubmission hugeSubmission = submission(capsuleId, huge);
+        RecordMetadata hugeSource = send(Topics.MARKETPLACE_SUBMISSIONS.name(), capsuleId, hugeSubmission);
+        MarketplaceAudit refused = audits(a -> a.getRequestId().equals(hugeSubmission.getSubmissionId()), 1).get(0);
+        assertThat(outcome(refused)).isEqualTo("submission_refused/too_large");
+        assertThat(refused.getRejection()).contains("over the limit of " + MarketplaceApp.MAX_ENTRY_BYTES);
+        assertThat(DeadLetters.headersOf(stack.bootstrapServers(), hugeSource).get(DlqHeaders.REASON))
+                .startsWith("too_large: ");
+
+        // and the capsule goes on: the next version is accepted
+        CapsuleManifest after = AttestationVerifierTest.withVersion(base, base.version() + ".after");
+        submit(capsuleId, after, "submitted");
+        sent.add(after.version());
+        CapsuleCatalogEntry bounded = Await.value("the entry at the last version", Duration.ofSeconds(30),
+                () -> catalogStore().get(capsuleId),
+                e -> e != null && e.getManifest().getVersion().equals(after.version()));
+        assertThat(bounded.getHistory()).extracting(e -> e.getVersion())
+                .containsExactlyElementsOf(sent.subList(sent.size() - MarketplaceApp.RECENT_HISTORY, sent.size()));
+        assertThat(bounded.getAttestedVersions()).containsOnlyKeys(sent);
+    }
+
     /** Sends one submission and waits for its audit record; returns its outcome as {@link #outcome} spells it. */
     private static String submit(String capsuleId, CapsuleManifest manifest, String expectedOutcome) throws Exception {
         CapsuleSubmission submission = submission(capsuleId, manifest);

@@ -77,6 +77,21 @@ class ReviewWorkflowTest {
     }
 
     @Test
+    void shouldRefuseNotesLongerThanAnEntryCanCarryAndKeepThemOutOfTheAudit() {
+        String longest = "n".repeat(ReviewWorkflow.MAX_NOTES_CHARS);
+        String tooLong = longest + "n";
+
+        assertThat(ReviewWorkflow.review(capsule(Status.IN_REVIEW),
+                new Review(Action.REJECT, "rita", "reviewers", longest, null))).isInstanceOf(ReviewWorkflow.Transition.class);
+        assertThat(ReviewWorkflow.review(capsule(Status.IN_REVIEW),
+                new Review(Action.REJECT, "rita", "reviewers", tooLong, null)))
+                .isEqualTo(new Refusal(RefusalKind.INVALID, "notes are 2001 characters long; at most 2000"));
+        assertThat(ReviewWorkflow.auditedNotes(longest)).isEqualTo(longest);
+        assertThat(ReviewWorkflow.auditedNotes(tooLong)).isNull();
+        assertThat(ReviewWorkflow.auditedNotes(null)).isNull();
+    }
+
+    @Test
     void shouldRefuseAnUnknownCapsuleActionOrVersion() {
         assertThat(ReviewWorkflow.review(null, byReviewer(Action.APPROVE)))
                 .isInstanceOfSatisfying(Refusal.class, r -> assertThat(r.kind()).isEqualTo(RefusalKind.NOT_FOUND));
