@@ -27,6 +27,7 @@ import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.stores.archive.MarketplaceHistoryQuery;
 import io.soma.streams.topologies.marketplace.AttestationVerifier;
+import io.soma.streams.topologies.marketplace.CapsuleEnvelope;
 import io.soma.streams.topologies.marketplace.CapsuleManifest;
 import io.soma.streams.topologies.marketplace.MarketplaceApp;
 import io.soma.streams.topologies.marketplace.MarketplaceAvro;
@@ -109,6 +110,7 @@ public final class MarketplaceHandlers implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
+        requireFitsAnEntry(capsuleId, publisher, manifest);
         JsonNode attestation = body.path("attestation");
         CapsuleSubmission submission = CapsuleSubmission.newBuilder()
                 .setSubmissionId(UUID.randomUUID().toString())
@@ -126,6 +128,19 @@ public final class MarketplaceHandlers implements AutoCloseable {
         MarketplaceAudit outcome = publishAndAwait(Topics.MARKETPLACE_SUBMISSIONS.name(), capsuleId, submission,
                 submission.getSubmissionId());
         ctx.status(202).json(outcomeView(outcome));
+    }
+
+    /**
+     * A manifest larger than a catalog entry may be is refused here, as the app would (413, {@code too_large}), before
+     * it is sent: the app's copy of a refused submission to {@code soma.dlq} must stay under the brokers' record limit.
+     */
+    private static void requireFitsAnEntry(String capsuleId, String publisher, CapsuleManifest manifest) {
+        int bytes = CapsuleEnvelope.signedBytes(capsuleId, publisher, manifest).length;
+        if (bytes > MarketplaceApp.MAX_ENTRY_BYTES) {
+            throw new ApiException(413, ErrorResponses.errorName(413), "the manifest is " + bytes
+                    + " bytes of canonical JSON; a capsule's catalog entry holds at most " + MarketplaceApp.MAX_ENTRY_BYTES,
+                    Map.of("capsule_id", capsuleId, "kind", AttestationVerifier.Reason.TOO_LARGE.wire()));
+        }
     }
 
     /** {@code POST /v1/marketplace/capsules/{id}/review}: {@code {decision, notes?, expected_version?}}. */

@@ -14,6 +14,7 @@ import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.marketplace.Attestation;
 import io.soma.streams.topologies.marketplace.CapsuleManifest;
 import io.soma.streams.topologies.marketplace.ComplianceChecks;
+import io.soma.streams.topologies.marketplace.MarketplaceApp;
 import io.soma.streams.topologies.marketplace.McpRegistry;
 import io.soma.streams.topologies.marketplace.ReviewWorkflow;
 import io.soma.streams.topologies.policy.constitution.Pem;
@@ -227,6 +228,12 @@ class MarketplaceEdgeIT {
         assertThat(asAnother.statusCode()).as(asAnother.body()).isEqualTo(403);
         assertThat(edge.post("/v1/marketplace/capsules", publisherToken, EdgeFixture.json(Map.of(
                 "capsule_id", capsuleId(entry), "manifest", Map.of("name", "no version")))).statusCode()).isEqualTo(400);
+        // a manifest no catalog entry can hold is refused before it is sent, as the app would refuse it
+        ObjectNode huge = entry.manifest().toJson().put("version", "huge")
+                .put("description", "x".repeat(MarketplaceApp.MAX_ENTRY_BYTES));
+        assertRefused(edge.post("/v1/marketplace/capsules", publisherToken, EdgeFixture.json(Map.of(
+                "capsule_id", capsuleId(entry), "manifest", huge, "attestation", attestationJson(sign(entry))))),
+                413, "too_large");
     }
 
     private static void assertRefused(HttpResponse<String> response, int status, String kind) {
