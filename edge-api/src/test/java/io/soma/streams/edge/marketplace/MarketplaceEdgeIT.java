@@ -177,7 +177,7 @@ class MarketplaceEdgeIT {
                 "review_refused:forbidden", "review_refused:invalid", "approved:approved", "revoked:revoked",
                 "review_refused:conflict");
 
-        // the same rows over HTTP, newest first (each outcome answered before the next was sent), and paged
+        // the same rows over HTTP, newest first, and paged
         JsonNode history = EdgeFixture.json(edge.get("/v1/marketplace/capsules/" + id + "/history", readerToken));
         assertThat(history.get("capsule_id").asText()).isEqualTo(id);
         assertThat(history.get("truncated").asBoolean()).isFalse();

@@ -21,7 +21,8 @@ public final class MarketplaceHistoryQuery {
                 + "actor_tenant, from_status, to_status, version, notes, rejection, rejection_kind, \"timestamp\", "
                 + "kafka_topic, kafka_partition, kafka_offset FROM " + SchemaMigrator.checkedSchemaName(schema)
                 + ".marketplace_audit WHERE capsule_id = ? AND \"timestamp\" >= ? AND \"timestamp\" < ? "
-                + "ORDER BY \"timestamp\" DESC, event_id DESC LIMIT ?", MarketplaceHistoryQuery::row);
+                // a capsule's records share a partition: within a millisecond, the log's order
+                + "ORDER BY \"timestamp\" DESC, kafka_partition, kafka_offset DESC LIMIT ?", MarketplaceHistoryQuery::row);
     }
 
     /**
