@@ -85,16 +85,7 @@ public final class ForecastHandlers {
      * forecast; empty when the tenant has not used it.
      */
     public Optional<Map<String, Object>> capsuleSummary(String tenant, String capsule) {
-        JsonNode usage;
-        try {
-            usage = stores.requireGroup(ForecastApp.CAPSULE_USAGE_STORE, tenant, tenant, "no capsule usage");
-        } catch (ApiException e) {
-            if (e.status() == 404) {
-                return Optional.empty();
-            }
-            throw e;
-        }
-        for (JsonNode stored : usage) {
+        for (JsonNode stored : stores.groupOrEmpty(ForecastApp.CAPSULE_USAGE_STORE, tenant, tenant)) {
             if (capsule.equals(stored.get("capsule").asText())) {
                 List<Map<String, Object>> models = new ArrayList<>();
                 stored.get("forecasts").forEach(f -> models.add(body(tenant, f.get("provider").asText(),

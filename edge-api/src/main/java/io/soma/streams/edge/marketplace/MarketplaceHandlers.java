@@ -24,8 +24,10 @@ import io.soma.streams.edge.query.StoreLookups;
 import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.edge.sse.SseSource;
 import io.soma.streams.edge.tenancy.TenantGuard;
+import io.soma.streams.schemas.GroupedKey;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.stores.archive.MarketplaceHistoryQuery;
+import io.soma.streams.stores.query.LocalStores;
 import io.soma.streams.topologies.marketplace.AttestationVerifier;
 import io.soma.streams.topologies.marketplace.CapsuleEnvelope;
 import io.soma.streams.topologies.marketplace.CapsuleManifest;
@@ -209,6 +211,12 @@ public final class MarketplaceHandlers implements AutoCloseable {
         // the catalog is every tenant's: the lookup names no tenant
         ObjectNode entry = (ObjectNode) stores.require(MarketplaceApp.CATALOG_STORE, id, null, "no capsule " + id)
                 .deepCopy();
+        // an entry from before the versions had a store of their own still lists them itself
+        ObjectNode versions = ((ObjectNode) entry.get("attested_versions"));
+        if (id.indexOf('\u0000') < 0) {
+            stores.groupOrEmpty(MarketplaceApp.ATTESTED_VERSIONS_STORE, id, null)
+                    .forEach(v -> versions.set(v.get("version").asText(), v.get("digest")));
+        }
         String tenant = AuthHandler.principal(ctx).tenant();
         entry.set("token_summary", JSON.valueToTree(tokenSummaries.of(tenant, id).orElse(null)));
         ctx.json(entry);
@@ -312,7 +320,12 @@ public final class MarketplaceHandlers implements AutoCloseable {
         return out;
     }
 
-    /** The whole entry, as {@code GET /v1/marketplace/capsules/{id}} answers it. */
+    /** One attested version of a capsule, as its store holds it: the version and its digest. */
+    static Map<String, Object> attestedVersion(LocalStores.GroupEntry<String> stored) {
+        return Map.of("version", GroupedKey.parts(stored.key()).get(1), "digest", stored.value());
+    }
+
+    /** The whole entry, as {@code GET /v1/marketplace/capsules/{id}} answers it (attested versions: see {@link #capsule}). */
     static Map<String, Object> entry(CapsuleCatalogEntry e) {
         Map<String, Object> out = summary(e);
         out.put("submitted_by", e.getSubmittedBy());

@@ -50,6 +50,8 @@ public record MarketplaceSlice(Closer closer, MarketplaceHandlers handlers) impl
             // every tenant reads the catalog: no tenant owns an entry
             platform.queries().local().registerKeyValueStore(MarketplaceApp.CATALOG_STORE, app.streams(),
                     StoreTenancy.shared(), MarketplaceHandlers::entry);
+            platform.queries().local().registerGroupedStore(MarketplaceApp.ATTESTED_VERSIONS_STORE, app.streams(),
+                    StoreTenancy.shared(), MarketplaceHandlers::attestedVersion);
             var outcomes = platform.replies(Topics.MARKETPLACE_AUDIT, MarketplaceAudit::getRequestId, closer);
             var entries = platform.serdes().value(Topics.MARKETPLACE_CATALOG).deserializer();
             CatalogView catalog = closer.own(new CatalogView(platform.config().bootstrapServers(),

@@ -1,6 +1,7 @@
 package io.soma.streams.edge.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.javalin.http.Context;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.stores.query.PeerClient;
@@ -81,6 +82,13 @@ public final class StoreLookups {
     /** Every entry of {@code group} in a grouped store wherever it lives (a JSON array), or the matching API error. */
     public JsonNode requireGroup(String store, String group, String tenant, String missing) {
         return valueOf(queries.lookupGroup(store, group, tenant), missing);
+    }
+
+    /** Like {@link #requireGroup}, but a group with no entry is an empty array, not a 404. */
+    public JsonNode groupOrEmpty(String store, String group, String tenant) {
+        QueryResult result = queries.lookupGroup(store, group, tenant);
+        return result.status() == QueryResult.Status.NOT_FOUND ? JsonNodeFactory.instance.arrayNode()
+                : valueOf(result, null);
     }
 
     /** The value of {@code key} wherever it lives, or the matching API error. */

@@ -135,6 +135,11 @@ class MarketplaceEdgeIT {
         assertThat(capsule.get("findings").findValuesAsText("check")).isEqualTo(
                 CHECKS.check(entry.manifest()).stream().map(f -> f.check().wire()).toList());
         assertThat(capsule.get("history").findValuesAsText("action")).containsExactly("submitted");
+        // the versions come from their own store, the digest with them
+        assertThat(capsule.get("attested_versions").properties()).singleElement().satisfies(v -> {
+            assertThat(v.getKey()).isEqualTo(entry.manifest().version());
+            assertThat(v.getValue().asText()).isEqualTo(capsule.get("manifest_digest").asText());
+        });
         assertThat(edge.get("/v1/marketplace/capsules/" + RUN + "no-such-capsule", readerToken).statusCode())
                 .isEqualTo(404);
     }

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -50,10 +51,10 @@ public final class AttestationVerifier {
     }
 
     /**
-     * @param attestedVersions every version already accepted for this capsule → its digest (empty for a new capsule)
+     * @param attestedDigest a version already accepted for this capsule → its digest; null for any other version
      */
     public Result verify(String capsuleId, String publisher, CapsuleManifest manifest, Attestation attestation,
-                         Map<String, String> attestedVersions) {
+                         UnaryOperator<String> attestedDigest) {
         if (capsuleId == null || capsuleId.isBlank() || publisher == null || publisher.isBlank()) {
             return new Refused(Reason.MALFORMED, "capsule_id and publisher are required");
         }
@@ -80,7 +81,7 @@ public final class AttestationVerifier {
             return new Refused(Reason.BAD_SIGNATURE, "signature unreadable: " + e.getMessage());
         }
         String digest = CanonicalJson.sha256Hex(signed);
-        String known = attestedVersions.get(manifest.version());
+        String known = attestedDigest.apply(manifest.version());
         if (known != null && !known.equals(digest)) {
             return new Refused(Reason.MANIFEST_CHANGED, "version " + manifest.version() + " was attested with digest "
                     + known + ", this manifest hashes to " + digest + ": publish a new version");

@@ -6,6 +6,7 @@ import io.soma.streams.avro.CapsuleReviewCommand;
 import io.soma.streams.avro.CapsuleReviewEvent;
 import io.soma.streams.avro.CapsuleSubmission;
 import io.soma.streams.avro.MarketplaceAudit;
+import io.soma.streams.schemas.GroupedKey;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.dlq.DlqHeaders;
 import io.soma.streams.topologies.runtime.AppSerdes;
@@ -22,9 +23,7 @@ import org.apache.kafka.streams.state.Stores;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -38,9 +37,9 @@ import java.util.UUID;
  *   transition also writes the entry to {@code marketplace.catalog} and the {@value #CATALOG_STORE} store the edge
  *   reads by capsule id.</li>
  *   <li>The entry stays a bounded record: it carries the last {@value #RECENT_HISTORY} transitions (the audit has them
- *   all), and a version that would make it larger than {@value #MAX_ENTRY_BYTES} bytes is refused
- *   ({@code too_large}). A record over the brokers' limit could never be written, and its retries would stall the
- *   app for every capsule.</li>
+ *   all), the attested versions live in the {@value #ATTESTED_VERSIONS_STORE} store, a key each, and a version that
+ *   would make the entry larger than {@value #MAX_ENTRY_BYTES} bytes is refused ({@code too_large}). A record over
+ *   the brokers' limit could never be written, and its retries would stall the app for every capsule.</li>
  * </ul>
  * The two source topics must keep the same partition count: a capsule's records must meet in one task.
  */
@@ -48,6 +47,11 @@ public final class MarketplaceApp {
     public static final String APPLICATION_ID = "soma-marketplace";
     /** Capsule id → catalog entry, for the edge's interactive queries. */
     public static final String CATALOG_STORE = "marketplace-catalog";
+    /**
+     * {@link GroupedKey} (capsule id, version) → the digest that version was attested with: every version ever
+     * accepted, one small record each, so a submission writes one more key instead of a growing list.
+     */
+    public static final String ATTESTED_VERSIONS_STORE = "marketplace-attested-versions";
     /** How many of its latest transitions a catalog entry carries. */
     public static final int RECENT_HISTORY = 20;
     /** The largest encoded catalog entry a submission may leave: half the brokers' default record limit. */
@@ -80,6 +84,8 @@ public final class MarketplaceApp {
         topology.addProcessor(PROCESSOR, () -> new CatalogProcessor(config, serdes), SUBMISSIONS_SOURCE, REVIEWS_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CATALOG_STORE),
                 Serdes.String(), serdes.storeValue(CapsuleCatalogEntry.class)), PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ATTESTED_VERSIONS_STORE),
+                Serdes.String(), Serdes.String()), PROCESSOR);
         topology.addSink(CATALOG_SINK, Topics.MARKETPLACE_CATALOG.name(), Serdes.String().serializer(),
                 serdes.value(Topics.MARKETPLACE_CATALOG).serializer(), PROCESSOR);
         topology.addSink(AUDIT_SINK, Topics.MARKETPLACE_AUDIT.name(), Serdes.String().serializer(),
@@ -98,6 +104,7 @@ public final class MarketplaceApp {
         private final MarketplaceMetrics metrics;
         private ProcessorContext<String, Object> context;
         private KeyValueStore<String, CapsuleCatalogEntry> catalog;
+        private KeyValueStore<String, String> attestedVersions;
 
         CatalogProcessor(Config config, AppSerdes serdes) {
             this.verifier = new AttestationVerifier(config.publisherKeys());
@@ -111,6 +118,7 @@ public final class MarketplaceApp {
         public void init(ProcessorContext<String, Object> context) {
             this.context = context;
             this.catalog = context.getStateStore(CATALOG_STORE);
+            this.attestedVersions = context.getStateStore(ATTESTED_VERSIONS_STORE);
         }
 
         @Override
@@ -136,15 +144,20 @@ public final class MarketplaceApp {
             CapsuleManifest manifest = MarketplaceAvro.manifest(submission.getManifest());
             CapsuleCatalogEntry current = null;
             AttestationVerifier.Result result;
-            if (capsuleId.equals(record.key())) {
-                current = catalog.get(capsuleId);
-                result = verifier.verify(capsuleId, submission.getPublisher(), manifest,
-                        MarketplaceAvro.attestation(submission.getAttestation()),
-                        current == null ? Map.of() : current.getAttestedVersions());
-            } else {
+            if (!capsuleId.equals(record.key())) {
                 // another key would put the capsule's state in another task than its next submission
                 result = new AttestationVerifier.Refused(AttestationVerifier.Reason.MALFORMED,
                         "record key '" + record.key() + "' is not the capsule id '" + capsuleId + "'");
+            } else if (capsuleId.indexOf('\u0000') >= 0 || manifest.version().indexOf('\u0000') >= 0) {
+                // NUL separates the parts of an attested version's key
+                result = new AttestationVerifier.Refused(AttestationVerifier.Reason.MALFORMED,
+                        "a capsule id or version must not contain NUL");
+            } else {
+                CapsuleCatalogEntry stored = catalog.get(capsuleId);
+                current = stored;
+                result = verifier.verify(capsuleId, submission.getPublisher(), manifest,
+                        MarketplaceAvro.attestation(submission.getAttestation()),
+                        version -> attestedDigest(capsuleId, version, stored));
             }
             MarketplaceAudit.Builder audit = audit(submission.getSubmissionId(), capsuleId, now)
                     .setActor(submission.getSubmittedBy())
@@ -157,8 +170,6 @@ public final class MarketplaceApp {
             AttestationVerifier.Attested attested = (AttestationVerifier.Attested) result;
             ReviewWorkflow.Transition transition = ReviewWorkflow.submit(
                     current == null ? null : MarketplaceAvro.status(current.getStatus()));
-            Map<String, String> attestedVersions = new HashMap<>(current == null ? Map.of() : current.getAttestedVersions());
-            attestedVersions.put(manifest.version(), attested.digest());
             MarketplaceAudit transitionAudit = audit.setAction(transition.auditName())
                     .setFromStatus(MarketplaceAvro.status(transition.from()))
                     .setToStatus(MarketplaceAvro.status(transition.to()))
@@ -172,7 +183,6 @@ public final class MarketplaceApp {
                     .setManifestDigest(attested.digest())
                     .setKeyId(attested.keyId())
                     .setAlgorithm(attested.algorithm().bundleName())
-                    .setAttestedVersions(attestedVersions)
                     .setFindings(MarketplaceAvro.findings(compliance.check(manifest)))
                     .setHistory(withEvent(current == null ? List.of() : current.getHistory(), transitionAudit))
                     .setUpdatedAt(now)
@@ -183,10 +193,22 @@ public final class MarketplaceApp {
                 refuseSubmission(record, raw, audit.setToStatus(null), current, new AttestationVerifier.Refused(
                         AttestationVerifier.Reason.TOO_LARGE, "with version " + manifest.version() + " the capsule's "
                         + "catalog entry would be " + entryBytes + " bytes, over the limit of " + MAX_ENTRY_BYTES
-                        + " (" + attestedVersions.size() + " attested versions, manifest and findings included)"), now);
+                        + " (manifest, findings and recent history included)"), now);
                 return;
             }
+            if (current != null) {
+                // an entry written before the versions had a store of their own: move them there once
+                current.getAttestedVersions().forEach((version, digest) ->
+                        attestedVersions.put(GroupedKey.of(capsuleId, version), digest));
+            }
+            attestedVersions.put(GroupedKey.of(capsuleId, manifest.version()), attested.digest());
             save(entry, transitionAudit, now);
+        }
+
+        /** The digest a version of the capsule was attested with, or null: its own store first, then a legacy entry. */
+        private String attestedDigest(String capsuleId, String version, CapsuleCatalogEntry current) {
+            String digest = attestedVersions.get(GroupedKey.of(capsuleId, version));
+            return digest != null || current == null ? digest : current.getAttestedVersions().get(version);
         }
 
         private void review(Record<String, Object> record, CapsuleReviewCommand command) {

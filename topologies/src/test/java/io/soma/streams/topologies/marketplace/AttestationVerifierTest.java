@@ -15,6 +15,7 @@ import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,6 +28,8 @@ class AttestationVerifierTest {
     private static final String PUBLISHER = ExampleCapsulePublisher.PUBLISHER;
     private static final PrivateKey EXAMPLE_KEY = ExampleCapsulePublisher.privateKey(EXAMPLE_PRIVATE_KEY);
     private static final KeyPair OTHER_PUBLISHER = pair("RSA");
+    /** A capsule with no version attested yet. */
+    private static final UnaryOperator<String> NONE_ATTESTED = version -> null;
     private static final AttestationVerifier VERIFIER = new AttestationVerifier(List.of(
             ExampleCapsulePublisher.publisherKey(),
             new PublisherKey("other-publisher", new TrustedKey("other-rsa-1", OTHER_PUBLISHER.getPublic(),
@@ -37,7 +40,7 @@ class AttestationVerifierTest {
         int attested = 0;
         for (McpRegistry.Entry entry : ENTRIES) {
             Result result = VERIFIER.verify(entry.capsuleId(), PUBLISHER, entry.manifest(),
-                    ExampleCapsulePublisher.attest(entry, EXAMPLE_KEY), Map.of());
+                    ExampleCapsulePublisher.attest(entry, EXAMPLE_KEY), NONE_ATTESTED);
             if (entry.capsuleId().isEmpty()) {
                 // the seed file holds 7 entries whose every field is empty: no id to key them by
                 assertRefused(result, Reason.MALFORMED);
@@ -54,7 +57,7 @@ class AttestationVerifierTest {
         Attestation rsa = Attestation.sign(ENTRY.capsuleId(), "other-publisher", ENTRY.manifest(), "other-rsa-1",
                 OTHER_PUBLISHER.getPrivate());
 
-        Result result = VERIFIER.verify(ENTRY.capsuleId(), "other-publisher", ENTRY.manifest(), rsa, Map.of());
+        Result result = VERIFIER.verify(ENTRY.capsuleId(), "other-publisher", ENTRY.manifest(), rsa, NONE_ATTESTED);
 
         assertThat(result).isInstanceOfSatisfying(Attested.class,
                 a -> assertThat(a.algorithm()).isEqualTo(SignatureAlgorithm.RS256));
@@ -65,16 +68,16 @@ class AttestationVerifierTest {
         Attestation genuine = ExampleCapsulePublisher.attest(ENTRY, EXAMPLE_KEY);
         CapsuleManifest tampered = withDescription(ENTRY.manifest(), ENTRY.manifest().description() + " ");
 
-        assertRefused(verify(tampered, genuine, Map.of()), Reason.BAD_SIGNATURE);
+        assertRefused(verify(tampered, genuine, NONE_ATTESTED), Reason.BAD_SIGNATURE);
     }
 
     @Test
     void shouldRefuseASignatureMovedToAnotherCapsuleOrPublisher() {
         Attestation genuine = ExampleCapsulePublisher.attest(ENTRY, EXAMPLE_KEY);
 
-        assertRefused(VERIFIER.verify(ENTRIES.get(1).capsuleId(), PUBLISHER, ENTRY.manifest(), genuine, Map.of()),
+        assertRefused(VERIFIER.verify(ENTRIES.get(1).capsuleId(), PUBLISHER, ENTRY.manifest(), genuine, NONE_ATTESTED),
                 Reason.BAD_SIGNATURE);
-        assertRefused(VERIFIER.verify(ENTRY.capsuleId(), "other-publisher", ENTRY.manifest(), genuine, Map.of()),
+        assertRefused(VERIFIER.verify(ENTRY.capsuleId(), "other-publisher", ENTRY.manifest(), genuine, NONE_ATTESTED),
                 Reason.UNKNOWN_KEY);
     }
 
@@ -83,7 +86,7 @@ class AttestationVerifierTest {
         Attestation unknown = Attestation.sign(ENTRY.capsuleId(), PUBLISHER, ENTRY.manifest(), "not-trusted-1",
                 pair("Ed25519").getPrivate());
 
-        assertRefused(verify(ENTRY.manifest(), unknown, Map.of()), Reason.UNKNOWN_KEY);
+        assertRefused(verify(ENTRY.manifest(), unknown, NONE_ATTESTED), Reason.UNKNOWN_KEY);
     }
 
     @Test
@@ -91,7 +94,7 @@ class AttestationVerifierTest {
         Attestation byOther = Attestation.sign(ENTRY.capsuleId(), PUBLISHER, ENTRY.manifest(), "other-rsa-1",
                 OTHER_PUBLISHER.getPrivate());
 
-        assertRefused(verify(ENTRY.manifest(), byOther, Map.of()), Reason.UNKNOWN_KEY);
+        assertRefused(verify(ENTRY.manifest(), byOther, NONE_ATTESTED), Reason.UNKNOWN_KEY);
     }
 
     @Test
@@ -101,9 +104,9 @@ class AttestationVerifierTest {
         Attestation genuine = ExampleCapsulePublisher.attest(ENTRY, EXAMPLE_KEY);
         Attestation wrongAlgorithm = new Attestation(genuine.keyId(), "RS256", genuine.signature());
 
-        assertRefused(verify(ENTRY.manifest(), wrongKey, Map.of()), Reason.BAD_SIGNATURE);
-        assertRefused(verify(ENTRY.manifest(), wrongAlgorithm, Map.of()), Reason.BAD_SIGNATURE);
-        assertRefused(verify(ENTRY.manifest(), new Attestation(genuine.keyId(), genuine.algorithm(), ""), Map.of()),
+        assertRefused(verify(ENTRY.manifest(), wrongKey, NONE_ATTESTED), Reason.BAD_SIGNATURE);
+        assertRefused(verify(ENTRY.manifest(), wrongAlgorithm, NONE_ATTESTED), Reason.BAD_SIGNATURE);
+        assertRefused(verify(ENTRY.manifest(), new Attestation(genuine.keyId(), genuine.algorithm(), ""), NONE_ATTESTED),
                 Reason.BAD_SIGNATURE);
     }
 
@@ -114,7 +117,7 @@ class AttestationVerifierTest {
         Attestation signedChange = Attestation.sign(ENTRY.capsuleId(), PUBLISHER, changed,
                 ExampleCapsulePublisher.KEY_ID, EXAMPLE_KEY);
 
-        Result result = verify(changed, signedChange, Map.of(ENTRY.manifest().version(), firstDigest));
+        Result result = verify(changed, signedChange, Map.of(ENTRY.manifest().version(), firstDigest)::get);
 
         assertRefused(result, Reason.MANIFEST_CHANGED);
     }
@@ -126,18 +129,18 @@ class AttestationVerifierTest {
         Map<String, String> attested = Map.of(v1.version(), digestOf(v1), v2.version(), digestOf(v2));
         CapsuleManifest v3 = withVersion(v1, "0.0.3");
 
-        assertRefused(verify(v1, ExampleCapsulePublisher.attest(ENTRY, EXAMPLE_KEY), attested), Reason.REPLAYED_VERSION);
+        assertRefused(verify(v1, ExampleCapsulePublisher.attest(ENTRY, EXAMPLE_KEY), attested::get), Reason.REPLAYED_VERSION);
         assertThat(verify(v3, Attestation.sign(ENTRY.capsuleId(), PUBLISHER, v3, ExampleCapsulePublisher.KEY_ID,
-                EXAMPLE_KEY), attested)).isInstanceOf(Attested.class);
+                EXAMPLE_KEY), attested::get)).isInstanceOf(Attested.class);
     }
 
-    private static Result verify(CapsuleManifest manifest, Attestation attestation, Map<String, String> attested) {
+    private static Result verify(CapsuleManifest manifest, Attestation attestation, UnaryOperator<String> attested) {
         return VERIFIER.verify(ENTRY.capsuleId(), PUBLISHER, manifest, attestation, attested);
     }
 
     private static String digestOf(CapsuleManifest manifest) {
         Result result = verify(manifest, Attestation.sign(ENTRY.capsuleId(), PUBLISHER, manifest,
-                ExampleCapsulePublisher.KEY_ID, EXAMPLE_KEY), Map.of());
+                ExampleCapsulePublisher.KEY_ID, EXAMPLE_KEY), NONE_ATTESTED);
         return ((Attested) result).digest();
     }
 

@@ -7,6 +7,7 @@ import io.soma.streams.avro.CapsuleStatus;
 import io.soma.streams.avro.CapsuleSubmission;
 import io.soma.streams.avro.MarketplaceAudit;
 import io.soma.streams.devstack.LocalStack;
+import io.soma.streams.schemas.GroupedKey;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.dlq.DlqHeaders;
 import io.soma.streams.schemas.serde.AvroSerializer;
@@ -206,7 +207,8 @@ class MarketplaceAppIT {
         assertThat(entryNow.getHistory()).extracting(e -> e.getAction())
                 .containsExactlyElementsOf(transitions.stream().map(MarketplaceAudit::getAction).toList());
         assertThat(entryNow.getManifest().getVersion()).isEqualTo(v2.version());
-        assertThat(entryNow.getAttestedVersions()).containsOnlyKeys(v1.version(), v2.version());
+        assertThat(attestedVersions(capsuleId)).containsOnlyKeys(v1.version(), v2.version());
+        assertThat(entryNow.getAttestedVersions()).isEmpty();
     }
 
     @Test
@@ -250,7 +252,7 @@ class MarketplaceAppIT {
                 e -> e != null && e.getManifest().getVersion().equals(after.version()));
         assertThat(bounded.getHistory()).extracting(e -> e.getVersion())
                 .containsExactlyElementsOf(sent.subList(sent.size() - MarketplaceApp.RECENT_HISTORY, sent.size()));
-        assertThat(bounded.getAttestedVersions()).containsOnlyKeys(sent);
+        assertThat(attestedVersions(capsuleId)).containsOnlyKeys(sent);
     }
 
     /** Sends one submission and waits for its audit record; returns its outcome as {@link #outcome} spells it. */
@@ -283,7 +285,7 @@ class MarketplaceAppIT {
         return audit.getRejectionKind() == null ? audit.getAction() : audit.getAction() + "/" + audit.getRejectionKind();
     }
 
-    private static CapsuleSubmission submission(String capsuleId, CapsuleManifest manifest) {
+    static CapsuleSubmission submission(String capsuleId, CapsuleManifest manifest) {
         return CapsuleSubmission.newBuilder()
                 .setSubmissionId(UUID.randomUUID().toString())
                 .setCapsuleId(capsuleId)
@@ -313,6 +315,17 @@ class MarketplaceAppIT {
     private static ReadOnlyKeyValueStore<String, CapsuleCatalogEntry> catalogStore() {
         return app.store(StoreQueryParameters.fromNameAndType(MarketplaceApp.CATALOG_STORE,
                 QueryableStoreTypes.<String, CapsuleCatalogEntry>keyValueStore()));
+    }
+
+    /** The capsule's attested versions → digests, as its own store holds them. */
+    private static Map<String, String> attestedVersions(String capsuleId) {
+        ReadOnlyKeyValueStore<String, String> store = app.store(StoreQueryParameters.fromNameAndType(
+                MarketplaceApp.ATTESTED_VERSIONS_STORE, QueryableStoreTypes.<String, String>keyValueStore()));
+        Map<String, String> versions = new HashMap<>();
+        try (var found = store.prefixScan(GroupedKey.prefix(capsuleId), new StringSerializer())) {
+            found.forEachRemaining(kv -> versions.put(GroupedKey.parts(kv.key).get(1), kv.value));
+        }
+        return versions;
     }
 
     private static RecordMetadata send(String topic, String key, SpecificRecord value) throws Exception {

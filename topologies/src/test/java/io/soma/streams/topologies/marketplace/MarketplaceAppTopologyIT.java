@@ -1,0 +1,98 @@
+package io.soma.streams.topologies.marketplace;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.soma.streams.avro.CapsuleCatalogEntry;
+import io.soma.streams.avro.CapsuleSubmission;
+import io.soma.streams.avro.MarketplaceAudit;
+import io.soma.streams.schemas.GroupedKey;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.testkit.TestPaths;
+import io.soma.streams.topologies.ProvisionedStack;
+import io.soma.streams.topologies.runtime.AppSerdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The marketplace topology on a test driver with the real schema registry (hence an IT): an entry written before the
+ * attested versions had a store of their own still refuses a replay, and hands its versions to that store on its next
+ * version.
+ */
+class MarketplaceAppTopologyIT {
+    private static final String CAPSULE = "topology-it/legacy-capsule";
+    private static AppSerdes serdes;
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, CapsuleSubmission> submissions;
+    private TestOutputTopic<String, MarketplaceAudit> audits;
+
+    @BeforeAll
+    static void registry() {
+        serdes = new AppSerdes(new SchemaRegistryClient(ProvisionedStack.shared().schemaRegistryUrl()));
+    }
+
+    @BeforeEach
+    void start() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "marketplace-topology-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, TestPaths.newWorkDir("marketplace-topology").toString());
+        MarketplaceApp.Config config = new MarketplaceApp.Config(List.of(ExampleCapsulePublisher.publisherKey()),
+                ComplianceChecks.Config.defaults(), new MarketplaceMetrics(new PrometheusRegistry()));
+        driver = new TopologyTestDriver(MarketplaceApp.build(config, serdes), props);
+        submissions = driver.createInputTopic(Topics.MARKETPLACE_SUBMISSIONS.name(), new StringSerializer(),
+                serdes.value(Topics.MARKETPLACE_SUBMISSIONS).serializer());
+        audits = driver.createOutputTopic(Topics.MARKETPLACE_AUDIT.name(), new StringDeserializer(),
+                serdes.value(Topics.MARKETPLACE_AUDIT).deserializer());
+    }
+
+    @AfterEach
+    void close() {
+        driver.close();
+    }
+
+    @Test
+    void shouldRefuseAReplayOfALegacyEntrysVersionAndMoveItsVersionsToTheirStore() {
+        McpRegistry.Entry entry = McpRegistry.read(McpRegistry.file(TestPaths.dataDir())).get(3);
+        CapsuleManifest v1 = AttestationVerifierTest.withVersion(entry.manifest(), "1.0.0");
+        CapsuleManifest v2 = AttestationVerifierTest.withVersion(entry.manifest(), "2.0.0");
+        assertThat(outcomeOf(v1)).isEqualTo("submitted");
+        // the entry as the code before the versions' store wrote it: the versions in the entry, none in the store
+        KeyValueStore<String, CapsuleCatalogEntry> catalog = driver.getKeyValueStore(MarketplaceApp.CATALOG_STORE);
+        KeyValueStore<String, String> versions = driver.getKeyValueStore(MarketplaceApp.ATTESTED_VERSIONS_STORE);
+        String v1Digest = versions.delete(GroupedKey.of(CAPSULE, v1.version()));
+        catalog.put(CAPSULE, CapsuleCatalogEntry.newBuilder(catalog.get(CAPSULE))
+                .setAttestedVersions(Map.of(v1.version(), v1Digest)).build());
+
+        assertThat(outcomeOf(v1)).isEqualTo("submission_refused/replayed_version");
+        assertThat(outcomeOf(v2)).isEqualTo("submitted");
+        assertThat(catalog.get(CAPSULE).getAttestedVersions()).isEmpty();
+        assertThat(versions.get(GroupedKey.of(CAPSULE, v1.version()))).isEqualTo(v1Digest);
+        assertThat(versions.get(GroupedKey.of(CAPSULE, v2.version()))).isNotNull().isNotEqualTo(v1Digest);
+        assertThat(outcomeOf(v1)).isEqualTo("submission_refused/replayed_version");
+    }
+
+    /** Submits the version and reads the one audit record it gets, as action or action/rejection kind. */
+    private String outcomeOf(CapsuleManifest manifest) {
+        submissions.pipeInput(CAPSULE, MarketplaceAppIT.submission(CAPSULE, manifest));
+        List<MarketplaceAudit> written = audits.readValuesToList();
+        assertThat(written).hasSize(1);
+        MarketplaceAudit audit = written.get(0);
+        return audit.getRejectionKind() == null ? audit.getAction()
+                : audit.getAction() + "/" + audit.getRejectionKind();
+    }
+}
