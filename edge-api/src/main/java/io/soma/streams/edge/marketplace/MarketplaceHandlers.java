@@ -50,6 +50,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_ENTRY_BYTES;
+import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_NAME_CHARS;
+import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_NOTES_CHARS;
+import static io.soma.streams.topologies.marketplace.MarketplaceLimits.longerThan;
+
 /**
  * The marketplace routes (docs/marketplace.md#the-api). Submissions and review commands are requests over Kafka,
  * answered by the marketplace app's audit record with the same id, so the caller learns the outcome (or the refusal
@@ -99,19 +104,20 @@ public final class MarketplaceHandlers implements AutoCloseable {
     public void submit(Context ctx) {
         Principal caller = AuthHandler.principal(ctx);
         JsonNode body = JsonBody.object(ctx);
-        String publisher = JsonBody.text(body, "publisher");
+        String publisher = withinLimit(JsonBody.text(body, "publisher"), "publisher", MAX_NAME_CHARS);
         if (publisher == null) {
             publisher = TenantGuard.tenant(ctx);
         } else {
             TenantGuard.requireActsOn(caller, publisher);
         }
-        String capsuleId = JsonBody.required(body, "capsule_id");
+        String capsuleId = withinLimit(JsonBody.required(body, "capsule_id"), "capsule_id", MAX_NAME_CHARS);
         CapsuleManifest manifest;
         try {
             manifest = CapsuleManifest.fromJson(body.get("manifest"));
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
+        withinLimit(manifest.version(), "manifest.version", MAX_NAME_CHARS);
         requireFitsAnEntry(capsuleId, publisher, manifest);
         JsonNode attestation = body.path("attestation");
         CapsuleSubmission submission = CapsuleSubmission.newBuilder()
@@ -138,11 +144,20 @@ public final class MarketplaceHandlers implements AutoCloseable {
      */
     private static void requireFitsAnEntry(String capsuleId, String publisher, CapsuleManifest manifest) {
         int bytes = CapsuleEnvelope.signedBytes(capsuleId, publisher, manifest).length;
-        if (bytes > MarketplaceApp.MAX_ENTRY_BYTES) {
+        if (bytes > MAX_ENTRY_BYTES) {
             throw new ApiException(413, ErrorResponses.errorName(413), "the manifest is " + bytes
-                    + " bytes of canonical JSON; a capsule's catalog entry holds at most " + MarketplaceApp.MAX_ENTRY_BYTES,
+                    + " bytes of canonical JSON; a capsule's catalog entry holds at most " + MAX_ENTRY_BYTES,
                     Map.of("capsule_id", capsuleId, "kind", AttestationVerifier.Reason.TOO_LARGE.wire()));
         }
+    }
+
+    /** {@code value}, or a 422 naming the field when it is longer than the app would accept. */
+    private static String withinLimit(String value, String field, int maxChars) {
+        if (longerThan(value, maxChars)) {
+            throw ApiException.unprocessable(field + " must be at most " + maxChars + " characters, got "
+                    + value.length(), Map.of("field", field));
+        }
+        return value;
     }
 
     /** {@code POST /v1/marketplace/capsules/{id}/review}: {@code {decision, notes?, expected_version?}}. */
@@ -166,19 +181,15 @@ public final class MarketplaceHandlers implements AutoCloseable {
     private void command(Context ctx, CapsuleReviewAction action, JsonNode body) {
         Principal caller = AuthHandler.principal(ctx);
         String capsuleId = ctx.pathParam("id");
-        String notes = JsonBody.text(body, "notes");
-        if (notes != null && notes.length() > ReviewWorkflow.MAX_NOTES_CHARS) {
-            throw ApiException.unprocessable("notes must be at most " + ReviewWorkflow.MAX_NOTES_CHARS
-                    + " characters, got " + notes.length(), Map.of("field", "notes"));
-        }
         CapsuleReviewCommand command = CapsuleReviewCommand.newBuilder()
                 .setCommandId(UUID.randomUUID().toString())
                 .setCapsuleId(capsuleId)
                 .setAction(action)
                 .setReviewer(caller.subject())
                 .setReviewerTenant(caller.tenant())
-                .setNotes(notes)
-                .setExpectedVersion(JsonBody.text(body, "expected_version"))
+                .setNotes(withinLimit(JsonBody.text(body, "notes"), "notes", MAX_NOTES_CHARS))
+                .setExpectedVersion(withinLimit(JsonBody.text(body, "expected_version"), "expected_version",
+                        MAX_NAME_CHARS))
                 .setRequestedAt(Instant.now())
                 .build();
         MarketplaceAudit outcome = publishAndAwait(Topics.MARKETPLACE_REVIEWS.name(), capsuleId, command,
@@ -223,13 +234,19 @@ public final class MarketplaceHandlers implements AutoCloseable {
     }
 
     /**
-     * {@code GET /v1/marketplace/capsules/{id}/history?from=&to=&limit=}: every archived outcome of the capsule, newest
-     * first, refusals included; the entry itself carries only its latest transitions.
+     * {@code GET /v1/marketplace/capsules/{id}/history?from=&to=&limit=&cursor=}: every archived outcome of the
+     * capsule, oldest first, refusals included, page by page; the entry itself carries only its latest transitions.
      */
     public void history(Context ctx) {
         String id = ctx.pathParam("id");
-        QueryParams.answerArchivePage(ctx, "capsule_id", id, "history",
-                (from, to, limit) -> history.page(id, from, to, limit));
+        String cursor = ctx.queryParam("cursor");
+        MarketplaceHistoryQuery.Page page = QueryParams.readArchive(ctx,
+                range -> history.page(id, range.from(), range.to(), range.limit(), cursor));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("capsule_id", id);
+        out.put("history", page.history());
+        out.put("next_cursor", page.nextCursor());
+        ctx.json(out);
     }
 
     /** A tenant's token usage of a capsule, as the forecast slice keeps it. */

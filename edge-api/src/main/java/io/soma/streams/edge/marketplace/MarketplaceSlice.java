@@ -62,10 +62,11 @@ public record MarketplaceSlice(Closer closer, MarketplaceHandlers handlers) impl
             MarketplaceHandlers.TokenSummaries tokens = started.find(ForecastSlice.class)
                     .<MarketplaceHandlers.TokenSummaries>map(forecast -> forecast.handlers()::capsuleSummary)
                     .orElse(MarketplaceHandlers.TokenSummaries.NONE);
+            // written by the archive slice, wherever it runs
+            MarketplaceHistoryQuery history = new MarketplaceHistoryQuery(platform.postgres().dataSource(),
+                    settings.string("archive.postgres.schema"));
             MarketplaceHandlers handlers = closer.own(new MarketplaceHandlers(platform.producer(), outcomes,
-                    platform.stores(), catalog, changes, tokens, new MarketplaceHistoryQuery(
-                    platform.postgres().dataSource(), settings.string("archive.postgres.schema")),
-                    platform.replyTimeout()));
+                    platform.stores(), catalog, changes, tokens, history, platform.replyTimeout()));
             if (platform.config().replayEnabled() && keys.stream()
                     .anyMatch(k -> k.keyId().equals(ExampleCapsulePublisher.KEY_ID))) {
                 closer.own(MarketplaceDemo.start(platform.producer(), outcomes, platform.config().datasetsDir(),

@@ -14,9 +14,8 @@ import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.marketplace.Attestation;
 import io.soma.streams.topologies.marketplace.CapsuleManifest;
 import io.soma.streams.topologies.marketplace.ComplianceChecks;
-import io.soma.streams.topologies.marketplace.MarketplaceApp;
+import io.soma.streams.topologies.marketplace.MarketplaceLimits;
 import io.soma.streams.topologies.marketplace.McpRegistry;
-import io.soma.streams.topologies.marketplace.ReviewWorkflow;
 import io.soma.streams.topologies.policy.constitution.Pem;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,7 +31,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -153,7 +151,7 @@ class MarketplaceEdgeIT {
         assertRefused(review(selfReviewerToken, id, "approve", null), 403, "forbidden");
         assertRefused(review(reviewerToken, id, "reject", null), 400, "invalid");
         HttpResponse<String> longNotes = review(reviewerToken, id, "reject",
-                "n".repeat(ReviewWorkflow.MAX_NOTES_CHARS + 1));
+                "n".repeat(MarketplaceLimits.MAX_NOTES_CHARS + 1));
         assertThat(longNotes.statusCode()).as(longNotes.body()).isEqualTo(422);
         assertThat(EdgeFixture.json(longNotes).get("details").get("field").asText()).isEqualTo("notes");
         HttpResponse<String> withoutCapability = review(readerToken, id, "approve", null);
@@ -182,17 +180,22 @@ class MarketplaceEdgeIT {
                 "review_refused:forbidden", "review_refused:invalid", "approved:approved", "revoked:revoked",
                 "review_refused:conflict");
 
-        // the same rows over HTTP, newest first, and paged
-        JsonNode history = EdgeFixture.json(edge.get("/v1/marketplace/capsules/" + id + "/history", readerToken));
+        // the same rows over HTTP, oldest first, and the same again three at a time
+        String route = "/v1/marketplace/capsules/" + id + "/history";
+        JsonNode history = EdgeFixture.json(edge.get(route, readerToken));
         assertThat(history.get("capsule_id").asText()).isEqualTo(id);
-        assertThat(history.get("truncated").asBoolean()).isFalse();
-        List<String> newestFirst = new ArrayList<>(rows);
-        Collections.reverse(newestFirst);
-        assertThat(outcomes(history.get("history"))).containsExactlyElementsOf(newestFirst);
-        JsonNode firstPage = EdgeFixture.json(edge.get("/v1/marketplace/capsules/" + id + "/history?limit=3",
-                readerToken));
-        assertThat(firstPage.get("truncated").asBoolean()).isTrue();
-        assertThat(outcomes(firstPage.get("history"))).containsExactlyElementsOf(newestFirst.subList(0, 3));
+        assertThat(history.get("next_cursor").isNull()).isTrue();
+        assertThat(outcomes(history.get("history"))).containsExactlyElementsOf(rows);
+        List<String> paged = new ArrayList<>();
+        String cursor = null;
+        do {
+            JsonNode page = EdgeFixture.json(edge.get(route + "?limit=3" + (cursor == null ? "" : "&cursor=" + cursor),
+                    readerToken));
+            assertThat(page.get("history").size()).isBetween(1, 3);
+            paged.addAll(outcomes(page.get("history")));
+            cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
+        } while (cursor != null);
+        assertThat(paged).containsExactlyElementsOf(rows);
     }
 
     private static List<String> outcomes(JsonNode rows) {
@@ -235,10 +238,16 @@ class MarketplaceEdgeIT {
                 "capsule_id", capsuleId(entry), "manifest", Map.of("name", "no version")))).statusCode()).isEqualTo(400);
         // a manifest no catalog entry can hold is refused before it is sent, as the app would refuse it
         ObjectNode huge = entry.manifest().toJson().put("version", "huge")
-                .put("description", "x".repeat(MarketplaceApp.MAX_ENTRY_BYTES));
+                .put("description", "x".repeat(MarketplaceLimits.MAX_ENTRY_BYTES));
         assertRefused(edge.post("/v1/marketplace/capsules", publisherToken, EdgeFixture.json(Map.of(
                 "capsule_id", capsuleId(entry), "manifest", huge, "attestation", attestationJson(sign(entry))))),
                 413, "too_large");
+        // names longer than the app accepts, refused with the field
+        HttpResponse<String> longId = edge.post("/v1/marketplace/capsules", publisherToken, EdgeFixture.json(Map.of(
+                "capsule_id", "c".repeat(MarketplaceLimits.MAX_NAME_CHARS + 1), "manifest", entry.manifest().toJson(),
+                "attestation", attestationJson(sign(entry)))));
+        assertThat(longId.statusCode()).as(longId.body()).isEqualTo(422);
+        assertThat(EdgeFixture.json(longId).get("details").get("field").asText()).isEqualTo("capsule_id");
     }
 
     private static void assertRefused(HttpResponse<String> response, int status, String kind) {

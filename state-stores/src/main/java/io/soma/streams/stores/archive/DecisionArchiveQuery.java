@@ -35,7 +35,7 @@ public final class DecisionArchiveQuery {
         this.pager = new KeysetPager<>(dataSource, "decision_id, event_id, session_id, tenant, \"user\", decision, "
                 + "allowed, score, severity, violations::text, constitution_hash, constitution_version, "
                 + "rulepack_version, evaluated_at, kafka_topic, kafka_partition, kafka_offset",
-                SchemaMigrator.checkedSchemaName(schema) + ".policy_decisions", "evaluated_at", "decision_id",
+                SchemaMigrator.checkedSchemaName(schema) + ".policy_decisions", "tenant", "evaluated_at", "decision_id",
                 DecisionArchiveQuery::row, r -> KeysetPager.Cursor.after(r.evaluatedAt(), r.decisionId()));
         this.countSql = "SELECT decision, count(*) FROM " + SchemaMigrator.checkedSchemaName(schema)
                 + ".policy_decisions WHERE tenant = ? AND evaluated_at >= ? AND evaluated_at < ? GROUP BY decision";

@@ -13,7 +13,8 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Reads one tenant's rows of an archive table in time order, page by page, for the {@code GET /v1/audit/…} routes.
+ * Reads one key's rows (a tenant's, a capsule's) of an archive table in time order, page by page, for the
+ * {@code GET /v1/audit/…} routes and a capsule's history.
  * Keyset pagination on (time, id): a page costs the same however deep it is, and rows archived meanwhile never shift
  * or repeat the pages already read. The cursor is opaque to callers.
  *
@@ -58,14 +59,15 @@ final class KeysetPager<R> {
     /**
      * @param columns    the selected columns, as {@code reader} reads them
      * @param table      the table, qualified by its checked schema
+     * @param keyColumn  the column that names whose rows a page reads
      * @param timeColumn the row's time, a TIMESTAMPTZ
      * @param idColumn   the row's unique id, to order rows of the same time
      * @param position   the cursor just after a row (its time and id)
      */
-    KeysetPager(DataSource dataSource, String columns, String table, String timeColumn, String idColumn,
-                ArchiveRangeQuery.RowReader<R> reader, Function<R, Cursor> position) {
+    KeysetPager(DataSource dataSource, String columns, String table, String keyColumn, String timeColumn,
+                String idColumn, ArchiveRangeQuery.RowReader<R> reader, Function<R, Cursor> position) {
         this.dataSource = dataSource;
-        this.sql = "SELECT " + columns + " FROM " + table + " WHERE tenant = ? AND " + timeColumn + " >= ? AND "
+        this.sql = "SELECT " + columns + " FROM " + table + " WHERE " + keyColumn + " = ? AND " + timeColumn + " >= ? AND "
                 + timeColumn + " < ? AND (" + timeColumn + ", " + idColumn + ") > (?, ?) ORDER BY " + timeColumn + ", "
                 + idColumn + " LIMIT ?";
         this.reader = reader;
@@ -76,16 +78,16 @@ final class KeysetPager<R> {
      * @param from   inclusive
      * @param to     exclusive
      * @param limit  1..{@value ArchiveRangeQuery#MAX_LIMIT}
-     * @param cursor null for the first page, else the {@code nextCursor} of the previous page (same tenant, from, to)
+     * @param cursor null for the first page, else the {@code nextCursor} of the previous page (same key, from, to)
      * @throws IllegalArgumentException for a bad limit, an empty range or a malformed cursor (a 400 at the edge)
      */
-    Page<R> page(String tenant, Instant from, Instant to, int limit, String cursor) throws SQLException {
+    Page<R> page(String key, Instant from, Instant to, int limit, String cursor) throws SQLException {
         ArchiveRangeQuery.checkPage(limit, from, to);
         // no cursor: start just before "from", under every id
         Cursor after = cursor == null ? null : Cursor.decode(cursor);
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(sql)) {
-            ArchiveRangeQuery.bindRange(statement, tenant, from, to);
+            ArchiveRangeQuery.bindRange(statement, key, from, to);
             statement.setObject(4, (after == null ? from : after.time()).atOffset(ZoneOffset.UTC));
             statement.setString(5, after == null ? "" : after.id());
             statement.setInt(6, limit + 1);

@@ -1,39 +1,40 @@
 package io.soma.streams.stores.archive;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import javax.sql.DataSource;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.List;
 
 import static io.soma.streams.stores.archive.ArchiveRangeQuery.instant;
 
 /**
- * Reads a capsule's archived marketplace audit over a time range, newest first, for
+ * Reads a capsule's archived marketplace audit in time order, page by page, for
  * {@code GET /v1/marketplace/capsules/{id}/history}: every transition and every refused submission or review, where the
- * catalog entry keeps only its latest transitions. {@code truncated} tells the caller to ask again up to the last row's
- * timestamp.
+ * catalog entry keeps only its latest transitions (keyset paging on (timestamp, event_id), see {@link KeysetPager}).
  */
 public final class MarketplaceHistoryQuery {
-    private final ArchiveRangeQuery<MarketplaceAuditRow> query;
-
-    public MarketplaceHistoryQuery(DataSource dataSource, String schema) {
-        this.query = new ArchiveRangeQuery<>(dataSource, "SELECT event_id, request_id, capsule_id, action, actor, "
-                + "actor_tenant, from_status, to_status, version, notes, rejection, rejection_kind, \"timestamp\", "
-                + "kafka_topic, kafka_partition, kafka_offset FROM " + SchemaMigrator.checkedSchemaName(schema)
-                + ".marketplace_audit WHERE capsule_id = ? AND \"timestamp\" >= ? AND \"timestamp\" < ? "
-                // a capsule's records share a partition: within a millisecond, the log's order
-                + "ORDER BY \"timestamp\" DESC, kafka_partition, kafka_offset DESC LIMIT ?", MarketplaceHistoryQuery::row);
+    /** One page, oldest first; {@code nextCursor} is null on the last page. */
+    public record Page(@JsonProperty("history") List<MarketplaceAuditRow> history,
+                       @JsonProperty("next_cursor") String nextCursor) {
     }
 
-    /**
-     * @param from  inclusive
-     * @param to    exclusive
-     * @param limit 1..{@value ArchiveRangeQuery#MAX_LIMIT}
-     * @throws IllegalArgumentException for a bad limit or an empty range (a 400 at the edge)
-     */
-    public ArchivePage<MarketplaceAuditRow> page(String capsuleId, Instant from, Instant to, int limit)
-            throws SQLException {
-        return query.page(capsuleId, from, to, limit);
+    private final KeysetPager<MarketplaceAuditRow> pager;
+
+    public MarketplaceHistoryQuery(DataSource dataSource, String schema) {
+        this.pager = new KeysetPager<>(dataSource, "event_id, request_id, capsule_id, action, actor, actor_tenant, "
+                + "from_status, to_status, version, notes, rejection, rejection_kind, \"timestamp\", kafka_topic, "
+                + "kafka_partition, kafka_offset", SchemaMigrator.checkedSchemaName(schema) + ".marketplace_audit",
+                "capsule_id", "\"timestamp\"", "event_id", MarketplaceHistoryQuery::row,
+                r -> KeysetPager.Cursor.after(r.timestamp(), r.eventId()));
+    }
+
+    /** See {@link KeysetPager#page}. */
+    public Page page(String capsuleId, Instant from, Instant to, int limit, String cursor) throws SQLException {
+        KeysetPager.Page<MarketplaceAuditRow> page = pager.page(capsuleId, from, to, limit, cursor);
+        return new Page(page.rows(), page.nextCursor());
     }
 
     private static MarketplaceAuditRow row(ResultSet r) throws SQLException {

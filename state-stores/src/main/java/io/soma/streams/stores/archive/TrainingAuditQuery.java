@@ -24,7 +24,7 @@ public final class TrainingAuditQuery {
     public TrainingAuditQuery(DataSource dataSource, String schema) {
         this.pager = new KeysetPager<>(dataSource, "event_id, command_id, tenant, action, \"user\", \"timestamp\", "
                 + "details::text, kafka_topic, kafka_partition, kafka_offset",
-                SchemaMigrator.checkedSchemaName(schema) + ".training_audit", "\"timestamp\"", "event_id",
+                SchemaMigrator.checkedSchemaName(schema) + ".training_audit", "tenant", "\"timestamp\"", "event_id",
                 TrainingAuditQuery::row, r -> KeysetPager.Cursor.after(r.timestamp(), r.eventId()));
     }
 

@@ -25,6 +25,12 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
+
+import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_ENTRY_BYTES;
+import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_NAME_CHARS;
+import static io.soma.streams.topologies.marketplace.MarketplaceLimits.longerThan;
+import static io.soma.streams.topologies.marketplace.MarketplaceLimits.shown;
 
 /**
  * The marketplace app: {@code marketplace.submissions} and {@code marketplace.reviews}, both keyed by capsule id, go
@@ -38,7 +44,7 @@ import java.util.UUID;
  *   reads by capsule id.</li>
  *   <li>The entry stays a bounded record: it carries the last {@value #RECENT_HISTORY} transitions (the audit has them
  *   all), the attested versions live in the {@value #ATTESTED_VERSIONS_STORE} store, a key each, and a version that
- *   would make the entry larger than {@value #MAX_ENTRY_BYTES} bytes is refused ({@code too_large}). A record over
+ *   would make the entry larger than {@link MarketplaceLimits#MAX_ENTRY_BYTES} bytes is refused ({@code too_large}). A record over
  *   the brokers' limit could never be written, and its retries would stall the app for every capsule.</li>
  * </ul>
  * The two source topics must keep the same partition count: a capsule's records must meet in one task.
@@ -54,8 +60,6 @@ public final class MarketplaceApp {
     public static final String ATTESTED_VERSIONS_STORE = "marketplace-attested-versions";
     /** How many of its latest transitions a catalog entry carries. */
     public static final int RECENT_HISTORY = 20;
-    /** The largest encoded catalog entry a submission may leave: half the brokers' default record limit. */
-    public static final int MAX_ENTRY_BYTES = 512 * 1024;
     private static final String SUBMISSIONS_SOURCE = "submissions";
     private static final String REVIEWS_SOURCE = "reviews";
     private static final String PROCESSOR = "catalog-workflow";
@@ -147,11 +151,15 @@ public final class MarketplaceApp {
             if (!capsuleId.equals(record.key())) {
                 // another key would put the capsule's state in another task than its next submission
                 result = new AttestationVerifier.Refused(AttestationVerifier.Reason.MALFORMED,
-                        "record key '" + record.key() + "' is not the capsule id '" + capsuleId + "'");
+                        "record key '" + shown(record.key()) + "' is not the capsule id '" + shown(capsuleId) + "'");
             } else if (capsuleId.indexOf('\u0000') >= 0 || manifest.version().indexOf('\u0000') >= 0) {
                 // NUL separates the parts of an attested version's key
                 result = new AttestationVerifier.Refused(AttestationVerifier.Reason.MALFORMED,
                         "a capsule id or version must not contain NUL");
+            } else if (Stream.of(capsuleId, submission.getPublisher(), submission.getSubmittedBy(), manifest.version())
+                    .anyMatch(name -> longerThan(name, MAX_NAME_CHARS))) {
+                result = new AttestationVerifier.Refused(AttestationVerifier.Reason.MALFORMED, "a capsule id, "
+                        + "publisher, submitter or version is longer than " + MAX_NAME_CHARS + " characters");
             } else {
                 CapsuleCatalogEntry stored = catalog.get(capsuleId);
                 current = stored;
@@ -160,9 +168,9 @@ public final class MarketplaceApp {
                         version -> attestedDigest(capsuleId, version, stored));
             }
             MarketplaceAudit.Builder audit = audit(submission.getSubmissionId(), capsuleId, now)
-                    .setActor(submission.getSubmittedBy())
-                    .setActorTenant(submission.getPublisher())
-                    .setVersion(manifest.version());
+                    .setActor(shown(submission.getSubmittedBy()))
+                    .setActorTenant(shown(submission.getPublisher()))
+                    .setVersion(shown(manifest.version()));
             if (result instanceof AttestationVerifier.Refused refused) {
                 refuseSubmission(record, raw, audit, current, refused, now);
                 return;
@@ -190,6 +198,7 @@ public final class MarketplaceApp {
                     .build();
             int entryBytes = entryWriter.serialize(Topics.MARKETPLACE_CATALOG.name(), entry).length;
             if (entryBytes > MAX_ENTRY_BYTES) {
+                // the builder of the transition not taken, now the refusal's: same event id, no to_status
                 refuseSubmission(record, raw, audit.setToStatus(null), current, new AttestationVerifier.Refused(
                         AttestationVerifier.Reason.TOO_LARGE, "with version " + manifest.version() + " the capsule's "
                         + "catalog entry would be " + entryBytes + " bytes, over the limit of " + MAX_ENTRY_BYTES
@@ -222,18 +231,19 @@ public final class MarketplaceApp {
                             new ReviewWorkflow.Review(action(command.getAction()), command.getReviewer(),
                                     command.getReviewerTenant(), command.getNotes(), command.getExpectedVersion()))
                     // another key would apply the command in another task than the capsule's, out of order
-                    : new ReviewWorkflow.Refusal(ReviewWorkflow.RefusalKind.INVALID, "record key '" + record.key()
-                            + "' is not the capsule id '" + command.getCapsuleId() + "'");
+                    : new ReviewWorkflow.Refusal(ReviewWorkflow.RefusalKind.INVALID, "record key '"
+                            + shown(record.key()) + "' is not the capsule id '" + shown(command.getCapsuleId()) + "'");
             MarketplaceAudit.Builder audit = audit(command.getCommandId(), command.getCapsuleId(), now)
-                    .setActor(command.getReviewer())
-                    .setActorTenant(command.getReviewerTenant())
+                    .setActor(shown(command.getReviewer()))
+                    .setActorTenant(shown(command.getReviewerTenant()))
                     .setNotes(ReviewWorkflow.auditedNotes(command.getNotes()))
-                    .setVersion(current == null ? command.getExpectedVersion() : current.getManifest().getVersion())
+                    .setVersion(shown(current == null ? command.getExpectedVersion() : current.getManifest().getVersion()))
                     .setFromStatus(current == null ? null : current.getStatus());
             if (outcome instanceof ReviewWorkflow.Refusal refusal) {
                 metrics.reviewRefused(refusal.kind());
-                forwardAudit(command.getCapsuleId(), audit.setAction("review_refused").setRejection(refusal.message())
-                        .setRejectionKind(refusal.kind().wire()).build(), now);
+                MarketplaceAudit refused = audit.setAction("review_refused").setRejection(refusal.message())
+                        .setRejectionKind(refusal.kind().wire()).build();
+                forwardAudit(refused.getCapsuleId(), refused, now);
                 return;
             }
             ReviewWorkflow.Transition transition = (ReviewWorkflow.Transition) outcome;
@@ -251,11 +261,12 @@ public final class MarketplaceApp {
             return action == CapsuleReviewAction.UNKNOWN ? null : ReviewWorkflow.Action.valueOf(action.name());
         }
 
+        /** An audit record's start; ids past the limits are cut, so that a refusal's record can always be written. */
         private static MarketplaceAudit.Builder audit(String requestId, String capsuleId, Instant now) {
             return MarketplaceAudit.newBuilder()
                     .setEventId(UUID.randomUUID().toString())
-                    .setRequestId(requestId)
-                    .setCapsuleId(capsuleId)
+                    .setRequestId(shown(requestId))
+                    .setCapsuleId(shown(capsuleId))
                     .setTimestamp(now);
         }
 

@@ -2,6 +2,12 @@ package io.soma.streams.topologies.marketplace;
 
 import java.util.Locale;
 import java.util.Objects;
+import java.util.stream.Stream;
+
+import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_NAME_CHARS;
+import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_NOTES_CHARS;
+import static io.soma.streams.topologies.marketplace.MarketplaceLimits.longerThan;
+import static io.soma.streams.topologies.marketplace.MarketplaceLimits.shown;
 
 /**
  * The reviewer workflow of a capsule, as a pure state machine (the marketplace app applies it one capsule at a time,
@@ -58,11 +64,6 @@ public final class ReviewWorkflow {
 
     /** The audit name of a submission's transition. */
     public static final String SUBMITTED = "submitted";
-    /**
-     * The longest notes a review may carry, in characters: each transition's notes ride in the capsule's catalog
-     * entry and its audit record, and a record over the brokers' size limit would stop the app.
-     */
-    public static final int MAX_NOTES_CHARS = 2000;
 
     public sealed interface Outcome permits Transition, Refusal {
     }
@@ -109,12 +110,17 @@ public final class ReviewWorkflow {
         if (action == null) {
             return new Refusal(RefusalKind.INVALID, "unknown review action");
         }
-        if (review.notes() != null && review.notes().length() > MAX_NOTES_CHARS) {
+        if (longerThan(review.notes(), MAX_NOTES_CHARS)) {
             return new Refusal(RefusalKind.INVALID, "notes are " + review.notes().length()
                     + " characters long; at most " + MAX_NOTES_CHARS);
         }
+        if (Stream.of(review.reviewer(), review.reviewerTenant(), review.expectedVersion())
+                .anyMatch(name -> longerThan(name, MAX_NAME_CHARS))) {
+            return new Refusal(RefusalKind.INVALID, "a reviewer, tenant or expected_version is longer than "
+                    + MAX_NAME_CHARS + " characters");
+        }
         if (review.expectedVersion() != null && !review.expectedVersion().equals(capsule.version())) {
-            return new Refusal(RefusalKind.CONFLICT, "the capsule is at version " + capsule.version() + ", not "
+            return new Refusal(RefusalKind.CONFLICT, "the capsule is at version " + shown(capsule.version()) + ", not "
                     + review.expectedVersion());
         }
         if (capsule.status() != action.from()) {
@@ -134,7 +140,7 @@ public final class ReviewWorkflow {
 
     /** The notes an audit record keeps: all of them, or none when they are too long to be accepted. */
     public static String auditedNotes(String notes) {
-        return notes != null && notes.length() > MAX_NOTES_CHARS ? null : notes;
+        return longerThan(notes, MAX_NOTES_CHARS) ? null : notes;
     }
 
     private static String describe(Status status) {

@@ -227,21 +227,31 @@ class MarketplaceAppIT {
                 .extracting(MarketplaceAppIT::outcome).containsOnly("submitted");
 
         // notes longer than an entry carries: refused, and left out of the audit record too
-        review(capsuleId, CapsuleReviewAction.START_REVIEW, REVIEWERS, "n".repeat(ReviewWorkflow.MAX_NOTES_CHARS + 1),
+        review(capsuleId, CapsuleReviewAction.START_REVIEW, REVIEWERS, "n".repeat(MarketplaceLimits.MAX_NOTES_CHARS + 1),
                 "review_refused/invalid");
         assertThat(audits(a -> a.getCapsuleId().equals(capsuleId) && a.getAction().equals("review_refused"), 1)
                 .get(0).getNotes()).isNull();
 
         // a version whose manifest alone outgrows the entry: refused with the reason, not written
         CapsuleManifest huge = AttestationVerifierTest.withDescription(
-                AttestationVerifierTest.withVersion(base, base.version() + ".huge"), "x".repeat(MarketplaceApp.MAX_ENTRY_BYTES));
+                AttestationVerifierTest.withVersion(base, base.version() + ".huge"), "x".repeat(MarketplaceLimits.MAX_ENTRY_BYTES));
         CapsuleSubmission hugeSubmission = submission(capsuleId, huge);
         RecordMetadata hugeSource = send(Topics.MARKETPLACE_SUBMISSIONS.name(), capsuleId, hugeSubmission);
         MarketplaceAudit refused = audits(a -> a.getRequestId().equals(hugeSubmission.getSubmissionId()), 1).get(0);
         assertThat(outcome(refused)).isEqualTo("submission_refused/too_large");
-        assertThat(refused.getRejection()).contains("over the limit of " + MarketplaceApp.MAX_ENTRY_BYTES);
+        assertThat(refused.getRejection()).contains("over the limit of " + MarketplaceLimits.MAX_ENTRY_BYTES);
+        assertThat(List.of(String.valueOf(refused.getFromStatus()), String.valueOf(refused.getToStatus()),
+                refused.getVersion())).containsExactly("SUBMITTED", "null", huge.version());
         assertThat(DeadLetters.headersOf(stack.bootstrapServers(), hugeSource).get(DlqHeaders.REASON))
                 .startsWith("too_large: ");
+
+        // a version longer than any record may echo: malformed, and the audit shows it cut
+        CapsuleManifest longVersion = AttestationVerifierTest.withVersion(base, "v".repeat(100_000));
+        CapsuleSubmission longSubmission = submission(capsuleId, longVersion);
+        send(Topics.MARKETPLACE_SUBMISSIONS.name(), capsuleId, longSubmission);
+        MarketplaceAudit malformed = audits(a -> a.getRequestId().equals(longSubmission.getSubmissionId()), 1).get(0);
+        assertThat(outcome(malformed)).isEqualTo("submission_refused/malformed");
+        assertThat(malformed.getVersion()).hasSize(MarketplaceLimits.MAX_NAME_CHARS + 1).endsWith("…");
 
         // and the capsule goes on: the next version is accepted
         CapsuleManifest after = AttestationVerifierTest.withVersion(base, base.version() + ".after");

@@ -78,7 +78,7 @@ class ReviewWorkflowTest {
 
     @Test
     void shouldRefuseNotesLongerThanAnEntryCanCarryAndKeepThemOutOfTheAudit() {
-        String longest = "n".repeat(ReviewWorkflow.MAX_NOTES_CHARS);
+        String longest = "n".repeat(MarketplaceLimits.MAX_NOTES_CHARS);
         String tooLong = longest + "n";
 
         assertThat(ReviewWorkflow.review(capsule(Status.IN_REVIEW),
@@ -86,6 +86,9 @@ class ReviewWorkflowTest {
         assertThat(ReviewWorkflow.review(capsule(Status.IN_REVIEW),
                 new Review(Action.REJECT, "rita", "reviewers", tooLong, null)))
                 .isEqualTo(new Refusal(RefusalKind.INVALID, "notes are 2001 characters long; at most 2000"));
+        assertThat(ReviewWorkflow.review(capsule(Status.IN_REVIEW), new Review(Action.APPROVE, "rita", "reviewers", null,
+                "1".repeat(MarketplaceLimits.MAX_NAME_CHARS + 1))))
+                .isEqualTo(new Refusal(RefusalKind.INVALID, "a reviewer, tenant or expected_version is longer than 256 characters"));
         assertThat(ReviewWorkflow.auditedNotes(longest)).isEqualTo(longest);
         assertThat(ReviewWorkflow.auditedNotes(tooLong)).isNull();
         assertThat(ReviewWorkflow.auditedNotes(null)).isNull();
