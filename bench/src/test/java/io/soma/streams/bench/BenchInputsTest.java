@@ -111,7 +111,7 @@ class BenchInputsTest {
             CapsuleSubmission s = (CapsuleSubmission) k.value();
             AttestationVerifier.Result result = verifier.verify(s.getCapsuleId(), s.getPublisher(),
                     MarketplaceAvro.manifest(s.getManifest()), MarketplaceAvro.attestation(s.getAttestation()),
-                    attested);
+                    attested::get);
             assertThat(result).isInstanceOf(AttestationVerifier.Attested.class);
             attested.put(s.getManifest().getVersion(), ((AttestationVerifier.Attested) result).digest());
         }

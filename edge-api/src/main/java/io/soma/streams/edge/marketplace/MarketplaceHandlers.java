@@ -53,6 +53,7 @@ import java.util.UUID;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_ENTRY_BYTES;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_NAME_CHARS;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_NOTES_CHARS;
+import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_SIGNATURE_CHARS;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.longerThan;
 
 /**
@@ -127,9 +128,12 @@ public final class MarketplaceHandlers implements AutoCloseable {
                 .setSubmittedBy(caller.subject())
                 .setManifest(MarketplaceAvro.manifest(manifest))
                 .setAttestation(CapsuleAttestation.newBuilder()
-                        .setKeyId(JsonBody.required(attestation, "key_id"))
-                        .setAlgorithm(JsonBody.required(attestation, "algorithm"))
-                        .setSignature(JsonBody.required(attestation, "signature"))
+                        .setKeyId(withinLimit(JsonBody.required(attestation, "key_id"), "attestation.key_id",
+                                MAX_NAME_CHARS))
+                        .setAlgorithm(withinLimit(JsonBody.required(attestation, "algorithm"), "attestation.algorithm",
+                                MAX_NAME_CHARS))
+                        .setSignature(withinLimit(JsonBody.required(attestation, "signature"), "attestation.signature",
+                                MAX_SIGNATURE_CHARS))
                         .build())
                 .setSubmittedAt(Instant.now())
                 .build();
@@ -223,7 +227,7 @@ public final class MarketplaceHandlers implements AutoCloseable {
         ObjectNode entry = (ObjectNode) stores.require(MarketplaceApp.CATALOG_STORE, id, null, "no capsule " + id)
                 .deepCopy();
         // an entry from before the versions had a store of their own still lists them itself
-        ObjectNode versions = ((ObjectNode) entry.get("attested_versions"));
+        ObjectNode versions = entry.withObject("/attested_versions");
         if (id.indexOf('\u0000') < 0) {
             stores.groupOrEmpty(MarketplaceApp.ATTESTED_VERSIONS_STORE, id, null)
                     .forEach(v -> versions.set(v.get("version").asText(), v.get("digest")));

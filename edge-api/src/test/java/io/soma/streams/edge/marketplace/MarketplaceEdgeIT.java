@@ -248,6 +248,12 @@ class MarketplaceEdgeIT {
                 "attestation", attestationJson(sign(entry)))));
         assertThat(longId.statusCode()).as(longId.body()).isEqualTo(422);
         assertThat(EdgeFixture.json(longId).get("details").get("field").asText()).isEqualTo("capsule_id");
+        Map<String, Object> longKeyId = new HashMap<>(attestationJson(sign(entry)));
+        longKeyId.put("key_id", "k".repeat(MarketplaceLimits.MAX_NAME_CHARS + 1));
+        HttpResponse<String> refusedKey = edge.post("/v1/marketplace/capsules", publisherToken, EdgeFixture.json(Map.of(
+                "capsule_id", capsuleId(entry), "manifest", entry.manifest().toJson(), "attestation", longKeyId)));
+        assertThat(refusedKey.statusCode()).as(refusedKey.body()).isEqualTo(422);
+        assertThat(EdgeFixture.json(refusedKey).get("details").get("field").asText()).isEqualTo("attestation.key_id");
     }
 
     private static void assertRefused(HttpResponse<String> response, int status, String kind) {

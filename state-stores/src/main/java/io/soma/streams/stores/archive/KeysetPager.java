@@ -61,7 +61,7 @@ final class KeysetPager<R> {
      * @param table      the table, qualified by its checked schema
      * @param keyColumn  the column that names whose rows a page reads
      * @param timeColumn the row's time, a TIMESTAMPTZ
-     * @param idColumn   the row's unique id, to order rows of the same time
+     * @param idColumn   the row's unique id (a text column or expression), to order rows of the same time
      * @param position   the cursor just after a row (its time and id)
      */
     KeysetPager(DataSource dataSource, String columns, String table, String keyColumn, String timeColumn,

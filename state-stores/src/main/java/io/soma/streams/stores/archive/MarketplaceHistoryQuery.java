@@ -1,7 +1,5 @@
 package io.soma.streams.stores.archive;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-
 import javax.sql.DataSource;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -13,13 +11,18 @@ import static io.soma.streams.stores.archive.ArchiveRangeQuery.instant;
 /**
  * Reads a capsule's archived marketplace audit in time order, page by page, for
  * {@code GET /v1/marketplace/capsules/{id}/history}: every transition and every refused submission or review, where the
- * catalog entry keeps only its latest transitions (keyset paging on (timestamp, event_id), see {@link KeysetPager}).
+ * catalog entry keeps only its latest transitions (keyset paging on (timestamp, offset), see {@link KeysetPager}).
  */
 public final class MarketplaceHistoryQuery {
     /** One page, oldest first; {@code nextCursor} is null on the last page. */
-    public record Page(@JsonProperty("history") List<MarketplaceAuditRow> history,
-                       @JsonProperty("next_cursor") String nextCursor) {
+    public record Page(List<MarketplaceAuditRow> history, String nextCursor) {
     }
+
+    /**
+     * Rows of one millisecond (the app's clock is cached per loop) in the order they were applied: a capsule's records
+     * share a partition, so its offset, zero-padded to sort as text, orders them and is unique among them.
+     */
+    private static final String LOG_ORDER = "lpad(kafka_offset::text, 20, '0')";
 
     private final KeysetPager<MarketplaceAuditRow> pager;
 
@@ -27,8 +30,8 @@ public final class MarketplaceHistoryQuery {
         this.pager = new KeysetPager<>(dataSource, "event_id, request_id, capsule_id, action, actor, actor_tenant, "
                 + "from_status, to_status, version, notes, rejection, rejection_kind, \"timestamp\", kafka_topic, "
                 + "kafka_partition, kafka_offset", SchemaMigrator.checkedSchemaName(schema) + ".marketplace_audit",
-                "capsule_id", "\"timestamp\"", "event_id", MarketplaceHistoryQuery::row,
-                r -> KeysetPager.Cursor.after(r.timestamp(), r.eventId()));
+                "capsule_id", "\"timestamp\"", LOG_ORDER, MarketplaceHistoryQuery::row,
+                r -> KeysetPager.Cursor.after(r.timestamp(), "%020d".formatted(r.source().offset())));
     }
 
     /** See {@link KeysetPager#page}. */

@@ -22,19 +22,24 @@ import org.apache.kafka.streams.state.Stores;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_ENTRY_BYTES;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_NAME_CHARS;
+import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_SIGNATURE_CHARS;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.longerThan;
+import static io.soma.streams.topologies.marketplace.MarketplaceLimits.message;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.shown;
 
 /**
  * The marketplace app: {@code marketplace.submissions} and {@code marketplace.reviews}, both keyed by capsule id, go
- * through one processor and one store, so a capsule's submissions and review commands apply in order, one at a time.
+ * through one processor and its two stores, so a capsule's submissions and review commands apply in order, one at a
+ * time.
  * <ul>
  *   <li>A submission is checked ({@link AttestationVerifier}); an authentic new version gets its compliance findings
  *   ({@link ComplianceChecks}) and re-enters review; a refused one goes to {@code soma.dlq} with the reason.</li>
@@ -156,10 +161,13 @@ public final class MarketplaceApp {
                 // NUL separates the parts of an attested version's key
                 result = new AttestationVerifier.Refused(AttestationVerifier.Reason.MALFORMED,
                         "a capsule id or version must not contain NUL");
-            } else if (Stream.of(capsuleId, submission.getPublisher(), submission.getSubmittedBy(), manifest.version())
-                    .anyMatch(name -> longerThan(name, MAX_NAME_CHARS))) {
+            } else if (Stream.of(capsuleId, submission.getPublisher(), submission.getSubmittedBy(), manifest.version(),
+                            submission.getAttestation().getKeyId(), submission.getAttestation().getAlgorithm())
+                    .anyMatch(name -> longerThan(name, MAX_NAME_CHARS))
+                    || longerThan(submission.getAttestation().getSignature(), MAX_SIGNATURE_CHARS)) {
                 result = new AttestationVerifier.Refused(AttestationVerifier.Reason.MALFORMED, "a capsule id, "
-                        + "publisher, submitter or version is longer than " + MAX_NAME_CHARS + " characters");
+                        + "publisher, submitter, version, key id or algorithm is longer than " + MAX_NAME_CHARS
+                        + " characters, or the signature longer than " + MAX_SIGNATURE_CHARS);
             } else {
                 CapsuleCatalogEntry stored = catalog.get(capsuleId);
                 current = stored;
@@ -205,13 +213,20 @@ public final class MarketplaceApp {
                         + " (manifest, findings and recent history included)"), now);
                 return;
             }
+            Map<String, String> unmovable = new HashMap<>();
             if (current != null) {
-                // an entry written before the versions had a store of their own: move them there once
-                current.getAttestedVersions().forEach((version, digest) ->
-                        attestedVersions.put(GroupedKey.of(capsuleId, version), digest));
+                // an entry written before the versions had a store of their own: move them there once (a version
+                // holding NUL cannot be a key there; it stays in the entry, which attestedDigest also reads)
+                current.getAttestedVersions().forEach((version, digest) -> {
+                    if (version.indexOf('\u0000') >= 0) {
+                        unmovable.put(version, digest);
+                    } else {
+                        attestedVersions.put(GroupedKey.of(capsuleId, version), digest);
+                    }
+                });
             }
             attestedVersions.put(GroupedKey.of(capsuleId, manifest.version()), attested.digest());
-            save(entry, transitionAudit, now);
+            save(CapsuleCatalogEntry.newBuilder(entry).setAttestedVersions(unmovable).build(), transitionAudit, now);
         }
 
         /** The digest a version of the capsule was attested with, or null: its own store first, then a legacy entry. */
@@ -241,7 +256,7 @@ public final class MarketplaceApp {
                     .setFromStatus(current == null ? null : current.getStatus());
             if (outcome instanceof ReviewWorkflow.Refusal refusal) {
                 metrics.reviewRefused(refusal.kind());
-                MarketplaceAudit refused = audit.setAction("review_refused").setRejection(refusal.message())
+                MarketplaceAudit refused = audit.setAction("review_refused").setRejection(message(refusal.message()))
                         .setRejectionKind(refusal.kind().wire()).build();
                 forwardAudit(refused.getCapsuleId(), refused, now);
                 return;
@@ -301,7 +316,7 @@ public final class MarketplaceApp {
         /** The refused submission's audit record, then the submission itself to the dead-letter topic. */
         private void refuseSubmission(Record<String, Object> record, byte[] raw, MarketplaceAudit.Builder audit,
                                       CapsuleCatalogEntry current, AttestationVerifier.Refused refused, Instant now) {
-            audit.setAction("submission_refused").setRejection(refused.message())
+            audit.setAction("submission_refused").setRejection(message(refused.message()))
                     .setRejectionKind(refused.reason().wire())
                     .setFromStatus(current == null ? null : current.getStatus());
             MarketplaceAudit refusal = audit.build();
@@ -309,12 +324,13 @@ public final class MarketplaceApp {
             deadLetter(record, raw, refused.reason(), refused.message());
         }
 
+        /** The submission as it was sent, to {@code soma.dlq}, with the reason (cut, whatever it quotes). */
         private void deadLetter(Record<String, Object> record, byte[] raw, AttestationVerifier.Reason reason,
-                                String message) {
+                                String reasonText) {
             metrics.submissionRefused(reason);
             var source = context.recordMetadata().orElseThrow();
-            DlqHeaders.addTo(record.headers(), reason.wire() + ": " + message, null, source.topic(), source.partition(),
-                    source.offset(), APPLICATION_ID);
+            DlqHeaders.addTo(record.headers(), message(reason.wire() + ": " + reasonText), null, source.topic(),
+                    source.partition(), source.offset(), APPLICATION_ID);
             context.forward(new Record<>(record.key(), (Object) raw, record.timestamp(), record.headers()),
                     DEAD_LETTER_SINK);
         }

@@ -6,8 +6,12 @@ package io.soma.streams.topologies.marketplace;
  * retry, and the app stalls for every capsule of its partitions.
  */
 public final class MarketplaceLimits {
-    /** The longest capsule id, publisher, submitter, reviewer, tenant or version, in characters. */
+    /** The longest capsule id, publisher, submitter, reviewer, tenant, version, key id or algorithm, in characters. */
     public static final int MAX_NAME_CHARS = 256;
+    /** The longest signature, in base64 characters (an RS256 signature of a 4,096-bit key is 684). */
+    public static final int MAX_SIGNATURE_CHARS = 4096;
+    /** The longest refusal message a record carries, in characters: whatever it quotes, it stays this short. */
+    public static final int MAX_MESSAGE_CHARS = 1000;
     /** The longest review notes, in characters: each transition's notes ride in the entry and its audit record. */
     public static final int MAX_NOTES_CHARS = 2000;
     /** The largest encoded catalog entry a submission may leave: half the brokers' default record limit. */
@@ -23,6 +27,15 @@ public final class MarketplaceLimits {
 
     /** A name as a record may echo it: unchanged when accepted, cut to {@value #MAX_NAME_CHARS} characters when not. */
     public static String shown(String name) {
-        return longerThan(name, MAX_NAME_CHARS) ? name.substring(0, MAX_NAME_CHARS) + "…" : name;
+        return cut(name, MAX_NAME_CHARS);
+    }
+
+    /** A refusal message as a record carries it: cut to {@value #MAX_MESSAGE_CHARS} characters. */
+    public static String message(String text) {
+        return cut(text, MAX_MESSAGE_CHARS);
+    }
+
+    private static String cut(String text, int maxChars) {
+        return longerThan(text, maxChars) ? text.substring(0, maxChars) + "…" : text;
     }
 }

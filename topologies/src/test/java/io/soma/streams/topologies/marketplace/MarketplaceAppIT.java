@@ -1,5 +1,6 @@
 package io.soma.streams.topologies.marketplace;
 
+import io.soma.streams.avro.CapsuleAttestation;
 import io.soma.streams.avro.CapsuleCatalogEntry;
 import io.soma.streams.avro.CapsuleReviewAction;
 import io.soma.streams.avro.CapsuleReviewCommand;
@@ -252,6 +253,16 @@ class MarketplaceAppIT {
         MarketplaceAudit malformed = audits(a -> a.getRequestId().equals(longSubmission.getSubmissionId()), 1).get(0);
         assertThat(outcome(malformed)).isEqualTo("submission_refused/malformed");
         assertThat(malformed.getVersion()).hasSize(MarketplaceLimits.MAX_NAME_CHARS + 1).endsWith("…");
+        // nor may a refusal's message quote a key id that long
+        CapsuleSubmission genuine = submission(capsuleId, AttestationVerifierTest.withVersion(base, "long-key-id"));
+        CapsuleSubmission longKeyId = CapsuleSubmission.newBuilder(genuine).setAttestation(
+                CapsuleAttestation.newBuilder(genuine.getAttestation()).setKeyId("k".repeat(300_000)).build()).build();
+        RecordMetadata longKeySource = send(Topics.MARKETPLACE_SUBMISSIONS.name(), capsuleId, longKeyId);
+        MarketplaceAudit refusedKey = audits(a -> a.getRequestId().equals(longKeyId.getSubmissionId()), 1).get(0);
+        assertThat(outcome(refusedKey)).isEqualTo("submission_refused/malformed");
+        assertThat(refusedKey.getRejection().length()).isLessThanOrEqualTo(MarketplaceLimits.MAX_MESSAGE_CHARS + 1);
+        assertThat(DeadLetters.headersOf(stack.bootstrapServers(), longKeySource).get(DlqHeaders.REASON))
+                .startsWith("malformed: ");
 
         // and the capsule goes on: the next version is accepted
         CapsuleManifest after = AttestationVerifierTest.withVersion(base, base.version() + ".after");

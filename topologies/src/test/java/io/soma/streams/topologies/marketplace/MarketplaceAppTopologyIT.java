@@ -71,16 +71,18 @@ class MarketplaceAppTopologyIT {
         CapsuleManifest v1 = AttestationVerifierTest.withVersion(entry.manifest(), "1.0.0");
         CapsuleManifest v2 = AttestationVerifierTest.withVersion(entry.manifest(), "2.0.0");
         assertThat(outcomeOf(v1)).isEqualTo("submitted");
-        // the entry as the code before the versions' store wrote it: the versions in the entry, none in the store
+        // the entry as the code before the versions' store wrote it: the versions in the entry, none in the store,
+        // one of them holding NUL, which that code allowed and no store key can hold
         KeyValueStore<String, CapsuleCatalogEntry> catalog = driver.getKeyValueStore(MarketplaceApp.CATALOG_STORE);
         KeyValueStore<String, String> versions = driver.getKeyValueStore(MarketplaceApp.ATTESTED_VERSIONS_STORE);
         String v1Digest = versions.delete(GroupedKey.of(CAPSULE, v1.version()));
+        String nulVersion = "0.9\u0000beta";
         catalog.put(CAPSULE, CapsuleCatalogEntry.newBuilder(catalog.get(CAPSULE))
-                .setAttestedVersions(Map.of(v1.version(), v1Digest)).build());
+                .setAttestedVersions(Map.of(v1.version(), v1Digest, nulVersion, v1Digest)).build());
 
         assertThat(outcomeOf(v1)).isEqualTo("submission_refused/replayed_version");
         assertThat(outcomeOf(v2)).isEqualTo("submitted");
-        assertThat(catalog.get(CAPSULE).getAttestedVersions()).isEmpty();
+        assertThat(catalog.get(CAPSULE).getAttestedVersions()).containsOnlyKeys(nulVersion);
         assertThat(versions.get(GroupedKey.of(CAPSULE, v1.version()))).isEqualTo(v1Digest);
         assertThat(versions.get(GroupedKey.of(CAPSULE, v2.version()))).isNotNull().isNotEqualTo(v1Digest);
         assertThat(outcomeOf(v1)).isEqualTo("submission_refused/replayed_version");
