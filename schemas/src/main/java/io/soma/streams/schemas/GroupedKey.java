@@ -31,13 +31,18 @@ public final class GroupedKey {
         return requireNoNul(group) + SEPARATOR;
     }
 
+    /** Whether {@code text} can be a group or a part: it holds no NUL, the separator. */
+    public static boolean isPart(String text) {
+        return text.indexOf(SEPARATOR) < 0;
+    }
+
     /** The parts of a key made by {@link #of}, group first. */
     public static List<String> parts(String groupedKey) {
         return List.of(groupedKey.split(String.valueOf(SEPARATOR), -1));
     }
 
     private static String requireNoNul(String part) {
-        if (part.indexOf(SEPARATOR) >= 0) {
+        if (!isPart(part)) {
             throw new IllegalArgumentException("a grouped key's parts must not contain NUL: "
                     + part.replace(SEPARATOR, '\uFFFD'));
         }

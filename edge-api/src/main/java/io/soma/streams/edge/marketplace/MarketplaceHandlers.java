@@ -228,10 +228,8 @@ public final class MarketplaceHandlers implements AutoCloseable {
                 .deepCopy();
         // an entry from before the versions had a store of their own still lists them itself
         ObjectNode versions = entry.withObject("/attested_versions");
-        if (id.indexOf('\u0000') < 0) {
-            stores.groupOrEmpty(MarketplaceApp.ATTESTED_VERSIONS_STORE, id, null)
-                    .forEach(v -> versions.set(v.get("version").asText(), v.get("digest")));
-        }
+        stores.groupOrEmpty(MarketplaceApp.ATTESTED_VERSIONS_STORE, id, null)
+                .forEach(v -> versions.set(v.get("version").asText(), v.get("digest")));
         String tenant = AuthHandler.principal(ctx).tenant();
         entry.set("token_summary", JSON.valueToTree(tokenSummaries.of(tenant, id).orElse(null)));
         ctx.json(entry);
@@ -244,13 +242,8 @@ public final class MarketplaceHandlers implements AutoCloseable {
     public void history(Context ctx) {
         String id = ctx.pathParam("id");
         String cursor = ctx.queryParam("cursor");
-        MarketplaceHistoryQuery.Page page = QueryParams.readArchive(ctx,
-                range -> history.page(id, range.from(), range.to(), range.limit(), cursor));
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("capsule_id", id);
-        out.put("history", page.history());
-        out.put("next_cursor", page.nextCursor());
-        ctx.json(out);
+        ctx.json(QueryParams.readArchive(ctx,
+                range -> history.page(id, range.from(), range.to(), range.limit(), cursor)));
     }
 
     /** A tenant's token usage of a capsule, as the forecast slice keeps it. */

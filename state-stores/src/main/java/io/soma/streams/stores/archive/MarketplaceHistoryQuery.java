@@ -1,5 +1,7 @@
 package io.soma.streams.stores.archive;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import javax.sql.DataSource;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,8 +16,10 @@ import static io.soma.streams.stores.archive.ArchiveRangeQuery.instant;
  * catalog entry keeps only its latest transitions (keyset paging on (timestamp, offset), see {@link KeysetPager}).
  */
 public final class MarketplaceHistoryQuery {
-    /** One page, oldest first; {@code nextCursor} is null on the last page. */
-    public record Page(List<MarketplaceAuditRow> history, String nextCursor) {
+    /** One page of a capsule's history, oldest first; {@code nextCursor} is null on the last page. */
+    public record Page(@JsonProperty("capsule_id") String capsuleId,
+                       @JsonProperty("history") List<MarketplaceAuditRow> history,
+                       @JsonProperty("next_cursor") String nextCursor) {
     }
 
     /**
@@ -37,7 +41,7 @@ public final class MarketplaceHistoryQuery {
     /** See {@link KeysetPager#page}. */
     public Page page(String capsuleId, Instant from, Instant to, int limit, String cursor) throws SQLException {
         KeysetPager.Page<MarketplaceAuditRow> page = pager.page(capsuleId, from, to, limit, cursor);
-        return new Page(page.rows(), page.nextCursor());
+        return new Page(capsuleId, page.rows(), page.nextCursor());
     }
 
     private static MarketplaceAuditRow row(ResultSet r) throws SQLException {

@@ -79,7 +79,8 @@ public final class LocalStores {
     /** Every entry of {@code group} from this instance only: the peer side of a forwarded group lookup. */
     public QueryResult group(String storeName, String group, String tenant) {
         RegisteredStore store = registered(storeName, Kind.GROUPED);
-        if (!store.tenancy.visibleTo(group, tenant)) {
+        // a name holding the separator is no group: no key can start with it
+        if (!GroupedKey.isPart(group) || !store.tenancy.visibleTo(group, tenant)) {
             return QueryResult.notFound();
         }
         ReadOnlyKeyValueStore<String, Object> kv = store.streams.store(

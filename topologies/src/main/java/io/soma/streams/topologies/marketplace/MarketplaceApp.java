@@ -157,7 +157,7 @@ public final class MarketplaceApp {
                 // another key would put the capsule's state in another task than its next submission
                 result = new AttestationVerifier.Refused(AttestationVerifier.Reason.MALFORMED,
                         "record key '" + shown(record.key()) + "' is not the capsule id '" + shown(capsuleId) + "'");
-            } else if (capsuleId.indexOf('\u0000') >= 0 || manifest.version().indexOf('\u0000') >= 0) {
+            } else if (!GroupedKey.isPart(capsuleId) || !GroupedKey.isPart(manifest.version())) {
                 // NUL separates the parts of an attested version's key
                 result = new AttestationVerifier.Refused(AttestationVerifier.Reason.MALFORMED,
                         "a capsule id or version must not contain NUL");
@@ -218,7 +218,7 @@ public final class MarketplaceApp {
                 // an entry written before the versions had a store of their own: move them there once (a version
                 // holding NUL cannot be a key there; it stays in the entry, which attestedDigest also reads)
                 current.getAttestedVersions().forEach((version, digest) -> {
-                    if (version.indexOf('\u0000') >= 0) {
+                    if (!GroupedKey.isPart(version)) {
                         unmovable.put(version, digest);
                     } else {
                         attestedVersions.put(GroupedKey.of(capsuleId, version), digest);
