@@ -2,20 +2,27 @@ package io.soma.streams.schemas;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-/** Creates the topics of the registry that do not exist yet; existing topics are left as they are. */
+/**
+ * Creates the topics of the registry that do not exist yet; of existing topics, only a record limit lower than its
+ * spec asks for is changed.
+ */
 public final class TopicProvisioner {
     private static final Logger log = LoggerFactory.getLogger(TopicProvisioner.class);
 
@@ -28,9 +35,7 @@ public final class TopicProvisioner {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = topics.stream()
                     .filter(t -> !existing.contains(t.name()))
-                    .map(t -> new NewTopic(t.name(), partitions, replicationFactor).configs(Map.of(
-                            TopicConfig.CLEANUP_POLICY_CONFIG,
-                            t.compacted() ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE)))
+                    .map(t -> new NewTopic(t.name(), partitions, replicationFactor).configs(configs(t)))
                     .toList();
             for (var entry : admin.createTopics(missing).values().entrySet()) {
                 try {
@@ -44,6 +49,7 @@ public final class TopicProvisioner {
                 }
             }
             awaitListed(admin, missing.stream().map(NewTopic::name).toList());
+            raiseRecordLimits(admin, topics.stream().filter(t -> existing.contains(t.name())).toList());
         } catch (ExecutionException e) {
             throw new IllegalStateException("creating topics failed: " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
@@ -51,6 +57,43 @@ public final class TopicProvisioner {
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("Kafka at " + bootstrapServers + " did not answer within 30 s", e);
+        }
+    }
+
+    private static Map<String, String> configs(TopicSpec topic) {
+        Map<String, String> configs = new HashMap<>();
+        configs.put(TopicConfig.CLEANUP_POLICY_CONFIG,
+                topic.compacted() ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE);
+        if (topic.maxMessageBytes() > 0) {
+            configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(topic.maxMessageBytes()));
+        }
+        return configs;
+    }
+
+    /**
+     * Raises {@code max.message.bytes} of existing topics that need more than they take (a topic made before its spec
+     * asked for it); a larger limit an operator set is left alone.
+     */
+    private static void raiseRecordLimits(Admin admin, List<? extends TopicSpec> existing)
+            throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        Map<ConfigResource, TopicSpec> limited = new HashMap<>();
+        existing.stream().filter(t -> t.maxMessageBytes() > 0)
+                .forEach(t -> limited.put(new ConfigResource(ConfigResource.Type.TOPIC, t.name()), t));
+        if (limited.isEmpty()) {
+            return;
+        }
+        Map<ConfigResource, Collection<AlterConfigOp>> raises = new HashMap<>();
+        admin.describeConfigs(limited.keySet()).all().get(30, TimeUnit.SECONDS).forEach((resource, config) -> {
+            ConfigEntry entry = config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+            int wanted = limited.get(resource).maxMessageBytes();
+            if (entry == null || entry.value() == null || Integer.parseInt(entry.value()) < wanted) {
+                raises.put(resource, List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                        Integer.toString(wanted)), AlterConfigOp.OpType.SET)));
+                log.info("raising max.message.bytes of {} to {}", resource.name(), wanted);
+            }
+        });
+        if (!raises.isEmpty()) {
+            admin.incrementalAlterConfigs(raises).all().get(30, TimeUnit.SECONDS);
         }
     }
 
@@ -78,5 +121,10 @@ public final class TopicProvisioner {
         String name();
 
         boolean compacted();
+
+        /** The topic's {@code max.message.bytes}, or 0 for the brokers' default. */
+        default int maxMessageBytes() {
+            return 0;
+        }
     }
 }

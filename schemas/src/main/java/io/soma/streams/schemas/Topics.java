@@ -25,6 +25,7 @@ import io.soma.streams.avro.TokenUsageWindow;
 import io.soma.streams.avro.TrainingAudit;
 import io.soma.streams.avro.TrainingCommand;
 import io.soma.streams.avro.TrainingModeState;
+import io.soma.streams.schemas.dlq.DeadLetterLimit;
 import io.soma.streams.schemas.serde.AvroSerde;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import org.apache.avro.Schema;
@@ -94,7 +95,7 @@ public final class Topics {
                 BUDGET_AUDIT, BUDGET_ALERTS);
     }
 
-    /** What the provisioner creates: every typed topic plus the dead-letter topic. */
+    /** What the provisioner creates: every typed topic plus the dead-letter topic, which takes larger records. */
     public static List<TopicProvisioner.TopicSpec> provisioned() {
         List<TopicProvisioner.TopicSpec> specs = new java.util.ArrayList<>(all());
         specs.add(new TopicProvisioner.TopicSpec() {
@@ -106,6 +107,11 @@ public final class Topics {
             @Override
             public boolean compacted() {
                 return false;
+            }
+
+            @Override
+            public int maxMessageBytes() {
+                return DeadLetterLimit.MAX_RECORD_BYTES;
             }
         });
         return specs;

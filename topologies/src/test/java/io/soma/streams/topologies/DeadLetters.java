@@ -19,17 +19,21 @@ public final class DeadLetters {
 
     /** The headers of the committed dead letter of the record at {@code source}; fails after 30 s without one. */
     public static Map<String, String> headersOf(String bootstrapServers, RecordMetadata source) {
-        ConsumerRecord<byte[], byte[]> deadLetter = CommittedRecords.await(bootstrapServers, Topics.DEAD_LETTER,
+        return headers(of(bootstrapServers, source));
+    }
+
+    /** The committed dead letter of the record at {@code source}; fails after 30 s without one. */
+    public static ConsumerRecord<byte[], byte[]> of(String bootstrapServers, RecordMetadata source) {
+        return CommittedRecords.await(bootstrapServers, Topics.DEAD_LETTER,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer(), r -> {
                     Map<String, String> headers = headers(r);
                     return source.topic().equals(headers.get(DlqHeaders.SOURCE_TOPIC))
                             && String.valueOf(source.partition()).equals(headers.get(DlqHeaders.SOURCE_PARTITION))
                             && String.valueOf(source.offset()).equals(headers.get(DlqHeaders.SOURCE_OFFSET));
                 }, 1, Duration.ofSeconds(30)).get(0);
-        return headers(deadLetter);
     }
 
-    private static Map<String, String> headers(ConsumerRecord<byte[], byte[]> record) {
+    public static Map<String, String> headers(ConsumerRecord<byte[], byte[]> record) {
         Map<String, String> headers = new HashMap<>();
         record.headers().forEach(h -> headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8)));
         return headers;

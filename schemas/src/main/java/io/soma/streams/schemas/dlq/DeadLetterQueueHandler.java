@@ -85,11 +85,15 @@ public class DeadLetterQueueHandler implements DeserializationExceptionHandler, 
                 context.offset())));
     }
 
-    /** The source record's own key and value bytes, with the {@link DlqHeaders} added to its headers. */
+    /**
+     * The source record's own key and value bytes, with the {@link DlqHeaders} added to its headers; without them when
+     * that would be over {@link DeadLetterLimit}.
+     */
     private ProducerRecord<byte[], byte[]> deadLetter(byte[] key, byte[] value, Headers headers, String reason,
                                                       Exception exception, String topic, int partition, long offset) {
-        return new ProducerRecord<>(deadLetterTopic, null, key, value, DlqHeaders.of(headers, reason,
+        DeadLetterLimit.Parts fitted = DeadLetterLimit.fitted(key, value, DlqHeaders.of(headers, reason,
                 exception.getClass().getName(), topic, partition, offset, applicationId));
+        return new ProducerRecord<>(deadLetterTopic, null, fitted.key(), fitted.value(), fitted.headers());
     }
 
     private static String reason(Exception exception) {

@@ -17,6 +17,10 @@ public final class DlqHeaders {
     public static final String SOURCE_PARTITION = "dlq.source.partition";
     public static final String SOURCE_OFFSET = "dlq.source.offset";
     public static final String APP = "dlq.app";
+    /** Set when the source record was too large to copy: what was left out (it stays at the source offset). */
+    public static final String OMITTED = "dlq.omitted";
+    /** A reason longer than this is cut: an exception's message may quote the record it failed on. */
+    static final int MAX_REASON_CHARS = 2000;
 
     private DlqHeaders() {
     }
@@ -29,7 +33,8 @@ public final class DlqHeaders {
      */
     public static Headers addTo(Headers headers, String reason, String exceptionClass, String sourceTopic,
                                 int sourcePartition, long sourceOffset, String applicationId) {
-        put(headers, REASON, reason);
+        put(headers, REASON, reason == null || reason.length() <= MAX_REASON_CHARS ? reason
+                : reason.substring(0, MAX_REASON_CHARS) + "…");
         put(headers, EXCEPTION, exceptionClass);
         put(headers, SOURCE_TOPIC, sourceTopic);
         put(headers, SOURCE_PARTITION, Integer.toString(sourcePartition));

@@ -51,6 +51,44 @@ class DeadLetterQueueHandlerTest {
     }
 
     @Test
+    void shouldKeepARecordAtTheBrokersDefaultLimitWhole() {
+        byte[] atLimit = new byte[1024 * 1024];
+        var response = handler.handleError(null, record(atLimit, new RecordHeaders()),
+                new BadMagicByteException("conversation.events", (byte) 1));
+
+        ProducerRecord<byte[], byte[]> deadLetter = response.deadLetterQueueRecords().get(0);
+        assertThat(deadLetter.value()).isEqualTo(atLimit);
+        assertThat(deadLetter.headers().lastHeader(DlqHeaders.OMITTED)).isNull();
+    }
+
+    @Test
+    void shouldLeaveOutWhatWouldNotFitAndSayWhere() {
+        byte[] large = new byte[DeadLetterLimit.MAX_RECORD_BYTES];
+        Headers headers = new RecordHeaders().add("traceparent", bytes("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+        var response = handler.handleError(null, record(large, headers), new BadMagicByteException("conversation.events", (byte) 1));
+
+        ProducerRecord<byte[], byte[]> deadLetter = response.deadLetterQueueRecords().get(0);
+        assertThat(deadLetter.key()).isNull();
+        assertThat(deadLetter.value()).isNull();
+        assertThat(deadLetter.headers().lastHeader("traceparent")).isNull();
+        assertThat(header(deadLetter, DlqHeaders.SOURCE_OFFSET)).isEqualTo("41");
+        assertThat(header(deadLetter, DlqHeaders.OMITTED)).startsWith("key 3 bytes, value " + large.length + " bytes, headers ");
+    }
+
+    @Test
+    void shouldCutALongReason() {
+        var response = handler.handleError(null, poison, new IllegalArgumentException("x".repeat(100_000)));
+
+        assertThat(header(response.deadLetterQueueRecords().get(0), DlqHeaders.REASON))
+                .hasSize(DlqHeaders.MAX_REASON_CHARS + 1);
+    }
+
+    private static ConsumerRecord<byte[], byte[]> record(byte[] value, Headers headers) {
+        return new ConsumerRecord<>("conversation.events", 2, 41L, 0L, TimestampType.CREATE_TIME, 3, value.length,
+                bytes("s-1"), value, headers, Optional.empty());
+    }
+
+    @Test
     void shouldUseTheConfiguredDeadLetterTopic() {
         handler.configure(Map.of("errors.dead.letter.queue.topic.name", "soma.dlq.policy"));
 

@@ -8,6 +8,7 @@ import io.soma.streams.avro.CapsuleSubmission;
 import io.soma.streams.avro.MarketplaceAudit;
 import io.soma.streams.schemas.GroupedKey;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.dlq.DeadLetterLimit;
 import io.soma.streams.schemas.dlq.DlqHeaders;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -331,8 +332,9 @@ public final class MarketplaceApp {
             var source = context.recordMetadata().orElseThrow();
             DlqHeaders.addTo(record.headers(), message(reason.wire() + ": " + reasonText), null, source.topic(),
                     source.partition(), source.offset(), APPLICATION_ID);
-            context.forward(new Record<>(record.key(), (Object) raw, record.timestamp(), record.headers()),
-                    DEAD_LETTER_SINK);
+            Record<String, byte[]> deadLetter = DeadLetterLimit.fitted(new Record<>(record.key(), raw,
+                    record.timestamp(), record.headers()));
+            context.forward(deadLetter.withValue((Object) deadLetter.value()), DEAD_LETTER_SINK);
         }
     }
 }

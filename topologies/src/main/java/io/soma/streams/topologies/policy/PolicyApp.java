@@ -9,6 +9,7 @@ import io.soma.streams.avro.RulePackReply;
 import io.soma.streams.avro.RulePackRequest;
 import io.soma.streams.avro.TrainingModeState;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.dlq.DeadLetterLimit;
 import io.soma.streams.schemas.dlq.DlqHeaders;
 import io.soma.streams.topologies.policy.constitution.Constitution;
 import io.soma.streams.topologies.policy.constitution.ConstitutionVerifier;
@@ -320,8 +321,9 @@ public final class PolicyApp {
                     meta.offset(), APPLICATION_ID);
             ConstitutionAudit audit = audit(scope, bundleOrNull, context.currentSystemTimeMs()).setOutcome(REFUSED)
                     .setReason(reason).setMessage(message).build();
-            context.forward(new Record<>(record.key(), new GateOutcome(null, record.value(), audit),
-                    record.timestamp(), record.headers()));
+            Record<String, byte[]> deadLetter = DeadLetterLimit.fitted(record);
+            context.forward(new Record<>(deadLetter.key(), new GateOutcome(null, deadLetter.value(), audit),
+                    deadLetter.timestamp(), deadLetter.headers()));
         }
     }
 

@@ -1,6 +1,7 @@
 package io.soma.streams.topologies.runtime;
 
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.dlq.DeadLetterLimit;
 import io.soma.streams.schemas.dlq.DeadLetterQueueHandler;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -98,6 +99,8 @@ public record StreamsSettings(
         // and so does a record a processor throws on, instead of failing the thread on it again and again
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterQueueHandler.class);
         p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.DEAD_LETTER);
+        // a dead letter may be larger than the brokers' default limit: its topic takes it, so the producer must send it
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), DeadLetterLimit.MAX_RECORD_BYTES);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         if (producerBatchBytesByApp.containsKey(applicationId)) {

@@ -169,6 +169,45 @@ class PolicyAppIT {
         assertThat(d.getConstitutionHash()).isEqualTo(ExamplePolicy.constitution().hash());
     }
 
+    /**
+     * A dead letter carries its source record plus headers, so a record at the brokers' 1 MB limit makes a dead
+     * letter over it, and a record compressed under the limit can be many times larger once read. Either would fail
+     * the transaction on every retry and stall the app; the dead-letter topic takes twice the limit, and what is
+     * larger still is set aside without its bytes, which stay at the source offset its headers name.
+     */
+    @Test
+    void shouldDeadLetterRecordsAtTheBrokersLimitAndGoOn() throws Exception {
+        String session = "at-limit-" + UUID.randomUUID();
+        byte[] atLimit = new byte[1_048_000];
+        new java.util.Random(7).nextBytes(atLimit);
+        atLimit[0] = 1; // not the registry's magic byte: unreadable
+        byte[] compressedUnderLimit = new byte[6 * 1024 * 1024];
+        compressedUnderLimit[0] = 1;
+        // as written by a producer that compresses (the brokers check the compressed size) and one that does not
+        // unreadable events (the handler's dead letters) and constitutions (the gate's own)
+        List<RecordMetadata> atLimitSources = new ArrayList<>();
+        List<RecordMetadata> compressedSources = new ArrayList<>();
+        for (String topic : List.of(Topics.CONVERSATION_EVENTS.name(), Topics.CONSTITUTION_UPDATED.name())) {
+            atLimitSources.add(sendRaw(topic, session, atLimit, "none"));
+            compressedSources.add(sendRaw(topic, session, compressedUnderLimit, "zstd"));
+        }
+        send(Topics.CONVERSATION_EVENTS.name(), session, event(session, "after", "hello"));
+
+        assertThat(decisions(d -> d.getSessionId().equals(session), 1)).hasSize(1);
+        for (RecordMetadata source : atLimitSources) {
+            var whole = DeadLetters.of(stack.bootstrapServers(), source);
+            assertThat(whole.value()).as(source.topic()).isEqualTo(atLimit);
+            assertThat(new String(whole.key(), StandardCharsets.UTF_8)).isEqualTo(session);
+        }
+        for (RecordMetadata source : compressedSources) {
+            var omitted = DeadLetters.of(stack.bootstrapServers(), source);
+            assertThat(omitted.value()).as(source.topic()).isNull();
+            assertThat(DeadLetters.headers(omitted).get(DlqHeaders.OMITTED)).as(source.topic())
+                    .startsWith("key " + session.length() + " bytes, value " + compressedUnderLimit.length + " bytes");
+            assertThat(DeadLetters.headers(omitted).get(DlqHeaders.REASON)).isNotBlank();
+        }
+    }
+
     @Test
     void shouldDeadLetterForgedEnvelopesWrittenToTheTopicAndKeepApplyingGenuineOnes() throws Exception {
         String victim = "victim-" + UUID.randomUUID();
@@ -449,6 +488,15 @@ class PolicyAppIT {
     /** Sends one record and waits until the broker has it. */
     private static RecordMetadata send(String topic, String key, SpecificRecord value) throws Exception {
         return producer.send(new ProducerRecord<>(topic, key, value)).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static RecordMetadata sendRaw(String topic, String key, byte[] value, String compression) throws Exception {
+        try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers", stack.bootstrapServers(),
+                "compression.type", compression, "max.request.size", 8 * 1024 * 1024), new StringSerializer(),
+                new ByteArraySerializer())) {
+            return raw.send(new ProducerRecord<>(topic, key, value))
+                    .get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     private static ConversationEvent event(String session, String id, String text) {

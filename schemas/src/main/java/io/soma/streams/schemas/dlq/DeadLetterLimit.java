@@ -1,0 +1,79 @@
+package io.soma.streams.schemas.dlq;
+
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Record;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * How large a dead letter may be. A dead letter is its source record plus the {@link DlqHeaders}, so a record at the
+ * brokers' limit (1 MB by default) would make one over it, and a record compressed under the limit can be many times
+ * that once read. A dead letter that cannot be written fails its transaction on every retry and stalls the app, so:
+ * the dead-letter topic takes {@value #MAX_RECORD_BYTES} bytes a record (the provisioner sets it, the apps' producers
+ * may send that much), and a dead letter larger than that still goes without the source's key, value and headers,
+ * which stay at the source offset its headers name.
+ */
+public final class DeadLetterLimit {
+    /** The dead-letter topic's {@code max.message.bytes} and the apps' producers' {@code max.request.size}. */
+    public static final int MAX_RECORD_BYTES = 2 * 1024 * 1024;
+    /** Room left for the record's framing and for compression that does not compress. */
+    static final int MAX_COPY_BYTES = MAX_RECORD_BYTES - 64 * 1024;
+
+    private DeadLetterLimit() {
+    }
+
+    /** A dead letter as it will be written: its key, value and headers. */
+    public record Parts(byte[] key, byte[] value, Headers headers) {
+    }
+
+    /**
+     * The dead letter of {@code key} and {@code value} with {@code headers} (the source's plus the dead-letter ones):
+     * whole when it fits, else only the dead-letter headers and {@link DlqHeaders#OMITTED} saying what was left out.
+     */
+    public static Parts fitted(byte[] key, byte[] value, Headers headers) {
+        int keyBytes = key == null ? 0 : key.length;
+        return fits(keyBytes, value, headers) ? new Parts(key, value, headers)
+                : new Parts(null, null, omitted(keyBytes, value, headers));
+    }
+
+    /** The same for a dead letter a topology sends itself, with a string key. */
+    public static Record<String, byte[]> fitted(Record<String, byte[]> deadLetter) {
+        int keyBytes = deadLetter.key() == null ? 0 : deadLetter.key().getBytes(StandardCharsets.UTF_8).length;
+        if (fits(keyBytes, deadLetter.value(), deadLetter.headers())) {
+            return deadLetter;
+        }
+        return new Record<>(null, null, deadLetter.timestamp(),
+                omitted(keyBytes, deadLetter.value(), deadLetter.headers()));
+    }
+
+    private static boolean fits(int keyBytes, byte[] value, Headers headers) {
+        return (long) keyBytes + length(value) + headerBytes(headers) <= MAX_COPY_BYTES;
+    }
+
+    /** The dead-letter headers alone, and what was left out. */
+    private static Headers omitted(int keyBytes, byte[] value, Headers headers) {
+        Headers kept = new RecordHeaders();
+        for (Header h : headers) {
+            if (h.key().startsWith("dlq.") && !h.key().equals(DlqHeaders.OMITTED)) {
+                kept.add(h);
+            }
+        }
+        return kept.add(DlqHeaders.OMITTED, ("key " + keyBytes + " bytes, value " + length(value) + " bytes, headers "
+                + headerBytes(headers) + " bytes: over " + MAX_COPY_BYTES + ", read them at the source offset")
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static long headerBytes(Headers headers) {
+        long bytes = 0;
+        for (Header h : headers) {
+            bytes += h.key().length() + length(h.value());
+        }
+        return bytes;
+    }
+
+    private static int length(byte[] bytes) {
+        return bytes == null ? 0 : bytes.length;
+    }
+}

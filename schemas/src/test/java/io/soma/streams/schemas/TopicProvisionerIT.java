@@ -1,0 +1,90 @@
+package io.soma.streams.schemas;
+
+import io.soma.streams.devstack.LocalStack;
+import io.soma.streams.schemas.dlq.DeadLetterLimit;
+import io.soma.streams.testkit.KafkaState;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The provisioner on the real broker: what it creates, and the one thing it changes on a topic that exists. */
+class TopicProvisionerIT {
+    private static LocalStack stack;
+
+    @BeforeAll
+    static void start() {
+        stack = LocalStack.shared();
+    }
+
+    @Test
+    void shouldCreateTopicsWithTheirCleanupPolicyAndRecordLimit() throws Exception {
+        String compacted = unique("provisioned.compacted");
+        String limited = unique("provisioned.limited");
+
+        TopicProvisioner.ensure(stack.bootstrapServers(), List.of(spec(compacted, true, 0),
+                spec(limited, false, DeadLetterLimit.MAX_RECORD_BYTES)), 1, (short) 1);
+
+        assertThat(config(compacted, TopicConfig.CLEANUP_POLICY_CONFIG)).isEqualTo(TopicConfig.CLEANUP_POLICY_COMPACT);
+        assertThat(config(limited, TopicConfig.CLEANUP_POLICY_CONFIG)).isEqualTo(TopicConfig.CLEANUP_POLICY_DELETE);
+        assertThat(config(limited, TopicConfig.MAX_MESSAGE_BYTES_CONFIG))
+                .isEqualTo(Integer.toString(DeadLetterLimit.MAX_RECORD_BYTES));
+    }
+
+    @Test
+    void shouldRaiseALowerRecordLimitOfAnExistingTopicAndLeaveAHigherOne() throws Exception {
+        String lower = unique("provisioned.lower");
+        String higher = unique("provisioned.higher");
+        KafkaState.createTopics(stack.bootstrapServers(),
+                new NewTopic(lower, 1, (short) 1).configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "1000000")),
+                new NewTopic(higher, 1, (short) 1).configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "8388608")));
+
+        TopicProvisioner.ensure(stack.bootstrapServers(), List.of(spec(lower, false, DeadLetterLimit.MAX_RECORD_BYTES),
+                spec(higher, false, DeadLetterLimit.MAX_RECORD_BYTES)), 1, (short) 1);
+
+        assertThat(config(lower, TopicConfig.MAX_MESSAGE_BYTES_CONFIG))
+                .isEqualTo(Integer.toString(DeadLetterLimit.MAX_RECORD_BYTES));
+        assertThat(config(higher, TopicConfig.MAX_MESSAGE_BYTES_CONFIG)).isEqualTo("8388608");
+    }
+
+    private static TopicProvisioner.TopicSpec spec(String name, boolean compacted, int maxMessageBytes) {
+        return new TopicProvisioner.TopicSpec() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public boolean compacted() {
+                return compacted;
+            }
+
+            @Override
+            public int maxMessageBytes() {
+                return maxMessageBytes;
+            }
+        };
+    }
+
+    private static String config(String topic, String name) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            return admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource)
+                    .get(name).value();
+        }
+    }
+
+    private static String unique(String prefix) {
+        return prefix + "." + UUID.randomUUID();
+    }
+}
