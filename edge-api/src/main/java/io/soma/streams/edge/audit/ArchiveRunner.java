@@ -4,6 +4,7 @@ import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.dlq.DeadLetterLimit;
 import io.soma.streams.schemas.dlq.DlqHeaders;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.stores.archive.AuditArchiveWriter;
@@ -46,7 +47,8 @@ public final class ArchiveRunner implements AutoCloseable {
             log.warn("audit archive migration deferred until PostgreSQL answers: {}", e.getMessage());
         }
         this.deadLetters = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true), new ByteArraySerializer(), new ByteArraySerializer());
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                DeadLetterLimit.MAX_RECORD_BYTES), new ByteArraySerializer(), new ByteArraySerializer());
         this.archiver = new AuditArchiver(
                 Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
                 AvroAuditTopics.of(registry),
@@ -75,9 +77,11 @@ public final class ArchiveRunner implements AutoCloseable {
     /** Durable before the archiver commits past the record: a dead letter is never lost either. */
     private void deadLetter(ConsumerRecord<byte[], byte[]> record, String reason) {
         try {
-            deadLetters.send(new ProducerRecord<>(Topics.DEAD_LETTER, null, record.key(), record.value(),
-                    DlqHeaders.of(record.headers(), reason, null, record.topic(), record.partition(), record.offset(),
-                            AuditArchiver.DEFAULT_GROUP_ID))).get(10, TimeUnit.SECONDS);
+            DeadLetterLimit.Parts fitted = DeadLetterLimit.fitted(record.key(), record.value(), DlqHeaders.of(
+                    record.headers(), reason, null, record.topic(), record.partition(), record.offset(),
+                    AuditArchiver.DEFAULT_GROUP_ID));
+            deadLetters.send(new ProducerRecord<>(Topics.DEAD_LETTER, null, fitted.key(), fitted.value(),
+                    fitted.headers())).get(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while dead-lettering", e);
