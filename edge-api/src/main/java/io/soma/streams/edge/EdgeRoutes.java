@@ -9,8 +9,9 @@ import io.soma.streams.edge.auth.IdentitySlice;
 import io.soma.streams.edge.budget.BudgetSlice;
 import io.soma.streams.edge.forecast.ForecastSlice;
 import io.soma.streams.edge.health.HealthHandler;
-import io.soma.streams.edge.marketplace.MarketplaceSlice;
+import io.soma.streams.edge.http.BodyFields;
 import io.soma.streams.edge.http.RateLimitHandler;
+import io.soma.streams.edge.marketplace.MarketplaceSlice;
 import io.soma.streams.edge.metrics.MetricsHandler;
 import io.soma.streams.edge.policy.ConversationSlice;
 import io.soma.streams.edge.policy.PolicySlice;
@@ -37,21 +38,26 @@ import static io.soma.streams.edge.tenancy.TenantScope.SHARED;
 
 /**
  * Every route of the edge, in one place, with the capability each needs and the tenant it acts on
- * ({@link io.soma.streams.edge.tenancy.TenantScope}). A route without a capability still needs a valid bearer token
+ * ({@link io.soma.streams.edge.tenancy.TenantScope}), and for a route that takes a JSON body, its fields
+ * ({@link BodyFields}). A route without a capability still needs a valid bearer token
  * ({@link AuthHandler}); {@link Access#PUBLIC} routes need none. A non-public route without a tenant scope is refused.
  * A capability's routes are declared when the process runs its slice.
  */
 public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optional<MetricsHandler> publicMetrics,
                          Slices slices) {
+    private static final BodyFields TRAINING_COMMAND = BodyFields.of("tenant", "user", "reason", "ttl_seconds");
 
     /** Authentication: the identity slice's, which every process runs. */
     public AuthHandler auth() {
         return slices.require(IdentitySlice.class).auth();
     }
 
-    /** What runs before every matched route, in order: authentication, then the tenant's rate limit, then ... */
+    /**
+     * What runs before every matched route, in order: authentication, then the tenant's rate limit, then the body's
+     * fields against the route's {@link BodyFields}, then ...
+     */
     List<Handler> beforeMatched() {
-        List<Handler> filters = new ArrayList<>(List.of(auth(), rateLimit));
+        List<Handler> filters = new ArrayList<>(List.of(auth(), rateLimit, BodyFields::refuseUnknown));
         // ... a caller acting on a stale constitution is refused
         slices.find(PolicySlice.class).ifPresent(policy -> filters.add(policy.handlers()::refuseStaleConstitution));
         return filters;
@@ -67,25 +73,30 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
         IdentitySlice identity = slices.require(IdentitySlice.class);
         path("/v1/tokens", () -> {
             // the token exchange checks its API key or bearer token itself, and the tenant with TenantGuard
-            post("/issue", identity.tokens()::issue, Access.PUBLIC);
-            post("/verify", identity.tokens()::verify, CALLER);
-            post("/revoke", identity.tokens()::revoke, CALLER);
+            post("/issue", identity.tokens()::issue, Access.PUBLIC,
+                    BodyFields.of("api_key", "subject", "tenant", "capabilities", "ttl_seconds"));
+            post("/verify", identity.tokens()::verify, CALLER, BodyFields.of("token"));
+            post("/revoke", identity.tokens()::revoke, CALLER, BodyFields.of("jti"));
         });
         path("/v1/tenants", () -> {
             get(identity.tenants()::list, PLATFORM);
-            post(identity.tenants()::create, PLATFORM);
+            post(identity.tenants()::create, PLATFORM, BodyFields.of("tenant_id", "admin_subject"));
         });
         slices.find(PolicySlice.class).map(PolicySlice::handlers).ifPresent(policy -> {
-            post("/v1/evaluate", policy::evaluate, BODY, Capability.CONVERSATION, Capability.POLICY_ADMIN);
+            post("/v1/evaluate", policy::evaluate, BODY, Capability.CONVERSATION, Capability.POLICY_ADMIN,
+                    BodyFields.of("tenant", "prompt", "role", "tool", "capsule_id", "session_id", "spans"));
             get("/v1/detectors", policy::detectors, SHARED);
             path("/v1/policies/{tenant}", () -> {
                 get(policy::getPolicy, PATH, Capability.POLICY_ADMIN, Capability.CONVERSATION);
-                put(policy::putPolicy, PATH, Capability.POLICY_ADMIN);
+                // a pack as GET answers it may come back: its tenant, version and update stamp are replaced
+                put(policy::putPolicy, PATH, Capability.POLICY_ADMIN, BodyFields.of("rules", "include", "tenant",
+                        "version", "updated_at", "updated_by"));
             });
             path("/v1/constitution", () -> {
                 get(policy::getConstitution, SHARED);
                 // the tenant is inside the signed bundle: the handler checks it with TenantGuard
-                post(policy::publishConstitution, CALLER, Capability.CONSTITUTION_PUBLISH);
+                post(policy::publishConstitution, CALLER, Capability.CONSTITUTION_PUBLISH, BodyFields.of("version",
+                        "issued_at", "document", "hash", "signature", "tenant"));
                 get("/{tenant}/hash", policy::getConstitutionHash, PATH);
                 get("/history", policy::getGlobalConstitutionHistory, SHARED);
                 get("/{tenant}/history", policy::getConstitutionHistory, PATH);
@@ -93,14 +104,16 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
         });
         slices.find(ConversationSlice.class).map(ConversationSlice::handlers).ifPresent(conversation ->
                 path("/v1/conversation", () -> {
-                    post("/step", conversation::step, BODY_OR_CALLER, Capability.CONVERSATION);
+                    post("/step", conversation::step, BODY_OR_CALLER, Capability.CONVERSATION, BodyFields.of("tenant",
+                            "session_id", "content", "prompt", "role", "event_type", "provider", "model",
+                            "capsule_id", "tool", "user", "metadata", "prompt_tokens", "max_completion_tokens"));
                     get("/stream", conversation::openStream, QUERY, Capability.CONVERSATION);
                 }));
         slices.find(TrainingSlice.class).map(TrainingSlice::handlers).ifPresent(training ->
                 path("/v1/training", () -> {
-                    post("/enable", training::enable, BODY, Capability.TRAINING_ADMIN);
+                    post("/enable", training::enable, BODY, Capability.TRAINING_ADMIN, TRAINING_COMMAND);
                     // the holder may disable without training.admin: the training app checks who holds the lock
-                    post("/disable", training::disable, BODY);
+                    post("/disable", training::disable, BODY, TRAINING_COMMAND);
                     get("/status/{tenant}", training::status, PATH);
                 }));
         slices.find(BudgetSlice.class).map(BudgetSlice::handlers).ifPresent(budgets ->
@@ -112,7 +125,9 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
                     get("/audit", budgets::audit, PATH, Capability.BUDGET_ADMIN, Capability.BUDGET_READ);
                     path("/{budget}", () -> {
                         get(budgets::get, PATH, Capability.BUDGET_ADMIN, Capability.BUDGET_READ);
-                        put(budgets::put, PATH, Capability.BUDGET_ADMIN);
+                        put(budgets::put, PATH, Capability.BUDGET_ADMIN, BodyFields.of("provider", "model",
+                                "capsule_id", "limit_tokens", "limit_usd", "period", "time_zone", "rolling_seconds",
+                                "hard", "fail_closed", "thresholds_percent"));
                         delete(budgets::delete, PATH, Capability.BUDGET_ADMIN);
                     });
                 }));
@@ -125,7 +140,8 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
                     get("/dead-letters", audit::deadLetters, PLATFORM);
                 }));
         slices.find(ForecastSlice.class).map(ForecastSlice::handlers).ifPresent(forecast -> {
-            post("/v1/forecast", forecast::forecast, BODY, Capability.FORECAST_READ);
+            post("/v1/forecast", forecast::forecast, BODY, Capability.FORECAST_READ,
+                    BodyFields.of("tenant", "provider", "model", "window_hours"));
             get("/v1/forecast/{tenant}", forecast::tenantForecast, PATH, Capability.FORECAST_READ);
             get("/v1/forecast/{tenant}/capsules/{capsule}", forecast::capsuleSummary, PATH, Capability.FORECAST_READ);
         });
@@ -141,11 +157,14 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
                     // platform role that tenant admins do not hold; the reviewer is the token's subject and tenant
                     get("/capsules", marketplace::list, SHARED, Capability.MARKETPLACE_READ);
                     // the publisher is the caller's tenant, or one a platform operator names in the body
-                    post("/capsules", marketplace::submit, CALLER, Capability.MARKETPLACE_PUBLISH);
+                    post("/capsules", marketplace::submit, CALLER, Capability.MARKETPLACE_PUBLISH,
+                            BodyFields.of("capsule_id", "publisher", "manifest", "attestation"));
                     get("/capsules/{id}", marketplace::capsule, SHARED, Capability.MARKETPLACE_READ);
                     get("/capsules/{id}/history", marketplace::history, SHARED, Capability.MARKETPLACE_READ);
-                    post("/capsules/{id}/review", marketplace::review, SHARED, Capability.MARKETPLACE_REVIEW);
-                    post("/capsules/{id}/revoke", marketplace::revoke, SHARED, Capability.MARKETPLACE_REVIEW);
+                    post("/capsules/{id}/review", marketplace::review, SHARED, Capability.MARKETPLACE_REVIEW,
+                            BodyFields.of("decision", "notes", "expected_version"));
+                    post("/capsules/{id}/revoke", marketplace::revoke, SHARED, Capability.MARKETPLACE_REVIEW,
+                            BodyFields.of("notes", "expected_version"));
                     get("/stream", marketplace::openStream, SHARED, Capability.MARKETPLACE_READ);
                 }));
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.edge.OpenApiDocument.Operation;
 import io.soma.streams.edge.auth.Capability;
+import io.soma.streams.edge.http.BodyFields;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.testkit.Await;
@@ -31,10 +32,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -89,6 +92,37 @@ class EdgeContractIT {
                 HttpResponse<String> response = send(route.method(), concrete(route, tenant), token, body);
                 assertNoServerError(response, route.path() + " with " + new String(body, StandardCharsets.UTF_8));
             }
+        }
+    }
+
+    /**
+     * A misspelt field must not be a silently applied default: every route with a body declares its fields, the
+     * same as docs/openapi.yaml documents, and refuses any other with 422 naming it, before the handler acts.
+     */
+    @Test
+    void shouldRefuseABodyFieldTheRouteDoesNotTakeNamingIt() throws Exception {
+        String tenant = EdgeFixture.tenants("contract", 1).get(0);
+        String token = edge.tokenFor(tenant, "fields", Capability.all());
+        for (EdgeServer.Route route : bodyRoutes()) {
+            Set<String> declared = route.roles().stream().filter(BodyFields.class::isInstance)
+                    .map(role -> ((BodyFields) role).names()).findFirst().orElse(null);
+            assertThat(declared).as(route + " declares its body's fields (BodyFields) in EdgeRoutes").isNotNull();
+            Set<String> documented = new TreeSet<>();
+            doc.resolve(documented(route).requestSchema()).path("properties").fieldNames()
+                    .forEachRemaining(documented::add);
+            assertThat(new TreeSet<>(declared)).as(route + ": the fields docs/openapi.yaml documents")
+                    .isEqualTo(documented);
+
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("hard_limt", 1);
+            if (declared.contains("tenant")) {
+                body.put("tenant", tenant);
+            }
+            HttpResponse<String> response = send(route.method(), concrete(route, tenant), token,
+                    EdgeFixture.json(body).getBytes(StandardCharsets.UTF_8));
+            assertThat(response.statusCode()).as(route + ": " + response.body()).isEqualTo(422);
+            assertThat(EdgeFixture.json(response).path("details").path("field").asText()).as(route.toString())
+                    .isEqualTo("hard_limt");
         }
     }
 

@@ -9,13 +9,25 @@ import io.javalin.http.Context;
 /** Reading request bodies: malformed JSON and missing or mistyped fields are 400s that say which. */
 public final class JsonBody {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PARSED_ATTRIBUTE = "soma.body";
 
     private JsonBody() {
     }
 
-    /** The body as a JSON object; an empty body is an empty object. */
+    /**
+     * The body as a JSON object; an empty body is an empty object. Parsed once a request: the tenant guard, the
+     * {@link BodyFields} check and the handler read the same object.
+     */
     public static JsonNode object(Context ctx) {
-        String raw = ctx.body();
+        JsonNode parsed = ctx.attribute(PARSED_ATTRIBUTE);
+        if (parsed == null) {
+            parsed = parse(ctx.body());
+            ctx.attribute(PARSED_ATTRIBUTE, parsed);
+        }
+        return parsed;
+    }
+
+    private static JsonNode parse(String raw) {
         if (raw.isBlank()) {
             return JsonNodeFactory.instance.objectNode();
         }
