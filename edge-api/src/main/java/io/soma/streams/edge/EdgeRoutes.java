@@ -84,7 +84,9 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
         });
         slices.find(PolicySlice.class).map(PolicySlice::handlers).ifPresent(policy -> {
             post("/v1/evaluate", policy::evaluate, BODY, Capability.CONVERSATION, Capability.POLICY_ADMIN,
-                    BodyFields.of("tenant", "prompt", "role", "tool", "capsule_id", "session_id", "spans"));
+                    BodyFields.of("tenant", "prompt", "role", "tool", "capsule_id", "session_id", "spans",
+                            // a step's own fields, documented here before fields were checked: taken, not used
+                            "user", "metadata", "prompt_tokens", "max_completion_tokens"));
             get("/v1/detectors", policy::detectors, SHARED);
             path("/v1/policies/{tenant}", () -> {
                 get(policy::getPolicy, PATH, Capability.POLICY_ADMIN, Capability.CONVERSATION);

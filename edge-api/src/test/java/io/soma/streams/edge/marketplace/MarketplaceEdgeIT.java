@@ -149,6 +149,11 @@ class MarketplaceEdgeIT {
         assertRefused(review(reviewerToken, id, "approve", null), 409, "conflict");
         assertThat(review(reviewerToken, id, "start_review", null).statusCode()).isEqualTo(200);
         assertRefused(review(selfReviewerToken, id, "approve", null), 403, "forbidden");
+        // the reviewer is the token's subject: a body naming another is refused, not obeyed
+        HttpResponse<String> named = edge.post("/v1/marketplace/capsules/" + id + "/review", selfReviewerToken,
+                EdgeFixture.json(Map.of("decision", "approve", "reviewer", "someone-else")));
+        assertThat(named.statusCode()).as(named.body()).isEqualTo(422);
+        assertThat(EdgeFixture.json(named).get("details").get("field").asText()).isEqualTo("reviewer");
         assertRefused(review(reviewerToken, id, "reject", null), 400, "invalid");
         HttpResponse<String> longNotes = review(reviewerToken, id, "reject",
                 "n".repeat(MarketplaceLimits.MAX_NOTES_CHARS + 1));
@@ -291,8 +296,6 @@ class MarketplaceEdgeIT {
         if (notes != null) {
             body.put("notes", notes);
         }
-        // a reviewer named in the body is ignored
-        body.put("reviewer", "someone-else");
         return edge.post("/v1/marketplace/capsules/" + capsuleId + "/review", token, EdgeFixture.json(body));
     }
 
