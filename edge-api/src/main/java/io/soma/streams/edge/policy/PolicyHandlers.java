@@ -20,6 +20,7 @@ import io.soma.streams.schemas.Topics;
 import io.soma.streams.stores.archive.ConstitutionHistoryQuery;
 import io.soma.streams.topologies.policy.PolicyApp;
 import io.soma.streams.topologies.policy.PolicyAvro;
+import io.soma.streams.topologies.policy.constitution.CanonicalJson;
 import io.soma.streams.topologies.policy.constitution.Constitution;
 import io.soma.streams.topologies.policy.constitution.ConstitutionBundleJson;
 import io.soma.streams.topologies.policy.constitution.ConstitutionVerifier;
@@ -44,6 +45,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -324,6 +326,14 @@ public final class PolicyHandlers {
                     Map.of("reason", rejection.reason().wire()));
         }
         Constitution verified = ((VerificationResult.Verified) result).constitution();
+        // a new document is held to what a pack is: a misspelt rule field is refused, not defaulted (the stream's
+        // verifier cannot refuse it, or a document signed and active before this check would fall)
+        List<RulePackProblem> unknown = RulePackJson.unknownRuleFields(
+                CanonicalJson.parse(bundle.documentJson()).path("rules"));
+        if (!unknown.isEmpty()) {
+            throw ApiException.unprocessable("constitution rejected: invalid global rules: " + unknown,
+                    Map.of("reason", VerificationResult.Reason.MALFORMED.wire()));
+        }
         KafkaPublish.acknowledged(producer, new ProducerRecord<>(Topics.CONSTITUTION_UPDATED.name(), scope,
                 PolicyAvro.bundle(bundle)), KafkaPublish.TIMEOUT, "the constitution of " + scope, Map.of("scope", scope));
         ctx.status(202).json(Map.of("scope", scope, "version", verified.version(), "hash", verified.hash(),

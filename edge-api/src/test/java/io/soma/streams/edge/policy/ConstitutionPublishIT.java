@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -86,6 +87,21 @@ class ConstitutionPublishIT {
         assertThat(publish(edge.adminToken(), ConstitutionBundleJson.write(PUBLISHER.sign(document, "1.0.1", tenant)))
                 .statusCode()).isEqualTo(202);
         awaitActiveVersion(tenant, "1.0.1");
+    }
+
+    @Test
+    void shouldRefuseANewDocumentWithAMisspeltRuleFieldNamingIt() throws Exception {
+        String tenant = EdgeFixture.tenants("misspelt-rule", 1).get(0);
+        String document = "{\"title\":\"IT " + UUID.randomUUID()
+                + "\",\"rules\":[{\"name\":\"g\",\"pattern\":\"nerve\\\\s+agent\",\"matc\":\"regex\"}]}";
+
+        SignedBundle bundle = PUBLISHER.sign(document, "1.0.0", tenant);
+        HttpResponse<String> misspelt = publish(edge.adminToken(), ConstitutionBundleJson.write(bundle));
+
+        assertRefused(misspelt, 422, "malformed");
+        assertThat(EdgeFixture.json(misspelt).get("message").asText()).contains("g.matc: unknown field");
+        assertThat(edge.get("/v1/constitution/" + tenant + "/hash", edge.adminToken()).body())
+                .doesNotContain(bundle.hash());
     }
 
     @Test

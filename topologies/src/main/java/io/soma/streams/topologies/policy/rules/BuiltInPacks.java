@@ -47,7 +47,7 @@ public final class BuiltInPacks {
                 throw new IllegalStateException("missing classpath resource " + path);
             }
             JsonNode root = MAPPER.readTree(in);
-            List<RulePackProblem> problems = new ArrayList<>();
+            List<RulePackProblem> problems = new ArrayList<>(RulePackJson.unknownRuleFields(root.path("rules")));
             List<Rule> rules = RulePackJson.readRules(root.path("rules"), problems);
             problems.addAll(RulePackValidator.validateRules(rules));
             if (!problems.isEmpty()) {

@@ -20,6 +20,9 @@ import java.util.TreeSet;
  */
 public final class RulePackJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Set<String> RULE_FIELDS = Set.of("name", "pattern", "match", "weight", "severity", "action",
+            "applies_to", "description");
+    private static final Set<String> APPLIES_TO_FIELDS = Set.of("roles", "tools");
 
     private RulePackJson() {
     }
@@ -33,6 +36,7 @@ public final class RulePackJson {
             problems.add(new RulePackProblem(null, "version", "must be a whole number"));
         }
         Instant updatedAt = instant(root.path("updated_at"), problems);
+        problems.addAll(unknownRuleFields(root.path("rules")));
         List<Rule> rules = readRules(root.path("rules"), problems);
         if (!problems.isEmpty()) {
             throw new InvalidRulePackException(problems);
@@ -82,6 +86,35 @@ public final class RulePackJson {
             }
         }
         return rules;
+    }
+
+    /**
+     * A problem for each field of a rule (or of its {@code applies_to}) that no rule has: a misspelt field would
+     * otherwise be a silently applied default ({@code "matc": "regex"} leaves a substring rule that never matches,
+     * {@code "acton": "log"} a rule that denies). Packs are checked; constitution documents already signed are not.
+     */
+    public static List<RulePackProblem> unknownRuleFields(JsonNode rulesArray) {
+        List<RulePackProblem> problems = new ArrayList<>();
+        if (!rulesArray.isArray()) {
+            return problems;
+        }
+        for (int i = 0; i < rulesArray.size(); i++) {
+            JsonNode node = rulesArray.get(i);
+            String label = node.hasNonNull("name") ? node.get("name").asText() : "rules[" + i + "]";
+            unknownFields(node, RULE_FIELDS, "", label, problems);
+            unknownFields(node.path("applies_to"), APPLIES_TO_FIELDS, "applies_to.", label, problems);
+        }
+        return problems;
+    }
+
+    private static void unknownFields(JsonNode node, Set<String> known, String prefix, String label,
+                                      List<RulePackProblem> problems) {
+        node.fieldNames().forEachRemaining(field -> {
+            if (!known.contains(field)) {
+                problems.add(new RulePackProblem(label, prefix + field, "unknown field; known: "
+                        + String.join(", ", new TreeSet<>(known))));
+            }
+        });
     }
 
     public static String write(RulePack pack) {
