@@ -2,6 +2,7 @@ package io.soma.streams.schemas;
 
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.schemas.dlq.DeadLetterLimit;
+import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.KafkaState;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -11,6 +12,7 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -35,10 +37,9 @@ class TopicProvisionerIT {
         TopicProvisioner.ensure(stack.bootstrapServers(), List.of(spec(compacted, true, 0),
                 spec(limited, false, DeadLetterLimit.MAX_RECORD_BYTES)), 1, (short) 1);
 
-        assertThat(config(compacted, TopicConfig.CLEANUP_POLICY_CONFIG)).isEqualTo(TopicConfig.CLEANUP_POLICY_COMPACT);
-        assertThat(config(limited, TopicConfig.CLEANUP_POLICY_CONFIG)).isEqualTo(TopicConfig.CLEANUP_POLICY_DELETE);
-        assertThat(config(limited, TopicConfig.MAX_MESSAGE_BYTES_CONFIG))
-                .isEqualTo(Integer.toString(DeadLetterLimit.MAX_RECORD_BYTES));
+        awaitConfig(compacted, TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        awaitConfig(limited, TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+        awaitConfig(limited, TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(DeadLetterLimit.MAX_RECORD_BYTES));
     }
 
     @Test
@@ -48,12 +49,14 @@ class TopicProvisionerIT {
         KafkaState.createTopics(stack.bootstrapServers(),
                 new NewTopic(lower, 1, (short) 1).configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "1000000")),
                 new NewTopic(higher, 1, (short) 1).configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "8388608")));
+        awaitConfig(lower, TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "1000000");
+        awaitConfig(higher, TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "8388608");
 
         TopicProvisioner.ensure(stack.bootstrapServers(), List.of(spec(lower, false, DeadLetterLimit.MAX_RECORD_BYTES),
                 spec(higher, false, DeadLetterLimit.MAX_RECORD_BYTES)), 1, (short) 1);
 
-        assertThat(config(lower, TopicConfig.MAX_MESSAGE_BYTES_CONFIG))
-                .isEqualTo(Integer.toString(DeadLetterLimit.MAX_RECORD_BYTES));
+        awaitConfig(lower, TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(DeadLetterLimit.MAX_RECORD_BYTES));
+        // the higher limit is not lowered, and stays so once the change above is visible
         assertThat(config(higher, TopicConfig.MAX_MESSAGE_BYTES_CONFIG)).isEqualTo("8388608");
     }
 
@@ -74,6 +77,17 @@ class TopicProvisionerIT {
                 return maxMessageBytes;
             }
         };
+    }
+
+    /** A broker answers a topic's configs once its metadata has them: asked at once, it may not yet. */
+    private static void awaitConfig(String topic, String name, String expected) {
+        Await.value(topic + " " + name + "=" + expected, Duration.ofSeconds(30), () -> {
+            try {
+                return config(topic, name);
+            } catch (Exception e) {
+                return "unreadable: " + e.getMessage();
+            }
+        }, expected::equals);
     }
 
     private static String config(String topic, String name) throws Exception {

@@ -20,6 +20,10 @@ public final class DeadLetterLimit {
     public static final int MAX_RECORD_BYTES = 2 * 1024 * 1024;
     /** Room left for the record's framing and for compression that does not compress. */
     static final int MAX_COPY_BYTES = MAX_RECORD_BYTES - 64 * 1024;
+    private static final int BATCH_OVERHEAD_BYTES = 61;
+    /** attributes, timestamp and offset deltas, key and value lengths, header count and record length, as varints. */
+    private static final int RECORD_OVERHEAD_BYTES = 1 + 10 + 5 + 5 + 5 + 5 + 5;
+    private static final int HEADER_OVERHEAD_BYTES = 5 + 5;
 
     private DeadLetterLimit() {
     }
@@ -49,28 +53,34 @@ public final class DeadLetterLimit {
     }
 
     private static boolean fits(int keyBytes, byte[] value, Headers headers) {
-        return (long) keyBytes + length(value) + headerBytes(headers) <= MAX_COPY_BYTES;
+        return recordBytesBound(keyBytes, value, headers) <= MAX_COPY_BYTES;
     }
 
-    /** The dead-letter headers alone, and what was left out. */
+    /**
+     * An upper bound of the record's size as the producer and the brokers count it (record format v2): the batch
+     * header, the record's varint framing at its widest, and each header's two length prefixes (a null value is one).
+     */
+    static long recordBytesBound(int keyBytes, byte[] value, Headers headers) {
+        long bytes = BATCH_OVERHEAD_BYTES + RECORD_OVERHEAD_BYTES + keyBytes + length(value);
+        for (Header h : headers) {
+            bytes += HEADER_OVERHEAD_BYTES + h.key().getBytes(StandardCharsets.UTF_8).length + length(h.value());
+        }
+        return bytes;
+    }
+
+    /** The dead-letter headers {@link DlqHeaders} writes, and what was left out; the source's are dropped. */
     private static Headers omitted(int keyBytes, byte[] value, Headers headers) {
         Headers kept = new RecordHeaders();
-        for (Header h : headers) {
-            if (h.key().startsWith("dlq.") && !h.key().equals(DlqHeaders.OMITTED)) {
+        for (String name : DlqHeaders.WRITTEN) {
+            Header h = headers.lastHeader(name);
+            if (h != null) {
                 kept.add(h);
             }
         }
-        return kept.add(DlqHeaders.OMITTED, ("key " + keyBytes + " bytes, value " + length(value) + " bytes, headers "
-                + headerBytes(headers) + " bytes: over " + MAX_COPY_BYTES + ", read them at the source offset")
-                .getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static long headerBytes(Headers headers) {
-        long bytes = 0;
-        for (Header h : headers) {
-            bytes += h.key().length() + length(h.value());
-        }
-        return bytes;
+        String what = "key " + keyBytes + " bytes, value " + length(value) + " bytes, record with its headers up to "
+                + recordBytesBound(keyBytes, value, headers) + " bytes: over " + MAX_COPY_BYTES
+                + ", read it at the source offset";
+        return kept.add(DlqHeaders.OMITTED, what.getBytes(StandardCharsets.UTF_8));
     }
 
     private static int length(byte[] bytes) {

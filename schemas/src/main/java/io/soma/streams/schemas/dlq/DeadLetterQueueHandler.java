@@ -21,8 +21,9 @@ import java.util.function.Predicate;
 
 /**
  * Sends a record that cannot be deserialized, or whose processing throws, to the dead-letter topic, with its
- * original key and value bytes and the {@link DlqHeaders}, and lets the app go on. The record is handed back to Kafka Streams (KIP-1034), so
- * it is produced by the task's own producer, inside the transaction under exactly-once.
+ * original key and value bytes (unless too large: {@link DeadLetterLimit}) and the {@link DlqHeaders}, and lets the
+ * app go on. The record is handed back to Kafka Streams (KIP-1034), so it is produced by the task's own producer,
+ * inside the transaction under exactly-once.
  * <p>
  * A schema registry that cannot be reached is not the record's fault: the handler then fails the task rather
  * than bury a good record in the dead-letter topic.

@@ -4,11 +4,12 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * The headers every app puts on what it sends to {@link io.soma.streams.schemas.Topics#DEAD_LETTER} (values are
  * UTF-8 strings), so operators can tell why a record was set aside and where it came from. The record keeps its
- * original key and value bytes.
+ * original key and value bytes, unless it was too large for that ({@link #OMITTED}, {@link DeadLetterLimit}).
  */
 public final class DlqHeaders {
     public static final String REASON = "dlq.reason";
@@ -19,6 +20,8 @@ public final class DlqHeaders {
     public static final String APP = "dlq.app";
     /** Set when the source record was too large to copy: what was left out (it stays at the source offset). */
     public static final String OMITTED = "dlq.omitted";
+    /** The headers {@link #addTo} writes. */
+    static final List<String> WRITTEN = List.of(REASON, EXCEPTION, SOURCE_TOPIC, SOURCE_PARTITION, SOURCE_OFFSET, APP);
     /** A reason longer than this is cut: an exception's message may quote the record it failed on. */
     static final int MAX_REASON_CHARS = 2000;
 
@@ -33,8 +36,7 @@ public final class DlqHeaders {
      */
     public static Headers addTo(Headers headers, String reason, String exceptionClass, String sourceTopic,
                                 int sourcePartition, long sourceOffset, String applicationId) {
-        put(headers, REASON, reason == null || reason.length() <= MAX_REASON_CHARS ? reason
-                : reason.substring(0, MAX_REASON_CHARS) + "…");
+        put(headers, REASON, cut(reason));
         put(headers, EXCEPTION, exceptionClass);
         put(headers, SOURCE_TOPIC, sourceTopic);
         put(headers, SOURCE_PARTITION, Integer.toString(sourcePartition));
@@ -48,6 +50,15 @@ public final class DlqHeaders {
                              int sourcePartition, long sourceOffset, String applicationId) {
         return addTo(source == null ? new RecordHeaders() : new RecordHeaders(source.toArray()),
                 reason, exceptionClass, sourceTopic, sourcePartition, sourceOffset, applicationId);
+    }
+
+    /** {@code reason} up to {@value #MAX_REASON_CHARS} characters, never splitting a surrogate pair. */
+    private static String cut(String reason) {
+        if (reason == null || reason.length() <= MAX_REASON_CHARS) {
+            return reason;
+        }
+        int end = MAX_REASON_CHARS - (Character.isHighSurrogate(reason.charAt(MAX_REASON_CHARS - 1)) ? 1 : 0);
+        return reason.substring(0, end) + "…";
     }
 
     private static void put(Headers headers, String name, String value) {

@@ -72,15 +72,39 @@ class DeadLetterQueueHandlerTest {
         assertThat(deadLetter.value()).isNull();
         assertThat(deadLetter.headers().lastHeader("traceparent")).isNull();
         assertThat(header(deadLetter, DlqHeaders.SOURCE_OFFSET)).isEqualTo("41");
-        assertThat(header(deadLetter, DlqHeaders.OMITTED)).startsWith("key 3 bytes, value " + large.length + " bytes, headers ");
+        assertThat(header(deadLetter, DlqHeaders.OMITTED)).startsWith("key 3 bytes, value " + large.length + " bytes, record with its headers up to ");
     }
 
     @Test
-    void shouldCutALongReason() {
+    void shouldCountEachHeadersFramingAndKeepOnlyTheHeadersItWrites() {
+        // the value alone fits; 3,000 headers of one letter and no value add 33,000 bytes of framing, not 3,000
+        byte[] value = new byte[DeadLetterLimit.MAX_COPY_BYTES - 10_000];
+        Headers headers = new RecordHeaders().add("dlq.custom", bytes("x".repeat(100)));
+        for (int i = 0; i < 3000; i++) {
+            headers.add("a", null);
+        }
+
+        ProducerRecord<byte[], byte[]> deadLetter = handler.handleError(null, record(value, headers),
+                new BadMagicByteException("conversation.events", (byte) 1)).deadLetterQueueRecords().get(0);
+
+        assertThat(deadLetter.value()).isNull();
+        assertThat(deadLetter.headers().lastHeader("dlq.custom")).isNull();
+        assertThat(deadLetter.headers().toArray()).extracting(h -> h.key()).containsExactlyInAnyOrder(
+                DlqHeaders.REASON, DlqHeaders.EXCEPTION, DlqHeaders.SOURCE_TOPIC, DlqHeaders.SOURCE_PARTITION,
+                DlqHeaders.SOURCE_OFFSET, DlqHeaders.APP, DlqHeaders.OMITTED);
+    }
+
+    @Test
+    void shouldCutALongReasonWithoutSplittingACharacter() {
         var response = handler.handleError(null, poison, new IllegalArgumentException("x".repeat(100_000)));
+        // an emoji (two UTF-16 chars) across the cut
+        String emojis = "x".repeat(DlqHeaders.MAX_REASON_CHARS - 1) + "😀".repeat(10);
+        var split = handler.handleError(null, poison, new IllegalArgumentException(emojis));
 
         assertThat(header(response.deadLetterQueueRecords().get(0), DlqHeaders.REASON))
                 .hasSize(DlqHeaders.MAX_REASON_CHARS + 1);
+        assertThat(header(split.deadLetterQueueRecords().get(0), DlqHeaders.REASON))
+                .isEqualTo("x".repeat(DlqHeaders.MAX_REASON_CHARS - 1) + "…");
     }
 
     private static ConsumerRecord<byte[], byte[]> record(byte[] value, Headers headers) {

@@ -178,7 +178,8 @@ class PolicyAppIT {
     @Test
     void shouldDeadLetterRecordsAtTheBrokersLimitAndGoOn() throws Exception {
         String session = "at-limit-" + UUID.randomUUID();
-        byte[] atLimit = new byte[1_048_000];
+        // as large as a record may be (1,048,576 bytes with framing): its dead letter, with the dlq.* headers, is not
+        byte[] atLimit = new byte[1_048_400];
         new java.util.Random(7).nextBytes(atLimit);
         atLimit[0] = 1; // not the registry's magic byte: unreadable
         byte[] compressedUnderLimit = new byte[6 * 1024 * 1024];
@@ -197,6 +198,12 @@ class PolicyAppIT {
         for (RecordMetadata source : atLimitSources) {
             var whole = DeadLetters.of(stack.bootstrapServers(), source);
             assertThat(whole.value()).as(source.topic()).isEqualTo(atLimit);
+            int headerBytes = 0;
+            for (var h : whole.headers()) {
+                headerBytes += h.key().length() + h.value().length;
+            }
+            assertThat(whole.serializedKeySize() + whole.serializedValueSize() + headerBytes)
+                    .as("over the brokers' default limit").isGreaterThan(1_048_588);
             assertThat(new String(whole.key(), StandardCharsets.UTF_8)).isEqualTo(session);
         }
         for (RecordMetadata source : compressedSources) {
