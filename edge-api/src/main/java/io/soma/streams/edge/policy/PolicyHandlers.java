@@ -326,9 +326,11 @@ public final class PolicyHandlers {
                     Map.of("reason", rejection.reason().wire()));
         }
         Constitution verified = ((VerificationResult.Verified) result).constitution();
-        // a new document is held to what a pack is: a misspelt rule field is refused, not defaulted (the stream's
-        // verifier cannot refuse it, or a document signed and active before this check would fall)
-        List<RulePackProblem> unknown = RulePackJson.unknownRuleFields(
+        // a new document is held to what a pack is: a misspelt rule field is refused, not defaulted. Not the active
+        // document published again (a key rotation re-signs it as it is), nor by the stream's verifier: a document
+        // signed and active before this check must stay valid
+        boolean activeAgain = activeBundle != null && activeBundle.getHash().equalsIgnoreCase(verified.hash());
+        List<RulePackProblem> unknown = activeAgain ? List.of() : RulePackJson.unknownRuleFields(
                 CanonicalJson.parse(bundle.documentJson()).path("rules"));
         if (!unknown.isEmpty()) {
             throw ApiException.unprocessable("constitution rejected: invalid global rules: " + unknown,

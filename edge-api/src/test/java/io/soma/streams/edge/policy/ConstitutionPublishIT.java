@@ -3,8 +3,16 @@ package io.soma.streams.edge.policy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.soma.streams.edge.EdgeFixture;
 import io.soma.streams.edge.auth.Capability;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.AvroSerializer;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.topologies.policy.PolicyAvro;
 import io.soma.streams.topologies.policy.constitution.ConstitutionBundleJson;
 import io.soma.streams.topologies.policy.constitution.SignedBundle;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -100,8 +109,29 @@ class ConstitutionPublishIT {
 
         assertRefused(misspelt, 422, "malformed");
         assertThat(EdgeFixture.json(misspelt).get("message").asText()).contains("g.matc: unknown field");
-        assertThat(edge.get("/v1/constitution/" + tenant + "/hash", edge.adminToken()).body())
-                .doesNotContain(bundle.hash());
+    }
+
+    /**
+     * A document active before rule fields were checked (here written straight to the topic, as the check does not
+     * run in the stream) can still be re-signed as it is, as a key rotation does.
+     */
+    @Test
+    void shouldLetTheActiveDocumentBePublishedAgainWhateverItsRuleFields() throws Exception {
+        String tenant = EdgeFixture.tenants("active-again", 1).get(0);
+        String document = "{\"title\":\"IT " + UUID.randomUUID()
+                + "\",\"rules\":[{\"name\":\"g\",\"pattern\":\"nerve agent\",\"legacy_note\":\"kept\"}]}";
+        try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", edge.config().bootstrapServers()), new StringSerializer(),
+                new AvroSerializer<>(new SchemaRegistryClient(edge.config().schemaRegistryUrl()), false, true))) {
+            producer.send(new ProducerRecord<>(Topics.CONSTITUTION_UPDATED.name(), tenant,
+                    PolicyAvro.bundle(PUBLISHER.sign(document, "1.0.0", tenant)))).get(30, TimeUnit.SECONDS);
+        }
+        awaitActiveVersion(tenant, "1.0.0");
+
+        HttpResponse<String> again = publish(edge.adminToken(),
+                ConstitutionBundleJson.write(PUBLISHER.sign(document, "1.0.1", tenant)));
+
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(202);
     }
 
     @Test

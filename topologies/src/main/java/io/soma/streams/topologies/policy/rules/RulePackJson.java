@@ -102,7 +102,12 @@ public final class RulePackJson {
             JsonNode node = rulesArray.get(i);
             String label = node.hasNonNull("name") ? node.get("name").asText() : "rules[" + i + "]";
             unknownFields(node, RULE_FIELDS, "", label, problems);
-            unknownFields(node.path("applies_to"), APPLIES_TO_FIELDS, "applies_to.", label, problems);
+            JsonNode scope = node.path("applies_to");
+            if (!scope.isMissingNode() && !scope.isNull() && !scope.isObject()) {
+                // a list here would be read as no scope at all: the rule would apply to every role and tool
+                problems.add(new RulePackProblem(label, "applies_to", "must be an object {roles[], tools[]}"));
+            }
+            unknownFields(scope, APPLIES_TO_FIELDS, "applies_to.", label, problems);
         }
         return problems;
     }

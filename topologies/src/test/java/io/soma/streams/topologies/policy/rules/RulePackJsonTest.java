@@ -58,10 +58,11 @@ class RulePackJsonTest {
                 {"tenant":"acme","version":1,"updated_at":"2025-01-01T00:00:00Z","rules":[
                   {"name":"ssn","pattern":"\\\\d{3}-\\\\d{2}-\\\\d{4}","matc":"regex"},
                   {"name":"tool-only","pattern":"rm -rf","applies_to":{"tool":["shell"]}},
+                  {"name":"user-only","pattern":"rm -rf","applies_to":["user"]},
                   {"name":"fine","pattern":"x","applies_to":{"roles":["user"]},"description":"d"}]}"""))
                 .isInstanceOfSatisfying(InvalidRulePackException.class, e -> assertThat(e.problems())
                         .extracting(p -> p.rule() + "/" + p.field())
-                        .containsExactly("ssn/matc", "tool-only/applies_to.tool"));
+                        .containsExactly("ssn/matc", "tool-only/applies_to.tool", "user-only/applies_to"));
     }
 
     @Test
