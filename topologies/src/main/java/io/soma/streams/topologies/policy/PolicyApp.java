@@ -359,9 +359,10 @@ public final class PolicyApp {
             Evaluation evaluation = PolicyEvaluator.evaluate(new EvaluationInput(event.getContent(), event.getRole(),
                     event.getTool(), policies.capsule(event.getCapsuleId())), policy);
             long nanos = System.nanoTime() - started;
-            config.metrics().decided(event.getTenant(), evaluation, nanos / 1e9);
-            PolicyDecision decision = PolicyAvro.decision(event, policy, evaluation,
-                    Instant.ofEpochMilli(context.currentSystemTimeMs()), nanos / 1_000);
+            // a decision over the record limit would stall the partition: it fails closed, or its event is dead-lettered
+            PolicyDecision decision = DecisionLimit.bounded(PolicyAvro.decision(event, policy, evaluation,
+                    Instant.ofEpochMilli(context.currentSystemTimeMs()), nanos / 1_000));
+            config.metrics().decided(decision, nanos / 1e9);
             context.forward(record.withValue(new Evaluated(event, decision,
                     evaluation.allowed() && inTrainingMode(event.getTenant()))));
         }

@@ -3,7 +3,7 @@ package io.soma.streams.topologies.policy;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.soma.streams.topologies.policy.evaluation.Evaluation;
+import io.soma.streams.avro.PolicyDecision;
 
 /**
  * The policy app's Prometheus metrics counted as it works, listed in docs/policy.md ("Metrics"); the active
@@ -23,17 +23,18 @@ public final class PolicyMetrics {
                 .classicUpperBounds(0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.005, 0.01)
                 .register(registry);
         incomplete = Counter.builder().name("policy_evaluation_incomplete_total")
-                .help("Events decided without evaluating every rule (fail closed), by reason")
+                .help("Events decided fail closed (not every rule evaluated, or a decision too large), by reason")
                 .labelNames("reason").register(registry);
         rejections = Counter.builder().name("constitution_rejections_total")
                 .help("Constitution bundles refused, by reason").labelNames("reason").register(registry);
     }
 
-    void decided(String tenant, Evaluation e, double seconds) {
-        decisions.labelValues(tenant, e.decision().wire(), e.severity().wire()).inc();
+    /** The decision as written, after {@link DecisionLimit}. */
+    void decided(PolicyDecision d, double seconds) {
+        decisions.labelValues(d.getTenant(), d.getDecision(), d.getSeverity()).inc();
         evaluationSeconds.observe(seconds);
-        if (e.reason() != null) {
-            incomplete.labelValues(e.reason()).inc();
+        if (d.getReason() != null) {
+            incomplete.labelValues(d.getReason()).inc();
         }
     }
 

@@ -70,6 +70,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -213,6 +214,30 @@ class PolicyAppIT {
                     .startsWith("key " + session.length() + " bytes, value " + compressedUnderLimit.length + " bytes");
             assertThat(DeadLetters.headers(omitted).get(DlqHeaders.REASON)).isNotBlank();
         }
+    }
+
+    /** A redaction many times its text: without the bound, a 7 MB decision stalled the partition for every tenant. */
+    @Test
+    void shouldFailClosedOnADecisionOverTheRecordLimitAndGoOn() throws Exception {
+        String tenant = "large-decision-" + UUID.randomUUID();
+        Rule everyDigit = new Rule("digit-" + "x".repeat(194), "\\d", MatchType.REGEX, 0.1, Severity.LOW,
+                Action.REDACT, Set.of(), Set.of(), null);
+        send(Topics.POLICY_RULEPACKS.name(), tenant, PolicyAvro.rulePack(
+                new RulePack(tenant, 1, List.of(everyDigit), Instant.now(), "it")));
+        awaitPackVersion(tenant, 1);
+        String session = "large-decision-" + UUID.randomUUID();
+
+        send(Topics.CONVERSATION_EVENTS.name(), session, event(session, "digits", "7".repeat(32_000), tenant));
+        send(Topics.CONVERSATION_EVENTS.name(), session, event(session, "after", "call 555", tenant));
+
+        List<PolicyDecision> decided = decisions(d -> d.getSessionId().equals(session), 2);
+        PolicyDecision large = decided.stream().filter(d -> d.getEventId().endsWith("-digits")).findFirst().orElseThrow();
+        assertThat(large.getDecision()).isEqualTo("review");
+        assertThat(large.getReason()).isEqualTo(DecisionLimit.DECISION_TOO_LARGE);
+        assertThat(large.getRedactedContent()).isNull();
+        PolicyDecision after = decided.stream().filter(d -> d.getEventId().endsWith("-after")).findFirst().orElseThrow();
+        assertThat(after.getDecision()).isEqualTo("redact");
+        assertThat(after.getRedactedContent()).startsWith("call [REDACTED:digit-");
     }
 
     @Test

@@ -1,0 +1,105 @@
+package io.soma.streams.topologies.policy;
+
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.avro.PolicyDecision;
+import io.soma.streams.topologies.policy.evaluation.CompiledPolicy;
+import io.soma.streams.topologies.policy.evaluation.EvaluationInput;
+import io.soma.streams.topologies.policy.evaluation.PolicyEvaluator;
+import io.soma.streams.topologies.policy.rules.Action;
+import io.soma.streams.topologies.policy.rules.MatchType;
+import io.soma.streams.topologies.policy.rules.Rule;
+import io.soma.streams.topologies.policy.rules.RulePack;
+import io.soma.streams.topologies.policy.rules.Severity;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DecisionLimitTest {
+    /** Redacts every digit, each as {@code [REDACTED:<this 200-character name>]}. */
+    private static final Rule EVERY_DIGIT = new Rule("digit-" + "x".repeat(194), "\\d", MatchType.REGEX, 0.1,
+            Severity.LOW, Action.REDACT, Set.of(), Set.of(), null);
+    private static final String DIGITS = "7".repeat(32_000);
+
+    @Test
+    void shouldLeaveADecisionThatFitsAsItIs() {
+        PolicyDecision decision = decide(List.of(EVERY_DIGIT), "s-1", "call 555 0100");
+
+        assertThat(DecisionLimit.bounded(decision)).isSameAs(decision);
+        assertThat(decision.getRedactedContent()).contains("[REDACTED:digit-");
+    }
+
+    @Test
+    void shouldFailClosedWithoutTheRedactedTextWhenTheDecisionWouldBeOverTheLimit() {
+        PolicyDecision decision = decide(List.of(EVERY_DIGIT), "s-1", DIGITS);
+        assertThat(decision.getDecision()).isEqualTo("redact");
+        assertThat(DecisionLimit.bytes(decision, DecisionLimit::utf8Bytes)).isGreaterThan(6_000_000);
+
+        PolicyDecision bounded = DecisionLimit.bounded(decision);
+
+        assertThat(bounded.getDecision()).isEqualTo("review");
+        assertThat(bounded.getAllowed()).isFalse();
+        assertThat(bounded.getReason()).isEqualTo(DecisionLimit.DECISION_TOO_LARGE);
+        assertThat(bounded.getRedactedContent()).isNull();
+        assertThat(bounded.getViolations()).singleElement().satisfies(v -> {
+            assertThat(v.getName()).isEqualTo(EVERY_DIGIT.name());
+            assertThat(v.getExcerpt()).isNull();
+        });
+        assertThat(bounded.getScore()).isEqualTo(decision.getScore());
+        assertThat(bounded.getSeverity()).isEqualTo(decision.getSeverity());
+    }
+
+    @Test
+    void shouldKeepADenyADenyWhenItFailsClosed() {
+        // a deny has no redacted text: its size is 150 excerpts of 41 characters, each character a redact marker
+        List<Rule> rules = new java.util.ArrayList<>(List.of(EVERY_DIGIT));
+        for (int i = 0; i < 150; i++) {
+            rules.add(new Rule("no-digits-" + i, "\\d", MatchType.REGEX, 0.01, Severity.HIGH, Action.DENY, Set.of(),
+                    Set.of(), null));
+        }
+        PolicyDecision decision = decide(rules, "s-1", DIGITS);
+        assertThat(decision.getDecision()).isEqualTo("deny");
+        assertThat(decision.getRedactedContent()).isNull();
+
+        PolicyDecision bounded = DecisionLimit.bounded(decision);
+
+        assertThat(bounded.getDecision()).isEqualTo("deny");
+        assertThat(bounded.getReason()).isEqualTo(DecisionLimit.DECISION_TOO_LARGE);
+        assertThat(bounded.getViolations()).hasSize(151).allSatisfy(v -> assertThat(v.getExcerpt()).isNull());
+    }
+
+    @Test
+    void shouldCountExactlyBeforeRefusingWhatOnlyTheQuickBoundSaysIsLarge() {
+        // 250,000 ASCII characters of ids: 3 bytes a char would say 2.25 MB, UTF-8 says 750 KB
+        PolicyDecision decision = decide(List.of(), "s".repeat(125_000), "hello");
+
+        assertThat(DecisionLimit.bounded(decision)).isSameAs(decision);
+    }
+
+    @Test
+    void shouldRefuseADecisionThatCannotFitEvenFailedClosed() {
+        PolicyDecision decision = decide(List.of(EVERY_DIGIT), "é".repeat(200_000), DIGITS);
+
+        assertThatThrownBy(() -> DecisionLimit.bounded(decision)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("even without its redacted text and excerpts");
+    }
+
+    @Test
+    void shouldMeasureUtf8AsTheEncoderDoes() {
+        String text = "aé€😀";
+        assertThat(DecisionLimit.utf8Bytes(text)).isEqualTo(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    }
+
+    private static PolicyDecision decide(List<Rule> rules, String session, String text) {
+        CompiledPolicy policy = CompiledPolicy.compile(new RulePack("t1", 1, rules, Instant.EPOCH, "test"), null);
+        ConversationEvent event = ConversationEvent.newBuilder().setEventId(session + "-1").setSessionId(session)
+                .setTenant("t1").setRole("user").setEventType("conversation.step").setTimestamp(Instant.EPOCH)
+                .setContent(text).build();
+        return PolicyAvro.decision(event, policy, PolicyEvaluator.evaluate(new EvaluationInput(text, "user", null,
+                null), policy), Instant.EPOCH, 1);
+    }
+}
