@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.javalin.http.Context;
 
+import java.util.Map;
+
 /** Reading request bodies: malformed JSON and missing or mistyped fields are 400s that say which. */
 public final class JsonBody {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -58,6 +60,15 @@ public final class JsonBody {
             throw ApiException.badRequest(field + " must not contain NUL (U+0000) characters");
         }
         return value.asText().isBlank() ? null : value.asText();
+    }
+
+    /** {@code value}, or a 422 naming the field when it is longer than the app would accept. */
+    public static String withinLimit(String value, String field, int maxChars) {
+        if (value != null && value.length() > maxChars) {
+            throw ApiException.unprocessable(field + " must be at most " + maxChars + " characters, got "
+                    + value.length(), Map.of("field", field));
+        }
+        return value;
     }
 
     public static String required(JsonNode body, String field) {

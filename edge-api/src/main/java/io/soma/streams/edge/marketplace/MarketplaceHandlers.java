@@ -50,11 +50,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import static io.soma.streams.edge.http.JsonBody.withinLimit;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_ENTRY_BYTES;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_NAME_CHARS;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_NOTES_CHARS;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_SIGNATURE_CHARS;
-import static io.soma.streams.topologies.marketplace.MarketplaceLimits.longerThan;
 
 /**
  * The marketplace routes (docs/marketplace.md#the-api). Submissions and review commands are requests over Kafka,
@@ -153,15 +153,6 @@ public final class MarketplaceHandlers implements AutoCloseable {
                     + " bytes of canonical JSON; a capsule's catalog entry holds at most " + MAX_ENTRY_BYTES,
                     Map.of("capsule_id", capsuleId, "kind", AttestationVerifier.Reason.TOO_LARGE.wire()));
         }
-    }
-
-    /** {@code value}, or a 422 naming the field when it is longer than the app would accept. */
-    private static String withinLimit(String value, String field, int maxChars) {
-        if (longerThan(value, maxChars)) {
-            throw ApiException.unprocessable(field + " must be at most " + maxChars + " characters, got "
-                    + value.length(), Map.of("field", field));
-        }
-        return value;
     }
 
     /** {@code POST /v1/marketplace/capsules/{id}/review}: {@code {decision, notes?, expected_version?}}. */

@@ -17,6 +17,7 @@ import io.soma.streams.edge.kafka.ReplyWaiter;
 import io.soma.streams.edge.query.StoreLookups;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.training.TrainingApp;
+import io.soma.streams.topologies.training.TrainingRules;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -75,7 +76,7 @@ public final class TrainingHandlers {
         Principal caller = AuthHandler.principal(ctx);
         JsonNode body = JsonBody.object(ctx);
         String tenant = TenantGuard.tenant(ctx);
-        String user = JsonBody.text(body, "user");
+        String user = JsonBody.withinLimit(JsonBody.text(body, "user"), "user", TrainingRules.MAX_USER_CHARS);
         if (user != null && !user.equals(caller.subject()) && !caller.has(Capability.TRAINING_ADMIN)) {
             throw new ApiException(403, "forbidden", "only training.admin may act as another user than "
                     + caller.subject(), Map.of());
@@ -87,7 +88,8 @@ public final class TrainingHandlers {
                 .setAction(action)
                 .setUser(user == null ? caller.subject() : user)
                 .setCapabilities(caller.capabilities().stream().map(Capability::claim).sorted().toList())
-                .setReason(JsonBody.text(body, "reason"))
+                .setReason(JsonBody.withinLimit(JsonBody.text(body, "reason"), "reason",
+                        TrainingRules.MAX_REASON_CHARS))
                 .setTtlSeconds(ttlSeconds)
                 .setRequestedAt(Instant.now())
                 .build();

@@ -10,6 +10,7 @@ import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.stores.redis.TrainingLockMirror;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.CommittedRecords;
+import io.soma.streams.topologies.training.TrainingRules;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -247,6 +248,22 @@ class TrainingIT {
         HttpResponse<String> r = edge.post("/v1/training/enable", bob, EdgeFixture.json(Map.of("tenant", tenant)));
         assertThat(r.statusCode()).isEqualTo(403);
         assertThat(EdgeFixture.json(r).get("error").asText()).isEqualTo("forbidden");
+    }
+
+    @Test
+    void shouldRefuseAnOverlongReasonOrUserNamingTheField() throws Exception {
+        String tenant = EdgeFixture.tenants("long-reason", 1).get(0);
+        String admin = edge.tokenFor(tenant, "admin", Capability.tenantAdmin());
+
+        HttpResponse<String> reason = edge.post("/v1/training/enable", admin, EdgeFixture.json(Map.of("tenant", tenant,
+                "reason", "r".repeat(TrainingRules.MAX_REASON_CHARS + 1))));
+        HttpResponse<String> user = edge.post("/v1/training/enable", admin, EdgeFixture.json(Map.of("tenant", tenant,
+                "user", "u".repeat(TrainingRules.MAX_USER_CHARS + 1))));
+
+        assertThat(reason.statusCode()).as(reason.body()).isEqualTo(422);
+        assertThat(EdgeFixture.json(reason).get("details").get("field").asText()).isEqualTo("reason");
+        assertThat(user.statusCode()).as(user.body()).isEqualTo(422);
+        assertThat(EdgeFixture.json(user).get("details").get("field").asText()).isEqualTo("user");
     }
 
     /** The committed audit records of {@code tenant} in log order, once there are {@code n} (more: duplicates). */

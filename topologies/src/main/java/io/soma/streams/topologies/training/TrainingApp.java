@@ -107,10 +107,11 @@ public final class TrainingApp {
                     .setCommandId(command.getCommandId())
                     .setTenant(tenant)
                     .setAction(outcome.auditAction())
-                    .setUser(command.getUser())
+                    // cut: a command refused for its length is audited without what made it too long
+                    .setUser(TrainingRules.shown(command.getUser(), TrainingRules.MAX_USER_CHARS))
                     .setTimestamp(now)
                     .setDetails(TrainingAuditDetails.newBuilder()
-                            .setReason(command.getReason())
+                            .setReason(TrainingRules.shown(command.getReason(), TrainingRules.MAX_REASON_CHARS))
                             .setPreviousLock(TrainingLocks.toAvro(outcome.previousLock()))
                             .setRejection(outcome.rejection())
                             .setRejectionKind(outcome.accepted() ? null

@@ -10,6 +10,14 @@ import java.util.Objects;
  */
 public final class TrainingRules {
     public static final String ADMIN_CAPABILITY = "training.admin";
+    /**
+     * The longest reason a command may give, in characters. The reason rides in the lock, so an audit record holds
+     * it up to three times (the command's, the lock before, the lock after): unbounded, one command could make a
+     * record over the brokers' 1 MB limit and stall the app for every tenant of its partition.
+     */
+    public static final int MAX_REASON_CHARS = 2000;
+    /** The longest user (the lock's holder), in characters, for the same reason. */
+    public static final int MAX_USER_CHARS = 256;
 
     private final Duration defaultTtl;
     private final Duration maxTtl;
@@ -35,6 +43,14 @@ public final class TrainingRules {
     public Outcome apply(TrainingLock current, TrainingCommandRequest command, Instant now) {
         // a lock past its expiry is gone even if the punctuator has not run yet
         TrainingLock live = current != null && current.expiredAt(now) ? null : current;
+        if (longerThan(command.reason(), MAX_REASON_CHARS)) {
+            return reject(live, command, Outcome.Status.INVALID, "reason must be at most " + MAX_REASON_CHARS
+                    + " characters, got " + command.reason().length());
+        }
+        if (longerThan(command.actor(), MAX_USER_CHARS)) {
+            return reject(live, command, Outcome.Status.INVALID, "user must be at most " + MAX_USER_CHARS
+                    + " characters, got " + command.actor().length());
+        }
         return switch (command.action()) {
             case ENABLE -> enable(live, command, now);
             case DISABLE -> disable(live, command);
@@ -87,6 +103,15 @@ public final class TrainingRules {
         }
         TrainingLock extended = new TrainingLock(live.lockedBy(), live.lockedAt(), live.reason(), now.plus(ttl));
         return new Outcome(extended, "training.enabled", live, null, Outcome.Status.OK);
+    }
+
+    /** {@code text} as an audit record may echo it: cut to {@code maxChars} characters when longer. */
+    public static String shown(String text, int maxChars) {
+        return longerThan(text, maxChars) ? text.substring(0, maxChars) + "…" : text;
+    }
+
+    private static boolean longerThan(String text, int maxChars) {
+        return text != null && text.length() > maxChars;
     }
 
     private Outcome reject(TrainingLock unchanged, TrainingCommandRequest c, Outcome.Status status, String why) {

@@ -100,12 +100,44 @@ class TrainingAppIT {
         }
     }
 
+    /**
+     * A reason rides in the lock, so audit records hold it up to three times: one of 400,000 characters made a record
+     * over the brokers' 1 MB limit and stalled the app for every tenant of its partition.
+     */
+    @Test
+    void shouldRefuseAnOverlongReasonAuditingItCutAndGoOn(@TempDir Path stateDir) throws Exception {
+        String tenant = "long-reason-" + UUID.randomUUID();
+        StreamsSettings settings = StreamsSettings.local(stack.bootstrapServers(), stack.schemaRegistryUrl(), stateDir);
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", stack.bootstrapServers()),
+                new StringSerializer(), serdes.value(Topics.TRAINING_COMMANDS).serializer())) {
+            KafkaStreams app = start("training-it-" + UUID.randomUUID(), TrainingApp.Config.defaults(), settings);
+            try {
+                send(producer, tenant, TrainingAction.ENABLE, "alice", null, "r".repeat(400_000));
+                send(producer, tenant, TrainingAction.ENABLE, "alice", null, "fine-tune run");
+
+                List<TrainingAudit> audits = audits(tenant, 2);
+                assertThat(audits.get(0).getAction()).isEqualTo("training.rejected");
+                assertThat(audits.get(0).getDetails().getRejectionKind()).isEqualTo("invalid");
+                assertThat(audits.get(0).getDetails().getReason()).hasSize(TrainingRules.MAX_REASON_CHARS + 1);
+                assertThat(audits.get(1).getAction()).isEqualTo("training.enabled");
+                assertThat(audits.get(1).getCurrentLock().getReason()).isEqualTo("fine-tune run");
+            } finally {
+                StreamsApps.closeLeavingGroup(app);
+            }
+        }
+    }
+
     private static KafkaStreams start(String appId, TrainingApp.Config config, StreamsSettings settings) {
         return StreamsApps.startAndAwaitRunning(new KafkaStreams(TrainingApp.build(config, serdes), settings.forApp(appId)));
     }
 
     private static void send(KafkaProducer<String, TrainingCommand> producer, String tenant, TrainingAction action,
                              String user, Integer ttlSeconds) throws Exception {
+        send(producer, tenant, action, user, ttlSeconds, null);
+    }
+
+    private static void send(KafkaProducer<String, TrainingCommand> producer, String tenant, TrainingAction action,
+                             String user, Integer ttlSeconds, String reason) throws Exception {
         producer.send(new ProducerRecord<>(Topics.TRAINING_COMMANDS.name(), tenant, TrainingCommand.newBuilder()
                 .setCommandId(UUID.randomUUID().toString())
                 .setTenant(tenant)
@@ -113,6 +145,7 @@ class TrainingAppIT {
                 .setUser(user)
                 .setCapabilities(List.of(TrainingRules.ADMIN_CAPABILITY))
                 .setTtlSeconds(ttlSeconds == null ? null : ttlSeconds.longValue())
+                .setReason(reason)
                 .setRequestedAt(Instant.now())
                 .build())).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }

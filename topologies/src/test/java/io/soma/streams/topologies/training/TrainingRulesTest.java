@@ -84,4 +84,27 @@ class TrainingRulesTest {
         assertThat(rules.apply(null, command(Action.ENABLE, "alice", false, null), NOW).status())
                 .isEqualTo(Outcome.Status.FORBIDDEN);
     }
+
+    /** Longer, the reason (kept in the lock) would make audit records over the brokers' limit and stall the app. */
+    @Test
+    void shouldRefuseAReasonOrUserOverItsLimitAndKeepTheLock() {
+        TrainingLock held = rules.apply(null, command(Action.ENABLE, "alice", true, null), NOW).lockAfter();
+        TrainingCommandRequest longReason = new TrainingCommandRequest("c-1", "acme", Action.EXTEND, "alice",
+                Set.of(TrainingRules.ADMIN_CAPABILITY), "r".repeat(TrainingRules.MAX_REASON_CHARS + 1), null);
+        TrainingCommandRequest longUser = new TrainingCommandRequest("c-2", "acme", Action.DISABLE,
+                "u".repeat(TrainingRules.MAX_USER_CHARS + 1), Set.of(TrainingRules.ADMIN_CAPABILITY), "done", null);
+        TrainingCommandRequest atLimit = new TrainingCommandRequest("c-3", "acme", Action.EXTEND, "alice",
+                Set.of(), "r".repeat(TrainingRules.MAX_REASON_CHARS), null);
+
+        Outcome reason = rules.apply(held, longReason, NOW);
+        Outcome user = rules.apply(held, longUser, NOW);
+
+        assertThat(reason.status()).isEqualTo(Outcome.Status.INVALID);
+        assertThat(reason.rejection()).isEqualTo("reason must be at most 2000 characters, got 2001");
+        assertThat(reason.lockAfter()).isEqualTo(held);
+        assertThat(user.status()).isEqualTo(Outcome.Status.INVALID);
+        assertThat(user.lockAfter()).isEqualTo(held);
+        assertThat(rules.apply(held, atLimit, NOW).accepted()).isTrue();
+        assertThat(TrainingRules.shown("r".repeat(5000), TrainingRules.MAX_REASON_CHARS)).hasSize(2001).endsWith("…");
+    }
 }
