@@ -17,6 +17,7 @@ import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.edge.sse.SseSource;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.budget.Usage;
+import io.soma.streams.topologies.runtime.EventNames;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
@@ -57,15 +58,18 @@ public final class ConversationHandlers {
         Principal caller = AuthHandler.principal(ctx);
         JsonNode body = JsonBody.object(ctx);
         String tenant = TenantGuard.tenant(ctx);
-        String session = JsonBody.required(body, "session_id");
+        // names the apps key, group or echo events by: bounded, or one event would make records over the limit
+        String session = name(JsonBody.required(body, "session_id"), "session_id");
         String content = JsonBody.text(body, "content");
         content = content == null ? JsonBody.text(body, "prompt") : content;
-        String role = JsonBody.text(body, "role");
-        String eventType = JsonBody.text(body, "event_type");
+        String role = name(JsonBody.text(body, "role"), "role");
+        String eventType = name(JsonBody.text(body, "event_type"), "event_type");
         String eventId = UUID.randomUUID().toString();
-        String provider = JsonBody.text(body, "provider");
-        String model = JsonBody.text(body, "model");
-        String capsuleId = JsonBody.text(body, "capsule_id");
+        String provider = name(JsonBody.text(body, "provider"), "provider");
+        String model = name(JsonBody.text(body, "model"), "model");
+        String capsuleId = name(JsonBody.text(body, "capsule_id"), "capsule_id");
+        String user = name(JsonBody.text(body, "user"), "user");
+        String tool = name(JsonBody.text(body, "tool"), "tool");
         Map<String, String> metadata = metadata(body);
         if (budgets.isPresent() && budgets.get().reserve(ctx, eventId,
                 new BudgetGate.Step(tenant, provider, model, capsuleId, StepEstimate.of(body, content)))) {
@@ -76,7 +80,7 @@ public final class ConversationHandlers {
                 .setEventId(eventId)
                 .setSessionId(session)
                 .setTenant(tenant)
-                .setUser(JsonBody.text(body, "user") == null ? caller.subject() : JsonBody.text(body, "user"))
+                .setUser(user == null ? caller.subject() : user)
                 .setRole(role == null ? "user" : role)
                 .setEventType(eventType == null ? "conversation.step" : eventType)
                 .setTimestamp(Instant.now())
@@ -84,7 +88,7 @@ public final class ConversationHandlers {
                 .setModel(model)
                 .setProvider(provider)
                 .setCapsuleId(capsuleId)
-                .setTool(JsonBody.text(body, "tool"))
+                .setTool(tool)
                 .setMetadata(metadata)
                 .build();
         Map<String, Object> ids = Map.of("event_id", event.getEventId(), "session_id", session);
@@ -114,6 +118,10 @@ public final class ConversationHandlers {
             throw ApiException.badRequest("session_id is required");
         }
         sessions.open(ctx, session, TenantGuard.tenant(ctx), AuthHandler.principal(ctx).tenant());
+    }
+
+    private static String name(String value, String field) {
+        return JsonBody.withinLimit(value, field, EventNames.MAX_CHARS);
     }
 
     private static Map<String, String> metadata(JsonNode body) {

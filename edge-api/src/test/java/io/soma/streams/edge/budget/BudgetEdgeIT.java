@@ -18,6 +18,8 @@ import io.soma.streams.testkit.SseClient;
 import io.soma.streams.testkit.StreamsApps;
 import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.budget.BudgetApp;
+import io.soma.streams.topologies.budget.BudgetValidation;
+import io.soma.streams.topologies.runtime.EventNames;
 import io.soma.streams.topologies.budget.Usage;
 import io.soma.streams.topologies.policy.PolicyApp;
 import io.soma.streams.topologies.replay.AzureTrace;
@@ -210,6 +212,11 @@ class BudgetEdgeIT {
                 "session_id", "s-" + UUID.randomUUID(), "content", "hi", "prompt_tokens", -1)));
         assertThat(negative.statusCode()).as(negative.body()).isEqualTo(422);
         assertThat(EdgeFixture.json(negative).path("details").path("field").asText()).isEqualTo("prompt_tokens");
+        // a name the apps key events by, bounded (EventNames)
+        HttpResponse<String> longModel = first.post("/v1/conversation/step", admin, EdgeFixture.json(Map.of(
+                "session_id", "s-" + UUID.randomUUID(), "content", "hi", "model", "m".repeat(EventNames.MAX_CHARS + 1))));
+        assertThat(longModel.statusCode()).as(longModel.body()).isEqualTo(422);
+        assertThat(EdgeFixture.json(longModel).path("details").path("field").asText()).isEqualTo("model");
 
         assertThat(put(second, admin, tenant, "weekly", Map.of("limit_tokens", 1000, "period", "WEEK")).statusCode())
                 .isEqualTo(200);

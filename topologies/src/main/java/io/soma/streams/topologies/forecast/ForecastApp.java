@@ -7,6 +7,7 @@ import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.topologies.runtime.ConversationEventTime;
+import io.soma.streams.topologies.runtime.EventNames;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -124,7 +125,8 @@ public final class ForecastApp {
                 .stream(Topics.CONVERSATION_EVENTS.name(), Consumed.with(Serdes.String(), events)
                         .withTimestampExtractor(new ConversationEventTime()))
                 .filter((session, e) -> e.getPromptTokens() != null || e.getCompletionTokens() != null)
-                .selectKey((session, e) -> e.getTenant())
+                // names too long to key by are refused (dead-lettered) before the repartition
+                .selectKey((session, e) -> EventNames.require(e).getTenant())
                 .repartition(Repartitioned.with(Serdes.String(), events).withName(REPARTITION))
                 .process(() -> new UsageWindowProcessor(config), WINDOW_STORE);
         // a capsule's windows repeat usage already in its model's window: they feed the capsule's state only

@@ -7,6 +7,7 @@ import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.topologies.runtime.ConversationEventTime;
+import io.soma.streams.topologies.runtime.EventNames;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -176,8 +177,9 @@ public final class SlmApp {
                 event.getPromptTokens(), event.getCompletionTokens());
     }
 
+    /** What the metrics read; an event whose names are too long to key by is refused (dead-lettered). */
     private static ConversationEvent measurementsOnly(ConversationEvent event) {
-        return ConversationEvent.newBuilder(event).setContent(null).setCapabilities(List.of())
+        return ConversationEvent.newBuilder(EventNames.require(event)).setContent(null).setCapabilities(List.of())
                 .setMetadata(Map.of()).build();
     }
 

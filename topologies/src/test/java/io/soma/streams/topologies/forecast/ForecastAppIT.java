@@ -182,7 +182,7 @@ class ForecastAppIT {
     }
 
     @Test
-    void shouldDeadLetterAnEventWithNulInItsModelAndCountTheOthers(@TempDir Path stateDir) {
+    void shouldDeadLetterEventsWithNulOrAnOverlongNameInTheirModelAndCountTheOthers(@TempDir Path stateDir) {
         var config = ForecastApp.Config.defaults(new ForecastMetrics(new PrometheusRegistry()));
         String tenant = "nul-" + UUID.randomUUID();
         String applicationId = "forecast-nul-" + UUID.randomUUID();
@@ -191,6 +191,9 @@ class ForecastAppIT {
         ConversationEvent good = asTenant(tenant, ReplayPlan.llmPerfEvent(requests.get(0), ServeGenEvents.EPOCH));
         ConversationEvent bad = ConversationEvent.newBuilder(asTenant(tenant,
                 ReplayPlan.llmPerfEvent(requests.get(1), ServeGenEvents.EPOCH))).setModel("llama\u00002").build();
+        // keyed by, and kept in the value: a model of half a megabyte made a record over the limit
+        ConversationEvent overlong = ConversationEvent.newBuilder(asTenant(tenant,
+                ReplayPlan.llmPerfEvent(requests.get(3), ServeGenEvents.EPOCH))).setModel("m".repeat(300)).build();
         // a later request closes the window (10 minutes + 5 minutes of grace)
         ConversationEvent later = asTenant(tenant,
                 ReplayPlan.llmPerfEvent(requests.get(2), ServeGenEvents.EPOCH.plus(Duration.ofMinutes(15))));
@@ -198,15 +201,16 @@ class ForecastAppIT {
         try (var outputs = replay.outputs(Set.of(tenant))) {
             KafkaStreams streams = replay.start(applicationId, config, stateDir);
             try {
-                replay.send(List.of(good, bad, later));
+                replay.send(List.of(good, bad, overlong, later));
                 List<TokenUsageWindow> usage = outputs.await(1, 1).usage();
 
                 assertThat(usage).singleElement().satisfies(w -> {
                     assertThat(w.getModel()).isEqualTo(good.getModel());
                     assertThat(w.getTotalTokens()).isEqualTo((long) good.getPromptTokens() + good.getCompletionTokens());
                 });
-                assertThat(deadLettersOf(applicationId)).singleElement()
-                        .satisfies(reason -> assertThat(reason).contains("must not contain NUL"));
+                assertThat(deadLettersOf(applicationId, 2)).hasSize(2)
+                        .anySatisfy(reason -> assertThat(reason).contains("must not contain NUL"))
+                        .anySatisfy(reason -> assertThat(reason).contains("the event's model is 300 characters"));
             } finally {
                 StreamsApps.closeLeavingGroup(streams);
             }
@@ -214,9 +218,9 @@ class ForecastAppIT {
     }
 
     /** The reasons of the committed dead letters {@code applicationId} wrote (its id is this test's own). */
-    private static List<String> deadLettersOf(String applicationId) {
+    private static List<String> deadLettersOf(String applicationId, int n) {
         return CommittedRecords.await(stack.bootstrapServers(), Topics.DEAD_LETTER, new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer(), r -> applicationId.equals(header(r, DlqHeaders.APP)), 1,
+                        new ByteArrayDeserializer(), r -> applicationId.equals(header(r, DlqHeaders.APP)), n,
                         Duration.ofMinutes(1))
                 .stream().map(r -> header(r, DlqHeaders.REASON)).toList();
     }

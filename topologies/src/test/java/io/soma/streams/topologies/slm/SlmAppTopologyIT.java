@@ -9,6 +9,7 @@ import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.ProvisionedStack;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.runtime.Settings;
+import io.soma.streams.topologies.runtime.EventNames;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The topology on a test driver, with LLMPerf requests and the real schema registry (hence an IT: the serdes
@@ -119,6 +121,19 @@ class SlmAppTopologyIT {
         assertThat(minute.getTtftSketch()).isEqualTo(ByteBuffer.wrap(expected.timeToFirstTokenSketch()));
         assertThat(SlmEvents.maxRelativeError(minute, SlmEvents.slmRequests(groq))).isLessThanOrEqualTo(0.01);
         assertThat(seen).containsExactly(expected.summary(Duration.ofMinutes(1)));
+    }
+
+    /** Keyed by model and provider, and kept in the value: a model of half a megabyte made a record over the limit. */
+    @Test
+    void shouldRefuseAnEventWhoseModelIsTooLongToKeyBy() {
+        start(SlmApp.Config.defaults());
+        List<LlmPerfRecords.Request> groq = LlmPerfRecords.read(SlmDatasets.file("groq_70b.json")).subList(0, 1);
+        ConversationEvent overlong = ConversationEvent.newBuilder(SlmEvents.timed(groq, START, Duration.ZERO).get(0))
+                .setModel("m".repeat(EventNames.MAX_CHARS + 1)).build();
+
+        // the process's handler sends it to the dead-letter topic; without one the driver throws
+        assertThatThrownBy(() -> send(List.of(overlong)))
+                .hasStackTraceContaining("the event's model is " + (EventNames.MAX_CHARS + 1) + " characters");
     }
 
     @Test
