@@ -70,6 +70,7 @@ public final class BudgetHandlers {
             throw ApiException.unprocessable("invalid budget: " + problems,
                     Map.of("field", problems.get(0).field(), "problems", listed));
         }
+        requireRoomFor(tenant, definition.getBudgetId());
         publish(tenant, definition.getBudgetId(), definition);
         ctx.json(BudgetViews.definition(definition));
     }
@@ -113,6 +114,24 @@ public final class BudgetHandlers {
         String tenant = TenantGuard.tenant(ctx);
         QueryParams.answerArchivePage(ctx, "tenant", tenant, "audit",
                 (from, to, limit) -> audit.page(tenant, from, to, limit));
+    }
+
+    /**
+     * A new budget past {@link BudgetValidation#MAX_BUDGETS_PER_TENANT} is refused here, naming the field, rather than
+     * published for the app to dead-letter. While the ledger cannot be read the app alone decides.
+     */
+    private void requireRoomFor(String tenant, String budgetId) {
+        List<JsonNode> budgets;
+        try {
+            budgets = budgets(tenant);
+        } catch (ApiException unreadable) {
+            return;
+        }
+        boolean defined = budgets.stream().anyMatch(b -> budgetId.equals(b.path("budget_id").asText()));
+        if (!defined && budgets.size() >= BudgetValidation.MAX_BUDGETS_PER_TENANT) {
+            throw ApiException.unprocessable("tenant " + tenant + " holds " + budgets.size() + " budgets, at most "
+                    + BudgetValidation.MAX_BUDGETS_PER_TENANT + ": delete one first", Map.of("field", "budget_id"));
+        }
     }
 
     private List<JsonNode> budgets(String tenant) {

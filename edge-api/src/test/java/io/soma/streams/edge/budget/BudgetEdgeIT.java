@@ -203,6 +203,8 @@ class BudgetEdgeIT {
         bad.put("time_zone", Map.of("limit_tokens", 1000, "period", "MONTH", "time_zone", "Mars/Olympus_Mons"));
         bad.put("thresholds_percent", Map.of("limit_tokens", 1000, "period", "WEEK",
                 "thresholds_percent", List.of(80, 50)));
+        bad.put("model", Map.of("limit_tokens", 1000, "period", "DAY",
+                "model", "m".repeat(BudgetValidation.MAX_NAME_CHARS + 1)));
         bad.forEach((field, body) -> {
             HttpResponse<String> r = put(second, admin, tenant, "bad", body);
             assertThat(r.statusCode()).as(field + ": " + r.body()).isEqualTo(422);
@@ -229,8 +231,33 @@ class BudgetEdgeIT {
                 .statusCode() == 404);
     }
 
+    /** A tenant's ledger is one record with every budget: their number is bounded so it stays far under 1 MB. */
     @Test
     @Order(3)
+    void shouldRefuseANewBudgetPastTheTenantsCapAndStillChangeAnExistingOne() throws Exception {
+        String tenant = EdgeFixture.tenants("budget-cap", 1).get(0);
+        String admin = first.tokenFor(tenant, "admin", Capability.tenantAdmin());
+        JsonNode daily = JSON.readTree("{\"limit_tokens\":1000000,\"period\":\"DAY\"}");
+        for (int i = 0; i < BudgetValidation.MAX_BUDGETS_PER_TENANT; i++) {
+            orchestrator.send(new ProducerRecord<>(Topics.BUDGET_DEFINITIONS.name(),
+                    BudgetApp.budgetKey(tenant, "b-" + i), BudgetHandlers.definition(tenant, "b-" + i, daily, "it")));
+        }
+        orchestrator.flush();
+        first.awaitGet("the tenant's budgets", "/v1/budgets/" + tenant, admin,
+                b -> b.path("budgets").size() == BudgetValidation.MAX_BUDGETS_PER_TENANT);
+
+        HttpResponse<String> oneMore = put(second, admin, tenant, "one-more",
+                Map.of("limit_tokens", 1000, "period", "DAY"));
+        HttpResponse<String> changed = put(second, admin, tenant, "b-0",
+                Map.of("limit_tokens", 2000, "period", "DAY"));
+
+        assertThat(oneMore.statusCode()).as(oneMore.body()).isEqualTo(422);
+        assertThat(EdgeFixture.json(oneMore).path("details").path("field").asText()).isEqualTo("budget_id");
+        assertThat(changed.statusCode()).as(changed.body()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(4)
     void shouldNotBlockAZeroPricedModelByACostBudget() {
         String tenant = EdgeFixture.tenants("budget-free", 1).get(0);
         String admin = first.tokenFor(tenant, "admin", Capability.tenantAdmin());

@@ -6,11 +6,27 @@ import io.soma.streams.avro.BudgetPeriodKind;
 import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Checks a budget definition before it is stored or applied; an empty list means it is valid. */
 public final class BudgetValidation {
+    /**
+     * The longest tenant, budget id, provider, model, capsule id, time zone or author, in characters. Each rides in
+     * the tenant's ledger, its status, audit and alert records; unbounded, one definition could make a record over
+     * the brokers' 1 MB limit and stall the app for every tenant of its partition.
+     */
+    public static final int MAX_NAME_CHARS = 256;
+    /** The most budgets one tenant holds: its ledger, one record with every budget's period, stays far under 1 MB. */
+    public static final int MAX_BUDGETS_PER_TENANT = 100;
+
     private BudgetValidation() {
+    }
+
+    /** A name as a refusal may echo it: cut to {@value #MAX_NAME_CHARS} characters. */
+    public static String shown(String name) {
+        return name != null && name.length() > MAX_NAME_CHARS ? name.substring(0, MAX_NAME_CHARS) + "…" : name;
     }
 
     public static List<BudgetProblem> problems(BudgetDefinition d) {
@@ -30,9 +46,27 @@ public final class BudgetValidation {
         if (d.getLimitUsd() != null && !(d.getLimitUsd() > 0 && Double.isFinite(d.getLimitUsd()))) {
             problems.add(new BudgetProblem("limit_usd", "must be a positive number, got " + d.getLimitUsd()));
         }
+        nameProblems(d, problems);
         periodProblems(d, problems);
         thresholdProblems(d.getThresholdsPercent(), problems);
         return problems;
+    }
+
+    private static void nameProblems(BudgetDefinition d, List<BudgetProblem> problems) {
+        Map<String, String> names = new LinkedHashMap<>();
+        names.put("tenant", d.getTenant());
+        names.put("budget_id", d.getBudgetId());
+        names.put("provider", d.getProvider());
+        names.put("model", d.getModel());
+        names.put("capsule_id", d.getCapsuleId());
+        names.put("time_zone", d.getTimeZone());
+        names.put("updated_by", d.getUpdatedBy());
+        names.forEach((field, value) -> {
+            if (value != null && value.length() > MAX_NAME_CHARS) {
+                problems.add(new BudgetProblem(field, "must be at most " + MAX_NAME_CHARS + " characters, got "
+                        + value.length()));
+            }
+        });
     }
 
     private static void periodProblems(BudgetDefinition d, List<BudgetProblem> problems) {
@@ -54,7 +88,7 @@ public final class BudgetValidation {
             try {
                 ZoneId.of(d.getTimeZone());
             } catch (DateTimeException e) {
-                problems.add(new BudgetProblem("time_zone", "unknown time zone " + d.getTimeZone()));
+                problems.add(new BudgetProblem("time_zone", "unknown time zone " + shown(d.getTimeZone())));
             }
         }
     }

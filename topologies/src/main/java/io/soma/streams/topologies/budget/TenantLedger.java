@@ -106,9 +106,14 @@ public final class TenantLedger {
      * spend; any other change starts a fresh period.
      */
     public LedgerEffects define(BudgetDefinition definition, Instant now) {
-        LedgerEffects effects = roll(now);
         String id = definition.getBudgetId();
         BudgetPeriodState before = state.getBudgets().get(id);
+        if (before == null && state.getBudgets().size() >= BudgetValidation.MAX_BUDGETS_PER_TENANT) {
+            throw new IllegalArgumentException("tenant " + BudgetValidation.shown(tenant()) + " holds "
+                    + state.getBudgets().size() + " budgets, at most " + BudgetValidation.MAX_BUDGETS_PER_TENANT
+                    + "; budget " + BudgetValidation.shown(id) + " is not defined");
+        }
+        LedgerEffects effects = roll(now);
         BudgetPeriodState after;
         if (before != null && samePeriodAndScope(before.getDefinition(), definition)) {
             after = before;

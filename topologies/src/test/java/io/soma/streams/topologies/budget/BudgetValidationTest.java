@@ -32,6 +32,20 @@ class BudgetValidationTest {
                 .containsExactly("rolling_seconds");
     }
 
+    @Test
+    void shouldBoundEveryNameARecordCarries() {
+        String tooLong = "x".repeat(BudgetValidation.MAX_NAME_CHARS + 1);
+        String atLimit = "x".repeat(BudgetValidation.MAX_NAME_CHARS);
+
+        assertThat(fields(Budgets.daily("t", "b", 10).setModel(tooLong).setProvider(tooLong).setCapsuleId(tooLong)
+                .setUpdatedBy(tooLong).build())).containsExactly("provider", "model", "capsule_id", "updated_by");
+        assertThat(fields(Budgets.daily(tooLong, tooLong, 10).build())).containsExactly("tenant", "budget_id");
+        assertThat(fields(Budgets.daily("t", "b", 10).setTimeZone(tooLong).build())).containsOnly("time_zone");
+        assertThat(BudgetValidation.problems(Budgets.daily("t", "b", 10).setTimeZone(tooLong).build()).get(0).message())
+                .hasSizeLessThan(100);
+        assertThat(fields(Budgets.daily(atLimit, atLimit, 10).setModel(atLimit).build())).isEmpty();
+    }
+
     private static List<String> fields(BudgetDefinition d) {
         return BudgetValidation.problems(d).stream().map(BudgetProblem::field).toList();
     }

@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 class TenantLedgerTest {
@@ -400,5 +401,21 @@ class TenantLedgerTest {
 
     private static List<Integer> thresholds(LedgerEffects effects) {
         return effects.alerts().stream().map(BudgetAlert::getThresholdPercent).toList();
+    }
+
+    /** The ledger is one record with every budget of the tenant: their number keeps it far under 1 MB. */
+    @Test
+    void shouldRefuseANewBudgetPastTheCapAndStillRedefineAnExistingOne() {
+        for (int i = 0; i < BudgetValidation.MAX_BUDGETS_PER_TENANT; i++) {
+            ledger.define(Budgets.daily(TENANT, "b-" + i, 1000).build(), MORNING);
+        }
+
+        assertThatThrownBy(() -> ledger.define(Budgets.daily(TENANT, "one-more", 1000).build(), MORNING))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 100");
+        ledger.define(Budgets.daily(TENANT, "b-0", 2000).build(), MORNING);
+
+        assertThat(ledger.state().getBudgets()).hasSize(BudgetValidation.MAX_BUDGETS_PER_TENANT)
+                .doesNotContainKey("one-more");
+        assertThat(ledger.state().getBudgets().get("b-0").getDefinition().getLimitTokens()).isEqualTo(2000L);
     }
 }
