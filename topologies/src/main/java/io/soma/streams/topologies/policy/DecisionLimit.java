@@ -5,6 +5,9 @@ import io.soma.streams.avro.Violation;
 import io.soma.streams.topologies.policy.evaluation.Decision;
 import io.soma.streams.topologies.policy.rules.Action;
 
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
 import java.util.function.ToLongFunction;
 
 /**
@@ -24,12 +27,17 @@ final class DecisionLimit {
     private DecisionLimit() {
     }
 
-    /** {@code decision} when it fits, else its fail-closed form; throws when even that does not fit. */
-    static PolicyDecision bounded(PolicyDecision decision) {
-        if (fits(decision)) {
+    /**
+     * {@code decision} when it fits with the record's {@code key} and {@code headers} (the event's, which the
+     * decision keeps), else its fail-closed form; throws when even that does not fit.
+     */
+    static PolicyDecision bounded(PolicyDecision decision, String key, Headers headers) {
+        long framing = utf8Bytes(key == null ? "" : key) + headerBytes(headers);
+        if (fits(decision, framing)) {
             return decision;
         }
-        boolean denied = decision.getViolations().stream().anyMatch(v -> Action.DENY.wire().equals(v.getAction()));
+        boolean denied = Decision.DENY.wire().equals(decision.getDecision())
+                || decision.getViolations().stream().anyMatch(v -> Action.DENY.wire().equals(v.getAction()));
         PolicyDecision failedClosed = PolicyDecision.newBuilder(decision)
                 .setDecision((denied ? Decision.DENY : Decision.REVIEW).wire())
                 .setAllowed(false)
@@ -38,27 +46,36 @@ final class DecisionLimit {
                         .map(v -> Violation.newBuilder(v).setExcerpt(null).build()).toList())
                 .setReason(DECISION_TOO_LARGE)
                 .build();
-        if (!fits(failedClosed)) {
+        if (!fits(failedClosed, framing)) {
             throw new IllegalArgumentException("the decision on event " + cut(decision.getEventId()) + " would be "
-                    + bytes(failedClosed, DecisionLimit::utf8Bytes) + " bytes even without its redacted text and "
-                    + "excerpts, over " + MAX_DECISION_BYTES);
+                    + (framing + bytes(failedClosed, DecisionLimit::utf8Bytes)) + " bytes with its key and headers, "
+                    + "even without its redacted text and excerpts, over " + MAX_DECISION_BYTES);
         }
         return failedClosed;
     }
 
     /** Counted exactly only when the quick bound (3 UTF-8 bytes per UTF-16 char) says it might not fit. */
-    private static boolean fits(PolicyDecision d) {
-        return bytes(d, text -> 3L * text.length()) <= MAX_DECISION_BYTES
-                || bytes(d, DecisionLimit::utf8Bytes) <= MAX_DECISION_BYTES;
+    private static boolean fits(PolicyDecision d, long framing) {
+        return framing + bytes(d, text -> 3L * text.length()) <= MAX_DECISION_BYTES
+                || framing + bytes(d, DecisionLimit::utf8Bytes) <= MAX_DECISION_BYTES;
+    }
+
+    /** Each header's name and value, with its two length prefixes at their widest. */
+    private static long headerBytes(Headers headers) {
+        long bytes = 0;
+        for (Header h : headers) {
+            bytes += 10 + utf8Bytes(h.key()) + (h.value() == null ? 0 : h.value().length);
+        }
+        return bytes;
     }
 
     /**
-     * The record's size from its text, each string measured by {@code size}: the session id twice (key and value),
-     * and 64 bytes per field for numbers and framing.
+     * The value's size from its text, each string measured by {@code size}, and 64 bytes per field for numbers and
+     * framing.
      */
     static long bytes(PolicyDecision d, ToLongFunction<CharSequence> size) {
         ToLongFunction<CharSequence> orZero = text -> text == null ? 0 : size.applyAsLong(text);
-        long total = 2 * orZero.applyAsLong(d.getSessionId()) + orZero.applyAsLong(d.getDecisionId())
+        long total = orZero.applyAsLong(d.getSessionId()) + orZero.applyAsLong(d.getDecisionId())
                 + orZero.applyAsLong(d.getEventId()) + orZero.applyAsLong(d.getTenant())
                 + orZero.applyAsLong(d.getUser()) + orZero.applyAsLong(d.getDecision())
                 + orZero.applyAsLong(d.getSeverity()) + orZero.applyAsLong(d.getRedactedContent())

@@ -359,12 +359,15 @@ public final class PolicyApp {
             Evaluation evaluation = PolicyEvaluator.evaluate(new EvaluationInput(event.getContent(), event.getRole(),
                     event.getTool(), policies.capsule(event.getCapsuleId())), policy);
             long nanos = System.nanoTime() - started;
-            // a decision over the record limit would stall the partition: it fails closed, or its event is dead-lettered
+            // a decision over the record limit would stall the partition: it fails closed, or its event is
+            // dead-lettered
             PolicyDecision decision = DecisionLimit.bounded(PolicyAvro.decision(event, policy, evaluation,
-                    Instant.ofEpochMilli(context.currentSystemTimeMs()), nanos / 1_000));
+                            Instant.ofEpochMilli(context.currentSystemTimeMs()), nanos / 1_000),
+                    record.key(), record.headers());
             config.metrics().decided(decision, nanos / 1e9);
+            // captured only as decided: an event failed closed for its size is not allowed
             context.forward(record.withValue(new Evaluated(event, decision,
-                    evaluation.allowed() && inTrainingMode(event.getTenant()))));
+                    decision.getAllowed() && inTrainingMode(event.getTenant()))));
         }
 
         private boolean inTrainingMode(String tenant) {

@@ -10,6 +10,7 @@ import io.soma.streams.topologies.policy.rules.MatchType;
 import io.soma.streams.topologies.policy.rules.Rule;
 import io.soma.streams.topologies.policy.rules.RulePack;
 import io.soma.streams.topologies.policy.rules.Severity;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -29,7 +30,7 @@ class DecisionLimitTest {
     void shouldLeaveADecisionThatFitsAsItIs() {
         PolicyDecision decision = decide(List.of(EVERY_DIGIT), "s-1", "call 555 0100");
 
-        assertThat(DecisionLimit.bounded(decision)).isSameAs(decision);
+        assertThat(bounded(decision)).isSameAs(decision);
         assertThat(decision.getRedactedContent()).contains("[REDACTED:digit-");
     }
 
@@ -39,7 +40,7 @@ class DecisionLimitTest {
         assertThat(decision.getDecision()).isEqualTo("redact");
         assertThat(DecisionLimit.bytes(decision, DecisionLimit::utf8Bytes)).isGreaterThan(6_000_000);
 
-        PolicyDecision bounded = DecisionLimit.bounded(decision);
+        PolicyDecision bounded = bounded(decision);
 
         assertThat(bounded.getDecision()).isEqualTo("review");
         assertThat(bounded.getAllowed()).isFalse();
@@ -65,7 +66,7 @@ class DecisionLimitTest {
         assertThat(decision.getDecision()).isEqualTo("deny");
         assertThat(decision.getRedactedContent()).isNull();
 
-        PolicyDecision bounded = DecisionLimit.bounded(decision);
+        PolicyDecision bounded = bounded(decision);
 
         assertThat(bounded.getDecision()).isEqualTo("deny");
         assertThat(bounded.getReason()).isEqualTo(DecisionLimit.DECISION_TOO_LARGE);
@@ -74,17 +75,34 @@ class DecisionLimitTest {
 
     @Test
     void shouldCountExactlyBeforeRefusingWhatOnlyTheQuickBoundSaysIsLarge() {
-        // 250,000 ASCII characters of ids: 3 bytes a char would say 2.25 MB, UTF-8 says 750 KB
-        PolicyDecision decision = decide(List.of(), "s".repeat(125_000), "hello");
+        // 320,000 ASCII characters of session and event id in the value: 3 bytes a char would say 960 KB
+        PolicyDecision decision = decide(List.of(), "s".repeat(160_000), "hello");
+        assertThat(DecisionLimit.bytes(decision, text -> 3L * text.length()))
+                .isGreaterThan(DecisionLimit.MAX_DECISION_BYTES);
 
-        assertThat(DecisionLimit.bounded(decision)).isSameAs(decision);
+        assertThat(bounded(decision)).isSameAs(decision);
+    }
+
+    @Test
+    void shouldCountTheHeadersTheDecisionKeeps() {
+        // 384,000 characters of redacted text fit alone; with the event's 600 KB of headers they do not
+        Rule shortName = new Rule("d", "\\d", MatchType.REGEX, 0.1, Severity.LOW, Action.REDACT, Set.of(), Set.of(),
+                null);
+        PolicyDecision decision = decide(List.of(shortName), "s-1", DIGITS);
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("traceparent", new byte[600_000]);
+
+        assertThat(bounded(decision)).isSameAs(decision);
+        PolicyDecision bounded = DecisionLimit.bounded(decision, "s-1", headers);
+        assertThat(bounded.getReason()).isEqualTo(DecisionLimit.DECISION_TOO_LARGE);
+        assertThat(bounded.getRedactedContent()).isNull();
     }
 
     @Test
     void shouldRefuseADecisionThatCannotFitEvenFailedClosed() {
         PolicyDecision decision = decide(List.of(EVERY_DIGIT), "é".repeat(200_000), DIGITS);
 
-        assertThatThrownBy(() -> DecisionLimit.bounded(decision)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> bounded(decision)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("even without its redacted text and excerpts");
     }
 
@@ -92,6 +110,11 @@ class DecisionLimitTest {
     void shouldMeasureUtf8AsTheEncoderDoes() {
         String text = "aé€😀";
         assertThat(DecisionLimit.utf8Bytes(text)).isEqualTo(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    }
+
+    /** As the app calls it for an event keyed by its session, without headers. */
+    private static PolicyDecision bounded(PolicyDecision decision) {
+        return DecisionLimit.bounded(decision, decision.getSessionId(), new RecordHeaders());
     }
 
     private static PolicyDecision decide(List<Rule> rules, String session, String text) {
