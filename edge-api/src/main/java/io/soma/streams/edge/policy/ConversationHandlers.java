@@ -57,8 +57,8 @@ public final class ConversationHandlers {
     public void step(Context ctx) {
         Principal caller = AuthHandler.principal(ctx);
         JsonNode body = JsonBody.object(ctx);
-        String tenant = TenantGuard.tenant(ctx);
         // names the apps key, group or echo events by: bounded, or one event would make records over the limit
+        String tenant = name(TenantGuard.tenant(ctx), "tenant");
         String session = name(JsonBody.required(body, "session_id"), "session_id");
         String content = JsonBody.text(body, "content");
         content = content == null ? JsonBody.text(body, "prompt") : content;

@@ -10,6 +10,7 @@ import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.forecast.PriceTable;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.runtime.Settings;
+import io.soma.streams.topologies.runtime.EventNames;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Utils;
@@ -130,13 +131,14 @@ public final class BudgetApp {
         KStream<String, Input> requestsByTenant = requests
                 .filter((key, r) -> r != null && r.getTenant().equals(key))
                 .merge(requests.filter((key, r) -> r != null && !r.getTenant().equals(key))
-                        .selectKey((key, r) -> r.getTenant())
+                        .selectKey((key, r) -> EventNames.tenant(r.getTenant()))
                         .repartition(Repartitioned.with(Serdes.String(), requestSerde).withName("requests-by-tenant")))
                 .mapValues(Input.Request::new);
         KStream<String, Input> usage = builder
                 .stream(Topics.CONVERSATION_EVENTS.name(), Consumed.with(Serdes.String(), eventSerde))
                 .filter((session, e) -> e != null && Usage.reportsTokens(e))
-                .selectKey((session, e) -> e.getTenant())
+                // a tenant too long to key by is refused (dead-lettered) before the repartition
+                .selectKey((session, e) -> EventNames.require(e).getTenant())
                 .repartition(Repartitioned.with(Serdes.String(), eventSerde).withName("usage-by-tenant"))
                 .mapValues(Input.Response::new);
 

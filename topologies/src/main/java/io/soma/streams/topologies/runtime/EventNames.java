@@ -3,8 +3,8 @@ package io.soma.streams.topologies.runtime;
 import io.soma.streams.avro.ConversationEvent;
 
 /**
- * How long the names an app keys or groups events by may be: tenant, model, provider and capsule id. The SLM and
- * forecast apps key records by them and keep them in the value too, so an event within the brokers' 1 MB limit with
+ * How long the names an app keys or groups events by may be: tenant, model, provider and capsule id. The SLM,
+ * forecast and budget apps key records by them and keep them in the value too, so an event within the brokers' 1 MB limit with
  * a name of half a megabyte made a record over it, which failed its transaction on every retry and stalled the app
  * for every tenant of its partition. An event with a longer name is refused (its app dead-letters it); the edge
  * answers 422 before publishing one.
@@ -22,6 +22,12 @@ public final class EventNames {
         check("provider", event.getProvider());
         check("capsule_id", event.getCapsuleId());
         return event;
+    }
+
+    /** {@code tenant}, when it is not longer than {@value #MAX_CHARS} characters; throws otherwise. */
+    public static String tenant(String tenant) {
+        check("tenant", tenant);
+        return tenant;
     }
 
     private static void check(String field, String value) {
