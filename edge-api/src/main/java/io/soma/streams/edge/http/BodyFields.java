@@ -3,6 +3,7 @@ package io.soma.streams.edge.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import io.javalin.security.RouteRole;
+import io.soma.streams.topologies.runtime.Texts;
 
 import java.util.Iterator;
 import java.util.Map;
@@ -39,7 +40,7 @@ public record BodyFields(Set<String> names) implements RouteRole {
         for (Iterator<String> fields = body.fieldNames(); fields.hasNext(); ) {
             String field = fields.next();
             if (!names.contains(field)) {
-                String shown = field.length() <= MAX_SHOWN_CHARS ? field : field.substring(0, MAX_SHOWN_CHARS) + "…";
+                String shown = Texts.cut(field, MAX_SHOWN_CHARS);
                 throw ApiException.unprocessable("unknown field \"" + shown + "\": this request takes "
                         + String.join(", ", new TreeSet<>(names)), Map.of("field", shown));
             }

@@ -2,6 +2,7 @@ package io.soma.streams.topologies.budget;
 
 import io.soma.streams.avro.BudgetDefinition;
 import io.soma.streams.avro.BudgetPeriodKind;
+import io.soma.streams.topologies.runtime.Texts;
 
 import java.time.DateTimeException;
 import java.time.ZoneId;
@@ -26,7 +27,7 @@ public final class BudgetValidation {
 
     /** A name as a refusal may echo it: cut to {@value #MAX_NAME_CHARS} characters. */
     public static String shown(String name) {
-        return name != null && name.length() > MAX_NAME_CHARS ? name.substring(0, MAX_NAME_CHARS) + "…" : name;
+        return Texts.cut(name, MAX_NAME_CHARS);
     }
 
     public static List<BudgetProblem> problems(BudgetDefinition d) {

@@ -1,5 +1,7 @@
 package io.soma.streams.topologies.marketplace;
 
+import io.soma.streams.topologies.runtime.Texts;
+
 /**
  * The sizes the marketplace accepts, so that every record it writes (an entry, an audit record, a dead letter) stays
  * far under the brokers' 1 MB record limit: a record that can never be written fails its transaction again on every
@@ -36,6 +38,6 @@ public final class MarketplaceLimits {
     }
 
     private static String cut(String text, int maxChars) {
-        return longerThan(text, maxChars) ? text.substring(0, maxChars) + "…" : text;
+        return Texts.cut(text, maxChars);
     }
 }

@@ -4,6 +4,7 @@ import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.avro.Violation;
 import io.soma.streams.topologies.policy.evaluation.Decision;
 import io.soma.streams.topologies.policy.rules.Action;
+import io.soma.streams.topologies.runtime.Texts;
 
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -100,6 +101,6 @@ final class DecisionLimit {
     }
 
     private static String cut(String text) {
-        return text.length() <= 200 ? text : text.substring(0, 200) + "…";
+        return Texts.cut(text, 200);
     }
 }

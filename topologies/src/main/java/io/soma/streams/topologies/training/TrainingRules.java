@@ -1,5 +1,7 @@
 package io.soma.streams.topologies.training;
 
+import io.soma.streams.topologies.runtime.Texts;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -107,7 +109,7 @@ public final class TrainingRules {
 
     /** {@code text} as an audit record may echo it: cut to {@code maxChars} characters when longer. */
     public static String shown(String text, int maxChars) {
-        return longerThan(text, maxChars) ? text.substring(0, maxChars) + "…" : text;
+        return Texts.cut(text, maxChars);
     }
 
     private static boolean longerThan(String text, int maxChars) {
