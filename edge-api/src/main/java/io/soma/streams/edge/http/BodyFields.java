@@ -3,7 +3,7 @@ package io.soma.streams.edge.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import io.javalin.security.RouteRole;
-import io.soma.streams.topologies.runtime.Texts;
+import io.soma.streams.schemas.Texts;
 
 import java.util.Iterator;
 import java.util.Map;

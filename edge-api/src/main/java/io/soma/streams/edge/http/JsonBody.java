@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.javalin.http.Context;
+import io.soma.streams.schemas.Texts;
 
 import java.util.Map;
 
@@ -64,7 +65,7 @@ public final class JsonBody {
 
     /** {@code value}, or a 422 naming the field when it is longer than the app would accept. */
     public static String withinLimit(String value, String field, int maxChars) {
-        if (value != null && value.length() > maxChars) {
+        if (Texts.longerThan(value, maxChars)) {
             throw ApiException.unprocessable(field + " must be at most " + maxChars + " characters, got "
                     + value.length(), Map.of("field", field));
         }

@@ -1,5 +1,6 @@
 package io.soma.streams.schemas.dlq;
 
+import io.soma.streams.schemas.Texts;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -36,7 +37,7 @@ public final class DlqHeaders {
      */
     public static Headers addTo(Headers headers, String reason, String exceptionClass, String sourceTopic,
                                 int sourcePartition, long sourceOffset, String applicationId) {
-        put(headers, REASON, cut(reason));
+        put(headers, REASON, Texts.cut(reason, MAX_REASON_CHARS));
         put(headers, EXCEPTION, exceptionClass);
         put(headers, SOURCE_TOPIC, sourceTopic);
         put(headers, SOURCE_PARTITION, Integer.toString(sourcePartition));
@@ -50,15 +51,6 @@ public final class DlqHeaders {
                              int sourcePartition, long sourceOffset, String applicationId) {
         return addTo(source == null ? new RecordHeaders() : new RecordHeaders(source.toArray()),
                 reason, exceptionClass, sourceTopic, sourcePartition, sourceOffset, applicationId);
-    }
-
-    /** {@code reason} up to {@value #MAX_REASON_CHARS} characters, never splitting a surrogate pair. */
-    private static String cut(String reason) {
-        if (reason == null || reason.length() <= MAX_REASON_CHARS) {
-            return reason;
-        }
-        int end = MAX_REASON_CHARS - (Character.isHighSurrogate(reason.charAt(MAX_REASON_CHARS - 1)) ? 1 : 0);
-        return reason.substring(0, end) + "…";
     }
 
     private static void put(Headers headers, String name, String value) {

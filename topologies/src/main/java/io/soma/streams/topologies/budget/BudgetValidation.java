@@ -2,7 +2,7 @@ package io.soma.streams.topologies.budget;
 
 import io.soma.streams.avro.BudgetDefinition;
 import io.soma.streams.avro.BudgetPeriodKind;
-import io.soma.streams.topologies.runtime.Texts;
+import io.soma.streams.schemas.Texts;
 
 import java.time.DateTimeException;
 import java.time.ZoneId;
@@ -63,7 +63,7 @@ public final class BudgetValidation {
         names.put("time_zone", d.getTimeZone());
         names.put("updated_by", d.getUpdatedBy());
         names.forEach((field, value) -> {
-            if (value != null && value.length() > MAX_NAME_CHARS) {
+            if (Texts.longerThan(value, MAX_NAME_CHARS)) {
                 problems.add(new BudgetProblem(field, "must be at most " + MAX_NAME_CHARS + " characters, got "
                         + value.length()));
             }

@@ -30,10 +30,10 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 
+import static io.soma.streams.schemas.Texts.longerThan;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_ENTRY_BYTES;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_NAME_CHARS;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_SIGNATURE_CHARS;
-import static io.soma.streams.topologies.marketplace.MarketplaceLimits.longerThan;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.message;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.shown;
 

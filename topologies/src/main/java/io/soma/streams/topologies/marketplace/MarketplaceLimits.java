@@ -1,6 +1,6 @@
 package io.soma.streams.topologies.marketplace;
 
-import io.soma.streams.topologies.runtime.Texts;
+import io.soma.streams.schemas.Texts;
 
 /**
  * The sizes the marketplace accepts, so that every record it writes (an entry, an audit record, a dead letter) stays
@@ -20,11 +20,6 @@ public final class MarketplaceLimits {
     public static final int MAX_ENTRY_BYTES = 512 * 1024;
 
     private MarketplaceLimits() {
-    }
-
-    /** Whether {@code text} is longer than {@code maxChars}; null is not. */
-    public static boolean longerThan(String text, int maxChars) {
-        return text != null && text.length() > maxChars;
     }
 
     /** A name as a record may echo it: unchanged when accepted, cut to {@value #MAX_NAME_CHARS} characters when not. */

@@ -4,9 +4,9 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.stream.Stream;
 
+import static io.soma.streams.schemas.Texts.longerThan;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_NAME_CHARS;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_NOTES_CHARS;
-import static io.soma.streams.topologies.marketplace.MarketplaceLimits.longerThan;
 import static io.soma.streams.topologies.marketplace.MarketplaceLimits.shown;
 
 /**

@@ -4,7 +4,7 @@ import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.avro.Violation;
 import io.soma.streams.topologies.policy.evaluation.Decision;
 import io.soma.streams.topologies.policy.rules.Action;
-import io.soma.streams.topologies.runtime.Texts;
+import io.soma.streams.schemas.Texts;
 
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -48,7 +48,7 @@ final class DecisionLimit {
                 .setReason(DECISION_TOO_LARGE)
                 .build();
         if (!fits(failedClosed, framing)) {
-            throw new IllegalArgumentException("the decision on event " + cut(decision.getEventId()) + " would be "
+            throw new IllegalArgumentException("the decision on event " + Texts.cut(decision.getEventId(), 200) + " would be "
                     + (framing + bytes(failedClosed, DecisionLimit::utf8Bytes)) + " bytes with its key and headers, "
                     + "even without its redacted text and excerpts, over " + MAX_DECISION_BYTES);
         }
@@ -98,9 +98,5 @@ final class DecisionLimit {
             bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
         }
         return bytes;
-    }
-
-    private static String cut(String text) {
-        return Texts.cut(text, 200);
     }
 }

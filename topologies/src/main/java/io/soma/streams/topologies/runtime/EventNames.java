@@ -1,6 +1,7 @@
 package io.soma.streams.topologies.runtime;
 
 import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.schemas.Texts;
 
 /**
  * How long the names an app keys or groups events by may be: tenant, model, provider and capsule id. The SLM,
@@ -31,7 +32,7 @@ public final class EventNames {
     }
 
     private static void check(String field, String value) {
-        if (value != null && value.length() > MAX_CHARS) {
+        if (Texts.longerThan(value, MAX_CHARS)) {
             throw new IllegalArgumentException("the event's " + field + " is " + value.length()
                     + " characters, at most " + MAX_CHARS);
         }

@@ -1,6 +1,6 @@
 package io.soma.streams.topologies.training;
 
-import io.soma.streams.topologies.runtime.Texts;
+import io.soma.streams.schemas.Texts;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -45,11 +45,11 @@ public final class TrainingRules {
     public Outcome apply(TrainingLock current, TrainingCommandRequest command, Instant now) {
         // a lock past its expiry is gone even if the punctuator has not run yet
         TrainingLock live = current != null && current.expiredAt(now) ? null : current;
-        if (longerThan(command.reason(), MAX_REASON_CHARS)) {
+        if (Texts.longerThan(command.reason(), MAX_REASON_CHARS)) {
             return reject(live, command, Outcome.Status.INVALID, "reason must be at most " + MAX_REASON_CHARS
                     + " characters, got " + command.reason().length());
         }
-        if (longerThan(command.actor(), MAX_USER_CHARS)) {
+        if (Texts.longerThan(command.actor(), MAX_USER_CHARS)) {
             return reject(live, command, Outcome.Status.INVALID, "user must be at most " + MAX_USER_CHARS
                     + " characters, got " + command.actor().length());
         }
@@ -110,10 +110,6 @@ public final class TrainingRules {
     /** {@code text} as an audit record may echo it: cut to {@code maxChars} characters when longer. */
     public static String shown(String text, int maxChars) {
         return Texts.cut(text, maxChars);
-    }
-
-    private static boolean longerThan(String text, int maxChars) {
-        return text != null && text.length() > maxChars;
     }
 
     private Outcome reject(TrainingLock unchanged, TrainingCommandRequest c, Outcome.Status status, String why) {

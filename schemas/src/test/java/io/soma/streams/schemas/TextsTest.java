@@ -1,4 +1,4 @@
-package io.soma.streams.topologies.runtime;
+package io.soma.streams.schemas;
 
 import org.junit.jupiter.api.Test;
 
@@ -9,6 +9,9 @@ class TextsTest {
     void shouldLeaveShortTextAndNullAsTheyAre() {
         assertThat(Texts.cut("abc", 3)).isEqualTo("abc");
         assertThat(Texts.cut(null, 3)).isNull();
+        assertThat(Texts.longerThan("abc", 3)).isFalse();
+        assertThat(Texts.longerThan("abcd", 3)).isTrue();
+        assertThat(Texts.longerThan(null, 0)).isFalse();
     }
 
     @Test

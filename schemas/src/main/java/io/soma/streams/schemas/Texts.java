@@ -1,8 +1,13 @@
-package io.soma.streams.topologies.runtime;
+package io.soma.streams.schemas;
 
-/** Cutting caller-supplied text before a record or an answer echoes it. */
+/** Measuring and cutting caller-supplied text before a record or an answer echoes it. */
 public final class Texts {
     private Texts() {
+    }
+
+    /** Whether {@code text} is longer than {@code maxChars}; null is not. */
+    public static boolean longerThan(String text, int maxChars) {
+        return text != null && text.length() > maxChars;
     }
 
     /**
@@ -10,7 +15,7 @@ public final class Texts {
      * characters and "…", one fewer when the cut would split a surrogate pair.
      */
     public static String cut(String text, int maxChars) {
-        if (text == null || text.length() <= maxChars) {
+        if (!longerThan(text, maxChars)) {
             return text;
         }
         int end = Character.isHighSurrogate(text.charAt(maxChars - 1)) ? maxChars - 1 : maxChars;
