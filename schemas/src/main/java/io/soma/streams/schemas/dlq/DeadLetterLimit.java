@@ -1,5 +1,6 @@
 package io.soma.streams.schemas.dlq;
 
+import io.soma.streams.schemas.RecordBytes;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -23,7 +24,6 @@ public final class DeadLetterLimit {
     private static final int BATCH_OVERHEAD_BYTES = 61;
     /** attributes, timestamp and offset deltas, key and value lengths, header count and record length, as varints. */
     private static final int RECORD_OVERHEAD_BYTES = 1 + 10 + 5 + 5 + 5 + 5 + 5;
-    private static final int HEADER_OVERHEAD_BYTES = 5 + 5;
 
     private DeadLetterLimit() {
     }
@@ -61,11 +61,7 @@ public final class DeadLetterLimit {
      * header, the record's varint framing at its widest, and each header's two length prefixes (a null value is one).
      */
     static long recordBytesBound(int keyBytes, byte[] value, Headers headers) {
-        long bytes = BATCH_OVERHEAD_BYTES + RECORD_OVERHEAD_BYTES + keyBytes + length(value);
-        for (Header h : headers) {
-            bytes += HEADER_OVERHEAD_BYTES + h.key().getBytes(StandardCharsets.UTF_8).length + length(h.value());
-        }
-        return bytes;
+        return BATCH_OVERHEAD_BYTES + RECORD_OVERHEAD_BYTES + keyBytes + length(value) + RecordBytes.headers(headers);
     }
 
     /** The dead-letter headers {@link DlqHeaders} writes, and what was left out; the source's are dropped. */

@@ -2,11 +2,11 @@ package io.soma.streams.topologies.policy;
 
 import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.avro.Violation;
+import io.soma.streams.schemas.RecordBytes;
+import io.soma.streams.schemas.Texts;
 import io.soma.streams.topologies.policy.evaluation.Decision;
 import io.soma.streams.topologies.policy.rules.Action;
-import io.soma.streams.schemas.Texts;
 
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 import java.util.function.ToLongFunction;
@@ -33,7 +33,7 @@ final class DecisionLimit {
      * decision keeps), else its fail-closed form; throws when even that does not fit.
      */
     static PolicyDecision bounded(PolicyDecision decision, String key, Headers headers) {
-        long framing = utf8Bytes(key == null ? "" : key) + headerBytes(headers);
+        long framing = utf8Bytes(key == null ? "" : key) + RecordBytes.headers(headers);
         if (fits(decision, framing)) {
             return decision;
         }
@@ -59,15 +59,6 @@ final class DecisionLimit {
     private static boolean fits(PolicyDecision d, long framing) {
         return framing + bytes(d, text -> 3L * text.length()) <= MAX_DECISION_BYTES
                 || framing + bytes(d, DecisionLimit::utf8Bytes) <= MAX_DECISION_BYTES;
-    }
-
-    /** Each header's name and value, with its two length prefixes at their widest. */
-    private static long headerBytes(Headers headers) {
-        long bytes = 0;
-        for (Header h : headers) {
-            bytes += 10 + utf8Bytes(h.key()) + (h.value() == null ? 0 : h.value().length);
-        }
-        return bytes;
     }
 
     /**
