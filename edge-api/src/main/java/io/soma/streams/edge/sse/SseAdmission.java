@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Bounds the open event streams of one process, in total and per tenant, over every stream it serves: each open
- * stream holds a sender thread and a queue, so one tenant opening thousands would starve every other. Beyond a limit
+ * stream holds a connection and a queue, so one tenant opening thousands would starve every other. Beyond a limit
  * the request is answered 429 before its stream starts.
  */
 public final class SseAdmission {

@@ -1,10 +1,11 @@
 package io.soma.streams.edge.sse;
 
 import io.javalin.http.Context;
-import io.javalin.http.sse.SseClient;
-import io.javalin.http.sse.SseHandler;
 import io.javalin.json.JavalinJackson;
 import io.soma.streams.edge.http.ApiException;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletResponse;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -14,6 +15,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -26,29 +28,36 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Fans one Kafka read out to many SSE clients. A single consumer reads the source's topics live; each
- * client has a bounded queue drained by its own sender thread, so a slow client never blocks the reader
- * or other clients. A client whose queue overflows gets a {@code gap} event and is closed; it reconnects
- * with {@code Last-Event-ID} and catches up from Kafka, at most {@link Settings#maxResumeRecords} records back per
- * partition. A client sees only the records of its own tenant ({@link SseSource.SseMessage#tenant}), live and
+ * Fans one Kafka read out to many SSE clients. A single consumer reads the source's topics live; each client has a
+ * bounded queue, and a small pool of writers drains the queues into the connections with non-blocking servlet writes:
+ * no thread waits on a client, so a slow client never blocks the reader, the writers or other clients, and a thousand
+ * open streams need no thousand threads. A client whose queue overflows gets a {@code gap} event and is closed; it
+ * reconnects with {@code Last-Event-ID} and catches up from Kafka, at most {@link Settings#maxResumeRecords} records
+ * back per partition. A client sees only the records of its own tenant ({@link SseSource.SseMessage#tenant}), live and
  * replayed, and every open stream holds a place of {@link SseAdmission}. An event is rendered once for every client
- * that gets it, by the first sender that needs it (not by the reader, the one thread every event goes through); a
- * sender writes whatever its queue holds and flushes once.
+ * that gets it, by the first writer that needs it (not by the reader, the one thread every event goes through); a
+ * writer writes whatever a client's queue holds in one piece.
  */
 public final class SseHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SseHub.class);
     private static final String EVENT_STREAM = "text/event-stream";
     /** What Javalin's own {@code SseClient.sendEvent} would write for the same data. */
     private static final JavalinJackson JSON = new JavalinJackson();
-    /** The most deliveries a sender writes before it flushes. */
+    /** The most deliveries written to a client in one piece. */
     private static final int MAX_BATCH = 64;
+    private static final byte[] KEEP_ALIVE = ": keep-alive\n".getBytes(StandardCharsets.UTF_8);
 
     private final String name;
     private final SseSource source;
@@ -56,6 +65,8 @@ public final class SseHub implements AutoCloseable {
     private final Settings settings;
     private final KafkaConsumer<byte[], byte[]> live;
     private final Thread reader;
+    /** Writes to the clients, and marks those that have gone a keep-alive without a byte. */
+    private final ScheduledExecutorService writers;
     private final Map<String, Set<Subscriber>> byChannel = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Subscriber> pendingJoins = new ConcurrentLinkedQueue<>();
     /** Last offset the live reader handed out, per partition: a joining client starts right after it. */
@@ -65,7 +76,7 @@ public final class SseHub implements AutoCloseable {
 
     /**
      * @param clientQueue      deliveries a client may fall behind before it gets a {@code gap} and is closed
-     * @param keepAlive        the longest a client goes without a byte (a comment when there is no event)
+     * @param keepAlive        about the longest a client goes without a byte (a comment when there is no event)
      * @param maxResumeRecords how far back per partition a {@code Last-Event-ID} may resume; older ids resume from
      *                         there, after a {@code gap} event
      * @param admission        the process's limits of open streams, shared by every hub
@@ -89,6 +100,15 @@ public final class SseHub implements AutoCloseable {
         for (TopicPartition tp : partitions) {
             livePosition.put(tp, live.position(tp) - 1);
         }
+        // writes never wait on a client, so the writers need no more threads than there are cores
+        AtomicInteger writerCount = new AtomicInteger();
+        this.writers = Executors.newScheduledThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+            Thread t = new Thread(r, "sse-" + name + "-writer-" + writerCount.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        long tick = Math.max(1, settings.keepAlive().toMillis() / 2);
+        writers.scheduleAtFixedRate(this::markIdleClients, tick, tick, TimeUnit.MILLISECONDS);
         this.reader = new Thread(this::readLive, "sse-" + name + "-reader");
         reader.setDaemon(true);
         reader.start();
@@ -100,8 +120,7 @@ public final class SseHub implements AutoCloseable {
      * ({@link SseAdmission}), or the answer is 429 before the stream starts. Call from a route handler.
      */
     public void open(Context ctx, String channel, String tenant, String callerTenant) throws Exception {
-        // Javalin streams only to this exact Accept; for any other it answers an empty 200 and never serves the
-        // client, which would hold its place for good
+        // an event stream only for a client that asks for one: any other would wait for events it cannot read
         if (!EVENT_STREAM.equals(ctx.header("Accept"))) {
             throw new ApiException(406, "not_acceptable", "this is an event stream: send Accept: " + EVENT_STREAM,
                     Map.of("accept", EVENT_STREAM));
@@ -111,21 +130,28 @@ public final class SseHub implements AutoCloseable {
         StreamPosition resumeFrom = lastEventId == null || lastEventId.isBlank() ? null : StreamPosition.decode(lastEventId);
         SseAdmission.Permit permit = settings.admission().admit(callerTenant);
         try {
-            new SseHandler(client -> serve(client, channel, tenant, resumeFrom, permit)).handle(ctx);
+            // the headers Javalin's own SseHandler sends, sent now: the 200 is final from here on
+            HttpServletResponse res = ctx.res();
+            res.setStatus(200);
+            res.setCharacterEncoding("UTF-8");
+            res.setContentType(EVENT_STREAM);
+            res.addHeader("Connection", "close");
+            res.addHeader("Cache-Control", "no-cache");
+            res.addHeader("X-Accel-Buffering", "no");
+            res.flushBuffer();
+            Subscriber subscriber = new Subscriber(ctx, channel, tenant, resumeFrom,
+                    new ArrayBlockingQueue<>(settings.clientQueue()), permit);
+            // Javalin starts the request's async mode before it asks for the future: only then may the client join,
+            // whose writes are non-blocking; the request ends when the future completes
+            ctx.future(() -> {
+                pendingJoins.add(subscriber);
+                live.wakeup();
+                return subscriber.done;
+            });
         } catch (Exception | Error e) {
             permit.close();
             throw e;
         }
-    }
-
-    /** Serves one client until it goes away; the permit is freed when it does. */
-    void serve(SseClient client, String channel, String tenant, StreamPosition resumeFrom, SseAdmission.Permit permit) {
-        Subscriber subscriber = new Subscriber(client, channel, tenant, resumeFrom,
-                new ArrayBlockingQueue<>(settings.clientQueue()), permit);
-        client.keepAlive();
-        client.onClose(() -> remove(subscriber));
-        pendingJoins.add(subscriber);
-        live.wakeup();
     }
 
     public int clientCount() {
@@ -145,8 +171,10 @@ public final class SseHub implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        byChannel.values().forEach(set -> set.forEach(Subscriber::stop));
-        byChannel.clear();
+        List<Subscriber> open = new ArrayList<>(pendingJoins);
+        byChannel.values().forEach(open::addAll);
+        open.forEach(Subscriber::end);
+        writers.shutdownNow();
     }
 
     private void readLive() {
@@ -173,8 +201,7 @@ public final class SseHub implements AutoCloseable {
     private void admitJoiners() {
         Subscriber s;
         while ((s = pendingJoins.poll()) != null) {
-            if (s.client.terminated()) {
-                remove(s);
+            if (s.done.isDone()) {
                 continue;
             }
             StreamPosition start = new StreamPosition(livePosition);
@@ -203,10 +230,17 @@ public final class SseHub implements AutoCloseable {
                         message);
             }
             if (!s.queue.offer(delivery) && s.overflowed.compareAndSet(false, true)) {
-                // counted now: the client's sender may be stuck in a write until the connection times out
+                // counted now: the client's connection may not take a byte until it times out
                 gaps.incrementAndGet();
             }
+            s.schedule();
         }
+    }
+
+    /** Every client that has gone about a keep-alive without a byte gets a comment, which also finds those gone. */
+    private void markIdleClients() {
+        long due = System.nanoTime() - settings.keepAlive().toNanos() / 2;
+        byChannel.values().forEach(set -> set.forEach(s -> s.keepAliveIfIdleSince(due)));
     }
 
     private void remove(Subscriber s) {
@@ -216,7 +250,6 @@ public final class SseHub implements AutoCloseable {
             byChannel.computeIfPresent(s.channel, (c, current) -> current.isEmpty() ? null : current);
         }
         pendingJoins.remove(s);
-        s.stop();
         s.permit.close();
     }
 
@@ -241,10 +274,16 @@ public final class SseHub implements AutoCloseable {
         return out.append('\n').toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Writes a frame after the {@code id:} line of the client's position; the caller flushes. */
+    /** Writes a frame after the {@code id:} line of the client's position. */
     private static void write(OutputStream out, StreamPosition position, byte[] frame) throws IOException {
         out.write(("id: " + position.encode() + "\n").getBytes(StandardCharsets.UTF_8));
         out.write(frame);
+    }
+
+    /** A hub's own event ({@code ready}, {@code gap}) at the client's position. */
+    private static void write(OutputStream out, StreamPosition position, String event, Map<String, Object> data)
+            throws IOException {
+        write(out, position, frame(new SseSource.SseMessage(event, data)));
     }
 
     /** One record for the clients that see it, rendered once for all of them by the first that writes it. */
@@ -252,7 +291,7 @@ public final class SseHub implements AutoCloseable {
         final TopicPartition partition;
         final long offset;
         private final SseSource.SseMessage message;
-        /** Two senders may both render it first: the same bytes, so either is kept. */
+        /** Two writers may both render it first: the same bytes, so either is kept. */
         private volatile byte[] frame;
 
         Delivery(TopicPartition partition, long offset, SseSource.SseMessage message) {
@@ -271,9 +310,14 @@ public final class SseHub implements AutoCloseable {
         }
     }
 
-    /** One connected client: its queue and the thread that writes to it. */
-    private final class Subscriber {
-        final SseClient client;
+    /**
+     * One connected client: its queue, and what goes out to it. Its writes are non-blocking: {@link #pump} writes
+     * while the connection takes bytes and returns when it does not; the container calls {@link #onWritePossible}
+     * once it does again. A pump runs on a writer (scheduled when a delivery arrives or a keep-alive is due) or on the
+     * container's thread, one at a time per client.
+     */
+    private final class Subscriber implements WriteListener {
+        final Context ctx;
         final String channel;
         /** Whose records this client sees; null: every record. */
         final String tenant;
@@ -281,80 +325,175 @@ public final class SseHub implements AutoCloseable {
         final BlockingQueue<Delivery> queue;
         final SseAdmission.Permit permit;
         final AtomicBoolean overflowed = new AtomicBoolean();
-        private Thread sender;
+        /** Completes when the stream ends, for whatever reason; the request ends with it. */
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        private final AtomicBoolean scheduled = new AtomicBoolean();
+        private volatile boolean keepAliveDue;
+        private volatile long lastWriteNanos = System.nanoTime();
+        // guarded by this
+        private ServletOutputStream out;
+        private StreamPosition position;
+        private byte[] preamble;
+        private boolean flushPending;
+        /** The gap is written: the stream ends once it is out. */
+        private boolean ending;
+        private final List<Delivery> batch = new ArrayList<>(MAX_BATCH);
 
-        Subscriber(SseClient client, String channel, String tenant, StreamPosition resumeFrom,
+        Subscriber(Context ctx, String channel, String tenant, StreamPosition resumeFrom,
                    BlockingQueue<Delivery> queue, SseAdmission.Permit permit) {
-            this.client = client;
+            this.ctx = ctx;
             this.channel = channel;
             this.tenant = tenant;
             this.resumeFrom = resumeFrom;
             this.queue = queue;
             this.permit = permit;
+            done.whenComplete((ignored, failure) -> remove(this));
         }
 
         boolean sees(SseSource.SseMessage message) {
             return tenant == null || tenant.equals(message.tenant());
         }
 
+        /** Starts the stream after {@code liveStart}: ready at once, or once what it missed is replayed. */
         void start(StreamPosition liveStart) {
-            sender = new Thread(() -> send(liveStart), "sse-" + name + "-client");
-            sender.setDaemon(true);
-            sender.start();
+            if (resumeFrom == null) {
+                try {
+                    ByteArrayOutputStream ready = new ByteArrayOutputStream();
+                    write(ready, liveStart, "ready", Map.of("stream", name, "channel", channel));
+                    goLive(liveStart, ready.toByteArray());
+                } catch (IOException | RuntimeException e) {
+                    log.debug("SSE client on {} went away: {}", channel, e.toString());
+                    end();
+                }
+                return;
+            }
+            // the replay reads Kafka and writes at the client's pace: a thread of its own while it lasts
+            Thread resume = new Thread(() -> {
+                try {
+                    goLive(catchUp(resumeFrom, liveStart), null);
+                } catch (IOException | RuntimeException e) {
+                    log.debug("SSE client on {} went away while resuming: {}", channel, e.toString());
+                    end();
+                }
+            }, "sse-" + name + "-resume");
+            resume.setDaemon(true);
+            resume.start();
         }
 
-        void stop() {
-            if (sender != null) {
-                sender.interrupt();
+        /** From here on, writes are non-blocking; the container calls {@link #onWritePossible} when they may start. */
+        private void goLive(StreamPosition from, byte[] first) throws IOException {
+            ServletOutputStream stream = ctx.res().getOutputStream();
+            synchronized (this) {
+                position = from;
+                preamble = first;
+                out = stream;
+            }
+            stream.setWriteListener(this);
+        }
+
+        void schedule() {
+            if (scheduled.compareAndSet(false, true)) {
+                try {
+                    writers.execute(() -> {
+                        scheduled.set(false);
+                        pump();
+                    });
+                } catch (RejectedExecutionException e) {
+                    // the hub is closing and ends every stream
+                }
             }
         }
 
-        private void send(StreamPosition liveStart) {
-            try {
-                StreamPosition position;
-                if (resumeFrom == null) {
-                    position = liveStart;
-                    client.sendEvent("ready", Map.of("stream", name, "channel", channel), position.encode());
-                } else {
-                    position = catchUp(resumeFrom, liveStart);
-                }
-                List<Delivery> batch = new ArrayList<>(MAX_BATCH);
-                while (!client.terminated() && !Thread.currentThread().isInterrupted()) {
-                    if (overflowed.get()) {
-                        client.sendEvent("gap", Map.of("reason", "client too slow: events were dropped; "
-                                + "reconnect with Last-Event-ID to resume from Kafka"), position.encode());
-                        client.close();
-                        return;
-                    }
-                    Delivery first = queue.poll(settings.keepAlive().toMillis(), TimeUnit.MILLISECONDS);
-                    if (first == null) {
-                        client.sendComment("keep-alive");
-                        continue;
-                    }
-                    batch.add(first);
-                    queue.drainTo(batch, MAX_BATCH - 1);
-                    OutputStream out = client.ctx().res().getOutputStream();
-                    for (Delivery d : batch) {
-                        position.advance(d.partition, d.offset);
-                        write(out, position, d.frame());
-                    }
-                    out.flush();
-                    batch.clear();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (IOException | RuntimeException e) {
-                log.debug("SSE client on {} went away: {}", channel, e.toString());
-                client.close();
-            } finally {
-                remove(this);
+        void keepAliveIfIdleSince(long nanos) {
+            if (lastWriteNanos - nanos <= 0) {
+                keepAliveDue = true;
+                schedule();
             }
         }
 
-        /** Replays (resumeFrom, liveStart] from Kafka; live deliveries queue up meanwhile. */
+        @Override
+        public void onWritePossible() {
+            pump();
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            log.debug("SSE client on {} went away: {}", channel, failure.toString());
+            end();
+        }
+
+        /** Writes while the connection takes bytes; ends the stream once its gap is out, or when a write fails. */
+        private void pump() {
+            boolean finished = false;
+            synchronized (this) {
+                if (out == null || done.isDone()) {
+                    return;
+                }
+                try {
+                    while (out.isReady()) {
+                        if (flushPending) {
+                            flushPending = false;
+                            out.flush();
+                            continue;
+                        }
+                        if (ending) {
+                            finished = true;
+                            break;
+                        }
+                        byte[] next = nextPiece();
+                        if (next == null) {
+                            break;
+                        }
+                        out.write(next);
+                        flushPending = true;
+                        lastWriteNanos = System.nanoTime();
+                    }
+                } catch (IOException | RuntimeException e) {
+                    log.debug("SSE client on {} went away: {}", channel, e.toString());
+                    finished = true;
+                }
+            }
+            if (finished) {
+                end();
+            }
+        }
+
+        /** What goes out next, each delivery after its id; null when there is nothing to write. */
+        private byte[] nextPiece() throws IOException {
+            ByteArrayOutputStream piece = new ByteArrayOutputStream();
+            if (preamble != null) {
+                piece.write(preamble);
+                preamble = null;
+            }
+            if (overflowed.get()) {
+                write(piece, position, "gap", Map.of("reason", "client too slow: events were dropped; "
+                        + "reconnect with Last-Event-ID to resume from Kafka"));
+                ending = true;
+                return piece.toByteArray();
+            }
+            queue.drainTo(batch, MAX_BATCH);
+            for (Delivery d : batch) {
+                position.advance(d.partition, d.offset);
+                write(piece, position, d.frame());
+            }
+            batch.clear();
+            if (piece.size() == 0 && keepAliveDue) {
+                piece.write(KEEP_ALIVE);
+            }
+            keepAliveDue = false;
+            return piece.size() == 0 ? null : piece.toByteArray();
+        }
+
+        /** Ends the stream: the request completes and the client's place is freed. */
+        void end() {
+            done.complete(null);
+        }
+
+        /** Replays (resumeFrom, liveStart] from Kafka; live deliveries queue up meanwhile. Blocking writes. */
         private StreamPosition catchUp(StreamPosition resumeFrom, StreamPosition liveStart) throws IOException {
             Map<TopicPartition, Long> end = liveStart.asMap();
             StreamPosition position = new StreamPosition(end);
+            OutputStream out = ctx.res().getOutputStream();
             try (KafkaConsumer<byte[], byte[]> replay =
                          new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 List<TopicPartition> behind = new ArrayList<>();
@@ -370,14 +509,14 @@ public final class SseHub implements AutoCloseable {
                     }
                 }
                 if (clipped) {
-                    client.sendEvent("gap", Map.of("reason", "resume_too_old", "message", "this stream resumes at most "
-                            + settings.maxResumeRecords() + " records back per partition; older events were skipped"),
-                            position.encode());
+                    write(out, position, "gap", Map.of("reason", "resume_too_old", "message", "this stream resumes "
+                            + "at most " + settings.maxResumeRecords() + " records back per partition; older events "
+                            + "were skipped"));
+                    out.flush();
                 }
                 replay.assign(behind);
                 behind.forEach(tp -> replay.seek(tp, position.lastDelivered(tp) + 1));
-                OutputStream out = client.ctx().res().getOutputStream();
-                while (!behind.isEmpty() && !client.terminated()) {
+                while (!behind.isEmpty() && !done.isDone()) {
                     for (ConsumerRecord<byte[], byte[]> r : replay.poll(Duration.ofMillis(200))) {
                         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                         if (r.offset() > end.get(tp)) {
@@ -399,6 +538,7 @@ public final class SseHub implements AutoCloseable {
                 }
             }
             end.keySet().forEach(tp -> position.advance(tp, end.get(tp)));
+            lastWriteNanos = System.nanoTime();
             return position;
         }
     }

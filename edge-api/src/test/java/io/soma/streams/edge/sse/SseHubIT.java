@@ -118,6 +118,31 @@ class SseHubIT {
     }
 
     @Test
+    void shouldServeManyClientsWithoutAThreadForEach() throws Exception {
+        String channel = "many";
+        int clients = 200;
+        List<SseClient> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < clients; i++) {
+                open.add(SseClient.open(uri(channel), Map.of()));
+            }
+            for (SseClient client : open) {
+                client.awaitEvent("ready", TIMEOUT);
+            }
+            producer.send(new ProducerRecord<>(TOPIC, channel, "to-all")).get(TIMEOUT.toSeconds(), SECONDS);
+            for (SseClient client : open) {
+                assertThat(data(client.awaitEvents("message", 1, TIMEOUT))).containsExactly("to-all");
+            }
+            // the hub's reader and writers: a thread per client would be 200 more
+            long hubThreads = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("sse-test-")).count();
+            assertThat(hubThreads).isLessThanOrEqualTo(Math.max(2, Runtime.getRuntime().availableProcessors()) + 1);
+        } finally {
+            open.forEach(SseClient::close);
+        }
+    }
+
+    @Test
     void shouldDeliverToAFastClientWhileAnotherIsStalled() throws Exception {
         String channel = "stall";
         try (Socket stalled = new Socket("127.0.0.1", app.port())) {
