@@ -55,8 +55,11 @@ public final class SseHub implements AutoCloseable {
     private static final String EVENT_STREAM = "text/event-stream";
     /** What Javalin's own {@code SseClient.sendEvent} would write for the same data. */
     private static final JavalinJackson JSON = new JavalinJackson();
-    /** The most deliveries written to a client in one piece. */
-    private static final int MAX_BATCH = 64;
+    /**
+     * About the most bytes written to a client in one piece (a piece ends after the delivery that reaches it): what a
+     * stalled client's connection holds on to until it times out.
+     */
+    private static final int MAX_PIECE_BYTES = 256 * 1024;
     private static final byte[] KEEP_ALIVE = ": keep-alive\n".getBytes(StandardCharsets.UTF_8);
 
     private final String name;
@@ -144,8 +147,14 @@ public final class SseHub implements AutoCloseable {
             // Javalin starts the request's async mode before it asks for the future: only then may the client join,
             // whose writes are non-blocking; the request ends when the future completes
             ctx.future(() -> {
+                // a stream has no end of its own: whatever the process's default async timeout, never time it out
+                ctx.req().getAsyncContext().setTimeout(0);
                 pendingJoins.add(subscriber);
-                live.wakeup();
+                if (running) {
+                    live.wakeup();
+                } else {
+                    endPendingJoins();
+                }
                 return subscriber.done;
             });
         } catch (Exception | Error e) {
@@ -171,10 +180,19 @@ public final class SseHub implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        List<Subscriber> open = new ArrayList<>(pendingJoins);
+        List<Subscriber> open = new ArrayList<>();
         byChannel.values().forEach(open::addAll);
         open.forEach(Subscriber::end);
+        endPendingJoins();
         writers.shutdownNow();
+    }
+
+    /** Ends the streams that asked to join a hub that no longer reads (closing, or its reader failed). */
+    private void endPendingJoins() {
+        Subscriber s;
+        while ((s = pendingJoins.poll()) != null) {
+            s.end();
+        }
     }
 
     private void readLive() {
@@ -193,7 +211,9 @@ public final class SseHub implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("SSE stream {} stopped reading Kafka", name, e);
         } finally {
+            running = false;
             live.close();
+            endPendingJoins();
         }
     }
 
@@ -205,7 +225,13 @@ public final class SseHub implements AutoCloseable {
                 continue;
             }
             StreamPosition start = new StreamPosition(livePosition);
-            byChannel.computeIfAbsent(s.channel, c -> ConcurrentHashMap.newKeySet()).add(s);
+            Subscriber joining = s;
+            // added inside compute: a set that its last client's removal takes out of the map cannot get this one
+            byChannel.compute(s.channel, (c, set) -> {
+                Set<Subscriber> members = set == null ? ConcurrentHashMap.newKeySet() : set;
+                members.add(joining);
+                return members;
+            });
             s.start(start);
         }
     }
@@ -239,16 +265,20 @@ public final class SseHub implements AutoCloseable {
 
     /** Every client that has gone about a keep-alive without a byte gets a comment, which also finds those gone. */
     private void markIdleClients() {
-        long due = System.nanoTime() - settings.keepAlive().toNanos() / 2;
-        byChannel.values().forEach(set -> set.forEach(s -> s.keepAliveIfIdleSince(due)));
+        try {
+            long due = System.nanoTime() - settings.keepAlive().toNanos() / 2;
+            byChannel.values().forEach(set -> set.forEach(s -> s.keepAliveIfIdleSince(due)));
+        } catch (RuntimeException e) {
+            // a periodic task that throws is never run again: keep-alives, and finding clients gone, would stop
+            log.error("SSE stream {}: keep-alive tick failed", name, e);
+        }
     }
 
     private void remove(Subscriber s) {
-        Set<Subscriber> set = byChannel.get(s.channel);
-        if (set != null) {
+        byChannel.computeIfPresent(s.channel, (c, set) -> {
             set.remove(s);
-            byChannel.computeIfPresent(s.channel, (c, current) -> current.isEmpty() ? null : current);
-        }
+            return set.isEmpty() ? null : set;
+        });
         pendingJoins.remove(s);
         s.permit.close();
     }
@@ -328,7 +358,7 @@ public final class SseHub implements AutoCloseable {
         /** Completes when the stream ends, for whatever reason; the request ends with it. */
         final CompletableFuture<Void> done = new CompletableFuture<>();
         private final AtomicBoolean scheduled = new AtomicBoolean();
-        private volatile boolean keepAliveDue;
+        private final AtomicBoolean keepAliveDue = new AtomicBoolean();
         private volatile long lastWriteNanos = System.nanoTime();
         // guarded by this
         private ServletOutputStream out;
@@ -337,7 +367,6 @@ public final class SseHub implements AutoCloseable {
         private boolean flushPending;
         /** The gap is written: the stream ends once it is out. */
         private boolean ending;
-        private final List<Delivery> batch = new ArrayList<>(MAX_BATCH);
 
         Subscriber(Context ctx, String channel, String tenant, StreamPosition resumeFrom,
                    BlockingQueue<Delivery> queue, SseAdmission.Permit permit) {
@@ -386,9 +415,11 @@ public final class SseHub implements AutoCloseable {
             synchronized (this) {
                 position = from;
                 preamble = first;
+                // before a pump may see the stream: written before its listener is set, it would block a writer. The
+                // container calls onWritePossible from its own executor, never from here, so the lock is not re-entered
+                stream.setWriteListener(this);
                 out = stream;
             }
-            stream.setWriteListener(this);
         }
 
         void schedule() {
@@ -406,7 +437,7 @@ public final class SseHub implements AutoCloseable {
 
         void keepAliveIfIdleSince(long nanos) {
             if (lastWriteNanos - nanos <= 0) {
-                keepAliveDue = true;
+                keepAliveDue.set(true);
                 schedule();
             }
         }
@@ -471,16 +502,15 @@ public final class SseHub implements AutoCloseable {
                 ending = true;
                 return piece.toByteArray();
             }
-            queue.drainTo(batch, MAX_BATCH);
-            for (Delivery d : batch) {
+            Delivery d;
+            while (piece.size() < MAX_PIECE_BYTES && (d = queue.poll()) != null) {
                 position.advance(d.partition, d.offset);
                 write(piece, position, d.frame());
             }
-            batch.clear();
-            if (piece.size() == 0 && keepAliveDue) {
+            // cleared whatever was written: any byte keeps the connection alive
+            if (keepAliveDue.getAndSet(false) && piece.size() == 0) {
                 piece.write(KEEP_ALIVE);
             }
-            keepAliveDue = false;
             return piece.size() == 0 ? null : piece.toByteArray();
         }
 
