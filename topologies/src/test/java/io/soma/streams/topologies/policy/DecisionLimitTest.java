@@ -14,8 +14,10 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -74,6 +76,42 @@ class DecisionLimitTest {
     }
 
     @Test
+    void shouldKeepADecisionOfAPackWhoseRulesAllMatchWhenItsEncodingFits() {
+        // a pack's most rules, all matching: the quick bound says 2.5 MB, the encoding is far under the limit
+        List<Rule> rules = IntStream.range(0, 5_000).mapToObj(i -> new Rule("r-" + i, "a", MatchType.SUBSTRING, 0.0001,
+                Severity.LOW, Action.LOG, Set.of(), Set.of(), null)).toList();
+        PolicyDecision decision = decide(rules, "s-1", "a");
+        assertThat(decision.getViolations()).hasSize(5_000);
+        assertThat(DecisionLimit.bytes(decision, text -> 3L * text.length()))
+                .isGreaterThan(DecisionLimit.MAX_DECISION_BYTES);
+
+        assertThat(bounded(decision)).isSameAs(decision);
+    }
+
+    @Test
+    void shouldKeepTheViolationsThatFitDenyRulesFirstWhenEvenTheirListIsTooLarge() {
+        // a pack's most rules, all matching, named in 200 characters: over 1 MB of violations without excerpts
+        List<Rule> rules = new ArrayList<>(IntStream.range(0, 4_999).mapToObj(i -> new Rule(
+                String.format("%04d-", i) + "n".repeat(195), "a", MatchType.SUBSTRING, 0.0001, Severity.LOW,
+                Action.REVIEW, Set.of(), Set.of(), null)).toList());
+        rules.add(new Rule("zz-deny", "a", MatchType.SUBSTRING, 0.0001, Severity.HIGH, Action.DENY, Set.of(), Set.of(),
+                null));
+        PolicyDecision decision = decide(rules, "s-1", "a");
+        assertThat(decision.getDecision()).isEqualTo("deny");
+        assertThat(decision.getViolations().get(decision.getViolations().size() - 1).getName()).isEqualTo("zz-deny");
+
+        PolicyDecision bounded = bounded(decision);
+
+        assertThat(bounded.getDecision()).isEqualTo("deny");
+        assertThat(bounded.getReason()).isEqualTo(DecisionLimit.DECISION_TOO_LARGE);
+        assertThat(bounded.getViolations().get(0).getName()).isEqualTo("zz-deny");
+        assertThat(bounded.getViolations()).hasSizeBetween(4_000, 4_999)
+                .allSatisfy(v -> assertThat(v.getExcerpt()).isNull());
+        assertThat(bounded.getScore()).isEqualTo(decision.getScore());
+        assertThat(DecisionLimit.avroBytes(bounded) + 5 + "s-1".length()).isLessThanOrEqualTo(DecisionLimit.MAX_DECISION_BYTES);
+    }
+
+    @Test
     void shouldCountExactlyBeforeRefusingWhatOnlyTheQuickBoundSaysIsLarge() {
         // 320,000 ASCII characters of session and event id in the value: 3 bytes a char would say 960 KB
         PolicyDecision decision = decide(List.of(), "s".repeat(160_000), "hello");
@@ -103,7 +141,7 @@ class DecisionLimitTest {
         PolicyDecision decision = decide(List.of(EVERY_DIGIT), "é".repeat(200_000), DIGITS);
 
         assertThatThrownBy(() -> bounded(decision)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("even without its redacted text and excerpts");
+                .hasMessageContaining("even without its redacted text and violations");
     }
 
     @Test
