@@ -35,16 +35,18 @@ public final class ReplyWaiter<V> implements AutoCloseable {
     }
 
     /**
-     * Publishes {@code request} and waits for the reply carrying {@code id}. Kafka not acknowledging the request in
-     * time: 503 ({@link KafkaPublish}, with {@code ids} in its details); acknowledged but no reply in time:
-     * {@code whenLate}'s error (the request is in Kafka and is still processed once).
+     * Publishes {@code request} and waits for the reply carrying {@code id}, {@code timeout} in all. Kafka not
+     * acknowledging the request in time: 503 ({@link KafkaPublish}, with {@code ids} in its details); acknowledged
+     * but no reply in time: {@code whenLate}'s error (the request is in Kafka and is still processed once).
      */
     public V request(Producer<String, SpecificRecord> producer, ProducerRecord<String, SpecificRecord> request,
                      String id, Map<String, Object> ids, Duration timeout, Supplier<ApiException> whenLate) {
         CompletableFuture<V> reply = expect(id);
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
             KafkaPublish.acknowledged(producer, request, timeout, "the request " + id, ids);
-            return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            // what the acknowledgement took is part of the caller's wait, not added to it
+            return reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             throw whenLate.get();
         } catch (ExecutionException e) {
