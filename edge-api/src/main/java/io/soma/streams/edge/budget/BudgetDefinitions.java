@@ -19,6 +19,14 @@ public final class BudgetDefinitions implements AutoCloseable {
         this.definitions = new CompactedTopicView<>(bootstrapServers, Topics.BUDGET_DEFINITIONS.name(), values);
     }
 
+    /**
+     * Whether this copy holds every definition published before the process started: until then a tenant's hard
+     * fail-closed budget may not be in {@link #failingClosed} yet.
+     */
+    public boolean caughtUp() {
+        return definitions.caughtUp();
+    }
+
     /** The tenant's hard budgets that refuse steps while their state cannot be reached, by id. */
     public List<String> failingClosed(String tenant) {
         return definitions.values().stream()

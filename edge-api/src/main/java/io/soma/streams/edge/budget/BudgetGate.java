@@ -90,6 +90,12 @@ public final class BudgetGate {
     }
 
     private void unreachable(String tenant, String reason) {
+        if (!definitions.caughtUp()) {
+            // an empty list could be a fail-closed budget not read yet: failing open on it would let the step through
+            throw new ApiException(503, "budget_unavailable", "the budget state of tenant " + tenant + " cannot be "
+                    + "reached, and this instance has not yet read every budget definition to tell whether a hard one "
+                    + "fails closed: " + reason, Map.of("reason", reason));
+        }
         List<String> closed = definitions.failingClosed(tenant);
         if (!closed.isEmpty()) {
             throw new ApiException(503, "budget_unavailable", "the budget state of tenant " + tenant

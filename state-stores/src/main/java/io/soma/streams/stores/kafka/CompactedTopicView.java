@@ -34,6 +34,11 @@ public final class CompactedTopicView<V> implements AutoCloseable {
         return Collections.unmodifiableCollection(latest.values());
     }
 
+    /** Whether the copy holds at least everything the topic held when it started ({@link TopicFollower#caughtUp}). */
+    public boolean caughtUp() {
+        return follower.caughtUp();
+    }
+
     @Override
     public void close() {
         follower.close();

@@ -31,6 +31,9 @@ public final class TopicFollower<V> implements AutoCloseable {
     private final Consumer<ConsumerRecord<String, V>> onRecord;
     private final Runnable onIdle;
     private final Thread thread;
+    /** Where each partition ended when a follower from the beginning started (none from the end). */
+    private final Map<TopicPartition, Long> startedAtEnd;
+    private volatile boolean caughtUp;
     private volatile boolean running = true;
 
     /**
@@ -53,8 +56,12 @@ public final class TopicFollower<V> implements AutoCloseable {
             consumer.seekToEnd(partitions);
             // resolve the end now, so nothing published after this constructor returns is skipped
             partitions.forEach(consumer::position);
+            startedAtEnd = Map.of();
+            caughtUp = true;
         } else {
             consumer.seekToBeginning(partitions);
+            // read_committed: the last stable offsets, which a reader passes once it has every committed record
+            startedAtEnd = consumer.endOffsets(partitions);
         }
         this.thread = new Thread(this::run, "follow-" + topic);
         thread.setDaemon(true);
@@ -79,6 +86,10 @@ public final class TopicFollower<V> implements AutoCloseable {
                         log.warn("handling {}@{} failed: {}", r.topic(), r.offset(), e.toString());
                     }
                 }
+                if (!caughtUp) {
+                    caughtUp = startedAtEnd.entrySet().stream()
+                            .allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+                }
                 onIdle.run();
             }
         } catch (WakeupException e) {
@@ -86,6 +97,14 @@ public final class TopicFollower<V> implements AutoCloseable {
         } finally {
             consumer.close();
         }
+    }
+
+    /**
+     * Whether every record the topic held when this follower started has been handed to {@code onRecord} (a follower
+     * from the end: at once). Until then, what a caller built from the records may miss some.
+     */
+    public boolean caughtUp() {
+        return caughtUp;
     }
 
     @Override
