@@ -3,6 +3,7 @@ package io.soma.streams.edge.budget;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.http.JsonBody;
+import io.soma.streams.topologies.budget.BudgetValidation;
 
 import java.util.Map;
 
@@ -16,16 +17,17 @@ public record StepEstimate(long promptTokens, Long maxCompletionTokens) {
     static final int CHARS_PER_TOKEN = 4;
 
     public static StepEstimate of(JsonNode body, String content) {
-        Long declared = nonNegative(body, "prompt_tokens");
+        Long declared = inRange(body, "prompt_tokens");
         long prompt = declared != null ? declared
                 : content == null ? 0 : (content.length() + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
-        return new StepEstimate(prompt, nonNegative(body, "max_completion_tokens"));
+        return new StepEstimate(prompt, inRange(body, "max_completion_tokens"));
     }
 
-    private static Long nonNegative(JsonNode body, String field) {
+    private static Long inRange(JsonNode body, String field) {
         Long value = JsonBody.optionalLong(body, field);
-        if (value != null && value < 0) {
-            throw ApiException.unprocessable(field + " must not be negative", Map.of("field", field));
+        if (value != null && (value < 0 || value > BudgetValidation.MAX_STEP_TOKENS)) {
+            throw ApiException.unprocessable(field + " must be in 0.." + BudgetValidation.MAX_STEP_TOKENS + ", got "
+                    + value, Map.of("field", field));
         }
         return value;
     }

@@ -268,7 +268,10 @@ class BudgetEdgeIT {
         first.awaitGet("the budget applied", "/v1/budgets/" + tenant + "/cost", admin, b -> true);
 
         HttpResponse<String> priced = step(second, admin, "openai", "gpt-4o", request);
-        assertThat(priced.statusCode()).as(priced.body()).isEqualTo(429);
+        // larger than the whole limit: no reset would let it through, so 422 and no Retry-After
+        assertThat(priced.statusCode()).as(priced.body()).isEqualTo(422);
+        assertThat(priced.headers().firstValue("Retry-After")).isEmpty();
+        assertThat(EdgeFixture.json(priced).path("details").path("kind").asText()).isEqualTo("over_limit");
         assertThat(EdgeFixture.json(priced).path("details").path("unit").asText()).isEqualTo("usd");
         HttpResponse<String> local = step(second, admin, "local", "llama-3-8b", request);
         assertThat(local.statusCode()).as(local.body()).isEqualTo(200);

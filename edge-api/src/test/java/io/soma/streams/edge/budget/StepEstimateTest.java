@@ -33,4 +33,15 @@ class StepEstimateTest {
                     assertThat(e.details()).containsEntry("field", "max_completion_tokens");
                 });
     }
+
+    @Test
+    void shouldRefuseACountThatCouldOverflowTheLedgersSums() throws Exception {
+        assertThatThrownBy(() -> StepEstimate.of(JSON.readTree("{\"prompt_tokens\": 9223372036854775807}"), "hi"))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(422);
+                    assertThat(e.details()).containsEntry("field", "prompt_tokens");
+                });
+        assertThat(StepEstimate.of(JSON.readTree("{\"prompt_tokens\": 1000000000}"), "hi").promptTokens())
+                .isEqualTo(1_000_000_000L);
+    }
 }

@@ -28,6 +28,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -55,6 +57,7 @@ public final class BudgetApp {
     /** The open reservations, one entry each ({@link StoredReservations}). */
     public static final String RESERVATION_STORE = "budget-reservations";
     private static final char KEY_SEPARATOR = '/';
+    private static final Logger log = LoggerFactory.getLogger(BudgetApp.class);
 
     /**
      * @param ledger          prices, reservation TTL and the default completion estimate
@@ -240,7 +243,15 @@ public final class BudgetApp {
             try (KeyValueIterator<String, BudgetLedger> all = ledgers.all()) {
                 all.forEachRemaining(kv -> tenants.add(kv.key));
             }
-            tenants.forEach(tenant -> apply(tenant, now, ledger -> ledger.expireAndRoll(now)));
+            for (String tenant : tenants) {
+                try {
+                    apply(tenant, now, ledger -> ledger.expireAndRoll(now));
+                } catch (RuntimeException e) {
+                    // one tenant's ledger that cannot roll must not stop the expiries of every tenant after it
+                    log.error("budget ledger of tenant {} could not roll or expire at {}; the other tenants' did",
+                            tenant, now, e);
+                }
+            }
         }
 
         private void apply(String tenant, Instant now, Function<TenantLedger, LedgerEffects> op) {

@@ -19,8 +19,19 @@ public final class BudgetValidation {
      * the brokers' 1 MB limit and stall the app for every tenant of its partition.
      */
     public static final int MAX_NAME_CHARS = 256;
-    /** The most budgets one tenant holds: its ledger, one record with every budget's period, stays far under 1 MB. */
+    /**
+     * The most budgets one tenant holds: its ledger, one record with every budget's period, stays under the brokers'
+     * 1 MB record limit (792,025 bytes at most: TenantLedgerTest).
+     */
     public static final int MAX_BUDGETS_PER_TENANT = 100;
+    /**
+     * The most tokens one step may declare (prompt, or maximum completion) or one response report, each: far above
+     * any model's context, and small enough that no sum the ledger keeps can overflow a long (one overflowed
+     * estimate would be negative, granted past every hard limit, and would hold the tenant's reserved total below 0).
+     */
+    public static final long MAX_STEP_TOKENS = 1_000_000_000L;
+    /** The longest ROLLING period, a leap year: its slices and windows stay well inside what time arithmetic holds. */
+    public static final long MAX_ROLLING_SECONDS = 366L * 24 * 3600;
 
     private BudgetValidation() {
     }
@@ -79,6 +90,9 @@ public final class BudgetValidation {
         if (period == BudgetPeriodKind.ROLLING) {
             if (d.getRollingSeconds() == null || d.getRollingSeconds() <= 0) {
                 problems.add(new BudgetProblem("rolling_seconds", "a ROLLING period needs a positive length"));
+            } else if (d.getRollingSeconds() > MAX_ROLLING_SECONDS) {
+                problems.add(new BudgetProblem("rolling_seconds", "must be at most " + MAX_ROLLING_SECONDS
+                        + " (366 days), got " + d.getRollingSeconds()));
             }
             return;
         }

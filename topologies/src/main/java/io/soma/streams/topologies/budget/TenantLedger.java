@@ -14,6 +14,7 @@ import io.soma.streams.avro.BudgetReservationRequest;
 import io.soma.streams.avro.BudgetSpendBucket;
 import io.soma.streams.avro.BudgetStatus;
 import io.soma.streams.avro.ProjectionCalibration;
+import io.soma.streams.schemas.Texts;
 import io.soma.streams.topologies.forecast.PriceTable;
 
 import java.time.Duration;
@@ -49,6 +50,8 @@ public final class TenantLedger {
     static final String DELETED = "budget.deleted";
     static final String RESET = "budget.reset";
     static final String REFUSED = "reservation.refused";
+    /** The refusal of a step that asks for more than a hard budget's whole limit. */
+    static final String OVER_LIMIT = "over_limit";
     static final String EXPIRED = "reservation.expired";
     static final String SETTLED = "reservation.settled";
     static final String THRESHOLD_CROSSED = "threshold_crossed";
@@ -164,9 +167,10 @@ public final class TenantLedger {
         }
         long completion = request.getMaxCompletionTokens() != null ? request.getMaxCompletionTokens()
                 : settings.defaultMaxCompletionTokens();
-        if (request.getPromptTokens() < 0 || completion < 0) {
+        if (outOfRange(request.getPromptTokens()) || outOfRange(completion)) {
             BudgetRefusal refusal = BudgetRefusal.newBuilder().setKind("invalid")
-                    .setMessage("prompt_tokens and max_completion_tokens must not be negative").build();
+                    .setMessage("prompt_tokens and max_completion_tokens must each be in 0.."
+                            + BudgetValidation.MAX_STEP_TOKENS).build();
             effects.audit(audit(null, REFUSED, requestId, now).setReason(refusal.getMessage()).build());
             return new Decision(refused(request, refusal, now), effects);
         }
@@ -197,6 +201,12 @@ public final class TenantLedger {
 
     /** Replaces the reservation the usage settles (if any) by the actual usage, and alerts on thresholds crossed. */
     public LedgerEffects settle(Usage usage, Instant now) {
+        // refused before anything changes: the event goes to the dead-letter topic
+        if (outOfRange(usage.promptTokens()) || outOfRange(usage.completionTokens())) {
+            throw new IllegalArgumentException("usage of " + Texts.cut(usage.reservationId(), 200) + " reports "
+                    + usage.promptTokens() + " prompt and " + usage.completionTokens()
+                    + " completion tokens; each must be in 0.." + BudgetValidation.MAX_STEP_TOKENS);
+        }
         LedgerEffects effects = roll(now);
         long tokens = usage.tokens();
         // an unpriced model adds nothing in USD: its cost is unknown, not invented
@@ -525,11 +535,24 @@ public final class TenantLedger {
         return used;
     }
 
+    private static boolean outOfRange(long tokens) {
+        return tokens < 0 || tokens > BudgetValidation.MAX_STEP_TOKENS;
+    }
+
     private BudgetRefusal refusal(String budgetId, BudgetPeriodState s, long tokens, Double usd,
                                   BudgetReservationRequest request, Instant now) {
         BudgetDefinition d = s.getDefinition();
         BudgetStatus status = status(budgetId, now);
         Instant resetAt = resetAt(s, now);
+        // a step larger than the limit itself is refused in any period: waiting for a reset would not help
+        if (d.getLimitTokens() != null && tokens > d.getLimitTokens()) {
+            return overLimit(budgetId, "tokens", d.getLimitTokens(), status.getSpentTokens(),
+                    status.getReservedTokens(), tokens, resetAt);
+        }
+        if (d.getLimitUsd() != null && usd != null && usd > d.getLimitUsd()) {
+            return overLimit(budgetId, "usd", d.getLimitUsd(), status.getSpentUsd(), status.getReservedUsd(), usd,
+                    resetAt);
+        }
         if (d.getLimitTokens() != null
                 && status.getSpentTokens() + status.getReservedTokens() + tokens > d.getLimitTokens()) {
             return refusalOf(budgetId, "exceeded", "tokens", d.getLimitTokens(), status.getSpentTokens(),
@@ -549,6 +572,16 @@ public final class TenantLedger {
                     status.getReservedUsd(), usd, resetAt, now);
         }
         return null;
+    }
+
+    private static BudgetRefusal overLimit(String budgetId, String unit, double limit, double spent, double reserved,
+                                           double requested, Instant periodEnd) {
+        return BudgetRefusal.newBuilder().setBudgetId(budgetId).setKind(OVER_LIMIT).setUnit(unit).setLimit(limit)
+                .setSpent(spent).setReserved(reserved).setRequested(requested).setPeriodEnd(periodEnd)
+                .setMessage(String.format(Locale.ROOT, "budget %s: this step alone asks for %s %s, more than its "
+                        + "limit of %s in any period; declare a smaller max_completion_tokens or raise the limit",
+                        budgetId, number(requested), unit, number(limit)))
+                .build();
     }
 
     private static BudgetRefusal refusalOf(String budgetId, String kind, String unit, double limit, double spent,

@@ -30,6 +30,11 @@ class BudgetValidationTest {
         assertThat(fields(Budgets.daily("t", "a/b", 10).build())).containsExactly("budget_id");
         assertThat(fields(Budgets.daily("t", "b", 10).setPeriod(BudgetPeriodKind.ROLLING).build()))
                 .containsExactly("rolling_seconds");
+        // 10^16 s: every later roll of the tenant's ledger would overflow in time arithmetic
+        assertThat(fields(Budgets.daily("t", "b", 10).setPeriod(BudgetPeriodKind.ROLLING)
+                .setRollingSeconds(10_000_000_000_000_000L).build())).containsExactly("rolling_seconds");
+        assertThat(fields(Budgets.daily("t", "b", 10).setPeriod(BudgetPeriodKind.ROLLING)
+                .setRollingSeconds(BudgetValidation.MAX_ROLLING_SECONDS).build())).isEmpty();
     }
 
     @Test

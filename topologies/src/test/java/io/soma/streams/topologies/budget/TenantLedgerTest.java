@@ -57,6 +57,39 @@ class TenantLedgerTest {
     }
 
     @Test
+    void shouldRefuseAnEstimateThatCouldOverflowInsteadOfGrantingItPastTheLimit() {
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
+
+        // Long.MAX_VALUE + 1 is negative: without the bound this was granted and held reserved at -9.2e18
+        BudgetReservationReply overflowing = reserve("huge", "openai", "gpt-4o-mini", Long.MAX_VALUE, 1);
+
+        assertThat(overflowing.getGranted()).isFalse();
+        assertThat(overflowing.getRefusal().getKind()).isEqualTo("invalid");
+        assertThat(ledger.status("daily", MORNING).getReservedTokens()).isZero();
+        assertThat(reserve("next", "openai", "gpt-4o-mini", 900, 200).getGranted()).as("still limited").isFalse();
+        assertThatThrownBy(() -> ledger.settle(new Usage("u", "openai", "gpt-4o-mini", null, Long.MAX_VALUE, 1),
+                MORNING)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0..1000000000");
+        assertThat(ledger.status("daily", MORNING).getSpentTokens()).isZero();
+    }
+
+    @Test
+    void shouldRefuseAStepLargerThanTheWholeLimitAsOverLimitWithoutARetry() {
+        // a tokens-per-minute budget smaller than the default completion estimate (100 here) plus the prompt
+        ledger.define(Budgets.daily(TENANT, "per-minute", 50).setPeriod(BudgetPeriodKind.ROLLING)
+                .setRollingSeconds(60L).build(), MORNING);
+
+        BudgetReservationReply refused = ledger.reserve(io.soma.streams.avro.BudgetReservationRequest.newBuilder(
+                Budgets.request(TENANT, "r", "openai", "gpt-4o-mini", 10, 0)).setMaxCompletionTokens(null).build(),
+                MORNING).reply();
+
+        assertThat(refused.getGranted()).isFalse();
+        assertThat(refused.getRefusal().getKind()).isEqualTo(TenantLedger.OVER_LIMIT);
+        assertThat(refused.getRefusal().getRetryAfterSeconds()).as("waiting would not help").isNull();
+        assertThat(refused.getRefusal().getMessage()).contains("110 tokens", "limit of 50");
+        assertThat(reserve("small", "openai", "gpt-4o-mini", 10, 40).getGranted()).isTrue();
+    }
+
+    @Test
     void shouldReplaceAReservationByTheUsageThatSettlesIt() {
         ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
         reserve("step-1", "openai", "gpt-4o-mini", 200, 100);
@@ -417,5 +450,46 @@ class TenantLedgerTest {
         assertThat(ledger.state().getBudgets()).hasSize(BudgetValidation.MAX_BUDGETS_PER_TENANT)
                 .doesNotContainKey("one-more");
         assertThat(ledger.state().getBudgets().get("b-0").getDefinition().getLimitTokens()).isEqualTo(2000L);
+    }
+
+    /**
+     * The largest ledger a tenant can make: 100 budgets, every name 256 characters of 3 UTF-8 bytes, 100 thresholds
+     * all crossed, both units calibrated over 14 past days. It must stay a record the brokers take (1,048,576 bytes
+     * with its key and framing), or the app could not write it and would stall for every tenant of its partition.
+     */
+    @Test
+    void shouldKeepTheLargestLedgerATenantCanMakeUnderTheRecordLimit() {
+        String provider = "p" + "€".repeat(BudgetValidation.MAX_NAME_CHARS - 1);
+        String model = "m" + "€".repeat(BudgetValidation.MAX_NAME_CHARS - 1);
+        String capsule = "c" + "€".repeat(BudgetValidation.MAX_NAME_CHARS - 1);
+        LedgerSettings priced = new LedgerSettings(PriceTable.parse(provider + "/" + model + "=0.001:0.002"), TTL, 100);
+        TenantLedger largest = TenantLedger.of(null, TENANT, reservations, priced);
+        List<Integer> everyPercent = java.util.stream.IntStream.rangeClosed(1, 100).boxed().toList();
+        for (int i = 0; i < BudgetValidation.MAX_BUDGETS_PER_TENANT; i++) {
+            String id = String.format("%03d", i) + "€".repeat(BudgetValidation.MAX_NAME_CHARS - 3);
+            assertThat(BudgetValidation.problems(Budgets.daily(TENANT, id, 1_000).setLimitUsd(0.001).setHard(false)
+                    .setProvider(provider).setModel(model).setCapsuleId(capsule)
+                    .setTimeZone("America/Argentina/Buenos_Aires").setUpdatedBy("u" + "€".repeat(255))
+                    .setThresholdsPercent(everyPercent).build())).isEmpty();
+            largest.define(Budgets.daily(TENANT, id, 1_000).setLimitUsd(0.001).setHard(false).setProvider(provider)
+                    .setModel(model).setCapsuleId(capsule).setTimeZone("America/Argentina/Buenos_Aires")
+                    .setUpdatedBy("u" + "€".repeat(255)).setThresholdsPercent(everyPercent).build(), DAY_START);
+        }
+        // an hour's usage every hour of 16 days: every checkpoint of 14 whole past periods scored, every threshold
+        for (int hour = 0; hour < 16 * 24; hour++) {
+            largest.settle(new Usage("u" + hour, provider, model, capsule, 100 + hour % 7 * 50, 10),
+                    DAY_START.plus(Duration.ofHours(hour)).plus(Duration.ofMinutes(30)));
+        }
+
+        BudgetLedger state = largest.state();
+        assertThat(state.getBudgets()).hasSize(BudgetValidation.MAX_BUDGETS_PER_TENANT)
+                .allSatisfy((id, budget) -> {
+                    assertThat(budget.getTokensCalibration().getScores()).hasSize(14 * 23);
+                    assertThat(budget.getUsdCalibration().getScores()).hasSize(14 * 23);
+                    assertThat(budget.getAlertedPercent()).hasSize(100);
+                });
+        // the record: the ledger's Avro binary (its single-object header of 10 bytes stands for the wire format's 5)
+        // and the tenant as its key
+        assertThat(encodedSize(state) + TENANT.length()).isLessThan(1_000_000);
     }
 }
