@@ -79,8 +79,30 @@ public final class BudgetGate {
                     step.tenant(), request), reservationId, ids, timeout,
                     () -> ApiException.notReady("no answer from the budget app within " + timeout.toMillis() + " ms")));
         } catch (ApiException unreachable) {
+            // the request may still reach the app and be granted after this step stopped waiting for it
+            release(reservationId, step.tenant());
             unreachable(step.tenant(), unreachable.getMessage());
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Frees the reservation {@code reservationId} at once rather than at its expiry: its step will not use it (not
+     * published, not allowed, or not waited for). Not waited for: it follows the request on the tenant's partition,
+     * and if it is lost the reservation still expires.
+     */
+    public void release(String reservationId, String tenant) {
+        BudgetReservationRequest release = BudgetReservationRequest.newBuilder().setRequestId(reservationId)
+                .setTenant(tenant).setPromptTokens(0).setRequestedAt(Instant.now()).setRelease(true).build();
+        try {
+            producer.send(new ProducerRecord<>(Topics.BUDGET_RESERVATIONS.name(), tenant, release), (meta, error) -> {
+                if (error != null) {
+                    log.warn("release of budget reservation {} not sent ({}); it expires instead", reservationId,
+                            error.toString());
+                }
+            });
+        } catch (RuntimeException e) {
+            log.warn("release of budget reservation {} not sent ({}); it expires instead", reservationId, e.toString());
         }
     }
 

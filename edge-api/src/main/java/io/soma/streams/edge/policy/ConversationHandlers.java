@@ -71,8 +71,9 @@ public final class ConversationHandlers {
         String user = name(JsonBody.text(body, "user"), "user");
         String tool = name(JsonBody.text(body, "tool"), "tool");
         Map<String, String> metadata = metadata(body);
-        if (budgets.isPresent() && budgets.get().reserve(ctx, eventId,
-                new BudgetGate.Step(tenant, provider, model, capsuleId, StepEstimate.of(body, content)))) {
+        boolean reserved = budgets.isPresent() && budgets.get().reserve(ctx, eventId,
+                new BudgetGate.Step(tenant, provider, model, capsuleId, StepEstimate.of(body, content)));
+        if (reserved) {
             // the response event settles it: it carries this id as its budget_reservation_id
             metadata.put(Usage.RESERVATION_ID_METADATA, eventId);
         }
@@ -92,10 +93,23 @@ public final class ConversationHandlers {
                 .setMetadata(metadata)
                 .build();
         Map<String, Object> ids = Map.of("event_id", event.getEventId(), "session_id", session);
-        PolicyDecision decision = decisions.request(producer,
-                new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), session, event), event.getEventId(), ids,
-                timeout, () -> new ApiException(504, "timeout", "no decision for event " + event.getEventId()
-                        + " within " + timeout.toMillis() + " ms; the event is recorded and will be decided", ids));
+        PolicyDecision decision;
+        try {
+            decision = decisions.request(producer,
+                    new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), session, event), event.getEventId(), ids,
+                    timeout, () -> new ApiException(504, "timeout", "no decision for event " + event.getEventId()
+                            + " within " + timeout.toMillis() + " ms; the event is recorded and will be decided", ids));
+        } catch (ApiException notPublished) {
+            // 503: Kafka did not take the event, so no response will settle its reservation (a 504 was published)
+            if (reserved && notPublished.status() == 503) {
+                budgets.get().release(eventId, tenant);
+            }
+            throw notPublished;
+        }
+        if (reserved && !decision.getAllowed()) {
+            // a step the policy holds back gets no response to settle what it reserved
+            budgets.get().release(eventId, tenant);
+        }
         PolicyViews.headers(ctx, decision.getDecision(), decision.getScore(), decision.getConstitutionHash());
         ctx.json(PolicyViews.decision(decision));
     }

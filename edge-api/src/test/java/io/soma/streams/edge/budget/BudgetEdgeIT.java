@@ -278,6 +278,36 @@ class BudgetEdgeIT {
     }
 
     @Test
+    @Order(5)
+    void shouldReleaseAtOnceTheReservationOfAStepThePolicyDenies() {
+        String tenant = EdgeFixture.tenants("budget-denied", 1).get(0);
+        String admin = first.tokenFor(tenant, "admin", Capability.tenantAdmin());
+        assertThat(put(first, admin, tenant, "daily", Map.of("limit_tokens", 1_000_000, "period", "DAY")).statusCode())
+                .isEqualTo(200);
+        HttpResponse<String> pack = first.send(first.request("/v1/policies/" + tenant, admin)
+                .header("Content-Type", "application/json").header("If-None-Match", "*")
+                .PUT(HttpRequest.BodyPublishers.ofString(EdgeFixture.json(Map.of("rules",
+                        List.of(Map.of("name", "no-forbidden", "pattern", "forbidden", "action", "deny")))))));
+        assertThat(pack.statusCode()).as(pack.body()).isEqualTo(200);
+        first.awaitGet("the tenant's pack", "/v1/policies/" + tenant, admin, p -> p.path("rules").size() == 1);
+        first.awaitGet("the budget applied", "/v1/budgets/" + tenant + "/daily", admin, b -> true);
+
+        // until the policy app has the pack a step may still be allowed (and keep its reservation): ask again
+        JsonNode denied = Await.value("a step denied by the tenant's pack", TIMEOUT, () -> EdgeFixture.json(
+                second.post("/v1/conversation/step", admin, EdgeFixture.json(Map.of("session_id",
+                        "denied-" + UUID.randomUUID(), "content", "a forbidden word", "prompt_tokens", 100,
+                        "max_completion_tokens", 100)))), d -> d.path("decision").asText().equals("deny"));
+
+        // freed when the step was denied, not 5 minutes later when it would have expired
+        String reader = second.tokenFor(tenant, "auditor", Set.of(Capability.BUDGET_READ));
+        String eventId = denied.path("event_id").asText();
+        second.awaitGet("the denied step's reservation released", "/v1/budgets/" + tenant + "/audit?limit=1000",
+                reader, a -> a.path("audit").findParents("action").stream().anyMatch(row ->
+                        row.path("action").asText().equals("reservation.released")
+                                && row.path("request_id").asText().equals(eventId)));
+    }
+
+    @Test
     @Order(99)
     void shouldFailClosedForHardBudgetsWhenTheBudgetAppCannotBeReached() throws Exception {
         List<String> tenants = EdgeFixture.tenants("budget-down", 3);

@@ -195,6 +195,8 @@ public final class BudgetApp {
             Input input = record.value();
             if (input instanceof Input.Definition d) {
                 define(d, now);
+            } else if (input instanceof Input.Request r && r.request().getRelease()) {
+                apply(record.key(), now, ledger -> ledger.release(r.request().getRequestId(), now));
             } else if (input instanceof Input.Request r) {
                 reserve(record.key(), r.request(), now);
             } else if (input instanceof Input.Response e) {

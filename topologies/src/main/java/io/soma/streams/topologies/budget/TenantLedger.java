@@ -54,6 +54,7 @@ public final class TenantLedger {
     static final String OVER_LIMIT = "over_limit";
     static final String EXPIRED = "reservation.expired";
     static final String SETTLED = "reservation.settled";
+    static final String RELEASED = "reservation.released";
     static final String THRESHOLD_CROSSED = "threshold_crossed";
     static final String PROJECTED_TO_CROSS = "projected_to_cross";
     /** Fewer settled events say too little about a rate to alert on it (the status still shows the projection). */
@@ -225,6 +226,23 @@ public final class TenantLedger {
                 effects.changed(e.getKey());
                 alertOnThresholds(e.getKey(), e.getValue(), now, effects);
             }
+        }
+        return effects;
+    }
+
+    /**
+     * Frees the open reservation {@code requestId} names, its caller having said it will not be used, audited;
+     * nothing when none is open (never granted, already settled, expired or released).
+     */
+    public LedgerEffects release(String requestId, Instant now) {
+        LedgerEffects effects = roll(now);
+        BudgetReservation open = state.getOpenReservations() == 0 ? null : reservations.get(requestId);
+        if (open != null) {
+            reservations.delete(requestId);
+            hold(open, -1, effects);
+            effects.audit(audit(null, RELEASED, requestId, now).setTokens(open.getTokens()).setUsd(open.getUsd())
+                    .setReason("released unused: the step was not published, not allowed, or not waited for")
+                    .build());
         }
         return effects;
     }

@@ -90,6 +90,25 @@ class TenantLedgerTest {
     }
 
     @Test
+    void shouldFreeAReleasedReservationAtOnceAndAuditIt() {
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
+        assertThat(reserve("r1", "openai", "gpt-4o-mini", 800, 100).getGranted()).isTrue();
+        assertThat(reserve("r2", "openai", "gpt-4o-mini", 50, 50).getGranted()).as("900 + 100").isTrue();
+
+        LedgerEffects released = ledger.release("r1", MORNING);
+
+        assertThat(released.audits()).singleElement().satisfies(a -> {
+            assertThat(a.getAction()).isEqualTo(TenantLedger.RELEASED);
+            assertThat(a.getRequestId()).isEqualTo("r1");
+            assertThat(a.getTokens()).isEqualTo(900L);
+        });
+        assertThat(ledger.status("daily", MORNING).getReservedTokens()).isEqualTo(100);
+        assertThat(reserve("r3", "openai", "gpt-4o-mini", 800, 100).getGranted()).as("room again").isTrue();
+        assertThat(ledger.release("r1", MORNING).audits()).as("released once").isEmpty();
+        assertThat(ledger.release("never-granted", MORNING).audits()).isEmpty();
+    }
+
+    @Test
     void shouldReplaceAReservationByTheUsageThatSettlesIt() {
         ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
         reserve("step-1", "openai", "gpt-4o-mini", 200, 100);
