@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Reserves a step's estimate in the budget app before the step is published
@@ -94,15 +95,16 @@ public final class BudgetGate {
     public void release(String reservationId, String tenant) {
         BudgetReservationRequest release = BudgetReservationRequest.newBuilder().setRequestId(reservationId)
                 .setTenant(tenant).setPromptTokens(0).setRequestedAt(Instant.now()).setRelease(true).build();
+        Consumer<Exception> notSent = e -> log.warn(
+                "release of budget reservation {} not sent ({}); it expires instead", reservationId, e.toString());
         try {
             producer.send(new ProducerRecord<>(Topics.BUDGET_RESERVATIONS.name(), tenant, release), (meta, error) -> {
                 if (error != null) {
-                    log.warn("release of budget reservation {} not sent ({}); it expires instead", reservationId,
-                            error.toString());
+                    notSent.accept(error);
                 }
             });
         } catch (RuntimeException e) {
-            log.warn("release of budget reservation {} not sent ({}); it expires instead", reservationId, e.toString());
+            notSent.accept(e);
         }
     }
 

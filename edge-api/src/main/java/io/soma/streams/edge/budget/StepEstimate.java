@@ -25,7 +25,7 @@ public record StepEstimate(long promptTokens, Long maxCompletionTokens) {
 
     private static Long inRange(JsonNode body, String field) {
         Long value = JsonBody.optionalLong(body, field);
-        if (value != null && (value < 0 || value > BudgetValidation.MAX_STEP_TOKENS)) {
+        if (value != null && !BudgetValidation.stepTokensInRange(value)) {
             throw ApiException.unprocessable(field + " must be in 0.." + BudgetValidation.MAX_STEP_TOKENS + ", got "
                     + value, Map.of("field", field));
         }

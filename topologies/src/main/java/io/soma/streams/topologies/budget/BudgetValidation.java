@@ -36,6 +36,11 @@ public final class BudgetValidation {
     private BudgetValidation() {
     }
 
+    /** Whether a step's declared or reported token count is in 0..{@value #MAX_STEP_TOKENS}. */
+    public static boolean stepTokensInRange(long tokens) {
+        return tokens >= 0 && tokens <= MAX_STEP_TOKENS;
+    }
+
     /** A name as a refusal may echo it: cut to {@value #MAX_NAME_CHARS} characters. */
     public static String shown(String name) {
         return Texts.cut(name, MAX_NAME_CHARS);

@@ -168,7 +168,8 @@ public final class TenantLedger {
         }
         long completion = request.getMaxCompletionTokens() != null ? request.getMaxCompletionTokens()
                 : settings.defaultMaxCompletionTokens();
-        if (outOfRange(request.getPromptTokens()) || outOfRange(completion)) {
+        if (!BudgetValidation.stepTokensInRange(request.getPromptTokens())
+                || !BudgetValidation.stepTokensInRange(completion)) {
             BudgetRefusal refusal = BudgetRefusal.newBuilder().setKind("invalid")
                     .setMessage("prompt_tokens and max_completion_tokens must each be in 0.."
                             + BudgetValidation.MAX_STEP_TOKENS).build();
@@ -203,7 +204,8 @@ public final class TenantLedger {
     /** Replaces the reservation the usage settles (if any) by the actual usage, and alerts on thresholds crossed. */
     public LedgerEffects settle(Usage usage, Instant now) {
         // refused before anything changes: the event goes to the dead-letter topic
-        if (outOfRange(usage.promptTokens()) || outOfRange(usage.completionTokens())) {
+        if (!BudgetValidation.stepTokensInRange(usage.promptTokens())
+                || !BudgetValidation.stepTokensInRange(usage.completionTokens())) {
             throw new IllegalArgumentException("usage of " + Texts.cut(usage.reservationId(), 200) + " reports "
                     + usage.promptTokens() + " prompt and " + usage.completionTokens()
                     + " completion tokens; each must be in 0.." + BudgetValidation.MAX_STEP_TOKENS);
@@ -213,10 +215,8 @@ public final class TenantLedger {
         // an unpriced model adds nothing in USD: its cost is unknown, not invented
         double usd = price(usage.provider(), usage.model())
                 .map(p -> p.cost(usage.promptTokens(), usage.completionTokens())).orElse(0.0);
-        BudgetReservation settled = state.getOpenReservations() == 0 ? null : reservations.get(usage.reservationId());
+        BudgetReservation settled = takeOpen(usage.reservationId(), effects);
         if (settled != null) {
-            reservations.delete(usage.reservationId());
-            hold(settled, -1, effects);
             effects.audit(audit(null, SETTLED, usage.reservationId(), now).setTokens(tokens).setUsd(usd)
                     .setReason("reserved " + settled.getTokens() + " tokens, used " + tokens).build());
         }
@@ -236,15 +236,23 @@ public final class TenantLedger {
      */
     public LedgerEffects release(String requestId, Instant now) {
         LedgerEffects effects = roll(now);
-        BudgetReservation open = state.getOpenReservations() == 0 ? null : reservations.get(requestId);
+        BudgetReservation open = takeOpen(requestId, effects);
         if (open != null) {
-            reservations.delete(requestId);
-            hold(open, -1, effects);
             effects.audit(audit(null, RELEASED, requestId, now).setTokens(open.getTokens()).setUsd(open.getUsd())
                     .setReason("released unused: the step was not published, not allowed, or not waited for")
                     .build());
         }
         return effects;
+    }
+
+    /** The open reservation {@code requestId} names, removed and its amount freed; null when none is open. */
+    private BudgetReservation takeOpen(String requestId, LedgerEffects effects) {
+        BudgetReservation open = state.getOpenReservations() == 0 ? null : reservations.get(requestId);
+        if (open != null) {
+            reservations.delete(requestId);
+            hold(open, -1, effects);
+        }
+        return open;
     }
 
     /**
@@ -553,10 +561,6 @@ public final class TenantLedger {
         return used;
     }
 
-    private static boolean outOfRange(long tokens) {
-        return tokens < 0 || tokens > BudgetValidation.MAX_STEP_TOKENS;
-    }
-
     private BudgetRefusal refusal(String budgetId, BudgetPeriodState s, long tokens, Double usd,
                                   BudgetReservationRequest request, Instant now) {
         BudgetDefinition d = s.getDefinition();
@@ -594,8 +598,7 @@ public final class TenantLedger {
 
     private static BudgetRefusal overLimit(String budgetId, String unit, double limit, double spent, double reserved,
                                            double requested, Instant periodEnd) {
-        return BudgetRefusal.newBuilder().setBudgetId(budgetId).setKind(OVER_LIMIT).setUnit(unit).setLimit(limit)
-                .setSpent(spent).setReserved(reserved).setRequested(requested).setPeriodEnd(periodEnd)
+        return numbers(budgetId, OVER_LIMIT, unit, limit, spent, reserved, requested, periodEnd)
                 .setMessage(String.format(Locale.ROOT, "budget %s: this step alone asks for %s %s, more than its "
                         + "limit of %s in any period; declare a smaller max_completion_tokens or raise the limit",
                         budgetId, number(requested), unit, number(limit)))
@@ -605,13 +608,19 @@ public final class TenantLedger {
     private static BudgetRefusal refusalOf(String budgetId, String kind, String unit, double limit, double spent,
                                            double reserved, double requested, Instant resetAt, Instant now) {
         long retryAfter = Math.max(1, (Duration.between(now, resetAt).toMillis() + 999) / 1000);
-        return BudgetRefusal.newBuilder().setBudgetId(budgetId).setKind(kind).setUnit(unit).setLimit(limit)
-                .setSpent(spent).setReserved(reserved).setRequested(requested).setPeriodEnd(resetAt)
+        return numbers(budgetId, kind, unit, limit, spent, reserved, requested, resetAt)
                 .setRetryAfterSeconds(retryAfter)
                 .setMessage(String.format(Locale.ROOT,
                         "budget %s: %s %s spent + %s reserved + %s requested exceeds the limit of %s until %s",
                         budgetId, unit, number(spent), number(reserved), number(requested), number(limit), resetAt))
                 .build();
+    }
+
+    /** What a refusal names: the budget, why, in which unit, and its numbers. */
+    private static BudgetRefusal.Builder numbers(String budgetId, String kind, String unit, double limit, double spent,
+                                                 double reserved, double requested, Instant periodEnd) {
+        return BudgetRefusal.newBuilder().setBudgetId(budgetId).setKind(kind).setUnit(unit).setLimit(limit)
+                .setSpent(spent).setReserved(reserved).setRequested(requested).setPeriodEnd(periodEnd);
     }
 
     /** When a refused request may succeed: the period's end, or when the oldest rolling slice ages out. */
