@@ -391,8 +391,7 @@ public final class SseHub implements AutoCloseable {
                     write(ready, liveStart, "ready", Map.of("stream", name, "channel", channel));
                     goLive(liveStart, ready.toByteArray());
                 } catch (IOException | RuntimeException e) {
-                    log.debug("SSE client on {} went away: {}", channel, e.toString());
-                    end();
+                    onError(e);
                 }
                 return;
             }
@@ -401,8 +400,7 @@ public final class SseHub implements AutoCloseable {
                 try {
                     goLive(catchUp(resumeFrom, liveStart), null);
                 } catch (IOException | RuntimeException e) {
-                    log.debug("SSE client on {} went away while resuming: {}", channel, e.toString());
-                    end();
+                    onError(e);
                 }
             }, "sse-" + name + "-resume");
             resume.setDaemon(true);
@@ -447,6 +445,7 @@ public final class SseHub implements AutoCloseable {
             pump();
         }
 
+        /** The connection failed (the container says so, or a write threw): the stream ends. */
         @Override
         public void onError(Throwable failure) {
             log.debug("SSE client on {} went away: {}", channel, failure.toString());
@@ -456,6 +455,7 @@ public final class SseHub implements AutoCloseable {
         /** Writes while the connection takes bytes; ends the stream once its gap is out, or when a write fails. */
         private void pump() {
             boolean finished = false;
+            Exception failure = null;
             synchronized (this) {
                 if (out == null || done.isDone()) {
                     return;
@@ -480,11 +480,13 @@ public final class SseHub implements AutoCloseable {
                         lastWriteNanos = System.nanoTime();
                     }
                 } catch (IOException | RuntimeException e) {
-                    log.debug("SSE client on {} went away: {}", channel, e.toString());
-                    finished = true;
+                    failure = e;
                 }
             }
-            if (finished) {
+            // ended outside the lock: completing the request runs Javalin's after-handlers on this thread
+            if (failure != null) {
+                onError(failure);
+            } else if (finished) {
                 end();
             }
         }
