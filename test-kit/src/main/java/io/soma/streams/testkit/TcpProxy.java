@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A loopback TCP forwarder to a real server that can be cut: while cut, it drops every open connection and
@@ -19,6 +20,7 @@ public final class TcpProxy implements AutoCloseable {
     private final String targetHost;
     private final int targetPort;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
+    private final AtomicInteger refused = new AtomicInteger();
     private volatile boolean cut;
 
     public TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -32,6 +34,11 @@ public final class TcpProxy implements AutoCloseable {
 
     public int port() {
         return server.getLocalPort();
+    }
+
+    /** Connections hung up on at once because the proxy was cut: how often a client tried while the server was down. */
+    public int refused() {
+        return refused.get();
     }
 
     public void cut() {
@@ -49,6 +56,7 @@ public final class TcpProxy implements AutoCloseable {
             try {
                 Socket client = server.accept();
                 if (cut) {
+                    refused.incrementAndGet();
                     client.close();
                     continue;
                 }

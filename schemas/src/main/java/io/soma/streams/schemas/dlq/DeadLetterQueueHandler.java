@@ -53,7 +53,7 @@ public class DeadLetterQueueHandler implements DeserializationExceptionHandler, 
     public DeserializationExceptionHandler.Response handleError(ErrorHandlerContext context,
                                                                 ConsumerRecord<byte[], byte[]> record,
                                                                 Exception exception) {
-        if (registryUnavailable(exception)) {
+        if (SchemaRegistryException.unavailableIn(exception)) {
             log.error("schema registry unavailable while reading {}-{}@{}; failing instead of dead-lettering a "
                     + "possibly good record", record.topic(), record.partition(), record.offset(), exception);
             return DeserializationExceptionHandler.Response.fail();
@@ -73,7 +73,7 @@ public class DeadLetterQueueHandler implements DeserializationExceptionHandler, 
     @Override
     public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record,
                                                            Exception exception) {
-        if (registryUnavailable(exception) || notTheRecordsFault(exception)) {
+        if (SchemaRegistryException.unavailableIn(exception) || notTheRecordsFault(exception)) {
             log.error("processing {}-{}@{} failed for a reason outside the record; failing the task",
                     context.topic(), context.partition(), context.offset(), exception);
             return ProcessingExceptionHandler.Response.fail();
@@ -103,10 +103,6 @@ public class DeadLetterQueueHandler implements DeserializationExceptionHandler, 
 
     private static boolean notTheRecordsFault(Throwable exception) {
         return anyCause(exception, t -> t instanceof StreamsException || t instanceof KafkaException);
-    }
-
-    private static boolean registryUnavailable(Throwable exception) {
-        return anyCause(exception, t -> t instanceof SchemaRegistryException registry && registry.isTransient());
     }
 
     /** Whether {@code exception} or any of its causes passes {@code test}. */

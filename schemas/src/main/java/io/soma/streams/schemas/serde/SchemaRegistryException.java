@@ -66,4 +66,17 @@ public class SchemaRegistryException extends RuntimeException {
     public boolean isTransient() {
         return status == NO_RESPONSE || status == 408 || status == 429 || isServerError();
     }
+
+    /**
+     * Whether {@code failure} or one of its causes is a {@linkplain #isTransient transient} registry failure: reading
+     * the record again later may succeed, so it is not the record's fault.
+     */
+    public static boolean unavailableIn(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SchemaRegistryException registry && registry.isTransient()) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -39,17 +39,7 @@ public final class AvroAuditTopics {
     private static <V extends SpecificRecord> AuditTopic<V> topic(Topics.Topic<V> topic, SchemaRegistryClient registry,
                                                                   AuditTopic.RowMapper<V> row) {
         return new AuditTopic<>(topic.name(), topic.valueSerde(registry).deserializer(), row,
-                AvroAuditTopics::registryDown);
-    }
-
-    /** A registry that does not answer is no reason to dead-letter a record: the archiver waits for it. */
-    static boolean registryDown(RuntimeException failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SchemaRegistryException registry && registry.isTransient()) {
-                return true;
-            }
-        }
-        return false;
+                SchemaRegistryException::unavailableIn);
     }
 
     static PolicyDecisionRow decisionRow(PolicyDecision d, KafkaSource source) {

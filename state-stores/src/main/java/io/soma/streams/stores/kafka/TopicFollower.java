@@ -1,5 +1,6 @@
 package io.soma.streams.stores.kafka;
 
+import io.soma.streams.schemas.serde.SchemaRegistryException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -20,10 +21,15 @@ import java.util.function.Consumer;
 /**
  * Follows every partition of one topic on its own thread, outside any consumer group: committed records only
  * (the apps write exactly-once), from the beginning or from the end as it is when the follower starts. A record
- * it cannot read is logged and skipped (the apps dead-letter theirs; a follower only observes).
+ * it cannot read is logged and skipped (the apps dead-letter theirs; a follower only observes), unless the schema
+ * registry could not be reached to read it: then the follower reads it again until it can, and goes no further, so a
+ * registry outage never silently drops a record from what callers build (a fail-closed budget, a reply).
  */
 public final class TopicFollower<V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TopicFollower.class);
+    private static final Duration POLL = Duration.ofMillis(250);
+    /** How long to wait before reading again a record the registry could not resolve. */
+    private static final Duration REGISTRY_RETRY = Duration.ofSeconds(1);
 
     public enum Start { BEGINNING, END }
 
@@ -35,6 +41,8 @@ public final class TopicFollower<V> implements AutoCloseable {
     private final Map<TopicPartition, Long> startedAtEnd;
     private volatile boolean caughtUp;
     private volatile boolean running = true;
+    /** The record this follower waits for the registry to read, to warn once per record rather than per retry. */
+    private String waitingFor;
 
     /**
      * @param onRecord called for each record, on the follower's thread
@@ -71,14 +79,7 @@ public final class TopicFollower<V> implements AutoCloseable {
     private void run() {
         try {
             while (running) {
-                ConsumerRecords<String, V> records;
-                try {
-                    records = consumer.poll(Duration.ofMillis(250));
-                } catch (RecordDeserializationException e) {
-                    log.warn("skipping unreadable record at {}@{}: {}", e.topicPartition(), e.offset(), e.getMessage());
-                    consumer.seek(e.topicPartition(), e.offset() + 1);
-                    continue;
-                }
+                ConsumerRecords<String, V> records = poll();
                 for (ConsumerRecord<String, V> r : records) {
                     try {
                         onRecord.accept(r);
@@ -96,6 +97,36 @@ public final class TopicFollower<V> implements AutoCloseable {
             // closing
         } finally {
             consumer.close();
+        }
+    }
+
+    private ConsumerRecords<String, V> poll() {
+        try {
+            return consumer.poll(POLL);
+        } catch (RecordDeserializationException e) {
+            String at = e.topicPartition() + "@" + e.offset();
+            if (!SchemaRegistryException.unavailableIn(e)) {
+                log.warn("skipping unreadable record at {}: {}", at, String.valueOf(e.getCause()));
+                consumer.seek(e.topicPartition(), e.offset() + 1);
+                return ConsumerRecords.empty();
+            }
+            if (!at.equals(waitingFor)) {
+                log.warn("cannot read {} while the schema registry is unavailable; reading it again until it can: {}",
+                        at, String.valueOf(e.getCause()));
+                waitingFor = at;
+            }
+            consumer.seek(e.topicPartition(), e.offset());
+            pause();
+            return ConsumerRecords.empty();
+        }
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(REGISTRY_RETRY.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
         }
     }
 

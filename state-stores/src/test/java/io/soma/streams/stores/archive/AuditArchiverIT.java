@@ -10,6 +10,7 @@ import io.soma.streams.schemas.serde.AvroDeserializer;
 import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.schemas.serde.SchemaRegistryConfig;
+import io.soma.streams.schemas.serde.SchemaRegistryException;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.LocalServices;
@@ -206,9 +207,9 @@ class AuditArchiverIT {
         List<String> deadLetters = new CopyOnWriteArrayList<>();
         List<AuditTopic<?>> topics = List.of(decisionsTopic(DECISIONS, registry),
                 new AuditTopic<>(TRAINING, new AvroDeserializer<>(TrainingAudit.class, registry),
-                        AvroAuditTopics::trainingRow, AvroAuditTopics::registryDown),
+                        AvroAuditTopics::trainingRow, SchemaRegistryException::unavailableIn),
                 new AuditTopic<>(IDENTITY, new AvroDeserializer<>(IdentityAudit.class, registry),
-                        AvroAuditTopics::identityRow, AvroAuditTopics::registryDown));
+                        AvroAuditTopics::identityRow, SchemaRegistryException::unavailableIn));
         try (AuditArchiver archiver = new AuditArchiver(consumerConfig(group), topics,
                 new AuditArchiveWriter(database.pool.dataSource(), database.schema),
                 (record, reason) -> deadLetters.add(reason), FAST_RETRY)) {
@@ -222,7 +223,7 @@ class AuditArchiverIT {
 
     private static AuditTopic<PolicyDecision> decisionsTopic(String topic, SchemaRegistryClient registry) {
         return new AuditTopic<>(topic, new AvroDeserializer<>(PolicyDecision.class, registry),
-                AvroAuditTopics::decisionRow, AvroAuditTopics::registryDown);
+                AvroAuditTopics::decisionRow, SchemaRegistryException::unavailableIn);
     }
 
     private static Map<String, Object> consumerConfig(String group) {
