@@ -23,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -149,23 +150,26 @@ class TrainingIT {
     }
 
     @Test
-    void shouldCaptureAllowedEventsOnlyWhileInTrainingMode() throws Exception {
+    void shouldCaptureAllowedEventsOnlyWhileInTrainingModeAndRedactedAsDecided() throws Exception {
         String tenant = EdgeFixture.tenants("capture", 1).get(0);
         String session = "capture-" + System.nanoTime();
         String before = stepEventId(tenant, session, "before training mode");
         assertThat(edge.post("/v1/training/enable", edge.adminToken(),
                 EdgeFixture.json(Map.of("tenant", tenant, "reason", "capture"))).statusCode()).isEqualTo(200);
-        List<String> captured = new ArrayList<>();
+        Map<String, String> captured = new HashMap<>();
+        String during;
         try (KafkaConsumer<String, ConversationEvent> captures = captureReader()) {
             // the policy app sees training.state through a global table: step until a step is captured
-            Await.until("a step in training mode captured", EdgeFixture.AWAIT_TIMEOUT, () -> {
-                String during = stepEventId(tenant, session, "while in training mode");
-                captured.addAll(readFor(captures, session, Duration.ofSeconds(2)));
-                return captured.contains(during);
-            });
+            during = Await.value("a step in training mode captured", EdgeFixture.AWAIT_TIMEOUT, () -> {
+                // the example constitution redacts e-mail addresses: the step is allowed, redacted
+                String id = stepEventId(tenant, session, "while in training mode, write to jane.roe@example.com");
+                captured.putAll(readFor(captures, session, Duration.ofSeconds(2)));
+                return captured.containsKey(id) ? id : null;
+            }, id -> id != null);
         }
+        assertThat(captured.get(during)).isEqualTo("while in training mode, write to [REDACTED:global-pii-email]");
         // the session's steps share a partition: had the one before training mode been captured, it came first
-        assertThat(captured).doesNotContain(before);
+        assertThat(captured).doesNotContainKey(before);
     }
 
     @Test
@@ -226,19 +230,19 @@ class TrainingIT {
         return consumer;
     }
 
-    /** The ids of {@code session}'s captured events that {@code captures} reads within {@code time}. */
-    private static List<String> readFor(KafkaConsumer<String, ConversationEvent> captures, String session,
-                                        Duration time) {
-        List<String> ids = new ArrayList<>();
+    /** The text of {@code session}'s captured events by event id, as {@code captures} reads them within {@code time}. */
+    private static Map<String, String> readFor(KafkaConsumer<String, ConversationEvent> captures, String session,
+                                               Duration time) {
+        Map<String, String> texts = new HashMap<>();
         long end = System.nanoTime() + time.toNanos();
         while (System.nanoTime() < end) {
             captures.poll(Duration.ofMillis(200)).forEach(r -> {
                 if (session.equals(r.key())) {
-                    ids.add(r.value().getEventId());
+                    texts.put(r.value().getEventId(), r.value().getContent());
                 }
             });
         }
-        return ids;
+        return texts;
     }
 
     @Test

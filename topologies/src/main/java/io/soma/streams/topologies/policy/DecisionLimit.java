@@ -46,7 +46,7 @@ final class DecisionLimit {
      * decision keeps), else its fail-closed form; throws when not even that form without any violation fits.
      */
     static PolicyDecision bounded(PolicyDecision decision, String key, Headers headers) {
-        long framing = utf8Bytes(key == null ? "" : key) + RecordBytes.headers(headers) + WIRE_PREFIX;
+        long framing = framing(key, headers);
         if (fits(decision, framing)) {
             return decision;
         }
@@ -119,7 +119,16 @@ final class DecisionLimit {
         return encodedSize(v::toByteBuffer);
     }
 
-    private interface SingleObjectEncoding {
+    /** Whether a record of the policy app whose value {@code encoding} writes fits with its key and headers. */
+    static boolean fits(SingleObjectEncoding encoding, String key, Headers headers) {
+        return framing(key, headers) + encodedSize(encoding) <= MAX_DECISION_BYTES;
+    }
+
+    private static long framing(String key, Headers headers) {
+        return utf8Bytes(key == null ? "" : key) + RecordBytes.headers(headers) + WIRE_PREFIX;
+    }
+
+    interface SingleObjectEncoding {
         ByteBuffer encode() throws IOException;
     }
 

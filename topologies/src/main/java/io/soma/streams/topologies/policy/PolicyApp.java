@@ -140,8 +140,8 @@ public final class PolicyApp {
                 .processValues(() -> new Evaluator(config), Named.as("evaluate"));
         evaluated.mapValues(Evaluated::decision)
                 .to(Topics.POLICY_DECISIONS.name(), Produced.with(Serdes.String(), serdes.value(Topics.POLICY_DECISIONS)));
-        evaluated.filter((session, e) -> e.capture())
-                .mapValues(Evaluated::event)
+        evaluated.filter((session, e) -> e.captured() != null)
+                .mapValues(Evaluated::captured)
                 .to(Topics.TRAINING_CAPTURE.name(), Produced.with(Serdes.String(), serdes.value(Topics.TRAINING_CAPTURE)));
         return builder.build();
     }
@@ -193,7 +193,8 @@ public final class PolicyApp {
     record GateOutcome(ConstitutionBundle bundle, byte[] raw, ConstitutionAudit audit) {
     }
 
-    record Evaluated(ConversationEvent event, PolicyDecision decision, boolean capture) {
+    /** A decision, and the event as {@code training.capture} keeps it (null when it is not captured). */
+    record Evaluated(PolicyDecision decision, ConversationEvent captured) {
     }
 
     /** The reply to a pack request, and the pack with its assigned version when accepted. */
@@ -366,8 +367,9 @@ public final class PolicyApp {
                     record.key(), record.headers());
             config.metrics().decided(decision, nanos / 1e9);
             // captured only as decided: an event failed closed for its size is not allowed
-            context.forward(record.withValue(new Evaluated(event, decision,
-                    decision.getAllowed() && inTrainingMode(event.getTenant()))));
+            ConversationEvent captured = decision.getAllowed() && inTrainingMode(event.getTenant())
+                    ? TrainingCapture.of(event, decision, record.key(), record.headers()) : null;
+            context.forward(record.withValue(new Evaluated(decision, captured)));
         }
 
         private boolean inTrainingMode(String tenant) {

@@ -156,11 +156,18 @@ class DecisionLimitTest {
     }
 
     private static PolicyDecision decide(List<Rule> rules, String session, String text) {
-        CompiledPolicy policy = CompiledPolicy.compile(new RulePack("t1", 1, rules, Instant.EPOCH, "test"), null);
-        ConversationEvent event = ConversationEvent.newBuilder().setEventId(session + "-1").setSessionId(session)
+        return decide(rules, event(session, text));
+    }
+
+    static ConversationEvent event(String session, String text) {
+        return ConversationEvent.newBuilder().setEventId(session + "-1").setSessionId(session)
                 .setTenant("t1").setRole("user").setEventType("conversation.step").setTimestamp(Instant.EPOCH)
                 .setContent(text).build();
-        return PolicyAvro.decision(event, policy, PolicyEvaluator.evaluate(new EvaluationInput(text, "user", null,
-                null), policy), Instant.EPOCH, 1);
+    }
+
+    static PolicyDecision decide(List<Rule> rules, ConversationEvent event) {
+        CompiledPolicy policy = CompiledPolicy.compile(new RulePack("t1", 1, rules, Instant.EPOCH, "test"), null);
+        return PolicyAvro.decision(event, policy, PolicyEvaluator.evaluate(new EvaluationInput(event.getContent(),
+                "user", null, null), policy), Instant.EPOCH, 1);
     }
 }
