@@ -272,7 +272,8 @@ public final class MarketplaceHandlers implements AutoCloseable {
 
     /**
      * Review refusals as the workflow names them; a refused submission by its attestation reason: what the sender
-     * must change (400 unreadable, 422 a signature or key that does not hold, 409 a version attested before).
+     * must change (400 unreadable, 422 a signature or key that does not hold, 409 a version attested before, 403 a
+     * capsule id another publisher holds).
      */
     static int refusalStatus(String kind) {
         String k = kind == null ? "" : kind;
@@ -284,7 +285,8 @@ public final class MarketplaceHandlers implements AutoCloseable {
         if (k.equals(AttestationVerifier.Reason.TOO_LARGE.wire())) {
             return 413;
         }
-        if (k.equals(ReviewWorkflow.RefusalKind.FORBIDDEN.wire())) {
+        if (k.equals(ReviewWorkflow.RefusalKind.FORBIDDEN.wire())
+                || k.equals(AttestationVerifier.Reason.OTHER_PUBLISHER.wire())) {
             return 403;
         }
         if (k.equals(ReviewWorkflow.RefusalKind.NOT_FOUND.wire())) {

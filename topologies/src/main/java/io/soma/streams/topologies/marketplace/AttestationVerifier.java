@@ -23,11 +23,12 @@ import java.util.stream.Collectors;
  */
 public final class AttestationVerifier {
     /**
-     * Why a submission is refused; the wire name goes in the DLQ reason header and the audit record. {@code TOO_LARGE}
-     * is the app's, not the verifier's: an authentic version that would make the catalog entry too large.
+     * Why a submission is refused; the wire name goes in the DLQ reason header and the audit record. {@code
+     * OTHER_PUBLISHER} and {@code TOO_LARGE} are the app's, not the verifier's: an authentic version of a capsule
+     * another publisher holds, or one that would make the catalog entry too large.
      */
     public enum Reason {
-        MALFORMED, UNKNOWN_KEY, BAD_SIGNATURE, MANIFEST_CHANGED, REPLAYED_VERSION, TOO_LARGE;
+        MALFORMED, UNKNOWN_KEY, BAD_SIGNATURE, MANIFEST_CHANGED, REPLAYED_VERSION, OTHER_PUBLISHER, TOO_LARGE;
 
         public String wire() {
             return name().toLowerCase(Locale.ROOT);

@@ -175,6 +175,13 @@ public final class MarketplaceApp {
                 result = verifier.verify(capsuleId, submission.getPublisher(), manifest,
                         MarketplaceAvro.attestation(submission.getAttestation()),
                         version -> attestedDigest(capsuleId, version, stored));
+                if (result instanceof AttestationVerifier.Attested && stored != null
+                        && !stored.getPublisher().equals(submission.getPublisher())) {
+                    // a trusted key vouches for its publisher, not for a capsule id: the id is its first publisher's
+                    result = new AttestationVerifier.Refused(AttestationVerifier.Reason.OTHER_PUBLISHER, "capsule '"
+                            + shown(capsuleId) + "' is published by '" + shown(stored.getPublisher())
+                            + "': another publisher's capsule takes an id of its own");
+                }
             }
             MarketplaceAudit.Builder audit = audit(submission.getSubmissionId(), capsuleId, now)
                     .setActor(shown(submission.getSubmittedBy()))

@@ -156,7 +156,7 @@ class AttestationVerifierTest {
         return new CapsuleManifest(m.name(), m.description(), m.repositoryUrl(), m.repositorySource(), version, m.packages());
     }
 
-    private static KeyPair pair(String algorithm) {
+    static KeyPair pair(String algorithm) {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance(algorithm);
             if (algorithm.equals("RSA")) {

@@ -9,6 +9,8 @@ import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.ProvisionedStack;
+import io.soma.streams.topologies.policy.constitution.SignatureAlgorithm;
+import io.soma.streams.topologies.policy.constitution.TrustedKey;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.security.KeyPair;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -31,10 +34,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The marketplace topology on a test driver with the real schema registry (hence an IT): an entry written before the
  * attested versions had a store of their own still refuses a replay, and hands its versions to that store on its next
- * version.
+ * version; a capsule stays its first publisher's.
  */
 class MarketplaceAppTopologyIT {
     private static final String CAPSULE = "topology-it/legacy-capsule";
+    private static final McpRegistry.Entry ENTRY = McpRegistry.read(McpRegistry.file(TestPaths.dataDir())).get(3);
+    private static final String OTHER_PUBLISHER = "other-publisher";
+    private static final String OTHER_KEY_ID = "other-ed25519-1";
+    private static final KeyPair OTHER_KEY = AttestationVerifierTest.pair("Ed25519");
     private static AppSerdes serdes;
     private TopologyTestDriver driver;
     private TestInputTopic<String, CapsuleSubmission> submissions;
@@ -51,7 +58,9 @@ class MarketplaceAppTopologyIT {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "marketplace-topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, TestPaths.newWorkDir("marketplace-topology").toString());
-        MarketplaceApp.Config config = new MarketplaceApp.Config(List.of(ExampleCapsulePublisher.publisherKey()),
+        MarketplaceApp.Config config = new MarketplaceApp.Config(List.of(ExampleCapsulePublisher.publisherKey(),
+                new PublisherKey(OTHER_PUBLISHER, new TrustedKey(OTHER_KEY_ID, OTHER_KEY.getPublic(),
+                        SignatureAlgorithm.EDDSA))),
                 ComplianceChecks.Config.defaults(), new MarketplaceMetrics(new PrometheusRegistry()));
         driver = new TopologyTestDriver(MarketplaceApp.build(config, serdes), props);
         submissions = driver.createInputTopic(Topics.MARKETPLACE_SUBMISSIONS.name(), new StringSerializer(),
@@ -67,9 +76,8 @@ class MarketplaceAppTopologyIT {
 
     @Test
     void shouldRefuseAReplayOfALegacyEntrysVersionAndMoveItsVersionsToTheirStore() {
-        McpRegistry.Entry entry = McpRegistry.read(McpRegistry.file(TestPaths.dataDir())).get(3);
-        CapsuleManifest v1 = AttestationVerifierTest.withVersion(entry.manifest(), "1.0.0");
-        CapsuleManifest v2 = AttestationVerifierTest.withVersion(entry.manifest(), "2.0.0");
+        CapsuleManifest v1 = version("1.0.0");
+        CapsuleManifest v2 = version("2.0.0");
         assertThat(outcomeOf(v1)).isEqualTo("submitted");
         // the entry as the code before the versions' store wrote it: the versions in the entry, none in the store,
         // one of them holding NUL, which that code allowed and no store key can hold
@@ -88,9 +96,38 @@ class MarketplaceAppTopologyIT {
         assertThat(outcomeOf(v1)).isEqualTo("submission_refused/replayed_version");
     }
 
+    @Test
+    void shouldRefuseAnotherPublishersAuthenticVersionOfACapsuleItDoesNotHold() {
+        CapsuleManifest v1 = version("1.0.0");
+        CapsuleManifest v9 = version("9.0.0");
+        assertThat(outcomeOf(v1)).isEqualTo("submitted");
+        CapsuleSubmission takeover = CapsuleSubmission.newBuilder(MarketplaceAppIT.submission(CAPSULE, v9))
+                .setPublisher(OTHER_PUBLISHER)
+                .setAttestation(MarketplaceAvro.attestation(Attestation.sign(CAPSULE, OTHER_PUBLISHER, v9, OTHER_KEY_ID,
+                        OTHER_KEY.getPrivate())))
+                .build();
+
+        assertThat(outcomeOf(takeover)).isEqualTo("submission_refused/other_publisher");
+        CapsuleCatalogEntry entryAfter = driver.<String, CapsuleCatalogEntry>getKeyValueStore(MarketplaceApp.CATALOG_STORE)
+                .get(CAPSULE);
+        assertThat(entryAfter.getPublisher()).isEqualTo(ExampleCapsulePublisher.PUBLISHER);
+        assertThat(entryAfter.getManifest().getVersion()).isEqualTo(v1.version());
+        // the version it tried is still free for the capsule's own publisher
+        assertThat(outcomeOf(v9)).isEqualTo("submitted");
+    }
+
+    /** A real registry entry's manifest under {@code version}. */
+    private static CapsuleManifest version(String version) {
+        return AttestationVerifierTest.withVersion(ENTRY.manifest(), version);
+    }
+
     /** Submits the version and reads the one audit record it gets, as action or action/rejection kind. */
     private String outcomeOf(CapsuleManifest manifest) {
-        submissions.pipeInput(CAPSULE, MarketplaceAppIT.submission(CAPSULE, manifest));
+        return outcomeOf(MarketplaceAppIT.submission(CAPSULE, manifest));
+    }
+
+    private String outcomeOf(CapsuleSubmission submission) {
+        submissions.pipeInput(CAPSULE, submission);
         List<MarketplaceAudit> written = audits.readValuesToList();
         assertThat(written).hasSize(1);
         MarketplaceAudit audit = written.get(0);
