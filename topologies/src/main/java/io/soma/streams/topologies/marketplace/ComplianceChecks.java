@@ -14,9 +14,12 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static io.soma.streams.topologies.marketplace.MarketplaceLimits.shown;
+
 /**
  * Compliance findings computed from what a manifest says, and only from that: no network, no clock, so the same
- * manifest always gets the same findings in the same order (docs/marketplace.md).
+ * manifest always gets the same findings in the same order (docs/marketplace.md). Names in findings are cut to
+ * {@value MarketplaceLimits#MAX_NAME_CHARS} characters.
  */
 public final class ComplianceChecks {
 
@@ -107,25 +110,28 @@ public final class ComplianceChecks {
             add(findings, Check.NO_REPOSITORY, null, "the capsule names no source repository");
         }
         for (CapsulePackage p : manifest.packages()) {
-            String packageName = p.name() == null ? "(unnamed package)" : p.name();
+            // names cut as records echo them: a finding per variable that repeated a long package name in full would
+            // let one manifest under the size limit make gigabytes of notes
+            String packageName = p.name() == null ? "(unnamed package)" : shown(p.name());
             if (blank(p.version()) || config.floatingVersions().contains(p.version().toLowerCase(Locale.ROOT))) {
                 add(findings, Check.UNPINNED_VERSION, packageName, blank(p.version())
                         ? "package " + packageName + " has no version"
-                        : "package " + packageName + " floats on '" + p.version() + "'");
+                        : "package " + packageName + " floats on '" + shown(p.version()) + "'");
             }
             if (p.registry() == null || !config.knownRegistries().contains(p.registry().toLowerCase(Locale.ROOT))) {
                 add(findings, Check.UNKNOWN_REGISTRY, packageName, "package " + packageName + " comes from registry '"
-                        + p.registry() + "', not one of " + config.knownRegistries().stream().sorted().toList());
+                        + shown(p.registry()) + "', not one of " + config.knownRegistries().stream().sorted().toList());
             }
             for (EnvironmentVariable v : p.environmentVariables()) {
                 if (asksForSecret(v.name())) {
-                    add(findings, Check.SECRET_REQUESTED, v.name(), "package " + packageName + " asks for secret "
-                            + v.name());
+                    String variable = shown(v.name());
+                    add(findings, Check.SECRET_REQUESTED, variable, "package " + packageName + " asks for secret "
+                            + variable);
                 }
             }
             for (PackageArgument a : p.arguments()) {
                 if (takesPath(a)) {
-                    String argument = a.name() != null ? a.name() : a.value();
+                    String argument = shown(a.name() != null ? a.name() : a.value());
                     add(findings, Check.FILESYSTEM_ARGUMENT, argument, "package " + packageName
                             + " takes a filesystem path in argument '" + argument + "'");
                 }

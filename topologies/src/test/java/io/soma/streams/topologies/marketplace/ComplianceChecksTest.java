@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -82,6 +83,25 @@ class ComplianceChecksTest {
                 ComplianceChecks.Severity.HIGH, "TOOL_API_KEY", "package tool asks for secret TOOL_API_KEY"));
         assertThat(CHECKS.check(manifest)).extracting(Finding::check).containsExactly(Check.NO_REPOSITORY,
                 Check.UNPINNED_VERSION, Check.UNKNOWN_REGISTRY, Check.SECRET_REQUESTED);
+    }
+
+    @Test
+    void shouldCutLongNamesInFindingsSoThatNoManifestMakesMoreNotesThanItHoldsText() {
+        // 240,000 characters of package name and 8,000 secret variables: about 512 KB of manifest, which a finding
+        // per variable repeating the name would turn into 1.9 GB of notes
+        String longName = "a".repeat(240_000);
+        List<CapsuleManifest.EnvironmentVariable> secrets = IntStream.range(0, 8_000)
+                .mapToObj(i -> new CapsuleManifest.EnvironmentVariable("PAT", null)).toList();
+        CapsuleManifest manifest = new CapsuleManifest("io.github.example/" + longName, "", "https://example.org", null,
+                "1.0.0", List.of(new CapsuleManifest.CapsulePackage("npm", longName, "1.0.0", List.of(), secrets)));
+
+        List<Finding> findings = CHECKS.check(manifest);
+
+        assertThat(findings).hasSize(8_000);
+        assertThat(findings).allSatisfy(f -> {
+            assertThat(f.note()).hasSizeLessThan(MarketplaceLimits.MAX_NAME_CHARS + 50);
+            assertThat(f.note()).startsWith("package " + "a".repeat(MarketplaceLimits.MAX_NAME_CHARS) + "… asks");
+        });
     }
 
     /** The documented rules, applied to the JSON tree directly, without the manifest reader or the checks. */
