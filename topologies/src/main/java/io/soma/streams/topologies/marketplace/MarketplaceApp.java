@@ -137,6 +137,10 @@ public final class MarketplaceApp {
                 review(record, command);
             } else if (record.value() instanceof byte[] raw) {
                 submit(record, raw);
+            } else {
+                // a tombstone, which only a producer writing straight to Kafka can send: nothing to apply, no id to audit
+                deadLetter(record, null, AttestationVerifier.Reason.MALFORMED,
+                        "a record without a value is neither a submission nor a review command");
             }
         }
 

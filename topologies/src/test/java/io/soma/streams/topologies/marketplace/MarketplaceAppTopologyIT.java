@@ -6,24 +6,28 @@ import io.soma.streams.avro.CapsuleSubmission;
 import io.soma.streams.avro.MarketplaceAudit;
 import io.soma.streams.schemas.GroupedKey;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.dlq.DlqHeaders;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.ProvisionedStack;
 import io.soma.streams.topologies.policy.constitution.SignatureAlgorithm;
 import io.soma.streams.topologies.policy.constitution.TrustedKey;
 import io.soma.streams.topologies.runtime.AppSerdes;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.util.List;
 import java.util.Map;
@@ -114,6 +118,23 @@ class MarketplaceAppTopologyIT {
         assertThat(entryAfter.getManifest().getVersion()).isEqualTo(v1.version());
         // the version it tried is still free for the capsule's own publisher
         assertThat(outcomeOf(v9)).isEqualTo("submitted");
+    }
+
+    @Test
+    void shouldDeadLetterARecordWithoutAValueOnEitherInputWithTheReason() {
+        TestOutputTopic<String, byte[]> deadLetters = driver.createOutputTopic(Topics.DEAD_LETTER,
+                new StringDeserializer(), new ByteArrayDeserializer());
+        submissions.pipeInput(CAPSULE, null);
+        driver.createInputTopic(Topics.MARKETPLACE_REVIEWS.name(), new StringSerializer(),
+                serdes.value(Topics.MARKETPLACE_REVIEWS).serializer()).pipeInput(CAPSULE, null);
+
+        List<TestRecord<String, byte[]>> written = deadLetters.readRecordsToList();
+        assertThat(written).hasSize(2).allSatisfy(r -> {
+            assertThat(r.key()).isEqualTo(CAPSULE);
+            assertThat(new String(r.headers().lastHeader(DlqHeaders.REASON).value(), StandardCharsets.UTF_8))
+                    .startsWith("malformed: a record without a value");
+        });
+        assertThat(audits.isEmpty()).isTrue();
     }
 
     /** A real registry entry's manifest under {@code version}. */
