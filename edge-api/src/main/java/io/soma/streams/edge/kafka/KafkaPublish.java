@@ -22,7 +22,8 @@ import java.util.concurrent.TimeoutException;
  * Publishing from an HTTP request. Kafka failing in a way that passes (a timeout, no leader, too few replicas) is the
  * platform not being ready: 503 with the reason. A record Kafka has not acknowledged in time may still be delivered,
  * because the producer keeps retrying it for its {@code delivery.timeout.ms}; the answer says so, so that a caller
- * checks before it retries. A record too large for Kafka is 413; any other refusal is a server error (500).
+ * checks before it retries. A record too large for Kafka is 413; any other refusal is a server error (500). Each is a
+ * {@link NotTaken}, which a caller that holds something for the record (a budget reservation) lets go of.
  */
 public final class KafkaPublish {
     /** How long a request waits for Kafka's acknowledgement of what it publishes. */
@@ -30,6 +31,13 @@ public final class KafkaPublish {
     private static final Logger log = LoggerFactory.getLogger(KafkaPublish.class);
 
     private KafkaPublish() {
+    }
+
+    /** Kafka did not take the record, or did not say so in time: nothing downstream will answer for it. */
+    public static final class NotTaken extends ApiException {
+        NotTaken(int status, String error, String message, Map<String, Object> details) {
+            super(status, error, message, details);
+        }
     }
 
     /**
@@ -48,24 +56,24 @@ public final class KafkaPublish {
         } catch (ExecutionException e) {
             throw refused(what, e.getCause(), details);
         } catch (TimeoutException e) {
-            throw new ApiException(503, "not_ready", "Kafka did not acknowledge " + what + " within "
+            throw new NotTaken(503, "not_ready", "Kafka did not acknowledge " + what + " within "
                     + timeout.toMillis() + " ms; the producer still retries it for a while, so it may yet be applied:"
                     + " check before you retry", details);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(503, "not_ready", "interrupted while publishing " + what, details);
+            throw new NotTaken(503, "not_ready", "interrupted while publishing " + what, details);
         }
     }
 
-    private static ApiException refused(String what, Throwable cause, Map<String, Object> details) {
+    private static NotTaken refused(String what, Throwable cause, Map<String, Object> details) {
         String message = "Kafka did not take " + what + ": " + cause.getMessage();
         if (cause instanceof RetriableException) {
-            return new ApiException(503, "not_ready", message, details);
+            return new NotTaken(503, "not_ready", message, details);
         }
         if (cause instanceof RecordTooLargeException) {
-            return new ApiException(413, "payload_too_large", message, details);
+            return new NotTaken(413, "payload_too_large", message, details);
         }
         log.error("Kafka refused {} for good", what, cause);
-        return new ApiException(500, "internal", message, details);
+        return new NotTaken(500, "internal", message, details);
     }
 }

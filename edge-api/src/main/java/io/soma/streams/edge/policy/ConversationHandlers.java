@@ -12,6 +12,7 @@ import io.soma.streams.edge.budget.StepEstimate;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.edge.http.JsonBody;
+import io.soma.streams.edge.kafka.KafkaPublish;
 import io.soma.streams.edge.kafka.ReplyWaiter;
 import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.edge.sse.SseSource;
@@ -99,9 +100,9 @@ public final class ConversationHandlers {
                     new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), session, event), event.getEventId(), ids,
                     timeout, () -> new ApiException(504, "timeout", "no decision for event " + event.getEventId()
                             + " within " + timeout.toMillis() + " ms; the event is recorded and will be decided", ids));
-        } catch (ApiException notPublished) {
-            // 503: Kafka did not take the event, so no response will settle its reservation (a 504 was published)
-            if (reserved && notPublished.status() == 503) {
+        } catch (KafkaPublish.NotTaken notPublished) {
+            // no response will settle the reservation of an event Kafka did not take (a 504's event was published)
+            if (reserved) {
                 budgets.get().release(eventId, tenant);
             }
             throw notPublished;

@@ -308,6 +308,31 @@ class BudgetEdgeIT {
     }
 
     @Test
+    void shouldReleaseAtOnceTheReservationOfAStepKafkaRefuses() {
+        String tenant = EdgeFixture.tenants("budget-refused", 1).get(0);
+        String admin = first.tokenFor(tenant, "admin", Capability.tenantAdmin());
+        assertThat(put(first, admin, tenant, "daily", Map.of("limit_tokens", 1_000_000, "period", "DAY")).statusCode())
+                .isEqualTo(200);
+        first.awaitGet("the budget applied", "/v1/budgets/" + tenant + "/daily", admin, b -> true);
+
+        // a body just under the edge's 1 MiB limit makes an event just over the producer's 1 MiB request limit
+        String shape = EdgeFixture.json(Map.of("session_id", "refused-" + UUID.randomUUID(), "content", "%s",
+                "prompt_tokens", 100, "max_completion_tokens", 100));
+        String body = shape.formatted("x".repeat(1024 * 1024 - 16 - (shape.length() - 2)));
+        HttpResponse<String> refused = second.post("/v1/conversation/step", admin, body);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(413);
+
+        // freed when Kafka refused the step, not 5 minutes later when it would have expired
+        String reader = second.tokenFor(tenant, "auditor", Set.of(Capability.BUDGET_READ));
+        String eventId = EdgeFixture.json(refused).path("details").path("event_id").asText();
+        assertThat(eventId).isNotEmpty();
+        second.awaitGet("the refused step's reservation released", "/v1/budgets/" + tenant + "/audit?limit=1000",
+                reader, a -> a.path("audit").findParents("action").stream().anyMatch(row ->
+                        row.path("action").asText().equals("reservation.released")
+                                && row.path("request_id").asText().equals(eventId)));
+    }
+
+    @Test
     @Order(99)
     void shouldFailClosedForHardBudgetsWhenTheBudgetAppCannotBeReached() throws Exception {
         List<String> tenants = EdgeFixture.tenants("budget-down", 3);
