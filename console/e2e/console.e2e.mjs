@@ -276,7 +276,10 @@ async function budgetRoundTrip(page) {
   log('round trip', { page: 'budgets', budget });
 }
 
-/** Enabling training, with a reason and a TTL, changes the Overview's tenants in training mode and the audit trail. */
+/**
+ * Enabling training, with a reason and a TTL, changes the Overview's tenants in training mode and the audit trail;
+ * extending it moves the lock's end, not its start.
+ */
 async function trainingRoundTrip(page) {
   const training = PAGES.find((p) => p.path === 'training');
   await open(page, training);
@@ -284,12 +287,23 @@ async function trainingRoundTrip(page) {
   const row = `section[aria-label="Training mode by tenant"] tr:has(td:text-is("${tenant}"))`;
   await page.fill('section[aria-label^="Change"] input >> nth=0', reason);
   await page.fill('section[aria-label^="Change"] input[type=number]', '2');
-  await page.click('section[aria-label^="Change"] button:text-is("Enable or extend")');
+  await page.click('section[aria-label^="Change"] button:text-is("Enable")');
   await page.waitForSelector(`${row} td:text-is("${reason}")`, { timeout: WAIT_MS });
   // the lock's since and until, as the training app set them: the TTL asked for
-  const [since, until] = await page.$$eval(`${row} td`, (cells) => [cells[3].textContent, cells[4].textContent]);
-  const ttlHours = (Date.parse(until) - Date.parse(since)) / 3600000;
-  if (Math.abs(ttlHours - 2) > 0.01) fail(`training was enabled from ${since} until ${until}, not for 2 hours`);
+  const lockHours = () =>
+    page.$$eval(`${row} td`, (cells) => (Date.parse(cells[4].textContent) - Date.parse(cells[3].textContent)) / 3600000);
+  const ttlHours = await lockHours();
+  if (Math.abs(ttlHours - 2) > 0.01) fail(`training was enabled for ${ttlHours} hours, not 2`);
+  await page.fill('section[aria-label^="Change"] input[type=number]', '3');
+  await page.click('section[aria-label^="Change"] button:text-is("Extend")');
+  // the page shows the extended lock once it has reloaded the state
+  const deadline = Date.now() + WAIT_MS;
+  let extendedHours = await lockHours();
+  while (extendedHours < 2.5 && Date.now() < deadline) {
+    await page.waitForTimeout(200);
+    extendedHours = await lockHours();
+  }
+  if (extendedHours < 2.99 || extendedHours > 3.1) fail(`training was extended to ${extendedHours} hours, not about 3`);
   // the archived trail: the enable's row, with its reason, once the archive has it (the page refreshes it)
   const trailRow = `section[aria-label="Training audit of ${tenant}"] tr:has(td:text-is("${reason}"))`;
   await page.waitForSelector(`${trailRow} td:text-is("training.enabled")`, { timeout: WAIT_MS });
@@ -300,7 +314,7 @@ async function trainingRoundTrip(page) {
   await open(page, training);
   await page.click('section[aria-label^="Change"] button:text-is("Disable")');
   await page.waitForSelector(`${row} .badge:text-is("off")`, { timeout: WAIT_MS });
-  log('round trip', { page: 'training', reason, ttlHours });
+  log('round trip', { page: 'training', reason, ttlHours, extendedHours });
 }
 
 /**

@@ -46,9 +46,10 @@ export function TrainingPage({ api, tenant, tenants }: PageProps) {
   const [reason, setReason] = useState('');
   const [hours, setHours] = useState('1');
   const [error, setError] = useState<Error>();
-  const command = (action: 'enable' | 'disable') => {
+  // extend keeps the lock's holder, start and reason, and moves its end to the TTL from now
+  const command = (action: 'enable' | 'extend' | 'disable') => {
     setError(undefined);
-    const body = action === 'enable' ? { tenant, reason, ttl_seconds: Math.round(Number(hours) * 3600) } : { tenant, reason };
+    const body = action === 'disable' ? { tenant, reason } : { tenant, reason, ttl_seconds: Math.round(Number(hours) * 3600) };
     api
       .send('POST', `/v1/training/${action}`, body)
       .then(() => {
@@ -100,7 +101,10 @@ export function TrainingPage({ api, tenant, tenants }: PageProps) {
             For (hours) <input type="number" min={0.1} step={0.1} value={hours} onChange={(e) => setHours(e.target.value)} />
           </label>
           <button type="button" onClick={() => command('enable')}>
-            Enable or extend
+            Enable
+          </button>
+          <button type="button" onClick={() => command('extend')}>
+            Extend
           </button>
           <button type="button" onClick={() => command('disable')}>
             Disable

@@ -114,8 +114,10 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
         slices.find(TrainingSlice.class).map(TrainingSlice::handlers).ifPresent(training ->
                 path("/v1/training", () -> {
                     post("/enable", training::enable, BODY, Capability.TRAINING_ADMIN, TRAINING_COMMAND);
-                    // the holder may disable without training.admin: the training app checks who holds the lock
+                    // the holder may disable or extend without training.admin: the training app checks who holds
+                    // the lock
                     post("/disable", training::disable, BODY, TRAINING_COMMAND);
+                    post("/extend", training::extend, BODY, TRAINING_COMMAND);
                     get("/status/{tenant}", training::status, PATH);
                 }));
         slices.find(BudgetSlice.class).map(BudgetSlice::handlers).ifPresent(budgets ->

@@ -32,7 +32,7 @@ import java.util.UUID;
  * The training endpoints, a request/reply over Kafka: a command is published to {@code training.commands} and the
  * answer is the training app's audit record with the same command id. Bodies and answers keep the shapes existing
  * clients use: {@code {tenant, user, reason}} → {@code {tenant, enabled, locked_by, locked_at, reason}}, 409 when
- * already enabled, 404 when not enabled.
+ * already enabled, 404 when not enabled (disable, extend).
  */
 public final class TrainingHandlers {
     private final Producer<String, SpecificRecord> producer;
@@ -54,6 +54,11 @@ public final class TrainingHandlers {
 
     public void disable(Context ctx) {
         command(ctx, TrainingAction.DISABLE);
+    }
+
+    /** A held lock for {@code ttl_seconds} from now (the default when absent), keeping its holder and reason. */
+    public void extend(Context ctx) {
+        command(ctx, TrainingAction.EXTEND);
     }
 
     /** {@code GET /v1/training/status/{tenant}}: from the training app's store, wherever it lives. */

@@ -135,6 +135,8 @@ class TenantIsolationIT {
                 + "&session_id=" + session, token), Set.of(200)));
         cases.put("POST /v1/training/enable", Case.http(token -> post("/v1/training/enable", token,
                 Map.of("tenant", tenantA, "reason", "isolation matrix")), Set.of(200)));
+        cases.put("POST /v1/training/extend", Case.http(token -> post("/v1/training/extend", token,
+                Map.of("tenant", tenantA, "ttl_seconds", 3600)), Set.of(200)));
         cases.put("POST /v1/training/disable", Case.http(token -> post("/v1/training/disable", token,
                 Map.of("tenant", tenantA)), Set.of(200)));
         cases.put("GET /v1/training/status/{tenant}", Case.http(token -> get("/v1/training/status/" + tenantA, token),

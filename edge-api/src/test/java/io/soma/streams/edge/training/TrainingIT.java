@@ -246,6 +246,32 @@ class TrainingIT {
     }
 
     @Test
+    void shouldLetTheHolderExtendALockButNotEnableItAgain() {
+        String tenant = EdgeFixture.tenants("extend", 1).get(0);
+        String carol = edge.tokenFor(tenant, "carol", Capability.tenantAdmin());
+        assertThat(edge.post("/v1/training/extend", carol, EdgeFixture.json(Map.of("tenant", tenant,
+                "ttl_seconds", 3600))).statusCode()).isEqualTo(404);
+        HttpResponse<String> enabled = edge.post("/v1/training/enable", carol,
+                EdgeFixture.json(Map.of("tenant", tenant, "reason", "short run", "ttl_seconds", 60)));
+        assertThat(enabled.statusCode()).as(enabled.body()).isEqualTo(200);
+        Instant firstExpiry = Instant.parse(EdgeFixture.json(enabled).get("expires_at").asText());
+        assertThat(edge.post("/v1/training/enable", carol, EdgeFixture.json(Map.of("tenant", tenant,
+                "ttl_seconds", 3600))).statusCode()).isEqualTo(409);
+
+        HttpResponse<String> extended = edge.post("/v1/training/extend", carol,
+                EdgeFixture.json(Map.of("tenant", tenant, "ttl_seconds", 3600)));
+
+        assertThat(extended.statusCode()).as(extended.body()).isEqualTo(200);
+        JsonNode lock = EdgeFixture.json(extended);
+        assertThat(Instant.parse(lock.get("expires_at").asText())).isAfter(firstExpiry.plusSeconds(3000));
+        assertThat(lock.get("locked_by").asText()).isEqualTo("carol");
+        assertThat(lock.get("reason").asText()).isEqualTo("short run");
+        String mallory = edge.tokenFor(tenant, "mallory", Set.of(Capability.CONVERSATION));
+        assertThat(edge.post("/v1/training/extend", mallory, EdgeFixture.json(Map.of("tenant", tenant,
+                "ttl_seconds", 3600))).statusCode()).isEqualTo(403);
+    }
+
+    @Test
     void shouldRefuseEnablingWithoutTheAdminCapability() throws Exception {
         String tenant = EdgeFixture.tenants("noadmin", 1).get(0);
         String bob = edge.tokenFor(tenant, "bob", Set.of(Capability.CONVERSATION));
