@@ -58,8 +58,9 @@ public final class ConversationHandlers {
     public void step(Context ctx) {
         Principal caller = AuthHandler.principal(ctx);
         JsonNode body = JsonBody.object(ctx);
-        // names the apps key, group or echo events by: bounded, or one event would make records over the limit
-        String tenant = name(TenantGuard.tenant(ctx), "tenant");
+        // names the apps key, group or echo events by: bounded, or one event would make records over the limit (the
+        // tenant by TenantGuard)
+        String tenant = TenantGuard.tenant(ctx);
         String session = name(JsonBody.required(body, "session_id"), "session_id");
         String content = JsonBody.text(body, "content");
         content = content == null ? JsonBody.text(body, "prompt") : content;

@@ -6,6 +6,7 @@ import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.Principal;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.http.JsonBody;
+import io.soma.streams.topologies.runtime.EventNames;
 
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,8 @@ public final class TenantGuard {
         };
         if (named != null) {
             requireActsOn(caller, named);
+            // a platform operator may name any tenant, but not one so long that a record keyed by it would not fit
+            JsonBody.withinLimit(named, BODY_FIELD, EventNames.MAX_CHARS);
         }
         ctx.attribute(TENANT_ATTRIBUTE, named);
     }

@@ -10,6 +10,7 @@ import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.stores.redis.TrainingLockMirror;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.CommittedRecords;
+import io.soma.streams.topologies.runtime.EventNames;
 import io.soma.streams.topologies.training.TrainingRules;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -294,6 +295,11 @@ class TrainingIT {
         assertThat(EdgeFixture.json(reason).get("details").get("field").asText()).isEqualTo("reason");
         assertThat(user.statusCode()).as(user.body()).isEqualTo(422);
         assertThat(EdgeFixture.json(user).get("details").get("field").asText()).isEqualTo("user");
+        // a platform operator may name any tenant, but its audit record, keyed and filled by the name, must fit
+        HttpResponse<String> longTenant = edge.post("/v1/training/enable", edge.adminToken(),
+                EdgeFixture.json(Map.of("tenant", "t".repeat(EventNames.MAX_CHARS + 1))));
+        assertThat(longTenant.statusCode()).as(longTenant.body()).isEqualTo(422);
+        assertThat(EdgeFixture.json(longTenant).get("details").get("field").asText()).isEqualTo("tenant");
     }
 
     /** The committed audit records of {@code tenant} in log order, once there are {@code n} (more: duplicates). */
