@@ -13,10 +13,10 @@ import java.util.List;
  * through. It is the definitions as published, so it holds even when the app never applied them.
  */
 public final class BudgetDefinitions implements AutoCloseable {
-    private final CompactedTopicView<BudgetDefinition> definitions;
+    private final CompactedTopicView<BudgetDefinition, BudgetDefinition> definitions;
 
     public BudgetDefinitions(String bootstrapServers, Deserializer<BudgetDefinition> values) {
-        this.definitions = new CompactedTopicView<>(bootstrapServers, Topics.BUDGET_DEFINITIONS.name(), values);
+        this.definitions = CompactedTopicView.whole(bootstrapServers, Topics.BUDGET_DEFINITIONS.name(), values);
     }
 
     /**

@@ -10,26 +10,29 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The whole catalog in this instance's memory: every partition of the compacted {@code marketplace.catalog}, followed
- * from the beginning (committed records only). The app's store holds only this instance's partitions, so a list
+ * The whole catalog in this instance's memory, as summaries ({@link CapsuleSummary}: no manifest, the description
+ * cut): every partition of the compacted {@code marketplace.catalog}, followed from the beginning (committed records
+ * only). The app's store holds only this instance's partitions, so a list
  * answered from it would miss the capsules other instances hold; this copy lets any instance list and filter the whole
  * catalog. It trails the app by the follower's poll (a review answered 200 shows here a moment later); a capsule by id
  * is read from the app's store instead, wherever it lives.
  */
 final class CatalogView implements AutoCloseable {
-    private final CompactedTopicView<CapsuleCatalogEntry> entries;
+    private final CompactedTopicView<CapsuleCatalogEntry, CapsuleSummary> entries;
 
     /** One page of a filtered list, sorted by capsule id, and how many entries matched in all. */
-    record Page(List<CapsuleCatalogEntry> entries, int total) {
+    record Page(List<CapsuleSummary> entries, int total) {
     }
 
-    /** What a list asks for; a null field does not filter. {@code text} matches id, name or description. */
+    /**
+     * What a list asks for; a null field does not filter. {@code text} matches id, name or description (the part a
+     * summary keeps).
+     */
     record Filter(CapsuleStatus status, String publisher, String text) {
-        boolean matches(CapsuleCatalogEntry e) {
-            return (status == null || status == e.getStatus())
-                    && (publisher == null || publisher.equals(e.getPublisher()))
-                    && (text == null || contains(e.getCapsuleId()) || contains(e.getManifest().getName())
-                    || contains(e.getManifest().getDescription()));
+        boolean matches(CapsuleSummary e) {
+            return (status == null || status == e.status())
+                    && (publisher == null || publisher.equals(e.publisher()))
+                    && (text == null || contains(e.capsuleId()) || contains(e.name()) || contains(e.description()));
         }
 
         private boolean contains(String field) {
@@ -38,13 +41,13 @@ final class CatalogView implements AutoCloseable {
     }
 
     CatalogView(String bootstrapServers, String topic, Deserializer<CapsuleCatalogEntry> values) {
-        this.entries = new CompactedTopicView<>(bootstrapServers, topic, values);
+        this.entries = new CompactedTopicView<>(bootstrapServers, topic, values, CapsuleSummary::of);
     }
 
     /** Page {@code page} (from 1) of {@code size} entries matching {@code filter}. */
     Page list(Filter filter, int page, int size) {
-        List<CapsuleCatalogEntry> matching = entries.values().stream().filter(filter::matches)
-                .sorted(Comparator.comparing(CapsuleCatalogEntry::getCapsuleId)).toList();
+        List<CapsuleSummary> matching = entries.values().stream().filter(filter::matches)
+                .sorted(Comparator.comparing(CapsuleSummary::capsuleId)).toList();
         int from = (int) Math.min((long) (page - 1) * size, matching.size());
         return new Page(matching.subList(from, Math.min(from + size, matching.size())), matching.size());
     }

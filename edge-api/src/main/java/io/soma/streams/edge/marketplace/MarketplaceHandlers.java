@@ -200,7 +200,7 @@ public final class MarketplaceHandlers implements AutoCloseable {
         CatalogView.Page found = catalog.list(new CatalogView.Filter(status, blankToNull(ctx.queryParam("publisher")),
                 blankToNull(ctx.queryParam("q"))), page, size);
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("items", found.entries().stream().map(MarketplaceHandlers::summary).toList());
+        out.put("items", found.entries().stream().map(CapsuleSummary::view).toList());
         out.put("page", page);
         out.put("size", size);
         out.put("total", found.total());
@@ -313,20 +313,6 @@ public final class MarketplaceHandlers implements AutoCloseable {
         return out;
     }
 
-    /** A catalog entry as a list and the change stream show it: what it is and where it stands, findings counted. */
-    static Map<String, Object> summary(CapsuleCatalogEntry e) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("capsule_id", e.getCapsuleId());
-        out.put("publisher", e.getPublisher());
-        out.put("status", wire(e.getStatus()));
-        out.put("name", e.getManifest().getName());
-        out.put("description", e.getManifest().getDescription());
-        out.put("version", e.getManifest().getVersion());
-        out.put("findings", e.getFindings().size());
-        out.put("updated_at", e.getUpdatedAt().toString());
-        return out;
-    }
-
     /** One attested version of a capsule, as its store holds it: the version and its digest. */
     static Map<String, Object> attestedVersion(LocalStores.GroupEntry<String> stored) {
         return Map.of("version", GroupedKey.parts(stored.key()).get(1), "digest", stored.value());
@@ -334,7 +320,8 @@ public final class MarketplaceHandlers implements AutoCloseable {
 
     /** The whole entry, as {@code GET /v1/marketplace/capsules/{id}} answers it (attested versions: see {@link #capsule}). */
     static Map<String, Object> entry(CapsuleCatalogEntry e) {
-        Map<String, Object> out = summary(e);
+        Map<String, Object> out = CapsuleSummary.of(e).view();
+        out.put("description", e.getManifest().getDescription());
         out.put("submitted_by", e.getSubmittedBy());
         out.put("manifest", MarketplaceAvro.manifest(e.getManifest()).toJson());
         out.put("manifest_digest", e.getManifestDigest());
@@ -368,7 +355,7 @@ public final class MarketplaceHandlers implements AutoCloseable {
         return out;
     }
 
-    private static String wire(CapsuleStatus status) {
+    static String wire(CapsuleStatus status) {
         return status == null ? null : status.name().toLowerCase(Locale.ROOT);
     }
 
@@ -421,7 +408,7 @@ public final class MarketplaceHandlers implements AutoCloseable {
             public SseMessage render(ConsumerRecord<byte[], byte[]> record) {
                 try {
                     CapsuleCatalogEntry entry = entries.deserialize(record.topic(), record.headers(), record.value());
-                    return entry == null ? null : new SseMessage(CAPSULE_EVENT, summary(entry));
+                    return entry == null ? null : new SseMessage(CAPSULE_EVENT, CapsuleSummary.of(entry).view());
                 } catch (RuntimeException e) {
                     return null;
                 }

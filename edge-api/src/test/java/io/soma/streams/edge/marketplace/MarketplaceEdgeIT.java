@@ -143,6 +143,25 @@ class MarketplaceEdgeIT {
     }
 
     @Test
+    void shouldListACapsulesSummaryWithItsDescriptionCutAndShowItWhole() {
+        McpRegistry.Entry entry = ENTRIES.get(SUBMITTED - 1);
+        String description = "A long description. ".repeat(500);
+        CapsuleManifest wordy = CapsuleManifest.fromJson(entry.manifest().toJson().put("version", "wordy")
+                .put("description", description));
+        HttpResponse<String> submitted = submit(publisherToken, capsuleId(entry), wordy,
+                Attestation.sign(capsuleId(entry), publisher, wordy, KEY_ID, publisherKey.getPrivate()));
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+
+        JsonNode listed = edge.awaitGet("the wordy version listed", "/v1/marketplace/capsules?q=" + capsuleId(entry),
+                readerToken, page -> page.path("items").path(0).path("version").asText().equals("wordy"))
+                .get("items").get(0);
+        assertThat(listed.get("description").asText())
+                .isEqualTo(description.substring(0, CapsuleSummary.DESCRIPTION_CHARS) + "…");
+        JsonNode whole = EdgeFixture.json(edge.get("/v1/marketplace/capsules/" + capsuleId(entry), readerToken));
+        assertThat(whole.get("manifest").get("description").asText()).isEqualTo(description);
+    }
+
+    @Test
     void shouldAllowOnlyTheWorkflowsStepsOverHttpAndArchiveEachOutcome() throws Exception {
         String id = capsuleId(ENTRIES.get(0));
 

@@ -7,16 +7,29 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
- * This instance's copy of a compacted topic: followed from the beginning, the latest value of every key, a tombstone
- * removing its key. For what every instance must see whole, whichever partitions its apps hold.
+ * This instance's copy of a compacted topic: followed from the beginning, what it keeps of the latest value of every
+ * key, a tombstone removing its key. For what every instance must see whole, whichever partitions its apps hold.
+ *
+ * @param <V> the topic's values
+ * @param <S> what the copy keeps of each: the value itself, or only the part callers need of every key
  */
-public final class CompactedTopicView<V> implements AutoCloseable {
-    private final Map<String, V> latest = new ConcurrentHashMap<>();
+public final class CompactedTopicView<V, S> implements AutoCloseable {
+    private final Map<String, S> latest = new ConcurrentHashMap<>();
+    private final Function<? super V, ? extends S> kept;
     private final TopicFollower<V> follower;
 
-    public CompactedTopicView(String bootstrapServers, String topic, Deserializer<V> values) {
+    /** A copy that keeps every value whole. */
+    public static <V> CompactedTopicView<V, V> whole(String bootstrapServers, String topic, Deserializer<V> values) {
+        return new CompactedTopicView<>(bootstrapServers, topic, values, Function.identity());
+    }
+
+    /** A copy that keeps of each value what {@code kept} takes from it (memory: every key is held). */
+    public CompactedTopicView(String bootstrapServers, String topic, Deserializer<V> values,
+                              Function<? super V, ? extends S> kept) {
+        this.kept = kept;
         this.follower = new TopicFollower<>(bootstrapServers, topic, values, TopicFollower.Start.BEGINNING,
                 this::apply, () -> { });
     }
@@ -25,12 +38,12 @@ public final class CompactedTopicView<V> implements AutoCloseable {
         if (r.value() == null) {
             latest.remove(r.key());
         } else {
-            latest.put(r.key(), r.value());
+            latest.put(r.key(), kept.apply(r.value()));
         }
     }
 
-    /** The latest value of every key read so far. */
-    public Collection<V> values() {
+    /** What is kept of the latest value of every key read so far. */
+    public Collection<S> values() {
         return Collections.unmodifiableCollection(latest.values());
     }
 

@@ -44,7 +44,7 @@ class CompactedTopicViewIT {
             producer.flush();
         }
 
-        try (CompactedTopicView<String> view = new CompactedTopicView<>(stack.bootstrapServers(), topic,
+        try (CompactedTopicView<String, String> view = CompactedTopicView.whole(stack.bootstrapServers(), topic,
                 new StringDeserializer())) {
             // the count taken as soon as it says so already holds every key written before it started
             int held = Await.value("the view caught up", TIMEOUT, () -> view.caughtUp() ? view.values().size() : -1,
@@ -75,8 +75,8 @@ class CompactedTopicViewIT {
             // a reader of its own, no retries inside the client: each attempt to resolve the schema is one connection
             SchemaRegistryClient readerRegistry = new SchemaRegistryClient(new SchemaRegistryConfig(
                     "http://127.0.0.1:" + proxy.port() + registry.getPath(), null, 0, Duration.ofSeconds(5)));
-            try (CompactedTopicView<RulePackReply> view = new CompactedTopicView<>(stack.bootstrapServers(), topic,
-                    new AvroDeserializer<>(RulePackReply.class, readerRegistry))) {
+            try (CompactedTopicView<RulePackReply, RulePackReply> view = CompactedTopicView.whole(
+                    stack.bootstrapServers(), topic, new AvroDeserializer<>(RulePackReply.class, readerRegistry))) {
                 // more attempts than records: a follower that skipped them would have stopped trying after three
                 Await.until("the view tried the registry again and again", TIMEOUT, () -> proxy.refused() > 2 * keys);
                 assertThat(view.caughtUp()).isFalse();
