@@ -222,9 +222,10 @@ public final class BudgetApp {
             }
             TenantLedger ledger = load(tenant);
             TenantLedger.Decision decision = ledger.reserve(request, now);
+            // saved first: should saving or publishing fail, no grant goes out for a reservation the ledger lacks
+            saveAndPublish(ledger, decision.effects(), now);
             context.forward(new Record<>(tenant, new Output(Topics.BUDGET_REPLIES, decision.reply()),
                     now.toEpochMilli()));
-            saveAndPublish(ledger, decision.effects(), now);
         }
 
         /** A definition the validator refuses goes to the dead-letter topic, naming the field, before any change. */
