@@ -308,6 +308,7 @@ class BudgetEdgeIT {
     }
 
     @Test
+    @Order(6)
     void shouldReleaseAtOnceTheReservationOfAStepKafkaRefuses() {
         String tenant = EdgeFixture.tenants("budget-refused", 1).get(0);
         String admin = first.tokenFor(tenant, "admin", Capability.tenantAdmin());
