@@ -12,7 +12,7 @@ import java.util.Optional;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ConversationEventTimeTest {
-    private static final long RECORD_TIME = 1_700_000_000_000L;
+    private static final long RECORD_TIME = Instant.parse("2025-03-01T12:00:30Z").toEpochMilli();
     private static final long PARTITION_TIME = 42L;
 
     private final ConversationEventTime extractor = new ConversationEventTime();
@@ -24,6 +24,28 @@ class ConversationEventTimeTest {
 
         assertThat(extractor.extract(recordOf(event), PARTITION_TIME))
                 .isEqualTo(Instant.parse("2025-03-01T12:00:00Z").toEpochMilli());
+    }
+
+    @Test
+    void shouldTakeAnEventTimeSlightlyAheadOfTheRecordsAsItIs() {
+        ConversationEvent event = new ConversationEvent();
+        event.setTimestamp(Instant.ofEpochMilli(RECORD_TIME).plus(ConversationEventTime.MAX_AHEAD));
+
+        assertThat(extractor.extract(recordOf(event), PARTITION_TIME))
+                .isEqualTo(RECORD_TIME + ConversationEventTime.MAX_AHEAD.toMillis());
+    }
+
+    @Test
+    void shouldNotBelieveAnEventTimeFarAheadOfItsRecord() {
+        // local time labelled UTC, and microseconds sent as milliseconds: either would move the partition's stream
+        // time ahead of every other tenant's events
+        ConversationEvent hoursAhead = new ConversationEvent();
+        hoursAhead.setTimestamp(Instant.ofEpochMilli(RECORD_TIME).plusSeconds(2 * 3600));
+        ConversationEvent microseconds = new ConversationEvent();
+        microseconds.setTimestamp(Instant.ofEpochMilli(RECORD_TIME * 1000));
+
+        assertThat(extractor.extract(recordOf(hoursAhead), PARTITION_TIME)).isEqualTo(RECORD_TIME);
+        assertThat(extractor.extract(recordOf(microseconds), PARTITION_TIME)).isEqualTo(RECORD_TIME);
     }
 
     @Test
