@@ -182,7 +182,7 @@ class ForecastAppIT {
     }
 
     @Test
-    void shouldDeadLetterEventsWithNulOrAnOverlongNameInTheirModelAndCountTheOthers(@TempDir Path stateDir) {
+    void shouldDeadLetterEventsWithNulOrAnOverlongNameOrNegativeTokensAndCountTheOthers(@TempDir Path stateDir) {
         var config = ForecastApp.Config.defaults(new ForecastMetrics(new PrometheusRegistry()));
         String tenant = "nul-" + UUID.randomUUID();
         String applicationId = "forecast-nul-" + UUID.randomUUID();
@@ -194,6 +194,9 @@ class ForecastAppIT {
         // keyed by, and kept in the value: a model of half a megabyte made a record over the limit
         ConversationEvent overlong = ConversationEvent.newBuilder(asTenant(tenant,
                 ReplayPlan.llmPerfEvent(requests.get(3), ServeGenEvents.EPOCH))).setModel("m".repeat(300)).build();
+        // -1 for "unknown" would make negative usage, and the forecaster's log of a negative day NaN
+        ConversationEvent negative = ConversationEvent.newBuilder(asTenant(tenant,
+                ReplayPlan.llmPerfEvent(requests.get(4), ServeGenEvents.EPOCH))).setPromptTokens(-1).build();
         // a later request closes the window (10 minutes + 5 minutes of grace)
         ConversationEvent later = asTenant(tenant,
                 ReplayPlan.llmPerfEvent(requests.get(2), ServeGenEvents.EPOCH.plus(Duration.ofMinutes(15))));
@@ -201,16 +204,17 @@ class ForecastAppIT {
         try (var outputs = replay.outputs(Set.of(tenant))) {
             KafkaStreams streams = replay.start(applicationId, config, stateDir);
             try {
-                replay.send(List.of(good, bad, overlong, later));
+                replay.send(List.of(good, bad, overlong, negative, later));
                 List<TokenUsageWindow> usage = outputs.await(1, 1).usage();
 
                 assertThat(usage).singleElement().satisfies(w -> {
                     assertThat(w.getModel()).isEqualTo(good.getModel());
                     assertThat(w.getTotalTokens()).isEqualTo((long) good.getPromptTokens() + good.getCompletionTokens());
                 });
-                assertThat(deadLettersOf(applicationId, 2)).hasSize(2)
+                assertThat(deadLettersOf(applicationId, 3)).hasSize(3)
                         .anySatisfy(reason -> assertThat(reason).contains("must not contain NUL"))
-                        .anySatisfy(reason -> assertThat(reason).contains("the event's model is 300 characters"));
+                        .anySatisfy(reason -> assertThat(reason).contains("the event's model is 300 characters"))
+                        .anySatisfy(reason -> assertThat(reason).contains("prompt_tokens -1"));
             } finally {
                 StreamsApps.closeLeavingGroup(streams);
             }
