@@ -1,6 +1,7 @@
 package io.soma.streams.stores.archive;
 
 import javax.sql.DataSource;
+import java.lang.reflect.RecordComponent;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -20,6 +21,10 @@ import java.util.stream.Collectors;
  */
 public final class AuditArchiveWriter {
     /** How many rows were new, and how many were already archived (a replay or a retry). */
+    /** timestamptz's range, a little inside it. */
+    private static final Instant EARLIEST_STORABLE = Instant.parse("-4712-01-01T00:00:00Z");
+    private static final Instant LATEST_STORABLE = Instant.parse("+294275-12-31T23:59:59Z");
+
     public record WriteResult(int inserted, int alreadyPresent) {
     }
 
@@ -206,6 +211,25 @@ public final class AuditArchiveWriter {
             }
             return inserted;
         }
+    }
+
+    /**
+     * Why PostgreSQL could never hold {@code row}, or null: a time outside timestamptz's range (4713 BC to 294276 AD;
+     * say a bundle's issue time sent in nanoseconds) fails its batch on every retry and would stall the archive.
+     */
+    public static String unstorable(ArchiveRow row) {
+        for (RecordComponent component : row.getClass().getRecordComponents()) {
+            Object value;
+            try {
+                value = component.getAccessor().invoke(row);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot read " + component.getName() + " of " + row.getClass(), e);
+            }
+            if (value instanceof Instant time && (time.isBefore(EARLIEST_STORABLE) || time.isAfter(LATEST_STORABLE))) {
+                return component.getName() + " " + time + " is outside the times PostgreSQL can store";
+            }
+        }
+        return null;
     }
 
     /**

@@ -211,14 +211,22 @@ public final class AuditArchiver implements AutoCloseable {
         List<DeadLetter> letters = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : batch.records) {
             AuditTopic<?> topic = topics.get(record.topic());
+            String where = "cannot archive " + record.topic() + "/" + record.partition() + "@" + record.offset() + ": ";
+            ArchiveRow row;
             try {
-                rows.add(topic.toRow(record));
+                row = topic.toRow(record);
             } catch (RuntimeException e) {
                 if (topic.isTransient(e)) {
                     throw e;
                 }
-                letters.add(new DeadLetter(record, "cannot archive " + record.topic() + "/" + record.partition() + "@"
-                        + record.offset() + ": " + e.getClass().getSimpleName() + ": " + e.getMessage()));
+                letters.add(new DeadLetter(record, where + e.getClass().getSimpleName() + ": " + e.getMessage()));
+                continue;
+            }
+            String unstorable = AuditArchiveWriter.unstorable(row);
+            if (unstorable != null) {
+                letters.add(new DeadLetter(record, where + unstorable));
+            } else {
+                rows.add(row);
             }
         }
         batch.rows = rows;

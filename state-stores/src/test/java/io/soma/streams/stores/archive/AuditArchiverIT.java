@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -98,19 +99,24 @@ class AuditArchiverIT {
         }
         // a record no deserializer can read must reach the dead-letter path, not stop the archive
         send(DECISIONS, "code", "not an Avro record".getBytes(StandardCharsets.UTF_8));
+        // nor one PostgreSQL can never hold: a time in nanoseconds taken for milliseconds, in the year 55 million
+        PolicyDecision first200 = decision(requests.get(0));
+        send(DECISIONS, "code", PolicyDecision.newBuilder(first200).setDecisionId(first200.getDecisionId() + "-ns")
+                .setEvaluatedAt(Instant.ofEpochMilli(first200.getEvaluatedAt().toEpochMilli() * 1_000_000L)).build());
         producer.flush();
         String group = "archive-replay-" + UUID.randomUUID();
 
-        Run first = archiveEverything(group, 241);
+        Run first = archiveEverything(group, 242);
         resetToEarliest(group);
-        Run replay = archiveEverything(group, 241);
+        Run replay = archiveEverything(group, 242);
 
         assertThat(first.archived()).isEqualTo(240);
         assertThat(first.duplicates()).isZero();
         assertThat(replay.archived()).isZero();
         assertThat(replay.duplicates()).isEqualTo(240);
-        assertThat(first.deadLetters()).singleElement().asString().contains(DECISIONS);
-        assertThat(replay.deadLetters()).hasSize(1);
+        assertThat(first.deadLetters()).hasSize(2).allSatisfy(reason -> assertThat(reason).contains(DECISIONS))
+                .anySatisfy(reason -> assertThat(reason).contains("evaluatedAt", "outside the times PostgreSQL"));
+        assertThat(replay.deadLetters()).hasSize(2);
 
         assertThat(database.count("SELECT count(*) FROM ${schema}.policy_decisions WHERE kafka_topic = '" + DECISIONS + "'"))
                 .isEqualTo(200);
