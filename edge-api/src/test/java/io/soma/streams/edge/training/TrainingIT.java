@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.params.SetParams;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -133,7 +134,7 @@ class TrainingIT {
     }
 
     @Test
-    void shouldRewarmTheRedisMirrorWithoutACommand() throws Exception {
+    void shouldRewarmAndCorrectTheRedisMirrorWithoutACommand() throws Exception {
         String tenant = EdgeFixture.tenants("flush", 1).get(0);
         assertThat(edge.post("/v1/training/enable", edge.adminToken(),
                 EdgeFixture.json(Map.of("tenant", tenant, "reason", "flush"))).statusCode()).isEqualTo(200);
@@ -148,6 +149,15 @@ class TrainingIT {
 
         HttpResponse<String> status = edge.get("/v1/training/status/" + tenant, edge.adminToken());
         assertThat(EdgeFixture.json(status).get("enabled").asBoolean()).isTrue();
+
+        // a failover to a replica that missed a change: another value, then a deleted key that comes back
+        redis.set(key, "{\"locked_by\":\"someone-else\"}");
+        Await.until(key + " corrected", EdgeFixture.AWAIT_TIMEOUT, () -> rewarmed.equals(redis.get(key)));
+        assertThat(edge.post("/v1/training/disable", edge.adminToken(), EdgeFixture.json(Map.of("tenant", tenant)))
+                .statusCode()).isEqualTo(200);
+        Await.until(key + " deleted", EdgeFixture.AWAIT_TIMEOUT, () -> !redis.exists(key));
+        redis.set(key, rewarmed, SetParams.setParams().px(60_000));
+        Await.until(key + " deleted again", EdgeFixture.AWAIT_TIMEOUT, () -> !redis.exists(key));
     }
 
     @Test

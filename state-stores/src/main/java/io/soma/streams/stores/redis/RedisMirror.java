@@ -11,6 +11,7 @@ import redis.clients.jedis.params.SetParams;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,9 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Mirrors a compacted topic into Redis {@code <prefix><record key>} for services that read Redis, not Kafka.
  * Reads the topic from the start at every boot, so a restarted Redis is re-warmed, and checks every few seconds
- * that each mirrored key is still in Redis, so a flushed one is too. Redis being down only delays the mirror:
- * failed writes are counted and the key is written again at every check until a write succeeds, so a Redis that
- * kept its data through an outage does not keep a value that changed meanwhile.
+ * that Redis holds what it should for every key the topic has or had: a flushed key is written again, and a value
+ * or a deleted key that came back (a failover to a replica that missed the change, a restore of an older snapshot)
+ * is corrected. Redis being down only delays the mirror: failed writes are counted and the key is written again at
+ * every check until a write succeeds, so a Redis that kept its data through an outage does not keep a value that
+ * changed meanwhile.
  */
 public final class RedisMirror<V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisMirror.class);
@@ -41,6 +44,8 @@ public final class RedisMirror<V> implements AutoCloseable {
     private final JedisPooled redis;
     private final Duration recheckEvery;
     private final Map<String, V> latest = new ConcurrentHashMap<>();
+    /** Keys the topic deleted (tombstones): Redis must not hold them. */
+    private final Set<String> deleted = ConcurrentHashMap.newKeySet();
     /** Keys whose last write failed: written again at the next check, whether Redis has them or not. */
     private final Set<String> unwritten = ConcurrentHashMap.newKeySet();
     private final AtomicLong redisFailures = new AtomicLong();
@@ -70,8 +75,10 @@ public final class RedisMirror<V> implements AutoCloseable {
     private void apply(ConsumerRecord<String, V> r) {
         if (r.value() == null) {
             latest.remove(r.key());
+            deleted.add(r.key());
         } else {
             latest.put(r.key(), r.value());
+            deleted.remove(r.key());
         }
         write(r.key(), r.value());
     }
@@ -83,24 +90,29 @@ public final class RedisMirror<V> implements AutoCloseable {
         }
     }
 
-    /** Writes again what failed, then puts back any key Redis has lost (flush, restart, eviction). */
+    /** Writes again what failed, then corrects every key whose value in Redis is not the one it should be. */
     private void rewarm() {
         for (String key : Set.copyOf(unwritten)) {
             write(key, latest.get(key));
         }
         Instant now = Instant.now();
-        latest.forEach((key, value) -> {
-            if (projection.at(value, now).isPresent()) {
-                try {
-                    if (!redis.exists(prefix + key)) {
-                        log.info("re-warming {}{} in Redis", prefix, key);
-                        write(key, value);
-                    }
-                } catch (RuntimeException e) {
-                    redisFailures.incrementAndGet();
-                }
+        latest.forEach((key, value) -> correct(key, value, now));
+        for (String key : Set.copyOf(deleted)) {
+            correct(key, null, now);
+        }
+    }
+
+    /** Writes {@code value}'s projection again when Redis holds anything else for {@code key} (null: nothing). */
+    private void correct(String key, V value, Instant now) {
+        String expected = value == null ? null : projection.at(value, now).map(Mirrored::value).orElse(null);
+        try {
+            if (!Objects.equals(redis.get(prefix + key), expected)) {
+                log.info("correcting {}{} in Redis", prefix, key);
+                write(key, value);
             }
-        });
+        } catch (RuntimeException e) {
+            redisFailures.incrementAndGet();
+        }
     }
 
     private void write(String key, V value) {
