@@ -11,6 +11,9 @@ import java.util.Map;
 
 /** Query parameters the archive routes share, and how their archive reads fail. */
 public final class QueryParams {
+    private static final Instant EARLIEST = Instant.parse("0000-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
     /** Rows of an archive page when the caller names no {@code limit}. */
     private static final int DEFAULT_LIMIT = 100;
 
@@ -74,9 +77,20 @@ public final class QueryParams {
             return absent;
         }
         try {
-            return Instant.parse(raw);
+            return withinYears(name, Instant.parse(raw));
         } catch (DateTimeParseException e) {
             throw ApiException.badRequest(name + " must be an ISO-8601 instant like 2026-11-23T08:00:00Z");
         }
+    }
+
+    /**
+     * {@code time} when it lies in the years 0000 to 9999; a 400 otherwise. Further out, times overflow epoch
+     * milliseconds or leave what PostgreSQL stores, which would answer 500 or an "unavailable" 503 to a bad request.
+     */
+    public static Instant withinYears(String name, Instant time) {
+        if (time.isBefore(EARLIEST) || time.isAfter(LATEST)) {
+            throw ApiException.badRequest(name + " must lie in the years 0000 to 9999, got " + time);
+        }
+        return time;
     }
 }

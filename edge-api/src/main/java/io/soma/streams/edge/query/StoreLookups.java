@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.javalin.http.Context;
 import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.http.QueryParams;
 import io.soma.streams.stores.query.PeerClient;
 import io.soma.streams.stores.query.StoreQueryService;
 import io.soma.streams.stores.query.QueryResult;
@@ -64,7 +65,7 @@ public final class StoreLookups {
     private static Instant epochMillis(Context ctx, String name) {
         String value = ctx.queryParam(name);
         try {
-            return Instant.ofEpochMilli(Long.parseLong(value));
+            return QueryParams.withinYears(name, Instant.ofEpochMilli(Long.parseLong(value)));
         } catch (NumberFormatException e) {
             throw ApiException.badRequest(name + " must be epoch milliseconds, got '" + value + "'");
         }

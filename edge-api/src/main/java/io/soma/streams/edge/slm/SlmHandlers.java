@@ -5,6 +5,7 @@ import io.soma.streams.edge.auth.AuthHandler;
 import io.soma.streams.avro.SlmAlert;
 import io.soma.streams.avro.SlmMetricsWindow;
 import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.http.QueryParams;
 import io.soma.streams.edge.query.StoreLookups;
 import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.edge.sse.SseSource;
@@ -200,7 +201,8 @@ public final class SlmHandlers implements AutoCloseable {
             return absent;
         }
         try {
-            return value.chars().allMatch(Character::isDigit) ? Instant.ofEpochMilli(Long.parseLong(value)) : Instant.parse(value);
+            return QueryParams.withinYears(name, value.chars().allMatch(Character::isDigit)
+                    ? Instant.ofEpochMilli(Long.parseLong(value)) : Instant.parse(value));
         } catch (DateTimeParseException | NumberFormatException e) {
             throw ApiException.badRequest(name + " must be an ISO-8601 instant or epoch milliseconds, got '" + value + "'");
         }

@@ -174,6 +174,9 @@ class SlmEdgeIT {
             assertThat(JSON.readTree(backwards.body()).get("error").asText()).isEqualTo("invalid");
             assertThat(get(a, "/v1/slm/metrics?model=llama-2-70b-chat&provider=groq&window=7m").statusCode()).isEqualTo(422);
             assertThat(get(a, "/v1/slm/metrics?model=llama-2-70b-chat&provider=groq&from=yesterday").statusCode()).isEqualTo(400);
+            // a time past what epoch milliseconds hold: a bad request, not a 500
+            assertThat(get(a, "/v1/slm/metrics?model=llama-2-70b-chat&provider=groq&to=%2B300000000-01-01T00:00:00Z")
+                    .statusCode()).isEqualTo(400);
         }
     }
 

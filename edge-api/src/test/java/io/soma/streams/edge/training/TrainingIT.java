@@ -216,6 +216,8 @@ class TrainingIT {
 
         String otherTenant = edge.tokenFor(tenants.get(1), "eve", Capability.tenantAdmin());
         assertThat(edge.get(trail, otherTenant).statusCode()).isEqualTo(403);
+        // a time PostgreSQL cannot hold: a bad request, not "archive unavailable"
+        assertThat(edge.get(trail + "&from=-300000-01-01T00:00:00Z", admin).statusCode()).isEqualTo(400);
         HttpResponse<String> badCursor = edge.get(trail + "&cursor=not-a-cursor", admin);
         assertThat(badCursor.statusCode()).as(badCursor.body()).isEqualTo(400);
         assertThat(EdgeFixture.json(badCursor).get("error").isTextual()).isTrue();

@@ -85,6 +85,10 @@ final class KeysetPager<R> {
         ArchiveRangeQuery.checkPage(limit, from, to);
         // no cursor: start just before "from", under every id
         Cursor after = cursor == null ? null : Cursor.decode(cursor);
+        if (after != null && (after.time().isBefore(from) || after.time().isAfter(to))) {
+            // a cursor this range's pages gave lies in it; another one is forged or from another range
+            throw new IllegalArgumentException("malformed cursor: not a position in [" + from + ", " + to + ")");
+        }
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(sql)) {
             ArchiveRangeQuery.bindRange(statement, key, from, to);

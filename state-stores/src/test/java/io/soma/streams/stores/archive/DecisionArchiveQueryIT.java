@@ -4,9 +4,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 
@@ -78,6 +80,11 @@ class DecisionArchiveQueryIT {
     void shouldRejectAMalformedCursorAndABadLimit() {
         Instant to = Instant.now();
         assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 10, "not a cursor!"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cursor");
+        // well-formed, but at a time no page of this range ends on: the year 294,000, which PostgreSQL would refuse
+        String forged = Base64.getUrlEncoder().withoutPadding()
+                .encodeToString((Long.MAX_VALUE + ":x").getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 10, forged))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cursor");
         assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 0, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("limit");
