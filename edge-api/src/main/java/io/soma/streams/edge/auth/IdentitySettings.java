@@ -1,5 +1,6 @@
 package io.soma.streams.edge.auth;
 
+import io.soma.streams.edge.tenancy.TenantHandlers;
 import io.soma.streams.topologies.runtime.Settings;
 
 import java.time.Duration;
@@ -45,8 +46,15 @@ public record IdentitySettings(TokenLifetime lifetime, Duration keyRotationPerio
             throw new Settings.ConfigException("identity.bootstrap.api.key must be at least "
                     + IdentityStore.MIN_API_KEY_LENGTH + " characters of random text (openssl rand -base64 32)");
         }
+        String bootstrapTenant = s.string("identity.bootstrap.tenant");
+        if (!TenantHandlers.TENANT_ID.matcher(bootstrapTenant).matches()
+                || TenantHandlers.RESERVED.contains(bootstrapTenant)) {
+            throw new Settings.ConfigException("identity.bootstrap.tenant '" + bootstrapTenant + "' must be a tenant "
+                    + "id as POST /v1/tenants accepts one (" + TenantHandlers.TENANT_ID.pattern() + ", not "
+                    + TenantHandlers.RESERVED + ")");
+        }
         Optional<BootstrapAdmin> admin = apiKey == null ? Optional.empty() : Optional.of(new BootstrapAdmin(
-                s.string("identity.bootstrap.tenant"), s.string("identity.bootstrap.subject"), apiKey));
+                bootstrapTenant, s.string("identity.bootstrap.subject"), apiKey));
         try {
             return new IdentitySettings(
                     new TokenLifetime(s.duration("identity.token.ttl"), s.duration("identity.clock.skew")),

@@ -12,11 +12,13 @@ import io.soma.streams.edge.auth.Principal;
 import io.soma.streams.edge.auth.TokenRoutes;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.http.JsonBody;
+import io.soma.streams.topologies.policy.constitution.Constitution;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -28,6 +30,8 @@ import java.util.regex.Pattern;
 public final class TenantHandlers {
     /** Lower case, bounded: a tenant id ends up in Kafka keys, Redis keys and URLs. */
     public static final Pattern TENANT_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+    /** Names a tenant may not take: the constitution's scopes share one key space with tenants. */
+    public static final Set<String> RESERVED = Set.of(Constitution.GLOBAL_SCOPE);
     private static final Pattern SUBJECT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,127}");
 
     private final IdentityStore identities;
@@ -44,6 +48,10 @@ public final class TenantHandlers {
             Principal operator = AuthHandler.principal(c);
             JsonNode body = JsonBody.object(c);
             String tenant = matching(body, "tenant_id", TENANT_ID, true);
+            if (RESERVED.contains(tenant)) {
+                throw ApiException.unprocessable("tenant_id '" + tenant + "' is reserved: it names the global "
+                        + "constitution's scope", Map.of("field", "tenant_id"));
+            }
             String adminSubject = matching(body, "admin_subject", SUBJECT, false);
             Identity admin = adminSubject == null ? null : new Identity(tenant, adminSubject, Capability.tenantAdmin());
             String apiKey;

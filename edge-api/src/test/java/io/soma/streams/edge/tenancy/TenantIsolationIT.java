@@ -9,6 +9,9 @@ import io.soma.streams.edge.policy.ConstitutionPublisher;
 import io.soma.streams.stores.query.PeerClient;
 import io.soma.streams.testkit.SseClient;
 import io.soma.streams.topologies.training.TrainingApp;
+import io.soma.streams.topologies.policy.constitution.Constitution;
+import io.soma.streams.topologies.policy.constitution.ConstitutionBundleJson;
+import io.soma.streams.topologies.policy.constitution.SignedBundle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -237,6 +240,11 @@ class TenantIsolationIT {
         assertThat(admin.get("capabilities").toString()).doesNotContain(Capability.PLATFORM_OPERATOR.claim());
         assertThat(edge.post("/v1/tenants", edge.adminToken(), EdgeFixture.json(Map.of("tenant_id", tenant)))
                 .statusCode()).isEqualTo(409);
+        // the global constitution's scope is no tenant's to take
+        HttpResponse<String> reserved = edge.post("/v1/tenants", edge.adminToken(),
+                EdgeFixture.json(Map.of("tenant_id", Constitution.GLOBAL_SCOPE)));
+        assertThat(reserved.statusCode()).as(reserved.body()).isEqualTo(422);
+        assertThat(EdgeFixture.json(reserved).get("details").get("field").asText()).isEqualTo("tenant_id");
         assertThat(EdgeFixture.json(edge.get("/v1/tenants", edge.adminToken())).get("tenants").findValuesAsText("tenant_id"))
                 .contains(tenant, tenantA, tenantB);
         // the new tenant's admin signs in with its key and acts on its own tenant only

@@ -55,6 +55,11 @@ public final class ConstitutionVerifier {
      * @param active the active constitution of the bundle's scope (same tenant, or global), or null if none
      */
     public VerificationResult verify(SignedBundle bundle, Constitution active) {
+        if (Constitution.GLOBAL_SCOPE.equals(bundle.tenant())) {
+            // the global scope's own key: a tenant of that name would stand in for the global constitution
+            return reject(Reason.MALFORMED, "tenant '" + Constitution.GLOBAL_SCOPE + "' is the global scope's name; "
+                    + "a global bundle names no tenant");
+        }
         if (active != null && !Objects.equals(active.tenant(), bundle.tenant())) {
             throw new IllegalArgumentException("active constitution is for " + active.scope()
                     + ", bundle for " + (bundle.tenant() == null ? Constitution.GLOBAL_SCOPE : bundle.tenant()));

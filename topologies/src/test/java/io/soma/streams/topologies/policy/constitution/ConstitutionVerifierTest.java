@@ -115,6 +115,12 @@ class ConstitutionVerifierTest {
         assertThat(reason(verifier.verify(withTenant(forAcme, "globex"), null))).isEqualTo(Reason.BAD_SIGNATURE);
         assertThat(reason(verifier.verify(withTenant(forAcme, null), null))).isEqualTo(Reason.BAD_SIGNATURE);
         assertThat(reason(verifier.verify(withTenant(global, "acme"), null))).isEqualTo(Reason.BAD_SIGNATURE);
+        // signed for a tenant named as the global scope: it would govern every tenant without a constitution
+        SignedBundle forGlobalByName = ConstitutionSigner.sign(DOCUMENT, "1.0.0", ISSUED, Constitution.GLOBAL_SCOPE,
+                "k", ed.getPrivate());
+        Constitution activeGlobal = ((Verified) verifier.verify(global, null)).constitution();
+        assertThat(reason(verifier.verify(forGlobalByName, null))).isEqualTo(Reason.MALFORMED);
+        assertThat(reason(verifier.verify(forGlobalByName, activeGlobal))).isEqualTo(Reason.MALFORMED);
         assertThat(reason(verifier.verify(new SignedBundle("2.0.0", forAcme.issuedAt(), forAcme.documentJson(),
                 forAcme.hash(), forAcme.signature(), forAcme.tenant()), null))).isEqualTo(Reason.BAD_SIGNATURE);
         assertThat(reason(verifier.verify(new SignedBundle(forAcme.version(), ISSUED.plusMillis(1), forAcme.documentJson(),
