@@ -343,15 +343,16 @@ public final class PolicyHandlers {
     }
 
     /**
-     * A caller acting on a constitution other than the active one is refused: its gateway is stale. Runs before
-     * every authenticated route that names {@code X-Constitution-Hash}.
+     * A caller acting on a constitution other than the active one of the tenant it acts on is refused: its gateway is
+     * stale. Runs before every authenticated route that names {@code X-Constitution-Hash}, after TenantGuard.
      */
     public void refuseStaleConstitution(Context ctx) {
         String presented = ctx.header("X-Constitution-Hash");
         if (presented == null || presented.isBlank() || !AuthHandler.isAuthenticated(ctx)) {
             return;
         }
-        ConstitutionBundle active = policies.constitutionFor(AuthHandler.principal(ctx).tenant());
+        ConstitutionBundle active = policies.constitutionFor(
+                TenantGuard.tenantOrCallers(ctx, AuthHandler.principal(ctx)));
         if (active != null && !active.getHash().equalsIgnoreCase(presented.trim())) {
             throw new ApiException(409, "conflict", "stale constitution: the active one is " + active.getHash(),
                     Map.of("active_hash", active.getHash(), "active_version", active.getVersion(),

@@ -78,6 +78,15 @@ public final class TenantGuard {
         return tenant;
     }
 
+    /**
+     * The tenant this request acts on, or the caller's own on a route whose scope names none (a shared catalog, the
+     * tenant list).
+     */
+    public static String tenantOrCallers(Context ctx, Principal caller) {
+        String tenant = ctx.attribute(TENANT_ATTRIBUTE);
+        return tenant != null ? tenant : caller.tenant();
+    }
+
     /** The scope a route declares; a route with none or several is a programming error, refused closed. */
     public static TenantScope scopeOf(Context ctx, Set<RouteRole> roles) {
         List<TenantScope> scopes = roles.stream().filter(TenantScope.class::isInstance).map(TenantScope.class::cast).toList();

@@ -262,6 +262,29 @@ class TenantIsolationIT {
     }
 
     @Test
+    void shouldCheckAConstitutionHashAgainstTheTenantTheRequestActsOn() throws Exception {
+        // a tenant with a constitution of its own, which a platform operator's gateway acts for
+        String tenant = EdgeFixture.tenants("hash-scope", 1).get(0);
+        SignedBundle own = PUBLISHER.sign(ConstitutionPublisher.uniqueDocument(), "1.0.0", tenant);
+        HttpResponse<String> published = edge.send(edge.request("/v1/constitution", edge.adminToken())
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(ConstitutionBundleJson.write(own))));
+        assertThat(published.statusCode()).as(published.body()).isEqualTo(202);
+        edge.awaitGet("the tenant's constitution active", "/v1/constitution/" + tenant + "/hash", edge.adminToken(),
+                h -> h.path("hash").asText().equals(own.hash()));
+        String body = EdgeFixture.json(Map.of("tenant", tenant, "prompt", "hi"));
+
+        HttpResponse<String> current = edge.send(edge.request("/v1/evaluate", edge.adminToken())
+                .header("X-Constitution-Hash", own.hash()).POST(HttpRequest.BodyPublishers.ofString(body)));
+        HttpResponse<String> stale = edge.send(edge.request("/v1/evaluate", edge.adminToken())
+                .header("X-Constitution-Hash", "0".repeat(64)).POST(HttpRequest.BodyPublishers.ofString(body)));
+
+        assertThat(current.statusCode()).as(current.body()).isEqualTo(200);
+        assertThat(stale.statusCode()).as(stale.body()).isEqualTo(409);
+        assertThat(EdgeFixture.json(stale).get("details").get("active_hash").asText()).isEqualTo(own.hash());
+    }
+
+    @Test
     void shouldStreamASessionOnlyToTheTenantThatWroteItLiveAndResumed() {
         String session = "shared-id-" + UUID.randomUUID();
         String readyOfB;
