@@ -38,9 +38,11 @@ public record IdentitySlice(Closer closer, AuthHandler auth, TokenRoutes tokens,
             IdentityStore identities = new IdentityStore(platform.postgres().dataSource(), identity.postgresSchema());
             List<IdentityStorePreparation.Step> preparation = new ArrayList<>();
             preparation.add(new IdentityStorePreparation.Step("schema migration", identities::migrate));
-            identity.bootstrapAdmin().ifPresent(a -> preparation.add(new IdentityStorePreparation.Step(
+            preparation.add(identity.bootstrapAdmin().map(a -> new IdentityStorePreparation.Step(
                     "bootstrap admin " + a.tenant() + "/" + a.subject(),
-                    () -> identities.bootstrapAdmin(a.tenant(), a.subject(), a.apiKey()))));
+                    () -> identities.bootstrapAdmin(a.tenant(), a.subject(), a.apiKey())))
+                    .orElseGet(() -> new IdentityStorePreparation.Step("retire bootstrap keys",
+                            identities::retireBootstrapKeys)));
             if (config.replayEnabled()) {
                 // the demo's data belongs to one tenant per dataset: each exists with an admin user, so a platform
                 // operator can issue a token that reads that tenant's data, and only that

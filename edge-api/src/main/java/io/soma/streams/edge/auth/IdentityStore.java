@@ -81,17 +81,28 @@ public final class IdentityStore {
     }
 
     /**
-     * The configured admin: tenant, user with every capability, and the configured API key. A key that
-     * replaced an earlier configured one stops working; keys created otherwise are kept.
+     * The configured admin: tenant, user with every capability, and the configured API key, the one bootstrap key
+     * there is. One configured before stops working, whichever tenant and user it was for (a changed key, tenant or
+     * subject); keys created otherwise are kept.
      */
     public void bootstrapAdmin(String tenant, String subject, String apiKey) {
         requireStrong(apiKey);
         byte[] hash = sha256(apiKey);
         inTransaction(c -> {
             saveUser(c, new Identity(tenant, subject, Capability.all()));
-            update(c, "DELETE FROM " + schema + ".api_keys WHERE tenant_id = ? AND user_id = ? AND label = ? "
-                    + "AND key_sha256 <> ?", tenant, subject, BOOTSTRAP_LABEL, hash);
+            update(c, "DELETE FROM " + schema + ".api_keys WHERE label = ? AND key_sha256 <> ?", BOOTSTRAP_LABEL, hash);
             insertKey(c, hash, tenant, subject, BOOTSTRAP_LABEL);
+            return null;
+        });
+    }
+
+    /**
+     * No bootstrap admin configured: a bootstrap key configured before stops working (it could issue tokens with
+     * every capability, platform.operator included, long after it was taken out of the configuration).
+     */
+    public void retireBootstrapKeys() {
+        inTransaction(c -> {
+            update(c, "DELETE FROM " + schema + ".api_keys WHERE label = ?", BOOTSTRAP_LABEL);
             return null;
         });
     }

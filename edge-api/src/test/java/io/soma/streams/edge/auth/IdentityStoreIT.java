@@ -79,6 +79,17 @@ class IdentityStoreIT {
         assertThat(store.findByApiKey(firstKey)).isEmpty();
         assertThat(store.findByApiKey(secondKey)).isPresent();
         assertThat(store.tenants()).extracting(IdentityStore.Tenant::id).contains(TENANTS.get(1));
+
+        // another subject configured: the previous subject's key stops working too
+        String thirdKey = AuthTestSupport.randomKey();
+        store.bootstrapAdmin(TENANTS.get(1), "new-admin", thirdKey);
+        assertThat(store.findByApiKey(secondKey)).isEmpty();
+        assertThat(store.findByApiKey(thirdKey)).isPresent();
+        // none configured: none works, and keys created otherwise stay
+        String created = store.createApiKey(TENANTS.get(1), "new-admin", "gateway");
+        store.retireBootstrapKeys();
+        assertThat(store.findByApiKey(thirdKey)).isEmpty();
+        assertThat(store.findByApiKey(created)).isPresent();
     }
 
     @Test
