@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -22,11 +23,15 @@ import java.util.TreeMap;
  *
  * <p>The state is bounded: a window older than {@link #RETAINED} before the newest one is dropped when a newer one
  * is added, and window starts are distinct, so it holds at most {@code RETAINED / window} buckets (1,008 of
- * 10 minutes) whatever the traffic. Totals are as of the end of the capsule's newest closed window ({@link #asOf()}).
+ * 10 minutes) whatever the traffic. A model's forecast goes with its last window, and past {@link #MAX_MODELS}
+ * models the least recent go: a tenant calling a capsule through ever new model names must not grow the state past
+ * one Kafka record. Totals are as of the end of the capsule's newest closed window ({@link #asOf()}).
  */
 public final class CapsuleUsage {
     /** The longest span a summary answers; older windows are dropped. */
     public static final Duration RETAINED = Duration.ofDays(7);
+    /** The most provider/models whose forecasts are kept: with 256-character names, about 120 KB. */
+    public static final int MAX_MODELS = 200;
     private static final int MAGIC = 0x534F4355; // "SOCU"
     private static final int FORMAT_VERSION = 1;
 
@@ -72,9 +77,20 @@ public final class CapsuleUsage {
         byWindowStart.headMap(oldestKept).clear();
     }
 
-    /** The latest forecast of {@code provider}/{@code model}, replacing the one before. */
+    /**
+     * The latest forecast of {@code provider}/{@code model}, replacing the one before; then the forecasts of models
+     * with no window in {@link #RETAINED} go, and the least recent past {@link #MAX_MODELS}.
+     */
     public void forecast(String provider, String model, ForecastResult forecast) {
         forecasts.put(provider + '\u0000' + model, new ModelForecast(provider, model, forecast));
+        if (asOfMs != Long.MIN_VALUE) {
+            Instant oldestKept = Instant.ofEpochMilli(asOfMs).minus(RETAINED);
+            forecasts.values().removeIf(f -> f.forecast().generatedAt().isBefore(oldestKept));
+        }
+        while (forecasts.size() > MAX_MODELS) {
+            forecasts.values().stream().min(Comparator.comparing((ModelForecast f) -> f.forecast().generatedAt()))
+                    .ifPresent(f -> forecasts.remove(f.provider() + '\u0000' + f.model()));
+        }
     }
 
     /** The end of the newest window added; empty before the first. */

@@ -5,7 +5,9 @@ import io.soma.streams.testkit.TestPaths;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.OptionalDouble;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -60,6 +62,31 @@ class CapsuleUsageTest {
         assertThat(read).isEqualTo(usage);
         assertThat(read.forecasts()).singleElement().satisfies(f -> assertThat(f.forecast().lower())
                 .isLessThanOrEqualTo(f.forecast().estimatedTokens()));
+    }
+
+    @Test
+    void shouldKeepTheForecastsOfTheMostRecentModelsOnly() {
+        CapsuleUsage usage = CapsuleUsage.empty();
+        Instant start = Instant.parse("2025-01-02T00:00:00Z");
+        // a model of its own every window: without a bound, the state would outgrow one Kafka record
+        for (int i = 0; i < CapsuleUsage.MAX_MODELS + 50; i++) {
+            long end = start.toEpochMilli() + WINDOW_MS * (i + 1);
+            usage.add(end - WINDOW_MS, end, CapsuleUsage.Totals.NONE);
+            usage.forecast("openai", "model-" + i, forecastAt(Instant.ofEpochMilli(end)));
+        }
+        assertThat(usage.forecasts()).hasSize(CapsuleUsage.MAX_MODELS)
+                .extracting(CapsuleUsage.ModelForecast::model).doesNotContain("model-49").contains("model-50", "model-249");
+
+        // nine days on, only the model still used keeps a forecast
+        long later = start.plus(Duration.ofDays(9)).toEpochMilli();
+        usage.add(later - WINDOW_MS, later, CapsuleUsage.Totals.NONE);
+        usage.forecast("openai", "still-used", forecastAt(Instant.ofEpochMilli(later)));
+        assertThat(usage.forecasts()).extracting(CapsuleUsage.ModelForecast::model).containsExactly("still-used");
+    }
+
+    /** A forecast made at {@code at}; only its time matters here. */
+    private static ForecastResult forecastAt(Instant at) {
+        return new ForecastResult(at, 24, 100, 50, 150, 0.01, 0.8, "seasonal", OptionalDouble.empty());
     }
 
     @Test
