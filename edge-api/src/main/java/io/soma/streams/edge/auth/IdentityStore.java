@@ -170,6 +170,18 @@ public final class IdentityStore {
         });
     }
 
+    /**
+     * Undoes a {@link #createTenant} whose answer never reached its caller (its audit could not be written): the
+     * admin's key was never seen, and a retry must be able to create the tenant again with one that is.
+     */
+    public void deleteTenant(String tenant) {
+        inTransaction(c -> {
+            // users, their capabilities and keys go with it (ON DELETE CASCADE)
+            update(c, "DELETE FROM " + schema + ".tenants WHERE tenant_id = ?", tenant);
+            return null;
+        });
+    }
+
     /** Every tenant, by id. */
     public List<Tenant> tenants() {
         return inTransaction(c -> {

@@ -122,6 +122,20 @@ class IdentityStoreIT {
     }
 
     @Test
+    void shouldCreateATenantAgainAfterAnUndoneCreation() {
+        String tenant = "undone-" + System.nanoTime();
+        Identity admin = new Identity(tenant, "first-admin", Capability.tenantAdmin());
+        String lostKey = store.createTenant(tenant, admin);
+        // its audit could not be written, so its key never reached the caller: undone
+        store.deleteTenant(tenant);
+
+        assertThat(store.findByApiKey(lostKey)).isEmpty();
+        assertThat(store.tenants()).extracting(IdentityStore.Tenant::id).doesNotContain(tenant);
+        String key = store.createTenant(tenant, admin);
+        assertThat(store.findByApiKey(key)).contains(admin);
+    }
+
+    @Test
     void shouldRefuseAShortConfiguredKey() {
         assertThatThrownBy(() -> store.bootstrapAdmin(TENANTS.get(1), "admin", "short-password"))
                 .isInstanceOf(IllegalArgumentException.class)
