@@ -19,7 +19,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.params.SetParams;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -156,7 +155,7 @@ class TrainingIT {
         assertThat(edge.post("/v1/training/disable", edge.adminToken(), EdgeFixture.json(Map.of("tenant", tenant)))
                 .statusCode()).isEqualTo(200);
         Await.until(key + " deleted", EdgeFixture.AWAIT_TIMEOUT, () -> !redis.exists(key));
-        redis.set(key, rewarmed, SetParams.setParams().px(60_000));
+        redis.set(key, rewarmed);
         Await.until(key + " deleted again", EdgeFixture.AWAIT_TIMEOUT, () -> !redis.exists(key));
     }
 

@@ -43,6 +43,7 @@ public final class TopicFollower<V> implements AutoCloseable {
     private volatile boolean running = true;
     /** The record this follower waits for the registry to read, to warn once per record rather than per retry. */
     private String waitingFor;
+    private volatile boolean waitingForRegistry;
 
     /**
      * @param onRecord called for each record, on the follower's thread
@@ -102,7 +103,9 @@ public final class TopicFollower<V> implements AutoCloseable {
 
     private ConsumerRecords<String, V> poll() {
         try {
-            return consumer.poll(POLL);
+            ConsumerRecords<String, V> records = consumer.poll(POLL);
+            waitingForRegistry = false;
+            return records;
         } catch (RecordDeserializationException e) {
             String at = e.topicPartition() + "@" + e.offset();
             if (!SchemaRegistryException.unavailableIn(e)) {
@@ -115,6 +118,7 @@ public final class TopicFollower<V> implements AutoCloseable {
                         at, String.valueOf(e.getCause()));
                 waitingFor = at;
             }
+            waitingForRegistry = true;
             consumer.seek(e.topicPartition(), e.offset());
             pause();
             return ConsumerRecords.empty();
@@ -136,6 +140,14 @@ public final class TopicFollower<V> implements AutoCloseable {
      */
     public boolean caughtUp() {
         return caughtUp;
+    }
+
+    /**
+     * Whether this follower holds what the topic holds, but for what arrived since its last poll: it has caught up
+     * and is not held at a record the schema registry cannot resolve yet.
+     */
+    public boolean current() {
+        return caughtUp && !waitingForRegistry;
     }
 
     @Override

@@ -22,7 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Reads the topic from the start at every boot, so a restarted Redis is re-warmed, and checks every few seconds
  * that Redis holds what it should for every key the topic has or had: a flushed key is written again, and a value
  * or a deleted key that came back (a failover to a replica that missed the change, a restore of an older snapshot)
- * is corrected. Redis being down only delays the mirror: failed writes are counted and the key is written again at
+ * is corrected. Every instance mirrors the same keys, so an instance corrects only while it is current (caught up, not
+ * held by the registry), and only a difference it saw at two checks in a row: what another instance wrote a moment
+ * before this one read the record is not undone. Redis being down only delays the mirror: failed writes are counted and the key is written again at
  * every check until a write succeeds, so a Redis that kept its data through an outage does not keep a value that
  * changed meanwhile.
  */
@@ -46,6 +48,8 @@ public final class RedisMirror<V> implements AutoCloseable {
     private final Map<String, V> latest = new ConcurrentHashMap<>();
     /** Keys the topic deleted (tombstones): Redis must not hold them. */
     private final Set<String> deleted = ConcurrentHashMap.newKeySet();
+    /** Keys whose value in Redis differed at the last check: corrected if they still differ at the next. */
+    private final Set<String> differing = ConcurrentHashMap.newKeySet();
     /** Keys whose last write failed: written again at the next check, whether Redis has them or not. */
     private final Set<String> unwritten = ConcurrentHashMap.newKeySet();
     private final AtomicLong redisFailures = new AtomicLong();
@@ -96,19 +100,32 @@ public final class RedisMirror<V> implements AutoCloseable {
             write(key, latest.get(key));
         }
         Instant now = Instant.now();
-        latest.forEach((key, value) -> correct(key, value, now));
-        for (String key : Set.copyOf(deleted)) {
-            correct(key, null, now);
+        boolean current = follower.current();
+        latest.forEach((key, value) -> correct(key, value, now, current));
+        if (current) {
+            for (String key : Set.copyOf(deleted)) {
+                correct(key, null, now, true);
+            }
         }
     }
 
-    /** Writes {@code value}'s projection again when Redis holds anything else for {@code key} (null: nothing). */
-    private void correct(String key, V value, Instant now) {
+    /**
+     * Writes {@code value}'s projection again when Redis holds anything else for {@code key} (null: nothing): at
+     * once when the key is missing, after a second check when it holds another value and this mirror is current.
+     */
+    private void correct(String key, V value, Instant now, boolean current) {
         String expected = value == null ? null : projection.at(value, now).map(Mirrored::value).orElse(null);
         try {
-            if (!Objects.equals(redis.get(prefix + key), expected)) {
+            String held = redis.get(prefix + key);
+            if (Objects.equals(held, expected)) {
+                differing.remove(key);
+            } else if (held == null && expected != null) {
+                log.info("re-warming {}{} in Redis", prefix, key);
+                write(key, value);
+            } else if (current && !differing.add(key)) {
                 log.info("correcting {}{} in Redis", prefix, key);
                 write(key, value);
+                differing.remove(key);
             }
         } catch (RuntimeException e) {
             redisFailures.incrementAndGet();
