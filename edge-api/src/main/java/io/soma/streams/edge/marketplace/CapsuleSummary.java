@@ -3,6 +3,7 @@ package io.soma.streams.edge.marketplace;
 import io.soma.streams.avro.CapsuleCatalogEntry;
 import io.soma.streams.avro.CapsuleStatus;
 import io.soma.streams.schemas.Texts;
+import io.soma.streams.topologies.marketplace.MarketplaceLimits;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -10,7 +11,7 @@ import java.util.Map;
 
 /**
  * A catalog entry as lists and the change stream show it: what it is and where it stands, findings counted, the
- * description cut. What every instance keeps of every capsule: an entry may be 512 KiB, its summary about a kilobyte.
+ * name (to 256 characters) and description cut. What every instance keeps of every capsule: an entry may be 512 KiB, its summary about a kilobyte.
  */
 record CapsuleSummary(String capsuleId, String publisher, CapsuleStatus status, String name, String description,
                       String version, int findings, Instant updatedAt) {
@@ -18,7 +19,8 @@ record CapsuleSummary(String capsuleId, String publisher, CapsuleStatus status, 
     static final int DESCRIPTION_CHARS = 1000;
 
     static CapsuleSummary of(CapsuleCatalogEntry e) {
-        return new CapsuleSummary(e.getCapsuleId(), e.getPublisher(), e.getStatus(), e.getManifest().getName(),
+        return new CapsuleSummary(e.getCapsuleId(), e.getPublisher(), e.getStatus(),
+                MarketplaceLimits.shown(e.getManifest().getName()),
                 Texts.cut(e.getManifest().getDescription(), DESCRIPTION_CHARS), e.getManifest().getVersion(),
                 e.getFindings().size(), e.getUpdatedAt());
     }
