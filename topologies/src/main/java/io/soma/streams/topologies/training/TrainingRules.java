@@ -103,7 +103,9 @@ public final class TrainingRules {
         if (ttl == null) {
             return reject(live, c, Outcome.Status.INVALID, ttlProblem(c));
         }
-        TrainingLock extended = new TrainingLock(live.lockedBy(), live.lockedAt(), live.reason(), now.plus(ttl));
+        // an extend never ends a lock sooner: a short TTL on a long lock leaves it as it is
+        Instant expiresAt = now.plus(ttl).isAfter(live.expiresAt()) ? now.plus(ttl) : live.expiresAt();
+        TrainingLock extended = new TrainingLock(live.lockedBy(), live.lockedAt(), live.reason(), expiresAt);
         return new Outcome(extended, "training.enabled", live, null, Outcome.Status.OK);
     }
 

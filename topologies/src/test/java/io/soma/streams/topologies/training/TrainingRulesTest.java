@@ -77,6 +77,9 @@ class TrainingRulesTest {
         Outcome o = rules.apply(held, command(Action.EXTEND, "alice", false, Duration.ofHours(48)), later);
         assertThat(o.lockAfter().expiresAt()).isEqualTo(later.plus(Duration.ofHours(48)));
         assertThat(o.lockAfter().lockedBy()).isEqualTo("alice");
+        // a shorter TTL than what is left does not cut the lock short
+        Outcome shorter = rules.apply(o.lockAfter(), command(Action.EXTEND, "alice", false, Duration.ofHours(1)), later);
+        assertThat(shorter.lockAfter().expiresAt()).isEqualTo(later.plus(Duration.ofHours(48)));
     }
 
     @Test
