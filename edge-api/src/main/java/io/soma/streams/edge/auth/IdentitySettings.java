@@ -47,8 +47,8 @@ public record IdentitySettings(TokenLifetime lifetime, Duration keyRotationPerio
                     + IdentityStore.MIN_API_KEY_LENGTH + " characters of random text (openssl rand -base64 32)");
         }
         String bootstrapTenant = s.string("identity.bootstrap.tenant");
-        if (!TenantHandlers.TENANT_ID.matcher(bootstrapTenant).matches()
-                || TenantHandlers.RESERVED.contains(bootstrapTenant)) {
+        if (apiKey != null && (!TenantHandlers.TENANT_ID.matcher(bootstrapTenant).matches()
+                || TenantHandlers.RESERVED.contains(bootstrapTenant))) {
             throw new Settings.ConfigException("identity.bootstrap.tenant '" + bootstrapTenant + "' must be a tenant "
                     + "id as POST /v1/tenants accepts one (" + TenantHandlers.TENANT_ID.pattern() + ", not "
                     + TenantHandlers.RESERVED + ")");
