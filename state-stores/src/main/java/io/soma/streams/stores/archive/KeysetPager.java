@@ -85,7 +85,8 @@ final class KeysetPager<R> {
         ArchiveRangeQuery.checkPage(limit, from, to);
         // no cursor: start just before "from", under every id
         Cursor after = cursor == null ? null : Cursor.decode(cursor);
-        if (after != null && (after.time().isBefore(from) || after.time().isAfter(to))) {
+        // cursors hold microseconds, PostgreSQL's precision
+        if (after != null && (after.time().isBefore(from.truncatedTo(ChronoUnit.MICROS)) || after.time().isAfter(to))) {
             // a cursor this range's pages gave lies in it; another one is forged or from another range
             throw new IllegalArgumentException("malformed cursor: not a position in [" + from + ", " + to + ")");
         }
