@@ -20,11 +20,11 @@ import java.util.stream.Collectors;
  * as soon as PostgreSQL is back (the archiver retries the write until then).
  */
 public final class AuditArchiveWriter {
-    /** How many rows were new, and how many were already archived (a replay or a retry). */
     /** timestamptz's range, a little inside it. */
     private static final Instant EARLIEST_STORABLE = Instant.parse("-4712-01-01T00:00:00Z");
     private static final Instant LATEST_STORABLE = Instant.parse("+294275-12-31T23:59:59Z");
 
+    /** How many rows were new, and how many were already archived (a replay or a retry). */
     public record WriteResult(int inserted, int alreadyPresent) {
     }
 
