@@ -299,12 +299,7 @@ class BudgetEdgeIT {
                         "max_completion_tokens", 100)))), d -> d.path("decision").asText().equals("deny"));
 
         // freed when the step was denied, not 5 minutes later when it would have expired
-        String reader = second.tokenFor(tenant, "auditor", Set.of(Capability.BUDGET_READ));
-        String eventId = denied.path("event_id").asText();
-        second.awaitGet("the denied step's reservation released", "/v1/budgets/" + tenant + "/audit?limit=1000",
-                reader, a -> a.path("audit").findParents("action").stream().anyMatch(row ->
-                        row.path("action").asText().equals("reservation.released")
-                                && row.path("request_id").asText().equals(eventId)));
+        awaitReleased(tenant, denied.path("event_id").asText());
     }
 
     @Test
@@ -324,10 +319,15 @@ class BudgetEdgeIT {
         assertThat(refused.statusCode()).as(refused.body()).isEqualTo(413);
 
         // freed when Kafka refused the step, not 5 minutes later when it would have expired
-        String reader = second.tokenFor(tenant, "auditor", Set.of(Capability.BUDGET_READ));
         String eventId = EdgeFixture.json(refused).path("details").path("event_id").asText();
         assertThat(eventId).isNotEmpty();
-        second.awaitGet("the refused step's reservation released", "/v1/budgets/" + tenant + "/audit?limit=1000",
+        awaitReleased(tenant, eventId);
+    }
+
+    /** Waits for the tenant's audit to hold the release of the reservation of step {@code eventId}. */
+    private static void awaitReleased(String tenant, String eventId) {
+        String reader = second.tokenFor(tenant, "auditor", Set.of(Capability.BUDGET_READ));
+        second.awaitGet("the reservation of " + eventId + " released", "/v1/budgets/" + tenant + "/audit?limit=1000",
                 reader, a -> a.path("audit").findParents("action").stream().anyMatch(row ->
                         row.path("action").asText().equals("reservation.released")
                                 && row.path("request_id").asText().equals(eventId)));
