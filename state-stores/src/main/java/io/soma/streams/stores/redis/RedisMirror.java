@@ -24,9 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * or a deleted key that came back (a failover to a replica that missed the change, a restore of an older snapshot)
  * is corrected. Every instance mirrors the same keys, so an instance corrects only while it is current (caught up, not
  * held by the registry), and only a difference it saw at two checks in a row: what another instance wrote a moment
- * before this one read the record is not undone. Redis being down only delays the mirror: failed writes are counted and the key is written again at
- * every check until a write succeeds, so a Redis that kept its data through an outage does not keep a value that
- * changed meanwhile.
+ * before this one read the record is not undone. Redis being down only delays the mirror: failed writes are counted
+ * and the key is written again at every check until a write succeeds, so a Redis that kept its data through an
+ * outage does not keep a value that changed meanwhile.
  */
 public final class RedisMirror<V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisMirror.class);
