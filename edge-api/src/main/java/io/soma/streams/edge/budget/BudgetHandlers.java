@@ -212,12 +212,8 @@ public final class BudgetHandlers {
 
             @Override
             public SseMessage render(ConsumerRecord<byte[], byte[]> record) {
-                try {
-                    BudgetAlert alert = alerts.deserialize(record.topic(), record.headers(), record.value());
-                    return new SseMessage(ALERT_EVENT, BudgetViews.alert(alert), alert.getTenant());
-                } catch (RuntimeException e) {
-                    return null;
-                }
+                BudgetAlert alert = alerts.deserialize(record.topic(), record.headers(), record.value());
+                return new SseMessage(ALERT_EVENT, BudgetViews.alert(alert), alert.getTenant());
             }
         };
     }

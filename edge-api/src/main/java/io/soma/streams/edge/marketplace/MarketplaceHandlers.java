@@ -406,12 +406,8 @@ public final class MarketplaceHandlers implements AutoCloseable {
 
             @Override
             public SseMessage render(ConsumerRecord<byte[], byte[]> record) {
-                try {
-                    CapsuleCatalogEntry entry = entries.deserialize(record.topic(), record.headers(), record.value());
-                    return entry == null ? null : new SseMessage(CAPSULE_EVENT, CapsuleSummary.of(entry).view());
-                } catch (RuntimeException e) {
-                    return null;
-                }
+                CapsuleCatalogEntry entry = entries.deserialize(record.topic(), record.headers(), record.value());
+                return entry == null ? null : new SseMessage(CAPSULE_EVENT, CapsuleSummary.of(entry).view());
             }
         };
     }

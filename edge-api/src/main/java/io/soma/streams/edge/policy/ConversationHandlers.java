@@ -171,16 +171,12 @@ public final class ConversationHandlers {
 
             @Override
             public SseMessage render(ConsumerRecord<byte[], byte[]> record) {
-                try {
-                    if (record.topic().equals(Topics.POLICY_DECISIONS.name())) {
-                        PolicyDecision decision = decisions.deserialize(record.topic(), record.headers(), record.value());
-                        return new SseMessage("decision", PolicyViews.decision(decision), decision.getTenant());
-                    }
-                    ConversationEvent event = events.deserialize(record.topic(), record.headers(), record.value());
-                    return new SseMessage("event", PolicyViews.event(event), event.getTenant());
-                } catch (RuntimeException e) {
-                    return null;
+                if (record.topic().equals(Topics.POLICY_DECISIONS.name())) {
+                    PolicyDecision decision = decisions.deserialize(record.topic(), record.headers(), record.value());
+                    return new SseMessage("decision", PolicyViews.decision(decision), decision.getTenant());
                 }
+                ConversationEvent event = events.deserialize(record.topic(), record.headers(), record.value());
+                return new SseMessage("event", PolicyViews.event(event), event.getTenant());
             }
         };
     }

@@ -177,11 +177,7 @@ public final class SlmHandlers implements AutoCloseable {
 
             @Override
             public SseMessage render(ConsumerRecord<byte[], byte[]> record) {
-                try {
-                    return new SseMessage(ALERT_EVENT, view(alerts.deserialize(record.topic(), record.headers(), record.value())));
-                } catch (RuntimeException e) {
-                    return null;
-                }
+                return new SseMessage(ALERT_EVENT, view(alerts.deserialize(record.topic(), record.headers(), record.value())));
             }
         };
     }

@@ -3,6 +3,7 @@ package io.soma.streams.edge.sse;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
 import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.schemas.serde.SchemaRegistryException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
@@ -38,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * Fans one Kafka read out to many SSE clients. A single consumer reads the source's topics live; each client has a
@@ -61,6 +63,8 @@ public final class SseHub implements AutoCloseable {
      */
     private static final int MAX_PIECE_BYTES = 256 * 1024;
     private static final byte[] KEEP_ALIVE = ": keep-alive\n".getBytes(StandardCharsets.UTF_8);
+    /** How long to wait before reading again a record the schema registry could not resolve. */
+    private static final Duration REGISTRY_RETRY = Duration.ofSeconds(1);
 
     private final String name;
     private final SseSource source;
@@ -242,7 +246,7 @@ public final class SseHub implements AutoCloseable {
         if (subscribers == null || subscribers.isEmpty()) {
             return;
         }
-        SseSource.SseMessage message = source.render(record);
+        SseSource.SseMessage message = render(record, () -> running);
         if (message == null) {
             return;
         }
@@ -260,6 +264,40 @@ public final class SseHub implements AutoCloseable {
                 gaps.incrementAndGet();
             }
             s.schedule();
+        }
+    }
+
+    /**
+     * The record's event, or null to skip it: no event, or a record the source cannot read. While the schema registry
+     * cannot be reached to read it, the record is read again every {@link #REGISTRY_RETRY} for as long as
+     * {@code wanted}: skipped, it would be gone from the stream for good, as a client resumes after it by position.
+     */
+    private SseSource.SseMessage render(ConsumerRecord<byte[], byte[]> record, BooleanSupplier wanted) {
+        boolean warned = false;
+        while (true) {
+            try {
+                return source.render(record);
+            } catch (RuntimeException e) {
+                String at = record.topic() + "-" + record.partition() + "@" + record.offset();
+                if (!SchemaRegistryException.unavailableIn(e)) {
+                    log.warn("SSE stream {} skips unreadable record {}: {}", name, at, e.toString());
+                    return null;
+                }
+                if (!warned) {
+                    log.warn("SSE stream {} cannot read {} while the schema registry is unavailable; reading it "
+                            + "again until it can: {}", name, at, e.toString());
+                    warned = true;
+                }
+            }
+            try {
+                Thread.sleep(REGISTRY_RETRY.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+            if (!wanted.getAsBoolean()) {
+                return null;
+            }
         }
     }
 
@@ -556,7 +594,7 @@ public final class SseHub implements AutoCloseable {
                         }
                         position.advance(tp, r.offset());
                         if (channel.equals(source.channelOf(r))) {
-                            SseSource.SseMessage m = source.render(r);
+                            SseSource.SseMessage m = render(r, () -> running && !done.isDone());
                             if (m != null && sees(m)) {
                                 write(out, position, frame(m));
                             }

@@ -11,7 +11,10 @@ public interface SseSource {
     /** The channel a record goes to (e.g. its session id), or null when no client wants it. */
     String channelOf(ConsumerRecord<byte[], byte[]> record);
 
-    /** The SSE event for a record; null skips it (e.g. a record this stream cannot decode). */
+    /**
+     * The SSE event for a record; null skips it. A record this stream cannot decode throws: the hub skips it, unless
+     * the schema registry was unavailable, then it reads the record again until it can.
+     */
     SseMessage render(ConsumerRecord<byte[], byte[]> record);
 
     /**

@@ -1,14 +1,21 @@
 package io.soma.streams.edge.sse;
 
 import io.javalin.Javalin;
+import io.soma.streams.avro.RulePackReply;
 import io.soma.streams.devstack.LocalStack;
+import io.soma.streams.schemas.serde.AvroDeserializer;
+import io.soma.streams.schemas.serde.AvroSerializer;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.schemas.serde.SchemaRegistryConfig;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.SseClient;
+import io.soma.streams.testkit.TcpProxy;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,6 +43,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
@@ -308,8 +316,63 @@ class SseHubIT {
         }
     }
 
+    @Test
+    void shouldWaitForTheRegistryRatherThanSkipWhatItCannotReadWithoutIt() throws Exception {
+        String topic = "sse-hub-it-registry-" + UUID.randomUUID();
+        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
+        URI registry = URI.create(stack.schemaRegistryUrl());
+        AvroSerializer<RulePackReply> writer = new AvroSerializer<>(
+                new SchemaRegistryClient(stack.schemaRegistryUrl()), false, true);
+        try (TcpProxy proxy = new TcpProxy(registry.getHost(), registry.getPort());
+             KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers",
+                     stack.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+            // a reader of its own, no retries inside the client: each attempt to resolve the schema is one connection
+            SchemaRegistryClient readerRegistry = new SchemaRegistryClient(new SchemaRegistryConfig(
+                    "http://127.0.0.1:" + proxy.port() + registry.getPath(), null, 0, Duration.ofSeconds(5)));
+            SseHub avroHub = new SseHub("registry", stack.bootstrapServers(),
+                    requestIds(topic, new AvroDeserializer<>(RulePackReply.class, readerRegistry)), SETTINGS);
+            Javalin avroApp = serve(avroHub);
+            try (SseClient client = SseClient.open(URI.create("http://127.0.0.1:" + avroApp.port()
+                    + "/stream?channel=c"), Map.of())) {
+                client.awaitEvent("ready", TIMEOUT);
+                proxy.cut();
+                // a record that is no Avro at all is the record's fault: skipped, whatever the registry does
+                raw.send(new ProducerRecord<>(topic, "c", "not avro".getBytes(StandardCharsets.UTF_8)));
+                for (int i = 0; i < 2; i++) {
+                    RulePackReply reply = new RulePackReply("request-" + i, "tenant", "accepted", (long) i);
+                    raw.send(new ProducerRecord<>(topic, "c", writer.serialize(topic, reply)));
+                }
+                raw.flush();
+                // more attempts than records: a hub that skipped them would have stopped trying after two
+                Await.until("the hub tried the registry again and again", TIMEOUT, () -> proxy.refused() > 4);
+
+                proxy.restore();
+                assertThat(data(client.awaitEvents("message", 2, TIMEOUT))).containsExactly("request-0", "request-1");
+            } finally {
+                avroApp.stop();
+                avroHub.close();
+            }
+        }
+    }
+
+    /** Avro replies keyed by channel, shown as their request ids. */
+    private static SseSource requestIds(String topic, AvroDeserializer<RulePackReply> replies) {
+        return source(topic, record -> new SseSource.SseMessage("message",
+                replies.deserialize(record.topic(), record.headers(), record.value()).getRequestId()));
+    }
+
     /** Records keyed by channel; a value {@code tenant|text} is that tenant's, any other no tenant's. */
     private static SseSource source(String topic) {
+        return source(topic, record -> {
+            String value = new String(record.value(), StandardCharsets.UTF_8);
+            int bar = value.indexOf('|');
+            return bar < 0 ? new SseSource.SseMessage("message", value)
+                    : new SseSource.SseMessage("message", value.substring(bar + 1), value.substring(0, bar));
+        });
+    }
+
+    /** Records keyed by channel, each shown as {@code render} makes it. */
+    private static SseSource source(String topic, Function<ConsumerRecord<byte[], byte[]>, SseSource.SseMessage> render) {
         return new SseSource() {
             @Override
             public List<String> topics() {
@@ -323,10 +386,7 @@ class SseHubIT {
 
             @Override
             public SseMessage render(ConsumerRecord<byte[], byte[]> record) {
-                String value = new String(record.value(), StandardCharsets.UTF_8);
-                int bar = value.indexOf('|');
-                return bar < 0 ? new SseMessage("message", value)
-                        : new SseMessage("message", value.substring(bar + 1), value.substring(0, bar));
+                return render.apply(record);
             }
         };
     }
