@@ -28,8 +28,8 @@ import java.util.function.Consumer;
 public final class TopicFollower<V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TopicFollower.class);
     private static final Duration POLL = Duration.ofMillis(250);
-    /** How long to wait before reading again a record the registry could not resolve. */
-    private static final Duration REGISTRY_RETRY = Duration.ofSeconds(1);
+    /** How long to wait before reading again a record the registry could not resolve, or after a failed poll. */
+    private static final Duration RETRY = Duration.ofSeconds(1);
 
     public enum Start { BEGINNING, END }
 
@@ -44,10 +44,12 @@ public final class TopicFollower<V> implements AutoCloseable {
     /** The record this follower waits for the registry to read, to warn once per record rather than per retry. */
     private String waitingFor;
     private volatile boolean waitingForRegistry;
+    private int failuresInARow;
 
     /**
      * @param onRecord called for each record, on the follower's thread
-     * @param onIdle   called after every poll (a place for periodic work), on the follower's thread
+     * @param onIdle   called after every poll (a place for periodic work), on the follower's thread; when it throws,
+     *                 the follower logs it and goes on a second later
      */
     public TopicFollower(String bootstrapServers, String topic, Deserializer<V> values, Start start,
                          Consumer<ConsumerRecord<String, V>> onRecord, Runnable onIdle) {
@@ -80,25 +82,44 @@ public final class TopicFollower<V> implements AutoCloseable {
     private void run() {
         try {
             while (running) {
-                ConsumerRecords<String, V> records = poll();
-                for (ConsumerRecord<String, V> r : records) {
-                    try {
-                        onRecord.accept(r);
-                    } catch (RuntimeException e) {
-                        log.warn("handling {}@{} failed: {}", r.topic(), r.offset(), e.toString());
+                try {
+                    followOnce();
+                    failuresInARow = 0;
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // ending the thread would leave callers with a copy that never changes again (a budget gate
+                    // answering 503, replies timing out) until the process restarts
+                    if (++failuresInARow == 1) {
+                        log.warn("{} failed; trying again every {} ms", thread.getName(), RETRY.toMillis(), e);
+                    } else if (failuresInARow % 60 == 0) {
+                        log.warn("{} still failing, {} times in a row: {}", thread.getName(), failuresInARow,
+                                e.toString());
                     }
+                    pause();
                 }
-                if (!caughtUp) {
-                    caughtUp = startedAtEnd.entrySet().stream()
-                            .allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
-                }
-                onIdle.run();
             }
         } catch (WakeupException e) {
             // closing
         } finally {
             consumer.close();
         }
+    }
+
+    private void followOnce() {
+        ConsumerRecords<String, V> records = poll();
+        for (ConsumerRecord<String, V> r : records) {
+            try {
+                onRecord.accept(r);
+            } catch (RuntimeException e) {
+                log.warn("handling {}@{} failed: {}", r.topic(), r.offset(), e.toString());
+            }
+        }
+        if (!caughtUp) {
+            caughtUp = startedAtEnd.entrySet().stream()
+                    .allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+        }
+        onIdle.run();
     }
 
     private ConsumerRecords<String, V> poll() {
@@ -127,7 +148,7 @@ public final class TopicFollower<V> implements AutoCloseable {
 
     private void pause() {
         try {
-            Thread.sleep(REGISTRY_RETRY.toMillis());
+            Thread.sleep(RETRY.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;
