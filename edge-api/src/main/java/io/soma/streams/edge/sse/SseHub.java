@@ -10,6 +10,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -63,8 +64,8 @@ public final class SseHub implements AutoCloseable {
      */
     private static final int MAX_PIECE_BYTES = 256 * 1024;
     private static final byte[] KEEP_ALIVE = ": keep-alive\n".getBytes(StandardCharsets.UTF_8);
-    /** How long to wait before reading again a record the schema registry could not resolve. */
-    private static final Duration REGISTRY_RETRY = Duration.ofSeconds(1);
+    /** How long to wait before reading again a record the schema registry could not resolve, or after a failed poll. */
+    private static final Duration RETRY = Duration.ofSeconds(1);
 
     private final String name;
     private final SseSource source;
@@ -200,20 +201,34 @@ public final class SseHub implements AutoCloseable {
     }
 
     private void readLive() {
+        int failuresInARow = 0;
         try {
             while (running) {
                 admitJoiners();
                 try {
                     for (ConsumerRecord<byte[], byte[]> record : live.poll(Duration.ofMillis(500))) {
-                        dispatch(record);
+                        dispatchOrSkip(record);
                         livePosition.put(new TopicPartition(record.topic(), record.partition()), record.offset());
                     }
+                    failuresInARow = 0;
                 } catch (WakeupException e) {
                     // a client joined or we are closing: loop around
+                } catch (KafkaException e) {
+                    // stopping would end every stream of this hub until the process restarts
+                    if (++failuresInARow == 1) {
+                        log.warn("SSE stream {} cannot read Kafka; trying again every {} ms", name,
+                                RETRY.toMillis(), e);
+                    } else if (failuresInARow % 60 == 0) {
+                        log.warn("SSE stream {} still cannot read Kafka, {} times in a row: {}", name,
+                                failuresInARow, e.toString());
+                    }
+                    Thread.sleep(RETRY.toMillis());
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             log.error("SSE stream {} stopped reading Kafka", name, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             running = false;
             live.close();
@@ -237,6 +252,16 @@ public final class SseHub implements AutoCloseable {
                 return members;
             });
             s.start(start);
+        }
+    }
+
+    /** A record that fails to reach its clients (a fault of the record) is skipped: the stream goes on. */
+    private void dispatchOrSkip(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            dispatch(record);
+        } catch (RuntimeException e) {
+            log.warn("SSE stream {} skips {}-{}@{}: {}", name, record.topic(), record.partition(), record.offset(),
+                    e.toString());
         }
     }
 
@@ -269,7 +294,7 @@ public final class SseHub implements AutoCloseable {
 
     /**
      * The record's event, or null to skip it: no event, or a record the source cannot read. While the schema registry
-     * cannot be reached to read it, the record is read again every {@link #REGISTRY_RETRY} for as long as
+     * cannot be reached to read it, the record is read again every {@link #RETRY} for as long as
      * {@code wanted}: skipped, it would be gone from the stream for good, as a client resumes after it by position.
      */
     private SseSource.SseMessage render(ConsumerRecord<byte[], byte[]> record, BooleanSupplier wanted) {
@@ -290,7 +315,7 @@ public final class SseHub implements AutoCloseable {
                 }
             }
             try {
-                Thread.sleep(REGISTRY_RETRY.toMillis());
+                Thread.sleep(RETRY.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return null;
