@@ -123,6 +123,12 @@ class CrossInstanceQueryIT {
             assertThat(peerGet(a, peerPath, "x" + PEER_CREDENTIAL, heldByA).statusCode()).isEqualTo(404);
             assertThat(peerGet(a, peerPath, PEER_CREDENTIAL, "another-tenant").statusCode()).isEqualTo(404);
             assertThat(peerGet(a, peerPath, PEER_CREDENTIAL, null).statusCode()).isEqualTo(404);
+            // a peer asked for a key it does not hold (its asker's metadata was stale) says so, for a retry
+            String heldByBPath = PeerClient.INTERNAL_PATH + "/" + STORE + "/keys/" + heldByB.get(0);
+            HttpResponse<String> notHeld = peerGet(a, heldByBPath, PEER_CREDENTIAL, heldByB.get(0));
+            assertThat(notHeld.statusCode()).isEqualTo(503);
+            assertThat(notHeld.body()).contains("does not hold that key now");
+            assertThat(peerGet(b, heldByBPath, PEER_CREDENTIAL, heldByB.get(0)).statusCode()).isEqualTo(200);
             // and the public listener has no peer route at all
             assertThat(get(a, peerPath).statusCode()).isEqualTo(404);
         } finally {

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.soma.streams.schemas.GroupedKey;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreType;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
@@ -70,8 +73,8 @@ public final class LocalStores {
         if (!store.tenancy.visibleTo(key, tenant)) {
             return QueryResult.notFound();
         }
-        ReadOnlyKeyValueStore<String, Object> kv = store.streams.store(
-                StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, Object>keyValueStore()));
+        ReadOnlyKeyValueStore<String, Object> kv = partitionOf(store, storeName, key,
+                QueryableStoreTypes.<String, Object>keyValueStore());
         Object value = kv.get(key);
         return value == null ? QueryResult.notFound() : QueryResult.found(JSON.valueToTree(store.view.apply(value)));
     }
@@ -83,8 +86,8 @@ public final class LocalStores {
         if (!GroupedKey.isPart(group) || !store.tenancy.visibleTo(group, tenant)) {
             return QueryResult.notFound();
         }
-        ReadOnlyKeyValueStore<String, Object> kv = store.streams.store(
-                StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, Object>keyValueStore()));
+        ReadOnlyKeyValueStore<String, Object> kv = partitionOf(store, storeName, group,
+                QueryableStoreTypes.<String, Object>keyValueStore());
         List<Object> entries = new ArrayList<>();
         try (KeyValueIterator<String, Object> found = kv.prefixScan(GroupedKey.prefix(group), Serdes.String().serializer())) {
             found.forEachRemaining(e -> entries.add(store.view.apply(new GroupEntry<>(e.key, e.value))));
@@ -100,8 +103,8 @@ public final class LocalStores {
         }
         List<Object> windows = new ArrayList<>();
         if (from.isBefore(to)) {
-            ReadOnlyWindowStore<String, Object> ws = store.streams.store(
-                    StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, Object>windowStore()));
+            ReadOnlyWindowStore<String, Object> ws = partitionOf(store, storeName, key,
+                    QueryableStoreTypes.<String, Object>windowStore());
             // fetch bounds are inclusive: the last millisecond before to is the latest start asked for
             try (WindowStoreIterator<Object> found = ws.fetch(key, from, to.minusMillis(1))) {
                 found.forEachRemaining(kv -> {
@@ -111,6 +114,27 @@ public final class LocalStores {
             }
         }
         return QueryResult.found(JSON.valueToTree(windows));
+    }
+
+    /**
+     * The part of the store that holds {@code key}, if this instance holds it as the active copy: without the
+     * partition, an instance that lost it in a rebalance would answer "no such key" for a key it no longer has.
+     *
+     * @throws InvalidStateStoreException when this instance does not hold it now (a peer answers 503, and the
+     *                                    asking instance looks up the owner again)
+     */
+    private static <T> T partitionOf(RegisteredStore store, String storeName, String key, QueryableStoreType<T> type) {
+        KeyQueryMetadata metadata;
+        try {
+            metadata = store.streams.queryMetadataForKey(storeName, key, Serdes.String().serializer());
+        } catch (IllegalStateException e) {
+            throw new InvalidStateStoreException("store " + storeName + " cannot be queried now: " + e.getMessage(), e);
+        }
+        if (metadata == null || KeyQueryMetadata.NOT_AVAILABLE.equals(metadata)) {
+            throw new InvalidStateStoreException("no instance holds the partition of " + storeName + " for the key now");
+        }
+        return store.streams.store(StoreQueryParameters.fromNameAndType(storeName, type)
+                .withPartition(metadata.partition()));
     }
 
     RegisteredStore registered(String storeName) {
