@@ -72,8 +72,9 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
         publicMetrics.ifPresent(metrics -> get("/metrics", metrics::scrape, Access.PUBLIC));
         IdentitySlice identity = slices.require(IdentitySlice.class);
         path("/v1/tokens", () -> {
-            // the token exchange checks its API key or bearer token itself, and the tenant with TenantGuard
-            post("/issue", identity.tokens()::issue, Access.PUBLIC,
+            // the token exchange checks its API key or bearer token itself, and the tenant with TenantGuard; each
+            // issue counts against the rate of the tenant it issues for (it writes a record to Redis)
+            post("/issue", ctx -> identity.tokens().issue(ctx, tenant -> rateLimit.charge(ctx, tenant)), Access.PUBLIC,
                     BodyFields.of("api_key", "subject", "tenant", "capabilities", "ttl_seconds"));
             post("/verify", identity.tokens()::verify, CALLER, BodyFields.of("token"));
             post("/revoke", identity.tokens()::revoke, CALLER, BodyFields.of("jti"));

@@ -213,7 +213,7 @@ class EdgeContractIT {
     // last: its second process joins the Streams apps' groups, and the tasks move while it starts and stops
     @Order(Integer.MAX_VALUE)
     void shouldRateLimitATenantWith429AndRetryAfterWithoutSlowingAnother() throws Exception {
-        List<String> tenants = EdgeFixture.tenants("limited", 2);
+        List<String> tenants = EdgeFixture.tenants("limited", 3);
         // a bucket of two that refills one request a second: twenty requests overdraw it unless each took a second
         try (EdgeFixture limited = new EdgeFixture(Map.of("ratelimit.tenant.per.second", "1",
                 "ratelimit.tenant.burst", "2"))) {
@@ -235,6 +235,19 @@ class EdgeContractIT {
             assertJsonError(refused, "the refused request");
             assertThat(EdgeFixture.json(refused).get("error").asText()).isEqualTo("rate_limited");
             assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
+
+            // the token exchange is a public route, but each issue counts against the tenant it issues for
+            String issuing = tenants.get(2);
+            limited.tokenFor(issuing, "issued", Set.of(Capability.CONVERSATION));
+            byte[] issue = EdgeFixture.json(Map.of("subject", "issued", "tenant", issuing,
+                    "capabilities", List.of(Capability.CONVERSATION.claim()))).getBytes(StandardCharsets.UTF_8);
+            List<HttpResponse<String>> issues = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                issues.add(send(limited, "POST", "/v1/tokens/issue", limited.adminToken(), issue));
+            }
+            assertThat(issues).extracting(HttpResponse::statusCode).contains(201, 429).containsOnly(201, 429);
+            assertThat(EdgeFixture.json(issues.stream().filter(r -> r.statusCode() == 429).findFirst().orElseThrow())
+                    .get("error").asText()).isEqualTo("rate_limited");
         }
     }
 

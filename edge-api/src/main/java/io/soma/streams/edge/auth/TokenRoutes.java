@@ -24,7 +24,8 @@ import java.util.function.Consumer;
  *   for a token of its own user, optionally narrowed ({@code capabilities}) and shortened ({@code ttl_seconds});
  *   without an API key, a bearer token with {@code identity.admin} issues for a {@code subject} of its own
  *   {@code tenant} (a platform operator: of any existing tenant), with {@code capabilities} it holds itself (no
- *   escalation) and the subject holds now; the token expires no later than the admin's and is revoked with it;</li>
+ *   escalation) and the subject holds now; the token expires no later than the admin's and is revoked with it; each
+ *   issue counts against the rate limit of the tenant it is for;</li>
  *   <li>verify (any valid token): {@code {token}} answers {@code {valid, claims}} or {@code {valid:false, reason,
  *   message}}; a valid token of another tenant answers 404;</li>
  *   <li>revoke (any valid token): {@code {jti}} of a live token; allowed to {@code identity.admin} of the token's
@@ -43,7 +44,8 @@ public final class TokenRoutes {
         this.auth = auth;
     }
 
-    public void issue(Context ctx) {
+    /** @param chargeTenant counts the issue against the rate of the tenant it is for (429 when over it) */
+    public void issue(Context ctx, Consumer<String> chargeTenant) {
         withStores(ctx, c -> {
             JsonNode body = JsonBody.object(c);
             String apiKey = firstNonBlank(c.header("X-Api-Key"), JsonBody.text(body, "api_key"));
@@ -51,9 +53,9 @@ public final class TokenRoutes {
             Duration ttl = ttl(body);
             IssuedToken issued;
             if (apiKey != null) {
-                issued = issueForApiKey(apiKey, body, requested, ttl);
+                issued = issueForApiKey(apiKey, body, requested, ttl, chargeTenant);
             } else if (c.header("Authorization") != null) {
-                issued = issueAsAdmin(auth.authenticate(c), body, requested, ttl);
+                issued = issueAsAdmin(auth.authenticate(c), body, requested, ttl, chargeTenant);
             } else {
                 c.header("WWW-Authenticate", "Bearer realm=\"soma\"");
                 throw new ApiException(401, "unauthorized", "send an API key (X-Api-Key header or api_key in the "
@@ -107,7 +109,8 @@ public final class TokenRoutes {
         });
     }
 
-    private IssuedToken issueForApiKey(String apiKey, JsonNode body, Set<Capability> requested, Duration ttl) {
+    private IssuedToken issueForApiKey(String apiKey, JsonNode body, Set<Capability> requested, Duration ttl,
+                                       Consumer<String> chargeTenant) {
         Identity owner = identities.findByApiKey(apiKey).orElseThrow(() -> new ApiException(401, "unauthorized",
                 "unknown or revoked API key", Map.of("reason", "unknown_api_key")));
         if (body.hasNonNull("subject") || body.hasNonNull("tenant")) {
@@ -115,6 +118,7 @@ public final class TokenRoutes {
         }
         Set<Capability> granted = requested == null ? owner.capabilities() : requested;
         requireHeld(granted, owner.capabilities(), owner.subject());
+        chargeTenant.accept(owner.tenant());
         return tokens.issue(new TokenRequest(owner.subject(), owner.tenant(), granted, ttl), "apikey:" + owner.subject());
     }
 
@@ -122,7 +126,8 @@ public final class TokenRoutes {
      * What the admin's token and its user hold now (a capability removed in PostgreSQL stops being grantable at
      * once), and what the subject holds now, bound what is granted; the token is the admin token's child.
      */
-    private IssuedToken issueAsAdmin(Principal admin, JsonNode body, Set<Capability> requested, Duration ttl) {
+    private IssuedToken issueAsAdmin(Principal admin, JsonNode body, Set<Capability> requested, Duration ttl,
+                                     Consumer<String> chargeTenant) {
         Set<Capability> adminHolds = EnumSet.noneOf(Capability.class);
         adminHolds.addAll(admin.capabilities());
         adminHolds.retainAll(identities.capabilitiesOf(admin.tenant(), admin.subject()).orElse(Set.of()));
@@ -140,6 +145,7 @@ public final class TokenRoutes {
         Set<Capability> subjectHolds = identities.capabilitiesOf(tenant, subject).orElseThrow(() ->
                 ApiException.notFound("tenant " + tenant + " has no user " + subject));
         requireHeld(requested, subjectHolds, subject);
+        chargeTenant.accept(tenant);
         try {
             return tokens.issue(new TokenRequest(subject, tenant, requested, ttl), admin.subject(), admin);
         } catch (TokenService.ChainTooLongException e) {

@@ -9,8 +9,9 @@ import io.soma.streams.stores.ratelimit.RedisRateLimiter;
 import java.util.Map;
 
 /**
- * Per-tenant rate limiting of authenticated requests (after {@link AuthHandler}); public routes are not
- * limited. A refused request gets 429 with {@code Retry-After}.
+ * Per-tenant rate limiting of authenticated requests (after {@link AuthHandler}); public routes are not limited,
+ * but for the token exchange, which counts against the tenant it issues for. A refused request gets 429 with
+ * {@code Retry-After}.
  */
 public final class RateLimitHandler implements Handler {
     private final RedisRateLimiter limiter;
@@ -21,10 +22,13 @@ public final class RateLimitHandler implements Handler {
 
     @Override
     public void handle(Context ctx) {
-        if (!AuthHandler.isAuthenticated(ctx)) {
-            return;
+        if (AuthHandler.isAuthenticated(ctx)) {
+            charge(ctx, AuthHandler.principal(ctx).tenant());
         }
-        String tenant = AuthHandler.principal(ctx).tenant();
+    }
+
+    /** Counts one request against {@code tenant}'s rate: a public route that learns its tenant later calls it. */
+    public void charge(Context ctx, String tenant) {
         RateLimitDecision decision = limiter.acquire(tenant);
         if (decision.remaining() >= 0) {
             ctx.header("X-RateLimit-Remaining", Long.toString(decision.remaining()));
