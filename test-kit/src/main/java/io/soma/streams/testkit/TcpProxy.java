@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,6 +23,7 @@ public final class TcpProxy implements AutoCloseable {
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final AtomicInteger refused = new AtomicInteger();
     private volatile boolean cut;
+    private String url;
 
     public TcpProxy(String targetHost, int targetPort) throws IOException {
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -32,8 +34,23 @@ public final class TcpProxy implements AutoCloseable {
         acceptor.start();
     }
 
+    /** A proxy to the host and port of an HTTP {@code url}; {@link #url} is the same URL through the proxy. */
+    public static TcpProxy to(URI url) throws IOException {
+        TcpProxy proxy = new TcpProxy(url.getHost(), url.getPort());
+        proxy.url = url.getScheme() + "://127.0.0.1:" + proxy.port() + url.getRawPath();
+        return proxy;
+    }
+
     public int port() {
         return server.getLocalPort();
+    }
+
+    /** The URL this proxy was made {@linkplain #to for}, through the proxy. */
+    public String url() {
+        if (url == null) {
+            throw new IllegalStateException("a proxy made for a host and port, not a URL");
+        }
+        return url;
     }
 
     /** Connections hung up on at once because the proxy was cut: how often a client tried while the server was down. */

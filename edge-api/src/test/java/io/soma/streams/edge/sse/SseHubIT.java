@@ -336,12 +336,12 @@ class SseHubIT {
         URI registry = URI.create(stack.schemaRegistryUrl());
         AvroSerializer<RulePackReply> writer = new AvroSerializer<>(
                 new SchemaRegistryClient(stack.schemaRegistryUrl()), false, true);
-        try (TcpProxy proxy = new TcpProxy(registry.getHost(), registry.getPort());
+        try (TcpProxy proxy = TcpProxy.to(registry);
              KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers",
                      stack.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
             // a reader of its own, no retries inside the client: each attempt to resolve the schema is one connection
             SchemaRegistryClient readerRegistry = new SchemaRegistryClient(new SchemaRegistryConfig(
-                    "http://127.0.0.1:" + proxy.port() + registry.getPath(), null, 0, Duration.ofSeconds(5)));
+                    proxy.url(), null, 0, Duration.ofSeconds(5)));
             SseHub avroHub = new SseHub("registry", stack.bootstrapServers(),
                     requestIds(topic, new AvroDeserializer<>(RulePackReply.class, readerRegistry)), SETTINGS);
             Javalin avroApp = serve(avroHub);

@@ -70,11 +70,11 @@ class CompactedTopicViewIT {
         }
 
         URI registry = URI.create(stack.schemaRegistryUrl());
-        try (TcpProxy proxy = new TcpProxy(registry.getHost(), registry.getPort())) {
+        try (TcpProxy proxy = TcpProxy.to(registry)) {
             proxy.cut();
             // a reader of its own, no retries inside the client: each attempt to resolve the schema is one connection
             SchemaRegistryClient readerRegistry = new SchemaRegistryClient(new SchemaRegistryConfig(
-                    "http://127.0.0.1:" + proxy.port() + registry.getPath(), null, 0, Duration.ofSeconds(5)));
+                    proxy.url(), null, 0, Duration.ofSeconds(5)));
             try (CompactedTopicView<RulePackReply, RulePackReply> view = CompactedTopicView.whole(
                     stack.bootstrapServers(), topic, new AvroDeserializer<>(RulePackReply.class, readerRegistry))) {
                 // more attempts than records: a follower that skipped them would have stopped trying after three
