@@ -8,6 +8,7 @@ import io.soma.streams.avro.CapsuleSubmission;
 import io.soma.streams.avro.MarketplaceAudit;
 import io.soma.streams.schemas.GroupedKey;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.SchemaRegistryException;
 import io.soma.streams.schemas.dlq.DeadLetterLimit;
 import io.soma.streams.schemas.dlq.DlqHeaders;
 import io.soma.streams.topologies.runtime.AppSerdes;
@@ -149,6 +150,10 @@ public final class MarketplaceApp {
             try {
                 submission = submissionReader.deserialize(Topics.MARKETPLACE_SUBMISSIONS.name(), record.headers(), raw);
             } catch (RuntimeException e) {
+                if (SchemaRegistryException.unavailableIn(e)) {
+                    // not the submission's fault: the task fails and reads it again, instead of dead-lettering it
+                    throw e;
+                }
                 deadLetter(record, raw, AttestationVerifier.Reason.MALFORMED,
                         "not a readable CapsuleSubmission: " + e.getMessage());
                 return;

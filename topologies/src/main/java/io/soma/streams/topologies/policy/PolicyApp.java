@@ -9,6 +9,7 @@ import io.soma.streams.avro.RulePackReply;
 import io.soma.streams.avro.RulePackRequest;
 import io.soma.streams.avro.TrainingModeState;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.SchemaRegistryException;
 import io.soma.streams.schemas.dlq.DeadLetterLimit;
 import io.soma.streams.schemas.dlq.DlqHeaders;
 import io.soma.streams.topologies.policy.constitution.Constitution;
@@ -270,6 +271,10 @@ public final class PolicyApp {
             try {
                 bundle = reader.deserialize(Topics.CONSTITUTION_UPDATED.name(), record.headers(), record.value());
             } catch (RuntimeException e) {
+                if (SchemaRegistryException.unavailableIn(e)) {
+                    // not the bundle's fault: the task fails and reads it again, instead of refusing it for good
+                    throw e;
+                }
                 // filed under the scope the edge publishes it under, its key
                 refuse(record, record.key() == null ? Constitution.GLOBAL_SCOPE : record.key(), null, "malformed",
                         "not a readable ConstitutionBundle: " + e.getMessage());

@@ -8,6 +8,8 @@ import io.soma.streams.schemas.GroupedKey;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.dlq.DlqHeaders;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.schemas.serde.SchemaRegistryConfig;
+import io.soma.streams.testkit.TcpProxy;
 import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.ProvisionedStack;
 import io.soma.streams.topologies.policy.constitution.SignatureAlgorithm;
@@ -20,6 +22,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.test.TestRecord;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
@@ -27,13 +30,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The marketplace topology on a test driver with the real schema registry (hence an IT): an entry written before the
@@ -58,6 +64,11 @@ class MarketplaceAppTopologyIT {
 
     @BeforeEach
     void start() {
+        startWith(serdes);
+    }
+
+    /** A driver whose topology reads and writes with {@code appSerdes}; the test's topics use the shared serdes. */
+    private void startWith(AppSerdes appSerdes) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "marketplace-topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -66,7 +77,7 @@ class MarketplaceAppTopologyIT {
                 new PublisherKey(OTHER_PUBLISHER, new TrustedKey(OTHER_KEY_ID, OTHER_KEY.getPublic(),
                         SignatureAlgorithm.EDDSA))),
                 ComplianceChecks.Config.defaults(), new MarketplaceMetrics(new PrometheusRegistry()));
-        driver = new TopologyTestDriver(MarketplaceApp.build(config, serdes), props);
+        driver = new TopologyTestDriver(MarketplaceApp.build(config, appSerdes), props);
         submissions = driver.createInputTopic(Topics.MARKETPLACE_SUBMISSIONS.name(), new StringSerializer(),
                 serdes.value(Topics.MARKETPLACE_SUBMISSIONS).serializer());
         audits = driver.createOutputTopic(Topics.MARKETPLACE_AUDIT.name(), new StringDeserializer(),
@@ -135,6 +146,29 @@ class MarketplaceAppTopologyIT {
                     .startsWith("malformed: a record without a value");
         });
         assertThat(audits.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldReadASubmissionAgainRatherThanDeadLetterItWhileTheRegistryIsUnreachable() throws Exception {
+        URI registry = URI.create(ProvisionedStack.shared().schemaRegistryUrl());
+        try (TcpProxy proxy = TcpProxy.to(registry)) {
+            // the app's own client, through the proxy, no retries inside it: its schema cache starts empty
+            driver.close();
+            startWith(new AppSerdes(new SchemaRegistryClient(new SchemaRegistryConfig(proxy.url(), null, 0,
+                    Duration.ofSeconds(5)))));
+            TestOutputTopic<String, byte[]> deadLetters = driver.createOutputTopic(Topics.DEAD_LETTER,
+                    new StringDeserializer(), new ByteArrayDeserializer());
+            CapsuleSubmission submission = MarketplaceAppIT.submission(CAPSULE, version("1.0.0"));
+            proxy.cut();
+
+            // the task fails, so that Kafka Streams hands the submission over again
+            assertThatThrownBy(() -> submissions.pipeInput(CAPSULE, submission)).isInstanceOf(StreamsException.class);
+            assertThat(deadLetters.isEmpty()).as("nothing dead-lettered").isTrue();
+            assertThat(audits.isEmpty()).as("nothing audited").isTrue();
+
+            proxy.restore();
+            assertThat(outcomeOf(submission)).isEqualTo("submitted");
+        }
     }
 
     /** A real registry entry's manifest under {@code version}. */

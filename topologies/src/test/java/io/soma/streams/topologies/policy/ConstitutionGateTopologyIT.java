@@ -1,0 +1,90 @@
+package io.soma.streams.topologies.policy;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.soma.streams.avro.ConstitutionAudit;
+import io.soma.streams.avro.ConstitutionBundle;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.schemas.serde.SchemaRegistryConfig;
+import io.soma.streams.testkit.TcpProxy;
+import io.soma.streams.testkit.TestPaths;
+import io.soma.streams.topologies.ProvisionedStack;
+import io.soma.streams.topologies.policy.constitution.Constitution;
+import io.soma.streams.topologies.policy.constitution.ConstitutionVerifier;
+import io.soma.streams.topologies.policy.example.ExamplePolicy;
+import io.soma.streams.topologies.runtime.AppSerdes;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The policy app's constitution gate on a test driver, reading through a path to the real registry that is cut. */
+class ConstitutionGateTopologyIT {
+
+    @Test
+    void shouldReadABundleAgainRatherThanRefuseItWhileTheRegistryIsUnreachable() throws Exception {
+        String registryUrl = ProvisionedStack.shared().schemaRegistryUrl();
+        AppSerdes direct = new AppSerdes(new SchemaRegistryClient(registryUrl));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "constitution-gate-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, TestPaths.newWorkDir("constitution-gate").toString());
+        try (TcpProxy proxy = TcpProxy.to(URI.create(registryUrl))) {
+            // the app's own client, through the proxy, no retries inside it
+            AppSerdes app = new AppSerdes(new SchemaRegistryClient(new SchemaRegistryConfig(proxy.url(), null, 0,
+                    Duration.ofSeconds(5))));
+            try (TopologyTestDriver driver = new TopologyTestDriver(PolicyApp.build(new PolicyApp.Config(
+                    new ConstitutionVerifier(List.of(ExamplePolicy.trustedKey())),
+                    new PolicyMetrics(new PrometheusRegistry())), app), props)) {
+                gateThroughTheOutage(driver, direct, proxy);
+            }
+        }
+    }
+
+    /** A bundle read while the registry is cut, then once it is back. */
+    private static void gateThroughTheOutage(TopologyTestDriver driver, AppSerdes direct, TcpProxy proxy) {
+        TestInputTopic<String, ConstitutionBundle> bundles = driver.createInputTopic(
+                Topics.CONSTITUTION_UPDATED.name(), new StringSerializer(),
+                direct.value(Topics.CONSTITUTION_UPDATED).serializer());
+        TestOutputTopic<String, ConstitutionAudit> audits = driver.createOutputTopic(
+                Topics.CONSTITUTION_AUDIT.name(), new StringDeserializer(),
+                direct.value(Topics.CONSTITUTION_AUDIT).deserializer());
+        TestOutputTopic<String, byte[]> deadLetters = driver.createOutputTopic(Topics.DEAD_LETTER,
+                new StringDeserializer(), new ByteArrayDeserializer());
+        ConstitutionBundle bundle = PolicyAvro.bundle(ExamplePolicy.bundle());
+        // a record that is no bundle at all, while the registry answers: refused, so the app has written an audit
+        // record (its schema is known from then on) but has never read a bundle
+        driver.createInputTopic(Topics.CONSTITUTION_UPDATED.name(), new StringSerializer(), new ByteArraySerializer())
+                .pipeInput(Constitution.GLOBAL_SCOPE, "not a bundle".getBytes(StandardCharsets.UTF_8));
+        assertThat(audits.readValuesToList()).singleElement()
+                .satisfies(a -> assertThat(a.getReason()).isEqualTo("malformed"));
+        deadLetters.readRecordsToList();
+        proxy.cut();
+
+        // the task fails, so that Kafka Streams hands the bundle over again: no refusal is audited for good
+        assertThatThrownBy(() -> bundles.pipeInput(Constitution.GLOBAL_SCOPE, bundle))
+                .isInstanceOf(StreamsException.class);
+        assertThat(audits.isEmpty()).as("nothing audited").isTrue();
+        assertThat(deadLetters.isEmpty()).as("nothing dead-lettered").isTrue();
+
+        proxy.restore();
+        bundles.pipeInput(Constitution.GLOBAL_SCOPE, bundle);
+        assertThat(audits.readValuesToList()).singleElement()
+                .satisfies(a -> assertThat(a.getOutcome()).isEqualTo(PolicyApp.ACTIVATED));
+    }
+}
