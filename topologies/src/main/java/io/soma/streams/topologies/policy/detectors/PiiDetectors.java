@@ -33,9 +33,11 @@ final class PiiDetectors {
 
     static final List<DetectorType> TYPES = List.of(
             new DetectorType(DetectorKind.PII, "email", "e-mail addresses (local@domain.tld, dot-atoms only)",
+                    // repetitions of a group are bounded (a local part holds at most 64 characters, a domain 253):
+                    // java.util.regex recurses once per repetition, and "a.a.a..." unbounded overflows the stack
                     Trigger.anyOf("@"), CandidatePattern.of("(?<![\\w.%+-])[A-Za-z0-9_%+-]+"
-                            + "(?:\\.[A-Za-z0-9_%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+"
-                            + "[A-Za-z]{2,24}(?![\\w-])")),
+                            + "(?:\\.[A-Za-z0-9_%+-]+){0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)"
+                            + "{1,126}[A-Za-z]{2,24}(?![\\w-])")),
             new DetectorType(DetectorKind.PII, "phone", "phone numbers in E.164 (+ and country code) or US national"
                     + " format, valid in their number plan (libphonenumber)",
                     Trigger.digits(PHONE_MIN_DIGITS), PiiDetectors::phones),

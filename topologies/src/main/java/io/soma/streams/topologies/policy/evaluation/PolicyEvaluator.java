@@ -188,7 +188,9 @@ public final class PolicyEvaluator {
             try {
                 boolean redacts = compiled.rule().action() == Action.REDACT;
                 matchRegex(literals, r, compiled.rule().name(), redacts, budget).ifPresent(h -> hits.put(i, h));
-            } catch (RegexGuard.BudgetExceeded e) {
+            } catch (RegexGuard.BudgetExceeded | StackOverflowError e) {
+                // java.util.regex recurses once per repetition of some groups: a long enough text overflows the
+                // stack whatever the read budget; uncaught, the Error would end the stream thread on every retry
                 unfinished.add(compiled.rule().name());
             }
         }
@@ -213,7 +215,7 @@ public final class PolicyEvaluator {
             try {
                 compiled.detectors().findInto(found, text, type -> policy.triggered(type, literals, signals),
                         candidates);
-            } catch (RegexGuard.BudgetExceeded e) {
+            } catch (RegexGuard.BudgetExceeded | StackOverflowError e) {
                 detectorBudgetSpent = true;
                 unfinished.add(compiled.rule().name());
             }

@@ -123,6 +123,14 @@ class PiiDetectorsTest {
     }
 
     @Test
+    void shouldFindNoAddressInALongDottedRunWithoutOverflowingTheStack() {
+        // unbounded, the address's repeated groups made java.util.regex recurse once per "a."
+        assertThat(pii("email", "@ " + "a.".repeat(16_000))).isEmpty();
+        assertThat(pii("email", "a.".repeat(16_000) + "@example.org")).isEmpty();
+        assertThat(pii("email", "x@" + "a.".repeat(16_000) + "org")).isEmpty();
+    }
+
+    @Test
     void shouldNotFindEmailLookAlikes() {
         assertThat(pii("email", "user@localhost, @handle, a@b, name@-bad.com")).isEmpty();
     }

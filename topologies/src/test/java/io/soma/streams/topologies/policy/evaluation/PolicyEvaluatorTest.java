@@ -243,6 +243,19 @@ class PolicyEvaluatorTest {
     }
 
     @Test
+    void shouldFailClosedWithReviewWhenARegexOverflowsTheStack() {
+        // accepted by the guard and linear, but java.util.regex recurses once per repetition of the group
+        String quoted = "\"(?:[^\"\\\\]|\\\\.)*\"";
+        assertThat(RegexGuard.problem(quoted)).isEmpty();
+        Evaluation e = evaluate(policy(rule("quoted", quoted, MatchType.REGEX, 0.5, Action.DENY)),
+                "\"" + "x".repeat(32_000) + "\"");
+
+        assertThat(e.decision()).isEqualTo(Decision.REVIEW);
+        assertThat(e.reason()).isEqualTo(Evaluation.BUDGET_EXCEEDED);
+        assertThat(e.unfinishedRules()).containsExactly("quoted");
+    }
+
+    @Test
     void shouldShareOneBudgetBetweenAllRegexRulesOfAnEvent() {
         EvaluationLimits limits = new EvaluationLimits(10_000, 5_000);
         String text = "b".repeat(1_000);
