@@ -45,11 +45,11 @@ final class PiiDetectors {
                     + " without the never-issued ranges (area 000, 666, 900-999; group 00; serial 0000)",
                     Trigger.digits(9), new CandidatePattern(
                             Pattern.compile("(?<![\\d-])\\d{3}(?:-\\d{2}-| \\d{2} )\\d{4}(?![\\d-])"), 0,
-                            PiiDetectors::issuableSsn)),
+                            CandidatePattern.whole(PiiDetectors::issuableSsn))),
             new DetectorType(DetectorKind.PII, "card", "payment card numbers (13-19 digits, spaces or dashes allowed)"
                     + " that pass Luhn and start with a known issuer range of a length that issuer uses",
-                    Trigger.digits(13), CandidatePattern.of("(?<![\\d-])\\d(?:[ -]?\\d){12,18}(?![\\d])",
-                            PiiDetectors::paymentCard)),
+                    Trigger.digits(13), new CandidatePattern(Pattern.compile(
+                            "(?<![\\d-])\\d(?:[ -]?\\d){12,18}(?![\\d])"), 0, PiiDetectors::cardLength)),
             new DetectorType(DetectorKind.PII, "iban", "IBANs, compact or in groups of four, with their country's"
                     + " length and structure and a valid mod-97 check (iban4j)", Trigger.ibanStart(), PiiDetectors::ibans),
             new DetectorType(DetectorKind.PII, "ip", "IPv4 (dotted quad, each part 0-255) and IPv6 addresses",
@@ -57,7 +57,7 @@ final class PiiDetectors {
             new DetectorType(DetectorKind.PII, "date_of_birth", "real calendar dates (1900-2099) within 25 characters"
                     + " after a birth word (born, date of birth, DOB, birthday)",
                     Trigger.anyOfIgnoringCase("born", "birth", "dob", "d.o.b"),
-                            new CandidatePattern(DateOfBirth.PATTERN, 1, DateOfBirth::realDate)));
+                            new CandidatePattern(DateOfBirth.PATTERN, 1, CandidatePattern.whole(DateOfBirth::realDate))));
 
     // --- phone -------------------------------------------------------------------------------------------------
 
@@ -157,6 +157,20 @@ final class PiiDetectors {
 
     // --- card --------------------------------------------------------------------------------------------------
 
+    /**
+     * How much of a candidate is a card: all of it, or else the longest part that ends before a space or dash (the
+     * candidate also takes digits written after a card, such as its expiry "12/25" or a CVV), or none.
+     */
+    static int cardLength(String candidate) {
+        for (int end = candidate.length(); end >= 13; end--) {
+            boolean groupEnds = end == candidate.length() || !Character.isDigit(candidate.charAt(end));
+            if (groupEnds && Character.isDigit(candidate.charAt(end - 1)) && paymentCard(candidate.substring(0, end))) {
+                return end;
+            }
+        }
+        return 0;
+    }
+
     static boolean paymentCard(String candidate) {
         String digits = candidate.replaceAll("[ -]", "");
         return digits.length() >= 13 && digits.length() <= 19 && knownIssuer(digits) && Checksums.luhn(digits);
@@ -220,8 +234,9 @@ final class PiiDetectors {
             "(?<![\\d.])" + OCTET + "(?:\\." + OCTET + "){3}(?!\\.?\\d)");
     private static final Pattern IPV6_CANDIDATE = Pattern.compile(
             "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\\w:])");
-    private static final Detector IPV4_ADDRESSES = new CandidatePattern(IPV4, 0, candidate -> true);
-    private static final Detector IPV6_ADDRESSES = new CandidatePattern(IPV6_CANDIDATE, 0, PiiDetectors::ipv6);
+    private static final Detector IPV4_ADDRESSES = new CandidatePattern(IPV4, 0, CandidatePattern.whole(c -> true));
+    private static final Detector IPV6_ADDRESSES = new CandidatePattern(IPV6_CANDIDATE, 0,
+            CandidatePattern.whole(PiiDetectors::ipv6));
 
     private static List<Detector.Span> ipAddresses(String text) {
         List<Detector.Span> spans = new ArrayList<>(IPV4_ADDRESSES.find(text));

@@ -61,14 +61,17 @@ final class SecretDetectors {
                             SecretDetectors::jwtHeader)),
             new DetectorType(DetectorKind.SECRET, "private_key", "PEM private keys (RSA, EC, DSA, OpenSSH,"
                     + " encrypted, PKCS#8), header to footer",
+                    // the body as a PEM file has it or as JSON escapes it (a backslash, then n); without a footer,
+                    // the base64 lines that follow the header (a key cut short must not leave its body in the clear)
                     Trigger.anyOf("-----BEGIN "), CandidatePattern.of("-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----"
-                            + "(?:[A-Za-z0-9+/=\\s:,-]{0,16384}?-----END [A-Z ]{0,20}PRIVATE KEY-----)?")),
+                            + "(?:[A-Za-z0-9+/=\\s:,\\\\-]{0,16384}?-----END [A-Z ]{0,20}PRIVATE KEY-----"
+                            + "|[A-Za-z0-9+/=\\r\\n\\\\]{0,16384})")),
             new DetectorType(DetectorKind.SECRET, "database_url", "database and broker URLs with a password"
                     + " (postgres, mysql, mongodb, redis, amqp, sqlserver, jdbc:…); placeholders are not matched",
                     Trigger.anyOf("://"), new CandidatePattern(Pattern.compile("(?i)\\b(?:jdbc:)?(?:postgres(?:ql)?|mysql"
                             + "|mariadb|mongodb(?:\\+srv)?|rediss?|amqps?|sqlserver|mssql|oracle):"
                             + "//[^\\s:/@]{1,128}:([^\\s@/]{1,256})@[^\\s/]{1,256}"), 0,
-                            SecretDetectors::realPassword)),
+                            CandidatePattern.whole(SecretDetectors::realPassword))),
             new DetectorType(DetectorKind.SECRET, "high_entropy", "values of at least " + ENTROPY_MIN_LENGTH
                     + " characters with Shannon entropy >= " + ENTROPY_THRESHOLD + " bits/char, assigned to a"
                     + " key-like name (api_key, secret, token, password, credentials, …)",
@@ -76,8 +79,8 @@ final class SecretDetectors {
                             new CandidatePattern(Pattern.compile("(?i)\\b(?:api[_-]?key|apikey|secret"
                             + "|token|passw(?:or)?d|pwd|access[_-]?key|auth[_-]?key|credentials?|private[_-]?key"
                             + "|client[_-]?secret)[\"']?\\s*(?:[:=]|=>|\\bis\\b)\\s*[\"']?"
-                            + "([A-Za-z0-9+/_.~=-]{" + ENTROPY_MIN_LENGTH + ",512})"), 1,
-                            SecretDetectors::looksRandom)));
+                            + "([A-Za-z0-9+/_.~=-]{" + ENTROPY_MIN_LENGTH + ",})"), 1,
+                            CandidatePattern.whole(SecretDetectors::looksRandom))));
 
     static boolean looksRandom(String value) {
         return Checksums.shannonEntropy(value) >= ENTROPY_THRESHOLD;

@@ -166,7 +166,9 @@ public final class PolicyEvaluator {
                 for (Needle needle : needles) {
                     Rule rule = needle.definition();
                     if (onWordBoundaries(text, start, end, needle.kind()) && rule.appliesTo(input.role(), input.tool())) {
-                        hits.of(needle.rule()).add(start, end, rule.name(), rule.action() == Action.REDACT);
+                        // a prefix matches the whole word it starts: redacting the stem alone would leave the rest
+                        int matchEnd = needle.kind() == CompiledPolicy.NeedleKind.WORD_PREFIX ? wordEnd(text, end) : end;
+                        hits.of(needle.rule()).add(start, matchEnd, rule.name(), rule.action() == Action.REDACT);
                     }
                 }
             });
@@ -235,6 +237,14 @@ public final class PolicyEvaluator {
             case WHOLE_WORD -> (start == 0 || !Keywords.isWordChar(text.charAt(start - 1)))
                     && (end == text.length() || !Keywords.isWordChar(text.charAt(end)));
         };
+    }
+
+    private static int wordEnd(String text, int from) {
+        int end = from;
+        while (end < text.length() && Keywords.isWordChar(text.charAt(end))) {
+            end++;
+        }
+        return end;
     }
 
     /** @throws RegexGuard.BudgetExceeded when the event's budget runs out during this rule */

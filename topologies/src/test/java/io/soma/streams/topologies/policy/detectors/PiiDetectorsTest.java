@@ -23,6 +23,13 @@ class PiiDetectorsTest {
     }
 
     @Test
+    void shouldFindACardFollowedByItsExpiryOrCvv() {
+        assertThat(pii("card", "card 4111 1111 1111 1111 12/25 please")).containsExactly("4111 1111 1111 1111");
+        assertThat(pii("card", "card 4111 1111 1111 1111 123")).containsExactly("4111 1111 1111 1111");
+        assertThat(pii("card", "card 5555-5555-5555-4444 07")).containsExactly("5555-5555-5555-4444");
+    }
+
+    @Test
     void shouldNotFindCardLookAlikes() {
         assertThat(pii("card", "fails Luhn 4111 1111 1111 1112")).isEmpty();
         assertThat(pii("card", "passes Luhn, no issuer starts with 12: 1234567890123452")).isEmpty();

@@ -63,6 +63,15 @@ class SecretDetectorsTest {
     }
 
     @Test
+    void shouldCoverThePrivateKeysBodyAsJsonEscapesItOrWhenItsFooterIsMissing() {
+        String escaped = "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----\\n";
+        assertThat(secret("private_key", "{\"private_key\": \"" + escaped + "\"}"))
+                .containsExactly(escaped.substring(0, escaped.length() - 2));
+        String cut = "-----BEGIN RSA PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nAbCdEf0123+/==";
+        assertThat(secret("private_key", cut + " (the rest got lost)")).containsExactly(cut);
+    }
+
+    @Test
     void shouldFindDatabaseUrlsWithARealPassword() {
         assertThat(secret("database_url", "DATABASE_URL=postgres://app:s3cr3tP4ss@db.example.com:5432/app"))
                 .containsExactly("postgres://app:s3cr3tP4ss@db.example.com:5432");
@@ -80,6 +89,12 @@ class SecretDetectorsTest {
         assertThat(secret("high_entropy", "api_key = \"x7Kq9ZpL2mVb8RtY4wNc\"")).containsExactly(
                 "x7Kq9ZpL2mVb8RtY4wNc");
         assertThat(secret("high_entropy", "my password is x7Kq9ZpL2mVb8RtY4wNc")).hasSize(1);
+    }
+
+    @Test
+    void shouldCoverAHighEntropyValueHoweverLong() {
+        String value = "x7Kq9ZpL2mVb8RtY4wNc".repeat(30);
+        assertThat(secret("high_entropy", "token: " + value + " end")).containsExactly(value);
     }
 
     @Test

@@ -256,6 +256,14 @@ class PolicyEvaluatorTest {
     }
 
     @Test
+    void shouldRedactTheWholeWordAKeywordPrefixStarts() {
+        Evaluation e = evaluate(policy(rule("aws-key", "AKIA*", MatchType.KEYWORDS, 0.5, Action.REDACT)),
+                "use AKIAIOSFODNN7EXAMPLE now");
+
+        assertThat(e.redactedText()).isEqualTo("use [REDACTED:aws-key] now");
+    }
+
+    @Test
     void shouldShareOneBudgetBetweenAllRegexRulesOfAnEvent() {
         EvaluationLimits limits = new EvaluationLimits(10_000, 5_000);
         String text = "b".repeat(1_000);
