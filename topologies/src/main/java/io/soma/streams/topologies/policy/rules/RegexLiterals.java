@@ -115,8 +115,9 @@ public record RegexLiterals(Set<String> prefixes, List<Set<String>> required, in
         }
     }
 
+    /** Capped as a repetition's length is: two large bounds must not add up to a negative (unknown) length. */
     private static int addLengths(int a, int b) {
-        return a == UNBOUNDED || b == UNBOUNDED ? UNBOUNDED : a + b;
+        return a == UNBOUNDED || b == UNBOUNDED ? UNBOUNDED : (int) Math.min(Integer.MAX_VALUE / 2, (long) a + b);
     }
 
     private static Set<String> product(Set<String> left, Set<String> right) {

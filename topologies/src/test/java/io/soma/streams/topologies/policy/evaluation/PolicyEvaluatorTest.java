@@ -256,6 +256,17 @@ class PolicyEvaluatorTest {
     }
 
     @Test
+    void shouldEvaluateARegexWhoseLengthBoundsAddUpPastAnInt() {
+        String long2 = ".secret(?:.{0,999}){999999}(?:.{0,999}){999999}";
+        assertThat(RegexGuard.problem(long2)).isEmpty();
+
+        // no exception: the estimate of its longest match once overflowed to a negative window
+        Evaluation e = evaluate(policy(rule("long", long2, MatchType.REGEX, 0.5, Action.DENY)), "xsecret y");
+
+        assertThat(e.decision()).isIn(Decision.DENY, Decision.REVIEW);
+    }
+
+    @Test
     void shouldRedactTheWholeWordAKeywordPrefixStarts() {
         Evaluation e = evaluate(policy(rule("aws-key", "AKIA*", MatchType.KEYWORDS, 0.5, Action.REDACT)),
                 "use AKIAIOSFODNN7EXAMPLE now");
