@@ -182,6 +182,23 @@ class EdgeContractIT {
     }
 
     @Test
+    void shouldReadJsonAsUtf8WhateverCharsetTheContentTypeNames() throws Exception {
+        String token = edge.tokenFor(EdgeFixture.tenants("charset", 1).get(0), "quoted", Set.of());
+        byte[] verify = EdgeFixture.json(Map.of("token", token)).getBytes(StandardCharsets.UTF_8);
+        for (String type : List.of("application/json; charset=\"utf-8\"", "application/json; charset=x-bogus",
+                "application/json; charset")) {
+            for (EdgeServer.Route route : bodyRoutes()) {
+                HttpResponse<String> response = edge.send(edge.request(concrete(route, "nobody"), null)
+                        .header("Content-Type", type).method(route.method(), HttpRequest.BodyPublishers.ofString("{}")));
+                assertJsonError(response, route.path() + " with " + type);
+            }
+            HttpResponse<String> verified = edge.send(edge.request("/v1/tokens/verify", token)
+                    .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofByteArray(verify)));
+            assertThat(verified.statusCode()).as(type + ": " + verified.body()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void shouldAnswer403ToATokenWithoutTheRoutesCapability() throws Exception {
         String tenant = EdgeFixture.tenants("lacking", 1).get(0);
         List<EdgeServer.Route> guarded = edge.routes().stream()

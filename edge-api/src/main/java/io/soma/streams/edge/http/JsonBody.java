@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.javalin.http.Context;
 import io.soma.streams.schemas.Texts;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /** Reading request bodies: malformed JSON and missing or mistyped fields are 400s that say which. */
@@ -24,10 +25,18 @@ public final class JsonBody {
     public static JsonNode object(Context ctx) {
         JsonNode parsed = ctx.attribute(PARSED_ATTRIBUTE);
         if (parsed == null) {
-            parsed = parse(ctx.body());
+            parsed = parse(text(ctx));
             ctx.attribute(PARSED_ATTRIBUTE, parsed);
         }
         return parsed;
+    }
+
+    /**
+     * The body as text: JSON is UTF-8 (RFC 8259), whatever charset the Content-Type names; Javalin's own
+     * {@code ctx.body()} decodes with that charset, and a quoted or unknown one threw (a 500, before authentication).
+     */
+    public static String text(Context ctx) {
+        return new String(ctx.bodyAsBytes(), StandardCharsets.UTF_8);
     }
 
     private static JsonNode parse(String raw) {

@@ -306,7 +306,7 @@ public final class PolicyHandlers {
     public void publishConstitution(Context ctx) throws Exception {
         SignedBundle bundle;
         try {
-            bundle = ConstitutionBundleJson.read(ctx.body());
+            bundle = ConstitutionBundleJson.read(JsonBody.text(ctx));
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
