@@ -40,7 +40,8 @@ public final class AuditArchiveWriter {
         }
     }
 
-    private static final Table<PolicyDecisionRow> POLICY_DECISIONS = new Table<>("policy_decisions", "decision_id",
+    // a decision's id is derived from its event's, which each tenant chooses: unique per tenant only
+    private static final Table<PolicyDecisionRow> POLICY_DECISIONS = new Table<>("policy_decisions", "tenant, decision_id",
             withSource(List.of(
                     column("decision_id", PolicyDecisionRow::decisionId),
                     column("event_id", PolicyDecisionRow::eventId),

@@ -51,6 +51,22 @@ class AuditArchiveWriterIT {
     }
 
     @Test
+    void shouldArchiveTwoTenantsDecisionsThatShareAnId() throws Exception {
+        TraceAuditRecords.Request request = TraceAuditRecords.requests("conv", 1).get(0);
+        String decisionId = "shared-" + request.id("decision");
+        PolicyDecisionRow ofA = new PolicyDecisionRow(decisionId, "turn-1", null, "tenant-a", null, "allow", true,
+                1.0, "low", "[]", null, null, null, request.arrivedAt(), new KafkaSource("policy.decisions", 2, 0));
+        // another tenant's orchestrator chose the same event id, so its decision has the same id
+        PolicyDecisionRow ofB = new PolicyDecisionRow(decisionId, "turn-1", null, "tenant-b", null, "deny", false,
+                1.0, "high", "[]", null, null, null, request.arrivedAt(), new KafkaSource("policy.decisions", 2, 1));
+
+        assertThat(writer.write(List.of(ofA, ofB))).isEqualTo(new AuditArchiveWriter.WriteResult(2, 0));
+        assertThat(writer.write(List.of(ofA, ofB))).isEqualTo(new AuditArchiveWriter.WriteResult(0, 2));
+        assertThat(database.count("SELECT count(*) FROM ${schema}.policy_decisions WHERE decision_id = '"
+                + decisionId + "'")).isEqualTo(2);
+    }
+
+    @Test
     void shouldWriteNothingOfABatchThatPostgresRefuses() throws Exception {
         List<TraceAuditRecords.Request> requests = TraceAuditRecords.requests("conv", 3);
         PolicyDecisionRow good = TraceAuditRecords.decision(requests.get(0), new KafkaSource("policy.decisions", 1, 0));
@@ -72,7 +88,7 @@ class AuditArchiveWriterIT {
             new AuditArchiveWriter(fresh.pool.dataSource(), fresh.schema)
                     .write(List.of(TraceAuditRecords.decision(request, new KafkaSource("policy.decisions", 0, 0))));
 
-            assertThat(fresh.count("SELECT count(*) FROM ${schema}.schema_migrations")).isEqualTo(4);
+            assertThat(fresh.count("SELECT count(*) FROM ${schema}.schema_migrations")).isEqualTo(5);
             assertThat(fresh.count("SELECT count(*) FROM ${schema}.policy_decisions")).isEqualTo(1);
         }
     }
