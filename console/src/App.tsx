@@ -90,7 +90,9 @@ function Console({ api, signOut }: { api: Api; signOut: () => void }) {
       {tenants.error && <ErrorMessage error={tenants.error} />}
       <main>
         <h1>{page.title}</h1>
-        <Page api={api} tenant={tenant} tenants={choices} operator={operator} />
+        {/* a new tenant mounts the page afresh: nothing of the last tenant's (its data, an editor's text) stays on
+            screen under the new name while the new tenant's data loads, or when it fails to */}
+        <Page key={tenant} api={api} tenant={tenant} tenants={choices} operator={operator} />
       </main>
     </>
   );
