@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Creates the topics of the registry that do not exist yet; of existing topics, only a record limit lower than its
- * spec asks for is changed.
+ * spec asks for is changed, and one whose cleanup policy would lose data stops the process (it is not changed).
  */
 public final class TopicProvisioner {
     private static final Logger log = LoggerFactory.getLogger(TopicProvisioner.class);
@@ -50,7 +50,9 @@ public final class TopicProvisioner {
                 }
             }
             awaitListed(admin, missing.stream().map(NewTopic::name).toList());
-            raiseRecordLimits(admin, topics.stream().filter(t -> existing.contains(t.name())).toList());
+            List<? extends TopicSpec> found = topics.stream().filter(t -> existing.contains(t.name())).toList();
+            refuseWrongCleanupPolicies(admin, found);
+            raiseRecordLimits(admin, found);
         } catch (ExecutionException e) {
             throw new IllegalStateException("creating topics failed: " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
@@ -69,6 +71,51 @@ public final class TopicProvisioner {
             configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(topic.maxMessageBytes()));
         }
         return configs;
+    }
+
+    /**
+     * Fails when an existing topic's {@code cleanup.policy} would lose data: a topic made by hand or by a broker's
+     * auto-creation before this process first ran has the broker's default, {@code delete}. A compacted topic (the
+     * active constitution, the training locks, the budgets) would then lose its latest values after
+     * {@code retention.ms}, and an event or audit topic that is compacted would keep one record per key. Changing
+     * the policy of a topic that holds data is an operator's decision, so the process does not alter it; it says
+     * which topics and how. A cluster whose ACLs hide topic configs gets a warning instead.
+     */
+    private static void refuseWrongCleanupPolicies(Admin admin, List<? extends TopicSpec> existing)
+            throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        if (existing.isEmpty()) {
+            return;
+        }
+        Map<ConfigResource, TopicSpec> byResource = new HashMap<>();
+        existing.forEach(t -> byResource.put(new ConfigResource(ConfigResource.Type.TOPIC, t.name()), t));
+        Map<ConfigResource, org.apache.kafka.clients.admin.Config> configs;
+        try {
+            configs = admin.describeConfigs(byResource.keySet()).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof AuthorizationException)) {
+                throw e;
+            }
+            log.warn("cannot check the cleanup.policy of the existing topics ({}); each compacted topic must have "
+                    + "cleanup.policy=compact", e.getCause().getMessage());
+            return;
+        }
+        List<String> wrong = new java.util.ArrayList<>();
+        configs.forEach((resource, config) -> {
+            ConfigEntry entry = config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+            String policy = entry == null || entry.value() == null ? TopicConfig.CLEANUP_POLICY_DELETE : entry.value();
+            boolean compacts = List.of(policy.split(",")).contains(TopicConfig.CLEANUP_POLICY_COMPACT);
+            TopicSpec spec = byResource.get(resource);
+            if (spec.compacted() != compacts) {
+                wrong.add(resource.name() + " has cleanup.policy=" + policy + " where it needs "
+                        + (spec.compacted() ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE)
+                        + " (kafka-configs.sh --alter --entity-type topics --entity-name " + resource.name()
+                        + " --add-config cleanup.policy=" + configs(spec).get(TopicConfig.CLEANUP_POLICY_CONFIG) + ")");
+            }
+        });
+        if (!wrong.isEmpty()) {
+            throw new IllegalStateException("topics with a cleanup policy that would lose data: "
+                    + String.join("; ", wrong));
+        }
     }
 
     /**

@@ -19,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The provisioner on the real broker: what it creates, and the one thing it changes on a topic that exists. */
 class TopicProvisionerIT {
@@ -58,6 +59,28 @@ class TopicProvisionerIT {
         awaitConfig(lower, TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(DeadLetterLimit.MAX_RECORD_BYTES));
         // the higher limit is not lowered, and stays so once the change above is visible
         assertThat(config(higher, TopicConfig.MAX_MESSAGE_BYTES_CONFIG)).isEqualTo("8388608");
+    }
+
+    @Test
+    void shouldRefuseAnExistingTopicWhoseCleanupPolicyWouldLoseDataAndLeaveItAsItIs() throws Exception {
+        String deleting = unique("provisioned.deleting");
+        String compacting = unique("provisioned.compacting");
+        // as a broker's auto-creation or a hand would make them before the process first ran
+        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(deleting, 1, (short) 1),
+                new NewTopic(compacting, 1, (short) 1).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
+                        TopicConfig.CLEANUP_POLICY_COMPACT)));
+        awaitConfig(deleting, TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+        awaitConfig(compacting, TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+
+        assertThatThrownBy(() -> TopicProvisioner.ensure(stack.bootstrapServers(),
+                List.of(spec(deleting, true, 0), spec(compacting, false, 0)), 1, (short) 1))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(deleting + " has cleanup.policy=delete where it needs compact")
+                .hasMessageContaining(compacting + " has cleanup.policy=compact where it needs delete");
+        assertThat(config(deleting, TopicConfig.CLEANUP_POLICY_CONFIG)).isEqualTo(TopicConfig.CLEANUP_POLICY_DELETE);
+        // as their specs have them: nothing to say
+        TopicProvisioner.ensure(stack.bootstrapServers(), List.of(spec(deleting, false, 0), spec(compacting, true, 0)),
+                1, (short) 1);
     }
 
     private static TopicProvisioner.TopicSpec spec(String name, boolean compacted, int maxMessageBytes) {
