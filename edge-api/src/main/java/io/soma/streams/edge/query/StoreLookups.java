@@ -10,6 +10,9 @@ import io.soma.streams.stores.query.StoreQueryService;
 import io.soma.streams.stores.query.QueryResult;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Instant;
 import java.util.function.Supplier;
 
@@ -19,6 +22,7 @@ import java.util.function.Supplier;
  * for one tenant (a peer: the tenant the forwarding instance sends), and the store shows that tenant's keys only.
  */
 public final class StoreLookups {
+    private static final Logger log = LoggerFactory.getLogger(StoreLookups.class);
     private final StoreQueryService queries;
 
     public StoreLookups(StoreQueryService queries) {
@@ -101,7 +105,11 @@ public final class StoreLookups {
         return switch (result.status()) {
             case FOUND -> result.value();
             case NOT_FOUND -> throw ApiException.notFound(missing);
-            case UNAVAILABLE -> throw ApiException.notReady(result.problem());
+            case UNAVAILABLE -> {
+                // the problem names peers' hosts and ports: for the server's log, not for callers
+                log.warn("store lookup unavailable: {}", result.problem());
+                throw ApiException.notReady("the store cannot answer for now; try again");
+            }
         };
     }
 }
