@@ -36,7 +36,12 @@ final class KeysetPager<R> {
             try {
                 String text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
                 int colon = text.indexOf(':');
-                return new Cursor(Long.parseLong(text.substring(0, colon)), text.substring(colon + 1));
+                String id = text.substring(colon + 1);
+                if (id.indexOf('\u0000') >= 0) {
+                    // no id holds one (PostgreSQL text cannot): the query would fail as if the archive were down
+                    throw new IllegalArgumentException("malformed cursor: its id holds a NUL character");
+                }
+                return new Cursor(Long.parseLong(text.substring(0, colon)), id);
             } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
                 throw new IllegalArgumentException("malformed cursor", e);
             }

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -85,6 +86,12 @@ class DecisionArchiveQueryIT {
         String forged = Base64.getUrlEncoder().withoutPadding()
                 .encodeToString((Long.MAX_VALUE + ":x").getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 10, forged))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cursor");
+        // in range, but its id holds a NUL, which PostgreSQL text cannot: the query would fail like an outage
+        String withNul = Base64.getUrlEncoder().withoutPadding()
+                .encodeToString((ChronoUnit.MICROS.between(Instant.EPOCH, to.minusSeconds(1)) + ":\u0000")
+                        .getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 10, withNul))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cursor");
         assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 0, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("limit");
