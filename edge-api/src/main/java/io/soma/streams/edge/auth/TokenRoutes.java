@@ -61,6 +61,8 @@ public final class TokenRoutes {
                 throw new ApiException(401, "unauthorized", "send an API key (X-Api-Key header or api_key in the "
                         + "body), or a bearer token with identity.admin", Map.of("reason", "missing_credentials"));
             }
+            // a bearer token: no cache may keep it (RFC 6749 5.1)
+            c.header("Cache-Control", "no-store");
             c.status(201).json(issuedBody(issued));
         });
     }

@@ -78,6 +78,8 @@ public final class TenantHandlers {
             if (admin != null) {
                 answer.put("admin", Map.of("subject", adminSubject, "capabilities", capabilities, "api_key", apiKey));
             }
+            // the admin's API key, shown this once: no cache may keep it
+            c.header("Cache-Control", "no-store");
             c.status(201).json(answer);
         });
     }

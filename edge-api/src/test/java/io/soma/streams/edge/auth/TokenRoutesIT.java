@@ -446,6 +446,7 @@ class TokenRoutesIT {
         headers.forEach(request::header);
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        assertThat(response.headers().firstValue("Cache-Control")).as("a token no cache keeps").hasValue("no-store");
         return body(response);
     }
 

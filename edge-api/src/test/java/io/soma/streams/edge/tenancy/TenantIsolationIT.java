@@ -236,6 +236,7 @@ class TenantIsolationIT {
                 EdgeFixture.json(Map.of("tenant_id", tenant, "admin_subject", "first-admin")));
 
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(created.headers().firstValue("Cache-Control")).as("an API key no cache keeps").hasValue("no-store");
         JsonNode admin = EdgeFixture.json(created).get("admin");
         assertThat(admin.get("capabilities").toString()).doesNotContain(Capability.PLATFORM_OPERATOR.claim());
         assertThat(edge.post("/v1/tenants", edge.adminToken(), EdgeFixture.json(Map.of("tenant_id", tenant)))
