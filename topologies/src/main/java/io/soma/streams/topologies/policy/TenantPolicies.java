@@ -10,9 +10,13 @@ import io.soma.streams.topologies.policy.evaluation.CapsuleStanding;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy;
 import io.soma.streams.topologies.policy.evaluation.EvaluationLimits;
 import io.soma.streams.topologies.policy.rules.RulePack;
+import io.soma.streams.topologies.policy.rules.RulePackProblem;
 import io.soma.streams.topologies.policy.rules.RulePackValidator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -27,6 +31,7 @@ import java.util.function.Function;
  * changed (tenants without a pack share one compiled policy per constitution).
  */
 public final class TenantPolicies {
+    private static final Logger log = LoggerFactory.getLogger(TenantPolicies.class);
     private static final int CACHE_SIZE = 1_000;
     private final ConstitutionVerifier verifier;
     private final EvaluationLimits limits;
@@ -95,8 +100,10 @@ public final class TenantPolicies {
         long stamp = writes.beforeRead();
         ConstitutionBundle bundle = constitutionFor(tenant);
         io.soma.streams.avro.RulePack pack = rulePackFor(tenant);
-        // the pack carries its tenant, so only a policy with a pack is the tenant's own
-        String key = (pack == null ? "-" : tenant + "|" + pack.getVersion()) + "|" + (bundle == null ? "-" : bundle.getHash());
+        // the pack carries its tenant, so only a policy with a pack is the tenant's own; a document signed again
+        // (a key rotation) has the same hash under a newer version, which decisions must name
+        String key = (pack == null ? "-" : tenant + "|" + pack.getVersion()) + "|" + (bundle == null ? "-"
+                : bundle.getHash() + "|" + bundle.getVersion() + "|" + bundle.getTenant());
         CompiledPolicy policy = compiled.computeIfAbsent(key, k -> compile(pack, bundle));
         if (writes.unchangedSince(stamp)) {
             byTenant.put(tenant, new Stamped(stamp, policy));
@@ -115,6 +122,21 @@ public final class TenantPolicies {
         };
     }
 
+    private static RulePack applicable(io.soma.streams.avro.RulePack pack) {
+        try {
+            RulePack candidate = PolicyAvro.rulePack(pack);
+            List<RulePackProblem> problems = RulePackValidator.validate(candidate);
+            if (problems.isEmpty()) {
+                return candidate;
+            }
+            log.warn("rule pack {} of tenant {} is not applied: {}", pack.getVersion(), pack.getTenant(), problems);
+        } catch (RuntimeException e) {
+            log.warn("rule pack {} of tenant {} is not applied, it cannot be read: {}", pack.getVersion(),
+                    pack.getTenant(), e.toString());
+        }
+        return null;
+    }
+
     private CompiledPolicy compile(io.soma.streams.avro.RulePack pack, ConstitutionBundle bundle) {
         Constitution constitution = null;
         if (bundle != null && verifier.verify(PolicyAvro.bundle(bundle), null) instanceof VerificationResult.Verified v) {
@@ -122,9 +144,9 @@ public final class TenantPolicies {
         }
         RulePack domainPack = null;
         if (pack != null) {
-            RulePack candidate = PolicyAvro.rulePack(pack);
-            // a pack that bypassed the edge's validation is not applied
-            domainPack = RulePackValidator.validate(candidate).isEmpty() ? candidate : null;
+            // a pack that bypassed the edge's validation, or that this code cannot read (a match kind or action of
+            // a newer version), is not applied; thrown, it would dead-letter every event of the tenant
+            domainPack = applicable(pack);
         }
         return CompiledPolicy.compile(domainPack, constitution, limits);
     }

@@ -111,6 +111,29 @@ class TenantPoliciesTest {
     }
 
     @Test
+    void shouldNameTheVersionOfADocumentSignedAgain() {
+        String document = ExamplePolicy.bundle().documentJson();
+        write(() -> constitutions.put(Constitution.GLOBAL_SCOPE, signed(document, "1.0.0", null)));
+        assertThat(policies.forTenant(TENANT).constitutionVersion()).isEqualTo("1.0.0");
+        // a key rotation: the same document, a newer version
+        write(() -> constitutions.put(Constitution.GLOBAL_SCOPE, signed(document, "1.0.1", null)));
+        assertThat(policies.forTenant(TENANT).constitutionVersion()).isEqualTo("1.0.1");
+    }
+
+    @Test
+    void shouldNotApplyAPackItCannotReadNorThrowForEveryEvent() {
+        io.soma.streams.avro.RulePack unreadable = pack(5);
+        unreadable.getRules().get(0).setMatch("a-kind-of-a-later-version");
+        write(() -> packs.put(TENANT, unreadable));
+
+        CompiledPolicy policy = policies.forTenant(TENANT);
+
+        assertThat(policy.rulePackVersion()).as("not applied").isNull();
+        write(() -> packs.put("another-tenant", pack(1)));
+        assertThat(policies.forTenant(TENANT)).as("compiled once, not at every event").isSameAs(policy);
+    }
+
+    @Test
     void shouldNotKeepAPolicyReadWhileAWriteIsInProgress() {
         write(() -> packs.put(TENANT, pack(1)));
         assertPolicy(TENANT, null, 1L);
@@ -137,7 +160,11 @@ class TenantPoliciesTest {
 
     /** The example document, so every version has the example's global rules; the hash differs by version. */
     private static ConstitutionBundle bundle(String version, String tenant) {
-        String document = ExamplePolicy.bundle().documentJson().replaceFirst("\"title\":\"", "\"title\":\"v" + version + " ");
+        return signed(ExamplePolicy.bundle().documentJson().replaceFirst("\"title\":\"", "\"title\":\"v" + version + " "),
+                version, tenant);
+    }
+
+    private static ConstitutionBundle signed(String document, String version, String tenant) {
         try {
             return PolicyAvro.bundle(ConstitutionSigner.sign(document, version, Instant.now(), tenant, KEY_ID,
                     KEY.getPrivate()));
