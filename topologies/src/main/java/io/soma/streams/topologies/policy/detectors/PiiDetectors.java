@@ -40,7 +40,8 @@ final class PiiDetectors {
                             + "{1,126}[A-Za-z]{2,24}(?![\\w-])")),
             new DetectorType(DetectorKind.PII, "phone", "phone numbers in E.164 (+ and country code) or US national"
                     + " format, valid in their number plan (libphonenumber)",
-                    Trigger.digits(PHONE_MIN_DIGITS), PiiDetectors::phones),
+                    // libphonenumber reads digits of any script: "４１５５５５０１３２" is a number too
+                    Trigger.decimalDigits(PHONE_MIN_DIGITS), PiiDetectors::phones),
             new DetectorType(DetectorKind.PII, "ssn", "US social security numbers written 123-45-6789 or 123 45 6789,"
                     + " without the never-issued ranges (area 000, 666, 900-999; group 00; serial 0000)",
                     Trigger.digits(9), new CandidatePattern(

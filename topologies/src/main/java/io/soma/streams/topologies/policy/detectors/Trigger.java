@@ -60,6 +60,11 @@ public sealed interface Trigger {
         return new Signal(s -> s.digits() >= atLeast);
     }
 
+    /** At least this many decimal digits of any script: what a matcher reading {@code \p{Nd}} needs. */
+    static Trigger decimalDigits(int atLeast) {
+        return new Signal(s -> s.decimalDigits() >= atLeast);
+    }
+
     /** A run of at least this many characters without whitespace (what any long encoded blob is). */
     static Trigger unbrokenRun(int atLeast) {
         return new Signal(s -> s.longestUnbrokenRun() >= atLeast);

@@ -65,6 +65,13 @@ class PiiDetectorsTest {
     }
 
     @Test
+    void shouldFindAPhoneNumberWrittenInDigitsOfAnotherScript() {
+        // full-width digits, as an IME types them: libphonenumber reads them, so the trigger must let them through
+        assertThat(pii("phone", "call \uff14\uff11\uff15\uff15\uff15\uff15\uff10\uff11\uff13\uff12"))
+                .hasSize(1);
+    }
+
+    @Test
     void shouldFindPhoneNumbersValidInTheirPlan() {
         assertThat(pii("phone", "call +44 20 7946 0958 or (201) 555-0123 or +1 650-253-0000"))
                 .containsExactly("+44 20 7946 0958", "(201) 555-0123", "+1 650-253-0000");
