@@ -107,13 +107,14 @@ public final class BudgetHandlers {
     }
 
     /**
-     * {@code GET /v1/budgets/{tenant}/audit?from=&to=&limit=}: the tenant's archived budget audit (PostgreSQL),
-     * oldest first; rows appear once the audit archive has copied them from {@code budget.audit}.
+     * {@code GET /v1/budgets/{tenant}/audit?from=&to=&limit=&cursor=}: the tenant's archived budget audit
+     * (PostgreSQL), oldest first, page by page; rows appear once the audit archive has copied them from
+     * {@code budget.audit}.
      */
     public void audit(Context ctx) {
         String tenant = TenantGuard.tenant(ctx);
         QueryParams.answerArchivePage(ctx, "tenant", tenant, "audit",
-                (from, to, limit) -> audit.page(tenant, from, to, limit));
+                (from, to, limit, cursor) -> audit.page(tenant, from, to, limit, cursor));
     }
 
     /**

@@ -29,22 +29,25 @@ public final class QueryParams {
 
     /** Reads one page of an archive range. */
     public interface RangeReader<R> {
-        ArchivePage<R> read(Instant from, Instant to, int limit) throws SQLException;
+        ArchivePage<R> read(Instant from, Instant to, int limit, String cursor) throws SQLException;
     }
 
     private QueryParams() {
     }
 
     /**
-     * Answers {@code {<keyName>: key, <rowsName>: [...], truncated}}: the page {@link #readArchive} reads.
+     * Answers {@code {<keyName>: key, <rowsName>: [...], truncated, next_cursor}}: the page {@link #readArchive} reads
+     * from {@code cursor} (the previous page's {@code next_cursor}; the same range).
      */
     public static <R> void answerArchivePage(Context ctx, String keyName, String key, String rowsName,
                                              RangeReader<R> reader) {
-        ArchivePage<R> page = readArchive(ctx, range -> reader.read(range.from(), range.to(), range.limit()));
+        String cursor = ctx.queryParam("cursor");
+        ArchivePage<R> page = readArchive(ctx, range -> reader.read(range.from(), range.to(), range.limit(), cursor));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put(keyName, key);
         out.put(rowsName, page.rows());
         out.put("truncated", page.truncated());
+        out.put("next_cursor", page.nextCursor());
         ctx.json(out);
     }
 

@@ -294,7 +294,7 @@ public final class PolicyHandlers {
      */
     private void constitutionHistory(Context ctx, String scope) {
         QueryParams.answerArchivePage(ctx, "scope", scope, "history",
-                (from, to, limit) -> history.page(scope, from, to, limit));
+                (from, to, limit, cursor) -> history.page(scope, from, to, limit, cursor));
     }
 
     /**

@@ -2,6 +2,13 @@ package io.soma.streams.stores.archive;
 
 import java.util.List;
 
-/** The rows of a range, at most the limit asked for; {@code truncated} when the range holds more. */
-public record ArchivePage<R>(List<R> rows, boolean truncated) {
+/**
+ * The rows of a range, at most the limit asked for; {@code nextCursor} reads the next page of the same range, null on
+ * the last.
+ */
+public record ArchivePage<R>(List<R> rows, String nextCursor) {
+    /** Whether the range holds more rows than this page. */
+    public boolean truncated() {
+        return nextCursor != null;
+    }
 }

@@ -8,31 +8,27 @@ import java.time.Instant;
 import static io.soma.streams.stores.archive.ArchiveRangeQuery.instant;
 
 /**
- * Reads a tenant's archived budget audit over a time range, oldest first, for
- * {@code GET /v1/budgets/{tenant}/audit}. A budget's audit is a few rows per reservation at most, so one bounded
- * page is the answer; {@code truncated} tells the caller to ask again from the last row's timestamp.
+ * Reads a tenant's archived budget audit over a time range, oldest first, page by page (keyset paging on
+ * (timestamp, event_id), see {@link KeysetPager}), for {@code GET /v1/budgets/{tenant}/audit}. Rows of one instant
+ * are common (a tenant's budgets reset together), so a page ends at a row, not at a time.
  */
 public final class BudgetAuditQuery {
     public static final int MAX_LIMIT = ArchiveRangeQuery.MAX_LIMIT;
 
-    private final ArchiveRangeQuery<BudgetAuditRow> query;
+    private final KeysetPager<BudgetAuditRow> pager;
 
     public BudgetAuditQuery(DataSource dataSource, String schema) {
-        this.query = new ArchiveRangeQuery<>(dataSource, "SELECT event_id, tenant, budget_id, action, request_id, "
+        this.pager = new KeysetPager<>(dataSource, "event_id, tenant, budget_id, action, request_id, "
                 + "\"timestamp\", period_start, period_end, tokens, usd, reason, kafka_topic, kafka_partition, "
-                + "kafka_offset FROM " + SchemaMigrator.checkedSchemaName(schema) + ".budget_audit WHERE tenant = ? "
-                + "AND \"timestamp\" >= ? AND \"timestamp\" < ? ORDER BY \"timestamp\", event_id LIMIT ?",
-                BudgetAuditQuery::row);
+                + "kafka_offset", SchemaMigrator.checkedSchemaName(schema) + ".budget_audit", "tenant", "\"timestamp\"",
+                "event_id", BudgetAuditQuery::row, r -> KeysetPager.Cursor.after(r.timestamp(), r.eventId()));
     }
 
-    /**
-     * @param from  inclusive
-     * @param to    exclusive
-     * @param limit 1..{@value #MAX_LIMIT}
-     * @throws IllegalArgumentException for a bad limit or an empty range (a 400 at the edge)
-     */
-    public ArchivePage<BudgetAuditRow> page(String tenant, Instant from, Instant to, int limit) throws SQLException {
-        return query.page(tenant, from, to, limit);
+    /** See {@link KeysetPager#page}. */
+    public ArchivePage<BudgetAuditRow> page(String tenant, Instant from, Instant to, int limit, String cursor)
+            throws SQLException {
+        KeysetPager.Page<BudgetAuditRow> page = pager.page(tenant, from, to, limit, cursor);
+        return new ArchivePage<>(page.rows(), page.nextCursor());
     }
 
     private static BudgetAuditRow row(ResultSet r) throws SQLException {

@@ -8,33 +8,31 @@ import java.time.Instant;
 import static io.soma.streams.stores.archive.ArchiveRangeQuery.instant;
 
 /**
- * Reads a scope's archived constitution verdicts over a time range, newest first, for
- * {@code GET /v1/constitution/history} and {@code GET /v1/constitution/{tenant}/history}: every version that became
- * active, and every bundle refused. {@code truncated} tells the caller to ask again up to the last row's timestamp.
+ * Reads a scope's archived constitution verdicts over a time range, newest first, page by page (keyset paging on
+ * (timestamp, event_id), see {@link KeysetPager}), for {@code GET /v1/constitution/history} and
+ * {@code GET /v1/constitution/{tenant}/history}: every version that became active, and every bundle refused.
  */
 public final class ConstitutionHistoryQuery {
     public static final int MAX_LIMIT = ArchiveRangeQuery.MAX_LIMIT;
 
-    private final ArchiveRangeQuery<ConstitutionAuditRow> query;
+    private final KeysetPager<ConstitutionAuditRow> pager;
 
     public ConstitutionHistoryQuery(DataSource dataSource, String schema) {
-        this.query = new ArchiveRangeQuery<>(dataSource, "SELECT event_id, scope, outcome, version, hash, key_id, "
-                + "issued_at, \"timestamp\", reason, message, kafka_topic, kafka_partition, kafka_offset FROM "
-                + SchemaMigrator.checkedSchemaName(schema) + ".constitution_audit WHERE scope = ? "
-                + "AND \"timestamp\" >= ? AND \"timestamp\" < ? ORDER BY \"timestamp\" DESC, event_id DESC LIMIT ?",
-                ConstitutionHistoryQuery::row);
+        this.pager = new KeysetPager<>(dataSource, "event_id, scope, outcome, version, hash, key_id, issued_at, "
+                + "\"timestamp\", reason, message, kafka_topic, kafka_partition, kafka_offset",
+                SchemaMigrator.checkedSchemaName(schema) + ".constitution_audit", "scope", "\"timestamp\"", "event_id",
+                KeysetPager.Order.NEWEST_FIRST, ConstitutionHistoryQuery::row,
+                r -> KeysetPager.Cursor.after(r.timestamp(), r.eventId()));
     }
 
     /**
      * @param scope a tenant, or {@code global}
-     * @param from  inclusive
-     * @param to    exclusive
-     * @param limit 1..{@value #MAX_LIMIT}
-     * @throws IllegalArgumentException for a bad limit or an empty range (a 400 at the edge)
+     * @see KeysetPager#page
      */
-    public ArchivePage<ConstitutionAuditRow> page(String scope, Instant from, Instant to, int limit)
+    public ArchivePage<ConstitutionAuditRow> page(String scope, Instant from, Instant to, int limit, String cursor)
             throws SQLException {
-        return query.page(scope, from, to, limit);
+        KeysetPager.Page<ConstitutionAuditRow> page = pager.page(scope, from, to, limit, cursor);
+        return new ArchivePage<>(page.rows(), page.nextCursor());
     }
 
     private static ConstitutionAuditRow row(ResultSet r) throws SQLException {

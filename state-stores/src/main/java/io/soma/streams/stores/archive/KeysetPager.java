@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Reads one key's rows (a tenant's, a capsule's) of an archive table in time order, page by page, for the
- * {@code GET /v1/audit/…} routes and a capsule's history.
+ * Reads one key's rows (a tenant's, a scope's) of an archive table in time order, oldest or newest first, page by
+ * page, for the {@code GET /v1/audit/…} routes, a tenant's budget audit and a constitution's history.
  * Keyset pagination on (time, id): a page costs the same however deep it is, and rows archived meanwhile never shift
  * or repeat the pages already read. The cursor is opaque to callers.
  *
@@ -56,8 +56,12 @@ final class KeysetPager<R> {
         }
     }
 
+    /** Oldest first, or newest first. */
+    enum Order { OLDEST_FIRST, NEWEST_FIRST }
+
     private final DataSource dataSource;
     private final String sql;
+    private final Order order;
     private final ArchiveRangeQuery.RowReader<R> reader;
     private final Function<R, Cursor> position;
 
@@ -71,10 +75,18 @@ final class KeysetPager<R> {
      */
     KeysetPager(DataSource dataSource, String columns, String table, String keyColumn, String timeColumn,
                 String idColumn, ArchiveRangeQuery.RowReader<R> reader, Function<R, Cursor> position) {
+        this(dataSource, columns, table, keyColumn, timeColumn, idColumn, Order.OLDEST_FIRST, reader, position);
+    }
+
+    KeysetPager(DataSource dataSource, String columns, String table, String keyColumn, String timeColumn,
+                String idColumn, Order order, ArchiveRangeQuery.RowReader<R> reader, Function<R, Cursor> position) {
         this.dataSource = dataSource;
+        boolean newestFirst = order == Order.NEWEST_FIRST;
+        String direction = newestFirst ? " DESC" : "";
         this.sql = "SELECT " + columns + " FROM " + table + " WHERE " + keyColumn + " = ? AND " + timeColumn + " >= ? AND "
-                + timeColumn + " < ? AND (" + timeColumn + ", " + idColumn + ") > (?, ?) ORDER BY " + timeColumn + ", "
-                + idColumn + " LIMIT ?";
+                + timeColumn + " < ? AND (" + timeColumn + ", " + idColumn + ") " + (newestFirst ? "<" : ">")
+                + " (?, ?) ORDER BY " + timeColumn + direction + ", " + idColumn + direction + " LIMIT ?";
+        this.order = order;
         this.reader = reader;
         this.position = position;
     }
@@ -88,7 +100,7 @@ final class KeysetPager<R> {
      */
     Page<R> page(String key, Instant from, Instant to, int limit, String cursor) throws SQLException {
         ArchiveRangeQuery.checkPage(limit, from, to);
-        // no cursor: start just before "from", under every id
+        // no cursor: start just before "from", under every id (newest first: at "to", which no row reaches)
         Cursor after = cursor == null ? null : Cursor.decode(cursor);
         // cursors hold microseconds, PostgreSQL's precision
         if (after != null && (after.time().isBefore(from.truncatedTo(ChronoUnit.MICROS)) || after.time().isAfter(to))) {
@@ -98,7 +110,8 @@ final class KeysetPager<R> {
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(sql)) {
             ArchiveRangeQuery.bindRange(statement, key, from, to);
-            statement.setObject(4, (after == null ? from : after.time()).atOffset(ZoneOffset.UTC));
+            Instant start = order == Order.NEWEST_FIRST ? to : from;
+            statement.setObject(4, (after == null ? start : after.time()).atOffset(ZoneOffset.UTC));
             statement.setString(5, after == null ? "" : after.id());
             statement.setInt(6, limit + 1);
             List<R> rows = ArchiveRangeQuery.readAll(statement, reader);
