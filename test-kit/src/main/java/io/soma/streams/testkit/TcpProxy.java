@@ -23,6 +23,7 @@ public final class TcpProxy implements AutoCloseable {
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final AtomicInteger refused = new AtomicInteger();
     private volatile boolean cut;
+    private volatile boolean stalled;
     private String url;
 
     public TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -66,6 +67,15 @@ public final class TcpProxy implements AutoCloseable {
 
     public void restore() {
         cut = false;
+        stalled = false;
+    }
+
+    /**
+     * Stops passing bytes either way but keeps every connection open, as a network partition does: to clients, the
+     * server has stopped answering. {@link #restore} passes them again.
+     */
+    public void stall() {
+        stalled = true;
     }
 
     private void accept() {
@@ -93,11 +103,16 @@ public final class TcpProxy implements AutoCloseable {
             byte[] buffer = new byte[16 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 for (int n; (n = in.read(buffer)) >= 0; ) {
+                    while (stalled && !to.isClosed()) {
+                        Thread.sleep(10);
+                    }
                     out.write(buffer, 0, n);
                     out.flush();
                 }
             } catch (IOException e) {
                 // one side went away
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 closeQuietly(from);
                 closeQuietly(to);

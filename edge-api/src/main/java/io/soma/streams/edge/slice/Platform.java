@@ -83,7 +83,8 @@ public final class Platform implements AutoCloseable {
             p.redis = p.closer.own(new RedisConnection(config.redisUrl()));
             p.check("redis", p.redis::problem);
             p.postgres = p.closer.own(new PostgresPool(config.jdbcUrl(), config.postgresUser(),
-                    config.postgresPassword(), config.postgresPoolSize()));
+                    config.postgresPassword(), config.postgresPoolSize(),
+                    config.settings().duration("postgres.socket.timeout")));
             p.check("postgres", p.postgres::problem);
             p.checks.add(p.closer.own(new KafkaReachability(config.bootstrapServers())));
 
