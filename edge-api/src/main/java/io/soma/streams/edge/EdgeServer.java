@@ -8,6 +8,7 @@ import io.javalin.security.RouteRole;
 import io.soma.streams.edge.console.ConsoleAssets;
 import io.soma.streams.edge.http.BodyLimitFilter;
 import io.soma.streams.edge.http.ErrorResponses;
+import io.soma.streams.edge.http.JsonErrorHandler;
 import io.soma.streams.edge.metrics.EdgeMetrics;
 import io.soma.streams.edge.trace.TraceContext;
 import org.eclipse.jetty.servlet.FilterHolder;
@@ -60,6 +61,7 @@ public final class EdgeServer implements AutoCloseable {
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
             config.http.responseBufferSize = RESPONSE_COPY_BUFFER_BYTES;
             config.jetty.modifyServletContextHandler(EdgeServer::limitBodies);
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             routes.accept(config);
         });
         ErrorResponses.install(app);
@@ -71,6 +73,7 @@ public final class EdgeServer implements AutoCloseable {
         FilterHolder holder = new FilterHolder(new BodyLimitFilter(MAX_REQUEST_BYTES));
         holder.setAsyncSupported(true); // the SSE routes go async behind it
         context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST));
+        context.setErrorHandler(new JsonErrorHandler());
     }
 
     public int port() {

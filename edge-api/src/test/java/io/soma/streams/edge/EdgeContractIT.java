@@ -199,6 +199,23 @@ class EdgeContractIT {
     }
 
     @Test
+    void shouldAnswerARequestJettyCannotParseWithoutAStackTrace() throws Exception {
+        for (String request : List.of(
+                // a chunk size that is no hex number
+                "POST /v1/tokens/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+                // a path with an encoded slash, which Jetty refuses as ambiguous
+                "GET /v1/training/status/a%2Fb HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", edge.port())) {
+                socket.setSoTimeout(30_000);
+                socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+                String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(answer).as(answer).startsWith("HTTP/1.1 4").doesNotContain("\tat ", "Caused by", "Exception");
+            }
+        }
+    }
+
+    @Test
     void shouldAnswer403ToATokenWithoutTheRoutesCapability() throws Exception {
         String tenant = EdgeFixture.tenants("lacking", 1).get(0);
         List<EdgeServer.Route> guarded = edge.routes().stream()

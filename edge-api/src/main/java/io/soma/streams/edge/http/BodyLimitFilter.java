@@ -46,7 +46,15 @@ public final class BodyLimitFilter implements Filter {
             return;
         }
         if (declared < 0 && request.getHeader("Transfer-Encoding") != null) {
-            byte[] body = request.getInputStream().readNBytes(maxBytes + 1);
+            byte[] body;
+            try {
+                body = request.getInputStream().readNBytes(maxBytes + 1);
+            } catch (IOException e) {
+                // a chunked encoding that breaks off or is malformed: the client's fault, not the server's
+                answer((HttpServletResponse) res, 400, ErrorResponses.body("bad_request",
+                        "the request body could not be read: its chunked encoding is malformed or cut off", Map.of()));
+                return;
+            }
             if (body.length > maxBytes) {
                 refuse(request, (HttpServletResponse) res);
                 return;
@@ -58,16 +66,20 @@ public final class BodyLimitFilter implements Filter {
     }
 
     private void refuse(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        response.setStatus(413);
-        response.setContentType("application/json");
-        // the rest of the body is not read in full: this connection cannot carry another request
-        response.setHeader("Connection", "close");
-        JSON.writeValue(response.getOutputStream(), ErrorResponses.body("payload_too_large",
+        answer(response, 413, ErrorResponses.body("payload_too_large",
                 "the request body is larger than " + maxBytes + " bytes", Map.of("limit_bytes", maxBytes)));
-        response.flushBuffer();
         // a client still sending when the connection closes on unread data gets a reset, not the 413: take (and
         // drop) a bounded part more, so a body somewhat over the limit is answered; a far larger one is cut off
         drain(request, DRAIN_LIMIT_FACTOR * (long) maxBytes);
+    }
+
+    /** Answers at once; the rest of the body is not read in full, so this connection cannot carry another request. */
+    private static void answer(HttpServletResponse response, int status, Map<String, Object> body) throws IOException {
+        response.setStatus(status);
+        response.setContentType("application/json");
+        response.setHeader("Connection", "close");
+        JSON.writeValue(response.getOutputStream(), body);
+        response.flushBuffer();
     }
 
     private static void drain(HttpServletRequest request, long limit) {

@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.http.ErrorResponses;
+import io.soma.streams.edge.http.JsonErrorHandler;
 import io.soma.streams.stores.query.PeerClient;
 import io.soma.streams.stores.query.StoreQueryService;
 import org.slf4j.Logger;
@@ -34,6 +35,8 @@ public final class PeerServer implements AutoCloseable {
         Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorHandler()));
         });
         ErrorResponses.install(app);
         app.before(ctx -> requireCredential(ctx, expected));
