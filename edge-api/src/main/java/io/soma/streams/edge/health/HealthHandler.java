@@ -3,6 +3,7 @@ package io.soma.streams.edge.health;
 import io.javalin.http.Context;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,47 +14,59 @@ import java.util.Map;
  */
 public final class HealthHandler {
     private static final String OK = "ok";
-    private static final Duration READY_METRIC_REUSE = Duration.ofSeconds(1);
+    /** How long one round of checks answers the public probe and the metric. */
+    private static final Duration DEFAULT_REUSE = Duration.ofSeconds(1);
     private final List<ReadinessCheck> checks;
-    private volatile Readiness lastReadiness;
+    private final Duration reuse;
+    private volatile Checked lastChecked;
 
     public HealthHandler(List<ReadinessCheck> checks) {
+        this(checks, DEFAULT_REUSE);
+    }
+
+    /** @param reuse how long the results of one round of checks answer the public probe and {@link #isReady} */
+    HealthHandler(List<ReadinessCheck> checks, Duration reuse) {
         this.checks = List.copyOf(checks);
+        this.reuse = reuse;
     }
 
     public void live(Context ctx) {
         ctx.json(Map.of("status", "live"));
     }
 
-    /** Each check as {@code ok} or {@code failing}. */
+    /**
+     * Each check as {@code ok} or {@code failing}. The route is public and the checks ask Redis, PostgreSQL and Kafka
+     * over the network, so one round answers every request within {@code reuse}: a flood of probes costs one round a
+     * second, not one each.
+     */
     public void ready(Context ctx) {
-        Map<String, String> results = results();
+        Map<String, String> results = new LinkedHashMap<>(recentResults());
         results.replaceAll((check, result) -> result.equals(OK) ? OK : "failing");
         answer(ctx, results);
     }
 
-    /** Each check as {@code ok} or why it fails. */
+    /** Each check as {@code ok} or why it fails, checked afresh (the management port only). */
     public void readyInDetail(Context ctx) {
         answer(ctx, results());
     }
 
-    /**
-     * True while every check passes: the readiness answer as a metric ({@code soma_ready}). The checks ask Redis,
-     * PostgreSQL and Kafka over the network, so an answer is reused for {@link #READY_METRIC_REUSE}: several
-     * scrapers (or a scrape retried) within it cost one round of checks. The probe routes always check afresh.
-     */
+    /** True while every check passes: the readiness answer as a metric ({@code soma_ready}), as the probe has it. */
     public boolean isReady() {
-        Readiness last = lastReadiness;
-        long now = System.nanoTime();
-        if (last != null && now - last.checkedAtNanos() < READY_METRIC_REUSE.toNanos()) {
-            return last.ready();
-        }
-        boolean ready = results().values().stream().allMatch(OK::equals);
-        lastReadiness = new Readiness(ready, now);
-        return ready;
+        return recentResults().values().stream().allMatch(OK::equals);
     }
 
-    private record Readiness(boolean ready, long checkedAtNanos) {
+    private Map<String, String> recentResults() {
+        Checked last = lastChecked;
+        long now = System.nanoTime();
+        if (last != null && now - last.checkedAtNanos() < reuse.toNanos()) {
+            return last.results();
+        }
+        Map<String, String> results = Collections.unmodifiableMap(results());
+        lastChecked = new Checked(results, now);
+        return results;
+    }
+
+    private record Checked(Map<String, String> results, long checkedAtNanos) {
     }
 
     private Map<String, String> results() {
