@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -66,6 +67,8 @@ public final class SseHub implements AutoCloseable {
     private static final byte[] KEEP_ALIVE = ": keep-alive\n".getBytes(StandardCharsets.UTF_8);
     /** How long to wait before reading again a record the schema registry could not resolve, or after a failed poll. */
     private static final Duration RETRY = Duration.ofSeconds(1);
+    /** What {@link #render} answers for a record the schema registry could not be reached to read. */
+    private static final SseSource.SseMessage REGISTRY_UNAVAILABLE = new SseSource.SseMessage("", null);
 
     private final String name;
     private final SseSource source;
@@ -79,6 +82,9 @@ public final class SseHub implements AutoCloseable {
     private final ConcurrentLinkedQueue<Subscriber> pendingJoins = new ConcurrentLinkedQueue<>();
     /** Last offset the live reader handed out, per partition: a joining client starts right after it. */
     private final Map<TopicPartition, Long> livePosition = new HashMap<>();
+    /** Partitions paused at a record the schema registry could not resolve: the record's offset, and when to retry. */
+    private final Map<TopicPartition, Long> heldAt = new HashMap<>();
+    private final Map<TopicPartition, Long> resumeAt = new HashMap<>();
     private final AtomicLong gaps = new AtomicLong();
     private volatile boolean running = true;
 
@@ -205,10 +211,24 @@ public final class SseHub implements AutoCloseable {
         try {
             while (running) {
                 admitJoiners();
+                resumeHeldPartitionsDue();
                 try {
+                    Set<TopicPartition> heldNow = new HashSet<>();
                     for (ConsumerRecord<byte[], byte[]> record : live.poll(Duration.ofMillis(500))) {
-                        dispatchOrSkip(record);
-                        livePosition.put(new TopicPartition(record.topic(), record.partition()), record.offset());
+                        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+                        if (!running) {
+                            break;
+                        }
+                        if (heldNow.contains(partition)) {
+                            continue;
+                        }
+                        if (!dispatchOrSkip(record)) {
+                            hold(partition, record.offset());
+                            heldNow.add(partition);
+                            continue;
+                        }
+                        livePosition.put(partition, record.offset());
+                        heldAt.remove(partition);
                     }
                     failuresInARow = 0;
                 } catch (WakeupException e) {
@@ -255,25 +275,33 @@ public final class SseHub implements AutoCloseable {
         }
     }
 
-    /** A record that fails to reach its clients (a fault of the record) is skipped: the stream goes on. */
-    private void dispatchOrSkip(ConsumerRecord<byte[], byte[]> record) {
+    /**
+     * A record that fails to reach its clients (a fault of the record) is skipped: the stream goes on.
+     *
+     * @return false when the schema registry could not be reached to read it: it is to be read again
+     */
+    private boolean dispatchOrSkip(ConsumerRecord<byte[], byte[]> record) {
         try {
-            dispatch(record);
+            return dispatch(record);
         } catch (RuntimeException e) {
             log.warn("SSE stream {} skips {}-{}@{}: {}", name, record.topic(), record.partition(), record.offset(),
                     e.toString());
+            return true;
         }
     }
 
-    private void dispatch(ConsumerRecord<byte[], byte[]> record) {
+    private boolean dispatch(ConsumerRecord<byte[], byte[]> record) {
         String channel = source.channelOf(record);
         Set<Subscriber> subscribers = channel == null ? null : byChannel.get(channel);
         if (subscribers == null || subscribers.isEmpty()) {
-            return;
+            return true;
         }
-        SseSource.SseMessage message = render(record, () -> running);
+        SseSource.SseMessage message = render(record);
+        if (message == REGISTRY_UNAVAILABLE) {
+            return false;
+        }
         if (message == null) {
-            return;
+            return true;
         }
         Delivery delivery = null;
         for (Subscriber s : subscribers) {
@@ -290,30 +318,59 @@ public final class SseHub implements AutoCloseable {
             }
             s.schedule();
         }
+        return true;
     }
 
     /**
-     * The record's event, or null to skip it: no event, or a record the source cannot read. While the schema registry
-     * cannot be reached to read it, the record is read again every {@link #RETRY} for as long as
-     * {@code wanted}: skipped, it would be gone from the stream for good, as a client resumes after it by position.
+     * Reads a record again from its offset once {@link #RETRY} has passed; meanwhile its partition is paused, and the
+     * other partitions, clients joining and keep-alives go on. Skipped, the record would be gone from the stream for
+     * good, as a client resumes after it by position.
      */
-    private SseSource.SseMessage render(ConsumerRecord<byte[], byte[]> record, BooleanSupplier wanted) {
-        boolean warned = false;
-        while (true) {
-            try {
-                return source.render(record);
-            } catch (RuntimeException e) {
-                String at = record.topic() + "-" + record.partition() + "@" + record.offset();
-                if (!SchemaRegistryException.unavailableIn(e)) {
-                    log.warn("SSE stream {} skips unreadable record {}: {}", name, at, e.toString());
-                    return null;
-                }
-                if (!warned) {
-                    log.warn("SSE stream {} cannot read {} while the schema registry is unavailable; reading it "
-                            + "again until it can: {}", name, at, e.toString());
-                    warned = true;
-                }
+    private void hold(TopicPartition partition, long offset) {
+        Long before = heldAt.put(partition, offset);
+        if (before == null || before != offset) {
+            log.warn("SSE stream {} cannot read {}@{} while the schema registry is unavailable; reading it again "
+                    + "until it can", name, partition, offset);
+        }
+        live.seek(partition, offset);
+        live.pause(List.of(partition));
+        resumeAt.put(partition, System.nanoTime() + RETRY.toNanos());
+    }
+
+    private void resumeHeldPartitionsDue() {
+        long now = System.nanoTime();
+        List<TopicPartition> due = resumeAt.entrySet().stream().filter(e -> now - e.getValue() >= 0)
+                .map(Map.Entry::getKey).toList();
+        if (!due.isEmpty()) {
+            due.forEach(resumeAt::remove);
+            live.resume(due);
+        }
+    }
+
+    /**
+     * The record's event; null to skip it (no event, or a record the source cannot read); or
+     * {@link #REGISTRY_UNAVAILABLE} when the schema registry could not be reached to read it.
+     */
+    private SseSource.SseMessage render(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            return source.render(record);
+        } catch (RuntimeException e) {
+            if (SchemaRegistryException.unavailableIn(e)) {
+                return REGISTRY_UNAVAILABLE;
             }
+            log.warn("SSE stream {} skips unreadable record {}-{}@{}: {}", name, record.topic(), record.partition(),
+                    record.offset(), e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * A replay's {@link #render}: while the registry cannot be reached, the record is read again every
+     * {@link #RETRY} for as long as {@code wanted} (the replay is its client's alone).
+     */
+    private SseSource.SseMessage renderWaiting(ConsumerRecord<byte[], byte[]> record, BooleanSupplier wanted) {
+        SseSource.SseMessage message = render(record);
+        while (message == REGISTRY_UNAVAILABLE) {
             try {
                 Thread.sleep(RETRY.toMillis());
             } catch (InterruptedException e) {
@@ -323,7 +380,9 @@ public final class SseHub implements AutoCloseable {
             if (!wanted.getAsBoolean()) {
                 return null;
             }
+            message = render(record);
         }
+        return message;
     }
 
     /** Every client that has gone about a keep-alive without a byte gets a comment, which also finds those gone. */
@@ -619,7 +678,7 @@ public final class SseHub implements AutoCloseable {
                         }
                         position.advance(tp, r.offset());
                         if (channel.equals(source.channelOf(r))) {
-                            SseSource.SseMessage m = render(r, () -> running && !done.isDone());
+                            SseSource.SseMessage m = renderWaiting(r, () -> running && !done.isDone());
                             if (m != null && sees(m)) {
                                 write(out, position, frame(m));
                             }

@@ -358,9 +358,16 @@ class SseHubIT {
                 raw.flush();
                 // more attempts than records: a hub that skipped them would have stopped trying after two
                 Await.until("the hub tried the registry again and again", TIMEOUT, () -> proxy.refused() > 4);
+                // the hub is not stuck meanwhile: a client still joins, and starts before the records held back
+                try (SseClient joining = SseClient.open(URI.create("http://127.0.0.1:" + avroApp.port()
+                        + "/stream?channel=c"), Map.of())) {
+                    joining.awaitEvent("ready", TIMEOUT);
 
-                proxy.restore();
-                assertThat(data(client.awaitEvents("message", 2, TIMEOUT))).containsExactly("request-0", "request-1");
+                    proxy.restore();
+                    assertThat(data(client.awaitEvents("message", 2, TIMEOUT))).containsExactly("request-0", "request-1");
+                    assertThat(data(joining.awaitEvents("message", 2, TIMEOUT)))
+                            .containsExactly("request-0", "request-1");
+                }
             } finally {
                 avroApp.stop();
                 avroHub.close();
