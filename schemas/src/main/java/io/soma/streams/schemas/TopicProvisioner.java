@@ -12,6 +12,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -103,7 +104,8 @@ public final class TopicProvisioner {
         configs.forEach((resource, config) -> {
             ConfigEntry entry = config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
             String policy = entry == null || entry.value() == null ? TopicConfig.CLEANUP_POLICY_DELETE : entry.value();
-            boolean compacts = List.of(policy.split(",")).contains(TopicConfig.CLEANUP_POLICY_COMPACT);
+            boolean compacts = Arrays.stream(policy.split(",")).map(String::trim)
+                    .anyMatch(TopicConfig.CLEANUP_POLICY_COMPACT::equals);
             TopicSpec spec = byResource.get(resource);
             if (spec.compacted() != compacts) {
                 wrong.add(resource.name() + " has cleanup.policy=" + policy + " where it needs "

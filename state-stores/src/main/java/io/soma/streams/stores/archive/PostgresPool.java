@@ -35,7 +35,9 @@ public final class PostgresPool implements AutoCloseable {
         // start even while PostgreSQL is down: readiness reports it, the archive catches up later
         config.setInitializationFailTimeout(-1);
         config.setConnectionTimeout(5_000);
-        config.addDataSourceProperty("socketTimeout", Long.toString(Math.max(1, socketTimeout.toSeconds())));
+        // whole seconds; 0 is none
+        config.addDataSourceProperty("socketTimeout", Long.toString(socketTimeout.isZero() ? 0
+                : Math.max(1, socketTimeout.toSeconds())));
         config.addDataSourceProperty("tcpKeepAlive", "true");
         this.dataSource = new HikariDataSource(config);
     }

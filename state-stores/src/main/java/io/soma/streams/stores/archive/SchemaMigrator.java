@@ -69,6 +69,10 @@ public final class SchemaMigrator {
         List<Migration> migrations = loadMigrations();
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(true);
+            // a migration may rebuild an index of the largest table, and an instance waits here for another's:
+            // neither is a call PostgreSQL stopped answering (the pool's socket timeout); back to it on return
+            int networkTimeout = connection.getNetworkTimeout();
+            connection.setNetworkTimeout(Runnable::run, 0);
             String lockKey = "soma.schema_migrations:" + schema;
             execute(connection, "SELECT pg_advisory_lock(hashtext(?))", lockKey);
             try {
@@ -76,6 +80,7 @@ public final class SchemaMigrator {
             } finally {
                 connection.setAutoCommit(true);
                 execute(connection, "SELECT pg_advisory_unlock(hashtext(?))", lockKey);
+                connection.setNetworkTimeout(Runnable::run, networkTimeout);
             }
         } catch (SQLException e) {
             throw new IllegalStateException("migrating schema " + schema + " failed: " + e.getMessage(), e);
