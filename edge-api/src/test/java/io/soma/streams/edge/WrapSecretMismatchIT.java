@@ -7,6 +7,7 @@ import io.soma.streams.edge.auth.KeySeal;
 import io.soma.streams.edge.auth.SigningKeys;
 import io.soma.streams.edge.auth.SigningKeysUnreadable;
 import io.soma.streams.edge.auth.TokenLifetime;
+import io.soma.streams.testkit.Await;
 import io.soma.streams.topologies.runtime.Settings;
 import org.junit.jupiter.api.Test;
 
@@ -62,7 +63,9 @@ class WrapSecretMismatchIT {
 
             HttpResponse<String> issued = edge.post("/v1/tokens/issue", null,
                     EdgeFixture.json(Map.of("api_key", apiKey)));
-            HttpResponse<String> ready = edge.get("/health/ready", null);
+            // the public probe answers from one round of checks a second: the next round says it
+            HttpResponse<String> ready = Await.value("the public probe to turn unready", EdgeFixture.AWAIT_TIMEOUT,
+                    () -> edge.get("/health/ready", null), r -> r.statusCode() == 503);
 
             assertThat(issued.statusCode()).as(issued.body()).isEqualTo(503);
             JsonNode error = EdgeFixture.json(issued);
