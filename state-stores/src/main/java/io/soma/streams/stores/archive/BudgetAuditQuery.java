@@ -27,8 +27,7 @@ public final class BudgetAuditQuery {
     /** See {@link KeysetPager#page}. */
     public ArchivePage<BudgetAuditRow> page(String tenant, Instant from, Instant to, int limit, String cursor)
             throws SQLException {
-        KeysetPager.Page<BudgetAuditRow> page = pager.page(tenant, from, to, limit, cursor);
-        return new ArchivePage<>(page.rows(), page.nextCursor());
+        return pager.page(tenant, from, to, limit, cursor);
     }
 
     private static BudgetAuditRow row(ResultSet r) throws SQLException {

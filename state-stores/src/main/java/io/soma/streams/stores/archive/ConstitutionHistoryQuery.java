@@ -31,8 +31,7 @@ public final class ConstitutionHistoryQuery {
      */
     public ArchivePage<ConstitutionAuditRow> page(String scope, Instant from, Instant to, int limit, String cursor)
             throws SQLException {
-        KeysetPager.Page<ConstitutionAuditRow> page = pager.page(scope, from, to, limit, cursor);
-        return new ArchivePage<>(page.rows(), page.nextCursor());
+        return pager.page(scope, from, to, limit, cursor);
     }
 
     private static ConstitutionAuditRow row(ResultSet r) throws SQLException {

@@ -60,7 +60,7 @@ public final class DecisionArchiveQuery {
 
     /** See {@link KeysetPager#page}. */
     public Page page(String tenant, Instant from, Instant to, int limit, String cursor) throws SQLException {
-        KeysetPager.Page<PolicyDecisionRow> page = pager.page(tenant, from, to, limit, cursor);
+        ArchivePage<PolicyDecisionRow> page = pager.page(tenant, from, to, limit, cursor);
         return new Page(page.rows(), page.nextCursor());
     }
 

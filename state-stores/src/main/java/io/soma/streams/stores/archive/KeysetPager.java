@@ -21,10 +21,6 @@ import java.util.function.Function;
  * @param <R> the row type
  */
 final class KeysetPager<R> {
-    /** One page; {@code nextCursor} is null on the last page. */
-    record Page<R>(List<R> rows, String nextCursor) {
-    }
-
     /** The position after a row: its time (microseconds, PostgreSQL's precision) and id. */
     record Cursor(long timeMicros, String id) {
         String encode() {
@@ -98,7 +94,7 @@ final class KeysetPager<R> {
      * @param cursor null for the first page, else the {@code nextCursor} of the previous page (same key, from, to)
      * @throws IllegalArgumentException for a bad limit, an empty range or a malformed cursor (a 400 at the edge)
      */
-    Page<R> page(String key, Instant from, Instant to, int limit, String cursor) throws SQLException {
+    ArchivePage<R> page(String key, Instant from, Instant to, int limit, String cursor) throws SQLException {
         ArchiveRangeQuery.checkPage(limit, from, to);
         // no cursor: start just before "from", under every id (newest first: at "to", which no row reaches)
         Cursor after = cursor == null ? null : Cursor.decode(cursor);
@@ -116,10 +112,10 @@ final class KeysetPager<R> {
             statement.setInt(6, limit + 1);
             List<R> rows = ArchiveRangeQuery.readAll(statement, reader);
             if (rows.size() <= limit) {
-                return new Page<>(rows, null);
+                return new ArchivePage<>(rows, null);
             }
             List<R> page = List.copyOf(rows.subList(0, limit));
-            return new Page<>(page, position.apply(page.get(limit - 1)).encode());
+            return new ArchivePage<>(page, position.apply(page.get(limit - 1)).encode());
         }
     }
 }

@@ -40,7 +40,7 @@ public final class MarketplaceHistoryQuery {
 
     /** See {@link KeysetPager#page}. */
     public Page page(String capsuleId, Instant from, Instant to, int limit, String cursor) throws SQLException {
-        KeysetPager.Page<MarketplaceAuditRow> page = pager.page(capsuleId, from, to, limit, cursor);
+        ArchivePage<MarketplaceAuditRow> page = pager.page(capsuleId, from, to, limit, cursor);
         return new Page(capsuleId, page.rows(), page.nextCursor());
     }
 

@@ -30,7 +30,7 @@ public final class TrainingAuditQuery {
 
     /** See {@link KeysetPager#page}. */
     public Page page(String tenant, Instant from, Instant to, int limit, String cursor) throws SQLException {
-        KeysetPager.Page<TrainingAuditRow> page = pager.page(tenant, from, to, limit, cursor);
+        ArchivePage<TrainingAuditRow> page = pager.page(tenant, from, to, limit, cursor);
         return new Page(page.rows(), page.nextCursor());
     }
 
