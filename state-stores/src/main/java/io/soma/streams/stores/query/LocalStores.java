@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
 
 /**
  * The stores this instance can be asked about, each with its kind, its JSON view and its {@link StoreTenancy}, and
@@ -69,11 +70,16 @@ public final class LocalStores {
 
     /** Answers from this instance only: the peer side of a forwarded lookup. */
     public QueryResult lookup(String storeName, String key, String tenant) {
+        return lookup(storeName, key, tenant, () -> partitionOf(storeName, key));
+    }
+
+    /** @param partition the key's partition, asked for only once the tenant may see the key */
+    QueryResult lookup(String storeName, String key, String tenant, IntSupplier partition) {
         RegisteredStore store = registered(storeName, Kind.KEY_VALUE);
         if (!store.tenancy.visibleTo(key, tenant)) {
             return QueryResult.notFound();
         }
-        ReadOnlyKeyValueStore<String, Object> kv = partitionOf(store, storeName, key,
+        ReadOnlyKeyValueStore<String, Object> kv = part(store, storeName, partition.getAsInt(),
                 QueryableStoreTypes.<String, Object>keyValueStore());
         Object value = kv.get(key);
         return value == null ? QueryResult.notFound() : QueryResult.found(JSON.valueToTree(store.view.apply(value)));
@@ -81,12 +87,17 @@ public final class LocalStores {
 
     /** Every entry of {@code group} from this instance only: the peer side of a forwarded group lookup. */
     public QueryResult group(String storeName, String group, String tenant) {
+        return group(storeName, group, tenant, () -> partitionOf(storeName, group));
+    }
+
+    /** @param partition the group's partition, asked for only once the tenant may see the group */
+    QueryResult group(String storeName, String group, String tenant, IntSupplier partition) {
         RegisteredStore store = registered(storeName, Kind.GROUPED);
         // a name holding the separator is no group: no key can start with it
         if (!GroupedKey.isPart(group) || !store.tenancy.visibleTo(group, tenant)) {
             return QueryResult.notFound();
         }
-        ReadOnlyKeyValueStore<String, Object> kv = partitionOf(store, storeName, group,
+        ReadOnlyKeyValueStore<String, Object> kv = part(store, storeName, partition.getAsInt(),
                 QueryableStoreTypes.<String, Object>keyValueStore());
         List<Object> entries = new ArrayList<>();
         try (KeyValueIterator<String, Object> found = kv.prefixScan(GroupedKey.prefix(group), Serdes.String().serializer())) {
@@ -97,13 +108,18 @@ public final class LocalStores {
 
     /** The windows of {@code key} starting in [{@code from}, {@code to}) from this instance only: the peer side of a forwarded lookup. */
     public QueryResult windows(String storeName, String key, Instant from, Instant to, String tenant) {
+        return windows(storeName, key, from, to, tenant, () -> partitionOf(storeName, key));
+    }
+
+    /** @param partition the key's partition, asked for only once the tenant may see the key */
+    QueryResult windows(String storeName, String key, Instant from, Instant to, String tenant, IntSupplier partition) {
         RegisteredStore store = registered(storeName, Kind.WINDOW);
         if (!store.tenancy.visibleTo(key, tenant)) {
             return QueryResult.notFound();
         }
         List<Object> windows = new ArrayList<>();
         if (from.isBefore(to)) {
-            ReadOnlyWindowStore<String, Object> ws = partitionOf(store, storeName, key,
+            ReadOnlyWindowStore<String, Object> ws = part(store, storeName, partition.getAsInt(),
                     QueryableStoreTypes.<String, Object>windowStore());
             // fetch bounds are inclusive: the last millisecond before to is the latest start asked for
             try (WindowStoreIterator<Object> found = ws.fetch(key, from, to.minusMillis(1))) {
@@ -116,25 +132,29 @@ public final class LocalStores {
         return QueryResult.found(JSON.valueToTree(windows));
     }
 
-    /**
-     * The part of the store that holds {@code key}, if this instance holds it as the active copy: without the
-     * partition, an instance that lost it in a rebalance would answer "no such key" for a key it no longer has.
-     *
-     * @throws InvalidStateStoreException when this instance does not hold it now (a peer answers 503, and the
-     *                                    asking instance looks up the owner again)
-     */
-    private static <T> T partitionOf(RegisteredStore store, String storeName, String key, QueryableStoreType<T> type) {
+    /** The partition of {@code key}, for a forwarded lookup ({@link StoreQueryService} knows it already). */
+    private int partitionOf(String storeName, String key) {
         KeyQueryMetadata metadata;
         try {
-            metadata = store.streams.queryMetadataForKey(storeName, key, Serdes.String().serializer());
+            metadata = registered(storeName).streams.queryMetadataForKey(storeName, key, Serdes.String().serializer());
         } catch (IllegalStateException e) {
             throw new InvalidStateStoreException("store " + storeName + " cannot be queried now: " + e.getMessage(), e);
         }
         if (metadata == null || KeyQueryMetadata.NOT_AVAILABLE.equals(metadata)) {
             throw new InvalidStateStoreException("no instance holds the partition of " + storeName + " for the key now");
         }
-        return store.streams.store(StoreQueryParameters.fromNameAndType(storeName, type)
-                .withPartition(metadata.partition()));
+        return metadata.partition();
+    }
+
+    /**
+     * The part of the store that holds one partition, if this instance holds it as the active copy: without the
+     * partition, an instance that lost it in a rebalance would answer "no such key" for a key it no longer has.
+     *
+     * @throws InvalidStateStoreException when this instance does not hold it now (a peer answers 503, and the
+     *                                    asking instance looks up the owner again)
+     */
+    private static <T> T part(RegisteredStore store, String storeName, int partition, QueryableStoreType<T> type) {
+        return store.streams.store(StoreQueryParameters.fromNameAndType(storeName, type).withPartition(partition));
     }
 
     RegisteredStore registered(String storeName) {

@@ -50,7 +50,7 @@ public final class StoreQueryService {
      * @param tenant whom the query acts for (null only for stores of data no tenant owns)
      */
     public QueryResult lookup(String storeName, String key, String tenant) {
-        return fromOwner(storeName, key, () -> local.lookup(storeName, key, tenant),
+        return fromOwner(storeName, key, partition -> local.lookup(storeName, key, tenant, () -> partition),
                 owner -> peers.ask(owner, storeName, "/keys/" + encode(key), tenant));
     }
 
@@ -61,7 +61,7 @@ public final class StoreQueryService {
      * @param tenant whom the query acts for (null only for stores of data no tenant owns)
      */
     public QueryResult lookupWindows(String storeName, String key, Instant from, Instant to, String tenant) {
-        return fromOwner(storeName, key, () -> local.windows(storeName, key, from, to, tenant),
+        return fromOwner(storeName, key, partition -> local.windows(storeName, key, from, to, tenant, () -> partition),
                 owner -> peers.ask(owner, storeName, "/windows/" + encode(key) + "?from=" + from.toEpochMilli()
                         + "&to=" + to.toEpochMilli(), tenant));
     }
@@ -73,7 +73,7 @@ public final class StoreQueryService {
      * @param tenant whom the query acts for (null only for stores of data no tenant owns)
      */
     public QueryResult lookupGroup(String storeName, String group, String tenant) {
-        return fromOwner(storeName, group, () -> local.group(storeName, group, tenant),
+        return fromOwner(storeName, group, partition -> local.group(storeName, group, tenant, () -> partition),
                 owner -> peers.ask(owner, storeName, "/groups/" + encode(group), tenant));
     }
 
@@ -93,7 +93,8 @@ public final class StoreQueryService {
             if (metadata != null && !KeyQueryMetadata.NOT_AVAILABLE.equals(metadata)) {
                 HostInfo owner = metadata.activeHost();
                 try {
-                    return owner.equals(self) || isUnset(owner) ? here.answer() : peer.answer(owner);
+                    return owner.equals(self) || isUnset(owner) ? here.answer(metadata.partition())
+                            : peer.answer(owner);
                 } catch (InvalidStateStoreException | IOException e) {
                     lastProblem = e.getMessage();
                 }
@@ -103,8 +104,9 @@ public final class StoreQueryService {
         return QueryResult.unavailable("store " + storeName + " cannot answer for now: " + lastProblem);
     }
 
+    /** This instance's answer, from the key's partition as the metadata just named it. */
     private interface LocalAnswer {
-        QueryResult answer();
+        QueryResult answer(int partition);
     }
 
     private interface PeerAnswer {
