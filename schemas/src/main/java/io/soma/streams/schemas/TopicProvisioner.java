@@ -5,9 +5,12 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +53,7 @@ public final class TopicProvisioner {
                     }
                 }
             }
-            awaitListed(admin, missing.stream().map(NewTopic::name).toList());
+            awaitServed(admin, missing.stream().map(NewTopic::name).toList());
             List<? extends TopicSpec> found = topics.stream().filter(t -> existing.contains(t.name())).toList();
             refuseWrongCleanupPolicies(admin, found);
             raiseRecordLimits(admin, found);
@@ -164,21 +167,37 @@ public final class TopicProvisioner {
     }
 
     /**
-     * Returns once the broker lists every one of {@code names}: a create is acknowledged before the broker's
-     * metadata has the topic, and a Streams app started in between fails on a missing source topic.
+     * Returns once the leader of every partition of {@code names} answers for it. A create is acknowledged before
+     * the brokers apply it: a Streams app started in between fails on a missing source topic, and an idempotent
+     * producer writing at once can lose records despite {@code acks=all}: its first batch is refused by a leader
+     * that has not opened the partition yet, its next batch is appended once it has, and every retry of the first
+     * is then refused as out of order until it expires (KAFKA-14359). A leader answering a ListOffsets request for a
+     * partition has it open for writes too.
      */
-    private static void awaitListed(Admin admin, List<String> names)
+    private static void awaitServed(Admin admin, List<String> names)
             throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        if (names.isEmpty()) {
+            return;
+        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        Set<String> listed = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-        while (!listed.containsAll(names)) {
-            if (System.nanoTime() > deadline) {
-                Set<String> seen = listed;
-                throw new IllegalStateException("created topics are still not listed after 30 s: "
-                        + names.stream().filter(n -> !seen.contains(n)).toList());
+        while (true) {
+            try {
+                Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+                admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values()
+                        .forEach(topic -> topic.partitions().forEach(p -> partitions.put(
+                                new TopicPartition(topic.name(), p.partition()), OffsetSpec.latest())));
+                admin.listOffsets(partitions).all().get(30, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof RetriableException)) {
+                    throw e;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the partitions of the created topics " + names
+                            + " have no leader serving them after 30 s: " + e.getCause().getMessage(), e.getCause());
+                }
+                Thread.sleep(50);
             }
-            Thread.sleep(50);
-            listed = admin.listTopics().names().get(30, TimeUnit.SECONDS);
         }
     }
 

@@ -7,15 +7,22 @@ import io.soma.streams.testkit.KafkaState;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -81,6 +88,29 @@ class TopicProvisionerIT {
         // as their specs have them: nothing to say
         TopicProvisioner.ensure(stack.bootstrapServers(), List.of(spec(deleting, false, 0), spec(compacting, true, 0)),
                 1, (short) 1);
+    }
+
+    @Test
+    void shouldReturnOnlyOnceEveryPartitionTakesWrites() throws Exception {
+        String topic = unique("provisioned.served");
+        int partitions = 48;
+
+        TopicProvisioner.ensure(stack.bootstrapServers(), List.of(spec(topic, false, 0)), partitions, (short) 1);
+
+        // without retries, a record sent to a partition its leader has not opened yet fails at once
+        // (NOT_LEADER_OR_FOLLOWER); an idempotent producer retrying it could lose records (KAFKA-14359)
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false,
+                ProducerConfig.RETRIES_CONFIG, 0), new StringSerializer(), new StringSerializer())) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            for (int partition = 0; partition < partitions; partition++) {
+                sent.add(producer.send(new ProducerRecord<>(topic, partition, "key", "value")));
+            }
+            for (Future<RecordMetadata> write : sent) {
+                assertThat(write.get(30, TimeUnit.SECONDS).offset()).isZero();
+            }
+        }
     }
 
     private static TopicProvisioner.TopicSpec spec(String name, boolean compacted, int maxMessageBytes) {
