@@ -6,15 +6,17 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -42,8 +44,9 @@ public final class KafkaState {
     }
 
     /**
-     * Creates {@code topics} (one that exists already is fine) and returns once the broker lists them all: a
-     * Streams app or a partition lookup right after a create can find no such topic yet.
+     * Creates {@code topics} (one that exists already is fine) and returns once every partition's leader serves it:
+     * a Streams app or a partition lookup right after a create can find no such topic yet, and a producer writing at
+     * once can lose its first batch (see {@link #awaitServed}).
      */
     public static void createTopics(String bootstrapServers, NewTopic... topics) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
@@ -56,14 +59,24 @@ public final class KafkaState {
                     }
                 }
             });
-            awaitTopics(admin, Stream.of(topics).map(NewTopic::name).toList());
+            awaitServed(admin, Stream.of(topics).map(NewTopic::name).toList());
         }
     }
 
-    /** Waits until every topic of {@code topics} is listed by the broker. */
-    public static void awaitTopics(Admin admin, Collection<String> topics) {
-        Await.value("topics " + topics, TIMEOUT, () -> get(admin.listTopics().names()),
-                (Set<String> names) -> names.containsAll(topics));
+    /**
+     * Waits until the leader of every partition of {@code topics} answers for it. An idempotent producer writing to a
+     * partition its leader has not opened yet has its first batch refused, the next appended, and every retry of the
+     * first refused as out of order until it expires: records lost (KAFKA-14359). A leader answering ListOffsets for
+     * a partition has it open for writes too.
+     */
+    public static void awaitServed(Admin admin, Collection<String> topics) {
+        Await.until("every partition of " + topics + " served by its leader", TIMEOUT, () -> {
+            Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+            get(admin.describeTopics(topics).allTopicNames()).values().forEach(topic -> topic.partitions().forEach(
+                    p -> partitions.put(new TopicPartition(topic.name(), p.partition()), OffsetSpec.latest())));
+            get(admin.listOffsets(partitions).all());
+            return true;
+        });
     }
 
     /** Waits until the consumer group {@code groupId} is in a state {@code wanted} accepts. */
