@@ -25,8 +25,8 @@ import java.util.function.Predicate;
  * app go on. The record is handed back to Kafka Streams (KIP-1034), so it is produced by the task's own producer,
  * inside the transaction under exactly-once.
  * <p>
- * A schema registry that cannot be reached is not the record's fault: the handler then fails the task rather
- * than bury a good record in the dead-letter topic.
+ * A schema registry that cannot be reached, or that refuses the app's credentials, is not the record's fault: the
+ * handler then fails the task rather than bury a good record in the dead-letter topic.
  * <p>
  * Config: {@code deserialization.exception.handler} and {@code processing.exception.handler} = this class; the topic is
  * {@code errors.dead.letter.queue.topic.name}, {@value Topics#DEAD_LETTER} when unset.
@@ -54,7 +54,7 @@ public class DeadLetterQueueHandler implements DeserializationExceptionHandler, 
                                                                 ConsumerRecord<byte[], byte[]> record,
                                                                 Exception exception) {
         if (SchemaRegistryException.unavailableIn(exception)) {
-            log.error("schema registry unavailable while reading {}-{}@{}; failing instead of dead-lettering a "
+            log.error("schema registry unavailable to this app while reading {}-{}@{}; failing instead of dead-lettering a "
                     + "possibly good record", record.topic(), record.partition(), record.offset(), exception);
             return DeserializationExceptionHandler.Response.fail();
         }

@@ -67,13 +67,21 @@ public class SchemaRegistryException extends RuntimeException {
         return status == NO_RESPONSE || status == 408 || status == 429 || isServerError();
     }
 
+    /** 401 or 403: the registry refuses this client's credentials, whatever it asks. */
+    public boolean refusesClient() {
+        return status == 401 || status == 403;
+    }
+
     /**
-     * Whether {@code failure} or one of its causes is a {@linkplain #isTransient transient} registry failure: reading
-     * the record again later may succeed, so it is not the record's fault.
+     * Whether {@code failure} or one of its causes is a registry failure that is not the record's fault: the registry
+     * {@linkplain #isTransient unreachable or failing}, or {@linkplain #refusesClient refusing this client} (expired
+     * or rotated credentials, which an operator mends). Reading the record again later may succeed; a dead-lettered
+     * or skipped good record would be lost to what reads it.
      */
     public static boolean unavailableIn(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SchemaRegistryException registry && registry.isTransient()) {
+            if (cause instanceof SchemaRegistryException registry
+                    && (registry.isTransient() || registry.refusesClient())) {
                 return true;
             }
         }

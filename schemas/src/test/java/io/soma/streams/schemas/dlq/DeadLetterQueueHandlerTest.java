@@ -4,6 +4,7 @@ import io.soma.streams.schemas.serde.BadMagicByteException;
 import io.soma.streams.schemas.serde.SchemaRegistryException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
@@ -130,6 +131,30 @@ class DeadLetterQueueHandlerTest {
 
         assertThat(response.result()).isEqualTo(DeserializationExceptionHandler.Result.FAIL);
         assertThat(response.deadLetterQueueRecords()).isEmpty();
+    }
+
+    @Test
+    void shouldFailRatherThanDeadLetterWhenTheRegistryRefusesTheClientsCredentials() {
+        for (int status : new int[] {401, 403}) {
+            var refused = new SchemaRegistryException("GET http://127.0.0.1:8081/schemas/ids/1", status, status * 100,
+                    "Unauthorized", null);
+
+            var response = handler.handleError(null, poison, new SerializationException("cannot read", refused));
+
+            assertThat(response.result()).isEqualTo(DeserializationExceptionHandler.Result.FAIL);
+            assertThat(response.deadLetterQueueRecords()).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldDeadLetterARecordWhoseSchemaTheRegistryDoesNotKnow() {
+        var unknown = new SchemaRegistryException("GET http://127.0.0.1:8081/schemas/ids/999", 404, 40403,
+                "Schema not found", null);
+
+        var response = handler.handleError(null, poison, unknown);
+
+        assertThat(response.result()).isEqualTo(DeserializationExceptionHandler.Result.RESUME);
+        assertThat(response.deadLetterQueueRecords()).hasSize(1);
     }
 
     @Test
