@@ -49,8 +49,7 @@ final class PiiDetectors {
                             CandidatePattern.whole(PiiDetectors::issuableSsn))),
             new DetectorType(DetectorKind.PII, "card", "payment card numbers (13-19 digits, spaces or dashes allowed)"
                     + " that pass Luhn and start with a known issuer range of a length that issuer uses",
-                    Trigger.digits(13), new CandidatePattern(Pattern.compile(
-                            "(?<![\\d-])\\d(?:[ -]?\\d){12,18}(?![\\d])"), 0, PiiDetectors::cardLength)),
+                    Trigger.digits(13), PiiDetectors::cards),
             new DetectorType(DetectorKind.PII, "iban", "IBANs, compact or in groups of four, with their country's"
                     + " length and structure and a valid mod-97 check (iban4j)", Trigger.ibanStart(), PiiDetectors::ibans),
             new DetectorType(DetectorKind.PII, "ip", "IPv4 (dotted quad, each part 0-255) and IPv6 addresses",
@@ -158,23 +157,77 @@ final class PiiDetectors {
 
     // --- card --------------------------------------------------------------------------------------------------
 
+    private static final int CARD_MIN_DIGITS = 13;
+    private static final int CARD_MAX_DIGITS = 19;
+
     /**
-     * How much of a candidate is a card: all of it, or else the longest part that ends before a space or dash (the
-     * candidate also takes digits written after a card, such as its expiry "12/25" or a CVV), or none.
+     * Cards in runs of ASCII digit groups joined by single spaces or dashes (a run starts after neither a digit nor a
+     * dash). A card may share its run with other digits: an order number before it, its expiry "12 25" or CVV after
+     * it. So a card starts at any group of the run and ends at the end of a later one (a group is never split), the
+     * leftmost start first and the longest card there; the next search starts after it. Runs have no length limit,
+     * and the scan is linear: from each group, only the groups within 19 digits are tried.
      */
-    static int cardLength(String candidate) {
-        for (int end = candidate.length(); end >= 13; end--) {
-            boolean groupEnds = end == candidate.length() || !Character.isDigit(candidate.charAt(end));
-            if (groupEnds && Character.isDigit(candidate.charAt(end - 1)) && paymentCard(candidate.substring(0, end))) {
-                return end;
+    static List<Detector.Span> cards(String text) {
+        List<Detector.Span> spans = new ArrayList<>();
+        int n = text.length();
+        int i = 0;
+        while (i < n) {
+            if (!asciiDigit(text.charAt(i)) || (i > 0 && (asciiDigit(text.charAt(i - 1)) || text.charAt(i - 1) == '-'))) {
+                i++;
+                continue;
             }
+            List<int[]> groups = new ArrayList<>();
+            int end = i;
+            while (true) {
+                int groupStart = end;
+                while (end < n && asciiDigit(text.charAt(end))) {
+                    end++;
+                }
+                groups.add(new int[] {groupStart, end});
+                boolean joined = end + 1 < n && (text.charAt(end) == ' ' || text.charAt(end) == '-')
+                        && asciiDigit(text.charAt(end + 1));
+                if (!joined) {
+                    break;
+                }
+                end++;
+            }
+            cardsInRun(text, groups, spans);
+            i = end;
         }
-        return 0;
+        return spans;
     }
 
-    static boolean paymentCard(String candidate) {
-        String digits = candidate.replaceAll("[ -]", "");
-        return digits.length() >= 13 && digits.length() <= 19 && knownIssuer(digits) && Checksums.luhn(digits);
+    private static void cardsInRun(String text, List<int[]> groups, List<Detector.Span> spans) {
+        int first = 0;
+        while (first < groups.size()) {
+            int found = -1;
+            StringBuilder digits = new StringBuilder(CARD_MAX_DIGITS);
+            for (int last = first; last < groups.size(); last++) {
+                digits.append(text, groups.get(last)[0], groups.get(last)[1]);
+                if (digits.length() > CARD_MAX_DIGITS) {
+                    break;
+                }
+                if (digits.length() >= CARD_MIN_DIGITS && cardDigits(digits.toString())) {
+                    found = last;
+                }
+            }
+            if (found < 0) {
+                first++;
+            } else {
+                spans.add(new Detector.Span(groups.get(first)[0], groups.get(found)[1]));
+                first = found + 1;
+            }
+        }
+    }
+
+    private static boolean asciiDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    /** 13 to 19 ASCII digits of a known issuer's range and length that pass Luhn. */
+    private static boolean cardDigits(String digits) {
+        return digits.length() >= CARD_MIN_DIGITS && digits.length() <= CARD_MAX_DIGITS && knownIssuer(digits)
+                && Checksums.luhn(digits);
     }
 
     /** Issuer ranges (IIN prefixes) of the major networks and the lengths each issues. */

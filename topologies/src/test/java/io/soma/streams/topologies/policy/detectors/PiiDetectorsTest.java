@@ -27,6 +27,17 @@ class PiiDetectorsTest {
         assertThat(pii("card", "card 4111 1111 1111 1111 12/25 please")).containsExactly("4111 1111 1111 1111");
         assertThat(pii("card", "card 4111 1111 1111 1111 123")).containsExactly("4111 1111 1111 1111");
         assertThat(pii("card", "card 5555-5555-5555-4444 07")).containsExactly("5555-5555-5555-4444");
+        // past 19 digits in one run: the old candidate regex found nothing
+        assertThat(pii("card", "card 4111 1111 1111 1111 1225 737")).containsExactly("4111 1111 1111 1111");
+    }
+
+    @Test
+    void shouldFindACardAfterOtherDigitsOfItsRun() {
+        assertThat(pii("card", "order 12 4111 1111 1111 1111")).containsExactly("4111 1111 1111 1111");
+        assertThat(pii("card", "ref 2024-12-01 5555-5555-5555-4444")).containsExactly("5555-5555-5555-4444");
+        assertThat(pii("card", "4111 1111 1111 1111 5555 5555 5555 4444"))
+                .containsExactly("4111 1111 1111 1111", "5555 5555 5555 4444");
+        assertThat(pii("card", "1 ".repeat(50_000) + "4111 1111 1111 1111")).containsExactly("4111 1111 1111 1111");
     }
 
     @Test
