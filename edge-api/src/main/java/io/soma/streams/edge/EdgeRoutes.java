@@ -68,7 +68,7 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
             get("/live", health::live, Access.PUBLIC);
             get("/ready", health::ready, Access.PUBLIC);
         });
-        // empty when the management port serves /metrics
+        // empty when the management port serves /metrics, or the public listener is not on loopback
         publicMetrics.ifPresent(metrics -> get("/metrics", metrics::scrape, Access.PUBLIC));
         IdentitySlice identity = slices.require(IdentitySlice.class);
         path("/v1/tokens", () -> {

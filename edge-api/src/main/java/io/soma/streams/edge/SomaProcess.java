@@ -124,10 +124,14 @@ public final class SomaProcess implements AutoCloseable {
             GaugeWithCallback.builder().name("soma_ready").help("1 while every readiness check passes, else 0")
                     .callback(cb -> cb.call(health.isReady() ? 1 : 0)).register(metrics);
             MetricsHandler scrape = new MetricsHandler(metrics);
-            // empty: no management listener, /metrics stays on the public port
             String managementPort = config.settings().stringOrNull("edge.management.port");
+            boolean publicScrape = MetricsHandler.servedOnPublicPort(config.edgeHost(), managementPort != null);
+            if (managementPort == null && !publicScrape) {
+                log.warn("/metrics is not served: the public listener on {} is reachable from other hosts and its "
+                        + "series name tenants; set edge.management.port to scrape it", config.edgeHost());
+            }
             EdgeRoutes routes = new EdgeRoutes(new RateLimitHandler(limiter), health,
-                    managementPort == null ? Optional.of(scrape) : Optional.empty(), slices);
+                    publicScrape ? Optional.of(scrape) : Optional.empty(), slices);
             EdgeServer edge = started.own(EdgeServer.start(config.edgeHost(), config.edgePort(), routes,
                     new EdgeMetrics(metrics)));
             ManagementServer management = null;
