@@ -5,10 +5,12 @@ import org.apache.avro.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Registers every topic's value schema under {@code <topic>-value} at app start and holds each subject to
@@ -18,6 +20,8 @@ import java.util.Map;
 public final class SchemaRegistrar {
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistrar.class);
     private static final CompatibilityLevel REQUIRED = CompatibilityLevel.BACKWARD;
+    /** How long a start waits out a registry that fails transiently (5xx, timeouts, unreachable). */
+    static final Duration PATIENCE = Duration.ofMinutes(2);
 
     private final SchemaRegistryClient registry;
 
@@ -35,7 +39,7 @@ public final class SchemaRegistrar {
         valueSchemasByTopic.forEach((topic, schema) -> {
             String subject = Subjects.value(topic);
             try {
-                ids.put(topic, register(subject, schema));
+                ids.put(topic, registerPatiently(subject, schema));
             } catch (SchemaRegistryException e) {
                 if (!e.isIncompatible()) {
                     throw e;
@@ -48,6 +52,37 @@ public final class SchemaRegistrar {
                     + RedactedUrl.of(registry.url()) + ":\n  " + String.join("\n  ", incompatible));
         }
         return ids;
+    }
+
+    /**
+     * {@link #register}, again while the registry fails transiently, until {@link #PATIENCE} has passed. Instances
+     * of a deploy start together and register the same subjects at once: a registry's database may then time out on
+     * its locks or answer 500 for several rounds of the client's own retries, and the start must not fail for that.
+     */
+    private int registerPatiently(String subject, Schema schema) {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (true) {
+            try {
+                return register(subject, schema);
+            } catch (SchemaRegistryException e) {
+                if (!e.isTransient() || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                log.warn("registering {} failed for now ({}); trying again for up to {} s in all", subject,
+                        e.getMessage(), PATIENCE.toSeconds());
+                pause(subject, e);
+            }
+        }
+    }
+
+    private static void pause(String subject, SchemaRegistryException failure) {
+        try {
+            Thread.sleep(ThreadLocalRandom.current().nextLong(500, 1_500));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure.addSuppressed(e);
+            throw failure;
+        }
     }
 
     private int register(String subject, Schema schema) {

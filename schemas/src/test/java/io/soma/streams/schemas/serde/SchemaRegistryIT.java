@@ -6,8 +6,10 @@ import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.dlq.DeadLetterQueueHandler;
 import io.soma.streams.schemas.dlq.DlqHeaders;
 import io.soma.streams.schemas.serde.v1.Probe;
+import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.CommittedRecords;
 import io.soma.streams.testkit.KafkaState;
+import io.soma.streams.testkit.TcpProxy;
 import io.soma.streams.testkit.TestPaths;
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -31,12 +33,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -118,6 +123,26 @@ class SchemaRegistryIT {
                 .hasMessageContaining("topic " + topic)
                 .hasMessageContaining("HTTP 409");
         assertThat(registry.latest(Subjects.value(topic)).schema()).isEqualTo(Probe.getClassSchema());
+    }
+
+    @Test
+    void shouldWaitOutARegistryThatIsAwayAsItStartsRatherThanFail() throws Exception {
+        String topic = uniqueTopic("it.probe.patient");
+        try (TcpProxy proxy = TcpProxy.to(URI.create(stack.schemaRegistryUrl()))) {
+            proxy.cut();
+            // no retries inside the client: every attempt of the registrar's is one refused connection
+            SchemaRegistrar registrar = new SchemaRegistrar(new SchemaRegistryClient(new SchemaRegistryConfig(
+                    proxy.url(), null, 0, Duration.ofSeconds(30))));
+            CompletableFuture<Map<String, Integer>> registered = CompletableFuture.supplyAsync(
+                    () -> registrar.registerAll(Map.of(topic, Probe.getClassSchema())));
+
+            Await.until("the registrar to try again and again", Duration.ofSeconds(60), () -> proxy.refused() >= 3);
+            assertThat(registered).isNotDone();
+            proxy.restore();
+
+            assertThat(registered.get(60, TimeUnit.SECONDS))
+                    .containsEntry(topic, registry.lookup(Subjects.value(topic), Probe.getClassSchema()));
+        }
     }
 
     @Test
