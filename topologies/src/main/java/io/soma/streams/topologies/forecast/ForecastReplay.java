@@ -6,15 +6,15 @@ import io.soma.streams.avro.TokenForecast;
 import io.soma.streams.avro.TokenUsageWindow;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.topologies.runtime.AdminFutures;
 import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.GroupStart;
 import io.soma.streams.topologies.runtime.StreamsSettings;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -43,12 +43,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * Replays conversation events through the real forecast topology on a real broker and registry, as fast as it
@@ -219,20 +215,7 @@ public final class ForecastReplay implements AutoCloseable {
 
     /** Commits the current end of {@code conversation.events} as the app's position, unless it has one. */
     public void positionAtEndUnlessCommitted(String applicationId) {
-        String failure = "cannot position " + applicationId;
-        Map<TopicPartition, OffsetAndMetadata> committed = completed(admin.listConsumerGroupOffsets(applicationId)
-                .partitionsToOffsetAndMetadata(), failure);
-        if (!committed.isEmpty()) {
-            return;
-        }
-        String topic = Topics.CONVERSATION_EVENTS.name();
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        for (int p = 0; p < partitionsOf(topic); p++) {
-            latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-        }
-        Map<TopicPartition, OffsetAndMetadata> ends = completed(admin.listOffsets(latest).all(), failure).entrySet()
-                .stream().collect(Collectors.toMap(Map.Entry::getKey, e -> new OffsetAndMetadata(e.getValue().offset())));
-        completed(admin.alterConsumerGroupOffsets(applicationId, ends).all(), failure);
+        GroupStart.atEndUnlessCommitted(admin, applicationId, Topics.CONVERSATION_EVENTS.name(), PATIENCE);
     }
 
     private int partitionsOf(String topic) {
@@ -242,16 +225,7 @@ public final class ForecastReplay implements AutoCloseable {
 
     /** The future's value, or an IllegalStateException saying {@code failure} and why; waits {@link #PATIENCE} at most. */
     private static <T> T completed(Future<T> future, String failure) {
-        try {
-            return future.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(failure + ": interrupted", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(failure + ": " + e.getCause().getMessage(), e);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException(failure + ": no answer within " + PATIENCE, e);
-        }
+        return AdminFutures.completed(future, failure, PATIENCE);
     }
 
     @Override

@@ -9,8 +9,10 @@ import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.CommittedRecords;
 import io.soma.streams.topologies.ProvisionedStack;
 import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.GroupStart;
 import io.soma.streams.topologies.runtime.StreamsSettings;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -31,9 +33,9 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * The SLM app on the shared real broker and registry. Every scenario takes its own stretch of event time
- * ({@link #reserve}), later than any earlier scenario's, so that apps reading {@code conversation.events}
- * from the start never see an earlier scenario's events as newer than theirs. The stretches lie in the past
+ * The SLM app on the shared real broker and registry. An app starts at the end of {@code conversation.events}
+ * ({@link #start}), and every scenario takes its own stretch of event time ({@link #reserve}), later than any
+ * earlier scenario's: no app sees events older than its own as newer than theirs. The stretches lie in the past
  * (the broker refuses record timestamps more than an hour ahead, and repartition topics carry event time).
  */
 final class SlmIntegration {
@@ -70,7 +72,15 @@ final class SlmIntegration {
         return start;
     }
 
+    /**
+     * Starts an instance; a new application id reads only what is sent from here on. Other test classes on this
+     * broker write events stamped with the present (the budget tests), and read from the start they would move
+     * the windows' stream time past the scenario's stretch and drop its windows as expired.
+     */
     KafkaStreams start(String applicationId, SlmApp.Config config, Path stateDir) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+            GroupStart.atEndUnlessCommitted(admin, applicationId, Topics.CONVERSATION_EVENTS.name(), WINDOW_TIMEOUT);
+        }
         KafkaStreams streams = new KafkaStreams(SlmApp.build(config, serdes),
                 StreamsSettings.local(stack.bootstrapServers(), stack.schemaRegistryUrl(), stateDir).forApp(applicationId));
         // as the process runs its apps: a failed thread is replaced and its aborted batch redone (two instances
