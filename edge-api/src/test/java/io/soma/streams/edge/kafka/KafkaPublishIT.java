@@ -20,28 +20,35 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** What a request that publishes gets from a real broker: acknowledged, refused, not acknowledged in time, gone. */
 class KafkaPublishIT {
+    /** What the held record is given to be acknowledged, and a producer without a broker to take the last one. */
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    /** What everything else is given: a broker that just started may answer its first requests slowly. */
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
     private static final Map<String, Object> IDS = Map.of("event_id", "e-1");
 
     @Test
     void shouldAnswerWhyKafkaDidNotTakeOrAcknowledgeTheRecord() throws Exception {
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(TestPaths.newWorkDir("publish"), 0, Map.of());
         boolean brokerUp = true;
-        var producer = producer(broker, 0);
+        var producer = producer(broker, 0, PATIENCE);
         // holds each record for a minute before sending it: an acknowledgement that does not come in time
-        var slowProducer = producer(broker, 60_000);
+        var slowProducer = producer(broker, 60_000, PATIENCE);
+        var impatientProducer = producer(broker, 0, TIMEOUT);
         try {
             KafkaState.createTopics(broker.bootstrapServers(), new NewTopic("publish-it", 1, (short) 1));
             long offset = KafkaPublish.acknowledged(producer, new ProducerRecord<>("publish-it", "k", "fits"),
-                    TIMEOUT, "the first record", IDS).offset();
+                    PATIENCE, "the first record", IDS).offset();
             ApiException tooLarge = catchThrowableOfType(ApiException.class, () -> KafkaPublish.acknowledged(producer,
-                    new ProducerRecord<>("publish-it", "k", "x".repeat(1_100_000)), TIMEOUT, "the large record", IDS));
+                    new ProducerRecord<>("publish-it", "k", "x".repeat(1_100_000)), PATIENCE, "the large record", IDS));
+            // the topic's metadata first, so that only the acknowledgement can be late
+            slowProducer.partitionsFor("publish-it");
             ApiException unacknowledged = catchThrowableOfType(ApiException.class, () -> KafkaPublish.acknowledged(
                     slowProducer, new ProducerRecord<>("publish-it", "k", "v"), TIMEOUT, "the held record", IDS));
             broker.close();
             brokerUp = false;
             ApiException gone = catchThrowableOfType(ApiException.class, () -> KafkaPublish.acknowledged(
-                    producer, new ProducerRecord<>("publish-it-unseen", "k", "v"), TIMEOUT, "the last record", IDS));
+                    impatientProducer, new ProducerRecord<>("publish-it-unseen", "k", "v"), TIMEOUT, "the last record",
+                    IDS));
 
             assertThat(offset).isZero();
             assertThat(tooLarge.status()).isEqualTo(413);
@@ -57,17 +64,18 @@ class KafkaPublishIT {
             // without a timeout, close would wait out delivery.timeout.ms for the records the dead broker never took
             producer.close(Duration.ZERO);
             slowProducer.close(Duration.ZERO);
+            impatientProducer.close(Duration.ZERO);
             if (brokerUp) {
                 broker.close();
             }
         }
     }
 
-    private static KafkaProducer<String, String> producer(EmbeddedKafkaBroker broker, int lingerMs) {
+    private static KafkaProducer<String, String> producer(EmbeddedKafkaBroker broker, int lingerMs, Duration maxBlock) {
         return new KafkaProducer<>(Map.<String, Object>of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ProducerConfig.LINGER_MS_CONFIG, lingerMs,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) TIMEOUT.toMillis()),
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) maxBlock.toMillis()),
                 new StringSerializer(), new StringSerializer());
     }
 }

@@ -49,7 +49,8 @@ class RedisRateLimiterIT {
 
     @Test
     void shouldLimitEachTenantOnItsOwn() {
-        Map<String, RateLimit> limits = Map.of("code", RateLimit.perMinute(2), "m-large-0", RateLimit.perMinute(60).withBurst(3));
+        // one token every 30 s and every 20 s: none drips back while the test runs, however slowly
+        Map<String, RateLimit> limits = Map.of("code", RateLimit.perMinute(2), "m-large-0", RateLimit.perMinute(3));
         RedisRateLimiter limiter = new RedisRateLimiter(redis.jedis(), prefix + ":tenants", limits::get);
 
         List<Boolean> code = List.of(limiter.acquire("code").allowed(), limiter.acquire("code").allowed(),
@@ -59,7 +60,7 @@ class RedisRateLimiterIT {
 
         assertThat(code).containsExactly(true, true, false);
         assertThat(other).containsExactly(true, true, true, false);
-        assertThat(limiter.acquire("m-large-0").retryAfterSeconds()).isEqualTo(1); // one token a second
+        assertThat(limiter.acquire("m-large-0").retryAfterSeconds()).isBetween(1L, 20L);
     }
 
     @Test
