@@ -340,8 +340,8 @@ class SseHubIT {
              KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers",
                      stack.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
             // a reader of its own, no retries inside the client: each attempt to resolve the schema is one connection
-            SchemaRegistryClient readerRegistry = new SchemaRegistryClient(new SchemaRegistryConfig(
-                    proxy.url(), null, 0, Duration.ofSeconds(5)));
+            SchemaRegistryClient readerRegistry = new SchemaRegistryClient(
+                    SchemaRegistryConfig.oneAttempt(proxy.url()));
             SseHub avroHub = new SseHub("registry", stack.bootstrapServers(),
                     requestIds(topic, new AvroDeserializer<>(RulePackReply.class, readerRegistry)), SETTINGS);
             Javalin avroApp = serve(avroHub);

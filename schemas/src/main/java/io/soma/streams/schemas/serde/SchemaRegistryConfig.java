@@ -38,6 +38,14 @@ public record SchemaRegistryConfig(String url, String basicAuthUserInfo, int max
         return new SchemaRegistryConfig(url, null, DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT);
     }
 
+    /**
+     * One attempt per call, with a patient timeout: for a caller that retries on its own terms, where each attempt
+     * must show (a follower reading a record again, a test counting connections through a cut proxy).
+     */
+    public static SchemaRegistryConfig oneAttempt(String url) {
+        return new SchemaRegistryConfig(url, null, 0, Duration.ofSeconds(30));
+    }
+
     public static SchemaRegistryConfig from(Map<String, ?> config) {
         Object url = config.get(URL);
         Object userInfo = config.get(BASIC_AUTH_USER_INFO);

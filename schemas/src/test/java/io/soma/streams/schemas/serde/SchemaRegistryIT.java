@@ -131,8 +131,8 @@ class SchemaRegistryIT {
         try (TcpProxy proxy = TcpProxy.to(URI.create(stack.schemaRegistryUrl()))) {
             proxy.cut();
             // no retries inside the client: every attempt of the registrar's is one refused connection
-            SchemaRegistrar registrar = new SchemaRegistrar(new SchemaRegistryClient(new SchemaRegistryConfig(
-                    proxy.url(), null, 0, Duration.ofSeconds(30))));
+            SchemaRegistrar registrar = new SchemaRegistrar(new SchemaRegistryClient(
+                    SchemaRegistryConfig.oneAttempt(proxy.url())));
             CompletableFuture<Map<String, Integer>> registered = CompletableFuture.supplyAsync(
                     () -> registrar.registerAll(Map.of(topic, Probe.getClassSchema())));
 

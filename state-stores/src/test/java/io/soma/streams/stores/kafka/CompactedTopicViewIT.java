@@ -73,8 +73,8 @@ class CompactedTopicViewIT {
         try (TcpProxy proxy = TcpProxy.to(registry)) {
             proxy.cut();
             // a reader of its own, no retries inside the client: each attempt to resolve the schema is one connection
-            SchemaRegistryClient readerRegistry = new SchemaRegistryClient(new SchemaRegistryConfig(
-                    proxy.url(), null, 0, Duration.ofSeconds(5)));
+            SchemaRegistryClient readerRegistry = new SchemaRegistryClient(
+                    SchemaRegistryConfig.oneAttempt(proxy.url()));
             try (CompactedTopicView<RulePackReply, RulePackReply> view = CompactedTopicView.whole(
                     stack.bootstrapServers(), topic, new AvroDeserializer<>(RulePackReply.class, readerRegistry))) {
                 // more attempts than records: a follower that skipped them would have stopped trying after three

@@ -33,7 +33,6 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -154,8 +153,7 @@ class MarketplaceAppTopologyIT {
         try (TcpProxy proxy = TcpProxy.to(registry)) {
             // the app's own client, through the proxy, no retries inside it: its schema cache starts empty
             driver.close();
-            startWith(new AppSerdes(new SchemaRegistryClient(new SchemaRegistryConfig(proxy.url(), null, 0,
-                    Duration.ofSeconds(5)))));
+            startWith(new AppSerdes(new SchemaRegistryClient(SchemaRegistryConfig.oneAttempt(proxy.url()))));
             TestOutputTopic<String, byte[]> deadLetters = driver.createOutputTopic(Topics.DEAD_LETTER,
                     new StringDeserializer(), new ByteArrayDeserializer());
             CapsuleSubmission submission = MarketplaceAppIT.submission(CAPSULE, version("1.0.0"));

@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 
@@ -46,8 +45,7 @@ class ConstitutionGateTopologyIT {
         props.put(StreamsConfig.STATE_DIR_CONFIG, TestPaths.newWorkDir("constitution-gate").toString());
         try (TcpProxy proxy = TcpProxy.to(URI.create(registryUrl))) {
             // the app's own client, through the proxy, no retries inside it
-            AppSerdes app = new AppSerdes(new SchemaRegistryClient(new SchemaRegistryConfig(proxy.url(), null, 0,
-                    Duration.ofSeconds(5))));
+            AppSerdes app = new AppSerdes(new SchemaRegistryClient(SchemaRegistryConfig.oneAttempt(proxy.url())));
             try (TopologyTestDriver driver = new TopologyTestDriver(PolicyApp.build(new PolicyApp.Config(
                     new ConstitutionVerifier(List.of(ExamplePolicy.trustedKey())),
                     new PolicyMetrics(new PrometheusRegistry())), app), props)) {
