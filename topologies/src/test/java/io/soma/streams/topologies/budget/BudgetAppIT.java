@@ -223,20 +223,17 @@ class BudgetAppIT {
 
     @Test
     void shouldResetOnceAtALocalMidnightAcrossRestarts() {
-        String tenant = "reset-" + UUID.randomUUID();
-        // a zone whose next midnight is 20 s away, so the boundary falls inside the test: several times what
-        // defining, one spend and the close take on a loaded machine (a case of a few seconds here); the unit tests
-        // cover named zones and their daylight-saving days
-        Instant boundary = Instant.now().plusSeconds(20).truncatedTo(ChronoUnit.SECONDS);
-        int offset = Math.floorMod(-boundary.getEpochSecond(), 86_400);
-        ZoneOffset zone = ZoneOffset.ofTotalSeconds(offset > 18 * 3600 ? offset - 86_400 : offset);
         LlmPerfRecords.Request step = llmPerf(1).get(0);
         long stepTokens = step.inputTokens() + step.outputTokens();
-
-        define(Budgets.daily(tenant, "daily", 1_000_000).setTimeZone(zone.getId()).build());
-        send(Topics.CONVERSATION_EVENTS.name(), "before", response(tenant, "before", step));
-        // the old period's spend (or, on a machine slow enough to pass the boundary already, the reset)
-        awaitStatus(tenant, "daily", s -> s.getSpentTokens() == stepTokens || s.getPeriodStart().equals(boundary));
+        // the boundary falls inside the test: 20 s is several times what defining and one spend take on a loaded
+        // machine (a few seconds here), and one too slow for it starts over with twice the time
+        Midnight midnight = null;
+        for (int leadSeconds = 20; midnight == null; leadSeconds *= 2) {
+            assertThat(leadSeconds).as("time to spend before a midnight").isLessThanOrEqualTo(80);
+            midnight = spendBeforeMidnight(step, leadSeconds);
+        }
+        String tenant = midnight.tenant();
+        Instant boundary = midnight.boundary();
 
         // down across the boundary: the restarted app resets on its first check
         restart(false, () -> Await.until("the clock to pass the budget's midnight " + boundary,
@@ -252,6 +249,29 @@ class BudgetAppIT {
                 && s.getSpentTokens() == stepTokens);
         assertThat(after.getPeriodEnd()).isEqualTo(boundary.plus(Duration.ofDays(1)));
         assertThat(audits(tenant, TenantLedger.RESET, 1)).hasSize(1);
+    }
+
+    private record Midnight(String tenant, Instant boundary) {
+    }
+
+    /**
+     * A new tenant's daily budget in a zone whose next midnight is {@code leadSeconds} away (the unit tests cover
+     * named zones and their daylight-saving days), and one spend in the period before it; empty when the machine
+     * was too slow and the period had ended before the spend counted in it.
+     */
+    private Midnight spendBeforeMidnight(LlmPerfRecords.Request step, int leadSeconds) {
+        String tenant = "reset-" + UUID.randomUUID();
+        Instant boundary = Instant.now().plusSeconds(leadSeconds).truncatedTo(ChronoUnit.SECONDS);
+        int offset = Math.floorMod(-boundary.getEpochSecond(), 86_400);
+        ZoneOffset zone = ZoneOffset.ofTotalSeconds(offset > 18 * 3600 ? offset - 86_400 : offset);
+        long stepTokens = step.inputTokens() + step.outputTokens();
+
+        define(Budgets.daily(tenant, "daily", 1_000_000).setTimeZone(zone.getId()).build());
+        send(Topics.CONVERSATION_EVENTS.name(), "before", response(tenant, "before", step));
+        BudgetStatus status = awaitStatus(tenant, "daily",
+                s -> s.getSpentTokens() == stepTokens || s.getPeriodStart().equals(boundary));
+        boolean spentBefore = status.getSpentTokens() == stepTokens && status.getPeriodEnd().equals(boundary);
+        return spentBefore ? new Midnight(tenant, boundary) : null;
     }
 
     @Test
