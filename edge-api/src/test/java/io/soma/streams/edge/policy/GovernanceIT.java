@@ -35,6 +35,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -130,6 +131,8 @@ class GovernanceIT {
     void shouldExportTheActiveConstitutionOnAnInstanceThatResumedThePolicyGroup() {
         Map<String, String> settings = Map.of("constitution.trusted.keys", "example", "policy.load.examples", "true",
                 "edge.management.port", "0");
+        KafkaStreams policy = edge.streams("soma-policy");
+        int tasksAlone = activeTasks(policy);
         try (EdgeFixture resumed = EdgeFixture.withSlices(List.of(PolicySlice::start, IdentitySlice::start), settings)
                 .awaitReady()) {
             Map.of("this class's process", edge, "the process that resumed the group", resumed).forEach(
@@ -137,6 +140,13 @@ class GovernanceIT {
                             EdgeFixture.AWAIT_TIMEOUT,
                             () -> exportsTheExampleConstitution(instance.getManagement("/metrics").body())));
         }
+        // the group rebalanced back to this class's process alone before the next test sends it events
+        Await.until("the policy app to hold all its tasks again", EdgeFixture.AWAIT_TIMEOUT,
+                () -> policy.state() == KafkaStreams.State.RUNNING && activeTasks(policy) == tasksAlone);
+    }
+
+    private static int activeTasks(KafkaStreams streams) {
+        return streams.metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
     }
 
     /** A sample of {@code constitution_version_info} and of the sync timestamp for the example global constitution. */
