@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * The real schema registry of the local stack: Apicurio Registry 2.4.2 (the uber-jar the
@@ -32,6 +33,8 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     private static final Duration STOP_LIMIT = Duration.ofSeconds(10);
     private static final Duration PROBE_INTERVAL = Duration.ofMillis(100);
     private static final int LOG_TAIL_LINES = 30;
+    /** Starts on a port of its own choosing, each on a new one, before giving up. */
+    private static final int FREE_PORT_ATTEMPTS = 3;
 
     private final Process process;
     private final int port;
@@ -50,25 +53,42 @@ public final class SchemaRegistryProcess implements AutoCloseable {
      * @param port    HTTP port on 127.0.0.1, 0 for a free one
      * @param logFile the child's stdout and stderr (replaced at every start); its directory is the child's
      *                working directory
-     * @throws IllegalStateException if the jar is missing, or the registry dies or does not answer in time
+     * @throws IllegalStateException if the jar is missing, or the registry dies (when it chose the port: three times,
+     *                               each on another) or does not answer in time
      */
     public static SchemaRegistryProcess start(Path jar, int port, Path logFile) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("the schema registry jar " + jar.toAbsolutePath()
                     + " is missing; build it with 'mvn -pl devstack-registry install'");
         }
-        int httpPort = port == 0 ? FreePort.onLoopback() : port;
+        return port == 0 ? start(jar, FreePort::onLoopback, FREE_PORT_ATTEMPTS, logFile) : start(jar, () -> port, 1, logFile);
+    }
+
+    /** Starts on the ports {@code ports} gives, a new one each time the child exits before it answers. */
+    static SchemaRegistryProcess start(Path jar, IntSupplier ports, int attempts, Path logFile) {
         long started = System.nanoTime();
-        SchemaRegistryProcess registry = new SchemaRegistryProcess(launch(jar, httpPort, logFile), httpPort);
-        try {
-            registry.awaitReady(logFile);
-        } catch (RuntimeException e) {
-            registry.close();
-            throw e;
+        for (int attempt = 1; ; attempt++) {
+            int httpPort = ports.getAsInt();
+            SchemaRegistryProcess registry = new SchemaRegistryProcess(launch(jar, httpPort, logFile), httpPort);
+            try {
+                registry.awaitReady(logFile);
+                log.info("schema registry up on {} in {} ms (pid {}, log {})",
+                        registry.url(), (System.nanoTime() - started) / 1_000_000, registry.pid(), logFile);
+                return registry;
+            } catch (ExitedBeforeReady e) {
+                registry.close();
+                // a port found free is bound seconds later, by a JVM still starting: a connection or a listener of
+                // another process (the other test JVM) can take it first, and the child then exits
+                if (attempt >= attempts) {
+                    throw e;
+                }
+                log.warn("the schema registry exited before answering on port {}; starting it on another port: {}",
+                        httpPort, e.getMessage());
+            } catch (RuntimeException e) {
+                registry.close();
+                throw e;
+            }
         }
-        log.info("schema registry up on {} in {} ms (pid {}, log {})",
-                registry.url(), (System.nanoTime() - started) / 1_000_000, registry.pid(), logFile);
-        return registry;
     }
 
     /**
@@ -148,7 +168,7 @@ public final class SchemaRegistryProcess implements AutoCloseable {
         long deadline = System.nanoTime() + STARTUP_LIMIT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("the schema registry exited with code " + process.exitValue()
+                throw new ExitedBeforeReady("the schema registry exited with code " + process.exitValue()
                         + " before answering; " + describeLog(logFile));
             }
             if (answers(http, probe)) {
@@ -188,6 +208,13 @@ public final class SchemaRegistryProcess implements AutoCloseable {
                     + String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
         } catch (IOException e) {
             return "its log " + logFile + " is unreadable: " + e.getMessage();
+        }
+    }
+
+    /** The child exited before its API answered (a port taken, a bad jar, too little memory). */
+    private static final class ExitedBeforeReady extends IllegalStateException {
+        ExitedBeforeReady(String message) {
+            super(message);
         }
     }
 }

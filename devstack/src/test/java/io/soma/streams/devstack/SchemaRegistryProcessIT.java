@@ -9,12 +9,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -50,12 +54,19 @@ class SchemaRegistryProcessIT {
     private static SchemaRegistryProcess registry;
 
     @BeforeAll
-    static void startRegistry() {
+    static void startRegistry() throws IOException {
         Path workDir = TestPaths.newWorkDir("registry");
         long started = System.nanoTime();
-        registry = SchemaRegistryProcess.start(SchemaRegistryProcess.locateJar(), 0,
-                workDir.resolve("schema-registry-test.log"));
-        log.info("registry start-to-ready {} ms", (System.nanoTime() - started) / 1_000_000);
+        // the first port it is given is taken by the time the child binds it, as another process can take a port
+        // found free: the child exits, and the registry starts on the next port
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Iterator<Integer> ports = List.of(taken.getLocalPort(), FreePort.onLoopback()).iterator();
+            registry = SchemaRegistryProcess.start(SchemaRegistryProcess.locateJar(), ports::next, 2,
+                    workDir.resolve("schema-registry-test.log"));
+            assertThat(registry.url()).doesNotContain(":" + taken.getLocalPort() + "/");
+        }
+        log.info("registry start-to-ready {} ms, a start on a taken port included",
+                (System.nanoTime() - started) / 1_000_000);
     }
 
     @AfterAll
