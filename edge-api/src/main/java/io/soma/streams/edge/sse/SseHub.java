@@ -4,6 +4,7 @@ import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.schemas.serde.SchemaRegistryException;
+import io.soma.streams.stores.kafka.FailureStreak;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
@@ -207,7 +208,7 @@ public final class SseHub implements AutoCloseable {
     }
 
     private void readLive() {
-        int failuresInARow = 0;
+        FailureStreak failures = new FailureStreak(log, "SSE stream " + name + " cannot read Kafka", RETRY);
         try {
             while (running) {
                 admitJoiners();
@@ -230,18 +231,12 @@ public final class SseHub implements AutoCloseable {
                         livePosition.put(partition, record.offset());
                         heldAt.remove(partition);
                     }
-                    failuresInARow = 0;
+                    failures.succeeded();
                 } catch (WakeupException e) {
                     // a client joined or we are closing: loop around
                 } catch (KafkaException e) {
                     // stopping would end every stream of this hub until the process restarts
-                    if (++failuresInARow == 1) {
-                        log.warn("SSE stream {} cannot read Kafka; trying again every {} ms", name,
-                                RETRY.toMillis(), e);
-                    } else if (failuresInARow % 60 == 0) {
-                        log.warn("SSE stream {} still cannot read Kafka, {} times in a row: {}", name,
-                                failuresInARow, e.toString());
-                    }
+                    failures.failed(e);
                     Thread.sleep(RETRY.toMillis());
                 }
             }

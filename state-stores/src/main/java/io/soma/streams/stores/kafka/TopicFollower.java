@@ -44,7 +44,7 @@ public final class TopicFollower<V> implements AutoCloseable {
     /** The record this follower waits for the registry to read, to warn once per record rather than per retry. */
     private String waitingFor;
     private volatile boolean waitingForRegistry;
-    private int failuresInARow;
+    private final FailureStreak failures;
 
     /**
      * @param onRecord called for each record, on the follower's thread
@@ -75,6 +75,7 @@ public final class TopicFollower<V> implements AutoCloseable {
             startedAtEnd = consumer.endOffsets(partitions);
         }
         this.thread = new Thread(this::run, "follow-" + topic);
+        this.failures = new FailureStreak(log, thread.getName() + " failed", RETRY);
         thread.setDaemon(true);
         thread.start();
     }
@@ -84,18 +85,13 @@ public final class TopicFollower<V> implements AutoCloseable {
             while (running) {
                 try {
                     followOnce();
-                    failuresInARow = 0;
+                    failures.succeeded();
                 } catch (WakeupException e) {
                     throw e;
                 } catch (RuntimeException e) {
                     // ending the thread would leave callers with a copy that never changes again (a budget gate
                     // answering 503, replies timing out) until the process restarts
-                    if (++failuresInARow == 1) {
-                        log.warn("{} failed; trying again every {} ms", thread.getName(), RETRY.toMillis(), e);
-                    } else if (failuresInARow % 60 == 0) {
-                        log.warn("{} still failing, {} times in a row: {}", thread.getName(), failuresInARow,
-                                e.toString());
-                    }
+                    failures.failed(e);
                     pause();
                 }
             }
