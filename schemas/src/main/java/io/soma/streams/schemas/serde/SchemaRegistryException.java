@@ -67,16 +67,20 @@ public class SchemaRegistryException extends RuntimeException {
         return status == NO_RESPONSE || status == 408 || status == 429 || isServerError();
     }
 
-    /** 401 or 403: the registry refuses this client's credentials, whatever it asks. */
+    /**
+     * 401: the registry does not accept this client's credentials, whatever it asks. (A 403 is not this: registries
+     * that authorize per subject answer it for a schema id of a subject the client may not read, which is the
+     * record's doing, and such a record must not hold up the others.)
+     */
     public boolean refusesClient() {
-        return status == 401 || status == 403;
+        return status == 401;
     }
 
     /**
      * Whether {@code failure} or one of its causes is a registry failure that is not the record's fault: the registry
-     * {@linkplain #isTransient unreachable or failing}, or {@linkplain #refusesClient refusing this client} (expired
-     * or rotated credentials, which an operator mends). Reading the record again later may succeed; a dead-lettered
-     * or skipped good record would be lost to what reads it.
+     * {@linkplain #isTransient unreachable or failing}, or {@linkplain #refusesClient refusing this client's
+     * credentials} (expired or rotated, which an operator mends). Reading the record again later may succeed; a
+     * dead-lettered or skipped good record would be lost to what reads it.
      */
     public static boolean unavailableIn(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {

@@ -135,26 +135,27 @@ class DeadLetterQueueHandlerTest {
 
     @Test
     void shouldFailRatherThanDeadLetterWhenTheRegistryRefusesTheClientsCredentials() {
-        for (int status : new int[] {401, 403}) {
-            var refused = new SchemaRegistryException("GET http://127.0.0.1:8081/schemas/ids/1", status, status * 100,
-                    "Unauthorized", null);
+        var refused = new SchemaRegistryException("GET http://127.0.0.1:8081/schemas/ids/1", 401, 40101,
+                "Unauthorized", null);
 
-            var response = handler.handleError(null, poison, new SerializationException("cannot read", refused));
+        var response = handler.handleError(null, poison, new SerializationException("cannot read", refused));
 
-            assertThat(response.result()).isEqualTo(DeserializationExceptionHandler.Result.FAIL);
-            assertThat(response.deadLetterQueueRecords()).isEmpty();
-        }
+        assertThat(response.result()).isEqualTo(DeserializationExceptionHandler.Result.FAIL);
+        assertThat(response.deadLetterQueueRecords()).isEmpty();
     }
 
     @Test
-    void shouldDeadLetterARecordWhoseSchemaTheRegistryDoesNotKnow() {
-        var unknown = new SchemaRegistryException("GET http://127.0.0.1:8081/schemas/ids/999", 404, 40403,
-                "Schema not found", null);
+    void shouldDeadLetterARecordWhoseSchemaTheRegistryDoesNotKnowOrLetsTheClientRead() {
+        // a 403 for one id: a registry that authorizes per subject, and a record whose schema is in one it may not read
+        for (int status : new int[] {404, 403}) {
+            var refused = new SchemaRegistryException("GET http://127.0.0.1:8081/schemas/ids/999", status,
+                    status * 100 + 3, "no", null);
 
-        var response = handler.handleError(null, poison, unknown);
+            var response = handler.handleError(null, poison, refused);
 
-        assertThat(response.result()).isEqualTo(DeserializationExceptionHandler.Result.RESUME);
-        assertThat(response.deadLetterQueueRecords()).hasSize(1);
+            assertThat(response.result()).isEqualTo(DeserializationExceptionHandler.Result.RESUME);
+            assertThat(response.deadLetterQueueRecords()).hasSize(1);
+        }
     }
 
     @Test
