@@ -161,18 +161,22 @@ final class PiiDetectors {
     private static final int CARD_MAX_DIGITS = 19;
 
     /**
-     * Cards in runs of ASCII digit groups joined by single spaces or dashes (a run starts after neither a digit nor a
-     * dash). A card may share its run with other digits: an order number before it, its expiry "12 25" or CVV after
-     * it. So a card starts at any group of the run and ends at the end of a later one (a group is never split), the
-     * leftmost start first and the longest card there; the next search starts after it. Runs have no length limit,
-     * and the scan is linear: from each group, only the groups within 19 digits are tried.
+     * Cards in runs of ASCII digit groups joined by single spaces or dashes. A run starts at a digit after neither a
+     * digit nor a dash that follows one ({@code visa-4111-...} starts at {@code 4111}). A card may share its run with
+     * other digits: an order number before it, its expiry "12 25" or CVV after it. So a card starts at the run's first
+     * group, or at a later one that follows a space and is written as every card network writes a card's first group
+     * (4 digits, or the whole number in one group of 13-19); it ends at the end of a group (a group is never split).
+     * The leftmost start is taken first, with the longest card there; the next search starts after it. A phone number
+     * ({@code 360-8353}) or a table of small numbers therefore starts no card in the middle of a run. Runs have no
+     * length limit, and the scan is linear: from each group, only the groups within 19 digits are tried.
      */
     static List<Detector.Span> cards(String text) {
         List<Detector.Span> spans = new ArrayList<>();
         int n = text.length();
         int i = 0;
         while (i < n) {
-            if (!asciiDigit(text.charAt(i)) || (i > 0 && (asciiDigit(text.charAt(i - 1)) || text.charAt(i - 1) == '-'))) {
+            if (!asciiDigit(text.charAt(i)) || (i > 0 && (asciiDigit(text.charAt(i - 1))
+                    || (text.charAt(i - 1) == '-' && i > 1 && asciiDigit(text.charAt(i - 2)))))) {
                 i++;
                 continue;
             }
@@ -200,17 +204,7 @@ final class PiiDetectors {
     private static void cardsInRun(String text, List<int[]> groups, List<Detector.Span> spans) {
         int first = 0;
         while (first < groups.size()) {
-            int found = -1;
-            StringBuilder digits = new StringBuilder(CARD_MAX_DIGITS);
-            for (int last = first; last < groups.size(); last++) {
-                digits.append(text, groups.get(last)[0], groups.get(last)[1]);
-                if (digits.length() > CARD_MAX_DIGITS) {
-                    break;
-                }
-                if (digits.length() >= CARD_MIN_DIGITS && cardDigits(digits.toString())) {
-                    found = last;
-                }
-            }
+            int found = canStartACard(text, groups, first) ? longestCardFrom(text, groups, first) : -1;
             if (found < 0) {
                 first++;
             } else {
@@ -218,6 +212,31 @@ final class PiiDetectors {
                 first = found + 1;
             }
         }
+    }
+
+    private static boolean canStartACard(String text, List<int[]> groups, int group) {
+        if (group == 0) {
+            return true;
+        }
+        int start = groups.get(group)[0];
+        int digits = groups.get(group)[1] - start;
+        return text.charAt(start - 1) == ' ' && (digits == 4 || (digits >= CARD_MIN_DIGITS && digits <= CARD_MAX_DIGITS));
+    }
+
+    /** The last group of the longest card that starts at group {@code first}, or -1. */
+    private static int longestCardFrom(String text, List<int[]> groups, int first) {
+        int found = -1;
+        StringBuilder digits = new StringBuilder(CARD_MAX_DIGITS);
+        for (int last = first; last < groups.size(); last++) {
+            digits.append(text, groups.get(last)[0], groups.get(last)[1]);
+            if (digits.length() > CARD_MAX_DIGITS) {
+                break;
+            }
+            if (digits.length() >= CARD_MIN_DIGITS && cardDigits(digits.toString())) {
+                found = last;
+            }
+        }
+        return found;
     }
 
     private static boolean asciiDigit(char c) {

@@ -27,7 +27,6 @@ class PiiDetectorsTest {
         assertThat(pii("card", "card 4111 1111 1111 1111 12/25 please")).containsExactly("4111 1111 1111 1111");
         assertThat(pii("card", "card 4111 1111 1111 1111 123")).containsExactly("4111 1111 1111 1111");
         assertThat(pii("card", "card 5555-5555-5555-4444 07")).containsExactly("5555-5555-5555-4444");
-        // past 19 digits in one run: the old candidate regex found nothing
         assertThat(pii("card", "card 4111 1111 1111 1111 1225 737")).containsExactly("4111 1111 1111 1111");
     }
 
@@ -38,6 +37,21 @@ class PiiDetectorsTest {
         assertThat(pii("card", "4111 1111 1111 1111 5555 5555 5555 4444"))
                 .containsExactly("4111 1111 1111 1111", "5555 5555 5555 4444");
         assertThat(pii("card", "1 ".repeat(50_000) + "4111 1111 1111 1111")).containsExactly("4111 1111 1111 1111");
+        assertThat(pii("card", "id 7 4111111111111111")).containsExactly("4111111111111111");
+    }
+
+    @Test
+    void shouldFindACardWrittenRightAfterAWordAndADash() {
+        assertThat(pii("card", "visa-4111-1111-1111-1111")).containsExactly("4111-1111-1111-1111");
+        assertThat(pii("card", "card-4111111111111111")).containsExactly("4111111111111111");
+        assertThat(pii("card", "-4111 1111 1111 1111")).containsExactly("4111 1111 1111 1111");
+    }
+
+    @Test
+    void shouldStartNoCardInsideAPhoneNumberOrATableOfSmallNumbers() {
+        // 360-8353 688-342-9893 is 17 digits of a Diners range that pass Luhn
+        assertThat(pii("card", "call 852-360-8353 688-342-9893")).isEmpty();
+        assertThat(pii("card", "scores 1 36 0 83 53 68 83 42 98 93 12 7")).isEmpty();
     }
 
     @Test
