@@ -53,7 +53,8 @@ public final class TopicProvisioner {
                     }
                 }
             }
-            awaitServed(admin, missing.stream().map(NewTopic::name).toList());
+            // also those another instance created a moment ago: starting together, it listed them, this one did not
+            awaitServed(admin, topics.stream().map(TopicSpec::name).toList());
             List<? extends TopicSpec> found = topics.stream().filter(t -> existing.contains(t.name())).toList();
             refuseWrongCleanupPolicies(admin, found);
             raiseRecordLimits(admin, found);

@@ -20,8 +20,12 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class SchemaRegistrar {
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistrar.class);
     private static final CompatibilityLevel REQUIRED = CompatibilityLevel.BACKWARD;
-    /** How long a start waits out a registry that fails transiently (5xx, timeouts, unreachable). */
-    static final Duration PATIENCE = Duration.ofMinutes(2);
+    /**
+     * How long a start waits out a registry that fails transiently (5xx, timeouts, unreachable), for all subjects
+     * together; well within the chart's liveness probe (60 s delay, then 6 failures 10 s apart), which would restart
+     * the pod anyway. A call begun just before it may still take its own retries (about 45 s at most).
+     */
+    static final Duration PATIENCE = Duration.ofSeconds(60);
 
     private final SchemaRegistryClient registry;
 
@@ -36,10 +40,11 @@ public final class SchemaRegistrar {
     public Map<String, Integer> registerAll(Map<String, Schema> valueSchemasByTopic) {
         Map<String, Integer> ids = new LinkedHashMap<>();
         List<String> incompatible = new ArrayList<>();
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
         valueSchemasByTopic.forEach((topic, schema) -> {
             String subject = Subjects.value(topic);
             try {
-                ids.put(topic, registerPatiently(subject, schema));
+                ids.put(topic, registerPatiently(subject, schema, deadline));
             } catch (SchemaRegistryException e) {
                 if (!e.isIncompatible()) {
                     throw e;
@@ -55,12 +60,12 @@ public final class SchemaRegistrar {
     }
 
     /**
-     * {@link #register}, again while the registry fails transiently, until {@link #PATIENCE} has passed. Instances
-     * of a deploy start together and register the same subjects at once: a registry's database may then time out on
-     * its locks or answer 500 for several rounds of the client's own retries, and the start must not fail for that.
+     * {@link #register}, again while the registry fails transiently, until {@code deadline} ({@link #PATIENCE} after
+     * the first subject began). Instances of a deploy start together and register the same subjects at once: a
+     * registry's database may then time out on its locks or answer 500 for several rounds of the client's own
+     * retries, and the start must not fail for that.
      */
-    private int registerPatiently(String subject, Schema schema) {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
+    private int registerPatiently(String subject, Schema schema, long deadline) {
         while (true) {
             try {
                 return register(subject, schema);
@@ -68,8 +73,8 @@ public final class SchemaRegistrar {
                 if (!e.isTransient() || System.nanoTime() - deadline > 0) {
                     throw e;
                 }
-                log.warn("registering {} failed for now ({}); trying again for up to {} s in all", subject,
-                        e.getMessage(), PATIENCE.toSeconds());
+                log.warn("registering {} failed for now ({}); trying again, for up to {} s for all subjects",
+                        subject, e.getMessage(), PATIENCE.toSeconds());
                 pause(subject, e);
             }
         }
