@@ -14,6 +14,7 @@ import io.soma.streams.stores.redis.ConstitutionHashMirror;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.CommittedRecords;
 import io.soma.streams.testkit.SseClient;
+import io.soma.streams.testkit.StreamsApps;
 import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.marketplace.CapsuleEnvelope;
 import io.soma.streams.topologies.marketplace.ExampleCapsulePublisher;
@@ -132,6 +133,7 @@ class GovernanceIT {
         Map<String, String> settings = Map.of("constitution.trusted.keys", "example", "policy.load.examples", "true",
                 "edge.management.port", "0");
         KafkaStreams policy = edge.streams("soma-policy");
+        StreamsApps.awaitRunning(List.of(policy));
         int tasksAlone = activeTasks(policy);
         try (EdgeFixture resumed = EdgeFixture.withSlices(List.of(PolicySlice::start, IdentitySlice::start), settings)
                 .awaitReady()) {
