@@ -22,10 +22,11 @@ public final class SchemaRegistrar {
     private static final CompatibilityLevel REQUIRED = CompatibilityLevel.BACKWARD;
     /**
      * How long a start waits out a registry that fails transiently (5xx, timeouts, unreachable), for all subjects
-     * together; well within the chart's liveness probe (60 s delay, then 6 failures 10 s apart), which would restart
-     * the pod anyway. A call begun just before it may still take its own retries (about 45 s at most).
+     * together. The subject under way may take longer: its calls' own retries (each about 41 s at most against a
+     * registry that times out; a second or two against one that refuses connections). The chart's liveness probe
+     * restarts a pod whose start takes about two minutes (the listener opens after registration), so this stays short.
      */
-    static final Duration PATIENCE = Duration.ofSeconds(60);
+    static final Duration PATIENCE = Duration.ofSeconds(30);
 
     private final SchemaRegistryClient registry;
 
