@@ -4,6 +4,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
@@ -193,7 +194,10 @@ public final class TopicProvisioner {
                 admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values()
                         .forEach(topic -> topic.partitions().forEach(p -> partitions.put(
                                 new TopicPartition(topic.name(), p.partition()), OffsetSpec.latest())));
-                admin.listOffsets(partitions).all().get(30, TimeUnit.SECONDS);
+                // the admin client itself retries a partition without a leader until its call times out; bounded
+                // below the wait here, so that such a partition ends as a retriable failure of this loop
+                admin.listOffsets(partitions, new ListOffsetsOptions().timeoutMs(10_000)).all()
+                        .get(30, TimeUnit.SECONDS);
                 return;
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof RetriableException)) {
