@@ -75,18 +75,15 @@ public final class SchemaRegistryProcess implements AutoCloseable {
                 log.info("schema registry up on {} in {} ms (pid {}, log {})",
                         registry.url(), (System.nanoTime() - started) / 1_000_000, registry.pid(), logFile);
                 return registry;
-            } catch (ExitedBeforeReady e) {
+            } catch (RuntimeException e) {
                 registry.close();
                 // a port found free is bound seconds later, by a JVM still starting: a connection or a listener of
                 // another process (the other test JVM) can take it first, and the child then exits
-                if (attempt >= attempts) {
+                if (!(e instanceof ExitedBeforeReady) || attempt >= attempts) {
                     throw e;
                 }
                 log.warn("the schema registry exited before answering on port {}; starting it on another port: {}",
                         httpPort, e.getMessage());
-            } catch (RuntimeException e) {
-                registry.close();
-                throw e;
             }
         }
     }

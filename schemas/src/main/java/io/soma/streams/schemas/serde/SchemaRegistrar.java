@@ -76,12 +76,12 @@ public final class SchemaRegistrar {
                 }
                 log.warn("registering {} failed for now ({}); trying again, for up to {} s for all subjects",
                         subject, e.getMessage(), PATIENCE.toSeconds());
-                pause(subject, e);
+                pause(e);
             }
         }
     }
 
-    private static void pause(String subject, SchemaRegistryException failure) {
+    private static void pause(SchemaRegistryException failure) {
         try {
             Thread.sleep(ThreadLocalRandom.current().nextLong(500, 1_500));
         } catch (InterruptedException e) {
