@@ -13,9 +13,11 @@ import java.util.Optional;
  * @param keyRotationPeriod how old the current signing key may get before {@link SigningKeys#rotateIfOlderThan}
  *                          replaces it
  * @param postgresSchema    where tenants, users and API keys live
+ * @param apiKeyLookups     how many API-key exchanges may query PostgreSQL at once, and how long one beyond waits
  */
 public record IdentitySettings(TokenLifetime lifetime, Duration keyRotationPeriod, KeySeal keySeal,
-                               String postgresSchema, Optional<BootstrapAdmin> bootstrapAdmin) {
+                               String postgresSchema, Optional<BootstrapAdmin> bootstrapAdmin,
+                               ApiKeyLookupLimit apiKeyLookups) {
 
     /** The admin created at start, with every capability; its API key is only ever stored hashed. */
     public record BootstrapAdmin(String tenant, String subject, String apiKey) {
@@ -58,7 +60,9 @@ public record IdentitySettings(TokenLifetime lifetime, Duration keyRotationPerio
         try {
             return new IdentitySettings(
                     new TokenLifetime(s.duration("identity.token.ttl"), s.duration("identity.clock.skew")),
-                    s.duration("identity.keys.rotation.period"), seal, s.string("identity.postgres.schema"), admin);
+                    s.duration("identity.keys.rotation.period"), seal, s.string("identity.postgres.schema"), admin,
+                    new ApiKeyLookupLimit(s.integer("identity.apikey.lookups.concurrent"),
+                            s.duration("identity.apikey.lookups.wait")));
         } catch (IllegalArgumentException e) {
             throw new Settings.ConfigException(e.getMessage());
         }

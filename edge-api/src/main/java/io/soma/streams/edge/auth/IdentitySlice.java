@@ -64,7 +64,7 @@ public record IdentitySlice(Closer closer, AuthHandler auth, TokenRoutes tokens,
                     audit, constitutionHash, identity.lifetime(), Clock.systemUTC());
             AuthHandler auth = new AuthHandler(tokens);
             closer.own(scheduleKeyRotation(signingKeys, identity.keyRotationPeriod()));
-            return new IdentitySlice(closer, auth, new TokenRoutes(tokens, identities, auth),
+            return new IdentitySlice(closer, auth, new TokenRoutes(tokens, identities, auth, identity.apiKeyLookups()),
                     new TenantHandlers(identities, audit));
         });
     }

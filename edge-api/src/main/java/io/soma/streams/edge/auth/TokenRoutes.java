@@ -25,7 +25,8 @@ import java.util.function.Consumer;
  *   without an API key, a bearer token with {@code identity.admin} issues for a {@code subject} of its own
  *   {@code tenant} (a platform operator: of any existing tenant), with {@code capabilities} it holds itself (no
  *   escalation) and the subject holds now; the token expires no later than the admin's and is revoked with it; each
- *   issue counts against the rate limit of the tenant it is for;</li>
+ *   issue counts against the rate limit of the tenant it is for; API-key lookups run a bounded number at once
+ *   ({@link ApiKeyLookupLimit}: 503 {@code busy} beyond);</li>
  *   <li>verify (any valid token): {@code {token}} answers {@code {valid, claims}} or {@code {valid:false, reason,
  *   message}}; a valid token of another tenant answers 404;</li>
  *   <li>revoke (any valid token): {@code {jti}} of a live token; allowed to {@code identity.admin} of the token's
@@ -37,11 +38,14 @@ public final class TokenRoutes {
     private final TokenService tokens;
     private final IdentityStore identities;
     private final AuthHandler auth;
+    private final ApiKeyLookupLimit apiKeyLookups;
 
-    public TokenRoutes(TokenService tokens, IdentityStore identities, AuthHandler auth) {
+    public TokenRoutes(TokenService tokens, IdentityStore identities, AuthHandler auth,
+                       ApiKeyLookupLimit apiKeyLookups) {
         this.tokens = tokens;
         this.identities = identities;
         this.auth = auth;
+        this.apiKeyLookups = apiKeyLookups;
     }
 
     /** @param chargeTenant counts the issue against the rate of the tenant it is for (429 when over it) */
@@ -53,7 +57,7 @@ public final class TokenRoutes {
             Duration ttl = ttl(body);
             IssuedToken issued;
             if (apiKey != null) {
-                issued = issueForApiKey(apiKey, body, requested, ttl, chargeTenant);
+                issued = issueForApiKey(c, apiKey, body, requested, ttl, chargeTenant);
             } else if (c.header("Authorization") != null) {
                 issued = issueAsAdmin(auth.authenticate(c), body, requested, ttl, chargeTenant);
             } else {
@@ -111,9 +115,9 @@ public final class TokenRoutes {
         });
     }
 
-    private IssuedToken issueForApiKey(String apiKey, JsonNode body, Set<Capability> requested, Duration ttl,
-                                       Consumer<String> chargeTenant) {
-        Identity owner = identities.findByApiKey(apiKey).orElseThrow(() -> new ApiException(401, "unauthorized",
+    private IssuedToken issueForApiKey(Context ctx, String apiKey, JsonNode body, Set<Capability> requested,
+                                       Duration ttl, Consumer<String> chargeTenant) {
+        Identity owner = apiKeyLookups.lookUp(ctx, () -> identities.findByApiKey(apiKey)).orElseThrow(() -> new ApiException(401, "unauthorized",
                 "unknown or revoked API key", Map.of("reason", "unknown_api_key")));
         if (body.hasNonNull("subject") || body.hasNonNull("tenant")) {
             throw ApiException.badRequest("an API key issues for its own user; subject and tenant are for identity.admin");

@@ -52,4 +52,12 @@ class IdentitySettingsTest {
                 .isInstanceOf(Settings.ConfigException.class)
                 .hasMessageNotContaining("c2hvcnQ=");
     }
+
+    @Test
+    void shouldRefuseNoPlaceForApiKeyLookups() {
+        assertThatThrownBy(() -> IdentitySettings.from(Settings.of(Map.of("identity.apikey.lookups.concurrent", "0",
+                "identity.keys.wrap.secret", KeySeal.newWrapSecret()))))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("at least 1");
+    }
 }

@@ -17,6 +17,7 @@ import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.edge.tenancy.TenantScope;
 import io.soma.streams.stores.archive.PostgresPool;
+import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.PrivateSchema;
 import io.soma.streams.testkit.RedisNamespace;
 import io.soma.streams.testkit.TestPaths;
@@ -33,6 +34,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,6 +51,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static io.javalin.apibuilder.ApiBuilder.get;
 import static io.javalin.apibuilder.ApiBuilder.path;
@@ -55,6 +64,8 @@ class TokenRoutesIT {
     private static final TokenLifetime LIFETIME = new TokenLifetime(Duration.ofHours(1), Duration.ofSeconds(30));
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     private static final ObjectMapper json = new ObjectMapper();
+    /** one lookup at a time, below the pool's two connections */
+    private static final ApiKeyLookupLimit API_KEY_LOOKUPS = new ApiKeyLookupLimit(1, Duration.ofSeconds(1));
     private static final HttpClient http = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).build();
 
     private static RedisNamespace namespace;
@@ -102,7 +113,7 @@ class TokenRoutesIT {
     private static Javalin edgeWith(SigningKeys signingKeys) {
         TokenService tokens = tokenService(signingKeys, Clock.systemUTC());
         AuthHandler auth = new AuthHandler(tokens);
-        TokenRoutes routes = new TokenRoutes(tokens, identities, auth);
+        TokenRoutes routes = new TokenRoutes(tokens, identities, auth, API_KEY_LOOKUPS);
 
         Javalin edge = Javalin.create(config -> {
             config.showJavalinBanner = false;
@@ -438,6 +449,55 @@ class TokenRoutesIT {
         }
         assertThat(keys.current().getKeyID()).as("the first deployment's key is kept").isEqualTo(kid);
         assertThat(send("GET", "/v1/audit/decisions", token, null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldRefuseApiKeyExchangesBeyondTheBoundAndLeaveConnectionsToOthers() throws Exception {
+        try (Connection locker = DriverManager.getConnection(schema.jdbcUrl(), schema.user(), "")) {
+            locker.setAutoCommit(false);
+            try (Statement lock = locker.createStatement()) {
+                // every key lookup now waits in PostgreSQL, as under a flood of exchanges
+                lock.execute("LOCK TABLE " + schema.name() + ".api_keys IN ACCESS EXCLUSIVE MODE");
+            }
+            CompletableFuture<HttpResponse<String>> held = http.sendAsync(issueRequest(AuthTestSupport.randomKey()),
+                    HttpResponse.BodyHandlers.ofString());
+            Await.until("the first exchange waits on the lock", REQUEST_TIMEOUT,
+                    () -> lookupsWaitingOnLock(locker) == 1);
+            List<CompletableFuture<HttpResponse<String>>> beyond = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                beyond.add(http.sendAsync(issueRequest(AuthTestSupport.randomKey()), HttpResponse.BodyHandlers.ofString()));
+            }
+
+            for (CompletableFuture<HttpResponse<String>> refused : beyond) {
+                HttpResponse<String> response = refused.get(REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+                assertThat(body(response).get("error").asText()).isEqualTo("busy");
+                assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
+            }
+            try (Connection other = postgres.dataSource().getConnection()) {
+                assertThat(other.isValid(2)).as("a connection is left to everyone else").isTrue();
+            }
+            assertThat(held).isNotDone();
+            locker.rollback();
+            assertThat(held.get(REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS).statusCode()).isEqualTo(401);
+        }
+    }
+
+    private static int lookupsWaitingOnLock(Connection connection) {
+        try (PreparedStatement query = connection.prepareStatement("SELECT count(*) FROM pg_stat_activity "
+                + "WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid() AND position(? in query) > 0")) {
+            query.setString(1, schema.name() + ".api_keys");
+            ResultSet rows = query.executeQuery();
+            rows.next();
+            return rows.getInt(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static HttpRequest issueRequest(String apiKey) {
+        return HttpRequest.newBuilder(uri("/v1/tokens/issue")).timeout(REQUEST_TIMEOUT)
+                .header("X-Api-Key", apiKey).POST(HttpRequest.BodyPublishers.noBody()).build();
     }
 
     private static JsonNode issue(Map<String, String> headers, String body) throws Exception {
