@@ -10,6 +10,8 @@ import redis.clients.jedis.params.SetParams;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -30,6 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class RedisMirror<V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisMirror.class);
+    private static final int KEYS_PER_READ = 500;
 
     /** What Redis holds for a record now: the string and how long it stays (null: no expiry). */
     public record Mirrored(String value, Duration ttl) {
@@ -101,34 +104,44 @@ public final class RedisMirror<V> implements AutoCloseable {
         }
         Instant now = Instant.now();
         boolean current = follower.current();
-        latest.forEach((key, value) -> correct(key, value, now, current));
+        // what Redis should hold for each key; null: nothing
+        Map<String, V> should = new HashMap<>(latest);
         if (current) {
-            for (String key : Set.copyOf(deleted)) {
-                correct(key, null, now, true);
+            deleted.forEach(key -> should.put(key, null));
+        }
+        List<String> keys = List.copyOf(should.keySet());
+        // one round trip per chunk, not per key: the check must stay short beside the records it delays
+        for (int from = 0; from < keys.size(); from += KEYS_PER_READ) {
+            List<String> chunk = keys.subList(from, Math.min(keys.size(), from + KEYS_PER_READ));
+            List<String> held;
+            try {
+                held = redis.mget(chunk.stream().map(key -> prefix + key).toArray(String[]::new));
+            } catch (RuntimeException e) {
+                redisFailures.incrementAndGet();
+                continue;
+            }
+            for (int i = 0; i < chunk.size(); i++) {
+                correct(chunk.get(i), should.get(chunk.get(i)), held.get(i), now, current);
             }
         }
     }
 
     /**
-     * Writes {@code value}'s projection again when Redis holds anything else for {@code key} (null: nothing): at
-     * once when the key is missing, after a second check when it holds another value and this mirror is current.
+     * Writes {@code value}'s projection again when Redis holds anything else for {@code key} ({@code held}; null:
+     * nothing): at once when the key is missing, after a second check when it holds another value and this mirror
+     * is current.
      */
-    private void correct(String key, V value, Instant now, boolean current) {
+    private void correct(String key, V value, String held, Instant now, boolean current) {
         String expected = value == null ? null : projection.at(value, now).map(Mirrored::value).orElse(null);
-        try {
-            String held = redis.get(prefix + key);
-            if (Objects.equals(held, expected)) {
-                differing.remove(key);
-            } else if (held == null && expected != null) {
-                log.info("re-warming {}{} in Redis", prefix, key);
-                write(key, value);
-            } else if (current && !differing.add(key)) {
-                log.info("correcting {}{} in Redis", prefix, key);
-                write(key, value);
-                differing.remove(key);
-            }
-        } catch (RuntimeException e) {
-            redisFailures.incrementAndGet();
+        if (Objects.equals(held, expected)) {
+            differing.remove(key);
+        } else if (held == null && expected != null) {
+            log.info("re-warming {}{} in Redis", prefix, key);
+            write(key, value);
+        } else if (current && !differing.add(key)) {
+            log.info("correcting {}{} in Redis", prefix, key);
+            write(key, value);
+            differing.remove(key);
         }
     }
 
