@@ -5,25 +5,26 @@ import io.soma.streams.topologies.runtime.StreamsSettings;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Clock;
 import java.time.Duration;
 
 /** One running Kafka Streams app of this process, ready when RUNNING. */
-public record RunningApp(String applicationId, KafkaStreams streams, ThreadReplacement replacement)
-        implements AutoCloseable, ReadinessCheck {
+public record RunningApp(String applicationId, KafkaStreams streams) implements AutoCloseable, ReadinessCheck {
     private static final Logger log = LoggerFactory.getLogger(RunningApp.class);
 
     public static RunningApp start(String applicationId, Topology topology, StreamsSettings settings) {
         KafkaStreams streams = new KafkaStreams(topology, settings.forApp(applicationId));
         // a failing thread is replaced: with exactly-once the failed batch is aborted and redone
-        ThreadReplacement replacement = new ThreadReplacement(applicationId, Clock.systemUTC());
-        streams.setUncaughtExceptionHandler(replacement);
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("{}: stream thread failed, replacing it", applicationId, e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
         streams.setStateListener((now, before) -> log.info("{}: {} -> {}", applicationId, before, now));
         streams.start();
-        return new RunningApp(applicationId, streams, replacement);
+        return new RunningApp(applicationId, streams);
     }
 
     @Override
@@ -39,7 +40,6 @@ public record RunningApp(String applicationId, KafkaStreams streams, ThreadRepla
 
     @Override
     public void close() {
-        replacement.close();
         // leaving the group hands this instance's tasks to the others now, not after the session timeout
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
