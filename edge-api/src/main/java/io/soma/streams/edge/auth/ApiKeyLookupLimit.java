@@ -20,6 +20,7 @@ public final class ApiKeyLookupLimit {
     private static final long RETRY_AFTER_SECONDS = 1;
 
     private final Semaphore permits;
+    private final int concurrent;
     private final Duration wait;
 
     /**
@@ -28,10 +29,16 @@ public final class ApiKeyLookupLimit {
      */
     public ApiKeyLookupLimit(int concurrent, Duration wait) {
         if (concurrent < 1 || wait.isNegative()) {
-            throw new IllegalArgumentException("concurrent lookups must be at least 1 and the wait not negative");
+            throw new IllegalArgumentException("identity.apikey.lookups.concurrent must be at least 1 and "
+                    + "identity.apikey.lookups.wait not negative");
         }
         this.permits = new Semaphore(concurrent, true);
+        this.concurrent = concurrent;
         this.wait = wait;
+    }
+
+    public int concurrent() {
+        return concurrent;
     }
 
     public <T> T lookUp(Context ctx, Supplier<T> lookup) {

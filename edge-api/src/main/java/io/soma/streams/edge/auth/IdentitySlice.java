@@ -36,6 +36,11 @@ public record IdentitySlice(Closer closer, AuthHandler auth, TokenRoutes tokens,
             var config = platform.config();
             IdentitySettings identity = IdentitySettings.from(config.settings());
             IdentityStore identities = new IdentityStore(platform.postgres().dataSource(), identity.postgresSchema());
+            if (identity.apiKeyLookups().concurrent() >= config.postgresPoolSize()) {
+                log.warn("identity.apikey.lookups.concurrent ({}) is not below postgres.pool.size ({}): a flood of "
+                        + "API-key exchanges can hold every PostgreSQL connection", identity.apiKeyLookups().concurrent(),
+                        config.postgresPoolSize());
+            }
             List<IdentityStorePreparation.Step> preparation = new ArrayList<>();
             preparation.add(new IdentityStorePreparation.Step("schema migration", identities::migrate));
             preparation.add(identity.bootstrapAdmin().map(a -> new IdentityStorePreparation.Step(

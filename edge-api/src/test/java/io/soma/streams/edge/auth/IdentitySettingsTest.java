@@ -58,6 +58,6 @@ class IdentitySettingsTest {
         assertThatThrownBy(() -> IdentitySettings.from(Settings.of(Map.of("identity.apikey.lookups.concurrent", "0",
                 "identity.keys.wrap.secret", KeySeal.newWrapSecret()))))
                 .isInstanceOf(Settings.ConfigException.class)
-                .hasMessageContaining("at least 1");
+                .hasMessageContaining("identity.apikey.lookups.concurrent must be at least 1");
     }
 }

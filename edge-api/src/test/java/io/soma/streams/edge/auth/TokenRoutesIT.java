@@ -453,7 +453,8 @@ class TokenRoutesIT {
 
     @Test
     void shouldRefuseApiKeyExchangesBeyondTheBoundAndLeaveConnectionsToOthers() throws Exception {
-        try (Connection locker = DriverManager.getConnection(schema.jdbcUrl(), schema.user(), "")) {
+        try (Connection locker = DriverManager.getConnection(schema.jdbcUrl(), schema.user(), "");
+             Connection observer = DriverManager.getConnection(schema.jdbcUrl(), schema.user(), "")) {
             locker.setAutoCommit(false);
             try (Statement lock = locker.createStatement()) {
                 // every key lookup now waits in PostgreSQL, as under a flood of exchanges
@@ -462,7 +463,7 @@ class TokenRoutesIT {
             CompletableFuture<HttpResponse<String>> held = http.sendAsync(issueRequest(AuthTestSupport.randomKey()),
                     HttpResponse.BodyHandlers.ofString());
             Await.until("the first exchange waits on the lock", REQUEST_TIMEOUT,
-                    () -> lookupsWaitingOnLock(locker) == 1);
+                    () -> lookupsWaitingOnLock(observer) == 1);
             List<CompletableFuture<HttpResponse<String>>> beyond = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 beyond.add(http.sendAsync(issueRequest(AuthTestSupport.randomKey()), HttpResponse.BodyHandlers.ofString()));
@@ -477,15 +478,19 @@ class TokenRoutesIT {
             try (Connection other = postgres.dataSource().getConnection()) {
                 assertThat(other.isValid(2)).as("a connection is left to everyone else").isTrue();
             }
-            assertThat(held).isNotDone();
+            assertThat(lookupsWaitingOnLock(observer)).as("the first exchange still waits").isEqualTo(1);
             locker.rollback();
             assertThat(held.get(REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS).statusCode()).isEqualTo(401);
         }
     }
 
-    private static int lookupsWaitingOnLock(Connection connection) {
-        try (PreparedStatement query = connection.prepareStatement("SELECT count(*) FROM pg_stat_activity "
-                + "WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid() AND position(? in query) > 0")) {
+    /**
+     * Key lookups of this test's schema waiting for a lock; {@code observer} is in autocommit mode, since a
+     * transaction sees one snapshot of {@code pg_stat_activity} throughout.
+     */
+    private static int lookupsWaitingOnLock(Connection observer) {
+        try (PreparedStatement query = observer.prepareStatement("SELECT count(*) FROM pg_stat_activity "
+                + "WHERE wait_event_type = 'Lock' AND position(? in query) > 0")) {
             query.setString(1, schema.name() + ".api_keys");
             ResultSet rows = query.executeQuery();
             rows.next();
