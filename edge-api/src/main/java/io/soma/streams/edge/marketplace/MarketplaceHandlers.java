@@ -14,6 +14,7 @@ import io.soma.streams.avro.CapsuleStatus;
 import io.soma.streams.avro.CapsuleSubmission;
 import io.soma.streams.avro.MarketplaceAudit;
 import io.soma.streams.edge.auth.AuthHandler;
+import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.Principal;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.http.ErrorResponses;
@@ -227,14 +228,17 @@ public final class MarketplaceHandlers implements AutoCloseable {
     }
 
     /**
-     * {@code GET /v1/marketplace/capsules/{id}/history?from=&to=&limit=&cursor=}: every archived outcome of the
-     * capsule, oldest first, refusals included, page by page; the entry itself carries only its latest transitions.
+     * {@code GET /v1/marketplace/capsules/{id}/history?from=&to=&limit=&cursor=}: every archived transition of the
+     * capsule, oldest first, page by page (the entry itself carries only its latest), with the refused submissions
+     * and reviews of the caller's tenant; reviewers and platform operators see every tenant's refusals.
      */
     public void history(Context ctx) {
         String id = ctx.pathParam("id");
         String cursor = ctx.queryParam("cursor");
-        ctx.json(QueryParams.readArchive(ctx,
-                range -> history.page(id, range.from(), range.to(), range.limit(), cursor)));
+        Principal caller = AuthHandler.principal(ctx);
+        boolean everyRefusal = caller.has(Capability.MARKETPLACE_REVIEW) || caller.has(Capability.PLATFORM_OPERATOR);
+        ctx.json(QueryParams.readArchive(ctx, range -> history.page(id, range.from(), range.to(), range.limit(),
+                cursor, caller.tenant(), everyRefusal)));
     }
 
     /** A tenant's token usage of a capsule, as the forecast slice keeps it. */

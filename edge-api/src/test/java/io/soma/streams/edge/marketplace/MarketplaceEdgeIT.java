@@ -204,17 +204,23 @@ class MarketplaceEdgeIT {
                 "review_refused:forbidden", "review_refused:invalid", "approved:approved", "revoked:revoked",
                 "review_refused:conflict");
 
-        // the same rows over HTTP, oldest first, and the same again three at a time
+        // the same rows over HTTP to a reviewer, oldest first, and the same again three at a time
         String route = "/v1/marketplace/capsules/" + id + "/history";
-        JsonNode history = EdgeFixture.json(edge.get(route, readerToken));
+        JsonNode history = EdgeFixture.json(edge.get(route, reviewerToken));
         assertThat(history.get("capsule_id").asText()).isEqualTo(id);
         assertThat(history.get("next_cursor").isNull()).isTrue();
         assertThat(outcomes(history.get("history"))).containsExactlyElementsOf(rows);
+        // anyone else sees every transition, and only the refusals of its own tenant
+        assertThat(outcomes(EdgeFixture.json(edge.get(route, readerToken)).get("history"))).containsExactly(
+                "submitted:submitted", "review_started:in_review", "approved:approved", "revoked:revoked");
+        assertThat(outcomes(EdgeFixture.json(edge.get(route, publisherToken)).get("history"))).containsExactly(
+                "submitted:submitted", "review_started:in_review", "review_refused:forbidden", "approved:approved",
+                "revoked:revoked");
         List<String> paged = new ArrayList<>();
         String cursor = null;
         do {
             JsonNode page = EdgeFixture.json(edge.get(route + "?limit=3" + (cursor == null ? "" : "&cursor=" + cursor),
-                    readerToken));
+                    reviewerToken));
             assertThat(page.get("history").size()).isBetween(1, 3);
             paged.addAll(outcomes(page.get("history")));
             cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();

@@ -71,17 +71,23 @@ final class KeysetPager<R> {
      */
     KeysetPager(DataSource dataSource, String columns, String table, String keyColumn, String timeColumn,
                 String idColumn, ArchiveRangeQuery.RowReader<R> reader, Function<R, Cursor> position) {
-        this(dataSource, columns, table, keyColumn, timeColumn, idColumn, Order.OLDEST_FIRST, reader, position);
+        this(dataSource, columns, table, keyColumn, timeColumn, idColumn, Order.OLDEST_FIRST, null, reader, position);
     }
 
+    /**
+     * @param rowFilter which of the key's rows a page may hold, a SQL condition whose {@code ?}s
+     *                  {@link #page(String, Instant, Instant, int, String, Object...)} binds; null: every row
+     */
     KeysetPager(DataSource dataSource, String columns, String table, String keyColumn, String timeColumn,
-                String idColumn, Order order, ArchiveRangeQuery.RowReader<R> reader, Function<R, Cursor> position) {
+                String idColumn, Order order, String rowFilter, ArchiveRangeQuery.RowReader<R> reader,
+                Function<R, Cursor> position) {
         this.dataSource = dataSource;
         boolean newestFirst = order == Order.NEWEST_FIRST;
         String direction = newestFirst ? " DESC" : "";
         this.sql = "SELECT " + columns + " FROM " + table + " WHERE " + keyColumn + " = ? AND " + timeColumn + " >= ? AND "
                 + timeColumn + " < ? AND (" + timeColumn + ", " + idColumn + ") " + (newestFirst ? "<" : ">")
-                + " (?, ?) ORDER BY " + timeColumn + direction + ", " + idColumn + direction + " LIMIT ?";
+                + " (?, ?)" + (rowFilter == null ? "" : " AND (" + rowFilter + ")") + " ORDER BY " + timeColumn
+                + direction + ", " + idColumn + direction + " LIMIT ?";
         this.order = order;
         this.reader = reader;
         this.position = position;
@@ -92,9 +98,11 @@ final class KeysetPager<R> {
      * @param to     exclusive
      * @param limit  1..{@value ArchiveRangeQuery#MAX_LIMIT}
      * @param cursor null for the first page, else the {@code nextCursor} of the previous page (same key, from, to)
+     * @param filterValues the values of the row filter's {@code ?}s, in order
      * @throws IllegalArgumentException for a bad limit, an empty range or a malformed cursor (a 400 at the edge)
      */
-    ArchivePage<R> page(String key, Instant from, Instant to, int limit, String cursor) throws SQLException {
+    ArchivePage<R> page(String key, Instant from, Instant to, int limit, String cursor, Object... filterValues)
+            throws SQLException {
         ArchiveRangeQuery.checkPage(limit, from, to);
         // no cursor: start just before "from", under every id (newest first: at "to", which no row reaches)
         Cursor after = cursor == null ? null : Cursor.decode(cursor);
@@ -109,7 +117,11 @@ final class KeysetPager<R> {
             Instant start = order == Order.NEWEST_FIRST ? to : from;
             statement.setObject(4, (after == null ? start : after.time()).atOffset(ZoneOffset.UTC));
             statement.setString(5, after == null ? "" : after.id());
-            statement.setInt(6, limit + 1);
+            int next = 6;
+            for (Object value : filterValues) {
+                statement.setObject(next++, value);
+            }
+            statement.setInt(next, limit + 1);
             List<R> rows = ArchiveRangeQuery.readAll(statement, reader);
             if (rows.size() <= limit) {
                 return new ArchivePage<>(rows, null);

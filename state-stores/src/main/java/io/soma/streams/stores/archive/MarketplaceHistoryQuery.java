@@ -12,8 +12,9 @@ import static io.soma.streams.stores.archive.ArchiveRangeQuery.instant;
 
 /**
  * Reads a capsule's archived marketplace audit in time order, page by page, for
- * {@code GET /v1/marketplace/capsules/{id}/history}: every transition and every refused submission or review, where the
- * catalog entry keeps only its latest transitions (keyset paging on (timestamp, offset), see {@link KeysetPager}).
+ * {@code GET /v1/marketplace/capsules/{id}/history}: every transition, where the catalog entry keeps only its latest
+ * ones, and the refused submissions and reviews its reader may see (keyset paging on (timestamp, offset), see
+ * {@link KeysetPager}).
  */
 public final class MarketplaceHistoryQuery {
     /** One page of a capsule's history, oldest first; {@code nextCursor} is null on the last page. */
@@ -34,13 +35,24 @@ public final class MarketplaceHistoryQuery {
         this.pager = new KeysetPager<>(dataSource, "event_id, request_id, capsule_id, action, actor, actor_tenant, "
                 + "from_status, to_status, version, notes, rejection, rejection_kind, \"timestamp\", kafka_topic, "
                 + "kafka_partition, kafka_offset", SchemaMigrator.checkedSchemaName(schema) + ".marketplace_audit",
-                "capsule_id", "\"timestamp\"", LOG_ORDER, MarketplaceHistoryQuery::row,
+                "capsule_id", "\"timestamp\"", LOG_ORDER, KeysetPager.Order.OLDEST_FIRST,
+                // a refusal is its actor's tenant's business (and the reviewers'): it may name a capsule id that never
+                // entered the catalog, and who tried what
+                "action NOT IN ('submission_refused', 'review_refused') OR ? OR actor_tenant = ?",
+                MarketplaceHistoryQuery::row,
                 r -> KeysetPager.Cursor.after(r.timestamp(), "%020d".formatted(r.source().offset())));
     }
 
-    /** See {@link KeysetPager#page}. */
-    public Page page(String capsuleId, Instant from, Instant to, int limit, String cursor) throws SQLException {
-        ArchivePage<MarketplaceAuditRow> page = pager.page(capsuleId, from, to, limit, cursor);
+    /**
+     * See {@link KeysetPager#page}.
+     *
+     * @param viewerTenant  whose refusals the page holds besides every transition
+     * @param everyRefusal  whether it holds every tenant's refusals (reviewers, platform operators)
+     */
+    public Page page(String capsuleId, Instant from, Instant to, int limit, String cursor, String viewerTenant,
+                     boolean everyRefusal) throws SQLException {
+        ArchivePage<MarketplaceAuditRow> page = pager.page(capsuleId, from, to, limit, cursor, everyRefusal,
+                viewerTenant);
         return new Page(capsuleId, page.rows(), page.nextCursor());
     }
 
