@@ -391,11 +391,12 @@ public final class TenantLedger {
         List<Double> levels = new ArrayList<>();
         if (d.getLimitTokens() != null) {
             projectedTokens(s, now).ifPresent(units::add);
-            levels.add(d.getLimitTokens() * percent / 100.0);
+            // in doubles: a long limit times a percent can pass Long.MAX_VALUE
+            levels.add(d.getLimitTokens() * (percent / 100.0));
         }
         if (d.getLimitUsd() != null) {
             projectedUsd(s, now).ifPresent(units::add);
-            levels.add(d.getLimitUsd() * percent / 100.0);
+            levels.add(d.getLimitUsd() * (percent / 100.0));
         }
         if (units.size() != levels.size()) {
             return new Reach(null, null, null);

@@ -363,6 +363,18 @@ class TenantLedgerTest {
     }
 
     @Test
+    void shouldNotProjectACrossingOfALimitTooLargeToMultiplyByAPercent() {
+        // 10^17 × 100 is past a long: a level computed in longs came out negative, "reached" at once
+        ledger.define(Budgets.daily(TENANT, "daily", 100_000_000_000_000_000L).setHard(false).build(), DAY_START);
+        for (int hour = 1; hour <= 5; hour++) {
+            assertThat(settleAt(hour).alerts()).as("alerts after hour " + hour).isEmpty();
+        }
+
+        assertThat(ledger.status("daily", DAY_START.plus(Duration.ofHours(5))).getProjection().getExhaustionAt())
+                .isNull();
+    }
+
+    @Test
     void shouldCalibrateTheProjectionOnTheBudgetsOwnPastDays() {
         ledger.define(Budgets.daily(TENANT, "daily", 10_000).setHard(false).build(), DAY_START);
         // a daily cycle the constant rate cannot see: 100 tokens an hour until noon, 1,000 an hour after; 13,200 a day
