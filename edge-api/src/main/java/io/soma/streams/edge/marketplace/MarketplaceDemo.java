@@ -147,6 +147,8 @@ final class MarketplaceDemo implements AutoCloseable {
         for (int i = 0; i < capsules.size(); i++) {
             String capsuleId = capsules.get(i);
             MarketplaceAudit last = null;
+            // the version under review, as each outcome names it: a decision must name what it decides
+            String version = null;
             for (CapsuleReviewAction action : PLANS.get(i)) {
                 CapsuleReviewCommand command = CapsuleReviewCommand.newBuilder()
                         .setCommandId(UUID.randomUUID().toString())
@@ -156,6 +158,7 @@ final class MarketplaceDemo implements AutoCloseable {
                         .setReviewerTenant(REVIEWER_TENANT)
                         .setNotes(action == CapsuleReviewAction.START_REVIEW ? null
                                 : "demo review: " + action.name().toLowerCase(Locale.ROOT))
+                        .setExpectedVersion(version)
                         .setRequestedAt(Instant.now())
                         .build();
                 CompletableFuture<MarketplaceAudit> reply = outcomes.expect(command.getCommandId());
@@ -166,6 +169,7 @@ final class MarketplaceDemo implements AutoCloseable {
                             last == null ? "no answer" : last.getRejection());
                     break;
                 }
+                version = last.getVersion();
             }
             if (last != null && last.getToStatus() != null) {
                 log.info("marketplace demo: capsule {} is {}", capsuleId, last.getToStatus());

@@ -181,7 +181,10 @@ class MarketplaceEdgeIT {
         HttpResponse<String> withoutCapability = review(readerToken, id, "approve", null);
         assertThat(withoutCapability.statusCode()).as(withoutCapability.body()).isEqualTo(403);
         assertThat(withoutCapability.body()).contains(Capability.MARKETPLACE_REVIEW.claim());
-        HttpResponse<String> approved = review(reviewerToken, id, "approve", "checked the package");
+        // a decision names the version it decides
+        assertRefused(review(reviewerToken, id, "approve", "checked the package"), 400, "invalid");
+        HttpResponse<String> approved = review(reviewerToken, id, "approve", "checked the package",
+                ENTRIES.get(0).manifest().version());
         assertThat(approved.statusCode()).as(approved.body()).isEqualTo(200);
         assertThat(EdgeFixture.json(approved).get("status").asText()).isEqualTo("approved");
         // the reviewer is the token's, whatever the body says
@@ -197,12 +200,12 @@ class MarketplaceEdgeIT {
         assertThat(capsule.get("history").findValuesAsText("action"))
                 .containsExactly("submitted", "review_started", "approved", "revoked");
 
-        // one row per outcome, in the order applied (one capsule, one partition): 4 transitions and 4 refusals
+        // one row per outcome, in the order applied (one capsule, one partition): 4 transitions and 5 refusals
         List<String> rows = Await.value("the capsule's audit in PostgreSQL", EdgeFixture.AWAIT_TIMEOUT,
-                () -> archivedOutcomes(id), r -> r.size() >= 8);
+                () -> archivedOutcomes(id), r -> r.size() >= 9);
         assertThat(rows).containsExactly("submitted:submitted", "review_refused:conflict", "review_started:in_review",
-                "review_refused:forbidden", "review_refused:invalid", "approved:approved", "revoked:revoked",
-                "review_refused:conflict");
+                "review_refused:forbidden", "review_refused:invalid", "review_refused:invalid", "approved:approved",
+                "revoked:revoked", "review_refused:conflict");
 
         // the same rows over HTTP to a reviewer, oldest first, and the same again three at a time
         String route = "/v1/marketplace/capsules/" + id + "/history";
@@ -316,10 +319,18 @@ class MarketplaceEdgeIT {
     }
 
     private static HttpResponse<String> review(String token, String capsuleId, String decision, String notes) {
+        return review(token, capsuleId, decision, notes, null);
+    }
+
+    private static HttpResponse<String> review(String token, String capsuleId, String decision, String notes,
+                                               String expectedVersion) {
         Map<String, Object> body = new HashMap<>();
         body.put("decision", decision);
         if (notes != null) {
             body.put("notes", notes);
+        }
+        if (expectedVersion != null) {
+            body.put("expected_version", expectedVersion);
         }
         return edge.post("/v1/marketplace/capsules/" + capsuleId + "/review", token, EdgeFixture.json(body));
     }

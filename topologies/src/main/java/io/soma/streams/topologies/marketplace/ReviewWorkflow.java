@@ -135,6 +135,12 @@ public final class ReviewWorkflow {
         if (action == Action.REJECT && (review.notes() == null || review.notes().isBlank())) {
             return new Refusal(RefusalKind.INVALID, "a rejection needs notes saying why");
         }
+        if ((action == Action.APPROVE || action == Action.REJECT) && review.expectedVersion() == null) {
+            // a new version resets the capsule, and another reviewer may have started its review: without the
+            // version, a decision on the one a reviewer read would land on one nobody has finished reading
+            return new Refusal(RefusalKind.INVALID, "an approval or rejection names the version it decides "
+                    + "(expected_version)");
+        }
         return new Transition(action.auditName(), capsule.status(), action.to());
     }
 

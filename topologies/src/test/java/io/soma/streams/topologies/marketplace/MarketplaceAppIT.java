@@ -186,7 +186,10 @@ class MarketplaceAppIT {
         expected.add(submit(capsuleId, v1, "submitted"));
         expected.add(review(capsuleId, CapsuleReviewAction.START_REVIEW, REVIEWERS, null, "review_started"));
         expected.add(review(capsuleId, CapsuleReviewAction.APPROVE, PUBLISHER, "mine is fine", "review_refused/forbidden"));
-        expected.add(review(capsuleId, CapsuleReviewAction.APPROVE, REVIEWERS, "checked the findings", "approved"));
+        expected.add(review(capsuleId, CapsuleReviewAction.APPROVE, REVIEWERS, "checked the findings", null,
+                "review_refused/invalid"));
+        expected.add(review(capsuleId, CapsuleReviewAction.APPROVE, REVIEWERS, "checked the findings", v1.version(),
+                "approved"));
 
         StreamsApps.closeLeavingGroup(app);
         app = startApp();
@@ -196,7 +199,8 @@ class MarketplaceAppIT {
         expected.add(submit(capsuleId, v2, "submitted"));
         expected.add(review(capsuleId, CapsuleReviewAction.START_REVIEW, REVIEWERS, null, "review_started"));
         expected.add(review(capsuleId, CapsuleReviewAction.REJECT, REVIEWERS, null, "review_refused/invalid"));
-        expected.add(review(capsuleId, CapsuleReviewAction.REJECT, REVIEWERS, "asks for a password", "rejected"));
+        expected.add(review(capsuleId, CapsuleReviewAction.REJECT, REVIEWERS, "asks for a password", v2.version(),
+                "rejected"));
         expected.add(submit(capsuleId, v1, "submission_refused/replayed_version"));
 
         List<MarketplaceAudit> audits = audits(a -> a.getCapsuleId().equals(capsuleId), expected.size());
@@ -287,6 +291,11 @@ class MarketplaceAppIT {
 
     private static String review(String capsuleId, CapsuleReviewAction action, String reviewerTenant, String notes,
                                  String expectedOutcome) throws Exception {
+        return review(capsuleId, action, reviewerTenant, notes, null, expectedOutcome);
+    }
+
+    private static String review(String capsuleId, CapsuleReviewAction action, String reviewerTenant, String notes,
+                                 String expectedVersion, String expectedOutcome) throws Exception {
         CapsuleReviewCommand command = CapsuleReviewCommand.newBuilder()
                 .setCommandId(UUID.randomUUID().toString())
                 .setCapsuleId(capsuleId)
@@ -294,6 +303,7 @@ class MarketplaceAppIT {
                 .setReviewer("reviewer-of-" + reviewerTenant)
                 .setReviewerTenant(reviewerTenant)
                 .setNotes(notes)
+                .setExpectedVersion(expectedVersion)
                 .setRequestedAt(Instant.now())
                 .build();
         send(Topics.MARKETPLACE_REVIEWS.name(), capsuleId, command);

@@ -82,7 +82,7 @@ class ReviewWorkflowTest {
         String tooLong = longest + "n";
 
         assertThat(ReviewWorkflow.review(capsule(Status.IN_REVIEW),
-                new Review(Action.REJECT, "rita", "reviewers", longest, null))).isInstanceOf(ReviewWorkflow.Transition.class);
+                new Review(Action.REJECT, "rita", "reviewers", longest, "1.0.0"))).isInstanceOf(ReviewWorkflow.Transition.class);
         assertThat(ReviewWorkflow.review(capsule(Status.IN_REVIEW),
                 new Review(Action.REJECT, "rita", "reviewers", tooLong, null)))
                 .isEqualTo(new Refusal(RefusalKind.INVALID, "notes are 2001 characters long; at most 2000"));
@@ -92,6 +92,23 @@ class ReviewWorkflowTest {
         assertThat(ReviewWorkflow.auditedNotes(longest)).isEqualTo(longest);
         assertThat(ReviewWorkflow.auditedNotes(tooLong)).isNull();
         assertThat(ReviewWorkflow.auditedNotes(null)).isNull();
+    }
+
+    @Test
+    void shouldRequireTheVersionAnApprovalOrRejectionDecides() {
+        for (Action decision : new Action[] {Action.APPROVE, Action.REJECT}) {
+            Outcome outcome = ReviewWorkflow.review(capsule(Status.IN_REVIEW),
+                    new Review(decision, "rita", "reviewers", "reviewed the manifest and findings", null));
+
+            assertThat(outcome).as(decision.name()).isEqualTo(new Refusal(RefusalKind.INVALID,
+                    "an approval or rejection names the version it decides (expected_version)"));
+        }
+        // starting a review and revoking act on whatever version the capsule is at
+        assertThat(ReviewWorkflow.review(capsule(Status.SUBMITTED),
+                new Review(Action.START_REVIEW, "rita", "reviewers", null, null))).isInstanceOf(Transition.class);
+        assertThat(ReviewWorkflow.review(capsule(Status.APPROVED),
+                new Review(Action.REVOKE, "rita", "reviewers", "maintainer unreachable", null)))
+                .isInstanceOf(Transition.class);
     }
 
     @Test
