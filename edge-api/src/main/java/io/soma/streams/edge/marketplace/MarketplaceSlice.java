@@ -11,6 +11,7 @@ import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.stores.archive.MarketplaceHistoryQuery;
 import io.soma.streams.stores.query.StoreTenancy;
+import io.soma.streams.topologies.marketplace.AttestationVerifier;
 import io.soma.streams.topologies.marketplace.ComplianceChecks;
 import io.soma.streams.topologies.marketplace.ExampleCapsulePublisher;
 import io.soma.streams.topologies.marketplace.MarketplaceApp;
@@ -102,6 +103,12 @@ public record MarketplaceSlice(Closer closer, MarketplaceHandlers handlers) impl
         }
         if (keys.isEmpty()) {
             log.warn("no capsule publisher key is trusted (marketplace.trusted.keys): every submission will be refused");
+        }
+        try {
+            // the app's verifier refuses a publisher's key id given twice: a configuration error, said at start
+            new AttestationVerifier(keys);
+        } catch (IllegalArgumentException e) {
+            throw new Settings.ConfigException("marketplace.trusted.keys: " + e.getMessage());
         }
         return keys;
     }

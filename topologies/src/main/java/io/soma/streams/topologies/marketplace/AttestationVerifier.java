@@ -45,10 +45,19 @@ public final class AttestationVerifier {
     public record Refused(Reason reason, String message) implements Result {
     }
 
-    private final Map<String, PublisherKey> keysById;
+    /** A trusted key as an attestation names it: key ids are a publisher's own, two publishers may use the same. */
+    private record KeyName(String publisher, String keyId) {
+    }
 
+    private final Map<KeyName, PublisherKey> keys;
+
+    /** @throws IllegalArgumentException when a publisher has two keys of one id */
     public AttestationVerifier(Collection<PublisherKey> trustedKeys) {
-        this.keysById = trustedKeys.stream().collect(Collectors.toUnmodifiableMap(PublisherKey::keyId, Function.identity()));
+        this.keys = trustedKeys.stream().collect(Collectors.toUnmodifiableMap(
+                k -> new KeyName(k.publisher(), k.keyId()), Function.identity(), (a, b) -> {
+                    throw new IllegalArgumentException("publisher '" + a.publisher() + "' has two trusted keys with id '"
+                            + a.keyId() + "'");
+                }));
     }
 
     /**
@@ -62,8 +71,8 @@ public final class AttestationVerifier {
         if (attestation == null || attestation.signature() == null || attestation.signature().isBlank()) {
             return new Refused(Reason.BAD_SIGNATURE, "submission is not signed");
         }
-        PublisherKey key = keysById.get(attestation.keyId());
-        if (key == null || !key.publisher().equals(publisher)) {
+        PublisherKey key = keys.get(new KeyName(publisher, attestation.keyId()));
+        if (key == null) {
             return new Refused(Reason.UNKNOWN_KEY, "no trusted key '" + attestation.keyId() + "' for publisher '"
                     + publisher + "'");
         }

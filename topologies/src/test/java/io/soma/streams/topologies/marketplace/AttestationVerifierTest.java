@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Attestations of real registry entries: genuine ones verify, every forgery is refused with its reason. */
 class AttestationVerifierTest {
@@ -95,6 +96,29 @@ class AttestationVerifierTest {
                 OTHER_PUBLISHER.getPrivate());
 
         assertRefused(verify(ENTRY.manifest(), byOther, NONE_ATTESTED), Reason.UNKNOWN_KEY);
+    }
+
+    @Test
+    void shouldTellApartTwoPublishersKeysOfTheSameId() {
+        KeyPair otherEd25519 = pair("Ed25519");
+        AttestationVerifier verifier = new AttestationVerifier(List.of(ExampleCapsulePublisher.publisherKey(),
+                new PublisherKey("other-publisher", new TrustedKey(ExampleCapsulePublisher.KEY_ID,
+                        otherEd25519.getPublic(), SignatureAlgorithm.EDDSA))));
+        Attestation byOther = Attestation.sign(ENTRY.capsuleId(), "other-publisher", ENTRY.manifest(),
+                ExampleCapsulePublisher.KEY_ID, otherEd25519.getPrivate());
+
+        assertThat(verifier.verify(ENTRY.capsuleId(), PUBLISHER, ENTRY.manifest(),
+                ExampleCapsulePublisher.attest(ENTRY, EXAMPLE_KEY), NONE_ATTESTED)).isInstanceOf(Attested.class);
+        assertThat(verifier.verify(ENTRY.capsuleId(), "other-publisher", ENTRY.manifest(), byOther, NONE_ATTESTED))
+                .isInstanceOf(Attested.class);
+        // each key vouches for its own publisher only
+        assertRefused(verifier.verify(ENTRY.capsuleId(), PUBLISHER, ENTRY.manifest(),
+                Attestation.sign(ENTRY.capsuleId(), PUBLISHER, ENTRY.manifest(), ExampleCapsulePublisher.KEY_ID,
+                        otherEd25519.getPrivate()), NONE_ATTESTED), Reason.BAD_SIGNATURE);
+        assertThatThrownBy(() -> new AttestationVerifier(List.of(ExampleCapsulePublisher.publisherKey(),
+                new PublisherKey(PUBLISHER, new TrustedKey(ExampleCapsulePublisher.KEY_ID, otherEd25519.getPublic(),
+                        SignatureAlgorithm.EDDSA))))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("two trusted keys with id");
     }
 
     @Test
