@@ -156,7 +156,10 @@ public final class MarketplaceHandlers implements AutoCloseable {
         }
     }
 
-    /** {@code POST /v1/marketplace/capsules/{id}/review}: {@code {decision, notes?, expected_version?}}. */
+    /**
+     * {@code POST /v1/marketplace/capsules/{id}/review}: {@code {decision, notes?, expected_version?}};
+     * {@code expected_version} is required to approve or reject (the app refuses the command without it).
+     */
     public void review(Context ctx) {
         JsonNode body = JsonBody.object(ctx);
         String decision = JsonBody.required(body, "decision");

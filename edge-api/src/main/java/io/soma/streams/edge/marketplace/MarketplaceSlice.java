@@ -68,8 +68,8 @@ public record MarketplaceSlice(Closer closer, MarketplaceHandlers handlers) impl
                     settings.string("archive.postgres.schema"));
             MarketplaceHandlers handlers = closer.own(new MarketplaceHandlers(platform.producer(), outcomes,
                     platform.stores(), catalog, changes, tokens, history, platform.replyTimeout()));
-            if (platform.config().replayEnabled() && keys.stream()
-                    .anyMatch(k -> k.keyId().equals(ExampleCapsulePublisher.KEY_ID))) {
+            if (platform.config().replayEnabled() && keys.stream().anyMatch(k -> k.keyId()
+                    .equals(ExampleCapsulePublisher.KEY_ID) && k.publisher().equals(ExampleCapsulePublisher.PUBLISHER))) {
                 closer.own(MarketplaceDemo.start(platform.producer(), outcomes, platform.config().datasetsDir(),
                         Path.of(settings.string("marketplace.demo.key.file"))));
             }

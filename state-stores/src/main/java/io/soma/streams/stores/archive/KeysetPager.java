@@ -57,6 +57,8 @@ final class KeysetPager<R> {
 
     private final DataSource dataSource;
     private final String sql;
+    /** How many values a page binds into the row filter: its {@code ?}s. */
+    private final int filterParameters;
     private final Order order;
     private final ArchiveRangeQuery.RowReader<R> reader;
     private final Function<R, Cursor> position;
@@ -88,6 +90,7 @@ final class KeysetPager<R> {
                 + timeColumn + " < ? AND (" + timeColumn + ", " + idColumn + ") " + (newestFirst ? "<" : ">")
                 + " (?, ?)" + (rowFilter == null ? "" : " AND (" + rowFilter + ")") + " ORDER BY " + timeColumn
                 + direction + ", " + idColumn + direction + " LIMIT ?";
+        this.filterParameters = rowFilter == null ? 0 : (int) rowFilter.chars().filter(c -> c == '?').count();
         this.order = order;
         this.reader = reader;
         this.position = position;
@@ -103,6 +106,11 @@ final class KeysetPager<R> {
      */
     ArchivePage<R> page(String key, Instant from, Instant to, int limit, String cursor, Object... filterValues)
             throws SQLException {
+        if (filterValues.length != filterParameters) {
+            // a caller's bug, not a request's: a 500, before any SQL runs
+            throw new IllegalStateException("the row filter takes " + filterParameters + " values, got "
+                    + filterValues.length);
+        }
         ArchiveRangeQuery.checkPage(limit, from, to);
         // no cursor: start just before "from", under every id (newest first: at "to", which no row reaches)
         Cursor after = cursor == null ? null : Cursor.decode(cursor);

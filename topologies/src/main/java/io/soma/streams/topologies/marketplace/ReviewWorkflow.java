@@ -87,7 +87,8 @@ public final class ReviewWorkflow {
 
     /**
      * @param action          null when the command names an action this code does not know
-     * @param expectedVersion the version the reviewer looked at, or null to act on whatever is current
+     * @param expectedVersion the version the reviewer looked at; required to approve or reject, else null acts on
+     *                        whatever is current
      */
     public record Review(Action action, String reviewer, String reviewerTenant, String notes, String expectedVersion) {
     }
