@@ -1,0 +1,75 @@
+package io.soma.streams.stores.redis;
+
+import io.soma.streams.devstack.LocalStack;
+import io.soma.streams.testkit.Await;
+import io.soma.streams.testkit.KafkaState;
+import io.soma.streams.testkit.RedisNamespace;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.JedisPooled;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A mirror of a real compacted topic in the real Redis puts back what Redis lost, corrects what changed there and
+ * removes what the topic deleted, with more keys than one of its 500-key reads holds.
+ */
+class RedisMirrorIT {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final int KEYS = 1_200;
+
+    @Test
+    void shouldRewarmCorrectAndDeleteKeysAcrossItsChunkedReads() throws Exception {
+        LocalStack stack = LocalStack.shared();
+        String topic = "redis-mirror-it-" + UUID.randomUUID();
+        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 3, (short) 1));
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                stack.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < KEYS; i++) {
+                producer.send(new ProducerRecord<>(topic, "k-" + i, "v-" + i));
+            }
+            // the topic deletes the first ten
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>(topic, "k-" + i, null));
+            }
+            producer.flush();
+        }
+
+        try (RedisNamespace namespace = RedisNamespace.create("redis_mirror");
+             RedisMirror<String> mirror = new RedisMirror<>(stack.bootstrapServers(), topic, new StringDeserializer(),
+                     namespace.prefix() + "mirror:", (value, now) -> Optional.of(new RedisMirror.Mirrored(value, null)),
+                     namespace.redis(), Duration.ofMillis(200))) {
+            JedisPooled redis = namespace.redis();
+            String prefix = namespace.prefix() + "mirror:";
+            Await.until("every live key mirrored", TIMEOUT, () -> mirrored(redis, prefix, 10, KEYS));
+            assertThat(redis.exists(prefix + "k-5")).as("a deleted key").isFalse();
+            assertThat(mirror.latest()).hasSize(KEYS - 10);
+
+            // 1,190 keys: each check reads them in three MGETs. Redis loses three, one changes, a deleted one comes back
+            redis.del(prefix + "k-100", prefix + "k-600", prefix + "k-1100");
+            redis.set(prefix + "k-700", "changed behind the mirror's back");
+            redis.set(prefix + "k-5", "restored from an old snapshot");
+
+            Await.until("lost keys back, the changed one corrected, the deleted one gone", TIMEOUT,
+                    () -> mirrored(redis, prefix, 10, KEYS) && !redis.exists(prefix + "k-5"));
+            assertThat(mirror.redisFailures()).isZero();
+        }
+    }
+
+    /** Whether Redis holds v-i under k-i for every i in [from, to). */
+    private static boolean mirrored(JedisPooled redis, String prefix, int from, int to) {
+        List<String> held = redis.mget(IntStream.range(from, to).mapToObj(i -> prefix + "k-" + i).toArray(String[]::new));
+        return IntStream.range(from, to).allMatch(i -> ("v-" + i).equals(held.get(i - from)));
+    }
+}
