@@ -6,9 +6,12 @@ import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.BindException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * A real single-node Kafka 4.3.1 broker (combined broker + KRaft controller) running inside this JVM,
@@ -16,6 +19,7 @@ import java.util.Properties;
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+    private static final int ATTEMPTS = 3;
 
     private final KafkaRaftServer server;
     private final int port;
@@ -32,18 +36,69 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @param overrides broker settings that win over the single-node defaults
      */
     public static EmbeddedKafkaBroker start(Path logDir, int port, Map<String, String> overrides) {
-        long started = System.nanoTime();
-        int clientPort = port == 0 ? FreePort.onLoopback() : port;
-        int controllerPort = FreePort.onLoopback();
-        Properties props = KraftNode.properties(1, logDir, clientPort, controllerPort,
-                "1@127.0.0.1:" + controllerPort, 1);
-        props.putAll(overrides);
-        KraftNode.format(KraftNode.writeConfig(logDir, props));
-        KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-        server.startup();
-        log.info("Kafka broker up on 127.0.0.1:{} in {} ms (log dir {})",
-                clientPort, (System.nanoTime() - started) / 1_000_000, logDir);
-        return new EmbeddedKafkaBroker(server, clientPort);
+        return start(logDir, () -> new Ports(port == 0 ? FreePort.onLoopback() : port, FreePort.onLoopback()),
+                port != 0, overrides);
+    }
+
+    /** The client and controller ports of one attempt to start. */
+    record Ports(int client, int controller) {
+    }
+
+    /**
+     * As {@link #start(Path, int, Map)}, with the ports of each attempt from {@code ports}: a port found free is bound
+     * a moment later, and another process (a test JVM beside this one) may take it in between; the broker then starts
+     * again on the next ports, up to {@value #ATTEMPTS} times.
+     */
+    static EmbeddedKafkaBroker start(Path logDir, Supplier<Ports> ports, boolean fixedClientPort,
+                                     Map<String, String> overrides) {
+        for (int attempt = 1; ; attempt++) {
+            long started = System.nanoTime();
+            Ports p = ports.get();
+            Properties props = KraftNode.properties(1, logDir, p.client(), p.controller(),
+                    "1@127.0.0.1:" + p.controller(), 1);
+            props.putAll(overrides);
+            KraftNode.format(KraftNode.writeConfig(logDir, props));
+            KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+            try {
+                server.startup();
+            } catch (RuntimeException e) {
+                stop(server);
+                // a port the caller fixed would be taken again: only ports found free are worth another try
+                if (attempt >= ATTEMPTS || !addressTaken(e) || (fixedClientPort && mentions(e, p.client()))) {
+                    throw e;
+                }
+                log.warn("Kafka broker could not bind 127.0.0.1:{} or :{} (taken since they were found free); "
+                        + "starting again on other ports", p.client(), p.controller());
+                continue;
+            }
+            log.info("Kafka broker up on 127.0.0.1:{} in {} ms (log dir {})",
+                    p.client(), (System.nanoTime() - started) / 1_000_000, logDir);
+            return new EmbeddedKafkaBroker(server, p.client());
+        }
+    }
+
+    private static boolean addressTaken(Throwable e) {
+        return anyCause(e, t -> t instanceof BindException
+                || String.valueOf(t.getMessage()).contains("Address already in use"));
+    }
+
+    /** Whether the failure names {@code port} (Kafka: "Socket server failed to bind to 127.0.0.1:9092: ..."). */
+    private static boolean mentions(Throwable e, int port) {
+        return anyCause(e, t -> String.valueOf(t.getMessage()).contains("127.0.0.1:" + port + ":"));
+    }
+
+    private static boolean anyCause(Throwable e, Predicate<Throwable> test) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (test.test(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void stop(KafkaRaftServer server) {
+        server.shutdown();
+        server.awaitShutdown();
     }
 
     public String bootstrapServers() {
@@ -52,7 +107,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     @Override
     public void close() {
-        server.shutdown();
-        server.awaitShutdown();
+        stop(server);
     }
 }

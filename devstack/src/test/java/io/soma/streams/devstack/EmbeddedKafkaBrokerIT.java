@@ -11,11 +11,16 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class EmbeddedKafkaBrokerIT {
 
@@ -32,6 +37,30 @@ class EmbeddedKafkaBrokerIT {
         // a restart picks new ports but the same log dir, and the record is still there
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir, 0, Map.of())) {
             assertThat(readAll(broker.bootstrapServers(), "kept", 1)).containsExactly("before restart");
+        }
+    }
+
+    @Test
+    void shouldStartOnOtherPortsWhenOneFoundFreeWasTakenMeanwhile(@TempDir Path dir) throws Exception {
+        // the first port this broker is given is taken before it binds, as by a test JVM beside it
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            AtomicInteger attempts = new AtomicInteger();
+            Supplier<EmbeddedKafkaBroker.Ports> ports = () -> new EmbeddedKafkaBroker.Ports(
+                    attempts.incrementAndGet() == 1 ? taken.getLocalPort() : FreePort.onLoopback(), FreePort.onLoopback());
+
+            try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir, ports, false, Map.of())) {
+                assertThat(attempts.get()).isEqualTo(2);
+                assertThat(broker.bootstrapServers()).isNotEqualTo("127.0.0.1:" + taken.getLocalPort());
+                KafkaState.createTopics(broker.bootstrapServers(), new NewTopic("after-a-taken-port", 1, (short) 1));
+            }
+        }
+    }
+
+    @Test
+    void shouldFailAtOnceWhenTheClientPortItWasGivenIsTaken(@TempDir Path dir) throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            assertThatThrownBy(() -> EmbeddedKafkaBroker.start(dir, taken.getLocalPort(), Map.of()))
+                    .hasStackTraceContaining("127.0.0.1:" + taken.getLocalPort() + ": Address already in use");
         }
     }
 
