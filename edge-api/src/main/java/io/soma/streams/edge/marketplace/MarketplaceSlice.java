@@ -46,8 +46,8 @@ public record MarketplaceSlice(Closer closer, MarketplaceHandlers handlers) impl
             Settings settings = platform.config().settings();
             List<PublisherKey> keys = trustedKeys(settings);
             RunningApp app = platform.launch(MarketplaceApp.APPLICATION_ID, MarketplaceApp.build(
-                    new MarketplaceApp.Config(keys, compliance(settings), new MarketplaceMetrics(platform.metrics())),
-                    platform.serdes()), closer);
+                    new MarketplaceApp.Config(verifier(keys), compliance(settings),
+                            new MarketplaceMetrics(platform.metrics())), platform.serdes()), closer);
             // every tenant reads the catalog: no tenant owns an entry
             platform.queries().local().registerKeyValueStore(MarketplaceApp.CATALOG_STORE, app.streams(),
                     StoreTenancy.shared(), MarketplaceHandlers::entry);
@@ -104,13 +104,16 @@ public record MarketplaceSlice(Closer closer, MarketplaceHandlers handlers) impl
         if (keys.isEmpty()) {
             log.warn("no capsule publisher key is trusted (marketplace.trusted.keys): every submission will be refused");
         }
+        return keys;
+    }
+
+    /** The app's verifier of the trusted keys; a publisher's key id given twice is a configuration error. */
+    private static AttestationVerifier verifier(List<PublisherKey> keys) {
         try {
-            // the app's verifier refuses a publisher's key id given twice: a configuration error, said at start
-            new AttestationVerifier(keys);
+            return new AttestationVerifier(keys);
         } catch (IllegalArgumentException e) {
             throw new Settings.ConfigException("marketplace.trusted.keys: " + e.getMessage());
         }
-        return keys;
     }
 
     /**

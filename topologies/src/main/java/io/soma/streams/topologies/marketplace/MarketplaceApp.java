@@ -74,11 +74,15 @@ public final class MarketplaceApp {
     private static final String AUDIT_SINK = "audit-sink";
     private static final String DEAD_LETTER_SINK = "dead-letter-sink";
 
-    /** @param publisherKeys the keys trusted to attest capsules, each for one publisher */
-    public record Config(Collection<PublisherKey> publisherKeys, ComplianceChecks.Config compliance,
-                         MarketplaceMetrics metrics) {
-        public Config {
-            publisherKeys = List.copyOf(publisherKeys);
+    /**
+     * @param verifier checks submissions against the keys trusted to attest capsules; one for every task (it holds no
+     *                 state), built where the keys are read, so that a bad key list fails the start, not a stream thread
+     */
+    public record Config(AttestationVerifier verifier, ComplianceChecks.Config compliance, MarketplaceMetrics metrics) {
+        /** @throws IllegalArgumentException when a publisher has two keys of one id */
+        public Config(Collection<PublisherKey> publisherKeys, ComplianceChecks.Config compliance,
+                      MarketplaceMetrics metrics) {
+            this(new AttestationVerifier(publisherKeys), compliance, metrics);
         }
     }
 
@@ -118,7 +122,7 @@ public final class MarketplaceApp {
         private KeyValueStore<String, String> attestedVersions;
 
         CatalogProcessor(Config config, AppSerdes serdes) {
-            this.verifier = new AttestationVerifier(config.publisherKeys());
+            this.verifier = config.verifier();
             this.compliance = new ComplianceChecks(config.compliance());
             this.submissionReader = serdes.value(Topics.MARKETPLACE_SUBMISSIONS).deserializer();
             this.entryWriter = serdes.storeValue(CapsuleCatalogEntry.class).serializer();
