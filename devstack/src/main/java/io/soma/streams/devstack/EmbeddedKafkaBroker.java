@@ -36,8 +36,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @param overrides broker settings that win over the single-node defaults
      */
     public static EmbeddedKafkaBroker start(Path logDir, int port, Map<String, String> overrides) {
-        return start(logDir, () -> new Ports(port == 0 ? FreePort.onLoopback() : port, FreePort.onLoopback()),
-                port != 0, overrides);
+        return start(logDir, () -> new Ports(port == 0 ? FreePort.onLoopback() : port, FreePort.onLoopback()), port,
+                overrides);
     }
 
     /** The client and controller ports of one attempt to start. */
@@ -45,36 +45,33 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * As {@link #start(Path, int, Map)}, with the ports of each attempt from {@code ports}: a port found free is bound
-     * a moment later, and another process (a test JVM beside this one) may take it in between; the broker then starts
-     * again on the next ports, up to {@value #ATTEMPTS} times.
+     * As {@link #start(Path, int, Map)}, with the ports of each attempt from {@code ports}, again on the next ports
+     * when one was taken before the broker bound it, up to {@value #ATTEMPTS} times.
+     *
+     * @param fixedClientPort the client port the caller chose, 0 for none: that one taken would be taken again
      */
-    static EmbeddedKafkaBroker start(Path logDir, Supplier<Ports> ports, boolean fixedClientPort,
+    static EmbeddedKafkaBroker start(Path logDir, Supplier<Ports> ports, int fixedClientPort,
                                      Map<String, String> overrides) {
-        for (int attempt = 1; ; attempt++) {
-            long started = System.nanoTime();
-            Ports p = ports.get();
-            Properties props = KraftNode.properties(1, logDir, p.client(), p.controller(),
-                    "1@127.0.0.1:" + p.controller(), 1);
-            props.putAll(overrides);
-            KraftNode.format(KraftNode.writeConfig(logDir, props));
-            KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-            try {
-                server.startup();
-            } catch (RuntimeException e) {
-                stop(server);
-                // a port the caller fixed would be taken again: only ports found free are worth another try
-                if (attempt >= ATTEMPTS || !addressTaken(e) || (fixedClientPort && mentions(e, p.client()))) {
-                    throw e;
-                }
-                log.warn("Kafka broker could not bind 127.0.0.1:{} or :{} (taken since they were found free); "
-                        + "starting again on other ports", p.client(), p.controller());
-                continue;
-            }
-            log.info("Kafka broker up on 127.0.0.1:{} in {} ms (log dir {})",
-                    p.client(), (System.nanoTime() - started) / 1_000_000, logDir);
-            return new EmbeddedKafkaBroker(server, p.client());
+        return FreePort.retryingTakenPorts("the Kafka broker", ATTEMPTS, () -> startOn(logDir, ports.get(), overrides),
+                e -> addressTaken(e) && (fixedClientPort == 0 || !mentions(e, fixedClientPort)));
+    }
+
+    private static EmbeddedKafkaBroker startOn(Path logDir, Ports p, Map<String, String> overrides) {
+        long started = System.nanoTime();
+        Properties props = KraftNode.properties(1, logDir, p.client(), p.controller(),
+                "1@127.0.0.1:" + p.controller(), 1);
+        props.putAll(overrides);
+        KraftNode.format(KraftNode.writeConfig(logDir, props));
+        KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+        try {
+            server.startup();
+        } catch (RuntimeException e) {
+            stop(server);
+            throw e;
         }
+        log.info("Kafka broker up on 127.0.0.1:{} in {} ms (log dir {})",
+                p.client(), (System.nanoTime() - started) / 1_000_000, logDir);
+        return new EmbeddedKafkaBroker(server, p.client());
     }
 
     private static boolean addressTaken(Throwable e) {

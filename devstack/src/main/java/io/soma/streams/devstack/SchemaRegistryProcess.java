@@ -67,25 +67,21 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     /** Starts on the ports {@code ports} gives, a new one each time the child exits before it answers. */
     static SchemaRegistryProcess start(Path jar, IntSupplier ports, int attempts, Path logFile) {
         long started = System.nanoTime();
-        for (int attempt = 1; ; attempt++) {
+        // the child binds its port seconds after it was found free, a JVM still starting: when another process took
+        // it first, the child exits
+        return FreePort.retryingTakenPorts("the schema registry", attempts, () -> {
             int httpPort = ports.getAsInt();
             SchemaRegistryProcess registry = new SchemaRegistryProcess(launch(jar, httpPort, logFile), httpPort);
             try {
                 registry.awaitReady(logFile);
-                log.info("schema registry up on {} in {} ms (pid {}, log {})",
-                        registry.url(), (System.nanoTime() - started) / 1_000_000, registry.pid(), logFile);
-                return registry;
             } catch (RuntimeException e) {
                 registry.close();
-                // a port found free is bound seconds later, by a JVM still starting: a connection or a listener of
-                // another process (the other test JVM) can take it first, and the child then exits
-                if (!(e instanceof ExitedBeforeReady) || attempt >= attempts) {
-                    throw e;
-                }
-                log.warn("the schema registry exited before answering on port {}; starting it on another port: {}",
-                        httpPort, e.getMessage());
+                throw e;
             }
-        }
+            log.info("schema registry up on {} in {} ms (pid {}, log {})",
+                    registry.url(), (System.nanoTime() - started) / 1_000_000, registry.pid(), logFile);
+            return registry;
+        }, e -> e instanceof ExitedBeforeReady);
     }
 
     /**

@@ -48,7 +48,7 @@ class EmbeddedKafkaBrokerIT {
             Supplier<EmbeddedKafkaBroker.Ports> ports = () -> new EmbeddedKafkaBroker.Ports(
                     attempts.incrementAndGet() == 1 ? taken.getLocalPort() : FreePort.onLoopback(), FreePort.onLoopback());
 
-            try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir, ports, false, Map.of())) {
+            try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir, ports, 0, Map.of())) {
                 assertThat(attempts.get()).isEqualTo(2);
                 assertThat(broker.bootstrapServers()).isNotEqualTo("127.0.0.1:" + taken.getLocalPort());
                 KafkaState.createTopics(broker.bootstrapServers(), new NewTopic("after-a-taken-port", 1, (short) 1));
