@@ -9,6 +9,7 @@ import io.soma.streams.avro.BudgetProjection;
 import io.soma.streams.avro.BudgetStatus;
 import io.soma.streams.topologies.budget.LedgerSettings;
 import io.soma.streams.topologies.budget.OpenReservations;
+import io.soma.streams.topologies.budget.RecentIds;
 import io.soma.streams.topologies.budget.TenantLedger;
 
 import java.io.UncheckedIOException;
@@ -28,7 +29,8 @@ final class BudgetViews {
     /** A tenant's ledger as the store answers it: every budget's definition and status at {@code now}. */
     static Map<String, Object> ledger(BudgetLedger stored, LedgerSettings settings, Instant now) {
         // a status needs only the ledger's totals; a ledger the app has not yet rewritten sums its own reservations
-        TenantLedger ledger = TenantLedger.of(stored, stored.getTenant(), OpenReservations.inMemory(), settings);
+        TenantLedger ledger = TenantLedger.of(stored, stored.getTenant(), OpenReservations.inMemory(), RecentIds.none(),
+                settings);
         List<Map<String, Object>> budgets = new TreeSet<>(stored.getBudgets().keySet()).stream()
                 .map(id -> budget(stored.getBudgets().get(id).getDefinition(), ledger.status(id, now))).toList();
         Map<String, Object> out = new LinkedHashMap<>();

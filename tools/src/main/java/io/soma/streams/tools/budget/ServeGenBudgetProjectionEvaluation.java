@@ -5,6 +5,7 @@ import io.soma.streams.avro.BudgetPeriodKind;
 import io.soma.streams.avro.BudgetProjection;
 import io.soma.streams.topologies.budget.LedgerSettings;
 import io.soma.streams.topologies.budget.OpenReservations;
+import io.soma.streams.topologies.budget.RecentIds;
 import io.soma.streams.topologies.budget.TenantLedger;
 import io.soma.streams.topologies.budget.Usage;
 import io.soma.streams.topologies.forecast.PriceTable;
@@ -55,7 +56,8 @@ public final class ServeGenBudgetProjectionEvaluation {
     /** Scores one tenant: its day budget's projections at every origin with settled usage, oldest first. */
     public static List<Scored> score(ServeGenSeries series) {
         LedgerSettings settings = new LedgerSettings(PriceTable.defaults(), Duration.ofMinutes(5), 1024);
-        TenantLedger ledger = TenantLedger.of(null, series.tenant(), OpenReservations.inMemory(), settings);
+        TenantLedger ledger = TenantLedger.of(null, series.tenant(), OpenReservations.inMemory(),
+                RecentIds.none(), settings);
         ledger.define(BudgetDefinition.newBuilder().setTenant(series.tenant()).setBudgetId(BUDGET)
                 .setLimitTokens(Long.MAX_VALUE / 4).setPeriod(BudgetPeriodKind.DAY).setHard(false)
                 .setUpdatedAt(TRACE_START).build(), TRACE_START);
@@ -77,7 +79,8 @@ public final class ServeGenBudgetProjectionEvaluation {
                     }
                 }
                 if (series.total(w) > 0) {
-                    ledger.settle(new Usage(series.tenant() + "-" + w, null, null, null,
+                    String window = series.tenant() + "-" + w;
+                    ledger.settle(new Usage(window, window, null, null, null,
                             series.promptTokens()[w], series.completionTokens()[w]), at);
                 }
             }

@@ -28,6 +28,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,17 +57,23 @@ public final class BudgetApp {
     public static final String LEDGER_STORE = "budget-ledgers";
     /** The open reservations, one entry each ({@link StoredReservations}). */
     public static final String RESERVATION_STORE = "budget-reservations";
+    /** Reservations closed lately, so a request repeated after its reservation closed is not reserved again. */
+    public static final String CLOSED_STORE = "budget-closed-reservations";
+    /** Usage events counted lately, so an event delivered twice is not counted twice. */
+    public static final String COUNTED_STORE = "budget-counted-events";
     private static final char KEY_SEPARATOR = '/';
     private static final Logger log = LoggerFactory.getLogger(BudgetApp.class);
 
     /**
      * @param ledger          prices, reservation TTL and the default completion estimate
      * @param checkInterval   how often the punctuator looks for expired reservations and ended periods
+     * @param repeatWindow    how long closed reservations and counted events are remembered, so that a request or an
+     *                        event delivered again within it is not counted again
      */
-    public record Config(LedgerSettings ledger, Duration checkInterval) {
+    public record Config(LedgerSettings ledger, Duration checkInterval, Duration repeatWindow) {
         public static Config defaults() {
             return new Config(new LedgerSettings(PriceTable.defaults(), Duration.ofMinutes(5), 1024),
-                    Duration.ofSeconds(1));
+                    Duration.ofSeconds(1), Duration.ofHours(24));
         }
 
         /** Prices are the forecasts' ({@code forecast.prices}): one price table for what is projected and charged. */
@@ -74,7 +81,7 @@ public final class BudgetApp {
             return new Config(new LedgerSettings(PriceTable.parse(settings.string("forecast.prices")),
                     settings.duration("budget.reservation.ttl"),
                     settings.integer("budget.default.max.completion.tokens")),
-                    settings.duration("budget.check.interval"));
+                    settings.duration("budget.check.interval"), settings.duration("budget.repeat.window"));
         }
     }
 
@@ -117,6 +124,12 @@ public final class BudgetApp {
                 Serdes.String(), serdes.storeValue(BudgetLedger.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RESERVATION_STORE),
                 Serdes.String(), serdes.storeValue(BudgetReservation.class)));
+        // the retention is the window: older entries go with their segment, nobody scans for them
+        builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(CLOSED_STORE,
+                config.repeatWindow(), config.repeatWindow(), false),
+                Serdes.String(), serdes.storeValue(BudgetReservation.class)));
+        builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(COUNTED_STORE,
+                config.repeatWindow(), config.repeatWindow(), false), Serdes.String(), Serdes.Long()));
         var definitionSerde = serdes.value(Topics.BUDGET_DEFINITIONS);
         var requestSerde = serdes.value(Topics.BUDGET_RESERVATIONS);
         var eventSerde = serdes.value(Topics.CONVERSATION_EVENTS);
@@ -146,7 +159,8 @@ public final class BudgetApp {
                 .mapValues(Input.Response::new);
 
         KStream<String, Output> outputs = definitions.merge(requestsByTenant).merge(usage)
-                .process(() -> new LedgerProcessor(config), LEDGER_STORE, RESERVATION_STORE);
+                .process(() -> new LedgerProcessor(config), LEDGER_STORE, RESERVATION_STORE, CLOSED_STORE,
+                        COUNTED_STORE);
         sink(outputs, Topics.BUDGET_REPLIES, serdes);
         sink(outputs, Topics.BUDGET_STATUS, serdes);
         sink(outputs, Topics.BUDGET_AUDIT, serdes);
@@ -176,6 +190,8 @@ public final class BudgetApp {
         private ProcessorContext<String, Output> context;
         private KeyValueStore<String, BudgetLedger> ledgers;
         private KeyValueStore<String, BudgetReservation> reservations;
+        private WindowStore<String, BudgetReservation> closed;
+        private WindowStore<String, Long> counted;
 
         LedgerProcessor(Config config) {
             this.config = config;
@@ -186,6 +202,8 @@ public final class BudgetApp {
             this.context = context;
             this.ledgers = context.getStateStore(LEDGER_STORE);
             this.reservations = context.getStateStore(RESERVATION_STORE);
+            this.closed = context.getStateStore(CLOSED_STORE);
+            this.counted = context.getStateStore(COUNTED_STORE);
             context.schedule(config.checkInterval(), PunctuationType.WALL_CLOCK_TIME, this::expireAndRoll);
         }
 
@@ -268,7 +286,7 @@ public final class BudgetApp {
 
         private TenantLedger load(String tenant) {
             return TenantLedger.of(ledgers.get(tenant), tenant, new StoredReservations(reservations, tenant),
-                    config.ledger());
+                    new StoredRecentIds(closed, counted, tenant), config.ledger());
         }
 
         private void saveAndPublish(TenantLedger ledger, LedgerEffects effects, Instant now) {

@@ -55,6 +55,8 @@ public final class TenantLedger {
     static final String EXPIRED = "reservation.expired";
     static final String SETTLED = "reservation.settled";
     static final String RELEASED = "reservation.released";
+    /** A usage event delivered again: not counted twice, audited so the tenant can see why. */
+    static final String DUPLICATE = "usage.duplicate";
     static final String THRESHOLD_CROSSED = "threshold_crossed";
     static final String PROJECTED_TO_CROSS = "projected_to_cross";
     /** Fewer settled events say too little about a rate to alert on it (the status still shows the projection). */
@@ -62,25 +64,29 @@ public final class TenantLedger {
 
     private final BudgetLedger state;
     private final OpenReservations reservations;
+    private final RecentIds recent;
     private final LedgerSettings settings;
     /** The state changed in a way no effect shows (reservations moved out, the next expiry moved): store it. */
     private boolean changedQuietly;
 
-    private TenantLedger(BudgetLedger state, OpenReservations reservations, LedgerSettings settings) {
+    private TenantLedger(BudgetLedger state, OpenReservations reservations, RecentIds recent,
+                         LedgerSettings settings) {
         this.state = state;
         this.reservations = reservations;
+        this.recent = recent;
         this.settings = settings;
     }
 
     /**
-     * The ledger held in {@code stored}, or an empty one for {@code tenant}, with the tenant's open reservations. A
-     * ledger written before reservations were kept apart has its reservations moved to {@code reservations}.
+     * The ledger held in {@code stored}, or an empty one for {@code tenant}, with the tenant's open reservations and
+     * the ids it closed or counted lately. A ledger written before reservations were kept apart has its reservations
+     * moved to {@code reservations}.
      */
     public static TenantLedger of(BudgetLedger stored, String tenant, OpenReservations reservations,
-                                  LedgerSettings settings) {
+                                  RecentIds recent, LedgerSettings settings) {
         TenantLedger ledger = new TenantLedger(stored != null ? stored
                 : BudgetLedger.newBuilder().setTenant(tenant).setBudgets(new HashMap<>())
-                        .setReservations(new HashMap<>()).build(), reservations, settings);
+                        .setReservations(new HashMap<>()).build(), reservations, recent, settings);
         if (!ledger.state.getReservations().isEmpty()) {
             ledger.moveReservationsOut();
         }
@@ -162,8 +168,11 @@ public final class TenantLedger {
         LedgerEffects effects = roll(now);
         String requestId = request.getRequestId();
         BudgetReservation existing = state.getOpenReservations() == 0 ? null : reservations.get(requestId);
+        if (existing == null) {
+            existing = recent.closed(requestId);
+        }
         if (existing != null) {
-            // a retried request must not be counted twice
+            // a retried request must not be counted twice, nor reserved again once its reservation closed
             return new Decision(granted(request, existing, now), effects);
         }
         long completion = request.getMaxCompletionTokens() != null ? request.getMaxCompletionTokens()
@@ -201,7 +210,10 @@ public final class TenantLedger {
         return new Decision(granted(request, reservation, now), effects);
     }
 
-    /** Replaces the reservation the usage settles (if any) by the actual usage, and alerts on thresholds crossed. */
+    /**
+     * Replaces the reservation the usage settles (if any) by the actual usage, and alerts on thresholds crossed. An
+     * event counted lately is audited as a duplicate and counted no more.
+     */
     public LedgerEffects settle(Usage usage, Instant now) {
         // refused before anything changes: the event goes to the dead-letter topic
         if (!BudgetValidation.stepTokensInRange(usage.promptTokens())
@@ -215,7 +227,14 @@ public final class TenantLedger {
         // an unpriced model adds nothing in USD: its cost is unknown, not invented
         double usd = price(usage.provider(), usage.model())
                 .map(p -> p.cost(usage.promptTokens(), usage.completionTokens())).orElse(0.0);
-        BudgetReservation settled = takeOpen(usage.reservationId(), effects);
+        if (recent.counted(usage.eventId())) {
+            effects.audit(audit(null, DUPLICATE, usage.reservationId(), now).setTokens(tokens).setUsd(usd)
+                    .setReason("event " + Texts.cut(usage.eventId(), 200) + " was counted already; not again")
+                    .build());
+            return effects;
+        }
+        recent.count(usage.eventId(), now);
+        BudgetReservation settled = takeOpen(usage.reservationId(), now, effects);
         if (settled != null) {
             effects.audit(audit(null, SETTLED, usage.reservationId(), now).setTokens(tokens).setUsd(usd)
                     .setReason("reserved " + settled.getTokens() + " tokens, used " + tokens).build());
@@ -236,7 +255,7 @@ public final class TenantLedger {
      */
     public LedgerEffects release(String requestId, Instant now) {
         LedgerEffects effects = roll(now);
-        BudgetReservation open = takeOpen(requestId, effects);
+        BudgetReservation open = takeOpen(requestId, now, effects);
         if (open != null) {
             effects.audit(audit(null, RELEASED, requestId, now).setTokens(open.getTokens()).setUsd(open.getUsd())
                     .setReason("released unused: the step was not published, not allowed, or not waited for")
@@ -246,10 +265,11 @@ public final class TenantLedger {
     }
 
     /** The open reservation {@code requestId} names, removed and its amount freed; null when none is open. */
-    private BudgetReservation takeOpen(String requestId, LedgerEffects effects) {
+    private BudgetReservation takeOpen(String requestId, Instant now, LedgerEffects effects) {
         BudgetReservation open = state.getOpenReservations() == 0 ? null : reservations.get(requestId);
         if (open != null) {
             reservations.delete(requestId);
+            recent.close(requestId, open, now);
             hold(open, -1, effects);
         }
         return open;
@@ -271,6 +291,7 @@ public final class TenantLedger {
             if (!now.isBefore(r.getExpiresAt())) {
                 it.remove();
                 reservations.delete(e.getKey());
+                recent.close(e.getKey(), r, now);
                 hold(r, -1, effects);
                 effects.audit(audit(null, EXPIRED, e.getKey(), now).setTokens(r.getTokens()).setUsd(r.getUsd())
                         .setReason("not settled by " + r.getExpiresAt() + "; amount freed").build());

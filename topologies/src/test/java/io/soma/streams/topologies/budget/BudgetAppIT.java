@@ -194,6 +194,43 @@ class BudgetAppIT {
     }
 
     @Test
+    void shouldCountAResponseDeliveredTwiceOnceAndNotReserveARepeatedRequestAgain() {
+        String tenant = "repeats-" + UUID.randomUUID();
+        List<LlmPerfRecords.Request> steps = llmPerf(50);
+        LlmPerfRecords.Request step = steps.get(0);
+        long stepTokens = step.inputTokens() + step.outputTokens();
+        // a later response of another size, so that a total counting the duplicate cannot look right
+        LlmPerfRecords.Request next = steps.stream().filter(r -> r.inputTokens() + r.outputTokens() != stepTokens)
+                .findFirst().orElseThrow();
+        long expected = stepTokens + next.inputTokens() + next.outputTokens();
+        define(Budgets.daily(tenant, "daily", 1_000_000).build());
+        BudgetReservationRequest request = request(tenant, "step", step.provider(), step.model(), step.inputTokens());
+        send(Topics.BUDGET_RESERVATIONS.name(), tenant, request);
+        ConversationEvent response = response(tenant, "step", step);
+        send(Topics.CONVERSATION_EVENTS.name(), "step", response);
+        awaitStatus(tenant, "daily", s -> s.getSpentTokens() == stepTokens && s.getReservedTokens() == 0);
+
+        // an at-least-once producer's retries: the same event and the same request once more
+        send(Topics.CONVERSATION_EVENTS.name(), "step", response);
+        send(Topics.BUDGET_RESERVATIONS.name(), tenant, request);
+        List<BudgetReservationReply> replies = CommittedRecords.awaitValues(stack.bootstrapServers(),
+                Topics.BUDGET_REPLIES.name(), new StringDeserializer(), serdes.value(Topics.BUDGET_REPLIES).deserializer(),
+                r -> tenant.equals(r.getTenant()), 2);
+        assertThat(replies).allSatisfy(r -> assertThat(r.getGranted()).isTrue())
+                .extracting(BudgetReservationReply::getExpiresAt).as("the same grant")
+                .containsOnly(replies.get(0).getExpiresAt());
+        BudgetAudit duplicate = audits(tenant, TenantLedger.DUPLICATE, 1).get(0);
+        assertThat(duplicate.getRequestId()).isEqualTo("step");
+        assertThat(duplicate.getTokens()).isEqualTo(stepTokens);
+
+        // both handled: the next response's status shows what they left
+        send(Topics.CONVERSATION_EVENTS.name(), "next", response(tenant, "next", next));
+        BudgetStatus status = awaitStatus(tenant, "daily", s -> s.getSpentTokens() >= expected);
+        assertThat(status.getSpentTokens()).as("the duplicate not counted").isEqualTo(expected);
+        assertThat(status.getReservedTokens()).as("the repeated request not reserved again").isZero();
+    }
+
+    @Test
     void shouldDeadLetterAnInvalidDefinitionNamingTheField() {
         String tenant = "invalid-" + UUID.randomUUID();
         String key = BudgetApp.budgetKey(tenant, "bad");
@@ -320,7 +357,8 @@ class BudgetAppIT {
 
     private static KafkaStreams start() {
         BudgetApp.Config config = new BudgetApp.Config(
-                new LedgerSettings(PriceTable.defaults(), RESERVATION_TTL, DEFAULT_COMPLETION), Duration.ofMillis(200));
+                new LedgerSettings(PriceTable.defaults(), RESERVATION_TTL, DEFAULT_COMPLETION), Duration.ofMillis(200),
+                Duration.ofHours(1));
         StreamsSettings settings = StreamsSettings.local(stack.bootstrapServers(), stack.schemaRegistryUrl(), stateDir);
         return StreamsApps.startAndAwaitRunning(new KafkaStreams(BudgetApp.build(config, serdes), settings.forApp(APP_ID)));
     }

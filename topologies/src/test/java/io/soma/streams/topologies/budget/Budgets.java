@@ -9,11 +9,13 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.time.Instant;
 
 /** Budget definitions and requests for the budget tests; each test sets what it is about. */
@@ -36,10 +38,35 @@ final class Budgets {
 
     /**
      * A Kafka Streams key-value store of reservations as the app declares it, in memory and without a changelog (no
-     * broker here); values in Avro's single-object encoding, as no registry is at hand either.
+     * broker here).
      */
     static KeyValueStore<String, BudgetReservation> reservationStore() {
-        Serde<BudgetReservation> avro = Serdes.serdeFrom((topic, r) -> {
+        KeyValueStore<String, BudgetReservation> store = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(BudgetApp.RESERVATION_STORE), Serdes.String(), reservationSerde())
+                .withLoggingDisabled().build();
+        store.init(new MockProcessorContext<>().getStateStoreContext(), store);
+        return store;
+    }
+
+    /** A tenant's recent ids in window stores as the app declares them, in memory, remembering them for a day. */
+    static RecentIds recentIds(String tenant) {
+        Duration day = Duration.ofDays(1);
+        WindowStore<String, BudgetReservation> closed = Stores.windowStoreBuilder(
+                        Stores.inMemoryWindowStore(BudgetApp.CLOSED_STORE, day, day, false), Serdes.String(),
+                        reservationSerde())
+                .withLoggingDisabled().build();
+        WindowStore<String, Long> counted = Stores.windowStoreBuilder(
+                        Stores.inMemoryWindowStore(BudgetApp.COUNTED_STORE, day, day, false), Serdes.String(),
+                        Serdes.Long())
+                .withLoggingDisabled().build();
+        closed.init(new MockProcessorContext<>().getStateStoreContext(), closed);
+        counted.init(new MockProcessorContext<>().getStateStoreContext(), counted);
+        return new StoredRecentIds(closed, counted, tenant);
+    }
+
+    /** Reservations in Avro's single-object encoding, as no registry is at hand. */
+    private static Serde<BudgetReservation> reservationSerde() {
+        return Serdes.serdeFrom((topic, r) -> {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             try {
                 BudgetReservation.getEncoder().encode(r, out);
@@ -54,10 +81,5 @@ final class Budgets {
                 throw new UncheckedIOException(e);
             }
         });
-        KeyValueStore<String, BudgetReservation> store = Stores.keyValueStoreBuilder(
-                        Stores.inMemoryKeyValueStore(BudgetApp.RESERVATION_STORE), Serdes.String(), avro)
-                .withLoggingDisabled().build();
-        store.init(new MockProcessorContext<>().getStateStoreContext(), store);
-        return store;
     }
 }

@@ -34,7 +34,8 @@ class TenantLedgerTest {
 
     private final KeyValueStore<String, BudgetReservation> store = Budgets.reservationStore();
     private final OpenReservations reservations = new StoredReservations(store, TENANT);
-    private final TenantLedger ledger = TenantLedger.of(null, TENANT, reservations, SETTINGS);
+    private final RecentIds recent = Budgets.recentIds(TENANT);
+    private final TenantLedger ledger = TenantLedger.of(null, TENANT, reservations, recent, SETTINGS);
 
     @Test
     void shouldGrantUntilSpentPlusReservedWouldPassTheHardLimitAndNameTheBudgetThatTripped() {
@@ -67,7 +68,7 @@ class TenantLedgerTest {
         assertThat(overflowing.getRefusal().getKind()).isEqualTo("invalid");
         assertThat(ledger.status("daily", MORNING).getReservedTokens()).isZero();
         assertThat(reserve("next", "openai", "gpt-4o-mini", 900, 200).getGranted()).as("still limited").isFalse();
-        assertThatThrownBy(() -> ledger.settle(new Usage("u", "openai", "gpt-4o-mini", null, Long.MAX_VALUE, 1),
+        assertThatThrownBy(() -> ledger.settle(usage("u", "openai", "gpt-4o-mini", null, Long.MAX_VALUE, 1),
                 MORNING)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0..1000000000");
         assertThat(ledger.status("daily", MORNING).getSpentTokens()).isZero();
     }
@@ -113,7 +114,7 @@ class TenantLedgerTest {
         ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
         reserve("step-1", "openai", "gpt-4o-mini", 200, 100);
 
-        LedgerEffects effects = ledger.settle(new Usage("step-1", "openai", "gpt-4o-mini", null, 180, 42), MORNING);
+        LedgerEffects effects = ledger.settle(usage("step-1", "openai", "gpt-4o-mini", null, 180, 42), MORNING);
 
         BudgetStatus status = ledger.status("daily", MORNING);
         assertThat(status.getSpentTokens()).isEqualTo(222);
@@ -125,17 +126,62 @@ class TenantLedgerTest {
     }
 
     @Test
+    void shouldCountAUsageEventDeliveredTwiceOnceAndAuditTheDuplicate() {
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
+        reserve("step-1", "openai", "gpt-4o-mini", 200, 100);
+        Usage response = usage("step-1", "openai", "gpt-4o-mini", null, 180, 42);
+        ledger.settle(response, MORNING);
+
+        // delivered again after it settled its reservation: without the id remembered it counted as new spend
+        LedgerEffects again = ledger.settle(response, MORNING.plusSeconds(5));
+
+        assertThat(again.changedBudgets()).isEmpty();
+        assertThat(again.audits()).singleElement().satisfies(a -> {
+            assertThat(a.getAction()).isEqualTo(TenantLedger.DUPLICATE);
+            assertThat(a.getRequestId()).isEqualTo("step-1");
+            assertThat(a.getTokens()).isEqualTo(222L);
+        });
+        assertThat(ledger.status("daily", MORNING).getSpentTokens()).isEqualTo(222);
+        // another event for the same step is another response, and counts
+        ledger.settle(new Usage("step-1-retry", "step-1", "openai", "gpt-4o-mini", null, 10, 0), MORNING);
+        assertThat(ledger.status("daily", MORNING).getSpentTokens()).isEqualTo(232);
+    }
+
+    @Test
+    void shouldAnswerARequestRepeatedAfterItsReservationClosedWithoutReservingAgain() {
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
+        BudgetReservationReply first = reserve("released", "openai", "gpt-4o-mini", 200, 100);
+        ledger.release("released", MORNING);
+        reserve("settled", "openai", "gpt-4o-mini", 200, 100);
+        ledger.settle(usage("settled", "openai", "gpt-4o-mini", null, 100, 50), MORNING);
+        reserve("expired", "openai", "gpt-4o-mini", 200, 100);
+        ledger.expireAndRoll(MORNING.plus(TTL));
+
+        Instant later = MORNING.plus(TTL).plusSeconds(1);
+        for (String requestId : List.of("released", "settled", "expired")) {
+            BudgetReservationReply repeated = ledger.reserve(
+                    Budgets.request(TENANT, requestId, "openai", "gpt-4o-mini", 200, 100), later).reply();
+            assertThat(repeated.getGranted()).as(requestId).isTrue();
+            assertThat(repeated.getReservedTokens()).as(requestId).isEqualTo(300);
+        }
+        assertThat(ledger.reserve(Budgets.request(TENANT, "released", "openai", "gpt-4o-mini", 200, 100), later)
+                .reply().getExpiresAt()).as("the closed reservation's").isEqualTo(first.getExpiresAt());
+        assertThat(ledger.status("daily", later).getReservedTokens()).as("none reserved again").isZero();
+        assertThat(ledger.status("daily", later).getSpentTokens()).isEqualTo(150);
+    }
+
+    @Test
     void shouldNotBlockAZeroPricedModelWithACostBudgetButCountItsTokens() {
         ledger.define(Budgets.daily(TENANT, "usd", 1).setLimitTokens(null).setLimitUsd(0.001).build(), MORNING);
         ledger.define(Budgets.daily(TENANT, "tokens", 100_000).build(), MORNING);
         // spend the whole USD budget and more on a priced model
-        ledger.settle(new Usage("paid", "openai", "gpt-4o", null, 1000, 1000), MORNING);
+        ledger.settle(usage("paid", "openai", "gpt-4o", null, 1000, 1000), MORNING);
         assertThat(reserve("more-paid", "openai", "gpt-4o", 10, 10).getRefusal().getBudgetId()).isEqualTo("usd");
 
         BudgetReservationReply local = reserve("free", "local", "llama", 500, 100);
         assertThat(local.getGranted()).isTrue();
         assertThat(local.getReservedUsd()).isZero();
-        ledger.settle(new Usage("free", "local", "llama", null, 400, 50), MORNING);
+        ledger.settle(usage("free", "local", "llama", null, 400, 50), MORNING);
         assertThat(ledger.status("tokens", MORNING).getSpentTokens()).isEqualTo(2000 + 450);
         assertThat(ledger.status("usd", MORNING).getSpentUsd()).isEqualTo(0.0125);
     }
@@ -154,7 +200,7 @@ class TenantLedgerTest {
                 .build(), MORNING);
         assertThat(reserve("other", "openai", "gpt-4o", 1000, 1000).getGranted()).isTrue();
         assertThat(reserve("same", "anthropic", "claude-3-5-sonnet", 100, 1).getGranted()).isFalse();
-        ledger.settle(new Usage("other", "openai", "gpt-4o", null, 900, 900), MORNING);
+        ledger.settle(usage("other", "openai", "gpt-4o", null, 900, 900), MORNING);
         assertThat(ledger.status("sonnet", MORNING).getSpentTokens()).isZero();
     }
 
@@ -173,14 +219,14 @@ class TenantLedgerTest {
         });
         assertThat(ledger.status("daily", MORNING.plus(TTL)).getReservedTokens()).isZero();
         // a late response still counts as spend, but settles nothing
-        assertThat(ledger.settle(new Usage("lost", "openai", "gpt-4o-mini", null, 10, 10), MORNING.plus(TTL))
+        assertThat(ledger.settle(usage("lost", "openai", "gpt-4o-mini", null, 10, 10), MORNING.plus(TTL))
                 .audits()).isEmpty();
     }
 
     @Test
     void shouldResetOnceAtTheLocalBoundaryAndReArmTheThresholds() {
         ledger.define(Budgets.daily(TENANT, "daily", 1000).setTimeZone("America/New_York").build(), MORNING);
-        ledger.settle(new Usage("a", "openai", "gpt-4o-mini", null, 400, 200), MORNING);
+        ledger.settle(usage("a", "openai", "gpt-4o-mini", null, 400, 200), MORNING);
         Instant midnightInNewYork = Instant.parse("2026-01-16T05:00:00Z");
 
         assertThat(ledger.expireAndRoll(midnightInNewYork.minusMillis(1)).audits()).isEmpty();
@@ -195,27 +241,27 @@ class TenantLedgerTest {
         BudgetStatus next = ledger.status("daily", midnightInNewYork);
         assertThat(next.getSpentTokens()).isZero();
         assertThat(next.getPeriodEnd()).isEqualTo(Instant.parse("2026-01-17T05:00:00Z"));
-        assertThat(ledger.settle(new Usage("b", "openai", "gpt-4o-mini", null, 500, 0), midnightInNewYork).alerts())
+        assertThat(ledger.settle(usage("b", "openai", "gpt-4o-mini", null, 500, 0), midnightInNewYork).alerts())
                 .extracting(BudgetAlert::getThresholdPercent).containsExactly(50);
     }
 
     @Test
     void shouldAlertEachThresholdOncePerPeriod() {
         ledger.define(Budgets.daily(TENANT, "daily", 1000).setHard(false).build(), MORNING);
-        assertThat(thresholds(ledger.settle(new Usage("a", null, null, null, 500, 0), MORNING))).containsExactly(50);
-        assertThat(thresholds(ledger.settle(new Usage("b", null, null, null, 100, 0), MORNING))).isEmpty();
-        assertThat(thresholds(ledger.settle(new Usage("c", null, null, null, 400, 0), MORNING)))
+        assertThat(thresholds(ledger.settle(usage("a", null, null, null, 500, 0), MORNING))).containsExactly(50);
+        assertThat(thresholds(ledger.settle(usage("b", null, null, null, 100, 0), MORNING))).isEmpty();
+        assertThat(thresholds(ledger.settle(usage("c", null, null, null, 400, 0), MORNING)))
                 .containsExactly(80, 95);
         // a soft budget never refuses, however far over it is
         assertThat(reserve("d", "openai", "gpt-4o-mini", 5000, 0).getGranted()).isTrue();
-        assertThat(thresholds(ledger.settle(new Usage("d", null, null, null, 5000, 0), MORNING))).isEmpty();
+        assertThat(thresholds(ledger.settle(usage("d", null, null, null, 5000, 0), MORNING))).isEmpty();
     }
 
     @Test
     void shouldLimitTokensPerMinuteWithARollingBudget() {
         ledger.define(Budgets.daily(TENANT, "tpm", 1000).setPeriod(BudgetPeriodKind.ROLLING).setRollingSeconds(60L)
                 .build(), MORNING);
-        ledger.settle(new Usage("a", null, null, null, 900, 0), MORNING);
+        ledger.settle(usage("a", null, null, null, 900, 0), MORNING);
         BudgetReservationReply refused = reserve("b", "openai", "gpt-4o-mini", 150, 0);
         assertThat(refused.getRefusal().getBudgetId()).isEqualTo("tpm");
         assertThat(refused.getRefusal().getPeriodEnd()).isEqualTo(MORNING.plusSeconds(61));
@@ -232,12 +278,12 @@ class TenantLedgerTest {
         reserve("settled", "openai", "gpt-4o-mini", 100, 0);
         Instant minuteLater = MORNING.plusSeconds(60);
         ledger.reserve(Budgets.request(TENANT, "lost", "openai", "gpt-4o-mini", 200, 0), minuteLater);
-        ledger.settle(new Usage("settled", "openai", "gpt-4o-mini", null, 90, 0), minuteLater);
+        ledger.settle(usage("settled", "openai", "gpt-4o-mini", null, 90, 0), minuteLater);
 
         // the settled one's expiry comes first: nothing is due then, and nothing is lost
         assertThat(ledger.expireAndRoll(MORNING.plus(TTL)).audits()).isEmpty();
         assertThat(ledger.status("daily", MORNING.plus(TTL)).getReservedTokens()).isEqualTo(200);
-        List<BudgetAudit> expired = TenantLedger.of(roundTrip(ledger.state()), TENANT, reservations, SETTINGS)
+        List<BudgetAudit> expired = TenantLedger.of(roundTrip(ledger.state()), TENANT, reservations, recent, SETTINGS)
                 .expireAndRoll(minuteLater.plus(TTL)).audits();
 
         assertThat(expired).extracting(BudgetAudit::getRequestId).containsExactly("lost");
@@ -278,13 +324,13 @@ class TenantLedgerTest {
         written.getReservations().put("old-settled", reservation(300, MORNING));
         written.getReservations().put("old-lost", reservation(200, MORNING));
 
-        TenantLedger read = TenantLedger.of(written, TENANT, reservations, SETTINGS);
+        TenantLedger read = TenantLedger.of(written, TENANT, reservations, recent, SETTINGS);
 
         assertThat(read.changedQuietly()).as("the moved ledger must be stored").isTrue();
         assertThat(read.state().getReservations()).isEmpty();
         assertThat(reservations.all()).containsOnlyKeys("old-settled", "old-lost");
         assertThat(read.status("daily", MORNING).getReservedTokens()).isEqualTo(500);
-        assertThat(read.settle(new Usage("old-settled", "openai", "gpt-4o-mini", null, 250, 0), MORNING).audits())
+        assertThat(read.settle(usage("old-settled", "openai", "gpt-4o-mini", null, 250, 0), MORNING).audits())
                 .extracting(BudgetAudit::getAction).containsExactly(TenantLedger.SETTLED);
         assertThat(read.expireAndRoll(MORNING.plus(TTL)).audits()).extracting(BudgetAudit::getRequestId)
                 .containsExactly("old-lost");
@@ -307,7 +353,7 @@ class TenantLedgerTest {
         ledger.define(Budgets.daily(TENANT, "daily", 10_000).build(), defined);
         assertThat(ledger.status("daily", defined).getProjection()).as("no rate before any usage").isNull();
         for (int hour = 2; hour <= 7; hour++) {
-            ledger.settle(new Usage("u" + hour, null, null, null, 100, 0), DAY_START.plus(Duration.ofHours(hour)));
+            ledger.settle(usage("u" + hour, null, null, null, 100, 0), DAY_START.plus(Duration.ofHours(hour)));
         }
         Instant seven = DAY_START.plus(Duration.ofHours(7));
 
@@ -351,12 +397,12 @@ class TenantLedgerTest {
         BudgetProjection p = ledger.status("daily", DAY_START.plus(Duration.ofHours(5))).getProjection();
         assertThat(p.getExhaustionAt()).isEqualTo(limit.getProjectedAt());
 
-        TenantLedger restored = TenantLedger.of(roundTrip(ledger.state()), TENANT, reservations, SETTINGS);
-        LedgerEffects later = restored.settle(new Usage("u6", null, null, null, 100, 0),
+        TenantLedger restored = TenantLedger.of(roundTrip(ledger.state()), TENANT, reservations, recent, SETTINGS);
+        LedgerEffects later = restored.settle(usage("u6", null, null, null, 100, 0),
                 DAY_START.plus(Duration.ofHours(6)));
         assertThat(later.alerts()).as("each projection alerted once, remembered by the stored ledger").isEmpty();
         // the real crossings still alert, apart from the projections
-        LedgerEffects crossing = restored.settle(new Usage("big", null, null, null, 500, 0),
+        LedgerEffects crossing = restored.settle(usage("big", null, null, null, 500, 0),
                 DAY_START.plus(Duration.ofHours(7)));
         assertThat(crossing.alerts()).extracting(BudgetAlert::getKind).containsExactly(TenantLedger.THRESHOLD_CROSSED);
         assertThat(thresholds(crossing)).containsExactly(50);
@@ -400,7 +446,8 @@ class TenantLedgerTest {
         assertThat(p.getUsdCalibrated()).as("no price, so no USD spent to score").isFalse();
         long reach = Duration.ofHours(18).toMillis() * 9_400 / 12_600;
         assertThat(Duration.between(six, p.getExhaustionAt()).toMillis()).isCloseTo(reach, within(1000L));
-        BudgetProjection restored = TenantLedger.of(roundTrip(ledger.state()), TENANT, reservations, SETTINGS).status("daily", six)
+        BudgetProjection restored = TenantLedger.of(roundTrip(ledger.state()), TENANT, reservations, recent, SETTINGS)
+                .status("daily", six)
                 .getProjection();
         assertThat(restored).as("the calibration is in the stored ledger").isEqualTo(p);
     }
@@ -420,7 +467,7 @@ class TenantLedgerTest {
     }
 
     private void settleCycleHour(int day, int hour) {
-        ledger.settle(new Usage("d" + day + "h" + hour, null, null, null, hour < 12 ? 100 : 1000, 0),
+        ledger.settle(usage("d" + day + "h" + hour, null, null, null, hour < 12 ? 100 : 1000, 0),
                 DAY_START.plus(Duration.ofDays(day)).plus(Duration.ofHours(hour)));
     }
 
@@ -428,12 +475,12 @@ class TenantLedgerTest {
     void shouldNotProjectARollingBudget() {
         ledger.define(Budgets.daily(TENANT, "tpm", 1000).setPeriod(BudgetPeriodKind.ROLLING).setRollingSeconds(60L)
                 .build(), MORNING);
-        ledger.settle(new Usage("a", null, null, null, 900, 0), MORNING.plusSeconds(1));
+        ledger.settle(usage("a", null, null, null, 900, 0), MORNING.plusSeconds(1));
         assertThat(ledger.status("tpm", MORNING.plusSeconds(2)).getProjection()).isNull();
     }
 
     private LedgerEffects settleAt(int hour) {
-        return ledger.settle(new Usage("u" + hour, null, null, null, 100, 0), DAY_START.plus(Duration.ofHours(hour)));
+        return ledger.settle(usage("u" + hour, null, null, null, 100, 0), DAY_START.plus(Duration.ofHours(hour)));
     }
 
     private static BudgetLedger roundTrip(BudgetLedger state) {
@@ -494,7 +541,7 @@ class TenantLedgerTest {
         String model = "m" + "€".repeat(BudgetValidation.MAX_NAME_CHARS - 1);
         String capsule = "c" + "€".repeat(BudgetValidation.MAX_NAME_CHARS - 1);
         LedgerSettings priced = new LedgerSettings(PriceTable.parse(provider + "/" + model + "=0.001:0.002"), TTL, 100);
-        TenantLedger largest = TenantLedger.of(null, TENANT, reservations, priced);
+        TenantLedger largest = TenantLedger.of(null, TENANT, reservations, recent, priced);
         List<Integer> everyPercent = java.util.stream.IntStream.rangeClosed(1, 100).boxed().toList();
         for (int i = 0; i < BudgetValidation.MAX_BUDGETS_PER_TENANT; i++) {
             String id = String.format("%03d", i) + "€".repeat(BudgetValidation.MAX_NAME_CHARS - 3);
@@ -508,7 +555,7 @@ class TenantLedgerTest {
         }
         // an hour's usage every hour of 16 days: every checkpoint of 14 whole past periods scored, every threshold
         for (int hour = 0; hour < 16 * 24; hour++) {
-            largest.settle(new Usage("u" + hour, provider, model, capsule, 100 + hour % 7 * 50, 10),
+            largest.settle(usage("u" + hour, provider, model, capsule, 100 + hour % 7 * 50, 10),
                     DAY_START.plus(Duration.ofHours(hour)).plus(Duration.ofMinutes(30)));
         }
 
@@ -522,5 +569,11 @@ class TenantLedgerTest {
         // the record: the ledger's Avro binary (its single-object header of 10 bytes stands for the wire format's 5)
         // and the tenant as its key
         assertThat(encodedSize(state) + TENANT.length()).isLessThan(1_000_000);
+    }
+
+    /** Usage reported by an event whose id is also the reservation it settles, as the edge publishes steps. */
+    private static Usage usage(String eventId, String provider, String model, String capsuleId, long promptTokens,
+                               long completionTokens) {
+        return new Usage(eventId, eventId, provider, model, capsuleId, promptTokens, completionTokens);
     }
 }
