@@ -37,6 +37,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -57,6 +59,11 @@ public final class BudgetApp {
     public static final String LEDGER_STORE = "budget-ledgers";
     /** The open reservations, one entry each ({@link StoredReservations}). */
     public static final String RESERVATION_STORE = "budget-reservations";
+    /**
+     * The ledgers by the next time the punctuator has something to do for them ({@link TenantLedger#nextDue}), keyed
+     * {@code <due epoch ms, 19 digits>/<tenant>}, so that a check reads only the ledgers that came due.
+     */
+    public static final String DUE_STORE = "budget-due";
     /** Reservations closed lately, so a request repeated after its reservation closed is not reserved again. */
     public static final String CLOSED_STORE = "budget-closed-reservations";
     /** Usage events counted lately, so an event delivered twice is not counted twice. */
@@ -124,6 +131,8 @@ public final class BudgetApp {
                 Serdes.String(), serdes.storeValue(BudgetLedger.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RESERVATION_STORE),
                 Serdes.String(), serdes.storeValue(BudgetReservation.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DUE_STORE),
+                Serdes.String(), Serdes.String()));
         // the retention is the window: older entries go with their segment, nobody scans for them
         builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(CLOSED_STORE,
                 config.repeatWindow(), config.repeatWindow(), false),
@@ -159,8 +168,8 @@ public final class BudgetApp {
                 .mapValues(Input.Response::new);
 
         KStream<String, Output> outputs = definitions.merge(requestsByTenant).merge(usage)
-                .process(() -> new LedgerProcessor(config), LEDGER_STORE, RESERVATION_STORE, CLOSED_STORE,
-                        COUNTED_STORE);
+                .process(() -> new LedgerProcessor(config), LEDGER_STORE, RESERVATION_STORE, DUE_STORE,
+                        CLOSED_STORE, COUNTED_STORE);
         sink(outputs, Topics.BUDGET_REPLIES, serdes);
         sink(outputs, Topics.BUDGET_STATUS, serdes);
         sink(outputs, Topics.BUDGET_AUDIT, serdes);
@@ -190,6 +199,9 @@ public final class BudgetApp {
         private ProcessorContext<String, Output> context;
         private KeyValueStore<String, BudgetLedger> ledgers;
         private KeyValueStore<String, BudgetReservation> reservations;
+        private KeyValueStore<String, String> due;
+        /** Whether this task's first check, which reads every ledger, has run. */
+        private boolean swept;
         private WindowStore<String, BudgetReservation> closed;
         private WindowStore<String, Long> counted;
 
@@ -202,6 +214,7 @@ public final class BudgetApp {
             this.context = context;
             this.ledgers = context.getStateStore(LEDGER_STORE);
             this.reservations = context.getStateStore(RESERVATION_STORE);
+            this.due = context.getStateStore(DUE_STORE);
             this.closed = context.getStateStore(CLOSED_STORE);
             this.counted = context.getStateStore(COUNTED_STORE);
             context.schedule(config.checkInterval(), PunctuationType.WALL_CLOCK_TIME, this::expireAndRoll);
@@ -239,9 +252,10 @@ public final class BudgetApp {
                 throw new IllegalArgumentException("reservation request without a request_id");
             }
             TenantLedger ledger = load(tenant);
+            Instant dueBefore = ledger.nextDue();
             TenantLedger.Decision decision = ledger.reserve(request, now);
             // saved first: should saving or publishing fail, no grant goes out for a reservation the ledger lacks
-            saveAndPublish(ledger, decision.effects(), now);
+            saveAndPublish(ledger, dueBefore, decision.effects(), now);
             context.forward(new Record<>(tenant, new Output(Topics.BUDGET_REPLIES, decision.reply()),
                     now.toEpochMilli()));
         }
@@ -258,30 +272,55 @@ public final class BudgetApp {
             }
         }
 
+        /**
+         * Expires and rolls the ledgers that came due. The task's first check reads every ledger instead and indexes
+         * any not yet indexed: one written before the index existed, or one whose old-layout reservations are moved
+         * out on this first read.
+         */
         private void expireAndRoll(long wallClockMs) {
             Instant now = Instant.ofEpochMilli(wallClockMs);
-            List<String> tenants = new ArrayList<>();
-            try (KeyValueIterator<String, BudgetLedger> all = ledgers.all()) {
-                all.forEachRemaining(kv -> tenants.add(kv.key));
-            }
-            for (String tenant : tenants) {
+            boolean sweep = !swept;
+            for (String tenant : sweep ? everyTenant() : tenantsDue(now)) {
                 try {
-                    apply(tenant, now, ledger -> ledger.expireAndRoll(now));
+                    Instant next = apply(tenant, now, ledger -> ledger.expireAndRoll(now));
+                    if (sweep && next != null && due.get(dueKey(next, tenant)) == null) {
+                        due.put(dueKey(next, tenant), tenant);
+                    }
                 } catch (RuntimeException e) {
                     // one tenant's ledger that cannot roll must not stop the expiries of every tenant after it
                     log.error("budget ledger of tenant {} could not roll or expire at {}; the other tenants' did",
                             tenant, now, e);
                 }
             }
+            swept = true;
         }
 
-        private void apply(String tenant, Instant now, Function<TenantLedger, LedgerEffects> op) {
+        private List<String> everyTenant() {
+            List<String> tenants = new ArrayList<>();
+            try (KeyValueIterator<String, BudgetLedger> all = ledgers.all()) {
+                all.forEachRemaining(kv -> tenants.add(kv.key));
+            }
+            return tenants;
+        }
+
+        private List<String> tenantsDue(Instant now) {
+            List<String> tenants = new ArrayList<>();
+            try (KeyValueIterator<String, String> entries = due.range(null, dueKeyAfter(now))) {
+                entries.forEachRemaining(kv -> tenants.add(kv.value));
+            }
+            return tenants;
+        }
+
+        /** Applies {@code op} to the tenant's ledger, saves and publishes what changed; returns the ledger's next due. */
+        private Instant apply(String tenant, Instant now, Function<TenantLedger, LedgerEffects> op) {
             TenantLedger ledger = load(tenant);
+            Instant dueBefore = ledger.nextDue();
             LedgerEffects effects = op.apply(ledger);
             // most events and timer ticks change nothing: no store write, no changelog record
             if (!effects.isEmpty() || ledger.changedQuietly()) {
-                saveAndPublish(ledger, effects, now);
+                saveAndPublish(ledger, dueBefore, effects, now);
             }
+            return ledger.nextDue();
         }
 
         private TenantLedger load(String tenant) {
@@ -289,12 +328,21 @@ public final class BudgetApp {
                     new StoredRecentIds(closed, counted, tenant), config.ledger());
         }
 
-        private void saveAndPublish(TenantLedger ledger, LedgerEffects effects, Instant now) {
+        private void saveAndPublish(TenantLedger ledger, Instant dueBefore, LedgerEffects effects, Instant now) {
             String tenant = ledger.tenant();
             if (ledger.isEmpty()) {
                 ledgers.delete(tenant);
             } else {
                 ledgers.put(tenant, ledger.state());
+            }
+            Instant dueAfter = ledger.nextDue();
+            if (!Objects.equals(dueBefore, dueAfter)) {
+                if (dueBefore != null) {
+                    due.delete(dueKey(dueBefore, tenant));
+                }
+                if (dueAfter != null) {
+                    due.put(dueKey(dueAfter, tenant), tenant);
+                }
             }
             long ts = now.toEpochMilli();
             effects.audits().forEach(a -> context.forward(new Record<>(tenant, new Output(Topics.BUDGET_AUDIT, a), ts)));
@@ -307,5 +355,15 @@ public final class BudgetApp {
                 context.forward(new Record<>(budgetKey(tenant, budgetId), new Output(Topics.BUDGET_STATUS, null), ts));
             }
         }
+    }
+
+    /** A tenant's entry in {@value #DUE_STORE}: its due time first, zero-padded, so keys sort by time. */
+    static String dueKey(Instant due, String tenant) {
+        return String.format(Locale.ROOT, "%019d", due.toEpochMilli()) + KEY_SEPARATOR + tenant;
+    }
+
+    /** A key after every entry due at or before {@code now} and before every later one ('0' sorts after '/'). */
+    static String dueKeyAfter(Instant now) {
+        return String.format(Locale.ROOT, "%019d", now.toEpochMilli()) + '0';
     }
 }

@@ -303,6 +303,19 @@ public final class TenantLedger {
         return effects;
     }
 
+    /**
+     * The first time {@link #expireAndRoll} has something to do: the earliest of the open reservations' next expiry,
+     * a calendar period's end and a rolling budget's oldest slice ageing out; null when nothing will come due.
+     */
+    public Instant nextDue() {
+        Instant due = state.getOpenReservations() > 0 ? state.getNextExpiry() : null;
+        for (BudgetPeriodState s : state.getBudgets().values()) {
+            due = earlier(due, s.getDefinition().getPeriod() == BudgetPeriodKind.ROLLING ? oldestSliceAgesOut(s)
+                    : s.getPeriodEnd());
+        }
+        return due;
+    }
+
     public BudgetStatus status(String budgetId, Instant now) {
         BudgetPeriodState s = state.getBudgets().get(budgetId);
         BudgetDefinition d = s.getDefinition();
@@ -651,9 +664,16 @@ public final class TenantLedger {
         if (d.getPeriod() != BudgetPeriodKind.ROLLING) {
             return s.getPeriodEnd();
         }
-        Duration length = BudgetPeriods.rollingLength(d);
-        return s.getRolling().isEmpty() ? now
-                : s.getRolling().get(0).getStart().plusMillis(BudgetPeriods.sliceMillis(length)).plus(length);
+        return s.getRolling().isEmpty() ? now : oldestSliceAgesOut(s);
+    }
+
+    /** When a rolling budget's oldest slice leaves its window; null when it has none. */
+    private static Instant oldestSliceAgesOut(BudgetPeriodState s) {
+        if (s.getRolling().isEmpty()) {
+            return null;
+        }
+        Duration length = BudgetPeriods.rollingLength(s.getDefinition());
+        return s.getRolling().get(0).getStart().plusMillis(BudgetPeriods.sliceMillis(length)).plus(length);
     }
 
     private static BudgetPeriods.Window window(BudgetPeriodState s, Instant now) {

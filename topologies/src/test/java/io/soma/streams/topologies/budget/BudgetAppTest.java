@@ -4,6 +4,8 @@ import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -25,5 +27,17 @@ class BudgetAppTest {
     void shouldTakeTheTenantAsEverythingBeforeTheLastSlash() {
         assertThat(BudgetApp.tenantOf("org/team/daily")).isEqualTo("org/team");
         assertThatThrownBy(() -> BudgetApp.tenantOf("no-budget-id")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void shouldSortDueKeysByTimeAndBoundThoseDueAtOrBeforeNow() {
+        Instant now = Instant.parse("2026-12-06T12:00:00Z");
+        String due = BudgetApp.dueKey(now, "org/team");
+        String earlier = BudgetApp.dueKey(now.minusMillis(1), "zzz");
+        String later = BudgetApp.dueKey(now.plusMillis(1), "");
+        String far = BudgetApp.dueKey(Instant.parse("2286-11-20T17:46:40Z"), "a");
+
+        assertThat(List.of(far, later, due, earlier).stream().sorted()).containsExactly(earlier, due, later, far);
+        assertThat(BudgetApp.dueKeyAfter(now)).isGreaterThan(due).isLessThan(later);
     }
 }

@@ -273,6 +273,29 @@ class TenantLedgerTest {
     }
 
     @Test
+    void shouldBeDueAtTheFirstExpiryPeriodEndOrSliceAgeOutAndNotBeforeIt() {
+        assertThat(ledger.nextDue()).as("nothing to do").isNull();
+        ledger.define(Budgets.daily(TENANT, "daily", 100_000).setTimeZone("America/New_York").build(), MORNING);
+        Instant midnightInNewYork = Instant.parse("2026-01-16T05:00:00Z");
+        assertThat(ledger.nextDue()).isEqualTo(midnightInNewYork);
+        reserve("r1", "openai", "gpt-4o-mini", 100, 0);
+        assertThat(ledger.nextDue()).isEqualTo(MORNING.plus(TTL));
+        ledger.define(Budgets.daily(TENANT, "tpm", 100_000).setPeriod(BudgetPeriodKind.ROLLING).setRollingSeconds(60L)
+                .build(), MORNING);
+        Instant settledAt = MORNING.plusSeconds(30);
+        ledger.settle(usage("r1", "openai", "gpt-4o-mini", null, 10, 0), settledAt);
+        // one-second slices: the slice of 30 s past leaves the minute's window at 91 s
+        Instant agesOut = MORNING.plusSeconds(91);
+        assertThat(ledger.nextDue()).isEqualTo(agesOut);
+
+        assertThat(ledger.expireAndRoll(agesOut.minusMillis(1)).changedBudgets()).as("not due yet").isEmpty();
+        assertThat(ledger.expireAndRoll(agesOut).changedBudgets()).containsExactly("tpm");
+        assertThat(ledger.nextDue()).as("settled: no expiry; no slice left").isEqualTo(midnightInNewYork);
+        ledger.expireAndRoll(midnightInNewYork);
+        assertThat(ledger.nextDue()).isEqualTo(midnightInNewYork.plus(Duration.ofDays(1)));
+    }
+
+    @Test
     void shouldExpireAReservationAfterAnEarlierOneWasSettled() {
         ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
         reserve("settled", "openai", "gpt-4o-mini", 100, 0);
