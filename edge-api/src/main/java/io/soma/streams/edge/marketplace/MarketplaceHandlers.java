@@ -279,14 +279,15 @@ public final class MarketplaceHandlers implements AutoCloseable {
 
     /**
      * Review refusals as the workflow names them; a refused submission by its attestation reason: what the sender
-     * must change (400 unreadable, 422 a signature or key that does not hold, 409 a version attested before, 403 a
-     * capsule id another publisher holds).
+     * must change (400 unreadable, 422 a signature or key that does not hold, 409 a version attested before or one
+     * more than the capsule may hold, 403 a capsule id another publisher holds).
      */
     static int refusalStatus(String kind) {
         String k = kind == null ? "" : kind;
         if (k.equals(ReviewWorkflow.RefusalKind.CONFLICT.wire())
                 || k.equals(AttestationVerifier.Reason.MANIFEST_CHANGED.wire())
-                || k.equals(AttestationVerifier.Reason.REPLAYED_VERSION.wire())) {
+                || k.equals(AttestationVerifier.Reason.REPLAYED_VERSION.wire())
+                || k.equals(AttestationVerifier.Reason.TOO_MANY_VERSIONS.wire())) {
             return 409;
         }
         if (k.equals(AttestationVerifier.Reason.TOO_LARGE.wire())) {

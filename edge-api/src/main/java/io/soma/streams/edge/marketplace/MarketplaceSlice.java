@@ -47,7 +47,8 @@ public record MarketplaceSlice(Closer closer, MarketplaceHandlers handlers) impl
             List<PublisherKey> keys = trustedKeys(settings);
             RunningApp app = platform.launch(MarketplaceApp.APPLICATION_ID, MarketplaceApp.build(
                     new MarketplaceApp.Config(verifier(keys), compliance(settings),
-                            new MarketplaceMetrics(platform.metrics())), platform.serdes()), closer);
+                            new MarketplaceMetrics(platform.metrics()),
+                            settings.integer("marketplace.capsule.max.versions")), platform.serdes()), closer);
             // every tenant reads the catalog: no tenant owns an entry
             platform.queries().local().registerKeyValueStore(MarketplaceApp.CATALOG_STORE, app.streams(),
                     StoreTenancy.shared(), MarketplaceHandlers::entry);

@@ -24,11 +24,13 @@ import java.util.stream.Collectors;
 public final class AttestationVerifier {
     /**
      * Why a submission is refused; the wire name goes in the DLQ reason header and the audit record. {@code
-     * OTHER_PUBLISHER} and {@code TOO_LARGE} are the app's, not the verifier's: an authentic version of a capsule
-     * another publisher holds, or one that would make the catalog entry too large.
+     * OTHER_PUBLISHER}, {@code TOO_LARGE} and {@code TOO_MANY_VERSIONS} are the app's, not the verifier's: an
+     * authentic version of a capsule another publisher holds, one that would make the catalog entry too large, or
+     * one more than a capsule may hold.
      */
     public enum Reason {
-        MALFORMED, UNKNOWN_KEY, BAD_SIGNATURE, MANIFEST_CHANGED, REPLAYED_VERSION, OTHER_PUBLISHER, TOO_LARGE;
+        MALFORMED, UNKNOWN_KEY, BAD_SIGNATURE, MANIFEST_CHANGED, REPLAYED_VERSION, OTHER_PUBLISHER, TOO_LARGE,
+        TOO_MANY_VERSIONS;
 
         public String wire() {
             return name().toLowerCase(Locale.ROOT);

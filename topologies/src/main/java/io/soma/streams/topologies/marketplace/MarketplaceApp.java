@@ -19,6 +19,7 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
@@ -51,7 +52,8 @@ import static io.soma.streams.topologies.marketplace.MarketplaceLimits.shown;
  *   reads by capsule id.</li>
  *   <li>The entry stays a bounded record: it carries the last {@value #RECENT_HISTORY} transitions (the audit has them
  *   all), the attested versions live in the {@value #ATTESTED_VERSIONS_STORE} store, a key each, and a version that
- *   would make the entry larger than {@link MarketplaceLimits#MAX_ENTRY_BYTES} bytes is refused ({@code too_large}). A record over
+ *   would make the entry larger than {@link MarketplaceLimits#MAX_ENTRY_BYTES} bytes is refused ({@code too_large}), as
+ *   is one beyond the capsule's {@link Config#maxVersions} ({@code too_many_versions}). A record over
  *   the brokers' limit could never be written, and its retries would stall the app for every capsule.</li>
  * </ul>
  * The two source topics must keep the same partition count: a capsule's records must meet in one task.
@@ -74,15 +76,29 @@ public final class MarketplaceApp {
     private static final String AUDIT_SINK = "audit-sink";
     private static final String DEAD_LETTER_SINK = "dead-letter-sink";
 
+    /** How many versions one capsule id may hold unless configured otherwise ({@code marketplace.capsule.max.versions}). */
+    public static final int DEFAULT_MAX_VERSIONS = 1000;
+
     /**
-     * @param verifier checks submissions against the keys trusted to attest capsules; one for every task (it holds no
-     *                 state), built where the keys are read, so that a bad key list fails the start, not a stream thread
+     * @param verifier    checks submissions against the keys trusted to attest capsules; one for every task (it holds
+     *                    no state), built where the keys are read, so that a bad key list fails the start, not a
+     *                    stream thread
+     * @param maxVersions the most attested versions one capsule id may hold: each is kept for good (replays are
+     *                    checked against it) and {@code GET /v1/marketplace/capsules/{id}} lists them all
      */
-    public record Config(AttestationVerifier verifier, ComplianceChecks.Config compliance, MarketplaceMetrics metrics) {
+    public record Config(AttestationVerifier verifier, ComplianceChecks.Config compliance, MarketplaceMetrics metrics,
+                         int maxVersions) {
+        public Config {
+            if (maxVersions < 1) {
+                throw new IllegalArgumentException("marketplace.capsule.max.versions must be at least 1, got "
+                        + maxVersions);
+            }
+        }
+
         /** @throws IllegalArgumentException when a publisher has two keys of one id */
         public Config(Collection<PublisherKey> publisherKeys, ComplianceChecks.Config compliance,
                       MarketplaceMetrics metrics) {
-            this(new AttestationVerifier(publisherKeys), compliance, metrics);
+            this(new AttestationVerifier(publisherKeys), compliance, metrics, DEFAULT_MAX_VERSIONS);
         }
     }
 
@@ -117,6 +133,7 @@ public final class MarketplaceApp {
         private final Deserializer<CapsuleSubmission> submissionReader;
         private final Serializer<CapsuleCatalogEntry> entryWriter;
         private final MarketplaceMetrics metrics;
+        private final int maxVersions;
         private ProcessorContext<String, Object> context;
         private KeyValueStore<String, CapsuleCatalogEntry> catalog;
         private KeyValueStore<String, String> attestedVersions;
@@ -127,6 +144,7 @@ public final class MarketplaceApp {
             this.submissionReader = serdes.value(Topics.MARKETPLACE_SUBMISSIONS).deserializer();
             this.entryWriter = serdes.storeValue(CapsuleCatalogEntry.class).serializer();
             this.metrics = config.metrics();
+            this.maxVersions = config.maxVersions();
         }
 
         @Override
@@ -194,6 +212,11 @@ public final class MarketplaceApp {
                     result = new AttestationVerifier.Refused(AttestationVerifier.Reason.OTHER_PUBLISHER, "capsule '"
                             + shown(capsuleId) + "' is published by '" + shown(stored.getPublisher())
                             + "': another publisher's capsule takes an id of its own");
+                } else if (result instanceof AttestationVerifier.Attested && stored != null
+                        && versionsHeld(capsuleId, stored) >= maxVersions) {
+                    result = new AttestationVerifier.Refused(AttestationVerifier.Reason.TOO_MANY_VERSIONS, "capsule '"
+                            + shown(capsuleId) + "' holds " + maxVersions + " attested versions, the most one capsule "
+                            + "may hold (marketplace.capsule.max.versions); publish this one under a new capsule id");
                 }
             }
             MarketplaceAudit.Builder audit = audit(submission.getSubmissionId(), capsuleId, now)
@@ -248,6 +271,19 @@ public final class MarketplaceApp {
             }
             attestedVersions.put(GroupedKey.of(capsuleId, manifest.version()), attested.digest());
             save(CapsuleCatalogEntry.newBuilder(entry).setAttestedVersions(unmovable).build(), transitionAudit, now);
+        }
+
+        /** How many versions of the capsule were attested, counted up to {@code maxVersions}: no more is read. */
+        private int versionsHeld(String capsuleId, CapsuleCatalogEntry current) {
+            // a legacy entry's versions move to the store with the next version: none is in both
+            int held = current.getAttestedVersions().size();
+            try (KeyValueIterator<String, String> versions = attestedVersions.prefixScan(GroupedKey.prefix(capsuleId),
+                    Serdes.String().serializer())) {
+                for (; held < maxVersions && versions.hasNext(); held++) {
+                    versions.next();
+                }
+            }
+            return held;
         }
 
         /** The digest a version of the capsule was attested with, or null: its own store first, then a legacy entry. */

@@ -63,19 +63,22 @@ class MarketplaceAppTopologyIT {
 
     @BeforeEach
     void start() {
-        startWith(serdes);
+        startWith(serdes, MarketplaceApp.DEFAULT_MAX_VERSIONS);
     }
 
-    /** A driver whose topology reads and writes with {@code appSerdes}; the test's topics use the shared serdes. */
-    private void startWith(AppSerdes appSerdes) {
+    /**
+     * A driver whose topology reads and writes with {@code appSerdes} and lets a capsule hold {@code maxVersions};
+     * the test's topics use the shared serdes.
+     */
+    private void startWith(AppSerdes appSerdes, int maxVersions) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "marketplace-topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, TestPaths.newWorkDir("marketplace-topology").toString());
-        MarketplaceApp.Config config = new MarketplaceApp.Config(List.of(ExampleCapsulePublisher.publisherKey(),
-                new PublisherKey(OTHER_PUBLISHER, new TrustedKey(OTHER_KEY_ID, OTHER_KEY.getPublic(),
-                        SignatureAlgorithm.EDDSA))),
-                ComplianceChecks.Config.defaults(), new MarketplaceMetrics(new PrometheusRegistry()));
+        MarketplaceApp.Config config = new MarketplaceApp.Config(new AttestationVerifier(List.of(
+                ExampleCapsulePublisher.publisherKey(), new PublisherKey(OTHER_PUBLISHER, new TrustedKey(OTHER_KEY_ID,
+                        OTHER_KEY.getPublic(), SignatureAlgorithm.EDDSA)))),
+                ComplianceChecks.Config.defaults(), new MarketplaceMetrics(new PrometheusRegistry()), maxVersions);
         driver = new TopologyTestDriver(MarketplaceApp.build(config, appSerdes), props);
         submissions = driver.createInputTopic(Topics.MARKETPLACE_SUBMISSIONS.name(), new StringSerializer(),
                 serdes.value(Topics.MARKETPLACE_SUBMISSIONS).serializer());
@@ -131,6 +134,28 @@ class MarketplaceAppTopologyIT {
     }
 
     @Test
+    void shouldRefuseAVersionBeyondTheCapsulesMostCountingALegacyEntrysVersions() {
+        driver.close();
+        startWith(serdes, 3);
+        TestOutputTopic<String, byte[]> deadLetters = driver.createOutputTopic(Topics.DEAD_LETTER,
+                new StringDeserializer(), new ByteArrayDeserializer());
+        assertThat(outcomeOf(version("1.0.0"))).isEqualTo("submitted");
+        assertThat(outcomeOf(version("2.0.0"))).isEqualTo("submitted");
+        // one version as the code before the versions' store kept it: in the entry, not in the store
+        KeyValueStore<String, CapsuleCatalogEntry> catalog = driver.getKeyValueStore(MarketplaceApp.CATALOG_STORE);
+        catalog.put(CAPSULE, CapsuleCatalogEntry.newBuilder(catalog.get(CAPSULE))
+                .setAttestedVersions(Map.of("0.9.0", "00".repeat(32))).build());
+
+        assertThat(outcomeOf(version("3.0.0"))).isEqualTo("submission_refused/too_many_versions");
+
+        assertThat(new String(deadLetters.readRecordsToList().get(0).headers().lastHeader(DlqHeaders.REASON).value(),
+                StandardCharsets.UTF_8)).startsWith("too_many_versions: capsule '" + CAPSULE + "' holds 3");
+        assertThat(catalog.get(CAPSULE).getManifest().getVersion()).as("the entry as it was").isEqualTo("2.0.0");
+        assertThat(outcomeOf(version("1.0.0"))).as("a replay is still a replay")
+                .isEqualTo("submission_refused/replayed_version");
+    }
+
+    @Test
     void shouldDeadLetterARecordWithoutAValueOnEitherInputWithTheReason() {
         TestOutputTopic<String, byte[]> deadLetters = driver.createOutputTopic(Topics.DEAD_LETTER,
                 new StringDeserializer(), new ByteArrayDeserializer());
@@ -153,7 +178,8 @@ class MarketplaceAppTopologyIT {
         try (TcpProxy proxy = TcpProxy.to(registry)) {
             // the app's own client, through the proxy, no retries inside it: its schema cache starts empty
             driver.close();
-            startWith(new AppSerdes(new SchemaRegistryClient(SchemaRegistryConfig.oneAttempt(proxy.url()))));
+            startWith(new AppSerdes(new SchemaRegistryClient(SchemaRegistryConfig.oneAttempt(proxy.url()))),
+                    MarketplaceApp.DEFAULT_MAX_VERSIONS);
             TestOutputTopic<String, byte[]> deadLetters = driver.createOutputTopic(Topics.DEAD_LETTER,
                     new StringDeserializer(), new ByteArrayDeserializer());
             CapsuleSubmission submission = MarketplaceAppIT.submission(CAPSULE, version("1.0.0"));
