@@ -67,6 +67,7 @@ public final class FreePort {
         }
         // no range outside the ephemeral one, or none of it free: the kernel's pick
         try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+            handedOut.add(socket.getLocalPort());
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException("no free port on 127.0.0.1", e);

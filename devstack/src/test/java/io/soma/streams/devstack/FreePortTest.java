@@ -9,11 +9,13 @@ import java.util.HashSet;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class FreePortTest {
     @Test
     void shouldHandOutDistinctBindablePortsOutsideTheEphemeralRange() throws IOException {
         int ephemeral = FreePort.ephemeralRangeStart();
+        assumeTrue(ephemeral - FreePort.PICKED_FROM > 1000, "no range below the ephemeral one on this host");
         Set<Integer> ports = new HashSet<>();
         for (int i = 0; i < 50; i++) {
             int port = FreePort.onLoopback();
