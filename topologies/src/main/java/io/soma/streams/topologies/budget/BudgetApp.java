@@ -14,6 +14,7 @@ import io.soma.streams.topologies.runtime.EventNames;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -78,6 +79,13 @@ public final class BudgetApp {
      *                        event delivered again within it is not counted again
      */
     public record Config(LedgerSettings ledger, Duration checkInterval, Duration repeatWindow) {
+        public Config {
+            if (repeatWindow.isZero() || repeatWindow.isNegative()) {
+                // a window of 0 would remember nothing, and no repeat would be recognised
+                throw new IllegalArgumentException("budget.repeat.window must be positive, got " + repeatWindow);
+            }
+        }
+
         public static Config defaults() {
             return new Config(new LedgerSettings(PriceTable.defaults(), Duration.ofMinutes(5), 1024),
                     Duration.ofSeconds(1), Duration.ofHours(24));
@@ -215,6 +223,8 @@ public final class BudgetApp {
             this.ledgers = context.getStateStore(LEDGER_STORE);
             this.reservations = context.getStateStore(RESERVATION_STORE);
             this.due = context.getStateStore(DUE_STORE);
+            // a task revived after a failure runs init again, and its first check's writes may have been aborted
+            this.swept = false;
             this.closed = context.getStateStore(CLOSED_STORE);
             this.counted = context.getStateStore(COUNTED_STORE);
             context.schedule(config.checkInterval(), PunctuationType.WALL_CLOCK_TIME, this::expireAndRoll);
@@ -279,13 +289,11 @@ public final class BudgetApp {
          */
         private void expireAndRoll(long wallClockMs) {
             Instant now = Instant.ofEpochMilli(wallClockMs);
-            boolean sweep = !swept;
-            for (String tenant : sweep ? everyTenant() : tenantsDue(now)) {
+            for (KeyValue<String, String> entry : swept ? entriesDue(now) : everyTenant()) {
+                String tenant = entry.value;
                 try {
                     Instant next = apply(tenant, now, ledger -> ledger.expireAndRoll(now));
-                    if (sweep && next != null && due.get(dueKey(next, tenant)) == null) {
-                        due.put(dueKey(next, tenant), tenant);
-                    }
+                    reindex(entry.key, tenant, next);
                 } catch (RuntimeException e) {
                     // one tenant's ledger that cannot roll must not stop the expiries of every tenant after it
                     log.error("budget ledger of tenant {} could not roll or expire at {}; the other tenants' did",
@@ -295,20 +303,37 @@ public final class BudgetApp {
             swept = true;
         }
 
-        private List<String> everyTenant() {
-            List<String> tenants = new ArrayList<>();
+        /** Every ledger's tenant, as an entry without a due key. */
+        private List<KeyValue<String, String>> everyTenant() {
+            List<KeyValue<String, String>> tenants = new ArrayList<>();
             try (KeyValueIterator<String, BudgetLedger> all = ledgers.all()) {
-                all.forEachRemaining(kv -> tenants.add(kv.key));
+                all.forEachRemaining(kv -> tenants.add(KeyValue.pair(null, kv.key)));
             }
             return tenants;
         }
 
-        private List<String> tenantsDue(Instant now) {
-            List<String> tenants = new ArrayList<>();
-            try (KeyValueIterator<String, String> entries = due.range(null, dueKeyAfter(now))) {
-                entries.forEachRemaining(kv -> tenants.add(kv.value));
+        private List<KeyValue<String, String>> entriesDue(Instant now) {
+            List<KeyValue<String, String>> entries = new ArrayList<>();
+            try (KeyValueIterator<String, String> found = due.range(null, dueKeyAfter(now))) {
+                found.forEachRemaining(entries::add);
             }
-            return tenants;
+            return entries;
+        }
+
+        /**
+         * Makes the index hold the ledger under its {@code next} due time and not under {@code read}, the key it was
+         * found under (null in the first check): a ledger written before the index gets its entry, and an entry the
+         * ledger's writes did not move (left by a version that ignored the index) goes instead of being read every
+         * check. In the usual case the ledger's save moved the entry already and this only reads.
+         */
+        private void reindex(String read, String tenant, Instant next) {
+            String current = next == null ? null : dueKey(next, tenant);
+            if (read != null && !read.equals(current) && due.get(read) != null) {
+                due.delete(read);
+            }
+            if (current != null && due.get(current) == null) {
+                due.put(current, tenant);
+            }
         }
 
         /** Applies {@code op} to the tenant's ledger, saves and publishes what changed; returns the ledger's next due. */

@@ -223,13 +223,20 @@ public final class TenantLedger {
                     + " completion tokens; each must be in 0.." + BudgetValidation.MAX_STEP_TOKENS);
         }
         LedgerEffects effects = roll(now);
+        if (isEmpty()) {
+            // no budget to charge, no reservation to settle: nothing to count, nor to remember
+            return effects;
+        }
         long tokens = usage.tokens();
         // an unpriced model adds nothing in USD: its cost is unknown, not invented
         double usd = price(usage.provider(), usage.model())
                 .map(p -> p.cost(usage.promptTokens(), usage.completionTokens())).orElse(0.0);
         if (recent.counted(usage.eventId())) {
+            // its reservation can be open still if the first copy overtook the request: it is settled all the same
+            BudgetReservation open = takeOpen(usage.reservationId(), now, effects);
             effects.audit(audit(null, DUPLICATE, usage.reservationId(), now).setTokens(tokens).setUsd(usd)
-                    .setReason("event " + Texts.cut(usage.eventId(), 200) + " was counted already; not again")
+                    .setReason("event " + Texts.cut(usage.eventId(), 200) + " was counted already; not again"
+                            + (open == null ? "" : "; its reservation of " + open.getTokens() + " tokens freed"))
                     .build());
             return effects;
         }

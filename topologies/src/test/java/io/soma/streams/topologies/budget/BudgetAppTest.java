@@ -4,6 +4,7 @@ import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -27,6 +28,13 @@ class BudgetAppTest {
     void shouldTakeTheTenantAsEverythingBeforeTheLastSlash() {
         assertThat(BudgetApp.tenantOf("org/team/daily")).isEqualTo("org/team");
         assertThatThrownBy(() -> BudgetApp.tenantOf("no-budget-id")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void shouldRefuseARepeatWindowThatCouldRememberNothing() {
+        BudgetApp.Config defaults = BudgetApp.Config.defaults();
+        assertThatThrownBy(() -> new BudgetApp.Config(defaults.ledger(), defaults.checkInterval(), Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("budget.repeat.window");
     }
 
     @Test

@@ -148,6 +148,32 @@ class TenantLedgerTest {
     }
 
     @Test
+    void shouldFreeTheReservationOfADuplicateWhoseFirstCopyOvertookTheRequest() {
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
+        Usage response = usage("step-2", "openai", "gpt-4o-mini", null, 100, 20);
+        ledger.settle(response, MORNING);
+        reserve("step-2", "openai", "gpt-4o-mini", 200, 100);
+
+        LedgerEffects again = ledger.settle(response, MORNING);
+
+        assertThat(again.audits()).singleElement().satisfies(a -> {
+            assertThat(a.getAction()).isEqualTo(TenantLedger.DUPLICATE);
+            assertThat(a.getReason()).contains("reservation of 300 tokens freed");
+        });
+        BudgetStatus status = ledger.status("daily", MORNING);
+        assertThat(status.getSpentTokens()).isEqualTo(120);
+        assertThat(status.getReservedTokens()).isZero();
+    }
+
+    @Test
+    void shouldNeitherCountNorRememberUsageOfATenantWithoutBudgetsOrReservations() {
+        LedgerEffects effects = ledger.settle(usage("unbudgeted", "openai", "gpt-4o-mini", null, 100, 20), MORNING);
+
+        assertThat(effects.isEmpty()).isTrue();
+        assertThat(recent.counted("unbudgeted")).as("no marker written for it").isFalse();
+    }
+
+    @Test
     void shouldAnswerARequestRepeatedAfterItsReservationClosedWithoutReservingAgain() {
         ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
         BudgetReservationReply first = reserve("released", "openai", "gpt-4o-mini", 200, 100);
