@@ -86,7 +86,7 @@ class BenchInputsTest {
         assertThat(input.get(0).value()).extracting("requestId", "tenant", "promptTokens", "maxCompletionTokens")
                 .containsExactly("servegen:a:600", "a", 1000L, 300L);
         assertThat(Usage.of((ConversationEvent) input.get(1).value()))
-                .isEqualTo(new Usage("servegen:a:600", "servegen:a:600", null, null, null, 1000, 300));
+                .isEqualTo(new Usage("servegen:a:600:response", "servegen:a:600", null, null, null, 1000, 300));
         assertThat(BenchInputs.budgets(steps, NOW)).singleElement().satisfies(b -> {
             assertThat(b.key()).isEqualTo("a/" + BenchInputs.BENCH_BUDGET_ID);
             assertThat(BudgetValidation.problems((BudgetDefinition) b.value())).isEmpty();
