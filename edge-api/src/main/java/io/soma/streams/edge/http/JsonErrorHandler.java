@@ -44,12 +44,17 @@ public final class JsonErrorHandler extends ErrorHandler {
         return ByteBuffer.wrap(body(status));
     }
 
-    /** The status's name and a message that says no more than the status does. */
-    private static byte[] body(int status) {
+    /**
+     * The status's name and a message that says no more than the status does. A 503 (Jetty overloaded, or stopping)
+     * says to try again, as the edge's own 503s do; any other 5xx is an internal error.
+     */
+    static byte[] body(int status) {
+        String error = status == 503 ? ErrorResponses.errorName(503)
+                : status >= 500 ? "internal" : ErrorResponses.errorName(status);
+        String message = status == 503 ? "the server cannot take this request now; try again"
+                : status >= 500 ? "internal error; see the server log" : "the request could not be read";
         try {
-            return JSON.writeValueAsBytes(ErrorResponses.body(status >= 500 ? "internal" : ErrorResponses.errorName(status),
-                    status >= 500 ? "internal error; see the server log" : "the request could not be read",
-                    Map.of()));
+            return JSON.writeValueAsBytes(ErrorResponses.body(error, message, Map.of()));
         } catch (JsonProcessingException e) {
             return "{}".getBytes(StandardCharsets.UTF_8);
         }
