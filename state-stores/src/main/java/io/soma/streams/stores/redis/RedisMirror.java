@@ -21,7 +21,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Mirrors a compacted topic into Redis {@code <prefix><record key>} for services that read Redis, not Kafka.
- * Reads the topic from the start at every boot, so a restarted Redis is re-warmed, and checks every few seconds
+ * Reads the topic from the start at every boot, so a restarted Redis is re-warmed, but writes nothing until it has
+ * read what the topic held then: a replay passes through every value a key once had (a lock since disabled, whose
+ * records are not compacted yet), and Redis must get only the last. After that it writes each record as it comes,
+ * and checks every few seconds
  * that Redis holds what it should for every key the topic has or had: a flushed key is written again, and a value
  * or a deleted key that came back (a failover to a replica that missed the change, a restore of an older snapshot)
  * is corrected. Every instance mirrors the same keys, so an instance corrects only while it is current (caught up, not
@@ -53,11 +56,15 @@ public final class RedisMirror<V> implements AutoCloseable {
     private final Set<String> deleted = ConcurrentHashMap.newKeySet();
     /** Keys whose value in Redis differed at the last check: corrected if they still differ at the next. */
     private final Set<String> differing = ConcurrentHashMap.newKeySet();
-    /** Keys whose last write failed: written again at the next check, whether Redis has them or not. */
+    /**
+     * Keys whose last write failed, or read before the follower caught up: written at the next check, whether Redis
+     * has them or not.
+     */
     private final Set<String> unwritten = ConcurrentHashMap.newKeySet();
     private final AtomicLong redisFailures = new AtomicLong();
     private final TopicFollower<V> follower;
     private long nextCheck;
+    private boolean checkedSinceCaughtUp;
 
     public RedisMirror(String bootstrapServers, String topic, Deserializer<V> values, String prefix,
                        Projection<V> projection, JedisPooled redis, Duration recheckEvery) {
@@ -87,11 +94,24 @@ public final class RedisMirror<V> implements AutoCloseable {
             latest.put(r.key(), r.value());
             deleted.remove(r.key());
         }
-        write(r.key(), r.value());
+        // null while the follower's constructor runs: its thread may hand over records before it returns
+        TopicFollower<V> f = follower;
+        if (f != null && f.caughtUp()) {
+            write(r.key(), r.value());
+        } else {
+            unwritten.add(r.key());
+        }
     }
 
+    /** Checks at once when the follower has just caught up, then every {@code recheckEvery}; never before. */
     private void recheckWhenDue() {
-        if (System.nanoTime() >= nextCheck) {
+        TopicFollower<V> f = follower;
+        if (f == null || !f.caughtUp()) {
+            // what was read so far may be a value the topic has since replaced: nothing to write from it yet
+            return;
+        }
+        if (!checkedSinceCaughtUp || System.nanoTime() >= nextCheck) {
+            checkedSinceCaughtUp = true;
             nextCheck = System.nanoTime() + recheckEvery.toNanos();
             rewarm();
         }
@@ -153,7 +173,9 @@ public final class RedisMirror<V> implements AutoCloseable {
             } else if (mirrored.get().ttl() == null) {
                 redis.set(prefix + key, mirrored.get().value());
             } else {
-                redis.set(prefix + key, mirrored.get().value(), SetParams.setParams().px(mirrored.get().ttl().toMillis()));
+                // as an instant: a TTL under a millisecond would be PX 0, which Redis refuses
+                redis.set(prefix + key, mirrored.get().value(),
+                        SetParams.setParams().pxAt(Instant.now().plus(mirrored.get().ttl()).toEpochMilli()));
             }
             unwritten.remove(key);
         } catch (RuntimeException e) {

@@ -10,13 +10,20 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.JedisPubSub;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -64,6 +71,89 @@ class RedisMirrorIT {
             Await.until("lost keys back, the changed one corrected, the deleted one gone", TIMEOUT,
                     () -> mirrored(redis, prefix, 10, KEYS) && !redis.exists(prefix + "k-5"));
             assertThat(mirror.redisFailures()).isZero();
+        }
+    }
+
+    @Test
+    void shouldWriteOnlyWhatTheTopicHoldsNotTheValuesItReplacedBeforeTheMirrorStarted() throws Exception {
+        LocalStack stack = LocalStack.shared();
+        String topic = "redis-mirror-replay-it-" + UUID.randomUUID();
+        // one partition, so the replay meets them in this order: a lock enabled then disabled, a value then the next
+        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                stack.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topic, "lock", "enabled"));
+            producer.send(new ProducerRecord<>(topic, "k", "v1"));
+            producer.send(new ProducerRecord<>(topic, "lock", null));
+            producer.send(new ProducerRecord<>(topic, "k", "v2"));
+            producer.flush();
+        }
+
+        try (RedisNamespace namespace = RedisNamespace.create("redis_mirror_replay");
+             KeyspaceEvents events = KeyspaceEvents.watch(namespace)) {
+            String prefix = namespace.prefix() + "mirror:";
+            try (RedisMirror<String> mirror = new RedisMirror<>(stack.bootstrapServers(), topic,
+                    new StringDeserializer(), prefix, (value, now) -> Optional.of(new RedisMirror.Mirrored(value, null)),
+                    namespace.redis(), Duration.ofMillis(200))) {
+                Await.until("the latest value written", TIMEOUT, () -> events.of(prefix + "k").contains("set"));
+                assertThat(namespace.redis().get(prefix + "k")).isEqualTo("v2");
+            }
+            // a gateway reading Redis during the replay saw the disabled lock, and the old value, before the fix
+            assertThat(events.of(prefix + "lock")).as("the disabled lock never written").doesNotContain("set");
+            assertThat(events.of(prefix + "k")).as("only the latest value written").containsExactly("set");
+        }
+    }
+
+    /**
+     * Redis's keyspace notifications of the namespace's keys, in the order Redis sent them: what was done to each key
+     * (set, del, ...). Turns the notifications on for the test and back to what they were.
+     */
+    private static final class KeyspaceEvents extends JedisPubSub implements AutoCloseable {
+        private final Map<String, List<String>> byKey = new ConcurrentHashMap<>();
+        private final CountDownLatch subscribed = new CountDownLatch(1);
+        private final Jedis admin;
+        private final Jedis subscriber;
+        private final String notificationsBefore;
+        private final Thread listener;
+
+        private KeyspaceEvents(RedisNamespace namespace) throws InterruptedException {
+            this.admin = new Jedis(URI.create(namespace.url()));
+            this.subscriber = new Jedis(URI.create(namespace.url()));
+            this.notificationsBefore = admin.configGet("notify-keyspace-events").values().iterator().next();
+            admin.configSet("notify-keyspace-events", "KA");
+            String channels = "__keyspace@*__:" + namespace.prefix() + "*";
+            this.listener = new Thread(() -> subscriber.psubscribe(this, channels), "keyspace-events");
+            listener.setDaemon(true);
+            listener.start();
+            assertThat(subscribed.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("subscribed").isTrue();
+        }
+
+        static KeyspaceEvents watch(RedisNamespace namespace) throws InterruptedException {
+            return new KeyspaceEvents(namespace);
+        }
+
+        List<String> of(String key) {
+            return List.copyOf(byKey.getOrDefault(key, List.of()));
+        }
+
+        @Override
+        public void onPSubscribe(String pattern, int subscribedChannels) {
+            subscribed.countDown();
+        }
+
+        @Override
+        public void onPMessage(String pattern, String channel, String event) {
+            String key = channel.substring(channel.indexOf("__:") + 3);
+            byKey.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(event);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            punsubscribe();
+            listener.join(TIMEOUT.toMillis());
+            subscriber.close();
+            admin.configSet("notify-keyspace-events", notificationsBefore);
+            admin.close();
         }
     }
 
