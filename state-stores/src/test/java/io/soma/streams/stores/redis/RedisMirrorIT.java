@@ -41,8 +41,7 @@ class RedisMirrorIT {
         LocalStack stack = LocalStack.shared();
         String topic = "redis-mirror-it-" + UUID.randomUUID();
         KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 3, (short) 1));
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                stack.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> producer = producer(stack)) {
             for (int i = 0; i < KEYS; i++) {
                 producer.send(new ProducerRecord<>(topic, "k-" + i, "v-" + i));
             }
@@ -80,8 +79,7 @@ class RedisMirrorIT {
         String topic = "redis-mirror-replay-it-" + UUID.randomUUID();
         // one partition, so the replay meets them in this order: a lock enabled then disabled, a value then the next
         KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                stack.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> producer = producer(stack)) {
             producer.send(new ProducerRecord<>(topic, "lock", "enabled"));
             producer.send(new ProducerRecord<>(topic, "k", "v1"));
             producer.send(new ProducerRecord<>(topic, "lock", null));
@@ -155,6 +153,11 @@ class RedisMirrorIT {
             admin.configSet("notify-keyspace-events", notificationsBefore);
             admin.close();
         }
+    }
+
+    private static KafkaProducer<String, String> producer(LocalStack stack) {
+        return new KafkaProducer<>(Map.of("bootstrap.servers", stack.bootstrapServers()), new StringSerializer(),
+                new StringSerializer());
     }
 
     /** Whether Redis holds v-i under k-i for every i in [from, to). */
