@@ -300,7 +300,9 @@ public final class SseHub implements AutoCloseable {
         }
         Delivery delivery = null;
         for (Subscriber s : subscribers) {
-            if (!s.sees(message)) {
+            if (!s.sees(message) || s.overflowed.get()) {
+                // once one was dropped, nothing after it may be queued: the writer, still draining, would move the
+                // client's position past the dropped one, and the resume would start after it
                 continue;
             }
             if (delivery == null) {
