@@ -108,6 +108,8 @@ public final class SseHub implements AutoCloseable {
         // only committed results are shown: decisions come from exactly-once apps
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // a position retention deleted meanwhile goes to the oldest record left, not past every record to the end
+        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         this.live = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = partitionsOf(live, source.topics());
         live.assign(partitions);
@@ -649,10 +651,13 @@ public final class SseHub implements AutoCloseable {
                          new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 List<TopicPartition> behind = new ArrayList<>();
                 boolean clipped = false;
+                Map<TopicPartition, Long> oldestKept = replay.beginningOffsets(end.keySet());
                 for (var e : end.entrySet()) {
                     // -1: the client got nothing of this partition yet (it was empty then): replay it from the start
                     long asked = resumeFrom.lastDelivered(e.getKey());
-                    long from = Math.max(asked, e.getValue() - settings.maxResumeRecords());
+                    // no further back than the bound, nor than what retention left of the partition
+                    long from = Math.max(Math.max(asked, e.getValue() - settings.maxResumeRecords()),
+                            oldestKept.get(e.getKey()) - 1);
                     clipped |= from > asked;
                     if (from < e.getValue()) {
                         behind.add(e.getKey());
@@ -661,8 +666,8 @@ public final class SseHub implements AutoCloseable {
                 }
                 if (clipped) {
                     write(out, position, "gap", Map.of("reason", "resume_too_old", "message", "this stream resumes "
-                            + "at most " + settings.maxResumeRecords() + " records back per partition; older events "
-                            + "were skipped"));
+                            + "at most " + settings.maxResumeRecords() + " records back per partition, and from what "
+                            + "Kafka still retains; older events were skipped"));
                     out.flush();
                 }
                 replay.assign(behind);

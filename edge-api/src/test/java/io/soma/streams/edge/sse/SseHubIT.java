@@ -11,10 +11,13 @@ import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.SseClient;
 import io.soma.streams.testkit.TcpProxy;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -314,6 +317,44 @@ class SseHubIT {
             producer.send(new ProducerRecord<>(topic, "c", "while-away")).get(TIMEOUT.toSeconds(), SECONDS);
             try (SseClient resumed = SseClient.open(uri, Map.of("Last-Event-ID", ready))) {
                 assertThat(data(resumed.awaitEvents("message", 1, TIMEOUT))).containsExactly("while-away");
+            }
+        } finally {
+            freshApp.stop();
+            fresh.close();
+        }
+    }
+
+    @Test
+    void shouldResumeFromTheOldestRecordLeftAndSaySoWhenRetentionDeletedWhatTheClientMissed() throws Exception {
+        String topic = "sse-hub-it-retention-" + UUID.randomUUID();
+        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
+        SseHub fresh = new SseHub("retention", stack.bootstrapServers(), source(topic), SETTINGS);
+        Javalin freshApp = serve(fresh);
+        try {
+            URI uri = URI.create("http://127.0.0.1:" + freshApp.port() + "/stream?channel=c");
+            String ready;
+            try (SseClient first = SseClient.open(uri, Map.of())) {
+                ready = first.awaitEvent("ready", TIMEOUT).id();
+            }
+            List<String> written = List.of("deleted-0", "deleted-1", "kept-0", "kept-1");
+            // the hub has read them all once an observer got them: the resume's end is past them
+            try (SseClient observer = SseClient.open(uri, Map.of())) {
+                observer.awaitEvent("ready", TIMEOUT);
+                for (String value : written) {
+                    producer.send(new ProducerRecord<>(topic, "c", value)).get(TIMEOUT.toSeconds(), SECONDS);
+                }
+                observer.awaitEvents("message", written.size(), TIMEOUT);
+            }
+            // retention, as deleteRecords does it: the partition now starts at kept-0
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+                admin.deleteRecords(Map.of(new TopicPartition(topic, 0), RecordsToDelete.beforeOffset(2))).all()
+                        .get(TIMEOUT.toSeconds(), SECONDS);
+            }
+
+            try (SseClient resumed = SseClient.open(uri, Map.of("Last-Event-ID", ready))) {
+                // before, the replay's seek fell off the log, went to its end and skipped the kept ones silently
+                assertThat(resumed.awaitEvent("gap", TIMEOUT).data()).contains("resume_too_old");
+                assertThat(data(resumed.awaitEvents("message", 2, TIMEOUT))).containsExactly("kept-0", "kept-1");
             }
         } finally {
             freshApp.stop();
