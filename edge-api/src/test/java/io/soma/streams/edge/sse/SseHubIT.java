@@ -303,12 +303,7 @@ class SseHubIT {
 
     @Test
     void shouldReplayAPartitionThatWasEmptyWhenTheClientLeft() throws Exception {
-        String topic = "sse-hub-it-empty-" + UUID.randomUUID();
-        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
-        SseHub fresh = new SseHub("fresh", stack.bootstrapServers(), source(topic), SETTINGS);
-        Javalin freshApp = serve(fresh);
-        try {
-            URI uri = URI.create("http://127.0.0.1:" + freshApp.port() + "/stream?channel=c");
+        onFreshTopic("empty", (topic, uri) -> {
             String ready;
             try (SseClient first = SseClient.open(uri, Map.of())) {
                 ready = first.awaitEvent("ready", TIMEOUT).id();
@@ -318,20 +313,12 @@ class SseHubIT {
             try (SseClient resumed = SseClient.open(uri, Map.of("Last-Event-ID", ready))) {
                 assertThat(data(resumed.awaitEvents("message", 1, TIMEOUT))).containsExactly("while-away");
             }
-        } finally {
-            freshApp.stop();
-            fresh.close();
-        }
+        });
     }
 
     @Test
     void shouldResumeFromTheOldestRecordLeftAndSaySoWhenRetentionDeletedWhatTheClientMissed() throws Exception {
-        String topic = "sse-hub-it-retention-" + UUID.randomUUID();
-        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
-        SseHub fresh = new SseHub("retention", stack.bootstrapServers(), source(topic), SETTINGS);
-        Javalin freshApp = serve(fresh);
-        try {
-            URI uri = URI.create("http://127.0.0.1:" + freshApp.port() + "/stream?channel=c");
+        onFreshTopic("retention", (topic, uri) -> {
             String ready;
             try (SseClient first = SseClient.open(uri, Map.of())) {
                 ready = first.awaitEvent("ready", TIMEOUT).id();
@@ -356,6 +343,23 @@ class SseHubIT {
                 assertThat(resumed.awaitEvent("gap", TIMEOUT).data()).contains("resume_too_old");
                 assertThat(data(resumed.awaitEvents("message", 2, TIMEOUT))).containsExactly("kept-0", "kept-1");
             }
+        });
+    }
+
+    /** A test against a hub of its own on a new one-partition topic. */
+    @FunctionalInterface
+    private interface FreshTopicTest {
+        /** @param uri the hub's stream of channel {@code c} */
+        void run(String topic, URI uri) throws Exception;
+    }
+
+    private static void onFreshTopic(String name, FreshTopicTest test) throws Exception {
+        String topic = "sse-hub-it-" + name + "-" + UUID.randomUUID();
+        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
+        SseHub fresh = new SseHub(name, stack.bootstrapServers(), source(topic), SETTINGS);
+        Javalin freshApp = serve(fresh);
+        try {
+            test.run(topic, URI.create("http://127.0.0.1:" + freshApp.port() + "/stream?channel=c"));
         } finally {
             freshApp.stop();
             fresh.close();
