@@ -62,7 +62,8 @@ public final class RedisMirror<V> implements AutoCloseable {
      */
     private final Set<String> unwritten = ConcurrentHashMap.newKeySet();
     private final AtomicLong redisFailures = new AtomicLong();
-    private final TopicFollower<V> follower;
+    /** Volatile: the follower's thread calls back before the constructor has assigned it (null then). */
+    private volatile TopicFollower<V> follower;
     private long nextCheck;
     private boolean checkedSinceCaughtUp;
 
@@ -94,7 +95,6 @@ public final class RedisMirror<V> implements AutoCloseable {
             latest.put(r.key(), r.value());
             deleted.remove(r.key());
         }
-        // null while the follower's constructor runs: its thread may hand over records before it returns
         TopicFollower<V> f = follower;
         if (f != null && f.caughtUp()) {
             write(r.key(), r.value());
@@ -167,7 +167,8 @@ public final class RedisMirror<V> implements AutoCloseable {
 
     private void write(String key, V value) {
         try {
-            Optional<Mirrored> mirrored = value == null ? Optional.empty() : projection.at(value, Instant.now());
+            Instant now = Instant.now();
+            Optional<Mirrored> mirrored = value == null ? Optional.empty() : projection.at(value, now);
             if (mirrored.isEmpty()) {
                 redis.del(prefix + key);
             } else if (mirrored.get().ttl() == null) {
@@ -175,7 +176,7 @@ public final class RedisMirror<V> implements AutoCloseable {
             } else {
                 // as an instant: a TTL under a millisecond would be PX 0, which Redis refuses
                 redis.set(prefix + key, mirrored.get().value(),
-                        SetParams.setParams().pxAt(Instant.now().plus(mirrored.get().ttl()).toEpochMilli()));
+                        SetParams.setParams().pxAt(now.plus(mirrored.get().ttl()).toEpochMilli()));
             }
             unwritten.remove(key);
         } catch (RuntimeException e) {

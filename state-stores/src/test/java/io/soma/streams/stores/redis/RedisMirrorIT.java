@@ -12,18 +12,20 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.JedisMonitor;
 
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -88,70 +90,74 @@ class RedisMirrorIT {
         }
 
         try (RedisNamespace namespace = RedisNamespace.create("redis_mirror_replay");
-             KeyspaceEvents events = KeyspaceEvents.watch(namespace)) {
+             CommandsSeen events = CommandsSeen.watch(namespace)) {
             String prefix = namespace.prefix() + "mirror:";
             try (RedisMirror<String> mirror = new RedisMirror<>(stack.bootstrapServers(), topic,
                     new StringDeserializer(), prefix, (value, now) -> Optional.of(new RedisMirror.Mirrored(value, null)),
                     namespace.redis(), Duration.ofMillis(200))) {
-                Await.until("the latest value written", TIMEOUT, () -> events.of(prefix + "k").contains("set"));
+                Await.until("the latest value written", TIMEOUT, () -> events.writes(prefix + "k").contains("set"));
                 assertThat(namespace.redis().get(prefix + "k")).isEqualTo("v2");
             }
             // a gateway reading Redis during the replay saw the disabled lock, and the old value, before the fix
-            assertThat(events.of(prefix + "lock")).as("the disabled lock never written").doesNotContain("set");
-            assertThat(events.of(prefix + "k")).as("only the latest value written").containsExactly("set");
+            assertThat(events.writes(prefix + "lock")).as("the disabled lock never written").doesNotContain("set");
+            assertThat(events.writes(prefix + "k")).as("only the latest value written").containsExactly("set");
         }
     }
 
     /**
-     * Redis's keyspace notifications of the namespace's keys, in the order Redis sent them: what was done to each key
-     * (set, del, ...). Turns the notifications on for the test and back to what they were.
+     * The commands that change the namespace's keys, by key, in the order Redis ran them (set, del, ...), as Redis's
+     * MONITOR shows every client's: no server setting changes, so test JVMs sharing the Redis do not meet.
      */
-    private static final class KeyspaceEvents extends JedisPubSub implements AutoCloseable {
+    private static final class CommandsSeen extends JedisMonitor implements AutoCloseable {
+        /** A quoted argument of a MONITOR line: {@code 1700000000.1 [0 127.0.0.1:5555] "SET" "key" "value"}. */
+        private static final Set<String> READS = Set.of("get", "mget", "exists", "ttl", "pttl");
+        private static final Pattern ARGUMENT = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"");
         private final Map<String, List<String>> byKey = new ConcurrentHashMap<>();
-        private final CountDownLatch subscribed = new CountDownLatch(1);
-        private final Jedis admin;
-        private final Jedis subscriber;
-        private final String notificationsBefore;
+        private final Jedis monitor;
         private final Thread listener;
 
-        private KeyspaceEvents(RedisNamespace namespace) throws InterruptedException {
-            this.admin = new Jedis(URI.create(namespace.url()));
-            this.subscriber = new Jedis(URI.create(namespace.url()));
-            this.notificationsBefore = admin.configGet("notify-keyspace-events").values().iterator().next();
-            admin.configSet("notify-keyspace-events", "KA");
-            String channels = "__keyspace@*__:" + namespace.prefix() + "*";
-            this.listener = new Thread(() -> subscriber.psubscribe(this, channels), "keyspace-events");
+        private CommandsSeen(RedisNamespace namespace) {
+            this.monitor = new Jedis(URI.create(namespace.url()));
+            this.listener = new Thread(() -> {
+                try {
+                    monitor.monitor(this);
+                } catch (RuntimeException closed) {
+                    // the connection closed under it: the watch is over
+                }
+            }, "redis-monitor");
             listener.setDaemon(true);
             listener.start();
-            assertThat(subscribed.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("subscribed").isTrue();
+            // watching once it sees a command of ours
+            String probe = namespace.prefix() + "monitor-probe";
+            Await.until("Redis MONITOR running", TIMEOUT, () -> {
+                namespace.redis().del(probe);
+                return byKey.containsKey(probe);
+            });
         }
 
-        static KeyspaceEvents watch(RedisNamespace namespace) throws InterruptedException {
-            return new KeyspaceEvents(namespace);
+        static CommandsSeen watch(RedisNamespace namespace) {
+            return new CommandsSeen(namespace);
         }
 
-        List<String> of(String key) {
+        List<String> writes(String key) {
             return List.copyOf(byKey.getOrDefault(key, List.of()));
         }
 
         @Override
-        public void onPSubscribe(String pattern, int subscribedChannels) {
-            subscribed.countDown();
-        }
-
-        @Override
-        public void onPMessage(String pattern, String channel, String event) {
-            String key = channel.substring(channel.indexOf("__:") + 3);
-            byKey.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(event);
+        public void onCommand(String line) {
+            Matcher arguments = ARGUMENT.matcher(line);
+            if (arguments.find() && !READS.contains(arguments.group(1).toLowerCase(Locale.ROOT))) {
+                String command = arguments.group(1).toLowerCase(Locale.ROOT);
+                while (arguments.find()) {
+                    byKey.computeIfAbsent(arguments.group(1), k -> new CopyOnWriteArrayList<>()).add(command);
+                }
+            }
         }
 
         @Override
         public void close() throws InterruptedException {
-            punsubscribe();
+            monitor.disconnect();
             listener.join(TIMEOUT.toMillis());
-            subscriber.close();
-            admin.configSet("notify-keyspace-events", notificationsBefore);
-            admin.close();
         }
     }
 
