@@ -651,7 +651,8 @@ public final class SseHub implements AutoCloseable {
                          new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 List<TopicPartition> behind = new ArrayList<>();
                 boolean clipped = false;
-                Map<TopicPartition, Long> oldestKept = replay.beginningOffsets(end.keySet());
+                // bounded: a broker that does not answer ends this stream, and the client reconnects
+                Map<TopicPartition, Long> oldestKept = replay.beginningOffsets(end.keySet(), Duration.ofSeconds(10));
                 for (var e : end.entrySet()) {
                     // -1: the client got nothing of this partition yet (it was empty then): replay it from the start
                     long asked = resumeFrom.lastDelivered(e.getKey());
