@@ -57,10 +57,9 @@ public final class FreePort {
      * ports explicitly can, which {@link #retryingTakenPorts} covers.
      */
     public static int onLoopback() {
-        int lowest = Math.max(PICKED_FROM, 1024);
         int end = ephemeralRangeStart();
-        for (int attempt = 0; attempt < ATTEMPTS && end - lowest > 1000; attempt++) {
-            int port = ThreadLocalRandom.current().nextInt(lowest, end);
+        for (int attempt = 0; attempt < ATTEMPTS && end - PICKED_FROM > 1000; attempt++) {
+            int port = ThreadLocalRandom.current().nextInt(PICKED_FROM, end);
             if (!handedOut.contains(port) && bindable(port) && handedOut.add(port)) {
                 return port;
             }
