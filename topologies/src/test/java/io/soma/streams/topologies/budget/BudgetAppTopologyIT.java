@@ -7,11 +7,11 @@ import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.ProvisionedStack;
+import io.soma.streams.topologies.TestDriverSettings;
 import io.soma.streams.topologies.forecast.PriceTable;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -52,10 +52,7 @@ class BudgetAppTopologyIT {
 
     @BeforeEach
     void start() {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "budget-topology-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, TestPaths.newWorkDir("budget-topology").toString());
+        Properties props = TestDriverSettings.of("budget-topology-test", TestPaths.newWorkDir("budget-topology"));
         BudgetApp.Config config = new BudgetApp.Config(SETTINGS, CHECK_INTERVAL, Duration.ofHours(1));
         driver = new TopologyTestDriver(BudgetApp.build(config, serdes), props, START);
         definitions = driver.createInputTopic(Topics.BUDGET_DEFINITIONS.name(), new StringSerializer(),

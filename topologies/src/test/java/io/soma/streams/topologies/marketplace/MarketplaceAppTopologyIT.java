@@ -12,13 +12,13 @@ import io.soma.streams.schemas.serde.SchemaRegistryConfig;
 import io.soma.streams.testkit.TcpProxy;
 import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.ProvisionedStack;
+import io.soma.streams.topologies.TestDriverSettings;
 import io.soma.streams.topologies.policy.constitution.SignatureAlgorithm;
 import io.soma.streams.topologies.policy.constitution.TrustedKey;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -71,10 +71,7 @@ class MarketplaceAppTopologyIT {
      * the test's topics use the shared serdes.
      */
     private void startWith(AppSerdes appSerdes, int maxVersions) {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "marketplace-topology-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, TestPaths.newWorkDir("marketplace-topology").toString());
+        Properties props = TestDriverSettings.of("marketplace-topology-test", TestPaths.newWorkDir("marketplace-topology"));
         MarketplaceApp.Config config = new MarketplaceApp.Config(new AttestationVerifier(List.of(
                 ExampleCapsulePublisher.publisherKey(), new PublisherKey(OTHER_PUBLISHER, new TrustedKey(OTHER_KEY_ID,
                         OTHER_KEY.getPublic(), SignatureAlgorithm.EDDSA)))),

@@ -9,6 +9,7 @@ import io.soma.streams.schemas.serde.SchemaRegistryConfig;
 import io.soma.streams.testkit.TcpProxy;
 import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.ProvisionedStack;
+import io.soma.streams.topologies.TestDriverSettings;
 import io.soma.streams.topologies.policy.constitution.Constitution;
 import io.soma.streams.topologies.policy.constitution.ConstitutionVerifier;
 import io.soma.streams.topologies.policy.example.ExamplePolicy;
@@ -17,7 +18,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -39,10 +39,7 @@ class ConstitutionGateTopologyIT {
     void shouldReadABundleAgainRatherThanRefuseItWhileTheRegistryIsUnreachable() throws Exception {
         String registryUrl = ProvisionedStack.shared().schemaRegistryUrl();
         AppSerdes direct = new AppSerdes(new SchemaRegistryClient(registryUrl));
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "constitution-gate-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, TestPaths.newWorkDir("constitution-gate").toString());
+        Properties props = TestDriverSettings.of("constitution-gate-test", TestPaths.newWorkDir("constitution-gate"));
         try (TcpProxy proxy = TcpProxy.to(URI.create(registryUrl))) {
             // the app's own client, through the proxy, no retries inside it
             AppSerdes app = new AppSerdes(new SchemaRegistryClient(SchemaRegistryConfig.oneAttempt(proxy.url())));

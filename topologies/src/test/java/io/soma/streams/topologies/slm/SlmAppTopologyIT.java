@@ -7,12 +7,12 @@ import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.ProvisionedStack;
+import io.soma.streams.topologies.TestDriverSettings;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.topologies.runtime.EventNames;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -53,10 +53,7 @@ class SlmAppTopologyIT {
     }
 
     private void start(SlmApp.Config config) {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "slm-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        Properties props = TestDriverSettings.of("slm-test", stateDir);
         driver = new TopologyTestDriver(SlmApp.build(config, serdes), props);
         events = driver.createInputTopic(Topics.CONVERSATION_EVENTS.name(), new StringSerializer(),
                 serdes.value(Topics.CONVERSATION_EVENTS).serializer());
