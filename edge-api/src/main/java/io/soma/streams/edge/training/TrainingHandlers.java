@@ -16,6 +16,7 @@ import io.soma.streams.edge.http.JsonBody;
 import io.soma.streams.edge.kafka.ReplyWaiter;
 import io.soma.streams.edge.query.StoreLookups;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.TrainingLockHolder;
 import io.soma.streams.topologies.training.TrainingApp;
 import io.soma.streams.topologies.training.TrainingRules;
 import org.apache.avro.specific.SpecificRecord;
@@ -31,7 +32,7 @@ import java.util.UUID;
 /**
  * The training endpoints, a request/reply over Kafka: a command is published to {@code training.commands} and the
  * answer is the training app's audit record with the same command id. Bodies and answers keep the shapes existing
- * clients use: {@code {tenant, user, reason}} → {@code {tenant, enabled, locked_by, locked_at, reason}}, 409 when
+ * clients use: {@code {tenant, user, reason}} → {@code {tenant, enabled, locked_by, locked_by_tenant, locked_at, reason}}, 409 when
  * already enabled, 404 when not enabled (disable, extend).
  */
 public final class TrainingHandlers {
@@ -87,11 +88,17 @@ public final class TrainingHandlers {
                     + caller.subject(), Map.of());
         }
         Long ttlSeconds = JsonBody.optionalLong(body, "ttl_seconds");
+        // a user is named within a tenant: the caller is a user of its token's tenant, another named user one of
+        // the tenant acted on, so a platform operator's lock is never held by a tenant's user of the same name
+        boolean asCaller = user == null || user.equals(caller.subject());
         TrainingCommand command = TrainingCommand.newBuilder()
                 .setCommandId(UUID.randomUUID().toString())
                 .setTenant(tenant)
                 .setAction(action)
-                .setUser(user == null ? caller.subject() : user)
+                .setUser(asCaller ? caller.subject() : user)
+                .setUserTenant(asCaller ? caller.tenant() : tenant)
+                .setCaller(caller.subject())
+                .setCallerTenant(caller.tenant())
                 .setCapabilities(caller.capabilities().stream().map(Capability::claim).sorted().toList())
                 .setReason(JsonBody.withinLimit(JsonBody.text(body, "reason"), "reason",
                         TrainingRules.MAX_REASON_CHARS))
@@ -136,6 +143,7 @@ public final class TrainingHandlers {
         out.put("tenant", tenant);
         out.put("enabled", true);
         out.put("locked_by", lock.getLockedBy());
+        out.put("locked_by_tenant", TrainingLockHolder.tenantOf(lock, tenant));
         out.put("locked_at", lock.getLockedAt().toString());
         out.put("reason", lock.getReason());
         out.put("expires_at", lock.getExpiresAt().toString());
@@ -147,6 +155,7 @@ public final class TrainingHandlers {
         out.put("tenant", tenant);
         out.put("enabled", false);
         out.put("locked_by", null);
+        out.put("locked_by_tenant", null);
         out.put("locked_at", null);
         out.put("reason", null);
         return out;

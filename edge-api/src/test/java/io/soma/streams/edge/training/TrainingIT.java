@@ -103,12 +103,51 @@ class TrainingIT {
         assertThat(byCarol.statusCode()).as(byCarol.body()).isEqualTo(200);
         assertThat(EdgeFixture.json(byCarol).get("enabled").asBoolean()).isFalse();
 
-        TrainingAudit disabled = auditsOf(tenant, 3).stream()
+        List<TrainingAudit> audits = auditsOf(tenant, 3);
+        TrainingAudit disabled = audits.stream()
                 .filter(a -> a.getAction().equals("training.disabled")).findFirst().orElseThrow();
         assertThat(disabled.getDetails().getPreviousLock().getLockedBy()).isEqualTo("carol");
+        assertThat(disabled.getDetails().getPreviousLock().getLockedByTenant()).isEqualTo(tenant);
+        // the enable acted as carol, and records the platform operator who sent it
+        TrainingAudit enable = audits.get(0);
+        assertThat(enable.getUser()).isEqualTo("carol");
+        assertThat(enable.getUserTenant()).isEqualTo(tenant);
+        assertThat(enable.getCaller()).isEqualTo("admin");
+        assertThat(enable.getCallerTenant()).isNotEqualTo(tenant);
 
         HttpResponse<String> again = edge.post("/v1/training/disable", carol, EdgeFixture.json(Map.of("tenant", tenant)));
         assertThat(again.statusCode()).isEqualTo(404);
+    }
+
+    /** Users are named per tenant: the tenant's own "admin" is not the platform operator "admin" holding its lock. */
+    @Test
+    void shouldNotLetATenantsUserReleaseAnotherTenantsHolderOfTheSameName() {
+        String tenant = EdgeFixture.tenants("namesake", 1).get(0);
+        String operator = edge.adminToken();
+        String namesake = edge.tokenFor(tenant, "admin", Set.of(Capability.CONVERSATION));
+        HttpResponse<String> enabled = edge.post("/v1/training/enable", operator,
+                EdgeFixture.json(Map.of("tenant", tenant, "reason", "evaluation")));
+        assertThat(enabled.statusCode()).as(enabled.body()).isEqualTo(200);
+        JsonNode lock = EdgeFixture.json(enabled);
+        assertThat(lock.get("locked_by").asText()).isEqualTo("admin");
+        String operatorTenant = lock.get("locked_by_tenant").asText();
+        assertThat(operatorTenant).isNotEqualTo(tenant);
+
+        HttpResponse<String> disable = edge.post("/v1/training/disable", namesake,
+                EdgeFixture.json(Map.of("tenant", tenant)));
+        HttpResponse<String> extend = edge.post("/v1/training/extend", namesake,
+                EdgeFixture.json(Map.of("tenant", tenant, "ttl_seconds", 3600)));
+
+        assertThat(disable.statusCode()).as(disable.body()).isEqualTo(403);
+        assertThat(EdgeFixture.json(disable).get("message").asText()).contains("admin of tenant " + operatorTenant);
+        assertThat(extend.statusCode()).as(extend.body()).isEqualTo(403);
+        HttpResponse<String> status = edge.get("/v1/training/status/" + tenant, operator);
+        assertThat(EdgeFixture.json(status).get("expires_at").asText()).isEqualTo(lock.get("expires_at").asText());
+        String key = edge.redisKey(TrainingLockMirror.KEY_PREFIX + tenant);
+        String mirrored = Await.value(key + " written", EdgeFixture.AWAIT_TIMEOUT, () -> redis.get(key), v -> true);
+        assertThat(mirrored).contains("\"locked_by_tenant\":\"" + operatorTenant + "\"");
+        assertThat(edge.post("/v1/training/disable", operator, EdgeFixture.json(Map.of("tenant", tenant)))
+                .statusCode()).isEqualTo(200);
     }
 
     @Test
@@ -206,6 +245,9 @@ class TrainingIT {
         assertThat(enabled.get("tenant").asText()).isEqualTo(tenant);
         assertThat(enabled.get("details").get("reason").asText()).isEqualTo("trail check");
         assertThat(enabled.get("details").get("current_lock").get("locked_by").asText()).isEqualTo("dana");
+        assertThat(enabled.get("details").get("current_lock").get("locked_by_tenant").asText()).isEqualTo(tenant);
+        assertThat(enabled.get("details").get("caller").asText()).isEqualTo("dana");
+        assertThat(enabled.get("details").get("caller_tenant").asText()).isEqualTo(tenant);
         assertThat(enabled.get("source").get("topic").asText()).isEqualTo(Topics.TRAINING_AUDIT.name());
         assertThat(disabled.get("action").asText()).isEqualTo("training.disabled");
         assertThat(disabled.get("details").get("previous_lock").get("reason").asText()).isEqualTo("trail check");

@@ -49,13 +49,17 @@ public final class AvroAuditTopics {
                 d.getRulepackVersion() == null ? null : d.getRulepackVersion().toString(), d.getEvaluatedAt(), source);
     }
 
-    /** details = the record's details plus the lock held afterwards, so the row tells the whole outcome. */
+    /** details = the record's details, the lock held afterwards and who sent the command: the whole outcome. */
     static TrainingAuditRow trainingRow(TrainingAudit t, KafkaSource source) {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("reason", t.getDetails().getReason());
         details.put("previous_lock", t.getDetails().getPreviousLock());
         details.put("rejection", t.getDetails().getRejection());
         details.put("current_lock", t.getCurrentLock());
+        // the row's user is whom the command acted as; who sent it may be an admin naming that user
+        details.put("user_tenant", t.getUserTenant());
+        details.put("caller", t.getCaller());
+        details.put("caller_tenant", t.getCallerTenant());
         return new TrainingAuditRow(t.getEventId(), t.getCommandId(), t.getTenant(), t.getAction(), t.getUser(),
                 t.getTimestamp(), AvroJson.toJson(details), source);
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.soma.streams.avro.TrainingLock;
 import io.soma.streams.avro.TrainingModeState;
+import io.soma.streams.schemas.TrainingLockHolder;
 import org.apache.kafka.common.serialization.Deserializer;
 import redis.clients.jedis.JedisPooled;
 
@@ -48,17 +49,19 @@ public final class TrainingLockMirror implements AutoCloseable {
             return Optional.empty();
         }
         TrainingLock lock = state.getLock();
-        return Optional.of(new RedisMirror.Mirrored(json(lock), Duration.between(now, lock.getExpiresAt())));
+        return Optional.of(new RedisMirror.Mirrored(json(state.getTenant(), lock),
+                Duration.between(now, lock.getExpiresAt())));
     }
 
     private static boolean held(TrainingModeState state, Instant now) {
         return state.getEnabled() && state.getLock() != null && now.isBefore(state.getLock().getExpiresAt());
     }
 
-    private static String json(TrainingLock lock) {
+    private static String json(String tenant, TrainingLock lock) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("enabled", true);
         out.put("locked_by", lock.getLockedBy());
+        out.put("locked_by_tenant", TrainingLockHolder.tenantOf(lock, tenant));
         out.put("locked_at", lock.getLockedAt().toString());
         out.put("reason", lock.getReason());
         out.put("expires_at", lock.getExpiresAt().toString());

@@ -32,7 +32,7 @@ class AvroAuditTopicsTest {
                 .setExpiresAt(lockedAt.plus(24, ChronoUnit.HOURS)).build();
         TrainingAudit rejected = TrainingAudit.newBuilder().setEventId(requests.get(1).id("training"))
                 .setCommandId(requests.get(1).id("command")).setTenant("code").setAction("training.rejected")
-                .setUser("code").setTimestamp(requests.get(1).arrivedAt().truncatedTo(ChronoUnit.MILLIS))
+                .setUser("code").setUserTenant("code").setCaller("ops").setCallerTenant("platform").setTimestamp(requests.get(1).arrivedAt().truncatedTo(ChronoUnit.MILLIS))
                 .setDetails(TrainingAuditDetails.newBuilder().setPreviousLock(lock)
                         .setRejection("already enabled by code").build())
                 .setCurrentLock(lock).build();
@@ -45,6 +45,8 @@ class AvroAuditTopicsTest {
         assertThat(details.get("reason").isNull()).isTrue();
         assertThat(details.at("/previous_lock/locked_at").asText()).isEqualTo(lockedAt.toString());
         assertThat(details.at("/current_lock/locked_by").asText()).isEqualTo("code");
+        assertThat(details.get("caller").asText()).isEqualTo("ops");
+        assertThat(details.get("caller_tenant").asText()).isEqualTo("platform");
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.soma.streams.avro.TrainingCommand;
 import io.soma.streams.avro.TrainingModeState;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.EventNames;
 import io.soma.streams.topologies.runtime.Settings;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
@@ -91,7 +92,7 @@ public final class TrainingApp {
             String tenant = command.getTenant();
             Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
             TrainingModeState before = locks.get(tenant);
-            TrainingLock current = before == null ? null : TrainingLocks.fromAvro(before.getLock());
+            TrainingLock current = before == null ? null : TrainingLocks.fromAvro(before.getLock(), tenant);
             if (current != null && current.expiredAt(now)) {
                 // expire first, so the audit trail shows the lapse before whatever this command does
                 emitExpiry(tenant, current, now);
@@ -109,6 +110,9 @@ public final class TrainingApp {
                     .setAction(outcome.auditAction())
                     // cut: a command refused for its length is audited without what made it too long
                     .setUser(TrainingRules.shown(command.getUser(), TrainingRules.MAX_USER_CHARS))
+                    .setUserTenant(TrainingRules.shown(userTenant(command), EventNames.MAX_CHARS))
+                    .setCaller(TrainingRules.shown(command.getCaller(), TrainingRules.MAX_USER_CHARS))
+                    .setCallerTenant(TrainingRules.shown(command.getCallerTenant(), EventNames.MAX_CHARS))
                     .setTimestamp(now)
                     .setDetails(TrainingAuditDetails.newBuilder()
                             .setReason(TrainingRules.shown(command.getReason(), TrainingRules.MAX_REASON_CHARS))
@@ -136,7 +140,7 @@ public final class TrainingApp {
                 });
             }
             for (String tenant : expired) {
-                emitExpiry(tenant, TrainingLocks.fromAvro(locks.get(tenant).getLock()), now);
+                emitExpiry(tenant, TrainingLocks.fromAvro(locks.get(tenant).getLock(), tenant), now);
             }
         }
 
@@ -175,9 +179,15 @@ public final class TrainingApp {
 
         private static TrainingCommandRequest toRequest(TrainingCommand c) {
             return new TrainingCommandRequest(c.getCommandId(), c.getTenant(),
-                    TrainingCommandRequest.Action.valueOf(c.getAction().name()), c.getUser(),
+                    TrainingCommandRequest.Action.valueOf(c.getAction().name()),
+                    new TrainingUser(userTenant(c), c.getUser()),
                     new HashSet<>(c.getCapabilities()), c.getReason(),
                     c.getTtlSeconds() == null ? null : Duration.ofSeconds(c.getTtlSeconds()));
+        }
+
+        /** The tenant of the user a command acts as; the command's own for an edge that did not say. */
+        private static String userTenant(TrainingCommand c) {
+            return c.getUserTenant() == null ? c.getTenant() : c.getUserTenant();
         }
     }
 }

@@ -1,10 +1,10 @@
 package io.soma.streams.topologies.training;
 
 import io.soma.streams.schemas.Texts;
+import io.soma.streams.topologies.runtime.EventNames;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Objects;
 
 /**
  * The training-mode state machine of one tenant: a pure function of (current lock, command, now).
@@ -49,9 +49,13 @@ public final class TrainingRules {
             return reject(live, command, Outcome.Status.INVALID, "reason must be at most " + MAX_REASON_CHARS
                     + " characters, got " + command.reason().length());
         }
-        if (Texts.longerThan(command.actor(), MAX_USER_CHARS)) {
+        if (Texts.longerThan(command.actor().name(), MAX_USER_CHARS)) {
             return reject(live, command, Outcome.Status.INVALID, "user must be at most " + MAX_USER_CHARS
-                    + " characters, got " + command.actor().length());
+                    + " characters, got " + command.actor().name().length());
+        }
+        if (Texts.longerThan(command.actor().tenant(), EventNames.MAX_CHARS)) {
+            return reject(live, command, Outcome.Status.INVALID, "user's tenant must be at most "
+                    + EventNames.MAX_CHARS + " characters, got " + command.actor().tenant().length());
         }
         return switch (command.action()) {
             case ENABLE -> enable(live, command, now);
@@ -70,7 +74,7 @@ public final class TrainingRules {
             return reject(live, c, Outcome.Status.FORBIDDEN, "enabling training mode needs " + ADMIN_CAPABILITY);
         }
         if (live != null) {
-            return reject(live, c, Outcome.Status.CONFLICT, "already enabled by " + live.lockedBy());
+            return reject(live, c, Outcome.Status.CONFLICT, "already enabled by " + holder(live, c));
         }
         Duration ttl = ttl(c);
         if (ttl == null) {
@@ -84,9 +88,9 @@ public final class TrainingRules {
         if (live == null) {
             return reject(null, c, Outcome.Status.NOT_FOUND, "not enabled");
         }
-        if (!Objects.equals(live.lockedBy(), c.actor()) && !c.actorIsAdmin()) {
+        if (!live.lockedBy().equals(c.actor()) && !c.actorIsAdmin()) {
             return reject(live, c, Outcome.Status.FORBIDDEN,
-                    "only the holder (" + live.lockedBy() + ") or " + ADMIN_CAPABILITY + " may disable");
+                    "only the holder (" + holder(live, c) + ") or " + ADMIN_CAPABILITY + " may disable");
         }
         return new Outcome(null, "training.disabled", live, null, Outcome.Status.OK);
     }
@@ -95,9 +99,9 @@ public final class TrainingRules {
         if (live == null) {
             return reject(null, c, Outcome.Status.NOT_FOUND, "not enabled");
         }
-        if (!Objects.equals(live.lockedBy(), c.actor()) && !c.actorIsAdmin()) {
+        if (!live.lockedBy().equals(c.actor()) && !c.actorIsAdmin()) {
             return reject(live, c, Outcome.Status.FORBIDDEN,
-                    "only the holder (" + live.lockedBy() + ") or " + ADMIN_CAPABILITY + " may extend");
+                    "only the holder (" + holder(live, c) + ") or " + ADMIN_CAPABILITY + " may extend");
         }
         Duration ttl = ttl(c);
         if (ttl == null) {
@@ -107,6 +111,10 @@ public final class TrainingRules {
         Instant expiresAt = now.plus(ttl).isAfter(live.expiresAt()) ? now.plus(ttl) : live.expiresAt();
         TrainingLock extended = new TrainingLock(live.lockedBy(), live.lockedAt(), live.reason(), expiresAt);
         return new Outcome(extended, "training.enabled", live, null, Outcome.Status.OK);
+    }
+
+    private static String holder(TrainingLock live, TrainingCommandRequest c) {
+        return live.lockedBy().shownFrom(c.tenant());
     }
 
     /** {@code text} as an audit record may echo it: cut to {@code maxChars} characters when longer. */
