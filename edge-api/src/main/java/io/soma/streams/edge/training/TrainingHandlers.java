@@ -40,13 +40,16 @@ public final class TrainingHandlers {
     private final ReplyWaiter<TrainingAudit> replies;
     private final StoreLookups stores;
     private final Duration timeout;
+    private final Duration maxTtl;
 
+    /** @param maxTtl the longest lock lifetime the training app grants ({@code training.ttl.max}) */
     public TrainingHandlers(Producer<String, SpecificRecord> producer, ReplyWaiter<TrainingAudit> replies,
-                            StoreLookups stores, Duration timeout) {
+                            StoreLookups stores, Duration timeout, Duration maxTtl) {
         this.producer = producer;
         this.replies = replies;
         this.stores = stores;
         this.timeout = timeout;
+        this.maxTtl = maxTtl;
     }
 
     public void enable(Context ctx) {
@@ -87,7 +90,7 @@ public final class TrainingHandlers {
             throw new ApiException(403, "forbidden", "only training.admin may act as another user than "
                     + caller.subject(), Map.of());
         }
-        Long ttlSeconds = JsonBody.optionalLong(body, "ttl_seconds");
+        Long ttlSeconds = ttlSeconds(body);
         // a user is named within a tenant: the caller is a user of its token's tenant, another named user one of
         // the tenant acted on, so a platform operator's lock is never held by a tenant's user of the same name
         boolean asCaller = user == null || user.equals(caller.subject());
@@ -107,6 +110,16 @@ public final class TrainingHandlers {
                 .build();
         TrainingAudit audit = publishAndAwait(command);
         answer(ctx, audit);
+    }
+
+    /** The lifetime asked for, checked here to name the field; the training app checks it again. */
+    private Long ttlSeconds(JsonNode body) {
+        Long ttlSeconds = JsonBody.optionalLong(body, "ttl_seconds");
+        if (ttlSeconds != null && (ttlSeconds <= 0 || ttlSeconds > maxTtl.toSeconds())) {
+            throw ApiException.unprocessable("ttl_seconds must be between 1 and " + maxTtl.toSeconds() + " ("
+                    + maxTtl + "), got " + ttlSeconds, Map.of("field", "ttl_seconds"));
+        }
+        return ttlSeconds;
     }
 
     private TrainingAudit publishAndAwait(TrainingCommand command) {

@@ -20,8 +20,9 @@ import java.time.Duration;
 public record TrainingSlice(Closer closer, TrainingHandlers handlers) implements Slice {
     public static TrainingSlice start(Platform platform, Slices started) {
         return Closer.starting(closer -> {
-            RunningApp app = platform.launch(TrainingApp.APPLICATION_ID,
-                    TrainingApp.build(TrainingApp.Config.from(platform.config().settings()), platform.serdes()), closer);
+            TrainingApp.Config config = TrainingApp.Config.from(platform.config().settings());
+            RunningApp app = platform.launch(TrainingApp.APPLICATION_ID, TrainingApp.build(config, platform.serdes()),
+                    closer);
             platform.queries().local().registerKeyValueStore(TrainingApp.LOCK_STORE, app.streams(),
                     StoreTenancy.keyedByTenant(),
                     (TrainingModeState s) -> TrainingHandlers.view(s.getTenant(), s.getLock()));
@@ -37,7 +38,7 @@ public record TrainingSlice(Closer closer, TrainingHandlers handlers) implements
                     .help("Writes of training:lock:* to Redis that failed (retried; Redis is only a mirror)")
                     .callback(cb -> cb.call(mirror.redisFailures())).register(platform.metrics());
             return new TrainingSlice(closer, new TrainingHandlers(platform.producer(), replies, platform.stores(),
-                    platform.replyTimeout()));
+                    platform.replyTimeout(), config.maxTtl()));
         });
     }
 }

@@ -336,7 +336,7 @@ class TrainingIT {
     }
 
     @Test
-    void shouldRefuseAnOverlongReasonOrUserNamingTheField() throws Exception {
+    void shouldRefuseAnOverlongReasonOrUserOrAnOutOfBoundsTtlNamingTheField() throws Exception {
         String tenant = EdgeFixture.tenants("long-reason", 1).get(0);
         String admin = edge.tokenFor(tenant, "admin", Capability.tenantAdmin());
 
@@ -349,6 +349,12 @@ class TrainingIT {
         assertThat(EdgeFixture.json(reason).get("details").get("field").asText()).isEqualTo("reason");
         assertThat(user.statusCode()).as(user.body()).isEqualTo(422);
         assertThat(EdgeFixture.json(user).get("details").get("field").asText()).isEqualTo("user");
+        for (long ttlSeconds : new long[] {0, -60, Duration.ofDays(8).toSeconds()}) {
+            HttpResponse<String> ttl = edge.post("/v1/training/enable", admin, EdgeFixture.json(Map.of("tenant", tenant,
+                    "ttl_seconds", ttlSeconds)));
+            assertThat(ttl.statusCode()).as(ttl.body()).isEqualTo(422);
+            assertThat(EdgeFixture.json(ttl).get("details").get("field").asText()).isEqualTo("ttl_seconds");
+        }
         // a platform operator may name any tenant, but its audit record, keyed and filled by the name, must fit
         HttpResponse<String> longTenant = edge.post("/v1/training/enable", edge.adminToken(),
                 EdgeFixture.json(Map.of("tenant", "t".repeat(EventNames.MAX_CHARS + 1))));
