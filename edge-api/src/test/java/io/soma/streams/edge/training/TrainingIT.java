@@ -324,6 +324,8 @@ class TrainingIT {
         String mallory = edge.tokenFor(tenant, "mallory", Set.of(Capability.CONVERSATION));
         assertThat(edge.post("/v1/training/extend", mallory, EdgeFixture.json(Map.of("tenant", tenant,
                 "ttl_seconds", 3600))).statusCode()).isEqualTo(403);
+        assertThat(auditsOf(tenant, 5)).extracting(TrainingAudit::getAction).containsExactly("training.rejected",
+                "training.enabled", "training.rejected", "training.extended", "training.rejected");
     }
 
     @Test

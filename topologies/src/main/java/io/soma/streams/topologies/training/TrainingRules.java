@@ -110,7 +110,7 @@ public final class TrainingRules {
         // an extend never ends a lock sooner: a short TTL on a long lock leaves it as it is
         Instant expiresAt = now.plus(ttl).isAfter(live.expiresAt()) ? now.plus(ttl) : live.expiresAt();
         TrainingLock extended = new TrainingLock(live.lockedBy(), live.lockedAt(), live.reason(), expiresAt);
-        return new Outcome(extended, "training.enabled", live, null, Outcome.Status.OK);
+        return new Outcome(extended, "training.extended", live, null, Outcome.Status.OK);
     }
 
     private static String holder(TrainingLock live, TrainingCommandRequest c) {

@@ -110,6 +110,7 @@ class TrainingRulesTest {
         TrainingLock held = rules.apply(null, command(Action.ENABLE, "alice", true, null), NOW).lockAfter();
         Instant later = NOW.plus(Duration.ofHours(1));
         Outcome o = rules.apply(held, command(Action.EXTEND, "alice", false, Duration.ofHours(48)), later);
+        assertThat(o.auditAction()).isEqualTo("training.extended");
         assertThat(o.lockAfter().expiresAt()).isEqualTo(later.plus(Duration.ofHours(48)));
         assertThat(o.lockAfter().lockedBy()).isEqualTo(ALICE);
         // a shorter TTL than what is left does not cut the lock short
