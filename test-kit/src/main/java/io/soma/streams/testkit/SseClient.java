@@ -14,23 +14,34 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * An SSE client that reads the endless response body on a daemon thread of its own, so the test thread only
  * ever waits with a timeout. Events are dispatched at the blank line that ends them, as the SSE specification
- * says; comments (keep-alives) are skipped.
+ * says; comments (keep-alives) are skipped, and an {@code id} without data moves the last event id as a browser's
+ * {@code EventSource} does.
  */
 public final class SseClient implements AutoCloseable {
     private static final Duration HEADERS_TIMEOUT = Duration.ofSeconds(30);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(HEADERS_TIMEOUT).build();
 
-    /** One dispatched event: its {@code id} (null when it had none), its name ({@code message} by default) and data. */
+    /**
+     * One dispatched event: the last event id when it was dispatched (null while the stream has sent none), its name
+     * ({@code message} by default) and data.
+     */
     public record Event(String id, String name, String data) {
+    }
+
+    /** What a stream's parser hands on: each event, and each last event id (which a block of only an id moves too). */
+    interface Sink {
+        void event(Event event);
+
+        void lastEventId(String id);
     }
 
     private final HttpResponse<InputStream> response;
     private final List<Event> events = new ArrayList<>();
+    private volatile String lastEventId;
     private final String errorBody;
 
     private SseClient(HttpResponse<InputStream> response) {
@@ -87,16 +98,9 @@ public final class SseClient implements AutoCloseable {
         }
     }
 
-    /** The id of the last event that had one. */
+    /** The last event id, what a browser would send as {@code Last-Event-ID} when it reconnects; null before any. */
     public String lastId() {
-        synchronized (events) {
-            for (int i = events.size() - 1; i >= 0; i--) {
-                if (events.get(i).id() != null) {
-                    return events.get(i).id();
-                }
-            }
-        }
-        return null;
+        return lastEventId;
     }
 
     private List<Event> named(String name) {
@@ -107,9 +111,17 @@ public final class SseClient implements AutoCloseable {
 
     private void read() {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-            parse(in, event -> {
-                synchronized (events) {
-                    events.add(event);
+            parse(in, new Sink() {
+                @Override
+                public void event(Event event) {
+                    synchronized (events) {
+                        events.add(event);
+                    }
+                }
+
+                @Override
+                public void lastEventId(String id) {
+                    lastEventId = id;
                 }
             });
         } catch (IOException e) {
@@ -120,19 +132,23 @@ public final class SseClient implements AutoCloseable {
     /**
      * Reads SSE lines from {@code in} until it ends, handing each event to {@code sink} at the blank line that ends
      * it, as the SSE specification says: comments (keep-alives) skipped, one leading space of a value dropped,
-     * several {@code data} lines joined with a newline, {@code message} the name of an event without one.
+     * several {@code data} lines joined with a newline, {@code message} the name of an event without one. The last
+     * event id is kept from block to block and set at each blank line, also by a block without data, which is not an
+     * event.
      */
-    static void parse(BufferedReader in, Consumer<Event> sink) throws IOException {
+    static void parse(BufferedReader in, Sink sink) throws IOException {
         String id = null;
         String name = null;
         StringBuilder data = null;
         String line;
         while ((line = in.readLine()) != null) {
             if (line.isEmpty()) {
-                if (data != null) {
-                    sink.accept(new Event(id, name == null ? "message" : name, data.toString()));
+                if (id != null) {
+                    sink.lastEventId(id);
                 }
-                id = null;
+                if (data != null) {
+                    sink.event(new Event(id, name == null ? "message" : name, data.toString()));
+                }
                 name = null;
                 data = null;
             } else if (!line.startsWith(":")) {

@@ -30,9 +30,35 @@ class SseClientTest {
         assertThat(parse("event: ready\ndata: {}\n\nevent: decision\ndata: {\"cut\"")).hasSize(1);
     }
 
+    /** A browser's EventSource: a block of only an id dispatches nothing but moves the id a reconnect sends. */
+    @Test
+    void shouldMoveTheLastEventIdWithABlockOfOnlyAnId() throws Exception {
+        List<String> ids = new ArrayList<>();
+        List<SseClient.Event> events = parse("id: 1\ndata: a\n\nid: 7\n\n: keep-alive\n\ndata: b\n\n", ids);
+
+        assertThat(events).containsExactly(new SseClient.Event("1", "message", "a"),
+                new SseClient.Event("7", "message", "b"));
+        assertThat(ids).endsWith("7");
+        assertThat(ids).contains("1");
+    }
+
     private static List<SseClient.Event> parse(String text) throws Exception {
+        return parse(text, new ArrayList<>());
+    }
+
+    private static List<SseClient.Event> parse(String text, List<String> lastEventIds) throws Exception {
         List<SseClient.Event> events = new ArrayList<>();
-        SseClient.parse(new BufferedReader(new StringReader(text)), events::add);
+        SseClient.parse(new BufferedReader(new StringReader(text)), new SseClient.Sink() {
+            @Override
+            public void event(SseClient.Event event) {
+                events.add(event);
+            }
+
+            @Override
+            public void lastEventId(String id) {
+                lastEventIds.add(id);
+            }
+        });
         return events;
     }
 }
