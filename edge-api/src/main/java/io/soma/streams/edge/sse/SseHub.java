@@ -83,6 +83,11 @@ public final class SseHub implements AutoCloseable {
     private final ConcurrentLinkedQueue<Subscriber> pendingJoins = new ConcurrentLinkedQueue<>();
     /** Last offset the live reader handed out, per partition: a joining client starts right after it. */
     private final Map<TopicPartition, Long> livePosition = new HashMap<>();
+    /**
+     * {@link #livePosition} as of the reader's last poll, for the writers: every delivery up to it is in its client's
+     * queue, so a client whose queue is empty after reading it has been given everything up to it that it sees.
+     */
+    private volatile Map<TopicPartition, Long> handedOut = Map.of();
     /** Partitions paused at a record the schema registry could not resolve: the record's offset, and when to retry. */
     private final Map<TopicPartition, Long> heldAt = new HashMap<>();
     private final Map<TopicPartition, Long> resumeAt = new HashMap<>();
@@ -117,6 +122,7 @@ public final class SseHub implements AutoCloseable {
         for (TopicPartition tp : partitions) {
             livePosition.put(tp, live.position(tp) - 1);
         }
+        handedOut = Map.copyOf(livePosition);
         // writes never wait on a client, so the writers need no more threads than there are cores
         AtomicInteger writerCount = new AtomicInteger();
         this.writers = Executors.newScheduledThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
@@ -232,6 +238,9 @@ public final class SseHub implements AutoCloseable {
                         }
                         livePosition.put(partition, record.offset());
                         heldAt.remove(partition);
+                    }
+                    if (!livePosition.equals(handedOut)) {
+                        handedOut = Map.copyOf(livePosition);
                     }
                     failures.succeeded();
                 } catch (WakeupException e) {
@@ -485,6 +494,13 @@ public final class SseHub implements AutoCloseable {
         private ServletOutputStream out;
         private StreamPosition position;
         private byte[] preamble;
+        /**
+         * What the hub had handed out when this client's queue was last found empty: nothing up to it is still to
+         * come, so the position may move there on every partition, past the records the client does not see.
+         */
+        private Map<TopicPartition, Long> caughtUpTo;
+        /** The position moved since the last id this client was sent. */
+        private boolean idBehind;
         private boolean flushPending;
         /** The gap is written: the stream ends once it is out. */
         private boolean ending;
@@ -612,8 +628,15 @@ public final class SseHub implements AutoCloseable {
             }
         }
 
-        /** What goes out next, each delivery after its id; null when there is nothing to write. */
+        /**
+         * What goes out next, each delivery after its id; null when there is nothing to write. An idle client's
+         * keep-alive is a block of only an id when its position moved past records it does not see: an SSE client
+         * keeps that id as the one it resumes from, so a quiet client's resume does not start behind every other
+         * tenant's records (up to the resume bound, where it would get a {@code gap} for nothing it missed).
+         */
         private byte[] nextPiece() throws IOException {
+            // read before the queue: every delivery up to it is in the queue by now
+            Map<TopicPartition, Long> handedOutNow = handedOut;
             ByteArrayOutputStream piece = new ByteArrayOutputStream();
             if (preamble != null) {
                 piece.write(preamble);
@@ -625,16 +648,33 @@ public final class SseHub implements AutoCloseable {
                 ending = true;
                 return piece.toByteArray();
             }
-            Delivery d;
-            while (piece.size() < MAX_PIECE_BYTES && (d = queue.poll()) != null) {
+            // what was caught up to before is behind every delivery queued since: the next id may include it
+            foldCaughtUp();
+            while (piece.size() < MAX_PIECE_BYTES) {
+                Delivery d = queue.poll();
+                if (d == null) {
+                    caughtUpTo = handedOutNow;
+                    break;
+                }
                 position.advance(d.partition, d.offset);
                 write(piece, position, d.frame());
+                idBehind = false;
             }
             // cleared whatever was written: any byte keeps the connection alive
             if (keepAliveDue.getAndSet(false) && piece.size() == 0) {
-                piece.write(KEEP_ALIVE);
+                foldCaughtUp();
+                piece.write(idBehind ? ("id: " + position.encode() + "\n\n").getBytes(StandardCharsets.UTF_8)
+                        : KEEP_ALIVE);
+                idBehind = false;
             }
             return piece.size() == 0 ? null : piece.toByteArray();
+        }
+
+        private void foldCaughtUp() {
+            if (caughtUpTo != null) {
+                idBehind |= position.advanceTo(caughtUpTo);
+                caughtUpTo = null;
+            }
         }
 
         /** Ends the stream: the request completes and the client's place is freed. */

@@ -51,6 +51,19 @@ final class StreamPosition {
         lastDelivered.put(tp, offset);
     }
 
+    /** Moves each partition of {@code offsets} this position holds forward to its offset there; true if any moved. */
+    boolean advanceTo(Map<TopicPartition, Long> offsets) {
+        boolean moved = false;
+        for (Map.Entry<TopicPartition, Long> e : lastDelivered.entrySet()) {
+            Long to = offsets.get(e.getKey());
+            if (to != null && to > e.getValue()) {
+                e.setValue(to);
+                moved = true;
+            }
+        }
+        return moved;
+    }
+
     Map<TopicPartition, Long> asMap() {
         return Map.copyOf(lastDelivered);
     }

@@ -346,6 +346,38 @@ class SseHubIT {
         });
     }
 
+    /**
+     * A client sees none of many records of another tenant: its id still moves past them (a keep-alive of only an
+     * id), so its resume neither replays them nor reports a gap for events it never missed.
+     */
+    @Test
+    void shouldMoveAQuietClientsResumePointPastRecordsItDoesNotSee() throws Exception {
+        onFreshTopic("quiet", (topic, uri) -> {
+            URI ofA = URI.create(uri + "&tenant=a");
+            int others = MAX_RESUME_RECORDS + 10;
+            String resumeFrom;
+            try (SseClient quiet = SseClient.open(ofA, Map.of());
+                 SseClient busy = SseClient.open(URI.create(uri + "&tenant=b"), Map.of())) {
+                quiet.awaitEvent("ready", TIMEOUT);
+                busy.awaitEvent("ready", TIMEOUT);
+                for (int i = 0; i < others; i++) {
+                    producer.send(new ProducerRecord<>(topic, "c", "b|b-" + i));
+                }
+                producer.flush();
+                busy.awaitEvents("message", others, TIMEOUT);
+                // one partition: b's records are its offsets 0..others-1
+                resumeFrom = Await.value("a's last event id past b's records", TIMEOUT, quiet::lastId,
+                        id -> id != null && id.endsWith("/0/" + (others - 1)));
+                assertThat(quiet.events()).extracting(SseClient.Event::name).containsExactly("ready");
+            }
+            producer.send(new ProducerRecord<>(topic, "c", "a|a-0")).get(TIMEOUT.toSeconds(), SECONDS);
+            try (SseClient resumed = SseClient.open(ofA, Map.of("Last-Event-ID", resumeFrom))) {
+                assertThat(data(resumed.awaitEvents("message", 1, TIMEOUT))).containsExactly("a-0");
+                assertThat(resumed.events()).extracting(SseClient.Event::name).containsExactly("message");
+            }
+        });
+    }
+
     /** A test against a hub of its own on a new one-partition topic. */
     @FunctionalInterface
     private interface FreshTopicTest {
