@@ -294,6 +294,9 @@ async function trainingRoundTrip(page) {
     page.$$eval(`${row} td`, (cells) => (Date.parse(cells[4].textContent) - Date.parse(cells[3].textContent)) / 3600000);
   const ttlHours = await lockHours();
   if (Math.abs(ttlHours - 2) > 0.01) fail(`training was enabled for ${ttlHours} hours, not 2`);
+  // the console signs in as a platform operator, a user of another tenant than the one shown: named with its tenant
+  const heldBy = await page.$$eval(`${row} td`, (cells) => cells[2].textContent);
+  if (!/^.+ \(.+\)$/.test(heldBy)) fail(`the lock's holder shows as "${heldBy}", without the operator's tenant`);
   await page.fill('section[aria-label^="Change"] input[type=number]', '3');
   await page.click('section[aria-label^="Change"] button:text-is("Extend")');
   // the page shows the extended lock once it has reloaded the state

@@ -9,6 +9,7 @@ interface TrainingState {
   tenant: string;
   enabled: boolean;
   locked_by: string | null;
+  locked_by_tenant: string | null;
   locked_at: string | null;
   reason: string | null;
   expires_at?: string | null;
@@ -20,12 +21,35 @@ interface TrainingLock {
 }
 
 /** A row of GET /v1/audit/training: one outcome of a training command or expiry. */
-interface TrainingAudit {
+export interface TrainingAudit {
   event_id: string;
   action: string;
   user: string | null;
   timestamp: string;
-  details: { reason: string | null; rejection: string | null; previous_lock: TrainingLock | null; current_lock: TrainingLock | null };
+  details: {
+    reason: string | null;
+    rejection: string | null;
+    previous_lock: TrainingLock | null;
+    current_lock: TrainingLock | null;
+    /** Absent from records archived before they were recorded. */
+    user_tenant?: string | null;
+    caller?: string | null;
+    caller_tenant?: string | null;
+  };
+}
+
+/** A user as the API names it, with its tenant when that is not the tenant shown: users are named per tenant. */
+export function userOf(name: string | null | undefined, userTenant: string | null | undefined, shown: string): string {
+  if (!name) return '—';
+  return userTenant && userTenant !== shown ? `${name} (${userTenant})` : name;
+}
+
+/** Who a training command acted as and, when someone else sent it (an admin naming a user), who did. */
+export function actorOf(a: TrainingAudit, shown: string): string {
+  const actedAs = userOf(a.user, a.details.user_tenant, shown);
+  const { caller, caller_tenant: callerTenant } = a.details;
+  if (!caller || (caller === a.user && (callerTenant ?? shown) === (a.details.user_tenant ?? shown))) return actedAs;
+  return `${actedAs}, sent by ${userOf(caller, callerTenant, shown)}`;
 }
 
 const TRAIL_PAGE_SIZE = 50;
@@ -81,7 +105,7 @@ export function TrainingPage({ api, tenant, tenants }: PageProps) {
                     <td>
                       <span className={s.enabled ? 'badge in_review' : 'badge'}>{s.enabled ? 'training' : 'off'}</span>
                     </td>
-                    <td>{s.locked_by ?? '—'}</td>
+                    <td>{userOf(s.locked_by, s.locked_by_tenant, s.tenant)}</td>
                     <td>{formatTime(s.locked_at)}</td>
                     <td>{formatTime(s.expires_at)}</td>
                     <td>{s.reason ?? '—'}</td>
@@ -132,7 +156,7 @@ export function TrainingPage({ api, tenant, tenants }: PageProps) {
                     <tr key={a.event_id}>
                       <td>{formatTime(a.timestamp)}</td>
                       <td>{a.action}</td>
-                      <td>{a.user ?? '—'}</td>
+                      <td>{actorOf(a, tenant)}</td>
                       <td>{a.details.reason ?? '—'}</td>
                       <td>{formatTime(a.details.current_lock?.expires_at)}</td>
                       <td>{a.details.rejection ?? '—'}</td>
