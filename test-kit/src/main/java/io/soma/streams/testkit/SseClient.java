@@ -42,6 +42,7 @@ public final class SseClient implements AutoCloseable {
     private final HttpResponse<InputStream> response;
     private final List<Event> events = new ArrayList<>();
     private volatile String lastEventId;
+    private volatile boolean ended;
     private final String errorBody;
 
     private SseClient(HttpResponse<InputStream> response) {
@@ -126,7 +127,14 @@ public final class SseClient implements AutoCloseable {
             });
         } catch (IOException e) {
             // closed by the test, or the connection dropped: either way the stream has ended
+        } finally {
+            ended = true;
         }
+    }
+
+    /** Whether the stream has ended: the server closed it, the connection dropped, or the test hung up. */
+    public boolean ended() {
+        return ended;
     }
 
     /**

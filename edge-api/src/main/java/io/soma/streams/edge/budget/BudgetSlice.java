@@ -57,9 +57,8 @@ public record BudgetSlice(Closer closer, BudgetHandlers handlers, BudgetGate gat
                     platform.serdes().value(Topics.BUDGET_ALERTS).deserializer(), TopicFollower.Start.END,
                     r -> alertsByTenant.computeIfAbsent(r.value().getTenant(), t -> new LongAdder())
                             .increment(), () -> { }));
-            SseHub alerts = closer.own(new SseHub("budget-alerts", bootstrap,
-                    BudgetHandlers.alertSource(platform.serdes().value(Topics.BUDGET_ALERTS).deserializer()),
-                    platform.sse()));
+            SseHub alerts = platform.sseHub("budget-alerts",
+                    BudgetHandlers.alertSource(platform.serdes().value(Topics.BUDGET_ALERTS).deserializer()), closer);
             BudgetGate gate = new BudgetGate(platform.producer(), replies, definitions, platform.replyTimeout());
 
             GaugeWithCallback.builder().name("budget_spent_ratio")

@@ -63,7 +63,7 @@ import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_SIGNA
  * and its reason) in the same request. The catalog is read from the app's store by id and from the edge's own copy of
  * the compacted catalog for lists ({@link CatalogView}); its changes stream as server-sent events.
  */
-public final class MarketplaceHandlers implements AutoCloseable {
+public final class MarketplaceHandlers {
     /** The SSE event name of a catalog change. */
     public static final String CAPSULE_EVENT = "capsule";
     private static final String ALL = "all";
@@ -256,11 +256,6 @@ public final class MarketplaceHandlers implements AutoCloseable {
     public void openStream(Context ctx) throws Exception {
         // the catalog is shown to all; the stream counts against the caller's tenant
         changes.open(ctx, ALL, null, AuthHandler.principal(ctx).tenant());
-    }
-
-    @Override
-    public void close() {
-        changes.close();
     }
 
     private MarketplaceAudit publishAndAwait(String topic, String capsuleId, SpecificRecord request, String requestId) {

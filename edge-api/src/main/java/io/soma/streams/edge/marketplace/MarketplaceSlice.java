@@ -58,8 +58,7 @@ public record MarketplaceSlice(Closer closer, MarketplaceHandlers handlers) impl
             var entries = platform.serdes().value(Topics.MARKETPLACE_CATALOG).deserializer();
             CatalogView catalog = closer.own(new CatalogView(platform.config().bootstrapServers(),
                     Topics.MARKETPLACE_CATALOG.name(), entries));
-            SseHub changes = new SseHub("marketplace-catalog", platform.config().bootstrapServers(),
-                    MarketplaceHandlers.catalogSource(entries), platform.sse());
+            SseHub changes = platform.sseHub("marketplace-catalog", MarketplaceHandlers.catalogSource(entries), closer);
             // a capsule's entry shows the caller's own usage of it, when the process keeps forecasts
             MarketplaceHandlers.TokenSummaries tokens = started.find(ForecastSlice.class)
                     .<MarketplaceHandlers.TokenSummaries>map(forecast -> forecast.handlers()::capsuleSummary)
@@ -67,8 +66,8 @@ public record MarketplaceSlice(Closer closer, MarketplaceHandlers handlers) impl
             // written by the archive slice, wherever it runs
             MarketplaceHistoryQuery history = new MarketplaceHistoryQuery(platform.postgres().dataSource(),
                     settings.string("archive.postgres.schema"));
-            MarketplaceHandlers handlers = closer.own(new MarketplaceHandlers(platform.producer(), outcomes,
-                    platform.stores(), catalog, changes, tokens, history, platform.replyTimeout()));
+            MarketplaceHandlers handlers = new MarketplaceHandlers(platform.producer(), outcomes,
+                    platform.stores(), catalog, changes, tokens, history, platform.replyTimeout());
             if (platform.config().replayEnabled() && keys.stream().anyMatch(k -> k.keyId()
                     .equals(ExampleCapsulePublisher.KEY_ID) && k.publisher().equals(ExampleCapsulePublisher.PUBLISHER))) {
                 closer.own(MarketplaceDemo.start(platform.producer(), outcomes, platform.config().datasetsDir(),

@@ -20,10 +20,9 @@ public record ConversationSlice(Closer closer, ConversationHandlers handlers) im
     public static ConversationSlice start(Platform platform, Slices started) {
         return Closer.starting(closer -> {
             var decisions = platform.replies(Topics.POLICY_DECISIONS, PolicyDecision::getEventId, closer);
-            SseHub sessions = closer.own(new SseHub("conversation", platform.config().bootstrapServers(),
-                    ConversationHandlers.sessionSource(
-                            platform.serdes().value(Topics.CONVERSATION_EVENTS).deserializer(),
-                            platform.serdes().value(Topics.POLICY_DECISIONS).deserializer()), platform.sse()));
+            SseHub sessions = platform.sseHub("conversation", ConversationHandlers.sessionSource(
+                    platform.serdes().value(Topics.CONVERSATION_EVENTS).deserializer(),
+                    platform.serdes().value(Topics.POLICY_DECISIONS).deserializer()), closer);
             // a process without the budget slice publishes steps without reserving
             Optional<BudgetGate> budgets = started.find(BudgetSlice.class).map(BudgetSlice::gate);
             return new ConversationSlice(closer, new ConversationHandlers(platform.producer(), decisions, sessions,

@@ -11,6 +11,7 @@ import io.soma.streams.edge.query.PeerServer;
 import io.soma.streams.edge.query.StoreLookups;
 import io.soma.streams.edge.sse.SseAdmission;
 import io.soma.streams.edge.sse.SseHub;
+import io.soma.streams.edge.sse.SseSource;
 import io.soma.streams.edge.trace.TraceparentInterceptor;
 import io.soma.streams.schemas.TopicProvisioner;
 import io.soma.streams.schemas.Topics;
@@ -188,8 +189,14 @@ public final class Platform implements AutoCloseable {
         return stores;
     }
 
-    public SseHub.Settings sse() {
-        return sse;
+    /**
+     * An SSE hub of {@code source}, closed with {@code owner}; readiness depends on its reader, whose end would leave
+     * the streams it serves without events.
+     */
+    public SseHub sseHub(String name, SseSource source, Closer owner) {
+        SseHub hub = owner.own(new SseHub(name, config.bootstrapServers(), source, sse));
+        check("sse " + name, hub::problem);
+        return hub;
     }
 
     /** What the apps this platform launches run with. */

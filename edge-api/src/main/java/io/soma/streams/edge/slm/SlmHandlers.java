@@ -34,7 +34,7 @@ import java.util.Map;
  * model@provider from the SLM app's window stores, wherever the key lives; and {@code GET /v1/slm/alerts/stream}:
  * {@code slm.alerts} as server-sent events, all of them or one model@provider's ({@code ?model=&provider=}).
  */
-public final class SlmHandlers implements AutoCloseable {
+public final class SlmHandlers {
     /** The SSE event name of an alert. */
     public static final String ALERT_EVENT = "slm.alert";
     private static final String ALL = "all";
@@ -53,14 +53,6 @@ public final class SlmHandlers implements AutoCloseable {
         this.alertsByModel = alertsByModel;
         this.maxRange = maxRange;
         this.clock = clock;
-    }
-
-    /** The handlers with their two alert streams (all alerts; one model@provider's), reading {@code slm.alerts}. */
-    public static SlmHandlers start(StoreLookups stores, String bootstrapServers, Deserializer<SlmAlert> alerts,
-                                    SseHub.Settings sse, Duration maxRange) {
-        SseHub all = new SseHub("slm-alerts", bootstrapServers, alertSource(alerts, false), sse);
-        SseHub byModel = new SseHub("slm-alerts-by-model", bootstrapServers, alertSource(alerts, true), sse);
-        return new SlmHandlers(stores, all, byModel, maxRange, Clock.systemUTC());
     }
 
     public void metrics(Context ctx) {
@@ -106,12 +98,6 @@ public final class SlmHandlers implements AutoCloseable {
         }
         String key = SlmRequest.key(model, provider);
         alertsByModel.open(ctx, key, null, callerTenant);
-    }
-
-    @Override
-    public void close() {
-        allAlerts.close();
-        alertsByModel.close();
     }
 
     /** A window of the SLM stores as the API shows it: the fields of {@code SlmMetricsWindow}, sketches in base64. */
@@ -160,6 +146,7 @@ public final class SlmHandlers implements AutoCloseable {
     }
 
     /** {@code slm.alerts} on one channel ("all") or on one channel per model@provider (the record key). */
+    /** {@code slm.alerts} as an SSE source: every alert on one channel, or one channel per model@provider. */
     static SseSource alertSource(Deserializer<SlmAlert> alerts, boolean byModel) {
         return new SseSource() {
             @Override

@@ -10,6 +10,8 @@ import io.soma.streams.stores.query.StoreTenancy;
 import io.soma.streams.topologies.slm.SlmApp;
 import io.soma.streams.topologies.slm.SlmGauges;
 
+import java.time.Clock;
+
 /** SLM metrics: the SLM app, its minute and hopping window stores, the alert streams and the metrics routes. */
 public record SlmSlice(Closer closer, SlmHandlers handlers) implements Slice {
     public static SlmSlice start(Platform platform, Slices started) {
@@ -21,9 +23,11 @@ public record SlmSlice(Closer closer, SlmHandlers handlers) implements Slice {
                     StoreTenancy.shared(), SlmHandlers::windowView);
             platform.queries().local().registerWindowStore(SlmApp.HOPPING_WINDOWS, app.streams(), config.hoppingSize(),
                     StoreTenancy.shared(), SlmHandlers::windowView);
-            SlmHandlers handlers = closer.own(SlmHandlers.start(platform.stores(),
-                    platform.config().bootstrapServers(), platform.serdes().value(Topics.SLM_ALERTS).deserializer(),
-                    platform.sse(), platform.config().settings().duration("slm.query.max.range")));
+            var alerts = platform.serdes().value(Topics.SLM_ALERTS).deserializer();
+            SlmHandlers handlers = new SlmHandlers(platform.stores(),
+                    platform.sseHub("slm-alerts", SlmHandlers.alertSource(alerts, false), closer),
+                    platform.sseHub("slm-alerts-by-model", SlmHandlers.alertSource(alerts, true), closer),
+                    platform.config().settings().duration("slm.query.max.range"), Clock.systemUTC());
             return new SlmSlice(closer, handlers);
         });
     }

@@ -93,6 +93,8 @@ public final class SseHub implements AutoCloseable {
     private final Map<TopicPartition, Long> resumeAt = new HashMap<>();
     private final AtomicLong gaps = new AtomicLong();
     private volatile boolean running = true;
+    /** Why the reader stopped on its own (not closed); null while it reads. */
+    private volatile String stoppedBy;
 
     /**
      * @param clientQueue      deliveries a client may fall behind before it gets a {@code gap} and is closed
@@ -148,6 +150,11 @@ public final class SseHub implements AutoCloseable {
             throw new ApiException(406, "not_acceptable", "this is an event stream: send Accept: " + EVENT_STREAM,
                     Map.of("accept", EVENT_STREAM));
         }
+        if (!running) {
+            // a stream that would never get an event: the client should try another instance, or later
+            throw ApiException.notReady("stream " + name + " is not reading Kafka on this instance"
+                    + (stoppedBy == null ? "" : " (" + stoppedBy + ")") + "; try again");
+        }
         String lastEventId = ctx.header("Last-Event-ID");
         // a malformed id is a 400 now: once the stream has started, no status can reach the caller
         StreamPosition resumeFrom = lastEventId == null || lastEventId.isBlank() ? null : StreamPosition.decode(lastEventId);
@@ -191,6 +198,12 @@ public final class SseHub implements AutoCloseable {
         return gaps.get();
     }
 
+    /** For readiness: null while the hub reads Kafka, else why its reader stopped. */
+    public String problem() {
+        String cause = stoppedBy;
+        return cause == null ? null : "SSE stream " + name + " stopped reading Kafka: " + cause;
+    }
+
     @Override
     public void close() {
         running = false;
@@ -200,11 +213,15 @@ public final class SseHub implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        endAll();
+        writers.shutdownNow();
+    }
+
+    private void endAll() {
         List<Subscriber> open = new ArrayList<>();
         byChannel.values().forEach(open::addAll);
         open.forEach(Subscriber::end);
         endPendingJoins();
-        writers.shutdownNow();
     }
 
     /** Ends the streams that asked to join a hub that no longer reads (closing, or its reader failed). */
@@ -252,13 +269,16 @@ public final class SseHub implements AutoCloseable {
                 }
             }
         } catch (RuntimeException | Error e) {
+            stoppedBy = e.toString();
             log.error("SSE stream {} stopped reading Kafka", name, e);
         } catch (InterruptedException e) {
+            stoppedBy = "interrupted";
             Thread.currentThread().interrupt();
         } finally {
             running = false;
             live.close();
-            endPendingJoins();
+            // open streams would get keep-alives and never an event again: ended, their clients reconnect elsewhere
+            endAll();
         }
     }
 

@@ -7,6 +7,7 @@ import io.soma.streams.schemas.serde.AvroDeserializer;
 import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.schemas.serde.SchemaRegistryConfig;
+import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.SseClient;
@@ -303,7 +304,7 @@ class SseHubIT {
 
     @Test
     void shouldReplayAPartitionThatWasEmptyWhenTheClientLeft() throws Exception {
-        onFreshTopic("empty", (topic, uri) -> {
+        onFreshTopic("empty", (topic, uri, hub) -> {
             String ready;
             try (SseClient first = SseClient.open(uri, Map.of())) {
                 ready = first.awaitEvent("ready", TIMEOUT).id();
@@ -318,7 +319,7 @@ class SseHubIT {
 
     @Test
     void shouldResumeFromTheOldestRecordLeftAndSaySoWhenRetentionDeletedWhatTheClientMissed() throws Exception {
-        onFreshTopic("retention", (topic, uri) -> {
+        onFreshTopic("retention", (topic, uri, hub) -> {
             String ready;
             try (SseClient first = SseClient.open(uri, Map.of())) {
                 ready = first.awaitEvent("ready", TIMEOUT).id();
@@ -352,7 +353,7 @@ class SseHubIT {
      */
     @Test
     void shouldMoveAQuietClientsResumePointPastRecordsItDoesNotSee() throws Exception {
-        onFreshTopic("quiet", (topic, uri) -> {
+        onFreshTopic("quiet", (topic, uri, hub) -> {
             URI ofA = URI.create(uri + "&tenant=a");
             int others = MAX_RESUME_RECORDS + 10;
             String resumeFrom;
@@ -378,20 +379,54 @@ class SseHubIT {
         });
     }
 
+    /**
+     * A reader that stops (here an Error out of a source, which no record should cause) would leave every open stream
+     * with keep-alives and no event ever again: they end, readiness says why, and a new stream is a 503.
+     */
+    @Test
+    void shouldEndItsStreamsAndSayWhyWhenItsReaderStops() throws Exception {
+        Function<String, SseSource> failingOnStop = topic -> source(topic, record -> {
+            String value = new String(record.value(), StandardCharsets.UTF_8);
+            if (value.equals("stop")) {
+                throw new AssertionError("a fault that stops the reader");
+            }
+            return new SseSource.SseMessage("message", value);
+        });
+        onFreshTopic("stopping", failingOnStop, (topic, uri, stopping) -> {
+            try (SseClient open = SseClient.open(uri, Map.of())) {
+                open.awaitEvent("ready", TIMEOUT);
+                assertThat(stopping.problem()).isNull();
+                producer.send(new ProducerRecord<>(topic, "c", "stop")).get(TIMEOUT.toSeconds(), SECONDS);
+
+                Await.until("the open stream ended", TIMEOUT, open::ended);
+                assertThat(stopping.problem()).contains("stopped reading Kafka").contains("a fault that stops the reader");
+                try (SseClient refused = SseClient.open(uri, Map.of())) {
+                    assertThat(refused.status()).isEqualTo(503);
+                    assertThat(refused.errorBody()).contains("not_ready");
+                }
+            }
+        });
+    }
+
     /** A test against a hub of its own on a new one-partition topic. */
     @FunctionalInterface
     private interface FreshTopicTest {
         /** @param uri the hub's stream of channel {@code c} */
-        void run(String topic, URI uri) throws Exception;
+        void run(String topic, URI uri, SseHub hub) throws Exception;
     }
 
     private static void onFreshTopic(String name, FreshTopicTest test) throws Exception {
+        onFreshTopic(name, SseHubIT::source, test);
+    }
+
+    private static void onFreshTopic(String name, Function<String, SseSource> sourceOf, FreshTopicTest test)
+            throws Exception {
         String topic = "sse-hub-it-" + name + "-" + UUID.randomUUID();
         KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
-        SseHub fresh = new SseHub(name, stack.bootstrapServers(), source(topic), SETTINGS);
+        SseHub fresh = new SseHub(name, stack.bootstrapServers(), sourceOf.apply(topic), SETTINGS);
         Javalin freshApp = serve(fresh);
         try {
-            test.run(topic, URI.create("http://127.0.0.1:" + freshApp.port() + "/stream?channel=c"));
+            test.run(topic, URI.create("http://127.0.0.1:" + freshApp.port() + "/stream?channel=c"), fresh);
         } finally {
             freshApp.stop();
             fresh.close();
@@ -495,10 +530,12 @@ class SseHubIT {
 
     /** {@code /stream?channel=&tenant=}: the tenant stands for the caller's, which the edge takes from the token. */
     private static Javalin serve(SseHub hub) {
-        return Javalin.create(c -> c.showJavalinBanner = false)
+        Javalin app = Javalin.create(c -> c.showJavalinBanner = false)
                 .get("/stream", ctx -> hub.open(ctx, ctx.queryParam("channel"), ctx.queryParam("tenant"),
-                        ctx.queryParam("tenant") == null ? "test" : ctx.queryParam("tenant")))
-                .start("127.0.0.1", 0);
+                        ctx.queryParam("tenant") == null ? "test" : ctx.queryParam("tenant")));
+        // the edge's error answers: a refused stream is the JSON error with its status
+        ErrorResponses.install(app);
+        return app.start("127.0.0.1", 0);
     }
 
     private static URI uri(String channel) {
