@@ -144,6 +144,12 @@ public final class TokenRoutes {
         String subject = JsonBody.required(body, "subject");
         String tenant = JsonBody.required(body, "tenant");
         TenantGuard.requireActsOn(admin, tenant);
+        if (!tenant.equals(admin.tenant()) && !adminHolds.contains(Capability.PLATFORM_OPERATOR)) {
+            // the token's claim is not enough: acting on another tenant is re-checked against what the user holds now
+            throw new ApiException(403, "forbidden", "issuing for tenant " + tenant + " needs platform.operator, which "
+                    + admin.subject() + " no longer holds",
+                    Map.of("required_capabilities", List.of(Capability.PLATFORM_OPERATOR.claim())));
+        }
         if (requested == null) {
             throw ApiException.badRequest("capabilities is required when issuing for another subject");
         }

@@ -50,6 +50,7 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -412,6 +413,28 @@ class TokenRoutesIT {
         identities.saveUser(new Identity(tenantA, "issuer", EnumSet.of(Capability.IDENTITY_ADMIN, Capability.CONVERSATION)));
         assertThat(send("POST", "/v1/tokens/issue", issuer, "{\"subject\":\"nobody\",\"tenant\":\"" + tenantA
                 + "\",\"capabilities\":[\"conversation\"]}").statusCode()).isEqualTo(404);
+    }
+
+    /** Acting on another tenant is the platform operator's: one whose role was taken away issues there no more. */
+    @Test
+    void shouldNotIssueForAnotherTenantOncePlatformOperatorIsRemoved() throws Exception {
+        identities.saveUser(new Identity(tenantB, "remote-user", EnumSet.of(Capability.CONVERSATION)));
+        Set<Capability> operator = EnumSet.of(Capability.PLATFORM_OPERATOR, Capability.IDENTITY_ADMIN,
+                Capability.CONVERSATION);
+        identities.saveUser(new Identity(tenantA, "demoted", operator));
+        String demotedKey = identities.createApiKey(tenantA, "demoted", "test");
+        String token = issue(Map.of("X-Api-Key", demotedKey), "").get("token").asText();
+        String forRemoteUser = "{\"subject\":\"remote-user\",\"tenant\":\"" + tenantB
+                + "\",\"capabilities\":[\"conversation\"]}";
+        assertThat(send("POST", "/v1/tokens/issue", token, forRemoteUser).statusCode()).isEqualTo(201);
+
+        // the token still carries platform.operator, but its user no longer holds it
+        operator.remove(Capability.PLATFORM_OPERATOR);
+        identities.saveUser(new Identity(tenantA, "demoted", operator));
+        HttpResponse<String> refused = send("POST", "/v1/tokens/issue", token, forRemoteUser);
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+        assertThat(refused.body()).contains("platform.operator");
     }
 
     @Test
