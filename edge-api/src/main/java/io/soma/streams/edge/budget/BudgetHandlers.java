@@ -28,6 +28,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,7 +73,44 @@ public final class BudgetHandlers {
         }
         requireRoomFor(tenant, definition.getBudgetId());
         publish(tenant, definition.getBudgetId(), definition);
+        awaitApplied(tenant, definition);
         ctx.json(BudgetViews.definition(definition));
+    }
+
+    /**
+     * Read your writes: the 200 waits until the budget app has applied the definition (or a later one of the same
+     * budget), so a step sent after it is decided under it. Definitions reach the ledger through a repartition, a hop
+     * the reservations do not take: answered at once, a step sent right after could be granted against a budget the
+     * ledger did not hold yet, or under the limit it replaced.
+     */
+    private void awaitApplied(String tenant, BudgetDefinition definition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long pauseMs = 5;
+        while (!applied(tenant, definition)) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new ApiException(504, "timeout", "the budget " + definition.getBudgetId() + " is recorded and "
+                        + "will be applied, but the budget app did not apply it within " + timeout.toMillis()
+                        + " ms: check GET before relying on it", Map.of("tenant", tenant,
+                        "budget_id", definition.getBudgetId()));
+            }
+            try {
+                Thread.sleep(pauseMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw ApiException.notReady("interrupted while waiting for the budget app");
+            }
+            pauseMs = Math.min(100, pauseMs * 2);
+        }
+    }
+
+    private boolean applied(String tenant, BudgetDefinition definition) {
+        try {
+            return budgets(tenant).stream().anyMatch(b -> definition.getBudgetId().equals(b.path("budget_id").asText())
+                    && !Instant.parse(b.path("updated_at").asText()).isBefore(definition.getUpdatedAt()));
+        } catch (ApiException unreadable) {
+            // the ledger is moving between instances, or its instance does not answer: ask again until the deadline
+            return false;
+        }
     }
 
     /** Deleting a budget nobody defined is not an error: the tombstone changes nothing. */
@@ -168,7 +206,8 @@ public final class BudgetHandlers {
                 .setRollingSeconds(JsonBody.optionalLong(body, "rolling_seconds"))
                 .setHard(JsonBody.optionalBoolean(body, "hard", true))
                 .setFailClosed(JsonBody.optionalBoolean(body, "fail_closed", true))
-                .setUpdatedAt(Instant.now()).setUpdatedBy(actor);
+                // as the record holds it (milliseconds), to recognise it in the ledger
+                .setUpdatedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).setUpdatedBy(actor);
         JsonNode thresholds = body.get("thresholds_percent");
         if (thresholds != null && !thresholds.isNull()) {
             if (!thresholds.isArray()) {
