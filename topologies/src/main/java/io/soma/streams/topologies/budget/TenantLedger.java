@@ -620,7 +620,8 @@ public final class TenantLedger {
         if (d.getLimitTokens() != null
                 && status.getSpentTokens() + status.getReservedTokens() + tokens > d.getLimitTokens()) {
             return refusalOf(budgetId, "exceeded", "tokens", d.getLimitTokens(), status.getSpentTokens(),
-                    status.getReservedTokens(), tokens, resetAt, now);
+                    status.getReservedTokens(), tokens, resetAt,
+                    retryAt(status.getSpentTokens() + tokens <= d.getLimitTokens(), resetAt), now);
         }
         if (d.getLimitUsd() == null) {
             return null;
@@ -633,7 +634,8 @@ public final class TenantLedger {
         // a step that costs nothing is never held back by a cost limit, however much else was spent
         if (usd > 0 && status.getSpentUsd() + status.getReservedUsd() + usd > d.getLimitUsd()) {
             return refusalOf(budgetId, "exceeded", "usd", d.getLimitUsd(), status.getSpentUsd(),
-                    status.getReservedUsd(), usd, resetAt, now);
+                    status.getReservedUsd(), usd, resetAt, retryAt(status.getSpentUsd() + usd <= d.getLimitUsd(),
+                            resetAt), now);
         }
         return null;
     }
@@ -647,14 +649,26 @@ public final class TenantLedger {
                 .build();
     }
 
+    /**
+     * When a refused request may be granted: at the reset; or, when only open reservations stand in the way (spend
+     * and the request fit), by the time the first of them is settled or expires, if that comes sooner.
+     */
+    private Instant retryAt(boolean onlyReservationsInTheWay, Instant resetAt) {
+        Instant firstExpiry = state.getNextExpiry();
+        return onlyReservationsInTheWay && firstExpiry != null && firstExpiry.isBefore(resetAt) ? firstExpiry : resetAt;
+    }
+
     private static BudgetRefusal refusalOf(String budgetId, String kind, String unit, double limit, double spent,
-                                           double reserved, double requested, Instant resetAt, Instant now) {
-        long retryAfter = Math.max(1, (Duration.between(now, resetAt).toMillis() + 999) / 1000);
+                                           double reserved, double requested, Instant resetAt, Instant retryAt,
+                                           Instant now) {
+        long retryAfter = Math.max(1, (Duration.between(now, retryAt).toMillis() + 999) / 1000);
+        String until = retryAt.equals(resetAt) ? "until " + resetAt
+                : "while reservations are open; the first is settled or expires by " + retryAt;
         return numbers(budgetId, kind, unit, limit, spent, reserved, requested, resetAt)
                 .setRetryAfterSeconds(retryAfter)
                 .setMessage(String.format(Locale.ROOT,
-                        "budget %s: %s %s spent + %s reserved + %s requested exceeds the limit of %s until %s",
-                        budgetId, unit, number(spent), number(reserved), number(requested), number(limit), resetAt))
+                        "budget %s: %s %s spent + %s reserved + %s requested exceeds the limit of %s %s",
+                        budgetId, unit, number(spent), number(reserved), number(requested), number(limit), until))
                 .build();
     }
 

@@ -53,8 +53,17 @@ class TenantLedgerTest {
         assertThat(why.getSpent()).isEqualTo(0);
         assertThat(why.getReserved()).isEqualTo(900);
         assertThat(why.getPeriodEnd()).isEqualTo(Instant.parse("2026-01-16T05:00:00Z"));
-        assertThat(why.getRetryAfterSeconds()).isEqualTo(Duration.ofHours(14).toSeconds());
+        // only open reservations are in the way: they are settled or expire within their TTL, not at the reset
+        assertThat(why.getRetryAfterSeconds()).isEqualTo(TTL.toSeconds());
         assertThat(ledger.status("daily", MORNING).getReservedTokens()).isEqualTo(900);
+
+        // spent, not reserved: only the reset frees it
+        for (int i = 0; i < 3; i++) {
+            ledger.settle(usage("r" + i, "openai", "gpt-4o-mini", null, 200, 100), MORNING);
+        }
+        BudgetRefusal spent = reserve("r4", "openai", "gpt-4o-mini", 200, 100).getRefusal();
+        assertThat(spent.getReserved()).isZero();
+        assertThat(spent.getRetryAfterSeconds()).isEqualTo(Duration.ofHours(14).toSeconds());
     }
 
     @Test
