@@ -23,7 +23,8 @@ import java.util.concurrent.TimeoutException;
  * platform not being ready: 503 with the reason. A record Kafka has not acknowledged in time may still be delivered,
  * because the producer keeps retrying it for its {@code delivery.timeout.ms}; the answer says so, so that a caller
  * checks before it retries. A record too large for Kafka is 413; any other refusal is a server error (500). Each is a
- * {@link NotTaken}, which a caller that holds something for the record (a budget reservation) lets go of.
+ * {@link NotTaken}; a caller that holds something for the record (a budget reservation) lets go of it unless the
+ * record {@link NotTaken#mayStillArrive may still arrive}.
  */
 public final class KafkaPublish {
     /** How long a request waits for Kafka's acknowledgement of what it publishes. */
@@ -33,10 +34,21 @@ public final class KafkaPublish {
     private KafkaPublish() {
     }
 
-    /** Kafka did not take the record, or did not say so in time: nothing downstream will answer for it. */
+    /** Kafka did not take the record, or did not say so in time. */
     public static final class NotTaken extends ApiException {
-        NotTaken(int status, String error, String message, Map<String, Object> details) {
+        private final boolean mayStillArrive;
+
+        NotTaken(int status, String error, String message, Map<String, Object> details, boolean mayStillArrive) {
             super(status, error, message, details);
+            this.mayStillArrive = mayStillArrive;
+        }
+
+        /**
+         * True when Kafka did not answer in time and the producer still retries the record: it may yet be delivered,
+         * and processed. False when the send failed for good: nothing downstream will answer for it.
+         */
+        public boolean mayStillArrive() {
+            return mayStillArrive;
         }
     }
 
@@ -58,22 +70,22 @@ public final class KafkaPublish {
         } catch (TimeoutException e) {
             throw new NotTaken(503, "not_ready", "Kafka did not acknowledge " + what + " within "
                     + timeout.toMillis() + " ms; the producer still retries it for a while, so it may yet be applied:"
-                    + " check before you retry", details);
+                    + " check before you retry", details, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new NotTaken(503, "not_ready", "interrupted while publishing " + what, details);
+            throw new NotTaken(503, "not_ready", "interrupted while publishing " + what, details, true);
         }
     }
 
     private static NotTaken refused(String what, Throwable cause, Map<String, Object> details) {
         String message = "Kafka did not take " + what + ": " + cause.getMessage();
         if (cause instanceof RetriableException) {
-            return new NotTaken(503, "not_ready", message, details);
+            return new NotTaken(503, "not_ready", message, details, false);
         }
         if (cause instanceof RecordTooLargeException) {
-            return new NotTaken(413, "payload_too_large", message, details);
+            return new NotTaken(413, "payload_too_large", message, details, false);
         }
         log.error("Kafka refused {} for good", what, cause);
-        return new NotTaken(500, "internal", message, details);
+        return new NotTaken(500, "internal", message, details, false);
     }
 }

@@ -102,8 +102,9 @@ public final class ConversationHandlers {
                     timeout, () -> new ApiException(504, "timeout", "no decision for event " + event.getEventId()
                             + " within " + timeout.toMillis() + " ms; the event is recorded and will be decided", ids));
         } catch (KafkaPublish.NotTaken notPublished) {
-            // no response will settle the reservation of an event Kafka did not take (a 504's event was published)
-            if (reserved) {
+            // no response will settle the reservation of an event Kafka did not take (a 504's event was published);
+            // one still being retried may be delivered and answered: released, its amount could be granted twice
+            if (reserved && !notPublished.mayStillArrive()) {
                 budgets.get().release(eventId, tenant);
             }
             throw notPublished;
