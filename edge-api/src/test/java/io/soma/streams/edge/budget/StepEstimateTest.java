@@ -18,6 +18,17 @@ class StepEstimateTest {
         assertThat(estimate).isEqualTo(new StepEstimate(4808, 10L));
     }
 
+    /** Declaring 0 would reserve nothing: any number of such steps sent at once would pass a hard limit. */
+    @Test
+    void shouldNotReserveLessThanTheTextForADeclaredCountBelowIt() throws Exception {
+        String text = "x".repeat(4000);
+
+        StepEstimate estimate = StepEstimate.of(JSON.readTree("{\"prompt_tokens\": 0, \"max_completion_tokens\": 5}"),
+                text);
+
+        assertThat(estimate).isEqualTo(new StepEstimate(1000, 5L));
+    }
+
     @Test
     void shouldEstimateThePromptFromItsTextAndLeaveTheCompletionToTheAppsDefault() throws Exception {
         // 9 characters: 3 tokens at 4 characters a token, rounded up
