@@ -73,6 +73,9 @@ public final class ConversationHandlers {
         String user = name(JsonBody.text(body, "user"), "user");
         String tool = name(JsonBody.text(body, "tool"), "tool");
         Map<String, String> metadata = metadata(body);
+        // only the edge names a step's reservation: a caller's own, carried to the response, would settle (free)
+        // another step's reservation whenever this one is not reserved (failing open)
+        metadata.remove(Usage.RESERVATION_ID_METADATA);
         boolean reserved = budgets.isPresent() && budgets.get().reserve(ctx, eventId,
                 new BudgetGate.Step(tenant, provider, model, capsuleId, StepEstimate.of(body, content)));
         if (reserved) {

@@ -14,6 +14,7 @@ import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.testkit.Await;
+import io.soma.streams.testkit.CommittedRecords;
 import io.soma.streams.testkit.SseClient;
 import io.soma.streams.testkit.StreamsApps;
 import io.soma.streams.testkit.TestPaths;
@@ -358,8 +359,10 @@ class BudgetEdgeIT {
                     () -> step(first, admins.get(tenants.get(0)), null, null, trace.get(0)));
             Future<HttpResponse<String>> openStep = callers.submit(
                     () -> step(second, admins.get(tenants.get(1)), null, null, trace.get(1)));
-            Future<HttpResponse<String>> softStep = callers.submit(
-                    () -> step(third, admins.get(tenants.get(2)), null, null, trace.get(2)));
+            // failing open, the step is not reserved: a reservation id of the caller's must not ride along
+            Future<HttpResponse<String>> softStep = callers.submit(() -> third.post("/v1/conversation/step",
+                    admins.get(tenants.get(2)), EdgeFixture.json(Map.of("session_id", "s-" + UUID.randomUUID(),
+                            "content", "hello", "metadata", Map.of(Usage.RESERVATION_ID_METADATA, "forged")))));
             HttpResponse<String> closed = closedStep.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             assertThat(closed.statusCode()).as(closed.body()).isEqualTo(503);
             assertThat(EdgeFixture.json(closed).path("error").asText()).isEqualTo("budget_unavailable");
@@ -368,6 +371,13 @@ class BudgetEdgeIT {
             assertThat(open.statusCode()).as("hard but fail_closed false: " + open.body()).isEqualTo(200);
             HttpResponse<String> soft = softStep.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             assertThat(soft.statusCode()).as("soft only: " + soft.body()).isEqualTo(200);
+            String softEvent = EdgeFixture.json(soft).path("event_id").asText();
+            ConversationEvent published = CommittedRecords.await(first.config().bootstrapServers(),
+                    Topics.CONVERSATION_EVENTS.name(), Topics.CONVERSATION_EVENTS.keySerde().deserializer(),
+                    Topics.CONVERSATION_EVENTS.valueSerde(new SchemaRegistryClient(first.config().schemaRegistryUrl()))
+                            .deserializer(), r -> softEvent.equals(r.value().getEventId()), 1,
+                    CommittedRecords.DEFAULT_TIMEOUT).get(0).value();
+            assertThat(published.getMetadata()).doesNotContainKey(Usage.RESERVATION_ID_METADATA);
         } finally {
             callers.shutdownNow();
         }
