@@ -92,6 +92,14 @@ public final class BudgetValidation {
             problems.add(new BudgetProblem("period", "must be DAY, WEEK, MONTH or ROLLING"));
             return;
         }
+        if (d.getTimeZone() != null) {
+            // checked for a rolling period too, which has no use for one: a zone that does not exist is a mistake
+            try {
+                ZoneId.of(d.getTimeZone());
+            } catch (DateTimeException e) {
+                problems.add(new BudgetProblem("time_zone", "unknown time zone " + shown(d.getTimeZone())));
+            }
+        }
         if (period == BudgetPeriodKind.ROLLING) {
             if (d.getRollingSeconds() == null || d.getRollingSeconds() <= 0) {
                 problems.add(new BudgetProblem("rolling_seconds", "a ROLLING period needs a positive length"));
@@ -103,13 +111,6 @@ public final class BudgetValidation {
         }
         if (d.getRollingSeconds() != null) {
             problems.add(new BudgetProblem("rolling_seconds", "only a ROLLING period has a length"));
-        }
-        if (d.getTimeZone() != null) {
-            try {
-                ZoneId.of(d.getTimeZone());
-            } catch (DateTimeException e) {
-                problems.add(new BudgetProblem("time_zone", "unknown time zone " + shown(d.getTimeZone())));
-            }
         }
     }
 

@@ -772,10 +772,19 @@ public final class TenantLedger {
     }
 
     private static boolean samePeriodAndScope(BudgetDefinition a, BudgetDefinition b) {
-        return a.getPeriod() == b.getPeriod() && Objects.equals(a.getTimeZone(), b.getTimeZone())
+        return a.getPeriod() == b.getPeriod() && sameZone(a, b)
                 && Objects.equals(a.getRollingSeconds(), b.getRollingSeconds())
                 && Objects.equals(a.getProvider(), b.getProvider()) && Objects.equals(a.getModel(), b.getModel())
                 && Objects.equals(a.getCapsuleId(), b.getCapsuleId());
+    }
+
+    /**
+     * Whether two definitions' periods follow the same clock: a rolling period follows none, and a zone counts by its
+     * rules, not its spelling (none, "UTC", "Z" and "Etc/UTC" are one), so a re-PUT that spells it out keeps the spend.
+     */
+    private static boolean sameZone(BudgetDefinition a, BudgetDefinition b) {
+        return a.getPeriod() == BudgetPeriodKind.ROLLING
+                || BudgetPeriods.zone(a).normalized().equals(BudgetPeriods.zone(b).normalized());
     }
 
     private BudgetReservationReply granted(BudgetReservationRequest request, BudgetReservation r, Instant now) {

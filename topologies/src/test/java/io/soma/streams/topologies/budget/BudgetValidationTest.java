@@ -35,6 +35,9 @@ class BudgetValidationTest {
                 .setRollingSeconds(10_000_000_000_000_000L).build())).containsExactly("rolling_seconds");
         assertThat(fields(Budgets.daily("t", "b", 10).setPeriod(BudgetPeriodKind.ROLLING)
                 .setRollingSeconds(BudgetValidation.MAX_ROLLING_SECONDS).build())).isEmpty();
+        // a rolling period has no use for a zone, but one that does not exist is still a mistake
+        assertThat(fields(Budgets.daily("t", "b", 10).setPeriod(BudgetPeriodKind.ROLLING).setRollingSeconds(60L)
+                .setTimeZone("Mars/Olympus_Mons").build())).containsExactly("time_zone");
     }
 
     @Test

@@ -280,6 +280,20 @@ class TenantLedgerTest {
                 .extracting(BudgetAlert::getThresholdPercent).containsExactly(50);
     }
 
+    /** A zone counts by its rules: spelling out UTC on a re-PUT is the same period, and keeps its spend. */
+    @Test
+    void shouldKeepThePeriodsSpendWhenARedefinitionOnlySpellsTheSameZoneOtherwise() {
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
+        ledger.settle(usage("a", "openai", "gpt-4o-mini", null, 400, 200), MORNING);
+
+        for (String utc : List.of("UTC", "Z", "Etc/UTC")) {
+            ledger.define(Budgets.daily(TENANT, "daily", 2000).setTimeZone(utc).build(), MORNING);
+            assertThat(ledger.status("daily", MORNING).getSpentTokens()).as(utc).isEqualTo(600);
+        }
+        ledger.define(Budgets.daily(TENANT, "daily", 2000).setTimeZone("America/New_York").build(), MORNING);
+        assertThat(ledger.status("daily", MORNING).getSpentTokens()).as("another clock: a new period").isZero();
+    }
+
     @Test
     void shouldAlertEachThresholdOncePerPeriod() {
         ledger.define(Budgets.daily(TENANT, "daily", 1000).setHard(false).build(), MORNING);
