@@ -676,6 +676,10 @@ public final class SseHub implements AutoCloseable {
                     caughtUpTo = handedOutNow;
                     break;
                 }
+                if (d.offset <= position.lastDelivered(d.partition)) {
+                    // the client has it already: it resumed with an id from an instance that had read further
+                    continue;
+                }
                 position.advance(d.partition, d.offset);
                 write(piece, position, d.frame());
                 idBehind = false;
@@ -720,7 +724,10 @@ public final class SseHub implements AutoCloseable {
                     long from = Math.max(Math.max(asked, e.getValue() - settings.maxResumeRecords()),
                             oldestKept.get(e.getKey()) - 1);
                     clipped |= from > asked;
-                    if (from < e.getValue()) {
+                    if (asked > e.getValue()) {
+                        // the id came from an instance further ahead: this one has not read so far yet
+                        position.advance(e.getKey(), asked);
+                    } else if (from < e.getValue()) {
                         behind.add(e.getKey());
                         position.advance(e.getKey(), from);
                     }
@@ -754,7 +761,8 @@ public final class SseHub implements AutoCloseable {
                     replay.assign(behind);
                 }
             }
-            end.keySet().forEach(tp -> position.advance(tp, end.get(tp)));
+            // never back: live deliveries up to a position further ahead are skipped, not sent again
+            end.keySet().forEach(tp -> position.advance(tp, Math.max(end.get(tp), position.lastDelivered(tp))));
             lastWriteNanos = System.nanoTime();
             return position;
         }

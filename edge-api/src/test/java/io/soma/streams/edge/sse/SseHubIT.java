@@ -380,6 +380,33 @@ class SseHubIT {
     }
 
     /**
+     * Behind a load balancer a client resumes on whichever instance it reaches, which may have read less than the one
+     * it left: an id past this hub's reading is kept, and what the client has is not sent again.
+     */
+    @Test
+    void shouldNotRepeatWhatAClientResumingFromAnInstanceFurtherAheadAlreadyHas() throws Exception {
+        onFreshTopic("ahead", (topic, uri, hub) -> {
+            try (SseClient observer = SseClient.open(uri, Map.of())) {
+                observer.awaitEvent("ready", TIMEOUT);
+                for (String value : List.of("r-0", "r-1")) {
+                    producer.send(new ProducerRecord<>(topic, "c", value)).get(TIMEOUT.toSeconds(), SECONDS);
+                }
+                observer.awaitEvents("message", 2, TIMEOUT);
+            }
+            // as another instance that had read r-2 and r-3 already would have sent it
+            try (SseClient resumed = SseClient.open(uri, Map.of("Last-Event-ID", topic + "/0/3"))) {
+                for (String value : List.of("r-2", "r-3", "r-4")) {
+                    producer.send(new ProducerRecord<>(topic, "c", value)).get(TIMEOUT.toSeconds(), SECONDS);
+                }
+                SseClient.Event next = resumed.awaitEvent("message", TIMEOUT);
+                assertThat(next.data()).isEqualTo("r-4");
+                assertThat(next.id()).isEqualTo(topic + "/0/4");
+                assertThat(resumed.events()).hasSize(1);
+            }
+        });
+    }
+
+    /**
      * A reader that stops (here an Error out of a source, which no record should cause) would leave every open stream
      * with keep-alives and no event ever again: they end, readiness says why, and a new stream is a 503.
      */
