@@ -2,6 +2,7 @@ package io.soma.streams.edge.marketplace;
 
 import io.soma.streams.avro.CapsuleCatalogEntry;
 import io.soma.streams.avro.CapsuleStatus;
+import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.stores.kafka.CompactedTopicView;
 import org.apache.kafka.common.serialization.Deserializer;
 
@@ -44,12 +45,23 @@ final class CatalogView implements AutoCloseable {
         this.entries = new CompactedTopicView<>(bootstrapServers, topic, values, CapsuleSummary::of);
     }
 
-    /** Page {@code page} (from 1) of {@code size} entries matching {@code filter}. */
+    /**
+     * Page {@code page} (from 1) of {@code size} entries matching {@code filter}; 503 until the copy holds what the
+     * topic held when it started: a part of the catalog would be answered as the whole, with a wrong total.
+     */
     Page list(Filter filter, int page, int size) {
+        if (!entries.caughtUp()) {
+            throw ApiException.notReady("this instance is still reading the catalog (marketplace.catalog); try again");
+        }
         List<CapsuleSummary> matching = entries.values().stream().filter(filter::matches)
                 .sorted(Comparator.comparing(CapsuleSummary::capsuleId)).toList();
         int from = (int) Math.min((long) (page - 1) * size, matching.size());
         return new Page(matching.subList(from, Math.min(from + size, matching.size())), matching.size());
+    }
+
+    /** Whether the copy holds what the topic held when it started: until then a list is not answered. */
+    boolean caughtUp() {
+        return entries.caughtUp();
     }
 
     @Override

@@ -58,6 +58,8 @@ public record MarketplaceSlice(Closer closer, MarketplaceHandlers handlers) impl
             var entries = platform.serdes().value(Topics.MARKETPLACE_CATALOG).deserializer();
             CatalogView catalog = closer.own(new CatalogView(platform.config().bootstrapServers(),
                     Topics.MARKETPLACE_CATALOG.name(), entries));
+            platform.check("marketplace-catalog",
+                    () -> catalog.caughtUp() ? null : "still reading marketplace.catalog from its start");
             SseHub changes = platform.sseHub("marketplace-catalog", MarketplaceHandlers.catalogSource(entries), closer);
             // a capsule's entry shows the caller's own usage of it, when the process keeps forecasts
             MarketplaceHandlers.TokenSummaries tokens = started.find(ForecastSlice.class)

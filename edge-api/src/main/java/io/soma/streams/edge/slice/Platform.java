@@ -195,7 +195,7 @@ public final class Platform implements AutoCloseable {
      */
     public SseHub sseHub(String name, SseSource source, Closer owner) {
         SseHub hub = owner.own(new SseHub(name, config.bootstrapServers(), source, sse));
-        check("sse " + name, hub::problem);
+        check("sse-" + name, hub::problem);
         return hub;
     }
 
