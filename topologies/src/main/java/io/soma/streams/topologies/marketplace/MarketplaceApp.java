@@ -203,11 +203,12 @@ public final class MarketplaceApp {
             } else {
                 CapsuleCatalogEntry stored = catalog.get(capsuleId);
                 current = stored;
+                boolean othersCapsule = stored != null && !stored.getPublisher().equals(submission.getPublisher());
+                // another publisher's versions are not this one's to replay or change: ownership decides, below
                 result = verifier.verify(capsuleId, submission.getPublisher(), manifest,
                         MarketplaceAvro.attestation(submission.getAttestation()),
-                        version -> attestedDigest(capsuleId, version, stored));
-                if (result instanceof AttestationVerifier.Attested && stored != null
-                        && !stored.getPublisher().equals(submission.getPublisher())) {
+                        version -> othersCapsule ? null : attestedDigest(capsuleId, version, stored));
+                if (result instanceof AttestationVerifier.Attested && othersCapsule) {
                     // a trusted key vouches for its publisher, not for a capsule id: the id is its first publisher's
                     result = new AttestationVerifier.Refused(AttestationVerifier.Reason.OTHER_PUBLISHER, "capsule '"
                             + shown(capsuleId) + "' is published by '" + shown(stored.getPublisher())

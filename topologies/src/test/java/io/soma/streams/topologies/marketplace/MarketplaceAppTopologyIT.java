@@ -115,19 +115,24 @@ class MarketplaceAppTopologyIT {
         CapsuleManifest v1 = version("1.0.0");
         CapsuleManifest v9 = version("9.0.0");
         assertThat(outcomeOf(v1)).isEqualTo("submitted");
-        CapsuleSubmission takeover = CapsuleSubmission.newBuilder(MarketplaceAppIT.submission(CAPSULE, v9))
-                .setPublisher(OTHER_PUBLISHER)
-                .setAttestation(MarketplaceAvro.attestation(Attestation.sign(CAPSULE, OTHER_PUBLISHER, v9, OTHER_KEY_ID,
-                        OTHER_KEY.getPrivate())))
-                .build();
-
-        assertThat(outcomeOf(takeover)).isEqualTo("submission_refused/other_publisher");
+        assertThat(outcomeOf(byOtherPublisher(v9))).isEqualTo("submission_refused/other_publisher");
+        // a version the capsule holds already: still not the other publisher's, not a changed manifest to re-version
+        assertThat(outcomeOf(byOtherPublisher(v1))).isEqualTo("submission_refused/other_publisher");
         CapsuleCatalogEntry entryAfter = driver.<String, CapsuleCatalogEntry>getKeyValueStore(MarketplaceApp.CATALOG_STORE)
                 .get(CAPSULE);
         assertThat(entryAfter.getPublisher()).isEqualTo(ExampleCapsulePublisher.PUBLISHER);
         assertThat(entryAfter.getManifest().getVersion()).isEqualTo(v1.version());
         // the version it tried is still free for the capsule's own publisher
         assertThat(outcomeOf(v9)).isEqualTo("submitted");
+    }
+
+    /** {@code manifest} of {@link #CAPSULE} submitted by the other trusted publisher, signed with its own key. */
+    private static CapsuleSubmission byOtherPublisher(CapsuleManifest manifest) {
+        return CapsuleSubmission.newBuilder(MarketplaceAppIT.submission(CAPSULE, manifest))
+                .setPublisher(OTHER_PUBLISHER)
+                .setAttestation(MarketplaceAvro.attestation(Attestation.sign(CAPSULE, OTHER_PUBLISHER, manifest,
+                        OTHER_KEY_ID, OTHER_KEY.getPrivate())))
+                .build();
     }
 
     @Test
