@@ -47,7 +47,13 @@ public final class EdgeFixture implements AutoCloseable {
     public static final Duration AWAIT_TIMEOUT = Duration.ofSeconds(60);
     /** A stack of its own starts a broker and the registry too, on a machine shared with other builds. */
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * How long an app's reply may take before the edge answers 504: the product's 10 s is for production; a loaded
+     * 2-core machine running two test JVMs can exceed it, and a 504 is not what the tests check.
+     */
+    private static final String REPLY_TIMEOUT = "PT25S";
+    /** Longer than any wait of the edge's own: a step waits for its reservation, then for its decision. */
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(90);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Shared by every process of a test JVM, as by the instances of one deployment. */
     static final String PEER_CREDENTIAL = "test-peer-" + UUID.randomUUID() + UUID.randomUUID();
@@ -125,7 +131,8 @@ public final class EdgeFixture implements AutoCloseable {
                     "identity.postgres.schema", schema.name(),
                     "archive.postgres.schema", schema.name(),
                     "identity.bootstrap.api.key", adminKey));
-            all.putAll(Map.of("edge.peer.port", "0", "edge.peer.secret", PEER_CREDENTIAL));
+            all.putAll(Map.of("edge.peer.port", "0", "edge.peer.secret", PEER_CREDENTIAL,
+                    "edge.reply.timeout", REPLY_TIMEOUT));
             all.put("identity.keys.wrap.secret", KeySeal.newWrapSecret());
             all.putAll(overrides);
             settings = Map.copyOf(all);

@@ -44,9 +44,8 @@ class TrainingIT {
 
     @BeforeAll
     static void start() {
-        // twenty enables sent at once each wait for their reply: a loaded machine must not turn an answer into a 504
         edge = new EdgeFixture(Map.of("training.expiry.check", "PT0.2S", "constitution.trusted.keys", "example",
-                "policy.load.examples", "true", "edge.reply.timeout", "PT30S")).awaitReady();
+                "policy.load.examples", "true")).awaitReady();
         redis = edge.redis();
     }
 
