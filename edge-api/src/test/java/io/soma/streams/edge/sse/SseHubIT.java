@@ -200,7 +200,7 @@ class SseHubIT {
             String payload = "y".repeat(64 * 1024);
             // queue and socket buffers full, and more: the hub drops this client instead of waiting for it
             for (int i = 0; i < 600 && hub.gapCount() == gapsBefore; i++) {
-                producer.send(new ProducerRecord<>(TOPIC, channel, i + ":" + payload)).get();
+                producer.send(new ProducerRecord<>(TOPIC, channel, i + ":" + payload)).get(TIMEOUT.toSeconds(), SECONDS);
             }
             assertThat(hub.gapCount()).as("the stalled client overflowed").isGreaterThan(gapsBefore);
 

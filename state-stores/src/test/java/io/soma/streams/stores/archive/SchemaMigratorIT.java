@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -42,7 +43,7 @@ class SchemaMigratorIT {
 
             List<Integer> applied = new ArrayList<>();
             for (CompletableFuture<List<Integer>> run : runs) {
-                applied.addAll(run.get());
+                applied.addAll(run.get(60, TimeUnit.SECONDS));
             }
 
             assertThat(applied).containsExactly(1, 2, 3, 4, 5);
@@ -70,7 +71,7 @@ class SchemaMigratorIT {
 
     private static void await(CyclicBarrier barrier) {
         try {
-            barrier.await();
+            barrier.await(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
