@@ -1,7 +1,10 @@
 package io.soma.streams.testkit;
 
+import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.launcher.LauncherSession;
 import org.junit.platform.launcher.LauncherSessionListener;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -15,14 +18,17 @@ import java.util.Timer;
 import java.util.TimerTask;
 
 /**
- * Ends a test JVM that has run longer than {@code soma.test.jvm.limit} (an ISO-8601 duration the build sets):
- * it prints every thread's stack, then halts the JVM, so the build fails at once with the cause in its log.
- * Per-test timeouts stop a hung test method; this catches what hangs outside them (a class initializer, an
- * extension, a shutdown). Surefire's own fork timeout does not end a fork whose threads ignore interrupts.
- * Registered for every test JVM that has the kit on its class path (META-INF/services).
+ * Ends a test JVM in which no test or class has started or ended for {@code soma.test.jvm.limit} (an ISO-8601
+ * duration the build sets): it prints every thread's stack, then halts the JVM, so the build fails at once with the
+ * cause in its log. Per-test timeouts stop a hung test method; this catches what hangs outside them (a class
+ * initializer, an extension, a shutdown). It counts from the last test event, not from the JVM's start, so a JVM that
+ * runs many classes one after another is not ended for being busy. Surefire's own fork timeout does not end a fork
+ * whose threads ignore interrupts. Registered for every test JVM that has the kit on its class path
+ * (META-INF/services).
  */
 public final class HangWatchdog implements LauncherSessionListener {
     private Timer timer;
+    private volatile long lastEventNanos = System.nanoTime();
 
     @Override
     public void launcherSessionOpened(LauncherSession session) {
@@ -31,11 +37,28 @@ public final class HangWatchdog implements LauncherSessionListener {
             return;
         }
         Duration delay = Duration.parse(limit);
+        lastEventNanos = System.nanoTime();
+        session.getLauncher().registerTestExecutionListeners(new TestExecutionListener() {
+            @Override
+            public void executionStarted(TestIdentifier test) {
+                lastEventNanos = System.nanoTime();
+            }
+
+            @Override
+            public void executionFinished(TestIdentifier test, TestExecutionResult result) {
+                lastEventNanos = System.nanoTime();
+            }
+        });
+        long checkEveryMs = Math.max(1, Math.min(10_000, delay.toMillis() / 10));
         timer = new Timer("test-jvm-limit", true);
-        timer.schedule(new TimerTask() {
+        timer.scheduleAtFixedRate(new TimerTask() {
             @Override
             public void run() {
-                String dump = threadDump("test JVM still running after soma.test.jvm.limit=" + delay + "; halting it");
+                if (System.nanoTime() - lastEventNanos < delay.toNanos()) {
+                    return;
+                }
+                String dump = threadDump("no test started or ended in this test JVM for soma.test.jvm.limit="
+                        + delay + "; halting it");
                 // to the test's report (System.err) and to the process's own stderr, which the build log shows
                 System.err.println(dump);
                 System.err.flush();
@@ -46,7 +69,7 @@ public final class HangWatchdog implements LauncherSessionListener {
                 ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
                 Runtime.getRuntime().halt(3);
             }
-        }, delay.toMillis());
+        }, checkEveryMs, checkEveryMs);
     }
 
     @Override
