@@ -155,7 +155,7 @@ class TrainingIT {
         String tenant = EdgeFixture.tenants("expiry", 1).get(0);
         // long enough for the mirror to write the lock before it expires, even on a loaded machine
         HttpResponse<String> enabled = edge.post("/v1/training/enable", edge.adminToken(),
-                EdgeFixture.json(Map.of("tenant", tenant, "reason", "short", "ttl_seconds", 15)));
+                EdgeFixture.json(Map.of("tenant", tenant, "reason", "short", "ttl_seconds", 25)));
         assertThat(enabled.statusCode()).as(enabled.body()).isEqualTo(200);
         String key = edge.redisKey(TrainingLockMirror.KEY_PREFIX + tenant);
         // one read: the key may expire between an EXISTS and a GET

@@ -66,8 +66,11 @@ class BudgetAppIT {
     private static final int ADMITTED = 50;
     private static final int SENDERS = 4;
     private static final long DEFAULT_COMPLETION = 1024;
-    /** Long enough for the concurrency test to settle what it was granted, short enough to wait for once. */
-    private static final Duration RESERVATION_TTL = Duration.ofSeconds(30);
+    /**
+     * Long enough that no grant of the concurrency test's burst expires before the burst is decided, even on a loaded
+     * machine (an expiry frees room and more would be granted), short enough to wait for once.
+     */
+    private static final Duration RESERVATION_TTL = Duration.ofSeconds(60);
     private static final String APP_ID = "budget-it-" + UUID.randomUUID();
     private static final String NEVER_SETTLED_TENANT = "expiry-" + UUID.randomUUID();
     private static LocalStack stack;
