@@ -93,6 +93,12 @@ public final class ComplianceChecks {
     private static final Pattern VARIABLE_NAME_SEPARATORS = Pattern.compile("[_-]");
     private static final Pattern NON_WORD = Pattern.compile("[^\\p{Alnum}]+");
     private static final Pattern WINDOWS_DRIVE = Pattern.compile("^[A-Za-z]:[/\\\\].*");
+    /**
+     * A version that names a range, not one release: npm's {@code ^1.2.0}, {@code ~1}, {@code *}, {@code 1.x},
+     * {@code >=2 <3}, {@code 1 || 2}, PyPI's {@code ~=1.4}, {@code !=1.1}. Whatever it resolves to today, it may
+     * install something else tomorrow, as {@code latest} does.
+     */
+    private static final Pattern VERSION_RANGE = Pattern.compile("[\\^~*<>=|!\\s]|(^|\\.)[xX](\\.|$)");
 
     private final Config config;
 
@@ -113,7 +119,8 @@ public final class ComplianceChecks {
             // names cut as records echo them: a finding per variable that repeated a long package name in full would
             // let one manifest under the size limit make gigabytes of notes
             String packageName = p.name() == null ? "(unnamed package)" : shown(p.name());
-            if (blank(p.version()) || config.floatingVersions().contains(p.version().toLowerCase(Locale.ROOT))) {
+            if (blank(p.version()) || config.floatingVersions().contains(p.version().toLowerCase(Locale.ROOT))
+                    || VERSION_RANGE.matcher(p.version()).find()) {
                 add(findings, Check.UNPINNED_VERSION, packageName, blank(p.version())
                         ? "package " + packageName + " has no version"
                         : "package " + packageName + " floats on '" + shown(p.version()) + "'");

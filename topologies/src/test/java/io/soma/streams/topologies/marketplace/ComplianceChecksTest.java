@@ -85,6 +85,26 @@ class ComplianceChecksTest {
                 Check.UNPINNED_VERSION, Check.UNKNOWN_REGISTRY, Check.SECRET_REQUESTED);
     }
 
+    /** A range installs whatever matches it that day: it pins no more than "latest" does. */
+    @Test
+    void shouldFindAVersionRangeUnpinnedAndAnExactVersionPinned() {
+        List<String> ranges = List.of("^1.2.0", "~1.4", "*", "1.x", "2.X.1", ">=2 <3", "1 || 2", "~=1.4", "!=1.1");
+        List<String> exact = List.of("1.2.0", "0.0.1-beta.3", "2025.5.16", "3.11-slim", "1.0.0+build.7");
+
+        for (String version : ranges) {
+            assertThat(CHECKS.check(withPackageVersion(version))).as(version).extracting(Finding::check)
+                    .containsExactly(Check.UNPINNED_VERSION);
+        }
+        for (String version : exact) {
+            assertThat(CHECKS.check(withPackageVersion(version))).as(version).isEmpty();
+        }
+    }
+
+    private static CapsuleManifest withPackageVersion(String version) {
+        return new CapsuleManifest("io.github.example/tool", "a tool", "https://github.com/example/tool", null, "1.0.0",
+                List.of(new CapsuleManifest.CapsulePackage("npm", "tool", version, List.of(), List.of())));
+    }
+
     @Test
     void shouldCutLongNamesInFindingsSoThatNoManifestMakesMoreNotesThanItHoldsText() {
         // 240,000 characters of package name and 8,000 secret variables: about 512 KB of manifest, which a finding
@@ -118,7 +138,8 @@ class ComplianceChecksTest {
             }
             for (JsonNode p : packages) {
                 String version = p.path("version").asText("").trim();
-                if (version.isEmpty() || version.equalsIgnoreCase("latest")) {
+                if (version.isEmpty() || version.equalsIgnoreCase("latest")
+                        || version.matches(".*([\\^~*<>=|!\\s]|(^|\\.)[xX](\\.|$)).*")) {
                     counts.merge(Check.UNPINNED_VERSION, 1, Integer::sum);
                 }
                 String registry = p.has("registry_name") ? p.path("registry_name").asText() : p.path("registry").asText();
