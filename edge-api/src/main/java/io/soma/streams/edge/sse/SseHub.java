@@ -715,8 +715,12 @@ public final class SseHub implements AutoCloseable {
                          new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 List<TopicPartition> behind = new ArrayList<>();
                 boolean clipped = false;
+                boolean unknown = false;
                 // bounded: a broker that does not answer ends this stream, and the client reconnects
                 Map<TopicPartition, Long> oldestKept = replay.beginningOffsets(end.keySet(), Duration.ofSeconds(10));
+                Map<TopicPartition, Long> logEnd = end.entrySet().stream()
+                        .anyMatch(e -> resumeFrom.lastDelivered(e.getKey()) > e.getValue())
+                        ? replay.endOffsets(end.keySet(), Duration.ofSeconds(10)) : Map.of();
                 for (var e : end.entrySet()) {
                     // -1: the client got nothing of this partition yet (it was empty then): replay it from the start
                     long asked = resumeFrom.lastDelivered(e.getKey());
@@ -724,9 +728,13 @@ public final class SseHub implements AutoCloseable {
                     long from = Math.max(Math.max(asked, e.getValue() - settings.maxResumeRecords()),
                             oldestKept.get(e.getKey()) - 1);
                     clipped |= from > asked;
-                    if (asked > e.getValue()) {
+                    if (asked > e.getValue() && asked < logEnd.get(e.getKey())) {
                         // the id came from an instance further ahead: this one has not read so far yet
                         position.advance(e.getKey(), asked);
+                    } else if (asked > e.getValue()) {
+                        // past the log's end: no record has that offset (the topic was recreated, or the id is not
+                        // one of this cluster's); trusted, it would hold back every record up to it
+                        unknown = true;
                     } else if (from < e.getValue()) {
                         behind.add(e.getKey());
                         position.advance(e.getKey(), from);
@@ -736,6 +744,12 @@ public final class SseHub implements AutoCloseable {
                     write(out, position, "gap", Map.of("reason", "resume_too_old", "message", "this stream resumes "
                             + "at most " + settings.maxResumeRecords() + " records back per partition, and from what "
                             + "Kafka still retains; older events were skipped"));
+                    out.flush();
+                }
+                if (unknown) {
+                    write(out, position, "gap", Map.of("reason", "resume_unknown_position", "message", "the "
+                            + "Last-Event-ID names offsets past the end of the log; this stream goes on from what it "
+                            + "reads now, and events may have been missed"));
                     out.flush();
                 }
                 replay.assign(behind);

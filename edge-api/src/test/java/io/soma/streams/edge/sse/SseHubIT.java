@@ -403,6 +403,12 @@ class SseHubIT {
                 assertThat(next.id()).isEqualTo(topic + "/0/4");
                 assertThat(resumed.events()).hasSize(1);
             }
+            // an id past the log's end names no record (a recreated topic, another cluster): not trusted, said so
+            try (SseClient unknown = SseClient.open(uri, Map.of("Last-Event-ID", topic + "/0/1000"))) {
+                assertThat(unknown.awaitEvent("gap", TIMEOUT).data()).contains("resume_unknown_position");
+                producer.send(new ProducerRecord<>(topic, "c", "r-5")).get(TIMEOUT.toSeconds(), SECONDS);
+                assertThat(unknown.awaitEvent("message", TIMEOUT).data()).isEqualTo("r-5");
+            }
         });
     }
 
