@@ -37,9 +37,9 @@ import java.util.Map;
 
 /**
  * {@code PUT/GET/DELETE /v1/budgets/{tenant}/{budget}}, {@code GET /v1/budgets/{tenant}} and
- * {@code GET /v1/budgets/{tenant}/alerts/stream}. A PUT or DELETE publishes the definition (or its tombstone) to
- * {@code budget.definitions} and answers once Kafka has it; the budget app applies it, and a GET shows the app's
- * ledger (definition and status of the current period) from whichever instance holds the tenant.
+ * {@code GET /v1/budgets/{tenant}/alerts/stream}. A PUT publishes the definition to {@code budget.definitions} and
+ * answers once the budget app has applied it; a DELETE publishes its tombstone and answers once Kafka has it. A GET
+ * shows the app's ledger (definition and status of the current period) from whichever instance holds the tenant.
  */
 public final class BudgetHandlers {
     /** The SSE event name of a budget alert. */
@@ -88,9 +88,11 @@ public final class BudgetHandlers {
         long pauseMs = 5;
         while (!applied(tenant, definition)) {
             if (System.nanoTime() - deadline > 0) {
-                throw new ApiException(504, "timeout", "the budget " + definition.getBudgetId() + " is recorded and "
-                        + "will be applied, but the budget app did not apply it within " + timeout.toMillis()
-                        + " ms: check GET before relying on it", Map.of("tenant", tenant,
+                // recorded in Kafka, so most likely applied later; but the app refuses (dead-letters) a definition it
+                // cannot hold, e.g. a 101st budget that a concurrent PUT let past requireRoomFor
+                throw new ApiException(504, "timeout", "the budget " + definition.getBudgetId() + " is recorded, but "
+                        + "the budget app did not apply it within " + timeout.toMillis() + " ms; it may be applied "
+                        + "later, or have been refused: check GET before relying on it", Map.of("tenant", tenant,
                         "budget_id", definition.getBudgetId()));
             }
             try {
