@@ -621,7 +621,7 @@ public final class TenantLedger {
                 && status.getSpentTokens() + status.getReservedTokens() + tokens > d.getLimitTokens()) {
             return refusalOf(budgetId, "exceeded", "tokens", d.getLimitTokens(), status.getSpentTokens(),
                     status.getReservedTokens(), tokens, resetAt,
-                    retryAt(status.getSpentTokens() + tokens <= d.getLimitTokens(), resetAt), now);
+                    retryAt(d, status.getSpentTokens() + tokens <= d.getLimitTokens(), resetAt), now);
         }
         if (d.getLimitUsd() == null) {
             return null;
@@ -634,7 +634,7 @@ public final class TenantLedger {
         // a step that costs nothing is never held back by a cost limit, however much else was spent
         if (usd > 0 && status.getSpentUsd() + status.getReservedUsd() + usd > d.getLimitUsd()) {
             return refusalOf(budgetId, "exceeded", "usd", d.getLimitUsd(), status.getSpentUsd(),
-                    status.getReservedUsd(), usd, resetAt, retryAt(status.getSpentUsd() + usd <= d.getLimitUsd(),
+                    status.getReservedUsd(), usd, resetAt, retryAt(d, status.getSpentUsd() + usd <= d.getLimitUsd(),
                             resetAt), now);
         }
         return null;
@@ -651,11 +651,21 @@ public final class TenantLedger {
 
     /**
      * When a refused request may be granted: at the reset; or, when only open reservations stand in the way (spend
-     * and the request fit), by the time the first of them is settled or expires, if that comes sooner.
+     * and the request fit), by the time the first of those the budget holds is settled or expires, if that is sooner.
+     * Read from the open reservations themselves, on refusals only: the ledger's next expiry is the whole tenant's,
+     * and is not moved when a reservation is settled.
      */
-    private Instant retryAt(boolean onlyReservationsInTheWay, Instant resetAt) {
-        Instant firstExpiry = state.getNextExpiry();
-        return onlyReservationsInTheWay && firstExpiry != null && firstExpiry.isBefore(resetAt) ? firstExpiry : resetAt;
+    private Instant retryAt(BudgetDefinition budget, boolean onlyReservationsInTheWay, Instant resetAt) {
+        if (!onlyReservationsInTheWay) {
+            return resetAt;
+        }
+        Instant firstExpiry = null;
+        for (BudgetReservation r : reservations.all().values()) {
+            if (applies(budget, r.getProvider(), r.getModel(), r.getCapsuleId())) {
+                firstExpiry = earlier(firstExpiry, r.getExpiresAt());
+            }
+        }
+        return firstExpiry != null && firstExpiry.isBefore(resetAt) ? firstExpiry : resetAt;
     }
 
     private static BudgetRefusal refusalOf(String budgetId, String kind, String unit, double limit, double spent,

@@ -66,6 +66,24 @@ class TenantLedgerTest {
         assertThat(spent.getRetryAfterSeconds()).isEqualTo(Duration.ofHours(14).toSeconds());
     }
 
+    /** The first expiry that frees room is a reservation still open, not one settled since it was taken. */
+    @Test
+    void shouldTellARequestHeldBackByReservationsToRetryWhenTheFirstOpenOneExpires() {
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
+        Instant later = MORNING.plus(Duration.ofMinutes(3));
+        ledger.reserve(Budgets.request(TENANT, "first", "openai", "gpt-4o-mini", 500, 100), MORNING);
+        ledger.reserve(Budgets.request(TENANT, "second", "openai", "gpt-4o-mini", 200, 100), later);
+        ledger.settle(usage("first", "openai", "gpt-4o-mini", null, 80, 20), later);
+
+        BudgetRefusal refusal = ledger.reserve(Budgets.request(TENANT, "third", "openai", "gpt-4o-mini", 600, 100),
+                later).reply().getRefusal();
+
+        assertThat(refusal.getSpent()).isEqualTo(100);
+        assertThat(refusal.getReserved()).isEqualTo(300);
+        // the second's expiry, five minutes after it was taken; the first, settled, would have said two
+        assertThat(refusal.getRetryAfterSeconds()).isEqualTo(TTL.toSeconds());
+    }
+
     @Test
     void shouldRefuseAnEstimateThatCouldOverflowInsteadOfGrantingItPastTheLimit() {
         ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
