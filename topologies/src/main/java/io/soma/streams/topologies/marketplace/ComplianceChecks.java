@@ -96,14 +96,20 @@ public final class ComplianceChecks {
     /**
      * A version that names a range, not one release: npm's {@code ^1.2.0}, {@code ~1}, {@code *}, {@code 1.x},
      * {@code >=2 <3}, {@code 1 || 2}, PyPI's {@code ~=1.4}, {@code !=1.1}. Whatever it resolves to today, it may
-     * install something else tomorrow, as {@code latest} does.
+     * install something else tomorrow, as {@code latest} does. Matched after {@link #EXACT_PREFIX}.
      */
     private static final Pattern VERSION_RANGE = Pattern.compile("[\\^~*<>=|!\\s]|(^|\\.)[xX](\\.|$)");
+    /** What pins one release exactly before a version: npm's {@code =1.2.3}, PyPI's {@code ==1.4.2}, {@code ===1.0}. */
+    private static final Pattern EXACT_PREFIX = Pattern.compile("^={1,3}");
 
     private final Config config;
 
     public ComplianceChecks(Config config) {
         this.config = config;
+    }
+
+    private static boolean isRange(String version) {
+        return VERSION_RANGE.matcher(EXACT_PREFIX.matcher(version.strip()).replaceFirst("")).find();
     }
 
     /** Every finding of the enabled checks: capsule-wide ones first, then package by package, in declared order. */
@@ -120,7 +126,7 @@ public final class ComplianceChecks {
             // let one manifest under the size limit make gigabytes of notes
             String packageName = p.name() == null ? "(unnamed package)" : shown(p.name());
             if (blank(p.version()) || config.floatingVersions().contains(p.version().toLowerCase(Locale.ROOT))
-                    || VERSION_RANGE.matcher(p.version()).find()) {
+                    || isRange(p.version())) {
                 add(findings, Check.UNPINNED_VERSION, packageName, blank(p.version())
                         ? "package " + packageName + " has no version"
                         : "package " + packageName + " floats on '" + shown(p.version()) + "'");
