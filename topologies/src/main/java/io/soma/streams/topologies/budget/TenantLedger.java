@@ -790,11 +790,12 @@ public final class TenantLedger {
 
     /**
      * Whether two definitions' periods follow the same clock: a rolling period follows none, and a zone counts by its
-     * rules, not its spelling (none, "UTC", "Z" and "Etc/UTC" are one), so a re-PUT that spells it out keeps the spend.
+     * rules, not its name (none, "UTC", "Z" and "Etc/UTC" are one; so are "US/Eastern" and "America/New_York"), so a
+     * re-PUT that names it otherwise keeps the spend.
      */
     private static boolean sameZone(BudgetDefinition a, BudgetDefinition b) {
         return a.getPeriod() == BudgetPeriodKind.ROLLING
-                || BudgetPeriods.zone(a).normalized().equals(BudgetPeriods.zone(b).normalized());
+                || BudgetPeriods.zone(a).getRules().equals(BudgetPeriods.zone(b).getRules());
     }
 
     private BudgetReservationReply granted(BudgetReservationRequest request, BudgetReservation r, Instant now) {

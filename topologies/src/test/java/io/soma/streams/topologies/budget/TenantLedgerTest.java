@@ -310,6 +310,9 @@ class TenantLedgerTest {
         }
         ledger.define(Budgets.daily(TENANT, "daily", 2000).setTimeZone("America/New_York").build(), MORNING);
         assertThat(ledger.status("daily", MORNING).getSpentTokens()).as("another clock: a new period").isZero();
+        ledger.settle(usage("b", "openai", "gpt-4o-mini", null, 400, 200), MORNING);
+        ledger.define(Budgets.daily(TENANT, "daily", 3000).setTimeZone("US/Eastern").build(), MORNING);
+        assertThat(ledger.status("daily", MORNING).getSpentTokens()).as("New York by another name").isEqualTo(600);
     }
 
     @Test
