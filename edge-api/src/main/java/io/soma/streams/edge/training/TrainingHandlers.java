@@ -90,7 +90,8 @@ public final class TrainingHandlers {
             throw new ApiException(403, "forbidden", "only training.admin may act as another user than "
                     + caller.subject(), Map.of());
         }
-        Long ttlSeconds = ttlSeconds(body);
+        // a disable takes no lifetime: whatever it says, it is not refused for it
+        Long ttlSeconds = action == TrainingAction.DISABLE ? null : ttlSeconds(body);
         // a user is named within a tenant: the caller is a user of its token's tenant, another named user one of
         // the tenant acted on, so a platform operator's lock is never held by a tenant's user of the same name
         boolean asCaller = user == null || user.equals(caller.subject());
