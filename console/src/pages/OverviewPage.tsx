@@ -6,14 +6,7 @@ import { SlmAlerts } from '../ui/SlmAlerts';
 import { useLoad } from '../ui/useLoad';
 import type { PageProps } from '.';
 import type { Budget } from './BudgetsPage';
-
-interface TrainingState {
-  tenant: string;
-  enabled: boolean;
-  locked_by: string | null;
-  reason: string | null;
-  expires_at?: string;
-}
+import { userOf, type TrainingState } from './TrainingPage';
 
 /** GET /v1/audit/decisions/rate: the archive's count of the last minute, by outcome, per second. */
 interface DecisionRate {
@@ -106,7 +99,7 @@ export function OverviewPage({ api, tenant, tenants, operator }: PageProps) {
               <ul className="plain">
                 {enabled.map((s) => (
                   <li key={s.tenant}>
-                    <strong>{s.tenant}</strong> held by {s.locked_by} until {formatTime(s.expires_at)}
+                    <strong>{s.tenant}</strong> held by {userOf(s.locked_by, s.locked_by_tenant, s.tenant)} until {formatTime(s.expires_at)}
                     {s.reason && <> — {s.reason}</>}
                   </li>
                 ))}

@@ -5,7 +5,8 @@ import { ErrorMessage, formatTime, Section, Show } from '../ui/parts';
 import { useLoad } from '../ui/useLoad';
 import type { PageProps } from '.';
 
-interface TrainingState {
+/** GET /v1/training/status/{tenant}. */
+export interface TrainingState {
   tenant: string;
   enabled: boolean;
   locked_by: string | null;
