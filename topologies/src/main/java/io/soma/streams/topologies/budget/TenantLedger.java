@@ -656,7 +656,9 @@ public final class TenantLedger {
      * and is not moved when a reservation is settled.
      */
     private Instant retryAt(BudgetDefinition budget, boolean onlyReservationsInTheWay, Instant resetAt) {
-        if (!onlyReservationsInTheWay) {
+        // the ledger's next expiry is no later than any open reservation's: none before the reset, nothing to read
+        if (!onlyReservationsInTheWay || state.getOpenReservations() == 0 || state.getNextExpiry() == null
+                || !state.getNextExpiry().isBefore(resetAt)) {
             return resetAt;
         }
         Instant firstExpiry = null;
