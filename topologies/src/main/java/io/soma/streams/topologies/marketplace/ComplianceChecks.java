@@ -109,7 +109,7 @@ public final class ComplianceChecks {
     }
 
     private static boolean isRange(String version) {
-        return VERSION_RANGE.matcher(EXACT_PREFIX.matcher(version.strip()).replaceFirst("")).find();
+        return VERSION_RANGE.matcher(EXACT_PREFIX.matcher(version.strip()).replaceFirst("").strip()).find();
     }
 
     /** Every finding of the enabled checks: capsule-wide ones first, then package by package, in declared order. */
@@ -125,7 +125,7 @@ public final class ComplianceChecks {
             // names cut as records echo them: a finding per variable that repeated a long package name in full would
             // let one manifest under the size limit make gigabytes of notes
             String packageName = p.name() == null ? "(unnamed package)" : shown(p.name());
-            if (blank(p.version()) || config.floatingVersions().contains(p.version().toLowerCase(Locale.ROOT))
+            if (blank(p.version()) || config.floatingVersions().contains(p.version().strip().toLowerCase(Locale.ROOT))
                     || isRange(p.version())) {
                 add(findings, Check.UNPINNED_VERSION, packageName, blank(p.version())
                         ? "package " + packageName + " has no version"

@@ -88,9 +88,9 @@ class ComplianceChecksTest {
     /** A range installs whatever matches it that day: it pins no more than "latest" does. */
     @Test
     void shouldFindAVersionRangeUnpinnedAndAnExactVersionPinned() {
-        List<String> ranges = List.of("^1.2.0", "~1.4", "*", "1.x", "2.X.1", ">=2 <3", "1 || 2", "~=1.4", "!=1.1");
+        List<String> ranges = List.of(" latest ", "^1.2.0", "~1.4", "*", "1.x", "2.X.1", ">=2 <3", "1 || 2", "~=1.4", "!=1.1");
         List<String> exact = List.of("1.2.0", "0.0.1-beta.3", "2025.5.16", "3.11-slim", "1.0.0+build.7", "==1.4.2",
-                "===1.0", "=1.2.3", " 1.2.0 ");
+                "===1.0", "=1.2.3", " 1.2.0 ", "== 1.4.2");
 
         for (String version : ranges) {
             assertThat(CHECKS.check(withPackageVersion(version))).as(version).extracting(Finding::check)
@@ -140,7 +140,7 @@ class ComplianceChecksTest {
             for (JsonNode p : packages) {
                 String version = p.path("version").asText("").trim();
                 if (version.isEmpty() || version.equalsIgnoreCase("latest")
-                        || version.replaceFirst("^={1,3}", "").matches(".*([\\^~*<>=|!\\s]|(^|\\.)[xX](\\.|$)).*")) {
+                        || version.replaceFirst("^={1,3}", "").strip().matches(".*([\\^~*<>=|!\\s]|(^|\\.)[xX](\\.|$)).*")) {
                     counts.merge(Check.UNPINNED_VERSION, 1, Integer::sum);
                 }
                 String registry = p.has("registry_name") ? p.path("registry_name").asText() : p.path("registry").asText();
