@@ -99,7 +99,9 @@ class TrainingIT {
                 EdgeFixture.json(Map.of("tenant", tenant)));
         assertThat(byMallory.statusCode()).as(byMallory.body()).isEqualTo(403);
 
-        HttpResponse<String> byCarol = edge.post("/v1/training/disable", carol, EdgeFixture.json(Map.of("tenant", tenant)));
+        // a disable takes no lifetime: one it carries is not checked
+        HttpResponse<String> byCarol = edge.post("/v1/training/disable", carol, EdgeFixture.json(Map.of("tenant", tenant,
+                "ttl_seconds", 0)));
         assertThat(byCarol.statusCode()).as(byCarol.body()).isEqualTo(200);
         assertThat(EdgeFixture.json(byCarol).get("enabled").asBoolean()).isFalse();
 
