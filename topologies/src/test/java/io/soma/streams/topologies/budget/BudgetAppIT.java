@@ -33,7 +33,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -60,6 +63,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ../shared/data. One app for the class (a second app id would answer every tenant's records again); tests that
  * restart it leave it running.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BudgetAppIT {
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
     private static final int REQUESTS = 200;
@@ -252,6 +256,8 @@ class BudgetAppIT {
     }
 
     @Test
+    // last: its reservation was taken when the class started, so the other cases' time counts toward its TTL
+    @Order(Integer.MAX_VALUE)
     void shouldExpireAnUnsettledReservationWithAnAuditRecord() {
         String tenant = NEVER_SETTLED_TENANT;
         LlmPerfRecords.Request step = llmPerf(1).get(0);
