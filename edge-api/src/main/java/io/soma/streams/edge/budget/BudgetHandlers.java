@@ -16,6 +16,7 @@ import io.soma.streams.edge.sse.SseSource;
 import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.stores.archive.BudgetAuditQuery;
+import io.soma.streams.stores.archive.RetryBackoff;
 import io.soma.streams.topologies.budget.BudgetApp;
 import io.soma.streams.topologies.budget.BudgetProblem;
 import io.soma.streams.topologies.budget.BudgetValidation;
@@ -44,6 +45,8 @@ import java.util.Map;
 public final class BudgetHandlers {
     /** The SSE event name of a budget alert. */
     public static final String ALERT_EVENT = "budget.alert";
+    /** How often a PUT asks the ledger whether its definition is applied: soon at first, then every 100 ms. */
+    private static final RetryBackoff APPLIED_POLL = new RetryBackoff(Duration.ofMillis(5), Duration.ofMillis(100));
 
     private final Producer<String, SpecificRecord> producer;
     private final StoreLookups stores;
@@ -85,8 +88,7 @@ public final class BudgetHandlers {
      */
     private void awaitApplied(String tenant, BudgetDefinition definition) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        long pauseMs = 5;
-        while (!applied(tenant, definition)) {
+        for (int attempt = 1; !applied(tenant, definition); attempt++) {
             if (System.nanoTime() - deadline > 0) {
                 // recorded in Kafka, so most likely applied later; but the app refuses (dead-letters) a definition it
                 // cannot hold, e.g. a 101st budget that a concurrent PUT let past requireRoomFor
@@ -96,12 +98,11 @@ public final class BudgetHandlers {
                         "budget_id", definition.getBudgetId()));
             }
             try {
-                Thread.sleep(pauseMs);
+                Thread.sleep(APPLIED_POLL.delay(attempt).toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw ApiException.notReady("interrupted while waiting for the budget app");
             }
-            pauseMs = Math.min(100, pauseMs * 2);
         }
     }
 
