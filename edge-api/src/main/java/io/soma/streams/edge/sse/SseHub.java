@@ -66,6 +66,8 @@ public final class SseHub implements AutoCloseable {
      */
     private static final int MAX_PIECE_BYTES = 256 * 1024;
     private static final byte[] KEEP_ALIVE = ": keep-alive\n".getBytes(StandardCharsets.UTF_8);
+    /** What ends a block after its {@code id:} line when it carries no event: the id alone moves the client's. */
+    private static final byte[] NO_EVENT = "\n".getBytes(StandardCharsets.UTF_8);
     /** How long to wait before reading again a record the schema registry could not resolve, or after a failed poll. */
     private static final Duration RETRY = Duration.ofSeconds(1);
     /** What {@link #render} answers for a record the schema registry could not be reached to read. */
@@ -687,8 +689,11 @@ public final class SseHub implements AutoCloseable {
             // cleared whatever was written: any byte keeps the connection alive
             if (keepAliveDue.getAndSet(false) && piece.size() == 0) {
                 foldCaughtUp();
-                piece.write(idBehind ? ("id: " + position.encode() + "\n\n").getBytes(StandardCharsets.UTF_8)
-                        : KEEP_ALIVE);
+                if (idBehind) {
+                    write(piece, position, NO_EVENT);
+                } else {
+                    piece.write(KEEP_ALIVE);
+                }
                 idBehind = false;
             }
             return piece.size() == 0 ? null : piece.toByteArray();
