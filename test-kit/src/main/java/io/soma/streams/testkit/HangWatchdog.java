@@ -21,10 +21,10 @@ import java.util.TimerTask;
  * Ends a test JVM in which no test or class has started or ended for {@code soma.test.jvm.limit} (an ISO-8601
  * duration the build sets): it prints every thread's stack, then halts the JVM, so the build fails at once with the
  * cause in its log. Per-test timeouts stop a hung test method; this catches what hangs outside them (a class
- * initializer, an extension; not what hangs after the session closed, which surefire's fork timeout is left for). It counts from the last test event, not from the JVM's start, so a JVM that
- * runs many classes one after another is not ended for being busy. Surefire's own fork timeout does not end a fork
- * whose threads ignore interrupts. Registered for every test JVM that has the kit on its class path
- * (META-INF/services).
+ * initializer, an extension; not what hangs after the session closed, which surefire's fork timeout is left for).
+ * It counts from the last test event, not from the JVM's start, so a JVM that runs many classes one after another is
+ * not ended for being busy. Surefire's own fork timeout does not end a fork whose threads ignore interrupts.
+ * Registered for every test JVM that has the kit on its class path (META-INF/services).
  */
 public final class HangWatchdog implements LauncherSessionListener {
     private Timer timer;
