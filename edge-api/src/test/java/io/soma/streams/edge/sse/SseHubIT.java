@@ -278,10 +278,7 @@ class SseHubIT {
     @Test
     void shouldResumeNoFurtherBackThanItsBoundAndSaySo() throws Exception {
         String channel = "bounded-resume";
-        String ready;
-        try (SseClient first = SseClient.open(uri(channel), Map.of())) {
-            ready = first.awaitEvent("ready", TIMEOUT).id();
-        }
+        String ready = readyIdOf(uri(channel));
         int written = MAX_RESUME_RECORDS + 10;
         // the bound counts back from what the hub has read when the client joins: wait until it has read them all
         try (SseClient observer = SseClient.open(uri(channel), Map.of())) {
@@ -305,10 +302,7 @@ class SseHubIT {
     @Test
     void shouldReplayAPartitionThatWasEmptyWhenTheClientLeft() throws Exception {
         onFreshTopic("empty", (topic, uri, hub) -> {
-            String ready;
-            try (SseClient first = SseClient.open(uri, Map.of())) {
-                ready = first.awaitEvent("ready", TIMEOUT).id();
-            }
+            String ready = readyIdOf(uri);
             assertThat(ready).as("nothing delivered of the empty partition").endsWith("/0/-1");
             producer.send(new ProducerRecord<>(topic, "c", "while-away")).get(TIMEOUT.toSeconds(), SECONDS);
             try (SseClient resumed = SseClient.open(uri, Map.of("Last-Event-ID", ready))) {
@@ -320,10 +314,7 @@ class SseHubIT {
     @Test
     void shouldResumeFromTheOldestRecordLeftAndSaySoWhenRetentionDeletedWhatTheClientMissed() throws Exception {
         onFreshTopic("retention", (topic, uri, hub) -> {
-            String ready;
-            try (SseClient first = SseClient.open(uri, Map.of())) {
-                ready = first.awaitEvent("ready", TIMEOUT).id();
-            }
+            String ready = readyIdOf(uri);
             List<String> written = List.of("deleted-0", "deleted-1", "kept-0", "kept-1");
             // the hub has read them all once an observer got them: the resume's end is past them
             try (SseClient observer = SseClient.open(uri, Map.of())) {
@@ -572,6 +563,13 @@ class SseHubIT {
         // the edge's error answers: a refused stream is the JSON error with its status
         ErrorResponses.install(app);
         return app.start("127.0.0.1", 0);
+    }
+
+    /** The id of a new stream's {@code ready}: where a client that left before anything was written resumes from. */
+    private static String readyIdOf(URI stream) {
+        try (SseClient first = SseClient.open(stream, Map.of())) {
+            return first.awaitEvent("ready", TIMEOUT).id();
+        }
     }
 
     private static URI uri(String channel) {
