@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
@@ -41,18 +42,15 @@ class RedisMirrorIT {
     @Test
     void shouldRewarmCorrectAndDeleteKeysAcrossItsChunkedReads() throws Exception {
         LocalStack stack = LocalStack.shared();
-        String topic = "redis-mirror-it-" + UUID.randomUUID();
-        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 3, (short) 1));
-        try (KafkaProducer<String, String> producer = producer(stack)) {
+        String topic = topicHolding(stack, "redis-mirror-it", 3, (producer, t) -> {
             for (int i = 0; i < KEYS; i++) {
-                producer.send(new ProducerRecord<>(topic, "k-" + i, "v-" + i));
+                producer.send(new ProducerRecord<>(t, "k-" + i, "v-" + i));
             }
             // the topic deletes the first ten
             for (int i = 0; i < 10; i++) {
-                producer.send(new ProducerRecord<>(topic, "k-" + i, null));
+                producer.send(new ProducerRecord<>(t, "k-" + i, null));
             }
-            producer.flush();
-        }
+        });
 
         try (RedisNamespace namespace = RedisNamespace.create("redis_mirror");
              RedisMirror<String> mirror = new RedisMirror<>(stack.bootstrapServers(), topic, new StringDeserializer(),
@@ -78,16 +76,13 @@ class RedisMirrorIT {
     @Test
     void shouldWriteOnlyWhatTheTopicHoldsNotTheValuesItReplacedBeforeTheMirrorStarted() throws Exception {
         LocalStack stack = LocalStack.shared();
-        String topic = "redis-mirror-replay-it-" + UUID.randomUUID();
         // one partition, so the replay meets them in this order: a lock enabled then disabled, a value then the next
-        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
-        try (KafkaProducer<String, String> producer = producer(stack)) {
-            producer.send(new ProducerRecord<>(topic, "lock", "enabled"));
-            producer.send(new ProducerRecord<>(topic, "k", "v1"));
-            producer.send(new ProducerRecord<>(topic, "lock", null));
-            producer.send(new ProducerRecord<>(topic, "k", "v2"));
-            producer.flush();
-        }
+        String topic = topicHolding(stack, "redis-mirror-replay-it", 1, (producer, t) -> {
+            producer.send(new ProducerRecord<>(t, "lock", "enabled"));
+            producer.send(new ProducerRecord<>(t, "k", "v1"));
+            producer.send(new ProducerRecord<>(t, "lock", null));
+            producer.send(new ProducerRecord<>(t, "k", "v2"));
+        });
 
         try (RedisNamespace namespace = RedisNamespace.create("redis_mirror_replay");
              CommandsSeen events = CommandsSeen.watch(namespace)) {
@@ -161,9 +156,17 @@ class RedisMirrorIT {
         }
     }
 
-    private static KafkaProducer<String, String> producer(LocalStack stack) {
-        return new KafkaProducer<>(Map.of("bootstrap.servers", stack.bootstrapServers()), new StringSerializer(),
-                new StringSerializer());
+    /** A new topic of {@code partitions} partitions holding what {@code write} sends to it (given the topic). */
+    private static String topicHolding(LocalStack stack, String name, int partitions,
+                                       BiConsumer<KafkaProducer<String, String>, String> write) {
+        String topic = name + "-" + UUID.randomUUID();
+        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, partitions, (short) 1));
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                stack.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+            write.accept(producer, topic);
+            producer.flush();
+        }
+        return topic;
     }
 
     /** Whether Redis holds v-i under k-i for every i in [from, to). */
