@@ -37,14 +37,21 @@ public final class BudgetGate {
     private final ReplyWaiter<BudgetReservationReply> replies;
     private final BudgetDefinitions definitions;
     private final Duration timeout;
+    private final Duration reservationTtl;
     private final AtomicLong failedOpen = new AtomicLong();
 
     public BudgetGate(Producer<String, SpecificRecord> producer, ReplyWaiter<BudgetReservationReply> replies,
-                      BudgetDefinitions definitions, Duration timeout) {
+                      BudgetDefinitions definitions, Duration timeout, Duration reservationTtl) {
         this.producer = producer;
         this.replies = replies;
         this.definitions = definitions;
         this.timeout = timeout;
+        this.reservationTtl = reservationTtl;
+    }
+
+    /** How long a granted reservation stays open unless its step's response settles it or it is released. */
+    public Duration reservationTtl() {
+        return reservationTtl;
     }
 
     /** The step's scope, as the budgets narrowed to a provider, model or capsule match it. */

@@ -59,7 +59,8 @@ public record BudgetSlice(Closer closer, BudgetHandlers handlers, BudgetGate gat
                             .increment(), () -> { }));
             SseHub alerts = platform.sseHub("budget-alerts",
                     BudgetHandlers.alertSource(platform.serdes().value(Topics.BUDGET_ALERTS).deserializer()), closer);
-            BudgetGate gate = new BudgetGate(platform.producer(), replies, definitions, platform.replyTimeout());
+            BudgetGate gate = new BudgetGate(platform.producer(), replies, definitions, platform.replyTimeout(),
+                    config.ledger().reservationTtl());
 
             GaugeWithCallback.builder().name("budget_spent_ratio")
                     .help("Spend of the current period in parts of the limit (the larger of tokens and USD)")

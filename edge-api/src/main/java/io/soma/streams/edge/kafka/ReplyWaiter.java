@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -35,19 +36,41 @@ public final class ReplyWaiter<V> implements AutoCloseable {
     }
 
     /**
+     * What to do with a reply that comes after its caller stopped waiting (a 504, or Kafka not acknowledging the
+     * request in time while the producer still retries it): {@code handler} gets it if it comes within
+     * {@code followFor}. Run off the reader's thread, so a slow handler delays no other reply.
+     */
+    public record Late<V>(Duration followFor, Consumer<V> handler) {
+    }
+
+    /**
      * Publishes {@code request} and waits for the reply carrying {@code id}, {@code timeout} in all. Kafka not
      * acknowledging the request in time: 503 ({@link KafkaPublish}, with {@code ids} in its details); acknowledged
      * but no reply in time: {@code whenLate}'s error (the request is in Kafka and is still processed once).
      */
     public V request(Producer<String, SpecificRecord> producer, ProducerRecord<String, SpecificRecord> request,
                      String id, Map<String, Object> ids, Duration timeout, Supplier<ApiException> whenLate) {
+        return request(producer, request, id, ids, timeout, whenLate, null);
+    }
+
+    /** As above; a reply that comes after the caller's error goes to {@code late} (none: null). */
+    public V request(Producer<String, SpecificRecord> producer, ProducerRecord<String, SpecificRecord> request,
+                     String id, Map<String, Object> ids, Duration timeout, Supplier<ApiException> whenLate,
+                     Late<V> late) {
         CompletableFuture<V> reply = expect(id);
         long deadline = System.nanoTime() + timeout.toNanos();
+        boolean followed = false;
         try {
-            KafkaPublish.acknowledged(producer, request, timeout, "the request " + id, ids);
+            try {
+                KafkaPublish.acknowledged(producer, request, timeout, "the request " + id, ids);
+            } catch (KafkaPublish.NotTaken notTaken) {
+                followed = notTaken.mayStillArrive() && follow(id, reply, late);
+                throw notTaken;
+            }
             // what the acknowledgement took is part of the caller's wait, not added to it
             return reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
+            followed = follow(id, reply, late);
             throw whenLate.get();
         } catch (ExecutionException e) {
             throw ApiException.notReady("no reply to " + id + ": " + e.getCause().getMessage());
@@ -55,8 +78,24 @@ public final class ReplyWaiter<V> implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw ApiException.notReady("interrupted");
         } finally {
-            forget(id);
+            if (!followed) {
+                forget(id);
+            }
         }
+    }
+
+    /** Keeps waiting for {@code id} on {@code late}'s behalf; false when there is no {@code late}. */
+    private boolean follow(String id, CompletableFuture<V> reply, Late<V> late) {
+        if (late == null) {
+            return false;
+        }
+        reply.orTimeout(late.followFor().toMillis(), TimeUnit.MILLISECONDS).whenCompleteAsync((value, error) -> {
+            waiting.remove(id, reply);
+            if (value != null) {
+                late.handler().accept(value);
+            }
+        });
+        return true;
     }
 
     /** Register before publishing the request; the future completes with the reply. */

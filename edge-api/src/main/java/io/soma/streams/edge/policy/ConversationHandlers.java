@@ -98,12 +98,21 @@ public final class ConversationHandlers {
                 .setMetadata(metadata)
                 .build();
         Map<String, Object> ids = Map.of("event_id", event.getEventId(), "session_id", session);
+        // a step the policy holds back gets no response to settle what it reserved, also when it is decided after
+        // this request stopped waiting (504): followed as long as the reservation can be open
+        ReplyWaiter.Late<PolicyDecision> heldBack = reserved ? new ReplyWaiter.Late<>(
+                budgets.get().reservationTtl(), d -> {
+                    if (!d.getAllowed()) {
+                        budgets.get().release(eventId, tenant);
+                    }
+                }) : null;
         PolicyDecision decision;
         try {
             decision = decisions.request(producer,
                     new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), session, event), event.getEventId(), ids,
                     timeout, () -> new ApiException(504, "timeout", "no decision for event " + event.getEventId()
-                            + " within " + timeout.toMillis() + " ms; the event is recorded and will be decided", ids));
+                            + " within " + timeout.toMillis() + " ms; the event is recorded and will be decided", ids),
+                    heldBack);
         } catch (KafkaPublish.NotTaken notPublished) {
             // no response will settle the reservation of an event Kafka did not take (a 504's event was published);
             // one still being retried may be delivered and answered: released, its amount could be granted twice
@@ -112,9 +121,8 @@ public final class ConversationHandlers {
             }
             throw notPublished;
         }
-        if (reserved && !decision.getAllowed()) {
-            // a step the policy holds back gets no response to settle what it reserved
-            budgets.get().release(eventId, tenant);
+        if (heldBack != null) {
+            heldBack.handler().accept(decision);
         }
         PolicyViews.headers(ctx, decision.getDecision(), decision.getScore(), decision.getConstitutionHash());
         ctx.json(PolicyViews.decision(decision));

@@ -28,6 +28,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -52,6 +53,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -280,7 +282,7 @@ class BudgetEdgeIT {
 
     @Test
     @Order(5)
-    void shouldReleaseAtOnceTheReservationOfAStepThePolicyDenies() {
+    void shouldReleaseTheReservationOfAStepThePolicyDeniesAlsoWhenDecidedAfterTheEdgeStoppedWaiting() {
         String tenant = EdgeFixture.tenants("budget-denied", 1).get(0);
         String admin = first.tokenFor(tenant, "admin", Capability.tenantAdmin());
         assertThat(put(first, admin, tenant, "daily", Map.of("limit_tokens", 1_000_000, "period", "DAY")).statusCode())
@@ -301,6 +303,21 @@ class BudgetEdgeIT {
 
         // freed when the step was denied, not 5 minutes later when it would have expired
         awaitReleased(tenant, denied.path("event_id").asText());
+
+        // decided only after the edge answered 504: the late denial still frees the reservation
+        List<KafkaStreams> policy = Stream.of(first, second, third).map(i -> i.streams(PolicyApp.APPLICATION_ID))
+                .toList();
+        policy.forEach(KafkaStreams::pause);
+        HttpResponse<String> late;
+        try {
+            late = second.post("/v1/conversation/step", admin, EdgeFixture.json(Map.of("session_id",
+                    "late-" + UUID.randomUUID(), "content", "a forbidden word", "prompt_tokens", 100,
+                    "max_completion_tokens", 100)));
+        } finally {
+            policy.forEach(KafkaStreams::resume);
+        }
+        assertThat(late.statusCode()).as(late.body()).isEqualTo(504);
+        awaitReleased(tenant, EdgeFixture.json(late).path("details").path("event_id").asText());
     }
 
     @Test
