@@ -269,13 +269,16 @@ public final class PolicyEvaluator {
             }
         }
         Violation[] violations = new Violation[count];
+        // a rule that did not finish may be a redact rule whose matches would have been masked: no excerpt is shown
+        boolean masksKnown = unfinished.isEmpty();
         double totalWeight = 0;
         Action strongest = null;
         for (int p = 0; p < count; p++) {
             Rule rule = matched[p].rule();
             Hits h = hits.hits(p);
             violations[p] = new Violation(rule.name(), rule.pattern(), rule.weight(), rule.severity(), rule.action(),
-                    rule.description(), excerpt(text, h.firstStart, h.firstEnd, redactions), matched[p].origin(),
+                    rule.description(), masksKnown ? excerpt(text, h.firstStart, h.firstEnd, redactions) : null,
+                    matched[p].origin(),
                     h.reported());
             totalWeight += rule.weight();
             if (strongest == null || rule.action().ordinal() < strongest.ordinal()) {

@@ -243,6 +243,21 @@ class PolicyEvaluatorTest {
     }
 
     @Test
+    void shouldShowNoExcerptWhenARedactRuleDidNotFinish() {
+        // rules run by name: the slow one spends the budget before the redact rule that would mask the number
+        Rule slow = rule("a-slow", ExamplePolicy.BACKTRACKING_REGEX, MatchType.REGEX, 0.1, Action.LOG);
+        Rule word = rule("b-word", "account", MatchType.SUBSTRING, 0.1, Action.LOG);
+        Rule ssn = rule("c-ssn", "\\b\\d{3}-\\d{2}-\\d{4}\\b", MatchType.REGEX, 0.1, Action.REDACT);
+
+        Evaluation e = evaluate(policy(slow, word, ssn), "account 123-45-6789 " + ExamplePolicy.BACKTRACKING_NEAR_MISS);
+
+        assertThat(e.reason()).isEqualTo(Evaluation.BUDGET_EXCEEDED);
+        assertThat(e.unfinishedRules()).contains("c-ssn");
+        assertThat(e.violations()).extracting(Violation::name).containsExactly("b-word");
+        assertThat(e.violations()).extracting(Violation::excerpt).containsOnlyNulls();
+    }
+
+    @Test
     void shouldFailClosedWithReviewWhenARegexOverflowsTheStack() {
         // accepted by the guard and linear, but java.util.regex recurses once per repetition of the group
         String quoted = "\"(?:[^\"\\\\]|\\\\.)*\"";
