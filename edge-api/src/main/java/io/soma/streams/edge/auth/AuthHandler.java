@@ -6,12 +6,14 @@ import io.javalin.security.RouteRole;
 import io.soma.streams.edge.auth.TokenVerification.Invalid;
 import io.soma.streams.edge.auth.TokenVerification.Valid;
 import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.edge.tenancy.TenantGuard;
 import redis.clients.jedis.exceptions.JedisException;
 
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The edge's access check, installed with {@code app.beforeMatched(auth)}: every matched route needs a valid
@@ -21,6 +23,7 @@ import java.util.Set;
  */
 public final class AuthHandler implements Handler {
     static final String PRINCIPAL_ATTRIBUTE = "soma.principal";
+    private static final String RECHECK_ATTRIBUTE = "soma.principal.recheck";
     private static final String BEARER = "Bearer ";
 
     private final TokenService tokens;
@@ -37,6 +40,7 @@ public final class AuthHandler implements Handler {
         }
         Principal caller = authenticate(ctx);
         ctx.attribute(PRINCIPAL_ATTRIBUTE, caller);
+        ctx.attribute(RECHECK_ATTRIBUTE, (Supplier<String>) () -> recheck(caller));
         List<Capability> required = roles.stream().filter(Capability.class::isInstance)
                 .map(Capability.class::cast).sorted().toList();
         if (!required.isEmpty() && required.stream().noneMatch(caller::has)) {
@@ -60,6 +64,25 @@ public final class AuthHandler implements Handler {
             throw new IllegalStateException(ctx.path() + " is public or AuthHandler is not installed: no caller");
         }
         return caller;
+    }
+
+    /**
+     * The caller of an event stream: a stream outlives the request that opened it, so its token is checked again
+     * while it lasts ({@link SseHub.Caller}), as every request checks it.
+     */
+    public static SseHub.Caller streamCaller(Context ctx) {
+        Supplier<String> recheck = ctx.attribute(RECHECK_ATTRIBUTE);
+        return new SseHub.Caller(principal(ctx).tenant(), recheck);
+    }
+
+    /** Why {@code caller}'s token is no longer accepted, as a 401 would say it; null while it is. */
+    private String recheck(Principal caller) {
+        try {
+            return tokens.recheck(caller).map(invalid -> invalid.reason().code() + ": " + invalid.message())
+                    .orElse(null);
+        } catch (JedisException e) {
+            return "tokens cannot be checked: Redis is unreachable";
+        }
     }
 
     /** Verifies the request's bearer token; 401 with {@code WWW-Authenticate: Bearer} when there is none or it fails. */

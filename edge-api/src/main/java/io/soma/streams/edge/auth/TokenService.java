@@ -157,18 +157,31 @@ public final class TokenService {
             return unknownKey(signed.claims().kid());
         }
         Principal claims = signed.claims();
-        String hash = signed.constitutionHash();
         Instant now = clock.instant();
-        if (now.isAfter(acceptedUntil(claims))) {
-            return new Invalid(Reason.EXPIRED, "the token expired at " + claims.expiresAt());
-        }
         if (claims.issuedAt().isAfter(now.plus(lifetime.clockSkew()))) {
             return new Invalid(Reason.NOT_YET_VALID, "the token is issued in the future, at " + claims.issuedAt());
         }
-        if (redis.exists(revokedKeys(claims)) > 0) {
-            return new Invalid(Reason.REVOKED, "the token " + claims.jti() + ", or a token that issued it, was revoked");
+        Optional<Invalid> lapsed = lapsed(claims, now);
+        return lapsed.isPresent() ? lapsed.get() : new Valid(claims, signed.constitutionHash());
+    }
+
+    /**
+     * Why a token verified earlier is no longer accepted (its key retired, it expired, it or a token that issued it
+     * was revoked); empty while it is. For what outlives the request that verified it, such as an event stream.
+     */
+    public Optional<Invalid> recheck(Principal claims) {
+        return keys.holds(claims.kid()) ? lapsed(claims, clock.instant()) : Optional.of(unknownKey(claims.kid()));
+    }
+
+    private Optional<Invalid> lapsed(Principal claims, Instant now) {
+        if (now.isAfter(acceptedUntil(claims))) {
+            return Optional.of(new Invalid(Reason.EXPIRED, "the token expired at " + claims.expiresAt()));
         }
-        return new Valid(claims, hash);
+        if (redis.exists(revokedKeys(claims)) > 0) {
+            return Optional.of(new Invalid(Reason.REVOKED,
+                    "the token " + claims.jti() + ", or a token that issued it, was revoked"));
+        }
+        return Optional.empty();
     }
 
     /** Parses the token, finds its key and checks its signature and claims. */

@@ -144,7 +144,7 @@ public final class BudgetHandlers {
     /** {@code budget.alerts} of the tenant as server-sent events ({@value #ALERT_EVENT}). */
     public void openAlertStream(Context ctx) throws Exception {
         String tenant = TenantGuard.tenant(ctx);
-        alerts.open(ctx, tenant, tenant, AuthHandler.principal(ctx).tenant());
+        alerts.open(ctx, tenant, tenant, AuthHandler.streamCaller(ctx));
     }
 
     /**

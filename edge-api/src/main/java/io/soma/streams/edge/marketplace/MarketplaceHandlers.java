@@ -255,7 +255,7 @@ public final class MarketplaceHandlers {
     /** {@code GET /v1/marketplace/stream}: every catalog change as a {@value #CAPSULE_EVENT} event. */
     public void openStream(Context ctx) throws Exception {
         // the catalog is shown to all; the stream counts against the caller's tenant
-        changes.open(ctx, ALL, null, AuthHandler.principal(ctx).tenant());
+        changes.open(ctx, ALL, null, AuthHandler.streamCaller(ctx));
     }
 
     private MarketplaceAudit publishAndAwait(String topic, String capsuleId, SpecificRecord request, String requestId) {

@@ -145,7 +145,7 @@ public final class ConversationHandlers {
         if (session == null || session.isBlank()) {
             throw ApiException.badRequest("session_id is required");
         }
-        sessions.open(ctx, session, TenantGuard.tenant(ctx), AuthHandler.principal(ctx).tenant());
+        sessions.open(ctx, session, TenantGuard.tenant(ctx), AuthHandler.streamCaller(ctx));
     }
 
     private static String name(String value, String field) {

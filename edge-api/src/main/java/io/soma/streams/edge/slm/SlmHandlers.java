@@ -88,16 +88,16 @@ public final class SlmHandlers {
         String model = ctx.queryParam("model");
         String provider = ctx.queryParam("provider");
         // alerts are about models, over every tenant's calls: shown to all, counted against the caller's tenant
-        String callerTenant = AuthHandler.principal(ctx).tenant();
+        SseHub.Caller caller = AuthHandler.streamCaller(ctx);
         if (model == null && provider == null) {
-            allAlerts.open(ctx, ALL, null, callerTenant);
+            allAlerts.open(ctx, ALL, null, caller);
             return;
         }
         if (model == null || provider == null || model.isBlank() || provider.isBlank()) {
             throw ApiException.badRequest("give both model and provider, or neither for every alert");
         }
         String key = SlmRequest.key(model, provider);
-        alertsByModel.open(ctx, key, null, callerTenant);
+        alertsByModel.open(ctx, key, null, caller);
     }
 
     /** A window of the SLM stores as the API shows it: the fields of {@code SlmMetricsWindow}, sketches in base64. */

@@ -42,7 +42,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Fans one Kafka read out to many SSE clients. A single consumer reads the source's topics live; each client has a
@@ -108,6 +110,16 @@ public final class SseHub implements AutoCloseable {
     public record Settings(int clientQueue, Duration keepAlive, long maxResumeRecords, SseAdmission admission) {
     }
 
+    /**
+     * Who reads a stream: its tenant, whose places {@link SseAdmission} counts, and a check made again on every
+     * keep-alive tick while the stream lasts, since a token can expire or be revoked after its stream opened.
+     *
+     * @param refusal why the caller may no longer read (the stream ends with an {@code end} event saying so), or
+     *                null while it may
+     */
+    public record Caller(String tenant, Supplier<String> refusal) {
+    }
+
     public SseHub(String name, String bootstrapServers, SseSource source, Settings settings) {
         this.name = name;
         this.source = source;
@@ -146,7 +158,7 @@ public final class SseHub implements AutoCloseable {
      * {@code tenant} is null (a stream of data no tenant owns). The caller's tenant must have a free place
      * ({@link SseAdmission}), or the answer is 429 before the stream starts. Call from a route handler.
      */
-    public void open(Context ctx, String channel, String tenant, String callerTenant) throws Exception {
+    public void open(Context ctx, String channel, String tenant, Caller caller) throws Exception {
         // an event stream only for a client that asks for one: any other would wait for events it cannot read
         if (!EVENT_STREAM.equals(ctx.header("Accept"))) {
             throw new ApiException(406, "not_acceptable", "this is an event stream: send Accept: " + EVENT_STREAM,
@@ -160,7 +172,7 @@ public final class SseHub implements AutoCloseable {
         String lastEventId = ctx.header("Last-Event-ID");
         // a malformed id is a 400 now: once the stream has started, no status can reach the caller
         StreamPosition resumeFrom = lastEventId == null || lastEventId.isBlank() ? null : StreamPosition.decode(lastEventId);
-        SseAdmission.Permit permit = settings.admission().admit(callerTenant);
+        SseAdmission.Permit permit = settings.admission().admit(caller.tenant());
         try {
             // the headers Javalin's own SseHandler sends, sent now: the 200 is final from here on
             HttpServletResponse res = ctx.res();
@@ -171,7 +183,7 @@ public final class SseHub implements AutoCloseable {
             res.addHeader("Cache-Control", "no-cache");
             res.addHeader("X-Accel-Buffering", "no");
             res.flushBuffer();
-            Subscriber subscriber = new Subscriber(ctx, channel, tenant, resumeFrom,
+            Subscriber subscriber = new Subscriber(ctx, channel, tenant, caller, resumeFrom,
                     new ArrayBlockingQueue<>(settings.clientQueue()), permit);
             // Javalin starts the request's async mode before it asks for the future: only then may the client join,
             // whose writes are non-blocking; the request ends when the future completes
@@ -415,11 +427,21 @@ public final class SseHub implements AutoCloseable {
         return message;
     }
 
-    /** Every client that has gone about a keep-alive without a byte gets a comment, which also finds those gone. */
+    /**
+     * Every client that has gone about a keep-alive without a byte gets a comment, which also finds those gone; and
+     * every client's caller is checked again, off this thread (the check may ask Redis).
+     */
     private void markIdleClients() {
         try {
             long due = System.nanoTime() - settings.keepAlive().toNanos() / 2;
-            byChannel.values().forEach(set -> set.forEach(s -> s.keepAliveIfIdleSince(due)));
+            byChannel.values().forEach(set -> set.forEach(s -> {
+                s.keepAliveIfIdleSince(due);
+                try {
+                    writers.execute(s::recheckCaller);
+                } catch (RejectedExecutionException e) {
+                    // the hub is closing and ends every stream
+                }
+            }));
         } catch (RuntimeException e) {
             // a periodic task that throws is never run again: keep-alives, and finding clients gone, would stop
             log.error("SSE stream {}: keep-alive tick failed", name, e);
@@ -503,10 +525,13 @@ public final class SseHub implements AutoCloseable {
         final String channel;
         /** Whose records this client sees; null: every record. */
         final String tenant;
+        final Caller caller;
         final StreamPosition resumeFrom;
         final BlockingQueue<Delivery> queue;
         final SseAdmission.Permit permit;
         final AtomicBoolean overflowed = new AtomicBoolean();
+        /** Why the caller may no longer read: the stream ends with it. */
+        final AtomicReference<String> refused = new AtomicReference<>();
         /** Completes when the stream ends, for whatever reason; the request ends with it. */
         final CompletableFuture<Void> done = new CompletableFuture<>();
         private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -527,11 +552,12 @@ public final class SseHub implements AutoCloseable {
         /** The gap is written: the stream ends once it is out. */
         private boolean ending;
 
-        Subscriber(Context ctx, String channel, String tenant, StreamPosition resumeFrom,
+        Subscriber(Context ctx, String channel, String tenant, Caller caller, StreamPosition resumeFrom,
                    BlockingQueue<Delivery> queue, SseAdmission.Permit permit) {
             this.ctx = ctx;
             this.channel = channel;
             this.tenant = tenant;
+            this.caller = caller;
             this.resumeFrom = resumeFrom;
             this.queue = queue;
             this.permit = permit;
@@ -595,6 +621,23 @@ public final class SseHub implements AutoCloseable {
         void keepAliveIfIdleSince(long nanos) {
             if (lastWriteNanos - nanos <= 0) {
                 keepAliveDue.set(true);
+                schedule();
+            }
+        }
+
+        /** Ends the stream, after an {@code end} event that says why, once its caller may no longer read. */
+        void recheckCaller() {
+            if (done.isDone() || refused.get() != null) {
+                return;
+            }
+            String refusal;
+            try {
+                refusal = caller.refusal().get();
+            } catch (RuntimeException e) {
+                // a stream must not go on for a caller that cannot be checked, as no request would
+                refusal = "the caller's token cannot be checked: " + e.getMessage();
+            }
+            if (refusal != null && refused.compareAndSet(null, refusal)) {
                 schedule();
             }
         }
@@ -663,6 +706,12 @@ public final class SseHub implements AutoCloseable {
             if (preamble != null) {
                 piece.write(preamble);
                 preamble = null;
+            }
+            String refusal = refused.get();
+            if (refusal != null) {
+                write(piece, position, "end", Map.of("error", "unauthorized", "message", refusal));
+                ending = true;
+                return piece.toByteArray();
             }
             if (overflowed.get()) {
                 write(piece, position, "gap", Map.of("reason", "client too slow: events were dropped; "

@@ -42,6 +42,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -65,6 +66,8 @@ class SseHubIT {
     private static SseHub hub;
     private static Javalin app;
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /** Why the caller of a channel's streams may no longer read (as a revoked token would), by channel. */
+    private static final Map<String, String> REFUSED = new ConcurrentHashMap<>();
     /** Far above what the tests open at once: limits are not what they test. */
     private static final SseAdmission ADMISSION = new SseAdmission(10_000, 10_000);
     private static final int MAX_RESUME_RECORDS = 50;
@@ -460,6 +463,27 @@ class SseHubIT {
         }
     }
 
+    /** A token can expire or be revoked while its stream is open: the stream ends, and says why. */
+    @Test
+    void shouldEndAStreamOnceItsCallerMayNoLongerReadAndSayWhy() throws Exception {
+        String channel = "refused-" + UUID.randomUUID();
+        String otherChannel = "still-" + channel;
+        try (SseClient refused = SseClient.open(uri(channel), Map.of());
+             SseClient other = SseClient.open(uri(otherChannel), Map.of())) {
+            refused.awaitEvent("ready", TIMEOUT);
+            other.awaitEvent("ready", TIMEOUT);
+
+            REFUSED.put(channel, "revoked: the token was revoked");
+
+            assertThat(refused.awaitEvent("end", TIMEOUT).data()).contains("unauthorized", "the token was revoked");
+            Await.until("the refused stream ended", TIMEOUT, refused::ended);
+            producer.send(new ProducerRecord<>(TOPIC, 0, otherChannel, "after")).get(TIMEOUT.toSeconds(), SECONDS);
+            assertThat(data(other.awaitEvents("message", 1, TIMEOUT))).containsExactly("after");
+        } finally {
+            REFUSED.remove(channel);
+        }
+    }
+
     @Test
     void shouldSkipARecordItCannotPlaceAndGoOn() throws Exception {
         String channel = "after-a-keyless-record";
@@ -559,7 +583,8 @@ class SseHubIT {
     private static Javalin serve(SseHub hub) {
         Javalin app = Javalin.create(c -> c.showJavalinBanner = false)
                 .get("/stream", ctx -> hub.open(ctx, ctx.queryParam("channel"), ctx.queryParam("tenant"),
-                        ctx.queryParam("tenant") == null ? "test" : ctx.queryParam("tenant")));
+                        new SseHub.Caller(ctx.queryParam("tenant") == null ? "test" : ctx.queryParam("tenant"),
+                                () -> REFUSED.get(ctx.queryParam("channel")))));
         // the edge's error answers: a refused stream is the JSON error with its status
         ErrorResponses.install(app);
         return app.start("127.0.0.1", 0);

@@ -7,6 +7,7 @@ import io.soma.streams.edge.auth.Access;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.policy.ConstitutionPublisher;
 import io.soma.streams.stores.query.PeerClient;
+import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.SseClient;
 import io.soma.streams.topologies.training.TrainingApp;
 import io.soma.streams.topologies.policy.constitution.Constitution;
@@ -305,6 +306,22 @@ class TenantIsolationIT {
                     .satisfies(e -> assertThat(e.data()).contains("tenant B's own words").doesNotContain("secret"));
             assertThat(resumed.awaitEvents("decision", 1, EdgeFixture.AWAIT_TIMEOUT)).singleElement()
                     .satisfies(d -> assertThat(d.data()).contains(tenantB).doesNotContain(tenantA));
+        }
+    }
+
+    /** A stream outlives the request that opened it: it must not outlive its token's revocation. */
+    @Test
+    void shouldEndAStreamOnceItsTokenIsRevoked() {
+        String token = edge.tokenFor(tenantA, "streamer-" + UUID.randomUUID(), Set.of(Capability.CONVERSATION));
+        try (SseClient stream = SseClient.open(uri("/v1/conversation/stream?session_id=revoked-" + UUID.randomUUID()),
+                bearer(token))) {
+            stream.awaitEvent("ready", EdgeFixture.AWAIT_TIMEOUT);
+
+            HttpResponse<String> revoked = edge.send(post("/v1/tokens/revoke", token, Map.of("jti", jtiOf(token))));
+            assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
+
+            assertThat(stream.awaitEvent("end", EdgeFixture.AWAIT_TIMEOUT).data()).contains("unauthorized", "revoked");
+            Await.until("the revoked token's stream ended", EdgeFixture.AWAIT_TIMEOUT, stream::ended);
         }
     }
 
