@@ -91,7 +91,11 @@ public final class IdentityStore {
         inTransaction(c -> {
             saveUser(c, new Identity(tenant, subject, Capability.all()));
             update(c, "DELETE FROM " + schema + ".api_keys WHERE label = ? AND key_sha256 <> ?", BOOTSTRAP_LABEL, hash);
-            insertKey(c, hash, tenant, subject, BOOTSTRAP_LABEL);
+            // the same key configured for another tenant or subject moves to them: left bound to the previous admin,
+            // it would go on speaking for that one (a revoked key stays revoked)
+            update(c, "INSERT INTO " + schema + ".api_keys (key_sha256, tenant_id, user_id, label) VALUES (?, ?, ?, ?) "
+                    + "ON CONFLICT (key_sha256) DO UPDATE SET tenant_id = EXCLUDED.tenant_id, "
+                    + "user_id = EXCLUDED.user_id, label = EXCLUDED.label", hash, tenant, subject, BOOTSTRAP_LABEL);
             return null;
         });
     }

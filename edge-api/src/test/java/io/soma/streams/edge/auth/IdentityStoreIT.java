@@ -85,6 +85,9 @@ class IdentityStoreIT {
         store.bootstrapAdmin(TENANTS.get(1), "new-admin", thirdKey);
         assertThat(store.findByApiKey(secondKey)).isEmpty();
         assertThat(store.findByApiKey(thirdKey)).isPresent();
+        // the same key configured for another subject speaks for that one only
+        store.bootstrapAdmin(TENANTS.get(1), "root", thirdKey);
+        assertThat(store.findByApiKey(thirdKey)).contains(new Identity(TENANTS.get(1), "root", Capability.all()));
         // none configured: none works, and keys created otherwise stay
         String created = store.createApiKey(TENANTS.get(1), "new-admin", "gateway");
         store.retireBootstrapKeys();
