@@ -12,6 +12,7 @@ import io.soma.streams.topologies.policy.rules.RulePackValidator;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
@@ -37,6 +38,9 @@ import java.util.stream.Collectors;
 public final class ConstitutionVerifier {
     /** Whether a signature over the document alone still verifies; only for migrating old bundles. */
     public enum DocumentOnlySignatures { REFUSE, ACCEPT }
+
+    private static final Instant EARLIEST_ISSUED = Instant.parse("0000-01-01T00:00:00Z");
+    private static final Instant LATEST_ISSUED = Instant.parse("9999-12-31T23:59:59.999Z");
 
     private final Map<String, TrustedKey> trustedKeys;
     private final DocumentOnlySignatures documentOnly;
@@ -70,6 +74,10 @@ public final class ConstitutionVerifier {
         if (bundle.documentJson() == null || bundle.issuedAt() == null) {
             return reject(Reason.MALFORMED, "document and issued_at are required");
         }
+        // the envelope signs issued_at in epoch milliseconds and the archive stores it: years past 9999 fit neither
+        if (bundle.issuedAt().isBefore(EARLIEST_ISSUED) || bundle.issuedAt().isAfter(LATEST_ISSUED)) {
+            return reject(Reason.MALFORMED, "issued_at " + bundle.issuedAt() + " is not within the years 0000-9999");
+        }
         JsonNode document;
         try {
             document = CanonicalJson.parse(bundle.documentJson());
@@ -89,7 +97,7 @@ public final class ConstitutionVerifier {
         if (signature == null || signature.value() == null || signature.value().isBlank()) {
             return reject(Reason.MISSING_SIGNATURE, "bundle is not signed");
         }
-        TrustedKey key = trustedKeys.get(signature.keyId());
+        TrustedKey key = signature.keyId() == null ? null : trustedKeys.get(signature.keyId());
         if (key == null) {
             return reject(Reason.UNKNOWN_KEY, "no trusted key has id '" + signature.keyId() + "'");
         }

@@ -86,6 +86,11 @@ class ConstitutionVerifierTest {
         assertThat(reason(verifier.verify(withSignature(good, null), null))).isEqualTo(Reason.MISSING_SIGNATURE);
         assertThat(reason(verifier.verify(withSignature(good,
                 new SignedBundle.Signature("EdDSA", good.signature().value(), "stranger")), null))).isEqualTo(Reason.UNKNOWN_KEY);
+        assertThat(reason(verifier.verify(withSignature(good,
+                new SignedBundle.Signature("EdDSA", good.signature().value(), null)), null))).isEqualTo(Reason.UNKNOWN_KEY);
+        // a year the envelope's epoch milliseconds cannot hold: refused before the envelope is built
+        assertThat(reason(verifier.verify(new SignedBundle("2.0.0", Instant.parse("+300000000-01-01T00:00:00Z"),
+                DOCUMENT, good.hash(), good.signature(), null), null))).isEqualTo(Reason.MALFORMED);
         SignedBundle otherKey = ConstitutionSigner.sign(DOCUMENT, "2.0.0", ISSUED, null, "k", pair("Ed25519").getPrivate());
         assertThat(reason(verifier.verify(otherKey, null))).isEqualTo(Reason.BAD_SIGNATURE);
         assertThat(reason(verifier.verify(withSignature(good,
