@@ -4,10 +4,10 @@ import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.TokenForecast;
 import io.soma.streams.avro.TokenUsageWindow;
 import io.soma.streams.schemas.Topics;
-import io.soma.streams.topologies.budget.BudgetValidation;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.topologies.runtime.ConversationEventTime;
+import io.soma.streams.topologies.runtime.EventMeasures;
 import io.soma.streams.topologies.runtime.EventNames;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -128,7 +128,7 @@ public final class ForecastApp {
                 .filter((session, e) -> e.getPromptTokens() != null || e.getCompletionTokens() != null)
                 // names too long to key by, and counts no window may add, are refused (dead-lettered) before the
                 // repartition
-                .selectKey((session, e) -> EventNames.require(requireTokenCounts(e)).getTenant())
+                .selectKey((session, e) -> EventNames.require(EventMeasures.requireTokenCounts(e)).getTenant())
                 .repartition(Repartitioned.with(Serdes.String(), events).withName(REPARTITION))
                 .process(() -> new UsageWindowProcessor(config), WINDOW_STORE);
         // a capsule's windows repeat usage already in its model's window: they feed the capsule's state only
@@ -139,23 +139,6 @@ public final class ForecastApp {
         usage.process(() -> new ForecasterProcessor(config), FORECASTER_STORE)
                 .to(Topics.TOKEN_FORECASTS.name(), Produced.with(Serdes.String(), serdes.value(Topics.TOKEN_FORECASTS)));
         return builder.build();
-    }
-
-    /**
-     * {@code e} when its token counts are in 0..{@value BudgetValidation#MAX_STEP_TOKENS}, as the budget app takes
-     * them: a negative one (-1 for "unknown") would make negative usage and the forecaster's log of a day NaN.
-     */
-    static ConversationEvent requireTokenCounts(ConversationEvent e) {
-        if (!countable(e.getPromptTokens()) || !countable(e.getCompletionTokens())) {
-            throw new IllegalArgumentException("token counts must be 0.." + BudgetValidation.MAX_STEP_TOKENS
-                    + ", got prompt_tokens " + e.getPromptTokens() + " and completion_tokens "
-                    + e.getCompletionTokens());
-        }
-        return e;
-    }
-
-    private static boolean countable(Integer tokens) {
-        return tokens == null || BudgetValidation.stepTokensInRange(tokens);
     }
 
     /**

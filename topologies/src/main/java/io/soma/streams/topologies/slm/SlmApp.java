@@ -7,6 +7,7 @@ import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.runtime.AppSerdes;
 import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.topologies.runtime.ConversationEventTime;
+import io.soma.streams.topologies.runtime.EventMeasures;
 import io.soma.streams.topologies.runtime.EventNames;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -177,9 +178,19 @@ public final class SlmApp {
                 event.getPromptTokens(), event.getCompletionTokens());
     }
 
-    /** What the metrics read; an event whose names are too long to key by is refused (dead-lettered). */
+    /**
+     * What the metrics read. Refused (dead-lettered with the reason): names too long to key by, a provider holding
+     * the key's {@code @} (its windows would merge with another model's, or never parse back), and measurements no
+     * request can have.
+     */
     private static ConversationEvent measurementsOnly(ConversationEvent event) {
-        return ConversationEvent.newBuilder(EventNames.require(event)).setContent(null).setCapabilities(List.of())
+        EventNames.require(event);
+        if (event.getProvider().indexOf('@') >= 0) {
+            throw new IllegalArgumentException("a provider must not hold '@', which parts model@provider keys: "
+                    + event.getProvider());
+        }
+        EventMeasures.requireTokenCounts(EventMeasures.requireDurations(event));
+        return ConversationEvent.newBuilder(event).setContent(null).setCapabilities(List.of())
                 .setMetadata(Map.of()).build();
     }
 

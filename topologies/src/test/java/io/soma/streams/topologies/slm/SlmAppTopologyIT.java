@@ -133,6 +133,30 @@ class SlmAppTopologyIT {
                 .hasStackTraceContaining("the event's model is " + (EventNames.MAX_CHARS + 1) + " characters");
     }
 
+    /** A sketch takes a negative latency as a real one and NaN as 0; a provider with '@' would merge two keys. */
+    @Test
+    void shouldRefuseAnEventWithAMeasurementNoRequestCanHave() {
+        List<LlmPerfRecords.Request> groq = LlmPerfRecords.read(SlmDatasets.file("groq_70b.json")).subList(0, 1);
+        ConversationEvent real = SlmEvents.timed(groq, START, Duration.ZERO).get(0);
+        Map<String, ConversationEvent> refused = Map.of(
+                "latency_ms and ttft_ms must be finite and not negative",
+                ConversationEvent.newBuilder(real).setLatencyMs(-1.0).build(),
+                "latency_ms and ttft_ms must be finite",
+                ConversationEvent.newBuilder(real).setTtftMs(Double.NaN).build(),
+                "token counts must be 0..",
+                ConversationEvent.newBuilder(real).setCompletionTokens(-1).build(),
+                "a provider must not hold '@'",
+                ConversationEvent.newBuilder(real).setProvider("groq@eu").build());
+
+        refused.forEach((reason, event) -> {
+            start(SlmApp.Config.defaults());
+            // the process's handler sends it to the dead-letter topic with this reason; without one the driver throws
+            assertThatThrownBy(() -> send(List.of(event))).hasStackTraceContaining(reason);
+            driver.close();
+            driver = null;
+        });
+    }
+
     @Test
     void shouldMakeTheFiveMinuteViewTheExactMergeOfItsMinutes() {
         start(SlmApp.Config.defaults());

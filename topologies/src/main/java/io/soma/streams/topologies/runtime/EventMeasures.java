@@ -1,0 +1,46 @@
+package io.soma.streams.topologies.runtime;
+
+import io.soma.streams.avro.ConversationEvent;
+import io.soma.streams.topologies.budget.BudgetValidation;
+
+/**
+ * The measurements a conversation event reports, checked before an app counts them. A refused event throws
+ * {@link IllegalArgumentException} with the reason, so it goes to the dead-letter topic and the stream goes on.
+ */
+public final class EventMeasures {
+    private EventMeasures() {
+    }
+
+    /**
+     * {@code e} when its token counts are in 0..{@value BudgetValidation#MAX_STEP_TOKENS}, as the budget app takes
+     * them: a negative one (-1 for "unknown") would make negative usage and the forecaster's log of a day NaN.
+     */
+    public static ConversationEvent requireTokenCounts(ConversationEvent e) {
+        if (!countable(e.getPromptTokens()) || !countable(e.getCompletionTokens())) {
+            throw new IllegalArgumentException("token counts must be 0.." + BudgetValidation.MAX_STEP_TOKENS
+                    + ", got prompt_tokens " + e.getPromptTokens() + " and completion_tokens "
+                    + e.getCompletionTokens());
+        }
+        return e;
+    }
+
+    /**
+     * {@code e} when its latency and time to first token are finite and not negative: a sketch takes a negative
+     * value as a real one (quantiles at or below 0 ms) and counts NaN as 0, which would hide a slow model.
+     */
+    public static ConversationEvent requireDurations(ConversationEvent e) {
+        if (!duration(e.getLatencyMs()) || !duration(e.getTtftMs())) {
+            throw new IllegalArgumentException("latency_ms and ttft_ms must be finite and not negative, got "
+                    + e.getLatencyMs() + " and " + e.getTtftMs());
+        }
+        return e;
+    }
+
+    private static boolean countable(Integer tokens) {
+        return tokens == null || BudgetValidation.stepTokensInRange(tokens);
+    }
+
+    private static boolean duration(Double millis) {
+        return millis == null || (Double.isFinite(millis) && millis >= 0);
+    }
+}
