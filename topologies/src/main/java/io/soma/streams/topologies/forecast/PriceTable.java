@@ -6,17 +6,22 @@ import java.util.Optional;
 
 /**
  * USD prices per 1K prompt and completion tokens, by {@code provider/model}, with a per-provider fallback under
- * {@code provider/*}. The defaults are the public list prices of well-known models (OpenAI gpt-4o-mini and
- * gpt-4o, Anthropic Claude 3.5 Haiku and Claude 3.5 Sonnet; a local model costs nothing) and are meant to be
- * overridden from configuration with {@link #parse(String)}.
+ * {@code provider/*}. A model id with a dated or versioned suffix (the ids APIs answer with, such as
+ * {@code gpt-4o-2024-08-06}, {@code claude-3-5-sonnet-20241022} or {@code claude-3-5-sonnet@20240620}) takes the
+ * price of the longest listed model it extends. The defaults are the public list prices of well-known models
+ * (OpenAI gpt-4o-mini and gpt-4o, Anthropic Claude 3.5 Haiku and Claude 3.5 Sonnet; a local model costs nothing),
+ * with an unlisted model of those providers at the provider's dearest listed price, so that a USD budget never
+ * undercounts it; they are meant to be overridden from configuration with {@link #parse(String)}.
  */
 public final class PriceTable {
     private static final String ANY_MODEL = "*";
 
     public record Price(double promptPer1k, double completionPer1k) {
         public Price {
-            if (promptPer1k < 0 || completionPer1k < 0) {
-                throw new IllegalArgumentException("prices cannot be negative");
+            if (!(promptPer1k >= 0) || !(completionPer1k >= 0) || Double.isInfinite(promptPer1k)
+                    || Double.isInfinite(completionPer1k)) {
+                throw new IllegalArgumentException("prices must be finite and not negative, got " + promptPer1k
+                        + ":" + completionPer1k);
             }
         }
 
@@ -39,10 +44,10 @@ public final class PriceTable {
         Map<String, Price> p = new LinkedHashMap<>();
         p.put("openai/gpt-4o-mini", new Price(0.00015, 0.0006));
         p.put("openai/gpt-4o", new Price(0.0025, 0.01));
-        p.put("openai/*", new Price(0.00015, 0.0006));
+        p.put("openai/*", new Price(0.0025, 0.01));
         p.put("anthropic/claude-3-5-haiku", new Price(0.0008, 0.004));
         p.put("anthropic/claude-3-5-sonnet", new Price(0.003, 0.015));
-        p.put("anthropic/*", new Price(0.0008, 0.004));
+        p.put("anthropic/*", new Price(0.003, 0.015));
         p.put("local/*", new Price(0, 0));
         return new PriceTable(p);
     }
@@ -68,7 +73,34 @@ public final class PriceTable {
     }
 
     public Optional<Price> priceOf(String provider, String model) {
-        Price exact = prices.get(provider + "/" + model);
-        return Optional.ofNullable(exact != null ? exact : prices.get(provider + "/" + ANY_MODEL));
+        String key = provider + "/" + model;
+        Price exact = prices.get(key);
+        if (exact != null) {
+            return Optional.of(exact);
+        }
+        // the dated id of a listed model: gpt-4o-2024-08-06 is gpt-4o, gpt-4o-mini-2024-07-18 is gpt-4o-mini
+        for (int cut = versionSuffixStart(key, key.length()); cut > 0; cut = versionSuffixStart(key, cut - 1)) {
+            Price listed = prices.get(key.substring(0, cut));
+            if (listed != null) {
+                return Optional.of(listed);
+            }
+        }
+        return Optional.ofNullable(prices.get(provider + "/" + ANY_MODEL));
+    }
+
+    /**
+     * The last index before {@code end} at which a version suffix of {@code key} starts: a {@code -} or {@code @}
+     * followed by a digit or by {@code latest} ({@code -mini} is another model, not a version); -1 when none.
+     */
+    private static int versionSuffixStart(String key, int end) {
+        int slash = key.indexOf('/');
+        for (int i = Math.min(end, key.length() - 1); i > slash + 1; i--) {
+            char c = key.charAt(i);
+            if ((c == '-' || c == '@') && i + 1 < key.length()
+                    && (Character.isDigit(key.charAt(i + 1)) || key.startsWith("latest", i + 1))) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

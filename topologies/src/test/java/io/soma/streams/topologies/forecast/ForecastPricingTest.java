@@ -14,10 +14,35 @@ class ForecastPricingTest {
     void shouldPriceByModelThenByProvider() {
         PriceTable prices = PriceTable.defaults();
         assertThat(prices.priceOf("openai", "gpt-4o")).contains(new PriceTable.Price(0.0025, 0.01));
-        assertThat(prices.priceOf("openai", "some-new-model")).contains(new PriceTable.Price(0.00015, 0.0006));
+        // an unlisted model of a listed provider: the provider's dearest listed price, never an undercount
+        assertThat(prices.priceOf("openai", "some-new-model")).contains(new PriceTable.Price(0.0025, 0.01));
         assertThat(prices.priceOf("local", "llama")).contains(new PriceTable.Price(0, 0));
         assertThat(prices.priceOf("mistral", "large")).isEmpty();
         assertThat(new PriceTable.Price(0.001, 0.002).cost(2000, 500)).isCloseTo(0.003, within(1e-12));
+    }
+
+    /** The ids APIs answer with carry a date or version: each is priced as the listed model it extends. */
+    @Test
+    void shouldPriceADatedModelIdAsTheListedModelItExtends() {
+        PriceTable prices = PriceTable.defaults();
+        PriceTable.Price mini = prices.priceOf("openai", "gpt-4o-mini").orElseThrow();
+        PriceTable.Price sonnet = prices.priceOf("anthropic", "claude-3-5-sonnet").orElseThrow();
+        assertThat(prices.priceOf("openai", "gpt-4o-2024-08-06")).contains(new PriceTable.Price(0.0025, 0.01));
+        assertThat(prices.priceOf("openai", "gpt-4o-mini-2024-07-18")).contains(mini);
+        assertThat(prices.priceOf("anthropic", "claude-3-5-sonnet-20241022")).contains(sonnet);
+        assertThat(prices.priceOf("anthropic", "claude-3-5-sonnet-latest")).contains(sonnet);
+        assertThat(prices.priceOf("anthropic", "claude-3-5-sonnet@20240620")).contains(sonnet);
+        // a word after the name is another model, not a version of it
+        assertThat(PriceTable.parse("acme/base=1:1").priceOf("acme", "base-large")).isEmpty();
+        assertThat(PriceTable.parse("acme/base=1:1").priceOf("acme", "base-2")).contains(new PriceTable.Price(1, 1));
+    }
+
+    @Test
+    void shouldRefuseAPriceThatIsNotAFiniteAmount() {
+        assertThatThrownBy(() -> PriceTable.parse("openai/gpt-4o=NaN:0.01")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> PriceTable.parse("openai/gpt-4o=0.1:Infinity"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> PriceTable.parse("openai/gpt-4o=-1:0")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
