@@ -32,7 +32,8 @@ public final class KafkaIdentityAuditSink implements IdentityAuditSink {
                 .setKeyId(e.kid())
                 .setCapabilities(e.capabilities())
                 .setTimestamp(e.timestamp())
-                .setDetails(Map.of())
+                // the actor's own tenant: the record's tenant is the one acted on
+                .setDetails(Map.of("actor_tenant", e.actorTenant()))
                 .build();
         KafkaPublish.acknowledged(producer, new ProducerRecord<>(Topics.IDENTITY_AUDIT.name(), e.tenant(), audit),
                 KafkaPublish.TIMEOUT, "the identity audit " + e.eventId(), Map.of("event_id", e.eventId()));

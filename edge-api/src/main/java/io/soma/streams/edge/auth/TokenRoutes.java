@@ -106,7 +106,7 @@ public final class TokenRoutes {
                 throw new ApiException(403, "forbidden", "only the token's own subject or identity.admin may revoke it",
                         Map.of("required_capabilities", List.of(Capability.IDENTITY_ADMIN.claim())));
             }
-            boolean revokedNow = tokens.revoke(token, caller.subject());
+            boolean revokedNow = tokens.revoke(token, caller);
             Map<String, Object> answer = new LinkedHashMap<>();
             answer.put("jti", jti);
             answer.put("revoked", true);

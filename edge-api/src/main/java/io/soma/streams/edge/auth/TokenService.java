@@ -122,7 +122,8 @@ public final class TokenService {
                 "exp", Long.toString(claims.expiresAt().getEpochSecond()),
                 CHAIN_CLAIM, String.join(",", chain)));
         redis.pexpireAt(issuedKey, acceptedUntil(claims).toEpochMilli());
-        audit.record(event(IdentityEvent.TOKEN_ISSUED, claims, actor));
+        audit.record(event(IdentityEvent.TOKEN_ISSUED, claims, actor,
+                issuer == null ? request.tenant() : issuer.tenant()));
         return new IssuedToken(token, claims);
     }
 
@@ -233,17 +234,18 @@ public final class TokenService {
     }
 
     /**
-     * Revokes a token for the rest of its life. Idempotent: only the first revocation is audited.
+     * Revokes a token for the rest of its life, as {@code caller} asked. Idempotent: only the first revocation is
+     * audited.
      *
      * @return true when this call revoked it, false when it already was
      */
-    public boolean revoke(Principal token, String actor) {
-        String revoked = redis.set(revokedPrefix + token.jti(), actor,
+    public boolean revoke(Principal token, Principal caller) {
+        String revoked = redis.set(revokedPrefix + token.jti(), caller.subject(),
                 SetParams.setParams().nx().pxAt(acceptedUntil(token).toEpochMilli()));
         if (revoked == null) {
             return false;
         }
-        audit.record(event(IdentityEvent.TOKEN_REVOKED, token, actor));
+        audit.record(event(IdentityEvent.TOKEN_REVOKED, token, caller.subject(), caller.tenant()));
         return true;
     }
 
@@ -317,9 +319,9 @@ public final class TokenService {
         return out;
     }
 
-    private IdentityEvent event(String action, Principal token, String actor) {
+    private IdentityEvent event(String action, Principal token, String actor, String actorTenant) {
         return new IdentityEvent(UUID.randomUUID().toString(), action, token.tenant(), token.subject(), actor,
-                token.jti(), token.kid(), Capability.claimsOf(token.capabilities()), clock.instant());
+                actorTenant, token.jti(), token.kid(), Capability.claimsOf(token.capabilities()), clock.instant());
     }
 
     /** Issuing would make a chain longer than {@link #MAX_CHAIN}. */

@@ -63,7 +63,7 @@ public final class TenantHandlers {
             List<String> capabilities = admin == null ? List.of() : Capability.claimsOf(admin.capabilities());
             try {
                 audit.record(new IdentityEvent(UUID.randomUUID().toString(), IdentityEvent.TENANT_CREATED, tenant,
-                        adminSubject, operator.subject(), null, null, capabilities, Instant.now()));
+                        adminSubject, operator.subject(), operator.tenant(), null, null, capabilities, Instant.now()));
             } catch (RuntimeException notAudited) {
                 // the caller will never see the admin's key: undone, so that a retry creates the tenant again
                 try {

@@ -286,6 +286,7 @@ class TokenRoutesIT {
             assertThat(event.tenant()).isEqualTo(tenantA);
             assertThat(event.subject()).isEqualTo("analyst");
             assertThat(event.actor()).isEqualTo("analyst");
+            assertThat(event.actorTenant()).isEqualTo(tenantA);
             assertThat(event.kid()).isEqualTo(issued.get("kid").asText());
         });
         long ttl = redis.pttl(namespace.prefix() + "identity:revoked:" + jti);
@@ -426,7 +427,15 @@ class TokenRoutesIT {
         String token = issue(Map.of("X-Api-Key", demotedKey), "").get("token").asText();
         String forRemoteUser = "{\"subject\":\"remote-user\",\"tenant\":\"" + tenantB
                 + "\",\"capabilities\":[\"conversation\"]}";
-        assertThat(send("POST", "/v1/tokens/issue", token, forRemoteUser).statusCode()).isEqualTo(201);
+        HttpResponse<String> issued = send("POST", "/v1/tokens/issue", token, forRemoteUser);
+        assertThat(issued.statusCode()).isEqualTo(201);
+        // audited on the tenant acted on, with the operator's own tenant: not one of tenant B's users of that name
+        assertThat(audit.events(IdentityEvent.TOKEN_ISSUED, body(issued).get("jti").asText())).singleElement()
+                .satisfies(event -> {
+                    assertThat(event.tenant()).isEqualTo(tenantB);
+                    assertThat(event.actor()).isEqualTo("demoted");
+                    assertThat(event.actorTenant()).isEqualTo(tenantA);
+                });
 
         // the token still carries platform.operator, but its user no longer holds it
         operator.remove(Capability.PLATFORM_OPERATOR);
