@@ -198,7 +198,7 @@ public final class ForecastHandlers {
         ctx.json(combined(tenant, provider, selected));
     }
 
-    private static Map<String, Object> body(String tenant, String provider, String model, ForecastResult r) {
+    static Map<String, Object> body(String tenant, String provider, String model, ForecastResult r) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("tenant", tenant);
         out.put("provider", provider);
@@ -217,11 +217,30 @@ public final class ForecastHandlers {
     }
 
     /** One key's forecast, or the total of several, with each key's own under {@code by_model}. */
-    private static Map<String, Object> combined(String tenant, String provider, List<Map<String, Object>> parts) {
+    static Map<String, Object> combined(String tenant, String provider, List<Map<String, Object>> parts) {
         return parts.size() == 1 ? withByModel(parts.get(0), parts) : total(tenant, provider, parts);
     }
 
-    private static Map<String, Object> total(String tenant, String provider, List<Map<String, Object>> parts) {
+    /**
+     * The sum of the parts whose forecast reaches past the start of the newest part's: a model the tenant stopped
+     * using keeps the forecast made at its last window, for hours long gone, which would count its old level again.
+     * Such a part stays in {@code by_model}, marked {@code stale}.
+     */
+    private static Map<String, Object> total(String tenant, String provider, List<Map<String, Object>> all) {
+        Instant newest = all.stream().map(p -> Instant.parse((String) p.get("generated_at")))
+                .max(Comparator.naturalOrder()).orElseThrow();
+        List<Map<String, Object>> parts = new ArrayList<>();
+        List<Map<String, Object>> marked = new ArrayList<>();
+        for (Map<String, Object> p : all) {
+            Instant until = Instant.parse((String) p.get("generated_at"))
+                    .plus(Duration.ofHours((int) p.get("horizon_hours")));
+            Map<String, Object> part = new LinkedHashMap<>(p);
+            part.put("stale", !until.isAfter(newest));
+            marked.add(part);
+            if (until.isAfter(newest)) {
+                parts.add(p);
+            }
+        }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("tenant", tenant);
         out.put("provider", provider);
@@ -238,9 +257,8 @@ public final class ForecastHandlers {
         OptionalDouble worst = parts.stream().filter(p -> p.get("recent_wape") != null)
                 .mapToDouble(p -> (double) p.get("recent_wape")).max();
         out.put("recent_wape", worst.isPresent() ? worst.getAsDouble() : null);
-        out.put("generated_at", parts.stream().map(p -> (String) p.get("generated_at"))
-                .max(Comparator.naturalOrder()).orElse(null));
-        return withByModel(out, parts);
+        out.put("generated_at", newest.toString());
+        return withByModel(out, marked);
     }
 
     private static Map<String, Object> withByModel(Map<String, Object> answer, List<Map<String, Object>> parts) {

@@ -139,6 +139,8 @@ class ForecastEdgeIT {
         assertThat(byModel).extracting(m -> m.get("provider").asText() + "/" + m.get("model").asText())
                 .containsExactlyElementsOf(requests.stream().map(r -> r.provider() + "/" + r.model()).toList());
         assertThat(total.get("model").isNull()).isTrue();
+        // the models of one replay are current together: none is left out of the total
+        assertThat(byModel).allSatisfy(m -> assertThat(m.get("stale").asBoolean()).isFalse());
         assertThat(total.get("estimated_tokens").asLong())
                 .isEqualTo(byModel.stream().mapToLong(m -> m.get("estimated_tokens").asLong()).sum());
         assertThat(total.get("upper").asLong())

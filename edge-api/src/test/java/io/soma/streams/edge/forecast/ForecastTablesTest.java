@@ -3,6 +3,7 @@ package io.soma.streams.edge.forecast;
 import io.soma.streams.stores.query.LocalStores.GroupEntry;
 import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.forecast.ForecastKey;
+import io.soma.streams.topologies.forecast.ForecastResult;
 import io.soma.streams.topologies.forecast.ForecastSettings;
 import io.soma.streams.topologies.forecast.ForecastTable;
 import io.soma.streams.topologies.forecast.PriceTable;
@@ -10,6 +11,7 @@ import io.soma.streams.topologies.forecast.ServeGenSeries;
 import io.soma.streams.topologies.forecast.TokenForecaster;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,6 +37,26 @@ class ForecastTablesTest {
 
     private static Map<String, Object> builtAfresh(TokenForecaster model) {
         return ForecastHandlers.view(KEY, ForecastTable.of(model, PRICES, KEY.provider(), KEY.model()));
+    }
+
+    /** A model the tenant stopped using keeps the forecast of its last window: hours long gone by now. */
+    @Test
+    void shouldLeaveOutOfATotalAModelWhoseForecastEndedBeforeTheNewestWasMade() {
+        ServeGenSeries tenant = realTenant();
+        // the same real series, one model stopped 30 hours (180 windows) before the other's latest window
+        ForecastResult stopped = ForecastTable.of(fed(tenant, 3 * 144), PRICES, "openai", "gpt-4o").forHours(24);
+        ForecastResult current = ForecastTable.of(fed(tenant, 3 * 144 + 180), PRICES, "openai", "gpt-4o-mini")
+                .forHours(24);
+
+        Map<String, Object> total = ForecastHandlers.combined("tenant-a", null, List.of(
+                ForecastHandlers.body("tenant-a", "openai", "gpt-4o", stopped),
+                ForecastHandlers.body("tenant-a", "openai", "gpt-4o-mini", current)));
+
+        assertThat(total.get("estimated_tokens")).isEqualTo(Math.round(current.estimatedTokens()));
+        assertThat(total.get("generated_at")).isEqualTo(current.generatedAt().toString());
+        List<Object> stale = ((List<?>) total.get("by_model")).stream().map(m -> ((Map<?, ?>) m).get("stale"))
+                .map(Object.class::cast).toList();
+        assertThat(stale).containsExactly(true, false);
     }
 
     @Test
