@@ -40,7 +40,7 @@ public final class AuthHandler implements Handler {
         }
         Principal caller = authenticate(ctx);
         ctx.attribute(PRINCIPAL_ATTRIBUTE, caller);
-        ctx.attribute(RECHECK_ATTRIBUTE, (Supplier<String>) () -> recheck(caller));
+        ctx.attribute(RECHECK_ATTRIBUTE, (Supplier<SseHub.Refusal>) () -> recheck(caller));
         List<Capability> required = roles.stream().filter(Capability.class::isInstance)
                 .map(Capability.class::cast).sorted().toList();
         if (!required.isEmpty() && required.stream().noneMatch(caller::has)) {
@@ -71,17 +71,18 @@ public final class AuthHandler implements Handler {
      * while it lasts ({@link SseHub.Caller}), as every request checks it.
      */
     public static SseHub.Caller streamCaller(Context ctx) {
-        Supplier<String> recheck = ctx.attribute(RECHECK_ATTRIBUTE);
+        Supplier<SseHub.Refusal> recheck = ctx.attribute(RECHECK_ATTRIBUTE);
         return new SseHub.Caller(principal(ctx).tenant(), recheck);
     }
 
-    /** Why {@code caller}'s token is no longer accepted, as a 401 would say it; null while it is. */
-    private String recheck(Principal caller) {
+    /** Why {@code caller}'s token is no longer accepted, as a 401 (or a 503) would say it; null while it is. */
+    private SseHub.Refusal recheck(Principal caller) {
         try {
-            return tokens.recheck(caller).map(invalid -> invalid.reason().code() + ": " + invalid.message())
+            return tokens.recheck(caller)
+                    .map(invalid -> SseHub.Refusal.unauthorized(invalid.reason().code() + ": " + invalid.message()))
                     .orElse(null);
         } catch (JedisException e) {
-            return "tokens cannot be checked: Redis is unreachable";
+            return SseHub.Refusal.unavailable("tokens cannot be checked: Redis is unreachable");
         }
     }
 

@@ -35,6 +35,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -55,7 +56,9 @@ import java.util.function.Supplier;
  * back per partition. A client sees only the records of its own tenant ({@link SseSource.SseMessage#tenant}), live and
  * replayed, and every open stream holds a place of {@link SseAdmission}. An event is rendered once for every client
  * that gets it, by the first writer that needs it (not by the reader, the one thread every event goes through); a
- * writer writes whatever a client's queue holds in one piece.
+ * writer writes whatever a client's queue holds in one piece. A stream outlives the request that opened it, so on every
+ * keep-alive tick a thread of its own checks each stream's caller again ({@link Caller}): a refused stream ends with an
+ * {@code end} event saying why.
  */
 public final class SseHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SseHub.class);
@@ -83,6 +86,8 @@ public final class SseHub implements AutoCloseable {
     private final Thread reader;
     /** Writes to the clients, and marks those that have gone a keep-alive without a byte. */
     private final ScheduledExecutorService writers;
+    /** Re-checks the streams' callers: it may wait on Redis, which the writers must never do. */
+    private final ExecutorService rechecks;
     private final Map<String, Set<Subscriber>> byChannel = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Subscriber> pendingJoins = new ConcurrentLinkedQueue<>();
     /** Last offset the live reader handed out, per partition: a joining client starts right after it. */
@@ -117,7 +122,21 @@ public final class SseHub implements AutoCloseable {
      * @param refusal why the caller may no longer read (the stream ends with an {@code end} event saying so), or
      *                null while it may
      */
-    public record Caller(String tenant, Supplier<String> refusal) {
+    public record Caller(String tenant, Supplier<Refusal> refusal) {
+    }
+
+    /**
+     * Why a stream's caller may no longer read: {@code unauthorized} (the token expired or was revoked: reconnecting
+     * with it is refused) or {@code unavailable} (it cannot be checked now: reconnect later).
+     */
+    public record Refusal(String error, String message) {
+        public static Refusal unauthorized(String message) {
+            return new Refusal("unauthorized", message);
+        }
+
+        public static Refusal unavailable(String message) {
+            return new Refusal("unavailable", message);
+        }
     }
 
     public SseHub(String name, String bootstrapServers, SseSource source, Settings settings) {
@@ -143,6 +162,11 @@ public final class SseHub implements AutoCloseable {
         AtomicInteger writerCount = new AtomicInteger();
         this.writers = Executors.newScheduledThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
             Thread t = new Thread(r, "sse-" + name + "-writer-" + writerCount.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.rechecks = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "sse-" + name + "-recheck");
             t.setDaemon(true);
             return t;
         });
@@ -229,6 +253,7 @@ public final class SseHub implements AutoCloseable {
         }
         endAll();
         writers.shutdownNow();
+        rechecks.shutdownNow();
     }
 
     private void endAll() {
@@ -429,17 +454,19 @@ public final class SseHub implements AutoCloseable {
 
     /**
      * Every client that has gone about a keep-alive without a byte gets a comment, which also finds those gone; and
-     * every client's caller is checked again, off this thread (the check may ask Redis).
+     * every client's caller is checked again, on a thread of its own (the check may wait on Redis).
      */
     private void markIdleClients() {
         try {
             long due = System.nanoTime() - settings.keepAlive().toNanos() / 2;
             byChannel.values().forEach(set -> set.forEach(s -> {
                 s.keepAliveIfIdleSince(due);
-                try {
-                    writers.execute(s::recheckCaller);
-                } catch (RejectedExecutionException e) {
-                    // the hub is closing and ends every stream
+                if (s.recheckDue.compareAndSet(false, true)) {
+                    try {
+                        rechecks.execute(s::recheckCaller);
+                    } catch (RejectedExecutionException e) {
+                        // the hub is closing and ends every stream
+                    }
                 }
             }));
         } catch (RuntimeException e) {
@@ -531,7 +558,9 @@ public final class SseHub implements AutoCloseable {
         final SseAdmission.Permit permit;
         final AtomicBoolean overflowed = new AtomicBoolean();
         /** Why the caller may no longer read: the stream ends with it. */
-        final AtomicReference<String> refused = new AtomicReference<>();
+        final AtomicReference<Refusal> refused = new AtomicReference<>();
+        /** A check of the caller is queued or running: a slow Redis must not pile up checks of one stream. */
+        final AtomicBoolean recheckDue = new AtomicBoolean();
         /** Completes when the stream ends, for whatever reason; the request ends with it. */
         final CompletableFuture<Void> done = new CompletableFuture<>();
         private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -627,18 +656,22 @@ public final class SseHub implements AutoCloseable {
 
         /** Ends the stream, after an {@code end} event that says why, once its caller may no longer read. */
         void recheckCaller() {
-            if (done.isDone() || refused.get() != null) {
-                return;
-            }
-            String refusal;
             try {
-                refusal = caller.refusal().get();
-            } catch (RuntimeException e) {
-                // a stream must not go on for a caller that cannot be checked, as no request would
-                refusal = "the caller's token cannot be checked: " + e.getMessage();
-            }
-            if (refusal != null && refused.compareAndSet(null, refusal)) {
-                schedule();
+                if (done.isDone() || refused.get() != null) {
+                    return;
+                }
+                Refusal refusal;
+                try {
+                    refusal = caller.refusal().get();
+                } catch (RuntimeException e) {
+                    // a stream must not go on for a caller that cannot be checked, as no request would
+                    refusal = Refusal.unavailable("the caller's token cannot be checked: " + e.getMessage());
+                }
+                if (refusal != null && refused.compareAndSet(null, refusal)) {
+                    schedule();
+                }
+            } finally {
+                recheckDue.set(false);
             }
         }
 
@@ -707,9 +740,9 @@ public final class SseHub implements AutoCloseable {
                 piece.write(preamble);
                 preamble = null;
             }
-            String refusal = refused.get();
+            Refusal refusal = refused.get();
             if (refusal != null) {
-                write(piece, position, "end", Map.of("error", "unauthorized", "message", refusal));
+                write(piece, position, "end", Map.of("error", refusal.error(), "message", refusal.message()));
                 ending = true;
                 return piece.toByteArray();
             }
@@ -808,7 +841,8 @@ public final class SseHub implements AutoCloseable {
                 }
                 replay.assign(behind);
                 behind.forEach(tp -> replay.seek(tp, position.lastDelivered(tp) + 1));
-                while (!behind.isEmpty() && !done.isDone()) {
+                // a caller refused meanwhile gets no more of the replay: its end event follows once it goes live
+                while (!behind.isEmpty() && !done.isDone() && refused.get() == null) {
                     for (ConsumerRecord<byte[], byte[]> r : replay.poll(Duration.ofMillis(200))) {
                         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                         if (r.offset() > end.get(tp)) {
@@ -816,7 +850,8 @@ public final class SseHub implements AutoCloseable {
                         }
                         position.advance(tp, r.offset());
                         if (channel.equals(source.channelOf(r))) {
-                            SseSource.SseMessage m = renderWaiting(r, () -> running && !done.isDone());
+                            SseSource.SseMessage m = renderWaiting(r,
+                                    () -> running && !done.isDone() && refused.get() == null);
                             if (m != null && sees(m)) {
                                 write(out, position, frame(m));
                             }
@@ -829,8 +864,11 @@ public final class SseHub implements AutoCloseable {
                     replay.assign(behind);
                 }
             }
-            // never back: live deliveries up to a position further ahead are skipped, not sent again
-            end.keySet().forEach(tp -> position.advance(tp, Math.max(end.get(tp), position.lastDelivered(tp))));
+            // never back: live deliveries up to a position further ahead are skipped, not sent again. A refused
+            // replay stops where it is: its end event's id must name no record it did not send
+            if (refused.get() == null) {
+                end.keySet().forEach(tp -> position.advance(tp, Math.max(end.get(tp), position.lastDelivered(tp))));
+            }
             lastWriteNanos = System.nanoTime();
             return position;
         }
