@@ -3,18 +3,23 @@ package io.soma.streams.topologies.forecast;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * USD prices per 1K prompt and completion tokens, by {@code provider/model}, with a per-provider fallback under
- * {@code provider/*}. A model id with a dated or versioned suffix (the ids APIs answer with, such as
- * {@code gpt-4o-2024-08-06}, {@code claude-3-5-sonnet-20241022} or {@code claude-3-5-sonnet@20240620}) takes the
- * price of the longest listed model it extends. The defaults are the public list prices of well-known models
- * (OpenAI gpt-4o-mini and gpt-4o, Anthropic Claude 3.5 Haiku and Claude 3.5 Sonnet; a local model costs nothing),
- * with an unlisted model of those providers at the provider's dearest listed price, so that a USD budget never
- * undercounts it; they are meant to be overridden from configuration with {@link #parse(String)}.
+ * {@code provider/*}. A dated model id (the ids APIs answer with, such as {@code gpt-4o-2024-08-06},
+ * {@code claude-3-5-sonnet-20241022}, {@code claude-3-5-sonnet@20240620} or {@code claude-3-5-sonnet-latest}) takes
+ * the price of the listed model it dates. The defaults are the public list prices of well-known models (OpenAI
+ * gpt-4o-mini and gpt-4o, Anthropic Claude 3.5 Haiku and Claude 3.5 Sonnet; a local model costs nothing), with an
+ * unlisted model of those providers at the provider's dearest listed price rather than its cheapest (a model dearer
+ * than every listed one is still undercounted: list the models in use); they are meant to be overridden from
+ * configuration with {@link #parse(String)}.
  */
 public final class PriceTable {
     private static final String ANY_MODEL = "*";
+    /** A model's name, then a date or {@code latest} after a {@code -} or {@code @}: the ids APIs answer with. */
+    private static final Pattern DATED = Pattern.compile("(.+?)[-@](?:\\d{4}-\\d{2}-\\d{2}|\\d{8}|latest)");
 
     public record Price(double promptPer1k, double completionPer1k) {
         public Price {
@@ -73,34 +78,13 @@ public final class PriceTable {
     }
 
     public Optional<Price> priceOf(String provider, String model) {
-        String key = provider + "/" + model;
-        Price exact = prices.get(key);
+        Price exact = prices.get(provider + "/" + model);
         if (exact != null) {
             return Optional.of(exact);
         }
         // the dated id of a listed model: gpt-4o-2024-08-06 is gpt-4o, gpt-4o-mini-2024-07-18 is gpt-4o-mini
-        for (int cut = versionSuffixStart(key, key.length()); cut > 0; cut = versionSuffixStart(key, cut - 1)) {
-            Price listed = prices.get(key.substring(0, cut));
-            if (listed != null) {
-                return Optional.of(listed);
-            }
-        }
-        return Optional.ofNullable(prices.get(provider + "/" + ANY_MODEL));
-    }
-
-    /**
-     * The last index before {@code end} at which a version suffix of {@code key} starts: a {@code -} or {@code @}
-     * followed by a digit or by {@code latest} ({@code -mini} is another model, not a version); -1 when none.
-     */
-    private static int versionSuffixStart(String key, int end) {
-        int slash = key.indexOf('/');
-        for (int i = Math.min(end, key.length() - 1); i > slash + 1; i--) {
-            char c = key.charAt(i);
-            if ((c == '-' || c == '@') && i + 1 < key.length()
-                    && (Character.isDigit(key.charAt(i + 1)) || key.startsWith("latest", i + 1))) {
-                return i;
-            }
-        }
-        return -1;
+        Matcher dated = model == null ? null : DATED.matcher(model);
+        Price listed = dated != null && dated.matches() ? prices.get(provider + "/" + dated.group(1)) : null;
+        return Optional.ofNullable(listed != null ? listed : prices.get(provider + "/" + ANY_MODEL));
     }
 }

@@ -32,9 +32,11 @@ class ForecastPricingTest {
         assertThat(prices.priceOf("anthropic", "claude-3-5-sonnet-20241022")).contains(sonnet);
         assertThat(prices.priceOf("anthropic", "claude-3-5-sonnet-latest")).contains(sonnet);
         assertThat(prices.priceOf("anthropic", "claude-3-5-sonnet@20240620")).contains(sonnet);
-        // a word after the name is another model, not a version of it
-        assertThat(PriceTable.parse("acme/base=1:1").priceOf("acme", "base-large")).isEmpty();
-        assertThat(PriceTable.parse("acme/base=1:1").priceOf("acme", "base-2")).contains(new PriceTable.Price(1, 1));
+        // only a date dates a model: gpt-4-32k is another model than gpt-4, as base-large is than base
+        PriceTable acme = PriceTable.parse("acme/base=1:1");
+        assertThat(acme.priceOf("acme", "base-large")).isEmpty();
+        assertThat(acme.priceOf("acme", "base-32")).isEmpty();
+        assertThat(acme.priceOf("acme", "base-20250101")).contains(new PriceTable.Price(1, 1));
     }
 
     @Test
