@@ -218,7 +218,12 @@ public final class ForecastHandlers {
 
     /** One key's forecast, or the total of several, with each key's own under {@code by_model}. */
     static Map<String, Object> combined(String tenant, String provider, List<Map<String, Object>> parts) {
-        return parts.size() == 1 ? withByModel(parts.get(0), parts) : total(tenant, provider, parts);
+        if (parts.size() == 1) {
+            Map<String, Object> only = new LinkedHashMap<>(parts.get(0));
+            only.put("stale", false);
+            return withByModel(parts.get(0), List.of(only));
+        }
+        return total(tenant, provider, parts);
     }
 
     /**
