@@ -841,20 +841,23 @@ public final class SseHub implements AutoCloseable {
                 }
                 replay.assign(behind);
                 behind.forEach(tp -> replay.seek(tp, position.lastDelivered(tp) + 1));
-                // a caller refused meanwhile gets no more of the replay: its end event follows once it goes live
+                // a caller refused meanwhile gets no more of the replay, and the position stays at what was sent:
+                // its end event follows once it goes live
+                replay:
                 while (!behind.isEmpty() && !done.isDone() && refused.get() == null) {
                     for (ConsumerRecord<byte[], byte[]> r : replay.poll(Duration.ofMillis(200))) {
                         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                         if (r.offset() > end.get(tp)) {
                             continue;
                         }
+                        SseSource.SseMessage m = channel.equals(source.channelOf(r)) ? renderWaiting(r,
+                                () -> running && !done.isDone() && refused.get() == null) : null;
+                        if (refused.get() != null) {
+                            break replay;
+                        }
                         position.advance(tp, r.offset());
-                        if (channel.equals(source.channelOf(r))) {
-                            SseSource.SseMessage m = renderWaiting(r,
-                                    () -> running && !done.isDone() && refused.get() == null);
-                            if (m != null && sees(m)) {
-                                write(out, position, frame(m));
-                            }
+                        if (m != null && sees(m)) {
+                            write(out, position, frame(m));
                         }
                     }
                     out.flush();
