@@ -543,6 +543,55 @@ class SseHubIT {
         }
     }
 
+    /**
+     * A resume whose caller is refused while it waits for the registry stops there: its end event's id names only
+     * what it sent, so the client, back with a new token, misses nothing.
+     */
+    @Test
+    void shouldEndARefusedResumeAtWhatItSentSoThatTheNextResumeMissesNothing() throws Exception {
+        String topic = "sse-hub-it-refused-resume-" + UUID.randomUUID();
+        String channel = "refused-resume";
+        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
+        AvroSerializer<RulePackReply> writer = new AvroSerializer<>(
+                new SchemaRegistryClient(stack.schemaRegistryUrl()), false, true);
+        try (TcpProxy proxy = TcpProxy.to(URI.create(stack.schemaRegistryUrl()));
+             KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers",
+                     stack.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+            SseHub avroHub = new SseHub("refused-resume", stack.bootstrapServers(), requestIds(topic,
+                    new AvroDeserializer<>(RulePackReply.class,
+                            new SchemaRegistryClient(SchemaRegistryConfig.oneAttempt(proxy.url())))), SETTINGS);
+            Javalin avroApp = serve(avroHub);
+            URI uri = URI.create("http://127.0.0.1:" + avroApp.port() + "/stream?channel=" + channel);
+            try {
+                String from = readyIdOf(uri);
+                for (int i = 0; i < 3; i++) {
+                    raw.send(new ProducerRecord<>(topic, channel, writer.serialize(topic,
+                            new RulePackReply("request-" + i, "tenant", "accepted", (long) i))));
+                }
+                raw.flush();
+                // nobody read the channel since: the hub has not resolved the schema, and the resume must ask for it
+                proxy.cut();
+                REFUSED.put(channel, SseHub.Refusal.unauthorized("expired: the token expired"));
+                String endId;
+                try (SseClient refused = SseClient.open(uri, Map.of("Last-Event-ID", from))) {
+                    endId = refused.awaitEvent("end", TIMEOUT).id();
+                    assertThat(refused.events()).extracting(SseClient.Event::name).doesNotContain("message");
+                } finally {
+                    REFUSED.remove(channel);
+                }
+
+                proxy.restore();
+                try (SseClient again = SseClient.open(uri, Map.of("Last-Event-ID", endId))) {
+                    assertThat(data(again.awaitEvents("message", 3, TIMEOUT)))
+                            .containsExactly("request-0", "request-1", "request-2");
+                }
+            } finally {
+                avroApp.stop();
+                avroHub.close();
+            }
+        }
+    }
+
     /** Avro replies keyed by channel, shown as their request ids. */
     private static SseSource requestIds(String topic, AvroDeserializer<RulePackReply> replies) {
         return source(topic, record -> new SseSource.SseMessage("message",
