@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -28,9 +30,16 @@ public final class ReplyWaiter<V> implements AutoCloseable {
     private final Function<V, String> correlationId;
     private final Map<String, CompletableFuture<V>> waiting = new ConcurrentHashMap<>();
     private final TopicFollower<V> follower;
+    /** Runs {@link Late} handlers: they may block (a send while Kafka is away), which no shared pool should. */
+    private final ExecutorService lateReplies;
 
     public ReplyWaiter(String bootstrapServers, String topic, Deserializer<V> values, Function<V, String> correlationId) {
         this.correlationId = correlationId;
+        this.lateReplies = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "late-replies-" + topic);
+            t.setDaemon(true);
+            return t;
+        });
         this.follower = new TopicFollower<>(bootstrapServers, topic, values, TopicFollower.Start.END, this::complete,
                 () -> { });
     }
@@ -38,7 +47,7 @@ public final class ReplyWaiter<V> implements AutoCloseable {
     /**
      * What to do with a reply that comes after its caller stopped waiting (a 504, or Kafka not acknowledging the
      * request in time while the producer still retries it): {@code handler} gets it if it comes within
-     * {@code followFor}. Run off the reader's thread, so a slow handler delays no other reply.
+     * {@code followFor}. Run on a thread of the waiter's own, so a slow handler delays no other reply.
      */
     public record Late<V>(Duration followFor, Consumer<V> handler) {
     }
@@ -94,7 +103,7 @@ public final class ReplyWaiter<V> implements AutoCloseable {
             if (value != null) {
                 late.handler().accept(value);
             }
-        });
+        }, lateReplies);
         return true;
     }
 
@@ -120,5 +129,6 @@ public final class ReplyWaiter<V> implements AutoCloseable {
     @Override
     public void close() {
         follower.close();
+        lateReplies.shutdownNow();
     }
 }
