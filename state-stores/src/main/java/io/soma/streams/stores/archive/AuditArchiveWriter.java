@@ -11,6 +11,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -21,6 +22,11 @@ import java.util.stream.Collectors;
  */
 public final class AuditArchiveWriter {
     /** timestamptz's range, a little inside it. */
+    /**
+     * A JSON escape of U+0000 (a backslash, u and four zeros) whose backslash is not itself escaped: an even run of
+     * backslashes before it. Text that only reads like one is written with its backslash doubled and stays as it is.
+     */
+    private static final Pattern JSON_NUL_ESCAPE = Pattern.compile("(?<!\\\\)((?:\\\\\\\\)*)\\\\u0000");
     private static final Instant EARLIEST_STORABLE = Instant.parse("-4712-01-01T00:00:00Z");
     private static final Instant LATEST_STORABLE = Instant.parse("+294275-12-31T23:59:59Z");
 
@@ -242,7 +248,7 @@ public final class AuditArchiveWriter {
             return value;
         }
         String cleaned = text.replace('\u0000', '\uFFFD');
-        return column.cast().isEmpty() ? cleaned : cleaned.replace("\\u0000", "\\ufffd");
+        return column.cast().isEmpty() ? cleaned : JSON_NUL_ESCAPE.matcher(cleaned).replaceAll("$1\\\\ufffd");
     }
 
     private static <R> Column<R> column(String name, Function<R, Object> value) {

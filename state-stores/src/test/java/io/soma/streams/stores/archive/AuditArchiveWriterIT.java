@@ -113,10 +113,17 @@ class AuditArchiveWriterIT {
                     "mallory\u0000", request.arrivedAt(), "{\"reason\":\"a\\u0000b\"}",
                     new KafkaSource("training.audit", 0, 7));
 
-            new AuditArchiveWriter(own.pool.dataSource(), own.schema).write(List.of(withNul));
+            // text that only reads like the escape (a backslash, u, four zeros) is kept as it was sent
+            TrainingAuditRow lookalike = new TrainingAuditRow("training-nul-text", null, "code", "training.rejected",
+                    "mallory", request.arrivedAt(), "{\"reason\":\"C:\\\\u0000 a\\u0000b\"}",
+                    new KafkaSource("training.audit", 0, 8));
+
+            new AuditArchiveWriter(own.pool.dataSource(), own.schema).write(List.of(withNul, lookalike));
 
             assertThat(own.count("SELECT count(*) FROM ${schema}.training_audit WHERE event_id = 'training-nul'"
                     + " AND \"user\" = 'mallory\uFFFD'")).isEqualTo(1);
+            assertThat(own.count("SELECT count(*) FROM ${schema}.training_audit WHERE event_id = 'training-nul-text'"
+                    + " AND details->>'reason' = 'C:\\u0000 a\uFFFDb'")).isEqualTo(1);
         }
     }
 }
