@@ -22,13 +22,13 @@ import java.util.stream.Collectors;
  */
 public final class AuditArchiveWriter {
     /** timestamptz's range, a little inside it. */
+    private static final Instant EARLIEST_STORABLE = Instant.parse("-4712-01-01T00:00:00Z");
+    private static final Instant LATEST_STORABLE = Instant.parse("+294275-12-31T23:59:59Z");
     /**
      * A JSON escape of U+0000 (a backslash, u and four zeros) whose backslash is not itself escaped: an even run of
      * backslashes before it. Text that only reads like one is written with its backslash doubled and stays as it is.
      */
     private static final Pattern JSON_NUL_ESCAPE = Pattern.compile("(?<!\\\\)((?:\\\\\\\\)*)\\\\u0000");
-    private static final Instant EARLIEST_STORABLE = Instant.parse("-4712-01-01T00:00:00Z");
-    private static final Instant LATEST_STORABLE = Instant.parse("+294275-12-31T23:59:59Z");
 
     /** How many rows were new, and how many were already archived (a replay or a retry). */
     public record WriteResult(int inserted, int alreadyPresent) {
