@@ -218,12 +218,21 @@ public final class ForecastHandlers {
 
     /** One key's forecast, or the total of several, with each key's own under {@code by_model}. */
     static Map<String, Object> combined(String tenant, String provider, List<Map<String, Object>> parts) {
-        if (parts.size() == 1) {
-            Map<String, Object> only = new LinkedHashMap<>(parts.get(0));
-            only.put("stale", false);
-            return withByModel(parts.get(0), List.of(only));
-        }
-        return total(tenant, provider, parts);
+        // one part is its own newest: never stale
+        return parts.size() == 1 ? withByModel(parts.get(0), List.of(withStale(parts.get(0), false)))
+                : total(tenant, provider, parts);
+    }
+
+    /** Whether the part's forecast goes on past {@code instant}. */
+    private static boolean reachesPast(Map<String, Object> part, Instant instant) {
+        return Instant.parse((String) part.get("generated_at")).plus(Duration.ofHours((int) part.get("horizon_hours")))
+                .isAfter(instant);
+    }
+
+    private static Map<String, Object> withStale(Map<String, Object> part, boolean stale) {
+        Map<String, Object> out = new LinkedHashMap<>(part);
+        out.put("stale", stale);
+        return out;
     }
 
     /**
@@ -234,18 +243,8 @@ public final class ForecastHandlers {
     private static Map<String, Object> total(String tenant, String provider, List<Map<String, Object>> all) {
         Instant newest = all.stream().map(p -> Instant.parse((String) p.get("generated_at")))
                 .max(Comparator.naturalOrder()).orElseThrow();
-        List<Map<String, Object>> parts = new ArrayList<>();
-        List<Map<String, Object>> marked = new ArrayList<>();
-        for (Map<String, Object> p : all) {
-            Instant until = Instant.parse((String) p.get("generated_at"))
-                    .plus(Duration.ofHours((int) p.get("horizon_hours")));
-            Map<String, Object> part = new LinkedHashMap<>(p);
-            part.put("stale", !until.isAfter(newest));
-            marked.add(part);
-            if (until.isAfter(newest)) {
-                parts.add(p);
-            }
-        }
+        List<Map<String, Object>> marked = all.stream().map(p -> withStale(p, !reachesPast(p, newest))).toList();
+        List<Map<String, Object>> parts = marked.stream().filter(p -> !(boolean) p.get("stale")).toList();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("tenant", tenant);
         out.put("provider", provider);
