@@ -23,11 +23,14 @@ public final class PriceTable {
 
     public record Price(double promptPer1k, double completionPer1k) {
         public Price {
-            if (!(promptPer1k >= 0) || !(completionPer1k >= 0) || Double.isInfinite(promptPer1k)
-                    || Double.isInfinite(completionPer1k)) {
+            if (!isAmount(promptPer1k) || !isAmount(completionPer1k)) {
                 throw new IllegalArgumentException("prices must be finite and not negative, got " + promptPer1k
                         + ":" + completionPer1k);
             }
+        }
+
+        private static boolean isAmount(double perK) {
+            return Double.isFinite(perK) && perK >= 0;
         }
 
         public double cost(double promptTokens, double completionTokens) {
