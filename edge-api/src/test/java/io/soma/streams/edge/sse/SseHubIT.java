@@ -499,48 +499,26 @@ class SseHubIT {
 
     @Test
     void shouldWaitForTheRegistryRatherThanSkipWhatItCannotReadWithoutIt() throws Exception {
-        String topic = "sse-hub-it-registry-" + UUID.randomUUID();
-        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
-        URI registry = URI.create(stack.schemaRegistryUrl());
-        AvroSerializer<RulePackReply> writer = new AvroSerializer<>(
-                new SchemaRegistryClient(stack.schemaRegistryUrl()), false, true);
-        try (TcpProxy proxy = TcpProxy.to(registry);
-             KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers",
-                     stack.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
-            // a reader of its own, no retries inside the client: each attempt to resolve the schema is one connection
-            SchemaRegistryClient readerRegistry = new SchemaRegistryClient(
-                    SchemaRegistryConfig.oneAttempt(proxy.url()));
-            SseHub avroHub = new SseHub("registry", stack.bootstrapServers(),
-                    requestIds(topic, new AvroDeserializer<>(RulePackReply.class, readerRegistry)), SETTINGS);
-            Javalin avroApp = serve(avroHub);
-            try (SseClient client = SseClient.open(URI.create("http://127.0.0.1:" + avroApp.port()
-                    + "/stream?channel=c"), Map.of())) {
+        onAvroHubBehindAProxy("registry", hub -> {
+            try (SseClient client = SseClient.open(hub.stream("c"), Map.of())) {
                 client.awaitEvent("ready", TIMEOUT);
-                proxy.cut();
+                hub.proxy().cut();
                 // a record that is no Avro at all is the record's fault: skipped, whatever the registry does
-                raw.send(new ProducerRecord<>(topic, "c", "not avro".getBytes(StandardCharsets.UTF_8)));
-                for (int i = 0; i < 2; i++) {
-                    RulePackReply reply = new RulePackReply("request-" + i, "tenant", "accepted", (long) i);
-                    raw.send(new ProducerRecord<>(topic, "c", writer.serialize(topic, reply)));
-                }
-                raw.flush();
+                hub.raw().send(new ProducerRecord<>(hub.topic(), "c", "not avro".getBytes(StandardCharsets.UTF_8)));
+                hub.sendReplies("c", 2);
                 // more attempts than records: a hub that skipped them would have stopped trying after two
-                Await.until("the hub tried the registry again and again", TIMEOUT, () -> proxy.refused() > 4);
+                Await.until("the hub tried the registry again and again", TIMEOUT, () -> hub.proxy().refused() > 4);
                 // the hub is not stuck meanwhile: a client still joins, and starts before the records held back
-                try (SseClient joining = SseClient.open(URI.create("http://127.0.0.1:" + avroApp.port()
-                        + "/stream?channel=c"), Map.of())) {
+                try (SseClient joining = SseClient.open(hub.stream("c"), Map.of())) {
                     joining.awaitEvent("ready", TIMEOUT);
 
-                    proxy.restore();
+                    hub.proxy().restore();
                     assertThat(data(client.awaitEvents("message", 2, TIMEOUT))).containsExactly("request-0", "request-1");
                     assertThat(data(joining.awaitEvents("message", 2, TIMEOUT)))
                             .containsExactly("request-0", "request-1");
                 }
-            } finally {
-                avroApp.stop();
-                avroHub.close();
             }
-        }
+        });
     }
 
     /**
@@ -549,42 +527,71 @@ class SseHubIT {
      */
     @Test
     void shouldEndARefusedResumeAtWhatItSentSoThatTheNextResumeMissesNothing() throws Exception {
-        String topic = "sse-hub-it-refused-resume-" + UUID.randomUUID();
         String channel = "refused-resume";
+        onAvroHubBehindAProxy("refused-resume", hub -> {
+            URI uri = hub.stream(channel);
+            String from = readyIdOf(uri);
+            hub.sendReplies(channel, 3);
+            // nobody read the channel since: the hub has not resolved the schema, and the resume must ask for it
+            hub.proxy().cut();
+            REFUSED.put(channel, SseHub.Refusal.unauthorized("expired: the token expired"));
+            String endId;
+            try (SseClient refused = SseClient.open(uri, Map.of("Last-Event-ID", from))) {
+                endId = refused.awaitEvent("end", TIMEOUT).id();
+                assertThat(refused.events()).extracting(SseClient.Event::name).doesNotContain("message");
+            } finally {
+                REFUSED.remove(channel);
+            }
+
+            hub.proxy().restore();
+            try (SseClient again = SseClient.open(uri, Map.of("Last-Event-ID", endId))) {
+                assertThat(data(again.awaitEvents("message", 3, TIMEOUT)))
+                        .containsExactly("request-0", "request-1", "request-2");
+            }
+        });
+    }
+
+    /**
+     * A hub of its own on a new one-partition topic of Avro replies, whose schemas it resolves through a proxy to
+     * the registry that a test may cut; a producer of raw bytes and a serializer that reach the registry directly.
+     */
+    private record AvroHub(String topic, int port, TcpProxy proxy, KafkaProducer<String, byte[]> raw,
+                           AvroSerializer<RulePackReply> writer) {
+        URI stream(String channel) {
+            return URI.create("http://127.0.0.1:" + port + "/stream?channel=" + channel);
+        }
+
+        /** Replies {@code request-0} to {@code request-(n-1)} on {@code channel}, flushed. */
+        void sendReplies(String channel, int n) {
+            for (int i = 0; i < n; i++) {
+                RulePackReply reply = new RulePackReply("request-" + i, "tenant", "accepted", (long) i);
+                raw.send(new ProducerRecord<>(topic, channel, writer.serialize(topic, reply)));
+            }
+            raw.flush();
+        }
+    }
+
+    @FunctionalInterface
+    private interface AvroHubTest {
+        void run(AvroHub hub) throws Exception;
+    }
+
+    private static void onAvroHubBehindAProxy(String name, AvroHubTest test) throws Exception {
+        String topic = "sse-hub-it-" + name + "-" + UUID.randomUUID();
         KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
         AvroSerializer<RulePackReply> writer = new AvroSerializer<>(
                 new SchemaRegistryClient(stack.schemaRegistryUrl()), false, true);
         try (TcpProxy proxy = TcpProxy.to(URI.create(stack.schemaRegistryUrl()));
              KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers",
                      stack.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
-            SseHub avroHub = new SseHub("refused-resume", stack.bootstrapServers(), requestIds(topic,
-                    new AvroDeserializer<>(RulePackReply.class,
-                            new SchemaRegistryClient(SchemaRegistryConfig.oneAttempt(proxy.url())))), SETTINGS);
+            // a reader of its own, no retries inside the client: each attempt to resolve the schema is one connection
+            SchemaRegistryClient readerRegistry = new SchemaRegistryClient(
+                    SchemaRegistryConfig.oneAttempt(proxy.url()));
+            SseHub avroHub = new SseHub(name, stack.bootstrapServers(),
+                    requestIds(topic, new AvroDeserializer<>(RulePackReply.class, readerRegistry)), SETTINGS);
             Javalin avroApp = serve(avroHub);
-            URI uri = URI.create("http://127.0.0.1:" + avroApp.port() + "/stream?channel=" + channel);
             try {
-                String from = readyIdOf(uri);
-                for (int i = 0; i < 3; i++) {
-                    raw.send(new ProducerRecord<>(topic, channel, writer.serialize(topic,
-                            new RulePackReply("request-" + i, "tenant", "accepted", (long) i))));
-                }
-                raw.flush();
-                // nobody read the channel since: the hub has not resolved the schema, and the resume must ask for it
-                proxy.cut();
-                REFUSED.put(channel, SseHub.Refusal.unauthorized("expired: the token expired"));
-                String endId;
-                try (SseClient refused = SseClient.open(uri, Map.of("Last-Event-ID", from))) {
-                    endId = refused.awaitEvent("end", TIMEOUT).id();
-                    assertThat(refused.events()).extracting(SseClient.Event::name).doesNotContain("message");
-                } finally {
-                    REFUSED.remove(channel);
-                }
-
-                proxy.restore();
-                try (SseClient again = SseClient.open(uri, Map.of("Last-Event-ID", endId))) {
-                    assertThat(data(again.awaitEvents("message", 3, TIMEOUT)))
-                            .containsExactly("request-0", "request-1", "request-2");
-                }
+                test.run(new AvroHub(topic, avroApp.port(), proxy, raw, writer));
             } finally {
                 avroApp.stop();
                 avroHub.close();
