@@ -70,14 +70,12 @@ public final class ReplyWaiter<V> implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean followed = false;
         try {
-            try {
-                KafkaPublish.acknowledged(producer, request, timeout, "the request " + id, ids);
-            } catch (KafkaPublish.NotTaken notTaken) {
-                followed = notTaken.mayStillArrive() && follow(id, reply, late);
-                throw notTaken;
-            }
+            KafkaPublish.acknowledged(producer, request, timeout, "the request " + id, ids);
             // what the acknowledgement took is part of the caller's wait, not added to it
             return reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (KafkaPublish.NotTaken notTaken) {
+            followed = notTaken.mayStillArrive() && follow(id, reply, late);
+            throw notTaken;
         } catch (TimeoutException e) {
             followed = follow(id, reply, late);
             throw whenLate.get();
