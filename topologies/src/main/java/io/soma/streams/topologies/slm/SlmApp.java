@@ -21,6 +21,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
@@ -33,6 +34,7 @@ import org.apache.kafka.streams.state.WindowStore;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -51,6 +53,10 @@ import java.util.Set;
  *
  * <p>The alert levels live in {@link #ALERT_STATES}; under exactly-once the level and the alert it caused
  * commit together, so a restart neither repeats nor loses an alert.
+ *
+ * <p>A model's metrics pool every tenant's calls, but a model's very name can be one tenant's (a fine-tuned model
+ * names its owner): {@link #MODEL_TENANTS} keeps which tenants have called each model@provider, the tenants that may
+ * see its windows and alerts (every alert lists them).
  */
 public final class SlmApp {
     public static final String APPLICATION_ID = "soma-slm";
@@ -59,6 +65,10 @@ public final class SlmApp {
     /** Window store of the 5-minute hopping view. */
     public static final String HOPPING_WINDOWS = "slm-windows-5m";
     public static final String ALERT_STATES = "slm-alert-states";
+    /** Key-value store: key {@code model@provider}, value the tenants that have called it, in the order they first did. */
+    public static final String MODEL_TENANTS = "slm-model-tenants";
+    /** The store format of {@link #MODEL_TENANTS}, for interactive queries. */
+    public static final Serde<List<String>> TENANTS_SERDE = Serdes.ListSerde(ArrayList.class, Serdes.String());
     /** The store format of {@link SlmWindowAggregate}, for interactive queries. */
     public static final Serde<SlmWindowAggregate> AGGREGATE_SERDE = Serdes.serdeFrom(
             (topic, aggregate) -> aggregate == null ? null : aggregate.toBytes(),
@@ -122,14 +132,19 @@ public final class SlmApp {
     public static Topology build(Config config, AppSerdes serdes) {
         StreamsBuilder builder = new StreamsBuilder();
         Serde<ConversationEvent> events = serdes.value(Topics.CONVERSATION_EVENTS);
-        KGroupedStream<String, ConversationEvent> byModel = builder
+        KStream<String, ConversationEvent> requests = builder
                 .stream(Topics.CONVERSATION_EVENTS.name(), Consumed.with(Serdes.String(), events)
                         .withTimestampExtractor(new ConversationEventTime()).withName("conversation-events"))
                 .filter((session, event) -> counts(event), Named.as("completed-requests"))
                 // only what the metrics read crosses the repartition topic
                 .mapValues(SlmApp::measurementsOnly, Named.as("measurements-only"))
-                .groupBy((session, event) -> SlmRequest.key(event.getModel(), event.getProvider()),
-                        Grouped.with("slm-by-model", Serdes.String(), events));
+                .selectKey((session, event) -> SlmRequest.key(event.getModel(), event.getProvider()),
+                        Named.as("by-model"))
+                .repartition(Repartitioned.with(Serdes.String(), events).withName("slm-by-model"));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MODEL_TENANTS),
+                Serdes.String(), TENANTS_SERDE));
+        requests.process(TenantsProcessor::new, Named.as("slm-model-tenants"), MODEL_TENANTS);
+        KGroupedStream<String, ConversationEvent> byModel = requests.groupByKey(Grouped.with(Serdes.String(), events));
 
         KStream<Windowed<String>, SlmWindowAggregate> minutes = closedWindows(byModel,
                 TimeWindows.ofSizeAndGrace(config.windowSize(), config.grace()), MINUTE_WINDOWS, config);
@@ -146,7 +161,8 @@ public final class SlmApp {
 
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALERT_STATES),
                 Serdes.String(), Serdes.ByteArray()));
-        minutes.process(() -> new AlertProcessor(config.thresholds()), Named.as("slm-alerts"), ALERT_STATES)
+        minutes.process(() -> new AlertProcessor(config.thresholds()), Named.as("slm-alerts"), ALERT_STATES,
+                        MODEL_TENANTS)
                 .to(Topics.SLM_ALERTS.name(), Produced.with(Serdes.String(), serdes.value(Topics.SLM_ALERTS))
                         .withName("slm-alerts-sink"));
         return builder.build();
@@ -203,11 +219,36 @@ public final class SlmApp {
         listener.closed(key.model(), key.provider(), window.window().endTime(), SlmWindows.summary(window, aggregate));
     }
 
+    /** Adds each request's tenant to its model's {@link #MODEL_TENANTS} the first time that tenant calls it. */
+    static final class TenantsProcessor implements Processor<String, ConversationEvent, Void, Void> {
+        private KeyValueStore<String, List<String>> tenants;
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            this.tenants = context.getStateStore(MODEL_TENANTS);
+        }
+
+        @Override
+        public void process(Record<String, ConversationEvent> record) {
+            String tenant = record.value().getTenant();
+            if (isBlank(tenant)) {
+                return; // no tenant to show it to: a platform operator still sees it
+            }
+            List<String> known = tenants.get(record.key());
+            if (known == null || !known.contains(tenant)) {
+                List<String> more = known == null ? new ArrayList<>() : new ArrayList<>(known);
+                more.add(tenant);
+                tenants.put(record.key(), more);
+            }
+        }
+    }
+
     /** Runs the alert state machine over a key's closed 1-minute windows, in window order, with its state in a store. */
     static final class AlertProcessor implements Processor<Windowed<String>, SlmWindowAggregate, String, SlmAlert> {
         private final AlertStateMachine machine;
         private ProcessorContext<String, SlmAlert> context;
         private KeyValueStore<String, byte[]> states;
+        private KeyValueStore<String, List<String>> tenants;
 
         AlertProcessor(AlertThresholds thresholds) {
             this.machine = new AlertStateMachine(thresholds);
@@ -217,6 +258,7 @@ public final class SlmApp {
         public void init(ProcessorContext<String, SlmAlert> context) {
             this.context = context;
             this.states = context.getStateStore(ALERT_STATES);
+            this.tenants = context.getStateStore(MODEL_TENANTS);
         }
 
         @Override
@@ -234,6 +276,7 @@ public final class SlmApp {
             Instant start = record.key().window().startTime();
             Instant end = record.key().window().endTime();
             Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+            List<String> callers = tenants.get(key);
             for (AlertTransition t : evaluation.transitions()) {
                 SlmAlert alert = SlmAlert.newBuilder()
                         // one change per metric per window: the id names it, so a copy would be recognisable
@@ -249,6 +292,7 @@ public final class SlmApp {
                         .setWindowEnd(end)
                         .setRaisedAt(now)
                         .setMessage(t.message(key))
+                        .setTenants(callers == null ? List.of() : callers)
                         .build();
                 context.forward(new Record<>(key, alert, record.timestamp()));
             }

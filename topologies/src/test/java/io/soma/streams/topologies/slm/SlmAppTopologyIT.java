@@ -40,6 +40,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SlmAppTopologyIT {
     private static final Instant START = Instant.parse("2023-12-19T10:00:00Z");
     private static final Duration GRACE = SlmApp.Config.defaults().grace();
+    private static final AlertThresholds TOGETHER_13B_SLO = AlertThresholds.fromConfig(Map.of(
+            "slm.alerts.override.llama-2-13b-chat@together.latency-p95-warn-ms", "2000",
+            "slm.alerts.override.llama-2-13b-chat@together.latency-p95-breach-ms", "3000"));
     private static AppSerdes serdes;
     private final Path stateDir = TestPaths.newWorkDir("slm-topology");
     private TopologyTestDriver driver;
@@ -181,10 +184,7 @@ class SlmAppTopologyIT {
 
     @Test
     void shouldRaiseAndResolveOnceAndKeepTheLevelsInTheStore() {
-        AlertThresholds thresholds = AlertThresholds.fromConfig(Map.of(
-                "slm.alerts.override.llama-2-13b-chat@together.latency-p95-warn-ms", "2000",
-                "slm.alerts.override.llama-2-13b-chat@together.latency-p95-breach-ms", "3000"));
-        start(SlmApp.Config.defaults().withThresholds(thresholds));
+        start(SlmApp.Config.defaults().withThresholds(TOGETHER_13B_SLO));
         List<LlmPerfRecords.Request> together = LlmPerfRecords.read(SlmDatasets.file("together_13b.json"));
         // 25 requests to a minute, as AlertStateMachineTest replays them
         send(SlmEvents.timed(together, START, Duration.ofMillis(2_400)));
@@ -198,5 +198,24 @@ class SlmAppTopologyIT {
                         "error_rate OK @" + START.plus(Duration.ofMinutes(3)));
         KeyValueStore<String, byte[]> states = driver.getKeyValueStore(SlmApp.ALERT_STATES);
         assertThat(AlertState.fromBytes(states.get("llama-2-13b-chat@together"))).isEqualTo(AlertState.ALL_OK);
+    }
+
+    /** A model's name can be one tenant's own: its alerts name the tenants that may see them. */
+    @Test
+    void shouldListOnEveryAlertTheTenantsThatCalledTheModelSoFar() {
+        start(SlmApp.Config.defaults().withThresholds(TOGETHER_13B_SLO));
+        List<LlmPerfRecords.Request> together = LlmPerfRecords.read(SlmDatasets.file("together_13b.json"));
+        List<ConversationEvent> timed = SlmEvents.timed(together, START, Duration.ofMillis(2_400));
+        // one request of another tenant among the replay tenant's, after its first
+        List<ConversationEvent> mixed = new ArrayList<>(timed);
+        mixed.set(1, ConversationEvent.newBuilder(timed.get(1)).setTenant("acme").build());
+        send(mixed);
+        send(SlmEvents.timed(together.subList(0, 1), START.plus(Duration.ofMinutes(15)), Duration.ZERO));
+
+        String replayTenant = timed.get(0).getTenant();
+        assertThat(alerts.readValuesToList()).hasSize(4)
+                .allSatisfy(a -> assertThat(a.getTenants()).containsExactly(replayTenant, "acme"));
+        KeyValueStore<String, List<String>> tenants = driver.getKeyValueStore(SlmApp.MODEL_TENANTS);
+        assertThat(tenants.get("llama-2-13b-chat@together")).containsExactly(replayTenant, "acme");
     }
 }
