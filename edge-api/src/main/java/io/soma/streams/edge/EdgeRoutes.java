@@ -33,6 +33,7 @@ import static io.soma.streams.edge.tenancy.TenantScope.BODY_OR_CALLER;
 import static io.soma.streams.edge.tenancy.TenantScope.CALLER;
 import static io.soma.streams.edge.tenancy.TenantScope.PATH;
 import static io.soma.streams.edge.tenancy.TenantScope.PLATFORM;
+import static io.soma.streams.edge.tenancy.TenantScope.POOLED;
 import static io.soma.streams.edge.tenancy.TenantScope.QUERY;
 import static io.soma.streams.edge.tenancy.TenantScope.SHARED;
 
@@ -152,9 +153,9 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
         });
         slices.find(SlmSlice.class).map(SlmSlice::handlers).ifPresent(slm ->
                 path("/v1/slm", () -> {
-                    // per model and provider, over every tenant's calls: no tenant's own data
-                    get("/metrics", slm::metrics, SHARED, Capability.SLM_READ);
-                    get("/alerts/stream", slm::openAlertStream, SHARED, Capability.SLM_READ);
+                    // per model and provider, over the calls of every tenant that called it: those tenants' to see
+                    get("/metrics", slm::metrics, POOLED, Capability.SLM_READ);
+                    get("/alerts/stream", slm::openAlertStream, POOLED, Capability.SLM_READ);
                 }));
         slices.find(MarketplaceSlice.class).map(MarketplaceSlice::handlers).ifPresent(marketplace ->
                 path("/v1/marketplace", () -> {

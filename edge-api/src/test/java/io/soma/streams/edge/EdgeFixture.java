@@ -3,6 +3,7 @@ package io.soma.streams.edge;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.Identity;
@@ -11,12 +12,18 @@ import io.soma.streams.edge.auth.KeySeal;
 import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.edge.config.SomaConfig;
 import io.soma.streams.edge.slice.Slice;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.AvroSerializer;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.stores.archive.PostgresPool;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.PrivateSchema;
 import io.soma.streams.testkit.RedisNamespace;
 import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.marketplace.ExampleCapsulePublisher;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import redis.clients.jedis.JedisPooled;
 
@@ -322,6 +329,15 @@ public final class EdgeFixture implements AutoCloseable {
 
     public HttpResponse<String> get(String path, String token) {
         return send(request(path, token).GET());
+    }
+
+    /** Publishes events to {@code conversation.events} keyed by session, as a gateway does, and waits until Kafka has them. */
+    public void publish(List<ConversationEvent> events) {
+        try (KafkaProducer<String, ConversationEvent> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", config().bootstrapServers()), new StringSerializer(),
+                new AvroSerializer<>(new SchemaRegistryClient(config().schemaRegistryUrl()), false, true))) {
+            events.forEach(e -> producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), e.getSessionId(), e)));
+        }
     }
 
     public static JsonNode json(HttpResponse<String> response) {

@@ -76,12 +76,13 @@ public final class StoreLookups {
     }
 
     /**
-     * The windows of {@code key} starting in [{@code from}, {@code to}) wherever it lives (a JSON array), or 503.
+     * The windows of {@code key} starting in [{@code from}, {@code to}) wherever it lives (a JSON array), 404 with
+     * {@code missing} for a key the tenant may not see, or 503.
      *
-     * @param tenant whom the query acts for: the tenant {@code TenantGuard} checked; null for data no tenant owns
+     * @param tenant whom the query acts for: the tenant {@code TenantGuard} checked; null for every tenant
      */
-    public JsonNode requireWindows(String store, String key, Instant from, Instant to, String tenant) {
-        return valueOf(queries.lookupWindows(store, key, from, to, tenant), "no windows");
+    public JsonNode requireWindows(String store, String key, Instant from, Instant to, String tenant, String missing) {
+        return valueOf(queries.lookupWindows(store, key, from, to, tenant), missing);
     }
 
     /** Every entry of {@code group} in a grouped store wherever it lives (a JSON array), or the matching API error. */

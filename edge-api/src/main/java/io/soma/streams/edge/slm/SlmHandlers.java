@@ -9,6 +9,7 @@ import io.soma.streams.edge.http.QueryParams;
 import io.soma.streams.edge.query.StoreLookups;
 import io.soma.streams.edge.sse.SseHub;
 import io.soma.streams.edge.sse.SseSource;
+import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.stores.query.LocalStores.WindowedValue;
 import io.soma.streams.topologies.slm.SlmApp;
@@ -28,11 +29,15 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code GET /v1/slm/metrics?model=&provider=&from=&to=&window=}: the closed and open windows of one
  * model@provider from the SLM app's window stores, wherever the key lives; and {@code GET /v1/slm/alerts/stream}:
- * {@code slm.alerts} as server-sent events, all of them or one model@provider's ({@code ?model=&provider=}).
+ * {@code slm.alerts} as server-sent events, all of them or one model@provider's ({@code ?model=&provider=}). A tenant
+ * sees the models it has called (a model's name can be another tenant's own, e.g. a fine-tuned model), a platform
+ * operator every model ({@link TenantGuard#poolReader}); a model the caller may not see answers 404, as one nobody
+ * called.
  */
 public final class SlmHandlers {
     /** The SSE event name of an alert. */
@@ -79,7 +84,8 @@ public final class SlmHandlers {
         out.put("window", window);
         out.put("from", from.toString());
         out.put("to", to.toString());
-        out.put("windows", stores.requireWindows(store, SlmRequest.key(model, provider), from, to, null));
+        String key = SlmRequest.key(model, provider);
+        out.put("windows", stores.requireWindows(store, key, from, to, TenantGuard.poolReader(ctx), notShown(key)));
         ctx.json(out);
     }
 
@@ -87,17 +93,19 @@ public final class SlmHandlers {
     public void openAlertStream(Context ctx) throws Exception {
         String model = ctx.queryParam("model");
         String provider = ctx.queryParam("provider");
-        // alerts are about models, over every tenant's calls: shown to all, counted against the caller's tenant
+        // an alert lists the tenants that may see it; the stream counts against the caller's tenant
         SseHub.Caller caller = AuthHandler.streamCaller(ctx);
+        String reader = TenantGuard.poolReader(ctx);
         if (model == null && provider == null) {
-            allAlerts.open(ctx, ALL, null, caller);
+            allAlerts.open(ctx, ALL, reader, caller);
             return;
         }
         if (model == null || provider == null || model.isBlank() || provider.isBlank()) {
             throw ApiException.badRequest("give both model and provider, or neither for every alert");
         }
         String key = SlmRequest.key(model, provider);
-        alertsByModel.open(ctx, key, null, caller);
+        stores.require(SlmApp.MODEL_TENANTS, key, reader, notShown(key));
+        alertsByModel.open(ctx, key, reader, caller);
     }
 
     /** A window of the SLM stores as the API shows it: the fields of {@code SlmMetricsWindow}, sketches in base64. */
@@ -145,7 +153,6 @@ public final class SlmHandlers {
         return out;
     }
 
-    /** {@code slm.alerts} on one channel ("all") or on one channel per model@provider (the record key). */
     /** {@code slm.alerts} as an SSE source: every alert on one channel, or one channel per model@provider. */
     static SseSource alertSource(Deserializer<SlmAlert> alerts, boolean byModel) {
         return new SseSource() {
@@ -164,9 +171,15 @@ public final class SlmHandlers {
 
             @Override
             public SseMessage render(ConsumerRecord<byte[], byte[]> record) {
-                return new SseMessage(ALERT_EVENT, view(alerts.deserialize(record.topic(), record.headers(), record.value())));
+                SlmAlert alert = alerts.deserialize(record.topic(), record.headers(), record.value());
+                // an alert written before tenants were tracked lists none: a platform operator's only
+                return new SseMessage(ALERT_EVENT, view(alert), Set.copyOf(alert.getTenants()));
             }
         };
+    }
+
+    private static String notShown(String key) {
+        return "no SLM data of " + key + " for your tenant: a model is shown to the tenants that called it";
     }
 
     private static String required(Context ctx, String name) {

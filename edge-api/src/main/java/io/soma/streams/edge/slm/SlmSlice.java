@@ -6,11 +6,14 @@ import io.soma.streams.edge.slice.RunningApp;
 import io.soma.streams.edge.slice.Slice;
 import io.soma.streams.edge.slice.Slices;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.stores.query.LocalStores;
 import io.soma.streams.stores.query.StoreTenancy;
 import io.soma.streams.topologies.slm.SlmApp;
 import io.soma.streams.topologies.slm.SlmGauges;
 
 import java.time.Clock;
+import java.util.List;
+import java.util.Map;
 
 /** SLM metrics: the SLM app, its minute and hopping window stores, the alert streams and the metrics routes. */
 public record SlmSlice(Closer closer, SlmHandlers handlers) implements Slice {
@@ -18,11 +21,18 @@ public record SlmSlice(Closer closer, SlmHandlers handlers) implements Slice {
         return Closer.starting(closer -> {
             SlmApp.Config config = SlmApp.Config.from(platform.config().settings(), new SlmGauges(platform.metrics()));
             RunningApp app = platform.launch(SlmApp.APPLICATION_ID, SlmApp.build(config, platform.serdes()), closer);
-            // per model and provider, over every tenant's calls
+            // per model and provider, over the calls of every tenant that called it: shown to those tenants
+            StoreTenancy callers = StoreTenancy.pooledOver(model -> {
+                List<String> tenants = LocalStores.activeValue(app.streams(), SlmApp.MODEL_TENANTS, model);
+                return tenants == null ? List.of() : tenants;
+            });
             platform.queries().local().registerWindowStore(SlmApp.MINUTE_WINDOWS, app.streams(), config.windowSize(),
-                    StoreTenancy.shared(), SlmHandlers::windowView);
+                    callers, SlmHandlers::windowView);
             platform.queries().local().registerWindowStore(SlmApp.HOPPING_WINDOWS, app.streams(), config.hoppingSize(),
-                    StoreTenancy.shared(), SlmHandlers::windowView);
+                    callers, SlmHandlers::windowView);
+            // found only by a tenant among them, which the answer does not name
+            platform.queries().local().registerKeyValueStore(SlmApp.MODEL_TENANTS, app.streams(), callers,
+                    tenants -> Map.of("called", true));
             var alerts = platform.serdes().value(Topics.SLM_ALERTS).deserializer();
             SlmHandlers handlers = new SlmHandlers(platform.stores(),
                     platform.sseHub("slm-alerts", SlmHandlers.alertSource(alerts, false), closer),

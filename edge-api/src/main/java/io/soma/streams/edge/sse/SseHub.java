@@ -53,7 +53,7 @@ import java.util.function.Supplier;
  * no thread waits on a client, so a slow client never blocks the reader, the writers or other clients, and a thousand
  * open streams need no thousand threads. A client whose queue overflows gets a {@code gap} event and is closed; it
  * reconnects with {@code Last-Event-ID} and catches up from Kafka, at most {@link Settings#maxResumeRecords} records
- * back per partition. A client sees only the records of its own tenant ({@link SseSource.SseMessage#tenant}), live and
+ * back per partition. A client sees only the records its own tenant may read ({@link SseSource.SseMessage#readers}), live and
  * replayed, and every open stream holds a place of {@link SseAdmission}. An event is rendered once for every client
  * that gets it, by the first writer that needs it (not by the reader, the one thread every event goes through); a
  * writer writes whatever a client's queue holds in one piece. A stream outlives the request that opened it, so on every
@@ -178,8 +178,8 @@ public final class SseHub implements AutoCloseable {
     }
 
     /**
-     * Answers the request with the stream of {@code channel}: only {@code tenant}'s records, or every record when
-     * {@code tenant} is null (a stream of data no tenant owns). The caller's tenant must have a free place
+     * Answers the request with the stream of {@code channel}: only the records {@code tenant} may read, or every record
+     * when {@code tenant} is null (a stream of data no tenant owns, or a platform operator's). The caller's tenant must have a free place
      * ({@link SseAdmission}), or the answer is 429 before the stream starts. Call from a route handler.
      */
     public void open(Context ctx, String channel, String tenant, Caller caller) throws Exception {
@@ -594,7 +594,7 @@ public final class SseHub implements AutoCloseable {
         }
 
         boolean sees(SseSource.SseMessage message) {
-            return tenant == null || tenant.equals(message.tenant());
+            return tenant == null || message.readers() != null && message.readers().contains(tenant);
         }
 
         /** Starts the stream after {@code liveStart}: ready at once, or once what it missed is replayed. */

@@ -3,6 +3,7 @@ package io.soma.streams.edge.sse;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.util.List;
+import java.util.Set;
 
 /** What one SSE stream shows: which topics it reads, which channel a record belongs to, and how it looks. */
 public interface SseSource {
@@ -18,12 +19,17 @@ public interface SseSource {
     SseMessage render(ConsumerRecord<byte[], byte[]> record);
 
     /**
-     * @param tenant whose record it is; only clients of that tenant see it. Null for data no tenant owns, which
-     *               only streams open to every tenant show.
+     * @param readers the tenants whose clients see it. Null for data no tenant owns, which only streams open to every
+     *                tenant show.
      */
-    record SseMessage(String event, Object data, String tenant) {
+    record SseMessage(String event, Object data, Set<String> readers) {
         public SseMessage(String event, Object data) {
-            this(event, data, null);
+            this(event, data, (Set<String>) null);
+        }
+
+        /** @param tenant whose record it is: only clients of that tenant see it (null as for {@code readers}) */
+        public SseMessage(String event, Object data, String tenant) {
+            this(event, data, tenant == null ? null : Set.of(tenant));
         }
     }
 }

@@ -19,6 +19,7 @@ import java.util.Set;
  */
 public final class TenantGuard {
     static final String TENANT_ATTRIBUTE = "soma.tenant";
+    static final String POOL_READER_ATTRIBUTE = "soma.pool.reader";
     static final String BODY_FIELD = "tenant";
 
     private TenantGuard() {
@@ -34,6 +35,11 @@ public final class TenantGuard {
             case BODY_OR_CALLER -> orCaller(JsonBody.text(JsonBody.object(ctx), BODY_FIELD), caller);
             case CALLER -> caller.tenant();
             case SHARED -> null;
+            case POOLED -> {
+                ctx.attribute(POOL_READER_ATTRIBUTE, new PoolReader(
+                        caller.has(Capability.PLATFORM_OPERATOR) ? null : caller.tenant()));
+                yield null;
+            }
             case PLATFORM -> {
                 requirePlatformOperator(caller, "managing tenants");
                 yield null;
@@ -76,6 +82,23 @@ public final class TenantGuard {
                     + " declares no tenant-naming scope, or TenantGuard did not run");
         }
         return tenant;
+    }
+
+    /**
+     * On a {@link TenantScope#POOLED} route: the tenant whose share of the pooled data the request reads, or null for
+     * all of it (a platform operator's).
+     */
+    public static String poolReader(Context ctx) {
+        PoolReader reader = ctx.attribute(POOL_READER_ATTRIBUTE);
+        if (reader == null) {
+            throw new IllegalStateException(ctx.method() + " " + ctx.endpointHandlerPath()
+                    + " does not declare the pooled scope, or TenantGuard did not run");
+        }
+        return reader.tenant();
+    }
+
+    /** @param tenant null: every tenant's */
+    private record PoolReader(String tenant) {
     }
 
     /**

@@ -23,8 +23,13 @@ public enum TenantScope implements RouteRole {
      * to this tenant and answers 404 when it does not, so ids of other tenants cannot be probed.
      */
     CALLER,
-    /** Data no tenant owns, e.g. SLM metrics of a model, aggregated over every tenant's calls. */
+    /** Data no tenant owns, e.g. the capsule catalog every tenant reads. */
     SHARED,
+    /**
+     * Data pooled over the tenants that made it, e.g. SLM metrics of a model over the calls of every tenant that called
+     * it: the caller sees what its own tenant is among, a platform operator all of it ({@link TenantGuard#poolReader}).
+     */
+    POOLED,
     /** Managing tenants themselves: platform operators only. */
     PLATFORM
 }

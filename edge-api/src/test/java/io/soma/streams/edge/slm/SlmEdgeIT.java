@@ -81,7 +81,6 @@ class SlmEdgeIT {
                      Map.of("bootstrap.servers", a.config().bootstrapServers(), "linger.ms", 5),
                      new StringSerializer(), new AvroSerializer<>(
                              new SchemaRegistryClient(a.config().schemaRegistryUrl()), false, true))) {
-            token = a.tokenFor("slm-edge-it", "slm-reader", EnumSet.of(Capability.SLM_READ));
             StreamsApps.awaitRunningWithTasks(List.of(a.streams(SlmApp.APPLICATION_ID),
                     b.streams(SlmApp.APPLICATION_ID)));
             assertThat(a.routes()).as("only the identity and SLM slices' routes")
@@ -93,6 +92,9 @@ class SlmEdgeIT {
                     events.add(ReplayPlan.llmPerfEvent(requests.get(i), start.plusMillis(300L * i)));
                 }
             });
+            // the replay's tenant sees the models it called; another tenant sees only those it called too
+            token = a.tokenFor(events.get(0).getTenant(), "slm-reader", EnumSet.of(Capability.SLM_READ));
+            String other = a.tokenFor("slm-edge-other", "slm-reader", EnumSet.of(Capability.SLM_READ));
             send(producer, events);
 
             // every window through instance A, complete before anything closes it
@@ -126,11 +128,26 @@ class SlmEdgeIT {
             List<JsonNode> alerts;
             List<JsonNode> togetherAlerts;
             Map<String, String> bearer = Map.of("Authorization", "Bearer " + token);
+            String togetherMetrics = "/v1/slm/metrics?model=llama-2-70b-chat&provider=together&from=" + start
+                    + "&to=" + start.plus(Duration.ofMinutes(20));
+            assertThat(get(a, togetherMetrics, other).statusCode()).isEqualTo(404);
+            List<JsonNode> otherAlerts;
             try (SseClient all = SseClient.open(uri(a, "/v1/slm/alerts/stream"), bearer);
                  SseClient together = SseClient.open(
-                         uri(a, "/v1/slm/alerts/stream?model=llama-2-70b-chat&provider=together"), bearer)) {
+                         uri(a, "/v1/slm/alerts/stream?model=llama-2-70b-chat&provider=together"), bearer);
+                 SseClient allOfOther = SseClient.open(uri(a, "/v1/slm/alerts/stream"),
+                         Map.of("Authorization", "Bearer " + other))) {
                 all.awaitEvent("ready", TIMEOUT);
                 together.awaitEvent("ready", TIMEOUT);
+                allOfOther.awaitEvent("ready", TIMEOUT);
+                // the other tenant calls one model, later than the replay: that call closes the model's minute, after
+                // the tenant is among its callers
+                ConversationEvent otherCall = ConversationEvent.newBuilder(ReplayPlan.llmPerfEvent(
+                        leaderboard.get("llama-2-70b-chat@together").get(0), start.plus(Duration.ofMinutes(10))))
+                        .setTenant("slm-edge-other").build();
+                send(producer, List.of(otherCall));
+                Await.until("the other tenant among the model's callers", TIMEOUT,
+                        () -> get(a, togetherMetrics, other).statusCode() == 200);
                 List<ConversationEvent> closing = new ArrayList<>();
                 leaderboard.values().forEach(requests -> closing.add(
                         ReplayPlan.llmPerfEvent(requests.get(0), start.plus(Duration.ofMinutes(10)))));
@@ -138,7 +155,13 @@ class SlmEdgeIT {
 
                 alerts = data(all.awaitEvents(SlmHandlers.ALERT_EVENT, expectedAlerts, TIMEOUT));
                 togetherAlerts = data(together.awaitEvents(SlmHandlers.ALERT_EVENT, 1, TIMEOUT));
+                otherAlerts = data(allOfOther.awaitEvents(SlmHandlers.ALERT_EVENT, togetherAlerts.size(), TIMEOUT));
             }
+            assertThat(otherAlerts).as("the other tenant's alerts: of the one model it called")
+                    .extracting(j -> j.get("alert_id").asText())
+                    .containsExactlyElementsOf(togetherAlerts.stream().map(j -> j.get("alert_id").asText()).toList());
+            assertThat(get(a, "/v1/slm/alerts/stream?model=llama-2-70b-chat&provider=groq", other).statusCode())
+                    .as("the alerts of a model the tenant never called").isEqualTo(404);
             assertThat(alerts).hasSize(expectedAlerts);
             assertThat(alerts).extracting(j -> j.get("alert_id").asText()).doesNotHaveDuplicates();
             assertThat(togetherAlerts).singleElement().satisfies(alert -> {
@@ -203,9 +226,13 @@ class SlmEdgeIT {
     }
 
     private HttpResponse<String> get(EdgeFixture via, String path) {
+        return get(via, path, token);
+    }
+
+    private HttpResponse<String> get(EdgeFixture via, String path, String bearer) {
         try {
             return http.send(HttpRequest.newBuilder(uri(via, path)).timeout(TIMEOUT)
-                            .header("Authorization", "Bearer " + token).GET().build(),
+                            .header("Authorization", "Bearer " + bearer).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

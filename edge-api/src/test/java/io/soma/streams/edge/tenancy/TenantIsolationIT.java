@@ -1,6 +1,7 @@
 package io.soma.streams.edge.tenancy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.edge.EdgeFixture;
 import io.soma.streams.edge.EdgeServer;
 import io.soma.streams.edge.auth.Access;
@@ -18,8 +19,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,12 +49,11 @@ class TenantIsolationIT {
     private static final Set<String> PUBLIC = Set.of("GET /health/live", "GET /health/ready", "GET /metrics",
             "POST /v1/tokens/issue");
     /**
-     * Data no tenant owns: the global constitution, SLM metrics and alerts per model over every tenant's calls, and the
-     * capsule catalog every tenant reads (reviewing it is for holders of marketplace.review, which no tenant admin has).
+     * Data no tenant owns: the global constitution and the capsule catalog every tenant reads (reviewing it is for
+     * holders of marketplace.review, which no tenant admin has).
      */
     private static final Set<String> SHARED = Set.of("GET /v1/constitution", "GET /v1/constitution/history",
-            "GET /v1/detectors", "GET /v1/slm/metrics",
-            "GET /v1/slm/alerts/stream", "GET /v1/marketplace/capsules", "GET /v1/marketplace/capsules/{id}",
+            "GET /v1/detectors", "GET /v1/marketplace/capsules", "GET /v1/marketplace/capsules/{id}",
             "GET /v1/marketplace/capsules/{id}/history",
             "POST /v1/marketplace/capsules/{id}/review", "POST /v1/marketplace/capsules/{id}/revoke",
             "GET /v1/marketplace/stream");
@@ -62,6 +65,8 @@ class TenantIsolationIT {
     private static String tenantB;
     private static String adminA;
     private static String adminB;
+    /** A model only tenant A has called, e.g. a model fine-tuned for A: its very name is A's. */
+    private static String modelOfA;
 
     /**
      * One request of {@code caller} against a resource of tenant A, and what A itself gets.
@@ -101,6 +106,16 @@ class TenantIsolationIT {
         tenantB = tenants.get(1);
         adminA = edge.tokenFor(tenantA, "admin-a", Capability.tenantAdmin());
         adminB = edge.tokenFor(tenantB, "admin-b", Capability.tenantAdmin());
+        modelOfA = "ft:isolation:" + tenantA;
+        edge.publish(List.of(ConversationEvent.newBuilder().setEventId(UUID.randomUUID().toString())
+                .setSessionId("isolation-" + UUID.randomUUID()).setTenant(tenantA).setRole("assistant")
+                .setEventType("llm.response").setTimestamp(Instant.now()).setModel(modelOfA).setProvider("isolation")
+                .setStatus("ok").setLatencyMs(420.0).build()));
+        edge.awaitGet("A among the callers of its model", slmMetricsOfA(), adminA, metrics -> true);
+    }
+
+    private static String slmMetricsOfA() {
+        return "/v1/slm/metrics?provider=isolation&model=" + URLEncoder.encode(modelOfA, StandardCharsets.UTF_8);
     }
 
     @AfterAll
@@ -176,6 +191,10 @@ class TenantIsolationIT {
                 Set.of(200)));
         cases.put("DELETE /v1/budgets/{tenant}/{budget}", Case.http(token -> edge.request("/v1/budgets/" + tenantA
                 + "/isolation", token).DELETE(), Set.of(204)));
+        // a model's metrics and alerts pool every tenant's calls, but only a tenant that called it sees them
+        cases.put("GET /v1/slm/metrics", Case.http(token -> get(slmMetricsOfA(), token), Set.of(200)));
+        cases.put("GET /v1/slm/alerts/stream", new Case(token -> stream("/v1/slm/alerts/stream?provider=isolation&model="
+                + URLEncoder.encode(modelOfA, StandardCharsets.UTF_8), token), Set.of(200)));
         cases.put("GET /v1/tenants", Case.http(token -> get("/v1/tenants", token), Set.of()));
         cases.put("POST /v1/tenants", Case.http(token -> post("/v1/tenants", token,
                 Map.of("tenant_id", "isolation-new-" + System.nanoTime())), Set.of()));

@@ -132,11 +132,25 @@ public final class LocalStores {
         return QueryResult.found(JSON.valueToTree(windows));
     }
 
+    /**
+     * The value of {@code key} in a store no API shows, e.g. whose data another store's key is, read as a lookup reads:
+     * from the active copy of the key's partition on this instance, or {@code InvalidStateStoreException}.
+     */
+    public static <V> V activeValue(KafkaStreams streams, String storeName, String key) {
+        ReadOnlyKeyValueStore<String, V> kv = streams.store(StoreQueryParameters.fromNameAndType(storeName,
+                QueryableStoreTypes.<String, V>keyValueStore()).withPartition(partitionOf(streams, storeName, key)));
+        return kv.get(key);
+    }
+
     /** The partition of {@code key}, for a forwarded lookup ({@link StoreQueryService} knows it already). */
     private int partitionOf(String storeName, String key) {
+        return partitionOf(registered(storeName).streams, storeName, key);
+    }
+
+    private static int partitionOf(KafkaStreams streams, String storeName, String key) {
         KeyQueryMetadata metadata;
         try {
-            metadata = registered(storeName).streams.queryMetadataForKey(storeName, key, Serdes.String().serializer());
+            metadata = streams.queryMetadataForKey(storeName, key, Serdes.String().serializer());
         } catch (IllegalStateException e) {
             throw new InvalidStateStoreException("store " + storeName + " cannot be queried now: " + e.getMessage(), e);
         }

@@ -1,28 +1,40 @@
 package io.soma.streams.stores.query;
 
+import java.util.Collection;
+import java.util.function.BiPredicate;
 import java.util.function.Function;
 
 /**
- * Whose data a queryable store holds. A query acts for one tenant and sees only that tenant's keys; a key of another
- * tenant answers exactly as a key nobody wrote.
+ * Whose data a queryable store holds. A query acts for one tenant and sees only the keys that tenant may see; a key
+ * it may not see answers exactly as a key nobody wrote.
  *
- * @param tenantOfKey the tenant a key (or a grouped store's group) belongs to; null for a store of data no tenant
- *                    owns, which every query sees
+ * @param visible whether a key (or a grouped store's group) is visible to a query acting for a tenant; the tenant is
+ *                null for a query that names none
  */
-public record StoreTenancy(Function<String, String> tenantOfKey) {
+public record StoreTenancy(BiPredicate<String, String> visible) {
 
-    /** A store keyed (or grouped) by tenant id. */
+    /** A store keyed (or grouped) by tenant id: a key is its own tenant's only, never a query's that names none. */
     public static StoreTenancy keyedByTenant() {
-        return new StoreTenancy(Function.identity());
+        return new StoreTenancy((key, tenant) -> tenant != null && tenant.equals(key));
     }
 
-    /** A store of data no tenant owns, e.g. metrics per model over every tenant's calls. */
+    /** A store of data no tenant owns, e.g. the capsule catalog, which every query sees. */
     public static StoreTenancy shared() {
-        return new StoreTenancy(null);
+        return new StoreTenancy((key, tenant) -> true);
     }
 
-    /** A tenant-owned key is visible to its own tenant only, never to a query that names none. */
+    /**
+     * A store of data pooled over the tenants a key lists, e.g. the metrics of a model over the calls of every tenant
+     * that called it: visible to those tenants, and to a query for every tenant at once (naming none, a platform
+     * operator's), as the edge decides.
+     *
+     * @param tenantsOfKey the tenants of a key, read where the key's data is; empty for a key nobody wrote
+     */
+    public static StoreTenancy pooledOver(Function<String, Collection<String>> tenantsOfKey) {
+        return new StoreTenancy((key, tenant) -> tenant == null || tenantsOfKey.apply(key).contains(tenant));
+    }
+
     public boolean visibleTo(String key, String tenant) {
-        return tenantOfKey == null || (tenant != null && tenant.equals(tenantOfKey.apply(key)));
+        return visible.test(key, tenant);
     }
 }
