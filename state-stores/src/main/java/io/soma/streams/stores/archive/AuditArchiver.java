@@ -5,6 +5,8 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
@@ -29,7 +31,9 @@ import java.util.function.BiConsumer;
  * its offsets committed — so every record is archived at least once, and the primary keys make "at least once"
  * exactly one row. While PostgreSQL is down the archiver keeps the same records, pauses its partitions (still
  * polling, so it stays in the group) and retries with exponential backoff; it never skips ahead. Records that
- * cannot be read or mapped go to the dead-letter handler with a reason, never silently away.
+ * cannot be read or mapped go to the dead-letter handler with a reason, never silently away. Records that retention
+ * deleted before they were archived cannot be read: the archiver says how many, at ERROR and in
+ * {@link #skippedRecords()}, rather than letting a reset policy jump past them unseen.
  */
 public final class AuditArchiver implements AutoCloseable {
     public static final String DEFAULT_GROUP_ID = "soma-audit-archive";
@@ -45,6 +49,7 @@ public final class AuditArchiver implements AutoCloseable {
     private final AtomicLong archivedRows = new AtomicLong();
     private final AtomicLong duplicateRows = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
+    private final AtomicLong skipped = new AtomicLong();
     private volatile int consecutiveFailures;
     private volatile long lag;
     private volatile String lastFailure;
@@ -72,7 +77,8 @@ public final class AuditArchiver implements AutoCloseable {
         }
         Map<String, Object> config = new HashMap<>(consumerConfig);
         config.putIfAbsent(ConsumerConfig.GROUP_ID_CONFIG, DEFAULT_GROUP_ID);
-        config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // no reset policy: a position lost to retention is placed by hand, and the loss said (see poll)
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, config.get(ConsumerConfig.GROUP_ID_CONFIG) + "-archiver");
         // aborted transactions are not decisions that happened
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -131,6 +137,11 @@ public final class AuditArchiver implements AutoCloseable {
         return deadLettered.get();
     }
 
+    /** Records retention deleted before they were archived: gone from Kafka and missing from the archive. */
+    public long skippedRecords() {
+        return skipped.get();
+    }
+
     /** Failed attempts since the last success: above 0 means the archive is behind and retrying. */
     public int consecutiveFailures() {
         return consecutiveFailures;
@@ -160,7 +171,7 @@ public final class AuditArchiver implements AutoCloseable {
             consumer.subscribe(topics.keySet(), new KeepBatchOnRebalance());
             while (running) {
                 if (pending == null) {
-                    ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
+                    ConsumerRecords<byte[], byte[]> records = poll(POLL_TIMEOUT);
                     if (!records.isEmpty()) {
                         pending = new Batch(records);
                     }
@@ -293,13 +304,49 @@ public final class AuditArchiver implements AutoCloseable {
     /** Sleeps in poll with every partition paused: no new records, but the consumer stays in its group. */
     private void waitBeforeRetry() {
         consumer.pause(consumer.assignment());
-        ConsumerRecords<byte[], byte[]> unexpected = consumer.poll(backoff.delay(consecutiveFailures));
+        ConsumerRecords<byte[], byte[]> unexpected = poll(backoff.delay(consecutiveFailures));
         // a partition assigned while waiting is paused by the listener; should records slip through, re-read them later
         Map<TopicPartition, Long> firstOffsets = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> record : unexpected) {
             firstOffsets.merge(new TopicPartition(record.topic(), record.partition()), record.offset(), Math::min);
         }
         firstOffsets.forEach(consumer::seek);
+    }
+
+    /**
+     * Polls. A partition without a valid position is placed here, not by a reset policy: from its beginning for a
+     * group that never committed; after records retention deleted unread, from the first that is left, saying how
+     * many were lost.
+     */
+    private ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+        try {
+            return consumer.poll(timeout);
+        } catch (NoOffsetForPartitionException e) {
+            consumer.seekToBeginning(e.partitions());
+        } catch (OffsetOutOfRangeException e) {
+            placeAfterLostRecords(e.offsetOutOfRangePartitions());
+        }
+        return ConsumerRecords.empty();
+    }
+
+    private void placeAfterLostRecords(Map<TopicPartition, Long> wanted) {
+        Map<TopicPartition, Long> firsts = consumer.beginningOffsets(wanted.keySet());
+        Map<TopicPartition, Long> ends = consumer.endOffsets(wanted.keySet());
+        wanted.forEach((partition, offset) -> {
+            long first = firsts.get(partition);
+            if (offset < first) {
+                skipped.addAndGet(first - offset);
+                log.error("audit archive: {} records of {} (offsets {} to {}) were deleted by retention before they "
+                        + "were archived; archiving goes on from offset {}", first - offset, partition, offset,
+                        first - 1, first);
+            } else {
+                // duplicates are recognised by their keys: reading again loses nothing
+                log.error("audit archive: offset {} of {} is past its end {}: the topic was recreated or lost its "
+                        + "last records; archiving it again from offset {}", offset, partition, ends.get(partition),
+                        first);
+            }
+            consumer.seek(partition, first);
+        });
     }
 
     private void updateLag() {

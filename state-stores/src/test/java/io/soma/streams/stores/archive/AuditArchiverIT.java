@@ -19,6 +19,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -60,6 +61,7 @@ class AuditArchiverIT {
     /** The outage tests' own topics, so no test's records meet another's. */
     private static final String OUTAGE_DECISIONS = RUN + "outage.policy.decisions";
     private static final String REGISTRY_DECISIONS = RUN + "registry.policy.decisions";
+    private static final String RETENTION_DECISIONS = RUN + "retention.policy.decisions";
 
     private static LocalStack stack;
     private static SchemaRegistryClient registry;
@@ -75,7 +77,8 @@ class AuditArchiverIT {
         database = ArchiveDatabase.migrated("archiver");
         KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(DECISIONS, 3, (short) 1),
                 new NewTopic(TRAINING, 1, (short) 1), new NewTopic(IDENTITY, 1, (short) 1),
-                new NewTopic(OUTAGE_DECISIONS, 2, (short) 1), new NewTopic(REGISTRY_DECISIONS, 1, (short) 1));
+                new NewTopic(OUTAGE_DECISIONS, 2, (short) 1), new NewTopic(REGISTRY_DECISIONS, 1, (short) 1),
+                new NewTopic(RETENTION_DECISIONS, 1, (short) 1));
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
@@ -203,6 +206,43 @@ class AuditArchiverIT {
         }
         assertThat(deadLetters).isEmpty();
         assertThat(committedOffsets(group)).isZero();
+    }
+
+    @Test
+    void shouldSayHowManyRecordsRetentionDeletedBeforeTheyWereArchived() throws Exception {
+        // past the records the other tests archive: rows of their own
+        List<TraceAuditRecords.Request> requests = TraceAuditRecords.requests("code", 230).subList(200, 230);
+        String group = "archive-retention-" + UUID.randomUUID();
+        TopicPartition partition = new TopicPartition(RETENTION_DECISIONS, 0);
+        requests.subList(0, 10).forEach(r -> send(RETENTION_DECISIONS, r.tenant(), decision(r)));
+        producer.flush();
+        try (AuditArchiver first = retentionArchiver(group)) {
+            first.start();
+            await("the first records archived", () -> first.archivedRows() == 10 && first.lag() == 0);
+        }
+        // while no archiver runs, more come and retention deletes five of them
+        requests.subList(10, 30).forEach(r -> send(RETENTION_DECISIONS, r.tenant(), decision(r)));
+        producer.flush();
+        try (Admin admin = admin()) {
+            admin.deleteRecords(Map.of(partition, RecordsToDelete.beforeOffset(15))).all().get();
+        }
+
+        try (AuditArchiver next = retentionArchiver(group)) {
+            next.start();
+            await("what retention left archived", () -> next.archivedRows() == 15 && next.lag() == 0);
+
+            assertThat(next.skippedRecords()).isEqualTo(5);
+        }
+        assertThat(database.count("SELECT count(*) FROM ${schema}.policy_decisions WHERE kafka_topic = '"
+                + RETENTION_DECISIONS + "'")).isEqualTo(25);
+    }
+
+    private static AuditArchiver retentionArchiver(String group) {
+        return new AuditArchiver(consumerConfig(group), List.of(decisionsTopic(RETENTION_DECISIONS, registry)),
+                new AuditArchiveWriter(database.pool.dataSource(), database.schema),
+                (record, reason) -> {
+                    throw new AssertionError("no dead letter expected: " + reason);
+                }, FAST_RETRY);
     }
 
     private record Run(long archived, long duplicates, List<String> deadLetters) {
