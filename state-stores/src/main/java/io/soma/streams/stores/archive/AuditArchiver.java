@@ -8,6 +8,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -20,9 +21,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
@@ -39,6 +43,8 @@ public final class AuditArchiver implements AutoCloseable {
     public static final String DEFAULT_GROUP_ID = "soma-audit-archive";
     public static final Duration POLL_TIMEOUT = Duration.ofMillis(500);
     private static final Logger log = LoggerFactory.getLogger(AuditArchiver.class);
+    /** How long to wait for the end offsets behind {@link #lag()} before keeping the last value. */
+    private static final Duration LAG_TIMEOUT = Duration.ofSeconds(2);
 
     private final Map<String, Object> consumerConfig;
     private final Map<String, AuditTopic<?>> topics = new LinkedHashMap<>();
@@ -147,7 +153,7 @@ public final class AuditArchiver implements AutoCloseable {
         return consecutiveFailures;
     }
 
-    /** Records not yet archived that this consumer knows of: the held batch plus what is left to fetch. */
+    /** Records not yet archived: the held batch plus what is left to fetch, also while paused. */
     public long lag() {
         return lag;
     }
@@ -349,10 +355,30 @@ public final class AuditArchiver implements AutoCloseable {
         });
     }
 
+    /** The held batch plus, per partition, end − position: asked of the broker where no fetch tells it (paused, new). */
     private void updateLag() {
         long behind = pending == null ? 0 : pending.size();
+        Set<TopicPartition> paused = consumer.paused();
+        Set<TopicPartition> unknown = new HashSet<>();
         for (TopicPartition partition : consumer.assignment()) {
-            behind += consumer.currentLag(partition).orElse(0);
+            OptionalLong known = paused.contains(partition) ? OptionalLong.empty() : consumer.currentLag(partition);
+            if (known.isPresent()) {
+                behind += known.getAsLong();
+            } else {
+                unknown.add(partition);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            try {
+                Map<TopicPartition, Long> ends = consumer.endOffsets(unknown, LAG_TIMEOUT);
+                for (TopicPartition partition : unknown) {
+                    behind += Math.max(0, ends.get(partition) - consumer.position(partition, LAG_TIMEOUT));
+                }
+            } catch (WakeupException | InterruptException e) {
+                throw e;
+            } catch (KafkaException e) {
+                return; // the broker or a position cannot say now: the last value stands
+            }
         }
         lag = behind;
     }

@@ -138,7 +138,7 @@ class AuditArchiverIT {
 
     @Test
     void shouldCatchUpWithNoGapAndNoDuplicateWhenPostgresComesBack() throws Exception {
-        List<TraceAuditRecords.Request> requests = TraceAuditRecords.requests("conv", 300);
+        List<TraceAuditRecords.Request> requests = TraceAuditRecords.requests("conv", 350);
         String group = "archive-outage-" + UUID.randomUUID();
         URI postgres = URI.create(LocalServices.testJdbcUrl().substring("jdbc:".length()));
         try (TcpProxy proxy = new TcpProxy(postgres.getHost(), postgres.getPort());
@@ -164,23 +164,27 @@ class AuditArchiverIT {
             producer.flush();
             // the first attempts fail on the pooled connections that were cut, the third on getting a new one
             await("failed writes while PostgreSQL is away", () -> archiver.consecutiveFailures() >= 3);
+            // what comes while the partitions are paused is counted too: no fetch tells of it
+            for (TraceAuditRecords.Request request : requests.subList(300, 350)) {
+                send(OUTAGE_DECISIONS, request.tenant(), decision(request));
+            }
+            producer.flush();
+            await("every record not archived in the lag", () -> archiver.lag() == 250);
             long archivedDuringOutage = archiver.archivedRows();
-            long lagDuringOutage = archiver.lag();
             String failure = archiver.lastFailure();
             long committedDuringOutage = committedOffsets(group);
             proxy.restore();
-            await("catching up", () -> archiver.archivedRows() + archiver.duplicateRows() == 300 && archiver.lag() == 0);
+            await("catching up", () -> archiver.archivedRows() + archiver.duplicateRows() == 350 && archiver.lag() == 0);
 
             assertThat(archivedDuringOutage).isEqualTo(100);
-            assertThat(lagDuringOutage).isPositive();
             assertThat(committedDuringOutage).as("offsets committed only for archived records").isEqualTo(100);
             assertThat(failure).startsWith("writing").contains("SQLState").doesNotContain("INSERT");
             assertThat(archiver.consecutiveFailures()).isZero();
-            assertThat(archiver.archivedRows()).isEqualTo(300);
+            assertThat(archiver.archivedRows()).isEqualTo(350);
         }
-        assertThat(database.count("SELECT count(*) FROM ${schema}.policy_decisions WHERE tenant = 'conv'")).isEqualTo(300);
+        assertThat(database.count("SELECT count(*) FROM ${schema}.policy_decisions WHERE tenant = 'conv'")).isEqualTo(350);
         assertThat(database.count("SELECT count(DISTINCT decision_id) FROM ${schema}.policy_decisions WHERE tenant = 'conv'"))
-                .isEqualTo(300);
+                .isEqualTo(350);
     }
 
     @Test
