@@ -104,7 +104,9 @@ public final class SlmHandlers {
             throw ApiException.badRequest("give both model and provider, or neither for every alert");
         }
         String key = SlmRequest.key(model, provider);
-        stores.require(SlmApp.MODEL_TENANTS, key, reader, notShown(key));
+        if (reader != null) {
+            stores.require(SlmApp.MODEL_TENANTS, key, reader, notShown(key));
+        }
         alertsByModel.open(ctx, key, reader, caller);
     }
 
@@ -173,7 +175,8 @@ public final class SlmHandlers {
             public SseMessage render(ConsumerRecord<byte[], byte[]> record) {
                 SlmAlert alert = alerts.deserialize(record.topic(), record.headers(), record.value());
                 // an alert written before tenants were tracked lists none: a platform operator's only
-                return new SseMessage(ALERT_EVENT, view(alert), Set.copyOf(alert.getTenants()));
+                return new SseMessage(ALERT_EVENT, view(alert), alert.getEveryTenant() ? SseSource.Readers.EVERY_TENANT
+                        : SseSource.Readers.only(Set.copyOf(alert.getTenants())));
             }
         };
     }

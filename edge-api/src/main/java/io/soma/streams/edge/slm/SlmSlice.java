@@ -8,11 +8,11 @@ import io.soma.streams.edge.slice.Slices;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.stores.query.LocalStores;
 import io.soma.streams.stores.query.StoreTenancy;
+import io.soma.streams.topologies.slm.ModelCallers;
 import io.soma.streams.topologies.slm.SlmApp;
 import io.soma.streams.topologies.slm.SlmGauges;
 
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
 
 /** SLM metrics: the SLM app, its minute and hopping window stores, the alert streams and the metrics routes. */
@@ -22,17 +22,15 @@ public record SlmSlice(Closer closer, SlmHandlers handlers) implements Slice {
             SlmApp.Config config = SlmApp.Config.from(platform.config().settings(), new SlmGauges(platform.metrics()));
             RunningApp app = platform.launch(SlmApp.APPLICATION_ID, SlmApp.build(config, platform.serdes()), closer);
             // per model and provider, over the calls of every tenant that called it: shown to those tenants
-            StoreTenancy callers = StoreTenancy.pooledOver(model -> {
-                List<String> tenants = LocalStores.activeValue(app.streams(), SlmApp.MODEL_TENANTS, model);
-                return tenants == null ? List.of() : tenants;
-            });
+            StoreTenancy callers = StoreTenancy.pooledOver((model, tenant) -> ModelCallers.fromBytes(
+                    LocalStores.<byte[]>activeValue(app.streams(), SlmApp.MODEL_TENANTS, model)).visibleTo(tenant));
             platform.queries().local().registerWindowStore(SlmApp.MINUTE_WINDOWS, app.streams(), config.windowSize(),
                     callers, SlmHandlers::windowView);
             platform.queries().local().registerWindowStore(SlmApp.HOPPING_WINDOWS, app.streams(), config.hoppingSize(),
                     callers, SlmHandlers::windowView);
             // found only by a tenant among them, which the answer does not name
             platform.queries().local().registerKeyValueStore(SlmApp.MODEL_TENANTS, app.streams(), callers,
-                    tenants -> Map.of("called", true));
+                    found -> Map.of("called", true));
             var alerts = platform.serdes().value(Topics.SLM_ALERTS).deserializer();
             SlmHandlers handlers = new SlmHandlers(platform.stores(),
                     platform.sseHub("slm-alerts", SlmHandlers.alertSource(alerts, false), closer),

@@ -594,7 +594,7 @@ public final class SseHub implements AutoCloseable {
         }
 
         boolean sees(SseSource.SseMessage message) {
-            return tenant == null || message.readers() != null && message.readers().contains(tenant);
+            return tenant == null || message.readers() != null && message.readers().include(tenant);
         }
 
         /** Starts the stream after {@code liveStart}: ready at once, or once what it missed is replayed. */

@@ -22,14 +22,26 @@ public interface SseSource {
      * @param readers the tenants whose clients see it. Null for data no tenant owns, which only streams open to every
      *                tenant show.
      */
-    record SseMessage(String event, Object data, Set<String> readers) {
+    record SseMessage(String event, Object data, Readers readers) {
         public SseMessage(String event, Object data) {
-            this(event, data, (Set<String>) null);
+            this(event, data, (Readers) null);
         }
 
         /** @param tenant whose record it is: only clients of that tenant see it (null as for {@code readers}) */
         public SseMessage(String event, Object data, String tenant) {
-            this(event, data, tenant == null ? null : Set.of(tenant));
+            this(event, data, tenant == null ? null : Readers.only(Set.of(tenant)));
+        }
+    }
+
+    /** The tenants whose clients see a message. */
+    @FunctionalInterface
+    interface Readers {
+        Readers EVERY_TENANT = tenant -> true;
+
+        boolean include(String tenant);
+
+        static Readers only(Set<String> tenants) {
+            return tenants::contains;
         }
     }
 }

@@ -132,6 +132,7 @@ class SlmEdgeIT {
                     + "&to=" + start.plus(Duration.ofMinutes(20));
             assertThat(get(a, togetherMetrics, other).statusCode()).isEqualTo(404);
             List<JsonNode> otherAlerts;
+            String readyOfOther;
             try (SseClient all = SseClient.open(uri(a, "/v1/slm/alerts/stream"), bearer);
                  SseClient together = SseClient.open(
                          uri(a, "/v1/slm/alerts/stream?model=llama-2-70b-chat&provider=together"), bearer);
@@ -139,7 +140,7 @@ class SlmEdgeIT {
                          Map.of("Authorization", "Bearer " + other))) {
                 all.awaitEvent("ready", TIMEOUT);
                 together.awaitEvent("ready", TIMEOUT);
-                allOfOther.awaitEvent("ready", TIMEOUT);
+                readyOfOther = allOfOther.awaitEvent("ready", TIMEOUT).id();
                 // the other tenant calls one model, later than the replay: that call closes the model's minute, after
                 // the tenant is among its callers
                 ConversationEvent otherCall = ConversationEvent.newBuilder(ReplayPlan.llmPerfEvent(
@@ -157,9 +158,16 @@ class SlmEdgeIT {
                 togetherAlerts = data(together.awaitEvents(SlmHandlers.ALERT_EVENT, 1, TIMEOUT));
                 otherAlerts = data(allOfOther.awaitEvents(SlmHandlers.ALERT_EVENT, togetherAlerts.size(), TIMEOUT));
             }
-            assertThat(otherAlerts).as("the other tenant's alerts: of the one model it called")
-                    .extracting(j -> j.get("alert_id").asText())
-                    .containsExactlyElementsOf(togetherAlerts.stream().map(j -> j.get("alert_id").asText()).toList());
+            List<String> togetherIds = togetherAlerts.stream().map(j -> j.get("alert_id").asText()).toList();
+            assertThat(otherAlerts).as("the other tenant's first alerts: of the one model it called")
+                    .extracting(j -> j.get("alert_id").asText()).containsExactlyElementsOf(togetherIds);
+            // resumed from before them all, it is given the one model's alert again
+            try (SseClient resumed = SseClient.open(uri(a, "/v1/slm/alerts/stream"),
+                    Map.of("Authorization", "Bearer " + other, "Last-Event-ID", readyOfOther))) {
+                assertThat(data(resumed.awaitEvents(SlmHandlers.ALERT_EVENT, togetherIds.size(), TIMEOUT)))
+                        .as("the other tenant's first alerts, replayed")
+                        .extracting(j -> j.get("alert_id").asText()).containsExactlyElementsOf(togetherIds);
+            }
             assertThat(get(a, "/v1/slm/alerts/stream?model=llama-2-70b-chat&provider=groq", other).statusCode())
                     .as("the alerts of a model the tenant never called").isEqualTo(404);
             assertThat(alerts).hasSize(expectedAlerts);

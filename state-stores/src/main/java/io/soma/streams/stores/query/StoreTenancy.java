@@ -1,8 +1,6 @@
 package io.soma.streams.stores.query;
 
-import java.util.Collection;
 import java.util.function.BiPredicate;
-import java.util.function.Function;
 
 /**
  * Whose data a queryable store holds. A query acts for one tenant and sees only the keys that tenant may see; a key
@@ -24,14 +22,15 @@ public record StoreTenancy(BiPredicate<String, String> visible) {
     }
 
     /**
-     * A store of data pooled over the tenants a key lists, e.g. the metrics of a model over the calls of every tenant
+     * A store of data pooled over the tenants that made it, e.g. the metrics of a model over the calls of every tenant
      * that called it: visible to those tenants, and to a query for every tenant at once (naming none, a platform
-     * operator's), as the edge decides.
+     * operator's, as the edge decides).
      *
-     * @param tenantsOfKey the tenants of a key, read where the key's data is; empty for a key nobody wrote
+     * @param amongMakers whether a tenant is among those of a key, read where the key's data is; false for a key
+     *                    nobody wrote
      */
-    public static StoreTenancy pooledOver(Function<String, Collection<String>> tenantsOfKey) {
-        return new StoreTenancy((key, tenant) -> tenant == null || tenantsOfKey.apply(key).contains(tenant));
+    public static StoreTenancy pooledOver(BiPredicate<String, String> amongMakers) {
+        return new StoreTenancy((key, tenant) -> tenant == null || amongMakers.test(key, tenant));
     }
 
     public boolean visibleTo(String key, String tenant) {

@@ -34,7 +34,6 @@ import org.apache.kafka.streams.state.WindowStore;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -55,8 +54,8 @@ import java.util.Set;
  * commit together, so a restart neither repeats nor loses an alert.
  *
  * <p>A model's metrics pool every tenant's calls, but a model's very name can be one tenant's (a fine-tuned model
- * names its owner): {@link #MODEL_TENANTS} keeps which tenants have called each model@provider, the tenants that may
- * see its windows and alerts (every alert lists them).
+ * names its owner): {@link #MODEL_TENANTS} keeps which tenants have called each model@provider ({@link ModelCallers}),
+ * the tenants that may see its windows and alerts (every alert names them).
  */
 public final class SlmApp {
     public static final String APPLICATION_ID = "soma-slm";
@@ -65,10 +64,8 @@ public final class SlmApp {
     /** Window store of the 5-minute hopping view. */
     public static final String HOPPING_WINDOWS = "slm-windows-5m";
     public static final String ALERT_STATES = "slm-alert-states";
-    /** Key-value store: key {@code model@provider}, value the tenants that have called it, in the order they first did. */
+    /** Key-value store: key {@code model@provider}, value its {@link ModelCallers} as bytes. */
     public static final String MODEL_TENANTS = "slm-model-tenants";
-    /** The store format of {@link #MODEL_TENANTS}, for interactive queries. */
-    public static final Serde<List<String>> TENANTS_SERDE = Serdes.ListSerde(ArrayList.class, Serdes.String());
     /** The store format of {@link SlmWindowAggregate}, for interactive queries. */
     public static final Serde<SlmWindowAggregate> AGGREGATE_SERDE = Serdes.serdeFrom(
             (topic, aggregate) -> aggregate == null ? null : aggregate.toBytes(),
@@ -142,7 +139,7 @@ public final class SlmApp {
                         Named.as("by-model"))
                 .repartition(Repartitioned.with(Serdes.String(), events).withName("slm-by-model"));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MODEL_TENANTS),
-                Serdes.String(), TENANTS_SERDE));
+                Serdes.String(), Serdes.ByteArray()));
         requests.process(TenantsProcessor::new, Named.as("slm-model-tenants"), MODEL_TENANTS);
         KGroupedStream<String, ConversationEvent> byModel = requests.groupByKey(Grouped.with(Serdes.String(), events));
 
@@ -221,7 +218,7 @@ public final class SlmApp {
 
     /** Adds each request's tenant to its model's {@link #MODEL_TENANTS} the first time that tenant calls it. */
     static final class TenantsProcessor implements Processor<String, ConversationEvent, Void, Void> {
-        private KeyValueStore<String, List<String>> tenants;
+        private KeyValueStore<String, byte[]> tenants;
 
         @Override
         public void init(ProcessorContext<Void, Void> context) {
@@ -234,11 +231,10 @@ public final class SlmApp {
             if (isBlank(tenant)) {
                 return; // no tenant to show it to: a platform operator still sees it
             }
-            List<String> known = tenants.get(record.key());
-            if (known == null || !known.contains(tenant)) {
-                List<String> more = known == null ? new ArrayList<>() : new ArrayList<>(known);
-                more.add(tenant);
-                tenants.put(record.key(), more);
+            ModelCallers known = ModelCallers.fromBytes(tenants.get(record.key()));
+            ModelCallers now = known.with(tenant);
+            if (now != known) {
+                tenants.put(record.key(), now.toBytes());
             }
         }
     }
@@ -248,7 +244,7 @@ public final class SlmApp {
         private final AlertStateMachine machine;
         private ProcessorContext<String, SlmAlert> context;
         private KeyValueStore<String, byte[]> states;
-        private KeyValueStore<String, List<String>> tenants;
+        private KeyValueStore<String, byte[]> tenants;
 
         AlertProcessor(AlertThresholds thresholds) {
             this.machine = new AlertStateMachine(thresholds);
@@ -276,7 +272,7 @@ public final class SlmApp {
             Instant start = record.key().window().startTime();
             Instant end = record.key().window().endTime();
             Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
-            List<String> callers = tenants.get(key);
+            ModelCallers callers = ModelCallers.fromBytes(tenants.get(key));
             for (AlertTransition t : evaluation.transitions()) {
                 SlmAlert alert = SlmAlert.newBuilder()
                         // one change per metric per window: the id names it, so a copy would be recognisable
@@ -292,7 +288,8 @@ public final class SlmApp {
                         .setWindowEnd(end)
                         .setRaisedAt(now)
                         .setMessage(t.message(key))
-                        .setTenants(callers == null ? List.of() : callers)
+                        .setTenants(callers.tenants())
+                        .setEveryTenant(callers.everyTenant())
                         .build();
                 context.forward(new Record<>(key, alert, record.timestamp()));
             }

@@ -213,9 +213,12 @@ class SlmAppTopologyIT {
         send(SlmEvents.timed(together.subList(0, 1), START.plus(Duration.ofMinutes(15)), Duration.ZERO));
 
         String replayTenant = timed.get(0).getTenant();
-        assertThat(alerts.readValuesToList()).hasSize(4)
-                .allSatisfy(a -> assertThat(a.getTenants()).containsExactly(replayTenant, "acme"));
-        KeyValueStore<String, List<String>> tenants = driver.getKeyValueStore(SlmApp.MODEL_TENANTS);
-        assertThat(tenants.get("llama-2-13b-chat@together")).containsExactly(replayTenant, "acme");
+        assertThat(alerts.readValuesToList()).hasSize(4).allSatisfy(a -> {
+            assertThat(a.getTenants()).containsExactly(replayTenant, "acme");
+            assertThat(a.getEveryTenant()).isFalse();
+        });
+        KeyValueStore<String, byte[]> tenants = driver.getKeyValueStore(SlmApp.MODEL_TENANTS);
+        assertThat(ModelCallers.fromBytes(tenants.get("llama-2-13b-chat@together")).tenants())
+                .containsExactly(replayTenant, "acme");
     }
 }
