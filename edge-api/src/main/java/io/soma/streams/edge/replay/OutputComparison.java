@@ -30,7 +30,7 @@ import java.util.function.IntFunction;
  * Compares one output topic as the live apps wrote it with the same topic as the rebuilt apps wrote it: per key, in
  * offset order, the key bytes, the record timestamp and the Avro body after the 5-byte header. The header is left
  * out because the schema ids of two registries differ; the writer schemas the ids name must be equal instead.
- * Fields named in {@code masked} (set at the wall clock of processing) are cleared in both datums before the bodies
+ * Fields named in {@code masked} (set at the wall clock of processing, or by what it let happen first) are cleared in both datums before the bodies
  * are compared; nothing else is.
  */
 public final class OutputComparison {
@@ -142,7 +142,7 @@ public final class OutputComparison {
         return "the bodies differ";
     }
 
-    /** A wall-clock field back to the value every rebuild would agree on: null if it may be, else its zero. */
+    /** A wall-clock field back to the value every rebuild would agree on: null if it may be, else its zero or empty. */
     private static void clear(GenericRecord datum, String field) {
         Schema.Field f = datum.getSchema().getField(field);
         if (f == null) {
@@ -154,6 +154,8 @@ public final class OutputComparison {
             case LONG -> 0L;
             case INT -> 0;
             case STRING -> "";
+            case BOOLEAN -> false;
+            case ARRAY -> List.of();
             default -> throw new IllegalArgumentException("cannot clear " + field + " of type " + type.getType());
         });
     }
