@@ -137,8 +137,8 @@ public final class LocalStores {
      * from the active copy of the key's partition on this instance, or {@code InvalidStateStoreException}.
      */
     public static <V> V activeValue(KafkaStreams streams, String storeName, String key) {
-        ReadOnlyKeyValueStore<String, V> kv = streams.store(StoreQueryParameters.fromNameAndType(storeName,
-                QueryableStoreTypes.<String, V>keyValueStore()).withPartition(partitionOf(streams, storeName, key)));
+        ReadOnlyKeyValueStore<String, V> kv = part(streams, storeName, partitionOf(streams, storeName, key),
+                QueryableStoreTypes.<String, V>keyValueStore());
         return kv.get(key);
     }
 
@@ -168,7 +168,16 @@ public final class LocalStores {
      *                                    asking instance looks up the owner again)
      */
     private static <T> T part(RegisteredStore store, String storeName, int partition, QueryableStoreType<T> type) {
-        return store.streams.store(StoreQueryParameters.fromNameAndType(storeName, type).withPartition(partition));
+        return part(store.streams, storeName, partition, type);
+    }
+
+    private static <T> T part(KafkaStreams streams, String storeName, int partition, QueryableStoreType<T> type) {
+        try {
+            return streams.store(StoreQueryParameters.fromNameAndType(storeName, type).withPartition(partition));
+        } catch (IllegalStateException e) {
+            // the app is not running (starting, stopping, failed): the store cannot be asked now, as in a rebalance
+            throw new InvalidStateStoreException("store " + storeName + " cannot be queried now: " + e.getMessage(), e);
+        }
     }
 
     RegisteredStore registered(String storeName) {
