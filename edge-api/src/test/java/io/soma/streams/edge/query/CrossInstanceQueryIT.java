@@ -138,6 +138,10 @@ class CrossInstanceQueryIT {
             HttpResponse<String> unavailable = get(a, "/kv/" + heldByB.get(0) + "?as=" + heldByB.get(0));
             assertThat(unavailable.statusCode()).isEqualTo(503);
             assertThat(unavailable.body()).doesNotContain(Integer.toString(peerPortOfB), "HostInfo", "127.0.0.1");
+
+            // A's app stopped: its own keys cannot be read now, which is a 503 like a rebalance, not a failure
+            a.streams.close(Duration.ofSeconds(30));
+            assertThat(get(a, "/kv/" + heldByA + "?as=" + heldByA).statusCode()).isEqualTo(503);
         } finally {
             instances.forEach(Instance::close);
         }
