@@ -47,6 +47,8 @@ const PAGES = [
     shows: [
       'section[aria-label^="Token forecast"] figure',
       'table[aria-label="Forecast by horizon"] tbody tr',
+      // whether the totals count each model (a stale one's they do not)
+      'table[aria-label="Forecast by model"] tbody td:nth-child(8)',
       'section[aria-label="Serving metrics"] figure',
       'section[aria-label^="Alerts of"] p.status',
     ],

@@ -19,6 +19,8 @@ interface Forecast {
   method: string;
   generated_at: string;
   by_model: Forecast[];
+  /** On a by_model entry: its forecast ends before the newest was made, so the totals leave it out. */
+  stale?: boolean;
 }
 
 interface SlmWindow {
@@ -89,7 +91,7 @@ export function ModelsPage({ api, tenant }: PageProps) {
                   </tbody>
                 </table>
                 <h3>By model, next 24 h</h3>
-                <table>
+                <table aria-label="Forecast by model">
                   <thead>
                     <tr>
                       <th>Provider</th>
@@ -99,6 +101,7 @@ export function ModelsPage({ api, tenant }: PageProps) {
                       <th>Cost (USD)</th>
                       <th>Method</th>
                       <th>Generated</th>
+                      <th>In the totals</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -113,6 +116,7 @@ export function ModelsPage({ api, tenant }: PageProps) {
                         <td>{formatNumber(m.estimated_cost_usd, 2)}</td>
                         <td>{m.method}</td>
                         <td>{formatTime(m.generated_at)}</td>
+                        <td>{m.stale ? 'no: stale, its forecast ended before the newest was made' : 'yes'}</td>
                       </tr>
                     ))}
                   </tbody>
