@@ -32,8 +32,9 @@ public final class KafkaIdentityAuditSink implements IdentityAuditSink {
                 .setKeyId(e.kid())
                 .setCapabilities(e.capabilities())
                 .setTimestamp(e.timestamp())
-                // the actor's own tenant: the record's tenant is the one acted on
-                .setDetails(Map.of("actor_tenant", e.actorTenant()))
+                // the actor's own tenant: the record's tenant is the one acted on (unknown for a revocation entry
+                // restored without it)
+                .setDetails(e.actorTenant() == null ? Map.of() : Map.of("actor_tenant", e.actorTenant()))
                 .build();
         KafkaPublish.acknowledged(producer, new ProducerRecord<>(Topics.IDENTITY_AUDIT.name(), e.tenant(), audit),
                 KafkaPublish.TIMEOUT, "the identity audit " + e.eventId(), Map.of("event_id", e.eventId()));

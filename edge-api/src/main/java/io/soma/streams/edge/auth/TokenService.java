@@ -15,6 +15,7 @@ import io.soma.streams.edge.auth.TokenVerification.Valid;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.params.SetParams;
 
+import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -234,19 +235,38 @@ public final class TokenService {
     }
 
     /**
-     * Revokes a token for the rest of its life, as {@code caller} asked. Idempotent: only the first revocation is
-     * audited.
+     * Revokes a token for the rest of its life, as {@code caller} asked. Idempotent, and every call audits the one
+     * revocation again, by whoever revoked it first and under one event id: an audit write that failed after the
+     * revocation is made good by a retry, and the archive keeps one row.
      *
      * @return true when this call revoked it, false when it already was
      */
     public boolean revoke(Principal token, Principal caller) {
-        String revoked = redis.set(revokedPrefix + token.jti(), caller.subject(),
-                SetParams.setParams().nx().pxAt(acceptedUntil(token).toEpochMilli()));
-        if (revoked == null) {
-            return false;
+        String key = revokedPrefix + token.jti();
+        Revoker revoker = new Revoker(caller.tenant(), caller.subject());
+        boolean now = redis.set(key, revoker.entry(),
+                SetParams.setParams().nx().pxAt(acceptedUntil(token).toEpochMilli())) != null;
+        String entry = now ? null : redis.get(key);
+        Revoker first = entry == null ? revoker : Revoker.of(entry);
+        audit.record(new IdentityEvent(UUID.nameUUIDFromBytes(("token.revoked/" + token.jti())
+                .getBytes(StandardCharsets.UTF_8)).toString(), IdentityEvent.TOKEN_REVOKED, token.tenant(),
+                token.subject(), first.subject(), first.tenant(), token.jti(), token.kid(),
+                Capability.claimsOf(token.capabilities()), clock.instant()));
+        return now;
+    }
+
+    /** Who revoked a token, as its revocation entry keeps it: {@code tenant:subject} (a tenant id holds no ':'). */
+    private record Revoker(String tenant, String subject) {
+        /** An entry of an older version, or one restored from the archive without a tenant, names none. */
+        static Revoker of(String entry) {
+            int colon = entry.indexOf(':');
+            return colon < 0 ? new Revoker(null, entry)
+                    : new Revoker(colon == 0 ? null : entry.substring(0, colon), entry.substring(colon + 1));
         }
-        audit.record(event(IdentityEvent.TOKEN_REVOKED, token, caller.subject(), caller.tenant()));
-        return true;
+
+        String entry() {
+            return tenant + ":" + subject;
+        }
     }
 
     /** The revocation keys of the token and of every token that issued it. */
