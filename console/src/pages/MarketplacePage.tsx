@@ -25,7 +25,8 @@ interface CapsulePage {
 interface Capsule extends Omit<CapsuleSummary, 'findings'> {
   description: string | null;
   findings: { check: string; severity: string; subject: string; note: string }[];
-  history: { action: string; actor: string; from_status: string | null; to_status: string; notes?: string; at: string }[];
+  /** actor: null unless the caller's tenant published the capsule, or it reviews or operates the platform */
+  history: { action: string; actor: string | null; from_status: string | null; to_status: string; notes?: string; at: string }[];
   token_summary: {
     as_of: string;
     last_24h: { total_tokens?: number; requests?: number; cost_usd?: number };
@@ -184,7 +185,8 @@ function CapsuleDetail({ api, id }: { api: Api; id: string }) {
             <ol>
               {c.history.map((h, i) => (
                 <li key={i}>
-                  {formatTime(h.at)} {h.action} by {h.actor}: {h.from_status ?? '—'} → {h.to_status}
+                  {formatTime(h.at)} {h.action}
+                  {h.actor && <> by {h.actor}</>}: {h.from_status ?? '—'} → {h.to_status}
                   {h.notes && <> ({h.notes})</>}
                 </li>
               ))}

@@ -61,7 +61,9 @@ import static io.soma.streams.topologies.marketplace.MarketplaceLimits.MAX_SIGNA
  * The marketplace routes (docs/marketplace.md#the-api). Submissions and review commands are requests over Kafka,
  * answered by the marketplace app's audit record with the same id, so the caller learns the outcome (or the refusal
  * and its reason) in the same request. The catalog is read from the app's store by id and from the edge's own copy of
- * the compacted catalog for lists ({@link CatalogView}); its changes stream as server-sent events.
+ * the compacted catalog for lists ({@link CatalogView}); its changes stream as server-sent events. The catalog is
+ * every tenant's, but the people behind a capsule (who submitted it, who acted on it) are shown only to its publisher,
+ * to reviewers and to platform operators ({@link #seesPeople}); another tenant sees their tenants.
  */
 public final class MarketplaceHandlers {
     /** The SSE event name of a catalog change. */
@@ -225,8 +227,12 @@ public final class MarketplaceHandlers {
         ObjectNode versions = entry.withObject("/attested_versions");
         stores.groupOrEmpty(MarketplaceApp.ATTESTED_VERSIONS_STORE, id, null)
                 .forEach(v -> versions.set(v.get("version").asText(), v.get("digest")));
-        String tenant = AuthHandler.principal(ctx).tenant();
-        entry.set("token_summary", JSON.valueToTree(tokenSummaries.of(tenant, id).orElse(null)));
+        Principal caller = AuthHandler.principal(ctx);
+        if (!seesPeople(caller, entry.path("publisher").asText(null))) {
+            entry.putNull("submitted_by");
+            entry.withArray("/history").forEach(event -> ((ObjectNode) event).putNull("actor"));
+        }
+        entry.set("token_summary", JSON.valueToTree(tokenSummaries.of(caller.tenant(), id).orElse(null)));
         ctx.json(entry);
     }
 
@@ -240,8 +246,17 @@ public final class MarketplaceHandlers {
         String cursor = ctx.queryParam("cursor");
         Principal caller = AuthHandler.principal(ctx);
         boolean everyRefusal = caller.has(Capability.MARKETPLACE_REVIEW) || caller.has(Capability.PLATFORM_OPERATOR);
-        ctx.json(QueryParams.readArchive(ctx, range -> history.page(id, range.from(), range.to(), range.limit(),
-                cursor, caller.tenant(), everyRefusal)));
+        MarketplaceHistoryQuery.Page page = QueryParams.readArchive(ctx, range -> history.page(id, range.from(),
+                range.to(), range.limit(), cursor, caller.tenant(), everyRefusal));
+        // a capsule refused before it was ever listed has no publisher: only its own people are named to a tenant
+        boolean allPeople = stores.find(MarketplaceApp.CATALOG_STORE, id, null)
+                .map(entry -> seesPeople(caller, entry.path("publisher").asText(null))).orElse(everyRefusal);
+        ctx.json(allPeople ? page : page.namingOnlyPeopleOf(caller.tenant()));
+    }
+
+    /** Whether the caller sees who submitted and acted on a capsule of {@code publisher}, not only their tenants. */
+    private static boolean seesPeople(Principal caller, String publisher) {
+        return caller.has(Capability.MARKETPLACE_REVIEW) || publisher != null && TenantGuard.owns(caller, publisher);
     }
 
     /** A tenant's token usage of a capsule, as the forecast slice keeps it. */

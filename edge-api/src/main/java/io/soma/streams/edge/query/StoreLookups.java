@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -100,6 +101,12 @@ public final class StoreLookups {
     /** The value of {@code key} wherever it lives, or the matching API error. */
     public JsonNode require(String store, String key, String tenant, String missing) {
         return valueOf(queries.lookup(store, key, tenant), missing);
+    }
+
+    /** Like {@link #require}, but a key nobody wrote is empty, not a 404. */
+    public Optional<JsonNode> find(String store, String key, String tenant) {
+        QueryResult result = queries.lookup(store, key, tenant);
+        return result.status() == QueryResult.Status.NOT_FOUND ? Optional.empty() : Optional.of(valueOf(result, null));
     }
 
     private static JsonNode valueOf(QueryResult result, String missing) {

@@ -199,6 +199,12 @@ class MarketplaceEdgeIT {
         assertThat(capsule.get("status").asText()).isEqualTo("revoked");
         assertThat(capsule.get("history").findValuesAsText("action"))
                 .containsExactly("submitted", "review_started", "approved", "revoked");
+        // the people behind it are its publisher's to see, and the reviewers': another tenant sees no names
+        assertThat(capsule.get("submitted_by").isNull()).isTrue();
+        assertThat(capsule.get("history").findValues("actor")).allSatisfy(actor -> assertThat(actor.isNull()).isTrue());
+        JsonNode ofPublisher = EdgeFixture.json(edge.get("/v1/marketplace/capsules/" + id, publisherToken));
+        assertThat(ofPublisher.get("submitted_by").isNull()).isFalse();
+        assertThat(ofPublisher.get("history").findValuesAsText("actor")).contains("reviewer");
 
         // one row per outcome, in the order applied (one capsule, one partition): 4 transitions and 5 refusals
         List<String> rows = Await.value("the capsule's audit in PostgreSQL", EdgeFixture.AWAIT_TIMEOUT,
@@ -213,10 +219,14 @@ class MarketplaceEdgeIT {
         assertThat(history.get("capsule_id").asText()).isEqualTo(id);
         assertThat(history.get("next_cursor").isNull()).isTrue();
         assertThat(outcomes(history.get("history"))).containsExactlyElementsOf(rows);
-        // anyone else sees every transition, and only the refusals of its own tenant
-        assertThat(outcomes(EdgeFixture.json(edge.get(route, readerToken)).get("history"))).containsExactly(
+        // anyone else sees every transition, and only the refusals of its own tenant; the names are its own people's
+        JsonNode ofReader = EdgeFixture.json(edge.get(route, readerToken));
+        assertThat(outcomes(ofReader.get("history"))).containsExactly(
                 "submitted:submitted", "review_started:in_review", "approved:approved", "revoked:revoked");
-        List<String> publishers = outcomes(EdgeFixture.json(edge.get(route, publisherToken)).get("history"));
+        assertThat(ofReader.get("history").findValues("actor")).allSatisfy(actor -> assertThat(actor.isNull()).isTrue());
+        JsonNode ofPublisherHistory = EdgeFixture.json(edge.get(route, publisherToken));
+        assertThat(ofPublisherHistory.get("history").findValuesAsText("actor")).contains("reviewer");
+        List<String> publishers = outcomes(ofPublisherHistory.get("history"));
         assertThat(publishers).containsExactly("submitted:submitted", "review_started:in_review",
                 "review_refused:forbidden", "approved:approved", "revoked:revoked");
         // page by page, the same rows as whole

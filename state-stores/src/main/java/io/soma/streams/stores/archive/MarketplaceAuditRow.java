@@ -35,6 +35,11 @@ public record MarketplaceAuditRow(
         Objects.requireNonNull(source, "source");
     }
 
+    public MarketplaceAuditRow withActor(String other) {
+        return new MarketplaceAuditRow(eventId, requestId, capsuleId, action, other, actorTenant, fromStatus, toStatus,
+                version, notes, rejection, rejectionKind, timestamp, source);
+    }
+
     @Override
     public String id() {
         return eventId;

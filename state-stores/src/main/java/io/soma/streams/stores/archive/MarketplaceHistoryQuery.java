@@ -21,6 +21,11 @@ public final class MarketplaceHistoryQuery {
     public record Page(@JsonProperty("capsule_id") String capsuleId,
                        @JsonProperty("history") List<MarketplaceAuditRow> history,
                        @JsonProperty("next_cursor") String nextCursor) {
+        /** The same page with each actor of another tenant than {@code tenant} left out (its tenant stays). */
+        public Page namingOnlyPeopleOf(String tenant) {
+            return new Page(capsuleId, history.stream()
+                    .map(row -> tenant.equals(row.actorTenant()) ? row : row.withActor(null)).toList(), nextCursor);
+        }
     }
 
     /**
