@@ -96,6 +96,15 @@ class TenantIsolationIT {
         }
     }
 
+    /**
+     * {@link #stream}, for the matrix, which opens a tenant's streams one after another: a closed stream frees its
+     * place at the next keep-alive, so a 429 is asked again until it has.
+     */
+    private static Answer streamOnceAPlaceIsFree(String path, String token) {
+        return Await.value("a place for a stream of " + path, EdgeFixture.AWAIT_TIMEOUT, () -> stream(path, token),
+                answer -> answer.status() != 429);
+    }
+
     @BeforeAll
     static void startEdge() {
         // closed streams free their place at the next keep-alive write: soon, here
@@ -150,8 +159,8 @@ class TenantIsolationIT {
                 + "/history", token), Set.of(200)));
         cases.put("POST /v1/conversation/step", Case.http(token -> post("/v1/conversation/step", token,
                 Map.of("tenant", tenantA, "session_id", session, "content", "hello")), Set.of(200)));
-        cases.put("GET /v1/conversation/stream", new Case(token -> stream("/v1/conversation/stream?tenant=" + tenantA
-                + "&session_id=" + session, token), Set.of(200)));
+        cases.put("GET /v1/conversation/stream", new Case(token -> streamOnceAPlaceIsFree(
+                "/v1/conversation/stream?tenant=" + tenantA + "&session_id=" + session, token), Set.of(200)));
         cases.put("POST /v1/training/enable", Case.http(token -> post("/v1/training/enable", token,
                 Map.of("tenant", tenantA, "reason", "isolation matrix")), Set.of(200)));
         cases.put("POST /v1/training/extend", Case.http(token -> post("/v1/training/extend", token,
@@ -185,16 +194,16 @@ class TenantIsolationIT {
         cases.put("GET /v1/budgets/{tenant}/{budget}", Case.http(token -> get("/v1/budgets/" + tenantA + "/isolation",
                 token), Set.of(200, 404)));
         cases.put("GET /v1/budgets/{tenant}", Case.http(token -> get("/v1/budgets/" + tenantA, token), Set.of(200)));
-        cases.put("GET /v1/budgets/{tenant}/alerts/stream", new Case(token -> stream("/v1/budgets/" + tenantA
-                + "/alerts/stream", token), Set.of(200)));
+        cases.put("GET /v1/budgets/{tenant}/alerts/stream", new Case(token -> streamOnceAPlaceIsFree(
+                "/v1/budgets/" + tenantA + "/alerts/stream", token), Set.of(200)));
         cases.put("GET /v1/budgets/{tenant}/audit", Case.http(token -> get("/v1/budgets/" + tenantA + "/audit", token),
                 Set.of(200)));
         cases.put("DELETE /v1/budgets/{tenant}/{budget}", Case.http(token -> edge.request("/v1/budgets/" + tenantA
                 + "/isolation", token).DELETE(), Set.of(204)));
         // a model's metrics and alerts pool every tenant's calls, but only a tenant that called it sees them
         cases.put("GET /v1/slm/metrics", Case.http(token -> get(slmMetricsOfA(), token), Set.of(200)));
-        cases.put("GET /v1/slm/alerts/stream", new Case(token -> stream("/v1/slm/alerts/stream?provider=isolation&model="
-                + URLEncoder.encode(modelOfA, StandardCharsets.UTF_8), token), Set.of(200)));
+        cases.put("GET /v1/slm/alerts/stream", new Case(token -> streamOnceAPlaceIsFree("/v1/slm/alerts/stream"
+                + "?provider=isolation&model=" + URLEncoder.encode(modelOfA, StandardCharsets.UTF_8), token), Set.of(200)));
         cases.put("GET /v1/tenants", Case.http(token -> get("/v1/tenants", token), Set.of()));
         cases.put("POST /v1/tenants", Case.http(token -> post("/v1/tenants", token,
                 Map.of("tenant_id", "isolation-new-" + System.nanoTime())), Set.of()));
