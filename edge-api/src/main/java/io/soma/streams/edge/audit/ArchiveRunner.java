@@ -61,7 +61,8 @@ public final class ArchiveRunner implements AutoCloseable {
                 .help("Audit records that could not be read and went to soma.dlq")
                 .callback(cb -> cb.call(archiver.deadLettered())).register(metrics);
         CounterWithCallback.builder().name("audit_archive_skipped_records_total")
-                .help("Audit records retention deleted before they were archived: missing from the archive")
+                .help("Offsets of audit records retention deleted before they were archived (commit markers take "
+                        + "offsets too: at most this many records are missing from the archive)")
                 .callback(cb -> cb.call(archiver.skippedRecords())).register(metrics);
         GaugeWithCallback.builder().name("audit_archive_lag_records")
                 .help("Audit records read from Kafka but not yet archived, plus consumer lag")

@@ -45,6 +45,8 @@ public final class AuditArchiver implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AuditArchiver.class);
     /** How long to wait for the end offsets behind {@link #lag()} before keeping the last value. */
     private static final Duration LAG_TIMEOUT = Duration.ofSeconds(2);
+    /** How often at most to ask the broker for them. */
+    private static final Duration LAG_REFRESH = Duration.ofSeconds(5);
 
     private final Map<String, Object> consumerConfig;
     private final Map<String, AuditTopic<?>> topics = new LinkedHashMap<>();
@@ -66,6 +68,8 @@ public final class AuditArchiver implements AutoCloseable {
     private volatile Thread thread;
     /** The batch being archived; only the archiver thread touches it (the rebalance listener runs inside poll). */
     private Batch pending;
+    /** When {@link #updateLag} last asked the broker for end offsets (System.nanoTime). */
+    private long endsAskedAt = System.nanoTime() - LAG_REFRESH.toNanos();
 
     /**
      * @param consumerConfig {@code bootstrap.servers} and any client settings (security, {@code group.id} — by
@@ -330,29 +334,51 @@ public final class AuditArchiver implements AutoCloseable {
         } catch (NoOffsetForPartitionException e) {
             consumer.seekToBeginning(e.partitions());
         } catch (OffsetOutOfRangeException e) {
-            placeAfterLostRecords(e.offsetOutOfRangePartitions());
+            try {
+                placeAfterLostRecords(e.offsetOutOfRangePartitions());
+            } catch (WakeupException | InterruptException stop) {
+                throw stop;
+            } catch (KafkaException unanswered) {
+                // the positions stay invalid: the next poll finds them again and retries
+                log.warn("audit archive: cannot place {} after records lost to retention yet: {}",
+                        e.offsetOutOfRangePartitions().keySet(), unanswered.getMessage());
+            }
         }
         return ConsumerRecords.empty();
     }
 
     private void placeAfterLostRecords(Map<TopicPartition, Long> wanted) {
         Map<TopicPartition, Long> firsts = consumer.beginningOffsets(wanted.keySet());
-        Map<TopicPartition, Long> ends = consumer.endOffsets(wanted.keySet());
+        Map<TopicPartition, OffsetAndMetadata> lost = new HashMap<>();
         wanted.forEach((partition, offset) -> {
             long first = firsts.get(partition);
             if (offset < first) {
+                // offsets, not records: a transactional topic's commit markers take offsets too
                 skipped.addAndGet(first - offset);
-                log.error("audit archive: {} records of {} (offsets {} to {}) were deleted by retention before they "
-                        + "were archived; archiving goes on from offset {}", first - offset, partition, offset,
-                        first - 1, first);
+                log.error("audit archive: offsets {} to {} of {} were deleted by retention before they were archived "
+                        + "(up to {} records); archiving goes on from offset {}", offset, first - 1, partition,
+                        first - offset, first);
+                lost.put(partition, new OffsetAndMetadata(first));
             } else {
                 // duplicates are recognised by their keys: reading again loses nothing
-                log.error("audit archive: offset {} of {} is past its end {}: the topic was recreated or lost its "
-                        + "last records; archiving it again from offset {}", offset, partition, ends.get(partition),
-                        first);
+                log.error("audit archive: offset {} of {} is past its end: the topic was recreated or lost its "
+                        + "last records; archiving it again from offset {}", offset, partition, first);
             }
             consumer.seek(partition, first);
         });
+        // committed, the loss is said once, not again after a restart; unless a held batch still needs the offsets
+        if (pending != null) {
+            lost.keySet().removeAll(pending.offsets.keySet());
+        }
+        if (!lost.isEmpty()) {
+            try {
+                consumer.commitSync(lost);
+            } catch (WakeupException | InterruptException e) {
+                throw e;
+            } catch (KafkaException e) {
+                log.warn("audit archive: the offsets after the lost records are not committed yet: {}", e.getMessage());
+            }
+        }
     }
 
     /** The held batch plus, per partition, end − position: asked of the broker where no fetch tells it (paused, new). */
@@ -369,6 +395,12 @@ public final class AuditArchiver implements AutoCloseable {
             }
         }
         if (!unknown.isEmpty()) {
+            // a partition no fetch tells of may stay so (its leader gone): asked at most every LAG_REFRESH
+            long now = System.nanoTime();
+            if (now - endsAskedAt < LAG_REFRESH.toNanos()) {
+                return;
+            }
+            endsAskedAt = now;
             try {
                 Map<TopicPartition, Long> ends = consumer.endOffsets(unknown, LAG_TIMEOUT);
                 for (TopicPartition partition : unknown) {

@@ -213,11 +213,10 @@ class AuditArchiverIT {
     }
 
     @Test
-    void shouldSayHowManyRecordsRetentionDeletedBeforeTheyWereArchived() throws Exception {
+    void shouldSayOnceHowManyRecordsRetentionDeletedBeforeTheyWereArchived() throws Exception {
         // past the records the other tests archive: rows of their own
-        List<TraceAuditRecords.Request> requests = TraceAuditRecords.requests("code", 230).subList(200, 230);
+        List<TraceAuditRecords.Request> requests = TraceAuditRecords.requests("code", 236).subList(200, 236);
         String group = "archive-retention-" + UUID.randomUUID();
-        TopicPartition partition = new TopicPartition(RETENTION_DECISIONS, 0);
         requests.subList(0, 10).forEach(r -> send(RETENTION_DECISIONS, r.tenant(), decision(r)));
         producer.flush();
         try (AuditArchiver first = retentionArchiver(group)) {
@@ -225,20 +224,39 @@ class AuditArchiverIT {
             await("the first records archived", () -> first.archivedRows() == 10 && first.lag() == 0);
         }
         // while no archiver runs, more come and retention deletes five of them
-        requests.subList(10, 30).forEach(r -> send(RETENTION_DECISIONS, r.tenant(), decision(r)));
-        producer.flush();
-        try (Admin admin = admin()) {
-            admin.deleteRecords(Map.of(partition, RecordsToDelete.beforeOffset(15))).all().get();
-        }
-
+        sendThenDeleteBefore(requests.subList(10, 30), 15);
         try (AuditArchiver next = retentionArchiver(group)) {
             next.start();
             await("what retention left archived", () -> next.archivedRows() == 15 && next.lag() == 0);
 
             assertThat(next.skippedRecords()).isEqualTo(5);
         }
+        // then every record that came is deleted: nothing is archived after the loss, and it is still said once
+        sendThenDeleteBefore(requests.subList(30, 35), 35);
+        try (AuditArchiver quiet = retentionArchiver(group)) {
+            quiet.start();
+            await("the loss of a quiet partition found", () -> quiet.skippedRecords() == 5);
+        }
+        requests.subList(35, 36).forEach(r -> send(RETENTION_DECISIONS, r.tenant(), decision(r)));
+        producer.flush();
+        try (AuditArchiver after = retentionArchiver(group)) {
+            after.start();
+            await("the next record archived", () -> after.archivedRows() == 1 && after.lag() == 0);
+
+            assertThat(after.skippedRecords()).as("a loss already said").isZero();
+        }
         assertThat(database.count("SELECT count(*) FROM ${schema}.policy_decisions WHERE kafka_topic = '"
-                + RETENTION_DECISIONS + "'")).isEqualTo(25);
+                + RETENTION_DECISIONS + "'")).isEqualTo(26);
+    }
+
+    /** Sends the records to the retention topic's one partition, then deletes those before {@code offset}. */
+    private static void sendThenDeleteBefore(List<TraceAuditRecords.Request> requests, long offset) throws Exception {
+        requests.forEach(r -> send(RETENTION_DECISIONS, r.tenant(), decision(r)));
+        producer.flush();
+        try (Admin admin = admin()) {
+            admin.deleteRecords(Map.of(new TopicPartition(RETENTION_DECISIONS, 0), RecordsToDelete.beforeOffset(offset)))
+                    .all().get();
+        }
     }
 
     private static AuditArchiver retentionArchiver(String group) {
