@@ -35,6 +35,7 @@ import org.apache.kafka.streams.state.WindowStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -218,11 +219,21 @@ public final class SlmApp {
 
     /** Adds each request's tenant to its model's {@link #MODEL_TENANTS} the first time that tenant calls it. */
     static final class TenantsProcessor implements Processor<String, ConversationEvent, Void, Void> {
+        /** Models whose callers this task read lately: most requests change nothing, and need no store read. */
+        private static final int KNOWN_MODELS = 10_000;
+        private final Map<String, ModelCallers> known = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, ModelCallers> eldest) {
+                return size() > KNOWN_MODELS;
+            }
+        };
         private KeyValueStore<String, byte[]> tenants;
 
         @Override
         public void init(ProcessorContext<Void, Void> context) {
             this.tenants = context.getStateStore(MODEL_TENANTS);
+            // a task started again (a rebalance, an aborted transaction) reads its store afresh
+            known.clear();
         }
 
         @Override
@@ -231,10 +242,11 @@ public final class SlmApp {
             if (isBlank(tenant)) {
                 return; // no tenant to show it to: a platform operator still sees it
             }
-            ModelCallers known = ModelCallers.fromBytes(tenants.get(record.key()));
-            ModelCallers now = known.with(tenant);
-            if (now != known) {
+            ModelCallers before = known.computeIfAbsent(record.key(), model -> ModelCallers.fromBytes(tenants.get(model)));
+            ModelCallers now = before.with(tenant);
+            if (now != before) {
                 tenants.put(record.key(), now.toBytes());
+                known.put(record.key(), now);
             }
         }
     }
