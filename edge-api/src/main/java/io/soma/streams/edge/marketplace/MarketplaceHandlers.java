@@ -248,9 +248,10 @@ public final class MarketplaceHandlers {
         boolean everyRefusal = caller.has(Capability.MARKETPLACE_REVIEW) || caller.has(Capability.PLATFORM_OPERATOR);
         MarketplaceHistoryQuery.Page page = QueryParams.readArchive(ctx, range -> history.page(id, range.from(),
                 range.to(), range.limit(), cursor, caller.tenant(), everyRefusal));
-        // a capsule refused before it was ever listed has no publisher: only its own people are named to a tenant
-        boolean allPeople = stores.find(MarketplaceApp.CATALOG_STORE, id, null)
-                .map(entry -> seesPeople(caller, entry.path("publisher").asText(null))).orElse(everyRefusal);
+        // names only a tenant's own people unless the caller may see the capsule's: for a capsule refused before it
+        // was ever listed, or while the catalog cannot say whose it is, too
+        boolean allPeople = everyRefusal || stores.findNow(MarketplaceApp.CATALOG_STORE, id, null)
+                .map(entry -> seesPeople(caller, entry.path("publisher").asText(null))).orElse(false);
         ctx.json(allPeople ? page : page.namingOnlyPeopleOf(caller.tenant()));
     }
 

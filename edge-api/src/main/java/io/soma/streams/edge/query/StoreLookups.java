@@ -103,10 +103,16 @@ public final class StoreLookups {
         return valueOf(queries.lookup(store, key, tenant), missing);
     }
 
-    /** Like {@link #require}, but a key nobody wrote is empty, not a 404. */
-    public Optional<JsonNode> find(String store, String key, String tenant) {
+    /**
+     * The value of {@code key} if the store can say now: empty for a key nobody wrote, and when nobody can answer
+     * (for a caller that has a safe answer without it).
+     */
+    public Optional<JsonNode> findNow(String store, String key, String tenant) {
         QueryResult result = queries.lookup(store, key, tenant);
-        return result.status() == QueryResult.Status.NOT_FOUND ? Optional.empty() : Optional.of(valueOf(result, null));
+        if (result.status() == QueryResult.Status.UNAVAILABLE) {
+            log.info("store lookup unavailable, answered without it: {}", result.problem());
+        }
+        return result.status() == QueryResult.Status.FOUND ? Optional.of(result.value()) : Optional.empty();
     }
 
     private static JsonNode valueOf(QueryResult result, String missing) {
