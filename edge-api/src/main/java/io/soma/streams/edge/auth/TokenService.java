@@ -123,7 +123,7 @@ public final class TokenService {
                 "exp", Long.toString(claims.expiresAt().getEpochSecond()),
                 CHAIN_CLAIM, String.join(",", chain)));
         redis.pexpireAt(issuedKey, acceptedUntil(claims).toEpochMilli());
-        audit.record(event(IdentityEvent.TOKEN_ISSUED, claims, actor,
+        audit.record(event(UUID.randomUUID().toString(), IdentityEvent.TOKEN_ISSUED, claims, actor,
                 issuer == null ? request.tenant() : issuer.tenant()));
         return new IssuedToken(token, claims);
     }
@@ -248,10 +248,8 @@ public final class TokenService {
                 SetParams.setParams().nx().pxAt(acceptedUntil(token).toEpochMilli())) != null;
         String entry = now ? null : redis.get(key);
         Revoker first = entry == null ? revoker : Revoker.of(entry);
-        audit.record(new IdentityEvent(UUID.nameUUIDFromBytes(("token.revoked/" + token.jti())
-                .getBytes(StandardCharsets.UTF_8)).toString(), IdentityEvent.TOKEN_REVOKED, token.tenant(),
-                token.subject(), first.subject(), first.tenant(), token.jti(), token.kid(),
-                Capability.claimsOf(token.capabilities()), clock.instant()));
+        audit.record(event(UUID.nameUUIDFromBytes(("token.revoked/" + token.jti()).getBytes(StandardCharsets.UTF_8))
+                .toString(), IdentityEvent.TOKEN_REVOKED, token, first.subject(), first.tenant()));
         return now;
     }
 
@@ -339,8 +337,8 @@ public final class TokenService {
         return out;
     }
 
-    private IdentityEvent event(String action, Principal token, String actor, String actorTenant) {
-        return new IdentityEvent(UUID.randomUUID().toString(), action, token.tenant(), token.subject(), actor,
+    private IdentityEvent event(String eventId, String action, Principal token, String actor, String actorTenant) {
+        return new IdentityEvent(eventId, action, token.tenant(), token.subject(), actor,
                 actorTenant, token.jti(), token.kid(), Capability.claimsOf(token.capabilities()), clock.instant());
     }
 
