@@ -147,7 +147,10 @@ public final class AuditArchiver implements AutoCloseable {
         return deadLettered.get();
     }
 
-    /** Records retention deleted before they were archived: gone from Kafka and missing from the archive. */
+    /**
+     * Offsets of records retention deleted before they were archived: gone from Kafka and missing from the archive.
+     * An upper bound of the records: a transactional topic's commit markers take offsets too.
+     */
     public long skippedRecords() {
         return skipped.get();
     }
