@@ -21,8 +21,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * Publishing from an HTTP request. Kafka failing in a way that passes (a timeout, no leader, too few replicas) is the
  * platform not being ready: 503 with the reason. A record Kafka has not acknowledged in time may still be delivered,
- * because the producer keeps retrying it for its {@code delivery.timeout.ms}; the answer says so, so that a caller
- * checks before it retries. A record too large for Kafka is 413; any other refusal is a server error (500). Each is a
+ * because the producer keeps retrying it for its {@code delivery.timeout.ms}, and so may one the producer gave up on
+ * after sending it; the answer says so, so that a caller checks before it retries. A record too large for Kafka is 413; any other refusal is a server error (500). Each is a
  * {@link NotTaken}; a caller that holds something for the record (a budget reservation) lets go of it unless the
  * record {@link NotTaken#mayStillArrive may still arrive}.
  */
@@ -44,8 +44,9 @@ public final class KafkaPublish {
         }
 
         /**
-         * True when Kafka did not answer in time and the producer still retries the record: it may yet be delivered,
-         * and processed. False when the send failed for good: nothing downstream will answer for it.
+         * True when the record may yet be delivered, and processed: Kafka did not answer in time and the producer
+         * still retries it, or the producer gave up on a batch a broker may have appended. False when no broker
+         * can have it: nothing downstream will answer for it.
          */
         public boolean mayStillArrive() {
             return mayStillArrive;
@@ -60,13 +61,20 @@ public final class KafkaPublish {
      */
     public static <K, V> RecordMetadata acknowledged(Producer<K, V> producer, ProducerRecord<K, V> record,
                                                      Duration timeout, String what, Map<String, Object> details) {
+        Future<RecordMetadata> sent;
         try {
-            return producer.send(record).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            sent = producer.send(record);
         } catch (KafkaException e) {
             // thrown by send itself, e.g. the record cannot be serialized
-            throw refused(what, e, details);
+            throw refused(what, e, details, false);
+        }
+        // a send that failed before it returned never joined a batch (no metadata for the topic in time): it cannot
+        // arrive. One that failed later was in a batch, which a broker may have appended before the producer gave up.
+        boolean batched = !sent.isDone();
+        try {
+            return sent.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw refused(what, e.getCause(), details);
+            throw refused(what, e.getCause(), details, batched);
         } catch (TimeoutException e) {
             throw new NotTaken(503, "not_ready", "Kafka did not acknowledge " + what + " within "
                     + timeout.toMillis() + " ms; the producer still retries it for a while, so it may yet be applied:"
@@ -77,10 +85,17 @@ public final class KafkaPublish {
         }
     }
 
-    private static NotTaken refused(String what, Throwable cause, Map<String, Object> details) {
+    /**
+     * @param batched whether the record was in a batch the producer sent: a failure that may pass (a delivery
+     *                timeout, a lost connection) does not say that no broker appended it
+     */
+    private static NotTaken refused(String what, Throwable cause, Map<String, Object> details, boolean batched) {
         String message = "Kafka did not take " + what + ": " + cause.getMessage();
         if (cause instanceof RetriableException) {
-            return new NotTaken(503, "not_ready", message, details, false);
+            return batched
+                    ? new NotTaken(503, "not_ready", message + "; a broker may have written it before the producer"
+                    + " gave up, so it may yet be applied: check before you retry", details, true)
+                    : new NotTaken(503, "not_ready", message, details, false);
         }
         if (cause instanceof RecordTooLargeException) {
             return new NotTaken(413, "payload_too_large", message, details, false);

@@ -4,6 +4,7 @@ import io.soma.streams.devstack.EmbeddedKafkaBroker;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.TestPaths;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -18,7 +19,10 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-/** What a request that publishes gets from a real broker: acknowledged, refused, not acknowledged in time, gone. */
+/**
+ * What a request that publishes gets from a real broker: acknowledged, refused, not acknowledged in time, and, once
+ * the broker has gone, given up in its batch or failed before it could be sent.
+ */
 class KafkaPublishIT {
     /** What the held record is given to be acknowledged, and a producer without a broker to take the last one. */
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
@@ -34,6 +38,14 @@ class KafkaPublishIT {
         // holds each record for a minute before sending it: an acknowledgement that does not come in time
         var slowProducer = producer(broker, 60_000, PATIENCE);
         var impatientProducer = producer(broker, 0, TIMEOUT);
+        // gives a batch up soon when its broker has gone; keeps what it knew of the topic (Kafka 4 would otherwise
+        // forget it and wait for metadata, failing before the record is ever in a batch)
+        var expiringProducer = new KafkaProducer<>(Map.<String, Object>of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                CommonClientConfigs.METADATA_RECOVERY_STRATEGY_CONFIG, "none",
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 1_000,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 1_500),
+                new StringSerializer(), new StringSerializer());
         try {
             KafkaState.createTopics(broker.bootstrapServers(), new NewTopic("publish-it", 1, (short) 1));
             long offset = KafkaPublish.acknowledged(producer, new ProducerRecord<>("publish-it", "k", "fits"),
@@ -44,10 +56,14 @@ class KafkaPublishIT {
             slowProducer.partitionsFor("publish-it");
             ApiException unacknowledged = catchThrowableOfType(ApiException.class, () -> KafkaPublish.acknowledged(
                     slowProducer, new ProducerRecord<>("publish-it", "k", "v"), TIMEOUT, "the held record", IDS));
+            expiringProducer.partitionsFor("publish-it");
             broker.close();
             brokerUp = false;
             ApiException gone = catchThrowableOfType(ApiException.class, () -> KafkaPublish.acknowledged(
                     impatientProducer, new ProducerRecord<>("publish-it-unseen", "k", "v"), TIMEOUT, "the last record",
+                    IDS));
+            ApiException expired = catchThrowableOfType(ApiException.class, () -> KafkaPublish.acknowledged(
+                    expiringProducer, new ProducerRecord<>("publish-it", "k", "v"), PATIENCE, "the expired record",
                     IDS));
 
             assertThat(offset).isZero();
@@ -59,12 +75,23 @@ class KafkaPublishIT {
                     .contains("check before you retry");
             assertThat(gone.status()).isEqualTo(503);
             assertThat(gone.getMessage()).startsWith("Kafka did not take the last record: ");
-            assertThat(List.of(tooLarge, unacknowledged, gone)).allSatisfy(e -> assertThat(e.details()).isEqualTo(IDS));
+            // no metadata for its topic: the record never left the producer
+            assertThat(((KafkaPublish.NotTaken) gone).mayStillArrive()).isFalse();
+            // a batch the producer gave up on may have been appended (not this one, but a producer cannot tell a
+            // broker that never got it from an acknowledgement lost on the way): whoever holds something keeps it
+            assertThat(expired.status()).isEqualTo(503);
+            assertThat(expired.getMessage()).startsWith("Kafka did not take the expired record: ")
+                    .contains("check before you retry");
+            assertThat(((KafkaPublish.NotTaken) expired).mayStillArrive()).isTrue();
+            assertThat(((KafkaPublish.NotTaken) unacknowledged).mayStillArrive()).isTrue();
+            assertThat(List.of(tooLarge, unacknowledged, gone, expired))
+                    .allSatisfy(e -> assertThat(e.details()).isEqualTo(IDS));
         } finally {
             // without a timeout, close would wait out delivery.timeout.ms for the records the dead broker never took
             producer.close(Duration.ZERO);
             slowProducer.close(Duration.ZERO);
             impatientProducer.close(Duration.ZERO);
+            expiringProducer.close(Duration.ZERO);
             if (brokerUp) {
                 broker.close();
             }
