@@ -211,8 +211,9 @@ public final class TenantLedger {
     }
 
     /**
-     * Replaces the reservation the usage settles (if any) by the actual usage, and alerts on thresholds crossed. An
-     * event counted lately is audited as a duplicate and counted no more.
+     * Replaces the reservation the usage settles (if any) by the actual usage, and alerts on thresholds crossed. The
+     * usage is charged to the budgets its event names and to those that held the reservation. An event counted
+     * lately is audited as a duplicate and counted no more.
      */
     public LedgerEffects settle(Usage usage, Instant now) {
         // refused before anything changes: the event goes to the dead-letter topic
@@ -243,11 +244,21 @@ public final class TenantLedger {
         recent.count(usage.eventId(), now);
         BudgetReservation settled = takeOpen(usage.reservationId(), now, effects);
         if (settled != null) {
+            if (price(usage.provider(), usage.model()).isEmpty()) {
+                // a response that names no priced model (none, or a provider left out) costs what the step reserved
+                // at: counted at nothing, it would free a USD reservation and charge no budget for it
+                usd = price(settled.getProvider(), settled.getModel())
+                        .map(p -> p.cost(usage.promptTokens(), usage.completionTokens())).orElse(0.0);
+            }
             effects.audit(audit(null, SETTLED, usage.reservationId(), now).setTokens(tokens).setUsd(usd)
                     .setReason("reserved " + settled.getTokens() + " tokens, used " + tokens).build());
         }
         for (Map.Entry<String, BudgetPeriodState> e : new TreeMap<>(state.getBudgets()).entrySet()) {
-            if (applies(e.getValue().getDefinition(), usage.provider(), usage.model(), usage.capsuleId())) {
+            BudgetDefinition d = e.getValue().getDefinition();
+            // the budgets that held the reservation are charged too, whatever the response names: a gateway's
+            // response may name the model as its API answers it (gpt-4o-2024-08-06 for a step reserved as gpt-4o)
+            if (applies(d, usage.provider(), usage.model(), usage.capsuleId()) || settled != null
+                    && applies(d, settled.getProvider(), settled.getModel(), settled.getCapsuleId())) {
                 addSpend(e.getValue(), tokens, usd, now);
                 effects.changed(e.getKey());
                 alertOnThresholds(e.getKey(), e.getValue(), now, effects);

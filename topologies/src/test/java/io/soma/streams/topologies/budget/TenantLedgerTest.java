@@ -257,6 +257,25 @@ class TenantLedgerTest {
         assertThat(ledger.status("sonnet", MORNING).getSpentTokens()).isZero();
     }
 
+    /** A gateway's response names the model as its API answers it, not as the step declared it. */
+    @Test
+    void shouldChargeTheBudgetsThatHeldTheReservationWhateverTheResponseNames() {
+        ledger.define(Budgets.daily(TENANT, "gpt-4o", 100_000).setModel("gpt-4o").build(), MORNING);
+        ledger.define(Budgets.daily(TENANT, "usd", 1).setLimitTokens(null).setLimitUsd(5.0).build(), MORNING);
+        reserve("dated", "openai", "gpt-4o", 1000, 500);
+        reserve("no-provider", "openai", "gpt-4o", 1000, 500);
+
+        ledger.settle(usage("dated", "openai", "gpt-4o-2024-08-06", null, 900, 400), MORNING);
+        ledger.settle(usage("no-provider", null, "gpt-4o", null, 800, 300), MORNING);
+
+        assertThat(ledger.status("gpt-4o", MORNING).getSpentTokens()).isEqualTo(1300 + 1100);
+        assertThat(ledger.status("gpt-4o", MORNING).getReservedTokens()).isZero();
+        PriceTable.Price gpt4o = PriceTable.defaults().priceOf("openai", "gpt-4o").orElseThrow();
+        assertThat(ledger.status("usd", MORNING).getSpentUsd())
+                .isCloseTo(gpt4o.cost(900, 400) + gpt4o.cost(800, 300), within(1e-12));
+        assertThat(ledger.status("usd", MORNING).getReservedUsd()).isZero();
+    }
+
     @Test
     void shouldExpireAnUnsettledReservationAndFreeItsAmount() {
         ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
