@@ -632,7 +632,7 @@ public final class TenantLedger {
                 && status.getSpentTokens() + status.getReservedTokens() + tokens > d.getLimitTokens()) {
             return refusalOf(budgetId, "exceeded", "tokens", d.getLimitTokens(), status.getSpentTokens(),
                     status.getReservedTokens(), tokens, resetAt,
-                    retryAt(d, status.getSpentTokens() + tokens <= d.getLimitTokens(), resetAt), now);
+                    retryAt(d, status.getSpentTokens() + tokens <= d.getLimitTokens(), resetAt, now), now);
         }
         if (d.getLimitUsd() == null) {
             return null;
@@ -646,7 +646,7 @@ public final class TenantLedger {
         if (usd > 0 && status.getSpentUsd() + status.getReservedUsd() + usd > d.getLimitUsd()) {
             return refusalOf(budgetId, "exceeded", "usd", d.getLimitUsd(), status.getSpentUsd(),
                     status.getReservedUsd(), usd, resetAt, retryAt(d, status.getSpentUsd() + usd <= d.getLimitUsd(),
-                            resetAt), now);
+                            resetAt, now), now);
         }
         return null;
     }
@@ -666,10 +666,12 @@ public final class TenantLedger {
      * Read from the open reservations themselves, on refusals only: the ledger's next expiry is the whole tenant's,
      * and is not moved when a reservation is settled.
      */
-    private Instant retryAt(BudgetDefinition budget, boolean onlyReservationsInTheWay, Instant resetAt) {
+    private Instant retryAt(BudgetDefinition budget, boolean onlyReservationsInTheWay, Instant resetAt, Instant now) {
+        // a rolling budget with nothing spent in its window has no slice to age out: only reservations make room
+        boolean resets = resetAt.isAfter(now);
         // the ledger's next expiry is no later than any open reservation's: none before the reset, nothing to read
         if (!onlyReservationsInTheWay || state.getOpenReservations() == 0 || state.getNextExpiry() == null
-                || !state.getNextExpiry().isBefore(resetAt)) {
+                || resets && !state.getNextExpiry().isBefore(resetAt)) {
             return resetAt;
         }
         Instant firstExpiry = null;
@@ -678,7 +680,7 @@ public final class TenantLedger {
                 firstExpiry = earlier(firstExpiry, r.getExpiresAt());
             }
         }
-        return firstExpiry != null && firstExpiry.isBefore(resetAt) ? firstExpiry : resetAt;
+        return firstExpiry != null && (!resets || firstExpiry.isBefore(resetAt)) ? firstExpiry : resetAt;
     }
 
     private static BudgetRefusal refusalOf(String budgetId, String kind, String unit, double limit, double spent,

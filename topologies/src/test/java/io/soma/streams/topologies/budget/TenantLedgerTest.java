@@ -361,6 +361,21 @@ class TenantLedgerTest {
         assertThat(ledger.status("tpm", aMinuteLater).getSpentTokens()).isZero();
     }
 
+    /** Nothing settled in the window yet: no slice ages out, only a reservation's settlement or expiry makes room. */
+    @Test
+    void shouldAskARollingBudgetWithOnlyReservationsInItsWayToRetryWhenTheFirstExpires() {
+        ledger.define(Budgets.daily(TENANT, "tpm", 10_000).setPeriod(BudgetPeriodKind.ROLLING).setRollingSeconds(60L)
+                .build(), MORNING);
+        assertThat(reserve("a", "openai", "gpt-4o-mini", 4000, 1000).getGranted()).isTrue();
+        assertThat(reserve("b", "openai", "gpt-4o-mini", 4000, 1000).getGranted()).isTrue();
+
+        BudgetRefusal refusal = reserve("c", "openai", "gpt-4o-mini", 1, 0).getRefusal();
+
+        assertThat(refusal.getBudgetId()).isEqualTo("tpm");
+        assertThat(refusal.getRetryAfterSeconds()).isEqualTo(TTL.toSeconds());
+        assertThat(refusal.getMessage()).contains("the first is settled or expires by " + MORNING.plus(TTL));
+    }
+
     @Test
     void shouldBeDueAtTheFirstExpiryPeriodEndOrSliceAgeOutAndNotBeforeIt() {
         assertThat(ledger.nextDue()).as("nothing to do").isNull();
