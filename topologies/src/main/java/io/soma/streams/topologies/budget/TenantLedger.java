@@ -188,17 +188,17 @@ public final class TenantLedger {
         long tokens = request.getPromptTokens() + completion;
         Optional<PriceTable.Price> price = price(request.getProvider(), request.getModel());
         Double usd = price.map(p -> p.cost(request.getPromptTokens(), completion)).orElse(null);
+        BudgetRefusal refusal = null;
         for (Map.Entry<String, BudgetPeriodState> e : new TreeMap<>(state.getBudgets()).entrySet()) {
             BudgetDefinition d = e.getValue().getDefinition();
-            if (!d.getHard() || !applies(d, request.getProvider(), request.getModel(), request.getCapsuleId())) {
-                continue;
+            if (d.getHard() && applies(d, request.getProvider(), request.getModel(), request.getCapsuleId())) {
+                refusal = longerRefusal(refusal, refusal(e.getKey(), e.getValue(), tokens, usd, request, now));
             }
-            BudgetRefusal refusal = refusal(e.getKey(), e.getValue(), tokens, usd, request, now);
-            if (refusal != null) {
-                effects.audit(audit(e.getKey(), REFUSED, requestId, now).setTokens(tokens).setUsd(usd)
-                        .setReason(refusal.getMessage()).build());
-                return new Decision(refused(request, refusal, now), effects);
-            }
+        }
+        if (refusal != null) {
+            effects.audit(audit(refusal.getBudgetId(), REFUSED, requestId, now).setTokens(tokens).setUsd(usd)
+                    .setReason(refusal.getMessage()).build());
+            return new Decision(refused(request, refusal, now), effects);
         }
         BudgetReservation reservation = BudgetReservation.newBuilder().setProvider(request.getProvider())
                 .setModel(request.getModel()).setCapsuleId(request.getCapsuleId()).setTokens(tokens)
@@ -628,27 +628,43 @@ public final class TenantLedger {
             return overLimit(budgetId, "usd", d.getLimitUsd(), status.getSpentUsd(), status.getReservedUsd(), usd,
                     resetAt);
         }
+        BudgetRefusal byTokens = null;
         if (d.getLimitTokens() != null
                 && status.getSpentTokens() + status.getReservedTokens() + tokens > d.getLimitTokens()) {
-            return refusalOf(budgetId, "exceeded", "tokens", d.getLimitTokens(), status.getSpentTokens(),
+            byTokens = refusalOf(budgetId, "exceeded", "tokens", d.getLimitTokens(), status.getSpentTokens(),
                     status.getReservedTokens(), tokens, resetAt,
                     retryAt(d, status.getSpentTokens() + tokens <= d.getLimitTokens(), resetAt, now), now);
         }
         if (d.getLimitUsd() == null) {
-            return null;
+            return byTokens;
         }
         if (usd == null) {
-            return BudgetRefusal.newBuilder().setBudgetId(budgetId).setKind("unpriced").setUnit("usd")
-                    .setLimit(d.getLimitUsd()).setMessage("budget " + budgetId + " limits USD and "
+            return byTokens != null ? byTokens : BudgetRefusal.newBuilder().setBudgetId(budgetId).setKind("unpriced")
+                    .setUnit("usd").setLimit(d.getLimitUsd()).setMessage("budget " + budgetId + " limits USD and "
                             + request.getProvider() + "/" + request.getModel() + " has no price").build();
         }
         // a step that costs nothing is never held back by a cost limit, however much else was spent
         if (usd > 0 && status.getSpentUsd() + status.getReservedUsd() + usd > d.getLimitUsd()) {
-            return refusalOf(budgetId, "exceeded", "usd", d.getLimitUsd(), status.getSpentUsd(),
-                    status.getReservedUsd(), usd, resetAt, retryAt(d, status.getSpentUsd() + usd <= d.getLimitUsd(),
-                            resetAt, now), now);
+            return longerRefusal(byTokens, refusalOf(budgetId, "exceeded", "usd", d.getLimitUsd(),
+                    status.getSpentUsd(), status.getReservedUsd(), usd, resetAt,
+                    retryAt(d, status.getSpentUsd() + usd <= d.getLimitUsd(), resetAt, now), now));
         }
-        return null;
+        return byTokens;
+    }
+
+    /**
+     * Of two refusals (either may be null), the one a client should act on: one that waiting cannot cure, else the
+     * one that lasts longer, so that a {@code Retry-After} does not send the client back to another refusal. The first
+     * on a tie.
+     */
+    private static BudgetRefusal longerRefusal(BudgetRefusal first, BudgetRefusal second) {
+        if (first == null || second == null) {
+            return first == null ? second : first;
+        }
+        if (first.getRetryAfterSeconds() == null || second.getRetryAfterSeconds() == null) {
+            return first.getRetryAfterSeconds() == null ? first : second;
+        }
+        return second.getRetryAfterSeconds() > first.getRetryAfterSeconds() ? second : first;
     }
 
     private static BudgetRefusal overLimit(String budgetId, String unit, double limit, double spent, double reserved,

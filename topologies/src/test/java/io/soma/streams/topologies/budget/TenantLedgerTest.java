@@ -66,6 +66,38 @@ class TenantLedgerTest {
         assertThat(spent.getRetryAfterSeconds()).isEqualTo(Duration.ofHours(14).toSeconds());
     }
 
+    /** Of the budgets and units in the way, the answer names the one that holds the step back longest. */
+    @Test
+    void shouldNameTheRefusalThatLastsLongestSoThatRetryAfterDoesNotMeetAnother() {
+        ledger.define(Budgets.daily(TENANT, "a-daily", 1000).setModel("gpt-4o-mini").build(), MORNING);
+        ledger.define(Budgets.daily(TENANT, "b-monthly", 100_000).setPeriod(BudgetPeriodKind.MONTH)
+                .setTimeZone("UTC").build(), MORNING);
+        // the daily budget held up by an open reservation only; the monthly one by what was spent on another model
+        assertThat(reserve("open", "openai", "gpt-4o-mini", 900, 0).getGranted()).isTrue();
+        ledger.settle(usage("spent", "openai", "gpt-4o", null, 99_900, 0), MORNING);
+
+        BudgetRefusal refusal = reserve("more", "openai", "gpt-4o-mini", 200, 0).getRefusal();
+
+        assertThat(refusal.getBudgetId()).isEqualTo("b-monthly");
+        assertThat(refusal.getRetryAfterSeconds())
+                .isEqualTo(Duration.between(MORNING, Instant.parse("2026-02-01T00:00:00Z")).toSeconds());
+    }
+
+    /** Within one budget too: tokens held up by a reservation, dollars by what was spent until the reset. */
+    @Test
+    void shouldNameTheUnitThatHoldsTheStepBackLongest() {
+        // one step costs $0.00025 on gpt-4o: two do not fit
+        ledger.define(Budgets.daily(TENANT, "both", 1000).setLimitUsd(0.0004).setTimeZone("America/New_York").build(),
+                MORNING);
+        ledger.settle(usage("spent", "openai", "gpt-4o", null, 100, 0), MORNING);
+        assertThat(reserve("open", "local", "llama", 850, 0).getGranted()).isTrue();
+
+        BudgetRefusal refusal = reserve("more", "openai", "gpt-4o", 100, 0).getRefusal();
+
+        assertThat(refusal.getUnit()).isEqualTo("usd");
+        assertThat(refusal.getRetryAfterSeconds()).isEqualTo(Duration.ofHours(14).toSeconds());
+    }
+
     /** The first expiry that frees room is a reservation still open, not one settled since it was taken. */
     @Test
     void shouldTellARequestHeldBackByReservationsToRetryWhenTheFirstOpenOneExpires() {
