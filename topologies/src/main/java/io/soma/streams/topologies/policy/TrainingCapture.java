@@ -13,11 +13,13 @@ final class TrainingCapture {
     /**
      * The allowed event as training may keep it. After a redact decision, its redacted text replaces the original:
      * no output carries what a redact rule matched, and an export least of all. Null when it may not be kept: a
-     * redact decision without its text, or a redacted event grown too large for one record.
+     * redact decision without its text, or an event (redacted or not) too large for one record, which would fail the
+     * transaction on every retry and stall the partition.
      */
     static ConversationEvent of(ConversationEvent event, PolicyDecision decision, String key, Headers headers) {
         if (!Decision.REDACT.wire().equals(decision.getDecision())) {
-            return event;
+            // the broker took it compressed, and nothing bounds its metadata: as it is, it may not fit a record
+            return DecisionLimit.fits(event::toByteBuffer, key, headers) ? event : null;
         }
         if (decision.getRedactedContent() == null) {
             return null;

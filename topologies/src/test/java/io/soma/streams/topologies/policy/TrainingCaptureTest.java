@@ -39,6 +39,17 @@ class TrainingCaptureTest {
         assertThat(TrainingCapture.of(event, decision, "s-1", new RecordHeaders())).isSameAs(event);
     }
 
+    /** A producer may send an event compressed, which the broker takes while the copy would not fit a record. */
+    @Test
+    void shouldNotCaptureAnAllowedEventTooLargeForARecord() {
+        ConversationEvent event = ConversationEvent.newBuilder(DecisionLimitTest.event("s-1", "no card here"))
+                .setMetadata(Map.of("notes", "n".repeat(1_000_000))).build();
+        PolicyDecision decision = DecisionLimitTest.decide(List.of(CARD), event);
+        assertThat(decision.getAllowed()).isTrue();
+
+        assertThat(TrainingCapture.of(event, decision, "s-1", new RecordHeaders())).isNull();
+    }
+
     @Test
     void shouldNotCaptureARedactedEventGrownTooLargeForARecord() {
         // each digit becomes [REDACTED:<a 200-character name>]: the decision, without the event's metadata, fits; the
