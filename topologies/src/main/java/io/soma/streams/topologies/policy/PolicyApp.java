@@ -8,6 +8,7 @@ import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.avro.RulePackReply;
 import io.soma.streams.avro.RulePackRequest;
 import io.soma.streams.avro.TrainingModeState;
+import io.soma.streams.schemas.Texts;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryException;
 import io.soma.streams.schemas.dlq.DeadLetterLimit;
@@ -282,6 +283,13 @@ public final class PolicyApp {
             }
             SignedBundle claimed = PolicyAvro.bundle(bundle);
             String scope = claimed.tenant() == null ? Constitution.GLOBAL_SCOPE : claimed.tenant();
+            if (!scope.equals(record.key())) {
+                // a scope's bundles are checked against its active version in the task of its key's partition:
+                // keyed otherwise, an older bundle would meet no active version there and be activated again
+                refuse(record, scope, bundle, "malformed", "keyed '" + Texts.cut(String.valueOf(record.key()), 200)
+                        + "', but the bundle is for scope '" + scope + "': publish it under its scope");
+                return;
+            }
             ConstitutionBundle activeBundle = verified.get(scope);
             Constitution active = activeBundle == null ? null : activeConstitution(activeBundle);
             VerificationResult result = verifier.verify(claimed, active);

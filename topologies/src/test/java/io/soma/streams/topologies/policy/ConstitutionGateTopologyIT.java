@@ -51,6 +51,41 @@ class ConstitutionGateTopologyIT {
         }
     }
 
+    /**
+     * A scope's bundles are checked against its active version in its key's partition: a bundle keyed otherwise,
+     * written to the topic directly, would meet no active version there, and an older one would be activated again.
+     */
+    @Test
+    void shouldRefuseABundleKeyedOtherwiseThanItsScope() {
+        AppSerdes serdes = new AppSerdes(new SchemaRegistryClient(ProvisionedStack.shared().schemaRegistryUrl()));
+        Properties props = TestDriverSettings.of("constitution-gate-key-test", TestPaths.newWorkDir("constitution-key"));
+        try (TopologyTestDriver driver = new TopologyTestDriver(PolicyApp.build(new PolicyApp.Config(
+                new ConstitutionVerifier(List.of(ExamplePolicy.trustedKey())),
+                new PolicyMetrics(new PrometheusRegistry())), serdes), props)) {
+            TestOutputTopic<String, ConstitutionAudit> audits = driver.createOutputTopic(
+                    Topics.CONSTITUTION_AUDIT.name(), new StringDeserializer(),
+                    serdes.value(Topics.CONSTITUTION_AUDIT).deserializer());
+            TestOutputTopic<String, byte[]> deadLetters = driver.createOutputTopic(Topics.DEAD_LETTER,
+                    new StringDeserializer(), new ByteArrayDeserializer());
+            TestOutputTopic<String, ConstitutionBundle> active = driver.createOutputTopic(
+                    Topics.CONSTITUTION_ACTIVE.name(), new StringDeserializer(),
+                    serdes.value(Topics.CONSTITUTION_ACTIVE).deserializer());
+
+            // the example's global bundle, authentic, keyed as a tenant's
+            driver.createInputTopic(Topics.CONSTITUTION_UPDATED.name(), new StringSerializer(),
+                            serdes.value(Topics.CONSTITUTION_UPDATED).serializer())
+                    .pipeInput("acme", PolicyAvro.bundle(ExamplePolicy.bundle()));
+
+            assertThat(audits.readValuesToList()).singleElement().satisfies(a -> {
+                assertThat(a.getOutcome()).isEqualTo(PolicyApp.REFUSED);
+                assertThat(a.getReason()).isEqualTo("malformed");
+                assertThat(a.getMessage()).contains("keyed 'acme'", "scope 'global'");
+            });
+            assertThat(deadLetters.readRecordsToList()).hasSize(1);
+            assertThat(active.isEmpty()).as("nothing activated").isTrue();
+        }
+    }
+
     /** A bundle read while the registry is cut, then once it is back. */
     private static void gateThroughTheOutage(TopologyTestDriver driver, AppSerdes direct, TcpProxy proxy) {
         TestInputTopic<String, ConstitutionBundle> bundles = driver.createInputTopic(
