@@ -56,7 +56,7 @@ final class PiiDetectors {
                     Trigger.anyOf(".", ":"), PiiDetectors::ipAddresses),
             new DetectorType(DetectorKind.PII, "date_of_birth", "real calendar dates (1900-2099) within 25 characters"
                     + " after a birth word (born, date of birth, DOB, birthday)",
-                    Trigger.anyOfIgnoringCase("born", "birth", "dob", "d.o.b"),
+                    Trigger.anyOfIgnoringCase("born", "birth", "dob", "d.o.b", "d.ob", "do.b"),
                             new CandidatePattern(DateOfBirth.PATTERN, 1, CandidatePattern.whole(DateOfBirth::realDate))));
 
     // --- phone -------------------------------------------------------------------------------------------------

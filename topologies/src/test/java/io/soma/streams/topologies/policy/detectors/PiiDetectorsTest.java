@@ -192,6 +192,15 @@ class PiiDetectorsTest {
                 .containsExactly("1984-03-07", "07/03/1984", "March 12, 1985", "12th of March 1985");
     }
 
+    /** Every spelling the pattern takes, so that the evaluator's trigger lets each one through (DetectorTriggersTest). */
+    @Test
+    void shouldFindADateAfterDobSpelledWithAnyOfItsDots() {
+        // one text each: the evaluator triggers a detector for the whole text, on any of its words
+        assertThat(pii("date_of_birth", "D.OB: 03/07/1984")).containsExactly("03/07/1984");
+        assertThat(pii("date_of_birth", "Do.B: 12/03/1985")).containsExactly("12/03/1985");
+        assertThat(pii("date_of_birth", "d.o.b. 01/02/1990")).containsExactly("01/02/1990");
+    }
+
     @Test
     void shouldNotFindDatesWithoutContextOrThatDoNotExist() {
         assertThat(pii("date_of_birth", "the meeting is on 1984-03-07")).isEmpty();
