@@ -230,19 +230,24 @@ public final class PolicyEvaluator {
         return decide(text, rules, hits, policy.applicableRuleCount(input.role(), input.tool()), unfinished);
     }
 
+    /** By code point: a letter or digit beyond the BMP is two chars, neither of them a letter on its own. */
     private static boolean onWordBoundaries(String text, int start, int end, CompiledPolicy.NeedleKind kind) {
         return switch (kind) {
             case SUBSTRING -> true;
-            case WORD_PREFIX -> start == 0 || !Keywords.isWordChar(text.charAt(start - 1));
-            case WHOLE_WORD -> (start == 0 || !Keywords.isWordChar(text.charAt(start - 1)))
-                    && (end == text.length() || !Keywords.isWordChar(text.charAt(end)));
+            case WORD_PREFIX -> start == 0 || !Keywords.isWordChar(text.codePointBefore(start));
+            case WHOLE_WORD -> (start == 0 || !Keywords.isWordChar(text.codePointBefore(start)))
+                    && (end == text.length() || !Keywords.isWordChar(text.codePointAt(end)));
         };
     }
 
     private static int wordEnd(String text, int from) {
         int end = from;
-        while (end < text.length() && Keywords.isWordChar(text.charAt(end))) {
-            end++;
+        while (end < text.length()) {
+            int c = text.codePointAt(end);
+            if (!Keywords.isWordChar(c)) {
+                break;
+            }
+            end += Character.charCount(c);
         }
         return end;
     }

@@ -289,6 +289,22 @@ class PolicyEvaluatorTest {
         assertThat(e.redactedText()).isEqualTo("use [REDACTED:aws-key] now");
     }
 
+    /** Letters and digits outside the BMP are two chars each, neither a letter on its own; a word goes on through them. */
+    @Test
+    void shouldTreatLettersAndDigitsBeyondTheBmpAsPartOfTheWord() {
+        String mathDigits = "\uD835\uDFCF\uD835\uDFD0\uD835\uDFD1";
+        Evaluation prefix = evaluate(policy(rule("acct", "acct*", MatchType.KEYWORDS, 0.5, Action.REDACT)),
+                "pay acct" + mathDigits + " today");
+        assertThat(prefix.redactedText()).isEqualTo("pay [REDACTED:acct] today");
+
+        CompiledPolicy wholeWord = policy(rule("acct", "acct", MatchType.KEYWORDS, 0.5, Action.DENY));
+        assertThat(evaluate(wholeWord, "acct" + mathDigits).decision()).as("a digit after it").isEqualTo(Decision.ALLOW);
+        assertThat(evaluate(wholeWord, mathDigits + "acct").decision()).as("a digit before it")
+                .isEqualTo(Decision.ALLOW);
+        assertThat(evaluate(wholeWord, "\uD83D\uDE00acct\uD83D\uDE00").decision()).as("an emoji is no word character")
+                .isEqualTo(Decision.DENY);
+    }
+
     @Test
     void shouldShareOneBudgetBetweenAllRegexRulesOfAnEvent() {
         EvaluationLimits limits = new EvaluationLimits(10_000, 5_000);
