@@ -79,8 +79,24 @@ public final class TenantPolicies {
 
     /** The tenant's constitution where one exists, else the global one; null when none is active. */
     public ConstitutionBundle constitutionFor(String tenant) {
-        ConstitutionBundle own = constitutions.apply(tenant);
-        return own != null ? own : constitutions.apply(Constitution.GLOBAL_SCOPE);
+        ConstitutionBundle own = ofScope(tenant, constitutions.apply(tenant));
+        return own != null ? own : ofScope(Constitution.GLOBAL_SCOPE, constitutions.apply(Constitution.GLOBAL_SCOPE));
+    }
+
+    /**
+     * {@code bundle} when it is signed for {@code scope}, else null: the gate files every bundle under its scope, so
+     * one under another (written to {@code constitution.active} directly) would apply another tenant's rules.
+     */
+    private static ConstitutionBundle ofScope(String scope, ConstitutionBundle bundle) {
+        if (bundle == null) {
+            return null;
+        }
+        String its = bundle.getTenant() == null ? Constitution.GLOBAL_SCOPE : bundle.getTenant();
+        if (its.equals(scope)) {
+            return bundle;
+        }
+        log.warn("constitution {} of scope {} is stored under scope {}: not applied", bundle.getVersion(), its, scope);
+        return null;
     }
 
     /** The constitution of exactly this scope, without falling back to the global one. */

@@ -110,6 +110,18 @@ class TenantPoliciesTest {
         assertPolicy(TENANT, null, null);
     }
 
+    /** Written to constitution.active directly, not through the gate: a bundle under a scope it is not signed for. */
+    @Test
+    void shouldNotApplyAConstitutionStoredUnderAnotherScope() {
+        ConstitutionBundle global = bundle("1.0.0", null);
+        write(() -> constitutions.put(Constitution.GLOBAL_SCOPE, global));
+        write(() -> constitutions.put(TENANT, bundle("2.0.0", "another-tenant")));
+        assertPolicy(TENANT, global, null);
+
+        write(() -> constitutions.put(Constitution.GLOBAL_SCOPE, bundle("3.0.0", TENANT)));
+        assertPolicy("other", null, null);
+    }
+
     @Test
     void shouldNameTheVersionOfADocumentSignedAgain() {
         String document = ExamplePolicy.bundle().documentJson();
