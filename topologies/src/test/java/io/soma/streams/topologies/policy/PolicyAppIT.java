@@ -10,6 +10,7 @@ import io.soma.streams.avro.ConstitutionAudit;
 import io.soma.streams.avro.ConstitutionBundle;
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.PolicyDecision;
+import io.soma.streams.avro.RulePackRequest;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.dlq.DlqHeaders;
@@ -315,6 +316,20 @@ class PolicyAppIT {
                 .flatMap(family -> family.getDataPoints().stream())
                 .filter(point -> tenant.equals(point.getLabels().get("tenant")))
                 .map(DataPointSnapshot.class::cast).toList();
+    }
+
+    /** Versions are numbered in the task of the tenant's key: a request keyed otherwise could take one twice. */
+    @Test
+    void shouldDeadLetterARulePackRequestKeyedOffItsTenant() throws Exception {
+        String tenant = "pack-key-" + UUID.randomUUID();
+        RulePack pack = new RulePack(tenant, 0, List.of(Rule.withDefaults("no-secrets", "secret")), Instant.now(), "it");
+        RulePackRequest request = RulePackRequest.newBuilder().setRequestId("misrouted-" + UUID.randomUUID())
+                .setExpectedVersion(0).setPack(PolicyAvro.rulePack(pack)).build();
+
+        RecordMetadata sent = send(Topics.POLICY_RULEPACK_REQUESTS.name(), "not-" + tenant, request);
+
+        assertThat(DeadLetters.headersOf(stack.bootstrapServers(), sent).get(DlqHeaders.REASON))
+                .contains("is keyed 'not-" + tenant + "', but its pack is tenant '" + tenant + "''s");
     }
 
     @Test
