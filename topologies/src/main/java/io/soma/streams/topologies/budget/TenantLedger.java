@@ -229,9 +229,9 @@ public final class TenantLedger {
             return effects;
         }
         long tokens = usage.tokens();
+        Optional<PriceTable.Price> price = price(usage.provider(), usage.model());
         // an unpriced model adds nothing in USD: its cost is unknown, not invented
-        double usd = price(usage.provider(), usage.model())
-                .map(p -> p.cost(usage.promptTokens(), usage.completionTokens())).orElse(0.0);
+        double usd = price.map(p -> p.cost(usage.promptTokens(), usage.completionTokens())).orElse(0.0);
         if (recent.counted(usage.eventId())) {
             // its reservation can be open still if the first copy overtook the request: it is settled all the same
             BudgetReservation open = takeOpen(usage.reservationId(), now, effects);
@@ -243,23 +243,22 @@ public final class TenantLedger {
         }
         recent.count(usage.eventId(), now);
         BudgetReservation settled = takeOpen(usage.reservationId(), now, effects);
+        // for the budgets that held the reservation, a response that names no priced model (none, or a provider left
+        // out) costs what the step reserved at: counted at nothing, it would free their USD and charge them none
+        double heldUsd = settled == null || price.isPresent() ? usd : price(settled.getProvider(), settled.getModel())
+                .map(p -> p.cost(usage.promptTokens(), usage.completionTokens())).orElse(0.0);
         if (settled != null) {
-            if (price(usage.provider(), usage.model()).isEmpty()) {
-                // a response that names no priced model (none, or a provider left out) costs what the step reserved
-                // at: counted at nothing, it would free a USD reservation and charge no budget for it
-                usd = price(settled.getProvider(), settled.getModel())
-                        .map(p -> p.cost(usage.promptTokens(), usage.completionTokens())).orElse(0.0);
-            }
-            effects.audit(audit(null, SETTLED, usage.reservationId(), now).setTokens(tokens).setUsd(usd)
+            effects.audit(audit(null, SETTLED, usage.reservationId(), now).setTokens(tokens).setUsd(heldUsd)
                     .setReason("reserved " + settled.getTokens() + " tokens, used " + tokens).build());
         }
         for (Map.Entry<String, BudgetPeriodState> e : new TreeMap<>(state.getBudgets()).entrySet()) {
             BudgetDefinition d = e.getValue().getDefinition();
             // the budgets that held the reservation are charged too, whatever the response names: a gateway's
             // response may name the model as its API answers it (gpt-4o-2024-08-06 for a step reserved as gpt-4o)
-            if (applies(d, usage.provider(), usage.model(), usage.capsuleId()) || settled != null
-                    && applies(d, settled.getProvider(), settled.getModel(), settled.getCapsuleId())) {
-                addSpend(e.getValue(), tokens, usd, now);
+            boolean held = settled != null
+                    && applies(d, settled.getProvider(), settled.getModel(), settled.getCapsuleId());
+            if (held || applies(d, usage.provider(), usage.model(), usage.capsuleId())) {
+                addSpend(e.getValue(), tokens, held ? heldUsd : usd, now);
                 effects.changed(e.getKey());
                 alertOnThresholds(e.getKey(), e.getValue(), now, effects);
             }
@@ -639,8 +638,9 @@ public final class TenantLedger {
             return byTokens;
         }
         if (usd == null) {
-            return byTokens != null ? byTokens : BudgetRefusal.newBuilder().setBudgetId(budgetId).setKind("unpriced")
-                    .setUnit("usd").setLimit(d.getLimitUsd()).setMessage("budget " + budgetId + " limits USD and "
+            // waiting cures no unknown price: before a token refusal that would only send the client back to this one
+            return BudgetRefusal.newBuilder().setBudgetId(budgetId).setKind("unpriced").setUnit("usd")
+                    .setLimit(d.getLimitUsd()).setMessage("budget " + budgetId + " limits USD and "
                             + request.getProvider() + "/" + request.getModel() + " has no price").build();
         }
         // a step that costs nothing is never held back by a cost limit, however much else was spent

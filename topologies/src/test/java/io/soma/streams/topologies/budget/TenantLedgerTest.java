@@ -308,6 +308,30 @@ class TenantLedgerTest {
         assertThat(ledger.status("usd", MORNING).getReservedUsd()).isZero();
     }
 
+    /** The reserved price stands in for the budgets that held the reservation only, not for one the response names. */
+    @Test
+    void shouldChargeTheReservedPriceOnlyToTheBudgetsThatHeldTheReservation() {
+        ledger.define(Budgets.daily(TENANT, "gpt-4o-usd", 1_000_000).setModel("gpt-4o").setLimitUsd(5.0).build(),
+                MORNING);
+        reserve("mini", "openai", "gpt-4o-mini", 1000, 500);
+
+        ledger.settle(usage("mini", null, "gpt-4o", null, 900, 400), MORNING);
+
+        assertThat(ledger.status("gpt-4o-usd", MORNING).getSpentTokens()).isEqualTo(1300);
+        assertThat(ledger.status("gpt-4o-usd", MORNING).getSpentUsd()).as("unpriced, and never held").isZero();
+    }
+
+    @Test
+    void shouldRefuseAnUnpricedModelBeforeTellingItToWaitForItsTokens() {
+        ledger.define(Budgets.daily(TENANT, "both", 1000).setLimitUsd(1.0).build(), MORNING);
+        ledger.settle(usage("spent", null, null, null, 950, 0), MORNING);
+
+        BudgetRefusal refusal = reserve("unpriced", "azure", null, 100, 0).getRefusal();
+
+        assertThat(refusal.getKind()).isEqualTo("unpriced");
+        assertThat(refusal.getRetryAfterSeconds()).isNull();
+    }
+
     @Test
     void shouldExpireAnUnsettledReservationAndFreeItsAmount() {
         ledger.define(Budgets.daily(TENANT, "daily", 1000).build(), MORNING);
