@@ -104,8 +104,16 @@ public final class TenantPolicies {
         return constitutions.apply(scope);
     }
 
+    /** The tenant's rule pack; null when it has none, or when the pack stored under it is another tenant's. */
     public io.soma.streams.avro.RulePack rulePackFor(String tenant) {
-        return rulePacks.apply(tenant);
+        io.soma.streams.avro.RulePack pack = rulePacks.apply(tenant);
+        if (pack == null || pack.getTenant().equals(tenant)) {
+            return pack;
+        }
+        // policy.rulepacks may be written directly (the demo does): a pack under another tenant's key is not theirs
+        log.warn("rule pack {} of tenant {} is stored under tenant {}: not applied", pack.getVersion(), pack.getTenant(),
+                tenant);
+        return null;
     }
 
     public synchronized CompiledPolicy forTenant(String tenant) {

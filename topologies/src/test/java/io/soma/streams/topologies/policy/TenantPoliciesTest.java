@@ -122,6 +122,15 @@ class TenantPoliciesTest {
         assertPolicy("other", null, null);
     }
 
+    /** policy.rulepacks may be written directly, as the demo does: a pack under another tenant's key. */
+    @Test
+    void shouldNotApplyARulePackStoredUnderAnotherTenant() {
+        io.soma.streams.avro.RulePack others = pack(3);
+        others.setTenant("another-tenant");
+        write(() -> packs.put(TENANT, others));
+        assertPolicy(TENANT, null, null);
+    }
+
     @Test
     void shouldNameTheVersionOfADocumentSignedAgain() {
         String document = ExamplePolicy.bundle().documentJson();
