@@ -7,14 +7,17 @@ import io.soma.streams.schemas.Texts;
 import io.soma.streams.topologies.policy.evaluation.Decision;
 import io.soma.streams.topologies.policy.rules.Action;
 
+import org.apache.avro.generic.IndexedRecord;
 import org.apache.kafka.common.header.Headers;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.ToLongFunction;
 
 /**
@@ -119,9 +122,39 @@ final class DecisionLimit {
         return encodedSize(v::toByteBuffer);
     }
 
-    /** Whether a record of the policy app whose value {@code encoding} writes fits with its key and headers. */
-    static boolean fits(SingleObjectEncoding encoding, String key, Headers headers) {
-        return framing(key, headers) + encodedSize(encoding) <= MAX_DECISION_BYTES;
+    /**
+     * Whether a record of the policy app with this value, which {@code encoding} writes, fits with its key and
+     * headers: by a bound from its strings first, so that the usual small event is not encoded only to be measured.
+     */
+    static boolean fits(IndexedRecord value, SingleObjectEncoding encoding, String key, Headers headers) {
+        long framing = framing(key, headers);
+        return framing + upperBound(value) <= MAX_DECISION_BYTES
+                || framing + encodedSize(encoding) <= MAX_DECISION_BYTES;
+    }
+
+    /** An upper bound of a value's Avro binary size: 3 bytes a char, 16 per length or union index, 64 per other. */
+    private static long upperBound(Object value) {
+        if (value instanceof CharSequence text) {
+            return 3L * text.length() + 16;
+        }
+        if (value instanceof ByteBuffer bytes) {
+            return bytes.remaining() + 16L;
+        }
+        long total = 64;
+        if (value instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                total += upperBound(e.getKey()) + upperBound(e.getValue());
+            }
+        } else if (value instanceof Collection<?> items) {
+            for (Object item : items) {
+                total += upperBound(item);
+            }
+        } else if (value instanceof IndexedRecord record) {
+            for (int i = 0; i < record.getSchema().getFields().size(); i++) {
+                total += upperBound(record.get(i));
+            }
+        }
+        return total;
     }
 
     private static long framing(String key, Headers headers) {

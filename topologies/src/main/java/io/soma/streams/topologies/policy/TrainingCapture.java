@@ -19,13 +19,13 @@ final class TrainingCapture {
     static ConversationEvent of(ConversationEvent event, PolicyDecision decision, String key, Headers headers) {
         if (!Decision.REDACT.wire().equals(decision.getDecision())) {
             // the broker took it compressed, and nothing bounds its metadata: as it is, it may not fit a record
-            return DecisionLimit.fits(event::toByteBuffer, key, headers) ? event : null;
+            return DecisionLimit.fits(event, event::toByteBuffer, key, headers) ? event : null;
         }
         if (decision.getRedactedContent() == null) {
             return null;
         }
         ConversationEvent redacted = ConversationEvent.newBuilder(event)
                 .setContent(decision.getRedactedContent()).build();
-        return DecisionLimit.fits(redacted::toByteBuffer, key, headers) ? redacted : null;
+        return DecisionLimit.fits(redacted, redacted::toByteBuffer, key, headers) ? redacted : null;
     }
 }
