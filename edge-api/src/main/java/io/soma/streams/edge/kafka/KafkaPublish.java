@@ -21,8 +21,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * Publishing from an HTTP request. Kafka failing in a way that passes (a timeout, no leader, too few replicas) is the
  * platform not being ready: 503 with the reason. A record Kafka has not acknowledged in time may still be delivered,
- * because the producer keeps retrying it for its {@code delivery.timeout.ms}, and so may one the producer gave up on
- * after sending it; the answer says so, so that a caller checks before it retries. A record too large for Kafka is 413; any other refusal is a server error (500). Each is a
+ * because the producer keeps retrying it for its {@code delivery.timeout.ms}; so may one the producer gave up on once
+ * it was in a batch, which may have been sent (the producer cannot tell). The answer says so, so that a caller checks
+ * before it retries. A record too large for Kafka is 413; any other refusal is a server error (500). Each is a
  * {@link NotTaken}; a caller that holds something for the record (a budget reservation) lets go of it unless the
  * record {@link NotTaken#mayStillArrive may still arrive}.
  */
@@ -69,7 +70,8 @@ public final class KafkaPublish {
             throw refused(what, e, details, false);
         }
         // a send that failed before it returned never joined a batch (no metadata for the topic in time): it cannot
-        // arrive. One that failed later was in a batch, which a broker may have appended before the producer gave up.
+        // arrive. One that failed later was in a batch, which may have been sent and appended before the producer
+        // gave up: its own message says the request may not have been sent, or its response not received
         boolean batched = !sent.isDone();
         try {
             return sent.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -86,8 +88,8 @@ public final class KafkaPublish {
     }
 
     /**
-     * @param batched whether the record was in a batch the producer sent: a failure that may pass (a delivery
-     *                timeout, a lost connection) does not say that no broker appended it
+     * @param batched whether the record was in a batch, which the producer may have sent: a failure that may pass
+     *                (a delivery timeout, a lost connection) does not say that no broker appended it
      */
     private static NotTaken refused(String what, Throwable cause, Map<String, Object> details, boolean batched) {
         String message = "Kafka did not take " + what + ": " + cause.getMessage();

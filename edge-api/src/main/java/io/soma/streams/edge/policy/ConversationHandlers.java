@@ -115,8 +115,8 @@ public final class ConversationHandlers {
                     heldBack);
         } catch (KafkaPublish.NotTaken notPublished) {
             // no response will settle the reservation of an event Kafka did not take (a 504's event was published);
-            // one still being retried, or given up after it was sent, may be delivered and answered: released, its
-            // amount could be granted twice
+            // one still being retried, or given up once in a batch (perhaps sent), may be delivered and answered:
+            // released, its amount could be granted twice
             if (reserved && !notPublished.mayStillArrive()) {
                 budgets.get().release(eventId, tenant);
             }

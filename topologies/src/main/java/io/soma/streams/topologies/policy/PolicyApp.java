@@ -228,8 +228,8 @@ public final class PolicyApp {
                 // a tenant's versions are numbered in the task of its key's partition: keyed otherwise (written to
                 // the topic directly), two requests could both be given the next version. Thrown: dead-lettered
                 throw new IllegalArgumentException("rule-pack request " + Texts.cut(request.getRequestId(), 200)
-                        + " is keyed '" + Texts.cut(String.valueOf(record.key()), 200) + "', but its pack is tenant '"
-                        + Texts.cut(tenant, 200) + "''s: publish it under its tenant");
+                        + " is keyed '" + Texts.cut(String.valueOf(record.key()), 200) + "', but its pack is for tenant '"
+                        + Texts.cut(tenant, 200) + "': publish it under its tenant");
             }
             long current = currentVersion(tenant);
             RulePackReply.Builder reply = RulePackReply.newBuilder().setRequestId(request.getRequestId()).setTenant(tenant);

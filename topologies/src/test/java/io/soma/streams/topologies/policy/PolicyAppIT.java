@@ -329,7 +329,7 @@ class PolicyAppIT {
         RecordMetadata sent = send(Topics.POLICY_RULEPACK_REQUESTS.name(), "not-" + tenant, request);
 
         assertThat(DeadLetters.headersOf(stack.bootstrapServers(), sent).get(DlqHeaders.REASON))
-                .contains("is keyed 'not-" + tenant + "', but its pack is tenant '" + tenant + "''s");
+                .contains("is keyed 'not-" + tenant + "', but its pack is for tenant '" + tenant + "'");
     }
 
     @Test

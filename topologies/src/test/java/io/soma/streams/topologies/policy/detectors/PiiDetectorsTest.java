@@ -192,7 +192,7 @@ class PiiDetectorsTest {
                 .containsExactly("1984-03-07", "07/03/1984", "March 12, 1985", "12th of March 1985");
     }
 
-    /** Every spelling the pattern takes, so that the evaluator's trigger lets each one through (DetectorTriggersTest). */
+    /** Every spelling the pattern takes: DetectorTriggersTest checks that the evaluator's trigger lets each through. */
     @Test
     void shouldFindADateAfterDobSpelledWithAnyOfItsDots() {
         // one text each: the evaluator triggers a detector for the whole text, on any of its words

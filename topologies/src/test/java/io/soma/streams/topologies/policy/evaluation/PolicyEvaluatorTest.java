@@ -289,7 +289,7 @@ class PolicyEvaluatorTest {
         assertThat(e.redactedText()).isEqualTo("use [REDACTED:aws-key] now");
     }
 
-    /** Letters and digits outside the BMP are two chars each, neither a letter on its own; a word goes on through them. */
+    /** A letter or digit outside the BMP is two chars, neither a letter on its own: a word goes on through it. */
     @Test
     void shouldTreatLettersAndDigitsBeyondTheBmpAsPartOfTheWord() {
         String mathDigits = "\uD835\uDFCF\uD835\uDFD0\uD835\uDFD1";
