@@ -80,18 +80,17 @@ public final class PolicyHandlers {
     public void evaluate(Context ctx) {
         JsonNode body = JsonBody.object(ctx);
         String tenant = TenantGuard.tenant(ctx);
-        JsonNode prompt = body.get("prompt");
-        if (prompt != null && !prompt.isNull() && !prompt.isTextual()) {
-            throw ApiException.badRequest("prompt must be a string");
-        }
+        // read as a step's content is: a blank prompt is none, and one holding NUL is refused, so that the two
+        // cannot decide the same text differently
+        String prompt = JsonBody.text(body, "prompt");
         String role = JsonBody.text(body, "role");
         JsonNode spans = body.path("spans");
         if (!spans.isMissingNode() && !spans.isNull() && !spans.isBoolean()) {
             throw ApiException.badRequest("spans must be a boolean");
         }
         CompiledPolicy policy = policies.forTenant(tenant);
-        Evaluation e = PolicyEvaluator.evaluate(new EvaluationInput(prompt == null || prompt.isNull() ? null
-                : prompt.asText(), role == null ? "user" : role, JsonBody.text(body, "tool"),
+        Evaluation e = PolicyEvaluator.evaluate(new EvaluationInput(prompt, role == null ? "user" : role,
+                JsonBody.text(body, "tool"),
                 policies.capsule(JsonBody.text(body, "capsule_id"))), policy);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("session_id", JsonBody.text(body, "session_id"));

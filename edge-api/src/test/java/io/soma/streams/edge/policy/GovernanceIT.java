@@ -210,6 +210,24 @@ class GovernanceIT {
         assertThat(EdgeFixture.json(direct).get("score").asDouble()).isEqualTo(decision.get("policy_score").asDouble());
     }
 
+    /** The step refuses content holding NUL (PostgreSQL text cannot hold it): evaluating it must not decide it. */
+    @Test
+    void shouldReadAPromptAsAStepReadsItsContent() throws Exception {
+        String withNul = "before\u0000after";
+        HttpResponse<String> step = edge.post("/v1/conversation/step", edge.adminToken(), EdgeFixture.json(Map.of(
+                "session_id", "gov-nul-" + System.nanoTime(), "tenant", "xstest", "role", "user",
+                "content", withNul)));
+        HttpResponse<String> evaluated = edge.post("/v1/evaluate", edge.adminToken(), EdgeFixture.json(Map.of(
+                "tenant", "xstest", "role", "user", "prompt", withNul)));
+        assertThat(step.statusCode()).as(step.body()).isEqualTo(400);
+        assertThat(evaluated.statusCode()).as(evaluated.body()).isEqualTo(400);
+        assertThat(EdgeFixture.json(evaluated).path("message").asText()).contains("prompt must not contain NUL");
+
+        HttpResponse<String> blank = edge.post("/v1/evaluate", edge.adminToken(), EdgeFixture.json(Map.of(
+                "tenant", "xstest", "role", "user", "prompt", "   ")));
+        assertThat(EdgeFixture.json(blank).get("decision").asText()).isEqualTo("allow");
+    }
+
     @Test
     void shouldKeepRedactedMatchesOutOfTheEvaluateAnswer() throws Exception {
         String ssn = "078-05-1120";
