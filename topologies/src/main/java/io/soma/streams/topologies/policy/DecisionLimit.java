@@ -18,7 +18,6 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.function.ToLongFunction;
 
 /**
  * How large a decision on {@code policy.decisions} may be. A decision can be far larger than its event: a redact rule
@@ -85,32 +84,11 @@ final class DecisionLimit {
     }
 
     /**
-     * The quick bound first (3 UTF-8 bytes per UTF-16 char, 64 bytes per field), which every ordinary decision
-     * meets; the exact Avro size only when it says the decision might not fit.
+     * The quick bound first ({@link #upperBound}), which every ordinary decision meets; the exact Avro size only when
+     * it says the decision might not fit.
      */
     private static boolean fits(PolicyDecision d, long framing) {
-        return framing + bytes(d, text -> 3L * text.length()) <= MAX_DECISION_BYTES
-                || framing + avroBytes(d) <= MAX_DECISION_BYTES;
-    }
-
-    /**
-     * An upper bound of the value's size from its text, each string measured by {@code size}, and 64 bytes per
-     * field for numbers and framing.
-     */
-    static long bytes(PolicyDecision d, ToLongFunction<CharSequence> size) {
-        ToLongFunction<CharSequence> orZero = text -> text == null ? 0 : size.applyAsLong(text);
-        long total = orZero.applyAsLong(d.getSessionId()) + orZero.applyAsLong(d.getDecisionId())
-                + orZero.applyAsLong(d.getEventId()) + orZero.applyAsLong(d.getTenant())
-                + orZero.applyAsLong(d.getUser()) + orZero.applyAsLong(d.getDecision())
-                + orZero.applyAsLong(d.getSeverity()) + orZero.applyAsLong(d.getRedactedContent())
-                + orZero.applyAsLong(d.getConstitutionHash()) + orZero.applyAsLong(d.getConstitutionVersion())
-                + orZero.applyAsLong(d.getReason()) + 64 * 16;
-        for (Violation v : d.getViolations()) {
-            total += orZero.applyAsLong(v.getName()) + orZero.applyAsLong(v.getPattern())
-                    + orZero.applyAsLong(v.getSeverity()) + orZero.applyAsLong(v.getAction())
-                    + orZero.applyAsLong(v.getDescription()) + orZero.applyAsLong(v.getExcerpt()) + 64 * 7;
-        }
-        return total;
+        return framing + upperBound(d) <= MAX_DECISION_BYTES || framing + avroBytes(d) <= MAX_DECISION_BYTES;
     }
 
     /** The exact size of the decision's Avro binary encoding, as the serde writes it after the wire prefix. */
@@ -132,8 +110,11 @@ final class DecisionLimit {
                 || framing + encodedSize(encoding) <= MAX_DECISION_BYTES;
     }
 
-    /** An upper bound of a value's Avro binary size: 3 bytes a char, 16 per length or union index, 64 per other. */
-    private static long upperBound(Object value) {
+    /**
+     * An upper bound of a value's Avro binary size, read from the record itself so that no field is left out: 3 UTF-8
+     * bytes per UTF-16 char, 16 per length or union index, 64 per other value and per record, map or array.
+     */
+    static long upperBound(Object value) {
         if (value instanceof CharSequence text) {
             return 3L * text.length() + 16;
         }

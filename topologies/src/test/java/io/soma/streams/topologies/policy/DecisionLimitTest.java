@@ -40,7 +40,7 @@ class DecisionLimitTest {
     void shouldFailClosedWithoutTheRedactedTextWhenTheDecisionWouldBeOverTheLimit() {
         PolicyDecision decision = decide(List.of(EVERY_DIGIT), "s-1", DIGITS);
         assertThat(decision.getDecision()).isEqualTo("redact");
-        assertThat(DecisionLimit.bytes(decision, DecisionLimit::utf8Bytes)).isGreaterThan(6_000_000);
+        assertThat(DecisionLimit.avroBytes(decision)).isGreaterThan(6_000_000);
 
         PolicyDecision bounded = bounded(decision);
 
@@ -82,7 +82,7 @@ class DecisionLimitTest {
                 Severity.LOW, Action.LOG, Set.of(), Set.of(), null)).toList();
         PolicyDecision decision = decide(rules, "s-1", "a");
         assertThat(decision.getViolations()).hasSize(5_000);
-        assertThat(DecisionLimit.bytes(decision, text -> 3L * text.length()))
+        assertThat(DecisionLimit.upperBound(decision))
                 .isGreaterThan(DecisionLimit.MAX_DECISION_BYTES);
 
         assertThat(bounded(decision)).isSameAs(decision);
@@ -115,7 +115,7 @@ class DecisionLimitTest {
     void shouldCountExactlyBeforeRefusingWhatOnlyTheQuickBoundSaysIsLarge() {
         // 320,000 ASCII characters of session and event id in the value: 3 bytes a char would say 960 KB
         PolicyDecision decision = decide(List.of(), "s".repeat(160_000), "hello");
-        assertThat(DecisionLimit.bytes(decision, text -> 3L * text.length()))
+        assertThat(DecisionLimit.upperBound(decision))
                 .isGreaterThan(DecisionLimit.MAX_DECISION_BYTES);
 
         assertThat(bounded(decision)).isSameAs(decision);
