@@ -230,8 +230,7 @@ public final class TenantLedger {
         }
         long tokens = usage.tokens();
         Optional<PriceTable.Price> price = price(usage.provider(), usage.model());
-        // an unpriced model adds nothing in USD: its cost is unknown, not invented
-        double usd = price.map(p -> p.cost(usage.promptTokens(), usage.completionTokens())).orElse(0.0);
+        double usd = cost(price, usage);
         if (recent.counted(usage.eventId())) {
             // its reservation can be open still if the first copy overtook the request: it is settled all the same
             BudgetReservation open = takeOpen(usage.reservationId(), now, effects);
@@ -245,8 +244,8 @@ public final class TenantLedger {
         BudgetReservation settled = takeOpen(usage.reservationId(), now, effects);
         // for the budgets that held the reservation, a response that names no priced model (none, or a provider left
         // out) costs what the step reserved at: counted at nothing, it would free their USD and charge them none
-        double heldUsd = settled == null || price.isPresent() ? usd : price(settled.getProvider(), settled.getModel())
-                .map(p -> p.cost(usage.promptTokens(), usage.completionTokens())).orElse(0.0);
+        double heldUsd = settled == null || price.isPresent() ? usd
+                : cost(price(settled.getProvider(), settled.getModel()), usage);
         if (settled != null) {
             effects.audit(audit(null, SETTLED, usage.reservationId(), now).setTokens(tokens).setUsd(heldUsd)
                     .setReason("reserved " + settled.getTokens() + " tokens, used " + tokens).build());
@@ -627,6 +626,12 @@ public final class TenantLedger {
             return overLimit(budgetId, "usd", d.getLimitUsd(), status.getSpentUsd(), status.getReservedUsd(), usd,
                     resetAt);
         }
+        if (d.getLimitUsd() != null && usd == null) {
+            // waiting cures no unknown price: before a token refusal that would only send the client back to this one
+            return BudgetRefusal.newBuilder().setBudgetId(budgetId).setKind("unpriced").setUnit("usd")
+                    .setLimit(d.getLimitUsd()).setMessage("budget " + budgetId + " limits USD and "
+                            + request.getProvider() + "/" + request.getModel() + " has no price").build();
+        }
         BudgetRefusal byTokens = null;
         if (d.getLimitTokens() != null
                 && status.getSpentTokens() + status.getReservedTokens() + tokens > d.getLimitTokens()) {
@@ -636,12 +641,6 @@ public final class TenantLedger {
         }
         if (d.getLimitUsd() == null) {
             return byTokens;
-        }
-        if (usd == null) {
-            // waiting cures no unknown price: before a token refusal that would only send the client back to this one
-            return BudgetRefusal.newBuilder().setBudgetId(budgetId).setKind("unpriced").setUnit("usd")
-                    .setLimit(d.getLimitUsd()).setMessage("budget " + budgetId + " limits USD and "
-                            + request.getProvider() + "/" + request.getModel() + " has no price").build();
         }
         // a step that costs nothing is never held back by a cost limit, however much else was spent
         if (usd > 0 && status.getSpentUsd() + status.getReservedUsd() + usd > d.getLimitUsd()) {
@@ -806,6 +805,11 @@ public final class TenantLedger {
         return (d.getProvider() == null || d.getProvider().equals(provider))
                 && (d.getModel() == null || d.getModel().equals(model))
                 && (d.getCapsuleId() == null || d.getCapsuleId().equals(capsuleId));
+    }
+
+    /** What {@code usage} costs at {@code price}; an unpriced model adds nothing: its cost is unknown, not invented. */
+    private static double cost(Optional<PriceTable.Price> price, Usage usage) {
+        return price.map(p -> p.cost(usage.promptTokens(), usage.completionTokens())).orElse(0.0);
     }
 
     private Optional<PriceTable.Price> price(String provider, String model) {
