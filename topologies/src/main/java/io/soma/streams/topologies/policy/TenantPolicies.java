@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -43,8 +44,18 @@ public final class TenantPolicies {
     private final Map<String, CompiledPolicy> compiled = leastRecentlyUsed();
     /** By tenant: the policy compiled from what the stores held when the stamp was taken. */
     private final Map<String, Stamped> byTenant = leastRecentlyUsed();
+    /**
+     * Stored bundles by their signature and what it signs, verified once: empty for one the verifier refuses (signed
+     * by a key no longer trusted). A signature verifies one document only, so the document need not be in the key.
+     */
+    private final Map<String, Optional<Constitution>> verified = leastRecentlyUsed();
 
     private record Stamped(long stamp, CompiledPolicy policy) {
+    }
+
+    /** A stored bundle and the constitution it verified as. */
+    private record Governing(ConstitutionBundle bundle, Constitution constitution) {
+        static final Governing NONE = new Governing(null, null);
     }
 
     /**
@@ -77,10 +88,41 @@ public final class TenantPolicies {
         return new CapsuleStanding(capsuleId, entry != null && entry.getStatus() == CapsuleStatus.APPROVED);
     }
 
-    /** The tenant's constitution where one exists, else the global one; null when none is active. */
+    /**
+     * The constitution governing the tenant: its own where one is stored for it and verifies, else the global one
+     * where it verifies; null when none does. An own constitution signed by a key this process no longer trusts
+     * leaves the tenant under the global rules, not under none.
+     */
     public ConstitutionBundle constitutionFor(String tenant) {
-        ConstitutionBundle own = ofScope(tenant, constitutions.apply(tenant));
-        return own != null ? own : ofScope(Constitution.GLOBAL_SCOPE, constitutions.apply(Constitution.GLOBAL_SCOPE));
+        return governing(tenant).bundle();
+    }
+
+    private Governing governing(String tenant) {
+        Governing own = verifiedOf(tenant);
+        return own.bundle() != null || Constitution.GLOBAL_SCOPE.equals(tenant) ? own
+                : verifiedOf(Constitution.GLOBAL_SCOPE);
+    }
+
+    private Governing verifiedOf(String scope) {
+        ConstitutionBundle bundle = ofScope(scope, constitutions.apply(scope));
+        if (bundle == null) {
+            return Governing.NONE;
+        }
+        String signed = bundle.getSignature() + "|" + bundle.getHash() + "|" + bundle.getVersion() + "|"
+                + bundle.getTenant() + "|" + bundle.getIssuedAt();
+        Optional<Constitution> constitution;
+        synchronized (verified) {
+            constitution = verified.computeIfAbsent(signed, k -> {
+                VerificationResult result = verifier.verify(PolicyAvro.bundle(bundle), null);
+                if (result instanceof VerificationResult.Verified v) {
+                    return Optional.of(v.constitution());
+                }
+                log.warn("constitution {} of scope {} does not verify, it is not applied: {}",
+                        bundle.getVersion(), scope, ((VerificationResult.Rejection) result).message());
+                return Optional.empty();
+            });
+        }
+        return constitution.map(c -> new Governing(bundle, c)).orElse(Governing.NONE);
     }
 
     /**
@@ -122,13 +164,14 @@ public final class TenantPolicies {
             return kept.policy();
         }
         long stamp = writes.beforeRead();
-        ConstitutionBundle bundle = constitutionFor(tenant);
+        Governing constitution = governing(tenant);
+        ConstitutionBundle bundle = constitution.bundle();
         io.soma.streams.avro.RulePack pack = rulePackFor(tenant);
         // the pack carries its tenant, so only a policy with a pack is the tenant's own; a document signed again
         // (a key rotation) has the same hash under a newer version, which decisions must name
         String key = (pack == null ? "-" : tenant + "|" + pack.getVersion()) + "|" + (bundle == null ? "-"
                 : bundle.getHash() + "|" + bundle.getVersion() + "|" + bundle.getTenant());
-        CompiledPolicy policy = compiled.computeIfAbsent(key, k -> compile(pack, bundle));
+        CompiledPolicy policy = compiled.computeIfAbsent(key, k -> compile(pack, constitution.constitution()));
         if (writes.unchangedSince(stamp)) {
             byTenant.put(tenant, new Stamped(stamp, policy));
         } else {
@@ -137,10 +180,10 @@ public final class TenantPolicies {
         return policy;
     }
 
-    private static <V> Map<String, V> leastRecentlyUsed() {
+    private static <K, V> Map<K, V> leastRecentlyUsed() {
         return new LinkedHashMap<>(64, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
                 return size() > CACHE_SIZE;
             }
         };
@@ -161,11 +204,7 @@ public final class TenantPolicies {
         return null;
     }
 
-    private CompiledPolicy compile(io.soma.streams.avro.RulePack pack, ConstitutionBundle bundle) {
-        Constitution constitution = null;
-        if (bundle != null && verifier.verify(PolicyAvro.bundle(bundle), null) instanceof VerificationResult.Verified v) {
-            constitution = v.constitution();
-        }
+    private CompiledPolicy compile(io.soma.streams.avro.RulePack pack, Constitution constitution) {
         RulePack domainPack = null;
         if (pack != null) {
             // a pack that bypassed the edge's validation, or that this code cannot read (a match kind or action of

@@ -131,6 +131,24 @@ class TenantPoliciesTest {
         assertPolicy(TENANT, null, null);
     }
 
+    /** A key the operator stopped trusting: the tenant's own constitution no longer verifies. */
+    @Test
+    void shouldGovernATenantWhoseOwnConstitutionNoLongerVerifiesByTheGlobalOne() {
+        ConstitutionBundle global = bundle("1.0.0", null);
+        write(() -> constitutions.put(Constitution.GLOBAL_SCOPE, global));
+        write(() -> constitutions.put(TENANT, signed(ExamplePolicy.bundle().documentJson(), "2.0.0", TENANT,
+                ed25519())));
+
+        assertPolicy(TENANT, global, null);
+        assertThat(policies.constitutionFor(TENANT)).as("what governs the tenant, as the edge reports it")
+                .isEqualTo(global);
+
+        write(() -> constitutions.put(Constitution.GLOBAL_SCOPE, signed(ExamplePolicy.bundle().documentJson(),
+                "2.0.0", null, ed25519())));
+        assertPolicy(TENANT, null, null);
+        assertThat(policies.constitutionFor(TENANT)).isNull();
+    }
+
     @Test
     void shouldNameTheVersionOfADocumentSignedAgain() {
         String document = ExamplePolicy.bundle().documentJson();
@@ -186,9 +204,13 @@ class TenantPoliciesTest {
     }
 
     private static ConstitutionBundle signed(String document, String version, String tenant) {
+        return signed(document, version, tenant, KEY);
+    }
+
+    private static ConstitutionBundle signed(String document, String version, String tenant, KeyPair key) {
         try {
             return PolicyAvro.bundle(ConstitutionSigner.sign(document, version, Instant.now(), tenant, KEY_ID,
-                    KEY.getPrivate()));
+                    key.getPrivate()));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
