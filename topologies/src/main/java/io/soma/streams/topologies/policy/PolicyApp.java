@@ -284,8 +284,13 @@ public final class PolicyApp {
                     throw e;
                 }
                 // filed under the scope the edge publishes it under, its key
-                refuse(record, record.key() == null ? Constitution.GLOBAL_SCOPE : record.key(), null, "malformed",
+                refuse(record, keyedScope(record), null, "malformed",
                         "not a readable ConstitutionBundle: " + e.getMessage());
+                return;
+            }
+            if (bundle == null) {
+                refuse(record, keyedScope(record), null, "malformed",
+                        "a tombstone: a scope's constitution is replaced by a newer bundle, never deleted");
                 return;
             }
             SignedBundle claimed = PolicyAvro.bundle(bundle);
@@ -331,6 +336,11 @@ public final class PolicyApp {
             VerificationResult again = verifier.verify(PolicyAvro.bundle(bundle), null);
             // a key the operator stopped trusting: nothing is active for this scope any more
             return again instanceof VerificationResult.Verified v ? v.constitution() : null;
+        }
+
+        /** The scope a record that holds no bundle is filed under: its key, as the edge publishes. */
+        private static String keyedScope(Record<String, byte[]> record) {
+            return record.key() == null ? Constitution.GLOBAL_SCOPE : record.key();
         }
 
         /** @param bundleOrNull null when unreadable */

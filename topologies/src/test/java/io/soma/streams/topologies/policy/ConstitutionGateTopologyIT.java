@@ -1,6 +1,7 @@
 package io.soma.streams.topologies.policy;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.soma.streams.avro.ConstitutionAudit;
 import io.soma.streams.avro.ConstitutionBundle;
 import io.soma.streams.schemas.Topics;
@@ -57,32 +58,66 @@ class ConstitutionGateTopologyIT {
      */
     @Test
     void shouldRefuseABundleKeyedOtherwiseThanItsScope() {
-        AppSerdes serdes = new AppSerdes(new SchemaRegistryClient(ProvisionedStack.shared().schemaRegistryUrl()));
-        Properties props = TestDriverSettings.of("constitution-gate-key-test", TestPaths.newWorkDir("constitution-key"));
-        try (TopologyTestDriver driver = new TopologyTestDriver(PolicyApp.build(new PolicyApp.Config(
-                new ConstitutionVerifier(List.of(ExamplePolicy.trustedKey())),
-                new PolicyMetrics(new PrometheusRegistry())), serdes), props)) {
-            TestOutputTopic<String, ConstitutionAudit> audits = driver.createOutputTopic(
-                    Topics.CONSTITUTION_AUDIT.name(), new StringDeserializer(),
-                    serdes.value(Topics.CONSTITUTION_AUDIT).deserializer());
-            TestOutputTopic<String, byte[]> deadLetters = driver.createOutputTopic(Topics.DEAD_LETTER,
-                    new StringDeserializer(), new ByteArrayDeserializer());
-            TestOutputTopic<String, ConstitutionBundle> active = driver.createOutputTopic(
-                    Topics.CONSTITUTION_ACTIVE.name(), new StringDeserializer(),
-                    serdes.value(Topics.CONSTITUTION_ACTIVE).deserializer());
-
+        try (Gate gate = new Gate("constitution-gate-key-test")) {
             // the example's global bundle, authentic, keyed as a tenant's
-            driver.createInputTopic(Topics.CONSTITUTION_UPDATED.name(), new StringSerializer(),
-                            serdes.value(Topics.CONSTITUTION_UPDATED).serializer())
+            gate.driver.createInputTopic(Topics.CONSTITUTION_UPDATED.name(), new StringSerializer(),
+                            gate.serdes.value(Topics.CONSTITUTION_UPDATED).serializer())
                     .pipeInput("acme", PolicyAvro.bundle(ExamplePolicy.bundle()));
 
+            gate.assertRefusedOnly("keyed 'acme'", "scope 'global'");
+        }
+    }
+
+    /** A constitution is replaced by a newer bundle, never deleted: a tombstone is refused like any bad bundle. */
+    @Test
+    void shouldRefuseATombstoneAndCountIt() {
+        try (Gate gate = new Gate("constitution-gate-tombstone-test")) {
+            gate.driver.createInputTopic(Topics.CONSTITUTION_UPDATED.name(), new StringSerializer(),
+                    new ByteArraySerializer()).pipeInput("acme", (byte[]) null);
+
+            gate.assertRefusedOnly("tombstone");
+            assertThat(gate.metrics.scrape().stream().filter(m -> m.getMetadata().getName()
+                    .equals("constitution_rejections")).findFirst().orElseThrow().getDataPoints())
+                    .singleElement().satisfies(p -> assertThat(((CounterSnapshot.CounterDataPointSnapshot) p)
+                            .getValue()).isEqualTo(1.0));
+        }
+    }
+
+    /** The gate on a test driver over the real registry, with its output topics. */
+    private static final class Gate implements AutoCloseable {
+        final AppSerdes serdes = new AppSerdes(new SchemaRegistryClient(ProvisionedStack.shared().schemaRegistryUrl()));
+        final PrometheusRegistry metrics = new PrometheusRegistry();
+        final TopologyTestDriver driver;
+        final TestOutputTopic<String, ConstitutionAudit> audits;
+        final TestOutputTopic<String, byte[]> deadLetters;
+        final TestOutputTopic<String, ConstitutionBundle> active;
+
+        Gate(String appId) {
+            driver = new TopologyTestDriver(PolicyApp.build(new PolicyApp.Config(
+                    new ConstitutionVerifier(List.of(ExamplePolicy.trustedKey())), new PolicyMetrics(metrics)), serdes),
+                    TestDriverSettings.of(appId, TestPaths.newWorkDir(appId)));
+            audits = driver.createOutputTopic(Topics.CONSTITUTION_AUDIT.name(), new StringDeserializer(),
+                    serdes.value(Topics.CONSTITUTION_AUDIT).deserializer());
+            deadLetters = driver.createOutputTopic(Topics.DEAD_LETTER, new StringDeserializer(),
+                    new ByteArrayDeserializer());
+            active = driver.createOutputTopic(Topics.CONSTITUTION_ACTIVE.name(), new StringDeserializer(),
+                    serdes.value(Topics.CONSTITUTION_ACTIVE).deserializer());
+        }
+
+        /** One record in: refused as malformed and audited with a message naming {@code says}, nothing activated. */
+        void assertRefusedOnly(String... says) {
             assertThat(audits.readValuesToList()).singleElement().satisfies(a -> {
                 assertThat(a.getOutcome()).isEqualTo(PolicyApp.REFUSED);
                 assertThat(a.getReason()).isEqualTo("malformed");
-                assertThat(a.getMessage()).contains("keyed 'acme'", "scope 'global'");
+                assertThat(a.getMessage()).contains(says);
             });
             assertThat(deadLetters.readRecordsToList()).hasSize(1);
             assertThat(active.isEmpty()).as("nothing activated").isTrue();
+        }
+
+        @Override
+        public void close() {
+            driver.close();
         }
     }
 
