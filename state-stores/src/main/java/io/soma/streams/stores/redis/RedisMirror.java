@@ -27,9 +27,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * and checks every few seconds
  * that Redis holds what it should for every key the topic has or had: a flushed key is written again, and a value
  * or a deleted key that came back (a failover to a replica that missed the change, a restore of an older snapshot)
- * is corrected. Every instance mirrors the same keys, so an instance corrects only while it is current (caught up, not
- * held by the registry), and only a difference it saw at two checks in a row: what another instance wrote a moment
- * before this one read the record is not undone. Redis being down only delays the mirror: failed writes are counted
+ * is corrected. Every instance mirrors the same keys, so an instance checks only while it is current (caught up, not
+ * held by the registry: one held may miss a deletion another instance has mirrored), and corrects a value only when
+ * it saw the difference at two checks in a row: what another instance wrote a moment before this one read the record
+ * is not undone. Redis being down only delays the mirror: failed writes are counted
  * and the key is written again at every check until a write succeeds, so a Redis that kept its data through an
  * outage does not keep a value that changed meanwhile.
  */
@@ -103,11 +104,12 @@ public final class RedisMirror<V> implements AutoCloseable {
         }
     }
 
-    /** Checks at once when the follower has just caught up, then every {@code recheckEvery}; never before. */
+    /** Checks at once when the follower has just caught up, then every {@code recheckEvery}, while it is current. */
     private void recheckWhenDue() {
         TopicFollower<V> f = follower;
-        if (f == null || !f.caughtUp()) {
-            // what was read so far may be a value the topic has since replaced: nothing to write from it yet
+        if (f == null || !f.current()) {
+            // what was read so far may be a value the topic has since replaced (before catching up, or held at a
+            // record the registry cannot resolve while later records delete a key): nothing to write from it now
             return;
         }
         if (!checkedSinceCaughtUp || System.nanoTime() >= nextCheck) {
@@ -123,12 +125,9 @@ public final class RedisMirror<V> implements AutoCloseable {
             write(key, latest.get(key));
         }
         Instant now = Instant.now();
-        boolean current = follower.current();
         // what Redis should hold for each key; null: nothing
         Map<String, V> should = new HashMap<>(latest);
-        if (current) {
-            deleted.forEach(key -> should.put(key, null));
-        }
+        deleted.forEach(key -> should.put(key, null));
         List<String> keys = List.copyOf(should.keySet());
         // one round trip per chunk, not per key: the check must stay short beside the records it delays
         for (int from = 0; from < keys.size(); from += KEYS_PER_READ) {
@@ -141,24 +140,23 @@ public final class RedisMirror<V> implements AutoCloseable {
                 continue;
             }
             for (int i = 0; i < chunk.size(); i++) {
-                correct(chunk.get(i), should.get(chunk.get(i)), held.get(i), now, current);
+                correct(chunk.get(i), should.get(chunk.get(i)), held.get(i), now);
             }
         }
     }
 
     /**
      * Writes {@code value}'s projection again when Redis holds anything else for {@code key} ({@code held}; null:
-     * nothing): at once when the key is missing, after a second check when it holds another value and this mirror
-     * is current.
+     * nothing): at once when the key is missing, after a second check when it holds another value.
      */
-    private void correct(String key, V value, String held, Instant now, boolean current) {
+    private void correct(String key, V value, String held, Instant now) {
         String expected = value == null ? null : projection.at(value, now).map(Mirrored::value).orElse(null);
         if (Objects.equals(held, expected)) {
             differing.remove(key);
         } else if (held == null && expected != null) {
             log.info("re-warming {}{} in Redis", prefix, key);
             write(key, value);
-        } else if (current && !differing.add(key)) {
+        } else if (!differing.add(key)) {
             log.info("correcting {}{} in Redis", prefix, key);
             write(key, value);
             differing.remove(key);

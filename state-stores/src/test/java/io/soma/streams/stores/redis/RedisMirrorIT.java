@@ -1,12 +1,26 @@
 package io.soma.streams.stores.redis;
 
+import io.soma.streams.avro.RulePackReply;
 import io.soma.streams.devstack.LocalStack;
+import io.soma.streams.schemas.serde.AvroDeserializer;
+import io.soma.streams.schemas.serde.AvroSerializer;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.schemas.serde.SchemaRegistryConfig;
+import io.soma.streams.schemas.serde.Subjects;
+import io.soma.streams.schemas.serde.WireFormat;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.RedisNamespace;
+import io.soma.streams.testkit.TcpProxy;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -14,8 +28,11 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.JedisMonitor;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -97,6 +114,76 @@ class RedisMirrorIT {
             assertThat(events.writes(prefix + "lock")).as("the disabled lock never written").doesNotContain("set");
             assertThat(events.writes(prefix + "k")).as("only the latest value written").containsExactly("set");
         }
+    }
+
+    /**
+     * Another instance has mirrored a deletion that this one cannot read yet: it is held at a record written under a
+     * newer schema version while the registry is cut. A held instance must not put the deleted key back.
+     */
+    @Test
+    void shouldNotPutBackADeletedKeyWhileHeldAtARecordTheRegistryCannotResolve() throws Exception {
+        LocalStack stack = LocalStack.shared();
+        SchemaRegistryClient writerRegistry = new SchemaRegistryClient(stack.schemaRegistryUrl());
+        String topic = "redis-mirror-registry-it-" + UUID.randomUUID();
+        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
+        try (KafkaProducer<String, RulePackReply> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                stack.bootstrapServers()), new StringSerializer(), new AvroSerializer<>(writerRegistry, false, true))) {
+            producer.send(new ProducerRecord<>(topic, "lock", new RulePackReply("request-1", "acme", "enabled", 1L)));
+        }
+
+        try (RedisNamespace namespace = RedisNamespace.create("redis_mirror_held");
+             TcpProxy proxy = TcpProxy.to(URI.create(stack.schemaRegistryUrl()));
+             RedisMirror<RulePackReply> mirror = new RedisMirror<>(stack.bootstrapServers(), topic,
+                     new AvroDeserializer<>(RulePackReply.class,
+                             new SchemaRegistryClient(SchemaRegistryConfig.oneAttempt(proxy.url()))),
+                     namespace.prefix() + "mirror:",
+                     (value, now) -> Optional.of(new RedisMirror.Mirrored(value.getOutcome(), null)),
+                     namespace.redis(), Duration.ofMillis(200))) {
+            JedisPooled redis = namespace.redis();
+            String lock = namespace.prefix() + "mirror:lock";
+            Await.until("the lock mirrored", TIMEOUT, () -> "enabled".equals(redis.get(lock)));
+
+            proxy.cut();
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                    stack.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+                producer.send(new ProducerRecord<>(topic, "newer", newerSchemaVersion(writerRegistry, topic)));
+                producer.send(new ProducerRecord<>(topic, "lock", null));
+            }
+            // what an instance that read the tombstone writes
+            redis.del(lock);
+            int refusedThen = proxy.refused();
+            // a check follows every attempt to read the held record
+            Await.until("the mirror tried the registry again and again", TIMEOUT,
+                    () -> proxy.refused() > refusedThen + 3);
+            assertThat(redis.exists(lock)).as("the deleted lock put back by a held instance").isFalse();
+
+            proxy.restore();
+            Await.until("the mirror read on once the registry answered", TIMEOUT,
+                    () -> "accepted".equals(redis.get(namespace.prefix() + "mirror:newer")));
+            assertThat(mirror.latest()).containsOnlyKeys("newer");
+            assertThat(redis.exists(lock)).isFalse();
+        }
+    }
+
+    /** A reply framed under a newer version of its schema (a field added), registered now for the topic. */
+    private static byte[] newerSchemaVersion(SchemaRegistryClient registry, String topic) throws IOException {
+        Schema current = RulePackReply.getClassSchema();
+        List<Schema.Field> fields = new ArrayList<>();
+        current.getFields().forEach(f -> fields.add(new Schema.Field(f, f.schema())));
+        fields.add(new Schema.Field("note", Schema.createUnion(Schema.create(Schema.Type.NULL),
+                Schema.create(Schema.Type.STRING)), "added by a newer writer", Schema.Field.NULL_DEFAULT_VALUE));
+        Schema newer = Schema.createRecord(current.getName(), current.getDoc(), current.getNamespace(), false, fields);
+        GenericData.Record reply = new GenericData.Record(newer);
+        reply.put("request_id", "request-2");
+        reply.put("tenant", "acme");
+        reply.put("outcome", "accepted");
+        reply.put("version", 2L);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(WireFormat.header(registry.register(Subjects.value(topic), newer)));
+        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+        new GenericDatumWriter<GenericData.Record>(newer).write(reply, encoder);
+        encoder.flush();
+        return out.toByteArray();
     }
 
     /**
