@@ -240,6 +240,21 @@ public final class AuditArchiveWriter {
     }
 
     /**
+     * Whether PostgreSQL refused a write for what its rows hold, which no retry can change: a data exception
+     * (SQLState class 22), an integrity constraint (23), or a program limit (54; an index entry over its 2,704 bytes,
+     * say a tenant name of thousands of random characters), rather than for being unreachable.
+     */
+    public static boolean refusesContent(SQLException e) {
+        for (SQLException cause = e; cause != null; cause = cause.getNextException()) {
+            String state = cause.getSQLState();
+            if (state != null && (state.startsWith("22") || state.startsWith("23") || state.startsWith("54"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * PostgreSQL text and jsonb cannot hold U+0000: one such character from any producer would stall the archive
      * on a row it can never write. It is archived as U+FFFD (the replacement character) instead.
      */

@@ -235,7 +235,7 @@ public final class AuditArchiver implements AutoCloseable {
         List<DeadLetter> letters = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : batch.records) {
             AuditTopic<?> topic = topics.get(record.topic());
-            String where = "cannot archive " + record.topic() + "/" + record.partition() + "@" + record.offset() + ": ";
+            String where = cannotArchive(record);
             ArchiveRow row;
             try {
                 row = topic.toRow(record);
@@ -266,10 +266,8 @@ public final class AuditArchiver implements AutoCloseable {
             }
             step = "writing " + batch.rows.size() + " rows to PostgreSQL";
             if (!batch.rowsWritten) {
-                AuditArchiveWriter.WriteResult result = writer.write(batch.rows);
+                writeRows(batch);
                 batch.rowsWritten = true;
-                archivedRows.addAndGet(result.inserted());
-                duplicateRows.addAndGet(result.alreadyPresent());
             }
             step = "handing " + batch.deadLetters.size() + " records to the dead-letter path";
             while (!batch.deadLetters.isEmpty()) {
@@ -297,6 +295,50 @@ public final class AuditArchiver implements AutoCloseable {
         pending = null;
         consumer.resume(consumer.paused());
         return true;
+    }
+
+    /**
+     * Writes the batch's rows in one transaction. When PostgreSQL refuses it for what a row holds, writes them one by
+     * one and moves each row it refuses to the dead letters, so one row never stalls the archive; a refused row is
+     * taken out of the batch, so a retry after a failure midway does not dead-letter it twice.
+     */
+    private void writeRows(Batch batch) throws SQLException {
+        try {
+            count(writer.write(batch.rows));
+            return;
+        } catch (SQLException e) {
+            if (!AuditArchiveWriter.refusesContent(e)) {
+                throw e;
+            }
+            log.warn("audit archive: PostgreSQL refused a batch of {} rows for what a row holds ({}); writing them "
+                    + "one by one", batch.rows.size(), describe(e));
+        }
+        for (ArchiveRow row : List.copyOf(batch.rows)) {
+            try {
+                count(writer.write(List.of(row)));
+            } catch (SQLException e) {
+                if (!AuditArchiveWriter.refusesContent(e)) {
+                    throw e;
+                }
+                KafkaSource source = row.source();
+                ConsumerRecord<byte[], byte[]> record = batch.records.stream()
+                        .filter(r -> r.topic().equals(source.topic()) && r.partition() == source.partition()
+                                && r.offset() == source.offset())
+                        .findFirst().orElseThrow();
+                batch.deadLetters.add(new DeadLetter(record, cannotArchive(record) + "PostgreSQL refuses the row: "
+                        + describe(e)));
+                batch.rows.remove(row);
+            }
+        }
+    }
+
+    private static String cannotArchive(ConsumerRecord<byte[], byte[]> record) {
+        return "cannot archive " + record.topic() + "/" + record.partition() + "@" + record.offset() + ": ";
+    }
+
+    private void count(AuditArchiveWriter.WriteResult result) {
+        archivedRows.addAndGet(result.inserted());
+        duplicateRows.addAndGet(result.alreadyPresent());
     }
 
     /**

@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
@@ -106,20 +107,24 @@ class AuditArchiverIT {
         PolicyDecision first200 = decision(requests.get(0));
         send(DECISIONS, "code", PolicyDecision.newBuilder(first200).setDecisionId(first200.getDecisionId() + "-ns")
                 .setEvaluatedAt(Instant.ofEpochMilli(first200.getEvaluatedAt().toEpochMilli() * 1_000_000L)).build());
+        // nor one whose tenant is past what a PostgreSQL index entry holds (2,704 bytes), random so it cannot compress
+        send(DECISIONS, "code", PolicyDecision.newBuilder(first200).setDecisionId(first200.getDecisionId() + "-long")
+                .setTenant(randomText(3_000)).build());
         producer.flush();
         String group = "archive-replay-" + UUID.randomUUID();
 
-        Run first = archiveEverything(group, 242);
+        Run first = archiveEverything(group, 243);
         resetToEarliest(group);
-        Run replay = archiveEverything(group, 242);
+        Run replay = archiveEverything(group, 243);
 
         assertThat(first.archived()).isEqualTo(240);
         assertThat(first.duplicates()).isZero();
         assertThat(replay.archived()).isZero();
         assertThat(replay.duplicates()).isEqualTo(240);
-        assertThat(first.deadLetters()).hasSize(2).allSatisfy(reason -> assertThat(reason).contains(DECISIONS))
-                .anySatisfy(reason -> assertThat(reason).contains("evaluatedAt", "outside the times PostgreSQL"));
-        assertThat(replay.deadLetters()).hasSize(2);
+        assertThat(first.deadLetters()).hasSize(3).allSatisfy(reason -> assertThat(reason).contains(DECISIONS))
+                .anySatisfy(reason -> assertThat(reason).contains("evaluatedAt", "outside the times PostgreSQL"))
+                .anySatisfy(reason -> assertThat(reason).contains("PostgreSQL refuses the row", "SQLState 54000"));
+        assertThat(replay.deadLetters()).hasSize(3);
 
         assertThat(database.count("SELECT count(*) FROM ${schema}.policy_decisions WHERE kafka_topic = '" + DECISIONS + "'"))
                 .isEqualTo(200);
@@ -265,6 +270,12 @@ class AuditArchiverIT {
                 (record, reason) -> {
                     throw new AssertionError("no dead letter expected: " + reason);
                 }, FAST_RETRY);
+    }
+
+    private static String randomText(int length) {
+        // CJK ideographs: three bytes each in UTF-8, and no run repeats that compression could shorten
+        return new Random(length).ints(length, 0x4E00, 0x9FFF + 1).collect(StringBuilder::new, StringBuilder::appendCodePoint,
+                StringBuilder::append).toString();
     }
 
     private record Run(long archived, long duplicates, List<String> deadLetters) {
