@@ -24,14 +24,24 @@ public final class EventMeasures {
         return e;
     }
 
+    /** The longest request taken as real: a longer one is more likely another unit (µs or ns sent as ms). */
+    public static final double MAX_DURATION_MS = 86_400_000;
+
     /**
-     * {@code e} when its latency and time to first token are finite and not negative: a sketch takes a negative
-     * value as a real one (quantiles at or below 0 ms) and counts NaN as 0, which would hide a slow model.
+     * {@code e} when its latency and time to first token are finite, in 0..{@value #MAX_DURATION_MS} ms, and the
+     * first token did not come after the end. A sketch takes a negative value as a real one (quantiles at or below
+     * 0 ms) and counts NaN as 0, which would hide a slow model; one value 10^8 times the others collapses every
+     * other sample into one bin of the bounded sketch, so all its quantiles read that value; a first token after the
+     * end makes a negative generation time, which inflates the window's tokens per second.
      */
     public static ConversationEvent requireDurations(ConversationEvent e) {
         if (!duration(e.getLatencyMs()) || !duration(e.getTtftMs())) {
-            throw new IllegalArgumentException("latency_ms and ttft_ms must be finite and not negative, got "
-                    + e.getLatencyMs() + " and " + e.getTtftMs());
+            throw new IllegalArgumentException("latency_ms and ttft_ms must be finite and in 0.." + (long) MAX_DURATION_MS
+                    + " ms, got " + e.getLatencyMs() + " and " + e.getTtftMs());
+        }
+        if (e.getLatencyMs() != null && e.getTtftMs() != null && e.getTtftMs() > e.getLatencyMs()) {
+            throw new IllegalArgumentException("ttft_ms must not exceed latency_ms: the first token came before the "
+                    + "end, got ttft_ms " + e.getTtftMs() + " and latency_ms " + e.getLatencyMs());
         }
         return e;
     }
@@ -41,6 +51,6 @@ public final class EventMeasures {
     }
 
     private static boolean duration(Double millis) {
-        return millis == null || (Double.isFinite(millis) && millis >= 0);
+        return millis == null || (millis >= 0 && millis <= MAX_DURATION_MS);
     }
 }

@@ -136,16 +136,23 @@ class SlmAppTopologyIT {
                 .hasStackTraceContaining("the event's model is " + (EventNames.MAX_CHARS + 1) + " characters");
     }
 
-    /** A sketch takes a negative latency as a real one and NaN as 0; a provider with '@' would merge two keys. */
+    /**
+     * A sketch takes a negative latency as a real one and NaN as 0, and one latency in another unit collapses every
+     * other sample; a first token after the end inflates tokens per second; a provider with '@' would merge two keys.
+     */
     @Test
     void shouldRefuseAnEventWithAMeasurementNoRequestCanHave() {
         List<LlmPerfRecords.Request> groq = LlmPerfRecords.read(SlmDatasets.file("groq_70b.json")).subList(0, 1);
         ConversationEvent real = SlmEvents.timed(groq, START, Duration.ZERO).get(0);
         Map<String, ConversationEvent> refused = Map.of(
-                "latency_ms and ttft_ms must be finite and not negative",
+                "latency_ms and ttft_ms must be finite and in 0..86400000 ms, got -1.0",
                 ConversationEvent.newBuilder(real).setLatencyMs(-1.0).build(),
-                "latency_ms and ttft_ms must be finite",
+                "latency_ms and ttft_ms must be finite and in 0..86400000 ms, got " + real.getLatencyMs() + " and NaN",
                 ConversationEvent.newBuilder(real).setTtftMs(Double.NaN).build(),
+                "and in 0..86400000 ms, got 1.0E13",
+                ConversationEvent.newBuilder(real).setLatencyMs(1e13).build(),
+                "ttft_ms must not exceed latency_ms",
+                ConversationEvent.newBuilder(real).setTtftMs(real.getLatencyMs() + 1).build(),
                 "token counts must be 0..",
                 ConversationEvent.newBuilder(real).setCompletionTokens(-1).build(),
                 "a provider must not hold '@'",
