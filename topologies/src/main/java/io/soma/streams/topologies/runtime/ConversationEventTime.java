@@ -8,8 +8,9 @@ import java.time.Duration;
 
 /**
  * Event time for {@code conversation.events}: the event's own {@code timestamp}, not when it reached Kafka. A
- * record with no usable event time (not an event, or an event without a timestamp) keeps its Kafka record time
- * rather than becoming epoch 0 or throwing, which would stop the stream thread.
+ * record with no usable event time (not an event, an event without a timestamp, or one before 1970) keeps its Kafka
+ * record time rather than becoming epoch 0, throwing (which would stop the stream thread) or being negative (which
+ * Kafka Streams drops with a log line and no dead letter).
  *
  * <p>An event time more than {@link #MAX_AHEAD} after its record's time (a gateway's local time labelled UTC,
  * microseconds sent as milliseconds) is not believed: the record time stands in. Stream time is a partition's, so
@@ -26,6 +27,7 @@ public final class ConversationEventTime implements TimestampExtractor {
             return record.timestamp();
         }
         long eventTime = event.getTimestamp().toEpochMilli();
-        return eventTime - record.timestamp() > MAX_AHEAD.toMillis() ? record.timestamp() : eventTime;
+        // before 1970 (-1 for "unknown"): Kafka Streams would drop the record, unseen by every app
+        return eventTime < 0 || eventTime - record.timestamp() > MAX_AHEAD.toMillis() ? record.timestamp() : eventTime;
     }
 }

@@ -54,6 +54,14 @@ class ConversationEventTimeTest {
     }
 
     @Test
+    void shouldKeepTheRecordTimeWhenTheEventTimeIsBefore1970() {
+        ConversationEvent unknown = new ConversationEvent();
+        unknown.setTimestamp(Instant.ofEpochMilli(-1));
+
+        assertThat(extractor.extract(recordOf(unknown), PARTITION_TIME)).isEqualTo(RECORD_TIME);
+    }
+
+    @Test
     void shouldKeepTheRecordTimeWhenTheValueIsNotAnEvent() {
         assertThat(extractor.extract(recordOf(null), PARTITION_TIME)).isEqualTo(RECORD_TIME);
     }
