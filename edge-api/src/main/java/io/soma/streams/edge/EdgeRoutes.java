@@ -10,6 +10,7 @@ import io.soma.streams.edge.budget.BudgetSlice;
 import io.soma.streams.edge.forecast.ForecastSlice;
 import io.soma.streams.edge.health.HealthHandler;
 import io.soma.streams.edge.http.BodyFields;
+import io.soma.streams.edge.http.QueryParams;
 import io.soma.streams.edge.http.RateLimitHandler;
 import io.soma.streams.edge.marketplace.MarketplaceSlice;
 import io.soma.streams.edge.metrics.MetricsHandler;
@@ -54,11 +55,12 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
     }
 
     /**
-     * What runs before every matched route, in order: authentication, then the tenant's rate limit, then the body's
-     * fields against the route's {@link BodyFields}, then ...
+     * What runs before every matched route, in order: authentication, then the tenant's rate limit, then NUL in its
+     * parameters, then the body's fields against the route's {@link BodyFields}, then ...
      */
     List<Handler> beforeMatched() {
-        List<Handler> filters = new ArrayList<>(List.of(auth(), rateLimit, BodyFields::refuseUnknown));
+        List<Handler> filters = new ArrayList<>(List.of(auth(), rateLimit, QueryParams::refuseNul,
+                BodyFields::refuseUnknown));
         // ... a caller acting on a stale constitution is refused
         slices.find(PolicySlice.class).ifPresent(policy -> filters.add(policy.handlers()::refuseStaleConstitution));
         return filters;

@@ -324,6 +324,19 @@ class EdgeContractIT {
         }
     }
 
+    /** PostgreSQL text cannot hold NUL: a lookup by a name holding one must be the caller's error, not a 503. */
+    @Test
+    void shouldRefuseANulInAQueryParameterWith400() throws Exception {
+        String tenant = EdgeFixture.tenants("nul-query", 1).get(0);
+        String operator = edge.tokenFor(tenant, "operator", Set.of(Capability.AUDIT_READ, Capability.PLATFORM_OPERATOR));
+
+        HttpResponse<String> response = edge.get("/v1/audit/decisions?tenant=a%00b", operator);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertJsonError(response, "tenant with NUL");
+        assertThat(EdgeFixture.json(response).path("message").asText()).contains("tenant must not contain NUL");
+    }
+
     /** Pages until next_cursor is null, repeating the whole walk until the archive holds {@code expected} rows. */
     private static List<String> awaitAllPages(String token, String tenant, Instant from, Instant to, int expected) {
         return Await.value(expected + " archived decisions of " + tenant, EdgeFixture.AWAIT_TIMEOUT,

@@ -36,6 +36,21 @@ public final class QueryParams {
     }
 
     /**
+     * Before a matched route: a NUL (U+0000) in a path or query parameter is a 400. Those name tenants, capsules and
+     * models that the archive looks up, and PostgreSQL text cannot hold one: the read would fail as if PostgreSQL
+     * were down (503).
+     */
+    public static void refuseNul(Context ctx) {
+        Map<String, String> named = new LinkedHashMap<>(ctx.pathParamMap());
+        ctx.queryParamMap().forEach((name, values) -> values.forEach(value -> named.merge(name, value, String::concat)));
+        named.forEach((name, value) -> {
+            if (value.indexOf('\u0000') >= 0) {
+                throw ApiException.badRequest(name + " must not contain NUL (U+0000) characters");
+            }
+        });
+    }
+
+    /**
      * Answers {@code {<keyName>: key, <rowsName>: [...], truncated, next_cursor}}: the page {@link #readArchive} reads
      * from {@code cursor} (the previous page's {@code next_cursor}; the same range).
      */
