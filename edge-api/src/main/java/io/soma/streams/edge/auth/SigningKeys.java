@@ -115,17 +115,21 @@ public final class SigningKeys {
         return SigningKeysUnreadable.explain(kid, keysPattern);
     }
 
-    /** Makes a new key current; the previous one keeps verifying until its tokens have expired. */
+    /**
+     * Makes a new key current; the previous one keeps verifying until its tokens have expired. When another instance
+     * replaced the same key at the same moment, its new key stands (two instances rotating together rotate once).
+     *
+     * @return the key current afterwards
+     */
     public ECKey rotate() {
-        while (true) {
-            ECKey previous = current();
-            Optional<ECKey> created = replaceCurrent(previous.getKeyID());
-            if (created.isPresent()) {
-                log.info("signing key rotated: {} is current, {} retires in {}", created.get().getKeyID(),
-                        previous.getKeyID(), retiredKeyLifetime);
-                return created.get();
-            }
+        ECKey previous = current();
+        Optional<ECKey> created = replaceCurrent(previous.getKeyID());
+        if (created.isEmpty()) {
+            return current();
         }
+        log.info("signing key rotated: {} is current, {} retires in {}", created.get().getKeyID(),
+                previous.getKeyID(), retiredKeyLifetime);
+        return created.get();
     }
 
     /** Rotates when the current key is older than {@code maxAge}; for a periodic task on every instance. */

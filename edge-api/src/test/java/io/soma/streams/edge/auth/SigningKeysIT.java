@@ -9,8 +9,14 @@ import redis.clients.jedis.JedisPooled;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -127,6 +133,35 @@ class SigningKeysIT {
         assertThat(rotatedEarly).isFalse();
         assertThat(rotatedLate).isTrue();
         assertThat(keys(SEAL, Clock.systemUTC()).current().getKeyID()).isNotEqualTo(key.getKeyID());
+    }
+
+    /** Every instance checks the key's age on its own schedule: instances that find it old at once rotate it once. */
+    @Test
+    void shouldRotateOnceWhenInstancesFindTheKeyOldAtTheSameMoment() throws Exception {
+        ECKey key = keys(SEAL, Clock.systemUTC()).current();
+        Clock eightDaysLater = Clock.offset(Clock.systemUTC(), Duration.ofDays(8));
+        int instances = 8;
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(instances);
+        try {
+            List<Future<Boolean>> rotations = new ArrayList<>();
+            for (int i = 0; i < instances; i++) {
+                SigningKeys instance = keys(SEAL, eightDaysLater);
+                rotations.add(pool.submit(() -> {
+                    start.await();
+                    return instance.rotateIfOlderThan(Duration.ofDays(7));
+                }));
+            }
+            start.countDown();
+            for (Future<Boolean> rotation : rotations) {
+                rotation.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(redis.keys(prefix + "identity:keys:jwk:*")).as("the old key, retiring, and one new key")
+                .hasSize(2).contains(prefix + "identity:keys:jwk:" + key.getKeyID());
     }
 
     /** Private and public parts alike (ECKey.equals also compares the parsed issue time's milliseconds). */
