@@ -52,6 +52,13 @@ public final class TokenForecaster {
      * ServeGen days 9–12 among 0.005, 0.02 and 0.05 (docs/forecasting.md).
      */
     static final double ADAPTATION_RATE = 0.05;
+    /**
+     * A first-day window over this many times the day's median active window is seeded into the season at this
+     * bound: later updates are clipped at huberK × scale, so one burst seeded as it is (10^9 tokens among windows of
+     * 10^3) would stay in its slot's season, and in every forecast beyond a day, for months. High enough to leave
+     * real first days alone (docs/forecasting.md).
+     */
+    static final double FIRST_DAY_BURST_FACTOR = 100;
     private static final int MAGIC = 0x534F4D46; // "SOMF"
     private static final int MIN_ERRORS_FOR_QUANTILES = 30;
     /** Mean absolute error × 1.25 ≈ standard deviation for normal errors. */
@@ -280,20 +287,36 @@ public final class TokenForecaster {
     }
 
     private void seedSeasonFromTheFirstDay() {
+        double[] day = new double[period];
+        for (int s = 0; s < period; s++) {
+            day[s] = lastDayActual(s);
+        }
+        double bound = FIRST_DAY_BURST_FACTOR * medianOfActive(day);
         double mean = 0;
         for (int s = 0; s < period; s++) {
-            mean += lastDayActual(s);
+            day[s] = Math.min(day[s], bound);
+            mean += day[s];
         }
         mean /= period;
         double deviation = 0;
         for (int s = 0; s < period; s++) {
-            season[s] = lastDayActual(s) - mean;
-            activity[s] = lastDayActual(s) > 0 ? 1 : 0;
+            season[s] = day[s] - mean;
+            activity[s] = day[s] > 0 ? 1 : 0;
             deviation += Math.abs(season[s]);
         }
         level = mean;
         trend = 0;
         scale = Math.max(scale, deviation / period);
+    }
+
+    /** The median of the windows with tokens; infinite when none has any (nothing to bound). */
+    private static double medianOfActive(double[] windows) {
+        double[] active = Arrays.stream(windows).filter(y -> y > 0).sorted().toArray();
+        int n = active.length;
+        if (n == 0) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return n % 2 == 1 ? active[n / 2] : (active[n / 2 - 1] + active[n / 2]) / 2;
     }
 
     private void smooth(long index, int slot, double y) {

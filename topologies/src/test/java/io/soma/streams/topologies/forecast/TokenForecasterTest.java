@@ -49,6 +49,21 @@ class TokenForecasterTest {
         assertThat(interval.upper() - interval.lower()).isLessThan(2.0);
     }
 
+    /** Beyond a day Holt-Winters forecasts, from a season seeded by the first day, which a burst must not own. */
+    @Test
+    void shouldNotKeepAFirstDayBurstInForecastsBeyondADay() {
+        LongUnaryOperator steady = w -> 1_000 + (w * 7919) % 200;
+        TokenForecaster burstFirstDay = fed(ForecastSettings.defaults(), 31 * DAY,
+                w -> w == 100 ? 1_000_000_000 : steady.applyAsLong(w));
+        TokenForecaster burstLater = fed(ForecastSettings.defaults(), 31 * DAY,
+                w -> w == 5 * DAY + 100 ? 1_000_000_000 : steady.applyAsLong(w));
+
+        double twoDays = burstLater.forecastTotal(2 * DAY).forecast();
+        assertThat(twoDays).as("a burst of day 5 is forgotten").isLessThan(3 * 1_100.0 * 2 * DAY);
+        assertThat(burstFirstDay.forecastTotal(2 * DAY).forecast()).as("and so is one of the first day")
+                .isLessThan(3 * 1_100.0 * 2 * DAY);
+    }
+
     @Test
     void shouldFollowALinearTrendWhileHistoryIsShorterThanADay() {
         // level + trend is the model of the first day; a livelier level and no damping than the ServeGen defaults
