@@ -115,6 +115,11 @@ public final class MarketplaceHandlers {
             TenantGuard.requireActsOn(caller, publisher);
         }
         String capsuleId = withinLimit(JsonBody.required(body, "capsule_id"), "capsule_id", MAX_NAME_CHARS);
+        if (capsuleId.indexOf('/') >= 0) {
+            // the capsule's routes take its id as one path segment, and the server refuses an encoded '/' in one
+            throw ApiException.unprocessable("capsule_id must not contain '/': its routes take it as one path segment",
+                    Map.of("field", "capsule_id"));
+        }
         CapsuleManifest manifest;
         try {
             manifest = CapsuleManifest.fromJson(body.get("manifest"));

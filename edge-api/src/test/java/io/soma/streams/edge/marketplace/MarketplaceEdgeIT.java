@@ -298,6 +298,17 @@ class MarketplaceEdgeIT {
                 "attestation", attestationJson(sign(entry)))));
         assertThat(longId.statusCode()).as(longId.body()).isEqualTo(422);
         assertThat(EdgeFixture.json(longId).get("details").get("field").asText()).isEqualTo("capsule_id");
+        // an id its routes could never reach (one path segment), and a version no reviewer could name
+        HttpResponse<String> slashed = edge.post("/v1/marketplace/capsules", publisherToken, EdgeFixture.json(Map.of(
+                "capsule_id", "acme/tool", "manifest", entry.manifest().toJson(),
+                "attestation", attestationJson(sign(entry)))));
+        assertThat(slashed.statusCode()).as(slashed.body()).isEqualTo(422);
+        assertThat(EdgeFixture.json(slashed).get("details").get("field").asText()).isEqualTo("capsule_id");
+        HttpResponse<String> blankVersion = edge.post("/v1/marketplace/capsules", publisherToken, EdgeFixture.json(
+                Map.of("capsule_id", capsuleId(entry), "manifest", entry.manifest().toJson().put("version", ""),
+                        "attestation", attestationJson(sign(entry)))));
+        assertThat(blankVersion.statusCode()).as(blankVersion.body()).isEqualTo(400);
+        assertThat(EdgeFixture.json(blankVersion).get("message").asText()).contains("version must not be blank");
         Map<String, Object> longKeyId = new HashMap<>(attestationJson(sign(entry)));
         longKeyId.put("key_id", "k".repeat(MarketplaceLimits.MAX_NAME_CHARS + 1));
         HttpResponse<String> refusedKey = edge.post("/v1/marketplace/capsules", publisherToken, EdgeFixture.json(Map.of(

@@ -76,7 +76,7 @@ public record CapsuleManifest(String name, String description, String repository
     /**
      * The manifest {@link #toJson} wrote, as a publisher sends it to be attested: field for field, an absent or null
      * field stays null. Throws {@link IllegalArgumentException} naming the field when {@code name}, {@code version}
-     * or a variable's {@code name} is missing, or when a list is not an array.
+     * or a variable's {@code name} is missing, when {@code version} is blank, or when a list is not an array.
      */
     public static CapsuleManifest fromJson(JsonNode json) {
         if (json == null || !json.isObject()) {
@@ -98,9 +98,13 @@ public record CapsuleManifest(String name, String description, String repository
             packages.add(new CapsulePackage(text(p, "registry"), text(p, "name"), text(p, "version"), arguments,
                     variables));
         }
+        String version = required(json, "version", "version");
+        if (version.isBlank()) {
+            // a reviewer approves or rejects a version by naming it, and a blank one cannot be named
+            throw new IllegalArgumentException("manifest field version must not be blank");
+        }
         return new CapsuleManifest(required(json, "name", "name"), text(json, "description"),
-                text(json, "repository_url"), text(json, "repository_source"), required(json, "version", "version"),
-                packages);
+                text(json, "repository_url"), text(json, "repository_source"), version, packages);
     }
 
     private static JsonNode array(JsonNode node, String field) {
