@@ -180,7 +180,6 @@ public final class MarketplaceApp {
                         "not a readable CapsuleSubmission: " + e.getMessage());
                 return;
             }
-            Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
             String capsuleId = submission.getCapsuleId();
             CapsuleManifest manifest = MarketplaceAvro.manifest(submission.getManifest());
             CapsuleCatalogEntry current = null;
@@ -220,6 +219,7 @@ public final class MarketplaceApp {
                             + "may hold (marketplace.capsule.max.versions); publish this one under a new capsule id");
                 }
             }
+            Instant now = notBefore(current);
             MarketplaceAudit.Builder audit = audit(submission.getSubmissionId(), capsuleId, now)
                     .setActor(shown(submission.getSubmittedBy()))
                     .setActorTenant(shown(submission.getPublisher()))
@@ -294,9 +294,9 @@ public final class MarketplaceApp {
         }
 
         private void review(Record<String, Object> record, CapsuleReviewCommand command) {
-            Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
             boolean keyedByCapsule = command.getCapsuleId().equals(record.key());
             CapsuleCatalogEntry current = keyedByCapsule ? catalog.get(command.getCapsuleId()) : null;
+            Instant now = notBefore(current);
             ReviewWorkflow.Outcome outcome = keyedByCapsule
                     ? ReviewWorkflow.review(current == null ? null : new ReviewWorkflow.Capsule(
                                     MarketplaceAvro.status(current.getStatus()), current.getPublisher(),
@@ -328,6 +328,15 @@ public final class MarketplaceApp {
                     .setUpdatedAt(now)
                     .setLastEventId(transitionAudit.getEventId())
                     .build(), transitionAudit, now);
+        }
+
+        /**
+         * This instance's clock, but never before the entry's last change: the task may move to an instance whose
+         * clock runs behind the one that wrote it, and a capsule's history is read in time order.
+         */
+        private Instant notBefore(CapsuleCatalogEntry current) {
+            Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+            return current != null && current.getUpdatedAt().isAfter(now) ? current.getUpdatedAt() : now;
         }
 
         private static ReviewWorkflow.Action action(CapsuleReviewAction action) {

@@ -33,6 +33,8 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -124,6 +126,21 @@ class MarketplaceAppTopologyIT {
         assertThat(entryAfter.getManifest().getVersion()).isEqualTo(v1.version());
         // the version it tried is still free for the capsule's own publisher
         assertThat(outcomeOf(v9)).isEqualTo("submitted");
+    }
+
+    /** The task moved to an instance whose clock runs behind: its history must stay in the order it happened. */
+    @Test
+    void shouldNotDateAnOutcomeBeforeTheEntrysLastChange() {
+        assertThat(outcomeOf(version("1.0.0"))).isEqualTo("submitted");
+        KeyValueStore<String, CapsuleCatalogEntry> catalog = driver.getKeyValueStore(MarketplaceApp.CATALOG_STORE);
+        Instant ahead = catalog.get(CAPSULE).getUpdatedAt().plus(Duration.ofHours(1));
+        catalog.put(CAPSULE, CapsuleCatalogEntry.newBuilder(catalog.get(CAPSULE)).setUpdatedAt(ahead).build());
+
+        submissions.pipeInput(CAPSULE, MarketplaceAppIT.submission(CAPSULE, version("2.0.0")));
+
+        assertThat(audits.readValuesToList()).singleElement()
+                .satisfies(audit -> assertThat(audit.getTimestamp()).isAfterOrEqualTo(ahead));
+        assertThat(catalog.get(CAPSULE).getUpdatedAt()).isAfterOrEqualTo(ahead);
     }
 
     /** {@code manifest} of {@link #CAPSULE} submitted by the other trusted publisher, signed with its own key. */
