@@ -10,8 +10,13 @@ import java.util.regex.Pattern;
  */
 public final class RedactedUrl {
     public static final String MASK = "****";
-    // greedy up to the last '@' before the path, so that an unescaped '@' in a password is masked too
-    private static final Pattern USER_INFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.:-]*://)([^/?#]*)@");
+    /**
+     * Greedy up to the last '@' that a host (and port) follows, so that an unescaped '@', '/', '?' or '#' in a
+     * password is masked too. An '@' in a path or query that a host-like word follows is masked with it: more than
+     * the secret, never less.
+     */
+    private static final Pattern USER_INFO = Pattern.compile(
+            "^([A-Za-z][A-Za-z0-9+.:-]*://)(.*)@(?=[A-Za-z0-9.\\[\\]:-]+(?:[/?#]|$))");
     private static final Pattern SECRET_PARAMETER =
             Pattern.compile("(?i)([?&;](?:[a-z]*password|passwd|pwd|secret|token|api[_-]?key)=)[^&;#]*");
 

@@ -24,6 +24,15 @@ class RedactedUrlTest {
         assertThat(RedactedUrl.of("redis://:p@ss@redis.internal:6379")).isEqualTo("redis://:****@redis.internal:6379");
     }
 
+    /** A raw base64 password, not percent-encoded: '/', '+', '?' and '#' end no user info. */
+    @Test
+    void shouldMaskAPasswordHoldingCharactersThatEndAnAuthority() {
+        assertThat(RedactedUrl.of("redis://:Ab3/x+Yz@redis:6379")).isEqualTo("redis://:****@redis:6379");
+        assertThat(RedactedUrl.of("http://u:p?q#r@registry.internal:8081/apis"))
+                .isEqualTo("http://u:****@registry.internal:8081/apis");
+        assertThat(RedactedUrl.of("redis://:a/b@redis")).isEqualTo("redis://:****@redis");
+    }
+
     @Test
     void shouldMaskSecretParametersOfAJdbcUrl() {
         assertThat(RedactedUrl.of("jdbc:postgresql://db:5432/soma?user=soma&password=s3cr3t&sslmode=require"
@@ -33,7 +42,14 @@ class RedactedUrlTest {
 
     @Test
     void shouldLeaveAUrlWithoutCredentialsAsItIs() {
-        String url = "http://registry.internal:8081/apis/ccompat/v7?subject=a@b";
+        String url = "http://registry.internal:8081/apis/ccompat/v7?subject=a";
         assertThat(RedactedUrl.of(url)).isEqualTo(url);
+    }
+
+    /** Where an '@' of a query could end a user info holding '/' and '?', more is masked, never the secret shown. */
+    @Test
+    void shouldMaskMoreThanTheSecretRatherThanLess() {
+        assertThat(RedactedUrl.of("http://registry.internal:8081/apis/ccompat/v7?subject=a@b"))
+                .isEqualTo("http://registry.internal:****@b");
     }
 }

@@ -1,7 +1,11 @@
 package io.soma.streams.schemas.serde;
 
+import io.soma.streams.schemas.RedactedUrl;
+
 import org.apache.kafka.common.config.ConfigException;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Map;
 
@@ -29,9 +33,24 @@ public record SchemaRegistryConfig(String url, String basicAuthUserInfo, int max
         if (url == null || url.isBlank()) {
             throw new ConfigException(URL, url, "the schema registry URL is required");
         }
+        try {
+            new URI(url);
+        } catch (URISyntaxException e) {
+            // the parse error quotes the URL whole, with any password in it
+            throw new ConfigException(URL, RedactedUrl.of(url), "not a URL: " + e.getReason() + " at index "
+                    + e.getIndex());
+        }
         if (maxRetries < 0) {
             throw new ConfigException(MAX_RETRIES, maxRetries, "must be >= 0");
         }
+    }
+
+    /** Without the basic-auth password, nor one in the URL: a config may be logged. */
+    @Override
+    public String toString() {
+        return "SchemaRegistryConfig[url=" + RedactedUrl.of(url) + ", basicAuthUserInfo="
+                + (basicAuthUserInfo == null ? null : RedactedUrl.MASK) + ", maxRetries=" + maxRetries
+                + ", requestTimeout=" + requestTimeout + "]";
     }
 
     public static SchemaRegistryConfig of(String url) {

@@ -31,6 +31,16 @@ class SchemaRegistryConfigTest {
     }
 
     @Test
+    void shouldShowNeitherPasswordWhenLoggedNorInAnUnparseableUrlsError() {
+        SchemaRegistryConfig config = new SchemaRegistryConfig("http://reader:url-secret@registry:8081", "soma:auth-secret",
+                3, Duration.ofSeconds(1));
+        assertThat(config.toString()).doesNotContain("url-secret", "auth-secret").contains("registry:8081");
+        assertThatThrownBy(() -> SchemaRegistryConfig.of("http://reader:bad secret^@registry:8081"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("not a URL")
+                .hasMessageNotContaining("bad secret");
+    }
+
+    @Test
     void shouldRequireTheRegistryUrl() {
         assertThatThrownBy(() -> SchemaRegistryConfig.from(Map.of("bootstrap.servers", "x")))
                 .isInstanceOf(ConfigException.class)
