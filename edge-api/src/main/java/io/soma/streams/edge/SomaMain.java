@@ -37,20 +37,18 @@ public final class SomaMain {
      */
     static SomaConfig configure(String command, Path configFile, Map<String, String> systemEnvironment) {
         Map<String, String> environment = new HashMap<>(systemEnvironment);
-        if (command.equals("demo")) {
-            environment.putIfAbsent(Settings.envName("constitution.trusted.keys"), "example");
-            environment.putIfAbsent(Settings.envName("marketplace.trusted.keys"), "example");
-            environment.putIfAbsent(Settings.envName("policy.load.examples"), "true");
-        }
-        if (command.equals("run")) {
-            environment.putIfAbsent(Settings.envName("stack.embedded"), "false");
-            environment.putIfAbsent(Settings.envName("replay.enabled"), "false");
-        }
-        Settings settings = Settings.load(configFile, environment);
+        // under the file and the environment: a demo run with a file of its own keeps what the file says
+        Map<String, String> commandDefaults = switch (command) {
+            case "demo" -> Map.of("constitution.trusted.keys", "example", "marketplace.trusted.keys", "example",
+                    "policy.load.examples", "true");
+            case "run" -> Map.of("stack.embedded", "false", "replay.enabled", "false");
+            default -> Map.of();
+        };
+        Settings settings = Settings.load(commandDefaults, configFile, environment);
         if (command.equals("demo") && settings.stringOrNull("identity.keys.wrap.secret") == null) {
             environment.put(Settings.envName("identity.keys.wrap.secret"),
                     WrapSecretFile.loadOrCreate(Path.of(settings.string("stack.data.dir"))));
-            settings = Settings.load(configFile, environment);
+            settings = Settings.load(commandDefaults, configFile, environment);
         }
         IdentitySettings.from(settings);
         SomaConfig config = SomaConfig.from(settings);

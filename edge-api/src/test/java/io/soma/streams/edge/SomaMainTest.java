@@ -52,6 +52,22 @@ class SomaMainTest {
     }
 
     @Test
+    void shouldLetTheConfigFileOverrideWhatTheDemoSetsUnlessTold() throws Exception {
+        Path dir = TestPaths.newWorkDir("demo-config");
+        Path file = dir.resolve("soma.properties");
+        Files.writeString(file, "policy.load.examples=false\nconstitution.trusted.keys=prod=/keys/prod.pem\n");
+        Map<String, String> environment = Map.of(Settings.envName("stack.data.dir"), dir.resolve("data").toString());
+
+        Settings fromFile = SomaMain.configure("demo", file, environment).settings();
+        Settings untold = SomaMain.configure("demo", null, environment).settings();
+
+        assertThat(fromFile.string("policy.load.examples")).isEqualTo("false");
+        assertThat(fromFile.string("constitution.trusted.keys")).isEqualTo("prod=/keys/prod.pem");
+        assertThat(fromFile.string("marketplace.trusted.keys")).as("what the file does not say").isEqualTo("example");
+        assertThat(untold.string("policy.load.examples")).isEqualTo("true");
+    }
+
+    @Test
     void shouldMakeTheDemosWrapSecretOnceInItsDataDirReadableByItsOwnerOnly() throws Exception {
         Path dataDir = TestPaths.newWorkDir("demo-secret").resolve("data");
         Map<String, String> environment = Map.of(Settings.envName("stack.data.dir"), dataDir.toString());

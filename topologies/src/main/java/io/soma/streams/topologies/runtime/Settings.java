@@ -25,12 +25,21 @@ public final class Settings {
     }
 
     public static Settings load(Path file, Map<String, String> environment) {
+        return load(Map.of(), file, environment);
+    }
+
+    /**
+     * The defaults, then {@code commandDefaults} (by key: what a command such as the demo sets unless told
+     * otherwise), then the file, then the environment.
+     */
+    public static Settings load(Map<String, String> commandDefaults, Path file, Map<String, String> environment) {
         Map<String, String> merged = new TreeMap<>();
         try (InputStream in = Settings.class.getResourceAsStream(DEFAULTS)) {
             merged.putAll(read(in));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + DEFAULTS, e);
         }
+        merged.putAll(commandDefaults);
         if (file != null) {
             try (Reader in = Files.newBufferedReader(file)) {
                 Properties p = new Properties();
