@@ -92,7 +92,9 @@ public final class SomaMain {
             System.err.println("configuration error: " + e.getMessage());
             System.exit(2);
             return;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // an Error too: the apps started so far are closed, and their non-daemon threads must not keep a
+            // process without an edge alive
             log.error("start failed: {}", e.getMessage(), e);
             System.exit(1);
             return;

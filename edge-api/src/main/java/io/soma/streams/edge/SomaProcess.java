@@ -146,7 +146,7 @@ public final class SomaProcess implements AutoCloseable {
             log.info("started in {} ms; edge on http://{}:{}", (System.nanoTime() - begin) / 1_000_000,
                     config.edgeHost(), edge.port());
             return new SomaProcess(started, edge, management, platform, config);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             started.close();
             throw e;
         }

@@ -20,7 +20,7 @@ public final class Closer implements AutoCloseable {
         Closer closer = new Closer();
         try {
             return start.apply(closer);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             closer.close();
             throw e;
         }

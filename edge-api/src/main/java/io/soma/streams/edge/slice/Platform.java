@@ -112,7 +112,7 @@ public final class Platform implements AutoCloseable {
                     new SseAdmission(config.settings().integer("sse.max.streams.per.tenant"),
                             config.settings().integer("sse.max.streams")));
             return p;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             p.close();
             throw e;
         }

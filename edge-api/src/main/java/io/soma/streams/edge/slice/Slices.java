@@ -19,7 +19,7 @@ public final class Slices implements AutoCloseable {
                 slices.closer.own(slice);
             }
             return slices;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             slices.close();
             throw e;
         }
