@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -56,7 +57,21 @@ public final class SomaMain {
         return config;
     }
 
+    /** The appenders logback.xml names; {@code SOMA_LOG_FORMAT} picks one by its exact name. */
+    static final Set<String> LOG_FORMATS = Set.of("JSON", "TEXT");
+
+    /** Why {@code SOMA_LOG_FORMAT} would silence every log line, or null when it names an appender (or is unset). */
+    static String logFormatProblem(String format) {
+        return format == null || LOG_FORMATS.contains(format) ? null
+                : "SOMA_LOG_FORMAT must be JSON or TEXT (the case counts), got '" + format + "': no log would be written";
+    }
+
     public static void main(String[] args) throws InterruptedException {
+        String logFormat = logFormatProblem(System.getenv("SOMA_LOG_FORMAT"));
+        if (logFormat != null) {
+            System.err.println("configuration error: " + logFormat);
+            System.exit(2);
+        }
         if (args.length > 0 && args[0].equals("replay-drill")) {
             System.exit(ReplayDrill.command(Arrays.copyOfRange(args, 1, args.length),
                     (command, file) -> configure(command, file, System.getenv())));

@@ -68,6 +68,18 @@ class SomaMainTest {
     }
 
     @Test
+    void shouldRefuseALogFormatThatNamesNoAppenderOfLogbackXml() throws Exception {
+        String logback = new String(SomaMain.class.getResourceAsStream("/logback.xml").readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        for (String format : SomaMain.LOG_FORMATS) {
+            assertThat(logback).contains("<appender name=\"" + format + "\"");
+            assertThat(SomaMain.logFormatProblem(format)).isNull();
+        }
+        assertThat(SomaMain.logFormatProblem(null)).isNull();
+        assertThat(SomaMain.logFormatProblem("text")).contains("JSON or TEXT", "'text'");
+    }
+
+    @Test
     void shouldMakeTheDemosWrapSecretOnceInItsDataDirReadableByItsOwnerOnly() throws Exception {
         Path dataDir = TestPaths.newWorkDir("demo-secret").resolve("data");
         Map<String, String> environment = Map.of(Settings.envName("stack.data.dir"), dataDir.toString());
