@@ -3,10 +3,13 @@ package io.soma.streams.edge.http;
 import io.javalin.http.Context;
 import io.soma.streams.stores.archive.ArchivePage;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /** Query parameters the archive routes share, and how their archive reads fail. */
@@ -41,13 +44,27 @@ public final class QueryParams {
      * were down (503).
      */
     public static void refuseNul(Context ctx) {
-        Map<String, String> named = new LinkedHashMap<>(ctx.pathParamMap());
-        ctx.queryParamMap().forEach((name, values) -> values.forEach(value -> named.merge(name, value, String::concat)));
-        named.forEach((name, value) -> {
+        ctx.pathParamMap().forEach((name, value) -> {
             if (value.indexOf('\u0000') >= 0) {
-                throw ApiException.badRequest(name + " must not contain NUL (U+0000) characters");
+                throw nulIn(name);
             }
         });
+        // the raw query: Javalin decodes its parameters in the charset the Content-Type names, which may be none
+        String query = ctx.queryString();
+        if (query == null) {
+            return;
+        }
+        for (String parameter : query.split("&")) {
+            if (parameter.toLowerCase(Locale.ROOT).contains("%00") || parameter.indexOf('\u0000') >= 0) {
+                int equals = parameter.indexOf('=');
+                throw nulIn(URLDecoder.decode(equals < 0 ? parameter : parameter.substring(0, equals),
+                        StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    private static ApiException nulIn(String parameter) {
+        return ApiException.badRequest(parameter + " must not contain NUL (U+0000) characters");
     }
 
     /**
