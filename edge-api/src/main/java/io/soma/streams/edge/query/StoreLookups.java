@@ -52,7 +52,7 @@ public final class StoreLookups {
     }
 
     private static String forwardedTenant(Context ctx) {
-        return ctx.header(PeerClient.TENANT_HEADER);
+        return PeerClient.forwardedTenant(ctx.header(PeerClient.TENANT_HEADER));
     }
 
     private static void answerLocally(Context ctx, Supplier<QueryResult> local, String missing) {

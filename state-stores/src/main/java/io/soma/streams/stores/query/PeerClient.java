@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,6 +41,11 @@ public final class PeerClient {
     private final String peerCredential;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    /** The tenant a forwarded query acts for, from its {@link #TENANT_HEADER}; null when it names none. */
+    public static String forwardedTenant(String header) {
+        return header == null ? null : URLDecoder.decode(header, StandardCharsets.UTF_8);
+    }
+
     /** @param peerCredential the secret shared by every instance, sent with each forwarded query */
     public PeerClient(String peerCredential) {
         this.peerCredential = peerCredential;
@@ -53,7 +59,8 @@ public final class PeerClient {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET()
                 .header(PEER_CREDENTIAL_HEADER, peerCredential);
         if (tenant != null) {
-            request.header(TENANT_HEADER, tenant);
+            // a header holds Latin-1 only, and an operator may name any tenant
+            request.header(TENANT_HEADER, URLEncoder.encode(tenant, StandardCharsets.UTF_8));
         }
         try {
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
