@@ -613,8 +613,12 @@ public final class SseHub implements AutoCloseable {
             Thread resume = new Thread(() -> {
                 try {
                     goLive(catchUp(resumeFrom, liveStart), null);
-                } catch (IOException | RuntimeException e) {
+                } catch (IOException | RuntimeException | Error e) {
+                    // an Error too: ended, the stream gives back its place; otherwise its client waits for good
                     onError(e);
+                    if (e instanceof Error error) {
+                        log.error("SSE stream {} failed to resume a client on {}", name, channel, error);
+                    }
                 }
             }, "sse-" + name + "-resume");
             resume.setDaemon(true);

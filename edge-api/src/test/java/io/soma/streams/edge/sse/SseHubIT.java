@@ -438,6 +438,40 @@ class SseHubIT {
         });
     }
 
+    /** A record the replay cannot render with an Error: the stream ends and gives its place back. */
+    @Test
+    void shouldEndAResumeThatFailsWithAnErrorAndFreeItsPlace() throws Exception {
+        Function<String, SseSource> failingOnPoison = topic -> source(topic, record -> {
+            String value = new String(record.value(), StandardCharsets.UTF_8);
+            if (value.equals("poison")) {
+                throw new AssertionError("a fault while replaying");
+            }
+            return new SseSource.SseMessage("message", value);
+        });
+        onFreshTopic("resume-error", failingOnPoison, (topic, uri, hub) -> {
+            String readyId;
+            try (SseClient first = SseClient.open(uri, Map.of())) {
+                readyId = first.awaitEvent("ready", TIMEOUT).id();
+            }
+            Await.until("the first client gone", TIMEOUT, () -> hub.clientCount() == 0);
+            // nobody reads channel c now, so the reader passes it unrendered (a record on d after it shows when);
+            // only the resume renders it
+            URI onD = URI.create(uri.toString().replace("channel=c", "channel=d"));
+            try (SseClient watcher = SseClient.open(onD, Map.of())) {
+                watcher.awaitEvent("ready", TIMEOUT);
+                producer.send(new ProducerRecord<>(topic, "c", "poison")).get(TIMEOUT.toSeconds(), SECONDS);
+                producer.send(new ProducerRecord<>(topic, "d", "after")).get(TIMEOUT.toSeconds(), SECONDS);
+                watcher.awaitEvent("message", TIMEOUT);
+            }
+
+            try (SseClient resumed = SseClient.open(uri, Map.of("Last-Event-ID", readyId))) {
+                Await.until("the failed resume ended", TIMEOUT, resumed::ended);
+            }
+            Await.until("its place given back", TIMEOUT, () -> hub.clientCount() == 0);
+            assertThat(hub.problem()).as("the hub's reader goes on").isNull();
+        });
+    }
+
     /** A test against a hub of its own on a new one-partition topic. */
     @FunctionalInterface
     private interface FreshTopicTest {
