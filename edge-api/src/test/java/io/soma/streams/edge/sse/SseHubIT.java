@@ -415,14 +415,7 @@ class SseHubIT {
      */
     @Test
     void shouldEndItsStreamsAndSayWhyWhenItsReaderStops() throws Exception {
-        Function<String, SseSource> failingOnStop = topic -> source(topic, record -> {
-            String value = new String(record.value(), StandardCharsets.UTF_8);
-            if (value.equals("stop")) {
-                throw new AssertionError("a fault that stops the reader");
-            }
-            return new SseSource.SseMessage("message", value);
-        });
-        onFreshTopic("stopping", failingOnStop, (topic, uri, stopping) -> {
+        onFreshTopic("stopping", failingOn("stop", "a fault that stops the reader"), (topic, uri, stopping) -> {
             try (SseClient open = SseClient.open(uri, Map.of())) {
                 open.awaitEvent("ready", TIMEOUT);
                 assertThat(stopping.problem()).isNull();
@@ -441,14 +434,7 @@ class SseHubIT {
     /** A record the replay cannot render with an Error: the stream ends and gives its place back. */
     @Test
     void shouldEndAResumeThatFailsWithAnErrorAndFreeItsPlace() throws Exception {
-        Function<String, SseSource> failingOnPoison = topic -> source(topic, record -> {
-            String value = new String(record.value(), StandardCharsets.UTF_8);
-            if (value.equals("poison")) {
-                throw new AssertionError("a fault while replaying");
-            }
-            return new SseSource.SseMessage("message", value);
-        });
-        onFreshTopic("resume-error", failingOnPoison, (topic, uri, hub) -> {
+        onFreshTopic("resume-error", failingOn("poison", "a fault while replaying"), (topic, uri, hub) -> {
             String readyId;
             try (SseClient first = SseClient.open(uri, Map.of())) {
                 readyId = first.awaitEvent("ready", TIMEOUT).id();
@@ -650,6 +636,17 @@ class SseHubIT {
     }
 
     /** Records keyed by channel, each shown as {@code render} makes it. */
+    /** A source of the topic's values as messages that fails with an Error rendering the value {@code poison}. */
+    private static Function<String, SseSource> failingOn(String poison, String fault) {
+        return topic -> source(topic, record -> {
+            String value = new String(record.value(), StandardCharsets.UTF_8);
+            if (value.equals(poison)) {
+                throw new AssertionError(fault);
+            }
+            return new SseSource.SseMessage("message", value);
+        });
+    }
+
     private static SseSource source(String topic, Function<ConsumerRecord<byte[], byte[]>, SseSource.SseMessage> render) {
         return new SseSource() {
             @Override
