@@ -15,7 +15,8 @@ public record ArchiveSlice(Closer closer, AuditHandlers handlers) implements Sli
             String schema = platform.config().settings().string("archive.postgres.schema");
             ArchiveRunner archive = closer.own(new ArchiveRunner(platform.config().bootstrapServers(),
                     platform.registry(), platform.postgres().dataSource(), schema, platform.metrics()));
-            platform.check("audit-archive", archive::problem);
+            // a stopped archiver is not started again
+            platform.check("audit-archive", archive::problem, archive::problem);
             DeadLetterCount deadLetters = closer.own(new DeadLetterCount(platform.config().bootstrapServers()));
             return new ArchiveSlice(closer, new AuditHandlers(
                     new DecisionArchiveQuery(platform.postgres().dataSource(), schema),

@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code /health/live}: the process answers. {@code /health/ready}: every dependency is ready. The public answer
+ * {@code /health/live}: the process answers and no part of it has failed for good ({@link ReadinessCheck#failedForGood}).
+ * {@code /health/ready}: every dependency is ready. The public answer
  * says only which checks fail: a check's reason names hosts and ports, so it is given on the management port only.
  */
 public final class HealthHandler {
@@ -31,7 +32,19 @@ public final class HealthHandler {
     }
 
     public void live(Context ctx) {
-        ctx.json(Map.of("status", "live"));
+        Map<String, String> failed = new LinkedHashMap<>();
+        for (ReadinessCheck check : checks) {
+            String why = check.failedForGood();
+            if (why != null) {
+                failed.put(check.name(), "failing");
+            }
+        }
+        if (failed.isEmpty()) {
+            ctx.json(Map.of("status", "live"));
+        } else {
+            // a part that never works again without a restart: a live probe that fails has the process restarted
+            ctx.status(503).json(Map.of("status", "failed", "checks", failed));
+        }
     }
 
     /**

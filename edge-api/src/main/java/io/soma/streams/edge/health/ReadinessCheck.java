@@ -6,4 +6,12 @@ public interface ReadinessCheck {
 
     /** @return null when ready, else why not */
     String problem();
+
+    /**
+     * Why this part of the process can never work again without a restart (a Kafka Streams client in ERROR, an SSE
+     * hub whose reader stopped); null while it works or may recover by itself. Liveness fails on it.
+     */
+    default String failedForGood() {
+        return null;
+    }
 }

@@ -137,6 +137,14 @@ public final class Platform implements AutoCloseable {
 
     /** Readiness also depends on {@code name}: {@code problem} answers null when it is fine, else why not. */
     public void check(String name, Supplier<String> problem) {
+        check(name, problem, () -> null);
+    }
+
+    /**
+     * {@link #check(String, Supplier)}, for a part that cannot recover by itself: {@code failedForGood} answers why
+     * it never works again without a restart, or null ({@link ReadinessCheck#failedForGood}).
+     */
+    public void check(String name, Supplier<String> problem, Supplier<String> failedForGood) {
         checks.add(new ReadinessCheck() {
             @Override
             public String name() {
@@ -146,6 +154,11 @@ public final class Platform implements AutoCloseable {
             @Override
             public String problem() {
                 return problem.get();
+            }
+
+            @Override
+            public String failedForGood() {
+                return failedForGood.get();
             }
         });
     }
@@ -195,7 +208,8 @@ public final class Platform implements AutoCloseable {
      */
     public SseHub sseHub(String name, SseSource source, Closer owner) {
         SseHub hub = owner.own(new SseHub(name, config.bootstrapServers(), source, sse));
-        check("sse-" + name, hub::problem);
+        // a hub's problem is its reader stopped, which nothing restarts
+        check("sse-" + name, hub::problem, hub::problem);
         return hub;
     }
 

@@ -38,6 +38,12 @@ public record RunningApp(String applicationId, KafkaStreams streams) implements 
         return state == KafkaStreams.State.RUNNING ? null : "state " + state;
     }
 
+    /** ERROR is the end of a Kafka Streams client: a global thread that failed is not replaced, for one. */
+    @Override
+    public String failedForGood() {
+        return streams.state() == KafkaStreams.State.ERROR ? "state ERROR: it does not run again" : null;
+    }
+
     @Override
     public void close() {
         // leaving the group hands this instance's tasks to the others now, not after the session timeout

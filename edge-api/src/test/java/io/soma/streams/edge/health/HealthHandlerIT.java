@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,6 +47,53 @@ class HealthHandlerIT {
             get(app, "/ready-in-detail");
             get(app, "/ready-in-detail");
             assertThat(rounds.get()).as("the management route checks afresh").isEqualTo(3);
+        } finally {
+            app.stop();
+        }
+    }
+
+    /** Kubernetes restarts a pod whose live probe fails: the way back for a part that never recovers by itself. */
+    @Test
+    void shouldFailTheLiveProbeOnlyWhileAPartHasFailedForGood() throws Exception {
+        AtomicReference<String> failed = new AtomicReference<>();
+        ReadinessCheck policy = new ReadinessCheck() {
+            @Override
+            public String name() {
+                return "soma-policy";
+            }
+
+            @Override
+            public String problem() {
+                return failed.get();
+            }
+
+            @Override
+            public String failedForGood() {
+                return failed.get();
+            }
+        };
+        ReadinessCheck redis = new ReadinessCheck() {
+            @Override
+            public String name() {
+                return "redis";
+            }
+
+            @Override
+            public String problem() {
+                return "Redis at redis://10.0.0.7:6379 does not answer";
+            }
+        };
+        HealthHandler health = new HealthHandler(List.of(policy, redis), Duration.ZERO);
+        Javalin app = Javalin.create(c -> c.showJavalinBanner = false).get("/live", health::live)
+                .start("127.0.0.1", 0);
+        try {
+            assertThat(get(app, "/live").statusCode()).as("not ready is not dead").isEqualTo(200);
+
+            failed.set("state ERROR: it does not run again");
+            HttpResponse<String> dead = get(app, "/live");
+
+            assertThat(dead.statusCode()).isEqualTo(503);
+            assertThat(dead.body()).contains("\"soma-policy\":\"failing\"").doesNotContain("redis", "ERROR");
         } finally {
             app.stop();
         }
