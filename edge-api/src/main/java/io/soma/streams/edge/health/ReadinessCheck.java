@@ -1,5 +1,7 @@
 package io.soma.streams.edge.health;
 
+import java.util.function.Supplier;
+
 /** One dependency readiness depends on: a Streams app RUNNING, Redis answering, PostgreSQL answering. */
 public interface ReadinessCheck {
     String name();
@@ -13,5 +15,25 @@ public interface ReadinessCheck {
      */
     default String failedForGood() {
         return null;
+    }
+
+    /** A check named {@code name} that answers with the two suppliers. */
+    static ReadinessCheck of(String name, Supplier<String> problem, Supplier<String> failedForGood) {
+        return new ReadinessCheck() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String problem() {
+                return problem.get();
+            }
+
+            @Override
+            public String failedForGood() {
+                return failedForGood.get();
+            }
+        };
     }
 }

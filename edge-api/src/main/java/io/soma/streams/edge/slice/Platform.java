@@ -145,22 +145,7 @@ public final class Platform implements AutoCloseable {
      * it never works again without a restart, or null ({@link ReadinessCheck#failedForGood}).
      */
     public void check(String name, Supplier<String> problem, Supplier<String> failedForGood) {
-        checks.add(new ReadinessCheck() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public String problem() {
-                return problem.get();
-            }
-
-            @Override
-            public String failedForGood() {
-                return failedForGood.get();
-            }
-        });
+        checks.add(ReadinessCheck.of(name, problem, failedForGood));
     }
 
     public SomaConfig config() {

@@ -21,18 +21,10 @@ class HealthHandlerIT {
     @Test
     void shouldAnswerTheUnauthenticatedProbeFromOneRoundOfChecksAndTheManagementRouteAfresh() throws Exception {
         AtomicInteger rounds = new AtomicInteger();
-        ReadinessCheck counted = new ReadinessCheck() {
-            @Override
-            public String name() {
-                return "postgres";
-            }
-
-            @Override
-            public String problem() {
-                rounds.incrementAndGet();
-                return null;
-            }
-        };
+        ReadinessCheck counted = ReadinessCheck.of("postgres", () -> {
+            rounds.incrementAndGet();
+            return null;
+        }, () -> null);
         // a reuse far longer than the test, so that no timing decides the count
         HealthHandler health = new HealthHandler(List.of(counted), Duration.ofMinutes(10));
         Javalin app = Javalin.create(c -> c.showJavalinBanner = false)
@@ -56,33 +48,8 @@ class HealthHandlerIT {
     @Test
     void shouldFailTheLiveProbeOnlyWhileAPartHasFailedForGood() throws Exception {
         AtomicReference<String> failed = new AtomicReference<>();
-        ReadinessCheck policy = new ReadinessCheck() {
-            @Override
-            public String name() {
-                return "soma-policy";
-            }
-
-            @Override
-            public String problem() {
-                return failed.get();
-            }
-
-            @Override
-            public String failedForGood() {
-                return failed.get();
-            }
-        };
-        ReadinessCheck redis = new ReadinessCheck() {
-            @Override
-            public String name() {
-                return "redis";
-            }
-
-            @Override
-            public String problem() {
-                return "Redis at redis://10.0.0.7:6379 does not answer";
-            }
-        };
+        ReadinessCheck policy = ReadinessCheck.of("soma-policy", failed::get, failed::get);
+        ReadinessCheck redis = ReadinessCheck.of("redis", () -> "Redis at redis://10.0.0.7:6379 does not answer", () -> null);
         HealthHandler health = new HealthHandler(List.of(policy, redis), Duration.ZERO);
         Javalin app = Javalin.create(c -> c.showJavalinBanner = false).get("/live", health::live)
                 .start("127.0.0.1", 0);
