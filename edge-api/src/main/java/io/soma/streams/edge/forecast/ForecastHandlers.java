@@ -85,22 +85,20 @@ public final class ForecastHandlers {
      * forecast; empty when the tenant has not used it.
      */
     public Optional<Map<String, Object>> capsuleSummary(String tenant, String capsule) {
-        for (JsonNode stored : stores.groupOrEmpty(ForecastApp.CAPSULE_USAGE_STORE, tenant, tenant)) {
-            if (capsule.equals(stored.get("capsule").asText())) {
-                List<Map<String, Object>> models = new ArrayList<>();
-                stored.get("forecasts").forEach(f -> models.add(body(tenant, f.get("provider").asText(),
-                        f.get("model").asText(), storedForecast(f))));
-                Map<String, Object> out = new LinkedHashMap<>();
-                out.put("tenant", tenant);
-                out.put("capsule", capsule);
-                out.put("as_of", stored.get("as_of").asText());
-                out.put("last_24h", stored.get("last_24h"));
-                out.put("last_7d", stored.get("last_7d"));
-                out.put("forecast", combined(tenant, null, models));
-                return Optional.of(out);
-            }
-        }
-        return Optional.empty();
+        // the one entry: a tenant's events may name any number of capsules, each with an entry of its own
+        return stores.groupEntry(ForecastApp.CAPSULE_USAGE_STORE, tenant, capsule, tenant).map(stored -> {
+            List<Map<String, Object>> models = new ArrayList<>();
+            stored.get("forecasts").forEach(f -> models.add(body(tenant, f.get("provider").asText(),
+                    f.get("model").asText(), storedForecast(f))));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("tenant", tenant);
+            out.put("capsule", capsule);
+            out.put("as_of", stored.get("as_of").asText());
+            out.put("last_24h", stored.get("last_24h"));
+            out.put("last_7d", stored.get("last_7d"));
+            out.put("forecast", combined(tenant, null, models));
+            return out;
+        });
     }
 
     /**

@@ -43,6 +43,7 @@ public final class PeerServer implements AutoCloseable {
         app.get(PeerClient.INTERNAL_PATH + "/{store}/keys/{key}", stores::peerLookup);
         app.get(PeerClient.INTERNAL_PATH + "/{store}/windows/{key}", stores::peerWindows);
         app.get(PeerClient.INTERNAL_PATH + "/{store}/groups/{group}", stores::peerGroup);
+        app.get(PeerClient.INTERNAL_PATH + "/{store}/groups/{group}/entries/{member}", stores::peerGroupEntry);
         app.start(host, port);
         log.info("peer listener on http://{}:{}", host, app.port());
         return new PeerServer(app);

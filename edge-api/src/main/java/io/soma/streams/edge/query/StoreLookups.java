@@ -51,6 +51,12 @@ public final class StoreLookups {
                 "no entries in group " + ctx.pathParam("group"));
     }
 
+    /** {@code GET /internal/stores/{store}/groups/{group}/entries/{member}}: this instance's entry of the group. */
+    public void peerGroupEntry(Context ctx) {
+        answerLocally(ctx, () -> queries.local().groupEntry(ctx.pathParam("store"), ctx.pathParam("group"),
+                ctx.pathParam("member"), forwardedTenant(ctx)), "no such entry in group " + ctx.pathParam("group"));
+    }
+
     private static String forwardedTenant(Context ctx) {
         return PeerClient.forwardedTenant(ctx.header(PeerClient.TENANT_HEADER));
     }
@@ -89,6 +95,16 @@ public final class StoreLookups {
     /** Every entry of {@code group} in a grouped store wherever it lives (a JSON array), or the matching API error. */
     public JsonNode requireGroup(String store, String group, String tenant, String missing) {
         return valueOf(queries.lookupGroup(store, group, tenant), missing);
+    }
+
+    /**
+     * The entry {@code member} of {@code group} wherever it lives, reading that entry only; empty when there is none,
+     * 503 when nobody can answer.
+     */
+    public Optional<JsonNode> groupEntry(String store, String group, String member, String tenant) {
+        QueryResult result = queries.lookupGroupEntry(store, group, member, tenant);
+        return result.status() == QueryResult.Status.NOT_FOUND ? Optional.empty()
+                : Optional.of(valueOf(result, null));
     }
 
     /** Like {@link #requireGroup}, but a group with no entry is an empty array, not a 404. */

@@ -4,6 +4,7 @@ import io.soma.streams.schemas.GroupedKey;
 import io.javalin.Javalin;
 import io.soma.streams.devstack.FreePort;
 import io.soma.streams.devstack.LocalStack;
+import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.stores.query.PeerClient;
 import io.soma.streams.stores.query.StoreQueryService;
@@ -105,6 +106,13 @@ class CrossInstanceQueryIT {
                 assertThat(group.statusCode()).as(key).isEqualTo(200);
                 assertThat(group.body()).isEqualTo("[\"first " + value + "\",\"second " + value + "\"]");
                 assertThat(get(a, "/groups/" + key + "?as=another-tenant").statusCode()).as(key).isEqualTo(404);
+                // one entry, read alone from the peer that holds the group
+                HttpResponse<String> entry = get(a, "/groups/" + key + "/entries/second?as=" + key);
+                assertThat(entry.statusCode()).as(key).isEqualTo(200);
+                assertThat(entry.body()).isEqualTo("\"second " + value + "\"");
+                assertThat(get(a, "/groups/" + key + "/entries/third?as=" + key).statusCode()).as(key).isEqualTo(404);
+                assertThat(get(a, "/groups/" + key + "/entries/second?as=another-tenant").statusCode()).as(key)
+                        .isEqualTo(404);
                 // a tenant name a header cannot hold as it is (beyond Latin-1) crosses to the peer all the same
                 assertThat(get(a, "/kv/" + key + "?as=%E6%97%A5%E6%9C%AC").statusCode()).as(key).isEqualTo(404);
             }
@@ -195,6 +203,9 @@ class CrossInstanceQueryIT {
                     "no such key")));
             http.get("/groups/{group}", ctx -> ctx.json(lookups.requireGroup(GROUPED_STORE, ctx.pathParam("group"),
                     ctx.queryParam("as"), "no such group")));
+            http.get("/groups/{group}/entries/{member}", ctx -> ctx.json(lookups.groupEntry(GROUPED_STORE,
+                    ctx.pathParam("group"), ctx.pathParam("member"), ctx.queryParam("as"))
+                    .orElseThrow(() -> ApiException.notFound("no such entry"))));
 
             StreamsBuilder builder = new StreamsBuilder();
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUPED_STORE),

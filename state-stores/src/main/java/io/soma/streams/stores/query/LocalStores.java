@@ -106,6 +106,25 @@ public final class LocalStores {
         return entries.isEmpty() ? QueryResult.notFound() : QueryResult.found(JSON.valueToTree(entries));
     }
 
+    /** One entry of {@code group} from this instance only: the peer side of a forwarded entry lookup. */
+    public QueryResult groupEntry(String storeName, String group, String member, String tenant) {
+        return groupEntry(storeName, group, member, tenant, () -> partitionOf(storeName, group));
+    }
+
+    /** @param partition the group's partition, asked for only once the tenant may see the group */
+    QueryResult groupEntry(String storeName, String group, String member, String tenant, IntSupplier partition) {
+        RegisteredStore store = registered(storeName, Kind.GROUPED);
+        if (!GroupedKey.isPart(group) || !GroupedKey.isPart(member) || !store.tenancy.visibleTo(group, tenant)) {
+            return QueryResult.notFound();
+        }
+        ReadOnlyKeyValueStore<String, Object> kv = part(store, storeName, partition.getAsInt(),
+                QueryableStoreTypes.<String, Object>keyValueStore());
+        String key = GroupedKey.of(group, member);
+        Object value = kv.get(key);
+        return value == null ? QueryResult.notFound()
+                : QueryResult.found(JSON.valueToTree(store.view.apply(new GroupEntry<>(key, value))));
+    }
+
     /** The windows of {@code key} starting in [{@code from}, {@code to}) from this instance only: the peer side of a forwarded lookup. */
     public QueryResult windows(String storeName, String key, Instant from, Instant to, String tenant) {
         return windows(storeName, key, from, to, tenant, () -> partitionOf(storeName, key));

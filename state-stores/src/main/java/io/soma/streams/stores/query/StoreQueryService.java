@@ -77,6 +77,18 @@ public final class StoreQueryService {
                 owner -> peers.ask(owner, storeName, "/groups/" + encode(group), tenant));
     }
 
+    /**
+     * The one entry {@code member} of {@code group} in a grouped store, wherever the group lives, without reading the
+     * rest of the group: FOUND, NOT_FOUND or UNAVAILABLE.
+     *
+     * @param tenant whom the query acts for (null only for stores of data no tenant owns)
+     */
+    public QueryResult lookupGroupEntry(String storeName, String group, String member, String tenant) {
+        return fromOwner(storeName, group,
+                partition -> local.groupEntry(storeName, group, member, tenant, () -> partition),
+                owner -> peers.ask(owner, storeName, "/groups/" + encode(group) + "/entries/" + encode(member), tenant));
+    }
+
     /** Asks the instance that holds {@code key} (this one or a peer), retrying while the group rebalances. */
     private QueryResult fromOwner(String storeName, String key, LocalAnswer here, PeerAnswer peer) {
         LocalStores.RegisteredStore store = local.registered(storeName);
