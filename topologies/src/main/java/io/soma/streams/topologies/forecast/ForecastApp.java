@@ -19,6 +19,7 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -26,6 +27,8 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +37,8 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.function.Function;
 
 /**
  * The token forecast app (docs/forecasting.md): {@code conversation.events} → per tenant (repartitioned) → tumbling
@@ -77,16 +82,31 @@ public final class ForecastApp {
      */
     static final int MAX_STATE_BYTES_PER_KEY = 1_000_000;
     private static final String REPARTITION = "usage-by-tenant";
+    /** How often, in stream time, idle keys are looked for ({@link Config#keyRetention}). */
+    static final Duration KEY_RETENTION_CHECK = Duration.ofHours(1);
+    private static final Logger log = LoggerFactory.getLogger(ForecastApp.class);
     private static final char SEPARATOR = '\u0000';
 
     /**
      * @param window       usage window length (a day must hold a whole number of them)
      * @param grace        how long after a window's end (in event time) late events still count in it
      * @param horizonHours horizon of the forecasts published on {@code token.forecasts}
+     * @param keyRetention how long after its last window a key's forecaster and capsule usage are kept
      */
     public record Config(Duration window, Duration grace, int horizonHours, PriceTable prices,
-                         ForecastMetrics metrics) {
+                         ForecastMetrics metrics, Duration keyRetention) {
+        /** The default {@link #keyRetention}: a month and a week of idle time, far past what a forecast still uses. */
+        public static final Duration DEFAULT_KEY_RETENTION = Duration.ofDays(35);
+
+        public Config(Duration window, Duration grace, int horizonHours, PriceTable prices, ForecastMetrics metrics) {
+            this(window, grace, horizonHours, prices, metrics, DEFAULT_KEY_RETENTION);
+        }
+
         public Config {
+            if (keyRetention.compareTo(Duration.ofDays(8)) < 0) {
+                // a key's forecast uses its last week of windows: kept less, a weekly key would restart cold
+                throw new IllegalArgumentException("keyRetention must be at least 8 days, got " + keyRetention);
+            }
             long stateBytes = TokenForecaster.stateBytes(ForecastSettings.of(window));
             if (stateBytes > MAX_STATE_BYTES_PER_KEY) {
                 throw new IllegalArgumentException("a " + window + " window needs " + stateBytes
@@ -104,11 +124,14 @@ public final class ForecastApp {
                     metrics);
         }
 
-        /** From {@code forecast.window}, {@code forecast.grace}, {@code forecast.horizon.hours}, {@code forecast.prices}. */
+        /**
+         * From {@code forecast.window}, {@code forecast.grace}, {@code forecast.horizon.hours}, {@code forecast.prices}
+         * and {@code forecast.key.retention}.
+         */
         public static Config from(Settings settings, ForecastMetrics metrics) {
             return new Config(settings.duration("forecast.window"), settings.duration("forecast.grace"),
                     settings.integer("forecast.horizon.hours"), PriceTable.parse(settings.string("forecast.prices")),
-                    metrics);
+                    metrics, settings.duration("forecast.key.retention"));
         }
     }
 
@@ -266,6 +289,7 @@ public final class ForecastApp {
             this.forecasters = context.getStateStore(FORECASTER_STORE);
             // a task revived after an aborted transaction reuses this instance with its store rolled back
             recentWapes.clear();
+            forgetIdleKeys(context, config, forecasters, TokenForecaster::lastWindowStartMs, config.window());
         }
 
         @Override
@@ -324,6 +348,8 @@ public final class ForecastApp {
         public void init(ProcessorContext<Void, Void> context) {
             this.forecasters = context.getStateStore(CAPSULE_FORECASTER_STORE);
             this.summaries = context.getStateStore(CAPSULE_USAGE_STORE);
+            forgetIdleKeys(context, config, forecasters, TokenForecaster::lastWindowStartMs, config.window());
+            forgetIdleKeys(context, config, summaries, CapsuleUsage::asOf, Duration.ZERO);
         }
 
         @Override
@@ -346,6 +372,32 @@ public final class ForecastApp {
                     config.prices(), w.getProvider(), w.getModel()));
             summaries.put(key.summaryKey(), summary);
         }
+    }
+
+    /**
+     * Every hour of stream time, deletes the entries of {@code store} whose last activity ({@code lastActivity}, plus
+     * {@code activityLength}: the end of a key's last window) is more than the retention before stream time. Events
+     * may name a model or capsule per request; without this every name ever seen would keep its 17 KB forecaster.
+     */
+    private static <V> void forgetIdleKeys(ProcessorContext<?, ?> context, Config config,
+                                           KeyValueStore<String, V> store, Function<V, OptionalLong> lastActivity,
+                                           Duration activityLength) {
+        long retainedMs = config.keyRetention().plus(activityLength).toMillis();
+        context.schedule(KEY_RETENTION_CHECK, PunctuationType.STREAM_TIME, streamTime -> {
+            List<String> idle = new ArrayList<>();
+            try (KeyValueIterator<String, V> all = store.all()) {
+                all.forEachRemaining(kv -> {
+                    OptionalLong last = lastActivity.apply(kv.value);
+                    if (last.isEmpty() || streamTime - last.getAsLong() > retainedMs) {
+                        idle.add(kv.key);
+                    }
+                });
+            }
+            idle.forEach(store::delete);
+            if (!idle.isEmpty()) {
+                log.info("{}: forgot {} keys idle for more than {}", store.name(), idle.size(), config.keyRetention());
+            }
+        });
     }
 
     public static TokenForecast toAvro(ForecastKey key, ForecastResult r) {
