@@ -312,8 +312,9 @@ public final class PolicyHandlers {
         String scope = bundle.tenant() == null ? Constitution.GLOBAL_SCOPE : bundle.tenant();
         // the tenant is inside the signed bundle, where the route's scope cannot see it
         TenantGuard.requireActsOn(AuthHandler.principal(ctx), bundle.tenant());
-        ConstitutionBundle activeBundle = bundle.tenant() == null
-                ? policies.constitutionFor(Constitution.GLOBAL_SCOPE) : policies.constitutionOf(scope);
+        // the stored bundle, verified or not: re-signing a document whose key is no longer trusted is how it is
+        // made active again, and must not meet the checks of a new document
+        ConstitutionBundle activeBundle = policies.constitutionOf(scope);
         Constitution active = null;
         if (activeBundle != null && verifier.verify(PolicyAvro.bundle(activeBundle), null)
                 instanceof VerificationResult.Verified v) {

@@ -141,9 +141,12 @@ public final class TenantPolicies {
         return null;
     }
 
-    /** The constitution of exactly this scope, without falling back to the global one. */
+    /**
+     * The constitution stored for exactly this scope, verified or not (a publisher re-signing it after its key is no
+     * longer trusted compares against it), without falling back to the global one; null when none is stored for it.
+     */
     public ConstitutionBundle constitutionOf(String scope) {
-        return constitutions.apply(scope);
+        return ofScope(scope, constitutions.apply(scope));
     }
 
     /** The tenant's rule pack; null when it has none, or when the pack stored under it is another tenant's. */

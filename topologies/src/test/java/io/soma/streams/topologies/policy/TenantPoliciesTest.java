@@ -136,12 +136,14 @@ class TenantPoliciesTest {
     void shouldGovernATenantWhoseOwnConstitutionNoLongerVerifiesByTheGlobalOne() {
         ConstitutionBundle global = bundle("1.0.0", null);
         write(() -> constitutions.put(Constitution.GLOBAL_SCOPE, global));
-        write(() -> constitutions.put(TENANT, signed(ExamplePolicy.bundle().documentJson(), "2.0.0", TENANT,
-                ed25519())));
+        ConstitutionBundle untrusted = signed(ExamplePolicy.bundle().documentJson(), "2.0.0", TENANT, ed25519());
+        write(() -> constitutions.put(TENANT, untrusted));
 
         assertPolicy(TENANT, global, null);
         assertThat(policies.constitutionFor(TENANT)).as("what governs the tenant, as the edge reports it")
                 .isEqualTo(global);
+        assertThat(policies.constitutionOf(TENANT)).as("what is stored for it, which a publisher re-signs")
+                .isEqualTo(untrusted);
 
         write(() -> constitutions.put(Constitution.GLOBAL_SCOPE, signed(ExamplePolicy.bundle().documentJson(),
                 "2.0.0", null, ed25519())));
