@@ -43,6 +43,9 @@ public final class TopicFollower<V> implements AutoCloseable {
     private volatile boolean running = true;
     /** The record this follower waits for the registry to read, to warn once per record rather than per retry. */
     private String waitingFor;
+    /** Where it is held: cleared only once its partition's position has passed that record. */
+    private TopicPartition heldPartition;
+    private long heldOffset;
     private volatile boolean waitingForRegistry;
     private final FailureStreak failures;
 
@@ -123,7 +126,12 @@ public final class TopicFollower<V> implements AutoCloseable {
     private ConsumerRecords<String, V> poll() {
         try {
             ConsumerRecords<String, V> records = consumer.poll(POLL);
-            waitingForRegistry = false;
+            // a poll may return other partitions' records, or nothing, before it meets the held record again: held
+            // until that record is read
+            if (heldPartition != null && consumer.position(heldPartition) > heldOffset) {
+                heldPartition = null;
+                waitingForRegistry = false;
+            }
             return records;
         } catch (RecordDeserializationException e) {
             String at = e.topicPartition() + "@" + e.offset();
@@ -138,6 +146,8 @@ public final class TopicFollower<V> implements AutoCloseable {
                 waitingFor = at;
             }
             waitingForRegistry = true;
+            heldPartition = e.topicPartition();
+            heldOffset = e.offset();
             consumer.seek(e.topicPartition(), e.offset());
             pause();
             return ConsumerRecords.empty();
