@@ -203,7 +203,11 @@ public final class SlmApp {
             throw new IllegalArgumentException("a provider must not hold '@', which parts model@provider keys: "
                     + event.getProvider());
         }
-        EventMeasures.requireTokenCounts(EventMeasures.requireDurations(event));
+        EventMeasures.requireTokenCounts(event);
+        if (!request(event).failed()) {
+            // a failed request's durations are not read (placeholders, say latency 0 on a 429): only counted
+            EventMeasures.requireDurations(event);
+        }
         return ConversationEvent.newBuilder(event).setContent(null).setCapabilities(List.of())
                 .setMetadata(Map.of()).build();
     }

@@ -84,7 +84,9 @@ public final class SlmWindowAggregate {
         if (request.endToEndLatencyMs() != null && request.timeToFirstTokenMs() != null
                 && request.outputTokens() != null) {
             generatedTokens += request.outputTokens();
-            generationNanos += Math.round((request.endToEndLatencyMs() - request.timeToFirstTokenMs()) * NANOS_PER_MS);
+            // a first token rounded past the end (EventMeasures.ROUNDING_MS) generated in no time, not in less
+            generationNanos += Math.round(Math.max(0, request.endToEndLatencyMs() - request.timeToFirstTokenMs())
+                    * NANOS_PER_MS);
         }
         return this;
     }

@@ -152,7 +152,7 @@ class SlmAppTopologyIT {
                 "and in 0..86400000 ms, got 1.0E13",
                 ConversationEvent.newBuilder(real).setLatencyMs(1e13).build(),
                 "ttft_ms must not exceed latency_ms",
-                ConversationEvent.newBuilder(real).setTtftMs(real.getLatencyMs() + 1).build(),
+                ConversationEvent.newBuilder(real).setTtftMs(real.getLatencyMs() + 2).build(),
                 "token counts must be 0..",
                 ConversationEvent.newBuilder(real).setCompletionTokens(-1).build(),
                 "a provider must not hold '@'",
@@ -165,6 +165,27 @@ class SlmAppTopologyIT {
             driver.close();
             driver = null;
         });
+    }
+
+    /** A failed request is counted, whatever placeholder durations it carries; a rounded first token is taken. */
+    @Test
+    void shouldCountAFailedRequestWhateverItsDurationsSayAndTakeARoundedFirstToken() {
+        start(SlmApp.Config.defaults());
+        List<LlmPerfRecords.Request> groq = LlmPerfRecords.read(SlmDatasets.file("groq_70b.json")).subList(0, 3);
+        List<ConversationEvent> real = SlmEvents.timed(groq, START, Duration.ofSeconds(1));
+        ConversationEvent failed = ConversationEvent.newBuilder(real.get(0)).setStatus("error").setLatencyMs(0.0)
+                .setTtftMs(1e13).build();
+        ConversationEvent rounded = ConversationEvent.newBuilder(real.get(1))
+                .setTtftMs(real.get(1).getLatencyMs() + 0.6).build();
+        send(List.of(failed, rounded));
+        send(SlmEvents.timed(groq.subList(2, 3), START.plus(Duration.ofMinutes(1)).plus(GRACE), Duration.ZERO));
+
+        SlmMetricsWindow minute = metrics.readValuesToList().stream()
+                .filter(w -> w.getWindowStart().equals(START)
+                        && Duration.between(w.getWindowStart(), w.getWindowEnd()).equals(Duration.ofMinutes(1)))
+                .findFirst().orElseThrow();
+        assertThat(minute.getRequests()).isEqualTo(2);
+        assertThat(minute.getErrors()).isEqualTo(1);
     }
 
     @Test
