@@ -335,6 +335,15 @@ class EdgeContractIT {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
         assertJsonError(response, "tenant with NUL");
         assertThat(EdgeFixture.json(response).path("message").asText()).contains("tenant must not contain NUL");
+        // a parameter name that is no valid escape itself: a client library would not send it, a socket does
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", edge.port())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(("GET /v1/audit/decisions?a%zz=%00 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Authorization: Bearer " + operator + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).as(answer).startsWith("HTTP/1.1 400").doesNotContain("\tat ", "Caused by", "Exception");
+        }
     }
 
     /** Pages until next_cursor is null, repeating the whole walk until the archive holds {@code expected} rows. */

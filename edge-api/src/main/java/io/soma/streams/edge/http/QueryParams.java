@@ -57,8 +57,13 @@ public final class QueryParams {
         for (String parameter : query.split("&")) {
             if (parameter.toLowerCase(Locale.ROOT).contains("%00") || parameter.indexOf('\u0000') >= 0) {
                 int equals = parameter.indexOf('=');
-                throw nulIn(URLDecoder.decode(equals < 0 ? parameter : parameter.substring(0, equals),
-                        StandardCharsets.UTF_8));
+                String name = equals < 0 ? parameter : parameter.substring(0, equals);
+                try {
+                    name = URLDecoder.decode(name, StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException malformedEscape) {
+                    // named as sent
+                }
+                throw nulIn(name);
             }
         }
     }
