@@ -122,14 +122,7 @@ public final class SigningKeys {
      * @return the key current afterwards
      */
     public ECKey rotate() {
-        ECKey previous = current();
-        Optional<ECKey> created = replaceCurrent(previous.getKeyID());
-        if (created.isEmpty()) {
-            return current();
-        }
-        log.info("signing key rotated: {} is current, {} retires in {}", created.get().getKeyID(),
-                previous.getKeyID(), retiredKeyLifetime);
-        return created.get();
+        return rotateFrom(current());
     }
 
     /** Rotates when the current key is older than {@code maxAge}; for a periodic task on every instance. */
@@ -138,8 +131,19 @@ public final class SigningKeys {
         if (key.getIssueTime().toInstant().plus(maxAge).isAfter(clock.instant())) {
             return false;
         }
-        rotate();
+        // from the key found old, not from the current one read again: another instance may have replaced it since
+        rotateFrom(key);
         return true;
+    }
+
+    private ECKey rotateFrom(ECKey previous) {
+        Optional<ECKey> created = replaceCurrent(previous.getKeyID());
+        if (created.isEmpty()) {
+            return current();
+        }
+        log.info("signing key rotated: {} is current, {} retires in {}", created.get().getKeyID(),
+                previous.getKeyID(), retiredKeyLifetime);
+        return created.get();
     }
 
     /** Retired keys expire in Redis after this long. */
