@@ -1,5 +1,7 @@
 package io.soma.streams.schemas;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,6 +23,19 @@ public final class RedactedUrl {
             Pattern.compile("(?i)([?&;](?:[a-z]*password|passwd|pwd|secret|token|api[_-]?key)=)[^&;#]*");
 
     private RedactedUrl() {
+    }
+
+    /**
+     * {@code url} as a URI, or an {@link IllegalArgumentException} naming {@code setting} and the URL redacted: the
+     * parser's own message quotes the URL whole, password included.
+     */
+    public static URI parse(String setting, String url) {
+        try {
+            return new URI(url);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(setting + " " + of(url) + " is not a URL: " + e.getReason()
+                    + " at index " + e.getIndex());
+        }
     }
 
     public static String of(String url) {

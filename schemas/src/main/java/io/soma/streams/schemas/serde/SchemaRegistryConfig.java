@@ -4,8 +4,6 @@ import io.soma.streams.schemas.RedactedUrl;
 
 import org.apache.kafka.common.config.ConfigException;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Map;
 
@@ -34,11 +32,9 @@ public record SchemaRegistryConfig(String url, String basicAuthUserInfo, int max
             throw new ConfigException(URL, url, "the schema registry URL is required");
         }
         try {
-            new URI(url);
-        } catch (URISyntaxException e) {
-            // the parse error quotes the URL whole, with any password in it
-            throw new ConfigException(URL, RedactedUrl.of(url), "not a URL: " + e.getReason() + " at index "
-                    + e.getIndex());
+            RedactedUrl.parse(URL, url);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
         }
         if (maxRetries < 0) {
             throw new ConfigException(MAX_RETRIES, maxRetries, "must be >= 0");

@@ -3,9 +3,6 @@ package io.soma.streams.stores.redis;
 import io.soma.streams.schemas.RedactedUrl;
 import redis.clients.jedis.JedisPooled;
 
-import java.net.URI;
-import java.net.URISyntaxException;
-
 /**
  * The one Redis connection pool of a process. Redis is a cache and a mirror here: every caller must
  * survive it being down, and the apps re-warm it.
@@ -16,17 +13,7 @@ public final class RedisConnection implements AutoCloseable {
 
     public RedisConnection(String url) {
         this.url = url;
-        this.jedis = new JedisPooled(parse(url));
-    }
-
-    /** The URL's own parse error quotes it whole, password included: this one names it redacted. */
-    private static URI parse(String url) {
-        try {
-            return new URI(url);
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("redis.url " + RedactedUrl.of(url) + " is not a URL: " + e.getReason()
-                    + " at index " + e.getIndex());
-        }
+        this.jedis = new JedisPooled(RedactedUrl.parse("redis.url", url));
     }
 
     public JedisPooled jedis() {
