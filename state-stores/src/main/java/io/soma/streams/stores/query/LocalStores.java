@@ -93,12 +93,10 @@ public final class LocalStores {
     /** @param partition the group's partition, asked for only once the tenant may see the group */
     QueryResult group(String storeName, String group, String tenant, IntSupplier partition) {
         RegisteredStore store = registered(storeName, Kind.GROUPED);
-        // a name holding the separator is no group: no key can start with it
-        if (!GroupedKey.isPart(group) || !store.tenancy.visibleTo(group, tenant)) {
+        ReadOnlyKeyValueStore<String, Object> kv = groupPart(store, storeName, group, tenant, partition);
+        if (kv == null) {
             return QueryResult.notFound();
         }
-        ReadOnlyKeyValueStore<String, Object> kv = part(store, storeName, partition.getAsInt(),
-                QueryableStoreTypes.<String, Object>keyValueStore());
         List<Object> entries = new ArrayList<>();
         try (KeyValueIterator<String, Object> found = kv.prefixScan(GroupedKey.prefix(group), Serdes.String().serializer())) {
             found.forEachRemaining(e -> entries.add(store.view.apply(new GroupEntry<>(e.key, e.value))));
@@ -114,15 +112,27 @@ public final class LocalStores {
     /** @param partition the group's partition, asked for only once the tenant may see the group */
     QueryResult groupEntry(String storeName, String group, String member, String tenant, IntSupplier partition) {
         RegisteredStore store = registered(storeName, Kind.GROUPED);
-        if (!GroupedKey.isPart(group) || !GroupedKey.isPart(member) || !store.tenancy.visibleTo(group, tenant)) {
+        ReadOnlyKeyValueStore<String, Object> kv = GroupedKey.isPart(member)
+                ? groupPart(store, storeName, group, tenant, partition) : null;
+        if (kv == null) {
             return QueryResult.notFound();
         }
-        ReadOnlyKeyValueStore<String, Object> kv = part(store, storeName, partition.getAsInt(),
-                QueryableStoreTypes.<String, Object>keyValueStore());
         String key = GroupedKey.of(group, member);
         Object value = kv.get(key);
         return value == null ? QueryResult.notFound()
                 : QueryResult.found(JSON.valueToTree(store.view.apply(new GroupEntry<>(key, value))));
+    }
+
+    /**
+     * The partition of a grouped store that holds {@code group}, or null when the tenant may not see the group, or
+     * the name holds the separator (no key can start with it).
+     */
+    private ReadOnlyKeyValueStore<String, Object> groupPart(RegisteredStore store, String storeName, String group,
+                                                            String tenant, IntSupplier partition) {
+        if (!GroupedKey.isPart(group) || !store.tenancy.visibleTo(group, tenant)) {
+            return null;
+        }
+        return part(store, storeName, partition.getAsInt(), QueryableStoreTypes.<String, Object>keyValueStore());
     }
 
     /** The windows of {@code key} starting in [{@code from}, {@code to}) from this instance only: the peer side of a forwarded lookup. */
