@@ -311,12 +311,8 @@ public final class TokenForecaster {
 
     /** The median of the windows with tokens; infinite when none has any (nothing to bound). */
     private static double medianOfActive(double[] windows) {
-        double[] active = Arrays.stream(windows).filter(y -> y > 0).sorted().toArray();
-        int n = active.length;
-        if (n == 0) {
-            return Double.POSITIVE_INFINITY;
-        }
-        return n % 2 == 1 ? active[n / 2] : (active[n / 2 - 1] + active[n / 2]) / 2;
+        double[] active = Arrays.stream(windows).filter(y -> y > 0).toArray();
+        return active.length == 0 ? Double.POSITIVE_INFINITY : ForecastAccuracy.quantile(active, 0.5);
     }
 
     private void smooth(long index, int slot, double y) {
