@@ -186,10 +186,13 @@ public final class SlmApp {
     }
 
     static SlmRequest request(ConversationEvent event) {
+        return new SlmRequest(event.getModel(), event.getProvider(), failed(event), event.getLatencyMs(),
+                event.getTtftMs(), event.getPromptTokens(), event.getCompletionTokens());
+    }
+
+    private static boolean failed(ConversationEvent event) {
         String status = event.getStatus();
-        boolean failed = status != null && FAILED_STATUSES.contains(status.toLowerCase(Locale.ROOT));
-        return new SlmRequest(event.getModel(), event.getProvider(), failed, event.getLatencyMs(), event.getTtftMs(),
-                event.getPromptTokens(), event.getCompletionTokens());
+        return status != null && FAILED_STATUSES.contains(status.toLowerCase(Locale.ROOT));
     }
 
     /**
@@ -204,7 +207,7 @@ public final class SlmApp {
                     + event.getProvider());
         }
         EventMeasures.requireTokenCounts(event);
-        if (!request(event).failed()) {
+        if (!failed(event)) {
             // a failed request's durations are not read (placeholders, say latency 0 on a 429): only counted
             EventMeasures.requireDurations(event);
         }
