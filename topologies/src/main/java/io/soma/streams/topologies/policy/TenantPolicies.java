@@ -183,10 +183,10 @@ public final class TenantPolicies {
         return policy;
     }
 
-    private static <K, V> Map<K, V> leastRecentlyUsed() {
+    private static <V> Map<String, V> leastRecentlyUsed() {
         return new LinkedHashMap<>(64, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
                 return size() > CACHE_SIZE;
             }
         };
