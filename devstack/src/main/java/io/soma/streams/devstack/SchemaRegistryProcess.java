@@ -13,14 +13,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
 /**
  * The real schema registry of the local stack: Apicurio Registry 2.4.2 (the uber-jar the
  * {@code devstack-registry} module builds) as a child JVM bound to 127.0.0.1, speaking the Confluent API
- * under {@code /apis/ccompat/v7}. Its storage is in memory, so every start is empty. Killed with this JVM.
+ * under {@code /apis/ccompat/v7}. Its storage is in memory, so every start is empty. It stops with this JVM, after
+ * the owner's own shutdown hook has closed it: the apps that owner is still closing then may need a schema.
  */
 public final class SchemaRegistryProcess implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistryProcess.class);
@@ -31,6 +34,14 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     /** Ready in 3–7 s on two idle cores; a busy build machine can take many times that. */
     private static final Duration STARTUP_LIMIT = Duration.ofSeconds(120);
     private static final Duration STOP_LIMIT = Duration.ofSeconds(10);
+    /**
+     * How long this JVM's exit waits for the owner to close the registry before killing it: JVM shutdown hooks run
+     * side by side, and a process closing its Streams apps in its own hook (up to 30 s each) flushes windows whose
+     * records need a schema registered.
+     */
+    private static final Duration OWNER_CLOSE_LIMIT = Duration.ofSeconds(60);
+    /** Starts a command in a session of its own, so a terminal's Ctrl-C reaches only this JVM (absent: not used). */
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
     private static final Duration PROBE_INTERVAL = Duration.ofMillis(100);
     private static final int LOG_TAIL_LINES = 30;
     /** Starts on a port of its own choosing, each on a new one, before giving up. */
@@ -39,11 +50,12 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Thread killOnExit;
+    private final CountDownLatch closed = new CountDownLatch(1);
 
     private SchemaRegistryProcess(Process process, int port) {
         this.process = process;
         this.port = port;
-        this.killOnExit = new Thread(process::destroyForcibly, "schema-registry-kill");
+        this.killOnExit = new Thread(this::killOnceOwnerHadItsTurn, "schema-registry-kill");
         Runtime.getRuntime().addShutdownHook(killOnExit);
     }
 
@@ -118,6 +130,26 @@ public final class SchemaRegistryProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            stop();
+        } finally {
+            closed.countDown();
+        }
+    }
+
+    private void killOnceOwnerHadItsTurn() {
+        try {
+            if (!closed.await(OWNER_CLOSE_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("schema registry (pid {}) not closed by its owner within {} s of exit: killed",
+                        process.pid(), OWNER_CLOSE_LIMIT.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process.destroyForcibly();
+    }
+
+    private void stop() {
         process.destroy();
         try {
             if (!process.waitFor(STOP_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -137,11 +169,15 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     private static Process launch(Path jar, int httpPort, Path logFile) {
         Path workDir = logFile.toAbsolutePath().getParent();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of(java, "-XX:TieredStopAtLevel=1", "-Xmx512m",
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(SETSID)) {
+            command.add(SETSID.toString());
+        }
+        command.addAll(List.of(java, "-XX:TieredStopAtLevel=1", "-Xmx512m",
                 "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + httpPort,
                 // Sentry's servlet listener inside the app reads SENTRY_DSN from the environment; never report out
                 "-Dsentry.dsn=noop://localhost",
-                "-jar", jar.toAbsolutePath().toString());
+                "-jar", jar.toAbsolutePath().toString()));
         try {
             Files.createDirectories(workDir);
             return new ProcessBuilder(command)

@@ -1,5 +1,6 @@
 package io.soma.streams.devstack;
 
+import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.TestPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -9,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -17,8 +19,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -49,6 +53,9 @@ class SchemaRegistryProcessIT {
              {"name":"contextTokens","type":"int"},
              {"name":"generatedTokens","type":"int"},
              {"name":"tenant","type":"string"}]}""";
+
+    /** What {@link RegistryOwnerMain} prints once its registry answers. */
+    private static final Pattern OWNER_READY = Pattern.compile("registry pid (\\d+) ready");
 
     private static final HttpClient http = HttpClient.newHttpClient();
     private static SchemaRegistryProcess registry;
@@ -135,6 +142,48 @@ class SchemaRegistryProcessIT {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("exited with code")
                 .hasMessageContaining("Invalid or corrupt jarfile");
+    }
+
+    /**
+     * A terminal's Ctrl-C signals the whole foreground process group, and JVM shutdown hooks run side by side: the
+     * registry must stay up until its owner has closed it, or the apps the owner closes in its hook lose it.
+     */
+    @Test
+    void shouldOutliveCtrlCUntilItsOwnerClosesIt() throws Exception {
+        Path workDir = TestPaths.newWorkDir("registry-owner");
+        Path ownerLog = workDir.resolve("owner.log");
+        // in a session of its own, as a shell's foreground job is, so the signal reaches its group and not ours
+        Process owner = new ProcessBuilder("setsid", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), RegistryOwnerMain.class.getName(),
+                workDir.resolve("schema-registry.log").toString())
+                .redirectErrorStream(true).redirectOutput(ownerLog.toFile()).start();
+        try {
+            String ready = Await.value("the owner's registry to be ready", Duration.ofSeconds(120),
+                    () -> readQuietly(ownerLog), out -> OWNER_READY.matcher(out).find());
+            Matcher pid = OWNER_READY.matcher(ready);
+            assertThat(pid.find()).isTrue();
+            long registryPid = Long.parseLong(pid.group(1));
+
+            Process ctrlC = new ProcessBuilder("kill", "-INT", "--", "-" + owner.pid()).inheritIO().start();
+            assertThat(ctrlC.waitFor()).isZero();
+
+            assertThat(owner.waitFor(60, TimeUnit.SECONDS)).as("owner exited").isTrue();
+            assertThat(Files.readString(ownerLog)).contains("registry at shutdown: 200");
+            Await.until("the registry to exit with its owner", Duration.ofSeconds(15),
+                    () -> ProcessHandle.of(registryPid).map(p -> !p.isAlive()).orElse(true));
+        } finally {
+            // after a failure: neither may outlive the test
+            owner.descendants().forEach(ProcessHandle::destroyForcibly);
+            owner.destroyForcibly();
+        }
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.isRegularFile(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String schemaBody(String avroSchema) {
