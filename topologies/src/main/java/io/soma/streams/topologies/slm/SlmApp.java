@@ -28,18 +28,26 @@ import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The SLM metrics app (docs/slm-metrics.md): {@code conversation.events} → per {@code model@provider}, tumbling 1-minute
@@ -72,6 +80,7 @@ public final class SlmApp {
             (topic, aggregate) -> aggregate == null ? null : aggregate.toBytes(),
             (topic, bytes) -> bytes == null ? null : SlmWindowAggregate.fromBytes(bytes));
     private static final Set<String> FAILED_STATUSES = Set.of("error", "timeout");
+    private static final Logger log = LoggerFactory.getLogger(SlmApp.class);
 
     /**
      * @param windowSize     the tumbling window (1 minute)
@@ -139,9 +148,6 @@ public final class SlmApp {
                 .selectKey((session, event) -> SlmRequest.key(event.getModel(), event.getProvider()),
                         Named.as("by-model"))
                 .repartition(Repartitioned.with(Serdes.String(), events).withName("slm-by-model"));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MODEL_TENANTS),
-                Serdes.String(), Serdes.ByteArray()));
-        requests.process(TenantsProcessor::new, Named.as("slm-model-tenants"), MODEL_TENANTS);
         KGroupedStream<String, ConversationEvent> byModel = requests.groupByKey(Grouped.with(Serdes.String(), events));
 
         KStream<Windowed<String>, SlmWindowAggregate> minutes = closedWindows(byModel,
@@ -149,6 +155,13 @@ public final class SlmApp {
         KStream<Windowed<String>, SlmWindowAggregate> hopping = closedWindows(byModel,
                 TimeWindows.ofSizeAndGrace(config.hoppingSize(), config.grace()).advanceBy(config.hoppingAdvance()),
                 HOPPING_WINDOWS, config);
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MODEL_TENANTS),
+                Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALERT_STATES),
+                Serdes.String(), Serdes.ByteArray()));
+        // after the windows: it reads the 1-minute store to tell which models are idle
+        requests.process(() -> new TenantsProcessor(config.retention()), Named.as("slm-model-tenants"),
+                MODEL_TENANTS, ALERT_STATES, MINUTE_WINDOWS);
 
         Produced<String, SlmMetricsWindow> toMetrics = Produced.with(Serdes.String(), serdes.value(Topics.SLM_METRICS));
         minutes.peek((window, aggregate) -> notify(config.listener(), window, aggregate), Named.as("slm-1m-listener"))
@@ -157,8 +170,6 @@ public final class SlmApp {
         hopping.map((window, aggregate) -> SlmWindows.record(window, aggregate), Named.as("slm-5m-metrics"))
                 .to(Topics.SLM_METRICS.name(), toMetrics.withName("slm-5m-sink"));
 
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALERT_STATES),
-                Serdes.String(), Serdes.ByteArray()));
         minutes.process(() -> new AlertProcessor(config.thresholds()), Named.as("slm-alerts"), ALERT_STATES,
                         MODEL_TENANTS)
                 .to(Topics.SLM_ALERTS.name(), Produced.with(Serdes.String(), serdes.value(Topics.SLM_ALERTS))
@@ -224,23 +235,74 @@ public final class SlmApp {
         listener.closed(key.model(), key.provider(), window.window().endTime(), SlmWindows.summary(window, aggregate));
     }
 
-    /** Adds each request's tenant to its model's {@link #MODEL_TENANTS} the first time that tenant calls it. */
+    /**
+     * Adds each request's tenant to its model's {@link #MODEL_TENANTS} the first time that tenant calls it; and every
+     * hour of stream time forgets the models idle for the stores' retention (see {@link #forgetIdleModels}).
+     */
     static final class TenantsProcessor implements Processor<String, ConversationEvent, Void, Void> {
         /** Models whose callers this task read lately: most requests change nothing, and need no store read. */
         private static final int KNOWN_MODELS = 10_000;
+        private static final Duration IDLE_CHECK = Duration.ofHours(1);
         private final Map<String, ModelCallers> known = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, ModelCallers> eldest) {
                 return size() > KNOWN_MODELS;
             }
         };
+        private final Duration retention;
         private KeyValueStore<String, byte[]> tenants;
+        private KeyValueStore<String, byte[]> states;
+        private ReadOnlyWindowStore<String, ?> minutes;
+
+        TenantsProcessor(Duration retention) {
+            this.retention = retention;
+        }
 
         @Override
         public void init(ProcessorContext<Void, Void> context) {
             this.tenants = context.getStateStore(MODEL_TENANTS);
+            this.states = context.getStateStore(ALERT_STATES);
+            this.minutes = context.getStateStore(MINUTE_WINDOWS);
             // a task started again (a rebalance, an aborted transaction) reads its store afresh
             known.clear();
+            context.schedule(IDLE_CHECK, PunctuationType.STREAM_TIME, this::forgetIdleModels);
+        }
+
+        /**
+         * Forgets the callers and the alert state of each model with no 1-minute window left in the last
+         * {@link Config#retention()} of stream time: events may name any model, and each name kept its entries for
+         * good. Nothing of it is left to show then. A model with an alert still raised is kept: only a window can
+         * resolve it.
+         */
+        private void forgetIdleModels(long streamTime) {
+            Instant since = Instant.ofEpochMilli(streamTime).minus(retention);
+            Instant until = Instant.ofEpochMilli(streamTime);
+            List<String> idle = new ArrayList<>();
+            try (KeyValueIterator<String, byte[]> all = tenants.all()) {
+                all.forEachRemaining(kv -> idle.add(kv.key));
+            }
+            try (KeyValueIterator<String, byte[]> all = states.all()) {
+                all.forEachRemaining(kv -> idle.add(kv.key));
+            }
+            int forgotten = 0;
+            for (String model : new TreeSet<>(idle)) {
+                byte[] state = states.get(model);
+                if (state != null && !AlertState.fromBytes(state).equals(AlertState.ALL_OK)) {
+                    continue;
+                }
+                try (WindowStoreIterator<?> windows = minutes.fetch(model, since, until)) {
+                    if (windows.hasNext()) {
+                        continue;
+                    }
+                }
+                tenants.delete(model);
+                states.delete(model);
+                known.remove(model);
+                forgotten++;
+            }
+            if (forgotten > 0) {
+                log.info("{}: forgot {} models with no window in the last {}", APPLICATION_ID, forgotten, retention);
+            }
         }
 
         @Override

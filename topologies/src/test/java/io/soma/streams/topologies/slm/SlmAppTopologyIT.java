@@ -84,6 +84,17 @@ class SlmAppTopologyIT {
         assertThat(config.thresholds().limitsFor("llama-2-70b-chat", "groq").latencyP95BreachMs()).isEqualTo(1200);
     }
 
+    /**
+     * Together's 13B replay at 25 requests a minute, as AlertStateMachineTest replays them, then one request 15
+     * minutes on: under {@link #TOGETHER_13B_SLO} both alerts are raised, then resolved. Returns the requests.
+     */
+    private List<LlmPerfRecords.Request> raiseAndResolveTogether() {
+        List<LlmPerfRecords.Request> together = LlmPerfRecords.read(SlmDatasets.file("together_13b.json"));
+        send(SlmEvents.timed(together, START, Duration.ofMillis(2_400)));
+        send(SlmEvents.timed(together.subList(0, 1), START.plus(Duration.ofMinutes(15)), Duration.ZERO));
+        return together;
+    }
+
     private void send(List<ConversationEvent> batch) {
         // the record timestamp is when Kafka got it; the app must window by the event's own time
         batch.forEach(e -> events.pipeInput(e.getSessionId(), e, Instant.now()));
@@ -213,10 +224,7 @@ class SlmAppTopologyIT {
     @Test
     void shouldRaiseAndResolveOnceAndKeepTheLevelsInTheStore() {
         start(SlmApp.Config.defaults().withThresholds(TOGETHER_13B_SLO));
-        List<LlmPerfRecords.Request> together = LlmPerfRecords.read(SlmDatasets.file("together_13b.json"));
-        // 25 requests to a minute, as AlertStateMachineTest replays them
-        send(SlmEvents.timed(together, START, Duration.ofMillis(2_400)));
-        send(SlmEvents.timed(together.subList(0, 1), START.plus(Duration.ofMinutes(15)), Duration.ZERO));
+        raiseAndResolveTogether();
 
         assertThat(alerts.readValuesToList()).extracting(a -> a.getMetric() + " " + a.getLevel() + " @" + a.getWindowStart())
                 .containsExactly(
@@ -248,5 +256,40 @@ class SlmAppTopologyIT {
         KeyValueStore<String, byte[]> tenants = driver.getKeyValueStore(SlmApp.MODEL_TENANTS);
         assertThat(ModelCallers.fromBytes(tenants.get("llama-2-13b-chat@together")).tenants())
                 .containsExactly(replayTenant, "acme");
+    }
+
+    /**
+     * Events may name any model: a model with nothing left in the stores is forgotten, callers and alert state, while
+     * one whose alert is still raised is kept until a window resolves it.
+     */
+    @Test
+    void shouldForgetAModelIdleForTheStoresRetentionUnlessItsAlertIsStillRaised() {
+        start(SlmApp.Config.defaults().withThresholds(TOGETHER_13B_SLO));
+        // raised and resolved again: its state is all OK
+        List<LlmPerfRecords.Request> together = raiseAndResolveTogether();
+        // 130 of its 150 requests rate-limited: its error rate stays in BREACH, no later window resolves it
+        List<LlmPerfRecords.Request> lepton = LlmPerfRecords.read(SlmDatasets.file("lepton_13b.json"));
+        send(SlmEvents.timed(lepton, START.plus(Duration.ofMinutes(20)), Duration.ZERO));
+        KeyValueStore<String, byte[]> tenants = driver.getKeyValueStore(SlmApp.MODEL_TENANTS);
+        KeyValueStore<String, byte[]> states = driver.getKeyValueStore(SlmApp.ALERT_STATES);
+        assertThat(states.get("llama-2-13b-chat@together")).isNotNull();
+        assertThat(tenants.get("llama-2-13b-chat@together")).isNotNull();
+
+        // still within the retention: kept
+        List<LlmPerfRecords.Request> groq = LlmPerfRecords.read(SlmDatasets.file("groq_70b.json")).subList(0, 1);
+        send(SlmEvents.timed(groq, START.plus(Duration.ofHours(23)), Duration.ZERO));
+        assertThat(tenants.get("llama-2-13b-chat@together")).isNotNull();
+
+        // more than a day after together's last window, another model's request moves stream time on
+        send(SlmEvents.timed(groq, START.plus(Duration.ofHours(26)), Duration.ZERO));
+        assertThat(tenants.get("llama-2-13b-chat@together")).isNull();
+        assertThat(states.get("llama-2-13b-chat@together")).isNull();
+        assertThat(AlertState.fromBytes(states.get("llama-2-13b-chat@lepton")).errorRate()).isEqualTo(AlertLevel.BREACH);
+        assertThat(tenants.get("llama-2-13b-chat@lepton")).isNotNull();
+        assertThat(tenants.get("llama-2-70b-chat@groq")).isNotNull();
+
+        // called again, the forgotten model lists its caller anew
+        send(SlmEvents.timed(together.subList(0, 1), START.plus(Duration.ofHours(27)), Duration.ZERO));
+        assertThat(ModelCallers.fromBytes(tenants.get("llama-2-13b-chat@together")).tenants()).isNotEmpty();
     }
 }
