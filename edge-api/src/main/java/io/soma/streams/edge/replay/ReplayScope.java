@@ -83,7 +83,7 @@ final class ReplayScope {
                 new RebuiltApp(ForecastApp.APPLICATION_ID,
                         ForecastApp.build(ForecastApp.Config.from(settings, new ForecastMetrics(unexported)), serdes)),
                 new RebuiltApp(SlmApp.APPLICATION_ID,
-                        SlmApp.build(SlmApp.Config.from(settings, new SlmGauges(unexported)), serdes)));
+                        SlmApp.build(SlmApp.Config.from(settings, SlmGauges.of(settings, unexported)), serdes)));
     }
 
     @SuppressWarnings("unchecked")

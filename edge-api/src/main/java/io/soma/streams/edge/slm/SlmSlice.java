@@ -11,6 +11,7 @@ import io.soma.streams.stores.query.StoreTenancy;
 import io.soma.streams.topologies.slm.ModelCallers;
 import io.soma.streams.topologies.slm.SlmApp;
 import io.soma.streams.topologies.slm.SlmGauges;
+import io.soma.streams.topologies.runtime.Settings;
 
 import java.time.Clock;
 import java.util.Map;
@@ -19,7 +20,8 @@ import java.util.Map;
 public record SlmSlice(Closer closer, SlmHandlers handlers) implements Slice {
     public static SlmSlice start(Platform platform, Slices started) {
         return Closer.starting(closer -> {
-            SlmApp.Config config = SlmApp.Config.from(platform.config().settings(), new SlmGauges(platform.metrics()));
+            Settings settings = platform.config().settings();
+            SlmApp.Config config = SlmApp.Config.from(settings, SlmGauges.of(settings, platform.metrics()));
             RunningApp app = platform.launch(SlmApp.APPLICATION_ID, SlmApp.build(config, platform.serdes()), closer);
             // per model and provider, over the calls of every tenant that called it: shown to those tenants
             StoreTenancy callers = StoreTenancy.pooledOver((model, tenant) -> ModelCallers.fromBytes(

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SlmGaugesTest {
     private static final Instant END = Instant.parse("2023-12-19T10:01:00Z");
     private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final SlmGauges gauges = new SlmGauges(registry);
+    private final SlmGauges gauges = new SlmGauges(registry, Duration.ofHours(24));
 
     private Optional<Double> value(String name, String model, String provider) {
         return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals(name))
@@ -52,5 +52,21 @@ class SlmGaugesTest {
                 SlmDatasets.window(failedOnly).summary(Duration.ofMinutes(1)));
         assertThat(value("slm_latency_p95_seconds", "llama-2-13b-chat", "lepton")).isEmpty();
         assertThat(value("slm_error_rate", "llama-2-13b-chat", "lepton")).contains(1.0);
+    }
+
+    /** Events may name any model: one with no window for the idle limit loses its series, the others keep theirs. */
+    @Test
+    void shouldDropTheSeriesOfAModelWithNoWindowForTheIdleLimit() {
+        SlmWindowSummary groq = SlmDatasets.window(SlmDatasets.requests(SlmDatasets.file("groq_70b.json"))).summary(Duration.ofMinutes(1));
+        gauges.closed("llama-2-70b-chat", "lepton", END, groq);
+        gauges.closed("llama-2-70b-chat", "groq", END, groq);
+
+        gauges.closed("llama-2-70b-chat", "groq", END.plus(Duration.ofHours(23)), groq);
+        assertThat(value("slm_window_requests", "llama-2-70b-chat", "lepton")).isPresent();
+
+        gauges.closed("llama-2-70b-chat", "groq", END.plus(Duration.ofHours(25)), groq);
+        assertThat(registry.scrape().stream().flatMap(s -> ((GaugeSnapshot) s).getDataPoints().stream())
+                .filter(p -> p.getLabels().get("provider").equals("lepton"))).isEmpty();
+        assertThat(value("slm_window_requests", "llama-2-70b-chat", "groq")).contains(150.0);
     }
 }
