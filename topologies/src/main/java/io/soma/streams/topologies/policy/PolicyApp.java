@@ -10,9 +10,9 @@ import io.soma.streams.avro.RulePackRequest;
 import io.soma.streams.avro.TrainingModeState;
 import io.soma.streams.schemas.Texts;
 import io.soma.streams.schemas.Topics;
-import io.soma.streams.schemas.serde.SchemaRegistryException;
 import io.soma.streams.schemas.dlq.DeadLetterLimit;
 import io.soma.streams.schemas.dlq.DlqHeaders;
+import io.soma.streams.schemas.serde.SchemaRegistryException;
 import io.soma.streams.topologies.policy.constitution.Constitution;
 import io.soma.streams.topologies.policy.constitution.ConstitutionVerifier;
 import io.soma.streams.topologies.policy.constitution.SignedBundle;
@@ -23,6 +23,7 @@ import io.soma.streams.topologies.policy.evaluation.EvaluationInput;
 import io.soma.streams.topologies.policy.evaluation.EvaluationLimits;
 import io.soma.streams.topologies.policy.evaluation.PolicyEvaluator;
 import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.EventNames;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -384,7 +385,9 @@ public final class PolicyApp {
 
         @Override
         public void process(FixedKeyRecord<String, ConversationEvent> record) {
-            ConversationEvent event = record.value();
+            // refused (dead-lettered with the reason) as by the other apps: a name no edge publishes would label
+            // the decisions metric and key the archive's rows
+            ConversationEvent event = EventNames.require(record.value());
             long started = System.nanoTime();
             CompiledPolicy policy = policies.forTenant(event.getTenant());
             Evaluation evaluation = PolicyEvaluator.evaluate(new EvaluationInput(event.getContent(), event.getRole(),

@@ -43,6 +43,7 @@ import io.soma.streams.topologies.policy.rules.RulePack;
 import io.soma.streams.topologies.policy.rules.Severity;
 import io.soma.streams.topologies.replay.XsTestPrompts;
 import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.EventNames;
 import io.soma.streams.topologies.runtime.StreamsSettings;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -215,6 +216,24 @@ class PolicyAppIT {
                     .startsWith("key " + session.length() + " bytes, value " + compressedUnderLimit.length + " bytes");
             assertThat(DeadLetters.headers(omitted).get(DlqHeaders.REASON)).isNotBlank();
         }
+    }
+
+    /**
+     * The edge never publishes a tenant or model name over {@link EventNames#MAX_CHARS}, but a producer writing the
+     * topic directly can: decided, such a name became a label of the decisions metric and a row key the archive
+     * refused. Like the other apps, the policy app dead-letters the event with the reason.
+     */
+    @Test
+    void shouldDeadLetterAnEventWhoseNamesAreTooLongAndGoOn() throws Exception {
+        String session = "long-name-" + UUID.randomUUID();
+        RecordMetadata longTenant = send(Topics.CONVERSATION_EVENTS.name(), session,
+                event(session, "long-tenant", "hello", "t".repeat(EventNames.MAX_CHARS + 1)));
+        send(Topics.CONVERSATION_EVENTS.name(), session, event(session, "after", "hello"));
+
+        assertThat(decisions(d -> d.getSessionId().equals(session), 1)).extracting(PolicyDecision::getEventId)
+                .containsExactly(session + "-after");
+        assertThat(DeadLetters.headers(DeadLetters.of(stack.bootstrapServers(), longTenant)).get(DlqHeaders.REASON))
+                .contains("tenant", String.valueOf(EventNames.MAX_CHARS));
     }
 
     /** A redaction many times its text: without the bound, a 7 MB decision stalled the partition for every tenant. */
