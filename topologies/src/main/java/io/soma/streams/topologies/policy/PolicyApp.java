@@ -315,16 +315,21 @@ public final class PolicyApp {
             // must give the same constitution.active; constitution_sync_timestamp_seconds reads it. The audit says
             // when the gate decided.
             context.forward(new Record<>(scope, new GateOutcome(bundle, null,
-                    audit(scope, bundle, context.currentSystemTimeMs()).setOutcome(ACTIVATED).build()),
+                    audit(record, scope, bundle).setOutcome(ACTIVATED).build()),
                     record.timestamp()));
         }
 
-        /** The audit of the bundle being processed; its id is the bundle's offset, so a replay repeats it. */
-        private ConstitutionAudit.Builder audit(String scope, ConstitutionBundle bundleOrNull, long now) {
+        /**
+         * The audit of the bundle {@code record}, made now. Its id is the record's offset and timestamp: a replay of
+         * the record repeats it, and the same offset on a topic created again (offsets restart at 0) names another
+         * record, whose audit the archive, which keeps one row per id, would otherwise drop.
+         */
+        private ConstitutionAudit.Builder audit(Record<String, byte[]> record, String scope,
+                                                ConstitutionBundle bundleOrNull) {
             var meta = context.recordMetadata().orElseThrow();
             ConstitutionAudit.Builder audit = ConstitutionAudit.newBuilder()
-                    .setEventId(meta.topic() + "/" + meta.partition() + "/" + meta.offset())
-                    .setScope(scope).setTimestamp(Instant.ofEpochMilli(now));
+                    .setEventId(meta.topic() + "/" + meta.partition() + "/" + meta.offset() + "@" + record.timestamp())
+                    .setScope(scope).setTimestamp(Instant.ofEpochMilli(context.currentSystemTimeMs()));
             if (bundleOrNull != null) {
                 audit.setVersion(bundleOrNull.getVersion()).setHash(bundleOrNull.getHash())
                         .setIssuedAt(bundleOrNull.getIssuedAt())
@@ -351,7 +356,7 @@ public final class PolicyApp {
             var meta = context.recordMetadata().orElseThrow();
             DlqHeaders.addTo(record.headers(), reason + ": " + message, null, meta.topic(), meta.partition(),
                     meta.offset(), APPLICATION_ID);
-            ConstitutionAudit audit = audit(scope, bundleOrNull, context.currentSystemTimeMs()).setOutcome(REFUSED)
+            ConstitutionAudit audit = audit(record, scope, bundleOrNull).setOutcome(REFUSED)
                     .setReason(reason).setMessage(message).build();
             Record<String, byte[]> deadLetter = DeadLetterLimit.fitted(record);
             context.forward(new Record<>(deadLetter.key(), new GateOutcome(null, deadLetter.value(), audit),

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
 
@@ -80,6 +81,32 @@ class ConstitutionGateTopologyIT {
                     .equals("constitution_rejections")).findFirst().orElseThrow().getDataPoints())
                     .singleElement().satisfies(p -> assertThat(((CounterSnapshot.CounterDataPointSnapshot) p)
                             .getValue()).isEqualTo(1.0));
+        }
+    }
+
+    /**
+     * The archive keeps one row per audit id. A replay of a bundle record repeats its id, but on a topic created
+     * again offsets restart at 0: the same offset names another record, whose audit must not pass for a copy.
+     */
+    @Test
+    void shouldNameAnAuditByItsBundleRecordSoThatOnlyAReplayRepeatsIt() {
+        Instant published = Instant.parse("2026-12-01T10:00:00Z");
+        String first = judgedAt("constitution-gate-id-test", published);
+        assertThat(judgedAt("constitution-gate-id-replay-test", published)).as("a replay").isEqualTo(first);
+        assertThat(judgedAt("constitution-gate-id-recreated-test", published.plusSeconds(3600)))
+                .as("the same offset of a topic created again").isNotEqualTo(first);
+        assertThat(first).startsWith(Topics.CONSTITUTION_UPDATED.name() + "/0/0");
+    }
+
+    /** The audit id of the example's global bundle, the first record of a new topic, published at {@code time}. */
+    private static String judgedAt(String appId, Instant time) {
+        try (Gate gate = new Gate(appId)) {
+            gate.driver.createInputTopic(Topics.CONSTITUTION_UPDATED.name(), new StringSerializer(),
+                            gate.serdes.value(Topics.CONSTITUTION_UPDATED).serializer())
+                    .pipeInput(Constitution.GLOBAL_SCOPE, PolicyAvro.bundle(ExamplePolicy.bundle()), time);
+            ConstitutionAudit audit = gate.audits.readValue();
+            assertThat(audit.getOutcome()).isEqualTo(PolicyApp.ACTIVATED);
+            return audit.getEventId();
         }
     }
 
