@@ -82,6 +82,31 @@ describe('followStream', () => {
     expect(requests[1]['last-event-id']).toBe('0-2');
   });
 
+  it('should resume before an event the connection cut and get it whole', async () => {
+    const { url, requests } = await serve([
+      // the second event is cut after its id, before its blank line
+      () => [200, 'id: 0-1\nevent: capsule\ndata: first\n\nid: 0-2\nevent: capsule\ndata: {"sec'],
+      (headers) => [200, `id: 0-2\nevent: capsule\ndata: second after ${headers['last-event-id']}\n\n`],
+    ]);
+    const controller = new AbortController();
+    const seen: SseEvent[] = [];
+    await followStream({
+      url,
+      token: 't',
+      signal: controller.signal,
+      initialDelayMillis: 10,
+      onEvent: (event) => {
+        seen.push(event);
+        if (seen.length === 2) controller.abort();
+      },
+    });
+    expect(seen).toEqual([
+      { id: '0-1', event: 'capsule', data: 'first' },
+      { id: '0-2', event: 'capsule', data: 'second after 0-1' },
+    ]);
+    expect(requests[1]['last-event-id']).toBe('0-1');
+  });
+
   it('should stop with the API message when the edge refuses the stream for good', async () => {
     const { url, requests } = await serve([
       () => [403, '{"error":"forbidden","message":"tenant b may not read tenant a","details":{}}'],

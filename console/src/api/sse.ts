@@ -18,10 +18,27 @@ export class SseParser {
   private data: string[] = [];
   private eventType = '';
   private hasData = false;
-  /** Kept across events, as the standard says: an event without an id resumes from the last one. */
+  /** The id of the event being read: it becomes lastEventId only once the event is complete. */
+  private idBuffer: string | null = null;
+  /**
+   * The id of the last complete event, kept across events as the standard says (an event without an id resumes
+   * from the last one): what a reconnection asks to resume after.
+   */
   lastEventId: string | null = null;
   /** The server's `retry:` advice, in milliseconds. */
   retryMillis: number | null = null;
+
+  /**
+   * Drops what a connection left unfinished, as the standard does at the end of a stream: an event cut before its
+   * blank line is not dispatched and its id not kept, so the next connection resumes before it and gets it whole.
+   */
+  reset(): void {
+    this.buffer = '';
+    this.data = [];
+    this.eventType = '';
+    this.hasData = false;
+    this.idBuffer = this.lastEventId;
+  }
 
   feed(chunk: string): SseEvent[] {
     this.buffer += chunk;
@@ -54,7 +71,7 @@ export class SseParser {
         this.eventType = value;
         break;
       case 'id':
-        if (!value.includes('\0')) this.lastEventId = value;
+        if (!value.includes('\0')) this.idBuffer = value;
         break;
       case 'retry':
         if (/^\d+$/.test(value)) this.retryMillis = Number(value);
@@ -64,6 +81,7 @@ export class SseParser {
   }
 
   private dispatch(): SseEvent | null {
+    this.lastEventId = this.idBuffer;
     const event = this.hasData
       ? { id: this.lastEventId, event: this.eventType || 'message', data: this.data.join('\n') }
       : null;
@@ -103,6 +121,7 @@ export async function followStream(options: StreamOptions): Promise<void> {
   while (!signal.aborted) {
     try {
       const headers: Record<string, string> = { Accept: 'text/event-stream', Authorization: `Bearer ${token}` };
+      parser.reset();
       if (parser.lastEventId !== null) headers['Last-Event-ID'] = parser.lastEventId;
       const response = await fetch(url, { headers, signal, cache: 'no-store' });
       // 429 (too many streams) and 503 (not ready) are worth another try; the catch below decides
