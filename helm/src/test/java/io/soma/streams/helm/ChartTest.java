@@ -50,6 +50,9 @@ class ChartTest {
 
     assertThat(container.at("/image").asText()).isEqualTo("soma-streams:" + System.getProperty("soma.project.version"));
     assertThat(container.has("command")).as("the image's entrypoint runs").isFalse();
+    assertThat(env(single(RenderedChart.render(t -> t.set("javaOpts", "-XX:MaxRAMPercentage=60")), "StatefulSet")
+        .at("/spec/template/spec/containers/0"), "JDK_JAVA_OPTIONS"))
+        .as("read after the image's JAVA_TOOL_OPTIONS, so it wins").isEqualTo("-XX:MaxRAMPercentage=60");
     assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
     assertThat(pod.at("/securityContext/runAsUser").asInt()).isEqualTo(10001);
     assertThat(container.at("/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
