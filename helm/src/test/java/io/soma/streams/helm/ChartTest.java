@@ -98,6 +98,16 @@ class ChartTest {
 
     assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/health/ready");
     assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/health/live");
+    // the readiness checks may take seconds each: not Kubernetes' default 1 s
+    assertThat(container.at("/readinessProbe/timeoutSeconds").asInt()).isGreaterThanOrEqualTo(10);
+    assertThat(container.at("/livenessProbe/timeoutSeconds").asInt()).isGreaterThan(1);
+  }
+
+  @Test
+  void shouldGiveTheAppsTimeToCloseBeforeThePodIsKilled() throws IOException {
+    JsonNode pod = single(RenderedChart.render(UnaryOperator.identity()), "StatefulSet").at("/spec/template/spec");
+
+    assertThat(pod.at("/terminationGracePeriodSeconds").asInt()).isEqualTo(120);
   }
 
   @Test
