@@ -7,8 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import java.util.stream.StreamSupport;
@@ -101,6 +104,23 @@ class ChartTest {
     // the readiness checks may take seconds each: not Kubernetes' default 1 s
     assertThat(container.at("/readinessProbe/timeoutSeconds").asInt()).isGreaterThanOrEqualTo(10);
     assertThat(container.at("/livenessProbe/timeoutSeconds").asInt()).isGreaterThan(1);
+  }
+
+  @Test
+  void shouldRollThePodsWhenTheSecretChanges() throws IOException {
+    UnaryOperator<TemplateCommand> rotated = t -> t.set("secrets.peerSecret", "another-peer-secret-of-32-characters");
+
+    assertThat(podAnnotations(rotated).get("checksum/secret"))
+        .isNotBlank().isNotEqualTo(podAnnotations(UnaryOperator.identity()).get("checksum/secret"));
+    assertThat(podAnnotations(rotated).get("checksum/config"))
+        .isEqualTo(podAnnotations(UnaryOperator.identity()).get("checksum/config"));
+  }
+
+  private static Map<String, String> podAnnotations(UnaryOperator<TemplateCommand> values) throws IOException {
+    Map<String, String> annotations = new HashMap<>();
+    single(RenderedChart.render(values), "StatefulSet").at("/spec/template/metadata/annotations").fields()
+        .forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText()));
+    return annotations;
   }
 
   @Test
