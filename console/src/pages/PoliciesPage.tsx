@@ -98,9 +98,11 @@ function RuleEditor({ api, tenant, pack, etag, saved }: Pick<PageProps, 'api' | 
       </p>
       <label htmlFor="rules">Rules (JSON)</label>
       <textarea id="rules" rows={14} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />
-      <button type="button" onClick={save} disabled={applying !== undefined}>
-        Save rules
-      </button>
+      {holds(api.session, 'policy.admin') && (
+        <button type="button" onClick={save} disabled={applying !== undefined}>
+          Save rules
+        </button>
+      )}
       {applying !== undefined && <p role="status">Version {applying} accepted; waiting for this edge's rule table to hold it…</p>}
       {error && <ErrorMessage error={error} />}
       <RuleProblems text={text} error={error} />

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { segment } from '../api/client';
+import { holds, segment } from '../api/client';
 import { Pager, useCursorPages } from '../ui/pager';
 import { ErrorMessage, formatTime, Section, Show } from '../ui/parts';
 import { useLoad } from '../ui/useLoad';
@@ -125,9 +125,12 @@ export function TrainingPage({ api, tenant, tenants }: PageProps) {
           <label>
             For (hours) <input type="number" min={0.1} step={0.1} value={hours} onChange={(e) => setHours(e.target.value)} />
           </label>
-          <button type="button" onClick={() => command('enable')}>
-            Enable
-          </button>
+          {/* Extend and Disable stay: the lock's holder may use them without training.admin */}
+          {holds(api.session, 'training.admin') && (
+            <button type="button" onClick={() => command('enable')}>
+              Enable
+            </button>
+          )}
           <button type="button" onClick={() => command('extend')}>
             Extend
           </button>
