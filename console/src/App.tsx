@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Api, holds, PLATFORM_OPERATOR, signIn, type Session } from './api/client';
-import { ErrorMessage } from './ui/parts';
+import { ErrorMessage, formatTime } from './ui/parts';
 import { useLoad } from './ui/useLoad';
 import { PAGES, pageOf } from './pages';
 
@@ -15,18 +15,48 @@ function useHashPage() {
   return pageOf(hash);
 }
 
+/** The longest delay setTimeout keeps: a longer one fires at once. */
+const MAX_TIMER_MILLIS = 2 ** 31 - 1;
+
 export function App() {
   const [session, setSession] = useState<Session>();
-  return session ? <Console api={new Api(session)} signOut={() => setSession(undefined)} /> : <SignIn onSignedIn={setSession} />;
+  // why the last session ended, when it was not signed out: shown on the sign-in form
+  const [ended, setEnded] = useState<Error>();
+  const end = useCallback((why?: Error) => {
+    setSession(undefined);
+    setEnded(why);
+  }, []);
+  // panels would show the API's 401 on every refresh: back to the sign-in form instead, saying why
+  useEffect(() => {
+    if (!session) return;
+    const timer = setTimeout(
+      () => end(new Error(`Your session expired at ${formatTime(new Date(session.expiresAt * 1000).toISOString())}: sign in again.`)),
+      Math.min(MAX_TIMER_MILLIS, Math.max(0, session.expiresAt * 1000 - Date.now())),
+    );
+    return () => clearTimeout(timer);
+  }, [session, end]);
+  const api = useMemo(() => session && new Api(session, (why) => end(new Error(`Signed out: ${why.message}`))), [session, end]);
+  return api ? (
+    <Console api={api} signOut={() => end()} />
+  ) : (
+    <SignIn
+      ended={ended}
+      onSignedIn={(signedIn) => {
+        setEnded(undefined);
+        setSession(signedIn);
+      }}
+    />
+  );
 }
 
-function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
+function SignIn({ onSignedIn, ended }: { onSignedIn: (session: Session) => void; ended: Error | undefined }) {
   const [apiKey, setApiKey] = useState('');
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
   return (
     <main className="sign-in">
       <h1>Soma Streams console</h1>
+      {ended && <ErrorMessage error={ended} />}
       <form
         onSubmit={(e) => {
           e.preventDefault();

@@ -47,16 +47,24 @@ export interface Reply<T> {
   headers: Headers;
 }
 
-/** The public API as the signed-in user: every call bears the session's token; a refusal throws its ApiError. */
+/**
+ * The public API as the signed-in user: every call bears the session's token; a refusal throws its ApiError. A 401
+ * (the token expired or was revoked) also tells {@code ended}: nothing more can be done with this session.
+ */
 export class Api {
-  constructor(readonly session: Session) {}
+  constructor(
+    readonly session: Session,
+    private readonly ended: (why: Error) => void = () => {},
+    /** Where the API is: the console's own origin, unless a test serves it elsewhere. */
+    private readonly base = '',
+  ) {}
 
   async get<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
     return (await this.send<T>('GET', withQuery(path, query))).body;
   }
 
   async send<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
-    const response = await fetch(path, {
+    const response = await fetch(this.base + path, {
       method,
       headers: {
         Authorization: `Bearer ${this.session.token}`,
@@ -66,7 +74,11 @@ export class Api {
       },
       body: body === undefined ? undefined : body instanceof JsonText ? body.text : JSON.stringify(body),
     });
-    if (!response.ok) throw await errorOf(response);
+    if (!response.ok) {
+      const error = await errorOf(response);
+      if (response.status === 401) this.ended(error);
+      throw error;
+    }
     const text = await response.text();
     return { body: (text ? JSON.parse(text) : null) as T, headers: response.headers };
   }
