@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
+import java.util.regex.Pattern;
 
 /**
  * The real schema registry of the local stack: Apicurio Registry 2.4.2 (the uber-jar the
@@ -43,6 +44,8 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     /** Starts a command in a session of its own, so a terminal's Ctrl-C reaches only this JVM (absent: not used). */
     private static final Path SETSID = Path.of("/usr/bin/setsid");
     private static final Duration PROBE_INTERVAL = Duration.ofMillis(100);
+    /** What the registry (Quarkus) logs once its HTTP port is bound, followed by the port. */
+    private static final String LISTENING = "Listening on: http://127.0.0.1:";
     private static final int LOG_TAIL_LINES = 30;
     /** Starts on a port of its own choosing, each on a new one, before giving up. */
     private static final int FREE_PORT_ATTEMPTS = 3;
@@ -200,13 +203,25 @@ public final class SchemaRegistryProcess implements AutoCloseable {
                 throw new ExitedBeforeReady("the schema registry exited with code " + process.exitValue()
                         + " before answering; " + describeLog(logFile));
             }
-            if (answers(http, probe)) {
+            // the answer must be our child's: another process (the other test JVM's registry) may have been given the
+            // same port, and answers there while our child, about to find it taken, still boots
+            if (answers(http, probe) && listening(logFile)) {
                 return;
             }
             pause();
         }
-        throw new IllegalStateException("the schema registry did not answer GET " + probe.uri() + " with 200 within "
-                + STARTUP_LIMIT.toSeconds() + " s; " + describeLog(logFile));
+        throw new IllegalStateException("the schema registry did not answer GET " + probe.uri() + " with 200, nor log "
+                + "'" + LISTENING + port + "', within " + STARTUP_LIMIT.toSeconds() + " s; " + describeLog(logFile));
+    }
+
+    /** Whether the child's log says it listens on {@link #port} (Quarkus logs it once bound). */
+    private boolean listening(Path logFile) {
+        try {
+            String log = new String(Files.readAllBytes(logFile), StandardCharsets.UTF_8);
+            return Pattern.compile(Pattern.quote(LISTENING + port) + "(?!\\d)").matcher(log).find();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static boolean answers(HttpClient http, HttpRequest probe) {

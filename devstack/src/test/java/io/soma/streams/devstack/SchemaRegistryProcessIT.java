@@ -1,5 +1,6 @@
 package io.soma.streams.devstack;
 
+import com.sun.net.httpserver.HttpServer;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.TestPaths;
 import org.junit.jupiter.api.AfterAll;
@@ -12,11 +13,12 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,12 +67,23 @@ class SchemaRegistryProcessIT {
         Path workDir = TestPaths.newWorkDir("registry");
         long started = System.nanoTime();
         // the first port it is given is taken by the time the child binds it, as another process can take a port
-        // found free: the child exits, and the registry starts on the next port
-        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Iterator<Integer> ports = List.of(taken.getLocalPort(), FreePort.onLoopback()).iterator();
+        // found free: the child exits, and the registry starts on the next port. What took it answers every request
+        // with 200, as the other test JVM's registry would if it had been given the same port: not taken for ours
+        HttpServer taken = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        taken.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(200, 2);
+            exchange.getResponseBody().write("[]".getBytes(StandardCharsets.UTF_8));
+            exchange.close();
+        });
+        taken.start();
+        try {
+            int takenPort = taken.getAddress().getPort();
+            Iterator<Integer> ports = List.of(takenPort, FreePort.onLoopback()).iterator();
             registry = SchemaRegistryProcess.start(SchemaRegistryProcess.locateJar(), ports::next, 2,
                     workDir.resolve("schema-registry-test.log"));
-            assertThat(registry.url()).doesNotContain(":" + taken.getLocalPort() + "/");
+            assertThat(registry.url()).doesNotContain(":" + takenPort + "/");
+        } finally {
+            taken.stop(0);
         }
         log.info("registry start-to-ready {} ms, a start on a taken port included",
                 (System.nanoTime() - started) / 1_000_000);
@@ -207,7 +220,8 @@ class SchemaRegistryProcessIT {
     }
 
     private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        // bounded: a registry that stopped answering fails the test instead of hanging it
+        return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static URI uri(String path) {
