@@ -14,6 +14,7 @@ import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.CommittedRecords;
+import io.soma.streams.testkit.MidDay;
 import io.soma.streams.testkit.StreamsApps;
 import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.ProvisionedStack;
@@ -77,6 +78,8 @@ class BudgetAppIT {
     private static final Duration RESERVATION_TTL = Duration.ofSeconds(60);
     private static final String APP_ID = "budget-it-" + UUID.randomUUID();
     private static final String NEVER_SETTLED_TENANT = "expiry-" + UUID.randomUUID();
+    /** Where it is about noon as the class starts (MidDay): its daily periods do not end while it runs. */
+    private static final ZoneOffset MID_DAY = MidDay.zone();
     private static LocalStack stack;
     private static AppSerdes serdes;
     private static Path stateDir;
@@ -92,7 +95,7 @@ class BudgetAppIT {
         stateDir = TestPaths.newWorkDir("budget-it");
         app = start();
         // reserved before the tests run, so its TTL runs out while they do, not in a wait of its own
-        define(Budgets.daily(NEVER_SETTLED_TENANT, "daily", 100_000).build());
+        define(midDay(NEVER_SETTLED_TENANT, "daily", 100_000).build());
         LlmPerfRecords.Request step = llmPerf(1).get(0);
         send(Topics.BUDGET_RESERVATIONS.name(), NEVER_SETTLED_TENANT,
                 request(NEVER_SETTLED_TENANT, "never-settled", step.provider(), step.model(), step.inputTokens()));
@@ -115,7 +118,7 @@ class BudgetAppIT {
         List<AzureTrace.Request> steps = AzureTrace.read(AzureTrace.file(TestPaths.dataDir(), "code"))
                 .subList(0, REQUESTS);
         long limit = steps.stream().limit(ADMITTED).mapToLong(s -> s.contextTokens() + DEFAULT_COMPLETION).sum();
-        define(Budgets.daily(tenant, "daily", limit).build());
+        define(midDay(tenant, "daily", limit).build());
         awaitStatus(tenant, "daily", s -> s.getLimitTokens() == limit);
 
         // four senders at once; one of them keys by session, not tenant, so its requests are re-keyed by the app
@@ -180,7 +183,7 @@ class BudgetAppIT {
         PriceTable.Price gpt4o = PriceTable.defaults().priceOf("openai", "gpt-4o").orElseThrow();
         // the limit is what the step's real token counts cost on gpt-4o, so one such response spends it all
         double limitUsd = gpt4o.cost(step.inputTokens(), step.outputTokens());
-        define(Budgets.daily(tenant, "usd", 1).setLimitTokens(null).setLimitUsd(limitUsd).build());
+        define(midDay(tenant, "usd", 1).setLimitTokens(null).setLimitUsd(limitUsd).build());
         send(Topics.CONVERSATION_EVENTS.name(), "paid", ConversationEvent.newBuilder(response(tenant, "paid", step))
                 .setProvider("openai").setModel("gpt-4o").build());
         awaitStatus(tenant, "usd", s -> s.getSpentUsd() >= limitUsd);
@@ -210,7 +213,7 @@ class BudgetAppIT {
         LlmPerfRecords.Request next = steps.stream().filter(r -> r.inputTokens() + r.outputTokens() != stepTokens)
                 .findFirst().orElseThrow();
         long expected = stepTokens + next.inputTokens() + next.outputTokens();
-        define(Budgets.daily(tenant, "daily", 1_000_000).build());
+        define(midDay(tenant, "daily", 1_000_000).build());
         BudgetReservationRequest request = request(tenant, "step", step.provider(), step.model(), step.inputTokens());
         send(Topics.BUDGET_RESERVATIONS.name(), tenant, request);
         // granted before the response is sent: the response takes a repartition topic and could overtake it
@@ -331,13 +334,11 @@ class BudgetAppIT {
         long stepTokens = step.inputTokens() + step.outputTokens();
         // one response is 60 % of the limit (crosses 50 %), two are 120 % (cross 80 % and 95 %); two responses are
         // too few to alert a projection on
-        define(Budgets.daily(tenant, "daily", Math.round(stepTokens / 0.6)).setHard(false).build());
-        // five responses of 1 % each within seconds, with about 12 hours of the period left (a zone where it is
-        // about noon): the spend rate reaches every threshold and the limit long before the period ends
+        define(midDay(tenant, "daily", Math.round(stepTokens / 0.6)).setHard(false).build());
+        // five responses of 1 % each within seconds, with about 12 hours of the period left: the spend rate reaches
+        // every threshold and the limit long before the period ends
         String projected = "projected-" + UUID.randomUUID();
-        int offset = Math.floorMod(-Instant.now().plus(Duration.ofHours(12)).getEpochSecond(), 86_400);
-        ZoneOffset noon = ZoneOffset.ofTotalSeconds(offset > 18 * 3600 ? offset - 86_400 : offset);
-        define(Budgets.daily(projected, "daily", stepTokens * 100).setTimeZone(noon.getId()).setHard(false).build());
+        define(midDay(projected, "daily", stepTokens * 100).setHard(false).build());
 
         send(Topics.CONVERSATION_EVENTS.name(), "s0", response(tenant, "s0", step));
         assertThat(alerts(tenant, 1)).extracting(BudgetAlert::getThresholdPercent).containsExactly(50);
@@ -388,6 +389,11 @@ class BudgetAppIT {
     }
 
     /** Successful LLMPerf measurements, in file order: real prompt and completion token counts. */
+    /** A hard daily token budget whose day has about 12 hours left: no midnight reset falls inside a test. */
+    private static BudgetDefinition.Builder midDay(String tenant, String budgetId, long limitTokens) {
+        return Budgets.daily(tenant, budgetId, limitTokens).setTimeZone(MID_DAY.getId());
+    }
+
     private static List<LlmPerfRecords.Request> llmPerf(int n) {
         List<LlmPerfRecords.Request> ok = new ArrayList<>();
         for (Path file : LlmPerfRecords.files(TestPaths.dataDir())) {
