@@ -8,11 +8,13 @@ import io.soma.streams.testkit.CommittedRecords;
 import io.soma.streams.topologies.marketplace.ExampleCapsulePublisher;
 import io.soma.streams.topologies.replay.ReplayPlan;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,6 +27,8 @@ class DemoIT {
     private static final int REPLAYED = 2_000;
 
     @Test
+    // longer than the suite's default of 5 minutes on a loaded machine: a stack of its own and the demo replay
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void shouldReachReadyAndReplayTheRealDatasetsIntoKafka() {
         try (EdgeFixture demo = EdgeFixture.onOwnStack(EdgeFixture.demoSettings()).awaitReady()) {
             // the replayer's producer is not transactional: read_committed reads all it sent

@@ -8,7 +8,6 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -22,7 +21,7 @@ public final class DeadLetters {
         return headers(of(bootstrapServers, source));
     }
 
-    /** The committed dead letter of the record at {@code source}; fails after 30 s without one. */
+    /** The committed dead letter of the record at {@code source}; fails after the kit's default wait without one. */
     public static ConsumerRecord<byte[], byte[]> of(String bootstrapServers, RecordMetadata source) {
         return CommittedRecords.await(bootstrapServers, Topics.DEAD_LETTER,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer(), r -> {
@@ -30,7 +29,7 @@ public final class DeadLetters {
                     return source.topic().equals(headers.get(DlqHeaders.SOURCE_TOPIC))
                             && String.valueOf(source.partition()).equals(headers.get(DlqHeaders.SOURCE_PARTITION))
                             && String.valueOf(source.offset()).equals(headers.get(DlqHeaders.SOURCE_OFFSET));
-                }, 1, Duration.ofSeconds(30)).get(0);
+                }, 1, CommittedRecords.DEFAULT_TIMEOUT).get(0);
     }
 
     public static Map<String, String> headers(ConsumerRecord<byte[], byte[]> record) {

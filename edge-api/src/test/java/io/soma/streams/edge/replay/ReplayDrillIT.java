@@ -20,6 +20,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,6 +46,9 @@ class ReplayDrillIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
 
     @Test
+    // longer than the suite's default of 5 minutes on a loaded machine: two stacks of its own: the live one and the
+    // rebuild
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void shouldRebuildEveryDeterministicOutputIdentically() throws Exception {
         // one partition: the live windows are then those of events in event-time order, as the rebuild's are
         // (with several, a window can close before another partition's events are processed: docs/reliability.md)

@@ -9,6 +9,7 @@ import io.soma.streams.schemas.serde.v1.Probe;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.CommittedRecords;
 import io.soma.streams.testkit.KafkaState;
+import io.soma.streams.testkit.StreamsApps;
 import io.soma.streams.testkit.TcpProxy;
 import io.soma.streams.testkit.TestPaths;
 import org.apache.avro.Schema;
@@ -176,7 +177,8 @@ class SchemaRegistryIT {
         builder.stream(input, Consumed.with(Serdes.String(), new AvroSerde<>(ConversationEvent.class, registry, false)))
                 .mapValues(ConversationEvent::getEventId)
                 .to(output, Produced.with(Serdes.String(), Serdes.String()));
-        try (KafkaStreams streams = new KafkaStreams(builder.build(), streamsConfig(appId))) {
+        KafkaStreams streams = new KafkaStreams(builder.build(), streamsConfig(appId));
+        try {
             streams.start();
             List<String> processed = CommittedRecords.awaitValues(stack.bootstrapServers(), output,
                     new StringDeserializer(), new StringDeserializer(), v -> true, 3);
@@ -195,6 +197,9 @@ class SchemaRegistryIT {
                 assertThat(header(d, DlqHeaders.SOURCE_PARTITION)).isEqualTo("0");
                 assertThat(header(d, DlqHeaders.REASON)).contains("record on " + input);
             });
+        } finally {
+            // bounded: KafkaStreams.close() waits for ever
+            StreamsApps.closeLeavingGroup(streams);
         }
     }
 

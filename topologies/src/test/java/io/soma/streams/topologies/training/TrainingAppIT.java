@@ -19,6 +19,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -49,6 +50,9 @@ class TrainingAppIT {
     }
 
     @Test
+    // longer than the suite's default of 5 minutes on a loaded machine: three restarts, and on a slow machine all of
+    // it again after a 120 s lock expires
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void shouldKeepTheLockAndItsExpiryAcrossRestarts(@TempDir Path stateDir) throws Exception {
         // a machine too slow for the restarts within the lock's lifetime starts over once, with twice the lifetime
         for (int ttlSeconds = LOCK_TTL_SECONDS; !lockOutlivesRestarts(stateDir, ttlSeconds); ttlSeconds *= 2) {
