@@ -21,6 +21,8 @@ public final class TcpProxy implements AutoCloseable {
     private final String targetHost;
     private final int targetPort;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
+    /** Held while cut() closes the open connections and while a new one is registered, so none slips between. */
+    private final Object registering = new Object();
     private final AtomicInteger refused = new AtomicInteger();
     private volatile boolean cut;
     private volatile boolean stalled;
@@ -60,9 +62,11 @@ public final class TcpProxy implements AutoCloseable {
     }
 
     public void cut() {
-        cut = true;
-        open.forEach(TcpProxy::closeQuietly);
-        open.clear();
+        synchronized (registering) {
+            cut = true;
+            open.forEach(TcpProxy::closeQuietly);
+            open.clear();
+        }
     }
 
     public void restore() {
@@ -78,18 +82,30 @@ public final class TcpProxy implements AutoCloseable {
         stalled = true;
     }
 
+    private void refuse(Socket client) throws IOException {
+        refused.incrementAndGet();
+        client.close();
+    }
+
     private void accept() {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
                 if (cut) {
-                    refused.incrementAndGet();
-                    client.close();
+                    refuse(client);
                     continue;
                 }
                 Socket upstream = new Socket(targetHost, targetPort);
-                open.add(client);
-                open.add(upstream);
+                // under the lock cut() holds: a connection made while it cut is refused, never left passing bytes
+                synchronized (registering) {
+                    if (cut) {
+                        closeQuietly(upstream);
+                        refuse(client);
+                        continue;
+                    }
+                    open.add(client);
+                    open.add(upstream);
+                }
                 pump(client, upstream);
                 pump(upstream, client);
             } catch (IOException e) {
