@@ -32,12 +32,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -248,16 +254,14 @@ class EdgeContractIT {
     @Order(Integer.MAX_VALUE)
     void shouldRateLimitATenantWith429AndRetryAfterWithoutSlowingAnother() throws Exception {
         List<String> tenants = EdgeFixture.tenants("limited", 3);
-        // a bucket of two that refills one request a second: twenty requests overdraw it unless each took a second
+        // a bucket of two that refills one request a second: twenty requests at once overdraw it unless they took
+        // 18 s together (sent one after the other, each issue writing to PostgreSQL, Redis and Kafka, they could)
         try (EdgeFixture limited = new EdgeFixture(Map.of("ratelimit.tenant.per.second", "1",
                 "ratelimit.tenant.burst", "2"))) {
             String busy = limited.tokenFor(tenants.get(0), "busy", Set.of(Capability.CONVERSATION));
             String quiet = limited.tokenFor(tenants.get(1), "quiet", Set.of(Capability.CONVERSATION));
             byte[] verify = EdgeFixture.json(Map.of("token", busy)).getBytes(StandardCharsets.UTF_8);
-            List<HttpResponse<String>> burst = new ArrayList<>();
-            for (int i = 0; i < 20; i++) {
-                burst.add(send(limited, "POST", "/v1/tokens/verify", busy, verify));
-            }
+            List<HttpResponse<String>> burst = atOnce(20, () -> send(limited, "POST", "/v1/tokens/verify", busy, verify));
             // a token of the caller's own tenant: another tenant's token is not for it to verify
             HttpResponse<String> other = send(limited, "POST", "/v1/tokens/verify", quiet,
                     EdgeFixture.json(Map.of("token", quiet)).getBytes(StandardCharsets.UTF_8));
@@ -275,10 +279,8 @@ class EdgeContractIT {
             limited.tokenFor(issuing, "issued", Set.of(Capability.CONVERSATION));
             byte[] issue = EdgeFixture.json(Map.of("subject", "issued", "tenant", issuing,
                     "capabilities", List.of(Capability.CONVERSATION.claim()))).getBytes(StandardCharsets.UTF_8);
-            List<HttpResponse<String>> issues = new ArrayList<>();
-            for (int i = 0; i < 20; i++) {
-                issues.add(send(limited, "POST", "/v1/tokens/issue", limited.adminToken(), issue));
-            }
+            List<HttpResponse<String>> issues = atOnce(20,
+                    () -> send(limited, "POST", "/v1/tokens/issue", limited.adminToken(), issue));
             assertThat(issues).extracting(HttpResponse::statusCode).contains(201, 429).containsOnly(201, 429);
             assertThat(EdgeFixture.json(issues.stream().filter(r -> r.statusCode() == 429).findFirst().orElseThrow())
                     .get("error").asText()).isEqualTo("rate_limited");
@@ -458,6 +460,23 @@ class EdgeContractIT {
     private static HttpResponse<String> send(EdgeFixture target, String method, String path, String token,
                                              HttpRequest.BodyPublisher body) {
         return target.send(target.request(path, token).header("Content-Type", "application/json").method(method, body));
+    }
+
+    /** {@code n} requests sent together, each on a thread of its own; their answers in the order sent. */
+    private static List<HttpResponse<String>> atOnce(int n, Callable<HttpResponse<String>> request) throws Exception {
+        ExecutorService senders = Executors.newFixedThreadPool(n);
+        try {
+            // bounded: one unanswered after the wait is cancelled, and its get() throws
+            List<Future<HttpResponse<String>>> sent = senders.invokeAll(Collections.nCopies(n, request),
+                    EdgeFixture.AWAIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            List<HttpResponse<String>> answers = new ArrayList<>();
+            for (Future<HttpResponse<String>> answer : sent) {
+                answers.add(answer.get());
+            }
+            return answers;
+        } finally {
+            senders.shutdownNow();
+        }
     }
 
     /** A body of unknown length: the client sends it chunked, with no Content-Length. */
