@@ -106,7 +106,8 @@ public final class Platform implements AutoCloseable {
                     config.stateDir(), config.processingGuarantee(), config.standbyReplicas(),
                     config.commitIntervalMs(), config.streamThreads(), advertised,
                     StreamsSettings.commitIntervalsByApp(config.settings()),
-                    StreamsSettings.producerBatchSizesByApp(config.settings()));
+                    StreamsSettings.producerBatchSizesByApp(config.settings()),
+                    config.settings().integer("streams.rocksdb.memory.mb"));
             p.sse = new SseHub.Settings(config.settings().integer("sse.client.queue"),
                     config.settings().duration("sse.keepalive"), config.settings().integer("sse.resume.max.records"),
                     new SseAdmission(config.settings().integer("sse.max.streams.per.tenant"),

@@ -18,6 +18,8 @@ import java.util.TreeMap;
  *
  * @param commitIntervalMsByApp an app's own commit interval, by application id, in place of {@code commitIntervalMs}
  * @param producerBatchBytesByApp an app's own producer {@code batch.size}, by application id, in place of Kafka's
+ * @param rocksDbMemoryMib the memory every RocksDB store of the process shares ({@link BoundedRocksDb}); 0 leaves each
+ *                         store RocksDB's own defaults
  */
 public record StreamsSettings(
         String bootstrapServers,
@@ -29,7 +31,8 @@ public record StreamsSettings(
         int streamThreads,
         String applicationServer,
         Map<String, Integer> commitIntervalMsByApp,
-        Map<String, Integer> producerBatchBytesByApp) {
+        Map<String, Integer> producerBatchBytesByApp,
+        int rocksDbMemoryMib) {
 
     /** The setting whose suffix is an application id: {@code streams.commit.interval.ms.soma-budget=10}. */
     public static final String COMMIT_INTERVAL_BY_APP_PREFIX = "streams.commit.interval.ms";
@@ -37,6 +40,10 @@ public record StreamsSettings(
     public static final String PRODUCER_BATCH_SIZE_BY_APP_PREFIX = "streams.producer.batch.size";
 
     public StreamsSettings {
+        if (rocksDbMemoryMib < 0) {
+            throw new Settings.ConfigException("streams.rocksdb.memory.mb must be 0 (RocksDB's defaults per store) or "
+                    + "more, got " + rocksDbMemoryMib);
+        }
         commitIntervalMsByApp = Map.copyOf(commitIntervalMsByApp);
         producerBatchBytesByApp = Map.copyOf(producerBatchBytesByApp);
     }
@@ -44,7 +51,7 @@ public record StreamsSettings(
     /** Settings for tests and the embedded stack: exactly-once v2, fast commits, one thread. */
     public static StreamsSettings local(String bootstrapServers, String schemaRegistryUrl, Path stateDir) {
         return new StreamsSettings(bootstrapServers, schemaRegistryUrl, stateDir,
-                StreamsConfig.EXACTLY_ONCE_V2, 0, 100, 1, null, Map.of(), Map.of());
+                StreamsConfig.EXACTLY_ONCE_V2, 0, 100, 1, null, Map.of(), Map.of(), 0);
     }
 
     /**
@@ -81,7 +88,8 @@ public record StreamsSettings(
 
     public StreamsSettings withApplicationServer(String hostPort) {
         return new StreamsSettings(bootstrapServers, schemaRegistryUrl, stateDir, processingGuarantee,
-                standbyReplicas, commitIntervalMs, streamThreads, hostPort, commitIntervalMsByApp, producerBatchBytesByApp);
+                standbyReplicas, commitIntervalMs, streamThreads, hostPort, commitIntervalMsByApp, producerBatchBytesByApp,
+                rocksDbMemoryMib);
     }
 
     public Properties forApp(String applicationId) {
@@ -108,6 +116,10 @@ public record StreamsSettings(
         }
         if (applicationServer != null) {
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
+        }
+        if (rocksDbMemoryMib > 0) {
+            p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDb.class);
+            p.put(BoundedRocksDb.MEMORY_BYTES_CONFIG, rocksDbMemoryMib * 1024L * 1024L);
         }
         return p;
     }

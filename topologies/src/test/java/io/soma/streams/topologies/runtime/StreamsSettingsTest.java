@@ -64,6 +64,6 @@ class StreamsSettingsTest {
     private static StreamsSettings process(Settings settings) {
         return new StreamsSettings("127.0.0.1:9", "http://127.0.0.1:9", Path.of("state"),
                 StreamsConfig.EXACTLY_ONCE_V2, 0, settings.integer("streams.commit.interval.ms"), 1, null,
-                StreamsSettings.commitIntervalsByApp(settings), StreamsSettings.producerBatchSizesByApp(settings));
+                StreamsSettings.commitIntervalsByApp(settings), StreamsSettings.producerBatchSizesByApp(settings), 0);
     }
 }
