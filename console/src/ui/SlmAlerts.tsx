@@ -26,7 +26,10 @@ export function alertStreamUrl(only?: ModelAtProvider): string {
   return only ? `${url}?model=${encodeURIComponent(only.model)}&provider=${encodeURIComponent(only.provider)}` : url;
 }
 
-/** The SLM app's alerts as they are raised (SSE), the latest per model, provider and metric; the open ones shown. */
+/**
+ * The SLM app's alerts as they are raised (SSE), the latest per model, provider and metric; the open ones shown. The
+ * stream starts live, so what it shows is what changed since the page opened, and it says so.
+ */
 export function SlmAlerts({ api, title, only }: { api: Api; title: string; only?: ModelAtProvider }) {
   const [latest, setLatest] = useState<Record<string, SlmAlert>>({});
   const stream = useStream(api, alertStreamUrl(only), (event) => {
@@ -40,7 +43,11 @@ export function SlmAlerts({ api, title, only }: { api: Api; title: string; only?
       <p className="status">{stream.live ? 'Live' : 'Connecting…'}</p>
       {stream.error && <ErrorMessage error={stream.error} />}
       {open.length === 0 ? (
-        <p>No open alert among {Object.keys(latest).length} received.</p>
+        // the stream starts live: an alert raised before the page opened shows only once its level changes again
+        <p>
+          No open alert among the {Object.keys(latest).length} changes received since this page opened (an alert raised
+          before shows once its level changes).
+        </p>
       ) : (
         <table>
           <thead>
