@@ -1,7 +1,8 @@
 import { Fragment } from 'react';
 import { segment } from '../api/client';
+import { perTenant } from '../api/perTenant';
 import type { ConstitutionStatus } from '../api/constitution';
-import { formatNumber, formatTime, Meter, Section, Show } from '../ui/parts';
+import { formatNumber, formatTime, Meter, Section, Show, Unanswered } from '../ui/parts';
 import { SlmAlerts } from '../ui/SlmAlerts';
 import { useLoad } from '../ui/useLoad';
 import type { PageProps } from '.';
@@ -34,7 +35,7 @@ export function OverviewPage({ api, tenant, tenants, operator }: PageProps) {
     REFRESH_MILLIS,
   );
   const training = useLoad(
-    () => Promise.all(tenants.map((t) => api.get<TrainingState>(`/v1/training/status/${segment(t)}`))),
+    () => perTenant(tenants, (t) => api.get<TrainingState>(`/v1/training/status/${segment(t)}`)),
     [api, tenants.join()],
     REFRESH_MILLIS,
   );
@@ -91,19 +92,24 @@ export function OverviewPage({ api, tenant, tenants, operator }: PageProps) {
       </Section>
       <Section title="Training mode">
         <Show loaded={training} what="training mode">
-          {(states) => {
+          {({ answered: states, failed }) => {
             const enabled = states.filter((s) => s.enabled);
-            return enabled.length === 0 ? (
-              <p>No tenant is in training mode ({states.length} checked).</p>
-            ) : (
-              <ul className="plain">
-                {enabled.map((s) => (
-                  <li key={s.tenant}>
-                    <strong>{s.tenant}</strong> held by {userOf(s.locked_by, s.locked_by_tenant, s.tenant)} until {formatTime(s.expires_at)}
-                    {s.reason && <> — {s.reason}</>}
-                  </li>
-                ))}
-              </ul>
+            return (
+              <>
+                <Unanswered failed={failed} />
+                {enabled.length === 0 ? (
+                  <p>No tenant is in training mode ({states.length} checked).</p>
+                ) : (
+                  <ul className="plain">
+                    {enabled.map((s) => (
+                      <li key={s.tenant}>
+                        <strong>{s.tenant}</strong> held by {userOf(s.locked_by, s.locked_by_tenant, s.tenant)} until {formatTime(s.expires_at)}
+                        {s.reason && <> — {s.reason}</>}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </>
             );
           }}
         </Show>

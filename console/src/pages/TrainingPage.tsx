@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { holds, segment } from '../api/client';
+import { perTenant } from '../api/perTenant';
 import { Pager, useCursorPages } from '../ui/pager';
-import { ErrorMessage, formatTime, Section, Show } from '../ui/parts';
+import { ErrorMessage, formatTime, Section, Show, Unanswered } from '../ui/parts';
 import { useLoad } from '../ui/useLoad';
 import type { PageProps } from '.';
 
@@ -57,7 +58,7 @@ const TRAIL_PAGE_SIZE = 50;
 
 export function TrainingPage({ api, tenant, tenants }: PageProps) {
   const states = useLoad(
-    () => Promise.all(tenants.map((t) => api.get<TrainingState>(`/v1/training/status/${segment(t)}`))),
+    () => perTenant(tenants, (t) => api.get<TrainingState>(`/v1/training/status/${segment(t)}`)),
     [api, tenants.join()],
     5000,
   );
@@ -87,33 +88,36 @@ export function TrainingPage({ api, tenant, tenants }: PageProps) {
     <>
       <Section title="Training mode by tenant">
         <Show loaded={states} what="training mode">
-          {(list) => (
-            <table>
-              <thead>
-                <tr>
-                  <th>Tenant</th>
-                  <th>Mode</th>
-                  <th>Held by</th>
-                  <th>Since</th>
-                  <th>Until</th>
-                  <th>Reason</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((s) => (
-                  <tr key={s.tenant}>
-                    <td>{s.tenant}</td>
-                    <td>
-                      <span className={s.enabled ? 'badge in_review' : 'badge'}>{s.enabled ? 'training' : 'off'}</span>
-                    </td>
-                    <td>{userOf(s.locked_by, s.locked_by_tenant, s.tenant)}</td>
-                    <td>{formatTime(s.locked_at)}</td>
-                    <td>{formatTime(s.expires_at)}</td>
-                    <td>{s.reason ?? '—'}</td>
+          {({ answered: list, failed }) => (
+            <>
+              <Unanswered failed={failed} />
+              <table>
+                <thead>
+                  <tr>
+                    <th>Tenant</th>
+                    <th>Mode</th>
+                    <th>Held by</th>
+                    <th>Since</th>
+                    <th>Until</th>
+                    <th>Reason</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {list.map((s) => (
+                    <tr key={s.tenant}>
+                      <td>{s.tenant}</td>
+                      <td>
+                        <span className={s.enabled ? 'badge in_review' : 'badge'}>{s.enabled ? 'training' : 'off'}</span>
+                      </td>
+                      <td>{userOf(s.locked_by, s.locked_by_tenant, s.tenant)}</td>
+                      <td>{formatTime(s.locked_at)}</td>
+                      <td>{formatTime(s.expires_at)}</td>
+                      <td>{s.reason ?? '—'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
           )}
         </Show>
       </Section>

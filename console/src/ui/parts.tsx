@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { unanswered, type PerTenant } from '../api/perTenant';
 import type { Loaded } from './useLoad';
 
 export function Loading({ what }: { what: string }) {
@@ -16,6 +17,12 @@ export function ErrorMessage({ error }: { error: Error }) {
       {error.message}
     </p>
   );
+}
+
+/** The tenants a per-tenant load could not show, and why: beside the others' answers, not instead of them. */
+export function Unanswered({ failed }: { failed: PerTenant<unknown>['failed'] }) {
+  const missing = unanswered(failed);
+  return missing && <ErrorMessage error={missing} />;
 }
 
 /** What a load shows: its error, its loading state before the first answer, then its content. */
