@@ -95,6 +95,11 @@ public final class Replayer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
+            if (!running) {
+                // close() interrupted a send or the flush (Kafka's InterruptException): a stop, not a failure
+                log.info("replay closed after {} of {} events", sent.get(), plan.size());
+                return;
+            }
             failure.compareAndSet(null, e);
             log.error("replay stopped after {} events", sent.get(), e);
         }
