@@ -146,7 +146,6 @@ class ChartTest {
     JsonNode budget = single(RenderedChart.render(UnaryOperator.identity()), "PodDisruptionBudget");
 
     assertThat(budget.at("/spec/maxUnavailable").asInt()).isEqualTo(1);
-    assertThat(budget.at("/spec/unhealthyPodEvictionPolicy").asText()).isEqualTo("AlwaysAllow");
   }
 
   @Test
