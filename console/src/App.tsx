@@ -22,22 +22,26 @@ export function App() {
   const [session, setSession] = useState<Session>();
   // why the last session ended, when it was not signed out: shown on the sign-in form
   const [ended, setEnded] = useState<Error>();
-  const end = useCallback((why?: Error) => {
-    setSession(undefined);
-    setEnded(why);
+  // ends `ended` only: a call of a session already signed out may answer 401 after the next sign-in
+  const end = useCallback((ended: Session, why?: Error) => {
+    setSession((current) => {
+      if (current !== ended) return current;
+      setEnded(why);
+      return undefined;
+    });
   }, []);
   // panels would show the API's 401 on every refresh: back to the sign-in form instead, saying why
   useEffect(() => {
     if (!session) return;
     const timer = setTimeout(
-      () => end(new Error(`Your session expired at ${formatTime(new Date(session.expiresAt * 1000).toISOString())}: sign in again.`)),
+      () => end(session, new Error(`Your session expired at ${formatTime(new Date(session.expiresAt * 1000).toISOString())}: sign in again.`)),
       Math.min(MAX_TIMER_MILLIS, Math.max(0, session.expiresAt * 1000 - Date.now())),
     );
     return () => clearTimeout(timer);
   }, [session, end]);
-  const api = useMemo(() => session && new Api(session, (why) => end(new Error(`Signed out: ${why.message}`))), [session, end]);
+  const api = useMemo(() => session && new Api(session, (why) => end(session, new Error(`Signed out: ${why.message}`))), [session, end]);
   return api ? (
-    <Console api={api} signOut={() => end()} />
+    <Console api={api} signOut={() => end(api.session)} />
   ) : (
     <SignIn
       ended={ended}
