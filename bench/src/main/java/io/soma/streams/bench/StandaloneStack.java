@@ -28,6 +28,7 @@ public final class StandaloneStack {
             stack.close();
             stopped.countDown();
         }, "stack-shutdown"));
+        stack.ownerClosesAtExit();
         System.out.println("stack ready: " + stack.bootstrapServers() + " " + stack.schemaRegistryUrl());
         stopped.await();
     }

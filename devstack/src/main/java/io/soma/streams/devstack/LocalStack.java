@@ -73,6 +73,7 @@ public final class LocalStack implements AutoCloseable {
                     (System.nanoTime() - started) / 1_000_000, shared.bootstrapServers(), shared.schemaRegistryUrl());
             LocalStack stack = shared;
             Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "local-stack-shutdown"));
+            stack.ownerClosesAtExit();
         }
         return shared;
     }
@@ -84,6 +85,11 @@ public final class LocalStack implements AutoCloseable {
     /** The Confluent-compatible API base URL of the registry. */
     public String schemaRegistryUrl() {
         return registry.url();
+    }
+
+    /** Says that the owner closes this stack in a shutdown hook of its own (see the registry's own method). */
+    public void ownerClosesAtExit() {
+        registry.ownerClosesAtExit();
     }
 
     @Override

@@ -23,8 +23,10 @@ import java.util.regex.Pattern;
 /**
  * The real schema registry of the local stack: Apicurio Registry 2.4.2 (the uber-jar the
  * {@code devstack-registry} module builds) as a child JVM bound to 127.0.0.1, speaking the Confluent API
- * under {@code /apis/ccompat/v7}. Its storage is in memory, so every start is empty. It stops with this JVM, after
- * the owner's own shutdown hook has closed it: the apps that owner is still closing then may need a schema.
+ * under {@code /apis/ccompat/v7}. Its storage is in memory, so every start is empty. It stops with this JVM: at once,
+ * or, once its owner said it closes the registry in a shutdown hook of its own ({@link #ownerClosesAtExit}), after
+ * that hook has: the apps the owner is still closing then may need a schema. A terminal's Ctrl-C, which signals the
+ * whole process group, is the owner's to act on: the registry ignores SIGINT.
  */
 public final class SchemaRegistryProcess implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistryProcess.class);
@@ -36,13 +38,13 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     private static final Duration STARTUP_LIMIT = Duration.ofSeconds(120);
     private static final Duration STOP_LIMIT = Duration.ofSeconds(10);
     /**
-     * How long this JVM's exit waits for the owner to close the registry before killing it: JVM shutdown hooks run
-     * side by side, and a process closing its Streams apps in its own hook (up to 30 s each) flushes windows whose
-     * records need a schema registered.
+     * How long this JVM's exit waits for an owner that closes the registry at exit: JVM shutdown hooks run side by
+     * side, and a process closing its Streams apps in its own hook (each up to 30 s) flushes windows whose records
+     * need a schema registered. Only a bound: the JVM waits for the owner's hook anyway.
      */
-    private static final Duration OWNER_CLOSE_LIMIT = Duration.ofSeconds(60);
-    /** Starts a command in a session of its own, so a terminal's Ctrl-C reaches only this JVM (absent: not used). */
-    private static final Path SETSID = Path.of("/usr/bin/setsid");
+    private static final Duration OWNER_CLOSE_LIMIT = Duration.ofMinutes(5);
+    /** Runs the registry with SIGINT ignored (kept by exec, and by the JVM, which leaves an ignored signal ignored). */
+    private static final List<String> IGNORING_SIGINT = List.of("/bin/sh", "-c", "trap '' INT; exec \"$@\"", "sh");
     private static final Duration PROBE_INTERVAL = Duration.ofMillis(100);
     /** What the registry (Quarkus) logs once its HTTP port is bound, followed by the port. */
     private static final String LISTENING = "Listening on: http://127.0.0.1:";
@@ -54,6 +56,7 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     private final int port;
     private final Thread killOnExit;
     private final CountDownLatch closed = new CountDownLatch(1);
+    private volatile boolean ownerClosesAtExit;
 
     private SchemaRegistryProcess(Process process, int port) {
         this.process = process;
@@ -140,9 +143,18 @@ public final class SchemaRegistryProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Says that the owner closes this registry in a shutdown hook of its own: at exit, the registry is then killed
+     * only once that hook has closed it. Without it (an owner still starting, a tool that closes nothing at exit),
+     * it is killed at once.
+     */
+    public void ownerClosesAtExit() {
+        ownerClosesAtExit = true;
+    }
+
     private void killOnceOwnerHadItsTurn() {
         try {
-            if (!closed.await(OWNER_CLOSE_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (ownerClosesAtExit && !closed.await(OWNER_CLOSE_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 log.warn("schema registry (pid {}) not closed by its owner within {} s of exit: killed",
                         process.pid(), OWNER_CLOSE_LIMIT.toSeconds());
             }
@@ -173,8 +185,8 @@ public final class SchemaRegistryProcess implements AutoCloseable {
         Path workDir = logFile.toAbsolutePath().getParent();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>();
-        if (Files.isExecutable(SETSID)) {
-            command.add(SETSID.toString());
+        if (Files.isExecutable(Path.of(IGNORING_SIGINT.get(0)))) {
+            command.addAll(IGNORING_SIGINT);
         }
         command.addAll(List.of(java, "-XX:TieredStopAtLevel=1", "-Xmx512m",
                 "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + httpPort,

@@ -35,6 +35,7 @@ public final class RegistryOwnerMain {
                 registry.close();
             }
         }, "owner-shutdown"));
+        registry.ownerClosesAtExit();
         System.out.println("registry pid " + registry.pid() + " ready");
         Thread.currentThread().join();
     }

@@ -119,6 +119,7 @@ public final class SomaMain {
             process.close();
             stopped.countDown();
         }, "soma-shutdown"));
+        process.ownerClosesAtExit();
         stopped.await();
     }
 }

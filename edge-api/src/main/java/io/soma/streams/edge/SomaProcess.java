@@ -74,14 +74,17 @@ public final class SomaProcess implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SomaProcess.class);
 
     private final Closer started;
+    /** The embedded stack (demo), null when the process runs against external services. */
+    private final LocalStack stack;
     private final EdgeServer edge;
     private final ManagementServer management;
     private final Platform platform;
     private final SomaConfig config;
 
-    private SomaProcess(Closer started, EdgeServer edge, ManagementServer management, Platform platform,
-                        SomaConfig config) {
+    private SomaProcess(Closer started, LocalStack stack, EdgeServer edge, ManagementServer management,
+                        Platform platform, SomaConfig config) {
         this.started = started;
+        this.stack = stack;
         this.edge = edge;
         this.management = management;
         this.platform = platform;
@@ -102,8 +105,9 @@ public final class SomaProcess implements AutoCloseable {
         Closer started = new Closer();
         try {
             SomaConfig config = initial;
+            LocalStack stack = null;
             if (config.embeddedStack()) {
-                LocalStack stack = started.own(LocalStack.start(config.dataDir().resolve("stack"),
+                stack = started.own(LocalStack.start(config.dataDir().resolve("stack"),
                         config.embeddedKafkaPort(), config.embeddedRegistryPort(), Map.of()));
                 config = config.withStack(stack.bootstrapServers(), stack.schemaRegistryUrl());
             }
@@ -145,7 +149,7 @@ public final class SomaProcess implements AutoCloseable {
             }
             log.info("started in {} ms; edge on http://{}:{}", (System.nanoTime() - begin) / 1_000_000,
                     config.edgeHost(), edge.port());
-            return new SomaProcess(started, edge, management, platform, config);
+            return new SomaProcess(started, stack, edge, management, platform, config);
         } catch (RuntimeException | Error e) {
             started.close();
             throw e;
@@ -192,6 +196,16 @@ public final class SomaProcess implements AutoCloseable {
 
     public SomaConfig config() {
         return config;
+    }
+
+    /**
+     * Says that this process is closed in a shutdown hook: at exit, its embedded stack waits for that close, which
+     * still needs the registry, instead of going down beside it.
+     */
+    public void ownerClosesAtExit() {
+        if (stack != null) {
+            stack.ownerClosesAtExit();
+        }
     }
 
     @Override
