@@ -65,8 +65,18 @@ public final class SlmGauges implements SlmApp.WindowListener {
 
     @Override
     public void closed(String model, String provider, Instant end, SlmWindowSummary window) {
-        // first: a check on another thread meanwhile sees this window, and leaves the series alone
-        latest.merge(List.of(model, provider), end, (a, b) -> a.isAfter(b) ? a : b);
+        // set under the key's entry, where removeIdle removes them: a removal never undoes a window just shown
+        latest.compute(List.of(model, provider), (key, shown) -> {
+            if (shown != null && shown.isAfter(end)) {
+                return shown; // a newer window is on show already (another thread, after a task moved)
+            }
+            show(model, provider, end, window);
+            return end;
+        });
+        removeIdle(end);
+    }
+
+    private void show(String model, String provider, Instant end, SlmWindowSummary window) {
         requests.labelValues(model, provider).set(window.requests());
         errorRate.labelValues(model, provider).set(window.errorRate());
         setOrRemove(latencyP50, model, provider, seconds(window.latencyP50Ms()));
@@ -77,7 +87,6 @@ public final class SlmGauges implements SlmApp.WindowListener {
         setOrRemove(outputTokensPerSecond, model, provider, window.outputTokensPerSecond());
         setOrRemove(score, model, provider, window.score());
         windowEnd.labelValues(model, provider).set(end.toEpochMilli() / 1000.0);
-        removeIdle(end);
     }
 
     private synchronized void removeIdle(Instant now) {
@@ -86,11 +95,13 @@ public final class SlmGauges implements SlmApp.WindowListener {
         }
         lastCheck = now;
         Instant since = now.minus(idleLimit);
-        latest.forEach((key, end) -> {
-            if (end.isBefore(since) && latest.remove(key, end)) {
-                all.forEach(g -> g.remove(key.get(0), key.get(1)));
+        latest.keySet().forEach(key -> latest.computeIfPresent(key, (k, end) -> {
+            if (!end.isBefore(since)) {
+                return end;
             }
-        });
+            all.forEach(g -> g.remove(k.get(0), k.get(1)));
+            return null;
+        }));
     }
 
     private static Double seconds(Double ms) {
