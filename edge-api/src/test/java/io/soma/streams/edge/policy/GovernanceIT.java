@@ -142,9 +142,9 @@ class GovernanceIT {
                             EdgeFixture.AWAIT_TIMEOUT,
                             () -> exportsTheExampleConstitution(instance.getManagement("/metrics").body())));
         }
-        // the group rebalanced back to this class's process alone before the next test sends it events. At least
-        // as many tasks as before, not as many: a member another class left without closing in time may still have
-        // held some then, and be gone by now
+        // the second process's tasks came back before the next test sends events. At least as many as before, not
+        // exactly as many: a member another class left without closing in time may still have held some then, and be
+        // gone by now
         Await.until("the policy app to hold all its tasks again", EdgeFixture.AWAIT_TIMEOUT,
                 () -> policy.state() == KafkaStreams.State.RUNNING && activeTasks(policy) >= tasksAlone);
     }

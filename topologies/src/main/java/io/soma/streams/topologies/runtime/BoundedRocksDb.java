@@ -19,7 +19,7 @@ import java.util.Map;
  * <p>The budget is the process's, not an app's: the first store opened sizes it, from its app's config.
  */
 public final class BoundedRocksDb implements RocksDBConfigSetter {
-    /** The app config that carries the budget to the stores: the streams setting {@code streams.rocksdb.memory.bytes}. */
+    /** The app config that carries the budget to the stores, in bytes: the setting {@code streams.rocksdb.memory.mb}. */
     public static final String MEMORY_BYTES_CONFIG = "soma.rocksdb.memory.bytes";
     /** Index and filter blocks stay in the cache's high-priority pool, up to this share of it. */
     private static final double INDEX_FILTER_SHARE = 0.1;

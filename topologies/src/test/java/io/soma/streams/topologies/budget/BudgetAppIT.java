@@ -388,12 +388,12 @@ class BudgetAppIT {
         app = start();
     }
 
-    /** Successful LLMPerf measurements, in file order: real prompt and completion token counts. */
     /** A hard daily token budget whose day has about 12 hours left: no midnight reset falls inside a test. */
     private static BudgetDefinition.Builder midDay(String tenant, String budgetId, long limitTokens) {
         return Budgets.daily(tenant, budgetId, limitTokens).setTimeZone(MID_DAY.getId());
     }
 
+    /** Successful LLMPerf measurements, in file order: real prompt and completion token counts. */
     private static List<LlmPerfRecords.Request> llmPerf(int n) {
         List<LlmPerfRecords.Request> ok = new ArrayList<>();
         for (Path file : LlmPerfRecords.files(TestPaths.dataDir())) {
