@@ -101,6 +101,9 @@ public final class SseHub implements AutoCloseable {
     private final Map<TopicPartition, Long> heldAt = new HashMap<>();
     private final Map<TopicPartition, Long> resumeAt = new HashMap<>();
     private final AtomicLong gaps = new AtomicLong();
+    /** The query parameter that starts a stream with what its topic still holds, not live. */
+    public static final String REPLAY_PARAM = "replay";
+    public static final String REPLAY_RECENT = "recent";
     private volatile boolean running = true;
     /** Why the reader stopped on its own (not closed); null while it reads. */
     private volatile String stoppedBy;
@@ -193,9 +196,8 @@ public final class SseHub implements AutoCloseable {
             throw ApiException.notReady("stream " + name + " is not reading Kafka on this instance"
                     + (stoppedBy == null ? "" : " (" + stoppedBy + ")") + "; try again");
         }
-        String lastEventId = ctx.header("Last-Event-ID");
-        // a malformed id is a 400 now: once the stream has started, no status can reach the caller
-        StreamPosition resumeFrom = lastEventId == null || lastEventId.isBlank() ? null : StreamPosition.decode(lastEventId);
+        // a malformed id or replay is a 400 now: once the stream has started, no status can reach the caller
+        StreamPosition resumeFrom = resumeFrom(ctx);
         SseAdmission.Permit permit = settings.admission().admit(caller.tenant());
         try {
             // the headers Javalin's own SseHandler sends, sent now: the 200 is final from here on
@@ -226,6 +228,26 @@ public final class SseHub implements AutoCloseable {
             permit.close();
             throw e;
         }
+    }
+
+    /**
+     * Where a stream starts: after its {@code Last-Event-ID}; else, with {@code ?replay=recent}, from what the topic
+     * still holds (within the resume bound, after a {@code gap} event if it holds more), so a client sees what
+     * happened before it came (an alert still raised); else live (null).
+     */
+    private static StreamPosition resumeFrom(Context ctx) {
+        String lastEventId = ctx.header("Last-Event-ID");
+        if (lastEventId != null && !lastEventId.isBlank()) {
+            return StreamPosition.decode(lastEventId);
+        }
+        String replay = ctx.queryParam(REPLAY_PARAM);
+        if (replay == null) {
+            return null;
+        }
+        if (!replay.equals(REPLAY_RECENT)) {
+            throw ApiException.badRequest(REPLAY_PARAM + " must be '" + REPLAY_RECENT + "' (or absent: live only)");
+        }
+        return new StreamPosition(Map.of());
     }
 
     public int clientCount() {

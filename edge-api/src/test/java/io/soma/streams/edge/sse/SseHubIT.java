@@ -302,6 +302,28 @@ class SseHubIT {
         }
     }
 
+    /** A client may start with what the topic still holds (an alert raised before it came), then go on live. */
+    @Test
+    void shouldStartWithWhatTheTopicHoldsWhenAskedToReplayRecentRecords() throws Exception {
+        onFreshTopic("replay-recent", (topic, uri, hub) -> {
+            producer.send(new ProducerRecord<>(topic, "c", "before-0")).get(TIMEOUT.toSeconds(), SECONDS);
+            producer.send(new ProducerRecord<>(topic, "c", "before-1")).get(TIMEOUT.toSeconds(), SECONDS);
+            try (SseClient replayed = SseClient.open(URI.create(uri + "&replay=recent"), Map.of());
+                 SseClient live = SseClient.open(uri, Map.of())) {
+                live.awaitEvent("ready", TIMEOUT);
+                assertThat(data(replayed.awaitEvents("message", 2, TIMEOUT))).containsExactly("before-0", "before-1");
+                producer.send(new ProducerRecord<>(topic, "c", "after")).get(TIMEOUT.toSeconds(), SECONDS);
+                assertThat(data(replayed.awaitEvents("message", 3, TIMEOUT)))
+                        .containsExactly("before-0", "before-1", "after");
+                assertThat(data(live.awaitEvents("message", 1, TIMEOUT))).containsExactly("after");
+            }
+            try (SseClient misspelt = SseClient.open(URI.create(uri + "&replay=all"), Map.of())) {
+                assertThat(misspelt.status()).isEqualTo(400);
+                assertThat(misspelt.errorBody()).contains("replay must be 'recent'");
+            }
+        });
+    }
+
     @Test
     void shouldReplayAPartitionThatWasEmptyWhenTheClientLeft() throws Exception {
         onFreshTopic("empty", (topic, uri, hub) -> {
