@@ -20,19 +20,25 @@ export interface ModelAtProvider {
   provider: string;
 }
 
-/** The SLM alert stream of the API: every model's, or one model@provider's (the route filters). */
+/**
+ * The SLM alert stream of the API: every model's, or one model@provider's (the route filters), starting with the
+ * alerts the topic still holds (`replay=recent`), so an alert raised before the page opened is shown too.
+ */
 export function alertStreamUrl(only?: ModelAtProvider): string {
-  const url = '/v1/slm/alerts/stream';
-  return only ? `${url}?model=${encodeURIComponent(only.model)}&provider=${encodeURIComponent(only.provider)}` : url;
+  const url = '/v1/slm/alerts/stream?replay=recent';
+  return only ? `${url}&model=${encodeURIComponent(only.model)}&provider=${encodeURIComponent(only.provider)}` : url;
 }
 
 /**
- * The SLM app's alerts as they are raised (SSE), the latest per model, provider and metric; the open ones shown. The
- * stream starts live, so what it shows is what changed since the page opened, and it says so.
+ * The SLM app's alerts (SSE), the latest per model, provider and metric; the open ones shown. The stream starts with
+ * what the topic still holds; when it held more than the edge replays, a `gap` event says older ones were skipped,
+ * and the panel says so.
  */
 export function SlmAlerts({ api, title, only }: { api: Api; title: string; only?: ModelAtProvider }) {
   const [latest, setLatest] = useState<Record<string, SlmAlert>>({});
+  const [skipped, setSkipped] = useState(false);
   const stream = useStream(api, alertStreamUrl(only), (event) => {
+    if (event.event === 'gap') setSkipped(true);
     if (event.event !== 'slm.alert') return;
     const alert = JSON.parse(event.data) as SlmAlert;
     setLatest((all) => ({ ...all, [`${alert.model}@${alert.provider}/${alert.metric}`]: alert }));
@@ -42,12 +48,11 @@ export function SlmAlerts({ api, title, only }: { api: Api; title: string; only?
     <Section title={title}>
       <p className="status">{stream.live ? 'Live' : 'Connecting…'}</p>
       {stream.error && <ErrorMessage error={stream.error} />}
+      {skipped && (
+        <p className="status">Some alerts were skipped (older than the stream replays, or while this page fell behind): one may be missing.</p>
+      )}
       {open.length === 0 ? (
-        // the stream starts live: an alert raised before the page opened shows only once its level changes again
-        <p>
-          No open alert among the {Object.keys(latest).length} changes received since this page opened (an alert raised
-          before shows once its level changes).
-        </p>
+        <p>No open alert among the latest changes of {Object.keys(latest).length} model metrics.</p>
       ) : (
         <table>
           <thead>

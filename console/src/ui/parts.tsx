@@ -35,9 +35,10 @@ export function Show<T>({ loaded, what, children }: { loaded: Loaded<T>; what: s
   );
 }
 
+/** A card; it scrolls sideways when what the API returned is wider (long model names), so a keyboard can reach it. */
 export function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
-    <section className="card" aria-label={title}>
+    <section className="card" aria-label={title} tabIndex={0}>
       <h2>{title}</h2>
       {children}
     </section>
