@@ -43,6 +43,14 @@ class ChartTest {
     assertThat(container.at("/env").findValuesAsText("fieldPath"))
         .containsExactly("metadata.name", "metadata.namespace");
     assertThat(env(container, "SOMA_EDGE_HOST")).isEqualTo("0.0.0.0");
+    assertThat(env(single(RenderedChart.render(t -> t.set("clusterDomain", "corp.example")), "StatefulSet")
+        .at("/spec/template/spec/containers/0"), "SOMA_EDGE_ADVERTISED_ADDRESS"))
+        .isEqualTo("$(POD_NAME)." + HEADLESS + ".$(POD_NAMESPACE).svc.corp.example:7071");
+    // a task's active and standby copies on one node would go together: spread when the scheduler can
+    JsonNode spread = statefulSet.at("/spec/template/spec/topologySpreadConstraints/0");
+    assertThat(spread.at("/topologyKey").asText()).isEqualTo("kubernetes.io/hostname");
+    assertThat(spread.at("/whenUnsatisfiable").asText()).isEqualTo("ScheduleAnyway");
+    assertThat(spread.at("/labelSelector/matchLabels")).isEqualTo(statefulSet.at("/spec/selector/matchLabels"));
     assertThat(env(container, "SOMA_STREAMS_NUM_STANDBY_REPLICAS")).isEqualTo("2");
   }
 
