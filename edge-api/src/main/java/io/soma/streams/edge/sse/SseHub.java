@@ -63,6 +63,9 @@ import java.util.function.Supplier;
 public final class SseHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SseHub.class);
     private static final String EVENT_STREAM = "text/event-stream";
+    /** The query parameter that starts a stream with what its topic still holds, not live. */
+    private static final String REPLAY_PARAM = "replay";
+    private static final String REPLAY_RECENT = "recent";
     /** What Javalin's own {@code SseClient.sendEvent} would write for the same data. */
     private static final JavalinJackson JSON = new JavalinJackson();
     /**
@@ -101,9 +104,6 @@ public final class SseHub implements AutoCloseable {
     private final Map<TopicPartition, Long> heldAt = new HashMap<>();
     private final Map<TopicPartition, Long> resumeAt = new HashMap<>();
     private final AtomicLong gaps = new AtomicLong();
-    /** The query parameter that starts a stream with what its topic still holds, not live. */
-    public static final String REPLAY_PARAM = "replay";
-    public static final String REPLAY_RECENT = "recent";
     private volatile boolean running = true;
     /** Why the reader stopped on its own (not closed); null while it reads. */
     private volatile String stoppedBy;

@@ -40,7 +40,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -277,15 +276,14 @@ public final class SlmApp {
         private void forgetIdleModels(long streamTime) {
             Instant since = Instant.ofEpochMilli(streamTime).minus(retention);
             Instant until = Instant.ofEpochMilli(streamTime);
-            List<String> idle = new ArrayList<>();
-            try (KeyValueIterator<String, byte[]> all = tenants.all()) {
-                all.forEachRemaining(kv -> idle.add(kv.key));
-            }
-            try (KeyValueIterator<String, byte[]> all = states.all()) {
-                all.forEachRemaining(kv -> idle.add(kv.key));
+            Set<String> models = new TreeSet<>();
+            for (KeyValueStore<String, byte[]> store : List.of(tenants, states)) {
+                try (KeyValueIterator<String, byte[]> all = store.all()) {
+                    all.forEachRemaining(kv -> models.add(kv.key));
+                }
             }
             int forgotten = 0;
-            for (String model : new TreeSet<>(idle)) {
+            for (String model : models) {
                 byte[] state = states.get(model);
                 if (state != null && !AlertState.fromBytes(state).equals(AlertState.ALL_OK)) {
                     continue;
