@@ -5,6 +5,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -177,6 +178,27 @@ public final class TopicFollower<V> implements AutoCloseable {
      */
     public boolean current() {
         return caughtUp && !waitingForRegistry;
+    }
+
+    /**
+     * Whether this follower is {@link #current()} and holds every committed record the topic holds now, as the brokers
+     * say within {@code limit}; false when they cannot be asked. A follower cut off from the brokers polls nothing and
+     * still reads as current, while the topic goes on without it. Only from {@code onIdle}: the consumer is this
+     * follower's thread's alone.
+     */
+    public boolean holdsTheEnd(Duration limit) {
+        if (!current()) {
+            return false;
+        }
+        try {
+            return consumer.endOffsets(consumer.assignment(), limit).entrySet().stream()
+                    .allMatch(e -> consumer.position(e.getKey(), limit) >= e.getValue());
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            // a timeout, or the topic gone: this follower cannot say it holds the end
+            return false;
+        }
     }
 
     @Override

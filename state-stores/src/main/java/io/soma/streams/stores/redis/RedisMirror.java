@@ -27,16 +27,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * and checks every few seconds
  * that Redis holds what it should for every key the topic has or had: a flushed key is written again, and a value
  * or a deleted key that came back (a failover to a replica that missed the change, a restore of an older snapshot)
- * is corrected. Every instance mirrors the same keys, so an instance checks only while it is current (caught up, not
- * held by the registry: one held may miss a deletion another instance has mirrored), and corrects a value only when
- * it saw the difference at two checks in a row: what another instance wrote a moment before this one read the record
- * is not undone. Redis being down only delays the mirror: failed writes are counted
+ * is corrected. Every instance mirrors the same keys, so an instance checks only once the brokers confirm that it holds
+ * every record the topic holds (one held by the registry, or cut off from the brokers, may miss a deletion another
+ * instance has mirrored, and would put a released lock back), and corrects a key only when it saw the difference at
+ * two checks in a row: what another instance wrote a moment before this one read the record is not undone. Redis
+ * being down only delays the mirror: failed writes are counted
  * and the key is written again at every check until a write succeeds, so a Redis that kept its data through an
  * outage does not keep a value that changed meanwhile.
  */
 public final class RedisMirror<V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisMirror.class);
     private static final int KEYS_PER_READ = 500;
+    /** How long a check waits for the brokers to say where the topic ends; the follower's thread waits meanwhile. */
+    private static final Duration END_LIMIT = Duration.ofSeconds(2);
 
     /** What Redis holds for a record now: the string and how long it stays (null: no expiry). */
     public record Mirrored(String value, Duration ttl) {
@@ -63,6 +66,7 @@ public final class RedisMirror<V> implements AutoCloseable {
      */
     private final Set<String> unwritten = ConcurrentHashMap.newKeySet();
     private final AtomicLong redisFailures = new AtomicLong();
+    private final AtomicLong checksDeferred = new AtomicLong();
     /** Volatile: the follower's thread calls back before the constructor has assigned it (null then). */
     private volatile TopicFollower<V> follower;
     private long nextCheck;
@@ -88,6 +92,11 @@ public final class RedisMirror<V> implements AutoCloseable {
         return redisFailures.get();
     }
 
+    /** Checks that were due but not made: the brokers did not confirm that this mirror holds the topic's end. */
+    public long checksDeferred() {
+        return checksDeferred.get();
+    }
+
     private void apply(ConsumerRecord<String, V> r) {
         if (r.value() == null) {
             latest.remove(r.key());
@@ -104,7 +113,10 @@ public final class RedisMirror<V> implements AutoCloseable {
         }
     }
 
-    /** Checks at once when the follower has just caught up, then every {@code recheckEvery}, while it is current. */
+    /**
+     * Checks at once when the follower has just caught up, then every {@code recheckEvery}, each time only once the
+     * brokers confirm that it holds the topic's end.
+     */
     private void recheckWhenDue() {
         TopicFollower<V> f = follower;
         if (f == null || !f.current()) {
@@ -112,11 +124,16 @@ public final class RedisMirror<V> implements AutoCloseable {
             // record the registry cannot resolve while later records delete a key): nothing to write from it now
             return;
         }
-        if (!checkedSinceCaughtUp || System.nanoTime() >= nextCheck) {
-            checkedSinceCaughtUp = true;
-            nextCheck = System.nanoTime() + recheckEvery.toNanos();
-            rewarm();
+        if (checkedSinceCaughtUp && System.nanoTime() < nextCheck) {
+            return;
         }
+        nextCheck = System.nanoTime() + recheckEvery.toNanos();
+        if (!f.holdsTheEnd(END_LIMIT)) {
+            checksDeferred.incrementAndGet();
+            return;
+        }
+        checkedSinceCaughtUp = true;
+        rewarm();
     }
 
     /** Writes again what failed, then corrects every key whose value in Redis is not the one it should be. */
@@ -146,18 +163,16 @@ public final class RedisMirror<V> implements AutoCloseable {
     }
 
     /**
-     * Writes {@code value}'s projection again when Redis holds anything else for {@code key} ({@code held}; null:
-     * nothing): at once when the key is missing, after a second check when it holds another value.
+     * Writes {@code value}'s projection again when Redis held anything else for {@code key} ({@code held}; null:
+     * nothing) at this check and the one before: a key missing at one check may be a deletion another instance
+     * mirrored from a record this one has yet to read.
      */
     private void correct(String key, V value, String held, Instant now) {
         String expected = value == null ? null : projection.at(value, now).map(Mirrored::value).orElse(null);
         if (Objects.equals(held, expected)) {
             differing.remove(key);
-        } else if (held == null && expected != null) {
-            log.info("re-warming {}{} in Redis", prefix, key);
-            write(key, value);
         } else if (!differing.add(key)) {
-            log.info("correcting {}{} in Redis", prefix, key);
+            log.info("{} {}{} in Redis", held == null ? "re-warming" : "correcting", prefix, key);
             write(key, value);
             differing.remove(key);
         }

@@ -1,6 +1,7 @@
 package io.soma.streams.stores.redis;
 
 import io.soma.streams.avro.RulePackReply;
+import io.soma.streams.devstack.EmbeddedKafkaBroker;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.schemas.serde.AvroDeserializer;
 import io.soma.streams.schemas.serde.AvroSerializer;
@@ -12,6 +13,7 @@ import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.RedisNamespace;
 import io.soma.streams.testkit.TcpProxy;
+import io.soma.streams.testkit.TestPaths;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -166,6 +168,44 @@ class RedisMirrorIT {
                     () -> "accepted".equals(redis.get(namespace.prefix() + "mirror:newer")));
             assertThat(mirror.latest()).containsKey("newer").doesNotContainKey("lock");
             assertThat(redis.exists(lock)).isFalse();
+        }
+    }
+
+    /**
+     * Another instance has mirrored a deletion (a released lock) while this one is cut off from the brokers: it polls
+     * nothing, so it still reads as caught up, and its copy still holds the key. It must not put the key back.
+     */
+    @Test
+    void shouldNotPutBackADeletedKeyWhileCutOffFromTheBrokers() throws Exception {
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(TestPaths.newWorkDir("redis-mirror-cut"), 0, Map.of());
+        boolean stopped = false;
+        try (RedisNamespace namespace = RedisNamespace.create("redis_mirror_cut")) {
+            String topic = "redis-mirror-cut-it";
+            KafkaState.createTopics(broker.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                    broker.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+                producer.send(new ProducerRecord<>(topic, "lock", "enabled")).get();
+            }
+            JedisPooled redis = namespace.redis();
+            String lock = namespace.prefix() + "mirror:lock";
+            try (RedisMirror<String> mirror = new RedisMirror<>(broker.bootstrapServers(), topic,
+                    new StringDeserializer(), namespace.prefix() + "mirror:",
+                    (value, now) -> Optional.of(new RedisMirror.Mirrored(value, null)), redis, Duration.ofMillis(200))) {
+                Await.until("the lock mirrored", TIMEOUT, () -> "enabled".equals(redis.get(lock)));
+
+                broker.close();
+                stopped = true;
+                // what an instance that read the release writes
+                redis.del(lock);
+                long deferred = mirror.checksDeferred();
+                Await.until("three checks due while cut off", TIMEOUT, () -> mirror.checksDeferred() >= deferred + 3);
+                assertThat(redis.exists(lock)).as("the released lock put back by a mirror cut off").isFalse();
+            }
+        } finally {
+            // a broker left running if a wait failed would keep this test JVM alive with its threads
+            if (!stopped) {
+                broker.close();
+            }
         }
     }
 
