@@ -1,6 +1,8 @@
 package io.soma.streams.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.soma.streams.edge.auth.IdentitySlice;
+import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.LocalServices;
 import io.soma.streams.testkit.TcpProxy;
 import org.junit.jupiter.api.Test;
@@ -9,7 +11,9 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,5 +53,41 @@ class PostgresDownAtStartIT {
                 assertThat(edge.adminToken()).as("the bootstrap admin's key exchanged for a token").isNotBlank();
             }
         }
+    }
+
+    /**
+     * A deployment restarted with a new bootstrap key (the old one leaked) while PostgreSQL does not answer: the old
+     * key must not be exchanged between PostgreSQL's return and the retry that retires it (up to 30 s later).
+     */
+    @Test
+    void shouldRefuseEveryApiKeyUntilAnEarlierBootstrapKeyIsRetired() throws Exception {
+        URI postgres = URI.create(LocalServices.testJdbcUrl().substring("jdbc:".length()));
+        try (TcpProxy proxy = new TcpProxy(postgres.getHost(), postgres.getPort());
+             EdgeFixture first = EdgeFixture.withSlices(List.of(IdentitySlice::start), Map.of("edge.management.port", "0",
+                     "postgres.jdbc.url", "jdbc:postgresql://127.0.0.1:" + proxy.port() + postgres.getPath()))) {
+            first.awaitReady();
+            String leaked = first.adminApiKey();
+            assertThat(exchange(first, leaked).statusCode()).isEqualTo(201);
+
+            proxy.cut();
+            String replacement = UUID.randomUUID() + "-" + UUID.randomUUID();
+            try (EdgeFixture restarted = first.anotherInstance(Map.of("identity.bootstrap.api.key", replacement))) {
+                proxy.restore();
+                // not ready (503) until the retry that retires it, unknown (401) after it: never a token
+                HttpResponse<String> retired = Await.value("the leaked key retired", READY_AFTER_RETURN, () -> {
+                    HttpResponse<String> answer = exchange(restarted, leaked);
+                    // the body is not shown: it would be a token with every capability
+                    assertThat(answer.statusCode()).as("the leaked key's exchange").isIn(503, 401);
+                    return answer;
+                }, answer -> answer.statusCode() == 401);
+                assertThat(EdgeFixture.json(retired).at("/details/reason").asText()).isEqualTo("unknown_api_key");
+                assertThat(exchange(restarted, replacement).statusCode()).isEqualTo(201);
+            }
+        }
+    }
+
+    private static HttpResponse<String> exchange(EdgeFixture edge, String apiKey) {
+        return edge.send(edge.request("/v1/tokens/issue", null).header("X-Api-Key", apiKey)
+                .POST(HttpRequest.BodyPublishers.ofString("{}")));
     }
 }

@@ -43,11 +43,12 @@ public record IdentitySlice(Closer closer, AuthHandler auth, TokenRoutes tokens,
             }
             List<IdentityStorePreparation.Step> preparation = new ArrayList<>();
             preparation.add(new IdentityStorePreparation.Step("schema migration", identities::migrate));
-            preparation.add(identity.bootstrapAdmin().map(a -> new IdentityStorePreparation.Step(
-                    "bootstrap admin " + a.tenant() + "/" + a.subject(),
-                    () -> identities.bootstrapAdmin(a.tenant(), a.subject(), a.apiKey())))
+            IdentityStorePreparation.Step bootstrapKeys = identity.bootstrapAdmin()
+                    .map(a -> new IdentityStorePreparation.Step("bootstrap admin " + a.tenant() + "/" + a.subject(),
+                            () -> identities.bootstrapAdmin(a.tenant(), a.subject(), a.apiKey())))
                     .orElseGet(() -> new IdentityStorePreparation.Step("retire bootstrap keys",
-                            identities::retireBootstrapKeys)));
+                            identities::retireBootstrapKeys));
+            preparation.add(bootstrapKeys);
             if (config.replayEnabled()) {
                 // the demo's data belongs to one tenant per dataset: each exists with an admin user, so a platform
                 // operator can issue a token that reads that tenant's data, and only that
@@ -69,7 +70,8 @@ public record IdentitySlice(Closer closer, AuthHandler auth, TokenRoutes tokens,
                     audit, constitutionHash, identity.lifetime(), Clock.systemUTC());
             AuthHandler auth = new AuthHandler(tokens);
             closer.own(scheduleKeyRotation(signingKeys, identity.keyRotationPeriod()));
-            return new IdentitySlice(closer, auth, new TokenRoutes(tokens, identities, auth, identity.apiKeyLookups()),
+            return new IdentitySlice(closer, auth, new TokenRoutes(tokens, identities, auth, identity.apiKeyLookups(),
+                    () -> prepared.pendingThrough(bootstrapKeys)),
                     new TenantHandlers(identities, audit));
         });
     }

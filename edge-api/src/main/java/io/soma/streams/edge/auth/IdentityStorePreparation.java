@@ -61,6 +61,11 @@ final class IdentityStorePreparation implements AutoCloseable {
                 + ")";
     }
 
+    /** Null once {@code step} and every step before it are done, else {@link #problem()}. */
+    String pendingThrough(Step step) {
+        return done > steps.indexOf(step) ? null : problem();
+    }
+
     /** @return true when every step is done; false when PostgreSQL failed one (to be retried) */
     private boolean attempt() {
         while (done < steps.size()) {

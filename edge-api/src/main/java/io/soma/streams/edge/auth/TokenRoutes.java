@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * {@code POST /v1/tokens/issue|verify|revoke}.
@@ -39,13 +40,19 @@ public final class TokenRoutes {
     private final IdentityStore identities;
     private final AuthHandler auth;
     private final ApiKeyLookupLimit apiKeyLookups;
+    private final Supplier<String> apiKeysPending;
 
+    /**
+     * @param apiKeysPending null once the API keys in PostgreSQL are this configuration's (the bootstrap key in place,
+     *                       an earlier one retired), else why not: until then no API key is exchanged
+     */
     public TokenRoutes(TokenService tokens, IdentityStore identities, AuthHandler auth,
-                       ApiKeyLookupLimit apiKeyLookups) {
+                       ApiKeyLookupLimit apiKeyLookups, Supplier<String> apiKeysPending) {
         this.tokens = tokens;
         this.identities = identities;
         this.auth = auth;
         this.apiKeyLookups = apiKeyLookups;
+        this.apiKeysPending = apiKeysPending;
     }
 
     /** @param chargeTenant counts the issue against the rate of the tenant it is for (429 when over it) */
@@ -117,6 +124,10 @@ public final class TokenRoutes {
 
     private IssuedToken issueForApiKey(Context ctx, String apiKey, JsonNode body, Set<Capability> requested,
                                        Duration ttl, Consumer<String> chargeTenant) {
+        if (apiKeysPending.get() != null) {
+            // a bootstrap key taken out of the configuration still works until the store has retired it
+            throw ApiException.notReady("API keys are not accepted until the identity store is prepared");
+        }
         Identity owner = apiKeyLookups.lookUp(ctx, () -> identities.findByApiKey(apiKey)).orElseThrow(() -> new ApiException(401, "unauthorized",
                 "unknown or revoked API key", Map.of("reason", "unknown_api_key")));
         if (body.hasNonNull("subject") || body.hasNonNull("tenant")) {

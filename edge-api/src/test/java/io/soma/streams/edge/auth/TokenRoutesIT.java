@@ -114,7 +114,7 @@ class TokenRoutesIT {
     private static Javalin edgeWith(SigningKeys signingKeys) {
         TokenService tokens = tokenService(signingKeys, Clock.systemUTC());
         AuthHandler auth = new AuthHandler(tokens);
-        TokenRoutes routes = new TokenRoutes(tokens, identities, auth, API_KEY_LOOKUPS);
+        TokenRoutes routes = new TokenRoutes(tokens, identities, auth, API_KEY_LOOKUPS, () -> null);
 
         Javalin edge = Javalin.create(config -> {
             config.showJavalinBanner = false;
