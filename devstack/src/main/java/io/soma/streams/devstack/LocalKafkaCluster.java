@@ -2,6 +2,7 @@ package io.soma.streams.devstack;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -129,7 +131,11 @@ public final class LocalKafkaCluster implements AutoCloseable {
         log.info("Kafka node {} stopped", nodeId);
     }
 
-    /** Starts a stopped or killed node again with its log dir and ports, and waits until it is a broker again. */
+    /**
+     * Starts a stopped or killed node again with its log dir and ports, and waits until it answers on its own port and
+     * is back in the in-sync replicas of every partition it holds. The others' count of brokers alone says nothing:
+     * a node killed for less than the brokers' session timeout is still counted, whether it came back or not.
+     */
     public void restart(int nodeId) {
         Node node = node(nodeId);
         if (node.process != null && node.process.isAlive()) {
@@ -138,7 +144,42 @@ public final class LocalKafkaCluster implements AutoCloseable {
         long begin = System.nanoTime();
         launch(node);
         awaitBrokers(nodes.size(), START_LIMIT);
+        awaitInSync(node, START_LIMIT);
         log.info("Kafka node {} back in {} ms", nodeId, (System.nanoTime() - begin) / 1_000_000);
+    }
+
+    private void awaitInSync(Node node, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            failIfDied();
+            if (node.process.isAlive() && accepts(node.clientPort)) {
+                // the node's own port only: the answer comes from the restarted process
+                try (Admin admin = Admin.create(Map.of(
+                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + node.clientPort,
+                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
+                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000))) {
+                    Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
+                            .get(5, TimeUnit.SECONDS);
+                    List<String> behind = admin.describeTopics(topics).allTopicNames().get(5, TimeUnit.SECONDS)
+                            .values().stream()
+                            .flatMap(t -> t.partitions().stream()
+                                    .filter(p -> p.replicas().stream().anyMatch(r -> r.id() == node.id)
+                                            && p.isr().stream().noneMatch(r -> r.id() == node.id))
+                                    .map(p -> t.name() + "-" + p.partition()))
+                            .toList();
+                    if (behind.isEmpty()) {
+                        return;
+                    }
+                    last = behind.size() + " partitions without node " + node.id + " in sync, e.g. " + behind.get(0);
+                } catch (Exception e) {
+                    last = e.toString();
+                }
+            }
+            sleep(200);
+        }
+        throw new IllegalStateException("Kafka node " + node.id + " was not back in sync in " + limit + " (last: "
+                + last + "); see " + node.dir.resolve("broker.log"));
     }
 
     /** Waits until the cluster reports {@code count} brokers. */

@@ -25,11 +25,13 @@ import java.util.concurrent.locks.LockSupport;
  * The drill's load: real events of the replay plan (Azure trace, XSTest, LLMPerf), taken evenly across it, given
  * ids of this run, stamped with their send time and produced at a fixed rate by an idempotent producer (acks=all).
  * An event counts as in once the brokers acknowledged it. The load ends with the plan, or earlier when told to
- * ({@link #stopAfter}).
+ * ({@link #stopAfter}); a repeating load goes through its events again, under ids of their own, until told to stop,
+ * so that on a slow machine no failure is injected after the load has ended.
  */
 final class EventLoad implements AutoCloseable {
     private final List<ConversationEvent> events;
     private final double perSecond;
+    private final boolean repeat;
     private final KafkaProducer<String, ConversationEvent> producer;
     private final Set<String> acked = ConcurrentHashMap.newKeySet();
     private final AtomicInteger sent = new AtomicInteger();
@@ -39,9 +41,12 @@ final class EventLoad implements AutoCloseable {
     private final AtomicReference<String> lastFailure = new AtomicReference<>();
     private final Thread thread;
 
-    EventLoad(String bootstrapServers, SchemaRegistryClient registry, List<ConversationEvent> events, double perSecond) {
+    /** @param repeat whether the events are sent again, pass after pass, until {@link #stopAfter} */
+    EventLoad(String bootstrapServers, SchemaRegistryClient registry, List<ConversationEvent> events, double perSecond,
+              boolean repeat) {
         this.events = events;
         this.perSecond = perSecond;
+        this.repeat = repeat;
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
@@ -79,7 +84,7 @@ final class EventLoad implements AutoCloseable {
         producer.flush();
     }
 
-    /** Events handed to the producer: the plan, or fewer if the load was stopped. */
+    /** Events handed to the producer: the plan, fewer if the load was stopped, more if it repeats. */
     int sent() {
         return sent.get();
     }
@@ -101,7 +106,7 @@ final class EventLoad implements AutoCloseable {
     }
 
     private void produce() {
-        for (int i = 0; i < events.size(); i++) {
+        for (long i = 0; repeat || i < events.size(); i++) {
             long due = beginNanos + (long) (i * 1e9 / perSecond);
             long wait = due - System.nanoTime();
             if (wait > 0) {
@@ -110,7 +115,7 @@ final class EventLoad implements AutoCloseable {
             if (System.nanoTime() >= stopAtNanos) {
                 return;
             }
-            ConversationEvent event = ConversationEvent.newBuilder(events.get(i)).setTimestamp(Instant.now()).build();
+            ConversationEvent event = inPass(events.get((int) (i % events.size())), i / events.size());
             producer.send(new ProducerRecord<>(Topics.CONVERSATION_EVENTS.name(), event.getSessionId(), event),
                     (metadata, error) -> {
                         if (error == null) {
@@ -122,6 +127,15 @@ final class EventLoad implements AutoCloseable {
                     });
             sent.incrementAndGet();
         }
+    }
+
+    /** The event as sent now, in pass {@code pass} (from 0) of the load: after the first, its ids carry the pass. */
+    private static ConversationEvent inPass(ConversationEvent event, long pass) {
+        ConversationEvent.Builder sent = ConversationEvent.newBuilder(event).setTimestamp(Instant.now());
+        if (pass > 0) {
+            sent.setEventId(event.getEventId() + "-pass" + pass).setSessionId(event.getSessionId() + "-pass" + pass);
+        }
+        return sent.build();
     }
 
     @Override

@@ -101,18 +101,38 @@ final class PrivatePostgres implements AutoCloseable {
         return "root".equals(System.getProperty("user.name"));
     }
 
-    /** The server binaries: {@code pg_config --bindir}, else the newest /usr/lib/postgresql/N/bin. */
+    /**
+     * The server binaries: {@code drill.postgres.bin.dir}, else {@code pg_config --bindir} when it holds them (the
+     * client package's pg_config names /usr/bin, which has no initdb), else the newest /usr/lib/postgresql/N/bin.
+     */
     private static Path binDir() {
-        try {
-            return Path.of(run(List.of("pg_config", "--bindir")).strip());
-        } catch (RuntimeException noPgConfig) {
-            try (var versions = Files.list(Path.of("/usr/lib/postgresql"))) {
-                return versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("pg_ctl")))
-                        .max(Path::compareTo)
-                        .orElseThrow(() -> new IllegalStateException("no PostgreSQL server binaries found"));
-            } catch (IOException e) {
-                throw new IllegalStateException("no PostgreSQL server binaries found (pg_config, /usr/lib/postgresql)", e);
+        String configured = System.getProperty("drill.postgres.bin.dir");
+        if (configured != null && !configured.isBlank()) {
+            Path dir = Path.of(configured);
+            if (!holdsServer(dir)) {
+                throw new IllegalStateException("drill.postgres.bin.dir " + dir + " has no executable initdb and pg_ctl");
             }
+            return dir;
         }
+        try {
+            Path dir = Path.of(run(List.of("pg_config", "--bindir")).strip());
+            if (holdsServer(dir)) {
+                return dir;
+            }
+        } catch (RuntimeException noPgConfig) {
+            // the server's own directories below
+        }
+        try (var versions = Files.list(Path.of("/usr/lib/postgresql"))) {
+            return versions.map(v -> v.resolve("bin")).filter(PrivatePostgres::holdsServer).max(Path::compareTo)
+                    .orElseThrow(() -> new IllegalStateException("no PostgreSQL server binaries found under "
+                            + "/usr/lib/postgresql; set drill.postgres.bin.dir"));
+        } catch (IOException e) {
+            throw new IllegalStateException("no PostgreSQL server binaries found (pg_config, /usr/lib/postgresql); set "
+                    + "drill.postgres.bin.dir", e);
+        }
+    }
+
+    private static boolean holdsServer(Path dir) {
+        return Files.isExecutable(dir.resolve("initdb")) && Files.isExecutable(dir.resolve("pg_ctl"));
     }
 }
