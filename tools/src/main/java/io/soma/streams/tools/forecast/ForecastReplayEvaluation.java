@@ -61,6 +61,12 @@ public final class ForecastReplayEvaluation {
             return (double) covered / intervals;
         }
 
+        /** Every window exact, usage equal to the input, every stored model equal to the offline one. */
+        public boolean exact() {
+            return closedWindows > 0 && everyWindowExact && usageTokens == inputTokensOfClosedWindows
+                    && tenantsMatchingOffline == tenants;
+        }
+
         @Override
         public String toString() {
             return String.format(Locale.ROOT, """
@@ -120,7 +126,11 @@ public final class ForecastReplayEvaluation {
                 double replaySeconds = (System.nanoTime() - started) / 1e9;
                 return report(settings, series, prefix, events, closed, outputs, streams, sendSeconds, replaySeconds);
             } finally {
-                streams.close(ForecastReplay.LEAVE_GROUP);
+                if (!streams.close(ForecastReplay.LEAVE_GROUP)) {
+                    // its threads may still write there: a caller must not delete or reuse the state dir yet
+                    System.err.println("the forecast app did not close in time; its state dir " + stateDir
+                            + " may still be in use");
+                }
             }
         }
     }
@@ -241,7 +251,12 @@ public final class ForecastReplayEvaluation {
             if (keepTraceRecords) {
                 replay.keepRecordsOfAnyAge();
             }
-            System.out.println(run(replay, csv, tenants, stateDir));
+            Report report = run(replay, csv, tenants, stateDir);
+            System.out.println(report);
+            if (!report.exact()) {
+                System.err.println("the streaming app did not reproduce the input and the offline model exactly");
+                System.exit(1);
+            }
         }
     }
 }

@@ -1,11 +1,11 @@
 package io.soma.streams.tools.forecast;
 
 import io.soma.streams.devstack.LocalStack;
+import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.forecast.ForecastReplay;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
@@ -35,7 +35,9 @@ class ForecastReplayEvaluationIT {
     }
 
     @Test
-    void shouldReplayServeGenThroughTheTopologyWithExactWindowsAndTheOfflineModel(@TempDir Path stateDir) {
+    void shouldReplayServeGenThroughTheTopologyWithExactWindowsAndTheOfflineModel() {
+        // not a @TempDir: deleting it under an app whose close ran out of time would fail the test
+        Path stateDir = TestPaths.newWorkDir("forecast-replay");
         int tenants = Integer.getInteger("soma.forecast.replay.tenants", 5);
 
         ForecastReplayEvaluation.Report report = ForecastReplayEvaluation.run(replay,
@@ -46,6 +48,7 @@ class ForecastReplayEvaluationIT {
         assertThat(report.usageTokens()).isEqualTo(report.inputTokensOfClosedWindows());
         assertThat(report.everyWindowExact()).isTrue();
         assertThat(report.tenantsMatchingOffline()).isEqualTo(report.tenants()).isEqualTo(tenants);
+        assertThat(report.exact()).as("what the command line's exit code says").isTrue();
         assertThat(report.scoredForecasts()).isPositive();
         assertThat(report.coverage()).isBetween(0.0, 1.0);
     }

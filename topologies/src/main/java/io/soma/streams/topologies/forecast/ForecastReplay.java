@@ -30,6 +30,8 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -60,7 +62,9 @@ public final class ForecastReplay implements AutoCloseable {
     public static final CloseOptions LEAVE_GROUP = CloseOptions
             .groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
             .withTimeout(Duration.ofSeconds(30));
+    private static final Logger log = LoggerFactory.getLogger(ForecastReplay.class);
     private static final Duration PATIENCE = Duration.ofSeconds(120);
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
     /** How long a config change the controller accepted may take to show on the broker. */
     private static final Duration CONFIG_PROPAGATION = Duration.ofSeconds(30);
     /** The topics where the replay's records carry the trace's event time (2025) as their Kafka timestamp. */
@@ -278,11 +282,10 @@ public final class ForecastReplay implements AutoCloseable {
          */
         public Outputs await(int usageCount, int forecastCount) {
             long deadline = System.nanoTime() + PATIENCE.toNanos();
+            long nextProgress = System.nanoTime() + PROGRESS_EVERY.toNanos();
             while ((usage.size() < usageCount || forecasts.size() < forecastCount) && System.nanoTime() < deadline) {
+                int before = usage.size() + forecasts.size();
                 var records = consumer.poll(Duration.ofMillis(100));
-                if (!records.isEmpty()) {
-                    deadline = System.nanoTime() + PATIENCE.toNanos();
-                }
                 records.forEach(r -> {
                     if (!tenants.contains(r.key())) {
                         return;
@@ -293,6 +296,15 @@ public final class ForecastReplay implements AutoCloseable {
                         forecasts.add((TokenForecast) r.value());
                     }
                 });
+                // only this replay's tenants count as progress: on a running stack other tenants' records never stop
+                if (usage.size() + forecasts.size() > before) {
+                    deadline = System.nanoTime() + PATIENCE.toNanos();
+                }
+                if (System.nanoTime() >= nextProgress) {
+                    log.info("replay outputs: {} of {} usage windows, {} of {} forecasts", usage.size(), usageCount,
+                            forecasts.size(), forecastCount);
+                    nextProgress = System.nanoTime() + PROGRESS_EVERY.toNanos();
+                }
             }
             if (usage.size() < usageCount || forecasts.size() < forecastCount) {
                 throw new IllegalStateException("nothing new for " + PATIENCE + " while waiting for " + usageCount + " usage windows and "
