@@ -110,12 +110,21 @@ public final class TenantGuard {
         return tenant != null ? tenant : caller.tenant();
     }
 
-    /** The scope a route declares; a route with none or several is a programming error, refused closed. */
+    /**
+     * The scope a route declares; a route with none or several is a programming error, refused closed, and so is a
+     * route with a {@code {tenant}} path parameter that declares another scope: its handler could read the path's
+     * tenant, which then nobody checked.
+     */
     public static TenantScope scopeOf(Context ctx, Set<RouteRole> roles) {
         List<TenantScope> scopes = roles.stream().filter(TenantScope.class::isInstance).map(TenantScope.class::cast).toList();
         if (scopes.size() != 1) {
             throw new ApiException(500, "route_without_tenant_scope", ctx.method() + " " + ctx.endpointHandlerPath()
                     + " must declare exactly one TenantScope; it is refused until it does");
+        }
+        if (scopes.get(0) != TenantScope.PATH && ctx.pathParamMap().containsKey("tenant")) {
+            throw new ApiException(500, "route_without_tenant_scope", ctx.method() + " " + ctx.endpointHandlerPath()
+                    + " has a {tenant} path parameter but declares " + scopes.get(0) + "; it is refused until it "
+                    + "declares PATH");
         }
         return scopes.get(0);
     }

@@ -130,6 +130,9 @@ class TokenRoutesIT {
                         TenantScope.QUERY, Capability.AUDIT_READ);
                 get("/v1/training/status/{tenant}", ctx -> ctx.json(Map.of("tenant", TenantGuard.tenant(ctx))),
                         TenantScope.PATH, Capability.CONVERSATION, Capability.TRAINING_ADMIN);
+                // a route whose declaration forgot that its path names the tenant: its handler would serve any
+                get("/v1/misdeclared/{tenant}", ctx -> ctx.json(Map.of("tenant", ctx.pathParam("tenant"))),
+                        TenantScope.CALLER, Capability.CONVERSATION);
             });
         });
         edge.beforeMatched(auth);
@@ -326,6 +329,17 @@ class TokenRoutesIT {
         assertThat(send("GET", "/v1/training/status/" + tenantA, analyst, null).statusCode()).isEqualTo(200);
         assertThat(send("GET", "/v1/training/status/" + tenantB, analyst, null).statusCode()).isEqualTo(403);
         assertThat(send("GET", "/v1/training/status/" + tenantB, admin, null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldRefuseARouteWithATenantInItsPathThatDeclaresAnotherScope() throws Exception {
+        String analyst = issue(Map.of("X-Api-Key", analystKey), "").get("token").asText();
+
+        HttpResponse<String> response = send("GET", "/v1/misdeclared/" + tenantB, analyst, null);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(500);
+        assertThat(json.readTree(response.body()).get("error").asText()).isEqualTo("route_without_tenant_scope");
+        assertThat(response.body()).doesNotContain("\"tenant\":\"" + tenantB + "\"");
     }
 
     @Test
