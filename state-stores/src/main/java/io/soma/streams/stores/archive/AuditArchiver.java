@@ -34,7 +34,8 @@ import java.util.function.BiConsumer;
  * Copies the audit topics into PostgreSQL. Each poll is mapped, written in one transaction, and only then are
  * its offsets committed — so every record is archived at least once, and the primary keys make "at least once"
  * exactly one row. While PostgreSQL is down the archiver keeps the same records, pauses its partitions (still
- * polling, so it stays in the group) and retries with exponential backoff; it never skips ahead. Records that
+ * polling, so it stays in the group) and retries with exponential backoff; it never skips ahead. A read the brokers
+ * refuse is retried the same way, not ended: the failures are counted ({@link #consecutiveFailures()}). Records that
  * cannot be read or mapped go to the dead-letter handler with a reason, never silently away. Records that retention
  * deleted before they were archived cannot be read: the archiver says how many, at ERROR and in
  * {@link #skippedRecords()}, rather than letting a reset policy jump past them unseen.
@@ -183,11 +184,8 @@ public final class AuditArchiver implements AutoCloseable {
         try {
             consumer.subscribe(topics.keySet(), new KeepBatchOnRebalance());
             while (running) {
-                if (pending == null) {
-                    ConsumerRecords<byte[], byte[]> records = poll(POLL_TIMEOUT);
-                    if (!records.isEmpty()) {
-                        pending = new Batch(records);
-                    }
+                if (pending == null && !tryPoll()) {
+                    continue;
                 }
                 if (pending != null && !tryArchive(pending)) {
                     waitBeforeRetry();
@@ -218,6 +216,50 @@ public final class AuditArchiver implements AutoCloseable {
         } catch (RuntimeException e) {
             log.info("audit archive: offsets of {} archived records not committed on close ({}); they will be read "
                     + "again and found archived", pending.size(), e.getMessage());
+        }
+    }
+
+    /**
+     * Polls the next batch, if any. A poll the brokers refuse (a read ACL missing, an authentication failing, a batch
+     * that cannot be read) is retried with the backoff, counted as a failure like a failed write: ending the thread
+     * would fail the process's liveness, and restart the API with it, for what no restart mends.
+     *
+     * @return false when the poll failed (and the backoff has been waited)
+     */
+    private boolean tryPoll() {
+        ConsumerRecords<byte[], byte[]> records;
+        try {
+            records = poll(POLL_TIMEOUT);
+        } catch (WakeupException | InterruptException e) {
+            throw e;
+        } catch (KafkaException e) {
+            int attempt = ++consecutiveFailures;
+            lastFailure = "reading the audit topics failed: " + describe(e);
+            log.warn("audit archive: {} (attempt {}); retrying in {} ms", lastFailure, attempt,
+                    backoff.delay(attempt).toMillis());
+            sleepWhileRunning(backoff.delay(attempt));
+            return false;
+        }
+        if (consecutiveFailures > 0) {
+            log.info("audit archive reads again after {} failed attempts", consecutiveFailures);
+            consecutiveFailures = 0;
+            lastFailure = null;
+        }
+        if (!records.isEmpty()) {
+            pending = new Batch(records);
+        }
+        return true;
+    }
+
+    private void sleepWhileRunning(Duration time) {
+        long until = System.nanoTime() + time.toNanos();
+        while (running && System.nanoTime() < until) {
+            try {
+                Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import io.soma.streams.avro.IdentityAudit;
 import io.soma.streams.avro.PolicyDecision;
 import io.soma.streams.avro.TrainingAudit;
 import io.soma.streams.avro.TrainingAuditDetails;
+import io.soma.streams.devstack.EmbeddedKafkaBroker;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.schemas.serde.AvroCodec;
 import io.soma.streams.schemas.serde.AvroDeserializer;
@@ -15,6 +16,7 @@ import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.LocalServices;
 import io.soma.streams.testkit.TcpProxy;
+import io.soma.streams.testkit.TestPaths;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -26,6 +28,13 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -190,6 +199,61 @@ class AuditArchiverIT {
         assertThat(database.count("SELECT count(*) FROM ${schema}.policy_decisions WHERE tenant = 'conv'")).isEqualTo(350);
         assertThat(database.count("SELECT count(DISTINCT decision_id) FROM ${schema}.policy_decisions WHERE tenant = 'conv'"))
                 .isEqualTo(350);
+    }
+
+    /**
+     * A broker that refuses the archiver's reads (its read ACL missing): the archiver keeps trying, counting the
+     * failures, and archives what it could not read once the read is allowed. Ending instead would fail the process's
+     * liveness, and restart the whole API, for what no restart mends.
+     */
+    @Test
+    void shouldRetryReadsTheBrokersRefuseAndArchiveOnceTheyAreAllowed() throws Exception {
+        List<TraceAuditRecords.Request> requests = TraceAuditRecords.requests("code", 20);
+        String topic = RUN + "refused.policy.decisions";
+        ResourcePattern ofTopic = new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL);
+        // once a topic has an ACL, what no ACL allows is refused: everything allowed, then reading denied
+        AclBinding allowed = new AclBinding(ofTopic,
+                new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.ALL, AclPermissionType.ALLOW));
+        AclBinding refused = new AclBinding(ofTopic,
+                new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.READ, AclPermissionType.DENY));
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(TestPaths.newWorkDir("archive-acl"), 0, Map.of(
+                "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "allow.everyone.if.no.acl.found", "true"));
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+             KafkaProducer<byte[], byte[]> writer = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                     ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                     ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+            KafkaState.createTopics(broker.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
+            admin.createAcls(List.of(allowed, refused)).all().get();
+            for (TraceAuditRecords.Request request : requests) {
+                writer.send(new ProducerRecord<>(topic, request.tenant().getBytes(StandardCharsets.UTF_8),
+                        serializer.serialize(topic, decision(request))));
+            }
+            writer.flush();
+            try (AuditArchiver archiver = new AuditArchiver(Map.of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                    ConsumerConfig.GROUP_ID_CONFIG, "archive-refused-" + UUID.randomUUID()),
+                    List.of(decisionsTopic(topic, registry)),
+                    new AuditArchiveWriter(database.pool.dataSource(), database.schema),
+                    (record, reason) -> {
+                        throw new AssertionError("no dead letter expected: " + reason);
+                    }, FAST_RETRY)) {
+                archiver.start();
+                await("reads refused, and tried again (or the archiver stopped)",
+                        () -> archiver.consecutiveFailures() >= 3 || !archiver.isRunning());
+                assertThat(archiver.isRunning()).as(String.valueOf(archiver.fatalFailure())).isTrue();
+                assertThat(archiver.lastFailure()).startsWith("reading").contains("authoriz");
+
+                admin.deleteAcls(List.of(refused.toFilter())).all().get();
+                // the trace's first records are other tests' too: already archived, they count as duplicates
+                await("every record archived once reads are allowed", () -> archiver.archivedRows()
+                        + archiver.duplicateRows() == requests.size() && archiver.lag() == 0);
+                assertThat(archiver.consecutiveFailures()).isZero();
+            }
+        } finally {
+            broker.close();
+        }
     }
 
     @Test
