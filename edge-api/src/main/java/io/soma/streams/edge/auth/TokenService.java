@@ -122,7 +122,7 @@ public final class TokenService {
                 "iat", Long.toString(issuedAt.getEpochSecond()),
                 "exp", Long.toString(claims.expiresAt().getEpochSecond()),
                 CHAIN_CLAIM, String.join(",", chain)));
-        redis.pexpireAt(issuedKey, acceptedUntil(claims).toEpochMilli());
+        redis.pexpireAt(issuedKey, keptUntil(claims).toEpochMilli());
         audit.record(event(UUID.randomUUID().toString(), IdentityEvent.TOKEN_ISSUED, claims, actor,
                 issuer == null ? request.tenant() : issuer.tenant()));
         return new IssuedToken(token, claims);
@@ -245,7 +245,7 @@ public final class TokenService {
         String key = revokedPrefix + token.jti();
         Revoker revoker = new Revoker(caller.tenant(), caller.subject());
         boolean now = redis.set(key, revoker.entry(),
-                SetParams.setParams().nx().pxAt(acceptedUntil(token).toEpochMilli())) != null;
+                SetParams.setParams().nx().pxAt(keptUntil(token).toEpochMilli())) != null;
         String entry = now ? null : redis.get(key);
         Revoker first = entry == null ? revoker : Revoker.of(entry);
         audit.record(event(UUID.nameUUIDFromBytes(("token.revoked/" + token.jti()).getBytes(StandardCharsets.UTF_8))
@@ -283,6 +283,15 @@ public final class TokenService {
 
     private Instant acceptedUntil(Principal token) {
         return token.expiresAt().plus(lifetime.clockSkew());
+    }
+
+    /**
+     * How long Redis keeps what it knows of a token (issued, revoked): a skew past {@link #acceptedUntil}, by Redis's
+     * clock. An edge whose clock runs behind Redis's, by up to the skew, still accepts the token that long, and must
+     * still find its revocation.
+     */
+    private Instant keptUntil(Principal token) {
+        return acceptedUntil(token).plus(lifetime.clockSkew());
     }
 
     private String sign(ECKey key, Principal claims) {

@@ -297,7 +297,30 @@ class TokenRoutesIT {
         });
         assertThat(revocations).extracting(IdentityEvent::eventId).containsOnly(revocations.get(0).eventId());
         long ttl = redis.pttl(namespace.prefix() + "identity:revoked:" + jti);
-        assertThat(ttl).isPositive().isLessThanOrEqualTo(LIFETIME.maxTtl().plus(LIFETIME.clockSkew()).toMillis());
+        assertThat(ttl).isPositive()
+                .isLessThanOrEqualTo(LIFETIME.maxTtl().plus(LIFETIME.clockSkew().multipliedBy(2)).toMillis());
+    }
+
+    /**
+     * An edge whose clock runs 20 s behind Redis's (within the 30 s skew) accepts a token 20 s longer by Redis's clock:
+     * the revocation must outlive that, not vanish when the token's acceptance ends on Redis's clock.
+     */
+    @Test
+    void shouldStillRefuseARevokedTokenOnAnEdgeWhoseClockRunsBehindRedis() {
+        Duration behind = Duration.ofSeconds(20);
+        // issued so long ago that, by Redis's clock, its acceptance (exp + skew) ended 10 s ago
+        Clock issuedThen = Clock.offset(Clock.systemUTC(), LIFETIME.maxTtl().plus(LIFETIME.clockSkew())
+                .plusSeconds(10).negated());
+        TokenService issuer = tokenService(issuedThen);
+        IssuedToken issued = issuer.issue(new TokenRequest("analyst", tenantA, Set.of(Capability.AUDIT_READ), null),
+                "test");
+        issuer.revoke(issued.claims(), issued.claims());
+
+        TokenVerification onSlowEdge = tokenService(Clock.offset(Clock.systemUTC(), behind.negated()))
+                .verify(issued.token());
+
+        assertThat(onSlowEdge).isInstanceOfSatisfying(TokenVerification.Invalid.class,
+                invalid -> assertThat(invalid.reason()).isEqualTo(TokenVerification.Reason.REVOKED));
     }
 
     @Test
