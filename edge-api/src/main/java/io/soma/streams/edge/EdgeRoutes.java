@@ -85,6 +85,11 @@ public record EdgeRoutes(RateLimitHandler rateLimit, HealthHandler health, Optio
         path("/v1/tenants", () -> {
             get(identity.tenants()::list, PLATFORM);
             post(identity.tenants()::create, PLATFORM, BodyFields.of("tenant_id", "admin_subject"));
+            path("/{tenant}/api-keys", () -> {
+                get(identity.apiKeys()::list, PATH, Capability.IDENTITY_ADMIN);
+                post(identity.apiKeys()::create, PATH, Capability.IDENTITY_ADMIN, BodyFields.of("subject", "label"));
+                delete("/{key_id}", identity.apiKeys()::revoke, PATH, Capability.IDENTITY_ADMIN);
+            });
         });
         slices.find(PolicySlice.class).map(PolicySlice::handlers).ifPresent(policy -> {
             post("/v1/evaluate", policy::evaluate, BODY, Capability.CONVERSATION, Capability.POLICY_ADMIN,

@@ -25,7 +25,8 @@ import java.util.function.Supplier;
  * Identity: users and tenants in PostgreSQL, signing keys and revocations in Redis, tokens and their exchange, and
  * the authentication every other route goes through. A process always runs it.
  */
-public record IdentitySlice(Closer closer, AuthHandler auth, TokenRoutes tokens, TenantHandlers tenants)
+public record IdentitySlice(Closer closer, AuthHandler auth, TokenRoutes tokens, TenantHandlers tenants,
+                            ApiKeyHandlers apiKeys)
         implements Slice {
     /** The user each replayed dataset's tenant gets in the demo; it has no API key. */
     public static final String DEMO_TENANT_ADMIN = "demo-admin";
@@ -72,7 +73,7 @@ public record IdentitySlice(Closer closer, AuthHandler auth, TokenRoutes tokens,
             closer.own(scheduleKeyRotation(signingKeys, identity.keyRotationPeriod()));
             return new IdentitySlice(closer, auth, new TokenRoutes(tokens, identities, auth, identity.apiKeyLookups(),
                     () -> prepared.pendingThrough(bootstrapKeys)),
-                    new TenantHandlers(identities, audit));
+                    new TenantHandlers(identities, audit), new ApiKeyHandlers(identities, audit));
         });
     }
 

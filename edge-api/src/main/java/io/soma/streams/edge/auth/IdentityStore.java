@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -30,6 +31,8 @@ import java.util.regex.Pattern;
 public final class IdentityStore {
     public static final int MIN_API_KEY_LENGTH = 32;
     static final String BOOTSTRAP_LABEL = "bootstrap";
+    /** Bytes of an API key's SHA-256 that make its id. */
+    static final int KEY_ID_BYTES = 8;
     private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final SecureRandom random = new SecureRandom();
 
@@ -123,6 +126,75 @@ public final class IdentityStore {
             return null;
         });
         return apiKey;
+    }
+
+    /**
+     * An API key as its tenant's admins see it: never the key, only its id (the first 8 bytes of its SHA-256, in hex,
+     * which says nothing of the key).
+     *
+     * @param revokedAt null while it is in use
+     */
+    public record ApiKey(String keyId, String subject, String label, Instant createdAt, Instant revokedAt) {
+    }
+
+    /** The tenant's API keys, oldest first, revoked ones included. */
+    public List<ApiKey> apiKeys(String tenant) {
+        return inTransaction(c -> apiKeys(c, tenant));
+    }
+
+    /**
+     * Revokes the tenant's key with this id: no token is issued for it again (tokens it issued live until they expire,
+     * or are revoked themselves).
+     *
+     * @return the key as it was before this call (revoked already if {@code revokedAt} is set); empty when the tenant
+     *         has no key of this id
+     */
+    public Optional<ApiKey> revokeApiKey(String tenant, String keyId) {
+        return inTransaction(c -> {
+            Optional<ApiKey> key = apiKeys(c, tenant).stream().filter(k -> k.keyId().equals(keyId)).findFirst();
+            if (key.isPresent() && key.get().revokedAt() == null) {
+                try (PreparedStatement revoke = c.prepareStatement("UPDATE " + schema + ".api_keys SET revoked_at = "
+                        + "now() WHERE tenant_id = ? AND revoked_at IS NULL AND encode(substring(key_sha256 FROM 1 FOR "
+                        + KEY_ID_BYTES + "), 'hex') = ?")) {
+                    revoke.setString(1, tenant);
+                    revoke.setString(2, keyId);
+                    revoke.executeUpdate();
+                }
+            }
+            return key;
+        });
+    }
+
+    private List<ApiKey> apiKeys(Connection c, String tenant) throws SQLException {
+        List<ApiKey> out = new ArrayList<>();
+        try (PreparedStatement select = c.prepareStatement("SELECT key_sha256, user_id, label, created_at, revoked_at "
+                + "FROM " + schema + ".api_keys WHERE tenant_id = ? ORDER BY created_at, key_sha256")) {
+            select.setString(1, tenant);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    out.add(new ApiKey(keyId(rows.getBytes(1)), rows.getString(2), rows.getString(3),
+                            rows.getTimestamp(4).toInstant(),
+                            rows.getTimestamp(5) == null ? null : rows.getTimestamp(5).toInstant()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The id an API key is known by: the first {@value #KEY_ID_BYTES} bytes of its SHA-256, in hex. */
+    public static String keyId(byte[] sha256) {
+        return HexFormat.of().formatHex(sha256, 0, KEY_ID_BYTES);
+    }
+
+    /**
+     * What a token's holder may pass on now: the token's capabilities that its user still holds here (a capability
+     * removed in PostgreSQL stops being grantable at once, even by a token that carries it).
+     */
+    public Set<Capability> holdsNow(Principal holder) {
+        Set<Capability> held = EnumSet.noneOf(Capability.class);
+        held.addAll(holder.capabilities());
+        held.retainAll(capabilitiesOf(holder.tenant(), holder.subject()).orElse(Set.of()));
+        return held;
     }
 
     /** The user an API key belongs to; empty for an unknown or revoked key. */

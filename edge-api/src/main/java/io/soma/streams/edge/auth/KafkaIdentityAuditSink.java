@@ -7,6 +7,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -22,6 +23,15 @@ public final class KafkaIdentityAuditSink implements IdentityAuditSink {
 
     @Override
     public void record(IdentityEvent e) {
+        Map<String, String> details = new HashMap<>();
+        // the actor's own tenant: the record's tenant is the one acted on (unknown for a revocation entry restored
+        // without it)
+        if (e.actorTenant() != null) {
+            details.put("actor_tenant", e.actorTenant());
+        }
+        if (e.apiKeyId() != null) {
+            details.put("api_key_id", e.apiKeyId());
+        }
         IdentityAudit audit = IdentityAudit.newBuilder()
                 .setEventId(e.eventId())
                 .setAction(e.action())
@@ -32,9 +42,7 @@ public final class KafkaIdentityAuditSink implements IdentityAuditSink {
                 .setKeyId(e.kid())
                 .setCapabilities(e.capabilities())
                 .setTimestamp(e.timestamp())
-                // the actor's own tenant: the record's tenant is the one acted on (unknown for a revocation entry
-                // restored without it)
-                .setDetails(e.actorTenant() == null ? Map.of() : Map.of("actor_tenant", e.actorTenant()))
+                .setDetails(details)
                 .build();
         KafkaPublish.acknowledged(producer, new ProducerRecord<>(Topics.IDENTITY_AUDIT.name(), e.tenant(), audit),
                 KafkaPublish.TIMEOUT, "the identity audit " + e.eventId(), Map.of("event_id", e.eventId()));

@@ -145,9 +145,7 @@ public final class TokenRoutes {
      */
     private IssuedToken issueAsAdmin(Principal admin, JsonNode body, Set<Capability> requested, Duration ttl,
                                      Consumer<String> chargeTenant) {
-        Set<Capability> adminHolds = EnumSet.noneOf(Capability.class);
-        adminHolds.addAll(admin.capabilities());
-        adminHolds.retainAll(identities.capabilitiesOf(admin.tenant(), admin.subject()).orElse(Set.of()));
+        Set<Capability> adminHolds = identities.holdsNow(admin);
         if (!adminHolds.contains(Capability.IDENTITY_ADMIN)) {
             throw new ApiException(403, "forbidden", "issuing a token for another subject needs identity.admin",
                     Map.of("required_capabilities", List.of(Capability.IDENTITY_ADMIN.claim())));

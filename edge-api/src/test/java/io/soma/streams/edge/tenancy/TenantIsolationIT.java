@@ -204,6 +204,14 @@ class TenantIsolationIT {
         cases.put("GET /v1/slm/metrics", Case.http(token -> get(slmMetricsOfA(), token), Set.of(200)));
         cases.put("GET /v1/slm/alerts/stream", new Case(token -> streamOnceAPlaceIsFree("/v1/slm/alerts/stream"
                 + "?provider=isolation&model=" + URLEncoder.encode(modelOfA, StandardCharsets.UTF_8), token), Set.of(200)));
+        cases.put("GET /v1/tenants/{tenant}/api-keys", Case.http(token -> get("/v1/tenants/" + tenantA + "/api-keys",
+                token), Set.of(200)));
+        cases.put("POST /v1/tenants/{tenant}/api-keys", Case.http(token -> post("/v1/tenants/" + tenantA + "/api-keys",
+                token, Map.of("subject", "admin-a", "label", "isolation")), Set.of(201)));
+        String keyOfA = EdgeFixture.json(edge.post("/v1/tenants/" + tenantA + "/api-keys", adminA,
+                EdgeFixture.json(Map.of("subject", "admin-a")))).get("key_id").asText();
+        cases.put("DELETE /v1/tenants/{tenant}/api-keys/{key_id}", Case.http(token -> edge.request("/v1/tenants/"
+                + tenantA + "/api-keys/" + keyOfA, token).DELETE(), Set.of(200)));
         cases.put("GET /v1/tenants", Case.http(token -> get("/v1/tenants", token), Set.of()));
         cases.put("POST /v1/tenants", Case.http(token -> post("/v1/tenants", token,
                 Map.of("tenant_id", "isolation-new-" + System.nanoTime())), Set.of()));

@@ -1,0 +1,124 @@
+package io.soma.streams.edge.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.soma.streams.avro.IdentityAudit;
+import io.soma.streams.edge.EdgeFixture;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.testkit.CommittedRecords;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A tenant's admins retire a leaked API key and replace it themselves, through the real edge, PostgreSQL, Redis and
+ * the identity audit on the real broker.
+ */
+class ApiKeyRoutesIT {
+    private static EdgeFixture edge;
+    private static String tenant;
+    private static String adminKey;
+    private static String adminToken;
+
+    @BeforeAll
+    static void start() {
+        edge = EdgeFixture.withSlices(List.of(IdentitySlice::start), Map.of()).awaitReady();
+        tenant = EdgeFixture.tenants("api-keys", 1).get(0);
+        HttpResponse<String> created = edge.post("/v1/tenants", edge.adminToken(),
+                EdgeFixture.json(Map.of("tenant_id", tenant, "admin_subject", "first-admin")));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        adminKey = EdgeFixture.json(created).at("/admin/api_key").asText();
+        adminToken = tokenOf(exchange(adminKey));
+    }
+
+    @AfterAll
+    static void stop() {
+        edge.close();
+    }
+
+    @Test
+    void shouldReplaceALeakedKeyWithoutAPlatformOperator() {
+        HttpResponse<String> created = edge.post(keys(), adminToken,
+                EdgeFixture.json(Map.of("subject", "first-admin", "label", "replacement")));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(created.headers().firstValue("Cache-Control")).hasValue("no-store");
+        String replacement = EdgeFixture.json(created).get("api_key").asText();
+        String replacementId = EdgeFixture.json(created).get("key_id").asText();
+        assertThat(exchange(replacement).statusCode()).isEqualTo(201);
+
+        HttpResponse<String> listed = edge.get(keys(), adminToken);
+        assertThat(listed.statusCode()).isEqualTo(200);
+        assertThat(listed.body()).as("a list shows ids, never keys").doesNotContain(adminKey, replacement);
+        JsonNode leaked = EdgeFixture.json(listed).get("api_keys").get(0);
+        assertThat(leaked.get("label").asText()).isEqualTo("tenant-admin");
+        assertThat(leaked.get("revoked_at").isNull()).isTrue();
+        String leakedId = leaked.get("key_id").asText();
+
+        HttpResponse<String> revoked = revoke(leakedId, adminToken);
+        assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
+        assertThat(EdgeFixture.json(revoked).get("already_revoked").asBoolean()).isFalse();
+        HttpResponse<String> refused = exchange(adminKey);
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(EdgeFixture.json(refused).at("/details/reason").asText()).isEqualTo("unknown_api_key");
+        assertThat(exchange(replacement).statusCode()).as("the replacement still works").isEqualTo(201);
+        assertThat(EdgeFixture.json(edge.get(keys(), adminToken)).get("api_keys").get(0).get("revoked_at").isNull())
+                .isFalse();
+        assertThat(EdgeFixture.json(revoke(leakedId, adminToken)).get("already_revoked").asBoolean()).isTrue();
+        assertThat(revoke("0123456789abcdef", adminToken).statusCode()).isEqualTo(404);
+
+        List<IdentityAudit> audits = CommittedRecords.awaitValues(edge.config().bootstrapServers(),
+                Topics.IDENTITY_AUDIT.name(), Topics.IDENTITY_AUDIT.keySerde().deserializer(),
+                Topics.IDENTITY_AUDIT.valueSerde(new SchemaRegistryClient(edge.config().schemaRegistryUrl()))
+                        .deserializer(),
+                a -> a.getTenant().equals(tenant) && a.getAction().startsWith("api_key.")
+                        && "first-admin".equals(a.getActor()), 2);
+        assertThat(audits).extracting(a -> a.getAction() + " " + a.getDetails().get("api_key_id") + " by "
+                + a.getActor()).containsExactly(IdentityEvent.API_KEY_CREATED + " " + replacementId + " by first-admin",
+                IdentityEvent.API_KEY_REVOKED + " " + leakedId + " by first-admin");
+    }
+
+    @Test
+    void shouldNotLetAnAdminActOnTheKeysOfAUserWhoHoldsMoreThanItDoes() {
+        String narrowAdmin = edge.tokenFor(tenant, "narrow-admin", Set.of(Capability.IDENTITY_ADMIN));
+
+        HttpResponse<String> created = edge.post(keys(), narrowAdmin, EdgeFixture.json(Map.of("subject", "first-admin")));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(403);
+        assertThat(EdgeFixture.json(created).at("/details/required_capabilities").toString())
+                .contains(Capability.POLICY_ADMIN.claim());
+        String keyOfFirstAdmin = EdgeFixture.json(edge.get(keys(), adminToken)).get("api_keys").get(0).get("key_id")
+                .asText();
+        assertThat(revoke(keyOfFirstAdmin, narrowAdmin).statusCode()).isEqualTo(403);
+        // its own key, and an unknown user's, are answered as such
+        assertThat(edge.post(keys(), narrowAdmin, EdgeFixture.json(Map.of("subject", "narrow-admin"))).statusCode())
+                .isEqualTo(201);
+        HttpResponse<String> unknown = edge.post(keys(), narrowAdmin, EdgeFixture.json(Map.of("subject", "nobody")));
+        assertThat(unknown.statusCode()).isEqualTo(422);
+        assertThat(EdgeFixture.json(unknown).at("/details/field").asText()).isEqualTo("subject");
+    }
+
+    private static String keys() {
+        return "/v1/tenants/" + tenant + "/api-keys";
+    }
+
+    private static HttpResponse<String> revoke(String keyId, String token) {
+        return edge.send(edge.request(keys() + "/" + keyId, token).DELETE());
+    }
+
+    private static HttpResponse<String> exchange(String apiKey) {
+        return edge.send(edge.request("/v1/tokens/issue", null).header("X-Api-Key", apiKey)
+                .POST(HttpRequest.BodyPublishers.ofString("{}")));
+    }
+
+    private static String tokenOf(HttpResponse<String> issued) {
+        assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
+        return EdgeFixture.json(issued).get("token").asText();
+    }
+}
