@@ -2,7 +2,7 @@ package io.soma.streams.reliability;
 
 import io.soma.streams.devstack.FreePort;
 import io.soma.streams.devstack.JavaProcess;
-import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.Jedis;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -49,10 +49,17 @@ final class PrivateRedis implements AutoCloseable {
         }
         long deadline = System.nanoTime() + START_LIMIT.toNanos();
         while (System.nanoTime() < deadline) {
-            try (JedisPooled jedis = new JedisPooled("127.0.0.1", port)) {
-                if ("PONG".equals(jedis.ping())) {
+            // only this process's answer counts: another server on the port (taken meanwhile, so this one could not
+            // bind it) answers a PING too
+            if (!process.isAlive()) {
+                throw new IllegalStateException("redis-server exited with " + process.exitValue() + " on port " + port
+                        + " (taken?); see " + dir.resolve("redis.log"));
+            }
+            try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+                if (jedis.info("server").contains("process_id:" + process.pid() + "\r\n")) {
                     return;
                 }
+                Drill.pause(100);
             } catch (RuntimeException notYet) {
                 Drill.pause(100);
             }
