@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -41,6 +42,18 @@ public final class KafkaState {
             ConfigEntry entry = config.get(name);
             return entry == null ? "(unset)" : String.valueOf(entry.value());
         }, value::equals);
+    }
+
+    /**
+     * A topic of its own for one test, {@code <prefix>-<random>} with {@code partitions} partitions (replication 1),
+     * created and served ({@link #createTopics}): no other test, nor an earlier run, ever wrote to it.
+     *
+     * @return its name
+     */
+    public static String newTopic(String bootstrapServers, String prefix, int partitions) {
+        String topic = prefix + "-" + UUID.randomUUID();
+        createTopics(bootstrapServers, new NewTopic(topic, partitions, (short) 1));
+        return topic;
     }
 
     /**

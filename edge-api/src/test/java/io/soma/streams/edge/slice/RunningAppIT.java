@@ -5,7 +5,6 @@ import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.TestPaths;
 import io.soma.streams.topologies.runtime.StreamsSettings;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -29,8 +28,7 @@ class RunningAppIT {
     @Test
     void shouldSayItFailedForGoodOnceItsGlobalThreadFails() throws Exception {
         LocalStack stack = LocalStack.shared();
-        String topic = "running-app-global-" + UUID.randomUUID();
-        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
+        String topic = KafkaState.newTopic(stack.bootstrapServers(), "running-app-global", 1);
         // a value the global table cannot read, as a record of a schema the registry cannot give now
         Deserializer<String> failingOnPoison = (t, bytes) -> {
             String value = new String(bytes, StandardCharsets.UTF_8);

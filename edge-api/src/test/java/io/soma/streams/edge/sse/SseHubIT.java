@@ -493,8 +493,7 @@ class SseHubIT {
 
     private static void onFreshTopic(String name, Function<String, SseSource> sourceOf, FreshTopicTest test)
             throws Exception {
-        String topic = "sse-hub-it-" + name + "-" + UUID.randomUUID();
-        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
+        String topic = KafkaState.newTopic(stack.bootstrapServers(), "sse-hub-it-" + name, 1);
         SseHub fresh = new SseHub(name, stack.bootstrapServers(), sourceOf.apply(topic), SETTINGS);
         Javalin freshApp = serve(fresh);
         try {
@@ -619,8 +618,7 @@ class SseHubIT {
     }
 
     private static void onAvroHubBehindAProxy(String name, AvroHubTest test) throws Exception {
-        String topic = "sse-hub-it-" + name + "-" + UUID.randomUUID();
-        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
+        String topic = KafkaState.newTopic(stack.bootstrapServers(), "sse-hub-it-" + name, 1);
         AvroSerializer<RulePackReply> writer = new AvroSerializer<>(
                 new SchemaRegistryClient(stack.schemaRegistryUrl()), false, true);
         try (TcpProxy proxy = TcpProxy.to(URI.create(stack.schemaRegistryUrl()));

@@ -9,7 +9,6 @@ import io.soma.streams.schemas.serde.SchemaRegistryConfig;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.TcpProxy;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,8 +31,7 @@ class CompactedTopicViewIT {
     @Test
     void shouldSayItIsCaughtUpOnlyOnceItHoldsEveryRecordWrittenBeforeItStarted() throws Exception {
         LocalStack stack = LocalStack.shared();
-        String topic = "compacted-view-it-" + UUID.randomUUID();
-        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 3, (short) 1));
+        String topic = KafkaState.newTopic(stack.bootstrapServers(), "compacted-view-it", 3);
         int keys = 3_000;
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
                 stack.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
@@ -56,8 +53,7 @@ class CompactedTopicViewIT {
     @Test
     void shouldWaitForTheRegistryRatherThanSkipTheRecordsItCannotReadWithoutIt() throws Exception {
         LocalStack stack = LocalStack.shared();
-        String topic = "compacted-view-registry-it-" + UUID.randomUUID();
-        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
+        String topic = KafkaState.newTopic(stack.bootstrapServers(), "compacted-view-registry-it", 1);
         int keys = 3;
         SchemaRegistryClient writerRegistry = new SchemaRegistryClient(stack.schemaRegistryUrl());
         try (KafkaProducer<String, RulePackReply> producer = new KafkaProducer<>(Map.of("bootstrap.servers",

@@ -3,7 +3,6 @@ package io.soma.streams.stores.kafka;
 import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.KafkaState;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -13,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,8 +25,7 @@ class TopicFollowerIT {
     @Test
     void shouldKeepFollowingAfterItsPeriodicWorkFails() throws Exception {
         LocalStack stack = LocalStack.shared();
-        String topic = "topic-follower-it-" + UUID.randomUUID();
-        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
+        String topic = KafkaState.newTopic(stack.bootstrapServers(), "topic-follower-it", 1);
         List<String> received = new CopyOnWriteArrayList<>();
         AtomicInteger idleCalls = new AtomicInteger();
         Runnable failingTwice = () -> {

@@ -295,8 +295,7 @@ class RedisMirrorIT {
     /** A new topic of {@code partitions} partitions holding what {@code write} sends to it (given the topic). */
     private static String topicHolding(LocalStack stack, String name, int partitions,
                                        BiConsumer<KafkaProducer<String, String>, String> write) {
-        String topic = name + "-" + UUID.randomUUID();
-        KafkaState.createTopics(stack.bootstrapServers(), new NewTopic(topic, partitions, (short) 1));
+        String topic = KafkaState.newTopic(stack.bootstrapServers(), name, partitions);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
                 stack.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
             write.accept(producer, topic);
