@@ -51,7 +51,9 @@ import java.util.function.Supplier;
  * Fans one Kafka read out to many SSE clients. A single consumer reads the source's topics live; each client has a
  * bounded queue, and a small pool of writers drains the queues into the connections with non-blocking servlet writes:
  * no thread waits on a client, so a slow client never blocks the reader, the writers or other clients, and a thousand
- * open streams need no thousand threads. A client whose queue overflows gets a {@code gap} event and is closed; it
+ * open streams need no thousand threads. A client's queue is bounded in deliveries and in bytes (the records' size as
+ * read), so that a stalled client cannot hold on to a thousand large records. A client whose queue overflows gets a
+ * {@code gap} event and is closed; it
  * reconnects with {@code Last-Event-ID} and catches up from Kafka, at most {@link Settings#maxResumeRecords} records
  * back per partition. A client sees only the records its own tenant may read ({@link SseSource.SseMessage#readers}), live and
  * replayed, and every open stream holds a place of {@link SseAdmission}. An event is rendered once for every client
@@ -73,6 +75,8 @@ public final class SseHub implements AutoCloseable {
      * stalled client's connection holds on to until it times out.
      */
     private static final int MAX_PIECE_BYTES = 256 * 1024;
+    /** The most a replay's consumer fetches at once. */
+    private static final int REPLAY_FETCH_BYTES = 1024 * 1024;
     private static final byte[] KEEP_ALIVE = ": keep-alive\n".getBytes(StandardCharsets.UTF_8);
     /** What ends a block after its {@code id:} line when it carries no event: the id alone moves the client's. */
     private static final byte[] NO_EVENT = "\n".getBytes(StandardCharsets.UTF_8);
@@ -110,12 +114,15 @@ public final class SseHub implements AutoCloseable {
 
     /**
      * @param clientQueue      deliveries a client may fall behind before it gets a {@code gap} and is closed
+     * @param clientQueueBytes bytes of records (as read from Kafka) a client may fall behind, likewise; one record
+     *                         larger than that is still queued for a client that has nothing queued
      * @param keepAlive        about the longest a client goes without a byte (a comment when there is no event)
      * @param maxResumeRecords how far back per partition a {@code Last-Event-ID} may resume; older ids resume from
      *                         there, after a {@code gap} event
      * @param admission        the process's limits of open streams, shared by every hub
      */
-    public record Settings(int clientQueue, Duration keepAlive, long maxResumeRecords, SseAdmission admission) {
+    public record Settings(int clientQueue, long clientQueueBytes, Duration keepAlive, long maxResumeRecords,
+                           SseAdmission admission) {
     }
 
     /**
@@ -256,6 +263,11 @@ public final class SseHub implements AutoCloseable {
 
     public long gapCount() {
         return gaps.get();
+    }
+
+    /** Bytes of records queued for the clients, all together: what slow clients hold on to now. */
+    public long queuedBytes() {
+        return byChannel.values().stream().flatMap(Set::stream).mapToLong(s -> s.queuedBytes.get()).sum();
     }
 
     /** For readiness: null while the hub reads Kafka, else why its reader stopped. */
@@ -399,9 +411,9 @@ public final class SseHub implements AutoCloseable {
             }
             if (delivery == null) {
                 delivery = new Delivery(new TopicPartition(record.topic(), record.partition()), record.offset(),
-                        message);
+                        message, Math.max(0, record.serializedKeySize()) + Math.max(0, record.serializedValueSize()));
             }
-            if (!s.queue.offer(delivery) && s.overflowed.compareAndSet(false, true)) {
+            if (!s.offer(delivery) && s.overflowed.compareAndSet(false, true)) {
                 // counted now: the client's connection may not take a byte until it times out
                 gaps.incrementAndGet();
             }
@@ -506,6 +518,18 @@ public final class SseHub implements AutoCloseable {
         s.permit.close();
     }
 
+    /**
+     * A replay's consumer: small fetches, as its client reads at its own pace while many resume at once after an
+     * instance is lost (by default a consumer holds up to 50 MB a fetch). A larger record still comes, alone.
+     */
+    private Properties replayConfig() {
+        Properties config = new Properties();
+        config.putAll(consumerConfig);
+        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, REPLAY_FETCH_BYTES);
+        config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, REPLAY_FETCH_BYTES);
+        return config;
+    }
+
     private static List<TopicPartition> partitionsOf(KafkaConsumer<?, ?> consumer, List<String> topics) {
         List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : topics) {
@@ -543,14 +567,17 @@ public final class SseHub implements AutoCloseable {
     private static final class Delivery {
         final TopicPartition partition;
         final long offset;
+        /** The record's size as read: about what its message holds on to while it is queued. */
+        final int bytes;
         private final SseSource.SseMessage message;
         /** Two writers may both render it first: the same bytes, so either is kept. */
         private volatile byte[] frame;
 
-        Delivery(TopicPartition partition, long offset, SseSource.SseMessage message) {
+        Delivery(TopicPartition partition, long offset, SseSource.SseMessage message, int bytes) {
             this.partition = partition;
             this.offset = offset;
             this.message = message;
+            this.bytes = bytes;
         }
 
         byte[] frame() {
@@ -579,6 +606,8 @@ public final class SseHub implements AutoCloseable {
         final BlockingQueue<Delivery> queue;
         final SseAdmission.Permit permit;
         final AtomicBoolean overflowed = new AtomicBoolean();
+        /** {@link Delivery#bytes} of what {@link #queue} holds. */
+        final AtomicLong queuedBytes = new AtomicLong();
         /** Why the caller may no longer read: the stream ends with it. */
         final AtomicReference<Refusal> refused = new AtomicReference<>();
         /** A check of the caller is queued or running: a slow Redis must not pile up checks of one stream. */
@@ -613,6 +642,22 @@ public final class SseHub implements AutoCloseable {
             this.queue = queue;
             this.permit = permit;
             done.whenComplete((ignored, failure) -> remove(this));
+        }
+
+        /**
+         * Queues a delivery unless the queue is full in deliveries or in bytes; only the hub's reader calls it. A
+         * delivery larger than the byte bound goes into an empty queue: refused, no client could ever have it.
+         */
+        boolean offer(Delivery d) {
+            long queued = queuedBytes.get();
+            if (queued > 0 && queued + d.bytes > settings.clientQueueBytes()) {
+                return false;
+            }
+            if (!queue.offer(d)) {
+                return false;
+            }
+            queuedBytes.addAndGet(d.bytes);
+            return true;
         }
 
         boolean sees(SseSource.SseMessage message) {
@@ -786,6 +831,7 @@ public final class SseHub implements AutoCloseable {
                     caughtUpTo = handedOutNow;
                     break;
                 }
+                queuedBytes.addAndGet(-d.bytes);
                 if (d.offset <= position.lastDelivered(d.partition)) {
                     // the client has it already: it resumed with an id from an instance that had read further
                     continue;
@@ -824,8 +870,8 @@ public final class SseHub implements AutoCloseable {
             Map<TopicPartition, Long> end = liveStart.asMap();
             StreamPosition position = new StreamPosition(end);
             OutputStream out = ctx.res().getOutputStream();
-            try (KafkaConsumer<byte[], byte[]> replay =
-                         new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            try (KafkaConsumer<byte[], byte[]> replay = new KafkaConsumer<>(replayConfig(), new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer())) {
                 List<TopicPartition> behind = new ArrayList<>();
                 boolean clipped = false;
                 boolean unknown = false;

@@ -71,8 +71,10 @@ class SseHubIT {
     /** Far above what the tests open at once: limits are not what they test. */
     private static final SseAdmission ADMISSION = new SseAdmission(10_000, 10_000);
     private static final int MAX_RESUME_RECORDS = 50;
-    private static final SseHub.Settings SETTINGS = new SseHub.Settings(64, Duration.ofMillis(200), MAX_RESUME_RECORDS,
-            ADMISSION);
+    /** What a client's queue may hold: far fewer bytes than its 64 deliveries of up to 256 KiB. */
+    private static final int QUEUE_BYTES = 1024 * 1024;
+    private static final SseHub.Settings SETTINGS = new SseHub.Settings(64, QUEUE_BYTES, Duration.ofMillis(200),
+            MAX_RESUME_RECORDS, ADMISSION);
     private static final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
     @BeforeAll
@@ -193,12 +195,8 @@ class SseHubIT {
     @Test
     void shouldEndAStalledClientsStreamWithTheGapOnceItReadsAgain() throws Exception {
         String channel = "stall-then-read";
-        try (Socket stalled = new Socket("127.0.0.1", app.port())) {
-            stalled.getOutputStream().write(("GET /stream?channel=" + channel + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            stalled.setSoTimeout((int) TIMEOUT.toMillis());
-            InputStream in = new BufferedInputStream(stalled.getInputStream());
-            assertThat(readUntil(in, "event: ready\n")).endsWith("event: ready\n");
+        try (RawStream stalled = RawStream.ready(channel)) {
+            InputStream in = stalled.in();
             long gapsBefore = hub.gapCount();
             String payload = "y".repeat(64 * 1024);
             // queue and socket buffers full, and more: the hub drops this client instead of waiting for it
@@ -211,6 +209,46 @@ class SseHubIT {
             // last chunk, or the connection closed)
             String rest = readUntil(in, "\r\n0\r\n\r\n");
             assertThat(rest).contains("event: gap\n").contains("client too slow");
+        }
+    }
+
+    /**
+     * A stalled client is dropped once its queue holds the bytes it may, not only once it holds as many records as it
+     * may: 64 records of 256 KiB would hold 16 MiB for one client that reads nothing.
+     */
+    @Test
+    void shouldDropAStalledClientOnceItsQueueHoldsItsBytes() throws Exception {
+        String channel = "stall-large";
+        try (RawStream stalled = RawStream.ready(channel)) {
+            long gapsBefore = hub.gapCount();
+            String payload = "z".repeat(256 * 1024);
+            long mostQueued = 0;
+            // until the socket buffers are full and the queue overflows (the other streams' queues are empty meanwhile)
+            for (int i = 0; i < 400 && hub.gapCount() == gapsBefore; i++) {
+                producer.send(new ProducerRecord<>(TOPIC, channel, i + ":" + payload)).get(TIMEOUT.toSeconds(), SECONDS);
+                mostQueued = Math.max(mostQueued, hub.queuedBytes());
+            }
+            assertThat(hub.gapCount()).as("the stalled client overflowed").isGreaterThan(gapsBefore);
+            assertThat(mostQueued).as("bytes queued for the stalled client at most")
+                    .isLessThanOrEqualTo(QUEUE_BYTES + payload.length() + 16L);
+        }
+    }
+
+    /** A stream read byte by byte off its socket, as far as its {@code ready} event, and then only when asked. */
+    private record RawStream(Socket socket, InputStream in) implements AutoCloseable {
+        static RawStream ready(String channel) throws IOException {
+            Socket socket = new Socket("127.0.0.1", app.port());
+            socket.getOutputStream().write(("GET /stream?channel=" + channel + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.setSoTimeout((int) TIMEOUT.toMillis());
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            assertThat(readUntil(in, "event: ready\n")).endsWith("event: ready\n");
+            return new RawStream(socket, in);
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
         }
     }
 
