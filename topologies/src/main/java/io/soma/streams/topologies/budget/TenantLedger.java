@@ -800,10 +800,15 @@ public final class TenantLedger {
         changedQuietly = true;
     }
 
-    /** A budget narrowed to a provider, model or capsule counts only what names the same one. */
+    /**
+     * A budget narrowed to a provider, model or capsule counts only what names the same one: a provider or model in
+     * any case, and a model also by a dated id of it ({@code gpt-4o-2024-08-06} is {@code gpt-4o}, as it is priced),
+     * which would otherwise pass a model's hard budget unchecked.
+     */
     static boolean applies(BudgetDefinition d, String provider, String model, String capsuleId) {
-        return (d.getProvider() == null || d.getProvider().equals(provider))
-                && (d.getModel() == null || d.getModel().equals(model))
+        return (d.getProvider() == null || d.getProvider().equalsIgnoreCase(provider))
+                && (d.getModel() == null || model != null && (d.getModel().equalsIgnoreCase(model)
+                        || d.getModel().equalsIgnoreCase(PriceTable.undated(model))))
                 && (d.getCapsuleId() == null || d.getCapsuleId().equals(capsuleId));
     }
 

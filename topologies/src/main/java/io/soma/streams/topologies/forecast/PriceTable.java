@@ -80,14 +80,20 @@ public final class PriceTable {
         return new PriceTable(p);
     }
 
+    /** The model a dated id dates ({@code gpt-4o-2024-08-06}: {@code gpt-4o}); any other id as it is. */
+    public static String undated(String model) {
+        Matcher dated = DATED.matcher(model);
+        return dated.matches() ? dated.group(1) : model;
+    }
+
     public Optional<Price> priceOf(String provider, String model) {
         Price exact = prices.get(provider + "/" + model);
         if (exact != null) {
             return Optional.of(exact);
         }
         // the dated id of a listed model: gpt-4o-2024-08-06 is gpt-4o, gpt-4o-mini-2024-07-18 is gpt-4o-mini
-        Matcher dated = model == null ? null : DATED.matcher(model);
-        Price listed = dated != null && dated.matches() ? prices.get(provider + "/" + dated.group(1)) : null;
+        String undated = model == null ? null : undated(model);
+        Price listed = undated != null && !undated.equals(model) ? prices.get(provider + "/" + undated) : null;
         return Optional.ofNullable(listed != null ? listed : prices.get(provider + "/" + ANY_MODEL));
     }
 }

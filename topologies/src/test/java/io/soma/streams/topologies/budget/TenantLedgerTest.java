@@ -289,6 +289,23 @@ class TenantLedgerTest {
         assertThat(ledger.status("sonnet", MORNING).getSpentTokens()).isZero();
     }
 
+    /** A model's hard budget holds whatever the step calls the model: dated, or in another case. */
+    @Test
+    void shouldHoldAModelsBudgetAgainstItsDatedIdsAndOtherSpellings() {
+        ledger.define(Budgets.daily(TENANT, "gpt-4o", 3000).setProvider("openai").setModel("gpt-4o").build(), MORNING);
+
+        assertThat(reserve("dated", "openai", "gpt-4o-2024-08-06", 1000, 500).getGranted()).isTrue();
+        assertThat(reserve("upper", "OpenAI", "GPT-4o", 1000, 400).getGranted()).isTrue();
+        assertThat(reserve("over", "openai", "gpt-4o-latest", 1000, 0).getGranted())
+                .as("2,900 of 3,000 held: a third step is refused").isFalse();
+        assertThat(reserve("mini", "openai", "gpt-4o-mini-2024-07-18", 1000, 500).getGranted())
+                .as("another model, dated").isTrue();
+        ledger.settle(usage("dated", "openai", "gpt-4o-2024-08-06", null, 900, 400), MORNING);
+
+        assertThat(ledger.status("gpt-4o", MORNING).getSpentTokens()).isEqualTo(1300);
+        assertThat(ledger.status("gpt-4o", MORNING).getReservedTokens()).isEqualTo(1400);
+    }
+
     /** A gateway's response names the model as its API answers it, not as the step declared it. */
     @Test
     void shouldChargeTheBudgetsThatHeldTheReservationWhateverTheResponseNames() {
