@@ -128,6 +128,11 @@ public final class TenantLedger {
         if (before != null && samePeriodAndScope(before.getDefinition(), definition)) {
             after = before;
             after.setDefinition(definition);
+            // a raised limit: what the spend no longer reaches alerts again when it does (a projection, whatever the
+            // new limit makes of it)
+            double used = usedPercent(after);
+            after.getAlertedPercent().removeIf(t -> t > used);
+            after.getProjectionAlertedPercent().removeIf(t -> t > used);
         } else {
             BudgetPeriods.Window window = definition.getPeriod() == BudgetPeriodKind.ROLLING
                     ? new BudgetPeriods.Window(now, now)

@@ -419,6 +419,21 @@ class TenantLedgerTest {
         assertThat(thresholds(ledger.settle(usage("d", null, null, null, 5000, 0), MORNING))).isEmpty();
     }
 
+    /** A limit raised within the period: its thresholds alert again once the spend reaches them under the new one. */
+    @Test
+    void shouldAlertTheThresholdsAgainAfterTheLimitWasRaised() {
+        ledger.define(Budgets.daily(TENANT, "daily", 1000).setHard(false).build(), MORNING);
+        assertThat(thresholds(ledger.settle(usage("a", null, null, null, 960, 0), MORNING)))
+                .containsExactly(50, 80, 95);
+
+        ledger.define(Budgets.daily(TENANT, "daily", 10_000).setHard(false).build(), MORNING);
+        assertThat(ledger.status("daily", MORNING).getSpentTokens()).as("the same period, its spend kept")
+                .isEqualTo(960);
+
+        assertThat(thresholds(ledger.settle(usage("b", null, null, null, 8700, 0), MORNING)))
+                .containsExactly(50, 80, 95);
+    }
+
     @Test
     void shouldLimitTokensPerMinuteWithARollingBudget() {
         ledger.define(Budgets.daily(TENANT, "tpm", 1000).setPeriod(BudgetPeriodKind.ROLLING).setRollingSeconds(60L)
