@@ -36,6 +36,15 @@ class StepEstimateTest {
         assertThat(StepEstimate.of(JSON.readTree("{}"), null)).isEqualTo(new StepEstimate(0, null));
     }
 
+    /** Chinese takes about a token a character: at four a token a step would reserve a quarter of its spend. */
+    @Test
+    void shouldEstimateACharacterOutsideAsciiAtATokenEach() throws Exception {
+        String chinese = "请用中文总结这段对话的要点"; // 13 characters
+        assertThat(StepEstimate.of(JSON.readTree("{}"), chinese.repeat(300)).promptTokens()).isEqualTo(3900);
+        // a character beyond the BMP (two chars in Java) is one character
+        assertThat(StepEstimate.of(JSON.readTree("{}"), "hello 😀").promptTokens()).isEqualTo(2 + 1);
+    }
+
     @Test
     void shouldRefuseANegativeCountNamingTheField() throws Exception {
         assertThatThrownBy(() -> StepEstimate.of(JSON.readTree("{\"max_completion_tokens\": -1}"), "hi"))
