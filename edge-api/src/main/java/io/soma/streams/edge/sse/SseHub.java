@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -865,6 +866,28 @@ public final class SseHub implements AutoCloseable {
             done.complete(null);
         }
 
+        /**
+         * During a replay, which writes on its own thread: a keep-alive once it has written nothing for a keep-alive
+         * interval (waiting for the registry, or for a partition's leader), which also finds a client that has gone.
+         * Without it such a client kept its place, thread and consumer until the wait ended, and every reconnect took
+         * another place until the tenant's limit refused its streams.
+         *
+         * @return true (for a condition)
+         * @throws UncheckedIOException when the client has gone: the resume ends as on any failed write
+         */
+        private boolean keepAlive(OutputStream out) {
+            if (System.nanoTime() - lastWriteNanos >= settings.keepAlive().toNanos()) {
+                try {
+                    out.write(KEEP_ALIVE);
+                    out.flush();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                lastWriteNanos = System.nanoTime();
+            }
+            return true;
+        }
+
         /** Replays (resumeFrom, liveStart] from Kafka; live deliveries queue up meanwhile. Blocking writes. */
         private StreamPosition catchUp(StreamPosition resumeFrom, StreamPosition liveStart) throws IOException {
             Map<TopicPartition, Long> end = liveStart.asMap();
@@ -923,16 +946,18 @@ public final class SseHub implements AutoCloseable {
                             continue;
                         }
                         SseSource.SseMessage m = channel.equals(source.channelOf(r)) ? renderWaiting(r,
-                                () -> running && !done.isDone() && refused.get() == null) : null;
+                                () -> keepAlive(out) && running && !done.isDone() && refused.get() == null) : null;
                         if (refused.get() != null) {
                             break replay;
                         }
                         position.advance(tp, r.offset());
                         if (m != null && sees(m)) {
                             write(out, position, frame(m));
+                            lastWriteNanos = System.nanoTime();
                         }
                     }
                     out.flush();
+                    keepAlive(out);
                     // transaction markers and skipped records count too: done when the reader passed the end
                     behind.removeIf(tp -> replay.position(tp) > end.get(tp));
                     behind.forEach(tp -> position.advance(tp, Math.min(replay.position(tp) - 1, end.get(tp))));

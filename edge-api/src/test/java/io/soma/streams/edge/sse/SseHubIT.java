@@ -631,10 +631,37 @@ class SseHubIT {
     }
 
     /**
+     * Clients that resume while the registry is away and leave before it is back: each resume waits for the registry,
+     * and must notice that its client has gone, or the client's place is held until the registry returns, and every
+     * reconnect takes another until the tenant's limit refuses its streams.
+     */
+    @Test
+    void shouldEndAResumeWaitingForTheRegistryOnceItsClientHasGone() throws Exception {
+        String channel = "gone-resume";
+        onAvroHubBehindAProxy("gone-resume", hub -> {
+            URI uri = hub.stream(channel);
+            String from = readyIdOf(uri);
+            hub.sendReplies(channel, 3);
+            // nobody read the channel since: the hub has not resolved the schema, and each resume must ask for it
+            hub.proxy().cut();
+            try {
+                for (int i = 0; i < 5; i++) {
+                    try (SseClient gone = SseClient.open(uri, Map.of("Last-Event-ID", from))) {
+                        assertThat(gone.status()).isEqualTo(200);
+                    }
+                }
+                Await.until("every resume whose client left ended", TIMEOUT, () -> hub.sse().clientCount() == 0);
+            } finally {
+                hub.proxy().restore();
+            }
+        });
+    }
+
+    /**
      * A hub of its own on a new one-partition topic of Avro replies, whose schemas it resolves through a proxy to
      * the registry that a test may cut; a producer of raw bytes and a serializer that reach the registry directly.
      */
-    private record AvroHub(String topic, int port, TcpProxy proxy, KafkaProducer<String, byte[]> raw,
+    private record AvroHub(SseHub sse, String topic, int port, TcpProxy proxy, KafkaProducer<String, byte[]> raw,
                            AvroSerializer<RulePackReply> writer) {
         URI stream(String channel) {
             return URI.create("http://127.0.0.1:" + port + "/stream?channel=" + channel);
@@ -669,7 +696,7 @@ class SseHubIT {
                     requestIds(topic, new AvroDeserializer<>(RulePackReply.class, readerRegistry)), SETTINGS);
             Javalin avroApp = serve(avroHub);
             try {
-                test.run(new AvroHub(topic, avroApp.port(), proxy, raw, writer));
+                test.run(new AvroHub(avroHub, topic, avroApp.port(), proxy, raw, writer));
             } finally {
                 avroApp.stop();
                 avroHub.close();
