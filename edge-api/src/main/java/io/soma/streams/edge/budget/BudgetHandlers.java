@@ -214,12 +214,14 @@ public final class BudgetHandlers {
         JsonNode thresholds = body.get("thresholds_percent");
         if (thresholds != null && !thresholds.isNull()) {
             if (!thresholds.isArray()) {
-                throw ApiException.badRequest("thresholds_percent must be an array of whole numbers");
+                throw ApiException.badRequest("thresholds_percent must be an array of whole numbers",
+                        "thresholds_percent");
             }
             List<Integer> percents = new ArrayList<>();
             for (JsonNode t : thresholds) {
                 if (!t.isInt()) {
-                    throw ApiException.badRequest("thresholds_percent must be an array of whole numbers");
+                    throw ApiException.badRequest("thresholds_percent must be an array of whole numbers",
+                            "thresholds_percent");
                 }
                 percents.add(t.asInt());
             }

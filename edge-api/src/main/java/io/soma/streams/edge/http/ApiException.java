@@ -23,6 +23,11 @@ public class ApiException extends RuntimeException {
         return new ApiException(400, "bad_request", message);
     }
 
+    /** A 400 about one field of the body, named in {@code details.field} as a 422 names it. */
+    public static ApiException badRequest(String message, String field) {
+        return new ApiException(400, "bad_request", message, Map.of("field", field));
+    }
+
     public static ApiException notFound(String message) {
         return new ApiException(404, "not_found", message);
     }

@@ -64,10 +64,10 @@ public final class JsonBody {
             return null;
         }
         if (!value.isTextual()) {
-            throw ApiException.badRequest(field + " must be a string");
+            throw ApiException.badRequest(field + " must be a string", field);
         }
         if (value.asText().indexOf('\u0000') >= 0) {
-            throw ApiException.badRequest(field + " must not contain NUL (U+0000) characters");
+            throw ApiException.badRequest(field + " must not contain NUL (U+0000) characters", field);
         }
         return value.asText().isBlank() ? null : value.asText();
     }
@@ -84,7 +84,7 @@ public final class JsonBody {
     public static String required(JsonNode body, String field) {
         String value = text(body, field);
         if (value == null) {
-            throw ApiException.badRequest(field + " is required (a non-empty string)");
+            throw ApiException.badRequest(field + " is required (a non-empty string)", field);
         }
         return value;
     }
@@ -96,7 +96,7 @@ public final class JsonBody {
             return null;
         }
         if (!value.canConvertToLong() || !value.isIntegralNumber()) {
-            throw ApiException.badRequest(field + " must be a whole number");
+            throw ApiException.badRequest(field + " must be a whole number", field);
         }
         return value.asLong();
     }
@@ -108,7 +108,7 @@ public final class JsonBody {
             return null;
         }
         if (!value.isNumber()) {
-            throw ApiException.badRequest(field + " must be a number");
+            throw ApiException.badRequest(field + " must be a number", field);
         }
         return value.asDouble();
     }
@@ -120,7 +120,7 @@ public final class JsonBody {
             return absent;
         }
         if (!value.isBoolean()) {
-            throw ApiException.badRequest(field + " must be true or false");
+            throw ApiException.badRequest(field + " must be true or false", field);
         }
         return value.asBoolean();
     }

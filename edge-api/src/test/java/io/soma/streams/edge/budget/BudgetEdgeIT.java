@@ -220,6 +220,18 @@ class BudgetEdgeIT {
             assertThat(r.statusCode()).as(field + ": " + r.body()).isEqualTo(422);
             assertThat(EdgeFixture.json(r).path("details").path("field").asText()).isEqualTo(field);
         });
+        // not the type the field takes: a 400, naming the field too
+        Map<String, Map<String, Object>> mistyped = new LinkedHashMap<>();
+        mistyped.put("limit_tokens", Map.of("limit_tokens", "1000", "period", "DAY"));
+        mistyped.put("limit_usd", Map.of("limit_usd", "5", "period", "DAY"));
+        mistyped.put("period", Map.of("limit_tokens", 1000, "period", 5));
+        mistyped.put("thresholds_percent", Map.of("limit_tokens", 1000, "period", "DAY",
+                "thresholds_percent", List.of(80.5)));
+        mistyped.forEach((field, body) -> {
+            HttpResponse<String> r = put(second, admin, tenant, "mistyped", body);
+            assertThat(r.statusCode()).as(field + ": " + r.body()).isEqualTo(400);
+            assertThat(EdgeFixture.json(r).path("details").path("field").asText()).isEqualTo(field);
+        });
         HttpResponse<String> negative = first.post("/v1/conversation/step", admin, EdgeFixture.json(Map.of(
                 "session_id", "s-" + UUID.randomUUID(), "content", "hi", "prompt_tokens", -1)));
         assertThat(negative.statusCode()).as(negative.body()).isEqualTo(422);
