@@ -34,8 +34,11 @@ public final class ApiKeyHandlers {
 
     /** {@code {api_keys: [{key_id, subject, label, created_at, revoked_at}]}}, oldest first. */
     public void list(Context ctx) {
-        TokenRoutes.withStores(ctx, c -> c.json(Map.of("api_keys", identities.apiKeys(TenantGuard.tenant(c)).stream()
-                .map(ApiKeyHandlers::json).toList())));
+        TokenRoutes.withStores(ctx, c -> {
+            requireAdminNow(AuthHandler.principal(c));
+            c.json(Map.of("api_keys", identities.apiKeys(TenantGuard.tenant(c)).stream().map(ApiKeyHandlers::json)
+                    .toList()));
+        });
     }
 
     /** {@code {subject, label?}} → 201 {@code {key_id, subject, label, api_key}}: the key, this once. */
@@ -47,6 +50,11 @@ public final class ApiKeyHandlers {
             String subject = JsonBody.required(body, "subject");
             String label = JsonBody.text(body, "label");
             label = label == null ? "api" : JsonBody.withinLimit(label, "label", MAX_LABEL_CHARS);
+            if (label.equals(IdentityStore.BOOTSTRAP_LABEL)) {
+                // the process retires every other key of that label at its next start
+                throw ApiException.unprocessable("label '" + label + "' is reserved for the configured bootstrap key",
+                        Map.of("field", "label"));
+            }
             requireHoldsWhatTheUserHolds(admin, tenant, subject);
             String apiKey = identities.createApiKey(tenant, subject, label);
             String keyId = IdentityStore.keyId(IdentityStore.sha256(apiKey));
@@ -72,7 +80,7 @@ public final class ApiKeyHandlers {
                     .findFirst().orElseThrow(() -> ApiException.notFound("tenant " + tenant + " has no API key "
                             + keyId));
             requireHoldsWhatTheUserHolds(admin, tenant, key.subject());
-            boolean already = identities.revokeApiKey(tenant, keyId).map(k -> k.revokedAt() != null).orElse(true);
+            boolean already = !identities.revokeApiKey(tenant, keyId);
             if (!already) {
                 audit.record(event(IdentityEvent.API_KEY_REVOKED, tenant, key.subject(), admin, keyId));
             }
@@ -80,8 +88,21 @@ public final class ApiKeyHandlers {
         });
     }
 
+    /**
+     * The token says {@code identity.admin}; its user must still hold it: an admin demoted in PostgreSQL keeps a valid
+     * token for up to its lifetime, and must not turn that hour into a key that never expires.
+     */
+    private void requireAdminNow(Principal admin) {
+        if (!identities.holdsNow(admin).contains(Capability.IDENTITY_ADMIN)) {
+            throw new ApiException(403, "forbidden", admin.subject() + " no longer holds "
+                    + Capability.IDENTITY_ADMIN.claim(), Map.of("required_capabilities",
+                    List.of(Capability.IDENTITY_ADMIN.claim())));
+        }
+    }
+
     /** What the admin's token and its user hold now must include what the key's user holds: no escalation. */
     private void requireHoldsWhatTheUserHolds(Principal admin, String tenant, String subject) {
+        requireAdminNow(admin);
         Set<Capability> userHolds = identities.capabilitiesOf(tenant, subject).orElseThrow(() ->
                 ApiException.unprocessable("tenant " + tenant + " has no user " + subject, Map.of("field", "subject")));
         Set<Capability> missing = EnumSet.noneOf(Capability.class);

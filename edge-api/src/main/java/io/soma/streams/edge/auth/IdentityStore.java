@@ -146,22 +146,18 @@ public final class IdentityStore {
      * Revokes the tenant's key with this id: no token is issued for it again (tokens it issued live until they expire,
      * or are revoked themselves).
      *
-     * @return the key as it was before this call (revoked already if {@code revokedAt} is set); empty when the tenant
-     *         has no key of this id
+     * @return true when this call revoked it; false when it was revoked already (or the tenant has no such key)
      */
-    public Optional<ApiKey> revokeApiKey(String tenant, String keyId) {
+    public boolean revokeApiKey(String tenant, String keyId) {
         return inTransaction(c -> {
-            Optional<ApiKey> key = apiKeys(c, tenant).stream().filter(k -> k.keyId().equals(keyId)).findFirst();
-            if (key.isPresent() && key.get().revokedAt() == null) {
-                try (PreparedStatement revoke = c.prepareStatement("UPDATE " + schema + ".api_keys SET revoked_at = "
-                        + "now() WHERE tenant_id = ? AND revoked_at IS NULL AND encode(substring(key_sha256 FROM 1 FOR "
-                        + KEY_ID_BYTES + "), 'hex') = ?")) {
-                    revoke.setString(1, tenant);
-                    revoke.setString(2, keyId);
-                    revoke.executeUpdate();
-                }
+            try (PreparedStatement revoke = c.prepareStatement("UPDATE " + schema + ".api_keys SET revoked_at = now() "
+                    + "WHERE tenant_id = ? AND revoked_at IS NULL AND encode(substring(key_sha256 FROM 1 FOR "
+                    + KEY_ID_BYTES + "), 'hex') = ?")) {
+                revoke.setString(1, tenant);
+                revoke.setString(2, keyId);
+                // of two revocations at once, one updates the row: the other is told it was revoked already
+                return revoke.executeUpdate() > 0;
             }
-            return key;
         });
     }
 

@@ -104,6 +104,29 @@ class ApiKeyRoutesIT {
         assertThat(EdgeFixture.json(unknown).at("/details/field").asText()).isEqualTo("subject");
     }
 
+    /** A token outlives its user's demotion by up to an hour: that hour must not become a key that never expires. */
+    @Test
+    void shouldRefuseAnAdminWhoseUserNoLongerHoldsIdentityAdmin() {
+        String demoted = edge.tokenFor(tenant, "demoted-admin", Set.of(Capability.IDENTITY_ADMIN, Capability.AUDIT_READ));
+        // what PostgreSQL holds for the user now; the first token still says identity.admin
+        edge.tokenFor(tenant, "demoted-admin", Set.of(Capability.AUDIT_READ));
+
+        HttpResponse<String> created = edge.post(keys(), demoted, EdgeFixture.json(Map.of("subject", "demoted-admin")));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(403);
+        assertThat(created.body()).doesNotContain("api_key\"");
+        assertThat(edge.get(keys(), demoted).statusCode()).isEqualTo(403);
+    }
+
+    /** The process retires every key labelled as the bootstrap key's at its next start, but the configured one. */
+    @Test
+    void shouldRefuseTheBootstrapKeysLabel() {
+        HttpResponse<String> reserved = edge.post(keys(), adminToken,
+                EdgeFixture.json(Map.of("subject", "first-admin", "label", "bootstrap")));
+
+        assertThat(reserved.statusCode()).as(reserved.body()).isEqualTo(422);
+        assertThat(EdgeFixture.json(reserved).at("/details/field").asText()).isEqualTo("label");
+    }
+
     private static String keys() {
         return "/v1/tenants/" + tenant + "/api-keys";
     }
