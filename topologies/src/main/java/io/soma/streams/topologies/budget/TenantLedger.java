@@ -126,13 +126,16 @@ public final class TenantLedger {
         LedgerEffects effects = roll(now);
         BudgetPeriodState after;
         if (before != null && samePeriodAndScope(before.getDefinition(), definition)) {
+            double usedBefore = usedPercent(before);
             after = before;
             after.setDefinition(definition);
-            // a raised limit: what the spend no longer reaches alerts again when it does (a projection, whatever the
-            // new limit makes of it)
             double used = usedPercent(after);
-            after.getAlertedPercent().removeIf(t -> t > used);
-            after.getProjectionAlertedPercent().removeIf(t -> t > used);
+            if (used < usedBefore) {
+                // a raised limit: what the spend no longer reaches alerts again when it does (a projection, whatever
+                // the new limit makes of it); the same limit again repeats nothing
+                after.getAlertedPercent().removeIf(t -> t > used);
+                after.getProjectionAlertedPercent().removeIf(t -> t > used);
+            }
         } else {
             BudgetPeriods.Window window = definition.getPeriod() == BudgetPeriodKind.ROLLING
                     ? new BudgetPeriods.Window(now, now)

@@ -434,6 +434,21 @@ class TenantLedgerTest {
                 .containsExactly(50, 80, 95);
     }
 
+    /** A budget defined again as it was (a tool re-applying its config, a setting toggled) repeats no alert. */
+    @Test
+    void shouldNotRepeatAProjectionAlertWhenTheSameLimitIsDefinedAgain() {
+        ledger.define(Budgets.daily(TENANT, "daily", 2000).setHard(false).build(), DAY_START);
+        for (int hour = 1; hour <= 4; hour++) {
+            settleAt(hour);
+        }
+        assertThat(thresholds(settleAt(5))).as("projected at the fifth event").containsExactly(50, 80, 95, 100);
+
+        LedgerEffects again = ledger.define(Budgets.daily(TENANT, "daily", 2000).setHard(false).setFailClosed(false)
+                .build(), DAY_START.plus(Duration.ofHours(6)));
+
+        assertThat(again.alerts()).as("nothing new to alert").isEmpty();
+    }
+
     @Test
     void shouldLimitTokensPerMinuteWithARollingBudget() {
         ledger.define(Budgets.daily(TENANT, "tpm", 1000).setPeriod(BudgetPeriodKind.ROLLING).setRollingSeconds(60L)
