@@ -181,24 +181,26 @@ public final class TopicFollower<V> implements AutoCloseable {
     }
 
     /**
-     * Whether this follower is {@link #current()} and holds every committed record the topic holds now, as the brokers
-     * say within {@code limit}; false when they cannot be asked. A follower cut off from the brokers polls nothing and
-     * still reads as current, while the topic goes on without it. Only from {@code onIdle}: the consumer is this
+     * Where each partition ends now (read_committed: its last stable offset), as the brokers say within {@code limit};
+     * null when they cannot be asked (cut off, or the topic gone). Only from {@code onIdle}: the consumer is this
      * follower's thread's alone.
      */
-    public boolean holdsTheEnd(Duration limit) {
-        if (!current()) {
-            return false;
-        }
+    public Map<TopicPartition, Long> endOffsets(Duration limit) {
         try {
-            return consumer.endOffsets(consumer.assignment(), limit).entrySet().stream()
-                    .allMatch(e -> consumer.position(e.getKey(), limit) >= e.getValue());
+            return consumer.endOffsets(consumer.assignment(), limit);
         } catch (WakeupException e) {
             throw e;
         } catch (KafkaException e) {
-            // a timeout, or the topic gone: this follower cannot say it holds the end
-            return false;
+            return null;
         }
+    }
+
+    /**
+     * Whether this follower is {@link #current()} and has read every partition up to {@code ends} (from
+     * {@link #endOffsets}). Only from {@code onIdle}.
+     */
+    public boolean reached(Map<TopicPartition, Long> ends) {
+        return current() && ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.soma.streams.stores.redis;
 
 import io.soma.streams.stores.kafka.TopicFollower;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,10 +28,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * and checks every few seconds
  * that Redis holds what it should for every key the topic has or had: a flushed key is written again, and a value
  * or a deleted key that came back (a failover to a replica that missed the change, a restore of an older snapshot)
- * is corrected. Every instance mirrors the same keys, so an instance checks only once the brokers confirm that it holds
- * every record the topic holds (one held by the registry, or cut off from the brokers, may miss a deletion another
- * instance has mirrored, and would put a released lock back), and corrects a key only when it saw the difference at
- * two checks in a row: what another instance wrote a moment before this one read the record is not undone. Redis
+ * is corrected. Every instance mirrors the same keys, so an instance checks only while the brokers answer it and it has
+ * read every record the topic held at its previous check (one held by the registry, or cut off from the brokers, may
+ * miss a deletion another instance has mirrored, and would put a released lock back), and corrects a key only when it
+ * saw the difference at two such checks in a row: a deletion another instance mirrored just before the first is read
+ * by the second, and what another instance wrote a moment before this one read the record is not undone. Redis
  * being down only delays the mirror: failed writes are counted
  * and the key is written again at every check until a write succeeds, so a Redis that kept its data through an
  * outage does not keep a value that changed meanwhile.
@@ -70,6 +72,12 @@ public final class RedisMirror<V> implements AutoCloseable {
     /** Volatile: the follower's thread calls back before the constructor has assigned it (null then). */
     private volatile TopicFollower<V> follower;
     private long nextCheck;
+    /**
+     * Where the topic ended at the previous check (on the follower's thread): reached by the next one, the mirror has
+     * every record written before that check. Not the end now: on a busy topic a commit lands between any poll and
+     * the question, and the checks would never run.
+     */
+    private Map<TopicPartition, Long> endAtLastCheck;
     private boolean checkedSinceCaughtUp;
 
     public RedisMirror(String bootstrapServers, String topic, Deserializer<V> values, String prefix,
@@ -92,7 +100,7 @@ public final class RedisMirror<V> implements AutoCloseable {
         return redisFailures.get();
     }
 
-    /** Checks that were due but not made: the brokers did not confirm that this mirror holds the topic's end. */
+    /** Checks that were due but not made: the brokers did not answer, or this mirror was behind the topic's end. */
     public long checksDeferred() {
         return checksDeferred.get();
     }
@@ -114,8 +122,8 @@ public final class RedisMirror<V> implements AutoCloseable {
     }
 
     /**
-     * Checks at once when the follower has just caught up, then every {@code recheckEvery}, each time only once the
-     * brokers confirm that it holds the topic's end.
+     * Checks at once when the follower has just caught up, then every {@code recheckEvery}, each time only while the
+     * brokers answer and the follower has reached where the topic ended at the previous check.
      */
     private void recheckWhenDue() {
         TopicFollower<V> f = follower;
@@ -128,7 +136,13 @@ public final class RedisMirror<V> implements AutoCloseable {
             return;
         }
         nextCheck = System.nanoTime() + recheckEvery.toNanos();
-        if (!f.holdsTheEnd(END_LIMIT)) {
+        Map<TopicPartition, Long> endNow = f.endOffsets(END_LIMIT);
+        // a current follower holds what the topic held when it started: the first check's baseline
+        boolean confirmed = endNow != null && (endAtLastCheck == null || f.reached(endAtLastCheck));
+        if (endNow != null) {
+            endAtLastCheck = endNow;
+        }
+        if (!confirmed) {
             checksDeferred.incrementAndGet();
             return;
         }
