@@ -641,16 +641,19 @@ class SseHubIT {
         onAvroHubBehindAProxy("gone-resume", hub -> {
             URI uri = hub.stream(channel);
             String from = readyIdOf(uri);
+            // no live client left to render the replies: the hub must not resolve their schema before the cut
+            Await.until("the first client gone", TIMEOUT, () -> hub.sse().clientCount() == 0);
             hub.sendReplies(channel, 3);
-            // nobody read the channel since: the hub has not resolved the schema, and each resume must ask for it
             hub.proxy().cut();
             try {
+                int refusedBefore = hub.proxy().refused();
                 for (int i = 0; i < 5; i++) {
                     try (SseClient gone = SseClient.open(uri, Map.of("Last-Event-ID", from))) {
                         assertThat(gone.status()).isEqualTo(200);
                     }
                 }
                 Await.until("every resume whose client left ended", TIMEOUT, () -> hub.sse().clientCount() == 0);
+                assertThat(hub.proxy().refused()).as("the resumes waited for the registry").isGreaterThan(refusedBefore);
             } finally {
                 hub.proxy().restore();
             }
