@@ -73,7 +73,7 @@ public final class Drill {
     private static final Duration MIN_LOAD = FORECAST_WINDOW.plus(FORECAST_GRACE).plus(FORECAST_WINDOW.dividedBy(2));
     /** Catching up ends when nothing new arrived for this long: what is missing then counts as lost. */
     private static final Duration STALL_LIMIT = Duration.ofMinutes(2);
-    /** How long one instance is asked for one lock or forecast before its last answer counts. */
+    /** How long the instances are asked for the locks, or for the forecasts, before the last answers count. */
     private static final Duration ANSWER_LIMIT = Duration.ofSeconds(60);
 
     /**
@@ -316,11 +316,12 @@ public final class Drill {
                                             String what, Function<String, String> path,
                                             BiPredicate<String, EdgeClient.Answer> expected) {
         int ok = 0;
+        // one deadline for all the questions: a store still restoring after the restart, or a forecast app behind,
+        // answers 503 or 404 for a while, but one never answering must not cost a minute per question (the report,
+        // written at the end, would be lost to the test's timeout)
+        long deadline = System.nanoTime() + ANSWER_LIMIT.toNanos();
         for (AppInstance instance : instances) {
             for (String tenant : tenants) {
-                // asked again for a while: a store still restoring after the restart, or a forecast app behind,
-                // answers 503 or 404 for now
-                long deadline = System.nanoTime() + ANSWER_LIMIT.toNanos();
                 EdgeClient.Answer a = edge.get(instance.url(), path.apply(tenant));
                 while (!expected.test(tenant, a) && System.nanoTime() < deadline) {
                     pause(500);
