@@ -91,23 +91,27 @@ public final class ApiKeyHandlers {
     /**
      * The token says {@code identity.admin}; its user must still hold it: an admin demoted in PostgreSQL keeps a valid
      * token for up to its lifetime, and must not turn that hour into a key that never expires.
+     *
+     * @return what the admin holds now ({@link IdentityStore#holdsNow})
      */
-    private void requireAdminNow(Principal admin) {
-        if (!identities.holdsNow(admin).contains(Capability.IDENTITY_ADMIN)) {
+    private Set<Capability> requireAdminNow(Principal admin) {
+        Set<Capability> holds = identities.holdsNow(admin);
+        if (!holds.contains(Capability.IDENTITY_ADMIN)) {
             throw new ApiException(403, "forbidden", admin.subject() + " no longer holds "
                     + Capability.IDENTITY_ADMIN.claim(), Map.of("required_capabilities",
                     List.of(Capability.IDENTITY_ADMIN.claim())));
         }
+        return holds;
     }
 
     /** What the admin's token and its user hold now must include what the key's user holds: no escalation. */
     private void requireHoldsWhatTheUserHolds(Principal admin, String tenant, String subject) {
-        requireAdminNow(admin);
+        Set<Capability> adminHolds = requireAdminNow(admin);
         Set<Capability> userHolds = identities.capabilitiesOf(tenant, subject).orElseThrow(() ->
                 ApiException.unprocessable("tenant " + tenant + " has no user " + subject, Map.of("field", "subject")));
         Set<Capability> missing = EnumSet.noneOf(Capability.class);
         missing.addAll(userHolds);
-        missing.removeAll(identities.holdsNow(admin));
+        missing.removeAll(adminHolds);
         if (!missing.isEmpty()) {
             throw new ApiException(403, "forbidden", "the API keys of " + subject + " carry capabilities "
                     + admin.subject() + " does not hold", Map.of("required_capabilities", Capability.claimsOf(missing)));

@@ -139,7 +139,21 @@ public final class IdentityStore {
 
     /** The tenant's API keys, oldest first, revoked ones included. */
     public List<ApiKey> apiKeys(String tenant) {
-        return inTransaction(c -> apiKeys(c, tenant));
+        return inTransaction(c -> {
+            List<ApiKey> out = new ArrayList<>();
+            try (PreparedStatement select = c.prepareStatement("SELECT key_sha256, user_id, label, created_at, "
+                    + "revoked_at FROM " + schema + ".api_keys WHERE tenant_id = ? ORDER BY created_at, key_sha256")) {
+                select.setString(1, tenant);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        out.add(new ApiKey(keyId(rows.getBytes(1)), rows.getString(2), rows.getString(3),
+                                rows.getTimestamp(4).toInstant(),
+                                rows.getTimestamp(5) == null ? null : rows.getTimestamp(5).toInstant()));
+                    }
+                }
+            }
+            return out;
+        });
     }
 
     /**
@@ -159,22 +173,6 @@ public final class IdentityStore {
                 return revoke.executeUpdate() > 0;
             }
         });
-    }
-
-    private List<ApiKey> apiKeys(Connection c, String tenant) throws SQLException {
-        List<ApiKey> out = new ArrayList<>();
-        try (PreparedStatement select = c.prepareStatement("SELECT key_sha256, user_id, label, created_at, revoked_at "
-                + "FROM " + schema + ".api_keys WHERE tenant_id = ? ORDER BY created_at, key_sha256")) {
-            select.setString(1, tenant);
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    out.add(new ApiKey(keyId(rows.getBytes(1)), rows.getString(2), rows.getString(3),
-                            rows.getTimestamp(4).toInstant(),
-                            rows.getTimestamp(5) == null ? null : rows.getTimestamp(5).toInstant()));
-                }
-            }
-        }
-        return out;
     }
 
     /** The id an API key is known by: the first {@value #KEY_ID_BYTES} bytes of its SHA-256, in hex. */
