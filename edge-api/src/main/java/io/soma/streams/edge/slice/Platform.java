@@ -109,7 +109,8 @@ public final class Platform implements AutoCloseable {
                     StreamsSettings.producerBatchSizesByApp(config.settings()),
                     config.settings().integer("streams.rocksdb.memory.mb"));
             p.sse = new SseHub.Settings(config.settings().integer("sse.client.queue"),
-                    config.settings().integer("sse.client.queue.bytes"), config.settings().duration("sse.keepalive"), config.settings().integer("sse.resume.max.records"),
+                    config.settings().integer("sse.client.queue.bytes"), config.settings().duration("sse.keepalive"),
+                    config.settings().integer("sse.resume.max.records"),
                     new SseAdmission(config.settings().integer("sse.max.streams.per.tenant"),
                             config.settings().integer("sse.max.streams")));
             return p;

@@ -872,10 +872,9 @@ public final class SseHub implements AutoCloseable {
          * Without it such a client kept its place, thread and consumer until the wait ended, and every reconnect took
          * another place until the tenant's limit refused its streams.
          *
-         * @return true (for a condition)
          * @throws UncheckedIOException when the client has gone: the resume ends as on any failed write
          */
-        private boolean keepAlive(OutputStream out) {
+        private void keepAlive(OutputStream out) {
             if (System.nanoTime() - lastWriteNanos >= settings.keepAlive().toNanos()) {
                 try {
                     out.write(KEEP_ALIVE);
@@ -885,7 +884,6 @@ public final class SseHub implements AutoCloseable {
                 }
                 lastWriteNanos = System.nanoTime();
             }
-            return true;
         }
 
         /** Replays (resumeFrom, liveStart] from Kafka; live deliveries queue up meanwhile. Blocking writes. */
@@ -945,8 +943,10 @@ public final class SseHub implements AutoCloseable {
                         if (r.offset() > end.get(tp)) {
                             continue;
                         }
-                        SseSource.SseMessage m = channel.equals(source.channelOf(r)) ? renderWaiting(r,
-                                () -> keepAlive(out) && running && !done.isDone() && refused.get() == null) : null;
+                        SseSource.SseMessage m = channel.equals(source.channelOf(r)) ? renderWaiting(r, () -> {
+                            keepAlive(out);
+                            return running && !done.isDone() && refused.get() == null;
+                        }) : null;
                         if (refused.get() != null) {
                             break replay;
                         }
