@@ -148,65 +148,66 @@ public final class LocalKafkaCluster implements AutoCloseable {
         log.info("Kafka node {} back in {} ms", nodeId, (System.nanoTime() - begin) / 1_000_000);
     }
 
+    /** Waits until {@code node} answers on its own port and is in the in-sync replicas of every partition it holds. */
     private void awaitInSync(Node node, Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            failIfDied();
-            if (node.process.isAlive() && accepts(node.clientPort)) {
-                // the node's own port only: the answer comes from the restarted process
-                try (Admin admin = Admin.create(Map.of(
-                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + node.clientPort,
-                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
-                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000))) {
-                    Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
-                            .get(5, TimeUnit.SECONDS);
-                    List<String> behind = admin.describeTopics(topics).allTopicNames().get(5, TimeUnit.SECONDS)
-                            .values().stream()
-                            .flatMap(t -> t.partitions().stream()
-                                    .filter(p -> p.replicas().stream().anyMatch(r -> r.id() == node.id)
-                                            && p.isr().stream().noneMatch(r -> r.id() == node.id))
-                                    .map(p -> t.name() + "-" + p.partition()))
-                            .toList();
-                    if (behind.isEmpty()) {
-                        return;
-                    }
-                    last = behind.size() + " partitions without node " + node.id + " in sync, e.g. " + behind.get(0);
-                } catch (Exception e) {
-                    last = e.toString();
-                }
-            }
-            sleep(200);
-        }
-        throw new IllegalStateException("Kafka node " + node.id + " was not back in sync in " + limit + " (last: "
-                + last + "); see " + node.dir.resolve("broker.log"));
+        // bootstrapped at the node's own port, so that it answers; the in-sync replicas are the cluster's
+        awaitCluster(List.of(node), limit, admin -> {
+            Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
+                    .get(5, TimeUnit.SECONDS);
+            List<String> behind = admin.describeTopics(topics).allTopicNames().get(5, TimeUnit.SECONDS)
+                    .values().stream()
+                    .flatMap(t -> t.partitions().stream()
+                            .filter(p -> p.replicas().stream().anyMatch(r -> r.id() == node.id)
+                                    && p.isr().stream().noneMatch(r -> r.id() == node.id))
+                            .map(p -> t.name() + "-" + p.partition()))
+                    .toList();
+            return behind.isEmpty() ? null
+                    : behind.size() + " partitions without node " + node.id + " in sync, e.g. " + behind.get(0);
+        }, "Kafka node " + node.id + " was not back in sync", "see " + node.dir.resolve("broker.log"));
     }
 
     /** Waits until the cluster reports {@code count} brokers. */
     public void awaitBrokers(int count, Duration limit) {
+        awaitCluster(nodes, limit, admin -> {
+            int brokers = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).size();
+            return brokers >= count ? null : brokers + " brokers";
+        }, "the Kafka cluster did not reach " + count + " brokers", "node logs under " + nodes.get(0).dir.getParent());
+    }
+
+    /** What an admin client finds still wrong with the cluster; null once nothing is. */
+    @FunctionalInterface
+    private interface ClusterCheck {
+        String problem(Admin admin) throws Exception;
+    }
+
+    /**
+     * Asks {@code check} every 200 ms, through an admin client bootstrapped at those of {@code asked} that are up and
+     * accept connections, until it finds nothing wrong; fails after {@code limit} with the last problem, or at once
+     * when a node died.
+     */
+    private void awaitCluster(List<Node> asked, Duration limit, ClusterCheck check, String failure, String logs) {
         long deadline = System.nanoTime() + limit.toNanos();
         String last = "no answer";
         while (System.nanoTime() < deadline) {
             failIfDied();
-            String reachable = nodes.stream().filter(n -> n.process != null && n.process.isAlive()
+            String reachable = asked.stream().filter(n -> n.process != null && n.process.isAlive()
                     && accepts(n.clientPort)).map(n -> "127.0.0.1:" + n.clientPort).collect(Collectors.joining(","));
             if (!reachable.isEmpty()) {
                 try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, reachable,
                         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
                         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000))) {
-                    int brokers = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).size();
-                    if (brokers >= count) {
+                    String problem = check.problem(admin);
+                    if (problem == null) {
                         return;
                     }
-                    last = brokers + " brokers";
+                    last = problem;
                 } catch (Exception e) {
                     last = e.toString();
                 }
             }
             sleep(200);
         }
-        throw new IllegalStateException("the Kafka cluster did not reach " + count + " brokers in " + limit
-                + " (last: " + last + "); node logs under " + nodes.get(0).dir.getParent());
+        throw new IllegalStateException(failure + " in " + limit + " (last: " + last + "); " + logs);
     }
 
     @Override
