@@ -609,10 +609,7 @@ class SseHubIT {
         String channel = "refused-resume";
         onAvroHubBehindAProxy("refused-resume", hub -> {
             URI uri = hub.stream(channel);
-            String from = readyIdOf(uri);
-            hub.sendReplies(channel, 3);
-            // nobody read the channel since: the hub has not resolved the schema, and the resume must ask for it
-            hub.proxy().cut();
+            String from = hub.unreadRepliesBehindACutRegistry(channel, 3);
             REFUSED.put(channel, SseHub.Refusal.unauthorized("expired: the token expired"));
             String endId;
             try (SseClient refused = SseClient.open(uri, Map.of("Last-Event-ID", from))) {
@@ -640,11 +637,7 @@ class SseHubIT {
         String channel = "gone-resume";
         onAvroHubBehindAProxy("gone-resume", hub -> {
             URI uri = hub.stream(channel);
-            String from = readyIdOf(uri);
-            // no live client left to render the replies: the hub must not resolve their schema before the cut
-            Await.until("the first client gone", TIMEOUT, () -> hub.sse().clientCount() == 0);
-            hub.sendReplies(channel, 3);
-            hub.proxy().cut();
+            String from = hub.unreadRepliesBehindACutRegistry(channel, 3);
             try {
                 int refusedBefore = hub.proxy().refused();
                 for (int i = 0; i < 5; i++) {
@@ -668,6 +661,19 @@ class SseHubIT {
                            AvroSerializer<RulePackReply> writer) {
         URI stream(String channel) {
             return URI.create("http://127.0.0.1:" + port + "/stream?channel=" + channel);
+        }
+
+        /**
+         * Replies sent after the id this returns, which no client of the hub has read, with the registry then cut: a
+         * resume from the id must ask the registry for their schema, which the hub has not resolved.
+         */
+        String unreadRepliesBehindACutRegistry(String channel, int n) throws Exception {
+            String from = readyIdOf(stream(channel));
+            // no live client left to render the replies, which would resolve their schema before the cut
+            Await.until("the first client gone", TIMEOUT, () -> sse.clientCount() == 0);
+            sendReplies(channel, n);
+            proxy.cut();
+            return from;
         }
 
         /** Replies {@code request-0} to {@code request-(n-1)} on {@code channel}, flushed. */
