@@ -9,8 +9,9 @@ import static io.soma.streams.stores.archive.ArchiveRangeQuery.instant;
 
 /**
  * Reads a tenant's archived budget audit over a time range, oldest first, page by page (keyset paging on
- * (timestamp, event_id), see {@link KeysetPager}), for {@code GET /v1/budgets/{tenant}/audit}. Rows of one instant
- * are common (a tenant's budgets reset together), so a page ends at a row, not at a time.
+ * (timestamp, offset): a tenant's audits share a partition, see {@link KeysetPager#LOG_ORDER}), for
+ * {@code GET /v1/budgets/{tenant}/audit}. Rows of one instant are common (a tenant's budgets reset together), so a
+ * page ends at a row, not at a time.
  */
 public final class BudgetAuditQuery {
     public static final int MAX_LIMIT = ArchiveRangeQuery.MAX_LIMIT;
@@ -21,7 +22,7 @@ public final class BudgetAuditQuery {
         this.pager = new KeysetPager<>(dataSource, "event_id, tenant, budget_id, action, request_id, "
                 + "\"timestamp\", period_start, period_end, tokens, usd, reason, kafka_topic, kafka_partition, "
                 + "kafka_offset", SchemaMigrator.checkedSchemaName(schema) + ".budget_audit", "tenant", "\"timestamp\"",
-                "event_id", BudgetAuditQuery::row, r -> KeysetPager.Cursor.after(r.timestamp(), r.eventId()));
+                KeysetPager.LOG_ORDER, BudgetAuditQuery::row, r -> KeysetPager.Cursor.afterRecord(r.timestamp(), r.source()));
     }
 
     /** See {@link KeysetPager#page}. */

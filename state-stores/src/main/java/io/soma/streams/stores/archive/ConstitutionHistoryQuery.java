@@ -9,8 +9,8 @@ import static io.soma.streams.stores.archive.ArchiveRangeQuery.instant;
 
 /**
  * Reads a scope's archived constitution verdicts over a time range, newest first, page by page (keyset paging on
- * (timestamp, event_id), see {@link KeysetPager}), for {@code GET /v1/constitution/history} and
- * {@code GET /v1/constitution/{tenant}/history}: every version that became active, and every bundle refused.
+ * (timestamp, offset): a scope's verdicts share a partition, see {@link KeysetPager#LOG_ORDER}), for
+ * {@code GET /v1/constitution/history} and {@code GET /v1/constitution/{tenant}/history}: every version that became active, and every bundle refused.
  */
 public final class ConstitutionHistoryQuery {
     public static final int MAX_LIMIT = ArchiveRangeQuery.MAX_LIMIT;
@@ -20,9 +20,9 @@ public final class ConstitutionHistoryQuery {
     public ConstitutionHistoryQuery(DataSource dataSource, String schema) {
         this.pager = new KeysetPager<>(dataSource, "event_id, scope, outcome, version, hash, key_id, issued_at, "
                 + "\"timestamp\", reason, message, kafka_topic, kafka_partition, kafka_offset",
-                SchemaMigrator.checkedSchemaName(schema) + ".constitution_audit", "scope", "\"timestamp\"", "event_id",
-                KeysetPager.Order.NEWEST_FIRST, null, ConstitutionHistoryQuery::row,
-                r -> KeysetPager.Cursor.after(r.timestamp(), r.eventId()));
+                SchemaMigrator.checkedSchemaName(schema) + ".constitution_audit", "scope", "\"timestamp\"",
+                KeysetPager.LOG_ORDER, KeysetPager.Order.NEWEST_FIRST, null, ConstitutionHistoryQuery::row,
+                r -> KeysetPager.Cursor.afterRecord(r.timestamp(), r.source()));
     }
 
     /**

@@ -47,10 +47,23 @@ final class KeysetPager<R> {
             return new Cursor(ChronoUnit.MICROS.between(Instant.EPOCH, time), id);
         }
 
+        /** The position after a row that {@link #LOG_ORDER} orders. */
+        static Cursor afterRecord(Instant time, KafkaSource source) {
+            return after(time, "%020d".formatted(source.offset()));
+        }
+
         Instant time() {
             return Instant.EPOCH.plus(timeMicros, ChronoUnit.MICROS);
         }
     }
+
+    /**
+     * The id of rows whose key's records share a partition (keyed by it), for rows of one time: an app stamps
+     * several records of one command with one instant (an expiry, then the command that found it), and a random
+     * event id would show them in either order. The offset, zero-padded to sort as text, orders them as they were
+     * written and is unique among them.
+     */
+    static final String LOG_ORDER = "lpad(kafka_offset::text, 20, '0')";
 
     /** Oldest first, or newest first. */
     enum Order { OLDEST_FIRST, NEWEST_FIRST }

@@ -28,24 +28,18 @@ public final class MarketplaceHistoryQuery {
         }
     }
 
-    /**
-     * Rows of one millisecond (the app's clock is cached per loop) in the order they were applied: a capsule's records
-     * share a partition, so its offset, zero-padded to sort as text, orders them and is unique among them.
-     */
-    private static final String LOG_ORDER = "lpad(kafka_offset::text, 20, '0')";
-
     private final KeysetPager<MarketplaceAuditRow> pager;
 
     public MarketplaceHistoryQuery(DataSource dataSource, String schema) {
         this.pager = new KeysetPager<>(dataSource, "event_id, request_id, capsule_id, action, actor, actor_tenant, "
                 + "from_status, to_status, version, notes, rejection, rejection_kind, \"timestamp\", kafka_topic, "
                 + "kafka_partition, kafka_offset", SchemaMigrator.checkedSchemaName(schema) + ".marketplace_audit",
-                "capsule_id", "\"timestamp\"", LOG_ORDER, KeysetPager.Order.OLDEST_FIRST,
+                "capsule_id", "\"timestamp\"", KeysetPager.LOG_ORDER, KeysetPager.Order.OLDEST_FIRST,
                 // a refusal is its actor's tenant's business (and the reviewers'): it may name a capsule id that never
                 // entered the catalog, and who tried what
                 "action NOT IN ('submission_refused', 'review_refused') OR ? OR actor_tenant = ?",
                 MarketplaceHistoryQuery::row,
-                r -> KeysetPager.Cursor.after(r.timestamp(), "%020d".formatted(r.source().offset())));
+                r -> KeysetPager.Cursor.afterRecord(r.timestamp(), r.source()));
     }
 
     /**

@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * Reads a tenant's archived training audit (enables, disables, expiries, rejections) in time order, page by page,
- * for {@code GET /v1/audit/training} (keyset paging on (timestamp, event_id), see {@link KeysetPager}).
+ * for {@code GET /v1/audit/training} (keyset paging on (timestamp, offset): a tenant's audits share a partition, see
+ * {@link KeysetPager#LOG_ORDER}).
  */
 public final class TrainingAuditQuery {
     /** One page; {@code nextCursor} is null on the last page. */
@@ -24,8 +25,8 @@ public final class TrainingAuditQuery {
     public TrainingAuditQuery(DataSource dataSource, String schema) {
         this.pager = new KeysetPager<>(dataSource, "event_id, command_id, tenant, action, \"user\", \"timestamp\", "
                 + "details::text, kafka_topic, kafka_partition, kafka_offset",
-                SchemaMigrator.checkedSchemaName(schema) + ".training_audit", "tenant", "\"timestamp\"", "event_id",
-                TrainingAuditQuery::row, r -> KeysetPager.Cursor.after(r.timestamp(), r.eventId()));
+                SchemaMigrator.checkedSchemaName(schema) + ".training_audit", "tenant", "\"timestamp\"", KeysetPager.LOG_ORDER,
+                TrainingAuditQuery::row, r -> KeysetPager.Cursor.afterRecord(r.timestamp(), r.source()));
     }
 
     /** See {@link KeysetPager#page}. */

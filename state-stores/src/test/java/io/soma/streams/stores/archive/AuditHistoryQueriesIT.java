@@ -14,8 +14,9 @@ import java.util.function.Function;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A tenant's budget audit and a scope's constitution history, paged through the real PostgreSQL: rows of one instant
- * (a tenant's budgets reset together) are each read once, and the paging ends.
+ * A tenant's budget and training audits and a scope's constitution history, paged through the real PostgreSQL: rows of
+ * one instant (a tenant's budgets reset together; an expiry and the command that found it) are each read once, in the
+ * order they were written (their offsets), and the paging ends.
  */
 class AuditHistoryQueriesIT {
     private static final int ROWS = 5;
@@ -27,12 +28,15 @@ class AuditHistoryQueriesIT {
         database = ArchiveDatabase.migrated("history");
         List<ArchiveRow> rows = new ArrayList<>();
         for (int i = 0; i < ROWS; i++) {
-            // every row at the same instant but one, a second later
+            // every row at the same instant but one, a second later; the event ids sort against the offsets
             Instant time = i == ROWS - 1 ? AT.plusSeconds(1) : AT;
-            rows.add(new BudgetAuditRow("reset-" + i, "tied", "budget-" + i, "budget.reset", null, time, null, null,
-                    null, null, null, new KafkaSource("budget.audit", 0, i)));
-            rows.add(new ConstitutionAuditRow("verdict-" + i, "tied", "refused", "1.0." + i, null, null, null, time,
-                    "bad_signature", null, new KafkaSource("constitution.audit", 0, i)));
+            rows.add(new BudgetAuditRow("reset-" + (9 - i), "tied", "budget-" + i, "budget.reset", null, time, null,
+                    null, null, null, null, new KafkaSource("budget.audit", 0, i)));
+            rows.add(new ConstitutionAuditRow("verdict-" + (9 - i), "tied", "refused", "1.0." + i, null, null, null,
+                    time, "bad_signature", null, new KafkaSource("constitution.audit", 0, i)));
+            rows.add(new TrainingAuditRow("training-" + (9 - i), "command-" + i, "tied",
+                    i % 2 == 0 ? "training.expired" : "training.enabled", "ada", time, "{}",
+                    new KafkaSource("training.audit", 0, i)));
         }
         new AuditArchiveWriter(database.pool.dataSource(), database.schema).write(rows);
     }
@@ -49,7 +53,19 @@ class AuditHistoryQueriesIT {
         List<String> read = readAll(cursor -> query.page("tied", AT.minusSeconds(60), AT.plusSeconds(60), 2, cursor),
                 BudgetAuditRow::eventId);
 
-        assertThat(read).containsExactly("reset-0", "reset-1", "reset-2", "reset-3", "reset-4");
+        assertThat(read).containsExactly("reset-9", "reset-8", "reset-7", "reset-6", "reset-5");
+    }
+
+    @Test
+    void shouldReadATenantsTrainingTrailInTheOrderItWasWrittenThoughItSharesAnInstant() throws SQLException {
+        TrainingAuditQuery query = new TrainingAuditQuery(database.pool.dataSource(), database.schema);
+
+        List<String> read = readAll(cursor -> {
+            TrainingAuditQuery.Page page = query.page("tied", AT.minusSeconds(60), AT.plusSeconds(60), 2, cursor);
+            return new ArchivePage<>(page.audit(), page.nextCursor());
+        }, TrainingAuditRow::eventId);
+
+        assertThat(read).containsExactly("training-9", "training-8", "training-7", "training-6", "training-5");
     }
 
     @Test
@@ -59,7 +75,7 @@ class AuditHistoryQueriesIT {
         List<String> read = readAll(cursor -> query.page("tied", AT.minusSeconds(60), AT.plusSeconds(60), 2, cursor),
                 ConstitutionAuditRow::eventId);
 
-        assertThat(read).containsExactly("verdict-4", "verdict-3", "verdict-2", "verdict-1", "verdict-0");
+        assertThat(read).containsExactly("verdict-5", "verdict-6", "verdict-7", "verdict-8", "verdict-9");
         // a range that ends at the tied instant holds none of it (to is exclusive)
         assertThat(query.page("tied", AT.minus(1, ChronoUnit.HOURS), AT, 10, null).rows()).isEmpty();
     }
