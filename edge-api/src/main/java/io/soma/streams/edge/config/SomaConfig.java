@@ -2,6 +2,7 @@ package io.soma.streams.edge.config;
 
 import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.schemas.RedactedUrl;
+import org.apache.kafka.streams.StreamsConfig;
 
 import java.nio.file.Path;
 
@@ -50,6 +51,12 @@ public record SomaConfig(
         if (replication < 1 || replication > Short.MAX_VALUE) {
             throw new Settings.ConfigException("topics.replication.factor must be at least 1, got " + replication);
         }
+        String guarantee = s.string("streams.processing.guarantee");
+        if (!StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee)) {
+            // what the apps write feeds audit, locks and budgets: a replay after a crash would repeat it
+            throw new Settings.ConfigException("streams.processing.guarantee must be " + StreamsConfig.EXACTLY_ONCE_V2
+                    + ", got " + guarantee);
+        }
         double speed = s.decimal("replay.speed");
         if (!(speed > 0)) {
             throw new Settings.ConfigException("replay.speed must be positive, got " + speed);
@@ -63,7 +70,7 @@ public record SomaConfig(
                 s.integer("topics.partitions"),
                 (short) replication,
                 s.string("schema.registry.url"),
-                s.string("streams.processing.guarantee"),
+                guarantee,
                 s.integer("streams.num.standby.replicas"),
                 s.integer("streams.commit.interval.ms"),
                 s.integer("streams.num.stream.threads"),

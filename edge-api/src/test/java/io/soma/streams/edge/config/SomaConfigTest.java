@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SomaConfigTest {
 
@@ -22,5 +23,12 @@ class SomaConfigTest {
         assertThat(logged).doesNotContain("pass-1", "pass-2", "pass-3", "pass-4")
                 .contains("redis://:****@redis.internal:6379", "jdbc:postgresql://db.internal:5432/soma?password=****",
                         "http://reader:****@registry.internal:8081");
+    }
+
+    @Test
+    void shouldRefuseAProcessingGuaranteeOtherThanExactlyOnce() {
+        assertThatThrownBy(() -> SomaConfig.from(Settings.of(Map.of("streams.processing.guarantee", "at_least_once"))))
+                .isInstanceOf(Settings.ConfigException.class)
+                .hasMessageContaining("exactly_once_v2");
     }
 }

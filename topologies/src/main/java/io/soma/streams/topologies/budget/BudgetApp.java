@@ -9,6 +9,7 @@ import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.forecast.PriceTable;
 import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.PunctuationInterval;
 import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.topologies.runtime.EventNames;
 import org.apache.avro.specific.SpecificRecord;
@@ -80,6 +81,7 @@ public final class BudgetApp {
      */
     public record Config(LedgerSettings ledger, Duration checkInterval, Duration repeatWindow) {
         public Config {
+            PunctuationInterval.checked("budget.check.interval", checkInterval);
             if (repeatWindow.isZero() || repeatWindow.isNegative()) {
                 // a window of 0 would remember nothing, and no repeat would be recognised
                 throw new IllegalArgumentException("budget.repeat.window must be positive, got " + repeatWindow);

@@ -6,6 +6,7 @@ import io.soma.streams.avro.TrainingCommand;
 import io.soma.streams.avro.TrainingModeState;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.PunctuationInterval;
 import io.soma.streams.topologies.runtime.EventNames;
 import io.soma.streams.topologies.runtime.Settings;
 import org.apache.kafka.common.serialization.Serdes;
@@ -39,6 +40,12 @@ public final class TrainingApp {
     private static final String STATE_SINK = "state-sink";
 
     public record Config(Duration defaultTtl, Duration maxTtl, Duration expiryCheckInterval) {
+        /** Checked where the settings are read: the processor's own checks would fail every task made for it. */
+        public Config {
+            TrainingRules.checkTtls(defaultTtl, maxTtl);
+            PunctuationInterval.checked("training.expiry.check", expiryCheckInterval);
+        }
+
         public static Config defaults() {
             return new Config(Duration.ofHours(24), Duration.ofDays(7), Duration.ofSeconds(1));
         }

@@ -25,11 +25,16 @@ public final class TrainingRules {
     private final Duration maxTtl;
 
     public TrainingRules(Duration defaultTtl, Duration maxTtl) {
+        checkTtls(defaultTtl, maxTtl);
+        this.defaultTtl = defaultTtl;
+        this.maxTtl = maxTtl;
+    }
+
+    /** @throws IllegalArgumentException unless 0 &lt; default TTL &lt;= max TTL */
+    public static void checkTtls(Duration defaultTtl, Duration maxTtl) {
         if (defaultTtl.isNegative() || defaultTtl.isZero() || maxTtl.compareTo(defaultTtl) < 0) {
             throw new IllegalArgumentException("need 0 < default TTL <= max TTL, got " + defaultTtl + " / " + maxTtl);
         }
-        this.defaultTtl = defaultTtl;
-        this.maxTtl = maxTtl;
     }
 
     /** What a command did: the lock after it (null = disabled), and the audit action with its details. */

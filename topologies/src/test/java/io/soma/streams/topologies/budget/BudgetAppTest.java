@@ -38,6 +38,13 @@ class BudgetAppTest {
     }
 
     @Test
+    void shouldRefuseACheckIntervalThePunctuatorCannotBeScheduledAt() {
+        BudgetApp.Config defaults = BudgetApp.Config.defaults();
+        assertThatThrownBy(() -> new BudgetApp.Config(defaults.ledger(), Duration.ZERO, defaults.repeatWindow()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("budget.check.interval");
+    }
+
+    @Test
     void shouldSortDueKeysByTimeAndBoundThoseDueAtOrBeforeNow() {
         Instant now = Instant.parse("2026-12-06T12:00:00Z");
         String due = BudgetApp.dueKey(now, "org/team");
