@@ -54,6 +54,8 @@ import java.util.UUID;
  * rule packs, the constitution, and the stale-constitution check.
  */
 public final class PolicyHandlers {
+    private static final String RULES_REQUIRED =
+            "rules is required (an array of rules), or include (names of built-in packs)";
     private final ActivePolicies policies;
     private final ConstitutionVerifier verifier;
     private final Producer<String, SpecificRecord> producer;
@@ -149,9 +151,14 @@ public final class PolicyHandlers {
         // the body first: one too large is 413 whatever its headers
         ObjectNode body = (ObjectNode) JsonBody.object(ctx);
         long expectedVersion = expectedVersion(ctx);
+        JsonNode rules = body.get("rules");
+        if (rules != null && !rules.isNull() && !rules.isArray()) {
+            // before the include: it would replace the rules, and the pack would lose them with a 200
+            throw ApiException.badRequest(RULES_REQUIRED);
+        }
         includeBuiltInPacks(body);
         if (!body.has("rules") || !body.get("rules").isArray()) {
-            throw ApiException.badRequest("rules is required (an array of rules), or include (names of built-in packs)");
+            throw ApiException.badRequest(RULES_REQUIRED);
         }
         body.put("tenant", tenant);
         // a placeholder: the policy app assigns the version

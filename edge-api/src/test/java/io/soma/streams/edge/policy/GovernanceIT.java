@@ -273,6 +273,13 @@ class GovernanceIT {
                 "instruction_attack");
         assertThat(detectors.get("built_in_packs").findValuesAsText("name")).contains(BuiltInPacks.GUARDRAILS);
 
+        // rules that are not an array are refused, not replaced by the included ones
+        HttpResponse<String> notAnArray = put("/v1/policies/" + tenant, edge.adminToken(), EdgeFixture.json(Map.of(
+                "include", List.of(BuiltInPacks.GUARDRAILS), "rules", Map.of("name", "block-x", "pattern", "x"))),
+                CREATE);
+        assertThat(notAnArray.statusCode()).as(notAnArray.body()).isEqualTo(400);
+        assertThat(EdgeFixture.json(notAnArray).get("message").asText()).contains("an array of rules");
+
         HttpResponse<String> put = put("/v1/policies/" + tenant, edge.adminToken(),
                 EdgeFixture.json(Map.of("include", List.of(BuiltInPacks.GUARDRAILS))), CREATE);
         assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
