@@ -42,6 +42,12 @@ public final class TenantPolicies {
     private final PolicyStoreWrites writes;
     /** By pack version and constitution hash. */
     private final Map<String, CompiledPolicy> compiled = leastRecentlyUsed();
+    /**
+     * By tenant whose policy is its own (its pack, or its own constitution): the key of that policy in
+     * {@link #compiled}. A newer one replaces it there: a pack of 5,000 rules compiles to some 15 MB, and every version
+     * a tenant saves would otherwise stay until a thousand others had been compiled.
+     */
+    private final Map<String, String> ownKeys = leastRecentlyUsed();
     /** By tenant: the policy compiled from what the stores held when the stamp was taken. */
     private final Map<String, Stamped> byTenant = leastRecentlyUsed();
     /**
@@ -175,6 +181,11 @@ public final class TenantPolicies {
         String key = (pack == null ? "-" : tenant + "|" + pack.getVersion()) + "|" + (bundle == null ? "-"
                 : bundle.getHash() + "|" + bundle.getVersion() + "|" + bundle.getTenant());
         CompiledPolicy policy = compiled.computeIfAbsent(key, k -> compile(pack, constitution.constitution()));
+        boolean own = pack != null || (bundle != null && bundle.getTenant() != null);
+        String replaced = own ? ownKeys.put(tenant, key) : ownKeys.remove(tenant);
+        if (replaced != null && !replaced.equals(key)) {
+            compiled.remove(replaced);
+        }
         if (writes.unchangedSince(stamp)) {
             byTenant.put(tenant, new Stamped(stamp, policy));
         } else {

@@ -110,6 +110,21 @@ class TenantPoliciesTest {
         assertPolicy(TENANT, null, null);
     }
 
+    @Test
+    void shouldNotKeepTheCompiledPolicyOfAReplacedPackVersion() {
+        write(() -> constitutions.put(Constitution.GLOBAL_SCOPE, bundle("1.0.0", null)));
+        write(() -> packs.put(TENANT, pack(1)));
+        CompiledPolicy first = policies.forTenant(TENANT);
+        write(() -> packs.put(TENANT, pack(2)));
+        assertThat(policies.forTenant(TENANT).rulePackVersion()).isEqualTo(2L);
+
+        // the first version again (a store restored from an old snapshot): compiled anew, it was not kept
+        write(() -> packs.put(TENANT, pack(1)));
+        CompiledPolicy again = policies.forTenant(TENANT);
+        assertThat(again.rulePackVersion()).isEqualTo(1L);
+        assertThat(again).isNotSameAs(first);
+    }
+
     /** Written to constitution.active directly, not through the gate: a bundle under a scope it is not signed for. */
     @Test
     void shouldNotApplyAConstitutionStoredUnderAnotherScope() {
