@@ -98,17 +98,26 @@ public final class TrainingApp {
             TrainingCommand command = record.value();
             String tenant = command.getTenant();
             Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
-            TrainingModeState before = locks.get(tenant);
-            TrainingLock current = before == null ? null : TrainingLocks.fromAvro(before.getLock(), tenant);
-            if (current != null && current.expiredAt(now)) {
-                // expire first, so the audit trail shows the lapse before whatever this command does
-                emitExpiry(tenant, current, now);
-                current = null;
+            TrainingRules.Outcome outcome;
+            if (!tenant.equals(record.key())) {
+                // keyed otherwise (written to the topic directly), the lock would live in another task than the one
+                // its status, disable and expiry go to: the tenant would read as enabled and could not be released
+                outcome = new TrainingRules.Outcome(null, "training.rejected", null, "record key '"
+                        + TrainingRules.shown(record.key(), EventNames.MAX_CHARS) + "' is not the tenant",
+                        TrainingRules.Outcome.Status.INVALID);
+            } else {
+                TrainingModeState before = locks.get(tenant);
+                TrainingLock current = before == null ? null : TrainingLocks.fromAvro(before.getLock(), tenant);
+                if (current != null && current.expiredAt(now)) {
+                    // expire first, so the audit trail shows the lapse before whatever this command does
+                    emitExpiry(tenant, current, now);
+                    current = null;
+                }
+                outcome = command.getAction() == io.soma.streams.avro.TrainingAction.UNKNOWN
+                        ? new TrainingRules.Outcome(current, "training.rejected", current,
+                                "unknown action", TrainingRules.Outcome.Status.INVALID)
+                        : rules.apply(current, toRequest(command), now);
             }
-            TrainingRules.Outcome outcome = command.getAction() == io.soma.streams.avro.TrainingAction.UNKNOWN
-                    ? new TrainingRules.Outcome(current, "training.rejected", current,
-                            "unknown action", TrainingRules.Outcome.Status.INVALID)
-                    : rules.apply(current, toRequest(command), now);
             String auditId = UUID.randomUUID().toString();
             TrainingAudit audit = TrainingAudit.newBuilder()
                     .setEventId(auditId)

@@ -129,8 +129,10 @@ class TrainingAppIT {
      * over the brokers' 1 MB limit and stalled the app for every tenant of its partition.
      */
     @Test
-    void shouldRefuseAnOverlongReasonAuditingItCutAndGoOn(@TempDir Path stateDir) throws Exception {
+    void shouldRefuseAnOverlongReasonOrACommandKeyedByAnotherTenantAuditingItAndGoOn(@TempDir Path stateDir)
+            throws Exception {
         String tenant = "long-reason-" + UUID.randomUUID();
+        String misKeyed = "mis-keyed-" + UUID.randomUUID();
         StreamsSettings settings = StreamsSettings.local(stack.bootstrapServers(), stack.schemaRegistryUrl(), stateDir);
         try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", stack.bootstrapServers()),
                 new StringSerializer(), serdes.value(Topics.TRAINING_COMMANDS).serializer())) {
@@ -138,7 +140,13 @@ class TrainingAppIT {
             try {
                 send(producer, tenant, TrainingAction.ENABLE, "alice", null, "r".repeat(400_000));
                 send(producer, tenant, TrainingAction.ENABLE, "alice", null, "fine-tune run");
+                // written to the topic directly under another key: its lock would sit where no disable reaches it
+                send(producer, "another-key", misKeyed, TrainingAction.ENABLE, "mallory", null, null);
 
+                List<TrainingAudit> refused = audits(misKeyed, 1);
+                assertThat(refused.get(0).getAction()).isEqualTo("training.rejected");
+                assertThat(refused.get(0).getDetails().getRejectionKind()).isEqualTo("invalid");
+                assertThat(refused.get(0).getCurrentLock()).isNull();
                 List<TrainingAudit> audits = audits(tenant, 2);
                 assertThat(audits.get(0).getAction()).isEqualTo("training.rejected");
                 assertThat(audits.get(0).getDetails().getRejectionKind()).isEqualTo("invalid");
@@ -162,7 +170,12 @@ class TrainingAppIT {
 
     private static void send(KafkaProducer<String, TrainingCommand> producer, String tenant, TrainingAction action,
                              String user, Integer ttlSeconds, String reason) throws Exception {
-        producer.send(new ProducerRecord<>(Topics.TRAINING_COMMANDS.name(), tenant, TrainingCommand.newBuilder()
+        send(producer, tenant, tenant, action, user, ttlSeconds, reason);
+    }
+
+    private static void send(KafkaProducer<String, TrainingCommand> producer, String key, String tenant,
+                             TrainingAction action, String user, Integer ttlSeconds, String reason) throws Exception {
+        producer.send(new ProducerRecord<>(Topics.TRAINING_COMMANDS.name(), key, TrainingCommand.newBuilder()
                 .setCommandId(UUID.randomUUID().toString())
                 .setTenant(tenant)
                 .setAction(action)
