@@ -76,6 +76,8 @@ public final class PolicyApp {
     public static final String CAPSULE_CATALOG = "policy-capsule-catalog";
     private static final String VERIFIED_BY_SCOPE = "policy-verified-constitutions";
     private static final String RULE_PACK_VERSIONS = "policy-rulepack-versions";
+    /** The longest refusal message a constitution audit keeps, in characters (it may quote the bundle's fields). */
+    static final int MAX_MESSAGE_CHARS = 2_000;
     public static final String ACCEPTED = "accepted";
     public static final String PRECONDITION_FAILED = "precondition_failed";
     /** The outcomes of {@code constitution.audit}. */
@@ -327,13 +329,18 @@ public final class PolicyApp {
         private ConstitutionAudit.Builder audit(Record<String, byte[]> record, String scope,
                                                 ConstitutionBundle bundleOrNull) {
             var meta = context.recordMetadata().orElseThrow();
+            // cut: a bundle written to the topic directly may carry a field near the record limit, and an audit
+            // over the audit topic's limit would fail the transaction on every retry, for every scope of the partition
             ConstitutionAudit.Builder audit = ConstitutionAudit.newBuilder()
                     .setEventId(meta.topic() + "/" + meta.partition() + "/" + meta.offset() + "@" + record.timestamp())
-                    .setScope(scope).setTimestamp(Instant.ofEpochMilli(context.currentSystemTimeMs()));
+                    .setScope(Texts.cut(scope, EventNames.MAX_CHARS))
+                    .setTimestamp(Instant.ofEpochMilli(context.currentSystemTimeMs()));
             if (bundleOrNull != null) {
-                audit.setVersion(bundleOrNull.getVersion()).setHash(bundleOrNull.getHash())
+                audit.setVersion(Texts.cut(bundleOrNull.getVersion(), EventNames.MAX_CHARS))
+                        .setHash(Texts.cut(bundleOrNull.getHash(), EventNames.MAX_CHARS))
                         .setIssuedAt(bundleOrNull.getIssuedAt())
-                        .setKeyId(bundleOrNull.getSignature() == null ? null : bundleOrNull.getSignature().getKeyId());
+                        .setKeyId(bundleOrNull.getSignature() == null ? null
+                                : Texts.cut(bundleOrNull.getSignature().getKeyId(), EventNames.MAX_CHARS));
             }
             return audit;
         }
@@ -357,7 +364,7 @@ public final class PolicyApp {
             DlqHeaders.addTo(record.headers(), reason + ": " + message, null, meta.topic(), meta.partition(),
                     meta.offset(), APPLICATION_ID);
             ConstitutionAudit audit = audit(record, scope, bundleOrNull).setOutcome(REFUSED)
-                    .setReason(reason).setMessage(message).build();
+                    .setReason(reason).setMessage(Texts.cut(message, MAX_MESSAGE_CHARS)).build();
             Record<String, byte[]> deadLetter = DeadLetterLimit.fitted(record);
             context.forward(new Record<>(deadLetter.key(), new GateOutcome(null, deadLetter.value(), audit),
                     deadLetter.timestamp(), deadLetter.headers()));

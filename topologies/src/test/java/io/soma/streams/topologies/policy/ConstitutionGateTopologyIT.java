@@ -15,6 +15,7 @@ import io.soma.streams.topologies.policy.constitution.Constitution;
 import io.soma.streams.topologies.policy.constitution.ConstitutionVerifier;
 import io.soma.streams.topologies.policy.example.ExamplePolicy;
 import io.soma.streams.topologies.runtime.AppSerdes;
+import io.soma.streams.topologies.runtime.EventNames;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -66,6 +67,26 @@ class ConstitutionGateTopologyIT {
                     .pipeInput("acme", PolicyAvro.bundle(ExamplePolicy.bundle()));
 
             gate.assertRefusedOnly("keyed 'acme'", "scope 'global'");
+        }
+    }
+
+    /**
+     * A bundle written to the topic directly may carry a field of most of a megabyte; quoted in its audit, field and
+     * message, it made a record over the audit topic's limit, and the transaction failed on every retry.
+     */
+    @Test
+    void shouldKeepTheAuditOfABundleWithAHugeKeyIdSmall() {
+        try (Gate gate = new Gate("constitution-gate-huge-test")) {
+            ConstitutionBundle huge = PolicyAvro.bundle(ExamplePolicy.bundle());
+            huge.getSignature().setKeyId("k".repeat(600_000));
+            gate.driver.createInputTopic(Topics.CONSTITUTION_UPDATED.name(), new StringSerializer(),
+                    gate.serdes.value(Topics.CONSTITUTION_UPDATED).serializer()).pipeInput(Constitution.GLOBAL_SCOPE, huge);
+
+            ConstitutionAudit audit = gate.audits.readValue();
+            assertThat(audit.getOutcome()).isEqualTo(PolicyApp.REFUSED);
+            assertThat(audit.getReason()).isEqualTo("unknown_key");
+            assertThat(audit.getKeyId()).startsWith("kkk").hasSizeLessThanOrEqualTo(EventNames.MAX_CHARS + 1);
+            assertThat(audit.getMessage()).hasSizeLessThanOrEqualTo(PolicyApp.MAX_MESSAGE_CHARS + 1);
         }
     }
 
