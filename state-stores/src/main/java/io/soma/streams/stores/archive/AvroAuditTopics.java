@@ -55,6 +55,8 @@ public final class AvroAuditTopics {
         details.put("reason", t.getDetails().getReason());
         details.put("previous_lock", t.getDetails().getPreviousLock());
         details.put("rejection", t.getDetails().getRejection());
+        // conflict, forbidden, not_found or invalid: what the edge answered, which the message alone does not say
+        details.put("rejection_kind", t.getDetails().getRejectionKind());
         details.put("current_lock", t.getCurrentLock());
         // the row's user is whom the command acted as; who sent it may be an admin naming that user
         details.put("user_tenant", t.getUserTenant());

@@ -34,7 +34,7 @@ class AvroAuditTopicsTest {
                 .setCommandId(requests.get(1).id("command")).setTenant("code").setAction("training.rejected")
                 .setUser("code").setUserTenant("code").setCaller("ops").setCallerTenant("platform").setTimestamp(requests.get(1).arrivedAt().truncatedTo(ChronoUnit.MILLIS))
                 .setDetails(TrainingAuditDetails.newBuilder().setPreviousLock(lock)
-                        .setRejection("already enabled by code").build())
+                        .setRejection("already enabled by code").setRejectionKind("conflict").build())
                 .setCurrentLock(lock).build();
 
         TrainingAuditRow row = AvroAuditTopics.trainingRow(rejected, SOURCE);
@@ -42,6 +42,7 @@ class AvroAuditTopicsTest {
 
         assertThat(row.action()).isEqualTo("training.rejected");
         assertThat(details.get("rejection").asText()).isEqualTo("already enabled by code");
+        assertThat(details.get("rejection_kind").asText()).isEqualTo("conflict");
         assertThat(details.get("reason").isNull()).isTrue();
         assertThat(details.at("/previous_lock/locked_at").asText()).isEqualTo(lockedAt.toString());
         assertThat(details.at("/current_lock/locked_by").asText()).isEqualTo("code");
