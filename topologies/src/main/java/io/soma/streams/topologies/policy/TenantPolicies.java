@@ -210,21 +210,24 @@ public final class TenantPolicies {
             if (problems.isEmpty()) {
                 return candidate;
             }
-            log.warn("rule pack {} of tenant {} is not applied: {}", pack.getVersion(), pack.getTenant(), problems);
+            log.warn("rule pack {} of tenant {} is not applied, its events are held for review: {}",
+                    pack.getVersion(), pack.getTenant(), problems);
         } catch (RuntimeException e) {
-            log.warn("rule pack {} of tenant {} is not applied, it cannot be read: {}", pack.getVersion(),
-                    pack.getTenant(), e.toString());
+            log.warn("rule pack {} of tenant {} is not applied, it cannot be read; its events are held for review: {}",
+                    pack.getVersion(), pack.getTenant(), e.toString());
         }
         return null;
     }
 
     private CompiledPolicy compile(io.soma.streams.avro.RulePack pack, Constitution constitution) {
-        RulePack domainPack = null;
-        if (pack != null) {
-            // a pack that bypassed the edge's validation, or that this code cannot read (a match kind or action of
-            // a newer version), is not applied; thrown, it would dead-letter every event of the tenant
-            domainPack = applicable(pack);
+        if (pack == null) {
+            return CompiledPolicy.compile(null, constitution, limits);
         }
-        return CompiledPolicy.compile(domainPack, constitution, limits);
+        // a pack that bypassed the edge's validation, or that this code cannot read (a match kind or action of a
+        // newer version, met in a rollback): thrown, it would dead-letter every event of the tenant; left out, its
+        // deny rules would not apply. Its tenant's events fail closed instead.
+        RulePack domainPack = applicable(pack);
+        return domainPack == null ? CompiledPolicy.withPackNotApplied(pack.getTenant(), constitution, limits)
+                : CompiledPolicy.compile(domainPack, constitution, limits);
     }
 }

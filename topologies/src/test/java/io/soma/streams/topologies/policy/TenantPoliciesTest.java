@@ -10,6 +10,10 @@ import io.soma.streams.topologies.policy.constitution.SignatureAlgorithm;
 import io.soma.streams.topologies.policy.constitution.TrustedKey;
 import io.soma.streams.topologies.policy.evaluation.CapsuleStanding;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy;
+import io.soma.streams.topologies.policy.evaluation.Decision;
+import io.soma.streams.topologies.policy.evaluation.Evaluation;
+import io.soma.streams.topologies.policy.evaluation.EvaluationInput;
+import io.soma.streams.topologies.policy.evaluation.PolicyEvaluator;
 import io.soma.streams.topologies.policy.evaluation.EvaluationLimits;
 import io.soma.streams.topologies.policy.example.ExamplePolicy;
 import io.soma.streams.topologies.policy.rules.Rule;
@@ -176,8 +180,14 @@ class TenantPoliciesTest {
         assertThat(policies.forTenant(TENANT).constitutionVersion()).isEqualTo("1.0.1");
     }
 
+    /**
+     * A pack this build cannot read (a match kind of a later version, met in a rollback): thrown, it would
+     * dead-letter every event of the tenant; left out, its deny rules would not apply. Its events fail closed.
+     */
     @Test
-    void shouldNotApplyAPackItCannotReadNorThrowForEveryEvent() {
+    void shouldHoldEveryEventForReviewWhenTheTenantsPackCannotBeApplied() {
+        ConstitutionBundle global = bundle("1.0.0", null);
+        write(() -> constitutions.put(Constitution.GLOBAL_SCOPE, global));
         io.soma.streams.avro.RulePack unreadable = pack(5);
         unreadable.getRules().get(0).setMatch("a-kind-of-a-later-version");
         write(() -> packs.put(TENANT, unreadable));
@@ -185,6 +195,13 @@ class TenantPoliciesTest {
         CompiledPolicy policy = policies.forTenant(TENANT);
 
         assertThat(policy.rulePackVersion()).as("not applied").isNull();
+        assertThat(policy.packNotApplied()).isTrue();
+        assertThat(policy.constitutionHash()).as("the constitution's rules still apply").isEqualTo(global.getHash());
+        Evaluation harmless = PolicyEvaluator.evaluate(new EvaluationInput("what is the weather", "user", null), policy);
+        assertThat(harmless.decision()).isEqualTo(Decision.REVIEW);
+        assertThat(harmless.allowed()).isFalse();
+        assertThat(harmless.reason()).isEqualTo(Evaluation.RULEPACK_NOT_APPLIED);
+        assertThat(policies.forTenant("another-tenant").packNotApplied()).as("only that tenant's").isFalse();
         write(() -> packs.put("another-tenant", pack(1)));
         assertThat(policies.forTenant(TENANT)).as("compiled once, not at every event").isSameAs(policy);
     }

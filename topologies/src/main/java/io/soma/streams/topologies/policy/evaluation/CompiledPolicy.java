@@ -65,11 +65,14 @@ public final class CompiledPolicy {
     private final String constitutionHash;
     private final String constitutionVersion;
     private final EvaluationLimits limits;
+    private final boolean packNotApplied;
 
     private CompiledPolicy(List<CompiledRule> rules, String tenant, Long rulePackVersion,
-                           String constitutionHash, String constitutionVersion, EvaluationLimits limits) {
+                           String constitutionHash, String constitutionVersion, EvaluationLimits limits,
+                           boolean packNotApplied) {
         this.rules = List.copyOf(rules);
         this.limits = limits;
+        this.packNotApplied = packNotApplied;
         this.tenant = tenant;
         this.rulePackVersion = rulePackVersion;
         this.constitutionHash = constitutionHash;
@@ -136,10 +139,7 @@ public final class CompiledPolicy {
      * @throws InvalidRulePackException when the rules fail {@link RulePackValidator}
      */
     public static CompiledPolicy compile(RulePack tenantPack, Constitution constitution, EvaluationLimits limits) {
-        List<CompiledRule> compiled = new ArrayList<>();
-        if (constitution != null) {
-            constitution.rules().forEach(r -> compiled.add(compiledRule(r, RuleOrigin.GLOBAL)));
-        }
+        List<CompiledRule> compiled = globalRules(constitution);
         if (tenantPack != null) {
             List<RulePackProblem> problems = RulePackValidator.validate(tenantPack);
             if (!problems.isEmpty()) {
@@ -152,7 +152,27 @@ public final class CompiledPolicy {
                 tenantPack == null ? null : tenantPack.tenant(),
                 tenantPack == null ? null : tenantPack.version(),
                 constitution == null ? null : constitution.hash(),
-                constitution == null ? null : constitution.version(), limits);
+                constitution == null ? null : constitution.version(), limits, false);
+    }
+
+    /**
+     * The constitution's rules for a tenant whose pack cannot be applied (it failed validation, or holds a match kind
+     * or action this build cannot read): every evaluation fails closed ({@link Evaluation#RULEPACK_NOT_APPLIED}), as
+     * the pack's deny and redact rules are unknown.
+     */
+    public static CompiledPolicy withPackNotApplied(String tenant, Constitution constitution, EvaluationLimits limits) {
+        List<CompiledRule> compiled = globalRules(constitution);
+        compiled.sort(Comparator.comparing((CompiledRule c) -> c.rule().name()));
+        return new CompiledPolicy(compiled, tenant, null, constitution == null ? null : constitution.hash(),
+                constitution == null ? null : constitution.version(), limits, true);
+    }
+
+    private static List<CompiledRule> globalRules(Constitution constitution) {
+        List<CompiledRule> compiled = new ArrayList<>();
+        if (constitution != null) {
+            constitution.rules().forEach(r -> compiled.add(compiledRule(r, RuleOrigin.GLOBAL)));
+        }
+        return compiled;
     }
 
     private static CompiledRule compiledRule(Rule rule, RuleOrigin origin) {
@@ -216,6 +236,11 @@ public final class CompiledPolicy {
 
     public EvaluationLimits limits() {
         return limits;
+    }
+
+    /** Whether the tenant has a pack this policy could not apply ({@link #withPackNotApplied}). */
+    public boolean packNotApplied() {
+        return packNotApplied;
     }
 
     /** Rules that apply to this role and tool: the unscoped ones plus the scoped ones that match. */

@@ -12,7 +12,7 @@ import java.util.List;
  * @param redactedText    the text with redact matches replaced; null unless the decision is {@link Decision#REDACT}
  * @param rulesEvaluated  rules that apply to the event's role and tool (0 for an event without text or not evaluated)
  * @param reason          why not every rule was evaluated ({@link #BUDGET_EXCEEDED}, {@link #TEXT_TOO_LARGE},
- *                        {@link #CAPSULE_NOT_APPROVED}); null when every rule was
+ *                        {@link #CAPSULE_NOT_APPROVED}, {@link #RULEPACK_NOT_APPLIED}); null when every rule was
  * @param unfinishedRules regex or detector rules cut short or never run because their kind's budget was spent
  */
 public record Evaluation(Decision decision, boolean allowed, double score, Severity severity,
@@ -22,6 +22,11 @@ public record Evaluation(Decision decision, boolean allowed, double score, Sever
     public static final String BUDGET_EXCEEDED = "evaluation_budget_exceeded";
     /** The text is longer than {@link EvaluationLimits#maxTextChars}: decided review, nothing evaluated. */
     public static final String TEXT_TOO_LARGE = "text_too_large";
+    /**
+     * The tenant has a rule pack this build cannot apply (CompiledPolicy#withPackNotApplied): decided review (deny if a
+     * constitution's deny rule matched), without excerpts, since the pack's rules are unknown.
+     */
+    public static final String RULEPACK_NOT_APPLIED = "rulepack_not_applied";
     /** The event names a capsule the catalog does not hold as approved: denied, nothing evaluated. */
     public static final String CAPSULE_NOT_APPROVED = "capsule_not_approved";
 

@@ -227,7 +227,8 @@ public final class PolicyEvaluator {
                 found.forEach(d -> h.add(d.start(), d.end(), d.type(), true));
             }
         }
-        return decide(text, rules, hits, policy.applicableRuleCount(input.role(), input.tool()), unfinished);
+        return decide(text, rules, hits, policy.applicableRuleCount(input.role(), input.tool()), unfinished,
+                policy.packNotApplied());
     }
 
     /** By code point: a letter or digit beyond the BMP is two chars, neither of them a letter on its own. */
@@ -261,7 +262,7 @@ public final class PolicyEvaluator {
     }
 
     private static Evaluation decide(String text, List<CompiledRule> rules, MatchedRules hits, int rulesEvaluated,
-                                     List<String> unfinished) {
+                                     List<String> unfinished, boolean packNotApplied) {
         hits.sortCanonically();
         int count = hits.count();
         CompiledRule[] matched = new CompiledRule[count];
@@ -274,8 +275,9 @@ public final class PolicyEvaluator {
             }
         }
         Violation[] violations = new Violation[count];
-        // a rule that did not finish may be a redact rule whose matches would have been masked: no excerpt is shown
-        boolean masksKnown = unfinished.isEmpty();
+        // a rule that did not finish, or one of a pack not applied, may be a redact rule whose matches would have
+        // been masked: no excerpt is shown
+        boolean masksKnown = unfinished.isEmpty() && !packNotApplied;
         double totalWeight = 0;
         Action strongest = null;
         for (int p = 0; p < count; p++) {
@@ -302,6 +304,10 @@ public final class PolicyEvaluator {
             // fail closed: an unfinished rule might have denied; a deny already found stands
             decision = decision == Decision.DENY ? Decision.DENY : Decision.REVIEW;
             reason = Evaluation.BUDGET_EXCEEDED;
+        } else if (packNotApplied) {
+            // fail closed: the pack's rules might have denied or redacted
+            decision = decision == Decision.DENY ? Decision.DENY : Decision.REVIEW;
+            reason = Evaluation.RULEPACK_NOT_APPLIED;
         }
         String redacted = decision == Decision.REDACT ? redact(text, redactions) : null;
         return new Evaluation(decision, decision.allowed(), score, Severity.ofScore(score), List.of(violations),
