@@ -216,9 +216,10 @@ public final class SlmApp {
             throw new IllegalArgumentException("a provider must not hold '@', which parts model@provider keys: "
                     + event.getProvider());
         }
-        EventMeasures.requireTokenCounts(event);
         if (!failed(event)) {
-            // a failed request's durations are not read (placeholders, say latency 0 on a 429): only counted
+            // a failed request's durations and token counts are not read (placeholders, say latency 0 on a 429 or
+            // -1 tokens for "unknown"): only counted, so they must not lose its error
+            EventMeasures.requireTokenCounts(event);
             EventMeasures.requireDurations(event);
         }
         return ConversationEvent.newBuilder(event).setContent(null).setCapabilities(List.of())
@@ -306,8 +307,11 @@ public final class SlmApp {
         @Override
         public void process(Record<String, ConversationEvent> record) {
             String tenant = record.value().getTenant();
-            if (isBlank(tenant)) {
-                return; // no tenant to show it to: a platform operator still sees it
+            if (isBlank(tenant) || failed(record.value())) {
+                // no tenant to show it to: a platform operator still sees it. A failed call proves no access: a
+                // request naming another tenant's fine-tuned model, refused by the provider, would show it that
+                // model's metrics
+                return;
             }
             ModelCallers before = known.computeIfAbsent(record.key(), model -> ModelCallers.fromBytes(tenants.get(model)));
             ModelCallers now = before.with(tenant);

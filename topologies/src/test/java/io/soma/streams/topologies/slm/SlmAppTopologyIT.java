@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -178,14 +179,17 @@ class SlmAppTopologyIT {
         });
     }
 
-    /** A failed request is counted, whatever placeholder durations it carries; a rounded first token is taken. */
+    /**
+     * A failed request is counted, whatever placeholder durations or token counts it carries; a rounded first token is
+     * taken.
+     */
     @Test
-    void shouldCountAFailedRequestWhateverItsDurationsSayAndTakeARoundedFirstToken() {
+    void shouldCountAFailedRequestWhateverItsMeasurementsSayAndTakeARoundedFirstToken() {
         start(SlmApp.Config.defaults());
         List<LlmPerfRecords.Request> groq = LlmPerfRecords.read(SlmDatasets.file("groq_70b.json")).subList(0, 3);
         List<ConversationEvent> real = SlmEvents.timed(groq, START, Duration.ofSeconds(1));
         ConversationEvent failed = ConversationEvent.newBuilder(real.get(0)).setStatus("error").setLatencyMs(0.0)
-                .setTtftMs(1e13).build();
+                .setTtftMs(1e13).setCompletionTokens(-1).build();
         ConversationEvent rounded = ConversationEvent.newBuilder(real.get(1))
                 .setTtftMs(real.get(1).getLatencyMs() + 0.6).build();
         send(List.of(failed, rounded));
@@ -236,7 +240,10 @@ class SlmAppTopologyIT {
         assertThat(AlertState.fromBytes(states.get("llama-2-13b-chat@together"))).isEqualTo(AlertState.ALL_OK);
     }
 
-    /** A model's name can be one tenant's own: its alerts name the tenants that may see them. */
+    /**
+     * A model's name can be one tenant's own: its alerts name the tenants that may see them, those whose calls to it
+     * succeeded.
+     */
     @Test
     void shouldListOnEveryAlertTheTenantsThatCalledTheModelSoFar() {
         start(SlmApp.Config.defaults().withThresholds(TOGETHER_13B_SLO));
@@ -245,6 +252,10 @@ class SlmAppTopologyIT {
         // one request of another tenant among the replay tenant's, after its first
         List<ConversationEvent> mixed = new ArrayList<>(timed);
         mixed.set(1, ConversationEvent.newBuilder(timed.get(1)).setTenant("acme").build());
+        // the replay's one failed request, sent by a third tenant: a failed call proves no access to the model
+        int failedAt = IntStream.range(2, timed.size()).filter(i -> "error".equals(timed.get(i).getStatus()))
+                .findFirst().orElseThrow();
+        mixed.set(failedAt, ConversationEvent.newBuilder(timed.get(failedAt)).setTenant("mallory").build());
         send(mixed);
         send(SlmEvents.timed(together.subList(0, 1), START.plus(Duration.ofMinutes(15)), Duration.ZERO));
 
