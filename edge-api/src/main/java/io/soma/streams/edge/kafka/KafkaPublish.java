@@ -1,6 +1,7 @@
 package io.soma.streams.edge.kafka;
 
 import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.schemas.serde.SchemaRegistryException;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -23,7 +24,8 @@ import java.util.concurrent.TimeoutException;
  * platform not being ready: 503 with the reason. A record Kafka has not acknowledged in time may still be delivered,
  * because the producer keeps retrying it for its {@code delivery.timeout.ms}; so may one the producer gave up on once
  * it was in a batch, which may have been sent (the producer cannot tell). The answer says so, so that a caller checks
- * before it retries. A record too large for Kafka is 413; any other refusal is a server error (500). Each is a
+ * before it retries. A record whose schema the registry could not be reached to resolve is 503 too (nothing was
+ * published). A record too large for Kafka is 413; any other refusal is a server error (500). Each is a
  * {@link NotTaken}; a caller that holds something for the record (a budget reservation) lets go of it unless the
  * record {@link NotTaken#mayStillArrive may still arrive}.
  */
@@ -92,6 +94,13 @@ public final class KafkaPublish {
      *                (a delivery timeout, a lost connection) does not say that no broker appended it
      */
     private static NotTaken refused(String what, Throwable cause, Map<String, Object> details, boolean batched) {
+        if (SchemaRegistryException.unavailableIn(cause)) {
+            // a first record of its schema is serialized only once the registry has its id: the platform not being
+            // ready, not a server error. The cause names the registry's address, which is for the log only.
+            log.warn("cannot publish {}: the schema registry is unavailable: {}", what, cause.toString());
+            return new NotTaken(503, "not_ready", "the schema registry could not be reached to write " + what
+                    + "; nothing was published: try again", details, false);
+        }
         String message = "Kafka did not take " + what + ": " + cause.getMessage();
         if (cause instanceof RetriableException) {
             return batched

@@ -1,9 +1,16 @@
 package io.soma.streams.edge.kafka;
 
+import io.soma.streams.avro.TrainingAction;
+import io.soma.streams.avro.TrainingCommand;
 import io.soma.streams.devstack.EmbeddedKafkaBroker;
+import io.soma.streams.devstack.LocalStack;
 import io.soma.streams.edge.http.ApiException;
+import io.soma.streams.schemas.Topics;
+import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.schemas.serde.SchemaRegistryConfig;
 import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.TestPaths;
+import io.soma.streams.topologies.runtime.AppSerdes;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -13,6 +20,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -29,6 +37,31 @@ class KafkaPublishIT {
     /** What everything else is given: a broker that just started may answer its first requests slowly. */
     private static final Duration PATIENCE = Duration.ofSeconds(30);
     private static final Map<String, Object> IDS = Map.of("event_id", "e-1");
+
+    /**
+     * A record's first send serializes it with the registry's id for its schema: with the registry unreachable that
+     * is the platform not being ready, and the answer must not name the registry's address.
+     */
+    @Test
+    void shouldAnswer503NamingNoAddressWhenTheRegistryCannotBeReached() {
+        String unreachable = "http://127.0.0.1:1";
+        AppSerdes serdes = new AppSerdes(new SchemaRegistryClient(SchemaRegistryConfig.oneAttempt(unreachable)));
+        String bootstrap = LocalStack.shared().bootstrapServers();
+        String topic = KafkaState.newTopic(bootstrap, "publish-unregistered", 1);
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringSerializer(), serdes.value(Topics.TRAINING_COMMANDS).serializer())) {
+            TrainingCommand command = TrainingCommand.newBuilder().setCommandId("c-1").setTenant("acme")
+                    .setAction(TrainingAction.ENABLE).setUser("ada").setCapabilities(List.of())
+                    .setRequestedAt(Instant.now()).build();
+
+            ApiException refused = catchThrowableOfType(ApiException.class, () -> KafkaPublish.acknowledged(producer,
+                    new ProducerRecord<>(topic, "acme", command), PATIENCE, "the command", IDS));
+
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.getMessage()).contains("schema registry").doesNotContain("127.0.0.1", ":1/");
+            assertThat(((KafkaPublish.NotTaken) refused).mayStillArrive()).isFalse();
+        }
+    }
 
     @Test
     void shouldAnswerWhyKafkaDidNotTakeOrAcknowledgeTheRecord() throws Exception {
