@@ -6,6 +6,7 @@ import com.datadoghq.sketch.ddsketch.encoding.ByteArrayInput;
 import com.datadoghq.sketch.ddsketch.encoding.GrowingByteArrayOutput;
 import com.datadoghq.sketch.ddsketch.encoding.Input;
 import com.datadoghq.sketch.ddsketch.store.CollapsingLowestDenseStore;
+import io.soma.streams.topologies.runtime.EventMeasures;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -81,12 +82,14 @@ public final class SlmWindowAggregate {
         if (request.timeToFirstTokenMs() != null) {
             timeToFirstTokenMs.accept(request.timeToFirstTokenMs());
         }
+        // generation speed only from requests whose generation was timed: within the rounding of the two durations
+        // (EventMeasures.ROUNDING_MS) it was not, as for an answer sent whole (its first token is its last), and its
+        // tokens over about no time read as millions of tokens a second
         if (request.endToEndLatencyMs() != null && request.timeToFirstTokenMs() != null
-                && request.outputTokens() != null) {
+                && request.outputTokens() != null
+                && request.endToEndLatencyMs() - request.timeToFirstTokenMs() > EventMeasures.ROUNDING_MS) {
             generatedTokens += request.outputTokens();
-            // a first token rounded past the end (EventMeasures.ROUNDING_MS) generated in no time, not in less
-            generationNanos += Math.round(Math.max(0, request.endToEndLatencyMs() - request.timeToFirstTokenMs())
-                    * NANOS_PER_MS);
+            generationNanos += Math.round((request.endToEndLatencyMs() - request.timeToFirstTokenMs()) * NANOS_PER_MS);
         }
         return this;
     }

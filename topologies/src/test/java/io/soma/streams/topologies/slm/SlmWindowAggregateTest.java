@@ -1,6 +1,7 @@
 package io.soma.streams.topologies.slm;
 
 import io.soma.streams.testkit.TestPaths;
+import io.soma.streams.topologies.runtime.EventMeasures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -55,8 +56,12 @@ class SlmWindowAggregateTest {
         assertThat(summary.errors()).isEqualTo(records.size() - succeeded.size());
         assertThat(summary.inputTokens()).isEqualTo(succeeded.stream().mapToLong(LlmPerfRecords.Request::inputTokens).sum());
         assertThat(summary.outputTokens()).isEqualTo(succeeded.stream().mapToLong(LlmPerfRecords.Request::outputTokens).sum());
-        double generationSeconds = succeeded.stream().mapToDouble(r -> r.endToEndLatencyS() - r.ttftS()).sum();
-        assertThat(summary.outputTokensPerSecond()).isCloseTo(summary.outputTokens() / generationSeconds, within(1e-6));
+        // generation timed: more than the durations' rounding (1 ms) between the first token and the end
+        List<LlmPerfRecords.Request> timed = succeeded.stream()
+                .filter(r -> r.endToEndLatencyS() - r.ttftS() > EventMeasures.ROUNDING_MS / 1_000).toList();
+        double generationSeconds = timed.stream().mapToDouble(r -> r.endToEndLatencyS() - r.ttftS()).sum();
+        assertThat(summary.outputTokensPerSecond()).isCloseTo(
+                timed.stream().mapToLong(LlmPerfRecords.Request::outputTokens).sum() / generationSeconds, within(1e-6));
         assertThat(summary.requestsPerSecond()).isEqualTo(records.size() / 60.0);
     }
 
@@ -130,6 +135,25 @@ class SlmWindowAggregateTest {
         assertThatThrownBy(() -> SlmWindowAggregate.fromBytes(bytes)).hasMessageContaining("version 2");
         byte[] truncated = Arrays.copyOf(SlmDatasets.window(SlmDatasets.requests(SlmDatasets.file("groq_70b.json"))).toBytes(), 20);
         assertThatThrownBy(() -> SlmWindowAggregate.fromBytes(truncated)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * An answer sent whole has its first token at its end: its output tokens over no generation time read as millions
+     * of tokens a second (600 instead of 100 with one such request beside a streamed one).
+     */
+    @Test
+    void shouldTakeGenerationSpeedOnlyFromRequestsWhoseGenerationWasTimed() {
+        SlmRequest streamed = SlmDatasets.requests(SlmDatasets.file("groq_70b.json")).stream()
+                .filter(r -> !r.failed()).findFirst().orElseThrow();
+        SlmRequest sentWhole = new SlmRequest(streamed.model(), streamed.provider(), false, 3_000.001, 3_000.0, 100, 900);
+        double streamedSpeed = streamed.outputTokens() * 1_000.0
+                / (streamed.endToEndLatencyMs() - streamed.timeToFirstTokenMs());
+
+        SlmWindowSummary summary = SlmDatasets.window(List.of(streamed, sentWhole)).summary(MINUTE);
+
+        assertThat(summary.outputTokensPerSecond()).isCloseTo(streamedSpeed, within(1e-6));
+        assertThat(summary.outputTokens()).as("its tokens still count").isEqualTo(streamed.outputTokens() + 900);
+        assertThat(summary.requests()).isEqualTo(2);
     }
 
     @Test
