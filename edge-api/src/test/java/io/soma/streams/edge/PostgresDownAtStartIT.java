@@ -25,6 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PostgresDownAtStartIT {
     /** From PostgreSQL's return: the next retry (at most 30 s away), then every Streams app of the process running. */
     private static final Duration READY_AFTER_RETURN = Duration.ofSeconds(150);
+    /** The request pool's socket timeout here: the archive pool keeps its 5 minutes. */
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
     @Test
     void shouldStartWhilePostgresIsDownAndPrepareTheIdentityStoreOnceItAnswers() throws Exception {
@@ -32,7 +34,8 @@ class PostgresDownAtStartIT {
         try (TcpProxy proxy = new TcpProxy(postgres.getHost(), postgres.getPort())) {
             proxy.cut();
             try (EdgeFixture edge = new EdgeFixture(Map.of("edge.management.port", "0",
-                    "postgres.jdbc.url", "jdbc:postgresql://127.0.0.1:" + proxy.port() + postgres.getPath()))) {
+                    "postgres.jdbc.url", "jdbc:postgresql://127.0.0.1:" + proxy.port() + postgres.getPath(),
+                    "postgres.request.timeout", REQUEST_TIMEOUT.toString()))) {
                 HttpResponse<String> notReady = edge.get("/health/ready", null);
                 assertThat(notReady.statusCode()).as(notReady.body()).isEqualTo(503);
                 assertThat(EdgeFixture.json(notReady).at("/checks/identity-store").asText()).isEqualTo("failing");
@@ -51,6 +54,20 @@ class PostgresDownAtStartIT {
                         READY_AFTER_RETURN, body -> true);
                 assertThat(ready.at("/checks/identity-store").asText()).isEqualTo("ok");
                 assertThat(edge.adminToken()).as("the bootstrap admin's key exchanged for a token").isNotBlank();
+
+                // a network partition: an archive query answers 503 after the request pool's socket timeout, not
+                // after the archive's minutes
+                String token = edge.adminToken();
+                proxy.stall();
+                try {
+                    long start = System.nanoTime();
+                    HttpResponse<String> partitioned = edge.get("/v1/audit/decisions?tenant=conv&limit=1", token);
+                    assertThat(partitioned.statusCode()).as(partitioned.body()).isEqualTo(503);
+                    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("answered within the request timeout")
+                            .isLessThan(REQUEST_TIMEOUT.multipliedBy(3));
+                } finally {
+                    proxy.restore();
+                }
             }
         }
     }

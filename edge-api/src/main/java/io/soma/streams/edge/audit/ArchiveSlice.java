@@ -19,8 +19,8 @@ public record ArchiveSlice(Closer closer, AuditHandlers handlers) implements Sli
             platform.check("audit-archive", archive::problem, archive::problem);
             DeadLetterCount deadLetters = closer.own(new DeadLetterCount(platform.config().bootstrapServers()));
             return new ArchiveSlice(closer, new AuditHandlers(
-                    new DecisionArchiveQuery(platform.postgres().dataSource(), schema),
-                    new TrainingAuditQuery(platform.postgres().dataSource(), schema), deadLetters));
+                    new DecisionArchiveQuery(platform.postgresRequests().dataSource(), schema),
+                    new TrainingAuditQuery(platform.postgresRequests().dataSource(), schema), deadLetters));
         });
     }
 }

@@ -36,7 +36,7 @@ public record IdentitySlice(Closer closer, AuthHandler auth, TokenRoutes tokens,
         return Closer.starting(closer -> {
             var config = platform.config();
             IdentitySettings identity = IdentitySettings.from(config.settings());
-            IdentityStore identities = new IdentityStore(platform.postgres().dataSource(), identity.postgresSchema());
+            IdentityStore identities = new IdentityStore(platform.postgresRequests().dataSource(), identity.postgresSchema());
             if (identity.apiKeyLookups().concurrent() >= config.postgresPoolSize()) {
                 log.warn("identity.apikey.lookups.concurrent ({}) is not below postgres.pool.size ({}): a flood of "
                         + "API-key exchanges can hold every PostgreSQL connection", identity.apiKeyLookups().concurrent(),

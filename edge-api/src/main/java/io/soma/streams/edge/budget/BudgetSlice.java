@@ -79,7 +79,7 @@ public record BudgetSlice(Closer closer, BudgetHandlers handlers, BudgetGate gat
             CounterWithCallback.builder().name("budget_mirror_redis_failures_total")
                     .help("Writes of budget:* to Redis that failed (retried; Redis is only a mirror)")
                     .callback(cb -> cb.call(statuses.redisFailures())).register(platform.metrics());
-            BudgetAuditQuery audit = new BudgetAuditQuery(platform.postgres().dataSource(),
+            BudgetAuditQuery audit = new BudgetAuditQuery(platform.postgresRequests().dataSource(),
                     platform.config().settings().string("archive.postgres.schema"));
             return new BudgetSlice(closer, new BudgetHandlers(platform.producer(), platform.stores(), alerts,
                     platform.replyTimeout(), audit), gate);

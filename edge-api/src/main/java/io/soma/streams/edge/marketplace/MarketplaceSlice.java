@@ -66,7 +66,7 @@ public record MarketplaceSlice(Closer closer, MarketplaceHandlers handlers) impl
                     .<MarketplaceHandlers.TokenSummaries>map(forecast -> forecast.handlers()::capsuleSummary)
                     .orElse(MarketplaceHandlers.TokenSummaries.NONE);
             // written by the archive slice, wherever it runs
-            MarketplaceHistoryQuery history = new MarketplaceHistoryQuery(platform.postgres().dataSource(),
+            MarketplaceHistoryQuery history = new MarketplaceHistoryQuery(platform.postgresRequests().dataSource(),
                     settings.string("archive.postgres.schema"));
             MarketplaceHandlers handlers = new MarketplaceHandlers(platform.producer(), outcomes,
                     platform.stores(), catalog, changes, tokens, history, platform.replyTimeout());

@@ -66,7 +66,7 @@ public record PolicySlice(Closer closer, ActivePolicies policies, PolicyHandlers
             var rulePackReplies = platform.replies(Topics.POLICY_RULEPACK_REPLIES, RulePackReply::getRequestId,
                     closer);
             // written by the archive slice, wherever it runs
-            ConstitutionHistoryQuery history = new ConstitutionHistoryQuery(platform.postgres().dataSource(),
+            ConstitutionHistoryQuery history = new ConstitutionHistoryQuery(platform.postgresRequests().dataSource(),
                     settings.string("archive.postgres.schema"));
             return new PolicySlice(closer, policies, new PolicyHandlers(policies, verifier, platform.producer(),
                     rulePackReplies, platform.replyTimeout(), history));

@@ -55,6 +55,7 @@ public final class Platform implements AutoCloseable {
     private AppSerdes serdes;
     private RedisConnection redis;
     private PostgresPool postgres;
+    private PostgresPool postgresRequests;
     private PrometheusRegistry metrics;
     private KafkaProducer<String, SpecificRecord> producer;
     private StoreQueryService queries;
@@ -87,6 +88,11 @@ public final class Platform implements AutoCloseable {
                     config.postgresPassword(), config.postgresPoolSize(),
                     config.settings().duration("postgres.socket.timeout")));
             p.check("postgres", p.postgres::problem);
+            // requests get a pool of their own with a short socket timeout: behind a network partition the archive's
+            // 5 minutes would hold each request that long, and the four connections would refuse every other one
+            p.postgresRequests = p.closer.own(new PostgresPool("soma-postgres-requests", config.jdbcUrl(),
+                    config.postgresUser(), config.postgresPassword(), config.postgresPoolSize(),
+                    config.settings().duration("postgres.request.timeout")));
             p.checks.add(p.closer.own(new KafkaReachability(config.bootstrapServers())));
 
             p.metrics = new PrometheusRegistry();
@@ -166,8 +172,14 @@ public final class Platform implements AutoCloseable {
         return redis;
     }
 
+    /** For work that may take long (the audit archive, its migrations): {@code postgres.socket.timeout}. */
     public PostgresPool postgres() {
         return postgres;
+    }
+
+    /** For what a request reads and writes (identities, archive queries): {@code postgres.request.timeout}. */
+    public PostgresPool postgresRequests() {
+        return postgresRequests;
     }
 
     public PrometheusRegistry metrics() {

@@ -26,12 +26,17 @@ public final class PostgresPool implements AutoCloseable {
      *                      {@code socketTimeout} wins
      */
     public PostgresPool(String jdbcUrl, String user, String password, int size, Duration socketTimeout) {
+        this("soma-postgres", jdbcUrl, user, password, size, socketTimeout);
+    }
+
+    /** @param name the pool's name in HikariCP's logs */
+    public PostgresPool(String name, String jdbcUrl, String user, String password, int size, Duration socketTimeout) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
         config.setUsername(user);
         config.setPassword(password);
         config.setMaximumPoolSize(size);
-        config.setPoolName("soma-postgres");
+        config.setPoolName(name);
         // start even while PostgreSQL is down: readiness reports it, the archive catches up later
         config.setInitializationFailTimeout(-1);
         config.setConnectionTimeout(5_000);
