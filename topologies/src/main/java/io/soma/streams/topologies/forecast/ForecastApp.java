@@ -38,6 +38,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -288,8 +289,37 @@ public final class ForecastApp {
             this.context = context;
             this.forecasters = context.getStateStore(FORECASTER_STORE);
             // a task revived after an aborted transaction reuses this instance with its store rolled back
+            forgetWapes();
+            forgetIdleKeys(context, config, forecasters, TokenForecaster::lastWindowStartMs, config.window(),
+                    this::forgetWapes);
+        }
+
+        /** The task moves to another instance, or ends: its tenants' gauges are that instance's to set now. */
+        @Override
+        public void close() {
+            forgetWapes();
+        }
+
+        private void forgetWapes() {
+            recentWapes.keySet().forEach(config.metrics()::forgetWape);
             recentWapes.clear();
-            forgetIdleKeys(context, config, forecasters, TokenForecaster::lastWindowStartMs, config.window());
+        }
+
+        /** The forgotten keys' WAPE leaves their tenant's worst, and a tenant left with none its gauge. */
+        private void forgetWapes(List<String> forgottenKeys) {
+            for (String storeKey : forgottenKeys) {
+                ForecastKey key = ForecastKey.fromStoreKey(storeKey);
+                Map<ForecastKey, Double> tenant = recentWapes.get(key.tenant());
+                if (tenant == null || tenant.remove(key) == null) {
+                    continue;
+                }
+                if (tenant.isEmpty()) {
+                    recentWapes.remove(key.tenant());
+                    config.metrics().forgetWape(key.tenant());
+                } else {
+                    config.metrics().recentWape(key.tenant(), Collections.max(tenant.values()));
+                }
+            }
         }
 
         @Override
@@ -348,8 +378,9 @@ public final class ForecastApp {
         public void init(ProcessorContext<Void, Void> context) {
             this.forecasters = context.getStateStore(CAPSULE_FORECASTER_STORE);
             this.summaries = context.getStateStore(CAPSULE_USAGE_STORE);
-            forgetIdleKeys(context, config, forecasters, TokenForecaster::lastWindowStartMs, config.window());
-            forgetIdleKeys(context, config, summaries, CapsuleUsage::asOf, Duration.ZERO);
+            forgetIdleKeys(context, config, forecasters, TokenForecaster::lastWindowStartMs, config.window(),
+                    forgotten -> { });
+            forgetIdleKeys(context, config, summaries, CapsuleUsage::asOf, Duration.ZERO, forgotten -> { });
         }
 
         @Override
@@ -381,7 +412,7 @@ public final class ForecastApp {
      */
     private static <V> void forgetIdleKeys(ProcessorContext<?, ?> context, Config config,
                                            KeyValueStore<String, V> store, Function<V, OptionalLong> lastActivity,
-                                           Duration activityLength) {
+                                           Duration activityLength, Consumer<List<String>> forgotten) {
         long retainedMs = config.keyRetention().plus(activityLength).toMillis();
         context.schedule(KEY_RETENTION_CHECK, PunctuationType.STREAM_TIME, streamTime -> {
             List<String> idle = new ArrayList<>();
@@ -394,6 +425,7 @@ public final class ForecastApp {
                 });
             }
             idle.forEach(store::delete);
+            forgotten.accept(idle);
             if (!idle.isEmpty()) {
                 log.info("{}: forgot {} keys idle for more than {}", store.name(), idle.size(), config.keyRetention());
             }

@@ -7,7 +7,8 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 /**
  * The forecast app's Prometheus metrics (docs/forecasting.md): events dropped because their window had closed, and the
  * measured recent WAPE of each tenant's forecasts. Both are this instance's view: after a rebalance a tenant's
- * gauge moves to the instance that now owns it.
+ * gauge moves to the instance that now owns it (the one it left drops it), and it goes with the tenant's last
+ * forgotten key.
  */
 public final class ForecastMetrics {
     private final Counter lateEvents;
@@ -29,6 +30,11 @@ public final class ForecastMetrics {
 
     void recentWape(String tenant, double value) {
         wape.labelValues(tenant).set(value);
+    }
+
+    /** No series for the tenant on this instance: its keys were forgotten, or its task left. */
+    void forgetWape(String tenant) {
+        wape.remove(tenant);
     }
 
     /** Late events counted for {@code tenant} by this instance. */

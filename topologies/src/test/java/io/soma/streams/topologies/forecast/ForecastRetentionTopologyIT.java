@@ -61,6 +61,63 @@ class ForecastRetentionTopologyIT {
         }
     }
 
+    /**
+     * token_forecast_wape{tenant} is this instance's view: it goes when the task leaves (closed), and with the tenant's
+     * last key forgotten, instead of exporting a stale worst WAPE for good.
+     */
+    @Test
+    void shouldDropTheWapeGaugeWhenItsTaskClosesAndWhenItsKeysAreForgotten() {
+        AppSerdes serdes = new AppSerdes(new SchemaRegistryClient(ProvisionedStack.shared().schemaRegistryUrl()));
+        PrometheusRegistry registry = new PrometheusRegistry();
+        ForecastApp.Config config = ForecastApp.Config.defaults(new ForecastMetrics(registry));
+        // two days of a real tenant's windows: a day of 24-hour-ahead forecasts scored
+        List<ConversationEvent> real = ServeGenEvents.read(TokenForecasterTest.servegen(),
+                List.of(ServeGenSeries.mostActive(ServeGenSeries.read(TokenForecasterTest.servegen(),
+                        ForecastSettings.DEFAULT_WINDOW), 1, 144).get(0)), "wape-gauge-").subList(0, 288);
+        String tenant = real.get(0).getTenant();
+
+        try (TopologyTestDriver driver = driver(config, serdes, "forecast-wape-close-test")) {
+            sendAll(driver, serdes, real, "model-a");
+            assertThat(wapeSeries(registry)).containsExactly(tenant);
+        }
+        assertThat(wapeSeries(registry)).as("its task closed").isEmpty();
+
+        try (TopologyTestDriver driver = driver(config, serdes, "forecast-wape-forget-test")) {
+            sendAll(driver, serdes, real, "model-a");
+            assertThat(wapeSeries(registry)).containsExactly(tenant);
+            // only another model, long after: model-a is forgotten, and model-b has no WAPE yet
+            Instant later = real.get(real.size() - 1).getTimestamp().plus(config.keyRetention()).plus(Duration.ofDays(5));
+            TestInputTopic<String, ConversationEvent> events = input(driver, serdes);
+            send(events, real.get(0), "model-b", null, later);
+            send(events, real.get(1), "model-b", null, later.plus(Duration.ofMinutes(20)));
+            assertThat(keys(driver, ForecastApp.FORECASTER_STORE)).singleElement()
+                    .satisfies(key -> assertThat(key).contains("model-b"));
+            assertThat(wapeSeries(registry)).as("its only key with a WAPE forgotten").isEmpty();
+        }
+    }
+
+    private static TopologyTestDriver driver(ForecastApp.Config config, AppSerdes serdes, String appId) {
+        return new TopologyTestDriver(ForecastApp.build(config, serdes),
+                TestDriverSettings.of(appId, TestPaths.newWorkDir(appId)));
+    }
+
+    private static TestInputTopic<String, ConversationEvent> input(TopologyTestDriver driver, AppSerdes serdes) {
+        return driver.createInputTopic(Topics.CONVERSATION_EVENTS.name(), new StringSerializer(),
+                serdes.value(Topics.CONVERSATION_EVENTS).serializer());
+    }
+
+    private static void sendAll(TopologyTestDriver driver, AppSerdes serdes, List<ConversationEvent> real,
+                                String model) {
+        TestInputTopic<String, ConversationEvent> events = input(driver, serdes);
+        real.forEach(event -> send(events, event, model, null, event.getTimestamp()));
+    }
+
+    /** The tenants token_forecast_wape has a series for. */
+    private static List<String> wapeSeries(PrometheusRegistry registry) {
+        return registry.scrape().stream().filter(m -> m.getMetadata().getName().equals("token_forecast_wape"))
+                .flatMap(m -> m.getDataPoints().stream()).map(p -> p.getLabels().get("tenant")).toList();
+    }
+
     private static void send(TestInputTopic<String, ConversationEvent> events, ConversationEvent real, String model,
                              String capsule, Instant at) {
         ConversationEvent event = ConversationEvent.newBuilder(real).setModel(model).setCapsuleId(capsule)
