@@ -11,6 +11,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Reads one key's rows (a tenant's, a scope's) of an archive table in time order, oldest or newest first, page by
@@ -64,6 +65,7 @@ final class KeysetPager<R> {
      * written and is unique among them.
      */
     static final String LOG_ORDER = "lpad(kafka_offset::text, 20, '0')";
+    private static final Pattern OFFSET_ID = Pattern.compile("\\d{20}");
 
     /** Oldest first, or newest first. */
     enum Order { OLDEST_FIRST, NEWEST_FIRST }
@@ -73,6 +75,8 @@ final class KeysetPager<R> {
     /** How many values a page binds into the row filter: its {@code ?}s. */
     private final int filterParameters;
     private final Order order;
+    /** Whether the id is {@link #LOG_ORDER}'s padded offset: a cursor holding another id is not one of its pages'. */
+    private final boolean offsetIds;
     private final ArchiveRangeQuery.RowReader<R> reader;
     private final Function<R, Cursor> position;
 
@@ -104,6 +108,7 @@ final class KeysetPager<R> {
                 + " (?, ?)" + (rowFilter == null ? "" : " AND (" + rowFilter + ")") + " ORDER BY " + timeColumn
                 + direction + ", " + idColumn + direction + " LIMIT ?";
         this.filterParameters = rowFilter == null ? 0 : (int) rowFilter.chars().filter(c -> c == '?').count();
+        this.offsetIds = LOG_ORDER.equals(idColumn);
         this.order = order;
         this.reader = reader;
         this.position = position;
@@ -127,6 +132,11 @@ final class KeysetPager<R> {
         ArchiveRangeQuery.checkPage(limit, from, to);
         // no cursor: start just before "from", under every id (newest first: at "to", which no row reaches)
         Cursor after = cursor == null ? null : Cursor.decode(cursor);
+        if (after != null && offsetIds && !OFFSET_ID.matcher(after.id()).matches()) {
+            // one made before these rows were ordered by offset (an event id) would compare as text with the offsets,
+            // and the next page would skip or repeat the rows of its instant
+            throw new IllegalArgumentException("malformed cursor: not a position of these pages; start again without it");
+        }
         // cursors hold microseconds, PostgreSQL's precision
         if (after != null && (after.time().isBefore(from.truncatedTo(ChronoUnit.MICROS)) || after.time().isAfter(to))) {
             // a cursor this range's pages gave lies in it; another one is forged or from another range

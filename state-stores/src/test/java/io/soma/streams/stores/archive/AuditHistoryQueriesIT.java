@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A tenant's budget and training audits and a scope's constitution history, paged through the real PostgreSQL: rows of
@@ -66,6 +67,16 @@ class AuditHistoryQueriesIT {
         }, TrainingAuditRow::eventId);
 
         assertThat(read).containsExactly("training-9", "training-8", "training-7", "training-6", "training-5");
+    }
+
+    /** A cursor made when pages were ordered by event id would compare as text with the offsets: refused, not misread. */
+    @Test
+    void shouldRefuseACursorOrderedByEventIdAsMalformed() {
+        TrainingAuditQuery query = new TrainingAuditQuery(database.pool.dataSource(), database.schema);
+        String byEventId = KeysetPager.Cursor.after(AT, "training-8").encode();
+
+        assertThatThrownBy(() -> query.page("tied", AT.minusSeconds(60), AT.plusSeconds(60), 2, byEventId))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("malformed cursor");
     }
 
     @Test
