@@ -37,24 +37,27 @@ public record IdentitySlice(Closer closer, AuthHandler auth, TokenRoutes tokens,
             var config = platform.config();
             IdentitySettings identity = IdentitySettings.from(config.settings());
             IdentityStore identities = new IdentityStore(platform.postgresRequests().dataSource(), identity.postgresSchema());
+            // the preparation's migration may wait on another instance's advisory lock: the archive's pool, whose
+            // socket timeout is long enough for it, not the requests' 15 s
+            IdentityStore preparing = new IdentityStore(platform.postgres().dataSource(), identity.postgresSchema());
             if (identity.apiKeyLookups().concurrent() >= config.postgresPoolSize()) {
                 log.warn("identity.apikey.lookups.concurrent ({}) is not below postgres.pool.size ({}): a flood of "
                         + "API-key exchanges can hold every PostgreSQL connection", identity.apiKeyLookups().concurrent(),
                         config.postgresPoolSize());
             }
             List<IdentityStorePreparation.Step> preparation = new ArrayList<>();
-            preparation.add(new IdentityStorePreparation.Step("schema migration", identities::migrate));
+            preparation.add(new IdentityStorePreparation.Step("schema migration", preparing::migrate));
             IdentityStorePreparation.Step bootstrapKeys = identity.bootstrapAdmin()
                     .map(a -> new IdentityStorePreparation.Step("bootstrap admin " + a.tenant() + "/" + a.subject(),
-                            () -> identities.bootstrapAdmin(a.tenant(), a.subject(), a.apiKey())))
+                            () -> preparing.bootstrapAdmin(a.tenant(), a.subject(), a.apiKey())))
                     .orElseGet(() -> new IdentityStorePreparation.Step("retire bootstrap keys",
-                            identities::retireBootstrapKeys));
+                            preparing::retireBootstrapKeys));
             preparation.add(bootstrapKeys);
             if (config.replayEnabled()) {
                 // the demo's data belongs to one tenant per dataset: each exists with an admin user, so a platform
                 // operator can issue a token that reads that tenant's data, and only that
                 preparation.add(new IdentityStorePreparation.Step("demo tenants",
-                        () -> ReplayPlan.TENANTS.forEach(tenant -> ensureDemoTenant(identities, tenant))));
+                        () -> ReplayPlan.TENANTS.forEach(tenant -> ensureDemoTenant(preparing, tenant))));
             }
             // PostgreSQL down at start delays these, not the start: identity routes answer 503 meanwhile
             IdentityStorePreparation prepared = closer.own(IdentityStorePreparation.start(preparation));

@@ -172,7 +172,10 @@ public final class Platform implements AutoCloseable {
         return redis;
     }
 
-    /** For work that may take long (the audit archive, its migrations): {@code postgres.socket.timeout}. */
+    /**
+     * For work that may take long (the audit archive, migrations, the identity store's preparation):
+     * {@code postgres.socket.timeout}.
+     */
     public PostgresPool postgres() {
         return postgres;
     }
