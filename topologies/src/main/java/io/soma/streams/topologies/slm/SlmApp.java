@@ -236,7 +236,8 @@ public final class SlmApp {
     }
 
     /**
-     * Adds each request's tenant to its model's {@link #MODEL_TENANTS} the first time that tenant calls it; and every
+     * Adds each successful request's tenant to its model's {@link #MODEL_TENANTS} the first time that tenant calls it
+     * successfully (a failed call proves no access to a model that may be another tenant's own); and every
      * hour of stream time forgets the models idle for the stores' retention (see {@link #forgetIdleModels}).
      */
     static final class TenantsProcessor implements Processor<String, ConversationEvent, Void, Void> {
