@@ -147,12 +147,8 @@ public final class CompiledPolicy {
             }
             tenantPack.rules().forEach(r -> compiled.add(compiledRule(r, RuleOrigin.TENANT)));
         }
-        compiled.sort(Comparator.comparing((CompiledRule c) -> c.rule().name()).thenComparing(CompiledRule::origin));
-        return new CompiledPolicy(compiled,
-                tenantPack == null ? null : tenantPack.tenant(),
-                tenantPack == null ? null : tenantPack.version(),
-                constitution == null ? null : constitution.hash(),
-                constitution == null ? null : constitution.version(), limits, false);
+        return inCanonicalOrder(compiled, tenantPack == null ? null : tenantPack.tenant(),
+                tenantPack == null ? null : tenantPack.version(), constitution, limits, false);
     }
 
     /**
@@ -161,10 +157,15 @@ public final class CompiledPolicy {
      * the pack's deny and redact rules are unknown.
      */
     public static CompiledPolicy withPackNotApplied(String tenant, Constitution constitution, EvaluationLimits limits) {
-        List<CompiledRule> compiled = globalRules(constitution);
-        compiled.sort(Comparator.comparing((CompiledRule c) -> c.rule().name()));
-        return new CompiledPolicy(compiled, tenant, null, constitution == null ? null : constitution.hash(),
-                constitution == null ? null : constitution.version(), limits, true);
+        return inCanonicalOrder(globalRules(constitution), tenant, null, constitution, limits, true);
+    }
+
+    private static CompiledPolicy inCanonicalOrder(List<CompiledRule> compiled, String tenant, Long rulePackVersion,
+                                                   Constitution constitution, EvaluationLimits limits,
+                                                   boolean packNotApplied) {
+        compiled.sort(Comparator.comparing((CompiledRule c) -> c.rule().name()).thenComparing(CompiledRule::origin));
+        return new CompiledPolicy(compiled, tenant, rulePackVersion, constitution == null ? null : constitution.hash(),
+                constitution == null ? null : constitution.version(), limits, packNotApplied);
     }
 
     private static List<CompiledRule> globalRules(Constitution constitution) {
