@@ -299,15 +299,12 @@ public final class PolicyEvaluator {
             case REVIEW -> Decision.REVIEW;
             case LOG -> Decision.ALLOW;
         };
-        String reason = null;
-        if (!unfinished.isEmpty()) {
-            // fail closed: an unfinished rule might have denied; a deny already found stands
+        // fail closed: an unfinished rule, or a rule of the pack not applied, might have denied; a deny already
+        // found stands
+        String reason = !unfinished.isEmpty() ? Evaluation.BUDGET_EXCEEDED
+                : packNotApplied ? Evaluation.RULEPACK_NOT_APPLIED : null;
+        if (reason != null) {
             decision = decision == Decision.DENY ? Decision.DENY : Decision.REVIEW;
-            reason = Evaluation.BUDGET_EXCEEDED;
-        } else if (packNotApplied) {
-            // fail closed: the pack's rules might have denied or redacted
-            decision = decision == Decision.DENY ? Decision.DENY : Decision.REVIEW;
-            reason = Evaluation.RULEPACK_NOT_APPLIED;
         }
         String redacted = decision == Decision.REDACT ? redact(text, redactions) : null;
         return new Evaluation(decision, decision.allowed(), score, Severity.ofScore(score), List.of(violations),
