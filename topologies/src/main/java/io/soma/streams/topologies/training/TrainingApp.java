@@ -102,9 +102,8 @@ public final class TrainingApp {
             if (!tenant.equals(record.key())) {
                 // keyed otherwise (written to the topic directly), the lock would live in another task than the one
                 // its status, disable and expiry go to: the tenant would read as enabled and could not be released
-                outcome = new TrainingRules.Outcome(null, "training.rejected", null, "record key '"
-                        + TrainingRules.shown(record.key(), EventNames.MAX_CHARS) + "' is not the tenant",
-                        TrainingRules.Outcome.Status.INVALID);
+                outcome = TrainingRules.Outcome.rejected(null, TrainingRules.Outcome.Status.INVALID, "record key '"
+                        + TrainingRules.shown(record.key(), EventNames.MAX_CHARS) + "' is not the tenant");
             } else {
                 TrainingModeState before = locks.get(tenant);
                 TrainingLock current = before == null ? null : TrainingLocks.fromAvro(before.getLock(), tenant);
@@ -114,8 +113,8 @@ public final class TrainingApp {
                     current = null;
                 }
                 outcome = command.getAction() == io.soma.streams.avro.TrainingAction.UNKNOWN
-                        ? new TrainingRules.Outcome(current, "training.rejected", current,
-                                "unknown action", TrainingRules.Outcome.Status.INVALID)
+                        ? TrainingRules.Outcome.rejected(current, TrainingRules.Outcome.Status.INVALID,
+                                "unknown action")
                         : rules.apply(current, toRequest(command), now);
             }
             String auditId = UUID.randomUUID().toString();

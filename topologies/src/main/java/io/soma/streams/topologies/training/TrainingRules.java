@@ -42,6 +42,11 @@ public final class TrainingRules {
                           Status status) {
         public enum Status { OK, NOT_FOUND, CONFLICT, FORBIDDEN, INVALID }
 
+        /** A command refused: the lock stays as it was ({@code unchanged}, null when none is held). */
+        public static Outcome rejected(TrainingLock unchanged, Status status, String why) {
+            return new Outcome(unchanged, "training.rejected", unchanged, why, status);
+        }
+
         public boolean accepted() {
             return rejection == null;
         }
@@ -51,15 +56,15 @@ public final class TrainingRules {
         // a lock past its expiry is gone even if the punctuator has not run yet
         TrainingLock live = current != null && current.expiredAt(now) ? null : current;
         if (Texts.longerThan(command.reason(), MAX_REASON_CHARS)) {
-            return reject(live, command, Outcome.Status.INVALID, "reason must be at most " + MAX_REASON_CHARS
+            return Outcome.rejected(live, Outcome.Status.INVALID, "reason must be at most " + MAX_REASON_CHARS
                     + " characters, got " + command.reason().length());
         }
         if (Texts.longerThan(command.actor().name(), MAX_USER_CHARS)) {
-            return reject(live, command, Outcome.Status.INVALID, "user must be at most " + MAX_USER_CHARS
+            return Outcome.rejected(live, Outcome.Status.INVALID, "user must be at most " + MAX_USER_CHARS
                     + " characters, got " + command.actor().name().length());
         }
         if (Texts.longerThan(command.actor().tenant(), EventNames.MAX_CHARS)) {
-            return reject(live, command, Outcome.Status.INVALID, "user's tenant must be at most "
+            return Outcome.rejected(live, Outcome.Status.INVALID, "user's tenant must be at most "
                     + EventNames.MAX_CHARS + " characters, got " + command.actor().tenant().length());
         }
         return switch (command.action()) {
@@ -76,14 +81,14 @@ public final class TrainingRules {
 
     private Outcome enable(TrainingLock live, TrainingCommandRequest c, Instant now) {
         if (!c.actorIsAdmin()) {
-            return reject(live, c, Outcome.Status.FORBIDDEN, "enabling training mode needs " + ADMIN_CAPABILITY);
+            return Outcome.rejected(live, Outcome.Status.FORBIDDEN, "enabling training mode needs " + ADMIN_CAPABILITY);
         }
         if (live != null) {
-            return reject(live, c, Outcome.Status.CONFLICT, "already enabled by " + holder(live, c));
+            return Outcome.rejected(live, Outcome.Status.CONFLICT, "already enabled by " + holder(live, c));
         }
         Duration ttl = ttl(c);
         if (ttl == null) {
-            return reject(null, c, Outcome.Status.INVALID, ttlProblem(c));
+            return Outcome.rejected(null, Outcome.Status.INVALID, ttlProblem(c));
         }
         TrainingLock lock = new TrainingLock(c.actor(), now, c.reason(), now.plus(ttl));
         return new Outcome(lock, "training.enabled", null, null, Outcome.Status.OK);
@@ -91,10 +96,10 @@ public final class TrainingRules {
 
     private Outcome disable(TrainingLock live, TrainingCommandRequest c) {
         if (live == null) {
-            return reject(null, c, Outcome.Status.NOT_FOUND, "not enabled");
+            return Outcome.rejected(null, Outcome.Status.NOT_FOUND, "not enabled");
         }
         if (!live.lockedBy().equals(c.actor()) && !c.actorIsAdmin()) {
-            return reject(live, c, Outcome.Status.FORBIDDEN,
+            return Outcome.rejected(live, Outcome.Status.FORBIDDEN,
                     "only the holder (" + holder(live, c) + ") or " + ADMIN_CAPABILITY + " may disable");
         }
         return new Outcome(null, "training.disabled", live, null, Outcome.Status.OK);
@@ -102,15 +107,15 @@ public final class TrainingRules {
 
     private Outcome extend(TrainingLock live, TrainingCommandRequest c, Instant now) {
         if (live == null) {
-            return reject(null, c, Outcome.Status.NOT_FOUND, "not enabled");
+            return Outcome.rejected(null, Outcome.Status.NOT_FOUND, "not enabled");
         }
         if (!live.lockedBy().equals(c.actor()) && !c.actorIsAdmin()) {
-            return reject(live, c, Outcome.Status.FORBIDDEN,
+            return Outcome.rejected(live, Outcome.Status.FORBIDDEN,
                     "only the holder (" + holder(live, c) + ") or " + ADMIN_CAPABILITY + " may extend");
         }
         Duration ttl = ttl(c);
         if (ttl == null) {
-            return reject(live, c, Outcome.Status.INVALID, ttlProblem(c));
+            return Outcome.rejected(live, Outcome.Status.INVALID, ttlProblem(c));
         }
         // an extend never ends a lock sooner: a short TTL on a long lock leaves it as it is
         Instant expiresAt = now.plus(ttl).isAfter(live.expiresAt()) ? now.plus(ttl) : live.expiresAt();
@@ -125,10 +130,6 @@ public final class TrainingRules {
     /** {@code text} as an audit record may echo it: cut to {@code maxChars} characters when longer. */
     public static String shown(String text, int maxChars) {
         return Texts.cut(text, maxChars);
-    }
-
-    private Outcome reject(TrainingLock unchanged, TrainingCommandRequest c, Outcome.Status status, String why) {
-        return new Outcome(unchanged, "training.rejected", unchanged, why, status);
     }
 
     /** The lifetime a command asks for, or null when it is out of bounds. */
