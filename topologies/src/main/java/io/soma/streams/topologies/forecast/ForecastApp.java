@@ -289,7 +289,7 @@ public final class ForecastApp {
             this.context = context;
             this.forecasters = context.getStateStore(FORECASTER_STORE);
             // a task revived after an aborted transaction reuses this instance with its store rolled back
-            forgetWapes();
+            forgetAllWapes();
             forgetIdleKeys(context, config, forecasters, TokenForecaster::lastWindowStartMs, config.window(),
                     this::forgetWapes);
         }
@@ -297,28 +297,33 @@ public final class ForecastApp {
         /** The task moves to another instance, or ends: its tenants' gauges are that instance's to set now. */
         @Override
         public void close() {
-            forgetWapes();
+            forgetAllWapes();
         }
 
-        private void forgetWapes() {
+        private void forgetAllWapes() {
             recentWapes.keySet().forEach(config.metrics()::forgetWape);
             recentWapes.clear();
         }
 
-        /** The forgotten keys' WAPE leaves their tenant's worst, and a tenant left with none its gauge. */
+        /** The forgotten keys' WAPE leaves their tenant's worst. */
         private void forgetWapes(List<String> forgottenKeys) {
             for (String storeKey : forgottenKeys) {
                 ForecastKey key = ForecastKey.fromStoreKey(storeKey);
                 Map<ForecastKey, Double> tenant = recentWapes.get(key.tenant());
-                if (tenant == null || tenant.remove(key) == null) {
-                    continue;
+                if (tenant != null && tenant.remove(key) != null) {
+                    publishWorstWape(key.tenant());
                 }
-                if (tenant.isEmpty()) {
-                    recentWapes.remove(key.tenant());
-                    config.metrics().forgetWape(key.tenant());
-                } else {
-                    config.metrics().recentWape(key.tenant(), Collections.max(tenant.values()));
-                }
+            }
+        }
+
+        /** The gauge is the tenant's worst recent WAPE; a tenant left with none has no series. */
+        private void publishWorstWape(String tenant) {
+            Map<ForecastKey, Double> wapes = recentWapes.get(tenant);
+            if (wapes.isEmpty()) {
+                recentWapes.remove(tenant);
+                config.metrics().forgetWape(tenant);
+            } else {
+                config.metrics().recentWape(tenant, Collections.max(wapes.values()));
             }
         }
 
@@ -334,9 +339,8 @@ public final class ForecastApp {
                     key.provider(), key.model());
             context.forward(record.withValue(toAvro(key, result)));
             result.recentWape().ifPresent(wape -> {
-                Map<ForecastKey, Double> tenant = recentWapes.computeIfAbsent(key.tenant(), t -> new HashMap<>());
-                tenant.put(key, wape);
-                config.metrics().recentWape(key.tenant(), Collections.max(tenant.values()));
+                recentWapes.computeIfAbsent(key.tenant(), t -> new HashMap<>()).put(key, wape);
+                publishWorstWape(key.tenant());
             });
         }
     }
