@@ -214,6 +214,8 @@ public final class BudgetApp {
         private boolean swept;
         private WindowStore<String, BudgetReservation> closed;
         private WindowStore<String, Long> counted;
+        /** Whether this task has opened a segment of its window stores since init. */
+        private boolean segmentKept;
 
         LedgerProcessor(Config config) {
             this.config = config;
@@ -229,12 +231,14 @@ public final class BudgetApp {
             this.swept = false;
             this.closed = context.getStateStore(CLOSED_STORE);
             this.counted = context.getStateStore(COUNTED_STORE);
+            this.segmentKept = false;
             context.schedule(config.checkInterval(), PunctuationType.WALL_CLOCK_TIME, this::expireAndRoll);
         }
 
         @Override
         public void process(Record<String, Input> record) {
             Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+            keepASegment(now);
             Input input = record.value();
             if (input instanceof Input.Definition d) {
                 define(d, now);
@@ -244,6 +248,14 @@ public final class BudgetApp {
                 reserve(record.key(), r.request(), now);
             } else if (input instanceof Input.Response e) {
                 apply(record.key(), now, ledger -> ledger.settle(Usage.of(e.event()), now));
+            }
+        }
+
+        /** Once a task start, at its first record or check, whichever comes first: see the method it calls. */
+        private void keepASegment(Instant now) {
+            if (!segmentKept) {
+                StoredRecentIds.keepASegment(closed, counted, now);
+                segmentKept = true;
             }
         }
 
@@ -291,6 +303,7 @@ public final class BudgetApp {
          */
         private void expireAndRoll(long wallClockMs) {
             Instant now = Instant.ofEpochMilli(wallClockMs);
+            keepASegment(now);
             for (KeyValue<String, String> entry : swept ? entriesDue(now) : everyTenant()) {
                 String tenant = entry.value;
                 try {

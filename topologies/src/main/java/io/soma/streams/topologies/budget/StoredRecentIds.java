@@ -13,6 +13,9 @@ import java.time.Instant;
  * than {@code budget.repeat.window} are dropped with their segment, without a scan.
  */
 final class StoredRecentIds implements RecentIds {
+    /** A key no tenant's entry has: theirs start with the tenant's length (see {@link StoredReservations}). */
+    static final String SEGMENT_KEEPER = "segment-keeper";
+
     private final WindowStore<String, BudgetReservation> closed;
     private final WindowStore<String, Long> counted;
     private final String prefix;
@@ -41,6 +44,18 @@ final class StoredRecentIds implements RecentIds {
     @Override
     public void count(String eventId, Instant at) {
         counted.put(prefix + eventId, at.toEpochMilli(), at.toEpochMilli());
+    }
+
+    /**
+     * Opens the current segment of both stores. Kafka Streams 4.3 keeps a window store's committed changelog offset
+     * in its segments, so a store that holds none has no offset at all: under exactly-once, the next start then takes
+     * the whole task as corrupted and wipes its ledgers, read back from their changelogs (slow on a large one). A
+     * delete of a key nobody reads opens a segment without storing anything.
+     */
+    static void keepASegment(WindowStore<String, BudgetReservation> closed, WindowStore<String, Long> counted,
+                             Instant now) {
+        closed.put(SEGMENT_KEEPER, null, now.toEpochMilli());
+        counted.put(SEGMENT_KEEPER, null, now.toEpochMilli());
     }
 
     /** The latest entry under {@code id} the store still holds, whenever it was written. */
