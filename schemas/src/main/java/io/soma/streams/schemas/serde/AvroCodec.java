@@ -2,10 +2,8 @@ package io.soma.streams.schemas.serde;
 
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
-import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumReader;
-import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
@@ -52,8 +50,7 @@ public final class AvroCodec {
 
     /** Reads the body of a framed {@code payload}; it must hold exactly one record. */
     public static <T> T decode(String topic, int schemaId, byte[] payload, DatumReader<T> reader) {
-        BinaryDecoder decoder = DecoderFactory.get()
-                .binaryDecoder(payload, WireFormat.HEADER_SIZE, payload.length - WireFormat.HEADER_SIZE, null);
+        BoundedDecoder decoder = new BoundedDecoder(payload, WireFormat.HEADER_SIZE);
         try {
             T record = reader.read(null, decoder);
             if (!decoder.isEnd()) {

@@ -2,6 +2,9 @@ package io.soma.streams.schemas.serde;
 
 import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.schemas.serde.v1.Probe;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.DatumReader;
 import org.junit.jupiter.api.Test;
 
@@ -87,5 +90,40 @@ class AvroCodecTest {
         assertThatThrownBy(() -> AvroCodec.decode(TOPIC, 4, padded, reader))
                 .isInstanceOf(CorruptPayloadException.class)
                 .hasMessageContaining("left over");
+    }
+
+    /**
+     * Ten bytes whose length prefix says two billion: Avro allocated that much before reading, an OutOfMemoryError
+     * (the test JVM has 2 GB) that no handler catches and that took the whole process down at every start.
+     */
+    @Test
+    void shouldRefuseAStringLongerThanThePayloadWithoutAllocatingIt() {
+        byte[] hostile = framed(5, 0xEC, 0xFF, 0xFF, 0xFF, 0x0F);
+        DatumReader<Probe> reader = AvroCodec.resolvingReader(TOPIC, 5, Probe.getClassSchema(), Probe.getClassSchema());
+
+        assertThatThrownBy(() -> AvroCodec.decode(TOPIC, 5, hostile, reader))
+                .isInstanceOf(CorruptPayloadException.class)
+                .hasMessageContaining("string of 2147483638 bytes where 0 are left");
+    }
+
+    @Test
+    void shouldRefuseAnArrayOfMoreItemsThanThePayloadHasBytes() {
+        Schema schema = new Schema.Parser().parse("""
+                {"type": "record", "name": "Counts", "fields": [{"name": "n", "type": {"type": "array", "items": "long"}}]}
+                """);
+        byte[] hostile = framed(6, 0xEC, 0xFF, 0xFF, 0xFF, 0x0F, 0x02);
+
+        assertThatThrownBy(() -> AvroCodec.decode(TOPIC, 6, hostile, new GenericDatumReader<GenericRecord>(schema)))
+                .isInstanceOf(CorruptPayloadException.class)
+                .hasMessageContaining("array of 2147483638 items where 1 bytes are left");
+    }
+
+    private static byte[] framed(int schemaId, int... body) {
+        byte[] header = WireFormat.header(schemaId);
+        byte[] payload = Arrays.copyOf(header, header.length + body.length);
+        for (int i = 0; i < body.length; i++) {
+            payload[header.length + i] = (byte) body[i];
+        }
+        return payload;
     }
 }
