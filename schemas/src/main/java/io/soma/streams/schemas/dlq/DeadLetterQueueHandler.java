@@ -78,6 +78,13 @@ public class DeadLetterQueueHandler implements DeserializationExceptionHandler, 
                     context.topic(), context.partition(), context.offset(), exception);
             return ProcessingExceptionHandler.Response.fail();
         }
+        if (context.topic() == null) {
+            // a punctuator threw: there is no record to set aside (Kafka passes none), and failing would replace the
+            // thread only for the punctuator to throw again, stalling every record of its tasks
+            log.error("a punctuation of processor {} in task {} failed; it runs again at its next interval",
+                    context.processorNodeId(), context.taskId(), exception);
+            return ProcessingExceptionHandler.Response.resume();
+        }
         String reason = reason(exception);
         log.warn("dead-lettering {}-{}@{} (processor {}) to {}: {}", context.topic(), context.partition(),
                 context.offset(), context.processorNodeId(), deadLetterTopic, reason, exception);

@@ -9,14 +9,20 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -56,6 +62,53 @@ class ProcessingDeadLetterTest {
             assertThat(header(dead, DlqHeaders.SOURCE_TOPIC)).isEqualTo("in");
             assertThat(header(dead, DlqHeaders.SOURCE_OFFSET)).isEqualTo("1");
             assertThat(header(dead, DlqHeaders.APP)).isEqualTo("soma-test");
+        }
+    }
+
+    /**
+     * A punctuator that throws has no record to dead-letter: Kafka hands the handler none, and an empty dead letter
+     * (null key and value, no source) went out at every interval. The failure is logged, the app goes on, and the
+     * punctuator runs again at its next interval.
+     */
+    @Test
+    void shouldGoOnWithoutAnEmptyDeadLetterWhenAPunctuatorThrows(@TempDir Path stateDir) {
+        AtomicInteger punctuations = new AtomicInteger();
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream("in", Consumed.with(Serdes.String(), Serdes.String()))
+                .process(() -> new Processor<String, String, String, String>() {
+                    private ProcessorContext<String, String> context;
+
+                    @Override
+                    public void init(ProcessorContext<String, String> context) {
+                        this.context = context;
+                        context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> {
+                            if (punctuations.incrementAndGet() == 1) {
+                                throw new IllegalStateException("a ledger that cannot roll");
+                            }
+                        });
+                    }
+
+                    @Override
+                    public void process(Record<String, String> record) {
+                        context.forward(record.withValue(record.value().toUpperCase()));
+                    }
+                })
+                .to("out", Produced.with(Serdes.String(), Serdes.String()));
+        Properties props = StreamsSettings.local("127.0.0.1:9", "http://127.0.0.1:9", stateDir).forApp("soma-test");
+
+        try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
+            var in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+            var out = driver.createOutputTopic("out", new StringDeserializer(), new StringDeserializer());
+            var dlq = driver.createOutputTopic(Topics.DEAD_LETTER, new StringDeserializer(), new StringDeserializer());
+
+            in.pipeInput("s-1", "first");
+            driver.advanceWallClockTime(Duration.ofSeconds(1));
+            in.pipeInput("s-2", "second");
+            driver.advanceWallClockTime(Duration.ofSeconds(1));
+
+            assertThat(punctuations).hasValue(2);
+            assertThat(out.readValuesToList()).containsExactly("FIRST", "SECOND");
+            assertThat(dlq.readRecordsToList()).isEmpty();
         }
     }
 
