@@ -116,6 +116,20 @@ class ChartTest {
     assertThat(container.at("/livenessProbe/timeoutSeconds").asInt()).isGreaterThan(1);
   }
 
+  /**
+   * The edge answers /health/live only once every app has started, after the schemas are registered and the global
+   * tables loaded: a liveness probe counting from the pod's start killed a slow start, which a kill made slower still.
+   */
+  @Test
+  void shouldGiveAStartingPodTenMinutesBeforeLivenessCounts() throws IOException {
+    JsonNode container =
+        single(RenderedChart.render(UnaryOperator.identity()), "StatefulSet").at("/spec/template/spec/containers/0");
+
+    assertThat(container.at("/startupProbe/httpGet/path").asText()).isEqualTo("/health/live");
+    assertThat(container.at("/startupProbe/periodSeconds").asInt()
+        * container.at("/startupProbe/failureThreshold").asInt()).isGreaterThanOrEqualTo(600);
+  }
+
   @Test
   void shouldRollThePodsWhenTheSecretChanges() throws IOException {
     UnaryOperator<TemplateCommand> rotated = t -> t.set("secrets.peerSecret", "another-peer-secret-of-32-characters");
