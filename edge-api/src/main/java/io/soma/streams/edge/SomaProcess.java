@@ -236,12 +236,11 @@ public final class SomaProcess implements AutoCloseable {
     }
 
     private static AutoCloseable startReplay(SomaConfig config, SchemaRegistryClient registry) {
-        // the trace is placed so that it ends as the replay does: every event time is in the past when sent
-        // (the broker flags future timestamps), and it keeps the trace's own spacing
+        // every event time in the past when sent, keeping the trace's own spacing
         List<ReplayPlan.Scheduled> trace = ReplayPlan.build(config.datasetsDir(), Instant.EPOCH);
         Duration span = trace.isEmpty() ? Duration.ZERO : trace.get(trace.size() - 1).at();
         Instant now = Instant.now();
-        Instant start = now.minus(span).plusNanos((long) (span.toNanos() / config.replaySpeed()));
+        Instant start = ReplayPlan.start(now, span, config.replaySpeed());
         // every start of the demo replays new traffic, not duplicates of the last run's events
         List<ReplayPlan.Scheduled> plan = ReplayPlan.asRun(trace, "demo" + Long.toString(now.toEpochMilli(), 36), start);
         KafkaProducer<String, ConversationEvent> producer = new KafkaProducer<>(Map.of(

@@ -61,6 +61,17 @@ public final class ReplayPlan {
     }
 
     /**
+     * Where a replay started {@code now} at {@code speed} places a trace of {@code span}: as late as every event time
+     * allows being in the past when the event is sent (the broker refuses timestamps over an hour ahead, and a
+     * windowed app's stream time would run ahead of the clock). Faster than real time, the trace ends as the replay
+     * does; slower, it starts as the replay does, its times falling behind the clock as it goes.
+     */
+    public static Instant start(Instant now, Duration span, double speed) {
+        Duration replayed = Duration.ofNanos((long) (span.toNanos() / speed));
+        return replayed.compareTo(span) < 0 ? now.minus(span).plus(replayed) : now;
+    }
+
+    /**
      * {@code plan} as the traffic of one run: every event {@link #ofRun of the run}, at {@code start} plus its place in
      * the trace.
      */

@@ -5,6 +5,7 @@ import io.soma.streams.testkit.TestPaths;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
@@ -19,6 +20,25 @@ class ReplayPlanTest {
     @BeforeAll
     static void readTheDatasets() {
         trace = ReplayPlan.build(TestPaths.dataDir(), Instant.EPOCH);
+    }
+
+    /**
+     * Slower than real time, a trace placed to end as the replay does started in the future: at 0.25x the first
+     * 38 minutes of the Azure trace were over the broker's one hour ahead, and refused.
+     */
+    @Test
+    void shouldPlaceTheTraceSoThatNoEventIsSentBeforeItsTime() {
+        Instant now = Instant.parse("2026-12-05T00:00:00Z");
+        Duration span = trace.get(trace.size() - 1).at();
+        for (double speed : new double[] {0.25, 1, 60}) {
+            Instant start = ReplayPlan.start(now, span, speed);
+            for (ReplayPlan.Scheduled s : List.of(trace.get(0), trace.get(trace.size() / 2), trace.get(trace.size() - 1))) {
+                Instant sent = now.plusNanos((long) (s.at().toNanos() / speed));
+                assertThat(start.plus(s.at())).as("event time at %sx", speed).isBeforeOrEqualTo(sent);
+            }
+        }
+        // faster than real time, the trace still ends as the replay does
+        assertThat(ReplayPlan.start(now, span, 60).plus(span)).isEqualTo(now.plusNanos(span.toNanos() / 60));
     }
 
     @Test
