@@ -14,8 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Registers every topic's value schema under {@code <topic>-value} at app start and holds each subject to
- * BACKWARD compatibility (registries may default to NONE), so an incompatible change stops the app before it
- * writes a record, with a message naming every offending topic.
+ * BACKWARD compatibility (registries may default to NONE), or to the stricter rule an operator gave it, so an
+ * incompatible change stops the app before it writes a record, with a message naming every offending topic.
  */
 public final class SchemaRegistrar {
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistrar.class);
@@ -23,8 +23,8 @@ public final class SchemaRegistrar {
     /**
      * How long a start waits out a registry that fails transiently (5xx, timeouts, unreachable), for all subjects
      * together. The subject under way may take longer: its calls' own retries (each about 41 s at most against a
-     * registry that times out; a second or two against one that refuses connections). The chart's liveness probe
-     * restarts a pod whose start takes about two minutes (the listener opens after registration), so this stays short.
+     * registry that times out; a second or two against one that refuses connections). The chart's startup probe
+     * restarts a pod whose start takes ten minutes (the listener opens after registration), so this stays short.
      */
     static final Duration PATIENCE = Duration.ofSeconds(30);
 
@@ -92,21 +92,25 @@ public final class SchemaRegistrar {
     }
 
     private int register(String subject, Schema schema) {
+        // an operator's stricter rule stays: a transitive one keeps every version a compacted topic still holds
+        // readable, where BACKWARD checks against the last version only
+        CompatibilityLevel level = registry.compatibility(subject).filter(CompatibilityLevel::includesBackward)
+                .orElse(REQUIRED);
         try {
             // the rule is set before registering, so this very registration is checked against it
-            registry.setCompatibility(subject, REQUIRED);
+            registry.setCompatibility(subject, level);
         } catch (SchemaRegistryException e) {
             if (!e.isNotFound()) {
                 throw e;
             }
             // registries that keep rules only for existing subjects: a first version has nothing to break
             int id = registry.register(subject, schema);
-            registry.setCompatibility(subject, REQUIRED);
-            log.info("registered {} as id {} (first version), compatibility {}", subject, id, REQUIRED);
+            registry.setCompatibility(subject, level);
+            log.info("registered {} as id {} (first version), compatibility {}", subject, id, level);
             return id;
         }
         int id = registry.register(subject, schema);
-        log.info("registered {} as id {}, compatibility {}", subject, id, REQUIRED);
+        log.info("registered {} as id {}, compatibility {}", subject, id, level);
         return id;
     }
 

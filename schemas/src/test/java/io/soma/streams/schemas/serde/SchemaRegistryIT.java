@@ -126,6 +126,22 @@ class SchemaRegistryIT {
         assertThat(registry.latest(Subjects.value(topic)).schema()).isEqualTo(Probe.getClassSchema());
     }
 
+    /** Every start set BACKWARD, loosening the transitive rule an operator gave a compacted topic's subject. */
+    @Test
+    void shouldKeepAStricterRuleAnOperatorGaveTheSubjectAndRaiseAWeakerOne() {
+        String strict = uniqueTopic("it.probe.strict");
+        String loose = uniqueTopic("it.probe.loose");
+        SchemaRegistrar registrar = new SchemaRegistrar(registry);
+        registrar.registerAll(Map.of(strict, Probe.getClassSchema(), loose, Probe.getClassSchema()));
+        registry.setCompatibility(Subjects.value(strict), CompatibilityLevel.BACKWARD_TRANSITIVE);
+        registry.setCompatibility(Subjects.value(loose), CompatibilityLevel.NONE);
+
+        registrar.registerAll(Map.of(strict, Probe.getClassSchema(), loose, Probe.getClassSchema()));
+
+        assertThat(registry.compatibility(Subjects.value(strict))).contains(CompatibilityLevel.BACKWARD_TRANSITIVE);
+        assertThat(registry.compatibility(Subjects.value(loose))).contains(CompatibilityLevel.BACKWARD);
+    }
+
     @Test
     void shouldWaitOutARegistryThatIsAwayAsItStartsRatherThanFail() throws Exception {
         String topic = uniqueTopic("it.probe.patient");
