@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * Creates the topics of the registry that do not exist yet; of existing topics, only a record limit lower than its
@@ -115,10 +116,14 @@ public final class TopicProvisioner {
         configs.forEach((resource, config) -> {
             ConfigEntry entry = config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
             String policy = entry == null || entry.value() == null ? TopicConfig.CLEANUP_POLICY_DELETE : entry.value();
-            boolean compacts = Arrays.stream(policy.split(",")).map(String::trim)
-                    .anyMatch(TopicConfig.CLEANUP_POLICY_COMPACT::equals);
+            Set<String> policies = Arrays.stream(policy.split(",")).map(String::trim).collect(Collectors.toSet());
+            boolean compacts = policies.contains(TopicConfig.CLEANUP_POLICY_COMPACT);
+            // compact,delete also drops a key's latest value once it is older than the retention
+            ConfigEntry retention = config.get(TopicConfig.RETENTION_MS_CONFIG);
+            boolean expires = policies.contains(TopicConfig.CLEANUP_POLICY_DELETE)
+                    && !(retention != null && "-1".equals(retention.value()));
             TopicSpec spec = byResource.get(resource);
-            if (spec.compacted() != compacts) {
+            if (spec.compacted() != compacts || (spec.compacted() && expires)) {
                 wrong.add(resource.name() + " has cleanup.policy=" + policy + " where it needs "
                         + (spec.compacted() ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE)
                         + " (kafka-configs.sh --alter --entity-type topics --entity-name " + resource.name()

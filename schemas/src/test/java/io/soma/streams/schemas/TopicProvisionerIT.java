@@ -90,6 +90,25 @@ class TopicProvisionerIT {
                 1, (short) 1);
     }
 
+    /** compact,delete drops a key's latest value too once older than the retention: a constitution, a budget. */
+    @Test
+    void shouldRefuseACompactedTopicThatAlsoDeletesUnlessItKeepsForever() throws Exception {
+        String expiring = unique("provisioned.expiring");
+        String forever = unique("provisioned.forever");
+        KafkaState.createTopics(stack.bootstrapServers(),
+                new NewTopic(expiring, 1, (short) 1).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete")),
+                new NewTopic(forever, 1, (short) 1).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete",
+                        TopicConfig.RETENTION_MS_CONFIG, "-1")));
+        awaitConfig(expiring, TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete");
+        awaitConfig(forever, TopicConfig.RETENTION_MS_CONFIG, "-1");
+
+        assertThatThrownBy(() -> TopicProvisioner.ensure(stack.bootstrapServers(), List.of(spec(expiring, true, 0)),
+                1, (short) 1))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(expiring + " has cleanup.policy=compact,delete where it needs compact");
+        TopicProvisioner.ensure(stack.bootstrapServers(), List.of(spec(forever, true, 0)), 1, (short) 1);
+    }
+
     @Test
     void shouldReturnOnlyOnceEveryPartitionTakesWrites() throws Exception {
         String topic = unique("provisioned.served");
