@@ -52,15 +52,23 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     /** Starts on a port of its own choosing, each on a new one, before giving up. */
     private static final int FREE_PORT_ATTEMPTS = 3;
 
+    /**
+     * Beside the log: the pids of the registry started there and of its owner (this JVM), while it runs (see
+     * {@link #stopOneLeftRunning}).
+     */
+    private static final String PID_FILE = "schema-registry.pid";
+
     private final Process process;
     private final int port;
+    private final Path pidFile;
     private final Thread killOnExit;
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean ownerClosesAtExit;
 
-    private SchemaRegistryProcess(Process process, int port) {
+    private SchemaRegistryProcess(Process process, int port, Path pidFile) {
         this.process = process;
         this.port = port;
+        this.pidFile = pidFile;
         this.killOnExit = new Thread(this::killOnceOwnerHadItsTurn, "schema-registry-kill");
         Runtime.getRuntime().addShutdownHook(killOnExit);
     }
@@ -85,12 +93,16 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     /** Starts on the ports {@code ports} gives, a new one each time the child exits before it answers. */
     static SchemaRegistryProcess start(Path jar, IntSupplier ports, int attempts, Path logFile) {
         long started = System.nanoTime();
+        Path pidFile = logFile.toAbsolutePath().resolveSibling(PID_FILE);
+        stopOneLeftRunning(pidFile, jar);
         // the child binds its port seconds after it was found free, a JVM still starting: when another process took
         // it first, the child exits
         return FreePort.retryingTakenPorts("the schema registry", attempts, () -> {
             int httpPort = ports.getAsInt();
-            SchemaRegistryProcess registry = new SchemaRegistryProcess(launch(jar, httpPort, logFile), httpPort);
+            SchemaRegistryProcess registry = new SchemaRegistryProcess(launch(jar, httpPort, logFile), httpPort,
+                    pidFile);
             try {
+                writeString(pidFile, registry.pid() + " " + ProcessHandle.current().pid());
                 registry.awaitReady(logFile);
             } catch (RuntimeException e) {
                 registry.close();
@@ -100,6 +112,46 @@ public final class SchemaRegistryProcess implements AutoCloseable {
                     registry.url(), (System.nanoTime() - started) / 1_000_000, registry.pid(), logFile);
             return registry;
         }, e -> e instanceof ExitedBeforeReady);
+    }
+
+    /**
+     * Stops the registry that an earlier owner started here and could not stop: killed (SIGKILL, the OOM killer), it
+     * ran no shutdown hook, and its registry went on holding its port (the demo's fixed 8081, so the next demo could
+     * not start) and half a gigabyte. Only a live process running this jar whose owner is gone (it was handed to
+     * another parent): a pid the system gave to another process since, or the registry of a demo still running in
+     * the same place, is left alone.
+     */
+    private static void stopOneLeftRunning(Path pidFile, Path jar) {
+        if (!Files.isRegularFile(pidFile)) {
+            return;
+        }
+        String jarPath = jar.toAbsolutePath().toString();
+        try {
+            String[] pids = Files.readString(pidFile).trim().split(" ");
+            long owner = pids.length > 1 ? Long.parseLong(pids[1]) : -1;
+            ProcessHandle.of(Long.parseLong(pids[0]))
+                    .filter(p -> p.info().commandLine().map(line -> line.contains(jarPath)).orElse(false))
+                    .filter(p -> p.parent().map(ProcessHandle::pid).orElse(-1L) != owner)
+                    .ifPresent(left -> {
+                        log.warn("stopping the schema registry (pid {}) that an earlier process left running",
+                                left.pid());
+                        left.destroy();
+                        if (!left.onExit().completeOnTimeout(null, STOP_LIMIT.toMillis(), TimeUnit.MILLISECONDS)
+                                .thenApply(exited -> exited != null).join()) {
+                            left.destroyForcibly();
+                        }
+                    });
+        } catch (IOException | NumberFormatException e) {
+            log.warn("cannot read {}: {}", pidFile, e.toString());
+        }
+    }
+
+    private static void writeString(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
     }
 
     /**
@@ -173,6 +225,12 @@ public final class SchemaRegistryProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
+        }
+        try {
+            Files.deleteIfExists(pidFile);
+        } catch (IOException e) {
+            // the next start reads a pid no live registry of this jar has
+            log.warn("cannot delete {}: {}", pidFile, e.toString());
         }
         try {
             Runtime.getRuntime().removeShutdownHook(killOnExit);

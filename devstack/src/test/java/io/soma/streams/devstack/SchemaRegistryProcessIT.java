@@ -196,6 +196,62 @@ class SchemaRegistryProcessIT {
         }
     }
 
+    /**
+     * An owner killed outright (SIGKILL, the OOM killer) runs no shutdown hook: its registry went on running, on the
+     * demo's fixed port, and the next demo could not start. The next start in the same place stops it first; but
+     * not the registry of an owner still running there (a demo started twice).
+     */
+    @Test
+    void shouldStopARegistryThatAKilledOwnerLeftRunningAtTheNextStartThere() throws Exception {
+        Path workDir = TestPaths.newWorkDir("registry-killed-owner");
+        Path registryLog = workDir.resolve("schema-registry.log");
+        Process owner = startOwner(registryLog, workDir.resolve("owner.log"));
+        Process second = null;
+        long registryPid = 0;
+        try {
+            registryPid = awaitOwnersRegistry(workDir.resolve("owner.log"));
+            owner.destroyForcibly();
+            assertThat(owner.waitFor(30, TimeUnit.SECONDS)).as("owner killed").isTrue();
+            assertThat(ProcessHandle.of(registryPid).map(ProcessHandle::isAlive)).as("left running").contains(true);
+
+            try (SchemaRegistryProcess next = SchemaRegistryProcess.start(SchemaRegistryProcess.locateJar(), 0,
+                    registryLog)) {
+                assertThat(ProcessHandle.of(registryPid).map(ProcessHandle::isAlive).orElse(false))
+                        .as("the registry the killed owner left").isFalse();
+                assertThat(send(HttpRequest.newBuilder(URI.create(next.url() + "/subjects")).GET()).statusCode())
+                        .isEqualTo(200);
+
+                second = startOwner(registryLog, workDir.resolve("second-owner.log"));
+                awaitOwnersRegistry(workDir.resolve("second-owner.log"));
+                assertThat(next.pid()).as("a live owner's registry").matches(pid -> ProcessHandle.of(pid)
+                        .map(ProcessHandle::isAlive).orElse(false));
+            }
+        } finally {
+            for (Process p : second == null ? List.of(owner) : List.of(owner, second)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+            if (registryPid != 0) {
+                ProcessHandle.of(registryPid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+    }
+
+    private static Process startOwner(Path registryLog, Path ownerLog) throws IOException {
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), RegistryOwnerMain.class.getName(), registryLog.toString())
+                .redirectErrorStream(true).redirectOutput(ownerLog.toFile()).start();
+    }
+
+    /** The pid of the registry the owner logging to {@code ownerLog} started, once it answers. */
+    private static long awaitOwnersRegistry(Path ownerLog) {
+        String ready = Await.value("the owner's registry to be ready", Duration.ofSeconds(120),
+                () -> readQuietly(ownerLog), out -> OWNER_READY.matcher(out).find());
+        Matcher pid = OWNER_READY.matcher(ready);
+        assertThat(pid.find()).isTrue();
+        return Long.parseLong(pid.group(1));
+    }
+
     private static String readQuietly(Path file) {
         try {
             return Files.isRegularFile(file) ? Files.readString(file) : "";
