@@ -263,19 +263,45 @@ async function constitutionRoundTrip(page) {
   log('round trip', { page: 'policies', constitution: version });
 }
 
-/** Editing a budget changes its bar: define one in the form and see its bar, change its limit and see the bar change. */
+/**
+ * Editing a budget changes its bar: define one in the form and see its bar, change its limit and see the bar change.
+ * The change keeps what the form does not show (set through the API in between): a PUT replaces the whole definition.
+ */
 async function budgetRoundTrip(page) {
   await open(page, PAGES.find((p) => p.path === 'budgets'));
   const form = 'section[aria-label="Define or change a budget"]';
   const budget = `console-${Date.now().toString(36)}`;
+  const path = `/v1/budgets/${encodeURIComponent(tenant)}/${encodeURIComponent(budget)}`;
+  const unshown = { hard: false, thresholds_percent: [25, 75], time_zone: 'Europe/Paris' };
   await page.fill(`${form} input >> nth=0`, budget);
   for (const limit of ['5000', '2500']) {
     await page.fill(`${form} input[type=number]`, limit);
     await page.click(`${form} button[type=submit]`);
     await page.waitForSelector(`[role=meter][aria-label="${budget} spent of limit"][aria-valuemax="${limit}"]`, { timeout: WAIT_MS });
+    if (limit === '5000') await callApi('PUT', path, { limit_tokens: 5000, period: 'DAY', ...unshown });
+  }
+  const changed = await callApi('GET', path);
+  for (const [field, value] of Object.entries(unshown)) {
+    if (JSON.stringify(changed[field]) !== JSON.stringify(value)) {
+      fail(`changing the budget's limit in the console set ${field} to ${JSON.stringify(changed[field])}, not ${JSON.stringify(value)}`);
+    }
   }
   await page.screenshot({ path: join(shots, 'budgets-edited.png'), fullPage: true });
   log('round trip', { page: 'budgets', budget });
+}
+
+/** The API as the operator, outside the browser: what another admin or a script does meanwhile. */
+async function callApi(method, path, body) {
+  const issued = await fetch(`${base}/v1/tokens/issue`, { method: 'POST', headers: { 'X-Api-Key': apiKey } });
+  if (!issued.ok) throw new Error(`token: HTTP ${issued.status} ${await issued.text()}`);
+  const { token } = await issued.json();
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
+  return response.json();
 }
 
 /**

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { saveBudget } from '../api/budgets';
 import { segment, type Api } from '../api/client';
 import { ErrorMessage, formatNumber, formatTime, Meter, Section, Show } from '../ui/parts';
 import { useLoad } from '../ui/useLoad';
@@ -99,9 +100,7 @@ function BudgetEditor({ api, tenant, saved }: Pick<PageProps, 'api' | 'tenant'> 
         onSubmit={(e) => {
           e.preventDefault();
           setError(undefined);
-          const definition = { limit_tokens: Number(limit), period };
-          api
-            .send('PUT', `/v1/budgets/${segment(tenant)}/${segment(budgetId)}`, definition)
+          saveBudget(api, tenant, budgetId, { limit_tokens: Number(limit), period })
             .then(() => {
               // answered once the budget app has applied it
               setDone(`Budget ${budgetId} applied.`);
