@@ -128,6 +128,19 @@ async function operatorTour() {
   await budgetRoundTrip(page);
   await trainingRoundTrip(page);
   await marketplaceRoundTrip(page);
+  await signOutRoundTrip(page);
+}
+
+/** Signing out revokes the token: a copy of it (a proxy's log, a shared screen) is refused at once. */
+async function signOutRoundTrip(page) {
+  const sent = page.waitForRequest((r) => r.url().includes('/v1/') && r.headers().authorization, { timeout: WAIT_MS });
+  await open(page, PAGES.find((p) => p.path === 'budgets'));
+  const authorization = (await sent).headers().authorization;
+  await page.click('header button:text-is("Sign out")');
+  await page.waitForSelector('#api-key', { timeout: WAIT_MS });
+  const replayed = await fetch(`${base}/v1/tenants`, { headers: { Authorization: authorization } });
+  if (replayed.status !== 401) fail(`a signed-out session's token is still answered: HTTP ${replayed.status}`);
+  log('round trip', { page: 'sign out', replayed: replayed.status });
 }
 
 /**

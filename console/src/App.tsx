@@ -34,14 +34,26 @@ export function App() {
   useEffect(() => {
     if (!session) return;
     const timer = setTimeout(
-      () => end(session, new Error(`Your session expired at ${formatTime(new Date(session.expiresAt * 1000).toISOString())}: sign in again.`)),
+      () => end(session, new Error(`Your session expired at ${expiry(session)}: sign in again.`)),
       Math.min(MAX_TIMER_MILLIS, Math.max(0, session.expiresAt * 1000 - Date.now())),
     );
     return () => clearTimeout(timer);
   }, [session, end]);
   const api = useMemo(() => session && new Api(session, (why) => end(session, new Error(`Signed out: ${why.message}`))), [session, end]);
   return api ? (
-    <Console api={api} signOut={() => end(api.session)} />
+    <Console
+      api={api}
+      signOut={() =>
+        api.revoke().then(
+          () => end(api.session),
+          (why: Error) =>
+            end(
+              api.session,
+              new Error(`Signed out here, but the API did not revoke the token, valid until ${expiry(api.session)}: ${why.message}`),
+            ),
+        )
+      }
+    />
   ) : (
     <SignIn
       ended={ended}
@@ -130,4 +142,8 @@ function Console({ api, signOut }: { api: Api; signOut: () => void }) {
       </main>
     </>
   );
+}
+
+function expiry(session: Session): string {
+  return formatTime(new Date(session.expiresAt * 1000).toISOString());
 }

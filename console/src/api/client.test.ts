@@ -27,7 +27,7 @@ describe('Api', () => {
     return `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
   }
 
-  const session = { token: 't', subject: 'ops', tenant: 'acme', capabilities: [], expiresAt: 0 };
+  const session = { token: 't', subject: 'ops', tenant: 'acme', capabilities: [], jti: 'j', expiresAt: 0 };
 
   it('should end the session on a 401, whose token can do nothing more', async () => {
     const ended: Error[] = [];
