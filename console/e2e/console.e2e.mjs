@@ -380,6 +380,10 @@ async function marketplaceRoundTrip(page) {
   await page.waitForSelector(`${detail} p .badge:text-is("approved")`, { timeout: WAIT_MS });
   await page.waitForSelector(`${catalog} tr:has(button:text-is("${name}")) .badge:text-is("approved")`, { timeout: WAIT_MS });
   await page.screenshot({ path: join(shots, 'marketplace-approved.png'), fullPage: true });
+  // revoking is final and for every tenant: asked to confirm, then sent for the version shown
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.click(`${detail} button:text-is("Revoke")`);
+  await page.waitForSelector(`${detail} p .badge:text-is("revoked")`, { timeout: WAIT_MS });
   log('round trip', { page: 'marketplace', capsule: name });
 }
 

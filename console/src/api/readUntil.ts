@@ -1,3 +1,5 @@
+import { ApiError } from './errors';
+
 /** How often and how long {@link readUntil} reads. */
 export interface ReadLimits {
   intervalMs: number;
@@ -20,9 +22,19 @@ export async function readUntil<T>(
 ): Promise<T> {
   const deadline = Date.now() + limits.limitMs;
   for (;;) {
-    const answer = await read();
-    if (shows(answer)) return answer;
-    if (Date.now() >= deadline) throw new Error(gaveUp(answer));
+    try {
+      const answer = await read();
+      if (shows(answer)) return answer;
+      if (Date.now() >= deadline) throw new Error(gaveUp(answer));
+    } catch (error) {
+      // a read the API will answer in a moment (rate-limited, a store moving) says nothing of the change itself
+      if (!passing(error) || Date.now() >= deadline) throw error;
+    }
     await new Promise((resolve) => setTimeout(resolve, limits.intervalMs));
   }
+}
+
+/** A refusal that another read shortly after may not meet: 429, or the edge or a store not answering now. */
+function passing(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 429 || error.status === 502 || error.status === 503 || error.status === 504);
 }

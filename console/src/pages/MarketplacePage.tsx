@@ -212,7 +212,14 @@ function CapsuleDetail({ api, id }: { api: Api; id: string }) {
                   </>
                 )}
                 {c.status === 'approved' && (
-                  <button type="button" onClick={() => act('revoke', { notes })}>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      // final, and for every tenant: only the version shown, and only once confirmed
+                      window.confirm(`Revoke ${c.name || c.capsule_id} version ${c.version} for every tenant? This cannot be undone.`) &&
+                      act('revoke', { notes, expected_version: c.version })
+                    }
+                  >
                     Revoke
                   </button>
                 )}

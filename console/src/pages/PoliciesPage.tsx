@@ -148,6 +148,8 @@ function TryAPrompt({ api, tenant }: Pick<PageProps, 'api' | 'tenant'>) {
         onSubmit={(e) => {
           e.preventDefault();
           setError(undefined);
+          // the verdict shown is always the one of the prompt shown: none while it is asked, none if refused
+          setVerdict(undefined);
           api
             .send<Verdict>('POST', '/v1/evaluate', { tenant, prompt })
             .then((reply) => setVerdict(reply.body))
