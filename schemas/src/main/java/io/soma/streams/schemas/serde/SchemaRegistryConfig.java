@@ -4,14 +4,19 @@ import io.soma.streams.schemas.RedactedUrl;
 
 import org.apache.kafka.common.config.ConfigException;
 
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Registry settings, read from Kafka-style config maps under the Confluent serde key names so the same
  * properties work in producer, consumer and Streams configs.
  *
- * @param url             base URL of the Confluent-compatible API, e.g. {@code http://127.0.0.1:8081/apis/ccompat/v7}
+ * @param url             base URL of the Confluent-compatible API, e.g. {@code http://127.0.0.1:8081/apis/ccompat/v7};
+ *                        its user info, if any, is the basic auth when {@code basicAuthUserInfo} is null
  * @param basicAuthUserInfo {@code user:password} for HTTP basic auth, or null
  * @param maxRetries      retries after a connection error or 5xx (bounded, exponential backoff)
  * @param requestTimeout  timeout of each HTTP request
@@ -31,10 +36,18 @@ public record SchemaRegistryConfig(String url, String basicAuthUserInfo, int max
         if (url == null || url.isBlank()) {
             throw new ConfigException(URL, url, "the schema registry URL is required");
         }
+        URI parsed;
         try {
-            RedactedUrl.parse(URL, url);
+            parsed = RedactedUrl.parse(URL, url);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
+        }
+        if (parsed.getRawUserInfo() != null) {
+            // Java's HTTP client sends nothing of a URL's user info: it becomes the basic auth, unless that is set
+            if (basicAuthUserInfo == null) {
+                basicAuthUserInfo = URLDecoder.decode(parsed.getRawUserInfo().replace("+", "%2B"), StandardCharsets.UTF_8);
+            }
+            url = url.replaceFirst(Pattern.quote(parsed.getRawUserInfo() + "@"), "");
         }
         if (maxRetries < 0) {
             throw new ConfigException(MAX_RETRIES, maxRetries, "must be >= 0");

@@ -40,6 +40,19 @@ class SchemaRegistryConfigTest {
                 .hasMessageNotContaining("bad secret");
     }
 
+    /** The runbook's http://user:password@registry form: Java's HTTP client sent no credentials of it (401). */
+    @Test
+    void shouldTakeTheUrlsUserInfoAsTheBasicAuthUnlessItIsSet() {
+        SchemaRegistryConfig fromUrl = SchemaRegistryConfig.of("http://soma:p%40ss+word@registry:8081/apis/ccompat/v7");
+        SchemaRegistryConfig both = new SchemaRegistryConfig("http://reader:url-secret@registry:8081", "soma:auth-secret",
+                3, Duration.ofSeconds(1));
+
+        assertThat(fromUrl.basicAuthUserInfo()).isEqualTo("soma:p@ss+word");
+        assertThat(fromUrl.url()).isEqualTo("http://registry:8081/apis/ccompat/v7");
+        assertThat(both.basicAuthUserInfo()).isEqualTo("soma:auth-secret");
+        assertThat(both.url()).isEqualTo("http://registry:8081");
+    }
+
     @Test
     void shouldRequireTheRegistryUrl() {
         assertThatThrownBy(() -> SchemaRegistryConfig.from(Map.of("bootstrap.servers", "x")))
