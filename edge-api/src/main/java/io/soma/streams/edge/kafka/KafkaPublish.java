@@ -112,6 +112,8 @@ public final class KafkaPublish {
             return new NotTaken(413, "payload_too_large", message, details, false);
         }
         log.error("Kafka refused {} for good", what, cause);
-        return new NotTaken(500, "internal", message, details, false);
+        // its message may name internals a client has no business with (a serializer's registry address and subject)
+        return new NotTaken(500, "internal", "Kafka did not take " + what + " (" + cause.getClass().getSimpleName()
+                + "; the reason is in this server's log); nothing was published", details, false);
     }
 }

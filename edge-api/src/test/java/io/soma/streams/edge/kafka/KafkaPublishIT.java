@@ -1,5 +1,8 @@
 package io.soma.streams.edge.kafka;
 
+import io.soma.streams.schemas.serde.Subjects;
+import io.soma.streams.schemas.serde.CompatibilityLevel;
+import io.soma.streams.avro.ConversationEvent;
 import io.soma.streams.avro.TrainingAction;
 import io.soma.streams.avro.TrainingCommand;
 import io.soma.streams.devstack.EmbeddedKafkaBroker;
@@ -50,9 +53,7 @@ class KafkaPublishIT {
         String topic = KafkaState.newTopic(bootstrap, "publish-unregistered", 1);
         try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
                 new StringSerializer(), serdes.value(Topics.TRAINING_COMMANDS).serializer())) {
-            TrainingCommand command = TrainingCommand.newBuilder().setCommandId("c-1").setTenant("acme")
-                    .setAction(TrainingAction.ENABLE).setUser("ada").setCapabilities(List.of())
-                    .setRequestedAt(Instant.now()).build();
+            TrainingCommand command = command("c-1");
 
             ApiException refused = catchThrowableOfType(ApiException.class, () -> KafkaPublish.acknowledged(producer,
                     new ProducerRecord<>(topic, "acme", command), PATIENCE, "the command", IDS));
@@ -60,6 +61,32 @@ class KafkaPublishIT {
             assertThat(refused.status()).isEqualTo(503);
             assertThat(refused.getMessage()).contains("schema registry").doesNotContain("127.0.0.1", ":1/");
             assertThat(((KafkaPublish.NotTaken) refused).mayStillArrive()).isFalse();
+        }
+    }
+
+    /**
+     * A record the registry refuses for good (its subject's rules forbid the schema) is a 500: its answer names
+     * neither the registry's address nor the subject, which were in the serializer's message.
+     */
+    @Test
+    void shouldAnswer500NamingNoAddressWhenTheRegistryRefusesTheSchema() {
+        LocalStack stack = LocalStack.shared();
+        SchemaRegistryClient registry = new SchemaRegistryClient(stack.schemaRegistryUrl());
+        String topic = KafkaState.newTopic(stack.bootstrapServers(), "publish-refused", 1);
+        // the subject holds another record under BACKWARD: a TrainingCommand cannot read it
+        registry.register(Subjects.value(topic), ConversationEvent.getClassSchema());
+        registry.setCompatibility(Subjects.value(topic), CompatibilityLevel.BACKWARD);
+        AppSerdes serdes = new AppSerdes(registry);
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.bootstrapServers()), new StringSerializer(), serdes.value(Topics.TRAINING_COMMANDS).serializer())) {
+            TrainingCommand command = command("c-2");
+
+            ApiException refused = catchThrowableOfType(ApiException.class, () -> KafkaPublish.acknowledged(producer,
+                    new ProducerRecord<>(topic, "acme", command), PATIENCE, "the command", IDS));
+
+            assertThat(refused.status()).isEqualTo(500);
+            assertThat(refused.getMessage()).startsWith("Kafka did not take the command")
+                    .doesNotContain("127.0.0.1", stack.schemaRegistryUrl(), topic + "-value");
         }
     }
 
@@ -129,6 +156,11 @@ class KafkaPublishIT {
                 broker.close();
             }
         }
+    }
+
+    private static TrainingCommand command(String id) {
+        return TrainingCommand.newBuilder().setCommandId(id).setTenant("acme").setAction(TrainingAction.ENABLE)
+                .setUser("ada").setCapabilities(List.of()).setRequestedAt(Instant.now()).build();
     }
 
     private static KafkaProducer<String, String> producer(EmbeddedKafkaBroker broker, int lingerMs, Duration maxBlock) {
