@@ -319,7 +319,12 @@ class EdgeContractIT {
                 auditor);
         assertThat(badFrom.statusCode()).isEqualTo(400);
         assertJsonError(badFrom, "from=yesterday");
-        for (String query : List.of("&limit=0", "&limit=abc", "&limit=100000", "&cursor=%25%25not-a-cursor")) {
+        // newest first: the latest decision heads the first page
+        JsonNode newest = EdgeFixture.json(edge.get(decisionsPath(tenant, from.toString(), to.toString(), PAGE_SIZE,
+                null) + "&order=newest", auditor));
+        assertThat(newest.get("decisions").get(0).get("decision_id").asText()).isEqualTo(paged.get(paged.size() - 1));
+        for (String query : List.of("&limit=0", "&limit=abc", "&limit=100000", "&cursor=%25%25not-a-cursor",
+                "&order=sideways")) {
             HttpResponse<String> bad = edge.get("/v1/audit/decisions?tenant=" + tenant + query, auditor);
             assertThat(bad.statusCode()).as(query + ": " + bad.body()).isEqualTo(400);
             assertJsonError(bad, query);

@@ -9,6 +9,7 @@ import io.soma.streams.edge.http.QueryParams;
 import io.soma.streams.edge.tenancy.TenantGuard;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.stores.archive.DecisionArchiveQuery;
+import io.soma.streams.stores.archive.PageOrder;
 import io.soma.streams.stores.archive.TrainingAuditQuery;
 import org.apache.kafka.common.KafkaException;
 
@@ -33,7 +34,8 @@ public final class AuditHandlers {
     /** A page of one of the archive's tables, as the paged archive routes ask for it. */
     @FunctionalInterface
     private interface ArchivePage {
-        Object read(String tenant, Instant from, Instant to, int limit, String cursor) throws SQLException;
+        Object read(String tenant, Instant from, Instant to, int limit, String cursor, PageOrder order)
+                throws SQLException;
     }
 
     private final DecisionArchiveQuery decisions;
@@ -57,8 +59,8 @@ public final class AuditHandlers {
     private static void page(Context ctx, ArchivePage archive) throws Exception {
         String tenant = TenantGuard.tenant(ctx);
         String cursor = ctx.queryParam("cursor");
-        Object page = QueryParams.readArchive(ctx,
-                range -> archive.read(tenant, range.from(), range.to(), range.limit(), cursor));
+        Object page = QueryParams.readArchive(ctx, range -> archive.read(tenant, range.from(), range.to(),
+                range.limit(), cursor, PageOrder.named(ctx.queryParam("order"))));
         ctx.contentType("application/json").result(JSON.writeValueAsString(page));
     }
 

@@ -21,7 +21,7 @@ public final class ConstitutionHistoryQuery {
         this.pager = new KeysetPager<>(dataSource, "event_id, scope, outcome, version, hash, key_id, issued_at, "
                 + "\"timestamp\", reason, message, kafka_topic, kafka_partition, kafka_offset",
                 SchemaMigrator.checkedSchemaName(schema) + ".constitution_audit", "scope", "\"timestamp\"",
-                KeysetPager.LOG_ORDER, KeysetPager.Order.NEWEST_FIRST, null, ConstitutionHistoryQuery::row,
+                KeysetPager.LOG_ORDER, PageOrder.NEWEST_FIRST, null, ConstitutionHistoryQuery::row,
                 r -> KeysetPager.Cursor.afterRecord(r.timestamp(), r.source()));
     }
 

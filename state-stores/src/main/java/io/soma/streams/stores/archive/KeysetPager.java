@@ -67,14 +67,11 @@ final class KeysetPager<R> {
     static final String LOG_ORDER = "lpad(kafka_offset::text, 20, '0')";
     private static final Pattern OFFSET_ID = Pattern.compile("\\d{20}");
 
-    /** Oldest first, or newest first. */
-    enum Order { OLDEST_FIRST, NEWEST_FIRST }
-
     private final DataSource dataSource;
     private final String sql;
     /** How many values a page binds into the row filter: its {@code ?}s. */
     private final int filterParameters;
-    private final Order order;
+    private final PageOrder order;
     /** Whether the id is {@link #LOG_ORDER}'s padded offset: a cursor holding another id is not one of its pages'. */
     private final boolean offsetIds;
     private final ArchiveRangeQuery.RowReader<R> reader;
@@ -90,7 +87,7 @@ final class KeysetPager<R> {
      */
     KeysetPager(DataSource dataSource, String columns, String table, String keyColumn, String timeColumn,
                 String idColumn, ArchiveRangeQuery.RowReader<R> reader, Function<R, Cursor> position) {
-        this(dataSource, columns, table, keyColumn, timeColumn, idColumn, Order.OLDEST_FIRST, null, reader, position);
+        this(dataSource, columns, table, keyColumn, timeColumn, idColumn, PageOrder.OLDEST_FIRST, null, reader, position);
     }
 
     /**
@@ -98,10 +95,10 @@ final class KeysetPager<R> {
      *                  {@link #page(String, Instant, Instant, int, String, Object...)} binds; null: every row
      */
     KeysetPager(DataSource dataSource, String columns, String table, String keyColumn, String timeColumn,
-                String idColumn, Order order, String rowFilter, ArchiveRangeQuery.RowReader<R> reader,
+                String idColumn, PageOrder order, String rowFilter, ArchiveRangeQuery.RowReader<R> reader,
                 Function<R, Cursor> position) {
         this.dataSource = dataSource;
-        boolean newestFirst = order == Order.NEWEST_FIRST;
+        boolean newestFirst = order == PageOrder.NEWEST_FIRST;
         String direction = newestFirst ? " DESC" : "";
         this.sql = "SELECT " + columns + " FROM " + table + " WHERE " + keyColumn + " = ? AND " + timeColumn + " >= ? AND "
                 + timeColumn + " < ? AND (" + timeColumn + ", " + idColumn + ") " + (newestFirst ? "<" : ">")
@@ -145,7 +142,7 @@ final class KeysetPager<R> {
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(sql)) {
             ArchiveRangeQuery.bindRange(statement, key, from, to);
-            Instant start = order == Order.NEWEST_FIRST ? to : from;
+            Instant start = order == PageOrder.NEWEST_FIRST ? to : from;
             statement.setObject(4, (after == null ? start : after.time()).atOffset(ZoneOffset.UTC));
             statement.setString(5, after == null ? "" : after.id());
             int next = 6;

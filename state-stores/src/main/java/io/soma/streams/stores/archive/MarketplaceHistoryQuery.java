@@ -34,7 +34,7 @@ public final class MarketplaceHistoryQuery {
         this.pager = new KeysetPager<>(dataSource, "event_id, request_id, capsule_id, action, actor, actor_tenant, "
                 + "from_status, to_status, version, notes, rejection, rejection_kind, \"timestamp\", kafka_topic, "
                 + "kafka_partition, kafka_offset", SchemaMigrator.checkedSchemaName(schema) + ".marketplace_audit",
-                "capsule_id", "\"timestamp\"", KeysetPager.LOG_ORDER, KeysetPager.Order.OLDEST_FIRST,
+                "capsule_id", "\"timestamp\"", KeysetPager.LOG_ORDER, PageOrder.OLDEST_FIRST,
                 // a refusal is its actor's tenant's business (and the reviewers'): it may name a capsule id that never
                 // entered the catalog, and who tried what
                 "action NOT IN ('submission_refused', 'review_refused') OR ? OR actor_tenant = ?",

@@ -100,7 +100,8 @@ class AuditArchiveWriterIT {
         writer.write(List.of(row));
 
         DecisionArchiveQuery query = new DecisionArchiveQuery(database.pool.dataSource(), database.schema);
-        DecisionArchiveQuery.Page page = query.page("conv", request.arrivedAt(), request.arrivedAt().plusMillis(1), 10, null);
+        DecisionArchiveQuery.Page page = query.page("conv", request.arrivedAt(), request.arrivedAt().plusMillis(1), 10, null,
+                PageOrder.OLDEST_FIRST);
 
         assertThat(page.decisions()).containsExactly(row);
     }

@@ -144,7 +144,8 @@ class AuditArchiverIT {
 
         PolicyDecision earliest = decision(requests.get(0));
         PolicyDecisionRow archived = new DecisionArchiveQuery(database.pool.dataSource(), database.schema)
-                .page("code", earliest.getEvaluatedAt(), earliest.getEvaluatedAt().plusMillis(1), 1, null)
+                .page("code", earliest.getEvaluatedAt(), earliest.getEvaluatedAt().plusMillis(1), 1, null,
+                        PageOrder.OLDEST_FIRST)
                 .decisions().get(0);
         assertThat(archived).isEqualTo(AvroAuditTopics.decisionRow(earliest, archived.source()));
         assertThat(archived.source().topic()).isEqualTo(DECISIONS);

@@ -61,12 +61,17 @@ class AuditHistoryQueriesIT {
     void shouldReadATenantsTrainingTrailInTheOrderItWasWrittenThoughItSharesAnInstant() throws SQLException {
         TrainingAuditQuery query = new TrainingAuditQuery(database.pool.dataSource(), database.schema);
 
-        List<String> read = readAll(cursor -> {
-            TrainingAuditQuery.Page page = query.page("tied", AT.minusSeconds(60), AT.plusSeconds(60), 2, cursor);
-            return new ArchivePage<>(page.audit(), page.nextCursor());
-        }, TrainingAuditRow::eventId);
+        List<String> read = new ArrayList<>();
+        for (PageOrder order : PageOrder.values()) {
+            read.addAll(readAll(cursor -> {
+                TrainingAuditQuery.Page page = query.page("tied", AT.minusSeconds(60), AT.plusSeconds(60), 2, cursor,
+                        order);
+                return new ArchivePage<>(page.audit(), page.nextCursor());
+            }, TrainingAuditRow::eventId));
+        }
 
-        assertThat(read).containsExactly("training-9", "training-8", "training-7", "training-6", "training-5");
+        assertThat(read).containsExactly("training-9", "training-8", "training-7", "training-6", "training-5",
+                "training-5", "training-6", "training-7", "training-8", "training-9");
     }
 
     /** A cursor made when pages were ordered by event id would compare as text with the offsets: refused, not misread. */
@@ -75,7 +80,8 @@ class AuditHistoryQueriesIT {
         TrainingAuditQuery query = new TrainingAuditQuery(database.pool.dataSource(), database.schema);
         String byEventId = KeysetPager.Cursor.after(AT, "training-8").encode();
 
-        assertThatThrownBy(() -> query.page("tied", AT.minusSeconds(60), AT.plusSeconds(60), 2, byEventId))
+        assertThatThrownBy(() -> query.page("tied", AT.minusSeconds(60), AT.plusSeconds(60), 2, byEventId,
+                PageOrder.OLDEST_FIRST))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("malformed cursor");
     }
 

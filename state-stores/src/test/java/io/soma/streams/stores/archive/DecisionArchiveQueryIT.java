@@ -57,7 +57,7 @@ class DecisionArchiveQueryIT {
         int pages = 0;
         String cursor = null;
         do {
-            DecisionArchiveQuery.Page page = query.page("conv", from, to, 37, cursor);
+            DecisionArchiveQuery.Page page = query.page("conv", from, to, 37, cursor, PageOrder.OLDEST_FIRST);
             assertThat(page.decisions()).hasSizeLessThanOrEqualTo(37);
             page.decisions().forEach(r -> read.add(r.decisionId()));
             cursor = page.nextCursor();
@@ -69,9 +69,32 @@ class DecisionArchiveQueryIT {
         assertThat(pages).isEqualTo(9); // 300 rows = 8 full pages of 37 + 4
     }
 
+    /** Newest first: what the console's audit page shows first, and pages on into the past. */
+    @Test
+    void shouldReturnEveryRowOfTheRangeOnceNewestFirstAcrossPages() throws Exception {
+        Instant from = conv.get(50).evaluatedAt();
+        Instant to = conv.get(350).evaluatedAt();
+        List<String> expected = conv.stream()
+                .filter(r -> !r.evaluatedAt().isBefore(from) && r.evaluatedAt().isBefore(to))
+                .sorted(Comparator.comparing(PolicyDecisionRow::evaluatedAt).thenComparing(PolicyDecisionRow::decisionId)
+                        .reversed())
+                .map(PolicyDecisionRow::decisionId)
+                .toList();
+
+        List<String> read = new ArrayList<>();
+        String cursor = null;
+        do {
+            DecisionArchiveQuery.Page page = query.page("conv", from, to, 37, cursor, PageOrder.NEWEST_FIRST);
+            page.decisions().forEach(r -> read.add(r.decisionId()));
+            cursor = page.nextCursor();
+        } while (cursor != null);
+
+        assertThat(read).hasSize(300).containsExactlyElementsOf(expected);
+    }
+
     @Test
     void shouldReturnOnlyTheTenantsOwnDecisions() throws Exception {
-        DecisionArchiveQuery.Page page = query.page("code", Instant.EPOCH, Instant.now(), 1000, null);
+        DecisionArchiveQuery.Page page = query.page("code", Instant.EPOCH, Instant.now(), 1000, null, PageOrder.OLDEST_FIRST);
 
         assertThat(page.decisions()).hasSize(150).allSatisfy(r -> assertThat(r.tenant()).isEqualTo("code"));
         assertThat(page.nextCursor()).isNull();
@@ -80,22 +103,22 @@ class DecisionArchiveQueryIT {
     @Test
     void shouldRejectAMalformedCursorAndABadLimit() {
         Instant to = Instant.now();
-        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 10, "not a cursor!"))
+        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 10, "not a cursor!", PageOrder.OLDEST_FIRST))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cursor");
         // well-formed, but at a time no page of this range ends on: the year 294,000, which PostgreSQL would refuse
         String forged = Base64.getUrlEncoder().withoutPadding()
                 .encodeToString((Long.MAX_VALUE + ":x").getBytes(StandardCharsets.UTF_8));
-        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 10, forged))
+        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 10, forged, PageOrder.OLDEST_FIRST))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cursor");
         // in range, but its id holds a NUL, which PostgreSQL text cannot: the query would fail like an outage
         String withNul = Base64.getUrlEncoder().withoutPadding()
                 .encodeToString((ChronoUnit.MICROS.between(Instant.EPOCH, to.minusSeconds(1)) + ":\u0000")
                         .getBytes(StandardCharsets.UTF_8));
-        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 10, withNul))
+        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 10, withNul, PageOrder.OLDEST_FIRST))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cursor");
-        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 0, null))
+        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 0, null, PageOrder.OLDEST_FIRST))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("limit");
-        assertThatThrownBy(() -> query.page("conv", to, Instant.EPOCH, 10, null))
+        assertThatThrownBy(() -> query.page("conv", to, Instant.EPOCH, 10, null, PageOrder.OLDEST_FIRST))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("from");
     }
 }
