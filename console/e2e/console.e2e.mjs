@@ -358,6 +358,10 @@ async function trainingRoundTrip(page) {
   await open(page, training);
   await page.click('section[aria-label^="Change"] button:text-is("Disable")');
   await page.waitForSelector(`${row} .badge:text-is("off")`, { timeout: WAIT_MS });
+  // the trail is newest first: the disable heads it once archived, however long the tenant's trail
+  await page.waitForSelector(`section[aria-label="Training audit of ${tenant}"] tbody tr:first-child td:text-is("training.disabled")`, {
+    timeout: WAIT_MS,
+  });
   log('round trip', { page: 'training', reason, ttlHours, extendedHours });
 }
 

@@ -24,7 +24,7 @@ export function AuditPage({ api, tenant }: PageProps) {
   const [decision, setDecision] = useState('');
   const pages = useCursorPages(tenant);
   const page = useLoad(
-    () => api.get<{ decisions: Decision[]; next_cursor: string | null }>('/v1/audit/decisions', { tenant, limit: PAGE_SIZE, cursor: pages.cursor }),
+    () => api.get<{ decisions: Decision[]; next_cursor: string | null }>('/v1/audit/decisions', { tenant, limit: PAGE_SIZE, cursor: pages.cursor, order: 'newest' }),
     [api, tenant, pages.cursor],
   );
   const rows = (page.data?.decisions ?? []).filter((d) => decision === '' || d.decision === decision);

@@ -65,7 +65,7 @@ export function TrainingPage({ api, tenant, tenants }: PageProps) {
   const pages = useCursorPages(tenant);
   // refreshed: the archive receives a command's audit record shortly after the command is answered
   const trail = useLoad(
-    () => api.get<{ audit: TrainingAudit[]; next_cursor: string | null }>('/v1/audit/training', { tenant, limit: TRAIL_PAGE_SIZE, cursor: pages.cursor }),
+    () => api.get<{ audit: TrainingAudit[]; next_cursor: string | null }>('/v1/audit/training', { tenant, limit: TRAIL_PAGE_SIZE, cursor: pages.cursor, order: 'newest' }),
     [api, tenant, pages.cursor],
     5000,
   );
