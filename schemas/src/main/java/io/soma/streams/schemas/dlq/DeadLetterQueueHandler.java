@@ -78,9 +78,10 @@ public class DeadLetterQueueHandler implements DeserializationExceptionHandler, 
                     context.topic(), context.partition(), context.offset(), exception);
             return ProcessingExceptionHandler.Response.fail();
         }
-        if (context.topic() == null) {
+        if (record == null) {
             // a punctuator threw: there is no record to set aside (Kafka passes none), and failing would replace the
-            // thread only for the punctuator to throw again, stalling every record of its tasks
+            // thread only for the punctuator to throw again, stalling every record of its tasks. (A record a
+            // punctuator forwarded has no source topic either, but is a record: dead-lettered below.)
             log.error("a punctuation of processor {} in task {} failed; it runs again at its next interval",
                     context.processorNodeId(), context.taskId(), exception);
             return ProcessingExceptionHandler.Response.resume();
