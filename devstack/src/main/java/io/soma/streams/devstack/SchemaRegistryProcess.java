@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -61,6 +62,8 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path pidFile;
+    /** What the pid file holds while this registry runs: its pid, its owner's, and when it started (epoch ms). */
+    private final String pidRecord;
     private final Thread killOnExit;
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean ownerClosesAtExit;
@@ -69,6 +72,8 @@ public final class SchemaRegistryProcess implements AutoCloseable {
         this.process = process;
         this.port = port;
         this.pidFile = pidFile;
+        this.pidRecord = process.pid() + " " + ProcessHandle.current().pid() + " "
+                + process.info().startInstant().map(Instant::toEpochMilli).orElse(-1L);
         this.killOnExit = new Thread(this::killOnceOwnerHadItsTurn, "schema-registry-kill");
         Runtime.getRuntime().addShutdownHook(killOnExit);
     }
@@ -102,7 +107,7 @@ public final class SchemaRegistryProcess implements AutoCloseable {
             SchemaRegistryProcess registry = new SchemaRegistryProcess(launch(jar, httpPort, logFile), httpPort,
                     pidFile);
             try {
-                writeString(pidFile, registry.pid() + " " + ProcessHandle.current().pid());
+                writeString(pidFile, registry.pidRecord);
                 registry.awaitReady(logFile);
             } catch (RuntimeException e) {
                 registry.close();
@@ -127,9 +132,15 @@ public final class SchemaRegistryProcess implements AutoCloseable {
         }
         String jarPath = jar.toAbsolutePath().toString();
         try {
-            String[] pids = Files.readString(pidFile).trim().split(" ");
-            long owner = pids.length > 1 ? Long.parseLong(pids[1]) : -1;
-            ProcessHandle.of(Long.parseLong(pids[0]))
+            String[] recorded = Files.readString(pidFile).trim().split(" ");
+            if (recorded.length != 3) {
+                return;
+            }
+            long owner = Long.parseLong(recorded[1]);
+            long startedAt = Long.parseLong(recorded[2]);
+            ProcessHandle.of(Long.parseLong(recorded[0]))
+                    // the very process recorded, not one that was given its pid since
+                    .filter(p -> p.info().startInstant().map(Instant::toEpochMilli).orElse(-1L) == startedAt)
                     .filter(p -> p.info().commandLine().map(line -> line.contains(jarPath)).orElse(false))
                     .filter(p -> p.parent().map(ProcessHandle::pid).orElse(-1L) != owner)
                     .ifPresent(left -> {
@@ -227,7 +238,10 @@ public final class SchemaRegistryProcess implements AutoCloseable {
             process.destroyForcibly();
         }
         try {
-            Files.deleteIfExists(pidFile);
+            // only this registry's: a second start in the same place wrote its own over it
+            if (Files.isRegularFile(pidFile) && Files.readString(pidFile).trim().equals(pidRecord)) {
+                Files.delete(pidFile);
+            }
         } catch (IOException e) {
             // the next start reads a pid no live registry of this jar has
             log.warn("cannot delete {}: {}", pidFile, e.toString());

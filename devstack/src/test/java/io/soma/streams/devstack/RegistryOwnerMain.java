@@ -36,7 +36,7 @@ public final class RegistryOwnerMain {
             }
         }, "owner-shutdown"));
         registry.ownerClosesAtExit();
-        System.out.println("registry pid " + registry.pid() + " ready");
+        System.out.println("registry pid " + registry.pid() + " ready at " + registry.url());
         Thread.currentThread().join();
     }
 }
