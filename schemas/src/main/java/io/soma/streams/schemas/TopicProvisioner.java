@@ -118,14 +118,15 @@ public final class TopicProvisioner {
             String policy = entry == null || entry.value() == null ? TopicConfig.CLEANUP_POLICY_DELETE : entry.value();
             Set<String> policies = Arrays.stream(policy.split(",")).map(String::trim).collect(Collectors.toSet());
             boolean compacts = policies.contains(TopicConfig.CLEANUP_POLICY_COMPACT);
-            // compact,delete also drops a key's latest value once it is older than the retention
-            ConfigEntry retention = config.get(TopicConfig.RETENTION_MS_CONFIG);
+            // compact,delete also drops a key's latest value once older than the retention, or past its size
             boolean expires = policies.contains(TopicConfig.CLEANUP_POLICY_DELETE)
-                    && !(retention != null && "-1".equals(retention.value()));
+                    && !(unlimited(config, TopicConfig.RETENTION_MS_CONFIG)
+                    && unlimited(config, TopicConfig.RETENTION_BYTES_CONFIG));
             TopicSpec spec = byResource.get(resource);
             if (spec.compacted() != compacts || (spec.compacted() && expires)) {
                 wrong.add(resource.name() + " has cleanup.policy=" + policy + " where it needs "
-                        + (spec.compacted() ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE)
+                        + (spec.compacted() ? TopicConfig.CLEANUP_POLICY_COMPACT
+                        + " (or compact,delete with retention.ms and retention.bytes -1)" : TopicConfig.CLEANUP_POLICY_DELETE)
                         + " (kafka-configs.sh --alter --entity-type topics --entity-name " + resource.name()
                         + " --add-config cleanup.policy=" + configs(spec).get(TopicConfig.CLEANUP_POLICY_CONFIG) + ")");
             }
@@ -134,6 +135,11 @@ public final class TopicProvisioner {
             throw new IllegalStateException("topics with a cleanup policy that would lose data: "
                     + String.join("; ", wrong));
         }
+    }
+
+    private static boolean unlimited(org.apache.kafka.clients.admin.Config config, String name) {
+        ConfigEntry entry = config.get(name);
+        return entry != null && "-1".equals(entry.value());
     }
 
     /**

@@ -94,18 +94,23 @@ class TopicProvisionerIT {
     @Test
     void shouldRefuseACompactedTopicThatAlsoDeletesUnlessItKeepsForever() throws Exception {
         String expiring = unique("provisioned.expiring");
+        String bounded = unique("provisioned.bounded");
         String forever = unique("provisioned.forever");
         KafkaState.createTopics(stack.bootstrapServers(),
                 new NewTopic(expiring, 1, (short) 1).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete")),
+                new NewTopic(bounded, 1, (short) 1).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete",
+                        TopicConfig.RETENTION_MS_CONFIG, "-1", TopicConfig.RETENTION_BYTES_CONFIG, "1048576")),
                 new NewTopic(forever, 1, (short) 1).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete",
                         TopicConfig.RETENTION_MS_CONFIG, "-1")));
         awaitConfig(expiring, TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete");
+        awaitConfig(bounded, TopicConfig.RETENTION_BYTES_CONFIG, "1048576");
         awaitConfig(forever, TopicConfig.RETENTION_MS_CONFIG, "-1");
 
-        assertThatThrownBy(() -> TopicProvisioner.ensure(stack.bootstrapServers(), List.of(spec(expiring, true, 0)),
-                1, (short) 1))
+        assertThatThrownBy(() -> TopicProvisioner.ensure(stack.bootstrapServers(),
+                List.of(spec(expiring, true, 0), spec(bounded, true, 0)), 1, (short) 1))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining(expiring + " has cleanup.policy=compact,delete where it needs compact");
+                .hasMessageContaining(expiring + " has cleanup.policy=compact,delete where it needs compact")
+                .hasMessageContaining(bounded + " has cleanup.policy=compact,delete where it needs compact");
         TopicProvisioner.ensure(stack.bootstrapServers(), List.of(spec(forever, true, 0)), 1, (short) 1);
     }
 
