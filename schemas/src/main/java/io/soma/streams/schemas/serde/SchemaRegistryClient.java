@@ -18,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -132,7 +133,8 @@ public class SchemaRegistryClient {
         try {
             JsonNode body = call("GET", "/config/" + encode(subject), null);
             String level = body.path("compatibilityLevel").asText(body.path("compatibility").asText(""));
-            return level.isEmpty() ? Optional.empty() : Optional.of(CompatibilityLevel.valueOf(level));
+            // a level this client does not know (a registry's own extension) is none it can rely on
+            return Arrays.stream(CompatibilityLevel.values()).filter(l -> l.name().equals(level)).findFirst();
         } catch (SchemaRegistryException e) {
             if (e.isNotFound()) {
                 return Optional.empty();
