@@ -34,6 +34,12 @@ describe('a budget change', () => {
     });
   });
 
+  it('should drop a rolling window when the period becomes a calendar one', () => {
+    const rolling = { limit_tokens: 100, period: 'ROLLING', rolling_seconds: 60, hard: true };
+    expect(changedDefinition(rolling, { limit_tokens: 200, period: 'ROLLING' })).toEqual({ ...rolling, limit_tokens: 200 });
+    expect(changedDefinition(rolling, { limit_tokens: 200, period: 'DAY' })).toEqual({ limit_tokens: 200, period: 'DAY', hard: true });
+  });
+
   it('should define a new budget with only what the form gives', () => {
     expect(changedDefinition(undefined, { limit_tokens: 5000, period: 'DAY' })).toEqual({ limit_tokens: 5000, period: 'DAY' });
   });

@@ -26,6 +26,8 @@ export function changedDefinition(current: Record<string, unknown> | undefined, 
   for (const field of DEFINITION_FIELDS) {
     if (current?.[field] !== undefined && current[field] !== null) definition[field] = current[field];
   }
+  // a rolling window's length means nothing to a calendar period (the API refuses it there)
+  if (change.period !== 'ROLLING') delete definition.rolling_seconds;
   return { ...definition, ...change };
 }
 

@@ -28,7 +28,7 @@ export interface Budget {
   } | null;
 }
 
-const PERIODS = ['DAY', 'WEEK', 'MONTH'];
+const PERIODS = ['DAY', 'WEEK', 'MONTH', 'ROLLING'];
 
 const readBudgets = (api: Api, tenant: string) => api.get<{ budgets: Budget[] }>(`/v1/budgets/${segment(tenant)}`);
 
@@ -82,12 +82,12 @@ export function BudgetsPage({ api, tenant }: PageProps) {
           }
         </Show>
       </Section>
-      {canEdit && <BudgetEditor api={api} tenant={tenant} saved={budgets.reload} />}
+      {canEdit && <BudgetEditor api={api} tenant={tenant} budgets={budgets.data?.budgets ?? []} saved={budgets.reload} />}
     </>
   );
 }
 
-function BudgetEditor({ api, tenant, saved }: Pick<PageProps, 'api' | 'tenant'> & { saved: () => void }) {
+function BudgetEditor({ api, tenant, budgets, saved }: Pick<PageProps, 'api' | 'tenant'> & { budgets: Budget[]; saved: () => void }) {
   const [budgetId, setBudgetId] = useState('');
   const [limit, setLimit] = useState('');
   const [period, setPeriod] = useState('DAY');
@@ -110,7 +110,18 @@ function BudgetEditor({ api, tenant, saved }: Pick<PageProps, 'api' | 'tenant'> 
         }}
       >
         <label>
-          Budget id <input value={budgetId} onChange={(e) => setBudgetId(e.target.value)} required />
+          Budget id{' '}
+          <input
+            value={budgetId}
+            onChange={(e) => {
+              setBudgetId(e.target.value);
+              // an existing budget's own limit and period: a change starts from them, not from the form's defaults
+              const existing = budgets.find((b) => b.budget_id === e.target.value);
+              if (existing?.period) setPeriod(existing.period);
+              if (existing?.limit_tokens) setLimit(String(existing.limit_tokens));
+            }}
+            required
+          />
         </label>
         <label>
           Limit (tokens) <input type="number" min={1} value={limit} onChange={(e) => setLimit(e.target.value)} required />
