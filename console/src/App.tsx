@@ -44,7 +44,11 @@ export function App() {
     <Console
       api={api}
       signOut={() =>
-        api.revoke().then(
+        // bounded: an edge that does not answer must not keep the console signed in
+        Promise.race([
+          api.revoke(),
+          new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`no answer within ${REVOKE_WAIT_MILLIS / 1000} s`)), REVOKE_WAIT_MILLIS)),
+        ]).then(
           () => end(api.session),
           (why: Error) =>
             end(
@@ -143,6 +147,9 @@ function Console({ api, signOut }: { api: Api; signOut: () => void }) {
     </>
   );
 }
+
+/** How long sign-out waits for the API to revoke the token before it signs out without. */
+const REVOKE_WAIT_MILLIS = 5000;
 
 function expiry(session: Session): string {
   return formatTime(new Date(session.expiresAt * 1000).toISOString());
