@@ -10,7 +10,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,19 +27,16 @@ public final class DecisionArchiveQuery {
     }
 
     private final DataSource dataSource;
-    private final Map<PageOrder, KeysetPager<PolicyDecisionRow>> pagers = new EnumMap<>(PageOrder.class);
+    private final KeysetPager<PolicyDecisionRow> pager;
     private final String countSql;
 
     public DecisionArchiveQuery(DataSource dataSource, String schema) {
         this.dataSource = dataSource;
-        for (PageOrder order : PageOrder.values()) {
-            pagers.put(order, new KeysetPager<>(dataSource, "decision_id, event_id, session_id, tenant, \"user\", "
-                    + "decision, allowed, score, severity, violations::text, constitution_hash, constitution_version, "
-                    + "rulepack_version, evaluated_at, kafka_topic, kafka_partition, kafka_offset",
-                    SchemaMigrator.checkedSchemaName(schema) + ".policy_decisions", "tenant", "evaluated_at",
-                    "decision_id", order, null, DecisionArchiveQuery::row,
-                    r -> KeysetPager.Cursor.after(r.evaluatedAt(), r.decisionId())));
-        }
+        this.pager = new KeysetPager<>(dataSource, "decision_id, event_id, session_id, tenant, \"user\", decision, "
+                + "allowed, score, severity, violations::text, constitution_hash, constitution_version, "
+                + "rulepack_version, evaluated_at, kafka_topic, kafka_partition, kafka_offset",
+                SchemaMigrator.checkedSchemaName(schema) + ".policy_decisions", "tenant", "evaluated_at", "decision_id",
+                DecisionArchiveQuery::row, r -> KeysetPager.Cursor.after(r.evaluatedAt(), r.decisionId()));
         this.countSql = "SELECT decision, count(*) FROM " + SchemaMigrator.checkedSchemaName(schema)
                 + ".policy_decisions WHERE tenant = ? AND evaluated_at >= ? AND evaluated_at < ? GROUP BY decision";
     }
@@ -65,7 +61,7 @@ public final class DecisionArchiveQuery {
     /** See {@link KeysetPager#page}; a cursor continues the pages of its own order. */
     public Page page(String tenant, Instant from, Instant to, int limit, String cursor, PageOrder order)
             throws SQLException {
-        ArchivePage<PolicyDecisionRow> page = pagers.get(order).page(tenant, from, to, limit, cursor);
+        ArchivePage<PolicyDecisionRow> page = pager.page(order, tenant, from, to, limit, cursor);
         return new Page(page.rows(), page.nextCursor());
     }
 

@@ -9,7 +9,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -68,9 +70,11 @@ final class KeysetPager<R> {
     private static final Pattern OFFSET_ID = Pattern.compile("\\d{20}");
 
     private final DataSource dataSource;
-    private final String sql;
+    /** A page's statement in each order: they differ only in the direction of the comparison and the sort. */
+    private final Map<PageOrder, String> sql = new EnumMap<>(PageOrder.class);
     /** How many values a page binds into the row filter: its {@code ?}s. */
     private final int filterParameters;
+    /** The order of {@link #page(String, Instant, Instant, int, String, Object...)}. */
     private final PageOrder order;
     /** Whether the id is {@link #LOG_ORDER}'s padded offset: a cursor holding another id is not one of its pages'. */
     private final boolean offsetIds;
@@ -98,12 +102,14 @@ final class KeysetPager<R> {
                 String idColumn, PageOrder order, String rowFilter, ArchiveRangeQuery.RowReader<R> reader,
                 Function<R, Cursor> position) {
         this.dataSource = dataSource;
-        boolean newestFirst = order == PageOrder.NEWEST_FIRST;
-        String direction = newestFirst ? " DESC" : "";
-        this.sql = "SELECT " + columns + " FROM " + table + " WHERE " + keyColumn + " = ? AND " + timeColumn + " >= ? AND "
-                + timeColumn + " < ? AND (" + timeColumn + ", " + idColumn + ") " + (newestFirst ? "<" : ">")
-                + " (?, ?)" + (rowFilter == null ? "" : " AND (" + rowFilter + ")") + " ORDER BY " + timeColumn
-                + direction + ", " + idColumn + direction + " LIMIT ?";
+        for (PageOrder each : PageOrder.values()) {
+            boolean newestFirst = each == PageOrder.NEWEST_FIRST;
+            String direction = newestFirst ? " DESC" : "";
+            sql.put(each, "SELECT " + columns + " FROM " + table + " WHERE " + keyColumn + " = ? AND " + timeColumn
+                    + " >= ? AND " + timeColumn + " < ? AND (" + timeColumn + ", " + idColumn + ") "
+                    + (newestFirst ? "<" : ">") + " (?, ?)" + (rowFilter == null ? "" : " AND (" + rowFilter + ")")
+                    + " ORDER BY " + timeColumn + direction + ", " + idColumn + direction + " LIMIT ?");
+        }
         this.filterParameters = rowFilter == null ? 0 : (int) rowFilter.chars().filter(c -> c == '?').count();
         this.offsetIds = LOG_ORDER.equals(idColumn);
         this.order = order;
@@ -121,6 +127,12 @@ final class KeysetPager<R> {
      */
     ArchivePage<R> page(String key, Instant from, Instant to, int limit, String cursor, Object... filterValues)
             throws SQLException {
+        return page(order, key, from, to, limit, cursor, filterValues);
+    }
+
+    /** As {@link #page(String, Instant, Instant, int, String, Object...)}, in {@code order}. */
+    ArchivePage<R> page(PageOrder order, String key, Instant from, Instant to, int limit, String cursor,
+                        Object... filterValues) throws SQLException {
         if (filterValues.length != filterParameters) {
             // a caller's bug, not a request's: a 500, before any SQL runs
             throw new IllegalStateException("the row filter takes " + filterParameters + " values, got "
@@ -140,7 +152,7 @@ final class KeysetPager<R> {
             throw new IllegalArgumentException("malformed cursor: not a position in [" + from + ", " + to + ")");
         }
         try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(sql)) {
+             PreparedStatement statement = connection.prepareStatement(sql.get(order))) {
             ArchiveRangeQuery.bindRange(statement, key, from, to);
             Instant start = order == PageOrder.NEWEST_FIRST ? to : from;
             statement.setObject(4, (after == null ? start : after.time()).atOffset(ZoneOffset.UTC));

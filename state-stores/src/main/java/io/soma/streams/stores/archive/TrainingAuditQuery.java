@@ -7,9 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Reads a tenant's archived training audit (enables, disables, expiries, rejections) in time order, page by page,
@@ -22,22 +20,19 @@ public final class TrainingAuditQuery {
                        @JsonProperty("next_cursor") String nextCursor) {
     }
 
-    private final Map<PageOrder, KeysetPager<TrainingAuditRow>> pagers = new EnumMap<>(PageOrder.class);
+    private final KeysetPager<TrainingAuditRow> pager;
 
     public TrainingAuditQuery(DataSource dataSource, String schema) {
-        for (PageOrder order : PageOrder.values()) {
-            pagers.put(order, new KeysetPager<>(dataSource, "event_id, command_id, tenant, action, \"user\", "
-                    + "\"timestamp\", details::text, kafka_topic, kafka_partition, kafka_offset",
-                    SchemaMigrator.checkedSchemaName(schema) + ".training_audit", "tenant", "\"timestamp\"",
-                    KeysetPager.LOG_ORDER, order, null, TrainingAuditQuery::row,
-                    r -> KeysetPager.Cursor.afterRecord(r.timestamp(), r.source())));
-        }
+        this.pager = new KeysetPager<>(dataSource, "event_id, command_id, tenant, action, \"user\", \"timestamp\", "
+                + "details::text, kafka_topic, kafka_partition, kafka_offset",
+                SchemaMigrator.checkedSchemaName(schema) + ".training_audit", "tenant", "\"timestamp\"", KeysetPager.LOG_ORDER,
+                TrainingAuditQuery::row, r -> KeysetPager.Cursor.afterRecord(r.timestamp(), r.source()));
     }
 
     /** See {@link KeysetPager#page}; a cursor continues the pages of its own order. */
     public Page page(String tenant, Instant from, Instant to, int limit, String cursor, PageOrder order)
             throws SQLException {
-        ArchivePage<TrainingAuditRow> page = pagers.get(order).page(tenant, from, to, limit, cursor);
+        ArchivePage<TrainingAuditRow> page = pager.page(order, tenant, from, to, limit, cursor);
         return new Page(page.rows(), page.nextCursor());
     }
 
