@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 
@@ -20,6 +21,7 @@ class DecisionArchiveQueryIT {
     private static ArchiveDatabase database;
     private static DecisionArchiveQuery query;
     private static final List<PolicyDecisionRow> conv = new ArrayList<>();
+    private static final int PAGE = 37;
 
     @BeforeAll
     static void archiveTraceDecisions() throws SQLException {
@@ -47,26 +49,14 @@ class DecisionArchiveQueryIT {
     void shouldReturnEveryRowOfTheRangeExactlyOnceAcrossPages() throws Exception {
         Instant from = conv.get(50).evaluatedAt();
         Instant to = conv.get(350).evaluatedAt();
-        List<String> expected = conv.stream()
-                .filter(r -> !r.evaluatedAt().isBefore(from) && r.evaluatedAt().isBefore(to))
-                .sorted(Comparator.comparing(PolicyDecisionRow::evaluatedAt).thenComparing(PolicyDecisionRow::decisionId))
-                .map(PolicyDecisionRow::decisionId)
-                .toList();
+        List<String> expected = idsOldestFirst(from, to);
 
-        List<String> read = new ArrayList<>();
-        int pages = 0;
-        String cursor = null;
-        do {
-            DecisionArchiveQuery.Page page = query.page("conv", from, to, 37, cursor, PageOrder.OLDEST_FIRST);
-            assertThat(page.decisions()).hasSizeLessThanOrEqualTo(37);
-            page.decisions().forEach(r -> read.add(r.decisionId()));
-            cursor = page.nextCursor();
-            pages++;
-        } while (cursor != null);
+        List<DecisionArchiveQuery.Page> pages = walk(from, to, PageOrder.OLDEST_FIRST);
 
+        assertThat(pages).allSatisfy(page -> assertThat(page.decisions()).hasSizeLessThanOrEqualTo(PAGE));
         assertThat(expected).hasSize(300);
-        assertThat(read).containsExactlyElementsOf(expected);
-        assertThat(pages).isEqualTo(9); // 300 rows = 8 full pages of 37 + 4
+        assertThat(ids(pages)).containsExactlyElementsOf(expected);
+        assertThat(pages).hasSize(9); // 300 rows = 8 full pages of 37 + 4
     }
 
     /** Newest first: what the console's audit page shows first, and pages on into the past. */
@@ -74,22 +64,37 @@ class DecisionArchiveQueryIT {
     void shouldReturnEveryRowOfTheRangeOnceNewestFirstAcrossPages() throws Exception {
         Instant from = conv.get(50).evaluatedAt();
         Instant to = conv.get(350).evaluatedAt();
-        List<String> expected = conv.stream()
-                .filter(r -> !r.evaluatedAt().isBefore(from) && r.evaluatedAt().isBefore(to))
-                .sorted(Comparator.comparing(PolicyDecisionRow::evaluatedAt).thenComparing(PolicyDecisionRow::decisionId)
-                        .reversed())
-                .map(PolicyDecisionRow::decisionId)
-                .toList();
+        List<String> expected = new ArrayList<>(idsOldestFirst(from, to));
+        Collections.reverse(expected);
 
-        List<String> read = new ArrayList<>();
-        String cursor = null;
-        do {
-            DecisionArchiveQuery.Page page = query.page("conv", from, to, 37, cursor, PageOrder.NEWEST_FIRST);
-            page.decisions().forEach(r -> read.add(r.decisionId()));
-            cursor = page.nextCursor();
-        } while (cursor != null);
+        List<String> read = ids(walk(from, to, PageOrder.NEWEST_FIRST));
 
         assertThat(read).hasSize(300).containsExactlyElementsOf(expected);
+    }
+
+    /** The ids of conv's decisions in [from, to), in the pages' order oldest first: time, then id. */
+    private static List<String> idsOldestFirst(Instant from, Instant to) {
+        return conv.stream()
+                .filter(r -> !r.evaluatedAt().isBefore(from) && r.evaluatedAt().isBefore(to))
+                .sorted(Comparator.comparing(PolicyDecisionRow::evaluatedAt).thenComparing(PolicyDecisionRow::decisionId))
+                .map(PolicyDecisionRow::decisionId)
+                .toList();
+    }
+
+    /** Every page of conv's decisions in [from, to), {@value #PAGE} a page, following each next cursor. */
+    private static List<DecisionArchiveQuery.Page> walk(Instant from, Instant to, PageOrder order) throws SQLException {
+        List<DecisionArchiveQuery.Page> pages = new ArrayList<>();
+        String cursor = null;
+        do {
+            DecisionArchiveQuery.Page page = query.page("conv", from, to, PAGE, cursor, order);
+            pages.add(page);
+            cursor = page.nextCursor();
+        } while (cursor != null);
+        return pages;
+    }
+
+    private static List<String> ids(List<DecisionArchiveQuery.Page> pages) {
+        return pages.stream().flatMap(p -> p.decisions().stream()).map(PolicyDecisionRow::decisionId).toList();
     }
 
     @Test

@@ -40,9 +40,7 @@ class ProcessingDeadLetterTest {
                     return v.toUpperCase();
                 })
                 .to("out", Produced.with(Serdes.String(), Serdes.String()));
-        Properties props = StreamsSettings.local("127.0.0.1:9", "http://127.0.0.1:9", stateDir).forApp("soma-test");
-
-        try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
+        try (TopologyTestDriver driver = driver(builder, stateDir)) {
             var in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
             var out = driver.createOutputTopic("out", new StringDeserializer(), new StringDeserializer());
             var dlq = driver.createOutputTopic(Topics.DEAD_LETTER, new StringDeserializer(), new StringDeserializer());
@@ -94,9 +92,7 @@ class ProcessingDeadLetterTest {
                     }
                 })
                 .to("out", Produced.with(Serdes.String(), Serdes.String()));
-        Properties props = StreamsSettings.local("127.0.0.1:9", "http://127.0.0.1:9", stateDir).forApp("soma-test");
-
-        try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
+        try (TopologyTestDriver driver = driver(builder, stateDir)) {
             var in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
             var out = driver.createOutputTopic("out", new StringDeserializer(), new StringDeserializer());
             var dlq = driver.createOutputTopic(Topics.DEAD_LETTER, new StringDeserializer(), new StringDeserializer());
@@ -110,6 +106,12 @@ class ProcessingDeadLetterTest {
             assertThat(out.readValuesToList()).containsExactly("FIRST", "SECOND");
             assertThat(dlq.readRecordsToList()).isEmpty();
         }
+    }
+
+    /** The topology under every app's settings: the dead-letter handlers among them. */
+    private static TopologyTestDriver driver(StreamsBuilder builder, Path stateDir) {
+        Properties props = StreamsSettings.local("127.0.0.1:9", "http://127.0.0.1:9", stateDir).forApp("soma-test");
+        return new TopologyTestDriver(builder.build(), props);
     }
 
     private static String header(TestRecord<String, String> record, String name) {
