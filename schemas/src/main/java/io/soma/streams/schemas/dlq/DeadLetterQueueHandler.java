@@ -10,6 +10,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.ProductionExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
@@ -20,18 +21,20 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * Sends a record that cannot be deserialized, or whose processing throws, to the dead-letter topic, with its
- * original key and value bytes (unless too large: {@link DeadLetterLimit}) and the {@link DlqHeaders}, and lets the
+ * Sends a record that cannot be deserialized, whose processing throws, or whose output cannot be serialized, to the
+ * dead-letter topic, with its original key and value bytes (unless too large: {@link DeadLetterLimit}) and the {@link DlqHeaders}, and lets the
  * app go on. The record is handed back to Kafka Streams (KIP-1034), so it is produced by the task's own producer,
  * inside the transaction under exactly-once.
  * <p>
  * A schema registry that cannot be reached, or that refuses the app's credentials, is not the record's fault: the
  * handler then fails the task rather than bury a good record in the dead-letter topic.
  * <p>
- * Config: {@code deserialization.exception.handler} and {@code processing.exception.handler} = this class; the topic is
+ * Config: {@code deserialization.exception.handler}, {@code processing.exception.handler} and
+ * {@code production.exception.handler} = this class; the topic is
  * {@code errors.dead.letter.queue.topic.name}, {@value Topics#DEAD_LETTER} when unset.
  */
-public class DeadLetterQueueHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler {
+public class DeadLetterQueueHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler,
+        ProductionExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterQueueHandler.class);
 
     private String deadLetterTopic = Topics.DEAD_LETTER;
@@ -90,6 +93,38 @@ public class DeadLetterQueueHandler implements DeserializationExceptionHandler, 
         log.warn("dead-lettering {}-{}@{} (processor {}) to {}: {}", context.topic(), context.partition(),
                 context.offset(), context.processorNodeId(), deadLetterTopic, reason, exception);
         return ProcessingExceptionHandler.Response.resume(List.of(deadLetter(context.sourceRawKey(),
+                context.sourceRawValue(), context.headers(), reason, exception, context.topic(), context.partition(),
+                context.offset())));
+    }
+
+    /**
+     * A record a processor made from the source record cannot be written (a required field left empty, say): writing
+     * it again would fail again and, failing the thread, stall the partition on the source record for good. So the
+     * source record goes to the dead-letter topic with the reason (its bytes are gone once an earlier output of it was
+     * written), and the app goes on. The registry refusing or failing the schema is not the record's fault, every
+     * record of that schema would fail alike: the task fails. A failed send ({@code handleError}) fails the task, as by
+     * default: under exactly-once the transaction it broke is aborted and must be redone.
+     */
+    @Override
+    public ProductionExceptionHandler.Response handleSerializationError(ErrorHandlerContext context,
+                                                                        ProducerRecord record, Exception exception,
+                                                                        SerializationExceptionOrigin origin) {
+        if (anyCause(exception, t -> t instanceof SchemaRegistryException)) {
+            log.error("cannot write the {} of a record to {}: the schema registry failed it; failing the task",
+                    origin, record.topic(), exception);
+            return ProductionExceptionHandler.Response.fail();
+        }
+        if (context.topic() == null) {
+            // a punctuator made it: there is no source record to set aside, and it would fail again at every retry
+            log.error("dropping a record that processor {} in task {} made at a punctuation: its {} cannot be written "
+                    + "to {}", context.processorNodeId(), context.taskId(), origin, record.topic(), exception);
+            return ProductionExceptionHandler.Response.resume();
+        }
+        String reason = reason(exception);
+        log.warn("dead-lettering {}-{}@{} (processor {}) to {}: its output to {} cannot be written: {}", context.topic(),
+                context.partition(), context.offset(), context.processorNodeId(), deadLetterTopic, record.topic(), reason,
+                exception);
+        return ProductionExceptionHandler.Response.resume(List.of(deadLetter(context.sourceRawKey(),
                 context.sourceRawValue(), context.headers(), reason, exception, context.topic(), context.partition(),
                 context.offset())));
     }

@@ -198,9 +198,7 @@ class SchemaRegistryIT {
             streams.start();
             List<String> processed = CommittedRecords.awaitValues(stack.bootstrapServers(), output,
                     new StringDeserializer(), new StringDeserializer(), v -> true, 3);
-            List<ConsumerRecord<String, byte[]>> deadLetters = CommittedRecords.await(stack.bootstrapServers(),
-                    Topics.DEAD_LETTER, new StringDeserializer(), new ByteArrayDeserializer(),
-                    d -> appId.equals(header(d, DlqHeaders.APP)), 2, CommittedRecords.DEFAULT_TIMEOUT);
+            List<ConsumerRecord<String, byte[]>> deadLetters = deadLettersOf(appId, 2);
 
             assertThat(processed).containsExactlyElementsOf(good.stream().map(ConversationEvent::getEventId).toList());
             assertThat(deadLetters).extracting(ConsumerRecord::value).containsExactly(garbage, unknownId);
@@ -219,12 +217,48 @@ class SchemaRegistryIT {
         }
     }
 
+    /** The real serializer cannot write a record a processor left a required field empty in: its source is set aside. */
+    @Test
+    void shouldDeadLetterARecordWhoseOutputTheSerializerCannotWrite() {
+        String input = uniqueTopic("it.unwritable.in");
+        String output = uniqueTopic("it.unwritable.out");
+        String appId = "it-dlq-out-" + System.nanoTime();
+        createTopics(input, output, Topics.DEAD_LETTER);
+        Instant at = Instant.parse("2023-11-16T18:15:46.680Z");
+        try (var producer = new KafkaProducer<>(producerConfig(), new StringSerializer(), new StringSerializer())) {
+            Stream.of("p-1", "", "p-3").forEach(id -> producer.send(new ProducerRecord<>(input, "s", id)));
+        }
+
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
+                // an empty id becomes a missing one, which the schema does not allow
+                .mapValues(id -> new Probe(id.isEmpty() ? null : id, 1L, at))
+                .to(output, Produced.with(Serdes.String(), new AvroSerde<>(Probe.class, registry, false)));
+        KafkaStreams streams = new KafkaStreams(builder.build(), streamsConfig(appId));
+        try {
+            streams.start();
+            List<Probe> written = readAll(output, new AvroDeserializer<>(Probe.class, registry), 2);
+            List<ConsumerRecord<String, byte[]>> deadLetters = deadLettersOf(appId, 1);
+
+            assertThat(written).extracting(Probe::getId).containsExactly("p-1", "p-3");
+            assertThat(deadLetters).singleElement().satisfies(d -> {
+                assertThat(d.key()).isEqualTo("s");
+                assertThat(d.value()).isEmpty();
+                assertThat(header(d, DlqHeaders.SOURCE_OFFSET)).isEqualTo("1");
+                assertThat(header(d, DlqHeaders.REASON)).contains("cannot write " + Probe.getClassSchema().getFullName());
+            });
+        } finally {
+            StreamsApps.closeLeavingGroup(streams);
+        }
+    }
+
     private static Properties streamsConfig(String appId) {
         Properties config = new Properties();
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         config.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterQueueHandler.class);
+        config.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterQueueHandler.class);
         config.put(StreamsConfig.STATE_DIR_CONFIG, TestPaths.newWorkDir("streams").toString());
         config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -242,6 +276,13 @@ class SchemaRegistryIT {
     /** The first {@code n} values of {@code topic} (and any that follow within the settle time). */
     private static <V> List<V> readAll(String topic, Deserializer<V> values, int n) {
         return CommittedRecords.awaitValues(stack.bootstrapServers(), topic, new StringDeserializer(), values, v -> true, n);
+    }
+
+    /** The first {@code n} dead letters {@code appId} sent. */
+    private static List<ConsumerRecord<String, byte[]>> deadLettersOf(String appId, int n) {
+        return CommittedRecords.await(stack.bootstrapServers(), Topics.DEAD_LETTER, new StringDeserializer(),
+                new ByteArrayDeserializer(), d -> appId.equals(header(d, DlqHeaders.APP)), n,
+                CommittedRecords.DEFAULT_TIMEOUT);
     }
 
     private static String header(ConsumerRecord<?, ?> record, String name) {
