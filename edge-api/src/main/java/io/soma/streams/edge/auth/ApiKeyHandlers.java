@@ -19,7 +19,8 @@ import java.util.UUID;
  * for a user of the tenant (shown once) and revoke one, so that a leaked key is retired and replaced without a
  * platform operator. An admin acts only on keys of users whose capabilities it holds itself: a key is its user's
  * power, and creating or revoking one must not reach beyond the admin's own. Every creation and revocation is
- * audited on {@code identity.audit} ({@code api_key.created}, {@code api_key.revoked}, with {@code api_key_id}).
+ * audited on {@code identity.audit} ({@code api_key.created}, {@code api_key.revoked}, with {@code api_key_id}); a
+ * key whose creation cannot be audited is deleted before the failure is answered.
  */
 public final class ApiKeyHandlers {
     private static final int MAX_LABEL_CHARS = 100;
@@ -58,7 +59,8 @@ public final class ApiKeyHandlers {
             requireHoldsWhatTheUserHolds(admin, tenant, subject);
             String apiKey = identities.createApiKey(tenant, subject, label);
             String keyId = IdentityStore.keyId(IdentityStore.sha256(apiKey));
-            audit.record(event(IdentityEvent.API_KEY_CREATED, tenant, subject, admin, keyId));
+            audit.recordOrUndo(event(IdentityEvent.API_KEY_CREATED, tenant, subject, admin, keyId),
+                    () -> identities.deleteApiKey(tenant, apiKey));
             Map<String, Object> answer = new LinkedHashMap<>();
             answer.put("key_id", keyId);
             answer.put("subject", subject);

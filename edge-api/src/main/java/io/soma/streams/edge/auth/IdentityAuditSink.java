@@ -6,4 +6,22 @@ package io.soma.streams.edge.auth;
  */
 public interface IdentityAuditSink {
     void record(IdentityEvent event);
+
+    /**
+     * Records {@code event} of a change whose answer (a new credential, shown once) has not left yet; when it cannot
+     * be recorded, {@code undo} takes the change back before the failure goes on: an unaudited credential that
+     * nobody was ever shown must not stay, and a retry makes it again with one that is.
+     */
+    default void recordOrUndo(IdentityEvent event, Runnable undo) {
+        try {
+            record(event);
+        } catch (RuntimeException notAudited) {
+            try {
+                undo.run();
+            } catch (RuntimeException notUndone) {
+                notAudited.addSuppressed(notUndone);
+            }
+            throw notAudited;
+        }
+    }
 }

@@ -128,6 +128,12 @@ public final class IdentityStore {
         return apiKey;
     }
 
+    /** Undoes a {@link #createApiKey} whose answer never reached its caller (its audit could not be written). */
+    public void deleteApiKey(String tenant, String apiKey) {
+        inTransaction(c -> update(c, "DELETE FROM " + schema + ".api_keys WHERE tenant_id = ? AND key_sha256 = ?",
+                tenant, sha256(apiKey)));
+    }
+
     /**
      * An API key as its tenant's admins see it: never the key, only its id (the first 8 bytes of its SHA-256, in hex,
      * which says nothing of the key).

@@ -61,18 +61,9 @@ public final class TenantHandlers {
                 throw new ApiException(409, "conflict", e.getMessage(), Map.of("tenant_id", tenant));
             }
             List<String> capabilities = admin == null ? List.of() : Capability.claimsOf(admin.capabilities());
-            try {
-                audit.record(new IdentityEvent(UUID.randomUUID().toString(), IdentityEvent.TENANT_CREATED, tenant,
-                        adminSubject, operator.subject(), operator.tenant(), null, null, capabilities, Instant.now()));
-            } catch (RuntimeException notAudited) {
-                // the caller will never see the admin's key: undone, so that a retry creates the tenant again
-                try {
-                    identities.deleteTenant(tenant);
-                } catch (RuntimeException notUndone) {
-                    notAudited.addSuppressed(notUndone);
-                }
-                throw notAudited;
-            }
+            audit.recordOrUndo(new IdentityEvent(UUID.randomUUID().toString(), IdentityEvent.TENANT_CREATED, tenant,
+                    adminSubject, operator.subject(), operator.tenant(), null, null, capabilities, Instant.now()),
+                    () -> identities.deleteTenant(tenant));
             Map<String, Object> answer = new LinkedHashMap<>();
             answer.put("tenant_id", tenant);
             if (admin != null) {

@@ -5,16 +5,26 @@ import io.soma.streams.avro.IdentityAudit;
 import io.soma.streams.edge.EdgeFixture;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
+import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.CommittedRecords;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,6 +33,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the identity audit on the real broker.
  */
 class ApiKeyRoutesIT {
+    private static final ConfigResource IDENTITY_AUDIT = new ConfigResource(ConfigResource.Type.TOPIC,
+            Topics.IDENTITY_AUDIT.name());
+    /** How long a topic config change may take to reach the broker's log. */
+    private static final Duration REFUSAL_APPLIED = Duration.ofSeconds(30);
     private static EdgeFixture edge;
     private static String tenant;
     private static String adminKey;
@@ -125,6 +139,61 @@ class ApiKeyRoutesIT {
 
         assertThat(reserved.statusCode()).as(reserved.body()).isEqualTo(422);
         assertThat(EdgeFixture.json(reserved).at("/details/field").asText()).isEqualTo("label");
+    }
+
+    /**
+     * Kafka refusing the audit of a new credential: the key or tenant it made is not kept (nobody was shown it, and
+     * nothing says it was made), and a retry makes the tenant again.
+     */
+    @Test
+    void shouldKeepNoCredentialWhoseCreationCouldNotBeAudited() throws Exception {
+        String run = "unaudited-" + Long.toString(System.nanoTime(), 36) + "-";
+        AtomicInteger attempts = new AtomicInteger();
+        HttpResponse<String> refusedKey;
+        String refusedLabel;
+        HttpResponse<String> refusedTenant;
+        String refusedTenantId;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                edge.config().bootstrapServers()))) {
+            String limit = auditRecordLimit(admin);
+            // every audit record is over it
+            setAuditRecordLimit(admin, "64");
+            try {
+                // until the broker applies the limit, a creation is audited and kept, as it should be
+                refusedKey = Await.value("a key whose audit Kafka refuses", REFUSAL_APPLIED, () -> edge.post(keys(),
+                        adminToken, EdgeFixture.json(Map.of("subject", "first-admin",
+                                "label", run + attempts.incrementAndGet()))), r -> r.statusCode() != 201);
+                refusedLabel = run + attempts.get();
+                refusedTenant = Await.value("a tenant whose audit Kafka refuses", REFUSAL_APPLIED, () -> edge.post(
+                        "/v1/tenants", edge.adminToken(), EdgeFixture.json(Map.of("tenant_id",
+                                run + attempts.incrementAndGet(), "admin_subject", "first-admin"))),
+                        r -> r.statusCode() != 201);
+                refusedTenantId = run + attempts.get();
+            } finally {
+                setAuditRecordLimit(admin, limit);
+            }
+        }
+
+        assertThat(refusedKey.statusCode()).as(refusedKey.body()).isEqualTo(413);
+        assertThat(refusedKey.body()).doesNotContain("api_key\"");
+        assertThat(EdgeFixture.json(edge.get(keys(), adminToken)).get("api_keys").findValuesAsText("label"))
+                .doesNotContain(refusedLabel);
+        assertThat(refusedTenant.statusCode()).as(refusedTenant.body()).isEqualTo(413);
+        assertThat(refusedTenant.body()).doesNotContain("api_key\"");
+        HttpResponse<String> again = Await.value("the tenant made again", REFUSAL_APPLIED, () -> edge.post("/v1/tenants",
+                edge.adminToken(), EdgeFixture.json(Map.of("tenant_id", refusedTenantId))), r -> r.statusCode() != 413);
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(201);
+    }
+
+    private static String auditRecordLimit(Admin admin) throws Exception {
+        return admin.describeConfigs(List.of(IDENTITY_AUDIT)).all().get(30, TimeUnit.SECONDS).get(IDENTITY_AUDIT)
+                .get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value();
+    }
+
+    private static void setAuditRecordLimit(Admin admin, String bytes) throws Exception {
+        admin.incrementalAlterConfigs(Map.of(IDENTITY_AUDIT, List.of(new AlterConfigOp(
+                new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, bytes), AlterConfigOp.OpType.SET))))
+                .all().get(30, TimeUnit.SECONDS);
     }
 
     private static String keys() {
