@@ -33,16 +33,25 @@ interface Verdict {
   reasons: { policy?: { name: string; action: string; severity: string; excerpt?: string | null }[] };
 }
 
-/** The tenant's pack as this edge's global table holds it (the one /v1/evaluate uses), with its ETag. */
-async function readPack(api: Api, tenant: string): Promise<{ pack: RulePack; etag: string | null }> {
+/**
+ * The tenant's pack as this edge's global table holds it (the one /v1/evaluate uses), with its ETag; null when the
+ * tenant has none yet (the editor creates the first one).
+ */
+async function readPack(api: Api, tenant: string): Promise<{ pack: RulePack | null; etag: string | null }> {
   try {
     const reply = await api.send<RulePack>('GET', `/v1/policies/${segment(tenant)}`);
     return { pack: reply.body, etag: reply.headers.get('ETag') };
   } catch (error) {
-    // no pack yet: the editor creates the first one
-    if (error instanceof ApiError && error.status === 404) return { pack: { tenant, version: 0, rules: [] }, etag: null };
+    if (error instanceof ApiError && error.status === 404) return { pack: null, etag: null };
     throw error;
   }
+}
+
+/** What the page says of the pack the API returned: nothing made up for a tenant that has none. */
+export function describePack(pack: Pick<RulePack, 'version' | 'rules' | 'updated_at' | 'updated_by'> | null): string {
+  if (pack === null) return 'No rule pack yet: saving creates its first version.';
+  const rules = pack.rules.length === 1 ? '1 rule' : `${pack.rules.length} rules`;
+  return `Version ${pack.version}, ${rules}, changed ${formatTime(pack.updated_at)} by ${pack.updated_by ?? '—'}.`;
 }
 
 export function PoliciesPage({ api, tenant }: PageProps) {
@@ -60,12 +69,12 @@ export function PoliciesPage({ api, tenant }: PageProps) {
   );
 }
 
-function RuleEditor({ api, tenant, pack, etag, saved }: Pick<PageProps, 'api' | 'tenant'> & { pack: RulePack; etag: string | null; saved: () => void }) {
-  const [text, setText] = useState(JSON.stringify(pack.rules, null, 2));
+function RuleEditor({ api, tenant, pack, etag, saved }: Pick<PageProps, 'api' | 'tenant'> & { pack: RulePack | null; etag: string | null; saved: () => void }) {
+  const [text, setText] = useState(JSON.stringify(pack?.rules ?? [], null, 2));
   const [error, setError] = useState<Error>();
   // the version the policy app accepted, until this edge's table holds it
   const [applying, setApplying] = useState<number>();
-  useEffect(() => setText(JSON.stringify(pack.rules, null, 2)), [pack]);
+  useEffect(() => setText(JSON.stringify(pack?.rules ?? [], null, 2)), [pack]);
   const save = () => {
     setError(undefined);
     let rules: unknown;
@@ -82,9 +91,11 @@ function RuleEditor({ api, tenant, pack, etag, saved }: Pick<PageProps, 'api' | 
         setApplying(accepted.version);
         await readUntil(
           () => readPack(api, tenant),
-          (current) => current.pack.version >= accepted.version,
+          (current) => (current.pack?.version ?? 0) >= accepted.version,
           (current) =>
-            `Version ${accepted.version} was accepted, but this edge's rule table still holds version ${current.pack.version}: reload the page in a moment.`,
+            current.pack === null
+              ? `Version ${accepted.version} was accepted, but this edge's rule table does not hold it yet: reload the page in a moment.`
+              : `Version ${accepted.version} was accepted, but this edge's rule table still holds version ${current.pack.version}: reload the page in a moment.`,
         );
         saved();
       })
@@ -93,9 +104,7 @@ function RuleEditor({ api, tenant, pack, etag, saved }: Pick<PageProps, 'api' | 
   };
   return (
     <>
-      <p>
-        Version {pack.version}, {pack.rules.length} rules, changed {formatTime(pack.updated_at)} by {pack.updated_by ?? '—'}.
-      </p>
+      <p>{describePack(pack)}</p>
       <label htmlFor="rules">Rules (JSON)</label>
       <textarea id="rules" rows={14} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />
       {holds(api.session, 'policy.admin') && (
