@@ -5,7 +5,7 @@ import { useLoad } from '../ui/useLoad';
 import { useStream } from '../ui/useStream';
 import type { PageProps } from '.';
 
-interface CapsuleSummary {
+export interface CapsuleSummary {
   capsule_id: string;
   publisher: string;
   status: string;
@@ -41,6 +41,14 @@ export function Badge({ status }: { status: string }) {
   return <span className={`badge ${status}`}>{status.replace('_', ' ')}</span>;
 }
 
+/**
+ * What a row shows: the streamed summary of the capsule when it is at least as recent as the listed one. A page
+ * loaded after the stream's last change (another page, a filter, a reload after a gap) is newer than it.
+ */
+export function shownSummary(listed: CapsuleSummary, streamed: CapsuleSummary | undefined): CapsuleSummary {
+  return streamed !== undefined && Date.parse(streamed.updated_at) >= Date.parse(listed.updated_at) ? streamed : listed;
+}
+
 export function MarketplacePage({ api }: PageProps) {
   const [status, setStatus] = useState('');
   const [query, setQuery] = useState('');
@@ -48,15 +56,17 @@ export function MarketplacePage({ api }: PageProps) {
   const [selected, setSelected] = useState<string>();
   // a capsule's transitions as the catalog streams them, shown over the page's snapshot
   const [changed, setChanged] = useState<Record<string, CapsuleSummary>>({});
-  const stream = useStream(api, '/v1/marketplace/stream', (event) => {
-    if (event.event !== 'capsule') return;
-    const summary = JSON.parse(event.data) as CapsuleSummary;
-    setChanged((all) => ({ ...all, [summary.capsule_id]: summary }));
-  });
   const capsules = useLoad(
     () => api.get<CapsulePage>('/v1/marketplace/capsules', { status, q: query, page, size: PAGE_SIZE }),
     [api, status, query, page],
   );
+  const stream = useStream(api, '/v1/marketplace/stream', (event) => {
+    // changes were skipped (this page fell behind, or its resume point is gone): the catalog is read again
+    if (event.event === 'gap') capsules.reload();
+    if (event.event !== 'capsule') return;
+    const summary = JSON.parse(event.data) as CapsuleSummary;
+    setChanged((all) => ({ ...all, [summary.capsule_id]: summary }));
+  });
   return (
     <>
       <Section title="Catalog">
@@ -92,7 +102,7 @@ export function MarketplacePage({ api }: PageProps) {
                 </thead>
                 <tbody>
                   {result.items.map((listed) => {
-                    const c = changed[listed.capsule_id] ?? listed;
+                    const c = shownSummary(listed, changed[listed.capsule_id]);
                     return (
                       <tr key={c.capsule_id}>
                         <td>
