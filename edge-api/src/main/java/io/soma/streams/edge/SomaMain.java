@@ -5,15 +5,19 @@ import io.soma.streams.edge.auth.WrapSecretFile;
 import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.edge.config.SomaConfig;
 import io.soma.streams.edge.replay.ReplayDrill;
+import io.soma.streams.edge.slice.StopSignal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The process entry point.
@@ -28,6 +32,11 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class SomaMain {
     private static final Logger log = LoggerFactory.getLogger(SomaMain.class);
+    /**
+     * How long a stop waits for a start in progress to reach its next step (a step may wait for the broker or the
+     * registry); the chart's grace period is longer.
+     */
+    private static final Duration START_END_LIMIT = Duration.ofMinutes(2);
 
     private SomaMain() {
     }
@@ -98,28 +107,52 @@ public final class SomaMain {
             return;
         }
         log.info("starting with {}", config);
+        StopSignal stop = StopSignal.raisedAtExit();
+        CountDownLatch startEnded = new CountDownLatch(1);
+        AtomicReference<SomaProcess> running = new AtomicReference<>();
         CountDownLatch stopped = new CountDownLatch(1);
-        SomaProcess process;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("stopping");
+            // a start still going closes what it started at its next step, and ends
+            stop.request();
+            awaitStartEnd(startEnded);
+            SomaProcess process = running.get();
+            if (process != null) {
+                process.close();
+            }
+            stopped.countDown();
+        }, "soma-shutdown"));
+        int failed = 0;
         try {
-            process = SomaProcess.start(config);
+            running.set(SomaProcess.start(config, SomaProcess.COMPOSITION, stop));
+        } catch (StopSignal.StoppedWhileStarting e) {
+            log.info("{}: what had started is closed", e.getMessage());
         } catch (Settings.ConfigException e) {
             // found once connected (signing keys sealed with another wrap secret): as actionable as the others
             System.err.println("configuration error: " + e.getMessage());
-            System.exit(2);
-            return;
+            failed = 2;
         } catch (RuntimeException | Error e) {
             // an Error too: the apps started so far are closed, and their non-daemon threads must not keep a
             // process without an edge alive
             log.error("start failed: {}", e.getMessage(), e);
-            System.exit(1);
-            return;
+            failed = 1;
+        } finally {
+            startEnded.countDown();
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("stopping");
-            process.close();
-            stopped.countDown();
-        }, "soma-shutdown"));
-        process.ownerClosesAtExit();
+        if (failed != 0) {
+            System.exit(failed);
+        }
         stopped.await();
+    }
+
+    private static void awaitStartEnd(CountDownLatch startEnded) {
+        try {
+            if (!startEnded.await(START_END_LIMIT.toSeconds(), TimeUnit.SECONDS)) {
+                log.warn("the start did not reach its next step within {} s of the stop: exiting without closing it",
+                        START_END_LIMIT.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -23,6 +23,7 @@ import io.soma.streams.edge.slice.Closer;
 import io.soma.streams.edge.slice.Platform;
 import io.soma.streams.edge.slice.Slice;
 import io.soma.streams.edge.slice.Slices;
+import io.soma.streams.edge.slice.StopSignal;
 import io.soma.streams.edge.slm.SlmSlice;
 import io.soma.streams.edge.training.TrainingSlice;
 import io.soma.streams.schemas.Topics;
@@ -74,26 +75,18 @@ public final class SomaProcess implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SomaProcess.class);
 
     private final Closer started;
-    /** The embedded stack (demo), null when the process runs against external services. */
-    private final LocalStack stack;
     private final EdgeServer edge;
     private final ManagementServer management;
     private final Platform platform;
     private final SomaConfig config;
 
-    private SomaProcess(Closer started, LocalStack stack, EdgeServer edge, ManagementServer management,
+    private SomaProcess(Closer started, EdgeServer edge, ManagementServer management,
                         Platform platform, SomaConfig config) {
         this.started = started;
-        this.stack = stack;
         this.edge = edge;
         this.management = management;
         this.platform = platform;
         this.config = config;
-    }
-
-    /** Starts every capability of {@link #COMPOSITION}. */
-    public static SomaProcess start(SomaConfig initial) {
-        return start(initial, COMPOSITION);
     }
 
     /**
@@ -101,18 +94,33 @@ public final class SomaProcess implements AutoCloseable {
      * route), with the edge serving their routes: a test starts the one it tests.
      */
     public static SomaProcess start(SomaConfig initial, List<Slice.Starter> composition) {
+        return start(initial, composition, StopSignal.manual());
+    }
+
+    /**
+     * Starts the capabilities of {@code composition}, checking {@code stop} between steps.
+     *
+     * @throws StopSignal.StoppedWhileStarting when a stop was asked for before the start ended; what had started
+     *                                         is closed
+     */
+    public static SomaProcess start(SomaConfig initial, List<Slice.Starter> composition, StopSignal stop) {
         long begin = System.nanoTime();
         Closer started = new Closer();
         try {
             SomaConfig config = initial;
-            LocalStack stack = null;
             if (config.embeddedStack()) {
-                stack = started.own(LocalStack.start(config.dataDir().resolve("stack"),
+                LocalStack stack = started.own(LocalStack.start(config.dataDir().resolve("stack"),
                         config.embeddedKafkaPort(), config.embeddedRegistryPort(), Map.of()));
+                if (stop.raisedAtJvmExit()) {
+                    // at exit, the registry waits for this process's close, which still needs it (its apps' flush)
+                    stack.ownerClosesAtExit();
+                }
                 config = config.withStack(stack.bootstrapServers(), stack.schemaRegistryUrl());
             }
+            stop.checkBefore("the platform");
             Platform platform = started.own(Platform.start(config, peerCredential(config)));
-            Slices slices = started.own(Slices.start(platform, composition));
+            Slices slices = started.own(Slices.start(platform, composition, stop));
+            stop.checkBefore("the edge");
 
             PrometheusRegistry metrics = platform.metrics();
             metrics.register(new KafkaStreamsCollector(platform.apps()));
@@ -145,11 +153,12 @@ public final class SomaProcess implements AutoCloseable {
             }
 
             if (config.replayEnabled()) {
+                stop.checkBefore("the replay");
                 started.own(startReplay(config, platform.registry()));
             }
             log.info("started in {} ms; edge on http://{}:{}", (System.nanoTime() - begin) / 1_000_000,
                     config.edgeHost(), edge.port());
-            return new SomaProcess(started, stack, edge, management, platform, config);
+            return new SomaProcess(started, edge, management, platform, config);
         } catch (RuntimeException | Error e) {
             started.close();
             throw e;
@@ -196,16 +205,6 @@ public final class SomaProcess implements AutoCloseable {
 
     public SomaConfig config() {
         return config;
-    }
-
-    /**
-     * Says that this process is closed in a shutdown hook: at exit, its embedded stack waits for that close, which
-     * still needs the registry, instead of going down beside it.
-     */
-    public void ownerClosesAtExit() {
-        if (stack != null) {
-            stack.ownerClosesAtExit();
-        }
     }
 
     @Override

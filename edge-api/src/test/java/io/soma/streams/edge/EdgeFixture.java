@@ -12,6 +12,7 @@ import io.soma.streams.edge.auth.KeySeal;
 import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.edge.config.SomaConfig;
 import io.soma.streams.edge.slice.Slice;
+import io.soma.streams.edge.slice.StopSignal;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
@@ -77,12 +78,18 @@ public final class EdgeFixture implements AutoCloseable {
     private String adminToken;
 
     public EdgeFixture(Map<String, String> overrides) {
-        this(sharedStack(), overrides, SomaProcess.COMPOSITION);
+        this(sharedStack(), overrides, SomaProcess.COMPOSITION, StopSignal.manual());
     }
 
     /** A process on the shared stack that runs only the capabilities of {@code composition} (identity included). */
     public static EdgeFixture withSlices(List<Slice.Starter> composition, Map<String, String> overrides) {
-        return new EdgeFixture(sharedStack(), overrides, composition);
+        return new EdgeFixture(sharedStack(), overrides, composition, StopSignal.manual());
+    }
+
+    /** {@link #withSlices} whose start checks {@code stop} between its steps, as the process main's does. */
+    public static EdgeFixture withSlices(List<Slice.Starter> composition, Map<String, String> overrides,
+                                         StopSignal stop) {
+        return new EdgeFixture(sharedStack(), overrides, composition, stop);
     }
 
     /**
@@ -96,7 +103,7 @@ public final class EdgeFixture implements AutoCloseable {
     /** {@link #onOwnStack(Map)} running only the capabilities of {@code composition}. */
     public static EdgeFixture onOwnStack(Map<String, String> overrides, List<Slice.Starter> composition) {
         return new EdgeFixture(Map.of("stack.embedded", "true", "stack.kafka.port", "0", "stack.registry.port", "0"),
-                overrides, composition);
+                overrides, composition, StopSignal.manual());
     }
 
     /**
@@ -120,7 +127,8 @@ public final class EdgeFixture implements AutoCloseable {
                 "schema.registry.url", stack.schemaRegistryUrl());
     }
 
-    private EdgeFixture(Map<String, String> stack, Map<String, String> overrides, List<Slice.Starter> composition) {
+    private EdgeFixture(Map<String, String> stack, Map<String, String> overrides, List<Slice.Starter> composition,
+                        StopSignal stop) {
         redis = RedisNamespace.create("edge");
         schema = PrivateSchema.create("edge");
         ownsStores = true;
@@ -143,7 +151,7 @@ public final class EdgeFixture implements AutoCloseable {
             all.put("identity.keys.wrap.secret", KeySeal.newWrapSecret());
             all.putAll(overrides);
             settings = Map.copyOf(all);
-            process = startProcess(settings, composition);
+            process = startProcess(settings, composition, stop);
         } catch (RuntimeException e) {
             // the process closed what it had started; the namespace and schema are the fixture's to drop
             closeStores();
@@ -164,7 +172,7 @@ public final class EdgeFixture implements AutoCloseable {
                 "schema.registry.url", first.config().schemaRegistryUrl()));
         all.putAll(overrides);
         settings = Map.copyOf(all);
-        process = startProcess(settings, composition);
+        process = startProcess(settings, composition, StopSignal.manual());
     }
 
     /**
@@ -180,10 +188,11 @@ public final class EdgeFixture implements AutoCloseable {
         return new EdgeFixture(this, overrides);
     }
 
-    private static SomaProcess startProcess(Map<String, String> settings, List<Slice.Starter> composition) {
+    private static SomaProcess startProcess(Map<String, String> settings, List<Slice.Starter> composition,
+                                            StopSignal stop) {
         Map<String, String> withDataDir = new HashMap<>(settings);
         withDataDir.put("stack.data.dir", TestPaths.newWorkDir("edge").toString());
-        return SomaProcess.start(SomaConfig.from(Settings.of(withDataDir)), composition);
+        return SomaProcess.start(SomaConfig.from(Settings.of(withDataDir)), composition, stop);
     }
 
     /** The running process's configuration (with the embedded stack's real addresses when it has one). */

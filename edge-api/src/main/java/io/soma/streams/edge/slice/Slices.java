@@ -9,11 +9,15 @@ public final class Slices implements AutoCloseable {
     private final List<Slice> started = new ArrayList<>();
     private final Closer closer = new Closer();
 
-    /** Starts each slice of {@code composition} in order; if one fails, those already started are closed. */
-    public static Slices start(Platform platform, List<Slice.Starter> composition) {
+    /**
+     * Starts each slice of {@code composition} in order; if one fails, or a stop is asked for before the next, those
+     * already started are closed.
+     */
+    public static Slices start(Platform platform, List<Slice.Starter> composition, StopSignal stop) {
         Slices slices = new Slices();
         try {
             for (Slice.Starter starter : composition) {
+                stop.checkBefore("slice " + (slices.started.size() + 1) + " of " + composition.size());
                 Slice slice = starter.start(platform, slices);
                 slices.started.add(slice);
                 slices.closer.own(slice);
