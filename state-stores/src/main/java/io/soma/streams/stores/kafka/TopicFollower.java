@@ -15,13 +15,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * Follows every partition of one topic on its own thread, outside any consumer group: committed records only
- * (the apps write exactly-once), from the beginning or from the end as it is when the follower starts. A record
+ * (the apps write exactly-once), from the beginning or from the end as it is when the follower starts; a partition
+ * added to the topic later is followed from its beginning once the follower sees it (within a minute). A record
  * it cannot read is logged and skipped (the apps dead-letter theirs; a follower only observes), unless the schema
  * registry could not be reached to read it: then the follower reads it again until it can, and goes no further, so a
  * registry outage never silently drops a record from what callers build (a fail-closed budget, a reply).
@@ -31,10 +34,15 @@ public final class TopicFollower<V> implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(250);
     /** How long to wait before reading again a record the registry could not resolve, or after a failed poll. */
     private static final Duration RETRY = Duration.ofSeconds(1);
+    /** How often the follower looks for partitions added to its topic (and how old the metadata it reads may be). */
+    static final Duration PARTITION_CHECK = Duration.ofSeconds(30);
 
     public enum Start { BEGINNING, END }
 
     private final KafkaConsumer<String, V> consumer;
+    private final String topic;
+    private final Duration partitionCheck;
+    private long nextPartitionCheck;
     private final Consumer<ConsumerRecord<String, V>> onRecord;
     private final Runnable onIdle;
     private final Thread thread;
@@ -57,18 +65,27 @@ public final class TopicFollower<V> implements AutoCloseable {
      */
     public TopicFollower(String bootstrapServers, String topic, Deserializer<V> values, Start start,
                          Consumer<ConsumerRecord<String, V>> onRecord, Runnable onIdle) {
+        this(bootstrapServers, topic, values, start, onRecord, onIdle, PARTITION_CHECK);
+    }
+
+    TopicFollower(String bootstrapServers, String topic, Deserializer<V> values, Start start,
+                  Consumer<ConsumerRecord<String, V>> onRecord, Runnable onIdle, Duration partitionCheck) {
+        this.topic = topic;
         this.onRecord = onRecord;
         this.onIdle = onIdle;
+        this.partitionCheck = partitionCheck;
         this.consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 // held at a record that retention then deleted: go on from the oldest left, not from the end
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                // the partition check reads the consumer's metadata: no older than the check's interval
+                ConsumerConfig.METADATA_MAX_AGE_CONFIG, (int) partitionCheck.toMillis()),
                 new StringDeserializer(), values);
-        List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        List<TopicPartition> partitions = partitionsNow(Duration.ofSeconds(30));
         consumer.assign(partitions);
+        nextPartitionCheck = System.nanoTime() + partitionCheck.toNanos();
         if (start == Start.END) {
             consumer.seekToEnd(partitions);
             // resolve the end now, so nothing published after this constructor returns is skipped
@@ -109,6 +126,7 @@ public final class TopicFollower<V> implements AutoCloseable {
     }
 
     private void followOnce() {
+        followAddedPartitions();
         ConsumerRecords<String, V> records = poll();
         for (ConsumerRecord<String, V> r : records) {
             try {
@@ -122,6 +140,32 @@ public final class TopicFollower<V> implements AutoCloseable {
                     .allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
         }
         onIdle.run();
+    }
+
+    /**
+     * Partitions added to the topic since it was last looked at (an operator's, or a re-created topic's) are followed
+     * from their beginning: their every record came after this follower started, and keys moved there with them.
+     */
+    private void followAddedPartitions() {
+        if (System.nanoTime() - nextPartitionCheck < 0) {
+            return;
+        }
+        nextPartitionCheck = System.nanoTime() + partitionCheck.toNanos();
+        Set<TopicPartition> assigned = consumer.assignment();
+        List<TopicPartition> added = partitionsNow(RETRY).stream().filter(p -> !assigned.contains(p)).toList();
+        if (added.isEmpty()) {
+            return;
+        }
+        log.info("{} has new partitions {}: following them from their beginning", topic, added);
+        Set<TopicPartition> all = new HashSet<>(assigned);
+        all.addAll(added);
+        // the partitions assigned before keep their positions
+        consumer.assign(all);
+        consumer.seekToBeginning(added);
+    }
+
+    private List<TopicPartition> partitionsNow(Duration limit) {
+        return consumer.partitionsFor(topic, limit).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
     }
 
     private ConsumerRecords<String, V> poll() {
