@@ -5,7 +5,10 @@ import io.soma.streams.schemas.serde.SchemaRegistryException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
@@ -16,6 +19,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -36,6 +40,10 @@ import java.util.function.Predicate;
 public class DeadLetterQueueHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler,
         ProductionExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterQueueHandler.class);
+
+    /** {@link DlqHeaders#OMITTED} of a dead letter made without its source's key and value. */
+    static final String RELEASED = "key and value: not available to the handler (Kafka Streams releases them once an "
+            + "output of the record is written, or both are null); read the record at dlq.source.*";
 
     private String deadLetterTopic = Topics.DEAD_LETTER;
     private String applicationId = "unknown";
@@ -92,18 +100,16 @@ public class DeadLetterQueueHandler implements DeserializationExceptionHandler, 
         String reason = reason(exception);
         log.warn("dead-lettering {}-{}@{} (processor {}) to {}: {}", context.topic(), context.partition(),
                 context.offset(), context.processorNodeId(), deadLetterTopic, reason, exception);
-        return ProcessingExceptionHandler.Response.resume(List.of(deadLetter(context.sourceRawKey(),
-                context.sourceRawValue(), context.headers(), reason, exception, context.topic(), context.partition(),
-                context.offset())));
+        return ProcessingExceptionHandler.Response.resume(List.of(sourceDeadLetter(context, reason, exception)));
     }
 
     /**
      * A record a processor made from the source record cannot be written (a required field left empty, say): writing
      * it again would fail again and, failing the thread, stall the partition on the source record for good. So the
-     * source record goes to the dead-letter topic with the reason (its bytes are gone once an earlier output of it was
-     * written), and the app goes on. The registry refusing or failing the schema is not the record's fault, every
-     * record of that schema would fail alike: the task fails. A failed send ({@code handleError}) fails the task, as by
-     * default: under exactly-once the transaction it broke is aborted and must be redone.
+     * source record goes to the dead-letter topic with the reason, and the app goes on; the outputs of it written
+     * before stay. The registry refusing or failing the schema is not the record's fault, every record of that
+     * schema would fail alike: the task fails. A record a punctuator made has no source to set aside: it is logged
+     * and dropped.
      */
     @Override
     public ProductionExceptionHandler.Response handleSerializationError(ErrorHandlerContext context,
@@ -124,9 +130,34 @@ public class DeadLetterQueueHandler implements DeserializationExceptionHandler, 
         log.warn("dead-lettering {}-{}@{} (processor {}) to {}: its output to {} cannot be written: {}", context.topic(),
                 context.partition(), context.offset(), context.processorNodeId(), deadLetterTopic, record.topic(), reason,
                 exception);
-        return ProductionExceptionHandler.Response.resume(List.of(deadLetter(context.sourceRawKey(),
-                context.sourceRawValue(), context.headers(), reason, exception, context.topic(), context.partition(),
-                context.offset())));
+        return ProductionExceptionHandler.Response.resume(List.of(sourceDeadLetter(context, reason, exception)));
+    }
+
+    /**
+     * A send the producer failed: as Kafka Streams' default handler, retried when the error is retriable (the task is
+     * redone), else the task fails (under exactly-once its transaction is aborted and redone). Neither is the
+     * record's fault to dead-letter.
+     */
+    @Override
+    public ProductionExceptionHandler.Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record,
+                                                           Exception exception) {
+        return exception instanceof RetriableException ? ProductionExceptionHandler.Response.retry()
+                : ProductionExceptionHandler.Response.fail();
+    }
+
+    /**
+     * The source record of {@code context} as a dead letter. Kafka Streams releases its key and value once an output
+     * of it has been written: the dead letter then says so, and where to read the record.
+     */
+    private ProducerRecord<byte[], byte[]> sourceDeadLetter(ErrorHandlerContext context, String reason,
+                                                            Exception exception) {
+        Headers headers = context.headers();
+        if (context.sourceRawKey() == null && context.sourceRawValue() == null) {
+            headers = new RecordHeaders(headers == null ? new Header[0] : headers.toArray()).add(DlqHeaders.OMITTED,
+                    RELEASED.getBytes(StandardCharsets.UTF_8));
+        }
+        return deadLetter(context.sourceRawKey(), context.sourceRawValue(), headers, reason, exception,
+                context.topic(), context.partition(), context.offset());
     }
 
     /**

@@ -4,11 +4,14 @@ import io.soma.streams.schemas.serde.BadMagicByteException;
 import io.soma.streams.schemas.serde.SchemaRegistryException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.apache.kafka.streams.errors.ProductionExceptionHandler;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +52,25 @@ class DeadLetterQueueHandlerTest {
         assertThat(header(deadLetter, DlqHeaders.SOURCE_OFFSET)).isEqualTo("41");
         assertThat(header(deadLetter, DlqHeaders.APP)).isEqualTo("soma-policy");
         assertThat(header(deadLetter, "traceparent")).startsWith("00-4bf92f35");
+    }
+
+    /**
+     * A failed send is no record's fault: retried when retriable, else the task fails, as Kafka Streams' default
+     * handler does. Not overridden, the interface's default threw, and every failed send became a "fatal user code
+     * error" that killed the stream thread.
+     */
+    @Test
+    void shouldRetryARetriableSendAndFailAnyOtherAsKafkaStreamsDoesByDefault() {
+        ProducerRecord<byte[], byte[]> sent = new ProducerRecord<>("policy.decisions", bytes("s-1"), bytes("allow"));
+
+        ProductionExceptionHandler.Response retried = handler.handleError(null, sent, new TimeoutException("expired"));
+        ProductionExceptionHandler.Response failed = handler.handleError(null, sent,
+                new RecordTooLargeException("over max.message.bytes"));
+
+        assertThat(retried.result()).isEqualTo(ProductionExceptionHandler.Result.RETRY);
+        assertThat(failed.result()).isEqualTo(ProductionExceptionHandler.Result.FAIL);
+        assertThat(retried.deadLetterQueueRecords()).isEmpty();
+        assertThat(failed.deadLetterQueueRecords()).isEmpty();
     }
 
     @Test

@@ -117,6 +117,33 @@ class ProcessingDeadLetterTest {
                 SerializationException.class);
     }
 
+    /**
+     * Kafka Streams releases a record's bytes once an output of it is written: a second output that cannot be
+     * written dead-letters the record without them, and the dead letter says so and where to read it.
+     */
+    @Test
+    void shouldSayWhereToReadARecordWhoseBytesWereReleasedBeforeItsOutputFailed(@TempDir Path stateDir) {
+        StreamsBuilder builder = new StreamsBuilder();
+        var upper = builder.stream("in", Consumed.with(Serdes.String(), Serdes.String())).mapValues(v -> v.toUpperCase());
+        upper.to("out", Produced.with(Serdes.String(), Serdes.String()));
+        upper.to("audit", Produced.with(Serdes.String(), Serdes.serdeFrom((topic, value) -> {
+            throw new SerializationException("cannot write Audit: actor is required");
+        }, new StringDeserializer())));
+        try (TopologyTestDriver driver = driver(builder, stateDir)) {
+            driver.createInputTopic("in", new StringSerializer(), new StringSerializer()).pipeInput("s-1", "first");
+            var out = driver.createOutputTopic("out", new StringDeserializer(), new StringDeserializer());
+            var dlq = driver.createOutputTopic(Topics.DEAD_LETTER, new StringDeserializer(), new StringDeserializer());
+
+            assertThat(out.readValuesToList()).containsExactly("FIRST");
+            TestRecord<String, String> dead = dlq.readRecord();
+            assertThat(dead.key()).isNull();
+            assertThat(dead.value()).isNull();
+            assertThat(header(dead, DlqHeaders.OMITTED)).contains("read the record at dlq.source.*");
+            assertThat(header(dead, DlqHeaders.SOURCE_TOPIC)).isEqualTo("in");
+            assertThat(header(dead, DlqHeaders.SOURCE_OFFSET)).isEqualTo("0");
+        }
+    }
+
     /** A registry that refuses the schema would refuse every record of it: none is dead-lettered, the task fails. */
     @Test
     void shouldFailRatherThanDeadLetterWhenTheRegistryRefusesTheOutputSchema(@TempDir Path stateDir) {
