@@ -9,10 +9,12 @@ public final class Slices implements AutoCloseable {
     private final List<Slice> started = new ArrayList<>();
     private final Closer closer = new Closer();
 
-    /**
-     * Starts each slice of {@code composition} in order; if one fails, or a stop is asked for before the next, those
-     * already started are closed.
-     */
+    /** Starts each slice of {@code composition} in order; if one fails, those already started are closed. */
+    public static Slices start(Platform platform, List<Slice.Starter> composition) {
+        return start(platform, composition, StopSignal.manual());
+    }
+
+    /** {@link #start(Platform, List)}, and also stopped, closing those started, when a stop comes before the next. */
     public static Slices start(Platform platform, List<Slice.Starter> composition, StopSignal stop) {
         Slices slices = new Slices();
         try {
