@@ -75,7 +75,13 @@ public final class SchemaRegistryProcess implements AutoCloseable {
         this.pidRecord = process.pid() + " " + ProcessHandle.current().pid() + " "
                 + process.info().startInstant().map(Instant::toEpochMilli).orElse(-1L);
         this.killOnExit = new Thread(this::killOnceOwnerHadItsTurn, "schema-registry-kill");
-        Runtime.getRuntime().addShutdownHook(killOnExit);
+        try {
+            Runtime.getRuntime().addShutdownHook(killOnExit);
+        } catch (IllegalStateException shuttingDown) {
+            // started as the JVM exits (a stop during the start): no hook would stop it, and it would outlive us
+            process.destroyForcibly();
+            throw shuttingDown;
+        }
     }
 
     /**

@@ -34,9 +34,9 @@ public final class SomaMain {
     private static final Logger log = LoggerFactory.getLogger(SomaMain.class);
     /**
      * How long a stop waits for a start in progress to reach its next step (a step may wait for the broker or the
-     * registry); the chart's grace period is longer.
+     * registry). Once there, the start closes what it had started, each close bounded, and the stop waits for that.
      */
-    private static final Duration START_END_LIMIT = Duration.ofMinutes(2);
+    private static final Duration START_NOTICE_LIMIT = Duration.ofMinutes(2);
 
     private SomaMain() {
     }
@@ -115,7 +115,7 @@ public final class SomaMain {
             log.info("stopping");
             // a start still going closes what it started at its next step, and ends
             stop.request();
-            awaitStartEnd(startEnded);
+            awaitStartEnd(startEnded, stop);
             SomaProcess process = running.get();
             if (process != null) {
                 process.close();
@@ -132,10 +132,19 @@ public final class SomaMain {
             System.err.println("configuration error: " + e.getMessage());
             failed = 2;
         } catch (RuntimeException | Error e) {
-            // an Error too: the apps started so far are closed, and their non-daemon threads must not keep a
-            // process without an edge alive
-            log.error("start failed: {}", e.getMessage(), e);
-            failed = 1;
+            if (stop.requested()) {
+                // the JVM is exiting: a step that could not finish because of it (a shutdown hook refused) is no fault
+                Throwable cause = e;
+                while (cause.getCause() != null) {
+                    cause = cause.getCause();
+                }
+                log.info("the start ended after a stop was asked for: {}", cause.toString());
+            } else {
+                // an Error too: the apps started so far are closed, and their non-daemon threads must not keep a
+                // process without an edge alive
+                log.error("start failed: {}", e.getMessage(), e);
+                failed = 1;
+            }
         } finally {
             startEnded.countDown();
         }
@@ -145,11 +154,15 @@ public final class SomaMain {
         stopped.await();
     }
 
-    private static void awaitStartEnd(CountDownLatch startEnded) {
+    private static void awaitStartEnd(CountDownLatch startEnded, StopSignal stop) {
+        long giveUpAt = System.nanoTime() + START_NOTICE_LIMIT.toNanos();
         try {
-            if (!startEnded.await(START_END_LIMIT.toSeconds(), TimeUnit.SECONDS)) {
-                log.warn("the start did not reach its next step within {} s of the stop: exiting without closing it",
-                        START_END_LIMIT.toSeconds());
+            while (!startEnded.await(1, TimeUnit.SECONDS)) {
+                if (!stop.noticed() && System.nanoTime() - giveUpAt > 0) {
+                    log.warn("the start did not reach its next step within {} s of the stop: exiting without "
+                            + "closing it", START_NOTICE_LIMIT.toSeconds());
+                    return;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -109,6 +109,7 @@ public final class SomaProcess implements AutoCloseable {
         try {
             SomaConfig config = initial;
             if (config.embeddedStack()) {
+                stop.checkBefore("the embedded stack");
                 LocalStack stack = started.own(LocalStack.start(config.dataDir().resolve("stack"),
                         config.embeddedKafkaPort(), config.embeddedRegistryPort(), Map.of()));
                 if (stop.raisedAtJvmExit()) {

@@ -9,6 +9,7 @@ package io.soma.streams.edge.slice;
 public final class StopSignal {
     private final boolean raisedAtExit;
     private volatile boolean requested;
+    private volatile boolean noticed;
 
     private StopSignal(boolean raisedAtExit) {
         this.raisedAtExit = raisedAtExit;
@@ -33,9 +34,19 @@ public final class StopSignal {
         requested = true;
     }
 
+    public boolean requested() {
+        return requested;
+    }
+
+    /** Whether the start has seen the stop: it is closing what it had started, or has closed it. */
+    public boolean noticed() {
+        return noticed;
+    }
+
     /** @throws StoppedWhileStarting once a stop was asked for */
     public void checkBefore(String step) {
         if (requested) {
+            noticed = true;
             throw new StoppedWhileStarting(step);
         }
     }
