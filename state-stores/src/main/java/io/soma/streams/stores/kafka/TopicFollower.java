@@ -24,7 +24,8 @@ import java.util.function.Consumer;
 /**
  * Follows every partition of one topic on its own thread, outside any consumer group: committed records only
  * (the apps write exactly-once), from the beginning or from the end as it is when the follower starts; a partition
- * added to the topic later is followed from its beginning once the follower sees it (within a minute). A record
+ * added to the topic later is followed from its beginning once the follower sees it (within a minute; until then it
+ * counts as current without it). A record
  * it cannot read is logged and skipped (the apps dead-letter theirs; a follower only observes), unless the schema
  * registry could not be reached to read it: then the follower reads it again until it can, and goes no further, so a
  * registry outage never silently drops a record from what callers build (a fail-closed budget, a reply).
@@ -81,7 +82,9 @@ public final class TopicFollower<V> implements AutoCloseable {
                 // held at a record that retention then deleted: go on from the oldest left, not from the end
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 // the partition check reads the consumer's metadata: no older than the check's interval
-                ConsumerConfig.METADATA_MAX_AGE_CONFIG, (int) partitionCheck.toMillis()),
+                ConsumerConfig.METADATA_MAX_AGE_CONFIG, (int) partitionCheck.toMillis(),
+                // nor may it create a deleted topic again with the broker's defaults (TopicProvisioner's to make)
+                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false),
                 new StringDeserializer(), values);
         List<TopicPartition> partitions = partitionsNow(Duration.ofSeconds(30));
         consumer.assign(partitions);
@@ -143,7 +146,7 @@ public final class TopicFollower<V> implements AutoCloseable {
     }
 
     /**
-     * Partitions added to the topic since it was last looked at (an operator's, or a re-created topic's) are followed
+     * Partitions an operator added to the topic since it was last looked at are followed
      * from their beginning: their every record came after this follower started, and keys moved there with them.
      */
     private void followAddedPartitions() {
