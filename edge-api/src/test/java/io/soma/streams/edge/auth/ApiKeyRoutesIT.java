@@ -155,9 +155,10 @@ class ApiKeyRoutesIT {
         String refusedTenantId;
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 edge.config().bootstrapServers()))) {
-            String limit = auditRecordLimit(admin);
+            ConfigEntry limit = auditRecordLimit(admin);
             // every audit record is over it
-            setAuditRecordLimit(admin, "64");
+            setAuditRecordLimit(admin, new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "64"),
+                    AlterConfigOp.OpType.SET));
             try {
                 // until the broker applies the limit, a creation is audited and kept, as it should be
                 refusedKey = Await.value("a key whose audit Kafka refuses", REFUSAL_APPLIED, () -> edge.post(keys(),
@@ -170,7 +171,10 @@ class ApiKeyRoutesIT {
                         r -> r.statusCode() != 201);
                 refusedTenantId = run + attempts.get();
             } finally {
-                setAuditRecordLimit(admin, limit);
+                // as it was: the topic's own setting, or none
+                setAuditRecordLimit(admin, new AlterConfigOp(limit, limit.source()
+                        == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG ? AlterConfigOp.OpType.SET
+                        : AlterConfigOp.OpType.DELETE));
             }
         }
 
@@ -185,15 +189,13 @@ class ApiKeyRoutesIT {
         assertThat(again.statusCode()).as(again.body()).isEqualTo(201);
     }
 
-    private static String auditRecordLimit(Admin admin) throws Exception {
+    private static ConfigEntry auditRecordLimit(Admin admin) throws Exception {
         return admin.describeConfigs(List.of(IDENTITY_AUDIT)).all().get(30, TimeUnit.SECONDS).get(IDENTITY_AUDIT)
-                .get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value();
+                .get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
     }
 
-    private static void setAuditRecordLimit(Admin admin, String bytes) throws Exception {
-        admin.incrementalAlterConfigs(Map.of(IDENTITY_AUDIT, List.of(new AlterConfigOp(
-                new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, bytes), AlterConfigOp.OpType.SET))))
-                .all().get(30, TimeUnit.SECONDS);
+    private static void setAuditRecordLimit(Admin admin, AlterConfigOp change) throws Exception {
+        admin.incrementalAlterConfigs(Map.of(IDENTITY_AUDIT, List.of(change))).all().get(30, TimeUnit.SECONDS);
     }
 
     private static String keys() {
