@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Api, holds, PLATFORM_OPERATOR, signIn, type Session } from './api/client';
 import { ErrorMessage, formatTime } from './ui/parts';
+import { PageErrorBoundary } from './ui/PageErrorBoundary';
 import { useLoad } from './ui/useLoad';
 import { PAGES, pageOf } from './pages';
 
@@ -142,7 +143,9 @@ function Console({ api, signOut }: { api: Api; signOut: () => void }) {
         <h1>{page.title}</h1>
         {/* a new tenant mounts the page afresh: nothing of the last tenant's (its data, an editor's text) stays on
             screen under the new name while the new tenant's data loads, or when it fails to */}
-        <Page key={tenant} api={api} tenant={tenant} tenants={choices} operator={operator} />
+        <PageErrorBoundary key={`${page.path}/${tenant}`}>
+          <Page api={api} tenant={tenant} tenants={choices} operator={operator} />
+        </PageErrorBoundary>
       </main>
     </>
   );
