@@ -10,6 +10,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A loopback TCP forwarder to a real server that can be cut: while cut, it drops every open connection and
@@ -26,6 +27,9 @@ public final class TcpProxy implements AutoCloseable {
     private final AtomicInteger refused = new AtomicInteger();
     private volatile boolean cut;
     private volatile boolean stalled;
+    /** How many more bytes the server's replies may pass before they stall ({@link #stallRepliesAfter}). */
+    private final AtomicLong replyBytesLeft = new AtomicLong(Long.MAX_VALUE);
+    private final AtomicLong replyBytesPassed = new AtomicLong();
     private String url;
 
     public TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -72,6 +76,20 @@ public final class TcpProxy implements AutoCloseable {
     public void restore() {
         cut = false;
         stalled = false;
+        replyBytesLeft.set(Long.MAX_VALUE);
+    }
+
+    /** How many bytes of the server's replies this proxy has passed to its clients. */
+    public long replyBytesPassed() {
+        return replyBytesPassed.get();
+    }
+
+    /**
+     * Passes at most {@code bytes} more bytes from the server to the clients, then stalls that way with the
+     * connections open: a reply cut off after its headers, or mid-body. {@link #restore} passes them again.
+     */
+    public void stallRepliesAfter(long bytes) {
+        replyBytesLeft.set(bytes);
     }
 
     /**
@@ -106,24 +124,32 @@ public final class TcpProxy implements AutoCloseable {
                     open.add(client);
                     open.add(upstream);
                 }
-                pump(client, upstream);
-                pump(upstream, client);
+                pump(client, upstream, false);
+                pump(upstream, client, true);
             } catch (IOException e) {
                 // server closed, or the target refused: the client sees its connection closed
             }
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, boolean replies) {
         Thread thread = new Thread(() -> {
             byte[] buffer = new byte[16 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 for (int n; (n = in.read(buffer)) >= 0; ) {
-                    while (stalled && !to.isClosed()) {
-                        Thread.sleep(10);
+                    for (int written = 0; written < n; ) {
+                        while ((stalled || (replies && replyBytesLeft.get() <= 0)) && !to.isClosed()) {
+                            Thread.sleep(10);
+                        }
+                        int passed = replies ? (int) Math.min(n - written, replyBytesLeft.get()) : n - written;
+                        out.write(buffer, written, passed);
+                        out.flush();
+                        written += passed;
+                        if (replies) {
+                            replyBytesLeft.addAndGet(-passed);
+                            replyBytesPassed.addAndGet(passed);
+                        }
                     }
-                    out.write(buffer, 0, n);
-                    out.flush();
                 }
             } catch (IOException e) {
                 // one side went away

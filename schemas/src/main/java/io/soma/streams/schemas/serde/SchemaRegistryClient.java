@@ -3,6 +3,7 @@ package io.soma.streams.schemas.serde;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.soma.streams.schemas.BoundedHttp;
 import io.soma.streams.schemas.RedactedUrl;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
@@ -200,7 +201,7 @@ public class SchemaRegistryClient {
         for (int attempt = 0; ; attempt++) {
             SchemaRegistryException failure;
             try {
-                HttpResponse<String> response = http.send(httpRequest, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                HttpResponse<String> response = BoundedHttp.send(http, httpRequest, config.requestTimeout());
                 if (response.statusCode() / 100 == 2) {
                     return json.readTree(response.body());
                 }

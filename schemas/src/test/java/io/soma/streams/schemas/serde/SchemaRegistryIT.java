@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -159,6 +160,30 @@ class SchemaRegistryIT {
 
             assertThat(registered.get(60, TimeUnit.SECONDS))
                     .containsEntry(topic, registry.lookup(Subjects.value(topic), Probe.getClassSchema()));
+        }
+    }
+
+    /**
+     * {@code HttpRequest.timeout} ends at a reply's headers: a registry that stalled after them (a partition mid-reply)
+     * held the caller, a stream thread reading a record, for good. The whole exchange is bounded now.
+     */
+    @Test
+    void shouldGiveUpOnAReplyThatStallsAfterItsHeaders() throws Exception {
+        int id = new SchemaRegistrar(registry).registerAll(Map.of(uniqueTopic("it.stalled"),
+                ConversationEvent.getClassSchema())).values().iterator().next();
+        try (TcpProxy proxy = TcpProxy.to(URI.create(stack.schemaRegistryUrl()))) {
+            SchemaRegistryConfig config = new SchemaRegistryConfig(proxy.url(), null, 0, Duration.ofSeconds(2));
+            new SchemaRegistryClient(config).schemaById(id);
+            long reply = proxy.replyBytesPassed();
+            // the same reply again, on a new connection, cut short of its last bytes: headers whole, body not
+            proxy.stallRepliesAfter(reply - 10);
+            CompletableFuture<Schema> stalled = CompletableFuture.supplyAsync(
+                    () -> new SchemaRegistryClient(config).schemaById(id));
+
+            assertThatThrownBy(() -> stalled.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(SchemaRegistryException.class)
+                    .satisfies(e -> assertThat(((SchemaRegistryException) e).status())
+                            .isEqualTo(SchemaRegistryException.NO_RESPONSE));
         }
     }
 

@@ -1,6 +1,7 @@
 package io.soma.streams.stores.query;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.soma.streams.schemas.BoundedHttp;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,8 @@ public final class PeerClient {
     public static final String PEER_ANSWER_HEADER = "X-Soma-Peer";
     private static final Logger log = LoggerFactory.getLogger(PeerClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A peer's whole answer, body included. */
+    private static final Duration ANSWER_LIMIT = Duration.ofSeconds(5);
 
     private final String peerCredential;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -56,14 +59,14 @@ public final class PeerClient {
             throws IOException {
         URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + INTERNAL_PATH + "/"
                 + encode(storeName) + path);
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET()
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(ANSWER_LIMIT).GET()
                 .header(PEER_CREDENTIAL_HEADER, peerCredential);
         if (tenant != null) {
             // a header holds Latin-1 only, and an operator may name any tenant
             request.header(TENANT_HEADER, URLEncoder.encode(tenant, StandardCharsets.UTF_8));
         }
         try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = BoundedHttp.send(http, request.build(), ANSWER_LIMIT);
             log.debug("forwarded {}{} to {}: {}", storeName, path, owner, response.statusCode());
             if (response.headers().firstValue(PEER_ANSWER_HEADER).isEmpty()) {
                 log.warn("peer {} refused this instance's credential: is edge.peer.secret the same on every instance?",
