@@ -139,6 +139,14 @@ export function OverviewPage({ api, tenant, tenants, operator }: PageProps) {
   );
 }
 
+/**
+ * How the page words the API's count: offsets, an upper bound on the records (the apps' transaction markers take
+ * offsets too), exact only at 0.
+ */
+export function deadLetterQualifier(held: number): string {
+  return held > 0 ? 'At most ' : '';
+}
+
 /** Every app's dead letters: a platform operator's to see, as no single tenant owns them. */
 function DeadLetterCount({ api }: Pick<PageProps, 'api'>) {
   const deadLetters = useLoad(() => api.get<DeadLetters>('/v1/audit/dead-letters'), [api], REFRESH_MILLIS);
@@ -147,6 +155,7 @@ function DeadLetterCount({ api }: Pick<PageProps, 'api'>) {
       <Show loaded={deadLetters} what="the dead-letter count">
         {({ topic, held, at }) => (
           <p>
+            {deadLetterQualifier(held)}
             <strong>{formatNumber(held)}</strong> records in {topic} at {formatTime(at)}
           </p>
         )}
