@@ -1,6 +1,7 @@
 package io.soma.streams.helm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,6 +30,17 @@ class ChartTest {
     LintResult lint = new Helm(RenderedChart.CHART).lint().strict().call();
 
     assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
+  }
+
+  /**
+   * A cluster without the APIs the manifests use (policy/v1 PodDisruptionBudget, from 1.21) is refused before
+   * anything is installed, not by its API server half-way through the release.
+   */
+  @Test
+  void shouldRefuseAClusterOlderThanTheApisItUses() throws IOException {
+    assertThatThrownBy(() -> RenderedChart.render(t -> t.withKubeVersion("v1.20.15")))
+        .hasMessageContaining("kubeVersion");
+    assertThat(RenderedChart.render(t -> t.withKubeVersion("v1.21.0"))).isNotEmpty();
   }
 
   @Test

@@ -21,13 +21,18 @@ final class RenderedChart {
 
   private RenderedChart() {}
 
-  /** Renders the chart with 3 replicas, 2 standbys and secret values, plus what {@code extra} sets. */
+  /**
+   * Renders the chart for Kubernetes 1.30 with 3 replicas, 2 standbys and secret values, plus what {@code extra}
+   * sets.
+   */
   static List<JsonNode> render(UnaryOperator<TemplateCommand> extra) throws IOException {
     TemplateCommand template =
         new Helm(CHART)
             .template()
             .withName(RELEASE)
             .withNamespace("agents")
+            // a cluster the chart supports (the bundled Helm library would otherwise claim v1.20.0)
+            .withKubeVersion("v1.30.0")
             .set("replicaCount", 3)
             .set("standbyReplicas", 2)
             .set("secrets.postgresPassword", "s3cret-pg")
