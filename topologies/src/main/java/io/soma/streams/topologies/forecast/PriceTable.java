@@ -1,6 +1,7 @@
 package io.soma.streams.topologies.forecast;
 
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -41,7 +42,10 @@ public final class PriceTable {
     private final Map<String, Price> prices;
 
     private PriceTable(Map<String, Price> prices) {
-        this.prices = Map.copyOf(prices);
+        // provider and model ids are matched whatever their case, as budget scopes match them
+        Map<String, Price> byLowerCase = new LinkedHashMap<>();
+        prices.forEach((key, price) -> byLowerCase.put(key.toLowerCase(Locale.ROOT), price));
+        this.prices = Map.copyOf(byLowerCase);
     }
 
     public static PriceTable of(Map<String, Price> pricesByProviderSlashModel) {
@@ -86,7 +90,13 @@ public final class PriceTable {
         return dated.matches() ? dated.group(1) : model;
     }
 
+    /** The price of {@code model} of {@code provider}, whatever the case of either ({@code OpenAI/GPT-4o}). */
     public Optional<Price> priceOf(String provider, String model) {
+        return lowerCasePriceOf(provider == null ? null : provider.toLowerCase(Locale.ROOT),
+                model == null ? null : model.toLowerCase(Locale.ROOT));
+    }
+
+    private Optional<Price> lowerCasePriceOf(String provider, String model) {
         Price exact = prices.get(provider + "/" + model);
         if (exact != null) {
             return Optional.of(exact);

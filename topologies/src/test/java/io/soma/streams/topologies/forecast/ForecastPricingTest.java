@@ -39,6 +39,23 @@ class ForecastPricingTest {
         assertThat(acme.priceOf("acme", "base-20250101")).contains(new PriceTable.Price(1, 1));
     }
 
+    /**
+     * Budget scopes match provider and model whatever their case; the prices did not: GPT-4o-mini fell to the
+     * provider's dearest price (16 times too much), and a provider written OpenAI or Local had no price at all.
+     */
+    @Test
+    void shouldPriceAModelWhateverTheCaseOfItsIds() {
+        PriceTable prices = PriceTable.defaults();
+        assertThat(prices.priceOf("openai", "GPT-4o-mini")).isEqualTo(prices.priceOf("openai", "gpt-4o-mini"));
+        assertThat(prices.priceOf("OpenAI", "gpt-4o-mini-2024-07-18")).isEqualTo(prices.priceOf("openai", "gpt-4o-mini"));
+        assertThat(prices.priceOf("Anthropic", "Claude-3-5-Haiku-Latest"))
+                .isEqualTo(prices.priceOf("anthropic", "claude-3-5-haiku"));
+        assertThat(prices.priceOf("Local", "Llama-3-8B")).contains(new PriceTable.Price(0, 0));
+        // an entry of the configuration, in whatever case, overrides the default of the same ids
+        assertThat(PriceTable.parse("OpenAI/GPT-4o=0.005:0.015").priceOf("openai", "gpt-4o"))
+                .contains(new PriceTable.Price(0.005, 0.015));
+    }
+
     @Test
     void shouldRefuseAPriceThatIsNotAFiniteAmount() {
         assertThatThrownBy(() -> PriceTable.parse("openai/gpt-4o=NaN:0.01")).isInstanceOf(IllegalArgumentException.class);
