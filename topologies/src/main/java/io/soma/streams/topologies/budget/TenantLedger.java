@@ -250,10 +250,14 @@ public final class TenantLedger {
         }
         recent.count(usage.eventId(), now);
         BudgetReservation settled = takeOpen(usage.reservationId(), now, effects);
+        // the budgets that held the reservation are charged even when it has expired or was released meanwhile: a
+        // response that comes later still counts as spend, and may name less than the reservation did
+        BudgetReservation heldBy = settled != null || usage.reservationId() == null ? settled
+                : recent.closed(usage.reservationId());
         // for the budgets that held the reservation, a response that names no priced model (none, or a provider left
         // out) costs what the step reserved at: counted at nothing, it would free their USD and charge them none
-        double heldUsd = settled == null || price.isPresent() ? usd
-                : cost(price(settled.getProvider(), settled.getModel()), usage);
+        double heldUsd = heldBy == null || price.isPresent() ? usd
+                : cost(price(heldBy.getProvider(), heldBy.getModel()), usage);
         if (settled != null) {
             effects.audit(audit(null, SETTLED, usage.reservationId(), now).setTokens(tokens).setUsd(heldUsd)
                     .setReason("reserved " + settled.getTokens() + " tokens, used " + tokens).build());
@@ -262,8 +266,8 @@ public final class TenantLedger {
             BudgetDefinition d = e.getValue().getDefinition();
             // the budgets that held the reservation are charged too, whatever the response names: a gateway's
             // response may name the model as its API answers it (gpt-4o-2024-08-06 for a step reserved as gpt-4o)
-            boolean held = settled != null
-                    && applies(d, settled.getProvider(), settled.getModel(), settled.getCapsuleId());
+            boolean held = heldBy != null
+                    && applies(d, heldBy.getProvider(), heldBy.getModel(), heldBy.getCapsuleId());
             if (held || applies(d, usage.provider(), usage.model(), usage.capsuleId())) {
                 addSpend(e.getValue(), tokens, held ? heldUsd : usd, now);
                 effects.changed(e.getKey());

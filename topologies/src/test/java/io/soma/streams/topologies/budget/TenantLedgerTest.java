@@ -325,6 +325,25 @@ class TenantLedgerTest {
         assertThat(ledger.status("usd", MORNING).getReservedUsd()).isZero();
     }
 
+    /**
+     * A response that comes after its reservation expired still counts, and for the budgets that held the
+     * reservation too: named without its provider, it was charged to no provider-scoped budget at all.
+     */
+    @Test
+    void shouldChargeTheBudgetsThatHeldAnExpiredReservationWhateverTheLateResponseNames() {
+        ledger.define(Budgets.daily(TENANT, "openai-usd", 1).setLimitTokens(null).setProvider("openai").setLimitUsd(5.0)
+                .build(), MORNING);
+        reserve("slow", "openai", "gpt-4o", 1000, 500);
+        ledger.expireAndRoll(MORNING.plus(TTL));
+
+        Instant late = MORNING.plus(TTL).plusSeconds(30);
+        ledger.settle(usage("slow", null, "gpt-4o", null, 900, 400), late);
+
+        PriceTable.Price gpt4o = PriceTable.defaults().priceOf("openai", "gpt-4o").orElseThrow();
+        assertThat(ledger.status("openai-usd", late).getSpentUsd()).isCloseTo(gpt4o.cost(900, 400), within(1e-12));
+        assertThat(ledger.status("openai-usd", late).getReservedUsd()).isZero();
+    }
+
     /** The reserved price stands in for the budgets that held the reservation only, not for one the response names. */
     @Test
     void shouldChargeTheReservedPriceOnlyToTheBudgetsThatHeldTheReservation() {
