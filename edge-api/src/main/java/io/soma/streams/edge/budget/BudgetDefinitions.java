@@ -3,6 +3,7 @@ package io.soma.streams.edge.budget;
 import io.soma.streams.avro.BudgetDefinition;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.stores.kafka.CompactedTopicView;
+import io.soma.streams.topologies.budget.TenantLedger;
 import org.apache.kafka.common.serialization.Deserializer;
 
 import java.util.List;
@@ -27,10 +28,14 @@ public final class BudgetDefinitions implements AutoCloseable {
         return definitions.caughtUp();
     }
 
-    /** The tenant's hard budgets that refuse steps while their state cannot be reached, by id. */
-    public List<String> failingClosed(String tenant) {
+    /**
+     * The hard budgets of the step's tenant that would hold it ({@link TenantLedger#applies}: a budget of another
+     * model's does not) and refuse steps while their state cannot be reached, by id.
+     */
+    public List<String> failingClosed(BudgetGate.Step step) {
         return definitions.values().stream()
-                .filter(d -> d.getTenant().equals(tenant) && d.getHard() && d.getFailClosed())
+                .filter(d -> d.getTenant().equals(step.tenant()) && d.getHard() && d.getFailClosed()
+                        && TenantLedger.applies(d, step.provider(), step.model(), step.capsuleId()))
                 .map(BudgetDefinition::getBudgetId).sorted().toList();
     }
 

@@ -89,7 +89,7 @@ public final class BudgetGate {
         } catch (ApiException unreachable) {
             // the request may still reach the app and be granted after this step stopped waiting for it
             release(reservationId, step.tenant());
-            unreachable(step.tenant(), unreachable.getMessage());
+            unreachable(step, unreachable.getMessage());
             return Optional.empty();
         }
     }
@@ -120,14 +120,15 @@ public final class BudgetGate {
         return failedOpen.get();
     }
 
-    private void unreachable(String tenant, String reason) {
+    private void unreachable(Step step, String reason) {
+        String tenant = step.tenant();
         if (!definitions.caughtUp()) {
             // an empty list could be a fail-closed budget not read yet: failing open on it would let the step through
             throw new ApiException(503, "budget_unavailable", "the budget state of tenant " + tenant + " cannot be "
                     + "reached, and this instance has not yet read every budget definition to tell whether a hard one "
                     + "fails closed: " + reason, Map.of("reason", reason));
         }
-        List<String> closed = definitions.failingClosed(tenant);
+        List<String> closed = definitions.failingClosed(step);
         if (!closed.isEmpty()) {
             throw new ApiException(503, "budget_unavailable", "the budget state of tenant " + tenant
                     + " cannot be reached and its hard budgets " + closed + " fail closed: " + reason,

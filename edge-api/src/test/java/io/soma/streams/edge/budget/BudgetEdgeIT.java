@@ -373,11 +373,14 @@ class BudgetEdgeIT {
     @Test
     @Order(99)
     void shouldFailClosedForHardBudgetsWhenTheBudgetAppCannotBeReached() throws Exception {
-        List<String> tenants = EdgeFixture.tenants("budget-down", 3);
+        List<String> tenants = EdgeFixture.tenants("budget-down", 4);
         Map<String, Map<String, Object>> budgetOf = Map.of(
                 tenants.get(0), Map.of("limit_tokens", 1_000_000, "period", "DAY"),
                 tenants.get(1), Map.of("limit_tokens", 1_000_000, "period", "DAY", "fail_closed", false),
-                tenants.get(2), Map.of("limit_tokens", 1_000_000, "period", "DAY", "hard", false));
+                tenants.get(2), Map.of("limit_tokens", 1_000_000, "period", "DAY", "hard", false),
+                // hard and fail-closed, but for another model than the step's: it does not hold the step
+                tenants.get(3), Map.of("limit_tokens", 1_000_000, "period", "DAY", "provider", "anthropic",
+                        "model", "claude-3-5-sonnet"));
         Map<String, String> admins = new HashMap<>();
         budgetOf.forEach((tenant, body) -> {
             admins.put(tenant, first.tokenFor(tenant, "admin", Capability.tenantAdmin()));
@@ -388,8 +391,8 @@ class BudgetEdgeIT {
             assertThat(StreamsApps.closeLeavingGroup(instance.streams(BudgetApp.APPLICATION_ID))).isTrue();
         }
 
-        // each step waits out the reply timeout (25 s) for a reservation that cannot come: the three wait together
-        ExecutorService callers = Executors.newFixedThreadPool(3);
+        // each step waits out the reply timeout (25 s) for a reservation that cannot come: the four wait together
+        ExecutorService callers = Executors.newFixedThreadPool(4);
         try {
             Future<HttpResponse<String>> closedStep = callers.submit(
                     () -> step(first, admins.get(tenants.get(0)), null, null, trace.get(0)));
@@ -399,12 +402,17 @@ class BudgetEdgeIT {
             Future<HttpResponse<String>> softStep = callers.submit(() -> third.post("/v1/conversation/step",
                     admins.get(tenants.get(2)), EdgeFixture.json(Map.of("session_id", "s-" + UUID.randomUUID(),
                             "content", "hello", "metadata", Map.of(Usage.RESERVATION_ID_METADATA, "forged")))));
+            Future<HttpResponse<String>> otherModelStep = callers.submit(
+                    () -> step(first, admins.get(tenants.get(3)), "openai", "gpt-4o-mini", trace.get(2)));
             HttpResponse<String> closed = closedStep.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             assertThat(closed.statusCode()).as(closed.body()).isEqualTo(503);
             assertThat(EdgeFixture.json(closed).path("error").asText()).isEqualTo("budget_unavailable");
             assertThat(EdgeFixture.json(closed).path("details").path("budgets").toString()).contains("daily");
             HttpResponse<String> open = openStep.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             assertThat(open.statusCode()).as("hard but fail_closed false: " + open.body()).isEqualTo(200);
+            HttpResponse<String> otherModel = otherModelStep.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(otherModel.statusCode()).as("held by no fail-closed budget: " + otherModel.body())
+                    .isEqualTo(200);
             HttpResponse<String> soft = softStep.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             assertThat(soft.statusCode()).as("soft only: " + soft.body()).isEqualTo(200);
             String softEvent = EdgeFixture.json(soft).path("event_id").asText();

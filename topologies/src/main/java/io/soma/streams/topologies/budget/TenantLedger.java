@@ -817,7 +817,7 @@ public final class TenantLedger {
      * any case, and a model also by a dated id of it ({@code gpt-4o-2024-08-06} is {@code gpt-4o}, as it is priced),
      * which would otherwise pass a model's hard budget unchecked.
      */
-    static boolean applies(BudgetDefinition d, String provider, String model, String capsuleId) {
+    public static boolean applies(BudgetDefinition d, String provider, String model, String capsuleId) {
         return (d.getProvider() == null || d.getProvider().equalsIgnoreCase(provider))
                 && (d.getModel() == null || model != null && (d.getModel().equalsIgnoreCase(model)
                         || d.getModel().equalsIgnoreCase(PriceTable.undated(model))))
