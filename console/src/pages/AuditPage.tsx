@@ -22,12 +22,20 @@ const COLUMNS = ['evaluated_at', 'decision_id', 'session_id', 'decision', 'score
 
 export function AuditPage({ api, tenant }: PageProps) {
   const [decision, setDecision] = useState('');
-  const pages = useCursorPages(tenant);
+  // another outcome starts its own walk from the newest page
+  const pages = useCursorPages(`${tenant}/${decision}`);
   const page = useLoad(
-    () => api.get<{ decisions: Decision[]; next_cursor: string | null }>('/v1/audit/decisions', { tenant, limit: PAGE_SIZE, cursor: pages.cursor, order: 'newest' }),
-    [api, tenant, pages.cursor],
+    () =>
+      api.get<{ decisions: Decision[]; next_cursor: string | null }>('/v1/audit/decisions', {
+        tenant,
+        limit: PAGE_SIZE,
+        cursor: pages.cursor,
+        order: 'newest',
+        decision,
+      }),
+    [api, tenant, pages.cursor, decision],
   );
-  const rows = (page.data?.decisions ?? []).filter((d) => decision === '' || d.decision === decision);
+  const rows = page.data?.decisions ?? [];
   const exportCsv = () => {
     const csv = toCsv(
       COLUMNS,
@@ -35,7 +43,7 @@ export function AuditPage({ api, tenant }: PageProps) {
     );
     const link = document.createElement('a');
     link.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
-    link.download = `decisions-${tenant}-page-${pages.number}.csv`;
+    link.download = `decisions-${tenant}${decision === '' ? '' : `-${decision}`}-page-${pages.number}.csv`;
     link.click();
     URL.revokeObjectURL(link.href);
   };

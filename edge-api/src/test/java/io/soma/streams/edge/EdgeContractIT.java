@@ -6,6 +6,7 @@ import io.soma.streams.edge.OpenApiDocument.Operation;
 import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.http.BodyFields;
 import io.soma.streams.schemas.Topics;
+import io.soma.streams.stores.archive.DecisionArchiveQuery;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.TestPaths;
@@ -323,8 +324,19 @@ class EdgeContractIT {
         JsonNode newest = EdgeFixture.json(edge.get(decisionsPath(tenant, from.toString(), to.toString(), PAGE_SIZE,
                 null) + "&order=newest", auditor));
         assertThat(newest.get("decisions").get(0).get("decision_id").asText()).isEqualTo(paged.get(paged.size() - 1));
+        // one outcome only
+        String outcome = decisions.get(0).getDecision();
+        String other = outcome.equals("deny") ? "allow" : "deny";
+        long ofOutcome = decisions.stream().filter(d -> d.getDecision().equals(outcome)).count();
+        JsonNode filtered = EdgeFixture.json(edge.get(decisionsPath(tenant, from.toString(), to.toString(),
+                DecisionArchiveQuery.MAX_LIMIT, null) + "&decision=" + outcome, auditor));
+        assertThat(filtered.get("decisions").findValuesAsText("decision")).hasSize((int) ofOutcome).containsOnly(outcome);
+        JsonNode others = EdgeFixture.json(edge.get(decisionsPath(tenant, from.toString(), to.toString(),
+                DecisionArchiveQuery.MAX_LIMIT, null) + "&decision=" + other, auditor));
+        assertThat(others.get("decisions").findValuesAsText("decision"))
+                .hasSize((int) decisions.stream().filter(d -> d.getDecision().equals(other)).count());
         for (String query : List.of("&limit=0", "&limit=abc", "&limit=100000", "&cursor=%25%25not-a-cursor",
-                "&order=sideways")) {
+                "&order=sideways", "&decision=maybe")) {
             HttpResponse<String> bad = edge.get("/v1/audit/decisions?tenant=" + tenant + query, auditor);
             assertThat(bad.statusCode()).as(query + ": " + bad.body()).isEqualTo(400);
             assertJsonError(bad, query);

@@ -7,20 +7,25 @@ import io.javalin.http.Context;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.http.QueryParams;
 import io.soma.streams.edge.tenancy.TenantGuard;
+import io.soma.streams.schemas.Texts;
 import io.soma.streams.schemas.Topics;
 import io.soma.streams.stores.archive.DecisionArchiveQuery;
 import io.soma.streams.stores.archive.PageOrder;
 import io.soma.streams.stores.archive.TrainingAuditQuery;
+import io.soma.streams.topologies.policy.evaluation.Decision;
 import org.apache.kafka.common.KafkaException;
 
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * {@code GET /v1/audit/decisions?tenant=&from=&to=&limit=&cursor=}: the PostgreSQL archive, paged by time;
+ * {@code GET /v1/audit/decisions?tenant=&from=&to=&limit=&cursor=&decision=}: the PostgreSQL archive, paged by time,
+ * all outcomes or one;
  * {@code GET /v1/audit/decisions/rate?tenant=}: its decisions per second by outcome, lately;
  * {@code GET /v1/audit/training?tenant=&from=&to=&limit=&cursor=}: the archived training audit, paged the same way; and
  * {@code GET /v1/audit/dead-letters}: how many records the dead-letter topic holds.
@@ -49,7 +54,22 @@ public final class AuditHandlers {
     }
 
     public void decisions(Context ctx) throws Exception {
-        page(ctx, decisions::page);
+        String decision = outcome(ctx.queryParam("decision"));
+        page(ctx, (tenant, from, to, limit, cursor, order) -> decisions.page(tenant, from, to, limit, cursor, order,
+                decision));
+    }
+
+    /** The outcome a page is limited to, null for every outcome; another word is the caller's error. */
+    private static String outcome(String decision) {
+        if (decision == null || decision.isEmpty()) {
+            return null;
+        }
+        List<String> outcomes = Arrays.stream(Decision.values()).map(Decision::wire).toList();
+        if (!outcomes.contains(decision)) {
+            throw ApiException.badRequest("decision must be one of " + outcomes + ", got '"
+                    + Texts.cut(decision, 100) + "'", "decision");
+        }
+        return decision;
     }
 
     public void training(Context ctx) throws Exception {

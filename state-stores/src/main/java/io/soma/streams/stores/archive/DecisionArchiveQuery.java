@@ -15,8 +15,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Reads a tenant's archived decisions in time order, page by page, for {@code GET /v1/audit/decisions}
- * (keyset paging on (evaluated_at, decision_id), see {@link KeysetPager}), and counts them by outcome.
+ * Reads a tenant's archived decisions in time order, page by page, all or those of one outcome, for
+ * {@code GET /v1/audit/decisions} (keyset paging on (evaluated_at, decision_id), see {@link KeysetPager}), and counts
+ * them by outcome.
  */
 public final class DecisionArchiveQuery {
     public static final int MAX_LIMIT = ArchiveRangeQuery.MAX_LIMIT;
@@ -36,7 +37,8 @@ public final class DecisionArchiveQuery {
                 + "allowed, score, severity, violations::text, constitution_hash, constitution_version, "
                 + "rulepack_version, evaluated_at, kafka_topic, kafka_partition, kafka_offset",
                 SchemaMigrator.checkedSchemaName(schema) + ".policy_decisions", "tenant", "evaluated_at", "decision_id",
-                DecisionArchiveQuery::row, r -> KeysetPager.Cursor.after(r.evaluatedAt(), r.decisionId()));
+                PageOrder.OLDEST_FIRST, "CAST(? AS text) IS NULL OR decision = ?", DecisionArchiveQuery::row,
+                r -> KeysetPager.Cursor.after(r.evaluatedAt(), r.decisionId()));
         this.countSql = "SELECT decision, count(*) FROM " + SchemaMigrator.checkedSchemaName(schema)
                 + ".policy_decisions WHERE tenant = ? AND evaluated_at >= ? AND evaluated_at < ? GROUP BY decision";
     }
@@ -58,10 +60,14 @@ public final class DecisionArchiveQuery {
         }
     }
 
-    /** See {@link KeysetPager#page}; a cursor continues the pages of its own order. */
-    public Page page(String tenant, Instant from, Instant to, int limit, String cursor, PageOrder order)
-            throws SQLException {
-        ArchivePage<PolicyDecisionRow> page = pager.page(order, tenant, from, to, limit, cursor);
+    /**
+     * See {@link KeysetPager#page}; a cursor continues the pages of its own order and outcome.
+     *
+     * @param decision only the decisions of this outcome ({@code deny}…), or null for all
+     */
+    public Page page(String tenant, Instant from, Instant to, int limit, String cursor, PageOrder order,
+                     String decision) throws SQLException {
+        ArchivePage<PolicyDecisionRow> page = pager.page(order, tenant, from, to, limit, cursor, decision, decision);
         return new Page(page.rows(), page.nextCursor());
     }
 

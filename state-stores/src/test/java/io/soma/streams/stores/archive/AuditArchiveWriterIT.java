@@ -101,7 +101,7 @@ class AuditArchiveWriterIT {
 
         DecisionArchiveQuery query = new DecisionArchiveQuery(database.pool.dataSource(), database.schema);
         DecisionArchiveQuery.Page page = query.page("conv", request.arrivedAt(), request.arrivedAt().plusMillis(1), 10, null,
-                PageOrder.OLDEST_FIRST);
+                PageOrder.OLDEST_FIRST, null);
 
         assertThat(page.decisions()).containsExactly(row);
     }

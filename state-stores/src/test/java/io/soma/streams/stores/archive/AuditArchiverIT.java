@@ -145,7 +145,7 @@ class AuditArchiverIT {
         PolicyDecision earliest = decision(requests.get(0));
         PolicyDecisionRow archived = new DecisionArchiveQuery(database.pool.dataSource(), database.schema)
                 .page("code", earliest.getEvaluatedAt(), earliest.getEvaluatedAt().plusMillis(1), 1, null,
-                        PageOrder.OLDEST_FIRST)
+                        PageOrder.OLDEST_FIRST, null)
                 .decisions().get(0);
         assertThat(archived).isEqualTo(AvroAuditTopics.decisionRow(earliest, archived.source()));
         assertThat(archived.source().topic()).isEqualTo(DECISIONS);

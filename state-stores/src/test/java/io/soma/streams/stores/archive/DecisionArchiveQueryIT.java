@@ -86,7 +86,7 @@ class DecisionArchiveQueryIT {
         List<DecisionArchiveQuery.Page> pages = new ArrayList<>();
         String cursor = null;
         do {
-            DecisionArchiveQuery.Page page = query.page("conv", from, to, PAGE, cursor, order);
+            DecisionArchiveQuery.Page page = query.page("conv", from, to, PAGE, cursor, order, null);
             pages.add(page);
             cursor = page.nextCursor();
         } while (cursor != null);
@@ -97,9 +97,50 @@ class DecisionArchiveQueryIT {
         return pages.stream().flatMap(p -> p.decisions().stream()).map(PolicyDecisionRow::decisionId).toList();
     }
 
+    /** The console's decision filter: pages of one outcome only, none short of a full page but the last. */
+    @Test
+    void shouldPageOnlyTheDecisionsOfTheOutcomeAsked() throws Exception {
+        List<PolicyDecisionRow> rows = new ArrayList<>();
+        List<String> denied = new ArrayList<>();
+        long offset = 10_000;
+        // the code trace's arrivals, as another tenant's, every third one denied
+        for (TraceAuditRecords.Request request : TraceAuditRecords.requests("code", 60)) {
+            boolean deny = rows.size() % 3 == 0;
+            PolicyDecisionRow row = new PolicyDecisionRow("mixed-" + request.id("decision"),
+                    "mixed-" + request.id("event"), null, "mixed", null, deny ? "deny" : "allow", !deny,
+                    deny ? 0.0 : 1.0, deny ? "high" : "low", "[]", null, null, null, request.arrivedAt(),
+                    new KafkaSource("policy.decisions", 2, offset++));
+            rows.add(row);
+            if (row.decision().equals("deny")) {
+                denied.add(row.decisionId());
+            }
+        }
+        new AuditArchiveWriter(database.pool.dataSource(), database.schema).write(new ArrayList<ArchiveRow>(rows));
+
+        List<String> read = new ArrayList<>();
+        List<Integer> sizes = new ArrayList<>();
+        String cursor = null;
+        do {
+            DecisionArchiveQuery.Page page = query.page("mixed", Instant.EPOCH, Instant.now(), 7, cursor,
+                    PageOrder.NEWEST_FIRST, "deny");
+            page.decisions().forEach(d -> read.add(d.decisionId()));
+            sizes.add(page.decisions().size());
+            cursor = page.nextCursor();
+        } while (cursor != null);
+
+        List<String> newestFirst = rows.stream().filter(r -> r.decision().equals("deny"))
+                .sorted(Comparator.comparing(PolicyDecisionRow::evaluatedAt).thenComparing(PolicyDecisionRow::decisionId)
+                        .reversed()).map(PolicyDecisionRow::decisionId).toList();
+        assertThat(denied).hasSize(20);
+        assertThat(read).containsExactlyElementsOf(newestFirst);
+        assertThat(sizes.subList(0, sizes.size() - 1)).containsOnly(7);
+        assertThat(query.page("mixed", Instant.EPOCH, Instant.now(), 100, null, PageOrder.OLDEST_FIRST, null)
+                .decisions()).hasSize(60);
+    }
+
     @Test
     void shouldReturnOnlyTheTenantsOwnDecisions() throws Exception {
-        DecisionArchiveQuery.Page page = query.page("code", Instant.EPOCH, Instant.now(), 1000, null, PageOrder.OLDEST_FIRST);
+        DecisionArchiveQuery.Page page = query.page("code", Instant.EPOCH, Instant.now(), 1000, null, PageOrder.OLDEST_FIRST, null);
 
         assertThat(page.decisions()).hasSize(150).allSatisfy(r -> assertThat(r.tenant()).isEqualTo("code"));
         assertThat(page.nextCursor()).isNull();
@@ -108,22 +149,22 @@ class DecisionArchiveQueryIT {
     @Test
     void shouldRejectAMalformedCursorAndABadLimit() {
         Instant to = Instant.now();
-        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 10, "not a cursor!", PageOrder.OLDEST_FIRST))
+        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 10, "not a cursor!", PageOrder.OLDEST_FIRST, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cursor");
         // well-formed, but at a time no page of this range ends on: the year 294,000, which PostgreSQL would refuse
         String forged = Base64.getUrlEncoder().withoutPadding()
                 .encodeToString((Long.MAX_VALUE + ":x").getBytes(StandardCharsets.UTF_8));
-        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 10, forged, PageOrder.OLDEST_FIRST))
+        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 10, forged, PageOrder.OLDEST_FIRST, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cursor");
         // in range, but its id holds a NUL, which PostgreSQL text cannot: the query would fail like an outage
         String withNul = Base64.getUrlEncoder().withoutPadding()
                 .encodeToString((ChronoUnit.MICROS.between(Instant.EPOCH, to.minusSeconds(1)) + ":\u0000")
                         .getBytes(StandardCharsets.UTF_8));
-        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 10, withNul, PageOrder.OLDEST_FIRST))
+        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 10, withNul, PageOrder.OLDEST_FIRST, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cursor");
-        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 0, null, PageOrder.OLDEST_FIRST))
+        assertThatThrownBy(() -> query.page("conv", Instant.EPOCH, to, 0, null, PageOrder.OLDEST_FIRST, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("limit");
-        assertThatThrownBy(() -> query.page("conv", to, Instant.EPOCH, 10, null, PageOrder.OLDEST_FIRST))
+        assertThatThrownBy(() -> query.page("conv", to, Instant.EPOCH, 10, null, PageOrder.OLDEST_FIRST, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("from");
     }
 }
