@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
 public final class PriceTable {
     private static final String ANY_MODEL = "*";
     /** A model's name, then a date or {@code latest} after a {@code -} or {@code @}: the ids APIs answer with. */
-    private static final Pattern DATED = Pattern.compile("(.+?)[-@](?:\\d{4}-\\d{2}-\\d{2}|\\d{8}|latest)");
+    private static final Pattern DATED = Pattern.compile("(.+?)[-@](?:\\d{4}-\\d{2}-\\d{2}|\\d{8}|latest)",
+            Pattern.CASE_INSENSITIVE);
 
     public record Price(double promptPer1k, double completionPer1k) {
         public Price {
@@ -44,7 +45,11 @@ public final class PriceTable {
     private PriceTable(Map<String, Price> prices) {
         // provider and model ids are matched whatever their case, as budget scopes match them
         Map<String, Price> byLowerCase = new LinkedHashMap<>();
-        prices.forEach((key, price) -> byLowerCase.put(key.toLowerCase(Locale.ROOT), price));
+        prices.forEach((key, price) -> {
+            if (byLowerCase.put(key.toLowerCase(Locale.ROOT), price) != null) {
+                throw new IllegalArgumentException("two prices for " + key + ", whose ids differ only in case");
+            }
+        });
         this.prices = Map.copyOf(byLowerCase);
     }
 
@@ -79,7 +84,9 @@ public final class PriceTable {
             if (perK.length != 2 || !keyAndPrices[0].contains("/")) {
                 throw new IllegalArgumentException("price entry must be provider/model=prompt:completion, got " + entry);
             }
-            p.put(keyAndPrices[0].trim(), new Price(Double.parseDouble(perK[0].trim()), Double.parseDouble(perK[1].trim())));
+            // lower-cased here so that an entry replaces the default of the same ids, whatever its case
+            p.put(keyAndPrices[0].trim().toLowerCase(Locale.ROOT),
+                    new Price(Double.parseDouble(perK[0].trim()), Double.parseDouble(perK[1].trim())));
         }
         return new PriceTable(p);
     }

@@ -344,6 +344,17 @@ class TenantLedgerTest {
         assertThat(ledger.status("openai-usd", late).getReservedUsd()).isZero();
     }
 
+    /** A dated id is its model's, whatever the case of either: as the price table prices it, the budget holds it. */
+    @Test
+    void shouldHoldADatedModelIdOfAnyCaseInTheBudgetOfItsModel() {
+        ledger.define(Budgets.daily(TENANT, "haiku", 100_000).setProvider("anthropic").setModel("claude-3-5-haiku")
+                .build(), MORNING);
+
+        reserve("latest", "Anthropic", "Claude-3-5-Haiku-Latest", 1000, 500);
+
+        assertThat(ledger.status("haiku", MORNING).getReservedTokens()).isEqualTo(1500);
+    }
+
     /** The reserved price stands in for the budgets that held the reservation only, not for one the response names. */
     @Test
     void shouldChargeTheReservedPriceOnlyToTheBudgetsThatHeldTheReservation() {

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -54,6 +55,10 @@ class ForecastPricingTest {
         // an entry of the configuration, in whatever case, overrides the default of the same ids
         assertThat(PriceTable.parse("OpenAI/GPT-4o=0.005:0.015").priceOf("openai", "gpt-4o"))
                 .contains(new PriceTable.Price(0.005, 0.015));
+        assertThat(PriceTable.undated("Claude-3-5-Haiku-Latest")).isEqualTo("Claude-3-5-Haiku");
+        PriceTable.Price any = new PriceTable.Price(1, 1);
+        assertThatThrownBy(() -> PriceTable.of(Map.of("acme/base", any, "ACME/Base", any)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("differ only in case");
     }
 
     @Test
