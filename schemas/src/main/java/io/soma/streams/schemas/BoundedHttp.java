@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * An HTTP exchange bounded as a whole. {@code HttpRequest.timeout} ends once a reply's headers have come: a server
+ * An HTTP exchange bounded as a whole (for a client on HTTP/1.1, whose abandoned exchange closes its connection). {@code HttpRequest.timeout} ends once a reply's headers have come: a server
  * that stalled after them (a network partition mid-reply) held the calling thread for good, a stream thread reading
  * a record through the schema registry or an edge thread asking a peer instance.
  */
@@ -35,8 +35,9 @@ public final class BoundedHttp {
             return reply.get(limit.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             reply.cancel(true);
-            throw new HttpTimeoutException("no whole reply from " + request.uri().getHost() + ":"
-                    + request.uri().getPort() + " within " + limit.toMillis() + " ms");
+            int port = request.uri().getPort();
+            throw new HttpTimeoutException("no whole reply from " + request.uri().getHost()
+                    + (port < 0 ? "" : ":" + port) + " within " + limit.toMillis() + " ms");
         } catch (InterruptedException e) {
             reply.cancel(true);
             throw e;

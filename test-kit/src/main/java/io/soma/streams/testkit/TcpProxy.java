@@ -141,7 +141,12 @@ public final class TcpProxy implements AutoCloseable {
                         while ((stalled || (replies && replyBytesLeft.get() <= 0)) && !to.isClosed()) {
                             Thread.sleep(10);
                         }
-                        int passed = replies ? (int) Math.min(n - written, replyBytesLeft.get()) : n - written;
+                        if (to.isClosed()) {
+                            throw new IOException("the other side went away while stalled");
+                        }
+                        // another reply's pump may have taken the last bytes meanwhile: then none now, and wait
+                        int passed = replies ? (int) Math.max(0, Math.min(n - written, replyBytesLeft.get()))
+                                : n - written;
                         out.write(buffer, written, passed);
                         out.flush();
                         written += passed;

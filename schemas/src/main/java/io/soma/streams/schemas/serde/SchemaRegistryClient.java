@@ -50,7 +50,10 @@ public class SchemaRegistryClient {
         this.baseUrl = config.url().endsWith("/") ? config.url().substring(0, config.url().length() - 1) : config.url();
         this.authorization = config.basicAuthUserInfo() == null ? null
                 : "Basic " + Base64.getEncoder().encodeToString(config.basicAuthUserInfo().getBytes(StandardCharsets.UTF_8));
-        this.http = HttpClient.newBuilder().connectTimeout(config.requestTimeout()).build();
+        // HTTP/1.1: an exchange abandoned past its limit closes its connection; over HTTP/2 the next calls would
+        // share the stalled one
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(config.requestTimeout())
+                .build();
     }
 
     public SchemaRegistryClient(String url) {

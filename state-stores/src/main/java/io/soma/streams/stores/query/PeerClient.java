@@ -42,7 +42,9 @@ public final class PeerClient {
     private static final Duration ANSWER_LIMIT = Duration.ofSeconds(5);
 
     private final String peerCredential;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** HTTP/1.1: an exchange abandoned past its limit closes its connection ({@link BoundedHttp}). */
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
 
     /** The tenant a forwarded query acts for, from its {@link #TENANT_HEADER}; null when it names none. */
     public static String forwardedTenant(String header) {
