@@ -26,6 +26,7 @@ public final class Slices implements AutoCloseable {
             }
             return slices;
         } catch (RuntimeException | Error e) {
+            stop.failingAfterRequest();
             slices.close();
             throw e;
         }

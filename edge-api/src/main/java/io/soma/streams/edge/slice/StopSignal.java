@@ -43,6 +43,16 @@ public final class StopSignal {
         return noticed;
     }
 
+    /**
+     * Says that the start, failing, is closing what it had started, when a stop was asked for: the stop waits for
+     * those closes too (a start may fail because of the exit itself, a shutdown hook refused).
+     */
+    public void failingAfterRequest() {
+        if (requested) {
+            noticed = true;
+        }
+    }
+
     /** @throws StoppedWhileStarting once a stop was asked for */
     public void checkBefore(String step) {
         if (requested) {
