@@ -152,7 +152,7 @@ public class DeadLetterQueueHandler implements DeserializationExceptionHandler, 
     private ProducerRecord<byte[], byte[]> sourceDeadLetter(ErrorHandlerContext context, String reason,
                                                             Exception exception) {
         Headers headers = context.headers();
-        if (context.sourceRawKey() == null && context.sourceRawValue() == null) {
+        if (context.sourceRawKey() == null && context.sourceRawValue() == null && context.topic() != null) {
             headers = new RecordHeaders(headers == null ? new Header[0] : headers.toArray()).add(DlqHeaders.OMITTED,
                     RELEASED.getBytes(StandardCharsets.UTF_8));
         }

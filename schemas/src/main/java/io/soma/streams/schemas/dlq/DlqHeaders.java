@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * The headers every app puts on what it sends to {@link io.soma.streams.schemas.Topics#DEAD_LETTER} (values are
  * UTF-8 strings), so operators can tell why a record was set aside and where it came from. The record keeps its
- * original key and value bytes, unless it was too large for that ({@link #OMITTED}, {@link DeadLetterLimit}).
+ * original key and value bytes, unless it was too large for that or they were released ({@link #OMITTED},
+ * {@link DeadLetterLimit}).
  */
 public final class DlqHeaders {
     public static final String REASON = "dlq.reason";
@@ -19,7 +20,10 @@ public final class DlqHeaders {
     public static final String SOURCE_PARTITION = "dlq.source.partition";
     public static final String SOURCE_OFFSET = "dlq.source.offset";
     public static final String APP = "dlq.app";
-    /** Set when the source record was too large to copy: what was left out (it stays at the source offset). */
+    /**
+     * Set when the dead letter is without the source record's key and value, too large to copy or no longer held by
+     * Kafka Streams: what was left out and why (the record stays at the source offset).
+     */
     public static final String OMITTED = "dlq.omitted";
     /** The headers {@link #addTo} writes. */
     static final List<String> WRITTEN = List.of(REASON, EXCEPTION, SOURCE_TOPIC, SOURCE_PARTITION, SOURCE_OFFSET, APP);
