@@ -1,5 +1,7 @@
 package io.soma.streams.edge.auth;
 
+import org.slf4j.LoggerFactory;
+
 /**
  * Where issue and revoke events go; in production a Kafka producer to {@code identity.audit}. {@link #record}
  * must return only once the event is durable (or throw): a token is handed out only after its audit is written.
@@ -20,6 +22,10 @@ public interface IdentityAuditSink {
                 undo.run();
             } catch (RuntimeException notUndone) {
                 notAudited.addSuppressed(notUndone);
+                // the one case where a credential stays that nothing records: an operator must know
+                LoggerFactory.getLogger(IdentityAuditSink.class).error("{} {} of tenant {} could not be audited nor "
+                        + "undone: it stays unaudited", event.action(), event.apiKeyId() == null ? "" : event.apiKeyId(),
+                        event.tenant(), notUndone);
             }
             throw notAudited;
         }

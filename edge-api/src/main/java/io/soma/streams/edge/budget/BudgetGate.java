@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  * a request on {@code budget.reservations}, keyed by tenant, answered on {@code budget.replies}. The app decides
  * every reservation of a tenant in order on one partition, so concurrent steps on any number of instances cannot
  * together pass a hard limit. Refused: 429 with {@code Retry-After}. No answer in time, or Kafka refusing the request:
- * 503 if the tenant has a hard {@code fail_closed} budget ({@link BudgetDefinitions}), else the step goes through.
+ * 503 if a hard {@code fail_closed} budget of the tenant would hold the step ({@link BudgetDefinitions}), else the
+ * step goes through.
  */
 public final class BudgetGate {
     private static final Logger log = LoggerFactory.getLogger(BudgetGate.class);
