@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -329,7 +330,7 @@ class EdgeContractIT {
         String other = outcome.equals("deny") ? "allow" : "deny";
         long ofOutcome = decisions.stream().filter(d -> d.getDecision().equals(outcome)).count();
         JsonNode filtered = EdgeFixture.json(edge.get(decisionsPath(tenant, from.toString(), to.toString(),
-                DecisionArchiveQuery.MAX_LIMIT, null) + "&decision=" + outcome, auditor));
+                DecisionArchiveQuery.MAX_LIMIT, null) + "&decision=" + outcome.toUpperCase(Locale.ROOT), auditor));
         assertThat(filtered.get("decisions").findValuesAsText("decision")).hasSize((int) ofOutcome).containsOnly(outcome);
         JsonNode others = EdgeFixture.json(edge.get(decisionsPath(tenant, from.toString(), to.toString(),
                 DecisionArchiveQuery.MAX_LIMIT, null) + "&decision=" + other, auditor));

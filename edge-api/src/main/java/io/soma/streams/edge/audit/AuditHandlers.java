@@ -19,7 +19,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -61,15 +60,17 @@ public final class AuditHandlers {
 
     /** The outcome a page is limited to, null for every outcome; another word is the caller's error. */
     private static String outcome(String decision) {
-        if (decision == null || decision.isEmpty()) {
+        if (decision == null || decision.isBlank()) {
             return null;
         }
-        List<String> outcomes = Arrays.stream(Decision.values()).map(Decision::wire).toList();
-        if (!outcomes.contains(decision)) {
-            throw ApiException.badRequest("decision must be one of " + outcomes + ", got '"
+        try {
+            // any case, as order= takes it
+            return Decision.fromWire(decision).wire();
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("decision must be one of "
+                    + Arrays.stream(Decision.values()).map(Decision::wire).toList() + ", got '"
                     + Texts.cut(decision, 100) + "'", "decision");
         }
-        return decision;
     }
 
     public void training(Context ctx) throws Exception {

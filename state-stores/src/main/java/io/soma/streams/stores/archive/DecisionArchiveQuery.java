@@ -27,18 +27,21 @@ public final class DecisionArchiveQuery {
                        @JsonProperty("next_cursor") String nextCursor) {
     }
 
+    private static final String COLUMNS = "decision_id, event_id, session_id, tenant, \"user\", decision, allowed, "
+            + "score, severity, violations::text, constitution_hash, constitution_version, rulepack_version, "
+            + "evaluated_at, kafka_topic, kafka_partition, kafka_offset";
+
     private final DataSource dataSource;
-    private final KeysetPager<PolicyDecisionRow> pager;
+    private final KeysetPager<PolicyDecisionRow> every;
+    /** One outcome's: a statement of its own, on an index of its own (V6), not a filter the plan cannot index. */
+    private final KeysetPager<PolicyDecisionRow> ofOutcome;
     private final String countSql;
 
     public DecisionArchiveQuery(DataSource dataSource, String schema) {
         this.dataSource = dataSource;
-        this.pager = new KeysetPager<>(dataSource, "decision_id, event_id, session_id, tenant, \"user\", decision, "
-                + "allowed, score, severity, violations::text, constitution_hash, constitution_version, "
-                + "rulepack_version, evaluated_at, kafka_topic, kafka_partition, kafka_offset",
-                SchemaMigrator.checkedSchemaName(schema) + ".policy_decisions", "tenant", "evaluated_at", "decision_id",
-                PageOrder.OLDEST_FIRST, "CAST(? AS text) IS NULL OR decision = ?", DecisionArchiveQuery::row,
-                r -> KeysetPager.Cursor.after(r.evaluatedAt(), r.decisionId()));
+        String table = SchemaMigrator.checkedSchemaName(schema) + ".policy_decisions";
+        this.every = pager(dataSource, table, null);
+        this.ofOutcome = pager(dataSource, table, "decision = ?");
         this.countSql = "SELECT decision, count(*) FROM " + SchemaMigrator.checkedSchemaName(schema)
                 + ".policy_decisions WHERE tenant = ? AND evaluated_at >= ? AND evaluated_at < ? GROUP BY decision";
     }
@@ -67,8 +70,15 @@ public final class DecisionArchiveQuery {
      */
     public Page page(String tenant, Instant from, Instant to, int limit, String cursor, PageOrder order,
                      String decision) throws SQLException {
-        ArchivePage<PolicyDecisionRow> page = pager.page(order, tenant, from, to, limit, cursor, decision, decision);
+        ArchivePage<PolicyDecisionRow> page = decision == null ? every.page(order, tenant, from, to, limit, cursor)
+                : ofOutcome.page(order, tenant, from, to, limit, cursor, decision);
         return new Page(page.rows(), page.nextCursor());
+    }
+
+    private static KeysetPager<PolicyDecisionRow> pager(DataSource dataSource, String table, String rowFilter) {
+        return new KeysetPager<>(dataSource, COLUMNS, table, "tenant", "evaluated_at", "decision_id",
+                PageOrder.OLDEST_FIRST, rowFilter, DecisionArchiveQuery::row,
+                r -> KeysetPager.Cursor.after(r.evaluatedAt(), r.decisionId()));
     }
 
     private static PolicyDecisionRow row(ResultSet r) throws SQLException {

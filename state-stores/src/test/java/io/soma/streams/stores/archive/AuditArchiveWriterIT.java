@@ -88,7 +88,7 @@ class AuditArchiveWriterIT {
             new AuditArchiveWriter(fresh.pool.dataSource(), fresh.schema)
                     .write(List.of(TraceAuditRecords.decision(request, new KafkaSource("policy.decisions", 0, 0))));
 
-            assertThat(fresh.count("SELECT count(*) FROM ${schema}.schema_migrations")).isEqualTo(5);
+            assertThat(fresh.count("SELECT count(*) FROM ${schema}.schema_migrations")).isEqualTo(6);
             assertThat(fresh.count("SELECT count(*) FROM ${schema}.policy_decisions")).isEqualTo(1);
         }
     }
