@@ -10,10 +10,29 @@ export interface CursorPages {
   forward: (nextCursor: string) => void;
 }
 
-/** The cursors of the pages before this one; back to the first page whenever {@code key} (the tenant) changes. */
+/** The cursors to the page shown, of the walk of one key. */
+export interface Walk {
+  key: string;
+  cursors: (string | undefined)[];
+}
+
+/** The walk to keep for {@code key}: this one, or a new one from the first page when the key is another. */
+export function walkOf(walk: Walk, key: string): Walk {
+  return walk.key === key ? walk : { key, cursors: [undefined] };
+}
+
+/**
+ * The cursors of the pages before this one; back to the first page whenever {@code key} (the tenant, a filter)
+ * changes, and kept so: coming back to an earlier key starts from its first page too.
+ */
 export function useCursorPages(key: string): CursorPages {
-  const [walk, setWalk] = useState<{ key: string; cursors: (string | undefined)[] }>({ key, cursors: [undefined] });
-  const cursors = walk.key === key ? walk.cursors : [undefined];
+  const [stored, setWalk] = useState<Walk>({ key, cursors: [undefined] });
+  const walk = walkOf(stored, key);
+  if (walk !== stored) {
+    // the walk of an earlier key must not come back with it
+    setWalk(walk);
+  }
+  const { cursors } = walk;
   return {
     cursor: cursors[cursors.length - 1],
     number: cursors.length,
