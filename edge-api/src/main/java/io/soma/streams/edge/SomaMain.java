@@ -35,7 +35,7 @@ public final class SomaMain {
     /**
      * How long a stop waits for a start in progress to reach its next step (a step may wait for the broker or the
      * registry). Once there, the start closes what it had started, each close bounded (six apps, up to 30 s each),
-     * and the stop waits for that: the chart's grace period, 210 s, covers both.
+     * and the stop waits for that: the chart's grace period, 240 s, covers both.
      */
     private static final Duration START_NOTICE_LIMIT = Duration.ofSeconds(30);
 

@@ -161,7 +161,7 @@ public final class SomaProcess implements AutoCloseable {
                     config.edgeHost(), edge.port());
             return new SomaProcess(started, edge, management, platform, config);
         } catch (RuntimeException | Error e) {
-            stop.failingAfterRequest();
+            stop.closingAfterFailure();
             started.close();
             throw e;
         }

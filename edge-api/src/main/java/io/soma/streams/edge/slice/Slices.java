@@ -26,7 +26,7 @@ public final class Slices implements AutoCloseable {
             }
             return slices;
         } catch (RuntimeException | Error e) {
-            stop.failingAfterRequest();
+            stop.closingAfterFailure();
             slices.close();
             throw e;
         }

@@ -38,19 +38,17 @@ public final class StopSignal {
         return requested;
     }
 
-    /** Whether the start has seen the stop: it is closing what it had started, or has closed it. */
+    /** Whether the start has seen the stop, or failed: it is closing what it had started, or has closed it. */
     public boolean noticed() {
         return noticed;
     }
 
     /**
-     * Says that the start, failing, is closing what it had started, when a stop was asked for: the stop waits for
-     * those closes too (a start may fail because of the exit itself, a shutdown hook refused).
+     * Says that the start, failing, is closing what it had started: a stop asked for now or later waits for those
+     * closes too (a start may fail because of the exit itself, a shutdown hook refused).
      */
-    public void failingAfterRequest() {
-        if (requested) {
-            noticed = true;
-        }
+    public void closingAfterFailure() {
+        noticed = true;
     }
 
     /** @throws StoppedWhileStarting once a stop was asked for */
