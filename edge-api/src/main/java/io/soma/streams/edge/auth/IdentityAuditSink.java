@@ -23,9 +23,9 @@ public interface IdentityAuditSink {
             } catch (RuntimeException notUndone) {
                 notAudited.addSuppressed(notUndone);
                 // the one case where a credential stays that nothing records: an operator must know
-                LoggerFactory.getLogger(IdentityAuditSink.class).error("{} {} of tenant {} could not be audited nor "
-                        + "undone: it stays unaudited", event.action(), event.apiKeyId() == null ? "" : event.apiKeyId(),
-                        event.tenant(), notUndone);
+                LoggerFactory.getLogger(IdentityAuditSink.class).error("{} of tenant {}{} could not be audited nor "
+                        + "undone: it stays unaudited", event.action(), event.tenant(),
+                        event.apiKeyId() == null ? "" : " (API key " + event.apiKeyId() + ")", notUndone);
             }
             throw notAudited;
         }

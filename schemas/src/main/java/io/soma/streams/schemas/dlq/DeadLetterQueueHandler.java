@@ -45,6 +45,10 @@ public class DeadLetterQueueHandler implements DeserializationExceptionHandler, 
     static final String RELEASED = "key and value: not available to the handler (Kafka Streams releases them once an "
             + "output of the record is written, or both are null); read the record at dlq.source.*";
 
+    /** {@link DlqHeaders#OMITTED} of a dead letter of a record a punctuator made: it has no source to read. */
+    static final String MADE_AT_PUNCTUATION = "key and value: none, the record was made at a punctuation, not read "
+            + "from a topic (the reason says what failed)";
+
     private String deadLetterTopic = Topics.DEAD_LETTER;
     private String applicationId = "unknown";
 
@@ -152,9 +156,10 @@ public class DeadLetterQueueHandler implements DeserializationExceptionHandler, 
     private ProducerRecord<byte[], byte[]> sourceDeadLetter(ErrorHandlerContext context, String reason,
                                                             Exception exception) {
         Headers headers = context.headers();
-        if (context.sourceRawKey() == null && context.sourceRawValue() == null && context.topic() != null) {
+        if (context.sourceRawKey() == null && context.sourceRawValue() == null) {
+            String omitted = context.topic() == null ? MADE_AT_PUNCTUATION : RELEASED;
             headers = new RecordHeaders(headers == null ? new Header[0] : headers.toArray()).add(DlqHeaders.OMITTED,
-                    RELEASED.getBytes(StandardCharsets.UTF_8));
+                    omitted.getBytes(StandardCharsets.UTF_8));
         }
         return deadLetter(context.sourceRawKey(), context.sourceRawValue(), headers, reason, exception,
                 context.topic(), context.partition(), context.offset());
