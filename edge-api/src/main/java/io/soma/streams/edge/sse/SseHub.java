@@ -4,6 +4,7 @@ import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
 import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.schemas.serde.SchemaRegistryException;
+import io.soma.streams.stores.kafka.AddedPartitions;
 import io.soma.streams.stores.kafka.FailureStreak;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
@@ -90,6 +91,8 @@ public final class SseHub implements AutoCloseable {
     private final SseSource source;
     private final Properties consumerConfig;
     private final Settings settings;
+    /** The live reader's partitions, with those added to the source's topics since it started. */
+    private final AddedPartitions livePartitions;
     private final KafkaConsumer<byte[], byte[]> live;
     private final Thread reader;
     /** Writes to the clients, and marks those that have gone a keep-alive without a byte. */
@@ -151,6 +154,10 @@ public final class SseHub implements AutoCloseable {
     }
 
     public SseHub(String name, String bootstrapServers, SseSource source, Settings settings) {
+        this(name, bootstrapServers, source, settings, AddedPartitions.CHECK);
+    }
+
+    SseHub(String name, String bootstrapServers, SseSource source, Settings settings, Duration partitionCheck) {
         this.name = name;
         this.source = source;
         this.settings = settings;
@@ -161,9 +168,12 @@ public final class SseHub implements AutoCloseable {
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // a position retention deleted meanwhile goes to the oldest record left, not past every record to the end
         consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        this.live = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = partitionsOf(live, source.topics());
-        live.assign(partitions);
+        Properties liveConfig = new Properties();
+        liveConfig.putAll(consumerConfig);
+        liveConfig.putAll(AddedPartitions.consumerSettings(partitionCheck));
+        this.live = new KafkaConsumer<>(liveConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.livePartitions = new AddedPartitions(live, source.topics(), partitionCheck);
+        Set<TopicPartition> partitions = livePartitions.assigned();
         live.seekToEnd(partitions);
         for (TopicPartition tp : partitions) {
             livePosition.put(tp, live.position(tp) - 1);
@@ -313,6 +323,7 @@ public final class SseHub implements AutoCloseable {
                 admitJoiners();
                 resumeHeldPartitionsDue();
                 try {
+                    readAddedPartitions();
                     Set<TopicPartition> heldNow = new HashSet<>();
                     for (ConsumerRecord<byte[], byte[]> record : live.poll(Duration.ofMillis(500))) {
                         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
@@ -353,6 +364,19 @@ public final class SseHub implements AutoCloseable {
             live.close();
             // open streams would get keep-alives and never an event again: ended, their clients reconnect elsewhere
             endAll();
+        }
+    }
+
+    /**
+     * Partitions an operator added to a source topic since the reader last looked are read from their beginning (every
+     * record there came after this hub started): unread, their events never reached a stream. Between polls, on the
+     * reader thread, as every change of {@link #livePosition} is.
+     */
+    private void readAddedPartitions() {
+        List<TopicPartition> added = livePartitions.assignAdded();
+        if (!added.isEmpty()) {
+            log.info("SSE stream {}: new partitions {}, read from their beginning", name, added);
+            added.forEach(tp -> livePosition.put(tp, -1L));
         }
     }
 
@@ -529,15 +553,6 @@ public final class SseHub implements AutoCloseable {
         config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, REPLAY_FETCH_BYTES);
         config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, REPLAY_FETCH_BYTES);
         return config;
-    }
-
-    private static List<TopicPartition> partitionsOf(KafkaConsumer<?, ?> consumer, List<String> topics) {
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : topics) {
-            consumer.partitionsFor(topic, Duration.ofSeconds(30))
-                    .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-        }
-        return partitions;
     }
 
     /**

@@ -7,12 +7,14 @@ import io.soma.streams.schemas.serde.AvroDeserializer;
 import io.soma.streams.schemas.serde.AvroSerializer;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.schemas.serde.SchemaRegistryConfig;
+import io.soma.streams.stores.kafka.AddedPartitions;
 import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.KafkaState;
 import io.soma.streams.testkit.SseClient;
 import io.soma.streams.testkit.TcpProxy;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -531,8 +533,13 @@ class SseHubIT {
 
     private static void onFreshTopic(String name, Function<String, SseSource> sourceOf, FreshTopicTest test)
             throws Exception {
+        onFreshTopic(name, sourceOf, AddedPartitions.CHECK, test);
+    }
+
+    private static void onFreshTopic(String name, Function<String, SseSource> sourceOf, Duration partitionCheck,
+                                     FreshTopicTest test) throws Exception {
         String topic = KafkaState.newTopic(stack.bootstrapServers(), "sse-hub-it-" + name, 1);
-        SseHub fresh = new SseHub(name, stack.bootstrapServers(), sourceOf.apply(topic), SETTINGS);
+        SseHub fresh = new SseHub(name, stack.bootstrapServers(), sourceOf.apply(topic), SETTINGS, partitionCheck);
         Javalin freshApp = serve(fresh);
         try {
             test.run(topic, URI.create("http://127.0.0.1:" + freshApp.port() + "/stream?channel=c"), fresh);
@@ -540,6 +547,29 @@ class SseHubIT {
             freshApp.stop();
             fresh.close();
         }
+    }
+
+    /**
+     * A partition added to the topic while the hub runs is read from its beginning: its records reach the open
+     * streams, and a stream resumed from an id of before it was added replays them.
+     */
+    @Test
+    void shouldDeliverTheRecordsOfAPartitionAddedToItsTopic() throws Exception {
+        onFreshTopic("added-partition", SseHubIT::source, Duration.ofSeconds(1), (topic, uri, hub) -> {
+            try (SseClient open = SseClient.open(uri, Map.of());
+                 Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+                String readyId = open.awaitEvent("ready", TIMEOUT).id();
+                admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(2))).all()
+                        .get(TIMEOUT.toSeconds(), SECONDS);
+                producer.send(new ProducerRecord<>(topic, 1, "c", "in the added partition"))
+                        .get(TIMEOUT.toSeconds(), SECONDS);
+
+                assertThat(open.awaitEvent("message", TIMEOUT).data()).isEqualTo("in the added partition");
+                try (SseClient resumed = SseClient.open(uri, Map.of("Last-Event-ID", readyId))) {
+                    assertThat(resumed.awaitEvent("message", TIMEOUT).data()).isEqualTo("in the added partition");
+                }
+            }
+        });
     }
 
     /** A token can expire or be revoked while its stream is open: the stream ends, and says why. */

@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,15 +35,12 @@ public final class TopicFollower<V> implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(250);
     /** How long to wait before reading again a record the registry could not resolve, or after a failed poll. */
     private static final Duration RETRY = Duration.ofSeconds(1);
-    /** How often the follower looks for partitions added to its topic (and how old the metadata it reads may be). */
-    static final Duration PARTITION_CHECK = Duration.ofSeconds(30);
 
     public enum Start { BEGINNING, END }
 
     private final KafkaConsumer<String, V> consumer;
     private final String topic;
-    private final Duration partitionCheck;
-    private long nextPartitionCheck;
+    private final AddedPartitions partitions;
     private final Consumer<ConsumerRecord<String, V>> onRecord;
     private final Runnable onIdle;
     private final Thread thread;
@@ -66,7 +63,7 @@ public final class TopicFollower<V> implements AutoCloseable {
      */
     public TopicFollower(String bootstrapServers, String topic, Deserializer<V> values, Start start,
                          Consumer<ConsumerRecord<String, V>> onRecord, Runnable onIdle) {
-        this(bootstrapServers, topic, values, start, onRecord, onIdle, PARTITION_CHECK);
+        this(bootstrapServers, topic, values, start, onRecord, onIdle, AddedPartitions.CHECK);
     }
 
     TopicFollower(String bootstrapServers, String topic, Deserializer<V> values, Start start,
@@ -74,31 +71,26 @@ public final class TopicFollower<V> implements AutoCloseable {
         this.topic = topic;
         this.onRecord = onRecord;
         this.onIdle = onIdle;
-        this.partitionCheck = partitionCheck;
-        this.consumer = new KafkaConsumer<>(Map.of(
+        Map<String, Object> config = new HashMap<>(AddedPartitions.consumerSettings(partitionCheck));
+        config.putAll(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 // held at a record that retention then deleted: go on from the oldest left, not from the end
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                // the partition check reads the consumer's metadata: no older than the check's interval
-                ConsumerConfig.METADATA_MAX_AGE_CONFIG, (int) partitionCheck.toMillis(),
-                // nor may it create a deleted topic again with the broker's defaults (TopicProvisioner's to make)
-                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false),
-                new StringDeserializer(), values);
-        List<TopicPartition> partitions = partitionsNow(Duration.ofSeconds(30));
-        consumer.assign(partitions);
-        nextPartitionCheck = System.nanoTime() + partitionCheck.toNanos();
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
+        this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), values);
+        this.partitions = new AddedPartitions(consumer, List.of(topic), partitionCheck);
+        Set<TopicPartition> assigned = partitions.assigned();
         if (start == Start.END) {
-            consumer.seekToEnd(partitions);
+            consumer.seekToEnd(assigned);
             // resolve the end now, so nothing published after this constructor returns is skipped
-            partitions.forEach(consumer::position);
+            assigned.forEach(consumer::position);
             startedAtEnd = Map.of();
             caughtUp = true;
         } else {
-            consumer.seekToBeginning(partitions);
+            consumer.seekToBeginning(assigned);
             // read_committed: the last stable offsets, which a reader passes once it has every committed record
-            startedAtEnd = consumer.endOffsets(partitions);
+            startedAtEnd = consumer.endOffsets(assigned);
         }
         this.thread = new Thread(this::run, "follow-" + topic);
         this.failures = new FailureStreak(log, thread.getName() + " failed", RETRY);
@@ -145,30 +137,11 @@ public final class TopicFollower<V> implements AutoCloseable {
         onIdle.run();
     }
 
-    /**
-     * Partitions an operator added to the topic since it was last looked at are followed
-     * from their beginning: their every record came after this follower started, and keys moved there with them.
-     */
     private void followAddedPartitions() {
-        if (System.nanoTime() - nextPartitionCheck < 0) {
-            return;
+        List<TopicPartition> added = partitions.assignAdded();
+        if (!added.isEmpty()) {
+            log.info("{} has new partitions {}: following them from their beginning", topic, added);
         }
-        nextPartitionCheck = System.nanoTime() + partitionCheck.toNanos();
-        Set<TopicPartition> assigned = consumer.assignment();
-        List<TopicPartition> added = partitionsNow(RETRY).stream().filter(p -> !assigned.contains(p)).toList();
-        if (added.isEmpty()) {
-            return;
-        }
-        log.info("{} has new partitions {}: following them from their beginning", topic, added);
-        Set<TopicPartition> all = new HashSet<>(assigned);
-        all.addAll(added);
-        // the partitions assigned before keep their positions
-        consumer.assign(all);
-        consumer.seekToBeginning(added);
-    }
-
-    private List<TopicPartition> partitionsNow(Duration limit) {
-        return consumer.partitionsFor(topic, limit).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
     }
 
     private ConsumerRecords<String, V> poll() {
