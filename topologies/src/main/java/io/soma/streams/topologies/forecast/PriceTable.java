@@ -1,9 +1,11 @@
 package io.soma.streams.topologies.forecast;
 
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -75,6 +77,7 @@ public final class PriceTable {
      */
     public static PriceTable parse(String spec) {
         Map<String, Price> p = new LinkedHashMap<>(defaults().prices);
+        Set<String> listed = new HashSet<>();
         for (String entry : spec.split(",")) {
             if (entry.isBlank()) {
                 continue;
@@ -85,8 +88,13 @@ public final class PriceTable {
                 throw new IllegalArgumentException("price entry must be provider/model=prompt:completion, got " + entry);
             }
             // lower-cased here so that an entry replaces the default of the same ids, whatever its case
-            p.put(keyAndPrices[0].trim().toLowerCase(Locale.ROOT),
-                    new Price(Double.parseDouble(perK[0].trim()), Double.parseDouble(perK[1].trim())));
+            String ids = keyAndPrices[0].trim().toLowerCase(Locale.ROOT);
+            if (!listed.add(ids)) {
+                // the later one would win silently: which of two prices an operator meant is theirs to say
+                throw new IllegalArgumentException("two prices for " + keyAndPrices[0].trim()
+                        + " (ids are matched whatever their case): give one");
+            }
+            p.put(ids, new Price(Double.parseDouble(perK[0].trim()), Double.parseDouble(perK[1].trim())));
         }
         return new PriceTable(p);
     }

@@ -79,6 +79,12 @@ class ForecastPricingTest {
     }
 
     @Test
+    void shouldRefuseTwoPricesForOneModel() {
+        assertThatThrownBy(() -> PriceTable.parse("openai/gpt-4o=0.005:0.015,OpenAI/GPT-4o=0.0025:0.01"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("two prices for OpenAI/GPT-4o");
+    }
+
+    @Test
     void shouldForecastTokensCostAndConfidenceForTheNextHours() {
         TokenForecaster f = TokenForecaster.create(ForecastSettings.defaults());
         long windowMs = Duration.ofMinutes(10).toMillis();
