@@ -15,9 +15,9 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * {@code /v1/tenants/{tenant}/api-keys}: a tenant's admins ({@code identity.admin}) list its API keys, create one
- * for a user of the tenant (shown once) and revoke one, so that a leaked key is retired and replaced without a
- * platform operator. An admin acts only on keys of users whose capabilities it holds itself: a key is its user's
+ * {@code /v1/tenants/{tenant}/api-keys}: a tenant's admins ({@code identity.admin}, held now: {@link HeldNow}) list
+ * its API keys, create one for a user of the tenant (shown once) and revoke one, so that a leaked key is retired and
+ * replaced without a platform operator. An admin acts only on keys of users whose capabilities it holds itself: a key is its user's
  * power, and creating or revoking one must not reach beyond the admin's own. Every creation and revocation is
  * audited on {@code identity.audit} ({@code api_key.created}, {@code api_key.revoked}, with {@code api_key_id}); a
  * key whose creation cannot be audited is deleted before the failure is answered.
@@ -36,7 +36,7 @@ public final class ApiKeyHandlers {
     /** {@code {api_keys: [{key_id, subject, label, created_at, revoked_at}]}}, oldest first. */
     public void list(Context ctx) {
         TokenRoutes.withStores(ctx, c -> {
-            requireAdminNow(AuthHandler.principal(c));
+            HeldNow.require(identities, AuthHandler.principal(c), Capability.IDENTITY_ADMIN, TenantGuard.tenant(c));
             c.json(Map.of("api_keys", identities.apiKeys(TenantGuard.tenant(c)).stream().map(ApiKeyHandlers::json)
                     .toList()));
         });
@@ -90,25 +90,9 @@ public final class ApiKeyHandlers {
         });
     }
 
-    /**
-     * The token says {@code identity.admin}; its user must still hold it: an admin demoted in PostgreSQL keeps a valid
-     * token for up to its lifetime, and must not turn that hour into a key that never expires.
-     *
-     * @return what the admin holds now ({@link IdentityStore#holdsNow})
-     */
-    private Set<Capability> requireAdminNow(Principal admin) {
-        Set<Capability> holds = identities.holdsNow(admin);
-        if (!holds.contains(Capability.IDENTITY_ADMIN)) {
-            throw new ApiException(403, "forbidden", admin.subject() + " no longer holds "
-                    + Capability.IDENTITY_ADMIN.claim(), Map.of("required_capabilities",
-                    List.of(Capability.IDENTITY_ADMIN.claim())));
-        }
-        return holds;
-    }
-
     /** What the admin's token and its user hold now must include what the key's user holds: no escalation. */
     private void requireHoldsWhatTheUserHolds(Principal admin, String tenant, String subject) {
-        Set<Capability> adminHolds = requireAdminNow(admin);
+        Set<Capability> adminHolds = HeldNow.require(identities, admin, Capability.IDENTITY_ADMIN, tenant);
         Set<Capability> userHolds = identities.capabilitiesOf(tenant, subject).orElseThrow(() ->
                 ApiException.unprocessable("tenant " + tenant + " has no user " + subject, Map.of("field", "subject")));
         Set<Capability> missing = EnumSet.noneOf(Capability.class);

@@ -113,6 +113,9 @@ public final class TokenRoutes {
                 throw new ApiException(403, "forbidden", "only the token's own subject or identity.admin may revoke it",
                         Map.of("required_capabilities", List.of(Capability.IDENTITY_ADMIN.claim())));
             }
+            if (!own) {
+                HeldNow.require(identities, caller, Capability.IDENTITY_ADMIN, token.tenant());
+            }
             boolean revokedNow = tokens.revoke(token, caller);
             Map<String, Object> answer = new LinkedHashMap<>();
             answer.put("jti", jti);
@@ -145,20 +148,10 @@ public final class TokenRoutes {
      */
     private IssuedToken issueAsAdmin(Principal admin, JsonNode body, Set<Capability> requested, Duration ttl,
                                      Consumer<String> chargeTenant) {
-        Set<Capability> adminHolds = identities.holdsNow(admin);
-        if (!adminHolds.contains(Capability.IDENTITY_ADMIN)) {
-            throw new ApiException(403, "forbidden", "issuing a token for another subject needs identity.admin",
-                    Map.of("required_capabilities", List.of(Capability.IDENTITY_ADMIN.claim())));
-        }
         String subject = JsonBody.required(body, "subject");
         String tenant = JsonBody.required(body, "tenant");
         TenantGuard.requireActsOn(admin, tenant);
-        if (!tenant.equals(admin.tenant()) && !adminHolds.contains(Capability.PLATFORM_OPERATOR)) {
-            // the token's claim is not enough: acting on another tenant is re-checked against what the user holds now
-            throw new ApiException(403, "forbidden", "issuing for tenant " + tenant + " needs platform.operator, which "
-                    + admin.subject() + " no longer holds",
-                    Map.of("required_capabilities", List.of(Capability.PLATFORM_OPERATOR.claim())));
-        }
+        Set<Capability> adminHolds = HeldNow.require(identities, admin, Capability.IDENTITY_ADMIN, tenant);
         if (requested == null) {
             throw ApiException.badRequest("capabilities is required when issuing for another subject");
         }

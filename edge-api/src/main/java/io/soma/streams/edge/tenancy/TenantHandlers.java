@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import io.soma.streams.edge.auth.AuthHandler;
 import io.soma.streams.edge.auth.Capability;
+import io.soma.streams.edge.auth.HeldNow;
 import io.soma.streams.edge.auth.Identity;
 import io.soma.streams.edge.auth.IdentityAuditSink;
 import io.soma.streams.edge.auth.IdentityEvent;
@@ -23,7 +24,8 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * {@code POST /v1/tenants} and {@code GET /v1/tenants}, for platform operators ({@link TenantScope#PLATFORM}).
+ * {@code POST /v1/tenants} and {@code GET /v1/tenants}, for platform operators ({@link TenantScope#PLATFORM}; held
+ * now, {@link HeldNow}: a tenant and its admin's key outlive the token that made them).
  * A new tenant may get its first admin, who holds every capability but {@code platform.operator} and receives an API
  * key once; from there the tenant manages itself.
  */
@@ -46,6 +48,7 @@ public final class TenantHandlers {
     public void create(Context ctx) {
         TokenRoutes.withStores(ctx, c -> {
             Principal operator = AuthHandler.principal(c);
+            HeldNow.require(identities, operator, Capability.PLATFORM_OPERATOR, null);
             JsonNode body = JsonBody.object(c);
             String tenant = matching(body, "tenant_id", TENANT_ID, true);
             if (RESERVED.contains(tenant)) {
@@ -77,8 +80,11 @@ public final class TenantHandlers {
 
     /** {@code {tenants: [{tenant_id, created_at}]}}. */
     public void list(Context ctx) {
-        TokenRoutes.withStores(ctx, c -> c.json(Map.of("tenants", identities.tenants().stream()
-                .map(t -> Map.of("tenant_id", t.id(), "created_at", t.createdAt().toString())).toList())));
+        TokenRoutes.withStores(ctx, c -> {
+            HeldNow.require(identities, AuthHandler.principal(c), Capability.PLATFORM_OPERATOR, null);
+            c.json(Map.of("tenants", identities.tenants().stream()
+                    .map(t -> Map.of("tenant_id", t.id(), "created_at", t.createdAt().toString())).toList()));
+        });
     }
 
     private static String matching(JsonNode body, String field, Pattern pattern, boolean required) {

@@ -131,6 +131,31 @@ class ApiKeyRoutesIT {
         assertThat(edge.get(keys(), demoted).statusCode()).isEqualTo(403);
     }
 
+    /**
+     * A platform operator demoted in PostgreSQL keeps its token for up to an hour: no key or tenant that outlives it
+     * comes of that hour, and no other tenant's key is listed or revoked with it.
+     */
+    @Test
+    void shouldNotActOnAnotherTenantsCredentialsOnceItsUserIsNoLongerAPlatformOperator() {
+        String home = EdgeFixture.tenants("api-keys-operator", 1).get(0);
+        String operator = edge.tokenFor(home, "demoted-operator", Capability.all());
+        // what PostgreSQL holds for the user now; the first token still says platform.operator
+        edge.tokenFor(home, "demoted-operator", Capability.tenantAdmin());
+
+        HttpResponse<String> created = edge.post(keys(), operator, EdgeFixture.json(Map.of("subject", "first-admin")));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(403);
+        assertThat(created.body()).doesNotContain("api_key\"").contains(Capability.PLATFORM_OPERATOR.claim());
+        assertThat(edge.get(keys(), operator).statusCode()).isEqualTo(403);
+        String keyOfFirstAdmin = EdgeFixture.json(edge.get(keys(), adminToken)).get("api_keys").get(0).get("key_id")
+                .asText();
+        assertThat(revoke(keyOfFirstAdmin, operator).statusCode()).isEqualTo(403);
+        HttpResponse<String> tenantMade = edge.post("/v1/tenants", operator, EdgeFixture.json(Map.of(
+                "tenant_id", home + "-made", "admin_subject", "admin")));
+        assertThat(tenantMade.statusCode()).as(tenantMade.body()).isEqualTo(403);
+        assertThat(tenantMade.body()).doesNotContain("api_key\"");
+        assertThat(edge.get("/v1/tenants", operator).statusCode()).isEqualTo(403);
+    }
+
     /** The process retires every key labelled as the bootstrap key's at its next start, but the configured one. */
     @Test
     void shouldRefuseTheBootstrapKeysLabel() {

@@ -486,6 +486,11 @@ class TokenRoutesIT {
 
         assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
         assertThat(refused.body()).contains("platform.operator");
+        // nor may it retire another tenant's credentials
+        HttpResponse<String> revoke = send("POST", "/v1/tokens/revoke", token,
+                "{\"jti\":\"" + body(issued).get("jti").asText() + "\"}");
+        assertThat(revoke.statusCode()).as(revoke.body()).isEqualTo(403);
+        assertThat(revoke.body()).contains("platform.operator");
     }
 
     @Test
