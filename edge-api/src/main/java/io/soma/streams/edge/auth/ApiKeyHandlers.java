@@ -6,6 +6,7 @@ import io.soma.streams.edge.http.ApiException;
 import io.soma.streams.edge.http.JsonBody;
 import io.soma.streams.edge.tenancy.TenantGuard;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -59,7 +60,7 @@ public final class ApiKeyHandlers {
             requireHoldsWhatTheUserHolds(admin, tenant, subject);
             String apiKey = identities.createApiKey(tenant, subject, label);
             String keyId = IdentityStore.keyId(IdentityStore.sha256(apiKey));
-            audit.recordOrUndo(event(IdentityEvent.API_KEY_CREATED, tenant, subject, admin, keyId),
+            audit.recordOrUndo(created(tenant, subject, admin, keyId),
                     () -> identities.deleteApiKey(tenant, apiKey));
             Map<String, Object> answer = new LinkedHashMap<>();
             answer.put("key_id", keyId);
@@ -82,11 +83,16 @@ public final class ApiKeyHandlers {
                     .findFirst().orElseThrow(() -> ApiException.notFound("tenant " + tenant + " has no API key "
                             + keyId));
             requireHoldsWhatTheUserHolds(admin, tenant, key.subject());
-            boolean already = !identities.revokeApiKey(tenant, keyId);
-            if (!already) {
-                audit.record(event(IdentityEvent.API_KEY_REVOKED, tenant, key.subject(), admin, keyId));
-            }
-            c.json(Map.of("key_id", keyId, "revoked", true, "already_revoked", already));
+            IdentityStore.Revocation revocation = identities.revokeApiKey(tenant, keyId, admin).orElseThrow(() ->
+                    ApiException.notFound("tenant " + tenant + " has no API key " + keyId));
+            // audited at every call, under one event id, naming whoever revoked it first: a revocation whose audit
+            // failed (the key stays revoked, the answer is an error) is audited when the admin retries, once
+            String revokedBy = revocation.bySubject() == null ? admin.subject() : revocation.bySubject();
+            String revokedByTenant = revocation.bySubject() == null ? admin.tenant() : revocation.byTenant();
+            audit.record(new IdentityEvent(UUID.nameUUIDFromBytes((IdentityEvent.API_KEY_REVOKED + "/" + tenant + "/"
+                    + keyId).getBytes(StandardCharsets.UTF_8)).toString(), IdentityEvent.API_KEY_REVOKED, tenant,
+                    key.subject(), revokedBy, revokedByTenant, null, null, List.of(), Instant.now(), keyId));
+            c.json(Map.of("key_id", keyId, "revoked", true, "already_revoked", !revocation.now()));
         });
     }
 
@@ -104,9 +110,9 @@ public final class ApiKeyHandlers {
         }
     }
 
-    private static IdentityEvent event(String action, String tenant, String subject, Principal admin, String keyId) {
-        return new IdentityEvent(UUID.randomUUID().toString(), action, tenant, subject, admin.subject(),
-                admin.tenant(), null, null, List.of(), Instant.now(), keyId);
+    private static IdentityEvent created(String tenant, String subject, Principal admin, String keyId) {
+        return new IdentityEvent(UUID.randomUUID().toString(), IdentityEvent.API_KEY_CREATED, tenant, subject,
+                admin.subject(), admin.tenant(), null, null, List.of(), Instant.now(), keyId);
     }
 
     private static Map<String, Object> json(IdentityStore.ApiKey key) {

@@ -71,6 +71,18 @@ public final class IdentityStore {
                         + "label TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now(), revoked_at TIMESTAMPTZ, "
                         + "FOREIGN KEY (tenant_id, user_id) REFERENCES " + s + ".users ON DELETE CASCADE)");
             }
+            // who revoked a key: a revocation whose audit failed is audited, naming them, when it is retried. Altered
+            // only when missing: an ALTER takes the table's exclusive lock, and every key exchange would queue behind it
+            try (PreparedStatement columns = c.prepareStatement("SELECT count(*) FROM information_schema.columns "
+                    + "WHERE table_schema = ? AND table_name = 'api_keys' AND column_name = 'revoked_by'")) {
+                columns.setString(1, s);
+                try (ResultSet rows = columns.executeQuery(); Statement alter = c.createStatement()) {
+                    if (rows.next() && rows.getLong(1) == 0) {
+                        alter.execute("ALTER TABLE " + s + ".api_keys ADD COLUMN revoked_by TEXT, "
+                                + "ADD COLUMN revoked_by_tenant TEXT");
+                    }
+                }
+            }
             return null;
         });
     }
@@ -163,20 +175,41 @@ public final class IdentityStore {
     }
 
     /**
-     * Revokes the tenant's key with this id: no token is issued for it again (tokens it issued live until they expire,
-     * or are revoked themselves).
-     *
-     * @return true when this call revoked it; false when it was revoked already (or the tenant has no such key)
+     * Who revoked an API key (both null for a key revoked before this was recorded), and whether this call did.
      */
-    public boolean revokeApiKey(String tenant, String keyId) {
+    public record Revocation(boolean now, String bySubject, String byTenant) {
+    }
+
+    /**
+     * Revokes the tenant's key with this id, on behalf of {@code revoker}: no token is issued for it again (tokens it
+     * issued live until they expire, or are revoked themselves).
+     *
+     * @return whether this call revoked it (else it was revoked already) and who did; empty when the tenant has no
+     *         such key
+     */
+    public Optional<Revocation> revokeApiKey(String tenant, String keyId, Principal revoker) {
+        String matching = " WHERE tenant_id = ? AND encode(substring(key_sha256 FROM 1 FOR " + KEY_ID_BYTES
+                + "), 'hex') = ?";
         return inTransaction(c -> {
-            try (PreparedStatement revoke = c.prepareStatement("UPDATE " + schema + ".api_keys SET revoked_at = now() "
-                    + "WHERE tenant_id = ? AND revoked_at IS NULL AND encode(substring(key_sha256 FROM 1 FOR "
-                    + KEY_ID_BYTES + "), 'hex') = ?")) {
-                revoke.setString(1, tenant);
-                revoke.setString(2, keyId);
+            try (PreparedStatement revoke = c.prepareStatement("UPDATE " + schema + ".api_keys SET revoked_at = now(), "
+                    + "revoked_by = ?, revoked_by_tenant = ?" + matching + " AND revoked_at IS NULL")) {
+                revoke.setString(1, revoker.subject());
+                revoke.setString(2, revoker.tenant());
+                revoke.setString(3, tenant);
+                revoke.setString(4, keyId);
                 // of two revocations at once, one updates the row: the other is told it was revoked already
-                return revoke.executeUpdate() > 0;
+                if (revoke.executeUpdate() > 0) {
+                    return Optional.of(new Revocation(true, revoker.subject(), revoker.tenant()));
+                }
+            }
+            try (PreparedStatement select = c.prepareStatement("SELECT revoked_by, revoked_by_tenant FROM " + schema
+                    + ".api_keys" + matching)) {
+                select.setString(1, tenant);
+                select.setString(2, keyId);
+                try (ResultSet rows = select.executeQuery()) {
+                    return rows.next() ? Optional.of(new Revocation(false, rows.getString(1), rows.getString(2)))
+                            : Optional.<Revocation>empty();
+                }
             }
         });
     }

@@ -93,10 +93,12 @@ class ApiKeyRoutesIT {
                 Topics.IDENTITY_AUDIT.valueSerde(new SchemaRegistryClient(edge.config().schemaRegistryUrl()))
                         .deserializer(),
                 a -> a.getTenant().equals(tenant) && a.getAction().startsWith("api_key.")
-                        && "first-admin".equals(a.getActor()), 2);
-        assertThat(audits).extracting(a -> a.getAction() + " " + a.getDetails().get("api_key_id") + " by "
-                + a.getActor()).containsExactly(IdentityEvent.API_KEY_CREATED + " " + replacementId + " by first-admin",
-                IdentityEvent.API_KEY_REVOKED + " " + leakedId + " by first-admin");
+                        && "first-admin".equals(a.getActor()), 3);
+        // a revocation is audited at every call under one event id, which the archive keeps once
+        assertThat(audits.stream().map(a -> a.getEventId() + " " + a.getAction() + " " + a.getDetails()
+                .get("api_key_id") + " by " + a.getActor()).distinct().map(a -> a.substring(a.indexOf(' ') + 1)))
+                .containsExactly(IdentityEvent.API_KEY_CREATED + " " + replacementId + " by first-admin",
+                        IdentityEvent.API_KEY_REVOKED + " " + leakedId + " by first-admin");
     }
 
     @Test
@@ -178,29 +180,17 @@ class ApiKeyRoutesIT {
         String refusedLabel;
         HttpResponse<String> refusedTenant;
         String refusedTenantId;
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                edge.config().bootstrapServers()))) {
-            ConfigEntry limit = auditRecordLimit(admin);
-            // every audit record is over it
-            setAuditRecordLimit(admin, new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "64"),
-                    AlterConfigOp.OpType.SET));
-            try {
-                // until the broker applies the limit, a creation is audited and kept, as it should be
-                refusedKey = Await.value("a key whose audit Kafka refuses", REFUSAL_APPLIED, () -> edge.post(keys(),
-                        adminToken, EdgeFixture.json(Map.of("subject", "first-admin",
-                                "label", run + attempts.incrementAndGet()))), r -> r.statusCode() != 201);
-                refusedLabel = run + attempts.get();
-                refusedTenant = Await.value("a tenant whose audit Kafka refuses", REFUSAL_APPLIED, () -> edge.post(
-                        "/v1/tenants", edge.adminToken(), EdgeFixture.json(Map.of("tenant_id",
-                                run + attempts.incrementAndGet(), "admin_subject", "first-admin"))),
-                        r -> r.statusCode() != 201);
-                refusedTenantId = run + attempts.get();
-            } finally {
-                // as it was: the topic's own setting, or none
-                setAuditRecordLimit(admin, new AlterConfigOp(limit, limit.source()
-                        == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG ? AlterConfigOp.OpType.SET
-                        : AlterConfigOp.OpType.DELETE));
-            }
+        try (AuditRefused refusing = new AuditRefused()) {
+            // until the broker applies the limit, a creation is audited and kept, as it should be
+            refusedKey = Await.value("a key whose audit Kafka refuses", REFUSAL_APPLIED, () -> edge.post(keys(),
+                    adminToken, EdgeFixture.json(Map.of("subject", "first-admin",
+                            "label", run + attempts.incrementAndGet()))), r -> r.statusCode() != 201);
+            refusedLabel = run + attempts.get();
+            refusedTenant = Await.value("a tenant whose audit Kafka refuses", REFUSAL_APPLIED, () -> edge.post(
+                    "/v1/tenants", edge.adminToken(), EdgeFixture.json(Map.of("tenant_id",
+                            run + attempts.incrementAndGet(), "admin_subject", "first-admin"))),
+                    r -> r.statusCode() != 201);
+            refusedTenantId = run + attempts.get();
         }
 
         assertThat(refusedKey.statusCode()).as(refusedKey.body()).isEqualTo(413);
@@ -214,13 +204,71 @@ class ApiKeyRoutesIT {
         assertThat(again.statusCode()).as(again.body()).isEqualTo(201);
     }
 
-    private static ConfigEntry auditRecordLimit(Admin admin) throws Exception {
-        return admin.describeConfigs(List.of(IDENTITY_AUDIT)).all().get(30, TimeUnit.SECONDS).get(IDENTITY_AUDIT)
-                .get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+    /**
+     * A revocation whose audit Kafka refused has revoked the key (it is not given back: it may have leaked), and is
+     * audited, once, when the admin retries it, naming the admin who revoked it.
+     */
+    @Test
+    void shouldAuditARevocationWhoseAuditFailedWhenItIsRetried() throws Exception {
+        HttpResponse<String> created = edge.post(keys(), adminToken, EdgeFixture.json(Map.of("subject", "first-admin",
+                "label", "revoked-unaudited")));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String keyId = EdgeFixture.json(created).get("key_id").asText();
+        String key = EdgeFixture.json(created).get("api_key").asText();
+        HttpResponse<String> refused;
+        try (AuditRefused refusing = new AuditRefused()) {
+            // a creation refused: the limit is applied, so the revocation's audit is refused too
+            Await.value("the broker refusing audits", REFUSAL_APPLIED, () -> edge.post(keys(), adminToken,
+                    EdgeFixture.json(Map.of("subject", "first-admin"))), r -> r.statusCode() != 201);
+            refused = revoke(keyId, adminToken);
+        }
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(413);
+        assertThat(exchange(key).statusCode()).as("revoked all the same").isEqualTo(401);
+
+        HttpResponse<String> retried = Await.value("the revocation retried", REFUSAL_APPLIED,
+                () -> revoke(keyId, adminToken), r -> r.statusCode() != 413);
+        assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
+        assertThat(EdgeFixture.json(retried).get("already_revoked").asBoolean()).isTrue();
+        List<IdentityAudit> audits = CommittedRecords.awaitValues(edge.config().bootstrapServers(),
+                Topics.IDENTITY_AUDIT.name(), Topics.IDENTITY_AUDIT.keySerde().deserializer(),
+                Topics.IDENTITY_AUDIT.valueSerde(new SchemaRegistryClient(edge.config().schemaRegistryUrl()))
+                        .deserializer(),
+                a -> a.getAction().equals(IdentityEvent.API_KEY_REVOKED)
+                        && keyId.equals(a.getDetails().get("api_key_id")), 1);
+        assertThat(audits).singleElement().satisfies(a -> {
+            assertThat(a.getActor()).isEqualTo("first-admin");
+            assertThat(a.getTenant()).isEqualTo(tenant);
+        });
     }
 
-    private static void setAuditRecordLimit(Admin admin, AlterConfigOp change) throws Exception {
-        admin.incrementalAlterConfigs(Map.of(IDENTITY_AUDIT, List.of(change))).all().get(30, TimeUnit.SECONDS);
+    /**
+     * While open, the identity audit topic refuses every record (its record limit is below any audit's size); closed,
+     * the topic's own limit is back.
+     */
+    private static final class AuditRefused implements AutoCloseable {
+        private final Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                edge.config().bootstrapServers()));
+        private final ConfigEntry limit;
+
+        AuditRefused() throws Exception {
+            limit = admin.describeConfigs(List.of(IDENTITY_AUDIT)).all().get(30, TimeUnit.SECONDS)
+                    .get(IDENTITY_AUDIT).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+            change(new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "64"),
+                    AlterConfigOp.OpType.SET));
+        }
+
+        @Override
+        public void close() throws Exception {
+            try (admin) {
+                // as it was: the topic's own setting, or none
+                change(new AlterConfigOp(limit, limit.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG
+                        ? AlterConfigOp.OpType.SET : AlterConfigOp.OpType.DELETE));
+            }
+        }
+
+        private void change(AlterConfigOp op) throws Exception {
+            admin.incrementalAlterConfigs(Map.of(IDENTITY_AUDIT, List.of(op))).all().get(30, TimeUnit.SECONDS);
+        }
     }
 
     private static String keys() {
