@@ -8,7 +8,6 @@ import io.soma.streams.edge.tenancy.TenantGuard;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,13 +100,8 @@ public final class ApiKeyHandlers {
         Set<Capability> adminHolds = HeldNow.require(identities, admin, Capability.IDENTITY_ADMIN, tenant);
         Set<Capability> userHolds = identities.capabilitiesOf(tenant, subject).orElseThrow(() ->
                 ApiException.unprocessable("tenant " + tenant + " has no user " + subject, Map.of("field", "subject")));
-        Set<Capability> missing = EnumSet.noneOf(Capability.class);
-        missing.addAll(userHolds);
-        missing.removeAll(adminHolds);
-        if (!missing.isEmpty()) {
-            throw new ApiException(403, "forbidden", "the API keys of " + subject + " carry capabilities "
-                    + admin.subject() + " does not hold", Map.of("required_capabilities", Capability.claimsOf(missing)));
-        }
+        HeldNow.requireCovers(adminHolds, userHolds, "the API keys of " + subject + " carry capabilities "
+                + admin.subject() + " does not hold");
     }
 
     private static IdentityEvent created(String tenant, String subject, Principal admin, String keyId) {

@@ -2,6 +2,7 @@ package io.soma.streams.edge.auth;
 
 import io.soma.streams.edge.http.ApiException;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +33,22 @@ public final class HeldNow {
             throw noLongerHeld(actor, Capability.PLATFORM_OPERATOR);
         }
         return holds;
+    }
+
+    /**
+     * An actor's credentials for a user speak with the user's power: it must hold every capability the user holds.
+     *
+     * @param held what the actor holds now ({@link #require})
+     * @throws ApiException 403 with {@code refusal} and the capabilities beyond the actor's
+     */
+    public static void requireCovers(Set<Capability> held, Set<Capability> user, String refusal) {
+        Set<Capability> beyond = EnumSet.noneOf(Capability.class);
+        beyond.addAll(user);
+        beyond.removeAll(held);
+        if (!beyond.isEmpty()) {
+            throw new ApiException(403, "forbidden", refusal, Map.of("required_capabilities",
+                    Capability.claimsOf(beyond)));
+        }
     }
 
     private static ApiException noLongerHeld(Principal actor, Capability needed) {

@@ -159,6 +159,10 @@ public final class TokenRoutes {
         Set<Capability> subjectHolds = identities.capabilitiesOf(tenant, subject).orElseThrow(() ->
                 ApiException.notFound("tenant " + tenant + " has no user " + subject));
         requireHeld(requested, subjectHolds, subject);
+        // a token names its subject, and some checks trust the name (a training lock's holder may extend it): an
+        // admin speaks only for users whose capabilities it holds itself, as for their API keys
+        HeldNow.requireCovers(adminHolds, subjectHolds, "tokens for " + subject + " speak for a user holding "
+                + "capabilities " + admin.subject() + " does not hold");
         chargeTenant.accept(tenant);
         try {
             return tokens.issue(new TokenRequest(subject, tenant, requested, ttl), admin.subject(), admin);

@@ -493,6 +493,30 @@ class TokenRoutesIT {
         assertThat(revoke.body()).contains("platform.operator");
     }
 
+    /**
+     * A token names its subject, which some checks trust (a training lock's holder extends it without
+     * training.admin): an admin issues only for users whose capabilities it holds itself, even a token asking for none.
+     */
+    @Test
+    void shouldNotIssueForAUserWhoHoldsMoreThanTheAdmin() throws Exception {
+        identities.saveUser(new Identity(tenantA, "narrow-admin", EnumSet.of(Capability.IDENTITY_ADMIN,
+                Capability.CONVERSATION)));
+        identities.saveUser(new Identity(tenantA, "trainer", EnumSet.of(Capability.TRAINING_ADMIN,
+                Capability.CONVERSATION)));
+        identities.saveUser(new Identity(tenantA, "chatter", EnumSet.of(Capability.CONVERSATION)));
+        String admin = issue(Map.of("X-Api-Key", identities.createApiKey(tenantA, "narrow-admin", "test")), "")
+                .get("token").asText();
+
+        HttpResponse<String> refused = send("POST", "/v1/tokens/issue", admin, "{\"subject\":\"trainer\",\"tenant\":\""
+                + tenantA + "\",\"capabilities\":[]}");
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+        assertThat(body(refused).at("/details/required_capabilities").toString())
+                .isEqualTo("[\"" + Capability.TRAINING_ADMIN.claim() + "\"]");
+        HttpResponse<String> issued = send("POST", "/v1/tokens/issue", admin, "{\"subject\":\"chatter\",\"tenant\":\""
+                + tenantA + "\",\"capabilities\":[\"conversation\"]}");
+        assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
+    }
+
     @Test
     void shouldAnswerVerifyWithTheReasonOfAnInvalidToken() throws Exception {
         String caller = issue(Map.of("X-Api-Key", analystKey), "").get("token").asText();
