@@ -227,17 +227,8 @@ public final class AuditArchiver implements AutoCloseable {
      * @return false when the poll failed (and the backoff has been waited)
      */
     private boolean tryPoll() {
-        ConsumerRecords<byte[], byte[]> records;
-        try {
-            records = poll(POLL_TIMEOUT);
-        } catch (WakeupException | InterruptException e) {
-            throw e;
-        } catch (KafkaException e) {
-            int attempt = ++consecutiveFailures;
-            lastFailure = "reading the audit topics failed: " + describe(e);
-            log.warn("audit archive: {} (attempt {}); retrying in {} ms", lastFailure, attempt,
-                    backoff.delay(attempt).toMillis());
-            sleepWhileRunning(backoff.delay(attempt));
+        ConsumerRecords<byte[], byte[]> records = pollOrWait(POLL_TIMEOUT);
+        if (records == null) {
             return false;
         }
         if (consecutiveFailures > 0) {
@@ -249,6 +240,27 @@ public final class AuditArchiver implements AutoCloseable {
             pending = new Batch(records);
         }
         return true;
+    }
+
+    /**
+     * Polls; a read the brokers refuse (an ACL, authentication, a broker away) is counted as a failed attempt and
+     * waited for as the backoff says, like a failed write: ended, the archiver would fail the process's liveness.
+     *
+     * @return null when the read failed
+     */
+    private ConsumerRecords<byte[], byte[]> pollOrWait(Duration timeout) {
+        try {
+            return poll(timeout);
+        } catch (WakeupException | InterruptException e) {
+            throw e;
+        } catch (KafkaException e) {
+            int attempt = ++consecutiveFailures;
+            lastFailure = "reading the audit topics failed: " + describe(e);
+            log.warn("audit archive: {} (attempt {}); retrying in {} ms", lastFailure, attempt,
+                    backoff.delay(attempt).toMillis());
+            sleepWhileRunning(backoff.delay(attempt));
+            return null;
+        }
     }
 
     private void sleepWhileRunning(Duration time) {
@@ -401,7 +413,10 @@ public final class AuditArchiver implements AutoCloseable {
     /** Sleeps in poll with every partition paused: no new records, but the consumer stays in its group. */
     private void waitBeforeRetry() {
         consumer.pause(consumer.assignment());
-        ConsumerRecords<byte[], byte[]> unexpected = poll(backoff.delay(consecutiveFailures));
+        ConsumerRecords<byte[], byte[]> unexpected = pollOrWait(backoff.delay(consecutiveFailures));
+        if (unexpected == null) {
+            return;
+        }
         // a partition assigned while waiting is paused by the listener; should records slip through, re-read them later
         Map<TopicPartition, Long> firstOffsets = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> record : unexpected) {

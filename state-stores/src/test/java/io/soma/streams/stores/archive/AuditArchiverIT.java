@@ -210,30 +210,12 @@ class AuditArchiverIT {
     @Test
     void shouldRetryReadsTheBrokersRefuseAndArchiveOnceTheyAreAllowed() throws Exception {
         List<TraceAuditRecords.Request> requests = TraceAuditRecords.requests("code", 20);
-        String topic = RUN + "refused.policy.decisions";
-        ResourcePattern ofTopic = new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL);
-        // once a topic has an ACL, what no ACL allows is refused: everything allowed, then reading denied
-        AclBinding allowed = new AclBinding(ofTopic,
-                new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.ALL, AclPermissionType.ALLOW));
-        AclBinding refused = new AclBinding(ofTopic,
-                new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.READ, AclPermissionType.DENY));
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(TestPaths.newWorkDir("archive-acl"), 0, Map.of(
-                "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-                "allow.everyone.if.no.acl.found", "true"));
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
-             KafkaProducer<byte[], byte[]> writer = new KafkaProducer<>(Map.of(
-                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                     ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                     ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
-            KafkaState.createTopics(broker.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
-            admin.createAcls(List.of(allowed, refused)).all().get();
-            for (TraceAuditRecords.Request request : requests) {
-                writer.send(new ProducerRecord<>(topic, request.tenant().getBytes(StandardCharsets.UTF_8),
-                        serializer.serialize(topic, decision(request))));
-            }
-            writer.flush();
+        onBrokerCheckingAcls("refused", requests, (bootstrap, admin, topic) -> {
+            AclBinding refused = new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
+                    new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.READ, AclPermissionType.DENY));
+            admin.createAcls(List.of(refused)).all().get();
             try (AuditArchiver archiver = new AuditArchiver(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                     ConsumerConfig.GROUP_ID_CONFIG, "archive-refused-" + UUID.randomUUID()),
                     List.of(decisionsTopic(topic, registry)),
                     new AuditArchiveWriter(database.pool.dataSource(), database.schema),
@@ -252,6 +234,84 @@ class AuditArchiverIT {
                         + archiver.duplicateRows() == requests.size() && archiver.lag() == 0);
                 assertThat(archiver.consecutiveFailures()).isZero();
             }
+        });
+    }
+
+    /**
+     * A batch held while PostgreSQL is away, when the brokers then refuse the archiver too (its ACLs changed): the
+     * wait before the next write counts that failure as any other, rather than ending the archiver.
+     */
+    @Test
+    void shouldKeepHoldingABatchWhenTheBrokersRefuseItWhileItWaitsForPostgres() throws Exception {
+        List<TraceAuditRecords.Request> requests = TraceAuditRecords.requests("code", 5);
+        onBrokerCheckingAcls("held-refused", requests, (bootstrap, admin, topic) -> {
+            URI postgres = URI.create(LocalServices.testJdbcUrl().substring("jdbc:".length()));
+            // a schema of its own: the other tests count the rows of these records in theirs
+            try (ArchiveDatabase own = ArchiveDatabase.migrated("held_refused");
+                 TcpProxy proxy = new TcpProxy(postgres.getHost(), postgres.getPort());
+                 PostgresPool viaProxy = new PostgresPool("jdbc:postgresql://127.0.0.1:" + proxy.port()
+                         + postgres.getPath(), LocalServices.postgresUser(), "", 2);
+                 AuditArchiver archiver = new AuditArchiver(Map.of(
+                         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                         ConsumerConfig.GROUP_ID_CONFIG, "archive-held-refused-" + UUID.randomUUID(),
+                         // the refusal is met when the paused consumer's metadata is next refreshed
+                         ConsumerConfig.METADATA_MAX_AGE_CONFIG, 500),
+                         List.of(decisionsTopic(topic, registry)),
+                         new AuditArchiveWriter(viaProxy.dataSource(), own.schema),
+                         (record, reason) -> {
+                             throw new AssertionError("no dead letter expected: " + reason);
+                         }, FAST_RETRY)) {
+                proxy.cut();
+                archiver.start();
+                await("a batch held: PostgreSQL is away", () -> archiver.consecutiveFailures() >= 2);
+                AclBinding refused = new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic,
+                        PatternType.LITERAL), new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.ALL,
+                        AclPermissionType.DENY));
+                admin.createAcls(List.of(refused)).all().get();
+                await("the refusal met while the batch is held (or the archiver stopped)", () -> !archiver.isRunning()
+                        || String.valueOf(archiver.lastFailure()).startsWith("reading"));
+                assertThat(archiver.isRunning()).as(String.valueOf(archiver.fatalFailure())).isTrue();
+                assertThat(archiver.lastFailure()).contains("authoriz");
+
+                admin.deleteAcls(List.of(refused.toFilter())).all().get();
+                proxy.restore();
+                await("every record archived once both are back", () -> archiver.archivedRows() == requests.size()
+                        && archiver.lag() == 0);
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface AclBrokerTest {
+        void run(String bootstrapServers, Admin admin, String topic) throws Exception;
+    }
+
+    /**
+     * A broker of its own that checks ACLs, with {@code requests}' decisions on a topic whose ACL allows everything,
+     * so that what a test denies there is refused.
+     */
+    private void onBrokerCheckingAcls(String name, List<TraceAuditRecords.Request> requests, AclBrokerTest test)
+            throws Exception {
+        String topic = RUN + name + ".policy.decisions";
+        // once a topic has an ACL, what no ACL allows is refused: everything allowed, then the test denies
+        AclBinding allowed = new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
+                new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.ALL, AclPermissionType.ALLOW));
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(TestPaths.newWorkDir("archive-acl"), 0, Map.of(
+                "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "allow.everyone.if.no.acl.found", "true"));
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+             KafkaProducer<byte[], byte[]> writer = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                     ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                     ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+            KafkaState.createTopics(broker.bootstrapServers(), new NewTopic(topic, 1, (short) 1));
+            admin.createAcls(List.of(allowed)).all().get();
+            for (TraceAuditRecords.Request request : requests) {
+                writer.send(new ProducerRecord<>(topic, request.tenant().getBytes(StandardCharsets.UTF_8),
+                        serializer.serialize(topic, decision(request))));
+            }
+            writer.flush();
+            test.run(broker.bootstrapServers(), admin, topic);
         } finally {
             broker.close();
         }
