@@ -23,6 +23,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -52,6 +53,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -62,6 +64,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * stack never feed these archivers.
  */
 class AuditArchiverIT {
+    /** The dead-letter path of an archiver that must never take it. */
+    private static final BiConsumer<ConsumerRecord<byte[], byte[]>, String> NO_DEAD_LETTERS = (record, reason) -> {
+        throw new AssertionError("no dead letter expected: " + reason);
+    };
     private static final RetryBackoff FAST_RETRY = new RetryBackoff(Duration.ofMillis(100), Duration.ofSeconds(1));
     private static final Duration PATIENCE = Duration.ofSeconds(90);
     private static final String RUN = "archive-it-" + UUID.randomUUID().toString().substring(0, 8) + ".";
@@ -162,9 +168,7 @@ class AuditArchiverIT {
              AuditArchiver archiver = new AuditArchiver(consumerConfig(group),
                      List.of(decisionsTopic(OUTAGE_DECISIONS, registry)),
                      new AuditArchiveWriter(viaProxy.dataSource(), database.schema),
-                     (record, reason) -> {
-                         throw new AssertionError("no dead letter expected: " + reason);
-                     }, FAST_RETRY)) {
+                     NO_DEAD_LETTERS, FAST_RETRY)) {
             archiver.start();
             for (TraceAuditRecords.Request request : requests.subList(0, 100)) {
                 send(OUTAGE_DECISIONS, request.tenant(), decision(request));
@@ -219,9 +223,7 @@ class AuditArchiverIT {
                     ConsumerConfig.GROUP_ID_CONFIG, "archive-refused-" + UUID.randomUUID()),
                     List.of(decisionsTopic(topic, registry)),
                     new AuditArchiveWriter(database.pool.dataSource(), database.schema),
-                    (record, reason) -> {
-                        throw new AssertionError("no dead letter expected: " + reason);
-                    }, FAST_RETRY)) {
+                    NO_DEAD_LETTERS, FAST_RETRY)) {
                 archiver.start();
                 await("reads refused, and tried again (or the archiver stopped)",
                         () -> archiver.consecutiveFailures() >= 3 || !archiver.isRunning());
@@ -258,9 +260,7 @@ class AuditArchiverIT {
                          ConsumerConfig.METADATA_MAX_AGE_CONFIG, 500),
                          List.of(decisionsTopic(topic, registry)),
                          new AuditArchiveWriter(viaProxy.dataSource(), own.schema),
-                         (record, reason) -> {
-                             throw new AssertionError("no dead letter expected: " + reason);
-                         }, FAST_RETRY)) {
+                         NO_DEAD_LETTERS, FAST_RETRY)) {
                 proxy.cut();
                 archiver.start();
                 await("a batch held: PostgreSQL is away", () -> archiver.consecutiveFailures() >= 2);
@@ -392,9 +392,7 @@ class AuditArchiverIT {
     private static AuditArchiver retentionArchiver(String group) {
         return new AuditArchiver(consumerConfig(group), List.of(decisionsTopic(RETENTION_DECISIONS, registry)),
                 new AuditArchiveWriter(database.pool.dataSource(), database.schema),
-                (record, reason) -> {
-                    throw new AssertionError("no dead letter expected: " + reason);
-                }, FAST_RETRY);
+                NO_DEAD_LETTERS, FAST_RETRY);
     }
 
     private static String randomText(int length) {
