@@ -22,6 +22,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -45,12 +46,30 @@ public final class SchemaMigrator {
     private static final Pattern FILE_NAME = Pattern.compile("V(\\d+)__(\\w+)\\.sql");
     private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
+    /**
+     * How long an instance waits for another's migration before it fails, naming the session that holds the lock:
+     * the chart's startup probe gives a start ten minutes.
+     */
+    static final Duration LOCK_WAIT = Duration.ofMinutes(9);
+    private static final Duration WAIT_REPORT = Duration.ofSeconds(30);
+    /**
+     * A migrating session the server ends once it sits this long in a transaction without a statement: its instance
+     * went away mid-migration, without a reset the server would see for hours, and its lock would hold every start.
+     */
+    private static final String ABANDONED_TRANSACTION = "5min";
+
     private final DataSource dataSource;
     private final String schema;
+    private final Duration lockWait;
 
     public SchemaMigrator(DataSource dataSource, String schema) {
+        this(dataSource, schema, LOCK_WAIT);
+    }
+
+    SchemaMigrator(DataSource dataSource, String schema, Duration lockWait) {
         this.dataSource = dataSource;
         this.schema = checkedSchemaName(schema);
+        this.lockWait = lockWait;
     }
 
     /** Schema names go into SQL text, so only plain lower-case identifiers are accepted. */
@@ -74,16 +93,75 @@ public final class SchemaMigrator {
             int networkTimeout = connection.getNetworkTimeout();
             connection.setNetworkTimeout(Runnable::run, 0);
             String lockKey = "soma.schema_migrations:" + schema;
-            execute(connection, "SELECT pg_advisory_lock(hashtext(?))", lockKey);
-            try {
-                return applyPending(connection, migrations);
-            } finally {
-                connection.setAutoCommit(true);
-                execute(connection, "SELECT pg_advisory_unlock(hashtext(?))", lockKey);
-                connection.setNetworkTimeout(Runnable::run, networkTimeout);
+            lock(connection, lockKey);
+            try (Statement settings = connection.createStatement()) {
+                settings.execute("SET idle_in_transaction_session_timeout = '" + ABANDONED_TRANSACTION + "'");
+                try {
+                    return applyPending(connection, migrations);
+                } finally {
+                    connection.setAutoCommit(true);
+                    // the connection goes back to the pool
+                    settings.execute("RESET idle_in_transaction_session_timeout");
+                    execute(connection, "SELECT pg_advisory_unlock(hashtext(?))", lockKey);
+                    connection.setNetworkTimeout(Runnable::run, networkTimeout);
+                }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to migrate schema " + schema, e);
         } catch (SQLException e) {
             throw new IllegalStateException("migrating schema " + schema + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Takes the schema's migration lock, waiting for another instance's migration (a long one rebuilds an index) up to
+     * {@link #lockWait}, and saying so every {@link #WAIT_REPORT}.
+     *
+     * @throws IllegalStateException past the wait, naming the session that holds the lock
+     */
+    private void lock(Connection connection, String lockKey) throws SQLException, InterruptedException {
+        long start = System.nanoTime();
+        long nextReport = start + WAIT_REPORT.toNanos();
+        while (!tryLock(connection, lockKey)) {
+            long now = System.nanoTime();
+            if (now - start >= lockWait.toNanos()) {
+                throw new IllegalStateException("schema " + schema + ": another session has held the migration lock "
+                        + "for over " + lockWait.toSeconds() + " s (" + holderOf(connection, lockKey) + "); if its "
+                        + "instance is gone, end it with SELECT pg_terminate_backend(<pid>)");
+            }
+            if (now - nextReport >= 0) {
+                log.info("schema {}: waiting {} s for another instance's migration ({})", schema,
+                        Duration.ofNanos(now - start).toSeconds(), holderOf(connection, lockKey));
+                nextReport = now + WAIT_REPORT.toNanos();
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static boolean tryLock(Connection connection, String lockKey) throws SQLException {
+        try (PreparedStatement lock = connection.prepareStatement("SELECT pg_try_advisory_lock(hashtext(?))")) {
+            lock.setString(1, lockKey);
+            try (ResultSet taken = lock.executeQuery()) {
+                return taken.next() && taken.getBoolean(1);
+            }
+        }
+    }
+
+    /** Who holds the lock: its backend's pid, client, state and since when, as the server's views say. */
+    private static String holderOf(Connection connection, String lockKey) throws SQLException {
+        // a one-key advisory lock shows its key's high half as classid and its low half as objid
+        try (PreparedStatement holder = connection.prepareStatement("SELECT a.pid, a.client_addr, a.state, "
+                + "a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = "
+                + "'advisory' AND l.granted AND l.objsubid = 1 AND l.objid = (hashtext(?)::bigint & 4294967295)::oid "
+                + "AND l.classid = ((hashtext(?)::bigint >> 32) & 4294967295)::oid")) {
+            holder.setString(1, lockKey);
+            holder.setString(2, lockKey);
+            try (ResultSet rows = holder.executeQuery()) {
+                return rows.next() ? "pid " + rows.getInt(1) + ", client " + rows.getString(2) + ", "
+                        + rows.getString(3) + ", connected since " + rows.getTimestamp(4).toInstant()
+                        : "its holder is not visible to this user";
+            }
         }
     }
 

@@ -2,6 +2,10 @@ package io.soma.streams.stores.archive;
 
 import org.junit.jupiter.api.Test;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -48,6 +52,33 @@ class SchemaMigratorIT {
 
             assertThat(applied).containsExactly(1, 2, 3, 4, 5, 6);
             assertThat(database.count("SELECT count(*) FROM ${schema}.schema_migrations")).isEqualTo(6);
+        }
+    }
+
+    /**
+     * A session holding the migration lock for good (its instance went away mid-migration): a start waits for it only
+     * so long, and then fails naming the session, which an operator may end.
+     */
+    @Test
+    void shouldStopWaitingForAMigrationLockHeldTooLongAndNameItsHolder() throws Exception {
+        try (ArchiveDatabase database = ArchiveDatabase.create("migrate_lock_held");
+             Connection holder = database.pool.dataSource().getConnection();
+             Statement statement = holder.createStatement()) {
+            statement.execute("SELECT pg_advisory_lock(hashtext('soma.schema_migrations:" + database.schema + "'))");
+            int holderPid;
+            try (ResultSet pid = statement.executeQuery("SELECT pg_backend_pid()")) {
+                pid.next();
+                holderPid = pid.getInt(1);
+            }
+            SchemaMigrator migrator = new SchemaMigrator(database.pool.dataSource(), database.schema,
+                    Duration.ofSeconds(2));
+
+            CompletableFuture<List<Integer>> run = CompletableFuture.supplyAsync(migrator::migrate);
+
+            assertThatThrownBy(() -> run.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class)
+                    .cause().hasMessageContaining("held the migration lock").hasMessageContaining("pid " + holderPid);
+            statement.execute("SELECT pg_advisory_unlock_all()");
+            assertThat(migrator.migrate()).containsExactly(1, 2, 3, 4, 5, 6);
         }
     }
 
