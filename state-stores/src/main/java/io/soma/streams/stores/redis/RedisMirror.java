@@ -7,11 +7,14 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.resps.ScanResult;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,7 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * and checks every few seconds
  * that Redis holds what it should for every key the topic has or had: a flushed key is written again, and a value
  * or a deleted key that came back (a failover to a replica that missed the change, a restore of an older snapshot)
- * is corrected. Every instance mirrors the same keys, so an instance checks only while the brokers answer it and it has
+ * is corrected. A key under the prefix that the topic never named since this instance started (a deleted key whose
+ * tombstone compaction has since dropped, back from an older snapshot) is found by a slower scan of the prefix, every
+ * {@link #STRAY_SCAN}, and deleted: the prefix is the mirror's own. Every instance mirrors the same keys, so an instance checks only while the brokers answer it and it has
  * read every record the topic held at its previous check (one held by the registry, or cut off from the brokers, may
  * miss a deletion another instance has mirrored, and would put a released lock back), and corrects a key only when it
  * saw the difference at two such checks in a row: a deletion another instance mirrored just before the first is read
@@ -42,6 +47,11 @@ public final class RedisMirror<V> implements AutoCloseable {
     private static final int KEYS_PER_READ = 500;
     /** How long a check waits for the brokers to say where the topic ends; the follower's thread waits meanwhile. */
     private static final Duration END_LIMIT = Duration.ofSeconds(2);
+    /**
+     * How often a check also scans the prefix for keys the topic does not name: SCAN walks the whole of Redis's
+     * keyspace, whatever the match, so not at every check.
+     */
+    static final Duration STRAY_SCAN = Duration.ofMinutes(5);
 
     /** What Redis holds for a record now: the string and how long it stays (null: no expiry). */
     public record Mirrored(String value, Duration ttl) {
@@ -57,6 +67,10 @@ public final class RedisMirror<V> implements AutoCloseable {
     private final Projection<V> projection;
     private final JedisPooled redis;
     private final Duration recheckEvery;
+    private final Duration strayScanEvery;
+    private long nextStrayScan;
+    /** Keys under the prefix the topic does not name, as the last scan found them: deleted if the next finds them. */
+    private Set<String> straysAtLastScan = Set.of();
     private final Map<String, V> latest = new ConcurrentHashMap<>();
     /** Keys the topic deleted (tombstones): Redis must not hold them. */
     private final Set<String> deleted = ConcurrentHashMap.newKeySet();
@@ -82,11 +96,18 @@ public final class RedisMirror<V> implements AutoCloseable {
 
     public RedisMirror(String bootstrapServers, String topic, Deserializer<V> values, String prefix,
                        Projection<V> projection, JedisPooled redis, Duration recheckEvery) {
+        this(bootstrapServers, topic, values, prefix, projection, redis, recheckEvery, STRAY_SCAN);
+    }
+
+    RedisMirror(String bootstrapServers, String topic, Deserializer<V> values, String prefix,
+                Projection<V> projection, JedisPooled redis, Duration recheckEvery, Duration strayScanEvery) {
         this.prefix = prefix;
         this.projection = projection;
         this.redis = redis;
         this.recheckEvery = recheckEvery;
+        this.strayScanEvery = strayScanEvery;
         this.nextCheck = System.nanoTime() + recheckEvery.toNanos();
+        this.nextStrayScan = System.nanoTime();
         this.follower = new TopicFollower<>(bootstrapServers, topic, values, TopicFollower.Start.BEGINNING,
                 this::apply, this::recheckWhenDue);
     }
@@ -174,6 +195,44 @@ public final class RedisMirror<V> implements AutoCloseable {
                 correct(chunk.get(i), should.get(chunk.get(i)), held.get(i), now);
             }
         }
+        if (System.nanoTime() - nextStrayScan >= 0) {
+            nextStrayScan = System.nanoTime() + strayScanEvery.toNanos();
+            deleteStrays(should.keySet());
+        }
+    }
+
+    /**
+     * Deletes the keys under the prefix that the topic does not name ({@code named}: every key it has or deleted since
+     * this instance started) at this scan and the one before: one another instance wrote a moment before this one
+     * read its record is named by the next.
+     */
+    private void deleteStrays(Set<String> named) {
+        Set<String> strays = new HashSet<>();
+        ScanParams params = new ScanParams().match(globEscaped(prefix) + "*").count(KEYS_PER_READ);
+        String cursor = ScanParams.SCAN_POINTER_START;
+        try {
+            do {
+                ScanResult<String> page = redis.scan(cursor, params);
+                cursor = page.getCursor();
+                page.getResult().stream().map(key -> key.substring(prefix.length()))
+                        .filter(key -> !named.contains(key)).forEach(strays::add);
+            } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+        } catch (RuntimeException e) {
+            redisFailures.incrementAndGet();
+            return;
+        }
+        for (String key : strays) {
+            if (straysAtLastScan.contains(key)) {
+                log.info("deleting {}{} from Redis: the topic does not name it", prefix, key);
+                write(key, null);
+            }
+        }
+        straysAtLastScan = strays;
+    }
+
+    /** {@code text} as a SCAN pattern that matches it literally. */
+    private static String globEscaped(String text) {
+        return text.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
     }
 
     /**

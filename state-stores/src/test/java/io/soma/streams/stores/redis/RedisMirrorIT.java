@@ -74,20 +74,26 @@ class RedisMirrorIT {
         try (RedisNamespace namespace = RedisNamespace.create("redis_mirror");
              RedisMirror<String> mirror = new RedisMirror<>(stack.bootstrapServers(), topic, new StringDeserializer(),
                      namespace.prefix() + "mirror:", (value, now) -> Optional.of(new RedisMirror.Mirrored(value, null)),
-                     namespace.redis(), Duration.ofMillis(200))) {
+                     namespace.redis(), Duration.ofMillis(200), Duration.ofMillis(200))) {
             JedisPooled redis = namespace.redis();
             String prefix = namespace.prefix() + "mirror:";
             Await.until("every live key mirrored", TIMEOUT, () -> mirrored(redis, prefix, 10, KEYS));
             assertThat(redis.exists(prefix + "k-5")).as("a deleted key").isFalse();
             assertThat(mirror.latest()).hasSize(KEYS - 10);
 
-            // 1,190 keys: each check reads them in three MGETs. Redis loses three, one changes, a deleted one comes back
+            // 1,190 keys: each check reads them in three MGETs. Redis loses three, one changes, a deleted one comes back,
+            // and so does one whose tombstone compaction dropped before this instance started
             redis.del(prefix + "k-100", prefix + "k-600", prefix + "k-1100");
             redis.set(prefix + "k-700", "changed behind the mirror's back");
             redis.set(prefix + "k-5", "restored from an old snapshot");
+            redis.set(prefix + "k-never-in-the-topic", "restored from an older snapshot");
+            // not the mirror's: beside its prefix, not under it
+            redis.set(namespace.prefix() + "mirrors", "another's");
 
-            Await.until("lost keys back, the changed one corrected, the deleted one gone", TIMEOUT,
-                    () -> mirrored(redis, prefix, 10, KEYS) && !redis.exists(prefix + "k-5"));
+            Await.until("lost keys back, the changed one corrected, the deleted ones gone", TIMEOUT,
+                    () -> mirrored(redis, prefix, 10, KEYS) && !redis.exists(prefix + "k-5")
+                            && !redis.exists(prefix + "k-never-in-the-topic"));
+            assertThat(redis.get(namespace.prefix() + "mirrors")).isEqualTo("another's");
             assertThat(mirror.redisFailures()).isZero();
         }
     }
