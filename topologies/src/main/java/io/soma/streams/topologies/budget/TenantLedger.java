@@ -55,6 +55,11 @@ public final class TenantLedger {
     static final String EXPIRED = "reservation.expired";
     static final String SETTLED = "reservation.settled";
     static final String RELEASED = "reservation.released";
+    /**
+     * A response for a reservation closed before (expired, released, or settled by an earlier response): charged to
+     * the budgets that held it, which may take a hard budget's spend past its limit once the freed amount was granted.
+     */
+    static final String CHARGED_AFTER_CLOSE = "reservation.charged_after_close";
     /** A usage event delivered again: not counted twice, audited so the tenant can see why. */
     static final String DUPLICATE = "usage.duplicate";
     static final String THRESHOLD_CROSSED = "threshold_crossed";
@@ -261,6 +266,11 @@ public final class TenantLedger {
         if (settled != null) {
             effects.audit(audit(null, SETTLED, usage.reservationId(), now).setTokens(tokens).setUsd(heldUsd)
                     .setReason("reserved " + settled.getTokens() + " tokens, used " + tokens).build());
+        } else if (heldBy != null) {
+            effects.audit(audit(null, CHARGED_AFTER_CLOSE, usage.reservationId(), now).setTokens(tokens)
+                    .setUsd(heldUsd).setReason("a response after its reservation of " + heldBy.getTokens()
+                            + " tokens was closed (expired, released or settled): used " + tokens
+                            + ", charged to the budgets that held it").build());
         }
         for (Map.Entry<String, BudgetPeriodState> e : new TreeMap<>(state.getBudgets()).entrySet()) {
             BudgetDefinition d = e.getValue().getDefinition();

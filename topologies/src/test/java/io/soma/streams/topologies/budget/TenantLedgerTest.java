@@ -393,9 +393,15 @@ class TenantLedgerTest {
             assertThat(a.getTokens()).isEqualTo(600);
         });
         assertThat(ledger.status("daily", MORNING.plus(TTL)).getReservedTokens()).isZero();
-        // a late response still counts as spend, but settles nothing
+        // a late response still counts as spend, and says so: it settles nothing
         assertThat(ledger.settle(usage("lost", "openai", "gpt-4o-mini", null, 10, 10), MORNING.plus(TTL))
-                .audits()).isEmpty();
+                .audits()).singleElement().satisfies(a -> {
+                    assertThat(a.getAction()).isEqualTo(TenantLedger.CHARGED_AFTER_CLOSE);
+                    assertThat(a.getRequestId()).isEqualTo("lost");
+                    assertThat(a.getTokens()).isEqualTo(20);
+                    assertThat(a.getReason()).contains("reservation of 600 tokens was closed");
+                });
+        assertThat(ledger.status("daily", MORNING.plus(TTL)).getSpentTokens()).isEqualTo(20);
     }
 
     @Test
