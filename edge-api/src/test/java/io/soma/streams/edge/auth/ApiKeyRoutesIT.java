@@ -7,6 +7,7 @@ import io.soma.streams.schemas.Topics;
 import io.soma.streams.schemas.serde.SchemaRegistryClient;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.CommittedRecords;
+import io.soma.streams.testkit.KafkaState;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -93,7 +94,8 @@ class ApiKeyRoutesIT {
                 Topics.IDENTITY_AUDIT.valueSerde(new SchemaRegistryClient(edge.config().schemaRegistryUrl()))
                         .deserializer(),
                 a -> a.getTenant().equals(tenant) && a.getAction().startsWith("api_key.")
-                        && "first-admin".equals(a.getActor()), 3);
+                        && "first-admin".equals(a.getActor())
+                        && Set.of(replacementId, leakedId).contains(a.getDetails().get("api_key_id")), 3);
         // a revocation is audited at every call under one event id, which the archive keeps once
         assertThat(audits.stream().map(a -> a.getEventId() + " " + a.getAction() + " " + a.getDetails()
                 .get("api_key_id") + " by " + a.getActor()).distinct().map(a -> a.substring(a.indexOf(' ') + 1)))
@@ -254,7 +256,7 @@ class ApiKeyRoutesIT {
             limit = admin.describeConfigs(List.of(IDENTITY_AUDIT)).all().get(30, TimeUnit.SECONDS)
                     .get(IDENTITY_AUDIT).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
             change(new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "64"),
-                    AlterConfigOp.OpType.SET));
+                    AlterConfigOp.OpType.SET), "64");
         }
 
         @Override
@@ -262,12 +264,14 @@ class ApiKeyRoutesIT {
             try (admin) {
                 // as it was: the topic's own setting, or none
                 change(new AlterConfigOp(limit, limit.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG
-                        ? AlterConfigOp.OpType.SET : AlterConfigOp.OpType.DELETE));
+                        ? AlterConfigOp.OpType.SET : AlterConfigOp.OpType.DELETE), limit.value());
             }
         }
 
-        private void change(AlterConfigOp op) throws Exception {
+        /** Changes the topic's limit, and waits until the broker reads {@code applied}. */
+        private void change(AlterConfigOp op, String applied) throws Exception {
             admin.incrementalAlterConfigs(Map.of(IDENTITY_AUDIT, List.of(op))).all().get(30, TimeUnit.SECONDS);
+            KafkaState.awaitTopicConfig(admin, IDENTITY_AUDIT.name(), TopicConfig.MAX_MESSAGE_BYTES_CONFIG, applied);
         }
     }
 
