@@ -63,8 +63,9 @@ class PostgresDownAtStartIT {
                     long start = System.nanoTime();
                     HttpResponse<String> partitioned = edge.get("/v1/audit/decisions?tenant=conv&limit=1", token);
                     assertThat(partitioned.statusCode()).as(partitioned.body()).isEqualTo(503);
+                    // a wide margin for a loaded machine: the archive's own socket timeout is 5 minutes
                     assertThat(Duration.ofNanos(System.nanoTime() - start)).as("answered within the request timeout")
-                            .isLessThan(REQUEST_TIMEOUT.multipliedBy(3));
+                            .isLessThan(REQUEST_TIMEOUT.multipliedBy(12));
                 } finally {
                     proxy.restore();
                 }
