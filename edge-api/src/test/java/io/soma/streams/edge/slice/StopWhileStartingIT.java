@@ -4,17 +4,19 @@ import io.soma.streams.edge.EdgeFixture;
 import io.soma.streams.edge.auth.IdentitySlice;
 import io.soma.streams.edge.forecast.ForecastSlice;
 import io.soma.streams.edge.training.TrainingSlice;
+import io.soma.streams.testkit.Await;
 import io.soma.streams.topologies.forecast.ForecastApp;
 import io.soma.streams.topologies.training.TrainingApp;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * A stop (SIGTERM, Ctrl-C) that comes while the process is still starting, through the real broker, registry, Redis
@@ -38,13 +40,19 @@ class StopWhileStartingIT {
                 },
                 ForecastSlice::start);
 
-        assertThatThrownBy(() -> EdgeFixture.withSlices(composition, Map.of(), stop))
-                .isInstanceOf(StopSignal.StoppedWhileStarting.class)
-                .hasMessage("stopped while starting, before slice 3 of 3");
+        // a start that wrongly went on is closed at once: its apps would share this JVM's groups with later tests
+        Throwable stopped = catchThrowable(() -> {
+            try (EdgeFixture started = EdgeFixture.withSlices(composition, Map.of(), stop)) {
+                started.config();
+            }
+        });
 
+        assertThat(stopped).isInstanceOf(StopSignal.StoppedWhileStarting.class)
+                .hasMessage("stopped while starting, before slice 3 of 3");
         Map<String, KafkaStreams> apps = platform.get().apps();
         assertThat(apps).containsKey(TrainingApp.APPLICATION_ID).doesNotContainKey(ForecastApp.APPLICATION_ID);
-        assertThat(apps.get(TrainingApp.APPLICATION_ID).state()).as("closed, not left running")
-                .isEqualTo(KafkaStreams.State.NOT_RUNNING);
+        // closed, not left running; a close on a loaded machine may still be ending when the start gives up on it
+        Await.until("the training app closed", Duration.ofSeconds(60),
+                () -> apps.get(TrainingApp.APPLICATION_ID).state() == KafkaStreams.State.NOT_RUNNING);
     }
 }

@@ -53,6 +53,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 
@@ -217,7 +218,7 @@ class AuditArchiverIT {
         onBrokerCheckingAcls("refused", requests, (bootstrap, admin, topic) -> {
             AclBinding refused = new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
                     new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.READ, AclPermissionType.DENY));
-            admin.createAcls(List.of(refused)).all().get();
+            applied(admin, refused);
             try (AuditArchiver archiver = new AuditArchiver(Map.of(
                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                     ConsumerConfig.GROUP_ID_CONFIG, "archive-refused-" + UUID.randomUUID()),
@@ -267,7 +268,7 @@ class AuditArchiverIT {
                 AclBinding refused = new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic,
                         PatternType.LITERAL), new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.ALL,
                         AclPermissionType.DENY));
-                admin.createAcls(List.of(refused)).all().get();
+                applied(admin, refused);
                 await("the refusal met while the batch is held (or the archiver stopped)", () -> !archiver.isRunning()
                         || String.valueOf(archiver.lastFailure()).startsWith("reading"));
                 assertThat(archiver.isRunning()).as(String.valueOf(archiver.fatalFailure())).isTrue();
@@ -277,6 +278,21 @@ class AuditArchiverIT {
                 proxy.restore();
                 await("every record archived once both are back", () -> archiver.archivedRows() == requests.size()
                         && archiver.lag() == 0);
+            }
+        });
+    }
+
+    /**
+     * Adds the ACL and waits until the broker's authorizer holds it: the controller accepts it first, and a read in
+     * between is still allowed.
+     */
+    private static void applied(Admin admin, AclBinding acl) throws Exception {
+        admin.createAcls(List.of(acl)).all().get();
+        Await.until("the broker applying " + acl, Duration.ofSeconds(30), () -> {
+            try {
+                return admin.describeAcls(acl.toFilter()).values().get(10, TimeUnit.SECONDS).contains(acl);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot describe " + acl, e);
             }
         });
     }
