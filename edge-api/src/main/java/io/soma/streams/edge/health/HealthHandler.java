@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@code /health/live}: the process answers and no part of it has failed for good ({@link ReadinessCheck#failedForGood}).
@@ -20,6 +21,8 @@ public final class HealthHandler {
     private final List<ReadinessCheck> checks;
     private final Duration reuse;
     private volatile Checked lastChecked;
+    /** Held by the one round of checks that runs at a time. */
+    private final ReentrantLock round = new ReentrantLock();
 
     public HealthHandler(List<ReadinessCheck> checks) {
         this(checks, DEFAULT_REUSE);
@@ -68,15 +71,38 @@ public final class HealthHandler {
         return recentResults().values().stream().allMatch(OK::equals);
     }
 
+    /**
+     * The last round's results while they are fresh. One round runs at a time: while it does, callers get the
+     * round before it (a round with Kafka or PostgreSQL away takes seconds, and every probe starting its own would
+     * hold a server thread for as long), and only the first round's callers wait for it.
+     */
     private Map<String, String> recentResults() {
         Checked last = lastChecked;
-        long now = System.nanoTime();
-        if (last != null && now - last.checkedAtNanos() < reuse.toNanos()) {
+        if (fresh(last)) {
             return last.results();
         }
-        Map<String, String> results = Collections.unmodifiableMap(results());
-        lastChecked = new Checked(results, now);
-        return results;
+        if (last != null && !round.tryLock()) {
+            return last.results();
+        }
+        if (last == null) {
+            round.lock();
+        }
+        try {
+            last = lastChecked;
+            if (fresh(last)) {
+                return last.results();
+            }
+            long now = System.nanoTime();
+            Map<String, String> results = Collections.unmodifiableMap(results());
+            lastChecked = new Checked(results, now);
+            return results;
+        } finally {
+            round.unlock();
+        }
+    }
+
+    private boolean fresh(Checked checked) {
+        return checked != null && System.nanoTime() - checked.checkedAtNanos() < reuse.toNanos();
     }
 
     private record Checked(Map<String, String> results, long checkedAtNanos) {

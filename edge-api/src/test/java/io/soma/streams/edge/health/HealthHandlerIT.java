@@ -8,7 +8,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -40,6 +45,41 @@ class HealthHandlerIT {
             get(app, "/ready-in-detail");
             assertThat(rounds.get()).as("the management route checks afresh").isEqualTo(3);
         } finally {
+            app.stop();
+        }
+    }
+
+    /**
+     * A round is slow while Kafka or PostgreSQL does not answer: probes that come meanwhile share it rather than
+     * each holding a server thread for a round of its own.
+     */
+    @Test
+    void shouldRunOneRoundOfSlowChecksForProbesThatComeTogether() throws Exception {
+        AtomicInteger rounds = new AtomicInteger();
+        ReadinessCheck slow = ReadinessCheck.of("kafka", () -> {
+            rounds.incrementAndGet();
+            try {
+                Thread.sleep(1_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return "the brokers do not answer";
+        }, () -> null);
+        HealthHandler health = new HealthHandler(List.of(slow), Duration.ofMinutes(10));
+        Javalin app = Javalin.create(c -> c.showJavalinBanner = false).get("/ready", health::ready)
+                .start("127.0.0.1", 0);
+        ExecutorService probes = Executors.newFixedThreadPool(20);
+        try {
+            List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                answers.add(probes.submit(() -> get(app, "/ready")));
+            }
+            for (Future<HttpResponse<String>> answer : answers) {
+                assertThat(answer.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(503);
+            }
+            assertThat(rounds.get()).as("one round for twenty probes at once").isEqualTo(1);
+        } finally {
+            probes.shutdownNow();
             app.stop();
         }
     }
