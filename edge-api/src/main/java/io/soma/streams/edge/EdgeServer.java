@@ -11,11 +11,13 @@ import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.edge.http.JsonErrorHandler;
 import io.soma.streams.edge.metrics.EdgeMetrics;
 import io.soma.streams.edge.trace.TraceContext;
+import org.eclipse.jetty.server.handler.StatisticsHandler;
 import org.eclipse.jetty.servlet.FilterHolder;
 import org.eclipse.jetty.servlet.ServletContextHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -33,6 +35,11 @@ public final class EdgeServer implements AutoCloseable {
      * copied in more chunks into the same Jetty buffer.
      */
     static final int RESPONSE_COPY_BUFFER_BYTES = 4 * 1024;
+    /**
+     * How long a stop waits for the requests in progress once the listener is closed: a step waits up to
+     * {@code edge.reply.timeout} (10 s by default) for its reply. Cut off, a caller retries what may have been done.
+     */
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     private final Javalin app;
 
@@ -61,7 +68,12 @@ public final class EdgeServer implements AutoCloseable {
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
             config.http.responseBufferSize = RESPONSE_COPY_BUFFER_BYTES;
             config.jetty.modifyServletContextHandler(EdgeServer::limitBodies);
-            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            config.jetty.modifyServer(server -> {
+                server.setErrorHandler(new JsonErrorHandler());
+                // Javalin's handlers go inside it; it counts the requests in progress, which a graceful stop waits for
+                server.setHandler(new StatisticsHandler());
+                server.setStopTimeout(STOP_TIMEOUT.toMillis());
+            });
             routes.accept(config);
         });
         ErrorResponses.install(app);
@@ -93,6 +105,7 @@ public final class EdgeServer implements AutoCloseable {
                 .toList();
     }
 
+    /** Closes the listener, then waits up to {@link #STOP_TIMEOUT} for the requests in progress to be answered. */
     @Override
     public void close() {
         app.stop();

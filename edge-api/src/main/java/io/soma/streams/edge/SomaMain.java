@@ -50,8 +50,9 @@ public final class SomaMain {
         Map<String, String> environment = new HashMap<>(systemEnvironment);
         // under the file and the environment: a demo run with a file of its own keeps what the file says
         Map<String, String> commandDefaults = switch (command) {
+            // one instance behind no load balancer: a stop need not wait for one
             case "demo" -> Map.of("constitution.trusted.keys", "example", "marketplace.trusted.keys", "example",
-                    "policy.load.examples", "true");
+                    "policy.load.examples", "true", "edge.shutdown.drain", "PT0S");
             case "run" -> Map.of("stack.embedded", "false", "replay.enabled", "false");
             default -> Map.of();
         };
@@ -119,7 +120,7 @@ public final class SomaMain {
             awaitStartEnd(startEnded, stop);
             SomaProcess process = running.get();
             if (process != null) {
-                process.close();
+                process.stop();
             }
             stopped.countDown();
         }, "soma-shutdown"));

@@ -78,14 +78,16 @@ public final class SomaProcess implements AutoCloseable {
     private final EdgeServer edge;
     private final ManagementServer management;
     private final Platform platform;
+    private final HealthHandler health;
     private final SomaConfig config;
 
     private SomaProcess(Closer started, EdgeServer edge, ManagementServer management,
-                        Platform platform, SomaConfig config) {
+                        Platform platform, HealthHandler health, SomaConfig config) {
         this.started = started;
         this.edge = edge;
         this.management = management;
         this.platform = platform;
+        this.health = health;
         this.config = config;
     }
 
@@ -159,7 +161,7 @@ public final class SomaProcess implements AutoCloseable {
             }
             log.info("started in {} ms; edge on http://{}:{}", (System.nanoTime() - begin) / 1_000_000,
                     config.edgeHost(), edge.port());
-            return new SomaProcess(started, edge, management, platform, config);
+            return new SomaProcess(started, edge, management, platform, health, config);
         } catch (RuntimeException | Error e) {
             stop.closingAfterFailure();
             started.close();
@@ -209,8 +211,32 @@ public final class SomaProcess implements AutoCloseable {
         return config;
     }
 
+    /**
+     * What a SIGTERM does: the process answers not ready at once, keeps serving for {@code edge.shutdown.drain} while
+     * load balancers take it out of their pools (Kubernetes removes an endpoint asynchronously, and requests still come
+     * meanwhile), then {@link #close}s.
+     */
+    public void stop() {
+        health.stopping();
+        Duration drain = config.settings().duration("edge.shutdown.drain");
+        if (!drain.isZero()) {
+            log.info("not ready; serving for {} s more while load balancers notice", drain.toSeconds());
+            try {
+                Thread.sleep(drain.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        close();
+    }
+
+    /**
+     * Ends the SSE streams (each told to resume elsewhere), stops the listeners once the requests in progress are
+     * answered, then closes what the start started, in reverse.
+     */
     @Override
     public void close() {
+        platform.stopStreams();
         started.close();
     }
 

@@ -57,6 +57,10 @@ public record SomaConfig(
             throw new Settings.ConfigException("streams.processing.guarantee must be " + StreamsConfig.EXACTLY_ONCE_V2
                     + ", got " + guarantee);
         }
+        if (s.duration("edge.shutdown.drain").isNegative()) {
+            throw new Settings.ConfigException("edge.shutdown.drain must not be negative, got "
+                    + s.duration("edge.shutdown.drain"));
+        }
         double speed = s.decimal("replay.speed");
         if (!(speed > 0)) {
             throw new Settings.ConfigException("replay.speed must be positive, got " + speed);

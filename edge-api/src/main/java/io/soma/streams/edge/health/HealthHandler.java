@@ -18,11 +18,14 @@ public final class HealthHandler {
     private static final String OK = "ok";
     /** How long one round of checks answers the public probe and the metric. */
     private static final Duration DEFAULT_REUSE = Duration.ofSeconds(1);
+    /** The entry of the answer that says the process is stopping. */
+    static final String PROCESS = "process";
     private final List<ReadinessCheck> checks;
     private final Duration reuse;
     private volatile Checked lastChecked;
     /** Held by the one round of checks that runs at a time. */
     private final ReentrantLock round = new ReentrantLock();
+    private volatile boolean stopping;
 
     public HealthHandler(List<ReadinessCheck> checks) {
         this(checks, DEFAULT_REUSE);
@@ -51,19 +54,28 @@ public final class HealthHandler {
     }
 
     /**
+     * From now on the process is not ready, whatever its checks say: it is stopping, and the load balancer should
+     * send it no more requests while those it has are answered.
+     */
+    public void stopping() {
+        stopping = true;
+    }
+
+    /**
      * Each check as {@code ok} or {@code failing}. The route is public and the checks ask Redis, PostgreSQL and Kafka
      * over the network, so one round answers every request within {@code reuse}: a flood of probes costs one round a
      * second, not one each.
      */
     public void ready(Context ctx) {
         Map<String, String> results = new LinkedHashMap<>(recentResults());
-        results.replaceAll((check, result) -> result.equals(OK) ? OK : "failing");
+        // a check's reason names hosts; that the process is stopping names none
+        results.replaceAll((check, result) -> result.equals(OK) || check.equals(PROCESS) ? result : "failing");
         answer(ctx, results);
     }
 
     /** Each check as {@code ok} or why it fails, checked afresh (the management port only). */
     public void readyInDetail(Context ctx) {
-        answer(ctx, results());
+        answer(ctx, withStopping(results()));
     }
 
     /** True while every check passes: the readiness answer as a metric ({@code soma_ready}), as the probe has it. */
@@ -79,10 +91,10 @@ public final class HealthHandler {
     private Map<String, String> recentResults() {
         Checked last = lastChecked;
         if (fresh(last)) {
-            return last.results();
+            return withStopping(last.results());
         }
         if (last != null && !round.tryLock()) {
-            return last.results();
+            return withStopping(last.results());
         }
         if (last == null) {
             round.lock();
@@ -90,12 +102,12 @@ public final class HealthHandler {
         try {
             last = lastChecked;
             if (fresh(last)) {
-                return last.results();
+                return withStopping(last.results());
             }
             long now = System.nanoTime();
             Map<String, String> results = Collections.unmodifiableMap(results());
             lastChecked = new Checked(results, now);
-            return results;
+            return withStopping(results);
         } finally {
             round.unlock();
         }
@@ -103,6 +115,15 @@ public final class HealthHandler {
 
     private boolean fresh(Checked checked) {
         return checked != null && System.nanoTime() - checked.checkedAtNanos() < reuse.toNanos();
+    }
+
+    private Map<String, String> withStopping(Map<String, String> results) {
+        if (!stopping) {
+            return results;
+        }
+        Map<String, String> stopped = new LinkedHashMap<>(results);
+        stopped.put(PROCESS, "stopping");
+        return stopped;
     }
 
     private record Checked(Map<String, String> results, long checkedAtNanos) {

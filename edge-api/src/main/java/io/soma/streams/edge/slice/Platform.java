@@ -37,6 +37,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -63,6 +64,9 @@ public final class Platform implements AutoCloseable {
     private PeerServer peer;
     private StreamsSettings streamsSettings;
     private SseHub.Settings sse;
+    private final List<SseHub> hubs = new CopyOnWriteArrayList<>();
+    /** How long a stream's client may take to read the {@code end} event of a stop before its stream is cut. */
+    private static final Duration STREAMS_STOP_PATIENCE = Duration.ofSeconds(2);
 
     private Platform() {
     }
@@ -210,9 +214,18 @@ public final class Platform implements AutoCloseable {
      */
     public SseHub sseHub(String name, SseSource source, Closer owner) {
         SseHub hub = owner.own(new SseHub(name, config.bootstrapServers(), source, sse));
+        hubs.add(hub);
         // a hub's problem is its reader stopped, which nothing restarts
         check("sse-" + name, hub::problem, hub::problem);
         return hub;
+    }
+
+    /**
+     * Ends the open SSE streams of every hub, each with an {@code end} event saying this instance is stopping, and
+     * refuses new ones: before the edge's listener stops, which waits for the requests in progress.
+     */
+    public void stopStreams() {
+        hubs.forEach(hub -> hub.stopServing(STREAMS_STOP_PATIENCE));
     }
 
     /** What the apps this platform launches run with. */

@@ -113,6 +113,8 @@ public final class SseHub implements AutoCloseable {
     private final Map<TopicPartition, Long> resumeAt = new HashMap<>();
     private final AtomicLong gaps = new AtomicLong();
     private volatile boolean running = true;
+    /** False once the process stops: new streams are refused, and the open ones were ended. */
+    private volatile boolean serving = true;
     /** Why the reader stopped on its own (not closed); null while it reads. */
     private volatile String stoppedBy;
 
@@ -214,6 +216,9 @@ public final class SseHub implements AutoCloseable {
             throw ApiException.notReady("stream " + name + " is not reading Kafka on this instance"
                     + (stoppedBy == null ? "" : " (" + stoppedBy + ")") + "; try again");
         }
+        if (!serving) {
+            throw ApiException.notReady("this instance is stopping; try another");
+        }
         // a malformed id or replay is a 400 now: once the stream has started, no status can reach the caller
         StreamPosition resumeFrom = resumeFrom(ctx);
         SseAdmission.Permit permit = settings.admission().admit(caller.tenant());
@@ -299,6 +304,31 @@ public final class SseHub implements AutoCloseable {
         endAll();
         writers.shutdownNow();
         rechecks.shutdownNow();
+    }
+
+    /**
+     * Ends every open stream with an {@code end} event saying this instance is stopping, so that its client resumes
+     * on another with its {@code Last-Event-ID}, and refuses new ones (503): a stream has no end of its own, and the
+     * listener's stop waits for the requests in progress. A stream whose client reads nothing within
+     * {@code patience} is ended without its event.
+     */
+    public void stopServing(Duration patience) {
+        serving = false;
+        Refusal stopping = Refusal.unavailable("this instance is stopping: reconnect with Last-Event-ID");
+        List<Subscriber> open = new ArrayList<>();
+        byChannel.values().forEach(open::addAll);
+        open.forEach(s -> s.refuse(stopping));
+        endPendingJoins();
+        long until = System.nanoTime() + patience.toNanos();
+        while (clientCount() > 0 && System.nanoTime() - until < 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        endAll();
     }
 
     private void endAll() {
@@ -741,6 +771,13 @@ public final class SseHub implements AutoCloseable {
             }
         }
 
+        /** Ends the stream after an {@code end} event that says why; the first reason given is the one told. */
+        void refuse(Refusal refusal) {
+            if (refused.compareAndSet(null, refusal)) {
+                schedule();
+            }
+        }
+
         /** Ends the stream, after an {@code end} event that says why, once its caller may no longer read. */
         void recheckCaller() {
             try {
@@ -754,8 +791,8 @@ public final class SseHub implements AutoCloseable {
                     // a stream must not go on for a caller that cannot be checked, as no request would
                     refusal = Refusal.unavailable("the caller's token cannot be checked: " + e.getMessage());
                 }
-                if (refusal != null && refused.compareAndSet(null, refusal)) {
-                    schedule();
+                if (refusal != null) {
+                    refuse(refusal);
                 }
             } finally {
                 recheckDue.set(false);

@@ -84,6 +84,28 @@ class HealthHandlerIT {
         }
     }
 
+    /** A stopping process leaves the load balancer's pool before its listener closes. */
+    @Test
+    void shouldAnswerNotReadyOnceStoppingWhateverTheChecksSay() throws Exception {
+        HealthHandler health = new HealthHandler(List.of(ReadinessCheck.of("redis", () -> null, () -> null)),
+                Duration.ofMinutes(10));
+        Javalin app = Javalin.create(c -> c.showJavalinBanner = false).get("/ready", health::ready)
+                .get("/live", health::live).start("127.0.0.1", 0);
+        try {
+            assertThat(get(app, "/ready").statusCode()).isEqualTo(200);
+
+            health.stopping();
+
+            HttpResponse<String> stopping = get(app, "/ready");
+            assertThat(stopping.statusCode()).isEqualTo(503);
+            assertThat(stopping.body()).contains("\"process\":\"stopping\"");
+            assertThat(health.isReady()).isFalse();
+            assertThat(get(app, "/live").statusCode()).as("stopping is not dead").isEqualTo(200);
+        } finally {
+            app.stop();
+        }
+    }
+
     /** Kubernetes restarts a pod whose live probe fails: the way back for a part that never recovers by itself. */
     @Test
     void shouldFailTheLiveProbeOnlyWhileAPartHasFailedForGood() throws Exception {

@@ -572,6 +572,28 @@ class SseHubIT {
         });
     }
 
+    /**
+     * A stopping process ends its streams with an event that says to resume elsewhere, and opens no more: the
+     * listener's stop waits for requests in progress, and a stream never ends by itself.
+     */
+    @Test
+    void shouldEndItsStreamsSayingSoAndRefuseNewOnesOnceItStopsServing() throws Exception {
+        onFreshTopic("stop-serving", (topic, uri, hub) -> {
+            try (SseClient open = SseClient.open(uri, Map.of())) {
+                open.awaitEvent("ready", TIMEOUT);
+
+                hub.stopServing(Duration.ofSeconds(10));
+
+                assertThat(open.awaitEvent("end", TIMEOUT).data()).contains("unavailable", "stopping");
+                Await.until("the stream ended", TIMEOUT, open::ended);
+                assertThat(hub.clientCount()).isZero();
+                try (SseClient refused = SseClient.open(uri, Map.of())) {
+                    assertThat(refused.status()).isEqualTo(503);
+                }
+            }
+        });
+    }
+
     /** A token can expire or be revoked while its stream is open: the stream ends, and says why. */
     @Test
     void shouldEndAStreamOnceItsCallerMayNoLongerReadAndSayWhy() throws Exception {
