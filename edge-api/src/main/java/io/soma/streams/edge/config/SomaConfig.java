@@ -5,6 +5,7 @@ import io.soma.streams.schemas.RedactedUrl;
 import org.apache.kafka.streams.StreamsConfig;
 
 import java.nio.file.Path;
+import java.util.Set;
 
 /**
  * The process's typed configuration; {@link Settings} holds the raw layers.
@@ -41,12 +42,22 @@ public record SomaConfig(
         double replaySpeed,
         Settings settings) {
 
+    /** Hosts a listener binds to on every interface: an address no other instance can reach this one at. */
+    private static final Set<String> WILDCARD_HOSTS = Set.of("0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0");
+
     public static SomaConfig from(Settings s) {
         Path dataDir = Path.of(s.string("stack.data.dir"));
         String stateDir = s.stringOrNull("streams.state.dir");
         String edgeHost = s.string("edge.host");
         int edgePort = s.integer("edge.port");
         String advertised = s.stringOrNull("edge.advertised.address");
+        if (advertised == null && WILDCARD_HOSTS.contains(edgeHost)) {
+            // advertised, every instance would take every key for its own, and its queries for other instances'
+            // keys would wait and fail
+            throw new Settings.ConfigException("edge.advertised.address must be set when edge.host is " + edgeHost
+                    + ": other instances reach this one's peer listener at that address, and " + edgeHost
+                    + " names no host");
+        }
         int replication = s.integer("topics.replication.factor");
         if (replication < 1 || replication > Short.MAX_VALUE) {
             throw new Settings.ConfigException("topics.replication.factor must be at least 1, got " + replication);

@@ -25,6 +25,15 @@ class SomaConfigTest {
                         "http://reader:****@registry.internal:8081");
     }
 
+    /** Other instances ask for store entries at the advertised address: a wildcard host is no address. */
+    @Test
+    void shouldRefuseToAdvertiseAWildcardHost() {
+        assertThatThrownBy(() -> SomaConfig.from(Settings.of(Map.of("edge.host", "0.0.0.0"))))
+                .isInstanceOf(Settings.ConfigException.class).hasMessageContaining("edge.advertised.address");
+        assertThat(SomaConfig.from(Settings.of(Map.of("edge.host", "0.0.0.0", "edge.advertised.address",
+                "soma-0.soma:7071"))).advertisedAddress()).isEqualTo("soma-0.soma:7071");
+    }
+
     @Test
     void shouldRefuseAProcessingGuaranteeOtherThanExactlyOnce() {
         assertThatThrownBy(() -> SomaConfig.from(Settings.of(Map.of("streams.processing.guarantee", "at_least_once"))))
