@@ -11,6 +11,7 @@ import io.soma.streams.edge.http.ErrorResponses;
 import io.soma.streams.edge.http.JsonErrorHandler;
 import io.soma.streams.edge.metrics.EdgeMetrics;
 import io.soma.streams.edge.trace.TraceContext;
+import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.handler.StatisticsHandler;
 import org.eclipse.jetty.servlet.FilterHolder;
 import org.eclipse.jetty.servlet.ServletContextHandler;
@@ -18,9 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /** The Javalin edge: REST + SSE on one port; every route is declared in {@link EdgeRoutes}. */
@@ -40,6 +43,11 @@ public final class EdgeServer implements AutoCloseable {
      * {@code edge.reply.timeout} (10 s by default) for its reply. Cut off, a caller retries what may have been done.
      */
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * How long a stop lets a kept-alive connection with no request in it stay open: Jetty's graceful stop waits for
+     * every connection to close, and a client's idle pooled one would otherwise hold each stop for a second.
+     */
+    private static final Duration IDLE_CONNECTION_AT_STOP = Duration.ofMillis(100);
 
     private final Javalin app;
 
@@ -63,7 +71,12 @@ public final class EdgeServer implements AutoCloseable {
 
     /** A Javalin app as every listener of the process has it: JSON errors, the body limit, no banner. */
     static Javalin create(Consumer<JavalinConfig> routes) {
+        AtomicReference<Javalin> created = new AtomicReference<>();
         Javalin app = Javalin.create(config -> {
+            // the connectors exist once the server has started
+            config.events(events -> events.serverStarted(() -> Arrays.stream(created.get().jettyServer().server()
+                    .getConnectors()).filter(AbstractConnector.class::isInstance)
+                    .forEach(c -> ((AbstractConnector) c).setShutdownIdleTimeout(IDLE_CONNECTION_AT_STOP.toMillis()))));
             config.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
             config.http.responseBufferSize = RESPONSE_COPY_BUFFER_BYTES;
@@ -76,6 +89,7 @@ public final class EdgeServer implements AutoCloseable {
             });
             routes.accept(config);
         });
+        created.set(app);
         ErrorResponses.install(app);
         return app;
     }

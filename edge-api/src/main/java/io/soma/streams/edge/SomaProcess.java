@@ -236,8 +236,11 @@ public final class SomaProcess implements AutoCloseable {
      */
     @Override
     public void close() {
-        platform.stopStreams();
-        started.close();
+        try {
+            platform.stopStreams();
+        } finally {
+            started.close();
+        }
     }
 
     /**

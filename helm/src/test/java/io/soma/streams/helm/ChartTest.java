@@ -163,8 +163,9 @@ class ChartTest {
   void shouldGiveTheAppsTimeToCloseBeforeThePodIsKilled() throws IOException {
     JsonNode pod = single(RenderedChart.render(UnaryOperator.identity()), "StatefulSet").at("/spec/template/spec");
 
-    // a start in progress reaching its next step (30 s), six apps closed in turn, each up to 30 s, and the rest
-    assertThat(pod.at("/terminationGracePeriodSeconds").asInt()).isGreaterThan(30 + 6 * 30);
+    // a start in progress reaching its next step (30 s), the drain (5 s), the streams' end (2 s), the two listeners'
+    // requests in progress (30 s each), six apps closed in turn, each up to 30 s, and the rest
+    assertThat(pod.at("/terminationGracePeriodSeconds").asInt()).isGreaterThan(30 + 5 + 2 + 2 * 30 + 6 * 30);
   }
 
   @Test

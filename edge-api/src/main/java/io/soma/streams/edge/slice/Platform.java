@@ -225,7 +225,18 @@ public final class Platform implements AutoCloseable {
      * refuses new ones: before the edge's listener stops, which waits for the requests in progress.
      */
     public void stopStreams() {
-        hubs.forEach(hub -> hub.stopServing(STREAMS_STOP_PATIENCE));
+        hubs.forEach(SseHub::stopServing);
+        // the end events go out together: a client that reads nothing meanwhile is cut without its event
+        long until = System.nanoTime() + STREAMS_STOP_PATIENCE.toNanos();
+        while (hubs.stream().anyMatch(hub -> hub.clientCount() > 0) && System.nanoTime() - until < 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        hubs.forEach(SseHub::endStreams);
     }
 
     /** What the apps this platform launches run with. */

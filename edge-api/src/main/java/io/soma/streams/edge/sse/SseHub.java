@@ -240,9 +240,10 @@ public final class SseHub implements AutoCloseable {
                 // a stream has no end of its own: whatever the process's default async timeout, never time it out
                 ctx.req().getAsyncContext().setTimeout(0);
                 pendingJoins.add(subscriber);
-                if (running) {
+                if (running && serving) {
                     live.wakeup();
                 } else {
+                    // refused since the check above: the reader may never admit it, or admit it after the last end
                     endPendingJoins();
                 }
                 return subscriber.done;
@@ -307,27 +308,22 @@ public final class SseHub implements AutoCloseable {
     }
 
     /**
-     * Ends every open stream with an {@code end} event saying this instance is stopping, so that its client resumes
+     * Ends every open stream after an {@code end} event saying this instance is stopping, so that its client resumes
      * on another with its {@code Last-Event-ID}, and refuses new ones (503): a stream has no end of its own, and the
-     * listener's stop waits for the requests in progress. A stream whose client reads nothing within
-     * {@code patience} is ended without its event.
+     * listener's stop waits for the requests in progress. A stream whose client reads nothing stays until
+     * {@link #endStreams}.
      */
-    public void stopServing(Duration patience) {
+    public void stopServing() {
         serving = false;
         Refusal stopping = Refusal.unavailable("this instance is stopping: reconnect with Last-Event-ID");
         List<Subscriber> open = new ArrayList<>();
         byChannel.values().forEach(open::addAll);
         open.forEach(s -> s.refuse(stopping));
         endPendingJoins();
-        long until = System.nanoTime() + patience.toNanos();
-        while (clientCount() > 0 && System.nanoTime() - until < 0) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+    }
+
+    /** Ends every stream still open, without a word: after {@link #stopServing}, those whose client read nothing. */
+    public void endStreams() {
         endAll();
     }
 
@@ -415,6 +411,10 @@ public final class SseHub implements AutoCloseable {
         Subscriber s;
         while ((s = pendingJoins.poll()) != null) {
             if (s.done.isDone()) {
+                continue;
+            }
+            if (!serving) {
+                s.end();
                 continue;
             }
             StreamPosition start = new StreamPosition(livePosition);

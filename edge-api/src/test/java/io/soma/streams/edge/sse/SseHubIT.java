@@ -582,7 +582,7 @@ class SseHubIT {
             try (SseClient open = SseClient.open(uri, Map.of())) {
                 open.awaitEvent("ready", TIMEOUT);
 
-                hub.stopServing(Duration.ofSeconds(10));
+                hub.stopServing();
 
                 assertThat(open.awaitEvent("end", TIMEOUT).data()).contains("unavailable", "stopping");
                 Await.until("the stream ended", TIMEOUT, open::ended);
