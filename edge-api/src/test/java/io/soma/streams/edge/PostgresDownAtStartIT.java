@@ -1,6 +1,8 @@
 package io.soma.streams.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.soma.streams.edge.auth.Capability;
 import io.soma.streams.edge.auth.IdentitySlice;
 import io.soma.streams.testkit.Await;
 import io.soma.streams.testkit.LocalServices;
@@ -11,8 +13,10 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,6 +31,11 @@ class PostgresDownAtStartIT {
     private static final Duration READY_AFTER_RETURN = Duration.ofSeconds(150);
     /** The request pool's socket timeout here: the archive pool keeps its 5 minutes. */
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+    private static String jtiOf(String token) throws Exception {
+        byte[] claims = Base64.getUrlDecoder().decode(token.split("\\.")[1]);
+        return new ObjectMapper().readTree(claims).get("jti").asText();
+    }
 
     @Test
     void shouldStartWhilePostgresIsDownAndPrepareTheIdentityStoreOnceItAnswers() throws Exception {
@@ -58,8 +67,14 @@ class PostgresDownAtStartIT {
                 // a network partition: an archive query answers 503 after the request pool's socket timeout, not
                 // after the archive's minutes
                 String token = edge.adminToken();
+                String leaked = edge.tokenFor("platform", "leaky", Set.of(Capability.CONVERSATION));
                 proxy.stall();
                 try {
+                    // a revocation only takes power away: it goes on the admin token's claims meanwhile
+                    HttpResponse<String> revoked = edge.post("/v1/tokens/revoke", token,
+                            EdgeFixture.json(Map.of("jti", jtiOf(leaked))));
+                    assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
+
                     long start = System.nanoTime();
                     HttpResponse<String> partitioned = edge.get("/v1/audit/decisions?tenant=conv&limit=1", token);
                     assertThat(partitioned.statusCode()).as(partitioned.body()).isEqualTo(503);

@@ -85,12 +85,14 @@ public final class ApiKeyHandlers {
             IdentityStore.Revocation revocation = identities.revokeApiKey(tenant, keyId, admin).orElseThrow(() ->
                     ApiException.notFound("tenant " + tenant + " has no API key " + keyId));
             // audited at every call, under one event id, naming whoever revoked it first: a revocation whose audit
-            // failed (the key stays revoked, the answer is an error) is audited when the admin retries, once
-            String revokedBy = revocation.bySubject() == null ? admin.subject() : revocation.bySubject();
-            String revokedByTenant = revocation.bySubject() == null ? admin.tenant() : revocation.byTenant();
-            audit.record(new IdentityEvent(UUID.nameUUIDFromBytes((IdentityEvent.API_KEY_REVOKED + "/" + tenant + "/"
-                    + keyId).getBytes(StandardCharsets.UTF_8)).toString(), IdentityEvent.API_KEY_REVOKED, tenant,
-                    key.subject(), revokedBy, revokedByTenant, null, null, List.of(), Instant.now(), keyId));
+            // failed (the key stays revoked, the answer is an error) is audited when the admin retries, once. A key
+            // revoked before its revoker was kept (by an earlier version) was audited then
+            if (revocation.bySubject() != null) {
+                audit.record(new IdentityEvent(UUID.nameUUIDFromBytes((IdentityEvent.API_KEY_REVOKED + "/" + tenant
+                        + "/" + keyId).getBytes(StandardCharsets.UTF_8)).toString(), IdentityEvent.API_KEY_REVOKED,
+                        tenant, key.subject(), revocation.bySubject(), revocation.byTenant(), null, null, List.of(),
+                        Instant.now(), keyId));
+            }
             c.json(Map.of("key_id", keyId, "revoked", true, "already_revoked", !revocation.now()));
         });
     }

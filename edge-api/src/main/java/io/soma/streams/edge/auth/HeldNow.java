@@ -27,12 +27,21 @@ public final class HeldNow {
                                           String tenant) {
         Set<Capability> holds = identities.holdsNow(actor);
         if (!holds.contains(needed)) {
-            throw noLongerHeld(actor, needed);
+            throw notHeld(actor, needed);
         }
-        if (tenant != null && !tenant.equals(actor.tenant()) && !holds.contains(Capability.PLATFORM_OPERATOR)) {
-            throw noLongerHeld(actor, Capability.PLATFORM_OPERATOR);
-        }
+        requireOn(holds, actor, tenant);
         return holds;
+    }
+
+    /**
+     * @param held what the actor holds now ({@link #require})
+     * @throws ApiException 403 when {@code tenant} is not the actor's own and it does not hold
+     *                      {@code platform.operator} now
+     */
+    public static void requireOn(Set<Capability> held, Principal actor, String tenant) {
+        if (tenant != null && !tenant.equals(actor.tenant()) && !held.contains(Capability.PLATFORM_OPERATOR)) {
+            throw notHeld(actor, Capability.PLATFORM_OPERATOR);
+        }
     }
 
     /**
@@ -51,9 +60,9 @@ public final class HeldNow {
         }
     }
 
-    private static ApiException noLongerHeld(Principal actor, Capability needed) {
-        return new ApiException(403, "forbidden", actor.subject() + " of tenant " + actor.tenant()
-                + " does not hold " + needed.claim() + " now (its token still says so until it expires)",
+    private static ApiException notHeld(Principal actor, Capability needed) {
+        return new ApiException(403, "forbidden", "this needs " + needed.claim() + ", which " + actor.subject()
+                + " of tenant " + actor.tenant() + " does not hold (its token, or its user as it is now)",
                 Map.of("required_capabilities", List.of(needed.claim())));
     }
 }

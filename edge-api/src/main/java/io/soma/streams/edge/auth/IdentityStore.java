@@ -78,6 +78,9 @@ public final class IdentityStore {
                 columns.setString(1, s);
                 try (ResultSet rows = columns.executeQuery(); Statement alter = c.createStatement()) {
                     if (rows.next() && rows.getLong(1) == 0) {
+                        // behind a long reader, give up (the preparation is retried) rather than queue every key
+                        // exchange behind this ALTER's wait
+                        alter.execute("SET LOCAL lock_timeout = '5s'");
                         alter.execute("ALTER TABLE " + s + ".api_keys ADD COLUMN revoked_by TEXT, "
                                 + "ADD COLUMN revoked_by_tenant TEXT");
                     }
