@@ -22,6 +22,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -96,15 +97,15 @@ public final class SchemaMigrator {
             lock(connection, lockKey);
             try (Statement settings = connection.createStatement()) {
                 settings.execute("SET idle_in_transaction_session_timeout = '" + ABANDONED_TRANSACTION + "'");
-                try {
-                    return applyPending(connection, migrations);
-                } finally {
-                    connection.setAutoCommit(true);
-                    // the connection goes back to the pool
+                return applyPending(connection, migrations);
+            } finally {
+                // the connection goes back to the pool: unlocked, and as it was
+                connection.setAutoCommit(true);
+                try (Statement settings = connection.createStatement()) {
                     settings.execute("RESET idle_in_transaction_session_timeout");
-                    execute(connection, "SELECT pg_advisory_unlock(hashtext(?))", lockKey);
-                    connection.setNetworkTimeout(Runnable::run, networkTimeout);
                 }
+                execute(connection, "SELECT pg_advisory_unlock(hashtext(?))", lockKey);
+                connection.setNetworkTimeout(Runnable::run, networkTimeout);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -158,9 +159,13 @@ public final class SchemaMigrator {
             holder.setString(1, lockKey);
             holder.setString(2, lockKey);
             try (ResultSet rows = holder.executeQuery()) {
-                return rows.next() ? "pid " + rows.getInt(1) + ", client " + rows.getString(2) + ", "
-                        + rows.getString(3) + ", connected since " + rows.getTimestamp(4).toInstant()
-                        : "its holder is not visible to this user";
+                if (!rows.next()) {
+                    return "its holder is not visible to this user";
+                }
+                // a session of another role shows its pid only, without pg_read_all_stats
+                Timestamp since = rows.getTimestamp(4);
+                return "pid " + rows.getInt(1) + ", client " + rows.getString(2) + ", " + rows.getString(3)
+                        + (since == null ? "" : ", connected since " + since.toInstant());
             }
         }
     }
