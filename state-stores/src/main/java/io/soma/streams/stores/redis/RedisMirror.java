@@ -45,6 +45,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RedisMirror<V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisMirror.class);
     private static final int KEYS_PER_READ = 500;
+    private static final int KEYS_PER_SCAN_STEP = 10_000;
     /** How long a check waits for the brokers to say where the topic ends; the follower's thread waits meanwhile. */
     private static final Duration END_LIMIT = Duration.ofSeconds(2);
     /**
@@ -208,7 +209,8 @@ public final class RedisMirror<V> implements AutoCloseable {
      */
     private void deleteStrays(Set<String> named) {
         Set<String> strays = new HashSet<>();
-        ScanParams params = new ScanParams().match(globEscaped(prefix) + "*").count(KEYS_PER_READ);
+        // SCAN walks the whole keyspace whatever the match: large steps, few round trips on the follower's thread
+        ScanParams params = new ScanParams().match(globEscaped(prefix) + "*").count(KEYS_PER_SCAN_STEP);
         String cursor = ScanParams.SCAN_POINTER_START;
         try {
             do {

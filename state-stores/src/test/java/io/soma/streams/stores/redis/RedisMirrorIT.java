@@ -73,10 +73,11 @@ class RedisMirrorIT {
 
         try (RedisNamespace namespace = RedisNamespace.create("redis_mirror");
              RedisMirror<String> mirror = new RedisMirror<>(stack.bootstrapServers(), topic, new StringDeserializer(),
-                     namespace.prefix() + "mirror:", (value, now) -> Optional.of(new RedisMirror.Mirrored(value, null)),
-                     namespace.redis(), Duration.ofMillis(200), Duration.ofMillis(200))) {
+                     namespace.prefix() + "mirror[1]:", (value, now) -> Optional.of(new RedisMirror.Mirrored(value,
+                             null)), namespace.redis(), Duration.ofMillis(200), Duration.ofMillis(200))) {
             JedisPooled redis = namespace.redis();
-            String prefix = namespace.prefix() + "mirror:";
+            // a glob character in the prefix: the scan matches it literally
+            String prefix = namespace.prefix() + "mirror[1]:";
             Await.until("every live key mirrored", TIMEOUT, () -> mirrored(redis, prefix, 10, KEYS));
             assertThat(redis.exists(prefix + "k-5")).as("a deleted key").isFalse();
             assertThat(mirror.latest()).hasSize(KEYS - 10);
@@ -87,13 +88,13 @@ class RedisMirrorIT {
             redis.set(prefix + "k-700", "changed behind the mirror's back");
             redis.set(prefix + "k-5", "restored from an old snapshot");
             redis.set(prefix + "k-never-in-the-topic", "restored from an older snapshot");
-            // not the mirror's: beside its prefix, not under it
-            redis.set(namespace.prefix() + "mirrors", "another's");
+            // not the mirror's: the prefix read as a pattern would match it
+            redis.set(namespace.prefix() + "mirror1:k-2000", "another's");
 
             Await.until("lost keys back, the changed one corrected, the deleted ones gone", TIMEOUT,
                     () -> mirrored(redis, prefix, 10, KEYS) && !redis.exists(prefix + "k-5")
                             && !redis.exists(prefix + "k-never-in-the-topic"));
-            assertThat(redis.get(namespace.prefix() + "mirrors")).isEqualTo("another's");
+            assertThat(redis.get(namespace.prefix() + "mirror1:k-2000")).isEqualTo("another's");
             assertThat(mirror.redisFailures()).isZero();
         }
     }
