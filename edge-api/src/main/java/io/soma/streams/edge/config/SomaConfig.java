@@ -51,9 +51,9 @@ public record SomaConfig(
         String edgeHost = s.string("edge.host");
         int edgePort = s.integer("edge.port");
         String advertised = s.stringOrNull("edge.advertised.address");
-        if (advertised == null && WILDCARD_HOSTS.contains(edgeHost)) {
+        if (advertised == null && WILDCARD_HOSTS.contains(edgeHost) && !s.bool("stack.embedded")) {
             // advertised, every instance would take every key for its own, and its queries for other instances'
-            // keys would wait and fail
+            // keys would wait and fail (the embedded demo is one instance: nobody asks it)
             throw new Settings.ConfigException("edge.advertised.address must be set when edge.host is " + edgeHost
                     + ": other instances reach this one's peer listener at that address, and " + edgeHost
                     + " names no host");

@@ -28,10 +28,12 @@ class SomaConfigTest {
     /** Other instances ask for store entries at the advertised address: a wildcard host is no address. */
     @Test
     void shouldRefuseToAdvertiseAWildcardHost() {
-        assertThatThrownBy(() -> SomaConfig.from(Settings.of(Map.of("edge.host", "0.0.0.0"))))
+        assertThatThrownBy(() -> SomaConfig.from(Settings.of(Map.of("edge.host", "0.0.0.0", "stack.embedded", "false"))))
                 .isInstanceOf(Settings.ConfigException.class).hasMessageContaining("edge.advertised.address");
-        assertThat(SomaConfig.from(Settings.of(Map.of("edge.host", "0.0.0.0", "edge.advertised.address",
-                "soma-0.soma:7071"))).advertisedAddress()).isEqualTo("soma-0.soma:7071");
+        assertThat(SomaConfig.from(Settings.of(Map.of("edge.host", "0.0.0.0", "stack.embedded", "false",
+                "edge.advertised.address", "soma-0.soma:7071"))).advertisedAddress()).isEqualTo("soma-0.soma:7071");
+        // the embedded demo is one instance: no other asks it for anything
+        assertThat(SomaConfig.from(Settings.of(Map.of("edge.host", "0.0.0.0"))).edgeHost()).isEqualTo("0.0.0.0");
     }
 
     @Test
