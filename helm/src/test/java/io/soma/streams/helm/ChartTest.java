@@ -123,6 +123,10 @@ class ChartTest {
 
     assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/health/ready");
     assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/health/live");
+    // liveness on threads of its own: the public port's are all busy with waiting steps under load
+    assertThat(container.at("/livenessProbe/httpGet/port").asText()).isEqualTo("management");
+    assertThat(container.at("/startupProbe/httpGet/port").asText()).isEqualTo("management");
+    assertThat(container.at("/readinessProbe/httpGet/port").asText()).isEqualTo("http");
     // the readiness checks may take seconds each: not Kubernetes' default 1 s
     assertThat(container.at("/readinessProbe/timeoutSeconds").asInt()).isGreaterThanOrEqualTo(10);
     assertThat(container.at("/livenessProbe/timeoutSeconds").asInt()).isGreaterThan(1);
@@ -179,6 +183,15 @@ class ChartTest {
     assertThat(env(container, "SOMA_STREAMS_STATE_DIR")).startsWith(mount.at("/mountPath").asText() + "/");
   }
 
+  /** The Grafana sidecar's label is the default, not a requirement: a chart without it still renders. */
+  @Test
+  void shouldRenderTheDashboardsWithoutTheirDefaultLabel() throws IOException {
+    JsonNode dashboards = named(RenderedChart.render(t -> t.set("metrics.dashboards.labels.grafana_dashboard", "null")),
+        "ConfigMap", "soma-soma-streams-dashboards");
+
+    assertThat(dashboards.at("/metadata/labels").has("grafana_dashboard")).isFalse();
+  }
+
   @Test
   void shouldLimitDisruptionToOnePod() throws IOException {
     JsonNode budget = single(RenderedChart.render(UnaryOperator.identity()), "PodDisruptionBudget");
@@ -190,8 +203,11 @@ class ChartTest {
   void shouldRenderTheServiceMonitorOnlyWhenEnabled() throws IOException {
     assertThat(ofKind(RenderedChart.render(UnaryOperator.identity()), "ServiceMonitor")).isEmpty();
 
-    JsonNode monitor =
-        single(RenderedChart.render(t -> t.set("metrics.serviceMonitor.enabled", true)), "ServiceMonitor");
+    // the NetworkPolicy admits only what managementFrom names to the management port: Prometheus must be one
+    assertThatThrownBy(() -> RenderedChart.render(t -> t.set("metrics.serviceMonitor.enabled", true)))
+        .hasMessageContaining("networkPolicy.managementFrom");
+    JsonNode monitor = single(RenderedChart.render(t -> t.set("metrics.serviceMonitor.enabled", true)
+        .set("networkPolicy.managementFrom[0].namespaceSelector.matchLabels.name", "monitoring")), "ServiceMonitor");
     assertThat(monitor.at("/spec/endpoints/0/path").asText()).isEqualTo("/metrics");
     assertThat(monitor.at("/spec/endpoints/0/port").asText()).isEqualTo("management");
   }
