@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,6 +33,8 @@ public final class DashboardMetrics {
             "counter", Set.of("", "_total"),
             "histogram", Set.of("", "_bucket", "_sum", "_count"),
             "summary", Set.of("", "_sum", "_count"));
+    private static final Pattern QUANTILE_ALERT = Pattern.compile(
+            "histogram_quantile\\(.*?\\b([a-zA-Z_:][a-zA-Z0-9_:]*)_bucket\\b.*\\)\\s*>\\s*([0-9.]+)");
     private static final Pattern TYPE_LINE = Pattern.compile("(?m)^# TYPE (\\S+) (\\S+)$");
     /**
      * Labelled families that have no series until their event happens, which a short test cannot wait for: a
@@ -59,6 +62,44 @@ public final class DashboardMetrics {
             throw new UncheckedIOException("cannot read the chart's monitoring files under " + MONITORING, e);
         }
         return named;
+    }
+
+    /**
+     * The thresholds alert rules set on a histogram's quantile ({@code histogram_quantile(…name_bucket…) > T}), by
+     * histogram name: a quantile past the highest finite bucket reads as that bucket's bound, so such an alert fires
+     * only if some finite bucket lies above its threshold.
+     */
+    public static Map<String, Double> quantileThresholds() {
+        Map<String, Double> thresholds = new TreeMap<>();
+        try {
+            YAML.readTree(MONITORING.resolve("rules.yaml").toFile()).get("groups").forEach(group ->
+                    group.get("rules").forEach(rule -> {
+                        Matcher quantile = QUANTILE_ALERT.matcher(rule.get("expr").asText());
+                        if (quantile.find()) {
+                            thresholds.put(quantile.group(1), Double.parseDouble(quantile.group(2)));
+                        }
+                    }));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the chart's alert rules under " + MONITORING, e);
+        }
+        return thresholds;
+    }
+
+    /** The highest finite {@code le} of histogram {@code name}'s buckets in a scrape; NaN when it has none. */
+    public static double highestFiniteBucket(String scrape, String name) {
+        Matcher bucket = Pattern.compile("(?m)^" + Pattern.quote(name) + "_bucket\\{[^}]*le=\"([^\"]+)\"")
+                .matcher(scrape);
+        double highest = Double.NaN;
+        while (bucket.find()) {
+            if (bucket.group(1).equals("+Inf")) {
+                continue;
+            }
+            double le = Double.parseDouble(bucket.group(1));
+            if (!(le <= highest)) {
+                highest = le;
+            }
+        }
+        return highest;
     }
 
     /** The metric names a PromQL expression reads. */

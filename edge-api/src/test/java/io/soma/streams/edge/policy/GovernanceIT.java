@@ -121,6 +121,11 @@ class GovernanceIT {
                 }, Set::isEmpty);
         assertThat(edge.metricFamilies()).containsAll(DashboardMetrics.BORN_OF_AN_EVENT.stream()
                 .map(name -> name.replaceFirst("_(total|info)$", "")).toList());
+        // an alert on a quantile above a histogram's highest finite bucket can never fire
+        String scrape = edge.getManagement("/metrics").body();
+        assertThat(DashboardMetrics.quantileThresholds()).isNotEmpty().allSatisfy((histogram, threshold) ->
+                assertThat(DashboardMetrics.highestFiniteBucket(scrape, histogram)).as(histogram)
+                        .isGreaterThan(threshold));
     }
 
     /**

@@ -20,7 +20,10 @@ public final class PolicyMetrics {
                 .labelNames("tenant", "decision", "severity").register(registry);
         evaluationSeconds = Histogram.builder().name("policy_evaluation_seconds")
                 .help("Time to evaluate one event against its compiled policy")
-                .classicUpperBounds(0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.005, 0.01)
+                // up to a second: the latency alert's 50 ms must lie below the highest finite bucket, or the
+                // quantile of slow evaluations reads as that bucket's bound and the alert never fires
+                .classicUpperBounds(0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.005,
+                        0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1)
                 .register(registry);
         incomplete = Counter.builder().name("policy_evaluation_incomplete_total")
                 .help("Events decided fail closed (not every rule evaluated, or a decision too large), by reason")
