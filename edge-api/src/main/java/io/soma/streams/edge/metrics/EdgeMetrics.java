@@ -10,11 +10,14 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * Request counters and latency histograms of the edge. Routes are labelled by their template
  * ({@code /v1/policies/{tenant}}), never by the raw path, so label cardinality stays bounded. An event stream is
  * counted but not timed: it ends when its client leaves, minutes or hours on, and as a latency it would fill the
- * histogram's top bucket and set off the latency alert (its delivery has metrics of its own).
+ * histogram's top bucket and set off the latency alert (its delivery has metrics of its own). Nor are the health
+ * probes timed: a pod restoring its state answers them 503 a dozen times a minute, which the error-rate alert
+ * would count as users' errors ({@code soma_ready} says it).
  */
 public final class EdgeMetrics {
     private static final String STARTED = "soma.request.started";
     private static final String EVENT_STREAM = "text/event-stream";
+    private static final String HEALTH = "/health/";
     private final Counter requests;
     private final Histogram latency;
 
@@ -41,7 +44,7 @@ public final class EdgeMetrics {
         String decision = ctx.res().getHeader("X-Policy-Decision");
         requests.labelValues(route, decision == null ? "none" : decision).inc();
         String type = ctx.res().getContentType();
-        if (type != null && type.startsWith(EVENT_STREAM)) {
+        if ((type != null && type.startsWith(EVENT_STREAM)) || route.startsWith(HEALTH)) {
             return;
         }
         latency.labelValues(route, ctx.method().name(), Integer.toString(ctx.statusCode()))
