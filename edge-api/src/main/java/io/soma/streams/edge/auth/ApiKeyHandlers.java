@@ -17,10 +17,10 @@ import java.util.UUID;
 /**
  * {@code /v1/tenants/{tenant}/api-keys}: a tenant's admins ({@code identity.admin}, held now: {@link HeldNow}) list
  * its API keys, create one for a user of the tenant (shown once) and revoke one, so that a leaked key is retired and
- * replaced without a platform operator. An admin acts only on keys of users whose capabilities it holds itself: a key is its user's
- * power, and creating or revoking one must not reach beyond the admin's own. Every creation and revocation is
- * audited on {@code identity.audit} ({@code api_key.created}, {@code api_key.revoked}, with {@code api_key_id}); a
- * key whose creation cannot be audited is deleted before the failure is answered.
+ * replaced without a platform operator. An admin acts only on keys of users whose capabilities it holds itself: a
+ * key is its user's power, and creating or revoking one must not reach beyond the admin's own. Every creation and
+ * revocation is audited on {@code identity.audit} ({@code api_key.created}, {@code api_key.revoked}, with
+ * {@code api_key_id}); a key whose creation cannot be audited is deleted before the failure is answered.
  */
 public final class ApiKeyHandlers {
     private static final int MAX_LABEL_CHARS = 100;

@@ -72,7 +72,8 @@ public final class IdentityStore {
                         + "FOREIGN KEY (tenant_id, user_id) REFERENCES " + s + ".users ON DELETE CASCADE)");
             }
             // who revoked a key: a revocation whose audit failed is audited, naming them, when it is retried. Altered
-            // only when missing: an ALTER takes the table's exclusive lock, and every key exchange would queue behind it
+            // only when missing: an ALTER takes the table's exclusive lock, and every key exchange would queue
+            // behind it
             try (PreparedStatement columns = c.prepareStatement("SELECT count(*) FROM information_schema.columns "
                     + "WHERE table_schema = ? AND table_name = 'api_keys' AND column_name = 'revoked_by'")) {
                 columns.setString(1, s);
