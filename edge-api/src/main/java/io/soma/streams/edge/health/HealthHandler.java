@@ -83,18 +83,23 @@ public final class HealthHandler {
         return recentResults().values().stream().allMatch(OK::equals);
     }
 
+    /** The last round's results, and whether the process is stopping. */
+    private Map<String, String> recentResults() {
+        return withStopping(lastRound());
+    }
+
     /**
      * The last round's results while they are fresh. One round runs at a time: while it does, callers get the
      * round before it (a round with Kafka or PostgreSQL away takes seconds, and every probe starting its own would
      * hold a server thread for as long), and only the first round's callers wait for it.
      */
-    private Map<String, String> recentResults() {
+    private Map<String, String> lastRound() {
         Checked last = lastChecked;
         if (fresh(last)) {
-            return withStopping(last.results());
+            return last.results();
         }
         if (last != null && !round.tryLock()) {
-            return withStopping(last.results());
+            return last.results();
         }
         if (last == null) {
             round.lock();
@@ -102,12 +107,12 @@ public final class HealthHandler {
         try {
             last = lastChecked;
             if (fresh(last)) {
-                return withStopping(last.results());
+                return last.results();
             }
             long now = System.nanoTime();
             Map<String, String> results = Collections.unmodifiableMap(results());
             lastChecked = new Checked(results, now);
-            return withStopping(results);
+            return results;
         } finally {
             round.unlock();
         }
