@@ -12,18 +12,19 @@ import io.soma.streams.edge.http.JsonErrorHandler;
 import io.soma.streams.edge.metrics.EdgeMetrics;
 import io.soma.streams.edge.trace.TraceContext;
 import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.StatisticsHandler;
 import org.eclipse.jetty.servlet.FilterHolder;
 import org.eclipse.jetty.servlet.ServletContextHandler;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /** The Javalin edge: REST + SSE on one port; every route is declared in {@link EdgeRoutes}. */
@@ -71,12 +72,7 @@ public final class EdgeServer implements AutoCloseable {
 
     /** A Javalin app as every listener of the process has it: JSON errors, the body limit, no banner. */
     static Javalin create(Consumer<JavalinConfig> routes) {
-        AtomicReference<Javalin> created = new AtomicReference<>();
         Javalin app = Javalin.create(config -> {
-            // the connectors exist once the server has started
-            config.events(events -> events.serverStarted(() -> Arrays.stream(created.get().jettyServer().server()
-                    .getConnectors()).filter(AbstractConnector.class::isInstance)
-                    .forEach(c -> ((AbstractConnector) c).setShutdownIdleTimeout(IDLE_CONNECTION_AT_STOP.toMillis()))));
             config.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
             config.http.responseBufferSize = RESPONSE_COPY_BUFFER_BYTES;
@@ -86,12 +82,26 @@ public final class EdgeServer implements AutoCloseable {
                 // Javalin's handlers go inside it; it counts the requests in progress, which a graceful stop waits for
                 server.setHandler(new StatisticsHandler());
                 server.setStopTimeout(STOP_TIMEOUT.toMillis());
+                server.addEventListener(closingIdleConnectionsAtStop(server));
             });
             routes.accept(config);
         });
-        created.set(app);
         ErrorResponses.install(app);
         return app;
+    }
+
+    /** Once the server has started, when its connectors exist: they let idle connections go fast at a stop. */
+    private static LifeCycle.Listener closingIdleConnectionsAtStop(Server server) {
+        return new LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStarted(LifeCycle event) {
+                for (Connector connector : server.getConnectors()) {
+                    if (connector instanceof AbstractConnector c) {
+                        c.setShutdownIdleTimeout(IDLE_CONNECTION_AT_STOP.toMillis());
+                    }
+                }
+            }
+        };
     }
 
     /** Puts {@link BodyLimitFilter} ahead of Javalin's servlet. */
