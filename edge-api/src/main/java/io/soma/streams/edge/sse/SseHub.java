@@ -302,7 +302,7 @@ public final class SseHub implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        endAll();
+        endStreams();
         writers.shutdownNow();
         rechecks.shutdownNow();
     }
@@ -316,22 +316,20 @@ public final class SseHub implements AutoCloseable {
     public void stopServing() {
         serving = false;
         Refusal stopping = Refusal.unavailable("this instance is stopping: reconnect with Last-Event-ID");
-        List<Subscriber> open = new ArrayList<>();
-        byChannel.values().forEach(open::addAll);
-        open.forEach(s -> s.refuse(stopping));
+        openStreams().forEach(s -> s.refuse(stopping));
         endPendingJoins();
     }
 
     /** Ends every stream still open, without a word: after {@link #stopServing}, those whose client read nothing. */
     public void endStreams() {
-        endAll();
+        openStreams().forEach(Subscriber::end);
+        endPendingJoins();
     }
 
-    private void endAll() {
+    private List<Subscriber> openStreams() {
         List<Subscriber> open = new ArrayList<>();
         byChannel.values().forEach(open::addAll);
-        open.forEach(Subscriber::end);
-        endPendingJoins();
+        return open;
     }
 
     /** Ends the streams that asked to join a hub that no longer reads (closing, or its reader failed). */
@@ -389,7 +387,7 @@ public final class SseHub implements AutoCloseable {
             running = false;
             live.close();
             // open streams would get keep-alives and never an event again: ended, their clients reconnect elsewhere
-            endAll();
+            endStreams();
         }
     }
 
