@@ -24,23 +24,22 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Mirrors a compacted topic into Redis {@code <prefix><record key>} for services that read Redis, not Kafka.
- * Reads the topic from the start at every boot, so a restarted Redis is re-warmed, but writes nothing until it has
- * read what the topic held then: a replay passes through every value a key once had (a lock since disabled, whose
- * records are not compacted yet), and Redis must get only the last. After that it writes each record as it comes,
- * and checks every few seconds
- * that Redis holds what it should for every key the topic has or had: a flushed key is written again, and a value
- * or a deleted key that came back (a failover to a replica that missed the change, a restore of an older snapshot)
- * is corrected. A key under the prefix that the topic never named since this instance started (a deleted key whose
- * tombstone compaction has since dropped, back from an older snapshot) is found by a slower scan of the prefix, every
- * {@link #STRAY_SCAN}, and deleted: the prefix is the mirror's own. Every instance mirrors the same keys, so an instance checks only while the brokers answer it and it has
- * read every record the topic held at its previous check (one held by the registry, or cut off from the brokers, may
- * miss a deletion another instance has mirrored, and would put a released lock back), and corrects a key only when it
- * saw the difference at two such checks in a row: a deletion another instance mirrored just before the first is read
- * by the second, and what another instance wrote a moment before this one read the record is not undone. Redis
- * being down only delays the mirror: failed writes are counted
- * and the key is written again at every check until a write succeeds, so a Redis that kept its data through an
- * outage does not keep a value that changed meanwhile.
+ * Mirrors a compacted topic into Redis {@code <prefix><record key>} for services that read Redis, not Kafka. Reads the
+ * topic from the start at every boot, so a restarted Redis is re-warmed, but writes nothing until it has read what the
+ * topic held then: a replay passes through every value a key once had (a lock since disabled, whose records are not
+ * compacted yet), and Redis must get only the last. After that it writes each record as it comes, and checks every few
+ * seconds that Redis holds what it should for every key the topic has or had: a flushed key is written again, and a
+ * value or a deleted key that came back (a failover to a replica that missed the change, a restore of an older
+ * snapshot) is corrected. A key under the prefix that the topic never named since this instance started (a deleted key
+ * whose tombstone compaction has since dropped, back from an older snapshot) is found by a slower scan of the prefix,
+ * every {@link #STRAY_SCAN}, and deleted: the prefix is the mirror's own. Every instance mirrors the same keys, so an
+ * instance checks only while the brokers answer it and it has read every record the topic held at its previous check
+ * (one held by the registry, or cut off from the brokers, may miss a deletion another instance has mirrored, and would
+ * put a released lock back), and corrects a key only when it saw the difference at two such checks in a row: a deletion
+ * another instance mirrored just before the first is read by the second, and what another instance wrote a moment
+ * before this one read the record is not undone. Redis being down only delays the mirror: failed writes are counted and
+ * the key is written again at every check until a write succeeds, so a Redis that kept its data through an outage does
+ * not keep a value that changed meanwhile.
  */
 public final class RedisMirror<V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisMirror.class);
