@@ -231,8 +231,36 @@ class ChartTest {
             .at("/spec/template/spec/containers/0");
 
     assertThat(env(container, "SOMA_CONSTITUTION_TRUSTED_KEYS"))
-        .isEqualTo("prod-2026=/etc/soma/constitution-keys/prod-2026.pem");
-    assertThat(find(container.at("/volumeMounts"), "name", "constitution-keys")).isPresent();
+        .isEqualTo("prod-2026=/etc/soma/trusted-keys/constitution-prod-2026.pem");
+    assertThat(find(container.at("/volumeMounts"), "name", "trusted-keys")).isPresent();
+  }
+
+  @Test
+  void shouldMountMarketplacePublisherKeysAsFilesTheSettingNames() throws IOException {
+    List<JsonNode> manifests = RenderedChart.render(t -> t
+        .set("marketplaceTrustedKeys.acme/labs.k-2026", "ACME PEM")
+        .set("marketplaceTrustedKeys.acme/labs.k-2025", "OLD ACME PEM")
+        .set("marketplaceTrustedKeys.beta.k-2026", "BETA PEM"));
+    JsonNode container = single(manifests, "StatefulSet").at("/spec/template/spec/containers/0");
+    JsonNode files = named(manifests, "Secret", "soma-soma-streams-trusted-keys").at("/stringData");
+
+    // publisher:keyId=/etc/soma/trusted-keys/<file>, each file a key of the mounted Secret holding that key's PEM
+    Map<String, String> pemBySetting = new HashMap<>();
+    for (String entry : env(container, "SOMA_MARKETPLACE_TRUSTED_KEYS").split(",")) {
+      String file = entry.substring(entry.indexOf('=') + 1);
+      assertThat(file).startsWith("/etc/soma/trusted-keys/");
+      pemBySetting.put(entry.substring(0, entry.indexOf('=')),
+          files.path(file.substring("/etc/soma/trusted-keys/".length())).asText(null));
+    }
+    assertThat(pemBySetting).isEqualTo(Map.of(
+        "acme/labs:k-2026", "ACME PEM", "acme/labs:k-2025", "OLD ACME PEM", "beta:k-2026", "BETA PEM"));
+    assertThat(find(container.at("/volumeMounts"), "name", "trusted-keys")).isPresent();
+  }
+
+  @Test
+  void shouldRefuseAMarketplacePublisherTheSettingCannotCarry() {
+    assertThatThrownBy(() -> RenderedChart.render(t -> t.set("marketplaceTrustedKeys.acme:labs.k1", "PEM")))
+        .hasMessageContaining("marketplaceTrustedKeys");
   }
 
   @Test

@@ -54,6 +54,7 @@ class ManifestTypesTest {
         .set("metrics.prometheusRule.enabled", true)
         .set("metrics.dashboards.enabled", true)
         .set("constitutionTrustedKeys.prod-2026", "PEM")
+        .set("marketplaceTrustedKeys.acme.k1", "PEM")
         .set("redisAuth.enabled", true)
         .set("javaOpts", "-XX:MaxRAMPercentage=60")
         .set("networkPolicy.managementFrom[0].namespaceSelector.matchLabels.team", "obs"));
