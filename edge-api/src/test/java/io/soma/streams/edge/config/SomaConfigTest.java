@@ -42,4 +42,16 @@ class SomaConfigTest {
                 .isInstanceOf(Settings.ConfigException.class)
                 .hasMessageContaining("exactly_once_v2");
     }
+
+    /** No stream thread runs no app, yet the process would start and answer: refused at start, naming the setting. */
+    @Test
+    void shouldRefuseCountsBelowWhatTheProcessNeeds() {
+        for (String setting : new String[] {"streams.num.stream.threads", "topics.partitions", "postgres.pool.size"}) {
+            assertThatThrownBy(() -> SomaConfig.from(Settings.of(Map.of(setting, "0"))))
+                    .isInstanceOf(Settings.ConfigException.class)
+                    .hasMessage("setting " + setting + " must be at least 1, got 0");
+        }
+        assertThatThrownBy(() -> SomaConfig.from(Settings.of(Map.of("streams.num.standby.replicas", "-1"))))
+                .hasMessage("setting streams.num.standby.replicas must be at least 0, got -1");
+    }
 }

@@ -91,6 +91,15 @@ public final class Settings {
         }
     }
 
+    /** An integer no smaller than {@code min}: a count of zero threads or places starts a process that does nothing. */
+    public int integerAtLeast(String key, int min) {
+        int value = integer(key);
+        if (value < min) {
+            throw new ConfigException("setting " + key + " must be at least " + min + ", got " + value);
+        }
+        return value;
+    }
+
     public double decimal(String key) {
         try {
             return Double.parseDouble(string(key));

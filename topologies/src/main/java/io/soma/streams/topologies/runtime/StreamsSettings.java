@@ -59,7 +59,7 @@ public record StreamsSettings(
      * id&gt;, in ms); an empty value leaves that app on the process-wide one.
      */
     public static Map<String, Integer> commitIntervalsByApp(Settings settings) {
-        return positiveIntegersByApp(settings, COMMIT_INTERVAL_BY_APP_PREFIX, "ms");
+        return positiveIntegersByApp(settings, COMMIT_INTERVAL_BY_APP_PREFIX);
     }
 
     /**
@@ -67,21 +67,16 @@ public record StreamsSettings(
      * id&gt;, in bytes); an empty value leaves that app on Kafka's default.
      */
     public static Map<String, Integer> producerBatchSizesByApp(Settings settings) {
-        return positiveIntegersByApp(settings, PRODUCER_BATCH_SIZE_BY_APP_PREFIX, "bytes");
+        return positiveIntegersByApp(settings, PRODUCER_BATCH_SIZE_BY_APP_PREFIX);
     }
 
-    private static Map<String, Integer> positiveIntegersByApp(Settings settings, String prefix, String unit) {
+    private static Map<String, Integer> positiveIntegersByApp(Settings settings, String prefix) {
         Map<String, Integer> byApp = new TreeMap<>();
         settings.withPrefix(prefix).forEach((applicationId, value) -> {
             if (value.isEmpty()) {
                 return;
             }
-            String key = prefix + "." + applicationId;
-            int amount = settings.integer(key);
-            if (amount < 1) {
-                throw new Settings.ConfigException(key + " must be at least 1 (" + unit + "), got " + amount);
-            }
-            byApp.put(applicationId, amount);
+            byApp.put(applicationId, settings.integerAtLeast(prefix + "." + applicationId, 1));
         });
         return byApp;
     }

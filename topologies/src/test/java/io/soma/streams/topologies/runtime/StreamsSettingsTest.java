@@ -58,7 +58,7 @@ class StreamsSettingsTest {
 
         assertThatThrownBy(() -> StreamsSettings.producerBatchSizesByApp(settings))
                 .isInstanceOf(Settings.ConfigException.class)
-                .hasMessageContaining("streams.producer.batch.size.soma-forecast must be at least 1 (bytes)");
+                .hasMessageContaining("streams.producer.batch.size.soma-forecast must be at least 1");
     }
 
     private static StreamsSettings process(Settings settings) {
