@@ -64,6 +64,14 @@ public enum Capability implements RouteRole {
         return capabilities.stream().sorted().map(Capability::claim).toList();
     }
 
+    /** Those of {@code wanted} that {@code held} lacks: what a grant or a credential would add to its grantor's. */
+    public static Set<Capability> beyond(Set<Capability> wanted, Set<Capability> held) {
+        Set<Capability> beyond = EnumSet.noneOf(Capability.class);
+        beyond.addAll(wanted);
+        beyond.removeAll(held);
+        return beyond;
+    }
+
     /** What a tenant's own admin may hold: everything but acting across tenants and reviewing the shared catalog. */
     public static Set<Capability> tenantAdmin() {
         return EnumSet.complementOf(EnumSet.of(PLATFORM_OPERATOR, MARKETPLACE_REVIEW));

@@ -2,7 +2,6 @@ package io.soma.streams.edge.auth;
 
 import io.soma.streams.edge.http.ApiException;
 
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,9 +50,7 @@ public final class HeldNow {
      * @throws ApiException 403 with {@code refusal} and the capabilities beyond the actor's
      */
     public static void requireCovers(Set<Capability> held, Set<Capability> user, String refusal) {
-        Set<Capability> beyond = EnumSet.noneOf(Capability.class);
-        beyond.addAll(user);
-        beyond.removeAll(held);
+        Set<Capability> beyond = Capability.beyond(user, held);
         if (!beyond.isEmpty()) {
             throw new ApiException(403, "forbidden", refusal, Map.of("required_capabilities",
                     Capability.claimsOf(beyond)));

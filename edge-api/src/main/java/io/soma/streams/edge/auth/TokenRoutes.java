@@ -183,9 +183,7 @@ public final class TokenRoutes {
     }
 
     private static void requireHeld(Set<Capability> wanted, Set<Capability> held, String holder) {
-        Set<Capability> missing = EnumSet.noneOf(Capability.class);
-        missing.addAll(wanted);
-        missing.removeAll(held);
+        Set<Capability> missing = Capability.beyond(wanted, held);
         if (!missing.isEmpty()) {
             throw new ApiException(403, "forbidden", holder + " does not hold every capability asked for",
                     Map.of("not_held", Capability.claimsOf(missing)));
