@@ -90,7 +90,7 @@ public record PolicySlice(Closer closer, ActivePolicies policies, PolicyHandlers
                         ? ConstitutionVerifier.DocumentOnlySignatures.ACCEPT
                         : ConstitutionVerifier.DocumentOnlySignatures.REFUSE);
         EvaluationLimits limits = new EvaluationLimits(settings.integer("policy.max.text.chars"),
-                settings.integer("policy.evaluation.regex.reads"));
+                settings.integer("policy.evaluation.regex.reads"), settings.integer("policy.evaluation.matches"));
         return new PolicyApp.Config(verifier, new PolicyMetrics(metrics), limits);
     }
 

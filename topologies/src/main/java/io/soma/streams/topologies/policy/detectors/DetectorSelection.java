@@ -3,7 +3,9 @@ package io.soma.streams.topologies.policy.detectors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 
@@ -55,7 +57,7 @@ public final class DetectorSelection {
      */
     public List<Detection> find(String text, Predicate<DetectorType> triggered, CandidateMatches candidates) {
         List<Detection> found = new ArrayList<>();
-        findInto(found, text, triggered, candidates);
+        findInto(found, text, triggered, candidates, new HashMap<>());
         sort(found);
         return found;
     }
@@ -64,12 +66,20 @@ public final class DetectorSelection {
      * As {@link #find(String, Predicate, CandidateMatches)}, adding each type's detections to {@code found} as it
      * goes, unsorted: what the earlier types found is there even when a later type's candidate matching throws
      * (its read budget spent).
+     *
+     * @param scanned each type's detections in this text, filled as types run: the rules of one policy that select
+     *                the same type scan the text for it once
      */
     public void findInto(List<Detection> found, String text, Predicate<DetectorType> triggered,
-                         CandidateMatches candidates) {
+                         CandidateMatches candidates, Map<DetectorType, List<Detection>> scanned) {
         for (DetectorType t : types) {
             if (triggered.test(t)) {
-                found.addAll(t.scan(text, candidates));
+                List<Detection> detections = scanned.get(t);
+                if (detections == null) {
+                    detections = t.scan(text, candidates);
+                    scanned.put(t, detections);
+                }
+                found.addAll(detections);
             }
         }
     }

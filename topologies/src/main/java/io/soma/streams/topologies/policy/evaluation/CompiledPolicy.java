@@ -50,6 +50,7 @@ public final class CompiledPolicy {
     private final List<CompiledRule> rules;
     /** Every needle text, lower-cased, with what a hit on it means; null when the policy has none. */
     private final AhoCorasickDoubleArrayTrie<Needle[]> automaton;
+    private final int[] literalRules;
     private final int[] regexRules;
     private final RegexPrefilter regexPrefilter;
     private final int[] detectorRules;
@@ -78,6 +79,7 @@ public final class CompiledPolicy {
         this.constitutionHash = constitutionHash;
         this.constitutionVersion = constitutionVersion;
         Map<String, List<Needle>> byText = new HashMap<>();
+        List<Integer> literalRuleIndices = new ArrayList<>();
         List<Integer> regexes = new ArrayList<>();
         List<Integer> detectors = new ArrayList<>();
         List<Integer> scoped = new ArrayList<>();
@@ -89,8 +91,12 @@ public final class CompiledPolicy {
             switch (rule.match()) {
                 case REGEX -> regexes.add(i);
                 case PII, SECRET, INSTRUCTION_ATTACK -> detectors.add(i);
-                case SUBSTRING -> addNeedle(byText, rule.pattern(), new Needle(i, NeedleKind.SUBSTRING, rule));
+                case SUBSTRING -> {
+                    literalRuleIndices.add(i);
+                    addNeedle(byText, rule.pattern(), new Needle(i, NeedleKind.SUBSTRING, rule));
+                }
                 case KEYWORDS -> {
+                    literalRuleIndices.add(i);
                     for (String keyword : Keywords.split(rule.pattern())) {
                         NeedleKind kind = Keywords.isPrefix(keyword) ? NeedleKind.WORD_PREFIX : NeedleKind.WHOLE_WORD;
                         addNeedle(byText, Keywords.stem(keyword), new Needle(i, kind, rule));
@@ -104,6 +110,7 @@ public final class CompiledPolicy {
         if (automaton != null) {
             automaton.build(needles);
         }
+        this.literalRules = literalRuleIndices.stream().mapToInt(Integer::intValue).toArray();
         this.regexRules = regexes.stream().mapToInt(Integer::intValue).toArray();
         this.detectorRules = detectors.stream().mapToInt(Integer::intValue).toArray();
         List<DetectorType> selected = detectors.stream()
@@ -205,6 +212,11 @@ public final class CompiledPolicy {
     /** Null when the policy has no substring or keywords rule. */
     AhoCorasickDoubleArrayTrie<Needle[]> automaton() {
         return automaton;
+    }
+
+    /** Canonical indices of the rules the automaton finds: substrings and keywords. */
+    int[] literalRules() {
+        return literalRules;
     }
 
     /** Canonical indices of the regex rules, in the order of {@link #regexPrefilter()}'s regexes. */

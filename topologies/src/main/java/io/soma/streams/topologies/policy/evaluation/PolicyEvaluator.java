@@ -3,6 +3,7 @@ package io.soma.streams.topologies.policy.evaluation;
 import io.soma.streams.topologies.policy.detectors.CandidateMatches;
 import io.soma.streams.topologies.policy.detectors.Detection;
 import io.soma.streams.topologies.policy.detectors.DetectorSelection;
+import io.soma.streams.topologies.policy.detectors.DetectorType;
 import io.soma.streams.topologies.policy.detectors.TextSignals;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy.CompiledRule;
 import io.soma.streams.topologies.policy.evaluation.CompiledPolicy.Needle;
@@ -17,7 +18,9 @@ import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -161,22 +164,61 @@ public final class PolicyEvaluator {
         }
         List<CompiledRule> rules = policy.rules();
         MatchedRules hits = new MatchedRules();
-        if (policy.automaton() != null) {
-            policy.automaton().parseText(CompiledPolicy.lowerCase(text), (start, end, needles) -> {
-                for (Needle needle : needles) {
-                    Rule rule = needle.definition();
-                    if (onWordBoundaries(text, start, end, needle.kind()) && rule.appliesTo(input.role(), input.tool())) {
-                        // a prefix matches the whole word it starts: redacting the stem alone would leave the rest
-                        int matchEnd = needle.kind() == CompiledPolicy.NeedleKind.WORD_PREFIX ? wordEnd(text, end) : end;
-                        hits.of(needle.rule()).add(start, matchEnd, rule.name(), rule.action() == Action.REDACT);
-                    }
-                }
-            });
-        }
-        RegexGuard.Budget budget = new RegexGuard.Budget(policy.limits().regexReads());
         List<String> unfinished = new ArrayList<>();
+        // what a rule found before the budget ran out stands: a deny found stays a deny
+        MatchBudget matches = new MatchBudget(policy.limits().matches());
+        try {
+            findLiterals(input, policy, hits, matches);
+        } catch (MatchBudget.Spent e) {
+            addApplicable(unfinished, policy.literalRules(), input, rules);
+        }
+        boolean scanned = unfinished.isEmpty();
+        RegexPrefilter.Scan literals = null;
+        if (scanned && policy.scansLiterals()) {
+            try {
+                literals = policy.regexPrefilter().scan(text, matches);
+            } catch (MatchBudget.Spent e) {
+                scanned = false;
+            }
+        }
+        if (scanned) {
+            matchRegexRules(input, policy, literals, hits, matches, unfinished);
+            matchDetectorRules(input, policy, literals, hits, matches, unfinished);
+        } else {
+            // without every literal found, the regex and detector rules cannot be run where their literals are
+            addApplicable(unfinished, policy.regexRules(), input, rules);
+            addApplicable(unfinished, policy.detectorRules(), input, rules);
+        }
+        return decide(text, rules, hits, policy.applicableRuleCount(input.role(), input.tool()), unfinished,
+                policy.packNotApplied());
+    }
+
+    /** The literal rules' matches, from one automaton scan; every rule a found needle belongs to is spent. */
+    private static void findLiterals(EvaluationInput input, CompiledPolicy policy, MatchedRules hits,
+                                     MatchBudget matches) {
+        if (policy.automaton() == null) {
+            return;
+        }
+        String text = input.text();
+        policy.automaton().parseText(CompiledPolicy.lowerCase(text), (start, end, needles) -> {
+            matches.spend(needles.length);
+            for (Needle needle : needles) {
+                Rule rule = needle.definition();
+                if (onWordBoundaries(text, start, end, needle.kind()) && rule.appliesTo(input.role(), input.tool())) {
+                    // a prefix matches the whole word it starts: redacting the stem alone would leave the rest
+                    int matchEnd = needle.kind() == CompiledPolicy.NeedleKind.WORD_PREFIX ? wordEnd(text, end) : end;
+                    hits.of(needle.rule()).add(start, matchEnd, rule.name(), rule.action() == Action.REDACT);
+                }
+            }
+        });
+    }
+
+    /** Once one rule cannot finish, it and every later regex rule are named unfinished. */
+    private static void matchRegexRules(EvaluationInput input, CompiledPolicy policy, RegexPrefilter.Scan literals,
+                                        MatchedRules hits, MatchBudget matches, List<String> unfinished) {
+        RegexGuard.Budget budget = new RegexGuard.Budget(policy.limits().regexReads());
+        List<CompiledRule> rules = policy.rules();
         int[] regexRules = policy.regexRules();
-        RegexPrefilter.Scan literals = policy.scansLiterals() ? policy.regexPrefilter().scan(text) : null;
         for (int r = 0; r < regexRules.length; r++) {
             int i = regexRules[r];
             CompiledRule compiled = rules.get(i);
@@ -189,26 +231,37 @@ public final class PolicyEvaluator {
             }
             try {
                 boolean redacts = compiled.rule().action() == Action.REDACT;
-                matchRegex(literals, r, compiled.rule().name(), redacts, budget).ifPresent(h -> hits.put(i, h));
-            } catch (RegexGuard.BudgetExceeded | StackOverflowError e) {
+                matchRegex(literals, r, compiled.rule().name(), redacts, budget, matches)
+                        .ifPresent(h -> hits.put(i, h));
+            } catch (RegexGuard.BudgetExceeded | MatchBudget.Spent | StackOverflowError e) {
                 // java.util.regex recurses once per repetition of some groups: a long enough text overflows the
                 // stack whatever the read budget; uncaught, the Error would end the stream thread on every retry
                 unfinished.add(compiled.rule().name());
             }
         }
-        // each detector runs when its trigger holds, trying its candidate regexes only where the scan found their
-        // literals; those regexes read against a budget of the same size as the regex rules', but their own, so
-        // that neither kind can starve the other (the detectors' other work is linear by construction)
+    }
+
+    /**
+     * Each detector runs when its trigger holds, trying its candidate regexes only where the scan found their
+     * literals; those regexes read against a budget of the same size as the regex rules', but their own, so that
+     * neither kind can starve the other (the detectors' other work is linear by construction, and each type runs once
+     * per text however many rules select it).
+     */
+    private static void matchDetectorRules(EvaluationInput input, CompiledPolicy policy, RegexPrefilter.Scan literals,
+                                           MatchedRules hits, MatchBudget matches, List<String> unfinished) {
+        String text = input.text();
+        List<CompiledRule> rules = policy.rules();
         TextSignals signals = policy.signalTriggers() ? TextSignals.of(text) : null;
         CandidateMatches candidates = literals == null || policy.detectorRules().length == 0 ? null
                 : literals.within(new RegexGuard.Budget(policy.limits().regexReads()));
-        boolean detectorBudgetSpent = false;
+        Map<DetectorType, List<Detection>> scanned = new HashMap<>();
+        boolean budgetSpent = false;
         for (int i : policy.detectorRules()) {
             CompiledRule compiled = rules.get(i);
             if (!compiled.rule().appliesTo(input.role(), input.tool())) {
                 continue;
             }
-            if (detectorBudgetSpent) {
+            if (budgetSpent) {
                 unfinished.add(compiled.rule().name());
                 continue;
             }
@@ -216,19 +269,39 @@ public final class PolicyEvaluator {
             List<Detection> found = new ArrayList<>();
             try {
                 compiled.detectors().findInto(found, text, type -> policy.triggered(type, literals, signals),
-                        candidates);
+                        candidates, scanned);
             } catch (RegexGuard.BudgetExceeded | StackOverflowError e) {
-                detectorBudgetSpent = true;
+                budgetSpent = true;
                 unfinished.add(compiled.rule().name());
             }
+            if (found.isEmpty()) {
+                continue;
+            }
             DetectorSelection.sort(found);
-            if (!found.isEmpty()) {
-                Hits h = hits.of(i);
+            Hits h = hits.of(i);
+            try {
+                matches.spend(found.size());
                 found.forEach(d -> h.add(d.start(), d.end(), d.type(), true));
+            } catch (MatchBudget.Spent e) {
+                // the rule matched, and stands on its first match; what it would mask is not known in full
+                Detection first = found.get(0);
+                h.add(first.start(), first.end(), first.type(), false);
+                if (!budgetSpent) {
+                    budgetSpent = true;
+                    unfinished.add(compiled.rule().name());
+                }
             }
         }
-        return decide(text, rules, hits, policy.applicableRuleCount(input.role(), input.tool()), unfinished,
-                policy.packNotApplied());
+    }
+
+    private static void addApplicable(List<String> unfinished, int[] ruleIndices, EvaluationInput input,
+                                      List<CompiledRule> rules) {
+        for (int i : ruleIndices) {
+            Rule rule = rules.get(i).rule();
+            if (rule.appliesTo(input.role(), input.tool())) {
+                unfinished.add(rule.name());
+            }
+        }
     }
 
     /** By code point: a letter or digit beyond the BMP is two chars, neither of them a letter on its own. */
@@ -253,11 +326,19 @@ public final class PolicyEvaluator {
         return end;
     }
 
-    /** @throws RegexGuard.BudgetExceeded when the event's budget runs out during this rule */
+    /**
+     * @throws RegexGuard.BudgetExceeded when the event's read budget runs out during this rule
+     * @throws MatchBudget.Spent         when the matches it keeps spend the event's match budget
+     */
     private static Optional<Hits> matchRegex(RegexPrefilter.Scan literals, int regex, String label, boolean keepAll,
-                                             RegexGuard.Budget budget) {
+                                             RegexGuard.Budget budget, MatchBudget matches) {
         Hits found = new Hits();
-        literals.find(regex, budget, keepAll, m -> found.add(m.start(), m.end(), label, keepAll));
+        literals.find(regex, budget, keepAll, m -> {
+            if (keepAll) {
+                matches.spend(1);
+            }
+            found.add(m.start(), m.end(), label, keepAll);
+        });
         return found.firstStart == Integer.MAX_VALUE ? Optional.empty() : Optional.of(found);
     }
 
@@ -278,13 +359,14 @@ public final class PolicyEvaluator {
         // a rule that did not finish, or one of a pack not applied, may be a redact rule whose matches would have
         // been masked: no excerpt is shown
         boolean masksKnown = unfinished.isEmpty() && !packNotApplied;
+        RedactionIndex masks = masksKnown ? new RedactionIndex(redactions) : null;
         double totalWeight = 0;
         Action strongest = null;
         for (int p = 0; p < count; p++) {
             Rule rule = matched[p].rule();
             Hits h = hits.hits(p);
             violations[p] = new Violation(rule.name(), rule.pattern(), rule.weight(), rule.severity(), rule.action(),
-                    rule.description(), masksKnown ? excerpt(text, h.firstStart, h.firstEnd, redactions) : null,
+                    rule.description(), masksKnown ? excerpt(text, h.firstStart, h.firstEnd, masks) : null,
                     matched[p].origin(),
                     h.reported());
             totalWeight += rule.weight();
@@ -329,7 +411,7 @@ public final class PolicyEvaluator {
      * The text around a match, with every redact match inside it replaced as in the redacted text: an excerpt
      * (of any rule, whatever the decision) never carries what a redact rule matched.
      */
-    static String excerpt(String text, int start, int end, List<MatchSpan> redactions) {
+    static String excerpt(String text, int start, int end, RedactionIndex redactions) {
         int from = Math.max(0, start - EXCERPT_CONTEXT);
         int to = Math.min(text.length(), end + EXCERPT_CONTEXT);
         if (from > 0 && Character.isLowSurrogate(text.charAt(from))) {
@@ -342,10 +424,8 @@ public final class PolicyEvaluator {
             return text.substring(from, to);
         }
         List<MatchSpan> inWindow = new ArrayList<>();
-        for (MatchSpan r : redactions) {
-            if (r.end() > from && r.start() < to) {
-                inWindow.add(new MatchSpan(Math.max(r.start(), from) - from, Math.min(r.end(), to) - from, r.label()));
-            }
+        for (MatchSpan r : redactions.overlapping(from, to)) {
+            inWindow.add(new MatchSpan(Math.max(r.start(), from) - from, Math.min(r.end(), to) - from, r.label()));
         }
         return redact(text.substring(from, to), inWindow);
     }

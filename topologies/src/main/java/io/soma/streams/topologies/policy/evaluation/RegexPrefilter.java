@@ -131,9 +131,14 @@ final class RegexPrefilter {
         literals.forEach(literal -> slots.computeIfAbsent(literal, l -> new ArrayList<>()).add(slot));
     }
 
-    /** Where every regex's and trigger's literals occur in the text. */
-    Scan scan(String text) {
-        return new Scan(text);
+    /**
+     * Where every regex's and trigger's literals occur in the text, each regex or trigger a found literal belongs to
+     * counted against {@code budget}.
+     *
+     * @throws MatchBudget.Spent once it is spent
+     */
+    Scan scan(String text, MatchBudget budget) {
+        return new Scan(text, budget);
     }
 
     /**
@@ -145,12 +150,13 @@ final class RegexPrefilter {
         private final long[][] hits = new long[slotCount][];
         private final int[] hitCounts = new int[slotCount];
 
-        private Scan(String text) {
+        private Scan(String text, MatchBudget budget) {
             this.text = text;
             if (automaton == null) {
                 return;
             }
             automaton.parseText(RegexLiterals.fold(text), (start, end, slots) -> {
+                budget.spend(slots.length);
                 for (int slot : slots) {
                     if (triggerOfSlot[slot] == null) {
                         add(slot, (long) start << 32 | end);

@@ -10,6 +10,7 @@ import io.soma.streams.topologies.policy.rules.MatchType;
 import io.soma.streams.topologies.policy.rules.RegexGuard;
 import io.soma.streams.topologies.policy.rules.Rule;
 import io.soma.streams.topologies.policy.rules.RulePack;
+import io.soma.streams.topologies.policy.rules.RulePackValidator;
 import io.soma.streams.topologies.policy.rules.Severity;
 import org.junit.jupiter.api.Test;
 
@@ -385,6 +386,62 @@ class PolicyEvaluatorTest {
         assertThat(ten.reason()).isNull();
         assertThat(matched.decision()).isEqualTo(Decision.DENY);
         assertThat(matched.violations()).extracting(Violation::name).containsExactly("r-k");
+    }
+
+    /**
+     * A pack's limit of rules, all redacting one letter, over the longest text: every char is a hit of every rule.
+     * Recording each (rules × chars spans) needed gigabytes and ran out of heap; the match budget decides review.
+     */
+    @Test
+    void shouldDecideReviewWhenRulesSharingALiteralSpendTheMatchBudget() {
+        String text = "a".repeat(EvaluationLimits.DEFAULT.maxTextChars());
+        for (MatchType match : List.of(MatchType.SUBSTRING, MatchType.REGEX)) {
+            List<Rule> rules = java.util.stream.IntStream.range(0, RulePackValidator.MAX_RULES)
+                    .mapToObj(i -> rule("r-" + i, "a", match, 0.0001, Action.REDACT)).toList();
+
+            Evaluation spent = evaluateWithLimits(rules, text, EvaluationLimits.DEFAULT);
+
+            assertThat(spent.decision()).as("%s", match).isEqualTo(Decision.REVIEW);
+            assertThat(spent.reason()).isEqualTo(Evaluation.BUDGET_EXCEEDED);
+            assertThat(spent.unfinishedRules()).hasSize(RulePackValidator.MAX_RULES);
+            assertThat(spent.redactedText()).isNull();
+        }
+    }
+
+    @Test
+    void shouldKeepADenyFoundBeforeTheMatchBudgetIsSpentAndNameEveryLaterKind() {
+        List<Rule> rules = List.of(rule("deny", "bomb", MatchType.SUBSTRING, 0.5, Action.DENY),
+                rule("mask", "a", MatchType.SUBSTRING, 0.1, Action.REDACT),
+                rule("regex", "b.mb", MatchType.REGEX, 0.1, Action.DENY),
+                rule("pii", "email", MatchType.PII, 0.1, Action.REDACT));
+        String text = "bomb " + "a".repeat(1_000);
+
+        Evaluation within = evaluateWithLimits(rules, text, new EvaluationLimits(10_000, 1_000_000, 2_000));
+        Evaluation spent = evaluateWithLimits(rules, text, new EvaluationLimits(10_000, 1_000_000, 500));
+
+        assertThat(within.reason()).isNull();
+        assertThat(within.violations()).extracting(Violation::name).containsExactly("deny", "mask", "regex");
+        assertThat(spent.decision()).isEqualTo(Decision.DENY);
+        assertThat(spent.reason()).isEqualTo(Evaluation.BUDGET_EXCEEDED);
+        assertThat(spent.unfinishedRules()).containsExactlyInAnyOrder("deny", "mask", "regex", "pii");
+    }
+
+    /** Rules selecting one detector type scan the text for it once; what they keep counts against the budget. */
+    @Test
+    void shouldDecideReviewWhenDetectorRulesKeepMoreMatchesThanTheBudget() {
+        String text = "write to a.b@example.com now. ".repeat(1_000);
+        List<Rule> rules = java.util.stream.IntStream.range(0, 1_000)
+                .mapToObj(i -> rule("pii-" + i, "email", MatchType.PII, 0.0001, Action.REDACT)).toList();
+
+        Evaluation one = evaluateWithLimits(rules.subList(0, 1), text, EvaluationLimits.DEFAULT);
+        Evaluation spent = evaluateWithLimits(rules, text, EvaluationLimits.DEFAULT);
+
+        assertThat(one.decision()).isEqualTo(Decision.REDACT);
+        assertThat(one.violations()).singleElement().satisfies(v -> assertThat(v.spans()).hasSize(1_000));
+        assertThat(spent.decision()).isEqualTo(Decision.REVIEW);
+        assertThat(spent.reason()).isEqualTo(Evaluation.BUDGET_EXCEEDED);
+        // every rule matched: those past the budget stand on their first match
+        assertThat(spent.violations()).hasSize(1_000);
     }
 
     private static Evaluation evaluateWithLimits(List<Rule> rules, String text, EvaluationLimits limits) {

@@ -38,7 +38,7 @@ class RegexPrefilterTest {
         RegexPrefilter prefilter = new RegexPrefilter(regexes, List.of(), List.of());
         int matched = 0;
         for (String text : realTexts()) {
-            RegexPrefilter.Scan scan = prefilter.scan(text);
+            RegexPrefilter.Scan scan = prefilter.scan(text, new MatchBudget(Long.MAX_VALUE));
             for (int r = 0; r < regexes.size(); r++) {
                 List<List<Integer>> expected = wholeTextFind(regexes.get(r), text);
                 List<List<Integer>> all = new ArrayList<>();
