@@ -64,7 +64,7 @@ public final class ConversationHandlers {
         String session = name(JsonBody.required(body, "session_id"), "session_id");
         String content = JsonBody.text(body, "content");
         content = content == null ? JsonBody.text(body, "prompt") : content;
-        String role = name(JsonBody.text(body, "role"), "role");
+        String role = EventRoles.of(body);
         String eventType = name(JsonBody.text(body, "event_type"), "event_type");
         String eventId = UUID.randomUUID().toString();
         String provider = name(JsonBody.text(body, "provider"), "provider");
@@ -87,7 +87,7 @@ public final class ConversationHandlers {
                 .setSessionId(session)
                 .setTenant(tenant)
                 .setUser(user == null ? caller.subject() : user)
-                .setRole(role == null ? "user" : role)
+                .setRole(role)
                 .setEventType(eventType == null ? "conversation.step" : eventType)
                 .setTimestamp(Instant.now())
                 .setContent(content)

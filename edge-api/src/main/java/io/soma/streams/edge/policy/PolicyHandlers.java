@@ -85,13 +85,13 @@ public final class PolicyHandlers {
         // read as a step's content is: a blank prompt is none, and one holding NUL is refused, so that the two
         // cannot decide the same text differently
         String prompt = JsonBody.text(body, "prompt");
-        String role = JsonBody.text(body, "role");
+        String role = EventRoles.of(body);
         JsonNode spans = body.path("spans");
         if (!spans.isMissingNode() && !spans.isNull() && !spans.isBoolean()) {
             throw ApiException.badRequest("spans must be a boolean");
         }
         CompiledPolicy policy = policies.forTenant(tenant);
-        Evaluation e = PolicyEvaluator.evaluate(new EvaluationInput(prompt, role == null ? "user" : role,
+        Evaluation e = PolicyEvaluator.evaluate(new EvaluationInput(prompt, role,
                 JsonBody.text(body, "tool"),
                 policies.capsule(JsonBody.text(body, "capsule_id"))), policy);
         Map<String, Object> out = new LinkedHashMap<>();

@@ -18,6 +18,8 @@ public record Rule(String name, String pattern, MatchType match, double weight, 
     public static final double DEFAULT_WEIGHT = 0.35;
     public static final Severity DEFAULT_SEVERITY = Severity.MEDIUM;
     public static final Action DEFAULT_ACTION = Action.DENY;
+    /** The roles an event speaks in, as rules' {@code applies_to.roles} name them. */
+    public static final Set<String> ROLES = Set.of("user", "assistant", "system", "tool");
 
     public Rule {
         Objects.requireNonNull(name, "name");
@@ -37,7 +39,18 @@ public record Rule(String name, String pattern, MatchType match, double weight, 
 
     /** Applies to an event with this role and tool (either may be null). */
     public boolean appliesTo(String role, String tool) {
-        return inScope(appliesToRoles, role) && inScope(appliesToTools, tool);
+        return inRoleScope(role) && inScope(appliesToTools, tool);
+    }
+
+    /**
+     * A role outside {@link #ROLES} (or none) is in the scope of every role-scoped rule: the edge refuses one, but
+     * an event another producer wrote to the topic with {@code "function"} or {@code "human"} must not skip the
+     * rules kept for {@code user} and {@code tool} (the instruction-override guardrails).
+     */
+    private boolean inRoleScope(String role) {
+        String normalised = normalisedScope(role);
+        return appliesToRoles.isEmpty() || normalised == null || !ROLES.contains(normalised)
+                || appliesToRoles.contains(normalised);
     }
 
     private static boolean inScope(Set<String> scope, String value) {
