@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * Identity: users and tenants in PostgreSQL, signing keys and revocations in Redis, tokens and their exchange, and
@@ -66,9 +66,10 @@ public record IdentitySlice(Closer closer, AuthHandler auth, TokenRoutes tokens,
                     identity.keySeal(), identity.lifetime(), Clock.systemUTC());
             requireOpenableKeys(signingKeys);
             platform.check("signing-keys", () -> keysProblem(signingKeys));
-            // tokens carry the constitution hash active when they are issued, when the process runs governance
-            Supplier<String> constitutionHash = started.find(PolicySlice.class)
-                    .<Supplier<String>>map(policy -> policy::activeGlobalHash).orElse(() -> null);
+            // tokens carry the hash of the constitution governing their tenant when they are issued, when the process
+            // runs governance: the hash a gateway sends back as X-Constitution-Hash
+            Function<String, String> constitutionHash = started.find(PolicySlice.class)
+                    .<Function<String, String>>map(policy -> policy::governingHash).orElse(tenant -> null);
             KafkaIdentityAuditSink audit = new KafkaIdentityAuditSink(platform.producer());
             TokenService tokens = new TokenService(signingKeys, platform.redis().jedis(), config.redisKeyPrefix(),
                     audit, constitutionHash, identity.lifetime(), Clock.systemUTC());

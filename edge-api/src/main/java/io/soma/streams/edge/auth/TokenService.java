@@ -31,7 +31,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * Issues, verifies and revokes the edge's JWTs. Every issued token is recorded in Redis
@@ -55,16 +55,17 @@ public final class TokenService {
     private final String issuedPrefix;
     private final String revokedPrefix;
     private final IdentityAuditSink audit;
-    private final Supplier<String> constitutionHash;
+    private final Function<String, String> constitutionHash;
     private final TokenLifetime lifetime;
     private final Clock clock;
 
     /**
      * @param namespace        prefix of every Redis key ("" in production)
-     * @param constitutionHash the active constitution's hash, stamped into each token; may answer null
+     * @param constitutionHash the hash of the constitution governing a tenant now (its own, else the global one),
+     *                         stamped into each token of the tenant; may answer null
      */
     public TokenService(SigningKeys keys, JedisPooled redis, String namespace, IdentityAuditSink audit,
-                        Supplier<String> constitutionHash, TokenLifetime lifetime, Clock clock) {
+                        Function<String, String> constitutionHash, TokenLifetime lifetime, Clock clock) {
         this.keys = keys;
         this.redis = redis;
         this.issuedPrefix = namespace + "identity:issued:";
@@ -305,7 +306,7 @@ public final class TokenService {
         if (!claims.chain().isEmpty()) {
             set.claim(CHAIN_CLAIM, claims.chain());
         }
-        String hash = constitutionHash.get();
+        String hash = constitutionHash.apply(claims.tenant());
         if (hash != null) {
             set.claim(CONSTITUTION_CLAIM, hash);
         }

@@ -73,10 +73,13 @@ public record PolicySlice(Closer closer, ActivePolicies policies, PolicyHandlers
         });
     }
 
-    /** The hash of the global constitution active now, which tokens carry; null until the policy app has one. */
-    public String activeGlobalHash() {
+    /**
+     * The hash of the constitution governing {@code tenant} now (its own, else the global one), which its tokens
+     * carry; null until the policy app has one.
+     */
+    public String governingHash(String tenant) {
         try {
-            ConstitutionBundle active = policies.constitutionFor(Constitution.GLOBAL_SCOPE);
+            ConstitutionBundle active = policies.constitutionFor(tenant);
             return active == null ? null : active.getHash();
         } catch (ApiException notReadyYet) {
             return null;

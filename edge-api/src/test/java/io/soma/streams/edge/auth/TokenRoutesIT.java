@@ -153,7 +153,7 @@ class TokenRoutesIT {
     }
 
     private static TokenService tokenService(SigningKeys signingKeys, Clock clock) {
-        return new TokenService(signingKeys, redis, namespace.prefix(), audit, () -> constitutionHash, LIFETIME, clock);
+        return new TokenService(signingKeys, redis, namespace.prefix(), audit, tenant -> constitutionHash, LIFETIME, clock);
     }
 
     @Test

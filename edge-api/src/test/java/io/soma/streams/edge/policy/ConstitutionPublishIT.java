@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
@@ -180,6 +181,15 @@ class ConstitutionPublishIT {
         SignedBundle second = PUBLISHER.sign(document, "1.1.0", tenant);
         assertThat(publish(edge.adminToken(), ConstitutionBundleJson.write(first)).statusCode()).isEqualTo(202);
         awaitActiveVersion(tenant, "1.0.0");
+        // the tenant's tokens carry the hash of its own constitution, which its gateway sends back as it is
+        String gateway = edge.tokenFor(tenant, "gateway", Set.of(Capability.CONVERSATION));
+        JsonNode claims = EdgeFixture.json(edge.post("/v1/tokens/verify", gateway,
+                EdgeFixture.json(Map.of("token", gateway)))).get("claims");
+        assertThat(claims.get("constitution_hash").asText()).isEqualTo(first.hash());
+        HttpResponse<String> evaluated = edge.send(edge.request("/v1/evaluate", gateway)
+                .header("X-Constitution-Hash", claims.get("constitution_hash").asText())
+                .POST(HttpRequest.BodyPublishers.ofString(EdgeFixture.json(Map.of("tenant", tenant, "prompt", "hello")))));
+        assertThat(evaluated.statusCode()).as(evaluated.body()).isEqualTo(200);
         assertThat(publish(edge.adminToken(), ConstitutionBundleJson.write(second)).statusCode()).isEqualTo(202);
         String reader = edge.tokenFor(tenant, "reader", Set.of());
 
