@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -133,6 +134,23 @@ class ConstitutionPublishIT {
                 ConstitutionBundleJson.write(PUBLISHER.sign(document, "1.0.1", tenant)));
 
         assertThat(again.statusCode()).as(again.body()).isEqualTo(202);
+    }
+
+    /** A hash claimed in capitals verifies, and the scope's hash reads as computed wherever it is shown. */
+    @Test
+    void shouldActivateABundleWhoseHashIsClaimedInCapitalsUnderItsComputedHash() throws Exception {
+        String tenant = EdgeFixture.tenants("hash-case", 1).get(0);
+        SignedBundle signed = PUBLISHER.sign(ConstitutionPublisher.uniqueDocument(), "1.0.0", tenant);
+        SignedBundle capitals = new SignedBundle(signed.version(), signed.issuedAt(), signed.documentJson(),
+                signed.hash().toUpperCase(Locale.ROOT), signed.signature(), signed.tenant());
+
+        HttpResponse<String> accepted = publish(edge.adminToken(), ConstitutionBundleJson.write(capitals));
+
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        assertThat(EdgeFixture.json(accepted).get("hash").asText()).isEqualTo(signed.hash());
+        awaitActiveVersion(tenant, "1.0.0");
+        assertThat(EdgeFixture.json(edge.get("/v1/constitution/" + tenant + "/hash", edge.adminToken()))
+                .get("hash").asText()).isEqualTo(signed.hash());
     }
 
     @Test

@@ -312,12 +312,16 @@ public final class PolicyApp {
                 refuse(record, scope, bundle, rejection.reason().wire(), rejection.message());
                 return;
             }
-            verified.put(scope, bundle);
+            // the hash as the gate computed it: one claimed in capitals verifies alike, but the scope's hash must read
+            // the same on constitution.active, in Redis, in the audit and in every decision
+            ConstitutionBundle activated = ConstitutionBundle.newBuilder(bundle)
+                    .setHash(((VerificationResult.Verified) result).constitution().hash()).build();
+            verified.put(scope, activated);
             // the published record's own timestamp, not the wall clock: a rebuild from the topics (the replay drill)
             // must give the same constitution.active; constitution_sync_timestamp_seconds reads it. The audit says
             // when the gate decided.
-            context.forward(new Record<>(scope, new GateOutcome(bundle, null,
-                    audit(record, scope, bundle).setOutcome(ACTIVATED).build()),
+            context.forward(new Record<>(scope, new GateOutcome(activated, null,
+                    audit(record, scope, activated).setOutcome(ACTIVATED).build()),
                     record.timestamp()));
         }
 
