@@ -47,8 +47,10 @@ final class PolicyViews {
         out.put("rules_evaluated", d.getRulesEvaluated());
         out.put("reason", d.getReason());
         out.put("evaluated_at", d.getEvaluatedAt().toString());
-        out.put("reasons", violations(d.getViolations(), new LinkedHashMap<>(Map.of(
-                "constitution_hash", String.valueOf(d.getConstitutionHash())))));
+        // JSON null before any constitution is active, as at the top level (Map.of holds no null)
+        Map<String, Object> reasons = new LinkedHashMap<>();
+        reasons.put("constitution_hash", d.getConstitutionHash());
+        out.put("reasons", violations(d.getViolations(), reasons));
         return out;
     }
 
