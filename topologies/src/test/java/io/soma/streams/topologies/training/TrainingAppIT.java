@@ -38,7 +38,7 @@ class TrainingAppIT {
      * The lock's lifetime, first tried: it must outlast three starts and a restore, as the commands after the
      * restarts must still find it held (expiry runs on wall-clock time); the test then waits for it to expire.
      */
-    private static final int LOCK_TTL_SECONDS = 60;
+    private static final int LOCK_TTL_SECONDS = 30;
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
     private static LocalStack stack;
     private static AppSerdes serdes;
