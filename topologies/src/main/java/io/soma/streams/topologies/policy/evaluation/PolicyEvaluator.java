@@ -249,10 +249,13 @@ public final class PolicyEvaluator {
      */
     private static void matchDetectorRules(EvaluationInput input, CompiledPolicy policy, RegexPrefilter.Scan literals,
                                            MatchedRules hits, MatchBudget matches, List<String> unfinished) {
+        if (policy.detectorRules().length == 0) {
+            return;
+        }
         String text = input.text();
         List<CompiledRule> rules = policy.rules();
         TextSignals signals = policy.signalTriggers() ? TextSignals.of(text) : null;
-        CandidateMatches candidates = literals == null || policy.detectorRules().length == 0 ? null
+        CandidateMatches candidates = literals == null ? null
                 : literals.within(new RegexGuard.Budget(policy.limits().regexReads()));
         Map<DetectorType, List<Detection>> scanned = new HashMap<>();
         boolean budgetSpent = false;
@@ -359,7 +362,7 @@ public final class PolicyEvaluator {
         // a rule that did not finish, or one of a pack not applied, may be a redact rule whose matches would have
         // been masked: no excerpt is shown
         boolean masksKnown = unfinished.isEmpty() && !packNotApplied;
-        RedactionIndex masks = masksKnown ? new RedactionIndex(redactions) : null;
+        RedactionIndex masks = masksKnown && count > 0 ? new RedactionIndex(redactions) : null;
         double totalWeight = 0;
         Action strongest = null;
         for (int p = 0; p < count; p++) {
