@@ -13,12 +13,16 @@ import java.util.List;
  * @param rulesEvaluated  rules that apply to the event's role and tool (0 for an event without text or not evaluated)
  * @param reason          why not every rule was evaluated ({@link #BUDGET_EXCEEDED}, {@link #TEXT_TOO_LARGE},
  *                        {@link #CAPSULE_NOT_APPROVED}, {@link #RULEPACK_NOT_APPLIED}); null when every rule was
- * @param unfinishedRules regex or detector rules cut short or never run because their kind's budget was spent
+ * @param unfinishedRules rules cut short or never run because a budget was spent: the rule that spent it and every
+ *                        later rule of its kind, or every rule the scan that spent it prepares (see docs/policy.md)
  */
 public record Evaluation(Decision decision, boolean allowed, double score, Severity severity,
                          List<Violation> violations, String redactedText, int rulesEvaluated,
                          String reason, List<String> unfinishedRules) {
-    /** The event's {@link EvaluationLimits#regexReads} ran out: decided review (deny if a deny rule matched). */
+    /**
+     * One of the event's budgets ({@link EvaluationLimits#regexReads}, {@link EvaluationLimits#matches}) ran out:
+     * decided review (deny if a deny rule matched).
+     */
     public static final String BUDGET_EXCEEDED = "evaluation_budget_exceeded";
     /** The text is longer than {@link EvaluationLimits#maxTextChars}: decided review, nothing evaluated. */
     public static final String TEXT_TOO_LARGE = "text_too_large";

@@ -12,10 +12,11 @@ package io.soma.streams.topologies.policy.evaluation;
  *                     rule already matched). The detector rules' candidate regexes read against a budget of their
  *                     own of the same size, with the same outcome. Counting reads rather than time keeps a decision
  *                     the same on replay
- * @param matches      literal occurrences and kept matches of one event ({@link MatchBudget}): each rule or regex a
- *                     literal found in the text belongs to, each match a redact or detector rule keeps; once spent,
- *                     the decision is {@code review}, reason {@link Evaluation#BUDGET_EXCEEDED}, naming the rules of
- *                     the kind that spent it and every one after them
+ * @param matches      literal hits and kept matches of one event ({@link MatchBudget}): each literal rule a needle
+ *                     found in the text belongs to, each set of regex literals or trigger a found literal belongs
+ *                     to, each match a redact regex or detector rule keeps; once spent, the decision is
+ *                     {@code review}, reason {@link Evaluation#BUDGET_EXCEEDED} ({@code deny} if a deny rule already
+ *                     matched)
  */
 public record EvaluationLimits(int maxTextChars, long regexReads, long matches) {
     public static final long DEFAULT_MATCHES = 1_000_000;

@@ -78,21 +78,17 @@ final class RegexPrefilter {
         this.prefixSlot = new int[regexes.size()];
         this.requiredSlots = new int[regexes.size()][];
         Map<String, List<Integer>> slots = new HashMap<>();
-        int slot = 0;
+        // regexes needing the same set of literals share its slot: a pack of many rules alike records each place once
+        Map<Set<String>, Integer> regexSlots = new HashMap<>();
         for (int r = 0; r < regexes.size(); r++) {
             RegexLiterals l = literals.get(r);
-            if (l.prefixes() == null) {
-                prefixSlot[r] = -1;
-            } else {
-                prefixSlot[r] = slot;
-                addSlot(slots, l.prefixes().stream().toList(), slot++);
-            }
+            prefixSlot[r] = l.prefixes() == null ? -1 : regexSlot(regexSlots, slots, l.prefixes());
             requiredSlots[r] = new int[l.required().size()];
             for (int k = 0; k < l.required().size(); k++) {
-                requiredSlots[r][k] = slot;
-                addSlot(slots, l.required().get(k).stream().toList(), slot++);
+                requiredSlots[r][k] = regexSlot(regexSlots, slots, l.required().get(k));
             }
         }
+        int slot = regexSlots.size();
         this.triggerSlots = new int[triggers.size()];
         int firstTriggerSlot = slot;
         for (int t = 0; t < triggers.size(); t++) {
@@ -125,6 +121,18 @@ final class RegexPrefilter {
 
     private static boolean rare(Set<String> literals) {
         return literals.stream().allMatch(l -> l.length() > 1 || Character.isDigit(l.charAt(0)));
+    }
+
+    private static int regexSlot(Map<Set<String>, Integer> regexSlots, Map<String, List<Integer>> slots,
+                                 Set<String> literals) {
+        Integer known = regexSlots.get(literals);
+        if (known != null) {
+            return known;
+        }
+        int slot = regexSlots.size();
+        regexSlots.put(literals, slot);
+        addSlot(slots, literals.stream().toList(), slot);
+        return slot;
     }
 
     private static void addSlot(Map<String, List<Integer>> slots, List<String> literals, int slot) {

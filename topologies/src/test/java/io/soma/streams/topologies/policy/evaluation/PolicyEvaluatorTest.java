@@ -395,17 +395,34 @@ class PolicyEvaluatorTest {
     @Test
     void shouldDecideReviewWhenRulesSharingALiteralSpendTheMatchBudget() {
         String text = "a".repeat(EvaluationLimits.DEFAULT.maxTextChars());
-        for (MatchType match : List.of(MatchType.SUBSTRING, MatchType.REGEX)) {
-            List<Rule> rules = java.util.stream.IntStream.range(0, RulePackValidator.MAX_RULES)
-                    .mapToObj(i -> rule("r-" + i, "a", match, 0.0001, Action.REDACT)).toList();
+        List<Rule> literal = rules("a", MatchType.SUBSTRING);
+        List<Rule> regexes = rules("a", MatchType.REGEX);
+        // regexes needing other sets of literals that all hold "a": the scan for their literals spends it
+        List<Rule> alternations = java.util.stream.IntStream.range(0, RulePackValidator.MAX_RULES)
+                .mapToObj(i -> rule(String.format("r-%04d", i), "a|q" + i, MatchType.REGEX, 0.0001, Action.REDACT))
+                .toList();
 
-            Evaluation spent = evaluateWithLimits(rules, text, EvaluationLimits.DEFAULT);
+        Evaluation literalSpent = evaluateWithLimits(literal, text, EvaluationLimits.DEFAULT);
+        Evaluation regexSpent = evaluateWithLimits(regexes, text, EvaluationLimits.DEFAULT);
+        Evaluation scanSpent = evaluateWithLimits(alternations, text, EvaluationLimits.DEFAULT);
 
-            assertThat(spent.decision()).as("%s", match).isEqualTo(Decision.REVIEW);
+        for (Evaluation spent : List.of(literalSpent, regexSpent, scanSpent)) {
+            assertThat(spent.decision()).isEqualTo(Decision.REVIEW);
             assertThat(spent.reason()).isEqualTo(Evaluation.BUDGET_EXCEEDED);
-            assertThat(spent.unfinishedRules()).hasSize(RulePackValidator.MAX_RULES);
             assertThat(spent.redactedText()).isNull();
         }
+        assertThat(literalSpent.unfinishedRules()).hasSize(RulePackValidator.MAX_RULES);
+        assertThat(scanSpent.unfinishedRules()).hasSize(RulePackValidator.MAX_RULES);
+        // the identical regexes share one slot of the scan (a hit per "a"); each keeps every "a" until one spends it
+        int kept = (int) ((EvaluationLimits.DEFAULT.matches() - text.length()) / text.length());
+        assertThat(regexSpent.violations()).hasSize(kept);
+        assertThat(regexSpent.unfinishedRules()).containsExactlyElementsOf(
+                regexes.subList(kept, regexes.size()).stream().map(Rule::name).toList());
+    }
+
+    private static List<Rule> rules(String pattern, MatchType match) {
+        return java.util.stream.IntStream.range(0, RulePackValidator.MAX_RULES)
+                .mapToObj(i -> rule(String.format("r-%04d", i), pattern, match, 0.0001, Action.REDACT)).toList();
     }
 
     @Test
@@ -430,8 +447,11 @@ class PolicyEvaluatorTest {
     @Test
     void shouldDecideReviewWhenDetectorRulesKeepMoreMatchesThanTheBudget() {
         String text = "write to a.b@example.com now. ".repeat(1_000);
-        List<Rule> rules = java.util.stream.IntStream.range(0, 1_000)
-                .mapToObj(i -> rule("pii-" + i, "email", MatchType.PII, 0.0001, Action.REDACT)).toList();
+        List<Rule> rules = java.util.stream.IntStream.range(0, 1_100)
+                .mapToObj(i -> rule(String.format("pii-%04d", i), "email", MatchType.PII, 0.0001, Action.REDACT))
+                .toList();
+        // the scan finds the email trigger's 1,000 "@", then each rule keeps the text's 1,000 addresses
+        int spender = (int) ((EvaluationLimits.DEFAULT.matches() - 1_000) / 1_000);
 
         Evaluation one = evaluateWithLimits(rules.subList(0, 1), text, EvaluationLimits.DEFAULT);
         Evaluation spent = evaluateWithLimits(rules, text, EvaluationLimits.DEFAULT);
@@ -440,8 +460,11 @@ class PolicyEvaluatorTest {
         assertThat(one.violations()).singleElement().satisfies(v -> assertThat(v.spans()).hasSize(1_000));
         assertThat(spent.decision()).isEqualTo(Decision.REVIEW);
         assertThat(spent.reason()).isEqualTo(Evaluation.BUDGET_EXCEEDED);
-        // every rule matched: those past the budget stand on their first match
-        assertThat(spent.violations()).hasSize(1_000);
+        // the rule that spent it stands on its first match; it and every later rule are unfinished
+        assertThat(spent.violations()).hasSize(spender + 1);
+        assertThat(spent.violations().get(spender).spans()).hasSize(1);
+        assertThat(spent.unfinishedRules()).containsExactlyElementsOf(
+                rules.subList(spender, rules.size()).stream().map(Rule::name).toList());
     }
 
     /** An event another producer wrote with a role outside the four is checked by every role-scoped rule. */
