@@ -13,13 +13,13 @@ final class EventRoles {
     }
 
     /**
-     * The body's {@code role}, {@code user} when it has none.
+     * The body's {@code role} as the rules compare it (trimmed, lower case), {@code user} when it has none.
      *
      * @throws ApiException 400 for any other role than the four: rules kept for {@code user} and {@code tool} would
      *                      not apply to {@code "function"} or {@code "human"}, and the text would pass unchecked
      */
     static String of(JsonNode body) {
-        String role = JsonBody.text(body, "role");
+        String role = Rule.normalisedScope(JsonBody.text(body, "role"));
         if (role == null) {
             return "user";
         }
