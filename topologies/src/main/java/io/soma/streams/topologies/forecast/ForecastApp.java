@@ -131,7 +131,7 @@ public final class ForecastApp {
          */
         public static Config from(Settings settings, ForecastMetrics metrics) {
             return new Config(settings.duration("forecast.window"), settings.duration("forecast.grace"),
-                    settings.integerAtLeast("forecast.horizon.hours", 1), PriceTable.parse(settings.string("forecast.prices")),
+                    settings.integer("forecast.horizon.hours"), PriceTable.parse(settings.string("forecast.prices")),
                     metrics, settings.duration("forecast.key.retention"));
         }
     }

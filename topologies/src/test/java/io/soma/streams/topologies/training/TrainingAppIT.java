@@ -51,7 +51,7 @@ class TrainingAppIT {
 
     @Test
     // longer than the suite's default of 5 minutes on a loaded machine: three restarts, and on a slow machine all of
-    // it again after a 120 s lock expires
+    // it again after a 60 s lock expires
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void shouldKeepTheLockAndItsExpiryAcrossRestarts(@TempDir Path stateDir) throws Exception {
         // a machine too slow for the restarts within the lock's lifetime starts over once, with twice the lifetime
