@@ -7,6 +7,7 @@ import io.soma.streams.edge.budget.BudgetGate;
 import io.soma.streams.edge.budget.BudgetSlice;
 import io.soma.streams.edge.budget.StepEstimate;
 import io.soma.streams.edge.config.SomaConfig;
+import io.soma.streams.edge.query.PeerCredentials;
 import io.soma.streams.edge.slice.Platform;
 import io.soma.streams.edge.slice.Slices;
 import io.soma.streams.schemas.Topics;
@@ -23,11 +24,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -107,7 +106,7 @@ public final class BudgetReservationBenchmark {
             }
             SomaConfig config = SomaConfig.from(Settings.of(settings));
             ExecutorService pool = Executors.newFixedThreadPool(callers);
-            try (Platform platform = Platform.start(config, peerSecret());
+            try (Platform platform = Platform.start(config, PeerCredentials.random());
                  Slices slices = Slices.start(platform, List.of(BudgetSlice::start));
                  KafkaProducer<String, SpecificRecord> gateway = new KafkaProducer<>(Map.of(
                          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
@@ -166,12 +165,5 @@ public final class BudgetReservationBenchmark {
         OpenLoop.Result a = r.answers();
         return String.format("| %s | %,d | %,d | %,d | %,d | %.1f | %s |", a.latencies(), r.granted(), r.refused(),
                 r.unreachable(), a.failed(), a.maxLateMs(), a.load());
-    }
-
-    /** The instances' peer secret: this run has one instance, but the platform requires one. */
-    private static String peerSecret() {
-        byte[] random = new byte[32];
-        new SecureRandom().nextBytes(random);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     }
 }

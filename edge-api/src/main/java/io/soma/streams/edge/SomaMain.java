@@ -4,6 +4,7 @@ import io.soma.streams.edge.auth.IdentitySettings;
 import io.soma.streams.edge.auth.WrapSecretFile;
 import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.edge.config.SomaConfig;
+import io.soma.streams.edge.query.PeerCredentials;
 import io.soma.streams.edge.replay.ReplayDrill;
 import io.soma.streams.edge.slice.StopSignal;
 import org.slf4j.Logger;
@@ -64,7 +65,7 @@ public final class SomaMain {
         }
         IdentitySettings.from(settings);
         SomaConfig config = SomaConfig.from(settings);
-        SomaProcess.peerCredential(config);
+        PeerCredentials.from(config);
         return config;
     }
 

@@ -10,6 +10,7 @@ import io.soma.streams.edge.auth.IdentitySlice;
 import io.soma.streams.edge.budget.BudgetSlice;
 import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.edge.config.SomaConfig;
+import io.soma.streams.edge.query.PeerCredentials;
 import io.soma.streams.edge.forecast.ForecastSlice;
 import io.soma.streams.edge.health.HealthHandler;
 import io.soma.streams.edge.http.RateLimitHandler;
@@ -38,10 +39,8 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -71,7 +70,6 @@ public final class SomaProcess implements AutoCloseable {
             MarketplaceSlice::start,
             ArchiveSlice::start);
 
-    private static final int MIN_PEER_SECRET_LENGTH = 32;
     private static final Logger log = LoggerFactory.getLogger(SomaProcess.class);
 
     private final Closer started;
@@ -121,7 +119,7 @@ public final class SomaProcess implements AutoCloseable {
                 config = config.withStack(stack.bootstrapServers(), stack.schemaRegistryUrl());
             }
             stop.checkBefore("the platform");
-            Platform platform = started.own(Platform.start(config, peerCredential(config)));
+            Platform platform = started.own(Platform.start(config, PeerCredentials.from(config)));
             Slices slices = started.own(Slices.start(platform, composition, stop));
             stop.checkBefore("the edge");
 
@@ -241,28 +239,6 @@ public final class SomaProcess implements AutoCloseable {
         } finally {
             started.close();
         }
-    }
-
-    /**
-     * The secret instances present to each other's peer listener. A deployment sets one for all its instances; only
-     * the embedded demo, a single instance by design, may go without, and gets a random one.
-     */
-    static String peerCredential(SomaConfig config) {
-        String secret = config.settings().stringOrNull("edge.peer.secret");
-        if (secret == null) {
-            if (!config.embeddedStack()) {
-                throw new Settings.ConfigException("edge.peer.secret (env " + Settings.envName("edge.peer.secret")
-                        + ") is required: the secret every instance presents to the others' peer listener");
-            }
-            byte[] random = new byte[32];
-            new SecureRandom().nextBytes(random);
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        }
-        if (secret.length() < MIN_PEER_SECRET_LENGTH) {
-            throw new Settings.ConfigException("edge.peer.secret must be at least " + MIN_PEER_SECRET_LENGTH
-                    + " characters of random text");
-        }
-        return secret;
     }
 
     private static AutoCloseable startReplay(SomaConfig config, SchemaRegistryClient registry) {

@@ -4,6 +4,7 @@ import io.soma.streams.edge.auth.KeySeal;
 import io.soma.streams.edge.auth.WrapSecretFile;
 import io.soma.streams.topologies.runtime.Settings;
 import io.soma.streams.edge.config.SomaConfig;
+import io.soma.streams.edge.query.PeerCredentials;
 import io.soma.streams.testkit.TestPaths;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +39,23 @@ class SomaMainTest {
         assertThatThrownBy(() -> SomaMain.configure("run", null, Map.of(WRAP_SECRET, KeySeal.newWrapSecret(),
                 PEER_SECRET, "too-short"))).isInstanceOf(Settings.ConfigException.class)
                 .hasMessageContaining("at least 32 characters");
+    }
+
+    /** A rotation: the listener accepts the secret presented and the second one, which must be as long. */
+    @Test
+    void shouldAcceptASecondPeerSecretAsLongAsTheFirst() {
+        String presented = KeySeal.newWrapSecret();
+        String next = KeySeal.newWrapSecret();
+        Map<String, String> environment = Map.of(WRAP_SECRET, KeySeal.newWrapSecret(), PEER_SECRET, presented,
+                Settings.envName("edge.peer.secret.accepted"), next);
+
+        PeerCredentials credentials = PeerCredentials.from(SomaMain.configure("run", null, environment));
+
+        assertThat(credentials.presented()).isEqualTo(presented);
+        assertThat(credentials.accepted()).containsExactly(presented, next);
+        assertThatThrownBy(() -> SomaMain.configure("run", null, Map.of(WRAP_SECRET, KeySeal.newWrapSecret(),
+                PEER_SECRET, presented, Settings.envName("edge.peer.secret.accepted"), "too-short")))
+                .isInstanceOf(Settings.ConfigException.class).hasMessageContaining("edge.peer.secret.accepted");
     }
 
     @Test

@@ -156,6 +156,18 @@ class ChartTest {
         .isEqualTo(podAnnotations(UnaryOperator.identity()).get("checksum/config"));
   }
 
+  /** A rotation's second peer secret reaches the pods through the Secret, and rolls them as the first does. */
+  @Test
+  void shouldCarryASecondAcceptedPeerSecretForARotation() throws IOException {
+    UnaryOperator<TemplateCommand> accepting =
+        t -> t.set("secrets.peerSecretAccepted", "the-next-peer-secret-of-32-characters");
+
+    assertThat(single(RenderedChart.render(accepting), "Secret").at("/stringData/SOMA_EDGE_PEER_SECRET_ACCEPTED")
+        .asText()).isEqualTo("the-next-peer-secret-of-32-characters");
+    assertThat(podAnnotations(accepting).get("checksum/secret"))
+        .isNotEqualTo(podAnnotations(UnaryOperator.identity()).get("checksum/secret"));
+  }
+
   private static Map<String, String> podAnnotations(UnaryOperator<TemplateCommand> values) throws IOException {
     Map<String, String> annotations = new HashMap<>();
     single(RenderedChart.render(values), "StatefulSet").at("/spec/template/metadata/annotations").fields()

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 
 /**
  * The listener instances use to ask each other for store entries they hold (interactive queries), apart from the
@@ -30,8 +31,9 @@ public final class PeerServer implements AutoCloseable {
         this.app = app;
     }
 
-    public static PeerServer start(String host, int port, String credential, StoreLookups stores) {
-        byte[] expected = credential.getBytes(StandardCharsets.UTF_8);
+    /** @param credentials the secrets a caller may present: this deployment's, and during a rotation another */
+    public static PeerServer start(String host, int port, List<String> credentials, StoreLookups stores) {
+        List<byte[]> expected = credentials.stream().map(c -> c.getBytes(StandardCharsets.UTF_8)).toList();
         Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
@@ -49,10 +51,17 @@ public final class PeerServer implements AutoCloseable {
         return new PeerServer(app);
     }
 
-    private static void requireCredential(Context ctx, byte[] expected) {
+    private static void requireCredential(Context ctx, List<byte[]> expected) {
         String presented = ctx.header(PeerClient.PEER_CREDENTIAL_HEADER);
-        // constant time: the comparison must not tell how much of a guess was right
-        if (presented == null || !MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.UTF_8))) {
+        // constant time, against every secret: the comparisons must not tell how much of a guess was right
+        boolean known = false;
+        if (presented != null) {
+            byte[] bytes = presented.getBytes(StandardCharsets.UTF_8);
+            for (byte[] secret : expected) {
+                known |= MessageDigest.isEqual(secret, bytes);
+            }
+        }
+        if (!known) {
             throw ApiException.notFound("not found");
         }
         ctx.header(PeerClient.PEER_ANSWER_HEADER, "1");

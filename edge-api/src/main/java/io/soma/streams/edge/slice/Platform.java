@@ -7,6 +7,7 @@ import io.soma.streams.edge.config.SomaConfig;
 import io.soma.streams.edge.health.KafkaReachability;
 import io.soma.streams.edge.health.ReadinessCheck;
 import io.soma.streams.edge.kafka.ReplyWaiter;
+import io.soma.streams.edge.query.PeerCredentials;
 import io.soma.streams.edge.query.PeerServer;
 import io.soma.streams.edge.query.StoreLookups;
 import io.soma.streams.edge.sse.SseAdmission;
@@ -75,7 +76,7 @@ public final class Platform implements AutoCloseable {
      * Registers the schemas, creates the topics and connects to what every slice needs. {@code peerCredential} is
      * the secret instances present to each other's peer listener.
      */
-    public static Platform start(SomaConfig config, String peerCredential) {
+    public static Platform start(SomaConfig config, PeerCredentials peerCredentials) {
         Platform p = new Platform();
         try {
             p.config = config;
@@ -109,9 +110,9 @@ public final class Platform implements AutoCloseable {
             String advertised = config.advertisedAddress().endsWith(":0")
                     ? config.edgeHost() + ":" + peerPort : config.advertisedAddress();
             p.queries = new StoreQueryService(HostInfo.buildFromEndpoint(advertised), Duration.ofSeconds(5),
-                    peerCredential);
+                    peerCredentials.presented());
             p.stores = new StoreLookups(p.queries);
-            p.peer = p.closer.own(PeerServer.start(config.edgeHost(), peerPort, peerCredential, p.stores));
+            p.peer = p.closer.own(PeerServer.start(config.edgeHost(), peerPort, peerCredentials.accepted(), p.stores));
             p.streamsSettings = new StreamsSettings(config.bootstrapServers(), config.schemaRegistryUrl(),
                     config.stateDir(), config.processingGuarantee(), config.standbyReplicas(),
                     config.commitIntervalMs(), config.streamThreads(), advertised,

@@ -60,6 +60,8 @@ class CrossInstanceQueryIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     private static final String PEER_CREDENTIAL = "cross-instance-" + UUID.randomUUID() + UUID.randomUUID();
+    /** The secret a rotation brings in: accepted by the listeners before any instance presents it. */
+    private static final String NEXT_PEER_CREDENTIAL = "next-" + UUID.randomUUID() + UUID.randomUUID();
 
     @Test
     void shouldAnswerAKeyHeldByAnotherInstance(@TempDir Path stateDir) throws Exception {
@@ -129,6 +131,7 @@ class CrossInstanceQueryIT {
                     .findFirst().orElseThrow();
             String peerPath = PeerClient.INTERNAL_PATH + "/" + STORE + "/keys/" + heldByA;
             assertThat(peerGet(a, peerPath, PEER_CREDENTIAL, heldByA).statusCode()).isEqualTo(200);
+            assertThat(peerGet(a, peerPath, NEXT_PEER_CREDENTIAL, heldByA).statusCode()).isEqualTo(200);
             assertThat(peerGet(a, peerPath, null, heldByA).statusCode()).isEqualTo(404);
             assertThat(peerGet(a, peerPath, "x" + PEER_CREDENTIAL, heldByA).statusCode()).isEqualTo(404);
             assertThat(peerGet(a, peerPath, PEER_CREDENTIAL, "another-tenant").statusCode()).isEqualTo(404);
@@ -196,7 +199,8 @@ class CrossInstanceQueryIT {
             StoreQueryService queries = new StoreQueryService(new HostInfo("127.0.0.1", peerPort),
                     Duration.ofSeconds(10), PEER_CREDENTIAL);
             StoreLookups lookups = new StoreLookups(queries);
-            PeerServer peer = PeerServer.start("127.0.0.1", peerPort, PEER_CREDENTIAL, lookups);
+            PeerServer peer = PeerServer.start("127.0.0.1", peerPort, List.of(PEER_CREDENTIAL, NEXT_PEER_CREDENTIAL),
+                    lookups);
             Javalin http = Javalin.create(c -> c.showJavalinBanner = false).start("127.0.0.1", 0);
             ErrorResponses.install(http);
             http.get("/kv/{key}", ctx -> ctx.json(lookups.require(STORE, ctx.pathParam("key"), ctx.queryParam("as"),
