@@ -53,6 +53,7 @@ class SomaMainTest {
 
         assertThat(credentials.presented()).isEqualTo(presented);
         assertThat(credentials.accepted()).containsExactly(presented, next);
+        assertThat(credentials.toString()).doesNotContain(presented, next);
         assertThatThrownBy(() -> SomaMain.configure("run", null, Map.of(WRAP_SECRET, KeySeal.newWrapSecret(),
                 PEER_SECRET, presented, Settings.envName("edge.peer.secret.accepted"), "too-short")))
                 .isInstanceOf(Settings.ConfigException.class).hasMessageContaining("edge.peer.secret.accepted");

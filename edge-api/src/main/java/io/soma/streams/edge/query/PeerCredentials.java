@@ -49,6 +49,12 @@ public record PeerCredentials(String presented, List<String> accepted) {
         return new PeerCredentials(secret, List.of(secret, also));
     }
 
+    /** Without the secrets: a record's own would print them wherever it is logged. */
+    @Override
+    public String toString() {
+        return "PeerCredentials[accepted=" + accepted.size() + " secrets]";
+    }
+
     /** A random secret, presented and accepted: for one instance that no other asks. */
     public static PeerCredentials random() {
         byte[] random = new byte[MIN_LENGTH];

@@ -73,8 +73,8 @@ public final class Platform implements AutoCloseable {
     }
 
     /**
-     * Registers the schemas, creates the topics and connects to what every slice needs. {@code peerCredential} is
-     * the secret instances present to each other's peer listener.
+     * Registers the schemas, creates the topics and connects to what every slice needs. {@code peerCredentials}
+     * are the secret this instance presents to the others' peer listeners and those its own accepts.
      */
     public static Platform start(SomaConfig config, PeerCredentials peerCredentials) {
         Platform p = new Platform();
