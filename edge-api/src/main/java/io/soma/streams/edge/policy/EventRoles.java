@@ -24,7 +24,8 @@ final class EventRoles {
             return "user";
         }
         if (!Rule.ROLES.contains(role)) {
-            throw ApiException.badRequest("role must be one of " + String.join(", ", new TreeSet<>(Rule.ROLES)), "role");
+            throw ApiException.badRequest("role must be one of " + String.join(", ", new TreeSet<>(Rule.ROLES)),
+                    "role");
         }
         return role;
     }

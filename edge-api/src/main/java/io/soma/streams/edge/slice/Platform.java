@@ -120,7 +120,8 @@ public final class Platform implements AutoCloseable {
                     StreamsSettings.producerBatchSizesByApp(config.settings()),
                     config.settings().integer("streams.rocksdb.memory.mb"));
             p.sse = new SseHub.Settings(config.settings().integerAtLeast("sse.client.queue", 1),
-                    config.settings().integerAtLeast("sse.client.queue.bytes", 1), config.settings().duration("sse.keepalive"),
+                    config.settings().integerAtLeast("sse.client.queue.bytes", 1),
+                    config.settings().duration("sse.keepalive"),
                     config.settings().integerAtLeast("sse.resume.max.records", 0),
                     new SseAdmission(config.settings().integer("sse.max.streams.per.tenant"),
                             config.settings().integer("sse.max.streams")));

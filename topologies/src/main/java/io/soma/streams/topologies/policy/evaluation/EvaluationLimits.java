@@ -7,11 +7,11 @@ package io.soma.streams.topologies.policy.evaluation;
  * @param maxTextChars longest text (in UTF-16 chars) that is evaluated; a longer one is not evaluated at all and is
  *                     decided {@code review}, reason {@link Evaluation#TEXT_TOO_LARGE}
  * @param regexReads   character reads all regex rules of one event share (the literal rules' automaton scan reads
- *                     each char once; what it finds counts against {@code matches}); once spent, the rules not finished are named and the
- *                     decision is {@code review}, reason {@link Evaluation#BUDGET_EXCEEDED} ({@code deny} if a deny
- *                     rule already matched). The detector rules' candidate regexes read against a budget of their
- *                     own of the same size, with the same outcome. Counting reads rather than time keeps a decision
- *                     the same on replay
+ *                     each char once; what it finds counts against {@code matches}); once spent, the rules not
+ *                     finished are named and the decision is {@code review}, reason
+ *                     {@link Evaluation#BUDGET_EXCEEDED} ({@code deny} if a deny rule already matched). The detector
+ *                     rules' candidate regexes read against a budget of their own of the same size, with the same
+ *                     outcome. Counting reads rather than time keeps a decision the same on replay
  * @param matches      literal hits and kept matches of one event ({@link MatchBudget}): each literal rule a needle
  *                     found in the text belongs to, each set of regex literals or trigger a found literal belongs
  *                     to, each match a redact regex or detector rule keeps; once spent, the decision is

@@ -1,8 +1,9 @@
 package io.soma.streams.topologies.policy.evaluation;
 
 /**
- * The literal occurrences and kept matches one evaluation may go through: the automata's hits (each rule or regex
- * a found literal belongs to) and every match a redact or detector rule keeps. Without it, a pack of rules sharing
+ * The literal occurrences and kept matches one evaluation may go through: the automata's hits (each literal rule,
+ * set of regex literals or detector trigger a found literal belongs to) and every match a redact regex or detector
+ * rule keeps. Without it, a pack of rules sharing
  * one short literal made a long text cost rules × characters in time and memory. Counting, not timing, keeps a
  * decision the same on replay. Not thread-safe (one evaluation, one thread).
  */
